@@ -1,0 +1,44 @@
+"""Settings: one pydantic-settings class read from the environment (prefix ``MLNOTES_``) and ``.env``.
+
+Use :func:`get_settings` (cached) rather than a module-level instance; tests clear the cache or override the
+FastAPI dependency.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("mlnotes", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MLNOTES_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="folder of Markdown corpus files")
+    index_dir: Path = Field(default=REPO_ROOT / ".mlnotes" / "index", description="where the index is stored")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="user data (interview progress)")
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=1, le=65535)
+    api_key: str | None = Field(default=None, description="when set, every /api route requires it as a bearer token")
+    default_mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    rrf_k: float = Field(default=60.0, ge=0)
+    w_dense: float = Field(default=0.5, ge=0.0, le=1.0)
+    generator: Literal["extractive", "llm"] = "extractive"
+    llm: str | None = Field(default=None, description="a local model directory or GGUF file for generation")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,60 @@
+"""Fusion of ranked lists: pure functions over ``{chunk_index: score}`` mappings.
+
+* :func:`rrf` — Reciprocal Rank Fusion (Cormack et al., 2009): ``score(d) = Σ_lists 1 / (k + rank(d))`` with
+  1-based ranks; documents missing from a list contribute nothing for it.
+* :func:`weighted` — a convex combination of min–max normalised scores: ``w·norm(dense) + (1−w)·norm(bm25)``.
+  A document missing from a list gets 0 for that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+FUSIONS = ("rrf", "weighted")
+
+
+def rank_list(scores: Mapping[int, float]) -> list[int]:
+    """Ids sorted by score descending, ties broken by id ascending (deterministic)."""
+    return sorted(scores, key=lambda i: (-scores[i], i))
+
+
+def rrf(lists: Sequence[Mapping[int, float]], k: float = 60.0) -> dict[int, float]:
+    """Reciprocal Rank Fusion of several ranked lists (each a mapping id -> score)."""
+    if k < 0:
+        raise ValueError("RRF k must be >= 0")
+    fused: dict[int, float] = {}
+    for scores in lists:
+        for rank, doc in enumerate(rank_list(scores), start=1):
+            fused[doc] = fused.get(doc, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def minmax(scores: Mapping[int, float]) -> dict[int, float]:
+    """Scale scores to [0, 1]; a list whose scores are all equal maps to 1.0 for every id."""
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi == lo:
+        return {d: 1.0 for d in scores}
+    return {d: (s - lo) / (hi - lo) for d, s in scores.items()}
+
+
+def weighted(dense: Mapping[int, float], sparse: Mapping[int, float], w_dense: float = 0.5) -> dict[int, float]:
+    """``w_dense · minmax(dense) + (1 − w_dense) · minmax(sparse)`` over the union of ids."""
+    if not 0.0 <= w_dense <= 1.0:
+        raise ValueError("w_dense must be in [0, 1]")
+    nd, ns = minmax(dense), minmax(sparse)
+    out: dict[int, float] = {}
+    for d in set(nd) | set(ns):
+        out[d] = w_dense * nd.get(d, 0.0) + (1.0 - w_dense) * ns.get(d, 0.0)
+    return out
+
+
+def fuse(method: str, dense: Mapping[int, float], sparse: Mapping[int, float], *, rrf_k: float = 60.0,
+         w_dense: float = 0.5) -> dict[int, float]:
+    """Dispatch to a fusion method by name; the error lists the valid choices."""
+    if method == "rrf":
+        return rrf([dense, sparse], k=rrf_k)
+    if method == "weighted":
+        return weighted(dense, sparse, w_dense=w_dense)
+    raise ValueError(f"unknown fusion {method!r}; valid fusions: {list(FUSIONS)}")
