@@ -32,8 +32,8 @@ app = typer.Typer(
 bench_app = typer.Typer(help="Speed benchmarks (medians over repeated runs).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -170,6 +170,7 @@ def chunk_document(doc: Document, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
     if budget < 20:
         raise ValueError("budget must be at least 20 words")
     heads = doc.headings
+    doc_id = doc.id or re.sub(r"[^a-z0-9]+", "-", doc.rel_path.lower().removesuffix(".md")).strip("-")
     chunks: list[Chunk] = []
     pending_start: int | None = None  # line where folded heading-only sections began
     # breadcrumb stack of (level, text)
@@ -191,10 +192,23 @@ def chunk_document(doc: Document, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
             crumbs += [t for _, t in stack if t != doc.title]
         units = _units(doc, sec, body_start)
         if not units:
-            if sec.heading_idx is not None and pending_start is None:
-                pending_start = sec.start
-            elif sec.heading_idx is None:
+            if sec.heading_idx is None:
                 continue
+            nxt = heads[sec.heading_idx + 1] if sec.heading_idx + 1 < len(heads) else None
+            if nxt is not None and nxt.level > level:
+                # heading-only section with a subsection next: fold it into the child's first chunk
+                if pending_start is None:
+                    pending_start = sec.start
+                continue
+            # heading-only section with nothing of its own below it: a small chunk of its own
+            start = pending_start if pending_start is not None else sec.start
+            pending_start = None
+            end = sec.end
+            while end > start and not doc.lines[end - 1].strip():
+                end -= 1
+            chunks.append(Chunk(id=f"{doc_id}#{section_id}", doc_id=doc_id, section_id=section_id,
+                                title=doc.title, heading=heading, breadcrumbs=crumbs, path=doc.rel_path,
+                                line_start=start, line_end=end, kind=doc.kind, text=doc.text_of(start, end)))
             continue
         # group units into pieces under the budget
         pieces: list[list[tuple[int, int, tuple[int, int] | None]]] = []
@@ -224,15 +238,13 @@ def chunk_document(doc: Document, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
             hdr = piece[0][2]
             if hdr is not None and piece[0][0] > hdr[1]:  # a continuation table piece: repeat the header
                 text = doc.text_of(hdr[0], hdr[1]) + "\n" + text
-                if p_idx > 0 and heading:
-                    text = text  # breadcrumbs already say which section this is
-            cid = f"{doc.id}#{section_id}" if section_id else f"{doc.id}#"
+            cid = f"{doc_id}#{section_id}" if section_id else f"{doc_id}#"
             if p_idx > 0:
                 cid += f"~{p_idx}"
             chunks.append(
                 Chunk(
                     id=cid,
-                    doc_id=doc.id,
+                    doc_id=doc_id,
                     section_id=section_id,
                     title=doc.title,
                     heading=heading,
@@ -246,28 +258,6 @@ def chunk_document(doc: Document, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
                     piece=p_idx,
                 )
             )
-        _ = level
-    if pending_start is not None:
-        # trailing heading-only sections: one small chunk so those lines are still covered
-        h = next(h for h in heads if h.line == pending_start)
-        end = len(doc.lines)
-        while end > pending_start and not doc.lines[end - 1].strip():
-            end -= 1
-        chunks.append(
-            Chunk(
-                id=f"{doc.id}#{h.slug}",
-                doc_id=doc.id,
-                section_id=h.slug,
-                title=doc.title,
-                heading=h.text,
-                breadcrumbs=[doc.title, h.text],
-                path=doc.rel_path,
-                line_start=pending_start,
-                line_end=end,
-                kind=doc.kind,
-                text=doc.text_of(pending_start, end),
-            )
-        )
     return chunks
 
 

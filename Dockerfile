@@ -1,0 +1,37 @@
+# ML/AI Notes: the knowledge base, the index and the server in one CPU-only image.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    TOKENIZERS_PARALLELISM=false \
+    GRADIO_ANALYTICS_ENABLED=False \
+    MLNOTES_INDEX_DIR=/app/.mlnotes/index \
+    MLNOTES_DATA_DIR=/data
+
+WORKDIR /app
+
+# CPU PyTorch first so the project's torch requirement is already satisfied (no CUDA wheels)
+RUN pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
+
+COPY pyproject.toml README.md ./
+COPY kb ./kb
+COPY assistant ./assistant
+COPY algorithms ./algorithms
+COPY eval ./eval
+RUN pip install ".[chapters]"
+
+COPY corpus ./corpus
+# build the index into the image so the container starts serving at once
+RUN mlnotes index
+
+RUN useradd --create-home --uid 1000 mlnotes && mkdir -p /data && chown -R mlnotes /data /app/.mlnotes
+USER mlnotes
+VOLUME ["/data"]
+EXPOSE 7860
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/api/health', timeout=4)"
+# inside the container the server must listen on all interfaces; publish it on 127.0.0.1 on the host
+CMD ["mlnotes", "serve", "--host", "0.0.0.0", "--port", "7860"]

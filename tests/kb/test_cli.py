@@ -1,0 +1,54 @@
+"""End to end through the CLI with the real MiniLM embedder from the installed package (offline)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.settings import get_settings
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
+
+
+def test_index_then_search_json(tmp_path, monkeypatch):
+    shutil.copytree(FIXTURE, tmp_path / "corpus")
+    monkeypatch.setenv("MLNOTES_CORPUS_DIR", str(tmp_path / "corpus"))
+    monkeypatch.setenv("MLNOTES_INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        r = runner.invoke(app, ["index"])
+        assert r.exit_code == 0, r.output
+        assert "chunks" in r.output and "new" in r.output
+        r = runner.invoke(app, ["index"])
+        assert "up to date" in r.output
+        r = runner.invoke(app, ["search", "bias variance tradeoff", "--json", "-k", "3"])
+        assert r.exit_code == 0, r.output
+        out = json.loads(r.stdout)
+        top = out["hits"][0]
+        assert top["section_id"] == "biasvariance-trade-off"
+        for key in ("chunk_id", "score", "doc_id", "breadcrumbs", "path", "line_start", "line_end", "snippet"):
+            assert key in top
+        r = runner.invoke(app, ["search", "   "])
+        assert r.exit_code == 2 and "empty" in r.output
+        r = runner.invoke(app, ["search", "x", "--mode", "nope"])
+        assert r.exit_code == 2 and "valid modes" in r.output
+    finally:
+        get_settings.cache_clear()
+
+
+def test_index_on_empty_corpus_fails_cleanly(tmp_path, monkeypatch):
+    (tmp_path / "corpus").mkdir()
+    monkeypatch.setenv("MLNOTES_CORPUS_DIR", str(tmp_path / "corpus"))
+    monkeypatch.setenv("MLNOTES_INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, ["index"])
+        assert r.exit_code == 2
+        assert "no Markdown content" in r.output and "Traceback" not in r.output
+    finally:
+        get_settings.cache_clear()

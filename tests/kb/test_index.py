@@ -1,0 +1,123 @@
+"""Index persistence: round trip, incremental re-embedding, corruption and staleness detection, bad queries."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.index import (
+    EmptyCorpusError,
+    Index,
+    IndexCorruptError,
+    IndexMissingError,
+    IndexStaleError,
+    QueryError,
+)
+from tests.kb.fakes import HashingEmbedder
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(FIXTURE, dst)
+    return dst
+
+
+def test_build_save_load_round_trip(corpus, tmp_path):
+    emb = HashingEmbedder()
+    idx, stats = Index.build(corpus, tmp_path / "idx", embedder=emb)
+    assert stats.chunks == len(idx.chunks) > 0 and stats.embedded == stats.chunks and stats.reused == 0
+    again = Index.load(tmp_path / "idx", embedder=emb, verify_corpus=corpus)
+    assert [c.to_dict() for c in again.chunks] == [c.to_dict() for c in idx.chunks]
+    np.testing.assert_array_equal(again.dense.vectors, idx.dense.vectors)
+    for mode in ("bm25", "dense", "hybrid"):
+        a = [(h.chunk.id, round(h.score, 6)) for h in idx.search("k-means centroid", k=3, mode=mode)]
+        b = [(h.chunk.id, round(h.score, 6)) for h in again.search("k-means centroid", k=3, mode=mode)]
+        assert a == b and a
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["model_id"] == emb.model_id and manifest["n_chunks"] == len(idx.chunks)
+    assert not list((tmp_path).glob(".idx.tmp-*")), "temporary build directory left behind"
+
+
+def test_incremental_rebuild_reembeds_only_changed_chunks(corpus, tmp_path):
+    emb = HashingEmbedder()
+    idx, _ = Index.build(corpus, tmp_path / "idx", embedder=emb)
+    n = len(idx.chunks)
+    f = corpus / "guides" / "ml-basics.md"
+    f.write_text(f.read_text().replace("Lasso uses an L1 penalty", "Lasso uses an L1 penalty (changed)"))
+    with pytest.raises(IndexStaleError, match="ml-basics.md"):
+        Index.load(tmp_path / "idx", embedder=emb, verify_corpus=corpus)
+    emb2 = HashingEmbedder()
+    idx2, stats = Index.build(corpus, tmp_path / "idx", embedder=emb2)
+    assert stats.embedded == 1 and stats.reused == n - 1
+    assert emb2.n_encoded == 1
+    changed = [c for c in idx2.chunks if "(changed)" in c.text]
+    assert len(changed) == 1
+
+
+def test_truncated_index_file_is_detected_and_rebuilt(corpus, tmp_path):
+    emb = HashingEmbedder()
+    Index.build(corpus, tmp_path / "idx", embedder=emb)
+    emb_file = tmp_path / "idx" / "embeddings.npy"
+    emb_file.write_bytes(emb_file.read_bytes()[:-100])
+    with pytest.raises(IndexCorruptError, match="truncated or corrupt"):
+        Index.load(tmp_path / "idx", embedder=emb)
+    messages = []
+    idx, stats = Index.load_or_build(corpus, tmp_path / "idx", embedder=emb, log=messages.append)
+    assert stats is not None and "rebuilding" in messages[0]
+    Index.load(tmp_path / "idx", embedder=emb, verify_corpus=corpus)
+
+
+def test_missing_and_unreadable_manifest(corpus, tmp_path):
+    with pytest.raises(IndexMissingError, match="mlnotes index"):
+        Index.load(tmp_path / "nothing")
+    emb = HashingEmbedder()
+    Index.build(corpus, tmp_path / "idx", embedder=emb)
+    (tmp_path / "idx" / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError):
+        Index.load(tmp_path / "idx", embedder=emb)
+
+
+def test_empty_corpus_gets_a_clear_message(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyCorpusError, match="no Markdown content"):
+        Index.build(tmp_path / "empty", tmp_path / "idx", embedder=HashingEmbedder())
+    with pytest.raises(EmptyCorpusError, match="does not exist"):
+        Index.build(tmp_path / "missing", tmp_path / "idx", embedder=HashingEmbedder())
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"query": ""}, "empty"),
+        ({"query": "   \n "}, "empty"),
+        ({"query": "x" * 5000}, "limit"),
+        ({"query": "ok", "k": 0}, "between 1"),
+        ({"query": "ok", "k": 10_000}, "between 1"),
+        ({"query": "ok", "mode": "fuzzy"}, "valid modes"),
+        ({"query": "ok", "fusion": "borda"}, "valid fusions"),
+        ({"query": 42}, "must be a string"),
+    ],
+)
+def test_bad_queries_raise_query_error(corpus, tmp_path, kwargs, match):
+    idx, _ = Index.build(corpus, tmp_path / "idx", embedder=HashingEmbedder())
+    with pytest.raises(QueryError, match=match):
+        idx.search(**kwargs)
+
+
+def test_hits_carry_citation_fields(corpus, tmp_path):
+    idx, _ = Index.build(corpus, tmp_path / "idx", embedder=HashingEmbedder())
+    hit = idx.search("time complexity of k-means", k=1, mode="bm25")[0]
+    d = hit.to_dict("time complexity of k-means")
+    for key in ("chunk_id", "score", "doc_id", "section_id", "breadcrumbs", "path", "line_start", "line_end",
+                "snippet"):
+        assert key in d
+    lines = (corpus / d["path"]).read_text().splitlines()
+    assert lines[d["line_start"] - 1].startswith("#")
+    assert "k-means" in "\n".join(lines[d["line_start"] - 1 : d["line_end"]])
