@@ -221,6 +221,10 @@ def get(name: str) -> AlgorithmSpec:
     specs = _load()
     if name in specs:
         return specs[name]
+    # names are matched with '-' and '_' treated alike, so 'tiny_gpt' finds 'tiny-gpt'
+    canon = {k.replace("_", "-"): k for k in specs}
+    if isinstance(name, str) and name.replace("_", "-") in canon:
+        return specs[canon[name.replace("_", "-")]]
     import difflib
 
     close = difflib.get_close_matches(name, list(specs), n=5, cutoff=0.5)

@@ -264,6 +264,54 @@ def notebook(
     console.print(f"wrote {path}")
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="your question")],
+    mode: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "",
+    k: Annotated[int, typer.Option("-k", "--k", help="chunks to read (1-20)")] = 6,
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer object as JSON")] = False,
+) -> None:
+    """Answer a question from the corpus, with numbered citations (no LLM needed)."""
+    from assistant.api.app import build_services
+    from kb.index import QueryError
+
+    s = _settings()
+    svc = build_services(s, log_fn=lambda m: err.print(f"[yellow]{m}[/]"))
+    if not 1 <= k <= 20:
+        _fail("k must be between 1 and 20")
+    try:
+        ans = svc.answerer.answer(question, mode=mode or s.default_mode, k=k)
+    except QueryError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
+        return
+    from rich.markdown import Markdown
+
+    console.print(Markdown(ans.markdown(link_prefix=f"http://{s.host}:{s.port}")))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default 7860)")] = None,
+) -> None:
+    """Serve the web UI (/) and the REST API (/api, docs at /docs) from one process."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    s = _settings()
+    host = host or s.host
+    port = port or s.port
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning: binding {host}; the server is reachable from other machines"
+                  + ("" if s.api_key else " and MLNOTES_API_KEY is not set") + "[/]")
+    application = create_app(s)
+    console.print(f"serving ML/AI Notes on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     try:
         app()

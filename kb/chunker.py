@@ -27,7 +27,10 @@ from typing import Any
 
 from kb.markdown import Block, Document
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
+# interview files are cut at their questions (H2), so a question and its short answer and key points stay
+# together; their H3 parts ("Short answer", "Key points", ...) are blocks inside the question's section
+CUT_LEVEL = {"interview": 2}
 DEFAULT_BUDGET = 200  # words; all-MiniLM-L6-v2 reads at most 256 word pieces
 TABLE_MAX_ROWS = 10  # rows per table piece, so a lookup finds its row group
 
@@ -84,9 +87,15 @@ class _Section:
     blocks: list[Block]
 
 
+def _cut_headings(doc: Document):
+    max_level = CUT_LEVEL.get(doc.kind, 6)
+    return [h for h in doc.headings if h.level <= max_level]
+
+
 def _sections(doc: Document) -> list[_Section]:
     last_line = len(doc.lines)
-    heads = doc.headings
+    heads = _cut_headings(doc)
+    cut_lines = {h.line for h in heads}
     sections: list[_Section] = []
     first_head_line = heads[0].line if heads else last_line + 1
     if doc.body_start < first_head_line:
@@ -95,7 +104,7 @@ def _sections(doc: Document) -> list[_Section]:
         end = heads[i + 1].line - 1 if i + 1 < len(heads) else last_line
         sections.append(_Section(i, h.line, end, []))
     for b in doc.blocks:
-        if b.type == "heading":
+        if b.type == "heading" and b.start in cut_lines:
             continue
         for s in sections:
             if s.start <= b.start <= s.end:
@@ -169,7 +178,7 @@ def chunk_document(doc: Document, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
     """Cut one parsed document into chunks (see the module docstring for the rules)."""
     if budget < 20:
         raise ValueError("budget must be at least 20 words")
-    heads = doc.headings
+    heads = _cut_headings(doc)
     doc_id = doc.id or re.sub(r"[^a-z0-9]+", "-", doc.rel_path.lower().removesuffix(".md")).strip("-")
     chunks: list[Chunk] = []
     pending_start: int | None = None  # line where folded heading-only sections began

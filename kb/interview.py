@@ -259,7 +259,7 @@ def parse_interview_text(text: str, path: str = "") -> list[InterviewQuestion]:
 
     questions: list[InterviewQuestion] = []
     q_heads = [h for h in heads if h.level == 2]
-    for qi, qh in enumerate(q_heads):
+    for _qi, qh in enumerate(q_heads):
         # the question's token range ends at the next heading of level <= 2
         end_idx = len(tokens)
         end_line = len(lines)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import ast
+
+from fastapi import APIRouter
+
+from algorithms import registry
+from assistant.api.deps import RunnerDep
+from assistant.api.schemas import AlgorithmDetail, AlgorithmOut, RunOut, RunRequest
+
+router = APIRouter(prefix="/algorithms", tags=["algorithms"])
+
+
+@router.get("", response_model=list[AlgorithmOut], summary="Every registered algorithm")
+def list_algorithms() -> list[dict]:
+    return [s.to_dict() for s in registry.all_specs()]
+
+
+@router.get("/{name}", response_model=AlgorithmDetail, summary="One algorithm: parameters and docstring")
+def describe(name: str) -> dict:
+    spec = registry.get(name)
+    path = registry.REPO_ROOT / spec.path
+    doc = ""
+    if path.exists():
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return {**spec.to_dict(), "docstring": doc}
+
+
+@router.post("/{name}/run", response_model=RunOut, summary="Run the demo in a sandboxed process")
+def run(name: str, req: RunRequest, runner: RunnerDep) -> dict:
+    return runner.run(name, req.params).to_dict()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from assistant.api.deps import AnswererDep, IndexDep
+from assistant.api.schemas import Fusion, Mode, SearchRequest, SearchResponse
+from kb.index import MAX_K, MAX_QUERY_CHARS
+
+router = APIRouter(tags=["search"])
+
+
+def _search(index, answerer, query: str, k: int, mode: str, fusion: str | None) -> SearchResponse:
+    t0 = time.perf_counter()
+    hits = index.search(query, k=k, mode=mode, fusion=fusion)
+    out = []
+    for h in hits:
+        d = h.to_dict(query)
+        d["url"] = answerer.section_url(h.chunk.path, h.chunk.section_id)
+        out.append(d)
+    return SearchResponse(query=query, mode=mode, hits=out, took_ms=(time.perf_counter() - t0) * 1000)
+
+
+@router.post("/search", response_model=SearchResponse, summary="Search the corpus")
+def search_post(req: SearchRequest, index: IndexDep, answerer: AnswererDep) -> SearchResponse:
+    return _search(index, answerer, req.query, req.k, req.mode, req.fusion)
+
+
+@router.get("/search", response_model=SearchResponse, summary="Search the corpus (query string)")
+def search_get(
+    index: IndexDep,
+    answerer: AnswererDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="what to look for")],
+    k: Annotated[int, Query(ge=1, le=MAX_K)] = 5,
+    mode: Mode = "hybrid",
+    fusion: Fusion | None = None,
+) -> SearchResponse:
+    return _search(index, answerer, q, k, mode, fusion)

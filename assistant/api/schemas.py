@@ -1,0 +1,183 @@
+"""Request and response models of the REST API (separate models for requests and responses)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kb.index import MAX_K, MAX_QUERY_CHARS
+
+Mode = Literal["bm25", "dense", "hybrid"]
+Fusion = Literal["rrf", "weighted"]
+
+
+def _not_blank(v: str) -> str:
+    if not v.strip():
+        raise ValueError("must not be empty or whitespace; type a question or some keywords")
+    return v
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="what to look for")
+    k: int = Field(default=5, ge=1, le=MAX_K, description="number of hits")
+    mode: Mode = "hybrid"
+    fusion: Fusion | None = None
+
+    _blank = field_validator("query")(_not_blank)
+
+
+class Hit(BaseModel):
+    chunk_id: str
+    score: float
+    rank: int
+    doc_id: str
+    section_id: str
+    title: str
+    heading: str
+    breadcrumbs: list[str]
+    path: str
+    line_start: int
+    line_end: int
+    kind: str
+    algorithms: list[str]
+    bm25_score: float | None = None
+    dense_score: float | None = None
+    snippet: str
+    url: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: Mode
+    hits: list[Hit]
+    took_ms: float
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    mode: Mode = "hybrid"
+    k: int = Field(default=6, ge=1, le=20)
+
+    _blank = field_validator("question")(_not_blank)
+
+
+class SourceOut(BaseModel):
+    n: int
+    chunk_id: str
+    doc_id: str
+    section_id: str
+    title: str
+    heading: str
+    breadcrumbs: list[str]
+    path: str
+    line_start: int
+    line_end: int
+    kind: str
+    score: float
+    url: str
+    algorithms: list[str]
+
+
+class SentenceOut(BaseModel):
+    text: str
+    source: int
+    line_start: int
+    line_end: int
+    kind: str
+    table_header: str = ""
+
+
+class AlgorithmRef(BaseModel):
+    name: str
+    title: str
+    path: str
+    params: list[dict[str, Any]]
+
+
+class AnswerOut(BaseModel):
+    question: str
+    kind: Literal["extractive", "interview", "abstain", "llm"]
+    abstained: bool
+    text: str
+    markdown: str
+    sentences: list[SentenceOut]
+    sources: list[SourceOut]
+    closest: list[SourceOut]
+    algorithms: list[AlgorithmRef]
+    confidence: float
+    mode: Mode
+    interview_id: str | None = None
+    follow_up: str | None = None
+    notice: str = ""
+    timings_ms: dict[str, float]
+
+
+class CorpusEntry(BaseModel):
+    path: str
+    title: str
+    kind: str
+    doc_id: str
+
+
+class SectionOut(BaseModel):
+    doc_id: str
+    section_id: str
+    title: str
+    heading: str
+    path: str
+    line_start: int
+    line_end: int
+    markdown: str
+    html: str
+
+
+class ParamOut(BaseModel):
+    name: str
+    type: str
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    choices: list[Any] | None = None
+    help: str = ""
+
+
+class AlgorithmOut(BaseModel):
+    name: str
+    title: str
+    family: str
+    summary: str
+    module: str
+    path: str
+    reference: str
+    params: list[ParamOut]
+    sections: list[str]
+    tags: list[str]
+
+
+class AlgorithmDetail(AlgorithmOut):
+    docstring: str
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, bool | int | float | str] = Field(default_factory=dict)
+
+
+class RunOut(BaseModel):
+    name: str
+    params: dict[str, Any]
+    metrics: dict[str, float | None]
+    reference: dict[str, float | None]
+    reference_name: str
+    seconds: float
+    notes: str
+    figure_png_base64: str | None
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: list[dict[str, Any]] | None = None
+    reason: str | None = None

@@ -1,0 +1,143 @@
+"""Safe, read-only access to the corpus for the browser: the tree, raw files, sections, rendered HTML.
+
+Every path comes from a user, so :func:`resolve_corpus_path` refuses absolute paths, ``..`` components,
+anything that resolves (through symlinks) outside the corpus folder, and files that are not Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from kb.markdown import Document, iter_corpus_files, parse_document
+
+MAX_FILE_BYTES = 2_000_000
+
+
+class CorpusPathError(ValueError):
+    """The requested path is not an allowed corpus file; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def resolve_corpus_path(corpus_dir: Path, rel: str) -> Path:
+    """Resolve a user-supplied corpus-relative path, or raise :class:`CorpusPathError` saying why not."""
+    if not isinstance(rel, str) or not rel.strip():
+        raise CorpusPathError("path is empty; give a corpus-relative path such as 'guides/loss-functions.md'")
+    rel = rel.strip().replace("\\", "/")
+    if "\x00" in rel:
+        raise CorpusPathError("path contains a NUL byte")
+    p = PurePosixPath(rel)
+    if p.is_absolute() or rel.startswith("~") or (len(rel) > 1 and rel[1] == ":"):
+        raise CorpusPathError("absolute paths are not allowed; give a path relative to the corpus folder")
+    if any(part == ".." for part in p.parts):
+        raise CorpusPathError("'..' is not allowed in corpus paths")
+    if p.suffix.lower() != ".md":
+        raise CorpusPathError(f"only Markdown (.md) files can be read, not {p.name!r}", status=415)
+    root = Path(corpus_dir).resolve()
+    target = (root / Path(*p.parts)).resolve()
+    try:
+        target.relative_to(root)
+    except ValueError:
+        raise CorpusPathError("that path leads outside the corpus folder (through a symlink)", status=403) from None
+    if not target.is_file():
+        raise CorpusPathError(f"no corpus file {rel!r}", status=404)
+    if target.stat().st_size > MAX_FILE_BYTES:
+        raise CorpusPathError(f"{rel!r} is too large to serve", status=413)
+    return target
+
+
+@dataclass
+class TreeEntry:
+    path: str
+    title: str
+    kind: str
+    doc_id: str
+
+
+@lru_cache(maxsize=256)
+def _doc_cached(path: str, mtime: float, corpus_dir: str) -> Document:
+    return parse_document(Path(path), Path(corpus_dir))
+
+
+def load_doc(corpus_dir: Path, rel: str) -> Document:
+    target = resolve_corpus_path(corpus_dir, rel)
+    return _doc_cached(str(target), target.stat().st_mtime, str(Path(corpus_dir).resolve()))
+
+
+def corpus_tree(corpus_dir: Path) -> list[TreeEntry]:
+    """Every corpus file with its title and kind, sorted by path (symlinks out of the corpus are skipped)."""
+    root = Path(corpus_dir).resolve()
+    out = []
+    for p in iter_corpus_files(root):
+        try:
+            p.resolve().relative_to(root)
+        except ValueError:
+            continue
+        rel = p.relative_to(root).as_posix()
+        try:
+            doc = load_doc(root, rel)
+            out.append(TreeEntry(rel, doc.title or rel, doc.kind, doc.id))
+        except Exception:  # noqa: BLE001 - a malformed file is listed by path only
+            out.append(TreeEntry(rel, rel, "", ""))
+    return out
+
+
+@dataclass
+class Section:
+    doc_id: str
+    section_id: str
+    title: str
+    heading: str
+    path: str
+    line_start: int
+    line_end: int
+    markdown: str
+
+
+def find_section(doc: Document, section_id: str) -> Section:
+    """A heading and everything up to the next heading of the same or higher level."""
+    heads = doc.headings
+    for i, h in enumerate(heads):
+        if h.slug == section_id:
+            end = len(doc.lines)
+            for h2 in heads[i + 1 :]:
+                if h2.level <= h.level:
+                    end = h2.line - 1
+                    break
+            while end > h.line and not doc.lines[end - 1].strip():
+                end -= 1
+            return Section(doc.id, h.slug, doc.title, h.text, doc.rel_path, h.line, end, doc.text_of(h.line, end))
+    raise CorpusPathError(f"no section {section_id!r} in {doc.rel_path}", status=404)
+
+
+def body_markdown(doc: Document) -> str:
+    return "\n".join(doc.lines[doc.body_start - 1 :])
+
+
+@lru_cache(maxsize=1)
+def _renderer():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    return (
+        MarkdownIt("commonmark", {"html": False})
+        .enable("table")
+        .use(dollarmath_plugin, allow_space=True, double_inline=True)
+        .use(anchors_plugin, max_level=6, slug_func=_slug_for_anchor)
+    )
+
+
+def _slug_for_anchor(text: str) -> str:
+    from kb.markdown import slugify
+
+    return slugify(text)
+
+
+def render_html(markdown_text: str) -> str:
+    """Markdown to HTML (raw HTML disabled; math left as ``$…$`` spans for a client-side renderer)."""
+    return _renderer().render(markdown_text)
