@@ -303,7 +303,8 @@ class Answerer:
         return out
 
     # -- main entry
-    def answer(self, question: str, mode: str = "hybrid", k: int = 6, max_sentences: int = 4) -> Answer:
+    def answer(self, question: str, mode: str = "hybrid", k: int = 6, max_sentences: int = 4,
+               on_piece=None) -> Answer:
         t0 = time.perf_counter()
         hits = self.index.search(question, k=k, mode=mode)  # validates the question
         t_search = time.perf_counter()
@@ -319,6 +320,11 @@ class Answerer:
                          text="I could not find support for an answer to this in the knowledge base, so I will not "
                               "guess. The closest sections are listed below; try rephrasing with the terms they use.")
             ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
+            return ans
+
+        if self.generator is not None:
+            ans = self._generated_answer(question, hits, mode, support, on_piece=on_piece)
+            ans.timings_ms = {**timings, **ans.timings_ms, "total": (time.perf_counter() - t0) * 1000}
             return ans
 
         match = self.match_interview(question, qvec)
@@ -370,6 +376,74 @@ class Answerer:
         ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
         return ans
 
+    def _stream_generated(self, question: str, mode: str, k: int) -> Iterator[dict[str, Any]]:
+        import queue
+        import threading
+
+        q: queue.Queue = queue.Queue()
+        done = object()
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["answer"] = self.answer(question, mode=mode, k=k, on_piece=q.put)
+            except Exception as exc:  # noqa: BLE001 - surfaced as an error event
+                box["error"] = exc
+            finally:
+                q.put(done)
+
+        threading.Thread(target=work, daemon=True).start()
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            yield {"event": "delta", "text": item}
+        if "error" in box:
+            raise box["error"]
+        yield {"event": "answer", "answer": box["answer"].to_dict()}
+
+    def _passages(self, hits: list[Hit], n: int = 4) -> list[Hit]:
+        return hits[:n]
+
+    def _generated_answer(self, question: str, hits: list[Hit], mode: str, support: float,
+                          on_piece=None) -> Answer:
+        """Ask the generator for an answer over numbered passages; keep it only if it cites real passages."""
+        from assistant.grounding import filter_citations
+
+        used = self._passages(hits)
+        passages = [" > ".join(h.chunk.breadcrumbs) + "\n" + h.chunk.text for h in used]
+        t0 = time.perf_counter()
+        pieces = []
+        for piece in self.generator.generate(question, passages):
+            pieces.append(piece)
+            if on_piece is not None:
+                on_piece(piece)
+        gen_ms = (time.perf_counter() - t0) * 1000
+        text, cited = filter_citations("".join(pieces), len(passages))
+        if not cited:
+            ans = self._extractive_only(question, hits, mode, support)
+            ans.notice = (f"The local model ({self.generator.name}) gave an answer that cited none of the passages, "
+                          "so the extractive answer is shown instead.")
+            ans.timings_ms["generate"] = gen_ms
+            return ans
+        renumber = {old: new for new, old in enumerate(cited, start=1)}
+        text = re.sub(r"\[(\d+(?:\s*,\s*\d+)*)\]",
+                      lambda m: "[" + ", ".join(str(renumber[int(x)]) for x in re.split(r"\s*,\s*", m.group(1))) + "]",
+                      text)
+        sources = [self._source(renumber[old], used[old - 1]) for old in cited]
+        ans = Answer(question=question, kind="llm", sentences=[], sources=sources, confidence=support, mode=mode,
+                     text=text)
+        ans.algorithms = self._algorithms(sources)
+        ans.timings_ms = {"generate": gen_ms}
+        return ans
+
+    def _extractive_only(self, question: str, hits: list[Hit], mode: str, support: float) -> Answer:
+        gen, self.generator = self.generator, None
+        try:
+            return self.answer(question, mode=mode)
+        finally:
+            self.generator = gen
+
     def _interview_answer(self, question: str, q: Any, sim: float, hits: list[Hit], mode: str) -> Answer:
         lines = self._file_lines(q.path)
         src = Source(n=1, chunk_id=f"{q.doc_id}#{q.section_id}", doc_id=q.doc_id, section_id=q.section_id,
@@ -396,7 +470,17 @@ class Answerer:
         return ans
 
     def stream(self, question: str, mode: str = "hybrid", k: int = 6) -> Iterator[dict[str, Any]]:
-        """Events for server-sent streaming: ``delta`` pieces of text, then the full ``answer``."""
+        """Events for server-sent streaming: ``delta`` pieces of text, then the full ``answer``.
+
+        With a generator, deltas are the model's pieces as they are produced (the final answer event carries the
+        text after the citation filter); without one, the composed answer is sent in small pieces.
+        """
+        from kb.index import validate_query
+
+        validate_query(question)  # bad input raises here, before any event is sent
+        if self.generator is not None:
+            yield from self._stream_generated(question, mode, k)
+            return
         ans = self.answer(question, mode=mode, k=k)
         pieces = re.split(r"(?<=\s)", ans.text)
         buf = ""

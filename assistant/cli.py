@@ -186,6 +186,21 @@ def bench_search(
     console.print(t)
 
 
+@bench_app.command("generate")
+def bench_generate(
+    repeat: Annotated[int, typer.Option(help="runs per prompt and decoder (median reported)")] = 3,
+    max_new_tokens: Annotated[int, typer.Option(help="tokens to generate per prompt")] = 96,
+    model: Annotated[str | None, typer.Option(help="local model directory or GGUF file (default: SmolLM2-135M)")] = None,
+    draft: Annotated[str | None, typer.Option(help="a smaller draft model sharing the tokenizer")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Local-LLM decoding speed: plain greedy vs speculative decoders, tokens/s and acceptance rates."""
+    from assistant.generation.bench import run_benchmark
+
+    run_benchmark(repeat=repeat, max_new_tokens=max_new_tokens, model=model, draft=draft, as_json=as_json,
+                  console=console)
+
+
 @app.command()
 def run(
     name: Annotated[str | None, typer.Argument(help="registered algorithm name")] = None,

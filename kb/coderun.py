@@ -148,7 +148,7 @@ def _child_main() -> int:
         t0 = time.perf_counter()
         rec = {"start": b["start"], "status": "ok"}
         try:
-            code = compile(b["code"], f"<block at line {b['start']}>", "exec")
+            code = compile(b["code"], f"<block at line {b['start']}>", "exec", dont_inherit=True)
             exec(code, namespace)
         except BaseException as exc:  # noqa: BLE001 - report every failure, including SystemExit
             tb = traceback.format_exception(type(exc), exc, exc.__traceback__)

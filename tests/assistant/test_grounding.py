@@ -1,0 +1,67 @@
+"""The generator path: citation filter, fallback to extractive, streaming equals non-streaming."""
+
+from __future__ import annotations
+
+from assistant.grounding import build_prompt, filter_citations
+
+
+def test_filter_drops_citations_to_missing_passages():
+    text, cited = filter_citations("Ridge shrinks weights [1]. Lasso zeroes some [3, 9]. Made up [0] [12].", 3)
+    assert cited == [1, 3]
+    assert "[9]" not in text and "[0]" not in text and "[12]" not in text
+    assert "[3]" in text and "[1]" in text
+
+
+def test_filter_reports_no_citations():
+    assert filter_citations("No sources at all.", 4)[1] == []
+    assert filter_citations("Only bad [5].", 4)[1] == []
+
+
+def test_prompt_numbers_passages():
+    p = build_prompt("q?", ["alpha beta", "gamma"])
+    assert "[1] alpha beta" in p and "[2] gamma" in p and p.rstrip().endswith("Answer with citations:")
+
+
+class _Gen:
+    name = "fake"
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+
+    def generate(self, question, passages, max_new_tokens=256):
+        yield from self.pieces
+
+
+def test_generated_answer_keeps_valid_citations(services):
+    a = services.answerer
+    a.generator = _Gen(["Ridge adds an L2 ", "penalty [1]. Invented [8]."])
+    try:
+        ans = a.answer("What does ridge regression do?")
+    finally:
+        a.generator = None
+    assert ans.kind == "llm" and "[8]" not in ans.text and "[1]" in ans.text
+    assert len(ans.sources) == 1 and ans.sources[0].n == 1
+
+
+def test_uncited_generation_falls_back_to_extractive_and_says_so(services):
+    a = services.answerer
+    a.generator = _Gen(["Ridge is great. ", "Trust me."])
+    try:
+        ans = a.answer("What does ridge regression do?")
+    finally:
+        a.generator = None
+    assert ans.kind == "extractive" and "cited none" in ans.notice and ans.sentences
+
+
+def test_streaming_yields_the_same_text_as_non_streaming(services):
+    a = services.answerer
+    a.generator = _Gen(["Ridge ", "shrinks ", "coefficients [2]", " and [1]."])
+    try:
+        events = list(a.stream("What does ridge regression do?"))
+        plain = a.answer("What does ridge regression do?")
+    finally:
+        a.generator = None
+    deltas = "".join(e["text"] for e in events if e["event"] == "delta")
+    assert deltas == "Ridge shrinks coefficients [2] and [1]."
+    final = events[-1]["answer"]
+    assert final["text"] == plain.text and final["kind"] == "llm"
