@@ -345,6 +345,8 @@ class Answerer:
                 terms = set(tokenize(c.text))
                 overlap = len(q_terms & terms) / max(1, len(q_terms))
                 s = 0.65 * float(sim) + 0.25 * overlap + 0.10 * (1.0 / (1 + rank))
+                if "?" in c.text or c.text.rstrip().endswith(":"):
+                    s *= 0.6  # questions and lead-ins are rarely the answer
                 scored.append((s, rank, c, v))
         scored.sort(key=lambda t: -t[0])
         chosen: list[tuple[float, int, _Candidate, np.ndarray]] = []

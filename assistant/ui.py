@@ -74,6 +74,7 @@ def build_blocks(app) -> Any:
     import gradio as gr
 
     from algorithms import registry
+    from assistant.answer import readable_citations
     from assistant.corpus import CorpusPathError, corpus_tree, find_section, load_doc
     from assistant.runner import RunFailed, RunnerBusy
     from kb.index import QueryError
@@ -161,7 +162,7 @@ def build_blocks(app) -> Any:
         else:
             shown = "\n".join(doc.lines[doc.body_start - 1 :])
             where = f"`{path}` · deep link: [/?doc={path}](/?doc={path})"
-        return gr.update(choices=sections, value=section or None), shown, raw, where, path
+        return gr.update(choices=sections, value=section or None), readable_citations(shown), raw, where, path
 
     def on_load(request: gr.Request):
         qp = dict(request.query_params) if request is not None else {}
@@ -223,9 +224,10 @@ def build_blocks(app) -> Any:
         stop.click(None, None, None, cancels=[ask_evt, submit_evt])
         chat_alg.change(lambda n: describe(n)[1] if n else "", chat_alg, chat_params)
         chat_run.click(run_algorithm, [chat_alg, chat_params], [chat_metrics, chat_fig, chat_run_status])
-        doc_dd.change(lambda p: open_doc(p, None), doc_dd, [sec_dd, doc_md, raw_code, where_md, current_path])
+        doc_dd.input(lambda p: open_doc(p, None), doc_dd, [sec_dd, doc_md, raw_code, where_md, current_path])
         sec_dd.input(lambda p, s: open_doc(p, s), [doc_dd, sec_dd], [sec_dd, doc_md, raw_code, where_md, current_path])
         alg_dd.change(describe, alg_dd, [alg_info, alg_params])
+        alg_dd.input(describe, alg_dd, [alg_info, alg_params])
         alg_run.click(run_algorithm, [alg_dd, alg_params], [alg_metrics, alg_fig, alg_status])
         demo.load(on_load, None, [tabs, doc_dd, sec_dd, doc_md, raw_code, where_md])
     return demo

@@ -105,7 +105,10 @@ def test_ask_cite_click_and_run(server, page):
     target.wait_for_load_state()
     target.locator("#doc-view").get_by_text("Ridge regression adds an L2 penalty").wait_for()
     target.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
-    assert "guides/ml-basics.md" in target.locator("#where").inner_text()
+    # landed on the cited section itself (its line span), not just the document
+    where = target.locator("#where")
+    where.get_by_text("guides/ml-basics.md:").wait_for()
+    assert "section=" in where.inner_text() and "-" in where.inner_text().split("ml-basics.md:")[1]
 
     # run an algorithm from the Algorithms tab and see its figure
     page.goto(server + "/")
