@@ -112,3 +112,15 @@ def test_algorithm_links_are_attached():
     text = FRONT + "## KMeans\n\nSee [code](../../algorithms/clustering/kmeans.py#L10) and [x](https://e.org/a.py).\n"
     chunks = chunk_document(parse_text(text, "guides/k.md"))
     assert chunks[0].algorithms == ["algorithms/clustering/kmeans.py"]
+
+
+def test_interview_files_are_cut_at_questions_not_their_parts():
+    text = ("---\nid: iv\ntitle: Bank\nkind: interview\ntopics: [t]\nlevel: beginner\n---\n\n# Bank\n\n"
+            "## What is X?\n\n**ID:** `x` · **Difficulty:** easy · **Topics:** coding\n\n### Short answer\nX is Y.\n\n"
+            "### Key points\n- one\n- two\n- three\n\n## What is Z?\n\n### Short answer\nZ is W.\n")
+    chunks = chunk_document(parse_text(text, "interview/iv.md"))
+    ids = [c.section_id for c in chunks]
+    assert ids == ["what-is-x", "what-is-z"]  # the heading-only "# Bank" folds into the first question
+    assert chunks[0].text.startswith("# Bank")
+    assert "### Key points" in chunks[0].text and "X is Y." in chunks[0].text
+    assert chunks[0].breadcrumbs == ["Bank", "What is X?"]
