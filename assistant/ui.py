@@ -218,6 +218,10 @@ def build_blocks(app) -> Any:
                                                elem_id="alg-metrics")
                     alg_fig = gr.Image(label="figure", type="pil", elem_id="alg-figure")
                 alg_status = gr.Markdown(elem_id="alg-status")
+            with gr.Tab("Interview", id="interview"):
+                from assistant.interview.ui import build_interview_tab
+
+                build_interview_tab(app)
 
         ask_evt = send.click(respond, [question, chatbot, mode], [chatbot, question, chat_alg, chat_status])
         submit_evt = question.submit(respond, [question, chatbot, mode], [chatbot, question, chat_alg, chat_status])

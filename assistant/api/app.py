@@ -34,6 +34,7 @@ class Services:
     answerer: Answerer
     runner: DemoRunner
     generator_name: str = "extractive"
+    interview: Any = None
 
 
 def build_services(settings: Settings, log_fn=print) -> Services:
@@ -58,7 +59,15 @@ def build_services(settings: Settings, log_fn=print) -> Services:
         except Exception as exc:  # noqa: BLE001
             log_fn(f"local LLM unavailable ({exc}); answering extractively")
     answerer = Answerer(index, settings.corpus_dir, bank=bank, generator=generator)
-    return Services(index=index, answerer=answerer, runner=DemoRunner(), generator_name=generator_name)
+    interview = None
+    try:
+        from assistant.interview.service import InterviewService
+
+        interview = InterviewService.from_settings(settings, answerer=answerer, bank=bank or None)
+    except Exception as exc:  # noqa: BLE001 - the rest of the app works without the interview mode
+        log_fn(f"interview mode unavailable: {exc}")
+    return Services(index=index, answerer=answerer, runner=DemoRunner(), generator_name=generator_name,
+                    interview=interview)
 
 
 def _message_for(err: dict[str, Any]) -> str:
@@ -133,7 +142,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.answerer = svc.answerer
         app.state.runner = svc.runner
         app.state.generator_name = svc.generator_name
+        app.state.interview = svc.interview or getattr(app.state, "interview", None)
         yield
+        if getattr(app.state, "interview", None) is not None:
+            app.state.interview.close()
 
     app = FastAPI(
         title="ML/AI Notes",
@@ -147,10 +159,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:  # available at once, also without running the lifespan
         app.state.index, app.state.answerer, app.state.runner = services.index, services.answerer, services.runner
         app.state.generator_name = services.generator_name
+        app.state.interview = services.interview
     install_error_handlers(app)
     deps = [Depends(require_api_key)]
     for r in (health.router, search.router, ask.router, corpus.router, algorithms.router):
         app.include_router(r, prefix="/api", dependencies=deps)
+    from assistant.interview.api import router as interview_router
+
+    app.include_router(interview_router, prefix="/api", dependencies=deps)
     if with_ui:
         from assistant.ui import mount_ui
 

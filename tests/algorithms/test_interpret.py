@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from algorithms.interpret import kernel_shap, lime, pdp_ice, permutation_importance as pimp, shapley, tree_shap
+from algorithms.interpret import kernel_shap, lime, pdp_ice, shapley, tree_shap
+from algorithms.interpret import permutation_importance as pimp
 
 
 def _nonlinear_model(Z):

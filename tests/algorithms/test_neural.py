@@ -7,8 +7,21 @@ import pytest
 import torch
 
 from algorithms.base import NotFittedError
-from algorithms.neural import (autoencoder, autograd, batch_norm, conv, dropout, gan, init, layer_norm, losses,
-                               lr_schedules, mlp, optimizers, vae)
+from algorithms.neural import (
+    autoencoder,
+    autograd,
+    batch_norm,
+    conv,
+    dropout,
+    gan,
+    init,
+    layer_norm,
+    losses,
+    lr_schedules,
+    mlp,
+    optimizers,
+    vae,
+)
 from algorithms.neural.autograd import Tensor
 
 torch.set_num_threads(1)

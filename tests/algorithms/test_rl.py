@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from algorithms.neural.autograd import Tensor
-from algorithms.rl import a2c, bandits, dqn, dynamic_programming as dp, ppo, reinforce, td_control
+from algorithms.rl import a2c, bandits, dqn, ppo, reinforce, td_control
+from algorithms.rl import dynamic_programming as dp
 from algorithms.rl.envs import GridWorld, VecCartPole
 
 torch.set_num_threads(1)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from algorithms.sampling import gibbs, hmc, importance_sampling as isamp, metropolis_hastings as mh, reservoir_sampling as rs
+from algorithms.sampling import gibbs, hmc
+from algorithms.sampling import importance_sampling as isamp
+from algorithms.sampling import metropolis_hastings as mh
+from algorithms.sampling import reservoir_sampling as rs
 
 
 def test_mh_matches_mixture_moments_and_cdf():
@@ -100,3 +103,26 @@ def test_weighted_reservoir_k1_probabilities():
     for _ in range(8000):
         counts[rs.weighted_reservoir(zip(range(4), w), 1, rng)[0]] += 1
     assert stats.chisquare(counts, 8000 * w / w.sum()).pvalue > 1e-3
+
+
+def test_rejection_sampling_exact_and_acceptance_one_over_m():
+    from algorithms.sampling import rejection_sampling as rej
+
+    rng = np.random.default_rng(0)
+    target = stats.beta(3.0, 2.0)
+    M = float(target.pdf(2 / 3))
+    x, acc = rej.rejection_sample(target.pdf, lambda m, r: r.random(m), lambda z: np.ones_like(z), M, 20_000, rng)
+    assert len(x) == 20_000
+    assert stats.kstest(x, target.cdf).pvalue > 1e-3
+    assert abs(acc - 1 / M) < 0.01
+
+
+def test_slice_sampler_gamma_and_bimodal():
+    from algorithms.sampling import slice_sampling as sl
+
+    target = stats.gamma(a=2.0, scale=1.0)
+    x, _ = sl.slice_sample(lambda z: np.log(z) - z if z > 0 else -np.inf, 1.0, 6000, w=0.5, seed=0)
+    assert abs(x.mean() - 2.0) < 0.15 and abs(x.var() - 2.0) < 0.35
+    assert stats.kstest(x[::4], target.cdf).pvalue > 1e-3
+    x2, _ = sl.slice_sample(lambda z: float(mh.mixture_logpdf(z)), 0.0, 6000, w=3.0, seed=1)
+    assert abs(np.mean(x2 < 0) - mh.mixture_cdf(0.0)) < 0.04  # mass below 0, both modes visited

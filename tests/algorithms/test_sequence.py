@@ -67,6 +67,19 @@ def test_greedy_speculative_equals_greedy_target(drafter_kind, gamma):
         assert 0 < st.accepted < st.drafted  # some accepted, some rejected
 
 
+def test_speculative_generation_fills_the_context_window_exactly():
+    target = _random_gpt(8)
+    f_t = sd.torch_logits_fn(target)
+    prompt = [1, 2, 3, 4]
+    for drafter in (sd.ModelDrafter(sd.torch_logits_fn(_perturbed(target, 9)), num_tokens=8, max_tokens=16),
+                    sd.PromptLookupDrafter(num_tokens=8)):
+        out, _ = sd.speculative_generate(f_t, drafter, prompt, 60)  # 4 + 60 = block_size 64
+        assert len(out) == 64 and out == sd.autoregressive_generate(f_t, prompt, 60)
+    out, _ = sd.speculative_generate(f_t, sd.ModelDrafter(f_t, num_tokens=8, temperature=1.0), prompt, 60,
+                                     temperature=1.0)
+    assert len(out) == 64
+
+
 def test_gpt_greedy_generate_matches_logits_fn_loop_and_cache():
     m = _random_gpt(3)
     prompt = torch.tensor([[1, 2, 3]])
@@ -175,7 +188,7 @@ def test_sampling_generation_with_model_drafter_statistics():
     prompt = [1, 2]
     p = sd._softmax(f_t(prompt)[-1], 1.0)
     counts = np.zeros(6)
-    n = 1500
+    n = 800
     for s in range(n):
         d = sd.ModelDrafter(f_d, num_tokens=2, temperature=1.0, dynamic=False, seed=s)
         out, _ = sd.speculative_generate(f_t, d, prompt, 1 + 2, temperature=1.0, seed=10_000 + s)
@@ -401,3 +414,19 @@ def test_sgns_gradients_equal_autograd():
 
 def test_sgns_embeddings_separate_topics():
     assert word2vec.demo(epochs=2).metrics["neighbour_topic_purity"] >= 0.95
+
+
+# --------------------------------------------------------------------------------------------- KV cache
+def test_kv_cache_decoding_equals_full_attention_and_chunked_prefill():
+    from algorithms.sequence import kv_cache
+
+    rng = np.random.default_rng(0)
+    att = kv_cache.CausalSelfAttention(d_model=16, n_head=4, seed=1)
+    x = rng.normal(size=(20, 16))
+    full = att.forward_full(x)
+    cache = kv_cache.KVCache(4, 4, 20)
+    out = np.vstack([att.forward_step(x[:7], cache)] + [att.forward_step(x[t:t + 1], cache) for t in range(7, 20)])
+    np.testing.assert_allclose(out, full, atol=1e-12)
+    assert cache.nbytes() == 2 * 20 * 16 * 8
+    with pytest.raises(ValueError):
+        cache.append(np.zeros((4, 1, 4)), np.zeros((4, 1, 4)))

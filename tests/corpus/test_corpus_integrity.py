@@ -44,5 +44,5 @@ def test_bibliography_entries_are_complete():
 
     bib = load_bibliography(DEFAULT_CORPUS)
     bad = [f"references.md:{e.line}: [{k}]" for k, e in bib.items()
-           if not re.search(r"\((1[89]|20)\d\d[a-z]?\)|\(n\.d\.\)", e.text) or len(e.text) < 40]
+           if not re.search(r"\((?:accessed )?(1[89]|20)\d\d[a-z]?\)|\(n\.d\.\)", e.text) or len(e.text) < 40]
     assert not bad, "entries without a year or too short to name authors, title and venue:\n" + "\n".join(bad)

@@ -7,7 +7,6 @@ code fences; and no two questions are near-duplicates by MiniLM embedding.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -142,6 +141,7 @@ def test_ids_unique_and_fields_complete(bank):
         assert q.topics and all(t in TOPICS for t in q.topics), where
         assert 3 <= len(q.key_points) <= 6, where
         assert q.short_answer and q.explanation and q.mistakes and q.follow_ups, where
+        assert q.links, f"{where}: 'Learn more' has no link"
 
 
 def test_bank_size_and_difficulty_mix(bank):
@@ -169,71 +169,77 @@ def test_every_relative_link_resolves(bank):
 
 # ---------------------------------------------------------------------------------------------- near-duplicates
 
-#: Cosine similarity (MiniLM, question + short answer) above which two questions count as duplicates.
-DUPLICATE_THRESHOLD = 0.90
+#: Cosine similarity (MiniLM, "question + short answer") above which two questions count as near-duplicates.
+DUPLICATE_THRESHOLD = 0.85
 
 
 def _texts(qs):
     return [f"{q.question} {q.short_answer}" for q in qs]
 
 
-def test_no_near_duplicate_questions(bank):
-    """No two questions ask the same thing.
-
-    Each question is embedded as "question + short answer" with all-MiniLM-L6-v2 (normalised, so the inner
-    product is the cosine). Calibration, measured on this bank when the threshold was chosen:
-
-    - paraphrase pairs built by rewording a bank question and its short answer (see ``_PARAPHRASES`` below and
-      ``test_threshold_separates_paraphrases``) score 0.90-0.97;
-    - distinct questions of the bank: the most similar pairs (same sub-topic, different question, e.g.
-      "L1 vs L2 regularization" against "why does L1 give sparse solutions") score at most about 0.85, and
-      the median pair about 0.1.
-
-    0.90 sits between the two groups: a pair above it is a rewording of the same question.
-    """
+@pytest.fixture(scope="module")
+def bank_vectors(bank):
     from kb.embedding import get_embedder
 
-    V = np.asarray(get_embedder().encode(_texts(bank)), dtype=np.float32)
-    S = V @ V.T
-    np.fill_diagonal(S, -1.0)
+    return np.asarray(get_embedder().encode(_texts(bank)), dtype=np.float32)
+
+
+def test_no_near_duplicate_questions(bank, bank_vectors):
+    """No two questions ask the same thing.
+
+    Each question is embedded as "question + short answer" with all-MiniLM-L6-v2 (normalised vectors, so the inner
+    product is the cosine similarity). Calibration, measured on the 320-question bank when the threshold was set:
+
+    - distinct questions: median pair 0.11, 99.9th percentile 0.59, maximum 0.833 (``clus-kmeans`` against
+      ``clus-kmeans-plus-plus``: same algorithm, different question); the next ones are 0.755 (SHAP values vs how
+      SHAP is computed) and 0.747 (SHAP vs impurity importance);
+    - light rewordings (a new question wording followed by the same short answer, see ``_REWORDINGS``):
+      0.870-0.986 against the original;
+    - heavy rewrites (question and answer both rewritten in other words, eight hand-made examples): 0.74-0.96,
+      five of eight above 0.85.
+
+    0.85 lies above every distinct pair and below every light rewording, so a copied or lightly edited question
+    fails the test; a complete rewrite of an existing question may slip through, which review has to catch.
+    Embedding the question text alone separates worse (distinct pairs reach 0.82, e.g. IoU/NMS in cnn-vision and
+    coding), which is why the short answer is included.
+    """
+    S = bank_vectors @ bank_vectors.T
     iu = np.triu_indices(len(bank), 1)
     sims = S[iu]
     order = np.argsort(-sims)[:5]
     top = [(float(sims[k]), bank[iu[0][k]].id, bank[iu[1][k]].id) for k in order]
     report = "\n".join(f"{s:.3f}  {a}  <->  {b}" for s, a, b in top)
+    print("top-5 most similar pairs:\n" + report)
     assert top[0][0] <= DUPLICATE_THRESHOLD, "near-duplicate questions (top-5 pairs):\n" + report
 
 
-#: Hand-made rewordings of bank questions (question + short answer in other words), used to check that the
-#: threshold flags a true duplicate.
-_PARAPHRASES = [
-    (
-        "What is the bias-variance trade-off?",
-        "Explain the tradeoff between bias and variance. Expected squared error splits into squared bias, "
-        "variance and irreducible noise; simple models have high bias, flexible ones high variance.",
-    ),
-    (
-        "Why is attention scaled by the square root of d_k?",
-        "Why do transformers divide the query-key dot products by sqrt(d_k)? Because with unit-variance "
-        "entries the dot product has variance d_k, which saturates the softmax and shrinks its gradients.",
-    ),
-    (
-        "What does ROC AUC mean?",
-        "How do you interpret the area under the ROC curve? It is the probability that a randomly chosen "
-        "positive gets a higher score than a randomly chosen negative.",
-    ),
-]
+#: Light rewordings of bank questions: a different question wording, to be followed by the original short answer.
+_REWORDINGS = {
+    "fund-bias-variance": "Can you explain the bias-variance tradeoff?",
+    "nlp-attention-scaling": "Why do we divide attention scores by sqrt(d_k)?",
+    "eval-roc-auc": "How should ROC AUC be interpreted?",
+    "stat-p-value": "What is the definition of a p-value?",
+    "opt-adam-bias-correction": "Explain the Adam optimizer and its bias correction.",
+    "lin-l1-vs-l2": "How do L1 and L2 penalties differ?",
+    "clus-kmeans": "Explain the k-means algorithm. Is it guaranteed to converge?",
+    "dl-dropout": "What is dropout and how does it behave at test time?",
+    "tree-rf-vs-gbm": "Compare random forests with gradient boosted trees.",
+    "llm-lora": "Explain LoRA and why it is parameter-efficient.",
+}
 
 
-def test_threshold_separates_paraphrases(bank):
-    """Each hand-made paraphrase is closer than the threshold to some bank question (so it would be caught)."""
+def test_threshold_catches_reworded_duplicates(bank, bank_vectors):
+    """A reworded copy of a bank question would be flagged: its similarity to the original exceeds the threshold."""
     from kb.embedding import get_embedder
 
-    E = get_embedder()
-    V = np.asarray(E.encode(_texts(bank)), dtype=np.float32)
-    P = np.asarray(E.encode([f"{a} {b}" for a, b in _PARAPHRASES]), dtype=np.float32)
-    best = (P @ V.T).max(axis=1)
-    assert (best > DUPLICATE_THRESHOLD * 0.85).all(), best
+    by_id = {q.id: i for i, q in enumerate(bank)}
+    missing = [k for k in _REWORDINGS if k not in by_id]
+    assert not missing, f"calibration questions removed from the bank: {missing}"
+    texts = [f"{new} {bank[by_id[qid]].short_answer}" for qid, new in _REWORDINGS.items()]
+    P = np.asarray(get_embedder().encode(texts), dtype=np.float32)
+    sims = {qid: float(P[k] @ bank_vectors[by_id[qid]]) for k, qid in enumerate(_REWORDINGS)}
+    low = {k: round(v, 3) for k, v in sims.items() if v <= DUPLICATE_THRESHOLD}
+    assert not low, f"rewordings not caught by the threshold: {low}"
 
 
 def test_topic_files_cover_vocabulary():
@@ -246,4 +252,3 @@ def test_topic_files_cover_vocabulary():
     }  # fmt: skip
     missing = expected - stems
     assert not missing, f"missing topic files: {sorted(missing)}"
-    _ = itertools  # keep import used

@@ -1,0 +1,64 @@
+"""Optional llama.cpp backend (the ``llamacpp`` extra), behind the same generator interface.
+
+``llama_cpp`` is imported only when this backend is built. llama.cpp runs the GGUF file in its own quantized
+format (Q4_1 for the default SmolLM2-135M), so its greedy output can differ from the transformers backend, which
+dequantizes the same file to float.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.generation.transformers_backend import (
+    GenerationUnavailable,
+    chat_messages,
+    resolve_model,
+)
+
+PIP_LLAMACPP = 'pip install -e ".[llamacpp]"   (or: pip install llama-cpp-python)'
+
+
+def available() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+class LlamaCppGenerator:
+    """Greedy generation with llama-cpp-python; optional prompt-lookup drafting through its own decoder."""
+
+    def __init__(self, spec: str | os.PathLike | None = None, n_threads: int | None = None, n_ctx: int = 4096,
+                 prompt_lookup: bool = False, num_draft: int = 8, few_shot: bool = True) -> None:
+        if not available():
+            raise GenerationUnavailable(f"the llama.cpp backend needs llama-cpp-python; run: {PIP_LLAMACPP}")
+        import llama_cpp
+
+        folder, gguf = resolve_model(spec)
+        if gguf is None:
+            raise GenerationUnavailable(f"llama.cpp needs a GGUF file, and {folder} is a Hugging Face directory")
+        kw: dict[str, Any] = {}
+        if prompt_lookup:
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+            kw["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=num_draft)
+        threads = n_threads or int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None
+        self.llm = llama_cpp.Llama(model_path=str(folder / gguf), n_ctx=n_ctx, n_threads=threads, verbose=False,
+                                   **kw)
+        self.few_shot = few_shot
+        self.name = f"llama.cpp {gguf}" + (" (prompt lookup)" if prompt_lookup else "")
+        self.last_tokens = 0
+
+    def generate(self, question: str, passages: list[str], max_new_tokens: int = 256) -> Iterator[str]:
+        msgs = chat_messages(question, passages, self.few_shot)
+        yield from self.generate_messages(msgs, max_new_tokens)
+
+    def generate_messages(self, messages: list[dict[str, str]], max_new_tokens: int = 256) -> Iterator[str]:
+        self.last_tokens = 0
+        stream = self.llm.create_chat_completion(messages=messages, max_tokens=max_new_tokens, temperature=0.0,
+                                                 top_k=1, top_p=1.0, repeat_penalty=1.0, stream=True)
+        for chunk in stream:
+            delta = chunk["choices"][0].get("delta", {}).get("content")
+            if delta:
+                self.last_tokens += 1
+                yield delta

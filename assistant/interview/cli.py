@@ -1,0 +1,160 @@
+"""``mlnotes interview``: a mock interview in the terminal.
+
+Interactive on a terminal (rich prompts). Over a pipe (stdin not a TTY) every line of stdin is one answer, so a
+session can be scripted: ``printf 'answer one\\nanswer two\\n' | mlnotes interview -n 2``. A line ``:hint``
+asks for a hint, ``:skip`` skips, ``:quit`` stops; the end of input stops too. Every graded answer is saved
+at once, so stopping loses nothing already graded.
+
+The token comes from ``--token`` or the file ``<data_dir>/interview_token`` (created, mode 600, on first use).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+TOKEN_FILE = "interview_token"
+
+
+def make_service(settings: Any) -> Any:
+    """The interview service over the index and bank of ``settings`` (tests replace this function)."""
+    from assistant.api.app import build_services
+    from assistant.interview.service import InterviewService
+
+    svc = build_services(settings, log_fn=lambda m: print(m, file=sys.stderr))
+    interview = getattr(svc, "interview", None)
+    return interview or InterviewService.from_settings(settings, answerer=svc.answerer)
+
+
+def load_or_create_token(service: Any, data_dir: Path) -> str:
+    path = Path(data_dir) / TOKEN_FILE
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    token = service.create_user()["token"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(token + "\n")
+    return token
+
+
+def _read(console, interactive: bool) -> str | None:
+    if interactive:
+        from rich.prompt import Prompt
+
+        try:
+            return Prompt.ask("[bold]your answer[/] ([dim]:hint :skip :quit[/])", console=console)
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    return None if line == "" else line.rstrip("\n")
+
+
+def print_feedback(console, fb: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    console.print(f"\n[bold]score {fb['score']:.1f}/10[/]" + ("  (skipped)" if fb["skipped"] else ""))
+    for flag in fb.get("flags", []):
+        console.print(f"[yellow]note:[/] {flag.replace('_', ' ')}")
+    for ig in fb.get("ignored", []):
+        console.print(f"  [dim]not counted: “{escape(ig['sentence'][:80])}” — {escape(ig['reason'])}[/]")
+    for c in fb["covered"]:
+        console.print(f"[green]✓[/] {escape(c['key_point'])}\n    [dim]you said: “{escape(c['evidence'] or '')}”[/]")
+    for m in fb["missed"]:
+        ct = m["citation"]
+        console.print(f"[red]✗[/] {escape(m['key_point'])}\n    [dim]learn it: {escape(' › '.join(ct['breadcrumbs']))} "
+                      f"— corpus/{ct['path']}:{ct['line_start']}-{ct['line_end']}  {ct['url']}[/]")
+    console.print(f"[bold]model answer:[/] {escape(' '.join(fb['model_answer']['short_answer'].split()))}")
+    if fb.get("follow_up"):
+        console.print(f"[bold]follow-up:[/] {escape(fb['follow_up'])}")
+    console.print(f"[dim]next review in {fb['next_review_in_days']:g} day(s)[/]")
+
+
+def run_session(service: Any, token: str, console, topics: list[str] | None, difficulty: str, n: int,
+                weakest: bool, interactive: bool, seed: int | None = None) -> dict[str, Any]:
+    from rich.markup import escape
+    from rich.table import Table
+
+    view = service.start(token, topics=topics, difficulty=difficulty, n=n, weakest=weakest, seed=seed)
+    sid = view["session_id"]
+    console.print(f"[bold]mock interview[/] {sid}: {view['n']} question(s)")
+    stop = False
+    while not stop:
+        view = service.current(token, sid)
+        if view["finished"]:
+            break
+        q = view["question"]
+        console.print(f"\n[bold cyan]Q{q['position']}/{view['n']}[/] [dim]({q['difficulty']}; "
+                      f"{', '.join(q['topics'])})[/]\n{escape(q['text'])}")
+        while True:
+            line = _read(console, interactive)
+            if line is None:
+                console.print("[yellow]input ended; the answers so far are saved[/]")
+                stop = True
+                break
+            cmd = line.strip()
+            if cmd == ":quit":
+                stop = True
+                break
+            if cmd == ":hint":
+                h = service.hint(token, sid)
+                console.print(f"[magenta]hint {h['level']}:[/] {escape(h['hint'])}")
+                continue
+            try:
+                fb = service.skip(token, sid) if cmd == ":skip" else service.answer(token, sid, line)
+            except Exception as exc:  # noqa: BLE001 - show input problems and read again
+                from assistant.interview.service import status_of
+
+                if not status_of(exc):
+                    raise
+                console.print(f"[red]{escape(str(exc))}[/]")
+                continue
+            print_feedback(console, fb)
+            break
+    summ = service.summary(token, sid)
+    table = Table(title=f"session {sid}")
+    for col in ("#", "question", "score", "covered"):
+        table.add_column(col)
+    for a in summ["answers"]:
+        table.add_row(str(a["position"]), a["question"][:70], "skip" if a["skipped"] else f"{a['score']:.1f}",
+                      f"{a['covered']}/{a['key_points']}")
+    console.print(table)
+    if summ["mean_score"] is not None:
+        console.print(f"mean score {summ['mean_score']:.2f}/10 over {summ['answered']} answer(s)")
+    return summ
+
+
+def interview_command(
+    topics: Annotated[str, typer.Option("--topics", help="comma-separated topics (default: all)")] = "",
+    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, medium, hard or any")] = "any",
+    n: Annotated[int, typer.Option("-n", "--n", help="number of questions")] = 5,
+    weakest: Annotated[bool, typer.Option("--weakest", help="practise what you are weakest at")] = False,
+    token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="fix the order of new questions")] = None,
+) -> None:
+    """Mock interview: answer questions, get graded feedback with citations; progress is saved."""
+    from rich.console import Console
+
+    from assistant.interview.service import status_of
+    from assistant.settings import get_settings
+
+    console = Console(soft_wrap=True)
+    settings = get_settings()
+    service = make_service(settings)
+    try:
+        tok = token or load_or_create_token(service, settings.data_dir)
+        run_session(service, tok, console, [t for t in topics.split(",") if t.strip()] or None, difficulty, n,
+                    weakest, interactive=sys.stdin.isatty(), seed=seed)
+    except Exception as exc:
+        if status_of(exc):
+            Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        raise
+    finally:
+        service.close()

@@ -1,0 +1,316 @@
+"""Grade a free-text interview answer against a question's key points.
+
+The grader is a pure function of (question text, key points, answer, an embedder, fitted parameters):
+
+1. The answer is split into sentences. Two kinds of sentence cannot cover a key point:
+   * an *echo* of the question: a sentence that adds no content word absent from the question, or whose MiniLM
+     cosine to the question is above ``echo_threshold`` (the 99th percentile of the cosine between the bank's own
+     model-answer sentences and their question, so a real answer sentence is almost never flagged);
+   * a *fragment* (keyword stuffing): fewer than ``min_words`` words, a comma-separated list of short terms, or a
+     share of function words ("is", "the", "of", "when" ...) at or below ``min_glue_ratio`` (the 1st percentile
+     over the bank's answer and key-point sentences). A string of terms has no sentence structure.
+2. For each key point and each remaining sentence two features are computed: the cosine of their MiniLM vectors
+   and the term overlap, the share of the key point's stemmed, stop-word-free terms (``kb.bm25.tokenize``) that
+   the sentence contains; terms the key point shares with the question are left out of the overlap (otherwise
+   restating the question would earn overlap).
+3. A logistic model ``p = sigmoid(b + w_cos * cos + w_overlap * overlap)``, fitted on the bank itself by
+   ``python -m assistant.interview.calibrate``, gives the probability that the sentence states the key point.
+   A key point is covered when its best sentence has ``p >= threshold`` (the threshold maximises F1 on the
+   calibration pairs).
+4. The score is ``10 * mean(credit)``, credit 1 for a covered key point and ``p`` (below the threshold) for a
+   missed one, so near misses earn partial credit and unrelated text earns almost none.
+
+No number here is hand-picked: the parameters live in ``grader_params.json`` next to this file, written by the
+calibration script, together with the data they were fitted on (counts, cross-validated AUC).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from kb.bm25 import tokenize
+
+PARAMS_PATH = Path(__file__).resolve().parent / "grader_params.json"
+MAX_ANSWER_CHARS = 8000
+
+#: Function words whose presence marks sentence structure: copulas, auxiliaries, modals, determiners,
+#: prepositions, conjunctions and pronouns. A list of technical terms contains almost none of them.
+GLUE_WORDS = frozenset(
+    """is are was were be been being am has have had do does did can could will would should may might must shall
+    the a an of to in on for with by from at into onto over under between through about as than then that which
+    who whom whose what when where why how while because so if unless whether and or but nor not no it its they
+    them their this these those there here we you your our he she his her one each every all any some more most
+    less fewer only also just very too such both either neither per via""".split()
+)
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:\.\d+)?")
+_ABBREV_RE = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|approx|resp)\.", re.I)
+_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+|\n\s*\n+|\n(?=\s*(?:[-*+•]|\d+[.)])\s)")
+_BULLET_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+class GradeInputError(ValueError):
+    """The answer cannot be graded (empty, only whitespace, or too long); the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class GraderParams:
+    bias: float
+    w_cos: float
+    w_overlap: float
+    threshold: float
+    echo_threshold: float
+    min_words: int
+    min_glue_ratio: float
+    fitted: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = PARAMS_PATH) -> GraderParams:
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing; run: python -m assistant.interview.calibrate")
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{k: d[k] for k in ("bias", "w_cos", "w_overlap", "threshold", "echo_threshold", "min_words",
+                                        "min_glue_ratio")}, fitted=d.get("fitted", {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def default_params() -> GraderParams:
+    return GraderParams.load()
+
+
+@dataclass
+class KeyPointResult:
+    key_point: str
+    covered: bool
+    probability: float
+    evidence: str | None  # the answer sentence that best states the key point (None when no sentence counts)
+    cosine: float
+    overlap: float
+
+
+@dataclass
+class GradeResult:
+    score: float  # 0-10, one decimal
+    key_points: list[KeyPointResult]
+    flags: list[str]  # "echoes_question", "keyword_stuffing", "partly_fragments", "partly_echo"
+    sentences: int
+    counted_sentences: int
+    ignored: list[dict[str, str]]  # sentences that could not cover anything, with the reason
+
+    @property
+    def covered(self) -> list[KeyPointResult]:
+        return [k for k in self.key_points if k.covered]
+
+    @property
+    def missed(self) -> list[KeyPointResult]:
+        return [k for k in self.key_points if not k.covered]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "flags": list(self.flags), "sentences": self.sentences,
+                "counted_sentences": self.counted_sentences, "ignored": list(self.ignored),
+                "key_points": [asdict(k) for k in self.key_points]}
+
+
+# ---------------------------------------------------------------------------------------------------- text
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``: split after ``. ! ? ;``, at blank lines and before bullets; a single line break
+    inside a paragraph is a wrapped line, not a boundary. Bullet markers and empty pieces are dropped."""
+    protected = _ABBREV_RE.sub(lambda m: m.group(0).replace(".", "\u2024"), text)
+    out = []
+    for piece in _SPLIT_RE.split(protected):
+        piece = " ".join(_BULLET_RE.sub("", piece.replace("\u2024", ".")).split())
+        if piece and _WORD_RE.search(piece):
+            out.append(piece)
+    return out
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD_RE.findall(text)]
+
+
+def glue_ratio(sentence: str) -> float:
+    ws = words(sentence)
+    return sum(w in GLUE_WORDS for w in ws) / len(ws) if ws else 0.0
+
+
+def is_term_list(sentence: str) -> bool:
+    """Four or more comma/slash/semicolon separated items, most of them one or two words: a list, not a claim."""
+    items = [i for i in re.split(r"[,/;|]", sentence) if i.strip()]
+    if len(items) < 4:
+        return False
+    short = sum(len(words(i)) <= 2 for i in items)
+    return short * 2 > len(items)
+
+
+def fragment_reason(sentence: str, params: GraderParams) -> str | None:
+    """Why ``sentence`` is not a sentence (None when it is one)."""
+    n = len(words(sentence))
+    if n < params.min_words:
+        return f"too short ({n} words): write a full sentence"
+    if is_term_list(sentence):
+        return "a list of terms, not a sentence: say how they relate"
+    if glue_ratio(sentence) <= params.min_glue_ratio:
+        return "a string of terms with no sentence structure"
+    return None
+
+
+def content_terms(text: str) -> set[str]:
+    return set(tokenize(text))
+
+
+def overlap(kp_terms: set[str], sentence_terms: set[str], question_terms: set[str]) -> float:
+    """Share of the key point's terms (those not already in the question, if any remain) found in the sentence."""
+    novel = kp_terms - question_terms
+    target = novel or kp_terms
+    if not target:
+        return 0.0
+    return len(target & sentence_terms) / len(target)
+
+
+def sigmoid(z: np.ndarray | float) -> np.ndarray | float:
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+def probability(cos: np.ndarray, ov: np.ndarray, params: GraderParams) -> np.ndarray:
+    return sigmoid(params.bias + params.w_cos * cos + params.w_overlap * ov)
+
+
+# ---------------------------------------------------------------------------------------------------- grading
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def validate_answer(answer: Any) -> str:
+    if not isinstance(answer, str):
+        raise GradeInputError("the answer must be text")
+    text = answer.strip()
+    if not text:
+        raise GradeInputError("the answer is empty; write your answer, ask for a hint, or skip the question")
+    if len(text) > MAX_ANSWER_CHARS:
+        raise GradeInputError(f"the answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,} "
+                              "(an interview answer is a few sentences)")
+    return text
+
+
+def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: Embed,
+                 params: GraderParams | None = None, kp_vectors: np.ndarray | None = None,
+                 question_vector: np.ndarray | None = None) -> GradeResult:
+    """Score ``answer`` 0-10 against ``key_points``; pure apart from calling ``embed`` (normalised vectors).
+
+    ``kp_vectors`` / ``question_vector`` may be passed precomputed (the service caches them per question).
+    """
+    params = params or default_params()
+    text = validate_answer(answer)
+    if not key_points:
+        raise ValueError("the question has no key points to grade against")
+    sents = split_sentences(text)
+    q_terms = content_terms(question)
+    ignored: list[dict[str, str]] = []
+    candidates: list[str] = []
+    for s in sents:
+        terms = content_terms(s)
+        reason = fragment_reason(s, params)
+        if reason is None and not (terms - q_terms):
+            reason = "repeats the question without adding anything"
+        if reason is None:
+            candidates.append(s)
+        else:
+            ignored.append({"sentence": s, "reason": reason})
+
+    need = []
+    if kp_vectors is None:
+        need.extend(key_points)
+    if question_vector is None:
+        need.append(question)
+    vecs = embed(need + candidates) if (need or candidates) else np.zeros((0, 1), dtype=np.float32)
+    pos = 0
+    if kp_vectors is None:
+        kp_vectors = vecs[: len(key_points)]
+        pos = len(key_points)
+    if question_vector is None:
+        question_vector = vecs[pos]
+        pos += 1
+    sent_vecs = vecs[pos:]
+
+    # echoes: sentences more similar to the question than (almost) any real answer sentence is to its question
+    keep = []
+    for s, v in zip(candidates, sent_vecs):
+        if float(v @ question_vector) >= params.echo_threshold:
+            ignored.append({"sentence": s, "reason": "restates the question"})
+        else:
+            keep.append((s, v))
+    flags: list[str] = []
+    reasons = [i["reason"] for i in ignored]
+    n_echo = sum(r.startswith(("restates", "repeats")) for r in reasons)
+    n_frag = len(reasons) - n_echo
+    if not keep:
+        if n_echo and n_echo >= n_frag:
+            flags.append("echoes_question")
+        elif n_frag:
+            flags.append("keyword_stuffing")
+    else:
+        if n_frag:
+            flags.append("partly_fragments")
+        if n_echo:
+            flags.append("partly_echo")
+
+    results: list[KeyPointResult] = []
+    if keep:
+        S = np.stack([v for _, v in keep])
+        cos = np.asarray(kp_vectors, dtype=np.float64) @ S.T.astype(np.float64)  # (n_kp, n_sent)
+        s_terms = [content_terms(s) for s, _ in keep]
+        ov = np.array([[overlap(content_terms(kp), st, q_terms) for st in s_terms] for kp in key_points])
+        P = probability(cos, ov, params)
+        for i, kp in enumerate(key_points):
+            j = int(np.argmax(P[i]))
+            p = float(P[i, j])
+            results.append(KeyPointResult(kp, p >= params.threshold, round(p, 4), keep[j][0],
+                                          round(float(cos[i, j]), 4), round(float(ov[i, j]), 4)))
+    else:
+        results = [KeyPointResult(kp, False, 0.0, None, 0.0, 0.0) for kp in key_points]
+    credit = [1.0 if r.covered else r.probability for r in results]
+    score = round(10.0 * float(np.mean(credit)), 1)
+    return GradeResult(score=score, key_points=results, flags=flags, sentences=len(sents),
+                       counted_sentences=len(keep), ignored=ignored)
+
+
+class Grader:
+    """:func:`grade_answer` with an embedder and a cache of key-point and question vectors per question id."""
+
+    def __init__(self, embedder: Any = None, params: GraderParams | None = None) -> None:
+        self._embedder = embedder
+        self.params = params or default_params()
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            from kb.embedding import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.embedder.encode(list(texts)), dtype=np.float32)
+
+    def grade(self, q: Any, answer: str) -> GradeResult:
+        """Grade against an :class:`kb.interview.InterviewQuestion` (uses ``q.question`` and ``q.key_points``)."""
+        validate_answer(answer)
+        key = q.id
+        if key not in self._cache:
+            v = self.embed(list(q.key_points) + [q.question])
+            self._cache[key] = (v[:-1], v[-1])
+        kp_vecs, q_vec = self._cache[key]
+        return grade_answer(q.question, q.key_points, answer, self.embed, self.params, kp_vecs, q_vec)
