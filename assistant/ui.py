@@ -140,6 +140,11 @@ def build_blocks(app) -> Any:
             return "", ""
         spec = registry.get(name)
         head = f"**{spec.title}** — {spec.summary}  \nImplementation: `{spec.path}` · verified against {spec.reference}"
+        from assistant.api.routers.algorithms import taught_in
+
+        where = taught_in(app.state.answerer, spec.path)[:6]
+        if where:
+            head += "  \nTaught in: " + " · ".join(f"[{' › '.join(w['breadcrumbs'][-2:])}]({w['url']})" for w in where)
         return head + "\n\n" + _param_help(spec), _param_text(spec)
 
     def open_doc(path: str, section: str | None = None):

@@ -159,6 +159,7 @@ class AlgorithmOut(BaseModel):
 
 class AlgorithmDetail(AlgorithmOut):
     docstring: str
+    taught_in: list[dict[str, Any]] = Field(default_factory=list, description="corpus sections linking here")
 
 
 class RunRequest(BaseModel):

@@ -105,6 +105,8 @@ def test_algorithms_list_and_describe(client):
     assert any(a["name"] == "ridge" for a in algs)
     d = client.get("/api/algorithms/ridge").json()
     assert d["docstring"] and d["path"] == "algorithms/linear/ridge.py"
+    # the fixture guide links to ridge.py from its "Regularization" section
+    assert any(t["section_id"] == "regularization" for t in d["taught_in"])
 
 
 def test_run_demo_returns_metrics_and_figure(client):
