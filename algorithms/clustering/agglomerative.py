@@ -125,7 +125,8 @@ EXAMPLE_DATA = "clustering"
 
 def demo(n_clusters: int = 3, linkage: str = "ward") -> DemoResult:
     """Iris: dendrogram heights and the cut, against SciPy's linkage and scikit-learn's AgglomerativeClustering."""
-    from scipy.cluster.hierarchy import dendrogram, linkage as scipy_linkage
+    from scipy.cluster.hierarchy import dendrogram
+    from scipy.cluster.hierarchy import linkage as scipy_linkage
     from sklearn.cluster import AgglomerativeClustering as SkAgglomerative
     from sklearn.datasets import load_iris
     from sklearn.metrics import adjusted_rand_score

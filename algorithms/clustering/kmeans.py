@@ -81,7 +81,7 @@ class KMeans(BaseEstimator):
 
     def _lloyd(self, X, centres, tol):
         curve = []
-        for it in range(1, self.max_iter + 1):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             D = squared_distances(X, centres)  # (n, k)
             labels = np.argmin(D, axis=1)
             curve.append(float(D[np.arange(len(X)), labels].sum()))

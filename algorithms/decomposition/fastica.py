@@ -74,7 +74,7 @@ class FastICA(BaseEstimator):
         K = (evecs[:, order] / np.sqrt(np.maximum(evals[order], 1e-300))).T  # (k, d) whitening
         Z = Xc @ K.T  # (n, k), identity covariance
         W = _sym_decorrelate(check_random_state(self.random_state).standard_normal((k, k)))
-        for it in range(1, self.max_iter + 1):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             U = Z @ W.T  # (n, k) current source estimates
             g, g_prime = np.tanh(U), 1.0 - np.tanh(U) ** 2
             W_new = _sym_decorrelate(g.T @ Z / n - g_prime.mean(0)[:, None] * W)

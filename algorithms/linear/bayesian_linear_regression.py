@@ -94,7 +94,7 @@ class BayesianLinearRegression(BaseEstimator):
         m = posterior_mean(lam, beta)
         self.n_iter_ = 0
         if self.fit_precisions:
-            for it in range(1, self.max_iter + 1):
+            for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
                 gamma = np.sum(beta * e / (lam + beta * e))
                 rss = np.sum((yc - Xc @ m) ** 2)
                 lam = (gamma + 2 * self.a_lambda) / (m @ m + 2 * self.b_lambda)

@@ -81,7 +81,7 @@ class ElasticNet(BaseEstimator):
         w = np.zeros(d)
         r = yc.copy()  # residual y_c - X_c w
         self.objective_curve_ = []
-        for sweep in range(1, self.max_iter + 1):
+        for sweep in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             max_change = 0.0
             for j in range(d):
                 if z[j] == 0.0:

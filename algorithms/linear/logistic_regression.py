@@ -87,7 +87,7 @@ class LogisticRegression(BaseEstimator):
         lam = np.r_[1.0 / scale**2, 0.0] / (self.C * n)  # (d+1,)
         theta = np.zeros(d + 1)
         self.loss_curve_ = []
-        for it in range(1, self.max_iter + 1):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             p = sigmoid(Z @ theta)
             eps = 1e-15
             loss = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + 0.5 * lam @ theta**2

@@ -64,7 +64,7 @@ class PoissonRegression(BaseEstimator):
         Xt = np.c_[X, np.ones(n)]  # (n, d+1)
         pen = np.r_[np.full(d, self.alpha), 0.0]  # (d+1,)
         theta = np.r_[np.zeros(d), np.log(y.mean())]
-        for it in range(1, self.max_iter + 1):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             mu = np.exp(Xt @ theta)  # (n,)
             grad = Xt.T @ (mu - y) / n + pen * theta
             if np.abs(grad).max() < self.tol:

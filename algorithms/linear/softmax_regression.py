@@ -90,7 +90,7 @@ class SoftmaxRegression(BaseEstimator):
                            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15})
             theta, self.n_iter_ = res.x, int(res.nit)
         else:
-            for it in range(1, self.max_iter + 1):
+            for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
                 loss, grad = objective(theta)
                 self.loss_curve_.append(float(loss))
                 if np.abs(grad).max() < self.tol:

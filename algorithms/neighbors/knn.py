@@ -26,7 +26,7 @@ def pairwise_distances(A: np.ndarray, B: np.ndarray, p: float = 2.0) -> np.ndarr
     """Minkowski distances between rows of A (m, d) and B (n, d), shape (m, n).
 
     Computed from explicit differences, in row chunks to bound memory: the shortcut
-    $\lVert a\rVert^2 + \lVert b\rVert^2 - 2a^\top b$ is faster but loses the exact zero distance of a point to itself.
+    $\\lVert a\rVert^2 + \\lVert b\rVert^2 - 2a^\top b$ is faster but loses the exact zero distance of a point to itself.
     """
     out = np.empty((A.shape[0], B.shape[0]))
     step = max(1, int(2_000_000 // max(1, B.shape[0] * A.shape[1])))

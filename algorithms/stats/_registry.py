@@ -46,4 +46,11 @@ SPECS = [
         ),
         tags=("uncertainty", "resampling"),
     ),
+    AlgorithmSpec(
+        name="fp_growth", title="FP-growth frequent itemsets", family=F,
+        summary="Prefix-tree compression and recursive conditional trees; no candidate generation.",
+        module="algorithms.stats.fp_growth", reference="Apriori and exhaustive enumeration",
+        params=(Param("min_support", float, 0.05, 0.01, 1.0, help="minimum support"),),
+        tags=("association-rules", "unsupervised"),
+    ),
 ]

@@ -57,7 +57,7 @@ def smo_solve(K: np.ndarray, y: np.ndarray, p: np.ndarray, C: float, tol: float 
     G = p.astype(float).copy()  # gradient Q alpha + p at alpha = 0
     diag = np.diag(K)
     tau = 1e-12
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the last value is the iteration count)
         viol = -y * G  # (n,)
         up = ((y > 0) & (alpha < C)) | ((y < 0) & (alpha > 0))
         low = ((y > 0) & (alpha > 0)) | ((y < 0) & (alpha < C))

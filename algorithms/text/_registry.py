@@ -26,4 +26,25 @@ SPECS = [
         ),
         tags=("nlp", "retrieval", "ranking"),
     ),
+    AlgorithmSpec(
+        name="bpe", title="Byte-pair encoding tokenizer", family=F,
+        summary="Learn subword merges from pair frequencies; encode by applying merges in rank order.",
+        module="algorithms.text.bpe", reference="tokenizers (Hugging Face) BPE + BpeTrainer",
+        params=(
+            Param("vocab_size", int, 150, 30, 400, help="target vocabulary size"),
+            Param("text", str, "gradient boosting builds an ensemble of trees", help="text to tokenize"),
+        ),
+        tags=("nlp", "tokenization"),
+    ),
+    AlgorithmSpec(
+        name="ngram_lm", title="n-gram language model (add-k, Kneser-Ney)", family=F,
+        summary="Count-based next-word model; interpolated Kneser-Ney with continuation counts.",
+        module="algorithms.text.ngram_lm", reference="add-one smoothing baseline; exact normalisation checks (tests)",
+        params=(
+            Param("order", int, 2, 1, 4, help="n"),
+            Param("smoothing", str, "kneser_ney", choices=("kneser_ney", "add_k"), help="smoothing"),
+            Param("discount", float, 0.75, 0.05, 0.95, help="Kneser-Ney discount"),
+        ),
+        tags=("nlp", "language-model"),
+    ),
 ]

@@ -24,7 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
@@ -105,7 +112,7 @@ class _HistogramTree:
                 self.right.append(-1)
                 self.value.append(0.0)
                 leaves[side[node]] = (child_rows, child_hist, *self._best_split(child_hist))
-        for node, (idx, hist, *_rest) in leaves.items():
+        for node, (_rows, hist, *_rest) in leaves.items():
             G, H = hist[0, :, 0].sum(), hist[0, :, 1].sum()
             self.value[node] = -G / (H + self.reg_lambda)
         for name in ("feature", "threshold", "left", "right", "value"):

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+    check_X_y,
+)
 from algorithms.linear.logistic_regression import LogisticRegression
 from algorithms.registry import DemoResult
 from algorithms.trees.cart import DecisionTreeClassifier

@@ -9,8 +9,10 @@ What is fitted, all from the bank itself (no hand-picked constant):
 * ``echo_threshold``: the 99th percentile of the cosine between each model-answer sentence (short answer and
   explanation) and its own question; a sentence of a user's answer above it restates the question.
 * ``bias, w_cos, w_overlap``: a logistic regression on ``[cosine, overlap]``. Each key point gives one positive
-  pair, with the sentence of its own question's short answer or explanation closest to it in cosine, and two
-  negative pairs, with the closest sentence of another question of the same topic and of a random question.
+  pair, with the sentence of its own question's short answer or explanation closest to it in cosine, and
+  negative pairs: the closest sentence of another question of the same topic and of a random question, and
+  (hard negatives) each other key point of its own question, a distinct idea on the same subject by design,
+  so that an on-topic sentence does not count for a key point it does not state.
 * ``threshold``: the probability cut that maximises F1 on 5-fold out-of-fold predictions.
 """
 
@@ -107,6 +109,11 @@ def calibrate(bank, embed, seed: int = 0) -> dict:
                 neg = best_pair(kp, kv, j, q_terms)
                 if neg is not None:
                     X.append(neg)
+                    y.append(0)
+            # hard negatives: the question's other key points, distinct ideas on the same subject
+            for kp2, kv2 in zip(q.key_points, kpvecs(i)):
+                if kp2 != kp:
+                    X.append([float(kv2 @ kv), overlap(content_terms(kp), content_terms(kp2), q_terms)])
                     y.append(0)
     X, y = np.array(X), np.array(y)
     model = LogisticRegression(C=1.0, class_weight="balanced")

@@ -10,13 +10,14 @@ import random
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from assistant.interview.grader import GradeInputError, Grader
 from assistant.interview.srs import DAY, CardState, due_order, quality, review
-from assistant.interview.store import ConflictError, NotFoundError, Store, StoreError, answers_csv
+from assistant.interview.store import ConflictError, Store, StoreError, answers_csv
 
 MAX_QUESTIONS = 50
 HINT_WORDS = 3

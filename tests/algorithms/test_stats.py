@@ -10,7 +10,8 @@ from scipy import stats
 
 from algorithms.stats.apriori import apriori, association_rules, brute_force_itemsets, make_baskets
 from algorithms.stats.bootstrap import bootstrap_ci
-from algorithms.stats.ks_drift import ks_2samp, kolmogorov_sf
+from algorithms.stats.fp_growth import fp_growth
+from algorithms.stats.ks_drift import kolmogorov_sf, ks_2samp
 from algorithms.stats.psi import psi
 
 
@@ -86,3 +87,16 @@ def test_association_rules_confidence_and_lift():
     assert top["confidence"] == pytest.approx(n_xy / n_x)
     assert top["lift"] == pytest.approx((n_xy / n_x) / (n_y / len(baskets)))
     assert any({"beer"} == set(r["antecedent"]) and {"crisps"} == set(r["consequent"]) for r in rules)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), min_support=st.sampled_from([0.02, 0.05, 0.1, 0.3, 0.6]))
+def test_fp_growth_equals_apriori_and_enumeration(seed, min_support):
+    rng = np.random.default_rng(seed)
+    items = list("abcdefg")
+    baskets = [{i for i in items if rng.random() < p} or {"a"} for p in rng.uniform(0.1, 0.6, 60)]
+    ours = fp_growth(baskets, min_support)
+    oracle = brute_force_itemsets(baskets, min_support)
+    assert ours.keys() == oracle.keys() == apriori(baskets, min_support).keys()
+    for k in oracle:
+        assert ours[k] == pytest.approx(oracle[k], abs=1e-12)

@@ -134,7 +134,7 @@ def test_kalman_matches_statsmodels_local_level():
     np.testing.assert_allclose(kf.smoothed_means_[5:, 0], res.smoothed_state[0, 5:], atol=1e-5)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _naive(a, b, i, j):
     c = (a[i] - b[j]) ** 2
     if i == 0 and j == 0:

@@ -1,0 +1,127 @@
+"""Retrieval evaluation: every mode and fusion over the gold set, per question, with CIs and per-type tables.
+
+A *config* is ``(name, mode, fusion, params)``. For each question the index returns ``CANDIDATES`` chunks;
+they are reduced to distinct sections (first occurrence wins) and scored with :mod:`eval.metrics`.
+``tune_weighted`` chooses ``w_dense`` (and ``tune_rrf`` the RRF constant) on the **tune split only**.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from eval.data import TYPES, Question, section_key
+from eval.metrics import METRICS, dedupe, per_question, summarize
+
+CANDIDATES = 30  # chunks retrieved per question before collapsing to sections
+W_GRID = tuple(round(x, 2) for x in np.arange(0.0, 1.0001, 0.05))
+RRF_K_GRID = (5.0, 10.0, 20.0, 30.0, 60.0, 100.0)
+
+
+@dataclass
+class Config:
+    name: str
+    mode: str
+    fusion: str = "rrf"
+    rrf_k: float = 60.0
+    w_dense: float = 0.5
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Run:
+    config: Config
+    rankings: dict[str, list[str]] = field(default_factory=dict)  # question id -> ranked section keys
+    rows: dict[str, dict[str, float]] = field(default_factory=dict)  # question id -> metrics
+    latency_ms: list[float] = field(default_factory=list)
+
+
+def rank_sections(index, question: str, cfg: Config, k: int = CANDIDATES) -> list[str]:
+    old = (index.rrf_k, index.w_dense)
+    index.rrf_k, index.w_dense = cfg.rrf_k, cfg.w_dense
+    try:
+        hits = index.search(question, k=k, mode=cfg.mode, fusion=cfg.fusion)
+    finally:
+        index.rrf_k, index.w_dense = old
+    return dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in hits])
+
+
+def run_config(index, questions: Sequence[Question], cfg: Config) -> Run:
+    run = Run(cfg)
+    for q in questions:
+        t0 = time.perf_counter()
+        ranking = rank_sections(index, q.question, cfg)
+        run.latency_ms.append((time.perf_counter() - t0) * 1000)
+        run.rankings[q.id] = ranking
+        run.rows[q.id] = per_question(ranking, q.relevant)
+    return run
+
+
+def mean_metric(run: Run, ids: Sequence[str], metric: str) -> float:
+    return float(np.mean([run.rows[i][metric] for i in ids])) if ids else float("nan")
+
+
+def tune_weighted(index, tune: Sequence[Question], objective: str = "mrr@10") -> tuple[float, dict[float, float]]:
+    """The ``w_dense`` maximizing ``objective`` on the tune split (ties: closest to 0.5)."""
+    scores = {}
+    for w in W_GRID:
+        run = run_config(index, tune, Config(f"weighted w={w}", "hybrid", "weighted", w_dense=w))
+        scores[w] = mean_metric(run, [q.id for q in tune], objective)
+    best = max(scores, key=lambda w: (round(scores[w], 6), -abs(w - 0.5)))
+    return best, scores
+
+
+def tune_rrf(index, tune: Sequence[Question], objective: str = "mrr@10") -> tuple[float, dict[float, float]]:
+    """The RRF constant maximizing ``objective`` on the tune split (ties: closest to 60)."""
+    scores = {}
+    for k in RRF_K_GRID:
+        run = run_config(index, tune, Config(f"rrf k={k}", "hybrid", "rrf", rrf_k=k))
+        scores[k] = mean_metric(run, [q.id for q in tune], objective)
+    best = max(scores, key=lambda k: (round(scores[k], 6), -abs(k - 60)))
+    return best, scores
+
+
+def report(run: Run, questions: Sequence[Question], n_boot: int = 1000) -> dict[str, Any]:
+    """Overall and per-type summaries (mean and 95% CI) of a run over ``questions``."""
+    rows = [run.rows[q.id] for q in questions]
+    by_type: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for q in questions:
+        by_type[q.type].append(run.rows[q.id])
+    return {
+        "config": run.config.to_dict(),
+        "overall": summarize(rows, n_boot=n_boot),
+        "by_type": {t: summarize(by_type[t], n_boot=n_boot) for t in TYPES if by_type.get(t)},
+        "latency_ms_p50": float(np.median([run.latency_ms[i] for i in range(len(run.latency_ms))]))
+        if run.latency_ms else float("nan"),
+    }
+
+
+def ragas_id_metrics(run: Run, questions: Sequence[Question], k: int = 10) -> dict[str, Any]:
+    """ragas' ID-based context precision and recall on the top-``k`` sections (skipped if ragas is missing)."""
+    try:
+        from ragas.dataset_schema import SingleTurnSample
+        from ragas.metrics import IDBasedContextPrecision, IDBasedContextRecall
+    except Exception as exc:  # noqa: BLE001 - ragas is an optional extra
+        return {"skipped": f"ragas not importable ({type(exc).__name__}: {exc}); pip install 'mlnotes[eval]'"}
+    prec, rec = IDBasedContextPrecision(), IDBasedContextRecall()
+    p_vals, r_vals = [], []
+    for q in questions:
+        sample = SingleTurnSample(retrieved_context_ids=run.rankings[q.id][:k],
+                                  reference_context_ids=list(q.relevant))
+        p_vals.append(float(prec.single_turn_score(sample)))
+        r_vals.append(float(rec.single_turn_score(sample)))
+    from eval.metrics import bootstrap_ci
+
+    return {"k": k,
+            "id_context_precision": {"mean": float(np.mean(p_vals)), "ci": bootstrap_ci(p_vals)},
+            "id_context_recall": {"mean": float(np.mean(r_vals)), "ci": bootstrap_ci(r_vals)}}
+
+
+__all__ = ["Config", "Run", "run_config", "tune_weighted", "tune_rrf", "report", "ragas_id_metrics", "METRICS"]
