@@ -46,7 +46,8 @@ case "${1:-run}" in
   test)
     setup "${MLNOTES_EXTRAS:-dev,chapters}"
     shift || true
-    exec "$VENV/bin/python" -m pytest "$@"
+    # two workers by default (the CI machine has 2 cores); MLNOTES_TEST_WORKERS=0 runs in one process
+    exec "$VENV/bin/python" -m pytest -n "${MLNOTES_TEST_WORKERS:-2}" --dist loadfile "$@"
     ;;
   run)
     setup "${MLNOTES_EXTRAS:-chapters}"
