@@ -103,9 +103,38 @@ def report(run: Run, questions: Sequence[Question], n_boot: int = 1000) -> dict[
     }
 
 
+def _ragas_import_shim() -> None:
+    """ragas 0.4.1 imports ``langchain_community.chat_models.vertexai``, which langchain-community 0.4.2 removed.
+
+    Only its name is needed (an isinstance check for a Vertex AI chat model we never use), so an empty stand-in
+    module is registered when the real one is missing. Also turns ragas' usage analytics off (no network).
+    """
+    import os
+    import sys
+    import types
+
+    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+    name = "langchain_community.chat_models.vertexai"
+    if name in sys.modules:
+        return
+    try:
+        import importlib
+
+        importlib.import_module(name)
+    except ImportError:
+        mod = types.ModuleType(name)
+
+        class ChatVertexAI:  # never instantiated
+            """Stand-in for the removed LangChain Vertex AI chat model."""
+
+        mod.ChatVertexAI = ChatVertexAI
+        sys.modules[name] = mod
+
+
 def ragas_id_metrics(run: Run, questions: Sequence[Question], k: int = 10) -> dict[str, Any]:
     """ragas' ID-based context precision and recall on the top-``k`` sections (skipped if ragas is missing)."""
     try:
+        _ragas_import_shim()
         from ragas.dataset_schema import SingleTurnSample
         from ragas.metrics import IDBasedContextPrecision, IDBasedContextRecall
     except Exception as exc:  # noqa: BLE001 - ragas is an optional extra

@@ -74,6 +74,44 @@ class Embedder:
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query, fast: the tokenizer and the BERT model called directly under ``torch.inference_mode``.
+
+        Same tokenization (truncated at the model's ``max_seq_length``), mean pooling and L2 normalisation as
+        :meth:`encode`, without sentence-transformers' batching and sorting overhead; the vector equals
+        ``encode([text])[0]`` to float32 rounding. With ``MLNOTES_QUERY_INT8=1`` a copy of the model with
+        dynamically int8-quantized Linear layers is used for queries only (documents stay float32); see
+        eval/reports/bench.md for the speed and retrieval-quality numbers behind the default (off).
+        """
+        import torch
+
+        model = self._query_model()
+        tok = self.model.tokenizer
+        with self._lock, torch.inference_mode():
+            batch = tok([text], return_tensors="pt", truncation=True, max_length=self.model.max_seq_length)
+            out = model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(out.dtype)
+            v = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            v = torch.nn.functional.normalize(v, dim=-1)
+        return np.ascontiguousarray(v[0].numpy(), dtype=np.float32)
+
+    def _query_model(self):
+        qm = getattr(self, "_qmodel", None)
+        if qm is None:
+            qm = self.model[0].auto_model
+            if os.environ.get("MLNOTES_QUERY_INT8", "") in ("1", "true", "yes"):
+                import copy
+                import warnings
+
+                import torch
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    qm = torch.ao.quantization.quantize_dynamic(copy.deepcopy(qm), {torch.nn.Linear},
+                                                                dtype=torch.qint8)
+            self._qmodel = qm
+        return qm
+
 
 @lru_cache(maxsize=2)
 def get_embedder(directory: str | None = None) -> Embedder:

@@ -322,7 +322,10 @@ class Index:
     def embed_query(self, query: str) -> np.ndarray:
         v = self._query_cache.get(query)
         if v is None:
-            v = self.embedder.encode([query])[0]
+            # the embedder's fast single-query path when it has one (kb.embedding.Embedder.encode_query)
+            fast = getattr(self.embedder, "encode_query", None) or getattr(getattr(self.embedder, "_e", None),
+                                                                           "encode_query", None)
+            v = fast(query) if fast is not None else self.embedder.encode([query])[0]
             if len(self._query_cache) >= 2048:
                 self._query_cache.pop(next(iter(self._query_cache)))
             self._query_cache[query] = v

@@ -194,6 +194,9 @@ _CODE_CHILD_TYPES = ("code_inline", "math_inline", "math_inline_double")
 
 def _inline_links_and_citations(inline: Any, line: int, links: list[Link], cites: list[Citation]) -> None:
     children = inline.children or []
+    # text runs joined across soft line breaks, so a citation may wrap: "[@a;\n@b]"
+    runs: list[list[tuple[str, int]]] = [[]]
+    cur_line = line
     i = 0
     while i < len(children):
         ch = children[i]
@@ -204,13 +207,29 @@ def _inline_links_and_citations(inline: Any, line: int, links: list[Link], cites
             while j < len(children) and children[j].type != "link_close":
                 text_parts.append(children[j].content)
                 j += 1
-            links.append(Link("".join(text_parts), href, line))
+            links.append(Link("".join(text_parts), href, cur_line))
+            runs.append([])
             i = j
         elif ch.type == "text":
-            for m in CITATION_RE.finditer(ch.content):
-                for key in CITE_KEY_RE.findall(m.group(1)):
-                    cites.append(Citation(key, line))
+            runs[-1].append((ch.content, cur_line))
+        elif ch.type in ("softbreak", "hardbreak"):
+            runs[-1].append((" ", cur_line))
+            cur_line += 1
+        else:
+            runs.append([])
         i += 1
+    for run in runs:
+        if not run:
+            continue
+        text = "".join(t for t, _ in run)
+        starts, pos = [], 0
+        for t, ln in run:
+            starts.append((pos, ln))
+            pos += len(t)
+        for m in CITATION_RE.finditer(text):
+            at = max(ln for p0, ln in starts if p0 <= m.start())
+            for key in CITE_KEY_RE.findall(m.group(1)):
+                cites.append(Citation(key, at))
 
 
 def parse_text(text: str, rel_path: str = "", path: Path | None = None) -> Document:

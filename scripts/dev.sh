@@ -32,10 +32,10 @@ setup() {
   # CPU torch first, so the project's torch range is already satisfied and pip never pulls CUDA wheels
   if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)" 2>/dev/null; then
     echo "installing torch $TORCH_VERSION (CPU)"
-    "$VENV/bin/pip" install --quiet "torch==$TORCH_VERSION"
+    "$VENV/bin/pip" install --quiet "torch==$TORCH_VERSION" 2> >(grep -v "neither a file nor a directory" >&2)
   fi
   echo "installing mlnotes${extras:+[$extras]}"
-  "$VENV/bin/pip" install --quiet -e ".${extras:+[$extras]}"
+  "$VENV/bin/pip" install --quiet -e ".${extras:+[$extras]}" 2> >(grep -v "neither a file nor a directory" >&2)
   echo "$want" > "$stamp"
 }
 

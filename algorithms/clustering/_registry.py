@@ -75,7 +75,7 @@ SPECS = [
         summary="Move every seed to the mean of its bandwidth ball until it reaches a density mode.",
         module="algorithms.clustering.mean_shift", reference="sklearn.cluster.MeanShift",
         params=(
-            Param("bandwidth", float, 0.8, 0.0, 5.0, help="kernel radius (0: estimate)"),
+            Param("bandwidth", float, 1.0, 0.0, 5.0, help="kernel radius (0: estimate)"),
             Param("cluster_std", float, 0.6, 0.1, 2.0, help="blob spread"),
         ),
         tags=("clustering", "density"),

@@ -104,7 +104,7 @@ EXAMPLE_DATA = "clustering"
 EXAMPLE_PARAMS = {"bandwidth": 0.5}
 
 
-def demo(bandwidth: float = 0.8, cluster_std: float = 0.6) -> DemoResult:
+def demo(bandwidth: float = 1.0, cluster_std: float = 0.6) -> DemoResult:
     """Blobs: the modes found and the number of clusters, against scikit-learn's MeanShift (0 = estimate h)."""
     from sklearn.cluster import MeanShift as SkMeanShift
     from sklearn.datasets import make_blobs
@@ -112,7 +112,7 @@ def demo(bandwidth: float = 0.8, cluster_std: float = 0.6) -> DemoResult:
 
     from algorithms.linear._viz import new_figure
 
-    X, y = make_blobs(300, centers=[[1, 1], [-1, -1], [1, -1]], cluster_std=cluster_std, random_state=0)
+    X, y = make_blobs(200, centers=[[1, 1], [-1, -1], [1, -1]], cluster_std=cluster_std, random_state=0)
     h = bandwidth if bandwidth > 0 else estimate_bandwidth(X)
     ours = MeanShift(bandwidth=h).fit(X)
     ref = SkMeanShift(bandwidth=h).fit(X)

@@ -52,4 +52,16 @@ SPECS = [
         ),
         tags=("anomaly-detection", "density-estimation"),
     ),
+    AlgorithmSpec(
+        name="lda_gibbs", title="LDA topic model by collapsed Gibbs sampling", family=F,
+        summary="Resample each token's topic from its collapsed conditional; recover topic-word distributions.",
+        module="algorithms.probabilistic.lda_gibbs",
+        reference="sklearn.decomposition.LatentDirichletAllocation; known generating topics",
+        params=(
+            Param("n_topics", int, 3, 2, 8, help="topics K"),
+            Param("n_iter", int, 40, 1, 120, help="Gibbs sweeps"),
+            Param("n_docs", int, 60, 10, 120, help="documents"),
+        ),
+        tags=("topic-modeling", "bayesian", "mcmc"),
+    ),
 ]

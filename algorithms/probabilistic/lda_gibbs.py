@@ -145,7 +145,7 @@ def matched_topic_similarity(est: np.ndarray, true: np.ndarray) -> float:
     return float(S[rows, cols].mean())
 
 
-def demo(n_topics: int = 3, n_iter: int = 60, n_docs: int = 60) -> DemoResult:
+def demo(n_topics: int = 3, n_iter: int = 40, n_docs: int = 60) -> DemoResult:
     """Synthetic corpus with known topics: recovery by Gibbs sampling vs scikit-learn's variational LDA."""
     from sklearn.decomposition import LatentDirichletAllocation
 

@@ -18,7 +18,6 @@ References: [@han2000mining].
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import combinations
 
 from algorithms.registry import DemoResult
 

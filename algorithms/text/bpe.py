@@ -96,21 +96,22 @@ class BPETokenizer(BaseEstimator):
         self._ranks = {pair: r for r, pair in enumerate(self.merges_)}
         return self
 
-    def encode_word(self, word: str) -> list[str]:
-        """Subword symbols of one pre-tokenised word."""
+    def encode_word(self, word: str, n_merges: int | None = None) -> list[str]:
+        """Subword symbols of one pre-tokenised word (using only the first ``n_merges`` merges if given)."""
         check_is_fitted(self)
+        limit = len(self.merges_) if n_merges is None else n_merges
         symbols = tuple(word)
         while len(symbols) > 1:
             ranked = [(self._ranks.get(p, float("inf")), p) for p in zip(symbols, symbols[1:])]
             rank, pair = min(ranked)
-            if rank == float("inf"):
+            if rank >= limit:
                 break
             symbols = _merge_word(symbols, pair, pair[0] + pair[1])
         return list(symbols)
 
-    def tokenize(self, text: str) -> list[str]:
-        """Subword tokens of a text."""
-        return [s for w in pretokenize(text) for s in self.encode_word(w)]
+    def tokenize(self, text: str, n_merges: int | None = None) -> list[str]:
+        """Subword tokens of a text (a model trained to a smaller vocabulary uses the first ``n_merges``)."""
+        return [s for w in pretokenize(text) for s in self.encode_word(w, n_merges)]
 
     def encode(self, text: str) -> list[int]:
         """Token ids (characters outside the alphabet are dropped)."""
@@ -131,9 +132,10 @@ def demo(vocab_size: int = 150, text: str = "gradient boosting builds an ensembl
                                                           special_tokens=[], show_progress=False))
     corpus_tokens = sum(len(ours.tokenize(d)) for d in DOCUMENTS)
     ref_tokens = sum(len(ref.encode(d).tokens) for d in DOCUMENTS)
-    sizes = [len(ours.alphabet_) + m for m in (0, 10, 25, 50, 100)]
-    curve = [sum(len(BPETokenizer(vocab_size=s, min_frequency=1).fit(DOCUMENTS).tokenize(d)) for d in DOCUMENTS)
-             for s in sizes]
+    # training is greedy and deterministic, so a smaller vocabulary's model is a prefix of the merge list
+    n_merges = [m for m in (0, 10, 25, 50, 100) if m <= len(ours.merges_)]
+    sizes = [len(ours.alphabet_) + m for m in n_merges]
+    curve = [sum(len(ours.tokenize(d, n_merges=m)) for d in DOCUMENTS) for m in n_merges]
     fig, ax = new_figure()
     ax.plot(sizes, curve, marker="o")
     ax.set_xlabel("vocabulary size")

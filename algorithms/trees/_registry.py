@@ -119,7 +119,7 @@ SPECS = [
         name="stacking", title="Stacked generalisation", family=F,
         summary="A logistic meta-model trained on out-of-fold predictions of diverse base models.",
         module="algorithms.trees.stacking", reference="sklearn.ensemble.StackingClassifier",
-        params=(Param("n_folds", int, 5, 2, 10, help="cross-validation folds"),),
+        params=(Param("n_folds", int, 3, 2, 10, help="cross-validation folds"),),
         tags=("classification", "ensemble"),
     ),
 ]

@@ -121,11 +121,12 @@ class _TreeBuilder:
         order_features = self.rng.permutation(d) if self.k_features < d else np.arange(d)
         best, best_score, visited = None, np.inf, 0
         msl = self.min_samples_leaf
+        Xi, Ti, wi = self.X[idx], self.T[idx], self.w[idx]  # the node's rows, gathered once
         for j in order_features:
             if visited >= self.k_features and best is not None:
                 break
             visited += 1
-            xs = self.X[idx, j]
+            xs = Xi[:, j]
             if self.splitter == "random":
                 lo, hi = xs.min(), xs.max()
                 if hi <= lo:
@@ -134,8 +135,8 @@ class _TreeBuilder:
                 left = xs <= t
                 if left.sum() < msl or (~left).sum() < msl:
                     continue
-                wl = self.w[idx][left]
-                s_l = (self.T[idx][left] * wl[:, None]).sum(0)
+                wl = wi[left]
+                s_l = (Ti[left] * wl[:, None]).sum(0)
                 W_l = wl.sum()
                 W_r = weight - W_l
                 imp_l = _impurity(s_l[None], np.array([W_l]), self.criterion)[0]
@@ -146,8 +147,8 @@ class _TreeBuilder:
                 continue
             order = np.argsort(xs, kind="stable")
             xs_sorted = xs[order]
-            w_sorted = self.w[idx][order]
-            cum_stats = np.cumsum(self.T[idx][order] * w_sorted[:, None], axis=0)  # (m, K) left stats at i+1
+            w_sorted = wi[order]
+            cum_stats = np.cumsum(Ti[order] * w_sorted[:, None], axis=0)  # (m, K) left stats at i+1
             cum_w = np.cumsum(w_sorted)
             m = len(idx)
             pos = np.arange(msl, m - msl + 1)  # left child = first `pos` sorted samples

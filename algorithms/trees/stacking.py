@@ -34,7 +34,7 @@ from algorithms.trees.random_forest import RandomForestClassifier
 def default_base_models():
     """A linear model, a shallow tree and a small forest: accurate and different."""
     return [LogisticRegression(C=1.0), DecisionTreeClassifier(max_depth=4),
-            RandomForestClassifier(n_estimators=30, random_state=0)]
+            RandomForestClassifier(n_estimators=20, random_state=0)]
 
 
 def _clone(model):
@@ -115,7 +115,7 @@ EXAMPLE_DATA = "classification"
 EXAMPLE_PARAMS = {"n_folds": 3}
 
 
-def demo(n_folds: int = 5) -> DemoResult:
+def demo(n_folds: int = 3) -> DemoResult:
     """Breast cancer: stacked vs individual models, against scikit-learn's StackingClassifier."""
     from sklearn.datasets import load_breast_cancer
     from sklearn.ensemble import RandomForestClassifier as SkForest
@@ -133,7 +133,7 @@ def demo(n_folds: int = 5) -> DemoResult:
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)
     ours = StackingClassifier(n_folds=n_folds).fit(Xtr, ytr)
     ref = SkStacking([("lr", SkLogistic()), ("tree", SkTree(max_depth=4, random_state=0)),
-                      ("rf", SkForest(30, random_state=0))],
+                      ("rf", SkForest(20, random_state=0))],
                      final_estimator=make_pipeline(StandardScaler(with_std=False), SkLogistic()),
                      cv=n_folds).fit(Xtr, ytr)
     names = ["logistic", "tree", "forest"]

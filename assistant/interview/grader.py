@@ -7,8 +7,9 @@ The grader is a pure function of (question text, key points, answer, an embedder
      cosine to the question is above ``echo_threshold`` (the 99th percentile of the cosine between the bank's own
      model-answer sentences and their question, so a real answer sentence is almost never flagged);
    * a *fragment* (keyword stuffing): fewer than ``min_words`` words, a comma-separated list of short terms, or a
-     share of function words ("is", "the", "of", "when" ...) at or below ``min_glue_ratio`` (the 1st percentile
-     over the bank's answer and key-point sentences). A string of terms has no sentence structure.
+     share of function words ("is", "the", "of", "when" ...) at or below ``min_glue_ratio`` (``min_words`` and
+     ``min_glue_ratio`` are the 1st percentiles over the bank's key points and short-answer sentences; the
+     glue ratio's is 0, so a sentence needs at least one function word). A string of terms has no structure.
 2. For each key point and each remaining sentence two features are computed: the cosine of their MiniLM vectors
    and the term overlap, the share of the key point's stemmed, stop-word-free terms (``kb.bm25.tokenize``) that
    the sentence contains; terms the key point shares with the question are left out of the overlap (otherwise
@@ -17,11 +18,18 @@ The grader is a pure function of (question text, key points, answer, an embedder
    ``python -m assistant.interview.calibrate``, gives the probability that the sentence states the key point.
    A key point is covered when its best sentence has ``p >= threshold`` (the threshold maximises F1 on the
    calibration pairs).
-4. The score is ``10 * mean(credit)``, credit 1 for a covered key point and ``p`` (below the threshold) for a
-   missed one, so near misses earn partial credit and unrelated text earns almost none.
+4. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
+   point its probability as partial credit was tried and rejected: an on-topic sentence that states a
+   *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
 
-No number here is hand-picked: the parameters live in ``grader_params.json`` next to this file, written by the
-calibration script, together with the data they were fitted on (counts, cross-validated AUC).
+The coverage model, the coverage threshold, the echo threshold and the fragment thresholds are fitted, not
+hand-picked: they live in ``grader_params.json`` next to this file, written by the calibration script together
+with the data they were fitted on (counts, cross-validated AUC). The one rule set by hand is structural: the
+term-list test (four or more separated items, most of them one or two words long).
+
+Known limitation: MiniLM embeds "missing a positive is expensive, so favour recall" close to both "recall
+matters when false negatives are costly" and "precision matters when false positives are costly"; polarity
+and antonym swaps between key points of one question are the grader's most common error.
 """
 
 from __future__ import annotations
@@ -281,8 +289,7 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                                           round(float(cos[i, j]), 4), round(float(ov[i, j]), 4)))
     else:
         results = [KeyPointResult(kp, False, 0.0, None, 0.0, 0.0) for kp in key_points]
-    credit = [1.0 if r.covered else r.probability for r in results]
-    score = round(10.0 * float(np.mean(credit)), 1)
+    score = round(10.0 * sum(r.covered for r in results) / len(results), 1)
     return GradeResult(score=score, key_points=results, flags=flags, sentences=len(sents),
                        counted_sentences=len(keep), ignored=ignored)
 

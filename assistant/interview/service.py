@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from assistant.interview.grader import GradeInputError, Grader
+from assistant.interview.grader import GradeInputError, Grader, validate_answer
 from assistant.interview.srs import DAY, CardState, due_order, quality, review
 from assistant.interview.store import ConflictError, Store, StoreError, answers_csv
 
@@ -173,7 +173,9 @@ class InterviewService:
         uid, s = self._session(token, session_id)
         if s.finished:
             raise SessionFinished("the session is finished; start a new one")
-        q = self.bank[s.question_ids[s.position]]
+        q = self.bank.get(s.question_ids[s.position])
+        if q is None:
+            raise ConflictError("this question is no longer in the bank; skip it")
         level = s.hints_current + 1
         max_level = 1 + len(q.key_points)
         if level > max_level:
@@ -247,6 +249,8 @@ class InterviewService:
         uid, s = self._session(token, session_id)
         if s.finished:
             raise SessionFinished("the session is finished; see its summary or start a new one")
+        if answer is not None:
+            validate_answer(answer)
         qid = s.question_ids[s.position]
         q = self.bank.get(qid)
         skipped = answer is None
@@ -267,9 +271,6 @@ class InterviewService:
         return fb
 
     def answer(self, token: str, session_id: str, text: str) -> dict[str, Any]:
-        from assistant.interview.grader import validate_answer
-
-        validate_answer(text)
         return self._submit(token, session_id, text)
 
     def skip(self, token: str, session_id: str) -> dict[str, Any]:

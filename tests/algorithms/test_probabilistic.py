@@ -18,6 +18,7 @@ from algorithms.probabilistic import hmm
 from algorithms.probabilistic.gaussian_anomaly import GaussianAnomalyDetector
 from algorithms.probabilistic.gaussian_nb import GaussianNB
 from algorithms.probabilistic.gaussian_process import GaussianProcessRegressor, log_marginal_likelihood
+from algorithms.probabilistic.lda_gibbs import LDAGibbs, make_corpus, matched_topic_similarity
 from algorithms.probabilistic.multinomial_nb import MultinomialNB
 
 
@@ -151,3 +152,20 @@ def test_gaussian_anomaly_density_matches_scipy():
     Xv = np.r_[X, rng.uniform(6, 8, (5, 3))]
     assert full.select_threshold(Xv, y) == 1.0
     assert full.predict(Xv)[-5:].tolist() == [1] * 5
+
+
+def test_lda_gibbs_recovers_topics_like_sklearn_and_keeps_counts_consistent():
+    from sklearn.decomposition import LatentDirichletAllocation
+
+    X, phi = make_corpus(n_docs=50)
+    m = LDAGibbs(n_topics=3, n_iter=40).fit(X)
+    ref = LatentDirichletAllocation(n_components=3, doc_topic_prior=0.1, topic_word_prior=0.01, max_iter=50,
+                                    random_state=0).fit(X)
+    ref_phi = ref.components_ / ref.components_.sum(1, keepdims=True)
+    assert matched_topic_similarity(m.components_, phi) >= matched_topic_similarity(ref_phi, phi) - 0.02
+    assert matched_topic_similarity(m.components_, phi) > 0.95
+    # bookkeeping: counts add up to the corpus
+    np.testing.assert_allclose(m.doc_topic_counts_.sum(1), X.sum(1))
+    np.testing.assert_allclose(m.topic_word_counts_.sum(0), X.sum(0))
+    np.testing.assert_allclose(m.components_.sum(1), 1.0)
+    np.testing.assert_allclose(m.transform(X[:5]).sum(1), 1.0)

@@ -62,3 +62,8 @@ def test_missing_front_matter_is_reported():
 def test_prose_word_count_excludes_code_and_tables():
     doc = parse_text("# T\n\none two three\n\n```python\na b c d e\n```\n\n| a | b |\n|---|---|\n| c | d |\n")
     assert prose_word_count(doc) == 3
+
+
+def test_citation_wrapped_over_two_lines_is_found():
+    doc = parse_text("Bound [@johnson1984extensions;\n@dasgupta2003elementary] holds.\n")
+    assert [(c.key, c.line) for c in doc.citations] == [("johnson1984extensions", 1), ("dasgupta2003elementary", 1)]

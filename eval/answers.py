@@ -1,0 +1,134 @@
+"""Answer-quality metrics for the extractive assistant (no LLM anywhere).
+
+* **citation precision** — the share of an answer's cited sections that are among the question's relevant
+  sections (and *citation hit rate*: the share of answers citing at least one relevant section);
+* **reference similarity** against the interview bank's reference answers (short answer + key points) for the
+  gold questions whose relevant set contains an interview question: cosine similarity of MiniLM embeddings and
+  ROUGE-L F1. ragas' ``RougeScore`` needs the ``rouge_score`` package, which is not installed here, and its
+  ``SemanticSimilarity`` needs a LangChain embeddings wrapper; both are therefore computed here directly
+  (ROUGE-L as the longest-common-subsequence F-measure over lower-cased word tokens, Lin 2004);
+* **abstention** precision and recall on the unanswerable set, at a given threshold.
+
+Extractive answers are measured with interview matching switched off (``interview_threshold=2``), so every
+answer is composed from retrieved sentences; the default pipeline is reported beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.data import Question, section_key
+from eval.metrics import bootstrap_ci
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_CITE = re.compile(r"\[@[^\]]*\]|\[\d+\]")
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_CITE.sub(" ", text.lower()))
+
+
+def lcs_len(a: Sequence[str], b: Sequence[str]) -> int:
+    if not a or not b:
+        return 0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b, start=1):
+            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1]
+
+
+def rouge_l(candidate: str, reference: str) -> float:
+    """ROUGE-L F1 (beta = 1) over word tokens."""
+    c, r = tokens(candidate), tokens(reference)
+    lcs = lcs_len(c, r)
+    if lcs == 0:
+        return 0.0
+    p, rec = lcs / len(c), lcs / len(r)
+    return 2 * p * rec / (p + rec)
+
+
+def make_answerer(index, corpus_dir: Path, abstain_threshold: float | None = None,
+                  interview_threshold: float | None = None):
+    from assistant.answer import Answerer
+    from kb.interview import load_bank
+
+    try:
+        bank = load_bank(Path(corpus_dir))
+    except Exception:  # noqa: BLE001 - answers still work without the bank
+        bank = []
+    return Answerer(index, Path(corpus_dir), bank=bank, abstain_threshold=abstain_threshold,
+                    interview_threshold=interview_threshold)
+
+
+def support(answerer, question: str, mode: str = "hybrid", k: int = 6) -> float:
+    """The confidence the answerer compares with its abstention threshold (max dense cosine of the top-k)."""
+    idx = answerer.index
+    hits = idx.search(question, k=k, mode=mode)
+    if not hits:
+        return 0.0
+    qvec = idx.embed_query(" ".join(question.split()))
+    rows = [idx._by_id[h.chunk.id] for h in hits]
+    return float(np.max(idx.dense.vectors[rows] @ qvec))
+
+
+def abstention_scores(supports_answerable: Sequence[float], supports_unanswerable: Sequence[float],
+                      threshold: float) -> dict[str, float]:
+    """Abstention as the positive class: abstain when support < threshold."""
+    a = np.asarray(supports_answerable)
+    u = np.asarray(supports_unanswerable)
+    tp = int((u < threshold).sum())
+    fp = int((a < threshold).sum())
+    fn = int((u >= threshold).sum())
+    tn = int((a >= threshold).sum())
+    prec = tp / (tp + fp) if tp + fp else 1.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    tnr = tn / (tn + fp) if tn + fp else 0.0
+    return {"threshold": float(threshold), "precision": prec, "recall": rec, "f1": f1,
+            "balanced_accuracy": (rec + tnr) / 2, "false_abstention_rate": fp / max(1, fp + tn),
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+
+
+def reference_answers(bank: Sequence[Any]) -> dict[str, str]:
+    """Section key -> the bank's reference answer text (short answer plus key points)."""
+    return {section_key(q.doc_id, q.section_id): " ".join([q.short_answer, *q.key_points]) for q in bank}
+
+
+def evaluate_answers(answerer, questions: Sequence[Question], embedder=None) -> dict[str, Any]:
+    """Citation precision and reference similarity of the answers to ``questions`` (all answerable)."""
+    refs = reference_answers(answerer.bank)
+    embedder = embedder or answerer.index.embedder
+    cit_prec, cit_hit, rouge, cos, kinds, latency = [], [], [], [], {}, []
+    for q in questions:
+        ans = answerer.answer(q.question)
+        kinds[ans.kind] = kinds.get(ans.kind, 0) + 1
+        latency.append(ans.timings_ms.get("total", float("nan")))
+        if ans.kind == "abstain":
+            cit_prec.append(0.0)
+            cit_hit.append(0.0)
+            continue
+        cited = {section_key(s.doc_id, s.section_id) for s in ans.sources}
+        rel = set(q.relevant)
+        cit_prec.append(len(cited & rel) / len(cited) if cited else 0.0)
+        cit_hit.append(1.0 if cited & rel else 0.0)
+        ref_key = next((r for r in q.relevant if r in refs), None)
+        if ref_key is not None and ans.text:
+            text = _CITE.sub("", ans.text)
+            rouge.append(rouge_l(text, refs[ref_key]))
+            v = embedder.encode([text, refs[ref_key]])
+            cos.append(float(v[0] @ v[1]))
+
+    def s(vals):
+        return {"mean": float(np.mean(vals)) if vals else float("nan"), "ci": bootstrap_ci(vals), "n": len(vals)}
+
+    return {"citation_precision": s(cit_prec), "citation_hit_rate": s(cit_hit), "rouge_l_f1": s(rouge),
+            "semantic_similarity": s(cos), "kinds": kinds,
+            "latency_ms_p50": float(np.median(latency)) if latency else float("nan")}

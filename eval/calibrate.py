@@ -1,0 +1,148 @@
+"""Calibrate the assistant's thresholds on the **tune** split: ``python -m eval.calibrate``.
+
+* ``abstain_threshold``: the answerer abstains when the best dense cosine among its retrieved chunks is below
+  it. Chosen to maximize the F1 of abstention, ties broken by balanced accuracy (answerable tune questions against unanswerable tune
+  questions); the threshold is placed midway between the two neighbouring observed supports.
+* ``interview_match_threshold``: a question is answered from the interview bank when its cosine with a bank
+  question reaches it. Chosen to maximize F0.5 (precision weighted) of *correct* matches, a match being correct
+  when the matched bank question is one of the question's relevant sections; unanswerable questions only count
+  as false matches.
+
+Writes ``assistant/calibration.json`` with the thresholds, their tune-split scores and the heldout scores
+(heldout is only reported, never used to choose).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.answers import abstention_scores, make_answerer, support
+from eval.data import load_gold, load_unanswerable, section_key
+
+CALIBRATION_PATH = Path(__file__).resolve().parent.parent / "assistant" / "calibration.json"
+
+
+def _candidates(values: list[float]) -> list[float]:
+    v = sorted(set(round(x, 6) for x in values))
+    return [(a + b) / 2 for a, b in zip(v, v[1:])] or v
+
+
+def choose_abstain(sup_a: list[float], sup_u: list[float]) -> dict[str, float]:
+    best = None
+    for t in _candidates(sup_a + sup_u):
+        s = abstention_scores(sup_a, sup_u, t)
+        key = (round(s["f1"], 6), round(s["balanced_accuracy"], 6), -t)
+        if best is None or key > best[0]:
+            best = (key, s)
+    return best[1]
+
+
+def interview_matches(answerer, questions) -> list[tuple[float, bool]]:
+    """(best bank cosine, whether that bank question is relevant) per question."""
+    vecs = answerer._bank_vectors()
+    out = []
+    for q in questions:
+        qv = answerer.index.embed_query(" ".join(q.question.split()))
+        sims = vecs @ qv
+        i = int(np.argmax(sims))
+        b = answerer.bank[i]
+        out.append((float(sims[i]), section_key(b.doc_id, b.section_id) in set(q.relevant)))
+    return out
+
+
+def match_scores(pairs: list[tuple[float, bool]], t: float, beta: float = 0.5) -> dict[str, float]:
+    tp = sum(1 for s, ok in pairs if s >= t and ok)
+    fp = sum(1 for s, ok in pairs if s >= t and not ok)
+    fn = sum(1 for s, ok in pairs if s < t and ok)
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    b2 = beta * beta
+    f = (1 + b2) * p * r / (b2 * p + r) if p + r else 0.0
+    return {"threshold": float(t), "precision": p, "recall": r, "f0.5": f, "matched": tp + fp}
+
+
+def choose_match(pairs: list[tuple[float, bool]]) -> dict[str, float]:
+    best = None
+    for t in _candidates([s for s, _ in pairs]):
+        s = match_scores(pairs, t)
+        key = (round(s["f0.5"], 6), t)
+        if best is None or key > best[0]:
+            best = (key, s)
+    return best[1]
+
+
+def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRATION_PATH) -> dict[str, Any]:
+    answerer = make_answerer(index, corpus_dir, abstain_threshold=0.0, interview_threshold=2.0)
+    data = {}
+    for split in ("tune", "heldout"):
+        gold, unans = load_gold(split), load_unanswerable(split)
+        data[split] = {
+            "sup_a": [support(answerer, q.question) for q in gold],
+            "sup_u": [support(answerer, q.question) for q in unans],
+            "match": interview_matches(answerer, gold) + [(s, False) for s, _ in interview_matches(answerer, unans)]
+            if answerer.bank else [],
+        }
+    tune, held = data["tune"], data["heldout"]
+    ab = choose_abstain(tune["sup_a"], tune["sup_u"])
+    t_ab = round(ab["threshold"], 4)
+    out: dict[str, Any] = {
+        "abstain_threshold": t_ab,
+        "source": "eval/calibrate.py: maximize F1 of abstention (ties: balanced accuracy) on the tune split "
+                  f"({len(tune['sup_a'])} answerable, {len(tune['sup_u'])} unanswerable questions); "
+                  "heldout is reported only",
+        "abstain_tune": abstention_scores(tune["sup_a"], tune["sup_u"], t_ab),
+        "abstain_heldout": abstention_scores(held["sup_a"], held["sup_u"], t_ab),
+        "support_quantiles": {
+            "answerable_tune": [float(x) for x in np.quantile(tune["sup_a"], [0.0, 0.05, 0.5])],
+            "unanswerable_tune": [float(x) for x in np.quantile(tune["sup_u"], [0.5, 0.95, 1.0])],
+        },
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    if tune["match"]:
+        m = choose_match(tune["match"])
+        t_m = round(m["threshold"], 4)
+        out["interview_match_threshold"] = t_m
+        out["interview_match_tune"] = match_scores(tune["match"], t_m)
+        out["interview_match_heldout"] = match_scores(held["match"], t_m)
+        out["interview_match_source"] = ("maximize F0.5 of correct bank matches on the tune split (a match is "
+                                         "correct when the matched bank question is a relevant section)")
+    if write:
+        path.write_text(json.dumps(out, indent=2) + "\n")
+        try:
+            from assistant.answer import load_calibration
+
+            load_calibration.cache_clear()
+        except Exception:  # noqa: BLE001
+            pass
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from assistant.settings import get_settings
+    from kb.index import Index
+
+    s = get_settings()
+    ap = argparse.ArgumentParser(description="calibrate the abstention and interview-match thresholds")
+    ap.add_argument("--corpus", type=Path, default=s.corpus_dir)
+    ap.add_argument("--index", type=Path, default=s.index_dir)
+    ap.add_argument("--dry-run", action="store_true", help="print, do not write assistant/calibration.json")
+    args = ap.parse_args(argv)
+    index, _ = Index.load_or_build(args.corpus, args.index)
+    index.fusion, index.rrf_k, index.w_dense = s.fusion, s.rrf_k, s.w_dense
+    out = calibrate(index, args.corpus, write=not args.dry_run)
+    print(json.dumps(out, indent=2))
+    if not args.dry_run:
+        print(f"wrote {CALIBRATION_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
