@@ -342,6 +342,54 @@ def interview(
     interview_command(topics=topics, difficulty=difficulty, n=n, weakest=weakest, token=token, seed=seed)
 
 
+@app.command("eval")
+def eval_(
+    skip_peer: Annotated[bool, typer.Option("--skip-peer", help="skip the llama-index side-by-side")] = False,
+    skip_answers: Annotated[bool, typer.Option("--skip-answers", help="skip the answer metrics")] = False,
+    out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
+) -> None:
+    """Evaluate retrieval (every mode) and answers on the gold sets; write eval/reports/eval.md, .json, .png."""
+    from eval.data import REPORTS
+    from eval.run import run_eval
+
+    idx = _load_index(quiet=True)
+    run_eval(idx, _settings().corpus_dir, out or REPORTS, skip_peer=skip_peer, skip_answers=skip_answers,
+             log=lambda m: err.print(m))
+    console.print(f"report: {(out or REPORTS) / 'eval.md'}")
+
+
+def _bench(parts: tuple[str, ...], requests: int, workers: int, cold: bool = True) -> None:
+    from eval.bench import run_bench
+
+    run_bench(parts, n_requests=requests, workers=workers, cold=cold, log=lambda m: err.print(m))
+
+
+@bench_app.command("all")
+def bench_all(
+    requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
+    workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
+) -> None:
+    """Search, API and index benchmarks; writes eval/reports/bench.md and bench.json."""
+    _bench(("search", "api", "index"), requests, workers)
+
+
+@bench_app.command("api")
+def bench_api(
+    requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
+    workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
+) -> None:
+    """/api/search and /api/ask throughput and latency against a local uvicorn server, and its memory."""
+    _bench(("api",), requests, workers)
+
+
+@bench_app.command("index")
+def bench_index(
+    cold: Annotated[bool, typer.Option(help="include the cold build (re-embeds everything)")] = True,
+) -> None:
+    """Cold and incremental index build times on a temporary copy of the corpus."""
+    _bench(("index",), 0, 0, cold=cold)
+
+
 def main() -> None:
     try:
         app()

@@ -7,7 +7,7 @@
 * ``MLNOTES_LLM_BACKEND``: transformers (default) | llamacpp.
 * ``MLNOTES_LLM_DECODING``: greedy | prompt-lookup (default) | draft | from-scratch.
 * ``MLNOTES_LLM_DRAFT``: a smaller model sharing the tokenizer; when set, the default decoding is ``draft``.
-* ``MLNOTES_LLM_DTYPE``: float32 | bfloat16 (default), ``MLNOTES_LLM_QUANT``: int8 (default) | none | dynamic.
+* ``MLNOTES_LLM_DTYPE``: float32 (default) | bfloat16, ``MLNOTES_LLM_QUANT``: int8 (default) | none | dynamic.
 
 Nothing is downloaded: models are read from local files only.
 """
@@ -22,7 +22,7 @@ from assistant.generation.transformers_backend import GenerationUnavailable, Tra
 __all__ = ["GenerationUnavailable", "TransformersGenerator", "load_generator", "load_model", "DEFAULT_DTYPE",
            "DEFAULT_QUANT"]
 
-DEFAULT_DTYPE = "bfloat16"
+DEFAULT_DTYPE = "float32"
 DEFAULT_QUANT = "int8"
 
 

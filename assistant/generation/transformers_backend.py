@@ -84,39 +84,44 @@ def _require(module: str, why: str) -> None:
 class Int8Linear(nn.Module):
     """``y = x W^T + b`` with ``W`` stored as int8 and one float scale per output row (weight-only int8).
 
-    Activations stay in floating point and every row of ``x`` is computed independently, so a token's logits
+    Inputs are cast to ``compute_dtype`` for the product and the result back to the input's dtype. Every row
+    of ``x`` is computed independently, so a token's logits
     do not depend on how many tokens share the forward pass (which keeps speculative greedy exact; dynamic
     activation quantization with one scale per batch would not). Uses ``torch._weight_int8pack_mm`` when this
     torch build has it, else dequantizes on the fly.
     """
 
-    def __init__(self, linear: nn.Linear, dtype: torch.dtype) -> None:
+    def __init__(self, linear: nn.Linear, compute_dtype: torch.dtype = torch.bfloat16) -> None:
         super().__init__()
         w = linear.weight.detach().float()
         scale = w.abs().amax(dim=1).clamp(min=1e-8) / 127.0
         self.in_features, self.out_features = linear.in_features, linear.out_features
         self.register_buffer("qweight", torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous())
-        self.register_buffer("scale", scale.to(dtype))
-        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().to(dtype))
+        self.register_buffer("scale", scale.to(compute_dtype))
+        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().float())
         self._packed = hasattr(torch, "_weight_int8pack_mm")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shape = x.shape
-        x2 = x.reshape(-1, shape[-1])
-        if x2.dtype != self.scale.dtype:
-            x2 = x2.to(self.scale.dtype)
+        shape, out_dtype = x.shape, x.dtype
+        x2 = x.reshape(-1, shape[-1]).to(self.scale.dtype).contiguous()
         if self._packed:
-            y = torch._weight_int8pack_mm(x2.contiguous(), self.qweight, self.scale)
+            y = torch._weight_int8pack_mm(x2, self.qweight, self.scale)
         else:
             y = (x2 @ self.qweight.to(x2.dtype).t()) * self.scale
+        y = y.to(out_dtype)
         if self.bias is not None:
-            y = y + self.bias
+            y = y + self.bias.to(out_dtype)
         return y.reshape(*shape[:-1], self.out_features)
 
 
 def quantize_int8(model: nn.Module) -> nn.Module:
-    """Replace every ``nn.Linear`` (the tied LM head included, as its own int8 copy) by :class:`Int8Linear`."""
-    dtype = next(model.parameters()).dtype
+    """Replace every ``nn.Linear`` (the tied LM head included, as its own int8 copy) by :class:`Int8Linear`.
+
+    The matrix products run on bfloat16 inputs (the fast int8 kernel on CPUs with AVX512-BF16/AMX); the
+    model's own dtype is kept everywhere else (residual stream, norms, attention), so a float32 model keeps its
+    float32 accuracy outside the linear layers.
+    """
+    dtype = torch.bfloat16
     targets = [(name, mod) for name, mod in model.named_modules() if isinstance(mod, nn.Linear)]
     for name, mod in targets:
         parent_name, _, child = name.rpartition(".")

@@ -102,7 +102,7 @@ def test_crop_cache_matches_a_fresh_prefix(target):
 def test_int8_linear_is_close_and_row_independent():
     torch.manual_seed(0)
     lin = torch.nn.Linear(64, 48)
-    q = Int8Linear(lin, torch.float32)
+    q = Int8Linear(lin)
     x = torch.randn(5, 64)
     torch.testing.assert_close(q(x), lin(x), rtol=0.05, atol=0.05)
     assert torch.equal(q(x[:1])[0], q(x)[0])
