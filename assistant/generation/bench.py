@@ -130,12 +130,11 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
 
         def run(ids: list[int]) -> tuple[list[int], Any]:
             x = torch.tensor([ids])
+            extra_cfg = {"prompt_lookup_num_tokens": 10} if kind == "prompt-lookup" else {}
             cfg = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=eos,
-                                   pad_token_id=eos[0] if eos else None)
+                                   pad_token_id=eos[0] if eos else None, **extra_cfg)
             kw: dict[str, Any] = {}
-            if kind == "prompt-lookup":
-                kw["prompt_lookup_num_tokens"] = 10
-            elif kind == "assisted":
+            if kind == "assisted":
                 kw["assistant_model"] = draft_model
             with torch.inference_mode():
                 out = target.generate(x, attention_mask=torch.ones_like(x), generation_config=cfg, **kw)

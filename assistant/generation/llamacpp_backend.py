@@ -44,7 +44,7 @@ class LlamaCppGenerator:
             kw["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=num_draft)
         threads = n_threads or int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None
         self.llm = llama_cpp.Llama(model_path=str(folder / gguf), n_ctx=n_ctx, n_threads=threads, verbose=False,
-                                   **kw)
+                                   logits_all=prompt_lookup, **kw)  # draft verification reads every position
         self.few_shot = few_shot
         self.name = f"llama.cpp {gguf}" + (" (prompt lookup)" if prompt_lookup else "")
         self.last_tokens = 0
