@@ -37,7 +37,7 @@ class Question:
 
 def _load(path: Path) -> list[Question]:
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         d = json.loads(line)

@@ -66,6 +66,11 @@ def retrieval_section(index, log=print) -> dict[str, Any]:
         deltas[other] = {m: paired_bootstrap_delta([runs[chosen.name].rows[q.id][m] for q in held],
                                                    [runs[other].rows[q.id][m] for q in held]) for m in METRICS}
     out["chosen_minus"] = deltas
+    crun = runs[chosen.name]
+    out["chosen_misses_top5"] = [
+        {"id": q.id, "split": q.split, "type": q.type, "question": q.question, "relevant": list(q.relevant),
+         "top3": crun.rankings[q.id][:3]}
+        for q in gold if crun.rows[q.id]["recall@5"] == 0.0]
     return out
 
 
@@ -168,6 +173,9 @@ def markdown(res: dict[str, Any]) -> str:
     for other, d in ret["chosen_minus"].items():
         L.append(f"| {other} | " + " | ".join(f"{d[m]['mean']:+.3f} [{d[m]['lo']:+.3f}, {d[m]['hi']:+.3f}]"
                                               for m in METRICS) + " |")
+    misses = ret.get("chosen_misses_top5", [])
+    L += ["", f"Questions (both splits) with no relevant section in the chosen config's top 5: {len(misses)} "
+              "(listed in eval.json under retrieval.chosen_misses_top5 for label review)."]
     L += ["", "### By question type (heldout, chosen config)", "",
           "| type | n | " + " | ".join(METRICS) + " |", "|---|---|" + "---|" * len(METRICS)]
     ch = ret["configs"][ret["chosen"]["name"]]["heldout"]["by_type"]

@@ -61,6 +61,61 @@ class Drafter(Protocol):
     def feedback(self, proposed: int, accepted: int) -> None: ...
 
 
+# ---------------------------------------------------------------------------------- row-exact attention
+
+ROWWISE_MAX_QUERIES = 32
+ROWWISE_NAME = "mlnotes_rowwise"
+
+
+def rowwise_attention(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                      attention_mask: Any, dropout: float = 0.0, scaling: float | None = None,
+                      **kwargs: Any) -> tuple[torch.Tensor, None]:
+    """Causal attention that computes every query row exactly as a one-token decoding step would.
+
+    A float32 ``(M, D) x (D, L)`` product picks a different kernel (and summation order) for M = 1 than for
+    M = 5, so a verification pass over ``[last, d_1..d_k]`` gives logits that differ in the last bits from the
+    one-token steps of plain greedy, and a near-tie can flip an argmax. Here query row ``i`` (position
+    ``L - M + i``) attends to keys ``0..L - M + i`` in its own ``(G, D) x (D, L_i)`` product per key-value head
+    (G query heads share a key-value head), which is the same computation a single-token step does. Used for
+    short inputs (decoding, verification, batch 1); longer ones (the prefill, identical for every decoder) go to
+    PyTorch's fused SDPA.
+    """
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    b, h, m, d = query.shape
+    if m > ROWWISE_MAX_QUERIES or b != 1 or dropout:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      **kwargs)
+    kvh, length = key.shape[1], key.shape[2]
+    g = h // kvh
+    scale = scaling if scaling is not None else d ** -0.5
+    q = query.reshape(b, kvh, g, m, d)  # heads are grouped consecutively over their key-value head
+    outs = []
+    for i in range(m):
+        li = length - m + i + 1
+        qi = q[:, :, :, i, :]  # (1, kvh, g, d)
+        scores = torch.matmul(qi, key[:, :, :li].transpose(-1, -2)) * scale  # (1, kvh, g, li)
+        probs = torch.softmax(scores.float(), dim=-1).to(value.dtype)
+        outs.append(torch.matmul(probs, value[:, :, :li]).reshape(b, h, 1, d))
+    out = torch.cat(outs, dim=2)  # (1, h, m, d)
+    return out.transpose(1, 2).contiguous(), None
+
+
+def use_rowwise_attention(model: Any) -> bool:
+    """Switch a transformers model to :func:`rowwise_attention` (returns False when that is not possible)."""
+    try:
+        from transformers import AttentionInterface
+
+        AttentionInterface.register(ROWWISE_NAME, rowwise_attention)
+        try:
+            model.set_attn_implementation(ROWWISE_NAME)
+        except Exception:  # noqa: BLE001 - older transformers: set the config field directly
+            model.config._attn_implementation = ROWWISE_NAME
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
 # ----------------------------------------------------------------------------------------------- the cache
 
 

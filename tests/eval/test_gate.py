@@ -5,8 +5,8 @@ Builds (or loads, when current) the real index of ``corpus/`` in ``.mlnotes/inde
 and with plain ``bm25`` and ``dense`` (about 10 s each).
 
 Thresholds are set a margin below the numbers measured by ``mlnotes eval`` on the tune split with the current
-defaults (see eval/reports/eval.md): measured Recall@5 MEASURED_R5, MRR@10 MEASURED_MRR and nDCG@10
-MEASURED_NDCG (tune, 247 questions); the margin MARGIN absorbs ordinary corpus edits (a few questions moving)
+defaults (weighted fusion, w_dense 0.35; see eval/reports/eval.md): Recall@5 0.949, MRR@10 0.921 and nDCG@10
+0.910 (tune, 247 questions); the margin of 0.04 absorbs ordinary corpus edits (a few questions moving)
 while catching a broken chunker, embedder or fusion. The default must also not fall below either single mode.
 """
 
@@ -19,7 +19,7 @@ from assistant.settings import REPO_ROOT, Settings
 from eval.data import load_gold
 from eval.retrieval import Config, run_config
 
-MEASURED = {"recall@5": MEASURED_R5, "mrr@10": MEASURED_MRR, "ndcg@10": MEASURED_NDCG}
+MEASURED = {"recall@5": 0.949, "mrr@10": 0.921, "ndcg@10": 0.910}
 MARGIN = 0.04
 THRESHOLDS = {m: round(v - MARGIN, 3) for m, v in MEASURED.items()}
 

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from eval.answers import abstention_scores, lcs_len, rouge_l
-from eval.metrics import bootstrap_ci, dedupe, mrr_at, ndcg_at, paired_bootstrap_delta, per_question, recall_at
+from eval.metrics import (
+    bootstrap_ci,
+    dedupe,
+    mrr_at,
+    ndcg_at,
+    paired_bootstrap_delta,
+    per_question,
+    recall_at,
+)
 
 
 def test_recall_mrr_ndcg_by_hand():

@@ -1,0 +1,77 @@
+"""The CLI hooks exist, and the fast query-embedding path equals the sentence-transformers path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+
+def test_eval_and_bench_commands_are_registered():
+    runner = CliRunner()
+    r = runner.invoke(app, ["eval", "--help"])
+    assert r.exit_code == 0 and "--skip-peer" in r.output
+    r = runner.invoke(app, ["bench", "--help"])
+    assert r.exit_code == 0
+    for name in ("all", "api", "index", "search"):
+        assert name in r.output
+
+
+def test_fast_query_path_matches_sentence_transformers(monkeypatch):
+    monkeypatch.delenv("MLNOTES_QUERY_INT8", raising=False)
+    from kb.embedding import EmbedderUnavailable, get_embedder
+
+    try:
+        e = get_embedder()
+    except EmbedderUnavailable as exc:
+        pytest.skip(str(exc))
+    for text in ("how does dropout regularize a network", "Adam bias correction " * 200):
+        a = e.encode([text])[0]
+        b = e.encode_query(text)
+        assert b.dtype == np.float32 and b.shape == a.shape
+        assert float(a @ b) > 0.99999
+        assert np.abs(a - b).max() < 1e-5
+
+
+def test_index_embed_query_uses_the_fast_path_when_present():
+    from kb.index import Index
+
+    class Fake:
+        model_id = "fake"
+
+        def __init__(self):
+            self.calls = []
+
+        def encode(self, texts, batch_size=64, show_progress=False):
+            self.calls.append("encode")
+            return np.ones((len(texts), 3), np.float32)
+
+        def encode_query(self, text):
+            self.calls.append("encode_query")
+            return np.zeros(3, np.float32)
+
+    idx = Index.__new__(Index)
+    idx._embedder = Fake()
+    idx._query_cache = {}
+    v = idx.embed_query("q")
+    assert idx._embedder.calls == ["encode_query"] and v.shape == (3,)
+    idx.embed_query("q")  # cached
+    assert idx._embedder.calls == ["encode_query"]
+
+
+def test_ragas_id_metrics_when_installed():
+    from eval.data import Question
+    from eval.retrieval import Config, Run, _ragas_import_shim, ragas_id_metrics
+
+    _ragas_import_shim()
+    pytest.importorskip("ragas")
+
+    run = Run(Config("x", "bm25"))
+    run.rankings = {"q": ["a#1", "b#2", "c#3"]}
+    res = ragas_id_metrics(run, [Question("q", "?", "definition", "tune", ("b#2", "z#9"))], k=10)
+    if "skipped" in res:
+        pytest.skip(res["skipped"])
+    assert res["id_context_precision"]["mean"] == pytest.approx(1 / 3)
+    assert res["id_context_recall"]["mean"] == pytest.approx(0.5)
