@@ -61,7 +61,7 @@ SPECS = [
         tags=("clustering", "density-estimation", "em"),
     ),
     AlgorithmSpec(
-        name="spectral_clustering", title="Spectral clustering (normalised)", family=F,
+        name="spectral-clustering", title="Spectral clustering (normalised)", family=F,
         summary="k-means on the row-normalised bottom eigenvectors of the normalised graph Laplacian.",
         module="algorithms.clustering.spectral", reference="sklearn.cluster.SpectralClustering",
         params=(
@@ -71,7 +71,7 @@ SPECS = [
         tags=("clustering", "graph"),
     ),
     AlgorithmSpec(
-        name="mean_shift", title="Mean shift", family=F,
+        name="mean-shift", title="Mean shift", family=F,
         summary="Move every seed to the mean of its bandwidth ball until it reaches a density mode.",
         module="algorithms.clustering.mean_shift", reference="sklearn.cluster.MeanShift",
         params=(

@@ -13,7 +13,7 @@ SPECS = [
         tags=("dimensionality-reduction", "unsupervised"),
     ),
     AlgorithmSpec(
-        name="truncated_svd", title="Truncated SVD by randomised range finding", family=F,
+        name="truncated-svd", title="Truncated SVD by randomised range finding", family=F,
         summary="Top-k singular triplets from a randomised sketch with power iterations (LSA).",
         module="algorithms.decomposition.truncated_svd", reference="sklearn.decomposition.TruncatedSVD",
         params=(
@@ -51,7 +51,7 @@ SPECS = [
         tags=("dimensionality-reduction", "topic-modeling"),
     ),
     AlgorithmSpec(
-        name="classical_mds", title="Classical multidimensional scaling", family=F,
+        name="classical-mds", title="Classical multidimensional scaling", family=F,
         summary="Embed points from pairwise distances by double centring and an eigendecomposition.",
         module="algorithms.decomposition.classical_mds", reference="sklearn.manifold.ClassicalMDS",
         params=(Param("n_components", int, 2, 1, 10, help="embedding dimension"),),

@@ -17,7 +17,7 @@ SPECS = [
         tags=("regression", "gradient-descent"),
     ),
     AlgorithmSpec(
-        name="polynomial_regression", title="Polynomial regression", family=F,
+        name="polynomial-regression", title="Polynomial regression", family=F,
         summary="Least squares on monomial features; train vs test error against the degree.",
         module="algorithms.linear.polynomial_regression",
         reference="sklearn PolynomialFeatures + LinearRegression",
@@ -43,7 +43,7 @@ SPECS = [
         tags=("regression", "regularization", "sparsity"),
     ),
     AlgorithmSpec(
-        name="elastic_net", title="Elastic net by coordinate descent", family=F,
+        name="elastic-net", title="Elastic net by coordinate descent", family=F,
         summary="L1 + L2 penalised least squares by coordinate descent.",
         module="algorithms.linear.elastic_net", reference="sklearn.linear_model.ElasticNet",
         params=(
@@ -53,7 +53,7 @@ SPECS = [
         tags=("regression", "regularization", "sparsity"),
     ),
     AlgorithmSpec(
-        name="logistic_regression", title="Logistic regression (gradient descent and Newton/IRLS)", family=F,
+        name="logistic-regression", title="Logistic regression (gradient descent and Newton/IRLS)", family=F,
         summary="L2-regularised binary logistic regression by gradient descent or Newton's method.",
         module="algorithms.linear.logistic_regression", reference="sklearn.linear_model.LogisticRegression",
         params=(
@@ -64,7 +64,7 @@ SPECS = [
         tags=("classification", "glm"),
     ),
     AlgorithmSpec(
-        name="softmax_regression", title="Softmax (multinomial logistic) regression", family=F,
+        name="softmax-regression", title="Softmax (multinomial logistic) regression", family=F,
         summary="Multiclass logistic regression with cross-entropy and an L2 penalty.",
         module="algorithms.linear.softmax_regression",
         reference="sklearn.linear_model.LogisticRegression (multinomial)",
@@ -86,7 +86,7 @@ SPECS = [
         tags=("classification", "online"),
     ),
     AlgorithmSpec(
-        name="fisher_lda", title="Linear discriminant analysis (Fisher)", family=F,
+        name="fisher-lda", title="Linear discriminant analysis (Fisher)", family=F,
         summary="Shared-covariance Gaussian classifier and Fisher's discriminant projection.",
         module="algorithms.linear.fisher_lda",
         reference="sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
@@ -102,7 +102,7 @@ SPECS = [
         tags=("classification", "generative"),
     ),
     AlgorithmSpec(
-        name="poisson_glm", title="Poisson regression by IRLS", family=F,
+        name="poisson-glm", title="Poisson regression by IRLS", family=F,
         summary="A log-link Poisson GLM fitted by Newton's method / iteratively reweighted least squares.",
         module="algorithms.linear.poisson_glm",
         reference="statsmodels GLM(Poisson); sklearn.linear_model.PoissonRegressor",
@@ -113,7 +113,7 @@ SPECS = [
         tags=("regression", "glm", "counts"),
     ),
     AlgorithmSpec(
-        name="bayesian_linear_regression", title="Bayesian linear regression", family=F,
+        name="bayesian-linear-regression", title="Bayesian linear regression", family=F,
         summary="Gaussian posterior over weights, predictive uncertainty, evidence-maximised precisions.",
         module="algorithms.linear.bayesian_linear_regression",
         reference="sklearn.linear_model.BayesianRidge",
@@ -124,7 +124,7 @@ SPECS = [
         tags=("regression", "bayesian", "uncertainty"),
     ),
     AlgorithmSpec(
-        name="locally_weighted_regression", title="Locally weighted linear regression", family=F,
+        name="locally-weighted-regression", title="Locally weighted linear regression", family=F,
         summary="A weighted least-squares line per query point with a Gaussian kernel.",
         module="algorithms.linear.locally_weighted_regression", reference="statsmodels.WLS",
         params=(

@@ -17,7 +17,7 @@ SPECS = [
         tags=("classification", "regression", "instance-based"),
     ),
     AlgorithmSpec(
-        name="kd_tree", title="k-d tree nearest-neighbour search", family=F,
+        name="kd-tree", title="k-d tree nearest-neighbour search", family=F,
         summary="Median-split space partitioning with branch-and-bound k-NN and radius queries.",
         module="algorithms.neighbors.kd_tree", reference="scipy.spatial.cKDTree",
         params=(

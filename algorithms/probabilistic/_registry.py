@@ -6,14 +6,14 @@ F = "probabilistic"
 
 SPECS = [
     AlgorithmSpec(
-        name="gaussian_nb", title="Gaussian naive Bayes", family=F,
+        name="gaussian-nb", title="Gaussian naive Bayes", family=F,
         summary="Class-conditional independent Gaussians combined by Bayes' rule.",
         module="algorithms.probabilistic.gaussian_nb", reference="sklearn.naive_bayes.GaussianNB",
         params=(Param("var_smoothing", float, 1e-9, 0.0, 1.0, help="variance floor (share of the largest)"),),
         tags=("classification", "generative", "bayes"),
     ),
     AlgorithmSpec(
-        name="multinomial_nb", title="Multinomial naive Bayes", family=F,
+        name="multinomial-nb", title="Multinomial naive Bayes", family=F,
         summary="Bag-of-words class model with Lidstone/Laplace smoothing.",
         module="algorithms.probabilistic.multinomial_nb", reference="sklearn.naive_bayes.MultinomialNB",
         params=(Param("alpha", float, 1.0, 0.0, 100.0, help="additive smoothing"),),
@@ -31,7 +31,7 @@ SPECS = [
         tags=("sequence", "latent-variable", "em"),
     ),
     AlgorithmSpec(
-        name="gaussian_process", title="Gaussian process regression", family=F,
+        name="gaussian-process", title="Gaussian process regression", family=F,
         summary="Posterior mean and variance by Cholesky; RBF hyperparameters by maximising the evidence.",
         module="algorithms.probabilistic.gaussian_process",
         reference="sklearn.gaussian_process.GaussianProcessRegressor",
@@ -43,7 +43,7 @@ SPECS = [
         tags=("regression", "bayesian", "kernels", "uncertainty"),
     ),
     AlgorithmSpec(
-        name="gaussian_anomaly", title="Gaussian density anomaly detection", family=F,
+        name="gaussian-anomaly", title="Gaussian density anomaly detection", family=F,
         summary="Flag low-density points under a fitted Gaussian; threshold chosen by validation F1.",
         module="algorithms.probabilistic.gaussian_anomaly", reference="scipy.stats.multivariate_normal",
         params=(
@@ -53,7 +53,7 @@ SPECS = [
         tags=("anomaly-detection", "density-estimation"),
     ),
     AlgorithmSpec(
-        name="lda_gibbs", title="LDA topic model by collapsed Gibbs sampling", family=F,
+        name="lda-gibbs", title="LDA topic model by collapsed Gibbs sampling", family=F,
         summary="Resample each token's topic from its collapsed conditional; recover topic-word distributions.",
         module="algorithms.probabilistic.lda_gibbs",
         reference="sklearn.decomposition.LatentDirichletAllocation; known generating topics",

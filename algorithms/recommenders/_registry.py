@@ -6,7 +6,7 @@ F = "recommenders"
 
 SPECS = [
     AlgorithmSpec(
-        name="matrix_factorization", title="Matrix factorisation (ALS and SGD)", family=F,
+        name="matrix-factorization", title="Matrix factorisation (ALS and SGD)", family=F,
         summary="Biased latent-factor model of ratings fitted by alternating ridge solves or SGD.",
         module="algorithms.recommenders.matrix_factorization",
         reference="sklearn TruncatedSVD on the imputed matrix; sklearn Ridge per ALS step (tests)",
@@ -19,7 +19,7 @@ SPECS = [
         tags=("recommender", "matrix-factorization"),
     ),
     AlgorithmSpec(
-        name="item_knn", title="Item-based kNN collaborative filtering", family=F,
+        name="item-knn", title="Item-based kNN collaborative filtering", family=F,
         summary="Baseline plus similarity-weighted residuals of the k most similar rated items.",
         module="algorithms.recommenders.item_knn",
         reference="sklearn cosine_similarity; baseline predictor",

@@ -16,7 +16,7 @@ SPECS = [
         tags=("association-rules", "unsupervised"),
     ),
     AlgorithmSpec(
-        name="ks_drift", title="Kolmogorov-Smirnov drift test", family=F,
+        name="ks-drift", title="Kolmogorov-Smirnov drift test", family=F,
         summary="Largest gap between two empirical CDFs and its asymptotic p-value.",
         module="algorithms.stats.ks_drift", reference="scipy.stats.ks_2samp / kstwobign",
         params=(
@@ -47,7 +47,7 @@ SPECS = [
         tags=("uncertainty", "resampling"),
     ),
     AlgorithmSpec(
-        name="fp_growth", title="FP-growth frequent itemsets", family=F,
+        name="fp-growth", title="FP-growth frequent itemsets", family=F,
         summary="Prefix-tree compression and recursive conditional trees; no candidate generation.",
         module="algorithms.stats.fp_growth", reference="Apriori and exhaustive enumeration",
         params=(Param("min_support", float, 0.05, 0.01, 1.0, help="minimum support"),),

@@ -17,7 +17,7 @@ SPECS = [
         tags=("classification", "svm", "sgd"),
     ),
     AlgorithmSpec(
-        name="kernel_svm", title="Kernel SVM by SMO", family=F,
+        name="kernel-svm", title="Kernel SVM by SMO", family=F,
         summary="Soft-margin kernel SVM dual solved by sequential minimal optimisation.",
         module="algorithms.svm.kernel_svm", reference="sklearn.svm.SVC (libsvm)",
         params=(
@@ -39,7 +39,7 @@ SPECS = [
         tags=("regression", "svm", "kernels"),
     ),
     AlgorithmSpec(
-        name="kernel_ridge", title="Kernel ridge regression", family=F,
+        name="kernel-ridge", title="Kernel ridge regression", family=F,
         summary="Ridge regression in an RKHS: alpha = (K + lambda I)^-1 y.",
         module="algorithms.svm.kernel_ridge", reference="sklearn.kernel_ridge.KernelRidge",
         params=(
@@ -49,7 +49,7 @@ SPECS = [
         tags=("regression", "kernels"),
     ),
     AlgorithmSpec(
-        name="kernel_pca", title="Kernel PCA", family=F,
+        name="kernel-pca", title="Kernel PCA", family=F,
         summary="PCA of the centred Gram matrix: non-linear components without explicit features.",
         module="algorithms.svm.kernel_pca", reference="sklearn.decomposition.KernelPCA",
         params=(Param("gamma", float, 2.0, 0.01, 100.0, help="RBF width"),),

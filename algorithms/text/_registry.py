@@ -37,7 +37,7 @@ SPECS = [
         tags=("nlp", "tokenization"),
     ),
     AlgorithmSpec(
-        name="ngram_lm", title="n-gram language model (add-k, Kneser-Ney)", family=F,
+        name="ngram-lm", title="n-gram language model (add-k, Kneser-Ney)", family=F,
         summary="Count-based next-word model; interpolated Kneser-Ney with continuation counts.",
         module="algorithms.text.ngram_lm", reference="add-one smoothing baseline; exact normalisation checks (tests)",
         params=(

@@ -17,7 +17,7 @@ SPECS = [
         tags=("time-series", "forecasting"),
     ),
     AlgorithmSpec(
-        name="exponential_smoothing", title="Exponential smoothing (simple, Holt, Holt-Winters)", family=F,
+        name="exponential-smoothing", title="Exponential smoothing (simple, Holt, Holt-Winters)", family=F,
         summary="Level, trend and seasonal states updated by exponentially weighted error correction.",
         module="algorithms.timeseries.exponential_smoothing",
         reference="statsmodels.tsa.holtwinters.ExponentialSmoothing",
@@ -30,7 +30,7 @@ SPECS = [
         tags=("time-series", "forecasting"),
     ),
     AlgorithmSpec(
-        name="kalman_filter", title="Kalman filter and RTS smoother", family=F,
+        name="kalman-filter", title="Kalman filter and RTS smoother", family=F,
         summary="Exact Gaussian filtering/smoothing for linear state-space models, with the likelihood.",
         module="algorithms.timeseries.kalman_filter",
         reference="statsmodels UnobservedComponents; brute-force Gaussian conditioning (tests)",

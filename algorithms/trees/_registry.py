@@ -27,7 +27,7 @@ SPECS = [
         tags=("classification", "ensemble", "variance-reduction"),
     ),
     AlgorithmSpec(
-        name="random_forest", title="Random forest", family=F,
+        name="random-forest", title="Random forest", family=F,
         summary="Bagged trees with a random feature subset searched at every split.",
         module="algorithms.trees.random_forest", reference="sklearn.ensemble.RandomForestClassifier",
         params=(
@@ -37,7 +37,7 @@ SPECS = [
         tags=("classification", "ensemble", "feature-importance"),
     ),
     AlgorithmSpec(
-        name="extra_trees", title="Extremely randomised trees", family=F,
+        name="extra-trees", title="Extremely randomised trees", family=F,
         summary="Trees on the full data with one random threshold per candidate feature.",
         module="algorithms.trees.extra_trees", reference="sklearn.ensemble.ExtraTreesClassifier",
         params=(Param("n_estimators", int, 50, 1, 300, help="number of trees"),),
@@ -54,7 +54,7 @@ SPECS = [
         tags=("classification", "boosting"),
     ),
     AlgorithmSpec(
-        name="gradient_boosting", title="Gradient boosting (regression and classification)", family=F,
+        name="gradient-boosting", title="Gradient boosting (regression and classification)", family=F,
         summary="Fit regression trees to pseudo-residuals; Newton leaf values for log-loss.",
         module="algorithms.trees.gradient_boosting",
         reference="sklearn.ensemble.GradientBoostingRegressor / GradientBoostingClassifier",
@@ -66,7 +66,7 @@ SPECS = [
         tags=("regression", "classification", "boosting"),
     ),
     AlgorithmSpec(
-        name="xgboost_style", title="XGBoost-style second-order boosting", family=F,
+        name="xgboost-style", title="XGBoost-style second-order boosting", family=F,
         summary="Newton boosting with gain G^2/(H+lambda), leaf weights -G/(H+lambda) and a gamma penalty.",
         module="algorithms.trees.xgboost_style",
         reference="sklearn.ensemble.GradientBoostingRegressor (lambda=0) / HistGradientBoostingClassifier",
@@ -80,7 +80,7 @@ SPECS = [
         tags=("classification", "boosting"),
     ),
     AlgorithmSpec(
-        name="lightgbm_style", title="LightGBM-style histogram boosting with GOSS", family=F,
+        name="lightgbm-style", title="LightGBM-style histogram boosting with GOSS", family=F,
         summary="Binned histograms, leaf-wise growth, histogram subtraction and gradient-based one-side sampling.",
         module="algorithms.trees.lightgbm_style", reference="sklearn.ensemble.HistGradientBoostingClassifier",
         params=(
@@ -93,7 +93,7 @@ SPECS = [
         tags=("classification", "boosting", "histogram"),
     ),
     AlgorithmSpec(
-        name="catboost_style", title="CatBoost-style ordered boosting", family=F,
+        name="catboost-style", title="CatBoost-style ordered boosting", family=F,
         summary="Ordered target statistics for categories, oblivious trees and ordered boosting.",
         module="algorithms.trees.catboost_style",
         reference="sklearn.ensemble.HistGradientBoostingClassifier(categorical_features)",
@@ -105,7 +105,7 @@ SPECS = [
         tags=("classification", "boosting", "categorical"),
     ),
     AlgorithmSpec(
-        name="isolation_forest", title="Isolation forest", family=F,
+        name="isolation-forest", title="Isolation forest", family=F,
         summary="Anomaly score from the average path length of random isolation trees.",
         module="algorithms.trees.isolation_forest", reference="sklearn.ensemble.IsolationForest",
         params=(

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 
 
@@ -379,21 +380,29 @@ class CachedLogitsFn:
         self.model = model
         self.cache = new_cache(model)
         self.seen: list[int] = []
+        self.last_row: Any = None  # logits at position len(seen) - 1
         self.calls = 0
 
     @torch.inference_mode()
     def __call__(self, ids: list[int]) -> _Rows:
         ids = [int(t) for t in ids]
         common = 0
-        limit = min(len(self.seen), len(ids) - 1)  # always feed at least one token
+        limit = min(len(self.seen), len(ids))
         while common < limit and self.seen[common] == ids[common]:
             common += 1
+        if common == len(ids) == len(self.seen) and self.last_row is not None:
+            return _Rows(len(ids) - 1, self.last_row[None])
+        common = min(common, len(ids) - 1)  # always feed at least one token
         crop_cache(self.cache, common)
         feed = ids[common:]
-        logits = _forward(self.model, feed, self.cache, len(feed))
-        self.seen = ids
+        rows = _forward(self.model, feed, self.cache, len(feed)).float().numpy()
         self.calls += 1
-        return _Rows(common, logits.float().numpy())
+        start = common
+        if common == len(self.seen) and self.last_row is not None:  # the row before the fed ones is known
+            rows = np.concatenate([self.last_row[None], rows])
+            start = common - 1
+        self.seen, self.last_row = ids, rows[-1]
+        return _Rows(start, rows)
 
 
 def from_scratch_decode(model: Any, prompt_ids: list[int], max_new_tokens: int, eos_ids: Iterable[int] = (),
@@ -417,6 +426,8 @@ def from_scratch_decode(model: Any, prompt_ids: list[int], max_new_tokens: int, 
     else:
         drafter = RefPromptLookup(max_ngram_size=3, num_tokens=num_draft)
     t0 = time.perf_counter()
+    target(list(prompt_ids))  # prefill the prompt alone, exactly as plain greedy does
+    target.calls = 0
     out, st = speculative_generate(target, drafter, list(prompt_ids), max_new_tokens, temperature=0.0)
     new = [int(t) for t in out[len(prompt_ids):]]
     stop = _stop_index(new, frozenset(eos_ids))

@@ -46,3 +46,17 @@ def test_bibliography_entries_are_complete():
     bad = [f"references.md:{e.line}: [{k}]" for k, e in bib.items()
            if not re.search(r"\((?:accessed )?(1[89]|20)\d\d[a-z]?\)|\(n\.d\.\)", e.text) or len(e.text) < 40]
     assert not bad, "entries without a year or too short to name authors, title and venue:\n" + "\n".join(bad)
+
+
+def test_front_matter_algorithms_are_registered():
+    """`algorithms:` in front matter names registry entries (the assistant offers to run them)."""
+    from algorithms import registry
+
+    names = {s.name for s in registry.all_specs()}
+    bad = []
+    for p in FILES:
+        doc = get_doc(p, DEFAULT_CORPUS)
+        for name in doc.meta.get("algorithms") or []:
+            if name not in names:
+                bad.append(f"{doc.rel_path}: algorithms lists {name!r}, which is not registered")
+    assert not bad, "\n".join(bad)
