@@ -385,21 +385,32 @@ class Answerer:
         q: queue.Queue = queue.Queue()
         done = object()
         box: dict[str, Any] = {}
+        cancel = threading.Event()
+
+        def on_piece(piece: str) -> None:
+            if cancel.is_set():  # the client went away (Stop button, closed stream): stop decoding
+                raise _Cancelled
+            q.put(piece)
 
         def work() -> None:
             try:
-                box["answer"] = self.answer(question, mode=mode, k=k, on_piece=q.put)
+                box["answer"] = self.answer(question, mode=mode, k=k, on_piece=on_piece)
+            except _Cancelled:
+                box["cancelled"] = True
             except Exception as exc:  # noqa: BLE001 - surfaced as an error event
                 box["error"] = exc
             finally:
                 q.put(done)
 
         threading.Thread(target=work, daemon=True).start()
-        while True:
-            item = q.get()
-            if item is done:
-                break
-            yield {"event": "delta", "text": item}
+        try:
+            while True:
+                item = q.get()
+                if item is done:
+                    break
+                yield {"event": "delta", "text": item}
+        finally:
+            cancel.set()  # runs when the consumer closes this generator early, too
         if "error" in box:
             raise box["error"]
         yield {"event": "answer", "answer": box["answer"].to_dict()}
@@ -526,6 +537,10 @@ def display_text(text: str) -> str:
         return label
 
     return _LINK_RE.sub(link, readable_citations(text))
+
+
+class _Cancelled(Exception):
+    """Raised inside generation when the streaming client has gone away."""
 
 
 def render_sentences(sentences: list[AnswerSentence]) -> str:

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     w_dense: float = Field(default=0.35, ge=0.0, le=1.0)
     generator: Literal["extractive", "llm"] = "extractive"
     llm: str | None = Field(default=None, description="a local model directory or GGUF file for generation")
+    llm_draft: str | None = Field(default=None, description="a smaller draft model sharing the tokenizer")
+    llm_backend: str | None = Field(default=None, description="transformers (default) or llamacpp")
+    llm_decoding: str | None = Field(default=None, description="greedy, prompt-lookup (default), draft or scratch")
+    llm_dtype: str | None = Field(default=None, description="float32 or bfloat16 activations")
+    llm_quant: str | None = Field(default=None, description="int8 (default) or none for the linear weights")
 
 
 @lru_cache(maxsize=1)

@@ -65,3 +65,35 @@ def test_streaming_yields_the_same_text_as_non_streaming(services):
     assert deltas == "Ridge shrinks coefficients [2] and [1]."
     final = events[-1]["answer"]
     assert final["text"] == plain.text and final["kind"] == "llm"
+
+
+def test_closing_the_stream_stops_generation(services):
+    import threading
+    import time
+
+    produced = []
+    gate = threading.Event()
+
+    class Slow:
+        name = "slow"
+
+        def generate(self, question, passages, max_new_tokens=256):
+            for i in range(200):
+                produced.append(i)
+                yield f"tok{i} [1] "
+                time.sleep(0.005)
+            gate.set()
+
+    a = services.answerer
+    a.generator = Slow()
+    try:
+        events = a.stream("What does ridge regression do?")
+        first = next(events)
+        assert first["event"] == "delta"
+        events.close()  # what Starlette/Gradio do when the client stops reading
+        time.sleep(0.3)
+        n = len(produced)
+        time.sleep(0.3)
+        assert len(produced) == n < 200, "generation kept running after the stream was closed"
+    finally:
+        a.generator = None
