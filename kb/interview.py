@@ -15,13 +15,14 @@ Public API: :data:`TOPICS`, :data:`DIFFICULTIES`, :class:`InterviewQuestion`, :c
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from kb.markdown import slugify, unique_slugs
 
 TOPICS: tuple[str, ...] = (
     "ml-fundamentals",
@@ -104,46 +105,9 @@ def _md():
     )
 
 
-def _slugify(text: str) -> str:
-    """GitHub's heading slug: lower-case, keep letters, digits, ``-`` and ``_``, spaces become ``-``.
-
-    >>> _slugify("Bias–variance trade-off")
-    'biasvariance-trade-off'
-    """
-    text = unicodedata.normalize("NFKC", text).strip().lower()
-    out = []
-    for ch in text:
-        if ch == " ":
-            out.append("-")
-        elif ch in "-_":
-            out.append(ch)
-        elif unicodedata.category(ch)[0] in ("L", "N", "M"):
-            out.append(ch)
-    return "".join(out)
-
-
-def _unique_slugs(texts: list[str]) -> list[str]:
-    """Slugs in document order, repeated ones suffixed ``-1``, ``-2`` ... as GitHub does."""
-    counts: dict[str, int] = {}
-    used: set[str] = set()
-    result = []
-    for t in texts:
-        base = _slugify(t)
-        if base not in used:
-            counts.setdefault(base, 0)
-            used.add(base)
-            result.append(base)
-            continue
-        n = counts.get(base, 0)
-        while True:
-            n += 1
-            cand = f"{base}-{n}"
-            if cand not in used:
-                break
-        counts[base] = n
-        used.add(cand)
-        result.append(cand)
-    return result
+# one slug rule for the whole corpus (GitHub's), shared with kb.markdown
+_slugify = slugify
+_unique_slugs = unique_slugs
 
 
 def _plain(inline: Any) -> str:
