@@ -26,9 +26,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.corpus import find_section, load_doc
 from kb.bm25 import tokenize
-from kb.chunker import Chunk
+from kb.chunker import Chunk, algorithm_path
 from kb.index import Hit, Index
+from kb.markdown import CITATION_RE
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 DEFAULT_ABSTAIN_THRESHOLD = 0.30  # used only when calibration.json is missing; see eval/calibrate.py
@@ -247,8 +249,7 @@ class Answerer:
 
     # -- helpers
     def _file_lines(self, path: str) -> list[str]:
-        p = self.corpus_dir / path
-        return _read_lines(str(p), p.stat().st_mtime)
+        return load_doc(self.corpus_dir, path).lines
 
     def section_url(self, doc_path: str, section_id: str) -> str:
         from urllib.parse import quote
@@ -458,10 +459,12 @@ class Answerer:
             self.generator = gen
 
     def _interview_answer(self, question: str, q: Any, sim: float, hits: list[Hit], mode: str) -> Answer:
-        lines = self._file_lines(q.path)
+        doc = load_doc(self.corpus_dir, q.path)
+        lines = doc.lines
+        section = find_section(doc, q.section_id)
         src = Source(n=1, chunk_id=f"{q.doc_id}#{q.section_id}", doc_id=q.doc_id, section_id=q.section_id,
-                     title=q.question, heading=q.question, breadcrumbs=[_doc_title(lines) or q.doc_id, q.question],
-                     path=q.path, line_start=q.line, line_end=_section_end(lines, q.line), kind="interview",
+                     title=q.question, heading=q.question, breadcrumbs=[doc.title or q.doc_id, q.question],
+                     path=q.path, line_start=section.line_start, line_end=section.line_end, kind="interview",
                      score=round(sim, 6), url=self.section_url(q.path, q.section_id))
         sentences = []
         short_span = _find_span(lines, q.short_answer, q.line)
@@ -470,8 +473,7 @@ class Answerer:
             span = _find_span(lines, kp, q.line)
             sentences.append(AnswerSentence(kp, 1, span[0], span[1], "key_point"))
         # algorithms linked from the question's "Learn more"
-        src.algorithms = [_norm_alg(href, q.path) for _, href in q.links if href.endswith(".py")]
-        src.algorithms = [a for a in src.algorithms if a]
+        src.algorithms = [a for _, href in q.links if (a := algorithm_path(href, q.path))]
         others = [self._source(i + 2, h) for i, h in enumerate([h for h in hits if h.chunk.doc_id != q.doc_id][:2])]
         ans = Answer(question=question, kind="interview", sentences=sentences, sources=[src] + others,
                      confidence=sim, mode=mode, interview_id=q.id,
@@ -507,9 +509,6 @@ class Answerer:
         yield {"event": "answer", "answer": ans.to_dict()}
 
 
-_CITE_RE = re.compile(r"\[(@[A-Za-z0-9_:\-]+(?:\s*;\s*@[A-Za-z0-9_:\-]+)*)\]")
-
-
 def readable_citations(text: str) -> str:
     """Turn bibliography markers ``[@smith2020deep; @lee2019x]`` into ``(Smith 2020; Lee 2019)`` for display."""
 
@@ -517,7 +516,7 @@ def readable_citations(text: str) -> str:
         m = re.match(r"([a-z-]+?)(\d{4})", key)
         return f"{m.group(1).replace('-', ' ').title()} {m.group(2)}" if m else key
 
-    return _CITE_RE.sub(lambda m: "(" + "; ".join(one(k.strip().lstrip("@")) for k in m.group(1).split(";")) + ")",
+    return CITATION_RE.sub(lambda m: "(" + "; ".join(one(k.strip().lstrip("@")) for k in m.group(1).split(";")) + ")",
                         text)
 
 
@@ -569,35 +568,6 @@ def render_sentences(sentences: list[AnswerSentence]) -> str:
     return "\n\n".join(out)
 
 
-@lru_cache(maxsize=256)
-def _read_lines(path: str, mtime: float) -> list[str]:
-    return Path(path).read_text(encoding="utf-8").splitlines()
-
-
-def _doc_title(lines: list[str]) -> str:
-    for ln in lines[:12]:
-        if ln.startswith("title:"):
-            return ln.split(":", 1)[1].strip().strip("\"'")
-    return ""
-
-
-def _section_end(lines: list[str], start: int) -> int:
-    level = len(lines[start - 1]) - len(lines[start - 1].lstrip("#"))
-    in_fence = False
-    for i in range(start, len(lines)):
-        s = lines[i].strip()
-        if s.startswith("```"):
-            in_fence = not in_fence
-        if not in_fence and s.startswith("#"):
-            lv = len(s) - len(s.lstrip("#"))
-            if lv <= level:
-                end = i
-                while end > start and not lines[end - 1].strip():
-                    end -= 1
-                return end
-    return len(lines)
-
-
 def _find_span(lines: list[str], text: str, after: int) -> tuple[int, int]:
     """1-based span of the lines that contain ``text`` (whitespace-normalised), searching from ``after``."""
     target = " ".join(text.split())
@@ -611,10 +581,3 @@ def _find_span(lines: list[str], text: str, after: int) -> tuple[int, int]:
                 acc += " " + " ".join(lines[j].split())
             return i + 1, j + 1
     return after, after
-
-
-def _norm_alg(href: str, doc_path: str) -> str | None:
-    import posixpath
-
-    t = posixpath.normpath(posixpath.join(posixpath.dirname("corpus/" + doc_path), href.split("#")[0]))
-    return t if t.startswith("algorithms/") else None

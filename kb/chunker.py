@@ -158,19 +158,23 @@ def _units(doc: Document, sec: _Section, body_start: int) -> list[tuple[int, int
     return [(u[0], u[1], u[2]) for u in units]
 
 
+def algorithm_path(href: str, doc_rel_path: str) -> str | None:
+    """The repo-relative ``algorithms/...py`` file a link in corpus file ``doc_rel_path`` points to, or None."""
+    href = href.split("#", 1)[0]
+    if not href.endswith(".py") or re.match(r"^[a-z]+:", href):
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname("corpus/" + doc_rel_path), href))
+    return target if target.startswith("algorithms/") else None
+
+
 def _algorithm_links(doc: Document, start: int, end: int) -> list[str]:
     """Repo-relative paths of ``algorithms/*.py`` files linked from lines ``start``..``end``."""
     out: list[str] = []
-    base_dir = posixpath.dirname("corpus/" + doc.rel_path)
     for link in doc.links:
-        if not (start <= link.line <= end):
-            continue
-        href = link.href.split("#", 1)[0]
-        if not href.endswith(".py") or re.match(r"^[a-z]+:", href):
-            continue
-        target = posixpath.normpath(posixpath.join(base_dir, href))
-        if target.startswith("algorithms/") and target not in out:
-            out.append(target)
+        if start <= link.line <= end:
+            target = algorithm_path(link.href, doc.rel_path)
+            if target and target not in out:
+                out.append(target)
     return out
 
 
