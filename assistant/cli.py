@@ -192,13 +192,24 @@ def bench_generate(
     max_new_tokens: Annotated[int, typer.Option(help="tokens to generate per prompt")] = 96,
     model: Annotated[str | None, typer.Option(help="local model directory or GGUF file (default: SmolLM2-135M)")] = None,
     draft: Annotated[str | None, typer.Option(help="a smaller draft model sharing the tokenizer")] = None,
+    methods: Annotated[str | None, typer.Option(
+        help="comma-separated decoders (default: greedy,prompt-lookup,draft,from-scratch,hf-generate,llamacpp; "
+             "also hf-engine-greedy, hf-engine-prompt-lookup, hf-prompt-lookup, hf-assisted, "
+             "llamacpp-prompt-lookup)")] = None,
+    engine: Annotated[str | None, typer.Option(help="fast (default) or hf")] = None,
+    quant: Annotated[str | None, typer.Option(help="int4 (default), int8 or none")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Local-LLM decoding speed: plain greedy vs speculative decoders, tokens/s and acceptance rates."""
     from assistant.generation.bench import run_benchmark
+    from assistant.generation.transformers_backend import GenerationUnavailable
 
-    run_benchmark(repeat=repeat, max_new_tokens=max_new_tokens, model=model, draft=draft, as_json=as_json,
-                  console=console)
+    wanted = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+    try:
+        run_benchmark(repeat=repeat, max_new_tokens=max_new_tokens, model=model, draft=draft, as_json=as_json,
+                      console=console, methods=wanted, engine=engine, quant=quant)
+    except (GenerationUnavailable, ValueError) as exc:
+        _fail(str(exc))
 
 
 @app.command()

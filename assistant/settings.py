@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     llm_backend: str | None = Field(default=None, description="transformers (default) or llamacpp")
     llm_decoding: str | None = Field(default=None, description="greedy, prompt-lookup (default), draft or scratch")
     llm_dtype: str | None = Field(default=None, description="float32 or bfloat16 activations")
-    llm_quant: str | None = Field(default=None, description="int8 (default) or none for the linear weights")
+    llm_quant: str | None = Field(default=None, description="int4 (default), int8 or none for the linear weights")
+    llm_engine: str | None = Field(default=None, description="fast (default, Llama-family models) or hf")
 
 
 @lru_cache(maxsize=1)

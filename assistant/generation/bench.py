@@ -74,18 +74,31 @@ def _timed(fn: Callable[[], tuple[list[int], Any]]) -> tuple[list[int], float, A
     return toks, time.perf_counter() - t0, extra
 
 
+ALL_METHODS = ["greedy", "prompt-lookup", "draft", "from-scratch", "hf-engine-greedy", "hf-engine-prompt-lookup",
+               "hf-generate", "hf-prompt-lookup", "hf-assisted", "llamacpp", "llamacpp-prompt-lookup"]
+DEFAULT_METHODS = ["greedy", "prompt-lookup", "draft", "from-scratch", "hf-generate", "llamacpp"]
+
+
 def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None = None, draft: str | None = None,
                   as_json: bool = False, console: Any = None, dtype: str | None = None, quant: str | None = None,
-                  methods: list[str] | None = None, n_prompts: int | None = None) -> dict[str, Any]:
+                  methods: list[str] | None = None, n_prompts: int | None = None,
+                  engine: str | None = None) -> dict[str, Any]:
+    """Run the decoders (``methods``, default :data:`DEFAULT_METHODS`; all names in :data:`ALL_METHODS`).
+
+    ``greedy``, ``prompt-lookup``, ``draft`` and ``from-scratch`` are our loops on the configured engine;
+    ``hf-engine-*`` are the same loops on transformers' modelling code (int8 weights, row-exact attention);
+    ``hf-*`` call ``generate()`` of the plain float32 transformers model; ``llamacpp*`` need llama-cpp-python.
+    """
     import os
 
     import torch
 
-    from assistant.generation import DEFAULT_DTYPE, DEFAULT_QUANT
+    from assistant.generation import DEFAULT_DTYPE, DEFAULT_ENGINE, DEFAULT_QUANT
     from assistant.generation.speculative import DecodeStats, decode
     from assistant.generation.transformers_backend import (
         chat_messages,
         encode_chat,
+        load_hf_model,
         load_model,
         resolve_model,
         stop_ids,
@@ -93,11 +106,15 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
 
     dtype = dtype or os.environ.get("MLNOTES_LLM_DTYPE") or DEFAULT_DTYPE
     quant = quant or os.environ.get("MLNOTES_LLM_QUANT") or DEFAULT_QUANT
+    engine = engine or os.environ.get("MLNOTES_LLM_ENGINE") or DEFAULT_ENGINE
     model = model or os.environ.get("MLNOTES_LLM") or None
     draft = draft or os.environ.get("MLNOTES_LLM_DRAFT") or None
+    unknown = [m for m in methods or [] if m not in ALL_METHODS]
+    if unknown:
+        raise ValueError(f"unknown decoder(s) {', '.join(unknown)}; choose from {', '.join(ALL_METHODS)}")
     t_load = time.perf_counter()
-    tok, target = load_model(model, dtype=dtype, quant=quant)
-    draft_model = load_model(draft, dtype=dtype, quant=quant)[1] if draft else None
+    tok, target = load_model(model, dtype=dtype, quant=quant, engine=engine)
+    draft_model = load_model(draft, dtype=dtype, quant=quant, engine=engine)[1] if draft else None
     load_s = time.perf_counter() - t_load
     eos = stop_ids(tok, target)
     questions = BENCH_QUESTIONS[: n_prompts or len(BENCH_QUESTIONS)]
@@ -107,9 +124,7 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
 
     # llamacpp-prompt-lookup is only run when asked for: llama-cpp-python's draft path needs logits_all=True,
     # which computes the full-vocabulary logits of every prompt token (measured: slower than plain greedy)
-    all_methods = ["greedy", "prompt-lookup", "draft", "from-scratch", "hf-generate", "hf-prompt-lookup",
-                   "hf-assisted", "llamacpp"]
-    wanted = methods or all_methods
+    wanted = list(methods or DEFAULT_METHODS)
     if draft_model is None:
         wanted = [m for m in wanted if m not in ("draft", "hf-assisted")]
     folder, gguf = resolve_model(model)
@@ -120,15 +135,30 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
     if "greedy" not in wanted:
         wanted.insert(0, "greedy")
 
-    def ours(method: str) -> Callable[[list[int]], tuple[list[int], Any]]:
+    def ours(method: str, net: Any = None) -> Callable[[list[int]], tuple[list[int], Any]]:
+        net = target if net is None else net
+
         def run(ids: list[int]) -> tuple[list[int], Any]:
             st = DecodeStats()
-            out = decode(target, ids, max_new_tokens, eos, method=method, draft_model=draft_model, stats=st)
+            out = decode(net, ids, max_new_tokens, eos, method=method, draft_model=draft_model, stats=st)
             return out, st
         return run
 
+    hf_models: dict[str, Any] = {}
+
+    def hf_model(kind: str) -> Any:
+        """transformers' modelling code: ``engine`` (int8, row-exact attention) or ``plain`` (float32)."""
+        if kind not in hf_models:
+            if kind == "engine":
+                hf_models[kind] = load_model(model, dtype=dtype, quant="int8", engine="hf")[1]
+            else:
+                hf_models[kind] = load_hf_model(model, "float32")[1]
+        return hf_models[kind]
+
     def hf(kind: str) -> Callable[[list[int]], tuple[list[int], Any]]:
         from transformers import GenerationConfig
+
+        net = hf_model("plain")
 
         def run(ids: list[int]) -> tuple[list[int], Any]:
             x = torch.tensor([ids])
@@ -137,9 +167,11 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
                                    pad_token_id=eos[0] if eos else None, **extra_cfg)
             kw: dict[str, Any] = {}
             if kind == "assisted":
-                kw["assistant_model"] = draft_model
+                if "draft" not in hf_models:
+                    hf_models["draft"] = load_hf_model(draft, "float32")[1]
+                kw["assistant_model"] = hf_models["draft"]
             with torch.inference_mode():
-                out = target.generate(x, attention_mask=torch.ones_like(x), generation_config=cfg, **kw)
+                out = net.generate(x, attention_mask=torch.ones_like(x), generation_config=cfg, **kw)
             new = out[0, len(ids):].tolist()
             for i, t in enumerate(new):
                 if t in eos:
@@ -167,6 +199,9 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
     for m in wanted:
         if m in ("greedy", "prompt-lookup", "draft", "from-scratch"):
             f = ours(m)
+            runners[m] = lambda i, f=f: f(prompts[i])
+        elif m.startswith("hf-engine-"):
+            f = ours(m[len("hf-engine-"):], hf_model("engine"))
             runners[m] = lambda i, f=f: f(prompts[i])
         elif m.startswith("hf-"):
             f = hf(m[3:])
@@ -218,11 +253,17 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
             ref = outputs.get("llamacpp")
             res["equals_greedy"] = (outputs[m] == ref) if m != "llamacpp" and ref is not None else None
             res["compared_with"] = "llamacpp" if m != "llamacpp" else None
+        elif m.startswith("hf-"):  # another numerical model (transformers' code): compared with its own greedy
+            ref_name = "hf-engine-greedy" if m.startswith("hf-engine-") else "hf-generate"
+            ref = outputs.get(ref_name)
+            res["equals_greedy"] = (outputs[m] == ref) if m != ref_name and ref is not None else None
+            res["compared_with"] = ref_name if m != ref_name else None
         else:
             res["equals_greedy"] = outputs[m] == outputs["greedy"] if m != "greedy" else True
             res["compared_with"] = "greedy"
     report = {
         "model": str(folder / gguf) if gguf else str(folder),
+        "engine": "fast" if getattr(target, "is_fast_llama", False) else "hf",
         "draft": draft,
         "dtype": dtype,
         "quant": quant,
@@ -245,7 +286,8 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
 def _print_table(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
-    t = Table(title=f"{Path(report['model']).name} {report['dtype']}/{report['quant']}, {report['threads']} threads, "
+    numerics = f"fast/{report['quant']}" if report.get("engine") == "fast" else f"hf {report['dtype']}/{report['quant']}"
+    t = Table(title=f"{Path(report['model']).name} {numerics}, {report['threads']} threads, "
                     f"{report['prompts']} grounded prompts x {report['max_new_tokens']} new tokens, "
                     f"median of {report['repeat']}")
     for col in ("decoder", "tokens/s", "decode tok/s", "x greedy", "acceptance", "tok/forward", "same output"):
@@ -257,8 +299,8 @@ def _print_table(report: dict[str, Any], console: Any) -> None:
     for m, r in report["results"].items():
         same = r["equals_greedy"]
         same_s = "-" if same is None else ("yes" if same else "NO")
-        if same is not None and r.get("compared_with") == "llamacpp":
-            same_s += " (vs llama.cpp greedy)"
+        if same is not None and r.get("compared_with") not in (None, "greedy"):
+            same_s += f" (vs {r['compared_with']})"
         t.add_row(m, f(r["tokens_per_s"], ".1f"), f(r["decode_tokens_per_s"], ".1f"), f(r["speedup_vs_greedy"], ".2f"),
                   f(r["acceptance_rate"], ".2f"), f(r["tokens_per_forward"], ".2f"), same_s)
     console.print(t)

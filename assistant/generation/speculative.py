@@ -121,6 +121,8 @@ def use_rowwise_attention(model: Any) -> bool:
 
 
 def new_cache(model: Any) -> Any:
+    if getattr(model, "is_fast_llama", False):
+        return model.new_cache()
     from transformers import DynamicCache
 
     try:
@@ -135,6 +137,9 @@ def crop_cache(cache: Any, length: int) -> None:
     remove = cache.get_seq_length() - length
     if remove <= 0:
         return
+    if hasattr(cache, "length"):  # assistant.generation.fast_llama.KVCache
+        cache.crop(length)
+        return
     try:
         cache.crop(-remove)
     except ValueError:
@@ -143,9 +148,33 @@ def crop_cache(cache: Any, length: int) -> None:
 
 def _forward(model: Any, ids: list[int], cache: Any, keep: int) -> torch.Tensor:
     """Logits (keep, V) of the last ``keep`` of the fed tokens; the cache grows by ``len(ids)``."""
+    if getattr(model, "is_fast_llama", False):
+        return model.forward_ids(ids, cache, keep)
     x = torch.tensor([ids], dtype=torch.long)
     out = model(input_ids=x, past_key_values=cache, use_cache=True, logits_to_keep=keep)
     return out.logits[0, -keep:]
+
+
+def max_verify_rows(model: Any) -> int:
+    """The most tokens one verification pass may hold and stay row-exact (see fast_llama.row_exact_limit)."""
+    return int(getattr(model, "max_rows", ROWWISE_MAX_QUERIES))
+
+
+def _verify(model: Any, fed: list[int], drafts: list[int], cache: Any) -> list[int]:
+    """The target's greedy token after each fed token, as far as the drafts can still be accepted.
+
+    One forward pass over ``fed`` (the cache grows by ``len(fed)``). Models that expose their hidden states
+    (:class:`~assistant.generation.fast_llama.FastLlama`) get the output layer lazily: the first row alone, and
+    the other rows only if the first draft was accepted (most rejected drafts fail at their first token, and
+    the output layer over a 49k vocabulary is the largest matrix of a small model).
+    """
+    if hasattr(model, "hidden_ids"):
+        hs = model.hidden_ids(fed, cache)
+        best = [int(torch.argmax(model.head(hs[:1])[0]))]
+        if drafts and drafts[0] == best[0]:
+            best += torch.argmax(model.head(hs[1:]), dim=-1).tolist()
+        return best
+    return torch.argmax(_forward(model, fed, cache, len(fed)), dim=-1).tolist()
 
 
 def _stop_index(tokens: list[int], eos: frozenset[int]) -> int | None:
@@ -196,6 +225,7 @@ def speculative_stream(model: Any, prompt_ids: list[int], drafter: Drafter, max_
 
     stats = stats if stats is not None else DecodeStats()
     eos = frozenset(eos_ids)
+    num_draft = min(num_draft, max_verify_rows(model) - 1)
     cache = new_cache(model)
     drafter.reset(list(prompt_ids))
     t0 = time.perf_counter()
@@ -216,9 +246,8 @@ def speculative_stream(model: Any, prompt_ids: list[int], drafter: Drafter, max_
             drafts = drafter.propose(ids, min(num_draft, room)) if room > 0 else []
             drafts = drafts[: max(room, 0)]
             fed = [ids[-1]] + drafts
-            logits = _forward(model, fed, cache, len(fed))  # the cache now also holds ids[-1] and the drafts
+            best = _verify(model, fed, drafts, cache)  # best[i]: the target's token after fed[i]
             stats.forward_calls += 1
-            best = torch.argmax(logits, dim=-1).tolist()  # best[i]: the target's token after fed[i]
             n_acc = 0
             while n_acc < len(drafts) and drafts[n_acc] == best[n_acc]:
                 n_acc += 1
@@ -257,14 +286,18 @@ class PromptLookupDrafter:
 
     name = "prompt-lookup"
 
-    def __init__(self, max_ngram: int = 3, min_ngram: int = 1) -> None:
+    def __init__(self, max_ngram: int = 3, min_ngram: int = 1, adaptive: bool = True, start_k: int = 1,
+                 grow: int = 2) -> None:
         self.max_ngram, self.min_ngram = max_ngram, min_ngram
+        self.adaptive, self.start_k, self.grow = adaptive, start_k, grow
+        self.k = start_k
         self._ids: list[int] = []
         self._index: dict[tuple[int, ...], int] = {}  # n-gram -> end (exclusive) of its latest occurrence
 
     def reset(self, prompt_ids: list[int]) -> None:
         self._ids = []
         self._index = {}
+        self.k = self.start_k
         self._sync(list(prompt_ids))
 
     def _sync(self, ids: list[int]) -> None:
@@ -281,6 +314,8 @@ class PromptLookupDrafter:
                     self._index[tuple(ids[end - n:end])] = end
 
     def propose(self, ids: list[int], k: int) -> list[int]:
+        if self.adaptive:
+            k = min(k, self.k)
         if k <= 0:
             return []
         self._sync(ids)
@@ -291,7 +326,12 @@ class PromptLookupDrafter:
         return []
 
     def feedback(self, proposed: int, accepted: int) -> None:
-        return None
+        """Adaptive length: the answer alternates between copying a passage (long drafts pass whole) and
+        writing its own words (drafts fail at once), so grow the length after a fully accepted draft and fall
+        back to what was accepted (plus one) after a rejection."""
+        if not self.adaptive or proposed == 0:
+            return
+        self.k = self.k + self.grow if accepted == proposed else max(1, accepted + 1)
 
 
 class ModelDrafter:
@@ -420,6 +460,7 @@ def from_scratch_decode(model: Any, prompt_ids: list[int], max_new_tokens: int, 
     from algorithms.sequence.speculative_decoding import speculative_generate
 
     stats = stats if stats is not None else DecodeStats()
+    num_draft = min(num_draft, max_verify_rows(model) - 1)
     target = CachedLogitsFn(model)
     if draft_model is not None:
         drafter = RefModelDrafter(CachedLogitsFn(draft_model), num_tokens=min(num_draft, 4), temperature=0.0)

