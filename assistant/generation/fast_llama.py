@@ -2,36 +2,36 @@
 
 transformers' modelling code is general: every decoding step goes through masks, cache objects, hooks and about
 forty small tensor operations per layer. On a 135M-parameter model on two cores that overhead, not the matrix
-products, sets the speed (measured: about 30 ms per token, of which the weights take a few). :class:`FastLlama`
-takes the weights of a loaded transformers model and runs the same architecture with fewer, larger operations:
+products, sets the speed. :class:`FastLlama` takes the weights of a loaded transformers model and runs the same
+architecture with fewer, larger operations:
 
 * q, k and v are one matrix product, gate and up another (weights concatenated at load time);
 * the rotary embedding is one complex multiplication for q and k together (the q and k weight rows are
   permuted at load time so each rotated pair is adjacent; attention scores are unchanged because q and k get
   the same permutation);
-* the KV cache is one preallocated tensor per layer; cropping it after a rejected draft only moves its length;
-* norms are ``torch.rms_norm``; attention is ``scaled_dot_product_attention``;
-* the logits are computed only for the positions asked for.
+* the KV cache is one preallocated bfloat16 tensor per layer (keys stored transposed); cropping it after a
+  rejected draft only moves its length;
+* the logits are computed only for the rows asked for (:meth:`FastLlama.head`), so a speculative verification
+  can compute the output layer for the first row alone and the rest only when the first draft passed.
 
-**Exact speculative greedy.** A verification pass must give every row the logits a one-token step would give.
-Rows of a multi-row pass are computed as one-token steps would compute them:
+Weights (``weights=``): ``int4`` (default) stores 4-bit codes in groups of 32 inputs with a scale and an offset
+per group (``torch._weight_int4pack_mm_for_cpu``); for a GGUF Q4_1 model these are the file's own codes.
+``int8`` stores one scale per output row (``torch._weight_int8pack_mm``); ``bf16`` plain bfloat16 weights. The
+output layer has its own kind (``head=``, int8 by default: it is tied to the Q8_0 embedding of SmolLM2).
+Products take bfloat16 inputs; the residual stream, norms, rotary embedding and softmax are float32.
 
-* linear layers use a weight kernel whose rows do not depend on how many rows share the call. That is checked,
-  not assumed: :func:`row_exact_limit` multiplies random inputs with 1..M rows through every weight shape of the
-  model at load time and keeps the largest M for which every row is bit-identical to the one-row product;
-  decoders never verify more rows than that in one pass;
-* each query row attends in its own ``scaled_dot_product_attention`` call over exactly the keys it may see
-  (the same call, with the same shapes, as a one-token step at that position).
+**Exact speculative greedy.** A verification pass must give every row the logits a one-token step would give:
 
-Prompts longer than ``ROW_PATH_MAX`` tokens (the prefill, the same for every decoder) use one causal attention
-call over all rows.
+* linear layers must compute each row independently of how many rows share the call. That is checked, not
+  assumed: :func:`row_exact_limit` multiplies random inputs with 1..16 rows through every weight shape of the
+  model at load time and keeps the largest row count for which every row is bit-identical to the one-row
+  product; decoders never verify more rows than that (``max_rows``);
+* attention over the new rows is one batched bfloat16 product for the scores and one for the values with a
+  causal mask; :meth:`FastLlama._check_attention` compares it bit for bit with one-row computations at load
+  time, and the rows are computed one at a time if it ever differs.
 
-Weights: ``bf16`` (default) stores the linear weights in bfloat16 and multiplies bfloat16 inputs (the
-AVX512-BF16 kernels of oneDNN): 2 bytes a weight, and a product over 9 rows costs little more than over one,
-which is what verification needs. ``int8`` stores int8 weights with one scale per output row
-(``torch._weight_int8pack_mm``): 1 byte a weight, faster for one row, but its cost grows almost linearly with
-the rows, so it helps plain greedy and hurts speculation. The residual stream, norms, rotary embedding, softmax
-and attention are float32 in both.
+Inputs longer than ``ROW_PATH_MAX`` tokens (the prefill, the same for every decoder) use dequantized bfloat16
+weights in one product and one fused causal attention call.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ SUPPORTED_TYPES = ("llama", "mistral", "qwen2")
 ROW_CHECK_MAX = 16  # the most rows a verification pass may have (checked at load time, see row_exact_limit)
 ROW_PATH_MAX = 32  # inputs of at most this many tokens are computed row by row (decoding and verification)
 WEIGHT_KINDS = ("int4", "int8", "bf16")
+PREFILL_ATTN_DTYPE = torch.float32  # flash attention of the prefill (bfloat16 measured no faster here)
 INT4_GROUP = 32
 
 
@@ -442,11 +443,11 @@ class FastLlama:
             if rowwise:
                 att = self._attention(qk[:, :h], kt, vc, pos, mask)
             else:
-                q = qk[:, :h].transpose(0, 1).unsqueeze(0)  # (1, h, m, d)
+                q = qk[:, :h].transpose(0, 1).unsqueeze(0).to(PREFILL_ATTN_DTYPE)  # (1, h, m, d)
                 # heads expanded by hand: with enable_gqa PyTorch falls back to its slow math kernel on CPU
                 g = h // kvh
-                keys = kt[:, :, :total].transpose(1, 2).float().repeat_interleave(g, dim=0).unsqueeze(0)
-                vals = vc[:, :total].float().repeat_interleave(g, dim=0).unsqueeze(0)
+                keys = kt[:, :, :total].transpose(1, 2).to(PREFILL_ATTN_DTYPE).repeat_interleave(g, dim=0)[None]
+                vals = vc[:, :total].to(PREFILL_ATTN_DTYPE).repeat_interleave(g, dim=0)[None]
                 att = F.scaled_dot_product_attention(q, keys, vals, attn_mask=mask, is_causal=mask is None)
                 att = att[0].transpose(0, 1).reshape(m, h * d).to(torch.bfloat16)
             x = x + lin(lay.o, att)
