@@ -56,6 +56,12 @@ class FastPathUnsupported(ValueError):
 # ---------------------------------------------------------------------------------------------- linear layers
 
 
+def quantize_rows_int8(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 codes of a float (out, in) weight with one float32 scale per output row."""
+    scale = w.abs().amax(dim=1).clamp(min=1e-8) / 127.0
+    return torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous(), scale
+
+
 class Linear:
     """``y = x W^T (+ b)`` on bfloat16 inputs with bfloat16 or int8 weights; returns float32."""
 
@@ -73,8 +79,7 @@ class Linear:
         elif kind == "int8":
             if not hasattr(torch, "_weight_int8pack_mm"):
                 raise FastPathUnsupported("int8 weights need torch._weight_int8pack_mm (torch >= 2.3)")
-            scale = w.abs().amax(dim=1).clamp(min=1e-8) / 127.0
-            self.weight = torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+            self.weight, scale = quantize_rows_int8(w)
             self.scale = scale.to(torch.bfloat16)
         else:
             raise FastPathUnsupported(f"weights must be one of {WEIGHT_KINDS}, not {kind!r}")
@@ -297,9 +302,8 @@ class FastLlama:
             self._ensure_positions(4096)
         self.q_size, self.kv_size = self.n_heads * d, self.n_kv * d
         self.attn_scale = d ** -0.5
-        lins = [x for lay in self.layers for x in (lay.qkv, lay.o, lay.gate_up, lay.down)] + [self.lm_head]
         self.row_loop = False
-        linear_rows = row_exact_limit(lins, ROW_CHECK_MAX)
+        linear_rows = row_exact_limit(self._linears(), ROW_CHECK_MAX)
         attn_rows = self._check_attention(linear_rows)
         if attn_rows < linear_rows:  # batched attention is not row-exact here: compute rows one at a time
             self.row_loop = True
@@ -316,15 +320,14 @@ class FastLlama:
         half = self.head_dim // 2
         self._freqs = torch.complex(cos[0, :, :half].float(), sin[0, :, :half].float()).contiguous()
 
+    def _linears(self) -> list[Linear]:
+        return [x for lay in self.layers for x in (lay.qkv, lay.o, lay.gate_up, lay.down)] + [self.lm_head]
+
     def nbytes(self) -> int:
-        lins = [x for lay in self.layers for x in (lay.qkv, lay.o, lay.gate_up, lay.down)] + [self.lm_head]
-        return sum(x.nbytes() for x in lins) + self.embed.numel() * 4
+        return sum(x.nbytes() for x in self._linears()) + self.embed.numel() * 4
 
     def new_cache(self, capacity: int = 0) -> KVCache:
         return KVCache(len(self.layers), self.n_kv, self.head_dim, capacity)
-
-    def eval(self) -> FastLlama:
-        return self
 
     # ------------------------------------------------------------------------------------------- forward
 
@@ -349,20 +352,26 @@ class FastLlama:
         o = torch.bmm(p, v[:, :total])  # (kvh, g*m, d)
         return o.view(kvh * g, m, d).transpose(0, 1).reshape(m, h * d)
 
-    def _row_mask(self, pos: int, m: int) -> torch.Tensor | None:
-        """True where a row may NOT look: later positions, and keys outside a sliding window."""
-        total = pos + m
-        window = self.sliding_window if self.sliding_window and total > self.sliding_window else None
-        if m == 1 and window is None:
-            return None
-        qpos = torch.arange(pos, total)[:, None]
-        if window is None:  # only the last m keys can be hidden
-            return torch.arange(pos, total)[None, :] > qpos
-        kpos = torch.arange(total)[None, :]
+    @staticmethod
+    def _hidden_keys(pos: int, m: int, window: int | None) -> torch.Tensor:
+        """(m, pos + m), True where a new row may NOT look: later positions, and keys outside ``window``."""
+        qpos = torch.arange(pos, pos + m)[:, None]
+        kpos = torch.arange(pos + m)[None, :]
         hidden = kpos > qpos
-        if window is not None:
+        if window:
             hidden |= kpos <= qpos - window
         return hidden
+
+    def _row_mask(self, pos: int, m: int) -> torch.Tensor | None:
+        """The mask of the row path: None for one row, else only the last m columns of :meth:`_hidden_keys`
+        (earlier keys are visible to every row) unless a sliding window reaches back into the cache."""
+        total = pos + m
+        window = self.sliding_window if self.sliding_window and total > self.sliding_window else None
+        if window is not None:
+            return self._hidden_keys(pos, m, window)
+        if m == 1:
+            return None
+        return self._hidden_keys(pos, m, None)[:, pos:]
 
     def _attention(self, q: torch.Tensor, kt: torch.Tensor, v: torch.Tensor, pos: int,
                    mask: torch.Tensor | None) -> torch.Tensor:
@@ -420,14 +429,10 @@ class FastLlama:
         rowwise = m <= ROW_PATH_MAX
         if rowwise:
             mask = self._row_mask(pos, m)
-        else:  # prefill: one fused causal attention in float32
+        else:  # prefill: one fused causal attention in float32 (True = may look)
             mask = None
             if pos > 0 or self.sliding_window:
-                qpos = torch.arange(pos, total)[:, None]
-                kpos = torch.arange(total)[None, :]
-                mask = kpos <= qpos
-                if self.sliding_window:
-                    mask &= kpos > qpos - self.sliding_window
+                mask = ~self._hidden_keys(pos, m, self.sliding_window)
         qk_end = self.q_size + self.kv_size
         def lin(layer: Linear, inp: torch.Tensor) -> torch.Tensor:
             return layer(inp) if rowwise else layer.prefill(inp)

@@ -132,13 +132,10 @@ def new_cache(model: Any) -> Any:
 
 
 def crop_cache(cache: Any, length: int) -> None:
-    """Keep the first ``length`` positions (recent transformers take the number of tokens to remove, negated;
-    older ones the length to keep)."""
+    """Keep the first ``length`` positions (recent transformers caches and fast_llama.KVCache take the number of
+    tokens to remove, negated; older transformers caches the length to keep)."""
     remove = cache.get_seq_length() - length
     if remove <= 0:
-        return
-    if hasattr(cache, "length"):  # assistant.generation.fast_llama.KVCache
-        cache.crop(length)
         return
     try:
         cache.crop(-remove)

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from assistant.generation.fast_llama import quantize_rows_int8
 from assistant.generation.speculative import DecodeStats, stream_tokens, use_rowwise_attention
 
 log = logging.getLogger(__name__)
@@ -98,10 +99,9 @@ class Int8Linear(nn.Module):
 
     def __init__(self, linear: nn.Linear, compute_dtype: torch.dtype = torch.bfloat16) -> None:
         super().__init__()
-        w = linear.weight.detach().float()
-        scale = w.abs().amax(dim=1).clamp(min=1e-8) / 127.0
+        codes, scale = quantize_rows_int8(linear.weight.detach().float())
         self.in_features, self.out_features = linear.in_features, linear.out_features
-        self.register_buffer("qweight", torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous())
+        self.register_buffer("qweight", codes)
         self.register_buffer("scale", scale.to(compute_dtype))
         self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().float())
         self._packed = hasattr(torch, "_weight_int8pack_mm")
