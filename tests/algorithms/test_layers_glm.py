@@ -98,3 +98,20 @@ def test_irls_warns_on_separable_data_and_rejects_bad_input():
         IRLSLogisticRegression().fit(np.zeros((3, 1)), [0, 1, 2])
     with pytest.raises(ValueError, match="alpha"):
         IRLSLogisticRegression(alpha=-1).fit(X, y)
+
+
+@pytest.mark.parametrize("max_depth", [1, 3])
+def test_multiclass_gradient_boosting_matches_sklearn_on_tie_free_data(max_depth):
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from algorithms.trees.gradient_boosting_multiclass import GradientBoostingMulticlass
+
+    X, y = make_classification(300, n_features=5, n_informative=4, n_redundant=0, n_classes=4, random_state=1)
+    X = X.astype(np.float32).astype(float)  # sklearn's trees threshold in float32
+    ours = GradientBoostingMulticlass(n_estimators=8, learning_rate=0.3, max_depth=max_depth).fit(X, y)
+    ref = GradientBoostingClassifier(n_estimators=8, learning_rate=0.3, max_depth=max_depth,
+                                     criterion="squared_error", random_state=0).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-10)
+    with pytest.raises(ValueError, match="single class"):
+        GradientBoostingMulticlass().fit(X, np.zeros(len(X)))
