@@ -124,7 +124,7 @@ def demo(effect_size: float = 0.5, base_rate: float = 0.05, lift: float = 0.01, 
     ref_t = TTestIndPower().solve_power(effect_size=effect_size, power=power, alpha=0.05)
     h = proportion_effectsize(base_rate + lift, base_rate)
     ref_p = NormalIndPower().solve_power(effect_size=h, power=power, alpha=0.05)
-    ns = np.arange(4, int(3 * n_t) + 10)
+    ns = np.unique(np.linspace(4, 3 * n_t + 10, 200).astype(int))  # at most 200 points, whatever n_t is
     fig, ax = new_figure()
     ax.plot(ns, [ttest_power(effect_size, n) for n in ns], label=f"two-sample t, d = {effect_size}")
     ax.axhline(power, color="k", ls="--", label=f"target power {power}")

@@ -52,9 +52,9 @@ SPECS = [
         summary="Position-discounted graded relevance over the ideal order, tie-averaged like scikit-learn.",
         module="algorithms.metrics.ndcg", reference="sklearn.metrics.ndcg_score",
         params=(
-            Param("n_queries", int, 50, 1, 2000, help="number of queries"),
-            Param("n_items", int, 20, 2, 200, help="items per query"),
-            Param("k", int, 5, 1, 200, help="cut-off rank"),
+            Param("n_queries", int, 50, 1, 500, help="number of queries"),
+            Param("n_items", int, 20, 2, 100, help="items per query"),
+            Param("k", int, 5, 1, 100, help="cut-off rank"),
             Param("noise", float, 1.0, 0.0, 10.0, help="noise added to the true relevance to make scores"),
         ),
         tags=("evaluation", "ranking", "recommenders"),

@@ -42,8 +42,8 @@ SPECS = [
         summary="Gradient-weighted feature maps show where the network looks for a class.",
         module="algorithms.vision.grad_cam", reference="closed-form CAM for a GAP + linear head (no autograd)",
         params=(
-            Param("n_train", int, 96, 16, 2048, help="training images"),
-            Param("steps", int, 60, 1, 500, help="Adam steps"),
+            Param("n_train", int, 96, 16, 512, help="training images"),
+            Param("steps", int, 60, 1, 200, help="Adam steps"),
             Param("seed", int, 0, 0, 10000, help="random seed"),
         ),
         tags=("vision", "interpretability", "neural"),
