@@ -72,18 +72,16 @@ class TargetEncoder(BaseEstimator):
         self.cv = cv
         self.random_state = random_state
 
-    def _check_params(self, n):
+    def _check_params(self):
         if isinstance(self.smooth, bool) or not (np.isfinite(float(self.smooth)) and float(self.smooth) >= 0):
             raise ValueError(f"smooth must be a finite number >= 0, got {self.smooth!r}")
         if isinstance(self.cv, bool) or int(self.cv) != self.cv or not 2 <= self.cv:
             raise ValueError(f"cv must be an integer >= 2, got {self.cv!r}")
-        if self.cv > n:
-            raise ValueError(f"cv = {self.cv} folds need at least {self.cv} samples, got {n}")
 
     def fit(self, X, y) -> TargetEncoder:
         X = categorical_2d(X)
         y = _target(y, len(X))
-        self._check_params(len(X))
+        self._check_params()
         self.categories_ = [column_categories(X[:, j], j) for j in range(X.shape[1])]
         self.target_mean_ = float(y.mean())
         self.encodings_ = []
@@ -122,6 +120,8 @@ class TargetEncoder(BaseEstimator):
         """
         self.fit(X, y)
         X, y = categorical_2d(X), _target(y, len(categorical_2d(X)))
+        if folds is None and self.cv > len(X):
+            raise ValueError(f"cv = {self.cv} folds need at least {self.cv} samples, got {len(X)}")
         folds = self.make_folds(len(X)) if folds is None else [(np.asarray(a), np.asarray(b)) for a, b in folds]
         seen = np.zeros(len(X), dtype=int)
         for _, te in folds:

@@ -192,7 +192,9 @@ def test_target_encoder_default_folds_and_edges():
     with pytest.raises(ValueError, match="cv"):
         TargetEncoder(cv=1).fit(X, y)
     with pytest.raises(ValueError, match="at least 7 samples"):
-        TargetEncoder(cv=7).fit(X, y)
+        TargetEncoder(cv=7).fit_transform(X, y)
+    # fitting (no cross-fitting) works on a single sample; unseen categories get the mean
+    assert TargetEncoder().fit([["a"]], [2.0]).transform([["a"], ["b"]]).ravel().tolist() == [2.0, 2.0]
     with pytest.raises(ValueError, match="NaN"):
         TargetEncoder().fit(X, np.r_[y[:-1], np.nan])
     with pytest.raises(ValueError, match="inconsistent"):
@@ -222,3 +224,32 @@ def test_frequency_encoder_edges():
         FrequencyEncoder().fit(["a", "b"])
     with pytest.raises(NotFittedError):
         FrequencyEncoder().transform([["a"]])
+
+
+# --- robustness sweep over the estimators of this family -------------------------------------------------------
+ESTIMATORS = [StandardScaler, MinMaxScaler, RobustScaler, OneHotEncoder, FrequencyEncoder, TargetEncoder]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("case", ["float32", "single_sample", "constant_column", "nan", "inf"])
+def test_estimators_give_finite_output_or_a_clear_error(cls, case):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 4, (12, 3)).astype(float)
+    if case == "float32":
+        X = X.astype(np.float32)
+    elif case == "single_sample":
+        X = X[:1]
+    elif case == "constant_column":
+        X[:, 1] = 2.0
+    elif case == "nan":
+        X[3, 0] = np.nan
+    else:
+        X[3, 0] = np.inf
+    y = rng.normal(size=len(X))
+    est = cls()
+    if case in ("nan", "inf"):
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            est.fit(X, y)
+        return
+    Z = est.fit(X, y).transform(X)
+    assert Z.shape[0] == len(X) and np.all(np.isfinite(Z))
