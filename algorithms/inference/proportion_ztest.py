@@ -35,7 +35,11 @@ class ZTestResult(NamedTuple):
 
 
 def _counts(x, n, name):
-    if isinstance(x, bool) or isinstance(n, bool) or int(n) != n or int(x) != x:
+    try:
+        whole = not isinstance(x, bool) and not isinstance(n, bool) and int(n) == n and int(x) == x
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
         raise ValueError(f"{name}: successes and trials must be integers, got {x!r} and {n!r}")
     if n < 1 or not 0 <= x <= n:
         raise ValueError(f"{name}: need 0 <= successes <= trials and trials >= 1, got {x} of {n}")

@@ -23,8 +23,12 @@ from algorithms.registry import DemoResult
 
 
 def _check(x, n):
-    xs, ns = np.asarray(x), np.asarray(n)
-    if not (np.issubdtype(xs.dtype, np.integer) or np.all(np.mod(xs, 1) == 0)) or not np.all(np.mod(ns, 1) == 0):
+    try:
+        xs, ns = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("successes and trials must be whole numbers") from None
+    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ns))) or np.any(np.mod(xs, 1) != 0) \
+            or np.any(np.mod(ns, 1) != 0):
         raise ValueError("successes and trials must be whole numbers")
     if np.any(ns < 1) or np.any(xs < 0) or np.any(xs > ns):
         raise ValueError("need trials >= 1 and 0 <= successes <= trials")

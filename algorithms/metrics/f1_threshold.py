@@ -51,6 +51,9 @@ def f1_score(y_true, y_pred, average: str = "binary", pos_label=1) -> float:
         labels = np.unique(np.r_[yt, yp])
         if len(labels) > 2:
             raise ValueError(f"average='binary' needs at most 2 labels, got {len(labels)}; use 'macro' or 'micro'")
+        if len(labels) == 2 and pos_label not in labels.tolist():
+            raise ValueError(f"pos_label={pos_label!r} is not one of the labels {labels.tolist()}; "
+                             "pass the positive class as pos_label")
         return float(f1_of(pos_label))
     classes = np.unique(np.r_[yt, yp])
     if average == "micro":

@@ -143,6 +143,10 @@ def test_two_proportion_ztest_edge_cases():
         two_proportion_ztest(0, 0, 1, 2)
     with pytest.raises(ValueError, match="confidence"):
         two_proportion_ztest(1, 10, 2, 10, confidence=1.5)
+    with pytest.raises(ValueError, match="integers"):
+        two_proportion_ztest("many", 10, 2, 10)
+    with pytest.raises(ValueError, match="integers"):
+        two_proportion_ztest(1.5, 10, 2, 10)
 
 
 # --- Cohen's d ------------------------------------------------------------------------------------------------
@@ -237,6 +241,10 @@ def test_wilson_edge_cases():
         wilson_interval(0, 0)
     with pytest.raises(ValueError, match="whole numbers"):
         wilson_interval(1.5, 4)
+    with pytest.raises(ValueError, match="whole numbers"):
+        wilson_interval("two", 4)
+    with pytest.raises(ValueError, match="whole numbers"):
+        wilson_interval(np.nan, 4)
     with pytest.raises(ValueError, match="confidence"):
         wilson_interval(1, 4, confidence=1.0)
 

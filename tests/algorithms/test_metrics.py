@@ -121,6 +121,8 @@ def test_f1_edge_cases():
         f1_score([0.0, np.nan], [0.0, 1.0])
     with pytest.raises(ValueError, match="average"):
         f1_score([0, 1], [0, 1], "samples")
+    with pytest.raises(ValueError, match="pos_label"):
+        f1_score(["a", "b"], ["a", "a"])  # default pos_label=1 is not a label here, as sklearn refuses too
 
 
 @settings(max_examples=30, deadline=None)
