@@ -205,3 +205,29 @@ def load_exercises(corpus_dir: str | Path) -> list[Exercise]:
     for p in sorted((corpus_dir / "chapters").glob("*.md")):
         out.extend(parse_exercises(parse_document(p, corpus_dir)))
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kb.exercises [CORPUS]``: exercises per chapter, by type; exit 1 on a format error."""
+    import sys
+    from collections import Counter
+
+    args = sys.argv[1:] if argv is None else argv
+    corpus = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "corpus"
+    try:
+        exercises = load_exercises(corpus)
+    except ExerciseFormatError as exc:
+        print(f"error: {exc}")
+        return 1
+    by_chapter: dict[str, list[Exercise]] = {}
+    for ex in exercises:
+        by_chapter.setdefault(ex.path, []).append(ex)
+    for path, exs in by_chapter.items():
+        kinds = Counter(e.type for e in exs)
+        print(f"{path}: {len(exs)} exercises ({', '.join(f'{kinds[t]} {t}' for t in TYPES if kinds[t])})")
+    print(f"{len(exercises)} exercises in {len(by_chapter)} chapters")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
