@@ -17,12 +17,18 @@ WORKDIR /app
 # CPU PyTorch first so the project's torch requirement is already satisfied (no CUDA wheels)
 RUN pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
 
-COPY pyproject.toml README.md ./
+# dependencies before code: a code change reuses this layer instead of reinstalling everything
+COPY pyproject.toml ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['chapters']))" > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt
+
+COPY README.md ./
 COPY kb ./kb
 COPY assistant ./assistant
 COPY algorithms ./algorithms
 COPY eval ./eval
-RUN pip install ".[chapters]"
+RUN pip install --no-deps ".[chapters]"
 
 COPY corpus ./corpus
 # build the index into the image so the container starts serving at once

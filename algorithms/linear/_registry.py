@@ -133,4 +133,12 @@ SPECS = [
         ),
         tags=("regression", "non-parametric"),
     ),
+    AlgorithmSpec(
+        name="irls-logistic", title="Logistic regression by IRLS (Newton)", family=F,
+        summary="Weighted least squares on the working response each iteration; quadratic convergence, standard errors.",
+        module="algorithms.linear.irls", reference="statsmodels Logit; sklearn LogisticRegression (penalised)",
+        params=(
+            Param("alpha", float, 0.0, 0.0, 100.0, help="L2 penalty (intercept not penalised)"),
+        ),
+        tags=("classification", "glm", "second-order")),
 ]

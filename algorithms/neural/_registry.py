@@ -90,4 +90,11 @@ SPECS: list[AlgorithmSpec] = [
         module="algorithms.neural.gan", reference="the true mixture distribution",
         params=(Param("steps", int, 1500, 1, 2000), Param("batch", int, 128, 8, 256), Param("hidden", int, 16, 2, 32), SEED),
         tags=("generative",)),
+    AlgorithmSpec(
+        name="activations", title="Activation functions and their derivatives", family=F,
+        summary="ReLU, Leaky ReLU, ELU, SELU, Swish/SiLU and GELU (exact and tanh) with hand-written derivatives.",
+        module="algorithms.neural.activations", reference="torch.nn.functional activations + autograd",
+        params=(Param("lo", float, -4.0, -50.0, 0.0, help="left end of the plotted grid"),
+                Param("hi", float, 4.0, 0.0, 50.0, help="right end of the plotted grid")),
+        tags=("activation", "deep-learning")),
 ]

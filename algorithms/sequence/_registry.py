@@ -110,4 +110,17 @@ SPECS: list[AlgorithmSpec] = [
                 Param("n_head", int, 4, choices=(1, 2, 4, 8)), Param("seed", int, 0, 0, 10_000)),
         tags=("llm", "inference", "transformer"),
     ),
+    AlgorithmSpec(
+        name="transformer-encoder", title="Transformer encoder block (post-norm and pre-norm)", family=F,
+        summary="Multi-head self-attention and a feed-forward network with residuals and LayerNorm, padding mask.",
+        module="algorithms.sequence.transformer_encoder",
+        reference="torch.nn.TransformerEncoderLayer with copied weights",
+        params=(
+            Param("d_model", int, 32, 4, 256, help="model width (divisible by n_heads)"),
+            Param("n_heads", int, 4, 1, 16, help="attention heads"),
+            Param("seq_len", int, 10, 2, 128, help="tokens per sequence"),
+            Param("norm_first", bool, False, help="pre-norm instead of the original post-norm"),
+            Param("seed", int, 0, 0, 10_000, help="random seed"),
+        ),
+        tags=("transformer", "attention")),
 ]

@@ -122,4 +122,17 @@ SPECS = [
         params=(Param("n_folds", int, 3, 2, 10, help="cross-validation folds"),),
         tags=("classification", "ensemble"),
     ),
+    AlgorithmSpec(
+        name="gradient-boosting-multiclass", title="Multiclass gradient boosting (softmax loss)", family=F,
+        summary="K regression trees per round on the softmax gradients, Newton leaf values (Friedman's formula).",
+        module="algorithms.trees.gradient_boosting_multiclass",
+        reference="sklearn.ensemble.GradientBoostingClassifier(criterion='squared_error')",
+        params=(
+            Param("n_estimators", int, 30, 1, 300, help="boosting rounds"),
+            Param("learning_rate", float, 0.2, 0.001, 1.0, help="shrinkage"),
+            Param("max_depth", int, 2, 1, 6, help="depth of each tree"),
+            Param("seed", int, 0, 0, 10_000, help="random seed for the data"),
+        ),
+        tags=("ensembles", "boosting", "multiclass"),
+    ),
 ]
