@@ -7,7 +7,6 @@ a chat answer is such a link.
 """
 
 
-import base64
 import io
 import os
 from typing import Any
@@ -75,7 +74,7 @@ def build_blocks(app) -> Any:
 
     from algorithms import registry
     from assistant.answer import readable_citations
-    from assistant.corpus import CorpusPathError, corpus_tree, find_section, load_doc
+    from assistant.corpus import CorpusPathError, corpus_tree, find_section, load_doc, section_url, taught_in
     from assistant.runner import RunFailed, RunnerBusy
     from kb.index import QueryError
 
@@ -140,9 +139,7 @@ def build_blocks(app) -> Any:
             return "", ""
         spec = registry.get(name)
         head = f"**{spec.title}** — {spec.summary}  \nImplementation: `{spec.path}` · verified against {spec.reference}"
-        from assistant.api.routers.algorithms import taught_in
-
-        where = taught_in(app.state.answerer, spec.path)[:6]
+        where = taught_in(app.state.answerer.index.iter_chunks(), spec.path)[:6]
         if where:
             head += "  \nTaught in: " + " · ".join(f"[{' › '.join(w['breadcrumbs'][-2:])}]({w['url']})" for w in where)
         return head + "\n\n" + _param_help(spec), _param_text(spec)
@@ -160,13 +157,14 @@ def build_blocks(app) -> Any:
             try:
                 sec = find_section(doc, section)
                 shown = sec.markdown
-                link = f"/?doc={path}&section={section}"
+                link = section_url(path, section)
                 where = f"`{path}:{sec.line_start}-{sec.line_end}` · deep link: [{link}]({link})"
             except CorpusPathError as exc:
                 shown, where = f"**{exc}**", ""
         else:
             shown = "\n".join(doc.lines[doc.body_start - 1 :])
-            where = f"`{path}` · deep link: [/?doc={path}](/?doc={path})"
+            link = section_url(path)
+            where = f"`{path}` · deep link: [{link}]({link})"
         return gr.update(choices=sections, value=section or None), readable_citations(shown), raw, where, path
 
     def on_load(request: gr.Request):
@@ -257,7 +255,3 @@ def mount_ui(app):
     blocks = build_blocks(app)
     return gr.mount_gradio_app(app, blocks, path="/", theme=_theme(), css=CSS, footer_links=["api"],
                                ssr_mode=False, show_error=False)
-
-
-def png_b64(png: bytes) -> str:
-    return base64.b64encode(png).decode()

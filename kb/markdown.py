@@ -24,6 +24,18 @@ KINDS = ("guide", "chapter", "interview", "reference")
 LEVELS = ("beginner", "intermediate", "advanced")
 
 CITATION_RE = re.compile(r"\[(@[A-Za-z0-9_:\-]+(?:\s*;\s*@[A-Za-z0-9_:\-]+)*)\]")
+
+# sentence boundaries of prose: after . ! ? and whitespace, before a capital, digit, bracket, quote, math or code
+# opener; not after common abbreviations (e.g., i.e., vs, et al, Fig, Eq, cf, approx)
+_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bet al)(?<!\bFig)(?<!\bEq)(?<!\bcf)(?<!\bapprox)"
+SENTENCE_SPLIT_RE = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[$*`\"'0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a run of prose (the one splitter of the corpus side: answers and search snippets)."""
+    return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if s.strip()]
+
+
 CITE_KEY_RE = re.compile(r"@([A-Za-z0-9_:\-]+)")
 
 

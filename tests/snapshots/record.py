@@ -1,8 +1,9 @@
 """Record the ranking and answer snapshots over the fixture corpus (tests/fixtures/corpus).
 
 The snapshots were recorded on ``main`` *before* the retrieval seam and the answer pipeline were refactored
-(commit bf3d020), so the tests that compare against them check that the refactoring changed no result. Rerun
-this only when a change of rankings or answers is intended, and say so in the commit::
+(commit bf3d020, with that commit's version of this script, which set ``index.fusion`` etc. instead of passing
+them per call), so the tests that compare against them check that the refactoring changed no result. Rerun this
+only when a change of rankings or answers is intended, and say so in the commit::
 
     PYTHONPATH=$PWD python tests/snapshots/record.py
 """
@@ -66,6 +67,18 @@ def build_index(tmp: Path):
     return index, corpus
 
 
+def ranking(index, query: str, mode: str, fusion: str, rrf_k: float, w_dense: float) -> list[list]:
+    hits = index.search(query, k=10, mode=mode, fusion=fusion, rrf_k=rrf_k, w_dense=w_dense)
+    return [[h.chunk.id, round(float(h.score), 9)] for h in hits]
+
+
+def answer_dict(answerer, question: str) -> dict:
+    d = answerer.answer(question, mode="hybrid", k=6).to_dict()
+    for key in ("timings_ms", "generator", "fell_back"):  # timings vary; the last two were added afterwards
+        d.pop(key, None)
+    return d
+
+
 def main() -> None:
     from kb.interview import load_bank
 
@@ -73,19 +86,14 @@ def main() -> None:
         index, corpus = build_index(Path(t))
         rankings = {}
         for name, mode, fusion, rrf_k, w in CONFIGS:
-            index.fusion, index.rrf_k, index.w_dense = fusion, rrf_k, w
-            rankings[name] = {q: [[h.chunk.id, round(float(h.score), 9)] for h in index.search(q, k=10, mode=mode)]
-                              for q in QUERIES}
+            rankings[name] = {q: ranking(index, q, mode, fusion, rrf_k, w) for q in QUERIES}
         from assistant.answer import Answerer
 
-        index.fusion, index.rrf_k, index.w_dense = "weighted", 5.0, 0.35
         answers = {}
         for abstain, thr in THRESHOLDS:
             a = Answerer(index, corpus, bank=load_bank(corpus), abstain_threshold=abstain, interview_threshold=thr)
             for q in QUESTIONS:
-                d = a.answer(q, mode="hybrid", k=6).to_dict()
-                d.pop("timings_ms")
-                answers[f"{abstain}|{thr}|{q}"] = d
+                answers[f"{abstain}|{thr}|{q}"] = answer_dict(a, q)
     (HERE / "fixture_rankings.json").write_text(json.dumps({"configs": CONFIGS, "rankings": rankings}, indent=1))
     (HERE / "fixture_answers.json").write_text(json.dumps(answers, indent=1, sort_keys=True, ensure_ascii=False))
     print("wrote", HERE / "fixture_rankings.json", HERE / "fixture_answers.json")
