@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.snapshots.record import CONFIGS, QUESTIONS, QUERIES, THRESHOLDS, answer_dict, build_index, ranking
+from tests.snapshots.record import CONFIGS, QUERIES, QUESTIONS, THRESHOLDS, answer_dict, build_index, ranking
 
 HERE = Path(__file__).resolve().parent
 
