@@ -170,6 +170,7 @@ def run(
 ) -> None:
     """Run an algorithm's demo: our metrics beside the reference implementation's, and a figure."""
     from algorithms import registry
+    from assistant.runner_child import jsonable
 
     if list_ or not name:
         specs = registry.all_specs()
@@ -208,6 +209,7 @@ def run(
     if as_json:
         print(json.dumps({"name": spec.name, "params": values, "metrics": result.metrics,
                           "reference": result.reference, "reference_name": result.reference_name,
+                          "extra": jsonable(result.extra),
                           "seconds": seconds, "figure": str(out) if out else None}, indent=2, default=float))
         return
     t = Table(title=f"{spec.title} — {spec.path}")
@@ -218,6 +220,8 @@ def run(
         ours, ref = result.metrics.get(key), result.reference.get(key)
         t.add_row(key, "" if ours is None else f"{ours:.6g}", "" if ref is None else f"{ref:.6g}")
     console.print(t)
+    for key, value in jsonable(result.extra).items():
+        console.print(f"{key}: {value}", highlight=False)
     console.print(f"params: {values}   time: {seconds:.2f} s" + (f"   figure: {out}" if out else ""))
     if result.notes:
         console.print(result.notes)

@@ -61,6 +61,14 @@ def _parse_params(text: str) -> dict[str, str]:
     return params
 
 
+def _fmt_extra(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, list) and len(v) > 12:
+        return ", ".join(map(str, v[:12])) + ", …"
+    return str(v)
+
+
 def _png_to_image(png: bytes | None):
     if not png:
         return None
@@ -132,6 +140,8 @@ def build_blocks(app) -> Any:
         status = f"Ran `{name}` in {res.seconds:.2f} s against {res.reference_name or 'the reference'}."
         if res.notes:
             status += "\n\n" + res.notes
+        if res.extra:
+            status += "\n\n" + "\n".join(f"- `{k}`: {_fmt_extra(v)}" for k, v in res.extra.items())
         return rows, _png_to_image(res.figure_png), status
 
     def describe(name: str):

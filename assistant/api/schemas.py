@@ -173,4 +173,6 @@ class RunOut(BaseModel):
     reference_name: str
     seconds: float
     notes: str
+    extra: dict[str, Any] = Field(default_factory=dict, description="the demo's further diagnostics, e.g. a "
+                                                                     "difference to the reference's internals")
     figure_png_base64: str | None

@@ -218,3 +218,10 @@ def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "/api/ask" in spec["paths"] and "/api/algorithms/{name}/run" in spec["paths"]
+
+
+def test_demo_extra_diagnostics_reach_the_api(client):
+    r = client.post("/api/algorithms/bagging/run", json={"params": {}})
+    assert r.status_code == 200, r.text
+    extra = r.json()["extra"]
+    assert isinstance(extra.get("single_tree_test_accuracy"), float) and 0 <= extra["single_tree_test_accuracy"] <= 1

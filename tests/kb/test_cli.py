@@ -52,3 +52,10 @@ def test_index_on_empty_corpus_fails_cleanly(tmp_path, monkeypatch):
         assert "no Markdown content" in r.output and "Traceback" not in r.output
     finally:
         get_settings.cache_clear()
+
+
+def test_run_json_includes_the_demo_extra():
+    r = CliRunner().invoke(app, ["run", "bagging", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert 0 <= out["extra"]["single_tree_test_accuracy"] <= 1
