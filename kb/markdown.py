@@ -44,7 +44,8 @@ class MarkdownError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _parser():
+def markdown_parser():
+    """The one markdown-it configuration of the corpus (CommonMark, tables, strikethrough, front matter, $math$)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
@@ -246,7 +247,7 @@ def _inline_links_and_citations(inline: Any, line: int, links: list[Link], cites
 
 def parse_text(text: str, rel_path: str = "", path: Path | None = None) -> Document:
     """Parse Markdown text (with optional YAML front matter) into a :class:`Document`."""
-    md = _parser()
+    md = markdown_parser()
     tokens = md.parse(text)
     lines = text.split("\n")
     if lines and lines[-1] == "":
