@@ -78,6 +78,11 @@ def _png_to_image(png: bytes | None):
 
 
 def build_blocks(app) -> Any:
+    """The Gradio app: handlers, then the layout that wires them.
+
+    Long on purpose: Gradio components exist only inside the ``gr.Blocks()`` context, and the handlers are
+    closures over ``app.state``; the business logic they call lives in the assistant room.
+    """
     import gradio as gr
 
     from algorithms import registry

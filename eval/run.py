@@ -147,6 +147,7 @@ def plot(ret: dict[str, Any], path: Path) -> None:
 
 
 def markdown(res: dict[str, Any]) -> str:
+    """The report eval.md from the results: a linear template, section after section (long, but flat)."""
     ret = res["retrieval"]
     n_t = int(next(iter(ret["configs"].values()))["tune"]["overall"]["n"]["mean"])
     n_h = int(next(iter(ret["configs"].values()))["heldout"]["overall"]["n"]["mean"])

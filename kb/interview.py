@@ -210,6 +210,11 @@ def parse_interview_text(text: str, path: str = "") -> list[InterviewQuestion]:
 
 
 def _parse_question(tokens, lines, heads, qh, end_idx, end_line, where, path, doc_id) -> InterviewQuestion:
+    """One question (its H2 up to the next) from the token stream, with a file:line error for each rule it breaks.
+
+    Longer than most functions on purpose: it reads the question's parts in the order the format prescribes, and
+    each part's check and error message sit next to the code that reads it.
+    """
     if not qh.text:
         raise InterviewFormatError(f"{where}:{qh.line}: empty question heading")
     # metadata: the first block after the H2 must be the metadata paragraph

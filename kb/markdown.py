@@ -246,7 +246,11 @@ def _inline_links_and_citations(inline: Any, line: int, links: list[Link], cites
 
 
 def parse_text(text: str, rel_path: str = "", path: Path | None = None) -> Document:
-    """Parse Markdown text (with optional YAML front matter) into a :class:`Document`."""
+    """Parse Markdown text (with optional YAML front matter) into a :class:`Document`.
+
+    One pass over markdown-it's token stream with a case per top-level block type; kept as one loop (over the
+    usual length) because every case advances the same cursor and fills the same lists.
+    """
     md = markdown_parser()
     tokens = md.parse(text)
     lines = text.split("\n")
