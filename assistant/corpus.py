@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from kb.chunker import Chunk
-from kb.markdown import Document, iter_corpus_files, parse_document
+from kb.markdown import Document, cached_document, iter_corpus_files
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -60,14 +60,9 @@ class TreeEntry:
     doc_id: str
 
 
-@lru_cache(maxsize=256)
-def _doc_cached(path: str, mtime: float, corpus_dir: str) -> Document:
-    return parse_document(Path(path), Path(corpus_dir))
-
-
 def load_doc(corpus_dir: Path, rel: str) -> Document:
-    target = resolve_corpus_path(corpus_dir, rel)
-    return _doc_cached(str(target), target.stat().st_mtime, str(Path(corpus_dir).resolve()))
+    """A user-named corpus file (checked by :func:`resolve_corpus_path`), parsed through kb's one cache."""
+    return cached_document(resolve_corpus_path(corpus_dir, rel), corpus_dir)
 
 
 def corpus_tree(corpus_dir: Path) -> list[TreeEntry]:

@@ -361,6 +361,18 @@ def parse_document(path: Path, corpus_dir: Path | None = None) -> Document:
     return parse_text(text, rel_path=rel, path=path)
 
 
+def cached_document(path: Path, corpus_dir: Path) -> Document:
+    """:func:`parse_document` through the one parsed-document cache of the process (keyed by the resolved path and
+    its modification time, so an edited file is parsed again). Callers must not mutate the result."""
+    path = Path(path).resolve()
+    return _cached(str(path), path.stat().st_mtime, str(Path(corpus_dir).resolve()))
+
+
+@lru_cache(maxsize=512)
+def _cached(path: str, mtime: float, corpus_dir: str) -> Document:
+    return parse_document(Path(path), Path(corpus_dir))
+
+
 def validate_meta(doc: Document) -> list[str]:
     """Problems with a document's front matter, as human-readable messages (empty when it is valid)."""
     problems = []
