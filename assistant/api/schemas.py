@@ -24,6 +24,10 @@ class SearchRequest(BaseModel):
     k: int = Field(default=5, ge=1, le=MAX_K, description="number of hits")
     mode: Mode = "hybrid"
     fusion: Fusion | None = None
+    kind: Literal["guide", "chapter", "interview", "reference"] | None = Field(
+        default=None, description="only chunks of this kind")
+    topic: str | None = Field(default=None, max_length=100, description="only documents with this front-matter topic")
+    document: str | None = Field(default=None, max_length=300, description="only this document (id or corpus path)")
 
     _blank = field_validator("query")(_not_blank)
 
