@@ -1,7 +1,11 @@
 """Candidate sentences of a chunk: paragraph sentences, list items and table rows, each with its line span.
 
-The chunk's lines come from the parsed document (:func:`assistant.corpus.load_doc`, the one parsed-document
-cache), never from a second read of the file; fenced code, display math, headings and HTML comments are skipped.
+:func:`candidates_for_chunk` walks the parsed document's top-level blocks (``kb.markdown.Document.blocks``,
+from the one parsed-document cache, never a second read of the file) that overlap the chunk: headings, fenced
+and indented code, display math, HTML and rules are skipped by their block type; a table gives one candidate
+per body row carrying its real header (also for a chunk that holds only the later rows of a long table); a
+paragraph, list or quote is split into sentences and list items by :func:`candidates_from_lines`, whose own
+checks only matter for what is nested inside a list item (a fence or a table in an item).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 from assistant.corpus import load_doc
 from kb.bm25 import tokenize
 from kb.chunker import Chunk
-from kb.markdown import split_sentences
+from kb.markdown import Document, split_sentences
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _TABLE_DELIM_RE = re.compile(r"^\|?\s*:?-{2,}")
@@ -118,6 +122,40 @@ def candidates_from_lines(lines: list[str], first_line: int) -> list[Candidate]:
     return out
 
 
+_SKIPPED_BLOCKS = frozenset({"heading", "fence", "code", "math", "html", "hr"})
+
+
+def _table_block_rows(doc: Document, header_lines: tuple[int, ...], lo: int, hi: int,
+                      order: int, out: list[Candidate]) -> int:
+    """Body rows of a table on lines ``lo..hi`` (1-based), each carrying the table's header and delimiter rows."""
+    h, d = header_lines
+    header = doc.lines[h - 1].strip() + "\n" + doc.lines[d - 1].strip()
+    for ln in range(max(lo, d + 1), hi + 1):
+        row = doc.lines[ln - 1].strip()
+        if row.startswith("|") and len(tokenize(row)) >= 2:
+            out.append(Candidate(row, ln, ln, order, "table_row", header))
+            order += 1
+    return order
+
+
+def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
+    """Candidate sentences of ``chunk`` in document order, from the blocks of its parsed document."""
+    ls, le = chunk.line_start, chunk.line_end
+    out: list[Candidate] = []
+    order = 0
+    for b in doc.blocks:
+        if b.end < ls or b.start > le or b.type in _SKIPPED_BLOCKS:
+            continue
+        lo, hi = max(b.start, ls), min(b.end, le)
+        if b.type == "table" and len(b.header_lines) == 2:
+            order = _table_block_rows(doc, b.header_lines, lo, hi, order, out)
+            continue
+        for c in candidates_from_lines(doc.lines[lo - 1 : hi], lo):
+            out.append(Candidate(c.text, c.line_start, c.line_end, order, c.kind, c.table_header))
+            order += 1
+    return out
+
+
 class SentenceStore:
     """Candidates and their embeddings per chunk, cached by the chunk's content hash (thread-safe)."""
 
@@ -134,8 +172,7 @@ class SentenceStore:
             got = self._cache.get(key)
         if got is not None:
             return got
-        lines = load_doc(self.corpus_dir, chunk.path).lines[chunk.line_start - 1 : chunk.line_end]
-        cands = candidates_from_lines(lines, chunk.line_start)
+        cands = candidates_for_chunk(load_doc(self.corpus_dir, chunk.path), chunk)
         texts = [(" ".join(chunk.breadcrumbs[-1:]) + ": " + c.text) for c in cands]
         vecs = self._embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         with self._lock:
