@@ -367,8 +367,6 @@ class Index:
         i = self._by_id.get(chunk_id)
         return None if i is None else self.chunks[i]
 
-    chunk = get  # the older name
-
     def iter_chunks(self) -> Iterator[Chunk]:
         return iter(self.chunks)
 
