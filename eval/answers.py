@@ -75,8 +75,7 @@ def support(answerer, question: str, mode: str = "hybrid", k: int = 6) -> float:
     if not hits:
         return 0.0
     qvec = idx.embed_query(" ".join(question.split()))
-    rows = [idx._by_id[h.chunk.id] for h in hits]
-    return float(np.max(idx.dense.vectors[rows] @ qvec))
+    return float(np.max(idx.chunk_vectors([h.chunk.id for h in hits]) @ qvec))
 
 
 def abstention_scores(supports_answerable: Sequence[float], supports_unanswerable: Sequence[float],

@@ -42,27 +42,30 @@ def _pct(xs: list[float], q: float) -> float:
 
 def _load_index(corpus: Path | None = None, index_dir: Path | None = None):
     from assistant.settings import get_settings
-    from kb.index import Index
+    from kb.search import open_retriever
 
     s = get_settings()
-    index, _ = Index.load_or_build(corpus or s.corpus_dir, index_dir or s.index_dir, log=lambda m: None)
-    index.fusion, index.rrf_k, index.w_dense = s.fusion, s.rrf_k, s.w_dense
-    return index
+    return open_retriever(s.search_backend, index_dir=index_dir or s.index_dir, corpus_dir=corpus or s.corpus_dir,
+                          defaults=s.fusion_params)
 
 
-def bench_search(index, repeats: int = 3, n_queries: int = 100) -> dict[str, Any]:
+def bench_search(index, repeats: int = 3, n_queries: int = 100,
+                 modes: tuple[str, ...] = ("bm25", "dense", "hybrid"), k: int = 10) -> dict[str, Any]:
+    """Search latency per mode over the first ``n_queries`` heldout gold questions (query cache cleared before each
+    query, so the embedding cost is included): medians over ``repeats`` passes of p50/p99, and queries per second.
+    The one search benchmark (``mlnotes bench search`` and the search part of ``bench all``)."""
     queries = [q.question for q in load_gold("heldout")][:n_queries]
-    for m in ("bm25", "dense", "hybrid"):
-        index.search("warm up the model", k=10, mode=m)
-    out: dict[str, Any] = {"queries": len(queries), "repeats": repeats, "modes": {}}
-    for m in ("bm25", "dense", "hybrid"):
+    for m in modes:
+        index.search("warm up the model", k=k, mode=m)
+    out: dict[str, Any] = {"queries": len(queries), "repeats": repeats, "chunks": len(index), "modes": {}}
+    for m in modes:
         p50s, p99s, allv = [], [], []
         for _ in range(repeats):
             lat = []
             for q in queries:
-                index._query_cache.clear()
+                index.clear_query_cache()
                 t0 = time.perf_counter()
-                index.search(q, k=10, mode=m)
+                index.search(q, k=k, mode=m)
                 lat.append((time.perf_counter() - t0) * 1000)
             p50s.append(_pct(lat, 0.5))
             p99s.append(_pct(lat, 0.99))
@@ -135,21 +138,13 @@ def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str
         res["paths"][name]["min_cosine_to_st"] = float((v * ref).sum(1).min())
     # retrieval quality with int8 queries vs float32 queries, tune split, default hybrid config
     tune = load_gold("tune")
-    cfg = Config("default", "hybrid", index.fusion, rrf_k=index.rrf_k, w_dense=index.w_dense)
+    d = index.defaults
+    cfg = Config("default", "hybrid", d.fusion, rrf_k=d.rrf_k, w_dense=d.w_dense)
     qual = {}
     for name, fn in (("float32", float_direct), ("int8", int8)):
-        index._query_cache.clear()
-        saved = index.embed_query
-
-        def embed(q, fn=fn):
-            return fn(q)
-
-        index.embed_query = embed
-        try:
-            run = run_config(index, tune, cfg)
-        finally:
-            index.embed_query = saved
-            index._query_cache.clear()
+        view = index.with_defaults(index.defaults)  # a private view whose query embedding this loop replaces
+        view.embed_query = fn
+        run = run_config(view, tune, cfg)
         s = summarize(list(run.rows.values()), n_boot=200)
         qual[name] = {m: s[m]["mean"] for m in METRICS}
     res["quality_tune"] = qual

@@ -45,7 +45,7 @@ def choose_abstain(sup_a: list[float], sup_u: list[float]) -> dict[str, float]:
 
 def interview_matches(answerer, questions) -> list[tuple[float, bool]]:
     """(best bank cosine, whether that bank question is relevant) per question."""
-    vecs = answerer._bank_vectors()
+    vecs = answerer.bank_matcher.vectors()
     out = []
     for q in questions:
         qv = answerer.index.embed_query(" ".join(q.question.split()))
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from assistant.settings import get_settings
-    from kb.index import Index
+    from kb.search import open_retriever
 
     s = get_settings()
     ap = argparse.ArgumentParser(description="calibrate the abstention and interview-match thresholds")
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, default=s.index_dir)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write assistant/calibration.json")
     args = ap.parse_args(argv)
-    index, _ = Index.load_or_build(args.corpus, args.index)
-    index.fusion, index.rrf_k, index.w_dense = s.fusion, s.rrf_k, s.w_dense
+    index = open_retriever(s.search_backend, index_dir=args.index, corpus_dir=args.corpus, defaults=s.fusion_params,
+                           log=print)
     out = calibrate(index, args.corpus, write=not args.dry_run)
     print(json.dumps(out, indent=2))
     if not args.dry_run:

@@ -65,15 +65,17 @@ class PeerPipeline:
         self.embed = _embedding_class()(index.embedder)
         Settings.llm = None
         Settings.embed_model = self.embed
-        self.chunk_by_id = {c.id: c for c in index.chunks}
+        chunks = list(index.iter_chunks())
+        vectors = index.chunk_vectors([c.id for c in chunks])
+        self.chunk_by_id = {c.id: c for c in chunks}
         t0 = time.perf_counter()
         nodes = []
-        for c, v in zip(index.chunks, index.dense.vectors):
+        for c, v in zip(chunks, vectors):
             nodes.append(TextNode(id_=c.id, text=c.index_text, embedding=v.astype(np.float32).tolist(),
                                   metadata={"doc_id": c.doc_id, "section_id": c.section_id},
                                   excluded_embed_metadata_keys=["doc_id", "section_id"],
                                   excluded_llm_metadata_keys=["doc_id", "section_id"]))
-        fidx = faiss.IndexFlatIP(int(index.dense.vectors.shape[1]))
+        fidx = faiss.IndexFlatIP(int(vectors.shape[1]))
         storage = StorageContext.from_defaults(vector_store=FaissVectorStore(faiss_index=fidx))
         vindex = VectorStoreIndex(nodes, storage_context=storage, embed_model=self.embed, show_progress=False)
         self.vector = vindex.as_retriever(similarity_top_k=k)
@@ -106,7 +108,7 @@ def side_by_side(index, questions: Sequence[Question], k: int = 30) -> dict[str,
     peer.rank_sections("warm up")
     index.search("warm up", k=k)
     for q in questions:
-        index._query_cache.clear()
+        index.clear_query_cache()
         t0 = time.perf_counter()
         hits = index.search(q.question, k=CANDIDATES, mode="hybrid")
         ours_ms.append((time.perf_counter() - t0) * 1000)

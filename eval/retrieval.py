@@ -44,12 +44,7 @@ class Run:
 
 
 def rank_sections(index, question: str, cfg: Config, k: int = CANDIDATES) -> list[str]:
-    old = (index.rrf_k, index.w_dense)
-    index.rrf_k, index.w_dense = cfg.rrf_k, cfg.w_dense
-    try:
-        hits = index.search(question, k=k, mode=cfg.mode, fusion=cfg.fusion)
-    finally:
-        index.rrf_k, index.w_dense = old
+    hits = index.search(question, k=k, mode=cfg.mode, fusion=cfg.fusion, rrf_k=cfg.rrf_k, w_dense=cfg.w_dense)
     return dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in hits])
 
 

@@ -147,6 +147,7 @@ def plot(ret: dict[str, Any], path: Path) -> None:
 
 
 def markdown(res: dict[str, Any]) -> str:
+    """The report eval.md from the results: a linear template, section after section (long, but flat)."""
     ret = res["retrieval"]
     n_t = int(next(iter(ret["configs"].values()))["tune"]["overall"]["n"]["mean"])
     n_h = int(next(iter(ret["configs"].values()))["heldout"]["overall"]["n"]["mean"])
@@ -250,10 +251,12 @@ def run_eval(index, corpus_dir: Path, out_dir: Path = REPORTS, skip_peer: bool =
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     res: dict[str, Any] = {"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                           "n_chunks": len(index.chunks), "n_unanswerable": len(load_unanswerable())}
+                           "n_chunks": len(index), "n_unanswerable": len(load_unanswerable())}
     res["retrieval"] = retrieval_section(index, log=log)
     ch = res["retrieval"]["chosen"]
-    index.fusion, index.rrf_k, index.w_dense = ch["fusion"], ch["rrf_k"], ch["w_dense"]
+    from kb.fusion import FusionParams
+
+    index = index.with_defaults(FusionParams(ch["fusion"], ch["rrf_k"], ch["w_dense"]))
     res["peer"] = {"skipped": "--skip-peer"} if skip_peer else peer_section(index, log=log)
     res["answers"] = {"skipped": "--skip-answers"} if skip_answers else answer_section(index, corpus_dir, log=log)
     res["seconds"] = time.perf_counter() - t0
@@ -268,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from assistant.settings import get_settings
-    from kb.index import Index
+    from kb.search import open_retriever
 
     s = get_settings()
     ap = argparse.ArgumentParser(description="run the evaluation suite")
@@ -278,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--skip-answers", action="store_true")
     args = ap.parse_args(argv)
-    index, _ = Index.load_or_build(args.corpus, args.index)
+    index = open_retriever(s.search_backend, index_dir=args.index, corpus_dir=args.corpus, defaults=s.fusion_params,
+                           log=print)
     run_eval(index, args.corpus, args.out, skip_peer=args.skip_peer, skip_answers=args.skip_answers)
     return 0
 

@@ -12,11 +12,10 @@ import argparse
 import re
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from kb.markdown import Document, iter_corpus_files, parse_document, prose_word_count, validate_meta
+from kb.markdown import Document, cached_document, iter_corpus_files, prose_word_count, validate_meta
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
@@ -70,13 +69,8 @@ def duplicate_bib_keys(corpus_dir: Path = DEFAULT_CORPUS) -> list[str]:
     return dups
 
 
-@lru_cache(maxsize=512)
-def _cached_doc(path: str, mtime: float, corpus_dir: str) -> Document:
-    return parse_document(Path(path), Path(corpus_dir))
-
-
 def get_doc(path: Path, corpus_dir: Path) -> Document:
-    return _cached_doc(str(Path(path).resolve()), Path(path).stat().st_mtime, str(Path(corpus_dir).resolve()))
+    return cached_document(path, corpus_dir)
 
 
 def check_links(doc: Document, corpus_dir: Path) -> list[str]:

@@ -1,24 +1,21 @@
 """Execute the ``python`` code blocks of a corpus document in order, in one namespace, like a notebook.
 
 Blocks marked ``norun`` are never executed; blocks marked ``requires=a,b`` run only when every named module
-imports, and are reported as skipped otherwise. Execution happens in a child process (``python -m
-kb.coderun``) with the Agg backend, a temporary working directory and a wall-clock budget, so a hanging or
-crashing block cannot take the caller down.
+imports, and are reported as skipped otherwise. Execution happens in a child process (:mod:`kb.childproc`, the
+runner shared with the algorithm demos) with the Agg backend, a temporary working directory and a wall-clock
+budget, so a hanging or crashing block cannot take the caller down.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.childproc import Limits, child_env, run_child
 from kb.markdown import CodeBlock, Document
 
 
@@ -81,45 +78,14 @@ def run_document(doc: Document, timeout: float = 120.0, cwd: Path | None = None)
         payload.append({"start": b.start, "code": b.code})
     if not payload:
         return report
-    env = dict(os.environ)
-    env.update(
-        {
-            "MPLBACKEND": "Agg",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "PYTHONHASHSEED": "0",
-            "PYTHONWARNINGS": "ignore",
-        }
-    )
-    env.setdefault("OMP_NUM_THREADS", "1")
-    env.setdefault("MKL_NUM_THREADS", "1")
-    # make the project importable from the child's temporary directory
-    repo_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = repo_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    started = time.perf_counter()
+    env = child_env(overrides={"PYTHONHASHSEED": "0"}, defaults={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     with tempfile.TemporaryDirectory(prefix="mlnotes-code-") as tmp:
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "kb.coderun"],
-                input=json.dumps(payload),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                cwd=str(cwd or tmp),
-                env=env,
-            )
-            stdout = proc.stdout
-            if proc.returncode not in (0, 1):
-                report.crashed = f"exit code {proc.returncode}: {proc.stderr.strip()[-800:]}"
-        except subprocess.TimeoutExpired as exc:
-            stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            report.timed_out = True
-    report.seconds = time.perf_counter() - started
-    done: dict[int, dict] = {}
-    for line in stdout.splitlines():
-        if line.startswith("@@MLNOTES@@"):
-            rec = json.loads(line[len("@@MLNOTES@@") :])
-            done[rec["start"]] = rec
+        res = run_child("kb.coderun", payload, Limits(timeout_s=timeout), cwd=Path(cwd or tmp), env=env)
+    report.seconds = res.seconds
+    report.timed_out = res.timed_out
+    if not res.timed_out and res.returncode not in (0, 1):
+        report.crashed = f"exit code {res.returncode}: {res.stderr.strip()[-800:]}"
+    done = {rec["start"]: rec for rec in res.records}
     for item in payload:
         rec = done.get(item["start"])
         if rec is None:
@@ -132,17 +98,15 @@ def run_document(doc: Document, timeout: float = 120.0, cwd: Path | None = None)
     return report
 
 
-def _child_main() -> int:
-    """Child process: read blocks as JSON from stdin, exec them in one namespace, report each."""
+def child_main(blocks: list[dict], emit) -> int:
+    """Child process (:mod:`kb.childproc`): exec the blocks in one namespace, in order, and ``emit`` each outcome;
+    stops at the first failure (exit status 1)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    blocks = json.loads(sys.stdin.read())
     namespace: dict = {"__name__": "__main__"}
-    real_stdout = sys.stdout
-    sys.stdout = sys.stderr  # the blocks' prints must not interleave with our protocol lines
     status = 0
     for b in blocks:
         t0 = time.perf_counter()
@@ -156,15 +120,10 @@ def _child_main() -> int:
             rec["error"] = (f"{type(exc).__name__}: {exc}\n" + "".join(tb[-3:]))[-1500:]
             status = 1
         rec["seconds"] = round(time.perf_counter() - t0, 3)
-        real_stdout.write("@@MLNOTES@@" + json.dumps(rec) + "\n")
-        real_stdout.flush()
+        emit(rec)
         if len(plt.get_fignums()) > 20:
             plt.close("all")
         if status:
             break
     plt.close("all")
     return status
-
-
-if __name__ == "__main__":
-    raise SystemExit(_child_main())

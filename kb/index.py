@@ -15,13 +15,13 @@ a half-written index where a reader looks. Rebuilding reuses the embedding of ev
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,34 +32,33 @@ import numpy as np
 from kb.bm25 import BM25Index, tokenize
 from kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_corpus
 from kb.dense import DenseIndex
-from kb.fusion import FUSIONS, fuse
+from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
+from kb.markdown import split_sentences
+from kb.search import MODES, Filters
 
 FORMAT_VERSION = 1
-MODES = ("bm25", "dense", "hybrid")
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
-DEFAULT_FUSION = "rrf"
-DEFAULT_RRF_K = 60.0
-DEFAULT_W_DENSE = 0.5
+DOCS_FILE = "docs.json"  # per-document metadata for filters (doc id -> kind, topics); optional in older indexes
 
 
-class IndexError_(RuntimeError):
-    """Base class for index problems; the message says what to do."""
+class IndexUnavailableError(RuntimeError):
+    """Base class for index problems (missing, stale, corrupt, empty corpus); the message says what to do."""
 
 
-class EmptyCorpusError(IndexError_):
+class EmptyCorpusError(IndexUnavailableError):
     pass
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(IndexUnavailableError):
     pass
 
 
-class IndexStaleError(IndexError_):
+class IndexStaleError(IndexUnavailableError):
     pass
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(IndexUnavailableError):
     pass
 
 
@@ -71,6 +70,14 @@ class EmbedderLike(Protocol):
     model_id: str
 
     def encode(self, texts: list[str], batch_size: int = ..., show_progress: bool = ...) -> np.ndarray: ...
+
+
+def chunk_location(chunk: Chunk) -> dict[str, Any]:
+    """Where a chunk is and what it is: the fields every hit, source and citation carries (the one schema)."""
+    c = chunk
+    return {"chunk_id": c.id, "doc_id": c.doc_id, "section_id": c.section_id, "title": c.title,
+            "heading": c.heading, "breadcrumbs": list(c.breadcrumbs), "path": c.path, "line_start": c.line_start,
+            "line_end": c.line_end, "kind": c.kind, "algorithms": list(c.algorithms)}
 
 
 @dataclass
@@ -86,21 +93,10 @@ class Hit:
         return make_snippet(self.chunk.text, query, width)
 
     def to_dict(self, query: str = "") -> dict[str, Any]:
-        c = self.chunk
         return {
-            "chunk_id": c.id,
+            **chunk_location(self.chunk),
             "score": round(float(self.score), 6),
             "rank": self.rank,
-            "doc_id": c.doc_id,
-            "section_id": c.section_id,
-            "title": c.title,
-            "heading": c.heading,
-            "breadcrumbs": c.breadcrumbs,
-            "path": c.path,
-            "line_start": c.line_start,
-            "line_end": c.line_end,
-            "kind": c.kind,
-            "algorithms": c.algorithms,
             "bm25_score": None if self.bm25_score is None else round(float(self.bm25_score), 6),
             "dense_score": None if self.dense_score is None else round(float(self.dense_score), 6),
             "snippet": self.snippet(query),
@@ -174,9 +170,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-_SENT_RE = re.compile(r"(?<=[.!?])\s+")
-
-
 def make_snippet(text: str, query: str, width: int = 240) -> str:
     """A short excerpt of ``text`` around the sentence sharing the most stemmed terms with ``query``."""
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
@@ -184,7 +177,7 @@ def make_snippet(text: str, query: str, width: int = 240) -> str:
     if not body:
         return ""
     q = set(tokenize(query)) if query else set()
-    sentences = _SENT_RE.split(body)
+    sentences = split_sentences(body)
     best = max(range(len(sentences)), key=lambda i: (len(q & set(tokenize(sentences[i]))), -i)) if q else 0
     out = " ".join(sentences[best:])
     if len(out) > width:
@@ -193,20 +186,26 @@ def make_snippet(text: str, query: str, width: int = 240) -> str:
 
 
 class Index:
-    """A loaded hybrid index: chunks, a BM25 index and a dense index, searchable by mode."""
+    """A loaded hybrid index: chunks, a BM25 index and a dense index, searchable by mode.
+
+    The local implementation of :class:`kb.search.Retriever`. Its fusion defaults are fixed at construction
+    (``defaults``, :data:`kb.fusion.DEFAULT_FUSION` unless given); every search may override them per call.
+    """
+
+    name = "local"
 
     def __init__(self, directory: Path, manifest: Manifest, chunks: list[Chunk], bm25: BM25Index,
-                 dense: DenseIndex, embedder: EmbedderLike | None = None) -> None:
+                 dense: DenseIndex, embedder: EmbedderLike | None = None,
+                 defaults: FusionParams = DEFAULT_FUSION, docs: dict[str, dict[str, Any]] | None = None) -> None:
         self.directory = Path(directory)
         self.manifest = manifest
         self.chunks = chunks
         self.bm25 = bm25
         self.dense = dense
+        self.defaults = defaults
+        self.docs = docs  # doc id -> {"kind", "topics"}; None for an index built before docs.json existed
         self._embedder = embedder
         self._by_id = {c.id: i for i, c in enumerate(chunks)}
-        self.fusion = DEFAULT_FUSION
-        self.rrf_k = DEFAULT_RRF_K
-        self.w_dense = DEFAULT_W_DENSE
         self._query_cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ building
@@ -221,6 +220,7 @@ class Index:
             raise EmptyCorpusError(f"corpus directory {corpus_dir} does not exist; set MLNOTES_CORPUS_DIR "
                                    "or pass --corpus to a folder of Markdown files")
         chunks, files = chunk_corpus(corpus_dir, budget=budget)
+        docs = _doc_metadata(corpus_dir)
         if not chunks:
             raise EmptyCorpusError(f"no Markdown content found in {corpus_dir}; add .md files with YAML front "
                                    "matter (see corpus/README.md) and run 'mlnotes index' again")
@@ -232,7 +232,7 @@ class Index:
             if prev.manifest.model_id == embedder.model_id:
                 for c, v in zip(prev.chunks, prev.dense.vectors):
                     cache[c.content_hash] = v
-        except IndexError_:
+        except IndexUnavailableError:
             pass
         texts = [c.index_text for c in chunks]
         hashes = [c.content_hash for c in chunks]
@@ -249,7 +249,7 @@ class Index:
         bm25 = BM25Index().index(texts)
         stats = BuildStats(chunks=len(chunks), files=len(files), embedded=len(todo),
                            reused=len(chunks) - len(todo), reason=reason)
-        _write_atomically(out_dir, chunks, vectors, bm25, files, embedder.model_id, dim, budget)
+        _write_atomically(out_dir, chunks, vectors, bm25, files, embedder.model_id, dim, budget, docs)
         index = cls.load(out_dir, embedder=embedder, verify_corpus=None)
         stats.seconds = time.perf_counter() - t0
         return index, stats
@@ -257,8 +257,8 @@ class Index:
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, directory: Path, embedder: EmbedderLike | None = None,
-             verify_corpus: Path | None = None) -> Index:
-        """Load and verify an index; raises a subclass of :class:`IndexError_` that says what is wrong.
+             verify_corpus: Path | None = None, defaults: FusionParams = DEFAULT_FUSION) -> Index:
+        """Load and verify an index; raises a subclass of :class:`IndexUnavailableError` that says what is wrong.
 
         With ``verify_corpus``, also checks that the index matches the current files of that corpus.
         """
@@ -293,24 +293,30 @@ class Index:
                       (directory / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
             vectors = np.load(directory / "embeddings.npy", allow_pickle=False)
             bm25 = BM25Index.load(directory / "bm25", n_docs=len(chunks))
+            docs_path = directory / DOCS_FILE
+            docs = json.loads(docs_path.read_text(encoding="utf-8")) if docs_path.exists() else None
         except Exception as exc:  # noqa: BLE001 - any decoding failure means corruption
             raise IndexCorruptError(f"index at {directory} could not be read ({exc}); it will be rebuilt") from None
         if vectors.shape != (len(chunks), manifest.dim) or len(chunks) != manifest.n_chunks:
             raise IndexCorruptError(f"index at {directory} is inconsistent (shapes); it will be rebuilt")
-        return cls(directory, manifest, chunks, bm25, DenseIndex(vectors), embedder=embedder)
+        return cls(directory, manifest, chunks, bm25, DenseIndex(vectors), embedder=embedder, defaults=defaults,
+                   docs=docs)
 
     @classmethod
     def load_or_build(cls, corpus_dir: Path, index_dir: Path, embedder: EmbedderLike | None = None,
-                      progress: bool = False, log: Callable[[str], None] = print) -> tuple[Index, BuildStats | None]:
+                      progress: bool = False, log: Callable[[str], None] = print,
+                      defaults: FusionParams = DEFAULT_FUSION) -> tuple[Index, BuildStats | None]:
         """Load the index if it is sound and current; otherwise (re)build it, saying why."""
         try:
-            return cls.load(index_dir, embedder=embedder, verify_corpus=corpus_dir), None
+            return cls.load(index_dir, embedder=embedder, verify_corpus=corpus_dir, defaults=defaults), None
         except IndexMissingError:
             reason = f"no index at {index_dir}; building it"
-        except IndexError_ as exc:
+        except IndexUnavailableError as exc:
             reason = f"{exc}; rebuilding"
         log(reason)
-        return cls.build(corpus_dir, index_dir, embedder=embedder, progress=progress, reason=reason)
+        index, stats = cls.build(corpus_dir, index_dir, embedder=embedder, progress=progress, reason=reason)
+        index.defaults = defaults
+        return index, stats
 
     # ------------------------------------------------------------------ searching
     @property
@@ -331,41 +337,139 @@ class Index:
             self._query_cache[query] = v
         return v
 
-    def chunk(self, chunk_id: str) -> Chunk | None:
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dense.dim), dtype=np.float32)
+        return self.embedder.encode(texts)
+
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
+        try:
+            rows = [self._by_id[c] for c in chunk_ids]
+        except KeyError as exc:
+            raise KeyError(f"chunk {exc.args[0]!r} is not in the index") from None
+        return self.dense.vectors[rows]
+
+    def clear_query_cache(self) -> None:
+        self._query_cache.clear()
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "chunks": len(self.chunks), "files": len(self.manifest.files),
+                "model": self.manifest.model_id}
+
+    def with_defaults(self, defaults: FusionParams) -> Index:
+        """A view of this index (sharing its data and query cache) whose searches default to ``defaults``."""
+        view = copy.copy(self)
+        view.defaults = defaults
+        return view
+
+    def get(self, chunk_id: str) -> Chunk | None:
         i = self._by_id.get(chunk_id)
         return None if i is None else self.chunks[i]
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", fusion: str | None = None,
+    def iter_chunks(self) -> Iterator[Chunk]:
+        return iter(self.chunks)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", *, fusion: str | None = None,
+               rrf_k: float | None = None, w_dense: float | None = None, filters: Filters | None = None,
                candidates: int = 50) -> list[Hit]:
-        """The ``k`` best chunks for ``query`` by ``mode`` (``bm25``, ``dense`` or ``hybrid``)."""
+        """The ``k`` best chunks for ``query`` by ``mode`` (``bm25``, ``dense`` or ``hybrid``).
+
+        Hybrid search fuses the top ``candidates`` of each list with ``fusion``/``rrf_k``/``w_dense`` (each
+        ``None`` = :attr:`defaults`). With ``filters``, both lists are ranked among the matching chunks only.
+        """
         query = validate_query(query)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise QueryError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; valid modes: {list(MODES)}")
-        fusion = fusion or self.fusion
-        if fusion not in FUSIONS:
-            raise QueryError(f"unknown fusion {fusion!r}; valid fusions: {list(FUSIONS)}")
+        try:
+            params = self.defaults.with_(fusion, rrf_k, w_dense)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
         n_cand = max(candidates, k)
+        allowed = self._allowed(filters) if filters else None
         sparse: dict[int, float] = {}
         dense: dict[int, float] = {}
         if mode in ("bm25", "hybrid"):
-            idx, sc = self.bm25.search(query, n_cand)
-            sparse = {int(i): float(s) for i, s in zip(idx, sc)}
+            sparse = self._sparse(query, n_cand, allowed)
         if mode in ("dense", "hybrid"):
-            idx, sc = self.dense.search(self.embed_query(query), n_cand)
-            dense = {int(i): float(s) for i, s in zip(idx, sc)}
+            dense = self._dense(self.embed_query(query), n_cand, allowed)
         if mode == "bm25":
             scores = sparse
         elif mode == "dense":
             scores = dense
         else:
-            scores = fuse(fusion, dense, sparse, rrf_k=self.rrf_k, w_dense=self.w_dense)
+            scores = fuse(params.fusion, dense, sparse, rrf_k=params.rrf_k, w_dense=params.w_dense)
         order = sorted(scores, key=lambda i: (-scores[i], i))[:k]
         return [
             Hit(self.chunks[i], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
             for r, i in enumerate(order, start=1)
         ]
+
+
+    def _sparse(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        if allowed is None:
+            idx, sc = self.bm25.search(query, n)
+            return {int(i): float(s) for i, s in zip(idx, sc)}
+        s = self.bm25.scores(query)[allowed]
+        top = np.lexsort((allowed, -s))[:n]
+        return {int(allowed[j]): float(s[j]) for j in top if s[j] > 0}
+
+    def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        if allowed is None:
+            idx, sc = self.dense.search(qvec, n)
+            return {int(i): float(s) for i, s in zip(idx, sc)}
+        s = self.dense.vectors[allowed] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+        top = np.lexsort((allowed, -s))[:n]
+        return {int(allowed[j]): float(s[j]) for j in top}
+
+    def _allowed(self, f: Filters) -> np.ndarray:
+        """Row numbers of the chunks that pass ``f`` (possibly none)."""
+        if f.topic is not None and self.docs is None:
+            raise QueryError("this index has no document metadata for a topic filter; rebuild it with "
+                             "'mlnotes index --force' (embeddings are reused)")
+        rows = []
+        for i, c in enumerate(self.chunks):
+            if f.kind is not None and c.kind != f.kind:
+                continue
+            if f.document is not None and f.document not in (c.doc_id, c.path):
+                continue
+            if f.topic is not None and f.topic not in (self.docs or {}).get(c.doc_id, {}).get("topics", []):
+                continue
+            rows.append(i)
+        return np.asarray(rows, dtype=np.int64)
+
+
+def open_local(*, index_dir: Path, corpus_dir: Path | None = None, defaults: FusionParams = DEFAULT_FUSION,
+               embedder: EmbedderLike | None = None, progress: bool = False,
+               log: Callable[[str], None] | None = None) -> Index:
+    """The ``local`` backend of :func:`kb.search.open_retriever`: load (and, given the corpus, build when missing
+    or stale) the index in ``index_dir``."""
+    if corpus_dir is None:
+        return Index.load(index_dir, embedder=embedder, defaults=defaults)
+    say = log or (lambda m: None)
+    index, stats = Index.load_or_build(corpus_dir, index_dir, embedder=embedder, progress=progress, log=say,
+                                       defaults=defaults)
+    if stats is not None:
+        say(f"indexed {stats.chunks} chunks from {stats.files} files in {stats.seconds:.1f} s "
+            f"({stats.embedded} embedded, {stats.reused} reused)")
+    return index
+
+
+def _doc_metadata(corpus_dir: Path) -> dict[str, dict[str, Any]]:
+    """Doc id -> kind and front-matter topics, for the kind/topic filters."""
+    from kb.markdown import iter_corpus_files, parse_document
+
+    out: dict[str, dict[str, Any]] = {}
+    for p in iter_corpus_files(corpus_dir):
+        doc = parse_document(p, corpus_dir)
+        topics = doc.meta.get("topics") or []
+        out[doc.id] = {"kind": doc.kind, "topics": [str(t) for t in (topics if isinstance(topics, list) else [topics])]}
+    return out
 
 
 def validate_query(query: Any) -> str:
@@ -392,7 +496,8 @@ def _encode_with_progress(embedder: EmbedderLike, texts: list[str], progress: bo
 
 
 def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, bm25: BM25Index,
-                      files: dict[str, str], model_id: str, dim: int, budget: int) -> None:
+                      files: dict[str, str], model_id: str, dim: int, budget: int,
+                      docs: dict[str, dict[str, Any]] | None = None) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.time_ns()}"
     tmp.mkdir()
@@ -403,6 +508,8 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
         np.save(tmp / "embeddings.npy", vectors, allow_pickle=False)
         (tmp / "bm25").mkdir()
         bm25.save(tmp / "bm25")
+        if docs is not None:
+            (tmp / DOCS_FILE).write_text(json.dumps(docs, sort_keys=True, ensure_ascii=False), encoding="utf-8")
         checksums = {}
         for p in sorted(tmp.rglob("*")):
             if p.is_file():

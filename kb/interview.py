@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kb.markdown import slugify, unique_slugs
+from kb.markdown import heading_plain_text, markdown_parser, slugify, unique_slugs
 
 TOPICS: tuple[str, ...] = (
     "ml-fundamentals",
@@ -91,34 +90,9 @@ class InterviewQuestion:
     section_id: str
 
 
-@lru_cache(maxsize=1)
-def _md():
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.dollarmath import dollarmath_plugin
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
-    return (
-        MarkdownIt("commonmark", {"html": True})
-        .enable("table")
-        .use(front_matter_plugin)
-        .use(dollarmath_plugin, allow_space=True, double_inline=True)
-    )
-
-
-# one slug rule for the whole corpus (GitHub's), shared with kb.markdown
+# one slug rule for the whole corpus (GitHub's), kb.markdown's; the old private names stay for their tests
 _slugify = slugify
 _unique_slugs = unique_slugs
-
-
-def _plain(inline: Any) -> str:
-    """Text of an inline token as rendered (markup dropped, code and math kept as their content)."""
-    parts = []
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts).strip()
 
 
 @dataclass
@@ -208,7 +182,7 @@ def _links(tokens: list[Any], lo: int, hi: int) -> list[tuple[str, str]]:
 def parse_interview_text(text: str, path: str = "") -> list[InterviewQuestion]:
     """Parse one interview file; raise :class:`InterviewFormatError` (``path:line: problem``) on any defect."""
     where = path or "<text>"
-    tokens = _md().parse(text)
+    tokens = markdown_parser().parse(text)
     lines = text.splitlines()
     fm = _front_matter(tokens, where)
     doc_id = str(fm.get("id", ""))
@@ -217,8 +191,8 @@ def parse_interview_text(text: str, path: str = "") -> list[InterviewQuestion]:
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
             inline = tokens[i + 1]
-            heads.append(_Heading(int(tok.tag[1]), _plain(inline), inline.content.strip(), tok.map[0] + 1, i))
-    for h, slug in zip(heads, _unique_slugs([h.text for h in heads])):
+            heads.append(_Heading(int(tok.tag[1]), heading_plain_text(inline), inline.content.strip(), tok.map[0] + 1, i))
+    for h, slug in zip(heads, unique_slugs([h.text for h in heads])):
         h.slug = slug
 
     questions: list[InterviewQuestion] = []
@@ -236,6 +210,11 @@ def parse_interview_text(text: str, path: str = "") -> list[InterviewQuestion]:
 
 
 def _parse_question(tokens, lines, heads, qh, end_idx, end_line, where, path, doc_id) -> InterviewQuestion:
+    """One question (its H2 up to the next) from the token stream, with a file:line error for each rule it breaks.
+
+    Longer than most functions on purpose: it reads the question's parts in the order the format prescribes, and
+    each part's check and error message sit next to the code that reads it.
+    """
     if not qh.text:
         raise InterviewFormatError(f"{where}:{qh.line}: empty question heading")
     # metadata: the first block after the H2 must be the metadata paragraph
@@ -360,7 +339,7 @@ def load_bank(corpus_dir: str | Path) -> list[InterviewQuestion]:
     for p in sorted((corpus_dir / "interview").glob("*.md")):
         text = p.read_text(encoding="utf-8")
         rel = p.relative_to(corpus_dir).as_posix()
-        fm = _front_matter(_md().parse(text), rel)
+        fm = _front_matter(markdown_parser().parse(text), rel)
         if fm.get("kind") != "interview":
             continue
         out.extend(parse_interview_text(text, rel))

@@ -24,6 +24,18 @@ KINDS = ("guide", "chapter", "interview", "reference")
 LEVELS = ("beginner", "intermediate", "advanced")
 
 CITATION_RE = re.compile(r"\[(@[A-Za-z0-9_:\-]+(?:\s*;\s*@[A-Za-z0-9_:\-]+)*)\]")
+
+# sentence boundaries of prose: after . ! ? and whitespace, before a capital, digit, bracket, quote, math or code
+# opener; not after common abbreviations (e.g., i.e., vs, et al, Fig, Eq, cf, approx)
+_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bet al)(?<!\bFig)(?<!\bEq)(?<!\bcf)(?<!\bapprox)"
+SENTENCE_SPLIT_RE = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[$*`\"'0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a run of prose (the one splitter of the corpus side: answers and search snippets)."""
+    return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if s.strip()]
+
+
 CITE_KEY_RE = re.compile(r"@([A-Za-z0-9_:\-]+)")
 
 
@@ -32,7 +44,8 @@ class MarkdownError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _parser():
+def markdown_parser():
+    """The one markdown-it configuration of the corpus (CommonMark, tables, strikethrough, front matter, $math$)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
@@ -233,8 +246,12 @@ def _inline_links_and_citations(inline: Any, line: int, links: list[Link], cites
 
 
 def parse_text(text: str, rel_path: str = "", path: Path | None = None) -> Document:
-    """Parse Markdown text (with optional YAML front matter) into a :class:`Document`."""
-    md = _parser()
+    """Parse Markdown text (with optional YAML front matter) into a :class:`Document`.
+
+    One pass over markdown-it's token stream with a case per top-level block type; kept as one loop (over the
+    usual length) because every case advances the same cursor and fills the same lists.
+    """
+    md = markdown_parser()
     tokens = md.parse(text)
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -342,6 +359,18 @@ def parse_document(path: Path, corpus_dir: Path | None = None) -> Document:
     else:
         rel = path.name
     return parse_text(text, rel_path=rel, path=path)
+
+
+def cached_document(path: Path, corpus_dir: Path) -> Document:
+    """:func:`parse_document` through the one parsed-document cache of the process (keyed by the resolved path and
+    its modification time, so an edited file is parsed again). Callers must not mutate the result."""
+    path = Path(path).resolve()
+    return _cached(str(path), path.stat().st_mtime, str(Path(corpus_dir).resolve()))
+
+
+@lru_cache(maxsize=512)
+def _cached(path: str, mtime: float, corpus_dir: str) -> Document:
+    return parse_document(Path(path), Path(corpus_dir))
 
 
 def validate_meta(doc: Document) -> list[str]:

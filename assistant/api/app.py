@@ -1,14 +1,14 @@
 """The FastAPI application: REST API under ``/api``, OpenAPI at ``/docs``, the Gradio UI mounted at ``/``.
 
-``create_app()`` builds everything in the lifespan (index loaded or built, interview bank, demo runner); tests pass
-ready-made services with ``create_app(services=...)`` or override dependencies.
+``create_app()`` builds the services in the lifespan with :func:`assistant.services.build_services` (index loaded
+or built, interview bank, generator, demo runner); tests pass ready-made services with ``create_app(services=...)``
+or override dependencies. All exception handlers are installed here, in one place.
 """
 
 from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -17,57 +17,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from algorithms.registry import ParamError, UnknownAlgorithmError
-from assistant.answer import Answerer
+from assistant.answer import NoGeneratorError
 from assistant.api.deps import require_api_key
 from assistant.api.routers import algorithms, ask, corpus, health, search
 from assistant.corpus import CorpusPathError
-from assistant.runner import DemoRunner, RunFailed, RunnerBusy
+from assistant.runner import RunFailed, RunnerBusy
+from assistant.services import Services, build_services
 from assistant.settings import Settings, get_settings
-from kb.index import Index, IndexError_, QueryError
+from kb.index import IndexUnavailableError, QueryError
+
+__all__ = ["Services", "build_services", "create_app", "install_error_handlers", "install_services"]
 
 log = logging.getLogger("mlnotes")
-
-
-@dataclass
-class Services:
-    index: Index
-    answerer: Answerer
-    runner: DemoRunner
-    generator_name: str = "extractive"
-    interview: Any = None
-
-
-def build_services(settings: Settings, log_fn=print) -> Services:
-    """Load (or build) the index, the interview bank and the generator; used by the lifespan and the CLI."""
-    index, _ = Index.load_or_build(settings.corpus_dir, settings.index_dir, progress=True, log=log_fn)
-    index.fusion, index.rrf_k, index.w_dense = settings.fusion, settings.rrf_k, settings.w_dense
-    bank: list[Any] = []
-    try:
-        from kb.interview import load_bank
-
-        bank = load_bank(settings.corpus_dir)
-    except Exception as exc:  # noqa: BLE001 - answers still work without the bank
-        log_fn(f"interview bank not loaded: {exc}")
-    generator = None
-    generator_name = "extractive"
-    if settings.generator == "llm":
-        try:
-            from assistant.generation import load_generator
-
-            generator = load_generator(settings)
-            generator_name = generator.name
-        except Exception as exc:  # noqa: BLE001
-            log_fn(f"local LLM unavailable ({exc}); answering extractively")
-    answerer = Answerer(index, settings.corpus_dir, bank=bank, generator=generator)
-    interview = None
-    try:
-        from assistant.interview.service import InterviewService
-
-        interview = InterviewService.from_settings(settings, answerer=answerer, bank=bank or None)
-    except Exception as exc:  # noqa: BLE001 - the rest of the app works without the interview mode
-        log_fn(f"interview mode unavailable: {exc}")
-    return Services(index=index, answerer=answerer, runner=DemoRunner(), generator_name=generator_name,
-                    interview=interview)
 
 
 def _message_for(err: dict[str, Any]) -> str:
@@ -118,8 +79,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _failed(request: Request, exc: RunFailed):
         return err(422 if exc.reason in ("timeout", "memory") else 500, str(exc), reason=exc.reason)
 
-    @app.exception_handler(IndexError_)
-    async def _index(request: Request, exc: IndexError_):
+    @app.exception_handler(NoGeneratorError)
+    async def _no_generator(request: Request, exc: NoGeneratorError):
+        return err(422, str(exc))
+
+    @app.exception_handler(IndexUnavailableError)
+    async def _index(request: Request, exc: IndexUnavailableError):
         return err(503, f"the index is not available: {exc}")
 
     @app.exception_handler(StarletteHTTPException)
@@ -132,17 +97,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return err(500, "internal error; the server logged the details")
 
 
+def install_services(app: FastAPI, svc: Services) -> None:
+    """Put the services where the dependencies (``assistant.api.deps``) and the UI find them."""
+    app.state.services = svc
+    app.state.index = svc.index
+    app.state.answerer = svc.answerer
+    app.state.runner = svc.runner
+    app.state.generator_name = svc.generator_name
+    app.state.interview = svc.interview or getattr(app.state, "interview", None)
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        svc = services or build_services(settings)
-        app.state.index = svc.index
-        app.state.answerer = svc.answerer
-        app.state.runner = svc.runner
-        app.state.generator_name = svc.generator_name
-        app.state.interview = svc.interview or getattr(app.state, "interview", None)
+        install_services(app, services or build_services(settings))
         yield
         if getattr(app.state, "interview", None) is not None:
             app.state.interview.close()
@@ -157,9 +127,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.settings = settings
     if services is not None:  # available at once, also without running the lifespan
-        app.state.index, app.state.answerer, app.state.runner = services.index, services.answerer, services.runner
-        app.state.generator_name = services.generator_name
-        app.state.interview = services.interview
+        install_services(app, services)
     install_error_handlers(app)
     deps = [Depends(require_api_key)]
     for r in (health.router, search.router, ask.router, corpus.router, algorithms.router):

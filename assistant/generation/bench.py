@@ -90,8 +90,6 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
     ``hf-engine-*`` are the same loops on transformers' modelling code (int8 weights, row-exact attention);
     ``hf-*`` call ``generate()`` of the plain float32 transformers model; ``llamacpp*`` need llama-cpp-python.
     """
-    import os
-
     import torch
 
     from assistant.generation import DEFAULT_DTYPE, DEFAULT_ENGINE, DEFAULT_QUANT
@@ -104,12 +102,14 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
         resolve_model,
         stop_ids,
     )
+    from assistant.settings import get_settings
 
-    dtype = dtype or os.environ.get("MLNOTES_LLM_DTYPE") or DEFAULT_DTYPE
-    quant = quant or os.environ.get("MLNOTES_LLM_QUANT") or DEFAULT_QUANT
-    engine = engine or os.environ.get("MLNOTES_LLM_ENGINE") or DEFAULT_ENGINE
-    model = model or os.environ.get("MLNOTES_LLM") or None
-    draft = draft or os.environ.get("MLNOTES_LLM_DRAFT") or None
+    cfg = get_settings().generation  # the MLNOTES_LLM_* settings, read once by the settings
+    dtype = dtype or cfg.dtype or DEFAULT_DTYPE
+    quant = quant or cfg.quant or DEFAULT_QUANT
+    engine = engine or cfg.engine or DEFAULT_ENGINE
+    model = model or cfg.model or None
+    draft = draft or cfg.draft or None
     unknown = [m for m in methods or [] if m not in ALL_METHODS]
     if unknown:
         raise ValueError(f"unknown decoder(s) {', '.join(unknown)}; choose from {', '.join(ALL_METHODS)}")

@@ -218,3 +218,21 @@ def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "/api/ask" in spec["paths"] and "/api/algorithms/{name}/run" in spec["paths"]
+
+
+def test_demo_extra_diagnostics_reach_the_api(client):
+    r = client.post("/api/algorithms/bagging/run", json={"params": {}})
+    assert r.status_code == 200, r.text
+    extra = r.json()["extra"]
+    assert isinstance(extra.get("single_tree_test_accuracy"), float) and 0 <= extra["single_tree_test_accuracy"] <= 1
+
+
+def test_search_filters_by_kind_document_and_topic(client):
+    r = client.post("/api/search", json={"query": "L1 L2 regularization", "k": 10, "kind": "interview"})
+    assert r.status_code == 200 and r.json()["hits"] and {h["kind"] for h in r.json()["hits"]} == {"interview"}
+    r = client.get("/api/search", params={"q": "regularization", "document": "guides/ml-basics.md"})
+    assert r.json()["hits"] and {h["doc_id"] for h in r.json()["hits"]} == {"ml-basics"}
+    r = client.get("/api/search", params={"q": "regularization", "topic": "linear-models"})
+    assert {h["doc_id"] for h in r.json()["hits"]} == {"interview-linear-models"}
+    r = client.get("/api/search", params={"q": "regularization", "kind": "novel"})
+    assert r.status_code == 422

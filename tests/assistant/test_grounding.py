@@ -33,34 +33,28 @@ class _Gen:
 
 
 def test_generated_answer_keeps_valid_citations(services):
-    a = services.answerer
-    a.generator = _Gen(["Ridge adds an L2 ", "penalty [1]. Invented [8]."])
-    try:
-        ans = a.answer("What does ridge regression do?")
-    finally:
-        a.generator = None
+    ans = services.answerer.answer("What does ridge regression do?",
+                                   generator=_Gen(["Ridge adds an L2 ", "penalty [1]. Invented [8]."]))
     assert ans.kind == "llm" and "[8]" not in ans.text and "[1]" in ans.text
+    assert ans.generator == "fake" and not ans.fell_back
     assert len(ans.sources) == 1 and ans.sources[0].n == 1
 
 
 def test_uncited_generation_falls_back_to_extractive_and_says_so(services):
     a = services.answerer
-    a.generator = _Gen(["Ridge is great. ", "Trust me."])
-    try:
-        ans = a.answer("What does ridge regression do?")
-    finally:
-        a.generator = None
+    ans = a.answer("What does ridge regression do?", k=3, generator=_Gen(["Ridge is great. ", "Trust me."]))
     assert ans.kind == "extractive" and "cited none" in ans.notice and ans.sentences
+    assert ans.fell_back and ans.generator == "extractive"
+    # the fallback is the extractive answer over the caller's k (the old fallback dropped k and used 6)
+    plain = a.answer("What does ridge regression do?", k=3, generator=None)
+    assert ans.text == plain.text and [s.chunk_id for s in ans.sources] == [s.chunk_id for s in plain.sources]
 
 
 def test_streaming_yields_the_same_text_as_non_streaming(services):
     a = services.answerer
-    a.generator = _Gen(["Ridge ", "shrinks ", "coefficients [2]", " and [1]."])
-    try:
-        events = list(a.stream("What does ridge regression do?"))
-        plain = a.answer("What does ridge regression do?")
-    finally:
-        a.generator = None
+    gen = _Gen(["Ridge ", "shrinks ", "coefficients [2]", " and [1]."])
+    events = list(a.stream("What does ridge regression do?", generator=gen))
+    plain = a.answer("What does ridge regression do?", generator=gen)
     deltas = "".join(e["text"] for e in events if e["event"] == "delta")
     assert deltas == "Ridge shrinks coefficients [2] and [1]."
     final = events[-1]["answer"]
@@ -84,16 +78,11 @@ def test_closing_the_stream_stops_generation(services):
                 time.sleep(0.005)
             gate.set()
 
-    a = services.answerer
-    a.generator = Slow()
-    try:
-        events = a.stream("What does ridge regression do?")
-        first = next(events)
-        assert first["event"] == "delta"
-        events.close()  # what Starlette/Gradio do when the client stops reading
-        time.sleep(0.3)
-        n = len(produced)
-        time.sleep(0.3)
-        assert len(produced) == n < 200, "generation kept running after the stream was closed"
-    finally:
-        a.generator = None
+    events = services.answerer.stream("What does ridge regression do?", generator=Slow())
+    first = next(events)
+    assert first["event"] == "delta"
+    events.close()  # what Starlette/Gradio do when the client stops reading
+    time.sleep(0.3)
+    n = len(produced)
+    time.sleep(0.3)
+    assert len(produced) == n < 200, "generation kept running after the stream was closed"

@@ -52,3 +52,34 @@ def test_index_on_empty_corpus_fails_cleanly(tmp_path, monkeypatch):
         assert "no Markdown content" in r.output and "Traceback" not in r.output
     finally:
         get_settings.cache_clear()
+
+
+def test_run_json_includes_the_demo_extra():
+    r = CliRunner().invoke(app, ["run", "bagging", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert 0 <= out["extra"]["single_tree_test_accuracy"] <= 1
+
+
+def test_bench_search_comes_from_the_eval_plugin_and_runs(tmp_path, monkeypatch):
+    shutil.copytree(FIXTURE, tmp_path / "corpus")
+    monkeypatch.setenv("MLNOTES_CORPUS_DIR", str(tmp_path / "corpus"))
+    monkeypatch.setenv("MLNOTES_INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, ["bench", "search", "--queries", "3", "--repeat", "1", "--mode", "bm25", "--json"])
+        assert r.exit_code == 0, r.output
+        out = json.loads(r.stdout[r.stdout.index("{"):])
+        assert out["queries"] == 3 and list(out["modes"]) == ["bm25"] and out["modes"]["bm25"]["p50_ms"] > 0
+    finally:
+        get_settings.cache_clear()
+
+
+def test_an_invalid_setting_is_a_clear_error_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("MLNOTES_LLM_ENGINE", "turbo")
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, ["search", "bias"])
+        assert r.exit_code == 2 and "invalid MLNOTES_* setting" in r.output and "llm_engine" in r.output
+    finally:
+        get_settings.cache_clear()

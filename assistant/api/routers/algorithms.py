@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from algorithms import registry
 from assistant.api.deps import AnswererDep, RunnerDep
 from assistant.api.schemas import AlgorithmDetail, AlgorithmOut, RunOut, RunRequest
+from assistant.corpus import taught_in
 
 router = APIRouter(prefix="/algorithms", tags=["algorithms"])
 
@@ -23,19 +24,8 @@ def describe(name: str, answerer: AnswererDep) -> dict:
     doc = ""
     if path.exists():
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    return {**spec.to_dict(), "docstring": doc, "taught_in": taught_in(answerer, spec.path)}
-
-
-def taught_in(answerer, path: str) -> list[dict]:
-    """Corpus sections whose text links to this implementation (the corpus is the source of that mapping)."""
-    out, seen = [], set()
-    for c in answerer.index.chunks:
-        if path in c.algorithms and (c.doc_id, c.section_id) not in seen:
-            seen.add((c.doc_id, c.section_id))
-            out.append({"doc_id": c.doc_id, "section_id": c.section_id, "breadcrumbs": c.breadcrumbs,
-                        "path": c.path, "line_start": c.line_start, "line_end": c.line_end,
-                        "url": answerer.section_url(c.path, c.section_id)})
-    return out
+    return {**spec.to_dict(), "docstring": doc,
+            "taught_in": taught_in(answerer.index.iter_chunks(), spec.path, answerer.link_base)}
 
 
 @router.post("/{name}/run", response_model=RunOut, summary="Run the demo in a sandboxed process")

@@ -14,7 +14,8 @@ router = APIRouter(tags=["ask"])
 
 @router.post("/ask", response_model=AnswerOut, summary="Answer a question with citations")
 def ask(req: AskRequest, answerer: AnswererDep) -> dict:
-    return answerer.answer(req.question, mode=req.mode, k=req.k).to_dict()
+    return answerer.answer(req.question, mode=req.mode, k=req.k,
+                           generator=answerer.pick_generator(req.generator)).to_dict()
 
 
 @router.post("/ask/stream", summary="Answer a question, streamed as server-sent events",
@@ -24,7 +25,7 @@ def ask(req: AskRequest, answerer: AnswererDep) -> dict:
                                              "`error`"}})
 def ask_stream(req: AskRequest, answerer: AnswererDep) -> StreamingResponse:
     # validate and retrieve before streaming starts, so bad input still gets a proper 4xx status
-    events = answerer.stream(req.question, mode=req.mode, k=req.k)
+    events = answerer.stream(req.question, mode=req.mode, k=req.k, generator=answerer.pick_generator(req.generator))
     first = next(events)
 
     def sse() -> Iterator[str]:

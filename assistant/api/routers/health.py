@@ -9,11 +9,13 @@ router = APIRouter(tags=["health"])
 def health(request: Request) -> dict:
     st = request.app.state
     index = getattr(st, "index", None)
+    info = index.describe() if index is not None else {}
     return {
         "status": "ok",
-        "chunks": len(index.chunks) if index is not None else 0,
-        "files": len(index.manifest.files) if index is not None else 0,
-        "model": index.manifest.model_id if index is not None else None,
+        "backend": info.get("backend"),
+        "chunks": info.get("chunks", 0),
+        "files": info.get("files", 0),
+        "model": info.get("model"),
         "generator": getattr(st, "generator_name", "extractive"),
         "interview_questions": len(getattr(st.answerer, "bank", []) or []) if hasattr(st, "answerer") else 0,
     }

@@ -1,20 +1,22 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from assistant.api.deps import AnswererDep, IndexDep
 from assistant.api.schemas import Fusion, Mode, SearchRequest, SearchResponse
 from kb.index import MAX_K, MAX_QUERY_CHARS
+from kb.search import Filters
 
 router = APIRouter(tags=["search"])
 
 
-def _search(index, answerer, query: str, k: int, mode: str, fusion: str | None) -> SearchResponse:
+def _search(index, answerer, query: str, k: int, mode: str, fusion: str | None,
+            filters: Filters | None = None) -> SearchResponse:
     t0 = time.perf_counter()
-    hits = index.search(query, k=k, mode=mode, fusion=fusion)
+    hits = index.search(query, k=k, mode=mode, fusion=fusion, filters=filters)
     out = []
     for h in hits:
         d = h.to_dict(query)
@@ -25,7 +27,8 @@ def _search(index, answerer, query: str, k: int, mode: str, fusion: str | None) 
 
 @router.post("/search", response_model=SearchResponse, summary="Search the corpus")
 def search_post(req: SearchRequest, index: IndexDep, answerer: AnswererDep) -> SearchResponse:
-    return _search(index, answerer, req.query, req.k, req.mode, req.fusion)
+    return _search(index, answerer, req.query, req.k, req.mode, req.fusion,
+                   Filters(kind=req.kind, topic=req.topic, document=req.document))
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search the corpus (query string)")
@@ -36,5 +39,8 @@ def search_get(
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 5,
     mode: Mode = "hybrid",
     fusion: Fusion | None = None,
+    kind: Annotated[Literal["guide", "chapter", "interview", "reference"] | None, Query()] = None,
+    topic: Annotated[str | None, Query(max_length=100)] = None,
+    document: Annotated[str | None, Query(max_length=300)] = None,
 ) -> SearchResponse:
-    return _search(index, answerer, q, k, mode, fusion)
+    return _search(index, answerer, q, k, mode, fusion, Filters(kind=kind, topic=topic, document=document))

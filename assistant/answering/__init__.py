@@ -1,0 +1,17 @@
+"""The answer pipeline as pure steps; :class:`assistant.answer.Answerer` runs them in order for one question.
+
+1. :mod:`~assistant.answering.retrieve` — search the retriever, embed the question, measure the *support* (the best
+   dense cosine among the hits).
+2. support/abstain — :func:`~assistant.answering.retrieve.should_abstain` against the calibrated threshold.
+3. :mod:`~assistant.answering.bank` — match the question to the interview bank.
+4. :mod:`~assistant.answering.candidates` — candidate sentences of the top chunks (paragraph sentences, list
+   items, table rows; never code or display math), each with its exact line span.
+5. :mod:`~assistant.answering.scoring` — score them (semantic similarity, term overlap, chunk rank) and choose
+   the best few, with the weights in one frozen :class:`~assistant.answering.scoring.ScoreWeights`.
+6. :mod:`~assistant.answering.compose` — build the :class:`~assistant.answering.types.Answer` (abstain,
+   interview, extractive or generated), numbering sources in order of first citation.
+7. :mod:`~assistant.answering.render` — Markdown for display.
+
+No step keeps per-request state: the generator is an argument of each call, caches are keyed by content and
+guarded by locks, so one answerer serves concurrent requests.
+"""

@@ -1,0 +1,76 @@
+"""Scoring and choosing candidate sentences (pure functions; the weights in one frozen object)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answering.candidates import Candidate
+from kb.bm25 import tokenize
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """``score = similarity·cos(q, s) + overlap·|terms(q) ∩ terms(s)|/|terms(q)| + rank·1/(1 + chunk rank)``,
+    times ``lead_in_penalty`` for questions and lead-ins ending in ':'; then the best ``max_sentences`` within
+    ``max_words``, none below ``relative_cutoff`` × the best score, none closer than ``redundancy`` (cosine) to one
+    already chosen. Set by hand when the extractive answerer was written; the fixture answer snapshot
+    (tests/snapshots/fixture_answers.json) pins the answers they give."""
+
+    similarity: float = 0.65
+    overlap: float = 0.25
+    rank: float = 0.10
+    lead_in_penalty: float = 0.6
+    top_chunks: int = 5
+    max_words: int = 140
+    relative_cutoff: float = 0.6
+    redundancy: float = 0.92
+
+
+DEFAULT_WEIGHTS = ScoreWeights()
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    rank: int  # rank of the candidate's chunk among the hits, 0-based
+    candidate: Candidate
+    vector: np.ndarray
+
+
+def score_candidates(question: str, qvec: np.ndarray,
+                     per_chunk: Sequence[tuple[int, Sequence[Candidate], np.ndarray]],
+                     w: ScoreWeights = DEFAULT_WEIGHTS) -> list[Scored]:
+    """Every candidate of every ``(chunk rank, candidates, vectors)``, scored and sorted best first (stable)."""
+    q_terms = set(tokenize(question))
+    scored: list[Scored] = []
+    for rank, cands, vecs in per_chunk:
+        if not cands:
+            continue
+        sims = vecs @ qvec
+        for c, sim, v in zip(cands, sims, vecs):
+            overlap = len(q_terms & set(tokenize(c.text))) / max(1, len(q_terms))
+            s = w.similarity * float(sim) + w.overlap * overlap + w.rank * (1.0 / (1 + rank))
+            if "?" in c.text or c.text.rstrip().endswith(":"):
+                s *= w.lead_in_penalty  # questions and lead-ins are rarely the answer
+            scored.append(Scored(s, rank, c, v))
+    scored.sort(key=lambda t: -t.score)
+    return scored
+
+
+def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAULT_WEIGHTS) -> list[Scored]:
+    """The best non-redundant sentences, in reading order (by chunk rank, then position in the chunk)."""
+    chosen: list[Scored] = []
+    words = 0
+    for t in scored:
+        if len(chosen) >= max_sentences or words > w.max_words:
+            break
+        if chosen and t.score < w.relative_cutoff * chosen[0].score:
+            break
+        if any(float(t.vector @ c.vector) > w.redundancy for c in chosen):
+            continue
+        chosen.append(t)
+        words += len(t.candidate.text.split())
+    return sorted(chosen, key=lambda t: (t.rank, t.candidate.order))

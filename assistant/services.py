@@ -1,0 +1,99 @@
+"""The one place the app's services are built: the retriever, the answerer, the demo runner, the generator and
+the interview service. Used by the API's lifespan, the CLI and the tests (which pass ready-made parts).
+
+Everything here is constructed once per process and then only read: per-request choices (search mode, fusion,
+generator) are arguments of the calls, never assignments to these objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer import Answerer, Generator
+from assistant.runner import DemoRunner
+from assistant.settings import Settings
+from kb.search import Retriever, open_retriever
+
+if TYPE_CHECKING:  # pragma: no cover
+    from assistant.interview.service import InterviewService
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the routes, the UI and the CLI work with."""
+
+    index: Retriever
+    answerer: Answerer
+    runner: DemoRunner
+    generator_name: str = "extractive"
+    interview: InterviewService | None = None
+    generator: Generator | None = None
+
+    @property
+    def retriever(self) -> Retriever:
+        return self.index
+
+    def close(self) -> None:
+        if self.interview is not None:
+            self.interview.close()
+
+
+def open_index(settings: Settings, log: Log = print, progress: bool = True) -> Retriever:
+    """The configured retriever with the served fusion defaults, (re)building a local index when it is stale."""
+    return open_retriever(settings.search_backend, index_dir=settings.index_dir, corpus_dir=settings.corpus_dir,
+                          defaults=settings.fusion_params, progress=progress, log=log)
+
+
+def load_bank_or_empty(settings: Settings, log: Log = print) -> list[Any]:
+    try:
+        from kb.interview import load_bank
+
+        return load_bank(settings.corpus_dir)
+    except Exception as exc:  # noqa: BLE001 - answers still work without the bank
+        log(f"interview bank not loaded: {exc}")
+        return []
+
+
+def load_generator_or_none(settings: Settings, log: Log = print) -> Generator | None:
+    """The local LLM when ``generator=llm`` and it loads; otherwise None (answers are extractive) and a log line."""
+    if settings.generator != "llm":
+        return None
+    try:
+        from assistant.generation import load_generator
+
+        return load_generator(settings.generation)
+    except Exception as exc:  # noqa: BLE001 - the app works without the LLM
+        log(f"local LLM unavailable ({exc}); answering extractively")
+        return None
+
+
+def build_interview(settings: Settings, answerer: Answerer, bank: list[Any],
+                    log: Log = print) -> InterviewService | None:
+    """The interview service over the answerer's retriever and bank (None, logged, when it cannot start)."""
+    try:
+        from assistant.interview.grader import Grader
+        from assistant.interview.service import InterviewService
+        from assistant.interview.store import Store
+
+        return InterviewService(bank, Store(settings.data_dir), Grader(None), index=answerer.index,
+                                link=answerer.section_url, search_mode=settings.default_mode)
+    except Exception as exc:  # noqa: BLE001 - the rest of the app works without the interview mode
+        log(f"interview mode unavailable: {exc}")
+        return None
+
+
+def build_services(settings: Settings, log_fn: Log = print, *, retriever: Retriever | None = None,
+                   with_generator: bool = True, with_interview: bool = True) -> Services:
+    """Open (or build) the index, load the interview bank and the generator, and wire the answerer on them."""
+    index = retriever if retriever is not None else open_index(settings, log=log_fn)
+    bank = load_bank_or_empty(settings, log_fn)
+    generator = load_generator_or_none(settings, log_fn) if with_generator else None
+    answerer = Answerer(index, settings.corpus_dir, bank=bank, generator=generator)
+    interview = build_interview(settings, answerer, bank, log_fn) if with_interview else None
+    return Services(index=index, answerer=answerer, runner=DemoRunner(),
+                    generator_name=generator.name if generator is not None else "extractive",
+                    interview=interview, generator=generator)

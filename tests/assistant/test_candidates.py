@@ -1,0 +1,82 @@
+"""Candidate sentences come from the parsed document's blocks: the same as the old line scanner wherever a
+chunk holds whole blocks, and right where it did not (a chunk holding only the later rows of a long table)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from assistant.answering.candidates import candidates_for_chunk, candidates_from_lines
+from kb.chunker import Chunk, chunk_corpus
+from kb.markdown import parse_text
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
+
+DOC = """---
+id: t
+title: T
+kind: guide
+topics: [x]
+---
+
+# T
+
+## Costs
+
+Training a large model is expensive. Inference is cheap and fast.
+
+| Model | Training time | Notes |
+| --- | --- | --- |
+| alpha model | slow training | first row |
+| beta model | fast training | second row |
+| gamma model | medium training | third row |
+
+```python
+x = 1  # code is never a candidate
+```
+
+$$
+E = mc^2 \\quad \\text{display math is never a candidate}
+$$
+
+- A list item that says something useful.
+- Another list item with enough words.
+"""
+
+
+def _key(cands):
+    return [(c.text, c.line_start, c.line_end, c.kind, c.table_header) for c in cands]
+
+
+def _chunk(doc, start, end):
+    return Chunk(id="t#costs", doc_id="t", section_id="costs", title="T", heading="Costs", breadcrumbs=["T", "Costs"],
+                 path="guides/t.md", line_start=start, line_end=end, kind="guide", text=doc.text_of(start, end))
+
+
+def test_whole_blocks_give_what_the_line_scanner_gives(tmp_path):
+    shutil.copytree(FIXTURE, tmp_path / "corpus")
+    from kb.markdown import parse_document
+
+    chunks, _ = chunk_corpus(tmp_path / "corpus")
+    for c in chunks:
+        doc = parse_document(tmp_path / "corpus" / c.path, tmp_path / "corpus")
+        old = candidates_from_lines(doc.lines[c.line_start - 1 : c.line_end], c.line_start)
+        assert _key(candidates_for_chunk(doc, c)) == _key(old), c.id
+    doc = parse_text(DOC, "guides/t.md")
+    whole = _chunk(doc, 10, len(doc.lines))
+    got = candidates_for_chunk(doc, whole)
+    assert _key(got) == _key(candidates_from_lines(doc.lines[9:], 10))
+    texts = [c.text for c in got]
+    assert "Training a large model is expensive." in texts and not any("x = 1" in t or "mc^2" in t for t in texts)
+    assert sum(c.kind == "table_row" for c in got) == 3
+
+
+def test_a_chunk_with_the_later_rows_of_a_table_keeps_every_row_and_the_real_header():
+    doc = parse_text(DOC, "guides/t.md")
+    first = next(i for i, line in enumerate(doc.lines, 1) if line.startswith("| beta"))
+    piece = _chunk(doc, first, first + 1)  # "| beta ... |" and "| gamma ... |" only
+    got = candidates_for_chunk(doc, piece)
+    assert [c.text.split("|")[1].strip() for c in got] == ["beta model", "gamma model"]
+    assert all(c.table_header.startswith("| Model | Training time") for c in got)
+    old = candidates_from_lines(doc.lines[first - 1 : first + 1], first)  # the old scanner lost the first row
+    assert [c.text.split("|")[1].strip() for c in old] == ["gamma model"]
