@@ -72,3 +72,15 @@ def test_external_set_labels_are_well_formed_and_exist_in_the_corpus():
     qs = load_external()
     assert len({q.id for q in qs}) == len(qs) == len(rows)  # the repeated public id gets a unique key
     assert len(load_external(answerable_only=True)) == len(answerable)
+
+
+def test_natural_questions_are_many_spread_and_split_about_evenly():
+    """At least 150 gold questions phrased the way people ask, over many documents, split about half and half."""
+    natural = [q for q in load_gold() if q.style == "natural"]
+    assert len(natural) >= 150
+    splits = Counter(q.split for q in natural)
+    assert abs(splits["tune"] - splits["heldout"]) <= 6, splits
+    docs = {r.split("#")[0] for q in natural for r in q.relevant}
+    assert len(docs) >= 30, sorted(docs)
+    assert all(len(q.question.split()) >= 4 for q in natural)  # sentences, not keyword strings
+    assert sum(q.question.rstrip().endswith("?") for q in natural) >= len(natural) // 2
