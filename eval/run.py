@@ -104,6 +104,18 @@ def sets_section(index, log=print) -> dict[str, Any]:
     return compare_sets(index, question_sets(), standard_configs(default), log=log)
 
 
+def sets_report(sets: dict[str, Any]) -> list[str]:
+    """The markdown section for :func:`sets_section`."""
+    dflt = next(c for c in sets["configs"] if c["name"] == sets["default"])
+    L = ["", "## Gold and external sets, every mode", "",
+         f"The default is the shipped setting (mode {dflt['mode']}, fusion {dflt['fusion']}, w_dense "
+         f"{dflt['w_dense']:g}, rrf_k {dflt['rrf_k']:g}). hit@k = a relevant section among the first k; cells "
+         "are mean [95% bootstrap CI]; 'default − X' rows are paired bootstrap CIs over the same questions. "
+         "The external set (public questions by other people, eval/datasets/external.jsonl) is never tuned "
+         "on; 'natural' rows are the gold questions phrased as people ask (style natural)."]
+    return L + sets_markdown(sets)
+
+
 def peer_section(index, log=print) -> dict[str, Any]:
     try:
         from eval.peer import side_by_side
@@ -230,16 +242,8 @@ def markdown(res: dict[str, Any]) -> str:
                   "from langchain-community 0.4.2); eval/retrieval.py installs that stub in-process before importing "
                   "ragas. Context precision counts every retrieved id, so with 1–3 relevant sections among 10 it is "
                   "bounded far below 1."]
-    sets = res.get("sets")
-    if sets:
-        dflt = next(c for c in sets["configs"] if c["name"] == sets["default"])
-        L += ["", "## Gold and external sets, every mode", "",
-              f"The default is the shipped setting (mode {dflt['mode']}, fusion {dflt['fusion']}, w_dense "
-              f"{dflt['w_dense']:g}, rrf_k {dflt['rrf_k']:g}). hit@k = a relevant section among the first k; cells "
-              "are mean [95% bootstrap CI]; 'default − X' rows are paired bootstrap CIs over the same questions. "
-              "The external set (public questions by other people, eval/datasets/external.jsonl) is never tuned "
-              "on; 'natural' rows are the gold questions phrased as people ask (style natural)."]
-        L += sets_markdown(sets)
+    if res.get("sets"):
+        L += sets_report(res["sets"])
     p = res.get("peer", {})
     L += ["", "## Peer pipeline side by side (heldout, one run)", ""]
     if "skipped" in p:

@@ -51,3 +51,14 @@ def test_compare_sets_scores_every_config_and_pairs_the_differences():
     md = "\n".join(sets_markdown(res))
     assert "**external** (3 answerable questions, 1 unanswerable not scored)" in md
     assert "| default − dense | +0.000" not in md and "default − dense" in md
+
+
+def test_the_eval_report_section_names_the_default_and_every_set():
+    from eval.run import sets_report
+
+    qs = [Question(id="q1", question="topic1", type="definition", split="tune", relevant=("topic1#s",))]
+    res = compare_sets(StubIndex(), {"gold tune": qs, "external": qs}, standard_configs(Config("default", "bm25")),
+                       n_boot=50, log=lambda m: None)
+    md = "\n".join(sets_report(res))
+    assert "## Gold and external sets, every mode" in md and "mode bm25" in md
+    assert "**gold tune**" in md and "**external**" in md
