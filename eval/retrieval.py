@@ -205,6 +205,7 @@ def compare_sets(index, sets: dict[str, Sequence[Question]], configs: Sequence[C
         d = res["configs"][base]
         log(f"{set_name:22s} n={len(ids):3d} default hit@1 {d['hit@1']['mean']:.3f} hit@5 {d['hit@5']['mean']:.3f} "
             f"MRR@10 {d['mrr@10']['mean']:.3f}")
+    out["rows"] = rows  # config name -> question id -> hit@1, hit@5, MRR@10 (for paired comparisons across runs)
     out["misses_top5"] = {name: [qid for qid in (q.id for q in qs if q.answerable)
                                  if rows[configs[0].name][qid]["hit@5"] == 0.0] for name, qs in sets.items()}
     return out
