@@ -13,9 +13,9 @@ apart. The rules were chosen on the gold tune split only (a rule that lowered BM
 "-ization" → "-isation", "neighbour" ↔ "neighbor", "convnet" → "convolutional neural network"). Expansion only adds
 words, so a query that already used the corpus' word is unaffected apart from the extra terms.
 
-:func:`bm25_query` = expansion of the normalised query: the text the BM25 leg should score. The index calls it
-at its query entry, before tokenising for BM25 (the dense leg keeps the question as asked: MiniLM reads filler as
-filler, and the measurements in the report below showed no gain from normalising it).
+:func:`bm25_query` = expansion of the normalised query: the text the BM25 leg scores. ``BM25Index.search``
+calls it before scoring. The dense leg keeps the question as asked: feeding it the normalised question too left
+the default hybrid unchanged (gold tune MRR@10 0.916, external 0.691) and moved dense alone by at most 0.004.
 """
 
 from __future__ import annotations
