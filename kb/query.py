@@ -3,14 +3,14 @@
 People wrap a question in conversational filler ("do you know ...", "can you explain ... in your own words",
 "what are possible options for ..."). For BM25 those words are evidence like any other: "know" pulls in the
 section "When you do not know the answer". :func:`normalize_query` removes such phrases (whole phrases only, never
-a lone content word such as "explain"), and leaves the query unchanged when nothing would be left.
+a lone content word such as "explain"), and leaves the query unchanged when fewer than two words would remain.
 
 The corpus and the people asking do not always use the same word for the same thing. :func:`expand_query`
 rewrites a few unambiguous short forms ("nets" → "neural networks": Snowball stems "nets" to "net", which
 retrieves *elastic net*) and appends the other word of a few synonym pairs (weights/coefficients,
 number of clusters/k-means) and the corpus' spelling of a few British/American pairs, which the stemmer keeps
 apart. The rules were chosen on the gold tune split only (a rule that lowered BM25's MRR@10 there was dropped:
-"-ization" → "-isation", "neighbour" ↔ "neighbor", "convnet" → "convolutional neural network"). Expansion only adds
+"-ization" → "-isation", "neighbour" ↔ "neighbor", "convnet" → "convolutional neural network"). Apart from the rewrites, expansion only adds
 words, so a query that already used the corpus' word is unaffected apart from the extra terms.
 
 :func:`bm25_query` = expansion of the normalised query: the text the BM25 leg scores. ``BM25Index.search``
