@@ -148,4 +148,79 @@ def ragas_id_metrics(run: Run, questions: Sequence[Question], k: int = 10) -> di
             "id_context_recall": {"mean": float(np.mean(r_vals)), "ci": bootstrap_ci(r_vals)}}
 
 
-__all__ = ["Config", "Run", "run_config", "tune_weighted", "tune_rrf", "report", "ragas_id_metrics", "METRICS"]
+# ---------------------------------------------------------------- gold and external sets side by side
+HIT_METRICS = ("hit@1", "hit@5", "mrr@10")
+
+
+def hit_row(ranking: Sequence[str], relevant: Sequence[str]) -> dict[str, float]:
+    """hit@k: 1 when any relevant section is among the first k; MRR@10 of the first relevant section."""
+    from eval.metrics import mrr_at
+
+    rel = set(relevant)
+    return {"hit@1": float(bool(rel & set(ranking[:1]))), "hit@5": float(bool(rel & set(ranking[:5]))),
+            "mrr@10": mrr_at(ranking, relevant, 10)}
+
+
+def standard_configs(default: Config) -> list[Config]:
+    """The default first, then every mode: bm25, dense, hybrid weighted and hybrid RRF (the default's constants).
+
+    One of the hybrids repeats the default's settings; it is kept so that every table has the same rows."""
+    return [default, Config("bm25", "bm25"), Config("dense", "dense"),
+            Config(f"hybrid-weighted (w_dense={default.w_dense:g})", "hybrid", "weighted", w_dense=default.w_dense),
+            Config(f"hybrid-rrf (k={default.rrf_k:g})", "hybrid", "rrf", rrf_k=default.rrf_k)]
+
+
+def compare_sets(index, sets: dict[str, Sequence[Question]], configs: Sequence[Config], n_boot: int = 1000,
+                 log=print) -> dict[str, Any]:
+    """hit@1, hit@5 and MRR@10 (mean, 95% bootstrap CI) of every config on every named question set, and the
+    paired bootstrap CI of (first config − each other config) per set. Unanswerable questions are skipped."""
+    from eval.metrics import bootstrap_ci, paired_bootstrap_delta
+
+    rows: dict[str, dict[str, dict[str, float]]] = {}
+    allq = {q.id: q for qs in sets.values() for q in qs if q.answerable}
+    for cfg in configs:
+        rows[cfg.name] = {qid: hit_row(rank_sections(index, q.question, cfg), q.relevant) for qid, q in allq.items()}
+    out: dict[str, Any] = {"configs": [c.to_dict() for c in configs], "default": configs[0].name, "sets": {}}
+    for set_name, qs in sets.items():
+        ids = [q.id for q in qs if q.answerable]
+        res: dict[str, Any] = {"n": len(ids), "n_unanswerable": len(qs) - len(ids), "configs": {}, "default_minus": {}}
+        for cfg in configs:
+            summ = {}
+            for m in HIT_METRICS:
+                vals = [rows[cfg.name][i][m] for i in ids]
+                lo, hi = bootstrap_ci(vals, n_boot=n_boot)
+                summ[m] = {"mean": float(np.mean(vals)) if vals else float("nan"), "lo": lo, "hi": hi}
+            res["configs"][cfg.name] = summ
+        base = configs[0].name
+        for cfg in configs[1:]:
+            res["default_minus"][cfg.name] = {
+                m: paired_bootstrap_delta([rows[base][i][m] for i in ids], [rows[cfg.name][i][m] for i in ids],
+                                          n_boot=n_boot) for m in HIT_METRICS}
+        out["sets"][set_name] = res
+        d = res["configs"][base]
+        log(f"{set_name:22s} n={len(ids):3d} default hit@1 {d['hit@1']['mean']:.3f} hit@5 {d['hit@5']['mean']:.3f} "
+            f"MRR@10 {d['mrr@10']['mean']:.3f}")
+    out["rows"] = rows  # config name -> question id -> hit@1, hit@5, MRR@10 (for paired comparisons across runs)
+    out["misses_top5"] = {name: [qid for qid in (q.id for q in qs if q.answerable)
+                                 if rows[configs[0].name][qid]["hit@5"] == 0.0] for name, qs in sets.items()}
+    return out
+
+
+def sets_markdown(res: dict[str, Any]) -> list[str]:
+    """Markdown tables for :func:`compare_sets`."""
+    L = []
+    for set_name, r in res["sets"].items():
+        L += ["", f"**{set_name}** ({r['n']} answerable questions"
+                  + (f", {r['n_unanswerable']} unanswerable not scored" if r["n_unanswerable"] else "") + ")", "",
+              "| config | " + " | ".join(HIT_METRICS) + " |", "|---|" + "---|" * len(HIT_METRICS)]
+        for name, s in r["configs"].items():
+            L.append(f"| {name} | " + " | ".join(f"{s[m]['mean']:.3f} [{s[m]['lo']:.3f}, {s[m]['hi']:.3f}]"
+                                                for m in HIT_METRICS) + " |")
+        for name, d in r["default_minus"].items():
+            L.append(f"| default − {name} | " + " | ".join(
+                f"{d[m]['mean']:+.3f} [{d[m]['lo']:+.3f}, {d[m]['hi']:+.3f}]" for m in HIT_METRICS) + " |")
+    return L
+
+
+__all__ = ["Config", "Run", "run_config", "tune_weighted", "tune_rrf", "report", "ragas_id_metrics", "METRICS",
+           "HIT_METRICS", "hit_row", "standard_configs", "compare_sets", "sets_markdown"]

@@ -21,9 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from eval.data import REPORTS, TYPES, load_gold, load_unanswerable
+from eval.data import REPORTS, TYPES, load_external, load_gold, load_unanswerable
 from eval.metrics import METRICS, paired_bootstrap_delta, summarize
-from eval.retrieval import Config, ragas_id_metrics, report, run_config, tune_rrf, tune_weighted
+from eval.retrieval import (
+    Config,
+    compare_sets,
+    ragas_id_metrics,
+    report,
+    run_config,
+    sets_markdown,
+    standard_configs,
+    tune_rrf,
+    tune_weighted,
+)
 
 
 def _fmt(s: dict[str, float]) -> str:
@@ -72,6 +82,38 @@ def retrieval_section(index, log=print) -> dict[str, Any]:
          "top3": crun.rankings[q.id][:3]}
         for q in gold if crun.rows[q.id]["recall@5"] == 0.0]
     return out
+
+
+def question_sets() -> dict[str, list]:
+    """The named question sets reported side by side: gold tune/heldout, their natural-phrasing subsets, external."""
+    gold = load_gold()
+    sets = {"gold tune": [q for q in gold if q.split == "tune"],
+            "gold heldout": [q for q in gold if q.split == "heldout"],
+            "natural tune": [q for q in gold if q.split == "tune" and q.style == "natural"],
+            "natural heldout": [q for q in gold if q.split == "heldout" and q.style == "natural"],
+            "external": load_external()}
+    return {k: v for k, v in sets.items() if v}
+
+
+def sets_section(index, log=print) -> dict[str, Any]:
+    """Every mode on gold and on the external set (hit@1, hit@5, MRR@10 with CIs; default minus each mode)."""
+    from assistant.settings import Settings
+
+    s = Settings(_env_file=None)
+    default = Config("default", s.default_mode, s.fusion, rrf_k=s.rrf_k, w_dense=s.w_dense)
+    return compare_sets(index, question_sets(), standard_configs(default), log=log)
+
+
+def sets_report(sets: dict[str, Any]) -> list[str]:
+    """The markdown section for :func:`sets_section`."""
+    dflt = next(c for c in sets["configs"] if c["name"] == sets["default"])
+    L = ["", "## Gold and external sets, every mode", "",
+         f"The default is the shipped setting (mode {dflt['mode']}, fusion {dflt['fusion']}, w_dense "
+         f"{dflt['w_dense']:g}, rrf_k {dflt['rrf_k']:g}). hit@k = a relevant section among the first k; cells "
+         "are mean [95% bootstrap CI]; 'default − X' rows are paired bootstrap CIs over the same questions. "
+         "The external set (public questions by other people, eval/datasets/external.jsonl) is never tuned "
+         "on; 'natural' rows are the gold questions phrased as people ask (style natural)."]
+    return L + sets_markdown(sets)
 
 
 def peer_section(index, log=print) -> dict[str, Any]:
@@ -201,6 +243,8 @@ def markdown(res: dict[str, Any]) -> str:
                   "from langchain-community 0.4.2); eval/retrieval.py installs that stub in-process before importing "
                   "ragas. Context precision counts every retrieved id, so with 1–3 relevant sections among 10 it is "
                   "bounded far below 1."]
+    if res.get("sets"):
+        L += sets_report(res["sets"])
     p = res.get("peer", {})
     L += ["", "## Peer pipeline side by side (heldout, one run)", ""]
     if "skipped" in p:
@@ -253,6 +297,7 @@ def run_eval(index, corpus_dir: Path, out_dir: Path = REPORTS, skip_peer: bool =
     res: dict[str, Any] = {"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                            "n_chunks": len(index), "n_unanswerable": len(load_unanswerable())}
     res["retrieval"] = retrieval_section(index, log=log)
+    res["sets"] = sets_section(index, log=log)
     ch = res["retrieval"]["chosen"]
     from kb.fusion import FusionParams
 
@@ -280,9 +325,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=REPORTS)
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--skip-answers", action="store_true")
+    ap.add_argument("--sets-only", action="store_true",
+                    help="only every mode on gold and external (hit@1, hit@5, MRR@10); prints, writes nothing")
     args = ap.parse_args(argv)
     index = open_retriever(s.search_backend, index_dir=args.index, corpus_dir=args.corpus, defaults=s.fusion_params,
                            log=print)
+    if args.sets_only:
+        print("\n".join(sets_markdown(sets_section(index))))
+        return 0
     run_eval(index, args.corpus, args.out, skip_peer=args.skip_peer, skip_answers=args.skip_answers)
     return 0
 

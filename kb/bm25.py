@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.query import bm25_query
+
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 METHODS = ("lucene", "robertson", "atire", "bm25l", "bm25+")
 
@@ -73,8 +75,11 @@ class BM25Index:
         return np.asarray(self._retriever.get_scores(q), dtype=np.float32)
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` (indices, scores), best first; documents with score 0 are not returned."""
-        s = self.scores(query)
+        """Top-``k`` (indices, scores), best first; documents with score 0 are not returned.
+
+        The query is first stripped of conversational filler and expanded with a few synonyms
+        (:func:`kb.query.bm25_query`); :meth:`scores` scores the text exactly as given."""
+        s = self.scores(bm25_query(query))
         k = min(k, len(s))
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

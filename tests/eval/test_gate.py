@@ -4,10 +4,18 @@ Builds (or loads, when current) the real index of ``corpus/`` in ``.mlnotes/inde
 2 cores — then ranks the tune-split gold questions with the defaults of :class:`assistant.settings.Settings`
 and with plain ``bm25`` and ``dense`` (about 10 s each).
 
-Thresholds are set a margin below the numbers measured by ``mlnotes eval`` on the tune split with the current
-defaults (weighted fusion, w_dense 0.35; see eval/reports/eval.md): Recall@5 0.949, MRR@10 0.921 and nDCG@10
-0.910 (tune, 247 questions); the margin of 0.04 absorbs ordinary corpus edits (a few questions moving)
-while catching a broken chunker, embedder or fusion. The default must also not fall below either single mode.
+Thresholds are set a margin below the numbers measured with the current defaults (weighted fusion with z-score
+legs, w_dense 0.35, BM25 queries prepared by kb.query) on the tune split, 373 questions since the 252 natural-
+phrasing questions were added: Recall@5 0.918, MRR@10 0.916 and nDCG@10 0.894 (before: 0.949 / 0.921 / 0.910 on
+the 247 older questions); the margin of 0.04 absorbs ordinary corpus edits (a few questions moving) while
+catching a broken chunker, embedder or fusion. The default must also not fall below either single mode there.
+
+The same defaults are gated on two sets that are never tuned on: the natural-phrasing questions of the tune
+split (126; measured hit@1 0.865, hit@5 0.960, MRR@10 0.908; margin 0.04) and the external set of public
+questions by other people (62 answerable; measured hit@1 0.597, hit@5 0.774, MRR@10 0.691; margin 0.05, about
+3 questions). These are regression gates a stated margin below what was measured, not targets: on the external
+set the default is still below dense alone at hit@5 (0.855), which is why no "beats each single mode" check is
+made there.
 """
 
 from __future__ import annotations
@@ -19,9 +27,13 @@ from assistant.settings import REPO_ROOT, Settings
 from eval.data import load_gold
 from eval.retrieval import Config, run_config
 
-MEASURED = {"recall@5": 0.949, "mrr@10": 0.921, "ndcg@10": 0.910}
+MEASURED = {"recall@5": 0.918, "mrr@10": 0.916, "ndcg@10": 0.894}
 MARGIN = 0.04
 THRESHOLDS = {m: round(v - MARGIN, 3) for m, v in MEASURED.items()}
+HIT_GATES = {  # set name: (measured, margin)
+    "natural tune": ({"hit@1": 0.865, "hit@5": 0.960, "mrr@10": 0.908}, 0.04),
+    "external": ({"hit@1": 0.597, "hit@5": 0.774, "mrr@10": 0.691}, 0.05),
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +59,22 @@ def test_default_retrieval_meets_the_gate(real_index):
     singles = {m: run_config(real_index, tune, Config(m, m)) for m in ("bm25", "dense")}
     best_single = max(_mean(r, "mrr@10") for r in singles.values())
     assert got["mrr@10"] >= best_single - 0.005, (got["mrr@10"], best_single)
+
+
+@pytest.mark.parametrize("set_name", list(HIT_GATES))
+def test_default_retrieval_meets_the_gate_on_natural_and_external_questions(real_index, set_name):
+    from eval.data import load_external
+    from eval.retrieval import hit_row, rank_sections
+
+    s = Settings(_env_file=None)
+    cfg = Config("default", s.default_mode, s.fusion, rrf_k=s.rrf_k, w_dense=s.w_dense)
+    if set_name == "external":
+        qs = load_external(answerable_only=True)
+    else:
+        qs = [q for q in load_gold("tune") if q.style == "natural"]
+    assert len(qs) >= 60
+    rows = [hit_row(rank_sections(real_index, q.question, cfg), q.relevant) for q in qs]
+    measured, margin = HIT_GATES[set_name]
+    got = {m: float(np.mean([r[m] for r in rows])) for m in measured}
+    failed = {m: (round(got[m], 3), round(v - margin, 3)) for m, v in measured.items() if got[m] < v - margin}
+    assert not failed, f"{set_name} gate failed (metric: (measured, threshold)): {failed}"
