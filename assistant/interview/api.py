@@ -103,6 +103,9 @@ class Missed(BaseModel):
     key_point: str
     probability: float
     closest: str | None = Field(description="your sentence that came closest")
+    contradicted: bool = Field(description="a sentence of your answer states the opposite, a negation or swaps terms")
+    your_sentence: str | None = Field(description="the sentence of your answer that was wrong (quoted)")
+    what_was_wrong: str
     citation: Citation
 
 

@@ -59,7 +59,8 @@ def _read(console, interactive: bool) -> str | None:
 def print_feedback(console, fb: dict[str, Any]) -> None:
     from rich.markup import escape
 
-    console.print(f"\n[bold]score {fb['score']:.1f}/10[/]" + ("  (skipped)" if fb["skipped"] else ""))
+    console.print(f"\n[bold]Q:[/] {escape(fb['question'])}")
+    console.print(f"[bold]score {fb['score']:.1f}/10[/]" + ("  (skipped)" if fb["skipped"] else ""))
     for flag in fb.get("flags", []):
         console.print(f"[yellow]note:[/] {flag.replace('_', ' ')}")
     for ig in fb.get("ignored", []):
@@ -68,7 +69,10 @@ def print_feedback(console, fb: dict[str, Any]) -> None:
         console.print(f"[green]✓[/] {escape(c['key_point'])}\n    [dim]you said: “{escape(c['evidence'] or '')}”[/]")
     for m in fb["missed"]:
         ct = m["citation"]
-        console.print(f"[red]✗[/] {escape(m['key_point'])}\n    [dim]learn it: {escape(' › '.join(ct['breadcrumbs']))} "
+        console.print(f"[red]✗[/] {escape(m['key_point'])}")
+        if m.get("your_sentence"):
+            console.print(f"    you wrote: “{escape(m['your_sentence'])}”\n    {escape(m['what_was_wrong'])}")
+        console.print(f"    [dim]learn it: {escape(' › '.join(ct['breadcrumbs']))} "
                       f"— corpus/{ct['path']}:{ct['line_start']}-{ct['line_end']}  {ct['url']}[/]")
     console.print(f"[bold]model answer:[/] {escape(' '.join(fb['model_answer']['short_answer'].split()))}")
     if fb.get("follow_up"):

@@ -20,7 +20,6 @@ from assistant.interview.srs import DAY, CardState, due_order, quality, review
 from assistant.interview.store import ConflictError, Store, StoreError, answers_csv
 
 MAX_QUESTIONS = 50
-HINT_WORDS = 3
 
 
 class InterviewInputError(StoreError):
@@ -38,6 +37,39 @@ def status_of(exc: Exception) -> int:
     if isinstance(exc, StoreError):
         return exc.status
     return 0
+
+
+def hint_text(question: str, key_points: list[str], level: int, term_df: dict[str, int]) -> str:
+    """Hint ``level`` (1-based): two per key point, in order. The odd one points at the key point's area with
+    its most common own term (a nudge); the even one shows the key point with its claim words blanked out
+    (the rarer half of its own terms, :func:`grader.required_terms`, the words a grader needs to see). Neither
+    shows those claim words, so a hint never hands over the key point."""
+    from assistant.interview.contradiction import NEGATION_STEMS, glue_stems, stems
+    from assistant.interview.grader import required_terms, words
+
+    i, cloze = divmod(level - 1, 2)
+    kp = key_points[i]
+    n = len(key_points)
+    hidden = required_terms(kp, question, term_df)
+    skip = set(stems(question)) | glue_stems() | NEGATION_STEMS | hidden
+    if not cloze:
+        shown = [w for w in words(kp) if stems(w) and stems(w)[0] not in skip and len(w) > 2]
+        if shown:
+            term = max(shown, key=lambda w: (term_df.get(stems(w)[0], 0), -shown.index(w)))
+            return (f"Key point {i + 1} of {n}: what does a complete answer say about “{term}” here? Think about "
+                    "how it changes or limits what the question asks about.")
+        return f"Key point {i + 1} of {n}: think about what goes wrong, or what it costs, if this is ignored."
+    if not hidden:
+        hidden = {t for t in stems(kp) if t not in skip}
+
+    def blank(m) -> str:
+        w = m.group(0)
+        st = stems(w)
+        return "____" if st and st[0] in hidden else w
+
+    from assistant.interview.grader import _WORD_RE
+
+    return f"Key point {i + 1} of {n}, with its claim blanked out: “{_WORD_RE.sub(blank, kp)}”"
 
 
 def _default_link(path: str, section_id: str) -> str:
@@ -177,18 +209,12 @@ class InterviewService:
         if q is None:
             raise ConflictError("this question is no longer in the bank; skip it")
         level = s.hints_current + 1
-        max_level = 1 + len(q.key_points)
+        max_level = 2 * len(q.key_points)
         if level > max_level:
-            return {"level": s.hints_current, "hint": "No more hints: every key point has been started for you.",
+            return {"level": s.hints_current, "hint": "No more hints: every key point has been outlined for you.",
                     "remaining": 0}
         level = self.store.add_hint(uid, s.id, s.position)
-        if level == 1:
-            text = (f"Topics: {', '.join(q.topics)}. A complete answer covers {len(q.key_points)} key points; "
-                    f"difficulty {q.difficulty}.")
-        else:
-            kp = q.key_points[level - 2]
-            first = " ".join(kp.split()[:HINT_WORDS])
-            text = f"Key point {level - 1} of {len(q.key_points)} starts: “{first} …”"
+        text = hint_text(q.question, q.key_points, level, self.grader.params.term_df)
         return {"level": level, "hint": text, "remaining": max_level - level}
 
     # ------------------------------------------------------------------ grading
@@ -224,10 +250,19 @@ class InterviewService:
             if k.covered:
                 covered.append({"key_point": k.key_point, "evidence": k.evidence, "probability": k.probability})
             else:
+                wrong = k.contradiction if k.contradicted else (k.evidence if k.reason else None)
+                if k.contradicted:
+                    what = f"This sentence contradicts the key point ({k.reason})."
+                elif k.reason:
+                    what = f"This sentence is on the subject but was not credited: it {k.reason}."
+                else:
+                    what = "No sentence of the answer states this point."
                 missed.append({"key_point": k.key_point, "probability": k.probability, "closest": k.evidence,
+                               "contradicted": k.contradicted, "your_sentence": wrong, "what_was_wrong": what,
                                "citation": self.cite(q, k.key_point)})
         if result is None:
-            missed = [{"key_point": kp, "probability": 0.0, "closest": None, "citation": self.cite(q, kp)}
+            missed = [{"key_point": kp, "probability": 0.0, "closest": None, "contradicted": False,
+                       "your_sentence": None, "what_was_wrong": "Skipped.", "citation": self.cite(q, kp)}
                       for kp in q.key_points]
         return {
             "question_id": q.id, "question": q.question, "position": s.position + 1, "n": len(s.question_ids),

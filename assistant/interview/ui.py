@@ -12,7 +12,7 @@ from typing import Any
 def feedback_markdown(fb: dict[str, Any]) -> str:
     """Feedback as Markdown: score, covered points with the sentence that covered them, missed points with a
     clickable citation, the model answer and the follow-up question."""
-    out = [f"### Score {fb['score']:.1f} / 10" + (" (skipped)" if fb["skipped"] else "")]
+    out = [f"**Question:** {fb['question']}", f"### Score {fb['score']:.1f} / 10" + (" (skipped)" if fb["skipped"] else "")]
     notes = {"echoes_question": "The answer restates the question; say what the answer *is*.",
              "keyword_stuffing": "The answer is a list of terms; write sentences that connect them.",
              "partly_fragments": "Some lines are lists of terms and were not counted.",
@@ -26,7 +26,9 @@ def feedback_markdown(fb: dict[str, Any]) -> str:
         for m in fb["missed"]:
             ct = m["citation"]
             crumbs = " › ".join(ct["breadcrumbs"]) or ct["title"]
-            out.append(f"- ❌ {m['key_point']}  \n  learn it: [{crumbs}]({ct['url']}) · "
+            wrong = (f"  \n  _you wrote:_ “{m['your_sentence']}” — {m['what_was_wrong']}"
+                     if m.get("your_sentence") else "")
+            out.append(f"- ❌ {m['key_point']}{wrong}  \n  learn it: [{crumbs}]({ct['url']}) · "
                        f"`{ct['path']}:{ct['line_start']}-{ct['line_end']}`")
     ma = fb["model_answer"]
     out.append("**Model answer**\n\n" + " ".join(ma["short_answer"].split()))
