@@ -67,7 +67,11 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
 class GradeInputError(ValueError):
-    """The answer cannot be graded (empty, only whitespace, or too long); the message says what to fix."""
+    """The answer cannot be graded (empty, no English words, or too long); the message says what to fix."""
+
+
+class AnswerTooLongError(GradeInputError):
+    """The answer is longer than :data:`MAX_ANSWER_CHARS`."""
 
 
 @dataclass(frozen=True)
@@ -230,8 +234,11 @@ def validate_answer(answer: Any) -> str:
     if not text:
         raise GradeInputError("the answer is empty; write your answer, ask for a hint, or skip the question")
     if len(text) > MAX_ANSWER_CHARS:
-        raise GradeInputError(f"the answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,} "
-                              "(an interview answer is a few sentences)")
+        raise AnswerTooLongError(f"the answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,} "
+                                 "(an interview answer is a few sentences)")
+    if not re.search(r"[A-Za-z]{2,}", text):
+        raise GradeInputError("the answer has no English words (only symbols, emoji, numbers, math or another "
+                              "script); the grader reads English sentences, so write the answer in English")
     return text
 
 

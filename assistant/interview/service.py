@@ -16,27 +16,25 @@ from typing import Any
 from urllib.parse import quote
 
 from assistant.interview.grader import GradeInputError, Grader, validate_answer
-from assistant.interview.srs import DAY, CardState, due_order, quality, review
+from assistant.interview.srs import DAY, CardState, due_order, rating, retrievability, review
 from assistant.interview.store import ConflictError, Store, StoreError, answers_csv
 
 MAX_QUESTIONS = 50
 
 
 class InterviewInputError(StoreError):
-    status = 422
+    """A bad parameter (topic, difficulty, number of questions, export selection)."""
 
 
 class SessionFinished(StoreError):
-    status = 409
+    """The session has no current question."""
 
 
-def status_of(exc: Exception) -> int:
-    """HTTP status for an interview error (4xx), or 0 when ``exc`` is not one of ours."""
-    if isinstance(exc, GradeInputError):
-        return 413 if "limit is" in str(exc) else 422
-    if isinstance(exc, StoreError):
-        return exc.status
-    return 0
+def is_user_error(exc: BaseException) -> bool:
+    """True for the interview's own errors, whose message tells the user what to fix (not a bug)."""
+    from assistant.interview.anki import ExportError
+
+    return isinstance(exc, StoreError | GradeInputError | ExportError)
 
 
 def hint_text(question: str, key_points: list[str], level: int, term_df: dict[str, int]) -> str:
@@ -90,6 +88,7 @@ class InterviewService:
         self.link = link or _default_link
         self.search_mode = search_mode
         self.clock = clock or store.clock
+        self.public_url = "http://127.0.0.1:7860"  # where the app is served: links in exported decks point here
         self._cite_cache: dict[tuple[str, str], dict[str, Any]] = {}
 
     @classmethod
@@ -103,8 +102,11 @@ class InterviewService:
             bank = load_bank(settings.corpus_dir)
         index = index if index is not None else getattr(answerer, "index", None)
         link = answerer.section_url if answerer is not None else None
-        return cls(bank, Store(Path(settings.data_dir)), Grader(embedder), index=index, link=link,
-                   search_mode=getattr(settings, "default_mode", "hybrid"))
+        svc = cls(bank, Store(Path(settings.data_dir)), Grader(embedder), index=index, link=link,
+                  search_mode=getattr(settings, "default_mode", "hybrid"))
+        host, port = getattr(settings, "host", "127.0.0.1"), getattr(settings, "port", 7860)
+        svc.public_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        return svc
 
     def close(self) -> None:
         self.store.close()
@@ -297,7 +299,7 @@ class InterviewService:
         result = None if skipped else self.grader.grade(q, answer)
         score = 0.0 if result is None else result.score
         old = self.store.card(uid, qid) or CardState()
-        card = review(old, quality(score, skipped), self.clock(), score)
+        card = review(old, rating(score, skipped), self.clock(), score)
         fb = self._feedback(q, s, result, skipped, card)
         self.store.record_answer(uid, s.id, s.position, qid, "" if skipped else answer.strip(), score, skipped,
                                  fb, card)
@@ -363,6 +365,63 @@ class InterviewService:
         return {"answers": len(rows), "topics": topics, "over_time": over_time,
                 "weakest_topics": [d["topic"] for d in topics[:3]],
                 "due": [{"question_id": qid, "due_in_days": round((at - now) / DAY, 2)} for at, qid in due[:20]]}
+
+    def due_queue(self, token: str, topic: str | None = None) -> dict[str, Any]:
+        """The FSRS due queue per topic: for each topic, the questions already practised that are due now
+        (most overdue first) and the next ones coming due, with FSRS's predicted recall probability."""
+        uid = self.store.user_for_token(token)
+        if topic is not None and topic not in self.topics():
+            raise InterviewInputError(f"unknown topic {topic!r}; available: {sorted(self.topics())}")
+        cards = self.store.cards(uid)
+        now = self.clock()
+        out: dict[str, dict[str, Any]] = {}
+        for qid, c in sorted(cards.items(), key=lambda kv: kv[1].due_at):
+            q = self.bank.get(qid)
+            if q is None or c.n_seen == 0:
+                continue
+            r = retrievability(c, now)
+            item = {"question_id": qid, "question": q.question, "due_in_days": round((c.due_at - now) / DAY, 2),
+                    "recall_probability": None if r is None else round(r, 3),
+                    "stability_days": None if c.stability is None else round(c.stability, 2),
+                    "difficulty": None if c.difficulty is None else round(c.difficulty, 2),
+                    "last_score": c.last_score}
+            for t in q.topics:
+                if topic is not None and t != topic:
+                    continue
+                d = out.setdefault(t, {"topic": t, "due_now": [], "upcoming": []})
+                (d["due_now"] if c.due_at <= now else d["upcoming"]).append(item)
+        topics = sorted(out.values(), key=lambda d: (-len(d["due_now"]), d["topic"]))
+        for d in topics:
+            d["upcoming"] = d["upcoming"][:10]
+        return {"scheduler": "FSRS", "desired_retention": 0.9, "topics": topics,
+                "due_now": sum(len(d["due_now"]) for d in topics)}
+
+    def export_selection(self, topic: str | None = None, token: str | None = None, weak: bool = False,
+                         weak_below: float = 6.0) -> list[Any]:
+        """Questions to export: the whole bank, one topic, or (with ``weak``) the user's weak questions: those
+        whose last score was below ``weak_below`` or that were skipped, lowest score first."""
+        if topic is not None and topic not in self.topics():
+            raise InterviewInputError(f"unknown topic {topic!r}; available: {sorted(self.topics())}")
+        qs = [self.bank[qid] for qid in self.order if topic is None or topic in self.bank[qid].topics]
+        if weak:
+            uid = self.store.user_for_token(token)
+            cards = self.store.cards(uid)
+            scored = [(cards[q.id].last_score or 0.0, i, q) for i, q in enumerate(qs)
+                      if q.id in cards and cards[q.id].n_seen and (cards[q.id].last_score or 0.0) < weak_below]
+            qs = [q for *_, q in sorted(scored, key=lambda t: (t[0], t[1]))]
+            if not qs:
+                raise InterviewInputError("you have no weak questions yet (none answered below "
+                                          f"{weak_below:g}/10); export the bank or a topic instead")
+        return qs
+
+    def export_anki(self, path: str | Path, topic: str | None = None, token: str | None = None,
+                    weak: bool = False) -> dict[str, Any]:
+        from assistant.interview.anki import write_deck
+
+        qs = self.export_selection(topic, token, weak)
+        name = "ML/AI Notes interview" + (f" · {topic}" if topic else "") + (" · weak questions" if weak else "")
+        res = write_deck(qs, path, lambda q: self.public_url + self.link(q.path, q.section_id), deck_name=name)
+        return res
 
     def progress_csv(self, token: str) -> str:
         uid = self.store.user_for_token(token)

@@ -77,7 +77,7 @@ def _question_md(view: dict[str, Any]) -> str:
 def build_interview_tab(app: Any) -> None:
     import gradio as gr
 
-    from assistant.interview.service import service_for_app, status_of
+    from assistant.interview.service import is_user_error, service_for_app
 
     def svc():
         return service_for_app(app)
@@ -99,7 +99,7 @@ def build_interview_tab(app: Any) -> None:
         return svc().create_user()["token"]
 
     def err(exc: Exception) -> str:
-        if status_of(exc):
+        if is_user_error(exc):
             return f"**{exc}**"
         raise exc
 
