@@ -213,3 +213,41 @@ def export_command(
         raise
     finally:
         service.close()
+
+
+@interview_app.command("due")
+def due_command(
+    topic: Annotated[str | None, typer.Option("--topic", help="only this topic")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
+) -> None:
+    """The FSRS review queue per topic: what is due now and what comes next."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from assistant.interview.service import is_user_error
+    from assistant.settings import get_settings
+
+    settings = get_settings()
+    service = make_service(settings)
+    console = Console(soft_wrap=True)
+    try:
+        q = service.due_queue(token or load_or_create_token(service, settings.data_dir), topic)
+        if not q["topics"]:
+            console.print("nothing scheduled yet: answer some questions with `mlnotes interview` first")
+        for t in q["topics"]:
+            table = Table(title=f"{t['topic']}: {len(t['due_now'])} due now")
+            for col in ("due in (days)", "recall now", "question"):
+                table.add_column(col)
+            for item in t["due_now"] + t["upcoming"]:
+                r = item["recall_probability"]
+                table.add_row(f"{item['due_in_days']:g}", "–" if r is None else f"{r:.0%}",
+                              escape(item["question"][:80]))
+            console.print(table)
+    except Exception as exc:
+        if is_user_error(exc):
+            Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        raise
+    finally:
+        service.close()

@@ -166,3 +166,24 @@ def test_rest_export_and_due_queue(make_client, bank, tmp_path):
     assert due["scheduler"] == "FSRS" and due["topics"]
     item = (due["topics"][0]["due_now"] + due["topics"][0]["upcoming"])[0]
     assert item["due_in_days"] >= 0.99 and item["stability_days"] > 0 and item["recall_probability"] == 1.0
+
+
+def test_cli_due_queue(monkeypatch, tmp_path, make_service):
+    from assistant.cli import app
+    from assistant.interview import cli as icli
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("MLNOTES_DATA_DIR", str(tmp_path / "due-data"))
+    get_settings.cache_clear()
+    monkeypatch.setattr(icli, "make_service", lambda settings: make_service(settings.data_dir))
+    try:
+        r = CliRunner().invoke(app, ["interview", "due"])
+        assert r.exit_code == 0 and "nothing scheduled yet" in r.output
+        r = CliRunner().invoke(app, ["interview", "-n", "1", "--seed", "0"], input=":skip\n")
+        assert r.exit_code == 0, r.output
+        r = CliRunner().invoke(app, ["interview", "due"])
+        assert r.exit_code == 0 and "0 due now" in r.output and "100%" in r.output
+        bad = CliRunner().invoke(app, ["interview", "due", "--topic", "astrology"])
+        assert bad.exit_code == 2 and "unknown topic" in bad.output
+    finally:
+        get_settings.cache_clear()
