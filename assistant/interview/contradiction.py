@@ -41,9 +41,14 @@ def _stem_fn():
     return lambda ws: st.stemWords(ws)
 
 
+def tokens(text: str) -> tuple[list[str], list[str]]:
+    """The words of ``text`` and their Snowball stems, aligned one to one."""
+    ws = [w for w in (w.strip("'-") for w in words(text)) if w]
+    return ws, list(_stem_fn()(ws))
+
+
 def stems(text: str) -> list[str]:
-    ws = [w.strip("'-") for w in words(text)]
-    return list(_stem_fn()([w for w in ws if w]))
+    return tokens(text)[1]
 
 
 NEGATION_STEMS = {"not", "no", "never", "cannot", "none", "neither", "nor", "noth", "without", "ignor", "lack",
@@ -168,23 +173,29 @@ def _mention_contexts(seq: list[str], a: tuple, b: tuple) -> list[tuple[str, set
     return [("a", _context(seq, m, excl)) for m in ma] + [("b", _context(seq, m, excl)) for m in mb]
 
 
-def _label(seq: list[str], side: tuple) -> str:
-    """The first term of ``side`` that occurs in ``seq``, as written in the lexicon."""
+def _label(seq: list[str], side: tuple, surface: list[str] | None = None) -> str:
+    """The first mention of ``side`` in ``seq`` as written in the text (``surface``, aligned with ``seq``), or
+    as written in the lexicon."""
     for t in side:
-        if _find(seq, t):
+        found = _find(seq, t)
+        if found:
+            if surface is not None and len(surface) == len(seq):
+                i, j = found[0]
+                return " ".join(surface[i:j])
             return _SURFACE.get(t, " ".join(t))
     return _SURFACE.get(side[0], " ".join(side[0]))
 
 
-def _check(kp: list[str], s: list[str], a: tuple, b: tuple, kind: str) -> str | None:
+def _check(kp: list[str], s: list[str], a: tuple, b: tuple, kind: str, kw: list[str] | None = None,
+           sw: list[str] | None = None) -> str | None:
     ka, kb_ = bool(_mentions(kp, a)), bool(_mentions(kp, b))
     sa, sb = bool(_mentions(s, a)), bool(_mentions(s, b))
     if not (ka or kb_) or not (sa or sb):
         return None
     if ka and not kb_ and sb and not sa:
-        return f"{kind}: the key point says '{_label(kp, a)}' where the answer says '{_label(s, b)}'"
+        return f"{kind}: the key point says '{_label(kp, a, kw)}' where the answer says '{_label(s, b, sw)}'"
     if kb_ and not ka and sa and not sb:
-        return f"{kind}: the key point says '{_label(kp, b)}' where the answer says '{_label(s, a)}'"
+        return f"{kind}: the key point says '{_label(kp, b, kw)}' where the answer says '{_label(s, a, sw)}'"
     if (ka and kb_) or (sa and sb):
         # both sides occur somewhere: a mention of the answer that is bound to the same words as a mention of
         # the OTHER side in the key point (and less so to its own side) is flipped
@@ -193,9 +204,12 @@ def _check(kp: list[str], s: list[str], a: tuple, b: tuple, kind: str) -> str | 
             same = max((len(ctx & c) for sd, c in kms if sd == side), default=0)
             other = max((len(ctx & c) for sd, c in kms if sd != side), default=0)
             if other > same:
+                if ka and kb_ and sa and sb:
+                    return (f"{kind}: '{_label(kp, a, kw)}' and '{_label(kp, b, kw)}' are the other way round "
+                            "in the answer")
                 said, meant = (a, b) if side == "a" else (b, a)
-                return (f"{kind}: the answer says '{_label(s, said)}' where the key point says "
-                        f"'{_label(kp, meant)}'")
+                return (f"{kind}: the answer says '{_label(s, said, sw)}' where the key point says "
+                        f"'{_label(kp, meant, kw)}'")
     return None
 
 
@@ -233,13 +247,14 @@ def contradiction(key_point: str, sentence: str) -> str | None:
     """Why ``sentence`` contradicts ``key_point`` (None when no rule fires)."""
     if polarity_mismatch(key_point, sentence):
         return "negation: the answer denies what the key point asserts, or asserts what it denies"
-    kp, s = stems(key_point), stems(sentence)
+    kw, kp = tokens(key_point)
+    sw, s = tokens(sentence)
     for _name, a, b in SWAPS:
-        r = _check(kp, s, a, b, "swapped terms")
+        r = _check(kp, s, a, b, "swapped terms", kw, sw)
         if r:
             return r
     for _name, a, b in OPPOSED:
-        r = _check(kp, s, a, b, "opposite claim")
+        r = _check(kp, s, a, b, "opposite claim", kw, sw)
         if r:
             return r
     return None

@@ -18,7 +18,16 @@ The grader is a pure function of (question text, key points, answer, an embedder
    ``python -m assistant.interview.calibrate``, gives the probability that the sentence states the key point.
    A key point is covered when its best sentence has ``p >= threshold`` (the threshold maximises F1 on the
    calibration pairs).
-4. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
+4. A sentence above the threshold still earns no credit for a key point when (``assistant.interview.
+   contradiction``) it contradicts it: a different parity of negations in the aligned clauses, the other side
+   of an antonym group (increase/decrease, large/small ...), or a confusable term swapped (precision/recall,
+   L1/L2, bias/variance ...; with both terms present, a binding test on their neighbouring words); when it
+   only lists the key point's terms; or when it lacks every word of the key point's *required terms*, the
+   rarer half of its own stems by document frequency over the bank's key points (``term_df``, stored with
+   the parameters). The contradicting sentence is kept in the result for the feedback. These rules were
+   written on the tune half of ``eval/datasets/grader_adversarial.jsonl``; the heldout half is reported by
+   ``python -m eval.grader_validation``. ``checks=False`` grades without them (the grader before issue #20).
+5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
 
@@ -27,9 +36,10 @@ hand-picked: they live in ``grader_params.json`` next to this file, written by t
 with the data they were fitted on (counts, cross-validated AUC). The one rule set by hand is structural: the
 term-list test (four or more separated items, most of them one or two words long).
 
-Known limitation: MiniLM embeds "missing a positive is expensive, so favour recall" close to both "recall
-matters when false negatives are costly" and "precision matters when false positives are costly"; polarity
-and antonym swaps between key points of one question are the grader's most common error.
+Known limitations: the checks are word rules, so a contradiction in words outside their lexicons (a claim
+the opposite of the key point in other words: "adjusted R squared always increases with more predictors")
+passes if MiniLM finds it close; and a true paraphrase that avoids all of the key point's rarer words, or
+that negates where the key point uses an antonym ("leaves unchanged" for "is unaffected"), is not credited.
 """
 
 from __future__ import annotations
@@ -334,7 +344,7 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                     refused.append((float(P[i, j]), j, "names the key point's terms without relating them", False))
                     continue
                 if need and not need & sent_stems[j]:
-                    refused.append((float(P[i, j]), j, "close in topic, but does not state the key point's claim",
+                    refused.append((float(P[i, j]), j, "is close in topic but does not state the key point's claim",
                                     False))
                     continue
                 best = j
@@ -351,6 +361,12 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                 round(float(ov[i, j]), 4), contradicted=contra is not None,
                 contradiction=keep[contra[1]][0] if contra else None,
                 reason=contra[2] if contra else (refused[0][2] if refused else None)))
+        # a sentence credited for one key point is not presented as contradicting another one (a correct
+        # statement of the precision point is not a wrong statement of the recall point)
+        credited = {r.evidence for r in results if r.covered}
+        for r in results:
+            if r.contradicted and r.contradiction in credited:
+                r.contradicted, r.contradiction, r.reason = False, None, None
     else:
         results = [KeyPointResult(kp, False, 0.0, None, 0.0, 0.0) for kp in key_points]
     score = round(10.0 * sum(r.covered for r in results) / len(results), 1)

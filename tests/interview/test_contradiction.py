@@ -119,3 +119,12 @@ def test_contradicted_point_names_the_sentence(grader, pr_question):
     old = grade_answer(pr_question.question, pr_question.key_points, answer, grader.embed, grader.params,
                        checks=False)
     assert {k.key_point: k for k in old.key_points}["Recall matters when false negatives are costly"].covered
+
+
+def test_a_credited_sentence_is_not_called_a_contradiction_of_another_point(grader, pr_question):
+    answer = "Precision is true positives divided by all predicted positives."
+    r = grade_answer(pr_question.question, pr_question.key_points, answer, grader.embed, grader.params)
+    by_kp = {k.key_point: k for k in r.key_points}
+    assert by_kp["Precision is true positives divided by all predicted positives"].covered
+    rec = by_kp["Recall is true positives divided by all actual positives"]
+    assert not rec.covered and not rec.contradicted and rec.contradiction is None
