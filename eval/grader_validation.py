@@ -225,7 +225,7 @@ def adversarial_plot(adv: dict, path: Path) -> None:
     ax.set_xticks(x, types, rotation=30, ha="right")
     ax.set_ylabel("share of answers credited")
     ax.set_title("Grader on the adversarial set (heldout): credit types left, no-credit types right")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
