@@ -290,19 +290,7 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-@app.command("interview")
-def interview(
-    topics: Annotated[str, typer.Option("--topics", help="comma-separated topics (default: all)")] = "",
-    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, medium, hard or any")] = "any",
-    n: Annotated[int, typer.Option("-n", "--n", help="number of questions")] = 5,
-    weakest: Annotated[bool, typer.Option("--weakest", help="practise what you are weakest at")] = False,
-    token: Annotated[str | None, typer.Option("--token", help="interview token (default: token file)")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="fix the order of new questions")] = None,
-) -> None:
-    """Mock interview: answer questions (one line each over a pipe), get graded, cited feedback; progress is saved."""
-    from assistant.interview.cli import interview_command
-
-    interview_command(topics=topics, difficulty=difficulty, n=n, weakest=weakest, token=token, seed=seed)
+app.add_typer(__import__("assistant.interview.cli", fromlist=["interview_app"]).interview_app, name="interview")
 
 
 def register_plugins(plugins: tuple[str, ...] | None = None) -> None:

@@ -25,6 +25,7 @@ odd-numbered ones, and the other way round. The calibration's own 5-fold AUC is 
 from __future__ import annotations
 
 import json
+import random
 import re
 import time
 from pathlib import Path
@@ -170,17 +171,88 @@ def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
             "mean_score_own": round(float(np.mean(own)), 2),
             "paraphrase_within_2_points": round(float(np.mean(diffs <= 2.0)), 4),
         }
-    out["targets"] = {"auc": 0.95, "paraphrase_within_points": 2.0}
+    # (c) the adversarial set, with the contradiction and stuffing checks off (before) and on (after)
+    cases = load_adversarial()
+    out["adversarial"] = {"before": run_adversarial(bank, embed, params, cases, checks=False),
+                          "after": run_adversarial(bank, embed, params, cases, checks=True)}
+    out["targets"] = {"auc": 0.95, "paraphrase_within_points": 2.0, "adversarial_precision": 0.95,
+                      "adversarial_recall": 0.90}
     main_v = out["variants"]["short_answer+key_points"]
-    out["passed"] = bool(main_v["auc_own_vs_other"] >= 0.95 and main_v["paraphrase_within_2_points"] >= 0.95)
+    held = out["adversarial"]["after"]["heldout"]["pooled"]
+    out["passed_adversarial"] = bool(held["precision"] >= 0.95 and held["recall"] >= 0.90)
+    out["passed"] = bool(main_v["auc_own_vs_other"] >= 0.95 and main_v["paraphrase_within_2_points"] >= 0.95
+                         and out["passed_adversarial"])
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
 
-def main() -> None:
+def adversarial_markdown(adv: dict) -> str:
+    """The per-type table of the heldout split, before and after the contradiction checks."""
+    b, a = adv["before"], adv["after"]
+    lines = [f"Adversarial set: {a['cases']} cases, {a['key_points']} key points, {a['topics']} topics. Heldout "
+             "split (questions never looked at while writing the checks); credit types report recall, "
+             "no-credit types the false-credit rate and the precision at equal prevalence "
+             "(recall / (recall + false-credit rate)).", "",
+             "| type | n | before: recall / false credit | before: precision | after: recall / false credit | "
+             "after: precision |", "|---|---:|---:|---:|---:|---:|"]
+    for t, d in a["heldout"]["types"].items():
+        bd = b["heldout"]["types"][t]
+        key = "recall" if "recall" in d else "false_credit_rate"
+        lines.append(f"| {t} | {d['n']} | {bd[key]:.3f} | {bd.get('precision', float('nan')):.3f} | "
+                     f"{d[key]:.3f} | {d.get('precision', float('nan')):.3f} |")
+    for name in ("heldout", "heldout_hand_written", "tune"):
+        pb, pa = b[name]["pooled"], a[name]["pooled"]
+        lines.append(f"| **pooled {name}** | {pa['credit_cases']}+{pa['no_credit_cases']} | {pb['recall']:.3f} / "
+                     f"{pb['false_credit_rate']:.3f} | {pb['precision']:.3f} | {pa['recall']:.3f} / "
+                     f"{pa['false_credit_rate']:.3f} | {pa['precision']:.3f} |")
+    return "\n".join(lines).replace("| nan |", "| – |").replace(" nan |", " – |") + "\n"
+
+
+def adversarial_plot(adv: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    types = list(adv["after"]["heldout"]["types"])
+    share = {k: [adv[k]["heldout"]["types"][t]["credited"] / adv[k]["heldout"]["types"][t]["n"] for t in types]
+             for k in ("before", "after")}
+    x = np.arange(len(types))
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax.bar(x - 0.2, share["before"], 0.4, label="before (similarity only)", color="#bbbbbb")
+    ax.bar(x + 0.2, share["after"], 0.4, label="after (with contradiction checks)", color="#3b6ea8")
+    ax.axvline(len([t for t in types if t in CREDIT_TYPES]) - 0.5, color="k", lw=0.8, ls=":")
+    ax.set_xticks(x, types, rotation=30, ha="right")
+    ax.set_ylabel("share of answers credited")
+    ax.set_title("Grader on the adversarial set (heldout): credit types left, no-credit types right")
+    ax.legend(fontsize=8, loc="center right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Validate the mock-interview grader.")
+    ap.add_argument("--build-adversarial", action="store_true",
+                    help="rebuild eval/datasets/grader_adversarial.jsonl from the bank and the hand cases")
+    args = ap.parse_args(argv)
+    if args.build_adversarial:
+        from assistant.settings import REPO_ROOT
+        from kb.interview import load_bank
+
+        cases = build_adversarial(load_bank(REPO_ROOT / "corpus"))
+        ADVERSARIAL.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
+        print(f"{len(cases)} cases written to {ADVERSARIAL}")
+        return
     res = run()
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    md = adversarial_markdown(res["adversarial"])
+    REPORT.with_suffix(".md").write_text("# Grader validation\n\n" + md, encoding="utf-8")
+    adversarial_plot(res["adversarial"], REPORT.with_name("grader_adversarial.png"))
+    print(md)
     print(f"grader validation over {res['questions']} questions ({res['seconds']} s)")
     for v, d in res["variants"].items():
         print(f"  [{v}] AUC own vs other = {d['auc_own_vs_other']:.4f} (mean {d['mean_score_own']:.2f} vs "
@@ -190,6 +262,353 @@ def main() -> None:
         print(f"  [held out, {name}] short-answer AUC = {d['auc_short_answer_own_vs_other']:.4f}, paraphrase "
               f"within 2 points: {100 * d['paraphrase_within_2_points']:.1f}% (threshold {d['threshold']})")
     print(f"passed: {res['passed']}; report: {REPORT}")
+
+
+
+# ================================================================================ adversarial validation set
+#
+# ``eval/datasets/grader_adversarial.jsonl`` holds one case per line: an answer, the question and the index of
+# ONE key point of it, the label (does the answer state that key point: credit / no credit) and the case type.
+# It is built by :func:`build_adversarial` (``python -m eval.grader_validation --build-adversarial``) from
+# rules applied to the bank's own key points plus the hand-written cases of :mod:`eval.grader_hand_cases`:
+#
+# credit (paraphrase):
+#   para_frame    the key point inside a spoken frame ("I would say that ...", "In practice, ...")
+#   para_reword   everyday words swapped for synonyms (``SYNONYMS``), technical terms kept
+#   para_clause   "A when/because/if B" reordered to "When/Because/If B, A"
+#   para_context  the key point after an unrelated sentence from another topic (sentence selection)
+#   paraphrase    hand-written: the idea in other words
+# no credit:
+#   negation      "not"/"never" inserted at the main verb or auxiliary ("is" -> "is not", "reduces" -> "does not
+#                 reduce"), or a negation removed from a key point that has one; else "It is not true that ..."
+#   opposite      one direction word replaced by its antonym (``ANTONYMS``: increases/decreases, higher/lower ...)
+#   term_swap     the two terms of a confusable pair exchanged (``SWAP_PAIRS``: precision/recall, L1/L2 ...)
+#   stuffing      the key point's own content words in a sentence that relates none of them
+#   vague         a generic remark about the question's subject
+#   other_point   another key point of the same question (a different, true idea on the same subject)
+#
+# Every rule is mechanical, so a rule can produce an awkward sentence; none produces a sentence that states
+# the key point (checked by reading a sample, see the report). Split: by question (SHA-1 of the id, even =
+# tune, odd = heldout), so no key point of a heldout question was seen while choosing the grader's rules.
+
+import hashlib  # noqa: E402
+
+ADVERSARIAL = Path(__file__).resolve().parent / "datasets" / "grader_adversarial.jsonl"
+CREDIT_TYPES = ("para_frame", "para_reword", "para_clause", "para_context", "paraphrase")
+NO_CREDIT_TYPES = ("negation", "opposite", "term_swap", "stuffing", "vague", "other_point")
+
+_AUX_NEG = {"is": "is not", "are": "are not", "was": "was not", "were": "were not", "can": "cannot",
+            "could": "could not", "will": "will not", "would": "would not", "should": "should not",
+            "must": "must not", "may": "may not", "might": "might not", "does": "does not", "do": "do not"}
+_VERBS = set("""reduce increase give make use need require maximize minimize compute learn depend keep remove avoid
+    add measure assume store grow take find fit predict train show mean lower raise help break cause create produce
+    return sum count divide multiply select choose pick map match combine share set trade cap change apply capture
+    handle improve detect compare penalize shrink stabilize allow let turn work converge estimate approximate
+    preserve correspond encode represent optimize update scale reflect affect control limit miss ignore lead
+    include contain amplify equal follow cost run cut fail hold treat weight assign sample split stop outnumber
+    evaluate replace output generate act correct decompose rank average cover translate tell drop hurt exceed
+    ensure enable provide supply bootstrap interpolate promote guarantee lose benefit suffer prevent restrict
+    sort look solve satisfy push pull spread focus reveal flag invalidate leak extrapolate""".split())
+_NEG_WORDS = re.compile(r"\b(?:does not|do not|is not|are not|cannot|can not|not|never|no longer)\s+", re.I)
+
+ANTONYMS = {}
+for _a, _b in [("increase", "decrease"), ("increases", "decreases"), ("increased", "decreased"),
+               ("increasing", "decreasing"), ("higher", "lower"), ("high", "low"), ("more", "less"),
+               ("larger", "smaller"), ("large", "small"), ("faster", "slower"), ("fast", "slow"),
+               ("reduces", "increases"), ("reduce", "increase"), ("lowers", "raises"), ("grows", "shrinks"),
+               ("always", "never"), ("before", "after"), ("maximizes", "minimizes"), ("maximize", "minimize"),
+               ("upward", "downward"), ("unbiased", "biased"), ("linear", "non-linear"), ("convex", "non-convex"),
+               ("stable", "unstable"), ("sparse", "dense"), ("early", "late"), ("first", "last"),
+               ("cheap", "expensive"), ("cheaply", "expensively"), ("short", "long"), ("same", "different"),
+               ("independent", "dependent"), ("helps", "hurts"), ("improves", "worsens"), ("above", "below"),
+               ("adds", "removes"), ("smooth", "jagged"), ("fewer", "more"), ("lowest", "highest"),
+               ("smallest", "largest"), ("upper", "lower"), ("rare", "frequent")]:
+    ANTONYMS.setdefault(_a, _b)
+    ANTONYMS.setdefault(_b, _a)
+
+SWAP_PAIRS = [("false positives", "false negatives"), ("false positive", "false negative"), ("precision", "recall"),
+              ("L1", "L2"), ("type I", "type II"), ("bagging", "boosting"), ("bias", "variance"),
+              ("training set", "test set"), ("overfitting", "underfitting"), ("encoder", "decoder"),
+              ("supervised", "unsupervised"), ("generative", "discriminative"), ("on-policy", "off-policy"),
+              ("ridge", "lasso"), ("PCA", "LDA"), ("sensitivity", "specificity"), ("exploration", "exploitation"),
+              ("actor", "critic"), ("ACF", "PACF"), ("BERT", "GPT"), ("student", "teacher"), ("Gaussian", "Laplace"),
+              ("rows", "columns"), ("queries", "keys"), ("softmax", "sigmoid"), ("mean", "median"),
+              ("local", "global"), ("k-means", "k-NN"), ("MAP", "MLE"), ("ReLU", "tanh"), ("SGD", "Adam"),
+              ("batch", "layer"), ("input", "output"), ("inputs", "outputs"),
+              ("users", "items"), ("TPR", "FPR"), ("numerator", "denominator"), ("underflow", "overflow"),
+              ("eigenvalue", "eigenvector"), ("interpolation", "extrapolation")]
+
+_FRAMES = ("I would say that {s}", "The key thing is that {s}", "In practice, {s}", "One point worth making is "
+           "that {s}", "As far as I know, {s}")
+_VAGUE = ("{S} is an important idea, and in practice it depends on the data and the model.",
+          "I have used {s} in a project and it worked well once everything was tuned.",
+          "There are trade-offs with {s}, so you have to be careful and check the results.")
+_STUFF = ("{a} and {b} come up here, and {rest} are relevant too.",
+          "I would mention {all} when talking about this.",
+          "This is about {all}, which are all important.")
+_QWORDS = set("what why how when which who does do is are explain describe compare difference differ between "
+              "would you your should can could the a an of and or to in for with on it its they their this that "
+              "these those there from by as at be use used using work works get prevent detect mitigate struggle relate choose "
+              "handle matter need help make fit compute affect happen mean tell".split())
+
+
+def _h(*parts: str) -> int:
+    return int(hashlib.sha1("|".join(parts).encode()).hexdigest()[:8], 16)
+
+
+def _lower_first(s: str) -> str:
+    w = s.split(" ", 1)[0]
+    keep = len(w) > 1 and (w[1:2].isupper() or any(c.isdigit() for c in w) or w.isupper())
+    return s if keep else s[:1].lower() + s[1:]
+
+
+def _sentence(s: str) -> str:
+    s = s.strip().rstrip(".")
+    return s[:1].upper() + s[1:] + "."
+
+
+def _third_person_base(w: str) -> str | None:
+    lw = w.lower()
+    for base in (lw[:-1], lw[:-2], lw[:-3] + "y" if lw.endswith("ies") else ""):
+        if lw.endswith("s") and base in _VERBS:
+            return base
+    return None
+
+
+def negate(kp: str, variant: int = 0) -> str:
+    if _NEG_WORDS.search(kp):  # the key point denies something: assert it instead
+        out = _NEG_WORDS.sub(lambda m: {"cannot ": "can ", "can not ": "can ", "never ": "always "}.get(
+            m.group(0).lower(), "" if m.group(0).lower().startswith(("not", "no longer")) else
+            m.group(0).split()[0] + " "), kp, count=1)
+        return _sentence(out)
+    toks = kp.split(" ")
+    for i, t in enumerate(toks[1:8], start=1):
+        lt = t.lower()
+        if lt in _AUX_NEG:
+            neg = _AUX_NEG[lt]
+            if variant % 2 and lt in ("is", "are", "does", "do"):
+                neg = lt + "n't"
+            return _sentence(" ".join(toks[:i] + [neg] + toks[i + 1:]))
+        base = _third_person_base(t)
+        if base is not None:
+            neg = ["does not " + base, "never " + lt, "doesn't " + base][variant % 3]
+            return _sentence(" ".join(toks[:i] + [neg] + toks[i + 1:]))
+        if lt in _VERBS and toks[i - 1].lower().endswith("s"):
+            return _sentence(" ".join(toks[:i] + ["do not " + lt] + toks[i + 1:]))
+    return f"It is not true that {_lower_first(kp.rstrip('.'))}."
+
+
+def _replace_word(text: str, table: dict[str, str]) -> str | None:
+    for m in re.finditer(r"[A-Za-z][A-Za-z\-]*", text):
+        w = m.group(0)
+        r = table.get(w.lower())
+        if r is not None:
+            r = r.capitalize() if w[0].isupper() else r
+            return text[: m.start()] + r + text[m.end():]
+    return None
+
+
+def opposite(kp: str) -> str | None:
+    out = _replace_word(kp, ANTONYMS)
+    return None if out is None else _sentence(out)
+
+
+def _term_re(term: str) -> re.Pattern:
+    flags = 0 if any(c.isupper() for c in term) else re.I
+    return re.compile(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", flags)
+
+
+_COORDINATED = re.compile(r"^\s*(?:,|and|or|/|–|-|,\s*and|,\s*or)\s*$", re.I)
+
+
+def term_swap(kp: str) -> str | None:
+    """Exchange the terms of the first confusable pair found. When both terms occur joined as a list ("ACF and
+    PACF", "users and items", "encoder–decoder") exchanging them changes nothing, so that pair is skipped."""
+    for a, b in SWAP_PAIRS:
+        ra, rb = _term_re(a), _term_re(b)
+        ma, mb = ra.search(kp), rb.search(kp)
+        if ma and mb:
+            first, second = sorted((ma, mb), key=lambda m: m.start())
+            if _COORDINATED.match(kp[first.end(): second.start()]):
+                continue
+        if ma or mb:
+            marked = rb.sub("\x00B\x00", ra.sub("\x00A\x00", kp))
+
+            out = marked.replace("\x00A\x00", b).replace("\x00B\x00", a)
+            if kp[:1].isupper():
+                out = out[:1].upper() + out[1:]
+            return _sentence(out)
+    return None
+
+
+def stuffing(kp: str, seed: int) -> str | None:
+    from assistant.interview.grader import GLUE_WORDS
+
+    seen, terms = set(), []
+    for w in re.findall(r"[A-Za-z][A-Za-z0-9\-']*|\d+", kp):
+        lw = w.lower()
+        if lw in GLUE_WORDS or lw in seen or (len(w) < 3 and not any(c.isdigit() or c.isupper() for c in w)):
+            continue
+        seen.add(lw)
+        terms.append(w if (w.isupper() or any(c.isdigit() for c in w[1:])) else lw)
+    if len(terms) < 3:
+        return None
+    r = random.Random(seed)
+    r.shuffle(terms)
+    terms = terms[:5]
+    all_ = ", ".join(terms[:-1]) + " and " + terms[-1]
+    t = _STUFF[seed % len(_STUFF)]
+    rest = terms[2] if len(terms) == 3 else ", ".join(terms[2:-1]) + " and " + terms[-1]
+    return _sentence(t.format(a=terms[0], b=terms[1], rest=rest, all=all_))
+
+
+def subject_words(question: str) -> list[str]:
+    ws = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9\-]*", question) if w.lower() not in _QWORDS and len(w) > 2]
+    return ws[:3]
+
+
+def vague(question: str, seed: int) -> str:
+    ws = subject_words(question) or ["this method"]
+    s = " and ".join(ws) if len(ws) < 3 else f"{ws[0]}, {ws[1]} and {ws[2]}"
+    return _VAGUE[seed % len(_VAGUE)].format(S=s[:1].upper() + s[1:], s=s)
+
+
+def clause_swap(kp: str) -> str | None:
+    m = re.search(r"^(.{12,}?)\s(because|when|if|while|unless|since)\s(.{8,})$", kp.rstrip("."))
+    if not m or "," in m.group(3):
+        return None
+    return _sentence(f"{m.group(2).capitalize()} {m.group(3)}, {_lower_first(m.group(1).rstrip(' ,'))}")
+
+
+def _rules_applicable(kp: str) -> int:
+    return 2 * (term_swap(kp) is not None) + (opposite(kp) is not None)
+
+
+def build_adversarial(bank, seed: int = 0) -> list[dict]:
+    """The adversarial cases: one rule-chosen key point per question plus the hand-written cases."""
+    from assistant.interview.grader import split_sentences
+    from eval.grader_hand_cases import HAND
+
+    rng = random.Random(seed)
+    by_topic: dict[str, list[int]] = {}
+    for i, q in enumerate(bank):
+        by_topic.setdefault(q.topics[0], []).append(i)
+    cases: list[dict] = []
+
+    def add(q, k: int, typ: str, answer: str, source: str) -> None:
+        cases.append({"id": f"{q.id}#{k}/{typ}/{source}/{sum(c['question_id'] == q.id for c in cases)}",
+                      "question_id": q.id, "key_point_index": k, "key_point": q.key_points[k],
+                      "topic": q.topics[0], "answer": answer, "type": typ,
+                      "label": "credit" if typ in CREDIT_TYPES else "no_credit", "source": source,
+                      "split": "heldout" if _h(q.id) % 2 else "tune"})
+
+    for q in bank:
+        scores = [(_rules_applicable(kp), rng.random(), k) for k, kp in enumerate(q.key_points)]
+        k = max(scores)[2]
+        kp = q.key_points[k].rstrip(".")
+        s = _h(q.id, str(k))
+        add(q, k, "para_frame", _sentence(_FRAMES[s % len(_FRAMES)].format(s=_lower_first(kp))), "rule")
+        rw = reword(kp)
+        if rw != kp:
+            add(q, k, "para_reword", _sentence(rw), "rule")
+        cs = clause_swap(kp)
+        if cs:
+            add(q, k, "para_clause", cs, "rule")
+        others = [j for t, js in by_topic.items() if t not in q.topics for j in js]
+        o = bank[others[s % len(others)]]
+        first = split_sentences(o.short_answer)[0]
+        add(q, k, "para_context", f"{first} {_sentence(kp)}", "rule")
+        add(q, k, "negation", negate(kp, s), "rule")
+        for typ, fn in (("opposite", opposite), ("term_swap", term_swap)):
+            out = fn(kp)
+            if out and out.rstrip(".").lower() != kp.lower():
+                add(q, k, typ, out, "rule")
+        st = stuffing(kp, s)
+        if st:
+            add(q, k, "stuffing", st, "rule")
+        add(q, k, "vague", vague(q.question, s), "rule")
+        others_k = [j for j in range(len(q.key_points)) if j != k]
+        add(q, k, "other_point", _sentence(q.key_points[others_k[s % len(others_k)]]), "rule")
+    byid = {q.id: q for q in bank}
+    for key, d in HAND.items():
+        qid, k = key.rsplit("#", 1)
+        q = byid[qid]
+        for p in d["para"]:
+            add(q, int(k), "paraphrase", p, "hand")
+        for typ, text in d["no"]:
+            add(q, int(k), typ, text, "hand")
+    return cases
+
+
+def load_adversarial(path: Path = ADVERSARIAL) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def grade_cases(bank, cases: list[dict], embed, params=None, checks: bool = True) -> list[bool]:
+    """Whether the grader credits each case's key point (the answer graded against all key points of its
+    question, as in an interview)."""
+    from assistant.interview.grader import grade_answer, split_sentences
+
+    byid = {q.id: q for q in bank}
+    embed.prefetch([s for c in cases for s in split_sentences(c["answer"])]
+                   + [t for q in bank for t in (q.question, *q.key_points)])
+    out = []
+    for c in cases:
+        q = byid[c["question_id"]]
+        r = grade_answer(q.question, q.key_points, c["answer"], embed, params, checks=checks)
+        out.append(bool(r.key_points[c["key_point_index"]].covered))
+    return out
+
+
+def adversarial_table(cases: list[dict], credited: list[bool]) -> dict:
+    """Per case type: n and the share credited. Recall for the credit types; for the no-credit types the
+    false-credit rate and the precision at equal prevalence, ``recall / (recall + false-credit rate)`` where
+    recall is that of all paraphrases of the same cases' split (one paraphrase per no-credit answer: a
+    precision that does not depend on how many negatives of a type the set happens to hold). Pooled: all
+    paraphrases vs all no-credit cases except ``other_point`` (whose label is the noisiest: two key points
+    of one question can overlap), both at equal prevalence and with the raw counts."""
+    rows: dict[str, dict] = {}
+    for c, y in zip(cases, credited):
+        d = rows.setdefault(c["type"], {"n": 0, "credited": 0})
+        d["n"] += 1
+        d["credited"] += int(y)
+    pos = [y for c, y in zip(cases, credited) if c["label"] == "credit"]
+    recall = sum(pos) / len(pos) if pos else float("nan")
+    for t, d in rows.items():
+        rate = d["credited"] / d["n"]
+        if t in CREDIT_TYPES:
+            d["recall"] = round(rate, 4)
+        else:
+            d["false_credit_rate"] = round(rate, 4)
+            d["precision"] = round(recall / (recall + rate), 4) if recall + rate else 1.0
+    neg = [y for c, y in zip(cases, credited) if c["label"] == "no_credit" and c["type"] != "other_point"]
+    fcr = sum(neg) / len(neg) if neg else 0.0
+    tp, fp = sum(pos), sum(neg)
+    pooled = {"recall": round(recall, 4), "false_credit_rate": round(fcr, 4),
+              "precision": round(recall / (recall + fcr), 4) if recall + fcr else 1.0,
+              "precision_raw_counts": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+              "credit_cases": len(pos), "no_credit_cases": len(neg)}
+    order = [t for t in CREDIT_TYPES + NO_CREDIT_TYPES if t in rows]
+    return {"types": {t: rows[t] for t in order}, "pooled": pooled}
+
+
+def run_adversarial(bank, embed, params=None, cases: list[dict] | None = None, checks: bool = True) -> dict:
+    cases = cases if cases is not None else load_adversarial()
+    credited = grade_cases(bank, cases, embed, params, checks=checks)
+    out = {"cases": len(cases), "key_points": len({(c["question_id"], c["key_point_index"]) for c in cases}),
+           "topics": len({c["topic"] for c in cases})}
+    for split in ("tune", "heldout"):
+        idx = [i for i, c in enumerate(cases) if c["split"] == split]
+        out[split] = adversarial_table([cases[i] for i in idx], [credited[i] for i in idx])
+        hand = [i for i in idx if cases[i]["source"] == "hand"]
+        out[split + "_hand_written"] = adversarial_table([cases[i] for i in hand], [credited[i] for i in hand])
+    out["examples_wrongly_credited"] = [
+        {k: cases[i][k] for k in ("type", "key_point", "answer", "split")}
+        for i in range(len(cases)) if credited[i] and cases[i]["label"] == "no_credit"
+        and cases[i]["type"] != "other_point"][:12]
+    out["examples_missed"] = [{k: cases[i][k] for k in ("type", "key_point", "answer", "split")}
+                              for i in range(len(cases)) if not credited[i] and cases[i]["label"] == "credit"][:12]
+    return out
 
 
 if __name__ == "__main__":

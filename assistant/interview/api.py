@@ -10,10 +10,19 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.interview.service import MAX_QUESTIONS, InterviewService, service_for_app, status_of
+from assistant.interview.anki import ExportError
+from assistant.interview.grader import AnswerTooLongError, GradeInputError
+from assistant.interview.service import (
+    MAX_QUESTIONS,
+    InterviewInputError,
+    InterviewService,
+    SessionFinished,
+    service_for_app,
+)
+from assistant.interview.store import AuthError, ConflictError, NotFoundError, StoreError
 
 router = APIRouter(prefix="/interview", tags=["interview"])
 
@@ -24,15 +33,33 @@ def _svc(request: Request) -> InterviewService:
     return service_for_app(request.app)
 
 
+#: The one place where interview errors become HTTP statuses: the first matching type wins.
+STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (AuthError, 401),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (SessionFinished, 409),
+    (AnswerTooLongError, 413),
+    (GradeInputError, 422),
+    (InterviewInputError, 422),
+    (ExportError, 422),
+    (StoreError, 400),
+)
+
+
+def http_status(exc: BaseException) -> int | None:
+    return next((code for typ, code in STATUS_OF if isinstance(exc, typ)), None)
+
+
 def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except Exception as exc:
-        status = status_of(exc)
-        if status:
-            headers = {"WWW-Authenticate": "X-Interview-Token"} if status == 401 else None
-            raise HTTPException(status_code=status, detail=str(exc), headers=headers) from exc
-        raise
+        status = http_status(exc)
+        if status is None:
+            raise
+        headers = {"WWW-Authenticate": "X-Interview-Token"} if status == 401 else None
+        raise HTTPException(status_code=status, detail=str(exc), headers=headers) from exc
 
 
 # ------------------------------------------------------------------------------------------------ models
@@ -103,6 +130,9 @@ class Missed(BaseModel):
     key_point: str
     probability: float
     closest: str | None = Field(description="your sentence that came closest")
+    contradicted: bool = Field(description="a sentence of your answer states the opposite, a negation or swaps terms")
+    your_sentence: str | None = Field(description="the sentence of your answer that was wrong (quoted)")
+    what_was_wrong: str
     citation: Citation
 
 
@@ -161,6 +191,29 @@ class TopicProgress(BaseModel):
     last_score: float
     questions_seen: int
     due_now: int
+
+
+class DueItem(BaseModel):
+    question_id: str
+    question: str
+    due_in_days: float
+    recall_probability: float | None = Field(description="FSRS's predicted probability that you recall it now")
+    stability_days: float | None
+    difficulty: float | None
+    last_score: float | None
+
+
+class DueTopic(BaseModel):
+    topic: str
+    due_now: list[DueItem]
+    upcoming: list[DueItem]
+
+
+class DueQueue(BaseModel):
+    scheduler: str
+    desired_retention: float
+    due_now: int
+    topics: list[DueTopic]
 
 
 class Progress(BaseModel):
@@ -235,3 +288,24 @@ def progress_csv(request: Request, token: TokenHeader = None) -> PlainTextRespon
     text = _call(_svc(request).progress_csv, token)
     return PlainTextResponse(text, media_type="text/csv",
                              headers={"Content-Disposition": 'attachment; filename="interview-progress.csv"'})
+
+
+@router.get("/due", response_model=DueQueue, summary="FSRS due queue per topic")
+def due(request: Request, topic: str | None = None, token: TokenHeader = None) -> Any:
+    return _call(_svc(request).due_queue, token, topic)
+
+
+@router.get("/export.apkg", summary="Anki deck of the bank, a topic, or your weak questions",
+            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+def export_apkg(request: Request, topic: str | None = None, weak: bool = False, token: TokenHeader = None) -> Response:
+    import tempfile
+    from pathlib import Path
+
+    svc = _svc(request)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "deck.apkg"
+        _call(svc.export_anki, path, topic=topic, token=token, weak=weak)
+        data = path.read_bytes()
+    name = "mlnotes-interview" + (f"-{topic}" if topic else "") + ("-weak" if weak else "") + ".apkg"
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -40,6 +40,16 @@ def _model_sentences(q) -> list[str]:
     return split_sentences(q.short_answer + "\n" + q.explanation)
 
 
+def term_document_frequency(bank) -> dict[str, int]:
+    """In how many key points of the bank each Snowball stem occurs (for :func:`grader.required_terms`)."""
+    from collections import Counter
+
+    from assistant.interview.contradiction import stems
+
+    df = Counter(t for q in bank for kp in q.key_points for t in set(stems(kp)))
+    return dict(sorted(df.items()))
+
+
 def calibrate(bank, embed, seed: int = 0) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -137,6 +147,7 @@ def calibrate(bank, embed, seed: int = 0) -> dict:
         "echo_threshold": echo_threshold,
         "min_words": min_words,
         "min_glue_ratio": min_glue,
+        "term_df": term_document_frequency(bank),
         "fitted": {
             "questions": len(bank),
             "pairs": int(len(y)),

@@ -6,6 +6,10 @@ asks for a hint, ``:skip`` skips, ``:quit`` stops; the end of input stops too. E
 at once, so stopping loses nothing already graded.
 
 The token comes from ``--token`` or the file ``<data_dir>/interview_token`` (created, mode 600, on first use).
+
+``mlnotes interview export --anki deck.apkg [--topic T | --weak]`` writes an Anki deck (see
+:mod:`assistant.interview.anki`). :data:`interview_app` is the ``mlnotes interview`` command group: without a
+subcommand it runs a session.
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ def _read(console, interactive: bool) -> str | None:
 def print_feedback(console, fb: dict[str, Any]) -> None:
     from rich.markup import escape
 
-    console.print(f"\n[bold]score {fb['score']:.1f}/10[/]" + ("  (skipped)" if fb["skipped"] else ""))
+    console.print(f"\n[bold]Q:[/] {escape(fb['question'])}")
+    console.print(f"[bold]score {fb['score']:.1f}/10[/]" + ("  (skipped)" if fb["skipped"] else ""))
     for flag in fb.get("flags", []):
         console.print(f"[yellow]note:[/] {flag.replace('_', ' ')}")
     for ig in fb.get("ignored", []):
@@ -68,7 +73,10 @@ def print_feedback(console, fb: dict[str, Any]) -> None:
         console.print(f"[green]✓[/] {escape(c['key_point'])}\n    [dim]you said: “{escape(c['evidence'] or '')}”[/]")
     for m in fb["missed"]:
         ct = m["citation"]
-        console.print(f"[red]✗[/] {escape(m['key_point'])}\n    [dim]learn it: {escape(' › '.join(ct['breadcrumbs']))} "
+        console.print(f"[red]✗[/] {escape(m['key_point'])}")
+        if m.get("your_sentence"):
+            console.print(f"    you wrote: “{escape(m['your_sentence'])}”\n    {escape(m['what_was_wrong'])}")
+        console.print(f"    [dim]learn it: {escape(' › '.join(ct['breadcrumbs']))} "
                       f"— corpus/{ct['path']}:{ct['line_start']}-{ct['line_end']}  {ct['url']}[/]")
     console.print(f"[bold]model answer:[/] {escape(' '.join(fb['model_answer']['short_answer'].split()))}")
     if fb.get("follow_up"):
@@ -109,9 +117,9 @@ def run_session(service: Any, token: str, console, topics: list[str] | None, dif
             try:
                 fb = service.skip(token, sid) if cmd == ":skip" else service.answer(token, sid, line)
             except Exception as exc:  # noqa: BLE001 - show input problems and read again
-                from assistant.interview.service import status_of
+                from assistant.interview.service import is_user_error
 
-                if not status_of(exc):
+                if not is_user_error(exc):
                     raise
                 console.print(f"[red]{escape(str(exc))}[/]")
                 continue
@@ -141,7 +149,7 @@ def interview_command(
     """Mock interview: answer questions, get graded feedback with citations; progress is saved."""
     from rich.console import Console
 
-    from assistant.interview.service import status_of
+    from assistant.interview.service import is_user_error
     from assistant.settings import get_settings
 
     console = Console(soft_wrap=True)
@@ -152,7 +160,92 @@ def interview_command(
         run_session(service, tok, console, [t for t in topics.split(",") if t.strip()] or None, difficulty, n,
                     weakest, interactive=sys.stdin.isatty(), seed=seed)
     except Exception as exc:
-        if status_of(exc):
+        if is_user_error(exc):
+            Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        raise
+    finally:
+        service.close()
+
+
+interview_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
+                            help="Mock interview: answer questions, get graded, cited feedback; progress is saved.")
+
+
+@interview_app.callback()
+def interview_main(
+    ctx: typer.Context,
+    topics: Annotated[str, typer.Option("--topics", help="comma-separated topics (default: all)")] = "",
+    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, medium, hard or any")] = "any",
+    n: Annotated[int, typer.Option("-n", "--n", help="number of questions")] = 5,
+    weakest: Annotated[bool, typer.Option("--weakest", help="practise what you are weakest at")] = False,
+    token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="fix the order of new questions")] = None,
+) -> None:
+    """Mock interview: answer questions (one line each over a pipe), get graded, cited feedback."""
+    if ctx.invoked_subcommand is None:
+        interview_command(topics=topics, difficulty=difficulty, n=n, weakest=weakest, token=token, seed=seed)
+
+
+@interview_app.command("export")
+def export_command(
+    anki: Annotated[Path, typer.Option("--anki", help="where to write the Anki deck (.apkg)")],
+    topic: Annotated[str | None, typer.Option("--topic", help="only this topic (default: the whole bank)")] = None,
+    weak: Annotated[bool, typer.Option("--weak", help="only your weak questions (last score below 6/10)")] = False,
+    token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
+) -> None:
+    """Export interview questions as an Anki deck: the whole bank, a topic, or your weak questions."""
+    from rich.console import Console
+
+    from assistant.interview.service import is_user_error
+    from assistant.settings import get_settings
+
+    settings = get_settings()
+    service = make_service(settings)
+    try:
+        tok = (token or load_or_create_token(service, settings.data_dir)) if weak else None
+        res = service.export_anki(anki, topic=topic, token=tok, weak=weak)
+        Console().print(f"wrote {res['notes']} note(s) to {res['path']} (deck “{res['deck']}”, {res['bytes']:,} bytes)")
+    except Exception as exc:
+        if is_user_error(exc):
+            Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        raise
+    finally:
+        service.close()
+
+
+@interview_app.command("due")
+def due_command(
+    topic: Annotated[str | None, typer.Option("--topic", help="only this topic")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
+) -> None:
+    """The FSRS review queue per topic: what is due now and what comes next."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from assistant.interview.service import is_user_error
+    from assistant.settings import get_settings
+
+    settings = get_settings()
+    service = make_service(settings)
+    console = Console(soft_wrap=True)
+    try:
+        q = service.due_queue(token or load_or_create_token(service, settings.data_dir), topic)
+        if not q["topics"]:
+            console.print("nothing scheduled yet: answer some questions with `mlnotes interview` first")
+        for t in q["topics"]:
+            table = Table(title=f"{t['topic']}: {len(t['due_now'])} due now")
+            for col in ("due in (days)", "recall now", "question"):
+                table.add_column(col)
+            for item in t["due_now"] + t["upcoming"]:
+                r = item["recall_probability"]
+                table.add_row(f"{item['due_in_days']:g}", "–" if r is None else f"{r:.0%}",
+                              escape(item["question"][:80]))
+            console.print(table)
+    except Exception as exc:
+        if is_user_error(exc):
             Console(stderr=True).print(f"[bold red]error:[/] {exc}")
             raise typer.Exit(2) from None
         raise

@@ -18,7 +18,16 @@ The grader is a pure function of (question text, key points, answer, an embedder
    ``python -m assistant.interview.calibrate``, gives the probability that the sentence states the key point.
    A key point is covered when its best sentence has ``p >= threshold`` (the threshold maximises F1 on the
    calibration pairs).
-4. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
+4. A sentence above the threshold still earns no credit for a key point when (``assistant.interview.
+   contradiction``) it contradicts it: a different parity of negations in the aligned clauses, the other side
+   of an antonym group (increase/decrease, large/small ...), or a confusable term swapped (precision/recall,
+   L1/L2, bias/variance ...; with both terms present, a binding test on their neighbouring words); when it
+   only lists the key point's terms; or when it lacks every word of the key point's *required terms*, the
+   rarer half of its own stems by document frequency over the bank's key points (``term_df``, stored with
+   the parameters). The contradicting sentence is kept in the result for the feedback. These rules were
+   written on the tune half of ``eval/datasets/grader_adversarial.jsonl``; the heldout half is reported by
+   ``python -m eval.grader_validation``. ``checks=False`` grades without them (the grader before issue #20).
+5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
 
@@ -27,9 +36,10 @@ hand-picked: they live in ``grader_params.json`` next to this file, written by t
 with the data they were fitted on (counts, cross-validated AUC). The one rule set by hand is structural: the
 term-list test (four or more separated items, most of them one or two words long).
 
-Known limitation: MiniLM embeds "missing a positive is expensive, so favour recall" close to both "recall
-matters when false negatives are costly" and "precision matters when false positives are costly"; polarity
-and antonym swaps between key points of one question are the grader's most common error.
+Known limitations: the checks are word rules, so a contradiction in words outside their lexicons (a claim
+the opposite of the key point in other words: "adjusted R squared always increases with more predictors")
+passes if MiniLM finds it close; and a true paraphrase that avoids all of the key point's rarer words, or
+that negates where the key point uses an antonym ("leaves unchanged" for "is unaffected"), is not credited.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.interview.contradiction import contradiction, only_listed
 from kb.bm25 import tokenize
 
 PARAMS_PATH = Path(__file__).resolve().parent / "grader_params.json"
@@ -66,7 +77,11 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
 class GradeInputError(ValueError):
-    """The answer cannot be graded (empty, only whitespace, or too long); the message says what to fix."""
+    """The answer cannot be graded (empty, no English words, or too long); the message says what to fix."""
+
+
+class AnswerTooLongError(GradeInputError):
+    """The answer is longer than :data:`MAX_ANSWER_CHARS`."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,8 @@ class GraderParams:
     min_words: int
     min_glue_ratio: float
     fitted: dict[str, Any] = field(default_factory=dict)
+    #: in how many of the bank's key points each stem occurs (for the required-terms rule; empty: rule off)
+    term_df: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = PARAMS_PATH) -> GraderParams:
@@ -86,7 +103,8 @@ class GraderParams:
             raise FileNotFoundError(f"{path} is missing; run: python -m assistant.interview.calibrate")
         d = json.loads(path.read_text(encoding="utf-8"))
         return cls(**{k: d[k] for k in ("bias", "w_cos", "w_overlap", "threshold", "echo_threshold", "min_words",
-                                        "min_glue_ratio")}, fitted=d.get("fitted", {}))
+                                        "min_glue_ratio")}, fitted=d.get("fitted", {}),
+                   term_df=d.get("term_df", {}))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,6 +123,9 @@ class KeyPointResult:
     evidence: str | None  # the answer sentence that best states the key point (None when no sentence counts)
     cosine: float
     overlap: float
+    contradicted: bool = False  # a sentence close enough to count states the opposite, a negation or a swap
+    contradiction: str | None = None  # the sentence of the answer that contradicts the key point
+    reason: str | None = None  # why that sentence (or the closest one) was not credited
 
 
 @dataclass
@@ -188,6 +209,21 @@ def overlap(kp_terms: set[str], sentence_terms: set[str], question_terms: set[st
     return len(target & sentence_terms) / len(target)
 
 
+def required_terms(key_point: str, question: str, term_df: dict[str, int]) -> set[str]:
+    """The rarer half of the key point's own content stems (those not in the question), by how many of the
+    bank's key points use them: a sentence that states the key point uses at least one of them. ("Adjusted R²
+    is a corrected version of it" names the subject of "Adjusted R squared corrects for the number of
+    predictors" but not its claim.) Empty when ``term_df`` is empty."""
+    if not term_df:
+        return set()
+    from assistant.interview.contradiction import NEGATION_STEMS, glue_stems, stems
+
+    skip = set(stems(question)) | glue_stems() | NEGATION_STEMS
+    novel = [t for t in dict.fromkeys(stems(key_point)) if t not in skip]
+    k = max(1, -(-len(novel) // 2))
+    return set(sorted(novel, key=lambda t: (term_df.get(t, 0), novel.index(t)))[:k])
+
+
 def sigmoid(z: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
@@ -208,17 +244,22 @@ def validate_answer(answer: Any) -> str:
     if not text:
         raise GradeInputError("the answer is empty; write your answer, ask for a hint, or skip the question")
     if len(text) > MAX_ANSWER_CHARS:
-        raise GradeInputError(f"the answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,} "
-                              "(an interview answer is a few sentences)")
+        raise AnswerTooLongError(f"the answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,} "
+                                 "(an interview answer is a few sentences)")
+    if not re.search(r"[A-Za-z]{2,}", text):
+        raise GradeInputError("the answer has no English words (only symbols, emoji, numbers, math or another "
+                              "script); the grader reads English sentences, so write the answer in English")
     return text
 
 
 def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: Embed,
                  params: GraderParams | None = None, kp_vectors: np.ndarray | None = None,
-                 question_vector: np.ndarray | None = None) -> GradeResult:
+                 question_vector: np.ndarray | None = None, checks: bool = True) -> GradeResult:
     """Score ``answer`` 0-10 against ``key_points``; pure apart from calling ``embed`` (normalised vectors).
 
     ``kp_vectors`` / ``question_vector`` may be passed precomputed (the service caches them per question).
+    ``checks=False`` turns off the contradiction and keyword-stuffing checks (the grader as it was before
+    them; kept for the validation report's before/after table).
     """
     params = params or default_params()
     text = validate_answer(answer)
@@ -282,11 +323,50 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
         s_terms = [content_terms(s) for s, _ in keep]
         ov = np.array([[overlap(content_terms(kp), st, q_terms) for st in s_terms] for kp in key_points])
         P = probability(cos, ov, params)
+        from assistant.interview.contradiction import stems
+
+        sent_stems = [set(stems(s)) for s, _ in keep]
         for i, kp in enumerate(key_points):
-            j = int(np.argmax(P[i]))
-            p = float(P[i, j])
-            results.append(KeyPointResult(kp, p >= params.threshold, round(p, 4), keep[j][0],
-                                          round(float(cos[i, j]), 4), round(float(ov[i, j]), 4)))
+            need = required_terms(kp, question, params.term_df) if checks else set()
+            # a sentence above the threshold counts only if it neither contradicts the key point nor merely
+            # lists its terms; the best such sentence is the evidence
+            refused: list[tuple[float, int, str, bool]] = []
+            best = None
+            for j in np.argsort(-P[i], kind="stable"):
+                j = int(j)
+                if P[i, j] < params.threshold:
+                    break
+                why = contradiction(kp, keep[j][0]) if checks else None
+                if why is not None:
+                    refused.append((float(P[i, j]), j, why, True))
+                    continue
+                if checks and only_listed(kp, keep[j][0], question):
+                    refused.append((float(P[i, j]), j, "names the key point's terms without relating them", False))
+                    continue
+                if need and not need & sent_stems[j]:
+                    refused.append((float(P[i, j]), j, "is close in topic but does not state the key point's claim",
+                                    False))
+                    continue
+                best = j
+                break
+            if best is not None:
+                j = best
+                results.append(KeyPointResult(kp, True, round(float(P[i, j]), 4), keep[j][0],
+                                              round(float(cos[i, j]), 4), round(float(ov[i, j]), 4)))
+                continue
+            j = refused[0][1] if refused else int(np.argmax(P[i]))
+            contra = next((r for r in refused if r[3]), None)
+            results.append(KeyPointResult(
+                kp, False, round(float(P[i, j]), 4), keep[j][0], round(float(cos[i, j]), 4),
+                round(float(ov[i, j]), 4), contradicted=contra is not None,
+                contradiction=keep[contra[1]][0] if contra else None,
+                reason=contra[2] if contra else (refused[0][2] if refused else None)))
+        # a sentence credited for one key point is not presented as contradicting another one (a correct
+        # statement of the precision point is not a wrong statement of the recall point)
+        credited = {r.evidence for r in results if r.covered}
+        for r in results:
+            if r.contradicted and r.contradiction in credited:
+                r.contradicted, r.contradiction, r.reason = False, None, None
     else:
         results = [KeyPointResult(kp, False, 0.0, None, 0.0, 0.0) for kp in key_points]
     score = round(10.0 * sum(r.covered for r in results) / len(results), 1)

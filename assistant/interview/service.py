@@ -16,28 +16,58 @@ from typing import Any
 from urllib.parse import quote
 
 from assistant.interview.grader import GradeInputError, Grader, validate_answer
-from assistant.interview.srs import DAY, CardState, due_order, quality, review
+from assistant.interview.srs import DAY, CardState, due_order, rating, retrievability, review
 from assistant.interview.store import ConflictError, Store, StoreError, answers_csv
 
 MAX_QUESTIONS = 50
-HINT_WORDS = 3
 
 
 class InterviewInputError(StoreError):
-    status = 422
+    """A bad parameter (topic, difficulty, number of questions, export selection)."""
 
 
 class SessionFinished(StoreError):
-    status = 409
+    """The session has no current question."""
 
 
-def status_of(exc: Exception) -> int:
-    """HTTP status for an interview error (4xx), or 0 when ``exc`` is not one of ours."""
-    if isinstance(exc, GradeInputError):
-        return 413 if "limit is" in str(exc) else 422
-    if isinstance(exc, StoreError):
-        return exc.status
-    return 0
+def is_user_error(exc: BaseException) -> bool:
+    """True for the interview's own errors, whose message tells the user what to fix (not a bug)."""
+    from assistant.interview.anki import ExportError
+
+    return isinstance(exc, StoreError | GradeInputError | ExportError)
+
+
+def hint_text(question: str, key_points: list[str], level: int, term_df: dict[str, int]) -> str:
+    """Hint ``level`` (1-based): two per key point, in order. The odd one points at the key point's area with
+    its most common own term (a nudge); the even one shows the key point with its claim words blanked out
+    (the rarer half of its own terms, :func:`grader.required_terms`, the words a grader needs to see). Neither
+    shows those claim words, so a hint never hands over the key point."""
+    from assistant.interview.contradiction import NEGATION_STEMS, glue_stems, stems
+    from assistant.interview.grader import required_terms, words
+
+    i, cloze = divmod(level - 1, 2)
+    kp = key_points[i]
+    n = len(key_points)
+    hidden = required_terms(kp, question, term_df)
+    skip = set(stems(question)) | glue_stems() | NEGATION_STEMS | hidden
+    if not cloze:
+        shown = [w for w in words(kp) if stems(w) and stems(w)[0] not in skip and len(w) > 2]
+        if shown:
+            term = max(shown, key=lambda w: (term_df.get(stems(w)[0], 0), -shown.index(w)))
+            return (f"Key point {i + 1} of {n}: what does a complete answer say about “{term}” here? Think about "
+                    "how it changes or limits what the question asks about.")
+        return f"Key point {i + 1} of {n}: think about what goes wrong, or what it costs, if this is ignored."
+    if not hidden:
+        hidden = {t for t in stems(kp) if t not in skip}
+
+    def blank(m) -> str:
+        w = m.group(0)
+        st = stems(w)
+        return "____" if st and st[0] in hidden else w
+
+    from assistant.interview.grader import _WORD_RE
+
+    return f"Key point {i + 1} of {n}, with its claim blanked out: “{_WORD_RE.sub(blank, kp)}”"
 
 
 def _default_link(path: str, section_id: str) -> str:
@@ -58,6 +88,7 @@ class InterviewService:
         self.link = link or _default_link
         self.search_mode = search_mode
         self.clock = clock or store.clock
+        self.public_url = "http://127.0.0.1:7860"  # where the app is served: links in exported decks point here
         self._cite_cache: dict[tuple[str, str], dict[str, Any]] = {}
 
     @classmethod
@@ -71,8 +102,11 @@ class InterviewService:
             bank = load_bank(settings.corpus_dir)
         index = index if index is not None else getattr(answerer, "index", None)
         link = answerer.section_url if answerer is not None else None
-        return cls(bank, Store(Path(settings.data_dir)), Grader(embedder), index=index, link=link,
-                   search_mode=getattr(settings, "default_mode", "hybrid"))
+        svc = cls(bank, Store(Path(settings.data_dir)), Grader(embedder), index=index, link=link,
+                  search_mode=getattr(settings, "default_mode", "hybrid"))
+        host, port = getattr(settings, "host", "127.0.0.1"), getattr(settings, "port", 7860)
+        svc.public_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        return svc
 
     def close(self) -> None:
         self.store.close()
@@ -177,18 +211,12 @@ class InterviewService:
         if q is None:
             raise ConflictError("this question is no longer in the bank; skip it")
         level = s.hints_current + 1
-        max_level = 1 + len(q.key_points)
+        max_level = 2 * len(q.key_points)
         if level > max_level:
-            return {"level": s.hints_current, "hint": "No more hints: every key point has been started for you.",
+            return {"level": s.hints_current, "hint": "No more hints: every key point has been outlined for you.",
                     "remaining": 0}
         level = self.store.add_hint(uid, s.id, s.position)
-        if level == 1:
-            text = (f"Topics: {', '.join(q.topics)}. A complete answer covers {len(q.key_points)} key points; "
-                    f"difficulty {q.difficulty}.")
-        else:
-            kp = q.key_points[level - 2]
-            first = " ".join(kp.split()[:HINT_WORDS])
-            text = f"Key point {level - 1} of {len(q.key_points)} starts: “{first} …”"
+        text = hint_text(q.question, q.key_points, level, self.grader.params.term_df)
         return {"level": level, "hint": text, "remaining": max_level - level}
 
     # ------------------------------------------------------------------ grading
@@ -224,10 +252,19 @@ class InterviewService:
             if k.covered:
                 covered.append({"key_point": k.key_point, "evidence": k.evidence, "probability": k.probability})
             else:
+                wrong = k.contradiction if k.contradicted else (k.evidence if k.reason else None)
+                if k.contradicted:
+                    what = f"This sentence contradicts the key point ({k.reason})."
+                elif k.reason:
+                    what = f"This sentence is on the subject but was not credited: it {k.reason}."
+                else:
+                    what = "No sentence of the answer states this point."
                 missed.append({"key_point": k.key_point, "probability": k.probability, "closest": k.evidence,
+                               "contradicted": k.contradicted, "your_sentence": wrong, "what_was_wrong": what,
                                "citation": self.cite(q, k.key_point)})
         if result is None:
-            missed = [{"key_point": kp, "probability": 0.0, "closest": None, "citation": self.cite(q, kp)}
+            missed = [{"key_point": kp, "probability": 0.0, "closest": None, "contradicted": False,
+                       "your_sentence": None, "what_was_wrong": "Skipped.", "citation": self.cite(q, kp)}
                       for kp in q.key_points]
         return {
             "question_id": q.id, "question": q.question, "position": s.position + 1, "n": len(s.question_ids),
@@ -262,7 +299,7 @@ class InterviewService:
         result = None if skipped else self.grader.grade(q, answer)
         score = 0.0 if result is None else result.score
         old = self.store.card(uid, qid) or CardState()
-        card = review(old, quality(score, skipped), self.clock(), score)
+        card = review(old, rating(score, skipped), self.clock(), score)
         fb = self._feedback(q, s, result, skipped, card)
         self.store.record_answer(uid, s.id, s.position, qid, "" if skipped else answer.strip(), score, skipped,
                                  fb, card)
@@ -328,6 +365,63 @@ class InterviewService:
         return {"answers": len(rows), "topics": topics, "over_time": over_time,
                 "weakest_topics": [d["topic"] for d in topics[:3]],
                 "due": [{"question_id": qid, "due_in_days": round((at - now) / DAY, 2)} for at, qid in due[:20]]}
+
+    def due_queue(self, token: str, topic: str | None = None) -> dict[str, Any]:
+        """The FSRS due queue per topic: for each topic, the questions already practised that are due now
+        (most overdue first) and the next ones coming due, with FSRS's predicted recall probability."""
+        uid = self.store.user_for_token(token)
+        if topic is not None and topic not in self.topics():
+            raise InterviewInputError(f"unknown topic {topic!r}; available: {sorted(self.topics())}")
+        cards = self.store.cards(uid)
+        now = self.clock()
+        out: dict[str, dict[str, Any]] = {}
+        for qid, c in sorted(cards.items(), key=lambda kv: kv[1].due_at):
+            q = self.bank.get(qid)
+            if q is None or c.n_seen == 0:
+                continue
+            r = retrievability(c, now)
+            item = {"question_id": qid, "question": q.question, "due_in_days": round((c.due_at - now) / DAY, 2),
+                    "recall_probability": None if r is None else round(r, 3),
+                    "stability_days": None if c.stability is None else round(c.stability, 2),
+                    "difficulty": None if c.difficulty is None else round(c.difficulty, 2),
+                    "last_score": c.last_score}
+            for t in q.topics:
+                if topic is not None and t != topic:
+                    continue
+                d = out.setdefault(t, {"topic": t, "due_now": [], "upcoming": []})
+                (d["due_now"] if c.due_at <= now else d["upcoming"]).append(item)
+        topics = sorted(out.values(), key=lambda d: (-len(d["due_now"]), d["topic"]))
+        for d in topics:
+            d["upcoming"] = d["upcoming"][:10]
+        return {"scheduler": "FSRS", "desired_retention": 0.9, "topics": topics,
+                "due_now": sum(len(d["due_now"]) for d in topics)}
+
+    def export_selection(self, topic: str | None = None, token: str | None = None, weak: bool = False,
+                         weak_below: float = 6.0) -> list[Any]:
+        """Questions to export: the whole bank, one topic, or (with ``weak``) the user's weak questions: those
+        whose last score was below ``weak_below`` or that were skipped, lowest score first."""
+        if topic is not None and topic not in self.topics():
+            raise InterviewInputError(f"unknown topic {topic!r}; available: {sorted(self.topics())}")
+        qs = [self.bank[qid] for qid in self.order if topic is None or topic in self.bank[qid].topics]
+        if weak:
+            uid = self.store.user_for_token(token)
+            cards = self.store.cards(uid)
+            scored = [(cards[q.id].last_score or 0.0, i, q) for i, q in enumerate(qs)
+                      if q.id in cards and cards[q.id].n_seen and (cards[q.id].last_score or 0.0) < weak_below]
+            qs = [q for *_, q in sorted(scored, key=lambda t: (t[0], t[1]))]
+            if not qs:
+                raise InterviewInputError("you have no weak questions yet (none answered below "
+                                          f"{weak_below:g}/10); export the bank or a topic instead")
+        return qs
+
+    def export_anki(self, path: str | Path, topic: str | None = None, token: str | None = None,
+                    weak: bool = False) -> dict[str, Any]:
+        from assistant.interview.anki import write_deck
+
+        qs = self.export_selection(topic, token, weak)
+        name = "ML/AI Notes interview" + (f" · {topic}" if topic else "") + (" · weak questions" if weak else "")
+        res = write_deck(qs, path, lambda q: self.public_url + self.link(q.path, q.section_id), deck_name=name)
+        return res
 
     def progress_csv(self, token: str) -> str:
         uid = self.store.user_for_token(token)

@@ -1,70 +1,114 @@
-"""Spaced repetition with SM-2 (Wozniak, 1990), the scheduler behind SuperMemo 2 and early Anki.
+"""Spaced repetition with FSRS (the Free Spaced Repetition Scheduler, the scheduler of Anki since 23.10), via
+the ``fsrs`` library; it replaced SM-2 here (schema 4 of the store rebuilds every card from the logged
+answers, see :func:`replay`).
 
-Each (user, question) pair carries an easiness factor ``ef`` (start 2.5, floor 1.3), a count of successful
-reviews in a row ``reps`` and the current interval in days. A graded answer is mapped to SM-2's quality
-``q`` in 0..5 by ``q = round(score / 2)`` (a skipped question is ``q = 0``):
+Each (user, question) card carries FSRS's memory state: *stability* (days until recall probability falls to
+90%), *difficulty* (1-10) and the time of the last review; the next due date is where the predicted recall
+probability reaches the desired retention (0.9). A graded answer becomes an FSRS rating:
 
-* ``q >= 3`` (a pass): ``reps += 1``; the interval becomes 1 day, then 6 days, then ``round(interval * ef)``;
-* ``q < 3`` (a fail): ``reps = 0`` and the interval resets to 1 day, so the question comes back soon;
-* in both cases ``ef += 0.1 - (5 - q) * (0.08 + (5 - q) * 0.02)``, floored at 1.3.
+* skipped, or a score below 3/10: **Again** (forgotten);
+* 3 to below 5.5: **Hard**;  5.5 to below 8.5: **Good**;  8.5 and above: **Easy**.
 
+Interview questions are practised in sessions days apart, so the scheduler runs without FSRS's minute-scale
+learning steps (every interval is at least one day) and without fuzzing (the schedule is reproducible).
 Pure functions over a small dataclass; the store persists the state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import lru_cache
 
 DAY = 86400.0
-EF_START, EF_MIN = 2.5, 1.3
+DESIRED_RETENTION = 0.9
+#: FSRS card states as stored: 0 = never reviewed, then fsrs.State values (1 learning, 2 review, 3 relearning)
+NEW = 0
 
 
 @dataclass(frozen=True)
 class CardState:
-    ef: float = EF_START
-    reps: int = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    state: int = NEW
     interval_days: float = 0.0
     due_at: float = 0.0  # unix seconds; 0 = never seen, due at once
+    last_review: float | None = None
     last_score: float | None = None
     n_seen: int = 0
 
 
-def quality(score: float | None, skipped: bool = False) -> int:
-    """SM-2 quality 0..5 from a 0-10 score (skips are 0)."""
+@lru_cache(maxsize=1)
+def scheduler():
+    from fsrs import Scheduler
+
+    return Scheduler(desired_retention=DESIRED_RETENTION, learning_steps=(), relearning_steps=(),
+                     enable_fuzzing=False)
+
+
+def rating(score: float | None, skipped: bool = False) -> int:
+    """FSRS rating 1..4 (Again, Hard, Good, Easy) from a 0-10 score; a skip is Again."""
     if skipped or score is None:
-        return 0
-    return int(min(5, max(0, round(float(score) / 2.0))))
+        return 1
+    s = float(score)
+    if not 0.0 <= s <= 10.0:
+        raise ValueError(f"score must be within 0..10, got {score}")
+    return 1 if s < 3.0 else 2 if s < 5.5 else 3 if s < 8.5 else 4
 
 
-def review(state: CardState, q: int, now: float, score: float | None = None) -> CardState:
-    """The card state after a review of quality ``q`` (0..5) at time ``now`` (unix seconds)."""
-    if not 0 <= q <= 5:
-        raise ValueError(f"quality must be 0..5, got {q}")
-    ef = max(EF_MIN, state.ef + 0.1 - (5 - q) * (0.08 + (5 - q) * 0.02))
-    if q >= 3:
-        reps = state.reps + 1
-        if reps == 1:
-            interval = 1.0
-        elif reps == 2:
-            interval = 6.0
-        else:
-            interval = float(round(state.interval_days * state.ef))
-    else:
-        reps, interval = 0, 1.0
-    return replace(state, ef=ef, reps=reps, interval_days=interval, due_at=now + interval * DAY,
-                   last_score=score, n_seen=state.n_seen + 1)
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _to_fsrs(c: CardState):
+    from fsrs import Card, State
+
+    if c.state == NEW or c.stability is None:
+        return Card(card_id=1)
+    return Card(card_id=1, state=State(c.state), step=None if c.state == 2 else 0, stability=c.stability,
+                difficulty=c.difficulty, due=_dt(c.due_at),
+                last_review=_dt(c.last_review) if c.last_review is not None else None)
+
+
+def review(state: CardState, r: int, now: float, score: float | None = None) -> CardState:
+    """The card after a review with rating ``r`` (1..4) at ``now`` (unix seconds)."""
+    from fsrs import Rating
+
+    if r not in (1, 2, 3, 4):
+        raise ValueError(f"rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy), got {r}")
+    card, _ = scheduler().review_card(_to_fsrs(state), Rating(r), _dt(now))
+    due = card.due.timestamp()
+    return replace(state, stability=float(card.stability), difficulty=float(card.difficulty),
+                   state=int(card.state.value), interval_days=round((due - now) / DAY, 4), due_at=due,
+                   last_review=now, last_score=score, n_seen=state.n_seen + 1)
+
+
+def retrievability(state: CardState, now: float) -> float | None:
+    """Predicted probability of recalling the answer at ``now`` (None for a card never reviewed)."""
+    if state.state == NEW or state.stability is None:
+        return None
+    return float(scheduler().get_card_retrievability(_to_fsrs(state), _dt(now)))
+
+
+def replay(events: Iterable[tuple[float, float | None, bool]]) -> CardState:
+    """Rebuild a card from its logged answers ``(time, score, skipped)``, oldest first."""
+    c = CardState()
+    for t, score, skipped in sorted(events, key=lambda e: e[0]):
+        c = review(c, rating(score, skipped), t, score)
+    return c
 
 
 def due_order(cards: dict[str, CardState], question_ids: list[str], now: float) -> list[str]:
-    """``question_ids`` ordered for practice: overdue cards first (most overdue, then lowest ``ef``), then cards
-    never seen (in the given order), then cards not yet due (soonest first)."""
+    """``question_ids`` ordered for practice: due cards first (most overdue, then hardest), then cards never
+    seen (in the given order), then cards not yet due (soonest first)."""
     seen_due, unseen, later = [], [], []
     for i, qid in enumerate(question_ids):
         c = cards.get(qid)
         if c is None or c.n_seen == 0:
             unseen.append((i, qid))
         elif c.due_at <= now:
-            seen_due.append((c.due_at, c.ef, i, qid))
+            seen_due.append((c.due_at, -(c.difficulty or 0.0), i, qid))
         else:
-            later.append((c.due_at, c.ef, i, qid))
-    return ([q for *_, q in sorted(seen_due)] + [q for _, q in unseen] + [q for *_, q in sorted(later)])
+            later.append((c.due_at, -(c.difficulty or 0.0), i, qid))
+    return [q for *_, q in sorted(seen_due)] + [q for _, q in unseen] + [q for *_, q in sorted(later)]

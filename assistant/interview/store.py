@@ -32,19 +32,20 @@ DB_NAME = "interview.sqlite3"
 
 
 class StoreError(Exception):
-    status = 400
+    """A request the interview cannot serve; the message says what to fix (the REST layer maps each subclass
+    to an HTTP status in ``interview/api.py``)."""
 
 
 class AuthError(StoreError):
-    status = 401
+    """Missing, unknown or expired token."""
 
 
 class NotFoundError(StoreError):
-    status = 404
+    """No such session for this token."""
 
 
 class ConflictError(StoreError):
-    status = 409
+    """The session moved on (answered twice, question removed)."""
 
 
 # ------------------------------------------------------------------------------------------------ migrations
@@ -78,8 +79,31 @@ def _m3_hints(c: sqlite3.Connection) -> None:
     c.execute("CREATE INDEX answers_user_time ON answers(user_id, created_at)")
 
 
+def _m4_fsrs(c: sqlite3.Connection) -> None:
+    """SM-2 to FSRS: new columns for FSRS's memory state, and every card rebuilt by replaying the user's logged
+    answers to its question through FSRS (the SM-2 columns ``ef`` and ``reps`` stay, unused)."""
+    from assistant.interview.srs import replay
+
+    for col, typ in (("stability", "REAL"), ("difficulty", "REAL"), ("fsrs_state", "INTEGER NOT NULL DEFAULT 0"),
+                     ("last_review", "REAL")):
+        c.execute(f"ALTER TABLE cards ADD COLUMN {col} {typ}")
+    events: dict[tuple[int, str], list[tuple[float, float | None, bool]]] = {}
+    for r in c.execute("SELECT user_id, question_id, created_at, score, skipped FROM answers ORDER BY created_at, id"):
+        events.setdefault((r[0], r[1]), []).append((float(r[2]), float(r[3]), bool(r[4])))
+    for (uid, qid), evs in events.items():
+        card = replay(evs)
+        c.execute("INSERT INTO cards (user_id, question_id, ef, reps, interval_days, due_at, last_score, n_seen, "
+                  "stability, difficulty, fsrs_state, last_review) VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (user_id, question_id) DO UPDATE SET interval_days = excluded.interval_days, "
+                  "due_at = excluded.due_at, last_score = excluded.last_score, n_seen = excluded.n_seen, "
+                  "stability = excluded.stability, difficulty = excluded.difficulty, "
+                  "fsrs_state = excluded.fsrs_state, last_review = excluded.last_review",
+                  (uid, qid, card.interval_days, card.due_at, card.last_score, card.n_seen, card.stability,
+                   card.difficulty, card.state, card.last_review))
+
+
 #: Ordered schema migrations; migration ``i`` (1-based) takes the schema from version ``i - 1`` to ``i``.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m1_core, _m2_cards, _m3_hints)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m1_core, _m2_cards, _m3_hints, _m4_fsrs)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -262,11 +286,14 @@ class Store:
                           (session_id, user_id, position, question_id, answer, score, int(skipped),
                            json.dumps(feedback), now, row["hints_current"]))
                 c.execute("INSERT INTO cards (user_id, question_id, ef, reps, interval_days, due_at, last_score, "
-                          "n_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, question_id) DO UPDATE SET "
-                          "ef = excluded.ef, reps = excluded.reps, interval_days = excluded.interval_days, "
-                          "due_at = excluded.due_at, last_score = excluded.last_score, n_seen = excluded.n_seen",
-                          (user_id, question_id, card.ef, card.reps, card.interval_days, card.due_at,
-                           card.last_score, card.n_seen))
+                          "n_seen, stability, difficulty, fsrs_state, last_review) "
+                          "VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, question_id) DO UPDATE "
+                          "SET interval_days = excluded.interval_days, due_at = excluded.due_at, "
+                          "last_score = excluded.last_score, n_seen = excluded.n_seen, "
+                          "stability = excluded.stability, difficulty = excluded.difficulty, "
+                          "fsrs_state = excluded.fsrs_state, last_review = excluded.last_review",
+                          (user_id, question_id, card.interval_days, card.due_at, card.last_score, card.n_seen,
+                           card.stability, card.difficulty, card.state, card.last_review))
                 c.execute("UPDATE sessions SET position = position + 1, hints_current = 0, finished_at = ? "
                           "WHERE id = ?", (now if position + 1 >= n else None, session_id))
                 c.execute("COMMIT")
@@ -292,7 +319,8 @@ class Store:
 
 
 def _card(r: sqlite3.Row) -> CardState:
-    return CardState(ef=r["ef"], reps=r["reps"], interval_days=r["interval_days"], due_at=r["due_at"],
+    return CardState(stability=r["stability"], difficulty=r["difficulty"], state=r["fsrs_state"],
+                     interval_days=r["interval_days"], due_at=r["due_at"], last_review=r["last_review"],
                      last_score=r["last_score"], n_seen=r["n_seen"])
 
 

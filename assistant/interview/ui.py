@@ -12,7 +12,7 @@ from typing import Any
 def feedback_markdown(fb: dict[str, Any]) -> str:
     """Feedback as Markdown: score, covered points with the sentence that covered them, missed points with a
     clickable citation, the model answer and the follow-up question."""
-    out = [f"### Score {fb['score']:.1f} / 10" + (" (skipped)" if fb["skipped"] else "")]
+    out = [f"**Question:** {fb['question']}", f"### Score {fb['score']:.1f} / 10" + (" (skipped)" if fb["skipped"] else "")]
     notes = {"echoes_question": "The answer restates the question; say what the answer *is*.",
              "keyword_stuffing": "The answer is a list of terms; write sentences that connect them.",
              "partly_fragments": "Some lines are lists of terms and were not counted.",
@@ -26,7 +26,9 @@ def feedback_markdown(fb: dict[str, Any]) -> str:
         for m in fb["missed"]:
             ct = m["citation"]
             crumbs = " › ".join(ct["breadcrumbs"]) or ct["title"]
-            out.append(f"- ❌ {m['key_point']}  \n  learn it: [{crumbs}]({ct['url']}) · "
+            wrong = (f"  \n  _you wrote:_ “{m['your_sentence']}” — {m['what_was_wrong']}"
+                     if m.get("your_sentence") else "")
+            out.append(f"- ❌ {m['key_point']}{wrong}  \n  learn it: [{crumbs}]({ct['url']}) · "
                        f"`{ct['path']}:{ct['line_start']}-{ct['line_end']}`")
     ma = fb["model_answer"]
     out.append("**Model answer**\n\n" + " ".join(ma["short_answer"].split()))
@@ -64,6 +66,26 @@ def progress_figure(progress: dict[str, Any]):
     return fig
 
 
+def export_deck_file(service: Any, token: str, topics: list[str] | None, weak: bool) -> tuple[str | None, str]:
+    """The Anki export behind the UI button: a deck of one chosen topic (the whole bank when none or several
+    are chosen), or of the user's weak questions; returns (path of the .apkg or None, message)."""
+    import tempfile
+    from pathlib import Path
+
+    from assistant.interview.service import is_user_error
+
+    topic = topics[0] if topics and len(topics) == 1 else None
+    path = Path(tempfile.mkdtemp(prefix="mlnotes-anki-")) / ("mlnotes-interview" + (f"-{topic}" if topic else "")
+                                                            + ("-weak" if weak else "") + ".apkg")
+    try:
+        res = service.export_anki(path, topic=topic, token=token or None, weak=weak)
+    except Exception as exc:
+        if is_user_error(exc):
+            return None, f"**{exc}**"
+        raise
+    return res["path"], f"Deck “{res['deck']}”: {res['notes']} note(s). Import it in Anki with File › Import."
+
+
 def _question_md(view: dict[str, Any]) -> str:
     if view["finished"]:
         return "**Session finished.** Start another one, or look at your progress below."
@@ -75,7 +97,7 @@ def _question_md(view: dict[str, Any]) -> str:
 def build_interview_tab(app: Any) -> None:
     import gradio as gr
 
-    from assistant.interview.service import service_for_app, status_of
+    from assistant.interview.service import is_user_error, service_for_app
 
     def svc():
         return service_for_app(app)
@@ -97,7 +119,7 @@ def build_interview_tab(app: Any) -> None:
         return svc().create_user()["token"]
 
     def err(exc: Exception) -> str:
-        if status_of(exc):
+        if is_user_error(exc):
             return f"**{exc}**"
         raise exc
 
@@ -163,6 +185,11 @@ def build_interview_tab(app: Any) -> None:
         progress_btn = gr.Button("Show progress", scale=1)
         progress_md = gr.Markdown()
     plot = gr.Plot(label="progress per topic", elem_id="iv-progress")
+    with gr.Row():
+        anki_weak = gr.Checkbox(label="only my weak questions", value=False, scale=1)
+        anki_btn = gr.Button("Export Anki deck (chosen topic, or all)", scale=2, elem_id="iv-anki")
+        anki_file = gr.File(label="Anki deck", scale=2, elem_id="iv-anki-file")
+    anki_md = gr.Markdown()
 
     start_btn.click(start, [token, topics, difficulty, n, weakest],
                     [token, stored, session_id, question_md, feedback, hint_md, plot])
@@ -171,5 +198,7 @@ def build_interview_tab(app: Any) -> None:
     skip_btn.click(lambda t, s, a: submit(t, s, a, skip=True), [token, session_id, answer],
                    [feedback, question_md, hint_md, plot, answer])
     progress_btn.click(show_progress, token, [plot, progress_md])
+    anki_btn.click(lambda t, tp, w: export_deck_file(svc(), t, tp, w), [token, topics, anki_weak],
+                   [anki_file, anki_md])
     # on page load (and whenever it changes) copy the token kept in the browser into the token box
     gr.on(triggers=None, fn=lambda v: v or gr.update(), inputs=[stored], outputs=[token])

@@ -1,4 +1,4 @@
-"""SM-2 scheduling, and the SQLite store: migrations, WAL, token hashing and isolation, CSV export."""
+"""FSRS scheduling (checked against the fsrs library), the SM-2 to FSRS migration, and the SQLite store: migrations, WAL, token hashing and isolation, CSV export."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from assistant.interview.srs import DAY, CardState, due_order, quality, review
+from assistant.interview.srs import DAY, CardState, due_order, rating, replay, retrievability, review
 from assistant.interview.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -23,46 +23,111 @@ from assistant.interview.store import (
 NOW = 1_700_000_000.0
 
 
-def test_intervals_grow_on_success():
-    c = CardState()
-    intervals = []
-    for _ in range(5):
-        c = review(c, 5, NOW)
-        intervals.append(c.interval_days)
-    assert intervals[:2] == [1.0, 6.0]
-    assert all(b > a for a, b in zip(intervals[1:], intervals[2:]))
-    assert c.ef > 2.5 and c.reps == 5
+def _fsrs_reference(ratings, times):
+    """The same reviews driven through the fsrs library directly (the independent reference)."""
+    from datetime import UTC, datetime
+
+    from fsrs import Card, Rating, Scheduler
+
+    sch = Scheduler(desired_retention=0.9, learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+    card = Card(card_id=1)
+    for r, t in zip(ratings, times):
+        card, _ = sch.review_card(card, Rating(r), datetime.fromtimestamp(t, tz=UTC))
+    return card
 
 
-def test_failure_resets_interval_and_lowers_easiness():
-    c = CardState()
+def test_review_matches_the_fsrs_library():
+    ratings, times = [3, 3, 1, 2, 4], []
+    c, t = CardState(), NOW
+    for r in ratings:
+        times.append(t)
+        c = review(c, r, t)
+        t = c.due_at  # answered exactly when due
+    ref = _fsrs_reference(ratings, times)
+    assert c.stability == pytest.approx(ref.stability) and c.difficulty == pytest.approx(ref.difficulty)
+    assert c.due_at == pytest.approx(ref.due.timestamp()) and c.n_seen == 5 and c.state == ref.state.value
+
+
+def test_intervals_grow_on_success_and_shrink_on_failure():
+    c, t, intervals = CardState(), NOW, []
     for _ in range(4):
-        c = review(c, 4, NOW)
-    assert c.interval_days > 6
-    f = review(c, 1, NOW)
-    assert f.reps == 0 and f.interval_days == 1.0 and f.ef < c.ef
-    assert f.due_at == NOW + DAY
-    for _ in range(20):
-        f = review(f, 0, NOW)
-    assert f.ef == pytest.approx(1.3)
+        c = review(c, 3, t)
+        intervals.append(c.interval_days)
+        t = c.due_at
+    assert intervals == sorted(intervals) and intervals[0] >= 1 and intervals[-1] > 20
+    f = review(c, 1, t)
+    assert f.interval_days < intervals[-1] and f.stability < c.stability
+    assert f.interval_days >= 1  # no minute-scale learning steps
 
 
-def test_quality_mapping():
-    assert [quality(s) for s in (0, 2.4, 5, 6, 9.9, 10)] == [0, 1, 2, 3, 5, 5]
-    assert quality(9.0, skipped=True) == 0
+def test_rating_mapping():
+    assert [rating(s) for s in (0, 2.9, 3, 5.4, 5.5, 8.4, 8.5, 10)] == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert rating(9.0, skipped=True) == 1
     with pytest.raises(ValueError):
-        review(CardState(), 6, NOW)
+        review(CardState(), 5, NOW)
+    with pytest.raises(ValueError):
+        rating(11)
+
+
+def test_replay_equals_reviews_in_time_order():
+    events = [(NOW + 3 * DAY, 9.0, False), (NOW, 2.0, False), (NOW + DAY, 0.0, True)]
+    c = replay(events)
+    ref = _fsrs_reference([1, 1, 4], [NOW, NOW + DAY, NOW + 3 * DAY])
+    assert c.stability == pytest.approx(ref.stability) and c.n_seen == 3 and c.last_score == 9.0
+    # FSRS's forgetting curve in closed form, R(t) = (1 + F t / S) ** -w20 with F = 0.9 ** (-1 / w20) - 1, so
+    # that R = 0.9 after S days (t in whole days, as the library counts them)
+    from assistant.interview.srs import scheduler
+
+    w20 = scheduler().parameters[20]
+    for days in (0, 1, 5, 30):
+        closed = (1 + (0.9 ** (-1 / w20) - 1) * days / c.stability) ** -w20
+        assert retrievability(c, c.last_review + days * DAY) == pytest.approx(closed, rel=1e-6)
+    assert retrievability(CardState(), NOW) is None
 
 
 def test_due_ordering():
     cards = {
-        "late": CardState(ef=2.0, n_seen=2, due_at=NOW - 5 * DAY),
-        "just_due": CardState(ef=2.5, n_seen=1, due_at=NOW - DAY),
-        "future": CardState(ef=2.5, n_seen=3, due_at=NOW + 3 * DAY),
-        "far": CardState(ef=2.5, n_seen=3, due_at=NOW + 30 * DAY),
+        "late": CardState(difficulty=7.0, state=2, stability=1.0, n_seen=2, due_at=NOW - 5 * DAY),
+        "just_due": CardState(difficulty=5.0, state=2, stability=1.0, n_seen=1, due_at=NOW - DAY),
+        "future": CardState(difficulty=5.0, state=2, stability=3.0, n_seen=3, due_at=NOW + 3 * DAY),
+        "far": CardState(difficulty=5.0, state=2, stability=30.0, n_seen=3, due_at=NOW + 30 * DAY),
     }
     order = due_order(cards, ["far", "new1", "future", "just_due", "new2", "late"], NOW)
     assert order == ["late", "just_due", "new1", "new2", "future", "far"]
+
+
+def test_upgrade_from_sm2_rebuilds_fsrs_cards_from_the_log(tmp_path):
+    """A version-3 database (SM-2 cards) is migrated: every card is rebuilt by replaying its answers."""
+    db = tmp_path / "interview.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (3)")
+    for m in MIGRATIONS[:3]:
+        m(conn)
+    conn.execute("INSERT INTO users (id, token_hash, created_at, expires_at) VALUES (1, ?, ?, NULL)",
+                 (hash_token("t"), NOW))
+    conn.execute("INSERT INTO sessions (id, user_id, created_at, params, question_ids, position) "
+                 "VALUES ('s', 1, ?, '{}', '[\"q1\", \"q2\", \"q1\"]', 3)", (NOW,))
+    log = [(0, "q1", 8.0, 0, NOW), (1, "q2", 0.0, 1, NOW + 60), (2, "q1", 4.0, 0, NOW + 2 * DAY)]
+    for pos, qid, score, skipped, t in log:
+        conn.execute("INSERT INTO answers (session_id, user_id, position, question_id, answer, score, skipped, "
+                     "feedback, created_at) VALUES ('s', 1, ?, ?, 'a', ?, ?, '{}', ?)", (pos, qid, score, skipped, t))
+    # the SM-2 cards as the old code left them
+    conn.execute("INSERT INTO cards VALUES (1, 'q1', 2.36, 0, 1.0, ?, 4.0, 2)", (NOW + 3 * DAY,))
+    conn.execute("INSERT INTO cards VALUES (1, 'q2', 1.7, 0, 1.0, ?, 0.0, 1)", (NOW + DAY,))
+    conn.commit()
+    conn.close()
+    s = Store(tmp_path, clock=lambda: NOW + 2 * DAY)
+    assert s.schema_version() == SCHEMA_VERSION == 4
+    uid = s.user_for_token("t")
+    cards = s.cards(uid)
+    ref1 = _fsrs_reference([3, 2], [NOW, NOW + 2 * DAY])
+    ref2 = _fsrs_reference([1], [NOW + 60])
+    assert cards["q1"].stability == pytest.approx(ref1.stability)
+    assert cards["q1"].due_at == pytest.approx(ref1.due.timestamp())
+    assert cards["q1"].n_seen == 2 and cards["q1"].last_score == 4.0
+    assert cards["q2"].stability == pytest.approx(ref2.stability) and cards["q2"].n_seen == 1
+    s.close()
 
 
 def test_migrations_from_an_empty_db_and_wal(tmp_path):
@@ -118,14 +183,14 @@ def test_record_answer_is_atomic_and_csv_export(tmp_path):
     s = Store(tmp_path, clock=lambda: NOW)
     uid, _ = s.create_user()
     sess = s.create_session(uid, ["q1", "q2"], {})
-    card = review(CardState(), 4, NOW, 8.0)
+    card = review(CardState(), 3, NOW, 8.0)
     fb = {"key_points": [{"covered": True}, {"covered": False}]}
     s.record_answer(uid, sess.id, 0, "q1", "my answer", 8.0, False, fb, card)
     with pytest.raises(ConflictError):  # the same position twice is refused, nothing half-written
         s.record_answer(uid, sess.id, 0, "q1", "again", 1.0, False, fb, card)
     assert len(s.answers(uid)) == 1 and s.get_session(uid, sess.id).position == 1
     assert s.card(uid, "q1").last_score == 8.0
-    s.record_answer(uid, sess.id, 1, "q2", "", 0.0, True, {}, review(CardState(), 0, NOW, 0.0))
+    s.record_answer(uid, sess.id, 1, "q2", "", 0.0, True, {}, review(CardState(), 1, NOW, 0.0))
     assert s.get_session(uid, sess.id).finished
     text = answers_csv(s.answers(uid), lambda q: ["evaluation"])
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -25,3 +25,16 @@ def test_tab_builds_and_renders_feedback(make_service, tmp_path):
     fig = progress_figure(svc.progress(token))
     assert fig.axes[0].get_title() == "Progress per topic"
     assert progress_figure({}).axes
+
+
+def test_ui_anki_export_button_function(make_service, tmp_path):
+    import zipfile
+
+    from assistant.interview.ui import export_deck_file
+
+    svc = make_service(tmp_path / "ui-anki")
+    path, msg = export_deck_file(svc, "", ["optimization"], False)
+    assert path and path.endswith("-optimization.apkg") and "1 note(s)" in msg
+    assert "collection.anki2" in zipfile.ZipFile(path).namelist()
+    path, msg = export_deck_file(svc, "", [], True)  # weak questions need a token
+    assert path is None and "token" in msg
