@@ -71,14 +71,28 @@ def load_generator_or_none(settings: Settings, log: Log = print) -> Generator | 
         return None
 
 
+def load_exercise_questions(settings: Settings, log: Log = print) -> list[Any]:
+    """The chapters' exercises as interview questions (topic ``exercises``); [] with a log line when unreadable."""
+    try:
+        from kb.exercises import load_exercises, to_interview_question
+
+        questions = [to_interview_question(ex) for ex in load_exercises(settings.corpus_dir)]
+        return [q for q in questions if q is not None]
+    except Exception as exc:  # noqa: BLE001 - the bank alone still makes an interview
+        log(f"chapter exercises not loaded into the interview mode: {exc}")
+        return []
+
+
 def build_interview(settings: Settings, answerer: Answerer, bank: list[Any],
                     log: Log = print) -> InterviewService | None:
-    """The interview service over the answerer's retriever and bank (None, logged, when it cannot start)."""
+    """The interview service over the answerer's retriever, the bank and the chapters' exercises (None, logged,
+    when it cannot start). Exercises are drawn with the topic ``exercises`` (or ``exercises-<chapter id>``)."""
     try:
         from assistant.interview.grader import Grader
         from assistant.interview.service import InterviewService
         from assistant.interview.store import Store
 
+        bank = list(bank) + load_exercise_questions(settings, log)
         return InterviewService(bank, Store(settings.data_dir), Grader(None), index=answerer.index,
                                 link=answerer.section_url, search_mode=settings.default_mode)
     except Exception as exc:  # noqa: BLE001 - the rest of the app works without the interview mode

@@ -100,6 +100,48 @@ class Exercise:
         }
 
 
+_CONTEXT_BOUND = re.compile(r"\b(below|above|the check|this check|the code|the block|here)\b", re.IGNORECASE)
+
+
+def solution_statements(solution: str, limit: int = 4) -> list[str]:
+    """The solution's prose sentences that make a claim on their own: code, math blocks, tables and sentences that
+    point at a block ("the check below") are left out. They serve as the key points an answer is graded against."""
+    from kb.markdown import split_sentences
+
+    prose, in_code = [], False
+    for line in solution.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or not stripped or stripped.startswith(("|", "$$", "<", "#")):
+            continue
+        prose.append(stripped)
+    out = []
+    for sentence in split_sentences(" ".join(prose)):
+        if len(sentence.split()) >= 6 and not _CONTEXT_BOUND.search(sentence):
+            out.append(sentence)
+        if len(out) == limit:
+            break
+    return out
+
+
+def to_interview_question(ex: Exercise):
+    """The exercise as an interview-bank question (topics ``exercises`` and ``exercises-<chapter id>``), graded
+    against the statements of its worked solution; ``None`` when the solution has no stand-alone statement (a
+    coding exercise whose solution is all code), since such an answer cannot be graded by key points."""
+    from kb.interview import InterviewQuestion
+
+    points = solution_statements(ex.solution)
+    if not points:
+        return None
+    return InterviewQuestion(
+        id=ex.id, question=f"{ex.title}. {ex.prompt}".strip(), difficulty=ex.difficulty or "medium",
+        topics=("exercises", f"exercises-{ex.chapter_id}"), short_answer=" ".join(points[:2]),
+        key_points=tuple(points), explanation=ex.solution, mistakes=(), follow_ups=(), links=(),
+        doc_id=ex.chapter_id, path=ex.path, line=ex.start, section_id=ex.section_id)
+
+
 def _chapter_number(doc: Document) -> int | None:
     m = _CHAPTER_FILE_RE.match(Path(doc.rel_path or str(doc.path)).name)
     return int(m.group("num")) if m else None
