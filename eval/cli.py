@@ -23,6 +23,8 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
     def eval_(
         skip_peer: Annotated[bool, typer.Option("--skip-peer", help="skip the llama-index side-by-side")] = False,
         skip_answers: Annotated[bool, typer.Option("--skip-answers", help="skip the answer metrics")] = False,
+        grader: Annotated[bool, typer.Option("--grader", help="also validate the interview grader (per case type "
+                                                              "on the adversarial set; about 10 min on 2 cores)")] = False,
         out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
     ) -> None:
         """Evaluate retrieval (every mode) and answers on the gold sets; write eval/reports/eval.md, .json, .png."""
@@ -34,6 +36,11 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         run_eval(idx, get_settings().corpus_dir, out or REPORTS, skip_peer=skip_peer, skip_answers=skip_answers,
                  log=lambda m: err.print(m))
         console.print(f"report: {(out or REPORTS) / 'eval.md'}")
+        if grader:
+            from eval.grader_validation import main as grader_main
+
+            grader_main([])  # writes eval/reports/grader.md, grader.json and grader_adversarial.png
+            console.print(f"grader report: {REPORTS / 'grader.md'}")
 
     @bench_app.command("search")
     def bench_search(
