@@ -138,15 +138,9 @@ def run_session(service: Any, token: str, console, topics: list[str] | None, dif
     return summ
 
 
-def interview_command(
-    topics: Annotated[str, typer.Option("--topics", help="comma-separated topics (default: all)")] = "",
-    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, medium, hard or any")] = "any",
-    n: Annotated[int, typer.Option("-n", "--n", help="number of questions")] = 5,
-    weakest: Annotated[bool, typer.Option("--weakest", help="practise what you are weakest at")] = False,
-    token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="fix the order of new questions")] = None,
-) -> None:
-    """Mock interview: answer questions, get graded feedback with citations; progress is saved."""
+def interview_command(topics: str = "", difficulty: str = "any", n: int = 5, weakest: bool = False,
+                      token: str | None = None, seed: int | None = None) -> None:
+    """Run one terminal interview (the options are declared once, on :func:`interview_main`)."""
     from rich.console import Console
 
     from assistant.interview.service import is_user_error
