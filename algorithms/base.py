@@ -4,12 +4,20 @@
 * ``fit`` validates its input, learns attributes whose names end in ``_`` and returns ``self``.
 * ``get_params`` / ``set_params`` round-trip the hyperparameters.
 * Using a learned attribute before ``fit`` raises :class:`NotFittedError` with a message that says what to do.
-* Bad input raises ``ValueError`` with a message that names the argument and what was expected.
+* Bad input raises ``ValueError`` with a message that names the argument and what was expected:
+  :func:`check_array` / :func:`check_X_y` for data (finite values, 2-D shapes), :func:`check_scalar` /
+  :func:`check_params` for hyperparameter ranges (messages in the registry's style,
+  ``parameter 'C' must be > 0, got 0``).
+* Iterative estimators report convergence as scikit-learn does: ``n_iter_``, a ``converged_`` flag, and a
+  :class:`ConvergenceWarning` when they stop at ``max_iter`` (see :func:`report_convergence`).
+* ``score`` comes from :class:`ClassifierMixin` (accuracy) or :class:`RegressorMixin` ($R^2$).
 """
 
 from __future__ import annotations
 
 import inspect
+import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,6 +25,10 @@ import numpy as np
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when an estimator is used before ``fit``."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative solver stopped at its iteration limit before meeting its tolerance."""
 
 
 class BaseEstimator:
@@ -124,3 +136,110 @@ def check_random_state(seed: Any) -> np.random.Generator:
     if seed is None or isinstance(seed, (int, np.integer)):
         return np.random.default_rng(seed)
     raise ValueError(f"random_state must be None, an int or a numpy Generator, got {type(seed).__name__}.")
+
+
+def check_scalar(value: Any, name: str, *, kind: type = float, low: float | None = None,
+                 high: float | None = None, low_open: bool = False, high_open: bool = False) -> Any:
+    """Validate one hyperparameter: its type (``int`` or ``float``), finiteness and range.
+
+    ``low_open``/``high_open`` exclude the bound itself (``> low`` instead of ``>= low``). The messages follow the
+    registry's: ``parameter 'C' must be > 0, got 0``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        what = "an integer" if kind is int else "a number"
+        raise ValueError(f"parameter {name!r} must be {what}, got {value!r}")
+    if kind is int and not float(value).is_integer():
+        raise ValueError(f"parameter {name!r} must be an integer, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"parameter {name!r} must be finite, got {value!r}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise ValueError(f"parameter {name!r} must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and (value >= high if high_open else value > high):
+        raise ValueError(f"parameter {name!r} must be {'<' if high_open else '<='} {high}, got {value!r}")
+    return int(value) if kind is int else value
+
+
+def check_choice(value: Any, name: str, choices: tuple[Any, ...] | list[Any]) -> Any:
+    """Validate a categorical hyperparameter."""
+    if value not in choices:
+        raise ValueError(f"parameter {name!r} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_params(estimator: Any, **rules: dict[str, Any]) -> None:
+    """Validate several hyperparameters of ``estimator`` at once: ``check_params(self, C=dict(low=0, low_open=True))``.
+
+    A rule with ``choices`` checks membership; one with ``optional=True`` lets ``None`` through; any other is passed
+    to :func:`check_scalar`.
+    """
+    for name, rule in rules.items():
+        value = getattr(estimator, name)
+        rule = dict(rule)
+        if rule.pop("optional", False) and value is None:
+            continue
+        if "choices" in rule:
+            check_choice(value, name, rule["choices"])
+        else:
+            check_scalar(value, name, **rule)
+
+
+def report_convergence(estimator: Any, n_iter: int, converged: bool, *, max_iter: int | None = None,
+                       what: str = "the solver") -> None:
+    """Set ``n_iter_`` and ``converged_``; warn with :class:`ConvergenceWarning` when not converged."""
+    estimator.n_iter_ = int(n_iter)
+    estimator.converged_ = bool(converged)
+    if not converged:
+        limit = f" max_iter={max_iter}" if max_iter is not None else " its iteration limit"
+        warnings.warn(
+            f"{type(estimator).__name__}: {what} stopped at{limit} before reaching tol; the result may be "
+            "inaccurate. Increase max_iter, loosen tol, or scale the data.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+
+def check_finite_output(values: np.ndarray, what: str = "output") -> np.ndarray:
+    """Raise a clear error instead of returning NaN or infinity (numerical breakdown on this input)."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"the {what} is not finite (NaN or infinity): the input is numerically degenerate for this "
+            "estimator; rescale it, remove constant or duplicate columns, or increase regularisation."
+        )
+    return values
+
+
+class ClassifierMixin:
+    """``score(X, y)``: mean accuracy of ``predict(X)`` against ``y``."""
+
+    _estimator_type = "classifier"
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy (weighted by ``sample_weight`` if given)."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        correct = np.asarray(self.predict(X) == y, dtype=float)  # type: ignore[attr-defined]
+        if correct.shape != (len(y),):
+            raise ValueError(f"y must be 1-D with one label per row of X, got shape {np.shape(y)}")
+        return float(np.average(correct, weights=sample_weight))
+
+
+class RegressorMixin:
+    """``score(X, y)``: the coefficient of determination $R^2 = 1 - \\sum(y-\\hat y)^2 / \\sum(y-\\bar y)^2$."""
+
+    _estimator_type = "regressor"
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """$R^2$ of ``predict(X)`` (weighted by ``sample_weight`` if given); 1 for a perfect fit."""
+        y = np.asarray(y, dtype=float)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        pred = np.asarray(self.predict(X), dtype=float)  # type: ignore[attr-defined]
+        if pred.shape != y.shape:
+            raise ValueError(f"y must have shape {pred.shape} to match the predictions, got {y.shape}")
+        w = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        ss_res = float(np.sum(w * (y - pred) ** 2))
+        ss_tot = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
+        if ss_tot == 0.0:  # constant target: scikit-learn's convention
+            return 1.0 if ss_res == 0.0 else 0.0
+        return 1.0 - ss_res / ss_tot

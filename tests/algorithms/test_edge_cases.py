@@ -38,3 +38,51 @@ def test_kalman_partial_missing_row_uses_observed_components_like_statsmodels():
     np.testing.assert_allclose(kf.smoothed_means_, res.smoothed_state.T, atol=1e-9)
     np.testing.assert_allclose(kf.filtered_covs_, np.moveaxis(res.filtered_state_cov, -1, 0), atol=1e-9)
     assert kf.log_likelihood_ == pytest.approx(res.llf_obs.sum(), abs=1e-8)
+
+
+def test_smo_reports_non_convergence_and_matches_libsvm_once_converged():
+    from sklearn.datasets import make_moons
+    from sklearn.svm import SVC
+
+    from algorithms.base import ConvergenceWarning
+    from algorithms.svm.kernel_svm import KernelSVC
+
+    X, y = make_moons(300, noise=0.3, random_state=0)
+    # at C=1e4 SMO needs far more pair updates than this limit: it must say so instead of stopping silently
+    with pytest.warns(ConvergenceWarning, match="max_iter=2000"):
+        stopped = KernelSVC(C=1e4, gamma=1.0, max_iter=2000).fit(X, y)
+    assert stopped.converged_ is False and stopped.n_iter_ == 2000
+    # with a moderate C it converges without a warning and agrees with libsvm
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = KernelSVC(C=10.0, gamma=1.0, tol=1e-3).fit(X, y)
+    ref = SVC(C=10.0, gamma=1.0, tol=1e-3).fit(X, y)
+    assert ours.converged_ is True and ours.n_iter_ < ours.max_iter
+    assert ours.score(X, y) == pytest.approx(ref.score(X, y), abs=1 / 300)
+    np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=5e-3)
+
+
+def test_svr_reports_convergence():
+    from algorithms.base import ConvergenceWarning
+    from algorithms.svm.svr import SVR
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 5, (80, 1))
+    y = np.sin(X[:, 0]) + rng.normal(0, 0.1, 80)
+    with pytest.warns(ConvergenceWarning):
+        m = SVR(C=1e4, max_iter=50).fit(X, y)
+    assert not m.converged_ and m.n_iter_ == 50
+    assert SVR(C=1.0).fit(X, y).converged_
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"gamma": -1.0}, "'gamma' must be > 0"),
+    ({"C": 0.0}, "'C' must be > 0"),
+    ({"kernel": "sigmoid"}, "'kernel' must be one of"),
+])
+def test_kernel_svc_rejects_bad_hyperparameters(params, match):
+    from algorithms.svm.kernel_svm import KernelSVC
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError, match=match):
+        KernelSVC(**params).fit(X, y)
