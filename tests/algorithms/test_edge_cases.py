@@ -86,3 +86,42 @@ def test_kernel_svc_rejects_bad_hyperparameters(params, match):
     X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
     with pytest.raises(ValueError, match=match):
         KernelSVC(**params).fit(X, y)
+
+
+def test_lasso_and_elastic_net_report_stopping_at_max_iter():
+    from sklearn.datasets import load_diabetes
+    from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
+    from sklearn.linear_model import Lasso as SkLasso
+
+    from algorithms.base import ConvergenceWarning
+    from algorithms.linear.elastic_net import ElasticNet
+    from algorithms.linear.lasso import Lasso
+
+    X, y = load_diabetes(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    with pytest.warns(ConvergenceWarning, match="coordinate descent stopped at max_iter=3"):
+        ours = Lasso(alpha=0.01, max_iter=3, tol=1e-10).fit(X, y)
+    assert ours.n_iter_ == 3 and ours.converged_ is False
+    with pytest.warns(SkConvergenceWarning):  # scikit-learn also warns on this input
+        SkLasso(alpha=0.01, max_iter=3, tol=1e-10).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        assert not ElasticNet(alpha=0.01, max_iter=2, tol=1e-10).fit(X, y).converged_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        full = Lasso(alpha=0.01, max_iter=10_000, tol=1e-10).fit(X, y)
+    assert full.converged_ and full.n_iter_ < 10_000
+
+
+def test_elastic_net_alpha_zero_gives_constant_column_zero_like_least_squares():
+    from sklearn.linear_model import LinearRegression
+
+    from algorithms.linear.elastic_net import ElasticNet
+
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(50, 2)), np.full(50, 0.1)]  # 0.1 is not exact in binary: centring leaves noise
+    y = 2 * X[:, 0] - X[:, 1] + rng.normal(0, 0.1, 50)
+    ours = ElasticNet(alpha=0.0, tol=1e-12).fit(X, y)
+    ref = LinearRegression().fit(X, y)  # minimum-norm least squares
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
+    assert ours.coef_[2] == 0.0
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), atol=1e-8)
