@@ -125,3 +125,83 @@ def test_elastic_net_alpha_zero_gives_constant_column_zero_like_least_squares():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
     assert ours.coef_[2] == 0.0
     np.testing.assert_allclose(ours.predict(X), ref.predict(X), atol=1e-8)
+
+
+def _covers_from_data(sk_tree, X, w):
+    """Total sample weight reaching each node, by routing the weighted training data (independent of tree_)."""
+    return np.asarray(sk_tree.decision_path(X).T @ w).ravel()
+
+
+def test_tree_shap_uses_weighted_cover_for_sample_weighted_trees():
+    # shap is not installed here: the reference is brute-force Shapley over the tree's value function, with the
+    # covers recomputed from the weighted training data, plus phi_0 = the weighted mean training prediction
+    from sklearn.datasets import load_diabetes
+    from sklearn.tree import DecisionTreeRegressor as SkTree
+
+    from algorithms.interpret.shapley import exact_shapley
+    from algorithms.interpret.tree_shap import Tree, path_dependent_value, tree_shap
+    from algorithms.trees.cart import DecisionTreeRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[:, :6], y
+    w = np.random.default_rng(0).exponential(1.0, len(y)) ** 2  # strongly unequal weights
+    for est in (SkTree(max_depth=4, random_state=0).fit(X, y, sample_weight=w),
+                DecisionTreeRegressor(max_depth=4).fit(X, y, sample_weight=w)):
+        tree = Tree.from_cart(est)
+        if hasattr(est, "tree_"):
+            cover = _covers_from_data(est, X, w)
+        else:
+            leaves_onehot = np.zeros((len(X), est.node_count_))
+            # route each training row and mark every node on its path
+            for r, x in enumerate(X):
+                n = 0
+                while True:
+                    leaves_onehot[r, n] = 1
+                    if est.children_left_[n] == -1:
+                        break
+                    n = est.children_left_[n] if x[est.feature_[n]] <= est.threshold_[n] else est.children_right_[n]
+            cover = w @ leaves_onehot
+        np.testing.assert_allclose(tree.cover, cover, rtol=1e-10)
+        brute = Tree(tree.left, tree.right, tree.feature, tree.threshold, tree.value, cover)
+        pred = est.predict(X)
+        for i in (0, 7, 42):
+            phi0, phi = tree_shap(tree, X[i], X.shape[1])
+            exact = exact_shapley(path_dependent_value(brute, X[i]), X.shape[1])
+            np.testing.assert_allclose(phi, exact, atol=1e-9)
+            assert phi0 == pytest.approx(np.average(pred, weights=w), rel=1e-10)
+            assert phi0 + phi.sum() == pytest.approx(pred[i], rel=1e-10)
+
+
+def test_tree_shap_demo_honours_seed():
+    from algorithms.registry import get
+
+    a, b = get("tree-shap").run(seed=0), get("tree-shap").run(seed=1)
+    assert a.figure.axes[0].get_title() != b.figure.axes[0].get_title()
+
+
+def test_cart_deep_alternating_labels_no_recursion_error_like_sklearn():
+    from sklearn.tree import DecisionTreeClassifier as SkTree
+
+    from algorithms.trees.cart import DecisionTreeClassifier
+
+    X, y = np.arange(2100.0)[:, None], np.arange(2100) % 2
+    ours = DecisionTreeClassifier().fit(X, y)
+    ref = SkTree().fit(X, y)
+    assert ours.depth_ == ref.get_depth() == 2099
+    assert ours.node_count_ == ref.tree_.node_count
+    assert ours.score(X, y) == ref.score(X, y) == 1.0
+
+
+def test_cart_sample_weights_zero_sum_is_a_clear_error_and_zero_weight_rows_do_not_make_nan():
+    from sklearn.tree import DecisionTreeRegressor as SkTree
+
+    from algorithms.trees.cart import DecisionTreeClassifier, DecisionTreeRegressor
+
+    X, y = np.arange(10.0)[:, None], np.r_[np.zeros(5), np.ones(5)]
+    with pytest.raises(ValueError, match="sample_weight sums to zero"):
+        DecisionTreeClassifier().fit(X, y, sample_weight=np.zeros(10))
+    w = np.r_[np.ones(5), np.zeros(4), 1.0]  # rows 5..8 weigh nothing
+    ours = DecisionTreeRegressor().fit(X, y, sample_weight=w)
+    assert np.all(np.isfinite(ours.value_)) and np.all(ours.weighted_n_node_samples_ > 0)
+    ref = SkTree(random_state=0).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.predict(X[w > 0]), ref.predict(X[w > 0]))
