@@ -205,3 +205,23 @@ def test_cart_sample_weights_zero_sum_is_a_clear_error_and_zero_weight_rows_do_n
     assert np.all(np.isfinite(ours.value_)) and np.all(ours.weighted_n_node_samples_ > 0)
     ref = SkTree(random_state=0).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(ours.predict(X[w > 0]), ref.predict(X[w > 0]))
+
+
+def test_tsne_one_feature_and_constant_input_give_finite_embeddings_of_the_asked_shape():
+    from sklearn.manifold import TSNE as SkTSNE
+    from sklearn.manifold import trustworthiness
+
+    from algorithms.decomposition.tsne import TSNE
+
+    rng = np.random.default_rng(0)
+    X1 = rng.normal(size=(40, 1))
+    ours = TSNE(n_components=2, perplexity=5.0, max_iter=400).fit(X1)
+    assert ours.embedding_.shape == (40, 2) and np.all(np.isfinite(ours.embedding_))
+    # scikit-learn's PCA init refuses this input; its random init is the reference
+    ref = SkTSNE(n_components=2, perplexity=5.0, method="exact", init="random", max_iter=400,
+                 random_state=0).fit_transform(X1)
+    assert trustworthiness(X1, ours.embedding_, n_neighbors=5) >= trustworthiness(X1, ref, n_neighbors=5) - 0.03
+    const = TSNE(n_components=2, perplexity=5.0, max_iter=300).fit(np.ones((30, 3)))
+    assert const.embedding_.shape == (30, 2)
+    assert np.all(np.isfinite(const.embedding_)) and np.isfinite(const.kl_divergence_)
+    assert const.n_iter_ <= 300 and isinstance(const.converged_, bool)
