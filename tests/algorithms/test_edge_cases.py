@@ -225,3 +225,25 @@ def test_tsne_one_feature_and_constant_input_give_finite_embeddings_of_the_asked
     assert const.embedding_.shape == (30, 2)
     assert np.all(np.isfinite(const.embedding_)) and np.isfinite(const.kl_divergence_)
     assert const.n_iter_ <= 300 and isinstance(const.converged_, bool)
+
+
+def test_attention_fully_masked_query_row_is_zero_and_gradients_finite_like_torch():
+    import torch
+
+    from algorithms.sequence.attention import attention_backward, attention_forward
+
+    rng = np.random.default_rng(0)
+    Q, K, V = rng.normal(size=(2, 4, 8)), rng.normal(size=(2, 6, 8)), rng.normal(size=(2, 6, 3))
+    mask = np.zeros((4, 6))
+    mask[1] = -np.inf  # query 1 may attend nothing
+    mask[2, 3:] = -np.inf
+    O, cache = attention_forward(Q, K, V, mask)
+    dO = rng.normal(size=O.shape)
+    dQ, dK, dV = attention_backward(dO, cache)
+    Qt, Kt, Vt = (torch.from_numpy(a).requires_grad_(True) for a in (Q, K, V))
+    Ot = torch.nn.functional.scaled_dot_product_attention(Qt, Kt, Vt, attn_mask=torch.from_numpy(mask))
+    (Ot * torch.from_numpy(dO)).sum().backward()
+    for ours, ref in ((O, Ot.detach()), (dQ, Qt.grad), (dK, Kt.grad), (dV, Vt.grad)):
+        assert np.all(np.isfinite(ours))
+        np.testing.assert_allclose(ours, ref.numpy(), atol=1e-12)
+    assert np.all(O[:, 1] == 0.0)
