@@ -247,3 +247,28 @@ def test_attention_fully_masked_query_row_is_zero_and_gradients_finite_like_torc
         assert np.all(np.isfinite(ours))
         np.testing.assert_allclose(ours, ref.numpy(), atol=1e-12)
     assert np.all(O[:, 1] == 0.0)
+
+
+BPE_TEXTS = [
+    "नमस्ते दुनिया, हिंदी भाषा!",  # Devanagari vowel signs and virama are combining marks
+    "café naïve résumé",
+    "don't stop_me 3.14 ¾ x² a\u200db \u200cc",
+    "e\u0301!\u0301 ?\u0301 Ⅻ ⓐb ‿x a\x1fb a\u00a0b",
+    "日本語のテキスト。 emoji 👍🏽 ok ٣٤ مرحبا a—b",
+]
+
+
+@pytest.mark.parametrize("text", BPE_TEXTS + [__import__("unicodedata").normalize("NFD", t) for t in BPE_TEXTS])
+def test_bpe_pretokenizer_keeps_combining_marks_like_hugging_face(text):
+    pre_tokenizers = pytest.importorskip("tokenizers.pre_tokenizers")
+
+    from algorithms.text.bpe import pretokenize
+
+    assert pretokenize(text) == [w for w, _ in pre_tokenizers.Whitespace().pre_tokenize_str(text)]
+
+
+def test_bpe_trains_whole_hindi_words():
+    from algorithms.text.bpe import BPETokenizer
+
+    tok = BPETokenizer(vocab_size=60, min_frequency=1).fit(["नमस्ते नमस्ते दुनिया"] * 3)
+    assert "नमस्ते" in tok.vocab_ and tok.tokenize("नमस्ते, दुनिया") == ["नमस्ते", ",", "दुनिया"]
