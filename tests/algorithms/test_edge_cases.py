@@ -272,3 +272,70 @@ def test_bpe_trains_whole_hindi_words():
 
     tok = BPETokenizer(vocab_size=60, min_frequency=1).fit(["नमस्ते नमस्ते दुनिया"] * 3)
     assert "नमस्ते" in tok.vocab_ and tok.tokenize("नमस्ते, दुनिया") == ["नमस्ते", ",", "दुनिया"]
+
+
+def test_hmm_unseen_symbol_scores_minus_inf_and_decoding_says_why():
+    # hmmlearn is not installed here; the hand value is exact: a symbol no state emits has probability 0
+    import itertools
+
+    from algorithms.probabilistic.hmm import DiscreteHMM
+
+    m = DiscreteHMM(n_states=2, n_symbols=4, max_iter=500).fit([np.array([0, 1, 2, 1, 0, 2, 2, 1, 0, 0])])
+    assert np.all(m.emissionprob_[:, 3] == 0.0)
+    with np.errstate(all="raise"):  # no 0/0 on the way
+        assert m.score([0, 3, 1]) == -np.inf
+    with pytest.raises(ValueError, match="symbol 3 at position 1"):
+        m.predict_proba([0, 3, 1])
+    with pytest.raises(ValueError, match="probability 0"):
+        m.predict([0, 3, 1])
+    # a possible sequence still scores its brute-force log-probability
+    x = [0, 2, 1]
+    brute = sum(m.startprob_[z[0]] * m.emissionprob_[z[0], x[0]]
+                * np.prod([m.transmat_[z[t - 1], z[t]] * m.emissionprob_[z[t], x[t]] for t in (1, 2)])
+                for z in itertools.product(range(2), repeat=3))
+    assert m.score(x) == pytest.approx(np.log(brute), rel=1e-12)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"n_states": 0}, "'n_states' must be >= 1"),
+    ({"self_transition": 1.5}, "'self_transition' must be <= 1"),
+    ({"n_init": 0}, "'n_init' must be >= 1"),
+])
+def test_hmm_rejects_bad_hyperparameters(params, match):
+    from algorithms.probabilistic.hmm import DiscreteHMM
+
+    with pytest.raises(ValueError, match=match):
+        DiscreteHMM(**params).fit([np.array([0, 1, 0])])
+
+
+def test_hmm_n_init_keeps_the_most_likely_run_and_reports_convergence():
+    from algorithms.base import ConvergenceWarning
+    from algorithms.probabilistic.hmm import DiscreteHMM, sample
+
+    rng = np.random.default_rng(1)
+    pi = np.ones(3) / 3
+    A = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])
+    B = np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.7, 0.1, 0.1], [0.1, 0.1, 0.4, 0.4]])
+    seqs = [sample(pi, A, B, 150, rng)[1] for _ in range(2)]
+    kw = dict(n_states=3, max_iter=30, random_state=0, self_transition=0.5)
+    with pytest.warns(ConvergenceWarning, match="Baum-Welch"):
+        one = DiscreteHMM(n_init=1, **kw).fit(seqs)
+    with pytest.warns(ConvergenceWarning):
+        three = DiscreteHMM(n_init=3, **kw).fit(seqs)
+    assert one.converged_ is False and one.n_iter_ == 30
+    # the first restart is the n_init=1 run, so the best of three is at least as likely; here strictly more
+    assert three.log_likelihood_curve_[-1] > one.log_likelihood_curve_[-1] + 0.1
+    assert DiscreteHMM(n_states=2, max_iter=500).fit(seqs).converged_
+
+
+@pytest.mark.parametrize("C", [0.0, -1.0])
+def test_logistic_regression_rejects_non_positive_C_like_sklearn(C):
+    from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+
+    from algorithms.linear.logistic_regression import LogisticRegression
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError, match="'C' must be > 0"):
+        LogisticRegression(C=C).fit(X, y)
+    with pytest.raises(ValueError):  # scikit-learn's InvalidParameterError is a ValueError
+        SkLogisticRegression(C=C).fit(X, y)
