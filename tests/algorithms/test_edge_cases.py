@@ -339,3 +339,42 @@ def test_logistic_regression_rejects_non_positive_C_like_sklearn(C):
         LogisticRegression(C=C).fit(X, y)
     with pytest.raises(ValueError):  # scikit-learn's InvalidParameterError is a ValueError
         SkLogisticRegression(C=C).fit(X, y)
+
+
+def test_hmc_scalar_q0_samples_a_1d_target():
+    from scipy import stats
+
+    from algorithms.sampling.hmc import hmc
+
+    U = lambda q: 0.5 * np.sum((q - 1.0) ** 2) / 4.0  # N(1, 2^2)
+    grad_U = lambda q: (q - 1.0) / 4.0
+    draws, acc = hmc(U, grad_U, 0.0, 3000, eps=0.5, L=10, seed=0)
+    same, _ = hmc(U, grad_U, [0.0], 3000, eps=0.5, L=10, seed=0)
+    assert draws.shape == (3000, 1) and np.array_equal(draws, same)
+    assert acc > 0.8
+    # closed-form target: mean 1, sd 2; a KS test against it (the chain mixes fast on a 1-D Gaussian)
+    assert abs(draws.mean() - 1.0) < 0.2 and abs(draws.std() - 2.0) < 0.2
+    assert stats.kstest(draws[::5, 0], stats.norm(1.0, 2.0).cdf).pvalue > 0.01
+    with pytest.raises(ValueError, match="q0 must be a finite scalar or 1-D"):
+        hmc(U, grad_U, np.zeros((2, 2)), 10)
+    with pytest.raises(ValueError, match="'eps' must be > 0"):
+        hmc(U, grad_U, 0.0, 10, eps=0.0)
+
+
+def test_gmm_singular_covariance_is_a_clear_error_like_sklearn():
+    from sklearn.mixture import GaussianMixture as SkGMM
+
+    from algorithms.clustering.gmm import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(60, 2)), np.full(60, 3.0)]  # a constant column
+    with pytest.raises(ValueError, match="Increase reg_covar"):
+        GaussianMixture(n_components=2, reg_covar=0.0).fit(X)
+    with pytest.raises(ValueError, match="reg_covar"):  # scikit-learn's message also points at reg_covar
+        SkGMM(n_components=2, reg_covar=0.0, random_state=0).fit(X)
+    # with the default ridge both fit, to the same likelihood
+    ours = GaussianMixture(n_components=2, n_init=3).fit(X)
+    ref = SkGMM(n_components=2, n_init=3, tol=1e-6, max_iter=1000, random_state=0).fit(X)
+    assert ours.score(X) == pytest.approx(ref.score(X), abs=0.05)
+    with pytest.raises(ValueError, match="'reg_covar' must be >= 0"):
+        GaussianMixture(reg_covar=-1.0).fit(X)
