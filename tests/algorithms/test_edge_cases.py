@@ -378,3 +378,43 @@ def test_gmm_singular_covariance_is_a_clear_error_like_sklearn():
     assert ours.score(X) == pytest.approx(ref.score(X), abs=0.05)
     with pytest.raises(ValueError, match="'reg_covar' must be >= 0"):
         GaussianMixture(reg_covar=-1.0).fit(X)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"learning_rate": 0.0}, "'learning_rate' must be > 0"),
+    ({"learning_rate": -0.1}, "'learning_rate' must be > 0"),
+    ({"subsample": 1.5}, "'subsample' must be <= 1"),
+    ({"subsample": 0.0}, "'subsample' must be > 0"),
+    ({"n_estimators": 0}, "'n_estimators' must be >= 1"),
+])
+def test_gradient_boosting_rejects_bad_hyperparameters_like_sklearn(params, match):
+    from sklearn.ensemble import GradientBoostingRegressor as SkGB
+
+    from algorithms.trees.gradient_boosting import GradientBoostingClassifier, GradientBoostingRegressor
+
+    X, y = np.arange(20.0)[:, None], np.r_[np.zeros(10), np.ones(10)]
+    for est in (GradientBoostingRegressor(**params), GradientBoostingClassifier(**params)):
+        with pytest.raises(ValueError, match=match):
+            est.fit(X, y)
+    if params != {"learning_rate": 0.0}:  # scikit-learn allows 0 (a model that never leaves F_0); we refuse it
+        with pytest.raises(ValueError):
+            SkGB(**params).fit(X, y)
+
+
+def test_gradient_boosting_notes_float32_claim_single_tree_matches_sklearn_on_float32_data():
+    # the demo notes say scikit-learn's trees differ from ours on test data only through float32 rounding and
+    # tie-breaking; a single tree has no ties here, so on float32-cast data the predictions must coincide
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import train_test_split
+    from sklearn.tree import DecisionTreeRegressor as SkTree
+
+    from algorithms.trees.cart import DecisionTreeRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    Xtr, Xte, ytr, _ = train_test_split(X, y, test_size=0.3, random_state=0)
+    f32 = lambda a: a.astype(np.float32).astype(np.float64)
+    ref = SkTree(max_depth=3, random_state=0).fit(Xtr, ytr)
+    ours64 = DecisionTreeRegressor(max_depth=3).fit(Xtr, ytr)
+    ours32 = DecisionTreeRegressor(max_depth=3).fit(f32(Xtr), ytr)
+    np.testing.assert_allclose(ours32.predict(f32(Xte)), ref.predict(Xte), atol=1e-9)
+    assert np.abs(ours64.predict(Xte) - ref.predict(Xte)).max() > 1.0  # the 1-ulp test value goes the other way
