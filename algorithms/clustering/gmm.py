@@ -177,10 +177,13 @@ EXAMPLE_DATA = "clustering"
 
 def demo(n_components: int = 3, n_init: int = 3) -> DemoResult:
     """Anisotropic blobs: ellipses of the fitted components and BIC per K, against scikit-learn's GaussianMixture."""
+    import warnings
+
     from matplotlib.patches import Ellipse
     from sklearn.datasets import make_blobs
     from sklearn.mixture import GaussianMixture as SkGMM
 
+    from algorithms.base import ConvergenceWarning
     from algorithms.linear._viz import new_figure
 
     X, _ = make_blobs(500, centers=3, random_state=170)
@@ -188,7 +191,9 @@ def demo(n_components: int = 3, n_init: int = 3) -> DemoResult:
     ours = GaussianMixture(n_components=n_components, n_init=n_init).fit(X)
     ref = SkGMM(n_components=n_components, n_init=n_init, tol=1e-6, random_state=0).fit(X)
     ks = np.arange(1, 7)
-    bics = [GaussianMixture(n_components=int(k)).fit(X).bic(X) for k in ks]
+    with warnings.catch_warnings():  # the BIC sweep is illustrative: a K=6 fit may stop at max_iter
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        bics = [GaussianMixture(n_components=int(k)).fit(X).bic(X) for k in ks]
     fig, (ax0, ax1) = new_figure(ncols=2)
     ax0.scatter(X[:, 0], X[:, 1], c=ours.predict(X), cmap="tab10", s=8)
     for m, c in zip(ours.means_, ours.covariances_):

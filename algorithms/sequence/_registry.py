@@ -13,7 +13,7 @@ SPECS: list[AlgorithmSpec] = [
         params=(Param("gamma", int, 4, 1, 8, help="draft tokens per verification"),
                 Param("max_new_tokens", int, 30, 1, 36, help="tokens to generate"),
                 Param("temperature", float, 0.0, 0.0, 2.0, help="0 = greedy, > 0 = speculative sampling"),
-                Param("train_steps", int, 120, 10, 160, help="training steps of each tiny model"),
+                Param("train_steps", int, 200, 10, 300, help="training steps of each tiny model"),
                 Param("seed", int, 0, 0, 10_000)),
         tags=("llm", "inference", "decoding", "torch"),
     ),

@@ -418,3 +418,4 @@ def test_gradient_boosting_notes_float32_claim_single_tree_matches_sklearn_on_fl
     ours32 = DecisionTreeRegressor(max_depth=3).fit(f32(Xtr), ytr)
     np.testing.assert_allclose(ours32.predict(f32(Xte)), ref.predict(Xte), atol=1e-9)
     assert np.abs(ours64.predict(Xte) - ref.predict(Xte)).max() > 1.0  # the 1-ulp test value goes the other way
+
