@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import numbers
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -206,6 +208,23 @@ def check_finite_output(values: np.ndarray, what: str = "output") -> np.ndarray:
             "estimator; rescale it, remove constant or duplicate columns, or increase regularisation."
         )
     return values
+
+
+def check_positive_definite(S: np.ndarray, what: str, fix: str, rcond: float = 1e-12) -> None:
+    """Raise a clear ``ValueError`` if the symmetric matrix ``S`` is singular to working precision."""
+    evals = np.linalg.eigvalsh(S)
+    if not np.all(np.isfinite(evals)) or evals[0] <= rcond * max(abs(evals[-1]), np.finfo(float).tiny):
+        raise ValueError(f"{what} is singular (smallest/largest eigenvalue {evals[0]:.3g}/{evals[-1]:.3g}); {fix}")
+
+
+@contextlib.contextmanager
+def singular_as_value_error(what: str, fix: str) -> Iterator[None]:
+    """Turn a raw ``LinAlgError`` (singular or non-positive-definite matrix) inside the block into a clear
+    ``ValueError`` that says what failed and how to fix the input or the hyperparameters."""
+    try:
+        yield
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"{what} is singular or not positive definite ({exc}); {fix}") from None
 
 
 class ClassifierMixin:

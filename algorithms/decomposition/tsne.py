@@ -122,7 +122,9 @@ class TSNE(BaseEstimator):
         P = joint_probabilities(squared_distances(X), self.perplexity)
         Xc = X - X.mean(0)
         _, sv, Vt = np.linalg.svd(Xc, full_matrices=False)
-        k = int(np.sum(sv > 1e-10 * max(sv.max(initial=0.0), 1e-300)))  # directions that actually vary
+        # directions that actually vary: relative to the data's magnitude, so rounding noise of a constant
+        # column (X - mean is ~1e-17, not 0) does not count
+        k = int(np.sum(sv > 1e-10 * max(sv.max(initial=0.0), np.abs(X).max() * np.sqrt(n), 1e-300)))
         k = min(k, self.n_components)
         Y = check_random_state(self.random_state).normal(0.0, 1e-4, (n, self.n_components))
         if k > 0:  # PCA initialisation, tiny scale; the columns PCA cannot fill stay random

@@ -26,11 +26,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
-class BayesianLinearRegression(BaseEstimator):
+class BayesianLinearRegression(RegressorMixin, BaseEstimator):
     """Conjugate Bayesian linear regression, optionally with evidence-maximised precisions.
 
     Parameters

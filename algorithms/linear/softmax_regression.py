@@ -21,7 +21,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
@@ -32,7 +39,7 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E / E.sum(axis=1, keepdims=True)
 
 
-class SoftmaxRegression(BaseEstimator):
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     """L2-regularised multinomial logistic regression.
 
     Parameters
@@ -117,10 +124,6 @@ class SoftmaxRegression(BaseEstimator):
         """Most probable class, shape (n_samples,)."""
         scores = self.decision_function(X)
         return self.classes_[np.argmax(scores, axis=1)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = SoftmaxRegression
