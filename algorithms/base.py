@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import numbers
 import warnings
@@ -33,8 +34,75 @@ class ConvergenceWarning(UserWarning):
     """An iterative solver stopped at its iteration limit before meeting its tolerance."""
 
 
+# Hyperparameters that mean the same thing in every estimator that has them, with their valid ranges (the rules of
+# :func:`check_params`). ``BaseEstimator`` checks them at the start of every ``fit``; estimators check their own
+# specific parameters (a kernel's gamma > 0, a solver's name) in ``fit`` as well.
+COMMON_PARAM_RULES: dict[str, dict[str, Any]] = {
+    "max_iter": dict(kind=int, low=1),
+    "tol": dict(low=0),
+    "n_estimators": dict(kind=int, low=1),
+    "learning_rate": dict(low=0, low_open=True),
+    "n_init": dict(kind=int, low=1),
+    "n_clusters": dict(kind=int, low=1),
+    "n_components": dict(kind=int, low=1, optional=True),
+    "n_neighbors": dict(kind=int, low=1),
+    "min_samples_leaf": dict(kind=int, low=1),
+    "min_samples_split": dict(kind=int, low=2),
+    "max_depth": dict(kind=int, low=0, optional=True),  # 0: a single leaf (the boosting tests use it)
+    "C": dict(low=0, low_open=True),
+    "alpha": dict(low=0, optional=True),
+    "l1_ratio": dict(low=0, high=1),
+    "subsample": dict(low=0, high=1, low_open=True),
+    "reg_covar": dict(low=0),
+    "reg_lambda": dict(low=0),
+    "var_smoothing": dict(low=0),
+    "perplexity": dict(low=0, low_open=True),
+    "early_exaggeration": dict(low=0, low_open=True),
+    "contamination": dict(low=0, high=0.5, low_open=True),
+    "batch_size": dict(kind=int, low=1),
+    "n_epochs": dict(kind=int, low=1),
+    "max_epochs": dict(kind=int, low=1),
+    "eps": dict(low=0, low_open=True),
+    "min_samples": dict(kind=int, low=1),
+    "bandwidth": dict(low=0, low_open=True, optional=True),
+    "tau": dict(low=0, low_open=True),
+    "epsilon": dict(low=0),
+    "num_leaves": dict(kind=int, low=2),
+    "max_bins": dict(kind=int, low=2),
+    "top_rate": dict(low=0, high=1),
+    "other_rate": dict(low=0, high=1),
+    "n_states": dict(kind=int, low=1),
+    "self_transition": dict(low=0, high=1),
+}
+
+
+def check_common_params(estimator: Any) -> None:
+    """Apply :data:`COMMON_PARAM_RULES` to whichever of those hyperparameters ``estimator`` has."""
+    names = set(estimator._param_names()) if hasattr(estimator, "_param_names") else set(vars(estimator))
+    check_params(estimator, **{n: r for n, r in COMMON_PARAM_RULES.items() if n in names})
+
+
+def _validating_fit(fit):
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        check_common_params(self)
+        return fit(self, *args, **kwargs)
+
+    wrapper._checks_common_params = True
+    return wrapper
+
+
 class BaseEstimator:
-    """Base class giving ``get_params``/``set_params``/``__repr__`` from the ``__init__`` signature."""
+    """Base class giving ``get_params``/``set_params``/``__repr__`` from the ``__init__`` signature.
+
+    Every subclass's ``fit`` first validates the common hyperparameters (:func:`check_common_params`).
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fit = cls.__dict__.get("fit")
+        if fit is not None and not getattr(fit, "_checks_common_params", False):
+            cls.fit = _validating_fit(fit)
 
     @classmethod
     def _param_names(cls) -> list[str]:

@@ -171,3 +171,28 @@ def test_score_from_mixins_equals_sklearn_metrics(cls, params):
     assert "score" not in vars(cls), "score should come from the mixin"
     metric = accuracy_score if is_clf else r2_score
     assert est.score(X, y) == pytest.approx(metric(y, est.predict(X)), abs=1e-12)
+
+
+def _invalid_values(rule):
+    if rule.get("low") is not None:
+        yield rule["low"] if rule.get("low_open") else rule["low"] - 1
+    if rule.get("high") is not None:
+        yield rule["high"] if rule.get("high_open") else rule["high"] + 1
+    if rule.get("kind") is int:
+        yield 2.5
+    yield float("nan")
+
+
+@pytest.mark.parametrize("cls, kind, params", ESTIMATORS, ids=IDS)
+def test_common_hyperparameters_are_validated_in_fit(cls, kind, params):
+    from algorithms.base import COMMON_PARAM_RULES
+
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 3))
+    y = _target(kind, X, rng)
+    names = [n for n in cls._param_names() if n in COMMON_PARAM_RULES]
+    for name in names:
+        for bad in _invalid_values(COMMON_PARAM_RULES[name]):
+            est = cls(**{**params, name: bad})
+            with pytest.raises(ValueError, match=f"parameter '{name}' must be"):
+                est.fit(X) if y is None else est.fit(X, y)
