@@ -63,9 +63,9 @@ SPECS: list[AlgorithmSpec] = [
         tags=("rnn",),
     ),
     AlgorithmSpec(
-        name="gru", title="GRU forward pass", family=F,
-        summary="NumPy GRU cell in PyTorch's parameterisation (reset gate inside the candidate).",
-        module="algorithms.sequence.gru", reference="torch.nn.GRU",
+        name="gru", title="GRU forward and backward pass (BPTT)", family=F,
+        summary="NumPy GRU in PyTorch's parameterisation with hand-written backpropagation through time.",
+        module="algorithms.sequence.gru", reference="torch.nn.GRU and torch.autograd",
         params=(Param("n_hidden", int, 8, 1, 128), Param("seq_len", int, 50, 1, 500), Param("seed", int, 0, 0, 10_000)),
         tags=("rnn",),
     ),

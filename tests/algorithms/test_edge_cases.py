@@ -419,3 +419,27 @@ def test_gradient_boosting_notes_float32_claim_single_tree_matches_sklearn_on_fl
     np.testing.assert_allclose(ours32.predict(f32(Xte)), ref.predict(Xte), atol=1e-9)
     assert np.abs(ours64.predict(Xte) - ref.predict(Xte)).max() > 1.0  # the 1-ulp test value goes the other way
 
+
+
+def test_gru_backward_equals_torch_autograd():
+    import torch
+
+    from algorithms.sequence.gru import GRU, GRUConfig, to_torch
+
+    rng = np.random.default_rng(3)
+    model = GRU(GRUConfig(n_in=4, n_hidden=6), seed=2)
+    x, h0 = rng.normal(size=(3, 9, 4)), rng.normal(size=(3, 6))
+    out, h_last = model.forward(x, h0)
+    d_out, d_last = rng.normal(size=out.shape), rng.normal(size=h_last.shape)
+    grads, dx, dh0 = model.backward(d_out, d_last)
+    ref = to_torch(model)
+    xt, h0t = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(h0)[None].requires_grad_(True)
+    out_t, h_t = ref(xt, h0t)
+    ((out_t * torch.from_numpy(d_out)).sum() + (h_t[0] * torch.from_numpy(d_last)).sum()).backward()
+    np.testing.assert_allclose(out, out_t.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(grads["W_x"], ref.weight_ih_l0.grad.numpy().T, atol=1e-10)
+    np.testing.assert_allclose(grads["W_h"], ref.weight_hh_l0.grad.numpy().T, atol=1e-10)
+    np.testing.assert_allclose(grads["b_x"], ref.bias_ih_l0.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(grads["b_h"], ref.bias_hh_l0.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(dh0, h0t.grad.numpy()[0], atol=1e-10)
