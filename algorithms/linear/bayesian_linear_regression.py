@@ -33,6 +33,7 @@ from algorithms.base import (
     check_is_fitted,
     check_n_features,
     check_X_y,
+    report_convergence,
 )
 from algorithms.registry import DemoResult
 
@@ -99,7 +100,7 @@ class BayesianLinearRegression(RegressorMixin, BaseEstimator):
             return V @ ((beta * (V.T @ Xty)) / (lam + beta * e))
 
         m = posterior_mean(lam, beta)
-        self.n_iter_ = 0
+        self.n_iter_, self.converged_ = 0, True
         if self.fit_precisions:
             for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
                 gamma = np.sum(beta * e / (lam + beta * e))
@@ -111,7 +112,7 @@ class BayesianLinearRegression(RegressorMixin, BaseEstimator):
                 m = m_new
                 if converged:
                     break
-            self.n_iter_ = it
+            report_convergence(self, it, converged, max_iter=self.max_iter, what="evidence maximisation")
         self.weight_precision_, self.noise_precision_ = float(lam), float(beta)
         self.coef_ = m
         self.intercept_ = float(y_mean - x_mean @ m)

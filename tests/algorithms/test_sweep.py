@@ -196,3 +196,24 @@ def test_common_hyperparameters_are_validated_in_fit(cls, kind, params):
             est = cls(**{**params, name: bad})
             with pytest.raises(ValueError, match=f"parameter '{name}' must be"):
                 est.fit(X) if y is None else est.fit(X, y)
+
+
+# t-SNE runs its iteration budget and reports n_iter_/converged_ without a warning (as scikit-learn does); the
+# autoencoder's and the MLP's max_iter is a fixed number of epochs, with no tolerance to converge to
+NO_TOLERANCE = {"TSNE", "Autoencoder", "MLPClassifier"}
+ITERATIVE = [(c, k, p) for c, k, p in ESTIMATORS if "max_iter" in c._param_names() and c.__name__ not in NO_TOLERANCE]
+
+
+@pytest.mark.parametrize("cls, kind, params", ITERATIVE, ids=[c.__name__ for c, _, _ in ITERATIVE])
+def test_iterative_estimators_report_convergence(cls, kind, params):
+    from algorithms.base import ConvergenceWarning
+
+    rng = np.random.default_rng(1)  # seed 1: k-medoids' greedy BUILD start is not already a SWAP optimum
+    X = np.abs(rng.normal(size=(40, 3))) + 0.1
+    y = _target(kind, X, rng)
+    if cls.__name__ == "KMedoids":
+        params = {**params, "n_clusters": 5}
+    stopped = {**params, "max_iter": 1, **({"tol": 1e-300} if "tol" in cls._param_names() else {})}
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        est = cls(**stopped).fit(X) if y is None else cls(**stopped).fit(X, y)
+    assert est.converged_ is False and est.n_iter_ == 1
