@@ -60,6 +60,10 @@ class KalmanFilter(BaseEstimator):
         Y = Y[:, None] if Y.ndim == 1 else Y
         if Y.ndim != 2 or Y.shape[1] != H.shape[0]:
             raise ValueError(f"Y must have shape (T,) or (T, {H.shape[0]}), got {np.shape(Y)}")
+        if np.any(np.isinf(Y)):
+            raise ValueError("Y contains infinity; mark a missing observation with NaN instead")
+        if not all(np.all(np.isfinite(a)) for a in (F, H, Q, R, m, P)):
+            raise ValueError("F, H, Q, R, m0 and P0 must be finite")
         d = F.shape[0]
         if F.shape != (d, d) or H.shape[1] != d or Q.shape != (d, d) or R.shape != (H.shape[0],) * 2 or m.shape != (d,):
             raise ValueError("inconsistent shapes among F (d, d), H (k, d), Q (d, d), R (k, k), m0 (d,)")

@@ -443,3 +443,12 @@ def test_gru_backward_equals_torch_autograd():
     np.testing.assert_allclose(grads["b_h"], ref.bias_hh_l0.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(dh0, h0t.grad.numpy()[0], atol=1e-10)
+
+
+def test_kalman_rejects_infinite_observations_but_treats_nan_as_missing():
+    from algorithms.timeseries.kalman_filter import KalmanFilter
+
+    y = np.array([1.0, np.nan, 2.0, 1.5])
+    assert np.all(np.isfinite(KalmanFilter().fit(y).filtered_means_))
+    with pytest.raises(ValueError, match="infinity"):
+        KalmanFilter().fit(np.array([1.0, np.inf, 2.0]))
