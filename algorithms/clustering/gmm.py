@@ -25,14 +25,29 @@ import numpy as np
 from scipy.linalg import cholesky, solve_triangular
 from scipy.special import logsumexp
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state
+from algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_params,
+    check_random_state,
+    report_convergence,
+)
 from algorithms.clustering.kmeans import KMeans
 from algorithms.registry import DemoResult
 
 
 def log_gaussian(X: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """$\\log\\mathcal N(x_i\\mid\\mu,\\Sigma)$ for every row, shape (n,)."""
-    L = cholesky(cov, lower=True)
+    try:
+        L = cholesky(cov, lower=True)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            "a component's covariance is singular (not positive definite): the data have a constant column, or a "
+            "component collapsed onto too few or duplicate points. Increase reg_covar (e.g. 1e-6), drop constant "
+            "columns, or use fewer components."
+        ) from None
     Z = solve_triangular(L, (X - mean).T, lower=True)  # (d, n)
     d = X.shape[1]
     return -0.5 * (d * np.log(2 * np.pi) + np.sum(Z**2, axis=0)) - np.log(np.diag(L)).sum()
@@ -94,6 +109,8 @@ class GaussianMixture(BaseEstimator):
 
     def fit(self, X, y=None):
         X = check_array(X, min_samples=2)
+        check_params(self, n_components=dict(kind=int, low=1), max_iter=dict(kind=int, low=1), tol=dict(low=0),
+                     reg_covar=dict(low=0), n_init=dict(kind=int, low=1))
         K = int(self.n_components)
         if not 1 <= K <= X.shape[0]:
             raise ValueError(f"n_components must be in [1, n_samples={X.shape[0]}], got {self.n_components}")
@@ -117,7 +134,8 @@ class GaussianMixture(BaseEstimator):
             if best is None or ll > best[1]:
                 best = (params, ll, curve, converged, it)
         (self.weights_, self.means_, self.covariances_), self.lower_bound_, self.log_likelihood_curve_, \
-            self.converged_, self.n_iter_ = best
+            converged, n_iter = best
+        report_convergence(self, n_iter, converged, max_iter=self.max_iter, what="EM")
         return self
 
     def _check(self, X):
@@ -159,10 +177,13 @@ EXAMPLE_DATA = "clustering"
 
 def demo(n_components: int = 3, n_init: int = 3) -> DemoResult:
     """Anisotropic blobs: ellipses of the fitted components and BIC per K, against scikit-learn's GaussianMixture."""
+    import warnings
+
     from matplotlib.patches import Ellipse
     from sklearn.datasets import make_blobs
     from sklearn.mixture import GaussianMixture as SkGMM
 
+    from algorithms.base import ConvergenceWarning
     from algorithms.linear._viz import new_figure
 
     X, _ = make_blobs(500, centers=3, random_state=170)
@@ -170,7 +191,9 @@ def demo(n_components: int = 3, n_init: int = 3) -> DemoResult:
     ours = GaussianMixture(n_components=n_components, n_init=n_init).fit(X)
     ref = SkGMM(n_components=n_components, n_init=n_init, tol=1e-6, random_state=0).fit(X)
     ks = np.arange(1, 7)
-    bics = [GaussianMixture(n_components=int(k)).fit(X).bic(X) for k in ks]
+    with warnings.catch_warnings():  # the BIC sweep is illustrative: a K=6 fit may stop at max_iter
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        bics = [GaussianMixture(n_components=int(k)).fit(X).bic(X) for k in ks]
     fig, (ax0, ax1) = new_figure(ncols=2)
     ax0.scatter(X[:, 0], X[:, 1], c=ours.predict(X), cmap="tab10", s=8)
     for m, c in zip(ours.means_, ours.covariances_):

@@ -22,7 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state
+from algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 
 
@@ -67,6 +74,8 @@ class KMeans(BaseEstimator):
     labels_ : ndarray of shape (n_samples,)
     inertia_ : float
     n_iter_ : int
+    converged_ : bool
+        Of the best run; False (with a :class:`ConvergenceWarning`) when it stopped at ``max_iter``.
     inertia_curve_ : list of float
         Inertia after each assignment step of the best run (non-increasing).
     """
@@ -80,7 +89,7 @@ class KMeans(BaseEstimator):
         self.random_state = random_state
 
     def _lloyd(self, X, centres, tol):
-        curve = []
+        curve, converged = [], False
         for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             D = squared_distances(X, centres)  # (n, k)
             labels = np.argmin(D, axis=1)
@@ -93,12 +102,13 @@ class KMeans(BaseEstimator):
             shift = np.sum((new - centres) ** 2)
             centres = new
             if shift <= tol:
+                converged = True
                 break
         D = squared_distances(X, centres)
         labels = np.argmin(D, axis=1)
         inertia = float(D[np.arange(len(X)), labels].sum())
         curve.append(inertia)
-        return centres, labels, inertia, it, curve
+        return centres, labels, inertia, it, curve, converged
 
     def fit(self, X, y=None):
         X = check_array(X)
@@ -114,7 +124,8 @@ class KMeans(BaseEstimator):
             run = self._lloyd(X, kmeans_plus_plus(X, k, rng, trials), tol)
             if best is None or run[2] < best[2]:
                 best = run
-        self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.inertia_curve_ = best
+        self.cluster_centers_, self.labels_, self.inertia_, n_iter, self.inertia_curve_, converged = best
+        report_convergence(self, n_iter, converged, max_iter=self.max_iter, what="Lloyd's algorithm")
         return self
 
     def predict(self, X):

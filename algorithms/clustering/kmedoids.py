@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
+from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, report_convergence
 from algorithms.registry import DemoResult
 
 
@@ -86,8 +86,8 @@ class KMedoids(BaseEstimator):
             medoids.append(o)
             nearest = np.minimum(nearest, D[:, o])
         # SWAP
-        self.n_swaps_ = 0
-        for _ in range(self.max_iter):
+        self.n_swaps_, converged, it = 0, False, 0
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             Dm = D[:, medoids]  # (n, k)
             order = np.argsort(Dm, axis=1)
             d1 = Dm[np.arange(n), order[:, 0]]  # nearest medoid distance
@@ -103,10 +103,12 @@ class KMedoids(BaseEstimator):
                 o = int(np.argmin(delta))
                 if delta[o] < best_delta:
                     best_delta, best_swap = delta[o], (mi, o)
-            if best_swap is None:
+            if best_swap is None:  # no swap lowers the total deviation: a local optimum
+                converged = True
                 break
             medoids[best_swap[0]] = best_swap[1]
             self.n_swaps_ += 1
+        report_convergence(self, it, converged, max_iter=self.max_iter, what="the SWAP phase")
         self.medoid_indices_ = np.array(medoids)
         self.cluster_centers_ = X[self.medoid_indices_]
         self.labels_ = np.argmin(D[:, medoids], axis=1)

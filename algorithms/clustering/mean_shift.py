@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
+from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, report_convergence
 from algorithms.registry import DemoResult
 
 
@@ -65,7 +65,8 @@ class MeanShift(BaseEstimator):
         modes = X.copy()  # one seed per point
         support = np.zeros(len(X), dtype=int)  # points inside the ball at the last step
         active = np.ones(len(X), dtype=bool)
-        for _ in range(self.max_iter + 1):
+        it = 0
+        for it in range(self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             if not np.any(active):
                 break
             idx = np.flatnonzero(active)
@@ -76,6 +77,9 @@ class MeanShift(BaseEstimator):
             modes[idx] = np.where(counts[:, None] > 0, new, modes[idx])
             support[idx] = counts
             active[idx[(moved <= 1e-3 * h) | (counts == 0)]] = False
+        # converged when every seed stopped moving; the pass that only confirms it does not count
+        report_convergence(self, it if not np.any(active) else self.max_iter, not np.any(active),
+                           max_iter=self.max_iter, what="the mean-shift iteration")
         # distinct modes, strongest first (ties: larger coordinates first, as scikit-learn orders them)
         strength = {tuple(m): int(c) for m, c in zip(modes, support) if c > 0}
         ranked = sorted(strength.items(), key=lambda item: (item[1], item[0]), reverse=True)

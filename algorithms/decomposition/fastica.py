@@ -24,7 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state
+from algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 
 
@@ -71,9 +78,14 @@ class FastICA(BaseEstimator):
         Xc = X - self.mean_
         evals, evecs = np.linalg.eigh(Xc.T @ Xc / n)
         order = np.argsort(evals)[::-1][:k]
+        if evals[order[-1]] <= 1e-12 * max(evals.max(), 1e-300):  # whitening would divide by ~0
+            rank = int(np.sum(evals > 1e-12 * max(evals.max(), 1e-300)))
+            raise ValueError(f"X has only {rank} direction(s) of non-zero variance (constant or collinear columns), "
+                             f"fewer than n_components={k}; drop those columns or lower n_components.")
         K = (evecs[:, order] / np.sqrt(np.maximum(evals[order], 1e-300))).T  # (k, d) whitening
         Z = Xc @ K.T  # (n, k), identity covariance
         W = _sym_decorrelate(check_random_state(self.random_state).standard_normal((k, k)))
+        converged = False
         for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             U = Z @ W.T  # (n, k) current source estimates
             g, g_prime = np.tanh(U), 1.0 - np.tanh(U) ** 2
@@ -82,7 +94,7 @@ class FastICA(BaseEstimator):
             W = W_new
             if converged:
                 break
-        self.n_iter_ = it
+        report_convergence(self, it, converged, max_iter=self.max_iter, what="the fixed-point iteration")
         self.components_ = W @ K  # (k, d)
         self.mixing_ = np.linalg.pinv(self.components_)
         return self

@@ -18,7 +18,9 @@ iterations, then 0.8), per-coordinate adaptive gains (+0.2 when the gradient opp
 gains restart when the exaggeration ends),
 "early exaggeration" ($P$ multiplied by 12 for the first 250 iterations, which forms tight, well-separated
 clusters early), learning rate $\max(n/12/4, 50)$, and a PCA initialisation scaled to a standard deviation of
-$10^{-4}$. Distances between clusters in the result are not meaningful; local neighbourhoods are.
+$10^{-4}$ (when the data have fewer directions of variance than ``n_components`` — one feature, or constant
+input — the missing coordinates are drawn at random with the same scale from ``random_state``). It stops early when
+the gradient norm falls below $10^{-7}$, as scikit-learn does. Distances between clusters in the result are not meaningful; local neighbourhoods are.
 
 References: [@van2008visualizing], [@hinton2002stochastic].
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array
+from algorithms.base import BaseEstimator, check_array, check_params, check_random_state
 from algorithms.registry import DemoResult
 
 
@@ -87,7 +89,7 @@ class TSNE(BaseEstimator):
     early_exaggeration : float
     max_iter : int
     random_state : int or None
-        Unused by the PCA initialisation; kept for API symmetry.
+        Seeds the random part of the initialisation (only used when PCA has too few directions of variance).
 
     Attributes
     ----------
@@ -95,6 +97,11 @@ class TSNE(BaseEstimator):
     kl_divergence_ : float
     kl_curve_ : list of float
         KL divergence (against the un-exaggerated P) every 50 iterations.
+    n_iter_ : int
+        Iterations run.
+    converged_ : bool
+        Whether the gradient norm fell below $10^{-7}$ before ``max_iter`` (like scikit-learn, t-SNE usually runs
+        to its iteration budget, so no warning is issued when it does not).
     """
 
     def __init__(self, *, n_components=2, perplexity=30.0, early_exaggeration=12.0, max_iter=1000, random_state=0):
@@ -107,24 +114,35 @@ class TSNE(BaseEstimator):
     def fit(self, X, y=None):
         X = check_array(X, min_samples=3)
         n = X.shape[0]
+        check_params(self, n_components=dict(kind=int, low=1), early_exaggeration=dict(low=1),
+                     max_iter=dict(kind=int, low=1))
         if not 1 <= self.perplexity < n:
-            raise ValueError(f"perplexity must be in [1, n_samples), got {self.perplexity}")
+            raise ValueError(f"parameter 'perplexity' must be in [1, n_samples={n}), got {self.perplexity}")
         self.n_features_in_ = X.shape[1]
         P = joint_probabilities(squared_distances(X), self.perplexity)
         Xc = X - X.mean(0)
-        _, _, Vt = np.linalg.svd(Xc, full_matrices=False)
-        Y = Xc @ Vt[: self.n_components].T
-        Y = Y / np.std(Y[:, 0]) * 1e-4  # PCA initialisation, tiny scale
+        _, sv, Vt = np.linalg.svd(Xc, full_matrices=False)
+        # directions that actually vary: relative to the data's magnitude, so rounding noise of a constant
+        # column (X - mean is ~1e-17, not 0) does not count
+        k = int(np.sum(sv > 1e-10 * max(sv.max(initial=0.0), np.abs(X).max() * np.sqrt(n), 1e-300)))
+        k = min(k, self.n_components)
+        Y = check_random_state(self.random_state).normal(0.0, 1e-4, (n, self.n_components))
+        if k > 0:  # PCA initialisation, tiny scale; the columns PCA cannot fill stay random
+            Y[:, :k] = Xc @ Vt[:k].T / np.std(Xc @ Vt[0]) * 1e-4
         lr = max(n / self.early_exaggeration / 4, 50.0)
         update, gains = np.zeros_like(Y), np.ones_like(Y)
         self.kl_curve_ = []
         explore = 250
-        for it in range(self.max_iter):
+        converged, it = False, -1
+        for it in range(self.max_iter):  # noqa: B007 (the last value is the iteration count)
             exaggerate = it < explore
             momentum = 0.5 if exaggerate else 0.8
             if it == explore:  # the second phase starts afresh, as in the reference implementation
                 update, gains = np.zeros_like(Y), np.ones_like(Y)
             _, grad = kl_divergence_and_grad(Y, P * self.early_exaggeration if exaggerate else P, compute_kl=False)
+            if not exaggerate and np.linalg.norm(grad) < 1e-7:
+                converged = True
+                break
             flipped = update * grad < 0.0  # the gradient turned against the last step: grow the gain
             gains = np.where(flipped, gains + 0.2, gains * 0.8)
             np.clip(gains, 0.01, None, out=gains)
@@ -132,6 +150,7 @@ class TSNE(BaseEstimator):
             Y = Y + update
             if it % 50 == 49:
                 self.kl_curve_.append(kl_divergence_and_grad(Y, P)[0])
+        self.n_iter_, self.converged_ = it + 1, converged
         self.embedding_ = Y
         self.kl_divergence_ = kl_divergence_and_grad(Y, P)[0]
         return self
@@ -148,6 +167,7 @@ EXAMPLE_PARAMS = {"perplexity": 5.0, "max_iter": 50}
 
 def demo(perplexity: float = 30.0, n_samples: int = 200, max_iter: int = 500) -> DemoResult:
     """Digits: the embedding, KL divergence and trustworthiness, against scikit-learn's exact t-SNE."""
+    import matplotlib
     from sklearn.datasets import load_digits
     from sklearn.manifold import TSNE as SkTSNE
     from sklearn.manifold import trustworthiness
@@ -159,8 +179,12 @@ def demo(perplexity: float = 30.0, n_samples: int = 200, max_iter: int = 500) ->
     perplexity = min(perplexity, (n_samples - 1) / 3)
     ours = TSNE(perplexity=perplexity, max_iter=max_iter).fit(X)
     ref = SkTSNE(perplexity=perplexity, method="exact", max_iter=max_iter, random_state=0, init="pca").fit(X)
-    fig, ax = new_figure()
-    ax.scatter(*ours.embedding_.T, c=y, cmap="tab10", s=8)
+    fig, ax = new_figure(width=6)
+    colors = matplotlib.colormaps["tab10"]
+    for digit in np.unique(y):
+        ax.scatter(*ours.embedding_[y == digit].T, color=colors(int(digit)), s=8, label=str(digit))
+    ax.legend(title="digit", fontsize=7, title_fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5),
+              markerscale=1.5)
     ax.set_title(f"t-SNE of {n_samples} digits, perplexity {perplexity:g}")
     return DemoResult(
         metrics={"kl_divergence": ours.kl_divergence_,

@@ -12,9 +12,10 @@ contribution at a leaf). At a leaf with value ``v_l`` feature ``i`` on the path 
 ``sum(UNWIND(m, i).w) (o_i - z_i) v_l``.
 
 Works on any tree stored as flat arrays (``children_left``, ``children_right``, ``feature``, ``threshold``,
-``value``, ``n_node_samples``; -1 marks a leaf, ``x <= threshold`` goes left): the CART of
-``algorithms/trees/cart.py`` or scikit-learn's ``tree_``. ``phi_0 = E[f]`` is the cover-weighted mean of the leaves,
-and ``phi_0 + sum_i phi_i = f(x)`` (local accuracy).
+``value`` and the cover; -1 marks a leaf, ``x <= threshold`` goes left): the CART of ``algorithms/trees/cart.py``
+or scikit-learn's ``tree_``. The cover of a node is the total *sample weight* that reached it in training
+(``weighted_n_node_samples``, as ``shap.TreeExplainer`` uses), which equals the sample count only for unweighted
+fits. ``phi_0 = E[f]`` is the cover-weighted mean of the leaves, and ``phi_0 + sum_i phi_i = f(x)`` (local accuracy).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Tree:
     feature: np.ndarray
     threshold: np.ndarray
     value: np.ndarray  # (n_nodes,) leaf outputs (a regression value or one class's probability)
-    cover: np.ndarray  # (n_nodes,) training samples reaching each node
+    cover: np.ndarray  # (n_nodes,) total training sample weight reaching each node
 
     @classmethod
     def from_cart(cls, est, output: int = 0):
@@ -41,9 +42,10 @@ class Tree:
         if hasattr(est, "tree_"):
             t = est.tree_
             return cls(t.children_left, t.children_right, t.feature, t.threshold,
-                       t.value[:, output, 0] if t.value.shape[2] == 1 else t.value[:, 0, output], t.n_node_samples)
+                       t.value[:, output, 0] if t.value.shape[2] == 1 else t.value[:, 0, output],
+                       t.weighted_n_node_samples)
         return cls(est.children_left_, est.children_right_, est.feature_, est.threshold_,
-                   np.asarray(est.value_)[:, output], est.n_node_samples_)
+                   np.asarray(est.value_)[:, output], est.weighted_n_node_samples_)
 
     def predict_one(self, x):
         n = 0
@@ -132,9 +134,10 @@ def demo(max_depth: int = 5, n_explain: int = 2, seed: int = 0) -> DemoResult:
     est = DecisionTreeRegressor(max_depth=max_depth).fit(X, y)
     tree = Tree.from_cart(est)
     M = X.shape[1]
+    rows = np.random.default_rng(seed).choice(len(X), size=n_explain, replace=False)  # which patients to explain
     errs, acc = [], []
     Phi = []
-    for i in range(n_explain):
+    for i in rows:
         phi0, phi = tree_shap(tree, X[i], M)
         exact = exact_shapley(path_dependent_value(tree, X[i]), M)
         errs.append(np.abs(phi - exact).max())
@@ -144,7 +147,7 @@ def demo(max_depth: int = 5, n_explain: int = 2, seed: int = 0) -> DemoResult:
     ax = fig.add_subplot()
     ax.barh(range(M), Phi[0])
     ax.set_yticks(range(M), data.feature_names)
-    ax.set(xlabel="SHAP value (disease progression)", title=f"TreeSHAP, sample 0, depth-{max_depth} CART")
+    ax.set(xlabel="SHAP value (disease progression)", title=f"TreeSHAP, sample {rows[0]}, depth-{max_depth} CART")
     return DemoResult(metrics={"max_abs_err_vs_exact": float(max(errs)), "local_accuracy_gap": float(max(acc))},
                       reference={"max_abs_err_vs_exact": 0.0, "local_accuracy_gap": 0.0}, figure=fig,
                       reference_name="exact Shapley values of the tree's path-dependent value function (2^M subsets)")

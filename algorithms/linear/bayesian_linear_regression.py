@@ -26,11 +26,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 
 
-class BayesianLinearRegression(BaseEstimator):
+class BayesianLinearRegression(RegressorMixin, BaseEstimator):
     """Conjugate Bayesian linear regression, optionally with evidence-maximised precisions.
 
     Parameters
@@ -92,7 +100,7 @@ class BayesianLinearRegression(BaseEstimator):
             return V @ ((beta * (V.T @ Xty)) / (lam + beta * e))
 
         m = posterior_mean(lam, beta)
-        self.n_iter_ = 0
+        self.n_iter_, self.converged_ = 0, True
         if self.fit_precisions:
             for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
                 gamma = np.sum(beta * e / (lam + beta * e))
@@ -104,7 +112,7 @@ class BayesianLinearRegression(BaseEstimator):
                 m = m_new
                 if converged:
                     break
-            self.n_iter_ = it
+            report_convergence(self, it, converged, max_iter=self.max_iter, what="evidence maximisation")
         self.weight_precision_, self.noise_precision_ = float(lam), float(beta)
         self.coef_ = m
         self.intercept_ = float(y_mean - x_mean @ m)

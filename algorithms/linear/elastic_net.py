@@ -24,7 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_params,
+    check_X_y,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 
 
@@ -33,7 +42,7 @@ def soft_threshold(u: float, t: float) -> float:
     return float(np.sign(u) * max(abs(u) - t, 0.0))
 
 
-class ElasticNet(BaseEstimator):
+class ElasticNet(RegressorMixin, BaseEstimator):
     """Elastic-net (L1 + L2) linear regression by coordinate descent.
 
     Parameters
@@ -52,8 +61,14 @@ class ElasticNet(BaseEstimator):
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     n_iter_ : int
+    converged_ : bool
+        False (with a :class:`ConvergenceWarning`) when ``max_iter`` sweeps ended before the change fell below ``tol``.
     objective_curve_ : list of float
         Objective after each sweep (non-increasing).
+
+    A constant column gets coefficient 0: after centring it is zero up to rounding, and dividing by its
+    rounding-level norm would give an arbitrary coefficient (scikit-learn's ``ElasticNet(alpha=0)`` does; the
+    minimum-norm least-squares solution, ``LinearRegression``, gives 0).
     """
 
     def __init__(self, *, alpha=1.0, l1_ratio=0.5, max_iter=1000, tol=1e-8):
@@ -68,19 +83,19 @@ class ElasticNet(BaseEstimator):
 
     def fit(self, X, y):
         X, y = check_X_y(X, y)
-        if not 0.0 <= self.l1_ratio <= 1.0:
-            raise ValueError(f"l1_ratio must be in [0, 1], got {self.l1_ratio}")
-        if self.alpha < 0:
-            raise ValueError(f"alpha must be >= 0, got {self.alpha}")
+        check_params(self, alpha=dict(low=0), l1_ratio=dict(low=0, high=1), max_iter=dict(kind=int, low=1),
+                     tol=dict(low=0))
         n, d = X.shape
         self.n_features_in_ = d
         x_mean, y_mean = X.mean(axis=0), y.mean()
         Xc, yc = X - x_mean, y - y_mean  # (n, d), (n,)
+        Xc[:, np.ptp(X, axis=0) == 0] = 0.0  # constant columns: exactly zero, not rounding noise
         z = (Xc**2).sum(axis=0) / n  # (d,)
         l1, l2 = self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
         w = np.zeros(d)
         r = yc.copy()  # residual y_c - X_c w
         self.objective_curve_ = []
+        converged = False
         for sweep in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             max_change = 0.0
             for j in range(d):
@@ -94,8 +109,9 @@ class ElasticNet(BaseEstimator):
                     max_change = max(max_change, abs(w[j] - w_old))
             self.objective_curve_.append(self._objective(r, w, n))
             if max_change < self.tol:
+                converged = True
                 break
-        self.n_iter_ = sweep
+        report_convergence(self, sweep, converged, max_iter=self.max_iter, what="coordinate descent")
         self.coef_ = w
         self.intercept_ = float(y_mean - x_mean @ w)
         return self
@@ -106,12 +122,6 @@ class ElasticNet(BaseEstimator):
         X = check_array(X)
         check_n_features(self, X)
         return X @ self.coef_ + self.intercept_
-
-    def score(self, X, y):
-        """Coefficient of determination $R^2$."""
-        y = np.asarray(y, dtype=float)
-        r = y - self.predict(X)
-        return float(1.0 - r @ r / np.sum((y - y.mean()) ** 2))
 
 
 ESTIMATOR = ElasticNet

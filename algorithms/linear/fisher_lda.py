@@ -24,11 +24,19 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, eigh
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_positive_definite,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
-class LinearDiscriminantAnalysis(BaseEstimator):
+class LinearDiscriminantAnalysis(ClassifierMixin, BaseEstimator):
     """Shared-covariance Gaussian classifier with Fisher's discriminant projection.
 
     Parameters
@@ -64,6 +72,9 @@ class LinearDiscriminantAnalysis(BaseEstimator):
         self.means_ = np.array([X[y_idx == k].mean(0) for k in range(K)])  # (K, d)
         centred = X - self.means_[y_idx]  # (n, d)
         self.covariance_ = centred.T @ centred / n + self.reg * np.eye(d)  # S_W, (d, d)
+        check_positive_definite(self.covariance_, "the within-class covariance S_W",
+                                "a column is constant (or collinear) within every class, or there are too few "
+                                "samples per class; drop it or set reg > 0 (e.g. 1e-6)")
         grand = self.priors_ @ self.means_  # (d,)
         Mc = self.means_ - grand
         S_B = (Mc * self.priors_[:, None]).T @ Mc  # (d, d)
@@ -106,10 +117,6 @@ class LinearDiscriminantAnalysis(BaseEstimator):
         X = check_array(X)
         check_n_features(self, X)
         return X @ self.scalings_
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = LinearDiscriminantAnalysis

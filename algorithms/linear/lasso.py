@@ -44,6 +44,7 @@ class Lasso(ElasticNet):
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     n_iter_ : int
+    converged_ : bool
     objective_curve_ : list of float
     """
 
@@ -87,16 +88,19 @@ def demo(alpha: float = 0.5) -> DemoResult:
 
     from algorithms.linear._viz import new_figure
 
-    X, y = load_diabetes(return_X_y=True)
+    data = load_diabetes()
+    X, y = data.data, data.target
     X = (X - X.mean(0)) / X.std(0)
     ours = Lasso(alpha=alpha).fit(X, y)
     ref = SkLasso(alpha=alpha, tol=1e-12, max_iter=100000).fit(X, y)
     a_max = alpha_max(X, y)
     alphas = np.logspace(np.log10(a_max) - 3, np.log10(a_max), 30)
-    path = np.array([Lasso(alpha=a, tol=1e-6).fit(X, y).coef_ for a in alphas])
-    fig, ax = new_figure()
-    ax.semilogx(alphas, path)
-    ax.axvline(alpha, color="k", ls="--", lw=0.8)
+    path = np.array([Lasso(alpha=a, tol=1e-6, max_iter=10_000).fit(X, y).coef_ for a in alphas])
+    fig, ax = new_figure(width=7)
+    for j, name in enumerate(data.feature_names):
+        ax.semilogx(alphas, path[:, j], label=name)
+    ax.axvline(alpha, color="k", ls="--", lw=0.8, label=rf"$\alpha$ = {alpha:g}")
+    ax.legend(fontsize=7, ncol=2, title="feature", title_fontsize=7, loc="upper right")
     ax.set_xlabel(r"$\alpha$ (right edge: $\alpha_{\max}$)")
     ax.set_ylabel("coefficient")
     ax.set_title("lasso path (diabetes, standardised)")

@@ -18,7 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
@@ -27,7 +34,7 @@ def local_weights(X: np.ndarray, x0: np.ndarray, tau: float) -> np.ndarray:
     return np.exp(-np.sum((X - x0) ** 2, axis=1) / (2 * tau**2))
 
 
-class LocallyWeightedRegression(BaseEstimator):
+class LocallyWeightedRegression(RegressorMixin, BaseEstimator):
     """Local linear regression with a Gaussian kernel.
 
     Parameters
@@ -58,9 +65,14 @@ class LocallyWeightedRegression(BaseEstimator):
     def local_coef(self, x0):
         """The weighted least-squares coefficients $(b, w)$ at one query point, shape (n_features + 1,)."""
         k = local_weights(self.X_fit_, x0, self.tau)  # (n,)
+        if not k.sum() > 0:
+            raise ValueError(f"no training point has non-zero weight at this query point: tau={self.tau} is tiny "
+                             "next to the distances in X; increase tau or standardise X")
         Xt = np.c_[np.ones(len(self.X_fit_)), self.X_fit_]  # (n, d+1)
         A = (Xt * k[:, None]).T @ Xt + self.ridge * np.eye(Xt.shape[1])
-        return np.linalg.solve(A, (Xt * k[:, None]).T @ self.y_fit_)
+        # lstsq: when fewer than d + 1 points carry weight (small tau, far-apart points) the weighted normal
+        # equations are singular; the minimum-norm solution is the limit of the ridge solution as ridge -> 0
+        return np.linalg.lstsq(A, (Xt * k[:, None]).T @ self.y_fit_, rcond=None)[0]
 
     def predict(self, X):
         """Local-linear predictions, shape (n_samples,)."""

@@ -24,7 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_params,
+    check_X_y,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 
 
@@ -38,7 +47,7 @@ def sigmoid(t: np.ndarray) -> np.ndarray:
     return out
 
 
-class LogisticRegression(BaseEstimator):
+class LogisticRegression(ClassifierMixin, BaseEstimator):
     """L2-regularised binary logistic regression.
 
     Parameters
@@ -60,6 +69,8 @@ class LogisticRegression(BaseEstimator):
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     n_iter_ : int
+    converged_ : bool
+        False (with a :class:`ConvergenceWarning`) when ``max_iter`` ended before the gradient fell below ``tol``.
     loss_curve_ : list of float
     """
 
@@ -75,8 +86,8 @@ class LogisticRegression(BaseEstimator):
         self.classes_ = np.unique(y_raw)
         if len(self.classes_) != 2:
             raise ValueError(f"y must have exactly 2 classes, got {len(self.classes_)}")
-        if self.solver not in ("newton", "gd"):
-            raise ValueError(f"solver must be 'newton' or 'gd', got {self.solver!r}")
+        check_params(self, C=dict(low=0, low_open=True), solver=dict(choices=("newton", "gd")),
+                     learning_rate=dict(low=0, low_open=True), max_iter=dict(kind=int, low=1), tol=dict(low=0))
         y = (y_raw == self.classes_[1]).astype(float)  # (n,) in {0, 1}
         n, d = X.shape
         self.n_features_in_ = d
@@ -87,6 +98,7 @@ class LogisticRegression(BaseEstimator):
         lam = np.r_[1.0 / scale**2, 0.0] / (self.C * n)  # (d+1,)
         theta = np.zeros(d + 1)
         self.loss_curve_ = []
+        converged = False
         for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             p = sigmoid(Z @ theta)
             eps = 1e-15
@@ -94,13 +106,14 @@ class LogisticRegression(BaseEstimator):
             self.loss_curve_.append(float(loss))
             grad = Z.T @ (p - y) / n + lam * theta  # (d+1,)
             if np.abs(grad).max() < self.tol:
+                converged = True
                 break
             if self.solver == "newton":
                 H = (Z * (p * (1 - p))[:, None]).T @ Z / n + np.diag(lam)  # (d+1, d+1)
                 theta -= np.linalg.solve(H + 1e-12 * np.eye(d + 1), grad)
             else:
                 theta -= self.learning_rate * grad
-        self.n_iter_ = it
+        report_convergence(self, it, converged, max_iter=self.max_iter, what=f"the {self.solver} solver")
         self.coef_ = theta[:d] / scale
         self.intercept_ = float(theta[d] - mean @ self.coef_)
         return self
@@ -122,9 +135,6 @@ class LogisticRegression(BaseEstimator):
         scores = self.decision_function(X)
         return self.classes_[(scores > 0).astype(int)]
 
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = LogisticRegression

@@ -23,6 +23,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    RegressorMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -32,7 +33,7 @@ from algorithms.base import (
 from algorithms.registry import DemoResult
 
 
-class LinearRegression(BaseEstimator):
+class LinearRegression(RegressorMixin, BaseEstimator):
     """Least-squares linear regression.
 
     Parameters
@@ -105,12 +106,6 @@ class LinearRegression(BaseEstimator):
         X = check_array(X)
         check_n_features(self, X)
         return X @ self.coef_ + self.intercept_
-
-    def score(self, X, y):
-        """Coefficient of determination $R^2$."""
-        y = np.asarray(y, dtype=float)
-        resid = y - self.predict(X)
-        return float(1.0 - resid @ resid / np.sum((y - y.mean()) ** 2))
 
 
 ESTIMATOR = LinearRegression

@@ -20,6 +20,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -29,7 +30,7 @@ from algorithms.base import (
 from algorithms.registry import DemoResult
 
 
-class Perceptron(BaseEstimator):
+class Perceptron(ClassifierMixin, BaseEstimator):
     """Binary perceptron (optionally averaged).
 
     Parameters
@@ -101,10 +102,6 @@ class Perceptron(BaseEstimator):
         """Predicted labels, shape (n_samples,)."""
         scores = self.decision_function(X)
         return self.classes_[(scores > 0).astype(int)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = Perceptron

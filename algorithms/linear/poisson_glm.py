@@ -20,7 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+    report_convergence,
+    singular_as_value_error,
+)
 from algorithms.registry import DemoResult
 
 
@@ -64,18 +72,23 @@ class PoissonRegression(BaseEstimator):
         Xt = np.c_[X, np.ones(n)]  # (n, d+1)
         pen = np.r_[np.full(d, self.alpha), 0.0]  # (d+1,)
         theta = np.r_[np.zeros(d), np.log(y.mean())]
+        converged = False
         for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
             mu = np.exp(Xt @ theta)  # (n,)
             grad = Xt.T @ (mu - y) / n + pen * theta
             if np.abs(grad).max() < self.tol:
+                converged = True
                 break
             H = (Xt * mu[:, None]).T @ Xt / n + np.diag(pen)  # (d+1, d+1)
-            step = np.linalg.solve(H, grad)
+            with singular_as_value_error("the Newton system (X^T diag(mu) X + alpha I)",
+                                         "a column is constant or collinear with others, or there are fewer "
+                                         "samples than features; drop it or set alpha > 0"):
+                step = np.linalg.solve(H, grad)
             f0, t = self._objective(Xt, y, theta, pen), 1.0
             while self._objective(Xt, y, theta - t * step, pen) > f0 and t > 1e-8:
                 t *= 0.5  # step halving keeps the objective monotone far from the optimum
             theta = theta - t * step
-        self.n_iter_ = it
+        report_convergence(self, it, converged, max_iter=self.max_iter, what="Newton's method")
         self.coef_, self.intercept_ = theta[:d], float(theta[d])
         mu = np.exp(Xt @ theta)
         with np.errstate(divide="ignore", invalid="ignore"):

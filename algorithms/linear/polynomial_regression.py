@@ -20,7 +20,14 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
@@ -34,7 +41,7 @@ def polynomial_features(X: np.ndarray, degree: int) -> np.ndarray:
     return np.column_stack(cols) if cols else np.empty((n, 0))
 
 
-class PolynomialRegression(BaseEstimator):
+class PolynomialRegression(RegressorMixin, BaseEstimator):
     """Least squares (optionally ridge) on polynomial features.
 
     Parameters

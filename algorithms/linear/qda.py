@@ -19,11 +19,19 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cholesky, solve_triangular
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_positive_definite,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
-class QuadraticDiscriminantAnalysis(BaseEstimator):
+class QuadraticDiscriminantAnalysis(ClassifierMixin, BaseEstimator):
     """Gaussian classifier with class-specific covariances.
 
     Parameters
@@ -58,6 +66,9 @@ class QuadraticDiscriminantAnalysis(BaseEstimator):
                 raise ValueError(f"class {self.classes_[k]!r} has fewer than 2 samples")
             S = Xk.T @ Xk / len(Xk)  # MLE covariance, (d, d)
             covs.append((1 - self.reg_param) * S + self.reg_param * np.eye(d))
+            check_positive_definite(covs[-1], f"the covariance of class {self.classes_[k]!r}",
+                                    "a column is constant (or collinear) within that class, or it has fewer "
+                                    "samples than features; set reg_param > 0 (e.g. 1e-3) or drop the column")
         self.covariance_ = np.array(covs)  # (K, d, d)
         self._chol = [cholesky(S, lower=True) for S in covs]
         return self
@@ -84,10 +95,6 @@ class QuadraticDiscriminantAnalysis(BaseEstimator):
         """Maximum-posterior class."""
         scores = self.decision_function(X)
         return self.classes_[np.argmax(scores, axis=1)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = QuadraticDiscriminantAnalysis

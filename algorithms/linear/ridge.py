@@ -18,11 +18,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
-class Ridge(BaseEstimator):
+class Ridge(RegressorMixin, BaseEstimator):
     """L2-regularised linear regression solved by SVD.
 
     Parameters
@@ -60,12 +67,6 @@ class Ridge(BaseEstimator):
         X = check_array(X)
         check_n_features(self, X)
         return X @ self.coef_ + self.intercept_
-
-    def score(self, X, y):
-        """Coefficient of determination $R^2$."""
-        y = np.asarray(y, dtype=float)
-        r = y - self.predict(X)
-        return float(1.0 - r @ r / np.sum((y - y.mean()) ** 2))
 
 
 ESTIMATOR = Ridge

@@ -21,7 +21,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 
 
@@ -32,7 +40,7 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E / E.sum(axis=1, keepdims=True)
 
 
-class SoftmaxRegression(BaseEstimator):
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     """L2-regularised multinomial logistic regression.
 
     Parameters
@@ -88,15 +96,20 @@ class SoftmaxRegression(BaseEstimator):
             res = minimize(objective, theta, jac=True, method="L-BFGS-B",
                            callback=lambda t: self.loss_curve_.append(objective(t)[0]),
                            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15})
-            theta, self.n_iter_ = res.x, int(res.nit)
+            theta = res.x
+            # L-BFGS-B stops early on its gtol/ftol tests; reaching maxiter is the failure to report
+            report_convergence(self, int(res.nit), int(res.nit) < self.max_iter or bool(res.success),
+                               max_iter=self.max_iter, what="L-BFGS-B")
         else:
+            converged = False
             for it in range(1, self.max_iter + 1):  # noqa: B007 (the last value is the iteration count)
                 loss, grad = objective(theta)
                 self.loss_curve_.append(float(loss))
                 if np.abs(grad).max() < self.tol:
+                    converged = True
                     break
                 theta -= self.learning_rate * grad
-            self.n_iter_ = it
+            report_convergence(self, it, converged, max_iter=self.max_iter, what="gradient descent")
         W, b = theta[: d * K].reshape(d, K), theta[d * K:]
         self.coef_ = W.T.copy()  # (K, d), scikit-learn's layout
         self.intercept_ = b - b.mean()
@@ -117,10 +130,6 @@ class SoftmaxRegression(BaseEstimator):
         """Most probable class, shape (n_samples,)."""
         scores = self.decision_function(X)
         return self.classes_[np.argmax(scores, axis=1)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = SoftmaxRegression

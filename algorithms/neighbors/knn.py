@@ -18,7 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
@@ -72,7 +80,7 @@ class _KNNBase(BaseEstimator):
         return y
 
 
-class KNeighborsClassifier(_KNNBase):
+class KNeighborsClassifier(ClassifierMixin, _KNNBase):
     """k-NN classifier.
 
     Parameters
@@ -106,12 +114,8 @@ class KNeighborsClassifier(_KNNBase):
         P = self.predict_proba(X)
         return self.classes_[np.argmax(P, axis=1)]
 
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
-
-class KNeighborsRegressor(_KNNBase):
+class KNeighborsRegressor(RegressorMixin, _KNNBase):
     """k-NN regressor (parameters as :class:`KNeighborsClassifier`)."""
 
     def fit(self, X, y):

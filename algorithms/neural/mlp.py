@@ -17,6 +17,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -54,7 +55,7 @@ def backward(params, acts, P, Y, alpha):
     return grads[::-1]
 
 
-class MLPClassifier(BaseEstimator):
+class MLPClassifier(ClassifierMixin, BaseEstimator):
     """Softmax-output MLP with ReLU hidden layers.
 
     Parameters
@@ -124,9 +125,6 @@ class MLPClassifier(BaseEstimator):
     def predict(self, X):
         check_is_fitted(self, "coefs_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def score(self, X, y):
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = MLPClassifier

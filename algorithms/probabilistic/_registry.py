@@ -27,6 +27,7 @@ SPECS = [
         params=(
             Param("n_rolls", int, 1000, 50, 5000, help="sequence length"),
             Param("n_iter", int, 100, 1, 200, help="Baum-Welch iterations"),
+            Param("n_init", int, 1, 1, 10, help="Baum-Welch restarts (the most likely is kept)"),
         ),
         tags=("sequence", "latent-variable", "em"),
     ),

@@ -20,11 +20,19 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_params,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
-class GaussianNB(BaseEstimator):
+class GaussianNB(ClassifierMixin, BaseEstimator):
     """Gaussian naive Bayes classifier.
 
     Parameters
@@ -49,10 +57,17 @@ class GaussianNB(BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         self.n_features_in_ = X.shape[1]
         K = len(self.classes_)
-        eps = self.var_smoothing * np.var(X, axis=0).max()
+        check_params(self, var_smoothing=dict(low=0))
+        max_var = float(np.var(X, axis=0).max())
+        # every column constant (or a single sample): scikit-learn's eps would be 0 and every variance 0, giving
+        # 0/0 in the densities; smooth on the unit scale instead, so the posteriors fall back to the priors
+        eps = self.var_smoothing * (max_var if max_var > 0 else 1.0)
         self.class_prior_ = np.bincount(y_idx, minlength=K) / len(y)
         self.theta_ = np.array([X[y_idx == k].mean(0) for k in range(K)])
         self.var_ = np.array([X[y_idx == k].var(0) for k in range(K)]) + eps
+        if np.any(self.var_ <= 0):
+            raise ValueError("a class has a constant column and var_smoothing=0 leaves its variance at 0; "
+                             "set var_smoothing > 0 (scikit-learn's default is 1e-9)")
         return self
 
     def joint_log_likelihood(self, X):
@@ -73,10 +88,6 @@ class GaussianNB(BaseEstimator):
         """Maximum a posteriori class."""
         J = self.joint_log_likelihood(X)
         return self.classes_[np.argmax(J, axis=1)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = GaussianNB

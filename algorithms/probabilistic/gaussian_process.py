@@ -24,7 +24,14 @@ import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
 from scipy.optimize import minimize
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
@@ -48,7 +55,7 @@ def log_marginal_likelihood(theta, X, y):
     return float(lml), grad
 
 
-class GaussianProcessRegressor(BaseEstimator):
+class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
     """GP regression with an RBF kernel plus white noise.
 
     Parameters

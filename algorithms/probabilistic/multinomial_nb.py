@@ -21,11 +21,18 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
-class MultinomialNB(BaseEstimator):
+class MultinomialNB(ClassifierMixin, BaseEstimator):
     """Multinomial naive Bayes.
 
     Parameters
@@ -75,10 +82,6 @@ class MultinomialNB(BaseEstimator):
         """Maximum a posteriori class."""
         J = self.joint_log_likelihood(X)
         return self.classes_[np.argmax(J, axis=1)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = MultinomialNB

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from algorithms.base import check_scalar
 from algorithms.registry import DemoResult
 
 
@@ -31,16 +32,44 @@ def leapfrog(q, p, grad_U, eps, L):
 
 
 def hmc(U, grad_U, q0, n_samples, eps=0.2, L=20, seed=0, burn_in=200):
+    """Draw ``n_samples`` states (after ``burn_in``) of shape (n_samples, d) and the acceptance rate.
+
+    ``q0`` is a scalar (a 1-D target) or a 1-D array; ``U`` and ``grad_U`` then receive 1-D arrays of length d.
+    """
+    q0_arr = np.asarray(q0, dtype=float)
+    if q0_arr.ndim > 1 or q0_arr.size == 0 or not np.all(np.isfinite(q0_arr)):
+        raise ValueError(f"q0 must be a finite scalar or 1-D array, got shape {q0_arr.shape}")
+    check_scalar(eps, "eps", low=0, low_open=True)
+    check_scalar(L, "L", kind=int, low=1)
+    check_scalar(n_samples, "n_samples", kind=int, low=1)
+    check_scalar(burn_in, "burn_in", kind=int, low=0)
+    q = q0_arr.reshape(-1).copy()  # a scalar start becomes a 1-vector, so the momentum has the same shape
+    d = q.size
+
+    def energy(x):
+        u = np.asarray(U(x), dtype=float)
+        if u.size != 1:
+            raise ValueError(f"U must return a scalar, got shape {u.shape}")
+        return float(u.reshape(()))
+
+    def grad(x):
+        g = np.asarray(grad_U(x), dtype=float)
+        if g.size != d:
+            raise ValueError(f"grad_U must return {d} value(s) like q0, got shape {g.shape}")
+        return g.reshape(d)
+
+    if not np.isfinite(energy(q)):
+        raise ValueError("U(q0) is not finite: start the chain where the target density is positive")
     rng = np.random.default_rng(seed)
-    q = np.asarray(q0, dtype=float).copy()
-    out = np.empty((n_samples, q.size))
+    out = np.empty((n_samples, d))
     accepted = 0
     for t in range(n_samples + burn_in):
-        p = rng.normal(size=q.size)
+        p = rng.normal(size=d)
         # jitter the step size by +-20% (drawn independently of the state, so detailed balance holds); this
         # breaks the near-periodic trajectories that a fixed eps * L can produce on some directions
-        q_new, p_new = leapfrog(q, p, grad_U, eps * rng.uniform(0.8, 1.2), L)
-        dH = (U(q_new) + 0.5 * p_new @ p_new) - (U(q) + 0.5 * p @ p)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging trajectory is simply rejected
+            q_new, p_new = leapfrog(q, p, grad, eps * rng.uniform(0.8, 1.2), L)
+            dH = (energy(q_new) + 0.5 * p_new @ p_new) - (energy(q) + 0.5 * p @ p)
         if np.log(rng.random()) < -dH:
             q = q_new
             accepted += t >= burn_in

@@ -5,7 +5,10 @@ values ``V (S, d_v)``:
 
     S = Q K^T / sqrt(d_k) + M,     A = softmax_rows(S),     O = A V
 
-with an additive mask ``M`` (``-inf`` where attention is forbidden, e.g. ``s > t`` for causal attention).
+with an additive mask ``M`` (``-inf`` where attention is forbidden, e.g. ``s > t`` for causal attention). A query
+whose every key is masked gets zero attention weights, hence output 0 and no gradient, as PyTorch's
+``scaled_dot_product_attention`` does (the plain formula gives 0/0 = NaN there, which the backward pass would
+spread into ``dK`` and ``dV`` of every query).
 Backward, with upstream ``dO``: ``dV = A^T dO``, ``dA = dO V^T``, the row-wise softmax Jacobian gives
 ``dS = A * (dA - rowsum(dA * A))``, then ``dQ = dS K / sqrt(d_k)`` and ``dK = dS^T Q / sqrt(d_k)``.
 
@@ -24,9 +27,12 @@ from algorithms.registry import DemoResult
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    z = z - np.max(z, axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
+    """Softmax along ``axis``; a row that is entirely ``-inf`` (a fully masked query) gives all zeros, not NaN."""
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isneginf(m), 0.0, m)  # exp(-inf - 0) = 0 instead of exp(-inf + inf) = NaN
+    e = np.exp(z - m)
+    s = e.sum(axis=axis, keepdims=True)
+    return np.divide(e, s, out=np.zeros_like(e), where=s > 0)
 
 
 def causal_mask(T: int, S: int | None = None) -> np.ndarray:

@@ -20,12 +20,19 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 from algorithms.svm.kernel_svm import kernel_matrix
 
 
-class KernelRidge(BaseEstimator):
+class KernelRidge(RegressorMixin, BaseEstimator):
     """Kernel ridge regression.
 
     Parameters

@@ -25,6 +25,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -34,7 +35,7 @@ from algorithms.base import (
 from algorithms.registry import DemoResult
 
 
-class PegasosSVM(BaseEstimator):
+class PegasosSVM(ClassifierMixin, BaseEstimator):
     """Linear SVM trained by Pegasos.
 
     Parameters
@@ -116,10 +117,6 @@ class PegasosSVM(BaseEstimator):
         """Predicted labels."""
         f = self.decision_function(X)
         return self.classes_[(f > 0).astype(int)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = PegasosSVM

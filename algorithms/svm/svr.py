@@ -24,12 +24,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_params,
+    check_X_y,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 from algorithms.svm.kernel_svm import kernel_matrix, smo_solve
 
 
-class SVR(BaseEstimator):
+class SVR(RegressorMixin, BaseEstimator):
     """Epsilon-SVR with a kernel, by SMO.
 
     Parameters
@@ -41,6 +50,8 @@ class SVR(BaseEstimator):
     gamma, degree, coef0 : kernel parameters
     tol : float
         KKT tolerance.
+    max_iter : int
+        Limit on SMO pair updates; stopping there sets ``converged_ = False`` and warns.
 
     Attributes
     ----------
@@ -49,9 +60,11 @@ class SVR(BaseEstimator):
     dual_coef_ : ndarray of shape (n_SV,)
         $\\alpha_i - \\alpha_i^*$.
     intercept_ : float
+    n_iter_ : int
+    converged_ : bool
     """
 
-    def __init__(self, *, C=1.0, epsilon=0.1, kernel="rbf", gamma=1.0, degree=3, coef0=1.0, tol=1e-3):
+    def __init__(self, *, C=1.0, epsilon=0.1, kernel="rbf", gamma=1.0, degree=3, coef0=1.0, tol=1e-3, max_iter=100_000):
         self.C = C
         self.epsilon = epsilon
         self.kernel = kernel
@@ -59,21 +72,24 @@ class SVR(BaseEstimator):
         self.degree = degree
         self.coef0 = coef0
         self.tol = tol
+        self.max_iter = max_iter
 
     def _kernel(self, A, B):
         return kernel_matrix(A, B, self.kernel, self.gamma, self.degree, self.coef0)
 
     def fit(self, X, y):
         X, y = check_X_y(X, y)
-        if self.C <= 0 or self.epsilon < 0:
-            raise ValueError("C must be > 0 and epsilon >= 0")
+        check_params(self, C=dict(low=0, low_open=True), epsilon=dict(low=0), gamma=dict(low=0, low_open=True),
+                     degree=dict(kind=int, low=1), coef0=dict(), tol=dict(low=0, low_open=True),
+                     max_iter=dict(kind=int, low=1), kernel=dict(choices=("rbf", "poly", "linear")))
         n = X.shape[0]
         self.n_features_in_ = X.shape[1]
         K = self._kernel(X, X)  # (n, n)
         K2 = np.block([[K, K], [K, K]])  # (2n, 2n); the labels z supply the signs
         z = np.r_[np.ones(n), -np.ones(n)]
         p = np.r_[self.epsilon - y, self.epsilon + y]
-        beta, self.intercept_, self.n_iter_ = smo_solve(K2, z, p, self.C, self.tol)
+        beta, self.intercept_, n_iter, converged = smo_solve(K2, z, p, self.C, self.tol, self.max_iter)
+        report_convergence(self, n_iter, converged, max_iter=self.max_iter, what="SMO")
         coef = beta[:n] - beta[n:]  # alpha - alpha*
         self.support_ = np.flatnonzero(np.abs(coef) > 1e-10)
         self.support_vectors_ = X[self.support_]

@@ -1,7 +1,7 @@
 r"""Byte-pair encoding (BPE) subword tokenizer: training and encoding.
 
-**Training.** Pre-tokenise the corpus into words (runs of word characters, or single punctuation marks) and
-count them. Start from the alphabet: every word is a sequence of characters. Repeat until the vocabulary has
+**Training.** Pre-tokenise the corpus into words (runs of Unicode word characters, combining marks included, or
+runs of punctuation) and count them. Start from the alphabet: every word is a sequence of characters. Repeat until the vocabulary has
 ``vocab_size`` symbols: count every adjacent symbol pair, weighted by word frequency; merge the most frequent
 pair $(a, b)$ into the new symbol $ab$ everywhere; record the merge. Ties go to the pair whose symbols entered the vocabulary
 first (characters in sorted order, then merges in creation order), the rule Hugging Face's trainer uses. Each merge is the greedy step that most reduces the number of symbols needed to write the
@@ -17,19 +17,44 @@ References: [@sennrich2016neural], [@gage1994new].
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections import Counter
+from functools import lru_cache
+from itertools import groupby
 
 from algorithms.base import BaseEstimator, check_is_fitted
 from algorithms.registry import DemoResult
 from algorithms.text.tfidf import _check_docs
 
-PRETOKEN_RE = re.compile(r"\w+|[^\w\s]+")
+# Alphabetic characters outside the letter, mark and letter-number categories (Other_Alphabetic symbols): circled
+# and squared Latin letters. With them, the word class below is Unicode's \w (UTS #18: Alphabetic, Mark,
+# Decimal_Number, Connector_Punctuation, Join_Control), the class Hugging Face's Whitespace pre-tokenizer uses.
+_OTHER_ALPHABETIC = ((0x24B6, 0x24E9), (0x1F130, 0x1F149), (0x1F150, 0x1F169), (0x1F170, 0x1F189))
+_SPACE, _WORD, _PUNCT = 0, 1, 2
+
+
+@lru_cache(maxsize=65536)
+def _char_class(ch: str) -> int:
+    if ch.isspace() and not "\x1c" <= ch <= "\x1f":  # Unicode White_Space (Python adds the separators 1C-1F)
+        return _SPACE
+    cat = unicodedata.category(ch)
+    if ch.isalpha() or cat[0] == "M" or cat in ("Nd", "Nl", "Pc") or ch in "\u200c\u200d":
+        return _WORD
+    code = ord(ch)
+    if any(lo <= code <= hi for lo, hi in _OTHER_ALPHABETIC):
+        return _WORD
+    return _PUNCT
 
 
 def pretokenize(text: str) -> list[str]:
-    """Words (runs of word characters) and runs of punctuation, split on whitespace."""
-    return PRETOKEN_RE.findall(text)
+    """Runs of word characters and runs of other non-space characters, split on whitespace.
+
+    Word characters are Unicode's: letters, combining marks, decimal digits, connector punctuation and the
+    zero-width (non-)joiners. Python's ``re`` ``\\w`` leaves out combining marks, which would cut Hindi words at
+    every vowel sign and NFD-accented words at every accent (``cafe`` + ``\u0301``), and it counts ``²`` and ``¾``
+    as word characters; this class matches Hugging Face's ``Whitespace`` pre-tokenizer (``\\w+|[^\\w\\s]+``).
+    """
+    return ["".join(run) for cls, run in groupby(text, key=_char_class) if cls != _SPACE]
 
 
 def _merge_word(symbols: tuple, pair: tuple, new: str) -> tuple:

@@ -12,7 +12,8 @@ $m_t = \mathbb E[x_t\mid y_{1:t}]$ exactly, and the innovations give the log-lik
 $\log p(y_{1:T}) = -\frac12\sum_t\big[\log|2\pi S_t| + e_t^\top S_t^{-1}e_t\big]$ for fitting $F, H, Q, R$.
 The **RTS smoother** runs backwards with $G_t = P_tF^\top P_{t+1\mid t}^{-1}$:
 $m_{t\mid T} = m_t + G_t(m_{t+1\mid T} - m_{t+1\mid t})$, $P_{t\mid T} = P_t + G_t(P_{t+1\mid T} - P_{t+1\mid t})G_t^\top$, giving
-$\mathbb E[x_t\mid y_{1:T}]$. A missing observation (NaN) skips the update. Cost $O(T d^3)$.
+$\mathbb E[x_t\mid y_{1:T}]$. Missing components (NaN) are dropped from that step's update: the rows of $H$ and
+the rows and columns of $R$ of the observed components give the update (a fully missing row skips it). Cost $O(T d^3)$.
 
 References: [@kalman1960new], [@rauch1965maximum], [@sarkka2013bayesian].
 """
@@ -52,13 +53,17 @@ class KalmanFilter(BaseEstimator):
         self.P0 = P0
 
     def fit(self, Y, X=None):
-        """Filter and smooth observations Y of shape (T,) or (T, k) (NaN rows are treated as missing)."""
+        """Filter and smooth observations Y of shape (T,) or (T, k) (NaN entries are treated as missing)."""
         F, H, Q, R = (np.atleast_2d(np.asarray(a, dtype=float)) for a in (self.F, self.H, self.Q, self.R))
         m, P = np.asarray(self.m0, dtype=float).ravel(), np.atleast_2d(np.asarray(self.P0, dtype=float))
         Y = np.asarray(Y, dtype=float)
         Y = Y[:, None] if Y.ndim == 1 else Y
         if Y.ndim != 2 or Y.shape[1] != H.shape[0]:
             raise ValueError(f"Y must have shape (T,) or (T, {H.shape[0]}), got {np.shape(Y)}")
+        if np.any(np.isinf(Y)):
+            raise ValueError("Y contains infinity; mark a missing observation with NaN instead")
+        if not all(np.all(np.isfinite(a)) for a in (F, H, Q, R, m, P)):
+            raise ValueError("F, H, Q, R, m0 and P0 must be finite")
         d = F.shape[0]
         if F.shape != (d, d) or H.shape[1] != d or Q.shape != (d, d) or R.shape != (H.shape[0],) * 2 or m.shape != (d,):
             raise ValueError("inconsistent shapes among F (d, d), H (k, d), Q (d, d), R (k, k), m0 (d,)")
@@ -69,13 +74,17 @@ class KalmanFilter(BaseEstimator):
         for t in range(T):
             m, P = F @ m, F @ P @ F.T + Q  # predict
             pm[t], pP[t] = m, P
-            if np.all(np.isfinite(Y[t])):
-                e = Y[t] - H @ m  # innovation
-                S = H @ P @ H.T + R
-                K = np.linalg.solve(S, H @ P).T  # P H^T S^{-1}, using the symmetry of S and P
+            obs = np.isfinite(Y[t])
+            if obs.any():
+                # update with the observed components only: y_t[obs] = H[obs] x_t + v_t[obs], whose noise
+                # covariance is R[obs][:, obs] (the marginal of a Gaussian); a fully missing row skips the update
+                Ho, Ro = H[obs], R[np.ix_(obs, obs)]
+                e = Y[t, obs] - Ho @ m  # innovation
+                S = Ho @ P @ Ho.T + Ro
+                K = np.linalg.solve(S, Ho @ P).T  # P H^T S^{-1}, using the symmetry of S and P
                 m = m + K @ e
-                I_KH = np.eye(d) - K @ H
-                P = I_KH @ P @ I_KH.T + K @ R @ K.T  # Joseph form
+                I_KH = np.eye(d) - K @ Ho
+                P = I_KH @ P @ I_KH.T + K @ Ro @ K.T  # Joseph form
                 _, logdet = np.linalg.slogdet(2 * np.pi * S)
                 ll += -0.5 * (logdet + e @ np.linalg.solve(S, e))
             fm[t], fP[t] = m, P

@@ -19,12 +19,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 from algorithms.trees.cart import DecisionTreeClassifier
 
 
-class AdaBoostClassifier(BaseEstimator):
+class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
     """SAMME boosting of shallow trees.
 
     Parameters
@@ -109,10 +116,6 @@ class AdaBoostClassifier(BaseEstimator):
         """Class with the most weighted votes."""
         votes = self.decision_function(X)
         return self.classes_[np.argmax(votes, axis=1)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = AdaBoostClassifier

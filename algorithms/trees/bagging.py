@@ -20,6 +20,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -30,7 +31,7 @@ from algorithms.registry import DemoResult
 from algorithms.trees.cart import DecisionTreeClassifier
 
 
-class BaggingClassifier(BaseEstimator):
+class BaggingClassifier(ClassifierMixin, BaseEstimator):
     """Bagged CART classifiers with an out-of-bag score.
 
     Parameters
@@ -104,10 +105,6 @@ class BaggingClassifier(BaseEstimator):
         """Class with the highest averaged probability."""
         P = self.predict_proba(X)
         return self.classes_[np.argmax(P, axis=1)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = BaggingClassifier

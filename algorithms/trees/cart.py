@@ -29,9 +29,12 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
     check_array,
     check_is_fitted,
     check_n_features,
+    check_params,
     check_random_state,
     check_X_y,
 )
@@ -83,8 +86,20 @@ class _TreeBuilder:
         self.X, self.T, self.w = X, T, w
         self.k_features = _n_candidate_features(self.max_features, X.shape[1])
         self.feature, self.threshold, self.left, self.right, self.value = [], [], [], [], []
-        self.n_node_samples, self.impurity, self.importance = [], [], np.zeros(X.shape[1])
-        self._grow(np.arange(X.shape[0]), depth=0)
+        self.n_node_samples, self.weighted_n_node_samples = [], []
+        self.impurity, self.importance = [], np.zeros(X.shape[1])
+        # depth-first, left child first, with an explicit stack: an unbounded tree on n points can be n - 1 levels
+        # deep (2,100 alternating labels on one feature), beyond Python's recursion limit
+        stack = [(np.arange(X.shape[0]), 0, -1, False)]  # (rows, depth, parent, is_right_child)
+        while stack:
+            idx, depth, parent, is_right = stack.pop()
+            node, split = self._make_node(idx, depth)
+            if parent >= 0:
+                (self.right if is_right else self.left)[parent] = node
+            if split is not None:
+                go_left = split
+                stack.append((idx[~go_left], depth + 1, node, True))
+                stack.append((idx[go_left], depth + 1, node, False))
         return self
 
     def _node_value(self, stats, weight):
@@ -92,7 +107,8 @@ class _TreeBuilder:
             return stats / weight  # class distribution
         return np.array([stats[0] / weight])  # mean
 
-    def _grow(self, idx, depth):
+    def _make_node(self, idx, depth):
+        """Append the node for rows ``idx``; return (its index, the left-child mask of its split or None)."""
         node = len(self.feature)
         stats = (self.T[idx] * self.w[idx, None]).sum(0)  # (K,)
         weight = self.w[idx].sum()
@@ -101,20 +117,18 @@ class _TreeBuilder:
             lst.append(v)
         self.value.append(self._node_value(stats, weight))
         self.n_node_samples.append(len(idx))
+        self.weighted_n_node_samples.append(float(weight))
         self.impurity.append(imp)
         if (self.max_depth is not None and depth >= self.max_depth) or len(idx) < self.min_samples_split \
                 or len(idx) < 2 * self.min_samples_leaf or imp <= 1e-12:
-            return node
+            return node, None
         split = self._best_split(idx, stats, weight)
         if split is None:
-            return node
+            return node, None
         j, t, child_imp = split
-        go_left = self.X[idx, j] <= t
         self.importance[j] += weight * imp - child_imp  # weighted impurity decrease (normalised later)
         self.feature[node], self.threshold[node] = j, t
-        self.left[node] = self._grow(idx[go_left], depth + 1)
-        self.right[node] = self._grow(idx[~go_left], depth + 1)
-        return node
+        return node, self.X[idx, j] <= t
 
     def _best_split(self, idx, stats, weight):
         d = self.X.shape[1]
@@ -139,6 +153,8 @@ class _TreeBuilder:
                 s_l = (Ti[left] * wl[:, None]).sum(0)
                 W_l = wl.sum()
                 W_r = weight - W_l
+                if W_l <= 0 or W_r <= 0:  # a child of zero weight has no value to predict
+                    continue
                 imp_l = _impurity(s_l[None], np.array([W_l]), self.criterion)[0]
                 imp_r = _impurity((stats - s_l)[None], np.array([W_r]), self.criterion)[0]
                 score = W_l * imp_l + W_r * imp_r
@@ -153,6 +169,7 @@ class _TreeBuilder:
             m = len(idx)
             pos = np.arange(msl, m - msl + 1)  # left child = first `pos` sorted samples
             pos = pos[xs_sorted[pos - 1] < xs_sorted[np.minimum(pos, m - 1)]]  # only between distinct values
+            pos = pos[(cum_w[pos - 1] > 0) & (weight - cum_w[pos - 1] > 0)]  # both children of positive weight
             if len(pos) == 0:
                 continue
             W_l = cum_w[pos - 1]
@@ -175,10 +192,13 @@ class _BaseDecisionTree(BaseEstimator):
         n, d = X.shape
         self.n_features_in_ = d
         w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        if w.shape != (n,) or np.any(w < 0):
-            raise ValueError("sample_weight must be a non-negative array of shape (n_samples,)")
-        if self.splitter not in ("best", "random"):
-            raise ValueError(f"splitter must be 'best' or 'random', got {self.splitter!r}")
+        if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValueError("sample_weight must be a finite, non-negative array of shape (n_samples,)")
+        if w.sum() <= 0:
+            raise ValueError("sample_weight sums to zero; give at least one sample a positive weight.")
+        check_params(self, splitter=dict(choices=("best", "random")),
+                     max_depth=dict(kind=int, low=1, optional=True), min_samples_split=dict(kind=int, low=2),
+                     min_samples_leaf=dict(kind=int, low=1))
         builder = _TreeBuilder(criterion=criterion, max_depth=self.max_depth,
                                min_samples_split=self.min_samples_split, min_samples_leaf=self.min_samples_leaf,
                                max_features=self.max_features, splitter=self.splitter,
@@ -189,6 +209,7 @@ class _BaseDecisionTree(BaseEstimator):
         self.children_right_ = np.array(builder.right)
         self.value_ = np.array(builder.value)  # (n_nodes, K) or (n_nodes, 1)
         self.n_node_samples_ = np.array(builder.n_node_samples)
+        self.weighted_n_node_samples_ = np.array(builder.weighted_n_node_samples)  # total sample weight per node
         self.impurity_ = np.array(builder.impurity)
         total = builder.importance.sum()
         self.feature_importances_ = builder.importance / total if total > 0 else builder.importance
@@ -196,10 +217,14 @@ class _BaseDecisionTree(BaseEstimator):
         self.depth_ = self._depth(0)
         return self
 
-    def _depth(self, node):
-        if self.children_left_[node] == -1:
-            return 0
-        return 1 + max(self._depth(self.children_left_[node]), self._depth(self.children_right_[node]))
+    def _depth(self, root):
+        depth, stack = 0, [(root, 0)]
+        while stack:  # iterative: deep trees exceed the recursion limit
+            node, d = stack.pop()
+            depth = max(depth, d)
+            if self.children_left_[node] != -1:
+                stack += [(self.children_left_[node], d + 1), (self.children_right_[node], d + 1)]
+        return depth
 
     def apply(self, X):
         """Index of the leaf each sample lands in, shape (n_samples,)."""
@@ -217,7 +242,7 @@ class _BaseDecisionTree(BaseEstimator):
         return node
 
 
-class DecisionTreeClassifier(_BaseDecisionTree):
+class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
     """CART classification tree.
 
     Parameters
@@ -239,6 +264,8 @@ class DecisionTreeClassifier(_BaseDecisionTree):
         The tree; leaves have ``feature_ == -1``.
     value_ : ndarray of shape (n_nodes, K)
         Weighted class distribution at each node.
+    n_node_samples_, weighted_n_node_samples_ : ndarray of shape (n_nodes,)
+        Training samples reaching each node, and their total ``sample_weight`` (the node's cover).
     feature_importances_ : ndarray of shape (n_features,)
     """
 
@@ -270,12 +297,8 @@ class DecisionTreeClassifier(_BaseDecisionTree):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
-
-class DecisionTreeRegressor(_BaseDecisionTree):
+class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
     """CART regression tree (squared-error criterion); parameters as :class:`DecisionTreeClassifier`."""
 
     def __init__(self, *, max_depth=None, min_samples_split=2, min_samples_leaf=1, max_features=None,
@@ -296,12 +319,6 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         """Leaf means, shape (n_samples,)."""
         leaves = self.apply(X)
         return self.value_[leaves, 0]
-
-    def score(self, X, y):
-        """Coefficient of determination $R^2$."""
-        y = np.asarray(y, float)
-        r = y - self.predict(X)
-        return float(1 - r @ r / np.sum((y - y.mean()) ** 2))
 
 
 ESTIMATOR = DecisionTreeClassifier

@@ -33,6 +33,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -67,7 +68,7 @@ def _prefix_leaf_values(leaf: np.ndarray, g: np.ndarray, h: np.ndarray, perm: np
     return out
 
 
-class CatBoostStyleClassifier(BaseEstimator):
+class CatBoostStyleClassifier(ClassifierMixin, BaseEstimator):
     """Binary classifier with ordered TS for categorical columns, oblivious trees and ordered boosting.
 
     Parameters
@@ -225,10 +226,6 @@ class CatBoostStyleClassifier(BaseEstimator):
         """Predicted labels."""
         F = self.decision_function(X)
         return self.classes_[(F > 0).astype(int)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = CatBoostStyleClassifier

@@ -24,9 +24,12 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
     check_array,
     check_is_fitted,
     check_n_features,
+    check_params,
     check_random_state,
     check_X_y,
 )
@@ -48,6 +51,11 @@ class _GradientBoosting(BaseEstimator):
         self.subsample = subsample
         self.random_state = random_state
 
+    def _check_params(self):
+        check_params(self, n_estimators=dict(kind=int, low=1), learning_rate=dict(low=0, low_open=True),
+                     max_depth=dict(kind=int, low=1, optional=True), min_samples_leaf=dict(kind=int, low=1),
+                     subsample=dict(low=0, high=1, low_open=True))
+
     def _boost(self, X, y):
         n = X.shape[0]
         self.n_features_in_ = X.shape[1]
@@ -56,7 +64,8 @@ class _GradientBoosting(BaseEstimator):
         self.estimators_, self.train_loss_ = [], []
         for _ in range(self.n_estimators):
             r = self._negative_gradient(y, F)  # (n,) pseudo-residuals
-            rows = np.arange(n) if self.subsample >= 1 else np.sort(rng.choice(n, int(self.subsample * n), False))
+            rows = np.arange(n) if self.subsample >= 1 else \
+                np.sort(rng.choice(n, max(1, int(self.subsample * n)), False))
             tree = DecisionTreeRegressor(max_depth=self.max_depth, min_samples_leaf=self.min_samples_leaf)
             tree.fit(X[rows], r[rows])
             self._update_leaves(tree, X[rows], y[rows], F[rows], r[rows])
@@ -78,7 +87,7 @@ class _GradientBoosting(BaseEstimator):
         return F
 
 
-class GradientBoostingRegressor(_GradientBoosting):
+class GradientBoostingRegressor(RegressorMixin, _GradientBoosting):
     """Gradient-boosted regression trees with squared-error loss.
 
     Parameters
@@ -101,6 +110,7 @@ class GradientBoostingRegressor(_GradientBoosting):
 
     def fit(self, X, y):
         X, y = check_X_y(X, y)
+        self._check_params()
         self.init_ = float(y.mean())
         return self._boost(X, y)
 
@@ -117,11 +127,12 @@ class GradientBoostingRegressor(_GradientBoosting):
         return self._raw_predict(X)
 
 
-class GradientBoostingClassifier(_GradientBoosting):
+class GradientBoostingClassifier(ClassifierMixin, _GradientBoosting):
     """Gradient-boosted trees for binary classification with log-loss (parameters as the regressor)."""
 
     def fit(self, X, y):
         X, y_raw = check_X_y(X, y, y_numeric=False)
+        self._check_params()
         self.classes_ = np.unique(y_raw)
         if len(self.classes_) != 2:
             raise ValueError(f"y must have exactly 2 classes, got {len(self.classes_)}")
@@ -160,10 +171,6 @@ class GradientBoostingClassifier(_GradientBoosting):
         F = self._raw_predict(X)
         return self.classes_[(F > 0).astype(int)]
 
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
-
 
 ESTIMATOR = GradientBoostingRegressor
 EXAMPLE_DATA = "regression"
@@ -182,8 +189,9 @@ def demo(n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int = 3
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)
     ours = GradientBoostingRegressor(n_estimators=n_estimators, learning_rate=learning_rate,
                                      max_depth=max_depth).fit(Xtr, ytr)
-    ref = SkGB(n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth,
-               random_state=0).fit(Xtr, ytr)
+    refs = [SkGB(n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth,
+                 random_state=seed).fit(Xtr, ytr) for seed in range(3)]
+    ref = refs[0]
     test_curve = []
     F = np.full(len(yte), ours.init_)
     for tree in ours.estimators_:
@@ -198,9 +206,23 @@ def demo(n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int = 3
     ax.set_title("gradient boosting on diabetes")
     ax.legend()
     mse = lambda a, b: float(np.mean((a - b) ** 2))
+    ref_test = [mse(yte, r.predict(Xte)) for r in refs]
+    notes = (
+        "Train MSE agrees; test MSE can differ for two reasons that change no training prediction. (1) Exact "
+        "ties: in some rounds two features split a node's rows identically (equal child impurity to the last "
+        "digit). Our CART keeps the lower feature index; scikit-learn visits features in an order drawn from "
+        "random_state, so its own test MSE moves with random_state at identical train MSE "
+        f"({min(ref_test):.0f} to {max(ref_test):.0f} over random_state 0-2 here). (2) float32: scikit-learn's "
+        "trees cast X to float32 and compute each threshold in float32, so a test value one float64 ulp above a "
+        "training value (diabetes' standardised columns have such near-duplicates) rounds onto it and goes left, "
+        "while our float64 comparison sends it right; a single depth-3 tree fitted by us on float32-cast data "
+        "predicts float32-cast test data exactly as scikit-learn's does."
+    )
     return DemoResult(
         metrics={"train_mse": mse(ytr, ours.predict(Xtr)), "test_mse": mse(yte, ours.predict(Xte))},
-        reference={"train_mse": mse(ytr, ref.predict(Xtr)), "test_mse": mse(yte, ref.predict(Xte))},
+        reference={"train_mse": mse(ytr, ref.predict(Xtr)), "test_mse": ref_test[0]},
         figure=fig,
-        reference_name="sklearn.ensemble.GradientBoostingRegressor",
+        reference_name="sklearn.ensemble.GradientBoostingRegressor (random_state=0)",
+        notes=notes,
+        extra={"reference_test_mse_over_random_state_0_2": ref_test},
     )

@@ -132,7 +132,10 @@ class IsolationForest(BaseEstimator):
         X = check_array(X)
         check_n_features(self, X)
         mean_path = np.mean([t.path_length(X) for t in self.estimators_], axis=0)
-        return 2.0 ** (-mean_path / average_path_length(self.max_samples_))
+        c = float(average_path_length(self.max_samples_))
+        if c == 0.0:  # trees grown on one sample isolate nothing: the neutral score 0.5, as scikit-learn gives
+            return np.full(X.shape[0], 0.5)
+        return 2.0 ** (-mean_path / c)
 
     def predict(self, X):
         """-1 for anomalies (score above ``threshold_``), +1 for inliers."""

@@ -26,6 +26,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -49,11 +50,13 @@ def goss_sample(g: np.ndarray, top_rate: float, other_rate: float, rng) -> tuple
     n = len(g)
     if top_rate + other_rate >= 1.0:
         return np.arange(n), np.ones(n)
-    n_top, n_other = int(top_rate * n), int(other_rate * n)
+    # at least one row of each kind: on tiny data int(rate * n) is 0 and the tree would see no gradient at all
+    n_top = min(n, max(1, int(top_rate * n)))
+    n_other = min(n - n_top, max(1, int(other_rate * n)) if other_rate > 0 else 0)
     order = np.argsort(-np.abs(g), kind="stable")
     top, rest = order[:n_top], order[n_top:]
     other = rng.choice(rest, size=n_other, replace=False)
-    weights = np.r_[np.ones(n_top), np.full(n_other, (1.0 - top_rate) / other_rate)]
+    weights = np.r_[np.ones(n_top), np.full(n_other, (1.0 - top_rate) / other_rate if n_other else 1.0)]
     return np.r_[top, other], weights
 
 
@@ -84,6 +87,8 @@ class _HistogramTree:
             gain = 0.5 * (GL**2 / (HL + lam) + GR**2 / (HR + lam) - tot[..., 0] ** 2 / (tot[..., 1] + lam))
         ok = (NL >= self.min_child_samples) & (NR >= self.min_child_samples) & np.isfinite(gain)
         gain = np.where(ok, gain, -np.inf)
+        if gain.size == 0:  # one bin per feature (every column constant): nothing to split
+            return -np.inf, 0, 0
         j, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
         return float(gain[j, b]), int(j), int(b)
 
@@ -114,7 +119,7 @@ class _HistogramTree:
                 leaves[side[node]] = (child_rows, child_hist, *self._best_split(child_hist))
         for node, (_rows, hist, *_rest) in leaves.items():
             G, H = hist[0, :, 0].sum(), hist[0, :, 1].sum()
-            self.value[node] = -G / (H + self.reg_lambda)
+            self.value[node] = -G / (H + self.reg_lambda) if H + self.reg_lambda > 0 else 0.0
         for name in ("feature", "threshold", "left", "right", "value"):
             setattr(self, name, np.array(getattr(self, name)))
         return self
@@ -130,7 +135,7 @@ class _HistogramTree:
             node[i] = np.where(go_left, self.left[node[i]], self.right[node[i]])
 
 
-class LightGBMStyleClassifier(BaseEstimator):
+class LightGBMStyleClassifier(ClassifierMixin, BaseEstimator):
     """Histogram-based, leaf-wise gradient boosting for binary classification, with GOSS.
 
     Parameters
@@ -217,10 +222,6 @@ class LightGBMStyleClassifier(BaseEstimator):
         """Predicted labels."""
         F = self.decision_function(X)
         return self.classes_[(F > 0).astype(int)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = LightGBMStyleClassifier

@@ -19,6 +19,7 @@ import numpy as np
 
 from algorithms.base import (
     BaseEstimator,
+    ClassifierMixin,
     check_array,
     check_is_fitted,
     check_n_features,
@@ -41,7 +42,7 @@ def _clone(model):
     return type(model)(**model.get_params())
 
 
-class StackingClassifier(BaseEstimator):
+class StackingClassifier(ClassifierMixin, BaseEstimator):
     """Binary stacking with out-of-fold base predictions and a logistic-regression meta-model.
 
     Parameters
@@ -104,10 +105,6 @@ class StackingClassifier(BaseEstimator):
         """Predicted labels."""
         p = self.predict_proba(X)[:, 1]
         return self.classes_[(p > 0.5).astype(int)]
-
-    def score(self, X, y):
-        """Accuracy."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = StackingClassifier

@@ -28,7 +28,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    RegressorMixin,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 from algorithms.registry import DemoResult
 
 
@@ -96,7 +103,7 @@ class SecondOrderTree:
             node[i] = np.where(go_left, self.left[node[i]], self.right[node[i]])
 
 
-class XGBoostStyleRegressor(BaseEstimator):
+class XGBoostStyleRegressor(RegressorMixin, BaseEstimator):
     """Second-order gradient boosting with regularised leaves (squared error or logistic loss).
 
     Parameters

@@ -93,6 +93,7 @@ def test_fastica_recovers_sources_like_sklearn():
     assert np.sort(P, axis=1)[:, -2].max() < 0.05
 
 
+@pytest.mark.filterwarnings("ignore::algorithms.base.ConvergenceWarning")  # a fixed iteration budget
 def test_nmf_matches_sklearn_error_and_decreases_monotonically():
     X = load_digits().data
     ours = NMF(n_components=8, max_iter=400).fit(X)
@@ -106,6 +107,7 @@ def test_nmf_matches_sklearn_error_and_decreases_monotonically():
     assert np.all(ours.components_ >= 0)
 
 
+@pytest.mark.filterwarnings("ignore::algorithms.base.ConvergenceWarning")  # a fixed iteration budget
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_nmf_loss_never_increases(seed):

@@ -14,6 +14,7 @@ from sklearn.datasets import load_digits, load_iris
 from sklearn.gaussian_process import GaussianProcessRegressor as SkGP
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
+from algorithms.base import ConvergenceWarning
 from algorithms.probabilistic import hmm
 from algorithms.probabilistic.gaussian_anomaly import GaussianAnomalyDetector
 from algorithms.probabilistic.gaussian_nb import GaussianNB
@@ -89,7 +90,8 @@ def test_forward_and_viterbi_match_brute_force(seed, T):
 def test_hmm_posteriors_and_baum_welch_monotone():
     rng = np.random.default_rng(0)
     seqs = [hmm.sample(*hmm.CASINO, 300, rng)[1] for _ in range(3)]
-    m = hmm.DiscreteHMM(n_states=2, n_symbols=6, max_iter=40, tol=0).fit(seqs)
+    with pytest.warns(ConvergenceWarning):  # tol=0: runs all 40 iterations and says so
+        m = hmm.DiscreteHMM(n_states=2, n_symbols=6, max_iter=40, tol=0).fit(seqs)
     curve = np.array(m.log_likelihood_curve_)
     assert np.all(np.diff(curve) >= -1e-8)  # EM never decreases the likelihood
     post = m.predict_proba(seqs[0])
