@@ -21,15 +21,19 @@ import warnings
 import numpy as np
 from scipy.special import expit
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_X_y
+from algorithms.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ConvergenceWarning,
+    check_array,
+    check_is_fitted,
+    check_X_y,
+    report_convergence,
+)
 from algorithms.registry import DemoResult
 
 
-class ConvergenceWarning(UserWarning):
-    """IRLS stopped at max_iter or at a degenerate (separable) fit."""
-
-
-class IRLSLogisticRegression(BaseEstimator):
+class IRLSLogisticRegression(ClassifierMixin, BaseEstimator):
     """Binary logistic regression fitted by IRLS/Newton, with optional L2 penalty ``alpha`` (intercept free)."""
 
     def __init__(self, *, alpha: float = 0.0, max_iter: int = 50, tol: float = 1e-10):
@@ -51,24 +55,25 @@ class IRLSLogisticRegression(BaseEstimator):
         pen = self.alpha * np.eye(A.shape[1])
         pen[0, 0] = 0.0
         w = np.zeros(A.shape[1])
-        self.converged_ = False
-        it = 0
+        converged, separable, it = False, False, 0
         for it in range(1, self.max_iter + 1):  # noqa: B007 (it is read after the loop)
             p = expit(A @ w)
             s = p * (1 - p)
             if np.min(s) < 1e-12 and self.alpha == 0:
                 warnings.warn("fitted probabilities of 0 or 1: the classes are (nearly) separable and the "
                               "maximum-likelihood weights diverge; set alpha > 0", ConvergenceWarning, stacklevel=2)
+                separable = True
                 break
             H = A.T @ (s[:, None] * A) + pen
             step = np.linalg.solve(H, A.T @ (t - p) - pen @ w)  # Newton step = IRLS update minus w
             w = w + step
             if np.max(np.abs(step)) < self.tol * (1 + np.max(np.abs(w))):
-                self.converged_ = True
+                converged = True
                 break
+        if separable:  # warned above, with the reason
+            self.n_iter_, self.converged_ = it, False
         else:
-            warnings.warn(f"IRLS did not converge in {self.max_iter} iterations", ConvergenceWarning, stacklevel=2)
-        self.n_iter_ = it
+            report_convergence(self, it, converged, max_iter=self.max_iter, what="IRLS")
         p = expit(A @ w)
         H = A.T @ ((p * (1 - p))[:, None] * A) + pen
         self.intercept_, self.coef_ = float(w[0]), w[1:]
@@ -87,9 +92,6 @@ class IRLSLogisticRegression(BaseEstimator):
     def predict(self, X):
         p1 = self.predict_proba(X)[:, 1]
         return self.classes_[(p1 > 0.5).astype(int)]
-
-    def score(self, X, y):
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = IRLSLogisticRegression

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_X_y
+from algorithms.base import BaseEstimator, ClassifierMixin, check_array, check_is_fitted, check_X_y
 from algorithms.registry import DemoResult
 from algorithms.trees.cart import DecisionTreeRegressor
 
@@ -26,7 +26,7 @@ def _softmax(F: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class GradientBoostingMulticlass(BaseEstimator):
+class GradientBoostingMulticlass(ClassifierMixin, BaseEstimator):
     """Softmax gradient boosting with K CART regression trees per round and Newton leaf values."""
 
     def __init__(self, *, n_estimators: int = 50, learning_rate: float = 0.1, max_depth: int = 3,
@@ -86,8 +86,6 @@ class GradientBoostingMulticlass(BaseEstimator):
         F = self.decision_function(X)
         return self.classes_[np.argmax(F, axis=1)]
 
-    def score(self, X, y):
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
 
 ESTIMATOR = GradientBoostingMulticlass

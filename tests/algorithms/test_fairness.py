@@ -44,10 +44,11 @@ def test_fairness_metrics_match_brute_force(seed, n_groups, n):
     y = rng.integers(0, 2, n)
     p = rng.integers(0, 2, n)
     # make every group hold both labels so TPR and FPR exist
-    for a in np.unique(g):
-        idx = np.nonzero(g == a)[0]
-        if len(idx) < 2:
-            g[idx] = g[0]
+    labels, counts = np.unique(g, return_counts=True)
+    largest = labels[np.argmax(counts)]  # n >= 8, so the largest group has at least 2 members
+    for a, c in zip(labels, counts):
+        if c < 2:
+            g[g == a] = largest
     for a in np.unique(g):
         idx = np.nonzero(g == a)[0]
         y[idx[0]], y[idx[1]] = 0, 1

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from algorithms.linear.irls import ConvergenceWarning, IRLSLogisticRegression
+from algorithms.base import ConvergenceWarning
+from algorithms.linear.irls import IRLSLogisticRegression
 from algorithms.neural.activations import ACTIVATIONS, elu, gelu, torch_reference
 from algorithms.sequence.transformer_encoder import EncoderWeights, encoder_block, to_torch
 
