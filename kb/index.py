@@ -40,6 +40,7 @@ FORMAT_VERSION = 1
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
 DOCS_FILE = "docs.json"  # per-document metadata for filters (doc id -> kind, topics); optional in older indexes
+FIRST_BUILD_NOTICE = 200  # chunks to embed from which the build says that it will take a while
 
 
 class IndexUnavailableError(RuntimeError):
@@ -206,7 +207,9 @@ class Index:
         self.docs = docs  # doc id -> {"kind", "topics"}; None for an index built before docs.json existed
         self._embedder = embedder
         self._by_id = {c.id: i for i, c in enumerate(chunks)}
-        self._query_cache: dict[str, np.ndarray] = {}
+        from kb.embedding import QueryCache
+
+        self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -224,7 +227,7 @@ class Index:
         if not chunks:
             raise EmptyCorpusError(f"no Markdown content found in {corpus_dir}; add .md files with YAML front "
                                    "matter (see corpus/README.md) and run 'mlnotes index' again")
-        embedder = embedder or _default_embedder()
+        embedder = embedder or _default_embedder(out_dir.parent / "onnx")
         # reuse vectors of unchanged chunks from the previous index, if it is sound and used the same model
         cache: dict[str, np.ndarray] = {}
         try:
@@ -240,6 +243,9 @@ class Index:
         dim = None
         vectors: np.ndarray
         if todo:
+            if progress and len(todo) >= FIRST_BUILD_NOTICE:
+                (log or _stderr)(f"embedding {len(todo)} chunks with MiniLM on the CPU: a first build embeds every "
+                                 "chunk and takes a minute or more; later builds reuse unchanged chunks' vectors")
             new = _encode_with_progress(embedder, [texts[i] for i in todo], progress)
             dim = new.shape[1]
             for j, i in enumerate(todo):
@@ -322,7 +328,7 @@ class Index:
     @property
     def embedder(self) -> EmbedderLike:
         if self._embedder is None:
-            self._embedder = _default_embedder()
+            self._embedder = _default_embedder(self.directory.parent / "onnx")
         return self._embedder
 
     def embed_query(self, query: str) -> np.ndarray:
@@ -332,8 +338,6 @@ class Index:
             fast = getattr(self.embedder, "encode_query", None) or getattr(getattr(self.embedder, "_e", None),
                                                                            "encode_query", None)
             v = fast(query) if fast is not None else self.embedder.encode([query])[0]
-            if len(self._query_cache) >= 2048:
-                self._query_cache.pop(next(iter(self._query_cache)))
             self._query_cache[query] = v
         return v
 
@@ -483,16 +487,32 @@ def validate_query(query: Any) -> str:
     return q
 
 
-def _encode_with_progress(embedder: EmbedderLike, texts: list[str], progress: bool, batch: int = 64) -> np.ndarray:
+def _stderr(msg: str) -> None:
+    import sys
+
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _encode_with_progress(embedder: EmbedderLike, texts: list[str], progress: bool, batch: int | None = None,
+                          step: int = 128) -> np.ndarray:
+    """Embed ``texts`` in slices of ``step`` (longest first, so batches pad little), with a rate/ETA bar."""
     from tqdm.auto import tqdm
 
-    out = []
-    bar = tqdm(total=len(texts), desc="embedding chunks", unit="chunk", disable=not progress)
-    for s in range(0, len(texts), batch):
-        out.append(embedder.encode(texts[s : s + batch], batch_size=batch))
-        bar.update(min(batch, len(texts) - s))
+    from kb.embedding import DEFAULT_BATCH
+
+    batch = batch or DEFAULT_BATCH
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out = np.empty((len(texts), 0), dtype=np.float32)
+    bar = tqdm(total=len(texts), desc="embedding chunks", unit="chunk", disable=not progress)  # rate and ETA
+    for s in range(0, len(order), step):
+        idx = order[s : s + step]
+        vecs = np.asarray(embedder.encode([texts[i] for i in idx], batch_size=batch), dtype=np.float32)
+        if out.shape[1] != vecs.shape[1]:
+            out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
+        out[idx] = vecs
+        bar.update(len(idx))
     bar.close()
-    return np.concatenate(out, axis=0).astype(np.float32)
+    return out
 
 
 def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, bm25: BM25Index,
@@ -535,16 +555,18 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
 class _MiniLM:
     """Adapter giving kb.embedding.Embedder the ``model_id`` the index records."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | None = None) -> None:
         from kb.embedding import MODEL_ID, get_embedder
 
-        self._e = get_embedder()
+        self._e = get_embedder(cache_dir=cache_dir)  # an ONNX export is cached in cache_dir (beside the index)
         self.model_id = MODEL_ID
 
-    def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
-        return self._e.encode(texts, batch_size=batch_size, show_progress=show_progress)
+    def encode(self, texts: list[str], batch_size: int | None = None, show_progress: bool = False) -> np.ndarray:
+        from kb.embedding import DEFAULT_BATCH
+
+        return self._e.encode(texts, batch_size=batch_size or DEFAULT_BATCH, show_progress=show_progress)
 
 
-@lru_cache(maxsize=1)
-def _default_embedder() -> _MiniLM:
-    return _MiniLM()
+@lru_cache(maxsize=4)
+def _default_embedder(cache_dir: Path | None = None) -> _MiniLM:
+    return _MiniLM(cache_dir)

@@ -25,8 +25,20 @@ def available() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None
 
 
+def default_threads() -> int:
+    """Every core this process may run on (its CPU affinity, which honours taskset and cpusets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class LlamaCppGenerator:
-    """Greedy generation with llama-cpp-python; optional prompt-lookup drafting through its own decoder."""
+    """Greedy generation with llama-cpp-python; optional prompt-lookup drafting through its own decoder.
+
+    ``n_threads`` (decoding and prompt processing) defaults to every core (:func:`default_threads`); llama.cpp's
+    own default would leave some idle. Pass a number to override it.
+    """
 
     def __init__(self, spec: str | os.PathLike | None = None, n_threads: int | None = None, n_ctx: int = 4096,
                  prompt_lookup: bool = False, num_draft: int = 8, few_shot: bool = True) -> None:
@@ -42,8 +54,11 @@ class LlamaCppGenerator:
             from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
             kw["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=num_draft)
-        threads = n_threads or int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None
-        self.llm = llama_cpp.Llama(model_path=str(folder / gguf), n_ctx=n_ctx, n_threads=threads, verbose=False,
+        if n_threads is not None and (not isinstance(n_threads, int) or n_threads < 1):
+            raise GenerationUnavailable(f"n_threads must be a positive integer, got {n_threads!r}")
+        self.n_threads = n_threads or default_threads()
+        self.llm = llama_cpp.Llama(model_path=str(folder / gguf), n_ctx=n_ctx, n_threads=self.n_threads,
+                                   n_threads_batch=self.n_threads, verbose=False,
                                    logits_all=prompt_lookup, **kw)  # draft verification reads every position
         self.few_shot = few_shot
         self.name = f"llama.cpp {gguf}" + (" (prompt lookup)" if prompt_lookup else "")

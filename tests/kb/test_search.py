@@ -108,7 +108,7 @@ def test_a_second_backend_is_one_file_and_one_registration_line(built, monkeypat
 def test_index_load_in_plain_python_ranks_like_the_api(built, monkeypatch, tmp_path):
     """A notebook's ``Index.load(dir)`` and the served API (Settings defaults) give the same top 10."""
     _, corpus, index_dir = built
-    monkeypatch.setattr(kb.index, "_default_embedder", lambda: HashingEmbedder())
+    monkeypatch.setattr(kb.index, "_default_embedder", lambda cache_dir=None: HashingEmbedder())
     plain = Index.load(index_dir)
     settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=index_dir, data_dir=tmp_path / "data")
     with TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False) as client:

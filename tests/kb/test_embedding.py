@@ -1,0 +1,337 @@
+"""The embedding runtimes: ONNX equals sentence-transformers, the export cache, the fallback, the query cache.
+
+The equality tests compare against sentence-transformers itself (the independent reference) on the packaged
+all-MiniLM-L6-v2: every chunk of the fixture corpus and a sample of the real corpus. The cache, fallback and
+concurrency tests use a tiny BERT built from a config (random weights, the MiniLM tokenizer), so they are fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kb.embedding as E
+from kb.chunker import chunk_corpus
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests" / "fixtures" / "corpus"
+EDGE_TEXTS = [
+    "",
+    "   padded with spaces and a tab\t",
+    "Adam bias correction " * 200,  # longer than 256 tokens: truncated
+    "ünïcödé — naïve Bayes, 深度学习 and emoji 🙂",
+    "$\\nabla_\\theta J(\\theta) = \\mathbb{E}[\\nabla_\\theta \\log \\pi_\\theta(a|s) Q(s,a)]$",
+    "x",
+]
+
+
+def _minilm_dir() -> Path:
+    try:
+        return E.model_dir()
+    except E.EmbedderUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def real_pair(tmp_path_factory):
+    """(onnx, torch) embedders over the packaged MiniLM; the ONNX export goes to a temporary cache."""
+    d = _minilm_dir()
+    cache = tmp_path_factory.mktemp("onnx-cache")
+    onnx = E.Embedder(d, runtime="onnx", cache_dir=cache)
+    torch_ = E.Embedder(d, runtime="torch")
+    assert onnx.runtime == "onnx" and torch_.runtime == "torch"
+    return onnx, torch_
+
+
+def _assert_same_vectors(a: np.ndarray, b: np.ndarray) -> None:
+    assert a.dtype == np.float32 and a.shape == b.shape
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    cos = (a * b).sum(1)
+    assert cos.min() >= 0.9999, f"lowest cosine {cos.min():.6f} at row {int(cos.argmin())}"
+    assert np.abs(a - b).max() < 1e-4
+
+
+def test_onnx_equals_sentence_transformers_on_every_fixture_chunk(real_pair):
+    onnx, torch_ = real_pair
+    chunks, _ = chunk_corpus(FIXTURE)
+    texts = [c.index_text for c in chunks] + EDGE_TEXTS
+    assert len(texts) >= len(EDGE_TEXTS) + 5
+    ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
+    _assert_same_vectors(onnx.encode(texts, batch_size=8), ref.astype(np.float32))
+    # one text at a time (no padding) gives the same vectors as batches (padding must be masked out)
+    for t, r in zip(texts[-len(EDGE_TEXTS):], ref[-len(EDGE_TEXTS):]):
+        q = onnx.encode_query(t)
+        assert q.dtype == np.float32 and float(q @ r) >= 0.9999
+
+
+def test_onnx_equals_sentence_transformers_on_a_real_corpus_sample(real_pair):
+    onnx, torch_ = real_pair
+    chunks, _ = chunk_corpus(REPO / "corpus")
+    # every 40th chunk, plus the 8 longest (they hit the 256-token truncation)
+    pick = sorted(set(range(0, len(chunks), 40)) | set(sorted(range(len(chunks)),
+                                                            key=lambda i: -len(chunks[i].index_text))[:8]))
+    texts = [chunks[i].index_text for i in pick]
+    assert len(texts) >= 40
+    ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
+    _assert_same_vectors(onnx.encode(texts), ref.astype(np.float32))
+
+
+def test_tokenizer_matches_the_transformers_tokenizer(real_pair):
+    onnx, torch_ = real_pair
+    chunks, _ = chunk_corpus(FIXTURE)
+    texts = [c.index_text for c in chunks] + EDGE_TEXTS
+    hf = torch_.model.tokenizer
+    for t in texts:
+        ours = onnx._tokenize([t])[0].ids
+        ref = hf(t.strip(), truncation=True, max_length=torch_.model.max_seq_length)["input_ids"]
+        assert ours == ref
+    assert onnx.max_seq_length == torch_.model.max_seq_length == 256
+
+
+# ---------------------------------------------------------------------------------------------- a tiny model
+def _tiny_model(dst: Path, seed: int = 0) -> Path:
+    """A 2-layer BERT with random weights and MiniLM's tokenizer, saved like a sentence-transformers model."""
+    torch = pytest.importorskip("torch")
+    from transformers import BertConfig, BertModel
+
+    src = _minilm_dir()
+    torch.manual_seed(seed)
+    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=512)
+    BertModel(cfg).save_pretrained(dst)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json",
+                 "modules.json", "sentence_bert_config.json"):
+        shutil.copy(src / name, dst / name)
+    (dst / "1_Pooling").mkdir(exist_ok=True)
+    pool = json.loads((src / "1_Pooling" / "config.json").read_text())
+    pool["word_embedding_dimension"] = 32
+    (dst / "1_Pooling" / "config.json").write_text(json.dumps(pool))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return _tiny_model(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def test_tiny_model_onnx_equals_torch(tiny, tmp_path):
+    onnx = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    torch_ = E.Embedder(tiny, runtime="torch")
+    chunks, _ = chunk_corpus(FIXTURE)
+    texts = [c.index_text for c in chunks] + EDGE_TEXTS
+    assert onnx.dim == torch_.dim == 32
+    _assert_same_vectors(onnx.encode(texts, batch_size=4), torch_.encode(texts))
+
+
+def test_export_is_cached_by_the_checksum_of_the_weights(tiny, tmp_path, monkeypatch):
+    calls = []
+    real_export = E.export_onnx
+    monkeypatch.setattr(E, "export_onnx", lambda d, out: calls.append(out) or real_export(d, out))
+    cache = tmp_path / "cache"
+    a = E.Embedder(tiny, runtime="onnx", cache_dir=cache)
+    assert len(calls) == 1 and a.onnx_file == calls[0] and a.onnx_file.exists()
+    assert E.weights_checksum(tiny)[:16] in a.onnx_file.name
+    meta = json.loads(a.onnx_file.with_suffix(".json").read_text())
+    assert meta["sha256"] == E.weights_checksum(tiny)
+    b = E.Embedder(tiny, runtime="onnx", cache_dir=cache)  # second load: no export
+    assert len(calls) == 1 and b.onnx_file == a.onnx_file
+    # changed weights: a new checksum, so a new export, and the vectors follow the new weights
+    changed = _tiny_model(tmp_path / "changed", seed=1)
+    c = E.Embedder(changed, runtime="onnx", cache_dir=cache)
+    assert len(calls) == 2 and c.onnx_file != a.onnx_file
+    t = ["gradient descent with momentum"]
+    assert float(c.encode(t)[0] @ a.encode(t)[0]) < 0.999
+    _assert_same_vectors(c.encode(t), E.Embedder(changed, runtime="torch").encode(t))
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")], "temporary export file left behind"
+
+
+def test_auto_falls_back_to_torch_with_one_log_line_when_export_fails(tiny, tmp_path, monkeypatch, caplog):
+    def broken(d, out):
+        raise RuntimeError("exporter exploded")
+
+    monkeypatch.setattr(E, "export_onnx", broken)
+    with caplog.at_level(logging.WARNING, logger="kb.embedding"):
+        e = E.Embedder(tiny, runtime="auto", cache_dir=tmp_path)
+    assert e.runtime == "torch"
+    lines = [r for r in caplog.records if r.name == "kb.embedding"]
+    assert len(lines) == 1 and "PyTorch" in lines[0].getMessage() and "exporter exploded" in lines[0].getMessage()
+    assert e.encode(["a test sentence"]).shape == (1, 32)
+    with pytest.raises(E.EmbedderUnavailable, match="MLNOTES_EMBED_RUNTIME=torch"):
+        E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+
+
+def test_auto_falls_back_to_torch_when_onnxruntime_is_missing(tiny, tmp_path, monkeypatch, caplog):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # makes `import onnxruntime` raise ImportError
+    with caplog.at_level(logging.WARNING, logger="kb.embedding"):
+        e = E.Embedder(tiny, runtime="auto", cache_dir=tmp_path)
+    assert e.runtime == "torch"
+    assert any("onnxruntime" in r.getMessage() for r in caplog.records if r.name == "kb.embedding")
+
+
+def test_torch_runtime_prints_no_loading_bars(tiny, capfd):
+    E.Embedder(tiny, runtime="torch").encode(["x"])
+    out, err = capfd.readouterr()
+    assert "Loading weights" not in out + err and "it/s" not in out + err
+
+
+def test_runtime_choice_and_errors(monkeypatch):
+    monkeypatch.delenv(E.RUNTIME_ENV, raising=False)
+    assert E.resolve_runtime() == "auto" and E.resolve_runtime("torch") == "torch"
+    monkeypatch.setenv(E.RUNTIME_ENV, "ONNX")
+    assert E.resolve_runtime() == "onnx"
+    monkeypatch.setenv(E.RUNTIME_ENV, "tensorrt")
+    with pytest.raises(E.EmbedderUnavailable, match="MLNOTES_EMBED_RUNTIME"):
+        E.resolve_runtime()
+    with pytest.raises(E.EmbedderUnavailable, match="unknown embedding runtime"):
+        E.Embedder(Path("."), runtime="cuda-magic")
+
+
+# ---------------------------------------------------------------------------------------------- concurrency
+def test_get_embedder_loads_once_under_concurrent_first_calls(monkeypatch):
+    made = []
+
+    class Slow:
+        def __init__(self, directory=None, runtime="auto", cache_dir=None) -> None:
+            made.append(self)
+            time.sleep(0.2)  # a model load; other threads arrive meanwhile
+
+    monkeypatch.setattr(E, "Embedder", Slow)
+    E.clear_embedders()
+    try:
+        start = threading.Barrier(8)
+        got = []
+
+        def first_request():
+            start.wait()
+            got.append(E.get_embedder(runtime="onnx"))
+
+        threads = [threading.Thread(target=first_request) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(made) == 1 and len(got) == 8 and all(g is made[0] for g in got)
+        assert E.get_embedder(runtime="torch") is not made[0] and len(made) == 2  # another runtime, another model
+    finally:
+        E.clear_embedders()
+
+
+def test_concurrent_encodes_match_sequential(tiny, tmp_path):
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, threads=3)
+    texts = [f"sentence number {i} about {'regularization ' * (i % 7)}" for i in range(40)]
+    ref = np.stack([e.encode_query(t) for t in texts])
+    np.testing.assert_allclose(e.encode(texts, batch_size=4), ref, atol=1e-5)  # 10 batches on 3 threads
+    out: dict[int, np.ndarray] = {}
+
+    def worker(i):
+        out[i] = e.encode_query(texts[i])
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    np.testing.assert_allclose(np.stack([out[i] for i in range(len(texts))]), ref, atol=1e-6)
+
+
+def test_query_cache_is_an_lru():
+    c = E.QueryCache(maxsize=3)
+    for k in "abc":
+        c[k] = np.array([ord(k)])
+    assert c.get("a") is not None  # a is now the most recent
+    c["d"] = np.array([0])  # evicts b, the least recently used
+    assert "b" not in c and all(k in c for k in "acd") and len(c) == 3
+    assert c.get("b") is None and c.hits == 1 and c.misses == 1
+    c.clear()
+    assert len(c) == 0
+    with pytest.raises(ValueError):
+        E.QueryCache(0)
+
+
+def test_query_cache_under_threads_keeps_its_bound_and_values():
+    c = E.QueryCache(maxsize=50)
+
+    def worker(w):
+        for i in range(2000):
+            k = f"q{(i * 7 + w) % 120}"
+            v = c.get(k)
+            if v is None:
+                c[k] = np.array([int(k[1:])])
+            else:
+                assert int(v[0]) == int(k[1:])
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(c) == 50 and c.hits + c.misses == 16000
+
+
+def test_index_embed_query_uses_the_lru(tmp_path):
+    from kb.index import Index
+    from tests.kb.fakes import HashingEmbedder
+
+    class Counting(HashingEmbedder):
+        def __init__(self):
+            super().__init__()
+            self.queries = 0
+
+        def encode_query(self, text):
+            self.queries += 1
+            return self.encode([text])[0]
+
+    emb = Counting()
+    idx, _ = Index.build(FIXTURE, tmp_path / "idx", embedder=emb)
+    assert isinstance(idx._query_cache, E.QueryCache)
+    a = idx.embed_query("k-means centroid")
+    b = idx.embed_query("k-means centroid")
+    assert emb.queries == 1 and a is b
+    idx._query_cache.clear()
+    idx.embed_query("k-means centroid")
+    assert emb.queries == 2
+
+
+def test_build_progress_restores_row_order_and_says_the_first_build_takes_a_while(tmp_path, monkeypatch):
+    import kb.index as I
+    from tests.kb.fakes import HashingEmbedder
+
+    monkeypatch.setattr(I, "FIRST_BUILD_NOTICE", 1)
+    said = []
+    emb = HashingEmbedder()
+    idx, stats = I.Index.build(FIXTURE, tmp_path / "idx", embedder=emb, progress=True, log=said.append)
+    assert len(said) == 1 and "first build" in said[0] and str(stats.embedded) in said[0]
+    # rows were embedded longest-first in slices, but each row still holds its own chunk's vector
+    direct = HashingEmbedder().encode([c.index_text for c in idx.chunks])
+    np.testing.assert_allclose(idx.dense.vectors, direct, atol=1e-6)
+    texts = [f"text {'x ' * (i * 13 % 50)}{i}" for i in range(300)]
+    np.testing.assert_allclose(I._encode_with_progress(HashingEmbedder(), texts, progress=False, step=64),
+                               HashingEmbedder().encode(texts), atol=1e-6)
+
+
+def test_int8_queries_are_opt_in_and_documents_stay_float32(real_pair, tmp_path_factory):
+    onnx, _ = real_pair
+    q8 = E.Embedder(onnx.directory, runtime="onnx-int8", cache_dir=onnx.cache_dir)
+    assert q8.runtime == "onnx-int8" and q8.onnx_file == onnx.onnx_file  # the float32 export is reused
+    assert (onnx.cache_dir / onnx.onnx_file.name.replace("-fp32.", "-int8.")).exists()
+    chunks, _ = chunk_corpus(FIXTURE)
+    texts = [c.index_text for c in chunks]
+    np.testing.assert_allclose(q8.encode(texts), onnx.encode(texts), atol=1e-6)  # documents: float32
+    a = np.stack([q8.encode_query(t) for t in texts])
+    b = np.stack([onnx.encode_query(t) for t in texts])
+    cos = (a * b).sum(1)
+    # int8 queries approximate the float32 ones (0.94 lowest on the 247 tune questions) but are not them
+    assert cos.min() > 0.9 and np.abs(a - b).max() > 1e-3
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
