@@ -38,10 +38,13 @@ CSS = """
 .dark .mark-hint { color: #ffe7a3; background: #4d3a05; }
 /* phone width: every tab stays reachable (no overflow menu), nothing widens the page */
 @media (max-width: 640px) {
-  .tab-container[role=tablist], .tab-wrapper { flex-wrap: wrap; height: auto !important; }
-  .tab-container[role=tablist] button { flex: 0 0 auto; padding: .4rem .55rem; }
+  /* Gradio measures the tab buttons (in a hidden copy) and moves those that do not fit into a "more" menu:
+     narrower buttons make all four fit in 390 px */
+  .tab-wrapper .tab-container button { padding-left: .45rem !important; padding-right: .45rem !important;
+    min-width: 0 !important; }
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
   #chatbot { height: 60vh !important; }
+  #mlnotes-title h2 { font-size: 1.1rem !important; line-height: 1.3 !important; }
 }
 .gradio-container { overflow-x: hidden; }
 """
@@ -52,9 +55,21 @@ SCROLL_TO_ANSWER_JS = """
 () => {
   const box = document.querySelector('#chatbot');
   if (!box) return;
-  const msgs = box.querySelectorAll('.message-row.bot-row, .bot-row, [data-testid="bot"]');
+  const msgs = box.querySelectorAll('[data-testid="bot"]');
   const last = msgs[msgs.length - 1];
-  if (last) { last.scrollIntoView({block: 'start', behavior: 'instant'}); }
+  if (!last) return;
+  let sc = last.parentElement;
+  while (sc && sc !== box.parentElement &&
+         !(sc.scrollHeight > sc.clientHeight && /(auto|scroll)/.test(getComputedStyle(sc).overflowY))) {
+    sc = sc.parentElement;
+  }
+  if (sc && sc !== box.parentElement) {
+    sc.scrollTop += last.getBoundingClientRect().top - sc.getBoundingClientRect().top - 8;
+  }
+  const r = last.getBoundingClientRect();
+  if (r.top < 0 || r.top > window.innerHeight - 80) {
+    window.scrollBy(0, r.top - 8);
+  }
 }
 """
 

@@ -185,7 +185,7 @@ def build_interview_tab(app: Any) -> None:
     # the feedback on the previous answer sits above the next question, under its own heading
     feedback = gr.Markdown(elem_id="iv-feedback", latex_delimiters=LATEX)
     question_md = gr.Markdown("Choose topics and press **Start**.", elem_id="iv-question", latex_delimiters=LATEX)
-    answer = gr.Textbox(label="your answer (Enter submits, Shift+Enter starts a new line)", lines=4, max_lines=15,
+    answer = gr.Textbox(label="your answer (Enter submits, Shift+Enter starts a new line)", lines=1, max_lines=15,
                         elem_id="iv-answer",
                         placeholder="Answer in a few full sentences, as you would say it in an interview.")
     with gr.Row():
