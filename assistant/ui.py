@@ -269,7 +269,8 @@ def build_blocks(app) -> Any:
     # ------------------------------------------------------------------ layout
     with gr.Blocks(title="ML/AI Notes", analytics_enabled=False) as demo:
         with gr.Row(elem_id="mlnotes-header"):
-            gr.Markdown("## ML/AI Notes — an offline ML/AI knowledge base with cited answers", elem_id="mlnotes-title")
+            gr.Markdown('## ML/AI Notes <span class="subtitle">— an offline ML/AI knowledge base with cited '
+                        'answers</span>', elem_id="mlnotes-title")
             theme_btn = gr.Button("Light / dark", size="sm", scale=0, min_width=110, elem_id="theme-toggle")
         with gr.Tabs(selected="chat") as tabs:
             with gr.Tab("Chat", id="chat"):
@@ -296,13 +297,14 @@ def build_blocks(app) -> Any:
                                                  elem_id="chat-params")
                         chat_run = gr.Button("Run", scale=1, elem_id="chat-run")
                     with gr.Row():
-                        chat_metrics = gr.Markdown(elem_id="chat-metrics")
-                        chat_fig = gr.Image(label="figure", type="pil", elem_id="chat-figure")
+                        chat_metrics = gr.Markdown(elem_id="chat-metrics", min_width=300)
+                        chat_fig = gr.Image(label="figure", type="pil", elem_id="chat-figure", min_width=300)
                     chat_run_status = gr.Markdown()
             with gr.Tab("Browse", id="browse"):
                 with gr.Row():
-                    doc_dd = gr.Dropdown(label="document", choices=tree_choices(), scale=3, elem_id="doc-select")
-                    sec_dd = gr.Dropdown(label="section", choices=[], scale=3, elem_id="section-select")
+                    doc_dd = gr.Dropdown(label="document", choices=tree_choices(), value=None, scale=3,
+                                         min_width=260, elem_id="doc-select")
+                    sec_dd = gr.Dropdown(label="section", choices=[], scale=3, min_width=260, elem_id="section-select")
                     home = gr.Button("Start page", size="sm", scale=0, min_width=120, elem_id="browse-home")
                 where_md = gr.Markdown(elem_id="where")
                 with gr.Tab("Rendered"):
@@ -312,13 +314,13 @@ def build_blocks(app) -> Any:
                 current_path = gr.State("")
             with gr.Tab("Algorithms", id="algorithms"):
                 with gr.Row():
-                    alg_dd = gr.Dropdown(label="algorithm", choices=alg_choices, scale=3, elem_id="alg-select")
+                    alg_dd = gr.Dropdown(label="algorithm", choices=alg_choices, scale=3, min_width=260, elem_id="alg-select")
                     alg_run = gr.Button("Run", variant="primary", scale=1, elem_id="alg-run")
                 alg_info = gr.Markdown(elem_id="alg-info")
                 alg_params = gr.Textbox(label="parameters (name=value per line)", lines=4, elem_id="alg-params")
                 with gr.Row():
-                    alg_metrics = gr.Markdown(elem_id="alg-metrics")
-                    alg_fig = gr.Image(label="figure", type="pil", elem_id="alg-figure")
+                    alg_metrics = gr.Markdown(elem_id="alg-metrics", min_width=300)
+                    alg_fig = gr.Image(label="figure", type="pil", elem_id="alg-figure", min_width=300)
                 alg_status = gr.Markdown(elem_id="alg-status")
             with gr.Tab("Interview", id="interview"):
                 from assistant.interview.ui import build_interview_tab

@@ -6,6 +6,7 @@ no emoji: marks are text or inline SVG.
 
 CSS = """
 #mlnotes-title h2 { margin: 0 0 .25rem 0; }
+#mlnotes-title .subtitle { font-weight: 400; }
 #mlnotes-header { align-items: center; }
 #theme-toggle { max-width: 9rem; }
 .mlnotes-sources a, #doc-view a, #where a { text-decoration: underline; }
@@ -16,6 +17,7 @@ CSS = """
   display: block; max-width: 100%; overflow-x: auto;
 }
 .prose th { white-space: nowrap; }
+.prose td { min-width: 7em; overflow-wrap: normal; word-break: normal; hyphens: none; }
 .prose pre, #doc-view pre { max-width: 100%; overflow-x: auto; }
 #doc-view details { border: 1px solid var(--border-color-primary); border-radius: var(--radius-md);
   padding: .25rem .75rem; margin: .5rem 0; }
@@ -44,7 +46,10 @@ CSS = """
     min-width: 0 !important; }
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
   #chatbot { height: 60vh !important; }
-  #mlnotes-title h2 { font-size: 1.1rem !important; line-height: 1.3 !important; }
+  #mlnotes-title .subtitle { display: none; }
+  /* a figure and its metrics table stack instead of squeezing each other */
+  .row:has(> #alg-metrics), .row:has(> #chat-metrics) { flex-wrap: wrap !important; }
+  #alg-metrics, #alg-figure, #chat-metrics, #chat-figure { flex: 1 1 100% !important; min-width: 100% !important; }
 }
 .gradio-container { overflow-x: hidden; }
 """
