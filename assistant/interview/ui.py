@@ -174,7 +174,7 @@ def build_interview_tab(app: Any) -> None:
     stored = gr.BrowserState("", storage_key="mlnotes-interview-token")
     session_id = gr.State("")
     with gr.Row():
-        topics = gr.Dropdown(choices=topic_choices(), multiselect=True, label="topics (empty: all)", scale=3,
+        topics = gr.Dropdown(choices=topic_choices(), multiselect=True, label="topics (empty: all)", scale=3, min_width=260,
                              elem_id="iv-topics")
         difficulty = gr.Dropdown(["any", "easy", "medium", "hard"], value="any", label="difficulty", scale=1)
         n = gr.Slider(1, 20, value=5, step=1, label="questions", scale=1)

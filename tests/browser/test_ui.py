@@ -50,8 +50,19 @@ def test_every_tab(ui_server, open_page, shots, width, height, theme):
     for name in TABS:
         assert page.get_by_role("tab", name=name).is_visible(), f"tab {name} is not visible at {width} px"
 
-    # ---- Chat: Shift+Enter is a new line, not a send
+    # ---- the theme button flips the theme (and back)
+    page.locator("#theme-toggle").click()
+    assert page.evaluate("document.body.classList.contains('dark')") == (theme != "dark")
+    page.locator("#theme-toggle").click()
+    assert page.evaluate("document.body.classList.contains('dark')") == (theme == "dark")
+
+    # ---- Chat: focus order question -> retrieval -> Ask; Shift+Enter is a new line, not a send
     box = page.locator("#question textarea")
+    box.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#mode') !== null")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "ask-button"
     box.fill("first line")
     box.press("Shift+Enter")
     box.type("second")
