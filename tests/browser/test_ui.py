@@ -97,6 +97,7 @@ def test_every_tab(ui_server, open_page, shots, width, height, theme):
     view = page.locator("#doc-view")
     view.get_by_text("Learning paths").first.wait_for()
     view.get_by_text("Corpus map").wait_for()
+    assert page.locator("#doc-select input").input_value() == "", "no document is preselected on the start page"
     assert view.locator("a[href*='?doc=guides/ml-basics.md']").count() >= 1
     page.screenshot(path=str(shots / f"browse-landing-{width}-{theme}.png"))
     page.goto(f"{base}/?doc=chapters/01-wide.md&__theme={theme}")
