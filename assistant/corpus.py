@@ -6,6 +6,9 @@ anything that resolves (through symlinks) outside the corpus folder, and files t
 
 from __future__ import annotations
 
+import html
+import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -144,12 +147,20 @@ def _renderer():
     from mdit_py_plugins.anchors import anchors_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-    return (
-        MarkdownIt("commonmark", {"html": False})
+    md = (
+        MarkdownIt("commonmark", {"html": True})
         .enable("table")
         .use(dollarmath_plugin, allow_space=True, double_inline=True)
         .use(anchors_plugin, max_level=6, slug_func=_slug_for_anchor)
     )
+
+    def html_token(self, tokens, idx, options, env):  # only the details/summary of a solution pass; the rest is text
+        content = tokens[idx].content
+        return content if is_allowed_html(content) else html.escape(content)
+
+    md.add_render_rule("html_block", html_token)
+    md.add_render_rule("html_inline", html_token)
+    return md
 
 
 def _slug_for_anchor(text: str) -> str:
@@ -159,5 +170,68 @@ def _slug_for_anchor(text: str) -> str:
 
 
 def render_html(markdown_text: str) -> str:
-    """Markdown to HTML (raw HTML disabled; math left as ``$…$`` spans for a client-side renderer)."""
+    """Markdown to HTML (raw HTML escaped except a solution's details/summary tags; math left as ``$…$`` spans
+    for a client-side renderer)."""
     return _renderer().render(markdown_text)
+
+
+# ---------------------------------------------------------------------------------------------- display helpers
+# The corpus is Markdown with no raw HTML except one construct: chapter exercises end with collapsible
+# solutions, ``<details><summary>Solution</summary> … </details>``. Both renderers let exactly those tags
+# through and escape every other tag.
+
+_ALLOWED_TAG = r"(?:<details>|</details>|<summary>[^<>\n]{0,200}</summary>)"
+_ALLOWED_BLOCK = re.compile(rf"^\s*(?:{_ALLOWED_TAG}\s*)+$")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_MD_LINK = re.compile(r"\]\((?!https?:|/|#|mailto:)([^)\s#]+\.md)(?:#([^)\s]*))?\)")
+
+
+def is_allowed_html(fragment: str) -> bool:
+    """True for the details/summary tags of a collapsible solution (and nothing else)."""
+    return bool(_ALLOWED_BLOCK.match(fragment))
+
+
+def _escape_tags(line: str) -> str:
+    """``<`` of every tag outside code spans written as ``&lt;`` (so a Markdown renderer shows it as text)."""
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        out.append(_TAG_START.sub("&lt;", line[pos:m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_TAG_START.sub("&lt;", line[pos:]))
+    return "".join(out)
+
+
+def deep_link_markdown(text: str, doc_path: str) -> str:
+    """Relative links to other corpus files (``](../chapters/02-mathematics.md#vectors)``) turned into the
+    Browse deep links ``/?doc=…&section=…``; links that leave the corpus are kept as they are."""
+    base = posixpath.dirname(doc_path)
+
+    def sub(m: re.Match) -> str:
+        target = posixpath.normpath(posixpath.join(base, m.group(1)))
+        if target.startswith(".."):
+            return m.group(0)
+        return "](" + section_url(target, m.group(2) or "") + ")"
+
+    return _MD_LINK.sub(sub, text)
+
+
+def display_markdown(text: str, doc_path: str = "") -> str:
+    """Corpus Markdown prepared for the browser's Markdown component: raw HTML tags escaped outside code except
+    the details/summary pair, and relative corpus links turned into deep links."""
+    out, fence = [], None
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is not None:
+            if m and m.group(1) == fence:
+                fence = None
+            out.append(line)
+            continue
+        if m:
+            fence = m.group(1)
+            out.append(line)
+            continue
+        out.append(line if is_allowed_html(line) else _escape_tags(line))
+    return deep_link_markdown("\n".join(out), doc_path) if doc_path else "\n".join(out)

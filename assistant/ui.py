@@ -1,15 +1,19 @@
-"""The Gradio UI (Chat, Browse, Algorithms), mounted at ``/`` on the same FastAPI app as the REST API.
+"""The Gradio UI (Chat, Browse, Algorithms, Interview), mounted at ``/`` on the same FastAPI app as the REST API.
 
 It calls the same in-process services as the API (``app.state``), so one process and one port serve both.
 Offline by construction: system fonts only (no web-font requests), analytics disabled.
 Deep links: ``/?doc=<corpus path>&section=<section id>`` opens the Browse tab on that section; every citation in
-a chat answer is such a link.
+a chat answer is such a link. Light and dark themes (``?__theme=dark`` or the toggle); marks are text, not emoji.
 """
 
 
+import html
 import io
 import os
+import time
 from typing import Any
+
+from assistant.ui_assets import CSS, SCROLL_TO_ANSWER_JS, TOGGLE_THEME_JS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -18,10 +22,9 @@ LATEX = [
     {"left": "$", "right": "$", "display": False},
 ]
 
-CSS = """
-.mlnotes-sources a { text-decoration: underline; }
-#mlnotes-title { margin-bottom: 0; }
-"""
+NOT_READY = "The index and models are still loading; this takes a minute on the first start. Try again shortly."
+MEMORY_NOTE = ("Each question is answered on its own from the corpus: earlier questions in this conversation are not "
+               "used. **Enter** sends, **Shift+Enter** starts a new line.")
 
 
 def _theme():
@@ -69,6 +72,51 @@ def _fmt_extra(v) -> str:
     return str(v)
 
 
+def _metrics_markdown(metrics: dict, reference: dict) -> str:
+    keys = sorted(set(metrics) | set(reference))
+    rows = ["| metric | from scratch | reference |", "| --- | --- | --- |"]
+    rows += [f"| `{k}` | {_fmt(metrics.get(k))} | {_fmt(reference.get(k))} |" for k in keys]
+    return "\n".join(rows)
+
+
+def raw_lines_html(lines: list[str], first_line: int) -> str:
+    """Raw Markdown lines as escaped HTML with the file's own line numbers (``first_line`` = number of the first)."""
+    body = "\n".join(f'<span class="ln">{n}</span>{html.escape(line)}'
+                     for n, line in enumerate(lines, start=first_line))
+    return f'<pre class="mlnotes-raw">{body}</pre>'
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.1f} s" if s >= 0.1 else "under 0.1 s"
+
+
+def landing_markdown(corpus_dir) -> str:
+    """What Browse shows before a document is chosen: the corpus's learning paths and a map of every document."""
+    from assistant.corpus import CorpusPathError, corpus_tree, display_markdown, find_section, load_doc
+
+    parts = ["## Start here", "Choose a document above, follow a learning path, or pick from the map below. "
+             "Every citation in a chat answer opens its section here."]
+    try:
+        sec = find_section(load_doc(corpus_dir, "README.md"), "learning-paths")
+        body = sec.markdown.split("\n", 1)[1] if "\n" in sec.markdown else ""
+        parts += ["### Learning paths", display_markdown(body.strip(), "README.md")]
+    except CorpusPathError:
+        pass
+    groups: dict[str, list] = {}
+    for e in corpus_tree(corpus_dir):
+        top = e.path.split("/", 1)[0] if "/" in e.path else ""
+        groups.setdefault(top, []).append(e)
+    names = {"chapters": "Chapters", "guides": "Guides", "interview": "Interview question bank", "": "Corpus files"}
+    parts.append("### Corpus map")
+    for top in sorted(groups, key=lambda t: (list(names).index(t) if t in names else 9, t)):
+        entries = groups[top]
+        from assistant.corpus import section_url
+
+        items = [f"- [{e.title}]({section_url(e.path)}) · `{e.path}`" for e in entries]
+        parts.append(f"**{names.get(top, top)}** ({len(entries)})\n\n" + "\n".join(items))
+    return "\n\n".join(parts)
+
+
 def _png_to_image(png: bytes | None):
     if not png:
         return None
@@ -87,7 +135,15 @@ def build_blocks(app) -> Any:
 
     from algorithms import registry
     from assistant.answer import readable_citations
-    from assistant.corpus import CorpusPathError, corpus_tree, find_section, load_doc, section_url, taught_in
+    from assistant.corpus import (
+        CorpusPathError,
+        corpus_tree,
+        display_markdown,
+        find_section,
+        load_doc,
+        section_url,
+        taught_in,
+    )
     from assistant.runner import RunFailed, RunnerBusy
     from kb.index import QueryError
 
@@ -95,53 +151,67 @@ def build_blocks(app) -> Any:
     specs = registry.all_specs()
     alg_choices = [(f"{s.title} ({s.name})", s.name) for s in specs]
 
+    def answerer():
+        return getattr(app.state, "answerer", None)
+
+    def ready_note() -> str:
+        a = answerer()
+        if a is None:
+            return NOT_READY
+        return f"Index ready: {len(a.index)} passages from the corpus in `{settings.corpus_dir.name}/`."
+
     def tree_choices():
         return [(f"{e.path} — {e.title}", e.path) for e in corpus_tree(settings.corpus_dir)]
 
     # ------------------------------------------------------------------ handlers
     def respond(message: str, history: list, mode: str):
+        """Outputs: chat, question box, linked-algorithm choice, run panel visibility, status line."""
         history = list(history or [])
         message = (message or "").strip()
         if not message:
-            yield history, "", gr.update(), "Type a question first."
+            yield history, gr.update(), gr.update(), gr.update(), "Type a question first."
+            return
+        if answerer() is None:
+            yield history, gr.update(), gr.update(), gr.update(), NOT_READY
             return
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": ""})
+        t0 = time.perf_counter()
         try:
-            events = app.state.answerer.stream(message, mode=mode)
             answer = None
-            for ev in events:
+            for ev in answerer().stream(message, mode=mode):
                 if ev["event"] == "delta":
                     history[-1]["content"] += ev["text"]
-                    yield history, "", gr.update(), ""
+                    yield history, "", gr.update(), gr.update(), "Answering…"
                 elif ev["event"] == "answer":
                     answer = ev["answer"]
             if answer is not None:
                 history[-1]["content"] = answer["markdown"]
                 algs = [(f"{a['title']} ({a['name']})", a["name"]) for a in answer["algorithms"]]
-                status = (f"Answered from {len(answer['sources'])} source(s) in "
-                          f"{answer['timings_ms'].get('total', 0):.0f} ms" if not answer["abstained"]
-                          else "No supported answer found; closest sections shown.")
-                yield (history, "", gr.update(choices=algs, value=algs[0][1] if algs else None,
-                                             visible=bool(algs)), status)
+                took = _seconds(time.perf_counter() - t0)
+                status = (f"Answered from {len(answer['sources'])} source(s) in {took}." if not answer["abstained"]
+                          else "No supported answer found; the closest sections are shown.")
+                if algs:
+                    status += " A linked implementation can be run below."
+                yield (history, "", gr.update(choices=algs, value=algs[0][1] if algs else None),
+                       gr.update(visible=bool(algs)), status)
         except QueryError as exc:
             history[-1]["content"] = f"**Cannot search:** {exc}"
-            yield history, "", gr.update(), str(exc)
+            yield history, gr.update(), gr.update(), gr.update(visible=False), str(exc)
 
     def run_algorithm(name: str, params_text: str):
         if not name:
-            return None, None, "Choose an algorithm first."
+            return "", None, "Choose an algorithm first."
         try:
             params = _parse_params(params_text)
             res = app.state.runner.run(name, params)
         except (ValueError, registry.ParamError, registry.UnknownAlgorithmError) as exc:
-            return None, None, f"**Cannot run:** {exc}"
+            return "", None, f"**Cannot run:** {exc}"
         except RunnerBusy as exc:
-            return None, None, f"**Busy:** {exc}"
+            return "", None, f"**Busy:** {exc}"
         except RunFailed as exc:
-            return None, None, f"**Run stopped ({exc.reason}):** {exc}"
-        keys = sorted(set(res.metrics) | set(res.reference))
-        rows = [[k, _fmt(res.metrics.get(k)), _fmt(res.reference.get(k))] for k in keys]
+            return "", None, f"**Run stopped ({exc.reason}):** {exc}"
+        rows = _metrics_markdown(res.metrics, res.reference)
         status = f"Ran `{name}` in {res.seconds:.2f} s against {res.reference_name or 'the reference'}."
         if res.notes:
             status += "\n\n" + res.notes
@@ -154,24 +224,26 @@ def build_blocks(app) -> Any:
             return "", ""
         spec = registry.get(name)
         head = f"**{spec.title}** — {spec.summary}  \nImplementation: `{spec.path}` · verified against {spec.reference}"
-        where = taught_in(app.state.answerer.index.iter_chunks(), spec.path)[:6]
+        where = taught_in(answerer().index.iter_chunks(), spec.path)[:6] if answerer() is not None else []
         if where:
             head += "  \nTaught in: " + " · ".join(f"[{' › '.join(w['breadcrumbs'][-2:])}]({w['url']})" for w in where)
         return head + "\n\n" + _param_help(spec), _param_text(spec)
 
     def open_doc(path: str, section: str | None = None):
+        """Outputs: section choices, rendered view, raw view (the shown lines with their numbers), where, path."""
         if not path:
-            return gr.update(), "", "", "", ""
+            return gr.update(choices=[], value=None), landing, "", "", ""
         try:
             doc = load_doc(settings.corpus_dir, path)
         except CorpusPathError as exc:
             return gr.update(choices=[]), f"**{exc}**", "", "", ""
-        sections = [(("  " * (h.level - 1)) + h.text, h.slug) for h in doc.headings]
-        raw = "\n".join(doc.lines)
+        sections = [(("\u00a0\u00a0" * (h.level - 1)) + h.text, h.slug) for h in doc.headings]
+        first, last = doc.body_start, len(doc.lines)
         if section:
             try:
                 sec = find_section(doc, section)
                 shown = sec.markdown
+                first, last = sec.line_start, sec.line_end
                 link = section_url(path, section)
                 where = f"`{path}:{sec.line_start}-{sec.line_end}` · deep link: [{link}]({link})"
             except CorpusPathError as exc:
@@ -180,78 +252,99 @@ def build_blocks(app) -> Any:
             shown = "\n".join(doc.lines[doc.body_start - 1 :])
             link = section_url(path)
             where = f"`{path}` · deep link: [{link}]({link})"
-        return gr.update(choices=sections, value=section or None), readable_citations(shown), raw, where, path
+        raw = raw_lines_html(doc.lines[first - 1 : last], first)
+        return (gr.update(choices=sections, value=section or None), display_markdown(readable_citations(shown), path),
+                raw, where, path)
 
     def on_load(request: gr.Request):
         qp = dict(request.query_params) if request is not None else {}
         doc, section = qp.get("doc"), qp.get("section")
         if doc:
             sec_update, shown, raw, where, path = open_doc(doc, section)
-            return gr.Tabs(selected="browse"), gr.update(value=doc), sec_update, shown, raw, where
-        return gr.Tabs(selected="chat"), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+            return gr.Tabs(selected="browse"), gr.update(value=doc), sec_update, shown, raw, where, ready_note()
+        return gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), ready_note()
+
+    landing = landing_markdown(settings.corpus_dir)
 
     # ------------------------------------------------------------------ layout
     with gr.Blocks(title="ML/AI Notes", analytics_enabled=False) as demo:
-        gr.Markdown("## ML/AI Notes — an offline ML/AI knowledge base with cited answers", elem_id="mlnotes-title")
+        with gr.Row(elem_id="mlnotes-header"):
+            gr.Markdown('## ML/AI Notes <span class="subtitle">— an offline ML/AI knowledge base with cited '
+                        'answers</span>', elem_id="mlnotes-title")
+            theme_btn = gr.Button("Light / dark", size="sm", scale=0, min_width=110, elem_id="theme-toggle")
         with gr.Tabs(selected="chat") as tabs:
             with gr.Tab("Chat", id="chat"):
-                chatbot = gr.Chatbot(label="Answers with citations", height=460, latex_delimiters=LATEX,
-                                     elem_id="chatbot", buttons=["copy"])
-                with gr.Row():
+                chatbot = gr.Chatbot(show_label=False, height=460, latex_delimiters=LATEX, elem_id="chatbot",
+                                     buttons=["copy"], autoscroll=False,
+                                     placeholder="Answers with numbered citations to the corpus appear here.")
+                with gr.Row(equal_height=True):
                     question = gr.Textbox(placeholder="Ask about ML: e.g. 'What is the bias-variance trade-off?'",
-                                          show_label=False, scale=6, elem_id="question", max_length=2000)
+                                          show_label=False, scale=6, min_width=220, elem_id="question",
+                                          max_length=2000, lines=1, max_lines=6, submit_btn=False)
                     mode = gr.Dropdown(["hybrid", "bm25", "dense"], value=settings.default_mode, label="retrieval",
-                                       scale=1, min_width=110)
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
-                    stop = gr.Button("Stop", scale=1, min_width=70)
+                                       scale=1, min_width=130, elem_id="mode")
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
+                    stop = gr.Button("Stop", scale=1, min_width=80, elem_id="stop-button")
+                    clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear-button")
                 chat_status = gr.Markdown(elem_id="chat-status")
-                with gr.Row():
-                    chat_alg = gr.Dropdown(label="Linked implementation", choices=[], visible=False, scale=3,
-                                           elem_id="chat-algorithm")
-                    chat_params = gr.Textbox(label="parameters (name=value per line)", lines=3, scale=3)
-                    chat_run = gr.Button("Run", scale=1, elem_id="chat-run")
-                with gr.Row():
-                    chat_metrics = gr.Dataframe(headers=["metric", "from scratch", "reference"], interactive=False,
-                                                scale=1)
-                    chat_fig = gr.Image(label="figure", type="pil", scale=1, elem_id="chat-figure")
-                chat_run_status = gr.Markdown()
+                gr.Markdown(MEMORY_NOTE, elem_id="chat-help")
+                ready_md = gr.Markdown(elem_id="ready-note")
+                with gr.Column(visible=False, elem_id="chat-run-panel") as run_panel:
+                    with gr.Row():
+                        chat_alg = gr.Dropdown(label="Linked implementation", choices=[], scale=3,
+                                               elem_id="chat-algorithm")
+                        chat_params = gr.Textbox(label="parameters (name=value per line)", lines=3, scale=3,
+                                                 elem_id="chat-params")
+                        chat_run = gr.Button("Run", scale=1, elem_id="chat-run")
+                    with gr.Row():
+                        chat_metrics = gr.Markdown(elem_id="chat-metrics", min_width=300)
+                        chat_fig = gr.Image(label="figure", type="pil", elem_id="chat-figure", min_width=300)
+                    chat_run_status = gr.Markdown()
             with gr.Tab("Browse", id="browse"):
                 with gr.Row():
-                    doc_dd = gr.Dropdown(label="document", choices=tree_choices(), scale=3, elem_id="doc-select")
-                    sec_dd = gr.Dropdown(label="section", choices=[], scale=3, elem_id="section-select")
+                    doc_dd = gr.Dropdown(label="document", choices=tree_choices(), value=None, scale=3,
+                                         min_width=260, elem_id="doc-select")
+                    sec_dd = gr.Dropdown(label="section", choices=[], scale=3, min_width=260, elem_id="section-select")
+                    home = gr.Button("Start page", size="sm", scale=0, min_width=120, elem_id="browse-home")
                 where_md = gr.Markdown(elem_id="where")
                 with gr.Tab("Rendered"):
-                    doc_md = gr.Markdown(latex_delimiters=LATEX, elem_id="doc-view", header_links=True)
+                    doc_md = gr.Markdown(landing, latex_delimiters=LATEX, elem_id="doc-view", header_links=True)
                 with gr.Tab("Raw"):
-                    raw_code = gr.Code(language="markdown", interactive=False, elem_id="raw-view")
+                    raw_code = gr.HTML(elem_id="raw-view")
                 current_path = gr.State("")
             with gr.Tab("Algorithms", id="algorithms"):
                 with gr.Row():
-                    alg_dd = gr.Dropdown(label="algorithm", choices=alg_choices, scale=3, elem_id="alg-select")
+                    alg_dd = gr.Dropdown(label="algorithm", choices=alg_choices, scale=3, min_width=260, elem_id="alg-select")
                     alg_run = gr.Button("Run", variant="primary", scale=1, elem_id="alg-run")
-                alg_info = gr.Markdown()
+                alg_info = gr.Markdown(elem_id="alg-info")
                 alg_params = gr.Textbox(label="parameters (name=value per line)", lines=4, elem_id="alg-params")
                 with gr.Row():
-                    alg_metrics = gr.Dataframe(headers=["metric", "from scratch", "reference"], interactive=False,
-                                               elem_id="alg-metrics")
-                    alg_fig = gr.Image(label="figure", type="pil", elem_id="alg-figure")
+                    alg_metrics = gr.Markdown(elem_id="alg-metrics", min_width=300)
+                    alg_fig = gr.Image(label="figure", type="pil", elem_id="alg-figure", min_width=300)
                 alg_status = gr.Markdown(elem_id="alg-status")
             with gr.Tab("Interview", id="interview"):
                 from assistant.interview.ui import build_interview_tab
 
                 build_interview_tab(app)
 
-        ask_evt = send.click(respond, [question, chatbot, mode], [chatbot, question, chat_alg, chat_status])
-        submit_evt = question.submit(respond, [question, chatbot, mode], [chatbot, question, chat_alg, chat_status])
+        chat_outputs = [chatbot, question, chat_alg, run_panel, chat_status]
+        ask_evt = send.click(respond, [question, chatbot, mode], chat_outputs)
+        ask_evt.then(None, None, None, js=SCROLL_TO_ANSWER_JS)
+        submit_evt = question.submit(respond, [question, chatbot, mode], chat_outputs)
+        submit_evt.then(None, None, None, js=SCROLL_TO_ANSWER_JS)
         stop.click(None, None, None, cancels=[ask_evt, submit_evt])
+        clear.click(lambda: ([], "", gr.update(visible=False)), None, [chatbot, chat_status, run_panel])
+        theme_btn.click(None, None, None, js=TOGGLE_THEME_JS)
         chat_alg.change(lambda n: describe(n)[1] if n else "", chat_alg, chat_params)
         chat_run.click(run_algorithm, [chat_alg, chat_params], [chat_metrics, chat_fig, chat_run_status])
         doc_dd.input(lambda p: open_doc(p, None), doc_dd, [sec_dd, doc_md, raw_code, where_md, current_path])
         sec_dd.input(lambda p, s: open_doc(p, s), [doc_dd, sec_dd], [sec_dd, doc_md, raw_code, where_md, current_path])
+        home.click(lambda: (gr.update(value=None), *open_doc("")), None,
+                   [doc_dd, sec_dd, doc_md, raw_code, where_md, current_path])
         alg_dd.change(describe, alg_dd, [alg_info, alg_params])
         alg_dd.input(describe, alg_dd, [alg_info, alg_params])
         alg_run.click(run_algorithm, [alg_dd, alg_params], [alg_metrics, alg_fig, alg_status])
-        demo.load(on_load, None, [tabs, doc_dd, sec_dd, doc_md, raw_code, where_md])
+        demo.load(on_load, None, [tabs, doc_dd, sec_dd, doc_md, raw_code, where_md, ready_md])
     return demo
 
 

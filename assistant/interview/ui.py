@@ -8,11 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
+# marks as text badges (styled in assistant/ui_assets.py): readable without an emoji font
+OK = '<span class="mark mark-ok">covered</span>'
+MISS = '<span class="mark mark-miss">missed</span>'
+HINT = '<span class="mark mark-hint">hint</span>'
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """The finished session's summary: mean score and one line per question."""
+    mean = summary.get("mean_score")
+    head = (f"**Session finished:** {summary['answered']} of {summary['n']} answered"
+            + (f", mean score {mean:.1f} / 10." if mean is not None else "."))
+    rows = []
+    for a in summary.get("answers", []):
+        state = "skipped" if a["skipped"] else f"{a['score']:.1f} / 10, {a['covered']} of {a['key_points']} points"
+        rows.append(f"{a['position']}. {a['question']} ({state})")
+    return "\n\n".join([head, "\n".join(rows), "Start another session above, or look at your progress below."])
+
 
 def feedback_markdown(fb: dict[str, Any]) -> str:
     """Feedback as Markdown: score, covered points with the sentence that covered them, missed points with a
     clickable citation, the model answer and the follow-up question."""
-    out = [f"**Question:** {fb['question']}", f"### Score {fb['score']:.1f} / 10" + (" (skipped)" if fb["skipped"] else "")]
+    where = (f"Feedback on question {fb['position']} of {fb['n']}: " if fb.get("position") and fb.get("n") else
+             "Feedback: ")
+    out = [f"#### {where}{fb.get('question', '')}".rstrip(": "),
+           f"### Score {fb['score']:.1f} / 10" + (" (skipped)" if fb["skipped"] else "")]
     notes = {"echoes_question": "The answer restates the question; say what the answer *is*.",
              "keyword_stuffing": "The answer is a list of terms; write sentences that connect them.",
              "partly_fragments": "Some lines are lists of terms and were not counted.",
@@ -20,7 +41,7 @@ def feedback_markdown(fb: dict[str, Any]) -> str:
     out += [f"> {notes.get(f, f)}" for f in fb.get("flags", [])]
     if fb["covered"]:
         out.append("**Covered**")
-        out += [f"- ✅ {c['key_point']}  \n  _you said:_ “{c['evidence']}”" for c in fb["covered"]]
+        out += [f"- {OK} {c['key_point']}  \n  _you said:_ “{c['evidence']}”" for c in fb["covered"]]
     if fb["missed"]:
         out.append("**Missed** (each links to the section that teaches it)")
         for m in fb["missed"]:
@@ -28,7 +49,7 @@ def feedback_markdown(fb: dict[str, Any]) -> str:
             crumbs = " › ".join(ct["breadcrumbs"]) or ct["title"]
             wrong = (f"  \n  _you wrote:_ “{m['your_sentence']}” — {m['what_was_wrong']}"
                      if m.get("your_sentence") else "")
-            out.append(f"- ❌ {m['key_point']}{wrong}  \n  learn it: [{crumbs}]({ct['url']}) · "
+            out.append(f"- {MISS} {m['key_point']}{wrong}  \n  learn it: [{crumbs}]({ct['url']}) · "
                        f"`{ct['path']}:{ct['line_start']}-{ct['line_end']}`")
     ma = fb["model_answer"]
     out.append("**Model answer**\n\n" + " ".join(ma["short_answer"].split()))
@@ -138,7 +159,7 @@ def build_interview_tab(app: Any) -> None:
             h = svc().hint(token, sid)
         except Exception as exc:  # noqa: BLE001
             return err(exc)
-        return f"💡 {h['hint']}" + (f" _({h['remaining']} more)_" if h["remaining"] else "")
+        return f"{HINT} {h['hint']}" + (f" _({h['remaining']} more)_" if h["remaining"] else "")
 
     def submit(token, sid, text, skip=False):
         if not sid:
@@ -147,8 +168,19 @@ def build_interview_tab(app: Any) -> None:
             fb = svc().skip(token, sid) if skip else svc().answer(token, sid, text)
             view = svc().current(token, sid)
         except Exception as exc:  # noqa: BLE001
+            try:  # a finished session: show its summary in place of the question
+                if svc().current(token, sid)["finished"]:
+                    return err(exc), summary_markdown(svc().summary(token, sid)), "", gr.update(), text
+            except Exception:  # noqa: BLE001 - fall through to the plain error
+                pass
             return err(exc), gr.update(), "", gr.update(), text
-        return (feedback_markdown(fb), _question_md(view), "", progress_figure(svc().progress(token)), "")
+        shown = _question_md(view)
+        if view["finished"]:
+            try:
+                shown = summary_markdown(svc().summary(token, sid))
+            except Exception:  # noqa: BLE001 - the plain "finished" line still tells the user what to do
+                pass
+        return (feedback_markdown(fb), shown, "", progress_figure(svc().progress(token)), "")
 
     def show_progress(token):
         token = (token or "").strip()
@@ -164,7 +196,7 @@ def build_interview_tab(app: Any) -> None:
     stored = gr.BrowserState("", storage_key="mlnotes-interview-token")
     session_id = gr.State("")
     with gr.Row():
-        topics = gr.Dropdown(choices=topic_choices(), multiselect=True, label="topics (empty: all)", scale=3,
+        topics = gr.Dropdown(choices=topic_choices(), multiselect=True, label="topics (empty: all)", scale=3, min_width=260,
                              elem_id="iv-topics")
         difficulty = gr.Dropdown(["any", "easy", "medium", "hard"], value="any", label="difficulty", scale=1)
         n = gr.Slider(1, 20, value=5, step=1, label="questions", scale=1)
@@ -172,15 +204,17 @@ def build_interview_tab(app: Any) -> None:
         start_btn = gr.Button("Start", variant="primary", scale=1, elem_id="iv-start")
     token = gr.Textbox(label="your interview token (kept in this browser; paste one to continue elsewhere)",
                        type="password", elem_id="iv-token")
-    question_md = gr.Markdown("Choose topics and press **Start**.", elem_id="iv-question")
-    answer = gr.Textbox(label="your answer", lines=5, max_lines=15, elem_id="iv-answer",
+    # the feedback on the previous answer sits above the next question, under its own heading
+    feedback = gr.Markdown(elem_id="iv-feedback", latex_delimiters=LATEX)
+    question_md = gr.Markdown("Choose topics and press **Start**.", elem_id="iv-question", latex_delimiters=LATEX)
+    answer = gr.Textbox(label="your answer (Enter submits, Shift+Enter starts a new line)", lines=1, max_lines=15,
+                        elem_id="iv-answer",
                         placeholder="Answer in a few full sentences, as you would say it in an interview.")
     with gr.Row():
         submit_btn = gr.Button("Submit answer", variant="primary", elem_id="iv-submit")
         hint_btn = gr.Button("Hint", elem_id="iv-hint")
         skip_btn = gr.Button("Skip", elem_id="iv-skip")
     hint_md = gr.Markdown(elem_id="iv-hint-text")
-    feedback = gr.Markdown(elem_id="iv-feedback")
     with gr.Row():
         progress_btn = gr.Button("Show progress", scale=1)
         progress_md = gr.Markdown()
@@ -195,6 +229,7 @@ def build_interview_tab(app: Any) -> None:
                     [token, stored, session_id, question_md, feedback, hint_md, plot])
     hint_btn.click(hint, [token, session_id], hint_md)
     submit_btn.click(submit, [token, session_id, answer], [feedback, question_md, hint_md, plot, answer])
+    answer.submit(submit, [token, session_id, answer], [feedback, question_md, hint_md, plot, answer])
     skip_btn.click(lambda t, s, a: submit(t, s, a, skip=True), [token, session_id, answer],
                    [feedback, question_md, hint_md, plot, answer])
     progress_btn.click(show_progress, token, [plot, progress_md])

@@ -73,7 +73,8 @@ def page(server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-sync"])
         ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         # the UI must work offline: fail on any request that leaves loopback
         outside: list[str] = []

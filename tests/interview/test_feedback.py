@@ -67,7 +67,7 @@ def test_ui_and_cli_render_the_quote(make_service, tmp_path):
         svc.skip(token, sid)
     fb = svc.answer(token, sid, WRONG)
     md = feedback_markdown(fb)
-    assert md.startswith("**Question:** What are precision and recall")
+    assert md.startswith("#### Feedback on question") and "What are precision and recall" in md.split("\n")[0]
     assert "“Precision matters when false negatives are costly.”" in md
     console = Console(record=True, width=200)
     print_feedback(console, fb)
