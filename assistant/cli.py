@@ -75,6 +75,8 @@ def index(
     force: Annotated[bool, typer.Option(help="rebuild even if the index is current")] = False,
     backend: Annotated[str, typer.Option(help="local, or qdrant: sync the local index to MLNOTES_QDRANT_URL")]
     = "local",
+    shards: Annotated[int | None, typer.Option(help="qdrant: shards of a new collection (a cluster)")] = None,
+    replicas: Annotated[int | None, typer.Option(help="qdrant: copies of each shard (a cluster)")] = None,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
     from kb.index import EmptyCorpusError, Index, IndexUnavailableError
@@ -89,7 +91,7 @@ def index(
 
         try:
             st = index_to_qdrant(corpus, out, s.qdrant_url, s.qdrant_api_key, s.qdrant_collection, force=force,
-                                 log=lambda m: err.print(f"[yellow]{m}[/]"))
+                                 shards=shards, replicas=replicas, log=lambda m: err.print(f"[yellow]{m}[/]"))
         except (EmptyCorpusError, IndexUnavailableError, ValueError) as exc:
             _fail(str(exc))
         console.print(f"qdrant collection {s.qdrant_collection!r} -> {st.collection} at {s.qdrant_url}: "

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     llm_dtype: LLMDtype = Field(default="float32", description="activations of the hf engine")
     llm_quant: LLMQuant = Field(default="int4", description="linear weights; dynamic is hf-engine only")
     llm_engine: LLMEngine = Field(default="fast", description="fast (Llama-family models) or hf")
-    cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register",),
+    cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register", "eval.scale:register"),
                                          description="module:function names that add commands to the CLI")
 
     @field_validator("search_backend")

@@ -547,7 +547,8 @@ def open_qdrant(*, index_dir=None, corpus_dir=None, defaults: FusionParams = DEF
 
 
 def sync_from_index(retriever_or_index, client, alias: str, *, docs=None, force: bool = False,
-                    progress: bool = False, log: Callable[[str], None] | None = None) -> SyncStats:
+                    progress: bool = False, log: Callable[[str], None] | None = None, shards: int | None = None,
+                    replicas: int | None = None) -> SyncStats:
     """Upload a local :class:`kb.index.Index` (its chunks and stored embeddings; nothing is re-embedded)."""
     index = retriever_or_index
     chunks = list(index.iter_chunks())
@@ -555,7 +556,8 @@ def sync_from_index(retriever_or_index, client, alias: str, *, docs=None, force:
     docs = docs if docs is not None else getattr(index, "docs", None)
     info = index.describe()
     return sync_collection(client, alias, chunks, vectors, model_id=info["model"], docs=docs,
-                           n_files=int(info.get("files", 0)), force=force, progress=progress, log=log)
+                           n_files=int(info.get("files", 0)), force=force, progress=progress, log=log,
+                           shards=shards, replicas=replicas)
 
 
 __all__ = ["QdrantRetriever", "QdrantStaleError", "QdrantUnavailableError", "SyncStats", "connect",
@@ -564,6 +566,7 @@ __all__ = ["QdrantRetriever", "QdrantStaleError", "QdrantUnavailableError", "Syn
 
 def index_to_qdrant(corpus_dir, index_dir, url: str, api_key: str | None, collection: str, *, force: bool = False,
                     progress: bool = True, embedder: EmbedderLike | None = None, client=None,
+                    shards: int | None = None, replicas: int | None = None,
                     log: Callable[[str], None] | None = None) -> SyncStats:
     """``mlnotes index --backend qdrant``: bring the local index up to date (embeddings of unchanged chunks are
     reused), then sync it to the collection behind ``collection`` at ``url``."""
@@ -574,7 +577,8 @@ def index_to_qdrant(corpus_dir, index_dir, url: str, api_key: str | None, collec
     owned = client is None
     try:
         client = client if client is not None else connect(url, api_key)
-        return sync_from_index(index, client, collection, docs=docs, force=force, progress=progress, log=log)
+        return sync_from_index(index, client, collection, docs=docs, force=force, progress=progress, log=log,
+                               shards=shards, replicas=replicas)
     except IndexUnavailableError:
         raise
     except Exception as exc:  # noqa: BLE001 - a server failure: say which server and what to do
