@@ -19,7 +19,9 @@ retriever is opened with ``server_rrf`` (Qdrant scores ``1/(k + rank0)`` with 0-
 fractional ``rrf_k``, which it cannot take, is fused client-side; the leg scores are not returned). Filters become a Qdrant filter applied inside both legs.
 
 :func:`sync_collection` writes an index: when the collection behind the alias was built with the same schema,
-embedder and chunker it upserts the chunks whose content hash changed and deletes the removed ones in place;
+embedder and chunker it upserts the chunks whose content hash (or payload: lines, topics) changed and deletes the
+removed ones in place, refreshing the other chunks' sparse vectors only when the mean chunk length moved by over
+1% (below that, their BM25 factors are off by less than that until the next refresh);
 otherwise (first build, another version, ``force``) it fills a new collection and switches the alias to it in
 one atomic alias operation, then drops the old one. The collection records the embedder, chunker version and
 schema in its metadata; a retriever refuses a collection built with others and says to re-index.
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import time
 import uuid
 import warnings
@@ -63,7 +66,7 @@ K1, B = 1.5, 0.75  # kb.bm25.BM25Index's defaults (bm25s' lucene method)
 BATCH = 256
 DEFAULT_COLLECTION = "mlnotes"
 _NS = uuid.UUID("0f5c9a52-5d0e-4a39-9d8e-6b1c2f7a4e11")  # point id = uuid5(_NS, chunk id)
-_EXTRA = ("topics", "content_hash")  # payload keys that are not Chunk fields
+_EXTRA = ("topics", "content_hash", "record_hash")  # payload keys that are not Chunk fields
 INDEXED_FIELDS = ("kind", "topics", "doc_id", "path")
 
 
@@ -193,7 +196,14 @@ class SyncStats:
 
 def _payload(c: Chunk, docs: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
     topics = list((docs or {}).get(c.doc_id, {}).get("topics", []))
-    return {**c.to_dict(), "topics": topics, "content_hash": c.content_hash}
+    p = {**c.to_dict(), "topics": topics, "content_hash": c.content_hash}
+    return p | {"record_hash": _record_hash(p)}
+
+
+def _record_hash(payload: dict[str, Any]) -> str:
+    """A hash of everything a point carries but its vectors: a chunk whose text is unchanged but whose lines
+    moved (an edit above it) or whose document's topics changed is re-uploaded too."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _create(client, name: str, dim: int, metadata: dict[str, Any], shards: int | None = None,
@@ -227,14 +237,14 @@ def _upload(client, name: str, rows: Sequence[int], chunks: Sequence[Chunk], vec
 
 
 def _existing_hashes(client, name: str) -> dict[str, str]:
-    """point id -> content hash of every point in the collection."""
+    """point id -> record hash of every point in the collection."""
     out: dict[str, str] = {}
     offset = None
     while True:
-        points, offset = client.scroll(name, limit=1024, offset=offset, with_payload=["content_hash"],
+        points, offset = client.scroll(name, limit=1024, offset=offset, with_payload=["record_hash"],
                                        with_vectors=False)
         for p in points:
-            out[str(p.id)] = (p.payload or {}).get("content_hash", "")
+            out[str(p.id)] = (p.payload or {}).get("record_hash", "")
         if offset is None:
             return out
 
@@ -276,7 +286,7 @@ def sync_collection(client, alias: str, chunks: Sequence[Chunk], vectors: np.nda
         stats.collection = current
         old_meta = client.get_collection(current).config.metadata or {}
         have = _existing_hashes(client, current)
-        want = {point_id(c.id): (i, c.content_hash) for i, c in enumerate(chunks)}
+        want = {point_id(c.id): (i, _payload(c, docs)["record_hash"]) for i, c in enumerate(chunks)}
         changed = [i for pid, (i, h) in want.items() if have.get(pid) != h]
         removed = [pid for pid in have if pid not in want]
         _upload(client, current, changed, chunks, vectors, weights, docs, progress, batch, "uploading changed chunks")

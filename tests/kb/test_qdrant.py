@@ -140,8 +140,10 @@ def test_bad_queries_are_refused_like_the_local_index(remote):
 
 def _edit_corpus(corpus: Path) -> None:
     p = corpus / "guides" / "ml-basics.md"
-    p.write_text(p.read_text(encoding="utf-8") + "\n\n## Early stopping\n\nStop training when the validation "
-                 "loss stops improving; it acts as a regulariser on gradient descent.\n", encoding="utf-8")
+    text = p.read_text(encoding="utf-8")
+    first = text.index("\n## ")  # a blank line above the first section: its text stays, its lines move
+    p.write_text(text[:first] + "\n" + text[first:] + "\n\n## Early stopping\n\nStop training when the "
+                 "validation loss stops improving; it acts as a regulariser on gradient descent.\n", encoding="utf-8")
     interview = sorted((corpus / "interview").glob("*.md"))[0]
     interview.unlink()
 
@@ -154,17 +156,19 @@ def test_reindexing_upserts_changed_chunks_deletes_removed_ones_and_keeps_the_co
     first = sync_from_index(index, client, alias)
     _edit_corpus(tmp_path / "corpus")
     new, _ = Index.build(tmp_path / "corpus", tmp_path / "index", embedder=HashingEmbedder())
-    old_hash = {c.id: c.content_hash for c in index.iter_chunks()}
-    new_hash = {c.id: c.content_hash for c in new.iter_chunks()}
+    old_hash = {c.id: c.to_dict() for c in index.iter_chunks()}
+    new_hash = {c.id: c.to_dict() for c in new.iter_chunks()}
     changed = {i for i, h in new_hash.items() if old_hash.get(i) != h}
     removed = set(old_hash) - set(new_hash)
-    assert changed and removed  # the edit does change and remove chunks
+    moved = {i for i in changed & set(old_hash) if old_hash[i]["text"] == new_hash[i]["text"]}
+    assert changed and removed and moved  # the edit changes, removes and moves chunks
     second = sync_from_index(new, client, alias)
     assert not second.rebuilt and second.collection == first.collection
     assert (second.upserted, second.deleted, second.unchanged) == (len(changed), len(removed),
                                                                    len(new_hash) - len(changed))
     r = open_qdrant(client=client, collection=alias, url=URL, embedder=HashingEmbedder())
     assert sorted(c.id for c in r.iter_chunks()) == sorted(new_hash)
+    assert all(r.get(i) == new.get(i) for i in new_hash)  # moved chunks cite their new lines
     for q in QUERIES + ["early stopping validation loss"]:
         for mode in ("bm25", "dense", "hybrid"):
             a, b = new.search(q, k=10, mode=mode), r.search(q, k=10, mode=mode)
