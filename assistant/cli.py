@@ -59,12 +59,12 @@ def _settings():
 def _load_index(quiet: bool = False):
     """The configured retriever with the served fusion defaults (built first when missing or stale)."""
     from assistant.services import open_index
-    from kb.index import EmptyCorpusError
+    from kb.index import IndexUnavailableError
 
     try:
         return open_index(_settings(), progress=not quiet,
                           log=(lambda m: None) if quiet else (lambda m: err.print(f"[yellow]{m}[/]")))
-    except EmptyCorpusError as exc:
+    except IndexUnavailableError as exc:
         _fail(str(exc))
 
 
@@ -73,6 +73,10 @@ def index(
     corpus: Annotated[Path | None, typer.Option(help="corpus folder (default: MLNOTES_CORPUS_DIR)")] = None,
     out: Annotated[Path | None, typer.Option(help="index folder (default: MLNOTES_INDEX_DIR)")] = None,
     force: Annotated[bool, typer.Option(help="rebuild even if the index is current")] = False,
+    backend: Annotated[str, typer.Option(help="local, or qdrant: sync the local index to MLNOTES_QDRANT_URL")]
+    = "local",
+    shards: Annotated[int | None, typer.Option(help="qdrant: shards of a new collection (a cluster)")] = None,
+    replicas: Annotated[int | None, typer.Option(help="qdrant: copies of each shard (a cluster)")] = None,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
     from kb.index import EmptyCorpusError, Index, IndexUnavailableError
@@ -80,6 +84,20 @@ def index(
     s = _settings()
     corpus = corpus or s.corpus_dir
     out = out or s.index_dir
+    if backend not in ("local", "qdrant"):
+        _fail(f"unknown --backend {backend!r}; valid: local, qdrant")
+    if backend == "qdrant":
+        from kb.qdrant import index_to_qdrant
+
+        try:
+            st = index_to_qdrant(corpus, out, s.qdrant_url, s.qdrant_api_key, s.qdrant_collection, force=force,
+                                 shards=shards, replicas=replicas, log=lambda m: err.print(f"[yellow]{m}[/]"))
+        except (EmptyCorpusError, IndexUnavailableError, ValueError) as exc:
+            _fail(str(exc))
+        console.print(f"qdrant collection {s.qdrant_collection!r} -> {st.collection} at {s.qdrant_url}: "
+                      f"{st.upserted} uploaded, {st.deleted} deleted, {st.unchanged} unchanged "
+                      f"({'rebuilt' if st.rebuilt else 'in place'}); time {st.seconds:.2f} s")
+        return
     if not force:
         try:
             idx = Index.load(out, verify_corpus=corpus)
@@ -111,7 +129,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="print hits as JSON")] = False,
 ) -> None:
     """Search the knowledge base."""
-    from kb.index import QueryError
+    from kb.index import IndexUnavailableError, QueryError
     from kb.search import Filters
 
     filters = Filters(kind=kind, topic=topic, document=document)
@@ -119,7 +137,7 @@ def search(
     idx = _load_index(quiet=as_json)
     try:
         hits = idx.search(query, k=k, mode=mode or _settings().default_mode, fusion=fusion or None, filters=filters)
-    except QueryError as exc:
+    except (QueryError, IndexUnavailableError) as exc:
         _fail(str(exc))
     if as_json:
         print(json.dumps({"query": query, "mode": mode or _settings().default_mode,

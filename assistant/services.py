@@ -45,7 +45,8 @@ class Services:
 def open_index(settings: Settings, log: Log = print, progress: bool = True) -> Retriever:
     """The configured retriever with the served fusion defaults, (re)building a local index when it is stale."""
     return open_retriever(settings.search_backend, index_dir=settings.index_dir, corpus_dir=settings.corpus_dir,
-                          defaults=settings.fusion_params, progress=progress, log=log)
+                          defaults=settings.fusion_params, progress=progress, log=log,
+                          **settings.backend_options)
 
 
 def load_bank_or_empty(settings: Settings, log: Log = print) -> list[Any]:

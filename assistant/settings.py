@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, ge=1, le=65535)
     api_key: str | None = Field(default=None, description="when set, every /api route requires it as a bearer token")
     search_backend: str = Field(default="local", description="a backend registered in kb.search.BACKENDS")
+    qdrant_url: str = Field(default=":memory:", description="qdrant backend: a server URL (http://host:6333), a "
+                                                            "local folder or :memory: (embedded)")
+    qdrant_api_key: str | None = Field(default=None, description="qdrant backend: the server's API key")
+    qdrant_collection: str = Field(default="mlnotes", min_length=1, description="qdrant backend: the alias")
+    qdrant_server_rrf: bool = Field(default=False, description="qdrant backend: let Qdrant fuse hybrid legs "
+                                                               "when the fusion is rrf")
     default_mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
     # fusion defaults: kb.fusion.DEFAULT_FUSION (its docstring says how eval chose them)
     fusion: FusionName = DEFAULT_FUSION.fusion
@@ -75,7 +81,7 @@ class Settings(BaseSettings):
     llm_dtype: LLMDtype = Field(default="float32", description="activations of the hf engine")
     llm_quant: LLMQuant = Field(default="int4", description="linear weights; dynamic is hf-engine only")
     llm_engine: LLMEngine = Field(default="fast", description="fast (Llama-family models) or hf")
-    cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register",),
+    cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register", "eval.scale:register"),
                                          description="module:function names that add commands to the CLI")
 
     @field_validator("search_backend")
@@ -85,7 +91,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown search backend {v!r}; registered: {sorted(BACKENDS)}")
         return v
 
-    @field_validator("llm", "llm_draft", "llm_decoding", mode="before")
+    @field_validator("llm", "llm_draft", "llm_decoding", "qdrant_api_key", mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v == "" else v
@@ -93,6 +99,14 @@ class Settings(BaseSettings):
     @property
     def fusion_params(self) -> FusionParams:
         return FusionParams(self.fusion, self.rrf_k, self.w_dense)
+
+    @property
+    def backend_options(self) -> dict:
+        """The search backend's own arguments for :func:`kb.search.open_retriever`."""
+        if self.search_backend != "qdrant":
+            return {}
+        return {"url": self.qdrant_url, "api_key": self.qdrant_api_key, "collection": self.qdrant_collection,
+                "server_rrf": self.qdrant_server_rrf}
 
     @property
     def generation(self) -> GenerationConfig:

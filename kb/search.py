@@ -40,6 +40,7 @@ Mode = Literal["bm25", "dense", "hybrid"]
 # backend name -> "module:function"; the function takes the keyword arguments of open_retriever (minus backend)
 BACKENDS: dict[str, str] = {
     "local": "kb.index:open_local",
+    "qdrant": "kb.qdrant:open_qdrant",
 }
 
 
@@ -116,11 +117,12 @@ def backend_opener(backend: str) -> Callable[..., Retriever]:
 
 def open_retriever(backend: str = "local", *, index_dir: Path, corpus_dir: Path | None = None,
                    defaults: FusionParams = DEFAULT_FUSION, embedder=None, progress: bool = False,
-                   log: Callable[[str], None] | None = None) -> Retriever:
+                   log: Callable[[str], None] | None = None, **options) -> Retriever:
     """Open the retriever registered as ``backend``.
 
     With ``corpus_dir`` the local backend checks that the index is current and (re)builds it when it is not;
-    without it, it loads what is in ``index_dir`` as it is.
+    without it, it loads what is in ``index_dir`` as it is. ``options`` are the backend's own keyword arguments
+    (``Settings.backend_options``: the Qdrant URL, API key and collection).
     """
     return backend_opener(backend)(index_dir=Path(index_dir), corpus_dir=corpus_dir, defaults=defaults,
-                                   embedder=embedder, progress=progress, log=log)
+                                   embedder=embedder, progress=progress, log=log, **options)

@@ -84,10 +84,10 @@ def test_hybrid_filter_returns_only_matching_chunks_and_an_unknown_topic_nothing
 
 
 def test_unknown_backend_is_refused_with_the_registered_names(built, tmp_path):
-    with pytest.raises(ValueError, match=r"registered backends: \['local'\]"):
-        open_retriever("qdrant", index_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"registered backends: \['local', 'qdrant'\]"):
+        open_retriever("elastic", index_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown search backend"):
-        Settings(_env_file=None, search_backend="qdrant")
+        Settings(_env_file=None, search_backend="elastic")
 
 
 def test_a_second_backend_is_one_file_and_one_registration_line(built, monkeypatch, tmp_path):
