@@ -123,6 +123,28 @@ def candidates_from_lines(lines: list[str], first_line: int) -> list[Candidate]:
 
 
 _SKIPPED_BLOCKS = frozenset({"heading", "fence", "code", "math", "html", "hr"})
+# sub-sections whose sentences are not answers: the bank's mistakes, follow-ups and reading lists, bibliographies,
+# and exercise prompts (a question is no answer)
+_NOT_ANSWER_HEADINGS = ("common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises")
+_META_RE = re.compile(r"^\s*\*\*ID:\*\*")  # the bank's "**ID:** `x` · **Difficulty:** ... · **Topics:** ..." line
+_LINK_ONLY_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")
+# sentences that only make sense next to something the reader of an answer cannot see
+_CONTEXT_BOUND_RE = re.compile(r"\b(below|above|this chapter|this guide|this section|the next section|"
+                               r"the previous section|here)\b", re.IGNORECASE)
+
+
+def _heading_text(line: str) -> str:
+    return line.strip().lstrip("#").strip().lower()
+
+
+def _not_answer_heading(text: str) -> bool:
+    return text in _NOT_ANSWER_HEADINGS or text.startswith("exercise ")
+
+
+def is_answer_sentence(text: str) -> bool:
+    """False for text that must never be presented as an answer sentence: the bank's metadata line, a line that
+    is only a link, or a sentence bound to its context ("below", "this chapter", "here")."""
+    return not (_META_RE.match(text) or _LINK_ONLY_RE.match(text) or _CONTEXT_BOUND_RE.search(text))
 
 
 def _table_block_rows(doc: Document, header_lines: tuple[int, ...], lo: int, hi: int,
@@ -140,17 +162,30 @@ def _table_block_rows(doc: Document, header_lines: tuple[int, ...], lo: int, hi:
 
 def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
     """Candidate sentences of ``chunk`` in document order, from the blocks of its parsed document."""
+    if chunk.kind == "reference":  # bibliography entries are sources, not answers
+        return []
     ls, le = chunk.line_start, chunk.line_end
     out: list[Candidate] = []
     order = 0
+    skipping_level = None  # inside a sub-section whose text is not an answer (until a heading of its level or above)
     for b in doc.blocks:
-        if b.end < ls or b.start > le or b.type in _SKIPPED_BLOCKS:
+        if b.type == "heading" and b.start <= le:
+            line = doc.lines[b.start - 1]
+            level = len(line) - len(line.lstrip("#"))
+            if skipping_level is not None and level <= skipping_level:
+                skipping_level = None
+            if skipping_level is None and _not_answer_heading(_heading_text(line)):
+                skipping_level = level
+            continue
+        if skipping_level is not None or b.end < ls or b.start > le or b.type in _SKIPPED_BLOCKS:
             continue
         lo, hi = max(b.start, ls), min(b.end, le)
         if b.type == "table" and len(b.header_lines) == 2:
             order = _table_block_rows(doc, b.header_lines, lo, hi, order, out)
             continue
         for c in candidates_from_lines(doc.lines[lo - 1 : hi], lo):
+            if not is_answer_sentence(c.text):
+                continue
             out.append(Candidate(c.text, c.line_start, c.line_end, order, c.kind, c.table_header))
             order += 1
     return out

@@ -1,0 +1,96 @@
+"""Answer sentences never come from the bank's metadata line, its "Common mistakes" / "Follow-ups" / "Learn more"
+sub-sections, exercise prompts, link-only lines or sentences bound to their context ("below", "this chapter")."""
+
+from __future__ import annotations
+
+from assistant.answering.candidates import candidates_for_chunk, is_answer_sentence
+from kb.chunker import Chunk
+from kb.markdown import parse_text
+
+BANK = """---
+id: interview-test
+title: "Interview questions: test"
+kind: interview
+topics: [evaluation]
+---
+
+# Interview questions: test
+
+## What is recall?
+
+**ID:** `t-recall` · **Difficulty:** easy · **Topics:** evaluation
+
+### Short answer
+Recall is the share of actual positives that the model finds.
+
+### Key points
+- Recall divides true positives by all actual positives
+
+### Common mistakes
+- Reporting accuracy alone on a heavily imbalanced problem
+- Mixing up the denominators of precision and recall
+
+### Follow-ups
+- How would you pick a threshold that guarantees a target recall?
+
+### Learn more
+- [Evaluation chapter](../chapters/05-classical-ml.md)
+
+## What is precision?
+
+Precision is the share of predicted positives that are correct.
+
+### Exercise 1.1: Compute precision by hand
+Given four predictions, compute the precision of the classifier on them.
+
+<details>
+<summary>Solution</summary>
+
+Precision equals true positives over predicted positives, here two of three.
+
+</details>
+
+The code below checks the value.
+"""
+
+
+def _chunk(doc, start, end):
+    return Chunk(id="interview-test#x", doc_id="interview-test", section_id="x", title="t", heading="h",
+                 breadcrumbs=["t"], path="interview/test.md", line_start=start, line_end=end, kind="interview",
+                 text="")
+
+
+def test_candidates_skip_metadata_mistakes_followups_links_and_exercise_prompts():
+    doc = parse_text(BANK, "interview/test.md")
+    texts = [c.text for c in candidates_for_chunk(doc, _chunk(doc, 1, len(doc.lines)))]
+    assert "Recall is the share of actual positives that the model finds." in texts
+    assert "Recall divides true positives by all actual positives" in texts
+    assert "Precision is the share of predicted positives that are correct." in texts
+    assert "Precision equals true positives over predicted positives, here two of three." not in texts  # "here"
+    joined = " ".join(texts)
+    for banned in ("ID:", "Difficulty", "Reporting accuracy alone", "Mixing up the denominators",
+                   "pick a threshold", "Evaluation chapter", "compute the precision of the classifier",
+                   "The code below"):
+        assert banned not in joined, banned
+
+
+def test_a_chunk_that_starts_inside_a_mistakes_list_stays_skipped():
+    doc = parse_text(BANK, "interview/test.md")
+    start = next(i for i, line in enumerate(doc.lines, 1) if line.startswith("- Mixing up"))
+    assert candidates_for_chunk(doc, _chunk(doc, start, start + 2)) == []
+
+
+def test_is_answer_sentence():
+    assert is_answer_sentence("Dropout zeroes each activation with probability p during training.")
+    assert not is_answer_sentence("**ID:** `x` · **Difficulty:** easy · **Topics:** a")
+    assert not is_answer_sentence("- [Getting started](../chapters/01-getting-started.md)")
+    assert not is_answer_sentence("As shown in this chapter, the loss goes down.")
+    assert not is_answer_sentence("The figure below plots it.")
+
+
+def test_bibliography_chunks_give_no_answer_sentences():
+    doc = parse_text("# References\n\n- [hastie2009elements] Hastie, T., Tibshirani, R., Friedman, J. (2009). "
+                     "*The Elements of Statistical Learning*. Springer.\n", "references.md")
+    chunk = _chunk(doc, 1, len(doc.lines))
+    chunk.kind = "reference"
+    assert candidates_for_chunk(doc, chunk) == []
