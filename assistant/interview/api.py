@@ -19,6 +19,7 @@ from assistant.interview.service import (
     MAX_QUESTIONS,
     InterviewInputError,
     InterviewService,
+    InterviewUnavailable,
     SessionFinished,
     service_for_app,
 )
@@ -43,6 +44,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (GradeInputError, 422),
     (InterviewInputError, 422),
     (ExportError, 422),
+    (InterviewUnavailable, 503),
     (StoreError, 400),
 )
 

@@ -26,12 +26,13 @@ TOKEN_FILE = "interview_token"
 
 def make_service(settings: Any) -> Any:
     """The interview service over the index and bank of ``settings`` (tests replace this function)."""
-    from assistant.api.app import build_services
-    from assistant.interview.service import InterviewService
+    from assistant.services import build_services
 
-    svc = build_services(settings, log_fn=lambda m: print(m, file=sys.stderr))
-    interview = getattr(svc, "interview", None)
-    return interview or InterviewService.from_settings(settings, answerer=svc.answerer)
+    svc = build_services(settings, log_fn=lambda m: print(m, file=sys.stderr), with_generator=False)
+    if svc.interview is None:
+        print("error: the interview mode could not start (the reason is printed above)", file=sys.stderr)
+        raise typer.Exit(1)
+    return svc.interview
 
 
 def load_or_create_token(service: Any, data_dir: Path) -> str:

@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
+from assistant.corpus import section_url
 from assistant.interview.grader import GradeInputError, Grader, validate_answer
 from assistant.interview.srs import DAY, CardState, due_order, rating, retrievability, review
 from assistant.interview.store import ConflictError, Store, StoreError, answers_csv
@@ -24,6 +24,10 @@ MAX_QUESTIONS = 50
 
 class InterviewInputError(StoreError):
     """A bad parameter (topic, difficulty, number of questions, export selection)."""
+
+
+class InterviewUnavailable(StoreError):
+    """The interview mode could not start (bank, grader or store); the server log says why."""
 
 
 class SessionFinished(StoreError):
@@ -70,10 +74,6 @@ def hint_text(question: str, key_points: list[str], level: int, term_df: dict[st
     return f"Key point {i + 1} of {n}, with its claim blanked out: “{_WORD_RE.sub(blank, kp)}”"
 
 
-def _default_link(path: str, section_id: str) -> str:
-    return f"/?doc={quote(path)}&section={quote(section_id)}"
-
-
 class InterviewService:
     def __init__(self, bank: list[Any], store: Store, grader: Grader, index: Any = None,
                  link: Callable[[str, str], str] | None = None, search_mode: str = "hybrid",
@@ -85,28 +85,11 @@ class InterviewService:
         self.store = store
         self.grader = grader
         self.index = index
-        self.link = link or _default_link
+        self.link = link or section_url
         self.search_mode = search_mode
         self.clock = clock or store.clock
         self.public_url = "http://127.0.0.1:7860"  # where the app is served: links in exported decks point here
         self._cite_cache: dict[tuple[str, str], dict[str, Any]] = {}
-
-    @classmethod
-    def from_settings(cls, settings: Any, answerer: Any = None, index: Any = None, bank: list[Any] | None = None,
-                      embedder: Any = None) -> InterviewService:
-        if bank is None:
-            bank = list(getattr(answerer, "bank", None) or [])
-        if not bank:
-            from kb.interview import load_bank
-
-            bank = load_bank(settings.corpus_dir)
-        index = index if index is not None else getattr(answerer, "index", None)
-        link = answerer.section_url if answerer is not None else None
-        svc = cls(bank, Store(Path(settings.data_dir)), Grader(embedder), index=index, link=link,
-                  search_mode=getattr(settings, "default_mode", "hybrid"))
-        host, port = getattr(settings, "host", "127.0.0.1"), getattr(settings, "port", 7860)
-        svc.public_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-        return svc
 
     def close(self) -> None:
         self.store.close()
@@ -444,6 +427,11 @@ def service_for_app(app: Any) -> InterviewService:
         with _build_lock:
             svc = getattr(app.state, "interview", None)
             if svc is None:
-                svc = InterviewService.from_settings(app.state.settings, answerer=getattr(app.state, "answerer", None))
+                from assistant.services import build_interview
+
+                answerer = app.state.answerer
+                svc = build_interview(app.state.settings, answerer, list(getattr(answerer, "bank", None) or []))
+                if svc is None:
+                    raise InterviewUnavailable("the interview mode could not start; see the server log")
                 app.state.interview = svc
     return svc
