@@ -4,7 +4,7 @@ Both learn ``Q(s, a)`` from sampled transitions ``(s, a, r, s')`` with an epsilo
 
 * Q-learning (off-policy) [@watkins1992q]: ``Q(s,a) += alpha [r + gamma max_a' Q(s',a') - Q(s,a)]``. With every
   pair visited infinitely often and step sizes satisfying Robbins-Monro, ``Q -> Q*``.
-* SARSA (on-policy) [@rummery1994line]: ``Q(s,a) += alpha [r + gamma Q(s',a') - Q(s,a)]`` with ``a'`` the action
+* SARSA (on-policy) [@rummery1994online]: ``Q(s,a) += alpha [r + gamma Q(s',a') - Q(s,a)]`` with ``a'`` the action
   actually taken next; it converges to the value of the epsilon-greedy policy, which avoids risky states more.
 
 Terminal transitions bootstrap with 0. The check is against dynamic programming: the exact value of the greedy

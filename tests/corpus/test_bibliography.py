@@ -113,9 +113,7 @@ def key_problem(key: str, text: str) -> str | None:
 
 # Keys that break the convention but are cited outside the corpus (algorithms/ docstrings), so renaming them here
 # alone would break those citations. Each names the key it should become; rename both together.
-GRANDFATHERED = {
-    "rummery1994line": "rummery1994online (title 'On-line Q-learning ...'; cited in algorithms/rl/td_control.py)",
-}
+GRANDFATHERED: dict[str, str] = {}  # keys allowed to break the convention (none left)
 
 
 def _entries() -> dict[str, str]:
