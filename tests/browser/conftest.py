@@ -189,7 +189,7 @@ def ui_server(ui_corpus, tmp_path_factory):
     interview.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: a sync Playwright left open would break later browser tests
 def browser(ui_server):
     from playwright.sync_api import sync_playwright
 
