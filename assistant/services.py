@@ -42,8 +42,16 @@ class Services:
             self.interview.close()
 
 
+def configure_embeddings(settings: Settings) -> None:
+    """Hand the embedding settings to kb.embedding (kb reads no environment)."""
+    from kb.embedding import configure
+
+    configure(runtime=settings.embed_runtime, model_dir=settings.embed_model, query_int8=settings.query_int8)
+
+
 def open_index(settings: Settings, log: Log = print, progress: bool = True) -> Retriever:
     """The configured retriever with the served fusion defaults, (re)building a local index when it is stale."""
+    configure_embeddings(settings)
     return open_retriever(settings.search_backend, index_dir=settings.index_dir, corpus_dir=settings.corpus_dir,
                           defaults=settings.fusion_params, progress=progress, log=log,
                           **settings.backend_options)

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, ge=1, le=65535)
     api_key: str | None = Field(default=None, description="when set, every /api route requires it as a bearer token")
     search_backend: str = Field(default="local", description="a backend registered in kb.search.BACKENDS")
+    embed_runtime: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
+        default="auto", description="embedding runtime: auto (ONNX Runtime, PyTorch as fallback), onnx, onnx-int8 "
+                                    "(int8 queries; measured slightly worse) or torch")
+    embed_model: Path | None = Field(default=None, description="a local sentence-transformers model directory "
+                                                               "instead of the packaged all-MiniLM-L6-v2")
+    query_int8: bool = Field(default=False, description="torch runtime only: int8 dynamic quantization of queries")
     qdrant_url: str = Field(default=":memory:", description="qdrant backend: a server URL (http://host:6333), a "
                                                             "local folder or :memory: (embedded)")
     qdrant_api_key: str | None = Field(default=None, description="qdrant backend: the server's API key")

@@ -18,8 +18,8 @@ Two runtimes compute the same vectors:
 :class:`EmbedderUnavailable` instead of falling back. ``runtime="onnx-int8"`` (opt-in) embeds *queries* with
 onnxruntime's dynamic int8 quantization of the same graph and documents in float32: queries were 4-7x faster on
 the 2-core machine, but hybrid MRR@10 on the gold tune split fell from 0.921 to 0.913 (inside the bootstrap CI,
-still a loss), so it is not the default. :func:`get_embedder` reads ``MLNOTES_EMBED_RUNTIME`` when
-no runtime is passed (the only environment read for the runtime choice).
+still a loss), so it is not the default. :func:`get_embedder` uses the runtime set by :func:`configure` (from
+``MLNOTES_EMBED_RUNTIME`` through the settings) when no runtime is passed.
 
 :class:`QueryCache` is a thread-safe LRU for query vectors; :func:`get_embedder` loads each model once per
 process even when many threads ask for it at the same time.
@@ -57,13 +57,25 @@ class EmbedderUnavailable(RuntimeError):
     """The embedding model could not be found or loaded."""
 
 
+# Process-wide choices, set once from the settings by :func:`configure` (``assistant.services`` does it; kb never
+# reads the environment): the runtime, a local model directory instead of the packaged one, int8 torch queries.
+_CONFIG: dict[str, object] = {"runtime": None, "model_dir": None, "query_int8": False}
+
+
+def configure(runtime: str | None = None, model_dir: str | Path | None = None, query_int8: bool = False) -> None:
+    """Set the embedding runtime (``auto`` when None), an override model directory and the int8 query path."""
+    if runtime is not None:
+        resolve_runtime(runtime)  # refuse an unknown name now, not at the first query
+    _CONFIG.update(runtime=runtime, model_dir=model_dir, query_int8=bool(query_int8))
+
+
 def model_dir() -> Path:
     """Directory of the packaged MiniLM model; raises with an install hint if the package is missing."""
-    override = os.environ.get("MLNOTES_EMBED_MODEL")
+    override = _CONFIG["model_dir"]
     if override:
-        p = Path(override).expanduser()
+        p = Path(str(override)).expanduser()
         if not p.is_dir():
-            raise EmbedderUnavailable(f"MLNOTES_EMBED_MODEL={override!r} is not a directory")
+            raise EmbedderUnavailable(f"MLNOTES_EMBED_MODEL={str(override)!r} is not a directory")
         return p
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or spec.origin is None:
@@ -363,7 +375,7 @@ class Embedder:
         qm = getattr(self, "_qmodel", None)
         if qm is None:
             qm = self.model[0].auto_model
-            if os.environ.get("MLNOTES_QUERY_INT8", "") in ("1", "true", "yes"):
+            if _CONFIG["query_int8"]:
                 import copy
                 import warnings
 
@@ -396,8 +408,9 @@ _EMBEDDERS_LOCK = threading.Lock()
 
 
 def resolve_runtime(runtime: str | None = None) -> str:
-    """``runtime`` if given, else ``MLNOTES_EMBED_RUNTIME``, else ``auto``; raises on an unknown name."""
-    r = (runtime or os.environ.get(RUNTIME_ENV) or "auto").strip().lower()
+    """``runtime`` if given, else the configured one (``MLNOTES_EMBED_RUNTIME`` through the settings), else
+    ``auto``; raises on an unknown name."""
+    r = str(runtime or _CONFIG["runtime"] or "auto").strip().lower()
     if r not in RUNTIMES:
         raise EmbedderUnavailable(f"{RUNTIME_ENV}={r!r} is not a runtime; use one of {list(RUNTIMES)}")
     return r

@@ -3,7 +3,7 @@
 Every ``import``/``from ... import`` of a project package (top level or inside a function, so lazy imports count
 too) is checked against the room of the importing module. Also checked: no module outside ``kb`` reads a private
 field of the index or sets its fusion parameters, and no module outside the settings reads ``MLNOTES_*`` from the
-environment (``kb/embedding.py`` is being rewritten by another change and is exempt until then).
+environment.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def test_nothing_outside_kb_touches_the_index_internals(pkg):
     assert bad == []
 
 
-ENV_EXEMPT = {"assistant/settings.py", "kb/embedding.py"}
+ENV_EXEMPT = {"assistant/settings.py"}
 
 
 def _reads_environment(node: ast.AST) -> bool:

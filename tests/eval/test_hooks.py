@@ -20,7 +20,9 @@ def test_eval_and_bench_commands_are_registered():
 
 
 def test_fast_query_path_matches_sentence_transformers(monkeypatch):
-    monkeypatch.delenv("MLNOTES_QUERY_INT8", raising=False)
+    import kb.embedding
+
+    monkeypatch.setitem(kb.embedding._CONFIG, "query_int8", False)
     from kb.embedding import EmbedderUnavailable, get_embedder
 
     try:

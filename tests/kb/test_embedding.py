@@ -187,13 +187,25 @@ def test_torch_runtime_prints_no_loading_bars(tiny, capfd):
 
 
 def test_runtime_choice_and_errors(monkeypatch):
-    monkeypatch.delenv(E.RUNTIME_ENV, raising=False)
+    monkeypatch.setitem(E._CONFIG, "runtime", None)
     assert E.resolve_runtime() == "auto" and E.resolve_runtime("torch") == "torch"
-    monkeypatch.setenv(E.RUNTIME_ENV, "ONNX")
+    monkeypatch.setitem(E._CONFIG, "runtime", "ONNX")
     assert E.resolve_runtime() == "onnx"
-    monkeypatch.setenv(E.RUNTIME_ENV, "tensorrt")
+    monkeypatch.setitem(E._CONFIG, "runtime", "tensorrt")
     with pytest.raises(E.EmbedderUnavailable, match="MLNOTES_EMBED_RUNTIME"):
         E.resolve_runtime()
+    with pytest.raises(E.EmbedderUnavailable, match="not a runtime"):
+        E.configure(runtime="tensorrt")
+
+
+def test_settings_reach_the_embedder(monkeypatch):
+    from assistant.services import configure_embeddings
+    from assistant.settings import Settings
+
+    monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
+    monkeypatch.setenv("MLNOTES_EMBED_RUNTIME", "torch")
+    configure_embeddings(Settings(_env_file=None))
+    assert E.resolve_runtime() == "torch"
     with pytest.raises(E.EmbedderUnavailable, match="unknown embedding runtime"):
         E.Embedder(Path("."), runtime="cuda-magic")
 
