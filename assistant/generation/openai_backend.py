@@ -13,6 +13,7 @@ within the timeout, or the stream is not OpenAI's chat-completion format. Only `
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +22,7 @@ import httpx
 
 from assistant.generation.transformers_backend import GenerationUnavailable, chat_messages
 
-__all__ = ["OpenAICompatGenerator", "chat_completions_url", "DEFAULT_TIMEOUT"]
+__all__ = ["OpenAICompatGenerator", "chat_completions_url", "from_settings", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 60.0
 _SSE_FIELDS = ("event:", "id:", "retry:")
@@ -265,3 +266,28 @@ class OpenAICompatGenerator:
             raise GenerationUnavailable(self._timeout_message()) from None
         except httpx.HTTPError as exc:  # connection refused or reset, protocol errors
             raise GenerationUnavailable(self._unreachable_message(exc)) from None
+
+
+def _setting(settings: Any, attr: str, env: str) -> str | None:
+    value = getattr(settings, attr, None) if settings is not None else None
+    if value in (None, ""):
+        value = os.environ.get(env)
+    return None if value in (None, "") else str(value)
+
+
+def from_settings(settings: Any = None, check: bool = True) -> OpenAICompatGenerator:
+    """The generator configured by ``MLNOTES_LLM_URL``, ``MLNOTES_LLM_MODEL``, ``MLNOTES_LLM_API_KEY`` and
+    ``MLNOTES_LLM_TIMEOUT`` (attributes ``llm_url``, ``llm_model``, ``llm_api_key``, ``llm_timeout`` of
+    ``settings`` win over the environment). With ``check`` the server is asked once for its models, so a wrong
+    URL, key or model name fails here, when the service starts, with the message that fixes it."""
+    url = _setting(settings, "llm_url", "MLNOTES_LLM_URL")
+    if not url:
+        raise GenerationUnavailable("MLNOTES_LLM_BACKEND=openai needs MLNOTES_LLM_URL, the server's base URL (for "
+                                    "example http://127.0.0.1:11434/v1 for Ollama, http://127.0.0.1:8000/v1 for vLLM)")
+    model = _setting(settings, "llm_model", "MLNOTES_LLM_MODEL") or ""
+    key = _setting(settings, "llm_api_key", "MLNOTES_LLM_API_KEY")
+    timeout = _setting(settings, "llm_timeout", "MLNOTES_LLM_TIMEOUT") or DEFAULT_TIMEOUT
+    gen = OpenAICompatGenerator(url, model, api_key=key, timeout=timeout)
+    if check:
+        gen.check()
+    return gen
