@@ -270,6 +270,8 @@ class OpenAICompatGenerator:
 
 def _setting(settings: Any, attr: str, env: str) -> str | None:
     value = getattr(settings, attr, None) if settings is not None else None
+    if hasattr(value, "get_secret_value"):  # pydantic SecretStr
+        value = value.get_secret_value()
     if value in (None, ""):
         value = os.environ.get(env)
     return None if value in (None, "") else str(value)

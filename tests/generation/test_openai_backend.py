@@ -377,6 +377,10 @@ def test_from_settings_reads_the_environment_and_settings_win(monkeypatch):
         assert "".join(gen.generate("q", PASSAGES)) == "Weight decay penalizes large weights [1]."
         gen = from_settings(SimpleNamespace(llm_url=None, llm_model="other-model", llm_api_key="", llm_timeout=2))
         assert (gen.model, gen.api_key, gen.timeout) == ("other-model", "right-key", 2.0)
+        from pydantic import SecretStr
+
+        gen = from_settings(SimpleNamespace(llm_api_key=SecretStr("from-settings")), check=False)
+        assert gen.api_key == "from-settings"
         with pytest.raises(GenerationUnavailable, match="does not know the model 'nope'.*it serves: stub-model"):
             from_settings(SimpleNamespace(llm_model="nope"))
         from_settings(SimpleNamespace(llm_model="nope"), check=False)  # no request without check
