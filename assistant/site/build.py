@@ -217,6 +217,7 @@ def learning_paths(guide: Document, stager: Stager) -> list[tuple[str, str, str]
     out = []
     for title, start in plans:
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+        title = title[:1].upper() + title[1:]
         page = f"paths/{slug}.md"
         header: list[str] | None = None
         rows: list[list[str]] = []
