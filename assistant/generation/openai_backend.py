@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from assistant.generation.transformers_backend import GenerationUnavailable, chat_messages
+from assistant.generation.transformers_backend import AnswerShaper, GenerationUnavailable, chat_messages
 
 __all__ = ["OpenAICompatGenerator", "chat_completions_url", "from_settings", "DEFAULT_TIMEOUT"]
 
@@ -69,11 +69,13 @@ class OpenAICompatGenerator:
     ``timeout`` bounds the connection and every wait for the next piece of the stream; ``total_timeout`` (default
     five times ``timeout``) bounds one whole answer, so a server that trickles forever is stopped too.
     ``extra_body`` adds fields to each request (sampling options only some servers know, such as ``top_k``).
+    ``shape`` applies the same post-rules as the built-in transformers generator (:class:`AnswerShaper`: stop on an
+    echoed passage list or a repeated line, attach ``[n]`` to an uncited sentence copied from passage n).
     """
 
     def __init__(self, url: str, model: str, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                  total_timeout: float | None = None, few_shot: bool = True, temperature: float = 0.0,
-                 extra_body: dict[str, Any] | None = None) -> None:
+                 extra_body: dict[str, Any] | None = None, shape: bool = True) -> None:
         if not model or not str(model).strip():
             raise GenerationUnavailable("MLNOTES_LLM_MODEL must name the model the server serves (for example "
                                         "llama3.2:3b for Ollama, or the model path vLLM was started with)")
@@ -93,6 +95,7 @@ class OpenAICompatGenerator:
         self.few_shot = few_shot
         self.temperature = temperature
         self.extra_body = dict(extra_body or {})  # server-specific sampling fields, e.g. {"top_k": 1}
+        self.shape = shape  # the built-in generators' AnswerShaper rules (echo/loop stop, citation attachment)
         self.name = f"{self.model} via {self.url} (OpenAI-compatible)"
         self.last_tokens = 0
         self.last_finish_reason: str | None = None
@@ -206,7 +209,23 @@ class OpenAICompatGenerator:
 
     def generate(self, question: str, passages: list[str], max_new_tokens: int = 256) -> Iterator[str]:
         msgs = chat_messages(question, passages, self.few_shot)
-        yield from self.generate_messages(msgs, max_new_tokens)
+        if not self.shape:
+            yield from self.generate_messages(msgs, max_new_tokens)
+            return
+        shaper = AnswerShaper(passages)
+        raw = self.generate_messages(msgs, max_new_tokens)
+        try:
+            for piece in raw:
+                out = shaper.feed(piece)
+                if out:
+                    yield out
+                if shaper.stopped:
+                    break
+        finally:
+            raw.close()  # closes the HTTP stream, so the server stops generating
+        tail = shaper.finish()
+        if tail:
+            yield tail
 
     def generate_messages(self, messages: list[dict[str, str]], max_new_tokens: int = 256) -> Iterator[str]:
         """Yield the answer's text pieces as the server streams them (raises GenerationUnavailable on failure)."""
