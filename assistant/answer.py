@@ -145,13 +145,23 @@ class Answerer:
                    on_piece: Callable[[str], None] | None) -> Answer:
         """Ask ``gen`` for an answer over numbered passages; keep it only if it cites real passages, else fall back
         to the extractive answer over the same hits (and say so)."""
+        from assistant.generation.transformers_backend import GenerationUnavailable
+
         used, passages = compose.passages_for(r.hits)
         t0 = time.perf_counter()
         pieces = []
-        for piece in gen.generate(question, passages):
-            pieces.append(piece)
-            if on_piece is not None:
-                on_piece(piece)
+        try:
+            for piece in gen.generate(question, passages):
+                pieces.append(piece)
+                if on_piece is not None:
+                    on_piece(piece)
+        except GenerationUnavailable as exc:  # the model failed mid-answer (a server went down, hung, sent garbage)
+            ans = self._without_generator(question, r, mode, max_sentences)
+            ans.notice = (f"The model ({gen.name}) failed while answering ({exc}), so the extractive answer is "
+                          "shown instead.")
+            ans.fell_back = True
+            ans.timings_ms = {"generate": (time.perf_counter() - t0) * 1000}
+            return ans
         gen_ms = (time.perf_counter() - t0) * 1000
         ans = compose.generated(question, "".join(pieces), used, r, mode, self._source, gen.name)
         if ans is None:

@@ -339,6 +339,48 @@ _registered: set[str] = set()
 register_plugins()
 
 
+site_app = typer.Typer(help="The curriculum as a static book site (needs the site extra).", no_args_is_help=True)
+app.add_typer(site_app, name="site")
+
+
+def _site_dir(out: Path | None) -> Path:
+    return out or _settings().index_dir.parent / "site"
+
+
+@site_app.command("build")
+def site_build(
+    out: Annotated[Path | None, typer.Option(help="output folder, replaced (default: .mlnotes/site)")] = None,
+    figures: Annotated[bool, typer.Option(help="run the chapters' code and show its figures (cached)")] = True,
+) -> None:
+    """Render the corpus as a book site (MkDocs Material, offline) and link-check it."""
+    from assistant.site import SiteError, build_site
+
+    out = _site_dir(out)
+    try:
+        report = build_site(_settings().corpus_dir, out, figures=figures)
+    except SiteError as exc:
+        _fail(str(exc))
+    for problem in report.problems:
+        err.print(f"[yellow]warning:[/] {problem}")
+    figs = f" with {report.figures} figures ({report.docs_run} documents run, the rest cached)" if figures else ""
+    console.print(f"built {report.pages} pages{figs} in {report.seconds:.1f} s: {out / 'index.html'}")
+
+
+@site_app.command("serve")
+def site_serve(
+    out: Annotated[Path | None, typer.Option(help="the built site folder (default: .mlnotes/site)")] = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8001,
+) -> None:
+    """Serve the book site for local reading (builds it first when the folder holds none)."""
+    from assistant.site import SiteError, serve_site
+
+    try:
+        serve_site(_site_dir(out), host=host, port=port, corpus_dir=_settings().corpus_dir)
+    except SiteError as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     try:
         app()

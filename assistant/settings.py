@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kb.fusion import DEFAULT_FUSION, FusionName, FusionParams
@@ -19,7 +19,7 @@ from kb.search import BACKENDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-LLMBackend = Literal["transformers", "llamacpp"]
+LLMBackend = Literal["transformers", "llamacpp", "openai"]
 LLMDecoding = Literal["greedy", "prompt-lookup", "draft", "from-scratch"]
 LLMDtype = Literal["float32", "bfloat16"]
 LLMQuant = Literal["int4", "int8", "none", "dynamic"]
@@ -40,6 +40,10 @@ class GenerationConfig:
     dtype: LLMDtype = "float32"
     quant: LLMQuant = "int4"
     engine: LLMEngine = "fast"
+    url: str | None = None  # openai backend: the server's base URL, e.g. http://127.0.0.1:11434/v1
+    model_name: str | None = None  # openai backend: the model the server should run
+    api_key: str | None = None  # openai backend: bearer key, if the server wants one
+    timeout: float = 60.0  # openai backend: seconds to wait for the server between stream events
 
 
 def _default_data_dir() -> Path:
@@ -87,6 +91,11 @@ class Settings(BaseSettings):
     llm_dtype: LLMDtype = Field(default="float32", description="activations of the hf engine")
     llm_quant: LLMQuant = Field(default="int4", description="linear weights; dynamic is hf-engine only")
     llm_engine: LLMEngine = Field(default="fast", description="fast (Llama-family models) or hf")
+    llm_url: str | None = Field(default=None, description="openai backend: an OpenAI-compatible server's base URL "
+                                                          "(Ollama, llama.cpp's server, vLLM, LM Studio)")
+    llm_model: str | None = Field(default=None, description="openai backend: the model name the server serves")
+    llm_api_key: SecretStr | None = Field(default=None, description="openai backend: the server's API key")
+    llm_timeout: float = Field(default=60.0, gt=0, description="openai backend: seconds to wait between events")
     cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register", "eval.scale:register"),
                                          description="module:function names that add commands to the CLI")
 
@@ -118,7 +127,10 @@ class Settings(BaseSettings):
     def generation(self) -> GenerationConfig:
         decoding = self.llm_decoding or ("draft" if self.llm_draft else "prompt-lookup")
         return GenerationConfig(model=self.llm, draft=self.llm_draft, backend=self.llm_backend, decoding=decoding,
-                                dtype=self.llm_dtype, quant=self.llm_quant, engine=self.llm_engine)
+                                dtype=self.llm_dtype, quant=self.llm_quant, engine=self.llm_engine,
+                                url=self.llm_url, model_name=self.llm_model,
+                                api_key=self.llm_api_key.get_secret_value() if self.llm_api_key else None,
+                                timeout=self.llm_timeout)
 
 
 @lru_cache(maxsize=1)

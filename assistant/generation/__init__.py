@@ -45,6 +45,10 @@ def load_generator(config: GenerationConfig | None = None) -> Any:
         from assistant.generation.llamacpp_backend import LlamaCppGenerator
 
         return LlamaCppGenerator(spec, prompt_lookup=method != "greedy")
+    if cfg.backend == "openai":
+        from assistant.generation.openai_backend import from_settings
+
+        return from_settings(cfg)
     dtype, quant, engine = cfg.dtype, cfg.quant, cfg.engine
     try:
         tok, model = load_model(spec, dtype=dtype, quant=quant, engine=engine)

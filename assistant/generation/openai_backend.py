@@ -13,7 +13,6 @@ within the timeout, or the stream is not OpenAI's chat-completion format. Only `
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -287,27 +286,19 @@ class OpenAICompatGenerator:
             raise GenerationUnavailable(self._unreachable_message(exc)) from None
 
 
-def _setting(settings: Any, attr: str, env: str) -> str | None:
-    value = getattr(settings, attr, None) if settings is not None else None
-    if hasattr(value, "get_secret_value"):  # pydantic SecretStr
-        value = value.get_secret_value()
-    if value in (None, ""):
-        value = os.environ.get(env)
-    return None if value in (None, "") else str(value)
-
-
-def from_settings(settings: Any = None, check: bool = True) -> OpenAICompatGenerator:
+def from_settings(settings: Any, check: bool = True) -> OpenAICompatGenerator:
     """The generator configured by ``MLNOTES_LLM_URL``, ``MLNOTES_LLM_MODEL``, ``MLNOTES_LLM_API_KEY`` and
-    ``MLNOTES_LLM_TIMEOUT`` (attributes ``llm_url``, ``llm_model``, ``llm_api_key``, ``llm_timeout`` of
-    ``settings`` win over the environment). With ``check`` the server is asked once for its models, so a wrong
-    URL, key or model name fails here, when the service starts, with the message that fixes it."""
-    url = _setting(settings, "llm_url", "MLNOTES_LLM_URL")
+    ``MLNOTES_LLM_TIMEOUT``, read by :class:`assistant.settings.Settings` and passed here as the frozen
+    :class:`assistant.settings.GenerationConfig` (attributes ``url``, ``model_name``, ``api_key``, ``timeout``).
+    With ``check`` the server is asked once for its models, so a wrong URL, key or model name fails here, when
+    the service starts, with the message that fixes it."""
+    url = getattr(settings, "url", None)
     if not url:
         raise GenerationUnavailable("MLNOTES_LLM_BACKEND=openai needs MLNOTES_LLM_URL, the server's base URL (for "
                                     "example http://127.0.0.1:11434/v1 for Ollama, http://127.0.0.1:8000/v1 for vLLM)")
-    model = _setting(settings, "llm_model", "MLNOTES_LLM_MODEL") or ""
-    key = _setting(settings, "llm_api_key", "MLNOTES_LLM_API_KEY")
-    timeout = _setting(settings, "llm_timeout", "MLNOTES_LLM_TIMEOUT") or DEFAULT_TIMEOUT
+    model = getattr(settings, "model_name", None) or ""
+    key = getattr(settings, "api_key", None) or None
+    timeout = getattr(settings, "timeout", None) or DEFAULT_TIMEOUT
     gen = OpenAICompatGenerator(url, model, api_key=key, timeout=timeout)
     if check:
         gen.check()

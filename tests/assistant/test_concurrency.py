@@ -87,3 +87,31 @@ def test_generator_is_chosen_per_request(client):
     assert r.status_code == 422 and "MLNOTES_GENERATOR=llm" in r.json()["error"]
     r = client.post("/api/ask", json={"question": "What is ridge regression?", "generator": "extractive"})
     assert r.status_code == 200 and r.json()["generator"] == "extractive" and not r.json()["fell_back"]
+
+
+class FailingLLM:
+    """Streams a few pieces, then fails the way a remote server does (GenerationUnavailable)."""
+
+    name = "failing-llm"
+
+    def generate(self, question, passages, max_new_tokens=256):
+        from assistant.generation.transformers_backend import GenerationUnavailable
+
+        yield "Per the notes, "
+        raise GenerationUnavailable("the OpenAI-compatible server at http://127.0.0.1:9 stopped answering")
+
+
+def test_a_generator_that_fails_mid_answer_falls_back_without_a_500(settings, services):
+    llm = FailingLLM()
+    answerer = Answerer(services.index, settings.corpus_dir, bank=services.answerer.bank, generator=llm,
+                        abstain_threshold=0.05, interview_threshold=0.95)
+    svc = Services(index=services.index, answerer=answerer, runner=services.runner, generator_name=llm.name,
+                   generator=llm)
+    with TestClient(create_app(settings, services=svc, with_ui=False), raise_server_exceptions=False) as client:
+        r = client.post("/api/ask", json={"question": QUESTIONS[0]})
+        assert r.status_code == 200, r.text[:300]
+        ans = r.json()
+        assert ans["fell_back"] and ans["kind"] == "extractive" and ans["sentences"]
+        assert "failed while answering" in ans["notice"] and "stopped answering" in ans["notice"]
+        streamed = client.post("/api/ask/stream", json={"question": QUESTIONS[0]})
+        assert streamed.status_code == 200 and '"fell_back": true' in streamed.text.replace("\\n", "")

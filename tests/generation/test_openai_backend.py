@@ -408,31 +408,28 @@ def test_real_server_unknown_model_and_wrong_port(llama_server):
         list(OpenAICompatGenerator(down, "smollm2", timeout=2).generate("q", PASSAGES))
 
 
-def test_from_settings_reads_the_environment_and_settings_win(monkeypatch):
-    from types import SimpleNamespace
-
+def test_settings_reach_the_openai_backend_through_load_generator(monkeypatch):
+    from assistant.generation import load_generator
     from assistant.generation.openai_backend import from_settings
+    from assistant.settings import Settings
 
     for var in ("MLNOTES_LLM_URL", "MLNOTES_LLM_MODEL", "MLNOTES_LLM_API_KEY", "MLNOTES_LLM_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MLNOTES_LLM_BACKEND", "openai")
     with pytest.raises(GenerationUnavailable, match="needs MLNOTES_LLM_URL"):
-        from_settings(None)
+        load_generator(Settings(_env_file=None).generation)
     with stub("key") as srv:
         monkeypatch.setenv("MLNOTES_LLM_URL", srv.url)
         monkeypatch.setenv("MLNOTES_LLM_MODEL", "stub-model")
         monkeypatch.setenv("MLNOTES_LLM_API_KEY", "right-key")
         monkeypatch.setenv("MLNOTES_LLM_TIMEOUT", "7.5")
-        gen = from_settings(None)
+        cfg = Settings(_env_file=None).generation
+        gen = load_generator(cfg)
         assert (gen.model, gen.api_key, gen.timeout) == ("stub-model", "right-key", 7.5)
         assert "".join(gen.generate("q", PASSAGES)) == "Weight decay penalizes large weights [1]."
-        gen = from_settings(SimpleNamespace(llm_url=None, llm_model="other-model", llm_api_key="", llm_timeout=2))
-        assert (gen.model, gen.api_key, gen.timeout) == ("other-model", "right-key", 2.0)
-        from pydantic import SecretStr
-
-        gen = from_settings(SimpleNamespace(llm_api_key=SecretStr("from-settings")), check=False)
-        assert gen.api_key == "from-settings"
+        monkeypatch.setenv("MLNOTES_LLM_MODEL", "nope")
         with pytest.raises(GenerationUnavailable, match="does not know the model 'nope'.*it serves: stub-model"):
-            from_settings(SimpleNamespace(llm_model="nope"))
-        from_settings(SimpleNamespace(llm_model="nope"), check=False)  # no request without check
+            load_generator(Settings(_env_file=None).generation)
+        from_settings(Settings(_env_file=None).generation, check=False)  # no request without check
     with pytest.raises(GenerationUnavailable, match="cannot reach"):
-        from_settings(None)  # the stub is gone
+        load_generator(cfg)  # the stub is gone

@@ -257,3 +257,20 @@ def test_bad_corpus_folder_is_a_clear_error(tmp_path):
 
     with pytest.raises(SiteError, match="not a corpus folder"):
         build_site(tmp_path / "nope", tmp_path / "out")
+
+
+def test_cli_site_build_writes_a_checked_site(small_corpus, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+    from assistant.settings import get_settings
+
+    repo, _ = small_corpus
+    monkeypatch.setenv("MLNOTES_CORPUS_DIR", str(repo / "corpus"))
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, ["site", "build", "--no-figures", "--out", str(tmp_path / "site")])
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 0, r.output
+    assert "built" in r.output and (tmp_path / "site" / "index.html").exists()
