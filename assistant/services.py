@@ -120,3 +120,20 @@ def build_services(settings: Settings, log_fn: Log = print, *, retriever: Retrie
     return Services(index=index, answerer=answerer, runner=DemoRunner(),
                     generator_name=generator.name if generator is not None else "extractive",
                     interview=interview, generator=generator)
+
+
+def warm_up(services: Services, log: Log = print) -> None:
+    """Load every model a first request would (the query embedder, the candidate-sentence store, the bank
+    matcher and the interview grader's embedder) by answering one question, so the server's first real answer
+    does not pay for it. Failures are logged, never raised: the models then load on first use."""
+    import time
+
+    t0 = time.perf_counter()
+    try:
+        services.answerer.answer("What is the bias-variance trade-off?", generator=None)
+        if services.interview is not None:
+            services.interview.grader.embedder  # noqa: B018 - the grader's embedder loads on first access
+    except Exception as exc:  # noqa: BLE001 - warming is an optimisation
+        log(f"warm-up skipped: {exc}")
+        return
+    log(f"models warmed up in {time.perf_counter() - t0:.1f} s")

@@ -112,7 +112,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        install_services(app, services or build_services(settings))
+        if services is None:  # a served app: load every model before reporting ready
+            from assistant.services import warm_up
+
+            built = build_services(settings)
+            warm_up(built)
+            install_services(app, built)
+        else:
+            install_services(app, services)
         yield
         if getattr(app.state, "interview", None) is not None:
             app.state.interview.close()
