@@ -107,6 +107,73 @@ def install_services(app: FastAPI, svc: Services) -> None:
     app.state.interview = svc.interview or getattr(app.state, "interview", None)
 
 
+MAX_BODY_BYTES = 1_000_000  # the largest request body the API reads (an interview answer is at most 100k chars)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``max_bytes`` is refused with 413 before it is parsed, whether the
+    client announces its length or streams it."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            return await self._refuse(send)
+        seen = 0
+        refused = False
+        sent_413 = False
+
+        async def counted():
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:  # stop reading: the app sees the body end here, its answer is replaced
+                    refused = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def guarded_send(message):
+            nonlocal sent_413
+            if not refused:
+                return await send(message)
+            if not sent_413:
+                sent_413 = True
+                await self._refuse(send)
+
+        return await self.app(scope, counted, guarded_send)
+
+    async def _refuse(self, send) -> None:
+        body = (f'{{"error": "the request body is over {self.max_bytes} bytes; send less"}}').encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _add_api_fallback(app: FastAPI) -> None:
+    """Unknown ``/api/...`` paths get the API's own 404, and a known path with another method its 405, instead of
+    falling through to the UI mounted at ``/``."""
+    from starlette.routing import Match, Mount
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                   include_in_schema=False)
+    async def _api_fallback(request: Request, rest: str):
+        methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
+        allowed = sorted({m for r in app.router.routes
+                          if getattr(r, "endpoint", None) is not _api_fallback and not isinstance(r, Mount)
+                          for m in methods if r.matches({**request.scope, "method": m})[0] == Match.FULL})
+        if allowed:
+            return JSONResponse({"error": f"{request.method} is not allowed on /api/{rest}; use {', '.join(allowed)}"},
+                                status_code=405, headers={"Allow": ", ".join(allowed)})
+        return JSONResponse({"error": f"no API route /api/{rest}; see /docs for the routes"}, status_code=404)
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True) -> FastAPI:
     settings = settings or get_settings()
 
@@ -142,6 +209,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from assistant.interview.api import router as interview_router
 
     app.include_router(interview_router, prefix="/api", dependencies=deps)
+    _add_api_fallback(app)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if with_ui:
         from assistant.ui import mount_ui
 

@@ -120,9 +120,12 @@ def test_run_demo_returns_metrics_and_figure(client):
 BAD = [
     ("empty query", "post", "/api/search", {"json": {"query": ""}}, 422, "query"),
     ("whitespace query", "post", "/api/search", {"json": {"query": "   \t "}}, 422, "empty"),
-    ("million-character query", "post", "/api/search", {"json": {"query": "x" * 1_000_000}}, 422, "at most"),
+    ("long query", "post", "/api/search", {"json": {"query": "x" * 5_000}}, 422, "at most"),
+    # a body over the API's 1 MB limit is refused before it is parsed
+    ("million-character query", "post", "/api/search", {"json": {"query": "x" * 1_000_000}}, 413, "request body"),
     ("empty question", "post", "/api/ask", {"json": {"question": "  "}}, 422, "empty"),
-    ("million-character question", "post", "/api/ask", {"json": {"question": "y" * 1_000_000}}, 422, "at most"),
+    ("long question", "post", "/api/ask", {"json": {"question": "y" * 5_000}}, 422, "at most"),
+    ("million-character question", "post", "/api/ask", {"json": {"question": "y" * 1_000_000}}, 413, "request body"),
     ("invalid JSON", "post", "/api/ask", {"content": b"{not json", "headers": {"content-type": "application/json"}},
      422, "not valid JSON"),
     ("wrong type for k", "post", "/api/search", {"json": {"query": "a", "k": "many"}}, 422, "k"),
