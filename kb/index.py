@@ -385,15 +385,7 @@ class Index:
         Hybrid search fuses the top ``candidates`` of each list with ``fusion``/``rrf_k``/``w_dense`` (each
         ``None`` = :attr:`defaults`). With ``filters``, both lists are ranked among the matching chunks only.
         """
-        query = validate_query(query)
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
-        if mode not in MODES:
-            raise QueryError(f"unknown mode {mode!r}; valid modes: {list(MODES)}")
-        try:
-            params = self.defaults.with_(fusion, rrf_k, w_dense)
-        except ValueError as exc:
-            raise QueryError(str(exc)) from None
+        query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense)
         n_cand = max(candidates, k)
         allowed = self._allowed(filters) if filters else None
         sparse: dict[int, float] = {}
@@ -474,6 +466,22 @@ def _doc_metadata(corpus_dir: Path) -> dict[str, dict[str, Any]]:
         topics = doc.meta.get("topics") or []
         out[doc.id] = {"kind": doc.kind, "topics": [str(t) for t in (topics if isinstance(topics, list) else [topics])]}
     return out
+
+
+def validate_search(query: Any, k: Any, mode: Any, defaults: FusionParams, fusion: str | None,
+                    rrf_k: float | None, w_dense: float | None) -> tuple[str, FusionParams]:
+    """The checks every backend's ``search`` makes: the query (see :func:`validate_query`), ``k`` in 1..MAX_K,
+    a known mode, and the fusion parameters (``None`` = ``defaults``). Returns the query and the parameters to use;
+    raises :class:`QueryError` with what to fix."""
+    query = validate_query(query)
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
+    if mode not in MODES:
+        raise QueryError(f"unknown mode {mode!r}; valid modes: {list(MODES)}")
+    try:
+        return query, defaults.with_(fusion, rrf_k, w_dense)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def validate_query(query: Any) -> str:

@@ -50,15 +50,14 @@ from kb.bm25 import tokenize
 from kb.chunker import CHUNKER_VERSION, Chunk
 from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from kb.index import (
-    MAX_K,
     EmbedderLike,
     Hit,
     IndexStaleError,
     IndexUnavailableError,
     QueryError,
-    validate_query,
+    validate_search,
 )
-from kb.search import MODES, Filters
+from kb.search import Filters
 
 SCHEMA_VERSION = "1"
 DENSE, SPARSE = "dense", "bm25"
@@ -449,15 +448,7 @@ class QdrantRetriever:
                candidates: int = 50) -> list[Hit]:
         from qdrant_client import models as m
 
-        query = validate_query(query)
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
-        if mode not in MODES:
-            raise QueryError(f"unknown mode {mode!r}; valid modes: {list(MODES)}")
-        try:
-            params = self.defaults.with_(fusion, rrf_k, w_dense)
-        except ValueError as exc:
-            raise QueryError(str(exc)) from None
+        query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense)
         self.check()
         n_cand = max(candidates, k)
         flt = _filter(filters)
