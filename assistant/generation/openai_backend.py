@@ -19,7 +19,12 @@ from typing import Any
 
 import httpx
 
-from assistant.generation.transformers_backend import AnswerShaper, GenerationUnavailable, chat_messages
+from assistant.generation.transformers_backend import (
+    AnswerShaper,
+    GenerationUnavailable,
+    chat_messages,
+    shaped,
+)
 
 __all__ = ["OpenAICompatGenerator", "chat_completions_url", "from_settings", "DEFAULT_TIMEOUT"]
 
@@ -211,20 +216,7 @@ class OpenAICompatGenerator:
         if not self.shape:
             yield from self.generate_messages(msgs, max_new_tokens)
             return
-        shaper = AnswerShaper(passages)
-        raw = self.generate_messages(msgs, max_new_tokens)
-        try:
-            for piece in raw:
-                out = shaper.feed(piece)
-                if out:
-                    yield out
-                if shaper.stopped:
-                    break
-        finally:
-            raw.close()  # closes the HTTP stream, so the server stops generating
-        tail = shaper.finish()
-        if tail:
-            yield tail
+        yield from shaped(self.generate_messages(msgs, max_new_tokens), AnswerShaper(passages))
 
     def generate_messages(self, messages: list[dict[str, str]], max_new_tokens: int = 256) -> Iterator[str]:
         """Yield the answer's text pieces as the server streams them (raises GenerationUnavailable on failure)."""

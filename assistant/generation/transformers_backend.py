@@ -386,6 +386,23 @@ class AnswerShaper:
 # ------------------------------------------------------------------------------------------ the generator
 
 
+def shaped(raw: Iterator[str], shaper: AnswerShaper) -> Iterator[str]:
+    """``raw`` pieces passed through ``shaper``; stops (and closes ``raw``, so decoding or the HTTP stream stops)
+    as soon as the shaper does or the consumer stops early, e.g. the Stop button."""
+    try:
+        for piece in raw:
+            out = shaper.feed(piece)
+            if out:
+                yield out
+            if shaper.stopped:
+                break
+    finally:
+        raw.close()
+    tail = shaper.finish()
+    if tail:
+        yield tail
+
+
 class TransformersGenerator:
     """A :class:`assistant.answer.Generator` on a transformers causal LM.
 
@@ -415,20 +432,7 @@ class TransformersGenerator:
         if not self.shape:
             yield from self.generate_from_ids(ids, max_new_tokens)
             return
-        shaper = AnswerShaper(passages, self.attach_citations)
-        raw = self.generate_from_ids(ids, max_new_tokens)
-        try:
-            for piece in raw:
-                out = shaper.feed(piece)
-                if out:
-                    yield out
-                if shaper.stopped:
-                    break
-        finally:
-            raw.close()  # stops decoding when the consumer stops early (e.g. the Stop button)
-        tail = shaper.finish()
-        if tail:
-            yield tail
+        yield from shaped(self.generate_from_ids(ids, max_new_tokens), AnswerShaper(passages, self.attach_citations))
 
     def generate_from_ids(self, prompt_ids: list[int], max_new_tokens: int = 256) -> Iterator[str]:
         """Raw streamed text of greedy decoding from token ids (no answer-shaping rules)."""
