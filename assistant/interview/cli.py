@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -139,21 +140,19 @@ def run_session(service: Any, token: str, console, topics: list[str] | None, dif
     return summ
 
 
-def interview_command(topics: str = "", difficulty: str = "any", n: int = 5, weakest: bool = False,
-                      token: str | None = None, seed: int | None = None) -> None:
-    """Run one terminal interview (the options are declared once, on :func:`interview_main`)."""
+@contextmanager
+def _open_service():
+    """The settings and the interview service for one command: a user error (bad token, topic, path...) becomes
+    a red message and exit code 2, and the service is closed whatever happens."""
     from rich.console import Console
 
     from assistant.interview.service import is_user_error
     from assistant.settings import get_settings
 
-    console = Console(soft_wrap=True)
     settings = get_settings()
     service = make_service(settings)
     try:
-        tok = token or load_or_create_token(service, settings.data_dir)
-        run_session(service, tok, console, [t for t in topics.split(",") if t.strip()] or None, difficulty, n,
-                    weakest, interactive=sys.stdin.isatty(), seed=seed)
+        yield settings, service
     except Exception as exc:
         if is_user_error(exc):
             Console(stderr=True).print(f"[bold red]error:[/] {exc}")
@@ -161,6 +160,17 @@ def interview_command(topics: str = "", difficulty: str = "any", n: int = 5, wea
         raise
     finally:
         service.close()
+
+
+def interview_command(topics: str = "", difficulty: str = "any", n: int = 5, weakest: bool = False,
+                      token: str | None = None, seed: int | None = None) -> None:
+    """Run one terminal interview (the options are declared once, on :func:`interview_main`)."""
+    from rich.console import Console
+
+    with _open_service() as (settings, service):
+        tok = token or load_or_create_token(service, settings.data_dir)
+        run_session(service, tok, Console(soft_wrap=True), [t for t in topics.split(",") if t.strip()] or None,
+                    difficulty, n, weakest, interactive=sys.stdin.isatty(), seed=seed)
 
 
 interview_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
@@ -192,22 +202,10 @@ def export_command(
     """Export interview questions as an Anki deck: the whole bank, a topic, or your weak questions."""
     from rich.console import Console
 
-    from assistant.interview.service import is_user_error
-    from assistant.settings import get_settings
-
-    settings = get_settings()
-    service = make_service(settings)
-    try:
+    with _open_service() as (settings, service):
         tok = (token or load_or_create_token(service, settings.data_dir)) if weak else None
         res = service.export_anki(anki, topic=topic, token=tok, weak=weak)
         Console().print(f"wrote {res['notes']} note(s) to {res['path']} (deck “{res['deck']}”, {res['bytes']:,} bytes)")
-    except Exception as exc:
-        if is_user_error(exc):
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}")
-            raise typer.Exit(2) from None
-        raise
-    finally:
-        service.close()
 
 
 @interview_app.command("due")
@@ -220,13 +218,8 @@ def due_command(
     from rich.markup import escape
     from rich.table import Table
 
-    from assistant.interview.service import is_user_error
-    from assistant.settings import get_settings
-
-    settings = get_settings()
-    service = make_service(settings)
     console = Console(soft_wrap=True)
-    try:
+    with _open_service() as (settings, service):
         q = service.due_queue(token or load_or_create_token(service, settings.data_dir), topic)
         if not q["topics"]:
             console.print("nothing scheduled yet: answer some questions with `mlnotes interview` first")
@@ -239,10 +232,3 @@ def due_command(
                 table.add_row(f"{item['due_in_days']:g}", "–" if r is None else f"{r:.0%}",
                               escape(item["question"][:80]))
             console.print(table)
-    except Exception as exc:
-        if is_user_error(exc):
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}")
-            raise typer.Exit(2) from None
-        raise
-    finally:
-        service.close()
