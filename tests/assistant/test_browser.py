@@ -7,63 +7,28 @@ elsewhere it is skipped with the command that installs it.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, need_browser, serve
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("MLNOTES_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-
-def _need_browser():
-    missing = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package (pip install 'mlnotes[dev]')")
-    if not Path(CHROMIUM).exists():
-        missing.append("Chromium (apt-get install chromium)")
-    if missing:
-        msg = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(services, tmp_path_factory, corpus_dir):
-    _need_browser()
-    import uvicorn
-
+    need_browser()
     from assistant.api.app import create_app
     from assistant.settings import Settings
 
     settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path_factory.mktemp("x"),
                         data_dir=tmp_path_factory.mktemp("d"))
     app = create_app(settings, services=services, with_ui=True)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.time() + 60
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.1)
-    assert srv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +37,7 @@ def page(server):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         # the UI must work offline: fail on any request that leaves loopback
         outside: list[str] = []

@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("MLNOTES_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, need_browser, serve
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "corpus"
 LOCAL = ("http://127.0.0.1", "data:", "blob:", "about:")
@@ -117,27 +113,6 @@ The log loss is convex in the weights.
 """
 
 
-def _need_browser():
-    missing = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package (pip install 'mlnotes[dev]')")
-    if not Path(CHROMIUM).exists():
-        missing.append("Chromium (apt-get install chromium)")
-    if missing:
-        msg = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def ui_corpus(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("ui") / "corpus"
@@ -151,9 +126,7 @@ def ui_corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def ui_server(ui_corpus, tmp_path_factory):
-    _need_browser()
-    import uvicorn
-
+    need_browser()
     from assistant.answer import Answerer
     from assistant.api.app import create_app
     from assistant.interview.grader import Grader
@@ -175,17 +148,8 @@ def ui_server(ui_corpus, tmp_path_factory):
                         interview=interview)
     settings = Settings(corpus_dir=ui_corpus, index_dir=tmp_path_factory.mktemp("uix"), data_dir=data)
     app = create_app(settings, services=services, with_ui=True)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.time() + 60
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.1)
-    assert srv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}", services
-    srv.should_exit = True
-    th.join(timeout=10)
+    with serve(app) as url:
+        yield url, services
     interview.close()
 
 
