@@ -308,6 +308,26 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+@app.command()
+def mcp(
+    http: Annotated[bool, typer.Option("--http", help="serve streamable HTTP at /mcp instead of stdio")] = False,
+    host: Annotated[str, typer.Option(help="--http: interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="--http: port")] = 8765,
+) -> None:
+    """Serve ML/AI Notes to MCP clients (editors, desktop assistants): stdio by default, or --http."""
+    from assistant.mcp_server import serve as serve_mcp
+
+    try:
+        import mcp as _sdk  # noqa: F401 - only checks that the extra is installed
+    except ModuleNotFoundError as exc:
+        _fail(f"the MCP server needs the 'mcp' extra ({exc}); install it with pip install 'mlnotes[mcp]'")
+    if not 1 <= port <= 65535:
+        _fail(f"--port must be between 1 and 65535, got {port}")
+    if http:
+        err.print(f"serving MCP (streamable HTTP) on http://{host}:{port}/mcp")
+    serve_mcp(_settings(), http=http, host=host, port=port, log=lambda m: err.print(f"[yellow]{m}[/]"))
+
+
 app.add_typer(__import__("assistant.interview.cli", fromlist=["interview_app"]).interview_app, name="interview")
 
 
