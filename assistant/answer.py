@@ -34,8 +34,9 @@ from assistant.answering.retrieve import Retrieved, retrieve, should_abstain
 from assistant.answering.scoring import DEFAULT_WEIGHTS, ScoreWeights, choose, score_candidates
 from assistant.answering.types import Answer, AnswerSentence, Generator, Source
 from assistant.corpus import section_url
+from kb.filters import check_filters
 from kb.index import Hit, validate_query
-from kb.search import Retriever
+from kb.search import Filters, Retriever
 
 __all__ = ["SERVED", "Answer", "AnswerSentence", "Answerer", "Generator", "NoGeneratorError", "Source",
            "display_text", "load_calibration", "readable_citations", "render_sentences"]
@@ -115,26 +116,38 @@ class Answerer:
     # -- main entry
     def answer(self, question: str, mode: str = "hybrid", k: int = 6, max_sentences: int = 4,
                on_piece: Callable[[str], None] | None = None,
-               generator: Generator | None | _Default = SERVED) -> Answer:
+               generator: Generator | None | _Default = SERVED, filters: Filters | None = None) -> Answer:
         """The answer to ``question`` from the top ``k`` chunks; ``generator`` (default: the answerer's own, None
-        for extractive) composes the text when given; ``on_piece`` receives its pieces as they come."""
+        for extractive) composes the text when given; ``on_piece`` receives its pieces as they come; ``filters``
+        restrict the passages (and the interview-bank match) to a kind, topic or document."""
         t0 = time.perf_counter()
-        r = retrieve(self.index, question, mode, k)  # validates the question
+        r = retrieve(self.index, question, mode, k, filters)  # validates the question and the filters
         timings = {"search": r.search_ms}
         gen = self._generator(generator)
         if should_abstain(r, self.abstain_threshold):
             ans = compose.abstain(question, r, mode, self._source)
         elif gen is not None:
-            ans = self._generated(question, r, mode, max_sentences, gen, on_piece)
+            ans = self._generated(question, r, mode, max_sentences, gen, on_piece, filters)
             timings.update(ans.timings_ms)
         else:
-            ans = self._without_generator(question, r, mode, max_sentences)
+            ans = self._without_generator(question, r, mode, max_sentences, filters)
         ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
         return ans
 
-    def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int) -> Answer:
+    def _bank_allowed(self, q: Any, filters: Filters | None) -> bool:
+        """Whether the bank question ``q`` passes ``filters`` (its document is an interview file)."""
+        if not filters:
+            return True
+        if filters.kind not in (None, "interview") or filters.document not in (None, q.doc_id, q.path):
+            return False
+        if filters.topic is not None:
+            return filters.topic in (getattr(self.index, "docs", None) or {}).get(q.doc_id, {}).get("topics", [])
+        return True
+
+    def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int,
+                           filters: Filters | None = None) -> Answer:
         match = self.match_interview(r.qvec)
-        if match is not None:
+        if match is not None and self._bank_allowed(match[0], filters):
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
                                      self._source)
         per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(r.hits[: self.weights.top_chunks])]
@@ -142,7 +155,7 @@ class Answerer:
         return compose.extractive(question, r, choose(scored, max_sentences, self.weights), mode, self._source)
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
-                   on_piece: Callable[[str], None] | None) -> Answer:
+                   on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:
         """Ask ``gen`` for an answer over numbered passages; keep it only if it cites real passages, else fall back
         to the extractive answer over the same hits (and say so)."""
         from assistant.generation.transformers_backend import GenerationUnavailable
@@ -156,7 +169,7 @@ class Answerer:
                 if on_piece is not None:
                     on_piece(piece)
         except GenerationUnavailable as exc:  # the model failed mid-answer (a server went down, hung, sent garbage)
-            ans = self._without_generator(question, r, mode, max_sentences)
+            ans = self._without_generator(question, r, mode, max_sentences, filters)
             ans.notice = (f"The model ({gen.name}) failed while answering ({exc}), so the extractive answer is "
                           "shown instead.")
             ans.fell_back = True
@@ -165,7 +178,7 @@ class Answerer:
         gen_ms = (time.perf_counter() - t0) * 1000
         ans = compose.generated(question, "".join(pieces), used, r, mode, self._source, gen.name)
         if ans is None:
-            ans = self._without_generator(question, r, mode, max_sentences)
+            ans = self._without_generator(question, r, mode, max_sentences, filters)
             ans.notice = compose.fallback_notice(gen.name)
             ans.fell_back = True
         ans.timings_ms = {"generate": gen_ms}
@@ -173,23 +186,26 @@ class Answerer:
 
     # -- streaming
     def stream(self, question: str, mode: str = "hybrid", k: int = 6,
-               generator: Generator | None | _Default = SERVED) -> Iterator[dict[str, Any]]:
+               generator: Generator | None | _Default = SERVED,
+               filters: Filters | None = None) -> Iterator[dict[str, Any]]:
         """Events for server-sent streaming: ``delta`` pieces of text, then the full ``answer``.
 
         With a generator, deltas are the model's pieces as they are produced (the final answer event carries the
         text after the citation filter); without one, the composed answer is sent in small pieces.
         """
         validate_query(question)  # bad input raises here, before any event is sent
+        filters = check_filters(self.index, filters)
         gen = self._generator(generator)
         if gen is not None:
-            yield from self._stream_generated(question, mode, k, gen)
+            yield from self._stream_generated(question, mode, k, gen, filters)
             return
-        ans = self.answer(question, mode=mode, k=k, generator=None)
+        ans = self.answer(question, mode=mode, k=k, generator=None, filters=filters)
         for piece in chunked(ans.text):
             yield {"event": "delta", "text": piece}
         yield {"event": "answer", "answer": ans.to_dict()}
 
-    def _stream_generated(self, question: str, mode: str, k: int, gen: Generator) -> Iterator[dict[str, Any]]:
+    def _stream_generated(self, question: str, mode: str, k: int, gen: Generator,
+                          filters: Filters | None = None) -> Iterator[dict[str, Any]]:
         q: queue.Queue = queue.Queue()
         done = object()
         box: dict[str, Any] = {}
@@ -202,7 +218,8 @@ class Answerer:
 
         def work() -> None:
             try:
-                box["answer"] = self.answer(question, mode=mode, k=k, on_piece=on_piece, generator=gen)
+                box["answer"] = self.answer(question, mode=mode, k=k, on_piece=on_piece, generator=gen,
+                                            filters=filters)
             except _Cancelled:
                 box["cancelled"] = True
             except Exception as exc:  # noqa: BLE001 - surfaced as an error event

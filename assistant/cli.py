@@ -116,26 +116,31 @@ def index(
     console.print(f"embeddings: {stats.embedded} new, {stats.reused} reused; time {stats.seconds:.2f} s")
 
 
+KindOpt = Annotated[str | None, typer.Option(
+    help="only chunks of this kind: guide, chapter, interview, reference (notes: extra corpus folders)")]
+TopicOpt = Annotated[str | None, typer.Option(help="only documents with this front-matter topic")]
+DocOpt = Annotated[str | None, typer.Option("--doc", "--document", help="only this document (id or corpus path)")]
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="what to look for")],
     k: Annotated[int, typer.Option("-k", "--k", help="number of hits (1-100)")] = 5,
     mode: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "",
     fusion: Annotated[str, typer.Option(help="hybrid fusion: rrf or weighted")] = "",
-    kind: Annotated[str | None, typer.Option(help="only chunks of this kind: guide, chapter, interview, reference")]
-    = None,
-    topic: Annotated[str | None, typer.Option(help="only documents with this front-matter topic")] = None,
-    document: Annotated[str | None, typer.Option(help="only this document (id or corpus path)")] = None,
+    kind: KindOpt = None,
+    topic: TopicOpt = None,
+    document: DocOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print hits as JSON")] = False,
 ) -> None:
     """Search the knowledge base."""
+    from kb.filters import check_filters
     from kb.index import IndexUnavailableError, QueryError
     from kb.search import Filters
 
-    filters = Filters(kind=kind, topic=topic, document=document)
-
     idx = _load_index(quiet=as_json)
     try:
+        filters = check_filters(idx, Filters(kind=kind, topic=topic, document=document))
         hits = idx.search(query, k=k, mode=mode or _settings().default_mode, fusion=fusion or None, filters=filters)
     except (QueryError, IndexUnavailableError) as exc:
         _fail(str(exc))
@@ -265,18 +270,23 @@ def ask(
     question: Annotated[str, typer.Argument(help="your question")],
     mode: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "",
     k: Annotated[int, typer.Option("-k", "--k", help="chunks to read (1-20)")] = 6,
+    kind: KindOpt = None,
+    topic: TopicOpt = None,
+    document: DocOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the answer object as JSON")] = False,
 ) -> None:
     """Answer a question from the corpus, with numbered citations (no LLM needed)."""
     from assistant.services import build_services
     from kb.index import QueryError
+    from kb.search import Filters
 
     s = _settings()
     svc = build_services(s, log_fn=lambda m: err.print(f"[yellow]{m}[/]"), with_interview=False)
     if not 1 <= k <= 20:
         _fail("k must be between 1 and 20")
     try:
-        ans = svc.answerer.answer(question, mode=mode or s.default_mode, k=k)
+        ans = svc.answerer.answer(question, mode=mode or s.default_mode, k=k,
+                                  filters=Filters(kind=kind, topic=topic, document=document))
     except QueryError as exc:
         _fail(str(exc))
     if as_json:

@@ -38,7 +38,6 @@ INSTRUCTIONS = (
 )
 
 Mode = Literal["bm25", "dense", "hybrid"]
-Kind = Literal["guide", "chapter", "interview", "reference"]
 
 
 class ServiceHolder:
@@ -99,6 +98,7 @@ def build_server(holder: ServiceHolder, corpus_dir: Path, name: str = "mlnotes")
     from mcp.server.mcpserver.resources import FunctionResource
 
     from assistant.corpus import corpus_tree, find_section, load_doc
+    from kb.filters import check_filters
     from kb.search import Filters
 
     mcp = MCPServer(name=name, title="ML/AI Notes", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
@@ -108,13 +108,14 @@ def build_server(holder: ServiceHolder, corpus_dir: Path, name: str = "mlnotes")
     def search(query: Annotated[str, Field(description="what to look for", min_length=1, max_length=2000)],
                k: Annotated[int, Field(ge=1, le=50, description="number of hits")] = 5,
                mode: Mode = "hybrid",
-               kind: Annotated[Kind | None, Field(description="only chunks of this kind")] = None,
+               kind: Annotated[str | None, Field(description="only chunks of this kind (guide, chapter, "
+                                                             "interview, reference, notes)")] = None,
                topic: Annotated[str | None, Field(description="only documents with this front-matter topic")] = None,
                document: Annotated[str | None, Field(description="only this document (id or corpus path)")] = None,
                ) -> dict[str, Any]:
         svc = holder.get()
-        hits = _call(svc.index.search, query, k=k, mode=mode,
-                     filters=Filters(kind=kind, topic=topic, document=document))
+        filters = _call(check_filters, svc.index, Filters(kind=kind, topic=topic, document=document))
+        hits = _call(svc.index.search, query, k=k, mode=mode, filters=filters)
         out = []
         for h in hits:
             c = h.chunk
@@ -127,9 +128,14 @@ def build_server(holder: ServiceHolder, corpus_dir: Path, name: str = "mlnotes")
                           "each [n] with its path and lines. Extractive (no LLM) unless the server loaded one.")
     def ask(question: Annotated[str, Field(description="the question", min_length=1, max_length=2000)],
             k: Annotated[int, Field(ge=1, le=20, description="chunks to read")] = 6,
-            mode: Mode = "hybrid") -> dict[str, Any]:
+            mode: Mode = "hybrid",
+            kind: Annotated[str | None, Field(description="answer only from chunks of this kind")] = None,
+            topic: Annotated[str | None, Field(description="only from documents with this topic")] = None,
+            document: Annotated[str | None, Field(description="only from this document (id or path)")] = None,
+            ) -> dict[str, Any]:
         svc = holder.get()
-        ans = _call(svc.answerer.answer, question, mode=mode, k=k)
+        ans = _call(svc.answerer.answer, question, mode=mode, k=k,
+                    filters=Filters(kind=kind, topic=topic, document=document))
         cites = [citation(s.path, s.line_start, s.line_end, s.section_id, s.breadcrumbs, s.title, s.url,
                           n=s.n, kind=s.kind) for s in ans.sources]
         return {"question": question, "answer": ans.text, "kind": ans.kind, "abstained": ans.abstained,

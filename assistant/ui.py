@@ -145,7 +145,9 @@ def build_blocks(app) -> Any:
         taught_in,
     )
     from assistant.runner import RunFailed, RunnerBusy
+    from kb.filters import filter_values
     from kb.index import QueryError
+    from kb.search import Filters
 
     settings = app.state.settings
     specs = registry.all_specs()
@@ -163,9 +165,17 @@ def build_blocks(app) -> Any:
     def tree_choices():
         return [(f"{e.path} — {e.title}", e.path) for e in corpus_tree(settings.corpus_dir)]
 
+    def filter_choices():
+        """The chat's filter dropdowns: the kinds, topics and documents the index holds ('' = any)."""
+        a = answerer()
+        values = filter_values(a.index) if a is not None else {"kind": [], "topic": [], "document": []}
+        return tuple(gr.update(choices=[("any", "")] + [(v, v) for v in values[f]], value="")
+                     for f in ("kind", "topic", "document"))
+
     # ------------------------------------------------------------------ handlers
-    def respond(message: str, history: list, mode: str):
-        """Outputs: chat, question box, linked-algorithm choice, run panel visibility, status line."""
+    def respond(message: str, history: list, mode: str, kind: str = "", topic: str = "", doc: str = ""):
+        """Outputs: chat, question box, linked-algorithm choice, run panel visibility, status line. ``kind``,
+        ``topic`` and ``doc`` ('' = any) restrict the passages the answer may use."""
         history = list(history or [])
         message = (message or "").strip()
         if not message:
@@ -179,7 +189,8 @@ def build_blocks(app) -> Any:
         t0 = time.perf_counter()
         try:
             answer = None
-            for ev in answerer().stream(message, mode=mode):
+            filters = Filters(kind=kind or None, topic=topic or None, document=doc or None)
+            for ev in answerer().stream(message, mode=mode, filters=filters):
                 if ev["event"] == "delta":
                     history[-1]["content"] += ev["text"]
                     yield history, "", gr.update(), gr.update(), "Answering…"
@@ -286,6 +297,14 @@ def build_blocks(app) -> Any:
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
                     stop = gr.Button("Stop", scale=1, min_width=80, elem_id="stop-button")
                     clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear-button")
+                with gr.Accordion("Filters: answer only from…", open=False, elem_id="chat-filters"):
+                    with gr.Row():
+                        kind_dd = gr.Dropdown(label="kind", choices=[("any", "")], value="", scale=1,
+                                              elem_id="filter-kind")
+                        topic_dd = gr.Dropdown(label="topic", choices=[("any", "")], value="", scale=1,
+                                               elem_id="filter-topic")
+                        docf_dd = gr.Dropdown(label="document", choices=[("any", "")], value="", scale=2,
+                                              elem_id="filter-doc")
                 chat_status = gr.Markdown(elem_id="chat-status")
                 gr.Markdown(MEMORY_NOTE, elem_id="chat-help")
                 ready_md = gr.Markdown(elem_id="ready-note")
@@ -328,9 +347,10 @@ def build_blocks(app) -> Any:
                 build_interview_tab(app)
 
         chat_outputs = [chatbot, question, chat_alg, run_panel, chat_status]
-        ask_evt = send.click(respond, [question, chatbot, mode], chat_outputs)
+        chat_inputs = [question, chatbot, mode, kind_dd, topic_dd, docf_dd]
+        ask_evt = send.click(respond, chat_inputs, chat_outputs)
         ask_evt.then(None, None, None, js=SCROLL_TO_ANSWER_JS)
-        submit_evt = question.submit(respond, [question, chatbot, mode], chat_outputs)
+        submit_evt = question.submit(respond, chat_inputs, chat_outputs)
         submit_evt.then(None, None, None, js=SCROLL_TO_ANSWER_JS)
         stop.click(None, None, None, cancels=[ask_evt, submit_evt])
         clear.click(lambda: ([], "", gr.update(visible=False)), None, [chatbot, chat_status, run_panel])
@@ -345,6 +365,7 @@ def build_blocks(app) -> Any:
         alg_dd.input(describe, alg_dd, [alg_info, alg_params])
         alg_run.click(run_algorithm, [alg_dd, alg_params], [alg_metrics, alg_fig, alg_status])
         demo.load(on_load, None, [tabs, doc_dd, sec_dd, doc_md, raw_code, where_md, ready_md])
+        demo.load(filter_choices, None, [kind_dd, topic_dd, docf_dd])
     return demo
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kb.filters import check_filters
 from kb.index import Hit
-from kb.search import Retriever
+from kb.search import Filters, Retriever
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,13 @@ class Retrieved:
     search_ms: float
 
 
-def retrieve(retriever: Retriever, question: str, mode: str, k: int) -> Retrieved:
-    """The top ``k`` hits (the retriever validates the question), the question vector and the support."""
+def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Filters | None = None) -> Retrieved:
+    """The top ``k`` hits (the retriever validates the question; ``filters`` are checked against the index by
+    :func:`kb.filters.check_filters`), the question vector and the support."""
     t0 = time.perf_counter()
-    hits = retriever.search(question, k=k, mode=mode)
+    filters = check_filters(retriever, filters)
+    hits = retriever.search(question, k=k, mode=mode, filters=filters) if filters else \
+        retriever.search(question, k=k, mode=mode)
     search_ms = (time.perf_counter() - t0) * 1000
     qvec = retriever.embed_query(" ".join(question.split()))
     sims = retriever.chunk_vectors([h.chunk.id for h in hits]) @ qvec if hits else []

@@ -24,6 +24,7 @@ from assistant.corpus import CorpusPathError
 from assistant.runner import RunFailed, RunnerBusy
 from assistant.services import Services, build_services
 from assistant.settings import Settings, get_settings
+from kb.filters import FilterError
 from kb.index import IndexUnavailableError, QueryError
 
 __all__ = ["Services", "build_services", "create_app", "install_error_handlers", "install_services"]
@@ -58,6 +59,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueryError)
     async def _query(request: Request, exc: QueryError):
         return err(400, str(exc))
+
+    @app.exception_handler(FilterError)
+    async def _filter(request: Request, exc: FilterError):
+        return err(422, str(exc), field=exc.field, value=exc.value, valid=exc.valid)
 
     @app.exception_handler(CorpusPathError)
     async def _corpus(request: Request, exc: CorpusPathError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from kb.index import MAX_K, MAX_QUERY_CHARS
 
@@ -18,16 +18,29 @@ def _not_blank(v: str) -> str:
     return v
 
 
-class SearchRequest(BaseModel):
+class FilterFields(BaseModel):
+    """The search filters of /api/search and /api/ask; a value the index does not hold is a 422 that lists the
+    valid ones (:mod:`kb.filters`)."""
+
+    kind: str | None = Field(default=None, max_length=50,
+                             description="only chunks of this kind: guide, chapter, interview, reference, or notes "
+                                         "(extra corpus folders)")
+    topic: str | None = Field(default=None, max_length=100, description="only documents with this front-matter topic")
+    document: str | None = Field(default=None, max_length=300, validation_alias=AliasChoices("document", "doc"),
+                                 description="only this document (id or corpus path); also accepted as 'doc'")
+
+    def filters(self):
+        from kb.search import Filters
+
+        return Filters(kind=self.kind, topic=self.topic, document=self.document)
+
+
+class SearchRequest(FilterFields):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="what to look for")
     k: int = Field(default=5, ge=1, le=MAX_K, description="number of hits")
     mode: Mode = "hybrid"
     fusion: Fusion | None = None
-    kind: Literal["guide", "chapter", "interview", "reference"] | None = Field(
-        default=None, description="only chunks of this kind")
-    topic: str | None = Field(default=None, max_length=100, description="only documents with this front-matter topic")
-    document: str | None = Field(default=None, max_length=300, description="only this document (id or corpus path)")
 
     _blank = field_validator("query")(_not_blank)
 
@@ -65,7 +78,7 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
-class AskRequest(BaseModel):
+class AskRequest(FilterFields):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     mode: Mode = "hybrid"

@@ -98,6 +98,12 @@ async def _session_checks(client: Client, corpus: Path) -> None:
     assert "'..'" in r.content[0].text
     r = await client.call_tool("interview_question", {"topic": "no-such-topic"})
     assert "linear-models" in r.content[0].text  # the error lists the valid topics
+    r = await client.call_tool("search", {"query": "x", "kind": "nope"})
+    assert "valid: " in r.content[0].text and "interview" in r.content[0].text
+    r = await client.call_tool("ask", {"question": "What is the difference between L1 and L2 regularization?",
+                                       "kind": "guide"})
+    assert not r.is_error and {c["kind"] for c in r.structured_content["citations"]} <= {"guide"}
+    assert r.structured_content["kind"] != "interview"
 
     # interview: draw by id, grade a complete and an empty-of-content answer
     r = await client.call_tool("interview_question", {"question_id": "lin-l1-vs-l2"})

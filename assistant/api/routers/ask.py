@@ -15,7 +15,7 @@ router = APIRouter(tags=["ask"])
 @router.post("/ask", response_model=AnswerOut, summary="Answer a question with citations")
 def ask(req: AskRequest, answerer: AnswererDep) -> dict:
     return answerer.answer(req.question, mode=req.mode, k=req.k,
-                           generator=answerer.pick_generator(req.generator)).to_dict()
+                           generator=answerer.pick_generator(req.generator), filters=req.filters()).to_dict()
 
 
 @router.post("/ask/stream", summary="Answer a question, streamed as server-sent events",
@@ -25,7 +25,8 @@ def ask(req: AskRequest, answerer: AnswererDep) -> dict:
                                              "`error`"}})
 def ask_stream(req: AskRequest, answerer: AnswererDep) -> StreamingResponse:
     # validate and retrieve before streaming starts, so bad input still gets a proper 4xx status
-    events = answerer.stream(req.question, mode=req.mode, k=req.k, generator=answerer.pick_generator(req.generator))
+    events = answerer.stream(req.question, mode=req.mode, k=req.k, generator=answerer.pick_generator(req.generator),
+                             filters=req.filters())
     first = next(events)
 
     def sse() -> Iterator[str]:

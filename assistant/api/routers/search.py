@@ -1,21 +1,24 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from assistant.api.deps import AnswererDep, IndexDep
 from assistant.api.schemas import Fusion, Mode, SearchRequest, SearchResponse
-from kb.index import MAX_K, MAX_QUERY_CHARS
+from kb.filters import check_filters
+from kb.index import MAX_K, MAX_QUERY_CHARS, QueryError
 from kb.search import Filters
 
 router = APIRouter(tags=["search"])
 
 
+
 def _search(index, answerer, query: str, k: int, mode: str, fusion: str | None,
             filters: Filters | None = None) -> SearchResponse:
     t0 = time.perf_counter()
+    filters = check_filters(index, filters)
     hits = index.search(query, k=k, mode=mode, fusion=fusion, filters=filters)
     out = []
     for h in hits:
@@ -27,8 +30,7 @@ def _search(index, answerer, query: str, k: int, mode: str, fusion: str | None,
 
 @router.post("/search", response_model=SearchResponse, summary="Search the corpus")
 def search_post(req: SearchRequest, index: IndexDep, answerer: AnswererDep) -> SearchResponse:
-    return _search(index, answerer, req.query, req.k, req.mode, req.fusion,
-                   Filters(kind=req.kind, topic=req.topic, document=req.document))
+    return _search(index, answerer, req.query, req.k, req.mode, req.fusion, req.filters())
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search the corpus (query string)")
@@ -39,8 +41,11 @@ def search_get(
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 5,
     mode: Mode = "hybrid",
     fusion: Fusion | None = None,
-    kind: Annotated[Literal["guide", "chapter", "interview", "reference"] | None, Query()] = None,
-    topic: Annotated[str | None, Query(max_length=100)] = None,
-    document: Annotated[str | None, Query(max_length=300)] = None,
+    kind: Annotated[str | None, Query(max_length=50, description="only chunks of this kind")] = None,
+    topic: Annotated[str | None, Query(max_length=100, description="only documents with this topic")] = None,
+    document: Annotated[str | None, Query(max_length=300, description="only this document (id or path)")] = None,
+    doc: Annotated[str | None, Query(max_length=300, description="the same as document")] = None,
 ) -> SearchResponse:
-    return _search(index, answerer, q, k, mode, fusion, Filters(kind=kind, topic=topic, document=document))
+    if document is not None and doc is not None and document != doc:
+        raise QueryError("give the document filter once: 'document' and 'doc' differ")
+    return _search(index, answerer, q, k, mode, fusion, Filters(kind=kind, topic=topic, document=document or doc))
