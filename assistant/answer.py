@@ -34,6 +34,7 @@ from assistant.answering.retrieve import Retrieved, retrieve, should_abstain
 from assistant.answering.scoring import DEFAULT_WEIGHTS, ScoreWeights, choose, score_candidates
 from assistant.answering.types import Answer, AnswerSentence, Generator, Source
 from assistant.corpus import section_url
+from assistant.grounding import DEFAULT_MIN_SHARE, check_support, filter_citations, is_small_model
 from kb.filters import check_filters
 from kb.index import Hit, validate_query
 from kb.search import Filters, Retriever
@@ -83,6 +84,7 @@ class Answerer:
                                     if interview_threshold is None else interview_threshold)
         self.link_base = link_base
         self.weights = weights
+        self.min_support = DEFAULT_MIN_SHARE  # below this share of supported sentences: the extractive answer
         self.bank_matcher = BankMatcher(self.bank, index.embed_texts, self.interview_threshold)
         self.sentences = SentenceStore(self.corpus_dir, index.embed_texts)
 
@@ -126,7 +128,7 @@ class Answerer:
         gen = self._generator(generator)
         if should_abstain(r, self.abstain_threshold):
             ans = compose.abstain(question, r, mode, self._source)
-        elif gen is not None:
+        elif gen is not None and self._bank_match(r, filters) is None:
             ans = self._generated(question, r, mode, max_sentences, gen, on_piece, filters)
             timings.update(ans.timings_ms)
         else:
@@ -144,10 +146,16 @@ class Answerer:
             return filters.topic in (getattr(self.index, "docs", None) or {}).get(q.doc_id, {}).get("topics", [])
         return True
 
+    def _bank_match(self, r: Retrieved, filters: Filters | None) -> tuple[Any, float] | None:
+        """The interview-bank question that answers this one (and passes the filters), if any: its reviewed
+        answer goes ahead of generation."""
+        match = self.match_interview(r.qvec)
+        return match if match is not None and self._bank_allowed(match[0], filters) else None
+
     def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int,
                            filters: Filters | None = None) -> Answer:
-        match = self.match_interview(r.qvec)
-        if match is not None and self._bank_allowed(match[0], filters):
+        match = self._bank_match(r, filters)
+        if match is not None:
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
                                      self._source)
         per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(r.hits[: self.weights.top_chunks])]
@@ -176,12 +184,28 @@ class Answerer:
             ans.timings_ms = {"generate": (time.perf_counter() - t0) * 1000}
             return ans
         gen_ms = (time.perf_counter() - t0) * 1000
-        ans = compose.generated(question, "".join(pieces), used, r, mode, self._source, gen.name)
+        t1 = time.perf_counter()
+        raw, _ = filter_citations("".join(pieces), len(used))
+        report = check_support(raw, passages, self.index.embed_texts)
+        check_ms = (time.perf_counter() - t1) * 1000
+        ans = None
+        if report.kept and report.share >= self.min_support:
+            ans = compose.generated(question, report.text(), used, r, mode, self._source, gen.name)
         if ans is None:
             ans = self._without_generator(question, r, mode, max_sentences, filters)
-            ans.notice = compose.fallback_notice(gen.name)
+            ans.notice = (compose.fallback_notice(gen.name) if not report.sentences or
+                          all(s.reason == "cites no passage" for s in report.sentences) else
+                          f"The model ({gen.name}) gave an answer of which only {len(report.kept)} of "
+                          f"{len(report.sentences)} sentences were supported by the passages they cite, so the "
+                          "extractive answer is shown instead.")
             ans.fell_back = True
-        ans.timings_ms = {"generate": gen_ms}
+        elif len(report.kept) < len(report.sentences):
+            dropped = len(report.sentences) - len(report.kept)
+            ans.notice = (f"{dropped} of the model's {len(report.sentences)} sentences were left out: the passages "
+                          "they cite do not support them.")
+        ans.support = report.to_dict()
+        ans.experimental = ans.kind == "llm" and is_small_model(gen)
+        ans.timings_ms = {"generate": gen_ms, "support_check": check_ms}
         return ans
 
     # -- streaming

@@ -198,9 +198,14 @@ def build_blocks(app) -> Any:
                     answer = ev["answer"]
             if answer is not None:
                 history[-1]["content"] = answer["markdown"]
+                if answer.get("experimental"):
+                    history[-1]["content"] = (f"*Experimental: written by {answer['generator']}, a model under 1B "
+                                              "parameters. Check each claim against its citation.*\n\n"
+                                              + answer["markdown"])
                 algs = [(f"{a['title']} ({a['name']})", a["name"]) for a in answer["algorithms"]]
                 took = _seconds(time.perf_counter() - t0)
-                status = (f"Answered from {len(answer['sources'])} source(s) in {took}." if not answer["abstained"]
+                by = f" by {answer['generator']}" if answer.get("generator", "extractive") != "extractive" else ""
+                status = (f"Answered{by} from {len(answer['sources'])} source(s) in {took}." if not answer["abstained"]
                           else "No supported answer found; the closest sections are shown.")
                 if algs:
                     status += " A linked implementation can be run below."

@@ -61,6 +61,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     generator: str = "extractive"  # what composed the text: "extractive" or the local model's name
     fell_back: bool = False  # a generator was asked but its answer cited nothing, so the extractive one is shown
+    experimental: bool = False  # composed by a model under ~1B parameters (assistant.grounding.is_small_model)
+    support: dict[str, Any] | None = None  # the sentence-level support check of a generated answer
 
     @property
     def abstained(self) -> bool:

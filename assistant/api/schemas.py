@@ -128,6 +128,10 @@ class AnswerOut(BaseModel):
     generator: str = Field(description="what composed the text: 'extractive' or the local model's name")
     fell_back: bool = Field(description="a local model was asked but cited none of the passages, so the "
                                         "extractive answer is shown")
+    experimental: bool = Field(default=False, description="composed by a local model under ~1B parameters: "
+                                                          "read it as a draft and check the citations")
+    support: dict[str, Any] | None = Field(default=None, description="the sentence-level support check of a "
+                                           "generated answer: share supported, and each dropped sentence with why")
     timings_ms: dict[str, float]
 
 

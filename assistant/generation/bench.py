@@ -187,8 +187,8 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
         from assistant.generation.llamacpp_backend import LlamaCppGenerator
 
         key = "pld" if pld else "plain"
-        if key not in llama_gens:
-            llama_gens[key] = LlamaCppGenerator(model, prompt_lookup=pld, n_threads=torch.get_num_threads())
+        if key not in llama_gens:  # every core by default, like the served generator (default_threads)
+            llama_gens[key] = LlamaCppGenerator(model, prompt_lookup=pld)
         gen = llama_gens[key]
 
         def run(i: int) -> tuple[list[int], Any]:
@@ -273,6 +273,7 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
         "dtype": dtype,
         "quant": quant,
         "threads": torch.get_num_threads(),
+        "llamacpp_threads": __import__("assistant.generation.llamacpp_backend", fromlist=["x"]).default_threads(),
         "prompts": len(prompts),
         "prompt_tokens": [len(p) for p in prompts],
         "max_new_tokens": max_new_tokens,

@@ -33,6 +33,19 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def safe_cpu_kwargs(llama_cls: Any) -> dict[str, Any]:
+    """``use_extra_bufts=False`` where the installed llama-cpp-python's ``Llama`` takes it as a parameter: the
+    extra buffer types repack weights for AMX, which crashes some CPUs with "Illegal instruction". Versions that
+    only swallow unknown keywords (0.3.x's ``**kwargs``) would ignore it, so it is not passed to them."""
+    import inspect
+
+    try:
+        params = inspect.signature(llama_cls.__init__).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"use_extra_bufts": False} if "use_extra_bufts" in params else {}
+
+
 class LlamaCppGenerator:
     """Greedy generation with llama-cpp-python; optional prompt-lookup drafting through its own decoder.
 
@@ -57,6 +70,7 @@ class LlamaCppGenerator:
         if n_threads is not None and (not isinstance(n_threads, int) or n_threads < 1):
             raise GenerationUnavailable(f"n_threads must be a positive integer, got {n_threads!r}")
         self.n_threads = n_threads or default_threads()
+        kw.update(safe_cpu_kwargs(llama_cpp.Llama))
         self.llm = llama_cpp.Llama(model_path=str(folder / gguf), n_ctx=n_ctx, n_threads=self.n_threads,
                                    n_threads_batch=self.n_threads, verbose=False,
                                    logits_all=prompt_lookup, **kw)  # draft verification reads every position

@@ -295,6 +295,8 @@ class AnswerShaper:
 
     * stop when a line starts with ``[n]``: the model is echoing the numbered passage list of the prompt;
     * stop when a non-trivial line repeats an earlier line (a greedy repetition loop);
+    * stop inside a line when its last ``loop_words`` words already occurred earlier in the line (a loop that
+      never reaches a newline: "the model the model ...", or one sentence repeated on one line);
     * ``attach_citations``: a sentence that ends without any ``[n]`` marker gets the marker of the passage
       sharing the largest fraction of its content words, when that fraction is at least ``min_overlap``;
       otherwise it stays uncited (and an answer citing nothing falls back to the extractive answer).
@@ -306,7 +308,9 @@ class AnswerShaper:
     _ECHO = re.compile(r"\s*\[\d+\]")
     _END = re.compile(r"[.!?](?=\s)|\n")
 
-    def __init__(self, passages: list[str], attach_citations: bool = True, min_overlap: float = 0.5) -> None:
+    def __init__(self, passages: list[str], attach_citations: bool = True, min_overlap: float = 0.5,
+                 loop_words: int = 6) -> None:
+        self.loop_words = loop_words
         self.passage_words = [self._words(p) for p in passages]
         self.attach, self.min_overlap = attach_citations, min_overlap
         self.hold = ""
@@ -329,7 +333,22 @@ class AnswerShaper:
         best = max(range(len(scores)), key=lambda i: scores[i])
         return f" [{best + 1}]" if scores[best] >= self.min_overlap else ""
 
+    def looping(self) -> bool:
+        """Whether the current line ends with ``loop_words`` words it already holds earlier."""
+        words = self.line.split()
+        n = self.loop_words
+        if n < 1 or len(words) < 2 * n:
+            return False
+        tail = words[-n:]
+        return any(words[i:i + n] == tail for i in range(len(words) - 2 * n + 1))
+
     def feed(self, piece: str) -> str:
+        out = self._feed(piece)
+        if not self.stopped and self.looping():
+            self.stopped = True
+        return out
+
+    def _feed(self, piece: str) -> str:
         if self.stopped:
             return ""
         buf, out = self.hold + piece, []

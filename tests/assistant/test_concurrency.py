@@ -37,9 +37,14 @@ class FakeLLM:
             self.active += 1
             self.max_active = max(self.max_active, self.active)
         try:
-            for piece in ("Per the notes, ", "this is covered ", "in the passages"):
+            # a faithful model: it restates the first sentence of passage [1] (the support check keeps it)
+            lines = [x.strip() for x in passages[0].split("\n")[1:]
+                     if x.strip() and not x.startswith("#") and "---" not in x]
+            first = lines[-1] if lines[0].startswith("|") else " ".join(lines).split(". ")[0].rstrip(".")
+            words = first.split(" ")
+            for i in range(0, len(words), 4):
                 time.sleep(0.01)
-                yield piece
+                yield " ".join(words[i:i + 4]) + " "
             yield "." if "uncited" in question else " [1]."
         finally:
             with self._lock:

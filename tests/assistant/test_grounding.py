@@ -34,7 +34,8 @@ class _Gen:
 
 def test_generated_answer_keeps_valid_citations(services):
     ans = services.answerer.answer("What does ridge regression do?",
-                                   generator=_Gen(["Ridge adds an L2 ", "penalty [1]. Invented [8]."]))
+                                   generator=_Gen(["Ridge regression adds an L2 penalty to the squared loss, ",
+                                                   "which shrinks the coefficients toward zero [1]. Invented [8]."]))
     assert ans.kind == "llm" and "[8]" not in ans.text and "[1]" in ans.text
     assert ans.generator == "fake" and not ans.fell_back
     assert len(ans.sources) == 1 and ans.sources[0].n == 1
@@ -52,11 +53,12 @@ def test_uncited_generation_falls_back_to_extractive_and_says_so(services):
 
 def test_streaming_yields_the_same_text_as_non_streaming(services):
     a = services.answerer
-    gen = _Gen(["Ridge ", "shrinks ", "coefficients [2]", " and [1]."])
+    pieces = ["Lasso uses an L1 ", "penalty and sets some ", "coefficients exactly to zero [1]."]
+    gen = _Gen(pieces)
     events = list(a.stream("What does ridge regression do?", generator=gen))
     plain = a.answer("What does ridge regression do?", generator=gen)
     deltas = "".join(e["text"] for e in events if e["event"] == "delta")
-    assert deltas == "Ridge shrinks coefficients [2] and [1]."
+    assert deltas == "".join(pieces)
     final = events[-1]["answer"]
     assert final["text"] == plain.text and final["kind"] == "llm"
 
