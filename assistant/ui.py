@@ -10,6 +10,7 @@ a chat answer is such a link. Light and dark themes (``?__theme=dark`` or the to
 import html
 import io
 import os
+import re
 import time
 from typing import Any
 
@@ -86,6 +87,30 @@ def raw_lines_html(lines: list[str], first_line: int) -> str:
     return f'<pre class="mlnotes-raw">{body}</pre>'
 
 
+FIGURE_ROUTE = "/figures/"
+_FIGURE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,120}\.png$")
+
+
+def figures_dir(settings) -> Any:
+    """Where ``mlnotes site build`` caches the chapters' figures (its default cache, beside the index)."""
+    return settings.index_dir.parent / "site-cache" / "figures"
+
+
+def with_figures(doc, first: int, last: int, figs: dict, base: str = FIGURE_ROUTE) -> str:
+    """Lines ``first..last`` of ``doc`` with each cached figure shown as an image (with its alt text) right after
+    the closing fence of the code block that draws it."""
+    from kb.coderun import runnable_blocks
+
+    ends = {b.end: figs[b.start] for b in runnable_blocks(doc) if b.start in figs}
+    out = []
+    for n in range(first, last + 1):
+        out.append(doc.lines[n - 1])
+        for f in ends.get(n, []):
+            alt = " ".join(f.alt.replace("[", "(").replace("]", ")").split())
+            out += ["", f"![{alt}]({base}{f.file})", ""]
+    return "\n".join(out)
+
+
 def _seconds(s: float) -> str:
     return f"{s:.1f} s" if s >= 0.1 else "under 0.1 s"
 
@@ -145,6 +170,7 @@ def build_blocks(app) -> Any:
         taught_in,
     )
     from assistant.runner import RunFailed, RunnerBusy
+    from assistant.site.figures import cached_figures
     from kb.filters import filter_values
     from kb.index import QueryError
     from kb.search import Filters
@@ -255,17 +281,22 @@ def build_blocks(app) -> Any:
             return gr.update(choices=[]), f"**{exc}**", "", "", ""
         sections = [(("\u00a0\u00a0" * (h.level - 1)) + h.text, h.slug) for h in doc.headings]
         first, last = doc.body_start, len(doc.lines)
+        try:
+            figs = cached_figures(doc, figures_dir(settings))
+        except Exception:  # noqa: BLE001 - figures are optional; the text is shown without them
+            figs = {}
         if section:
             try:
                 sec = find_section(doc, section)
-                shown = sec.markdown
+                shown = with_figures(doc, sec.line_start, sec.line_end, figs) if figs else sec.markdown
                 first, last = sec.line_start, sec.line_end
                 link = section_url(path, section)
                 where = f"`{path}:{sec.line_start}-{sec.line_end}` · deep link: [{link}]({link})"
             except CorpusPathError as exc:
                 shown, where = f"**{exc}**", ""
         else:
-            shown = "\n".join(doc.lines[doc.body_start - 1 :])
+            shown = (with_figures(doc, doc.body_start, len(doc.lines), figs) if figs
+                     else "\n".join(doc.lines[doc.body_start - 1 :]))
             link = section_url(path)
             where = f"`{path}` · deep link: [{link}]({link})"
         raw = raw_lines_html(doc.lines[first - 1 : last], first)
@@ -383,9 +414,23 @@ def _fmt(v) -> str:
         return str(v)
 
 
+def add_figure_route(app) -> None:
+    """``GET /figures/<name>.png``: a figure from the site build's cache (for the Browse tab's images)."""
+    from fastapi.responses import FileResponse, JSONResponse
+
+    @app.get(FIGURE_ROUTE + "{name}", include_in_schema=False)
+    def figure(name: str):
+        path = figures_dir(app.state.settings) / name
+        if not _FIGURE_NAME.match(name) or not path.is_file():
+            return JSONResponse({"error": f"no cached figure {name!r}; run 'mlnotes site build' to draw the "
+                                          "chapters' figures"}, status_code=404)
+        return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
 def mount_ui(app):
     import gradio as gr
 
+    add_figure_route(app)
     blocks = build_blocks(app)
     return gr.mount_gradio_app(app, blocks, path="/", theme=_theme(), css=CSS, footer_links=["api"],
                                ssr_mode=False, show_error=False)

@@ -160,6 +160,23 @@ def doc_figures(doc: Document, cache_dir: Path, timeout: float = 300.0) -> DocFi
     return result
 
 
+def cached_figures(doc: Document, cache_dir: Path) -> dict[int, list[Figure]]:
+    """The figures of ``doc``'s blocks that the site build already cached (keyed by the block's opening-fence
+    line); nothing is run, so a block whose figures are not cached (or whose code changed) has none."""
+    blocks = runnable_blocks(doc)
+    result = DocFigures()
+    if not blocks or not Path(cache_dir).is_dir():
+        return {}
+    for b, k in zip(blocks, block_keys(blocks)):
+        m = Path(cache_dir) / f"{k}.json"
+        if m.exists():
+            try:
+                _load(m, b, result)
+            except (OSError, ValueError, KeyError):
+                continue
+    return result.by_block
+
+
 def _load(manifest: Path, block: CodeBlock, result: DocFigures) -> None:
     data = json.loads(manifest.read_text(encoding="utf-8"))
     figs = [Figure(f["file"], f["alt"]) for f in data["figures"] if (manifest.parent / f["file"]).exists()]

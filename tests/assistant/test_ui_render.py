@@ -80,3 +80,55 @@ def test_feedback_marks_are_text_and_heading_names_the_question():
         {"position": 1, "question": "Q1", "skipped": True, "score": 0, "covered": 0, "key_points": 2},
         {"position": 2, "question": "Q2", "skipped": False, "score": 10.0, "covered": 2, "key_points": 2}]})
     assert "mean score 5.0 / 10" in s and "1. Q1 (skipped)" in s and "2. Q2 (10.0 / 10, 2 of 2 points)" in s
+
+
+def test_browse_shows_cached_figures_under_their_block(corpus_dir, tmp_path):
+    """A figure cached by the site build (manifest keyed by the block's content hash, and its PNG) is shown as
+    an image with its alt text right after the closing fence of the block that draws it; the route serves the
+    PNG and refuses other names; with no cache the text is unchanged."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from assistant.corpus import load_doc
+    from assistant.settings import Settings
+    from assistant.site.figures import block_keys, cached_figures
+    from assistant.ui import add_figure_route, figures_dir, with_figures
+    from kb.coderun import runnable_blocks
+
+    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    doc = load_doc(corpus_dir, "guides/ml-basics.md")
+    assert cached_figures(doc, figures_dir(settings)) == {}  # nothing built yet
+    block = runnable_blocks(doc)[0]
+    cache = figures_dir(settings)
+    cache.mkdir(parents=True)
+    fig = plt.figure(figsize=(1, 1))
+    fig.savefig(cache / "f0.png")
+    plt.close(fig)
+    key = block_keys(runnable_blocks(doc))[0]
+    (cache / f"{key}.json").write_text(json.dumps({"start": block.start, "figures": [
+        {"file": "f0.png", "alt": "Three points [demo]"}]}), encoding="utf-8")
+
+    figs = cached_figures(doc, cache)
+    assert list(figs) == [block.start]
+    shown = with_figures(doc, doc.body_start, len(doc.lines), figs).split("\n")
+    at = block.end - doc.body_start  # the closing fence's index in the shown lines
+    assert shown[at].startswith("```") and shown[at + 2] == "![Three points (demo)](/figures/f0.png)"
+    assert display_markdown("\n".join(shown), "guides/ml-basics.md").count("![Three points (demo)](/figures/f0.png)")
+    plain = "\n".join(doc.lines[doc.body_start - 1:])
+    assert with_figures(doc, doc.body_start, len(doc.lines), {}) == plain
+
+    app = FastAPI()
+    app.state.settings = settings
+    add_figure_route(app)
+    with TestClient(app) as c:
+        r = c.get("/figures/f0.png")
+        assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n"
+        assert c.get("/figures/missing.png").status_code == 404
+        assert c.get("/figures/..%2Fsecret.png").status_code == 404
+        assert c.get(f"/figures/{key}.json").status_code == 404
