@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from assistant.generation.transformers_backend import (
+    AnswerShaper,
     GenerationUnavailable,
     chat_messages,
     resolve_model,
+    shaped,
 )
 
 PIP_LLAMACPP = 'pip install -e ".[llamacpp]"   (or: pip install llama-cpp-python)'
@@ -36,7 +40,8 @@ def default_threads() -> int:
 def safe_cpu_kwargs(llama_cls: Any) -> dict[str, Any]:
     """``use_extra_bufts=False`` where the installed llama-cpp-python's ``Llama`` takes it as a parameter: the
     extra buffer types repack weights for AMX, which crashes some CPUs with "Illegal instruction". Versions that
-    only swallow unknown keywords (0.3.x's ``**kwargs``) would ignore it, so it is not passed to them."""
+    only swallow unknown keywords (0.3.x's ``**kwargs``) would ignore it, so it is not passed to them (see
+    :func:`without_extra_bufts`)."""
     import inspect
 
     try:
@@ -44,6 +49,42 @@ def safe_cpu_kwargs(llama_cls: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {}
     return {"use_extra_bufts": False} if "use_extra_bufts" in params else {}
+
+
+_PATCH_LOCK = threading.Lock()
+
+
+@contextmanager
+def without_extra_bufts(llama_cls: Any) -> Iterator[dict[str, Any]]:
+    """Keyword arguments for ``Llama(...)`` that turn the extra buffer types off; on versions whose ``Llama`` has
+    no such parameter but whose model-parameter struct has the field, the struct's defaults are patched (for the
+    duration of the ``with``) so that the model loads with ``use_extra_bufts = false``."""
+    kw = safe_cpu_kwargs(llama_cls)
+    if kw:
+        yield kw
+        return
+    try:
+        import llama_cpp.llama_cpp as low
+    except ImportError:
+        yield {}
+        return
+    orig = getattr(low, "llama_model_default_params", None)
+    fields = {f[0] for f in getattr(getattr(low, "llama_model_params", None), "_fields_", [])}
+    if orig is None or "use_extra_bufts" not in fields:
+        yield {}
+        return
+
+    def defaults():
+        p = orig()
+        p.use_extra_bufts = False
+        return p
+
+    with _PATCH_LOCK:
+        low.llama_model_default_params = defaults
+        try:
+            yield {}
+        finally:
+            low.llama_model_default_params = orig
 
 
 class LlamaCppGenerator:
@@ -70,17 +111,18 @@ class LlamaCppGenerator:
         if n_threads is not None and (not isinstance(n_threads, int) or n_threads < 1):
             raise GenerationUnavailable(f"n_threads must be a positive integer, got {n_threads!r}")
         self.n_threads = n_threads or default_threads()
-        kw.update(safe_cpu_kwargs(llama_cpp.Llama))
-        self.llm = llama_cpp.Llama(model_path=str(folder / gguf), n_ctx=n_ctx, n_threads=self.n_threads,
-                                   n_threads_batch=self.n_threads, verbose=False,
-                                   logits_all=prompt_lookup, **kw)  # draft verification reads every position
+        with without_extra_bufts(llama_cpp.Llama) as safe:
+            self.llm = llama_cpp.Llama(model_path=str(folder / gguf), n_ctx=n_ctx, n_threads=self.n_threads,
+                                       n_threads_batch=self.n_threads, verbose=False,
+                                       logits_all=prompt_lookup, **kw, **safe)  # drafts read every position
         self.few_shot = few_shot
         self.name = f"llama.cpp {gguf}" + (" (prompt lookup)" if prompt_lookup else "")
         self.last_tokens = 0
 
     def generate(self, question: str, passages: list[str], max_new_tokens: int = 256) -> Iterator[str]:
         msgs = chat_messages(question, passages, self.few_shot)
-        yield from self.generate_messages(msgs, max_new_tokens)
+        # the answer-shaping rules of the other generators (echo and loop stops, citations attached by overlap)
+        yield from shaped(self.generate_messages(msgs, max_new_tokens), AnswerShaper(passages))
 
     def generate_messages(self, messages: list[dict[str, str]], max_new_tokens: int = 256) -> Iterator[str]:
         self.last_tokens = 0
