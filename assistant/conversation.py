@@ -135,7 +135,7 @@ class Reading:
         return f"Read as: {self.question}" if self.follow_up else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"resolved_question": self.question, "follow_up": self.follow_up, "read_as": self.read_as,
+        return {"resolved_question": self.question, "is_follow_up": self.follow_up, "read_as": self.read_as,
                 "resolution_rule": self.rule}
 
 

@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, description="openai backend: the model name the server serves")
     llm_api_key: SecretStr | None = Field(default=None, description="openai backend: the server's API key")
     llm_timeout: float = Field(default=60.0, gt=0, description="openai backend: seconds to wait between events")
+    conversations: int = Field(default=1000, ge=1, le=100_000, description="conversations the server remembers for "
+                                                                          "follow-up questions (least recent dropped)")
+    conversation_ttl_s: float = Field(default=3600.0, gt=0, description="seconds a conversation is remembered "
+                                                                        "after its last turn")
+    server_probe: bool = Field(default=True, description="mlnotes ask/search/chat reuse a server already running "
+                                                         "at host:port (checked with a short timeout)")
     cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register", "eval.scale:register"),
                                          description="module:function names that add commands to the CLI")
 
