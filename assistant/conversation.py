@@ -93,6 +93,7 @@ _LEAD = [re.compile(p, re.I) for p in (
     r"^(?:is|are)\s+it\s+true\s+that\s+",
     r"^(?:a|an|the)\s+",
 )]
+_DOES_TO = re.compile(r"\s+(?:do|does)\s+(?:to|with|for|in)\s+.*$", re.I)  # "what does X do to Y" -> X
 # an aspect asked about a topic ("the time complexity of k-NN"): kept apart so that "its X" does not stack aspects
 _ASPECT = re.compile(r"^(?:the\s+)?(?:(?:(?:time|space|memory|computational|training|inference)\s+)?(?:complexity|cost)|"
                      r"formula|intuition|definition|purpose|role|goal|limitations?|advantages?|disadvantages?|"
@@ -167,7 +168,7 @@ def _split(question: str) -> tuple[str, str]:
             t = p.sub("", t, count=1).strip()
         if t == before:
             break
-    t = _strip_end(_TRAIL.sub("", t))
+    t = _strip_end(_TRAIL.sub("", _DOES_TO.sub("", t)))
     aspect = ""
     m = _ASPECT.match(t)
     if m and content_words(t[m.end():]):

@@ -28,6 +28,7 @@ def _chat(messages: list[str]):
     ("Can you explain what is a transformer?", "transformer"),
     ("What's overfitting?", "overfitting"),
     ("Difference between LSTM and GRU", "LSTM and GRU"),
+    ("What does ridge regression do to the coefficients?", "ridge regression"),
     ("why does that matter?", ""),
     ("show me the code", ""),
 ])
