@@ -400,7 +400,7 @@ def api_markdown(a: dict[str, Any]) -> list[str]:
         return ["## API", "", f"Failed: {a['error']}", ""]
     where = (f"a server started for the run (uvicorn, one process, 127.0.0.1); start-up {a['startup_seconds']:.1f} s, "
              f"RSS idle {a['rss_mb_idle']:.0f} MB, after load {a['rss_mb_after']:.0f} MB"
-             if "startup_seconds" in a else f"the running server at {a['server']}")
+             if "startup_seconds" in a else f"The running server at {a['server']}")
     L = ["## API under concurrency", "",
          f"{where}. {a['n_requests']} requests per endpoint and level, every one a different question (gold and "
          f"external sets, none repeated in the run, so no cache helps); cap {a['max_seconds']:.0f} s per level. "

@@ -49,7 +49,7 @@ def test_bench_api_reports_every_level_and_keeps_other_parts(server, tmp_path):
     assert api["loadavg_before"] and api["machine"] and res["index"]["load_seconds"] == 0.1
     md = (tmp_path / "bench.md").read_text()
     assert "## API under concurrency" in md and "| /api/ask | 2 | 2 | 0 |" in md and "## Index build" in md
-    assert f"the running server at {server}" in md
+    assert f"The running server at {server}" in md
 
 
 def test_bad_options_are_clear_errors(tmp_path):
