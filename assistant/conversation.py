@@ -36,6 +36,8 @@ __all__ = ["ConversationStore", "Reading", "Turn", "annotate", "resolve", "topic
            "turns_from_history"]
 
 MAX_TURNS = 10  # turns kept per conversation (only the last one or two matter for resolution)
+MAX_TOPIC_WORDS = 12  # a carried topic longer than this is cut (a long question's "topic" is mostly context)
+MAX_RESOLVED_CHARS = 2000  # = kb.index.MAX_QUERY_CHARS: a rewrite that would be longer is not made
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-']*")
 
@@ -175,6 +177,7 @@ def _split(question: str) -> tuple[str, str]:
         aspect, t = t[:m.end()], t[m.end():]
         if aspect.lower().startswith("the "):
             aspect = aspect[4:]
+    t = " ".join(t.split()[:MAX_TOPIC_WORDS])
     return (aspect, t) if content_words(t) else ("", "")
 
 
@@ -216,7 +219,15 @@ def _complete(rest: str, topic: str, aspect: str = "") -> tuple[str, str]:
 
 
 def resolve(message: str, turns: Sequence[Turn]) -> Reading:
-    """Read ``message`` against the earlier ``turns`` (oldest first); see the module docstring for the rules."""
+    """Read ``message`` against the earlier ``turns`` (oldest first); see the module docstring for the rules. A
+    rewrite longer than ``MAX_RESOLVED_CHARS`` is not made (the message is read as it is)."""
+    reading = _resolve(message, turns)
+    if len(reading.question) > MAX_RESOLVED_CHARS:
+        return Reading(reading.original, reading.original, rule="too long to rewrite")
+    return reading
+
+
+def _resolve(message: str, turns: Sequence[Turn]) -> Reading:
     original = message.strip()
     prev = turns[-1] if turns else None
     topic = prev.subject if prev else ""

@@ -132,3 +132,13 @@ def test_store_keeps_recent_turns_bounded_per_conversation_and_overall():
     assert store.get("b") == []
     with pytest.raises(ValueError):
         ConversationStore(max_conversations=0)
+
+
+def test_long_topics_are_cut_and_an_overlong_rewrite_is_not_made():
+    long_q = "What is dropout " + "in a very deep network with many layers " * 10 + "?"
+    _, follow = _chat([long_q, "and why does that matter?"])
+    assert follow.follow_up and len(follow.question.split()) <= 12 + 4
+    prev = Turn("x " * 990, "y " * 10)
+    r = resolve("and at inference time?", [Turn("How does " + "z" * 1990 + " work?", "z" * 1990)])
+    assert not r.follow_up and r.question == "and at inference time?" and r.rule == "too long to rewrite"
+    assert resolve("why?", [prev]).follow_up
