@@ -10,7 +10,8 @@ turn ("dropout at inference time"). The rules, in order:
    "code", "complexity", "example") is stand-alone, unless it starts with "what about"/"how about" (then the new
    topic replaces the old one in the previous question: "How does dropout work?" + "what about batch norm?" reads
    "How does batch norm work?") or it refers back with a pronoun and names at most two content words ("how does it
-   compare to L2 regularization?");
+   compare to L2 regularization?"), none of them before the pronoun ("what is stationarity and how do I test for
+   it?" is stand-alone);
 3. otherwise it is a follow-up: a referring pronoun ("it", "that", "this method", "its X") is replaced by the
    topic; a phrase that starts with a preposition ("at inference time") is appended to the topic; a generic
    request ("show me the code", "complexity?", "why?", "tell me more") is completed with the topic.
@@ -185,6 +186,11 @@ def _has_referent(text: str) -> bool:
     return bool(_REFERENT.search(text) or _POSSESSIVE.search(text))
 
 
+def _referent_start(text: str) -> int:
+    starts = [m.start() for m in (_REFERENT.search(text), _POSSESSIVE.search(text)) if m]
+    return min(starts) if starts else len(text)
+
+
 def _substitute(text: str, topic: str) -> str:
     """Replace the first referring expression with the topic ("its complexity" -> "the complexity of k-NN")."""
     m_pos, m_ref = _POSSESSIVE.search(text), _REFERENT.search(text)
@@ -259,6 +265,8 @@ def _resolve(message: str, turns: Sequence[Turn]) -> Reading:
     own = content_words(body)
     referent = _has_referent(body)
     n_words = len(_words(body))
+    if referent and content_words(body[:_referent_start(body)]):
+        return Reading(original, original)  # the pronoun refers back within the message ("what is X and why...it")
     if referent and len(own) <= 2 and n_words <= 12:
         q = _substitute(body, topic) + qmark
         return Reading(original, q, True, topic, "pronoun", previous=prev.question)
