@@ -398,7 +398,7 @@ def machine() -> str:
 def api_markdown(a: dict[str, Any]) -> list[str]:
     if "error" in a:
         return ["## API", "", f"Failed: {a['error']}", ""]
-    where = (f"a server started for the run (uvicorn, one process, 127.0.0.1); start-up {a['startup_seconds']:.1f} s, "
+    where = (f"A server started for the run (uvicorn, one process, 127.0.0.1); start-up {a['startup_seconds']:.1f} s, "
              f"RSS idle {a['rss_mb_idle']:.0f} MB, after load {a['rss_mb_after']:.0f} MB"
              if "startup_seconds" in a else f"The running server at {a['server']}")
     L = ["## API under concurrency", "",
