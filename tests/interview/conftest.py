@@ -13,12 +13,13 @@ from assistant.answer import Answerer
 from assistant.api.app import Services, create_app
 from assistant.interview.grader import Grader
 from assistant.interview.service import InterviewService
-from assistant.interview.store import Store
+from assistant.interview.store import Store, open_store
 from assistant.runner import DemoRunner
 from assistant.settings import Settings
 from kb.index import Index
 from kb.interview import parse_interview_text
 from tests.kb.fakes import HashingEmbedder
+from tests.pg_support import start_server
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 
@@ -167,6 +168,32 @@ def index(corpus_dir, tmp_path_factory):
 @pytest.fixture(scope="session")
 def answerer(index, corpus_dir, bank):
     return Answerer(index, corpus_dir, bank=bank, abstain_threshold=0.05, interview_threshold=0.95)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One temporary PostgreSQL cluster for the session (skips when the server binaries are missing)."""
+    yield from start_server()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def make_store(request, tmp_path):
+    """``make_store(clock=...)``: a fresh, empty interview store of each kind (SQLite in a temporary data dir,
+    PostgreSQL in a new database of the session's server), closed after the test."""
+    made = []
+
+    def make(clock=None, data_dir=None, url=None):
+        if request.param == "postgres" and url is None:
+            url = request.getfixturevalue("pg_server").create_database()
+        kw = {"clock": clock} if clock is not None else {}
+        s = open_store(data_dir or tmp_path / "data", url if request.param == "postgres" else None, **kw)
+        made.append(s)
+        return s
+
+    make.kind = request.param
+    yield make
+    for s in made:
+        s.close()
 
 
 class Clock:
