@@ -43,7 +43,7 @@ POOL_SIZE = 4  # idle connections kept per process
 
 def mask_url(url: str) -> str:
     """``url`` with the password replaced by ``***`` (URL form and ``password=`` key/value form)."""
-    url = re.sub(r"^(\w+://[^:/@?#]*:)[^@/?#]*@", r"\1***@", url)
+    url = re.sub(r"(\w+://[^:/@?#\s\"']*:)[^@/?#\s\"']*@", r"\1***@", url)
     return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", url)
 
 
@@ -358,7 +358,7 @@ def _version(conn: Any) -> int:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+    text = mask_url(str(exc).strip()) or type(exc).__name__  # libpq may quote the URL it could not parse
     return " ".join(line.strip() for line in text.splitlines()[:2] if line.strip())
 
 

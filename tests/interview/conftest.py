@@ -213,8 +213,9 @@ def clock():
 def make_service(bank, grader, index, answerer, clock):
     made = []
 
-    def make(data_dir: Path) -> InterviewService:
-        svc = InterviewService(bank, Store(data_dir, clock=clock), grader, index=index, link=answerer.section_url)
+    def make(data_dir: Path, store=None) -> InterviewService:
+        store = store if store is not None else Store(data_dir, clock=clock)
+        svc = InterviewService(bank, store, grader, index=index, link=answerer.section_url)
         made.append(svc)
         return svc
 
@@ -227,12 +228,12 @@ def make_service(bank, grader, index, answerer, clock):
 def make_client(corpus_dir, index, answerer, make_service, tmp_path):
     clients = []
 
-    def make(data_dir: Path | None = None, api_key: str | None = None) -> TestClient:
+    def make(data_dir: Path | None = None, api_key: str | None = None, store=None) -> TestClient:
         data_dir = data_dir or tmp_path / "data"
         settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "unused", data_dir=data_dir,
                             api_key=api_key)
         services = Services(index=index, answerer=answerer, runner=DemoRunner(max_concurrent=1, timeout_s=60),
-                            interview=make_service(data_dir))
+                            interview=make_service(data_dir, store))
         app = create_app(settings, services=services, with_ui=False)
         c = TestClient(app, raise_server_exceptions=False)
         c.__enter__()
