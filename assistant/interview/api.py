@@ -238,7 +238,7 @@ def create_user(request: Request) -> Any:
 
 @router.get("/topics", summary="Topics of the interview bank with question counts")
 def topics(request: Request) -> dict[str, int]:
-    return _svc(request).topics()
+    return _call(lambda: _svc(request).topics())
 
 
 @router.post("/sessions", response_model=SessionView, status_code=201, summary="Start a mock interview")
