@@ -280,3 +280,27 @@ def test_sqlite_is_still_the_default(tmp_path):
     s.ping()
     assert sqlite3.connect(tmp_path / "interview.sqlite3").execute("SELECT COUNT(*) FROM users").fetchone() == (0,)
     s.close()
+
+
+def test_the_app_starts_with_the_database_down_and_says_so(answerer, bank, corpus_dir, tmp_path, own_server):
+    """build_interview: an unreachable server is logged once with the masked URL; the service is still built, so
+    requests answer 503 until the server is reachable and then work, without a restart."""
+    from assistant.services import build_interview
+    from assistant.settings import Settings
+
+    url = own_server.create_database()
+    own_server.stop()
+    logs: list[str] = []
+    try:
+        settings = Settings(corpus_dir=corpus_dir, data_dir=tmp_path / "data", database_url=url)
+        svc = build_interview(settings, answerer, bank, log=logs.append)
+        assert svc is not None
+        assert any("not reachable yet" in m and "mlnotes:***@127.0.0.1" in m for m in logs), logs
+        assert not any(PASSWORD in m for m in logs)
+        with pytest.raises(StoreUnavailable):
+            svc.create_user()
+    finally:
+        own_server.start()
+    assert svc.create_user()["token"]
+    svc.close()
+    assert not (tmp_path / "data" / "interview.sqlite3").exists()
