@@ -10,8 +10,10 @@ as the SQLite :class:`~assistant.interview.store.Store`, for several app replica
   question race safely: the second waits for the first, sees the position moved and gets :class:`ConflictError`
   (the ``UNIQUE (session_id, position)`` constraint is the backstop). ``add_hint`` is one ``UPDATE ... RETURNING``.
 * A server that is down, unreachable or refuses the credentials raises :class:`StoreUnavailable` naming the URL
-  with its password masked (the API answers 503); the broken connection is dropped and the next request connects
-  again, so the store recovers by itself when the server is back.
+  with its password masked (the API answers 503); the broken connection and the idle ones are dropped and the next
+  request connects again, so the store recovers by itself when the server is back. An idle connection is checked
+  before reuse (``SELECT 1``, when idle for over a second), so a server restarted while the replica was idle
+  costs no failed request.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from assistant.interview.store import (
 #: key of the advisory lock held while migrating (any constant; "mlnotes" in ASCII)
 MIGRATION_LOCK = 0x6D6C6E6F746573
 POOL_SIZE = 4  # idle connections kept per process
+VALIDATE_AFTER_S = 1.0  # an idle connection older than this is checked before use
 
 
 def mask_url(url: str) -> str:
@@ -169,11 +172,7 @@ class PgStore:
     def _tx(self) -> Iterator[Any]:
         """A pooled connection inside one transaction; a lost connection becomes :class:`StoreUnavailable`."""
         pg = self._psycopg
-        conn = None
-        with self._pool_lock:
-            while self._idle and conn is None:
-                c = self._idle.pop()
-                conn = None if c.closed or c.broken else c
+        conn = self._checkout()
         try:
             if conn is None:
                 conn = self._new_connection()
@@ -188,6 +187,7 @@ class PgStore:
         except (pg.OperationalError, pg.InterfaceError) as exc:
             if conn is not None:
                 conn.close()
+            self.close()  # the idle connections most likely went down with this one
             raise self._unavailable(exc) from None
         except BaseException:
             self._release(conn)
@@ -195,12 +195,30 @@ class PgStore:
         else:
             self._release(conn)
 
+    def _checkout(self) -> Any:
+        """An idle connection that still works, or None. One idle for over :data:`VALIDATE_AFTER_S` is checked
+        with ``SELECT 1`` first: the server may have restarted meanwhile, and that is only seen on use."""
+        while True:
+            with self._pool_lock:
+                if not self._idle:
+                    return None
+                conn, since = self._idle.pop()
+            if conn.closed or conn.broken:
+                continue
+            if time.monotonic() - since < VALIDATE_AFTER_S:
+                return conn
+            try:
+                conn.execute("SELECT 1")
+                return conn
+            except self._psycopg.Error:
+                conn.close()
+
     def _release(self, conn: Any) -> None:
         if conn is None:
             return
         with self._pool_lock:
             if not conn.closed and not conn.broken and len(self._idle) < POOL_SIZE:
-                self._idle.append(conn)
+                self._idle.append((conn, time.monotonic()))
                 return
         conn.close()
 
@@ -236,7 +254,7 @@ class PgStore:
     def close(self) -> None:
         with self._pool_lock:
             idle, self._idle = self._idle, []
-        for c in idle:
+        for c, _ in idle:
             c.close()
 
     # -- users

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -236,6 +237,25 @@ def test_recovers_when_the_server_comes_back(own_server):
     finally:
         own_server.start()
     assert s.user_for_token(token) == uid  # the next request reconnects
+    # a restart while the store is idle: its pooled connections are dead, and no request notices
+    busy = threading.Barrier(3)
+
+    def hold():  # three transactions at once leave three connections in the pool
+        with s._tx() as c:
+            busy.wait()
+            c.execute("SELECT 1")
+
+    threads = [threading.Thread(target=hold) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(s._idle) == 3
+    own_server.stop()
+    own_server.start()
+    time.sleep(1.1)  # idle past VALIDATE_AFTER_S
+    for _ in range(4):
+        assert s.user_for_token(token) == uid
     s.close()
 
 
