@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     qdrant_collection: str = Field(default="mlnotes", min_length=1, description="qdrant backend: the alias")
     qdrant_server_rrf: bool = Field(default=False, description="qdrant backend: let Qdrant fuse hybrid legs "
                                                                "when the fusion is rrf")
+    database_url: SecretStr | None = Field(
+        default=None, description="interview store: a PostgreSQL URL (postgresql://user:password@host:port/db) "
+                                  "that several app replicas can share; unset, a SQLite file in data_dir")
     default_mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
     # fusion defaults: kb.fusion.DEFAULT_FUSION (its docstring says how eval chose them)
     fusion: FusionName = DEFAULT_FUSION.fusion
@@ -112,7 +115,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown search backend {v!r}; registered: {sorted(BACKENDS)}")
         return v
 
-    @field_validator("llm", "llm_draft", "llm_decoding", "qdrant_api_key", mode="before")
+    @field_validator("llm", "llm_draft", "llm_decoding", "qdrant_api_key", "database_url", mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v == "" else v
