@@ -2,8 +2,10 @@
 
 One collection per index, reached through an alias (the configured collection name). Each chunk is one point:
 
-* ``dense``: the chunk's MiniLM embedding (computed client-side; taken from the local index when syncing from
-  it), dot product (the vectors are unit length, so this is the cosine the local FAISS index ranks by);
+* ``dense``: the chunk's MiniLM unit embeddings as one multivector (:mod:`kb.windows`: windows that fit the
+  embedder's input, and the heading alone; taken from the local index when syncing from it), dot product with
+  Qdrant's ``MAX_SIM`` comparator. A one-vector query against it scores ``max`` over the chunk's units: the local
+  index's max pooling (the vectors are unit length, so each dot is the cosine the local FAISS index ranks by);
 * ``bm25``: a sparse vector of the chunk's BM25 term weights from :func:`kb.bm25.tokenize` (the same stop words
   and Snowball stemmer as the local index). The point holds the document side of Lucene's BM25,
   ``tf / (tf + k1·(1 − b + b·dl/avgdl))``; the collection's ``IDF`` modifier multiplies in
@@ -59,7 +61,7 @@ from kb.index import (
 )
 from kb.search import Filters
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
 DENSE, SPARSE = "dense", "bm25"
 K1, B = 1.5, 0.75  # kb.bm25.BM25Index's defaults (bm25s' lucene method)
 BATCH = 256
@@ -210,7 +212,9 @@ def _create(client, name: str, dim: int, metadata: dict[str, Any], shards: int |
     from qdrant_client import models as m
 
     client.create_collection(
-        name, vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.DOT)},
+        name, vectors_config={DENSE: m.VectorParams(
+            size=dim, distance=m.Distance.DOT,
+            multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM))},
         sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
         shard_number=shards, replication_factor=replicas, metadata=metadata)
     with warnings.catch_warnings():  # the embedded mode says payload indexes have no effect there
@@ -219,7 +223,7 @@ def _create(client, name: str, dim: int, metadata: dict[str, Any], shards: int |
             client.create_payload_index(name, field_name=f, field_schema=m.PayloadSchemaType.KEYWORD)
 
 
-def _upload(client, name: str, rows: Sequence[int], chunks: Sequence[Chunk], vectors: np.ndarray,
+def _upload(client, name: str, rows: Sequence[int], chunks: Sequence[Chunk], vectors: Sequence[np.ndarray],
             weights: Sequence[dict[int, float]], docs, progress: bool, batch: int, desc: str) -> None:
     from qdrant_client import models as m
     from tqdm.auto import tqdm
@@ -228,7 +232,7 @@ def _upload(client, name: str, rows: Sequence[int], chunks: Sequence[Chunk], vec
     for s in range(0, len(rows), batch):
         part = rows[s: s + batch]
         points = [m.PointStruct(id=point_id(chunks[i].id),
-                                vector={DENSE: vectors[i].astype(np.float32).tolist(), SPARSE: _sparse(weights[i])},
+                                vector={DENSE: vectors[i].tolist(), SPARSE: _sparse(weights[i])},
                                 payload=_payload(chunks[i], docs)) for i in part]
         client.upsert(name, points=points, wait=True)
         bar.update(len(part))
@@ -248,20 +252,21 @@ def _existing_hashes(client, name: str) -> dict[str, str]:
             return out
 
 
-def sync_collection(client, alias: str, chunks: Sequence[Chunk], vectors: np.ndarray, *, model_id: str,
+def sync_collection(client, alias: str, chunks: Sequence[Chunk], vectors, *, model_id: str,
                     docs: dict[str, dict[str, Any]] | None = None, n_files: int = 0, force: bool = False,
                     progress: bool = False, batch: int = BATCH, shards: int | None = None,
                     replicas: int | None = None, log: Callable[[str], None] | None = None) -> SyncStats:
-    """Make the collection behind ``alias`` hold exactly ``chunks`` (see the module docstring)."""
+    """Make the collection behind ``alias`` hold exactly ``chunks`` (see the module docstring). ``vectors``: one
+    ``(n_units, dim)`` array per chunk, or a ``(n_chunks, dim)`` array (one unit each)."""
     from qdrant_client import models as m
 
     t0 = time.perf_counter()
     say = log or (lambda msg: None)
     stats = SyncStats()
-    vectors = np.asarray(vectors, dtype=np.float32)
+    vectors = [np.asarray(v, dtype=np.float32).reshape(-1, np.shape(v)[-1]) for v in vectors]
     if len(vectors) != len(chunks):
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-    dim = int(vectors.shape[1])
+    dim = int(vectors[0].shape[1]) if vectors else 0
     tokens = [tokenize(c.index_text) for c in chunks]
     avgdl = average_length(tokens)
     weights = [doc_side_weights(t, avgdl) for t in tokens]
@@ -437,7 +442,7 @@ class QdrantRetriever:
         self.check()
         ids = [point_id(c) for c in chunk_ids]
         pts = self._call(self.client.retrieve, self.collection, ids=ids, with_payload=False, with_vectors=[DENSE])
-        by_id = {str(p.id): p.vector[DENSE] for p in pts}
+        by_id = {str(p.id): p.vector[DENSE][0] for p in pts}  # a chunk's first unit (kb.index.Index.chunk_vectors)
         missing = [c for c, pid in zip(chunk_ids, ids) if pid not in by_id]
         if missing:
             raise KeyError(f"chunk {missing[0]!r} is not in the index")
@@ -454,7 +459,8 @@ class QdrantRetriever:
         flt = _filter(filters)
         qs = query_weights(query)
         sparse_q = _sparse(qs) if qs else None
-        dense_q = self.embed_query(query).astype(np.float32).tolist() if mode in ("dense", "hybrid") else None
+        # a one-vector multivector query: MAX_SIM scores the best of the chunk's units
+        dense_q = [self.embed_query(query).astype(np.float32).tolist()] if mode in ("dense", "hybrid") else None
         legs: list[tuple[str, Any]] = []
         if mode in ("bm25", "hybrid") and sparse_q is not None:
             legs.append((SPARSE, sparse_q))
@@ -553,7 +559,9 @@ def sync_from_index(retriever_or_index, client, alias: str, *, docs=None, force:
     """Upload a local :class:`kb.index.Index` (its chunks and stored embeddings; nothing is re-embedded)."""
     index = retriever_or_index
     chunks = list(index.iter_chunks())
-    vectors = index.chunk_vectors([c.id for c in chunks])
+    ids = [c.id for c in chunks]
+    units = getattr(index, "chunk_unit_vectors", None)  # every embedding unit (kb.index.Index); else one each
+    vectors = units(ids) if units is not None else index.chunk_vectors(ids)
     docs = docs if docs is not None else getattr(index, "docs", None)
     info = index.describe()
     return sync_collection(client, alias, chunks, vectors, model_id=info["model"], docs=docs,
