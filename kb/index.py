@@ -40,10 +40,12 @@ from kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_corpus
 from kb.dense import DenseIndex
 from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from kb.markdown import split_sentences
+from kb.query import bm25_query
 from kb.search import MODES, Filters
 from kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
 FORMAT_VERSION = 1
+COMPLETE_LEGS = True  # weighted hybrid: score each leg's candidates in the other leg too (Index._complete)
 OWNER_FILE = "vector_owner.npy"  # unit row -> chunk row (multi-vector dense index)
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
@@ -424,7 +426,10 @@ class Index:
         if mode in ("bm25", "hybrid"):
             sparse = self._sparse(query, n_cand, allowed)
         if mode in ("dense", "hybrid"):
-            dense = self._dense(self.embed_query(query), n_cand, allowed)
+            qvec = self.embed_query(query)
+            dense = self._dense(qvec, n_cand, allowed)
+        if mode == "hybrid" and params.fusion == "weighted" and COMPLETE_LEGS:  # RRF: ranks; no floor there
+            sparse, dense = self._complete(query, qvec, sparse, dense)
         if mode == "bm25":
             scores = sparse
         elif mode == "dense":
@@ -438,11 +443,25 @@ class Index:
         ]
 
 
+    def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float],
+                  dense: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
+        """Both legs scored over the union of their candidates: a chunk only one leg retrieved gets its real score
+        in the other (its BM25 score, 0 without a shared term; its max-pooled cosine) instead of a floor."""
+        miss_s = [i for i in dense if i not in sparse]
+        miss_d = [i for i in sparse if i not in dense]
+        if miss_s:
+            s = self.bm25.scores(bm25_query(query))
+            sparse = {**sparse, **{i: float(s[i]) for i in miss_s}}
+        if miss_d:
+            q = np.asarray(qvec, dtype=np.float32).reshape(-1)
+            dense = {**dense, **{i: float(np.max(self.dense.vectors[self._units_of[i]] @ q)) for i in miss_d}}
+        return sparse, dense
+
     def _sparse(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         if allowed is None:
             idx, sc = self.bm25.search(query, n)
             return {int(i): float(s) for i, s in zip(idx, sc)}
-        s = self.bm25.scores(query)[allowed]
+        s = self.bm25.scores(bm25_query(query))[allowed]  # prepared like BM25Index.search prepares it
         top = np.lexsort((allowed, -s))[:n]
         return {int(allowed[j]): float(s[j]) for j in top if s[j] > 0}
 

@@ -52,6 +52,7 @@ from kb.bm25 import tokenize
 from kb.chunker import CHUNKER_VERSION, Chunk
 from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from kb.index import (
+    COMPLETE_LEGS,
     EmbedderLike,
     Hit,
     IndexStaleError,
@@ -59,6 +60,7 @@ from kb.index import (
     QueryError,
     validate_search,
 )
+from kb.query import bm25_query
 from kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -457,7 +459,7 @@ class QdrantRetriever:
         self.check()
         n_cand = max(candidates, k)
         flt = _filter(filters)
-        qs = query_weights(query)
+        qs = query_weights(bm25_query(query))  # the text the local BM25 leg scores (kb.query)
         sparse_q = _sparse(qs) if qs else None
         # a one-vector multivector query: MAX_SIM scores the best of the chunk's units
         dense_q = [self.embed_query(query).astype(np.float32).tolist()] if mode in ("dense", "hybrid") else None
@@ -490,6 +492,8 @@ class QdrantRetriever:
                     continue
                 lists[using][key[pid]] = float(p.score)
         sparse, dense = lists[SPARSE], lists[DENSE]
+        if mode == "hybrid" and params.fusion == "weighted" and COMPLETE_LEGS:
+            self._complete(sparse, dense, key, sparse_q, dense_q)
         if mode == "bm25":
             scores = sparse
         elif mode == "dense":
@@ -501,6 +505,32 @@ class QdrantRetriever:
         order = sorted(scores, key=lambda i: (-scores[i], _order_key(chunks[by_key[i]])))[:k]
         return [Hit(chunks[by_key[i]], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
                 for r, i in enumerate(order, start=1)]
+
+
+    def _complete(self, sparse: dict[int, float], dense: dict[int, float], key: dict[str, int], sparse_q,
+                  dense_q) -> None:
+        """Like :meth:`kb.index.Index._complete`: each leg's candidates get their real score in the other leg
+        (BM25 through the sparse vector restricted to those points, 0 when no term is shared; the max over the
+        chunk's unit vectors), so no leg gives a floor."""
+        from qdrant_client import models as m
+
+        by_key = {v: pid for pid, v in key.items()}
+        miss_s = [i for i in dense if i not in sparse]
+        miss_d = [i for i in sparse if i not in dense]
+        if miss_s:
+            got: dict[str, float] = {}
+            if sparse_q is not None:
+                res = self._call(self.client.query_points, self.collection, query=sparse_q, using=SPARSE,
+                                 query_filter=m.Filter(must=[m.HasIdCondition(has_id=[by_key[i] for i in miss_s])]),
+                                 limit=len(miss_s), with_payload=False)
+                got = {str(p.id): float(p.score) for p in res.points}
+            sparse.update({i: got.get(by_key[i], 0.0) for i in miss_s})
+        if miss_d:
+            q = np.asarray(dense_q[0], dtype=np.float32)
+            pts = self._call(self.client.retrieve, self.collection, ids=[by_key[i] for i in miss_d],
+                             with_payload=False, with_vectors=[DENSE])
+            vecs = {str(p.id): np.asarray(p.vector[DENSE], dtype=np.float32) for p in pts}
+            dense.update({i: float(np.max(vecs[by_key[i]] @ q)) for i in miss_d if by_key[i] in vecs})
 
 
 def _order_key(c: Chunk) -> tuple:

@@ -167,3 +167,28 @@ def test_text_past_the_first_window_is_found(long_index):
     first_only = {c.id: float(idx.chunk_vectors([c.id])[0] @ q) for c in idx.chunks}
     truncated = sorted(first_only, key=lambda c: -first_only[c])
     assert pooled.index(long.id) < truncated.index(long.id)
+
+
+@pytest.mark.parametrize("query", ["Nesterov lookahead extrapolated point", "ridge regression L2 penalty",
+                                   "Do you know the difference between L1 and L2 regularization?"])
+def test_weighted_hybrid_scores_every_candidate_in_both_legs(long_index, query):
+    """No floor: a chunk only one leg retrieved gets its real score in the other (BM25 over the prepared query,
+    max-pooled cosine), and the fused score is w·z(dense) + (1−w)·z(bm25) over the union, recomputed here with
+    NumPy from full score vectors."""
+    from kb.query import bm25_query
+
+    idx = long_index
+    w = idx.defaults.w_dense
+    hits = idx.search(query, k=len(idx), mode="hybrid", fusion="weighted", candidates=3)
+    union = list(hits)
+    assert len(union) > 3  # the legs disagree: some chunks came from one leg only
+    bm = idx.bm25.scores(bm25_query(query))
+    q = idx.embed_query(query)
+    for h in union:
+        r = idx._by_id[h.chunk.id]
+        assert h.bm25_score == pytest.approx(float(bm[r]), abs=1e-6)
+        assert h.dense_score == pytest.approx(float(np.max(idx.chunk_unit_vectors([h.chunk.id])[0] @ q)), abs=1e-6)
+    d = np.array([h.dense_score for h in union])
+    s = np.array([h.bm25_score for h in union])
+    z = lambda x: (x - x.mean()) / x.std() if x.std() > 0 else np.zeros_like(x)  # noqa: E731
+    np.testing.assert_allclose([h.score for h in union], w * z(d) + (1 - w) * z(s), atol=1e-9)
