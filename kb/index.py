@@ -15,8 +15,8 @@ a half-written index where a reader looks. Rebuilding reuses the unit vectors of
 
 Dense scoring is multi-vector: each chunk is embedded as overlapping windows that fit MiniLM's 256 word pieces
 plus its heading alone (:mod:`kb.windows`); a chunk's dense score is the maximum over its units' inner products
-with the query (max pooling). Measured on the gold tune split and the external set against one truncated vector
-per chunk and against a heading bonus: see :data:`kb.windows.UNITS_VERSION` and the ret16 report.
+with the query (max pooling; the alternatives measured are in :mod:`kb.windows`). Weighted hybrid fusion scores
+every candidate of either leg in both legs (:meth:`Index._complete`), so no chunk gets a floor score.
 """
 
 from __future__ import annotations
