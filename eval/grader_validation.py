@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
 import hashlib  # noqa: E402
 
 ADVERSARIAL = Path(__file__).resolve().parent / "datasets" / "grader_adversarial.jsonl"
-CREDIT_TYPES = ("para_frame", "para_reword", "para_clause", "para_context", "paraphrase")
+CREDIT_TYPES = ("para_frame", "para_reword", "para_clause", "para_context", "paraphrase", "partial")
 NO_CREDIT_TYPES = ("negation", "opposite", "term_swap", "stuffing", "vague", "other_point")
 
 _AUX_NEG = {"is": "is not", "are": "are not", "was": "was not", "were": "were not", "can": "cannot",
