@@ -275,6 +275,35 @@ def polarity_mismatch(key_point: str, sentence: str) -> bool:
     return any(scs[i][1] % 2 != n % 2 for i, n in groups.items())
 
 
+#: Polar word pairs that are not contradiction rules of their own but must never stand in for each other as
+#: near-synonyms (MiniLM puts "positives" close to "negatives").
+_POLAR = (("true", "fals"), ("posit", "negat"), ("correct", "incorrect"), ("right", "wrong"), ("good", "bad"),
+          ("win", "lose"), ("gain", "loss"), ("benefit", "cost"), ("success", "failur"), ("presenc", "absenc"),
+          ("present", "absent"), ("major", "minor"), ("upper", "lower"), ("left", "right"), ("head", "tail"))
+
+
+@lru_cache(maxsize=1)
+def _opposite_pairs() -> frozenset[frozenset[str]]:
+    out = {frozenset(p) for p in _POLAR}
+    for _name, a, b in OPPOSED + SWAPS:
+        for x in a:
+            for y in b:
+                if len(x) == 1 and len(y) == 1:
+                    out.add(frozenset((x[0], y[0])))
+    return frozenset(out)
+
+
+def are_opposites(a: str, b: str) -> bool:
+    """Whether stems ``a`` and ``b`` are opposites (an antonym group, a confusable pair, a polar pair, or one
+    the other with a negating prefix)."""
+    if a == b:
+        return False
+    if frozenset((a, b)) in _opposite_pairs():
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return any(long_ == pre + short for pre in _NEG_PREFIXES)
+
+
 _NEG_PREFIXES = ("non-", "non", "un", "in", "im", "ir", "il", "dis", "a")
 _ADJ_ENDINGS = ("ed", "ic", "al", "ent", "ant", "ive", "ble", "ar", "ous", "ful", "ate", "ex")
 
