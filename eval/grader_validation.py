@@ -15,6 +15,12 @@ Run: ``python -m eval.grader_validation`` (writes ``eval/reports/grader.json``).
     word order and wording, not to a human rephrasing the concepts. Reported for the short answer + key points
     and for the short answer alone.
 
+(c) Claims. Per case type, before (similarity only) and after the claim checks, on three adversarial splits:
+    ``tune`` and ``heldout`` of ``eval/datasets/grader_adversarial.jsonl`` (rules and hand cases) and
+    ``eval/datasets/grader_heldout2.jsonl`` (243 answers hand-written by a second author from the key points
+    alone, frozen before round 2 of the checks and never tuned on), with the round-1 grader's numbers on it.
+    Written to ``eval/reports/grader.md`` (tables) and ``eval/reports/grader_adversarial.png`` (figure).
+
 Caveat: the grader's logistic weights were fitted on this same bank (key points against their own short-answer
 and explanation sentences), so (a) and (b) are in-sample checks of the whole pipeline. A held-out check is
 reported too: the parameters are refitted on the even-numbered questions and evaluated (short answers) on the
