@@ -132,3 +132,19 @@ def test_browse_shows_cached_figures_under_their_block(corpus_dir, tmp_path):
         assert c.get("/figures/missing.png").status_code == 404
         assert c.get("/figures/..%2Fsecret.png").status_code == 404
         assert c.get(f"/figures/{key}.json").status_code == 404
+
+
+def test_chat_reads_a_follow_up_against_the_earlier_user_messages_and_shows_the_reading():
+    from assistant.ui import answer_with_reading, read_message
+
+    history = [{"role": "user", "content": "What is dropout?"},
+               {"role": "assistant", "content": "*Read as: nothing*\n\nDropout zeroes units [1]."},
+               {"role": "user", "content": [{"type": "text", "text": "what about at inference time?"}]},
+               {"role": "assistant", "content": "All units are kept [1]."}]
+    r = read_message("and why does that matter?", history)
+    assert r.follow_up and r.question == "why does dropout matter?"
+    shown = answer_with_reading("Because [1].", r)
+    assert shown.startswith("*Read as: why does dropout matter?*\n\n") and shown.endswith("Because [1].")
+    alone = read_message("What is gradient boosting?", history)
+    assert not alone.follow_up and answer_with_reading("Boosting [1].", alone) == "Boosting [1]."
+    assert not read_message("and why does that matter?", []).follow_up
