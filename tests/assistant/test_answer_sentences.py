@@ -94,3 +94,14 @@ def test_bibliography_chunks_give_no_answer_sentences():
     chunk = _chunk(doc, 1, len(doc.lines))
     chunk.kind = "reference"
     assert candidates_for_chunk(doc, chunk) == []
+
+
+def test_split_sentences_keeps_abbreviations_inside_sentences():
+    from kb.markdown import split_sentences
+
+    text = ("Shrink the rate, e.g. Adam with 1e-3 works. Trees (i.e. CART) split greedily. Adam vs. SGD is a "
+            "choice. Smith et al. (2020) showed it. See Fig. 3 for the curve. It costs approx. 3 GB. Done.")
+    assert split_sentences(text) == [
+        "Shrink the rate, e.g. Adam with 1e-3 works.", "Trees (i.e. CART) split greedily.",
+        "Adam vs. SGD is a choice.", "Smith et al. (2020) showed it.", "See Fig. 3 for the curve.",
+        "It costs approx. 3 GB.", "Done."]
