@@ -131,3 +131,52 @@ def evaluate_answers(answerer, questions: Sequence[Question], embedder=None) -> 
     return {"citation_precision": s(cit_prec), "citation_hit_rate": s(cit_hit), "rouge_l_f1": s(rouge),
             "semantic_similarity": s(cos), "kinds": kinds,
             "latency_ms_p50": float(np.median(latency)) if latency else float("nan")}
+
+
+# -- interview-bank matching --------------------------------------------------------------------------------------
+
+PAIRS = Path(__file__).resolve().parent / "datasets" / "interview_pairs.jsonl"
+
+
+def load_interview_pairs(split: str | None = None) -> list[dict[str, Any]]:
+    """Close-but-different question pairs for the bank match: each row has a ``question``, the ``bank_id`` of the
+    bank entry that asks the same question (``None`` when none does), the ``close_bank_id`` of an entry that looks
+    alike but asks something else, and a ``split`` (``tune`` may choose the threshold; ``heldout`` is reported)."""
+    import json
+
+    rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def match_outcomes(answerer, items: Sequence[tuple[str, Any]], mode: str = "hybrid",
+                   k: int = 6) -> list[tuple[float, bool, str | None]]:
+    """``(score, correct, matched id)`` of the answerer's gated bank match for each ``(question, truth)``: the score
+    is the cosine of the best eligible bank entry (``-1`` when none is eligible); ``truth`` is either a set of
+    relevant section keys (gold), a bank id or ``None`` (pairs: the entry that asks the same question)."""
+    from assistant.answering.retrieve import retrieve
+
+    out = []
+    for question, truth in items:
+        r = retrieve(answerer.index, question, mode, k)
+        got = answerer.bank_matcher.best_retrieved(question, r.qvec, r.hits)
+        if got is None:
+            out.append((-1.0, False, None))
+            continue
+        b, sim = got
+        ok = (section_key(b.doc_id, b.section_id) in truth) if isinstance(truth, (set, frozenset)) \
+            else (truth is not None and b.id == truth)
+        out.append((sim, ok, b.id))
+    return out
+
+
+def match_precision(outcomes: Sequence[tuple[float, bool, Any]], threshold: float,
+                    n_should_match: int | None = None) -> dict[str, float]:
+    """Precision (share of matches at ``threshold`` that are right), the number matched and, given the number of
+    questions that have a right bank entry, recall."""
+    matched = [ok for s, ok, _ in outcomes if s >= threshold]
+    tp = sum(matched)
+    out = {"threshold": float(threshold), "matched": len(matched), "correct": tp,
+           "precision": tp / len(matched) if matched else float("nan"), "n": len(outcomes)}
+    if n_should_match:
+        out["recall"] = tp / n_should_match
+    return out
