@@ -7,7 +7,12 @@
   ROUGE-L F1. ragas' ``RougeScore`` needs the ``rouge_score`` package, which is not installed here, and its
   ``SemanticSimilarity`` needs a LangChain embeddings wrapper; both are therefore computed here directly
   (ROUGE-L as the longest-common-subsequence F-measure over lower-cased word tokens, Lin 2004);
-* **abstention** precision and recall on the unanswerable set, at a given threshold.
+* **abstention** precision and recall on the unanswerable set, at a given threshold;
+* :func:`answer_quality` — of the answers the default pipeline gives: the **answer-first rate** (the first
+  sentence cites a relevant section), **citation faithfulness** (each cited sentence is found on the lines it
+  cites, inside the cited source), **abstention** precision/recall from the answers themselves and the
+  **interview-match precision** (bank answers whose entry is relevant); :func:`pairs_match_precision` — match
+  precision on the close-but-different pairs of ``eval/datasets/interview_pairs.jsonl``.
 
 Extractive answers are measured with interview matching switched off (``interview_threshold=2``), so every
 answer is composed from retrieved sentences; the default pipeline is reported beside it.
@@ -180,3 +185,66 @@ def match_precision(outcomes: Sequence[tuple[float, bool, Any]], threshold: floa
     if n_should_match:
         out["recall"] = tp / n_should_match
     return out
+
+
+# -- answer-first rate, citation faithfulness, abstention, interview-match precision --------------------------------
+
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def sentence_faithful(corpus_dir: Path, src: Any, s: Any) -> bool:
+    """Whether an answer sentence is found, whitespace-normalised, on the file lines it cites and those lines lie
+    inside its cited source's span (list markers ignored)."""
+    from assistant.corpus import load_doc
+
+    if not (src.line_start <= s.line_start <= s.line_end <= src.line_end):
+        return False
+    lines = load_doc(Path(corpus_dir), src.path).lines[s.line_start - 1 : s.line_end]
+    return _norm(s.text) in _norm(" ".join(_BULLET.sub("", ln) for ln in lines))
+
+
+def answer_quality(answerer, answerable: Sequence[Question], unanswerable: Sequence[Question]) -> dict[str, Any]:
+    """On ``answerable`` questions: the **answer-first rate** (the answer's first sentence cites a relevant
+    section; an abstention counts as a miss), **citation faithfulness** (the share of cited sentences found on the
+    lines they cite, inside the cited source), the **interview-match precision** (the share of bank answers whose
+    entry is a relevant section); with ``unanswerable``: **abstention** precision and recall (positive = abstain),
+    from the answers the default pipeline gives."""
+    first_ok, faithful, bank_ok, kinds = [], [], [], {}
+    abstained_a = 0
+    for q in answerable:
+        ans = answerer.answer(q.question, generator=None)
+        kinds[ans.kind] = kinds.get(ans.kind, 0) + 1
+        if ans.abstained or not ans.sentences:
+            abstained_a += int(ans.abstained)
+            first_ok.append(0.0)
+            continue
+        by_n = {s.n: s for s in ans.sources}
+        first = by_n[ans.sentences[0].source]
+        rel = set(q.relevant)
+        first_ok.append(1.0 if section_key(first.doc_id, first.section_id) in rel else 0.0)
+        faithful += [1.0 if sentence_faithful(answerer.corpus_dir, by_n[s.source], s) else 0.0 for s in ans.sentences]
+        if ans.kind == "interview":
+            bank_ok.append(1.0 if section_key(first.doc_id, first.section_id) in rel else 0.0)
+    abstained_u = sum(1 for q in unanswerable if answerer.answer(q.question, generator=None).abstained)
+    tp, fp, fn = abstained_u, abstained_a, len(unanswerable) - abstained_u
+
+    def s(vals):
+        return {"mean": float(np.mean(vals)) if vals else float("nan"), "ci": bootstrap_ci(vals), "n": len(vals)}
+
+    return {"answer_first_rate": s(first_ok), "citation_faithfulness": s(faithful),
+            "interview_match_precision": s(bank_ok), "kinds": kinds,
+            "abstention": {"precision": tp / (tp + fp) if tp + fp else float("nan"),
+                           "recall": tp / (tp + fn) if tp + fn else float("nan"),
+                           "tp": tp, "fp": fp, "fn": fn, "n_answerable": len(answerable),
+                           "n_unanswerable": len(unanswerable)}}
+
+
+def pairs_match_precision(answerer, split: str = "heldout") -> dict[str, Any]:
+    """Interview-match precision and recall of the served matcher on the close-but-different pairs of ``split``."""
+    pairs = load_interview_pairs(split)
+    got = match_outcomes(answerer, [(p["question"], p["bank_id"]) for p in pairs])
+    return match_precision(got, answerer.interview_threshold, sum(p["bank_id"] is not None for p in pairs))
