@@ -173,8 +173,7 @@ class Answerer:
         if not lead:
             first = pick_lead(intent, question, scored)
             lead = [first] if first is not None else []
-        rest = choose([t for t in scored if all(t.candidate is not x.candidate for x in lead)], max_sentences,
-                      self.weights, already=lead)
+        rest = choose(scored, max_sentences, self.weights, already=lead)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
                                   n_lead=len(lead))
 

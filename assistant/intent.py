@@ -110,7 +110,7 @@ _CHOOSE = _rx(
     r"\bor\b[^?]{1,60}\?.{0,40}\b(?:which|choose)\b", r"\bor\b[^,?]{1,50}, which\b",
 )
 _COMPARE = _rx(
-    r"\bdifferen(?:ce|ces|t)\b", r"\bdiffer(?:s)?\b", r"\bvs\.?\b", r"\bversus\b", r"\bcompar(?:e|ed|ison|ing)\b",
+    r"\bdifferen(?:ce|ces|t)\b", r"\bdif+e?r+[ae]nces?\b", r"\bdiffer(?:s)?\b", r"\bvs\.?\b", r"\bversus\b", r"\bcompar(?:e|ed|ison|ing)\b",
     r"\bb/w\b", r"\b(?:better|worse|simpler|faster|slower) than\b", r"\bsimilarit(?:y|ies) between\b",
     r"\bpros and cons\b", r"\bsame as\b",
 )

@@ -19,6 +19,7 @@ are chosen by :func:`assistant.answering.scoring.choose` as before and follow th
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -81,7 +82,7 @@ class Sides:
 
 
 _SIDES_RES = (
-    re.compile(r"\bdifferences? (?:between|of) (?P<a>.+?) (?:and|vs\.?|versus|&) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
+    re.compile(r"\bdif+e?r+[ae]nces? (?:between|of) (?P<a>.+?) (?:and|vs\.?|versus|&) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
     re.compile(r"\bcompar(?:e|ing|ison of) (?P<a>.+?) (?:and|with|to|vs\.?|versus) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
     re.compile(r"(?P<a>[\w+\-. ]{2,40}?) (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,40}?)(?:[?.!,;:]|$)", re.I),
     re.compile(r"\b(?:how|in what way) (?:does|do|is|are) (?P<a>.+?) (?:differ|different) (?:from|to) "
@@ -89,7 +90,8 @@ _SIDES_RES = (
     re.compile(r"\b(?:is|are) (?P<a>.+?) (?:better|worse|faster|slower) than (?P<b>.+?)(?:[?.!,;]|$)", re.I),
     re.compile(r"^(?:what(?:'s| is| are)|how (?:do|does)) (?P<a>.+?) (?:and|vs\.?) (?P<b>.+?) differ", re.I),
 )
-_SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between)\s+|\s+(?:in|for|when|models?|methods?)$", re.I)
+_SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between)\s+|\s+(?:in|for|when|with|on|during)\s+.*$"
+                        r"|\s+(?:models?|methods?)$", re.I)
 
 
 def sides(question: str) -> Sides | None:
@@ -106,9 +108,13 @@ def sides(question: str) -> Sides | None:
 
 
 def mentions(text: str, side: str) -> bool:
-    """Whether ``text`` names ``side`` (all of the side's content terms, after alias normalisation)."""
+    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation) is in the
+    text, or, for terms of four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
     want = terms(side)
-    return bool(want) and want <= terms(text)
+    have = terms(text)
+    if not want:
+        return False
+    return all(w in have or (len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8)) for w in want)
 
 
 def usable(t: Scored) -> bool:

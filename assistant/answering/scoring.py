@@ -66,7 +66,7 @@ def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAU
     ``already`` (a lead chosen before), fewer sentences, none equal or too close to those."""
     chosen: list[Scored] = []
     words = sum(len(a.candidate.text.split()) for a in already)
-    top = scored[0].score if scored else 0.0
+    top = scored[0].score if scored else 0.0  # the cutoff is relative to the best candidate, lead or not
     for t in scored:
         if len(chosen) + len(already) >= max_sentences or words > w.max_words:
             break
