@@ -155,18 +155,17 @@ class Answerer:
 
     def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int) -> Answer:
         intent = classify_intent(question).intent
-        match = self.match_interview(question, r)
-        if match is not None and intent != "complexity":  # a cost question leads with the complexity row
+        hits = list(r.hits)
+        # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not
+        lead: list[Scored] = self._complexity_lead(question, hits, mode) if intent == "complexity" else []
+        match = self.match_interview(question, r) if not lead else None
+        if match is not None:
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
                                      self._source, show_code=intent == "code")
-        hits = list(r.hits)
         per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(hits[: self.weights.top_chunks])]
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
-        lead: list[Scored] = []
         code = None
-        if intent == "complexity":
-            lead = self._complexity_lead(question, hits, mode)
-        elif intent == "comparison":
+        if intent == "comparison":
             lead = self._comparison_lead(question, hits, scored, mode)
         elif intent == "code":
             code = self._code(question, hits)

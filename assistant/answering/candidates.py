@@ -135,7 +135,7 @@ _CONTEXT_BOUND_RE = re.compile(r"\b(below|above|this chapter|this guide|this sec
 
 # a sentence about the code next to it ("The code trains ...", "The snippet below ...") describes what the reader of
 # an answer does not see
-_ABOUT_CODE_RE = re.compile(r"^\s*(?:the|this|that) (?:code|snippet|listing|cell)\b", re.IGNORECASE)
+_ABOUT_CODE_RE = re.compile(r"^\s*(?:the|this|that) (?:code|snippet|listing|cell|block)\b", re.IGNORECASE)
 
 
 def _heading_text(line: str) -> str:

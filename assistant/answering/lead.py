@@ -225,9 +225,10 @@ def first_cell(row: str) -> str:
 
 
 def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
-    """The cost-table rows whose algorithm name (first cell) best matches the question's subject, best first;
-    ``[]`` when no row names it. A row matches by the share of its name's terms that the question has, and the
-    number of the question's subject terms it covers."""
+    """The cost-table rows whose algorithm name (first cell) names every subject term of the question (after
+    alias normalisation: "k-NN prediction" -> ``knn``, matched by "Brute-force kNN"), best first: by the share of
+    the name's terms the question has; ``[]`` when no row names the whole subject ("transformer layer" is not
+    "Layer norm")."""
     subject = subject_terms(question)
     if not subject:
         return []
@@ -237,7 +238,7 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
             continue
         name = terms(first_cell(r.text))
         hit = subject & name
-        if not hit:
+        if hit != subject:
             continue
         scored.append(((len(hit), len(hit) / len(name)), r))
     scored.sort(key=lambda t: (-t[0][0], -t[0][1], t[1].line))
