@@ -6,8 +6,13 @@
 2. abstain (show the closest sections) when the support is below the calibrated threshold;
 3. with a generator for this call, hand it the numbered top passages and keep its text only if it cites them;
    otherwise (or when it cites nothing: ``fell_back``) go on with
-4. an interview-bank match (its short answer and key points), or
-5. candidate sentences of the top chunks, scored and chosen, each citing its source ``[n]``.
+4. the question's intent (:mod:`assistant.intent`); an interview-bank match only when the entry is among the top
+   retrieved sections and asks the same kind of question (its short answer, key points and, for code questions,
+   its tested code block), or
+5. candidate sentences of the top chunks, scored; the first one or two answer the question directly as its
+   intent asks (:mod:`assistant.answering.lead`: the complexity row with its header, both sides of a comparison,
+   the definition, the formula, the recommendation; code questions also get a tested code block), then the
+   supporting sentences, each citing its source ``[n]``.
 
 Citations are data: every sentence carries the number of its source and the exact 1-based line span of the
 file it was taken from; nothing is parsed back out of generated text. The answerer holds only read-only
