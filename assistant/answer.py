@@ -109,6 +109,7 @@ class Answerer:
         self.sentences = SentenceStore(self.corpus_dir, index.embed_texts)
         self._complexity_rows: list[tuple[TableRow, Chunk]] | None = None  # read on the first cost question
         self._sections: dict[tuple[str, str], list[Chunk]] | None = None  # section -> its chunks, built on first use
+        self._lazy_lock = threading.Lock()  # guards the two lazily built tables above
 
     # -- helpers
     def section_url(self, doc_path: str, section_id: str) -> str:
@@ -192,16 +193,17 @@ class Answerer:
 
     def _guide_rows(self) -> list[tuple[TableRow, Chunk]]:
         """The cost-table rows of the complexity guide and the chunk holding each (read once)."""
-        if self._complexity_rows is None:
-            chunks = [c for c in self.index.iter_chunks() if c.path == COMPLEXITY_DOC]
-            rows: list[tuple[TableRow, Chunk]] = []
-            if chunks:
-                for row in table_rows(load_doc(self.corpus_dir, COMPLEXITY_DOC)):
-                    holder = next((c for c in chunks if c.line_start <= row.line <= c.line_end), None)
-                    if holder is not None:
-                        rows.append((row, holder))
-            self._complexity_rows = rows
-        return self._complexity_rows
+        with self._lazy_lock:
+            if self._complexity_rows is None:
+                chunks = [c for c in self.index.iter_chunks() if c.path == COMPLEXITY_DOC]
+                rows: list[tuple[TableRow, Chunk]] = []
+                if chunks:
+                    for row in table_rows(load_doc(self.corpus_dir, COMPLEXITY_DOC)):
+                        holder = next((c for c in chunks if c.line_start <= row.line <= c.line_end), None)
+                        if holder is not None:
+                            rows.append((row, holder))
+                self._complexity_rows = rows
+            return self._complexity_rows
 
     def _complexity_lead(self, question: str, hits: list[Hit], mode: str) -> list[Scored]:
         """The complexity guide's row for the question's algorithm, with its header (``[]`` when none names it)."""
@@ -242,11 +244,12 @@ class Answerer:
 
     def _whole_sections(self, chunks: list[Chunk]) -> list[Chunk]:
         """``chunks`` and the other pieces of their sections (a side may be explained in a later piece)."""
-        if self._sections is None:
-            by: dict[tuple[str, str], list[Chunk]] = {}
-            for c in self.index.iter_chunks():
-                by.setdefault((c.doc_id, c.section_id), []).append(c)
-            self._sections = by
+        with self._lazy_lock:
+            if self._sections is None:
+                by: dict[tuple[str, str], list[Chunk]] = {}
+                for c in self.index.iter_chunks():
+                    by.setdefault((c.doc_id, c.section_id), []).append(c)
+                self._sections = by
         out: dict[str, Chunk] = {}
         for c in chunks:
             for piece in [c, *self._sections.get((c.doc_id, c.section_id), [])]:
