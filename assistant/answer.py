@@ -41,6 +41,7 @@ from assistant.answering.lead import (
     best_about,
     code_block,
     complexity_rows,
+    contrasts,
     mentions,
     pick_lead,
     sides,
@@ -219,8 +220,10 @@ class Answerer:
         return [Scored(1.0, rank, cand, vec)]
 
     def _comparison_lead(self, question: str, hits: list[Hit], scored: list[Scored], mode: str) -> list[Scored]:
-        """A sentence naming both sides (from the top sections), then the best sentence about each side not yet
-        covered, looked up with a question about that side alone when the retrieved sections lack one."""
+        """A sentence naming both sides (from the top sections) and the best sentence about each side, each side
+        also looked up with a question about it alone. The two-sided sentence comes first when it contrasts the
+        sides ("whereas", "fewer", "than", ...), else after the per-side sentences ("LSTMs and GRUs are the
+        standard cells" says nothing about how they differ)."""
         pair = sides(question)
         if pair is None:
             return []
@@ -240,6 +243,8 @@ class Answerer:
             got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits])
             if got is not None and all(float(got.vector @ x.vector) < self.weights.redundancy for x in lead):
                 lead.append(got)
+        if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):
+            lead = [*lead[1:], lead[0]]
         return lead
 
     def _whole_sections(self, chunks: list[Chunk]) -> list[Chunk]:

@@ -117,6 +117,15 @@ def mentions(text: str, side: str) -> bool:
     return all(w in have or (len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8)) for w in want)
 
 
+_CONTRAST_RE = re.compile(r"\b(?:whereas|while|but|unlike|instead|versus|vs\.?|than|differs?|difference|"
+                          r"fewer|more|less|rather|in contrast|on the other hand|only)\b", re.I)
+
+
+def contrasts(text: str) -> bool:
+    """Whether a sentence naming both sides of a comparison also sets them against each other."""
+    return bool(_CONTRAST_RE.search(text))
+
+
 def usable(t: Scored) -> bool:
     """A sentence that can open an answer: not a question, a lead-in, a quoted prompt or a fragment."""
     text = t.candidate.text.strip()
