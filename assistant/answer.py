@@ -43,6 +43,7 @@ from assistant.answering.lead import (
     complexity_rows,
     contrasts,
     mentions,
+    names_subject,
     pick_lead,
     sides,
     subject_terms,
@@ -166,6 +167,8 @@ class Answerer:
         # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not
         lead: list[Scored] = self._complexity_lead(question, hits, mode) if intent == "complexity" else []
         match = self.match_interview(question, r) if not lead else None
+        if match is not None and intent == "definition" and not names_subject(question, match[0].short_answer):
+            match = None  # "Define learning rate" is not answered by "Too low, training is slow; too high, ..."
         if match is not None:
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
                                      self._source, show_code=intent == "code")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answering.scoring import Scored
 from kb.bm25 import tokenize
-from kb.markdown import CodeBlock, Document
+from kb.markdown import CodeBlock, Document, split_sentences
 
 LEAD_RANKS = 3  # the lead comes from one of the top three retrieved sections
 
@@ -105,6 +105,14 @@ def sides(question: str) -> Sides | None:
             if terms(a) and terms(b) and terms(a) != terms(b):
                 return Sides(a, b)
     return None
+
+
+def names_subject(question: str, answer: str) -> bool:
+    """Whether the first sentence of ``answer`` names the question's subject (one of its subject terms): a
+    definition must say what it defines."""
+    subject = subject_terms(question)
+    first = split_sentences(" ".join(answer.split()))[:1]
+    return not subject or bool(first and subject & terms(first[0]))
 
 
 def mentions(text: str, side: str) -> bool:

@@ -181,3 +181,13 @@ def test_definition_leads_with_a_defining_sentence(answerer):
     first = ans.sentences[0].text
     assert "Huber" in first and re.search(r"\b(?:is|are|means)\b", first)
     assert_well_cited(ans)
+
+
+def test_a_definition_says_what_it_defines(answerer):
+    from assistant.answering.lead import names_subject
+
+    assert not names_subject("Define learning rate.", "Too low, training is slow; too high, it diverges.")
+    assert names_subject("What is dropout?", "During training, dropout zeros activations. It regularizes.")
+    ans = ask(answerer, "Define Learning Rate.")
+    assert "learning rate" in ans.sentences[0].text.lower()
+    assert_well_cited(ans)
