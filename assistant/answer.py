@@ -6,8 +6,13 @@
 2. abstain (show the closest sections) when the support is below the calibrated threshold;
 3. with a generator for this call, hand it the numbered top passages and keep its text only if it cites them;
    otherwise (or when it cites nothing: ``fell_back``) go on with
-4. an interview-bank match (its short answer and key points), or
-5. candidate sentences of the top chunks, scored and chosen, each citing its source ``[n]``.
+4. the question's intent (:mod:`assistant.intent`); an interview-bank match only when the entry is among the top
+   retrieved sections and asks the same kind of question (its short answer, key points and, for code questions,
+   its tested code block), or
+5. candidate sentences of the top chunks, scored; the first one or two answer the question directly as its
+   intent asks (:mod:`assistant.answering.lead`: the complexity row with its header, both sides of a comparison,
+   the definition, the formula, the recommendation; code questions also get a tested code block), then the
+   supporting sentences, each citing its source ``[n]``.
 
 Citations are data: every sentence carries the number of its source and the exact 1-based line span of the
 file it was taken from; nothing is parsed back out of generated text. The answerer holds only read-only
@@ -28,15 +33,35 @@ from typing import Any
 
 from assistant.answering import compose
 from assistant.answering.bank import BankMatcher
-from assistant.answering.candidates import SentenceStore
+from assistant.answering.candidates import Candidate, SentenceStore
+from assistant.answering.lead import (
+    COMPLEXITY_DOC,
+    LEAD_RANKS,
+    TableRow,
+    best_about,
+    code_block,
+    complexity_rows,
+    contrasts,
+    mentions,
+    names_subject,
+    pick_lead,
+    sides,
+    subject_terms,
+    table_rows,
+    terms,
+    usable,
+)
 from assistant.answering.render import chunked, display_text, readable_citations, render_sentences
 from assistant.answering.retrieve import Retrieved, retrieve, should_abstain
-from assistant.answering.scoring import DEFAULT_WEIGHTS, ScoreWeights, choose, score_candidates
+from assistant.answering.scoring import DEFAULT_WEIGHTS, Scored, ScoreWeights, choose, score_candidates
 from assistant.answering.types import Answer, AnswerSentence, Generator, Source
-from assistant.corpus import section_url
+from assistant.corpus import load_doc, section_url
 from assistant.grounding import DEFAULT_MIN_SHARE, check_support, filter_citations, is_small_model
+from assistant.intent import classify_intent
+from kb.chunker import Chunk
 from kb.filters import check_filters
 from kb.index import Hit, validate_query
+from kb.markdown import CodeBlock
 from kb.search import Filters, Retriever
 
 __all__ = ["SERVED", "Answer", "AnswerSentence", "Answerer", "Generator", "NoGeneratorError", "Source",
@@ -87,6 +112,9 @@ class Answerer:
         self.min_support = DEFAULT_MIN_SHARE  # below this share of supported sentences: the extractive answer
         self.bank_matcher = BankMatcher(self.bank, index.embed_texts, self.interview_threshold)
         self.sentences = SentenceStore(self.corpus_dir, index.embed_texts)
+        self._complexity_rows: list[tuple[TableRow, Chunk]] | None = None  # read on the first cost question
+        self._sections: dict[tuple[str, str], list[Chunk]] | None = None  # section -> its chunks, built on first use
+        self._lazy_lock = threading.Lock()  # guards the two lazily built tables above
 
     # -- helpers
     def section_url(self, doc_path: str, section_id: str) -> str:
@@ -95,8 +123,9 @@ class Answerer:
     def _source(self, n: int, hit: Hit) -> Source:
         return Source.of(n, hit.chunk, hit.score, self.section_url(hit.chunk.path, hit.chunk.section_id))
 
-    def match_interview(self, qvec) -> tuple[Any, float] | None:
-        return self.bank_matcher.match(qvec, self.interview_threshold)
+    def match_interview(self, question: str, r: Retrieved) -> tuple[Any, float] | None:
+        """The bank entry that answers ``question``: among ``r``'s top sections, same kind, similar enough."""
+        return self.bank_matcher.match(question, r.qvec, r.hits, self.interview_threshold)
 
     def pick_generator(self, choice: str | None) -> Generator | None | _Default:
         """The generator for a request's ``generator`` field: ``None`` = the served default, ``"extractive"`` = none,
@@ -128,7 +157,7 @@ class Answerer:
         gen = self._generator(generator)
         if should_abstain(r, self.abstain_threshold):
             ans = compose.abstain(question, r, mode, self._source)
-        elif gen is not None and self._bank_match(r, filters) is None:
+        elif gen is not None and self._bank_match(question, r, filters) is None:
             ans = self._generated(question, r, mode, max_sentences, gen, on_piece, filters)
             timings.update(ans.timings_ms)
         else:
@@ -146,21 +175,127 @@ class Answerer:
             return filters.topic in (getattr(self.index, "docs", None) or {}).get(q.doc_id, {}).get("topics", [])
         return True
 
-    def _bank_match(self, r: Retrieved, filters: Filters | None) -> tuple[Any, float] | None:
+    def _bank_match(self, question: str, r: Retrieved, filters: Filters | None) -> tuple[Any, float] | None:
         """The interview-bank question that answers this one (and passes the filters), if any: its reviewed
         answer goes ahead of generation."""
-        match = self.match_interview(r.qvec)
+        match = self.match_interview(question, r)
         return match if match is not None and self._bank_allowed(match[0], filters) else None
 
     def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int,
                            filters: Filters | None = None) -> Answer:
-        match = self._bank_match(r, filters)
+        intent = classify_intent(question).intent
+        hits = list(r.hits)
+        # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not
+        lead: list[Scored] = self._complexity_lead(question, hits, mode) if intent == "complexity" else []
+        match = self._bank_match(question, r, filters) if not lead else None
+        if match is not None and intent == "definition" and not names_subject(question, match[0].short_answer):
+            match = None  # "Define learning rate" is not answered by "Too low, training is slow; too high, ..."
         if match is not None:
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
-                                     self._source)
-        per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(r.hits[: self.weights.top_chunks])]
+                                     self._source, show_code=intent == "code")
+        per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(hits[: self.weights.top_chunks])]
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
-        return compose.extractive(question, r, choose(scored, max_sentences, self.weights), mode, self._source)
+        code = None
+        if intent == "comparison":
+            lead = self._comparison_lead(question, hits, scored, mode)
+        elif intent == "code":
+            code = self._code(question, hits)
+        if not lead:
+            first = pick_lead(intent, question, scored)
+            lead = [first] if first is not None else []
+        rest = choose(scored, max_sentences, self.weights, already=lead)
+        return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
+                                  n_lead=len(lead))
+
+    # -- the lead of each intent
+    def _extra(self, hits: list[Hit], chunk: Chunk, mode: str) -> int:
+        """The index of ``chunk`` in ``hits``, appending it (as a looked-up section) when it is not there."""
+        for i, h in enumerate(hits):
+            if h.chunk.id == chunk.id:
+                return i
+        hits.append(Hit(chunk, 0.0, len(hits), mode))
+        return len(hits) - 1
+
+    def _guide_rows(self) -> list[tuple[TableRow, Chunk]]:
+        """The cost-table rows of the complexity guide and the chunk holding each (read once)."""
+        with self._lazy_lock:
+            if self._complexity_rows is None:
+                chunks = [c for c in self.index.iter_chunks() if c.path == COMPLEXITY_DOC]
+                rows: list[tuple[TableRow, Chunk]] = []
+                if chunks:
+                    for row in table_rows(load_doc(self.corpus_dir, COMPLEXITY_DOC)):
+                        holder = next((c for c in chunks if c.line_start <= row.line <= c.line_end), None)
+                        if holder is not None:
+                            rows.append((row, holder))
+                self._complexity_rows = rows
+            return self._complexity_rows
+
+    def _complexity_lead(self, question: str, hits: list[Hit], mode: str) -> list[Scored]:
+        """The complexity guide's row for the question's algorithm, with its header (``[]`` when none names it)."""
+        rows = self._guide_rows()
+        best = complexity_rows(question, [row for row, _ in rows])
+        if not best:
+            return []
+        row = best[0]
+        holder = next(c for r_, c in rows if r_ is row)
+        rank = self._extra(hits, holder, mode)
+        vec = self.index.embed_texts([row.text])[0]
+        cand = Candidate(row.text, row.line, row.line, -1, "table_row", row.header)
+        return [Scored(1.0, rank, cand, vec)]
+
+    def _comparison_lead(self, question: str, hits: list[Hit], scored: list[Scored], mode: str) -> list[Scored]:
+        """A sentence naming both sides (from the top sections) and the best sentence about each side, each side
+        also looked up with a question about it alone. The two-sided sentence comes first when it contrasts the
+        sides ("whereas", "fewer", "than", ...), else after the per-side sentences ("LSTMs and GRUs are the
+        standard cells" says nothing about how they differ)."""
+        pair = sides(question)
+        if pair is None:
+            return []
+        lead: list[Scored] = []
+        both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and mentions(t.candidate.text, pair.a)
+                and mentions(t.candidate.text, pair.b)]
+        if both:
+            lead.append(max(both, key=lambda t: t.score))
+        for side in (pair.a, pair.b):
+            side_q = f"What is {side}?"
+            qv = self.index.embed_query(side_q)
+            found = [h.chunk for h in hits[: self.weights.top_chunks + 1]]
+            found += [h.chunk for h in self.index.search(side_q, k=3, mode=mode)]
+            ranks = [self._extra(hits, c, mode) for c in self._whole_sections(found)]
+            pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
+            side_scored = score_candidates(side_q, qv, pool, self.weights)
+            got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits])
+            if got is not None and all(float(got.vector @ x.vector) < self.weights.redundancy for x in lead):
+                lead.append(got)
+        if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):
+            lead = [*lead[1:], lead[0]]
+        return lead
+
+    def _whole_sections(self, chunks: list[Chunk]) -> list[Chunk]:
+        """``chunks`` and the other pieces of their sections (a side may be explained in a later piece)."""
+        with self._lazy_lock:
+            if self._sections is None:
+                by: dict[tuple[str, str], list[Chunk]] = {}
+                for c in self.index.iter_chunks():
+                    by.setdefault((c.doc_id, c.section_id), []).append(c)
+                self._sections = by
+        out: dict[str, Chunk] = {}
+        for c in chunks:
+            for piece in [c, *self._sections.get((c.doc_id, c.section_id), [])]:
+                out.setdefault(piece.id, piece)
+        return list(out.values())
+
+    def _code(self, question: str, hits: list[Hit]) -> tuple[int, CodeBlock] | None:
+        """The first top section about the question's subject with a tested Python block, and that block."""
+        subject = subject_terms(question)
+        for rank, h in enumerate(hits[: self.weights.top_chunks]):
+            about = terms(" ".join([*h.chunk.breadcrumbs, h.chunk.heading]))
+            if subject and not subject & about:
+                continue
+            cb = code_block(load_doc(self.corpus_dir, h.chunk.path), h.chunk.line_start, h.chunk.line_end)
+            if cb is not None:
+                return rank, cb
+        return None
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:

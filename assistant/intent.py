@@ -14,7 +14,8 @@ answer can say how it read the question.
 
 The rules were written from the corpus' topics and the gold tune split; the held-out gold split and the external
 set are only used to report agreement with their ``type`` labels (:data:`INTENT_TYPES` maps each intent to the
-types it agrees with), see ``tests/assistant/test_intent.py``. Not wired into answers yet.
+types it agrees with), see ``tests/assistant/test_intent.py``. The extractive answerer composes by it
+(:mod:`assistant.answering.lead`) and the bank match compares the intents of the two questions.
 """
 
 from __future__ import annotations
@@ -58,9 +59,10 @@ _CODE = _rx(
     r"\bwrite (?:a )?function\b",
     r"\b(?:in|with) (?:a few lines of )?(?:python|numpy|pytorch|code)\b", r",\s*code\b", r"\bcode$",
     r"\bimplementations?\b", r"\brunnable example\b",
+    r"\b(?:write|code|build|program)\b[^?]{0,50}\bfrom scratch\b", r"^\s*code\b",
 )
 _COMPLEXITY = _rx(
-    r"\b(?:time|space|memory|computational|training|inference|prediction|query) (?:complexity|cost)\b",
+    r"\b(?:time|space|memory|computational|training|inference|prediction|query) (?:complexity|complexities|costs?)\b",
     r"\bcomplexity of\b",
     r"\bbig[- ]o\b",
     r"\bO\([^)]*\)",
@@ -71,7 +73,7 @@ _COMPLEXITY = _rx(
     r"\bscales? (?:with|linearly|quadratically)\b",
     r"\bhow (?:does|do) (?:the )?(?:\w+ ){0,3}(?:cost|runtime|memory)\b",
     r"\b(?:parameter|param) count\b",
-    r"\b(?:compute|computational) (?:cost|savings)\b", r"\bcost of\b", r"\bmemory (?:needed|required|for)\b",
+    r"\b(?:compute|computational) (?:costs?|savings)\b", r"\bcost of\b", r"\bmemory (?:needed|required|for)\b",
     r"\bcounting (?:its |the )?parameters\b",
 )
 _DEBUG = _rx(
@@ -108,7 +110,7 @@ _CHOOSE = _rx(
     r"\bor\b[^?]{1,60}\?.{0,40}\b(?:which|choose)\b", r"\bor\b[^,?]{1,50}, which\b",
 )
 _COMPARE = _rx(
-    r"\bdifferen(?:ce|ces|t)\b", r"\bdiffer(?:s)?\b", r"\bvs\.?\b", r"\bversus\b", r"\bcompar(?:e|ed|ison|ing)\b",
+    r"\bdifferen(?:ce|ces|t)\b", r"\bdif+e?r+[ae]nces?\b", r"\bdiffer(?:s)?\b", r"\bvs\.?\b", r"\bversus\b", r"\bcompar(?:e|ed|ison|ing)\b",
     r"\bb/w\b", r"\b(?:better|worse|simpler|faster|slower) than\b", r"\bsimilarit(?:y|ies) between\b",
     r"\bpros and cons\b", r"\bsame as\b",
 )

@@ -3,10 +3,13 @@
 * ``abstain_threshold``: the answerer abstains when the best dense cosine among its retrieved chunks is below
   it. Chosen to maximize the F1 of abstention, ties broken by balanced accuracy (answerable tune questions against unanswerable tune
   questions); the threshold is placed midway between the two neighbouring observed supports.
-* ``interview_match_threshold``: a question is answered from the interview bank when its cosine with a bank
-  question reaches it. Chosen to maximize F0.5 (precision weighted) of *correct* matches, a match being correct
-  when the matched bank question is one of the question's relevant sections; unanswerable questions only count
-  as false matches.
+* ``interview_match_threshold``: a question is answered from the interview bank when a bank entry among the top
+  retrieved sections asks the same kind of question and its cosine with the question reaches the threshold
+  (:mod:`assistant.answering.bank`). Chosen as the best recall among thresholds whose precision of *correct*
+  matches reaches 0.97 on the tune split (a wrong bank answer is shown with full confidence), a match being
+  correct when the matched bank question is one of the question's relevant sections, or for the close-but-different
+  pairs of ``eval/datasets/interview_pairs.jsonl`` the pair's ``bank_id``; unanswerable
+  questions only count as false matches. ``--interview-only`` recalibrates just this one.
 
 Writes ``assistant/calibration.json`` with the thresholds, their tune-split scores and the heldout scores
 (heldout is only reported, never used to choose).
@@ -22,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.answers import abstention_scores, make_answerer, support
-from eval.data import load_gold, load_unanswerable, section_key
+from eval.answers import abstention_scores, load_interview_pairs, make_answerer, match_outcomes, support
+from eval.data import load_gold, load_unanswerable
 
 CALIBRATION_PATH = Path(__file__).resolve().parent.parent / "assistant" / "calibration.json"
 
@@ -43,17 +46,12 @@ def choose_abstain(sup_a: list[float], sup_u: list[float]) -> dict[str, float]:
     return best[1]
 
 
-def interview_matches(answerer, questions) -> list[tuple[float, bool]]:
-    """(best bank cosine, whether that bank question is relevant) per question."""
-    vecs = answerer.bank_matcher.vectors()
-    out = []
-    for q in questions:
-        qv = answerer.index.embed_query(" ".join(q.question.split()))
-        sims = vecs @ qv
-        i = int(np.argmax(sims))
-        b = answerer.bank[i]
-        out.append((float(sims[i]), section_key(b.doc_id, b.section_id) in set(q.relevant)))
-    return out
+def interview_matches(answerer, questions, pairs=()) -> list[tuple[float, bool]]:
+    """(score, correct) of the gated bank match (:meth:`BankMatcher.best_retrieved`) per gold or unanswerable
+    question (correct when the matched entry is a relevant section) and per close-but-different pair (correct when
+    it is the pair's ``bank_id``); the score is ``-1`` when no bank entry is eligible."""
+    items = [(q.question, set(q.relevant)) for q in questions] + [(p["question"], p["bank_id"]) for p in pairs]
+    return [(s, ok) for s, ok, _ in match_outcomes(answerer, items)]
 
 
 def match_scores(pairs: list[tuple[float, bool]], t: float, beta: float = 0.5) -> dict[str, float]:
@@ -67,28 +65,41 @@ def match_scores(pairs: list[tuple[float, bool]], t: float, beta: float = 0.5) -
     return {"threshold": float(t), "precision": p, "recall": r, "f0.5": f, "matched": tp + fp}
 
 
-def choose_match(pairs: list[tuple[float, bool]]) -> dict[str, float]:
+MIN_MATCH_PRECISION = 0.97  # a wrong bank answer is shown with full confidence: precision comes first
+
+
+def choose_match(pairs: list[tuple[float, bool]], min_precision: float = MIN_MATCH_PRECISION) -> dict[str, float]:
+    """The threshold with the best recall among those whose precision reaches ``min_precision`` (ties: the
+    higher threshold); when none does, the best F0.5."""
     best = None
-    for t in _candidates([s for s, _ in pairs]):
+    for t in _candidates([s for s, _ in pairs if s >= 0]):
         s = match_scores(pairs, t)
-        key = (round(s["f0.5"], 6), t)
+        key = (s["precision"] >= min_precision, round(s["recall"] if s["precision"] >= min_precision
+                                                      else s["f0.5"], 6), t)
         if best is None or key > best[0]:
             best = (key, s)
     return best[1]
 
 
-def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRATION_PATH) -> dict[str, Any]:
+def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRATION_PATH,
+              interview_only: bool = False) -> dict[str, Any]:
+    """Both thresholds, or with ``interview_only`` just the interview match (the abstention entries of the
+    existing file are kept as they are)."""
     answerer = make_answerer(index, corpus_dir, abstain_threshold=0.0, interview_threshold=2.0)
     data = {}
     for split in ("tune", "heldout"):
         gold, unans = load_gold(split), load_unanswerable(split)
         data[split] = {
-            "sup_a": [support(answerer, q.question) for q in gold],
-            "sup_u": [support(answerer, q.question) for q in unans],
-            "match": interview_matches(answerer, gold) + [(s, False) for s, _ in interview_matches(answerer, unans)]
+            "sup_a": [] if interview_only else [support(answerer, q.question) for q in gold],
+            "sup_u": [] if interview_only else [support(answerer, q.question) for q in unans],
+            "match": interview_matches(answerer, list(gold) + list(unans), load_interview_pairs(split))
             if answerer.bank else [],
         }
     tune, held = data["tune"], data["heldout"]
+    if interview_only:
+        out = json.loads(path.read_text()) if path.exists() else {}
+        out.update(_interview_entries(tune, held))
+        return _write(out, path) if write else out
     ab = choose_abstain(tune["sup_a"], tune["sup_u"])
     t_ab = round(ab["threshold"], 4)
     out: dict[str, Any] = {
@@ -104,22 +115,35 @@ def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRAT
         },
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    out.update(_interview_entries(tune, held))
+    return _write(out, path) if write else out
+
+
+def _write(out: dict[str, Any], path: Path) -> dict[str, Any]:
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    try:
+        from assistant.answer import load_calibration
+
+        load_calibration.cache_clear()
+    except Exception:  # noqa: BLE001
+        pass
+    return out
+
+
+def _interview_entries(tune: dict[str, Any], held: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     if tune["match"]:
         m = choose_match(tune["match"])
         t_m = round(m["threshold"], 4)
         out["interview_match_threshold"] = t_m
         out["interview_match_tune"] = match_scores(tune["match"], t_m)
         out["interview_match_heldout"] = match_scores(held["match"], t_m)
-        out["interview_match_source"] = ("maximize F0.5 of correct bank matches on the tune split (a match is "
-                                         "correct when the matched bank question is a relevant section)")
-    if write:
-        path.write_text(json.dumps(out, indent=2) + "\n")
-        try:
-            from assistant.answer import load_calibration
-
-            load_calibration.cache_clear()
-        except Exception:  # noqa: BLE001
-            pass
+        out["interview_match_created_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        out["interview_match_source"] = (
+            f"the best recall with precision >= {MIN_MATCH_PRECISION} of correct bank matches on the tune split of gold + unanswerable + "
+            "eval/datasets/interview_pairs.jsonl; only a bank entry among the top retrieved sections that asks the "
+            "same kind of question is eligible (assistant/answering/bank.py); a match is correct when the entry "
+            "is a relevant section (gold) or the pair's bank_id (pairs)")
     return out
 
 
@@ -134,10 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=s.corpus_dir)
     ap.add_argument("--index", type=Path, default=s.index_dir)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write assistant/calibration.json")
+    ap.add_argument("--interview-only", action="store_true",
+                    help="recalibrate only the interview-match threshold, keeping the abstention entries")
     args = ap.parse_args(argv)
     index = open_retriever(s.search_backend, index_dir=args.index, corpus_dir=args.corpus, defaults=s.fusion_params,
                            log=print)
-    out = calibrate(index, args.corpus, write=not args.dry_run)
+    out = calibrate(index, args.corpus, write=not args.dry_run, interview_only=args.interview_only)
     print(json.dumps(out, indent=2))
     if not args.dry_run:
         print(f"wrote {CALIBRATION_PATH}")

@@ -158,6 +158,19 @@ def answer_section(index, corpus_dir: Path, log=print) -> dict[str, Any]:
     sa = [support(default, q.question) for q in held]
     su = [support(default, q.question) for q in unans]
     out["abstention_heldout"] = abstention_scores(sa, su, default.abstain_threshold)
+    from eval.answers import answer_quality, pairs_match_precision
+    from eval.data import load_external
+
+    ext = load_external()
+    out["quality"] = {
+        "gold heldout": answer_quality(default, held, unans),
+        "external": answer_quality(default, [q for q in ext if q.answerable], [q for q in ext if not q.answerable]),
+    }
+    out["pairs_match_heldout"] = pairs_match_precision(default, "heldout")
+    for name, qd in out["quality"].items():
+        log(f"answers ({name}): answer-first {qd['answer_first_rate']['mean']:.3f}, citation faithfulness "
+            f"{qd['citation_faithfulness']['mean']:.3f}, interview-match precision "
+            f"{qd['interview_match_precision']['mean']:.3f}")
     log(f"answers: extractive citation precision {out['extractive']['citation_precision']['mean']:.3f}; "
         f"abstention P {out['abstention_heldout']['precision']:.2f} R {out['abstention_heldout']['recall']:.2f}")
     return out
@@ -281,7 +294,23 @@ def markdown(res: dict[str, Any]) -> str:
         L += ["", f"Abstention on heldout (positive = abstain; {ab['tp'] + ab['fn']} unanswerable, "
                   f"{ab['fp'] + ab['tn']} answerable): precision {ab['precision']:.3f}, recall {ab['recall']:.3f}, "
                   f"F1 {ab['f1']:.3f}, false abstention rate on answerable questions {ab['false_abstention_rate']:.3f}.",
-              "", "ROUGE-L and cosine similarity are computed in eval/answers.py: ragas' RougeScore needs the "
+              ""]
+        if "quality" in a:
+            L += ["### Answer quality of the default pipeline (eval/answers.py: answer_quality)", "",
+                  "| set | answer-first rate | citation faithfulness | interview-match precision (bank answers) | "
+                  "abstention precision | abstention recall | answer kinds |", "|---|---|---|---|---|---|---|"]
+            for name, qd in a["quality"].items():
+                af, cf, im, ab_ = (qd["answer_first_rate"], qd["citation_faithfulness"],
+                                   qd["interview_match_precision"], qd["abstention"])
+                L.append(f"| {name} | {af['mean']:.3f} [{af['ci'][0]:.3f}, {af['ci'][1]:.3f}] (n={af['n']}) | "
+                         f"{cf['mean']:.3f} (n={cf['n']} sentences) | {im['mean']:.3f} (n={im['n']}) | "
+                         f"{ab_['precision']:.3f} | {ab_['recall']:.3f} ({ab_['n_unanswerable']} unanswerable) | "
+                         + ", ".join(f"{k} {v}" for k, v in sorted(qd["kinds"].items())) + " |")
+            pm = a["pairs_match_heldout"]
+            L += ["", f"Interview-match precision on the heldout close-but-different pairs "
+                      f"(eval/datasets/interview_pairs.jsonl): {pm['precision']:.3f} ({pm['correct']}/{pm['matched']} "
+                      f"matches right; recall {pm.get('recall', float('nan')):.3f}).", ""]
+        L += ["ROUGE-L and cosine similarity are computed in eval/answers.py: ragas' RougeScore needs the "
                   "`rouge_score` package (not installed) and its SemanticSimilarity needs a LangChain embeddings "
                   "wrapper. The 'default_pipeline' row answers bank-matched questions with the bank's own short "
                   "answer, so its similarity to the reference is inflated by construction; the 'extractive' row "

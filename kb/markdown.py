@@ -26,9 +26,11 @@ LEVELS = ("beginner", "intermediate", "advanced")
 CITATION_RE = re.compile(r"\[(@[A-Za-z0-9_:\-]+(?:\s*;\s*@[A-Za-z0-9_:\-]+)*)\]")
 
 # sentence boundaries of prose: after . ! ? and whitespace, before a capital, digit, bracket, quote, math or code
-# opener; not after common abbreviations (e.g., i.e., vs, et al, Fig, Eq, cf, approx)
-_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bet al)(?<!\bFig)(?<!\bEq)(?<!\bcf)(?<!\bapprox)"
-SENTENCE_SPLIT_RE = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[$*`\"'0-9])")
+# opener; not after common abbreviations (e.g., i.e., vs., et al., Fig., Eq., cf., approx.). Each guard is a
+# fixed-width look-behind ending in the abbreviation's final period, tried at the whitespace after it.
+_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "et al.", "Fig.", "Eq.", "cf.", "approx.", "resp.")
+_ABBREV = "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])" + _ABBREV + r"\s+(?=[A-Z(\[$*`\"'0-9])")
 
 
 def split_sentences(text: str) -> list[str]:

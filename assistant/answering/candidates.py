@@ -133,6 +133,11 @@ _CONTEXT_BOUND_RE = re.compile(r"\b(below|above|this chapter|this guide|this sec
                                r"the previous section|here)\b", re.IGNORECASE)
 
 
+# a sentence about the code next to it ("The code trains ...", "The snippet below ...") describes what the reader of
+# an answer does not see
+_ABOUT_CODE_RE = re.compile(r"^\s*(?:the|this|that) (?:code|snippet|listing|cell|block)\b", re.IGNORECASE)
+
+
 def _heading_text(line: str) -> str:
     return line.strip().lstrip("#").strip().lower()
 
@@ -143,8 +148,9 @@ def _not_answer_heading(text: str) -> bool:
 
 def is_answer_sentence(text: str) -> bool:
     """False for text that must never be presented as an answer sentence: the bank's metadata line, a line that
-    is only a link, or a sentence bound to its context ("below", "this chapter", "here")."""
-    return not (_META_RE.match(text) or _LINK_ONLY_RE.match(text) or _CONTEXT_BOUND_RE.search(text))
+    is only a link, or a sentence bound to its context ("below", "this chapter", "here", "The code ...")."""
+    return not (_META_RE.match(text) or _LINK_ONLY_RE.match(text) or _CONTEXT_BOUND_RE.search(text)
+                or _ABOUT_CODE_RE.match(text))
 
 
 def _table_block_rows(doc: Document, header_lines: tuple[int, ...], lo: int, hi: int,

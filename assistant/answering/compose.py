@@ -3,10 +3,12 @@ cache and the algorithm registry)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.lead import code_block
 from assistant.answering.render import render_sentences, renumber_citations
 from assistant.answering.retrieve import Retrieved
 from assistant.answering.scoring import Scored
@@ -15,6 +17,7 @@ from assistant.corpus import find_section, load_doc
 from assistant.grounding import filter_citations
 from kb.chunker import algorithm_path
 from kb.index import Hit
+from kb.markdown import CodeBlock
 
 SourceFn = Callable[[int, Hit], Source]  # (number, hit) -> Source, with the deep link
 
@@ -43,47 +46,84 @@ def abstain(question: str, r: Retrieved, mode: str, source: SourceFn) -> Answer:
                   confidence=r.support, mode=mode, text=ABSTAIN_TEXT)
 
 
-def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn) -> Answer:
-    """Chosen sentences (in reading order) with sources numbered by first citation."""
+def _fence(code: str) -> str:
+    return "```python\n" + code.rstrip("\n") + "\n```"
+
+
+def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
+               hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
+               n_lead: int = 0) -> Answer:
+    """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
+    chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
+    chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
+    block) is shown after them, citing that hit."""
+    hits = list(r.hits if hits is None else hits)
     rank_to_n: dict[int, int] = {}
     sources: list[Source] = []
     sentences: list[AnswerSentence] = []
-    for t in chosen:
-        c = t.candidate
-        if t.rank not in rank_to_n:
-            rank_to_n[t.rank] = len(sources) + 1
-            sources.append(source(rank_to_n[t.rank], r.hits[t.rank]))
-        sentences.append(AnswerSentence(c.text, rank_to_n[t.rank], c.line_start, c.line_end, c.kind,
-                                        c.table_header))
+
+    def cite(rank: int) -> int:
+        if rank not in rank_to_n:
+            rank_to_n[rank] = len(sources) + 1
+            sources.append(source(rank_to_n[rank], hits[rank]))
+        return rank_to_n[rank]
+
+    def add(items: Sequence[Scored]) -> list[AnswerSentence]:
+        out = []
+        for t in items:
+            c = t.candidate
+            out.append(AnswerSentence(c.text, cite(t.rank), c.line_start, c.line_end, c.kind, c.table_header))
+        return out
+
+    lead = add(chosen[:n_lead])
+    code_sentence = None
+    if code is not None:
+        rank, cb = code
+        code_sentence = AnswerSentence(cb.code, cite(rank), cb.start, cb.end, "code")
+    rest = add(chosen[n_lead:])
+    sentences = lead + ([code_sentence] if code_sentence else []) + rest
+    parts = [render_sentences(lead)] if lead else []
+    if code_sentence is not None:
+        parts.append(f"{_fence(code_sentence.text)}\n\n[{code_sentence.source}]")
+    if rest:
+        parts.append(render_sentences(rest))
     return Answer(question=question, kind="extractive", sentences=sentences, sources=sources,
                   confidence=r.support, mode=mode, algorithms=algorithms_of(sources),
-                  text=render_sentences(sentences))
+                  text="\n\n".join(p for p in parts if p))
 
 
 def interview(question: str, q: Any, sim: float, r: Retrieved, mode: str, corpus_dir: Path,
-              url: Callable[[str, str], str], source: SourceFn) -> Answer:
-    """The bank question's short answer and key points, citing its section, plus two other retrieved sources."""
+              url: Callable[[str, str], str], source: SourceFn, show_code: bool = False) -> Answer:
+    """The bank question's short answer and key points, citing its section (the only source: nothing uncited is
+    listed, and Run offers the implementations that section links); with ``show_code`` (a code question) also
+    the section's tested code block."""
     doc = load_doc(corpus_dir, q.path)
     section = find_section(doc, q.section_id)
     src = Source(n=1, chunk_id=f"{q.doc_id}#{q.section_id}", doc_id=q.doc_id, section_id=q.section_id,
                  title=q.question, heading=q.question, breadcrumbs=[doc.title or q.doc_id, q.question],
                  path=q.path, line_start=section.line_start, line_end=section.line_end, kind="interview",
                  score=round(sim, 6), url=url(q.path, q.section_id))
-    short_span = find_span(doc.lines, q.short_answer, q.line)
+    lo, hi = section.line_start, section.line_end
+    short_span = find_span(doc.lines, q.short_answer, lo, hi)
     sentences = [AnswerSentence(q.short_answer, 1, short_span[0], short_span[1], "short_answer")]
+    cb = code_block(doc, lo, hi) if show_code else None
+    if cb is not None:
+        sentences.append(AnswerSentence(cb.code, 1, cb.start, cb.end, "code"))
     for kp in q.key_points:
-        span = find_span(doc.lines, kp, q.line)
+        span = find_span(doc.lines, kp, lo, hi)
         sentences.append(AnswerSentence(kp, 1, span[0], span[1], "key_point"))
     # algorithms linked from the question's "Learn more"
     src.algorithms = [a for _, href in q.links if (a := algorithm_path(href, q.path))]
-    others = [source(i + 2, h) for i, h in enumerate([h for h in r.hits if h.chunk.doc_id != q.doc_id][:2])]
     follow_up = q.follow_ups[0] if q.follow_ups else None
-    text = f"{q.short_answer} [1]\n\n**Key points**\n\n" + "\n".join(f"- {kp} [1]" for kp in q.key_points)
+    text = f"{q.short_answer} [1]"
+    if cb is not None:
+        text += f"\n\n{_fence(cb.code)}\n\n[1]"
+    text += "\n\n**Key points**\n\n" + "\n".join(f"- {kp} [1]" for kp in q.key_points)
     if follow_up:
         text += f"\n\n*An interviewer might follow up with:* {follow_up}"
-    return Answer(question=question, kind="interview", sentences=sentences, sources=[src] + others,
+    return Answer(question=question, kind="interview", sentences=sentences, sources=[src],
                   confidence=sim, mode=mode, interview_id=q.id, follow_up=follow_up,
-                  algorithms=algorithms_of([src] + others), text=text)
+                  algorithms=algorithms_of([src]), text=text)
 
 
 def passages_for(hits: Sequence[Hit], n: int = 4) -> tuple[list[Hit], list[str]]:
@@ -110,16 +150,36 @@ def fallback_notice(generator_name: str) -> str:
             "answer is shown instead.")
 
 
-def find_span(lines: list[str], text: str, after: int) -> tuple[int, int]:
-    """1-based span of the lines that contain ``text`` (whitespace-normalised), searching from ``after``."""
+_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s")
+_BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _norm(line: str) -> str:
+    return " ".join(_BULLET_RE.sub("", line).split())
+
+
+def find_span(lines: list[str], text: str, first: int, last: int | None = None) -> tuple[int, int]:
+    """1-based span of the lines of ``first..last`` that hold ``text`` (whitespace-normalised): the shortest run
+    of consecutive non-blank, non-heading lines (a list item ends at the next item) whose joined text contains it.
+    A heading line is never part of the span; text not found gives the body of ``first..last`` after its
+    heading."""
     target = " ".join(text.split())
-    head = target[:40]
-    for i in range(after - 1, len(lines)):
-        if head[:20] and head[:20] in " ".join(lines[i].split()):
-            j = i
-            acc = " ".join(lines[i].split())
-            while target not in acc and j + 1 < len(lines) and lines[j + 1].strip():
-                j += 1
-                acc += " " + " ".join(lines[j].split())
+    last = len(lines) if last is None else min(last, len(lines))
+
+    def usable(i: int) -> bool:
+        return bool(lines[i].strip()) and not _HEADING_RE.match(lines[i])
+
+    for i in range(first - 1, last):
+        if not usable(i):
+            continue
+        acc = _norm(lines[i])
+        j = i
+        while target not in acc and j + 1 < last and usable(j + 1) and not _BULLET_RE.match(lines[j + 1]):
+            j += 1
+            acc += " " + _norm(lines[j])
+        if target in acc:
+            while i < j and target in " ".join(_norm(lines[k]) for k in range(i + 1, j + 1)):
+                i += 1  # the text starts on a later line of this paragraph
             return i + 1, j + 1
-    return after, after
+    body = first + 1 if first - 1 < len(lines) and _HEADING_RE.match(lines[first - 1]) else first
+    return body, max(body, last)

@@ -60,16 +60,21 @@ def score_candidates(question: str, qvec: np.ndarray,
     return scored
 
 
-def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAULT_WEIGHTS) -> list[Scored]:
-    """The best non-redundant sentences, in reading order (by chunk rank, then position in the chunk)."""
+def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAULT_WEIGHTS,
+           already: Sequence[Scored] = ()) -> list[Scored]:
+    """The best non-redundant sentences, in reading order (by chunk rank, then position in the chunk); with
+    ``already`` (a lead chosen before), fewer sentences, none equal or too close to those."""
     chosen: list[Scored] = []
-    words = 0
+    words = sum(len(a.candidate.text.split()) for a in already)
+    top = scored[0].score if scored else 0.0  # the cutoff is relative to the best candidate, lead or not
     for t in scored:
-        if len(chosen) >= max_sentences or words > w.max_words:
+        if len(chosen) + len(already) >= max_sentences or words > w.max_words:
             break
-        if chosen and t.score < w.relative_cutoff * chosen[0].score:
+        if any(t.candidate is a.candidate for a in already):
+            continue
+        if (chosen or already) and t.score < w.relative_cutoff * top:
             break
-        if any(float(t.vector @ c.vector) > w.redundancy for c in chosen):
+        if any(float(t.vector @ c.vector) > w.redundancy for c in [*already, *chosen]):
             continue
         chosen.append(t)
         words += len(t.candidate.text.split())

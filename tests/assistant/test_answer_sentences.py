@@ -94,3 +94,46 @@ def test_bibliography_chunks_give_no_answer_sentences():
     chunk = _chunk(doc, 1, len(doc.lines))
     chunk.kind = "reference"
     assert candidates_for_chunk(doc, chunk) == []
+
+
+def test_split_sentences_keeps_abbreviations_inside_sentences():
+    from kb.markdown import split_sentences
+
+    text = ("Shrink the rate, e.g. Adam with 1e-3 works. Trees (i.e. CART) split greedily. Adam vs. SGD is a "
+            "choice. Smith et al. (2020) showed it. See Fig. 3 for the curve. It costs approx. 3 GB. Done.")
+    assert split_sentences(text) == [
+        "Shrink the rate, e.g. Adam with 1e-3 works.", "Trees (i.e. CART) split greedily.",
+        "Adam vs. SGD is a choice.", "Smith et al. (2020) showed it.", "See Fig. 3 for the curve.",
+        "It costs approx. 3 GB.", "Done."]
+
+
+def test_find_span_finds_the_whole_text_and_never_a_heading_line():
+    from assistant.answering.compose import find_span
+
+    lines = ["## What is recall?", "", "### Short answer", "Recall is the share of actual positives",
+             "that the model finds. It ignores false positives.", "", "### Key points",
+             "- Recall divides true positives by all actual positives", "- Recall ignores false positives", ""]
+    # a key point whose first words also open the heading's sentence is found on its own bullet line
+    assert find_span(lines, "Recall ignores false positives", 1, 10) == (9, 9)
+    assert find_span(lines, "Recall divides true positives by all actual positives", 1, 10) == (8, 8)
+    # text spread over two lines: both, starting where the text starts
+    assert find_span(lines, "that the model finds. It ignores false positives.", 1, 10) == (5, 5)
+    assert find_span(lines, "Recall is the share of actual positives that the model finds.", 1, 10) == (4, 5)
+    # not found: the body after the heading, never the heading line itself
+    start, end = find_span(lines, "Something the section never says", 1, 10)
+    assert start == 2 and end == 10
+
+
+def test_sides_of_comparison_questions():
+    from assistant.answering.lead import mentions, sides
+
+    got = sides("Difference between LSTM and GRU")
+    assert (got.a, got.b) == ("LSTM", "GRU")
+    got = sides("whats the diffrence between baging and boosting in ensembles")
+    assert (got.a, got.b) == ("baging", "boosting")
+    assert mentions("Bagging trains each learner on a bootstrap sample.", got.a)  # a typo still names bagging
+    assert not mentions("Boosting trains learners one after another.", got.a)
+    got = sides("How does a GMM differ from k-means?")
+    assert (got.a, got.b) == ("GMM", "k-means")
+    assert mentions("Lloyd's k means algorithm alternates two steps.", got.b)  # k-means / k means: one name
+    assert sides("What is dropout?") is None

@@ -1,0 +1,277 @@
+"""Answer-first composition: the sentence(s) that answer the question directly, chosen by its intent.
+
+:func:`assistant.intent.classify_intent` reads what the question asks for; this module picks what an answer of
+that kind starts with, from the scored candidates of the retrieved sections (pure functions, no I/O):
+
+* ``definition`` — a defining sentence ("X is ...", "X measures ...") that names the question's subject;
+* ``formula`` — a sentence that carries the formula (inline math or an equation);
+* ``complexity`` — the row of a complexity table, shown with its header: the rows of
+  ``guides/algorithm-complexity.md`` whose algorithm name matches the question's subject, else a table row or a
+  Big-O sentence of a retrieved section (:func:`complexity_rows` finds the guide's rows);
+* ``comparison`` — a sentence that names both sides, then the best sentence about each side (:func:`sides`);
+* ``how_to_choose`` — a recommendation ("use ...", "prefer ...", "start with ...");
+* ``code`` — handled by the caller with :func:`code_block` (a tested fenced block of a cited section);
+* ``why_how`` and ``debugging`` — the best-scored sentence.
+
+The lead is taken from the best-supported of the top ``LEAD_RANKS`` retrieved sections; the remaining sentences
+are chosen by :func:`assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.answering.scoring import Scored
+from kb.bm25 import tokenize
+from kb.markdown import CodeBlock, Document, split_sentences
+
+LEAD_RANKS = 3  # the lead comes from one of the top three retrieved sections
+
+# names written several ways in questions and in the corpus, mapped to one form before tokenizing
+_ALIASES = (
+    (re.compile(r"\bk[- ]?nearest[- ]neighbou?rs?\b|\bk[- ]?nn\b", re.I), "knn"),
+    (re.compile(r"\bk[- ]means\b", re.I), "kmeans"),
+    (re.compile(r"\bnets\b", re.I), "networks"),
+    (re.compile(r"\bsupport[- ]vector[- ]machines?\b", re.I), "svm"),
+    (re.compile(r"\bprincipal component analysis\b", re.I), "pca"),
+)
+# words that say what kind of answer is wanted, not what it is about
+_CUE_WORDS = frozenset(tokenize(
+    "what is are the a an of time space memory complexity complexities cost costs big o computational compute "
+    "training train inference prediction predict query queries how expensive much scale scales does do explain "
+    "define definition meaning difference differences between versus vs compare comparison and or which when "
+    "should would could choose pick use using formula equation derive write code implement implementation python "
+    "numpy from scratch show me give example function why work works mean means tell about know you can in with "
+    "for to it its their there per step flops parameters params number many"))
+_DEFINING_RE = re.compile(r"\b(?:is|are|means|refers to|measures|describes|denotes|computes|estimates|"
+                          r"is defined as|is called)\b", re.I)
+_RECOMMEND_RE = re.compile(r"\b(?:use|prefer|choose|pick|start with|rule of thumb|recommend(?:ed)?|default|"
+                           r"go with|works? best|a good choice|is better|should)\b", re.I)
+_BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
+_MATH_RE = re.compile(r"\$[^$]+\$|\s=\s|[=≈]")
+_WORD_RE = re.compile(r"[A-Za-z][\w\-]*")
+_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "they", "such", "both"})
+_COST_HEADER_RE = re.compile(r"time|complexity|cost|flops?|memory|parameters|inference|training", re.I)
+
+
+def normalize(text: str) -> str:
+    """``text`` with alias spellings (k-NN, k nearest neighbours, nets, ...) mapped to one form."""
+    for rx, to in _ALIASES:
+        text = rx.sub(to, text)
+    return text
+
+
+def terms(text: str) -> set[str]:
+    """Stemmed content terms of ``text`` after alias normalisation."""
+    return set(tokenize(normalize(text)))
+
+
+def subject_terms(question: str) -> set[str]:
+    """What the question is about: its content terms without the words that only say what kind of answer is
+    wanted (time complexity, difference, formula, ...)."""
+    return terms(question) - _CUE_WORDS
+
+
+@dataclass(frozen=True)
+class Sides:
+    a: str
+    b: str
+
+
+_SIDES_RES = (
+    re.compile(r"\bdif+e?r+[ae]nces? (?:between|of) (?P<a>.+?) (?:and|vs\.?|versus|&) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
+    re.compile(r"\bcompar(?:e|ing|ison of) (?P<a>.+?) (?:and|with|to|vs\.?|versus) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
+    re.compile(r"(?P<a>[\w+\-. ]{2,40}?) (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,40}?)(?:[?.!,;:]|$)", re.I),
+    re.compile(r"\b(?:how|in what way) (?:does|do|is|are) (?P<a>.+?) (?:differ|different) (?:from|to) "
+               r"(?P<b>.+?)(?:[?.!,;]|$)", re.I),
+    re.compile(r"\b(?:is|are) (?P<a>.+?) (?:better|worse|faster|slower) than (?P<b>.+?)(?:[?.!,;]|$)", re.I),
+    re.compile(r"^(?:what(?:'s| is| are)|how (?:do|does)) (?P<a>.+?) (?:and|vs\.?) (?P<b>.+?) differ", re.I),
+)
+_SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between)\s+|\s+(?:in|for|when|with|on|during)\s+.*$"
+                        r"|\s+(?:models?|methods?)$", re.I)
+
+
+def sides(question: str) -> Sides | None:
+    """The two things a comparison question compares ("LSTM and GRU"), or ``None`` when it names no pair."""
+    q = " ".join(question.split())
+    for rx in _SIDES_RES:
+        m = rx.search(q)
+        if m:
+            a, b = (_SIDE_TRIM.sub("", m.group(g).strip()) for g in ("a", "b"))
+            a, b = _SIDE_TRIM.sub("", a), _SIDE_TRIM.sub("", b)
+            if terms(a) and terms(b) and terms(a) != terms(b):
+                return Sides(a, b)
+    return None
+
+
+def names_subject(question: str, answer: str) -> bool:
+    """Whether the first sentence of ``answer`` names the question's subject (one of its subject terms): a
+    definition must say what it defines."""
+    subject = subject_terms(question)
+    first = split_sentences(" ".join(answer.split()))[:1]
+    return not subject or bool(first and subject & terms(first[0]))
+
+
+def mentions(text: str, side: str) -> bool:
+    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation) is in the
+    text, or, for terms of four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
+    want = terms(side)
+    have = terms(text)
+    if not want:
+        return False
+    return all(w in have or (len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8)) for w in want)
+
+
+_CONTRAST_RE = re.compile(r"\b(?:whereas|while|but|unlike|instead|versus|vs\.?|than|differs?|difference|"
+                          r"fewer|more|less|rather|in contrast|on the other hand|only)\b", re.I)
+
+
+def contrasts(text: str) -> bool:
+    """Whether a sentence naming both sides of a comparison also sets them against each other."""
+    return bool(_CONTRAST_RE.search(text))
+
+
+def usable(t: Scored) -> bool:
+    """A sentence that can open an answer: not a question, a lead-in, a quoted prompt or a fragment."""
+    text = t.candidate.text.strip()
+    return ("?" not in text and not text.endswith(":") and not text.startswith(('"', "\u201c"))
+            and len(text.split()) >= 5)
+
+
+def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> float:
+    """How much better ``t`` suits the first sentence of an answer of ``intent`` than its plain score says."""
+    c = t.candidate
+    text = c.text
+    named = bool(subject & terms(text))
+    bonus = 0.0
+    if intent == "definition":
+        m = _DEFINING_RE.search(text)
+        if m and named and len(text[: m.start()].split()) <= 12:
+            bonus += 0.15
+        if c.kind == "table_row":
+            bonus -= 0.1
+    elif intent == "formula":
+        bonus += 0.15 if _MATH_RE.search(text) else 0.0
+    elif intent == "complexity":
+        if _BIG_O_RE.search(text):
+            bonus += 0.3 if c.kind == "table_row" and _COST_HEADER_RE.search(c.table_header) else 0.15
+    elif intent == "how_to_choose":
+        bonus += 0.1 if _RECOMMEND_RE.search(text) else 0.0
+    elif intent == "comparison":
+        pair = sides(question)
+        if pair and mentions(text, pair.a) and mentions(text, pair.b):
+            bonus += 0.2
+    if named:
+        bonus += 0.05
+    return bonus
+
+
+def pick_lead(intent: str, question: str, scored: Sequence[Scored]) -> Scored | None:
+    """The first sentence of the answer: the best candidate of the top ``LEAD_RANKS`` sections after the intent's
+    bonus (``None`` when there is no usable candidate)."""
+    subject = subject_terms(question)
+    pool = [t for t in scored if t.rank < LEAD_RANKS and usable(t)]
+    if not pool:
+        return None
+    best = max(pool, key=lambda t: (t.score + lead_bonus(intent, question, t, subject), -t.rank))
+    return best
+
+
+def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = (),
+               headings: Sequence[str] = ()) -> Scored | None:
+    """The usable candidate that best explains ``side``: it names the side, preferably near its start (the side is
+    what the sentence is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the
+    side; ``scored`` are scored against a question about the side."""
+    taken = {id(t.candidate) for t in exclude}
+    pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and mentions(t.candidate.text, side)]
+    if not pool:
+        return None
+
+    want = terms(side)
+
+    def value(t: Scored) -> float:
+        text = t.candidate.text
+        words = _WORD_RE.findall(normalize(text))
+        while words and words[0].lower() in ("the", "a", "an"):
+            words = words[1:]
+        v = t.score + (0.15 if want <= terms(" ".join(words[:5])) else 0.0)  # the side is what it is about
+        m = _DEFINING_RE.search(text)
+        v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
+        if t.rank < len(headings) and want <= terms(headings[t.rank]):
+            v += 0.1
+        if words and words[0].lower() in _ANAPHORA:  # "That is how ...", "It ...": bound to the sentence before
+            v -= 0.15
+        return v - (0.2 if re.match(r"^(?:the |this )?code\b", text, re.I) else 0.0)
+
+    return max(pool, key=value)
+
+
+# -- complexity rows -------------------------------------------------------------------------------------------
+
+COMPLEXITY_DOC = "guides/algorithm-complexity.md"
+
+
+@dataclass(frozen=True)
+class TableRow:
+    text: str
+    line: int
+    header: str  # the header and delimiter rows
+
+
+def table_rows(doc: Document) -> list[TableRow]:
+    """Every body row of every table of ``doc``, with its header."""
+    out = []
+    for b in doc.blocks:
+        if b.type != "table" or len(b.header_lines) != 2:
+            continue
+        h, d = b.header_lines
+        header = doc.lines[h - 1].strip() + "\n" + doc.lines[d - 1].strip()
+        for ln in range(d + 1, b.end + 1):
+            row = doc.lines[ln - 1].strip()
+            if row.startswith("|"):
+                out.append(TableRow(row, ln, header))
+    return out
+
+
+def first_cell(row: str) -> str:
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    return cells[0] if cells else ""
+
+
+def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
+    """The cost-table rows whose algorithm name (first cell) names every subject term of the question (after
+    alias normalisation: "k-NN prediction" -> ``knn``, matched by "Brute-force kNN"), best first: by the share of
+    the name's terms the question has; ``[]`` when no row names the whole subject ("transformer layer" is not
+    "Layer norm")."""
+    subject = subject_terms(question)
+    if not subject:
+        return []
+    scored = []
+    for r in rows:
+        if not _COST_HEADER_RE.search(r.header):
+            continue
+        name = terms(first_cell(r.text))
+        hit = subject & name
+        if hit != subject:
+            continue
+        scored.append(((len(hit), len(hit) / len(name)), r))
+    scored.sort(key=lambda t: (-t[0][0], -t[0][1], t[1].line))
+    return [r for _, r in scored]
+
+
+# -- code ------------------------------------------------------------------------------------------------------
+
+def code_block(doc: Document, line_start: int, line_end: int) -> CodeBlock | None:
+    """The first runnable Python block (fenced, not ``norun``) inside lines ``line_start..line_end`` of ``doc``:
+    the corpus' tested code (every such block is executed by the corpus tests)."""
+    for cb in doc.code_blocks:
+        if cb.lang in ("python", "py") and not cb.norun and line_start <= cb.start and cb.end <= line_end:
+            return cb
+    return None
+
+
+def with_score(t: Scored, score: float) -> Scored:
+    return replace(t, score=score)
