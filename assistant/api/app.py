@@ -204,13 +204,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         install_services(app, services)
     install_error_handlers(app)
     deps = [Depends(require_api_key)]
-    for r in (health.router, search.router, ask.router, corpus.router, algorithms.router):
+    app.include_router(health.router, prefix="/api")  # open liveness; details only with the key (see the route)
+    for r in (search.router, ask.router, corpus.router, algorithms.router):
         app.include_router(r, prefix="/api", dependencies=deps)
     from assistant.interview.api import router as interview_router
 
     app.include_router(interview_router, prefix="/api", dependencies=deps)
     _add_api_fallback(app)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    if settings.api_key:  # the UI and /gradio_api/* need the key too (a login page sets a session cookie)
+        from assistant.api.auth import UIGuard
+
+        app.add_middleware(UIGuard, key=settings.api_key)
     if with_ui:
         from assistant.ui import mount_ui
 
