@@ -79,7 +79,7 @@ def index(
     replicas: Annotated[int | None, typer.Option(help="qdrant: copies of each shard (a cluster)")] = None,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
-    from kb.index import EmptyCorpusError, Index, IndexUnavailableError
+    from kb.index import EmptyCorpusError, Index, IndexUnavailableError, IndexWriteError
 
     s = _settings()
     corpus = corpus or s.corpus_dir
@@ -110,7 +110,7 @@ def index(
                 err.print(f"[yellow]{exc}[/]")
     try:
         idx, stats = Index.build(corpus, out, progress=True)
-    except EmptyCorpusError as exc:
+    except (EmptyCorpusError, IndexWriteError) as exc:  # no corpus; disk full or read-only (old index intact)
         _fail(str(exc))
     console.print(f"indexed [bold]{stats.chunks}[/] chunks from {stats.files} files into {out}")
     console.print(f"embeddings: {stats.embedded} new, {stats.reused} reused; time {stats.seconds:.2f} s")
