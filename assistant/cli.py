@@ -305,7 +305,9 @@ def serve(
                   + ("" if s.api_key else " and MLNOTES_API_KEY is not set") + "[/]")
     application = create_app(s)
     console.print(f"serving ML/AI Notes on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    from assistant.api.server import server_limits
+
+    uvicorn.run(application, host=host, port=port, log_level="warning", **server_limits())
 
 
 app.add_typer(__import__("assistant.interview.cli", fromlist=["interview_app"]).interview_app, name="interview")

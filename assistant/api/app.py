@@ -8,6 +8,7 @@ or override dependencies. All exception handlers are installed here, in one plac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,7 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from algorithms.registry import ParamError, UnknownAlgorithmError
 from assistant.answer import NoGeneratorError
 from assistant.api.deps import require_api_key
-from assistant.api.routers import algorithms, ask, corpus, health, search
+from assistant.api.reload import Reloader, install_sighup
+from assistant.api.routers import admin, algorithms, ask, corpus, health, search
 from assistant.corpus import CorpusPathError
 from assistant.runner import RunFailed, RunnerBusy
 from assistant.services import Services, build_services
@@ -174,8 +176,21 @@ def _add_api_fallback(app: FastAPI) -> None:
         return JSONResponse({"error": f"no API route /api/{rest}; see /docs for the routes"}, status_code=404)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True,
+               reload_build: Callable[[], Any] | None = None) -> FastAPI:
+    """The app. ``reload_build`` makes the retriever a hot reload switches to (``POST /api/admin/reload``,
+    SIGHUP); by default :func:`assistant.services.open_index` over the settings (rebuilt when the corpus changed)."""
     settings = settings or get_settings()
+
+    def default_build():
+        from assistant.services import open_index
+
+        return open_index(settings, log=log.warning, progress=False)
+
+    def bank():
+        from assistant.services import load_bank_or_empty
+
+        return load_bank_or_empty(settings, log.warning)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -187,7 +202,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             install_services(app, built)
         else:
             install_services(app, services)
+        app.state.reloader = Reloader(app, reload_build or default_build,
+                                      bank=bank if reload_build is None else None)
+        undo_sighup = install_sighup(app.state.reloader)
         yield
+        undo_sighup()
         if getattr(app.state, "interview", None) is not None:
             app.state.interview.close()
 
@@ -210,6 +229,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from assistant.interview.api import router as interview_router
 
     app.include_router(interview_router, prefix="/api", dependencies=deps)
+    app.include_router(admin.router, prefix="/api", dependencies=deps)
     _add_api_fallback(app)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if settings.api_key:  # the UI and /gradio_api/* need the key too (a login page sets a session cookie)

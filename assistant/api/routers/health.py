@@ -10,14 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from assistant.api.auth import bearer_ok
+from assistant.api.reload import index_version
 
 router = APIRouter(tags=["health"])
-
-
-def _version(index) -> str | None:
-    """The served index's version: the name of the versioned directory it was loaded from (kb.publish)."""
-    directory = getattr(index, "directory", None)
-    return getattr(directory, "name", None)
 
 
 @router.get("/health", summary="Liveness (open); what is loaded and the index version (with the key, when set)")
@@ -36,8 +31,9 @@ async def health(request: Request) -> dict:
         "chunks": info.get("chunks", 0),
         "files": info.get("files", 0),
         "model": info.get("model"),
-        "index_version": info.get("version") or _version(index),
+        "index_version": info.get("version") or index_version(index),
         "reloading": bool(reloader is not None and reloader.busy),
+        "last_reload": reloader.last if reloader is not None else None,
         "generator": getattr(st, "generator_name", "extractive"),
         "interview_questions": len(getattr(st.answerer, "bank", []) or []) if hasattr(st, "answerer") else 0,
     }
