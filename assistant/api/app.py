@@ -8,6 +8,7 @@ or override dependencies. All exception handlers are installed here, in one plac
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +24,7 @@ from assistant.api.deps import require_api_key
 from assistant.api.reload import Reloader, install_sighup
 from assistant.api.routers import admin, algorithms, ask, corpus, health, search
 from assistant.corpus import CorpusPathError
+from assistant.runner import STATUS as RUN_STATUS
 from assistant.runner import RunFailed, RunnerBusy
 from assistant.services import Services, build_services
 from assistant.settings import Settings, get_settings
@@ -31,6 +33,20 @@ from kb.index import IndexUnavailableError, QueryError
 __all__ = ["Services", "build_services", "create_app", "install_error_handlers", "install_services"]
 
 log = logging.getLogger("mlnotes")
+
+
+ECHO_LIMIT = 200  # characters of an offending value an error message repeats
+MESSAGE_LIMIT = 1000  # characters of an error message
+_QUOTED = re.compile(r"""(['"])([^'"\n]{""" + str(ECHO_LIMIT + 1) + r""",})\1""")
+
+
+def clip(message: str) -> str:
+    """An error message with every quoted value cut to :data:`ECHO_LIMIT` characters and the whole to
+    :data:`MESSAGE_LIMIT`, so a huge field never comes back whole."""
+    message = _QUOTED.sub(lambda m: f"{m[1]}{m[2][:ECHO_LIMIT]}…{m[1]} ({len(m[2])} characters)", message)
+    if len(message) > MESSAGE_LIMIT:
+        message = message[:MESSAGE_LIMIT] + f"… ({len(message) - MESSAGE_LIMIT} more characters)"
+    return message
 
 
 def _message_for(err: dict[str, Any]) -> str:
@@ -47,14 +63,15 @@ def _message_for(err: dict[str, Any]) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    def err(status: int, message: str, **extra: Any) -> JSONResponse:
-        return JSONResponse({"error": message, **extra}, status_code=status)
+    def err(status: int, message: str, headers: dict | None = None, **extra: Any) -> JSONResponse:
+        return JSONResponse({"error": clip(message), **extra}, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         msgs = "; ".join(_message_for(e) for e in errors[:5])
-        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+        detail = [{"loc": [clip(str(x)) if isinstance(x, str) else x for x in e.get("loc", ())][:10],
+                   "msg": clip(str(e.get("msg", ""))), "type": e.get("type", "")} for e in errors[:20]]
         return err(422, f"invalid request: {msgs}", detail=detail)
 
     @app.exception_handler(QueryError)
@@ -75,11 +92,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RunnerBusy)
     async def _busy(request: Request, exc: RunnerBusy):
-        return JSONResponse({"error": str(exc)}, status_code=429, headers={"Retry-After": "5"})
+        return err(429, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(RunFailed)
     async def _failed(request: Request, exc: RunFailed):
-        return err(422 if exc.reason in ("timeout", "memory") else 500, str(exc), reason=exc.reason)
+        status = RUN_STATUS.get(exc.reason, 500)
+        (log.error if status >= 500 else log.warning)("demo run on %s failed (%s): %s", request.url.path,
+                                                       exc.reason, clip(str(exc)))
+        return err(status, str(exc), reason=exc.reason)
 
     @app.exception_handler(NoGeneratorError)
     async def _no_generator(request: Request, exc: NoGeneratorError):
@@ -91,7 +111,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        return err(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception):
@@ -231,6 +251,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(interview_router, prefix="/api", dependencies=deps)
     app.include_router(admin.router, prefix="/api", dependencies=deps)
     _add_api_fallback(app)
+    from assistant.api.openapi import install_openapi
+
+    install_openapi(app, key_set=bool(settings.api_key))
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if settings.api_key:  # the UI and /gradio_api/* need the key too (a login page sets a session cookie)
         from assistant.api.auth import UIGuard

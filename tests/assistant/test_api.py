@@ -181,7 +181,7 @@ def test_demo_over_its_time_limit_is_killed_and_reported(client):
         r = client.post("/api/algorithms/ridge/run", json={"params": {}})
     finally:
         app.state.runner = old
-    assert r.status_code == 422 and r.json()["reason"] == "timeout" and "time limit" in r.json()["error"]
+    assert r.status_code == 408 and r.json()["reason"] == "timeout" and "time limit" in r.json()["error"]
 
 
 def test_demo_over_its_memory_limit_is_killed_and_reported(client):
