@@ -32,6 +32,11 @@ BY_PATH = {  # statuses only some operations answer
     "/api/algorithms/{name}/run": {"408": "the demo exceeded its time limit and was stopped",
                                    "429": "the demo slots are all busy; retry after the Retry-After seconds"},
 }
+BY_PREFIX = {
+    "/api/corpus/": {"403": "the path leads outside the corpus", "415": "only Markdown (.md) files can be read"},
+    "/api/interview/": {"401": "missing or wrong X-Interview-Token (or API key)",
+                        "409": "the session is finished or the request conflicts with its state"},
+}
 AUTH = {"401": "missing or wrong API key"}
 OPEN_PATHS = {"/api/health"}
 
@@ -50,10 +55,14 @@ def install_openapi(app: FastAPI, key_set: bool) -> None:
             for op in ops.values():
                 responses = op.setdefault("responses", {})
                 extra = {**COMMON, **BY_PATH.get(path, {})}
+                for prefix, codes in BY_PREFIX.items():
+                    if path.startswith(prefix):
+                        extra.update(codes)
                 if key_set and path not in OPEN_PATHS:
                     extra.update(AUTH)
                 for status, text in extra.items():
-                    responses[status] = _response(text)
+                    if status not in responses or status == "422":  # 422: ours, not FastAPI's {"detail"} shape
+                        responses[status] = _response(text)
                 if not key_set or path in OPEN_PATHS:
                     op.pop("security", None)
         if not key_set:
