@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from algorithms.registry import ParamError, UnknownAlgorithmError
 from assistant.answer import NoGeneratorError
 from assistant.api.deps import require_api_key
-from assistant.api.reload import Reloader, install_sighup
+from assistant.api.reload import Reloader, install_sighup, stale_index
 from assistant.api.routers import admin, algorithms, ask, corpus, health, search
 from assistant.corpus import CorpusPathError
 from assistant.runner import STATUS as RUN_STATUS
@@ -214,16 +214,22 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        rebuild_now = False
         if services is None:  # a served app: load every model before reporting ready
-            from assistant.services import warm_up
+            from assistant.services import configure_embeddings, warm_up
 
-            built = build_services(settings)
+            configure_embeddings(settings)
+            stale = stale_index(settings)  # out of date: serve it now, rebuild in the background
+            built = build_services(settings, retriever=stale)
             warm_up(built)
             install_services(app, built)
+            rebuild_now = stale is not None
         else:
             install_services(app, services)
         app.state.reloader = Reloader(app, reload_build or default_build,
                                       bank=bank if reload_build is None else None)
+        if rebuild_now:
+            app.state.reloader.start()
         undo_sighup = install_sighup(app.state.reloader)
         yield
         undo_sighup()

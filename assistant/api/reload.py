@@ -91,6 +91,30 @@ class Reloader:
         install_services(self.app, new)
 
 
+def stale_index(settings: Any, log: Callable[[str], None] = log.warning) -> Retriever | None:
+    """At start-up: the local index when it is sound but out of date with the corpus, so the server can listen and
+    serve it while the rebuild runs in the background; None when it is current (the normal path loads it) or
+    cannot be served (missing, corrupt, another format: the normal path rebuilds before serving)."""
+    if settings.search_backend != "local":
+        return None
+    from kb import publish
+    from kb.index import Index, IndexStaleError, IndexUnavailableError
+
+    try:
+        publish.recover(settings.index_dir, log)
+        Index.load(settings.index_dir, verify_corpus=settings.corpus_dir)
+        return None
+    except IndexStaleError as exc:
+        try:
+            index = Index.load(settings.index_dir, defaults=settings.fusion_params)
+        except IndexUnavailableError:
+            return None
+        log(f"{exc}; serving the previous index while a new one builds")
+        return index
+    except (IndexUnavailableError, OSError):
+        return None
+
+
 def install_sighup(reloader: Reloader) -> Callable[[], None]:
     """Reload on SIGHUP when running in the main thread (uvicorn.run); returns the undo function."""
     import signal

@@ -99,3 +99,19 @@ def test_a_failed_reload_keeps_the_old_index(settings, services):
         assert h["last_reload"]["ok"] is False and "No space left" in h["last_reload"]["error"]
         assert h["index_version"] == v0
         assert c.post("/api/search", json={"query": "ridge"}, headers=AUTH).status_code == 200
+
+
+def test_a_stale_index_is_served_at_start_while_it_rebuilds(settings, own_corpus, tmp_path):
+    from assistant.api.reload import stale_index
+
+    out = tmp_path / "index"
+    s = settings.model_copy(update={"corpus_dir": own_corpus, "index_dir": out})
+    assert stale_index(s) is None  # no index: the normal path builds it before serving
+    Index.build(own_corpus, out, embedder=HashingEmbedder())
+    assert stale_index(s) is None  # current: the normal path loads it
+    (own_corpus / "guides" / "ml-basics.md").write_text("---\nid: ml-basics\ntitle: B\nkind: guide\n---\n# B\n\nx\n")
+    logs: list[str] = []
+    old = stale_index(s, log=logs.append)
+    assert old is not None and old.directory == Index.load(out).directory
+    assert any("serving the previous index while a new one builds" in line for line in logs)
+    assert stale_index(s.model_copy(update={"search_backend": "qdrant"})) is None
