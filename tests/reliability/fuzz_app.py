@@ -3,6 +3,7 @@ a demo runner whose slot count keeps fuzzed demo runs few."""
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from functools import lru_cache
@@ -26,6 +27,7 @@ def fuzz_services():
     from tests.kb.fakes import HashingEmbedder
 
     root = Path(tempfile.mkdtemp(prefix="mlnotes-fuzz-"))
+    atexit.register(shutil.rmtree, root, True)
     corpus = root / "corpus"
     shutil.copytree(FIXTURE, corpus)
     index, _ = Index.build(corpus, root / "index", embedder=HashingEmbedder())
