@@ -42,6 +42,10 @@ def guarded_h11(timeout: float = REQUEST_READ_TIMEOUT_S) -> type[H11Protocol]:
             elif self._receiving():
                 self._arm()
 
+        def handle_websocket_upgrade(self, event) -> None:  # the connection leaves HTTP: no deadline any more
+            self._disarm()
+            super().handle_websocket_upgrade(event)
+
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
