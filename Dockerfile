@@ -20,7 +20,8 @@ RUN pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
 # dependencies before code: a code change reuses this layer instead of reinstalling everything
 COPY pyproject.toml ./
 RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-print('\n'.join(p['dependencies'] + p['optional-dependencies']['chapters']))" > /tmp/requirements.txt \
+print('\n'.join(p['dependencies'] + [r for x in ('chapters', 'postgres', 'qdrant') \
+for r in p['optional-dependencies'][x]]))" > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt
 
 COPY README.md ./
@@ -28,7 +29,8 @@ COPY kb ./kb
 COPY assistant ./assistant
 COPY algorithms ./algorithms
 COPY eval ./eval
-RUN pip install --no-deps ".[chapters]"
+# postgres and qdrant: the cluster shape of docker-compose.yml (PostgreSQL interview store, Qdrant backend)
+RUN pip install --no-deps ".[chapters,postgres,qdrant]"
 
 COPY corpus ./corpus
 # build the index into the image so the container starts serving at once

@@ -15,7 +15,8 @@ written by an older version, a real directory, to a versioned name) and drops ve
 A write that fails for lack of space or permission (ENOSPC, EDQUOT, EROFS, EACCES, EPERM) raises
 :class:`kb.index.IndexWriteError` with a one-line message; the temporary folder is removed and the old index is untouched.
 
-Every version also holds ``embedcache.npz``: the content hash of each chunk and its vector, with a digest of both,
+Every version also holds ``embedcache.npz``: each chunk's key and unit vectors (with the owner row of each vector)
+and a digest of all of them,
 so a rebuild can reuse embeddings from that one file even when ``chunks.jsonl``, the manifest or the other files of
 the version are corrupt (:func:`reusable_vectors`).
 """
@@ -209,58 +210,77 @@ def publish(out_dir: Path, write: Callable[[Path], None]) -> Path:
 
 
 # ---------------------------------------------------------------------- the embedding cache of a version
-def _digest(hashes: np.ndarray, vectors: np.ndarray, model_id: str) -> str:
+def _digest(keys: np.ndarray, vectors: np.ndarray, owner: np.ndarray, model_id: str) -> str:
     h = hashlib.sha256(model_id.encode())
-    h.update(hashes.tobytes())
+    h.update(keys.tobytes())
+    h.update(np.ascontiguousarray(owner, dtype=np.int64).tobytes())
     h.update(str(vectors.dtype).encode() + str(vectors.shape).encode())
     h.update(np.ascontiguousarray(vectors).tobytes())
     return h.hexdigest()
 
 
-def save_vector_cache(directory: Path, content_hashes: list[str], vectors: np.ndarray, model_id: str) -> None:
-    hashes = np.asarray(content_hashes, dtype="S")
-    np.savez(Path(directory) / CACHE_FILE, hashes=hashes, vectors=vectors, model=np.asarray(model_id, dtype="S"),
-             digest=np.asarray(_digest(hashes, vectors, model_id), dtype="S"))
+def _split(keys: list[str], vectors: np.ndarray, owner: np.ndarray) -> dict[str, np.ndarray]:
+    """Key of chunk r -> its unit vectors (the rows whose owner is r, in order)."""
+    bounds = np.searchsorted(owner, np.arange(len(keys) + 1))
+    return {k: vectors[int(bounds[r]):int(bounds[r + 1])] for r, k in enumerate(keys) if bounds[r + 1] > bounds[r]}
+
+
+def _owner_ok(owner: np.ndarray, n_keys: int, n_vectors: int) -> bool:
+    return bool(owner.shape == (n_vectors,) and (n_vectors == 0 or (owner[0] >= 0 and owner[-1] < n_keys))
+                and np.all(np.diff(owner) >= 0))
+
+
+def save_vector_cache(directory: Path, keys: list[str], vectors: np.ndarray, owner: np.ndarray,
+                      model_id: str) -> None:
+    """``keys[r]``: what chunk r's unit vectors depend on; ``owner[i]``: the chunk row of vector i."""
+    k = np.asarray(keys, dtype="S")
+    owner = np.asarray(owner, dtype=np.int64)
+    np.savez(Path(directory) / CACHE_FILE, keys=k, vectors=vectors, owner=owner,
+             model=np.asarray(model_id, dtype="S"), digest=np.asarray(_digest(k, vectors, owner, model_id), dtype="S"))
 
 
 def load_vector_cache(directory: Path, model_id: str) -> dict[str, np.ndarray]:
-    """Content hash -> vector from one version's cache file; {} when it is missing, corrupt or another model's."""
+    """Key -> unit vectors from one version's cache file; {} when it is missing, corrupt or another model's."""
     try:
         with np.load(Path(directory) / CACHE_FILE, allow_pickle=False) as z:
-            hashes, vectors = z["hashes"], z["vectors"]
+            keys, vectors, owner = z["keys"], z["vectors"], z["owner"]
             model, digest = z["model"].item().decode(), z["digest"].item().decode()
     except Exception:  # noqa: BLE001 - any read failure means: nothing to reuse from this file
         return {}
-    if model != model_id or len(hashes) != len(vectors) or _digest(hashes, vectors, model) != digest:
+    if model != model_id or not _owner_ok(owner, len(keys), len(vectors)) or \
+            _digest(keys, vectors, owner, model) != digest:
         return {}
-    return {h.decode(): v for h, v in zip(hashes, vectors)}
+    return _split([k.decode() for k in keys], vectors, owner)
 
 
 def _load_rows(directory: Path, model_id: str) -> dict[str, np.ndarray]:
-    """Content hash -> vector from ``chunks.jsonl`` + ``embeddings.npy`` when both match the manifest's checksums
-    (the other files of the version may be corrupt)."""
+    """Key -> unit vectors from ``chunks.jsonl``, ``embeddings.npy`` and the owner file when they match the
+    manifest's checksums (the other files of the version may be corrupt)."""
     from kb.chunker import Chunk
-    from kb.index import _sha256_file
+    from kb.index import OWNER_FILE, _sha256_file, _unit_key
 
     try:
         manifest = json.loads((directory / "manifest.json").read_text())
         if manifest.get("model_id") != model_id:
             return {}
-        for rel in ("chunks.jsonl", "embeddings.npy"):
+        needed = ["chunks.jsonl", "embeddings.npy"] + ([OWNER_FILE] if OWNER_FILE in manifest["checksums"] else [])
+        for rel in needed:
             if _sha256_file(directory / rel) != manifest["checksums"][rel]:
                 return {}
         lines = (directory / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-        hashes = [Chunk.from_dict(json.loads(line)).content_hash for line in lines if line]
+        keys = [_unit_key(Chunk.from_dict(json.loads(line))) for line in lines if line]
         vectors = np.load(directory / "embeddings.npy", allow_pickle=False)
+        owner = (np.load(directory / OWNER_FILE, allow_pickle=False).astype(np.int64) if OWNER_FILE in needed
+                 else np.arange(len(vectors), dtype=np.int64))
     except Exception:  # noqa: BLE001 - unreadable: nothing to reuse from here
         return {}
-    if len(hashes) != len(vectors):
+    if not _owner_ok(owner, len(keys), len(vectors)):
         return {}
-    return dict(zip(hashes, vectors))
+    return _split(keys, vectors, owner)
 
 
 def reusable_vectors(out_dir: Path, model_id: str) -> dict[str, np.ndarray]:
-    """Every embedding a rebuild can reuse, by chunk content hash: from the served version and the previous one,
+    """Every chunk's unit vectors a rebuild can reuse, by chunk key: from the served version and the previous one,
     each from its cache file and from its chunks + embeddings files, whichever are sound."""
     out_dir = Path(out_dir)
     dirs = [resolve(out_dir)] if out_dir.exists() else []

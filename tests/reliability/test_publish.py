@@ -34,9 +34,15 @@ def _leftovers(index_dir: Path) -> list[str]:
     return sorted(p.name for p in index_dir.parent.iterdir() if p.name.startswith(f".{index_dir.name}."))
 
 
-def _expected_vectors(index: Index) -> np.ndarray:
-    """The reference: every chunk embedded afresh (the hashing embedder is deterministic)."""
-    return HashingEmbedder().encode([c.index_text for c in index.chunks])
+def _same_as_fresh(index: Index, corpus: Path) -> None:
+    """The reference: the same corpus built from scratch in a new folder (the hashing embedder is deterministic)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        fresh, stats = Index.build(corpus, Path(d) / "fresh", embedder=HashingEmbedder())
+        assert stats.reused == 0
+        np.testing.assert_array_equal(index.owner, fresh.owner)
+        np.testing.assert_allclose(index.dense.vectors, fresh.dense.vectors, atol=1e-6)
 
 
 def test_the_index_path_is_a_pointer_to_a_complete_version(corpus, tmp_path):
@@ -115,7 +121,7 @@ def test_sigkill_at_each_stage_leaves_a_complete_index(corpus, tmp_path, stage, 
         assert stats is not None and stats.embedded <= 2 and stats.reused >= len(old.chunks) - 1, stats
     else:
         assert stats is None  # the new index was published before the kill: nothing to do
-    np.testing.assert_allclose(index.dense.vectors, _expected_vectors(index), atol=1e-6)
+    _same_as_fresh(index, corpus)
 
 
 def _flip_byte(path: Path) -> None:
@@ -133,12 +139,13 @@ def _index_files(tmp_path, corpus) -> list[str]:
 
 def test_every_index_file_is_covered(corpus, tmp_path):
     files = _index_files(tmp_path, corpus)
-    assert {"manifest.json", "chunks.jsonl", "embeddings.npy", "embedcache.npz", "docs.json"} <= set(files)
+    assert {"manifest.json", "chunks.jsonl", "embeddings.npy", "embedcache.npz", "docs.json",
+            "vector_owner.npy"} <= set(files)
     assert any(f.startswith("bm25/") for f in files)
     assert set(files) <= set(CORRUPTIBLE)
 
 
-CORRUPTIBLE = ["manifest.json", "chunks.jsonl", "embeddings.npy", "embedcache.npz", "docs.json",
+CORRUPTIBLE = ["manifest.json", "chunks.jsonl", "embeddings.npy", "vector_owner.npy", "embedcache.npz", "docs.json",
                "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy",
                "bm25/params.index.json", "bm25/vocab.index.json"]
 
@@ -156,7 +163,7 @@ def test_a_corrupt_file_costs_no_embeddings(corpus, tmp_path, name):
     emb = HashingEmbedder()
     index, stats = Index.load_or_build(corpus, out, embedder=emb, log=lambda m: None)
     assert stats is not None and stats.embedded == 0 and emb.n_encoded == 0, stats
-    np.testing.assert_allclose(index.dense.vectors, _expected_vectors(index), atol=1e-6)
+    _same_as_fresh(index, corpus)
 
 
 def test_cache_and_embeddings_both_corrupt_fall_back_to_the_previous_version(corpus, tmp_path):
@@ -169,7 +176,7 @@ def test_cache_and_embeddings_both_corrupt_fall_back_to_the_previous_version(cor
     emb = HashingEmbedder()
     index, stats = Index.load_or_build(corpus, out, embedder=emb, log=lambda m: None)
     assert stats.embedded == 0 and emb.n_encoded == 0
-    np.testing.assert_allclose(index.dense.vectors, _expected_vectors(index), atol=1e-6)
+    _same_as_fresh(index, corpus)
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
