@@ -115,3 +115,23 @@ def test_a_stale_index_is_served_at_start_while_it_rebuilds(settings, own_corpus
     assert old is not None and old.directory == Index.load(out).directory
     assert any("serving the previous index while a new one builds" in line for line in logs)
     assert stale_index(s.model_copy(update={"search_backend": "qdrant"})) is None
+
+
+@pytest.mark.slow
+def test_a_served_app_starts_on_a_stale_index_and_swaps_in_the_rebuild(own_corpus, tmp_path):
+    """The real start-up path (the packaged MiniLM, the lifespan's build_services and warm-up): an out-of-date
+    index is served at once and the rebuilt one replaces it."""
+    from assistant.settings import Settings
+
+    out = tmp_path / "index"
+    s = Settings(corpus_dir=own_corpus, index_dir=out, data_dir=tmp_path / "data", api_key=KEY)
+    Index.build(own_corpus, out)  # the packaged MiniLM
+    v0 = Index.load(out).directory.name
+    (own_corpus / "guides" / "extra.md").write_text("---\nid: extra\ntitle: Extra\nkind: guide\n---\n# Extra\n\n"
+                                                    "## Part\n\nThe quibbleton kernel smooths noisy gradients.\n")
+    with TestClient(create_app(s, with_ui=False)) as c:
+        h = _wait(c, lambda h: not h["reloading"] and h["index_version"] != v0, timeout=120)
+        # rebuilt by the background reloader (a blocking rebuild at start would leave last_reload empty)
+        assert h["last_reload"]["ok"] and h["last_reload"]["version"] == h["index_version"]
+        hits = c.post("/api/search", json={"query": "quibbleton", "mode": "bm25"}, headers=AUTH).json()["hits"]
+        assert hits and hits[0]["doc_id"] == "extra"
