@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 
 COOKIE = "mlnotes_session"
 SESSION_MAX_AGE_S = 7 * 24 * 3600
-OPEN_PREFIXES = ("/api/", "/docs", "/openapi.json", "/login", "/logout")
+OPEN_PATHS = {"/api", "/docs", "/docs/oauth2-redirect", "/openapi.json"}  # and everything under /api/
 
 
 def session_token(key: str, issued: int | None = None) -> str:
@@ -102,7 +102,7 @@ class UIGuard:
         path = scope.get("path", "")
         if scope["type"] == "http" and path in ("/login", "/logout"):
             return await self._login(scope, receive, send)
-        if path.startswith(OPEN_PREFIXES) or path == "/api":
+        if path.startswith("/api/") or path in OPEN_PATHS:
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         if bearer_ok(self.key, headers.get(b"authorization")) or valid_session(self.key, _cookie(headers)):

@@ -42,7 +42,7 @@ def _result(c, name, event, headers=None):
 
 def test_gradio_endpoints_refused_without_the_key(ui_client):
     c = ui_client
-    for path in ("/", "/config", "/gradio_api/info", "/theme.css"):
+    for path in ("/", "/config", "/gradio_api/info", "/theme.css", "/docsx", "/openapi.jsonx"):
         r = c.get(path)
         assert r.status_code == 401, path
     r = _call(c, "respond", ["What is ridge regression?", [], "hybrid"])
@@ -114,6 +114,11 @@ def test_health_is_open_for_liveness_but_details_need_the_key(ui_client):
     # the other /api routes keep their bearer check; the cookie alone does not open them
     c.cookies.set(COOKIE, session_token(KEY))
     assert c.post("/api/search", json={"query": "ridge"}).status_code == 401
+
+
+def test_docs_and_schema_stay_open(ui_client):
+    assert ui_client.get("/docs").status_code == 200
+    assert "/api/ask" in ui_client.get("/openapi.json").json()["paths"]
 
 
 def test_no_key_means_no_guard(settings, services):
