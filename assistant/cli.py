@@ -182,7 +182,7 @@ def index(
     replicas: Annotated[int | None, typer.Option(help="qdrant: copies of each shard (a cluster)")] = None,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
-    from kb.index import EmptyCorpusError, Index, IndexUnavailableError
+    from kb.index import EmptyCorpusError, Index, IndexUnavailableError, IndexWriteError
 
     s = _settings()
     corpus = corpus or s.corpus_dir
@@ -213,7 +213,7 @@ def index(
                 err.print(f"[yellow]{exc}[/]")
     try:
         idx, stats = Index.build(corpus, out, progress=True)
-    except EmptyCorpusError as exc:
+    except (EmptyCorpusError, IndexWriteError) as exc:  # no corpus; disk full or read-only (old index intact)
         _fail(str(exc))
     console.print(f"indexed [bold]{stats.chunks}[/] chunks from {stats.files} files into {out}")
     console.print(f"embeddings: {stats.embedded} new, {stats.reused} reused; time {stats.seconds:.2f} s")
@@ -530,7 +530,9 @@ def serve(
                   + ("" if s.api_key else " and MLNOTES_API_KEY is not set") + "[/]")
     application = create_app(s)
     console.print(f"serving ML/AI Notes on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    from assistant.api.server import server_limits
+
+    uvicorn.run(application, host=host, port=port, log_level="warning", **server_limits())
 
 
 @app.command()
