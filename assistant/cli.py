@@ -29,7 +29,7 @@ app = typer.Typer(
     name="mlnotes",
     help="ML/AI Notes: an offline ML/AI knowledge base with cited answers, algorithms and mock interviews.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 bench_app = typer.Typer(help="Speed benchmarks (medians over repeated runs).", no_args_is_help=True)
@@ -42,6 +42,33 @@ err = Console(stderr=True, soft_wrap=True)
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+def _version() -> str:
+    """The installed distribution's version, found from this package's top-level import name."""
+    from importlib.metadata import PackageNotFoundError, packages_distributions, version
+
+    top = (__package__ or __name__).split(".")[0]  # "assistant", or "mlnotes" once under one namespace
+    for dist in packages_distributions().get(top, []):
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            continue
+    return "unknown (not installed: run from a source checkout)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"mlnotes {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """ML/AI Notes: an offline ML/AI knowledge base with cited answers, algorithms and mock interviews."""
 
 
 def _settings():
