@@ -38,7 +38,8 @@ RUN useradd --create-home --uid 1000 mlnotes && mkdir -p /data && chown -R mlnot
 USER mlnotes
 VOLUME ["/data"]
 EXPOSE 7860
+# /api/live needs no API key (it returns no data): /api/health answers 401 when MLNOTES_API_KEY is set
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/api/health', timeout=4)"
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/api/live', timeout=4)"
 # inside the container the server must listen on all interfaces; publish it on 127.0.0.1 on the host
 CMD ["mlnotes", "serve", "--host", "0.0.0.0", "--port", "7860"]

@@ -203,6 +203,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:  # available at once, also without running the lifespan
         install_services(app, services)
     install_error_handlers(app)
+
+    @app.get("/api/live", tags=["health"], summary="Liveness only: no API key, no data (container health checks)")
+    def live() -> dict:
+        return {"status": "ok"}
+
     deps = [Depends(require_api_key)]
     for r in (health.router, search.router, ask.router, corpus.router, algorithms.router):
         app.include_router(r, prefix="/api", dependencies=deps)
