@@ -284,6 +284,8 @@ def rewrite_dockerfile(text: str, modules: set[str]) -> str:
         if first is not None:
             lines.insert(first, f"COPY {NAMESPACE} ./{NAMESPACE}\n")
     install = next((i for i, line in enumerate(lines) if re.match(r"RUN pip install --no-deps", line)), None)
+    while install is not None and install > 0 and lines[install - 1].startswith("#"):
+        install -= 1  # above the comments on the install step (a "# hadolint ignore=" must stay next to it)
     for d in DATA_DIRS:  # package data must be in place before the project is installed
         at = next((i for i, line in enumerate(lines) if re.match(rf"COPY\s+{d}\s", line)), None)
         if install is not None and at is not None and at > install:

@@ -102,7 +102,8 @@ FILES = {
     "corpus/chapters/a.md": "# A\n\nRun `python -m eval.run`; the file is eval.md.\n\n```python\nfrom kb.index import Index\n```\n",
     "README.md": "Run `python -m kb.index` and `mlnotes search`; see assistant/cli.py.\n",
     "Makefile": "check:\n\tpython -m eval.run --fast\n",
-    "Dockerfile": "FROM python:3.11-slim\nCOPY kb ./kb\nCOPY eval ./eval\nRUN pip install --no-deps .\n"
+    "Dockerfile": "FROM python:3.11-slim\nCOPY kb ./kb\nCOPY eval ./eval\n# hadolint ignore=DL3013\n"
+                  "RUN pip install --no-deps .\n"
                   "COPY corpus ./corpus\nRUN mlnotes index\n",
     "pyproject.toml": '''\
         [project]
@@ -167,6 +168,7 @@ def test_rewrites_every_kind_of_reference_and_nothing_else(tree):
     docker = _read(tree, "Dockerfile").splitlines()
     assert docker.index("COPY mlnotes ./mlnotes") < docker.index("COPY kb ./kb")
     assert docker.index("COPY corpus ./corpus") < docker.index("RUN pip install --no-deps .")
+    assert docker[docker.index("RUN pip install --no-deps .") - 1] == "# hadolint ignore=DL3013"
     py = _read(tree, "pyproject.toml")
     assert f'name = "{ns.DISTRIBUTION}"' in py and 'mlnotes = "mlnotes.assistant.cli:main"' in py
     assert "[tool.setuptools.packages.find]" not in py
