@@ -216,6 +216,12 @@ def _add_offline_docs(app: FastAPI) -> None:
                               redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
 
 
+def _operation_id(route: Any) -> str:
+    """OpenAPI operation ids from the route functions' names (``ask_stream``, not ``ask_stream_api_ask_stream_post``);
+    a test checks that they are unique."""
+    return route.name
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True) -> FastAPI:
     settings = settings or get_settings()
 
@@ -238,6 +244,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version="0.1.0",
         description="Search, cited answers, the corpus and runnable algorithm demos, offline.",
         lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
         docs_url=None,  # /docs and /redoc: _add_offline_docs, from local files
         redoc_url=None,
     )

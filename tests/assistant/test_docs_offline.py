@@ -24,3 +24,12 @@ def test_docs_pages_use_local_assets(client, page, assets):
 def test_redoc_script_draws_no_logo_from_its_cdn(client):
     js = client.get("/docs-assets/redoc.standalone.js").text
     assert "cdn.redoc.ly/redoc/logo-mini.svg" not in js and '"/docs-assets/favicon.png"' in js
+
+
+def test_operation_ids_are_readable_and_unique(client):
+    spec = client.get("/openapi.json").json()
+    ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)) and len(ids) >= 20
+    assert not [i for i in ids if "_api_" in i or i.endswith(("_get", "_post")) and i not in ("search_get",
+                                                                                             "search_post")]
+    assert {"ask", "ask_stream", "search_post", "run", "health", "live"} <= set(ids)
