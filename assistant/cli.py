@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -223,10 +224,18 @@ def run(
             print(json.dumps([s.to_dict() for s in specs], indent=2))
             return
         t = Table(title=f"{len(specs)} registered algorithms")
-        for col in ("name", "family", "summary", "reference"):
-            t.add_column(col)
-        for s in specs:
-            t.add_row(s.name, s.family, s.summary, s.reference)
+        # names whole on one line; long words (module paths) fold onto the next line instead of ending in "…"
+        t.add_column("name", no_wrap=True, min_width=max((len(s.name) for s in specs), default=4))
+        if console.width >= 120:
+            t.add_column("family", overflow="fold")
+            t.add_column("summary", overflow="fold", ratio=3)
+            t.add_column("reference", overflow="fold", ratio=2)
+            for s in specs:
+                t.add_row(s.name, s.family, s.summary, s.reference)
+        else:  # a narrow terminal: the family and the reference under the summary
+            t.add_column("summary (family; checked against)", overflow="fold")
+            for s in specs:
+                t.add_row(s.name, f"{escape(s.summary)}\n[dim]({s.family}; {escape(s.reference)})[/]")
         console.print(t)
         return
     try:
