@@ -105,6 +105,8 @@ def index(
     = "local",
     shards: Annotated[int | None, typer.Option(help="qdrant: shards of a new collection (a cluster)")] = None,
     replicas: Annotated[int | None, typer.Option(help="qdrant: copies of each shard (a cluster)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print what was done as JSON (progress stays on stderr)")]
+    = False,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
     from kb.index import EmptyCorpusError, Index, IndexUnavailableError
@@ -122,6 +124,11 @@ def index(
                                  shards=shards, replicas=replicas, log=lambda m: err.print(f"[yellow]{m}[/]"))
         except (EmptyCorpusError, IndexUnavailableError, ValueError) as exc:
             _fail(str(exc))
+        if as_json:
+            print(json.dumps({"backend": "qdrant", "collection": st.collection, "url": s.qdrant_url,
+                              "uploaded": st.upserted, "deleted": st.deleted, "unchanged": st.unchanged,
+                              "rebuilt": st.rebuilt, "seconds": st.seconds}))
+            return
         console.print(f"qdrant collection {s.qdrant_collection!r} -> {st.collection} at {s.qdrant_url}: "
                       f"{st.upserted} uploaded, {st.deleted} deleted, {st.unchanged} unchanged "
                       f"({'rebuilt' if st.rebuilt else 'in place'}); time {st.seconds:.2f} s")
@@ -130,6 +137,10 @@ def index(
         try:
             idx = Index.load(out, verify_corpus=corpus)
             info = idx.describe()
+            if as_json:
+                print(json.dumps({"backend": "local", "index": str(out), "up_to_date": True,
+                                  "chunks": info["chunks"], "files": info["files"]}))
+                return
             console.print(f"index at {out} is up to date: {info['chunks']} chunks from "
                           f"{info['files']} files (use --force to rebuild)")
             return
@@ -137,9 +148,14 @@ def index(
             if "no index" not in str(exc):
                 err.print(f"[yellow]{exc}[/]")
     try:
-        idx, stats = Index.build(corpus, out, progress=True)
+        idx, stats = Index.build(corpus, out, progress=not as_json)
     except EmptyCorpusError as exc:
         _fail(str(exc))
+    if as_json:
+        print(json.dumps({"backend": "local", "index": str(out), "up_to_date": False, "chunks": stats.chunks,
+                          "files": stats.files, "embedded": stats.embedded, "reused": stats.reused,
+                          "seconds": stats.seconds}))
+        return
     console.print(f"indexed [bold]{stats.chunks}[/] chunks from {stats.files} files into {out}")
     console.print(f"embeddings: {stats.embedded} new, {stats.reused} reused; time {stats.seconds:.2f} s")
 
@@ -285,6 +301,7 @@ def run(
 def notebook(
     chapter: Annotated[str, typer.Argument(help="chapter number, e.g. 05")],
     out: Annotated[Path | None, typer.Option(help="output .ipynb path (default: ./<chapter file>.ipynb)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the written path as JSON")] = False,
 ) -> None:
     """Export a curriculum chapter to a Jupyter notebook (.ipynb) with jupytext."""
     from assistant.notebooks import ChapterNotFound, export_chapter
@@ -293,6 +310,9 @@ def notebook(
         path = export_chapter(_settings().corpus_dir, chapter, out)
     except ChapterNotFound as exc:
         _fail(str(exc))
+    if as_json:
+        print(json.dumps({"chapter": chapter, "notebook": str(path)}))
+        return
     console.print(f"wrote {path}")
 
 
