@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from algorithms import registry
 
-PENDING = {"neural", "sequence", "optim", "rl"}
+PENDING = {"neural", "sequence", "rl"}
 
 
 def test_every_parameter_has_a_description():
