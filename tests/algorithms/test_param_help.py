@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from algorithms import registry
 
-PENDING = {"neural", "sequence"}
+PENDING = {"sequence"}
 
 
 def test_every_parameter_has_a_description():
