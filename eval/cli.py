@@ -26,6 +26,8 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         grader: Annotated[bool, typer.Option("--grader", help="also validate the interview grader (per case type "
                                                               "on the adversarial set; about 10 min on 2 cores)")] = False,
         out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
     ) -> None:
         """Evaluate retrieval (every mode) and answers on the gold sets; write eval/reports/eval.md, .json, .png."""
         from assistant.settings import get_settings
@@ -33,14 +35,16 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         from eval.run import run_eval
 
         idx = load_index(quiet=True)
-        run_eval(idx, get_settings().corpus_dir, out or REPORTS, skip_peer=skip_peer, skip_answers=skip_answers,
-                 log=lambda m: err.print(m))
-        console.print(f"report: {(out or REPORTS) / 'eval.md'}")
+        res = run_eval(idx, get_settings().corpus_dir, out or REPORTS, skip_peer=skip_peer,
+                       skip_answers=skip_answers, log=lambda m: err.print(m))
+        (err if as_json else console).print(f"report: {(out or REPORTS) / 'eval.md'}")
         if grader:
             from eval.grader_validation import main as grader_main
 
             grader_main([])  # writes eval/reports/grader.md, grader.json and grader_adversarial.png
-            console.print(f"grader report: {REPORTS / 'grader.md'}")
+            (err if as_json else console).print(f"grader report: {REPORTS / 'grader.md'}")
+        if as_json:
+            print(json.dumps(res, indent=2, default=float))
 
     @bench_app.command("search")
     def bench_search(
@@ -70,30 +74,39 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         console.print(t)
         console.print(f"hybrid with a cached query vector: p50 {res['hybrid_cached_query_p50_ms']:.2f} ms")
 
-    def _bench(parts: tuple[str, ...], requests: int, workers: int, cold: bool = True) -> None:
+    def _bench(parts: tuple[str, ...], requests: int, workers: int, cold: bool = True,
+               as_json: bool = False) -> None:
         from eval.bench import run_bench
 
-        run_bench(parts, n_requests=requests, workers=workers, cold=cold, log=lambda m: err.print(m))
+        res = run_bench(parts, n_requests=requests, workers=workers, cold=cold, log=lambda m: err.print(m))
+        if as_json:
+            print(json.dumps(res, indent=2, default=float))
 
     @bench_app.command("all")
     def bench_all(
         requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
         workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
     ) -> None:
         """Search, API and index benchmarks; writes eval/reports/bench.md and bench.json."""
-        _bench(("search", "api", "index"), requests, workers)
+        _bench(("search", "api", "index"), requests, workers, as_json=as_json)
 
     @bench_app.command("api")
     def bench_api(
         requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
         workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
     ) -> None:
         """/api/search and /api/ask throughput and latency against a local uvicorn server, and its memory."""
-        _bench(("api",), requests, workers)
+        _bench(("api",), requests, workers, as_json=as_json)
 
     @bench_app.command("index")
     def bench_index(
         cold: Annotated[bool, typer.Option(help="include the cold build (re-embeds everything)")] = True,
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
     ) -> None:
         """Cold and incremental index build times on a temporary copy of the corpus."""
-        _bench(("index",), 0, 0, cold=cold)
+        _bench(("index",), 0, 0, cold=cold, as_json=as_json)
