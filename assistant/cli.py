@@ -40,7 +40,11 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> None:
+EXIT_FAILURE = 1  # the command ran and failed (index unavailable, a demo crashed, a build failed)
+EXIT_USAGE = 2  # the input is wrong (an argument, an option, a setting): what to fix is in the message
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
 
@@ -93,7 +97,7 @@ def _load_index(quiet: bool = False):
         return open_index(_settings(), progress=not quiet,
                           log=(lambda m: None) if quiet else (lambda m: err.print(f"[yellow]{m}[/]")))
     except IndexUnavailableError as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE)
 
 
 @app.command()
@@ -123,7 +127,7 @@ def index(
             st = index_to_qdrant(corpus, out, s.qdrant_url, s.qdrant_api_key, s.qdrant_collection, force=force,
                                  shards=shards, replicas=replicas, log=lambda m: err.print(f"[yellow]{m}[/]"))
         except (EmptyCorpusError, IndexUnavailableError, ValueError) as exc:
-            _fail(str(exc))
+            _fail(str(exc), EXIT_FAILURE if isinstance(exc, IndexUnavailableError) else EXIT_USAGE)
         if as_json:
             print(json.dumps({"backend": "qdrant", "collection": st.collection, "url": s.qdrant_url,
                               "uploaded": st.upserted, "deleted": st.deleted, "unchanged": st.unchanged,
@@ -182,7 +186,7 @@ def search(
     try:
         hits = idx.search(query, k=k, mode=mode or _settings().default_mode, fusion=fusion or None, filters=filters)
     except (QueryError, IndexUnavailableError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE if isinstance(exc, IndexUnavailableError) else EXIT_USAGE)
     if as_json:
         print(json.dumps({"query": query, "mode": mode or _settings().default_mode,
                           "hits": [h.to_dict(query) for h in hits]}, indent=2, ensure_ascii=False))
@@ -219,7 +223,7 @@ def bench_generate(
         run_benchmark(repeat=repeat, max_new_tokens=max_new_tokens, model=model, draft=draft, as_json=as_json,
                       console=console, methods=wanted, engine=engine, quant=quant)
     except (GenerationUnavailable, ValueError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE if isinstance(exc, GenerationUnavailable) else EXIT_USAGE)
 
 
 @app.command()
@@ -272,7 +276,12 @@ def run(
 
     matplotlib.use("Agg")
     t0 = time.perf_counter()
-    result = spec.run(**values)
+    try:
+        result = spec.run(**values)
+    except ValueError as exc:  # a combination of parameters the demo refuses
+        _fail(f"{spec.name}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the demo itself failed: say so without a traceback
+        _fail(f"the {spec.name} demo failed: {type(exc).__name__}: {exc}", EXIT_FAILURE)
     seconds = time.perf_counter() - t0
     if out is not None and result.figure is not None:
         result.figure.savefig(out, dpi=110, bbox_inches="tight")
@@ -415,7 +424,7 @@ def site_build(
     try:
         report = build_site(_settings().corpus_dir, out, figures=figures)
     except SiteError as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE)
     for problem in report.problems:
         err.print(f"[yellow]warning:[/] {problem}")
     figs = f" with {report.figures} figures ({report.docs_run} documents run, the rest cached)" if figures else ""
@@ -434,7 +443,7 @@ def site_serve(
     try:
         serve_site(_site_dir(out), host=host, port=port, corpus_dir=_settings().corpus_dir)
     except SiteError as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE)
 
 
 def main() -> None:
