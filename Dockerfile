@@ -22,7 +22,8 @@ RUN pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
 # dependencies before code: a code change reuses this layer instead of reinstalling everything
 COPY pyproject.toml ./
 RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-print('\n'.join(p['dependencies'] + p['optional-dependencies']['chapters']))" > /tmp/requirements.txt \
+print('\n'.join(p['dependencies'] + [r for x in ('chapters', 'postgres', 'qdrant') \
+for r in p['optional-dependencies'][x]]))" > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt
 
 COPY README.md ./
@@ -30,9 +31,10 @@ COPY kb ./kb
 COPY assistant ./assistant
 COPY algorithms ./algorithms
 COPY eval ./eval
+# postgres and qdrant: the cluster shape of docker-compose.yml (PostgreSQL interview store, Qdrant backend);
 # the project itself (its dependencies are pinned above): no version to pin
 # hadolint ignore=DL3013
-RUN pip install --no-deps ".[chapters]"
+RUN pip install --no-deps ".[chapters,postgres,qdrant]"
 
 COPY corpus ./corpus
 # build the index into the image so the container starts serving at once

@@ -100,6 +100,113 @@ def _load_index(quiet: bool = False):
         _fail(str(exc), EXIT_FAILURE)
 
 
+# ---------------------------------------------------------------- a running server instead of loading models
+PROBE_TIMEOUT_S = 0.3  # the local server answers /api/health in milliseconds; anything slower is not reused
+
+
+class RemoteError(Exception):
+    """The server answered with an error, or could not be reached; the message says which."""
+
+
+def _http(base: str, method: str, path: str, body: dict | None = None, timeout: float = 120.0) -> dict:
+    """One JSON request with the standard library (no client import on the fast path); the API's own error message
+    on a 4xx/5xx."""
+    import urllib.error
+    import urllib.request
+
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    key = _settings().api_key
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    req = urllib.request.Request(base.rstrip("/") + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 - the user's own server URL
+            return json.loads(r.read().decode())
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read().decode()).get("error") or exc.reason
+        except (ValueError, AttributeError):
+            message = exc.reason
+        raise RemoteError(f"the server at {base} answered {exc.code}: {message}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise RemoteError(f"cannot reach a server at {base} ({reason})") from None
+
+
+def _probe(base: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
+    try:
+        return _http(base, "GET", "/api/health", timeout=timeout).get("status") == "ok"
+    except RemoteError:
+        return False
+
+
+def _default_of(settings_cls, field: str):
+    """A setting's default, also when it comes from a factory (``index_dir``: the checkout or the user cache)."""
+    return settings_cls.model_fields[field].get_default(call_default_factory=True)
+
+
+def _server_for(server: str | None, local: bool) -> str | None:
+    """The base URL of the server to use, or None to load the models in this process.
+
+    ``--server URL``: that server (an error when it does not answer). ``--local``: none. Otherwise the default local
+    server (127.0.0.1 at the configured port) when it answers within ``PROBE_TIMEOUT_S`` and this command uses the
+    default corpus and index (a server cannot say which corpus it serves, so a CLI pointed elsewhere never reuses
+    it); ``MLNOTES_SERVER_PROBE=0`` turns the probe off."""
+    if server and local:
+        _fail("use either --server or --local, not both")
+    if server:
+        if not server.startswith(("http://", "https://")):
+            _fail(f"--server expects a URL such as http://127.0.0.1:7860, got {server!r}")
+        if not _probe(server, timeout=5.0):
+            _fail(f"no ML/AI Notes server answers at {server} (GET /api/health); start one with 'mlnotes serve' "
+                  "or leave out --server")
+        return server.rstrip("/")
+    if local:
+        return None
+    from assistant.settings import Settings
+
+    s = _settings()
+    if not s.server_probe or any(getattr(s, f) != _default_of(Settings, f) for f in ("corpus_dir", "index_dir")):
+        return None
+    host = "127.0.0.1" if s.host in ("0.0.0.0", "localhost", "") else s.host
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{s.port}"
+    if _probe(base):
+        err.print(f"[dim]using the running server at {base} (--local loads the models here instead)[/]")
+        return base
+    return None
+
+
+ServerOpt = Annotated[str | None, typer.Option("--server", help="use the REST API of a running server at this URL "
+                                                                "instead of loading the models here")]
+LocalOpt = Annotated[bool, typer.Option("--local", help="load the models in this process even when a local "
+                                                        "server is running")]
+
+
+def _absolute_links(markdown: str, base: str) -> str:
+    return markdown.replace("](/?doc=", f"]({base}/?doc=")
+
+
+def _print_hits(hits: list[dict]) -> None:
+    if not hits:
+        console.print("no hits")
+    for h in hits:
+        console.print(f"[bold]{h['rank']}.[/] {' › '.join(h['breadcrumbs'])}  [dim]{h['path']}:{h['line_start']}-"
+                      f"{h['line_end']}  score {h['score']:.4f}[/]")
+        console.print(f"   {h['snippet']}", highlight=False)
+
+
+def _print_answer(ans: dict, base: str) -> None:
+    from rich.markdown import Markdown
+
+    if ans.get("read_as"):
+        console.print(f"[italic dim]{ans['read_as']}[/]", highlight=False)
+    console.print(Markdown(_absolute_links(ans["markdown"], base)))
+
+
 @app.command()
 def index(
     corpus: Annotated[Path | None, typer.Option(help="corpus folder (default: MLNOTES_CORPUS_DIR)")] = None,
@@ -175,29 +282,35 @@ def search(
     topic: Annotated[str | None, typer.Option(help="only documents with this front-matter topic")] = None,
     document: Annotated[str | None, typer.Option(help="only this document (id or corpus path)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print hits as JSON")] = False,
+    server: ServerOpt = None,
+    local: LocalOpt = False,
 ) -> None:
-    """Search the knowledge base."""
-    from kb.index import IndexUnavailableError, QueryError
-    from kb.search import Filters
+    """Search the knowledge base (through a running server when one is up, see --server)."""
+    mode = mode or _settings().default_mode
+    base = _server_for(server, local)
+    if base is not None:
+        body = {"query": query, "k": k, "mode": mode, "fusion": fusion or None, "kind": kind, "topic": topic,
+                "document": document}
+        try:
+            res = _http(base, "POST", "/api/search", {key: v for key, v in body.items() if v is not None})
+        except RemoteError as exc:
+            _fail(str(exc))
+        hits = [{key: v for key, v in h.items() if key != "url"} for h in res["hits"]]
+    else:
+        from kb.index import IndexUnavailableError, QueryError
+        from kb.search import Filters
 
-    filters = Filters(kind=kind, topic=topic, document=document)
-
-    idx = _load_index(quiet=as_json)
-    try:
-        hits = idx.search(query, k=k, mode=mode or _settings().default_mode, fusion=fusion or None, filters=filters)
-    except (QueryError, IndexUnavailableError) as exc:
-        _fail(str(exc), EXIT_FAILURE if isinstance(exc, IndexUnavailableError) else EXIT_USAGE)
+        idx = _load_index(quiet=as_json)
+        try:
+            found = idx.search(query, k=k, mode=mode, fusion=fusion or None,
+                               filters=Filters(kind=kind, topic=topic, document=document))
+        except (QueryError, IndexUnavailableError) as exc:
+            _fail(str(exc), EXIT_FAILURE if isinstance(exc, IndexUnavailableError) else EXIT_USAGE)
+        hits = [h.to_dict(query) for h in found]
     if as_json:
-        print(json.dumps({"query": query, "mode": mode or _settings().default_mode,
-                          "hits": [h.to_dict(query) for h in hits]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"query": query, "mode": mode, "hits": hits}, indent=2, ensure_ascii=False))
         return
-    if not hits:
-        console.print("no hits")
-    for h in hits:
-        c = h.chunk
-        console.print(f"[bold]{h.rank}.[/] {' › '.join(c.breadcrumbs)}  [dim]{c.path}:{c.line_start}-{c.line_end}"
-                      f"  score {h.score:.4f}[/]")
-        console.print(f"   {h.snippet(query)}", highlight=False)
+    _print_hits(hits)
 
 
 @bench_app.command("generate")
@@ -331,25 +444,127 @@ def ask(
     mode: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "",
     k: Annotated[int, typer.Option("-k", "--k", help="chunks to read (1-20)")] = 6,
     as_json: Annotated[bool, typer.Option("--json", help="print the answer object as JSON")] = False,
+    server: ServerOpt = None,
+    local: LocalOpt = False,
 ) -> None:
-    """Answer a question from the corpus, with numbered citations (no LLM needed)."""
-    from assistant.services import build_services
-    from kb.index import QueryError
-
-    s = _settings()
-    svc = build_services(s, log_fn=lambda m: err.print(f"[yellow]{m}[/]"), with_interview=False)
+    """Answer a question from the corpus, with numbered citations (no LLM needed; through a running server when one
+    is up, see --server)."""
     if not 1 <= k <= 20:
         _fail("k must be between 1 and 20")
+    from kb.index import QueryError
+
+    session = _ChatSession(_server_for(server, local), mode=mode, k=k)
     try:
-        ans = svc.answerer.answer(question, mode=mode or s.default_mode, k=k)
-    except QueryError as exc:
+        ans = session.ask(question, keep=False)
+    except (QueryError, RemoteError) as exc:
         _fail(str(exc))
     if as_json:
-        print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(ans, indent=2, ensure_ascii=False))
         return
-    from rich.markdown import Markdown
+    _print_answer(ans, session.link_base)
 
-    console.print(Markdown(ans.markdown(link_prefix=f"http://{s.host}:{s.port}")))
+
+class _ChatSession:
+    """Questions answered in order, each read against the earlier ones: locally (turns kept here) or through a
+    server (which keeps the turns under a conversation id)."""
+
+    def __init__(self, base: str | None, mode: str = "", k: int = 6) -> None:
+        self.base, self.mode, self.k = base, mode, k
+        self.turns: list = []
+        self.cid: str | None = None
+        self._answerer = None
+        s = _settings()
+        self.link_base = base or f"http://{s.host}:{s.port}"
+
+    def reset(self) -> None:
+        self.turns, self.cid = [], None
+
+    def _local(self):
+        if self._answerer is None:
+            from assistant.services import build_services
+
+            svc = build_services(_settings(), log_fn=lambda m: err.print(f"[yellow]{m}[/]"), with_interview=False)
+            self._answerer = svc.answerer
+        return self._answerer
+
+    def ask(self, message: str, keep: bool = True) -> dict:
+        """The answer dict (as /api/ask returns it); QueryError or RemoteError on bad input."""
+        mode = self.mode or _settings().default_mode
+        if self.base is not None:
+            body = {"question": message, "k": self.k, "mode": mode}
+            if keep and self.cid:
+                body["conversation_id"] = self.cid
+            ans = _http(self.base, "POST", "/api/ask", body)
+            self.cid = ans.get("conversation_id") if keep else None
+            return ans
+        from assistant.conversation import annotate, resolve, turn_after
+        from kb.index import validate_query
+
+        validate_query(message)
+        reading = resolve(message, self.turns if keep else [])
+        ans = self._local().answer(reading.question, mode=mode, k=self.k).to_dict()
+        ans["markdown"] = _absolute_links(ans["markdown"], self.link_base)
+        if keep:
+            self.turns = (self.turns + [turn_after(reading, ans)])[-10:]
+        return annotate(ans, reading)
+
+
+CHAT_HELP = "Ask a question; follow-ups ('and why?', 'show me the code') use the earlier turns. /reset forgets " \
+            "them, /exit (or end of input) quits."
+
+
+@app.command()
+def chat(
+    mode: Annotated[str, typer.Option(help="bm25, dense or hybrid")] = "",
+    k: Annotated[int, typer.Option("-k", "--k", help="chunks to read (1-20)")] = 6,
+    as_json: Annotated[bool, typer.Option("--json", help="one answer object per line (JSON Lines)")] = False,
+    server: ServerOpt = None,
+    local: LocalOpt = False,
+) -> None:
+    """An interactive session: one question per line (also over a pipe); follow-up questions are read against the
+    earlier ones and each answer says how it read them."""
+    from kb.index import QueryError
+
+    if not 1 <= k <= 20:
+        _fail("k must be between 1 and 20")
+    if mode and mode not in ("bm25", "dense", "hybrid"):
+        _fail(f"unknown mode {mode!r}; valid modes: bm25, dense, hybrid")
+    session = _ChatSession(_server_for(server, local), mode=mode, k=k)
+    interactive = sys.stdin.isatty()
+    if interactive and not as_json:
+        console.print(f"[dim]{CHAT_HELP}[/]")
+    while True:
+        if interactive:
+            err.print("[bold]you>[/] ", end="")
+        line = sys.stdin.readline()
+        if not line:
+            break
+        message = line.strip()
+        if not message:
+            continue
+        if message in ("/exit", "/quit"):
+            break
+        if message == "/reset":
+            session.reset()
+            if not as_json:
+                console.print("[dim]conversation reset: the next question starts afresh[/]")
+            continue
+        if message == "/help":
+            console.print(CHAT_HELP)
+            continue
+        if message.startswith("/"):
+            err.print(f"[yellow]unknown command {message.split()[0]!r}; commands: /reset, /exit, /help[/]")
+            continue
+        try:
+            ans = session.ask(message)
+        except (QueryError, RemoteError) as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+            continue
+        if as_json:
+            print(json.dumps(ans, ensure_ascii=False), flush=True)
+        else:
+            _print_answer(ans, session.link_base)
+            console.print()
 
 
 @app.command()

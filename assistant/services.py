@@ -99,10 +99,18 @@ def build_interview(settings: Settings, answerer: Answerer, bank: list[Any],
     try:
         from assistant.interview.grader import Grader
         from assistant.interview.service import InterviewService
-        from assistant.interview.store import Store
+        from assistant.interview.store import StoreUnavailable, open_store
 
         bank = list(bank) + load_exercise_questions(settings, log)
-        return InterviewService(bank, Store(settings.data_dir), Grader(None), index=answerer.index,
+        url = settings.database_url.get_secret_value() if settings.database_url else None
+        store = open_store(settings.data_dir, url)
+        if url:  # a server that is down now is not fatal: requests answer 503 until it is back
+            try:
+                store.ping()
+                log(f"interview store: {store.describe()}")
+            except StoreUnavailable as exc:
+                log(f"interview store not reachable yet, interview requests answer 503 until it is: {exc}")
+        return InterviewService(bank, store, Grader(None), index=answerer.index,
                                 link=answerer.section_url, search_mode=settings.default_mode)
     except Exception as exc:  # noqa: BLE001 - the rest of the app works without the interview mode
         log(f"interview mode unavailable: {exc}")

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     qdrant_collection: str = Field(default="mlnotes", min_length=1, description="qdrant backend: the alias")
     qdrant_server_rrf: bool = Field(default=False, description="qdrant backend: let Qdrant fuse hybrid legs "
                                                                "when the fusion is rrf")
+    database_url: SecretStr | None = Field(
+        default=None, description="interview store: a PostgreSQL URL (postgresql://user:password@host:port/db) "
+                                  "that several app replicas can share; unset, a SQLite file in data_dir")
     default_mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
     # fusion defaults: kb.fusion.DEFAULT_FUSION (its docstring says how eval chose them)
     fusion: FusionName = DEFAULT_FUSION.fusion
@@ -107,6 +110,12 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, description="openai backend: the model name the server serves")
     llm_api_key: SecretStr | None = Field(default=None, description="openai backend: the server's API key")
     llm_timeout: float = Field(default=60.0, gt=0, description="openai backend: seconds to wait between events")
+    conversations: int = Field(default=1000, ge=1, le=100_000, description="conversations the server remembers for "
+                                                                          "follow-up questions (least recent dropped)")
+    conversation_ttl_s: float = Field(default=3600.0, gt=0, description="seconds a conversation is remembered "
+                                                                        "after its last turn")
+    server_probe: bool = Field(default=True, description="mlnotes ask/search/chat reuse a server already running "
+                                                         "at host:port (checked with a short timeout)")
     cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register", "eval.scale:register"),
                                          description="module:function names that add commands to the CLI")
 
@@ -117,7 +126,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown search backend {v!r}; registered: {sorted(BACKENDS)}")
         return v
 
-    @field_validator("llm", "llm_draft", "llm_decoding", "qdrant_api_key", mode="before")
+    @field_validator("llm", "llm_draft", "llm_decoding", "qdrant_api_key", "database_url", mode="before")
     @classmethod
     def _empty_is_none(cls, v):
         return None if v == "" else v

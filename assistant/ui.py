@@ -23,8 +23,35 @@ LATEX = [
 ]
 
 NOT_READY = "The index and models are still loading; this takes a minute on the first start. Try again shortly."
-MEMORY_NOTE = ("Each question is answered on its own from the corpus: earlier questions in this conversation are not "
-               "used. **Enter** sends, **Shift+Enter** starts a new line.")
+MEMORY_NOTE = ("A follow-up such as *and why does that matter?* or *show me the code* is read against your earlier "
+               "questions; the answer says how it was read. **Clear** starts afresh. **Enter** sends, "
+               "**Shift+Enter** starts a new line.")
+
+
+def _message_text(content: Any) -> str:
+    """The text of a chat message as Gradio hands it back (a string, or a list of typed parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_message_text(c) for c in content)
+    return ""
+
+
+def read_message(message: str, history: list) -> Any:
+    """How ``message`` is read after the chat ``history`` (Gradio messages, oldest first): its user messages are
+    the earlier turns (:func:`assistant.conversation.turns_from_history`)."""
+    from assistant.conversation import resolve, turns_from_history
+
+    msgs = [{"role": m.get("role"), "content": _message_text(m.get("content"))} for m in history
+            if isinstance(m, dict)]
+    return resolve(message, turns_from_history(msgs))
+
+
+def answer_with_reading(markdown: str, reading: Any) -> str:
+    """The answer as the chat shows it: the "Read as" line first when the question was rewritten."""
+    return f"*{reading.read_as}*\n\n{markdown}" if reading.read_as else markdown
 
 
 def _theme():
@@ -174,19 +201,20 @@ def build_blocks(app) -> Any:
         if answerer() is None:
             yield history, gr.update(), gr.update(), gr.update(), NOT_READY
             return
+        reading = read_message(message, history)
         history.append({"role": "user", "content": message})
-        history.append({"role": "assistant", "content": ""})
+        history.append({"role": "assistant", "content": answer_with_reading("", reading)})
         t0 = time.perf_counter()
         try:
             answer = None
-            for ev in answerer().stream(message, mode=mode):
+            for ev in answerer().stream(reading.question, mode=mode):
                 if ev["event"] == "delta":
                     history[-1]["content"] += ev["text"]
                     yield history, "", gr.update(), gr.update(), "Answering…"
                 elif ev["event"] == "answer":
                     answer = ev["answer"]
             if answer is not None:
-                history[-1]["content"] = answer["markdown"]
+                history[-1]["content"] = answer_with_reading(answer["markdown"], reading)
                 algs = [(f"{a['title']} ({a['name']})", a["name"]) for a in answer["algorithms"]]
                 took = _seconds(time.perf_counter() - t0)
                 status = (f"Answered from {len(answer['sources'])} source(s) in {took}." if not answer["abstained"]

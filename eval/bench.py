@@ -4,14 +4,16 @@
   over the heldout gold questions, repeated; plus the query-embedding paths side by side: sentence-transformers
   ``encode``, the direct float32 path (``Embedder.encode_query``) and an int8 dynamically quantized copy, with
   the retrieval quality of int8 queries on the tune split (documents keep float32 vectors).
-* **api** — a local uvicorn server on 127.0.0.1 (random free port, a subprocess), ``POST /api/search`` and
-  ``POST /api/ask`` driven by a bounded load generator (httpx in a thread pool of 4, a fixed request count and
-  a wall-clock cap): throughput, latency p50/p99, errors, and the server's resident memory.
+* **api** — a local uvicorn server on 127.0.0.1 (random free port, a subprocess) or a running one (``--server``),
+  ``POST /api/search`` and ``POST /api/ask`` at concurrency 1, 8 and 32 (httpx, one keep-alive client per thread,
+  a fixed request count and a wall-clock cap per level), every request a different gold or external question:
+  requests/s, latency p50/p99, errors, and the started server's resident memory.
 * **index** — cold build into a fresh directory from a temporary copy of the corpus, and the incremental
   re-index after appending a line to one file of that copy.
 
-Writes ``eval/reports/bench.md`` and ``bench.json``. On a shared machine absolute numbers move with load; the
-report states the load average at the start and the ratios measured in the same run.
+Writes ``eval/reports/bench.md`` and ``bench.json`` (parts not run keep their previous results). On a shared
+machine absolute numbers move with load; the report states the machine, the load average at the start (and, for
+the API, before and after) and the ratios measured in the same run.
 """
 
 from __future__ import annotations
@@ -167,78 +169,135 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _load(url: str, bodies: list[dict], n_requests: int, workers: int, max_seconds: float):
+API_CONCURRENCY = (1, 8, 32)
+
+
+def api_questions() -> list[str]:
+    """Distinct questions for the API benchmark: the external set (other people's phrasing) interleaved with the
+    gold set, duplicates (case-insensitive) dropped, in a fixed order."""
+    from eval.data import load_external
+
+    gold = [q.question for q in load_gold()]
+    ext = [q.question for q in load_external()]
+    mixed: list[str] = []
+    for i in range(max(len(gold), len(ext))):
+        mixed += ([ext[i]] if i < len(ext) else []) + ([gold[i]] if i < len(gold) else [])
+    seen: set[str] = set()
+    return [q for q in mixed if not (q.lower() in seen or seen.add(q.lower()))]
+
+
+def _load(url: str, bodies: list[dict], workers: int, max_seconds: float, headers: dict | None = None):
+    """POST each body once from ``workers`` threads (one keep-alive client per thread); latency of the 200s,
+    errors, requests per second over the wall time."""
+    import threading
+
     import httpx
 
-    lat, errors = [], 0
     deadline = time.perf_counter() + max_seconds
+    local = threading.local()
+    clients: list = []
 
-    def one(i: int):
+    def one(body: dict):
         if time.perf_counter() > deadline:
             return None
-        with httpx.Client(timeout=60.0) as c:
-            t0 = time.perf_counter()
-            r = c.post(url, json=bodies[i % len(bodies)])
-            return (time.perf_counter() - t0) * 1000, r.status_code
+        c = getattr(local, "client", None)
+        if c is None:
+            c = local.client = httpx.Client(timeout=120.0, headers=headers)
+            clients.append(c)
+        t0 = time.perf_counter()
+        try:
+            code = c.post(url, json=body).status_code
+        except httpx.HTTPError:
+            code = -1
+        return (time.perf_counter() - t0) * 1000, code
 
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as ex:
-        results = list(ex.map(one, range(n_requests)))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            results = list(ex.map(one, bodies))
+    finally:
+        for c in clients:
+            c.close()
     wall = time.perf_counter() - t0
     done = [r for r in results if r is not None]
-    for ms, code in done:
-        if code == 200:
-            lat.append(ms)
-        else:
-            errors += 1
-    return {"requests": len(done), "errors": errors, "seconds": wall, "rps": len(done) / wall if wall else 0.0,
-            "p50_ms": _pct(lat, 0.5), "p99_ms": _pct(lat, 0.99)}
+    lat = [ms for ms, code in done if code == 200]
+    return {"concurrency": workers, "requests": len(done), "errors": len(done) - len(lat), "seconds": wall,
+            "rps": len(done) / wall if wall else 0.0, "p50_ms": _pct(lat, 0.5), "p99_ms": _pct(lat, 0.99)}
 
 
-def bench_api(n_requests: int = 200, workers: int = 4, max_seconds: float = 120.0,
-              repeats: int = 1) -> dict[str, Any]:
-    import httpx
-
+def _start_server() -> tuple[subprocess.Popen, str]:
     port = _free_port()
     code = ("import uvicorn\nfrom assistant.api.app import create_app\nfrom assistant.settings import get_settings\n"
             f"uvicorn.run(create_app(get_settings()), host='127.0.0.1', port={port}, log_level='warning')\n")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    out: dict[str, Any] = {"workers": workers, "n_requests": n_requests, "max_seconds": max_seconds}
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def bench_api(n_requests: int = 64, concurrency: tuple[int, ...] = API_CONCURRENCY, max_seconds: float = 120.0,
+              server: str | None = None, questions: list[str] | None = None,
+              startup_timeout_s: float = 300.0) -> dict[str, Any]:
+    """``POST /api/search`` and ``POST /api/ask`` at each concurrency level, ``n_requests`` each, every request a
+    question not sent before in this run (so no query or answer cache helps): p50/p99 latency and requests/s.
+
+    Starts ``mlnotes serve``'s app in a subprocess on a free loopback port (start-up time and resident memory
+    reported) unless ``server`` names a running one."""
+    import httpx
+
+    from assistant.settings import get_settings
+
+    qs = questions if questions is not None else api_questions()
+    need = 2 * len(concurrency) * n_requests + 2
+    if len(qs) < need:
+        raise ValueError(f"{n_requests} requests x {len(concurrency)} levels x 2 endpoints need {need} distinct "
+                         f"questions; only {len(qs)} are available: lower --requests")
+    key = get_settings().api_key
+    headers = {"Authorization": f"Bearer {key}"} if key else None
+    proc = None
+    out: dict[str, Any] = {"n_requests": n_requests, "concurrency": list(concurrency), "max_seconds": max_seconds,
+                           "questions": "gold + external, each sent once", "server": server or "started here"}
+    if server is None:
+        proc, base = _start_server()
+    else:
+        base = server.rstrip("/")
     try:
         t0 = time.perf_counter()
         while True:
-            if proc.poll() is not None:
+            if proc is not None and proc.poll() is not None:
                 raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
             try:
-                if httpx.get(f"{base}/api/health", timeout=2.0).status_code == 200:
+                if httpx.get(f"{base}/api/health", timeout=2.0, headers=headers).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            if time.perf_counter() - t0 > 300:
-                raise RuntimeError("server did not become healthy within 300 s")
-            time.sleep(0.5)
-        out["startup_seconds"] = time.perf_counter() - t0
-        out["rss_mb_idle"] = _rss_mb(proc.pid)
-        qs = [q.question for q in load_gold("heldout")]
-        # warm-up (model load, first-touch caches)
-        httpx.post(f"{base}/api/search", json={"query": "warm up", "k": 10}, timeout=60)
-        httpx.post(f"{base}/api/ask", json={"question": "what is dropout?"}, timeout=60)
-        for name, path, bodies in (
-            ("search", "/api/search", [{"query": q, "k": 10} for q in qs]),
-            ("ask", "/api/ask", [{"question": q} for q in qs]),
-        ):
-            runs = [_load(base + path, bodies, n_requests, workers, max_seconds) for _ in range(repeats)]
-            out[name] = {k: statistics.median([r[k] for r in runs]) for k in runs[0]}
-        out["rss_mb_after"] = _rss_mb(proc.pid)
+            if proc is None or time.perf_counter() - t0 > startup_timeout_s:
+                raise RuntimeError(f"no healthy server at {base}" if proc is None else
+                                   f"server did not become healthy within {startup_timeout_s:.0f} s")
+            time.sleep(0.25)
+        if proc is not None:
+            out["startup_seconds"] = time.perf_counter() - t0
+            out["rss_mb_idle"] = _rss_mb(proc.pid)
+        # warm-up with the two questions that are not measured
+        httpx.post(f"{base}/api/search", json={"query": qs[0], "k": 10}, timeout=120, headers=headers)
+        httpx.post(f"{base}/api/ask", json={"question": qs[1]}, timeout=120, headers=headers)
+        pos = 2
+        for name, path, make in (("search", "/api/search", lambda q: {"query": q, "k": 10}),
+                                 ("ask", "/api/ask", lambda q: {"question": q})):
+            out[name] = {}
+            for c in concurrency:
+                bodies = [make(q) for q in qs[pos:pos + n_requests]]
+                pos += n_requests
+                out[name][str(c)] = _load(base + path, bodies, c, max_seconds, headers)
+        if proc is not None:
+            out["rss_mb_after"] = _rss_mb(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     return out
 
 
@@ -281,8 +340,8 @@ def bench_index(corpus: Path | None = None, repeats_incremental: int = 3, cold: 
 
 
 def markdown(res: dict[str, Any]) -> str:
-    L = ["# Benchmark report", "", f"Generated {res['created_at']}; load average at start {res['loadavg']}, "
-         f"{os.cpu_count()} CPUs, torch threads {res.get('query_paths', {}).get('threads', '?')}. "
+    L = ["# Benchmark report", "", f"Generated {res['created_at']} on {res.get('machine', machine())}; load average "
+         f"at start {res['loadavg']}, torch threads {res.get('query_paths', {}).get('threads', '?')}. "
          "Medians over repeats; the machine is shared, so compare ratios from this run rather than absolute times.",
          ""]
     if "search" in res:
@@ -306,20 +365,7 @@ def markdown(res: dict[str, Any]) -> str:
             L.append(f"| {n} | " + " | ".join(f"{v:.3f}" for v in r.values()) + " |")
         L.append("")
     if "api" in res:
-        a = res["api"]
-        if "error" in a:
-            L += ["## API", "", f"Failed: {a['error']}", ""]
-        else:
-            L += ["## API under concurrency (uvicorn on 127.0.0.1, one worker process)", "",
-                  f"{a['workers']} client threads, {a['n_requests']} requests per endpoint, cap "
-                  f"{a['max_seconds']:.0f} s. Server start-up {a['startup_seconds']:.1f} s; RSS idle "
-                  f"{a['rss_mb_idle']:.0f} MB, after load {a['rss_mb_after']:.0f} MB.", "",
-                  "| endpoint | requests | errors | req/s | p50 ms | p99 ms |", "|---|---|---|---|---|---|"]
-            for n in ("search", "ask"):
-                r = a[n]
-                L.append(f"| /api/{n} | {r['requests']:.0f} | {r['errors']:.0f} | {r['rps']:.1f} | "
-                         f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
-            L.append("")
+        L += api_markdown(res["api"])
     if "index" in res:
         i = res["index"]
         L += ["## Index build", ""]
@@ -334,11 +380,52 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(L)
 
 
+def machine() -> str:
+    """The CPU model and count, for the report."""
+    import platform
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model or platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}"
+
+
+def api_markdown(a: dict[str, Any]) -> list[str]:
+    if "error" in a:
+        return ["## API", "", f"Failed: {a['error']}", ""]
+    where = (f"A server started for the run (uvicorn, one process, 127.0.0.1); start-up {a['startup_seconds']:.1f} s, "
+             f"RSS idle {a['rss_mb_idle']:.0f} MB, after load {a['rss_mb_after']:.0f} MB"
+             if "startup_seconds" in a else f"The running server at {a['server']}")
+    L = ["## API under concurrency", "",
+         f"{where}. {a['n_requests']} requests per endpoint and level, every one a different question (gold and "
+         f"external sets, none repeated in the run, so no cache helps); cap {a['max_seconds']:.0f} s per level. "
+         f"Load average before {a.get('loadavg_before', '?')}, after {a.get('loadavg_after', '?')}.", "",
+         "| endpoint | concurrency | requests | errors | req/s | p50 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
+    for n in ("search", "ask"):
+        for c, r in a[n].items():
+            L.append(f"| /api/{n} | {c} | {r['requests']:.0f} | {r['errors']:.0f} | {r['rps']:.1f} | "
+                     f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+    return L + [""]
+
+
 def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path = REPORTS,
-              n_requests: int = 200, workers: int = 4, cold: bool = True, log=print) -> dict[str, Any]:
+              n_requests: int = 64, concurrency: tuple[int, ...] = API_CONCURRENCY, cold: bool = True,
+              server: str | None = None, log=print) -> dict[str, Any]:
+    """Run the named parts and write ``bench.json`` and ``bench.md``; the parts not run this time keep their
+    previous results (each part carries its own time and load average)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    res: dict[str, Any] = {"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                           "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    res: dict[str, Any] = {}
+    try:
+        res = json.loads((out_dir / "bench.json").read_text())
+    except (OSError, ValueError):
+        pass
+    res.update({"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()), "machine": machine()})
     if "search" in parts:
         index = _load_index()
         res["search"] = bench_search(index)
@@ -346,11 +433,16 @@ def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path
         res["query_paths"] = bench_query_paths(index)
         log("query paths: " + ", ".join(f"{n} {r['p50_ms']:.2f} ms" for n, r in res["query_paths"]["paths"].items()))
     if "api" in parts:
+        before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         try:
-            res["api"] = bench_api(n_requests=n_requests, workers=workers)
-            log(f"api search {res['api']['search']['rps']:.1f} req/s, ask {res['api']['ask']['rps']:.1f} req/s")
+            res["api"] = bench_api(n_requests=n_requests, concurrency=concurrency, server=server)
+            for n in ("search", "ask"):
+                log(f"api {n}: " + ", ".join(f"c={c} p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
+                                             f"{r['rps']:.1f} req/s" for c, r in res["api"][n].items()))
         except Exception as exc:  # noqa: BLE001 - report, do not crash the other parts
             res["api"] = {"error": f"{type(exc).__name__}: {exc}"}
+        res["api"].update({"measured_at": res["created_at"], "loadavg_before": before, "machine": res["machine"],
+                           "loadavg_after": " ".join(f"{x:.2f}" for x in os.getloadavg())})
     if "index" in parts:
         res["index"] = bench_index(cold=cold)
         log(f"index: cold {res['index'].get('cold_seconds', float('nan')):.1f} s, incremental "
@@ -366,12 +458,25 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description="speed benchmarks")
     ap.add_argument("parts", nargs="*", default=["search", "api", "index"])
-    ap.add_argument("--requests", type=int, default=200)
-    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--requests", type=int, default=64, help="API requests per endpoint and concurrency level")
+    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--server", default=None)
     ap.add_argument("--no-cold", action="store_true")
     args = ap.parse_args(argv)
-    run_bench(tuple(args.parts), n_requests=args.requests, workers=args.workers, cold=not args.no_cold)
+    run_bench(tuple(args.parts), n_requests=args.requests, concurrency=parse_concurrency(args.concurrency),
+              cold=not args.no_cold, server=args.server)
     return 0
+
+
+def parse_concurrency(text: str) -> tuple[int, ...]:
+    """``"1,8,32"`` -> (1, 8, 32); a clear ValueError otherwise."""
+    try:
+        levels = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        levels = ()
+    if not levels or any(not 1 <= c <= 256 for c in levels):
+        raise ValueError(f"concurrency must be a comma-separated list of integers 1-256, e.g. 1,8,32; got {text!r}")
+    return levels
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+Requests = Annotated[int, typer.Option(help="API requests per endpoint and concurrency level, each a different "
+                                            "question")]
+Concurrency = Annotated[str, typer.Option(help="API client concurrency levels, comma-separated")]
+
 
 def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: Console, err: Console) -> None:
     """Add the eval and bench commands; ``load_index(quiet=...)`` is the CLI's way of opening the retriever."""
@@ -74,33 +78,53 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         console.print(t)
         console.print(f"hybrid with a cached query vector: p50 {res['hybrid_cached_query_p50_ms']:.2f} ms")
 
-    def _bench(parts: tuple[str, ...], requests: int, workers: int, cold: bool = True,
-               as_json: bool = False) -> None:
-        from eval.bench import run_bench
+    def _bench(parts: tuple[str, ...], requests: int = 64, concurrency: str = "1,8,32", cold: bool = True,
+               server: str | None = None, out: Path | None = None, as_json: bool = False) -> None:
+        from eval.bench import parse_concurrency, run_bench
+        from eval.data import REPORTS
 
-        res = run_bench(parts, n_requests=requests, workers=workers, cold=cold, log=lambda m: err.print(m))
+        try:
+            levels = parse_concurrency(concurrency)
+        except ValueError as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        if requests < 1:
+            err.print("[bold red]error:[/] --requests must be at least 1")
+            raise typer.Exit(2)
+        if server is not None and not server.startswith(("http://", "https://")):
+            err.print(f"[bold red]error:[/] --server expects a URL such as http://127.0.0.1:7860, got {server!r}")
+            raise typer.Exit(2)
+        res = run_bench(parts, out_dir=out or REPORTS, n_requests=requests, concurrency=levels, cold=cold,
+                        server=server, log=lambda m: err.print(m))
+        if "api" in parts and "error" in res.get("api", {}):
+            err.print(f"[bold red]error:[/] the API benchmark failed: {res['api']['error']}")
+            raise typer.Exit(1)
         if as_json:
             print(json.dumps(res, indent=2, default=float))
 
     @bench_app.command("all")
     def bench_all(
-        requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
-        workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
+        requests: Requests = 64,
+        concurrency: Concurrency = "1,8,32",
         as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
         = False,
     ) -> None:
         """Search, API and index benchmarks; writes eval/reports/bench.md and bench.json."""
-        _bench(("search", "api", "index"), requests, workers, as_json=as_json)
+        _bench(("search", "api", "index"), requests, concurrency, as_json=as_json)
 
     @bench_app.command("api")
     def bench_api(
-        requests: Annotated[int, typer.Option(help="requests per API endpoint")] = 200,
-        workers: Annotated[int, typer.Option(help="concurrent client threads")] = 4,
+        requests: Requests = 64,
+        concurrency: Concurrency = "1,8,32",
+        server: Annotated[str | None, typer.Option(help="benchmark this running server instead of starting one")]
+        = None,
+        out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
         = False,
     ) -> None:
-        """/api/search and /api/ask throughput and latency against a local uvicorn server, and its memory."""
-        _bench(("api",), requests, workers, as_json=as_json)
+        """/api/search and /api/ask p50/p99 and requests/s at concurrency 1, 8 and 32 over distinct gold and
+        external questions, against a server started for the run (and its memory) or --server."""
+        _bench(("api",), requests, concurrency, server=server, out=out, as_json=as_json)
 
     @bench_app.command("index")
     def bench_index(
@@ -109,4 +133,4 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         = False,
     ) -> None:
         """Cold and incremental index build times on a temporary copy of the corpus."""
-        _bench(("index",), 0, 0, cold=cold, as_json=as_json)
+        _bench(("index",), cold=cold, as_json=as_json)

@@ -5,12 +5,18 @@ Layout of an index directory (DESIGN §5)::
     manifest.json     format and chunker versions, model id, corpus hash, per-file hashes, library versions,
                       and the sha256 of every data file below (so truncation or corruption is detected)
     chunks.jsonl      one Chunk per line, in row order
-    embeddings.npy    float32 (n_chunks, 384), L2-normalised, row i = chunk i
+    embeddings.npy    float32 (n_units, 384), L2-normalised: every embedding unit of every chunk (kb.windows)
+    vector_owner.npy  int64 (n_units,): the chunk row each unit belongs to (a chunk's first unit comes first)
     bm25/             bm25s' own pickle-free files (.npy + .json)
 
 An index is written to a temporary sibling directory and renamed into place, so a crash mid-build never leaves
-a half-written index where a reader looks. Rebuilding reuses the embedding of every chunk whose indexed text
+a half-written index where a reader looks. Rebuilding reuses the unit vectors of every chunk whose indexed text
 (breadcrumbs + text) is unchanged, so editing one file re-embeds only that file's changed chunks.
+
+Dense scoring is multi-vector: each chunk is embedded as overlapping windows that fit MiniLM's 256 word pieces
+plus its heading alone (:mod:`kb.windows`); a chunk's dense score is the maximum over its units' inner products
+with the query (max pooling; the alternatives measured are in :mod:`kb.windows`). Weighted hybrid fusion scores
+every candidate of either leg in both legs (:meth:`Index._complete`), so no chunk gets a floor score.
 """
 
 from __future__ import annotations
@@ -34,9 +40,13 @@ from kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_corpus
 from kb.dense import DenseIndex
 from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from kb.markdown import split_sentences
+from kb.query import bm25_query
 from kb.search import MODES, Filters
+from kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
 FORMAT_VERSION = 1
+COMPLETE_LEGS = True  # weighted hybrid: score each leg's candidates in the other leg too (Index._complete)
+OWNER_FILE = "vector_owner.npy"  # unit row -> chunk row (multi-vector dense index)
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
 DOCS_FILE = "docs.json"  # per-document metadata for filters (doc id -> kind, topics); optional in older indexes
@@ -127,6 +137,8 @@ class Manifest:
     checksums: dict[str, str]
     versions: dict[str, str] = field(default_factory=dict)
     created_at: float = 0.0
+    units: str = ""  # kb.windows.UNITS_VERSION the vectors were made with ("" = one truncated vector per chunk)
+    n_vectors: int = 0
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -197,7 +209,8 @@ class Index:
 
     def __init__(self, directory: Path, manifest: Manifest, chunks: list[Chunk], bm25: BM25Index,
                  dense: DenseIndex, embedder: EmbedderLike | None = None,
-                 defaults: FusionParams = DEFAULT_FUSION, docs: dict[str, dict[str, Any]] | None = None) -> None:
+                 defaults: FusionParams = DEFAULT_FUSION, docs: dict[str, dict[str, Any]] | None = None,
+                 owner: np.ndarray | None = None) -> None:
         self.directory = Path(directory)
         self.manifest = manifest
         self.chunks = chunks
@@ -207,6 +220,10 @@ class Index:
         self.docs = docs  # doc id -> {"kind", "topics"}; None for an index built before docs.json existed
         self._embedder = embedder
         self._by_id = {c.id: i for i, c in enumerate(chunks)}
+        # unit row -> chunk row; without one, one vector per chunk (row i = chunk i)
+        self.owner = np.arange(len(chunks), dtype=np.int64) if owner is None else np.asarray(owner, dtype=np.int64)
+        bounds = np.searchsorted(self.owner, np.arange(len(chunks) + 1))  # units of chunk r: bounds[r]:bounds[r+1]
+        self._units_of = [slice(int(bounds[r]), int(bounds[r + 1])) for r in range(len(chunks))]
         from kb.embedding import QueryCache
 
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
@@ -228,34 +245,37 @@ class Index:
             raise EmptyCorpusError(f"no Markdown content found in {corpus_dir}; add .md files with YAML front "
                                    "matter (see corpus/README.md) and run 'mlnotes index' again")
         embedder = embedder or _default_embedder(out_dir.parent / "onnx")
-        # reuse vectors of unchanged chunks from the previous index, if it is sound and used the same model
+        # reuse the unit vectors of unchanged chunks from the previous index, if it is sound and used the same model
         cache: dict[str, np.ndarray] = {}
         try:
             prev = cls.load(out_dir, embedder=embedder, verify_corpus=None)
             if prev.manifest.model_id == embedder.model_id:
-                for c, v in zip(prev.chunks, prev.dense.vectors):
-                    cache[c.content_hash] = v
+                for row, c in enumerate(prev.chunks):
+                    cache[_unit_key(c)] = prev.dense.vectors[prev._units_of[row]]
         except IndexUnavailableError:
             pass
         texts = [c.index_text for c in chunks]
-        hashes = [c.content_hash for c in chunks]
-        todo = [i for i, h in enumerate(hashes) if h not in cache]
-        dim = None
-        vectors: np.ndarray
+        keys = [_unit_key(c) for c in chunks]
+        todo = [i for i, h in enumerate(keys) if h not in cache]
         if todo:
             if progress and len(todo) >= FIRST_BUILD_NOTICE:
                 (log or _stderr)(f"embedding {len(todo)} chunks with MiniLM on the CPU: a first build embeds every "
                                  "chunk and takes a minute or more; later builds reuse unchanged chunks' vectors")
-            new = _encode_with_progress(embedder, [texts[i] for i in todo], progress)
-            dim = new.shape[1]
-            for j, i in enumerate(todo):
-                cache[hashes[i]] = new[j]
-        dim = dim or len(next(iter(cache.values())))
-        vectors = np.stack([cache[h] for h in hashes]).astype(np.float32)
+            tok = minilm_tokenizer()
+            units = [chunk_units(chunks[i], tok) for i in todo]
+            flat = [u for us in units for u in us]
+            new = _encode_with_progress(embedder, flat, progress)
+            at = 0
+            for i, us in zip(todo, units):
+                cache[keys[i]] = new[at:at + len(us)]
+                at += len(us)
+        owner = np.concatenate([np.full(len(cache[h]), row, dtype=np.int64) for row, h in enumerate(keys)])
+        vectors = np.concatenate([cache[h] for h in keys]).astype(np.float32)
+        dim = vectors.shape[1]
         bm25 = BM25Index().index(texts)
         stats = BuildStats(chunks=len(chunks), files=len(files), embedded=len(todo),
                            reused=len(chunks) - len(todo), reason=reason)
-        _write_atomically(out_dir, chunks, vectors, bm25, files, embedder.model_id, dim, budget, docs)
+        _write_atomically(out_dir, chunks, vectors, bm25, files, embedder.model_id, dim, budget, docs, owner)
         index = cls.load(out_dir, embedder=embedder, verify_corpus=None)
         stats.seconds = time.perf_counter() - t0
         return index, stats
@@ -276,10 +296,12 @@ class Index:
             manifest = Manifest(**json.loads(mpath.read_text()))
         except (ValueError, TypeError) as exc:
             raise IndexCorruptError(f"index manifest {mpath} is unreadable ({exc}); it will be rebuilt") from None
-        if manifest.format_version != FORMAT_VERSION or manifest.chunker_version != CHUNKER_VERSION:
+        if (manifest.format_version != FORMAT_VERSION or manifest.chunker_version != CHUNKER_VERSION
+                or manifest.units != UNITS_VERSION):
             raise IndexStaleError(
                 f"index at {directory} was built by another version (format {manifest.format_version}, chunker "
-                f"{manifest.chunker_version}); it will be rebuilt")
+                f"{manifest.chunker_version}, embedding units {manifest.units or 'one per chunk'}); "
+                "it will be rebuilt")
         for rel, expected in manifest.checksums.items():
             f = directory / rel
             if not f.exists():
@@ -298,15 +320,17 @@ class Index:
             chunks = [Chunk.from_dict(json.loads(line)) for line in
                       (directory / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
             vectors = np.load(directory / "embeddings.npy", allow_pickle=False)
+            owner = np.load(directory / OWNER_FILE, allow_pickle=False).astype(np.int64)
             bm25 = BM25Index.load(directory / "bm25", n_docs=len(chunks))
             docs_path = directory / DOCS_FILE
             docs = json.loads(docs_path.read_text(encoding="utf-8")) if docs_path.exists() else None
         except Exception as exc:  # noqa: BLE001 - any decoding failure means corruption
             raise IndexCorruptError(f"index at {directory} could not be read ({exc}); it will be rebuilt") from None
-        if vectors.shape != (len(chunks), manifest.dim) or len(chunks) != manifest.n_chunks:
+        if (vectors.shape != (manifest.n_vectors, manifest.dim) or len(chunks) != manifest.n_chunks
+                or owner.shape != (len(vectors),) or not _owner_is_sound(owner, len(chunks))):
             raise IndexCorruptError(f"index at {directory} is inconsistent (shapes); it will be rebuilt")
         return cls(directory, manifest, chunks, bm25, DenseIndex(vectors), embedder=embedder, defaults=defaults,
-                   docs=docs)
+                   docs=docs, owner=owner)
 
     @classmethod
     def load_or_build(cls, corpus_dir: Path, index_dir: Path, embedder: EmbedderLike | None = None,
@@ -352,7 +376,16 @@ class Index:
             rows = [self._by_id[c] for c in chunk_ids]
         except KeyError as exc:
             raise KeyError(f"chunk {exc.args[0]!r} is not in the index") from None
-        return self.dense.vectors[rows]
+        # a chunk's first unit: its whole indexed text when that fits the embedder's window, else its first window
+        return self.dense.vectors[[self._units_of[r].start for r in rows]]
+
+    def chunk_unit_vectors(self, chunk_ids: Sequence[str]) -> list[np.ndarray]:
+        """Every embedding unit's vector of these chunks (:mod:`kb.windows`), one ``(n_units, d)`` array each."""
+        try:
+            rows = [self._by_id[c] for c in chunk_ids]
+        except KeyError as exc:
+            raise KeyError(f"chunk {exc.args[0]!r} is not in the index") from None
+        return [self.dense.vectors[self._units_of[r]] for r in rows]
 
     def clear_query_cache(self) -> None:
         self._query_cache.clear()
@@ -393,7 +426,10 @@ class Index:
         if mode in ("bm25", "hybrid"):
             sparse = self._sparse(query, n_cand, allowed)
         if mode in ("dense", "hybrid"):
-            dense = self._dense(self.embed_query(query), n_cand, allowed)
+            qvec = self.embed_query(query)
+            dense = self._dense(qvec, n_cand, allowed)
+        if mode == "hybrid" and params.fusion == "weighted" and COMPLETE_LEGS:  # RRF: ranks; no floor there
+            sparse, dense = self._complete(query, qvec, sparse, dense)
         if mode == "bm25":
             scores = sparse
         elif mode == "dense":
@@ -407,21 +443,43 @@ class Index:
         ]
 
 
+    def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float],
+                  dense: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
+        """Both legs scored over the union of their candidates: a chunk only one leg retrieved gets its real score
+        in the other (its BM25 score, 0 without a shared term; its max-pooled cosine) instead of a floor."""
+        miss_s = [i for i in dense if i not in sparse]
+        miss_d = [i for i in sparse if i not in dense]
+        if miss_s:
+            s = self.bm25.scores(bm25_query(query))
+            sparse = {**sparse, **{i: float(s[i]) for i in miss_s}}
+        if miss_d:
+            q = np.asarray(qvec, dtype=np.float32).reshape(-1)
+            dense = {**dense, **{i: float(np.max(self.dense.vectors[self._units_of[i]] @ q)) for i in miss_d}}
+        return sparse, dense
+
     def _sparse(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         if allowed is None:
             idx, sc = self.bm25.search(query, n)
             return {int(i): float(s) for i, s in zip(idx, sc)}
-        s = self.bm25.scores(query)[allowed]
+        s = self.bm25.scores(bm25_query(query))[allowed]  # prepared like BM25Index.search prepares it
         top = np.lexsort((allowed, -s))[:n]
         return {int(allowed[j]): float(s[j]) for j in top if s[j] > 0}
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        """The ``n`` best chunks by max-pooled unit score (:func:`kb.windows.pool_max`), exactly: units are taken
+        best first until ``n`` distinct chunks are seen (a chunk's first unit in that order is its maximum)."""
         if allowed is None:
-            idx, sc = self.dense.search(qvec, n)
-            return {int(i): float(s) for i, s in zip(idx, sc)}
-        s = self.dense.vectors[allowed] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
-        top = np.lexsort((allowed, -s))[:n]
-        return {int(allowed[j]): float(s[j]) for j in top}
+            m = min(len(self.dense), 8 * n)
+            while True:
+                idx, sc = self.dense.search(qvec, m)
+                pooled = _first_n_chunks(idx, sc, self.owner, n)
+                if len(pooled) >= n or m >= len(self.dense):
+                    return pooled
+                m = min(len(self.dense), 4 * m)
+        rows = np.flatnonzero(np.isin(self.owner, allowed))
+        s = self.dense.vectors[rows] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+        order = np.lexsort((rows, -s))
+        return _first_n_chunks(rows[order], s[order], self.owner, n)
 
     def _allowed(self, f: Filters) -> np.ndarray:
         """Row numbers of the chunks that pass ``f`` (possibly none)."""
@@ -438,6 +496,29 @@ class Index:
                 continue
             rows.append(i)
         return np.asarray(rows, dtype=np.int64)
+
+
+def _unit_key(c: Chunk) -> str:
+    """What a chunk's unit vectors depend on: its indexed text and kind (the heading unit reads the kind)."""
+    return hashlib.sha256(f"{UNITS_VERSION}\0{c.kind}\0{c.content_hash}".encode()).hexdigest()
+
+
+def _owner_is_sound(owner: np.ndarray, n_chunks: int) -> bool:
+    """Every chunk has at least one unit and the units are grouped by chunk, in row order."""
+    return bool(len(owner) >= n_chunks and (n_chunks == 0 or (owner[0] == 0 and owner[-1] == n_chunks - 1))
+                and np.all(np.diff(owner) >= 0) and np.all(np.diff(owner) <= 1))
+
+
+def _first_n_chunks(units: np.ndarray, scores: np.ndarray, owner: np.ndarray, n: int) -> dict[int, float]:
+    """Max pooling over units given best first: each chunk's first (= best) unit score, for the first ``n``."""
+    out: dict[int, float] = {}
+    for u, s in zip(units, scores):
+        c = int(owner[int(u)])
+        if c not in out:
+            out[c] = float(s)
+            if len(out) >= n:
+                break
+    return out
 
 
 def open_local(*, index_dir: Path, corpus_dir: Path | None = None, defaults: FusionParams = DEFAULT_FUSION,
@@ -525,7 +606,8 @@ def _encode_with_progress(embedder: EmbedderLike, texts: list[str], progress: bo
 
 def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, bm25: BM25Index,
                       files: dict[str, str], model_id: str, dim: int, budget: int,
-                      docs: dict[str, dict[str, Any]] | None = None) -> None:
+                      docs: dict[str, dict[str, Any]] | None = None, owner: np.ndarray | None = None) -> None:
+    owner = np.arange(len(chunks), dtype=np.int64) if owner is None else np.asarray(owner, dtype=np.int64)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.time_ns()}"
     tmp.mkdir()
@@ -534,6 +616,7 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
         np.save(tmp / "embeddings.npy", vectors, allow_pickle=False)
+        np.save(tmp / OWNER_FILE, owner, allow_pickle=False)
         (tmp / "bm25").mkdir()
         bm25.save(tmp / "bm25")
         if docs is not None:
@@ -545,7 +628,8 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
         manifest = Manifest(
             format_version=FORMAT_VERSION, chunker_version=CHUNKER_VERSION, budget=budget, model_id=model_id,
             corpus_hash=corpus_hash(files), files=files, n_chunks=len(chunks), dim=int(dim),
-            checksums=checksums, versions=_versions(), created_at=time.time(),
+            checksums=checksums, versions=_versions(), created_at=time.time(), units=UNITS_VERSION,
+            n_vectors=int(len(vectors)),
         )
         (tmp / "manifest.json").write_text(manifest.to_json())
         old = None

@@ -2,8 +2,10 @@
 
 One collection per index, reached through an alias (the configured collection name). Each chunk is one point:
 
-* ``dense``: the chunk's MiniLM embedding (computed client-side; taken from the local index when syncing from
-  it), dot product (the vectors are unit length, so this is the cosine the local FAISS index ranks by);
+* ``dense``: the chunk's MiniLM unit embeddings as one multivector (:mod:`kb.windows`: windows that fit the
+  embedder's input, and the heading alone; taken from the local index when syncing from it), dot product with
+  Qdrant's ``MAX_SIM`` comparator. A one-vector query against it scores ``max`` over the chunk's units: the local
+  index's max pooling (the vectors are unit length, so each dot is the cosine the local FAISS index ranks by);
 * ``bm25``: a sparse vector of the chunk's BM25 term weights from :func:`kb.bm25.tokenize` (the same stop words
   and Snowball stemmer as the local index). The point holds the document side of Lucene's BM25,
   ``tf / (tf + k1·(1 − b + b·dl/avgdl))``; the collection's ``IDF`` modifier multiplies in
@@ -50,6 +52,7 @@ from kb.bm25 import tokenize
 from kb.chunker import CHUNKER_VERSION, Chunk
 from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from kb.index import (
+    COMPLETE_LEGS,
     EmbedderLike,
     Hit,
     IndexStaleError,
@@ -57,9 +60,10 @@ from kb.index import (
     QueryError,
     validate_search,
 )
+from kb.query import bm25_query
 from kb.search import Filters
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
 DENSE, SPARSE = "dense", "bm25"
 K1, B = 1.5, 0.75  # kb.bm25.BM25Index's defaults (bm25s' lucene method)
 BATCH = 256
@@ -210,7 +214,9 @@ def _create(client, name: str, dim: int, metadata: dict[str, Any], shards: int |
     from qdrant_client import models as m
 
     client.create_collection(
-        name, vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.DOT)},
+        name, vectors_config={DENSE: m.VectorParams(
+            size=dim, distance=m.Distance.DOT,
+            multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM))},
         sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
         shard_number=shards, replication_factor=replicas, metadata=metadata)
     with warnings.catch_warnings():  # the embedded mode says payload indexes have no effect there
@@ -219,7 +225,7 @@ def _create(client, name: str, dim: int, metadata: dict[str, Any], shards: int |
             client.create_payload_index(name, field_name=f, field_schema=m.PayloadSchemaType.KEYWORD)
 
 
-def _upload(client, name: str, rows: Sequence[int], chunks: Sequence[Chunk], vectors: np.ndarray,
+def _upload(client, name: str, rows: Sequence[int], chunks: Sequence[Chunk], vectors: Sequence[np.ndarray],
             weights: Sequence[dict[int, float]], docs, progress: bool, batch: int, desc: str) -> None:
     from qdrant_client import models as m
     from tqdm.auto import tqdm
@@ -228,7 +234,7 @@ def _upload(client, name: str, rows: Sequence[int], chunks: Sequence[Chunk], vec
     for s in range(0, len(rows), batch):
         part = rows[s: s + batch]
         points = [m.PointStruct(id=point_id(chunks[i].id),
-                                vector={DENSE: vectors[i].astype(np.float32).tolist(), SPARSE: _sparse(weights[i])},
+                                vector={DENSE: vectors[i].tolist(), SPARSE: _sparse(weights[i])},
                                 payload=_payload(chunks[i], docs)) for i in part]
         client.upsert(name, points=points, wait=True)
         bar.update(len(part))
@@ -248,20 +254,21 @@ def _existing_hashes(client, name: str) -> dict[str, str]:
             return out
 
 
-def sync_collection(client, alias: str, chunks: Sequence[Chunk], vectors: np.ndarray, *, model_id: str,
+def sync_collection(client, alias: str, chunks: Sequence[Chunk], vectors, *, model_id: str,
                     docs: dict[str, dict[str, Any]] | None = None, n_files: int = 0, force: bool = False,
                     progress: bool = False, batch: int = BATCH, shards: int | None = None,
                     replicas: int | None = None, log: Callable[[str], None] | None = None) -> SyncStats:
-    """Make the collection behind ``alias`` hold exactly ``chunks`` (see the module docstring)."""
+    """Make the collection behind ``alias`` hold exactly ``chunks`` (see the module docstring). ``vectors``: one
+    ``(n_units, dim)`` array per chunk, or a ``(n_chunks, dim)`` array (one unit each)."""
     from qdrant_client import models as m
 
     t0 = time.perf_counter()
     say = log or (lambda msg: None)
     stats = SyncStats()
-    vectors = np.asarray(vectors, dtype=np.float32)
+    vectors = [np.asarray(v, dtype=np.float32).reshape(-1, np.shape(v)[-1]) for v in vectors]
     if len(vectors) != len(chunks):
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-    dim = int(vectors.shape[1])
+    dim = int(vectors[0].shape[1]) if vectors else 0
     tokens = [tokenize(c.index_text) for c in chunks]
     avgdl = average_length(tokens)
     weights = [doc_side_weights(t, avgdl) for t in tokens]
@@ -437,7 +444,7 @@ class QdrantRetriever:
         self.check()
         ids = [point_id(c) for c in chunk_ids]
         pts = self._call(self.client.retrieve, self.collection, ids=ids, with_payload=False, with_vectors=[DENSE])
-        by_id = {str(p.id): p.vector[DENSE] for p in pts}
+        by_id = {str(p.id): p.vector[DENSE][0] for p in pts}  # a chunk's first unit (kb.index.Index.chunk_vectors)
         missing = [c for c, pid in zip(chunk_ids, ids) if pid not in by_id]
         if missing:
             raise KeyError(f"chunk {missing[0]!r} is not in the index")
@@ -452,9 +459,10 @@ class QdrantRetriever:
         self.check()
         n_cand = max(candidates, k)
         flt = _filter(filters)
-        qs = query_weights(query)
+        qs = query_weights(bm25_query(query))  # the text the local BM25 leg scores (kb.query)
         sparse_q = _sparse(qs) if qs else None
-        dense_q = self.embed_query(query).astype(np.float32).tolist() if mode in ("dense", "hybrid") else None
+        # a one-vector multivector query: MAX_SIM scores the best of the chunk's units
+        dense_q = [self.embed_query(query).astype(np.float32).tolist()] if mode in ("dense", "hybrid") else None
         legs: list[tuple[str, Any]] = []
         if mode in ("bm25", "hybrid") and sparse_q is not None:
             legs.append((SPARSE, sparse_q))
@@ -484,6 +492,8 @@ class QdrantRetriever:
                     continue
                 lists[using][key[pid]] = float(p.score)
         sparse, dense = lists[SPARSE], lists[DENSE]
+        if mode == "hybrid" and params.fusion == "weighted" and COMPLETE_LEGS:
+            self._complete(sparse, dense, key, sparse_q, dense_q)
         if mode == "bm25":
             scores = sparse
         elif mode == "dense":
@@ -495,6 +505,32 @@ class QdrantRetriever:
         order = sorted(scores, key=lambda i: (-scores[i], _order_key(chunks[by_key[i]])))[:k]
         return [Hit(chunks[by_key[i]], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
                 for r, i in enumerate(order, start=1)]
+
+
+    def _complete(self, sparse: dict[int, float], dense: dict[int, float], key: dict[str, int], sparse_q,
+                  dense_q) -> None:
+        """Like :meth:`kb.index.Index._complete`: each leg's candidates get their real score in the other leg
+        (BM25 through the sparse vector restricted to those points, 0 when no term is shared; the max over the
+        chunk's unit vectors), so no leg gives a floor."""
+        from qdrant_client import models as m
+
+        by_key = {v: pid for pid, v in key.items()}
+        miss_s = [i for i in dense if i not in sparse]
+        miss_d = [i for i in sparse if i not in dense]
+        if miss_s:
+            got: dict[str, float] = {}
+            if sparse_q is not None:
+                res = self._call(self.client.query_points, self.collection, query=sparse_q, using=SPARSE,
+                                 query_filter=m.Filter(must=[m.HasIdCondition(has_id=[by_key[i] for i in miss_s])]),
+                                 limit=len(miss_s), with_payload=False)
+                got = {str(p.id): float(p.score) for p in res.points}
+            sparse.update({i: got.get(by_key[i], 0.0) for i in miss_s})
+        if miss_d:
+            q = np.asarray(dense_q[0], dtype=np.float32)
+            pts = self._call(self.client.retrieve, self.collection, ids=[by_key[i] for i in miss_d],
+                             with_payload=False, with_vectors=[DENSE])
+            vecs = {str(p.id): np.asarray(p.vector[DENSE], dtype=np.float32) for p in pts}
+            dense.update({i: float(np.max(vecs[by_key[i]] @ q)) for i in miss_d if by_key[i] in vecs})
 
 
 def _order_key(c: Chunk) -> tuple:
@@ -553,7 +589,9 @@ def sync_from_index(retriever_or_index, client, alias: str, *, docs=None, force:
     """Upload a local :class:`kb.index.Index` (its chunks and stored embeddings; nothing is re-embedded)."""
     index = retriever_or_index
     chunks = list(index.iter_chunks())
-    vectors = index.chunk_vectors([c.id for c in chunks])
+    ids = [c.id for c in chunks]
+    units = getattr(index, "chunk_unit_vectors", None)  # every embedding unit (kb.index.Index); else one each
+    vectors = units(ids) if units is not None else index.chunk_vectors(ids)
     docs = docs if docs is not None else getattr(index, "docs", None)
     info = index.describe()
     return sync_collection(client, alias, chunks, vectors, model_id=info["model"], docs=docs,

@@ -19,6 +19,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# the CLI reuses a server running at the configured port; tests say explicitly when they want that
+os.environ.setdefault("MLNOTES_SERVER_PROBE", "0")
 
 
 class NetworkAccessError(RuntimeError):

@@ -65,9 +65,29 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
+MAX_HISTORY = 20  # messages of ``history`` accepted per request (only the last few user turns matter)
+MAX_HISTORY_CHARS = 20_000  # per message: an assistant answer may be long, a user message is a question
+
+
+class ChatMessage(BaseModel):
+    """One earlier message of the conversation, oldest first."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_HISTORY_CHARS)
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    history: list[ChatMessage] | None = Field(
+        default=None, max_length=MAX_HISTORY,
+        description="earlier messages of this conversation, oldest first; a follow-up question ('and why does that "
+                    "matter?') is read against the user messages. Takes precedence over conversation_id's memory")
+    conversation_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="continue a conversation the server remembers (recent turns, expiring); the response carries "
+                    "the id to send next time (a new one when none was sent)")
     mode: Mode = "hybrid"
     k: int = Field(default=6, ge=1, le=20)
     generator: Literal["extractive", "llm"] | None = Field(
@@ -112,6 +132,12 @@ class AnswerOut(BaseModel):
     interview_id: str | None = None
     follow_up: str | None = None
     notice: str = ""
+    resolved_question: str = Field(description="the question as answered: a follow-up rewritten with the topic of "
+                                               "the earlier turns, otherwise the question itself")
+    is_follow_up: bool = Field(default=False, description="the question was read as a follow-up of earlier turns")
+    read_as: str | None = Field(default=None, description="'Read as: ...' when the question was rewritten")
+    resolution_rule: str = Field(default="stand-alone", description="which rule read the question")
+    conversation_id: str | None = Field(default=None, description="send it back to continue this conversation")
     generator: str = Field(description="what composed the text: 'extractive' or the local model's name")
     fell_back: bool = Field(description="a local model was asked but cited none of the passages, so the "
                                         "extractive answer is shown")

@@ -23,7 +23,7 @@ from assistant.interview.service import (
     SessionFinished,
     service_for_app,
 )
-from assistant.interview.store import AuthError, ConflictError, NotFoundError, StoreError
+from assistant.interview.store import AuthError, ConflictError, NotFoundError, StoreError, StoreUnavailable
 
 router = APIRouter(prefix="/interview", tags=["interview"])
 
@@ -45,6 +45,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (InterviewInputError, 422),
     (ExportError, 422),
     (InterviewUnavailable, 503),
+    (StoreUnavailable, 503),
     (StoreError, 400),
 )
 
@@ -60,7 +61,8 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         status = http_status(exc)
         if status is None:
             raise
-        headers = {"WWW-Authenticate": "X-Interview-Token"} if status == 401 else None
+        headers = ({"WWW-Authenticate": "X-Interview-Token"} if status == 401
+                   else {"Retry-After": "5"} if status == 503 else None)
         raise HTTPException(status_code=status, detail=str(exc), headers=headers) from exc
 
 
@@ -236,7 +238,7 @@ def create_user(request: Request) -> Any:
 
 @router.get("/topics", summary="Topics of the interview bank with question counts")
 def topics(request: Request) -> dict[str, int]:
-    return _svc(request).topics()
+    return _call(lambda: _svc(request).topics())
 
 
 @router.post("/sessions", response_model=SessionView, status_code=201, summary="Start a mock interview")

@@ -52,14 +52,15 @@ def stems(text: str) -> list[str]:
 
 
 NEGATION_STEMS = {"not", "no", "never", "cannot", "none", "neither", "nor", "noth", "without", "ignor", "lack",
-              "fail"}
+                  "fail", "unabl", "whatev", "regardless", "irrespect", "prevent", "avoid", "block", "stop"}
+# "whatever the acceptance rate", "regardless of the stream length", "irrespective of k": each denies a dependence
+# ("depends on the acceptance rate"), so each counts as one negation.
 
 
 def negations(text: str) -> int:
-    n = 0
-    for w in words(text):
-        if w.endswith("n't") or w.startswith("non-"):
-            n += 1
+    """Negation cues in ``text``. Words with a negating prefix ("non-zero", "unbiased") are not counted: they
+    are adjectives of their own, compared by :func:`prefix_opposite`."""
+    n = sum(w.endswith("n't") for w in words(text))
     return n + sum(s in NEGATION_STEMS for s in stems(text))
 
 
@@ -103,6 +104,27 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
     ("adds/removes", _group("add", "adds"), _group("remove", "removes")),
     ("frequent/rare", _group("frequent", "common"), _group("rare", "infrequent")),
     ("most/least", _group("highest", "largest", "most", "best"), _group("lowest", "smallest", "least", "worst")),
+    # general comparatives and antonyms added for issue #20 (round 2)
+    ("strong/weak", _group("strong", "stronger", "strongest", "strongly"), _group("weak", "weaker", "weakest",
+                                                                                  "weakly")),
+    ("widen/narrow", _group("widen", "widens", "widening", "broaden", "broadens"),
+     _group("narrow", "narrows", "narrowing", "tighten", "tightens")),
+    ("past/future", _group("past", "previous", "preceding", "historical"), _group("future", "upcoming",
+                                                                                  "subsequent")),
+    ("recent/old", _group("recent", "newest", "latest", "newer"), _group("old", "older", "oldest", "stale")),
+    ("near/far", _group("near", "nearby", "close", "closer", "closest", "immediate", "shallow", "shallower"),
+     _group("far", "farther", "farthest", "distant", "deep", "deeper")),
+    ("robust/sensitive", _group("robust"), _group("sensitive", "fragile", "vulnerable")),
+    ("exact/approximate", _group("exact", "exactly"), _group("approximate", "approximately", "roughly")),
+    ("explicit/implicit", _group("explicit", "explicitly"), _group("implicit", "implicitly")),
+    ("growth rate", _group("linear", "linearly"), _group("quadratic", "quadratically", "exponential",
+                                                         "exponentially", "cubic")),
+    ("easy/hard", _group("easy", "easier", "simple", "simpler"), _group("hard", "harder", "difficult", "complex")),
+    ("top/bottom", _group("top"), _group("bottom")),
+    ("parallel/sequential", _group("parallel", "simultaneously"), _group("sequential", "sequentially",
+                                                                         "serially")),
+    ("over/under", _group("overestimate", "overestimates", "overestimated"),
+     _group("underestimate", "underestimates", "underestimated")),
 )
 
 #: Confusable technical terms: swapping one for the other turns a true statement into a false one.
@@ -213,13 +235,18 @@ def _check(kp: list[str], s: list[str], a: tuple, b: tuple, kind: str, kw: list[
     return None
 
 
-_CLAUSE_SEP = re.compile(r"\s*(?:[,;:]|\s-\s|\b(?:and|but|while|whereas|so|because|since|although|though)\b)\s*",
-                         re.I)
+_CLAUSE_SEP = re.compile(r"\s*(?:[,;:]|\s-\s|\b(?:and|but|while|whereas|so|because|since|although|though|if|when|"
+                         r"whenever|unless)\b)\s*", re.I)
+
+
+_WITHOUT = re.compile(r"(?=\bwithout\b)", re.I)
 
 
 def _clauses(text: str) -> list[tuple[set[str], int]]:
+    """The clauses of ``text`` with their content stems and negation counts. A "without ..." phrase is a
+    clause of its own, so that "labels every pixel without separating objects" does not deny the labelling."""
     out = []
-    for c in _CLAUSE_SEP.split(text):
+    for c in (c for part in _CLAUSE_SEP.split(text) if part for c in _WITHOUT.split(part)):
         if c and c.strip():
             out.append((set(stems(c)) - glue_stems() - NEGATION_STEMS, negations(c)))
     return out
@@ -227,24 +254,158 @@ def _clauses(text: str) -> list[tuple[set[str], int]]:
 
 def polarity_mismatch(key_point: str, sentence: str) -> bool:
     """Clause by clause: each clause of the key point is aligned with the clause of the sentence that shares
-    most of its content words; an aligned pair that disagrees in the parity of its negations is a mismatch.
-    When no clause aligns, the whole texts are compared."""
+    most of its content words (on a tie, one with the same parity of negations if there is one). The key
+    point's clauses aligned with one sentence clause are taken together ("Type II error is a false negative:
+    failing to reject ..." against "a type II error is failing to reject ..."); a sentence clause whose
+    negation parity differs from that of its key-point clauses is a mismatch. When no clause aligns, the
+    whole texts are compared."""
     kcs, scs = _clauses(key_point), _clauses(sentence)
-    aligned = False
+    groups: dict[int, int] = {}
     for kt, kn in kcs:
         if not kt:
             continue
-        best = max(scs, key=lambda c: len(c[0] & kt), default=None)
-        if best is None or not best[0] & kt:
+        top = max((len(c[0] & kt) for c in scs), default=0)
+        if not top:
             continue
-        aligned = True
-        if best[1] % 2 != kn % 2:
-            return True
-    return not aligned and negations(key_point) % 2 != negations(sentence) % 2
+        tied = [i for i, c in enumerate(scs) if len(c[0] & kt) == top]
+        pick = next((i for i in tied if scs[i][1] % 2 == kn % 2), tied[0])
+        groups[pick] = groups.get(pick, 0) + kn
+    if not groups:
+        return negations(key_point) % 2 != negations(sentence) % 2
+    return any(scs[i][1] % 2 != n % 2 for i, n in groups.items())
 
 
-def contradiction(key_point: str, sentence: str) -> str | None:
-    """Why ``sentence`` contradicts ``key_point`` (None when no rule fires)."""
+#: Polar word pairs that are not contradiction rules of their own but must never stand in for each other as
+#: near-synonyms (MiniLM puts "positives" close to "negatives").
+_POLAR = (("true", "fals"), ("posit", "negat"), ("correct", "incorrect"), ("right", "wrong"), ("good", "bad"),
+          ("win", "lose"), ("gain", "loss"), ("benefit", "cost"), ("success", "failur"), ("presenc", "absenc"),
+          ("present", "absent"), ("major", "minor"), ("upper", "lower"), ("left", "right"), ("head", "tail"))
+
+
+@lru_cache(maxsize=1)
+def _opposite_pairs() -> frozenset[frozenset[str]]:
+    out = {frozenset(p) for p in _POLAR}
+    for _name, a, b in OPPOSED + SWAPS:
+        for x in a:
+            for y in b:
+                if len(x) == 1 and len(y) == 1:
+                    out.add(frozenset((x[0], y[0])))
+    return frozenset(out)
+
+
+def are_opposites(a: str, b: str) -> bool:
+    """Whether stems ``a`` and ``b`` are opposites (an antonym group, a confusable pair, a polar pair, or one
+    the other with a negating prefix)."""
+    if a == b:
+        return False
+    if frozenset((a, b)) in _opposite_pairs():
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return any(long_ == pre + short for pre in _NEG_PREFIXES)
+
+
+_NEG_PREFIXES = ("non-", "non", "un", "in", "im", "ir", "il", "dis", "a")
+_ADJ_ENDINGS = ("ed", "ic", "al", "ent", "ant", "ive", "ble", "ar", "ous", "ful", "ate", "ex")
+
+
+def prefix_opposite(key_point: str, sentence: str) -> str | None:
+    """A word of one text is the other text's word with a negating prefix ("correlated" / "uncorrelated",
+    "convex" / "non-convex", "symmetric" / "asymmetric"), and the text with the plain word lacks the prefixed
+    one. Not a contradiction when the sentence also carries an odd number of extra negations ("not biased"
+    says "unbiased")."""
+    kw, ks = tokens(key_point)
+    sw, ss = tokens(sentence)
+    kset, sset = set(ks), set(ss)
+
+    surface = {}
+    for w, t in zip(kw + sw, ks + ss):
+        surface.setdefault(t, set()).add(w)
+
+    def adjective(stem: str) -> bool:  # "labelled" / "unlabelled", not the noun "labels"
+        return any(w.endswith(_ADJ_ENDINGS) for w in surface.get(stem, ()))
+
+    def find(plain: set[str], other: set[str]) -> tuple[str, str] | None:
+        for w in sorted(other - plain):
+            for pre in _NEG_PREFIXES:
+                base = w[len(pre):]
+                if (w.startswith(pre) and len(base) >= 4 + (pre == "a") and base in plain and adjective(base)
+                        and not any(t.startswith(pre + base[:5]) for t in plain)):  # "non-determinism"
+                    return base, w
+        return None
+
+    hit = find(kset, sset)
+    said_neg = hit is not None
+    if hit is None:
+        hit = find(sset, kset)
+    if hit is None:
+        return None
+    if (negations(sentence) - negations(key_point)) % 2:
+        return None
+    base, neg = hit
+    surf = dict(zip(ks + ss, kw + sw))
+    said, meant = (neg, base) if said_neg else (base, neg)
+    return f"opposite claim: the key point says '{surf.get(meant, meant)}' where the answer says " \
+           f"'{surf.get(said, said)}'"
+
+
+#: Words that make a relation asymmetric: "A divided by B", "A more than B", "predicts A from B", "A instead of
+#: B", "A before B". Exchanging the words on the two sides of one of them reverses the claim.
+_ASYMMETRIC = {"than", "divid", "over", "from", "into", "instead", "rather", "befor", "after"}
+
+
+def order_swap(key_point: str, sentence: str) -> str | None:
+    """Two content words that occur once in each text sit on opposite sides of the same asymmetric relation
+    word in the key point and in the sentence, each on the other side: "RMSE penalizes large errors more than
+    MAE" against "MAE penalizes large errors more than RMSE"."""
+    kw, ks = tokens(key_point)
+    sw, ss = tokens(sentence)
+    glue = glue_stems() | NEGATION_STEMS
+    for m in _ASYMMETRIC:
+        if ks.count(m) != 1 or ss.count(m) != 1:
+            continue
+        ki, si = ks.index(m), ss.index(m)
+        common = [t for t in dict.fromkeys(ks) if t not in glue and t != m and ks.count(t) == 1
+                  and ss.count(t) == 1]
+        moved_right = [t for t in common if ks.index(t) < ki and ss.index(t) > si]
+        moved_left = [t for t in common if ks.index(t) > ki and ss.index(t) < si]
+        if moved_right and moved_left:
+            a, b = kw[ks.index(moved_right[0])], kw[ks.index(moved_left[0])]
+            return f"swapped terms: '{a}' and '{b}' are on the other sides of '{kw[ki]}' in the answer"
+    return None
+
+
+def substitution(key_point: str, sentence: str, contrast: set[str]) -> str | None:
+    """The sentence repeats the key point with one of its terms replaced by another alternative of
+    ``contrast`` (:func:`contrast_terms` of the question): "Batch normalization computes statistics per
+    example" for "Layer normalization computes statistics per example" under "What is the difference between
+    batch normalization and layer normalization?".
+
+    Fires when the sentence has a contrast term the key point lacks, the key point has a contrast term the
+    sentence lacks, and apart from those the sentence keeps at least three quarters of the key point's
+    content words with at most two words of its own (a near-verbatim statement with a substituted term, not a
+    paraphrase)."""
+    kw, ks = tokens(key_point)
+    sw, ss = tokens(sentence)
+    glue = glue_stems() | NEGATION_STEMS
+    kc = [t for t in dict.fromkeys(ks) if t not in glue]
+    sc = [t for t in dict.fromkeys(ss) if t not in glue]
+    added = [t for t in sc if t in contrast and t not in kc and not t.isdigit() and len(t) > 1]
+    dropped = [t for t in kc if t not in sc]
+    if not any(t in contrast for t in dropped):  # the replaced term is one of the alternatives too
+        return None
+    if not added or not dropped or len(kc) < 3:
+        return None
+    kept = len(kc) - len(dropped)
+    extra = [t for t in sc if t not in kc and t not in added]
+    if kept < 0.75 * (len(kc) - 1) or len(dropped) > 2 or len(extra) > 2:
+        return None
+    return (f"swapped terms: the answer says '{sw[ss.index(added[0])]}' where the key point says "
+            f"'{kw[ks.index(dropped[0])]}'")
+
+
+def contradiction(key_point: str, sentence: str, question: str = "") -> str | None:
+    """Why ``sentence`` contradicts ``key_point`` (None when no rule fires). ``question`` supplies the
+    alternatives a swap can substitute (:func:`contrast_terms`)."""
     if polarity_mismatch(key_point, sentence):
         return "negation: the answer denies what the key point asserts, or asserts what it denies"
     kw, kp = tokens(key_point)
@@ -257,7 +418,30 @@ def contradiction(key_point: str, sentence: str) -> str | None:
         r = _check(kp, s, a, b, "opposite claim", kw, sw)
         if r:
             return r
+    r = prefix_opposite(key_point, sentence) or order_swap(key_point, sentence)
+    if r:
+        return r
+    if question:
+        r = substitution(key_point, sentence, contrast_terms(question))
+        if r:
+            return r
     return None
+
+
+#: Stems of the words a question asks with ("How do you choose ...", "What is the difference ..."): they are
+#: not alternatives the question contrasts.
+_QUESTION_STEMS = frozenset(stems(
+    "what why how when which who does do is are explain describe compare comparison difference differ different "
+    "between versus vs would you your should can could use used using work works get prevent detect mitigate "
+    "struggle relate choose choosing handle matter need help make fit compute affect happen mean tell implement "
+    "implementation derive interpret interpretation evaluate measure exist kind kinds type types problem problems "
+    "trade-off tradeoff role purpose example instead rather"))
+
+
+def contrast_terms(question: str) -> set[str]:
+    """The question's own content stems (the alternatives it names: "batch normalization and layer
+    normalization", "micro, macro and weighted averaging"), without the words it asks with."""
+    return set(stems(question)) - glue_stems() - NEGATION_STEMS - _QUESTION_STEMS
 
 
 _LIST_SEP = re.compile(r"\s*(?:[,;:&]|\band\b|\bor\b)\s*", re.I)

@@ -19,13 +19,22 @@ The grader is a pure function of (question text, key points, answer, an embedder
    A key point is covered when its best sentence has ``p >= threshold`` (the threshold maximises F1 on the
    calibration pairs).
 4. A sentence above the threshold still earns no credit for a key point when (``assistant.interview.
-   contradiction``) it contradicts it: a different parity of negations in the aligned clauses, the other side
-   of an antonym group (increase/decrease, large/small ...), or a confusable term swapped (precision/recall,
-   L1/L2, bias/variance ...; with both terms present, a binding test on their neighbouring words); when it
-   only lists the key point's terms; or when it lacks every word of the key point's *required terms*, the
-   rarer half of its own stems by document frequency over the bank's key points (``term_df``, stored with
-   the parameters). The contradicting sentence is kept in the result for the feedback. These rules were
-   written on the tune half of ``eval/datasets/grader_adversarial.jsonl``; the heldout half is reported by
+   contradiction``) it contradicts it: a different parity of negations in the aligned clauses (implicit
+   negations such as "ignores", "prevents", "whatever the rate" count; a "without" phrase is a clause of its
+   own), the other side of an antonym group (increase/decrease, strong/weak, linear/quadratic ...), an
+   adjective with a negating prefix against the plain one (uncorrelated/correlated), a confusable term swapped
+   (precision/recall, L1/L2 ...; with both terms present, a binding test on their neighbouring words), two
+   terms exchanged around an asymmetric relation ("A divided by B", "A more than B", "predicts A from B"), or
+   one alternative named by the question put in place of another (batch norm for layer norm); when it only
+   lists the key point's terms; when it states none of the key point's *required terms* (its own stems, not in
+   the question, used by fewer than ``required_max_df`` of the bank's key points; a sentence word counts for
+   a term when it is the same stem or, ``synonym_threshold``, a MiniLM word neighbour that is not its
+   opposite: "expensive" for "costly", never "positives" for "negatives"); or when the key point's claim is a
+   qualifier verb and its object ("corrects for the number of predictors", "depends on the acceptance rate")
+   and the sentence does not name the object in a relation. The contradicting sentence is kept in the result
+   for the feedback. The rules and their two settings were chosen on the tune split of
+   ``eval/datasets/grader_adversarial.jsonl`` and on the bank's own model-answer sentences; the heldout split
+   and ``eval/datasets/grader_heldout2.jsonl`` (written by a second author, never tuned on) are reported by
    ``python -m eval.grader_validation``. ``checks=False`` grades without them (the grader before issue #20).
 5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
@@ -36,10 +45,12 @@ hand-picked: they live in ``grader_params.json`` next to this file, written by t
 with the data they were fitted on (counts, cross-validated AUC). The one rule set by hand is structural: the
 term-list test (four or more separated items, most of them one or two words long).
 
-Known limitations: the checks are word rules, so a contradiction in words outside their lexicons (a claim
-the opposite of the key point in other words: "adjusted R squared always increases with more predictors")
-passes if MiniLM finds it close; and a true paraphrase that avoids all of the key point's rarer words, or
-that negates where the key point uses an antonym ("leaves unchanged" for "is unaffected"), is not credited.
+Known limitations (measured on the second held-out set, see ``eval/reports/grader.md``): the checks are word
+rules, so a contradiction in words outside their lexicons (a claim the opposite of the key point in other
+words) passes if MiniLM finds it close, and a true paraphrase in plain words that shares no term and no close
+word neighbour with the key point, or that MiniLM scores below the coverage threshold, is not credited. On
+hand-written held-out answers the targets (precision >= 0.95 on every no-credit type, recall >= 0.90 on
+paraphrases) are not met.
 """
 
 from __future__ import annotations
@@ -96,6 +107,14 @@ class GraderParams:
     fitted: dict[str, Any] = field(default_factory=dict)
     #: in how many of the bank's key points each stem occurs (for the required-terms rule; empty: rule off)
     term_df: dict[str, int] = field(default_factory=dict)
+    #: MiniLM cosine between two single words above which a sentence's word stands in for a required term
+    #: ("expensive" for "costly"); None: only the term itself counts. Fitted on the tune split.
+    synonym_threshold: float | None = None
+    #: share of the required terms a crediting sentence must state (at least one in any case)
+    required_share: float = 0.0
+    #: the required terms are the key point's own stems used by fewer than this many of the bank's key points
+    #: (at least its rarest stem); None: the rarer half of its stems
+    required_max_df: int | None = None
 
     @classmethod
     def load(cls, path: Path = PARAMS_PATH) -> GraderParams:
@@ -104,7 +123,8 @@ class GraderParams:
         d = json.loads(path.read_text(encoding="utf-8"))
         return cls(**{k: d[k] for k in ("bias", "w_cos", "w_overlap", "threshold", "echo_threshold", "min_words",
                                         "min_glue_ratio")}, fitted=d.get("fitted", {}),
-                   term_df=d.get("term_df", {}))
+                   term_df=d.get("term_df", {}), synonym_threshold=d.get("synonym_threshold"),
+                   required_share=d.get("required_share", 0.0), required_max_df=d.get("required_max_df"))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,7 +229,8 @@ def overlap(kp_terms: set[str], sentence_terms: set[str], question_terms: set[st
     return len(target & sentence_terms) / len(target)
 
 
-def required_terms(key_point: str, question: str, term_df: dict[str, int]) -> set[str]:
+def required_terms(key_point: str, question: str, term_df: dict[str, int], share: float = 0.5,
+                   max_df: int | None = None) -> set[str]:
     """The rarer half of the key point's own content stems (those not in the question), by how many of the
     bank's key points use them: a sentence that states the key point uses at least one of them. ("Adjusted R²
     is a corrected version of it" names the subject of "Adjusted R squared corrects for the number of
@@ -220,8 +241,41 @@ def required_terms(key_point: str, question: str, term_df: dict[str, int]) -> se
 
     skip = set(stems(question)) | glue_stems() | NEGATION_STEMS
     novel = [t for t in dict.fromkeys(stems(key_point)) if t not in skip]
-    k = max(1, -(-len(novel) // 2))
-    return set(sorted(novel, key=lambda t: (term_df.get(t, 0), novel.index(t)))[:k])
+    ranked = sorted(novel, key=lambda t: (term_df.get(t, 0), novel.index(t)))
+    if max_df is not None:  # every stem rarer than max_df (at least the rarest one)
+        return set(ranked[:1]) | {t for t in ranked if term_df.get(t, 0) < max_df}
+    k = max(1, int(np.ceil(share * len(novel))))
+    return set(ranked[:k])
+
+
+#: Verbs whose claim is empty without their object: "corrects for <the number of predictors>", "depends on
+#: <the acceptance rate>". Stems, each followed (after at most one adverb) by one of ``_OBJECT_PREPS``.
+QUALIFIER_STEMS = frozenset({"correct", "adjust", "account", "control", "depend", "condit", "proport", "penal"})
+_OBJECT_PREPS = frozenset({"for", "on", "by", "to", "with", "against"})
+#: Head words that do not say what the object is ("the number of predictors": the object is "predictors").
+_GENERIC_OBJECT = frozenset({"number", "amount", "size", "kind", "type", "level", "degre", "choic", "part",
+                             "sum", "total", "valu", "way"})
+
+
+def claim_object(key_point: str) -> tuple[str, set[str]] | None:
+    """The qualifier verb of ``key_point`` and the stems of its object (the content words in the four words
+    after the preposition, generic heads left out), or None: in "Adjusted R squared corrects for the number of
+    predictors" the verb is "corrects" and the object {"predictor"}. A sentence that states such a key point
+    names the object; "it is a corrected version" names the verb only."""
+    from assistant.interview.contradiction import NEGATION_STEMS, glue_stems, tokens
+
+    ws, ss = tokens(key_point)
+    skip = glue_stems() | NEGATION_STEMS
+    for i, st in enumerate(ss):
+        if st not in QUALIFIER_STEMS:
+            continue
+        for j in (i + 1, i + 2):
+            if j < len(ws) and ws[j] in _OBJECT_PREPS and (j == i + 1 or ss[i + 1] not in skip):
+                obj = {t for t in ss[j + 1: j + 5] if t not in skip and t not in _GENERIC_OBJECT}
+                if obj:
+                    return ws[i], obj
+                break
+    return None
 
 
 def sigmoid(z: np.ndarray | float) -> np.ndarray | float:
@@ -323,11 +377,14 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
         s_terms = [content_terms(s) for s, _ in keep]
         ov = np.array([[overlap(content_terms(kp), st, q_terms) for st in s_terms] for kp in key_points])
         P = probability(cos, ov, params)
-        from assistant.interview.contradiction import stems
+        from assistant.interview.contradiction import tokens
 
-        sent_stems = [set(stems(s)) for s, _ in keep]
+        sent_tokens = [tokens(s) for s, _ in keep]
+        has = _TermMatcher(embed, params.synonym_threshold)
         for i, kp in enumerate(key_points):
-            need = required_terms(kp, question, params.term_df) if checks else set()
+            need = (required_terms(kp, question, params.term_df, max_df=params.required_max_df) if checks
+                    else set())
+            obj = claim_object(kp) if checks else None
             # a sentence above the threshold counts only if it neither contradicts the key point nor merely
             # lists its terms; the best such sentence is the evidence
             refused: list[tuple[float, int, str, bool]] = []
@@ -336,16 +393,20 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                 j = int(j)
                 if P[i, j] < params.threshold:
                     break
-                why = contradiction(kp, keep[j][0]) if checks else None
+                why = contradiction(kp, keep[j][0], question) if checks else None
                 if why is not None:
                     refused.append((float(P[i, j]), j, why, True))
                     continue
                 if checks and only_listed(kp, keep[j][0], question):
                     refused.append((float(P[i, j]), j, "names the key point's terms without relating them", False))
                     continue
-                if need and not need & sent_stems[j]:
+                if need and len(has.found(kp, need, sent_tokens[j])) < max(1, int(params.required_share * len(need))):
                     refused.append((float(P[i, j]), j, "is close in topic but does not state the key point's claim",
                                     False))
+                    continue
+                if obj and not states_object(has.found(kp, obj[1], sent_tokens[j]), sent_tokens[j]):
+                    refused.append((float(P[i, j]), j, f"does not say what '{obj[0]}' applies to (the key "
+                                    "point names it)", False))
                     continue
                 best = j
                 break
@@ -372,6 +433,65 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
     score = round(10.0 * sum(r.covered for r in results) / len(results), 1)
     return GradeResult(score=score, key_points=results, flags=flags, sentences=len(sents),
                        counted_sentences=len(keep), ignored=ignored)
+
+
+class _TermMatcher:
+    """Which words of a sentence stand for a key point's terms: the term itself (same Snowball stem) or, when
+    ``threshold`` is set, a word whose MiniLM vector has cosine >= ``threshold`` with the term's word
+    ("expensive" for "costly"). Word vectors are computed once per grading call."""
+
+    def __init__(self, embed: Embed, threshold: float | None) -> None:
+        self.embed, self.threshold = embed, threshold
+        self._vecs: dict[str, np.ndarray] = {}
+
+    def _vectors(self, ws: list[str]) -> np.ndarray:
+        todo = sorted({w for w in ws if w not in self._vecs})
+        if todo:
+            self._vecs.update(zip(todo, np.asarray(self.embed(todo), dtype=np.float64)))
+        return np.stack([self._vecs[w] for w in ws])
+
+    def found(self, key_point: str, terms: set[str], sent: tuple[list[str], list[str]]) -> dict[str, list[int]]:
+        """For each term that the sentence states: the positions of the words that state it."""
+        from assistant.interview.contradiction import NEGATION_STEMS, are_opposites, glue_stems, tokens
+
+        sw, ss = sent
+        out = {t: [i for i, s in enumerate(ss) if s == t] for t in terms}
+        out = {t: v for t, v in out.items() if v}
+        missing = terms - set(out)
+        if not missing or self.threshold is None:
+            return out
+        kw, ks = tokens(key_point)
+        skip = glue_stems() | NEGATION_STEMS
+        pos = [i for i, (w, t) in enumerate(zip(sw, ss)) if t not in skip and len(w) > 2]
+        for t in sorted(missing):
+            tw = sorted({w for w, k in zip(kw, ks) if k == t})
+            cand = [i for i in pos if not are_opposites(t, ss[i])]  # "positives" never stands for "negatives"
+            if not tw or not cand:
+                continue
+            sims = (self._vectors(tw) @ self._vectors([sw[i] for i in cand]).T).max(axis=0)
+            hits = [i for i, c in zip(cand, sims) if c >= self.threshold]
+            if hits:
+                out[t] = hits
+        return out
+
+
+#: Words that put a noun in relation to a claim's verb: "corrects *for* the number of predictors",
+#: "*penalises* adding predictors", "is *governed by* the acceptance rate".
+_RELATION_STEMS = frozenset({"for", "on", "by", "to", "with", "against", "of", "per", "penal", "govern", "determin",
+                             "hing", "driven", "affect", "function"}) | QUALIFIER_STEMS
+
+
+def _relational(stem: str) -> bool:
+    return stem in _RELATION_STEMS or (len(stem) > 4 and any(stem.startswith(r) for r in _RELATION_STEMS
+                                                             if len(r) > 4))
+
+
+def states_object(found: dict[str, list[int]], sent: tuple[list[str], list[str]]) -> bool:
+    """Some word naming the object is the object of a relation: a preposition or a relational verb stands
+    within the eight words before it ("accounts for how many predictors", "penalises adding predictors"; not
+    "you add more predictors")."""
+    ss = sent[1]
+    return any(_relational(ss[k]) for v in found.values() for i in v for k in range(max(0, i - 8), i))
 
 
 class Grader:

@@ -17,7 +17,7 @@ from typing import Any
 from assistant.corpus import section_url
 from assistant.interview.grader import GradeInputError, Grader, validate_answer
 from assistant.interview.srs import DAY, CardState, due_order, rating, retrievability, review
-from assistant.interview.store import ConflictError, Store, StoreError, answers_csv
+from assistant.interview.store import ConflictError, InterviewStore, StoreError, answers_csv
 
 MAX_QUESTIONS = 50
 
@@ -75,7 +75,7 @@ def hint_text(question: str, key_points: list[str], level: int, term_df: dict[st
 
 
 class InterviewService:
-    def __init__(self, bank: list[Any], store: Store, grader: Grader, index: Any = None,
+    def __init__(self, bank: list[Any], store: InterviewStore, grader: Grader, index: Any = None,
                  link: Callable[[str, str], str] | None = None, search_mode: str = "hybrid",
                  clock: Callable[[], float] | None = None) -> None:
         if not bank:

@@ -1,4 +1,10 @@
-"""SQLite storage for mock interviews: users, sessions, graded answers and spaced-repetition cards.
+"""Storage for mock interviews: users, sessions, graded answers and spaced-repetition cards.
+
+:class:`InterviewStore` is the interface the service uses; :func:`open_store` picks the implementation from
+``MLNOTES_DATABASE_URL``: unset, the SQLite :class:`Store` below (the embedded default, one file per data dir);
+``postgresql://...``, :class:`assistant.interview.store_pg.PgStore`, which several app replicas can share.
+
+The SQLite store:
 
 * One file, ``<data_dir>/interview.sqlite3``, in WAL mode (readers never block the writer; a crash loses at
   most the transaction in flight).
@@ -24,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from assistant.interview.srs import CardState
 
@@ -46,6 +52,10 @@ class NotFoundError(StoreError):
 
 class ConflictError(StoreError):
     """The session moved on (answered twice, question removed)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached (server down, wrong credentials); the request may be retried later (503)."""
 
 
 # ------------------------------------------------------------------------------------------------ migrations
@@ -127,7 +137,49 @@ class SessionRow:
         return self.position >= len(self.question_ids)
 
 
+@runtime_checkable
+class InterviewStore(Protocol):
+    """What the interview service needs from its storage; :class:`Store` (SQLite) and
+    :class:`assistant.interview.store_pg.PgStore` (PostgreSQL) implement it with the same behaviour: the same
+    errors (:class:`AuthError`, :class:`NotFoundError`, :class:`ConflictError`, and :class:`StoreUnavailable`
+    when the database cannot be reached), and each graded answer stored with its card and the session's new
+    position in one transaction."""
+
+    clock: Callable[[], float]
+
+    def describe(self) -> str: ...
+    def ping(self) -> None: ...
+    def schema_version(self) -> int: ...
+    def close(self) -> None: ...
+    def create_user(self) -> tuple[int, str]: ...
+    def user_for_token(self, token: str | None) -> int: ...
+    def expire_user(self, user_id: int, when: float | None = None) -> None: ...
+    def create_session(self, user_id: int, question_ids: list[str], params: dict[str, Any]) -> SessionRow: ...
+    def get_session(self, user_id: int, session_id: str) -> SessionRow: ...
+    def list_sessions(self, user_id: int) -> list[SessionRow]: ...
+    def add_hint(self, user_id: int, session_id: str, position: int) -> int: ...
+    def card(self, user_id: int, question_id: str) -> CardState | None: ...
+    def cards(self, user_id: int) -> dict[str, CardState]: ...
+    def record_answer(self, user_id: int, session_id: str, position: int, question_id: str, answer: str,
+                      score: float, skipped: bool, feedback: dict[str, Any], card: CardState) -> None: ...
+    def answers(self, user_id: int, session_id: str | None = None) -> list[dict[str, Any]]: ...
+
+
+def open_store(data_dir: Path | str, database_url: str | None = None, clock: Callable[[], float] = time.time,
+               token_ttl_days: float = 365.0) -> InterviewStore:
+    """The PostgreSQL store when ``database_url`` is given (``postgresql://user:password@host:port/db``), else the
+    SQLite one in ``data_dir``. Neither connects here: the first use does (and migrates), so a database that is
+    down at start makes requests fail with :class:`StoreUnavailable` until it is back."""
+    if database_url:
+        from assistant.interview.store_pg import PgStore
+
+        return PgStore(database_url, clock=clock, token_ttl_days=token_ttl_days)
+    return Store(data_dir, clock=clock, token_ttl_days=token_ttl_days)
+
+
 class Store:
+    """The SQLite implementation of :class:`InterviewStore` (see the module's docstring)."""
+
     def __init__(self, data_dir: Path | str, clock: Callable[[], float] = time.time,
                  token_ttl_days: float = 365.0) -> None:
         self.data_dir = Path(data_dir)
@@ -178,6 +230,13 @@ class Store:
 
     def schema_version(self) -> int:
         return int(self.conn.execute("SELECT version FROM schema_version").fetchone()[0])
+
+    def describe(self) -> str:
+        return f"SQLite {self.path}"
+
+    def ping(self) -> None:
+        with self._lock:
+            self.conn.execute("SELECT 1").fetchone()
 
     def journal_mode(self) -> str:
         return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])

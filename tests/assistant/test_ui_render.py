@@ -80,3 +80,19 @@ def test_feedback_marks_are_text_and_heading_names_the_question():
         {"position": 1, "question": "Q1", "skipped": True, "score": 0, "covered": 0, "key_points": 2},
         {"position": 2, "question": "Q2", "skipped": False, "score": 10.0, "covered": 2, "key_points": 2}]})
     assert "mean score 5.0 / 10" in s and "1. Q1 (skipped)" in s and "2. Q2 (10.0 / 10, 2 of 2 points)" in s
+
+
+def test_chat_reads_a_follow_up_against_the_earlier_user_messages_and_shows_the_reading():
+    from assistant.ui import answer_with_reading, read_message
+
+    history = [{"role": "user", "content": "What is dropout?"},
+               {"role": "assistant", "content": "*Read as: nothing*\n\nDropout zeroes units [1]."},
+               {"role": "user", "content": [{"type": "text", "text": "what about at inference time?"}]},
+               {"role": "assistant", "content": "All units are kept [1]."}]
+    r = read_message("and why does that matter?", history)
+    assert r.follow_up and r.question == "why does dropout matter?"
+    shown = answer_with_reading("Because [1].", r)
+    assert shown.startswith("*Read as: why does dropout matter?*\n\n") and shown.endswith("Because [1].")
+    alone = read_message("What is gradient boosting?", history)
+    assert not alone.follow_up and answer_with_reading("Boosting [1].", alone) == "Boosting [1]."
+    assert not read_message("and why does that matter?", []).follow_up

@@ -85,6 +85,10 @@ def test_every_tab(ui_server, open_page, shots, width, height, theme):
         if not expected:
             assert not page.get_by_text("Choose an algorithm first").is_visible()
     assert seen_panel == {True, False}, "the two questions should differ in linked implementations"
+    # a follow-up is read against the previous question, and the answer says how
+    _ask(page, "and why does that matter?")
+    page.locator("#chatbot [data-testid='bot']").last.get_by_text(
+        "Read as: why does ridge regression matter?").wait_for()
     status = page.locator("#chat-status").inner_text()
     assert " ms" not in status and " s." in status
     page.locator("#chatbot").scroll_into_view_if_needed()

@@ -13,12 +13,13 @@ from assistant.answer import Answerer
 from assistant.api.app import Services, create_app
 from assistant.interview.grader import Grader
 from assistant.interview.service import InterviewService
-from assistant.interview.store import Store
+from assistant.interview.store import Store, open_store
 from assistant.runner import DemoRunner
 from assistant.settings import Settings
 from kb.index import Index
 from kb.interview import parse_interview_text
 from tests.kb.fakes import HashingEmbedder
+from tests.pg_support import start_server
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 
@@ -169,6 +170,32 @@ def answerer(index, corpus_dir, bank):
     return Answerer(index, corpus_dir, bank=bank, abstain_threshold=0.05, interview_threshold=0.95)
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """One temporary PostgreSQL cluster for the session (skips when the server binaries are missing)."""
+    yield from start_server()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def make_store(request, tmp_path):
+    """``make_store(clock=...)``: a fresh, empty interview store of each kind (SQLite in a temporary data dir,
+    PostgreSQL in a new database of the session's server), closed after the test."""
+    made = []
+
+    def make(clock=None, data_dir=None, url=None):
+        if request.param == "postgres" and url is None:
+            url = request.getfixturevalue("pg_server").create_database()
+        kw = {"clock": clock} if clock is not None else {}
+        s = open_store(data_dir or tmp_path / "data", url if request.param == "postgres" else None, **kw)
+        made.append(s)
+        return s
+
+    make.kind = request.param
+    yield make
+    for s in made:
+        s.close()
+
+
 class Clock:
     def __init__(self, t: float = 1_700_000_000.0) -> None:
         self.t = t
@@ -186,8 +213,9 @@ def clock():
 def make_service(bank, grader, index, answerer, clock):
     made = []
 
-    def make(data_dir: Path) -> InterviewService:
-        svc = InterviewService(bank, Store(data_dir, clock=clock), grader, index=index, link=answerer.section_url)
+    def make(data_dir: Path, store=None) -> InterviewService:
+        store = store if store is not None else Store(data_dir, clock=clock)
+        svc = InterviewService(bank, store, grader, index=index, link=answerer.section_url)
         made.append(svc)
         return svc
 
@@ -200,12 +228,12 @@ def make_service(bank, grader, index, answerer, clock):
 def make_client(corpus_dir, index, answerer, make_service, tmp_path):
     clients = []
 
-    def make(data_dir: Path | None = None, api_key: str | None = None) -> TestClient:
+    def make(data_dir: Path | None = None, api_key: str | None = None, store=None) -> TestClient:
         data_dir = data_dir or tmp_path / "data"
         settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "unused", data_dir=data_dir,
                             api_key=api_key)
         services = Services(index=index, answerer=answerer, runner=DemoRunner(max_concurrent=1, timeout_s=60),
-                            interview=make_service(data_dir))
+                            interview=make_service(data_dir, store))
         app = create_app(settings, services=services, with_ui=False)
         c = TestClient(app, raise_server_exceptions=False)
         c.__enter__()

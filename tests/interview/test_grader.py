@@ -106,3 +106,25 @@ def test_sentence_splitting_and_fragments():
     assert not is_term_list("Precision, unlike recall, depends on the base rate of the positive class.")
     assert fragment_reason("precision recall threshold costly", p) is not None
     assert fragment_reason("Recall matters when false negatives are costly.", p) is None
+
+
+def test_second_heldout_set_is_well_formed():
+    """eval/datasets/grader_heldout2.jsonl (issue #20): >= 120 hand-written cases over >= 40 key points of the
+    real bank, each key point quoted exactly, labels consistent with the case types."""
+    import json
+    from collections import Counter
+
+    from assistant.settings import REPO_ROOT
+    from eval.grader_validation import CREDIT_TYPES, HELDOUT2, NO_CREDIT_TYPES
+    from kb.interview import load_bank
+
+    cases = [json.loads(line) for line in HELDOUT2.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bank = {q.id: q for q in load_bank(REPO_ROOT / "corpus")}
+    assert len(cases) >= 120 and len({(c["question_id"], c["key_point_index"]) for c in cases}) >= 40
+    assert len({c["topic"] for c in cases}) >= 15 and len({c["id"] for c in cases}) == len(cases)
+    for c in cases:
+        assert bank[c["question_id"]].key_points[c["key_point_index"]] == c["key_point"]
+        assert c["type"] in CREDIT_TYPES + NO_CREDIT_TYPES and c["split"] == "heldout2"
+        assert c["label"] == ("credit" if c["type"] in CREDIT_TYPES else "no_credit")
+    types = Counter(c["type"] for c in cases)
+    assert all(types[t] >= 10 for t in ("paraphrase", "negation", "opposite", "term_swap", "stuffing", "vague"))

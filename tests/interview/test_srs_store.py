@@ -1,4 +1,6 @@
-"""FSRS scheduling (checked against the fsrs library), the SM-2 to FSRS migration, and the SQLite store: migrations, WAL, token hashing and isolation, CSV export."""
+"""FSRS scheduling (checked against the fsrs library), the SM-2 to FSRS migration, and the interview store:
+migrations, WAL, token hashing and isolation, CSV export. The store tests taking ``make_store`` run against both
+implementations, SQLite and a real PostgreSQL server (tests/pg_support.py)."""
 
 from __future__ import annotations
 
@@ -130,17 +132,37 @@ def test_upgrade_from_sm2_rebuilds_fsrs_cards_from_the_log(tmp_path):
     s.close()
 
 
-def test_migrations_from_an_empty_db_and_wal(tmp_path):
-    s = Store(tmp_path)
+def query(store, sql: str) -> list[tuple]:
+    """Rows of ``sql`` read straight from the store's database (not through the store)."""
+    if isinstance(store, Store):
+        return [tuple(r) for r in store.conn.execute(sql).fetchall()]
+    import psycopg
+
+    with psycopg.connect(store.url) as c:
+        return [tuple(r) for r in c.execute(sql).fetchall()]
+
+
+def table_names(store) -> set[str]:
+    if isinstance(store, Store):
+        return {r[0] for r in query(store, "SELECT name FROM sqlite_master WHERE type='table'")}
+    return {r[0] for r in query(store, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+
+
+def test_migrations_from_an_empty_db(make_store, tmp_path):
+    s = make_store()
     assert s.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
-    assert s.journal_mode().lower() == "wal"
-    tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"schema_version", "users", "sessions", "answers", "cards"} <= tables
+    assert {"users", "sessions", "answers", "cards"} <= table_names(s)
+    assert ("schema_version" if make_store.kind == "sqlite" else "mlnotes_migrations") in table_names(s)
+    if make_store.kind == "sqlite":
+        assert s.journal_mode().lower() == "wal"
+    else:  # one row per applied migration, in order
+        assert [r[0] for r in query(s, "SELECT version FROM mlnotes_migrations ORDER BY version")] == [1, 2, 3, 4]
     s.close()
     # reopening runs no migration twice
-    s2 = Store(tmp_path)
+    s2 = make_store(data_dir=tmp_path / "data", url=getattr(s, "url", None))
     assert s2.schema_version() == SCHEMA_VERSION
-    s2.close()
+    if make_store.kind == "postgres":
+        assert len(query(s2, "SELECT version FROM mlnotes_migrations")) == SCHEMA_VERSION
 
 
 def test_upgrade_from_version_one(tmp_path):
@@ -160,12 +182,12 @@ def test_upgrade_from_version_one(tmp_path):
     s.close()
 
 
-def test_tokens_are_hashed_and_isolated(tmp_path):
-    s = Store(tmp_path, clock=lambda: NOW)
+def test_tokens_are_hashed_and_isolated(make_store):
+    s = make_store(clock=lambda: NOW)
     a, ta = s.create_user()
     b, tb = s.create_user()
     assert len(ta) >= 43 and ta != tb
-    stored = [r[0] for r in s.conn.execute("SELECT token_hash FROM users")]
+    stored = [r[0] for r in query(s, "SELECT token_hash FROM users")]
     assert ta not in stored and hash_token(ta) in stored
     sa = s.create_session(s.user_for_token(ta), ["q1", "q2"], {"n": 2})
     assert s.get_session(a, sa.id).question_ids == ["q1", "q2"]
@@ -179,8 +201,8 @@ def test_tokens_are_hashed_and_isolated(tmp_path):
     s.close()
 
 
-def test_record_answer_is_atomic_and_csv_export(tmp_path):
-    s = Store(tmp_path, clock=lambda: NOW)
+def test_record_answer_is_atomic_and_csv_export(make_store):
+    s = make_store(clock=lambda: NOW)
     uid, _ = s.create_user()
     sess = s.create_session(uid, ["q1", "q2"], {})
     card = review(CardState(), 3, NOW, 8.0)

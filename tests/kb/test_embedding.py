@@ -325,8 +325,10 @@ def test_build_progress_restores_row_order_and_says_the_first_build_takes_a_whil
     emb = HashingEmbedder()
     idx, stats = I.Index.build(FIXTURE, tmp_path / "idx", embedder=emb, progress=True, log=said.append)
     assert len(said) == 1 and "first build" in said[0] and str(stats.embedded) in said[0]
-    # rows were embedded longest-first in slices, but each row still holds its own chunk's vector
-    direct = HashingEmbedder().encode([c.index_text for c in idx.chunks])
+    # rows were embedded longest-first in slices, but each row still holds its own unit's vector
+    from kb.windows import chunk_units
+
+    direct = HashingEmbedder().encode([u for c in idx.chunks for u in chunk_units(c)])
     np.testing.assert_allclose(idx.dense.vectors, direct, atol=1e-6)
     texts = [f"text {'x ' * (i * 13 % 50)}{i}" for i in range(300)]
     np.testing.assert_allclose(I._encode_with_progress(HashingEmbedder(), texts, progress=False, step=64),

@@ -17,6 +17,7 @@ from kb.index import (
     IndexStaleError,
     QueryError,
 )
+from kb.windows import chunk_units
 from tests.kb.fakes import HashingEmbedder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
@@ -56,9 +57,15 @@ def test_incremental_rebuild_reembeds_only_changed_chunks(corpus, tmp_path):
     emb2 = HashingEmbedder()
     idx2, stats = Index.build(corpus, tmp_path / "idx", embedder=emb2)
     assert stats.embedded == 1 and stats.reused == n - 1
-    assert emb2.n_encoded == 1
     changed = [c for c in idx2.chunks if "(changed)" in c.text]
     assert len(changed) == 1
+    # only the changed chunk's embedding units (its window(s) and its heading) were embedded
+    assert emb2.n_encoded == len(chunk_units(changed[0])) == len(idx2.chunk_unit_vectors([changed[0].id])[0])
+    # every other chunk kept its unit vectors exactly
+    for c in idx2.chunks:
+        if c is not changed[0]:
+            for a, b in zip(idx2.chunk_unit_vectors([c.id]), idx.chunk_unit_vectors([c.id])):
+                np.testing.assert_array_equal(a, b)
 
 
 def test_truncated_index_file_is_detected_and_rebuilt(corpus, tmp_path):

@@ -1,37 +1,84 @@
+"""``/api/ask`` and ``/api/ask/stream``: a question (and, optionally, the conversation so far) in, a cited answer
+out. A follow-up is read against the earlier turns (:mod:`assistant.conversation`) before retrieval: from the
+request's ``history`` when given, else from the server's memory of ``conversation_id``. The response says how the
+question was read (``resolved_question``, ``read_as``) and which conversation id continues it."""
+
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from assistant.api.deps import AnswererDep
+from assistant.api.deps import AnswererDep, SettingsDep
 from assistant.api.schemas import AnswerOut, AskRequest
+from assistant.conversation import (
+    ConversationStore,
+    Reading,
+    annotate,
+    resolve,
+    turn_after,
+    turns_from_history,
+)
 
 router = APIRouter(tags=["ask"])
+_store_lock = threading.Lock()
+
+
+def _store(request: Request, settings) -> ConversationStore:
+    st = request.app.state
+    store = getattr(st, "conversations", None)
+    if store is None:
+        with _store_lock:
+            store = getattr(st, "conversations", None)
+            if store is None:
+                store = st.conversations = ConversationStore(settings.conversations, settings.conversation_ttl_s)
+    return store
+
+
+def _read(req: AskRequest, store: ConversationStore) -> tuple[Reading, str]:
+    cid = req.conversation_id or store.new_id()
+    if req.history is not None:
+        turns = turns_from_history(m.model_dump() for m in req.history)
+    else:
+        turns = store.get(cid) if req.conversation_id else []
+    return resolve(req.question, turns), cid
+
+
+def _remember(store: ConversationStore, cid: str, reading: Reading, answer: dict) -> dict:
+    store.append(cid, turn_after(reading, answer))
+    return annotate(answer, reading, cid)
 
 
 @router.post("/ask", response_model=AnswerOut, summary="Answer a question with citations")
-def ask(req: AskRequest, answerer: AnswererDep) -> dict:
-    return answerer.answer(req.question, mode=req.mode, k=req.k,
-                           generator=answerer.pick_generator(req.generator)).to_dict()
+def ask(req: AskRequest, answerer: AnswererDep, settings: SettingsDep, request: Request) -> dict:
+    store = _store(request, settings)
+    reading, cid = _read(req, store)
+    ans = answerer.answer(reading.question, mode=req.mode, k=req.k, generator=answerer.pick_generator(req.generator))
+    return _remember(store, cid, reading, ans.to_dict())
 
 
 @router.post("/ask/stream", summary="Answer a question, streamed as server-sent events",
              response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
-                              "description": "events `delta` (text pieces) then `answer` (the full answer), or "
-                                             "`error`"}})
-def ask_stream(req: AskRequest, answerer: AnswererDep) -> StreamingResponse:
+                              "description": "events `delta` (text pieces) then `answer` (the full answer, with "
+                                             "`resolved_question` and `conversation_id`), or `error`"}})
+def ask_stream(req: AskRequest, answerer: AnswererDep, settings: SettingsDep, request: Request) -> StreamingResponse:
+    store = _store(request, settings)
+    reading, cid = _read(req, store)
     # validate and retrieve before streaming starts, so bad input still gets a proper 4xx status
-    events = answerer.stream(req.question, mode=req.mode, k=req.k, generator=answerer.pick_generator(req.generator))
+    events = answerer.stream(reading.question, mode=req.mode, k=req.k,
+                             generator=answerer.pick_generator(req.generator))
     first = next(events)
 
     def sse() -> Iterator[str]:
         try:
             for ev in _chain(first, events):
                 name = ev.pop("event")
+                if name == "answer":
+                    ev["answer"] = _remember(store, cid, reading, ev["answer"])
                 yield f"event: {name}\ndata: {json.dumps(ev, ensure_ascii=False)}\n\n"
         except Exception as exc:  # noqa: BLE001 - a stream cannot change its status any more
             yield f"event: error\ndata: {json.dumps({'error': str(exc)[:300]})}\n\n"
