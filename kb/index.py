@@ -243,7 +243,7 @@ class Index:
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
         if not corpus_dir.is_dir():
             raise EmptyCorpusError(f"corpus directory {corpus_dir} does not exist; set MLNOTES_CORPUS_DIR "
-                                   "or pass --corpus to a folder of Markdown files")
+                                   "to a folder of Markdown files (or run: mlnotes index --corpus FOLDER)")
         chunks, files = chunk_corpus(corpus_dir, budget=budget)
         docs = _doc_metadata(corpus_dir)
         if not chunks:

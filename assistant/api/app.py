@@ -201,6 +201,54 @@ def _add_api_fallback(app: FastAPI) -> None:
         return JSONResponse({"error": f"no API route /api/{rest}; see /docs for the routes"}, status_code=404)
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` from the files bundled in the ``fastapi-offline`` package (Swagger UI,
+    Apache-2.0; Redoc, MIT; the package itself MIT), served under :data:`DOCS_ASSETS`: FastAPI's default pages load
+    them from a CDN and stay blank offline."""
+    from importlib.resources import files
+    from pathlib import Path
+
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse, Response
+    from fastapi.staticfiles import StaticFiles
+
+    static = Path(str(files("fastapi_offline") / "static"))
+    redoc_js: list[bytes] = []
+
+    @app.get(f"{DOCS_ASSETS}/redoc.standalone.js", include_in_schema=False)
+    def redoc_script() -> Response:
+        # Redoc always draws its vendor's logo from cdn.redoc.ly: point that one image at the local favicon
+        if not redoc_js:
+            redoc_js.append((static / "redoc.standalone.js").read_bytes().replace(
+                b"https://cdn.redoc.ly/redoc/logo-mini.svg", f"{DOCS_ASSETS}/favicon.png".encode()))
+        return Response(redoc_js[0], media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=static), name="docs-assets")  # after the route above
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title}: API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title}: API",
+                              redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
+
+
+def _operation_id(route: Any) -> str:
+    """OpenAPI operation ids from the route functions' names (``ask_stream``, not ``ask_stream_api_ask_stream_post``);
+    a test checks that they are unique."""
+    return route.name
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True,
                reload_build: Callable[[], Any] | None = None) -> FastAPI:
     """The app. ``reload_build`` makes the retriever a hot reload switches to (``POST /api/admin/reload``,
@@ -246,13 +294,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version="0.1.0",
         description="Search, cited answers, the corpus and runnable algorithm demos, offline.",
         lifespan=lifespan,
-        docs_url="/docs",
+        generate_unique_id_function=_operation_id,
+        docs_url=None,  # /docs and /redoc: _add_offline_docs, from local files
         redoc_url=None,
     )
     app.state.settings = settings
     if services is not None:  # available at once, also without running the lifespan
         install_services(app, services)
     install_error_handlers(app)
+    _add_offline_docs(app)
+
+    @app.get("/api/live", tags=["health"], summary="Liveness only: no API key, no data (container health checks)")
+    def live() -> dict:
+        return {"status": "ok"}
+
     deps = [Depends(require_api_key)]
     app.include_router(health.router, prefix="/api")  # open liveness; details only with the key (see the route)
     for r in (search.router, ask.router, corpus.router, algorithms.router):

@@ -215,6 +215,8 @@ def test_api_key_is_required_when_set(settings, services):
         assert c.get("/api/health", headers={"Authorization": "Bearer wrong"}).json() == {"status": "ok"}
         assert c.get("/api/health", headers={"Authorization": "Bearer s3cret"}).json()["chunks"] > 0
         assert c.post("/api/search", json={"query": "ridge"}).status_code == 401
+        live = c.get("/api/live")  # the container health check: no key, no data
+        assert live.status_code == 200 and live.json() == {"status": "ok"}
 
 
 def test_openapi_docs_are_served(client):
