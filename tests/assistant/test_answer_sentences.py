@@ -84,6 +84,10 @@ def test_is_answer_sentence():
     assert is_answer_sentence("Dropout zeroes each activation with probability p during training.")
     assert not is_answer_sentence("**ID:** `x` · **Difficulty:** easy · **Topics:** a")
     assert not is_answer_sentence("- [Getting started](../chapters/01-getting-started.md)")
+    assert not is_answer_sentence("From-scratch versions: [kmeans.py](../../algorithms/clustering/kmeans.py), "
+                                  "[gmm.py](../../algorithms/clustering/gmm.py), [dbscan.py](x.py) (k-means++ seeding).")
+    assert not is_answer_sentence("Code: [ridge.py](../../algorithms/linear/ridge.py).")
+    assert is_answer_sentence("Ridge shrinks every coefficient towards zero; see [ridge.py](../ridge.py) for the code.")
     assert not is_answer_sentence("As shown in this chapter, the loss goes down.")
     assert not is_answer_sentence("The figure below plots it.")
 
