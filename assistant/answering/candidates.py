@@ -1,6 +1,6 @@
 """Candidate sentences of a chunk: paragraph sentences, list items and table rows, each with its line span.
 
-:func:`candidates_for_chunk` walks the parsed document's top-level blocks (``kb.markdown.Document.blocks``,
+:func:`candidates_for_chunk` walks the parsed document's top-level blocks (``mlnotes.kb.markdown.Document.blocks``,
 from the one parsed-document cache, never a second read of the file) that overlap the chunk: headings, fenced
 and indented code, display math, HTML and rules are skipped by their block type; a table gives one candidate
 per body row carrying its real header (also for a chunk that holds only the later rows of a long table); a
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.corpus import load_doc
-from kb.bm25 import tokenize
-from kb.chunker import Chunk
-from kb.markdown import Document, split_sentences
+from mlnotes.assistant.corpus import load_doc
+from mlnotes.kb.bm25 import tokenize
+from mlnotes.kb.chunker import Chunk
+from mlnotes.kb.markdown import Document, split_sentences
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _TABLE_DELIM_RE = re.compile(r"^\|?\s*:?-{2,}")

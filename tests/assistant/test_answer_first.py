@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from assistant.settings import REPO_ROOT
+from mlnotes.assistant.settings import REPO_ROOT
 
 CORPUS = REPO_ROOT / "corpus"
 NOT_ANSWER_HEADINGS = {"common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises"}
@@ -20,9 +20,9 @@ NOT_ANSWER_HEADINGS = {"common mistakes", "follow-ups", "follow-up", "learn more
 
 @pytest.fixture(scope="module")
 def answerer():
-    from assistant.answer import Answerer
-    from kb.index import Index
-    from kb.interview import load_bank
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.interview import load_bank
 
     index, _ = Index.load_or_build(CORPUS, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
     return Answerer(index, CORPUS, bank=load_bank(CORPUS))
@@ -50,7 +50,7 @@ def source_of(ans, s):
 
 
 def linked_implementations(ans) -> set[str]:
-    from algorithms import registry
+    from mlnotes.algorithms import registry
 
     return {spec.name for src in ans.sources for p in src.algorithms if (spec := registry.by_path(p))}
 
@@ -151,7 +151,7 @@ def test_no_sentence_from_metadata_mistakes_or_follow_ups(answerer, question):
 
 
 def test_bank_answers_only_when_the_entry_is_retrieved_and_asks_the_same_kind_of_question(answerer):
-    from assistant.intent import classify_intent
+    from mlnotes.assistant.intent import classify_intent
 
     for question in ("How does dropout work at inference time?", "How do I pick the number of clusters?"):
         ans = ask(answerer, question)
@@ -193,7 +193,7 @@ def test_definition_leads_with_a_defining_sentence(answerer):
 
 
 def test_a_definition_says_what_it_defines(answerer):
-    from assistant.answering.lead import names_subject
+    from mlnotes.assistant.answering.lead import names_subject
 
     assert not names_subject("Define learning rate.", "Too low, training is slow; too high, it diverges.")
     assert names_subject("What is dropout?", "During training, dropout zeros activations. It regularizes.")
