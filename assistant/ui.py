@@ -450,14 +450,16 @@ def _fmt(v) -> str:
 
 def add_figure_route(app) -> None:
     """``GET /figures/<name>.png``: a figure from the site build's cache (for the Browse tab's images)."""
-    from fastapi.responses import FileResponse, JSONResponse
+    from fastapi.responses import FileResponse
+
+    from mlnotes.assistant.api.problems import problem
 
     @app.get(FIGURE_ROUTE + "{name}", include_in_schema=False)
     def figure(name: str):
         path = figures_dir(app.state.settings) / name
         if not _FIGURE_NAME.match(name) or not path.is_file():
-            return JSONResponse({"error": f"no cached figure {name!r}; run 'mlnotes site build' to draw the "
-                                          "chapters' figures"}, status_code=404)
+            return problem(404, f"no cached figure {name[:100]!r}; run 'mlnotes site build' to draw the chapters' "
+                                "figures")
         return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
 

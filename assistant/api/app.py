@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from mlnotes.algorithms.registry import ParamError, UnknownAlgorithmError
 from mlnotes.assistant.answer import NoGeneratorError
 from mlnotes.assistant.api.deps import require_api_key
+from mlnotes.assistant.api.problems import PROBLEM_MEDIA_TYPE, problem, problem_bytes
 from mlnotes.assistant.api.reload import Reloader, install_sighup, stale_index
 from mlnotes.assistant.api.routers import admin, algorithms, ask, corpus, health, search
 from mlnotes.assistant.corpus import CorpusPathError
@@ -65,7 +66,7 @@ def _message_for(err: dict[str, Any]) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     def err(status: int, message: str, headers: dict | None = None, **extra: Any) -> JSONResponse:
-        return JSONResponse({"error": clip(message), **extra}, status_code=status, headers=headers)
+        return problem(status, clip(message), headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -73,7 +74,7 @@ def install_error_handlers(app: FastAPI) -> None:
         msgs = "; ".join(_message_for(e) for e in errors[:5])
         detail = [{"loc": [clip(str(x)) if isinstance(x, str) else x for x in e.get("loc", ())][:10],
                    "msg": clip(str(e.get("msg", ""))), "type": e.get("type", "")} for e in errors[:20]]
-        return err(422, f"invalid request: {msgs}", detail=detail)
+        return err(422, f"invalid request: {msgs}", errors=detail)
 
     @app.exception_handler(QueryError)
     async def _query(request: Request, exc: QueryError):
@@ -177,9 +178,10 @@ class BodyLimit:
         return await self.app(scope, counted, guarded_send)
 
     async def _refuse(self, send) -> None:
-        body = (f'{{"error": "the request body is over {self.max_bytes} bytes; send less"}}').encode()
+        body = problem_bytes(413, f"the request body is over {self.max_bytes} bytes; send less")
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                    "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                                (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -196,9 +198,9 @@ def _add_api_fallback(app: FastAPI) -> None:
                           if getattr(r, "endpoint", None) is not _api_fallback and not isinstance(r, Mount)
                           for m in methods if r.matches({**request.scope, "method": m})[0] == Match.FULL})
         if allowed:
-            return JSONResponse({"error": f"{request.method} is not allowed on /api/{rest}; use {', '.join(allowed)}"},
-                                status_code=405, headers={"Allow": ", ".join(allowed)})
-        return JSONResponse({"error": f"no API route /api/{rest}; see /docs for the routes"}, status_code=404)
+            return problem(405, clip(f"{request.method} is not allowed on /api/{rest}; use {', '.join(allowed)}"),
+                           headers={"Allow": ", ".join(allowed)})
+        return problem(404, clip(f"no API route /api/{rest}; see /docs for the routes"))
 
 
 DOCS_ASSETS = "/docs-assets"

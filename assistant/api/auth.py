@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
+
+from mlnotes.assistant.api.problems import PROBLEM_MEDIA_TYPE, problem_bytes
 
 COOKIE = "mlnotes_session"
 SESSION_MAX_AGE_S = 7 * 24 * 3600
@@ -151,8 +152,7 @@ class UIGuard:
 
     async def _json(self, send, status: int, error: str) -> None:
         extra = [(b"www-authenticate", b"Bearer")] if status == 401 else None
-        await self._respond(send, status, json.dumps({"error": error}).encode(),
-                            b"application/json", extra)
+        await self._respond(send, status, problem_bytes(status, error), PROBLEM_MEDIA_TYPE.encode(), extra)
 
     async def _redirect(self, send, location: str, cookie: str) -> None:
         await self._respond(send, 303, b"", b"text/plain", [(b"location", location.encode()),

@@ -1,5 +1,5 @@
 """The OpenAPI schema says what the API really does: every error status each operation can answer, in the
-API's error shape (``{"error": "...", ...}``), and bearer auth only when ``MLNOTES_API_KEY`` is set (never on the
+API's one error shape (RFC 9457 problem details, ``application/problem+json``), and bearer auth only when ``MLNOTES_API_KEY`` is set (never on the
 open liveness route)."""
 
 from __future__ import annotations
@@ -9,15 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {"type": "string", "description": "what went wrong and what to do"},
-        "detail": {"type": "array", "items": {"type": "object"}, "description": "validation errors, one per field"},
-        "reason": {"type": "string", "description": "demo runs: timeout, memory, input or error"},
-    },
-}
+from mlnotes.assistant.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA
+
+ERROR_SCHEMA = PROBLEM_SCHEMA  # RFC 9457 problem details (assistant/api/problems.py)
 
 COMMON = {
     "400": "the query is invalid (empty, too long, unknown mode)",
@@ -42,7 +36,8 @@ OPEN_PATHS = {"/api/health"}
 
 
 def _response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {"description": description,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 def install_openapi(app: FastAPI, key_set: bool) -> None:
@@ -63,6 +58,9 @@ def install_openapi(app: FastAPI, key_set: bool) -> None:
                 for status, text in extra.items():
                     if status not in responses or status == "422":  # 422: ours, not FastAPI's {"detail"} shape
                         responses[status] = _response(text)
+                for status, resp in responses.items():  # errors a route declared itself: the same object
+                    if status.startswith(("4", "5")):
+                        resp["content"] = _response("")["content"]
                 if not key_set or path in OPEN_PATHS:
                     op.pop("security", None)
         if not key_set:

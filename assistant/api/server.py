@@ -15,14 +15,16 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from mlnotes.assistant.api.problems import problem_bytes
+
 log = logging.getLogger("mlnotes")
 
 REQUEST_READ_TIMEOUT_S = 15.0  # the whole request (headers and a body of up to 1 MB) must arrive within this
 KEEP_ALIVE_S = 5  # an idle kept-alive connection is closed after this
 MAX_HEADER_BYTES = 64 * 1024  # h11's limit on an incomplete event (the request line and headers)
 
-_408_BODY = b'{"error": "the request did not arrive in time; send it whole, at once"}'
-_408 = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+_408_BODY = problem_bytes(408, "the request did not arrive in time; send it whole, at once")
+_408 = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\nconnection: close\r\n"
         b"content-length: " + str(len(_408_BODY)).encode() + b"\r\n\r\n" + _408_BODY)
 
 
