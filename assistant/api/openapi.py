@@ -32,7 +32,7 @@ BY_PREFIX = {
                         "409": "the session is finished or the request conflicts with its state"},
 }
 AUTH = {"401": "missing or wrong API key"}
-OPEN_PATHS = {"/api/health"}
+OPEN_PATHS = {"/api/health", "/api/live"}  # liveness: no key, no data
 
 
 def _response(description: str) -> dict[str, Any]:

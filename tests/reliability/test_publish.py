@@ -74,7 +74,7 @@ def test_an_index_written_before_versioning_is_moved_aside_once(corpus, tmp_path
 CHILD = r"""
 import os, signal, sys
 from pathlib import Path
-from kb import publish
+from mlnotes.kb import publish
 from mlnotes.kb.index import Index
 from tests.kb.fakes import HashingEmbedder
 

@@ -64,7 +64,7 @@ def test_gradio_endpoints_work_with_the_bearer_key(ui_client):
     c = ui_client
     auth = {"Authorization": f"Bearer {KEY}"}
     run_name = _run_endpoint(c, auth)
-    r = _call(c, "respond", ["What is ridge regression?", [], "hybrid"], auth)
+    r = _call(c, "respond", ["What is ridge regression?", [], "hybrid", "", "", ""], auth)
     assert r.status_code == 200, r.text
     status, text = _result(c, "respond", r.json()["event_id"], auth)
     assert status == 200 and "event: complete" in text and "ridge" in text.lower()
