@@ -160,6 +160,13 @@ def test_rest_search_ask_and_read_routes_serve_notes(client):
                         ("notes/My-Notes/nope.md", 404)):
         r = client.get("/api/corpus/raw", params={"path": bad})
         assert r.status_code == status, (bad, r.status_code, r.text)
+    folder = roots.extra_roots()[0].path
+    (folder.parent / "secret.md").write_text("# Secret\n", encoding="utf-8")
+    (folder / "peek.md").symlink_to(folder.parent / "secret.md")  # resolves outside the notes folder
+    (folder / "inner").symlink_to(folder / "bio", target_is_directory=True)  # a link, though it stays inside
+    for bad in ("notes/My-Notes/peek.md", "notes/My-Notes/inner/retina.md"):
+        r = client.get("/api/corpus/raw", params={"path": bad})
+        assert r.status_code == 403 and "Secret" not in r.text, (bad, r.status_code, r.text)
 
 
 def test_editing_one_note_reembeds_only_its_chunks(built, corpus_dir, tmp_path):
