@@ -225,6 +225,12 @@ def index(
     s = _settings()
     corpus = corpus or s.corpus_dir
     out = out or s.index_dir
+    from mlnotes.kb import roots
+
+    try:  # MLNOTES_EXTRA_CORPUS: notes folders indexed beside the corpus under notes/<name>/
+        roots.configure(s.extra_corpus_dirs, corpus_dir=corpus)
+    except roots.ExtraCorpusError as exc:
+        _fail(str(exc))
     if backend not in ("local", "qdrant"):
         _fail(f"unknown --backend {backend!r}; valid: local, qdrant")
     if backend == "qdrant":

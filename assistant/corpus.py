@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from mlnotes.kb import roots
 from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.markdown import Document, cached_document, iter_corpus_files
 
@@ -43,6 +44,11 @@ def resolve_corpus_path(corpus_dir: Path, rel: str) -> Path:
     if p.suffix.lower() != ".md":
         raise CorpusPathError(f"only Markdown (.md) files can be read, not {p.name!r}", status=415)
     root = Path(corpus_dir).resolve()
+    note = roots.resolve_rel(p.as_posix())  # notes/<name>/... of an extra notes folder
+    if note is not None:
+        root, p = note[0].path, PurePosixPath(note[1])
+        if any((root / Path(*p.parts[:i])).is_symlink() for i in range(1, len(p.parts) + 1)):
+            raise CorpusPathError("symbolic links in a notes folder are not followed", status=403)
     target = (root / Path(*p.parts)).resolve()
     try:
         target.relative_to(root)
@@ -69,7 +75,8 @@ def load_doc(corpus_dir: Path, rel: str) -> Document:
 
 
 def corpus_tree(corpus_dir: Path) -> list[TreeEntry]:
-    """Every corpus file with its title and kind, sorted by path (symlinks out of the corpus are skipped)."""
+    """Every corpus file with its title and kind, sorted by path (symlinks out of the corpus are skipped), then
+    the notes of the extra folders (:mod:`mlnotes.kb.roots`) under ``notes/<name>/``."""
     root = Path(corpus_dir).resolve()
     out = []
     for p in iter_corpus_files(root):
@@ -83,6 +90,12 @@ def corpus_tree(corpus_dir: Path) -> list[TreeEntry]:
             out.append(TreeEntry(rel, doc.title or rel, doc.kind, doc.id))
         except Exception:  # noqa: BLE001 - a malformed file is listed by path only
             out.append(TreeEntry(rel, rel, "", ""))
+    for rel, _ in roots.iter_notes():  # the extra notes folders, under notes/<name>/
+        try:
+            doc = load_doc(root, rel)
+            out.append(TreeEntry(rel, doc.title or rel, doc.kind, doc.id))
+        except Exception:  # noqa: BLE001 - e.g. a note too large to serve: listed by path only
+            out.append(TreeEntry(rel, rel, roots.NOTES_KIND, ""))
     return out
 
 

@@ -43,10 +43,13 @@ class Services:
 
 
 def configure_embeddings(settings: Settings) -> None:
-    """Hand the embedding settings to mlnotes.kb.embedding (kb reads no environment)."""
+    """Hand the embedding settings to mlnotes.kb.embedding and the extra notes folders to mlnotes.kb.roots (kb
+    reads no environment)."""
+    from mlnotes.kb import roots
     from mlnotes.kb.embedding import configure
 
     configure(runtime=settings.embed_runtime, model_dir=settings.embed_model, query_int8=settings.query_int8)
+    roots.configure(settings.extra_corpus_dirs, corpus_dir=settings.corpus_dir)
 
 
 def open_index(settings: Settings, log: Log = print, progress: bool = True) -> Retriever:

@@ -6,6 +6,7 @@ FastAPI dependency.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
 
     # corpus/ of a checkout or, installed under the mlnotes namespace, the wheel's package data mlnotes/corpus
     corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="folder of Markdown corpus files")
+    extra_corpus: str | None = Field(default=None, description="your own folders of Markdown notes, separated by "
+                                     "os.pathsep (':' on Linux/macOS, ';' on Windows), indexed beside the corpus "
+                                     "under notes/<folder name>/ with kind notes")
     index_dir: Path = Field(default_factory=_default_index_dir, description="where the index is stored")
     data_dir: Path = Field(default_factory=_default_data_dir, description="user data (interview progress)")
     host: str = "127.0.0.1"
@@ -131,6 +135,20 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, v):
         return None if v == "" else v
 
+    @field_validator("extra_corpus")
+    @classmethod
+    def _extra_folders_exist(cls, v: str | None) -> str | None:
+        for f in _split_folders(v):
+            if not Path(f).expanduser().is_dir():
+                raise ValueError(f"notes folder {f!r} does not exist or is not a folder; create it or remove it "
+                                 f"from MLNOTES_EXTRA_CORPUS (folders separated by {os.pathsep!r})")
+        return v or None
+
+    @property
+    def extra_corpus_dirs(self) -> tuple[Path, ...]:
+        """The folders of ``MLNOTES_EXTRA_CORPUS``, in order (:mod:`mlnotes.kb.roots` names them)."""
+        return tuple(Path(f).expanduser() for f in _split_folders(self.extra_corpus))
+
     @property
     def fusion_params(self) -> FusionParams:
         return FusionParams(self.fusion, self.rrf_k, self.w_dense)
@@ -151,6 +169,10 @@ class Settings(BaseSettings):
                                 url=self.llm_url, model_name=self.llm_model,
                                 api_key=self.llm_api_key.get_secret_value() if self.llm_api_key else None,
                                 timeout=self.llm_timeout)
+
+
+def _split_folders(value: str | None) -> list[str]:
+    return [f.strip() for f in (value or "").split(os.pathsep) if f.strip()]
 
 
 @lru_cache(maxsize=1)

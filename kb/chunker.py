@@ -275,12 +275,13 @@ def chunk_document(doc: Document, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
 
 
 def chunk_corpus(corpus_dir: Path, budget: int = DEFAULT_BUDGET) -> tuple[list[Chunk], dict[str, str]]:
-    """Chunk every Markdown file of a corpus; returns the chunks and ``{rel_path: sha256 of file}``."""
-    from mlnotes.kb.markdown import iter_corpus_files, parse_document
+    """Chunk every Markdown file of a corpus (and of the extra notes folders, :mod:`mlnotes.kb.roots`); returns the
+    chunks and ``{rel_path: sha256 of file}``."""
+    from mlnotes.kb.markdown import iter_indexed_files, parse_document
 
     chunks: list[Chunk] = []
     hashes: dict[str, str] = {}
-    for path in iter_corpus_files(corpus_dir):
+    for _, path in iter_indexed_files(corpus_dir):
         data = path.read_bytes()
         doc = parse_document(path, corpus_dir)
         hashes[doc.rel_path] = hashlib.sha256(data).hexdigest()

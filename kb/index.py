@@ -160,12 +160,9 @@ def corpus_hash(files: dict[str, str]) -> str:
 
 
 def current_file_hashes(corpus_dir: Path) -> dict[str, str]:
-    from mlnotes.kb.markdown import iter_corpus_files
+    from mlnotes.kb.markdown import iter_indexed_files
 
-    out = {}
-    for p in iter_corpus_files(corpus_dir):
-        out[p.relative_to(corpus_dir).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
+    return {rel: hashlib.sha256(p.read_bytes()).hexdigest() for rel, p in iter_indexed_files(corpus_dir)}
 
 
 def _sha256_file(path: Path) -> str:
@@ -549,10 +546,10 @@ def open_local(*, index_dir: Path, corpus_dir: Path | None = None, defaults: Fus
 
 def _doc_metadata(corpus_dir: Path) -> dict[str, dict[str, Any]]:
     """Doc id -> kind and front-matter topics, for the kind/topic filters."""
-    from mlnotes.kb.markdown import iter_corpus_files, parse_document
+    from mlnotes.kb.markdown import iter_indexed_files, parse_document
 
     out: dict[str, dict[str, Any]] = {}
-    for p in iter_corpus_files(corpus_dir):
+    for _, p in iter_indexed_files(corpus_dir):
         doc = parse_document(p, corpus_dir)
         topics = doc.meta.get("topics") or []
         out[doc.id] = {"kind": doc.kind, "topics": [str(t) for t in (topics if isinstance(topics, list) else [topics])]}

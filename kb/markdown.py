@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from mlnotes.kb import roots
+
 KINDS = ("guide", "chapter", "interview", "reference")
 LEVELS = ("beginner", "intermediate", "advanced")
 
@@ -247,8 +249,9 @@ def _inline_links_and_citations(inline: Any, line: int, links: list[Link], cites
                 cites.append(Citation(key, at))
 
 
-def parse_text(text: str, rel_path: str = "", path: Path | None = None) -> Document:
-    """Parse Markdown text (with optional YAML front matter) into a :class:`Document`.
+def parse_text(text: str, rel_path: str = "", path: Path | None = None, lenient_meta: bool = False) -> Document:
+    """Parse Markdown text (with optional YAML front matter) into a :class:`Document`. With ``lenient_meta``, front
+    matter that is not a YAML mapping is ignored (empty ``meta``) instead of raising :class:`MarkdownError`.
 
     One pass over markdown-it's token stream with a case per top-level block type; kept as one loop (over the
     usual length) because every case advances the same cursor and fills the same lists.
@@ -273,9 +276,13 @@ def parse_text(text: str, rel_path: str = "", path: Path | None = None) -> Docum
             try:
                 loaded = yaml.safe_load(tok.content) or {}
             except yaml.YAMLError as exc:
-                raise MarkdownError(f"{rel_path}: invalid YAML front matter: {exc}") from None
+                if not lenient_meta:
+                    raise MarkdownError(f"{rel_path}: invalid YAML front matter: {exc}") from None
+                loaded = {}
             if not isinstance(loaded, dict):
-                raise MarkdownError(f"{rel_path}: front matter must be a YAML mapping")
+                if not lenient_meta:
+                    raise MarkdownError(f"{rel_path}: front matter must be a YAML mapping")
+                loaded = {}
             meta = loaded
             body_start = tok.map[1] + 1 if tok.map else 1
             i += 1
@@ -357,10 +364,25 @@ def parse_document(path: Path, corpus_dir: Path | None = None) -> Document:
         try:
             rel = path.resolve().relative_to(Path(corpus_dir).resolve()).as_posix()
         except ValueError:
-            rel = path.name
+            rel = roots.note_rel(path) or path.name
     else:
-        rel = path.name
+        rel = roots.note_rel(path) or path.name
+    if roots.resolve_rel(rel) is not None:
+        return _as_note(parse_text(text, rel_path=rel, path=path, lenient_meta=True))
     return parse_text(text, rel_path=rel, path=path)
+
+
+def _as_note(doc: Document) -> Document:
+    """A note of an extra corpus (:mod:`mlnotes.kb.roots`): its id is its corpus path without ``.md``, its kind
+    ``notes`` (whatever its front matter says), its title the front matter's, else its first heading, else the
+    file name; front-matter topics are kept."""
+    meta = dict(doc.meta)
+    title = meta.get("title") or (doc.headings[0].text if doc.headings else "") or Path(doc.rel_path).stem
+    topics = meta.get("topics") or []
+    meta.update(id=doc.rel_path.removesuffix(".md"), kind=roots.NOTES_KIND, title=str(title),
+                topics=[str(t) for t in topics] if isinstance(topics, list) else [str(topics)])
+    doc.meta = meta
+    return doc
 
 
 def cached_document(path: Path, corpus_dir: Path) -> Document:
@@ -414,6 +436,14 @@ def iter_corpus_files(corpus_dir: Path) -> list[Path]:
             continue
         files.append(p)
     return files
+
+
+def iter_indexed_files(corpus_dir: Path) -> list[tuple[str, Path]]:
+    """``(corpus path, file)`` of everything the index holds: the corpus's files (:func:`iter_corpus_files`) and
+    then the notes of the extra folders (:func:`mlnotes.kb.roots.iter_notes`, under ``notes/<name>/``)."""
+    corpus_dir = Path(corpus_dir)
+    out = [(p.relative_to(corpus_dir).as_posix(), p) for p in iter_corpus_files(corpus_dir)]
+    return out + roots.iter_notes()
 
 
 def prose_word_count(doc: Document) -> int:
