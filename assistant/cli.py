@@ -207,6 +207,7 @@ def index(
             info = idx.describe()
             console.print(f"index at {out} is up to date: {info['chunks']} chunks from "
                           f"{info['files']} files (use --force to rebuild)")
+            _precompute_sentences(idx, corpus, out)
             return
         except IndexUnavailableError as exc:
             if "no index" not in str(exc):
@@ -217,6 +218,23 @@ def index(
         _fail(str(exc))
     console.print(f"indexed [bold]{stats.chunks}[/] chunks from {stats.files} files into {out}")
     console.print(f"embeddings: {stats.embedded} new, {stats.reused} reused; time {stats.seconds:.2f} s")
+    _precompute_sentences(idx, corpus, out)
+
+
+def _precompute_sentences(idx, corpus: Path, out: Path) -> None:
+    """Every chunk's answer sentences and their embeddings, in the file beside the index (reused when unchanged)."""
+    from assistant.answering.candidates import SentenceStore, sentences_file
+    from assistant.services import embedder_id
+
+    store = SentenceStore(corpus, idx.embed_texts)
+    try:
+        st = store.precompute(idx.iter_chunks(), embedder_id(idx), sentences_file(out), progress=True,
+                              log_fn=lambda m: err.print(f"[yellow]{m}[/]"))
+    except Exception as exc:  # noqa: BLE001 - the index is built; answers embed on first use instead
+        err.print(f"[yellow]answer sentences not precomputed ({type(exc).__name__}: {exc}); answers embed them "
+                  "on first use[/]")
+        return
+    console.print(st.summary())
 
 
 KindOpt = Annotated[str | None, typer.Option(

@@ -188,7 +188,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             from assistant.services import warm_up
 
             built = build_services(settings)
-            warm_up(built)
+            warm_up(built, settings=settings)
             install_services(app, built)
         else:
             install_services(app, services)
