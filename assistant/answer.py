@@ -114,7 +114,8 @@ class Answerer:
         self.sentences = SentenceStore(self.corpus_dir, index.embed_texts)
         self._complexity_rows: list[tuple[TableRow, Chunk]] | None = None  # read on the first cost question
         self._sections: dict[tuple[str, str], list[Chunk]] | None = None  # section -> its chunks, built on first use
-        self._lazy_lock = threading.Lock()  # guards the two lazily built tables above
+        self._row_vecs: dict[str, Any] = {}  # complexity-guide row text -> its embedding (warm() fills it)
+        self._lazy_lock = threading.Lock()  # guards the lazily built tables above
 
     # -- helpers
     def section_url(self, doc_path: str, section_id: str) -> str:
@@ -239,9 +240,26 @@ class Answerer:
         row = best[0]
         holder = next(c for r_, c in rows if r_ is row)
         rank = self._extra(hits, holder, mode)
-        vec = self.index.embed_texts([row.text])[0]
+        vec = self._row_vector(row.text)
         cand = Candidate(row.text, row.line, row.line, -1, "table_row", row.header)
         return [Scored(1.0, rank, cand, vec)]
+
+    def _row_vector(self, text: str) -> Any:
+        with self._lazy_lock:
+            vec = self._row_vecs.get(text)
+        if vec is None:
+            vec = self.index.embed_texts([text])[0]  # one text per call: the same vector whenever it is embedded
+            with self._lazy_lock:
+                self._row_vecs[text] = vec
+        return vec
+
+    def warm_complexity_rows(self) -> int:
+        """Embed every row of the complexity guide now (start-up), so a cost question embeds nothing but itself;
+        how many rows there are."""
+        rows = self._guide_rows()
+        for row, _ in rows:
+            self._row_vector(row.text)
+        return len(rows)
 
     def _comparison_lead(self, question: str, hits: list[Hit], scored: list[Scored], mode: str) -> list[Scored]:
         """A sentence naming both sides (from the top sections) and the best sentence about each side, each side

@@ -161,3 +161,28 @@ def test_warm_up_with_settings_writes_the_file_beside_the_index(services, settin
     assert any(m.startswith("answer sentences:") for m in logs), logs
     assert logs[-1].startswith("models warmed up in")
     assert len(load_entries(path, "test/hashing-embedder")) == services.answerer.sentences.precomputed > 0
+
+
+def test_a_cost_question_embeds_nothing_after_warm_up(tmp_path, monkeypatch):
+    """The complexity guide's rows are embedded at start-up, so a cost question's lead is a lookup too; the answer
+    equals the one of an answerer that embedded the row on demand."""
+    from assistant.answer import Answerer
+    from assistant.answering.lead import COMPLEXITY_DOC
+    from assistant.settings import REPO_ROOT
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE, corpus)
+    shutil.copy(REPO_ROOT / "corpus" / COMPLEXITY_DOC, corpus / COMPLEXITY_DOC)
+    index, _ = Index.build(corpus, tmp_path / "index", embedder=HashingEmbedder())
+    question = "What is the time complexity of k-NN prediction?"
+    reference = Answerer(index, corpus, abstain_threshold=0.0).answer(question, generator=None).to_dict()
+
+    warmed = Answerer(index, corpus, abstain_threshold=0.0)
+    warmed.sentences.precompute(index.iter_chunks(), EMBEDDER)
+    assert warmed.warm_complexity_rows() > 5
+    monkeypatch.setattr(index, "embed_texts", _refuse)
+    got = warmed.answer(question, generator=None).to_dict()
+    assert any(s["path"] == COMPLEXITY_DOC for s in got["sources"]), got["sources"]
+    for d in (got, reference):
+        d.pop("timings_ms", None)
+    assert got == reference
