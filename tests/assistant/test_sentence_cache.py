@@ -95,6 +95,12 @@ def test_incremental_reuses_unchanged_chunks_and_drops_removed_ones(tmp_path):
     moved = [c for c in index.iter_chunks() if c.id in before and before[c.id] == (c.content_hash, c.line_start - 2)]
     assert len(changed) == 1 and moved  # one edited chunk, others only shifted
 
+    stale_embed = CountingEmbed()  # a server that loaded the file before the edit: only the edited chunk misses
+    stale = SentenceStore(corpus, stale_embed)
+    assert stale.load(path, EMBEDDER) > 0
+    _same_as_on_demand(index, corpus, stale)
+    assert len(stale_embed.texts) == len(stale.get(changed[0])[0]) > 0
+
     embed = CountingEmbed()
     store = SentenceStore(corpus, embed)
     logs: list[str] = []
