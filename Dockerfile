@@ -1,6 +1,8 @@
 # ML/AI Notes: the knowledge base, the index and the server in one CPU-only image.
 FROM python:3.11-slim
 
+# TOKENIZERS_PARALLELISM is a switch, not a secret
+# hadolint ignore=DL3064
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -29,7 +31,9 @@ COPY kb ./kb
 COPY assistant ./assistant
 COPY algorithms ./algorithms
 COPY eval ./eval
-# postgres and qdrant: the cluster shape of docker-compose.yml (PostgreSQL interview store, Qdrant backend)
+# postgres and qdrant: the cluster shape of docker-compose.yml (PostgreSQL interview store, Qdrant backend);
+# the project itself (its dependencies are pinned above): no version to pin
+# hadolint ignore=DL3013
 RUN pip install --no-deps ".[chapters,postgres,qdrant]"
 
 COPY corpus ./corpus
@@ -37,10 +41,11 @@ COPY corpus ./corpus
 RUN mlnotes index
 
 RUN useradd --create-home --uid 1000 mlnotes && mkdir -p /data && chown -R mlnotes /data /app/.mlnotes
-USER mlnotes
+USER 1000
 VOLUME ["/data"]
 EXPOSE 7860
+# /api/live needs no API key (it returns no data): /api/health answers 401 when MLNOTES_API_KEY is set
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/api/health', timeout=4)"
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/api/live', timeout=4)"]
 # inside the container the server must listen on all interfaces; publish it on 127.0.0.1 on the host
 CMD ["mlnotes", "serve", "--host", "0.0.0.0", "--port", "7860"]

@@ -147,7 +147,8 @@ class AlgorithmSpec:
     @property
     def path(self) -> str:
         """Repository-relative path of the implementation file, e.g. ``algorithms/clustering/kmeans.py``."""
-        return self.module.replace(".", "/") + ".py"
+        # relative to REPO_ROOT, the folder above algorithms/ (also once installed as mlnotes.algorithms)
+        return self.module.removeprefix("mlnotes.").replace(".", "/") + ".py"
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}

@@ -187,7 +187,7 @@ class Answerer:
         intent = classify_intent(question).intent
         hits = list(r.hits)
         # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not
-        lead: list[Scored] = self._complexity_lead(question, hits, mode) if intent == "complexity" else []
+        lead: list[Scored] = self._complexity_lead(question, hits, mode, filters) if intent == "complexity" else []
         match = self._bank_match(question, r, filters) if not lead else None
         if match is not None and intent == "definition" and not names_subject(question, match[0].short_answer):
             match = None  # "Define learning rate" is not answered by "Too low, training is slow; too high, ..."
@@ -198,7 +198,7 @@ class Answerer:
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
         code = None
         if intent == "comparison":
-            lead = self._comparison_lead(question, hits, scored, mode)
+            lead = self._comparison_lead(question, hits, scored, mode, filters)
         elif intent == "code":
             code = self._code(question, hits)
         if not lead:
@@ -209,8 +209,23 @@ class Answerer:
                                   n_lead=len(lead))
 
     # -- the lead of each intent
-    def _extra(self, hits: list[Hit], chunk: Chunk, mode: str) -> int:
-        """The index of ``chunk`` in ``hits``, appending it (as a looked-up section) when it is not there."""
+    def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:
+        """Whether ``chunk`` passes the request's ``filters`` (looked-up sections must not escape them)."""
+        if not filters:
+            return True
+        if filters.kind is not None and chunk.kind != filters.kind:
+            return False
+        if filters.document is not None and filters.document not in (chunk.doc_id, chunk.path):
+            return False
+        if filters.topic is not None:
+            return filters.topic in (getattr(self.index, "docs", None) or {}).get(chunk.doc_id, {}).get("topics", [])
+        return True
+
+    def _extra(self, hits: list[Hit], chunk: Chunk, mode: str, filters: Filters | None = None) -> int | None:
+        """The index of ``chunk`` in ``hits``, appending it (as a looked-up section) when it is not there; None
+        when it does not pass ``filters``."""
+        if not self._passes(chunk, filters):
+            return None
         for i, h in enumerate(hits):
             if h.chunk.id == chunk.id:
                 return i
@@ -231,7 +246,8 @@ class Answerer:
                 self._complexity_rows = rows
             return self._complexity_rows
 
-    def _complexity_lead(self, question: str, hits: list[Hit], mode: str) -> list[Scored]:
+    def _complexity_lead(self, question: str, hits: list[Hit], mode: str,
+                         filters: Filters | None = None) -> list[Scored]:
         """The complexity guide's row for the question's algorithm, with its header (``[]`` when none names it)."""
         rows = self._guide_rows()
         best = complexity_rows(question, [row for row, _ in rows])
@@ -239,7 +255,9 @@ class Answerer:
             return []
         row = best[0]
         holder = next(c for r_, c in rows if r_ is row)
-        rank = self._extra(hits, holder, mode)
+        rank = self._extra(hits, holder, mode, filters)
+        if rank is None:
+            return []
         vec = self._row_vector(row.text)
         cand = Candidate(row.text, row.line, row.line, -1, "table_row", row.header)
         return [Scored(1.0, rank, cand, vec)]
@@ -261,7 +279,8 @@ class Answerer:
             self._row_vector(row.text)
         return len(rows)
 
-    def _comparison_lead(self, question: str, hits: list[Hit], scored: list[Scored], mode: str) -> list[Scored]:
+    def _comparison_lead(self, question: str, hits: list[Hit], scored: list[Scored], mode: str,
+                         filters: Filters | None = None) -> list[Scored]:
         """A sentence naming both sides (from the top sections) and the best sentence about each side, each side
         also looked up with a question about it alone. The two-sided sentence comes first when it contrasts the
         sides ("whereas", "fewer", "than", ...), else after the per-side sentences ("LSTMs and GRUs are the
@@ -278,8 +297,8 @@ class Answerer:
             side_q = f"What is {side}?"
             qv = self.index.embed_query(side_q)
             found = [h.chunk for h in hits[: self.weights.top_chunks + 1]]
-            found += [h.chunk for h in self.index.search(side_q, k=3, mode=mode)]
-            ranks = [self._extra(hits, c, mode) for c in self._whole_sections(found)]
+            found += [h.chunk for h in self.index.search(side_q, k=3, mode=mode, filters=filters)]
+            ranks = [rk for c in self._whole_sections(found) if (rk := self._extra(hits, c, mode, filters)) is not None]
             pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
             side_scored = score_candidates(side_q, qv, pool, self.weights)
             got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits])

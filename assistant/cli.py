@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,7 +30,7 @@ app = typer.Typer(
     name="mlnotes",
     help="ML/AI Notes: an offline ML/AI knowledge base with cited answers, algorithms and mock interviews.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 bench_app = typer.Typer(help="Speed benchmarks (medians over repeated runs).", no_args_is_help=True)
@@ -39,9 +40,40 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> None:
+EXIT_FAILURE = 1  # the command ran and failed (index unavailable, a demo crashed, a build failed)
+EXIT_USAGE = 2  # the input is wrong (an argument, an option, a setting): what to fix is in the message
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+def _version() -> str:
+    """The installed distribution's version, found from this package's top-level import name."""
+    from importlib.metadata import PackageNotFoundError, packages_distributions, version
+
+    top = (__package__ or __name__).split(".")[0]  # "assistant", or "mlnotes" once under one namespace
+    for dist in packages_distributions().get(top, []):
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            continue
+    return "unknown (not installed: run from a source checkout)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"mlnotes {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """ML/AI Notes: an offline ML/AI knowledge base with cited answers, algorithms and mock interviews."""
 
 
 def _settings():
@@ -65,7 +97,7 @@ def _load_index(quiet: bool = False):
         return open_index(_settings(), progress=not quiet,
                           log=(lambda m: None) if quiet else (lambda m: err.print(f"[yellow]{m}[/]")))
     except IndexUnavailableError as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE)
 
 
 # ---------------------------------------------------------------- a running server instead of loading models
@@ -112,6 +144,11 @@ def _probe(base: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
         return False
 
 
+def _default_of(settings_cls, field: str):
+    """A setting's default, also when it comes from a factory (``index_dir``: the checkout or the user cache)."""
+    return settings_cls.model_fields[field].get_default(call_default_factory=True)
+
+
 def _server_for(server: str | None, local: bool) -> str | None:
     """The base URL of the server to use, or None to load the models in this process.
 
@@ -133,8 +170,7 @@ def _server_for(server: str | None, local: bool) -> str | None:
     from assistant.settings import Settings
 
     s = _settings()
-    if not s.server_probe or any(getattr(s, f) != Settings.model_fields[f].default for f in ("corpus_dir",
-                                                                                          "index_dir")):
+    if not s.server_probe or any(getattr(s, f) != _default_of(Settings, f) for f in ("corpus_dir", "index_dir")):
         return None
     host = "127.0.0.1" if s.host in ("0.0.0.0", "localhost", "") else s.host
     base = f"http://{'[' + host + ']' if ':' in host else host}:{s.port}"
@@ -180,9 +216,11 @@ def index(
     = "local",
     shards: Annotated[int | None, typer.Option(help="qdrant: shards of a new collection (a cluster)")] = None,
     replicas: Annotated[int | None, typer.Option(help="qdrant: copies of each shard (a cluster)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print what was done as JSON (progress stays on stderr)")]
+    = False,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
-    from kb.index import EmptyCorpusError, Index, IndexUnavailableError
+    from kb.index import EmptyCorpusError, Index, IndexUnavailableError, IndexWriteError
 
     s = _settings()
     corpus = corpus or s.corpus_dir
@@ -196,7 +234,12 @@ def index(
             st = index_to_qdrant(corpus, out, s.qdrant_url, s.qdrant_api_key, s.qdrant_collection, force=force,
                                  shards=shards, replicas=replicas, log=lambda m: err.print(f"[yellow]{m}[/]"))
         except (EmptyCorpusError, IndexUnavailableError, ValueError) as exc:
-            _fail(str(exc))
+            _fail(str(exc), EXIT_FAILURE if isinstance(exc, IndexUnavailableError) else EXIT_USAGE)
+        if as_json:
+            print(json.dumps({"backend": "qdrant", "collection": st.collection, "url": s.qdrant_url,
+                              "uploaded": st.upserted, "deleted": st.deleted, "unchanged": st.unchanged,
+                              "rebuilt": st.rebuilt, "seconds": st.seconds}))
+            return
         console.print(f"qdrant collection {s.qdrant_collection!r} -> {st.collection} at {s.qdrant_url}: "
                       f"{st.upserted} uploaded, {st.deleted} deleted, {st.unchanged} unchanged "
                       f"({'rebuilt' if st.rebuilt else 'in place'}); time {st.seconds:.2f} s")
@@ -205,6 +248,10 @@ def index(
         try:
             idx = Index.load(out, verify_corpus=corpus)
             info = idx.describe()
+            if as_json:
+                print(json.dumps({"backend": "local", "index": str(out), "up_to_date": True,
+                                  "chunks": info["chunks"], "files": info["files"]}))
+                return
             console.print(f"index at {out} is up to date: {info['chunks']} chunks from "
                           f"{info['files']} files (use --force to rebuild)")
             _precompute_sentences(idx, corpus, out)
@@ -213,9 +260,16 @@ def index(
             if "no index" not in str(exc):
                 err.print(f"[yellow]{exc}[/]")
     try:
-        idx, stats = Index.build(corpus, out, progress=True)
-    except EmptyCorpusError as exc:
+        idx, stats = Index.build(corpus, out, progress=not as_json)
+    except EmptyCorpusError as exc:  # nothing to index: the corpus folder is wrong
         _fail(str(exc))
+    except IndexWriteError as exc:  # disk full or read-only: a failure, not a usage error (old index intact)
+        _fail(str(exc), EXIT_FAILURE)
+    if as_json:
+        print(json.dumps({"backend": "local", "index": str(out), "up_to_date": False, "chunks": stats.chunks,
+                          "files": stats.files, "embedded": stats.embedded, "reused": stats.reused,
+                          "seconds": stats.seconds}))
+        return
     console.print(f"indexed [bold]{stats.chunks}[/] chunks from {stats.files} files into {out}")
     console.print(f"embeddings: {stats.embedded} new, {stats.reused} reused; time {stats.seconds:.2f} s")
     _precompute_sentences(idx, corpus, out)
@@ -277,7 +331,7 @@ def search(
             filters = check_filters(idx, Filters(kind=kind, topic=topic, document=document))
             found = idx.search(query, k=k, mode=mode, fusion=fusion or None, filters=filters)
         except (QueryError, IndexUnavailableError) as exc:
-            _fail(str(exc))
+            _fail(str(exc), EXIT_FAILURE if isinstance(exc, IndexUnavailableError) else EXIT_USAGE)
         hits = [h.to_dict(query) for h in found]
     if as_json:
         print(json.dumps({"query": query, "mode": mode, "hits": hits}, indent=2, ensure_ascii=False))
@@ -308,7 +362,7 @@ def bench_generate(
         run_benchmark(repeat=repeat, max_new_tokens=max_new_tokens, model=model, draft=draft, as_json=as_json,
                       console=console, methods=wanted, engine=engine, quant=quant)
     except (GenerationUnavailable, ValueError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE if isinstance(exc, GenerationUnavailable) else EXIT_USAGE)
 
 
 @app.command()
@@ -329,10 +383,18 @@ def run(
             print(json.dumps([s.to_dict() for s in specs], indent=2))
             return
         t = Table(title=f"{len(specs)} registered algorithms")
-        for col in ("name", "family", "summary", "reference"):
-            t.add_column(col)
-        for s in specs:
-            t.add_row(s.name, s.family, s.summary, s.reference)
+        # names whole on one line; long words (module paths) fold onto the next line instead of ending in "…"
+        t.add_column("name", no_wrap=True, min_width=max((len(s.name) for s in specs), default=4))
+        if console.width >= 120:
+            t.add_column("family", overflow="fold")
+            t.add_column("summary", overflow="fold", ratio=3)
+            t.add_column("reference", overflow="fold", ratio=2)
+            for s in specs:
+                t.add_row(s.name, s.family, s.summary, s.reference)
+        else:  # a narrow terminal: the family and the reference under the summary
+            t.add_column("summary (family; checked against)", overflow="fold")
+            for s in specs:
+                t.add_row(s.name, f"{escape(s.summary)}\n[dim]({s.family}; {escape(s.reference)})[/]")
         console.print(t)
         return
     try:
@@ -353,7 +415,12 @@ def run(
 
     matplotlib.use("Agg")
     t0 = time.perf_counter()
-    result = spec.run(**values)
+    try:
+        result = spec.run(**values)
+    except ValueError as exc:  # a combination of parameters the demo refuses
+        _fail(f"{spec.name}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the demo itself failed: say so without a traceback
+        _fail(f"the {spec.name} demo failed: {type(exc).__name__}: {exc}", EXIT_FAILURE)
     seconds = time.perf_counter() - t0
     if out is not None and result.figure is not None:
         result.figure.savefig(out, dpi=110, bbox_inches="tight")
@@ -382,6 +449,7 @@ def run(
 def notebook(
     chapter: Annotated[str, typer.Argument(help="chapter number, e.g. 05")],
     out: Annotated[Path | None, typer.Option(help="output .ipynb path (default: ./<chapter file>.ipynb)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the written path as JSON")] = False,
 ) -> None:
     """Export a curriculum chapter to a Jupyter notebook (.ipynb) with jupytext."""
     from assistant.notebooks import ChapterNotFound, export_chapter
@@ -390,6 +458,9 @@ def notebook(
         path = export_chapter(_settings().corpus_dir, chapter, out)
     except ChapterNotFound as exc:
         _fail(str(exc))
+    if as_json:
+        print(json.dumps({"chapter": chapter, "notebook": str(path)}))
+        return
     console.print(f"wrote {path}")
 
 
@@ -548,7 +619,9 @@ def serve(
                   + ("" if s.api_key else " and MLNOTES_API_KEY is not set") + "[/]")
     application = create_app(s)
     console.print(f"serving ML/AI Notes on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    from assistant.api.server import server_limits
+
+    uvicorn.run(application, host=host, port=port, log_level="warning", **server_limits())
 
 
 @app.command()
@@ -622,7 +695,7 @@ def site_build(
     try:
         report = build_site(_settings().corpus_dir, out, figures=figures)
     except SiteError as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE)
     for problem in report.problems:
         err.print(f"[yellow]warning:[/] {problem}")
     figs = f" with {report.figures} figures ({report.docs_run} documents run, the rest cached)" if figures else ""
@@ -641,7 +714,7 @@ def site_serve(
     try:
         serve_site(_site_dir(out), host=host, port=port, corpus_dir=_settings().corpus_dir)
     except SiteError as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_FAILURE)
 
 
 def main() -> None:

@@ -9,6 +9,11 @@
 * The demo's ``extra`` diagnostics (e.g. kernel-SVM's decision-function difference) come back with its metrics.
 * At most ``max_concurrent`` runs at once; a run beyond that is refused at once with :class:`RunnerBusy` (HTTP 429)
   instead of queueing without bound.
+* Free-text parameters are at most :data:`MAX_TEXT_CHARS` characters of valid Unicode (no unpaired surrogates);
+  otherwise :class:`~algorithms.registry.ParamError` (HTTP 422) before anything starts.
+* A failure is classified (:class:`RunFailed` ``reason``): ``timeout`` (HTTP 408), ``memory`` and ``input`` (422:
+  the demo rejected its parameters with a ``ValueError``, an arithmetic error or a Unicode error) and ``error``
+  (500: anything else, a bug). The API logs every one.
 """
 
 from __future__ import annotations
@@ -28,8 +33,14 @@ class RunnerBusy(RuntimeError):
     """Too many demo runs at once."""
 
 
+MAX_TEXT_CHARS = 2000  # the longest free-text demo parameter (a query or a text to tokenize)
+
+# RunFailed.reason -> HTTP status
+STATUS = {"timeout": 408, "memory": 422, "input": 422, "error": 500}
+
+
 class RunFailed(RuntimeError):
-    """The demo did not finish: ``reason`` is ``timeout``, ``memory`` or ``error``."""
+    """The demo did not finish: ``reason`` is ``timeout``, ``memory``, ``input`` or ``error`` (see :data:`STATUS`)."""
 
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
@@ -64,6 +75,18 @@ class RunResult:
         return d
 
 
+def check_text(name: str, value: str) -> None:
+    """A free-text parameter: at most :data:`MAX_TEXT_CHARS` characters, encodable as UTF-8."""
+    if len(value) > MAX_TEXT_CHARS:
+        raise registry.ParamError(f"parameter {name[:50]!r} is {len(value)} characters long; the limit is "
+                                  f"{MAX_TEXT_CHARS}. Shorten it.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise registry.ParamError(f"parameter {name[:50]!r} is not valid text (an unpaired surrogate at position "
+                                  f"{exc.start}); send valid UTF-8") from None
+
+
 class DemoRunner:
     def __init__(self, max_concurrent: int = 2, timeout_s: float = 30.0, memory_mb: int = 4096,
                  cpu_s: int = 120) -> None:
@@ -75,6 +98,9 @@ class DemoRunner:
 
     def validate(self, name: str, params: dict[str, Any] | None) -> tuple[registry.AlgorithmSpec, dict[str, Any]]:
         spec = registry.get(name)  # UnknownAlgorithmError
+        for key, value in (params or {}).items():
+            if isinstance(value, str):
+                check_text(str(key), value)
         return spec, spec.validate_params(params or {})  # ParamError
 
     def run(self, name: str, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> RunResult:
@@ -104,9 +130,12 @@ class DemoRunner:
             raise RunFailed(f"demo {name!r} failed: {tail[0][:300]}", "error")
         if payload.get("error"):
             memory_signs = ("failed to map segment", "Cannot allocate memory", "std::bad_alloc", "out of memory")
-            reason = "memory" if payload.get("memory") or any(m in payload["error"] for m in memory_signs) else "error"
+            reason = ("memory" if payload.get("memory") or any(m in payload["error"] for m in memory_signs)
+                      else "input" if payload.get("input") else "error")
             msg = (f"demo {name!r} exceeded its memory limit of {self.memory_mb} MB and was stopped"
-                   if reason == "memory" else f"demo {name!r} failed: {payload['error']}")
+                   if reason == "memory" else
+                   f"demo {name!r} rejected its parameters: {payload['error']}" if reason == "input" else
+                   f"demo {name!r} failed: {payload['error']}")
             raise RunFailed(msg, reason)
         png = base64.b64decode(payload["figure"]) if payload.get("figure") else None
         return RunResult(name=name, params=values, metrics=payload["metrics"], reference=payload["reference"],

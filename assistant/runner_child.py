@@ -39,6 +39,11 @@ def jsonable(v: Any, depth: int = 0) -> Any:
     return str(v)
 
 
+# exceptions that mean "these parameters do not work for this demo" rather than a bug (UnicodeError and NumPy's
+# LinAlgError are ValueErrors)
+INPUT_ERRORS = (ValueError, ArithmeticError)
+
+
 def child_main(req: dict, emit) -> int:
     try:
         import matplotlib
@@ -58,7 +63,9 @@ def child_main(req: dict, emit) -> int:
                   "extra": jsonable(getattr(res, "extra", None) or {})}
     except MemoryError:
         result = {"error": "out of memory", "memory": True}
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which maps it to a 4xx/5xx
+    except INPUT_ERRORS as exc:  # the demo rejected its parameters (or they made its arithmetic fail): HTTP 422
+        result = {"error": f"{type(exc).__name__}: {exc}"[:500], "input": True}
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which maps it to a 500 (a bug)
         result = {"error": f"{type(exc).__name__}: {exc}"[:500]}
     emit(result)
     return 0

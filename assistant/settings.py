@@ -46,6 +46,16 @@ class GenerationConfig:
     timeout: float = 60.0  # openai backend: seconds to wait for the server between stream events
 
 
+def _default_index_dir() -> Path:
+    """``.mlnotes/index`` in a source checkout; the user's cache folder once installed (never inside
+    site-packages, which may be read-only)."""
+    if (REPO_ROOT / "pyproject.toml").is_file():
+        return REPO_ROOT / ".mlnotes" / "index"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mlnotes", appauthor=False)) / "index"
+
+
 def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
@@ -58,8 +68,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MLNOTES_", env_file=".env", extra="ignore", frozen=True)
 
+    # corpus/ of a checkout or, installed under the mlnotes namespace, the wheel's package data mlnotes/corpus
     corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="folder of Markdown corpus files")
-    index_dir: Path = Field(default=REPO_ROOT / ".mlnotes" / "index", description="where the index is stored")
+    index_dir: Path = Field(default_factory=_default_index_dir, description="where the index is stored")
     data_dir: Path = Field(default_factory=_default_data_dir, description="user data (interview progress)")
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)

@@ -30,6 +30,8 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         grader: Annotated[bool, typer.Option("--grader", help="also validate the interview grader (per case type "
                                                               "on the adversarial set; about 10 min on 2 cores)")] = False,
         out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
     ) -> None:
         """Evaluate retrieval (every mode) and answers on the gold sets; write eval/reports/eval.md, .json, .png."""
         from assistant.settings import get_settings
@@ -37,14 +39,16 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         from eval.run import run_eval
 
         idx = load_index(quiet=True)
-        run_eval(idx, get_settings().corpus_dir, out or REPORTS, skip_peer=skip_peer, skip_answers=skip_answers,
-                 log=lambda m: err.print(m))
-        console.print(f"report: {(out or REPORTS) / 'eval.md'}")
+        res = run_eval(idx, get_settings().corpus_dir, out or REPORTS, skip_peer=skip_peer,
+                       skip_answers=skip_answers, log=lambda m: err.print(m))
+        (err if as_json else console).print(f"report: {(out or REPORTS) / 'eval.md'}")
         if grader:
             from eval.grader_validation import main as grader_main
 
             grader_main([])  # writes eval/reports/grader.md, grader.json and grader_adversarial.png
-            console.print(f"grader report: {REPORTS / 'grader.md'}")
+            (err if as_json else console).print(f"grader report: {REPORTS / 'grader.md'}")
+        if as_json:
+            print(json.dumps(res, indent=2, default=float))
 
     @bench_app.command("search")
     def bench_search(
@@ -75,7 +79,7 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         console.print(f"hybrid with a cached query vector: p50 {res['hybrid_cached_query_p50_ms']:.2f} ms")
 
     def _bench(parts: tuple[str, ...], requests: int = 64, concurrency: str = "1,8,32", cold: bool = True,
-               server: str | None = None, out: Path | None = None) -> None:
+               server: str | None = None, out: Path | None = None, as_json: bool = False) -> None:
         from eval.bench import parse_concurrency, run_bench
         from eval.data import REPORTS
 
@@ -95,11 +99,18 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         if "api" in parts and "error" in res.get("api", {}):
             err.print(f"[bold red]error:[/] the API benchmark failed: {res['api']['error']}")
             raise typer.Exit(1)
+        if as_json:
+            print(json.dumps(res, indent=2, default=float))
 
     @bench_app.command("all")
-    def bench_all(requests: Requests = 64, concurrency: Concurrency = "1,8,32") -> None:
+    def bench_all(
+        requests: Requests = 64,
+        concurrency: Concurrency = "1,8,32",
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
+    ) -> None:
         """Search, API and index benchmarks; writes eval/reports/bench.md and bench.json."""
-        _bench(("search", "api", "index"), requests, concurrency)
+        _bench(("search", "api", "index"), requests, concurrency, as_json=as_json)
 
     @bench_app.command("api")
     def bench_api(
@@ -108,14 +119,18 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         server: Annotated[str | None, typer.Option(help="benchmark this running server instead of starting one")]
         = None,
         out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
     ) -> None:
         """/api/search and /api/ask p50/p99 and requests/s at concurrency 1, 8 and 32 over distinct gold and
         external questions, against a server started for the run (and its memory) or --server."""
-        _bench(("api",), requests, concurrency, server=server, out=out)
+        _bench(("api",), requests, concurrency, server=server, out=out, as_json=as_json)
 
     @bench_app.command("index")
     def bench_index(
         cold: Annotated[bool, typer.Option(help="include the cold build (re-embeds everything)")] = True,
+        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
+        = False,
     ) -> None:
         """Cold and incremental index build times on a temporary copy of the corpus."""
-        _bench(("index",), cold=cold)
+        _bench(("index",), cold=cold, as_json=as_json)

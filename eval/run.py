@@ -252,10 +252,10 @@ def markdown(res: dict[str, Any]) -> str:
         for n, c in ret["configs"].items():
             r = c["ragas_heldout"]
             L.append(f"| {n} | {r['id_context_precision']['mean']:.3f} | {r['id_context_recall']['mean']:.3f} |")
-        L += ["", "ragas 0.4.1 imports only with a stub for `langchain_community.chat_models.vertexai` (removed "
-                  "from langchain-community 0.4.2); eval/retrieval.py installs that stub in-process before importing "
-                  "ragas. Context precision counts every retrieved id, so with 1–3 relevant sections among 10 it is "
-                  "bounded far below 1."]
+        L += ["", "ragas (the eval extra: 0.4.3 with langchain-community 0.3.31) imports as released; with "
+                  "langchain-community 0.4.x it needs `langchain_community.chat_models.vertexai`, which 0.4 removed, "
+                  "and eval/retrieval.py then registers an empty stand-in before importing ragas. Context precision "
+                  "counts every retrieved id, so with 1–3 relevant sections among 10 it is bounded far below 1."]
     if res.get("sets"):
         L += sets_report(res["sets"])
     p = res.get("peer", {})

@@ -8,9 +8,11 @@ Layout of an index directory (DESIGN §5)::
     embeddings.npy    float32 (n_units, 384), L2-normalised: every embedding unit of every chunk (kb.windows)
     vector_owner.npy  int64 (n_units,): the chunk row each unit belongs to (a chunk's first unit comes first)
     bm25/             bm25s' own pickle-free files (.npy + .json)
+    embedcache.npz    unit key -> unit vectors of every chunk, self-checked (embeddings reused from it alone)
 
-An index is written to a temporary sibling directory and renamed into place, so a crash mid-build never leaves
-a half-written index where a reader looks. Rebuilding reuses the unit vectors of every chunk whose indexed text
+An index is published by :mod:`kb.publish`: written to a temporary sibling directory, renamed to a complete
+versioned directory, and the index path (a symbolic link) replaced atomically, so a crash at any point leaves a
+complete index where a reader looks. Rebuilding reuses the unit vectors of every chunk whose indexed text
 (breadcrumbs + text) is unchanged, so editing one file re-embeds only that file's changed chunks.
 
 Dense scoring is multi-vector: each chunk is embedded as overlapping windows that fit MiniLM's 256 word pieces
@@ -24,8 +26,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from kb import publish
 from kb.bm25 import BM25Index, tokenize
 from kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_corpus
 from kb.dense import DenseIndex
@@ -71,6 +72,10 @@ class IndexStaleError(IndexUnavailableError):
 
 class IndexCorruptError(IndexUnavailableError):
     pass
+
+
+class IndexWriteError(IndexUnavailableError):
+    """The index could not be written (disk full, read-only folder, no permission); the old index is untouched."""
 
 
 class QueryError(ValueError):
@@ -238,22 +243,16 @@ class Index:
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
         if not corpus_dir.is_dir():
             raise EmptyCorpusError(f"corpus directory {corpus_dir} does not exist; set MLNOTES_CORPUS_DIR "
-                                   "or pass --corpus to a folder of Markdown files")
+                                   "to a folder of Markdown files (or run: mlnotes index --corpus FOLDER)")
         chunks, files = chunk_corpus(corpus_dir, budget=budget)
         docs = _doc_metadata(corpus_dir)
         if not chunks:
             raise EmptyCorpusError(f"no Markdown content found in {corpus_dir}; add .md files with YAML front "
                                    "matter (see corpus/README.md) and run 'mlnotes index' again")
         embedder = embedder or _default_embedder(out_dir.parent / "onnx")
-        # reuse the unit vectors of unchanged chunks from the previous index, if it is sound and used the same model
-        cache: dict[str, np.ndarray] = {}
-        try:
-            prev = cls.load(out_dir, embedder=embedder, verify_corpus=None)
-            if prev.manifest.model_id == embedder.model_id:
-                for row, c in enumerate(prev.chunks):
-                    cache[_unit_key(c)] = prev.dense.vectors[prev._units_of[row]]
-        except IndexUnavailableError:
-            pass
+        # reuse the unit vectors of unchanged chunks from the previous index, if it used the same model (per chunk,
+        # from the served and the previous version, even when some of their files are corrupt: kb.publish)
+        cache: dict[str, np.ndarray] = publish.reusable_vectors(out_dir, embedder.model_id)
         texts = [c.index_text for c in chunks]
         keys = [_unit_key(c) for c in chunks]
         todo = [i for i, h in enumerate(keys) if h not in cache]
@@ -288,7 +287,7 @@ class Index:
 
         With ``verify_corpus``, also checks that the index matches the current files of that corpus.
         """
-        directory = Path(directory)
+        directory = publish.resolve(Path(directory))  # the version the pointer names now, read consistently
         mpath = directory / "manifest.json"
         if not mpath.exists():
             raise IndexMissingError(f"no index at {directory}; run 'mlnotes index' to build it")
@@ -336,7 +335,10 @@ class Index:
     def load_or_build(cls, corpus_dir: Path, index_dir: Path, embedder: EmbedderLike | None = None,
                       progress: bool = False, log: Callable[[str], None] = print,
                       defaults: FusionParams = DEFAULT_FUSION) -> tuple[Index, BuildStats | None]:
-        """Load the index if it is sound and current; otherwise (re)build it, saying why."""
+        """Load the index if it is sound and current; otherwise (re)build it, saying why. Cleans up after an
+        interrupted build first (:func:`kb.publish.recover`). When the rebuild cannot be written (disk full,
+        read-only), the previous index is served if it is sound, with the reason logged."""
+        publish.recover(Path(index_dir), log)
         try:
             return cls.load(index_dir, embedder=embedder, verify_corpus=corpus_dir, defaults=defaults), None
         except IndexMissingError:
@@ -344,7 +346,15 @@ class Index:
         except IndexUnavailableError as exc:
             reason = f"{exc}; rebuilding"
         log(reason)
-        index, stats = cls.build(corpus_dir, index_dir, embedder=embedder, progress=progress, reason=reason)
+        try:
+            index, stats = cls.build(corpus_dir, index_dir, embedder=embedder, progress=progress, reason=reason)
+        except IndexWriteError as exc:
+            try:
+                old = cls.load(index_dir, embedder=embedder, defaults=defaults)
+            except IndexUnavailableError:
+                raise exc from None
+            log(f"{exc}; serving the previous index ({old.directory.name}) meanwhile")
+            return old, None
         index.defaults = defaults
         return index, stats
 
@@ -608,10 +618,8 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
                       files: dict[str, str], model_id: str, dim: int, budget: int,
                       docs: dict[str, dict[str, Any]] | None = None, owner: np.ndarray | None = None) -> None:
     owner = np.arange(len(chunks), dtype=np.int64) if owner is None else np.asarray(owner, dtype=np.int64)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.time_ns()}"
-    tmp.mkdir()
-    try:
+
+    def write(tmp: Path) -> None:
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
@@ -621,6 +629,7 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
         bm25.save(tmp / "bm25")
         if docs is not None:
             (tmp / DOCS_FILE).write_text(json.dumps(docs, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        publish.save_vector_cache(tmp, [_unit_key(c) for c in chunks], vectors, owner, model_id)
         checksums = {}
         for p in sorted(tmp.rglob("*")):
             if p.is_file():
@@ -632,16 +641,8 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
             n_vectors=int(len(vectors)),
         )
         (tmp / "manifest.json").write_text(manifest.to_json())
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}"
-            os.rename(out_dir, old)
-        os.rename(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    publish.publish(out_dir, write)
 
 
 class _MiniLM:

@@ -122,7 +122,9 @@ def mentions(text: str, side: str) -> bool:
     have = terms(text)
     if not want:
         return False
-    return all(w in have or (len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8)) for w in want)
+    # a plural the stemmer leaves alone ("GRUs", "CNNs": short tokens are not stemmed) names the side too
+    return all(w in have or f"{w}s" in have or (len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8))
+               for w in want)
 
 
 _CONTRAST_RE = re.compile(r"\b(?:whereas|while|but|unlike|instead|versus|vs\.?|than|differs?|difference|"

@@ -8,6 +8,8 @@ or override dependencies. All exception handlers are installed here, in one plac
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,8 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from algorithms.registry import ParamError, UnknownAlgorithmError
 from assistant.answer import NoGeneratorError
 from assistant.api.deps import require_api_key
-from assistant.api.routers import algorithms, ask, corpus, health, search
+from assistant.api.reload import Reloader, install_sighup, stale_index
+from assistant.api.routers import admin, algorithms, ask, corpus, health, search
 from assistant.corpus import CorpusPathError
+from assistant.runner import STATUS as RUN_STATUS
 from assistant.runner import RunFailed, RunnerBusy
 from assistant.services import Services, build_services
 from assistant.settings import Settings, get_settings
@@ -30,6 +34,20 @@ from kb.index import IndexUnavailableError, QueryError
 __all__ = ["Services", "build_services", "create_app", "install_error_handlers", "install_services"]
 
 log = logging.getLogger("mlnotes")
+
+
+ECHO_LIMIT = 200  # characters of an offending value an error message repeats
+MESSAGE_LIMIT = 1000  # characters of an error message
+_QUOTED = re.compile(r"""(['"])([^'"\n]{""" + str(ECHO_LIMIT + 1) + r""",})\1""")
+
+
+def clip(message: str) -> str:
+    """An error message with every quoted value cut to :data:`ECHO_LIMIT` characters and the whole to
+    :data:`MESSAGE_LIMIT`, so a huge field never comes back whole."""
+    message = _QUOTED.sub(lambda m: f"{m[1]}{m[2][:ECHO_LIMIT]}…{m[1]} ({len(m[2])} characters)", message)
+    if len(message) > MESSAGE_LIMIT:
+        message = message[:MESSAGE_LIMIT] + f"… ({len(message) - MESSAGE_LIMIT} more characters)"
+    return message
 
 
 def _message_for(err: dict[str, Any]) -> str:
@@ -46,14 +64,15 @@ def _message_for(err: dict[str, Any]) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    def err(status: int, message: str, **extra: Any) -> JSONResponse:
-        return JSONResponse({"error": message, **extra}, status_code=status)
+    def err(status: int, message: str, headers: dict | None = None, **extra: Any) -> JSONResponse:
+        return JSONResponse({"error": clip(message), **extra}, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         msgs = "; ".join(_message_for(e) for e in errors[:5])
-        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+        detail = [{"loc": [clip(str(x)) if isinstance(x, str) else x for x in e.get("loc", ())][:10],
+                   "msg": clip(str(e.get("msg", ""))), "type": e.get("type", "")} for e in errors[:20]]
         return err(422, f"invalid request: {msgs}", detail=detail)
 
     @app.exception_handler(QueryError)
@@ -78,11 +97,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RunnerBusy)
     async def _busy(request: Request, exc: RunnerBusy):
-        return JSONResponse({"error": str(exc)}, status_code=429, headers={"Retry-After": "5"})
+        return err(429, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(RunFailed)
     async def _failed(request: Request, exc: RunFailed):
-        return err(422 if exc.reason in ("timeout", "memory") else 500, str(exc), reason=exc.reason)
+        status = RUN_STATUS.get(exc.reason, 500)
+        (log.error if status >= 500 else log.warning)("demo run on %s failed (%s): %s", request.url.path,
+                                                       exc.reason, clip(str(exc)))
+        return err(status, str(exc), reason=exc.reason)
 
     @app.exception_handler(NoGeneratorError)
     async def _no_generator(request: Request, exc: NoGeneratorError):
@@ -94,7 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        return err(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception):
@@ -179,20 +201,96 @@ def _add_api_fallback(app: FastAPI) -> None:
         return JSONResponse({"error": f"no API route /api/{rest}; see /docs for the routes"}, status_code=404)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True) -> FastAPI:
+DOCS_ASSETS = "/docs-assets"
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` from the files bundled in the ``fastapi-offline`` package (Swagger UI,
+    Apache-2.0; Redoc, MIT; the package itself MIT), served under :data:`DOCS_ASSETS`: FastAPI's default pages load
+    them from a CDN and stay blank offline."""
+    from importlib.resources import files
+    from pathlib import Path
+
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse, Response
+    from fastapi.staticfiles import StaticFiles
+
+    static = Path(str(files("fastapi_offline") / "static"))
+    redoc_js: list[bytes] = []
+
+    @app.get(f"{DOCS_ASSETS}/redoc.standalone.js", include_in_schema=False)
+    def redoc_script() -> Response:
+        # Redoc always draws its vendor's logo from cdn.redoc.ly: point that one image at the local favicon
+        if not redoc_js:
+            redoc_js.append((static / "redoc.standalone.js").read_bytes().replace(
+                b"https://cdn.redoc.ly/redoc/logo-mini.svg", f"{DOCS_ASSETS}/favicon.png".encode()))
+        return Response(redoc_js[0], media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=static), name="docs-assets")  # after the route above
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title}: API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title}: API",
+                              redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
+
+
+def _operation_id(route: Any) -> str:
+    """OpenAPI operation ids from the route functions' names (``ask_stream``, not ``ask_stream_api_ask_stream_post``);
+    a test checks that they are unique."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True,
+               reload_build: Callable[[], Any] | None = None) -> FastAPI:
+    """The app. ``reload_build`` makes the retriever a hot reload switches to (``POST /api/admin/reload``,
+    SIGHUP); by default :func:`assistant.services.open_index` over the settings (rebuilt when the corpus changed)."""
     settings = settings or get_settings()
+
+    def default_build():
+        from assistant.services import open_index
+
+        return open_index(settings, log=log.warning, progress=False)
+
+    def bank():
+        from assistant.services import load_bank_or_empty
+
+        return load_bank_or_empty(settings, log.warning)
+
+    def prepare(answerer) -> None:
+        from assistant.services import precompute_sentences
+
+        precompute_sentences(answerer, settings, log.warning)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        rebuild_now = False
         if services is None:  # a served app: load every model before reporting ready
-            from assistant.services import warm_up
+            from assistant.services import configure_embeddings, warm_up
 
-            built = build_services(settings)
+            configure_embeddings(settings)
+            stale = stale_index(settings)  # out of date: serve it now, rebuild in the background
+            built = build_services(settings, retriever=stale)
             warm_up(built, settings=settings)
             install_services(app, built)
+            rebuild_now = stale is not None
         else:
             install_services(app, services)
+        app.state.reloader = Reloader(app, reload_build or default_build,
+                                      bank=bank if reload_build is None else None, prepare=prepare)
+        if rebuild_now:
+            app.state.reloader.start()
+        undo_sighup = install_sighup(app.state.reloader)
         yield
+        undo_sighup()
         if getattr(app.state, "interview", None) is not None:
             app.state.interview.close()
 
@@ -201,21 +299,37 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version="0.1.0",
         description="Search, cited answers, the corpus and runnable algorithm demos, offline.",
         lifespan=lifespan,
-        docs_url="/docs",
+        generate_unique_id_function=_operation_id,
+        docs_url=None,  # /docs and /redoc: _add_offline_docs, from local files
         redoc_url=None,
     )
     app.state.settings = settings
     if services is not None:  # available at once, also without running the lifespan
         install_services(app, services)
     install_error_handlers(app)
+    _add_offline_docs(app)
+
+    @app.get("/api/live", tags=["health"], summary="Liveness only: no API key, no data (container health checks)")
+    def live() -> dict:
+        return {"status": "ok"}
+
     deps = [Depends(require_api_key)]
-    for r in (health.router, search.router, ask.router, corpus.router, algorithms.router):
+    app.include_router(health.router, prefix="/api")  # open liveness; details only with the key (see the route)
+    for r in (search.router, ask.router, corpus.router, algorithms.router):
         app.include_router(r, prefix="/api", dependencies=deps)
     from assistant.interview.api import router as interview_router
 
     app.include_router(interview_router, prefix="/api", dependencies=deps)
+    app.include_router(admin.router, prefix="/api", dependencies=deps)
     _add_api_fallback(app)
+    from assistant.api.openapi import install_openapi
+
+    install_openapi(app, key_set=bool(settings.api_key))
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    if settings.api_key:  # the UI and /gradio_api/* need the key too (a login page sets a session cookie)
+        from assistant.api.auth import UIGuard
+
+        app.add_middleware(UIGuard, key=settings.api_key)
     if with_ui:
         from assistant.ui import mount_ui
 

@@ -14,6 +14,7 @@ subcommand it runs a session.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from contextlib import contextmanager
@@ -198,6 +199,7 @@ def export_command(
     topic: Annotated[str | None, typer.Option("--topic", help="only this topic (default: the whole bank)")] = None,
     weak: Annotated[bool, typer.Option("--weak", help="only your weak questions (last score below 6/10)")] = False,
     token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print what was written as JSON")] = False,
 ) -> None:
     """Export interview questions as an Anki deck: the whole bank, a topic, or your weak questions."""
     from rich.console import Console
@@ -205,6 +207,9 @@ def export_command(
     with _open_service() as (settings, service):
         tok = (token or load_or_create_token(service, settings.data_dir)) if weak else None
         res = service.export_anki(anki, topic=topic, token=tok, weak=weak)
+        if as_json:
+            print(json.dumps(res, default=str))
+            return
         Console().print(f"wrote {res['notes']} note(s) to {res['path']} (deck “{res['deck']}”, {res['bytes']:,} bytes)")
 
 
@@ -212,6 +217,7 @@ def export_command(
 def due_command(
     topic: Annotated[str | None, typer.Option("--topic", help="only this topic")] = None,
     token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the queue as JSON")] = False,
 ) -> None:
     """The FSRS review queue per topic: what is due now and what comes next."""
     from rich.console import Console
@@ -221,6 +227,9 @@ def due_command(
     console = Console(soft_wrap=True)
     with _open_service() as (settings, service):
         q = service.due_queue(token or load_or_create_token(service, settings.data_dir), topic)
+        if as_json:
+            print(json.dumps(q, default=str))
+            return
         if not q["topics"]:
             console.print("nothing scheduled yet: answer some questions with `mlnotes interview` first")
         for t in q["topics"]:

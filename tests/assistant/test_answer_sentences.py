@@ -129,6 +129,8 @@ def test_sides_of_comparison_questions():
 
     got = sides("Difference between LSTM and GRU")
     assert (got.a, got.b) == ("LSTM", "GRU")
+    assert mentions("GRUs merge the gates into update and reset gates.", got.b)  # an acronym's plural names it
+    assert not mentions("LSTMs keep a cell state.", got.b)
     got = sides("whats the diffrence between baging and boosting in ensembles")
     assert (got.a, got.b) == ("baging", "boosting")
     assert mentions("Bagging trains each learner on a bootstrap sample.", got.a)  # a typo still names bagging

@@ -192,3 +192,19 @@ def test_a_cost_question_embeds_nothing_after_warm_up(tmp_path, monkeypatch):
     for d in (got, reference):
         d.pop("timings_ms", None)
     assert got == reference
+
+
+def test_a_hot_reload_readies_the_new_answerers_sentences_before_the_switch(settings, services):
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+
+    path = sentences_file(settings.index_dir)
+    with TestClient(create_app(settings, services=services, with_ui=False, reload_build=lambda: services.index)) as c:
+        reloader = c.app.state.reloader
+        assert reloader.start()
+        reloader.wait(60)
+        assert reloader.last and reloader.last["ok"], reloader.last
+        new = c.app.state.services.answerer
+        assert new is not services.answerer and new.sentences.precomputed > 0
+        assert path.exists() and len(load_entries(path, EMBEDDER)) == new.sentences.precomputed
