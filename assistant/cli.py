@@ -249,6 +249,7 @@ def index(
             idx = Index.load(out, verify_corpus=corpus)
             info = idx.describe()
             if as_json:
+                _precompute_sentences(idx, corpus, out, quiet=True)
                 print(json.dumps({"backend": "local", "index": str(out), "up_to_date": True,
                                   "chunks": info["chunks"], "files": info["files"]}))
                 return
@@ -266,6 +267,7 @@ def index(
     except IndexWriteError as exc:  # disk full or read-only: a failure, not a usage error (old index intact)
         _fail(str(exc), EXIT_FAILURE)
     if as_json:
+        _precompute_sentences(idx, corpus, out, quiet=True)
         print(json.dumps({"backend": "local", "index": str(out), "up_to_date": False, "chunks": stats.chunks,
                           "files": stats.files, "embedded": stats.embedded, "reused": stats.reused,
                           "seconds": stats.seconds}))
@@ -275,20 +277,22 @@ def index(
     _precompute_sentences(idx, corpus, out)
 
 
-def _precompute_sentences(idx, corpus: Path, out: Path) -> None:
-    """Every chunk's answer sentences and their embeddings, in the file beside the index (reused when unchanged)."""
+def _precompute_sentences(idx, corpus: Path, out: Path, quiet: bool = False) -> None:
+    """Every chunk's answer sentences and their embeddings, in the file beside the index (reused when unchanged);
+    ``quiet``: no progress bar and no summary (stdout is JSON)."""
     from assistant.answering.candidates import SentenceStore, sentences_file
     from assistant.services import embedder_id
 
     store = SentenceStore(corpus, idx.embed_texts)
     try:
-        st = store.precompute(idx.iter_chunks(), embedder_id(idx), sentences_file(out), progress=True,
+        st = store.precompute(idx.iter_chunks(), embedder_id(idx), sentences_file(out), progress=not quiet,
                               log_fn=lambda m: err.print(f"[yellow]{m}[/]"))
     except Exception as exc:  # noqa: BLE001 - the index is built; answers embed on first use instead
         err.print(f"[yellow]answer sentences not precomputed ({type(exc).__name__}: {exc}); answers embed them "
                   "on first use[/]")
         return
-    console.print(st.summary())
+    if not quiet:
+        console.print(st.summary())
 
 
 KindOpt = Annotated[str | None, typer.Option(
