@@ -27,16 +27,17 @@ for r in p['optional-dependencies'][x]]))" > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt
 
 COPY README.md ./
+COPY mlnotes ./mlnotes
 COPY kb ./kb
 COPY assistant ./assistant
 COPY algorithms ./algorithms
 COPY eval ./eval
+COPY corpus ./corpus
 # postgres and qdrant: the cluster shape of docker-compose.yml (PostgreSQL interview store, Qdrant backend);
 # the project itself (its dependencies are pinned above): no version to pin
 # hadolint ignore=DL3013
 RUN pip install --no-deps ".[chapters,postgres,qdrant]"
 
-COPY corpus ./corpus
 # build the index into the image so the container starts serving at once
 RUN mlnotes index
 

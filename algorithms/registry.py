@@ -136,7 +136,7 @@ class AlgorithmSpec:
     title: str  # human title, e.g. "k-means with k-means++ initialisation"
     family: str  # the folder under algorithms/, e.g. "clustering"
     summary: str  # one line
-    module: str  # import path, e.g. "algorithms.clustering.kmeans"
+    module: str  # import path, e.g. "mlnotes.algorithms.clustering.kmeans"
     reference: str  # what it is verified against, e.g. "sklearn.cluster.KMeans"
     params: tuple[Param, ...] = ()
     sections: tuple[str, ...] = ()  # corpus sections that teach it, "doc_id#section_id"
@@ -204,7 +204,7 @@ def _load() -> dict[str, AlgorithmSpec]:
             continue
         if not (PACKAGE_DIR / info.name / "_registry.py").exists():
             continue
-        mod = importlib.import_module(f"algorithms.{info.name}._registry")
+        mod = importlib.import_module(f"mlnotes.algorithms.{info.name}._registry")
         for spec in getattr(mod, "SPECS", []):
             if spec.name in specs:
                 raise ValueError(f"duplicate algorithm name {spec.name!r} in algorithms/{info.name}")

@@ -1,9 +1,9 @@
 """The ``mlnotes`` command line: the top of the stack.
 
 Every verb imports what it needs inside its function, so ``mlnotes --help`` is instant and a missing optional
-dependency only affects the verb that needs it. Services come from :mod:`assistant.services`, the retriever from
-:func:`kb.search.open_retriever`. Other packages add verbs through ``Settings.cli_plugins`` (``module:function``
-names; the evaluation's ``eval`` and ``bench search|all|api|index`` come from ``eval.cli:register``), so this
+dependency only affects the verb that needs it. Services come from :mod:`mlnotes.assistant.services`, the retriever from
+:func:`mlnotes.kb.search.open_retriever`. Other packages add verbs through ``Settings.cli_plugins`` (``module:function``
+names; the evaluation's ``eval`` and ``bench search|all|api|index`` come from ``mlnotes.eval.cli:register``), so this
 module imports nothing from ``eval``.
 """
 
@@ -79,7 +79,7 @@ def _root(
 def _settings():
     from pydantic import ValidationError
 
-    from assistant.settings import get_settings
+    from mlnotes.assistant.settings import get_settings
 
     try:
         return get_settings()
@@ -90,8 +90,8 @@ def _settings():
 
 def _load_index(quiet: bool = False):
     """The configured retriever with the served fusion defaults (built first when missing or stale)."""
-    from assistant.services import open_index
-    from kb.index import IndexUnavailableError
+    from mlnotes.assistant.services import open_index
+    from mlnotes.kb.index import IndexUnavailableError
 
     try:
         return open_index(_settings(), progress=not quiet,
@@ -167,7 +167,7 @@ def _server_for(server: str | None, local: bool) -> str | None:
         return server.rstrip("/")
     if local:
         return None
-    from assistant.settings import Settings
+    from mlnotes.assistant.settings import Settings
 
     s = _settings()
     if not s.server_probe or any(getattr(s, f) != _default_of(Settings, f) for f in ("corpus_dir", "index_dir")):
@@ -220,7 +220,7 @@ def index(
     = False,
 ) -> None:
     """Build (or update) the search index; unchanged chunks reuse their embeddings."""
-    from kb.index import EmptyCorpusError, Index, IndexUnavailableError, IndexWriteError
+    from mlnotes.kb.index import EmptyCorpusError, Index, IndexUnavailableError, IndexWriteError
 
     s = _settings()
     corpus = corpus or s.corpus_dir
@@ -228,7 +228,7 @@ def index(
     if backend not in ("local", "qdrant"):
         _fail(f"unknown --backend {backend!r}; valid: local, qdrant")
     if backend == "qdrant":
-        from kb.qdrant import index_to_qdrant
+        from mlnotes.kb.qdrant import index_to_qdrant
 
         try:
             st = index_to_qdrant(corpus, out, s.qdrant_url, s.qdrant_api_key, s.qdrant_collection, force=force,
@@ -326,9 +326,9 @@ def search(
             _fail(str(exc))
         hits = [{key: v for key, v in h.items() if key != "url"} for h in res["hits"]]
     else:
-        from kb.filters import check_filters
-        from kb.index import IndexUnavailableError, QueryError
-        from kb.search import Filters
+        from mlnotes.kb.filters import check_filters
+        from mlnotes.kb.index import IndexUnavailableError, QueryError
+        from mlnotes.kb.search import Filters
 
         idx = _load_index(quiet=as_json)
         try:
@@ -358,8 +358,8 @@ def bench_generate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Local-LLM decoding speed: plain greedy vs speculative decoders, tokens/s and acceptance rates."""
-    from assistant.generation.bench import run_benchmark
-    from assistant.generation.transformers_backend import GenerationUnavailable
+    from mlnotes.assistant.generation.bench import run_benchmark
+    from mlnotes.assistant.generation.transformers_backend import GenerationUnavailable
 
     wanted = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     try:
@@ -378,8 +378,8 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
 ) -> None:
     """Run an algorithm's demo: our metrics beside the reference implementation's, and a figure."""
-    from algorithms import registry
-    from assistant.runner_child import jsonable
+    from mlnotes.algorithms import registry
+    from mlnotes.assistant.runner_child import jsonable
 
     if list_ or not name:
         specs = registry.all_specs()
@@ -456,7 +456,7 @@ def notebook(
     as_json: Annotated[bool, typer.Option("--json", help="print the written path as JSON")] = False,
 ) -> None:
     """Export a curriculum chapter to a Jupyter notebook (.ipynb) with jupytext."""
-    from assistant.notebooks import ChapterNotFound, export_chapter
+    from mlnotes.assistant.notebooks import ChapterNotFound, export_chapter
 
     try:
         path = export_chapter(_settings().corpus_dir, chapter, out)
@@ -484,8 +484,8 @@ def ask(
     is up, see --server)."""
     if not 1 <= k <= 20:
         _fail("k must be between 1 and 20")
-    from kb.index import QueryError
-    from kb.search import Filters
+    from mlnotes.kb.index import QueryError
+    from mlnotes.kb.search import Filters
 
     session = _ChatSession(_server_for(server, local), mode=mode, k=k,
                            filters=Filters(kind=kind, topic=topic, document=document))
@@ -505,7 +505,7 @@ class _ChatSession:
 
     def __init__(self, base: str | None, mode: str = "", k: int = 6, filters=None) -> None:
         self.base, self.mode, self.k = base, mode, k
-        self.filters = filters  # kb.search.Filters or None: only these passages (checked against the index)
+        self.filters = filters  # mlnotes.kb.search.Filters or None: only these passages (checked against the index)
         self.turns: list = []
         self.cid: str | None = None
         self._answerer = None
@@ -517,7 +517,7 @@ class _ChatSession:
 
     def _local(self):
         if self._answerer is None:
-            from assistant.services import build_services
+            from mlnotes.assistant.services import build_services
 
             svc = build_services(_settings(), log_fn=lambda m: err.print(f"[yellow]{m}[/]"), with_interview=False)
             self._answerer = svc.answerer
@@ -535,8 +535,8 @@ class _ChatSession:
             ans = _http(self.base, "POST", "/api/ask", body)
             self.cid = ans.get("conversation_id") if keep else None
             return ans
-        from assistant.conversation import annotate, resolve, turn_after
-        from kb.index import validate_query
+        from mlnotes.assistant.conversation import annotate, resolve, turn_after
+        from mlnotes.kb.index import validate_query
 
         validate_query(message)
         reading = resolve(message, self.turns if keep else [])
@@ -561,7 +561,7 @@ def chat(
 ) -> None:
     """An interactive session: one question per line (also over a pipe); follow-up questions are read against the
     earlier ones and each answer says how it read them."""
-    from kb.index import QueryError
+    from mlnotes.kb.index import QueryError
 
     if not 1 <= k <= 20:
         _fail("k must be between 1 and 20")
@@ -613,7 +613,7 @@ def serve(
     """Serve the web UI (/) and the REST API (/api, docs at /docs) from one process."""
     import uvicorn
 
-    from assistant.api.app import create_app
+    from mlnotes.assistant.api.app import create_app
 
     s = _settings()
     host = host or s.host
@@ -623,7 +623,7 @@ def serve(
                   + ("" if s.api_key else " and MLNOTES_API_KEY is not set") + "[/]")
     application = create_app(s)
     console.print(f"serving ML/AI Notes on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    from assistant.api.server import server_limits
+    from mlnotes.assistant.api.server import server_limits
 
     uvicorn.run(application, host=host, port=port, log_level="warning", **server_limits())
 
@@ -635,7 +635,7 @@ def mcp(
     port: Annotated[int, typer.Option(help="--http: port")] = 8765,
 ) -> None:
     """Serve ML/AI Notes to MCP clients (editors, desktop assistants): stdio by default, or --http."""
-    from assistant.mcp_server import serve as serve_mcp
+    from mlnotes.assistant.mcp_server import serve as serve_mcp
 
     try:
         import mcp as _sdk  # noqa: F401 - only checks that the extra is installed
@@ -648,7 +648,7 @@ def mcp(
     serve_mcp(_settings(), http=http, host=host, port=port, log=lambda m: err.print(f"[yellow]{m}[/]"))
 
 
-app.add_typer(__import__("assistant.interview.cli", fromlist=["interview_app"]).interview_app, name="interview")
+app.add_typer(__import__("mlnotes.assistant.interview.cli", fromlist=["interview_app"]).interview_app, name="interview")
 
 
 def register_plugins(plugins: tuple[str, ...] | None = None) -> None:
@@ -657,7 +657,7 @@ def register_plugins(plugins: tuple[str, ...] | None = None) -> None:
     if plugins is None:
         from pydantic import ValidationError
 
-        from assistant.settings import Settings, get_settings
+        from mlnotes.assistant.settings import Settings, get_settings
 
         try:
             plugins = get_settings().cli_plugins
@@ -693,7 +693,7 @@ def site_build(
     figures: Annotated[bool, typer.Option(help="run the chapters' code and show its figures (cached)")] = True,
 ) -> None:
     """Render the corpus as a book site (MkDocs Material, offline) and link-check it."""
-    from assistant.site import SiteError, build_site
+    from mlnotes.assistant.site import SiteError, build_site
 
     out = _site_dir(out)
     try:
@@ -713,7 +713,7 @@ def site_serve(
     port: Annotated[int, typer.Option(help="port")] = 8001,
 ) -> None:
     """Serve the book site for local reading (builds it first when the folder holds none)."""
-    from assistant.site import SiteError, serve_site
+    from mlnotes.assistant.site import SiteError, serve_site
 
     try:
         serve_site(_site_dir(out), host=host, port=port, corpus_dir=_settings().corpus_dir)

@@ -38,7 +38,7 @@ __all__ = ["ConversationStore", "Reading", "Turn", "annotate", "resolve", "topic
 
 MAX_TURNS = 10  # turns kept per conversation (only the last one or two matter for resolution)
 MAX_TOPIC_WORDS = 12  # a carried topic longer than this is cut (a long question's "topic" is mostly context)
-MAX_RESOLVED_CHARS = 2000  # = kb.index.MAX_QUERY_CHARS: a rewrite that would be longer is not made
+MAX_RESOLVED_CHARS = 2000  # = mlnotes.kb.index.MAX_QUERY_CHARS: a rewrite that would be longer is not made
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.\-']*")
 

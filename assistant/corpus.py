@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from kb.chunker import Chunk
-from kb.markdown import Document, cached_document, iter_corpus_files
+from mlnotes.kb.chunker import Chunk
+from mlnotes.kb.markdown import Document, cached_document, iter_corpus_files
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -164,7 +164,7 @@ def _renderer():
 
 
 def _slug_for_anchor(text: str) -> str:
-    from kb.markdown import slugify
+    from mlnotes.kb.markdown import slugify
 
     return slugify(text)
 

@@ -63,7 +63,7 @@ def filter_citations(text: str, n_passages: int) -> tuple[str, list[int]]:
 # * semantic overlap: the sentence's embedding is within ``min_semantic`` cosine of the closest sentence of the
 #   passage, the cited span;
 # * no contradiction: the closest span does not disagree with it in negation or by a swapped/opposite term
-#   (:func:`assistant.interview.contradiction.contradiction`, the interview grader's rules).
+#   (:func:`mlnotes.assistant.interview.contradiction.contradiction`, the interview grader's rules).
 #
 # A sentence without its own [n] is unsupported. Repeated sentences are dropped as loops.
 
@@ -136,7 +136,7 @@ def _plain(text: str) -> str:
 
 
 def _content_stems(text: str) -> set[str]:
-    from assistant.interview.contradiction import glue_stems, stems
+    from mlnotes.assistant.interview.contradiction import glue_stems, stems
 
     glue = glue_stems()
     return {s for s in stems(text) if len(s) > 1 and s not in glue}
@@ -177,7 +177,7 @@ def check_support(text: str, passages: list[str], embed, min_lexical: float = DE
     ``embed`` maps a list of texts to unit vectors (the index's MiniLM)."""
     import numpy as np
 
-    from assistant.interview.contradiction import contradiction
+    from mlnotes.assistant.interview.contradiction import contradiction
 
     report = SupportReport()
     seen: set[str] = set()

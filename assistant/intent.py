@@ -15,7 +15,7 @@ answer can say how it read the question.
 The rules were written from the corpus' topics and the gold tune split; the held-out gold split and the external
 set are only used to report agreement with their ``type`` labels (:data:`INTENT_TYPES` maps each intent to the
 types it agrees with), see ``tests/assistant/test_intent.py``. The extractive answerer composes by it
-(:mod:`assistant.answering.lead`) and the bank match compares the intents of the two questions.
+(:mod:`mlnotes.assistant.answering.lead`) and the bank match compares the intents of the two questions.
 """
 
 from __future__ import annotations

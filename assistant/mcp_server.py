@@ -26,8 +26,8 @@ from pydantic import Field
 if TYPE_CHECKING:  # pragma: no cover
     from mcp.server.mcpserver import MCPServer
 
-    from assistant.services import Services
-    from assistant.settings import Settings
+    from mlnotes.assistant.services import Services
+    from mlnotes.assistant.settings import Settings
 
 URI_PREFIX = "mlnotes://corpus/"
 INSTRUCTIONS = (
@@ -68,11 +68,11 @@ def _tool_error(exc: BaseException) -> Exception:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The exceptions whose message tells the caller what to fix (answered as a tool error, not a crash)."""
-    from algorithms.registry import ParamError, UnknownAlgorithmError
-    from assistant.corpus import CorpusPathError
-    from assistant.interview.grader import GradeInputError
-    from assistant.runner import RunFailed, RunnerBusy
-    from kb.index import IndexUnavailableError, QueryError
+    from mlnotes.algorithms.registry import ParamError, UnknownAlgorithmError
+    from mlnotes.assistant.corpus import CorpusPathError
+    from mlnotes.assistant.interview.grader import GradeInputError
+    from mlnotes.assistant.runner import RunFailed, RunnerBusy
+    from mlnotes.kb.index import IndexUnavailableError, QueryError
 
     return (QueryError, IndexUnavailableError, CorpusPathError, UnknownAlgorithmError, ParamError, RunFailed,
             RunnerBusy, GradeInputError, ValueError)
@@ -97,9 +97,9 @@ def build_server(holder: ServiceHolder, corpus_dir: Path, name: str = "mlnotes")
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.resources import FunctionResource
 
-    from assistant.corpus import corpus_tree, find_section, load_doc
-    from kb.filters import check_filters
-    from kb.search import Filters
+    from mlnotes.assistant.corpus import corpus_tree, find_section, load_doc
+    from mlnotes.kb.filters import check_filters
+    from mlnotes.kb.search import Filters
 
     mcp = MCPServer(name=name, title="ML/AI Notes", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
 
@@ -165,7 +165,7 @@ def build_server(holder: ServiceHolder, corpus_dir: Path, name: str = "mlnotes")
                           "its parameters.")
     def list_algorithms(family: Annotated[str | None, Field(description="only this family")] = None,
                         ) -> dict[str, Any]:
-        from algorithms import registry
+        from mlnotes.algorithms import registry
 
         specs = [s.to_dict() for s in registry.all_specs()]
         if family:
@@ -232,7 +232,7 @@ def build_server(holder: ServiceHolder, corpus_dir: Path, name: str = "mlnotes")
 
 
 def _reader(corpus_dir: Path, rel: str) -> Callable[[], str]:
-    from assistant.corpus import load_doc
+    from mlnotes.assistant.corpus import load_doc
 
     def read() -> str:
         return "\n".join(load_doc(corpus_dir, rel).lines) + "\n"
@@ -266,7 +266,7 @@ def _question(svc: Services, question_id: str | None, topic: str | None, difficu
 
 def build_from_settings(settings: Settings, log: Callable[[str], None]) -> tuple[MCPServer, ServiceHolder]:
     """The served MCP server: services from the settings (index, answerer, bank, grader), built on first use."""
-    from assistant.services import build_services
+    from mlnotes.assistant.services import build_services
 
     holder = ServiceHolder(lambda: build_services(settings, log_fn=log))
     return build_server(holder, settings.corpus_dir), holder
@@ -289,8 +289,8 @@ def serve(settings: Settings, http: bool = False, host: str = "127.0.0.1", port:
 
 
 def main() -> None:
-    """``python -m assistant.mcp_server``: the stdio server with the configured settings."""
-    from assistant.settings import get_settings
+    """``python -m mlnotes.assistant.mcp_server``: the stdio server with the configured settings."""
+    from mlnotes.assistant.settings import get_settings
 
     serve(get_settings())
 

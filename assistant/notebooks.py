@@ -32,7 +32,7 @@ def chapter_to_notebook(text: str):
         import jupytext
     except ImportError:
         raise ChapterNotFound("notebook export needs jupytext: pip install 'mlnotes[chapters]'") from None
-    from kb.markdown import parse_text
+    from mlnotes.kb.markdown import parse_text
 
     doc = parse_text(text)
     lines = doc.lines[doc.body_start - 1 :]

@@ -1,8 +1,8 @@
 """Run a registered algorithm demo in a separate process with limits.
 
-* Only names in :mod:`algorithms.registry` can run; parameters are validated against the demo's declared types
+* Only names in :mod:`mlnotes.algorithms.registry` can run; parameters are validated against the demo's declared types
   and bounds before anything starts. No code or module path ever comes from the request.
-* The child process (:mod:`kb.childproc`, the runner shared with the corpus code blocks) starts in its own
+* The child process (:mod:`mlnotes.kb.childproc`, the runner shared with the corpus code blocks) starts in its own
   session and sets its own limits: an address-space limit (``RLIMIT_AS``), a CPU-time limit, no network (its
   socket ``connect`` refuses every non-loopback address, and proxies are unset); it gets a wall-clock timeout
   (its process group is killed when exceeded) and a temporary working directory.
@@ -10,7 +10,7 @@
 * At most ``max_concurrent`` runs at once; a run beyond that is refused at once with :class:`RunnerBusy` (HTTP 429)
   instead of queueing without bound.
 * Free-text parameters are at most :data:`MAX_TEXT_CHARS` characters of valid Unicode (no unpaired surrogates);
-  otherwise :class:`~algorithms.registry.ParamError` (HTTP 422) before anything starts.
+  otherwise :class:`~mlnotes.algorithms.registry.ParamError` (HTTP 422) before anything starts.
 * A failure is classified (:class:`RunFailed` ``reason``): ``timeout`` (HTTP 408), ``memory`` and ``input`` (422:
   the demo rejected its parameters with a ``ValueError``, an arithmetic error or a Unicode error) and ``error``
   (500: anything else, a bug). The API logs every one.
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from algorithms import registry
-from kb.childproc import Limits, child_env, run_child
+from mlnotes.algorithms import registry
+from mlnotes.kb.childproc import Limits, child_env, run_child
 
 
 class RunnerBusy(RuntimeError):
@@ -116,7 +116,7 @@ class DemoRunner:
         env = child_env(overrides={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}, drop_proxies=True)
         limits = Limits(timeout_s=timeout_s, memory_mb=self.memory_mb, cpu_s=self.cpu_s, no_network=True)
         with tempfile.TemporaryDirectory(prefix="mlnotes-run-") as tmp:
-            res = run_child("assistant.runner_child", {"name": name, "params": values}, limits, Path(tmp), env)
+            res = run_child("mlnotes.assistant.runner_child", {"name": name, "params": values}, limits, Path(tmp), env)
         if res.timed_out:
             raise RunFailed(f"demo {name!r} exceeded its time limit of {timeout_s:g} s and was stopped; "
                             "try smaller parameters", "timeout")

@@ -1,4 +1,4 @@
-"""Child side of :mod:`assistant.runner`, run by :mod:`kb.childproc` (which has already set the limits and the
+"""Child side of :mod:`mlnotes.assistant.runner`, run by :mod:`mlnotes.kb.childproc` (which has already set the limits and the
 network guard): run the demo ``{name, params}`` and emit one result record."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def child_main(req: dict, emit) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        from algorithms import registry
+        from mlnotes.algorithms import registry
 
         spec = registry.get(req["name"])
         res = spec.run(**spec.validate_params(req["params"]))

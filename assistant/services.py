@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import Answerer, Generator
-from assistant.runner import DemoRunner
-from assistant.settings import Settings
-from kb.search import Retriever, open_retriever
+from mlnotes.assistant.answer import Answerer, Generator
+from mlnotes.assistant.runner import DemoRunner
+from mlnotes.assistant.settings import Settings
+from mlnotes.kb.search import Retriever, open_retriever
 
 if TYPE_CHECKING:  # pragma: no cover
-    from assistant.interview.service import InterviewService
+    from mlnotes.assistant.interview.service import InterviewService
 
 Log = Callable[[str], None]
 
@@ -43,8 +43,8 @@ class Services:
 
 
 def configure_embeddings(settings: Settings) -> None:
-    """Hand the embedding settings to kb.embedding (kb reads no environment)."""
-    from kb.embedding import configure
+    """Hand the embedding settings to mlnotes.kb.embedding (kb reads no environment)."""
+    from mlnotes.kb.embedding import configure
 
     configure(runtime=settings.embed_runtime, model_dir=settings.embed_model, query_int8=settings.query_int8)
 
@@ -59,7 +59,7 @@ def open_index(settings: Settings, log: Log = print, progress: bool = True) -> R
 
 def load_bank_or_empty(settings: Settings, log: Log = print) -> list[Any]:
     try:
-        from kb.interview import load_bank
+        from mlnotes.kb.interview import load_bank
 
         return load_bank(settings.corpus_dir)
     except Exception as exc:  # noqa: BLE001 - answers still work without the bank
@@ -72,7 +72,7 @@ def load_generator_or_none(settings: Settings, log: Log = print) -> Generator | 
     if settings.generator != "llm":
         return None
     try:
-        from assistant.generation import load_generator
+        from mlnotes.assistant.generation import load_generator
 
         return load_generator(settings.generation)
     except Exception as exc:  # noqa: BLE001 - the app works without the LLM
@@ -83,7 +83,7 @@ def load_generator_or_none(settings: Settings, log: Log = print) -> Generator | 
 def load_exercise_questions(settings: Settings, log: Log = print) -> list[Any]:
     """The chapters' exercises as interview questions (topic ``exercises``); [] with a log line when unreadable."""
     try:
-        from kb.exercises import load_exercises, to_interview_question
+        from mlnotes.kb.exercises import load_exercises, to_interview_question
 
         questions = [to_interview_question(ex) for ex in load_exercises(settings.corpus_dir)]
         return [q for q in questions if q is not None]
@@ -97,9 +97,9 @@ def build_interview(settings: Settings, answerer: Answerer, bank: list[Any],
     """The interview service over the answerer's retriever, the bank and the chapters' exercises (None, logged,
     when it cannot start). Exercises are drawn with the topic ``exercises`` (or ``exercises-<chapter id>``)."""
     try:
-        from assistant.interview.grader import Grader
-        from assistant.interview.service import InterviewService
-        from assistant.interview.store import StoreUnavailable, open_store
+        from mlnotes.assistant.interview.grader import Grader
+        from mlnotes.assistant.interview.service import InterviewService
+        from mlnotes.assistant.interview.store import StoreUnavailable, open_store
 
         bank = list(bank) + load_exercise_questions(settings, log)
         url = settings.database_url.get_secret_value() if settings.database_url else None

@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kb.fusion import DEFAULT_FUSION, FusionName, FusionParams
-from kb.search import BACKENDS
+from mlnotes.kb.fusion import DEFAULT_FUSION, FusionName, FusionParams
+from mlnotes.kb.search import BACKENDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ LLMEngine = Literal["fast", "hf"]
 
 @dataclass(frozen=True)
 class GenerationConfig:
-    """What :func:`assistant.generation.load_generator` needs, resolved once from the settings (frozen).
+    """What :func:`mlnotes.assistant.generation.load_generator` needs, resolved once from the settings (frozen).
 
     ``decoding`` is resolved here: ``draft`` when a draft model is given, ``prompt-lookup`` otherwise.
     """
@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
     api_key: str | None = Field(default=None, description="when set, every /api route requires it as a bearer token")
-    search_backend: str = Field(default="local", description="a backend registered in kb.search.BACKENDS")
+    search_backend: str = Field(default="local", description="a backend registered in mlnotes.kb.search.BACKENDS")
     embed_runtime: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
         default="auto", description="embedding runtime: auto (ONNX Runtime, PyTorch as fallback), onnx, onnx-int8 "
                                     "(int8 queries; measured slightly worse) or torch")
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         default=None, description="interview store: a PostgreSQL URL (postgresql://user:password@host:port/db) "
                                   "that several app replicas can share; unset, a SQLite file in data_dir")
     default_mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
-    # fusion defaults: kb.fusion.DEFAULT_FUSION (its docstring says how eval chose them)
+    # fusion defaults: mlnotes.kb.fusion.DEFAULT_FUSION (its docstring says how eval chose them)
     fusion: FusionName = DEFAULT_FUSION.fusion
     rrf_k: float = Field(default=DEFAULT_FUSION.rrf_k, ge=0)
     w_dense: float = Field(default=DEFAULT_FUSION.w_dense, ge=0.0, le=1.0)
@@ -116,7 +116,7 @@ class Settings(BaseSettings):
                                                                         "after its last turn")
     server_probe: bool = Field(default=True, description="mlnotes ask/search/chat reuse a server already running "
                                                          "at host:port (checked with a short timeout)")
-    cli_plugins: tuple[str, ...] = Field(default=("eval.cli:register", "eval.scale:register"),
+    cli_plugins: tuple[str, ...] = Field(default=("mlnotes.eval.cli:register", "mlnotes.eval.scale:register"),
                                          description="module:function names that add commands to the CLI")
 
     @field_validator("search_backend")
@@ -137,7 +137,7 @@ class Settings(BaseSettings):
 
     @property
     def backend_options(self) -> dict:
-        """The search backend's own arguments for :func:`kb.search.open_retriever`."""
+        """The search backend's own arguments for :func:`mlnotes.kb.search.open_retriever`."""
         if self.search_backend != "qdrant":
             return {}
         return {"url": self.qdrant_url, "api_key": self.qdrant_api_key, "collection": self.qdrant_collection,

@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any
 
-from assistant.ui_assets import CSS, SCROLL_TO_ANSWER_JS, TOGGLE_THEME_JS
+from mlnotes.assistant.ui_assets import CSS, SCROLL_TO_ANSWER_JS, TOGGLE_THEME_JS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -42,8 +42,8 @@ def _message_text(content: Any) -> str:
 
 def read_message(message: str, history: list) -> Any:
     """How ``message`` is read after the chat ``history`` (Gradio messages, oldest first): its user messages are
-    the earlier turns (:func:`assistant.conversation.turns_from_history`)."""
-    from assistant.conversation import resolve, turns_from_history
+    the earlier turns (:func:`mlnotes.assistant.conversation.turns_from_history`)."""
+    from mlnotes.assistant.conversation import resolve, turns_from_history
 
     msgs = [{"role": m.get("role"), "content": _message_text(m.get("content"))} for m in history
             if isinstance(m, dict)]
@@ -126,7 +126,7 @@ def figures_dir(settings) -> Any:
 def with_figures(doc, first: int, last: int, figs: dict, base: str = FIGURE_ROUTE) -> str:
     """Lines ``first..last`` of ``doc`` with each cached figure shown as an image (with its alt text) right after
     the closing fence of the code block that draws it."""
-    from kb.coderun import runnable_blocks
+    from mlnotes.kb.coderun import runnable_blocks
 
     ends = {b.end: figs[b.start] for b in runnable_blocks(doc) if b.start in figs}
     out = []
@@ -144,7 +144,13 @@ def _seconds(s: float) -> str:
 
 def landing_markdown(corpus_dir) -> str:
     """What Browse shows before a document is chosen: the corpus's learning paths and a map of every document."""
-    from assistant.corpus import CorpusPathError, corpus_tree, display_markdown, find_section, load_doc
+    from mlnotes.assistant.corpus import (
+        CorpusPathError,
+        corpus_tree,
+        display_markdown,
+        find_section,
+        load_doc,
+    )
 
     parts = ["## Start here", "Choose a document above, follow a learning path, or pick from the map below. "
              "Every citation in a chat answer opens its section here."]
@@ -162,7 +168,7 @@ def landing_markdown(corpus_dir) -> str:
     parts.append("### Corpus map")
     for top in sorted(groups, key=lambda t: (list(names).index(t) if t in names else 9, t)):
         entries = groups[top]
-        from assistant.corpus import section_url
+        from mlnotes.assistant.corpus import section_url
 
         items = [f"- [{e.title}]({section_url(e.path)}) · `{e.path}`" for e in entries]
         parts.append(f"**{names.get(top, top)}** ({len(entries)})\n\n" + "\n".join(items))
@@ -185,9 +191,9 @@ def build_blocks(app) -> Any:
     """
     import gradio as gr
 
-    from algorithms import registry
-    from assistant.answer import readable_citations
-    from assistant.corpus import (
+    from mlnotes.algorithms import registry
+    from mlnotes.assistant.answer import readable_citations
+    from mlnotes.assistant.corpus import (
         CorpusPathError,
         corpus_tree,
         display_markdown,
@@ -196,11 +202,11 @@ def build_blocks(app) -> Any:
         section_url,
         taught_in,
     )
-    from assistant.runner import RunFailed, RunnerBusy
-    from assistant.site.figures import cached_figures
-    from kb.filters import filter_values
-    from kb.index import QueryError
-    from kb.search import Filters
+    from mlnotes.assistant.runner import RunFailed, RunnerBusy
+    from mlnotes.assistant.site.figures import cached_figures
+    from mlnotes.kb.filters import filter_values
+    from mlnotes.kb.index import QueryError
+    from mlnotes.kb.search import Filters
 
     settings = app.state.settings
     specs = registry.all_specs()
@@ -406,7 +412,7 @@ def build_blocks(app) -> Any:
                     alg_fig = gr.Image(label="figure", type="pil", elem_id="alg-figure", min_width=300)
                 alg_status = gr.Markdown(elem_id="alg-status")
             with gr.Tab("Interview", id="interview"):
-                from assistant.interview.ui import build_interview_tab
+                from mlnotes.assistant.interview.ui import build_interview_tab
 
                 build_interview_tab(app)
 

@@ -1,4 +1,4 @@
-"""Style sheet and small scripts of the web UI (kept apart from the layout in :mod:`assistant.ui`).
+"""Style sheet and small scripts of the web UI (kept apart from the layout in :mod:`mlnotes.assistant.ui`).
 
 Only Gradio's theme variables are used for colours, so the light and the dark theme both follow them; no web fonts,
 no emoji: marks are text or inline SVG.

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.data import Question, section_key
-from eval.metrics import bootstrap_ci
+from mlnotes.eval.data import Question, section_key
+from mlnotes.eval.metrics import bootstrap_ci
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _CITE = re.compile(r"\[@[^\]]*\]|\[\d+\]")
@@ -62,8 +62,8 @@ def rouge_l(candidate: str, reference: str) -> float:
 
 def make_answerer(index, corpus_dir: Path, abstain_threshold: float | None = None,
                   interview_threshold: float | None = None):
-    from assistant.answer import Answerer
-    from kb.interview import load_bank
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.kb.interview import load_bank
 
     try:
         bank = load_bank(Path(corpus_dir))
@@ -158,7 +158,7 @@ def match_outcomes(answerer, items: Sequence[tuple[str, Any]], mode: str = "hybr
     """``(score, correct, matched id)`` of the answerer's gated bank match for each ``(question, truth)``: the score
     is the cosine of the best eligible bank entry (``-1`` when none is eligible); ``truth`` is either a set of
     relevant section keys (gold), a bank id or ``None`` (pairs: the entry that asks the same question)."""
-    from assistant.answering.retrieve import retrieve
+    from mlnotes.assistant.answering.retrieve import retrieve
 
     out = []
     for question, truth in items:
@@ -199,7 +199,7 @@ def _norm(text: str) -> str:
 def sentence_faithful(corpus_dir: Path, src: Any, s: Any) -> bool:
     """Whether an answer sentence is found, whitespace-normalised, on the file lines it cites and those lines lie
     inside its cited source's span (list markers ignored)."""
-    from assistant.corpus import load_doc
+    from mlnotes.assistant.corpus import load_doc
 
     if not (src.line_start <= s.line_start <= s.line_end <= src.line_end):
         return False

@@ -4,7 +4,7 @@ The Qdrant collection is filled from the local index (its chunks and stored Mini
 embedded mode unless ``--url`` names a server, so the two differ only in the retrieval engine: BM25 through
 Qdrant's sparse vectors with the IDF modifier vs bm25s, dense through Qdrant vs FAISS, fusion as configured.
 
-    PYTHONPATH=. python -m eval.backends [--index .mlnotes/index] [--url :memory:] [--json]
+    PYTHONPATH=. python -m mlnotes.eval.backends [--index .mlnotes/index] [--url :memory:] [--json]
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import json
 import time
 from pathlib import Path
 
-from eval.data import load_gold
-from eval.retrieval import Config, mean_metric, run_config
-from kb.fusion import DEFAULT_FUSION
+from mlnotes.eval.data import load_gold
+from mlnotes.eval.retrieval import Config, mean_metric, run_config
+from mlnotes.kb.fusion import DEFAULT_FUSION
 
 CONFIGS = (
     Config("hybrid (default fusion)", "hybrid", DEFAULT_FUSION.fusion, DEFAULT_FUSION.rrf_k, DEFAULT_FUSION.w_dense),
@@ -43,8 +43,8 @@ def compare(local, remote, questions, configs=CONFIGS) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from kb.index import Index
-    from kb.qdrant import connect, open_qdrant, sync_from_index
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.qdrant import connect, open_qdrant, sync_from_index
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=Path(".mlnotes/index"))

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.data import REPORTS, load_gold
+from mlnotes.eval.data import REPORTS, load_gold
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,8 +43,8 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def _load_index(corpus: Path | None = None, index_dir: Path | None = None):
-    from assistant.settings import get_settings
-    from kb.search import open_retriever
+    from mlnotes.assistant.settings import get_settings
+    from mlnotes.kb.search import open_retriever
 
     s = get_settings()
     return open_retriever(s.search_backend, index_dir=index_dir or s.index_dir, corpus_dir=corpus or s.corpus_dir,
@@ -93,8 +93,8 @@ def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str
 
     import torch
 
-    from eval.metrics import METRICS, summarize
-    from eval.retrieval import Config, run_config
+    from mlnotes.eval.metrics import METRICS, summarize
+    from mlnotes.eval.retrieval import Config, run_config
 
     emb = index.embedder
     inner = getattr(emb, "_e", emb)
@@ -175,7 +175,7 @@ API_CONCURRENCY = (1, 8, 32)
 def api_questions() -> list[str]:
     """Distinct questions for the API benchmark: the external set (other people's phrasing) interleaved with the
     gold set, duplicates (case-insensitive) dropped, in a fixed order."""
-    from eval.data import load_external
+    from mlnotes.eval.data import load_external
 
     gold = [q.question for q in load_gold()]
     ext = [q.question for q in load_external()]
@@ -227,7 +227,7 @@ def _load(url: str, bodies: list[dict], workers: int, max_seconds: float, header
 
 def _start_server() -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    code = ("import uvicorn\nfrom assistant.api.app import create_app\nfrom assistant.settings import get_settings\n"
+    code = ("import uvicorn\nfrom mlnotes.assistant.api.app import create_app\nfrom mlnotes.assistant.settings import get_settings\n"
             f"uvicorn.run(create_app(get_settings()), host='127.0.0.1', port={port}, log_level='warning')\n")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
@@ -245,7 +245,7 @@ def bench_api(n_requests: int = 64, concurrency: tuple[int, ...] = API_CONCURREN
     reported) unless ``server`` names a running one."""
     import httpx
 
-    from assistant.settings import get_settings
+    from mlnotes.assistant.settings import get_settings
 
     qs = questions if questions is not None else api_questions()
     need = 2 * len(concurrency) * n_requests + 2
@@ -302,8 +302,8 @@ def bench_api(n_requests: int = 64, concurrency: tuple[int, ...] = API_CONCURREN
 
 
 def bench_index(corpus: Path | None = None, repeats_incremental: int = 3, cold: bool = True) -> dict[str, Any]:
-    from assistant.settings import get_settings
-    from kb.index import Index
+    from mlnotes.assistant.settings import get_settings
+    from mlnotes.kb.index import Index
 
     corpus = corpus or get_settings().corpus_dir
     out: dict[str, Any] = {}

@@ -1,11 +1,11 @@
-"""Calibrate the assistant's thresholds on the **tune** split: ``python -m eval.calibrate``.
+"""Calibrate the assistant's thresholds on the **tune** split: ``python -m mlnotes.eval.calibrate``.
 
 * ``abstain_threshold``: the answerer abstains when the best dense cosine among its retrieved chunks is below
   it. Chosen to maximize the F1 of abstention, ties broken by balanced accuracy (answerable tune questions against unanswerable tune
   questions); the threshold is placed midway between the two neighbouring observed supports.
 * ``interview_match_threshold``: a question is answered from the interview bank when a bank entry among the top
   retrieved sections asks the same kind of question and its cosine with the question reaches the threshold
-  (:mod:`assistant.answering.bank`). Chosen as the best recall among thresholds whose precision of *correct*
+  (:mod:`mlnotes.assistant.answering.bank`). Chosen as the best recall among thresholds whose precision of *correct*
   matches reaches 0.97 on the tune split (a wrong bank answer is shown with full confidence), a match being
   correct when the matched bank question is one of the question's relevant sections, or for the close-but-different
   pairs of ``eval/datasets/interview_pairs.jsonl`` the pair's ``bank_id``; unanswerable
@@ -25,8 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from eval.answers import abstention_scores, load_interview_pairs, make_answerer, match_outcomes, support
-from eval.data import load_gold, load_unanswerable
+from mlnotes.eval.answers import (
+    abstention_scores,
+    load_interview_pairs,
+    make_answerer,
+    match_outcomes,
+    support,
+)
+from mlnotes.eval.data import load_gold, load_unanswerable
 
 CALIBRATION_PATH = Path(__file__).resolve().parent.parent / "assistant" / "calibration.json"
 
@@ -122,7 +128,7 @@ def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRAT
 def _write(out: dict[str, Any], path: Path) -> dict[str, Any]:
     path.write_text(json.dumps(out, indent=2) + "\n")
     try:
-        from assistant.answer import load_calibration
+        from mlnotes.assistant.answer import load_calibration
 
         load_calibration.cache_clear()
     except Exception:  # noqa: BLE001
@@ -150,8 +156,8 @@ def _interview_entries(tune: dict[str, Any], held: dict[str, Any]) -> dict[str, 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from assistant.settings import get_settings
-    from kb.search import open_retriever
+    from mlnotes.assistant.settings import get_settings
+    from mlnotes.kb.search import open_retriever
 
     s = get_settings()
     ap = argparse.ArgumentParser(description="calibrate the abstention and interview-match thresholds")

@@ -1,6 +1,6 @@
 """The evaluation's commands, plugged into the ``mlnotes`` CLI (``assistant`` never imports ``eval``).
 
-:func:`register` is named in ``Settings.cli_plugins`` (default ``eval.cli:register``); ``assistant.cli`` calls it
+:func:`register` is named in ``Settings.cli_plugins`` (default ``mlnotes.eval.cli:register``); ``mlnotes.assistant.cli`` calls it
 with its Typer app and its ``bench`` sub-app when it starts. It adds ``mlnotes eval`` and ``mlnotes bench
 search|all|api|index``.
 """
@@ -34,16 +34,16 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         = False,
     ) -> None:
         """Evaluate retrieval (every mode) and answers on the gold sets; write eval/reports/eval.md, .json, .png."""
-        from assistant.settings import get_settings
-        from eval.data import REPORTS
-        from eval.run import run_eval
+        from mlnotes.assistant.settings import get_settings
+        from mlnotes.eval.data import REPORTS
+        from mlnotes.eval.run import run_eval
 
         idx = load_index(quiet=True)
         res = run_eval(idx, get_settings().corpus_dir, out or REPORTS, skip_peer=skip_peer,
                        skip_answers=skip_answers, log=lambda m: err.print(m))
         (err if as_json else console).print(f"report: {(out or REPORTS) / 'eval.md'}")
         if grader:
-            from eval.grader_validation import main as grader_main
+            from mlnotes.eval.grader_validation import main as grader_main
 
             grader_main([])  # writes eval/reports/grader.md, grader.json and grader_adversarial.png
             (err if as_json else console).print(f"grader report: {REPORTS / 'grader.md'}")
@@ -59,7 +59,7 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Search latency (p50/p99, including query embedding) and queries per second, per mode."""
-        from eval.bench import bench_search as run
+        from mlnotes.eval.bench import bench_search as run
 
         if mode and mode not in ("bm25", "dense", "hybrid"):
             err.print(f"[bold red]error:[/] unknown mode {mode!r}; valid modes: ['bm25', 'dense', 'hybrid']")
@@ -80,8 +80,8 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
 
     def _bench(parts: tuple[str, ...], requests: int = 64, concurrency: str = "1,8,32", cold: bool = True,
                server: str | None = None, out: Path | None = None, as_json: bool = False) -> None:
-        from eval.bench import parse_concurrency, run_bench
-        from eval.data import REPORTS
+        from mlnotes.eval.bench import parse_concurrency, run_bench
+        from mlnotes.eval.data import REPORTS
 
         try:
             levels = parse_concurrency(concurrency)

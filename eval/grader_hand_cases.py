@@ -1,4 +1,4 @@
-"""Hand-written cases of the grader's adversarial validation set (see :mod:`eval.grader_validation`).
+"""Hand-written cases of the grader's adversarial validation set (see :mod:`mlnotes.eval.grader_validation`).
 
 Each entry is ``"<question id>#<key point index>": {"para": [...], "no": [(case type, answer), ...]}``. The
 paraphrases restate the key point in other words (a reader who knows the subject would credit them); the

@@ -1,6 +1,6 @@
 """Validate the mock-interview grader over the whole interview bank.
 
-Run: ``python -m eval.grader_validation`` (writes ``eval/reports/grader.json``).
+Run: ``python -m mlnotes.eval.grader_validation`` (writes ``eval/reports/grader.json``).
 
 (a) Discrimination. For every question, the grader scores its own model answer (short answer followed by the
     key points) and the model answers of two other questions (one sharing a topic when one exists, one drawn at
@@ -69,7 +69,7 @@ def reword(sentence: str) -> str:
 
 
 def paraphrase(text: str) -> str:
-    from assistant.interview.grader import split_sentences
+    from mlnotes.assistant.interview.grader import split_sentences
 
     sents = split_sentences(text)
     return " ".join(reword(s) for s in reversed(sents))
@@ -106,10 +106,10 @@ def auc(pos: list[float], neg: list[float]) -> float:
 
 
 def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
-    from assistant.interview.grader import default_params, grade_answer, split_sentences
-    from assistant.settings import REPO_ROOT
-    from kb.embedding import get_embedder
-    from kb.interview import load_bank
+    from mlnotes.assistant.interview.grader import default_params, grade_answer, split_sentences
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.embedding import get_embedder
+    from mlnotes.kb.interview import load_bank
 
     t0 = time.perf_counter()
     bank = load_bank(corpus_dir or REPO_ROOT / "corpus")
@@ -159,8 +159,8 @@ def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
             "worst_paraphrases": [{"id": bank[i].id, "own": own[i], "paraphrase": para[i]} for i in worst],
         }
     # held out: refit the parameters on half of the bank, evaluate the short answers of the other half
-    from assistant.interview.calibrate import calibrate
-    from assistant.interview.grader import GraderParams
+    from mlnotes.assistant.interview.calibrate import calibrate
+    from mlnotes.assistant.interview.grader import GraderParams
 
     n = len(bank)
     out["held_out"] = {}
@@ -294,8 +294,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="rebuild eval/datasets/grader_adversarial.jsonl from the bank and the hand cases")
     args = ap.parse_args(argv)
     if args.build_adversarial:
-        from assistant.settings import REPO_ROOT
-        from kb.interview import load_bank
+        from mlnotes.assistant.settings import REPO_ROOT
+        from mlnotes.kb.interview import load_bank
 
         cases = build_adversarial(load_bank(REPO_ROOT / "corpus"))
         ADVERSARIAL.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
@@ -324,8 +324,8 @@ def main(argv: list[str] | None = None) -> None:
 #
 # ``eval/datasets/grader_adversarial.jsonl`` holds one case per line: an answer, the question and the index of
 # ONE key point of it, the label (does the answer state that key point: credit / no credit) and the case type.
-# It is built by :func:`build_adversarial` (``python -m eval.grader_validation --build-adversarial``) from
-# rules applied to the bank's own key points plus the hand-written cases of :mod:`eval.grader_hand_cases`:
+# It is built by :func:`build_adversarial` (``python -m mlnotes.eval.grader_validation --build-adversarial``) from
+# rules applied to the bank's own key points plus the hand-written cases of :mod:`mlnotes.eval.grader_hand_cases`:
 #
 # credit (paraphrase):
 #   para_frame    the key point inside a spoken frame ("I would say that ...", "In practice, ...")
@@ -512,7 +512,7 @@ def term_swap(kp: str) -> str | None:
 
 
 def stuffing(kp: str, seed: int) -> str | None:
-    from assistant.interview.grader import GLUE_WORDS
+    from mlnotes.assistant.interview.grader import GLUE_WORDS
 
     seen, terms = set(), []
     for w in re.findall(r"[A-Za-z][A-Za-z0-9\-']*|\d+", kp):
@@ -556,8 +556,8 @@ def _rules_applicable(kp: str) -> int:
 
 def build_adversarial(bank, seed: int = 0) -> list[dict]:
     """The adversarial cases: one rule-chosen key point per question plus the hand-written cases."""
-    from assistant.interview.grader import split_sentences
-    from eval.grader_hand_cases import HAND
+    from mlnotes.assistant.interview.grader import split_sentences
+    from mlnotes.eval.grader_hand_cases import HAND
 
     rng = random.Random(seed)
     by_topic: dict[str, list[int]] = {}
@@ -618,7 +618,7 @@ def load_adversarial(path: Path = ADVERSARIAL) -> list[dict]:
 def grade_cases(bank, cases: list[dict], embed, params=None, checks: bool = True) -> list[bool]:
     """Whether the grader credits each case's key point (the answer graded against all key points of its
     question, as in an interview)."""
-    from assistant.interview.grader import grade_answer, split_sentences
+    from mlnotes.assistant.interview.grader import grade_answer, split_sentences
 
     byid = {q.id: q for q in bank}
     embed.prefetch([s for c in cases for s in split_sentences(c["answer"])]

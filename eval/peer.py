@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.data import Question, section_key
-from eval.metrics import dedupe, per_question
+from mlnotes.eval.data import Question, section_key
+from mlnotes.eval.metrics import dedupe, per_question
 
 
 def _embedding_class():
@@ -101,7 +101,7 @@ def side_by_side(index, questions: Sequence[Question], k: int = 30) -> dict[str,
 
     Latency is per query including query embedding (our query cache is cleared before each query).
     """
-    from eval.retrieval import CANDIDATES
+    from mlnotes.eval.retrieval import CANDIDATES
 
     peer = PeerPipeline(index, k=k)
     ours_rows, peer_rows, ours_ms, peer_ms = {}, {}, [], []

@@ -1,7 +1,7 @@
 """Retrieval evaluation: every mode and fusion over the gold set, per question, with CIs and per-type tables.
 
 A *config* is ``(name, mode, fusion, params)``. For each question the index returns ``CANDIDATES`` chunks;
-they are reduced to distinct sections (first occurrence wins) and scored with :mod:`eval.metrics`.
+they are reduced to distinct sections (first occurrence wins) and scored with :mod:`mlnotes.eval.metrics`.
 ``tune_weighted`` chooses ``w_dense`` (and ``tune_rrf`` the RRF constant) on the **tune split only**.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.data import TYPES, Question, section_key
-from eval.metrics import METRICS, dedupe, per_question, summarize
+from mlnotes.eval.data import TYPES, Question, section_key
+from mlnotes.eval.metrics import METRICS, dedupe, per_question, summarize
 
 CANDIDATES = 30  # chunks retrieved per question before collapsing to sections
 W_GRID = tuple(round(x, 2) for x in np.arange(0.0, 1.0001, 0.05))
@@ -141,7 +141,7 @@ def ragas_id_metrics(run: Run, questions: Sequence[Question], k: int = 10) -> di
                                   reference_context_ids=list(q.relevant))
         p_vals.append(float(prec.single_turn_score(sample)))
         r_vals.append(float(rec.single_turn_score(sample)))
-    from eval.metrics import bootstrap_ci
+    from mlnotes.eval.metrics import bootstrap_ci
 
     return {"k": k,
             "id_context_precision": {"mean": float(np.mean(p_vals)), "ci": bootstrap_ci(p_vals)},
@@ -154,7 +154,7 @@ HIT_METRICS = ("hit@1", "hit@5", "mrr@10")
 
 def hit_row(ranking: Sequence[str], relevant: Sequence[str]) -> dict[str, float]:
     """hit@k: 1 when any relevant section is among the first k; MRR@10 of the first relevant section."""
-    from eval.metrics import mrr_at
+    from mlnotes.eval.metrics import mrr_at
 
     rel = set(relevant)
     return {"hit@1": float(bool(rel & set(ranking[:1]))), "hit@5": float(bool(rel & set(ranking[:5]))),
@@ -174,7 +174,7 @@ def compare_sets(index, sets: dict[str, Sequence[Question]], configs: Sequence[C
                  log=print) -> dict[str, Any]:
     """hit@1, hit@5 and MRR@10 (mean, 95% bootstrap CI) of every config on every named question set, and the
     paired bootstrap CI of (first config − each other config) per set. Unanswerable questions are skipped."""
-    from eval.metrics import bootstrap_ci, paired_bootstrap_delta
+    from mlnotes.eval.metrics import bootstrap_ci, paired_bootstrap_delta
 
     rows: dict[str, dict[str, dict[str, float]]] = {}
     allq = {q.id: q for qs in sets.values() for q in qs if q.answerable}

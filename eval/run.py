@@ -1,4 +1,4 @@
-"""The evaluation suite: ``mlnotes eval`` (or ``python -m eval.run``).
+"""The evaluation suite: ``mlnotes eval`` (or ``python -m mlnotes.eval.run``).
 
 1. Retrieval on the gold set for ``bm25``, ``dense``, ``hybrid`` with RRF (k = 60 and k tuned) and ``hybrid``
    with weighted fusion (``w_dense`` tuned); tuning uses the **tune split only**, numbers are quoted on
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from eval.data import REPORTS, TYPES, load_external, load_gold, load_unanswerable
-from eval.metrics import METRICS, paired_bootstrap_delta, summarize
-from eval.retrieval import (
+from mlnotes.eval.data import REPORTS, TYPES, load_external, load_gold, load_unanswerable
+from mlnotes.eval.metrics import METRICS, paired_bootstrap_delta, summarize
+from mlnotes.eval.retrieval import (
     Config,
     compare_sets,
     ragas_id_metrics,
@@ -97,7 +97,7 @@ def question_sets() -> dict[str, list]:
 
 def sets_section(index, log=print) -> dict[str, Any]:
     """Every mode on gold and on the external set (hit@1, hit@5, MRR@10 with CIs; default minus each mode)."""
-    from assistant.settings import Settings
+    from mlnotes.assistant.settings import Settings
 
     s = Settings(_env_file=None)
     default = Config("default", s.default_mode, s.fusion, rrf_k=s.rrf_k, w_dense=s.w_dense)
@@ -118,7 +118,7 @@ def sets_report(sets: dict[str, Any]) -> list[str]:
 
 def peer_section(index, log=print) -> dict[str, Any]:
     try:
-        from eval.peer import side_by_side
+        from mlnotes.eval.peer import side_by_side
     except Exception as exc:  # noqa: BLE001
         return {"skipped": f"llama-index not importable ({exc})"}
     held = load_gold("heldout")
@@ -142,8 +142,8 @@ def peer_section(index, log=print) -> dict[str, Any]:
 
 
 def answer_section(index, corpus_dir: Path, log=print) -> dict[str, Any]:
-    from assistant.answer import load_calibration
-    from eval.answers import abstention_scores, evaluate_answers, make_answerer, support
+    from mlnotes.assistant.answer import load_calibration
+    from mlnotes.eval.answers import abstention_scores, evaluate_answers, make_answerer, support
 
     load_calibration.cache_clear()
     cal = load_calibration()
@@ -158,8 +158,8 @@ def answer_section(index, corpus_dir: Path, log=print) -> dict[str, Any]:
     sa = [support(default, q.question) for q in held]
     su = [support(default, q.question) for q in unans]
     out["abstention_heldout"] = abstention_scores(sa, su, default.abstain_threshold)
-    from eval.answers import answer_quality, pairs_match_precision
-    from eval.data import load_external
+    from mlnotes.eval.answers import answer_quality, pairs_match_precision
+    from mlnotes.eval.data import load_external
 
     ext = load_external()
     out["quality"] = {
@@ -328,7 +328,7 @@ def run_eval(index, corpus_dir: Path, out_dir: Path = REPORTS, skip_peer: bool =
     res["retrieval"] = retrieval_section(index, log=log)
     res["sets"] = sets_section(index, log=log)
     ch = res["retrieval"]["chosen"]
-    from kb.fusion import FusionParams
+    from mlnotes.kb.fusion import FusionParams
 
     index = index.with_defaults(FusionParams(ch["fusion"], ch["rrf_k"], ch["w_dense"]))
     res["peer"] = {"skipped": "--skip-peer"} if skip_peer else peer_section(index, log=log)
@@ -344,8 +344,8 @@ def run_eval(index, corpus_dir: Path, out_dir: Path = REPORTS, skip_peer: bool =
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from assistant.settings import get_settings
-    from kb.search import open_retriever
+    from mlnotes.assistant.settings import get_settings
+    from mlnotes.kb.search import open_retriever
 
     s = get_settings()
     ap = argparse.ArgumentParser(description="run the evaluation suite")

@@ -11,7 +11,7 @@ Each measurement runs in fresh child processes (spawned, one at a time):
 * **serve**: load what the build wrote (the load time), then ``memory`` = the RSS after loading minus the RSS
   before it, and the hybrid search latency (k=10, default fusion) p50/p99 over the queries, one thread.
 
-Backends: ``local`` (bm25s + flat FAISS through :class:`kb.index.Index`, saved and loaded in its real format,
+Backends: ``local`` (bm25s + flat FAISS through :class:`mlnotes.kb.index.Index`, saved and loaded in its real format,
 checksums included), ``qdrant`` (qdrant-client's embedded mode: a local folder, uploaded in batches, re-opened by
 a fresh client; a pure-Python engine, so its times say nothing about a Qdrant server), and with ``--hnsw``
 ``faiss-hnsw``: the dense leg alone in a FAISS HNSW graph (M=32, efSearch=64), with its recall@10 against the
@@ -70,8 +70,8 @@ def unit_vectors(n: int, seed: int, dim: int = DIM) -> np.ndarray:
 
 
 def synthetic_chunks(n: int, seed: int = 0, words: int = WORDS):
-    """``n`` :class:`kb.chunker.Chunk` objects of generated text, ``DOC_CHUNKS`` per synthetic document."""
-    from kb.chunker import Chunk
+    """``n`` :class:`mlnotes.kb.chunker.Chunk` objects of generated text, ``DOC_CHUNKS`` per synthetic document."""
+    from mlnotes.kb.chunker import Chunk
 
     vocab = vocabulary()
     rng = np.random.default_rng(seed + 1)
@@ -133,14 +133,14 @@ def _build(backend: str, n: int, where: str) -> dict[str, Any]:
     vectors = unit_vectors(n, seed=1)
     t0 = time.perf_counter()
     if backend == "local":
-        from kb.bm25 import BM25Index
-        from kb.index import _write_atomically
+        from mlnotes.kb.bm25 import BM25Index
+        from mlnotes.kb.index import _write_atomically
 
         bm25 = BM25Index().index([c.index_text for c in chunks])
         files = {f"synthetic/syn-{d:06d}.md": f"{d:064x}" for d in range(math.ceil(n / DOC_CHUNKS))}
         _write_atomically(Path(where), chunks, vectors, bm25, files, MODEL_ID, DIM, 0, docs=None)
     elif backend == "qdrant":
-        from kb.qdrant import connect, sync_collection
+        from mlnotes.kb.qdrant import connect, sync_collection
 
         client = connect(where)
         sync_collection(client, "bench", chunks, vectors, model_id=MODEL_ID, n_files=math.ceil(n / DOC_CHUNKS))
@@ -166,9 +166,9 @@ def _serve(backend: str, n: int, where: str, n_queries: int) -> dict[str, Any]:
     emb = QueryVectors(queries)
     qvecs = emb.encode(queries)
     if backend == "local":
-        from kb.index import Index  # noqa: F401 - imported before the baseline so its modules are not counted
+        from mlnotes.kb.index import Index  # noqa: F401 - imported before the baseline so its modules are not counted
     elif backend == "qdrant":
-        from kb.qdrant import connect, open_qdrant  # noqa: F401
+        from mlnotes.kb.qdrant import connect, open_qdrant  # noqa: F401
     base = rss_bytes()
     t0 = time.perf_counter()
     top: list[list[str]] = []
@@ -315,7 +315,7 @@ def print_report(res: dict[str, Any], console) -> None:
 
 
 def register(app, bench_app, *, load_index, console, err) -> None:
-    """Add ``mlnotes bench scale`` (named in ``Settings.cli_plugins`` as ``eval.scale:register``)."""
+    """Add ``mlnotes bench scale`` (named in ``Settings.cli_plugins`` as ``mlnotes.eval.scale:register``)."""
 
     @bench_app.command("scale")
     def bench_scale(

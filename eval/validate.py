@@ -1,4 +1,4 @@
-"""Validate the gold sets against the current corpus: ``python -m eval.validate``.
+"""Validate the gold sets against the current corpus: ``python -m mlnotes.eval.validate``.
 
 Checks that every relevant id ``doc_id#section_id`` is the section of at least one chunk of the current corpus
 (chunked exactly as the index does), that ids, questions and types are well formed, that each answerable
@@ -12,14 +12,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from eval.data import GOLD, SPLITS, TYPES, UNANSWERABLE, load_gold, load_unanswerable, section_key
+from mlnotes.eval.data import GOLD, SPLITS, TYPES, UNANSWERABLE, load_gold, load_unanswerable, section_key
 
 MIN_ANSWERABLE = 250
 MIN_UNANSWERABLE = 30
 
 
 def corpus_sections(corpus_dir: Path) -> set[str]:
-    from kb.chunker import chunk_corpus
+    from mlnotes.kb.chunker import chunk_corpus
 
     chunks, _ = chunk_corpus(Path(corpus_dir))
     return {section_key(c.doc_id, c.section_id) for c in chunks}
@@ -71,7 +71,7 @@ def validate(corpus_dir: Path, sections: set[str] | None = None) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from assistant.settings import REPO_ROOT
+    from mlnotes.assistant.settings import REPO_ROOT
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus")

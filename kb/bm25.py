@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.query import bm25_query
+from mlnotes.kb.query import bm25_query
 
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 METHODS = ("lucene", "robertson", "atire", "bm25l", "bm25+")
@@ -78,7 +78,7 @@ class BM25Index:
         """Top-``k`` (indices, scores), best first; documents with score 0 are not returned.
 
         The query is first stripped of conversational filler and expanded with a few synonyms
-        (:func:`kb.query.bm25_query`); :meth:`scores` scores the text exactly as given."""
+        (:func:`mlnotes.kb.query.bm25_query`); :meth:`scores` scores the text exactly as given."""
         s = self.scores(bm25_query(query))
         k = min(k, len(s))
         if k <= 0:

@@ -1,6 +1,6 @@
 """Corpus checks: front matter, links and anchors, citations, placeholders, and executable code.
 
-Run on files while writing: ``python -m kb.check corpus/guides/loss-functions.md`` prints every problem as
+Run on files while writing: ``python -m mlnotes.kb.check corpus/guides/loss-functions.md`` prints every problem as
 ``path:line: message`` and a summary (prose words, code blocks, run time). With no arguments it checks the
 whole corpus, including the corpus-wide rules (unique ids, every bibliography entry cited).
 The same functions back the tests in ``tests/corpus/``.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from kb.markdown import Document, cached_document, iter_corpus_files, prose_word_count, validate_meta
+from mlnotes.kb.markdown import Document, cached_document, iter_corpus_files, prose_word_count, validate_meta
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
@@ -145,7 +145,7 @@ def check_file(path: Path, corpus_dir: Path = DEFAULT_CORPUS, run_code: bool = T
     rep.problems += check_placeholders(doc)
     rep.words = prose_word_count(doc)
     if run_code:
-        from kb.coderun import run_document, runnable_blocks
+        from mlnotes.kb.coderun import run_document, runnable_blocks
 
         rep.code_blocks = len(runnable_blocks(doc))
         if rep.code_blocks:
@@ -169,7 +169,7 @@ def corpus_wide_problems(corpus_dir: Path = DEFAULT_CORPUS) -> list[str]:
     # citations in algorithm module docstrings count too
     alg_dir = Path(corpus_dir).resolve().parent / "algorithms"
     if alg_dir.is_dir():
-        from kb.markdown import CITATION_RE, CITE_KEY_RE
+        from mlnotes.kb.markdown import CITATION_RE, CITE_KEY_RE
 
         for py in alg_dir.rglob("*.py"):
             for m in CITATION_RE.finditer(py.read_text(encoding="utf-8", errors="replace")):
@@ -183,7 +183,7 @@ def corpus_wide_problems(corpus_dir: Path = DEFAULT_CORPUS) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m kb.check", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m mlnotes.kb.check", description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path, help="corpus files (default: the whole corpus)")
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--no-run", action="store_true", help="do not execute python blocks")

@@ -1,7 +1,7 @@
 """Run Python work in a child process with limits: the one runner behind the corpus code blocks
-(:mod:`kb.coderun`) and the algorithm demos (:mod:`assistant.runner`).
+(:mod:`mlnotes.kb.coderun`) and the algorithm demos (:mod:`mlnotes.assistant.runner`).
 
-Parent side, :func:`run_child`: starts ``python -m kb.childproc <module>`` in a new session
+Parent side, :func:`run_child`: starts ``python -m mlnotes.kb.childproc <module>`` in a new session
 (``start_new_session=True``, so no ``preexec_fn`` runs in a threaded server), sends ``{"limits", "payload"}`` as
 JSON on stdin, and on a wall-clock timeout kills the whole process group.
 
@@ -63,7 +63,7 @@ def run_child(module: str, payload: Any, limits: Limits, cwd: Path, env: dict[st
     failure (see ``returncode``, ``stderr``, ``timed_out``)."""
     request = json.dumps({"limits": asdict(limits), "payload": payload})
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kb.childproc", module], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "mlnotes.kb.childproc", module], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(cwd),
                             env=env if env is not None else child_env(), start_new_session=True)
     res = ChildResult()

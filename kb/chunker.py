@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.markdown import Block, Document
+from mlnotes.kb.markdown import Block, Document
 
 CHUNKER_VERSION = "2"
 # interview files are cut at their questions (H2), so a question and its short answer and key points stay
@@ -276,7 +276,7 @@ def chunk_document(doc: Document, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
 
 def chunk_corpus(corpus_dir: Path, budget: int = DEFAULT_BUDGET) -> tuple[list[Chunk], dict[str, str]]:
     """Chunk every Markdown file of a corpus; returns the chunks and ``{rel_path: sha256 of file}``."""
-    from kb.markdown import iter_corpus_files, parse_document
+    from mlnotes.kb.markdown import iter_corpus_files, parse_document
 
     chunks: list[Chunk] = []
     hashes: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """Execute the ``python`` code blocks of a corpus document in order, in one namespace, like a notebook.
 
 Blocks marked ``norun`` are never executed; blocks marked ``requires=a,b`` run only when every named module
-imports, and are reported as skipped otherwise. Execution happens in a child process (:mod:`kb.childproc`, the
+imports, and are reported as skipped otherwise. Execution happens in a child process (:mod:`mlnotes.kb.childproc`, the
 runner shared with the algorithm demos) with the Agg backend, a temporary working directory and a wall-clock
 budget, so a hanging or crashing block cannot take the caller down.
 """
@@ -15,8 +15,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.childproc import Limits, child_env, run_child
-from kb.markdown import CodeBlock, Document
+from mlnotes.kb.childproc import Limits, child_env, run_child
+from mlnotes.kb.markdown import CodeBlock, Document
 
 
 @dataclass
@@ -80,7 +80,7 @@ def run_document(doc: Document, timeout: float = 120.0, cwd: Path | None = None)
         return report
     env = child_env(overrides={"PYTHONHASHSEED": "0"}, defaults={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     with tempfile.TemporaryDirectory(prefix="mlnotes-code-") as tmp:
-        res = run_child("kb.coderun", payload, Limits(timeout_s=timeout), cwd=Path(cwd or tmp), env=env)
+        res = run_child("mlnotes.kb.coderun", payload, Limits(timeout_s=timeout), cwd=Path(cwd or tmp), env=env)
     report.seconds = res.seconds
     report.timed_out = res.timed_out
     if not res.timed_out and res.returncode not in (0, 1):
@@ -99,7 +99,7 @@ def run_document(doc: Document, timeout: float = 120.0, cwd: Path | None = None)
 
 
 def child_main(blocks: list[dict], emit) -> int:
-    """Child process (:mod:`kb.childproc`): exec the blocks in one namespace, in order, and ``emit`` each outcome;
+    """Child process (:mod:`mlnotes.kb.childproc`): exec the blocks in one namespace, in order, and ``emit`` each outcome;
     stops at the first failure (exit status 1)."""
     import matplotlib
 

@@ -12,7 +12,7 @@ Two runtimes compute the same vectors:
   Rust ``tokenizers`` library only: no PyTorch import, no sentence-transformers. Tokenisation is configured like
   sentence-transformers' (strip, truncate at ``max_seq_length``, pad to the longest in the batch).
 * ``torch``: sentence-transformers, as before. It is the fallback when onnxruntime is missing or the export
-  fails; one warning line on the ``kb.embedding`` logger says so.
+  fails; one warning line on the ``mlnotes.kb.embedding`` logger says so.
 
 ``runtime="auto"`` picks ``onnx`` and falls back to ``torch``; ``runtime="onnx"`` raises
 :class:`EmbedderUnavailable` instead of falling back. ``runtime="onnx-int8"`` (opt-in) embeds *queries* with
@@ -50,14 +50,14 @@ EXPORT_VERSION = "1"  # bump when the exported graph changes, so caches are re-e
 # chunks per CPU-second with onnxruntime on the 2-core development machine; 32 and 64 were slower.
 DEFAULT_BATCH = 16
 
-log = logging.getLogger("kb.embedding")
+log = logging.getLogger("mlnotes.kb.embedding")
 
 
 class EmbedderUnavailable(RuntimeError):
     """The embedding model could not be found or loaded."""
 
 
-# Process-wide choices, set once from the settings by :func:`configure` (``assistant.services`` does it; kb never
+# Process-wide choices, set once from the settings by :func:`configure` (``mlnotes.assistant.services`` does it; kb never
 # reads the environment): the runtime, a local model directory instead of the packaged one, int8 torch queries.
 _CONFIG: dict[str, object] = {"runtime": None, "model_dir": None, "query_int8": False}
 

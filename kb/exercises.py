@@ -16,14 +16,14 @@ Format, one exercise per ``###`` heading inside the chapter's ``## Exercises`` s
     </details>
 
 ``N`` in ``Exercise N.k`` is the chapter number (``0`` for chapter ``00``) and ``k`` counts from 1 without gaps.
-Structure comes from :func:`kb.markdown.parse_text` (markdown-it tokens), so a ``###`` or ``<details>`` line inside
+Structure comes from :func:`mlnotes.kb.markdown.parse_text` (markdown-it tokens), so a ``###`` or ``<details>`` line inside
 a fenced code block is code, never structure. Line numbers are 1-based and count the front matter.
 
 Public API:
 
 - :class:`Exercise`: one exercise (chapter id and number, exercise number, title, type, difficulty, prompt,
   solution, line span, section id, the solution's code blocks).
-- :func:`parse_exercises` (a parsed :class:`~kb.markdown.Document`) and :func:`parse_exercises_text` (Markdown
+- :func:`parse_exercises` (a parsed :class:`~mlnotes.kb.markdown.Document`) and :func:`parse_exercises_text` (Markdown
   text): the exercises of one chapter, in order; :class:`ExerciseFormatError` (message starts ``path:line``) when
   the section is malformed.
 - :func:`load_exercises`: every exercise of every chapter under a corpus folder.
@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.markdown import CodeBlock, Document, parse_document, parse_text
+from mlnotes.kb.markdown import CodeBlock, Document, parse_document, parse_text
 
 TYPES: tuple[str, ...] = ("conceptual", "derivation", "coding")
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
@@ -106,7 +106,7 @@ _CONTEXT_BOUND = re.compile(r"\b(below|above|the check|this check|the code|the b
 def solution_statements(solution: str, limit: int = 4) -> list[str]:
     """The solution's prose sentences that make a claim on their own: code, math blocks, tables and sentences that
     point at a block ("the check below") are left out. They serve as the key points an answer is graded against."""
-    from kb.markdown import split_sentences
+    from mlnotes.kb.markdown import split_sentences
 
     prose, in_code = [], False
     for line in solution.splitlines():
@@ -130,7 +130,7 @@ def to_interview_question(ex: Exercise):
     """The exercise as an interview-bank question (topics ``exercises`` and ``exercises-<chapter id>``), graded
     against the statements of its worked solution; ``None`` when the solution has no stand-alone statement (a
     coding exercise whose solution is all code), since such an answer cannot be graded by key points."""
-    from kb.interview import InterviewQuestion
+    from mlnotes.kb.interview import InterviewQuestion
 
     points = solution_statements(ex.solution)
     if not points:
@@ -250,7 +250,7 @@ def load_exercises(corpus_dir: str | Path) -> list[Exercise]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kb.exercises [CORPUS]``: exercises per chapter, by type; exit 1 on a format error."""
+    """``python -m mlnotes.kb.exercises [CORPUS]``: exercises per chapter, by type; exit 1 on a format error."""
     import sys
     from collections import Counter
 

@@ -3,7 +3,7 @@ ones instead of a silently empty result.
 
 :func:`filter_values` collects the kinds, topics and documents of a retriever's chunks (topics from the index's
 per-document metadata where the backend has it); :func:`check_filters` raises :class:`FilterError` (a
-:class:`kb.index.QueryError`, so every caller that reports bad queries reports it too) naming the field, the
+:class:`mlnotes.kb.index.QueryError`, so every caller that reports bad queries reports it too) naming the field, the
 value and the valid values. The REST API answers it with a 422 and the valid values as data; the CLI exits 2.
 """
 
@@ -13,8 +13,8 @@ import threading
 import weakref
 from typing import Any
 
-from kb.index import QueryError
-from kb.search import Filters, Retriever
+from mlnotes.kb.index import QueryError
+from mlnotes.kb.search import Filters, Retriever
 
 MAX_LISTED = 40  # documents can number in the hundreds: the message lists this many, the data all of them
 

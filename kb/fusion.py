@@ -11,7 +11,7 @@ hit got exactly 0.65 however weakly it stood out, even with no dense support at 
 hit gets a share that grows with how far it stands out from that leg's other candidates, and a document a leg did
 not retrieve gets that leg's minimum, never more. Measured on the gold tune split the two normalisations rank
 almost alike at the same weight (eval numbers in the data16 report); the filler words that made BM25 pick the
-wrong first hit are removed before BM25 by :func:`kb.query.bm25_query`.
+wrong first hit are removed before BM25 by :func:`mlnotes.kb.query.bm25_query`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ class FusionParams:
     the CLI, the evaluation and ``Index.load()`` in a notebook).
 
     Chosen on the development sets (the gold tune split, 373 questions, and the external set of 62 answerable
-    public questions; never on gold heldout) after dense retrieval became multi-vector (kb.windows: windows that
+    public questions; never on gold heldout) after dense retrieval became multi-vector (mlnotes.kb.windows: windows that
     fit MiniLM's 256 word pieces plus the heading, max pooling) and weighted fusion started scoring every candidate
-    in both legs (:meth:`kb.index.Index._complete`: no floor for a chunk one leg did not retrieve). Over w_dense
+    in both legs (:meth:`mlnotes.kb.index.Index._complete`: no floor for a chunk one leg did not retrieve). Over w_dense
     0.4..0.8 (hit@1/hit@5/MRR@10): 0.6 gave tune .885/.979/.928 and external .694/.871/.762; 0.7 gave tune
     .879/.987/.923 and external .726/.887/.791; 0.75 tune .869/.989/.918, external .742/.887/.799; 0.8 fell on
     both. 0.7 is the best compromise (tune MRR within 0.005 of its best, external clearly up). Reported, not tuned

@@ -5,19 +5,19 @@ Layout of an index directory (DESIGN §5)::
     manifest.json     format and chunker versions, model id, corpus hash, per-file hashes, library versions,
                       and the sha256 of every data file below (so truncation or corruption is detected)
     chunks.jsonl      one Chunk per line, in row order
-    embeddings.npy    float32 (n_units, 384), L2-normalised: every embedding unit of every chunk (kb.windows)
+    embeddings.npy    float32 (n_units, 384), L2-normalised: every embedding unit of every chunk (mlnotes.kb.windows)
     vector_owner.npy  int64 (n_units,): the chunk row each unit belongs to (a chunk's first unit comes first)
     bm25/             bm25s' own pickle-free files (.npy + .json)
     embedcache.npz    unit key -> unit vectors of every chunk, self-checked (embeddings reused from it alone)
 
-An index is published by :mod:`kb.publish`: written to a temporary sibling directory, renamed to a complete
+An index is published by :mod:`mlnotes.kb.publish`: written to a temporary sibling directory, renamed to a complete
 versioned directory, and the index path (a symbolic link) replaced atomically, so a crash at any point leaves a
 complete index where a reader looks. Rebuilding reuses the unit vectors of every chunk whose indexed text
 (breadcrumbs + text) is unchanged, so editing one file re-embeds only that file's changed chunks.
 
 Dense scoring is multi-vector: each chunk is embedded as overlapping windows that fit MiniLM's 256 word pieces
-plus its heading alone (:mod:`kb.windows`); a chunk's dense score is the maximum over its units' inner products
-with the query (max pooling; the alternatives measured are in :mod:`kb.windows`). Weighted hybrid fusion scores
+plus its heading alone (:mod:`mlnotes.kb.windows`); a chunk's dense score is the maximum over its units' inner products
+with the query (max pooling; the alternatives measured are in :mod:`mlnotes.kb.windows`). Weighted hybrid fusion scores
 every candidate of either leg in both legs (:meth:`Index._complete`), so no chunk gets a floor score.
 """
 
@@ -35,15 +35,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kb import publish
-from kb.bm25 import BM25Index, tokenize
-from kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_corpus
-from kb.dense import DenseIndex
-from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
-from kb.markdown import split_sentences
-from kb.query import bm25_query
-from kb.search import MODES, Filters
-from kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
+from mlnotes.kb import publish
+from mlnotes.kb.bm25 import BM25Index, tokenize
+from mlnotes.kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_corpus
+from mlnotes.kb.dense import DenseIndex
+from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
+from mlnotes.kb.markdown import split_sentences
+from mlnotes.kb.query import bm25_query
+from mlnotes.kb.search import MODES, Filters
+from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
 FORMAT_VERSION = 1
 COMPLETE_LEGS = True  # weighted hybrid: score each leg's candidates in the other leg too (Index._complete)
@@ -142,7 +142,7 @@ class Manifest:
     checksums: dict[str, str]
     versions: dict[str, str] = field(default_factory=dict)
     created_at: float = 0.0
-    units: str = ""  # kb.windows.UNITS_VERSION the vectors were made with ("" = one truncated vector per chunk)
+    units: str = ""  # mlnotes.kb.windows.UNITS_VERSION the vectors were made with ("" = one truncated vector per chunk)
     n_vectors: int = 0
 
     def to_json(self) -> str:
@@ -160,7 +160,7 @@ def corpus_hash(files: dict[str, str]) -> str:
 
 
 def current_file_hashes(corpus_dir: Path) -> dict[str, str]:
-    from kb.markdown import iter_corpus_files
+    from mlnotes.kb.markdown import iter_corpus_files
 
     out = {}
     for p in iter_corpus_files(corpus_dir):
@@ -206,8 +206,8 @@ def make_snippet(text: str, query: str, width: int = 240) -> str:
 class Index:
     """A loaded hybrid index: chunks, a BM25 index and a dense index, searchable by mode.
 
-    The local implementation of :class:`kb.search.Retriever`. Its fusion defaults are fixed at construction
-    (``defaults``, :data:`kb.fusion.DEFAULT_FUSION` unless given); every search may override them per call.
+    The local implementation of :class:`mlnotes.kb.search.Retriever`. Its fusion defaults are fixed at construction
+    (``defaults``, :data:`mlnotes.kb.fusion.DEFAULT_FUSION` unless given); every search may override them per call.
     """
 
     name = "local"
@@ -229,7 +229,7 @@ class Index:
         self.owner = np.arange(len(chunks), dtype=np.int64) if owner is None else np.asarray(owner, dtype=np.int64)
         bounds = np.searchsorted(self.owner, np.arange(len(chunks) + 1))  # units of chunk r: bounds[r]:bounds[r+1]
         self._units_of = [slice(int(bounds[r]), int(bounds[r + 1])) for r in range(len(chunks))]
-        from kb.embedding import QueryCache
+        from mlnotes.kb.embedding import QueryCache
 
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
 
@@ -251,7 +251,7 @@ class Index:
                                    "matter (see corpus/README.md) and run 'mlnotes index' again")
         embedder = embedder or _default_embedder(out_dir.parent / "onnx")
         # reuse the unit vectors of unchanged chunks from the previous index, if it used the same model (per chunk,
-        # from the served and the previous version, even when some of their files are corrupt: kb.publish)
+        # from the served and the previous version, even when some of their files are corrupt: mlnotes.kb.publish)
         cache: dict[str, np.ndarray] = publish.reusable_vectors(out_dir, embedder.model_id)
         texts = [c.index_text for c in chunks]
         keys = [_unit_key(c) for c in chunks]
@@ -336,7 +336,7 @@ class Index:
                       progress: bool = False, log: Callable[[str], None] = print,
                       defaults: FusionParams = DEFAULT_FUSION) -> tuple[Index, BuildStats | None]:
         """Load the index if it is sound and current; otherwise (re)build it, saying why. Cleans up after an
-        interrupted build first (:func:`kb.publish.recover`). When the rebuild cannot be written (disk full,
+        interrupted build first (:func:`mlnotes.kb.publish.recover`). When the rebuild cannot be written (disk full,
         read-only), the previous index is served if it is sound, with the reason logged."""
         publish.recover(Path(index_dir), log)
         try:
@@ -368,7 +368,7 @@ class Index:
     def embed_query(self, query: str) -> np.ndarray:
         v = self._query_cache.get(query)
         if v is None:
-            # the embedder's fast single-query path when it has one (kb.embedding.Embedder.encode_query)
+            # the embedder's fast single-query path when it has one (mlnotes.kb.embedding.Embedder.encode_query)
             fast = getattr(self.embedder, "encode_query", None) or getattr(getattr(self.embedder, "_e", None),
                                                                            "encode_query", None)
             v = fast(query) if fast is not None else self.embedder.encode([query])[0]
@@ -390,7 +390,7 @@ class Index:
         return self.dense.vectors[[self._units_of[r].start for r in rows]]
 
     def chunk_unit_vectors(self, chunk_ids: Sequence[str]) -> list[np.ndarray]:
-        """Every embedding unit's vector of these chunks (:mod:`kb.windows`), one ``(n_units, d)`` array each."""
+        """Every embedding unit's vector of these chunks (:mod:`mlnotes.kb.windows`), one ``(n_units, d)`` array each."""
         try:
             rows = [self._by_id[c] for c in chunk_ids]
         except KeyError as exc:
@@ -476,7 +476,7 @@ class Index:
         return {int(allowed[j]): float(s[j]) for j in top if s[j] > 0}
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
-        """The ``n`` best chunks by max-pooled unit score (:func:`kb.windows.pool_max`), exactly: units are taken
+        """The ``n`` best chunks by max-pooled unit score (:func:`mlnotes.kb.windows.pool_max`), exactly: units are taken
         best first until ``n`` distinct chunks are seen (a chunk's first unit in that order is its maximum)."""
         if allowed is None:
             m = min(len(self.dense), 8 * n)
@@ -534,7 +534,7 @@ def _first_n_chunks(units: np.ndarray, scores: np.ndarray, owner: np.ndarray, n:
 def open_local(*, index_dir: Path, corpus_dir: Path | None = None, defaults: FusionParams = DEFAULT_FUSION,
                embedder: EmbedderLike | None = None, progress: bool = False,
                log: Callable[[str], None] | None = None) -> Index:
-    """The ``local`` backend of :func:`kb.search.open_retriever`: load (and, given the corpus, build when missing
+    """The ``local`` backend of :func:`mlnotes.kb.search.open_retriever`: load (and, given the corpus, build when missing
     or stale) the index in ``index_dir``."""
     if corpus_dir is None:
         return Index.load(index_dir, embedder=embedder, defaults=defaults)
@@ -549,7 +549,7 @@ def open_local(*, index_dir: Path, corpus_dir: Path | None = None, defaults: Fus
 
 def _doc_metadata(corpus_dir: Path) -> dict[str, dict[str, Any]]:
     """Doc id -> kind and front-matter topics, for the kind/topic filters."""
-    from kb.markdown import iter_corpus_files, parse_document
+    from mlnotes.kb.markdown import iter_corpus_files, parse_document
 
     out: dict[str, dict[str, Any]] = {}
     for p in iter_corpus_files(corpus_dir):
@@ -597,7 +597,7 @@ def _encode_with_progress(embedder: EmbedderLike, texts: list[str], progress: bo
     """Embed ``texts`` in slices of ``step`` (longest first, so batches pad little), with a rate/ETA bar."""
     from tqdm.auto import tqdm
 
-    from kb.embedding import DEFAULT_BATCH
+    from mlnotes.kb.embedding import DEFAULT_BATCH
 
     batch = batch or DEFAULT_BATCH
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -646,16 +646,16 @@ def _write_atomically(out_dir: Path, chunks: list[Chunk], vectors: np.ndarray, b
 
 
 class _MiniLM:
-    """Adapter giving kb.embedding.Embedder the ``model_id`` the index records."""
+    """Adapter giving mlnotes.kb.embedding.Embedder the ``model_id`` the index records."""
 
     def __init__(self, cache_dir: Path | None = None) -> None:
-        from kb.embedding import MODEL_ID, get_embedder
+        from mlnotes.kb.embedding import MODEL_ID, get_embedder
 
         self._e = get_embedder(cache_dir=cache_dir)  # an ONNX export is cached in cache_dir (beside the index)
         self.model_id = MODEL_ID
 
     def encode(self, texts: list[str], batch_size: int | None = None, show_progress: bool = False) -> np.ndarray:
-        from kb.embedding import DEFAULT_BATCH
+        from mlnotes.kb.embedding import DEFAULT_BATCH
 
         return self._e.encode(texts, batch_size=batch_size or DEFAULT_BATCH, show_progress=show_progress)
 

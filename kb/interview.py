@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from kb.markdown import heading_plain_text, markdown_parser, slugify, unique_slugs
+from mlnotes.kb.markdown import heading_plain_text, markdown_parser, slugify, unique_slugs
 
 TOPICS: tuple[str, ...] = (
     "ml-fundamentals",
@@ -90,7 +90,7 @@ class InterviewQuestion:
     section_id: str
 
 
-# one slug rule for the whole corpus (GitHub's), kb.markdown's; the old private names stay for their tests
+# one slug rule for the whole corpus (GitHub's), mlnotes.kb.markdown's; the old private names stay for their tests
 _slugify = slugify
 _unique_slugs = unique_slugs
 

@@ -1,13 +1,13 @@
 """ML/AI Notes' search as a llama-index retriever (the ``llamaindex`` extra).
 
-:class:`MLNotesRetriever` is a ``llama_index.core`` ``BaseRetriever`` over any :class:`kb.search.Retriever` (the
+:class:`MLNotesRetriever` is a ``llama_index.core`` ``BaseRetriever`` over any :class:`mlnotes.kb.search.Retriever` (the
 local hybrid index, Qdrant, ...): ``retrieve("query")`` returns ``NodeWithScore`` objects whose node is the
 chunk's text with its citation as metadata (``citation`` ``doc_id#section_id``, ``path``, ``line_start``,
 ``line_end``, ``section_id``, ``title``, ``breadcrumbs``, ``kind``). It can be one retriever among several in a
 llama-index app, e.g. inside a ``QueryFusionRetriever``::
 
-    from kb.index import Index
-    from kb.llamaindex import MLNotesRetriever
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.llamaindex import MLNotesRetriever
 
     retriever = MLNotesRetriever(Index.load(".mlnotes/index"), k=5, mode="hybrid")
     for n in retriever.retrieve("bias variance trade-off"):
@@ -21,15 +21,15 @@ from typing import Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from kb.search import MODES, Filters, Retriever
+from mlnotes.kb.search import MODES, Filters, Retriever
 
 #: metadata kept out of what a llama-index embedder or LLM sees of the node (they are locators, not content)
 LOCATOR_KEYS = ["citation", "doc_id", "chunk_id", "path", "line_start", "line_end", "section_id", "kind", "rank"]
 
 
 class MLNotesRetriever(BaseRetriever):
-    """A llama-index retriever over an ML/AI Notes :class:`kb.search.Retriever` (``k`` hits per query, ``mode``
-    bm25/dense/hybrid, optional :class:`kb.search.Filters`)."""
+    """A llama-index retriever over an ML/AI Notes :class:`mlnotes.kb.search.Retriever` (``k`` hits per query, ``mode``
+    bm25/dense/hybrid, optional :class:`mlnotes.kb.search.Filters`)."""
 
     def __init__(self, retriever: Retriever, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
                  **kwargs: Any) -> None:

@@ -398,7 +398,7 @@ def validate_meta(doc: Document) -> list[str]:
 def iter_corpus_files(corpus_dir: Path) -> list[Path]:
     """Every Markdown file of the corpus, sorted, skipping hidden folders. Symbolic links are never followed: a
     linked file or folder could point outside the corpus (``guides/x.md -> /etc/passwd``), so it is skipped with a
-    warning on the ``kb.markdown`` logger, as is anything that resolves outside the corpus root."""
+    warning on the ``mlnotes.kb.markdown`` logger, as is anything that resolves outside the corpus root."""
     import logging
 
     corpus_dir = Path(corpus_dir)
@@ -410,7 +410,7 @@ def iter_corpus_files(corpus_dir: Path) -> list[Path]:
             continue
         linked = any((corpus_dir / Path(*rel.parts[:i])).is_symlink() for i in range(1, len(rel.parts) + 1))
         if linked or not p.resolve().is_relative_to(root):
-            logging.getLogger("kb.markdown").warning("skipped %s: symbolic links are not followed in the corpus", rel)
+            logging.getLogger("mlnotes.kb.markdown").warning("skipped %s: symbolic links are not followed in the corpus", rel)
             continue
         files.append(p)
     return files

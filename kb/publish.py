@@ -13,7 +13,7 @@ temporary folders of dead processes, repairs a missing pointer (a kill during th
 written by an older version, a real directory, to a versioned name) and drops versions older than the previous one.
 
 A write that fails for lack of space or permission (ENOSPC, EDQUOT, EROFS, EACCES, EPERM) raises
-:class:`kb.index.IndexWriteError` with a one-line message; the temporary folder is removed and the old index is untouched.
+:class:`mlnotes.kb.index.IndexWriteError` with a one-line message; the temporary folder is removed and the old index is untouched.
 
 Every version also holds ``embedcache.npz``: each chunk's key and unit vectors (with the owner row of each vector)
 and a digest of all of them,
@@ -161,8 +161,8 @@ def recover(out_dir: Path, log: Callable[[str], None] | None = None) -> list[str
 
 
 def write_error(exc: OSError, where: Path) -> Exception | None:
-    """The one-line :class:`kb.index.IndexWriteError` for a disk-full or permission ``OSError``; None for others."""
-    from kb.index import IndexWriteError
+    """The one-line :class:`mlnotes.kb.index.IndexWriteError` for a disk-full or permission ``OSError``; None for others."""
+    from mlnotes.kb.index import IndexWriteError
 
     why = WRITE_ERRNOS.get(exc.errno or 0)
     if why is None:
@@ -174,7 +174,7 @@ def write_error(exc: OSError, where: Path) -> Exception | None:
 
 def publish(out_dir: Path, write: Callable[[Path], None]) -> Path:
     """Write a new version with ``write(tmp_dir)`` and point ``out_dir`` at it atomically; returns the version's
-    directory. Raises :class:`kb.index.IndexWriteError` (an ``IndexUnavailableError``) on disk full or no permission."""
+    directory. Raises :class:`mlnotes.kb.index.IndexWriteError` (an ``IndexUnavailableError``) on disk full or no permission."""
     out_dir = Path(out_dir)
     tmp: Path | None = None
     try:
@@ -256,8 +256,8 @@ def load_vector_cache(directory: Path, model_id: str) -> dict[str, np.ndarray]:
 def _load_rows(directory: Path, model_id: str) -> dict[str, np.ndarray]:
     """Key -> unit vectors from ``chunks.jsonl``, ``embeddings.npy`` and the owner file when they match the
     manifest's checksums (the other files of the version may be corrupt)."""
-    from kb.chunker import Chunk
-    from kb.index import OWNER_FILE, _sha256_file, _unit_key
+    from mlnotes.kb.chunker import Chunk
+    from mlnotes.kb.index import OWNER_FILE, _sha256_file, _unit_key
 
     try:
         manifest = json.loads((directory / "manifest.json").read_text())

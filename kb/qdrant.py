@@ -1,12 +1,12 @@
-"""The ``qdrant`` retrieval backend: the same :class:`kb.search.Retriever` over a Qdrant collection.
+"""The ``qdrant`` retrieval backend: the same :class:`mlnotes.kb.search.Retriever` over a Qdrant collection.
 
 One collection per index, reached through an alias (the configured collection name). Each chunk is one point:
 
-* ``dense``: the chunk's MiniLM unit embeddings as one multivector (:mod:`kb.windows`: windows that fit the
+* ``dense``: the chunk's MiniLM unit embeddings as one multivector (:mod:`mlnotes.kb.windows`: windows that fit the
   embedder's input, and the heading alone; taken from the local index when syncing from it), dot product with
   Qdrant's ``MAX_SIM`` comparator. A one-vector query against it scores ``max`` over the chunk's units: the local
   index's max pooling (the vectors are unit length, so each dot is the cosine the local FAISS index ranks by);
-* ``bm25``: a sparse vector of the chunk's BM25 term weights from :func:`kb.bm25.tokenize` (the same stop words
+* ``bm25``: a sparse vector of the chunk's BM25 term weights from :func:`mlnotes.kb.bm25.tokenize` (the same stop words
   and Snowball stemmer as the local index). The point holds the document side of Lucene's BM25,
   ``tf / (tf + k1·(1 − b + b·dl/avgdl))``; the collection's ``IDF`` modifier multiplies in
   ``ln(1 + (N − df + 0.5)/(df + 0.5))`` at query time, which is bm25s' ``lucene`` IDF, so a query vector of term
@@ -14,10 +14,10 @@ One collection per index, reached through an alias (the configured collection na
 * payload: the chunk's fields, the document's front-matter ``topics`` and the chunk's ``content_hash``, with
   keyword indexes on ``kind``, ``topics``, ``doc_id`` and ``path`` (the filters).
 
-Both legs run server-side in one request: a batch of two queries when our fusion (:mod:`kb.fusion`, weighted
+Both legs run server-side in one request: a batch of two queries when our fusion (:mod:`mlnotes.kb.fusion`, weighted
 or RRF) fuses them client-side, or one query whose two ``prefetch`` legs Qdrant fuses with its own RRF when the
 retriever is opened with ``server_rrf`` (Qdrant scores ``1/(k + rank0)`` with 0-based ranks, so it is given
-``rrf_k + 1`` to score exactly like :func:`kb.fusion.rrf`'s ``1/(rrf_k + rank)`` with 1-based ranks; a
+``rrf_k + 1`` to score exactly like :func:`mlnotes.kb.fusion.rrf`'s ``1/(rrf_k + rank)`` with 1-based ranks; a
 fractional ``rrf_k``, which it cannot take, is fused client-side; the leg scores are not returned). Filters become a Qdrant filter applied inside both legs.
 
 :func:`sync_collection` writes an index: when the collection behind the alias was built with the same schema,
@@ -30,7 +30,7 @@ schema in its metadata; a retriever refuses a collection built with others and s
 
 ``url`` is a server URL (``http://host:6333``), a local folder or ``:memory:`` (qdrant-client's embedded mode).
 Server problems (unreachable, wrong API key, missing collection) raise :class:`QdrantUnavailableError`, an
-:class:`kb.index.IndexUnavailableError` naming the URL (the API answers 503); nothing is cached across a failure,
+:class:`mlnotes.kb.index.IndexUnavailableError` naming the URL (the API answers 503); nothing is cached across a failure,
 so requests succeed again once the server is back.
 """
 
@@ -48,10 +48,10 @@ from typing import Any
 
 import numpy as np
 
-from kb.bm25 import tokenize
-from kb.chunker import CHUNKER_VERSION, Chunk
-from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
-from kb.index import (
+from mlnotes.kb.bm25 import tokenize
+from mlnotes.kb.chunker import CHUNKER_VERSION, Chunk
+from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
+from mlnotes.kb.index import (
     COMPLETE_LEGS,
     EmbedderLike,
     Hit,
@@ -60,12 +60,12 @@ from kb.index import (
     QueryError,
     validate_search,
 )
-from kb.query import bm25_query
-from kb.search import Filters
+from mlnotes.kb.query import bm25_query
+from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
 DENSE, SPARSE = "dense", "bm25"
-K1, B = 1.5, 0.75  # kb.bm25.BM25Index's defaults (bm25s' lucene method)
+K1, B = 1.5, 0.75  # mlnotes.kb.bm25.BM25Index's defaults (bm25s' lucene method)
 BATCH = 256
 DEFAULT_COLLECTION = "mlnotes"
 _NS = uuid.UUID("0f5c9a52-5d0e-4a39-9d8e-6b1c2f7a4e11")  # point id = uuid5(_NS, chunk id)
@@ -335,7 +335,7 @@ def sync_collection(client, alias: str, chunks: Sequence[Chunk], vectors, *, mod
 
 # ---------------------------------------------------------------------------------------------- reading
 class QdrantRetriever:
-    """A :class:`kb.search.Retriever` over the collection behind ``collection`` (an alias) at ``url``."""
+    """A :class:`mlnotes.kb.search.Retriever` over the collection behind ``collection`` (an alias) at ``url``."""
 
     name = "qdrant"
 
@@ -382,7 +382,7 @@ class QdrantRetriever:
     @property
     def embedder(self) -> EmbedderLike:
         if self._embedder is None:
-            from kb.index import _default_embedder
+            from mlnotes.kb.index import _default_embedder
 
             self._embedder = _default_embedder()
         return self._embedder
@@ -444,7 +444,7 @@ class QdrantRetriever:
         self.check()
         ids = [point_id(c) for c in chunk_ids]
         pts = self._call(self.client.retrieve, self.collection, ids=ids, with_payload=False, with_vectors=[DENSE])
-        by_id = {str(p.id): p.vector[DENSE][0] for p in pts}  # a chunk's first unit (kb.index.Index.chunk_vectors)
+        by_id = {str(p.id): p.vector[DENSE][0] for p in pts}  # a chunk's first unit (mlnotes.kb.index.Index.chunk_vectors)
         missing = [c for c, pid in zip(chunk_ids, ids) if pid not in by_id]
         if missing:
             raise KeyError(f"chunk {missing[0]!r} is not in the index")
@@ -459,7 +459,7 @@ class QdrantRetriever:
         self.check()
         n_cand = max(candidates, k)
         flt = _filter(filters)
-        qs = query_weights(bm25_query(query))  # the text the local BM25 leg scores (kb.query)
+        qs = query_weights(bm25_query(query))  # the text the local BM25 leg scores (mlnotes.kb.query)
         sparse_q = _sparse(qs) if qs else None
         # a one-vector multivector query: MAX_SIM scores the best of the chunk's units
         dense_q = [self.embed_query(query).astype(np.float32).tolist()] if mode in ("dense", "hybrid") else None
@@ -509,7 +509,7 @@ class QdrantRetriever:
 
     def _complete(self, sparse: dict[int, float], dense: dict[int, float], key: dict[str, int], sparse_q,
                   dense_q) -> None:
-        """Like :meth:`kb.index.Index._complete`: each leg's candidates get their real score in the other leg
+        """Like :meth:`mlnotes.kb.index.Index._complete`: each leg's candidates get their real score in the other leg
         (BM25 through the sparse vector restricted to those points, 0 when no term is shared; the max over the
         chunk's unit vectors), so no leg gives a floor."""
         from qdrant_client import models as m
@@ -558,7 +558,7 @@ def _filter(filters: Filters | None):
 
 
 def _default_model_id() -> str:
-    from kb.embedding import MODEL_ID
+    from mlnotes.kb.embedding import MODEL_ID
 
     return MODEL_ID
 
@@ -567,7 +567,7 @@ def open_qdrant(*, index_dir=None, corpus_dir=None, defaults: FusionParams = DEF
                 embedder: EmbedderLike | None = None, progress: bool = False,
                 log: Callable[[str], None] | None = None, url: str = ":memory:", api_key: str | None = None,
                 collection: str = DEFAULT_COLLECTION, server_rrf: bool = False, client=None) -> QdrantRetriever:
-    """The ``qdrant`` backend of :func:`kb.search.open_retriever`.
+    """The ``qdrant`` backend of :func:`mlnotes.kb.search.open_retriever`.
 
     It never writes (``mlnotes index --backend qdrant`` does); ``index_dir`` and ``corpus_dir`` are not used. A
     problem with the server is logged here and raised by every call until it is fixed (the API answers 503 and
@@ -586,11 +586,11 @@ def open_qdrant(*, index_dir=None, corpus_dir=None, defaults: FusionParams = DEF
 def sync_from_index(retriever_or_index, client, alias: str, *, docs=None, force: bool = False,
                     progress: bool = False, log: Callable[[str], None] | None = None, shards: int | None = None,
                     replicas: int | None = None) -> SyncStats:
-    """Upload a local :class:`kb.index.Index` (its chunks and stored embeddings; nothing is re-embedded)."""
+    """Upload a local :class:`mlnotes.kb.index.Index` (its chunks and stored embeddings; nothing is re-embedded)."""
     index = retriever_or_index
     chunks = list(index.iter_chunks())
     ids = [c.id for c in chunks]
-    units = getattr(index, "chunk_unit_vectors", None)  # every embedding unit (kb.index.Index); else one each
+    units = getattr(index, "chunk_unit_vectors", None)  # every embedding unit (mlnotes.kb.index.Index); else one each
     vectors = units(ids) if units is not None else index.chunk_vectors(ids)
     docs = docs if docs is not None else getattr(index, "docs", None)
     info = index.describe()
@@ -609,7 +609,7 @@ def index_to_qdrant(corpus_dir, index_dir, url: str, api_key: str | None, collec
                     log: Callable[[str], None] | None = None) -> SyncStats:
     """``mlnotes index --backend qdrant``: bring the local index up to date (embeddings of unchanged chunks are
     reused), then sync it to the collection behind ``collection`` at ``url``."""
-    from kb.index import _doc_metadata, open_local
+    from mlnotes.kb.index import _doc_metadata, open_local
 
     index = open_local(index_dir=index_dir, corpus_dir=corpus_dir, embedder=embedder, progress=progress, log=log)
     docs = index.docs if index.docs is not None else _doc_metadata(corpus_dir)

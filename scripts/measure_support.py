@@ -1,7 +1,7 @@
 """Measure how often a local model's sentences are supported by the passage they cite.
 
 For a sample of the gold and external questions: retrieve, hand the passages to the generator (the bank match
-is skipped here on purpose, so every question exercises generation), and run :func:`assistant.grounding.
+is skipped here on purpose, so every question exercises generation), and run :func:`mlnotes.assistant.grounding.
 check_support` on the answer. Prints, per set, the sentences generated, the share supported before filtering,
 the answers that would fall back to the extractive one, and writes every sentence with its verdict to a JSON
 file for reading by hand (the share *after* filtering is 1 by construction; whether the kept sentences are
@@ -38,17 +38,17 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/support.json"))
     args = ap.parse_args()
 
-    from assistant.answering.compose import passages_for
-    from assistant.answering.retrieve import retrieve
-    from assistant.generation import load_generator
-    from assistant.grounding import DEFAULT_MIN_SHARE, check_support, filter_citations
-    from assistant.services import open_index
-    from assistant.settings import GenerationConfig, get_settings
+    from mlnotes.assistant.answering.compose import passages_for
+    from mlnotes.assistant.answering.retrieve import retrieve
+    from mlnotes.assistant.generation import load_generator
+    from mlnotes.assistant.grounding import DEFAULT_MIN_SHARE, check_support, filter_citations
+    from mlnotes.assistant.services import open_index
+    from mlnotes.assistant.settings import GenerationConfig, get_settings
 
     settings = get_settings()
     index = open_index(settings, progress=False, log=lambda m: None)
     if args.backend == "llamacpp":
-        from assistant.generation.llamacpp_backend import LlamaCppGenerator
+        from mlnotes.assistant.generation.llamacpp_backend import LlamaCppGenerator
 
         gen = LlamaCppGenerator(None, n_threads=args.threads)  # greedy, the bundled SmolLM2 GGUF
     else:

@@ -86,7 +86,7 @@ def installed(tmp_path_factory):
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1",
                MLNOTES_SERVER_PROBE="0")  # answer from the wheel's own code, not a server someone runs on 7860
     try:  # reuse this machine's exported ONNX model (the export itself is tested in tests/kb)
-        from kb.embedding import default_cache_dir
+        from mlnotes.kb.embedding import default_cache_dir
 
         if default_cache_dir().is_dir():
             shutil.copytree(default_cache_dir(), tmp / "cache" / "mlnotes" / "onnx")

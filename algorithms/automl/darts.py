@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 OPS = ("identity", "sin", "square", "tanh", "abs")
 
@@ -105,7 +105,7 @@ def make_task(target: str, n: int = 200, noise: float = 0.05, seed: int = 0):
 
 def demo(target: str = "sin", steps: int = 600, seed: int = 0) -> DemoResult:
     """Search the operation that generated the data; DARTS's pick against exhaustive training of every op."""
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     data = make_task(target, seed=seed)
     alpha, chosen, history = darts_search(*data, steps=steps, seed=seed)

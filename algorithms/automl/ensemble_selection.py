@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def log_loss(proba: np.ndarray, y: np.ndarray) -> float:
@@ -60,7 +60,7 @@ def demo(n_iter: int = 25, seed: int = 0) -> DemoResult:
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.tree import DecisionTreeClassifier
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=1200, n_features=12, n_informative=6, n_classes=3, random_state=seed)
     Xtr, Xrest, ytr, yrest = train_test_split(X, y, test_size=0.5, random_state=seed)

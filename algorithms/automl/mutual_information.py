@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def mutual_info_discrete(x, y) -> float:
@@ -65,7 +65,7 @@ def demo(rho: float = 0.8, n_samples: int = 1000, k: int = 3, seed: int = 0) -> 
     """KSG on a bivariate Gaussian against the closed form; plug-in MI against sklearn on discretised data."""
     from sklearn.metrics import mutual_info_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     cov = [[1, rho], [rho, 1]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def make_net(hidden: int = 32, seed: int = 0):
@@ -81,7 +81,7 @@ def demo(meta_iters: int = 250, inner_steps: int = 5, seed: int = 0) -> DemoResu
     """Meta-train on sine tasks; few-shot error on new tasks from the Reptile init vs a random init."""
     import torch
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     net = make_net(seed=seed)

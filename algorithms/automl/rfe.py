@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted, check_X_y
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted, check_X_y
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _importance(estimator) -> np.ndarray:
@@ -77,7 +77,7 @@ def demo(n_features_to_select: int = 5, step: int = 1, seed: int = 0) -> DemoRes
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=400, n_features=20, n_informative=5, n_redundant=0, shuffle=False,
                                random_state=seed)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def bandwidth(data: np.ndarray, low: float, high: float, min_bw_frac: float) -> float:
@@ -78,7 +78,7 @@ def tpe_minimize(fn, bounds, n_trials: int = 40, n_startup: int = 10, gamma: flo
 
 def demo(n_trials: int = 40, seed: int = 0) -> DemoResult:
     """Minimise the 2-D Branin function: TPE against random search with the same budget, over 10 seeds."""
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     def branin(x):
         a, b, c, r, s, t = 1, 5.1 / (4 * np.pi**2), 5 / np.pi, 6, 10, 1 / (8 * np.pi)

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array
+from mlnotes.algorithms.registry import DemoResult
 
 
 class AgglomerativeClustering(BaseEstimator):
@@ -131,7 +131,7 @@ def demo(n_clusters: int = 3, linkage: str = "ward") -> DemoResult:
     from sklearn.datasets import load_iris
     from sklearn.metrics import adjusted_rand_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_iris(return_X_y=True)
     ours = AgglomerativeClustering(n_clusters=n_clusters, linkage=linkage).fit(X)

@@ -21,8 +21,8 @@ from collections import deque
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array
+from mlnotes.algorithms.registry import DemoResult
 
 
 class DBSCAN(BaseEstimator):
@@ -92,7 +92,7 @@ def demo(eps: float = 0.15, min_samples: int = 5, noise: float = 0.08) -> DemoRe
     from sklearn.datasets import make_moons
     from sklearn.metrics import adjusted_rand_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_moons(400, noise=noise, random_state=0)
     rng = np.random.default_rng(0)

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.linalg import cholesky, solve_triangular
 from scipy.special import logsumexp
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     check_array,
     check_is_fitted,
@@ -34,8 +34,8 @@ from algorithms.base import (
     check_random_state,
     report_convergence,
 )
-from algorithms.clustering.kmeans import KMeans
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.clustering.kmeans import KMeans
+from mlnotes.algorithms.registry import DemoResult
 
 
 def log_gaussian(X: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -183,8 +183,8 @@ def demo(n_components: int = 3, n_init: int = 3) -> DemoResult:
     from sklearn.datasets import make_blobs
     from sklearn.mixture import GaussianMixture as SkGMM
 
-    from algorithms.base import ConvergenceWarning
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.base import ConvergenceWarning
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, _ = make_blobs(500, centers=3, random_state=170)
     X = X @ np.array([[0.6, -0.64], [-0.41, 0.85]])  # shear the blobs

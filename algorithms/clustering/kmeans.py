@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     check_array,
     check_is_fitted,
@@ -30,7 +30,7 @@ from algorithms.base import (
     check_random_state,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def squared_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
@@ -154,7 +154,7 @@ def demo(n_clusters: int = 4, n_init: int = 10, cluster_std: float = 1.0) -> Dem
     from sklearn.datasets import make_blobs
     from sklearn.metrics import adjusted_rand_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_blobs(600, centers=4, cluster_std=cluster_std, random_state=0)
     ours = KMeans(n_clusters=n_clusters, n_init=n_init).fit(X)

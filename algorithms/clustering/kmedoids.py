@@ -25,8 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, report_convergence
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    report_convergence,
+)
+from mlnotes.algorithms.registry import DemoResult
 
 
 def dissimilarity_matrix(A: np.ndarray, B: np.ndarray, metric: str = "euclidean") -> np.ndarray:
@@ -134,7 +140,7 @@ def demo(n_clusters: int = 3, n_outliers: int = 10, metric: str = "euclidean") -
     from sklearn.datasets import make_blobs
     from sklearn.metrics import adjusted_rand_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_blobs(300, centers=3, cluster_std=0.8, random_state=1)
     rng = np.random.default_rng(0)

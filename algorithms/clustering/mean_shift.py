@@ -20,8 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, report_convergence
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    report_convergence,
+)
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _distances(A, B):
@@ -114,7 +120,7 @@ def demo(bandwidth: float = 1.0, cluster_std: float = 0.6) -> DemoResult:
     from sklearn.datasets import make_blobs
     from sklearn.metrics import adjusted_rand_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_blobs(200, centers=[[1, 1], [-1, -1], [1, -1]], cluster_std=cluster_std, random_state=0)
     h = bandwidth if bandwidth > 0 else estimate_bandwidth(X)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import eigh
 
-from algorithms.base import BaseEstimator, check_array
-from algorithms.clustering.kmeans import KMeans
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array
+from mlnotes.algorithms.clustering.kmeans import KMeans
+from mlnotes.algorithms.registry import DemoResult
 
 
 def affinity_matrix(X: np.ndarray, affinity: str, n_neighbors: int, gamma: float) -> np.ndarray:
@@ -103,7 +103,7 @@ def demo(n_neighbors: int = 10, noise: float = 0.06) -> DemoResult:
     from sklearn.datasets import make_circles, make_moons
     from sklearn.metrics import adjusted_rand_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     fig, axes = new_figure(ncols=2)
     ours_ari, ref_ari = [], []

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import eigh
 
-from algorithms.base import BaseEstimator, check_array
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array
+from mlnotes.algorithms.registry import DemoResult
 
 
 class ClassicalMDS(BaseEstimator):
@@ -77,7 +77,7 @@ def demo(n_components: int = 2) -> DemoResult:
     """A map from road-style distances: cities recovered from their distance matrix, against scikit-learn."""
     from sklearn.manifold import ClassicalMDS as SkClassicalMDS
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     cities = rng.uniform(0, 100, (15, 2))

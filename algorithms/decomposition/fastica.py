@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     check_array,
     check_is_fitted,
@@ -32,7 +32,7 @@ from algorithms.base import (
     check_random_state,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _sym_decorrelate(W: np.ndarray) -> np.ndarray:
@@ -130,7 +130,7 @@ def demo(n_samples: int = 2000) -> DemoResult:
     """Cocktail party: unmix three signals, against scikit-learn's FastICA."""
     from sklearn.decomposition import FastICA as SkFastICA
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     S, X, _ = make_sources(n_samples)
     ours = FastICA(n_components=3).fit(X)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     check_array,
     check_is_fitted,
@@ -28,7 +28,7 @@ from algorithms.base import (
     check_random_state,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class NMF(BaseEstimator):
@@ -118,7 +118,7 @@ def demo(n_components: int = 10, max_iter: int = 300) -> DemoResult:
     from sklearn.datasets import load_digits
     from sklearn.decomposition import NMF as SkNMF
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X = load_digits().data
     with warnings.catch_warnings():  # both may stop at max_iter; ours reports it in converged_ (shown in notes)

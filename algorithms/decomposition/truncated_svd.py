@@ -21,9 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state
-from algorithms.decomposition.pca import svd_flip
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+)
+from mlnotes.algorithms.decomposition.pca import svd_flip
+from mlnotes.algorithms.registry import DemoResult
 
 
 def randomized_svd(A: np.ndarray, k: int, n_oversamples: int = 10, n_iter: int = 4, rng=None):
@@ -97,7 +103,7 @@ def demo(n_components: int = 10, n_iter: int = 2) -> DemoResult:
     from sklearn.datasets import load_digits
     from sklearn.decomposition import TruncatedSVD as SkTruncatedSVD
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X = load_digits().data
     ours = TruncatedSVD(n_components=n_components, n_iter=n_iter).fit(X)

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_params, check_random_state
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_params, check_random_state
+from mlnotes.algorithms.registry import DemoResult
 
 
 def squared_distances(X: np.ndarray) -> np.ndarray:
@@ -172,7 +172,7 @@ def demo(perplexity: float = 30.0, n_samples: int = 200, max_iter: int = 500) ->
     from sklearn.manifold import TSNE as SkTSNE
     from sklearn.manifold import trustworthiness
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_digits(return_X_y=True)
     X, y = X[:n_samples], y[:n_samples]

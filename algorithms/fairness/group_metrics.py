@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _inputs(y_true, y_pred, sensitive):
@@ -112,7 +112,7 @@ def demo(base_rate_gap: float = 0.2, threshold: float = 0.5, n_samples: int = 40
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     group = rng.choice(np.array(["A", "B"]), n_samples, p=[0.7, 0.3])

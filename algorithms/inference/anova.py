@@ -21,8 +21,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import f as f_dist
 
-from algorithms.inference._common import sample
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.inference._common import sample
+from mlnotes.algorithms.registry import DemoResult
 
 
 class AnovaResult(NamedTuple):
@@ -54,7 +54,7 @@ def demo(spread: float = 0.4, n_groups: int = 4, n_per_group: int = 25) -> DemoR
     """Groups whose means step by ``spread``: F and p against scipy.stats.f_oneway."""
     from scipy.stats import f_oneway
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     groups = [rng.normal(spread * j, 1.0, n_per_group) for j in range(n_groups)]

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import chi2
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class Chi2Result(NamedTuple):
@@ -77,7 +77,7 @@ def demo(effect: float = 0.15, n_samples: int = 400) -> DemoResult:
     """Is a 3-level feature associated with a binary label? Against scipy.stats.chi2_contingency."""
     from scipy.stats import chi2_contingency
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     group = rng.integers(0, 3, n_samples)

@@ -23,8 +23,8 @@ import numpy as np
 from scipy.special import gammaln
 from scipy.stats import norm
 
-from algorithms.inference._common import sample
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.inference._common import sample
+from mlnotes.algorithms.registry import DemoResult
 
 
 class EffectSize(NamedTuple):
@@ -68,7 +68,7 @@ def demo(true_d: float = 0.5, n_per_group: int = 50) -> DemoResult:
     """Estimate d and P(X1 > X2) on normal groups; the reference is d from scipy's t and a pair count."""
     from scipy.stats import ttest_ind
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(true_d, 1.0, n_per_group), rng.normal(0.0, 1.0, n_per_group)

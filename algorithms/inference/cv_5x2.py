@@ -23,10 +23,10 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import t as t_dist
 
-from algorithms.base import check_random_state
-from algorithms.inference._common import alternative as check_alternative
-from algorithms.inference._common import p_from_stat
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import check_random_state
+from mlnotes.algorithms.inference._common import alternative as check_alternative
+from mlnotes.algorithms.inference._common import p_from_stat
+from mlnotes.algorithms.registry import DemoResult
 
 
 class CV5x2Result(NamedTuple):
@@ -92,7 +92,7 @@ def demo(n_samples: int = 300, seed: int = 0) -> DemoResult:
     from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=n_samples, n_features=8, n_informative=4, random_state=seed)
     res = paired_t_5x2cv(LogisticRegression(), DecisionTreeClassifier(max_depth=1), X, y, random_state=seed)

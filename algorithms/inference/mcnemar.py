@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import binom, chi2
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class McNemarResult(NamedTuple):
@@ -69,7 +69,7 @@ def demo(n_test: int = 300, seed: int = 0) -> DemoResult:
     from sklearn.tree import DecisionTreeClassifier
     from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=n_test * 2, n_features=10, n_informative=4, random_state=seed)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.5, random_state=seed)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.inference._common import level
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.inference._common import level
+from mlnotes.algorithms.registry import DemoResult
 
 METHODS = ("bonferroni", "holm", "bh")
 
@@ -87,7 +87,7 @@ def demo(n_tests: int = 200, n_true_effects: int = 20, alpha: float = 0.05) -> D
     from scipy.stats import norm
     from statsmodels.stats.multitest import multipletests
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     n_true_effects = min(n_true_effects, n_tests)

@@ -25,9 +25,9 @@ from scipy.optimize import brentq
 from scipy.stats import nct, norm
 from scipy.stats import t as t_dist
 
-from algorithms.inference._common import alternative as check_alternative
-from algorithms.inference._common import level
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.inference._common import alternative as check_alternative
+from mlnotes.algorithms.inference._common import level
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _positive(v, name):
@@ -117,7 +117,7 @@ def demo(effect_size: float = 0.5, base_rate: float = 0.05, lift: float = 0.01, 
     from statsmodels.stats.power import NormalIndPower, TTestIndPower
     from statsmodels.stats.proportion import proportion_effectsize
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     n_t = ttest_sample_size(effect_size, power)
     n_p = proportions_sample_size(base_rate + lift, base_rate, power)

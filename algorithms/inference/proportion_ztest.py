@@ -21,9 +21,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import norm
 
-from algorithms.inference._common import alternative as check_alternative
-from algorithms.inference._common import level, p_from_stat
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.inference._common import alternative as check_alternative
+from mlnotes.algorithms.inference._common import level, p_from_stat
+from mlnotes.algorithms.registry import DemoResult
 
 
 class ZTestResult(NamedTuple):
@@ -67,7 +67,7 @@ def demo(rate_a: float = 0.05, lift: float = 0.005, n_per_arm: int = 20000) -> D
     """Model A converts at ``rate_a``, model B at ``rate_a + lift``: against statsmodels' proportions_ztest."""
     from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     xa, xb = int(rng.binomial(n_per_arm, rate_a)), int(rng.binomial(n_per_arm, rate_a + lift))

@@ -25,8 +25,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import t as t_dist
 
-from algorithms.inference._common import alternative, p_from_stat, sample
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.inference._common import alternative, p_from_stat, sample
+from mlnotes.algorithms.registry import DemoResult
 
 
 class TTestResult(NamedTuple):
@@ -78,7 +78,7 @@ def demo(shift: float = 0.5, n_samples: int = 30, sd_ratio: float = 2.0) -> Demo
     """Two groups with unequal spread: Welch, Student, one-sample and paired tests against scipy.stats."""
     from scipy import stats
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     x = rng.normal(0.0, 1.0, n_samples)

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom, norm
 
-from algorithms.inference._common import level
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.inference._common import level
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _check(x, n):
@@ -66,7 +66,7 @@ def demo(n_trials: int = 30, successes: int = 2) -> DemoResult:
     """Wilson vs Wald for ``successes`` of ``n_trials``; coverage curves; against statsmodels' proportion_confint."""
     from statsmodels.stats.proportion import proportion_confint
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     successes = min(successes, n_trials)
     lo, hi = wilson_interval(successes, n_trials)

@@ -20,8 +20,8 @@ from math import comb
 
 import numpy as np
 
-from algorithms.interpret.shapley import exact_shapley, interventional_value
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.interpret.shapley import exact_shapley, interventional_value
+from mlnotes.algorithms.registry import DemoResult
 
 
 def shap_kernel_weight(M: int, s: int) -> float:

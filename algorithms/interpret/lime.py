@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import check_random_state
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import check_random_state
+from mlnotes.algorithms.registry import DemoResult
 
 
 def lime_tabular(predict, x, feature_std, n_samples=2000, scale=1.0, kernel_width=None, alpha=1e-6, random_state=0):

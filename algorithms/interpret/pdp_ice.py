@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import check_array
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import check_array
+from mlnotes.algorithms.registry import DemoResult
 
 
 def ice_curves(predict, X, feature, grid):

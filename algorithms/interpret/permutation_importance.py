@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import check_array, check_random_state
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import check_array, check_random_state
+from mlnotes.algorithms.registry import DemoResult
 
 
 def permutation_importance(predict, X, y, score, n_repeats=5, random_state=0):

@@ -16,7 +16,7 @@ from math import factorial
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def all_masks(M: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Tree:
 
     @classmethod
     def from_cart(cls, est, output: int = 0):
-        """From algorithms.trees.cart (attributes ending in _) or a scikit-learn tree (est.tree_)."""
+        """From mlnotes.algorithms.trees.cart (attributes ending in _) or a scikit-learn tree (est.tree_)."""
         if hasattr(est, "tree_"):
             t = est.tree_
             return cls(t.children_left, t.children_right, t.feature, t.threshold,
@@ -126,8 +126,8 @@ def demo(max_depth: int = 5, n_explain: int = 2, seed: int = 0) -> DemoResult:
     from matplotlib.figure import Figure
     from sklearn.datasets import load_diabetes
 
-    from algorithms.interpret.shapley import exact_shapley
-    from algorithms.trees.cart import DecisionTreeRegressor
+    from mlnotes.algorithms.interpret.shapley import exact_shapley
+    from mlnotes.algorithms.trees.cart import DecisionTreeRegressor
 
     data = load_diabetes()
     X, y = data.data, data.target

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -35,7 +35,7 @@ from algorithms.base import (
     check_X_y,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class BayesianLinearRegression(RegressorMixin, BaseEstimator):
@@ -141,7 +141,7 @@ def demo(degree: int = 5, n_samples: int = 25) -> DemoResult:
     """Noisy sine with polynomial features: posterior predictive band, against scikit-learn's BayesianRidge."""
     from sklearn.linear_model import BayesianRidge
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     x = np.sort(rng.uniform(0, 1, n_samples))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -34,7 +34,7 @@ from algorithms.base import (
     check_X_y,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def soft_threshold(u: float, t: float) -> float:
@@ -134,7 +134,7 @@ def demo(alpha: float = 0.1, l1_ratio: float = 0.5) -> DemoResult:
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import ElasticNet as SkElasticNet
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_diabetes(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)

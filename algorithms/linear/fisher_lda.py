@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, eigh
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -33,7 +33,7 @@ from algorithms.base import (
     check_positive_definite,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class LinearDiscriminantAnalysis(ClassifierMixin, BaseEstimator):
@@ -128,7 +128,7 @@ def demo(reg: float = 0.0) -> DemoResult:
     from sklearn.datasets import load_wine
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as SkLDA
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_wine(return_X_y=True)
     ours = LinearDiscriminantAnalysis(reg=reg).fit(X, y)

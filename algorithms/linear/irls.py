@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 from scipy.special import expit
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     ConvergenceWarning,
@@ -30,7 +30,7 @@ from algorithms.base import (
     check_X_y,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class IRLSLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -105,7 +105,7 @@ def demo(alpha: float = 0.0) -> DemoResult:
     from sklearn.datasets import load_breast_cancer
     from sklearn.preprocessing import StandardScaler
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X[:, [0, 1, 4, 8, 9]])

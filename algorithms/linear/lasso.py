@@ -7,7 +7,7 @@ $$ \min_{w,b}\ \frac{1}{2n}\lVert y - Xw - b\mathbf 1\rVert_2^2 + \alpha\lVert w
 The subgradient optimality condition is $\frac1n x_j^\top r \in \alpha\,\partial|w_j|$: a coefficient is zero
 exactly when $|\frac1n x_j^\top r| \le \alpha$. The coordinate update is soft-thresholding,
 $w_j \leftarrow S(\frac1n x_j^\top r^{(j)}, \alpha) / (\frac1n\lVert x_j\rVert^2)$, which is the elastic net's
-update with $\rho = 1$; this module reuses :class:`algorithms.linear.elastic_net.ElasticNet` for the sweep and
+update with $\rho = 1$; this module reuses :class:`mlnotes.algorithms.linear.elastic_net.ElasticNet` for the sweep and
 adds the lasso's own diagnostics, $\alpha_{\max} = \max_j |x_j^\top y_c|/n$ (the smallest $\alpha$ giving
 $w = 0$) and the duality gap.
 
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import check_is_fitted
-from algorithms.linear.elastic_net import ElasticNet
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import check_is_fitted
+from mlnotes.algorithms.linear.elastic_net import ElasticNet
+from mlnotes.algorithms.registry import DemoResult
 
 
 class Lasso(ElasticNet):
@@ -86,7 +86,7 @@ def demo(alpha: float = 0.5) -> DemoResult:
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import Lasso as SkLasso
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     data = load_diabetes()
     X, y = data.data, data.target

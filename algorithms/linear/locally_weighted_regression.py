@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -26,7 +26,7 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def local_weights(X: np.ndarray, x0: np.ndarray, tau: float) -> np.ndarray:
@@ -90,7 +90,7 @@ def demo(tau: float = 0.3, n_samples: int = 100) -> DemoResult:
     """Noisy sine in 1-D; each local fit is checked against statsmodels' WLS at the same weights."""
     import statsmodels.api as sm
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     x = np.sort(rng.uniform(0, 2 * np.pi, n_samples))

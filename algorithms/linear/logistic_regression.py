@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -34,7 +34,7 @@ from algorithms.base import (
     check_X_y,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def sigmoid(t: np.ndarray) -> np.ndarray:
@@ -147,7 +147,7 @@ def demo(C: float = 1.0, solver: str = "newton", max_iter: int = 100) -> DemoRes
     from sklearn.linear_model import LogisticRegression as SkLogisticRegression
     from sklearn.metrics import log_loss
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_breast_cancer(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -30,7 +30,7 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class LinearRegression(RegressorMixin, BaseEstimator):
@@ -118,7 +118,7 @@ def demo(solver: str = "minibatch", n_epochs: int = 100, learning_rate: float = 
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import LinearRegression as SkLinearRegression
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_diabetes(return_X_y=True)
     ours = LinearRegression(solver=solver, n_epochs=n_epochs, learning_rate=learning_rate).fit(X, y)

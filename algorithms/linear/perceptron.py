@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -27,7 +27,7 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class Perceptron(ClassifierMixin, BaseEstimator):
@@ -112,7 +112,7 @@ def demo(max_epochs: int = 50, averaged: bool = False, separation: float = 2.5) 
     """Two Gaussian blobs (separable for large ``separation``); compare accuracy with scikit-learn's Perceptron."""
     from sklearn.linear_model import Perceptron as SkPerceptron
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     rng = np.random.default_rng(0)
     X = np.r_[rng.normal(-separation / 2, 1.0, (100, 2)), rng.normal(separation / 2, 1.0, (100, 2))]

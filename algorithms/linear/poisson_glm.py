@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     check_array,
     check_is_fitted,
@@ -29,7 +29,7 @@ from algorithms.base import (
     report_convergence,
     singular_as_value_error,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class PoissonRegression(BaseEstimator):
@@ -115,7 +115,7 @@ def demo(alpha: float = 0.0, n_samples: int = 500) -> DemoResult:
     import statsmodels.api as sm
     from sklearn.linear_model import PoissonRegressor
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, 3))

@@ -20,7 +20,7 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -28,7 +28,7 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def polynomial_features(X: np.ndarray, degree: int) -> np.ndarray:
@@ -93,7 +93,7 @@ def demo(degree: int = 4, n_samples: int = 30, noise: float = 0.2) -> DemoResult
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cholesky, solve_triangular
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -28,7 +28,7 @@ from algorithms.base import (
     check_positive_definite,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class QuadraticDiscriminantAnalysis(ClassifierMixin, BaseEstimator):
@@ -105,7 +105,7 @@ def demo(reg_param: float = 0.0) -> DemoResult:
     """Two Gaussians with different covariances: QDA's curved boundary, against scikit-learn's QDA."""
     from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis as SkQDA
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     rng = np.random.default_rng(0)
     X = np.r_[rng.multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], 150),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -26,7 +26,7 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class Ridge(RegressorMixin, BaseEstimator):
@@ -78,7 +78,7 @@ def demo(alpha: float = 1.0) -> DemoResult:
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import Ridge as SkRidge
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_diabetes(return_X_y=True)
     ours = Ridge(alpha=alpha).fit(X, y)

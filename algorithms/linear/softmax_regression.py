@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -30,7 +30,7 @@ from algorithms.base import (
     check_X_y,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
@@ -142,7 +142,7 @@ def demo(C: float = 1.0, solver: str = "lbfgs") -> DemoResult:
     from sklearn.linear_model import LogisticRegression as SkLogisticRegression
     from sklearn.metrics import log_loss
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     X, y = load_iris(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)

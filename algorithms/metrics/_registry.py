@@ -1,6 +1,6 @@
 """Registry entries for evaluation metrics (light imports only)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "metrics"
 
@@ -8,7 +8,7 @@ SPECS = [
     AlgorithmSpec(
         name="roc-auc", title="ROC curve and AUC", family=F,
         summary="TPR against FPR over every threshold; AUC as trapezoids and as the Mann-Whitney pair count.",
-        module="algorithms.metrics.roc_auc", reference="sklearn.metrics.roc_curve / roc_auc_score",
+        module="mlnotes.algorithms.metrics.roc_auc", reference="sklearn.metrics.roc_curve / roc_auc_score",
         params=(
             Param("C", float, 1.0, 1e-4, 1e4, help="inverse regularization of the logistic model"),
             Param("test_size", float, 0.3, 0.1, 0.9, help="held-out fraction"),
@@ -18,7 +18,7 @@ SPECS = [
     AlgorithmSpec(
         name="pr-curve", title="Precision-recall curve and average precision", family=F,
         summary="Precision against recall over every threshold; AP as the recall-weighted precision sum.",
-        module="algorithms.metrics.pr_curve",
+        module="mlnotes.algorithms.metrics.pr_curve",
         reference="sklearn.metrics.precision_recall_curve / average_precision_score",
         params=(
             Param("imbalance", float, 0.1, 0.01, 0.5, help="fraction of positives"),
@@ -29,7 +29,7 @@ SPECS = [
     AlgorithmSpec(
         name="f1-threshold", title="F1 score and decision-threshold choice", family=F,
         summary="Binary/micro/macro/weighted F1; F1-, Youden- and cost-optimal thresholds in one sorted pass.",
-        module="algorithms.metrics.f1_threshold", reference="sklearn.metrics.f1_score (brute force per threshold)",
+        module="mlnotes.algorithms.metrics.f1_threshold", reference="sklearn.metrics.f1_score (brute force per threshold)",
         params=(
             Param("imbalance", float, 0.2, 0.02, 0.5, help="fraction of positives"),
             Param("cost_fn", float, 5.0, 0.1, 100.0, help="cost of a false negative (a false positive costs 1)"),
@@ -39,7 +39,7 @@ SPECS = [
     AlgorithmSpec(
         name="calibration-ece", title="Calibration curve and expected calibration error", family=F,
         summary="Binned observed rate vs mean prediction; ECE, MCE and the Brier score.",
-        module="algorithms.metrics.calibration",
+        module="mlnotes.algorithms.metrics.calibration",
         reference="sklearn.calibration.calibration_curve / sklearn.metrics.brier_score_loss",
         params=(
             Param("n_bins", int, 10, 2, 50, help="number of bins"),
@@ -50,7 +50,7 @@ SPECS = [
     AlgorithmSpec(
         name="ndcg", title="NDCG@k for ranking", family=F,
         summary="Position-discounted graded relevance over the ideal order, tie-averaged like scikit-learn.",
-        module="algorithms.metrics.ndcg", reference="sklearn.metrics.ndcg_score",
+        module="mlnotes.algorithms.metrics.ndcg", reference="sklearn.metrics.ndcg_score",
         params=(
             Param("n_queries", int, 50, 1, 500, help="number of queries"),
             Param("n_items", int, 20, 2, 100, help="items per query"),

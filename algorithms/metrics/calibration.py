@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.metrics._common import binary_labels, scores
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.metrics._common import binary_labels, scores
+from mlnotes.algorithms.registry import DemoResult
 
 STRATEGIES = ("uniform", "quantile")
 
@@ -78,7 +78,7 @@ def demo(n_bins: int = 10, strategy: str = "uniform") -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.naive_bayes import GaussianNB
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=4000, n_features=20, n_informative=4, n_redundant=8, random_state=0)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.5, random_state=0)

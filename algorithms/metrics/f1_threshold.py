@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.metrics._common import binary_counts, binary_labels, both_classes, scores
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.metrics._common import binary_counts, binary_labels, both_classes, scores
+from mlnotes.algorithms.registry import DemoResult
 
 AVERAGES = ("binary", "micro", "macro", "weighted")
 CRITERIA = ("f1", "youden", "cost")
@@ -106,7 +106,7 @@ def demo(imbalance: float = 0.2, cost_fn: float = 5.0) -> DemoResult:
     from sklearn.metrics import f1_score as sk_f1
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=1500, n_features=8, n_informative=3, weights=[1 - imbalance],
                                flip_y=0.05, random_state=0)

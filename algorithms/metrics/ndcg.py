@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 GAINS = ("linear", "exponential")
 
@@ -84,7 +84,7 @@ def demo(n_queries: int = 50, n_items: int = 20, k: int = 5, noise: float = 1.0)
     """Noisy scores for graded relevance (0-3) with ties: NDCG@k against sklearn.metrics.ndcg_score."""
     from sklearn.metrics import ndcg_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     rel = rng.integers(0, 4, (n_queries, n_items)).astype(float)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.metrics._common import binary_counts, binary_labels
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.metrics._common import binary_counts, binary_labels
+from mlnotes.algorithms.registry import DemoResult
 
 
 def precision_recall_curve(y_true, y_score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,7 +47,7 @@ def demo(imbalance: float = 0.1, n_samples: int = 2000) -> DemoResult:
     from sklearn.metrics import precision_recall_curve as sk_pr
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=n_samples, n_features=10, n_informative=3, weights=[1 - imbalance],
                                flip_y=0.02, random_state=0)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from algorithms.metrics._common import binary_counts, binary_labels, both_classes, scores
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.metrics._common import binary_counts, binary_labels, both_classes, scores
+from mlnotes.algorithms.registry import DemoResult
 
 
 def roc_curve(y_true, y_score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -74,7 +74,7 @@ def demo(C: float = 1.0, test_size: float = 0.3) -> DemoResult:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_breast_cancer(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=0, stratify=y)

@@ -1,6 +1,6 @@
 """Registry entries for modern deep-learning techniques (light imports only)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "modern"
 
@@ -8,7 +8,7 @@ SPECS = [
     AlgorithmSpec(
         name="infonce", title="InfoNCE contrastive loss", family=F,
         summary="Cross-entropy over scaled cosine similarities of paired views; hand-written gradients.",
-        module="algorithms.modern.infonce", reference="torch cross_entropy on normalised similarities + autograd",
+        module="mlnotes.algorithms.modern.infonce", reference="torch cross_entropy on normalised similarities + autograd",
         params=(
             Param("temperature", float, 0.1, 0.01, 5.0, help="softmax temperature tau"),
             Param("batch", int, 64, 2, 1024, help="pairs per batch (negatives = batch - 1)"),
@@ -20,7 +20,7 @@ SPECS = [
     AlgorithmSpec(
         name="distillation", title="Knowledge distillation loss", family=F,
         summary="Temperature-softened KL to the teacher plus hard-label cross-entropy; a linear student.",
-        module="algorithms.modern.distillation", reference="torch kl_div + cross_entropy (autograd)",
+        module="mlnotes.algorithms.modern.distillation", reference="torch kl_div + cross_entropy (autograd)",
         params=(
             Param("temperature", float, 4.0, 0.5, 20.0, help="softening temperature T"),
             Param("alpha", float, 0.7, 0.0, 1.0, help="weight of the soft (teacher) term"),
@@ -32,7 +32,7 @@ SPECS = [
     AlgorithmSpec(
         name="magnitude-pruning", title="Magnitude pruning", family=F,
         summary="Remove the smallest-|w| weights, layer-wise or with one global threshold.",
-        module="algorithms.modern.pruning", reference="torch.nn.utils.prune.l1_unstructured",
+        module="mlnotes.algorithms.modern.pruning", reference="torch.nn.utils.prune.l1_unstructured",
         params=(
             Param("max_sparsity", float, 0.95, 0.0, 1.0, help="largest fraction of weights removed in the sweep"),
             Param("seed", int, 0, 0, 10_000, help="random seed for the split"),
@@ -42,7 +42,7 @@ SPECS = [
     AlgorithmSpec(
         name="int8-quantization", title="Int8 affine and symmetric quantization", family=F,
         summary="Scale and zero point from min/max, per tensor or per channel; rounding error at most scale/2.",
-        module="algorithms.modern.quantization", reference="torch.quantize_per_tensor (qint8)",
+        module="mlnotes.algorithms.modern.quantization", reference="torch.quantize_per_tensor (qint8)",
         params=(
             Param("symmetric", bool, False, help="zero point fixed at 0 for the per-tensor quantizer"),
             Param("seed", int, 0, 0, 10_000, help="random seed for the split"),
@@ -52,7 +52,7 @@ SPECS = [
     AlgorithmSpec(
         name="dpo", title="Direct Preference Optimization loss", family=F,
         summary="Bradley-Terry likelihood of preferences with the implicit reward beta*log(pi/pi_ref).",
-        module="algorithms.modern.dpo", reference="torch logsigmoid loss + autograd",
+        module="mlnotes.algorithms.modern.dpo", reference="torch logsigmoid loss + autograd",
         params=(
             Param("beta", float, 0.5, 0.01, 10.0, help="KL strength beta"),
             Param("n_pairs", int, 400, 10, 10_000, help="preference pairs sampled"),
@@ -64,7 +64,7 @@ SPECS = [
     AlgorithmSpec(
         name="ddpm", title="Denoising diffusion (DDPM) on 2-D data", family=F,
         summary="Closed-form forward noising, an MLP noise predictor, ancestral sampling.",
-        module="algorithms.modern.ddpm", reference="closed-form Gaussian marginals/posteriors; the data's moments",
+        module="mlnotes.algorithms.modern.ddpm", reference="closed-form Gaussian marginals/posteriors; the data's moments",
         params=(
             Param("T", int, 60, 5, 500, help="diffusion steps"),
             Param("train_steps", int, 400, 10, 5000, help="optimizer steps for the noise predictor"),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def linear_schedule(T: int = 100, beta_start: float = 1e-4, beta_end: float = 0.02) -> np.ndarray:
@@ -105,7 +105,7 @@ def sample(net, betas: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
 
 def demo(T: int = 60, train_steps: int = 400, seed: int = 0) -> DemoResult:
     """Learn two moons with 60 diffusion steps; compare moments of generated samples with the data's."""
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     betas = linear_schedule(T, 1e-4, 0.2)  # fewer steps need larger betas to reach noise

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -68,7 +68,7 @@ def demo(temperature: float = 4.0, alpha: float = 0.7, epochs: int = 150, seed: 
     from sklearn.model_selection import train_test_split
     from sklearn.neural_network import MLPClassifier
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_digits(return_X_y=True)
     X = X / 16.0

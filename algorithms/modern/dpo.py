@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -54,7 +54,7 @@ def demo(beta: float = 0.5, n_pairs: int = 400, steps: int = 300, seed: int = 0)
     import torch
     import torch.nn.functional as F
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     k = 6

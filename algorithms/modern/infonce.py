@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _normalise(x: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +75,7 @@ def demo(temperature: float = 0.1, batch: int = 64, noise: float = 0.3, seed: in
     import torch
     import torch.nn.functional as F
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(batch, 16))

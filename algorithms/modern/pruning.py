@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _amount(n: int, sparsity: float) -> int:
@@ -61,7 +61,7 @@ def demo(max_sparsity: float = 0.95, seed: int = 0) -> DemoResult:
     from sklearn.model_selection import train_test_split
     from torch.nn.utils import prune
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_digits(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X / 16.0, y, test_size=0.5, random_state=seed, stratify=y)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 QMIN, QMAX = -128, 127  # signed int8
 
@@ -76,7 +76,7 @@ def demo(symmetric: bool = False, seed: int = 0) -> DemoResult:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_digits(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X / 16.0, y, test_size=0.5, random_state=seed, stratify=y)

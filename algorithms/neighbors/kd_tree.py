@@ -21,8 +21,8 @@ import heapq
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
+from mlnotes.algorithms.registry import DemoResult
 
 
 class KDTree(BaseEstimator):
@@ -133,7 +133,7 @@ def demo(n_points: int = 5000, n_dims: int = 2, k: int = 5) -> DemoResult:
     """Random points: exactness against scipy's cKDTree, and how pruning degrades with the dimension."""
     from scipy.spatial import cKDTree
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     X = rng.random((n_points, n_dims))

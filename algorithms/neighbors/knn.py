@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
@@ -27,7 +27,7 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def pairwise_distances(A: np.ndarray, B: np.ndarray, p: float = 2.0) -> np.ndarray:
@@ -140,7 +140,7 @@ def demo(n_neighbors: int = 15, weights: str = "uniform") -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.neighbors import KNeighborsClassifier as SkKNN
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     X, y = load_iris(return_X_y=True)
     X = X[:, :2]

@@ -21,8 +21,14 @@ from collections import defaultdict
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+)
+from mlnotes.algorithms.registry import DemoResult
 
 
 class CosineLSH(BaseEstimator):
@@ -98,7 +104,7 @@ def demo(n_bits: int = 10, n_tables: int = 16, n_points: int = 5000) -> DemoResu
     """Clustered random vectors: recall@10 and candidate share, against exact cosine search (scikit-learn)."""
     from sklearn.neighbors import NearestNeighbors
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(50, 32))

@@ -25,7 +25,7 @@ import math
 import numpy as np
 from scipy.special import erf, expit
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -100,7 +100,7 @@ def torch_reference(name: str, x: np.ndarray):
 
 def demo(lo: float = -4.0, hi: float = 4.0) -> DemoResult:
     """Every activation and its derivative against torch.nn.functional and autograd on a grid."""
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     if not lo < hi:
         raise ValueError(f"need lo < hi, got {lo} and {hi}")

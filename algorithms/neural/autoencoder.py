@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state
-from algorithms.neural.autograd import Tensor
-from algorithms.neural.optimizers import Adam
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+)
+from mlnotes.algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.neural.optimizers import Adam
+from mlnotes.algorithms.registry import DemoResult
 
 
 class Autoencoder(BaseEstimator):

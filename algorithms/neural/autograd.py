@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:

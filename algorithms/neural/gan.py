@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.neural.autograd import Tensor
-from algorithms.neural.optimizers import Adam
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.neural.optimizers import Adam
+from mlnotes.algorithms.registry import DemoResult
 
 
 def mlp_params(sizes, rng):

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def step_decay(t: int, lr0: float, step_size: int, gamma: float = 0.1) -> float:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.neural.autograd import Tensor
-from algorithms.neural.optimizers import Adam
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.neural.optimizers import Adam
+from mlnotes.algorithms.registry import DemoResult
 
 
 @dataclass

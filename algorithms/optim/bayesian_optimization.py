@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 BRANIN_MIN = 0.397887357729739
 BOUNDS = np.array([[-5.0, 10.0], [0.0, 15.0]])

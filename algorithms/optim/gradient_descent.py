@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.optim.functions import quadratic, rosenbrock, rosenbrock_grad
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.optim.functions import quadratic, rosenbrock, rosenbrock_grad
+from mlnotes.algorithms.registry import DemoResult
 
 
 def gradient_descent(grad, x0, lr, steps):

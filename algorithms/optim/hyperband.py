@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class LearningCurveBenchmark:

@@ -18,8 +18,8 @@ from collections import deque
 
 import numpy as np
 
-from algorithms.optim.functions import rosenbrock, rosenbrock_grad
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.optim.functions import rosenbrock, rosenbrock_grad
+from mlnotes.algorithms.registry import DemoResult
 
 
 def two_loop(g, pairs):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.optim.functions import rosenbrock, rosenbrock_grad, rosenbrock_hess
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.optim.functions import rosenbrock, rosenbrock_grad, rosenbrock_hess
+from mlnotes.algorithms.registry import DemoResult
 
 
 def newton(f, grad, hess, x0, tol=1e-12, max_iter=100, c=1e-4):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.optim.functions import rastrigin
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.optim.functions import rastrigin
+from mlnotes.algorithms.registry import DemoResult
 
 
 def pso(f, dim, bounds=(-5.12, 5.12), n_particles=40, iters=200, w=0.7298, c1=1.49618, c2=1.49618, seed=0):

@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def tour_length(tour, D) -> float:

@@ -1,6 +1,6 @@
 """Registry entries for preprocessing: imputation, scaling and categorical encodings (light imports only)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "preprocessing"
 
@@ -8,7 +8,7 @@ SPECS = [
     AlgorithmSpec(
         name="simple-imputer", title="Simple imputation (mean, median, most frequent, constant)", family=F,
         summary="Per-column fill values learned on training data; optional missingness indicators.",
-        module="algorithms.preprocessing.imputation", reference="sklearn.impute.SimpleImputer",
+        module="mlnotes.algorithms.preprocessing.imputation", reference="sklearn.impute.SimpleImputer",
         params=(
             Param("missing_rate", float, 0.2, 0.0, 0.9, help="fraction of values removed at random"),
             Param("strategy", str, "median", choices=("mean", "median", "most_frequent"), help="plotted strategy"),
@@ -18,7 +18,7 @@ SPECS = [
     AlgorithmSpec(
         name="feature-scaling", title="Standard, min-max and robust scaling", family=F,
         summary="Per-column centring and scaling learned on training data; constant columns kept finite.",
-        module="algorithms.preprocessing.scaling",
+        module="mlnotes.algorithms.preprocessing.scaling",
         reference="sklearn.preprocessing.StandardScaler / MinMaxScaler / RobustScaler",
         params=(
             Param("n_neighbors", int, 5, 1, 50, help="k of the k-NN classifier"),
@@ -29,7 +29,7 @@ SPECS = [
     AlgorithmSpec(
         name="one-hot-encoder", title="One-hot encoding with unknown categories", family=F,
         summary="Indicator columns per category; unseen categories raise or become all-zero rows.",
-        module="algorithms.preprocessing.one_hot", reference="sklearn.preprocessing.OneHotEncoder",
+        module="mlnotes.algorithms.preprocessing.one_hot", reference="sklearn.preprocessing.OneHotEncoder",
         params=(
             Param("n_samples", int, 200, 10, 100000, help="training rows"),
             Param("unknown_rate", float, 0.1, 0.0, 1.0, help="fraction of test rows with an unseen colour"),
@@ -39,7 +39,7 @@ SPECS = [
     AlgorithmSpec(
         name="target-encoder", title="Out-of-fold target encoding with smoothing", family=F,
         summary="Shrunken category means of the target, cross-fitted on the training rows to avoid leakage.",
-        module="algorithms.preprocessing.target_encoding",
+        module="mlnotes.algorithms.preprocessing.target_encoding",
         reference="sklearn.preprocessing.TargetEncoder (same folds); brute-force fold loop",
         params=(
             Param("n_categories", int, 300, 2, 5000, help="number of categories"),
@@ -51,7 +51,7 @@ SPECS = [
     AlgorithmSpec(
         name="frequency-encoder", title="Frequency (count) encoding", family=F,
         summary="Each category becomes its training count or share; unseen categories become 0.",
-        module="algorithms.preprocessing.frequency_encoding", reference="pandas value_counts (brute force)",
+        module="mlnotes.algorithms.preprocessing.frequency_encoding", reference="pandas value_counts (brute force)",
         params=(
             Param("n_samples", int, 2000, 10, 200000, help="number of rows"),
             Param("zipf_a", float, 1.5, 1.1, 5.0, help="Zipf exponent of the id distribution"),

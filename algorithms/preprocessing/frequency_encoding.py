@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.preprocessing._common import categorical_2d, codes, column_categories
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.preprocessing._common import categorical_2d, codes, column_categories
+from mlnotes.algorithms.registry import DemoResult
 
 
 class FrequencyEncoder(BaseEstimator):
@@ -61,7 +61,7 @@ def demo(n_samples: int = 2000, zipf_a: float = 1.5) -> DemoResult:
     """Zipf-distributed merchant ids; the reference is pandas ``value_counts`` mapped back onto the rows."""
     import pandas as pd
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     merchants = np.minimum(rng.zipf(zipf_a, n_samples), 500).astype(str)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
+from mlnotes.algorithms.registry import DemoResult
 
 STRATEGIES = ("mean", "median", "most_frequent", "constant")
 
@@ -100,7 +100,7 @@ def demo(missing_rate: float = 0.2, strategy: str = "median") -> DemoResult:
     from sklearn.datasets import load_diabetes
     from sklearn.impute import SimpleImputer as SkImputer
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, _ = load_diabetes(return_X_y=True)
     X = X[:, [0, 2, 3, 8]]  # age, bmi, bp, s5: continuous columns

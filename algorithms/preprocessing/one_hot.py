@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.preprocessing._common import categorical_2d, codes, column_categories
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.preprocessing._common import categorical_2d, codes, column_categories
+from mlnotes.algorithms.registry import DemoResult
 
 
 class OneHotEncoder(BaseEstimator):
@@ -82,7 +82,7 @@ def demo(n_samples: int = 200, unknown_rate: float = 0.1) -> DemoResult:
     """Colours and sizes, with unseen categories at transform time; against sklearn.preprocessing.OneHotEncoder."""
     from sklearn.preprocessing import OneHotEncoder as SkOneHot
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     train = np.c_[rng.choice(["red", "green", "blue"], n_samples), rng.choice(["S", "M", "L", "XL"], n_samples)]

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _nonzero(scale: np.ndarray) -> np.ndarray:
@@ -136,7 +136,7 @@ def demo(n_neighbors: int = 5, outlier_scale: float = 50.0) -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.neighbors import KNeighborsClassifier
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_wine(return_X_y=True)
     X = X.copy()

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted, check_random_state
-from algorithms.preprocessing._common import categorical_2d, codes, column_categories
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted, check_random_state
+from mlnotes.algorithms.preprocessing._common import categorical_2d, codes, column_categories
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _target(y, n):
@@ -150,7 +150,7 @@ def demo(n_categories: int = 300, n_samples: int = 3000, smooth: float = 10.0) -
     from sklearn.metrics import r2_score
     from sklearn.preprocessing import TargetEncoder as SkTE
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     effect = rng.normal(0, 1, n_categories)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cholesky, solve_triangular
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
+from mlnotes.algorithms.registry import DemoResult
 
 
 def f1_score_binary(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -104,7 +104,7 @@ def demo(covariance: str = "full", n_anomalies: int = 20) -> DemoResult:
     """Correlated 2-D data whose anomalies break the correlation; densities checked against SciPy."""
     from scipy.stats import multivariate_normal
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     cov = np.array([[1.0, 0.9], [0.9, 1.0]])

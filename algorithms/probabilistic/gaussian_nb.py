@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -29,7 +29,7 @@ from algorithms.base import (
     check_params,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class GaussianNB(ClassifierMixin, BaseEstimator):
@@ -100,7 +100,7 @@ def demo(var_smoothing: float = 1e-9) -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.naive_bayes import GaussianNB as SkGaussianNB
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     X, y = load_iris(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.4, random_state=0, stratify=y)

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
 from scipy.optimize import minimize
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -32,7 +32,7 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def rbf(A, B, signal, length):
@@ -135,7 +135,7 @@ def demo(n_samples: int = 20, noise: float = 0.1, optimize: bool = True) -> Demo
     from sklearn.gaussian_process import GaussianProcessRegressor as SkGP
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(1)
     x = np.sort(rng.uniform(0, 10, n_samples))

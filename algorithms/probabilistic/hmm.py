@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     check_is_fitted,
     check_params,
     check_random_state,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _check_sequence(x, n_symbols=None) -> np.ndarray:
@@ -240,8 +240,8 @@ def demo(n_rolls: int = 1000, n_iter: int = 100, n_init: int = 1) -> DemoResult:
     """Dishonest casino: learn the dice from rolls alone; decode with the learned and the true parameters."""
     import warnings
 
-    from algorithms.base import ConvergenceWarning
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.base import ConvergenceWarning
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     z, x = sample(*CASINO, n_rolls, rng)

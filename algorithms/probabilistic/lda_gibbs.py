@@ -21,8 +21,8 @@ import random
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
 
 
 class LDAGibbs(BaseEstimator):
@@ -149,7 +149,7 @@ def demo(n_topics: int = 3, n_iter: int = 40, n_docs: int = 60) -> DemoResult:
     """Synthetic corpus with known topics: recovery by Gibbs sampling vs scikit-learn's variational LDA."""
     from sklearn.decomposition import LatentDirichletAllocation
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, phi = make_corpus(n_docs=n_docs)
     ours = LDAGibbs(n_topics=n_topics, n_iter=n_iter).fit(X)

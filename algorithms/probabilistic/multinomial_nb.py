@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -29,7 +29,7 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class MultinomialNB(ClassifierMixin, BaseEstimator):
@@ -94,7 +94,7 @@ def demo(alpha: float = 1.0) -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.naive_bayes import MultinomialNB as SkMultinomialNB
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_digits(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)

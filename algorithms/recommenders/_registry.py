@@ -1,6 +1,6 @@
 """Registry entries for recommender systems (light imports only)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "recommenders"
 
@@ -8,7 +8,7 @@ SPECS = [
     AlgorithmSpec(
         name="matrix-factorization", title="Matrix factorisation (ALS and SGD)", family=F,
         summary="Biased latent-factor model of ratings fitted by alternating ridge solves or SGD.",
-        module="algorithms.recommenders.matrix_factorization",
+        module="mlnotes.algorithms.recommenders.matrix_factorization",
         reference="sklearn TruncatedSVD on the imputed matrix; sklearn Ridge per ALS step (tests)",
         params=(
             Param("n_factors", int, 5, 1, 30, help="latent dimension k"),
@@ -21,7 +21,7 @@ SPECS = [
     AlgorithmSpec(
         name="item-knn", title="Item-based kNN collaborative filtering", family=F,
         summary="Baseline plus similarity-weighted residuals of the k most similar rated items.",
-        module="algorithms.recommenders.item_knn",
+        module="mlnotes.algorithms.recommenders.item_knn",
         reference="sklearn cosine_similarity; baseline predictor",
         params=(
             Param("k", int, 20, 1, 100, help="neighbours"),

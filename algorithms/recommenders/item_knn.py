@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_X_y
-from algorithms.recommenders.matrix_factorization import _ids
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted, check_X_y
+from mlnotes.algorithms.recommenders.matrix_factorization import _ids
+from mlnotes.algorithms.registry import DemoResult
 
 
 class ItemKNN(BaseEstimator):
@@ -97,8 +97,8 @@ def demo(k: int = 20, shrinkage: float = 10.0) -> DemoResult:
     """Held-out RMSE on synthetic low-rank ratings; the reference is the baseline-only predictor."""
     from sklearn.metrics.pairwise import cosine_similarity
 
-    from algorithms.linear._viz import new_figure
-    from algorithms.recommenders.matrix_factorization import make_ratings
+    from mlnotes.algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.recommenders.matrix_factorization import make_ratings
 
     X, r = make_ratings()
     test = np.random.default_rng(1).random(len(r)) < 0.2

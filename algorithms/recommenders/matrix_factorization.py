@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_random_state, check_X_y
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted, check_random_state, check_X_y
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _ids(X):
@@ -155,7 +155,7 @@ def demo(n_factors: int = 5, reg: float = 1.0, solver: str = "als", n_epochs: in
     """Held-out RMSE on synthetic low-rank ratings, against a truncated SVD of the mean-imputed matrix."""
     from sklearn.decomposition import TruncatedSVD
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, r = make_ratings()
     rng = np.random.default_rng(1)

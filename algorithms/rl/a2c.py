@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
-from algorithms.rl.envs import VecCartPole
-from algorithms.rl.nets import adam_step, init_mlp, log_softmax, make_adam, mlp, mlp_np
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.rl.envs import VecCartPole
+from mlnotes.algorithms.rl.nets import adam_step, init_mlp, log_softmax, make_adam, mlp, mlp_np
 
 
 def n_step_returns(rewards, dones, last_value, gamma):
@@ -65,7 +65,7 @@ def a2c(updates=400, n_envs=16, T=32, lr=1e-3, gamma=0.99, vf_coef=0.5, ent_coef
 def demo(updates: int = 400, n_envs: int = 16, n_steps: int = 32, seed: int = 0) -> DemoResult:
     from matplotlib.figure import Figure
 
-    from algorithms.rl.reinforce import evaluate
+    from mlnotes.algorithms.rl.reinforce import evaluate
 
     pi, _, curve = a2c(updates, n_envs, n_steps, seed=seed)
     score = evaluate(lambda o: np.argmax(mlp_np(pi, o), axis=1))

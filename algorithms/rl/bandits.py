@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def run_bandit(policy: str, mu: np.ndarray, T: int, rng: np.random.Generator, eps: float = 0.1) -> np.ndarray:

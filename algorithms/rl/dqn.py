@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.neural.autograd import Tensor
-from algorithms.registry import DemoResult
-from algorithms.rl.envs import VecCartPole
-from algorithms.rl.nets import adam_step, init_mlp, make_adam, mlp, mlp_np
+from mlnotes.algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.rl.envs import VecCartPole
+from mlnotes.algorithms.rl.nets import adam_step, init_mlp, make_adam, mlp, mlp_np
 
 
 def huber_td_loss(q_sa: Tensor, target: np.ndarray, delta: float = 1.0) -> Tensor:
@@ -71,7 +71,7 @@ def dqn(vector_steps=3000, n_envs=4, batch=64, lr=1e-3, gamma=0.99, target_every
 def demo(vector_steps: int = 3000, n_envs: int = 4, seed: int = 0) -> DemoResult:
     from matplotlib.figure import Figure
 
-    from algorithms.rl.reinforce import evaluate
+    from mlnotes.algorithms.rl.reinforce import evaluate
 
     Q, curve = dqn(vector_steps, n_envs, seed=seed)
     score = evaluate(lambda o: np.argmax(mlp_np(Q, o), axis=1))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def q_from_v(P, R, V, gamma):
@@ -61,7 +61,7 @@ def policy_iteration(P, R, gamma: float = 0.95, max_iter: int = 1000):
 def demo(gamma: float = 0.95, slip: float = 0.1, step_reward: float = -0.04) -> DemoResult:
     from matplotlib.figure import Figure
 
-    from algorithms.rl.envs import GridWorld
+    from mlnotes.algorithms.rl.envs import GridWorld
 
     env = GridWorld(slip=slip, step_reward=step_reward)
     V_vi, pi_vi, deltas = value_iteration(env.P, env.R, gamma)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.neural.autograd import Tensor
-from algorithms.neural.optimizers import Adam
+from mlnotes.algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.neural.optimizers import Adam
 
 
 def init_mlp(sizes, rng, last_scale=1.0):

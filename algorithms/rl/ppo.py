@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.neural.autograd import Tensor
-from algorithms.registry import DemoResult
-from algorithms.rl.envs import VecCartPole
-from algorithms.rl.nets import adam_step, init_mlp, log_softmax, make_adam, mlp, mlp_np
+from mlnotes.algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.rl.envs import VecCartPole
+from mlnotes.algorithms.rl.nets import adam_step, init_mlp, log_softmax, make_adam, mlp, mlp_np
 
 
 def gae(rewards, values, dones, last_value, gamma=0.99, lam=0.95):
@@ -90,7 +90,7 @@ def ppo(iterations=30, n_envs=16, T=64, epochs=4, minibatch=256, lr=3e-3, clip=0
 def demo(iterations: int = 30, n_envs: int = 16, clip: float = 0.2, seed: int = 0) -> DemoResult:
     from matplotlib.figure import Figure
 
-    from algorithms.rl.reinforce import evaluate
+    from mlnotes.algorithms.rl.reinforce import evaluate
 
     pi, _, curve = ppo(iterations, n_envs, clip=clip, seed=seed)
     score = evaluate(lambda o: np.argmax(mlp_np(pi, o), axis=1))

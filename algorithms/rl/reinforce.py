@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def softmax(z):
@@ -25,7 +25,7 @@ def softmax(z):
 
 def collect_episodes(W, b, n, rng, max_steps=200):
     """Run n CartPoles to termination with pi_W. Returns obs (T, n, 4), actions, rewards, alive mask (T, n)."""
-    from algorithms.rl.envs import VecCartPole
+    from mlnotes.algorithms.rl.envs import VecCartPole
 
     env = VecCartPole(n, max_steps, seed=int(rng.integers(2 ** 31)))
     obs = env.state.copy()
@@ -75,7 +75,7 @@ def reinforce(iterations=60, batch=16, lr=0.05, gamma=0.99, seed=0):
 
 def evaluate(policy_fn, episodes=20, seed=123, max_steps=200):
     """Mean undiscounted return of a deterministic or stochastic policy over fresh episodes."""
-    from algorithms.rl.envs import VecCartPole
+    from mlnotes.algorithms.rl.envs import VecCartPole
 
     env = VecCartPole(episodes, max_steps, seed=seed)
     obs, ret, alive = env.state.copy(), np.zeros(episodes), np.ones(episodes, dtype=bool)

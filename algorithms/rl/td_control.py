@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def td_control(env, method: str = "q-learning", episodes: int = 2000, alpha: float | None = None,
@@ -62,7 +62,7 @@ def td_control(env, method: str = "q-learning", episodes: int = 2000, alpha: flo
 
 def greedy_value_gap(env, Q, gamma):
     """max_s |V^{pi_Q}(s) - V*(s)| for the greedy policy of Q, both computed exactly by dynamic programming."""
-    from algorithms.rl.dynamic_programming import policy_evaluation_exact, value_iteration
+    from mlnotes.algorithms.rl.dynamic_programming import policy_evaluation_exact, value_iteration
 
     V_star, _, _ = value_iteration(env.P, env.R, gamma)
     V_greedy = policy_evaluation_exact(env.P, env.R, Q.argmax(axis=1), gamma)
@@ -72,7 +72,7 @@ def greedy_value_gap(env, Q, gamma):
 def demo(episodes: int = 3000, epsilon: float = 0.5, gamma: float = 0.95, seed: int = 0) -> DemoResult:
     from matplotlib.figure import Figure
 
-    from algorithms.rl.envs import GridWorld
+    from mlnotes.algorithms.rl.envs import GridWorld
 
     env = GridWorld()
     out = {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def gibbs_gaussian(mu, Sigma, n_samples, seed=0, burn_in=500, x0=None):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import check_scalar
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import check_scalar
+from mlnotes.algorithms.registry import DemoResult
 
 
 def leapfrog(q, p, grad_U, eps, L):

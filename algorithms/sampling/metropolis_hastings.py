@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 MIX = ((0.3, -2.0, 0.6), (0.7, 1.5, 1.0))  # (weight, mean, sd)
 

@@ -16,7 +16,7 @@ import heapq
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def reservoir_sample(stream, k, rng):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def slice_sample(log_f, x0, n_samples, w=1.0, max_steps=50, seed=0, burn_in=200):

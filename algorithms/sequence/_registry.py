@@ -1,6 +1,6 @@
 """Registry entries for the sequence family (light: imports only the registry types)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "sequence"
 
@@ -8,7 +8,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="speculative-decoding", title="Speculative decoding (greedy and sampling) with two drafters",
         family=F, summary="Draft gamma tokens with a small model or prompt lookup, verify them in one target pass.",
-        module="algorithms.sequence.speculative_decoding",
+        module="mlnotes.algorithms.sequence.speculative_decoding",
         reference="plain autoregressive decoding with the target (greedy: identical tokens)",
         params=(Param("gamma", int, 4, 1, 8, help="draft tokens per verification"),
                 Param("max_new_tokens", int, 30, 1, 36, help="tokens to generate"),
@@ -20,7 +20,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="tiny-gpt", title="Tiny GPT (decoder-only transformer) with a KV cache",
         family=F, summary="Character-level GPT trained with AdamW; cached generation equals full recomputation.",
-        module="algorithms.sequence.tiny_gpt",
+        module="mlnotes.algorithms.sequence.tiny_gpt",
         reference="torch scaled_dot_product_attention; bigram count model loss",
         params=(Param("steps", int, 150, 10, 200, help="AdamW steps"),
                 Param("n_layer", int, 2, 1, 3, help="transformer blocks"),
@@ -31,7 +31,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="multi-head-attention", title="Scaled dot-product and multi-head attention (forward and backward)",
         family=F, summary="NumPy attention with the softmax Jacobian written out, checked against torch.",
-        module="algorithms.sequence.attention", reference="torch.nn.MultiheadAttention",
+        module="mlnotes.algorithms.sequence.attention", reference="torch.nn.MultiheadAttention",
         params=(Param("seq_len", int, 12, 1, 64, help="tokens per sequence"),
                 Param("d_model", int, 16, choices=(8, 16, 32, 64), help="model width"),
                 Param("n_head", int, 4, choices=(1, 2, 4, 8), help="attention heads"),
@@ -42,7 +42,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="positional-encoding", title="Sinusoidal and rotary (RoPE) position encodings",
         family=F, summary="Sinusoidal encodings as rotations of each other; RoPE makes scores depend on n - m.",
-        module="algorithms.sequence.positional_encoding", reference="analytic identities; complex-number RoPE",
+        module="mlnotes.algorithms.sequence.positional_encoding", reference="analytic identities; complex-number RoPE",
         params=(Param("d", int, 64, choices=(8, 16, 32, 64, 128), help="encoding dimension (even)"),
                 Param("n_pos", int, 128, 16, 1024, help="positions encoded"),
                 Param("seed", int, 0, 0, 10_000, help="random seed of the data and the initial weights")),
@@ -51,7 +51,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="rnn-bptt", title="Vanilla RNN trained with backpropagation through time",
         family=F, summary="Elman RNN with BPTT in NumPy; same SGD trajectory as torch.nn.RNN.",
-        module="algorithms.sequence.rnn", reference="torch.nn.RNN + autograd",
+        module="mlnotes.algorithms.sequence.rnn", reference="torch.nn.RNN + autograd",
         params=(Param("n_hidden", int, 16, 2, 64, help="hidden units"),
                 Param("seq_len", int, 20, 2, 40, help="time steps per training sequence"),
                 Param("steps", int, 200, 1, 300, help="SGD steps"),
@@ -62,7 +62,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="lstm", title="LSTM with backpropagation through time",
         family=F, summary="NumPy LSTM forward and backward; same SGD trajectory as torch.nn.LSTM.",
-        module="algorithms.sequence.lstm", reference="torch.nn.LSTM + autograd",
+        module="mlnotes.algorithms.sequence.lstm", reference="torch.nn.LSTM + autograd",
         params=(Param("n_hidden", int, 16, 2, 32, help="hidden units"),
                 Param("seq_len", int, 20, 2, 40, help="time steps per training sequence"),
                 Param("steps", int, 150, 1, 200, help="SGD steps"),
@@ -73,7 +73,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="gru", title="GRU forward and backward pass (BPTT)", family=F,
         summary="NumPy GRU in PyTorch's parameterisation with hand-written backpropagation through time.",
-        module="algorithms.sequence.gru", reference="torch.nn.GRU and torch.autograd",
+        module="mlnotes.algorithms.sequence.gru", reference="torch.nn.GRU and torch.autograd",
         params=(Param("n_hidden", int, 8, 1, 128, help="hidden units"),
                 Param("seq_len", int, 50, 1, 500, help="time steps of the checked sequences"), Param("seed", int, 0, 0, 10_000, help="random seed of the data and the initial weights")),
         tags=("rnn",),
@@ -81,7 +81,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="word2vec-sgns", title="word2vec skip-gram with negative sampling", family=F,
         summary="SGNS embeddings on a topic corpus, compared with the SVD of the PPMI matrix.",
-        module="algorithms.sequence.word2vec", reference="SVD of positive PMI (Levy & Goldberg 2014)",
+        module="mlnotes.algorithms.sequence.word2vec", reference="SVD of positive PMI (Levy & Goldberg 2014)",
         params=(Param("dim", int, 16, 2, 64, help="embedding dimension"),
                 Param("epochs", int, 3, 1, 6, help="passes over the corpus"),
                 Param("negatives", int, 5, 1, 20, help="negative samples per positive pair"),
@@ -91,7 +91,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="decoding-strategies", title="Greedy, beam search, top-k and top-p decoding", family=F,
         summary="Decoding a toy language model; beam search checked against brute force.",
-        module="algorithms.sequence.decoding",
+        module="mlnotes.algorithms.sequence.decoding",
         reference="exhaustive search; transformers TopKLogitsWarper / TopPLogitsWarper",
         params=(Param("vocab", int, 6, 2, 6, help="vocabulary of the toy Markov language model"),
                 Param("steps", int, 4, 1, 5, help="tokens decoded (exhaustive search checks beam search)"),
@@ -103,7 +103,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="lora", title="LoRA: low-rank adaptation of a frozen linear layer", family=F,
         summary="Trains B A on top of frozen W0; compared with the optimal rank-r update.",
-        module="algorithms.sequence.lora", reference="Eckart-Young truncated SVD of the least-squares update",
+        module="mlnotes.algorithms.sequence.lora", reference="Eckart-Young truncated SVD of the least-squares update",
         params=(Param("rank", int, 4, 1, 16, help="rank r of the LoRA update BA"),
                 Param("true_rank", int, 4, 1, 16, help="rank of the weight change to be learned"),
                 Param("steps", int, 300, 1, 2000, help="training steps"),
@@ -113,7 +113,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="mixture-of-experts", title="Mixture-of-experts layer with top-k routing", family=F,
         summary="Sparse top-k gating with hand-written backward and the Switch load-balancing loss.",
-        module="algorithms.sequence.moe", reference="dense PyTorch re-implementation + autograd",
+        module="mlnotes.algorithms.sequence.moe", reference="dense PyTorch re-implementation + autograd",
         params=(Param("n_tokens", int, 256, 1, 4096, help="tokens routed"),
                 Param("n_experts", int, 4, 1, 16, help="experts"),
                 Param("k", int, 2, 1, 16, help="experts per token (top-k routing)"),
@@ -123,7 +123,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="kv-cache", title="Key/value cache for autoregressive attention", family=F,
         summary="Preallocated per-head K/V buffers; cached decoding equals full causal recomputation.",
-        module="algorithms.sequence.kv_cache", reference="full causal attention recomputed for every prefix",
+        module="mlnotes.algorithms.sequence.kv_cache", reference="full causal attention recomputed for every prefix",
         params=(Param("seq_len", int, 256, 1, 1024, help="tokens decoded one at a time with the cache"),
                 Param("d_model", int, 64, choices=(16, 32, 64, 128), help="model width"),
                 Param("n_head", int, 4, choices=(1, 2, 4, 8), help="attention heads"), Param("seed", int, 0, 0, 10_000, help="random seed of the data and the initial weights")),
@@ -132,7 +132,7 @@ SPECS: list[AlgorithmSpec] = [
     AlgorithmSpec(
         name="transformer-encoder", title="Transformer encoder block (post-norm and pre-norm)", family=F,
         summary="Multi-head self-attention and a feed-forward network with residuals and LayerNorm, padding mask.",
-        module="algorithms.sequence.transformer_encoder",
+        module="mlnotes.algorithms.sequence.transformer_encoder",
         reference="torch.nn.TransformerEncoderLayer with copied weights",
         params=(
             Param("d_model", int, 32, 4, 256, help="model width (divisible by n_heads)"),

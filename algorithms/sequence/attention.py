@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -20,7 +20,7 @@ import itertools
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:

@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from algorithms.registry import DemoResult
-from algorithms.sequence.attention import attention_forward, causal_mask
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.sequence.attention import attention_forward, causal_mask
 
 
 class KVCache:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def sigmoid(z):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def sinusoidal_encoding(n_pos: int, d: int, base: float = 10000.0) -> np.ndarray:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 @dataclass

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 # ----------------------------------------------------------------------------------------------- acceptance
@@ -214,7 +214,7 @@ def demo(gamma: int = 4, max_new_tokens: int = 30, temperature: float = 0.0, tra
     import torch
     from matplotlib.figure import Figure
 
-    from algorithms.sequence.tiny_gpt import TEXT, CharTokenizer, GPTConfig, train_gpt
+    from mlnotes.algorithms.sequence.tiny_gpt import TEXT, CharTokenizer, GPTConfig, train_gpt
 
     torch.set_num_threads(1)
     tok = CharTokenizer(TEXT)

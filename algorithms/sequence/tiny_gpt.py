@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 # A short training text written for this demo (characters are the tokens).
 TEXT = (

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 @dataclass
@@ -135,7 +135,7 @@ def demo(d_model: int = 32, n_heads: int = 4, seq_len: int = 10, norm_first: boo
     """Our block against nn.TransformerEncoderLayer with copied weights, with a padded batch; attention map."""
     import torch
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     if d_model % n_heads:
         raise ValueError(f"d_model {d_model} must be divisible by n_heads {n_heads}")

@@ -23,7 +23,7 @@ from itertools import combinations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _encode(transactions):
@@ -109,7 +109,7 @@ def brute_force_itemsets(transactions, min_support):
 
 def demo(min_support: float = 0.05, min_confidence: float = 0.6) -> DemoResult:
     """Shopping baskets: frequent itemsets (checked against exhaustive enumeration) and the top rules by lift."""
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     baskets = make_baskets()
     frequent = apriori(baskets, min_support)

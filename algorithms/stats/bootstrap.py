@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
-from algorithms.base import check_random_state
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import check_random_state
+from mlnotes.algorithms.registry import DemoResult
 
 
 def bootstrap_ci(data, statistic=np.mean, n_resamples: int = 2000, confidence: float = 0.95,
@@ -57,7 +57,7 @@ def demo(n_samples: int = 40, n_resamples: int = 2000, method: str = "bca") -> D
     """CI for the mean of a skewed (exponential) sample, against scipy.stats.bootstrap."""
     from scipy.stats import bootstrap as scipy_bootstrap
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     x = rng.exponential(1.0, n_samples)

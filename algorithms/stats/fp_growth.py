@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class _Node:
@@ -82,8 +82,8 @@ def fp_growth(transactions, min_support: float = 0.1) -> dict[frozenset, float]:
 
 def demo(min_support: float = 0.05) -> DemoResult:
     """Shopping baskets: FP-growth finds exactly Apriori's itemsets; sizes of the frequent itemsets."""
-    from algorithms.linear._viz import new_figure
-    from algorithms.stats.apriori import apriori, make_baskets
+    from mlnotes.algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.stats.apriori import apriori, make_baskets
 
     baskets = make_baskets()
     ours = fp_growth(baskets, min_support)
@@ -99,6 +99,6 @@ def demo(min_support: float = 0.05) -> DemoResult:
         metrics={"n_frequent_itemsets": float(len(ours)), "total_support": float(sum(ours.values()))},
         reference={"n_frequent_itemsets": float(len(ref)), "total_support": float(sum(ref.values()))},
         figure=fig,
-        reference_name="Apriori (algorithms.stats.apriori), itself checked against exhaustive enumeration",
+        reference_name="Apriori (mlnotes.algorithms.stats.apriori), itself checked against exhaustive enumeration",
         extra={"identical_itemsets": same},
     )

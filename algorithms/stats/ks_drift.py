@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _sample(x, name):
@@ -57,7 +57,7 @@ def demo(shift: float = 0.2, n_samples: int = 1000) -> DemoResult:
     from scipy.stats import ks_2samp as scipy_ks
     from scipy.stats import kstwobign
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     ref, cur = rng.normal(0, 1, n_samples), rng.normal(shift, 1, n_samples)

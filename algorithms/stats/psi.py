@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
-from algorithms.stats.ks_drift import _sample
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.stats.ks_drift import _sample
 
 
 def psi(reference, current, n_bins: int = 10, eps: float = 1e-4) -> tuple[float, np.ndarray, np.ndarray]:
@@ -38,7 +38,7 @@ def demo(shift: float = 0.3, n_samples: int = 5000) -> DemoResult:
     """PSI of a shifted feature; checked as the sum of two KL divergences computed by SciPy."""
     from scipy.stats import entropy
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     ref, cur = rng.normal(0, 1, n_samples), rng.normal(shift, 1, n_samples)

@@ -1,6 +1,6 @@
 """Registry entries for support vector machines and kernel methods (light imports only)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "svm"
 
@@ -8,7 +8,7 @@ SPECS = [
     AlgorithmSpec(
         name="pegasos", title="Linear SVM by Pegasos", family=F,
         summary="Stochastic sub-gradient descent on the primal hinge-loss SVM with step 1/(lambda t).",
-        module="algorithms.svm.pegasos", reference="sklearn.svm.LinearSVC(loss='hinge')",
+        module="mlnotes.algorithms.svm.pegasos", reference="sklearn.svm.LinearSVC(loss='hinge')",
         params=(
             Param("lam", float, 0.01, 1e-4, 10.0, help="regularisation lambda"),
             Param("n_iter", int, 5000, 100, 50000, help="stochastic steps"),
@@ -19,7 +19,7 @@ SPECS = [
     AlgorithmSpec(
         name="kernel-svm", title="Kernel SVM by SMO", family=F,
         summary="Soft-margin kernel SVM dual solved by sequential minimal optimisation.",
-        module="algorithms.svm.kernel_svm", reference="sklearn.svm.SVC (libsvm)",
+        module="mlnotes.algorithms.svm.kernel_svm", reference="sklearn.svm.SVC (libsvm)",
         params=(
             Param("C", float, 1.0, 0.01, 100.0, help="box constraint"),
             Param("gamma", float, 1.0, 0.01, 50.0, help="kernel width"),
@@ -30,7 +30,7 @@ SPECS = [
     AlgorithmSpec(
         name="svr", title="Epsilon-support vector regression", family=F,
         summary="Epsilon-insensitive kernel regression; the dual solved by the same SMO routine.",
-        module="algorithms.svm.svr", reference="sklearn.svm.SVR",
+        module="mlnotes.algorithms.svm.svr", reference="sklearn.svm.SVR",
         params=(
             Param("C", float, 10.0, 0.01, 100.0, help="box constraint"),
             Param("epsilon", float, 0.1, 0.0, 1.0, help="tube half-width"),
@@ -41,7 +41,7 @@ SPECS = [
     AlgorithmSpec(
         name="kernel-ridge", title="Kernel ridge regression", family=F,
         summary="Ridge regression in an RKHS: alpha = (K + lambda I)^-1 y.",
-        module="algorithms.svm.kernel_ridge", reference="sklearn.kernel_ridge.KernelRidge",
+        module="mlnotes.algorithms.svm.kernel_ridge", reference="sklearn.kernel_ridge.KernelRidge",
         params=(
             Param("alpha", float, 0.1, 1e-4, 100.0, help="ridge penalty"),
             Param("gamma", float, 1.0, 0.01, 100.0, help="RBF width"),
@@ -51,7 +51,7 @@ SPECS = [
     AlgorithmSpec(
         name="kernel-pca", title="Kernel PCA", family=F,
         summary="PCA of the centred Gram matrix: non-linear components without explicit features.",
-        module="algorithms.svm.kernel_pca", reference="sklearn.decomposition.KernelPCA",
+        module="mlnotes.algorithms.svm.kernel_pca", reference="sklearn.decomposition.KernelPCA",
         params=(Param("gamma", float, 2.0, 0.01, 100.0, help="RBF width"),),
         tags=("dimensionality-reduction", "kernels"),
     ),

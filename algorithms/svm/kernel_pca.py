@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import eigh
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
-from algorithms.registry import DemoResult
-from algorithms.svm.kernel_svm import kernel_matrix
+from mlnotes.algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.svm.kernel_svm import kernel_matrix
 
 
 class KernelPCA(BaseEstimator):
@@ -96,7 +96,7 @@ def demo(gamma: float = 2.0) -> DemoResult:
     from sklearn.decomposition import KernelPCA as SkKernelPCA
     from sklearn.linear_model import LogisticRegression
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_circles(300, factor=0.3, noise=0.05, random_state=0)
     Z = KernelPCA(n_components=2, gamma=gamma).fit_transform(X)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -28,8 +28,8 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
-from algorithms.svm.kernel_svm import kernel_matrix
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.svm.kernel_svm import kernel_matrix
 
 
 class KernelRidge(RegressorMixin, BaseEstimator):
@@ -84,7 +84,7 @@ def demo(alpha: float = 0.1, gamma: float = 1.0) -> DemoResult:
     """Noisy sine: kernel ridge fits for three bandwidths, against scikit-learn's KernelRidge."""
     from sklearn.kernel_ridge import KernelRidge as SkKernelRidge
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     x = np.sort(rng.uniform(0, 5, 80))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -36,7 +36,7 @@ from algorithms.base import (
     check_X_y,
     report_convergence,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def kernel_matrix(A: np.ndarray, B: np.ndarray, kernel: str = "rbf", gamma: float = 1.0, degree: int = 3,
@@ -185,7 +185,7 @@ def demo(C: float = 1.0, gamma: float = 1.0, kernel: str = "rbf") -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.svm import SVC
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_moons(300, noise=0.2, random_state=0)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -32,7 +32,7 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class PegasosSVM(ClassifierMixin, BaseEstimator):
@@ -129,7 +129,7 @@ def demo(lam: float = 0.01, n_iter: int = 5000, batch_size: int = 8) -> DemoResu
     from sklearn.datasets import load_breast_cancer
     from sklearn.svm import LinearSVC
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_breast_cancer(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)

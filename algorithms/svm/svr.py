@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -34,8 +34,8 @@ from algorithms.base import (
     check_X_y,
     report_convergence,
 )
-from algorithms.registry import DemoResult
-from algorithms.svm.kernel_svm import kernel_matrix, smo_solve
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.svm.kernel_svm import kernel_matrix, smo_solve
 
 
 class SVR(RegressorMixin, BaseEstimator):
@@ -112,7 +112,7 @@ def demo(C: float = 10.0, epsilon: float = 0.1, gamma: float = 0.5) -> DemoResul
     """Noisy sine: the epsilon-tube and its support vectors, against scikit-learn's SVR."""
     from sklearn.svm import SVR as SkSVR
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     x = np.sort(rng.uniform(0, 5, 120))

@@ -1,6 +1,6 @@
 """Registry entries for text algorithms (light imports only)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "text"
 
@@ -8,7 +8,7 @@ SPECS = [
     AlgorithmSpec(
         name="tfidf", title="TF-IDF vectors", family=F,
         summary="Term frequency times smoothed inverse document frequency, L2-normalised.",
-        module="algorithms.text.tfidf", reference="sklearn.feature_extraction.text.TfidfVectorizer",
+        module="mlnotes.algorithms.text.tfidf", reference="sklearn.feature_extraction.text.TfidfVectorizer",
         params=(
             Param("query", str, "how does gradient boosting fit trees", help="search query"),
             Param("sublinear_tf", bool, False, help="use 1 + log(tf)"),
@@ -18,7 +18,7 @@ SPECS = [
     AlgorithmSpec(
         name="bm25", title="Okapi BM25", family=F,
         summary="Probabilistic ranking with term-frequency saturation and length normalisation.",
-        module="algorithms.text.bm25", reference="rank_bm25.BM25Okapi",
+        module="mlnotes.algorithms.text.bm25", reference="rank_bm25.BM25Okapi",
         params=(
             Param("query", str, "how does gradient boosting fit trees", help="search query"),
             Param("k1", float, 1.5, 0.0, 5.0, help="tf saturation"),
@@ -29,7 +29,7 @@ SPECS = [
     AlgorithmSpec(
         name="bpe", title="Byte-pair encoding tokenizer", family=F,
         summary="Learn subword merges from pair frequencies; encode by applying merges in rank order.",
-        module="algorithms.text.bpe", reference="tokenizers (Hugging Face) BPE + BpeTrainer",
+        module="mlnotes.algorithms.text.bpe", reference="tokenizers (Hugging Face) BPE + BpeTrainer",
         params=(
             Param("vocab_size", int, 150, 30, 400, help="target vocabulary size"),
             Param("text", str, "gradient boosting builds an ensemble of trees", help="text to tokenize"),
@@ -39,7 +39,7 @@ SPECS = [
     AlgorithmSpec(
         name="ngram-lm", title="n-gram language model (add-k, Kneser-Ney)", family=F,
         summary="Count-based next-word model; interpolated Kneser-Ney with continuation counts.",
-        module="algorithms.text.ngram_lm", reference="add-one smoothing baseline; exact normalisation checks (tests)",
+        module="mlnotes.algorithms.text.ngram_lm", reference="add-one smoothing baseline; exact normalisation checks (tests)",
         params=(
             Param("order", int, 2, 1, 4, help="n"),
             Param("smoothing", str, "kneser_ney", choices=("kneser_ney", "add_k"), help="smoothing"),

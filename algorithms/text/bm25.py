@@ -27,9 +27,9 @@ from collections import Counter
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
-from algorithms.text.tfidf import _check_docs
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.text.tfidf import _check_docs
 
 
 def whitespace_tokenize(text: str) -> list[str]:
@@ -94,8 +94,8 @@ def demo(query: str = "how does gradient boosting fit trees", k1: float = 1.5, b
     """Rank the built-in corpus for a query; scores compared with the rank_bm25 package."""
     from rank_bm25 import BM25Okapi
 
-    from algorithms.linear._viz import new_figure
-    from algorithms.text._corpus import DOCUMENTS
+    from mlnotes.algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.text._corpus import DOCUMENTS
 
     ours = BM25(k1=k1, b=b).fit(DOCUMENTS).get_scores(query)
     ref = BM25Okapi([whitespace_tokenize(d) for d in DOCUMENTS], k1=k1, b=b).get_scores(whitespace_tokenize(query))

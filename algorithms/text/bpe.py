@@ -22,9 +22,9 @@ from collections import Counter
 from functools import lru_cache
 from itertools import groupby
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
-from algorithms.text.tfidf import _check_docs
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.text.tfidf import _check_docs
 
 # Alphabetic characters outside the letter, mark and letter-number categories (Other_Alphabetic symbols): circled
 # and squared Latin letters. With them, the word class below is Unicode's \w (UTS #18: Alphabetic, Mark,
@@ -147,8 +147,8 @@ def demo(vocab_size: int = 150, text: str = "gradient boosting builds an ensembl
     """Train on the built-in corpus; merges and token counts against Hugging Face tokenizers' BPE trainer."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-    from algorithms.linear._viz import new_figure
-    from algorithms.text._corpus import DOCUMENTS
+    from mlnotes.algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.text._corpus import DOCUMENTS
 
     ours = BPETokenizer(vocab_size=vocab_size, min_frequency=1).fit(DOCUMENTS)
     ref = Tokenizer(models.BPE())

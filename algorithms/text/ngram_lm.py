@@ -28,9 +28,9 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
-from algorithms.text.tfidf import _check_docs, tokenize
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.text.tfidf import _check_docs, tokenize
 
 BOS, EOS = "<s>", "</s>"
 
@@ -138,8 +138,8 @@ class NGramLanguageModel(BaseEstimator):
 
 def demo(order: int = 2, smoothing: str = "kneser_ney", discount: float = 0.75) -> DemoResult:
     """Leave-one-out perplexity on the built-in corpus, against the add-one (Laplace) model of the same order."""
-    from algorithms.linear._viz import new_figure
-    from algorithms.text._corpus import DOCUMENTS
+    from mlnotes.algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.text._corpus import DOCUMENTS
 
     def loo(**kw):
         return float(np.mean([NGramLanguageModel(**kw).fit(DOCUMENTS[:j] + DOCUMENTS[j + 1:]).perplexity([DOCUMENTS[j]])

@@ -22,8 +22,8 @@ from collections import Counter
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
 
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 
@@ -99,8 +99,8 @@ def demo(query: str = "how does gradient boosting fit trees", sublinear_tf: bool
     """Rank the built-in corpus by cosine similarity to a query, against scikit-learn's TfidfVectorizer."""
     from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
 
-    from algorithms.linear._viz import new_figure
-    from algorithms.text._corpus import DOCUMENTS
+    from mlnotes.algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.text._corpus import DOCUMENTS
 
     vec = TfidfVectorizer(sublinear_tf=sublinear_tf).fit(DOCUMENTS)
     D, q = vec.transform(DOCUMENTS), vec.transform([query])[0]

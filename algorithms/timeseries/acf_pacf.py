@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _series(x) -> np.ndarray:
@@ -61,7 +61,7 @@ def demo(phi: float = 0.7, n_obs: int = 500, nlags: int = 20, seed: int = 0) -> 
     from statsmodels.tsa.stattools import acf as sm_acf
     from statsmodels.tsa.stattools import pacf as sm_pacf
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     x = np.zeros(n_obs)

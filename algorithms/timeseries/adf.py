@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 # MacKinnon (2010), Table 2, one variable, constant ("c"): coefficients b0..b3 at 1 %, 5 % and 10 %
 _MACKINNON_C = {"1%": (-3.43035, -6.5393, -16.786, -79.433),
@@ -53,7 +53,7 @@ def demo(phi: float = 0.95, n_obs: int = 300, lags: int = 2, seed: int = 0) -> D
     """ADF on an AR(1) with coefficient ``phi`` and on a random walk, against statsmodels.adfuller."""
     from statsmodels.tsa.stattools import adfuller
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     e = rng.normal(size=n_obs)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
 
 
 def css_residuals(x: np.ndarray, c: float, phi: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -53,7 +53,7 @@ class ARMA(BaseEstimator):
         start = np.zeros(1 + p + q)
         start[0] = x.mean()
         if p:  # Yule-Walker AR coefficients as the starting point
-            from algorithms.timeseries.acf_pacf import acf
+            from mlnotes.algorithms.timeseries.acf_pacf import acf
 
             r = acf(x, p)
             R = np.array([[r[abs(i - j)] for j in range(p)] for i in range(p)])
@@ -106,7 +106,7 @@ def demo(phi: float = 0.6, theta: float = 0.4, n_obs: int = 800, seed: int = 0) 
     """ARMA(1,1) by CSS against statsmodels' exact-likelihood ARIMA(1,0,1); forecasts of both."""
     from statsmodels.tsa.arima.model import ARIMA as SmARIMA
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     x = simulate_arma([phi], [theta], n_obs, c=1.0, seed=seed)
     ours = ARMA(p=1, q=1).fit(x)

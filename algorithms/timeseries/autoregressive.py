@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
 
 
 def check_series(y, min_length: int = 2) -> np.ndarray:
@@ -99,7 +99,7 @@ def demo(p: int = 2, d: int = 0, n_obs: int = 300) -> DemoResult:
     """Simulated AR(2): coefficients and forecasts against statsmodels' AutoReg."""
     from statsmodels.tsa.ar_model import AutoReg
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     y = np.zeros(n_obs + 100)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def dtw_distance(a, b, window: int | None = None, return_path: bool = False):
@@ -73,7 +73,7 @@ def demo(window: int = 8, n_per_class: int = 10) -> DemoResult:
     """1-NN classification of shifted shapes: DTW vs Euclidean (scikit-learn's KNeighborsClassifier)."""
     from sklearn.neighbors import KNeighborsClassifier
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_shifted_patterns(n_per_class, seed=0)
     Xt, yt = make_shifted_patterns(6, seed=1)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
-from algorithms.timeseries.autoregressive import check_series
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.timeseries.autoregressive import check_series
 
 
 def holt_winters_filter(y, alpha, beta, gamma, m, level0, trend0, season0):
@@ -144,7 +144,7 @@ def demo(alpha: float = 0.3, beta: float = 0.05, gamma: float = 0.2, n_years: in
     """Holt-Winters on a seasonal series with fixed parameters; fitted values and forecasts against statsmodels."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing as SmES
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     y = airline_like(n_years)
     ours = ExponentialSmoothing(trend=True, seasonal_periods=12, alpha=alpha, beta=beta, gamma=gamma).fit(y)

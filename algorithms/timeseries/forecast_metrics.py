@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _pair(y_true, y_pred):
@@ -74,7 +74,7 @@ def demo(n_splits: int = 6, horizon: int = 12, seed: int = 0) -> DemoResult:
     from sklearn.metrics import mean_absolute_percentage_error
     from sklearn.model_selection import TimeSeriesSplit
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     t = np.arange(144)

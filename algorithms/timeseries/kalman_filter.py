@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_is_fitted
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import BaseEstimator, check_is_fitted
+from mlnotes.algorithms.registry import DemoResult
 
 
 class KalmanFilter(BaseEstimator):
@@ -116,7 +116,7 @@ def demo(sigma_level: float = 0.3, sigma_obs: float = 1.0, n_obs: int = 200) -> 
     """Local-level model (random walk plus noise): filter and smoother vs statsmodels' UnobservedComponents."""
     import statsmodels.api as sm
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     level = np.cumsum(rng.normal(0, sigma_level, n_obs))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def seasonal_decompose(y, period: int, model: str = "additive") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,7 +54,7 @@ def demo(period: int = 12, n_years: int = 8, model: str = "multiplicative", seed
     """Decompose a monthly series with growing seasonal swings; compare with statsmodels' seasonal_decompose."""
     from statsmodels.tsa.seasonal import seasonal_decompose as sm_decompose
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(seed)
     t = np.arange(period * n_years)

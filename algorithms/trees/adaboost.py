@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -27,8 +27,8 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
-from algorithms.trees.cart import DecisionTreeClassifier
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.trees.cart import DecisionTreeClassifier
 
 
 class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
@@ -130,7 +130,7 @@ def demo(n_estimators: int = 50, learning_rate: float = 1.0) -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.tree import DecisionTreeClassifier as SkTree
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_breast_cancer(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -27,8 +27,8 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
-from algorithms.trees.cart import DecisionTreeClassifier
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.trees.cart import DecisionTreeClassifier
 
 
 class BaggingClassifier(ClassifierMixin, BaseEstimator):
@@ -119,7 +119,7 @@ def demo(n_estimators: int = 30, max_depth: int = 0) -> DemoResult:
     from sklearn.model_selection import train_test_split
     from sklearn.tree import DecisionTreeClassifier as SkTree
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     depth = None if max_depth == 0 else max_depth
     X, y = make_moons(400, noise=0.3, random_state=0)

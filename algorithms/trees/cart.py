@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
@@ -38,7 +38,7 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def _n_candidate_features(max_features, d: int) -> int:
@@ -332,7 +332,7 @@ def demo(max_depth: int = 4, min_samples_leaf: int = 1, criterion: str = "gini")
     from sklearn.model_selection import train_test_split
     from sklearn.tree import DecisionTreeClassifier as SkTree
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     X, y = make_moons(400, noise=0.3, random_state=0)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.5, random_state=0)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -40,7 +40,7 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def ordered_target_statistic(codes: np.ndarray, y: np.ndarray, perm: np.ndarray, prior: float, a: float) -> np.ndarray:
@@ -249,7 +249,7 @@ def demo(n_estimators: int = 60, depth: int = 4, n_categories: int = 200) -> Dem
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import log_loss
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_categorical_data(3000, n_categories)
     Xtr, ytr, Xte, yte = X[:2000], y[:2000], X[2000:], y[2000:]

@@ -7,7 +7,7 @@ at random trades a little bias for a large cut in variance and makes training ch
 candidate feature instead of $O(n\log n)$. The averaged trees give smooth, almost piecewise-linear decision
 boundaries.
 
-This module reuses :class:`algorithms.trees.bagging.BaggingClassifier` with ``splitter="random"`` and
+This module reuses :class:`mlnotes.algorithms.trees.bagging.BaggingClassifier` with ``splitter="random"`` and
 ``bootstrap=False``.
 
 References: [@geurts2006extremely].
@@ -15,8 +15,8 @@ References: [@geurts2006extremely].
 
 from __future__ import annotations
 
-from algorithms.registry import DemoResult
-from algorithms.trees.bagging import BaggingClassifier
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.trees.bagging import BaggingClassifier
 
 
 class ExtraTreesClassifier(BaggingClassifier):
@@ -51,7 +51,7 @@ def demo(n_estimators: int = 50) -> DemoResult:
     from sklearn.ensemble import ExtraTreesClassifier as SkExtra
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import decision_boundary, new_figure
+    from mlnotes.algorithms.linear._viz import decision_boundary, new_figure
 
     X, y = make_moons(400, noise=0.3, random_state=0)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.5, random_state=0)

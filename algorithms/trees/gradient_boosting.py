@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
@@ -33,8 +33,8 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
-from algorithms.trees.cart import DecisionTreeRegressor
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.trees.cart import DecisionTreeRegressor
 
 
 def _sigmoid(t):
@@ -183,7 +183,7 @@ def demo(n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int = 3
     from sklearn.ensemble import GradientBoostingRegressor as SkGB
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_diabetes(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)

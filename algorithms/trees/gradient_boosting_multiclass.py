@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, ClassifierMixin, check_array, check_is_fitted, check_X_y
-from algorithms.registry import DemoResult
-from algorithms.trees.cart import DecisionTreeRegressor
+from mlnotes.algorithms.base import BaseEstimator, ClassifierMixin, check_array, check_is_fitted, check_X_y
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.trees.cart import DecisionTreeRegressor
 
 
 def _softmax(F: np.ndarray) -> np.ndarray:
@@ -99,7 +99,7 @@ def demo(n_estimators: int = 30, learning_rate: float = 0.2, max_depth: int = 2,
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(n_samples=600, n_features=6, n_informative=4, n_redundant=0, n_classes=3,
                                random_state=seed)

@@ -25,8 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import BaseEstimator, check_array, check_is_fitted, check_n_features, check_random_state
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.base import (
+    BaseEstimator,
+    check_array,
+    check_is_fitted,
+    check_n_features,
+    check_random_state,
+)
+from mlnotes.algorithms.registry import DemoResult
 
 EULER_GAMMA = 0.5772156649015329
 
@@ -152,7 +158,7 @@ def demo(n_estimators: int = 100, max_samples: int = 256, n_outliers: int = 30) 
     from sklearn.ensemble import IsolationForest as SkIsolationForest
     from sklearn.metrics import roc_auc_score
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     inliers = np.r_[rng.normal(-2, 0.6, (250, 2)), rng.normal(2, 0.6, (250, 2))]

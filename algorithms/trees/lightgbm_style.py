@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -33,7 +33,7 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def bin_edges(x: np.ndarray, max_bins: int) -> np.ndarray:
@@ -237,7 +237,7 @@ def demo(n_estimators: int = 60, num_leaves: int = 15, top_rate: float = 0.2, ot
     from sklearn.metrics import log_loss
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = make_classification(2000, 10, n_informative=6, random_state=0)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)

@@ -8,7 +8,7 @@ alone cannot reduce when a few strong features dominate every tree's top splits.
 test accuracy; mean decrease in impurity (averaged over trees) ranks features, biased toward high-cardinality
 features [@strobl2007bias].
 
-This module reuses :class:`algorithms.trees.bagging.BaggingClassifier` with ``max_features`` set.
+This module reuses :class:`mlnotes.algorithms.trees.bagging.BaggingClassifier` with ``max_features`` set.
 
 References: [@breiman2001random], [@hastie2009elements] ch. 15.
 """
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
-from algorithms.trees.bagging import BaggingClassifier
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.trees.bagging import BaggingClassifier
 
 
 class RandomForestClassifier(BaggingClassifier):
@@ -59,7 +59,7 @@ def demo(n_estimators: int = 50, max_features: str = "sqrt") -> DemoResult:
     from sklearn.ensemble import RandomForestClassifier as SkForest
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     data = load_breast_cancer()
     Xtr, Xte, ytr, yte = train_test_split(data.data, data.target, test_size=0.3, random_state=0)

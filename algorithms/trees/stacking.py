@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     ClassifierMixin,
     check_array,
@@ -26,10 +26,10 @@ from algorithms.base import (
     check_random_state,
     check_X_y,
 )
-from algorithms.linear.logistic_regression import LogisticRegression
-from algorithms.registry import DemoResult
-from algorithms.trees.cart import DecisionTreeClassifier
-from algorithms.trees.random_forest import RandomForestClassifier
+from mlnotes.algorithms.linear.logistic_regression import LogisticRegression
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.trees.cart import DecisionTreeClassifier
+from mlnotes.algorithms.trees.random_forest import RandomForestClassifier
 
 
 def default_base_models():
@@ -123,7 +123,7 @@ def demo(n_folds: int = 3) -> DemoResult:
     from sklearn.preprocessing import StandardScaler
     from sklearn.tree import DecisionTreeClassifier as SkTree
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_breast_cancer(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)

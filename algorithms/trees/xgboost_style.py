@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import (
+from mlnotes.algorithms.base import (
     BaseEstimator,
     RegressorMixin,
     check_array,
@@ -36,7 +36,7 @@ from algorithms.base import (
     check_n_features,
     check_X_y,
 )
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class SecondOrderTree:
@@ -199,7 +199,7 @@ def demo(n_estimators: int = 100, learning_rate: float = 0.3, max_depth: int = 3
     from sklearn.metrics import log_loss
     from sklearn.model_selection import train_test_split
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     X, y = load_breast_cancer(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)

@@ -1,6 +1,6 @@
 """Registry entries for computer vision utilities (light imports only)."""
 
-from algorithms.registry import AlgorithmSpec, Param
+from mlnotes.algorithms.registry import AlgorithmSpec, Param
 
 F = "vision"
 
@@ -8,7 +8,7 @@ SPECS = [
     AlgorithmSpec(
         name="iou-nms", title="Box IoU and greedy non-maximum suppression", family=F,
         summary="Pairwise intersection over union; keep the best box and drop its overlapping rivals.",
-        module="algorithms.vision.boxes", reference="brute-force NMS in plain Python; hand cases",
+        module="mlnotes.algorithms.vision.boxes", reference="brute-force NMS in plain Python; hand cases",
         params=(
             Param("n_objects", int, 3, 1, 20, help="number of objects"),
             Param("boxes_per_object", int, 8, 1, 50, help="candidate boxes around each object"),
@@ -19,7 +19,7 @@ SPECS = [
     AlgorithmSpec(
         name="detection-map", title="Detection mAP (VOC all-point and COCO 101-point)", family=F,
         summary="Greedy score-ordered matching at an IoU threshold, then interpolated average precision.",
-        module="algorithms.vision.detection_map", reference="hand-computed cases; plain-Python recomputation",
+        module="mlnotes.algorithms.vision.detection_map", reference="hand-computed cases; plain-Python recomputation",
         params=(
             Param("n_images", int, 30, 1, 500, help="number of images"),
             Param("noise", float, 3.0, 0.0, 20.0, help="box jitter of the simulated detector (pixels)"),
@@ -30,7 +30,7 @@ SPECS = [
     AlgorithmSpec(
         name="image-augmentations", title="Flip, crop, mixup and cutmix with label arithmetic", family=F,
         summary="Geometric augmentations move the boxes; mixup/cutmix mix the labels by pixel share.",
-        module="algorithms.vision.augment", reference="brute-force pixel counts and hand box arithmetic",
+        module="mlnotes.algorithms.vision.augment", reference="brute-force pixel counts and hand box arithmetic",
         params=(
             Param("alpha", float, 1.0, 0.05, 10.0, help="Beta(alpha, alpha) mixing parameter"),
             Param("seed", int, 0, 0, 10000, help="random seed"),
@@ -40,7 +40,7 @@ SPECS = [
     AlgorithmSpec(
         name="grad-cam", title="Grad-CAM on a tiny CNN (PyTorch)", family=F,
         summary="Gradient-weighted feature maps show where the network looks for a class.",
-        module="algorithms.vision.grad_cam", reference="closed-form CAM for a GAP + linear head (no autograd)",
+        module="mlnotes.algorithms.vision.grad_cam", reference="closed-form CAM for a GAP + linear head (no autograd)",
         params=(
             Param("n_train", int, 96, 16, 512, help="training images"),
             Param("steps", int, 60, 1, 200, help="Adam steps"),

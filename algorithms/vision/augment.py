@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.base import check_random_state
-from algorithms.registry import DemoResult
-from algorithms.vision.boxes import box_area, check_boxes
+from mlnotes.algorithms.base import check_random_state
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.vision.boxes import box_area, check_boxes
 
 
 def _image(x, name="image"):
@@ -155,7 +155,7 @@ def demo(alpha: float = 1.0, seed: int = 0) -> DemoResult:
     """Digits: flip, crop, mixup and cutmix; the label weights are checked against brute-force pixel counts."""
     from sklearn.datasets import load_digits
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     digits = load_digits()
     X = digits.images[:64] / 16.0

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 def check_boxes(boxes, name: str = "boxes") -> np.ndarray:
@@ -99,7 +99,7 @@ def demo(n_objects: int = 3, boxes_per_object: int = 8, iou_threshold: float = 0
     """Jittered candidate boxes around a few objects; NMS against a brute-force pure-Python NMS."""
     from matplotlib.patches import Rectangle
 
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     centers = rng.uniform(20, 80, (n_objects, 2))

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from algorithms.registry import DemoResult
-from algorithms.vision.boxes import box_iou, check_boxes
+from mlnotes.algorithms.registry import DemoResult
+from mlnotes.algorithms.vision.boxes import box_iou, check_boxes
 
 METHODS = ("voc", "coco")
 
@@ -133,7 +133,7 @@ def coco_map(detections, ground_truths) -> float:
 
 def demo(n_images: int = 30, noise: float = 3.0, false_rate: float = 0.3) -> DemoResult:
     """A simulated detector on random scenes: VOC and COCO AP, checked against a plain-Python recomputation."""
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     rng = np.random.default_rng(0)
     dets, gts = [], []

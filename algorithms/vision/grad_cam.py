@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from algorithms.registry import DemoResult
+from mlnotes.algorithms.registry import DemoResult
 
 
 class TinyCNN(nn.Module):
@@ -97,7 +97,7 @@ def make_patch_images(n: int, size: int = 12, rng=None) -> tuple[np.ndarray, np.
 
 def demo(n_train: int = 96, steps: int = 60, seed: int = 0) -> DemoResult:
     """Train a tiny CNN to detect a bright patch; Grad-CAM (hooks) against the closed-form CAM."""
-    from algorithms.linear._viz import new_figure
+    from mlnotes.algorithms.linear._viz import new_figure
 
     torch.manual_seed(seed)
     X, y, _ = make_patch_images(n_train, rng=seed)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.intent import classify_intent
+from mlnotes.assistant.intent import classify_intent
 
 # intents that ask for the same kind of answer ("How does X work?" and "What is X?" both want an explanation)
 # ("How do I pick k?" and "k-means versus k-NN" do not: how-to-choose and comparison are kept apart)

@@ -1,6 +1,6 @@
 """Candidate sentences of a chunk: paragraph sentences, list items and table rows, each with its line span.
 
-:func:`candidates_for_chunk` walks the parsed document's top-level blocks (``kb.markdown.Document.blocks``,
+:func:`candidates_for_chunk` walks the parsed document's top-level blocks (``mlnotes.kb.markdown.Document.blocks``,
 from the one parsed-document cache, never a second read of the file) that overlap the chunk: headings, fenced
 and indented code, display math, HTML and rules are skipped by their block type; a table gives one candidate
 per body row carrying its real header (also for a chunk that holds only the later rows of a long table); a
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.corpus import load_doc
-from kb.bm25 import tokenize
-from kb.chunker import Chunk
-from kb.markdown import Document, split_sentences
+from mlnotes.assistant.corpus import load_doc
+from mlnotes.kb.bm25 import tokenize
+from mlnotes.kb.chunker import Chunk
+from mlnotes.kb.markdown import Document, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,16 @@ _SKIPPED_BLOCKS = frozenset({"heading", "fence", "code", "math", "html", "hr"})
 _NOT_ANSWER_HEADINGS = ("common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises")
 _META_RE = re.compile(r"^\s*\*\*ID:\*\*")  # the bank's "**ID:** `x` · **Difficulty:** ... · **Topics:** ..." line
 _LINK_ONLY_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")
+_MD_LINK_RE = re.compile(r"\[[^\]]*\]\([^)]*\)")
+
+
+def _link_list(text: str) -> bool:
+    """A pointer rather than a statement: a list of links with few words of its own ("From-scratch versions:
+    [a.py](...), [b.py](...), ..."), or a link with fewer than four words of its own around it. A statement that
+    also points to code ("LSTMs and GRUs are the standard cells because ... (see [lstm.py](...), ...)") stays."""
+    links = _MD_LINK_RE.findall(text)
+    own = len(re.findall(r"[A-Za-z]{2,}", _MD_LINK_RE.sub(" ", text)))
+    return bool(links) and (own < 4 or (len(links) >= 3 and own < 3 * len(links)))
 # sentences that only make sense next to something the reader of an answer cannot see
 _CONTEXT_BOUND_RE = re.compile(r"\b(below|above|this chapter|this guide|this section|the next section|"
                                r"the previous section|here)\b", re.IGNORECASE)
@@ -157,7 +167,7 @@ def _not_answer_heading(text: str) -> bool:
 def is_answer_sentence(text: str) -> bool:
     """False for text that must never be presented as an answer sentence: the bank's metadata line, a line that
     is only a link, or a sentence bound to its context ("below", "this chapter", "here", "The code ...")."""
-    return not (_META_RE.match(text) or _LINK_ONLY_RE.match(text) or _CONTEXT_BOUND_RE.search(text)
+    return not (_META_RE.match(text) or _LINK_ONLY_RE.match(text) or _link_list(text) or _CONTEXT_BOUND_RE.search(text)
                 or _ABOUT_CODE_RE.match(text))
 
 

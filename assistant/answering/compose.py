@@ -8,16 +8,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.answering.lead import code_block
-from assistant.answering.render import render_sentences, renumber_citations
-from assistant.answering.retrieve import Retrieved
-from assistant.answering.scoring import Scored
-from assistant.answering.types import Answer, AnswerSentence, Source
-from assistant.corpus import find_section, load_doc
-from assistant.grounding import filter_citations
-from kb.chunker import algorithm_path
-from kb.index import Hit
-from kb.markdown import CodeBlock
+from mlnotes.assistant.answering.lead import code_block
+from mlnotes.assistant.answering.render import render_sentences, renumber_citations
+from mlnotes.assistant.answering.retrieve import Retrieved
+from mlnotes.assistant.answering.scoring import Scored
+from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
+from mlnotes.assistant.corpus import find_section, load_doc
+from mlnotes.assistant.grounding import filter_citations
+from mlnotes.kb.chunker import algorithm_path
+from mlnotes.kb.index import Hit
+from mlnotes.kb.markdown import CodeBlock
 
 SourceFn = Callable[[int, Hit], Source]  # (number, hit) -> Source, with the deep link
 
@@ -27,7 +27,7 @@ ABSTAIN_TEXT = ("I could not find support for an answer to this in the knowledge
 
 def algorithms_of(sources: Sequence[Source]) -> list[dict[str, Any]]:
     """The registered implementations the sources link to, first mention first, each once."""
-    from algorithms import registry
+    from mlnotes.algorithms import registry
 
     out, seen = [], set()
     for s in sources:

@@ -1,6 +1,6 @@
 """Answer-first composition: the sentence(s) that answer the question directly, chosen by its intent.
 
-:func:`assistant.intent.classify_intent` reads what the question asks for; this module picks what an answer of
+:func:`mlnotes.assistant.intent.classify_intent` reads what the question asks for; this module picks what an answer of
 that kind starts with, from the scored candidates of the retrieved sections (pure functions, no I/O):
 
 * ``definition`` — a defining sentence ("X is ...", "X measures ...") that names the question's subject;
@@ -14,7 +14,7 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 * ``why_how`` and ``debugging`` — the best-scored sentence.
 
 The lead is taken from the best-supported of the top ``LEAD_RANKS`` retrieved sections; the remaining sentences
-are chosen by :func:`assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
+are chosen by :func:`mlnotes.assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answering.scoring import Scored
-from kb.bm25 import tokenize
-from kb.markdown import CodeBlock, Document, split_sentences
+from mlnotes.assistant.answering.scoring import Scored
+from mlnotes.kb.bm25 import tokenize
+from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
 
 LEAD_RANKS = 3  # the lead comes from one of the top three retrieved sections
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from kb.markdown import CITATION_RE
+from mlnotes.kb.markdown import CITATION_RE
 
 if TYPE_CHECKING:  # pragma: no cover
-    from assistant.answering.types import Answer, AnswerSentence
+    from mlnotes.assistant.answering.types import Answer, AnswerSentence
 
 _LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MARKS_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kb.filters import check_filters
-from kb.index import Hit
-from kb.search import Filters, Retriever
+from mlnotes.kb.filters import check_filters
+from mlnotes.kb.index import Hit
+from mlnotes.kb.search import Filters, Retriever
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Retrieved:
 
 def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Filters | None = None) -> Retrieved:
     """The top ``k`` hits (the retriever validates the question; ``filters`` are checked against the index by
-    :func:`kb.filters.check_filters`), the question vector and the support."""
+    :func:`mlnotes.kb.filters.check_filters`), the question vector and the support."""
     t0 = time.perf_counter()
     filters = check_filters(retriever, filters)
     hits = retriever.search(question, k=k, mode=mode, filters=filters) if filters else \

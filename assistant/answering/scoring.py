@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.candidates import Candidate
-from kb.bm25 import tokenize
+from mlnotes.assistant.answering.candidates import Candidate
+from mlnotes.kb.bm25 import tokenize
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from kb.chunker import Chunk
-from kb.index import chunk_location
+from mlnotes.kb.chunker import Chunk
+from mlnotes.kb.index import chunk_location
 
 
 @dataclass
 class Source:
-    """A cited chunk: :func:`kb.index.chunk_location`'s fields (the one hit/source schema) plus its number."""
+    """A cited chunk: :func:`mlnotes.kb.index.chunk_location`'s fields (the one hit/source schema) plus its number."""
 
     n: int
     chunk_id: str
@@ -61,7 +61,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     generator: str = "extractive"  # what composed the text: "extractive" or the local model's name
     fell_back: bool = False  # a generator was asked but its answer cited nothing, so the extractive one is shown
-    experimental: bool = False  # composed by a model under ~1B parameters (assistant.grounding.is_small_model)
+    experimental: bool = False  # composed by a model under ~1B parameters (mlnotes.assistant.grounding.is_small_model)
     support: dict[str, Any] | None = None  # the sentence-level support check of a generated answer
 
     @property
@@ -76,7 +76,7 @@ class Answer:
 
     def markdown(self, link_prefix: str = "") -> str:
         """The answer and its numbered sources, as Markdown with clickable section links."""
-        from assistant.answering.render import answer_markdown
+        from mlnotes.assistant.answering.render import answer_markdown
 
         return answer_markdown(self, link_prefix)
 

@@ -1,6 +1,6 @@
 """The FastAPI application: REST API under ``/api``, OpenAPI at ``/docs``, the Gradio UI mounted at ``/``.
 
-``create_app()`` builds the services in the lifespan with :func:`assistant.services.build_services` (index loaded
+``create_app()`` builds the services in the lifespan with :func:`mlnotes.assistant.services.build_services` (index loaded
 or built, interview bank, generator, demo runner); tests pass ready-made services with ``create_app(services=...)``
 or override dependencies. All exception handlers are installed here, in one place.
 """
@@ -18,18 +18,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from algorithms.registry import ParamError, UnknownAlgorithmError
-from assistant.answer import NoGeneratorError
-from assistant.api.deps import require_api_key
-from assistant.api.reload import Reloader, install_sighup, stale_index
-from assistant.api.routers import admin, algorithms, ask, corpus, health, search
-from assistant.corpus import CorpusPathError
-from assistant.runner import STATUS as RUN_STATUS
-from assistant.runner import RunFailed, RunnerBusy
-from assistant.services import Services, build_services
-from assistant.settings import Settings, get_settings
-from kb.filters import FilterError
-from kb.index import IndexUnavailableError, QueryError
+from mlnotes.algorithms.registry import ParamError, UnknownAlgorithmError
+from mlnotes.assistant.answer import NoGeneratorError
+from mlnotes.assistant.api.deps import require_api_key
+from mlnotes.assistant.api.reload import Reloader, install_sighup, stale_index
+from mlnotes.assistant.api.routers import admin, algorithms, ask, corpus, health, search
+from mlnotes.assistant.corpus import CorpusPathError
+from mlnotes.assistant.runner import STATUS as RUN_STATUS
+from mlnotes.assistant.runner import RunFailed, RunnerBusy
+from mlnotes.assistant.services import Services, build_services
+from mlnotes.assistant.settings import Settings, get_settings
+from mlnotes.kb.filters import FilterError
+from mlnotes.kb.index import IndexUnavailableError, QueryError
 
 __all__ = ["Services", "build_services", "create_app", "install_error_handlers", "install_services"]
 
@@ -125,7 +125,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def install_services(app: FastAPI, svc: Services) -> None:
-    """Put the services where the dependencies (``assistant.api.deps``) and the UI find them."""
+    """Put the services where the dependencies (``mlnotes.assistant.api.deps``) and the UI find them."""
     app.state.services = svc
     app.state.index = svc.index
     app.state.answerer = svc.answerer
@@ -252,16 +252,16 @@ def _operation_id(route: Any) -> str:
 def create_app(settings: Settings | None = None, services: Services | None = None, with_ui: bool = True,
                reload_build: Callable[[], Any] | None = None) -> FastAPI:
     """The app. ``reload_build`` makes the retriever a hot reload switches to (``POST /api/admin/reload``,
-    SIGHUP); by default :func:`assistant.services.open_index` over the settings (rebuilt when the corpus changed)."""
+    SIGHUP); by default :func:`mlnotes.assistant.services.open_index` over the settings (rebuilt when the corpus changed)."""
     settings = settings or get_settings()
 
     def default_build():
-        from assistant.services import open_index
+        from mlnotes.assistant.services import open_index
 
         return open_index(settings, log=log.warning, progress=False)
 
     def bank():
-        from assistant.services import load_bank_or_empty
+        from mlnotes.assistant.services import load_bank_or_empty
 
         return load_bank_or_empty(settings, log.warning)
 
@@ -274,7 +274,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI):
         rebuild_now = False
         if services is None:  # a served app: load every model before reporting ready
-            from assistant.services import configure_embeddings, warm_up
+            from mlnotes.assistant.services import configure_embeddings, warm_up
 
             configure_embeddings(settings)
             stale = stale_index(settings)  # out of date: serve it now, rebuild in the background
@@ -317,21 +317,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(health.router, prefix="/api")  # open liveness; details only with the key (see the route)
     for r in (search.router, ask.router, corpus.router, algorithms.router):
         app.include_router(r, prefix="/api", dependencies=deps)
-    from assistant.interview.api import router as interview_router
+    from mlnotes.assistant.interview.api import router as interview_router
 
     app.include_router(interview_router, prefix="/api", dependencies=deps)
     app.include_router(admin.router, prefix="/api", dependencies=deps)
     _add_api_fallback(app)
-    from assistant.api.openapi import install_openapi
+    from mlnotes.assistant.api.openapi import install_openapi
 
     install_openapi(app, key_set=bool(settings.api_key))
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if settings.api_key:  # the UI and /gradio_api/* need the key too (a login page sets a session cookie)
-        from assistant.api.auth import UIGuard
+        from mlnotes.assistant.api.auth import UIGuard
 
         app.add_middleware(UIGuard, key=settings.api_key)
     if with_ui:
-        from assistant.ui import mount_ui
+        from mlnotes.assistant.ui import mount_ui
 
         app = mount_ui(app)
     return app

@@ -9,7 +9,7 @@ When ``MLNOTES_API_KEY`` is set, a request to the UI is let through only with
 
 Every comparison is constant-time (:func:`hmac.compare_digest`). A browser page request without either gets the
 login page (``GET /login`` shows it, ``POST /login`` with the form field ``key`` checks it); any other request a 401
-in the API's error shape. ``/api`` routes keep their own bearer check (:func:`assistant.api.deps.require_api_key`);
+in the API's error shape. ``/api`` routes keep their own bearer check (:func:`mlnotes.assistant.api.deps.require_api_key`);
 ``/docs`` and ``/openapi.json`` (the schema, no data) stay open.
 """
 

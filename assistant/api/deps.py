@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.answer import Answerer
-from assistant.runner import DemoRunner
-from assistant.settings import Settings, get_settings
-from kb.search import Retriever
+from mlnotes.assistant.answer import Answerer
+from mlnotes.assistant.runner import DemoRunner
+from mlnotes.assistant.settings import Settings, get_settings
+from mlnotes.kb.search import Retriever
 
 
 def settings_dep(request: Request) -> Settings:

@@ -1,9 +1,9 @@
 """Hot reload of the index: build or load the new one in a background thread while the old one keeps serving,
 then switch the app's services to it in one assignment.
 
-Triggered by ``POST /api/admin/reload`` (:mod:`assistant.api.routers.admin`) or by SIGHUP (installed in the
+Triggered by ``POST /api/admin/reload`` (:mod:`mlnotes.assistant.api.routers.admin`) or by SIGHUP (installed in the
 app's lifespan when the server runs in the main thread). The build function is, for a served app,
-:func:`assistant.services.open_index`: it loads the index at ``MLNOTES_INDEX_DIR`` (for example one that
+:func:`mlnotes.assistant.services.open_index`: it loads the index at ``MLNOTES_INDEX_DIR`` (for example one that
 ``mlnotes index`` just published in another process) and rebuilds it first when the corpus changed.
 """
 
@@ -16,14 +16,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from assistant.answer import Answerer
-from kb.search import Retriever
+from mlnotes.assistant.answer import Answerer
+from mlnotes.kb.search import Retriever
 
 log = logging.getLogger("mlnotes")
 
 
 def index_version(index: Any) -> str | None:
-    """The served index's version: the name of the versioned directory it was loaded from (kb.publish)."""
+    """The served index's version: the name of the versioned directory it was loaded from (mlnotes.kb.publish)."""
     directory = getattr(index, "directory", None)
     return getattr(directory, "name", None)
 
@@ -74,7 +74,7 @@ class Reloader:
     def swap(self, index: Retriever) -> None:
         """Serve ``index``: a new answerer over it (warmed before the switch), the same runner, generator and
         interview service (pointed at the new index)."""
-        from assistant.api.app import install_services
+        from mlnotes.assistant.api.app import install_services
 
         st = self.app.state
         svc = st.services
@@ -101,8 +101,8 @@ def stale_index(settings: Any, log: Callable[[str], None] = log.warning) -> Retr
     cannot be served (missing, corrupt, another format: the normal path rebuilds before serving)."""
     if settings.search_backend != "local":
         return None
-    from kb import publish
-    from kb.index import Index, IndexStaleError, IndexUnavailableError
+    from mlnotes.kb import publish
+    from mlnotes.kb.index import Index, IndexStaleError, IndexUnavailableError
 
     try:
         publish.recover(settings.index_dir, log)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from kb.index import MAX_K, MAX_QUERY_CHARS
+from mlnotes.kb.index import MAX_K, MAX_QUERY_CHARS
 
 Mode = Literal["bm25", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
@@ -20,7 +20,7 @@ def _not_blank(v: str) -> str:
 
 class FilterFields(BaseModel):
     """The search filters of /api/search and /api/ask; a value the index does not hold is a 422 that lists the
-    valid ones (:mod:`kb.filters`)."""
+    valid ones (:mod:`mlnotes.kb.filters`)."""
 
     kind: str | None = Field(default=None, max_length=50,
                              description="only chunks of this kind: guide, chapter, interview, reference, or notes "
@@ -30,7 +30,7 @@ class FilterFields(BaseModel):
                                  description="only this document (id or corpus path); also accepted as 'doc'")
 
     def filters(self):
-        from kb.search import Filters
+        from mlnotes.kb.search import Filters
 
         return Filters(kind=self.kind, topic=self.topic, document=self.document)
 
@@ -46,7 +46,7 @@ class SearchRequest(FilterFields):
 
 
 class ChunkRef(BaseModel):
-    """Where a chunk is and what it is (``kb.index.chunk_location``), its score and its deep link: the fields
+    """Where a chunk is and what it is (``mlnotes.kb.index.chunk_location``), its score and its deep link: the fields
     every search hit and answer source shares."""
 
     chunk_id: str

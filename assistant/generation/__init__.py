@@ -1,7 +1,7 @@
 """Local LLM answers: generator backends and speculative decoding for the assistant.
 
 :func:`load_generator` builds the generator the API uses when ``MLNOTES_GENERATOR=llm`` from a frozen
-:class:`assistant.settings.GenerationConfig` (``Settings().generation``); nothing here reads the environment.
+:class:`mlnotes.assistant.settings.GenerationConfig` (``Settings().generation``); nothing here reads the environment.
 The settings behind it (``assistant/settings.py``):
 
 * ``MLNOTES_LLM``: a local Hugging Face model directory or GGUF file (default: SmolLM2-135M-Instruct from the
@@ -21,8 +21,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from assistant.generation.transformers_backend import GenerationUnavailable, TransformersGenerator, load_model
-from assistant.settings import GenerationConfig
+from mlnotes.assistant.generation.transformers_backend import (
+    GenerationUnavailable,
+    TransformersGenerator,
+    load_model,
+)
+from mlnotes.assistant.settings import GenerationConfig
 
 __all__ = ["GenerationUnavailable", "TransformersGenerator", "load_generator", "load_model", "DEFAULT_DTYPE",
            "DEFAULT_QUANT", "DEFAULT_ENGINE"]
@@ -42,11 +46,11 @@ def load_generator(config: GenerationConfig | None = None) -> Any:
         cfg = cfg.generation
     spec, draft_spec, method = cfg.model, cfg.draft, cfg.decoding
     if cfg.backend == "llamacpp":
-        from assistant.generation.llamacpp_backend import LlamaCppGenerator
+        from mlnotes.assistant.generation.llamacpp_backend import LlamaCppGenerator
 
         return LlamaCppGenerator(spec, prompt_lookup=method != "greedy")
     if cfg.backend == "openai":
-        from assistant.generation.openai_backend import from_settings
+        from mlnotes.assistant.generation.openai_backend import from_settings
 
         return from_settings(cfg)
     dtype, quant, engine = cfg.dtype, cfg.quant, cfg.engine

@@ -36,11 +36,11 @@ BENCH_QUESTIONS = [
 
 def bench_passages(questions: list[str] = BENCH_QUESTIONS, k: int = 4) -> list[list[str]]:
     """Retrieved passages per question, formatted as the answerer formats them."""
-    from assistant.settings import get_settings
+    from mlnotes.assistant.settings import get_settings
 
     settings = get_settings()
     try:
-        from kb.index import Index
+        from mlnotes.kb.index import Index
 
         index = Index.load_or_build(settings.corpus_dir, settings.index_dir)
         out = []
@@ -92,9 +92,9 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
     """
     import torch
 
-    from assistant.generation import DEFAULT_DTYPE, DEFAULT_ENGINE, DEFAULT_QUANT
-    from assistant.generation.speculative import DecodeStats, decode
-    from assistant.generation.transformers_backend import (
+    from mlnotes.assistant.generation import DEFAULT_DTYPE, DEFAULT_ENGINE, DEFAULT_QUANT
+    from mlnotes.assistant.generation.speculative import DecodeStats, decode
+    from mlnotes.assistant.generation.transformers_backend import (
         chat_messages,
         encode_chat,
         load_hf_model,
@@ -102,7 +102,7 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
         resolve_model,
         stop_ids,
     )
-    from assistant.settings import get_settings
+    from mlnotes.assistant.settings import get_settings
 
     cfg = get_settings().generation  # the MLNOTES_LLM_* settings, read once by the settings
     dtype = dtype or cfg.dtype or DEFAULT_DTYPE
@@ -129,7 +129,7 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
     if draft_model is None:
         wanted = [m for m in wanted if m not in ("draft", "hf-assisted")]
     folder, gguf = resolve_model(model)
-    from assistant.generation.llamacpp_backend import available as llamacpp_available
+    from mlnotes.assistant.generation.llamacpp_backend import available as llamacpp_available
 
     if gguf is None or not llamacpp_available():
         wanted = [m for m in wanted if not m.startswith("llamacpp")]
@@ -184,7 +184,7 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
     llama_gens: dict[str, Any] = {}
 
     def llamacpp(pld: bool) -> Callable[[int], tuple[list[int], Any]]:
-        from assistant.generation.llamacpp_backend import LlamaCppGenerator
+        from mlnotes.assistant.generation.llamacpp_backend import LlamaCppGenerator
 
         key = "pld" if pld else "plain"
         if key not in llama_gens:  # every core by default, like the served generator (default_threads)
@@ -273,7 +273,7 @@ def run_benchmark(repeat: int = 3, max_new_tokens: int = 96, model: str | None =
         "dtype": dtype,
         "quant": quant,
         "threads": torch.get_num_threads(),
-        "llamacpp_threads": __import__("assistant.generation.llamacpp_backend", fromlist=["x"]).default_threads(),
+        "llamacpp_threads": __import__("mlnotes.assistant.generation.llamacpp_backend", fromlist=["x"]).default_threads(),
         "prompts": len(prompts),
         "prompt_tokens": [len(p) for p in prompts],
         "max_new_tokens": max_new_tokens,

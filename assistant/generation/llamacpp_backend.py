@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from assistant.generation.transformers_backend import (
+from mlnotes.assistant.generation.transformers_backend import (
     AnswerShaper,
     GenerationUnavailable,
     chat_messages,

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from assistant.generation.transformers_backend import (
+from mlnotes.assistant.generation.transformers_backend import (
     AnswerShaper,
     GenerationUnavailable,
     chat_messages,
@@ -280,8 +280,8 @@ class OpenAICompatGenerator:
 
 def from_settings(settings: Any, check: bool = True) -> OpenAICompatGenerator:
     """The generator configured by ``MLNOTES_LLM_URL``, ``MLNOTES_LLM_MODEL``, ``MLNOTES_LLM_API_KEY`` and
-    ``MLNOTES_LLM_TIMEOUT``, read by :class:`assistant.settings.Settings` and passed here as the frozen
-    :class:`assistant.settings.GenerationConfig` (attributes ``url``, ``model_name``, ``api_key``, ``timeout``).
+    ``MLNOTES_LLM_TIMEOUT``, read by :class:`mlnotes.assistant.settings.Settings` and passed here as the frozen
+    :class:`mlnotes.assistant.settings.GenerationConfig` (attributes ``url``, ``model_name``, ``api_key``, ``timeout``).
     With ``check`` the server is asked once for its models, so a wrong URL, key or model name fails here, when
     the service starts, with the message that fixes it."""
     url = getattr(settings, "url", None)

@@ -161,7 +161,7 @@ def _verify(model: Any, fed: list[int], drafts: list[int], cache: Any) -> list[i
     """The target's greedy token after each fed token, as far as the drafts can still be accepted.
 
     One forward pass over ``fed`` (the cache grows by ``len(fed)``). Models that expose their hidden states
-    (:class:`~assistant.generation.fast_llama.FastLlama`) get the output layer lazily: the first row alone, and
+    (:class:`~mlnotes.assistant.generation.fast_llama.FastLlama`) get the output layer lazily: the first row alone, and
     the other rows only if the first draft was accepted (most rejected drafts fail at their first token, and
     the output layer over a 49k vocabulary is the largest matrix of a small model).
     """
@@ -445,16 +445,16 @@ class CachedLogitsFn:
 def from_scratch_decode(model: Any, prompt_ids: list[int], max_new_tokens: int, eos_ids: Iterable[int] = (),
                         draft_model: Any = None, num_draft: int = 8, stats: DecodeStats | None = None
                         ) -> list[int]:
-    """Greedy speculative decoding with ``algorithms.sequence.speculative_decoding`` (drafters and loop).
+    """Greedy speculative decoding with ``mlnotes.algorithms.sequence.speculative_decoding`` (drafters and loop).
 
     Prompt lookup by default, the draft model when given. The reference loop generates exactly
     ``max_new_tokens`` tokens; the result is cut at the first EOS.
     """
     import time
 
-    from algorithms.sequence.speculative_decoding import ModelDrafter as RefModelDrafter
-    from algorithms.sequence.speculative_decoding import PromptLookupDrafter as RefPromptLookup
-    from algorithms.sequence.speculative_decoding import speculative_generate
+    from mlnotes.algorithms.sequence.speculative_decoding import ModelDrafter as RefModelDrafter
+    from mlnotes.algorithms.sequence.speculative_decoding import PromptLookupDrafter as RefPromptLookup
+    from mlnotes.algorithms.sequence.speculative_decoding import speculative_generate
 
     stats = stats if stats is not None else DecodeStats()
     num_draft = min(num_draft, max_verify_rows(model) - 1)

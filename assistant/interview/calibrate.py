@@ -1,6 +1,6 @@
 """Fit the grader's parameters on the interview bank and write ``grader_params.json``.
 
-Run: ``python -m assistant.interview.calibrate [--corpus corpus]`` (about a minute on a laptop CPU).
+Run: ``python -m mlnotes.assistant.interview.calibrate [--corpus corpus]`` (about a minute on a laptop CPU).
 
 What is fitted, all from the bank itself (no hand-picked constant):
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.interview.grader import (
+from mlnotes.assistant.interview.grader import (
     PARAMS_PATH,
     GraderParams,
     content_terms,
@@ -50,7 +50,7 @@ def term_document_frequency(bank) -> dict[str, int]:
     """In how many key points of the bank each Snowball stem occurs (for :func:`grader.required_terms`)."""
     from collections import Counter
 
-    from assistant.interview.contradiction import stems
+    from mlnotes.assistant.interview.contradiction import stems
 
     df = Counter(t for q in bank for kp in q.key_points for t in set(stems(kp)))
     return dict(sorted(df.items()))
@@ -171,9 +171,9 @@ def calibrate(bank, embed, seed: int = 0) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from assistant.settings import REPO_ROOT
-    from kb.embedding import get_embedder
-    from kb.interview import load_bank
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.embedding import get_embedder
+    from mlnotes.kb.interview import load_bank
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus")

@@ -8,7 +8,7 @@ at once, so stopping loses nothing already graded.
 The token comes from ``--token`` or the file ``<data_dir>/interview_token`` (created, mode 600, on first use).
 
 ``mlnotes interview export --anki deck.apkg [--topic T | --weak]`` writes an Anki deck (see
-:mod:`assistant.interview.anki`). :data:`interview_app` is the ``mlnotes interview`` command group: without a
+:mod:`mlnotes.assistant.interview.anki`). :data:`interview_app` is the ``mlnotes interview`` command group: without a
 subcommand it runs a session.
 """
 
@@ -28,7 +28,7 @@ TOKEN_FILE = "interview_token"
 
 def make_service(settings: Any) -> Any:
     """The interview service over the index and bank of ``settings`` (tests replace this function)."""
-    from assistant.services import build_services
+    from mlnotes.assistant.services import build_services
 
     svc = build_services(settings, log_fn=lambda m: print(m, file=sys.stderr), with_generator=False)
     if svc.interview is None:
@@ -120,7 +120,7 @@ def run_session(service: Any, token: str, console, topics: list[str] | None, dif
             try:
                 fb = service.skip(token, sid) if cmd == ":skip" else service.answer(token, sid, line)
             except Exception as exc:  # noqa: BLE001 - show input problems and read again
-                from assistant.interview.service import is_user_error
+                from mlnotes.assistant.interview.service import is_user_error
 
                 if not is_user_error(exc):
                     raise
@@ -147,8 +147,8 @@ def _open_service():
     a red message and exit code 2, and the service is closed whatever happens."""
     from rich.console import Console
 
-    from assistant.interview.service import is_user_error
-    from assistant.settings import get_settings
+    from mlnotes.assistant.interview.service import is_user_error
+    from mlnotes.assistant.settings import get_settings
 
     settings = get_settings()
     service = make_service(settings)

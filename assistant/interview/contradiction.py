@@ -35,7 +35,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _stem_fn():
-    from kb.bm25 import _stemmer
+    from mlnotes.kb.bm25 import _stemmer
 
     st = _stemmer()
     return lambda ws: st.stemWords(ws)
@@ -166,7 +166,7 @@ _GLUE_STEMS = None
 def glue_stems() -> set[str]:
     global _GLUE_STEMS
     if _GLUE_STEMS is None:
-        from assistant.interview.grader import GLUE_WORDS
+        from mlnotes.assistant.interview.grader import GLUE_WORDS
 
         _GLUE_STEMS = set(_stem_fn()(sorted(GLUE_WORDS))) - _UP - _DOWN
     return _GLUE_STEMS

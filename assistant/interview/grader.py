@@ -11,14 +11,14 @@ The grader is a pure function of (question text, key points, answer, an embedder
      ``min_glue_ratio`` are the 1st percentiles over the bank's key points and short-answer sentences; the
      glue ratio's is 0, so a sentence needs at least one function word). A string of terms has no structure.
 2. For each key point and each remaining sentence two features are computed: the cosine of their MiniLM vectors
-   and the term overlap, the share of the key point's stemmed, stop-word-free terms (``kb.bm25.tokenize``) that
+   and the term overlap, the share of the key point's stemmed, stop-word-free terms (``mlnotes.kb.bm25.tokenize``) that
    the sentence contains; terms the key point shares with the question are left out of the overlap (otherwise
    restating the question would earn overlap).
 3. A logistic model ``p = sigmoid(b + w_cos * cos + w_overlap * overlap)``, fitted on the bank itself by
-   ``python -m assistant.interview.calibrate``, gives the probability that the sentence states the key point.
+   ``python -m mlnotes.assistant.interview.calibrate``, gives the probability that the sentence states the key point.
    A key point is covered when its best sentence has ``p >= threshold`` (the threshold maximises F1 on the
    calibration pairs).
-4. A sentence above the threshold still earns no credit for a key point when (``assistant.interview.
+4. A sentence above the threshold still earns no credit for a key point when (``mlnotes.assistant.interview.
    contradiction``) it contradicts it: a different parity of negations in the aligned clauses (implicit
    negations such as "ignores", "prevents", "whatever the rate" count; a "without" phrase is a clause of its
    own), the other side of an antonym group (increase/decrease, strong/weak, linear/quadratic ...), an
@@ -35,7 +35,7 @@ The grader is a pure function of (question text, key points, answer, an embedder
    for the feedback. The rules and their two settings were chosen on the tune split of
    ``eval/datasets/grader_adversarial.jsonl`` and on the bank's own model-answer sentences; the heldout split
    and ``eval/datasets/grader_heldout2.jsonl`` (written by a second author, never tuned on) are reported by
-   ``python -m eval.grader_validation``. ``checks=False`` grades without them (the grader before issue #20).
+   ``python -m mlnotes.eval.grader_validation``. ``checks=False`` grades without them (the grader before issue #20).
 5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
@@ -65,8 +65,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.interview.contradiction import contradiction, only_listed
-from kb.bm25 import tokenize
+from mlnotes.assistant.interview.contradiction import contradiction, only_listed
+from mlnotes.kb.bm25 import tokenize
 
 PARAMS_PATH = Path(__file__).resolve().parent / "grader_params.json"
 MAX_ANSWER_CHARS = 8000
@@ -119,7 +119,7 @@ class GraderParams:
     @classmethod
     def load(cls, path: Path = PARAMS_PATH) -> GraderParams:
         if not path.exists():
-            raise FileNotFoundError(f"{path} is missing; run: python -m assistant.interview.calibrate")
+            raise FileNotFoundError(f"{path} is missing; run: python -m mlnotes.assistant.interview.calibrate")
         d = json.loads(path.read_text(encoding="utf-8"))
         return cls(**{k: d[k] for k in ("bias", "w_cos", "w_overlap", "threshold", "echo_threshold", "min_words",
                                         "min_glue_ratio")}, fitted=d.get("fitted", {}),
@@ -237,7 +237,7 @@ def required_terms(key_point: str, question: str, term_df: dict[str, int], share
     predictors" but not its claim.) Empty when ``term_df`` is empty."""
     if not term_df:
         return set()
-    from assistant.interview.contradiction import NEGATION_STEMS, glue_stems, stems
+    from mlnotes.assistant.interview.contradiction import NEGATION_STEMS, glue_stems, stems
 
     skip = set(stems(question)) | glue_stems() | NEGATION_STEMS
     novel = [t for t in dict.fromkeys(stems(key_point)) if t not in skip]
@@ -262,7 +262,7 @@ def claim_object(key_point: str) -> tuple[str, set[str]] | None:
     after the preposition, generic heads left out), or None: in "Adjusted R squared corrects for the number of
     predictors" the verb is "corrects" and the object {"predictor"}. A sentence that states such a key point
     names the object; "it is a corrected version" names the verb only."""
-    from assistant.interview.contradiction import NEGATION_STEMS, glue_stems, tokens
+    from mlnotes.assistant.interview.contradiction import NEGATION_STEMS, glue_stems, tokens
 
     ws, ss = tokens(key_point)
     skip = glue_stems() | NEGATION_STEMS
@@ -377,7 +377,7 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
         s_terms = [content_terms(s) for s, _ in keep]
         ov = np.array([[overlap(content_terms(kp), st, q_terms) for st in s_terms] for kp in key_points])
         P = probability(cos, ov, params)
-        from assistant.interview.contradiction import tokens
+        from mlnotes.assistant.interview.contradiction import tokens
 
         sent_tokens = [tokens(s) for s, _ in keep]
         has = _TermMatcher(embed, params.synonym_threshold)
@@ -452,7 +452,12 @@ class _TermMatcher:
 
     def found(self, key_point: str, terms: set[str], sent: tuple[list[str], list[str]]) -> dict[str, list[int]]:
         """For each term that the sentence states: the positions of the words that state it."""
-        from assistant.interview.contradiction import NEGATION_STEMS, are_opposites, glue_stems, tokens
+        from mlnotes.assistant.interview.contradiction import (
+            NEGATION_STEMS,
+            are_opposites,
+            glue_stems,
+            tokens,
+        )
 
         sw, ss = sent
         out = {t: [i for i, s in enumerate(ss) if s == t] for t in terms}
@@ -505,7 +510,7 @@ class Grader:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from kb.embedding import get_embedder
+            from mlnotes.kb.embedding import get_embedder
 
             self._embedder = get_embedder()
         return self._embedder
@@ -514,7 +519,7 @@ class Grader:
         return np.asarray(self.embedder.encode(list(texts)), dtype=np.float32)
 
     def grade(self, q: Any, answer: str) -> GradeResult:
-        """Grade against an :class:`kb.interview.InterviewQuestion` (uses ``q.question`` and ``q.key_points``)."""
+        """Grade against an :class:`mlnotes.kb.interview.InterviewQuestion` (uses ``q.question`` and ``q.key_points``)."""
         validate_answer(answer)
         key = q.id
         if key not in self._cache:

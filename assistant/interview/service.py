@@ -1,7 +1,7 @@
 """The mock-interview service: sessions, hints, grading with cited feedback, scheduling and progress.
 
-Used by the REST routes (:mod:`assistant.interview.api`), the Gradio tab (:mod:`assistant.interview.ui`) and the
-terminal (:mod:`assistant.interview.cli`); all three call the same methods with the user's token.
+Used by the REST routes (:mod:`mlnotes.assistant.interview.api`), the Gradio tab (:mod:`mlnotes.assistant.interview.ui`) and the
+terminal (:mod:`mlnotes.assistant.interview.cli`); all three call the same methods with the user's token.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import section_url
-from assistant.interview.grader import GradeInputError, Grader, validate_answer
-from assistant.interview.srs import DAY, CardState, due_order, rating, retrievability, review
-from assistant.interview.store import ConflictError, InterviewStore, StoreError, answers_csv
+from mlnotes.assistant.corpus import section_url
+from mlnotes.assistant.interview.grader import GradeInputError, Grader, validate_answer
+from mlnotes.assistant.interview.srs import DAY, CardState, due_order, rating, retrievability, review
+from mlnotes.assistant.interview.store import ConflictError, InterviewStore, StoreError, answers_csv
 
 MAX_QUESTIONS = 50
 
@@ -36,7 +36,7 @@ class SessionFinished(StoreError):
 
 def is_user_error(exc: BaseException) -> bool:
     """True for the interview's own errors, whose message tells the user what to fix (not a bug)."""
-    from assistant.interview.anki import ExportError
+    from mlnotes.assistant.interview.anki import ExportError
 
     return isinstance(exc, StoreError | GradeInputError | ExportError)
 
@@ -46,8 +46,8 @@ def hint_text(question: str, key_points: list[str], level: int, term_df: dict[st
     its most common own term (a nudge); the even one shows the key point with its claim words blanked out
     (the rarer half of its own terms, :func:`grader.required_terms`, the words a grader needs to see). Neither
     shows those claim words, so a hint never hands over the key point."""
-    from assistant.interview.contradiction import NEGATION_STEMS, glue_stems, stems
-    from assistant.interview.grader import required_terms, words
+    from mlnotes.assistant.interview.contradiction import NEGATION_STEMS, glue_stems, stems
+    from mlnotes.assistant.interview.grader import required_terms, words
 
     i, cloze = divmod(level - 1, 2)
     kp = key_points[i]
@@ -69,7 +69,7 @@ def hint_text(question: str, key_points: list[str], level: int, term_df: dict[st
         st = stems(w)
         return "____" if st and st[0] in hidden else w
 
-    from assistant.interview.grader import _WORD_RE
+    from mlnotes.assistant.interview.grader import _WORD_RE
 
     return f"Key point {i + 1} of {n}, with its claim blanked out: “{_WORD_RE.sub(blank, kp)}”"
 
@@ -399,7 +399,7 @@ class InterviewService:
 
     def export_anki(self, path: str | Path, topic: str | None = None, token: str | None = None,
                     weak: bool = False) -> dict[str, Any]:
-        from assistant.interview.anki import write_deck
+        from mlnotes.assistant.interview.anki import write_deck
 
         qs = self.export_selection(topic, token, weak)
         name = "ML/AI Notes interview" + (f" · {topic}" if topic else "") + (" · weak questions" if weak else "")
@@ -427,7 +427,7 @@ def service_for_app(app: Any) -> InterviewService:
         with _build_lock:
             svc = getattr(app.state, "interview", None)
             if svc is None:
-                from assistant.services import build_interview
+                from mlnotes.assistant.services import build_interview
 
                 answerer = app.state.answerer
                 svc = build_interview(app.state.settings, answerer, list(getattr(answerer, "bank", None) or []))

@@ -2,7 +2,7 @@
 
 :class:`InterviewStore` is the interface the service uses; :func:`open_store` picks the implementation from
 ``MLNOTES_DATABASE_URL``: unset, the SQLite :class:`Store` below (the embedded default, one file per data dir);
-``postgresql://...``, :class:`assistant.interview.store_pg.PgStore`, which several app replicas can share.
+``postgresql://...``, :class:`mlnotes.assistant.interview.store_pg.PgStore`, which several app replicas can share.
 
 The SQLite store:
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from assistant.interview.srs import CardState
+from mlnotes.assistant.interview.srs import CardState
 
 DB_NAME = "interview.sqlite3"
 
@@ -92,7 +92,7 @@ def _m3_hints(c: sqlite3.Connection) -> None:
 def _m4_fsrs(c: sqlite3.Connection) -> None:
     """SM-2 to FSRS: new columns for FSRS's memory state, and every card rebuilt by replaying the user's logged
     answers to its question through FSRS (the SM-2 columns ``ef`` and ``reps`` stay, unused)."""
-    from assistant.interview.srs import replay
+    from mlnotes.assistant.interview.srs import replay
 
     for col, typ in (("stability", "REAL"), ("difficulty", "REAL"), ("fsrs_state", "INTEGER NOT NULL DEFAULT 0"),
                      ("last_review", "REAL")):
@@ -140,7 +140,7 @@ class SessionRow:
 @runtime_checkable
 class InterviewStore(Protocol):
     """What the interview service needs from its storage; :class:`Store` (SQLite) and
-    :class:`assistant.interview.store_pg.PgStore` (PostgreSQL) implement it with the same behaviour: the same
+    :class:`mlnotes.assistant.interview.store_pg.PgStore` (PostgreSQL) implement it with the same behaviour: the same
     errors (:class:`AuthError`, :class:`NotFoundError`, :class:`ConflictError`, and :class:`StoreUnavailable`
     when the database cannot be reached), and each graded answer stored with its card and the session's new
     position in one transaction."""
@@ -171,7 +171,7 @@ def open_store(data_dir: Path | str, database_url: str | None = None, clock: Cal
     SQLite one in ``data_dir``. Neither connects here: the first use does (and migrates), so a database that is
     down at start makes requests fail with :class:`StoreUnavailable` until it is back."""
     if database_url:
-        from assistant.interview.store_pg import PgStore
+        from mlnotes.assistant.interview.store_pg import PgStore
 
         return PgStore(database_url, clock=clock, token_ttl_days=token_ttl_days)
     return Store(data_dir, clock=clock, token_ttl_days=token_ttl_days)

@@ -1,5 +1,5 @@
-"""PostgreSQL storage for mock interviews (psycopg 3): the same :class:`~assistant.interview.store.InterviewStore`
-as the SQLite :class:`~assistant.interview.store.Store`, for several app replicas sharing one database.
+"""PostgreSQL storage for mock interviews (psycopg 3): the same :class:`~mlnotes.assistant.interview.store.InterviewStore`
+as the SQLite :class:`~mlnotes.assistant.interview.store.Store`, for several app replicas sharing one database.
 
 * Chosen by ``MLNOTES_DATABASE_URL=postgresql://user:password@host:port/db`` (see :func:`store.open_store`).
 * Schema: the SQLite store's tables and columns (``DOUBLE PRECISION`` for SQLite's 8-byte ``REAL``), built by
@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from assistant.interview.srs import CardState
-from assistant.interview.store import (
+from mlnotes.assistant.interview.srs import CardState
+from mlnotes.assistant.interview.store import (
     AuthError,
     ConflictError,
     NotFoundError,
@@ -101,7 +101,7 @@ def _card_args(user_id: int, question_id: str, card: CardState) -> tuple:
 def _m4_fsrs(c: Any) -> None:
     """FSRS columns, and every card rebuilt from the answer log, as SQLite's migration 4 does (a database made
     by this store never held SM-2 cards, so this replays nothing unless rows were imported before it)."""
-    from assistant.interview.srs import replay
+    from mlnotes.assistant.interview.srs import replay
 
     for col, typ in (("stability", "DOUBLE PRECISION"), ("difficulty", "DOUBLE PRECISION"),
                      ("fsrs_state", "INTEGER NOT NULL DEFAULT 0"), ("last_review", "DOUBLE PRECISION")):
@@ -124,7 +124,7 @@ PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
 
 class PgStore:
-    """The PostgreSQL implementation of :class:`~assistant.interview.store.InterviewStore` (module docstring)."""
+    """The PostgreSQL implementation of :class:`~mlnotes.assistant.interview.store.InterviewStore` (module docstring)."""
 
     def __init__(self, url: str, clock: Callable[[], float] = time.time, token_ttl_days: float = 365.0,
                  connect_timeout_s: int = 5) -> None:

@@ -1,6 +1,6 @@
 """The Interview tab of the Gradio UI: start a session, answer, hint, skip, feedback with links, progress chart.
 
-Called inside the ``gr.Tabs`` block of :func:`assistant.ui.build_blocks`. The token is kept in the browser's
+Called inside the ``gr.Tabs`` block of :func:`mlnotes.assistant.ui.build_blocks`. The token is kept in the browser's
 local storage (``gr.BrowserState``) so progress survives a reload; it can also be pasted in.
 """
 
@@ -93,7 +93,7 @@ def export_deck_file(service: Any, token: str, topics: list[str] | None, weak: b
     import tempfile
     from pathlib import Path
 
-    from assistant.interview.service import is_user_error
+    from mlnotes.assistant.interview.service import is_user_error
 
     topic = topics[0] if topics and len(topics) == 1 else None
     path = Path(tempfile.mkdtemp(prefix="mlnotes-anki-")) / ("mlnotes-interview" + (f"-{topic}" if topic else "")
@@ -118,7 +118,7 @@ def _question_md(view: dict[str, Any]) -> str:
 def build_interview_tab(app: Any) -> None:
     import gradio as gr
 
-    from assistant.interview.service import is_user_error, service_for_app
+    from mlnotes.assistant.interview.service import is_user_error, service_for_app
 
     def svc():
         return service_for_app(app)

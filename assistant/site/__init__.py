@@ -11,8 +11,8 @@ import os
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from assistant.site.build import SiteError, SiteReport, build_site
-from assistant.site.linkcheck import check_site
+from mlnotes.assistant.site.build import SiteError, SiteReport, build_site
+from mlnotes.assistant.site.linkcheck import check_site
 
 __all__ = ["SiteError", "SiteReport", "build_site", "check_site", "make_server", "serve_site"]
 

@@ -3,7 +3,7 @@
 :func:`build_site` stages a MkDocs ``docs`` folder from the corpus and builds it:
 
 * every corpus file becomes a page (``README.md`` becomes ``about-the-corpus.md``); each heading gets the
-  corpus's own slug as its id (GitHub's rule, from :func:`kb.markdown.unique_slugs`), so ``file.md#section``
+  corpus's own slug as its id (GitHub's rule, from :func:`mlnotes.kb.markdown.unique_slugs`), so ``file.md#section``
   links keep working;
 * citations ``[@key; @other]`` become links into the bibliography page, whose entries get ``id="key"``;
 * links into ``algorithms/*.py`` point to generated source pages with the highlighted file;
@@ -12,9 +12,9 @@
 * math goes through ``pymdownx.arithmatex`` to MathJax, served from the site's own files (copied from the
   ``jupyter-server-mathjax`` package); Material's Google fonts are off; nothing is fetched at build or view time;
 * optionally (``figures=True``) each chapter's ``python`` blocks run and the figures they draw appear under them
-  (see :mod:`assistant.site.figures`).
+  (see :mod:`mlnotes.assistant.site.figures`).
 
-After the build, :func:`assistant.site.linkcheck.check_site` verifies every internal link and anchor and that no
+After the build, :func:`mlnotes.assistant.site.linkcheck.check_site` verifies every internal link and anchor and that no
 page loads a script or stylesheet from the network; problems raise :class:`SiteError`.
 """
 
@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from kb.markdown import CITATION_RE, Document, parse_document
+from mlnotes.kb.markdown import CITATION_RE, Document, parse_document
 
 PIP_SITE = 'pip install -e ".[site]"   (or: pip install mkdocs-material jupyter-server-mathjax)'
 RENAMES = {"README.md": "about-the-corpus.md"}
@@ -288,8 +288,8 @@ def build_site(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *, fig
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    from assistant.site.figures import doc_figures
-    from assistant.site.linkcheck import check_site
+    from mlnotes.assistant.site.figures import doc_figures
+    from mlnotes.assistant.site.linkcheck import check_site
 
     t0 = time.perf_counter()
     corpus = Path(corpus_dir).resolve()

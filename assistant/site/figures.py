@@ -1,7 +1,7 @@
 """Run a chapter's ``python`` blocks at site-build time and keep every matplotlib figure they draw, as PNG files.
 
-Blocks run in order in one namespace, like a notebook, in a child process (``python -m assistant.site.figures``)
-with the Agg backend and a time budget: the same rules as :mod:`kb.coderun` (``norun`` blocks never run, blocks
+Blocks run in order in one namespace, like a notebook, in a child process (``python -m mlnotes.assistant.site.figures``)
+with the Agg backend and a time budget: the same rules as :mod:`mlnotes.kb.coderun` (``norun`` blocks never run, blocks
 whose ``requires=`` modules are missing are skipped). ``plt.show()`` is replaced by a function that saves the open
 figures, so a block that shows and then closes its figure still yields it, and figures still open when a block ends
 are saved too.
@@ -25,8 +25,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.coderun import missing_modules, runnable_blocks
-from kb.markdown import CodeBlock, Document
+from mlnotes.kb.coderun import missing_modules, runnable_blocks
+from mlnotes.kb.markdown import CodeBlock, Document
 
 CACHE_VERSION = "1"
 _PROTOCOL = "@@MLNOTES-FIG@@"
@@ -130,7 +130,7 @@ def doc_figures(doc: Document, cache_dir: Path, timeout: float = 300.0) -> DocFi
     records: dict[int, dict] = {}
     with tempfile.TemporaryDirectory(prefix="mlnotes-fig-") as tmp:
         try:
-            proc = subprocess.run([sys.executable, "-m", "assistant.site.figures", str(cache_dir)],
+            proc = subprocess.run([sys.executable, "-m", "mlnotes.assistant.site.figures", str(cache_dir)],
                                   input=json.dumps(payload), capture_output=True, text=True, timeout=timeout,
                                   cwd=tmp, env=env)
             stdout = proc.stdout

@@ -8,12 +8,12 @@ import pytest
 import torch
 from scipy.stats import gaussian_kde
 
-from algorithms.automl.darts import darts_search, exhaustive_search, make_task
-from algorithms.automl.ensemble_selection import ensemble_selection, log_loss
-from algorithms.automl.mutual_information import mutual_info_discrete, mutual_info_ksg
-from algorithms.automl.reptile import make_net, post_adaptation_mse, reptile_step
-from algorithms.automl.rfe import RFE
-from algorithms.automl.tpe import parzen_logpdf, tpe_minimize
+from mlnotes.algorithms.automl.darts import darts_search, exhaustive_search, make_task
+from mlnotes.algorithms.automl.ensemble_selection import ensemble_selection, log_loss
+from mlnotes.algorithms.automl.mutual_information import mutual_info_discrete, mutual_info_ksg
+from mlnotes.algorithms.automl.reptile import make_net, post_adaptation_mse, reptile_step
+from mlnotes.algorithms.automl.rfe import RFE
+from mlnotes.algorithms.automl.tpe import parzen_logpdf, tpe_minimize
 
 
 @pytest.mark.parametrize("n_select,step", [(1, 1), (4, 1), (3, 2), (6, 5)])
@@ -129,7 +129,7 @@ def test_reptile_with_one_inner_step_is_a_plain_sgd_step():
 
 def test_reptile_initialisation_adapts_faster_than_a_random_one():
     rng = np.random.default_rng(6)
-    from algorithms.automl.reptile import sine_task
+    from mlnotes.algorithms.automl.reptile import sine_task
 
     net, scratch = make_net(seed=0), make_net(seed=0)
     for it in range(150):

@@ -14,13 +14,13 @@ from sklearn.datasets import load_iris, make_blobs, make_circles, make_moons
 from sklearn.metrics import adjusted_rand_score as ari
 from sklearn.mixture import GaussianMixture as SkGMM
 
-from algorithms.clustering.agglomerative import AgglomerativeClustering
-from algorithms.clustering.dbscan import DBSCAN
-from algorithms.clustering.gmm import GaussianMixture, e_step, m_step
-from algorithms.clustering.kmeans import KMeans
-from algorithms.clustering.kmedoids import KMedoids, dissimilarity_matrix, total_deviation
-from algorithms.clustering.mean_shift import MeanShift
-from algorithms.clustering.spectral import SpectralClustering
+from mlnotes.algorithms.clustering.agglomerative import AgglomerativeClustering
+from mlnotes.algorithms.clustering.dbscan import DBSCAN
+from mlnotes.algorithms.clustering.gmm import GaussianMixture, e_step, m_step
+from mlnotes.algorithms.clustering.kmeans import KMeans
+from mlnotes.algorithms.clustering.kmedoids import KMedoids, dissimilarity_matrix, total_deviation
+from mlnotes.algorithms.clustering.mean_shift import MeanShift
+from mlnotes.algorithms.clustering.spectral import SpectralClustering
 
 SETTINGS = settings(max_examples=20, deadline=None)
 
@@ -88,7 +88,7 @@ def test_gmm_matches_sklearn_likelihood_and_is_an_em_fixed_point():
     np.testing.assert_allclose(ours.predict_proba(X).sum(1), 1.0, atol=1e-12)
 
 
-@pytest.mark.filterwarnings("ignore::algorithms.base.ConvergenceWarning")  # 50 iterations: monotonicity only
+@pytest.mark.filterwarnings("ignore::mlnotes.algorithms.base.ConvergenceWarning")  # 50 iterations: monotonicity only
 @SETTINGS
 @given(seed=st.integers(0, 10_000))
 def test_gmm_em_never_decreases_likelihood(seed):

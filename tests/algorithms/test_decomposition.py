@@ -12,12 +12,17 @@ from sklearn.datasets import load_digits, load_iris
 from sklearn.manifold import ClassicalMDS as SkClassicalMDS
 from sklearn.manifold._t_sne import _joint_probabilities
 
-from algorithms.decomposition.classical_mds import ClassicalMDS
-from algorithms.decomposition.fastica import FastICA, make_sources, match_sources
-from algorithms.decomposition.nmf import NMF
-from algorithms.decomposition.pca import PCA
-from algorithms.decomposition.truncated_svd import TruncatedSVD
-from algorithms.decomposition.tsne import TSNE, joint_probabilities, kl_divergence_and_grad, squared_distances
+from mlnotes.algorithms.decomposition.classical_mds import ClassicalMDS
+from mlnotes.algorithms.decomposition.fastica import FastICA, make_sources, match_sources
+from mlnotes.algorithms.decomposition.nmf import NMF
+from mlnotes.algorithms.decomposition.pca import PCA
+from mlnotes.algorithms.decomposition.truncated_svd import TruncatedSVD
+from mlnotes.algorithms.decomposition.tsne import (
+    TSNE,
+    joint_probabilities,
+    kl_divergence_and_grad,
+    squared_distances,
+)
 
 
 @pytest.mark.parametrize("whiten", [False, True])
@@ -93,7 +98,7 @@ def test_fastica_recovers_sources_like_sklearn():
     assert np.sort(P, axis=1)[:, -2].max() < 0.05
 
 
-@pytest.mark.filterwarnings("ignore::algorithms.base.ConvergenceWarning")  # a fixed iteration budget
+@pytest.mark.filterwarnings("ignore::mlnotes.algorithms.base.ConvergenceWarning")  # a fixed iteration budget
 def test_nmf_matches_sklearn_error_and_decreases_monotonically():
     X = load_digits().data
     ours = NMF(n_components=8, max_iter=400).fit(X)
@@ -107,7 +112,7 @@ def test_nmf_matches_sklearn_error_and_decreases_monotonically():
     assert np.all(ours.components_ >= 0)
 
 
-@pytest.mark.filterwarnings("ignore::algorithms.base.ConvergenceWarning")  # a fixed iteration budget
+@pytest.mark.filterwarnings("ignore::mlnotes.algorithms.base.ConvergenceWarning")  # a fixed iteration budget
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_nmf_loss_never_increases(seed):

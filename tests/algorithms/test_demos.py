@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from algorithms.registry import DemoResult, all_specs  # noqa: E402
+from mlnotes.algorithms.registry import DemoResult, all_specs  # noqa: E402
 
 SPECS = all_specs()
 
@@ -27,7 +27,7 @@ def _has_legend(result: DemoResult) -> bool:
 
 
 def _speculative_target_writes_words(result: DemoResult) -> None:
-    from algorithms.sequence.tiny_gpt import TEXT
+    from mlnotes.algorithms.sequence.tiny_gpt import TEXT
 
     vocab = set(TEXT.replace(".", " ").split())
     words = result.extra["target_text"].replace(".", " ").split()[:-1]  # the last word may be cut off

@@ -11,7 +11,7 @@ import pytest
 def test_kalman_partial_missing_row_uses_observed_components_like_statsmodels():
     from statsmodels.tsa.statespace.kalman_smoother import KalmanSmoother
 
-    from algorithms.timeseries.kalman_filter import KalmanFilter
+    from mlnotes.algorithms.timeseries.kalman_filter import KalmanFilter
 
     rng = np.random.default_rng(3)
     F = np.array([[1.0, 1.0], [0.0, 1.0]])
@@ -44,8 +44,8 @@ def test_smo_reports_non_convergence_and_matches_libsvm_once_converged():
     from sklearn.datasets import make_moons
     from sklearn.svm import SVC
 
-    from algorithms.base import ConvergenceWarning
-    from algorithms.svm.kernel_svm import KernelSVC
+    from mlnotes.algorithms.base import ConvergenceWarning
+    from mlnotes.algorithms.svm.kernel_svm import KernelSVC
 
     X, y = make_moons(300, noise=0.3, random_state=0)
     # at C=1e4 SMO needs far more pair updates than this limit: it must say so instead of stopping silently
@@ -63,8 +63,8 @@ def test_smo_reports_non_convergence_and_matches_libsvm_once_converged():
 
 
 def test_svr_reports_convergence():
-    from algorithms.base import ConvergenceWarning
-    from algorithms.svm.svr import SVR
+    from mlnotes.algorithms.base import ConvergenceWarning
+    from mlnotes.algorithms.svm.svr import SVR
 
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 5, (80, 1))
@@ -81,7 +81,7 @@ def test_svr_reports_convergence():
     ({"kernel": "sigmoid"}, "'kernel' must be one of"),
 ])
 def test_kernel_svc_rejects_bad_hyperparameters(params, match):
-    from algorithms.svm.kernel_svm import KernelSVC
+    from mlnotes.algorithms.svm.kernel_svm import KernelSVC
 
     X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
     with pytest.raises(ValueError, match=match):
@@ -93,9 +93,9 @@ def test_lasso_and_elastic_net_report_stopping_at_max_iter():
     from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
     from sklearn.linear_model import Lasso as SkLasso
 
-    from algorithms.base import ConvergenceWarning
-    from algorithms.linear.elastic_net import ElasticNet
-    from algorithms.linear.lasso import Lasso
+    from mlnotes.algorithms.base import ConvergenceWarning
+    from mlnotes.algorithms.linear.elastic_net import ElasticNet
+    from mlnotes.algorithms.linear.lasso import Lasso
 
     X, y = load_diabetes(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
@@ -115,7 +115,7 @@ def test_lasso_and_elastic_net_report_stopping_at_max_iter():
 def test_elastic_net_alpha_zero_gives_constant_column_zero_like_least_squares():
     from sklearn.linear_model import LinearRegression
 
-    from algorithms.linear.elastic_net import ElasticNet
+    from mlnotes.algorithms.linear.elastic_net import ElasticNet
 
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(50, 2)), np.full(50, 0.1)]  # 0.1 is not exact in binary: centring leaves noise
@@ -138,9 +138,9 @@ def test_tree_shap_uses_weighted_cover_for_sample_weighted_trees():
     from sklearn.datasets import load_diabetes
     from sklearn.tree import DecisionTreeRegressor as SkTree
 
-    from algorithms.interpret.shapley import exact_shapley
-    from algorithms.interpret.tree_shap import Tree, path_dependent_value, tree_shap
-    from algorithms.trees.cart import DecisionTreeRegressor
+    from mlnotes.algorithms.interpret.shapley import exact_shapley
+    from mlnotes.algorithms.interpret.tree_shap import Tree, path_dependent_value, tree_shap
+    from mlnotes.algorithms.trees.cart import DecisionTreeRegressor
 
     X, y = load_diabetes(return_X_y=True)
     X, y = X[:, :6], y
@@ -173,7 +173,7 @@ def test_tree_shap_uses_weighted_cover_for_sample_weighted_trees():
 
 
 def test_tree_shap_demo_honours_seed():
-    from algorithms.registry import get
+    from mlnotes.algorithms.registry import get
 
     a, b = get("tree-shap").run(seed=0), get("tree-shap").run(seed=1)
     assert a.figure.axes[0].get_title() != b.figure.axes[0].get_title()
@@ -182,7 +182,7 @@ def test_tree_shap_demo_honours_seed():
 def test_cart_deep_alternating_labels_no_recursion_error_like_sklearn():
     from sklearn.tree import DecisionTreeClassifier as SkTree
 
-    from algorithms.trees.cart import DecisionTreeClassifier
+    from mlnotes.algorithms.trees.cart import DecisionTreeClassifier
 
     X, y = np.arange(2100.0)[:, None], np.arange(2100) % 2
     ours = DecisionTreeClassifier().fit(X, y)
@@ -195,7 +195,7 @@ def test_cart_deep_alternating_labels_no_recursion_error_like_sklearn():
 def test_cart_sample_weights_zero_sum_is_a_clear_error_and_zero_weight_rows_do_not_make_nan():
     from sklearn.tree import DecisionTreeRegressor as SkTree
 
-    from algorithms.trees.cart import DecisionTreeClassifier, DecisionTreeRegressor
+    from mlnotes.algorithms.trees.cart import DecisionTreeClassifier, DecisionTreeRegressor
 
     X, y = np.arange(10.0)[:, None], np.r_[np.zeros(5), np.ones(5)]
     with pytest.raises(ValueError, match="sample_weight sums to zero"):
@@ -211,7 +211,7 @@ def test_tsne_one_feature_and_constant_input_give_finite_embeddings_of_the_asked
     from sklearn.manifold import TSNE as SkTSNE
     from sklearn.manifold import trustworthiness
 
-    from algorithms.decomposition.tsne import TSNE
+    from mlnotes.algorithms.decomposition.tsne import TSNE
 
     rng = np.random.default_rng(0)
     X1 = rng.normal(size=(40, 1))
@@ -230,7 +230,7 @@ def test_tsne_one_feature_and_constant_input_give_finite_embeddings_of_the_asked
 def test_attention_fully_masked_query_row_is_zero_and_gradients_finite_like_torch():
     import torch
 
-    from algorithms.sequence.attention import attention_backward, attention_forward
+    from mlnotes.algorithms.sequence.attention import attention_backward, attention_forward
 
     rng = np.random.default_rng(0)
     Q, K, V = rng.normal(size=(2, 4, 8)), rng.normal(size=(2, 6, 8)), rng.normal(size=(2, 6, 3))
@@ -262,13 +262,13 @@ BPE_TEXTS = [
 def test_bpe_pretokenizer_keeps_combining_marks_like_hugging_face(text):
     pre_tokenizers = pytest.importorskip("tokenizers.pre_tokenizers")
 
-    from algorithms.text.bpe import pretokenize
+    from mlnotes.algorithms.text.bpe import pretokenize
 
     assert pretokenize(text) == [w for w, _ in pre_tokenizers.Whitespace().pre_tokenize_str(text)]
 
 
 def test_bpe_trains_whole_hindi_words():
-    from algorithms.text.bpe import BPETokenizer
+    from mlnotes.algorithms.text.bpe import BPETokenizer
 
     tok = BPETokenizer(vocab_size=60, min_frequency=1).fit(["नमस्ते नमस्ते दुनिया"] * 3)
     assert "नमस्ते" in tok.vocab_ and tok.tokenize("नमस्ते, दुनिया") == ["नमस्ते", ",", "दुनिया"]
@@ -278,7 +278,7 @@ def test_hmm_unseen_symbol_scores_minus_inf_and_decoding_says_why():
     # hmmlearn is not installed here; the hand value is exact: a symbol no state emits has probability 0
     import itertools
 
-    from algorithms.probabilistic.hmm import DiscreteHMM
+    from mlnotes.algorithms.probabilistic.hmm import DiscreteHMM
 
     m = DiscreteHMM(n_states=2, n_symbols=4, max_iter=500).fit([np.array([0, 1, 2, 1, 0, 2, 2, 1, 0, 0])])
     assert np.all(m.emissionprob_[:, 3] == 0.0)
@@ -302,15 +302,15 @@ def test_hmm_unseen_symbol_scores_minus_inf_and_decoding_says_why():
     ({"n_init": 0}, "'n_init' must be >= 1"),
 ])
 def test_hmm_rejects_bad_hyperparameters(params, match):
-    from algorithms.probabilistic.hmm import DiscreteHMM
+    from mlnotes.algorithms.probabilistic.hmm import DiscreteHMM
 
     with pytest.raises(ValueError, match=match):
         DiscreteHMM(**params).fit([np.array([0, 1, 0])])
 
 
 def test_hmm_n_init_keeps_the_most_likely_run_and_reports_convergence():
-    from algorithms.base import ConvergenceWarning
-    from algorithms.probabilistic.hmm import DiscreteHMM, sample
+    from mlnotes.algorithms.base import ConvergenceWarning
+    from mlnotes.algorithms.probabilistic.hmm import DiscreteHMM, sample
 
     rng = np.random.default_rng(1)
     pi = np.ones(3) / 3
@@ -332,7 +332,7 @@ def test_hmm_n_init_keeps_the_most_likely_run_and_reports_convergence():
 def test_logistic_regression_rejects_non_positive_C_like_sklearn(C):
     from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
-    from algorithms.linear.logistic_regression import LogisticRegression
+    from mlnotes.algorithms.linear.logistic_regression import LogisticRegression
 
     X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
     with pytest.raises(ValueError, match="'C' must be > 0"):
@@ -344,7 +344,7 @@ def test_logistic_regression_rejects_non_positive_C_like_sklearn(C):
 def test_hmc_scalar_q0_samples_a_1d_target():
     from scipy import stats
 
-    from algorithms.sampling.hmc import hmc
+    from mlnotes.algorithms.sampling.hmc import hmc
 
     U = lambda q: 0.5 * np.sum((q - 1.0) ** 2) / 4.0  # N(1, 2^2)
     grad_U = lambda q: (q - 1.0) / 4.0
@@ -364,7 +364,7 @@ def test_hmc_scalar_q0_samples_a_1d_target():
 def test_gmm_singular_covariance_is_a_clear_error_like_sklearn():
     from sklearn.mixture import GaussianMixture as SkGMM
 
-    from algorithms.clustering.gmm import GaussianMixture
+    from mlnotes.algorithms.clustering.gmm import GaussianMixture
 
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(60, 2)), np.full(60, 3.0)]  # a constant column
@@ -390,7 +390,10 @@ def test_gmm_singular_covariance_is_a_clear_error_like_sklearn():
 def test_gradient_boosting_rejects_bad_hyperparameters_like_sklearn(params, match):
     from sklearn.ensemble import GradientBoostingRegressor as SkGB
 
-    from algorithms.trees.gradient_boosting import GradientBoostingClassifier, GradientBoostingRegressor
+    from mlnotes.algorithms.trees.gradient_boosting import (
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
+    )
 
     X, y = np.arange(20.0)[:, None], np.r_[np.zeros(10), np.ones(10)]
     for est in (GradientBoostingRegressor(**params), GradientBoostingClassifier(**params)):
@@ -408,7 +411,7 @@ def test_gradient_boosting_notes_float32_claim_single_tree_matches_sklearn_on_fl
     from sklearn.model_selection import train_test_split
     from sklearn.tree import DecisionTreeRegressor as SkTree
 
-    from algorithms.trees.cart import DecisionTreeRegressor
+    from mlnotes.algorithms.trees.cart import DecisionTreeRegressor
 
     X, y = load_diabetes(return_X_y=True)
     Xtr, Xte, ytr, _ = train_test_split(X, y, test_size=0.3, random_state=0)
@@ -424,7 +427,7 @@ def test_gradient_boosting_notes_float32_claim_single_tree_matches_sklearn_on_fl
 def test_gru_backward_equals_torch_autograd():
     import torch
 
-    from algorithms.sequence.gru import GRU, GRUConfig, to_torch
+    from mlnotes.algorithms.sequence.gru import GRU, GRUConfig, to_torch
 
     rng = np.random.default_rng(3)
     model = GRU(GRUConfig(n_in=4, n_hidden=6), seed=2)
@@ -446,7 +449,7 @@ def test_gru_backward_equals_torch_autograd():
 
 
 def test_kalman_rejects_infinite_observations_but_treats_nan_as_missing():
-    from algorithms.timeseries.kalman_filter import KalmanFilter
+    from mlnotes.algorithms.timeseries.kalman_filter import KalmanFilter
 
     y = np.array([1.0, np.nan, 2.0, 1.5])
     assert np.all(np.isfinite(KalmanFilter().fit(y).filtered_means_))

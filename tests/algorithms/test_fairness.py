@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from algorithms.fairness.group_metrics import (
+from mlnotes.algorithms.fairness.group_metrics import (
     demographic_parity_difference,
     demographic_parity_ratio,
     equal_opportunity_difference,

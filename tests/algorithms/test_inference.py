@@ -10,22 +10,22 @@ from scipy import stats
 from statsmodels.stats import multitest, power, proportion
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 
-from algorithms.inference.anova import one_way_anova
-from algorithms.inference.chi2_independence import chi2_independence, contingency_table
-from algorithms.inference.cohens_d import cohens_d, cohens_dz, hedges_correction
-from algorithms.inference.cv_5x2 import paired_t_5x2cv, paired_t_5x2cv_from_differences
-from algorithms.inference.mcnemar import mcnemar, mcnemar_table
-from algorithms.inference.multiple_testing import adjust_pvalues, reject
-from algorithms.inference.power import (
+from mlnotes.algorithms.inference.anova import one_way_anova
+from mlnotes.algorithms.inference.chi2_independence import chi2_independence, contingency_table
+from mlnotes.algorithms.inference.cohens_d import cohens_d, cohens_dz, hedges_correction
+from mlnotes.algorithms.inference.cv_5x2 import paired_t_5x2cv, paired_t_5x2cv_from_differences
+from mlnotes.algorithms.inference.mcnemar import mcnemar, mcnemar_table
+from mlnotes.algorithms.inference.multiple_testing import adjust_pvalues, reject
+from mlnotes.algorithms.inference.power import (
     proportions_power,
     proportions_sample_size,
     proportions_sample_size_closed_form,
     ttest_power,
     ttest_sample_size,
 )
-from algorithms.inference.proportion_ztest import two_proportion_ztest
-from algorithms.inference.t_tests import ttest_1samp, ttest_ind, ttest_rel
-from algorithms.inference.wilson_interval import exact_coverage, wald_interval, wilson_interval
+from mlnotes.algorithms.inference.proportion_ztest import two_proportion_ztest
+from mlnotes.algorithms.inference.t_tests import ttest_1samp, ttest_ind, ttest_rel
+from mlnotes.algorithms.inference.wilson_interval import exact_coverage, wald_interval, wilson_interval
 
 ALTS = ["two-sided", "less", "greater"]
 

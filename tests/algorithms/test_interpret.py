@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from algorithms.interpret import kernel_shap, lime, pdp_ice, shapley, tree_shap
-from algorithms.interpret import permutation_importance as pimp
+from mlnotes.algorithms.interpret import kernel_shap, lime, pdp_ice, shapley, tree_shap
+from mlnotes.algorithms.interpret import permutation_importance as pimp
 
 
 def _nonlinear_model(Z):
@@ -55,7 +55,7 @@ def test_tree_shap_equals_brute_force_on_our_cart_and_sklearn():
     from sklearn.datasets import make_friedman1
     from sklearn.tree import DecisionTreeRegressor as SkTree
 
-    from algorithms.trees.cart import DecisionTreeRegressor
+    from mlnotes.algorithms.trees.cart import DecisionTreeRegressor
 
     X, y = make_friedman1(300, n_features=7, random_state=0)
     for est in (DecisionTreeRegressor(max_depth=6).fit(X, y), SkTree(max_depth=7, random_state=0).fit(X, y)):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from algorithms.base import ConvergenceWarning
-from algorithms.linear.irls import IRLSLogisticRegression
-from algorithms.neural.activations import ACTIVATIONS, elu, gelu, torch_reference
-from algorithms.sequence.transformer_encoder import EncoderWeights, encoder_block, to_torch
+from mlnotes.algorithms.base import ConvergenceWarning
+from mlnotes.algorithms.linear.irls import IRLSLogisticRegression
+from mlnotes.algorithms.neural.activations import ACTIVATIONS, elu, gelu, torch_reference
+from mlnotes.algorithms.sequence.transformer_encoder import EncoderWeights, encoder_block, to_torch
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -106,7 +106,7 @@ def test_multiclass_gradient_boosting_matches_sklearn_on_tie_free_data(max_depth
     from sklearn.datasets import make_classification
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from algorithms.trees.gradient_boosting_multiclass import GradientBoostingMulticlass
+    from mlnotes.algorithms.trees.gradient_boosting_multiclass import GradientBoostingMulticlass
 
     X, y = make_classification(300, n_features=5, n_informative=4, n_redundant=0, n_classes=4, random_state=1)
     X = X.astype(np.float32).astype(float)  # sklearn's trees threshold in float32

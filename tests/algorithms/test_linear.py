@@ -11,20 +11,20 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as SkLDA
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis as SkQDA
 
-from algorithms.base import ConvergenceWarning
-from algorithms.linear.bayesian_linear_regression import BayesianLinearRegression
-from algorithms.linear.elastic_net import ElasticNet
-from algorithms.linear.fisher_lda import LinearDiscriminantAnalysis
-from algorithms.linear.lasso import Lasso, alpha_max
-from algorithms.linear.locally_weighted_regression import LocallyWeightedRegression, local_weights
-from algorithms.linear.logistic_regression import LogisticRegression
-from algorithms.linear.ols import LinearRegression
-from algorithms.linear.perceptron import Perceptron
-from algorithms.linear.poisson_glm import PoissonRegression
-from algorithms.linear.polynomial_regression import PolynomialRegression
-from algorithms.linear.qda import QuadraticDiscriminantAnalysis
-from algorithms.linear.ridge import Ridge
-from algorithms.linear.softmax_regression import SoftmaxRegression
+from mlnotes.algorithms.base import ConvergenceWarning
+from mlnotes.algorithms.linear.bayesian_linear_regression import BayesianLinearRegression
+from mlnotes.algorithms.linear.elastic_net import ElasticNet
+from mlnotes.algorithms.linear.fisher_lda import LinearDiscriminantAnalysis
+from mlnotes.algorithms.linear.lasso import Lasso, alpha_max
+from mlnotes.algorithms.linear.locally_weighted_regression import LocallyWeightedRegression, local_weights
+from mlnotes.algorithms.linear.logistic_regression import LogisticRegression
+from mlnotes.algorithms.linear.ols import LinearRegression
+from mlnotes.algorithms.linear.perceptron import Perceptron
+from mlnotes.algorithms.linear.poisson_glm import PoissonRegression
+from mlnotes.algorithms.linear.polynomial_regression import PolynomialRegression
+from mlnotes.algorithms.linear.qda import QuadraticDiscriminantAnalysis
+from mlnotes.algorithms.linear.ridge import Ridge
+from mlnotes.algorithms.linear.softmax_regression import SoftmaxRegression
 
 SETTINGS = settings(max_examples=20, deadline=None)
 

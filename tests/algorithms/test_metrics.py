@@ -11,16 +11,16 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve as sk_calibration_curve
 
-from algorithms.metrics.calibration import (
+from mlnotes.algorithms.metrics.calibration import (
     brier_score,
     calibration_curve,
     expected_calibration_error,
     maximum_calibration_error,
 )
-from algorithms.metrics.f1_threshold import best_threshold, f1_score, threshold_curve
-from algorithms.metrics.ndcg import dcg, ndcg
-from algorithms.metrics.pr_curve import average_precision, precision_recall_curve
-from algorithms.metrics.roc_auc import auc, auc_mann_whitney, roc_auc, roc_curve
+from mlnotes.algorithms.metrics.f1_threshold import best_threshold, f1_score, threshold_curve
+from mlnotes.algorithms.metrics.ndcg import dcg, ndcg
+from mlnotes.algorithms.metrics.pr_curve import average_precision, precision_recall_curve
+from mlnotes.algorithms.metrics.roc_auc import auc, auc_mann_whitney, roc_auc, roc_curve
 
 
 def _data(seed, n, ties):

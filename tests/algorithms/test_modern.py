@@ -10,12 +10,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from algorithms.modern.ddpm import linear_schedule, posterior, q_sample
-from algorithms.modern.distillation import distillation_loss
-from algorithms.modern.dpo import dpo_loss
-from algorithms.modern.infonce import info_nce
-from algorithms.modern.pruning import global_magnitude_masks, magnitude_mask
-from algorithms.modern.quantization import dequantize, qparams, quantize, quantize_per_channel
+from mlnotes.algorithms.modern.ddpm import linear_schedule, posterior, q_sample
+from mlnotes.algorithms.modern.distillation import distillation_loss
+from mlnotes.algorithms.modern.dpo import dpo_loss
+from mlnotes.algorithms.modern.infonce import info_nce
+from mlnotes.algorithms.modern.pruning import global_magnitude_masks, magnitude_mask
+from mlnotes.algorithms.modern.quantization import dequantize, qparams, quantize, quantize_per_channel
 
 
 @settings(max_examples=20, deadline=None)

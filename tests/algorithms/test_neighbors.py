@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 from sklearn import neighbors as skn
 
-from algorithms.neighbors.kd_tree import KDTree
-from algorithms.neighbors.knn import KNeighborsClassifier, KNeighborsRegressor
-from algorithms.neighbors.lsh import CosineLSH, collision_probability
+from mlnotes.algorithms.neighbors.kd_tree import KDTree
+from mlnotes.algorithms.neighbors.knn import KNeighborsClassifier, KNeighborsRegressor
+from mlnotes.algorithms.neighbors.lsh import CosineLSH, collision_probability
 
 
 def continuous_data(seed, n=120, d=3):

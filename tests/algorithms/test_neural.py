@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from algorithms.base import NotFittedError
-from algorithms.neural import (
+from mlnotes.algorithms.base import NotFittedError
+from mlnotes.algorithms.neural import (
     autoencoder,
     autograd,
     batch_norm,
@@ -22,7 +22,7 @@ from algorithms.neural import (
     optimizers,
     vae,
 )
-from algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.neural.autograd import Tensor
 
 torch.set_num_threads(1)
 ATOL = 1e-10

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad, minimize
 
-from algorithms.optim import bayesian_optimization as bo
-from algorithms.optim import functions, hyperband, lbfgs, newton, particle_swarm
-from algorithms.optim import genetic_algorithm as ga
-from algorithms.optim import gradient_descent as gd
-from algorithms.optim import simulated_annealing as sa
+from mlnotes.algorithms.optim import bayesian_optimization as bo
+from mlnotes.algorithms.optim import functions, hyperband, lbfgs, newton, particle_swarm
+from mlnotes.algorithms.optim import genetic_algorithm as ga
+from mlnotes.algorithms.optim import gradient_descent as gd
+from mlnotes.algorithms.optim import simulated_annealing as sa
 
 
 def test_rosenbrock_matches_scipy():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from algorithms import registry
+from mlnotes.algorithms import registry
 
 
 def test_every_parameter_has_a_description():

@@ -11,12 +11,12 @@ from sklearn import impute
 from sklearn import preprocessing as skp
 from sklearn.model_selection import KFold
 
-from algorithms.base import NotFittedError
-from algorithms.preprocessing.frequency_encoding import FrequencyEncoder
-from algorithms.preprocessing.imputation import SimpleImputer
-from algorithms.preprocessing.one_hot import OneHotEncoder
-from algorithms.preprocessing.scaling import MinMaxScaler, RobustScaler, StandardScaler
-from algorithms.preprocessing.target_encoding import TargetEncoder
+from mlnotes.algorithms.base import NotFittedError
+from mlnotes.algorithms.preprocessing.frequency_encoding import FrequencyEncoder
+from mlnotes.algorithms.preprocessing.imputation import SimpleImputer
+from mlnotes.algorithms.preprocessing.one_hot import OneHotEncoder
+from mlnotes.algorithms.preprocessing.scaling import MinMaxScaler, RobustScaler, StandardScaler
+from mlnotes.algorithms.preprocessing.target_encoding import TargetEncoder
 
 
 # --- imputation ------------------------------------------------------------------------------------------------

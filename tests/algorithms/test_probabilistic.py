@@ -14,13 +14,16 @@ from sklearn.datasets import load_digits, load_iris
 from sklearn.gaussian_process import GaussianProcessRegressor as SkGP
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-from algorithms.base import ConvergenceWarning
-from algorithms.probabilistic import hmm
-from algorithms.probabilistic.gaussian_anomaly import GaussianAnomalyDetector
-from algorithms.probabilistic.gaussian_nb import GaussianNB
-from algorithms.probabilistic.gaussian_process import GaussianProcessRegressor, log_marginal_likelihood
-from algorithms.probabilistic.lda_gibbs import LDAGibbs, make_corpus, matched_topic_similarity
-from algorithms.probabilistic.multinomial_nb import MultinomialNB
+from mlnotes.algorithms.base import ConvergenceWarning
+from mlnotes.algorithms.probabilistic import hmm
+from mlnotes.algorithms.probabilistic.gaussian_anomaly import GaussianAnomalyDetector
+from mlnotes.algorithms.probabilistic.gaussian_nb import GaussianNB
+from mlnotes.algorithms.probabilistic.gaussian_process import (
+    GaussianProcessRegressor,
+    log_marginal_likelihood,
+)
+from mlnotes.algorithms.probabilistic.lda_gibbs import LDAGibbs, make_corpus, matched_topic_similarity
+from mlnotes.algorithms.probabilistic.multinomial_nb import MultinomialNB
 
 
 def test_gaussian_nb_matches_sklearn():

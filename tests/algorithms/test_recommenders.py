@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sklearn.linear_model import Ridge
 from sklearn.metrics.pairwise import cosine_similarity
 
-from algorithms.recommenders.item_knn import ItemKNN
-from algorithms.recommenders.matrix_factorization import MatrixFactorization, make_ratings
+from mlnotes.algorithms.recommenders.item_knn import ItemKNN
+from mlnotes.algorithms.recommenders.matrix_factorization import MatrixFactorization, make_ratings
 
 
 def split(seed=1):

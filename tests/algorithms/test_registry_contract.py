@@ -11,8 +11,8 @@ import inspect
 import numpy as np
 import pytest
 
-from algorithms.base import BaseEstimator, NotFittedError
-from algorithms.registry import REPO_ROOT, AlgorithmSpec, Param, all_specs, by_path, get
+from mlnotes.algorithms.base import BaseEstimator, NotFittedError
+from mlnotes.algorithms.registry import REPO_ROOT, AlgorithmSpec, Param, all_specs, by_path, get
 
 SPECS = all_specs()
 KINDS = {"classification", "regression", "clustering", "transform"}
@@ -45,7 +45,7 @@ def test_spec_contract(spec: AlgorithmSpec):
     # --- fields -------------------------------------------------------------------------------------------
     assert spec.name and spec.name == spec.name.strip() and " " not in spec.name
     assert spec.title.strip() and spec.summary.strip() and spec.reference.strip()
-    assert spec.module == f"algorithms.{spec.family}.{spec.module.rsplit('.', 1)[-1]}"
+    assert spec.module == f"mlnotes.algorithms.{spec.family}.{spec.module.rsplit('.', 1)[-1]}"
     assert (REPO_ROOT / spec.path).is_file(), spec.path
     assert by_path(spec.path) is not None
     assert get(spec.name) is spec

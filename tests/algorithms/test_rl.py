@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from algorithms.neural.autograd import Tensor
-from algorithms.rl import a2c, bandits, dqn, ppo, reinforce, td_control
-from algorithms.rl import dynamic_programming as dp
-from algorithms.rl.envs import GridWorld, VecCartPole
+from mlnotes.algorithms.neural.autograd import Tensor
+from mlnotes.algorithms.rl import a2c, bandits, dqn, ppo, reinforce, td_control
+from mlnotes.algorithms.rl import dynamic_programming as dp
+from mlnotes.algorithms.rl.envs import GridWorld, VecCartPole
 
 torch.set_num_threads(1)
 
@@ -143,7 +143,7 @@ def test_dqn_huber_loss_equals_torch():
 
 
 def test_ppo_improves_over_random_within_small_budget():
-    from algorithms.rl.nets import mlp_np
+    from mlnotes.algorithms.rl.nets import mlp_np
 
     pi, _, curve = ppo.ppo(iterations=12, n_envs=8, seed=0)
     score = reinforce.evaluate(lambda o: np.argmax(mlp_np(pi, o), axis=1), episodes=10)

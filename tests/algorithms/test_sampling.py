@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from algorithms.sampling import gibbs, hmc
-from algorithms.sampling import importance_sampling as isamp
-from algorithms.sampling import metropolis_hastings as mh
-from algorithms.sampling import reservoir_sampling as rs
+from mlnotes.algorithms.sampling import gibbs, hmc
+from mlnotes.algorithms.sampling import importance_sampling as isamp
+from mlnotes.algorithms.sampling import metropolis_hastings as mh
+from mlnotes.algorithms.sampling import reservoir_sampling as rs
 
 
 def test_mh_matches_mixture_moments_and_cdf():
@@ -106,7 +106,7 @@ def test_weighted_reservoir_k1_probabilities():
 
 
 def test_rejection_sampling_exact_and_acceptance_one_over_m():
-    from algorithms.sampling import rejection_sampling as rej
+    from mlnotes.algorithms.sampling import rejection_sampling as rej
 
     rng = np.random.default_rng(0)
     target = stats.beta(3.0, 2.0)
@@ -118,7 +118,7 @@ def test_rejection_sampling_exact_and_acceptance_one_over_m():
 
 
 def test_slice_sampler_gamma_and_bimodal():
-    from algorithms.sampling import slice_sampling as sl
+    from mlnotes.algorithms.sampling import slice_sampling as sl
 
     target = stats.gamma(a=2.0, scale=1.0)
     x, _ = sl.slice_sample(lambda z: np.log(z) - z if z > 0 else -np.inf, 1.0, 6000, w=0.5, seed=0)

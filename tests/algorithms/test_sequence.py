@@ -9,9 +9,19 @@ import pytest
 import torch
 from scipy import stats
 
-from algorithms.sequence import attention, decoding, gru, lora, lstm, moe, positional_encoding, rnn, word2vec
-from algorithms.sequence import speculative_decoding as sd
-from algorithms.sequence.tiny_gpt import GPT, GPTConfig
+from mlnotes.algorithms.sequence import (
+    attention,
+    decoding,
+    gru,
+    lora,
+    lstm,
+    moe,
+    positional_encoding,
+    rnn,
+    word2vec,
+)
+from mlnotes.algorithms.sequence import speculative_decoding as sd
+from mlnotes.algorithms.sequence.tiny_gpt import GPT, GPTConfig
 
 torch.set_num_threads(1)
 
@@ -418,7 +428,7 @@ def test_sgns_embeddings_separate_topics():
 
 # --------------------------------------------------------------------------------------------- KV cache
 def test_kv_cache_decoding_equals_full_attention_and_chunked_prefill():
-    from algorithms.sequence import kv_cache
+    from mlnotes.algorithms.sequence import kv_cache
 
     rng = np.random.default_rng(0)
     att = kv_cache.CausalSelfAttention(d_model=16, n_head=4, seed=1)

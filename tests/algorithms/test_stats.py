@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from algorithms.stats.apriori import apriori, association_rules, brute_force_itemsets, make_baskets
-from algorithms.stats.bootstrap import bootstrap_ci
-from algorithms.stats.fp_growth import fp_growth
-from algorithms.stats.ks_drift import kolmogorov_sf, ks_2samp
-from algorithms.stats.psi import psi
+from mlnotes.algorithms.stats.apriori import apriori, association_rules, brute_force_itemsets, make_baskets
+from mlnotes.algorithms.stats.bootstrap import bootstrap_ci
+from mlnotes.algorithms.stats.fp_growth import fp_growth
+from mlnotes.algorithms.stats.ks_drift import kolmogorov_sf, ks_2samp
+from mlnotes.algorithms.stats.psi import psi
 
 
 @settings(max_examples=30, deadline=None)

@@ -12,11 +12,11 @@ from sklearn.decomposition import KernelPCA as SkKernelPCA
 from sklearn.kernel_ridge import KernelRidge as SkKernelRidge
 from sklearn.linear_model import Ridge
 
-from algorithms.svm.kernel_pca import KernelPCA
-from algorithms.svm.kernel_ridge import KernelRidge
-from algorithms.svm.kernel_svm import KernelSVC, kernel_matrix
-from algorithms.svm.pegasos import PegasosSVM
-from algorithms.svm.svr import SVR
+from mlnotes.algorithms.svm.kernel_pca import KernelPCA
+from mlnotes.algorithms.svm.kernel_ridge import KernelRidge
+from mlnotes.algorithms.svm.kernel_svm import KernelSVC, kernel_matrix
+from mlnotes.algorithms.svm.pegasos import PegasosSVM
+from mlnotes.algorithms.svm.svr import SVR
 
 
 @pytest.mark.parametrize("kernel,C", [("rbf", 1.0), ("rbf", 10.0), ("poly", 1.0), ("linear", 0.5)])

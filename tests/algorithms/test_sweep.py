@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from algorithms.registry import all_specs
+from mlnotes.algorithms.registry import all_specs
 
 # estimators the registry does not name as a module's ESTIMATOR, but which share its data contract
 EXTRA = [
-    ("algorithms.trees.cart", "DecisionTreeRegressor", "regression"),
-    ("algorithms.trees.gradient_boosting", "GradientBoostingClassifier", "classification"),
-    ("algorithms.neighbors.knn", "KNeighborsRegressor", "regression"),
+    ("mlnotes.algorithms.trees.cart", "DecisionTreeRegressor", "regression"),
+    ("mlnotes.algorithms.trees.gradient_boosting", "GradientBoostingClassifier", "classification"),
+    ("mlnotes.algorithms.neighbors.knn", "KNeighborsRegressor", "regression"),
 ]
 OUTPUT_METHODS = ("predict", "transform", "predict_proba", "decision_function", "score_samples")
 # learned attributes whose NaN entries are by design (no threshold at a leaf)
@@ -158,7 +158,7 @@ REGRESSORS = [(c, p) for c, k, p in ESTIMATORS if k == "regression" and hasattr(
 def test_score_from_mixins_equals_sklearn_metrics(cls, params):
     from sklearn.metrics import accuracy_score, r2_score
 
-    from algorithms.base import ClassifierMixin, RegressorMixin
+    from mlnotes.algorithms.base import ClassifierMixin, RegressorMixin
 
     rng = np.random.default_rng(0)
     X = rng.random((40, 3))
@@ -185,7 +185,7 @@ def _invalid_values(rule):
 
 @pytest.mark.parametrize("cls, kind, params", ESTIMATORS, ids=IDS)
 def test_common_hyperparameters_are_validated_in_fit(cls, kind, params):
-    from algorithms.base import COMMON_PARAM_RULES
+    from mlnotes.algorithms.base import COMMON_PARAM_RULES
 
     rng = np.random.default_rng(0)
     X = rng.random((30, 3))
@@ -206,7 +206,7 @@ ITERATIVE = [(c, k, p) for c, k, p in ESTIMATORS if "max_iter" in c._param_names
 
 @pytest.mark.parametrize("cls, kind, params", ITERATIVE, ids=[c.__name__ for c, _, _ in ITERATIVE])
 def test_iterative_estimators_report_convergence(cls, kind, params):
-    from algorithms.base import ConvergenceWarning
+    from mlnotes.algorithms.base import ConvergenceWarning
 
     rng = np.random.default_rng(1)  # seed 1: k-medoids' greedy BUILD start is not already a SWAP optimum
     X = np.abs(rng.normal(size=(40, 3))) + 0.1

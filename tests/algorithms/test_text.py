@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
 
-from algorithms.text._corpus import DOCUMENTS
-from algorithms.text.bm25 import BM25, whitespace_tokenize
-from algorithms.text.bpe import BPETokenizer
-from algorithms.text.ngram_lm import NGramLanguageModel
-from algorithms.text.tfidf import TfidfVectorizer
+from mlnotes.algorithms.text._corpus import DOCUMENTS
+from mlnotes.algorithms.text.bm25 import BM25, whitespace_tokenize
+from mlnotes.algorithms.text.bpe import BPETokenizer
+from mlnotes.algorithms.text.ngram_lm import NGramLanguageModel
+from mlnotes.algorithms.text.tfidf import TfidfVectorizer
 
 QUERIES = ["gradient descent learning rate", "decision tree impurity", "the", "attention transformer token",
            "unknownword boosting boosting"]

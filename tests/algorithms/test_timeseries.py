@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.holtwinters import ExponentialSmoothing as SmES
 
-from algorithms.timeseries.autoregressive import AutoRegressive
-from algorithms.timeseries.dtw import dtw_distance
-from algorithms.timeseries.exponential_smoothing import ExponentialSmoothing, airline_like
-from algorithms.timeseries.kalman_filter import KalmanFilter
+from mlnotes.algorithms.timeseries.autoregressive import AutoRegressive
+from mlnotes.algorithms.timeseries.dtw import dtw_distance
+from mlnotes.algorithms.timeseries.exponential_smoothing import ExponentialSmoothing, airline_like
+from mlnotes.algorithms.timeseries.kalman_filter import KalmanFilter
 
 
 def ar_series(n=400, seed=0):

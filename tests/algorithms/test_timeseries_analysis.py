@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from statsmodels.tsa import stattools
 from statsmodels.tsa.seasonal import seasonal_decompose as sm_decompose
 
-from algorithms.timeseries.acf_pacf import acf, pacf
-from algorithms.timeseries.adf import adf_test
-from algorithms.timeseries.arma import ARMA, css_residuals, simulate_arma
-from algorithms.timeseries.forecast_metrics import mape, mase, smape, walk_forward_splits
-from algorithms.timeseries.seasonal_decompose import seasonal_decompose
+from mlnotes.algorithms.timeseries.acf_pacf import acf, pacf
+from mlnotes.algorithms.timeseries.adf import adf_test
+from mlnotes.algorithms.timeseries.arma import ARMA, css_residuals, simulate_arma
+from mlnotes.algorithms.timeseries.forecast_metrics import mape, mase, smape, walk_forward_splits
+from mlnotes.algorithms.timeseries.seasonal_decompose import seasonal_decompose
 
 
 @settings(max_examples=25, deadline=None)

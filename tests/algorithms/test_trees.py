@@ -13,21 +13,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from algorithms.trees.adaboost import AdaBoostClassifier
-from algorithms.trees.bagging import BaggingClassifier
-from algorithms.trees.cart import DecisionTreeClassifier, DecisionTreeRegressor
-from algorithms.trees.catboost_style import (
+from mlnotes.algorithms.trees.adaboost import AdaBoostClassifier
+from mlnotes.algorithms.trees.bagging import BaggingClassifier
+from mlnotes.algorithms.trees.cart import DecisionTreeClassifier, DecisionTreeRegressor
+from mlnotes.algorithms.trees.catboost_style import (
     CatBoostStyleClassifier,
     make_categorical_data,
     ordered_target_statistic,
 )
-from algorithms.trees.extra_trees import ExtraTreesClassifier
-from algorithms.trees.gradient_boosting import GradientBoostingClassifier, GradientBoostingRegressor
-from algorithms.trees.isolation_forest import IsolationForest, average_path_length
-from algorithms.trees.lightgbm_style import LightGBMStyleClassifier, goss_sample
-from algorithms.trees.random_forest import RandomForestClassifier
-from algorithms.trees.stacking import StackingClassifier
-from algorithms.trees.xgboost_style import XGBoostStyleRegressor
+from mlnotes.algorithms.trees.extra_trees import ExtraTreesClassifier
+from mlnotes.algorithms.trees.gradient_boosting import GradientBoostingClassifier, GradientBoostingRegressor
+from mlnotes.algorithms.trees.isolation_forest import IsolationForest, average_path_length
+from mlnotes.algorithms.trees.lightgbm_style import LightGBMStyleClassifier, goss_sample
+from mlnotes.algorithms.trees.random_forest import RandomForestClassifier
+from mlnotes.algorithms.trees.stacking import StackingClassifier
+from mlnotes.algorithms.trees.xgboost_style import XGBoostStyleRegressor
 
 SETTINGS = settings(max_examples=20, deadline=None)
 

@@ -11,16 +11,16 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.nn import functional as F
 
-from algorithms.vision.augment import crop, cutmix, hflip, mix_batch, mixup, random_crop
-from algorithms.vision.boxes import batched_nms, box_iou, nms
-from algorithms.vision.detection_map import (
+from mlnotes.algorithms.vision.augment import crop, cutmix, hflip, mix_batch, mixup, random_crop
+from mlnotes.algorithms.vision.boxes import batched_nms, box_iou, nms
+from mlnotes.algorithms.vision.detection_map import (
     ap_101_point,
     ap_all_point,
     coco_map,
     mean_average_precision,
     pr_curve_for_class,
 )
-from algorithms.vision.grad_cam import TinyCNN, class_activation_map, grad_cam
+from mlnotes.algorithms.vision.grad_cam import TinyCNN, class_activation_map, grad_cam
 
 
 def _raster(box, H=24, W=24):

@@ -15,11 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ("algorithms", "kb", "assistant", "eval")
-# the installed namespace (scripts/namespace.py): ``mlnotes.kb.index`` is checked as ``kb.index``
+# the installed namespace (scripts/namespace.py): ``mlnotes.kb.index`` is checked as ``mlnotes.kb.index``
 NAMESPACE = "mlnotes."
 
-WEB = ("assistant.api", "assistant.ui", "assistant.interview.api", "assistant.interview.ui")
-CLI = ("assistant.cli", "assistant.interview.cli")
+WEB = ("mlnotes.assistant.api", "mlnotes.assistant.ui", "mlnotes.assistant.interview.api", "mlnotes.assistant.interview.ui")
+CLI = ("mlnotes.assistant.cli", "mlnotes.assistant.interview.cli")
 
 # room -> (module prefixes that belong to it, module prefixes it may import)
 ROOMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -101,9 +101,9 @@ def test_every_import_respects_the_rooms():
 def test_the_checker_catches_a_violation(tmp_path, monkeypatch):
     """The rule is live: an upward import in kb is reported."""
     fake = ROOT / "kb" / "_import_rule_probe.py"
-    fake.write_text("from assistant.settings import Settings\n")
+    fake.write_text("from mlnotes.assistant.settings import Settings\n")
     try:
-        assert any("kb/_import_rule_probe.py:1: the kb room may not import assistant.settings" in v
+        assert any("kb/_import_rule_probe.py:1: the kb room may not import mlnotes.assistant.settings" in v
                    for v in violations())
     finally:
         fake.unlink()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answer import Answerer
-from assistant.api.app import Services, create_app
-from assistant.runner import DemoRunner
-from assistant.settings import Settings
-from kb.index import Index
-from kb.interview import load_bank
+from mlnotes.assistant.answer import Answerer
+from mlnotes.assistant.api.app import Services, create_app
+from mlnotes.assistant.runner import DemoRunner
+from mlnotes.assistant.settings import Settings
+from mlnotes.kb.index import Index
+from mlnotes.kb.interview import load_bank
 from tests.kb.fakes import HashingEmbedder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"

@@ -3,9 +3,9 @@ sub-sections, exercise prompts, link-only lines or sentences bound to their cont
 
 from __future__ import annotations
 
-from assistant.answering.candidates import candidates_for_chunk, is_answer_sentence
-from kb.chunker import Chunk
-from kb.markdown import parse_text
+from mlnotes.assistant.answering.candidates import candidates_for_chunk, is_answer_sentence
+from mlnotes.kb.chunker import Chunk
+from mlnotes.kb.markdown import parse_text
 
 BANK = """---
 id: interview-test
@@ -84,6 +84,10 @@ def test_is_answer_sentence():
     assert is_answer_sentence("Dropout zeroes each activation with probability p during training.")
     assert not is_answer_sentence("**ID:** `x` · **Difficulty:** easy · **Topics:** a")
     assert not is_answer_sentence("- [Getting started](../chapters/01-getting-started.md)")
+    assert not is_answer_sentence("From-scratch versions: [kmeans.py](../../algorithms/clustering/kmeans.py), "
+                                  "[gmm.py](../../algorithms/clustering/gmm.py), [dbscan.py](x.py) (k-means++ seeding).")
+    assert not is_answer_sentence("Code: [ridge.py](../../algorithms/linear/ridge.py).")
+    assert is_answer_sentence("Ridge shrinks every coefficient towards zero; see [ridge.py](../ridge.py) for the code.")
     assert not is_answer_sentence("As shown in this chapter, the loss goes down.")
     assert not is_answer_sentence("The figure below plots it.")
 
@@ -97,7 +101,7 @@ def test_bibliography_chunks_give_no_answer_sentences():
 
 
 def test_split_sentences_keeps_abbreviations_inside_sentences():
-    from kb.markdown import split_sentences
+    from mlnotes.kb.markdown import split_sentences
 
     text = ("Shrink the rate, e.g. Adam with 1e-3 works. Trees (i.e. CART) split greedily. Adam vs. SGD is a "
             "choice. Smith et al. (2020) showed it. See Fig. 3 for the curve. It costs approx. 3 GB. Done.")
@@ -108,7 +112,7 @@ def test_split_sentences_keeps_abbreviations_inside_sentences():
 
 
 def test_find_span_finds_the_whole_text_and_never_a_heading_line():
-    from assistant.answering.compose import find_span
+    from mlnotes.assistant.answering.compose import find_span
 
     lines = ["## What is recall?", "", "### Short answer", "Recall is the share of actual positives",
              "that the model finds. It ignores false positives.", "", "### Key points",
@@ -125,7 +129,7 @@ def test_find_span_finds_the_whole_text_and_never_a_heading_line():
 
 
 def test_sides_of_comparison_questions():
-    from assistant.answering.lead import mentions, sides
+    from mlnotes.assistant.answering.lead import mentions, sides
 
     got = sides("Difference between LSTM and GRU")
     assert (got.a, got.b) == ("LSTM", "GRU")

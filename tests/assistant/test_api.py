@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from assistant.api.app import create_app
-from assistant.runner import DemoRunner
+from mlnotes.assistant.api.app import create_app
+from mlnotes.assistant.runner import DemoRunner
 
 
 def test_health(client):

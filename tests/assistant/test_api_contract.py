@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from assistant.api.app import MAX_BODY_BYTES, create_app
+from mlnotes.assistant.api.app import MAX_BODY_BYTES, create_app
 
 
 def test_oversized_bodies_are_refused_before_parsing(settings, services):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from assistant.api.schemas import MAX_HISTORY
+from mlnotes.assistant.api.schemas import MAX_HISTORY
 
 
 def _sse_answer(client, body: dict) -> dict:

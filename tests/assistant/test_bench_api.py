@@ -9,10 +9,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.api.app import create_app
-from assistant.cli import app
-from assistant.settings import Settings
-from eval.bench import api_questions, parse_concurrency
+from mlnotes.assistant.api.app import create_app
+from mlnotes.assistant.cli import app
+from mlnotes.assistant.settings import Settings
+from mlnotes.eval.bench import api_questions, parse_concurrency
 from tests.browser_support import serve
 
 
@@ -24,7 +24,7 @@ def server(services, corpus_dir, tmp_path):
 
 
 def test_questions_are_distinct_and_mix_both_sets():
-    from eval.data import load_external
+    from mlnotes.eval.data import load_external
 
     qs = api_questions()
     assert len(qs) == len({q.lower() for q in qs}) >= 2 * 3 * 64 + 2  # enough for the default run

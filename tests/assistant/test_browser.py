@@ -21,8 +21,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 @pytest.fixture(scope="module")
 def server(services, tmp_path_factory, corpus_dir):
     need_browser()
-    from assistant.api.app import create_app
-    from assistant.settings import Settings
+    from mlnotes.assistant.api.app import create_app
+    from mlnotes.assistant.settings import Settings
 
     settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path_factory.mktemp("x"),
                         data_dir=tmp_path_factory.mktemp("d"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from assistant.answering.candidates import candidates_for_chunk, candidates_from_lines
-from kb.chunker import Chunk, chunk_corpus
-from kb.markdown import parse_text
+from mlnotes.assistant.answering.candidates import candidates_for_chunk, candidates_from_lines
+from mlnotes.kb.chunker import Chunk, chunk_corpus
+from mlnotes.kb.markdown import parse_text
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 
@@ -55,8 +55,8 @@ def _chunk(doc, start, end):
 
 def test_whole_blocks_give_what_the_line_scanner_gives(tmp_path):
     shutil.copytree(FIXTURE, tmp_path / "corpus")
-    from assistant.answering.candidates import _not_answer_heading, is_answer_sentence
-    from kb.markdown import parse_document
+    from mlnotes.assistant.answering.candidates import _not_answer_heading, is_answer_sentence
+    from mlnotes.kb.markdown import parse_document
 
     def under_non_answer_heading(doc, line_no):
         # the nearest heading above, and every heading of a lower level above that, decide

@@ -8,9 +8,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.api.app import create_app
-from assistant.cli import app
-from assistant.settings import get_settings
+from mlnotes.assistant.api.app import create_app
+from mlnotes.assistant.cli import app
+from mlnotes.assistant.settings import get_settings
 from tests.browser_support import free_port, serve
 
 PIPE = ("What is k-means clustering?\nand its complexity?\n\n/bogus\n/reset\nand its complexity?\n/exit\n"
@@ -25,8 +25,8 @@ def cli_env(monkeypatch, corpus_dir, services, tmp_path):
     monkeypatch.setenv("MLNOTES_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("MLNOTES_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MLNOTES_SERVER_PROBE", "0")
-    monkeypatch.setattr("assistant.services.build_services", lambda *a, **kw: services)
-    monkeypatch.setattr("assistant.cli._load_index", lambda quiet=False: services.index)
+    monkeypatch.setattr("mlnotes.assistant.services.build_services", lambda *a, **kw: services)
+    monkeypatch.setattr("mlnotes.assistant.cli._load_index", lambda quiet=False: services.index)
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
@@ -34,7 +34,7 @@ def cli_env(monkeypatch, corpus_dir, services, tmp_path):
 
 @pytest.fixture()
 def server(services, corpus_dir, tmp_path):
-    from assistant.settings import Settings
+    from mlnotes.assistant.settings import Settings
 
     s = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "unused", data_dir=tmp_path / "sdata")
     with serve(create_app(s, services=services, with_ui=False)) as url:
@@ -102,7 +102,7 @@ def test_probe_reuses_the_default_local_server_only_when_it_answers(cli_env, ser
         loaded.append(1)
         return services
 
-    monkeypatch.setattr("assistant.services.build_services", local_services)
+    monkeypatch.setattr("mlnotes.assistant.services.build_services", local_services)
     r = CliRunner().invoke(app, ["ask", "What is ridge regression?", "--json"])
     assert r.exit_code == 0, r.output
     assert "using the running server" in r.output and not loaded

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-import assistant.cli as cli
-import assistant.services
-from algorithms import registry
-from kb.index import IndexUnavailableError
+import mlnotes.assistant.cli as cli
+import mlnotes.assistant.services
+from mlnotes.algorithms import registry
+from mlnotes.kb.index import IndexUnavailableError
 
 
 def _invoke(*args):
@@ -28,7 +28,7 @@ def test_an_unavailable_index_exits_1(monkeypatch):
     def unavailable(*a, **kw):
         raise IndexUnavailableError("qdrant at http://127.0.0.1:9 is not reachable")
 
-    monkeypatch.setattr(assistant.services, "open_index", unavailable)
+    monkeypatch.setattr(mlnotes.assistant.services, "open_index", unavailable)
     r = _invoke("search", "ridge")
     assert r.exit_code == cli.EXIT_FAILURE == 1 and "not reachable" in r.output
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.settings import get_settings
-from kb.index import Index
+from mlnotes.assistant.cli import app
+from mlnotes.assistant.settings import get_settings
+from mlnotes.kb.index import Index
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "corpus"

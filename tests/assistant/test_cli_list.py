@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-import assistant.cli as cli
-from algorithms import registry
+import mlnotes.assistant.cli as cli
+from mlnotes.algorithms import registry
 
 
 @pytest.mark.parametrize("width", [80, 140])

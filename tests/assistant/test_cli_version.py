@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-import assistant.cli as cli
+import mlnotes.assistant.cli as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 

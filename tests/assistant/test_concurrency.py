@@ -1,6 +1,6 @@
 """Many simultaneous LLM-mode requests through the real FastAPI app share one answerer safely.
 
-The fake generator goes through the :class:`assistant.answer.Generator` protocol; it cites nothing for every
+The fake generator goes through the :class:`mlnotes.assistant.answer.Generator` protocol; it cites nothing for every
 question that contains "uncited", and sleeps between pieces so that requests overlap. Before the pipeline became
 stateless, the fallback set ``answerer.generator = None`` on the shared answerer: an overlapping request then
 called ``None.generate`` (a 500) and the LLM stayed off for the rest of the process.
@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
-from assistant.answer import Answerer
-from assistant.api.app import create_app
-from assistant.services import Services
+from mlnotes.assistant.answer import Answerer
+from mlnotes.assistant.api.app import create_app
+from mlnotes.assistant.services import Services
 
 QUESTIONS = ["What does ridge regression do to coefficients?", "Explain the bias variance trade-off",
              "How does k-means work?", "What is the time complexity of kNN inference?"]
@@ -100,7 +100,7 @@ class FailingLLM:
     name = "failing-llm"
 
     def generate(self, question, passages, max_new_tokens=256):
-        from assistant.generation.transformers_backend import GenerationUnavailable
+        from mlnotes.assistant.generation.transformers_backend import GenerationUnavailable
 
         yield "Per the notes, "
         raise GenerationUnavailable("the OpenAI-compatible server at http://127.0.0.1:9 stopped answering")

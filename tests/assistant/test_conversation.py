@@ -1,11 +1,18 @@
-"""Follow-up resolution (assistant.conversation): follow-ups are rewritten with the previous topic, stand-alone
+"""Follow-up resolution (mlnotes.assistant.conversation): follow-ups are rewritten with the previous topic, stand-alone
 questions (including a new topic after a conversation) are left alone, and the server's store is bounded."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import ConversationStore, Turn, resolve, topic_of, turn_after, turns_from_history
+from mlnotes.assistant.conversation import (
+    ConversationStore,
+    Turn,
+    resolve,
+    topic_of,
+    turn_after,
+    turns_from_history,
+)
 
 
 def _chat(messages: list[str]):
@@ -149,7 +156,7 @@ def test_long_topics_are_cut_and_an_overlong_rewrite_is_not_made():
 def test_gold_and_external_questions_are_almost_never_read_as_follow_ups():
     """Every question of the gold and external sets is stand-alone: after a first question, at most 1 % of them
     may be read as a follow-up (measured: 0 of 822)."""
-    from eval.data import load_external, load_gold
+    from mlnotes.eval.data import load_external, load_gold
 
     turns = [turn_after(resolve("What is dropout?", []))]
     qs = [q.question for q in load_gold()] + [q.question for q in load_external()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.grounding import build_prompt, filter_citations
+from mlnotes.assistant.grounding import build_prompt, filter_citations
 
 
 def test_filter_drops_citations_to_missing_passages():

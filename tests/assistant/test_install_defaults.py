@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import assistant.settings as S
+import mlnotes.assistant.settings as S
 
 ROOT = Path(__file__).resolve().parents[2]
 

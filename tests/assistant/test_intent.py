@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from assistant.intent import INTENT_TYPES, INTENTS, classify_intent, intent_accuracy
+from mlnotes.assistant.intent import INTENT_TYPES, INTENTS, classify_intent, intent_accuracy
 
 LABELLED = [
     # definition
@@ -133,7 +133,7 @@ def test_accuracy_on_the_type_labels_of_heldout_and_external():
     Measured when this test was written: gold heldout 0.694 (369 questions; 0.857 on its 126 natural-phrasing
     ones: many older gold questions are keyword strings whose type the wording does not reveal), external 0.725
     (80). The floors are 0.05 below: a regression gate, not a target."""
-    from eval.data import load_external, load_gold
+    from mlnotes.eval.data import load_external, load_gold
 
     held = intent_accuracy(load_gold("heldout"))
     ext = intent_accuracy(load_external())

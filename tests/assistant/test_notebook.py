@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.notebooks import ChapterNotFound, find_chapter
-from kb.check import DEFAULT_CORPUS, get_doc
-from kb.coderun import runnable_blocks
+from mlnotes.assistant.cli import app
+from mlnotes.assistant.notebooks import ChapterNotFound, find_chapter
+from mlnotes.kb.check import DEFAULT_CORPUS, get_doc
+from mlnotes.kb.coderun import runnable_blocks
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("jupytext")

@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 from pydantic import ValidationError
 
-from assistant.settings import GenerationConfig, Settings
-from kb.fusion import DEFAULT_FUSION
+from mlnotes.assistant.settings import GenerationConfig, Settings
+from mlnotes.kb.fusion import DEFAULT_FUSION
 
 
 def test_a_wrong_llm_value_fails_when_read_and_names_the_choices(monkeypatch):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.generation.transformers_backend import AnswerShaper, shaped
-from assistant.grounding import check_support, is_small_model, model_params, split_sentences
+from mlnotes.assistant.generation.transformers_backend import AnswerShaper, shaped
+from mlnotes.assistant.grounding import check_support, is_small_model, model_params, split_sentences
 
 PASSAGES = [
     "Loss functions > Regression\n## Regression\n\nThe mean squared error (MSE) averages the squared residuals, "
@@ -37,7 +37,7 @@ CLAIMS = [
 
 @pytest.fixture(scope="module")
 def embed():
-    from kb.embedding import get_embedder
+    from mlnotes.kb.embedding import get_embedder
 
     model = get_embedder()
     return lambda texts: model.encode(list(texts))
@@ -131,7 +131,7 @@ def test_experimental_marks_models_under_a_billion_parameters():
 
 
 def test_llamacpp_gets_use_extra_bufts_false_only_where_it_is_a_parameter():
-    from assistant.generation.llamacpp_backend import safe_cpu_kwargs
+    from mlnotes.assistant.generation.llamacpp_backend import safe_cpu_kwargs
 
     class New:
         def __init__(self, model_path, use_extra_bufts=True, **kwargs): ...

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from assistant.corpus import display_markdown, render_html
-from assistant.interview.ui import feedback_markdown, summary_markdown
-from assistant.ui import landing_markdown, raw_lines_html
+from mlnotes.assistant.corpus import display_markdown, render_html
+from mlnotes.assistant.interview.ui import feedback_markdown, summary_markdown
+from mlnotes.assistant.ui import landing_markdown, raw_lines_html
 
 SOLUTION = "Q?\n\n<details><summary>Solution</summary>\n\nIt is $a<b$.\n\n</details>\n"
 
@@ -95,11 +95,11 @@ def test_browse_shows_cached_figures_under_their_block(corpus_dir, tmp_path):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from assistant.corpus import load_doc
-    from assistant.settings import Settings
-    from assistant.site.figures import block_keys, cached_figures
-    from assistant.ui import add_figure_route, figures_dir, with_figures
-    from kb.coderun import runnable_blocks
+    from mlnotes.assistant.corpus import load_doc
+    from mlnotes.assistant.settings import Settings
+    from mlnotes.assistant.site.figures import block_keys, cached_figures
+    from mlnotes.assistant.ui import add_figure_route, figures_dir, with_figures
+    from mlnotes.kb.coderun import runnable_blocks
 
     settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
     doc = load_doc(corpus_dir, "guides/ml-basics.md")
@@ -135,7 +135,7 @@ def test_browse_shows_cached_figures_under_their_block(corpus_dir, tmp_path):
 
 
 def test_chat_reads_a_follow_up_against_the_earlier_user_messages_and_shows_the_reading():
-    from assistant.ui import answer_with_reading, read_message
+    from mlnotes.assistant.ui import answer_with_reading, read_message
 
     history = [{"role": "user", "content": "What is dropout?"},
                {"role": "assistant", "content": "*Read as: nothing*\n\nDropout zeroes units [1]."},

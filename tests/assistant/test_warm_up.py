@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.services import warm_up
+from mlnotes.assistant.services import warm_up
 
 
 def test_warm_up_answers_once_and_caches_the_query(services):

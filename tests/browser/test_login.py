@@ -14,8 +14,8 @@ KEY = "browser-test-key"
 
 @pytest.fixture(scope="module")
 def guarded_url(ui_server, ui_corpus, tmp_path_factory):
-    from assistant.api.app import create_app
-    from assistant.settings import Settings
+    from mlnotes.assistant.api.app import create_app
+    from mlnotes.assistant.settings import Settings
 
     _, services = ui_server
     settings = Settings(corpus_dir=ui_corpus, index_dir=tmp_path_factory.mktemp("gx"),

@@ -14,8 +14,8 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from kb.check import DEFAULT_CORPUS, REPO_ROOT, get_doc, load_bibliography
-from kb.markdown import CITATION_RE, CITE_KEY_RE, iter_corpus_files
+from mlnotes.kb.check import DEFAULT_CORPUS, REPO_ROOT, get_doc, load_bibliography
+from mlnotes.kb.markdown import CITATION_RE, CITE_KEY_RE, iter_corpus_files
 
 DOI_RE = re.compile(r"doi:\s*(10\.\d{4,9}/\S+?)\.?(?:\s|$)", re.IGNORECASE)
 ARXIV_RE = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.check import DEFAULT_CORPUS, get_doc
-from kb.coderun import run_document, runnable_blocks
+from mlnotes.kb.check import DEFAULT_CORPUS, get_doc
+from mlnotes.kb.coderun import run_document, runnable_blocks
 
 GUIDE_BUDGET_S = 120
 CHAPTER_BUDGET_S = 120

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.check import (
+from mlnotes.kb.check import (
     DEFAULT_CORPUS,
     check_citations,
     check_headings,
@@ -15,7 +15,7 @@ from kb.check import (
     get_doc,
     load_bibliography,
 )
-from kb.markdown import iter_corpus_files, validate_meta
+from mlnotes.kb.markdown import iter_corpus_files, validate_meta
 
 FILES = iter_corpus_files(DEFAULT_CORPUS)
 IDS = [p.relative_to(DEFAULT_CORPUS).as_posix() for p in FILES]
@@ -50,7 +50,7 @@ def test_bibliography_entries_are_complete():
 
 def test_front_matter_algorithms_are_registered():
     """`algorithms:` in front matter names registry entries (the assistant offers to run them)."""
-    from algorithms import registry
+    from mlnotes.algorithms import registry
 
     names = {s.name for s in registry.all_specs()}
     bad = []

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.check import DEFAULT_CORPUS, get_doc
-from kb.exercises import (
+from mlnotes.kb.check import DEFAULT_CORPUS, get_doc
+from mlnotes.kb.exercises import (
     DIFFICULTIES,
     TYPES,
     ExerciseFormatError,

@@ -1,4 +1,4 @@
-"""The interview bank (``corpus/interview/*.md``) and its parser (:mod:`kb.interview`).
+"""The interview bank (``corpus/interview/*.md``) and its parser (:mod:`mlnotes.kb.interview`).
 
 Checks: every file parses; IDs unique; vocabulary respected; 3-6 key points; the required sections non-empty;
 at least 300 questions with a sane difficulty mix; every relative link resolves; the parser is not fooled by
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.interview import (
+from mlnotes.kb.interview import (
     DIFFICULTIES,
     TOPICS,
     InterviewFormatError,
@@ -179,7 +179,7 @@ def _texts(qs):
 
 @pytest.fixture(scope="module")
 def bank_vectors(bank):
-    from kb.embedding import get_embedder
+    from mlnotes.kb.embedding import get_embedder
 
     return np.asarray(get_embedder().encode(_texts(bank)), dtype=np.float32)
 
@@ -230,7 +230,7 @@ _REWORDINGS = {
 
 def test_threshold_catches_reworded_duplicates(bank, bank_vectors):
     """A reworded copy of a bank question would be flagged: its similarity to the original exceeds the threshold."""
-    from kb.embedding import get_embedder
+    from mlnotes.kb.embedding import get_embedder
 
     by_id = {q.id: i for i, q in enumerate(bank)}
     missing = [k for k in _REWORDINGS if k not in by_id]

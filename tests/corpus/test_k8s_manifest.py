@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from kb.check import DEFAULT_CORPUS, get_doc
+from mlnotes.kb.check import DEFAULT_CORPUS, get_doc
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed for the manifest schema check")
 yaml = pytest.importorskip("yaml")

@@ -22,7 +22,7 @@ from importlib import metadata
 
 import pytest
 
-from kb.check import DEFAULT_CORPUS, get_doc
+from mlnotes.kb.check import DEFAULT_CORPUS, get_doc
 
 LIBRARY_PATTERNS = {
     "PyTorch": re.compile(r"\btorch\b|\bnn\.[A-Z]\w+|\bF\.[a-z_]+\(|`\w*Loss`"),

@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 from scipy.stats import poisson
 
-from kb.check import DEFAULT_CORPUS
+from mlnotes.kb.check import DEFAULT_CORPUS
 
 
 def _text(rel: str) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.answering.types import Answer, AnswerSentence, Source
-from eval.answers import answer_quality, match_precision, sentence_faithful
-from eval.data import Question
+from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
+from mlnotes.eval.answers import answer_quality, match_precision, sentence_faithful
+from mlnotes.eval.data import Question
 
 DOC = """# Title
 

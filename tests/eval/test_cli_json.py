@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import eval.bench
-import eval.run
-from assistant.cli import app
-from assistant.settings import get_settings
+import mlnotes.eval.bench
+import mlnotes.eval.run
+from mlnotes.assistant.cli import app
+from mlnotes.assistant.settings import get_settings
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -28,7 +28,7 @@ def test_bench_json_is_the_runs_result(monkeypatch, verb, parts):
         log("progress goes to stderr")
         return {"parts": list(parts), "p50_ms": 1.5}
 
-    monkeypatch.setattr(eval.bench, "run_bench", fake)
+    monkeypatch.setattr(mlnotes.eval.bench, "run_bench", fake)
     r = CliRunner().invoke(app, ["bench", verb, "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == {"parts": list(parts), "p50_ms": 1.5} and calls == [parts]
@@ -47,7 +47,7 @@ def test_eval_json_is_the_runs_result(tmp_path, monkeypatch):
         seen.update(corpus=corpus_dir, out=out_dir, chunks=index.describe()["chunks"])
         return {"retrieval": {"hybrid": {"mrr@10": 0.5}}, "seconds": 1.0}
 
-    monkeypatch.setattr(eval.run, "run_eval", fake)
+    monkeypatch.setattr(mlnotes.eval.run, "run_eval", fake)
     try:
         r = CliRunner().invoke(app, ["eval", "--json", "--out", str(tmp_path / "reports")])
     finally:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from assistant.settings import REPO_ROOT
-from eval.data import TYPES, load_gold, load_unanswerable
-from eval.validate import MIN_ANSWERABLE, MIN_UNANSWERABLE, validate
+from mlnotes.assistant.settings import REPO_ROOT
+from mlnotes.eval.data import TYPES, load_gold, load_unanswerable
+from mlnotes.eval.validate import MIN_ANSWERABLE, MIN_UNANSWERABLE, validate
 
 
 def test_gold_sets_validate_against_the_current_corpus():
@@ -35,7 +35,7 @@ def test_validator_reports_a_missing_section():
 def _external_rows():
     import json
 
-    from eval.data import EXTERNAL
+    from mlnotes.eval.data import EXTERNAL
 
     return [json.loads(line) for line in EXTERNAL.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -54,8 +54,8 @@ def test_external_set_keeps_the_public_questions_exactly():
 
 
 def test_external_set_labels_are_well_formed_and_exist_in_the_corpus():
-    from eval.data import load_external
-    from eval.validate import corpus_sections
+    from mlnotes.eval.data import load_external
+    from mlnotes.eval.validate import corpus_sections
 
     sections = corpus_sections(REPO_ROOT / "corpus")
     rows = _external_rows()

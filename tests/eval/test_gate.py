@@ -1,12 +1,12 @@
 """CI quality gate: retrieval on the tune split with the default mode and fusion must stay above thresholds.
 
 Builds (or loads, when current) the real index of ``corpus/`` in ``.mlnotes/index`` — about 90 s to build on
-2 cores — then ranks the tune-split gold questions with the defaults of :class:`assistant.settings.Settings`
+2 cores — then ranks the tune-split gold questions with the defaults of :class:`mlnotes.assistant.settings.Settings`
 and with plain ``bm25`` and ``dense`` (about 10 s each).
 
 Thresholds are set a margin below the numbers measured with the current defaults (multi-vector dense retrieval
-over embedding windows with max pooling, kb.windows; weighted fusion of z-scored legs that scores every
-candidate in both legs, w_dense 0.7; BM25 queries prepared by kb.query) on the tune split of the current corpus,
+over embedding windows with max pooling, mlnotes.kb.windows; weighted fusion of z-scored legs that scores every
+candidate in both legs, w_dense 0.7; BM25 queries prepared by mlnotes.kb.query) on the tune split of the current corpus,
 373 questions including the 126 natural-phrasing ones: Recall@5 0.943, MRR@10 0.923 and nDCG@10 0.905 (bm25
 0.879 / 0.854 / 0.837, dense 0.903 / 0.895 / 0.876); the margin of 0.04 absorbs ordinary corpus edits (a few
 questions moving) while catching a broken chunker, embedder or fusion. The default must also not fall below
@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.settings import REPO_ROOT, Settings
-from eval.data import load_gold
-from eval.retrieval import Config, run_config
+from mlnotes.assistant.settings import REPO_ROOT, Settings
+from mlnotes.eval.data import load_gold
+from mlnotes.eval.retrieval import Config, run_config
 
 MEASURED = {"recall@5": 0.943, "mrr@10": 0.923, "ndcg@10": 0.905}
 MARGIN = 0.04
@@ -41,7 +41,7 @@ HIT_GATES = {  # set name: (measured, margin)
 
 @pytest.fixture(scope="module")
 def real_index():
-    from kb.index import Index
+    from mlnotes.kb.index import Index
 
     index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
     return index
@@ -66,8 +66,8 @@ def test_default_retrieval_meets_the_gate(real_index):
 
 @pytest.mark.parametrize("set_name", list(HIT_GATES))
 def test_default_retrieval_meets_the_gate_on_natural_and_external_questions(real_index, set_name):
-    from eval.data import load_external
-    from eval.retrieval import hit_row, rank_sections
+    from mlnotes.eval.data import load_external
+    from mlnotes.eval.retrieval import hit_row, rank_sections
 
     s = Settings(_env_file=None)
     cfg = Config("default", s.default_mode, s.fusion, rrf_k=s.rrf_k, w_dense=s.w_dense)
@@ -100,7 +100,7 @@ def _default_hits(index, question: str, k: int = 5):
 def test_do_you_know_questions_do_not_retrieve_the_section_on_not_knowing(real_index, question):
     """The issue: BM25's top hit for "know" (the interview-preparation section "When you do not know the answer")
     got a fused floor with no dense support. Two fixes hold this independently (measured): filler removal before
-    BM25 (kb.query), and fusion scoring every candidate's real dense support (kb.index.Index._complete); with
+    BM25 (mlnotes.kb.query), and fusion scoring every candidate's real dense support (mlnotes.kb.index.Index._complete); with
     neither, three of these four questions retrieve that section."""
     headings = [h.chunk.heading.lower() for h in _default_hits(real_index, question, k=10)]
     assert not any("do not know" in h for h in headings), headings

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from mlnotes.assistant.cli import app
 
 
 def test_eval_and_bench_commands_are_registered():
@@ -20,10 +20,10 @@ def test_eval_and_bench_commands_are_registered():
 
 
 def test_fast_query_path_matches_sentence_transformers(monkeypatch):
-    import kb.embedding
+    import mlnotes.kb.embedding
 
-    monkeypatch.setitem(kb.embedding._CONFIG, "query_int8", False)
-    from kb.embedding import EmbedderUnavailable, get_embedder
+    monkeypatch.setitem(mlnotes.kb.embedding._CONFIG, "query_int8", False)
+    from mlnotes.kb.embedding import EmbedderUnavailable, get_embedder
 
     try:
         e = get_embedder()
@@ -38,7 +38,7 @@ def test_fast_query_path_matches_sentence_transformers(monkeypatch):
 
 
 def test_index_embed_query_uses_the_fast_path_when_present():
-    from kb.index import Index
+    from mlnotes.kb.index import Index
 
     class Fake:
         model_id = "fake"
@@ -64,8 +64,8 @@ def test_index_embed_query_uses_the_fast_path_when_present():
 
 
 def test_ragas_id_metrics_when_installed():
-    from eval.data import Question
-    from eval.retrieval import Config, Run, _ragas_import_shim, ragas_id_metrics
+    from mlnotes.eval.data import Question
+    from mlnotes.eval.retrieval import Config, Run, _ragas_import_shim, ragas_id_metrics
 
     _ragas_import_shim()
     pytest.importorskip("ragas")

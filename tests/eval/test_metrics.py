@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from eval.answers import abstention_scores, lcs_len, rouge_l
-from eval.metrics import (
+from mlnotes.eval.answers import abstention_scores, lcs_len, rouge_l
+from mlnotes.eval.metrics import (
     bootstrap_ci,
     dedupe,
     mrr_at,

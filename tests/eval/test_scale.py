@@ -12,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from eval.scale import (
+from mlnotes.eval.scale import (
     DIM,
     GIB,
     growth,
@@ -46,7 +46,7 @@ def test_growth_gives_the_size_that_fills_24_gib():
 
 
 def test_the_synthetic_corpus_is_deterministic_and_shaped_like_ours():
-    from kb.bm25 import tokenize
+    from mlnotes.kb.bm25 import tokenize
 
     v = vocabulary()
     assert len(set(v)) == len(v) == 30_000
@@ -85,9 +85,9 @@ def test_measure_refuses_an_unknown_backend():
 
 
 def test_bench_scale_is_a_cli_command_with_a_clear_error():
-    from assistant.cli import app, register_plugins
+    from mlnotes.assistant.cli import app, register_plugins
 
-    register_plugins(("eval.scale:register",))
+    register_plugins(("mlnotes.eval.scale:register",))
     r = CliRunner().invoke(app, ["bench", "scale", "--sizes", "ten"])
     assert r.exit_code == 2 and "--sizes must be comma-separated integers" in r.output
     r = CliRunner().invoke(app, ["bench", "scale", "--sizes", "300", "--no-qdrant", "--queries", "3", "--json"])
@@ -96,10 +96,10 @@ def test_bench_scale_is_a_cli_command_with_a_clear_error():
 
 
 def test_backends_side_by_side_on_the_fixture(tmp_path):
-    from eval.backends import compare
-    from eval.data import Question
-    from kb.index import Index
-    from kb.qdrant import connect, open_qdrant, sync_from_index
+    from mlnotes.eval.backends import compare
+    from mlnotes.eval.data import Question
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.qdrant import connect, open_qdrant, sync_from_index
     from tests.kb.fakes import HashingEmbedder
 
     shutil.copytree(ROOT / "tests" / "fixtures" / "corpus", tmp_path / "corpus")

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from eval.data import Question
-from eval.retrieval import Config, compare_sets, hit_row, sets_markdown, standard_configs
+from mlnotes.eval.data import Question
+from mlnotes.eval.retrieval import Config, compare_sets, hit_row, sets_markdown, standard_configs
 
 
 def test_hit_row_by_hand():
@@ -52,7 +52,7 @@ def test_compare_sets_scores_every_config_and_pairs_the_differences():
 
 
 def test_the_eval_report_section_names_the_default_and_every_set():
-    from eval.run import sets_report
+    from mlnotes.eval.run import sets_report
 
     qs = [Question(id="q1", question="topic1", type="definition", split="tune", relevant=("topic1#s",))]
     res = compare_sets(StubIndex(), {"gold tune": qs, "external": qs}, standard_configs(Config("default", "bm25")),

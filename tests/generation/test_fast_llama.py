@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from assistant.generation.fast_llama import (
+from mlnotes.assistant.generation.fast_llama import (
     INT4_GROUP,
     FastLlama,
     KVCache,
@@ -13,14 +13,14 @@ from assistant.generation.fast_llama import (
     fast_model,
     row_exact_limit,
 )
-from assistant.generation.speculative import (
+from mlnotes.assistant.generation.speculative import (
     DecodeStats,
     PromptLookupDrafter,
     crop_cache,
     decode,
     new_cache,
 )
-from assistant.generation.transformers_backend import TransformersGenerator, load_model
+from mlnotes.assistant.generation.transformers_backend import TransformersGenerator, load_model
 from tests.generation.conftest import tiny_llama
 from tests.generation.test_speculative import _prompts
 

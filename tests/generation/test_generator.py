@@ -8,9 +8,9 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from assistant.generation import load_generator
-from assistant.generation.speculative import decode
-from assistant.generation.transformers_backend import (
+from mlnotes.assistant.generation import load_generator
+from mlnotes.assistant.generation.speculative import decode
+from mlnotes.assistant.generation.transformers_backend import (
     GenerationUnavailable,
     TransformersGenerator,
     chat_messages,
@@ -19,7 +19,7 @@ from assistant.generation.transformers_backend import (
     load_model,
     resolve_model,
 )
-from assistant.settings import Settings
+from mlnotes.assistant.settings import Settings
 
 PASSAGES = ["Regularization > Dropout\nDropout zeroes each activation with probability p during training.",
             "Optimizers > Momentum\nMomentum keeps a running average of past gradients."]
@@ -31,7 +31,7 @@ def _from_env():
     return Settings(_env_file=None).generation
 
 def test_prompt_uses_system_prompt_and_numbered_passages(tokenizer):
-    from assistant.grounding import SYSTEM_PROMPT
+    from mlnotes.assistant.grounding import SYSTEM_PROMPT
 
     msgs = chat_messages("What is dropout?", PASSAGES)
     assert msgs[0] == {"role": "system", "content": SYSTEM_PROMPT}
@@ -54,7 +54,7 @@ def test_stream_pieces_concatenate_to_the_full_text(tokenizer, target, other_mod
 
 
 def test_shaped_stream_equals_shaped_text_and_cites(tokenizer, target):
-    from assistant.generation.transformers_backend import AnswerShaper
+    from mlnotes.assistant.generation.transformers_backend import AnswerShaper
 
     gen = TransformersGenerator(target, tokenizer, method="prompt-lookup")
     pieces = list(gen.generate("What is dropout?", PASSAGES, max_new_tokens=40))
@@ -68,7 +68,7 @@ def test_shaped_stream_equals_shaped_text_and_cites(tokenizer, target):
 def test_answer_shaper_rules_hold_for_any_piece_boundaries(seed):
     import random
 
-    from assistant.generation.transformers_backend import AnswerShaper
+    from mlnotes.assistant.generation.transformers_backend import AnswerShaper
 
     text = ("Dropout zeroes each activation during training. It helps [2]. Weather is sunny today.\n\n"
             "[1] Regularization > Dropout\n[2] again")
@@ -85,7 +85,7 @@ def test_answer_shaper_rules_hold_for_any_piece_boundaries(seed):
 
 
 def test_answer_shaper_stops_a_repetition_loop():
-    from assistant.generation.transformers_backend import AnswerShaper
+    from mlnotes.assistant.generation.transformers_backend import AnswerShaper
 
     sh = AnswerShaper(PASSAGES, attach_citations=False)
     out = sh.feed("A line that repeats itself.\nA line that repeats itself.\nmore") + sh.finish()
@@ -93,7 +93,7 @@ def test_answer_shaper_stops_a_repetition_loop():
 
 
 def test_multibyte_text_is_never_split_inside_a_character(tokenizer):
-    from assistant.generation.transformers_backend import TextStreamer
+    from mlnotes.assistant.generation.transformers_backend import TextStreamer
 
     ids = tokenizer("naïve → ok", add_special_tokens=False)["input_ids"]
     s = TextStreamer(tokenizer)

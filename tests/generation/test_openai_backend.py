@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.generation.openai_backend import OpenAICompatGenerator, chat_completions_url
-from assistant.generation.transformers_backend import GenerationUnavailable, chat_messages
+from mlnotes.assistant.generation.openai_backend import OpenAICompatGenerator, chat_completions_url
+from mlnotes.assistant.generation.transformers_backend import GenerationUnavailable, chat_messages
 
 PASSAGES = ["Regularization > Weight decay\nWeight decay adds a penalty on the squared norm of the weights.",
             "Optimizers > Adam\nAdam keeps running averages of the gradient and its square."]
@@ -409,9 +409,9 @@ def test_real_server_unknown_model_and_wrong_port(llama_server):
 
 
 def test_settings_reach_the_openai_backend_through_load_generator(monkeypatch):
-    from assistant.generation import load_generator
-    from assistant.generation.openai_backend import from_settings
-    from assistant.settings import Settings
+    from mlnotes.assistant.generation import load_generator
+    from mlnotes.assistant.generation.openai_backend import from_settings
+    from mlnotes.assistant.settings import Settings
 
     for var in ("MLNOTES_LLM_URL", "MLNOTES_LLM_MODEL", "MLNOTES_LLM_API_KEY", "MLNOTES_LLM_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)

@@ -7,7 +7,7 @@ import random
 import pytest
 import torch
 
-from assistant.generation.speculative import (
+from mlnotes.assistant.generation.speculative import (
     DecodeStats,
     ModelDrafter,
     PromptLookupDrafter,
@@ -15,7 +15,7 @@ from assistant.generation.speculative import (
     decode,
     new_cache,
 )
-from assistant.generation.transformers_backend import Int8Linear, quantize_int8
+from mlnotes.assistant.generation.transformers_backend import Int8Linear, quantize_int8
 
 
 def _prompts(vocab: int = 260, n: int = 5) -> list[list[int]]:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from assistant.answer import Answerer
-from assistant.interview.grader import Grader
-from assistant.interview.service import InterviewService
-from assistant.interview.store import Store
-from assistant.mcp_server import ServiceHolder, build_server
-from assistant.runner import DemoRunner
-from assistant.services import Services
-from kb.index import Index
-from kb.interview import load_bank
+from mlnotes.assistant.answer import Answerer
+from mlnotes.assistant.interview.grader import Grader
+from mlnotes.assistant.interview.service import InterviewService
+from mlnotes.assistant.interview.store import Store
+from mlnotes.assistant.mcp_server import ServiceHolder, build_server
+from mlnotes.assistant.runner import DemoRunner
+from mlnotes.assistant.services import Services
+from mlnotes.kb.index import Index
+from mlnotes.kb.interview import load_bank
 from tests.kb.fakes import HashingEmbedder
 
 

@@ -1,5 +1,5 @@
 """kind/topic/doc filters at every interface: REST search (GET, POST) and ask (plain and streamed), the CLI's
-search and ask, and the checks of :mod:`kb.filters` (an unknown value lists the valid ones). The fixture corpus
+search and ask, and the checks of :mod:`mlnotes.kb.filters` (an unknown value lists the valid ones). The fixture corpus
 has one guide (ml-basics, topic ml-fundamentals) and one interview file (topics linear-models, ...)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kb.filters import FilterError, check_filters, filter_values
-from kb.search import Filters
+from mlnotes.kb.filters import FilterError, check_filters, filter_values
+from mlnotes.kb.search import Filters
 
 
 def test_filter_values_come_from_the_index(services, corpus_dir):
@@ -77,19 +77,19 @@ def test_ask_stream_filters(client):
 @pytest.fixture()
 def cli_env(services, corpus_dir, tmp_path, monkeypatch):
     """The CLI over the fixture services (no model load): open_index returns the fixture index."""
-    from assistant.settings import get_settings
+    from mlnotes.assistant.settings import get_settings
 
     monkeypatch.setenv("MLNOTES_CORPUS_DIR", str(corpus_dir))
     monkeypatch.setenv("MLNOTES_INDEX_DIR", str(tmp_path / "unused"))
     monkeypatch.setenv("MLNOTES_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("assistant.services.open_index", lambda *a, **kw: services.index)
+    monkeypatch.setattr("mlnotes.assistant.services.open_index", lambda *a, **kw: services.index)
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
 
 
 def test_cli_search_filters(cli_env):
-    from assistant.cli import app
+    from mlnotes.assistant.cli import app
 
     r = cli_env.invoke(app, ["search", "regularization", "--json", "--kind", "interview"])
     assert r.exit_code == 0, r.output
@@ -102,7 +102,7 @@ def test_cli_search_filters(cli_env):
 
 
 def test_cli_ask_filters(cli_env):
-    from assistant.cli import app
+    from mlnotes.assistant.cli import app
 
     q = "What is the difference between L1 and L2 regularization?"
     r = cli_env.invoke(app, ["ask", q, "--json", "--kind", "guide"])
@@ -117,8 +117,8 @@ def _ui_fn(settings, services, name):
     """A handler of the real Gradio app (built over the fixture services), found by its function name."""
     import gradio as gr
 
-    from assistant.api.app import create_app, install_services
-    from assistant.ui import build_blocks
+    from mlnotes.assistant.api.app import create_app, install_services
+    from mlnotes.assistant.ui import build_blocks
 
     app = create_app(settings, services=services, with_ui=False)
     install_services(app, services)

@@ -11,8 +11,8 @@ pytest.importorskip("llama_index.core", reason="the llamaindex extra is not inst
 from llama_index.core.llms import MockLLM  # noqa: E402
 from llama_index.core.retrievers import QueryFusionRetriever  # noqa: E402
 
-from kb.llamaindex import MLNotesRetriever  # noqa: E402
-from kb.search import Filters  # noqa: E402
+from mlnotes.kb.llamaindex import MLNotesRetriever  # noqa: E402
+from mlnotes.kb.search import Filters  # noqa: E402
 
 
 def test_plain_retrieve_matches_our_search_with_citations(services, corpus_dir):

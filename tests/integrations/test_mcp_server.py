@@ -178,18 +178,18 @@ def test_streamable_http_on_loopback(workdir):
 
 
 def test_mlnotes_mcp_command_over_stdio(workdir):
-    """The shipped entry point: ``python -m assistant.cli mcp`` answers the handshake and the tools that need
+    """The shipped entry point: ``python -m mlnotes.assistant.cli mcp`` answers the handshake and the tools that need
     no index at once (services are built lazily), and lists the configured corpus as resources."""
     env = _env() | {"MLNOTES_CORPUS_DIR": str(workdir / "corpus"), "MLNOTES_INDEX_DIR": str(workdir / "unused"),
                     "MLNOTES_DATA_DIR": str(workdir / "data2")}
-    params = StdioServerParameters(command=sys.executable, args=["-m", "assistant.cli", "mcp"], cwd=str(ROOT),
+    params = StdioServerParameters(command=sys.executable, args=["-m", "mlnotes.assistant.cli", "mcp"], cwd=str(ROOT),
                                    env=env)
 
     async def main():
         async with Client(params, read_timeout_seconds=60) as client:
             assert {t.name for t in (await client.list_tools()).tools} == TOOLS
             r = await client.call_tool("list_algorithms", {})
-            from algorithms import registry
+            from mlnotes.algorithms import registry
 
             assert [a["name"] for a in r.structured_content["algorithms"]] == [s.name for s in registry.all_specs()]
             r = await client.call_tool("list_algorithms", {"family": "no-such-family"})

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answer import Answerer
-from assistant.api.app import Services, create_app
-from assistant.interview.grader import Grader
-from assistant.interview.service import InterviewService
-from assistant.interview.store import Store, open_store
-from assistant.runner import DemoRunner
-from assistant.settings import Settings
-from kb.index import Index
-from kb.interview import parse_interview_text
+from mlnotes.assistant.answer import Answerer
+from mlnotes.assistant.api.app import Services, create_app
+from mlnotes.assistant.interview.grader import Grader
+from mlnotes.assistant.interview.service import InterviewService
+from mlnotes.assistant.interview.store import Store, open_store
+from mlnotes.assistant.runner import DemoRunner
+from mlnotes.assistant.settings import Settings
+from mlnotes.kb.index import Index
+from mlnotes.kb.interview import parse_interview_text
 from tests.kb.fakes import HashingEmbedder
 from tests.pg_support import start_server
 

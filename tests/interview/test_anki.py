@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
-from assistant.interview.anki import FIELDS, ExportError, check_output_path, to_anki_html
+from mlnotes.assistant.interview.anki import FIELDS, ExportError, check_output_path, to_anki_html
 
 
 def read_apkg(path, tmp_path):
@@ -128,9 +128,9 @@ def test_unwritable_path_as_root_is_still_a_clear_error(make_service, tmp_path):
 
 
 def test_cli_export(monkeypatch, tmp_path, make_service, bank):
-    from assistant.cli import app
-    from assistant.interview import cli as icli
-    from assistant.settings import get_settings
+    from mlnotes.assistant.cli import app
+    from mlnotes.assistant.interview import cli as icli
+    from mlnotes.assistant.settings import get_settings
 
     monkeypatch.setenv("MLNOTES_DATA_DIR", str(tmp_path / "cli-data"))
     get_settings.cache_clear()
@@ -169,9 +169,9 @@ def test_rest_export_and_due_queue(make_client, bank, tmp_path):
 
 
 def test_cli_due_queue(monkeypatch, tmp_path, make_service):
-    from assistant.cli import app
-    from assistant.interview import cli as icli
-    from assistant.settings import get_settings
+    from mlnotes.assistant.cli import app
+    from mlnotes.assistant.interview import cli as icli
+    from mlnotes.assistant.settings import get_settings
 
     monkeypatch.setenv("MLNOTES_DATA_DIR", str(tmp_path / "due-data"))
     get_settings.cache_clear()

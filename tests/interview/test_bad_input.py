@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.interview.api import STATUS_OF, http_status
-from assistant.interview.grader import AnswerTooLongError, GradeInputError, grade_answer
-from assistant.interview.service import InterviewInputError, SessionFinished
-from assistant.interview.store import AuthError, ConflictError, NotFoundError, StoreError
+from mlnotes.assistant.interview.api import STATUS_OF, http_status
+from mlnotes.assistant.interview.grader import AnswerTooLongError, GradeInputError, grade_answer
+from mlnotes.assistant.interview.service import InterviewInputError, SessionFinished
+from mlnotes.assistant.interview.store import AuthError, ConflictError, NotFoundError, StoreError
 
 GRADED = {
     "french": "La précision est le nombre de vrais positifs divisé par le nombre de prédictions positives.",

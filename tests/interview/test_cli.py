@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.interview import cli as icli
+from mlnotes.assistant.cli import app
+from mlnotes.assistant.interview import cli as icli
 
 
 @pytest.fixture()
 def cli_env(monkeypatch, tmp_path, make_service):
-    from assistant.settings import get_settings
+    from mlnotes.assistant.settings import get_settings
 
     data = tmp_path / "cli-data"
     monkeypatch.setenv("MLNOTES_DATA_DIR", str(data))

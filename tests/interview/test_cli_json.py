@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 
 def _cli(monkeypatch, tmp_path, make_service):
-    from assistant.interview import cli as icli
-    from assistant.settings import get_settings
+    from mlnotes.assistant.interview import cli as icli
+    from mlnotes.assistant.settings import get_settings
 
     monkeypatch.setenv("MLNOTES_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
@@ -17,8 +17,8 @@ def _cli(monkeypatch, tmp_path, make_service):
 
 
 def test_export_json(monkeypatch, tmp_path, make_service, bank):
-    from assistant.cli import app
-    from assistant.settings import get_settings
+    from mlnotes.assistant.cli import app
+    from mlnotes.assistant.settings import get_settings
 
     _cli(monkeypatch, tmp_path, make_service)
     try:
@@ -39,9 +39,9 @@ def _timeless(queue: dict) -> dict:
 
 
 def test_due_json(monkeypatch, tmp_path, make_service):
-    from assistant.cli import app
-    from assistant.interview.cli import load_or_create_token
-    from assistant.settings import get_settings
+    from mlnotes.assistant.cli import app
+    from mlnotes.assistant.interview.cli import load_or_create_token
+    from mlnotes.assistant.settings import get_settings
 
     _cli(monkeypatch, tmp_path, make_service)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.interview.contradiction import (
+from mlnotes.assistant.interview.contradiction import (
     contradiction,
     contrast_terms,
     negations,
@@ -18,7 +18,7 @@ from assistant.interview.contradiction import (
     prefix_opposite,
     substitution,
 )
-from assistant.interview.grader import claim_object, grade_answer
+from mlnotes.assistant.interview.grader import claim_object, grade_answer
 
 KP_RECALL = "Recall matters when false negatives are costly"
 KP_THRESHOLD = "Raising the decision threshold usually increases precision and decreases recall"
@@ -176,8 +176,8 @@ PARAPHRASES = [
 
 @pytest.fixture(scope="module")
 def real_bank():
-    from assistant.settings import REPO_ROOT
-    from kb.interview import load_bank
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.interview import load_bank
 
     return {q.id: q for q in load_bank(REPO_ROOT / "corpus")}
 

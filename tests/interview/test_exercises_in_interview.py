@@ -3,11 +3,11 @@ statements of their worked solutions."""
 
 from __future__ import annotations
 
-from assistant.interview.service import InterviewService
-from assistant.interview.store import Store
-from assistant.services import load_exercise_questions
-from assistant.settings import REPO_ROOT, Settings
-from kb.exercises import load_exercises, solution_statements
+from mlnotes.assistant.interview.service import InterviewService
+from mlnotes.assistant.interview.store import Store
+from mlnotes.assistant.services import load_exercise_questions
+from mlnotes.assistant.settings import REPO_ROOT, Settings
+from mlnotes.kb.exercises import load_exercises, solution_statements
 
 
 def test_every_exercise_becomes_an_interview_question_with_key_points():

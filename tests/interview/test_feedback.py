@@ -3,9 +3,9 @@ that nudge without handing over the key point."""
 
 from __future__ import annotations
 
-from assistant.interview.contradiction import stems
-from assistant.interview.grader import default_params, required_terms
-from assistant.interview.service import hint_text
+from mlnotes.assistant.interview.contradiction import stems
+from mlnotes.assistant.interview.grader import default_params, required_terms
+from mlnotes.assistant.interview.service import hint_text
 
 WRONG = ("Precision is true positives divided by all predicted positives. "
          "Precision matters when false negatives are costly.")
@@ -55,8 +55,8 @@ def test_hints_nudge_without_giving_the_claim_away():
 def test_ui_and_cli_render_the_quote(make_service, tmp_path):
     from rich.console import Console
 
-    from assistant.interview.cli import print_feedback
-    from assistant.interview.ui import feedback_markdown
+    from mlnotes.assistant.interview.cli import print_feedback
+    from mlnotes.assistant.interview.ui import feedback_markdown
 
     svc = make_service(tmp_path / "fb2")
     token = svc.create_user()["token"]

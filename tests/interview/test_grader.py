@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.interview.grader import (
+from mlnotes.assistant.interview.grader import (
     GradeInputError,
     GraderParams,
     default_params,
@@ -114,9 +114,9 @@ def test_second_heldout_set_is_well_formed():
     import json
     from collections import Counter
 
-    from assistant.settings import REPO_ROOT
-    from eval.grader_validation import CREDIT_TYPES, HELDOUT2, NO_CREDIT_TYPES
-    from kb.interview import load_bank
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.grader_validation import CREDIT_TYPES, HELDOUT2, NO_CREDIT_TYPES
+    from mlnotes.kb.interview import load_bank
 
     cases = [json.loads(line) for line in HELDOUT2.read_text(encoding="utf-8").splitlines() if line.strip()]
     bank = {q.id: q for q in load_bank(REPO_ROOT / "corpus")}

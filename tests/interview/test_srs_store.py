@@ -10,8 +10,8 @@ import sqlite3
 
 import pytest
 
-from assistant.interview.srs import DAY, CardState, due_order, rating, replay, retrievability, review
-from assistant.interview.store import (
+from mlnotes.assistant.interview.srs import DAY, CardState, due_order, rating, replay, retrievability, review
+from mlnotes.assistant.interview.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     AuthError,
@@ -78,7 +78,7 @@ def test_replay_equals_reviews_in_time_order():
     assert c.stability == pytest.approx(ref.stability) and c.n_seen == 3 and c.last_score == 9.0
     # FSRS's forgetting curve in closed form, R(t) = (1 + F t / S) ** -w20 with F = 0.9 ** (-1 / w20) - 1, so
     # that R = 0.9 after S days (t in whole days, as the library counts them)
-    from assistant.interview.srs import scheduler
+    from mlnotes.assistant.interview.srs import scheduler
 
     w20 = scheduler().parameters[20]
     for days in (0, 1, 5, 30):

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from assistant.interview.srs import DAY, CardState, review
-from assistant.interview.store import (
+from mlnotes.assistant.interview.srs import DAY, CardState, review
+from mlnotes.assistant.interview.store import (
     ConflictError,
     InterviewStore,
     NotFoundError,
@@ -217,7 +217,7 @@ def test_unreachable_server_and_wrong_password_name_the_url_without_the_password
 
 
 def test_mask_url():
-    from assistant.interview.store_pg import mask_url
+    from mlnotes.assistant.interview.store_pg import mask_url
 
     assert mask_url("postgresql://me:s3cr:et@h:5432/db") == "postgresql://me:***@h:5432/db"
     assert mask_url("postgresql://me@h/db") == "postgresql://me@h/db"  # no password, nothing to hide
@@ -305,8 +305,8 @@ def test_sqlite_is_still_the_default(tmp_path):
 def test_the_app_starts_with_the_database_down_and_says_so(answerer, bank, corpus_dir, tmp_path, own_server):
     """build_interview: an unreachable server is logged once with the masked URL; the service is still built, so
     requests answer 503 until the server is reachable and then work, without a restart."""
-    from assistant.services import build_interview
-    from assistant.settings import Settings
+    from mlnotes.assistant.services import build_interview
+    from mlnotes.assistant.settings import Settings
 
     url = own_server.create_database()
     own_server.stop()

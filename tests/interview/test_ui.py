@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from assistant.interview.ui import build_interview_tab, feedback_markdown, progress_figure
+from mlnotes.assistant.interview.ui import build_interview_tab, feedback_markdown, progress_figure
 
 
 def test_tab_builds_and_renders_feedback(make_service, tmp_path):
@@ -30,7 +30,7 @@ def test_tab_builds_and_renders_feedback(make_service, tmp_path):
 def test_ui_anki_export_button_function(make_service, tmp_path):
     import zipfile
 
-    from assistant.interview.ui import export_deck_file
+    from mlnotes.assistant.interview.ui import export_deck_file
 
     svc = make_service(tmp_path / "ui-anki")
     path, msg = export_deck_file(svc, "", ["optimization"], False)

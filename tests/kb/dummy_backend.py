@@ -1,6 +1,6 @@
 """A second retrieval backend, for the tests: brute-force NumPy over the local index's files, no bm25s, no FAISS.
 
-It exists to show what adding a backend takes: this one file plus one line in ``kb.search.BACKENDS``
+It exists to show what adding a backend takes: this one file plus one line in ``mlnotes.kb.search.BACKENDS``
 (``"dummy": "tests.kb.dummy_backend:open_dummy"``, which the tests add with ``monkeypatch.setitem``).
 """
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.bm25 import tokenize
-from kb.chunker import Chunk
-from kb.fusion import DEFAULT_FUSION, FusionParams, fuse
-from kb.index import Hit, QueryError, validate_query
-from kb.search import MODES, Filters
+from mlnotes.kb.bm25 import tokenize
+from mlnotes.kb.chunker import Chunk
+from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
+from mlnotes.kb.index import Hit, QueryError, validate_query
+from mlnotes.kb.search import MODES, Filters
 
 
 class DummyRetriever:

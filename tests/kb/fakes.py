@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from kb.bm25 import tokenize
+from mlnotes.kb.bm25 import tokenize
 
 
 class HashingEmbedder:

@@ -1,4 +1,4 @@
-"""kb.childproc: the child starts its own session and sets its own limits; a timeout kills its process group."""
+"""mlnotes.kb.childproc: the child starts its own session and sets its own limits; a timeout kills its process group."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from kb.childproc import Limits, child_env, run_child
+from mlnotes.kb.childproc import Limits, child_env, run_child
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and rlimits are POSIX")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.chunker import chunk_document, count_tokens
-from kb.markdown import parse_text
+from mlnotes.kb.chunker import chunk_document, count_tokens
+from mlnotes.kb.markdown import parse_text
 
 FRONT = "---\nid: gen\ntitle: Generated\nkind: guide\ntopics: [t]\nlevel: beginner\n---\n\n"
 

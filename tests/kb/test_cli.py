@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.settings import get_settings
+from mlnotes.assistant.cli import app
+from mlnotes.assistant.settings import get_settings
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 

@@ -7,8 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
-from kb.chunker import chunk_corpus
-from kb.markdown import iter_corpus_files
+from mlnotes.kb.chunker import chunk_corpus
+from mlnotes.kb.markdown import iter_corpus_files
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 
@@ -22,7 +22,7 @@ def test_linked_files_and_folders_are_skipped_with_a_warning(tmp_path, caplog):
     secret.write_text("---\nid: secret\ntitle: Secret\nkind: guide\n---\n\n# Secret\n\nroot:x:0:0:root\n")
     os.symlink(secret, corpus / "guides" / "x.md")  # a linked file
     os.symlink(outside, corpus / "guides" / "linked-folder")  # a linked folder
-    with caplog.at_level(logging.WARNING, logger="kb.markdown"):
+    with caplog.at_level(logging.WARNING, logger="mlnotes.kb.markdown"):
         files = iter_corpus_files(corpus)
     assert files and all(not p.is_symlink() and p.resolve().is_relative_to(corpus.resolve()) for p in files)
     assert corpus / "guides" / "x.md" not in files

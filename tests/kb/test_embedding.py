@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import kb.embedding as E
-from kb.chunker import chunk_corpus
+import mlnotes.kb.embedding as E
+from mlnotes.kb.chunker import chunk_corpus
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -160,10 +160,10 @@ def test_auto_falls_back_to_torch_with_one_log_line_when_export_fails(tiny, tmp_
         raise RuntimeError("exporter exploded")
 
     monkeypatch.setattr(E, "export_onnx", broken)
-    with caplog.at_level(logging.WARNING, logger="kb.embedding"):
+    with caplog.at_level(logging.WARNING, logger="mlnotes.kb.embedding"):
         e = E.Embedder(tiny, runtime="auto", cache_dir=tmp_path)
     assert e.runtime == "torch"
-    lines = [r for r in caplog.records if r.name == "kb.embedding"]
+    lines = [r for r in caplog.records if r.name == "mlnotes.kb.embedding"]
     assert len(lines) == 1 and "PyTorch" in lines[0].getMessage() and "exporter exploded" in lines[0].getMessage()
     assert e.encode(["a test sentence"]).shape == (1, 32)
     with pytest.raises(E.EmbedderUnavailable, match="MLNOTES_EMBED_RUNTIME=torch"):
@@ -174,10 +174,10 @@ def test_auto_falls_back_to_torch_when_onnxruntime_is_missing(tiny, tmp_path, mo
     import sys
 
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # makes `import onnxruntime` raise ImportError
-    with caplog.at_level(logging.WARNING, logger="kb.embedding"):
+    with caplog.at_level(logging.WARNING, logger="mlnotes.kb.embedding"):
         e = E.Embedder(tiny, runtime="auto", cache_dir=tmp_path)
     assert e.runtime == "torch"
-    assert any("onnxruntime" in r.getMessage() for r in caplog.records if r.name == "kb.embedding")
+    assert any("onnxruntime" in r.getMessage() for r in caplog.records if r.name == "mlnotes.kb.embedding")
 
 
 def test_torch_runtime_prints_no_loading_bars(tiny, capfd):
@@ -199,8 +199,8 @@ def test_runtime_choice_and_errors(monkeypatch):
 
 
 def test_settings_reach_the_embedder(monkeypatch):
-    from assistant.services import configure_embeddings
-    from assistant.settings import Settings
+    from mlnotes.assistant.services import configure_embeddings
+    from mlnotes.assistant.settings import Settings
 
     monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
     monkeypatch.setenv("MLNOTES_EMBED_RUNTIME", "torch")
@@ -293,7 +293,7 @@ def test_query_cache_under_threads_keeps_its_bound_and_values():
 
 
 def test_index_embed_query_uses_the_lru(tmp_path):
-    from kb.index import Index
+    from mlnotes.kb.index import Index
     from tests.kb.fakes import HashingEmbedder
 
     class Counting(HashingEmbedder):
@@ -317,7 +317,7 @@ def test_index_embed_query_uses_the_lru(tmp_path):
 
 
 def test_build_progress_restores_row_order_and_says_the_first_build_takes_a_while(tmp_path, monkeypatch):
-    import kb.index as I
+    import mlnotes.kb.index as I
     from tests.kb.fakes import HashingEmbedder
 
     monkeypatch.setattr(I, "FIRST_BUILD_NOTICE", 1)
@@ -326,7 +326,7 @@ def test_build_progress_restores_row_order_and_says_the_first_build_takes_a_whil
     idx, stats = I.Index.build(FIXTURE, tmp_path / "idx", embedder=emb, progress=True, log=said.append)
     assert len(said) == 1 and "first build" in said[0] and str(stats.embedded) in said[0]
     # rows were embedded longest-first in slices, but each row still holds its own unit's vector
-    from kb.windows import chunk_units
+    from mlnotes.kb.windows import chunk_units
 
     direct = HashingEmbedder().encode([u for c in idx.chunks for u in chunk_units(c)])
     np.testing.assert_allclose(idx.dense.vectors, direct, atol=1e-6)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.index import (
+from mlnotes.kb.index import (
     EmptyCorpusError,
     Index,
     IndexCorruptError,
@@ -17,7 +17,7 @@ from kb.index import (
     IndexStaleError,
     QueryError,
 )
-from kb.windows import chunk_units
+from mlnotes.kb.windows import chunk_units
 from tests.kb.fakes import HashingEmbedder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"

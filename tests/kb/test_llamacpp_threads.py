@@ -8,8 +8,8 @@ import types
 
 import pytest
 
-from assistant.generation import llamacpp_backend as L
-from assistant.generation.transformers_backend import GenerationUnavailable
+from mlnotes.assistant.generation import llamacpp_backend as L
+from mlnotes.assistant.generation.transformers_backend import GenerationUnavailable
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-from kb.markdown import parse_text, prose_word_count, slugify, unique_slugs, validate_meta
+from mlnotes.kb.markdown import parse_text, prose_word_count, slugify, unique_slugs, validate_meta
 
 DOC = """---
 id: demo

@@ -20,12 +20,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import kb.index
-from assistant.api.app import create_app
-from assistant.settings import Settings, get_settings
-from kb.fusion import rrf
-from kb.index import Index, QueryError
-from kb.qdrant import (
+import mlnotes.kb.index
+from mlnotes.assistant.api.app import create_app
+from mlnotes.assistant.settings import Settings, get_settings
+from mlnotes.kb.fusion import rrf
+from mlnotes.kb.index import Index, QueryError
+from mlnotes.kb.qdrant import (
     QdrantStaleError,
     QdrantUnavailableError,
     connect,
@@ -35,7 +35,7 @@ from kb.qdrant import (
     sync_collection,
     sync_from_index,
 )
-from kb.search import Filters, Retriever, open_retriever
+from mlnotes.kb.search import Filters, Retriever, open_retriever
 from tests.kb.fakes import HashingEmbedder
 
 pytest.importorskip("qdrant_client")
@@ -124,7 +124,7 @@ def test_qdrant_server_side_rrf_equals_our_rrf_of_the_two_legs(local, client, al
     for q in QUERIES:
         for k in (0.0, 1.0, 5.0, 60.0, 2.5):  # 2.5: not an integer, fused client-side
             legs = [remote.search(q, k=50, mode=m) for m in ("bm25", "dense")]
-            ours = rrf([{h.chunk.id: h.score for h in leg} for leg in legs], k=k)  # kb.fusion.rrf as the oracle
+            ours = rrf([{h.chunk.id: h.score for h in leg} for leg in legs], k=k)  # mlnotes.kb.fusion.rrf as the oracle
             got = server.search(q, k=5, fusion="rrf", rrf_k=k)
             assert [h.score for h in got] == pytest.approx(sorted(ours.values(), reverse=True)[:5])
             assert all(ours[h.chunk.id] == pytest.approx(h.score) for h in got)
@@ -200,7 +200,7 @@ def test_a_collection_from_another_embedder_or_chunker_is_refused_with_reindex(l
     stale = open_qdrant(client=client, collection=alias, url=URL, embedder=Other(), log=lambda m: None)
     with pytest.raises(QdrantStaleError, match="re-index with 'mlnotes index --backend qdrant --force'"):
         stale.search("regularization")
-    monkeypatch.setattr("kb.qdrant.CHUNKER_VERSION", "999")
+    monkeypatch.setattr("mlnotes.kb.qdrant.CHUNKER_VERSION", "999")
     fresh = open_qdrant(client=client, collection=alias, url=URL, embedder=HashingEmbedder(), log=lambda m: None)
     with pytest.raises(QdrantStaleError, match="chunker version '2', expected '999'"):
         fresh.search("regularization")
@@ -246,7 +246,7 @@ def test_an_unreachable_server_is_a_503_naming_the_url_and_recovers(local, tmp_p
         down.search("regularization")
     settings = Settings(_env_file=None, corpus_dir=d / "corpus", index_dir=d / "index", data_dir=tmp_path / "data",
                         search_backend="qdrant", qdrant_url=url, qdrant_collection=alias)
-    from assistant.services import build_services
+    from mlnotes.assistant.services import build_services
 
     svc = build_services(settings, log_fn=lambda m: None, retriever=down, with_generator=False, with_interview=False)
     with TestClient(create_app(settings, services=svc, with_ui=False), raise_server_exceptions=False) as api:
@@ -275,13 +275,13 @@ def test_wrong_credentials_get_a_clear_message():
 
 def test_cli_index_backend_qdrant_then_search_through_the_settings(local, tmp_path, monkeypatch):
     """``mlnotes index --backend qdrant`` into an embedded folder, re-run in place, then search served by it."""
-    from assistant.cli import app
+    from mlnotes.assistant.cli import app
 
     _, d = local
     shutil.copytree(d / "corpus", tmp_path / "corpus")
     shutil.copytree(d / "index", tmp_path / "index")  # current: the CLI reuses it (no MiniLM needed)
-    monkeypatch.setattr(kb.index, "_default_embedder", lambda: HashingEmbedder())
-    monkeypatch.setattr("kb.qdrant._default_model_id", lambda: HashingEmbedder.model_id)
+    monkeypatch.setattr(mlnotes.kb.index, "_default_embedder", lambda: HashingEmbedder())
+    monkeypatch.setattr("mlnotes.kb.qdrant._default_model_id", lambda: HashingEmbedder.model_id)
     for k, v in {"CORPUS_DIR": tmp_path / "corpus", "INDEX_DIR": tmp_path / "index",
                  "QDRANT_URL": tmp_path / "qdrant", "QDRANT_COLLECTION": "notes"}.items():
         monkeypatch.setenv(f"MLNOTES_{k}", str(v))

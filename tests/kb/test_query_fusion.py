@@ -1,4 +1,4 @@
-"""Query preparation (kb.query) and the z-score weighted fusion (kb.fusion.weighted)."""
+"""Query preparation (mlnotes.kb.query) and the z-score weighted fusion (mlnotes.kb.fusion.weighted)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.bm25 import tokenize
-from kb.fusion import minmax, weighted, zscore
-from kb.query import bm25_query, expand_query, normalize_query
+from mlnotes.kb.bm25 import tokenize
+from mlnotes.kb.fusion import minmax, weighted, zscore
+from mlnotes.kb.query import bm25_query, expand_query, normalize_query
 
 # ---------------------------------------------------------------- query preparation
 

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi, BM25Plus
 
-from kb.bm25 import BM25Index, tokenize
-from kb.dense import DenseIndex, brute_force
-from kb.fusion import fuse, rank_list, rrf, weighted
+from mlnotes.kb.bm25 import BM25Index, tokenize
+from mlnotes.kb.dense import DenseIndex, brute_force
+from mlnotes.kb.fusion import fuse, rank_list, rrf, weighted
 
 DOCS = [
     "The bias variance tradeoff explains underfitting and overfitting of models.",

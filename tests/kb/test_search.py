@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import kb.index
-from assistant.api.app import create_app
-from assistant.settings import Settings
-from kb.fusion import DEFAULT_FUSION, FusionParams
-from kb.index import Index, QueryError
-from kb.search import BACKENDS, Filters, Retriever, open_retriever
+import mlnotes.kb.index
+from mlnotes.assistant.api.app import create_app
+from mlnotes.assistant.settings import Settings
+from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams
+from mlnotes.kb.index import Index, QueryError
+from mlnotes.kb.search import BACKENDS, Filters, Retriever, open_retriever
 from tests.kb.fakes import HashingEmbedder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
@@ -108,7 +108,7 @@ def test_a_second_backend_is_one_file_and_one_registration_line(built, monkeypat
 def test_index_load_in_plain_python_ranks_like_the_api(built, monkeypatch, tmp_path):
     """A notebook's ``Index.load(dir)`` and the served API (Settings defaults) give the same top 10."""
     _, corpus, index_dir = built
-    monkeypatch.setattr(kb.index, "_default_embedder", lambda cache_dir=None: HashingEmbedder())
+    monkeypatch.setattr(mlnotes.kb.index, "_default_embedder", lambda cache_dir=None: HashingEmbedder())
     plain = Index.load(index_dir)
     settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=index_dir, data_dir=tmp_path / "data")
     with TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False) as client:

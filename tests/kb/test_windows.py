@@ -1,7 +1,7 @@
-"""Embedding units (kb.windows) and multi-vector dense search (kb.index).
+"""Embedding units (mlnotes.kb.windows) and multi-vector dense search (mlnotes.kb.index).
 
 Word pieces are counted independently with transformers' pure-Python ``BertTokenizer`` over the model's
-``vocab.txt`` (not the Rust ``tokenizers`` file kb.windows uses); dense search is checked against NumPy brute
+``vocab.txt`` (not the Rust ``tokenizers`` file mlnotes.kb.windows uses); dense search is checked against NumPy brute
 force over every unit vector.
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.chunker import Chunk
-from kb.index import Index
-from kb.search import Filters
-from kb.windows import MAX_TOKENS, OVERLAP, chunk_units, count_pieces, heading_text, windows
+from mlnotes.kb.chunker import Chunk
+from mlnotes.kb.index import Index
+from mlnotes.kb.search import Filters
+from mlnotes.kb.windows import MAX_TOKENS, OVERLAP, chunk_units, count_pieces, heading_text, windows
 from tests.kb.fakes import HashingEmbedder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
@@ -30,7 +30,7 @@ WORDS = ("gradient descent updates the weights along the negative gradient of th
 def reference_tokenizer():
     from transformers import BertTokenizer
 
-    from kb.embedding import model_dir
+    from mlnotes.kb.embedding import model_dir
 
     return BertTokenizer(str(model_dir() / "vocab.txt"), do_lower_case=True)
 
@@ -175,7 +175,7 @@ def test_weighted_hybrid_scores_every_candidate_in_both_legs(long_index, query):
     """No floor: a chunk only one leg retrieved gets its real score in the other (BM25 over the prepared query,
     max-pooled cosine), and the fused score is w·z(dense) + (1−w)·z(bm25) over the union, recomputed here with
     NumPy from full score vectors."""
-    from kb.query import bm25_query
+    from mlnotes.kb.query import bm25_query
 
     idx = long_index
     w = idx.defaults.w_dense

@@ -15,15 +15,15 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 @lru_cache(maxsize=1)
 def fuzz_services():
-    from assistant.answer import Answerer
-    from assistant.interview.grader import Grader
-    from assistant.interview.service import InterviewService
-    from assistant.interview.store import Store
-    from assistant.runner import DemoRunner
-    from assistant.services import Services
-    from assistant.settings import Settings
-    from kb.index import Index
-    from kb.interview import load_bank
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.interview.grader import Grader
+    from mlnotes.assistant.interview.service import InterviewService
+    from mlnotes.assistant.interview.store import Store
+    from mlnotes.assistant.runner import DemoRunner
+    from mlnotes.assistant.services import Services
+    from mlnotes.assistant.settings import Settings
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.interview import load_bank
     from tests.kb.fakes import HashingEmbedder
 
     root = Path(tempfile.mkdtemp(prefix="mlnotes-fuzz-"))

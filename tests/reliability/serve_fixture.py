@@ -15,17 +15,17 @@ from pathlib import Path
 def main(argv: list[str]) -> None:
     import uvicorn
 
-    from assistant.answer import Answerer
-    from assistant.api.app import create_app
-    from assistant.api.server import server_limits
-    from assistant.interview.grader import Grader
-    from assistant.interview.service import InterviewService
-    from assistant.interview.store import Store
-    from assistant.runner import DemoRunner
-    from assistant.services import Services
-    from assistant.settings import Settings
-    from kb.index import Index
-    from kb.interview import load_bank
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.api.app import create_app
+    from mlnotes.assistant.api.server import server_limits
+    from mlnotes.assistant.interview.grader import Grader
+    from mlnotes.assistant.interview.service import InterviewService
+    from mlnotes.assistant.interview.store import Store
+    from mlnotes.assistant.runner import DemoRunner
+    from mlnotes.assistant.services import Services
+    from mlnotes.assistant.settings import Settings
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.interview import load_bank
     from tests.kb.fakes import HashingEmbedder
 
     corpus, index_dir, data = Path(argv[0]), Path(argv[1]), Path(argv[2])

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api.app import ECHO_LIMIT, MESSAGE_LIMIT, clip, create_app
-from assistant.runner import MAX_TEXT_CHARS, DemoRunner, RunFailed
+from mlnotes.assistant.api.app import ECHO_LIMIT, MESSAGE_LIMIT, clip, create_app
+from mlnotes.assistant.runner import MAX_TEXT_CHARS, DemoRunner, RunFailed
 
 
 @pytest.fixture()
@@ -49,7 +49,7 @@ def test_free_text_demo_parameters_are_limited(client):
 
 
 def test_demo_failures_are_classified(monkeypatch, caplog):
-    from kb import childproc
+    from mlnotes.kb import childproc
 
     runner = DemoRunner(max_concurrent=1, timeout_s=30)
 
@@ -59,14 +59,14 @@ def test_demo_failures_are_classified(monkeypatch, caplog):
     cases = {"input": ({"error": "ValueError: n_components must be positive", "input": True}, 422),
              "error": ({"error": "KeyError: 'oops'"}, 500),
              "memory": ({"error": "out of memory", "memory": True}, 422)}
-    from assistant.runner import STATUS
+    from mlnotes.assistant.runner import STATUS
 
     for reason, (payload, status) in cases.items():
-        monkeypatch.setattr("assistant.runner.run_child", lambda *a, p=payload, **k: fake(p))
+        monkeypatch.setattr("mlnotes.assistant.runner.run_child", lambda *a, p=payload, **k: fake(p))
         with pytest.raises(RunFailed) as ei:
             runner.run("ridge")
         assert ei.value.reason == reason and STATUS[reason] == status
-    monkeypatch.setattr("assistant.runner.run_child",
+    monkeypatch.setattr("mlnotes.assistant.runner.run_child",
                         lambda *a, **k: childproc.ChildResult(timed_out=True, returncode=-9))
     with pytest.raises(RunFailed) as ei:
         runner.run("ridge")
@@ -74,7 +74,7 @@ def test_demo_failures_are_classified(monkeypatch, caplog):
 
 
 def test_the_child_classifies_the_demos_own_exceptions():
-    from assistant.runner_child import INPUT_ERRORS, child_main
+    from mlnotes.assistant.runner_child import INPUT_ERRORS, child_main
 
     out: list[dict] = []
     assert issubclass(UnicodeEncodeError, INPUT_ERRORS) and issubclass(ZeroDivisionError, INPUT_ERRORS)
@@ -83,10 +83,10 @@ def test_the_child_classifies_the_demos_own_exceptions():
 
 
 def test_the_api_maps_run_failures_and_logs_them(client, monkeypatch, caplog):
-    from kb import childproc
+    from mlnotes.kb import childproc
 
     for payload, status in (({"error": "ValueError: bad k", "input": True}, 422), ({"error": "KeyError: x"}, 500)):
-        monkeypatch.setattr("assistant.runner.run_child",
+        monkeypatch.setattr("mlnotes.assistant.runner.run_child",
                             lambda *a, p=payload, **k: childproc.ChildResult(records=[p], returncode=0))
         caplog.clear()
         with caplog.at_level("WARNING", logger="mlnotes"):

@@ -18,7 +18,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
-from assistant.api.app import create_app  # noqa: E402
+from mlnotes.assistant.api.app import create_app  # noqa: E402
 from tests.reliability.fuzz_app import KEY, fuzz_services  # noqa: E402
 
 EXAMPLES = 20

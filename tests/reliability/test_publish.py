@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb import publish
-from kb.index import Index, IndexUnavailableError, IndexWriteError
+from mlnotes.kb import publish
+from mlnotes.kb.index import Index, IndexUnavailableError, IndexWriteError
 from tests.kb.fakes import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ CHILD = r"""
 import os, signal, sys
 from pathlib import Path
 from kb import publish
-from kb.index import Index
+from mlnotes.kb.index import Index
 from tests.kb.fakes import HashingEmbedder
 
 stage = sys.argv[3]
@@ -205,15 +205,15 @@ def test_disk_full_or_read_only_gives_one_line_and_keeps_the_old_index(corpus, t
 def test_cli_index_on_a_full_disk_prints_one_line(corpus, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import kb.index
-    from assistant.cli import app
-    from assistant.settings import get_settings
+    import mlnotes.kb.index
+    from mlnotes.assistant.cli import app
+    from mlnotes.assistant.settings import get_settings
 
     out = tmp_path / "index"
     Index.build(corpus, out, embedder=HashingEmbedder())
     monkeypatch.setenv("MLNOTES_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("MLNOTES_INDEX_DIR", str(out))
-    monkeypatch.setattr(kb.index, "_default_embedder", lambda cache_dir=None: HashingEmbedder())
+    monkeypatch.setattr(mlnotes.kb.index, "_default_embedder", lambda cache_dir=None: HashingEmbedder())
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -10,8 +10,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api.app import create_app
-from kb.index import Index
+from mlnotes.assistant.api.app import create_app
+from mlnotes.kb.index import Index
 from tests.kb.fakes import HashingEmbedder
 
 KEY = "reload-key"
@@ -59,8 +59,8 @@ def test_old_index_serves_while_the_new_one_builds_then_switches(settings, servi
         go.wait(30)
         return Index.load_or_build(own_corpus, out, embedder=HashingEmbedder(), log=lambda m: None)[0]
 
-    from assistant.answer import Answerer
-    from assistant.services import Services
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.services import Services
 
     svc = Services(index=first, answerer=Answerer(first, own_corpus, abstain_threshold=0.05),
                    runner=services.runner)
@@ -102,7 +102,7 @@ def test_a_failed_reload_keeps_the_old_index(settings, services):
 
 
 def test_a_stale_index_is_served_at_start_while_it_rebuilds(settings, own_corpus, tmp_path):
-    from assistant.api.reload import stale_index
+    from mlnotes.assistant.api.reload import stale_index
 
     out = tmp_path / "index"
     s = settings.model_copy(update={"corpus_dir": own_corpus, "index_dir": out})
@@ -121,7 +121,7 @@ def test_a_stale_index_is_served_at_start_while_it_rebuilds(settings, own_corpus
 def test_a_served_app_starts_on_a_stale_index_and_swaps_in_the_rebuild(own_corpus, tmp_path):
     """The real start-up path (the packaged MiniLM, the lifespan's build_services and warm-up): an out-of-date
     index is served at once and the rebuilt one replaces it."""
-    from assistant.settings import Settings
+    from mlnotes.assistant.settings import Settings
 
     out = tmp_path / "index"
     s = Settings(corpus_dir=own_corpus, index_dir=out, data_dir=tmp_path / "data", api_key=KEY)

@@ -8,8 +8,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api.app import create_app
-from assistant.api.auth import COOKIE, session_token, valid_session
+from mlnotes.assistant.api.app import create_app
+from mlnotes.assistant.api.auth import COOKIE, session_token, valid_session
 
 KEY = "s3cret-key"
 

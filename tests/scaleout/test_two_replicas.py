@@ -78,7 +78,7 @@ class Replica:
         data = tmp / f"data-{name}"
         # cwd is the temp folder: no .env of a developer's checkout is read
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port)], cwd=tmp,
+            [sys.executable, "-m", "mlnotes.assistant.cli", "serve", "--port", str(self.port)], cwd=tmp,
             env=_env(tmp, MLNOTES_DATA_DIR=str(data), MLNOTES_DATABASE_URL=database_url),
             stdout=self.log.open("w"), stderr=subprocess.STDOUT)
 
@@ -110,7 +110,7 @@ class Replica:
 def replicas(tmp_path, pg_server):
     shutil.copytree(FIXTURE, tmp_path / "corpus")
     (tmp_path / "corpus" / "interview" / "replica-bank.md").write_text(bank_md(N_QUESTIONS))
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "index"], cwd=tmp_path, env=_env(tmp_path),
+    r = subprocess.run([sys.executable, "-m", "mlnotes.assistant.cli", "index"], cwd=tmp_path, env=_env(tmp_path),
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     url = pg_server.create_database()

@@ -25,7 +25,7 @@ REMOTE_LOAD = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"'
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory):
-    from assistant.site import build_site
+    from mlnotes.assistant.site import build_site
 
     out = tmp_path_factory.mktemp("site")
     report = build_site(CORPUS, out / "site", cache_dir=out / "cache")  # raises on any link-check problem
@@ -33,7 +33,7 @@ def real_site(tmp_path_factory):
 
 
 def test_real_corpus_builds_with_every_link_resolving_and_nothing_remote(real_site):
-    from assistant.site import check_site
+    from mlnotes.assistant.site import check_site
 
     site, report = real_site
     assert check_site(site) == []
@@ -48,7 +48,7 @@ def test_real_corpus_builds_with_every_link_resolving_and_nothing_remote(real_si
 
 
 def test_every_citation_links_to_its_bibliography_entry(real_site):
-    from kb.markdown import CITATION_RE, CITE_KEY_RE
+    from mlnotes.kb.markdown import CITATION_RE, CITE_KEY_RE
 
     site, _ = real_site
     bib = (site / "references.html").read_text(encoding="utf-8")
@@ -102,7 +102,7 @@ def test_math_is_typeset_by_local_mathjax(real_site):
 def test_serve_site_serves_the_pages(real_site):
     import httpx
 
-    from assistant.site import make_server
+    from mlnotes.assistant.site import make_server
 
     site, _ = real_site
     server = make_server(site, port=0)
@@ -195,7 +195,7 @@ def small_corpus(tmp_path):
 def test_figures_appear_under_their_block_with_alt_text_and_are_cached(small_corpus, tmp_path):
     from matplotlib.image import imread
 
-    from assistant.site import build_site
+    from mlnotes.assistant.site import build_site
 
     repo, runs = small_corpus
     cache = tmp_path / "cache"
@@ -227,7 +227,7 @@ def test_figures_appear_under_their_block_with_alt_text_and_are_cached(small_cor
 
 
 def test_a_failing_block_is_reported_and_the_site_still_builds(small_corpus, tmp_path):
-    from assistant.site import build_site
+    from mlnotes.assistant.site import build_site
 
     repo, _ = small_corpus
     chapter = repo / "corpus" / "chapters" / "01-demo.md"
@@ -237,7 +237,7 @@ def test_a_failing_block_is_reported_and_the_site_still_builds(small_corpus, tmp
 
 
 def test_the_link_check_finds_broken_links_anchors_and_remote_scripts(small_corpus, tmp_path):
-    from assistant.site import SiteError, build_site, check_site
+    from mlnotes.assistant.site import SiteError, build_site, check_site
 
     repo, _ = small_corpus
     chapter = repo / "corpus" / "chapters" / "01-demo.md"
@@ -253,7 +253,7 @@ def test_the_link_check_finds_broken_links_anchors_and_remote_scripts(small_corp
 
 
 def test_bad_corpus_folder_is_a_clear_error(tmp_path):
-    from assistant.site import SiteError, build_site
+    from mlnotes.assistant.site import SiteError, build_site
 
     with pytest.raises(SiteError, match="not a corpus folder"):
         build_site(tmp_path / "nope", tmp_path / "out")
@@ -262,8 +262,8 @@ def test_bad_corpus_folder_is_a_clear_error(tmp_path):
 def test_cli_site_build_writes_a_checked_site(small_corpus, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from assistant.cli import app
-    from assistant.settings import get_settings
+    from mlnotes.assistant.cli import app
+    from mlnotes.assistant.settings import get_settings
 
     repo, _ = small_corpus
     monkeypatch.setenv("MLNOTES_CORPUS_DIR", str(repo / "corpus"))

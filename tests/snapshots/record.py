@@ -61,7 +61,7 @@ THRESHOLDS = [(0.05, 1.01), (0.05, 0.5), (0.6, 1.01)]
 
 def build_index(tmp: Path):
     sys.path.insert(0, str(ROOT))
-    from kb.index import Index
+    from mlnotes.kb.index import Index
     from tests.kb.fakes import HashingEmbedder
 
     corpus = tmp / "corpus"
@@ -84,14 +84,14 @@ def answer_dict(answerer, question: str) -> dict:
 
 
 def main() -> None:
-    from kb.interview import load_bank
+    from mlnotes.kb.interview import load_bank
 
     with tempfile.TemporaryDirectory() as t:
         index, corpus = build_index(Path(t))
         rankings = {}
         for name, mode, fusion, rrf_k, w in CONFIGS:
             rankings[name] = {q: ranking(index, q, mode, fusion, rrf_k, w) for q in QUERIES}
-        from assistant.answer import Answerer
+        from mlnotes.assistant.answer import Answerer
 
         answers = {}
         for abstain, thr in THRESHOLDS:

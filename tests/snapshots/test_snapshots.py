@@ -44,8 +44,8 @@ def test_served_defaults_are_the_snapshot_served_config(built):
 
 
 def test_answers_equal_the_pre_refactoring_snapshot(built):
-    from assistant.answer import Answerer
-    from kb.interview import load_bank
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.kb.interview import load_bank
 
     index, corpus = built
     snap = json.loads((HERE / "fixture_answers.json").read_text())

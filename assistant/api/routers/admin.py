@@ -11,8 +11,8 @@ import ipaddress
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from assistant.api.deps import SettingsDep
-from assistant.api.reload import index_version
+from mlnotes.assistant.api.deps import SettingsDep
+from mlnotes.assistant.api.reload import index_version
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

@@ -4,10 +4,10 @@ import ast
 
 from fastapi import APIRouter
 
-from algorithms import registry
-from assistant.api.deps import AnswererDep, RunnerDep
-from assistant.api.schemas import AlgorithmDetail, AlgorithmOut, RunOut, RunRequest
-from assistant.corpus import taught_in
+from mlnotes.algorithms import registry
+from mlnotes.assistant.api.deps import AnswererDep, RunnerDep
+from mlnotes.assistant.api.schemas import AlgorithmDetail, AlgorithmOut, RunOut, RunRequest
+from mlnotes.assistant.corpus import taught_in
 
 router = APIRouter(prefix="/algorithms", tags=["algorithms"])
 

@@ -1,5 +1,5 @@
 """``/api/ask`` and ``/api/ask/stream``: a question (and, optionally, the conversation so far) in, a cited answer
-out. A follow-up is read against the earlier turns (:mod:`assistant.conversation`) before retrieval: from the
+out. A follow-up is read against the earlier turns (:mod:`mlnotes.assistant.conversation`) before retrieval: from the
 request's ``history`` when given, else from the server's memory of ``conversation_id``. The response says how the
 question was read (``resolved_question``, ``read_as``) and which conversation id continues it."""
 
@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from assistant.api.deps import AnswererDep, SettingsDep
-from assistant.api.schemas import AnswerOut, AskRequest
-from assistant.conversation import (
+from mlnotes.assistant.api.deps import AnswererDep, SettingsDep
+from mlnotes.assistant.api.schemas import AnswerOut, AskRequest
+from mlnotes.assistant.conversation import (
     ConversationStore,
     Reading,
     annotate,

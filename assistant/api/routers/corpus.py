@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from assistant.api.deps import SettingsDep
-from assistant.api.schemas import CorpusEntry, SectionOut
-from assistant.corpus import body_markdown, corpus_tree, find_section, load_doc, render_html
+from mlnotes.assistant.api.deps import SettingsDep
+from mlnotes.assistant.api.schemas import CorpusEntry, SectionOut
+from mlnotes.assistant.corpus import body_markdown, corpus_tree, find_section, load_doc, render_html
 
 router = APIRouter(prefix="/corpus", tags=["corpus"])
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from assistant.api.auth import bearer_ok
-from assistant.api.reload import index_version
+from mlnotes.assistant.api.auth import bearer_ok
+from mlnotes.assistant.api.reload import index_version
 
 router = APIRouter(tags=["health"])
 

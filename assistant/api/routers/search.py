@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from assistant.api.deps import AnswererDep, IndexDep
-from assistant.api.schemas import Fusion, Mode, SearchRequest, SearchResponse
-from kb.filters import check_filters
-from kb.index import MAX_K, MAX_QUERY_CHARS, QueryError
-from kb.search import Filters
+from mlnotes.assistant.api.deps import AnswererDep, IndexDep
+from mlnotes.assistant.api.schemas import Fusion, Mode, SearchRequest, SearchResponse
+from mlnotes.kb.filters import check_filters
+from mlnotes.kb.index import MAX_K, MAX_QUERY_CHARS, QueryError
+from mlnotes.kb.search import Filters
 
 router = APIRouter(tags=["search"])
 
