@@ -280,8 +280,8 @@ def index(
 def _precompute_sentences(idx, corpus: Path, out: Path, quiet: bool = False) -> None:
     """Every chunk's answer sentences and their embeddings, in the file beside the index (reused when unchanged);
     ``quiet``: no progress bar and no summary (stdout is JSON)."""
-    from assistant.answering.candidates import SentenceStore, sentences_file
-    from assistant.services import embedder_id
+    from mlnotes.assistant.answering.candidates import SentenceStore, sentences_file
+    from mlnotes.assistant.services import embedder_id
 
     store = SentenceStore(corpus, idx.embed_texts)
     try:

@@ -142,7 +142,7 @@ def embedder_id(index: Retriever) -> str:
 def load_sentences(answerer: Answerer, settings: Settings, log: Log = print) -> None:
     """Use the precomputed answer sentences beside the index when there are (no computing here: a CLI answer
     then embeds nothing but the question; :func:`warm_up` completes the file for the server)."""
-    from assistant.answering.candidates import sentences_file
+    from mlnotes.assistant.answering.candidates import sentences_file
 
     path = sentences_file(settings.index_dir)
     if path.exists():
@@ -155,7 +155,7 @@ def load_sentences(answerer: Answerer, settings: Settings, log: Log = print) -> 
 def precompute_sentences(answerer: Answerer, settings: Settings, log: Log = print, progress: bool = False) -> None:
     """Compute (or reuse from the file beside the index) every chunk's candidate sentences and embeddings, so
     answering does no embedding beyond the question. Failures are logged: answers then embed on first use."""
-    from assistant.answering.candidates import sentences_file
+    from mlnotes.assistant.answering.candidates import sentences_file
 
     try:
         st = answerer.sentences.precompute(answerer.index.iter_chunks(), embedder_id(answerer.index),

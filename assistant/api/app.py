@@ -266,7 +266,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return load_bank_or_empty(settings, log.warning)
 
     def prepare(answerer) -> None:
-        from assistant.services import precompute_sentences
+        from mlnotes.assistant.services import precompute_sentences
 
         precompute_sentences(answerer, settings, log.warning)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answering.candidates import SentenceStore, load_entries, sentences_file
-from kb.index import Index
+from mlnotes.assistant.answering.candidates import SentenceStore, load_entries, sentences_file
+from mlnotes.kb.index import Index
 from tests.kb.fakes import HashingEmbedder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
@@ -137,8 +137,8 @@ def test_a_damaged_or_foreign_file_is_ignored_with_a_warning_and_rebuilt(tmp_pat
 def test_answers_equal_the_snapshots_with_the_cache(tmp_path):
     """The recorded fixture answers (tests/snapshots) come out the same when every sentence is a lookup from the
     file, in a fresh answerer as a restarted server has it."""
-    from assistant.answer import Answerer
-    from kb.interview import load_bank
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.kb.interview import load_bank
     from tests.snapshots.record import QUESTIONS, THRESHOLDS, answer_dict
 
     index, corpus = _build(tmp_path)
@@ -158,7 +158,7 @@ def _refuse(texts):
 
 
 def test_warm_up_with_settings_writes_the_file_beside_the_index(services, settings):
-    from assistant.services import warm_up
+    from mlnotes.assistant.services import warm_up
 
     logs: list[str] = []
     warm_up(services, log=logs.append, settings=settings)
@@ -172,9 +172,9 @@ def test_warm_up_with_settings_writes_the_file_beside_the_index(services, settin
 def test_a_cost_question_embeds_nothing_after_warm_up(tmp_path, monkeypatch):
     """The complexity guide's rows are embedded at start-up, so a cost question's lead is a lookup too; the answer
     equals the one of an answerer that embedded the row on demand."""
-    from assistant.answer import Answerer
-    from assistant.answering.lead import COMPLEXITY_DOC
-    from assistant.settings import REPO_ROOT
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.answering.lead import COMPLEXITY_DOC
+    from mlnotes.assistant.settings import REPO_ROOT
 
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURE, corpus)
@@ -197,7 +197,7 @@ def test_a_cost_question_embeds_nothing_after_warm_up(tmp_path, monkeypatch):
 def test_a_hot_reload_readies_the_new_answerers_sentences_before_the_switch(settings, services):
     from fastapi.testclient import TestClient
 
-    from assistant.api.app import create_app
+    from mlnotes.assistant.api.app import create_app
 
     path = sentences_file(settings.index_dir)
     with TestClient(create_app(settings, services=services, with_ui=False, reload_build=lambda: services.index)) as c:
