@@ -10,6 +10,7 @@ checks only matter for what is nested inside a list item (a fence or a table in 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -215,11 +216,23 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
     return out
 
 
-# the layout of the precomputed sentence file and of the candidates in it: bump it when candidates_for_chunk or the
-# embedded text of a candidate changes, so that an old file is rebuilt instead of serving stale sentences
+# the layout of the precomputed sentence file; a file also records a fingerprint of the code that makes candidates
+# (:func:`candidates_version`), so that a changed parser or filter rebuilds it instead of serving stale sentences
 CANDIDATES_FORMAT = 1
 _FILE_MAGIC = "mlnotes-sentences"
 _EMPTY = np.zeros((0, 1), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def candidates_version() -> str:
+    """The file format and a hash of the sources that decide a chunk's candidates and their embedded text: this
+    module, the Markdown parser (blocks, sentence splitting) and the tokenizer its filters count words with."""
+    from mlnotes.kb import bm25, markdown
+
+    h = hashlib.sha256()
+    for mod_file in (__file__, markdown.__file__, bm25.__file__):
+        h.update(Path(mod_file).read_bytes())
+    return f"{CANDIDATES_FORMAT}:{h.hexdigest()[:16]}"
 
 
 def sentences_file(index_dir: Path) -> Path:
@@ -285,7 +298,7 @@ def save_entries(path: Path, embedder_id: str, entries: dict[str, Entry]) -> int
     # the candidates as one UTF-8 JSON blob (fixed-width numpy strings would pad every sentence to the longest)
     rows = [[c.text, c.line_start, c.line_end, c.order, c.kind, c.table_header] for c in cands]
     arrays = {
-        "meta": _blob({"magic": _FILE_MAGIC, "format": CANDIDATES_FORMAT, "embedder": embedder_id}),
+        "meta": _blob({"magic": _FILE_MAGIC, "format": candidates_version(), "embedder": embedder_id}),
         "keys": _blob(keys), "offsets": offsets, "vectors": vecs, "candidates": _blob(rows),
     }
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -314,8 +327,11 @@ def load_entries(path: Path, embedder_id: str, warn: Callable[[str], None] | Non
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = _unblob(z["meta"])
-            if meta.get("magic") != _FILE_MAGIC or meta.get("format") != CANDIDATES_FORMAT:
-                return warning(f"ignoring {path}: not a sentence file of format {CANDIDATES_FORMAT} (it is rebuilt)")
+            if meta.get("magic") != _FILE_MAGIC:
+                return warning(f"ignoring {path}: not a sentence file (it is rebuilt)")
+            if meta.get("format") != candidates_version():
+                return warning(f"ignoring {path}: made by another version of the candidate code "
+                               f"({meta.get('format')}, now {candidates_version()}); it is rebuilt")
             if meta.get("embedder") != embedder_id:
                 return warning(f"ignoring {path}: made with embedder {meta.get('embedder')!r}, not {embedder_id!r} "
                                "(it is rebuilt)")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mlnotes.assistant.answering import candidates
 from mlnotes.assistant.answering.candidates import SentenceStore, load_entries, sentences_file
 from mlnotes.kb.index import Index
 from tests.kb.fakes import HashingEmbedder
@@ -115,8 +116,8 @@ def test_incremental_reuses_unchanged_chunks_and_drops_removed_ones(tmp_path):
     assert len(load_entries(path, EMBEDDER)) == store.precomputed  # the file holds exactly the current chunks
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-embedder"])
-def test_a_damaged_or_foreign_file_is_ignored_with_a_warning_and_rebuilt(tmp_path, damage):
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-embedder", "other-code"])
+def test_a_damaged_or_foreign_file_is_ignored_with_a_warning_and_rebuilt(tmp_path, damage, monkeypatch):
     index, corpus = _build(tmp_path)
     path = sentences_file(tmp_path / "index")
     SentenceStore(corpus, CountingEmbed()).precompute(index.iter_chunks(), EMBEDDER, path)
@@ -124,6 +125,8 @@ def test_a_damaged_or_foreign_file_is_ignored_with_a_warning_and_rebuilt(tmp_pat
         path.write_bytes(b"not an npz file at all")
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[:200])
+    elif damage == "other-code":  # the candidate code changed since the file was written
+        monkeypatch.setattr(candidates, "candidates_version", lambda: "1:0000000000000000")
     embedder = "another/model" if damage == "other-embedder" else EMBEDDER
     logs: list[str] = []
     store = SentenceStore(corpus, CountingEmbed())
