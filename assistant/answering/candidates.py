@@ -313,14 +313,12 @@ def save_entries(path: Path, embedder_id: str, entries: dict[str, Entry]) -> int
 
 def load_entries(path: Path, embedder_id: str, warn: Callable[[str], None] | None = None) -> dict[str, Entry]:
     """The entries of the file at ``path`` made with ``embedder_id``; ``{}`` when the file is missing, and ``{}``
-    with a warning (to ``warn`` and the log) when it is unreadable, of another format or of another embedder:
+    with a warning (to ``warn``, else the log) when it is unreadable, of another format or of another embedder:
     the caller then rebuilds it."""
     path = Path(path)
 
     def warning(msg: str) -> dict[str, Entry]:
-        log.warning(msg)
-        if warn is not None:
-            warn(msg)
+        (warn or log.warning)(msg)
         return {}
     if not path.exists():
         return {}
