@@ -216,21 +216,25 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
     return out
 
 
+# ---- precomputed sentences (everything above this line is hashed into candidates_version)
 # the layout of the precomputed sentence file; a file also records a fingerprint of the code that makes candidates
 # (:func:`candidates_version`), so that a changed parser or filter rebuilds it instead of serving stale sentences
 CANDIDATES_FORMAT = 1
+_CACHE_SECTION = "# ---- precomputed sentences"
 _FILE_MAGIC = "mlnotes-sentences"
 _EMPTY = np.zeros((0, 1), dtype=np.float32)
 
 
 @functools.lru_cache(maxsize=1)
 def candidates_version() -> str:
-    """The file format and a hash of the sources that decide a chunk's candidates and their embedded text: this
-    module, the Markdown parser (blocks, sentence splitting) and the tokenizer its filters count words with."""
+    """The file format and a hash of the sources that decide a chunk's candidates: this module's candidate code
+    (above the cache section), the Markdown parser (blocks, sentence splitting) and the tokenizer its filters count
+    words with. The embedded text of a candidate (:func:`_embed_text`) is covered by ``CANDIDATES_FORMAT``."""
     from mlnotes.kb import bm25, markdown
 
     h = hashlib.sha256()
-    for mod_file in (__file__, markdown.__file__, bm25.__file__):
+    h.update(Path(__file__).read_text(encoding="utf-8").split("\n" + _CACHE_SECTION, 1)[0].encode())
+    for mod_file in (markdown.__file__, bm25.__file__):
         h.update(Path(mod_file).read_bytes())
     return f"{CANDIDATES_FORMAT}:{h.hexdigest()[:16]}"
 
@@ -250,7 +254,7 @@ def entry_key(chunk: Chunk, embedder_id: str) -> str:
                           .encode()).hexdigest()
 
 
-def _embed_text(chunk: Chunk, c: Candidate) -> str:
+def _embed_text(chunk: Chunk, c: Candidate) -> str:  # a change here needs a new CANDIDATES_FORMAT
     return " ".join(chunk.breadcrumbs[-1:]) + ": " + c.text
 
 
