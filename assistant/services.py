@@ -164,12 +164,6 @@ def precompute_sentences(answerer: Answerer, settings: Settings, log: Log = prin
         log(f"answer sentences not precomputed ({type(exc).__name__}: {exc}); they are embedded on first use")
         return
     log(st.summary())
-    warm_rows = getattr(answerer, "warm_complexity_rows", None)
-    if warm_rows is not None:
-        try:
-            warm_rows()
-        except Exception as exc:  # noqa: BLE001 - cost questions then embed their row on first use
-            log(f"complexity rows not embedded ahead ({type(exc).__name__}: {exc})")
 
 
 def warm_up(services: Services, log: Log = print, settings: Settings | None = None) -> None:

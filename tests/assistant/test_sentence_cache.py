@@ -172,9 +172,9 @@ def test_warm_up_with_settings_writes_the_file_beside_the_index(services, settin
     assert len(load_entries(path, "test/hashing-embedder")) == services.answerer.sentences.precomputed > 0
 
 
-def test_a_cost_question_embeds_nothing_after_warm_up(tmp_path, monkeypatch):
-    """The complexity guide's rows are embedded at start-up, so a cost question's lead is a lookup too; the answer
-    equals the one of an answerer that embedded the row on demand."""
+def test_a_cost_question_embeds_its_complexity_row_once(tmp_path, monkeypatch):
+    """With the sentences precomputed, a cost question's lead row is embedded on its first use only: asked again,
+    nothing is embedded, and the answer equals the one of an answerer that never cached anything."""
     from mlnotes.assistant.answer import Answerer
     from mlnotes.assistant.answering.lead import COMPLEXITY_DOC
     from mlnotes.assistant.settings import REPO_ROOT
@@ -186,15 +186,15 @@ def test_a_cost_question_embeds_nothing_after_warm_up(tmp_path, monkeypatch):
     question = "What is the time complexity of k-NN prediction?"
     reference = Answerer(index, corpus, abstain_threshold=0.0).answer(question, generator=None).to_dict()
 
-    warmed = Answerer(index, corpus, abstain_threshold=0.0)
-    warmed.sentences.precompute(index.iter_chunks(), EMBEDDER)
-    assert warmed.warm_complexity_rows() > 5
+    cached = Answerer(index, corpus, abstain_threshold=0.0)
+    cached.sentences.precompute(index.iter_chunks(), EMBEDDER)
+    first = cached.answer(question, generator=None).to_dict()
     monkeypatch.setattr(index, "embed_texts", _refuse)
-    got = warmed.answer(question, generator=None).to_dict()
-    assert any(s["path"] == COMPLEXITY_DOC for s in got["sources"]), got["sources"]
-    for d in (got, reference):
+    again = cached.answer(question, generator=None).to_dict()
+    assert any(s["path"] == COMPLEXITY_DOC for s in again["sources"]), again["sources"]
+    for d in (first, again, reference):
         d.pop("timings_ms", None)
-    assert got == reference
+    assert again == first == reference
 
 
 def test_a_hot_reload_readies_the_new_answerers_sentences_before_the_switch(settings, services):
