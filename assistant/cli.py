@@ -255,11 +255,13 @@ def index(
             idx = Index.load(out, verify_corpus=corpus)
             info = idx.describe()
             if as_json:
+                _precompute_sentences(idx, corpus, out, quiet=True)
                 print(json.dumps({"backend": "local", "index": str(out), "up_to_date": True,
                                   "chunks": info["chunks"], "files": info["files"]}))
                 return
             console.print(f"index at {out} is up to date: {info['chunks']} chunks from "
                           f"{info['files']} files (use --force to rebuild)")
+            _precompute_sentences(idx, corpus, out)
             return
         except IndexUnavailableError as exc:
             if "no index" not in str(exc):
@@ -271,12 +273,32 @@ def index(
     except IndexWriteError as exc:  # disk full or read-only: a failure, not a usage error (old index intact)
         _fail(str(exc), EXIT_FAILURE)
     if as_json:
+        _precompute_sentences(idx, corpus, out, quiet=True)
         print(json.dumps({"backend": "local", "index": str(out), "up_to_date": False, "chunks": stats.chunks,
                           "files": stats.files, "embedded": stats.embedded, "reused": stats.reused,
                           "seconds": stats.seconds}))
         return
     console.print(f"indexed [bold]{stats.chunks}[/] chunks from {stats.files} files into {out}")
     console.print(f"embeddings: {stats.embedded} new, {stats.reused} reused; time {stats.seconds:.2f} s")
+    _precompute_sentences(idx, corpus, out)
+
+
+def _precompute_sentences(idx, corpus: Path, out: Path, quiet: bool = False) -> None:
+    """Every chunk's answer sentences and their embeddings, in the file beside the index (reused when unchanged);
+    ``quiet``: no progress bar and no summary (stdout is JSON)."""
+    from mlnotes.assistant.answering.candidates import SentenceStore, sentences_file
+    from mlnotes.assistant.services import embedder_id
+
+    store = SentenceStore(corpus, idx.embed_texts)
+    try:
+        st = store.precompute(idx.iter_chunks(), embedder_id(idx), sentences_file(out), progress=not quiet,
+                              log_fn=lambda m: err.print(f"[yellow]{m}[/]"))
+    except Exception as exc:  # noqa: BLE001 - the index is built; answers embed on first use instead
+        err.print(f"[yellow]answer sentences not precomputed ({type(exc).__name__}: {exc}); answers embed them "
+                  "on first use[/]")
+        return
+    if not quiet:
+        console.print(st.summary())
 
 
 KindOpt = Annotated[str | None, typer.Option(

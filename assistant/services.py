@@ -127,18 +127,57 @@ def build_services(settings: Settings, log_fn: Log = print, *, retriever: Retrie
     bank = load_bank_or_empty(settings, log_fn)
     generator = load_generator_or_none(settings, log_fn) if with_generator else None
     answerer = Answerer(index, settings.corpus_dir, bank=bank, generator=generator)
+    load_sentences(answerer, settings, log_fn)
     interview = build_interview(settings, answerer, bank, log_fn) if with_interview else None
     return Services(index=index, answerer=answerer, runner=DemoRunner(),
                     generator_name=generator.name if generator is not None else "extractive",
                     interview=interview, generator=generator)
 
 
-def warm_up(services: Services, log: Log = print) -> None:
+def embedder_id(index: Retriever) -> str:
+    """What the precomputed sentence vectors are keyed by: the model the retriever embeds with."""
+    try:
+        return str(index.describe().get("model") or type(index).__name__)
+    except Exception:  # noqa: BLE001 - an unknown embedder only means no reuse across runs
+        return type(index).__name__
+
+
+def load_sentences(answerer: Answerer, settings: Settings, log: Log = print) -> None:
+    """Use the precomputed answer sentences beside the index when there are (no computing here: a CLI answer
+    then embeds nothing but the question; :func:`warm_up` completes the file for the server)."""
+    from mlnotes.assistant.answering.candidates import sentences_file
+
+    path = sentences_file(settings.index_dir)
+    if path.exists():
+        try:
+            answerer.sentences.load(path, embedder_id(answerer.index), log)
+        except Exception as exc:  # noqa: BLE001 - an optimisation; answers still work without it
+            log(f"answer sentences not loaded ({type(exc).__name__}: {exc})")
+
+
+def precompute_sentences(answerer: Answerer, settings: Settings, log: Log = print, progress: bool = False) -> None:
+    """Compute (or reuse from the file beside the index) every chunk's candidate sentences and embeddings, so
+    answering does no embedding beyond the question. Failures are logged: answers then embed on first use."""
+    from mlnotes.assistant.answering.candidates import sentences_file
+
+    try:
+        st = answerer.sentences.precompute(answerer.index.iter_chunks(), embedder_id(answerer.index),
+                                           sentences_file(settings.index_dir), progress=progress, log_fn=log)
+    except Exception as exc:  # noqa: BLE001 - an optimisation; answers still work without it
+        log(f"answer sentences not precomputed ({type(exc).__name__}: {exc}); they are embedded on first use")
+        return
+    log(st.summary())
+
+
+def warm_up(services: Services, log: Log = print, settings: Settings | None = None) -> None:
     """Load every model a first request would (the query embedder, the candidate-sentence store, the bank
     matcher and the interview grader's embedder) by answering one question, so the server's first real answer
-    does not pay for it. Failures are logged, never raised: the models then load on first use."""
+    does not pay for it; with ``settings``, first precompute every chunk's answer sentences
+    (:func:`precompute_sentences`). Failures are logged, never raised: the models then load on first use."""
     import time
 
+    if settings is not None and hasattr(services.answerer, "sentences"):
+        precompute_sentences(services.answerer, settings, log)
     t0 = time.perf_counter()
     try:
         services.answerer.answer("What is the bias-variance trade-off?", generator=None)

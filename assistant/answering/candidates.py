@@ -10,9 +10,16 @@ checks only matter for what is nested inside a list item (a fence or a table in 
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import logging
+import os
 import re
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +28,8 @@ from mlnotes.assistant.corpus import load_doc
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.markdown import Document, split_sentences
+
+log = logging.getLogger(__name__)
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _TABLE_DELIM_RE = re.compile(r"^\|?\s*:?-{2,}")
@@ -207,27 +216,256 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
     return out
 
 
+# ---- precomputed sentences (everything above this line is hashed into candidates_version)
+# the layout of the precomputed sentence file; a file also records a fingerprint of the code that makes candidates
+# (:func:`candidates_version`), so that a changed parser or filter rebuilds it instead of serving stale sentences
+CANDIDATES_FORMAT = 1
+_CACHE_SECTION = "# ---- precomputed sentences"
+_FILE_MAGIC = "mlnotes-sentences"
+_EMPTY = np.zeros((0, 1), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def candidates_version() -> str:
+    """The file format and a hash of the sources that decide a chunk's candidates: this module's candidate code
+    (above the cache section), the Markdown parser (blocks, sentence splitting) and the tokenizer its filters count
+    words with. The embedded text of a candidate (:func:`_embed_text`) is covered by ``CANDIDATES_FORMAT``."""
+    from mlnotes.kb import bm25, markdown
+
+    h = hashlib.sha256()
+    h.update(Path(__file__).read_text(encoding="utf-8").split("\n" + _CACHE_SECTION, 1)[0].encode())
+    for mod_file in (markdown.__file__, bm25.__file__):
+        h.update(Path(mod_file).read_bytes())
+    return f"{CANDIDATES_FORMAT}:{h.hexdigest()[:16]}"
+
+
+def sentences_file(index_dir: Path) -> Path:
+    """Where the precomputed candidate sentences of the index at ``index_dir`` live: one file *beside* the index
+    directory (``.mlnotes/index`` -> ``.mlnotes/index.sentences.npz``), never inside it."""
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".sentences.npz")
+
+
+def entry_key(chunk: Chunk, embedder_id: str) -> str:
+    """The content address of a chunk's candidates and their embeddings: the candidates format, the embedder and
+    the chunk's kind and content hash (breadcrumbs + text, which repeats a table piece's header). Line numbers
+    are stored relative to the chunk's first line, so a chunk that only moved keeps its entry."""
+    return hashlib.sha256(f"{CANDIDATES_FORMAT}\0{embedder_id}\0{chunk.kind}\0{chunk.content_hash}"
+                          .encode()).hexdigest()
+
+
+def _embed_text(chunk: Chunk, c: Candidate) -> str:  # a change here needs a new CANDIDATES_FORMAT
+    return " ".join(chunk.breadcrumbs[-1:]) + ": " + c.text
+
+
+@dataclass(frozen=True)
+class PrecomputeStats:
+    chunks: int
+    reused: int
+    computed: int  # chunks whose candidates were computed now
+    embedded: int  # sentences embedded now
+    dropped: int  # entries of chunks that are no longer in the index
+    seconds: float
+    path: Path
+    bytes: int
+
+    def summary(self) -> str:
+        return (f"answer sentences: {self.chunks} chunks ({self.reused} reused, {self.computed} new, "
+                f"{self.dropped} dropped), {self.embedded} sentences embedded in {self.seconds:.1f} s; "
+                f"{self.path} ({self.bytes / 1e6:.1f} MB)")
+
+
+Entry = tuple[tuple[Candidate, ...], np.ndarray]  # candidates with lines relative to the chunk's first line
+
+
+def _blob(obj) -> np.ndarray:
+    return np.frombuffer(json.dumps(obj, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(arr: np.ndarray):
+    return json.loads(arr.tobytes().decode("utf-8"))
+
+
+def save_entries(path: Path, embedder_id: str, entries: dict[str, Entry]) -> int:
+    """Write ``entries`` to ``path`` atomically (a temporary file beside it, then ``os.replace``); its size."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = sorted(entries)
+    cands = [c for k in keys for c in entries[k][0]]
+    offsets = np.cumsum([0] + [len(entries[k][0]) for k in keys], dtype=np.int64)
+    dims = {v.shape[1] for k in keys for v in [entries[k][1]] if len(v)}
+    dim = dims.pop() if len(dims) == 1 else (0 if not dims else -1)
+    if dim < 0:
+        raise ValueError("sentence vectors of different widths cannot share one file")
+    vecs = (np.concatenate([entries[k][1] for k in keys if len(entries[k][0])]).astype(np.float32)
+            if cands else np.zeros((0, max(dim, 1)), np.float32))
+    # the candidates as one UTF-8 JSON blob (fixed-width numpy strings would pad every sentence to the longest)
+    rows = [[c.text, c.line_start, c.line_end, c.order, c.kind, c.table_header] for c in cands]
+    arrays = {
+        "meta": _blob({"magic": _FILE_MAGIC, "format": candidates_version(), "embedder": embedder_id}),
+        "keys": _blob(keys), "offsets": offsets, "vectors": vecs, "candidates": _blob(rows),
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.stat().st_size
+
+
+def load_entries(path: Path, embedder_id: str, warn: Callable[[str], None] | None = None) -> dict[str, Entry]:
+    """The entries of the file at ``path`` made with ``embedder_id``; ``{}`` when the file is missing, and ``{}``
+    with a warning (to ``warn``, else the log) when it is unreadable, of another format or of another embedder:
+    the caller then rebuilds it."""
+    path = Path(path)
+
+    def warning(msg: str) -> dict[str, Entry]:
+        (warn or log.warning)(msg)
+        return {}
+    if not path.exists():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = _unblob(z["meta"])
+            if meta.get("magic") != _FILE_MAGIC:
+                return warning(f"ignoring {path}: not a sentence file (it is rebuilt)")
+            if meta.get("format") != candidates_version():
+                return warning(f"ignoring {path}: made by another version of the candidate code "
+                               f"({meta.get('format')}, now {candidates_version()}); it is rebuilt")
+            if meta.get("embedder") != embedder_id:
+                return warning(f"ignoring {path}: made with embedder {meta.get('embedder')!r}, not {embedder_id!r} "
+                               "(it is rebuilt)")
+            keys, offsets, vecs, rows = _unblob(z["keys"]), z["offsets"], z["vectors"], _unblob(z["candidates"])
+            if not (len(offsets) == len(keys) + 1 and offsets[-1] == len(rows) == len(vecs)):
+                raise ValueError("inconsistent array lengths")
+            out: dict[str, Entry] = {}
+            for i, k in enumerate(keys):
+                a, b = int(offsets[i]), int(offsets[i + 1])
+                cands = tuple(Candidate(str(t), int(ls), int(le), int(o), str(kd), str(h))
+                              for t, ls, le, o, kd, h in rows[a:b])
+                out[str(k)] = (cands, np.ascontiguousarray(vecs[a:b]) if b > a else _EMPTY)
+            return out
+    except Exception as exc:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
+        return warning(f"ignoring unreadable sentence file {path} ({type(exc).__name__}: {exc}); it is rebuilt")
+
+
+def _shift(cands: Iterable[Candidate], by: int) -> list[Candidate]:
+    return [replace(c, line_start=c.line_start + by, line_end=c.line_end + by) for c in cands]
+
+
+def _embed_with_progress(embed: Callable[[list[str]], np.ndarray], texts: list[str], progress: bool,
+                         step: int = 256) -> np.ndarray:
+    """Embed ``texts`` in slices (longest first, so batches pad little) with a rate/ETA bar."""
+    from tqdm.auto import tqdm
+
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out: np.ndarray | None = None
+    bar = tqdm(total=len(texts), desc="embedding answer sentences", unit="sentence", disable=not progress)
+    for s in range(0, len(order), step):
+        idx = order[s : s + step]
+        vecs = np.asarray(embed([texts[i] for i in idx]), dtype=np.float32)
+        if out is None:
+            out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
+        out[idx] = vecs
+        bar.update(len(idx))
+    bar.close()
+    return out if out is not None else _EMPTY
+
+
 class SentenceStore:
-    """Candidates and their embeddings per chunk, cached by the chunk's content hash (thread-safe)."""
+    """Candidates and their embeddings per chunk (thread-safe).
+
+    :meth:`precompute` computes them for every chunk of an index at index/start-up time and keeps them in a file
+    beside the index (:func:`sentences_file`), content-addressed by :func:`entry_key`, so that answering a question
+    is a lookup and a matrix product. A chunk that is not precomputed (another index, a chunk added since) is
+    computed and embedded on first use and kept in a bounded in-memory cache, as before."""
 
     def __init__(self, corpus_dir: Path, embed, max_entries: int = 4096) -> None:
         self.corpus_dir = Path(corpus_dir)
         self._embed = embed  # texts -> (n, d) unit vectors
         self._max = max_entries
-        self._cache: dict[str, tuple[list[Candidate], np.ndarray]] = {}
+        self._cache: dict[tuple[str, str, int], tuple[list[Candidate], np.ndarray]] = {}
+        self._pre: dict[str, Entry] = {}  # entry_key -> precomputed entry
+        self._embedder_id: str | None = None
         self._lock = threading.Lock()
 
+    @property
+    def precomputed(self) -> int:
+        return len(self._pre)
+
+    def _compute(self, chunk: Chunk) -> list[Candidate]:
+        return candidates_for_chunk(load_doc(self.corpus_dir, chunk.path), chunk)
+
     def get(self, chunk: Chunk) -> tuple[list[Candidate], np.ndarray]:
-        key = chunk.content_hash
+        ck = (chunk.content_hash, chunk.path, chunk.line_start)
         with self._lock:
-            got = self._cache.get(key)
+            got = self._cache.get(ck)
+            pre = self._pre.get(entry_key(chunk, self._embedder_id)) if self._embedder_id is not None else None
         if got is not None:
             return got
-        cands = candidates_for_chunk(load_doc(self.corpus_dir, chunk.path), chunk)
-        texts = [(" ".join(chunk.breadcrumbs[-1:]) + ": " + c.text) for c in cands]
-        vecs = self._embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        if pre is not None:
+            got = (_shift(pre[0], chunk.line_start), pre[1])
+        else:
+            cands = self._compute(chunk)
+            texts = [_embed_text(chunk, c) for c in cands]
+            got = (cands, self._embed(texts) if texts else _EMPTY)
         with self._lock:
             if len(self._cache) > self._max:
                 self._cache.clear()
-            self._cache[key] = (cands, vecs)
-        return cands, vecs
+            self._cache[ck] = got
+        return got
+
+    def precompute(self, chunks: Iterable[Chunk], embedder_id: str, path: Path | None = None,
+                   progress: bool = False, log_fn: Callable[[str], None] | None = None) -> PrecomputeStats:
+        """Candidates and embeddings of every chunk in ``chunks``: entries of unchanged chunks are reused from the
+        file at ``path`` (when it is readable and of this format and embedder), the others computed and embedded
+        in batches; the file is rewritten atomically with exactly these chunks' entries when anything changed."""
+        t0 = time.perf_counter()
+        on_file = load_entries(path, embedder_id, log_fn) if path is not None else {}
+        with self._lock:
+            old = {**self._pre, **on_file} if self._embedder_id == embedder_id else on_file
+        entries: dict[str, Entry] = {}
+        todo: dict[str, tuple[Chunk, list[Candidate]]] = {}
+        n_chunks = 0
+        for chunk in chunks:
+            n_chunks += 1
+            key = entry_key(chunk, embedder_id)
+            if key in entries or key in todo:
+                continue
+            if key in old:
+                entries[key] = old[key]
+            else:
+                todo[key] = (chunk, self._compute(chunk))
+        if todo and log_fn is not None:
+            log_fn(f"computing the answer sentences of {len(todo)} chunks (each embedded once; later starts "
+                   "reuse them)")
+        texts = [_embed_text(chunk, c) for chunk, cands in todo.values() for c in cands]
+        vecs = _embed_with_progress(self._embed, texts, progress) if texts else _EMPTY
+        i = 0
+        for key, (chunk, cands) in todo.items():
+            n = len(cands)
+            entries[key] = (tuple(_shift(cands, -chunk.line_start)), vecs[i : i + n] if n else _EMPTY)
+            i += n
+        dropped = len(set(on_file) - set(entries))
+        size = 0
+        if path is not None:
+            path = Path(path)
+            size = (save_entries(path, embedder_id, entries)
+                    if todo or dropped or len(on_file) != len(entries) or not path.exists()
+                    else path.stat().st_size)
+        with self._lock:
+            self._pre = entries
+            self._embedder_id = embedder_id
+        return PrecomputeStats(chunks=n_chunks, reused=len(entries) - len(todo), computed=len(todo),
+                               embedded=len(texts), dropped=dropped, seconds=time.perf_counter() - t0,
+                               path=Path(path) if path is not None else Path(), bytes=size)
+
+    def load(self, path: Path, embedder_id: str, log_fn: Callable[[str], None] | None = None) -> int:
+        """Use the entries of the file at ``path`` (no computing, no embedding); how many were loaded."""
+        entries = load_entries(path, embedder_id, log_fn)
+        with self._lock:
+            self._pre = entries
+            self._embedder_id = embedder_id
+        return len(entries)

@@ -267,6 +267,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
         return load_bank_or_empty(settings, log.warning)
 
+    def prepare(answerer) -> None:
+        from mlnotes.assistant.services import precompute_sentences
+
+        precompute_sentences(answerer, settings, log.warning)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         rebuild_now = False
@@ -276,13 +281,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             configure_embeddings(settings)
             stale = stale_index(settings)  # out of date: serve it now, rebuild in the background
             built = build_services(settings, retriever=stale)
-            warm_up(built)
+            warm_up(built, settings=settings)
             install_services(app, built)
             rebuild_now = stale is not None
         else:
             install_services(app, services)
         app.state.reloader = Reloader(app, reload_build or default_build,
-                                      bank=bank if reload_build is None else None)
+                                      bank=bank if reload_build is None else None, prepare=prepare)
         if rebuild_now:
             app.state.reloader.start()
         undo_sighup = install_sighup(app.state.reloader)

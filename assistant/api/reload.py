@@ -32,8 +32,10 @@ class Reloader:
     """At most one reload at a time; ``last`` says how the latest one ended."""
 
     def __init__(self, app: Any, build: Callable[[], Retriever],
-                 bank: Callable[[], list[Any]] | None = None) -> None:
+                 bank: Callable[[], list[Any]] | None = None,
+                 prepare: Callable[[Answerer], None] | None = None) -> None:
         self.app, self.build, self.bank = app, build, bank
+        self.prepare = prepare  # readies a new answerer before the switch (its precomputed answer sentences)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.last: dict[str, Any] | None = None
@@ -81,6 +83,8 @@ class Reloader:
                             generator=old.generator, abstain_threshold=old.abstain_threshold,
                             interview_threshold=old.interview_threshold, link_base=old.link_base,
                             weights=old.weights)
+        if self.prepare is not None:  # never raises (assistant.services.precompute_sentences logs failures)
+            self.prepare(answerer)
         try:  # warm the new answerer's embedder and sentence store before it takes requests
             answerer.answer("What is the bias-variance trade-off?", generator=None)
         except Exception as exc:  # noqa: BLE001 - warming is an optimisation

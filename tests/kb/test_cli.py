@@ -24,8 +24,10 @@ def test_index_then_search_json(tmp_path, monkeypatch):
         r = runner.invoke(app, ["index"])
         assert r.exit_code == 0, r.output
         assert "chunks" in r.output and "new" in r.output
+        assert (tmp_path / "index.sentences.npz").exists() and "answer sentences:" in r.output  # beside the index
         r = runner.invoke(app, ["index"])
         assert "up to date" in r.output
+        assert "0 new, 0 dropped), 0 sentences embedded" in " ".join(r.output.split())  # all reused
         r = runner.invoke(app, ["search", "bias variance tradeoff", "--json", "-k", "3"])
         assert r.exit_code == 0, r.output
         out = json.loads(r.stdout)
