@@ -83,7 +83,7 @@ class Reloader:
                             generator=old.generator, abstain_threshold=old.abstain_threshold,
                             interview_threshold=old.interview_threshold, link_base=old.link_base,
                             weights=old.weights)
-        if self.prepare is not None:  # never raises (assistant.services.precompute_sentences logs failures)
+        if self.prepare is not None:  # never raises (mlnotes.assistant.services.precompute_sentences logs failures)
             self.prepare(answerer)
         try:  # warm the new answerer's embedder and sentence store before it takes requests
             answerer.answer("What is the bias-variance trade-off?", generator=None)

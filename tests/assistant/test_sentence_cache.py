@@ -1,4 +1,4 @@
-"""The precomputed answer sentences (assistant.answering.candidates.SentenceStore.precompute and its file beside
+"""The precomputed answer sentences (mlnotes.assistant.answering.candidates.SentenceStore.precompute and its file beside
 the index): a lookup with no embedding, incremental reuse, a damaged file rebuilt, and answers unchanged.
 
 The reference for every lookup is the on-demand path (a store that never precomputed: candidates parsed and
