@@ -87,26 +87,43 @@ def print_feedback(console, fb: dict[str, Any]) -> None:
     console.print(f"[dim]next review in {fb['next_review_in_days']:g} day(s)[/]")
 
 
+def _emit(event: str, **fields: Any) -> None:
+    """One JSON Lines event on stdout (``--json``): start, question, hint, feedback, error, end_of_input, summary."""
+    print(json.dumps({"event": event, **fields}, default=str, ensure_ascii=False), flush=True)
+
+
 def run_session(service: Any, token: str, console, topics: list[str] | None, difficulty: str, n: int,
-                weakest: bool, interactive: bool, seed: int | None = None) -> dict[str, Any]:
+                weakest: bool, interactive: bool, seed: int | None = None, as_json: bool = False) -> dict[str, Any]:
+    """One interview in the terminal; with ``as_json`` every step is a JSON Lines event on stdout instead of text
+    (answers are still read one line each from stdin)."""
     from rich.markup import escape
     from rich.table import Table
 
     view = service.start(token, topics=topics, difficulty=difficulty, n=n, weakest=weakest, seed=seed)
     sid = view["session_id"]
-    console.print(f"[bold]mock interview[/] {sid}: {view['n']} question(s)")
+    if as_json:
+        interactive = False  # no prompt text on stdout
+        _emit("start", session_id=sid, n=view["n"])
+    else:
+        console.print(f"[bold]mock interview[/] {sid}: {view['n']} question(s)")
     stop = False
     while not stop:
         view = service.current(token, sid)
         if view["finished"]:
             break
         q = view["question"]
-        console.print(f"\n[bold cyan]Q{q['position']}/{view['n']}[/] [dim]({q['difficulty']}; "
-                      f"{', '.join(q['topics'])})[/]\n{escape(q['text'])}")
+        if as_json:
+            _emit("question", n=view["n"], **q)
+        else:
+            console.print(f"\n[bold cyan]Q{q['position']}/{view['n']}[/] [dim]({q['difficulty']}; "
+                          f"{', '.join(q['topics'])})[/]\n{escape(q['text'])}")
         while True:
             line = _read(console, interactive)
             if line is None:
-                console.print("[yellow]input ended; the answers so far are saved[/]")
+                if as_json:
+                    _emit("end_of_input", message="input ended; the answers so far are saved")
+                else:
+                    console.print("[yellow]input ended; the answers so far are saved[/]")
                 stop = True
                 break
             cmd = line.strip()
@@ -115,7 +132,10 @@ def run_session(service: Any, token: str, console, topics: list[str] | None, dif
                 break
             if cmd == ":hint":
                 h = service.hint(token, sid)
-                console.print(f"[magenta]hint {h['level']}:[/] {escape(h['hint'])}")
+                if as_json:
+                    _emit("hint", **h)
+                else:
+                    console.print(f"[magenta]hint {h['level']}:[/] {escape(h['hint'])}")
                 continue
             try:
                 fb = service.skip(token, sid) if cmd == ":skip" else service.answer(token, sid, line)
@@ -124,11 +144,20 @@ def run_session(service: Any, token: str, console, topics: list[str] | None, dif
 
                 if not is_user_error(exc):
                     raise
-                console.print(f"[red]{escape(str(exc))}[/]")
+                if as_json:
+                    _emit("error", message=str(exc))
+                else:
+                    console.print(f"[red]{escape(str(exc))}[/]")
                 continue
-            print_feedback(console, fb)
+            if as_json:
+                _emit("feedback", **fb)
+            else:
+                print_feedback(console, fb)
             break
     summ = service.summary(token, sid)
+    if as_json:
+        _emit("summary", **summ)
+        return summ
     table = Table(title=f"session {sid}")
     for col in ("#", "question", "score", "covered"):
         table.add_column(col)
@@ -164,14 +193,14 @@ def _open_service():
 
 
 def interview_command(topics: str = "", difficulty: str = "any", n: int = 5, weakest: bool = False,
-                      token: str | None = None, seed: int | None = None) -> None:
+                      token: str | None = None, seed: int | None = None, as_json: bool = False) -> None:
     """Run one terminal interview (the options are declared once, on :func:`interview_main`)."""
     from rich.console import Console
 
     with _open_service() as (settings, service):
         tok = token or load_or_create_token(service, settings.data_dir)
         run_session(service, tok, Console(soft_wrap=True), [t for t in topics.split(",") if t.strip()] or None,
-                    difficulty, n, weakest, interactive=sys.stdin.isatty(), seed=seed)
+                    difficulty, n, weakest, interactive=sys.stdin.isatty(), seed=seed, as_json=as_json)
 
 
 interview_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
@@ -187,10 +216,13 @@ def interview_main(
     weakest: Annotated[bool, typer.Option("--weakest", help="practise what you are weakest at")] = False,
     token: Annotated[str | None, typer.Option("--token", help="interview token (default: the token file)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="fix the order of new questions")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines events on stdout (start, question, hint, "
+                                          "feedback, error, summary); answers still one per stdin line")] = False,
 ) -> None:
     """Mock interview: answer questions (one line each over a pipe), get graded, cited feedback."""
     if ctx.invoked_subcommand is None:
-        interview_command(topics=topics, difficulty=difficulty, n=n, weakest=weakest, token=token, seed=seed)
+        interview_command(topics=topics, difficulty=difficulty, n=n, weakest=weakest, token=token, seed=seed,
+                          as_json=as_json)
 
 
 @interview_app.command("export")

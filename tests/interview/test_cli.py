@@ -43,3 +43,22 @@ def test_interview_cli_rejects_unknown_topic(cli_env):
     r = CliRunner().invoke(app, ["interview", "--topics", "astrology"], input="")
     assert r.exit_code == 2
     assert "unknown topic" in r.output
+
+
+def test_interview_json_lines_over_a_pipe(cli_env):
+    import json
+
+    answers = ("Precision is true positives divided by predicted positives, recall divides by actual positives.\n"
+               ":hint\n")
+    r = CliRunner().invoke(app, ["interview", "-n", "2", "--seed", "3", "--json"], input=answers)
+    assert r.exit_code == 0, r.output
+    events = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]  # every stdout line is JSON
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "summary"
+    assert kinds.count("question") == 2 and "feedback" in kinds and "hint" in kinds and "end_of_input" in kinds
+    fb = next(e for e in events if e["event"] == "feedback")
+    assert 0 <= fb["score"] <= 10 and fb["question"] and "model_answer" in fb
+    q = next(e for e in events if e["event"] == "question")
+    assert q["text"] and q["position"] == 1 and q["n"] == 2
+    summary = events[-1]
+    assert summary["answered"] == 1 and len(summary["answers"]) == 1
