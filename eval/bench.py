@@ -86,6 +86,45 @@ def bench_search(index, repeats: int = 3, n_queries: int = 100,
     return out
 
 
+def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10) -> dict[str, Any]:
+    """Our hybrid search against the stock llama-index pipeline (:class:`mlnotes.eval.peer.PeerPipeline`: the same
+    chunks, vectors and embedder) on the same questions, interleaved (ours, then the peer's, per question), half
+    heldout gold and half external. Query caches are cleared before each of our queries (llama-index keeps none),
+    so both pay the query embedding. Reports p50/p99 of each (medians over ``repeats`` passes) and the median of
+    the per-question ratio peer/ours. Needs the ``eval`` extra (scripts/eval_extra_job.sh sets up .venv-eval)."""
+    from mlnotes.eval.data import load_external
+    from mlnotes.eval.peer import PeerPipeline
+
+    half = max(1, n_queries // 2)
+    queries = [q.question for q in load_gold("heldout")][:half] + [q.question for q in load_external()][:half]
+    t0 = time.perf_counter()
+    peer = PeerPipeline(index, k=k)
+    build_s = time.perf_counter() - t0
+    index.search("warm up the model", k=k, mode="hybrid")
+    peer.rank_sections("warm up the model")
+    ours_p50, ours_p99, peer_p50, peer_p99, ratios = [], [], [], [], []
+    for _ in range(repeats):
+        ours, theirs = [], []
+        for q in queries:
+            index.clear_query_cache()
+            t = time.perf_counter()
+            index.search(q, k=k, mode="hybrid")
+            ours.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            peer.rank_sections(q, "hybrid")
+            theirs.append((time.perf_counter() - t) * 1000)
+        ours_p50.append(_pct(ours, 0.5))
+        ours_p99.append(_pct(ours, 0.99))
+        peer_p50.append(_pct(theirs, 0.5))
+        peer_p99.append(_pct(theirs, 0.99))
+        ratios += [b / a for a, b in zip(ours, theirs) if a > 0]
+    return {"queries": len(queries), "repeats": repeats, "chunks": len(index), "peer_build_s": build_s,
+            "ours": {"p50_ms": statistics.median(ours_p50), "p99_ms": statistics.median(ours_p99)},
+            "peer": {"p50_ms": statistics.median(peer_p50), "p99_ms": statistics.median(peer_p99)},
+            "ratio_p50": statistics.median(peer_p50) / statistics.median(ours_p50),
+            "ratio_per_question_median": statistics.median(ratios)}
+
+
 def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str, Any]:
     """Query-embedding latency per path and the retrieval quality of int8 queries (tune split)."""
     import copy

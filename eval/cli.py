@@ -57,9 +57,15 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         mode: Annotated[str, typer.Option(help="bm25, dense or hybrid (default: all three)")] = "",
         k: Annotated[int, typer.Option("-k", "--k")] = 10,
         as_json: Annotated[bool, typer.Option("--json")] = False,
+        peer: Annotated[bool, typer.Option("--peer", help="time ours and the stock llama-index pipeline interleaved "
+                                           "on the same gold and external questions (the eval extra)")] = False,
     ) -> None:
         """Search latency (p50/p99, including query embedding) and queries per second, per mode."""
         from mlnotes.eval.bench import bench_search as run
+
+        if peer:
+            _bench_peer(repeat, queries, k, as_json)
+            return
 
         if mode and mode not in ("bm25", "dense", "hybrid"):
             err.print(f"[bold red]error:[/] unknown mode {mode!r}; valid modes: ['bm25', 'dense', 'hybrid']")
@@ -77,6 +83,37 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
             t.add_row(m, f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['qps_1_thread']:.0f}")
         console.print(t)
         console.print(f"hybrid with a cached query vector: p50 {res['hybrid_cached_query_p50_ms']:.2f} ms")
+
+    def _bench_peer(repeat: int, queries: int, k: int, as_json: bool) -> None:
+        import importlib.util
+
+        from mlnotes.eval.bench import bench_peer
+
+        def absent(module: str) -> bool:
+            try:
+                return importlib.util.find_spec(module) is None
+            except ModuleNotFoundError:  # a parent package is missing
+                return True
+
+        missing = [m for m in ("llama_index.retrievers.bm25", "llama_index.vector_stores.faiss") if absent(m)]
+        if missing:
+            err.print(f"[bold red]error:[/] --peer needs the eval extra ({', '.join(missing)} missing): "
+                      "pip install -e '.\\[eval]', or run it in the venv that scripts/eval_extra_job.sh sets up "
+                      "(.venv-eval/bin/python -m mlnotes.assistant.cli bench search --peer)")
+            raise typer.Exit(2)
+        res = bench_peer(load_index(quiet=True), repeats=max(repeat, 1), n_queries=queries, k=k)
+        if as_json:
+            print(json.dumps(res, indent=2))
+            return
+        t = Table(title=f"hybrid search vs the llama-index pipeline ({res['queries']} questions x {res['repeats']}, "
+                        f"interleaved, {res['chunks']} chunks)")
+        for col in ("pipeline", "p50 ms", "p99 ms"):
+            t.add_column(col, justify="right")
+        t.add_row("ML/AI Notes", f"{res['ours']['p50_ms']:.2f}", f"{res['ours']['p99_ms']:.2f}")
+        t.add_row("llama-index", f"{res['peer']['p50_ms']:.2f}", f"{res['peer']['p99_ms']:.2f}")
+        console.print(t)
+        console.print(f"ratio of p50s (peer/ours): {res['ratio_p50']:.1f}x; median per-question ratio "
+                      f"{res['ratio_per_question_median']:.1f}x; peer build {res['peer_build_s']:.1f} s")
 
     def _bench(parts: tuple[str, ...], requests: int = 64, concurrency: str = "1,8,32", cold: bool = True,
                server: str | None = None, out: Path | None = None, as_json: bool = False) -> None:

@@ -77,3 +77,20 @@ def test_ragas_id_metrics_when_installed():
         pytest.skip(res["skipped"])
     assert res["id_context_precision"]["mean"] == pytest.approx(1 / 3)
     assert res["id_context_recall"]["mean"] == pytest.approx(0.5)
+
+
+def test_bench_search_peer_without_the_eval_extra_says_what_to_install():
+    import importlib.util
+
+    try:
+        installed = importlib.util.find_spec("llama_index.retrievers.bm25") is not None
+    except ModuleNotFoundError:
+        installed = False
+    if installed:
+        pytest.skip("the eval extra is installed here (scripts/eval_extra_job.sh runs the peer benchmark's test)")
+    from typer.testing import CliRunner
+
+    from mlnotes.assistant.cli import app
+
+    r = CliRunner().invoke(app, ["bench", "search", "--peer"])
+    assert r.exit_code == 2 and "eval extra" in r.output and ".[eval]" in r.output and "Traceback" not in r.output

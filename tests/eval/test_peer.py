@@ -31,3 +31,13 @@ def test_peer_pipeline_ranks_like_brute_force(tmp_path):
         assert peer.rank_sections(question, "dense")[0] == section_key(best.doc_id, best.section_id)
         fused = peer.rank_sections(question, "hybrid")
         assert fused and len(fused) == len(set(fused))
+
+
+def test_bench_peer_times_both_on_the_same_questions(tmp_path):
+    from mlnotes.eval.bench import bench_peer
+
+    index, _ = Index.build(CORPUS, tmp_path / "index", embedder=HashingEmbedder())
+    res = bench_peer(index, repeats=2, n_queries=6, k=5)
+    assert res["queries"] == 6 and res["repeats"] == 2
+    assert res["ours"]["p50_ms"] > 0 and res["peer"]["p50_ms"] > 0
+    assert res["ratio_p50"] == pytest.approx(res["peer"]["p50_ms"] / res["ours"]["p50_ms"])
