@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,8 @@ from mlnotes.kb.search import Filters, Retriever
 __all__ = ["SERVED", "Answer", "AnswerSentence", "Answerer", "Generator", "NoGeneratorError", "Source",
            "display_text", "load_calibration", "readable_citations", "render_sentences"]
 
-CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+# package data, read through importlib.resources (a file-system path in a checkout and in an installed wheel)
+CALIBRATION_FILE = Path(str(resources.files("mlnotes.assistant").joinpath("calibration.json")))
 DEFAULT_ABSTAIN_THRESHOLD = 0.30  # used only when calibration.json is missing; see eval/calibrate.py
 DEFAULT_INTERVIEW_MATCH = 0.82
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-DATASETS = Path(__file__).resolve().parent / "datasets"
+DATASETS = Path(str(resources.files("mlnotes.eval").joinpath("datasets")))  # package data (importlib.resources)
 GOLD = DATASETS / "gold.jsonl"
 UNANSWERABLE = DATASETS / "unanswerable.jsonl"
 EXTERNAL = DATASETS / "external.jsonl"

@@ -60,6 +60,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ import numpy as np
 from mlnotes.assistant.interview.contradiction import contradiction, only_listed
 from mlnotes.kb.bm25 import tokenize
 
-PARAMS_PATH = Path(__file__).resolve().parent / "grader_params.json"
+PARAMS_PATH = Path(str(resources.files("mlnotes.assistant.interview").joinpath("grader_params.json")))  # package data
 MAX_ANSWER_CHARS = 8000
 
 #: Function words whose presence marks sentence structure: copulas, auxiliaries, modals, determiners,
