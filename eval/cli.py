@@ -29,6 +29,9 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
         skip_answers: Annotated[bool, typer.Option("--skip-answers", help="skip the answer metrics")] = False,
         grader: Annotated[bool, typer.Option("--grader", help="also validate the interview grader (per case type "
                                                               "on the adversarial set; about 10 min on 2 cores)")] = False,
+        backends: Annotated[bool, typer.Option("--backends", help="also the local and the Qdrant backend side by "
+                                               "side on the gold and external sets (embedded Qdrant; about 6 min)")]
+        = False,
         out: Annotated[Path | None, typer.Option(help="report folder (default: eval/reports)")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON (progress stays on stderr)")]
         = False,
@@ -40,7 +43,7 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
 
         idx = load_index(quiet=True)
         res = run_eval(idx, get_settings().corpus_dir, out or REPORTS, skip_peer=skip_peer,
-                       skip_answers=skip_answers, log=lambda m: err.print(m))
+                       skip_answers=skip_answers, backends=backends, log=lambda m: err.print(m))
         (err if as_json else console).print(f"report: {(out or REPORTS) / 'eval.md'}")
         if grader:
             from mlnotes.eval.grader_validation import main as grader_main

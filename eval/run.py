@@ -316,11 +316,15 @@ def markdown(res: dict[str, Any]) -> str:
                   "answer, so its similarity to the reference is inflated by construction; the 'extractive' row "
                   "(interview matching off) is the honest measure of composed answers."]
     L.append("")
+    if "backends" in res:
+        from mlnotes.eval.backends import backends_markdown
+
+        L += backends_markdown(res["backends"])
     return "\n".join(L)
 
 
 def run_eval(index, corpus_dir: Path, out_dir: Path = REPORTS, skip_peer: bool = False,
-             skip_answers: bool = False, log=print) -> dict[str, Any]:
+             skip_answers: bool = False, backends: bool = False, log=print) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     res: dict[str, Any] = {"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -333,6 +337,10 @@ def run_eval(index, corpus_dir: Path, out_dir: Path = REPORTS, skip_peer: bool =
     index = index.with_defaults(FusionParams(ch["fusion"], ch["rrf_k"], ch["w_dense"]))
     res["peer"] = {"skipped": "--skip-peer"} if skip_peer else peer_section(index, log=log)
     res["answers"] = {"skipped": "--skip-answers"} if skip_answers else answer_section(index, corpus_dir, log=log)
+    if backends:  # local vs Qdrant (embedded) on gold and external: opt-in, about 6 min on 2 cores
+        from mlnotes.eval.backends import backends_section
+
+        res["backends"] = backends_section(index, log=log)
     res["seconds"] = time.perf_counter() - t0
     (out_dir / "eval.json").write_text(json.dumps(res, indent=2, default=float) + "\n")
     (out_dir / "eval.md").write_text(markdown(res))

@@ -43,7 +43,7 @@ def test_eval_json_is_the_runs_result(tmp_path, monkeypatch):
     get_settings.cache_clear()
     seen = {}
 
-    def fake(index, corpus_dir, out_dir, skip_peer=False, skip_answers=False, log=print):
+    def fake(index, corpus_dir, out_dir, skip_peer=False, skip_answers=False, backends=False, log=print):
         seen.update(corpus=corpus_dir, out=out_dir, chunks=index.describe()["chunks"])
         return {"retrieval": {"hybrid": {"mrr@10": 0.5}}, "seconds": 1.0}
 

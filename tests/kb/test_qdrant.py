@@ -313,3 +313,26 @@ def test_open_retriever_passes_the_settings_options(local, tmp_path):
                        **settings.backend_options)
     assert r.name == "qdrant" and r.collection == "abc"
     assert point_id("a#b") == point_id("a#b") != point_id("a#c")
+
+
+def test_eval_backends_section_reports_both_backends_on_each_set(local):
+    """`mlnotes eval --backends`: the local index and a Qdrant collection filled from it, side by side per set, with
+    the report section; on the same chunks and vectors the two rank alike (delta 0 in every configuration)."""
+    from mlnotes.eval.backends import CONFIGS, METRICS, backends_markdown, backends_section
+    from mlnotes.eval.data import Question, section_key
+
+    index, _ = local
+    chunks = list(index.iter_chunks())[:6]
+    qs = [Question(f"q{i}", c.heading or c.index_text[:60], "definition", "heldout",
+                   (section_key(c.doc_id, c.section_id),)) for i, c in enumerate(chunks)]
+    res = backends_section(index, url=":memory:", collection="eval-side-by-side",
+                           sets={"gold": qs[:3], "external": qs[3:]}, log=lambda m: None)
+    assert set(res["sets"]) == {"gold", "external"}
+    for part in res["sets"].values():
+        assert part["questions"] == 3 and set(part["configs"]) == {c.name for c in CONFIGS}
+        for row in part["configs"].values():
+            assert all(0.0 <= row[b][m] <= 1.0 for b in ("local", "qdrant") for m in METRICS)
+            assert row["delta_mrr@10"] == pytest.approx(row["qdrant"]["mrr@10"] - row["local"]["mrr@10"])
+            assert abs(row["delta_mrr@10"]) <= 0.01
+    md = "\n".join(backends_markdown(res))
+    assert "## Backends side by side" in md and "### gold (3 questions)" in md and "### external (3 questions)" in md
