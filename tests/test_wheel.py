@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_support import free_port
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -159,8 +160,4 @@ def test_serve_answers_health(installed):
                 time.sleep(1)
         assert health["status"] == "ok" and health["chunks"] > 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 30)

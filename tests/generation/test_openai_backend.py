@@ -25,6 +25,7 @@ import pytest
 
 from mlnotes.assistant.generation.openai_backend import OpenAICompatGenerator, chat_completions_url
 from mlnotes.assistant.generation.transformers_backend import GenerationUnavailable, chat_messages
+from tests.processes import stop
 
 PASSAGES = ["Regularization > Weight decay\nWeight decay adds a penalty on the squared norm of the weights.",
             "Optimizers > Adam\nAdam keeps running averages of the gradient and its square."]
@@ -369,12 +370,7 @@ def llama_server(tmp_path_factory):
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 10)
         log.close()
 
 

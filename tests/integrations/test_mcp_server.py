@@ -20,6 +20,8 @@ pytest.importorskip("mcp", reason="the mcp extra is not installed")
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
+from tests.processes import stop  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "corpus"
 TOOLS = {"search", "ask", "get_section", "list_algorithms", "run_algorithm", "interview_question", "grade_answer"}
@@ -169,12 +171,7 @@ def test_streamable_http_on_loopback(workdir):
 
         asyncio.run(main())
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 10)
 
 
 def test_mlnotes_mcp_command_over_stdio(workdir):

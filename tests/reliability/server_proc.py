@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.browser_support import free_port
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "corpus"
@@ -59,9 +60,4 @@ def fixture_server(tmp: Path, key: str = "", read_timeout: float = 15.0) -> Iter
             time.sleep(0.2)
         yield url, proc, corpus
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 15)
