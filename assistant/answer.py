@@ -174,15 +174,20 @@ class Answerer:
         ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
         return ans
 
-    def _bank_allowed(self, q: Any, filters: Filters | None) -> bool:
-        """Whether the bank question ``q`` passes ``filters`` (its document is an interview file)."""
+    def _allowed(self, kind: str, doc_id: str, path: str, filters: Filters | None) -> bool:
+        """Whether a passage of ``kind`` in document ``doc_id`` (at ``path``) passes the request's ``filters``: the
+        one check for looked-up sections and bank questions, so neither escapes them."""
         if not filters:
             return True
-        if filters.kind not in (None, "interview") or filters.document not in (None, q.doc_id, q.path):
+        if filters.kind not in (None, kind) or filters.document not in (None, doc_id, path):
             return False
         if filters.topic is not None:
-            return filters.topic in (getattr(self.index, "docs", None) or {}).get(q.doc_id, {}).get("topics", [])
+            return filters.topic in (getattr(self.index, "docs", None) or {}).get(doc_id, {}).get("topics", [])
         return True
+
+    def _bank_allowed(self, q: Any, filters: Filters | None) -> bool:
+        """Whether the bank question ``q`` passes ``filters`` (its document is an interview file)."""
+        return self._allowed("interview", q.doc_id, q.path, filters)
 
     def _bank_match(self, question: str, r: Retrieved, filters: Filters | None) -> tuple[Any, float] | None:
         """The interview-bank question that answers this one (and passes the filters), if any: its reviewed
@@ -219,15 +224,7 @@ class Answerer:
     # -- the lead of each intent
     def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:
         """Whether ``chunk`` passes the request's ``filters`` (looked-up sections must not escape them)."""
-        if not filters:
-            return True
-        if filters.kind is not None and chunk.kind != filters.kind:
-            return False
-        if filters.document is not None and filters.document not in (chunk.doc_id, chunk.path):
-            return False
-        if filters.topic is not None:
-            return filters.topic in (getattr(self.index, "docs", None) or {}).get(chunk.doc_id, {}).get("topics", [])
-        return True
+        return self._allowed(chunk.kind, chunk.doc_id, chunk.path, filters)
 
     def _extra(self, hits: list[Hit], chunk: Chunk, mode: str, filters: Filters | None = None) -> int | None:
         """The index of ``chunk`` in ``hits``, appending it (as a looked-up section) when it is not there; None
