@@ -6,19 +6,22 @@ and with plain ``bm25`` and ``dense`` (about 10 s each).
 
 Thresholds are set a margin below the numbers measured with the current defaults (multi-vector dense retrieval
 over embedding windows with max pooling, mlnotes.kb.windows; weighted fusion of z-scored legs that scores every
-candidate in both legs, w_dense 0.7; BM25 queries prepared by mlnotes.kb.query) on the tune split of the current corpus,
-373 questions including the 126 natural-phrasing ones: Recall@5 0.943, MRR@10 0.923 and nDCG@10 0.905 (bm25
-0.879 / 0.854 / 0.837, dense 0.903 / 0.895 / 0.876); the margin of 0.04 absorbs ordinary corpus edits (a few
-questions moving) while catching a broken chunker, embedder or fusion. The default must also not fall below
+candidate in both legs, w_dense 0.7; queries prepared by mlnotes.kb.query: filler removal and synonyms for BM25,
+spelling correction for both legs, corpus-defined acronyms written out for the dense query) on the tune split of the
+current corpus, 373 questions including the 126 natural-phrasing ones: Recall@5 0.944, MRR@10 0.923 and nDCG@10
+0.907 (bm25 0.882 / 0.858 / 0.840, dense 0.907 / 0.897 / 0.879); the margin of 0.04 absorbs ordinary corpus edits
+(a few questions moving) while catching a broken chunker, embedder or fusion. The default must also not fall below
 either single mode there.
 
-The same defaults are gated on the natural-phrasing questions of the tune split (126; measured hit@1 0.929,
-hit@5 0.984, MRR@10 0.952; margin 0.04; w_dense was chosen on the whole tune split, these included) and on the
-external set of public questions by other people (62 answerable; measured hit@1 0.726, hit@5 0.887, MRR@10
-0.791; margin 0.05, about 3 questions). The external set was a development set for the choice of pooling and
-w_dense (with gold tune), so these are regression gates a stated margin below what was measured, not unbiased
-estimates. On the external set the default must not fall below either single mode in MRR@10 (dense alone
-measured 0.745, bm25 0.648; at hit@5 the default ties dense, 0.887).
+The same defaults are gated on the natural-phrasing questions of the tune split (126; floors from hit@1 0.929,
+hit@5 0.984, MRR@10 0.952 measured before the spelling correction and acronyms, margin 0.04; now 0.913 / 0.984 /
+0.943: the typo questions g732 and g733 are now ranked like their correctly spelt forms, which is one place lower
+or out of the top 5, and "SVD" written out moved g661's first hit to second; w_dense was chosen on the whole tune
+split, these included) and on the external set of public questions by other people (62 answerable; measured hit@1
+0.758, hit@5 0.919, MRR@10 0.821; margin 0.05, about 3 questions). The external set was a development set for the
+choice of pooling, w_dense and the query preparation (with gold tune), so these are regression gates a stated
+margin below what was measured, not unbiased estimates. On the external set the default must not fall below
+either single mode in MRR@10 (dense alone measured 0.759, bm25 0.669; at hit@5 dense 0.903).
 """
 
 from __future__ import annotations
@@ -30,12 +33,12 @@ from mlnotes.assistant.settings import REPO_ROOT, Settings
 from mlnotes.eval.data import load_gold
 from mlnotes.eval.retrieval import Config, run_config
 
-MEASURED = {"recall@5": 0.943, "mrr@10": 0.923, "ndcg@10": 0.905}
+MEASURED = {"recall@5": 0.944, "mrr@10": 0.923, "ndcg@10": 0.907}
 MARGIN = 0.04
 THRESHOLDS = {m: round(v - MARGIN, 3) for m, v in MEASURED.items()}
 HIT_GATES = {  # set name: (measured, margin)
     "natural tune": ({"hit@1": 0.929, "hit@5": 0.984, "mrr@10": 0.952}, 0.04),
-    "external": ({"hit@1": 0.726, "hit@5": 0.887, "mrr@10": 0.791}, 0.05),
+    "external": ({"hit@1": 0.758, "hit@5": 0.919, "mrr@10": 0.821}, 0.05),
 }
 
 
