@@ -106,6 +106,7 @@ def bm25_query(query: str) -> str:
 _WORD = re.compile(r"[A-Za-z]+")
 _URL = re.compile(r"(\b(?:https?://|www\.)\S+)")
 _SUFFIXES = ("s", "es", "ed", "ing", "er", "est", "ly")
+MAX_WORD = 24  # longer words are never corrected
 
 
 def _stem(word: str) -> list[str]:
@@ -146,7 +147,8 @@ class Speller:
     like "combat", is never "corrected") and words shorter than ``min_len``. An unknown word gets the corpus word
     within edit distance 1 (2 for words of 8 letters or more; :func:`osa_distance`, a transposition counts 1) that
     is closest, then most frequent; a candidate must occur at least ``min_count`` times, and a tie between
-    different words at the same distance and frequency leaves the word alone.
+    different words at the same distance and frequency leaves the word alone. Words over :data:`MAX_WORD` letters
+    are left alone.
 
     Candidates come from a symmetric-delete index (every corpus word under each one-letter deletion) looked up with
     the query word and its one-letter deletions, then checked with the exact distance; distance-2 pairs that share
@@ -199,8 +201,8 @@ class Speller:
     def suggest(self, word: str) -> str | None:
         """The corpus word ``word`` is most likely a misspelling of, or ``None`` (known word, no clear candidate)."""
         w = word.lower()
-        if self.known(w) or not w.isalpha():
-            return None
+        if len(w) > MAX_WORD or self.known(w) or not w.isalpha():
+            return None  # (a very long "word" is no typo, and its two-letter deletions would be many)
         max_d = 2 if len(w) >= 8 else 1
         idx = self._delete_index()
         keys = {w} | _deletes(w)

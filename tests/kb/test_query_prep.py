@@ -78,6 +78,15 @@ def test_distance_two_only_for_long_words_and_rare_words_are_never_targets():
     assert s.suggest("rarr") is None  # "rare" occurs once (< min_count 2)
 
 
+def test_a_very_long_word_is_left_alone_quickly():
+    import time
+
+    word = "regression" * 200  # 2,000 letters: the query length limit
+    t0 = time.perf_counter()
+    assert speller().correct(f"what is {word}?") == f"what is {word}?"
+    assert time.perf_counter() - t0 < 1.0
+
+
 def test_correct_rewrites_only_unknown_words_and_leaves_urls_and_acronyms():
     s = speller()
     assert s.correct("What is Bag-of-Worrds model?") == "What is Bag-of-words model?"
