@@ -105,7 +105,7 @@ def bm25_query(query: str) -> str:
 # ---------------------------------------------------------------- spelling correction
 _WORD = re.compile(r"[A-Za-z]+")
 _URL = re.compile(r"(\b(?:https?://|www\.)\S+)")
-_SUFFIXES = ("s", "es", "ed", "ing", "er", "est", "ly")
+_SUFFIXES = ("s", "es", "ed", "ing", "er", "ers", "est", "ly")
 MAX_WORD = 24  # longer words are never corrected
 
 
@@ -175,11 +175,13 @@ class Speller:
 
     def known(self, word: str) -> bool:
         """A corpus word, a lexicon word, an inflection of either (same Snowball stem as a corpus word, or a
-        lexicon word plus one of the suffixes -s, -es, -ed, -ing, -er, -est, -ly), or too short to judge."""
+        corpus or lexicon word plus one of the suffixes -s, -es, -ed, -ing, -er, -ers, -est, -ly: "churners"),
+        or too short to judge."""
         w = word.lower()
         if len(w) < self.min_len or w in self.counts or w in self.lexicon:
             return True
-        if any(w.endswith(suf) and w[: -len(suf)] in self.lexicon for suf in _SUFFIXES):
+        if any(w.endswith(suf) and (w[: -len(suf)] in self.lexicon or w[: -len(suf)] in self.counts)
+               for suf in _SUFFIXES):
             return True
         if self._stems is None:
             from mlnotes.kb.bm25 import tokenize

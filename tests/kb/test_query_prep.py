@@ -38,7 +38,8 @@ def test_osa_distance_known_values():
 
 # ---------------------------------------------------------------- the speller
 COUNTS = {"words": 40, "word": 30, "bagging": 12, "regression": 25, "regularization": 20, "gradient": 30,
-          "cords": 3, "wards": 3, "model": 50, "modes": 5, "rare": 1, "confusion": 9, "matrix": 15}
+          "cords": 3, "wards": 3, "model": 50, "modes": 5, "rare": 1, "confusion": 9, "matrix": 15, "churn": 4,
+          "corners": 6}
 LEXICON = {"combat", "sharp", "what", "can", "the", "model"}
 
 
@@ -53,10 +54,11 @@ def test_unknown_words_get_the_closest_corpus_word(typo, fixed):
     assert speller().suggest(typo) == fixed
 
 
-@pytest.mark.parametrize("word", ["combat", "sharpest", "models", "words", "bagging", "the", "xyz", "gpu"])
+@pytest.mark.parametrize("word", ["combat", "sharpest", "models", "words", "bagging", "the", "xyz", "gpu",
+                                  "churners"])
 def test_known_inflected_and_short_words_are_left_alone(word):
-    """A corpus word, a lexicon word, a lexicon word plus a suffix ("sharpest"), a corpus word's inflection (same
-    Snowball stem: "models") and words under four letters are never changed."""
+    """A corpus word, a lexicon word, a lexicon or corpus word plus a suffix ("sharpest"; "churners", which is two edits from "corners"), a corpus
+    word's inflection (same Snowball stem: "models") and words under four letters are never changed."""
     assert speller().suggest(word) is None
 
 
