@@ -7,9 +7,10 @@ and with plain ``bm25`` and ``dense`` (about 10 s each).
 Thresholds are set a margin below the numbers measured with the current defaults (multi-vector dense retrieval
 over embedding windows with max pooling, mlnotes.kb.windows; weighted fusion of z-scored legs that scores every
 candidate in both legs, w_dense 0.7; queries prepared by mlnotes.kb.query: filler removal and synonyms for BM25,
-spelling correction for both legs, corpus-defined acronyms written out for the dense query) on the tune split of the
-current corpus, 373 questions including the 126 natural-phrasing ones: Recall@5 0.944, MRR@10 0.923 and nDCG@10
-0.907 (bm25 0.882 / 0.858 / 0.840, dense 0.907 / 0.897 / 0.879); the margin of 0.04 absorbs ordinary corpus edits
+spelling correction for both legs, corpus-defined acronyms written out for the dense query) on the tune split, 373
+questions including the 126 natural-phrasing ones: Recall@5 0.944, MRR@10 0.923 and nDCG@10 0.907 (bm25 0.882 /
+0.858 / 0.840, dense 0.907 / 0.897 / 0.879), measured before the corpus16 sections were merged (after it: 0.944 /
+0.922 / 0.906; bm25 0.881 / 0.860 / 0.841, dense 0.906 / 0.897 / 0.879); the margin of 0.04 absorbs ordinary corpus edits
 (a few questions moving) while catching a broken chunker, embedder or fusion. The default must also not fall below
 either single mode there.
 
@@ -17,11 +18,12 @@ The same defaults are gated on the natural-phrasing questions of the tune split 
 hit@5 0.984, MRR@10 0.952 measured before the spelling correction and acronyms, margin 0.04; now 0.913 / 0.984 /
 0.943: the typo questions g732 and g733 are now ranked like their correctly spelt forms, which is one place lower
 or out of the top 5, and "SVD" written out moved g661's first hit to second; w_dense was chosen on the whole tune
-split, these included) and on the external set of public questions by other people (62 answerable; measured hit@1
-0.758, hit@5 0.919, MRR@10 0.821; margin 0.05, about 3 questions). The external set was a development set for the
-choice of pooling, w_dense and the query preparation (with gold tune), so these are regression gates a stated
-margin below what was measured, not unbiased estimates. On the external set the default must not fall below
-either single mode in MRR@10 (dense alone measured 0.759, bm25 0.669; at hit@5 dense 0.903).
+split, these included) and on the external set of public questions by other people (74 answerable since the
+corpus16 sections made 10 more answerable and gave 4 a fitting section; measured hit@1 0.851, hit@5 0.986, MRR@10
+0.904; margin 0.05, about 4 questions). The external set was a development set for the choice of pooling, w_dense
+and the query preparation (with gold tune), so these are regression gates a stated margin below what was measured,
+not unbiased estimates. On the external set the default must not fall below either single mode in MRR@10 (dense
+alone measured 0.859, bm25 0.753; at hit@5 dense 0.973, bm25 0.838).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ MARGIN = 0.04
 THRESHOLDS = {m: round(v - MARGIN, 3) for m, v in MEASURED.items()}
 HIT_GATES = {  # set name: (measured, margin)
     "natural tune": ({"hit@1": 0.929, "hit@5": 0.984, "mrr@10": 0.952}, 0.04),
-    "external": ({"hit@1": 0.758, "hit@5": 0.919, "mrr@10": 0.821}, 0.05),
+    "external": ({"hit@1": 0.851, "hit@5": 0.986, "mrr@10": 0.904}, 0.05),
 }
 
 
@@ -78,7 +80,7 @@ def test_default_retrieval_meets_the_gate_on_natural_and_external_questions(real
         qs = load_external(answerable_only=True)
     else:
         qs = [q for q in load_gold("tune") if q.style == "natural"]
-    assert len(qs) >= 60
+    assert len(qs) >= (70 if set_name == "external" else 60)
     rows = [hit_row(rank_sections(real_index, q.question, cfg), q.relevant) for q in qs]
     measured, margin = HIT_GATES[set_name]
     got = {m: float(np.mean([r[m] for r in rows])) for m in measured}
