@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from mlnotes.kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_cor
 from mlnotes.kb.dense import DenseIndex
 from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from mlnotes.kb.markdown import split_sentences
-from mlnotes.kb.query import bm25_query
+from mlnotes.kb.query import QueryPrep, bm25_query, mean_unit
 from mlnotes.kb.search import MODES, Filters
 from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
@@ -229,6 +230,8 @@ class Index:
         from mlnotes.kb.embedding import QueryCache
 
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
+        self._prep: dict[str, QueryPrep] = {}  # built on the first search (query_prep)
+        self._prep_lock = threading.Lock()
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -430,10 +433,12 @@ class Index:
         allowed = self._allowed(filters) if filters else None
         sparse: dict[int, float] = {}
         dense: dict[int, float] = {}
+        prep = self.query_prep()
+        query = prep.correct(query)  # spelling (mlnotes.kb.query.QueryPrep), for both legs
         if mode in ("bm25", "hybrid"):
             sparse = self._sparse(query, n_cand, allowed)
         if mode in ("dense", "hybrid"):
-            qvec = self.embed_query(query)
+            qvec = mean_unit([self.embed_query(t) for t in prep.dense_texts(query)])
             dense = self._dense(qvec, n_cand, allowed)
         if mode == "hybrid" and params.fusion == "weighted" and COMPLETE_LEGS:  # RRF: ranks; no floor there
             sparse, dense = self._complete(query, qvec, sparse, dense)
@@ -449,6 +454,13 @@ class Index:
             for r, i in enumerate(order, start=1)
         ]
 
+
+    def query_prep(self) -> QueryPrep:
+        """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""
+        with self._prep_lock:
+            if "prep" not in self._prep:
+                self._prep["prep"] = QueryPrep.from_texts(c.index_text for c in self.chunks)
+            return self._prep["prep"]
 
     def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float],
                   dense: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 import time
 import uuid
 import warnings
@@ -60,7 +61,7 @@ from mlnotes.kb.index import (
     QueryError,
     validate_search,
 )
-from mlnotes.kb.query import bm25_query
+from mlnotes.kb.query import QueryPrep, bm25_query, mean_unit
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -349,6 +350,8 @@ class QdrantRetriever:
         self._embedder = embedder
         self._meta: dict[str, Any] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
+        self._prep: dict[str, QueryPrep] = {}  # built on the first search (query_prep); shared with views
+        self._prep_lock = threading.Lock()
 
     # ------------------------------------------------------------------ server access
     def _call(self, fn: Callable[..., Any], *args, **kwargs):
@@ -459,10 +462,13 @@ class QdrantRetriever:
         self.check()
         n_cand = max(candidates, k)
         flt = _filter(filters)
+        prep = self.query_prep()
+        query = prep.correct(query)  # spelling, as the local index does (mlnotes.kb.query.QueryPrep)
         qs = query_weights(bm25_query(query))  # the text the local BM25 leg scores (mlnotes.kb.query)
         sparse_q = _sparse(qs) if qs else None
         # a one-vector multivector query: MAX_SIM scores the best of the chunk's units
-        dense_q = [self.embed_query(query).astype(np.float32).tolist()] if mode in ("dense", "hybrid") else None
+        dense_q = ([mean_unit([self.embed_query(t) for t in prep.dense_texts(query)]).astype(np.float32).tolist()]
+                   if mode in ("dense", "hybrid") else None)
         legs: list[tuple[str, Any]] = []
         if mode in ("bm25", "hybrid") and sparse_q is not None:
             legs.append((SPARSE, sparse_q))
@@ -506,6 +512,15 @@ class QdrantRetriever:
         return [Hit(chunks[by_key[i]], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
                 for r, i in enumerate(order, start=1)]
 
+
+    def query_prep(self) -> QueryPrep:
+        """The query preparation (spelling vocabulary, acronym table) built from the collection's chunks the first
+        time this retriever searches, like :meth:`mlnotes.kb.index.Index.query_prep` from the local chunks; a
+        collection re-indexed later is seen by a newly opened retriever."""
+        with self._prep_lock:
+            if "prep" not in self._prep:
+                self._prep["prep"] = QueryPrep.from_texts(c.index_text for c in self.iter_chunks())
+            return self._prep["prep"]
 
     def _complete(self, sparse: dict[int, float], dense: dict[int, float], key: dict[str, int], sparse_q,
                   dense_q) -> None:

@@ -6,19 +6,24 @@ and with plain ``bm25`` and ``dense`` (about 10 s each).
 
 Thresholds are set a margin below the numbers measured with the current defaults (multi-vector dense retrieval
 over embedding windows with max pooling, mlnotes.kb.windows; weighted fusion of z-scored legs that scores every
-candidate in both legs, w_dense 0.7; BM25 queries prepared by mlnotes.kb.query) on the tune split of the current corpus,
-373 questions including the 126 natural-phrasing ones: Recall@5 0.943, MRR@10 0.923 and nDCG@10 0.905 (bm25
-0.879 / 0.854 / 0.837, dense 0.903 / 0.895 / 0.876); the margin of 0.04 absorbs ordinary corpus edits (a few
-questions moving) while catching a broken chunker, embedder or fusion. The default must also not fall below
+candidate in both legs, w_dense 0.7; queries prepared by mlnotes.kb.query: filler removal and synonyms for BM25,
+spelling correction for both legs, corpus-defined acronyms written out for the dense query) on the tune split, 373
+questions including the 126 natural-phrasing ones: Recall@5 0.944, MRR@10 0.923 and nDCG@10 0.907 (bm25 0.882 /
+0.858 / 0.840, dense 0.907 / 0.897 / 0.879), measured before the corpus16 sections were merged (after it: 0.944 /
+0.922 / 0.906; bm25 0.881 / 0.860 / 0.841, dense 0.906 / 0.897 / 0.879); the margin of 0.04 absorbs ordinary corpus edits
+(a few questions moving) while catching a broken chunker, embedder or fusion. The default must also not fall below
 either single mode there.
 
-The same defaults are gated on the natural-phrasing questions of the tune split (126; measured hit@1 0.929,
-hit@5 0.984, MRR@10 0.952; margin 0.04; w_dense was chosen on the whole tune split, these included) and on the
-external set of public questions by other people (62 answerable; measured hit@1 0.726, hit@5 0.887, MRR@10
-0.791; margin 0.05, about 3 questions). The external set was a development set for the choice of pooling and
-w_dense (with gold tune), so these are regression gates a stated margin below what was measured, not unbiased
-estimates. On the external set the default must not fall below either single mode in MRR@10 (dense alone
-measured 0.745, bm25 0.648; at hit@5 the default ties dense, 0.887).
+The same defaults are gated on the natural-phrasing questions of the tune split (126; floors from hit@1 0.929,
+hit@5 0.984, MRR@10 0.952 measured before the spelling correction and acronyms, margin 0.04; now 0.913 / 0.984 /
+0.943: the typo questions g732 and g733 are now ranked like their correctly spelt forms, which is one place lower
+or out of the top 5, and "SVD" written out moved g661's first hit to second; w_dense was chosen on the whole tune
+split, these included) and on the external set of public questions by other people (74 answerable since the
+corpus16 sections made 10 more answerable and gave 4 a fitting section; measured hit@1 0.851, hit@5 0.986, MRR@10
+0.904; margin 0.05, about 4 questions). The external set was a development set for the choice of pooling, w_dense
+and the query preparation (with gold tune), so these are regression gates a stated margin below what was measured,
+not unbiased estimates. On the external set the default must not fall below either single mode in MRR@10 (dense
+alone measured 0.859, bm25 0.753; at hit@5 dense 0.973, bm25 0.838).
 """
 
 from __future__ import annotations
@@ -30,12 +35,12 @@ from mlnotes.assistant.settings import REPO_ROOT, Settings
 from mlnotes.eval.data import load_gold
 from mlnotes.eval.retrieval import Config, run_config
 
-MEASURED = {"recall@5": 0.943, "mrr@10": 0.923, "ndcg@10": 0.905}
+MEASURED = {"recall@5": 0.944, "mrr@10": 0.923, "ndcg@10": 0.907}
 MARGIN = 0.04
 THRESHOLDS = {m: round(v - MARGIN, 3) for m, v in MEASURED.items()}
 HIT_GATES = {  # set name: (measured, margin)
     "natural tune": ({"hit@1": 0.929, "hit@5": 0.984, "mrr@10": 0.952}, 0.04),
-    "external": ({"hit@1": 0.726, "hit@5": 0.887, "mrr@10": 0.791}, 0.05),
+    "external": ({"hit@1": 0.851, "hit@5": 0.986, "mrr@10": 0.904}, 0.05),
 }
 
 
@@ -75,7 +80,7 @@ def test_default_retrieval_meets_the_gate_on_natural_and_external_questions(real
         qs = load_external(answerable_only=True)
     else:
         qs = [q for q in load_gold("tune") if q.style == "natural"]
-    assert len(qs) >= 60
+    assert len(qs) >= (70 if set_name == "external" else 60)
     rows = [hit_row(rank_sections(real_index, q.question, cfg), q.relevant) for q in qs]
     measured, margin = HIT_GATES[set_name]
     got = {m: float(np.mean([r[m] for r in rows])) for m in measured}
@@ -132,3 +137,35 @@ def test_choosing_k_finds_the_number_of_clusters(real_index, question):
     top = _default_hits(real_index, question, k=5)
     assert any(("number of clusters" in h.chunk.text.lower() or "elbow" in h.chunk.text.lower()) for h in top), \
         [h.chunk.id for h in top]
+
+
+@pytest.mark.parametrize("question,sections", [  # the labelled relevant sections (external nlp-09, gold g733)
+    ("What is Bag-of-Worrds model?", {"ch09-nlp-fundamentals#bag-of-words-and-tf-idf",
+                                      "interview-nlp-transformers#what-is-tf-idf-and-why-does-it-often-beat-raw-bag-of-words-counts"}),
+    ("what is a confusion matix and how do I read it", {"visualization#confusion-matrix",
+                                                        "ch01-getting-started#part-5-evaluating-the-models"}),
+])
+def test_a_misspelt_word_is_corrected_before_both_legs(real_index, question, sections):
+    """The external set's "Bag-of-Worrds": BM25 knew no "worrds" and matched "bag" (bagging), dense read the
+    typo too; with the spelling corrected against the corpus vocabulary (mlnotes.kb.query.Speller) the section
+    is in the top 5 of the default and of each single mode. Without the correction it ranked 12th (default)."""
+    assert real_index.query_prep().correct(question) != question
+    for mode in ("hybrid", "bm25", "dense"):
+        hits = real_index.search(question, k=5, mode=mode) if mode != "hybrid" else _default_hits(real_index, question)
+        assert {f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits} & sections, (mode, [h.chunk.id for h in hits])
+
+
+def test_a_corpus_defined_acronym_is_embedded_written_out_as_well(real_index):
+    """ "Define LSTM.": the dense query vector is the mean of the question's and its written-out form's
+    embeddings (mlnotes.kb.query.QueryPrep.dense_texts), so it sits closer to the written-out form than the
+    question alone does."""
+    prep = real_index.query_prep()
+    texts = prep.dense_texts("Define LSTM.")
+    assert texts[1] == "Define long short term memory (LSTM)."
+    plain, written = real_index.embed_query(texts[0]), real_index.embed_query(texts[1])
+    hits = real_index.search("Define LSTM.", k=5, mode="dense")
+    from mlnotes.kb.query import mean_unit
+
+    q = mean_unit([plain, written])
+    best = max(float(np.max(v @ q)) for v in real_index.chunk_unit_vectors([hits[0].chunk.id]))
+    assert hits[0].score == pytest.approx(best, rel=1e-5)

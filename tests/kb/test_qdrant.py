@@ -42,7 +42,8 @@ pytest.importorskip("qdrant_client")
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 QUERIES = ["time complexity of k-means", "bias variance trade-off", "ridge regression L2 penalty",
-           "difference between L1 and L2 regularization", "kNN inference time", "regularization"]
+           "difference between L1 and L2 regularization", "kNN inference time", "regularization",
+           "L2 regularizaton penalty"]  # a typo: both backends correct it the same way (mlnotes.kb.query.QueryPrep)
 SETTINGS = Settings(_env_file=None)
 URL = SETTINGS.qdrant_url if is_server_url(SETTINGS.qdrant_url) else ":memory:"
 
@@ -106,6 +107,13 @@ def test_every_mode_ranks_and_scores_like_the_local_index(local, remote, mode, f
         assert [h.score for h in b] == pytest.approx([h.score for h in a], rel=1e-5, abs=1e-6)
         if mode == "bm25":
             assert [h.bm25_score for h in b] == pytest.approx([h.bm25_score for h in a], rel=1e-5)
+
+
+def test_both_backends_prepare_queries_from_the_same_chunks(local, remote):
+    index, _ = local
+    q = "L2 regularizaton penalty"
+    assert remote.query_prep().correct(q) == index.query_prep().correct(q) == "L2 regularization penalty"
+    assert remote.query_prep().acronyms == index.query_prep().acronyms
 
 
 @pytest.mark.parametrize("filters", [Filters(kind="interview"), Filters(document="ml-basics"),
