@@ -52,7 +52,8 @@ def stems(text: str) -> list[str]:
 
 
 NEGATION_STEMS = {"not", "no", "never", "cannot", "none", "neither", "nor", "noth", "without", "ignor", "lack",
-                  "fail", "unabl", "whatev", "regardless", "irrespect", "prevent", "avoid", "block", "stop"}
+                  "fail", "unabl", "whatev", "regardless", "irrespect", "prevent", "avoid", "block", "stop",
+                  "nobodi", "nowher"}
 # "whatever the acceptance rate", "regardless of the stream length", "irrespective of k": each denies a dependence
 # ("depends on the acceptance rate"), so each counts as one negation.
 
@@ -60,8 +61,13 @@ NEGATION_STEMS = {"not", "no", "never", "cannot", "none", "neither", "nor", "not
 def negations(text: str) -> int:
     """Negation cues in ``text``. Words with a negating prefix ("non-zero", "unbiased") are not counted: they
     are adjectives of their own, compared by :func:`prefix_opposite`."""
-    n = sum(w.endswith("n't") for w in words(text))
+    n = sum(w.endswith("n't") for w in words(text)) + len(_BOUND_RE.findall(text))
     return n + sum(s in NEGATION_STEMS for s in stems(text))
+
+
+#: "at most x" says "not more than x" and "at least x" "not less than x": each counts as one negation, so that
+#: "is at most one quarter" and "never exceeds 0.25" agree and "can exceed one quarter" does not.
+_BOUND_RE = re.compile(r"\bat (?:most|least)\b", re.I)
 
 
 _SURFACE: dict[tuple[str, ...], str] = {}
@@ -331,6 +337,14 @@ def prefix_opposite(key_point: str, sentence: str) -> str | None:
                 if (w.startswith(pre) and len(base) >= 4 + (pre == "a") and base in plain and adjective(base)
                         and not any(t.startswith(pre + base[:5]) for t in plain)):  # "non-determinism"
                     return base, w
+            # a hyphenated prefix stems apart from its base word: "non-negative" is "non-neg", "negative" "negat"
+            for sw_ in sorted(surface.get(w, ())):
+                pre = sw_.split("-", 1)[0] + "-"
+                if "-" in sw_ and pre in _NEG_PREFIXES:
+                    base = _stem_fn()([sw_.split("-", 1)[1]])[0]
+                    if (base in plain and base not in other and len(base) >= 3 and adjective(base)
+                            and not any(t.startswith(pre + base[:5]) for t in plain)):
+                        return base, w
         return None
 
     hit = find(kset, sset)
@@ -353,6 +367,12 @@ def prefix_opposite(key_point: str, sentence: str) -> str | None:
 _ASYMMETRIC = {"than", "divid", "over", "from", "into", "instead", "rather", "befor", "after"}
 
 
+def _flipped(a: str, b: str) -> bool:
+    """Whether comparative stems ``a`` and ``b`` point opposite ways (more/less, better/worse, higher/lower)."""
+    up, down = _UP | {"better"}, _DOWN | {"wors"}
+    return (a in up and b in down) or (a in down and b in up) or are_opposites(a, b)
+
+
 def order_swap(key_point: str, sentence: str) -> str | None:
     """Two content words that occur once in each text sit on opposite sides of the same asymmetric relation
     word in the key point and in the sentence, each on the other side: "RMSE penalizes large errors more than
@@ -368,9 +388,48 @@ def order_swap(key_point: str, sentence: str) -> str | None:
                   and ss.count(t) == 1]
         moved_right = [t for t in common if ks.index(t) < ki and ss.index(t) > si]
         moved_left = [t for t in common if ks.index(t) > ki and ss.index(t) < si]
+        if moved_right and moved_left and m == "than" and ki and si and _flipped(ks[ki - 1], ss[si - 1]):
+            continue  # "used less than at the start" as "used better at the start than in the middle": both
+            # the sides and the comparison are reversed, which says the same thing
         if moved_right and moved_left:
             a, b = kw[ks.index(moved_right[0])], kw[ks.index(moved_left[0])]
             return f"swapped terms: '{a}' and '{b}' are on the other sides of '{kw[ki]}' in the answer"
+    return None
+
+
+def _content(text: str) -> tuple[list[str], list[str]]:
+    """The content words of ``text`` and their stems, in order (function words and negations left out)."""
+    glue = glue_stems() | NEGATION_STEMS
+    ws, ss = tokens(text)
+    keep = [i for i, t in enumerate(ss) if t not in glue and not t.isdigit()]
+    return [ws[i] for i in keep], [ss[i] for i in keep]
+
+
+def crossed_terms(key_point: str, sentence: str, window: int = 3, min_gain: int = 3) -> str | None:
+    """Any two terms exchanged, not only the confusable pairs: two content stems that occur once in each
+    text, in the opposite order, where each one's neighbourhood in the sentence (``window`` content words on
+    either side) matches the *other* one's neighbourhood in the key point better, by ``min_gain`` shared words
+    or more, than its own ("Logistic regression solutions depend only on support vectors, SVM on all points"
+    for "SVM solutions depend only on support vectors, logistic regression on all points"). A paraphrase that
+    only moves a clause keeps each term with its own neighbours."""
+    kw, ks = _content(key_point)
+    sw, ss = _content(sentence)
+
+    def ctx(seq: list[str], i: int) -> set[str]:
+        return set(seq[max(0, i - window): i] + seq[i + 1: i + 1 + window])
+
+    once = [t for t in dict.fromkeys(ks) if ks.count(t) == 1 and ss.count(t) == 1 and len(t) > 1]
+    for x in range(len(once)):
+        for y in range(x + 1, len(once)):
+            a, b = once[x], once[y]
+            ka, kb, sa, sb = ks.index(a), ks.index(b), ss.index(a), ss.index(b)
+            if (ka < kb) == (sa < sb):
+                continue
+            cka, ckb, csa, csb = (ctx(q, i) - {a, b} for q, i in ((ks, ka), (ks, kb), (ss, sa), (ss, sb)))
+            straight = len(cka & csa) + len(ckb & csb)
+            crossed = len(cka & csb) + len(ckb & csa)
+            if crossed >= straight + min_gain and len(cka & csb) and len(ckb & csa):
+                return f"swapped terms: '{kw[ka]}' and '{kw[kb]}' are the other way round in the answer"
     return None
 
 
@@ -403,10 +462,25 @@ def substitution(key_point: str, sentence: str, contrast: set[str]) -> str | Non
             f"'{kw[ks.index(dropped[0])]}'")
 
 
+#: The polarity test compares negations only in a sentence whose content words are largely the key point's
+#: (Jaccard of content stems >= this): a sentence that restates the claim in other words often carries its
+#: negation in another word ("contributes nothing" as "adds zero loss", "prevents overflow" as "keeps it from
+#: blowing up"), where counting negation words misfires. Chosen on the development sets (issue #20 round 3):
+#: the hand-written negations there share at least 0.33, while half of the paraphrases the test refused
+#: share less than 0.3.
+MIN_SHARED_FOR_POLARITY = 0.3
+
+
+def shared_content(a: str, b: str) -> float:
+    """Jaccard similarity of the content stems of two texts (function words and negations left out)."""
+    x, y = set(_content(a)[1]), set(_content(b)[1])
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
 def contradiction(key_point: str, sentence: str, question: str = "") -> str | None:
     """Why ``sentence`` contradicts ``key_point`` (None when no rule fires). ``question`` supplies the
     alternatives a swap can substitute (:func:`contrast_terms`)."""
-    if polarity_mismatch(key_point, sentence):
+    if polarity_mismatch(key_point, sentence) and shared_content(key_point, sentence) >= MIN_SHARED_FOR_POLARITY:
         return "negation: the answer denies what the key point asserts, or asserts what it denies"
     kw, kp = tokens(key_point)
     sw, s = tokens(sentence)
@@ -418,7 +492,7 @@ def contradiction(key_point: str, sentence: str, question: str = "") -> str | No
         r = _check(kp, s, a, b, "opposite claim", kw, sw)
         if r:
             return r
-    r = prefix_opposite(key_point, sentence) or order_swap(key_point, sentence)
+    r = prefix_opposite(key_point, sentence) or order_swap(key_point, sentence) or crossed_terms(key_point, sentence)
     if r:
         return r
     if question:
@@ -454,7 +528,8 @@ def only_listed(key_point: str, sentence: str, question: str = "", max_item_word
     ``max_item_words`` words, together with the last word of the piece before it and the first word of the
     piece after it, is a list when it has two items or more ("This is about *recall*, *queries* and
     *methods*, which ..."). If at least two of the key point's terms (those not in the question) occur in the
-    sentence and none of them occurs outside the lists, the sentence names the terms without relating them.
+    sentence and at most a third as many occur only outside the lists ("Exponential loss, AdaBoost, outliers
+    and label noise come up together"), the sentence names the terms without relating them.
     """
     kp_terms = set(stems(key_point)) - glue_stems() - set(stems(question))
     pieces = [words(p) for p in _LIST_SEP.split(sentence)]
@@ -486,5 +561,5 @@ def only_listed(key_point: str, sentence: str, question: str = "", max_item_word
         for w, word in enumerate(p):
             (listed_words if (k, w) in taken else free_words).append(word)
     listed = set(_stem_fn()(listed_words)) & kp_terms
-    free = set(_stem_fn()(free_words)) & kp_terms
-    return len(listed) >= 2 and not free
+    free = (set(_stem_fn()(free_words)) & kp_terms) - listed
+    return len(listed) >= 2 and 3 * len(free) <= len(listed)
