@@ -430,6 +430,61 @@ def crossed_terms(key_point: str, sentence: str, window: int = 3, min_gain: int 
             crossed = len(cka & csb) + len(ckb & csa)
             if crossed >= straight + min_gain and len(cka & csb) and len(ckb & csa):
                 return f"swapped terms: '{kw[ka]}' and '{kw[kb]}' are the other way round in the answer"
+            # exchanging the two back makes the sentence a near copy of the key point (unless the key point
+            # relates them symmetrically: "mean equal to variance" is "variance equals its mean")
+            if _SYMMETRIC & set(ks[min(ka, kb): max(ka, kb)]):
+                continue
+            back = [b if t == a else a if t == b else t for t in ss]
+            before, after = _lcs(ks, ss), _lcs(ks, back)
+            if after >= before + 2 and after >= 0.6 * len(ks):
+                return f"swapped terms: '{kw[ka]}' and '{kw[kb]}' are the other way round in the answer"
+    return None
+
+
+#: Stems of symmetric relations: exchanging their two sides keeps the claim.
+_SYMMETRIC = frozenset({"equal", "same", "ident", "equival", "similar", "correl", "both", "versus", "vs"})
+
+
+def _lcs(x: list[str], y: list[str]) -> int:
+    """Length of the longest common subsequence of two stem sequences."""
+    prev = [0] * (len(y) + 1)
+    for a in x:
+        cur = [0]
+        for j, b in enumerate(y):
+            cur.append(prev[j] + 1 if a == b else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def replaced_term(key_point: str, sentence: str, similarity=None, max_similarity: float = 0.2,
+                  min_kept: float = 0.75) -> str | None:
+    """The sentence restates the key point nearly word for word with one term replaced by an unrelated one
+    ("The *input* gate controls how much of the previous cell state is kept" for "The *forget* gate ...").
+
+    Fires when the key point has at least four content stems, the sentence keeps at least ``min_kept`` of
+    them, exactly one is dropped and at most two added, an added one takes the dropped one's place (the
+    same kept neighbour before or after it), and the two words are not related: opposites, or
+    ``similarity(dropped_word, added_word)`` (MiniLM word cosine; None: only opposites count) below
+    ``max_similarity``. A synonym swapped in ("expensive" for "costly") is related and passes."""
+    kw, ks = _content(key_point)
+    sw, ss = _content(sentence)
+    kc, sc = list(dict.fromkeys(ks)), list(dict.fromkeys(ss))
+    dropped = [t for t in kc if t not in sc]
+    added = [t for t in sc if t not in kc]
+    if len(kc) < 4 or len(dropped) != 1 or not added or len(added) > 2 or len(kc) - 1 < min_kept * len(kc):
+        return None
+    d = dropped[0]
+    i = ks.index(d)
+    prev = ks[i - 1] if i else None
+    nxt = ks[i + 1] if i + 1 < len(ks) else None
+    for j, t in enumerate(ss):
+        if t in kc or t not in added:
+            continue
+        if not ((prev is not None and j and ss[j - 1] == prev) or (nxt is not None and j + 1 < len(ss)
+                                                                  and ss[j + 1] == nxt)):
+            continue
+        if are_opposites(d, t) or (similarity is not None and similarity(kw[i], sw[j]) < max_similarity):
+            return f"swapped terms: the answer says '{sw[j]}' where the key point says '{kw[i]}'"
     return None
 
 
