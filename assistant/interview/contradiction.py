@@ -367,10 +367,19 @@ def prefix_opposite(key_point: str, sentence: str) -> str | None:
 _ASYMMETRIC = {"than", "divid", "over", "from", "into", "instead", "rather", "befor", "after"}
 
 
-def _flipped(a: str, b: str) -> bool:
+_COMP_UP, _COMP_DOWN = _UP | {"better"}, _DOWN | {"wors"}
+
+
+def _comparative(seq: list[str], i: int) -> str | None:
+    """The comparative word among the three words before position ``i`` ("receives *more* attention than")."""
+    return next((t for t in reversed(seq[max(0, i - 3): i]) if t in _COMP_UP or t in _COMP_DOWN), None)
+
+
+def _flipped(a: str | None, b: str | None) -> bool:
     """Whether comparative stems ``a`` and ``b`` point opposite ways (more/less, better/worse, higher/lower)."""
-    up, down = _UP | {"better"}, _DOWN | {"wors"}
-    return (a in up and b in down) or (a in down and b in up) or are_opposites(a, b)
+    if a is None or b is None:
+        return False
+    return (a in _COMP_UP and b in _COMP_DOWN) or (a in _COMP_DOWN and b in _COMP_UP)
 
 
 def order_swap(key_point: str, sentence: str) -> str | None:
@@ -388,7 +397,7 @@ def order_swap(key_point: str, sentence: str) -> str | None:
                   and ss.count(t) == 1]
         moved_right = [t for t in common if ks.index(t) < ki and ss.index(t) > si]
         moved_left = [t for t in common if ks.index(t) > ki and ss.index(t) < si]
-        if moved_right and moved_left and m == "than" and ki and si and _flipped(ks[ki - 1], ss[si - 1]):
+        if moved_right and moved_left and m == "than" and _flipped(_comparative(ks, ki), _comparative(ss, si)):
             continue  # "used less than at the start" as "used better at the start than in the middle": both
             # the sides and the comparison are reversed, which says the same thing
         if moved_right and moved_left:
