@@ -228,6 +228,12 @@ def test_term_list_with_a_vacuous_predicate_is_stuffing():
     assert only_listed("Label smoothing reduces overconfidence by softening one-hot targets",
                        "Label smoothing, overconfidence, one-hot targets and softening come up here.")
     assert not only_listed(kp, "Batch size, learning rate and warmup interact in large-batch training.")
+    # a key-point term before the list relates it: a claim, not a list
+    assert not only_listed("Deep networks need more data, tuning and compute than linear models",
+                           "Deep networks need more data, tuning and compute.")
+    # after a pair, no free key-point term is allowed to be missing: "A and B <claim>" is a claim
+    assert not only_listed("Lasso and ridge shrink coefficients toward zero",
+                           "Lasso and ridge shrink the coefficients towards zero.")
 
 
 # (question id in the real bank, answer, key point that must NOT be credited): the failures quoted in issue #20.
