@@ -131,6 +131,13 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
                                                                          "serially")),
     ("over/under", _group("overestimate", "overestimates", "overestimated"),
      _group("underestimate", "underestimates", "underestimated")),
+    # arithmetic and kind-of-effect opposites added in issue #20 (round 3)
+    ("add/subtract", _group("add", "adds", "adding", "plus"), _group("subtract", "subtracts", "subtracting",
+                                                                     "minus")),
+    ("additive/multiplicative", _group("additive", "additively"), _group("multiplicative", "multiplicatively")),
+    ("absolute/relative", _group("absolute"), _group("relative")),
+    ("random/deterministic", _group("random", "randomly", "stochastic"), _group("deterministic",
+                                                                               "deterministically")),
 )
 
 #: Confusable technical terms: swapping one for the other turns a true statement into a false one.

@@ -217,6 +217,15 @@ def test_reversed_comparison_with_reversed_sides_is_not_a_swap():
     assert order_swap(kp, "Tokens in the middle receive more attention than tokens early in the prompt.")
 
 
+@pytest.mark.parametrize("kp, sentence", [
+    ("Centering subtracts the column mean from every value", "Centering adds the column mean to every value."),
+    ("In a log-linear model the effects are multiplicative", "In a log-linear model the effects are additive."),
+    ("MAPE measures relative error", "MAPE measures absolute error."),
+])
+def test_round3_antonym_groups(kp, sentence):
+    assert contradiction(kp, sentence) is not None
+
+
 def test_hyphenated_prefix_opposite():
     kp = "A covariance matrix has non-negative eigenvalues"
     assert prefix_opposite(kp, "A covariance matrix has negative eigenvalues.") is not None
