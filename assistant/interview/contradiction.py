@@ -601,6 +601,10 @@ def contrast_terms(question: str) -> set[str]:
     return set(stems(question)) - glue_stems() - NEGATION_STEMS - _QUESTION_STEMS
 
 
+#: A sentence whose key-point terms are only listed is stuffing when, outside the lists, it has at most this
+#: many content words of its own (the question's words not counted).
+MAX_PREDICATE_WORDS = 4
+
 _LIST_SEP = re.compile(r"\s*(?:[,;:&]|\band\b|\bor\b)\s*", re.I)
 
 
@@ -658,4 +662,9 @@ def only_listed(key_point: str, sentence: str, question: str = "", max_item_word
     # of three items or more, one term in three listed ones is what a vacuous predicate leaves ("... and label
     # noise come up together"); after a pair ("A and B are competitive with C") any term may be the claim
     allowed = len(listed) // 3 if longest >= 3 else 0
-    return len(listed) >= 2 and not before and len(after) <= allowed
+    # and the rest of the sentence says little: a vacuous predicate ("are all important", "come up together")
+    # has a few content words, a claim in other words ("ranks better but you have to run it once for every
+    # query and document pair, which is expensive") has more
+    q_stems = set(stems(question))
+    rest = set(_stem_fn()(before_words + free_words)) - glue_stems() - NEGATION_STEMS - q_stems - listed
+    return len(listed) >= 2 and not before and len(after) <= allowed and len(rest) <= MAX_PREDICATE_WORDS

@@ -240,6 +240,11 @@ def test_term_list_with_a_vacuous_predicate_is_stuffing():
     # a key-point term before the list relates it: a claim, not a list
     assert not only_listed("Deep networks need more data, tuning and compute than linear models",
                            "Deep networks need more data, tuning and compute.")
+    # a claim in other words around a list is not stuffing; a vacuous predicate around the same list is
+    kp2 = "Cross-encoders are accurate but need one model call per query and document pair"
+    assert not only_listed(kp2, "It ranks better but must run once for every query and document pair, which is "
+                                "slow.")
+    assert only_listed(kp2, "Query, document and pair are all important.")
     # after a pair, no free key-point term is allowed to be missing: "A and B <claim>" is a claim
     assert not only_listed("Lasso and ridge shrink coefficients toward zero",
                            "Lasso and ridge shrink the coefficients towards zero.")
