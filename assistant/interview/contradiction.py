@@ -53,9 +53,10 @@ def stems(text: str) -> list[str]:
 
 NEGATION_STEMS = {"not", "no", "never", "cannot", "none", "neither", "nor", "noth", "without", "ignor", "lack",
                   "fail", "unabl", "whatev", "regardless", "irrespect", "prevent", "avoid", "block", "stop",
-                  "nobodi", "nowher"}
+                  "nobodi", "nowher", "unlik"}
 # "whatever the acceptance rate", "regardless of the stream length", "irrespective of k": each denies a dependence
-# ("depends on the acceptance rate"), so each counts as one negation.
+# ("depends on the acceptance rate"), so each counts as one negation; so do "nobody", "nowhere" and "unlike"
+# ("every matrix has an SVD, unlike the eigendecomposition": the eigendecomposition does not always exist).
 
 
 def negations(text: str) -> int:

@@ -200,6 +200,8 @@ def test_bounds_count_as_negations():
     assert not polarity_mismatch(kp, "After clipping the gradient norm never exceeds one.")
     assert polarity_mismatch(kp, "After clipping the gradient norm can exceed one.")
     assert negations("Nobody labels the data") == 1
+    kp2 = "Every graph has a spanning forest, unlike a spanning tree"
+    assert not polarity_mismatch(kp2, "Any graph has a spanning forest, which is not true of a spanning tree.")
 
 
 def test_negation_test_needs_shared_content():
