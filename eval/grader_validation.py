@@ -23,6 +23,8 @@ Run: ``python -m mlnotes.eval.grader_validation`` (writes ``eval/reports/grader.
     is ``heldout3``), reported first and separately as *held out*: never used to design or fit the grader.
     The round-1 grader's numbers on heldout2 and the round-2 grader's on the development sets are shown for
     comparison. Written to ``eval/reports/grader.md`` (tables) and ``eval/reports/grader_adversarial.png``.
+    How much choosing the round-3 settings on the development sets flatters them is estimated by
+    ``python -m mlnotes.eval.grader_cv`` (cross-validation grouped by question).
 
 Caveat: the grader's logistic weights were fitted on this same bank (key points against their own short-answer
 and explanation sentences), so (a) and (b) are in-sample checks of the whole pipeline. A held-out check is
