@@ -77,3 +77,17 @@ def test_report_without_a_held_out_set_says_so():
     md = adversarial_markdown({"before": after, "after": after, "held_out_splits": [],
                                "development_splits": ["heldout2"]})
     assert "No held-out set found" in md and "## Held out" not in md
+
+
+def test_cv_summary_and_target_ratio():
+    from mlnotes.eval.grader_cv import summary, worst_ratio
+
+    cases = [_case(i, "paraphrase") for i in range(10)] + [_case(i, "negation") for i in range(10)] \
+        + [_case(i, "vague") for i in range(5)]
+    credited = [True] * 8 + [False] * 2 + [True] + [False] * 9 + [False] * 5
+    s = summary(cases, credited)
+    assert s["recall"] == 0.8 and s["n_credit"] == 10
+    assert s["negation"] == {"n": 10, "false_credit": 0.1, "precision": round(0.8 / 0.9, 4)}
+    assert s["vague"]["precision"] == 1.0
+    # the worst target ratio: recall 0.8 / 0.90 is below negation 0.889 / 0.95
+    assert abs(worst_ratio(s) - min(0.8 / 0.9, (0.8 / 0.9) / 0.95)) < 1e-4
