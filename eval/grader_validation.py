@@ -15,11 +15,16 @@ Run: ``python -m mlnotes.eval.grader_validation`` (writes ``eval/reports/grader.
     word order and wording, not to a human rephrasing the concepts. Reported for the short answer + key points
     and for the short answer alone.
 
-(c) Claims. Per case type, before (similarity only) and after the claim checks, on three adversarial splits:
-    ``tune`` and ``heldout`` of ``eval/datasets/grader_adversarial.jsonl`` (rules and hand cases) and
-    ``eval/datasets/grader_heldout2.jsonl`` (243 answers hand-written by a second author from the key points
-    alone, frozen before round 2 of the checks and never tuned on), with the round-1 grader's numbers on it.
-    Written to ``eval/reports/grader.md`` (tables) and ``eval/reports/grader_adversarial.png`` (figure).
+(c) Claims. Per case type, before (similarity only) and after the claim checks, on every adversarial set:
+    the *development* sets (:data:`DEV_SPLITS`: ``tune`` and ``heldout`` of
+    ``eval/datasets/grader_adversarial.jsonl``, rules and hand cases, and ``eval/datasets/grader_heldout2.jsonl``,
+    243 answers hand-written by a second author, looked at and used to design the round-3 checks), and every
+    other ``eval/datasets/grader_heldout*.jsonl`` found (its split named after the file: ``grader_heldout3.jsonl``
+    is ``heldout3``), reported first and separately as *held out*: never used to design or fit the grader.
+    The round-1 grader's numbers on heldout2 and the round-2 grader's on the development sets are shown for
+    comparison. Written to ``eval/reports/grader.md`` (tables) and ``eval/reports/grader_adversarial.png``.
+    How much choosing the round-3 settings on the development sets flatters them is estimated by
+    ``python -m mlnotes.eval.grader_cv`` (cross-validation grouped by question).
 
 Caveat: the grader's logistic weights were fitted on this same bank (key points against their own short-answer
 and explanation sentences), so (a) and (b) are in-sample checks of the whole pipeline. A held-out check is
@@ -178,29 +183,33 @@ def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
             "paraphrase_within_2_points": round(float(np.mean(diffs <= 2.0)), 4),
         }
     # (c) the adversarial set, with the contradiction and stuffing checks off (before) and on (after)
-    cases = load_adversarial() + load_adversarial(HELDOUT2)
+    cases = all_adversarial()
+    splits = list(dict.fromkeys(c["split"] for c in cases))
     out["adversarial"] = {"before": run_adversarial(bank, embed, params, cases, checks=False),
                           "after": run_adversarial(bank, embed, params, cases, checks=True),
-                          "heldout2_round1": HELDOUT2_ROUND1}
-    out["per_type_targets"] = {split: per_type_targets(out["adversarial"]["after"][split])
-                               for split in ("tune", "heldout", "heldout2")}
+                          "heldout2_round1": HELDOUT2_ROUND1, "round2": ROUND2,
+                          "held_out_splits": [s for s in splits if s not in DEV_SPLITS],
+                          "development_splits": [s for s in splits if s in DEV_SPLITS]}
+    out["per_type_targets"] = {split: per_type_targets(out["adversarial"]["after"][split]) for split in splits}
     out["targets"] = {"auc": 0.95, "paraphrase_within_points": 2.0, "adversarial_precision": 0.95,
                       "adversarial_recall": 0.90}
     main_v = out["variants"]["short_answer+key_points"]
-    held = out["adversarial"]["after"]["heldout"]["pooled"]
-    out["passed_adversarial"] = bool(held["precision"] >= 0.95 and held["recall"] >= 0.90)
+    # the claim targets are judged on the held-out sets when there are any, else on all development sets
+    judged = out["adversarial"]["held_out_splits"] or out["adversarial"]["development_splits"]
+    out["passed_adversarial_on"] = judged
+    out["passed_adversarial"] = all(all(out["per_type_targets"][s].values()) for s in judged)
     out["passed"] = bool(main_v["auc_own_vs_other"] >= 0.95 and main_v["paraphrase_within_2_points"] >= 0.95
                          and out["passed_adversarial"])
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
 
-def _type_table(b: dict, a: dict, split: str, round1: dict | None = None) -> list[str]:
+def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label: str = "round-1") -> list[str]:
     head = "| type | n | before: recall / false credit | before: precision | after: recall / false credit | " \
            "after: precision |"
     sep = "|---|---:|---:|---:|---:|---:|"
     if round1:
-        head += " round-1 grader: recall / false credit | round-1: precision |"
+        head += f" {label} grader: recall / false credit | {label}: precision |"
         sep += "---:|---:|"
     lines = [head, sep]
     for t, d in a[split]["types"].items():
@@ -223,21 +232,45 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None) -> lis
     return lines
 
 
+#: What each development split is; any other split is a held-out set found by :func:`heldout_files`.
+DEV_TITLES = {
+    "heldout2": "heldout2 (development): hand-written by a second author; its failures were read to design the "
+                "round-3 checks",
+    "heldout": "heldout (development): the adversarial set's other questions, rules and hand cases",
+    "tune": "tune (development): the split the checks were first written and their settings chosen on",
+}
+
+
 def adversarial_markdown(adv: dict) -> str:
-    """Per-type tables, before (similarity only, ``checks=False``) and after the claim checks, for the three
-    splits: ``tune`` (the checks were written and their settings chosen on it), ``heldout`` (the adversarial
-    set's other questions) and ``heldout2`` (hand-written by a second author and frozen before round 2 of the
-    checks; its round-1 column is the grader as it was when the set was frozen)."""
+    """Per-type tables, before (similarity only, ``checks=False``) and after the claim checks: first each
+    held-out set (never used to design or fit the grader), then the development splits, each with the
+    previous grader's numbers where they were measured (round 2 on the development splits, commit 0a2e2e1)."""
     b, a = adv["before"], adv["after"]
+    held = adv.get("held_out_splits", [])
+    dev = adv.get("development_splits", [s for s in ("heldout2", "heldout", "tune") if s in a])
     lines = [f"Adversarial sets: {a['cases']} cases, {a['key_points']} key points, {a['topics']} topics. Credit "
              "types report recall; no-credit types the false-credit rate and the precision at equal prevalence "
              "(recall / (recall + false-credit rate)). Targets: precision >= 0.95 on every no-credit type, recall "
              ">= 0.90 on paraphrases.", ""]
-    for split, title in (("heldout2", "heldout2: hand-written by a second author, never tuned on"),
-                         ("heldout", "heldout: the adversarial set's held-out questions"),
-                         ("tune", "tune: the split the checks were written and their settings chosen on")):
-        lines += [f"### {title}", ""]
-        lines += _type_table(b, a, split, adv.get("heldout2_round1") if split == "heldout2" else None)
+    if held:
+        lines += ["## Held out: never used to design or fit the grader", ""]
+    else:
+        lines += ["No held-out set found (eval/datasets/grader_heldout*.jsonl other than heldout2): every number "
+                  "below is on development data, which the checks were designed on.", ""]
+    for split in held:
+        lines += [f"### {split} (held out)", ""]
+        lines += _type_table(b, a, split)
+        met = per_type_targets(a[split])
+        lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
+    lines += ["## Development sets", ""]
+    for split in sorted(dev, key=lambda s: list(DEV_TITLES).index(s) if s in DEV_TITLES else 99):
+        lines += [f"### {DEV_TITLES.get(split, split)}", ""]
+        prev = adv.get("round2", {}).get(split)
+        lines += _type_table(b, a, split, prev, "round-2") if prev else _type_table(b, a, split)
+        if split == "heldout2" and adv.get("heldout2_round1"):
+            r = adv["heldout2_round1"]
+            lines += ["", "Round-1 grader on heldout2 (when the set was frozen): paraphrase recall "
+                      f"{r['types']['paraphrase']['recall']:.3f}, pooled precision {r['pooled']['precision']:.3f}."]
         met = per_type_targets(a[split])
         lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
     return "\n".join(lines).replace("| nan |", "| – |").replace(" nan |", " – |") + "\n"
@@ -265,8 +298,9 @@ def adversarial_plot(adv: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    splits = ("heldout2", "heldout", "tune")
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), sharey=True)
+    splits = [*adv.get("held_out_splits", []), *[s for s in ("heldout2", "heldout", "tune") if s in adv["after"]]]
+    fig, axes = plt.subplots(1, len(splits), figsize=(5 * len(splits), 3.8), sharey=True, squeeze=False)
+    axes = axes[0]
     for ax, split in zip(axes, splits):
         types = list(adv["after"][split]["types"])
         share = {k: [adv[k][split]["types"][t]["credited"] / adv[k][split]["types"][t]["n"] for t in types]
@@ -276,7 +310,8 @@ def adversarial_plot(adv: dict, path: Path) -> None:
         ax.bar(x + 0.2, share["after"], 0.4, label="with claim checks", color="#3b6ea8")
         ax.axvline(len([t for t in types if t in CREDIT_TYPES]) - 0.5, color="k", lw=0.8, ls=":")
         ax.set_xticks(x, types, rotation=35, ha="right", fontsize=8)
-        ax.set_title(f"{split} ({adv['after'][split]['pooled']['credit_cases']} credit + "
+        tag = "held out" if split in adv.get("held_out_splits", []) else "development"
+        ax.set_title(f"{split}, {tag} ({adv['after'][split]['pooled']['credit_cases']} credit + "
                      f"{adv['after'][split]['pooled']['no_credit_cases']} no-credit)", fontsize=9)
     axes[0].set_ylabel("share of answers credited")
     axes[0].legend(fontsize=8, loc="center right")
@@ -350,8 +385,27 @@ import hashlib  # noqa: E402
 
 ADVERSARIAL = Path(__file__).resolve().parent / "datasets" / "grader_adversarial.jsonl"
 #: 243 hand-written cases on 80 key points by a second author (issue #20, round 2), frozen at commit cc7404e
-#: before the round-2 checks; never used to choose a rule or a setting.
+#: before the round-2 checks. Since round 3 a development set: its failures were read to design the checks.
 HELDOUT2 = Path(__file__).resolve().parent / "datasets" / "grader_heldout2.jsonl"
+#: The splits the grader was designed on; every other split is reported as held out.
+DEV_SPLITS = ("tune", "heldout", "heldout2")
+
+
+def heldout_files(folder: Path | None = None) -> list[tuple[str, Path]]:
+    """Every ``grader_heldout*.jsonl`` in the datasets folder with the split named after it
+    (``grader_heldout3.jsonl`` -> ``heldout3``), sorted by name."""
+    folder = folder or ADVERSARIAL.parent
+    return [(f.stem.removeprefix("grader_"), f) for f in sorted(folder.glob("grader_heldout*.jsonl"))]
+
+
+def all_adversarial(folder: Path | None = None) -> list[dict]:
+    """The adversarial set and every held-out file, each case's ``split`` set to its file's split name for the
+    held-out files (whatever the file itself says), so a new file is picked up without a code change."""
+    folder = folder or ADVERSARIAL.parent
+    cases = load_adversarial(folder / ADVERSARIAL.name) if (folder / ADVERSARIAL.name).exists() else []
+    for split, f in heldout_files(folder):
+        cases += [{**c, "split": split} for c in load_adversarial(f)]
+    return cases
 #: The round-1 grader (with its checks) on ``HELDOUT2``, measured when the set was frozen (commit cc7404e).
 HELDOUT2_ROUND1 = {
     "types": {"paraphrase": {"n": 80, "credited": 48, "recall": 0.6},
@@ -363,6 +417,45 @@ HELDOUT2_ROUND1 = {
               "vague": {"n": 59, "credited": 1, "false_credit_rate": 0.0169, "precision": 0.973}},
     "pooled": {"recall": 0.6098, "false_credit_rate": 0.205, "precision": 0.7484, "precision_raw_counts": 0.6024,
                "credit_cases": 82, "no_credit_cases": 161},
+}
+#: The round-2 grader (commit 0a2e2e1, before the round-3 checks) on the development splits, measured with
+#: ``run_adversarial`` in issue #20 round 3.
+ROUND2 = {
+    "tune": {"types": {
+        "para_frame": {"n": 143, "credited": 142, "recall": 0.993},
+        "para_reword": {"n": 52, "credited": 52, "recall": 1.0},
+        "para_clause": {"n": 8, "credited": 8, "recall": 1.0},
+        "para_context": {"n": 143, "credited": 141, "recall": 0.986},
+        "paraphrase": {"n": 26, "credited": 24, "recall": 0.9231},
+        "negation": {"n": 149, "credited": 0, "false_credit_rate": 0.0, "precision": 1.0},
+        "opposite": {"n": 95, "credited": 3, "false_credit_rate": 0.0316, "precision": 0.969},
+        "term_swap": {"n": 102, "credited": 2, "false_credit_rate": 0.0196, "precision": 0.9805},
+        "stuffing": {"n": 148, "credited": 6, "false_credit_rate": 0.0405, "precision": 0.9605},
+        "vague": {"n": 148, "credited": 1, "false_credit_rate": 0.0068, "precision": 0.9932},
+        "other_point": {"n": 143, "credited": 5, "false_credit_rate": 0.035, "precision": 0.9658},
+    }, "pooled": {"recall": 0.9866, "false_credit_rate": 0.0187, "precision": 0.9814, "precision_raw_counts": 0.9683, "credit_cases": 372, "no_credit_cases": 642}},
+    "heldout": {"types": {
+        "para_frame": {"n": 177, "credited": 175, "recall": 0.9887},
+        "para_reword": {"n": 76, "credited": 75, "recall": 0.9868},
+        "para_clause": {"n": 10, "credited": 10, "recall": 1.0},
+        "para_context": {"n": 177, "credited": 174, "recall": 0.9831},
+        "paraphrase": {"n": 18, "credited": 16, "recall": 0.8889},
+        "negation": {"n": 184, "credited": 2, "false_credit_rate": 0.0109, "precision": 0.9891},
+        "opposite": {"n": 116, "credited": 2, "false_credit_rate": 0.0172, "precision": 0.9828},
+        "term_swap": {"n": 146, "credited": 17, "false_credit_rate": 0.1164, "precision": 0.894},
+        "stuffing": {"n": 180, "credited": 2, "false_credit_rate": 0.0111, "precision": 0.9888},
+        "vague": {"n": 180, "credited": 0, "false_credit_rate": 0.0, "precision": 1.0},
+        "other_point": {"n": 177, "credited": 4, "false_credit_rate": 0.0226, "precision": 0.9775},
+    }, "pooled": {"recall": 0.9825, "false_credit_rate": 0.0285, "precision": 0.9718, "precision_raw_counts": 0.9514, "credit_cases": 458, "no_credit_cases": 806}},
+    "heldout2": {"types": {
+        "paraphrase": {"n": 80, "credited": 58, "recall": 0.725},
+        "partial": {"n": 2, "credited": 2, "recall": 1.0},
+        "negation": {"n": 27, "credited": 0, "false_credit_rate": 0.0, "precision": 1.0},
+        "opposite": {"n": 38, "credited": 5, "false_credit_rate": 0.1316, "precision": 0.8476},
+        "term_swap": {"n": 22, "credited": 5, "false_credit_rate": 0.2273, "precision": 0.763},
+        "stuffing": {"n": 15, "credited": 2, "false_credit_rate": 0.1333, "precision": 0.8459},
+        "vague": {"n": 59, "credited": 2, "false_credit_rate": 0.0339, "precision": 0.9557},
+    }, "pooled": {"recall": 0.7317, "false_credit_rate": 0.087, "precision": 0.8938, "precision_raw_counts": 0.8108, "credit_cases": 82, "no_credit_cases": 161}},
 }
 CREDIT_TYPES = ("para_frame", "para_reword", "para_clause", "para_context", "paraphrase", "partial")
 NO_CREDIT_TYPES = ("negation", "opposite", "term_swap", "stuffing", "vague", "other_point")

@@ -9,13 +9,17 @@ from __future__ import annotations
 import pytest
 
 from mlnotes.assistant.interview.contradiction import (
+    MIN_SHARED_FOR_POLARITY,
     contradiction,
     contrast_terms,
+    crossed_terms,
     negations,
     only_listed,
     order_swap,
     polarity_mismatch,
     prefix_opposite,
+    replaced_term,
+    shared_content,
     substitution,
 )
 from mlnotes.assistant.interview.grader import claim_object, grade_answer
@@ -145,6 +149,107 @@ def test_only_listed_finds_stuffing_but_not_claims():
     assert not only_listed("Regularization, more data and bagging reduce variance",
                            "Regularization, more data and bagging reduce variance.")
     assert not only_listed(KP_RECALL, "Recall matters when false negatives are costly.")
+
+
+# ---- round 3: general checks. The sentences are written for these tests, not taken from the adversarial sets.
+
+@pytest.mark.parametrize("kp, sentence", [
+    ("Random forests decorrelate trees by sampling features, while bagging only resamples rows",
+     "Bagging decorrelates trees by sampling features, while random forests only resample rows."),
+    ("The encoder reads the source sentence and the decoder writes the translation",
+     "The decoder reads the source sentence and the encoder writes the translation."),
+    ("Ridge keeps every feature and lasso can drop some", "Lasso keeps every feature and ridge can drop some."),
+])
+def test_any_two_exchanged_terms_are_a_swap(kp, sentence):
+    why = crossed_terms(kp, sentence)
+    assert why is not None and why.startswith("swapped terms"), why
+
+
+@pytest.mark.parametrize("kp, sentence", [
+    # a clause moved, each term kept with its own words
+    ("Dropout reduces overfitting because it stops units from co-adapting",
+     "Because it stops units from co-adapting, dropout reduces overfitting."),
+    # a symmetric relation: its two sides can be exchanged
+    ("For a fair die the mean is equal to the median", "For a fair die the median equals the mean."),
+    ("Every local optimum of a convex loss is a global optimum",
+     "With a convex loss, any local optimum is also the global one."),
+])
+def test_moved_or_symmetric_terms_are_not_a_swap(kp, sentence):
+    assert crossed_terms(kp, sentence) is None
+
+
+def test_a_replaced_word_is_a_swap_unless_related():
+    kp = "The output gate decides which part of the cell state is exposed"
+    sentence = "The reset gate decides which part of the cell state is exposed."
+    unrelated, related = (lambda a, b: 0.05), (lambda a, b: 0.6)
+    why = replaced_term(kp, sentence, unrelated)
+    assert why is not None and "'reset'" in why and "'output'" in why
+    assert replaced_term(kp, sentence, related) is None  # a near-synonym passes
+    assert replaced_term(kp, sentence, None) is None  # without a similarity only opposites count
+    # an opposite is a swap whatever the similarity
+    assert replaced_term("Early stopping ends training before the validation loss rises",
+                         "Early stopping ends training after the validation loss rises.", related) is not None
+    # a rewrite that changes many words is not a near copy
+    assert replaced_term(kp, "Which cell values get shown is up to the output gate.", unrelated) is None
+
+
+def test_bounds_count_as_negations():
+    assert negations("The learning rate is at most 0.1") == 1
+    assert negations("Each step uses at least one example") == 1
+    kp = "The gradient norm is at most one after clipping"
+    assert not polarity_mismatch(kp, "After clipping the gradient norm never exceeds one.")
+    assert polarity_mismatch(kp, "After clipping the gradient norm can exceed one.")
+    assert negations("Nobody labels the data") == 1
+    kp2 = "Every graph has a spanning forest, unlike a spanning tree"
+    assert not polarity_mismatch(kp2, "Any graph has a spanning forest, which is not true of a spanning tree.")
+
+
+def test_negation_test_needs_shared_content():
+    kp = "Tree models are not affected by feature scaling"
+    near = "Tree models are affected by feature scaling."
+    assert shared_content(kp, near) >= MIN_SHARED_FOR_POLARITY and contradiction(kp, near).startswith("negation")
+    # the same claim with the negation in other words shares few content words, so the count is not compared
+    other = "Rescaling inputs changes nothing for a decision tree's splits."
+    assert shared_content(kp, other) < MIN_SHARED_FOR_POLARITY and contradiction(kp, other) is None
+
+
+def test_reversed_comparison_with_reversed_sides_is_not_a_swap():
+    kp = "Tokens early in the prompt receive more attention than tokens in the middle"
+    assert order_swap(kp, "Tokens in the middle receive less attention than tokens early in the prompt.") is None
+    assert order_swap(kp, "Tokens in the middle receive more attention than tokens early in the prompt.")
+
+
+@pytest.mark.parametrize("kp, sentence", [
+    ("Centering subtracts the column mean from every value", "Centering adds the column mean to every value."),
+    ("In a log-linear model the effects are multiplicative", "In a log-linear model the effects are additive."),
+    ("MAPE measures relative error", "MAPE measures absolute error."),
+])
+def test_round3_antonym_groups(kp, sentence):
+    assert contradiction(kp, sentence) is not None
+
+
+def test_hyphenated_prefix_opposite():
+    kp = "A covariance matrix has non-negative eigenvalues"
+    assert prefix_opposite(kp, "A covariance matrix has negative eigenvalues.") is not None
+    assert prefix_opposite(kp, "The eigenvalues of a covariance matrix are non-negative.") is None
+
+
+def test_term_list_with_a_vacuous_predicate_is_stuffing():
+    kp = "Batch size, learning rate and warmup interact in large-batch training"
+    assert only_listed("Label smoothing reduces overconfidence by softening one-hot targets",
+                       "Label smoothing, overconfidence, one-hot targets and softening come up here.")
+    assert not only_listed(kp, "Batch size, learning rate and warmup interact in large-batch training.")
+    # a key-point term before the list relates it: a claim, not a list
+    assert not only_listed("Deep networks need more data, tuning and compute than linear models",
+                           "Deep networks need more data, tuning and compute.")
+    # a claim in other words around a list is not stuffing; a vacuous predicate around the same list is
+    kp2 = "Cross-encoders are accurate but need one model call per query and document pair"
+    assert not only_listed(kp2, "It ranks better but must run once for every query and document pair, which is "
+                                "slow.")
+    assert only_listed(kp2, "Query, document and pair are all important.")
+    # after a pair, no free key-point term is allowed to be missing: "A and B <claim>" is a claim
+    assert not only_listed("Lasso and ridge shrink coefficients toward zero",
+                           "Lasso and ridge shrink the coefficients towards zero.")
 
 
 # (question id in the real bank, answer, key point that must NOT be credited): the failures quoted in issue #20.

@@ -1,0 +1,93 @@
+"""The grader validation finds every held-out set by its file name and reports it apart from the development
+sets (issue #20, round 3: heldout2 became development data; heldout3 is written elsewhere and must be picked up
+without a code change)."""
+
+from __future__ import annotations
+
+import json
+
+from mlnotes.eval.grader_validation import (
+    ADVERSARIAL,
+    DEV_SPLITS,
+    adversarial_markdown,
+    adversarial_table,
+    all_adversarial,
+    heldout_files,
+    per_type_targets,
+)
+
+
+def _case(i: int, typ: str, split: str = "whatever") -> dict:
+    credit = typ == "paraphrase"
+    return {"id": f"q#{i}/{typ}", "question_id": f"q{i % 3}", "key_point_index": 0, "key_point": "kp",
+            "topic": "t", "answer": "a", "type": typ, "label": "credit" if credit else "no_credit",
+            "source": "hand", "split": split}
+
+
+def _write(path, cases):
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+
+
+def test_heldout_files_are_found_and_named_after_the_file(tmp_path):
+    _write(tmp_path / ADVERSARIAL.name, [_case(0, "paraphrase", "tune"), _case(1, "negation", "heldout")])
+    _write(tmp_path / "grader_heldout2.jsonl", [_case(2, "paraphrase", "heldout2")])
+    _write(tmp_path / "grader_heldout3.jsonl", [_case(3, "paraphrase", "x"), _case(4, "vague")])
+    _write(tmp_path / "grader_other.jsonl", [_case(5, "vague")])  # not a held-out file
+    assert [s for s, _ in heldout_files(tmp_path)] == ["heldout2", "heldout3"]
+    cases = all_adversarial(tmp_path)
+    assert [c["split"] for c in cases] == ["tune", "heldout", "heldout2", "heldout3", "heldout3"]
+    assert "heldout3" not in DEV_SPLITS and set(DEV_SPLITS) == {"tune", "heldout", "heldout2"}
+
+
+def test_the_real_datasets_folder_has_the_development_sets():
+    splits = {s for s, _ in heldout_files()}
+    assert "heldout2" in splits
+
+
+def _tables(credited_by_split: dict[str, list[tuple[str, bool]]]) -> dict:
+    out = {"cases": 0, "key_points": 1, "topics": 1}
+    for split, rows in credited_by_split.items():
+        cases = [_case(i, t, split) for i, (t, _) in enumerate(rows)]
+        out[split] = adversarial_table(cases, [y for _, y in rows])
+        out["cases"] += len(rows)
+    return out
+
+
+def test_report_puts_held_out_sets_first_and_apart():
+    rows = {"heldout3": [("paraphrase", True)] * 9 + [("paraphrase", False)] + [("negation", False)] * 20,
+            "heldout2": [("paraphrase", True)] * 7 + [("paraphrase", False)] * 3 + [("negation", True)] * 2
+            + [("negation", False)] * 18}
+    after = _tables(rows)
+    before = _tables({s: [(t, True) for t, _ in r] for s, r in rows.items()})
+    adv = {"before": before, "after": after, "held_out_splits": ["heldout3"], "development_splits": ["heldout2"]}
+    md = adversarial_markdown(adv)
+    assert md.index("## Held out") < md.index("### heldout3 (held out)") < md.index("## Development sets") \
+        < md.index("### heldout2 (development)")
+    # heldout3: recall 0.9, no negation credited -> every target met; heldout2: recall 0.7, negation fcr 0.1
+    assert per_type_targets(after["heldout3"]) == {"negation precision": True, "written paraphrase recall": True,
+                                                   "pooled recall": True}
+    t2 = per_type_targets(after["heldout2"])
+    assert not t2["written paraphrase recall"] and not t2["negation precision"]
+    # precision at equal prevalence: recall / (recall + false-credit rate) = 0.7 / (0.7 + 0.1)
+    assert abs(after["heldout2"]["types"]["negation"]["precision"] - 0.875) < 1e-4
+
+
+def test_report_without_a_held_out_set_says_so():
+    after = _tables({"heldout2": [("paraphrase", True), ("negation", False)]})
+    md = adversarial_markdown({"before": after, "after": after, "held_out_splits": [],
+                               "development_splits": ["heldout2"]})
+    assert "No held-out set found" in md and "## Held out" not in md
+
+
+def test_cv_summary_and_target_ratio():
+    from mlnotes.eval.grader_cv import summary, worst_ratio
+
+    cases = [_case(i, "paraphrase") for i in range(10)] + [_case(i, "negation") for i in range(10)] \
+        + [_case(i, "vague") for i in range(5)]
+    credited = [True] * 8 + [False] * 2 + [True] + [False] * 9 + [False] * 5
+    s = summary(cases, credited)
+    assert s["recall"] == 0.8 and s["n_credit"] == 10
+    assert s["negation"] == {"n": 10, "false_credit": 0.1, "precision": round(0.8 / 0.9, 4)}
+    assert s["vague"]["precision"] == 1.0
+    # the worst target ratio: recall 0.8 / 0.90 is below negation 0.889 / 0.95
+    assert abs(worst_ratio(s) - min(0.8 / 0.9, (0.8 / 0.9) / 0.95)) < 1e-4
