@@ -215,7 +215,8 @@ class Answerer:
         elif intent == "code":
             code = self._code(question, hits)
         if not lead:
-            first = pick_lead(intent, question, scored)
+            first = pick_lead(intent, question, scored,
+                              sections=[f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits])
             lead = [first] if first is not None else []
         rest = choose(scored, max_sentences, self.weights, already=lead)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,

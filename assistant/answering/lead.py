@@ -13,8 +13,11 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 * ``code`` — handled by the caller with :func:`code_block` (a tested fenced block of a cited section);
 * ``why_how`` and ``debugging`` — the best-scored sentence.
 
-The lead is taken from the best-supported of the top ``LEAD_RANKS`` retrieved sections; the remaining sentences
-are chosen by :func:`mlnotes.assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
+The lead is taken from the best-supported of the top ``LEAD_POOL_RANKS`` retrieved chunks, not blindly from the
+first hit (:func:`pick_lead`): a candidate's score plus its intent bonus, plus ``SECTION_REPEAT_BONUS`` for each
+other top chunk of the same section (a section that several of the top chunks come from is better supported by
+retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank. The remaining sentences are chosen
+by :func:`mlnotes.assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
 
 LEAD_RANKS = 3  # the lead comes from one of the top three retrieved sections
+# the lead of the generic path (pick_lead): from the top five chunks, the best candidate after its intent bonus, a
+# bonus per other top chunk of the same section and a penalty per rank. Chosen on gold tune + the external set (a
+# development set) with the offline simulation described in docs/answer-quality.md; never on gold heldout.
+LEAD_POOL_RANKS = 5
+SECTION_REPEAT_BONUS = 0.3
+RANK_PENALTY = 0.05
 
 # names written several ways in questions and in the corpus, mapped to one form before tokenizing
 _ALIASES = (
@@ -171,15 +180,27 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
     return bonus
 
 
-def pick_lead(intent: str, question: str, scored: Sequence[Scored]) -> Scored | None:
-    """The first sentence of the answer: the best candidate of the top ``LEAD_RANKS`` sections after the intent's
-    bonus (``None`` when there is no usable candidate)."""
+def pick_lead(intent: str, question: str, scored: Sequence[Scored],
+              sections: Sequence[str] | None = None) -> Scored | None:
+    """The first sentence of the answer (``None`` when there is no usable candidate): the best candidate of the top
+    ``LEAD_POOL_RANKS`` chunks by its score, its intent bonus (:func:`lead_bonus`), ``SECTION_REPEAT_BONUS`` for
+    each other top chunk of the same section (``sections[rank]`` names the section of the chunk at each rank) and
+    ``-RANK_PENALTY`` per rank; ties go to the higher-ranked chunk. Without ``sections`` no chunk gets the
+    repeat bonus."""
     subject = subject_terms(question)
-    pool = [t for t in scored if t.rank < LEAD_RANKS and usable(t)]
+    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t)]
     if not pool:
         return None
-    best = max(pool, key=lambda t: (t.score + lead_bonus(intent, question, t, subject), -t.rank))
-    return best
+    top = list(sections or [])[:LEAD_POOL_RANKS]
+
+    def repeats(rank: int) -> int:
+        return sum(1 for j, key in enumerate(top) if j != rank and rank < len(top) and key == top[rank])
+
+    def value(t: Scored) -> float:
+        return (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats(t.rank)
+                - RANK_PENALTY * t.rank)
+
+    return max(pool, key=lambda t: (value(t), -t.rank))
 
 
 def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = (),

@@ -1,0 +1,96 @@
+"""The lead sentence is chosen from the best-supported of the top chunks (assistant/answering/lead.py: pick_lead), as
+properties of the choice on hand-built candidates; each expected pick is checked against a brute-force evaluation
+of the documented value (score + intent bonus + repeat bonus - rank penalty) over every candidate."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from mlnotes.assistant.answering.candidates import Candidate
+from mlnotes.assistant.answering.lead import (
+    LEAD_POOL_RANKS,
+    RANK_PENALTY,
+    SECTION_REPEAT_BONUS,
+    lead_bonus,
+    pick_lead,
+    subject_terms,
+    usable,
+)
+from mlnotes.assistant.answering.scoring import Scored
+
+Q = "Why do ensembles reduce error compared with one model?"
+
+
+def cand(text: str, rank: int, score: float, order: int = 0) -> Scored:
+    return Scored(score, rank, Candidate(text, 1, 1, order), np.zeros(3, np.float32))
+
+
+def brute_force(intent: str, question: str, scored: list[Scored], sections: list[str]) -> Scored | None:
+    """The documented value, computed independently for every usable candidate of the pool."""
+    subject = subject_terms(question)
+    best, best_key = None, None
+    for t in scored:
+        if t.rank >= LEAD_POOL_RANKS or not usable(t):
+            continue
+        repeats = sum(1 for j in range(min(len(sections), LEAD_POOL_RANKS))
+                      if j != t.rank and t.rank < len(sections) and sections[j] == sections[t.rank])
+        value = t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats - RANK_PENALTY * t.rank
+        key = (value, -t.rank)
+        if best_key is None or key > best_key:
+            best, best_key = t, key
+    return best
+
+
+def test_a_section_that_several_top_chunks_come_from_beats_a_lone_first_hit():
+    lone = cand("Averaging many models cancels part of their independent errors out.", 0, 0.70)
+    repeated = cand("Ensembles average models whose errors are partly independent, so variance falls.", 1, 0.62)
+    other = cand("Each of these models is trained on a bootstrap sample of the data.", 2, 0.40)
+    sections = ["a#lone", "b#ensembles", "b#ensembles", "c#x", "b#ensembles"]
+    got = pick_lead("why_how", Q, [lone, repeated, other], sections)
+    assert got is repeated  # two other top chunks of its section: +0.6 beats a 0.08 score gap and one rank step
+    assert got is brute_force("why_how", Q, [lone, repeated, other], sections)
+
+
+def test_without_sections_no_candidate_gets_the_repeat_bonus():
+    lone = cand("Averaging many models cancels part of their independent errors out.", 0, 0.70)
+    repeated = cand("Ensembles average models whose errors are partly independent, so variance falls.", 1, 0.62)
+    assert pick_lead("why_how", Q, [lone, repeated]) is lone
+    assert pick_lead("why_how", Q, [lone, repeated], ["a#1", "b#2", "c#3"]) is lone  # no repeats: same as none
+
+
+def test_chunks_below_the_pool_never_lead_and_unusable_sentences_never_lead():
+    deep = cand("Ensembles of models reduce variance when the members' errors are independent.", LEAD_POOL_RANKS, 5.0)
+    question = cand("Why would an ensemble help here at all, in your view?", 0, 3.0)  # a question is no answer
+    ok = cand("Bagging averages bootstrap models, which lowers the variance of the prediction.", 3, 0.3)
+    assert pick_lead("why_how", Q, [deep, question, ok], ["s"] * 6) is ok
+    assert pick_lead("why_how", Q, [deep, question]) is None
+
+
+def test_a_rank_step_costs_the_documented_penalty():
+    a = cand("Averaging many models cancels part of their independent errors out.", 0, 0.50)
+    just_over = cand("Ensembles average models whose errors are partly independent, so variance falls.", 2,
+                     0.50 + 2 * RANK_PENALTY + 0.01)
+    just_under = cand("Ensembles average models whose errors are partly independent, so variance falls.", 2,
+                      0.50 + 2 * RANK_PENALTY - 0.01)
+    secs = ["a", "b", "c"]
+    assert pick_lead("why_how", Q, [a, just_over], secs) is just_over
+    assert pick_lead("why_how", Q, [a, just_under], secs) is a
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_pools_agree_with_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    texts = ["Ensembles average many models so that independent errors cancel out.",
+             "Boosting fits each new model to the errors of the ones before it.",
+             "What does an ensemble gain over one model?",
+             "Random forests decorrelate trees by sampling features at every split.",
+             "The variance of an average of n independent models falls as 1/n.",
+             "Stacking:"]
+    scored = [cand(t, int(rng.integers(0, 7)), float(rng.uniform(0.1, 0.9)), i)
+              for i, t in enumerate(itertools.islice(itertools.cycle(texts), int(rng.integers(1, 12))))]
+    sections = [f"s#{int(x)}" for x in rng.integers(0, 3, size=7)]
+    for intent in ("why_how", "definition", "how_to_choose"):
+        assert pick_lead(intent, Q, scored, sections) is brute_force(intent, Q, scored, sections)
