@@ -94,3 +94,26 @@ def test_random_pools_agree_with_brute_force(seed):
     sections = [f"s#{int(x)}" for x in rng.integers(0, 3, size=7)]
     for intent in ("why_how", "definition", "how_to_choose"):
         assert pick_lead(intent, Q, scored, sections) is brute_force(intent, Q, scored, sections)
+
+
+def test_a_definition_leads_with_a_sentence_about_its_subject():
+    from mlnotes.assistant.answering.lead import starts_with
+
+    q = "Define LSTM."
+    subject = subject_terms(q)
+    about_other = cand("DeepAR is the best-known industrial design: an autoregressive LSTM trained on many series.",
+                       0, 0.59)
+    about_subject = cand("An LSTM keeps a cell state that is updated additively through its gates.", 1, 0.51)
+    assert starts_with(about_subject.candidate.text, subject)
+    assert not starts_with(about_other.candidate.text, subject)
+    assert pick_lead("definition", q, [about_other, about_subject], ["a#deepar", "b#lstm"]) is about_subject
+    # "t-SNE is ..." (the subject, then what it is) beats "Distances ... in t-SNE are ..." despite a lower score
+    q = "What is t-SNE?"
+    says_what = cand("t-SNE is mainly for visualization and does not provide a mapping for new data.", 3, 0.48)
+    about = cand("Distances between well-separated clusters in t-SNE are not meaningful.", 0, 0.62)
+    secs = ["p#pitfalls", "p#pitfalls", "v#viz", "d#differ", "d#differ"]
+    assert pick_lead("definition", q, [about, says_what], secs) is says_what
+    # only for definitions: the same pool for a why/how question keeps the better-scored sentence
+    assert pick_lead("why_how", q, [about, says_what], secs) is about
+    for intent in ("definition", "why_how"):
+        assert pick_lead(intent, q, [about, says_what], secs) is brute_force(intent, q, [about, says_what], secs)
