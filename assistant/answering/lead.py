@@ -164,7 +164,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
     named = bool(subject & terms(text))
     bonus = 0.0
     if intent == "definition":
-        m = _DEFINING_RE.search(text)
+        m = defining_verb(text)
         if m and named and len(text[: m.start()].split()) <= 12:
             bonus += 0.15
         if subject and starts_with(text, subject):  # "An LSTM keeps ...", "t-SNE is ...": about the subject
@@ -187,6 +187,18 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
     if named:
         bonus += 0.05
     return bonus
+
+
+_PASSIVE_RE = re.compile(r"(?:is|are)\s+(?!defined\b|called\b)[a-z]+ed\b", re.I)
+
+
+def defining_verb(text: str) -> re.Match[str] | None:
+    """The first defining verb of ``text`` ("is", "means", "measures", ...), skipping a passive "is/are ...ed"
+    ("Learning rates are searched on a log scale" defines nothing; "is defined as" and "is called" do)."""
+    for m in _DEFINING_RE.finditer(text):
+        if not _PASSIVE_RE.match(text, m.start()):
+            return m
+    return None
 
 
 def starts_with(text: str, subject: set[str]) -> bool:

@@ -117,3 +117,15 @@ def test_a_definition_leads_with_a_sentence_about_its_subject():
     assert pick_lead("why_how", q, [about, says_what], secs) is about
     for intent in ("definition", "why_how"):
         assert pick_lead(intent, q, [about, says_what], secs) is brute_force(intent, q, [about, says_what], secs)
+
+
+def test_a_passive_is_not_a_definition():
+    from mlnotes.assistant.answering.lead import defining_verb
+
+    assert defining_verb("Learning rates are searched on a logarithmic scale") is None
+    assert defining_verb("Recall is defined as TP/(TP+FN)").group(0) == "is"
+    assert defining_verb("The learning rate is the step size of each update").group(0) == "is"
+    q = "Define Learning Rate."
+    passive = cand("Learning rates are searched on a logarithmic scale between 1e-5 and 1.", 0, 0.60)
+    defining = cand("The learning rate is the step size that scales each gradient update of the weights.", 1, 0.52)
+    assert pick_lead("definition", q, [passive, defining], ["a#lr", "b#lr"]) is defining
