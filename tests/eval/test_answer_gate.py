@@ -4,7 +4,7 @@
 answerable + 18 unanswerable).
 
 Uses the real index of ``corpus/`` in ``.mlnotes/index`` (built or reused as in tests/eval/test_gate.py); answering
-all 474 questions takes about 100 s on a quiet 2-core machine (about 190 s on a loaded one).
+all 474 questions took 118 s on the shared 2-core machine at a load average of about 5.
 
 Measured on the ans16 branch (docs/answer-quality.md): answer-first 0.895 on gold tune and 0.823 on external;
 citation faithfulness 1.000 on both; interview-match precision 0.982 on gold tune (168 bank answers); abstention on
