@@ -157,6 +157,20 @@ def usable(t: Scored) -> bool:
             and len(text.split()) >= 5)
 
 
+_LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they", "their", "such"})
+
+
+def standalone(t: Scored) -> bool:
+    """Whether a sentence reads on its own as the first of an answer: it does not open with a word that points back
+    ("It makes no assumption about order ...", "They need different fixes ...") and is not an aside in parentheses
+    ("(In scikit-learn, `LabelEncoder` is meant for targets; ...)")."""
+    text = t.candidate.text.strip()
+    if text.startswith("(") and text.rstrip(".").endswith(")"):
+        return False
+    first = _WORD_RE.match(text.lstrip("*_ "))
+    return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
+
+
 def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> float:
     """How much better ``t`` suits the first sentence of an answer of ``intent`` than its plain score says."""
     c = t.candidate
@@ -218,7 +232,7 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     ``-RANK_PENALTY`` per rank; ties go to the higher-ranked chunk. Without ``sections`` no chunk gets the
     repeat bonus."""
     subject = subject_terms(question)
-    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t)]
+    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
         return None
     top = list(sections or [])[:LEAD_POOL_RANKS]

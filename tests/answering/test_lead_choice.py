@@ -16,6 +16,7 @@ from mlnotes.assistant.answering.lead import (
     SECTION_REPEAT_BONUS,
     lead_bonus,
     pick_lead,
+    standalone,
     subject_terms,
     usable,
 )
@@ -33,7 +34,7 @@ def brute_force(intent: str, question: str, scored: list[Scored], sections: list
     subject = subject_terms(question)
     best, best_key = None, None
     for t in scored:
-        if t.rank >= LEAD_POOL_RANKS or not usable(t):
+        if t.rank >= LEAD_POOL_RANKS or not usable(t) or not standalone(t):
             continue
         repeats = sum(1 for j in range(min(len(sections), LEAD_POOL_RANKS))
                       if j != t.rank and t.rank < len(sections) and sections[j] == sections[t.rank])
@@ -88,6 +89,7 @@ def test_random_pools_agree_with_brute_force(seed):
              "What does an ensemble gain over one model?",
              "Random forests decorrelate trees by sampling features at every split.",
              "The variance of an average of n independent models falls as 1/n.",
+             "It lowers the variance most when the members' errors are uncorrelated.",
              "Stacking:"]
     scored = [cand(t, int(rng.integers(0, 7)), float(rng.uniform(0.1, 0.9)), i)
               for i, t in enumerate(itertools.islice(itertools.cycle(texts), int(rng.integers(1, 12))))]
@@ -129,3 +131,14 @@ def test_a_passive_is_not_a_definition():
     passive = cand("Learning rates are searched on a logarithmic scale between 1e-5 and 1.", 0, 0.60)
     defining = cand("The learning rate is the step size that scales each gradient update of the weights.", 1, 0.52)
     assert pick_lead("definition", q, [passive, defining], ["a#lr", "b#lr"]) is defining
+
+
+def test_a_lead_reads_on_its_own():
+    q = "When to use a label encoding vs one-hot encoding?"
+    pointing = cand("It makes no assumption about order and is the default for linear models.", 0, 0.9)
+    aside = cand("(In scikit-learn, `LabelEncoder` is meant for targets; `OrdinalEncoder` encodes features.)", 0, 0.8)
+    plain = cand("Ordinal encoding maps levels to integers and suits ordered categories.", 1, 0.5)
+    assert not standalone(pointing) and not standalone(aside) and standalone(plain)
+    assert pick_lead("how_to_choose", q, [pointing, aside, plain], ["a", "a", "b"]) is plain
+    # a sentence that merely contains such a word later is fine
+    assert standalone(cand("One-hot encoding is the default because it assumes no order.", 0, 0.5))
