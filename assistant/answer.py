@@ -53,7 +53,13 @@ from mlnotes.assistant.answering.lead import (
     usable,
 )
 from mlnotes.assistant.answering.render import chunked, display_text, readable_citations, render_sentences
-from mlnotes.assistant.answering.retrieve import Retrieved, retrieve, should_abstain
+from mlnotes.assistant.answering.retrieve import (
+    CoverageRule,
+    Retrieved,
+    TermCoverage,
+    retrieve,
+    should_abstain,
+)
 from mlnotes.assistant.answering.scoring import (
     DEFAULT_WEIGHTS,
     Scored,
@@ -106,13 +112,25 @@ class Answerer:
     def __init__(self, index: Retriever, corpus_dir: Path, bank: list[Any] | None = None,
                  generator: Generator | None = None, abstain_threshold: float | None = None,
                  interview_threshold: float | None = None, link_base: str = "/",
-                 weights: ScoreWeights = DEFAULT_WEIGHTS) -> None:
+                 weights: ScoreWeights = DEFAULT_WEIGHTS,
+                 abstain_coverage: CoverageRule | bool | None = None) -> None:
         cal = load_calibration()
         self.index = index
         self.corpus_dir = Path(corpus_dir)
         self.bank = bank or []
         self.generator = generator  # the served default; each call may choose another (or none)
         self.abstain_threshold = cal["abstain_threshold"] if abstain_threshold is None else abstain_threshold
+        # the second abstention signal (term coverage of the top hit): a given rule, False for none, or (None)
+        # the calibrated rule when the support threshold is the calibrated one too (an explicit threshold alone
+        # means "support only", which is what tests with a fixture corpus ask for)
+        rule = None
+        if isinstance(abstain_coverage, CoverageRule):
+            rule = abstain_coverage
+        elif abstain_coverage is None and abstain_threshold is None and cal.get("abstain_coverage"):
+            got = cal["abstain_coverage"]
+            rule = CoverageRule(float(got["coverage"]), float(got["support"]))
+        self.abstain_coverage: CoverageRule | None = rule
+        self._term_coverage: TermCoverage | None = None  # document frequencies, built on first use
         self.interview_threshold = (cal.get("interview_match_threshold", DEFAULT_INTERVIEW_MATCH)
                                     if interview_threshold is None else interview_threshold)
         self.link_base = link_base
@@ -131,6 +149,21 @@ class Answerer:
 
     def _source(self, n: int, hit: Hit) -> Source:
         return Source.of(n, hit.chunk, hit.score, self.section_url(hit.chunk.path, hit.chunk.section_id))
+
+    def term_coverage(self) -> TermCoverage:
+        """The index's document frequencies for the coverage signal (built once, on first use: ~0.5 s)."""
+        with self._lazy_lock:
+            if self._term_coverage is None:
+                self._term_coverage = TermCoverage(self.index.iter_chunks())
+            return self._term_coverage
+
+    def abstains(self, question: str, r: Retrieved) -> bool:
+        """Whether to abstain on ``r``: the support is below the threshold, or the coverage rule says the top hit
+        does not use the question's words (:class:`~mlnotes.assistant.answering.retrieve.CoverageRule`)."""
+        if should_abstain(r, self.abstain_threshold):
+            return True
+        rule = self.abstain_coverage
+        return rule is not None and rule.abstains(r, self.term_coverage(), question)
 
     def match_interview(self, question: str, r: Retrieved) -> tuple[Any, float] | None:
         """The bank entry that answers ``question``: among ``r``'s top sections, same kind, similar enough."""
@@ -164,7 +197,7 @@ class Answerer:
         r = retrieve(self.index, question, mode, k, filters)  # validates the question and the filters
         timings = {"search": r.search_ms}
         gen = self._generator(generator)
-        if should_abstain(r, self.abstain_threshold):
+        if self.abstains(question, r):
             ans = compose.abstain(question, r, mode, self._source)
         elif gen is not None and self._bank_match(question, r, filters) is None:
             ans = self._generated(question, r, mode, max_sentences, gen, on_piece, filters)
@@ -215,7 +248,8 @@ class Answerer:
         elif intent == "code":
             code = self._code(question, hits)
         if not lead:
-            first = pick_lead(intent, question, scored)
+            first = pick_lead(intent, question, scored,
+                              sections=[f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits])
             lead = [first] if first is not None else []
         rest = choose(scored, max_sentences, self.weights, already=lead)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,

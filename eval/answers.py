@@ -83,6 +83,17 @@ def support(answerer, question: str, mode: str = "hybrid", k: int = 6) -> float:
     return float(np.max(idx.chunk_vectors([h.chunk.id for h in hits]) @ qvec))
 
 
+def coverage_signal(answerer, question: str, mode: str = "hybrid", k: int = 6) -> tuple[float, float]:
+    """``(support, coverage)`` of ``question`` as the answerer sees them: the best dense cosine of its top ``k``
+    and the IDF-weighted term coverage of its top hit (:class:`mlnotes.assistant.answering.retrieve.TermCoverage`;
+    1.0 without hits, where the support alone decides)."""
+    from mlnotes.assistant.answering.retrieve import retrieve
+
+    r = retrieve(answerer.index, question, mode, k)
+    cov = answerer.term_coverage().coverage(question, r.hits[0].chunk) if r.hits else 1.0
+    return r.support, cov
+
+
 def abstention_scores(supports_answerable: Sequence[float], supports_unanswerable: Sequence[float],
                       threshold: float) -> dict[str, float]:
     """Abstention as the positive class: abstain when support < threshold."""

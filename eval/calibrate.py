@@ -11,6 +11,13 @@
   pairs of ``eval/datasets/interview_pairs.jsonl`` the pair's ``bank_id``; unanswerable
   questions only count as false matches. ``--interview-only`` recalibrates just this one.
 
+* ``abstain_coverage``: a second abstention rule on the questions the support threshold lets through: abstain when
+  the IDF-weighted coverage of the question's terms by the top hit is below ``coverage`` *and* the support below
+  ``support`` (:class:`mlnotes.assistant.answering.retrieve.CoverageRule`). Chosen on the tune split by the F1 of
+  the combined rule (ties: balanced accuracy); the tune split's unanswerable questions are off-topic and leave a
+  wide band of equally good rules, so among the tied rules the median support bound and, at it, the median
+  coverage bound are taken (the middle of the band, not its edge next to an answerable question).
+
 Writes ``assistant/calibration.json`` with the thresholds, their tune-split scores and the heldout scores
 (heldout is only reported, never used to choose).
 """
@@ -27,10 +34,10 @@ import numpy as np
 
 from mlnotes.eval.answers import (
     abstention_scores,
+    coverage_signal,
     load_interview_pairs,
     make_answerer,
     match_outcomes,
-    support,
 )
 from mlnotes.eval.data import load_gold, load_unanswerable
 
@@ -50,6 +57,54 @@ def choose_abstain(sup_a: list[float], sup_u: list[float]) -> dict[str, float]:
         if best is None or key > best[0]:
             best = (key, s)
     return best[1]
+
+
+def coverage_scores(sig_a: list[tuple[float, float]], sig_u: list[tuple[float, float]], threshold: float,
+                    coverage: float, support_bound: float) -> dict[str, float]:
+    """Abstention scores of the combined rule: support < ``threshold``, or coverage < ``coverage`` and support <
+    ``support_bound``; ``sig_*`` are ``(support, coverage)`` pairs."""
+    def abstains(s: float, c: float) -> bool:
+        return s < threshold or (s < support_bound and c < coverage)
+
+    # abstention_scores abstains below its threshold: feed it 0 for "abstains" and 1 for "answers"
+    a = [0.0 if abstains(s, c) else 1.0 for s, c in sig_a]
+    u = [0.0 if abstains(s, c) else 1.0 for s, c in sig_u]
+    out = abstention_scores(a, u, 0.5)
+    out.update(threshold=float(threshold), coverage=float(coverage), support=float(support_bound))
+    return out
+
+
+def _upto(values: list[float], top: float) -> list[float]:
+    """``values`` (sorted) up to and including the first one above ``top``."""
+    out = []
+    for v in values:
+        out.append(v)
+        if v > top:
+            break
+    return out
+
+
+def choose_coverage(sig_a: list[tuple[float, float]], sig_u: list[tuple[float, float]],
+                    threshold: float) -> dict[str, float]:
+    """The coverage rule with the best F1 of the combined abstention on these (tune) signals (ties: balanced
+    accuracy); among tied rules the median support bound and, at it, the median coverage bound."""
+    # bounds above every unanswerable question's value only add false abstentions: stop at the first one above
+    sups = _upto([x for x in _candidates([s for s, _ in sig_a + sig_u]) if x > threshold],
+                 max((s for s, _ in sig_u), default=threshold))
+    covs = _upto(_candidates([c for _, c in sig_a + sig_u]), max((c for _, c in sig_u), default=0.0))
+    scored = []
+    for sb in sups:
+        for c in covs:
+            r = coverage_scores(sig_a, sig_u, threshold, c, sb)
+            scored.append(((round(r["f1"], 6), round(r["balanced_accuracy"], 6)), sb, c))
+    if not scored:
+        return coverage_scores(sig_a, sig_u, threshold, 0.0, threshold)
+    best = max(k for k, _, _ in scored)
+    tied = [(sb, c) for k, sb, c in scored if k == best]
+    sb_all = sorted({sb for sb, _ in tied})
+    sb = sb_all[len(sb_all) // 2]
+    c_all = sorted(c for s_, c in tied if s_ == sb)
+    return coverage_scores(sig_a, sig_u, threshold, c_all[len(c_all) // 2], sb)
 
 
 def interview_matches(answerer, questions, pairs=()) -> list[tuple[float, bool]]:
@@ -96,12 +151,14 @@ def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRAT
     for split in ("tune", "heldout"):
         gold, unans = load_gold(split), load_unanswerable(split)
         data[split] = {
-            "sup_a": [] if interview_only else [support(answerer, q.question) for q in gold],
-            "sup_u": [] if interview_only else [support(answerer, q.question) for q in unans],
+            "sig_a": [] if interview_only else [coverage_signal(answerer, q.question) for q in gold],
+            "sig_u": [] if interview_only else [coverage_signal(answerer, q.question) for q in unans],
             "match": interview_matches(answerer, list(gold) + list(unans), load_interview_pairs(split))
             if answerer.bank else [],
         }
     tune, held = data["tune"], data["heldout"]
+    for d in (tune, held):
+        d["sup_a"], d["sup_u"] = [s for s, _ in d["sig_a"]], [s for s, _ in d["sig_u"]]
     if interview_only:
         out = json.loads(path.read_text()) if path.exists() else {}
         out.update(_interview_entries(tune, held))
@@ -121,6 +178,15 @@ def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRAT
         },
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    cov = choose_coverage(tune["sig_a"], tune["sig_u"], t_ab)
+    c_cov, s_cov = round(cov["coverage"], 4), round(cov["support"], 4)
+    out["abstain_coverage"] = {"coverage": c_cov, "support": s_cov}
+    out["abstain_coverage_source"] = (
+        "eval/calibrate.py: also abstain when the top hit's IDF-weighted term coverage is below 'coverage' and "
+        "the support below 'support'; the best F1 of the combined rule on the tune split (ties: balanced "
+        "accuracy, then the middle of the tied band); heldout is reported only")
+    out["abstain_combined_tune"] = coverage_scores(tune["sig_a"], tune["sig_u"], t_ab, c_cov, s_cov)
+    out["abstain_combined_heldout"] = coverage_scores(held["sig_a"], held["sig_u"], t_ab, c_cov, s_cov)
     out.update(_interview_entries(tune, held))
     return _write(out, path) if write else out
 

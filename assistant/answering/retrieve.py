@@ -1,12 +1,29 @@
-"""Step 1–2: retrieve, and decide whether the retrieved text supports an answer at all."""
+"""Step 1–2: retrieve, and decide whether the retrieved text supports an answer at all.
+
+Two abstention signals, both calibrated on the tune split by ``python -m mlnotes.eval.calibrate``:
+
+* the **support**: the best dense cosine between the question and a retrieved chunk (below ``abstain_threshold``:
+  abstain);
+* the **term coverage** of the top hit (:class:`TermCoverage`): the IDF-weighted share of the question's content
+  terms that occur in the first retrieved chunk (its breadcrumbs and text). A question whose rare words the best
+  section never uses ("How does image registration work?", "What is the Turing test?") is about something the
+  corpus does not cover even when its cosine is middling. :class:`CoverageRule` abstains when the coverage is
+  below ``coverage`` *and* the support below ``support`` (a well-supported answer is never withheld for coverage).
+"""
 
 from __future__ import annotations
 
+import math
+import re
 import time
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from mlnotes.kb.bm25 import tokenize
+from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.filters import check_filters
 from mlnotes.kb.index import Hit
 from mlnotes.kb.search import Filters, Retriever
@@ -37,3 +54,60 @@ def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Fi
 def should_abstain(r: Retrieved, threshold: float) -> bool:
     """Abstain when nothing was found or the best support is below the calibrated threshold."""
     return not r.hits or r.support < threshold
+
+
+_MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
+
+
+def chunk_terms(chunk: Chunk) -> set[str]:
+    """The stemmed terms of a chunk as BM25 sees it: its breadcrumbs and its text."""
+    return set(tokenize(" ".join([*chunk.breadcrumbs, chunk.text])))
+
+
+def question_terms(question: str) -> set[str]:
+    """The question's stemmed content terms; a Markdown link counts by its text, a bare URL not at all (its host
+    and path are no words of the question)."""
+    return set(tokenize(_URL_RE.sub(" ", _MD_LINK_RE.sub(r"\1", question))))
+
+
+class TermCoverage:
+    """Document frequencies of every term over the chunks of an index, and the IDF-weighted coverage of a
+    question's terms by a chunk. The IDF is BM25's (Lucene): ``log(1 + (N - df + 0.5) / (df + 0.5))``, so a term
+    the corpus never uses (df = 0) weighs most."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        df: Counter[str] = Counter()
+        n = 0
+        for c in chunks:
+            n += 1
+            df.update(chunk_terms(c))
+        self.n = n
+        self.df = df
+
+    def idf(self, term: str) -> float:
+        d = self.df.get(term, 0)
+        return math.log(1 + (self.n - d + 0.5) / (d + 0.5))
+
+    def coverage(self, question: str, chunk: Chunk) -> float:
+        """The IDF-weighted share of ``question``'s content terms that ``chunk`` contains (1.0 for a question
+        without content terms: nothing to miss)."""
+        want = question_terms(question)
+        if not want:
+            return 1.0
+        have = chunk_terms(chunk)
+        total = sum(self.idf(t) for t in want)
+        return sum(self.idf(t) for t in want if t in have) / total
+
+
+@dataclass(frozen=True)
+class CoverageRule:
+    """Abstain when the top hit's term coverage is below ``coverage`` and the support below ``support``."""
+
+    coverage: float
+    support: float
+
+    def abstains(self, r: Retrieved, cov: TermCoverage, question: str) -> bool:
+        if not r.hits or r.support >= self.support:
+            return False  # no coverage needed: nothing found is handled by should_abstain; high support answers
+        return cov.coverage(question, r.hits[0].chunk) < self.coverage

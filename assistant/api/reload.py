@@ -82,7 +82,7 @@ class Reloader:
         answerer = Answerer(index, old.corpus_dir, bank=self.bank() if self.bank else old.bank,
                             generator=old.generator, abstain_threshold=old.abstain_threshold,
                             interview_threshold=old.interview_threshold, link_base=old.link_base,
-                            weights=old.weights)
+                            weights=old.weights, abstain_coverage=old.abstain_coverage or False)
         if self.prepare is not None:  # never raises (mlnotes.assistant.services.precompute_sentences logs failures)
             self.prepare(answerer)
         try:  # warm the new answerer's embedder and sentence store before it takes requests

@@ -79,3 +79,21 @@ def test_bad_history_or_id_is_a_422_that_names_the_field(client, body, where, pa
     r = client.post(path, json=body)
     assert r.status_code == 422, r.text
     assert f"'{where}'" in r.json()["error"]
+
+
+def test_the_first_stream_event_already_says_how_the_question_was_read(client):
+    history = [{"role": "user", "content": "What is k-means clustering?"},
+               {"role": "assistant", "content": "k-means assigns points to the nearest centroid [1]."}]
+    with client.stream("POST", "/api/ask/stream", json={"question": "and its complexity?", "history": history}) as r:
+        assert r.status_code == 200
+        blocks = [b for b in "".join(r.iter_text()).split("\n\n") if b.strip()]
+    events = [(b.split("\n", 1)[0].removeprefix("event: "), json.loads(b.split("\n", 1)[1].removeprefix("data: ")))
+              for b in blocks]
+    name, first = events[0]
+    answer = events[-1][1]["answer"]
+    assert name != "answer" and len(events) > 1  # sent before the answer, not with it
+    reading = first["reading"]
+    assert reading["is_follow_up"] is True
+    assert reading["resolved_question"] == answer["resolved_question"] == "the complexity of k-means clustering?"
+    assert reading["read_as"] == answer["read_as"] and reading["conversation_id"] == answer["conversation_id"]
+    assert all("reading" not in data for _, data in events[1:])  # only the first event carries it

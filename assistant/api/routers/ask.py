@@ -65,7 +65,10 @@ def ask(req: AskRequest, answerer: AnswererDep, settings: SettingsDep, request: 
              response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "events `delta` (text pieces) then `answer` (the full answer, with "
-                                             "`resolved_question` and `conversation_id`), or `error`"}})
+                                             "`resolved_question` and `conversation_id`), or `error`; the first "
+                                             "event also carries `reading` (`resolved_question`, `is_follow_up`, "
+                                             "`read_as`, `resolution_rule`, `conversation_id`), so a client can "
+                                             "show how a follow-up was read before the answer is complete"}})
 def ask_stream(req: AskRequest, answerer: AnswererDep, settings: SettingsDep, request: Request) -> StreamingResponse:
     store = _store(request, settings)
     reading, cid = _read(req, store)
@@ -74,6 +77,8 @@ def ask_stream(req: AskRequest, answerer: AnswererDep, settings: SettingsDep, re
                              generator=answerer.pick_generator(req.generator),
                              filters=req.filters())
     first = next(events)
+
+    first = {**first, "reading": {**reading.to_dict(), "conversation_id": cid}}
 
     def sse() -> Iterator[str]:
         try:

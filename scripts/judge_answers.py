@@ -1,0 +1,121 @@
+"""Print the current answers to the 40 hand-judged questions of docs/answer-quality.md, for judging them again.
+
+The questions are read from the table in ``docs/answer-quality.md``: an external id (``ml-05``, ``nlp-02``) is
+looked up in ``eval/datasets/external.jsonl`` for its full wording and its labelled relevant sections; an own
+question (``own-07``) is taken as the table writes it. Each is answered by the default extractive pipeline over
+the configured index (the served settings, no LLM), and printed with what a judge needs: the answer kind, the
+first sentence and the section and lines it cites, whether that section is a labelled relevant one (external
+questions only), the whole answer text, its numbered sources and the implementations Run would offer.
+
+    PYTHONPATH=. python scripts/judge_answers.py                 # readable text
+    PYTHONPATH=. python scripts/judge_answers.py --json out.json # the same as JSON
+    PYTHONPATH=. python scripts/judge_answers.py --ids ml-41,own-17
+
+The verdict columns of the table (correct, direct, complete, useful, reason) are left to the judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTE = ROOT / "docs" / "answer-quality.md"
+_ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
+
+
+def table_questions(note: Path = NOTE) -> list[tuple[str, str]]:
+    """``(id, question as written in the table)`` for every row of the hand-judged table, in order."""
+    out = []
+    for line in note.read_text(encoding="utf-8").splitlines():
+        m = _ROW_RE.match(line)
+        if m:
+            out.append((m.group(1), re.sub(r"\s*\(unanswerable\)\s*$", "", m.group(2))))
+    return out
+
+
+def questions(ids: set[str] | None = None) -> list[dict[str, Any]]:
+    """The table's questions with their full wording and, for external ones, their labels."""
+    from mlnotes.eval.data import load_external
+
+    ext = {q.id: q for q in load_external()}
+    out = []
+    for qid, text in table_questions():
+        if ids and qid not in ids:
+            continue
+        q = ext.get(qid)
+        out.append({"id": qid, "question": q.question if q else text,
+                    "relevant": list(q.relevant) if q else None,
+                    "answerable": q.answerable if q else True})
+    return out
+
+
+def judge_record(answerer: Any, item: dict[str, Any]) -> dict[str, Any]:
+    """The answer to one table question with the fields a judge reads."""
+    from mlnotes.eval.data import section_key
+
+    ans = answerer.answer(item["question"], generator=None)
+    rec: dict[str, Any] = {**item, "kind": ans.kind, "abstained": ans.abstained,
+                           "confidence": round(float(ans.confidence), 3), "text": ans.text,
+                           "sources": [f"[{s.n}] {s.path}:{s.line_start}-{s.line_end} "
+                                       f"{' > '.join(s.breadcrumbs)}" for s in ans.sources],
+                           "run": [a["name"] for a in ans.algorithms],
+                           "closest": [f"{s.path}:{s.line_start}-{s.line_end} {s.heading}" for s in ans.closest]}
+    if ans.sentences:
+        first = ans.sentences[0]
+        src = next(s for s in ans.sources if s.n == first.source)
+        key = section_key(src.doc_id, src.section_id)
+        rec["first_sentence"] = first.text
+        rec["first_cites"] = f"[{src.n}] {src.path}:{first.line_start}-{first.line_end} ({key})"
+        rec["first_relevant"] = (key in item["relevant"]) if item["relevant"] is not None else None
+    return rec
+
+
+def render(rec: dict[str, Any]) -> str:
+    rel = rec.get("first_relevant")
+    lines = [f"## {rec['id']}: {rec['question']}",
+             f"kind: {rec['kind']}   confidence: {rec['confidence']}"
+             + ("" if rec["answerable"] else "   (labelled unanswerable by this corpus)")]
+    if rec["abstained"]:
+        lines.append("ABSTAINED; closest: " + "; ".join(rec["closest"]))
+    else:
+        lines.append(f"first sentence: {rec.get('first_sentence', '')}")
+        lines.append(f"  cites {rec.get('first_cites', '')}"
+                     + ("" if rel is None else f"   labelled relevant: {'yes' if rel else 'no'}"))
+        lines += ["", rec["text"], "", "sources:", *[f"  {s}" for s in rec["sources"]],
+                  f"Run offers: {', '.join(rec['run']) or '(none)'}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="print the current answers to the 40 hand-judged questions")
+    ap.add_argument("--ids", help="comma-separated table ids to print (default: all 40)")
+    ap.add_argument("--json", type=Path, help="also write the records to this JSON file")
+    args = ap.parse_args(argv)
+
+    from mlnotes.assistant.settings import get_settings
+    from mlnotes.eval.answers import make_answerer
+    from mlnotes.kb.search import open_retriever
+
+    s = get_settings()
+    index = open_retriever(s.search_backend, index_dir=s.index_dir, corpus_dir=s.corpus_dir,
+                           defaults=s.fusion_params)
+    answerer = make_answerer(index, s.corpus_dir)
+    items = questions(set(args.ids.split(",")) if args.ids else None)
+    if not items:
+        print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07", file=sys.stderr)
+        return 2
+    records = [judge_record(answerer, it) for it in items]
+    for rec in records:
+        print(render(rec))
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

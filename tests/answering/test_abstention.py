@@ -1,0 +1,100 @@
+"""The second abstention signal (assistant/answering/retrieve.py: TermCoverage, CoverageRule) and its calibration
+(eval/calibrate.py: choose_coverage), against closed-form IDF values and a brute-force search over every rule."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mlnotes.assistant.answering.retrieve import CoverageRule, Retrieved, TermCoverage, question_terms
+from mlnotes.eval.calibrate import choose_coverage, coverage_scores
+from mlnotes.kb.bm25 import tokenize
+
+
+def chunk(text: str, crumbs: tuple[str, ...] = ("Doc",)):
+    return SimpleNamespace(text=text, breadcrumbs=list(crumbs))
+
+
+CHUNKS = [chunk("gradient descent updates weights"), chunk("gradient boosting fits trees"),
+          chunk("dropout zeroes activations"), chunk("momentum smooths gradient descent")]
+
+
+def lucene_idf(df: int, n: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def test_coverage_is_the_idf_weighted_share_of_question_terms_in_the_chunk():
+    cov = TermCoverage(CHUNKS)
+    n = len(CHUNKS)
+    # stems: gradient (df 3), descent (df 2), turing (df 0)
+    q = "gradient descent and the Turing test"
+    terms = set(tokenize(q))
+    df = {t: sum(t in set(tokenize(" ".join([*c.breadcrumbs, c.text]))) for c in CHUNKS) for t in terms}
+    want = sum(lucene_idf(df[t], n) for t in terms if df[t] and t in set(tokenize(CHUNKS[0].text)))
+    total = sum(lucene_idf(df[t], n) for t in terms)
+    assert cov.coverage(q, CHUNKS[0]) == pytest.approx(want / total)
+    assert 0 < cov.coverage(q, CHUNKS[0]) < 0.5  # the unknown words weigh most
+    assert cov.coverage("gradient descent", CHUNKS[0]) == pytest.approx(1.0)
+    assert cov.coverage("Is it?", CHUNKS[0]) == 1.0  # no content terms: nothing to miss
+
+
+def test_a_link_counts_by_its_text_and_a_url_not_at_all():
+    assert question_terms("Implement [connected components](http://aishack.in/tutorials/x) now") == \
+        set(tokenize("Implement connected components now"))
+    assert question_terms("see https://example.org/a/b for dropout") == set(tokenize("see for dropout"))
+
+
+def _retrieved(support: float, text: str) -> Retrieved:
+    hit = SimpleNamespace(chunk=chunk(text))
+    return Retrieved([hit], np.zeros(3, np.float32), support, 0.0)
+
+
+def test_the_rule_abstains_only_below_both_bounds():
+    cov = TermCoverage(CHUNKS)
+    rule = CoverageRule(coverage=0.5, support=0.45)
+    q = "How does the Turing test work?"  # no term of it in the chunk
+    assert rule.abstains(_retrieved(0.40, "gradient descent updates weights"), cov, q)
+    assert not rule.abstains(_retrieved(0.45, "gradient descent updates weights"), cov, q)  # support high enough
+    assert not rule.abstains(_retrieved(0.40, "the turing test work"), cov, q)  # the chunk uses its words
+    assert not rule.abstains(Retrieved([], np.zeros(3), 0.0, 0.0), cov, q)  # no hits: should_abstain's case
+
+
+def _f1(sig_a, sig_u, t, c, s):
+    return coverage_scores(sig_a, sig_u, t, c, s)["f1"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_calibrated_rule_has_the_best_f1_of_all_rules(seed):
+    rng = np.random.default_rng(seed)
+    sig_a = [(float(rng.uniform(0.3, 0.9)), float(rng.uniform(0.2, 1.0))) for _ in range(40)]
+    sig_u = [(float(rng.uniform(0.2, 0.5)), float(rng.uniform(0.0, 0.4))) for _ in range(8)]
+    t = 0.25
+    got = choose_coverage(sig_a, sig_u, t)
+    values_s = sorted({s for s, _ in sig_a + sig_u})
+    values_c = sorted({c for _, c in sig_a + sig_u})
+    # every distinct rule is some (coverage, support) cut between observed values: try them all
+    cuts_s = [values_s[0] - 1] + [(a + b) / 2 for a, b in zip(values_s, values_s[1:])] + [values_s[-1] + 1]
+    cuts_c = [values_c[0] - 1] + [(a + b) / 2 for a, b in zip(values_c, values_c[1:])] + [values_c[-1] + 1]
+    best = max(_f1(sig_a, sig_u, t, c, s) for s in cuts_s for c in cuts_c)
+    assert got["f1"] == pytest.approx(best)
+    assert got["f1"] >= _f1(sig_a, sig_u, t, -1.0, t)  # never worse than the support threshold alone
+
+
+def test_explicit_threshold_means_support_only_and_calibrated_means_both(monkeypatch):
+    from mlnotes.assistant import answer as A
+
+    monkeypatch.setattr(A, "load_calibration", lambda: {"abstain_threshold": 0.3, "interview_match_threshold": 0.7,
+                                                        "abstain_coverage": {"coverage": 0.4, "support": 0.5}})
+    index = SimpleNamespace(embed_texts=lambda texts: np.zeros((len(texts), 3)), iter_chunks=lambda: iter(CHUNKS))
+    calibrated = A.Answerer(index, ".")
+    assert calibrated.abstain_coverage == CoverageRule(0.4, 0.5)
+    assert A.Answerer(index, ".", abstain_threshold=0.05).abstain_coverage is None
+    assert A.Answerer(index, ".", abstain_coverage=False).abstain_coverage is None
+    given = CoverageRule(0.2, 0.4)
+    assert A.Answerer(index, ".", abstain_threshold=0.05, abstain_coverage=given).abstain_coverage is given
+    q = "How does the Turing test work?"
+    low = _retrieved(0.4, "gradient descent updates weights")
+    assert calibrated.abstains(q, low) and not A.Answerer(index, ".", abstain_threshold=0.3).abstains(q, low)

@@ -1,0 +1,48 @@
+"""scripts/judge_answers.py reads the 40 questions of the hand-judged table and prints what a judge needs."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import SimpleNamespace
+
+from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
+from mlnotes.assistant.settings import REPO_ROOT
+from mlnotes.eval.data import load_external
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("judge_answers", REPO_ROOT / "scripts" / "judge_answers.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_table_has_40_distinct_questions_and_every_external_id_exists():
+    mod = _script()
+    rows = mod.table_questions()
+    ids = [i for i, _ in rows]
+    assert len(rows) == 40 and len(set(ids)) == 40
+    ext = {q.id: q for q in load_external()}
+    items = mod.questions()
+    for it in items:
+        if it["id"].startswith("own-"):
+            assert it["relevant"] is None and it["question"].strip()
+        else:
+            assert it["id"] in ext and it["question"] == ext[it["id"]].question
+            assert it["answerable"] == ext[it["id"]].answerable
+    assert sum(1 for it in items if not it["answerable"]) == 5  # as the note says: 5 unanswerable
+
+
+def test_a_record_names_the_first_sentence_its_lines_and_whether_its_section_is_relevant():
+    mod = _script()
+    src = Source(n=1, chunk_id="d#s", doc_id="d", section_id="s", title="T", heading="S", breadcrumbs=["T", "S"],
+                 path="guides/d.md", line_start=10, line_end=20, kind="guide", score=0.5, url="/")
+    ans = Answer(question="q", kind="extractive", sources=[src], text="Recall is TP/(TP+FN). [1]",
+                 sentences=[AnswerSentence("Recall is TP/(TP+FN).", 1, 12, 12)])
+    answerer = SimpleNamespace(answer=lambda q, generator=None: ans)
+    rec = mod.judge_record(answerer, {"id": "ml-37", "question": "q", "relevant": ["d#s"], "answerable": True})
+    assert rec["first_cites"] == "[1] guides/d.md:12-12 (d#s)" and rec["first_relevant"] is True
+    rec = mod.judge_record(answerer, {"id": "ml-37", "question": "q", "relevant": ["d#x"], "answerable": True})
+    assert rec["first_relevant"] is False
+    text = mod.render(rec)
+    assert "labelled relevant: no" in text and "Recall is TP/(TP+FN)." in text and "Run offers: (none)" in text
