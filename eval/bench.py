@@ -86,43 +86,89 @@ def bench_search(index, repeats: int = 3, n_queries: int = 100,
     return out
 
 
-def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10) -> dict[str, Any]:
-    """Our hybrid search against the stock llama-index pipeline (:class:`mlnotes.eval.peer.PeerPipeline`: the same
-    chunks, vectors and embedder) on the same questions, interleaved (ours, then the peer's, per question), half
-    heldout gold and half external. Query caches are cleared before each of our queries (llama-index keeps none),
-    so both pay the query embedding. Reports p50/p99 of each (medians over ``repeats`` passes) and the median of
-    the per-question ratio peer/ours. Needs the ``eval`` extra (scripts/eval_extra_job.sh sets up .venv-eval)."""
+PEER_EMBEDDERS = ("huggingface", "ours")  # the headline peer first (the stock configuration), then same-embedder
+
+
+def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
+               embedders: tuple[str, ...] = PEER_EMBEDDERS) -> dict[str, Any]:
+    """Our hybrid search against the llama-index pipeline (:class:`mlnotes.eval.peer.PeerPipeline`: the same chunks
+    and document vectors) on the same questions, interleaved (ours, then each peer, per question), half heldout
+    gold and half external. One peer per query embedder in ``embedders``: ``huggingface`` (the stock
+    ``HuggingFaceEmbedding``, sentence-transformers on PyTorch: the headline row) and ``ours`` (our onnxruntime
+    embedder, so both sides pay the same query embedding). Query caches are cleared before each of our queries
+    (llama-index keeps none), so every query pays its embedding. Reports p50/p99 of each (medians over
+    ``repeats`` passes), the ratio of p50s and the median of the per-question ratio peer/ours. Needs the ``eval``
+    extra (scripts/eval_extra_job.sh sets up .venv-eval)."""
     from mlnotes.eval.data import load_external
-    from mlnotes.eval.peer import PeerPipeline
+    from mlnotes.eval.peer import EMBEDDERS, PeerPipeline
 
     half = max(1, n_queries // 2)
     queries = [q.question for q in load_gold("heldout")][:half] + [q.question for q in load_external()][:half]
-    t0 = time.perf_counter()
-    peer = PeerPipeline(index, k=k)
-    build_s = time.perf_counter() - t0
+    peers, build = {}, {}
+    for e in embedders:
+        t0 = time.perf_counter()
+        peers[e] = PeerPipeline(index, k=k, embed=e)
+        build[e] = time.perf_counter() - t0
+        peers[e].rank_sections("warm up the model")
     index.search("warm up the model", k=k, mode="hybrid")
-    peer.rank_sections("warm up the model")
-    ours_p50, ours_p99, peer_p50, peer_p99, ratios = [], [], [], [], []
+    names = ("ours", *embedders)
+    p50 = {n: [] for n in names}
+    p99 = {n: [] for n in names}
+    ratios: dict[str, list[float]] = {e: [] for e in embedders}
     for _ in range(repeats):
-        ours, theirs = [], []
+        lat: dict[str, list[float]] = {n: [] for n in names}
         for q in queries:
             index.clear_query_cache()
             t = time.perf_counter()
             index.search(q, k=k, mode="hybrid")
-            ours.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            peer.rank_sections(q, "hybrid")
-            theirs.append((time.perf_counter() - t) * 1000)
-        ours_p50.append(_pct(ours, 0.5))
-        ours_p99.append(_pct(ours, 0.99))
-        peer_p50.append(_pct(theirs, 0.5))
-        peer_p99.append(_pct(theirs, 0.99))
-        ratios += [b / a for a, b in zip(ours, theirs) if a > 0]
-    return {"queries": len(queries), "repeats": repeats, "chunks": len(index), "peer_build_s": build_s,
-            "ours": {"p50_ms": statistics.median(ours_p50), "p99_ms": statistics.median(ours_p99)},
-            "peer": {"p50_ms": statistics.median(peer_p50), "p99_ms": statistics.median(peer_p99)},
-            "ratio_p50": statistics.median(peer_p50) / statistics.median(ours_p50),
-            "ratio_per_question_median": statistics.median(ratios)}
+            lat["ours"].append((time.perf_counter() - t) * 1000)
+            for e in embedders:
+                t = time.perf_counter()
+                peers[e].rank_sections(q, "hybrid")
+                lat[e].append((time.perf_counter() - t) * 1000)
+        for n in names:
+            p50[n].append(_pct(lat[n], 0.5))
+            p99[n].append(_pct(lat[n], 0.99))
+        for e in embedders:
+            ratios[e] += [b / a for a, b in zip(lat["ours"], lat[e]) if a > 0]
+    ours = {"p50_ms": statistics.median(p50["ours"]), "p99_ms": statistics.median(p99["ours"])}
+    rows = []
+    for e in embedders:
+        m50 = statistics.median(p50[e])
+        rows.append({"embed": e, "pipeline": f"llama-index, queries by {EMBEDDERS[e]}", "p50_ms": m50,
+                     "p99_ms": statistics.median(p99[e]), "ratio_p50": m50 / ours["p50_ms"],
+                     "ratio_per_question_median": statistics.median(ratios[e]), "build_s": build[e]})
+    head = rows[0]
+    try:
+        import torch
+
+        torch_threads = torch.get_num_threads()
+    except ImportError:
+        torch_threads = None
+    inner = getattr(index.embedder, "_e", index.embedder)
+    return {"queries": len(queries), "repeats": repeats, "chunks": len(index), "k": k,
+            "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()), "machine": machine(),
+            "ours": ours, "our_query_graph": getattr(inner, "query_graph", ""),
+            "our_query_threads": getattr(inner, "query_threads", None), "torch_threads": torch_threads,
+            "peers": rows,
+            # the headline peer (the first: the stock configuration), as before
+            "peer": {"p50_ms": head["p50_ms"], "p99_ms": head["p99_ms"]}, "peer_build_s": head["build_s"],
+            "ratio_p50": head["ratio_p50"], "ratio_per_question_median": head["ratio_per_question_median"]}
+
+
+def peer_markdown(r: dict[str, Any]) -> list[str]:
+    L = ["## Against llama-index (`mlnotes bench search --peer`)", "",
+         f"{r['queries']} questions (half gold heldout, half external) × {r['repeats']} passes, interleaved per "
+         f"question, k = {r['k']}, {r['chunks']} chunks; load average {r['loadavg']} at the end. Our query graph: "
+         f"{r['our_query_graph']} ({r['our_query_threads']} threads); PyTorch threads {r['torch_threads']}. "
+         "Same chunks and document vectors on both sides; every query pays its embedding.", "",
+         "| pipeline | p50 ms | p99 ms | ratio of p50s | median per-question ratio | build s |",
+         "|---|---|---|---|---|---|",
+         f"| ML/AI Notes hybrid | {r['ours']['p50_ms']:.2f} | {r['ours']['p99_ms']:.2f} | 1.0x | | |"]
+    for row in r["peers"]:
+        L.append(f"| {row['pipeline']} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['ratio_p50']:.2f}x | "
+                 f"{row['ratio_per_question_median']:.2f}x | {row['build_s']:.1f} |")
+    return L + [""]
 
 
 def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str, Any]:
@@ -190,6 +236,150 @@ def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str
         qual[name] = {m: s[m]["mean"] for m in METRICS}
     res["quality_tune"] = qual
     return res
+
+
+def _batched(run, encs: list, batch: int = 16) -> np.ndarray:
+    """``run`` over token-length-sorted batches of ``encs``, rows back in input order."""
+    order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
+    out: np.ndarray | None = None
+    for s in range(0, len(order), batch):
+        ix = order[s:s + batch]
+        v = run([encs[i] for i in ix])
+        if out is None:
+            out = np.empty((len(encs), v.shape[1]), dtype=np.float32)
+        out[ix] = v
+    return out if out is not None else np.zeros((0, 0), np.float32)
+
+
+def check_query_graph(index, batch: int = 16, log=print) -> dict[str, Any]:
+    """The query session's graph (fused float32) against sentence-transformers on PyTorch over every embedding
+    unit of the index (each window and heading unit of every chunk), and both against the stored vectors: lowest
+    cosine of each pair, the largest absolute difference, and the seconds and tokens per second of each runtime
+    (batches of ``batch`` token-length-sorted units, one thread for onnxruntime; PyTorch with its own threads)."""
+    import torch
+
+    from mlnotes.kb.windows import chunk_units, minilm_tokenizer
+
+    inner = getattr(index.embedder, "_e", index.embedder)
+    if getattr(inner, "_qsession", None) is None:
+        raise RuntimeError("the index's embedder has no ONNX query session (PyTorch runtime)")
+    tok = minilm_tokenizer()
+    units = [u for c in index.iter_chunks() for u in chunk_units(c, tok)]
+    stored = index.dense.vectors
+    if len(units) != len(stored):
+        raise RuntimeError(f"{len(units)} units but {len(stored)} stored vectors: the index is not current")
+    encs = inner._tokenize(units)
+    tokens = sum(len(e.ids) for e in encs)
+    out: dict[str, Any] = {"units": len(units), "chunks": len(index), "tokens": tokens,
+                           "query_graph": inner.query_graph, "torch_threads": torch.get_num_threads()}
+    t0 = time.perf_counter()
+    q = _batched(lambda b: inner._run(b, inner._qsession), encs, batch)
+    out["query_graph_seconds"] = time.perf_counter() - t0
+    log(f"{out['query_graph']} graph: {len(units)} units, {tokens} tokens in {out['query_graph_seconds']:.1f} s")
+    t0 = time.perf_counter()
+    ref = np.asarray(inner.model.encode(units, batch_size=batch, normalize_embeddings=True, convert_to_numpy=True),
+                     dtype=np.float32)
+    out["torch_seconds"] = time.perf_counter() - t0
+    log(f"PyTorch: {out['torch_seconds']:.1f} s")
+    for name, a, b in (("query_graph_vs_torch", q, ref), ("stored_vs_torch", stored, ref),
+                       ("query_graph_vs_stored", q, stored)):
+        cos = (a * b).sum(1)
+        out[name] = {"min_cosine": float(cos.min()), "argmin": int(cos.argmin()),
+                     "max_abs_diff": float(np.abs(a - b).max())}
+    out["passes"] = bool(out["query_graph_vs_torch"]["min_cosine"] >= 0.9999
+                         and out["stored_vs_torch"]["min_cosine"] >= 0.9999)
+    return out
+
+
+def graph_markdown(r: dict[str, Any]) -> list[str]:
+    L = ["## The query graph against PyTorch on every embedding unit", "",
+         f"{r['units']} units of {r['chunks']} chunks, {r['tokens']} tokens. Query graph `{r['query_graph']}`: "
+         f"{r['query_graph_seconds']:.1f} s (1 thread); sentence-transformers on PyTorch ({r['torch_threads']} "
+         f"threads): {r['torch_seconds']:.1f} s. Requirement: cosine >= 0.9999 everywhere — "
+         f"**{'met' if r['passes'] else 'NOT met'}**.", "", "| pair | lowest cosine | largest abs diff |", "|---|---|---|"]
+    for k in ("query_graph_vs_torch", "stored_vs_torch", "query_graph_vs_stored"):
+        L.append(f"| {k.replace('_', ' ')} | {r[k]['min_cosine']:.6f} | {r[k]['max_abs_diff']:.2e} |")
+    return L + [""]
+
+
+INT8_METRICS = ("mrr@10", "hit@1", "hit@5", "recall@5")
+
+
+def _query_embedder(index, runtime: str):
+    """An embedder over the index's model with this runtime's query session (documents are never re-embedded)."""
+    from mlnotes.kb.embedding import Embedder
+
+    inner = getattr(index.embedder, "_e", index.embedder)
+    return Embedder(inner.directory, runtime=runtime, cache_dir=inner.cache_dir)
+
+
+def int8_query_quality(index, n_boot: int = 2000, seed: int = 0, modes: tuple[str, ...] = ("hybrid", "dense"),
+                       log=print) -> dict[str, Any]:
+    """Retrieval with int8 *query* vectors against float32 ones, documents float32 in both (the stored index).
+
+    The same index and default fusion; only the query vector changes (runtime ``onnx`` vs ``onnx-int8``). On gold
+    heldout, gold tune and the answerable external questions: MRR@10, hit@1, hit@5 and R@5 (recall of the relevant
+    sections in the first five) per question, their means, and the paired bootstrap 95% CI of int8 − float32
+    (``n_boot`` resamples of the questions). Also the cosine between each question's two query vectors."""
+    from mlnotes.eval.data import load_external
+    from mlnotes.eval.metrics import paired_bootstrap_delta, per_question
+    from mlnotes.eval.retrieval import Config, hit_row, rank_sections
+    from mlnotes.kb.index import validate_query
+
+    fp32, int8 = _query_embedder(index, "onnx"), _query_embedder(index, "onnx-int8")
+    sets = {"gold heldout": load_gold("heldout"), "gold tune": load_gold("tune"),
+            "external": load_external(answerable_only=True)}
+    d = index.defaults
+    out: dict[str, Any] = {"n_boot": n_boot, "fp32_query_graph": fp32.query_graph, "int8_query_graph": int8.query_graph,
+                           "fusion": {"fusion": d.fusion, "rrf_k": d.rrf_k, "w_dense": d.w_dense}, "sets": {}}
+    for set_name, qs in sets.items():
+        vec = {"float32": {q.id: fp32.encode_query(validate_query(q.question)) for q in qs},
+               "int8": {q.id: int8.encode_query(validate_query(q.question)) for q in qs}}
+        cos = [float(vec["float32"][q.id] @ vec["int8"][q.id]) for q in qs]
+        res: dict[str, Any] = {"n": len(qs), "min_cosine": min(cos), "median_cosine": statistics.median(cos),
+                               "modes": {}}
+        for mode in modes:
+            cfg = Config("default", mode, d.fusion, rrf_k=d.rrf_k, w_dense=d.w_dense)
+            rows: dict[str, dict[str, dict[str, float]]] = {}
+            for name, vecs in vec.items():
+                view = index.with_defaults(d)  # a view whose query embedding is this dict lookup
+                by_text = {validate_query(q.question): vecs[q.id] for q in qs}  # the text search() embeds
+                view.embed_query = by_text.__getitem__
+                rows[name] = {}
+                for q in qs:
+                    ranking = rank_sections(view, q.question, cfg)
+                    rows[name][q.id] = {**hit_row(ranking, q.relevant),
+                                        "recall@5": per_question(ranking, q.relevant)["recall@5"]}
+            ids = [q.id for q in qs]
+            res["modes"][mode] = {
+                m: {"float32": float(np.mean([rows["float32"][i][m] for i in ids])),
+                    "int8": float(np.mean([rows["int8"][i][m] for i in ids])),
+                    "delta": paired_bootstrap_delta([rows["int8"][i][m] for i in ids],
+                                                    [rows["float32"][i][m] for i in ids], n_boot=n_boot, seed=seed),
+                    "changed": sum(rows["int8"][i][m] != rows["float32"][i][m] for i in ids)}
+                for m in INT8_METRICS}
+            r = res["modes"][mode]["mrr@10"]
+            log(f"int8 queries, {set_name}, {mode}: MRR@10 {r['float32']:.3f} -> {r['int8']:.3f} "
+                f"(delta {r['delta']['mean']:+.4f}, CI {r['delta']['lo']:+.4f} .. {r['delta']['hi']:+.4f})")
+        out["sets"][set_name] = res
+    return out
+
+
+def int8_markdown(r: dict[str, Any]) -> list[str]:
+    L = ["## int8 query vectors against float32 (documents float32 in both)", "",
+         f"Query graphs: float32 `{r['fp32_query_graph']}`, int8 `{r['int8_query_graph']}`; default fusion "
+         f"{r['fusion']}. Delta = int8 − float32, mean over questions with a paired bootstrap 95% CI "
+         f"({r['n_boot']} resamples); 'changed' counts the questions whose value moved.", "",
+         "| set | n | mode | metric | float32 | int8 | delta | 95% CI | changed |", "|---|---|---|---|---|---|---|---|---|"]
+    for set_name, res in r["sets"].items():
+        for mode, ms in res["modes"].items():
+            for m, v in ms.items():
+                dl = v["delta"]
+                L.append(f"| {set_name} | {res['n']} | {mode} | {m} | {v['float32']:.3f} | {v['int8']:.3f} | "
+                         f"{dl['mean']:+.4f} | {dl['lo']:+.4f} .. {dl['hi']:+.4f} | {v['changed']} |")
+    L += ["", "Cosine between a question's int8 and float32 query vectors: " + "; ".join(
+        f"{n} min {res['min_cosine']:.4f}, median {res['median_cosine']:.4f}" for n, res in r["sets"].items()), ""]
+    return L
 
 
 def _free_port() -> int:
@@ -403,6 +593,12 @@ def markdown(res: dict[str, Any]) -> str:
         for n, r in q["quality_tune"].items():
             L.append(f"| {n} | " + " | ".join(f"{v:.3f}" for v in r.values()) + " |")
         L.append("")
+    if "peer" in res:
+        L += peer_markdown(res["peer"])
+    if "query_graph" in res:
+        L += graph_markdown(res["query_graph"])
+    if "int8_queries" in res:
+        L += int8_markdown(res["int8_queries"])
     if "api" in res:
         L += api_markdown(res["api"])
     if "index" in res:
@@ -452,6 +648,24 @@ def api_markdown(a: dict[str, Any]) -> list[str]:
     return L + [""]
 
 
+def save_parts(parts: dict[str, Any], out_dir: Path = REPORTS) -> Path:
+    """Merge ``parts`` (name -> result) into ``bench.json`` and rewrite ``bench.md``; other parts keep their
+    previous results. Returns the Markdown path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    res: dict[str, Any] = {}
+    try:
+        res = json.loads((out_dir / "bench.json").read_text())
+    except (OSError, ValueError):
+        pass
+    res.update({"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()), "machine": machine()})
+    for name, r in parts.items():
+        res[name] = {**r, "measured_at": res["created_at"]} if isinstance(r, dict) else r
+    (out_dir / "bench.json").write_text(json.dumps(res, indent=2, default=float) + "\n")
+    (out_dir / "bench.md").write_text(markdown(res))
+    return out_dir / "bench.md"
+
+
 def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path = REPORTS,
               n_requests: int = 64, concurrency: tuple[int, ...] = API_CONCURRENCY, cold: bool = True,
               server: str | None = None, log=print) -> dict[str, Any]:
@@ -482,6 +696,17 @@ def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path
             res["api"] = {"error": f"{type(exc).__name__}: {exc}"}
         res["api"].update({"measured_at": res["created_at"], "loadavg_before": before, "machine": res["machine"],
                            "loadavg_after": " ".join(f"{x:.2f}" for x in os.getloadavg())})
+    if "graph" in parts:
+        res["query_graph"] = check_query_graph(_load_index(), log=log)
+        g = res["query_graph"]
+        log(f"query graph vs PyTorch on {g['units']} units: lowest cosine "
+            f"{g['query_graph_vs_torch']['min_cosine']:.6f} ({'met' if g['passes'] else 'NOT met'})")
+    if "int8" in parts:
+        res["int8_queries"] = int8_query_quality(_load_index(), log=log)
+    if "peer" in parts:
+        res["peer"] = bench_peer(_load_index())
+        log(f"peer: ours p50 {res['peer']['ours']['p50_ms']:.2f} ms; " + "; ".join(
+            f"{r['embed']} {r['p50_ms']:.2f} ms ({r['ratio_p50']:.2f}x)" for r in res["peer"]["peers"]))
     if "index" in parts:
         res["index"] = bench_index(cold=cold)
         log(f"index: cold {res['index'].get('cold_seconds', float('nan')):.1f} s, incremental "
@@ -496,12 +721,17 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(description="speed benchmarks")
-    ap.add_argument("parts", nargs="*", default=["search", "api", "index"])
+    ap.add_argument("parts", nargs="*", default=["search", "api", "index"],
+                    help="any of: search api index peer (needs the eval extra) graph (query graph vs PyTorch on "
+                         "every unit) int8 (int8 vs float32 query vectors on gold and external, paired bootstrap)")
     ap.add_argument("--requests", type=int, default=64, help="API requests per endpoint and concurrency level")
     ap.add_argument("--concurrency", default="1,8,32")
     ap.add_argument("--server", default=None)
     ap.add_argument("--no-cold", action="store_true")
     args = ap.parse_args(argv)
+    unknown = sorted(set(args.parts) - {"search", "api", "index", "peer", "graph", "int8"})
+    if unknown:
+        ap.error(f"unknown part(s) {unknown}; use search, api, index, peer, graph or int8")
     run_bench(tuple(args.parts), n_requests=args.requests, concurrency=parse_concurrency(args.concurrency),
               cold=not args.no_cold, server=args.server)
     return 0
