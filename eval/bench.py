@@ -530,7 +530,25 @@ def bench_api(n_requests: int = 64, concurrency: tuple[int, ...] = API_CONCURREN
     return out
 
 
-def bench_index(corpus: Path | None = None, repeats_incremental: int = 3, cold: bool = True) -> dict[str, Any]:
+def _bench_sentences(index, corpus: Path, idx_dir: Path, inner) -> dict[str, Any]:
+    """The answer-sentence precompute that ``mlnotes index`` runs after the build (same embedder, same batch
+    session), from scratch: seconds, sentences and tokens embedded."""
+    from mlnotes.assistant.answering.candidates import SentenceStore, sentences_file
+    from mlnotes.assistant.services import embedder_id
+
+    tok0 = getattr(inner, "tokens_embedded", 0)
+    st = SentenceStore(corpus, index.embed_texts).precompute(index.iter_chunks(), embedder_id(index),
+                                                             sentences_file(idx_dir))
+    toks = getattr(inner, "tokens_embedded", 0) - tok0
+    return {"seconds": st.seconds, "chunks": st.chunks, "sentences": st.embedded, "tokens": toks,
+            "tokens_per_s": toks / st.seconds if st.seconds else float("nan")}
+
+
+def bench_index(corpus: Path | None = None, repeats_incremental: int = 3, cold: bool = True,
+                sentences: bool = True) -> dict[str, Any]:
+    """Cold build (seconds per phase, units and word pieces embedded, word pieces per second of the embedding
+    phase) and, with ``sentences``, the answer-sentence precompute that ``mlnotes index`` adds; then the
+    incremental re-index after small edits, and loading."""
     from mlnotes.assistant.settings import get_settings
     from mlnotes.kb.index import Index
 
@@ -541,10 +559,22 @@ def bench_index(corpus: Path | None = None, repeats_incremental: int = 3, cold: 
         shutil.copytree(corpus, tmp / "corpus")
         idx_dir = tmp / "index"
         if cold:
+            from mlnotes.kb.index import _default_embedder
+
+            inner = getattr(_default_embedder(idx_dir.parent / "onnx"), "_e", None)
+            tok0 = getattr(inner, "tokens_embedded", 0)
             t0 = time.perf_counter()
-            _, stats = Index.build(tmp / "corpus", idx_dir)
+            built, stats = Index.build(tmp / "corpus", idx_dir)
             out["cold_seconds"] = time.perf_counter() - t0
             out["cold_chunks"] = stats.chunks
+            out["cold_units"], out["cold_distinct_units"] = stats.units, stats.distinct_units
+            out["cold_phases"] = stats.phases
+            if inner is not None:
+                out["cold_tokens"] = inner.tokens_embedded - tok0
+                out["cold_tokens_per_s"] = out["cold_tokens"] / max(stats.phases.get("embed", 0.0), 1e-9)
+                out["embed_threads"] = inner.threads
+            if sentences:
+                out["sentences"] = _bench_sentences(built, tmp / "corpus", idx_dir, inner)
         else:
             shutil.copytree(get_settings().index_dir, idx_dir)
         target = tmp / "corpus" / "chapters" / "05-classical-ml.md"
@@ -607,6 +637,17 @@ def markdown(res: dict[str, Any]) -> str:
         if "cold_seconds" in i:
             L.append(f"- cold build (fresh directory, {i['cold_chunks']} chunks): {i['cold_seconds']:.1f} s "
                      "(one run)")
+            if i.get("cold_phases"):
+                L.append("  - phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in i["cold_phases"].items()))
+            if i.get("cold_tokens"):
+                L.append(f"  - embedded {i['cold_distinct_units']} distinct of {i['cold_units']} units, "
+                         f"{i['cold_tokens']} word pieces, {i['cold_tokens_per_s']:.0f} word pieces/s "
+                         f"({i.get('embed_threads', '?')} parallel batches of one thread)")
+            if i.get("sentences"):
+                se = i["sentences"]
+                L.append(f"- answer-sentence precompute (`mlnotes index` runs it after the build): "
+                         f"{se['seconds']:.1f} s, {se['sentences']} sentences, {se['tokens']} word pieces "
+                         f"({se['tokens_per_s']:.0f}/s)")
         L.append(f"- incremental re-index after appending a line to `{i['incremental_file']}`: median "
                  f"{i['incremental_seconds_median']:.2f} s over {len(i['incremental_seconds'])} edits "
                  f"(chunks re-embedded: {i['incremental_embedded_chunks']})")
@@ -709,8 +750,11 @@ def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path
             f"{r['embed']} {r['p50_ms']:.2f} ms ({r['ratio_p50']:.2f}x)" for r in res["peer"]["peers"]))
     if "index" in parts:
         res["index"] = bench_index(cold=cold)
-        log(f"index: cold {res['index'].get('cold_seconds', float('nan')):.1f} s, incremental "
-            f"{res['index']['incremental_seconds_median']:.2f} s")
+        i = res["index"]
+        log(f"index: cold {i.get('cold_seconds', float('nan')):.1f} s ({i.get('cold_tokens', 0)} word pieces, "
+            f"{i.get('cold_tokens_per_s', float('nan')):.0f}/s; phases {i.get('cold_phases', {})}), sentences "
+            f"{i.get('sentences', {}).get('seconds', float('nan')):.1f} s, incremental "
+            f"{i['incremental_seconds_median']:.2f} s")
     (out_dir / "bench.json").write_text(json.dumps(res, indent=2, default=float) + "\n")
     (out_dir / "bench.md").write_text(markdown(res))
     log(f"wrote {out_dir / 'bench.md'} and bench.json")

@@ -262,6 +262,9 @@ class Embedder:
         self._lock = threading.Lock()  # one PyTorch forward pass at a time (onnxruntime runs may overlap)
         self._st_lock = threading.Lock()  # loading sentence-transformers lazily
         self._st = None
+        self._count_lock = threading.Lock()
+        self.texts_embedded = 0  # batch texts (not queries) run through onnxruntime in this process, and their
+        self.tokens_embedded = 0  # word pieces: what a build's rate is measured in
         self.session = None
         self.onnx_file: Path | None = None
         self.runtime = "torch"
@@ -352,6 +355,9 @@ class Embedder:
 
     def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
         encs = self._tokenize(texts)
+        with self._count_lock:
+            self.texts_embedded += len(encs)
+            self.tokens_embedded += sum(len(e.ids) for e in encs)
         # longest first by token count, so a batch pads little; batches run in parallel, one per thread
         order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
         batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
@@ -392,7 +398,13 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [str(t) for t in texts]
         if self.runtime != "torch":
-            return self._encode_onnx(texts, max(1, int(batch_size)))
+            # each distinct text once (headings and boilerplate sentences repeat); copies share its vector
+            uniq = list(dict.fromkeys(texts))
+            vecs = self._encode_onnx(uniq, max(1, int(batch_size)))
+            if len(uniq) == len(texts):
+                return vecs
+            row = {t: i for i, t in enumerate(uniq)}
+            return vecs[[row[t] for t in texts]]
         with self._lock:
             vecs = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=show_progress)

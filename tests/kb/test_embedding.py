@@ -398,3 +398,39 @@ def test_fusing_failure_falls_back_to_the_plain_graph_with_a_log_line(tiny, tmp_
     plain = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path / "p", fuse=False)
     assert plain.query_graph == "plain" and not list((tmp_path / "p").glob("*fused*"))
 
+
+
+# ---------------------------------------------------------------------------------------------- the build path
+def test_build_embeds_each_distinct_unit_once_and_reports_its_phases(tmp_path):
+    """A copied document repeats every unit text (heading units and windows): the build embeds each distinct text
+    once, and every unit row still equals the direct embedding of its text."""
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.windows import chunk_units
+    from tests.kb.fakes import HashingEmbedder
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE, corpus)
+    src = corpus / "guides" / "ml-basics.md"
+    shutil.copy(src, corpus / "guides" / "ml-basics-copy.md")
+    emb = HashingEmbedder()
+    idx, stats = Index.build(corpus, tmp_path / "idx", embedder=emb)
+    flat = [u for c in idx.chunks for u in chunk_units(c)]
+    assert stats.units == len(flat) == len(idx.dense.vectors)
+    assert stats.distinct_units == len(set(flat)) < stats.units
+    assert emb.n_encoded == stats.distinct_units
+    np.testing.assert_allclose(idx.dense.vectors, HashingEmbedder().encode(flat), atol=1e-6)
+    assert {"chunk", "units", "embed", "bm25", "write", "load"} <= set(stats.phases)
+    assert all(v >= 0 for v in stats.phases.values())
+
+
+def test_encode_embeds_repeated_texts_once_and_counts_word_pieces(real_pair):
+    onnx, _ = real_pair
+    texts = ["ridge regression", "lasso", "ridge regression", "  lasso", "lasso"]
+    n0, t0 = onnx.texts_embedded, onnx.tokens_embedded
+    v = onnx.encode(texts)
+    assert onnx.texts_embedded - n0 == 3  # "  lasso" is a different string (stripped only when tokenized)
+    assert onnx.tokens_embedded - t0 == sum(len(onnx._tokenize([t])[0].ids) for t in dict.fromkeys(texts))
+    np.testing.assert_array_equal(v[0], v[2])
+    np.testing.assert_array_equal(v[1], v[4])
+    np.testing.assert_allclose(v[3], v[1], atol=1e-6)
+    np.testing.assert_allclose(v, np.stack([onnx.encode([t])[0] for t in texts]), atol=1e-6)
