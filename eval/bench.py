@@ -8,8 +8,14 @@
   ``POST /api/search`` and ``POST /api/ask`` at concurrency 1, 8 and 32 (httpx, one keep-alive client per thread,
   a fixed request count and a wall-clock cap per level), every request a different gold or external question:
   requests/s, latency p50/p99, errors, and the started server's resident memory.
-* **index** — cold build into a fresh directory from a temporary copy of the corpus, and the incremental
-  re-index after appending a line to one file of that copy.
+* **index** — cold build into a fresh directory from a temporary copy of the corpus (seconds per phase, word
+  pieces embedded and their rate, then the answer-sentence precompute that ``mlnotes index`` adds), and the
+  incremental re-index after appending a line to one file of that copy.
+* **peer** (``mlnotes bench search --peer``, the ``eval`` extra) — ours against llama-index, interleaved: the
+  stock configuration (``HuggingFaceEmbedding``, PyTorch) as the headline row and the same-embedder one.
+* **graph** — the query session's (fused) graph against sentence-transformers on every embedding unit.
+* **int8** — int8 against float32 query vectors on gold heldout, gold tune and external, paired bootstrap CIs.
+  ``python -m mlnotes.eval.bench graph int8`` runs the last two.
 
 Writes ``eval/reports/bench.md`` and ``bench.json`` (parts not run keep their previous results). On a shared
 machine absolute numbers move with load; the report states the machine, the load average at the start (and, for
@@ -86,7 +92,10 @@ def bench_search(index, repeats: int = 3, n_queries: int = 100,
     return out
 
 
-PEER_EMBEDDERS = ("huggingface", "ours")  # the headline peer first (the stock configuration), then same-embedder
+OURS = "ML/AI Notes"
+PEER_EMBEDDERS = ("huggingface", "ours")
+PEER_LABELS = {"huggingface": "llama-index stock (HuggingFaceEmbedding, PyTorch)",
+               "ours": "llama-index, our ONNX embedder"}  # the headline peer first (the stock configuration), then same-embedder
 
 
 def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
@@ -111,9 +120,10 @@ def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
         build[e] = time.perf_counter() - t0
         peers[e].rank_sections("warm up the model")
     index.search("warm up the model", k=k, mode="hybrid")
-    names = ("ours", *embedders)
-    p50 = {n: [] for n in names}
-    p99 = {n: [] for n in names}
+    names = (OURS, *embedders)  # OURS is no embedder name, so our timings never mix with a peer's
+    p50: dict[str, list[float]] = {n: [] for n in names}
+    p99: dict[str, list[float]] = {n: [] for n in names}
+    samples = dict.fromkeys(names, 0)
     ratios: dict[str, list[float]] = {e: [] for e in embedders}
     for _ in range(repeats):
         lat: dict[str, list[float]] = {n: [] for n in names}
@@ -121,7 +131,7 @@ def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
             index.clear_query_cache()
             t = time.perf_counter()
             index.search(q, k=k, mode="hybrid")
-            lat["ours"].append((time.perf_counter() - t) * 1000)
+            lat[OURS].append((time.perf_counter() - t) * 1000)
             for e in embedders:
                 t = time.perf_counter()
                 peers[e].rank_sections(q, "hybrid")
@@ -129,15 +139,18 @@ def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
         for n in names:
             p50[n].append(_pct(lat[n], 0.5))
             p99[n].append(_pct(lat[n], 0.99))
+            samples[n] += len(lat[n])
         for e in embedders:
-            ratios[e] += [b / a for a, b in zip(lat["ours"], lat[e]) if a > 0]
-    ours = {"p50_ms": statistics.median(p50["ours"]), "p99_ms": statistics.median(p99["ours"])}
+            ratios[e] += [b / a for a, b in zip(lat[OURS], lat[e]) if a > 0]
+    ours = {"p50_ms": statistics.median(p50[OURS]), "p99_ms": statistics.median(p99[OURS]), "samples": samples[OURS]}
     rows = []
     for e in embedders:
         m50 = statistics.median(p50[e])
-        rows.append({"embed": e, "pipeline": f"llama-index, queries by {EMBEDDERS[e]}", "p50_ms": m50,
+        rows.append({"embed": e, "pipeline": f"llama-index, queries by {EMBEDDERS[e]}", "label": PEER_LABELS[e],
+                     "p50_ms": m50,
                      "p99_ms": statistics.median(p99[e]), "ratio_p50": m50 / ours["p50_ms"],
-                     "ratio_per_question_median": statistics.median(ratios[e]), "build_s": build[e]})
+                     "ratio_per_question_median": statistics.median(ratios[e]), "build_s": build[e],
+                     "samples": samples[e]})
     head = rows[0]
     try:
         import torch
@@ -251,11 +264,12 @@ def _batched(run, encs: list, batch: int = 16) -> np.ndarray:
     return out if out is not None else np.zeros((0, 0), np.float32)
 
 
-def check_query_graph(index, batch: int = 16, log=print) -> dict[str, Any]:
+def check_query_graph(index, batch: int = 16, every: int = 1, log=print) -> dict[str, Any]:
     """The query session's graph (fused float32) against sentence-transformers on PyTorch over every embedding
     unit of the index (each window and heading unit of every chunk), and both against the stored vectors: lowest
     cosine of each pair, the largest absolute difference, and the seconds and tokens per second of each runtime
-    (batches of ``batch`` token-length-sorted units, one thread for onnxruntime; PyTorch with its own threads)."""
+    (batches of ``batch`` token-length-sorted units, one thread for onnxruntime; PyTorch with its own threads).
+    ``every`` > 1 checks the units of every ``every``-th chunk only (a quicker sample)."""
     import torch
 
     from mlnotes.kb.windows import chunk_units, minilm_tokenizer
@@ -264,13 +278,16 @@ def check_query_graph(index, batch: int = 16, log=print) -> dict[str, Any]:
     if getattr(inner, "_qsession", None) is None:
         raise RuntimeError("the index's embedder has no ONNX query session (PyTorch runtime)")
     tok = minilm_tokenizer()
-    units = [u for c in index.iter_chunks() for u in chunk_units(c, tok)]
-    stored = index.dense.vectors
-    if len(units) != len(stored):
-        raise RuntimeError(f"{len(units)} units but {len(stored)} stored vectors: the index is not current")
+    per_chunk = [chunk_units(c, tok) for c in index.iter_chunks()]
+    if sum(map(len, per_chunk)) != len(index.dense.vectors):
+        raise RuntimeError(f"{sum(map(len, per_chunk))} units but {len(index.dense.vectors)} stored vectors: "
+                           "the index is not current")
+    picked = range(0, len(per_chunk), max(1, int(every)))
+    units = [u for r in picked for u in per_chunk[r]]
+    stored = np.concatenate([index.dense.vectors[index._units_of[r]] for r in picked])
     encs = inner._tokenize(units)
     tokens = sum(len(e.ids) for e in encs)
-    out: dict[str, Any] = {"units": len(units), "chunks": len(index), "tokens": tokens,
+    out: dict[str, Any] = {"units": len(units), "chunks": len(picked), "every": max(1, int(every)), "tokens": tokens,
                            "query_graph": inner.query_graph, "torch_threads": torch.get_num_threads()}
     t0 = time.perf_counter()
     q = _batched(lambda b: inner._run(b, inner._qsession), encs, batch)
@@ -293,7 +310,8 @@ def check_query_graph(index, batch: int = 16, log=print) -> dict[str, Any]:
 
 def graph_markdown(r: dict[str, Any]) -> list[str]:
     L = ["## The query graph against PyTorch on every embedding unit", "",
-         f"{r['units']} units of {r['chunks']} chunks, {r['tokens']} tokens. Query graph `{r['query_graph']}`: "
+         f"{r['units']} units of {r['chunks']} chunks (every {r.get('every', 1)}. chunk of the index), "
+         f"{r['tokens']} tokens. Query graph `{r['query_graph']}`: "
          f"{r['query_graph_seconds']:.1f} s (1 thread); sentence-transformers on PyTorch ({r['torch_threads']} "
          f"threads): {r['torch_seconds']:.1f} s. Requirement: cosine >= 0.9999 everywhere — "
          f"**{'met' if r['passes'] else 'NOT met'}**.", "", "| pair | lowest cosine | largest abs diff |", "|---|---|---|"]
@@ -709,7 +727,7 @@ def save_parts(parts: dict[str, Any], out_dir: Path = REPORTS) -> Path:
 
 def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path = REPORTS,
               n_requests: int = 64, concurrency: tuple[int, ...] = API_CONCURRENCY, cold: bool = True,
-              server: str | None = None, log=print) -> dict[str, Any]:
+              server: str | None = None, graph_every: int = 1, log=print) -> dict[str, Any]:
     """Run the named parts and write ``bench.json`` and ``bench.md``; the parts not run this time keep their
     previous results (each part carries its own time and load average)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -738,7 +756,7 @@ def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path
         res["api"].update({"measured_at": res["created_at"], "loadavg_before": before, "machine": res["machine"],
                            "loadavg_after": " ".join(f"{x:.2f}" for x in os.getloadavg())})
     if "graph" in parts:
-        res["query_graph"] = check_query_graph(_load_index(), log=log)
+        res["query_graph"] = check_query_graph(_load_index(), every=graph_every, log=log)
         g = res["query_graph"]
         log(f"query graph vs PyTorch on {g['units']} units: lowest cosine "
             f"{g['query_graph_vs_torch']['min_cosine']:.6f} ({'met' if g['passes'] else 'NOT met'})")
@@ -772,12 +790,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", default="1,8,32")
     ap.add_argument("--server", default=None)
     ap.add_argument("--no-cold", action="store_true")
+    ap.add_argument("--graph-every", type=int, default=1, help="graph: check every N-th chunk only (default: all)")
     args = ap.parse_args(argv)
     unknown = sorted(set(args.parts) - {"search", "api", "index", "peer", "graph", "int8"})
     if unknown:
         ap.error(f"unknown part(s) {unknown}; use search, api, index, peer, graph or int8")
     run_bench(tuple(args.parts), n_requests=args.requests, concurrency=parse_concurrency(args.concurrency),
-              cold=not args.no_cold, server=args.server)
+              cold=not args.no_cold, server=args.server, graph_every=args.graph_every)
     return 0
 
 

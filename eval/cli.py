@@ -118,7 +118,7 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
             t.add_column(col, justify="right")
         t.add_row("ML/AI Notes", f"{res['ours']['p50_ms']:.2f}", f"{res['ours']['p99_ms']:.2f}", "1.0x", "")
         for r in res["peers"]:
-            t.add_row(r["pipeline"], f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['ratio_p50']:.2f}x",
+            t.add_row(r["label"], f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['ratio_p50']:.2f}x",
                       f"{r['ratio_per_question_median']:.2f}x")
         console.print(t)
         console.print(f"headline (stock llama-index) ratio of p50s: {res['ratio_p50']:.1f}x; report: {report}")

@@ -73,7 +73,8 @@ def test_bench_peer_times_both_peers_on_the_same_questions(minilm_index, tmp_pat
     res = bench_peer(minilm_index, repeats=2, n_queries=6, k=5)
     assert res["queries"] == 6 and res["repeats"] == 2
     assert [r["embed"] for r in res["peers"]] == ["huggingface", "ours"]  # the stock one is the headline
-    assert res["ours"]["p50_ms"] > 0
+    assert res["ours"]["p50_ms"] > 0 and res["ours"]["samples"] == 12  # 6 questions x 2 passes, each pipeline
+    assert [r["samples"] for r in res["peers"]] == [12, 12]
     for r in res["peers"]:
         assert r["p50_ms"] > 0 and r["ratio_p50"] == pytest.approx(r["p50_ms"] / res["ours"]["p50_ms"])
     assert res["peer"]["p50_ms"] == res["peers"][0]["p50_ms"] and res["ratio_p50"] == res["peers"][0]["ratio_p50"]
