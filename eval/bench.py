@@ -278,13 +278,14 @@ def check_query_graph(index, batch: int = 16, every: int = 1, log=print) -> dict
     if getattr(inner, "_qsession", None) is None:
         raise RuntimeError("the index's embedder has no ONNX query session (PyTorch runtime)")
     tok = minilm_tokenizer()
-    per_chunk = [chunk_units(c, tok) for c in index.iter_chunks()]
-    if sum(map(len, per_chunk)) != len(index.dense.vectors):
-        raise RuntimeError(f"{sum(map(len, per_chunk))} units but {len(index.dense.vectors)} stored vectors: "
-                           "the index is not current")
-    picked = range(0, len(per_chunk), max(1, int(every)))
-    units = [u for r in picked for u in per_chunk[r]]
-    stored = np.concatenate([index.dense.vectors[index._units_of[r]] for r in picked])
+    chunks = list(index.iter_chunks())
+    picked = range(0, len(chunks), max(1, int(every)))
+    per_chunk = [chunk_units(chunks[r], tok) for r in picked]
+    stored_per_chunk = index.chunk_unit_vectors([chunks[r].id for r in picked])
+    if [len(u) for u in per_chunk] != [len(v) for v in stored_per_chunk]:
+        raise RuntimeError("the chunks' units differ from the stored vectors: the index is not current")
+    units = [u for us in per_chunk for u in us]
+    stored = np.concatenate(stored_per_chunk)
     encs = inner._tokenize(units)
     tokens = sum(len(e.ids) for e in encs)
     out: dict[str, Any] = {"units": len(units), "chunks": len(picked), "every": max(1, int(every)), "tokens": tokens,
