@@ -71,14 +71,17 @@ class EmbedderUnavailable(RuntimeError):
 
 # Process-wide choices, set once from the settings by :func:`configure` (``mlnotes.assistant.services`` does it; kb never
 # reads the environment): the runtime, a local model directory instead of the packaged one, int8 torch queries.
-_CONFIG: dict[str, object] = {"runtime": None, "model_dir": None, "query_int8": False}
+_CONFIG: dict[str, object] = {"runtime": None, "model_dir": None, "query_int8": False, "query_threads": None}
 
 
-def configure(runtime: str | None = None, model_dir: str | Path | None = None, query_int8: bool = False) -> None:
-    """Set the embedding runtime (``auto`` when None), an override model directory and the int8 query path."""
+def configure(runtime: str | None = None, model_dir: str | Path | None = None, query_int8: bool = False,
+              query_threads: int | None = None) -> None:
+    """Set the embedding runtime (``auto`` when None), an override model directory, the int8 query path and
+    the query session's threads (``QUERY_THREADS`` when None)."""
     if runtime is not None:
         resolve_runtime(runtime)  # refuse an unknown name now, not at the first query
-    _CONFIG.update(runtime=runtime, model_dir=model_dir, query_int8=bool(query_int8))
+    _CONFIG.update(runtime=runtime, model_dir=model_dir, query_int8=bool(query_int8),
+                   query_threads=int(query_threads) if query_threads else None)
 
 
 def model_dir() -> Path:
@@ -243,7 +246,8 @@ class Embedder:
     ``runtime``: ``"auto"`` (onnx, else torch with a warning), ``"onnx"`` or ``"torch"``. ``cache_dir``: where
     the exported ONNX file is kept (default :func:`default_cache_dir`). ``threads``: how many onnxruntime
     batches run at once in :meth:`encode` (default: every core); each batch uses one thread.
-    ``query_threads``: intra-op threads of the query session (default ``QUERY_THREADS``, at most the cores).
+    ``query_threads``: intra-op threads of the query session (default: ``MLNOTES_QUERY_THREADS`` through
+    :func:`configure`, else ``QUERY_THREADS``; at most the cores).
     ``fuse``: serve queries from the fused graph (default) or from the plain export.
     """
 
@@ -256,7 +260,7 @@ class Embedder:
         self.device = device
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.threads = threads or _cores()
-        self.query_threads = max(1, min(int(query_threads or QUERY_THREADS), _cores()))
+        self.query_threads = max(1, min(int(query_threads or _CONFIG["query_threads"] or QUERY_THREADS), _cores()))
         self.fuse = bool(fuse)
         self.max_seq_length = max_seq_length(self.directory)
         self._lock = threading.Lock()  # one PyTorch forward pass at a time (onnxruntime runs may overlap)

@@ -204,8 +204,9 @@ def test_settings_reach_the_embedder(monkeypatch):
 
     monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
     monkeypatch.setenv("MLNOTES_EMBED_RUNTIME", "torch")
+    monkeypatch.setenv("MLNOTES_QUERY_THREADS", "1")
     configure_embeddings(Settings(_env_file=None))
-    assert E.resolve_runtime() == "torch"
+    assert E.resolve_runtime() == "torch" and E._CONFIG["query_threads"] == 1
     with pytest.raises(E.EmbedderUnavailable, match="unknown embedding runtime"):
         E.Embedder(Path("."), runtime="cuda-magic")
 
@@ -397,6 +398,16 @@ def test_fusing_failure_falls_back_to_the_plain_graph_with_a_log_line(tiny, tmp_
     _assert_same_vectors(e.encode_query("gradient descent")[None], torch_.encode(["gradient descent"]))
     plain = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path / "p", fuse=False)
     assert plain.query_graph == "plain" and not list((tmp_path / "p").glob("*fused*"))
+
+
+def test_query_threads_come_from_the_configuration(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
+    E.configure(query_threads=1)
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    assert e.query_threads == 1 and e._qsession.get_session_options().intra_op_num_threads == 1
+    assert E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, query_threads=64).query_threads == E._cores()
+    E.configure()
+    assert E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path).query_threads == min(E.QUERY_THREADS, E._cores())
 
 
 
