@@ -185,7 +185,12 @@ def peer_markdown(r: dict[str, Any]) -> list[str]:
 
 
 def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str, Any]:
-    """Query-embedding latency per path and the retrieval quality of int8 queries (tune split)."""
+    """Query-embedding latency per path and the retrieval quality of int8 queries (tune split).
+
+    With onnxruntime (the default): sentence-transformers on PyTorch, the plain graph in the batch session (one
+    thread), the query session (fused graph, ``query_threads`` threads) and the int8 query session. With the
+    PyTorch runtime: sentence-transformers ``encode``, the direct float32 path and an int8 dynamically quantized
+    copy, as before."""
     import copy
     import warnings
 
@@ -197,30 +202,43 @@ def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str
     emb = index.embedder
     inner = getattr(emb, "_e", emb)
     queries = [q.question for q in load_gold("heldout")][:n_queries]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        qmodel = torch.ao.quantization.quantize_dynamic(copy.deepcopy(inner.model[0].auto_model),
-                                                        {torch.nn.Linear}, dtype=torch.qint8)
+    st = inner.model  # sentence-transformers (the reference)
 
-    def int8(text: str) -> np.ndarray:
-        saved = getattr(inner, "_qmodel", None)
-        inner._qmodel = qmodel
-        try:
-            return inner.encode_query(text)
-        finally:
-            inner._qmodel = saved
+    def st_encode(text: str) -> np.ndarray:
+        return np.asarray(st.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0], dtype=np.float32)
 
-    def float_direct(text: str) -> np.ndarray:
-        saved = getattr(inner, "_qmodel", None)
-        inner._qmodel = inner.model[0].auto_model
-        try:
-            return inner.encode_query(text)
-        finally:
-            inner._qmodel = saved
+    if inner.runtime != "torch":
+        q8 = _query_embedder(index, "onnx-int8")
+        paths = {"sentence-transformers (PyTorch)": st_encode,
+                 "onnx plain graph, 1 thread (batch session)": lambda t: inner._run(inner._tokenize([t]))[0],
+                 f"onnx {inner.query_graph} graph, {inner.query_threads} threads (query session)": inner.encode_query,
+                 f"onnx int8, {q8.query_threads} threads (runtime onnx-int8)": q8.encode_query}
+        float_direct, int8 = inner.encode_query, q8.encode_query
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            qmodel = torch.ao.quantization.quantize_dynamic(copy.deepcopy(st[0].auto_model),
+                                                            {torch.nn.Linear}, dtype=torch.qint8)
 
-    paths = {"sentence-transformers encode": lambda t: inner.encode([t])[0],
-             "direct float32 (encode_query)": float_direct, "direct int8 dynamic quantization": int8}
-    res: dict[str, Any] = {"threads": torch.get_num_threads(), "paths": {}}
+        def int8(text: str) -> np.ndarray:
+            saved = getattr(inner, "_qmodel", None)
+            inner._qmodel = qmodel
+            try:
+                return inner.encode_query(text)
+            finally:
+                inner._qmodel = saved
+
+        def float_direct(text: str) -> np.ndarray:
+            saved = getattr(inner, "_qmodel", None)
+            inner._qmodel = st[0].auto_model
+            try:
+                return inner.encode_query(text)
+            finally:
+                inner._qmodel = saved
+
+        paths = {"sentence-transformers encode": lambda t: inner.encode([t])[0],
+                 "direct float32 (encode_query)": float_direct, "direct int8 dynamic quantization": int8}
+    res: dict[str, Any] = {"threads": torch.get_num_threads(), "runtime": inner.runtime, "paths": {}}
     for name, fn in paths.items():
         fn("warm up")
         p50s = []
@@ -232,7 +250,7 @@ def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str
                 lat.append((time.perf_counter() - t0) * 1000)
             p50s.append(_pct(lat, 0.5))
         res["paths"][name] = {"p50_ms": statistics.median(p50s)}
-    ref = np.stack([inner.encode([q])[0] for q in queries])
+    ref = np.stack([st_encode(q) for q in queries])
     for name, fn in paths.items():
         v = np.stack([fn(q) for q in queries])
         res["paths"][name]["min_cosine_to_st"] = float((v * ref).sum(1).min())

@@ -96,6 +96,15 @@ def test_query_graph_check_and_index_phases_on_the_fixture(tmp_path):
     assert g["units"] == len(index.dense.vectors) and g["passes"]
     assert g["query_graph_vs_torch"]["min_cosine"] >= 0.9999
     assert "cosine >= 0.9999" in "\n".join(B.graph_markdown(g))
+    q = B.bench_query_paths(index, repeats=1, n_queries=5)
+    paths = q["paths"]
+    assert q["runtime"] == "onnx" and len(paths) == 4 and all(p["p50_ms"] > 0 for p in paths.values())
+    fp32 = [n for n in paths if "int8" not in n]
+    assert all(paths[n]["min_cosine_to_st"] >= 0.9999 for n in fp32)  # PyTorch, plain and fused graphs agree
+    assert any("fused graph" in n and "query session" in n for n in fp32)
+    int8 = [n for n in paths if "int8" in n]
+    assert len(int8) == 1 and 0.8 < paths[int8[0]]["min_cosine_to_st"] < 0.9999
+    assert set(q["quality_tune"]) == {"float32", "int8"}
 
 
 def test_main_rejects_an_unknown_part(capsys):
