@@ -99,7 +99,7 @@ PEER_LABELS = {"huggingface": "llama-index stock (HuggingFaceEmbedding, PyTorch)
 
 
 def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
-               embedders: tuple[str, ...] = PEER_EMBEDDERS) -> dict[str, Any]:
+               embedders: tuple[str, ...] = PEER_EMBEDDERS, torch_threads: int | None = 1) -> dict[str, Any]:
     """Our hybrid search against the llama-index pipeline (:class:`mlnotes.eval.peer.PeerPipeline`: the same chunks
     and document vectors) on the same questions, interleaved (ours, then each peer, per question), half heldout
     gold and half external. One peer per query embedder in ``embedders``: ``huggingface`` (the stock
@@ -107,7 +107,13 @@ def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
     embedder, so both sides pay the same query embedding). Query caches are cleared before each of our queries
     (llama-index keeps none), so every query pays its embedding. Reports p50/p99 of each (medians over
     ``repeats`` passes), the ratio of p50s and the median of the per-question ratio peer/ours. Needs the ``eval``
-    extra (scripts/eval_extra_job.sh sets up .venv-eval)."""
+    extra (scripts/eval_extra_job.sh sets up .venv-eval).
+
+    ``torch_threads`` (default 1) is the stock peer's PyTorch thread count. PyTorch's own default is one per core,
+    but in this one process our query session's second thread spins after each of our queries, and two OpenMP
+    threads then fight it for the 2 cores: measured alone at load ~3, a query took 84 ms with 2 threads and 21 ms
+    with 1, and interleaved with ours 533 ms. One thread is the peer's faster setting here, so the ratio is not
+    inflated by that contention; ``None`` keeps PyTorch's default."""
     from mlnotes.eval.data import load_external
     from mlnotes.eval.peer import EMBEDDERS, PeerPipeline
 
@@ -116,7 +122,7 @@ def bench_peer(index, repeats: int = 5, n_queries: int = 100, k: int = 10,
     peers, build = {}, {}
     for e in embedders:
         t0 = time.perf_counter()
-        peers[e] = PeerPipeline(index, k=k, embed=e)
+        peers[e] = PeerPipeline(index, k=k, embed=e, torch_threads=torch_threads)
         build[e] = time.perf_counter() - t0
         peers[e].rank_sections("warm up the model")
     index.search("warm up the model", k=k, mode="hybrid")

@@ -10,7 +10,7 @@ Two query embedders (``embed``):
 
 * ``"huggingface"``, the stock configuration a llama-index user writes: ``HuggingFaceEmbedding(model_name=<the
   packaged all-MiniLM-L6-v2 directory>)`` from ``llama-index-embeddings-huggingface``, i.e. sentence-transformers
-  on PyTorch (offline: a local directory), with PyTorch's default of one thread per core.
+  on PyTorch (offline: a local directory); PyTorch's threads as the caller says (default: one per core).
 * ``"ours"``: a small ``BaseEmbedding`` over our own embedder (onnxruntime), so both sides pay the same query
   embedding and the comparison isolates retrieval and fusion.
 
@@ -68,7 +68,8 @@ EMBEDDERS = {"huggingface": "llama-index HuggingFaceEmbedding (sentence-transfor
 
 def huggingface_embedding(threads: int | None = None):
     """The stock llama-index embedder on the packaged MiniLM directory, offline, on the CPU; PyTorch uses
-    ``threads`` threads (default: one per core, as PyTorch does unless OMP_NUM_THREADS says otherwise)."""
+    ``threads`` threads (default: one per core, as PyTorch does unless OMP_NUM_THREADS says otherwise;
+    :func:`mlnotes.eval.bench.bench_peer` passes 1, see there)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -85,7 +86,7 @@ class PeerPipeline:
     """BM25 + FAISS dense retrieval fused by llama-index's reciprocal rerank; ``embed`` picks the query embedder
     (:data:`EMBEDDERS`)."""
 
-    def __init__(self, index, k: int = 30, embed: str = "ours") -> None:
+    def __init__(self, index, k: int = 30, embed: str = "ours", torch_threads: int | None = None) -> None:
         if embed not in EMBEDDERS:
             raise ValueError(f"unknown peer embedder {embed!r}; use one of {sorted(EMBEDDERS)}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -104,7 +105,7 @@ class PeerPipeline:
             if model != MODEL_ID:
                 raise ValueError(f"the HuggingFace peer embeds queries with {MODEL_ID}, but this index holds "
                                  f"{model!r} vectors; use embed='ours' or an index built with {MODEL_ID}")
-            self.embed = huggingface_embedding()
+            self.embed = huggingface_embedding(torch_threads)
         else:
             self.embed = _embedding_class()(index.embedder)
         Settings.llm = None
