@@ -375,19 +375,26 @@ def int8_query_quality(index, n_boot: int = 2000, seed: int = 0, modes: tuple[st
     d = index.defaults
     out: dict[str, Any] = {"n_boot": n_boot, "fp32_query_graph": fp32.query_graph, "int8_query_graph": int8.query_graph,
                            "fusion": {"fusion": d.fusion, "rrf_k": d.rrf_k, "w_dense": d.w_dense}, "sets": {}}
+    embedders = {"float32": fp32, "int8": int8}
+    cache: dict[str, dict[str, np.ndarray]] = {name: {} for name in embedders}  # text -> query vector
+
+    def embed(name: str, text: str) -> np.ndarray:
+        v = cache[name].get(text)
+        if v is None:
+            v = cache[name][text] = embedders[name].encode_query(text)
+        return v
+
     for set_name, qs in sets.items():
-        vec = {"float32": {q.id: fp32.encode_query(validate_query(q.question)) for q in qs},
-               "int8": {q.id: int8.encode_query(validate_query(q.question)) for q in qs}}
-        cos = [float(vec["float32"][q.id] @ vec["int8"][q.id]) for q in qs]
+        cos = [float(embed("float32", validate_query(q.question)) @ embed("int8", validate_query(q.question)))
+               for q in qs]
         res: dict[str, Any] = {"n": len(qs), "min_cosine": min(cos), "median_cosine": statistics.median(cos),
                                "modes": {}}
         for mode in modes:
             cfg = Config("default", mode, d.fusion, rrf_k=d.rrf_k, w_dense=d.w_dense)
             rows: dict[str, dict[str, dict[str, float]]] = {}
-            for name, vecs in vec.items():
-                view = index.with_defaults(d)  # a view whose query embedding is this dict lookup
-                by_text = {validate_query(q.question): vecs[q.id] for q in qs}  # the text search() embeds
-                view.embed_query = by_text.__getitem__
+            for name in embedders:
+                view = index.with_defaults(d)  # a view that embeds whatever text search() asks for with `name`
+                view.embed_query = lambda text, _n=name: embed(_n, text)
                 rows[name] = {}
                 for q in qs:
                     ranking = rank_sections(view, q.question, cfg)
