@@ -25,8 +25,8 @@ unit of the corpus), so an index built with either is not re-embedded: the index
 ``runtime="auto"`` picks ``onnx`` and falls back to ``torch``; ``runtime="onnx"`` raises
 :class:`EmbedderUnavailable` instead of falling back. ``runtime="onnx-int8"`` (opt-in) embeds *queries* with
 onnxruntime's dynamic int8 quantization of the same graph and documents in float32: queries were 4-7x faster on
-the 2-core machine, but hybrid MRR@10 on the gold tune split fell from 0.921 to 0.913 (inside the bootstrap CI,
-still a loss), so it is not the default. :func:`get_embedder` uses the runtime set by :func:`configure` (from
+the 2-core machine, but retrieval lost a little on the gold sets (paired bootstrap in docs/PERFORMANCE.md; on gold
+tune hybrid R@5 fell by 0.012, CI excluding zero), so it is not the default. :func:`get_embedder` uses the runtime set by :func:`configure` (from
 ``MLNOTES_EMBED_RUNTIME`` through the settings) when no runtime is passed.
 
 :class:`QueryCache` is a thread-safe LRU for query vectors; :func:`get_embedder` loads each model once per
@@ -312,21 +312,23 @@ class Embedder:
         # batches: one thread per run, runs in parallel (one per core)
         self.session = session(path, 1)
         self.onnx_file = path
-        qpath, self.query_graph = path, "plain"
+        self._qsession, self.query_graph = None, ""
         if int8_queries:
-            qpath, self.query_graph = onnx_path(self.cache_dir, checksum, "int8"), "int8"
+            qpath = onnx_path(self.cache_dir, checksum, "int8")
             if not qpath.exists():
                 quantize_int8(path, qpath)
+            self._qsession, self.query_graph = session(qpath, self.query_threads), "int8"
         elif self.fuse:
             fpath = onnx_path(self.cache_dir, checksum, "fp32-fused")
             try:
                 if not fpath.exists():
                     cfg = json.loads((self.directory / "config.json").read_text())
                     fuse_graph(path, fpath, int(cfg["num_attention_heads"]), int(cfg["hidden_size"]))
-                qpath, self.query_graph = fpath, "fused"
+                self._qsession, self.query_graph = session(fpath, self.query_threads), "fused"
             except Exception as exc:  # noqa: BLE001 - the plain graph computes the same vectors, a bit slower
                 log.warning("queries use the unfused ONNX graph: fusing failed (%s)", _short(exc))
-        self._qsession = session(qpath, self.query_threads)
+        if self._qsession is None:
+            self._qsession, self.query_graph = session(path, self.query_threads), "plain"
         self._input_names: dict[int, set[str]] = {}  # id(session) -> its input names
         tok = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
         # the file carries its own truncation (128) and fixed padding; use sentence-transformers' settings instead

@@ -400,6 +400,18 @@ def test_fusing_failure_falls_back_to_the_plain_graph_with_a_log_line(tiny, tmp_
     assert plain.query_graph == "plain" and not list((tmp_path / "p").glob("*fused*"))
 
 
+def test_a_damaged_fused_file_falls_back_to_the_plain_graph(tiny, tmp_path, caplog):
+    good = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    fused = tmp_path / good.onnx_file.name.replace("-fp32.", "-fp32-fused.")
+    assert good.query_graph == "fused" and fused.exists()
+    fused.write_bytes(b"not an onnx model")
+    with caplog.at_level(logging.WARNING, logger="mlnotes.kb.embedding"):
+        e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    assert e.runtime == "onnx" and e.query_graph == "plain"
+    assert any("unfused" in r.getMessage() for r in caplog.records)
+    np.testing.assert_allclose(e.encode_query("lasso"), good.encode_query("lasso"), atol=1e-5)
+
+
 def test_query_threads_come_from_the_configuration(tiny, tmp_path, monkeypatch):
     monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
     E.configure(query_threads=1)
