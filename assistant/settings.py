@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     embed_model: Path | None = Field(default=None, description="a local sentence-transformers model directory "
                                                                "instead of the packaged all-MiniLM-L6-v2")
     query_int8: bool = Field(default=False, description="torch runtime only: int8 dynamic quantization of queries")
+    query_threads: int | None = Field(default=None, ge=1, le=64, description="intra-op threads of the ONNX query "
+                                      "session (default 2, the fastest on an idle 2-core machine; 1 is steadier "
+                                      "on a busy one); capped by the cores")
     qdrant_url: str = Field(default=":memory:", description="qdrant backend: a server URL (http://host:6333), a "
                                                             "local folder or :memory: (embedded)")
     qdrant_api_key: str | None = Field(default=None, description="qdrant backend: the server's API key")

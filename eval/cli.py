@@ -98,25 +98,30 @@ def register(app: typer.Typer, bench_app: typer.Typer, *, load_index, console: C
             except ModuleNotFoundError:  # a parent package is missing
                 return True
 
-        missing = [m for m in ("llama_index.retrievers.bm25", "llama_index.vector_stores.faiss") if absent(m)]
+        missing = [m for m in ("llama_index.retrievers.bm25", "llama_index.vector_stores.faiss",
+                               "llama_index.embeddings.huggingface") if absent(m)]
         if missing:
             err.print(f"[bold red]error:[/] --peer needs the eval extra ({', '.join(missing)} missing): "
                       "pip install -e '.\\[eval]', or run it in the venv that scripts/eval_extra_job.sh sets up "
                       "(.venv-eval/bin/python -m mlnotes.assistant.cli bench search --peer)")
             raise typer.Exit(2)
+        from mlnotes.eval.bench import save_parts
+
         res = bench_peer(load_index(quiet=True), repeats=max(repeat, 1), n_queries=queries, k=k)
+        report = save_parts({"peer": res})  # eval/reports/bench.md and bench.json, both peer rows
         if as_json:
             print(json.dumps(res, indent=2))
             return
         t = Table(title=f"hybrid search vs the llama-index pipeline ({res['queries']} questions x {res['repeats']}, "
-                        f"interleaved, {res['chunks']} chunks)")
-        for col in ("pipeline", "p50 ms", "p99 ms"):
+                        f"interleaved, {res['chunks']} chunks, load {res['loadavg']})")
+        for col in ("pipeline", "p50 ms", "p99 ms", "ratio of p50s", "per-question ratio"):
             t.add_column(col, justify="right")
-        t.add_row("ML/AI Notes", f"{res['ours']['p50_ms']:.2f}", f"{res['ours']['p99_ms']:.2f}")
-        t.add_row("llama-index", f"{res['peer']['p50_ms']:.2f}", f"{res['peer']['p99_ms']:.2f}")
+        t.add_row("ML/AI Notes", f"{res['ours']['p50_ms']:.2f}", f"{res['ours']['p99_ms']:.2f}", "1.0x", "")
+        for r in res["peers"]:
+            t.add_row(r["label"], f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['ratio_p50']:.2f}x",
+                      f"{r['ratio_per_question_median']:.2f}x")
         console.print(t)
-        console.print(f"ratio of p50s (peer/ours): {res['ratio_p50']:.1f}x; median per-question ratio "
-                      f"{res['ratio_per_question_median']:.1f}x; peer build {res['peer_build_s']:.1f} s")
+        console.print(f"headline (stock llama-index) ratio of p50s: {res['ratio_p50']:.1f}x; report: {report}")
 
     def _bench(parts: tuple[str, ...], requests: int = 64, concurrency: str = "1,8,32", cold: bool = True,
                server: str | None = None, out: Path | None = None, as_json: bool = False) -> None:

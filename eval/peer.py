@@ -1,11 +1,23 @@
-"""The peer pipeline: the same chunks, embedder and gold set through stock llama-index (no LLM, no network).
+"""The peer pipeline: the same chunks and gold set through stock llama-index (no LLM, no network).
 
 llama-index gets TextNodes built from our chunks (node id = our chunk id, carrying our stored float32 MiniLM
 vector), a FAISS inner-product vector store, its own ``BM25Retriever`` (bm25s with an English stemmer) and a
 ``QueryFusionRetriever`` in ``reciprocal_rerank`` mode with ``num_queries=1`` (so no query generation, hence
-no LLM). Query embeddings come from the same MiniLM through a small ``BaseEmbedding`` subclass.
-``Settings.llm`` is set to ``None`` (llama-index then uses its offline MockLLM) and ``Settings.embed_model``
-to our embedder, so nothing can reach for OpenAI.
+no LLM). ``Settings.llm`` is set to ``None`` (llama-index then uses its offline MockLLM) and ``Settings.embed_model``
+to the peer's query embedder, so nothing can reach for OpenAI.
+
+Two query embedders (``embed``):
+
+* ``"huggingface"``, the stock configuration a llama-index user writes: ``HuggingFaceEmbedding(model_name=<the
+  packaged all-MiniLM-L6-v2 directory>)`` from ``llama-index-embeddings-huggingface``, i.e. sentence-transformers
+  on PyTorch (offline: a local directory); PyTorch's threads as the caller says (default: one per core).
+* ``"ours"``: a small ``BaseEmbedding`` over our own embedder (onnxruntime), so both sides pay the same query
+  embedding and the comparison isolates retrieval and fusion.
+
+Document vectors are ours in both (the index's stored float32 MiniLM vectors, each chunk's first unit): they are
+the vectors sentence-transformers computes for those texts to cosine >= 0.9999 (tests/kb/test_embedding.py), so
+re-embedding the chunks with PyTorch for every benchmark run would cost minutes and change no ranking; the timed
+query path is what differs.
 """
 
 from __future__ import annotations
@@ -50,10 +62,33 @@ def _embedding_class():
     return MiniLMEmbedding
 
 
-class PeerPipeline:
-    """BM25 + FAISS dense retrieval fused by llama-index's reciprocal rerank."""
+EMBEDDERS = {"huggingface": "llama-index HuggingFaceEmbedding (sentence-transformers on PyTorch)",
+             "ours": "our onnxruntime MiniLM embedder through a BaseEmbedding adapter"}
 
-    def __init__(self, index, k: int = 30) -> None:
+
+def huggingface_embedding(threads: int | None = None):
+    """The stock llama-index embedder on the packaged MiniLM directory, offline, on the CPU; PyTorch uses
+    ``threads`` threads (default: one per core, as PyTorch does unless OMP_NUM_THREADS says otherwise;
+    :func:`mlnotes.eval.bench.bench_peer` passes 1, see there)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    from mlnotes.kb.embedding import _cores, _quiet_transformers, model_dir
+
+    _quiet_transformers()
+    torch.set_num_threads(threads or _cores())
+    return HuggingFaceEmbedding(model_name=str(model_dir()), device="cpu")
+
+
+class PeerPipeline:
+    """BM25 + FAISS dense retrieval fused by llama-index's reciprocal rerank; ``embed`` picks the query embedder
+    (:data:`EMBEDDERS`)."""
+
+    def __init__(self, index, k: int = 30, embed: str = "ours", torch_threads: int | None = None) -> None:
+        if embed not in EMBEDDERS:
+            raise ValueError(f"unknown peer embedder {embed!r}; use one of {sorted(EMBEDDERS)}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import faiss
         from llama_index.core import Settings, StorageContext, VectorStoreIndex
@@ -62,7 +97,17 @@ class PeerPipeline:
         from llama_index.retrievers.bm25 import BM25Retriever
         from llama_index.vector_stores.faiss import FaissVectorStore
 
-        self.embed = _embedding_class()(index.embedder)
+        self.embed_name = embed
+        if embed == "huggingface":
+            from mlnotes.kb.embedding import MODEL_ID
+
+            model = index.describe().get("model")
+            if model != MODEL_ID:
+                raise ValueError(f"the HuggingFace peer embeds queries with {MODEL_ID}, but this index holds "
+                                 f"{model!r} vectors; use embed='ours' or an index built with {MODEL_ID}")
+            self.embed = huggingface_embedding(torch_threads)
+        else:
+            self.embed = _embedding_class()(index.embedder)
         Settings.llm = None
         Settings.embed_model = self.embed
         chunks = list(index.iter_chunks())
@@ -103,7 +148,7 @@ def side_by_side(index, questions: Sequence[Question], k: int = 30) -> dict[str,
     """
     from mlnotes.eval.retrieval import CANDIDATES
 
-    peer = PeerPipeline(index, k=k)
+    peer = PeerPipeline(index, k=k, embed="ours")
     ours_rows, peer_rows, ours_ms, peer_ms = {}, {}, [], []
     peer.rank_sections("warm up")
     index.search("warm up", k=k)

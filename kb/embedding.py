@@ -14,11 +14,19 @@ Two runtimes compute the same vectors:
 * ``torch``: sentence-transformers, as before. It is the fallback when onnxruntime is missing or the export
   fails; one warning line on the ``mlnotes.kb.embedding`` logger says so.
 
+Queries and batches run in separate onnxruntime sessions. The *query* session runs the graph fused by
+onnxruntime's transformer optimizer (Attention, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization: fewer,
+larger kernels, which is what a 10-token query is short of) with ``QUERY_THREADS`` intra-op threads; the fused
+graph is written once beside the plain export, and when fusing fails the plain graph serves queries, with a log
+line. Its vectors equal the plain graph's and PyTorch's (cosine >= 0.9999; ``mlnotes.eval.bench`` checks every
+unit of the corpus), so an index built with either is not re-embedded: the index records the model id only. The
+*batch* session (index builds, answer sentences) runs batches in parallel, one intra-op thread each.
+
 ``runtime="auto"`` picks ``onnx`` and falls back to ``torch``; ``runtime="onnx"`` raises
 :class:`EmbedderUnavailable` instead of falling back. ``runtime="onnx-int8"`` (opt-in) embeds *queries* with
 onnxruntime's dynamic int8 quantization of the same graph and documents in float32: queries were 4-7x faster on
-the 2-core machine, but hybrid MRR@10 on the gold tune split fell from 0.921 to 0.913 (inside the bootstrap CI,
-still a loss), so it is not the default. :func:`get_embedder` uses the runtime set by :func:`configure` (from
+the 2-core machine, but retrieval lost a little on the gold sets (paired bootstrap in docs/PERFORMANCE.md; on gold
+tune hybrid R@5 fell by 0.012, CI excluding zero), so it is not the default. :func:`get_embedder` uses the runtime set by :func:`configure` (from
 ``MLNOTES_EMBED_RUNTIME`` through the settings) when no runtime is passed.
 
 :class:`QueryCache` is a thread-safe LRU for query vectors; :func:`get_embedder` loads each model once per
@@ -49,6 +57,10 @@ EXPORT_VERSION = "1"  # bump when the exported graph changes, so caches are re-e
 # Chosen by measurement (table in the perf report): batches of 8-16 token-length-sorted chunks gave the most
 # chunks per CPU-second with onnxruntime on the 2-core development machine; 32 and 64 were slower.
 DEFAULT_BATCH = 16
+# intra-op threads of the query session. Measured on the 2-core machine (load ~1): one short query took 4.1-4.5 ms
+# with 1 thread and 3.0-3.2 ms with 2 (plain graph), 2.8 ms with 2 on the fused graph. A query cannot use more
+# than a few threads usefully, so this is capped by the cores the process may use.
+QUERY_THREADS = 2
 
 log = logging.getLogger("mlnotes.kb.embedding")
 
@@ -59,14 +71,17 @@ class EmbedderUnavailable(RuntimeError):
 
 # Process-wide choices, set once from the settings by :func:`configure` (``mlnotes.assistant.services`` does it; kb never
 # reads the environment): the runtime, a local model directory instead of the packaged one, int8 torch queries.
-_CONFIG: dict[str, object] = {"runtime": None, "model_dir": None, "query_int8": False}
+_CONFIG: dict[str, object] = {"runtime": None, "model_dir": None, "query_int8": False, "query_threads": None}
 
 
-def configure(runtime: str | None = None, model_dir: str | Path | None = None, query_int8: bool = False) -> None:
-    """Set the embedding runtime (``auto`` when None), an override model directory and the int8 query path."""
+def configure(runtime: str | None = None, model_dir: str | Path | None = None, query_int8: bool = False,
+              query_threads: int | None = None) -> None:
+    """Set the embedding runtime (``auto`` when None), an override model directory, the int8 query path and
+    the query session's threads (``QUERY_THREADS`` when None)."""
     if runtime is not None:
         resolve_runtime(runtime)  # refuse an unknown name now, not at the first query
-    _CONFIG.update(runtime=runtime, model_dir=model_dir, query_int8=bool(query_int8))
+    _CONFIG.update(runtime=runtime, model_dir=model_dir, query_int8=bool(query_int8),
+                   query_threads=int(query_threads) if query_threads else None)
 
 
 def model_dir() -> Path:
@@ -159,6 +174,25 @@ def quantize_int8(src: Path, out: Path) -> Path:
     return out
 
 
+def fuse_graph(src: Path, out: Path, num_heads: int, hidden_size: int) -> Path:
+    """onnxruntime's BERT graph fusion of the exported float32 graph (still float32), written atomically to
+    ``out``; raises when the optimizer fused no attention (the graph would only be a slower copy)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    m = optimize_model(str(src), model_type="bert", num_heads=num_heads, hidden_size=hidden_size, opt_level=1)
+    fused = m.get_fused_operator_statistics()
+    if not fused.get("Attention"):
+        raise RuntimeError(f"the optimizer fused no attention ({fused})")
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        m.save_model_to_file(str(tmp))
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
 def export_onnx(directory: Path, out: Path) -> Path:
     """Export encoder + mean pooling + L2 normalisation to ``out`` (atomically); returns ``out``.
 
@@ -211,25 +245,35 @@ class Embedder:
 
     ``runtime``: ``"auto"`` (onnx, else torch with a warning), ``"onnx"`` or ``"torch"``. ``cache_dir``: where
     the exported ONNX file is kept (default :func:`default_cache_dir`). ``threads``: how many onnxruntime
-    batches run at once in :meth:`encode` (default: every core); each run, and every query, uses one thread.
+    batches run at once in :meth:`encode` (default: every core); each batch uses one thread.
+    ``query_threads``: intra-op threads of the query session (default: ``MLNOTES_QUERY_THREADS`` through
+    :func:`configure`, else ``QUERY_THREADS``; at most the cores).
+    ``fuse``: serve queries from the fused graph (default) or from the plain export.
     """
 
     def __init__(self, directory: Path | None = None, device: str = "cpu", runtime: str = "auto",
-                 cache_dir: Path | None = None, threads: int | None = None) -> None:
+                 cache_dir: Path | None = None, threads: int | None = None, query_threads: int | None = None,
+                 fuse: bool = True) -> None:
         if runtime not in RUNTIMES:
             raise EmbedderUnavailable(f"unknown embedding runtime {runtime!r}; use one of {list(RUNTIMES)}")
         self.directory = Path(directory) if directory else model_dir()
         self.device = device
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.threads = threads or _cores()
+        self.query_threads = max(1, min(int(query_threads or _CONFIG["query_threads"] or QUERY_THREADS), _cores()))
+        self.fuse = bool(fuse)
         self.max_seq_length = max_seq_length(self.directory)
         self._lock = threading.Lock()  # one PyTorch forward pass at a time (onnxruntime runs may overlap)
         self._st_lock = threading.Lock()  # loading sentence-transformers lazily
         self._st = None
+        self._count_lock = threading.Lock()
+        self.texts_embedded = 0  # batch texts (not queries) run through onnxruntime in this process, and their
+        self.tokens_embedded = 0  # word pieces: what a build's rate is measured in
         self.session = None
         self.onnx_file: Path | None = None
         self.runtime = "torch"
-        self._qsession = None  # the int8 query session (runtime "onnx-int8")
+        self._qsession = None  # the query session: fused float32 graph, or int8 (runtime "onnx-int8")
+        self.query_graph = ""  # which graph the query session runs: "fused", "plain" or "int8"
         if runtime in ("auto", "onnx", "onnx-int8") and device == "cpu":
             try:
                 self._load_onnx(int8_queries=runtime == "onnx-int8")
@@ -258,19 +302,34 @@ class Embedder:
                 {"source": str(self.directory), "sha256": checksum, "opset": ONNX_OPSET,
                  "export_version": EXPORT_VERSION, "seconds": round(time.perf_counter() - t0, 2)}, indent=2))
             log.info("exported MiniLM to ONNX at %s in %.1f s", path, time.perf_counter() - t0)
-        opts = ort.SessionOptions()
-        # one thread per run: a query is too short to split, and batches run in parallel, one per core
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        def session(file: Path, threads: int):
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            return ort.InferenceSession(str(file), sess_options=opts, providers=["CPUExecutionProvider"])
+
+        # batches: one thread per run, runs in parallel (one per core)
+        self.session = session(path, 1)
         self.onnx_file = path
+        self._qsession, self.query_graph = None, ""
         if int8_queries:
             qpath = onnx_path(self.cache_dir, checksum, "int8")
             if not qpath.exists():
                 quantize_int8(path, qpath)
-            self._qsession = ort.InferenceSession(str(qpath), sess_options=opts, providers=["CPUExecutionProvider"])
-        self._input_names = {i.name for i in self.session.get_inputs()}
+            self._qsession, self.query_graph = session(qpath, self.query_threads), "int8"
+        elif self.fuse:
+            fpath = onnx_path(self.cache_dir, checksum, "fp32-fused")
+            try:
+                if not fpath.exists():
+                    cfg = json.loads((self.directory / "config.json").read_text())
+                    fuse_graph(path, fpath, int(cfg["num_attention_heads"]), int(cfg["hidden_size"]))
+                self._qsession, self.query_graph = session(fpath, self.query_threads), "fused"
+            except Exception as exc:  # noqa: BLE001 - the plain graph computes the same vectors, a bit slower
+                log.warning("queries use the unfused ONNX graph: fusing failed (%s)", _short(exc))
+        if self._qsession is None:
+            self._qsession, self.query_graph = session(path, self.query_threads), "plain"
+        self._input_names: dict[int, set[str]] = {}  # id(session) -> its input names
         tok = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
         # the file carries its own truncation (128) and fixed padding; use sentence-transformers' settings instead
         tok.no_padding()
@@ -292,13 +351,19 @@ class Embedder:
         for r, e in enumerate(encs):
             k = len(e.ids)
             ids[r, :k], mask[r, :k], types[r, :k] = e.ids, 1, e.type_ids
+        session = session or self.session
+        names = self._input_names.get(id(session))
+        if names is None:
+            names = self._input_names[id(session)] = {i.name for i in session.get_inputs()}
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        feeds = {k: v for k, v in feeds.items() if k in self._input_names}
-        (out,) = (session or self.session).run(["embedding"], feeds)
+        (out,) = session.run(["embedding"], {k: v for k, v in feeds.items() if k in names})
         return out
 
     def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
         encs = self._tokenize(texts)
+        with self._count_lock:
+            self.texts_embedded += len(encs)
+            self.tokens_embedded += sum(len(e.ids) for e in encs)
         # longest first by token count, so a batch pads little; batches run in parallel, one per thread
         order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
         batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
@@ -339,7 +404,13 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [str(t) for t in texts]
         if self.runtime != "torch":
-            return self._encode_onnx(texts, max(1, int(batch_size)))
+            # each distinct text once (headings and boilerplate sentences repeat); copies share its vector
+            uniq = list(dict.fromkeys(texts))
+            vecs = self._encode_onnx(uniq, max(1, int(batch_size)))
+            if len(uniq) == len(texts):
+                return vecs
+            row = {t: i for i, t in enumerate(uniq)}
+            return vecs[[row[t] for t in texts]]
         with self._lock:
             vecs = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=show_progress)
@@ -357,7 +428,8 @@ class Embedder:
         queries only (documents stay float32); see eval/reports/bench.md for why that is off by default.
         """
         if self.runtime != "torch":
-            # runtime "onnx-int8": queries only through the int8 graph; documents (encode) stay float32
+            # the query session (fused float32, or int8 with runtime "onnx-int8"); documents (encode) use the
+            # batch session
             return np.ascontiguousarray(self._run(self._tokenize([text]), self._qsession)[0], dtype=np.float32)
         import torch
 

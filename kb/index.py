@@ -128,6 +128,9 @@ class BuildStats:
     reused: int = 0
     seconds: float = 0.0
     reason: str = ""
+    units: int = 0  # embedding units computed (windows and headings of the embedded chunks)
+    distinct_units: int = 0  # of which distinct texts, each embedded once
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase
 
 
 @dataclass
@@ -240,12 +243,14 @@ class Index:
               log: Callable[[str], None] | None = None) -> tuple[Index, BuildStats]:
         """Chunk ``corpus_dir``, embed (reusing unchanged chunks' vectors from ``out_dir``), write atomically."""
         t0 = time.perf_counter()
+        phases: dict[str, float] = {}
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
         if not corpus_dir.is_dir():
             raise EmptyCorpusError(f"corpus directory {corpus_dir} does not exist; set MLNOTES_CORPUS_DIR "
                                    "to a folder of Markdown files (or run: mlnotes index --corpus FOLDER)")
         chunks, files = chunk_corpus(corpus_dir, budget=budget)
         docs = _doc_metadata(corpus_dir)
+        phases["chunk"] = time.perf_counter() - t0
         if not chunks:
             raise EmptyCorpusError(f"no Markdown content found in {corpus_dir}; add .md files with YAML front "
                                    "matter (see corpus/README.md) and run 'mlnotes index' again")
@@ -256,14 +261,23 @@ class Index:
         texts = [c.index_text for c in chunks]
         keys = [_unit_key(c) for c in chunks]
         todo = [i for i, h in enumerate(keys) if h not in cache]
+        n_units = n_distinct = 0
         if todo:
             if progress and len(todo) >= FIRST_BUILD_NOTICE:
                 (log or _stderr)(f"embedding {len(todo)} chunks with MiniLM on the CPU: a first build embeds every "
                                  "chunk and takes a minute or more; later builds reuse unchanged chunks' vectors")
+            t = time.perf_counter()
             tok = minilm_tokenizer()
             units = [chunk_units(chunks[i], tok) for i in todo]
             flat = [u for us in units for u in us]
-            new = _encode_with_progress(embedder, flat, progress)
+            distinct = list(dict.fromkeys(flat))  # a repeated text (a heading unit, say) is embedded once
+            n_units, n_distinct = len(flat), len(distinct)
+            phases["units"] = time.perf_counter() - t
+            t = time.perf_counter()
+            vec = _encode_with_progress(embedder, distinct, progress)
+            phases["embed"] = time.perf_counter() - t
+            row = {u: r for r, u in enumerate(distinct)}
+            new = vec[[row[u] for u in flat]] if n_distinct < n_units else vec
             at = 0
             for i, us in zip(todo, units):
                 cache[keys[i]] = new[at:at + len(us)]
@@ -271,12 +285,19 @@ class Index:
         owner = np.concatenate([np.full(len(cache[h]), row, dtype=np.int64) for row, h in enumerate(keys)])
         vectors = np.concatenate([cache[h] for h in keys]).astype(np.float32)
         dim = vectors.shape[1]
+        t = time.perf_counter()
         bm25 = BM25Index().index(texts)
+        phases["bm25"] = time.perf_counter() - t
         stats = BuildStats(chunks=len(chunks), files=len(files), embedded=len(todo),
-                           reused=len(chunks) - len(todo), reason=reason)
+                           reused=len(chunks) - len(todo), reason=reason, units=n_units, distinct_units=n_distinct)
+        t = time.perf_counter()
         _write_atomically(out_dir, chunks, vectors, bm25, files, embedder.model_id, dim, budget, docs, owner)
+        phases["write"] = time.perf_counter() - t
+        t = time.perf_counter()
         index = cls.load(out_dir, embedder=embedder, verify_corpus=None)
+        phases["load"] = time.perf_counter() - t
         stats.seconds = time.perf_counter() - t0
+        stats.phases = phases
         return index, stats
 
     # ------------------------------------------------------------------ loading

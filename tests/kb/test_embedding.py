@@ -204,8 +204,9 @@ def test_settings_reach_the_embedder(monkeypatch):
 
     monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
     monkeypatch.setenv("MLNOTES_EMBED_RUNTIME", "torch")
+    monkeypatch.setenv("MLNOTES_QUERY_THREADS", "1")
     configure_embeddings(Settings(_env_file=None))
-    assert E.resolve_runtime() == "torch"
+    assert E.resolve_runtime() == "torch" and E._CONFIG["query_threads"] == 1
     with pytest.raises(E.EmbedderUnavailable, match="unknown embedding runtime"):
         E.Embedder(Path("."), runtime="cuda-magic")
 
@@ -349,3 +350,110 @@ def test_int8_queries_are_opt_in_and_documents_stay_float32(real_pair, tmp_path_
     # int8 queries approximate the float32 ones (0.94 lowest on the 247 tune questions) but are not them
     assert cos.min() > 0.9 and np.abs(a - b).max() > 1e-3
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------- the query session
+def test_queries_run_the_fused_graph_and_equal_pytorch_on_a_corpus_sample(real_pair):
+    """The query session's fused graph (Attention, SkipLayerNorm, BiasGelu fused by onnxruntime) against
+    sentence-transformers on PyTorch: every embedding unit of every 60th real chunk (windows and heading units
+    included) and short questions, one text per run as queries are. ``mlnotes.eval.bench.check_query_graph`` runs
+    the same comparison over every unit of the corpus."""
+    from mlnotes.kb.windows import chunk_units, minilm_tokenizer
+
+    onnx, torch_ = real_pair
+    assert onnx.query_graph == "fused" and onnx._qsession is not onnx.session
+    assert (onnx.cache_dir / onnx.onnx_file.name.replace("-fp32.", "-fp32-fused.")).exists()
+    assert onnx.query_threads == min(E.QUERY_THREADS, E._cores())
+    sess_opts = onnx._qsession.get_session_options()
+    assert sess_opts.intra_op_num_threads == onnx.query_threads
+    assert onnx.session.get_session_options().intra_op_num_threads == 1
+    chunks, _ = chunk_corpus(REPO / "corpus")
+    tok = minilm_tokenizer()
+    texts = [u for c in chunks[::60] for u in chunk_units(c, tok)]
+    texts += ["What is dropout?", "difference between LSTM and GRU", "Adam vs SGD", "k-NN complexity"] + EDGE_TEXTS
+    assert len(texts) >= 60
+    ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
+    got = np.stack([onnx.encode_query(t) for t in texts])
+    _assert_same_vectors(got, ref.astype(np.float32))
+
+
+def test_tiny_model_fused_queries_equal_torch(tiny, tmp_path):
+    onnx = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    torch_ = E.Embedder(tiny, runtime="torch")
+    assert onnx.query_graph == "fused"
+    texts = [c.index_text for c in chunk_corpus(FIXTURE)[0]][:12] + EDGE_TEXTS
+    _assert_same_vectors(np.stack([onnx.encode_query(t) for t in texts]), torch_.encode(texts))
+
+
+def test_fusing_failure_falls_back_to_the_plain_graph_with_a_log_line(tiny, tmp_path, monkeypatch, caplog):
+    def broken(*a, **k):
+        raise RuntimeError("no optimizer here")
+
+    monkeypatch.setattr(E, "fuse_graph", broken)
+    with caplog.at_level(logging.WARNING, logger="mlnotes.kb.embedding"):
+        e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    assert e.runtime == "onnx" and e.query_graph == "plain"
+    assert any("unfused" in r.getMessage() and "no optimizer here" in r.getMessage() for r in caplog.records)
+    torch_ = E.Embedder(tiny, runtime="torch")
+    _assert_same_vectors(e.encode_query("gradient descent")[None], torch_.encode(["gradient descent"]))
+    plain = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path / "p", fuse=False)
+    assert plain.query_graph == "plain" and not list((tmp_path / "p").glob("*fused*"))
+
+
+def test_a_damaged_fused_file_falls_back_to_the_plain_graph(tiny, tmp_path, caplog):
+    good = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    fused = tmp_path / good.onnx_file.name.replace("-fp32.", "-fp32-fused.")
+    assert good.query_graph == "fused" and fused.exists()
+    fused.write_bytes(b"not an onnx model")
+    with caplog.at_level(logging.WARNING, logger="mlnotes.kb.embedding"):
+        e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    assert e.runtime == "onnx" and e.query_graph == "plain"
+    assert any("unfused" in r.getMessage() for r in caplog.records)
+    np.testing.assert_allclose(e.encode_query("lasso"), good.encode_query("lasso"), atol=1e-5)
+
+
+def test_query_threads_come_from_the_configuration(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
+    E.configure(query_threads=1)
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path)
+    assert e.query_threads == 1 and e._qsession.get_session_options().intra_op_num_threads == 1
+    assert E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, query_threads=64).query_threads == E._cores()
+    E.configure()
+    assert E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path).query_threads == min(E.QUERY_THREADS, E._cores())
+
+
+
+# ---------------------------------------------------------------------------------------------- the build path
+def test_build_embeds_each_distinct_unit_once_and_reports_its_phases(tmp_path):
+    """A copied document repeats every unit text (heading units and windows): the build embeds each distinct text
+    once, and every unit row still equals the direct embedding of its text."""
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.windows import chunk_units
+    from tests.kb.fakes import HashingEmbedder
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE, corpus)
+    src = corpus / "guides" / "ml-basics.md"
+    shutil.copy(src, corpus / "guides" / "ml-basics-copy.md")
+    emb = HashingEmbedder()
+    idx, stats = Index.build(corpus, tmp_path / "idx", embedder=emb)
+    flat = [u for c in idx.chunks for u in chunk_units(c)]
+    assert stats.units == len(flat) == len(idx.dense.vectors)
+    assert stats.distinct_units == len(set(flat)) < stats.units
+    assert emb.n_encoded == stats.distinct_units
+    np.testing.assert_allclose(idx.dense.vectors, HashingEmbedder().encode(flat), atol=1e-6)
+    assert {"chunk", "units", "embed", "bm25", "write", "load"} <= set(stats.phases)
+    assert all(v >= 0 for v in stats.phases.values())
+
+
+def test_encode_embeds_repeated_texts_once_and_counts_word_pieces(real_pair):
+    onnx, _ = real_pair
+    texts = ["ridge regression", "lasso", "ridge regression", "  lasso", "lasso"]
+    n0, t0 = onnx.texts_embedded, onnx.tokens_embedded
+    v = onnx.encode(texts)
+    assert onnx.texts_embedded - n0 == 3  # "  lasso" is a different string (stripped only when tokenized)
+    assert onnx.tokens_embedded - t0 == sum(len(onnx._tokenize([t])[0].ids) for t in dict.fromkeys(texts))
+    np.testing.assert_array_equal(v[0], v[2])
+    np.testing.assert_array_equal(v[1], v[4])
+    np.testing.assert_allclose(v[3], v[1], atol=1e-6)
+    np.testing.assert_allclose(v, np.stack([onnx.encode([t])[0] for t in texts]), atol=1e-6)
