@@ -22,8 +22,12 @@ from mlnotes.kb.search import MODES, Filters
 class DummyRetriever:
     name = "dummy"
 
-    def __init__(self, chunks: list[Chunk], vectors: np.ndarray, embedder, defaults: FusionParams) -> None:
+    def __init__(self, chunks: list[Chunk], vectors: np.ndarray, embedder, defaults: FusionParams,
+                 owner: np.ndarray | None = None) -> None:
         self.chunks, self.vectors, self.embedder, self.defaults = chunks, vectors, embedder, defaults
+        # unit row -> chunk row (the index's vector_owner.npy); one unit per chunk when absent
+        self.owner = np.arange(len(chunks)) if owner is None else np.asarray(owner, dtype=np.int64)
+        self._first_unit = {int(r): u for u, r in reversed(list(enumerate(self.owner)))}
         self._row = {c.id: i for i, c in enumerate(chunks)}
         self._terms = [set(tokenize(c.index_text)) for c in chunks]
 
@@ -37,7 +41,8 @@ class DummyRetriever:
             (filters.kind is None or c.kind == filters.kind) and filters.document in (None, c.doc_id, c.path))]
         q = set(tokenize(query))
         sparse = {i: float(len(q & self._terms[i])) for i in rows if q & self._terms[i]}
-        sims = self.vectors @ self.embed_query(query)
+        sims = np.full(len(self.chunks), -np.inf, dtype=np.float32)
+        np.maximum.at(sims, self.owner, self.vectors @ self.embed_query(query))  # a chunk: the max over its units
         dense = {i: float(sims[i]) for i in rows}
         scores = sparse if mode == "bm25" else dense if mode == "dense" else fuse(
             p.fusion, dense, sparse, rrf_k=p.rrf_k, w_dense=p.w_dense)
@@ -61,7 +66,7 @@ class DummyRetriever:
         return self.embedder.encode(list(texts)) if texts else np.zeros((0, self.vectors.shape[1]), np.float32)
 
     def chunk_vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
-        return self.vectors[[self._row[c] for c in chunk_ids]]
+        return self.vectors[[self._first_unit[self._row[c]] for c in chunk_ids]]
 
     def clear_query_cache(self) -> None:
         pass
@@ -71,7 +76,7 @@ class DummyRetriever:
                 "model": getattr(self.embedder, "model_id", None)}
 
     def with_defaults(self, defaults: FusionParams) -> DummyRetriever:
-        return DummyRetriever(self.chunks, self.vectors, self.embedder, defaults)
+        return DummyRetriever(self.chunks, self.vectors, self.embedder, defaults, self.owner)
 
 
 def open_dummy(*, index_dir: Path, corpus_dir: Path | None = None, defaults: FusionParams = DEFAULT_FUSION,
@@ -81,4 +86,6 @@ def open_dummy(*, index_dir: Path, corpus_dir: Path | None = None, defaults: Fus
     lines = (Path(index_dir) / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     chunks = [Chunk.from_dict(json.loads(line)) for line in lines if line]
     vectors = np.load(Path(index_dir) / "embeddings.npy", allow_pickle=False)
-    return DummyRetriever(chunks, vectors, embedder or HashingEmbedder(), defaults)
+    owner_file = Path(index_dir) / "vector_owner.npy"
+    owner = np.load(owner_file, allow_pickle=False) if owner_file.exists() else None
+    return DummyRetriever(chunks, vectors, embedder or HashingEmbedder(), defaults, owner)
