@@ -170,6 +170,9 @@ def shots() -> Path:
     return d
 
 
+NAVIGATION_ABORTS = ("BodyStreamBuffer was aborted", "Connection errored out")
+
+
 class Watched:
     """A page with the console errors and the outside requests seen so far."""
 
@@ -177,6 +180,25 @@ class Watched:
         self.ctx, self.page = ctx, page
         self.errors: list[str] = []
         self.outside: list[str] = []
+
+    def goto(self, url: str) -> None:
+        """Leave the current page for ``url``.
+
+        A Gradio event stream still open when a page unloads is aborted by the browser itself, which logs
+        "AbortError: BodyStreamBuffer was aborted" and Gradio's "Connection errored out" (seen on a loaded
+        machine, where the last event of an answer is still in flight). Those two lines, logged while this
+        navigation runs, are the navigation's doing and are dropped; every other error stays.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        try:  # give a finishing stream the chance to close on its own
+            self.page.wait_for_load_state("networkidle", timeout=5_000)
+        except PlaywrightTimeoutError:
+            pass
+        n = len(self.errors)
+        self.page.goto(url)
+        self.page.wait_for_timeout(200)  # console events of the old page arrive asynchronously
+        self.errors[n:] = [e for e in self.errors[n:] if not any(m in e for m in NAVIGATION_ABORTS)]
 
     def check_clean(self):
         assert not self.outside, f"the UI requested non-local resources: {self.outside[:5]}"

@@ -104,7 +104,7 @@ def test_every_tab(ui_server, open_page, shots, width, height, theme):
     assert page.locator("#doc-select input").input_value() == "", "no document is preselected on the start page"
     assert view.locator("a[href*='?doc=guides/ml-basics.md']").count() >= 1
     page.screenshot(path=str(shots / f"browse-landing-{width}-{theme}.png"))
-    page.goto(f"{base}/?doc=chapters/01-wide.md&__theme={theme}")
+    w.goto(f"{base}/?doc=chapters/01-wide.md&__theme={theme}")
     view.get_by_text("A chapter with a wide table").first.wait_for()
     # a wide table scrolls inside its box; the page itself does not
     table = view.locator("table").first
@@ -119,7 +119,7 @@ def test_every_tab(ui_server, open_page, shots, width, height, theme):
     details.locator("summary").click()
     details.get_by_text("sigmoid maps").wait_for()
     page.screenshot(path=str(shots / f"browse-{width}-{theme}.png"), full_page=True)
-    page.goto(f"{base}/?doc=guides/ml-basics.md&section=regularization&__theme={theme}")
+    w.goto(f"{base}/?doc=guides/ml-basics.md&section=regularization&__theme={theme}")
     page.locator("#where").get_by_text("guides/ml-basics.md:").wait_for()
     where = page.locator("#where").inner_text()
     start, end = (int(x) for x in where.split("ml-basics.md:")[1].split()[0].split("-"))
@@ -130,7 +130,7 @@ def test_every_tab(ui_server, open_page, shots, width, height, theme):
     page.screenshot(path=str(shots / f"browse-raw-{width}-{theme}.png"))
 
     # ---- Algorithms: run one, see the metrics beside the reference and the figure
-    page.goto(f"{base}/?__theme={theme}")
+    w.goto(f"{base}/?__theme={theme}")
     page.locator("#ready-note").get_by_text("Index ready").wait_for()
     page.get_by_role("tab", name="Algorithms").click()
     page.locator("#alg-select input").fill("ridge")
