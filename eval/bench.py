@@ -739,9 +739,9 @@ def api_markdown(a: dict[str, Any]) -> list[str]:
     return L + [""]
 
 
-def save_parts(parts: dict[str, Any], out_dir: Path = REPORTS) -> Path:
-    """Merge ``parts`` (name -> result) into ``bench.json`` and rewrite ``bench.md``; other parts keep their
-    previous results. Returns the Markdown path."""
+def _report_so_far(out_dir: Path) -> dict[str, Any]:
+    """``bench.json``'s previous results (empty when missing or unreadable), stamped with this run's time, load
+    average and machine."""
     out_dir.mkdir(parents=True, exist_ok=True)
     res: dict[str, Any] = {}
     try:
@@ -750,6 +750,13 @@ def save_parts(parts: dict[str, Any], out_dir: Path = REPORTS) -> Path:
         pass
     res.update({"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()), "machine": machine()})
+    return res
+
+
+def save_parts(parts: dict[str, Any], out_dir: Path = REPORTS) -> Path:
+    """Merge ``parts`` (name -> result) into ``bench.json`` and rewrite ``bench.md``; other parts keep their
+    previous results. Returns the Markdown path."""
+    res = _report_so_far(out_dir)
     for name, r in parts.items():
         res[name] = {**r, "measured_at": res["created_at"]} if isinstance(r, dict) else r
     (out_dir / "bench.json").write_text(json.dumps(res, indent=2, default=float) + "\n")
@@ -762,14 +769,7 @@ def run_bench(parts: tuple[str, ...] = ("search", "api", "index"), out_dir: Path
               server: str | None = None, graph_every: int = 1, log=print) -> dict[str, Any]:
     """Run the named parts and write ``bench.json`` and ``bench.md``; the parts not run this time keep their
     previous results (each part carries its own time and load average)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    res: dict[str, Any] = {}
-    try:
-        res = json.loads((out_dir / "bench.json").read_text())
-    except (OSError, ValueError):
-        pass
-    res.update({"created_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()), "machine": machine()})
+    res = _report_so_far(out_dir)
     if "search" in parts:
         index = _load_index()
         res["search"] = bench_search(index)
