@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from mlnotes.kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_cor
 from mlnotes.kb.dense import DenseIndex
 from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from mlnotes.kb.markdown import split_sentences
-from mlnotes.kb.query import QueryPrep, bm25_query, mean_unit
+from mlnotes.kb.query import LazyQueryPrep, QueryPrep, bm25_query
 from mlnotes.kb.search import MODES, Filters
 from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
@@ -233,8 +232,7 @@ class Index:
         from mlnotes.kb.embedding import QueryCache
 
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
-        self._prep: dict[str, QueryPrep] = {}  # built on the first search (query_prep)
-        self._prep_lock = threading.Lock()
+        self._prep = LazyQueryPrep()  # built on the first search (query_prep)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -459,7 +457,7 @@ class Index:
         if mode in ("bm25", "hybrid"):
             sparse = self._sparse(query, n_cand, allowed)
         if mode in ("dense", "hybrid"):
-            qvec = mean_unit([self.embed_query(t) for t in prep.dense_texts(query)])
+            qvec = prep.dense_vector(query, self.embed_query)
             dense = self._dense(qvec, n_cand, allowed)
         if mode == "hybrid" and params.fusion == "weighted" and COMPLETE_LEGS:  # RRF: ranks; no floor there
             sparse, dense = self._complete(query, qvec, sparse, dense)
@@ -478,10 +476,7 @@ class Index:
 
     def query_prep(self) -> QueryPrep:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""
-        with self._prep_lock:
-            if "prep" not in self._prep:
-                self._prep["prep"] = QueryPrep.from_texts(c.index_text for c in self.chunks)
-            return self._prep["prep"]
+        return self._prep.get(lambda: (c.index_text for c in self.chunks))
 
     def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float],
                   dense: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import threading
 import time
 import uuid
 import warnings
@@ -61,7 +60,7 @@ from mlnotes.kb.index import (
     QueryError,
     validate_search,
 )
-from mlnotes.kb.query import QueryPrep, bm25_query, mean_unit
+from mlnotes.kb.query import LazyQueryPrep, QueryPrep, bm25_query
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -350,8 +349,7 @@ class QdrantRetriever:
         self._embedder = embedder
         self._meta: dict[str, Any] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
-        self._prep: dict[str, QueryPrep] = {}  # built on the first search (query_prep); shared with views
-        self._prep_lock = threading.Lock()
+        self._prep = LazyQueryPrep()  # built on the first search (query_prep); shared with views
 
     # ------------------------------------------------------------------ server access
     def _call(self, fn: Callable[..., Any], *args, **kwargs):
@@ -467,7 +465,7 @@ class QdrantRetriever:
         qs = query_weights(bm25_query(query))  # the text the local BM25 leg scores (mlnotes.kb.query)
         sparse_q = _sparse(qs) if qs else None
         # a one-vector multivector query: MAX_SIM scores the best of the chunk's units
-        dense_q = ([mean_unit([self.embed_query(t) for t in prep.dense_texts(query)]).astype(np.float32).tolist()]
+        dense_q = ([prep.dense_vector(query, self.embed_query).astype(np.float32).tolist()]
                    if mode in ("dense", "hybrid") else None)
         legs: list[tuple[str, Any]] = []
         if mode in ("bm25", "hybrid") and sparse_q is not None:
@@ -517,10 +515,7 @@ class QdrantRetriever:
         """The query preparation (spelling vocabulary, acronym table) built from the collection's chunks the first
         time this retriever searches, like :meth:`mlnotes.kb.index.Index.query_prep` from the local chunks; a
         collection re-indexed later is seen by a newly opened retriever."""
-        with self._prep_lock:
-            if "prep" not in self._prep:
-                self._prep["prep"] = QueryPrep.from_texts(c.index_text for c in self.iter_chunks())
-            return self._prep["prep"]
+        return self._prep.get(lambda: (c.index_text for c in self.iter_chunks()))
 
     def _complete(self, sparse: dict[int, float], dense: dict[int, float], key: dict[str, int], sparse_q,
                   dense_q) -> None:

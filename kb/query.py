@@ -25,6 +25,8 @@ only, acronyms the corpus defines written out beside the original (:func:`mine_a
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -347,6 +349,25 @@ class QueryPrep:
         expanded = expand_acronyms(query, self.acronyms)
         return [query] if expanded is None else [query, expanded]
 
+    def dense_vector(self, query: str, embed: Callable[[str], np.ndarray]) -> np.ndarray:
+        """The dense leg's query vector: the normalised mean of ``embed`` over :meth:`dense_texts`."""
+        return mean_unit([embed(t) for t in self.dense_texts(query)])
+
+
+class LazyQueryPrep:
+    """A :class:`QueryPrep` built from a backend's chunk texts on first use, once, thread-safe. A backend keeps
+    one and its ``with_defaults`` views (shallow copies) share it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._prep: QueryPrep | None = None
+
+    def get(self, texts: Callable[[], Iterable[str]]) -> QueryPrep:
+        with self._lock:
+            if self._prep is None:
+                self._prep = QueryPrep.from_texts(texts())
+            return self._prep
+
 
 def mean_unit(vectors) -> np.ndarray:
     """The normalised mean of unit vectors (one row each): the query vector of several phrasings."""
@@ -359,4 +380,4 @@ def mean_unit(vectors) -> np.ndarray:
 
 
 __all__ = ["normalize_query", "expand_query", "bm25_query", "Speller", "osa_distance", "mine_acronyms",
-           "expand_acronyms", "QueryPrep", "mean_unit"]
+           "expand_acronyms", "QueryPrep", "LazyQueryPrep", "mean_unit"]
