@@ -49,7 +49,7 @@ def configure_embeddings(settings: Settings) -> None:
     from mlnotes.kb.embedding import configure
 
     configure(runtime=settings.embed_runtime, model_dir=settings.embed_model, query_int8=settings.query_int8,
-              query_threads=settings.query_threads)
+              query_threads=settings.query_threads, bulk=settings.embed_bulk)
     roots.configure(settings.extra_corpus_dirs, corpus_dir=settings.corpus_dir)
 
 

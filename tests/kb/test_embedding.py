@@ -47,7 +47,7 @@ def real_pair(tmp_path_factory):
     """(onnx, torch) embedders over the packaged MiniLM; the ONNX export goes to a temporary cache."""
     d = _minilm_dir()
     cache = tmp_path_factory.mktemp("onnx-cache")
-    onnx = E.Embedder(d, runtime="onnx", cache_dir=cache)
+    onnx = E.Embedder(d, runtime="onnx", cache_dir=cache, bulk="fp32")  # float32 everywhere (bf16: tests below)
     torch_ = E.Embedder(d, runtime="torch")
     assert onnx.runtime == "onnx" and torch_.runtime == "torch"
     return onnx, torch_
@@ -457,3 +457,65 @@ def test_encode_embeds_repeated_texts_once_and_counts_word_pieces(real_pair):
     np.testing.assert_array_equal(v[1], v[4])
     np.testing.assert_allclose(v[3], v[1], atol=1e-6)
     np.testing.assert_allclose(v, np.stack([onnx.encode([t])[0] for t in texts]), atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------- bulk bfloat16
+def _corpus_texts(step: int) -> list[str]:
+    chunks, _ = chunk_corpus(REPO / "corpus")
+    return [chunks[i].index_text for i in range(0, len(chunks), step)]
+
+
+def test_bf16_bulk_equals_float32_pytorch_on_a_real_corpus_sample(real_pair):
+    onnx, torch_ = real_pair
+    e = E.Embedder(onnx.directory, runtime="onnx", cache_dir=onnx.cache_dir, bulk="bf16")
+    texts = _corpus_texts(25)
+    assert len(texts) >= E.BULK_MIN_TEXTS
+    n0 = e.tokens_embedded
+    got = e.encode(texts)
+    assert e.bulk == "bf16" and e.bulk_check_cosine >= E.BULK_MIN_COSINE
+    assert e.tokens_embedded - n0 == sum(len(x.ids) for x in e._tokenize(texts))  # the build's rate counts them
+    ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    cos = (got * ref).sum(1)
+    assert got.dtype == np.float32 and cos.min() >= 0.9999, f"lowest cosine {cos.min():.6f}"
+    # a short list (a query with its written-out acronyms, a re-index of a few chunks) stays on float32 onnxruntime
+    np.testing.assert_allclose(e.encode(texts[:3]), onnx.encode(texts[:3]), atol=1e-6)
+
+
+def test_bulk_lists_below_the_threshold_never_load_pytorch(tiny, tmp_path):
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16")
+    e.encode([f"text number {i}" for i in range(E.BULK_MIN_TEXTS - 1)])
+    assert e.bulk is None and e._bulk_model is None
+
+
+def test_auto_bulk_stays_float32_without_amx(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(E, "cpu_has_amx", lambda: False)
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="auto")
+    ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="fp32")
+    texts = [f"sentence {i} about gradient descent" for i in range(E.BULK_MIN_TEXTS + 5)]
+    np.testing.assert_array_equal(e.encode(texts), ref.encode(texts))
+    assert e.bulk == "fp32" and e._bulk_model is None and ref.bulk == "fp32"
+
+
+def test_bf16_that_differs_from_float32_falls_back_with_a_warning(tiny, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(E, "BULK_MIN_COSINE", 1.5)  # no vector can pass: the check must reject bfloat16
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16")
+    ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="fp32")
+    texts = [f"sentence {i} about the learning rate" for i in range(E.BULK_MIN_TEXTS)]
+    with caplog.at_level("WARNING", logger="mlnotes.kb.embedding"):
+        got = e.encode(texts)
+    assert e.bulk == "fp32" and e.bulk_check_cosine is not None and e._bulk_model is None
+    assert any("stays in float32" in r.getMessage() for r in caplog.records)
+    np.testing.assert_array_equal(got, ref.encode(texts))
+
+
+def test_bulk_setting_is_checked_and_reaches_the_embedder(monkeypatch):
+    from mlnotes.assistant.services import configure_embeddings
+    from mlnotes.assistant.settings import Settings
+
+    monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
+    with pytest.raises(E.EmbedderUnavailable, match="MLNOTES_EMBED_BULK"):
+        E.configure(bulk="int4")
+    monkeypatch.setenv("MLNOTES_EMBED_BULK", "fp32")
+    configure_embeddings(Settings(_env_file=None))
+    assert E._CONFIG["bulk"] == "fp32"
