@@ -623,6 +623,8 @@ def bench_index(corpus: Path | None = None, repeats_incremental: int = 3, cold: 
                 out["cold_tokens"] = inner.tokens_embedded - tok0
                 out["cold_tokens_per_s"] = out["cold_tokens"] / max(stats.phases.get("embed", 0.0), 1e-9)
                 out["embed_threads"] = inner.threads
+                out["embed_bulk"] = getattr(inner, "bulk", None) or "fp32"
+                out["embed_bulk_check_cosine"] = getattr(inner, "bulk_check_cosine", None)
             if sentences:
                 out["sentences"] = _bench_sentences(built, tmp / "corpus", idx_dir, inner)
         else:
@@ -692,7 +694,10 @@ def markdown(res: dict[str, Any]) -> str:
             if i.get("cold_tokens"):
                 L.append(f"  - embedded {i['cold_distinct_units']} distinct of {i['cold_units']} units, "
                          f"{i['cold_tokens']} word pieces, {i['cold_tokens_per_s']:.0f} word pieces/s "
-                         f"({i.get('embed_threads', '?')} parallel batches of one thread)")
+                         f"({i.get('embed_threads', '?')} parallel batches of one thread, "
+                         + ("bfloat16 PyTorch on AMX, checked against float32: lowest cosine "
+                            f"{i['embed_bulk_check_cosine']:.6f})" if i.get("embed_bulk") == "bf16"
+                            else "float32 onnxruntime)"))
             if i.get("sentences"):
                 se = i["sentences"]
                 L.append(f"- answer-sentence precompute (`mlnotes index` runs it after the build): "
