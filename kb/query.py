@@ -137,6 +137,15 @@ def osa_distance(a: str, b: str, cap: int = 3) -> int:
     return min(prev[-1], cap + 1)
 
 
+def _letter_counts(word: str) -> np.ndarray:
+    """Counts of a-z in ``word`` and, in a 27th cell, of every other character."""
+    out = np.zeros(27, dtype=np.int16)
+    for ch in word:
+        k = ord(ch) - 97
+        out[k if 0 <= k < 26 else 26] += 1
+    return out
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
@@ -154,8 +163,12 @@ class Speller:
 
     Candidates come from a symmetric-delete index (every corpus word under each one-letter deletion) looked up with
     the query word and its one-letter deletions, then checked with the exact distance; distance-2 pairs that share
-    no one-letter deletion (two insertions, say) are looked up through the query word's two-letter deletions. The
-    index is built on the first unknown word, so known-word queries cost one set lookup per word.
+    no one-letter deletion (two insertions, say) are looked up through the query word's two-letter deletions. That
+    still misses distance-2 pairs that need two deletions on *both* sides (a substitution plus a transposition), so
+    when a long word has no candidate within distance 1, every corpus word of 6+ letters whose letter counts allow
+    distance 2 (the bag distance, a lower bound of the edit distance, computed for all of them at once) is checked
+    too: the suggestion then equals a brute-force scan's. The index is built on the first unknown word, so
+    known-word queries cost one set lookup per word.
     """
 
     def __init__(self, counts: dict[str, int], lexicon: frozenset[str] | set[str] = frozenset(), min_len: int = 4,
@@ -164,6 +177,7 @@ class Speller:
         self.lexicon = frozenset(w.lower() for w in lexicon)
         self.min_len, self.min_count = min_len, min_count
         self._index: dict[str, list[str]] | None = None
+        self._long: tuple[list[str], np.ndarray, np.ndarray] | None = None  # words, lengths, letter counts
         self._stems: frozenset[str] | None = None
 
     @classmethod
@@ -202,6 +216,21 @@ class Speller:
             self._index = idx
         return self._index
 
+    def _long_words(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        if self._long is None:
+            words = [w for w, n in self.counts.items() if n >= self.min_count and len(w) >= 6]
+            self._long = (words, np.array([len(w) for w in words], dtype=np.int16).reshape(-1),
+                          np.stack([_letter_counts(w) for w in words]) if words else np.zeros((0, 27), np.int16))
+        return self._long
+
+    def _bag_candidates(self, w: str, max_d: int) -> set[str]:
+        """Corpus words of 6+ letters whose length and letter counts allow edit distance ``max_d`` from ``w``."""
+        words, lens, bags = self._long_words()
+        diff = bags - _letter_counts(w)
+        bag = np.maximum(np.clip(diff, 0, None).sum(1), np.clip(-diff, 0, None).sum(1))
+        ok = (np.abs(lens - len(w)) <= max_d) & (bag <= max_d)
+        return {words[i] for i in np.flatnonzero(ok)}
+
     def suggest(self, word: str) -> str | None:
         """The corpus word ``word`` is most likely a misspelling of, or ``None`` (known word, no clear candidate)."""
         w = word.lower()
@@ -215,6 +244,10 @@ class Speller:
         cands = {c for key in keys for c in idx.get(key, ())}
         scored = sorted((osa_distance(w, c, max_d), -self.counts[c], c) for c in cands)
         scored = [s for s in scored if s[0] <= max_d]
+        if max_d >= 2 and (not scored or scored[0][0] >= 2):
+            more = self._bag_candidates(w, max_d) - cands
+            scored = sorted(scored + [t for t in ((osa_distance(w, c, max_d), -self.counts[c], c) for c in more)
+                                      if t[0] <= max_d])
         if not scored:
             return None
         if len(scored) > 1 and scored[1][:2] == scored[0][:2]:

@@ -117,6 +117,15 @@ def test_the_delete_index_finds_what_a_brute_force_scan_finds(counts, word):
         assert got == scored[0][2]
 
 
+def test_a_distance_two_pair_that_needs_two_deletions_on_both_sides_is_found():
+    # a substitution (b->a at the front) plus a transposition (ac -> ca at the end): no one-letter deletion of
+    # the corpus word equals a two-letter deletion of the query word, which the delete index alone cannot see
+    assert osa_distance("bbaeaaac", "abaeaaca", 5) == 2
+    assert Speller({"abaeaaca": 3}, set()).suggest("bbaeaaac") == "abaeaaca"
+    # the bag-distance filter keeps it to candidates the exact distance then checks
+    assert Speller({"abaeaaca": 3, "zzzzzzzz": 9}, set()).suggest("bbaeaaac") == "abaeaaca"
+
+
 # ---------------------------------------------------------------- acronyms
 TEXTS = ["A long short-term memory (LSTM) network has gates. The LSTM keeps a cell state.",
          "| squared error (MSE) | 2r |",  # a table cell: the word before the cell boundary is not part of it
