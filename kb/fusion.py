@@ -51,6 +51,7 @@ class FusionParams:
     fusion: FusionName = "weighted"
     rrf_k: float = 5.0
     w_dense: float = 0.7
+    rerank: bool = True  # reorder the first fused candidates with the learned reranker (mlnotes.kb.rerank)
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
@@ -59,11 +60,14 @@ class FusionParams:
             raise ValueError("RRF k must be >= 0")
         if not 0.0 <= self.w_dense <= 1.0:
             raise ValueError("w_dense must be in [0, 1]")
+        if not isinstance(self.rerank, bool):
+            raise ValueError("rerank must be true or false")
 
     def with_(self, fusion: str | None = None, rrf_k: float | None = None,
-              w_dense: float | None = None) -> FusionParams:
+              w_dense: float | None = None, rerank: bool | None = None) -> FusionParams:
         """These parameters with the given ones replaced (``None`` keeps the current value)."""
-        changes = {k: v for k, v in (("fusion", fusion), ("rrf_k", rrf_k), ("w_dense", w_dense)) if v is not None}
+        changes = {k: v for k, v in (("fusion", fusion), ("rrf_k", rrf_k), ("w_dense", w_dense), ("rerank", rerank))
+                   if v is not None}
         return replace(self, **changes) if changes else self
 
 
