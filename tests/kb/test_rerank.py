@@ -13,7 +13,16 @@ import pytest
 
 from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.index import Index, QueryError
-from mlnotes.kb.rerank import BASE_FEATURES, FEATURES, KINDS, MODEL_FILE, RerankData, Reranker, features, load_model
+from mlnotes.kb.rerank import (
+    BASE_FEATURES,
+    FEATURES,
+    KINDS,
+    MODEL_FILE,
+    RerankData,
+    Reranker,
+    features,
+    load_model,
+)
 from tests.kb.fakes import HashingEmbedder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
@@ -210,3 +219,15 @@ def test_rerunning_the_training_script_reproduces_the_shipped_model(real_index, 
     shipped = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert same_model(shipped, json.loads(model_json(model))), "kb/reranker.json is stale: rerun the script"
     assert meta["cv_tune"] == shipped["meta"]["cv_tune"]
+
+
+def test_the_rerank_setting_turns_it_off_for_every_caller(monkeypatch, small_index):
+    from mlnotes.assistant.settings import Settings
+
+    assert Settings(_env_file=None).fusion_params.rerank is True
+    monkeypatch.setenv("MLNOTES_RERANK", "false")
+    params = Settings(_env_file=None).fusion_params
+    assert params.rerank is False
+    q = "kNN inference time"
+    view = small_index.with_defaults(params)
+    assert [h.chunk.id for h in view.search(q, k=10)] == [h.chunk.id for h in small_index.search(q, k=10, rerank=False)]
