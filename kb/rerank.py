@@ -80,7 +80,7 @@ def _z(x: np.ndarray) -> np.ndarray:
 
 def _rank_of(x: np.ndarray) -> np.ndarray:
     """1-based rank of each entry by descending value (ties by position)."""
-    order = np.lexsort((np.arange(len(x)), -x))
+    order = np.argsort(-x, kind="stable")
     r = np.empty(len(x), dtype=np.float64)
     r[order] = np.arange(1, len(x) + 1)
     return r
@@ -166,20 +166,19 @@ def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk],
     total = sum(w.values())
     info = [data.info[c.id] for c in chunks]
     if total > 0:
-        terms = list(w)
-        wv = np.fromiter(w.values(), dtype=np.float64, count=len(terms)) / total
-        X[:, 11] = np.array([[t in r[5] for t in terms] for r in info], dtype=np.float64) @ wv
-        X[:, 12] = np.array([[t in r[6] for t in terms] for r in info], dtype=np.float64) @ wv
-    kind = np.fromiter((r[0] for r in info), dtype=np.int64, count=n)
+        get = w.__getitem__
+        X[:, 11] = [sum(map(get, r[5].intersection(w))) for r in info]
+        X[:, 12] = [sum(map(get, r[6].intersection(w))) for r in info]
+        X[:, 11:13] /= total
+    num = np.array([r[:5] for r in info], dtype=np.float64)  # kind, exercise, angle, section code, doc code
+    kind = num[:, 0].astype(np.int64)
     known = np.flatnonzero(kind >= 0)
     X[known, 13 + kind[known]] = 1.0
     ii = INTENTS.index(intent) if intent in INTENTS else None
     if ii is not None:
         X[known, len(BASE_FEATURES) + ii * len(KINDS) + kind[known]] = 1.0
-    X[:, 16] = [r[1] for r in info]
-    X[:, 17] = [r[2] for r in info]
-    section = np.fromiter((r[3] for r in info), dtype=np.int64, count=n)
-    doc = np.fromiter((r[4] for r in info), dtype=np.int64, count=n)
+    X[:, 16:18] = num[:, 1:3]
+    section, doc = num[:, 3], num[:, 4]
     X[:, 18] = (section[:, None] == section[None, :]).sum(axis=1) - 1
     top = min(n, 10)
     X[:, 19] = (doc[:, None] == doc[None, :top]).sum(axis=1) - (np.arange(n) < top)
