@@ -109,6 +109,18 @@ def test_every_mode_ranks_and_scores_like_the_local_index(local, remote, mode, f
             assert [h.bm25_score for h in b] == pytest.approx([h.bm25_score for h in a], rel=1e-5)
 
 
+@pytest.mark.parametrize("fusion", ["weighted", "rrf"])
+def test_the_learned_reranker_reorders_like_the_local_index(local, remote, fusion):
+    """mlnotes.kb.rerank over the first fused candidates: the same features (heading cosines from the points' last
+    unit vectors) and so the same order in both backends, with or without it."""
+    index, _ = local
+    for q in QUERIES:
+        for rerank in (True, False):
+            a = index.search(q, k=10, fusion=fusion, rerank=rerank)
+            b = remote.search(q, k=10, fusion=fusion, rerank=rerank)
+            assert ids(a) == ids(b), (q, rerank)
+
+
 def test_both_backends_prepare_queries_from_the_same_chunks(local, remote):
     index, _ = local
     q = "L2 regularizaton penalty"
