@@ -31,8 +31,11 @@ relevant section among the first 5):
 * gold heldout (369), measured once with the final model: .856 / .986 / .916 / .921 fused, .897 / .992 / .941 /
   .936 reranked; paired deltas hit@1 +.041 [+.014, +.068], MRR +.025 [+.011, +.039], R@5 +.015 [+.002, +.029].
   The target R@5 >= .94 is not reached (.936 [.916, .953]).
-* cost: `mlnotes bench search` with a cached query vector, p50 1.64 ms reranked vs 1.27 ms fused (2 cores at load
-  about 6.7); with query embedding 23.7 vs 23.4 ms on that loaded machine.
+* cost (the shared 2-core machine at load averages 4-7): the reranking step itself (features of 30 candidates,
+  intent rules, heading cosines, the matrix product) takes 0.19 ms (best of 3 x 2000 timeit runs; the features
+  0.12 ms of it); ``mlnotes bench search`` with a cached query vector gives p50 1.55-1.72 ms reranked against
+  1.17-1.31 ms fused in three runs (+0.38 to +0.41 ms). With the query embedded, the noise of that loaded machine
+  dominates: hybrid p50 20.0 vs 16.5 ms (interleaved), and a paired per-query median difference of +0.55 ms.
 """
 
 from __future__ import annotations
