@@ -73,7 +73,9 @@ def retrieval_section(index, log=print) -> dict[str, Any]:
     chosen = max(hybrids, key=lambda c: (out["configs"][c.name]["tune"]["overall"]["mrr@10"]["mean"],
                                          out["configs"][c.name]["tune"]["overall"]["ndcg@10"]["mean"]))
     out["chosen"] = {"name": chosen.name, **chosen.to_dict(),
-                     "why": "highest MRR@10 (ties: nDCG@10) on the tune split among the hybrid configurations"}
+                     "why": "highest MRR@10 (ties: nDCG@10) on the tune split among the hybrid configurations (the "
+                            "reranked one's tune numbers are in-sample, its reranker was trained there; its 5-fold "
+                            "cross-validated ones are in kb/reranker.json)"}
     deltas = {}
     for other in ("bm25", "dense"):
         deltas[other] = {m: paired_bootstrap_delta([runs[chosen.name].rows[q.id][m] for q in held],
