@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     fusion: FusionName = DEFAULT_FUSION.fusion
     rrf_k: float = Field(default=DEFAULT_FUSION.rrf_k, ge=0)
     w_dense: float = Field(default=DEFAULT_FUSION.w_dense, ge=0.0, le=1.0)
+    rerank: bool = Field(default=DEFAULT_FUSION.rerank, description="hybrid search: reorder the first fused "
+                         "candidates with the learned reranker (mlnotes.kb.rerank)")
     generator: Literal["extractive", "llm"] = "extractive"
     llm: str | None = Field(default=None, description="a local model directory or GGUF file for generation")
     llm_draft: str | None = Field(default=None, description="a smaller draft model sharing the tokenizer")
@@ -158,7 +160,7 @@ class Settings(BaseSettings):
 
     @property
     def fusion_params(self) -> FusionParams:
-        return FusionParams(self.fusion, self.rrf_k, self.w_dense)
+        return FusionParams(self.fusion, self.rrf_k, self.w_dense, self.rerank)
 
     @property
     def backend_options(self) -> dict:

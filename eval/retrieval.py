@@ -30,6 +30,9 @@ class Config:
     fusion: str = "rrf"
     rrf_k: float = 60.0
     w_dense: float = 0.5
+    # hybrid only: reorder the fused candidates with the learned reranker (mlnotes.kb.rerank); None = the backend's
+    # default (FusionParams.rerank), and then the keyword is not passed
+    rerank: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -44,7 +47,9 @@ class Run:
 
 
 def rank_sections(index, question: str, cfg: Config, k: int = CANDIDATES) -> list[str]:
-    hits = index.search(question, k=k, mode=cfg.mode, fusion=cfg.fusion, rrf_k=cfg.rrf_k, w_dense=cfg.w_dense)
+    extra = {} if cfg.rerank is None else {"rerank": cfg.rerank}
+    hits = index.search(question, k=k, mode=cfg.mode, fusion=cfg.fusion, rrf_k=cfg.rrf_k, w_dense=cfg.w_dense,
+                        **extra)
     return dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in hits])
 
 
@@ -67,7 +72,7 @@ def tune_weighted(index, tune: Sequence[Question], objective: str = "mrr@10") ->
     """The ``w_dense`` maximizing ``objective`` on the tune split (ties: closest to 0.5)."""
     scores = {}
     for w in W_GRID:
-        run = run_config(index, tune, Config(f"weighted w={w}", "hybrid", "weighted", w_dense=w))
+        run = run_config(index, tune, Config(f"weighted w={w}", "hybrid", "weighted", w_dense=w, rerank=False))
         scores[w] = mean_metric(run, [q.id for q in tune], objective)
     best = max(scores, key=lambda w: (round(scores[w], 6), -abs(w - 0.5)))
     return best, scores
@@ -77,7 +82,7 @@ def tune_rrf(index, tune: Sequence[Question], objective: str = "mrr@10") -> tupl
     """The RRF constant maximizing ``objective`` on the tune split (ties: closest to 60)."""
     scores = {}
     for k in RRF_K_GRID:
-        run = run_config(index, tune, Config(f"rrf k={k}", "hybrid", "rrf", rrf_k=k))
+        run = run_config(index, tune, Config(f"rrf k={k}", "hybrid", "rrf", rrf_k=k, rerank=False))
         scores[k] = mean_metric(run, [q.id for q in tune], objective)
     best = max(scores, key=lambda k: (round(scores[k], 6), -abs(k - 60)))
     return best, scores
@@ -150,6 +155,7 @@ def ragas_id_metrics(run: Run, questions: Sequence[Question], k: int = 10) -> di
 
 # ---------------------------------------------------------------- gold and external sets side by side
 HIT_METRICS = ("hit@1", "hit@5", "mrr@10")
+SET_METRICS = HIT_METRICS + ("recall@5",)  # R@5: every relevant section among the first 5
 
 
 def hit_row(ranking: Sequence[str], relevant: Sequence[str]) -> dict[str, float]:
@@ -162,31 +168,38 @@ def hit_row(ranking: Sequence[str], relevant: Sequence[str]) -> dict[str, float]
 
 
 def standard_configs(default: Config) -> list[Config]:
-    """The default first, then every mode: bm25, dense, hybrid weighted and hybrid RRF (the default's constants).
+    """The default first, then every mode: bm25, dense, hybrid weighted without and with the learned reranker
+    (:mod:`mlnotes.kb.rerank`) and hybrid RRF (the default's constants).
 
     One of the hybrids repeats the default's settings; it is kept so that every table has the same rows."""
     return [default, Config("bm25", "bm25"), Config("dense", "dense"),
-            Config(f"hybrid-weighted (w_dense={default.w_dense:g})", "hybrid", "weighted", w_dense=default.w_dense),
-            Config(f"hybrid-rrf (k={default.rrf_k:g})", "hybrid", "rrf", rrf_k=default.rrf_k)]
+            Config(f"hybrid-weighted (w_dense={default.w_dense:g})", "hybrid", "weighted", w_dense=default.w_dense,
+                   rerank=False),
+            Config(f"hybrid-weighted (w_dense={default.w_dense:g}) + rerank", "hybrid", "weighted",
+                   w_dense=default.w_dense, rerank=True),
+            Config(f"hybrid-rrf (k={default.rrf_k:g})", "hybrid", "rrf", rrf_k=default.rrf_k, rerank=False)]
 
 
 def compare_sets(index, sets: dict[str, Sequence[Question]], configs: Sequence[Config], n_boot: int = 1000,
                  log=print) -> dict[str, Any]:
-    """hit@1, hit@5 and MRR@10 (mean, 95% bootstrap CI) of every config on every named question set, and the
+    """hit@1, hit@5, MRR@10 and R@5 (mean, 95% bootstrap CI) of every config on every named question set, and the
     paired bootstrap CI of (first config − each other config) per set. Unanswerable questions are skipped."""
-    from mlnotes.eval.metrics import bootstrap_ci, paired_bootstrap_delta
+    from mlnotes.eval.metrics import bootstrap_ci, paired_bootstrap_delta, recall_at
+
+    def row(ranking: list[str], relevant: Sequence[str]) -> dict[str, float]:
+        return {**hit_row(ranking, relevant), "recall@5": recall_at(ranking, relevant, 5)}
 
     rows: dict[str, dict[str, dict[str, float]]] = {}
     allq = {q.id: q for qs in sets.values() for q in qs if q.answerable}
     for cfg in configs:
-        rows[cfg.name] = {qid: hit_row(rank_sections(index, q.question, cfg), q.relevant) for qid, q in allq.items()}
+        rows[cfg.name] = {qid: row(rank_sections(index, q.question, cfg), q.relevant) for qid, q in allq.items()}
     out: dict[str, Any] = {"configs": [c.to_dict() for c in configs], "default": configs[0].name, "sets": {}}
     for set_name, qs in sets.items():
         ids = [q.id for q in qs if q.answerable]
         res: dict[str, Any] = {"n": len(ids), "n_unanswerable": len(qs) - len(ids), "configs": {}, "default_minus": {}}
         for cfg in configs:
             summ = {}
-            for m in HIT_METRICS:
+            for m in SET_METRICS:
                 vals = [rows[cfg.name][i][m] for i in ids]
                 lo, hi = bootstrap_ci(vals, n_boot=n_boot)
                 summ[m] = {"mean": float(np.mean(vals)) if vals else float("nan"), "lo": lo, "hi": hi}
@@ -195,11 +208,11 @@ def compare_sets(index, sets: dict[str, Sequence[Question]], configs: Sequence[C
         for cfg in configs[1:]:
             res["default_minus"][cfg.name] = {
                 m: paired_bootstrap_delta([rows[base][i][m] for i in ids], [rows[cfg.name][i][m] for i in ids],
-                                          n_boot=n_boot) for m in HIT_METRICS}
+                                          n_boot=n_boot) for m in SET_METRICS}
         out["sets"][set_name] = res
         d = res["configs"][base]
         log(f"{set_name:22s} n={len(ids):3d} default hit@1 {d['hit@1']['mean']:.3f} hit@5 {d['hit@5']['mean']:.3f} "
-            f"MRR@10 {d['mrr@10']['mean']:.3f}")
+            f"MRR@10 {d['mrr@10']['mean']:.3f} R@5 {d['recall@5']['mean']:.3f}")
     out["rows"] = rows  # config name -> question id -> hit@1, hit@5, MRR@10 (for paired comparisons across runs)
     out["misses_top5"] = {name: [qid for qid in (q.id for q in qs if q.answerable)
                                  if rows[configs[0].name][qid]["hit@5"] == 0.0] for name, qs in sets.items()}
@@ -212,15 +225,15 @@ def sets_markdown(res: dict[str, Any]) -> list[str]:
     for set_name, r in res["sets"].items():
         L += ["", f"**{set_name}** ({r['n']} answerable questions"
                   + (f", {r['n_unanswerable']} unanswerable not scored" if r["n_unanswerable"] else "") + ")", "",
-              "| config | " + " | ".join(HIT_METRICS) + " |", "|---|" + "---|" * len(HIT_METRICS)]
+              "| config | " + " | ".join(SET_METRICS) + " |", "|---|" + "---|" * len(SET_METRICS)]
         for name, s in r["configs"].items():
             L.append(f"| {name} | " + " | ".join(f"{s[m]['mean']:.3f} [{s[m]['lo']:.3f}, {s[m]['hi']:.3f}]"
-                                                for m in HIT_METRICS) + " |")
+                                                for m in SET_METRICS) + " |")
         for name, d in r["default_minus"].items():
             L.append(f"| default − {name} | " + " | ".join(
-                f"{d[m]['mean']:+.3f} [{d[m]['lo']:+.3f}, {d[m]['hi']:+.3f}]" for m in HIT_METRICS) + " |")
+                f"{d[m]['mean']:+.3f} [{d[m]['lo']:+.3f}, {d[m]['hi']:+.3f}]" for m in SET_METRICS) + " |")
     return L
 
 
 __all__ = ["Config", "Run", "run_config", "tune_weighted", "tune_rrf", "report", "ragas_id_metrics", "METRICS",
-           "HIT_METRICS", "hit_row", "standard_configs", "compare_sets", "sets_markdown"]
+           "HIT_METRICS", "SET_METRICS", "hit_row", "standard_configs", "compare_sets", "sets_markdown"]

@@ -42,6 +42,7 @@ from mlnotes.kb.dense import DenseIndex
 from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from mlnotes.kb.markdown import split_sentences
 from mlnotes.kb.query import LazyQueryPrep, QueryPrep, bm25_query
+from mlnotes.kb.rerank import LazyRerankData
 from mlnotes.kb.search import MODES, Filters
 from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
@@ -234,6 +235,7 @@ class Index:
 
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
         self._prep = LazyQueryPrep()  # built on the first search (query_prep)
+        self._rerank_data = LazyRerankData()  # built on the first reranked search (mlnotes.kb.rerank)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -442,17 +444,56 @@ class Index:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", *, fusion: str | None = None,
                rrf_k: float | None = None, w_dense: float | None = None, filters: Filters | None = None,
-               candidates: int = 50) -> list[Hit]:
+               candidates: int = 50, rerank: bool | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query`` by ``mode`` (``bm25``, ``dense`` or ``hybrid``).
 
         Hybrid search fuses the top ``candidates`` of each list with ``fusion``/``rrf_k``/``w_dense`` (each
         ``None`` = :attr:`defaults`). With ``filters``, both lists are ranked among the matching chunks only.
+        With ``rerank`` (``None`` = :attr:`defaults`), hybrid search reorders its first
+        :data:`mlnotes.kb.rerank.DEPTH` fused chunks by the learned reranker (:mod:`mlnotes.kb.rerank`); each
+        hit keeps its fused score, so scores then need not fall with rank.
         """
-        query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense)
+        query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense, rerank)
+        query, qvec, scores, sparse, dense = self._scored(query, k, mode, params, filters, candidates)
+        use_rerank = mode == "hybrid" and params.rerank
+        from mlnotes.kb.rerank import DEPTH
+
+        order = sorted(scores, key=lambda i: (-scores[i], i))[:max(k, DEPTH) if use_rerank else k]
+        if use_rerank and len(order) > 1:
+            from mlnotes.kb.rerank import load_model
+
+            model = load_model()
+            top, rest = order[:model.depth], order[model.depth:]
+            X = self._rerank_features(query, qvec, top, scores, sparse, dense)
+            order = ([top[j] for j in model.order(X)] + rest)[:k]
+        return [
+            Hit(self.chunks[i], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
+            for r, i in enumerate(order, start=1)
+        ]
+
+    def rerank_features(self, query: str, depth: int | None = None, **params) -> tuple[list[Chunk], np.ndarray]:
+        """The first ``depth`` (default :data:`mlnotes.kb.rerank.DEPTH`) chunks of the fused hybrid ranking
+        (``params``: ``fusion``, ``rrf_k``, ``w_dense``), in fused order, and their reranker feature matrix
+        (:func:`mlnotes.kb.rerank.features`); what ``mlnotes.eval.train_reranker`` learns from."""
+        from mlnotes.kb.rerank import DEPTH
+
+        depth = depth or DEPTH
+        query, fp = validate_search(query, depth, "hybrid", self.defaults, params.get("fusion"),
+                                    params.get("rrf_k"), params.get("w_dense"), False)
+        query, qvec, scores, sparse, dense = self._scored(query, depth, "hybrid", fp, None, 50)
+        top = sorted(scores, key=lambda i: (-scores[i], i))[:depth]
+        return [self.chunks[i] for i in top], self._rerank_features(query, qvec, top, scores, sparse, dense)
+
+    def _scored(self, query: str, k: int, mode: str, params: FusionParams, filters: Filters | None,
+                candidates: int) -> tuple[str, np.ndarray | None, dict[int, float], dict[int, float],
+                                          dict[int, float]]:
+        """The corrected query, its vector (``None`` for BM25 alone) and the scored candidates: the final scores
+        of ``mode`` and each leg's (row -> score)."""
         n_cand = max(candidates, k)
         allowed = self._allowed(filters) if filters else None
         sparse: dict[int, float] = {}
         dense: dict[int, float] = {}
+        qvec = None
         prep = self.query_prep()
         query = prep.correct(query)  # spelling (mlnotes.kb.query.QueryPrep), for both legs
         if mode in ("bm25", "hybrid"):
@@ -468,12 +509,22 @@ class Index:
             scores = dense
         else:
             scores = fuse(params.fusion, dense, sparse, rrf_k=params.rrf_k, w_dense=params.w_dense)
-        order = sorted(scores, key=lambda i: (-scores[i], i))[:k]
-        return [
-            Hit(self.chunks[i], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
-            for r, i in enumerate(order, start=1)
-        ]
+        return query, qvec, scores, sparse, dense
 
+    def _rerank_features(self, query: str, qvec: np.ndarray, rows: Sequence[int], scores: dict[int, float],
+                         sparse: dict[int, float], dense: dict[int, float]) -> np.ndarray:
+        """The reranker's features of candidate ``rows`` (fused order), both legs scored for every one."""
+        from mlnotes.kb.rerank import features, query_intent
+
+        if any(i not in sparse or i not in dense for i in rows):  # RRF leaves the legs incomplete
+            sparse, dense = self._complete(query, qvec, {i: s for i, s in sparse.items()},
+                                           {i: s for i, s in dense.items()})
+        q = np.asarray(qvec, dtype=np.float32).reshape(-1)
+        head = self.dense.vectors[[self._units_of[i].stop - 1 for i in rows]] @ q  # a chunk's last unit: its heading
+        data = self._rerank_data.get(lambda: self.chunks)
+        return features(data, query, query_intent(query), [self.chunks[i] for i in rows],
+                        [scores[i] for i in rows], [sparse.get(i, 0.0) for i in rows],
+                        [dense[i] for i in rows], head)
 
     def query_prep(self) -> QueryPrep:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""
@@ -595,7 +646,8 @@ def _doc_metadata(corpus_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def validate_search(query: Any, k: Any, mode: Any, defaults: FusionParams, fusion: str | None,
-                    rrf_k: float | None, w_dense: float | None) -> tuple[str, FusionParams]:
+                    rrf_k: float | None, w_dense: float | None,
+                    rerank: bool | None = None) -> tuple[str, FusionParams]:
     """The checks every backend's ``search`` makes: the query (see :func:`validate_query`), ``k`` in 1..MAX_K,
     a known mode, and the fusion parameters (``None`` = ``defaults``). Returns the query and the parameters to use;
     raises :class:`QueryError` with what to fix."""
@@ -605,7 +657,7 @@ def validate_search(query: Any, k: Any, mode: Any, defaults: FusionParams, fusio
     if mode not in MODES:
         raise QueryError(f"unknown mode {mode!r}; valid modes: {list(MODES)}")
     try:
-        return query, defaults.with_(fusion, rrf_k, w_dense)
+        return query, defaults.with_(fusion, rrf_k, w_dense, rerank)
     except ValueError as exc:
         raise QueryError(str(exc)) from None
 

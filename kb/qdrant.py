@@ -61,6 +61,8 @@ from mlnotes.kb.index import (
     validate_search,
 )
 from mlnotes.kb.query import LazyQueryPrep, QueryPrep, bm25_query
+from mlnotes.kb.rerank import DEPTH as RERANK_DEPTH
+from mlnotes.kb.rerank import LazyRerankData
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -350,6 +352,7 @@ class QdrantRetriever:
         self._meta: dict[str, Any] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
         self._prep = LazyQueryPrep()  # built on the first search (query_prep); shared with views
+        self._rerank_data = LazyRerankData()  # built on the first reranked search (mlnotes.kb.rerank)
 
     # ------------------------------------------------------------------ server access
     def _call(self, fn: Callable[..., Any], *args, **kwargs):
@@ -453,10 +456,10 @@ class QdrantRetriever:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", *, fusion: str | None = None,
                rrf_k: float | None = None, w_dense: float | None = None, filters: Filters | None = None,
-               candidates: int = 50) -> list[Hit]:
+               candidates: int = 50, rerank: bool | None = None) -> list[Hit]:
         from qdrant_client import models as m
 
-        query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense)
+        query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense, rerank)
         self.check()
         n_cand = max(candidates, k)
         flt = _filter(filters)
@@ -475,7 +478,7 @@ class QdrantRetriever:
         if not legs:
             return []
         if (mode == "hybrid" and self.server_rrf and len(legs) == 2 and params.fusion == "rrf"
-                and float(params.rrf_k).is_integer()):  # Qdrant's k: an integer
+                and float(params.rrf_k).is_integer() and not params.rerank):  # Qdrant's k: an integer
             res = self._call(self.client.query_points, self.collection,
                              prefetch=[m.Prefetch(query=q, using=u, limit=n_cand, filter=flt) for u, q in legs],
                              query=m.RrfQuery(rrf=m.Rrf(k=int(params.rrf_k) + 1)), limit=k,
@@ -505,10 +508,38 @@ class QdrantRetriever:
         else:
             scores = fuse(params.fusion, dense, sparse, rrf_k=params.rrf_k, w_dense=params.w_dense)
         by_key = {v: pid for pid, v in key.items()}
+        use_rerank = mode == "hybrid" and params.rerank
         # ties: by chunk order in the corpus (path, line), so the ranking does not depend on the point ids
-        order = sorted(scores, key=lambda i: (-scores[i], _order_key(chunks[by_key[i]])))[:k]
+        order = sorted(scores, key=lambda i: (-scores[i], _order_key(chunks[by_key[i]])))[
+            :max(k, RERANK_DEPTH) if use_rerank else k]
+        if use_rerank and len(order) > 1:
+            order = self._rerank(query, order, scores, sparse, dense, key, chunks, sparse_q, dense_q)[:k]
         return [Hit(chunks[by_key[i]], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
                 for r, i in enumerate(order, start=1)]
+
+    def _rerank(self, query: str, order: list[int], scores: dict[int, float], sparse: dict[int, float],
+                dense: dict[int, float], key: dict[str, int], chunks: dict[str, Chunk], sparse_q,
+                dense_q) -> list[int]:
+        """The learned reranker over the first fused candidates, as :meth:`mlnotes.kb.index.Index.search` applies
+        it: the same features (heading cosines from the candidates' last unit vectors, one retrieve call)."""
+        from mlnotes.kb.rerank import features, load_model, query_intent
+
+        model = load_model()
+        top, rest = order[:model.depth], order[model.depth:]
+        by_key = {v: pid for pid, v in key.items()}
+        if any(i not in sparse or i not in dense for i in top):  # RRF leaves the legs incomplete
+            sparse, dense = dict(sparse), dict(dense)
+            self._complete(sparse, dense, key, sparse_q, dense_q)
+        pts = self._call(self.client.retrieve, self.collection, ids=[by_key[i] for i in top], with_payload=False,
+                         with_vectors=[DENSE])
+        heads = {str(p.id): np.asarray(p.vector[DENSE][-1], dtype=np.float32) for p in pts}  # last unit: heading
+        q = np.asarray(dense_q[0], dtype=np.float32)
+        data = self._rerank_data.get(self.iter_chunks)
+        cands = [chunks[by_key[i]] for i in top]
+        X = features(data, query, query_intent(query), cands, [scores[i] for i in top],
+                     [sparse.get(i, 0.0) for i in top], [dense.get(i, 0.0) for i in top],
+                     [float(heads[by_key[i]] @ q) if by_key[i] in heads else 0.0 for i in top])
+        return [top[j] for j in model.order(X)] + rest
 
 
     def query_prep(self) -> QueryPrep:

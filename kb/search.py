@@ -66,8 +66,10 @@ class Retriever(Protocol):
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", *, fusion: str | None = None,
                rrf_k: float | None = None, w_dense: float | None = None, filters: Filters | None = None,
-               candidates: int = 50) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, best first; raises :class:`mlnotes.kb.index.QueryError` on bad input."""
+               candidates: int = 50, rerank: bool | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first; raises :class:`mlnotes.kb.index.QueryError` on bad input.
+        ``rerank`` (``None`` = :attr:`defaults`): hybrid search reorders its first fused candidates with the
+        learned reranker (:mod:`mlnotes.kb.rerank`)."""
         ...
 
     def get(self, chunk_id: str) -> Chunk | None:

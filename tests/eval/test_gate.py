@@ -24,6 +24,13 @@ corpus16 sections made 10 more answerable and gave 4 a fitting section; measured
 and the query preparation (with gold tune), so these are regression gates a stated margin below what was measured,
 not unbiased estimates. On the external set the default must not fall below either single mode in MRR@10 (dense
 alone measured 0.859, bm25 0.753; at hit@5 dense 0.973, bm25 0.838).
+
+Since the learned reranker (mlnotes.kb.rerank, on by default) the tune floors and the external ones were raised to
+what the default measures with it: tune R@5 0.951, MRR@10 0.940, nDCG@10 0.928 (0.944 / 0.922 / 0.906 without
+it); external hit@1 0.878, hit@5 0.986, MRR@10 0.920 (0.851 / 0.986 / 0.904 without). The reranker was trained on
+the tune split, so its tune numbers are in-sample (its 5-fold cross-validated ones on tune: R@5 0.951, hit@1 0.903,
+MRR@10 0.939; kb/reranker.json). The natural-tune floors stay as they were (with the reranker 0.897 / 0.992 /
+0.938: hit@1 one question lower, hit@5 one higher, within the paired CI).
 """
 
 from __future__ import annotations
@@ -35,12 +42,12 @@ from mlnotes.assistant.settings import REPO_ROOT, Settings
 from mlnotes.eval.data import load_gold
 from mlnotes.eval.retrieval import Config, run_config
 
-MEASURED = {"recall@5": 0.944, "mrr@10": 0.923, "ndcg@10": 0.907}
+MEASURED = {"recall@5": 0.951, "mrr@10": 0.940, "ndcg@10": 0.928}
 MARGIN = 0.04
 THRESHOLDS = {m: round(v - MARGIN, 3) for m, v in MEASURED.items()}
 HIT_GATES = {  # set name: (measured, margin)
     "natural tune": ({"hit@1": 0.929, "hit@5": 0.984, "mrr@10": 0.952}, 0.04),
-    "external": ({"hit@1": 0.851, "hit@5": 0.986, "mrr@10": 0.904}, 0.05),
+    "external": ({"hit@1": 0.878, "hit@5": 0.986, "mrr@10": 0.920}, 0.05),
 }
 
 

@@ -21,7 +21,8 @@ def test_hit_row_by_hand():
 class StubIndex:
     """bm25 ranks the relevant section first; dense ranks it sixth; hybrid second (whatever the fusion)."""
 
-    def search(self, query, k=10, mode="hybrid", *, fusion=None, rrf_k=None, w_dense=None, filters=None):
+    def search(self, query, k=10, mode="hybrid", *, fusion=None, rrf_k=None, w_dense=None, filters=None,
+               rerank=None):
         others = [f"doc{i}#s" for i in range(8)]
         pos = {"bm25": 0, "dense": 5, "hybrid": 1}[mode]
         keys = others[:pos] + [f"{query}#s"] + others[pos:]

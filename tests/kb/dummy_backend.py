@@ -32,7 +32,7 @@ class DummyRetriever:
         self._terms = [set(tokenize(c.index_text)) for c in chunks]
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", *, fusion=None, rrf_k=None, w_dense=None,
-               filters: Filters | None = None, candidates: int = 50) -> list[Hit]:
+               filters: Filters | None = None, candidates: int = 50, rerank=None) -> list[Hit]:
         query = validate_query(query)
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; valid modes: {list(MODES)}")

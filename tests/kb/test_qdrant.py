@@ -109,6 +109,18 @@ def test_every_mode_ranks_and_scores_like_the_local_index(local, remote, mode, f
             assert [h.bm25_score for h in b] == pytest.approx([h.bm25_score for h in a], rel=1e-5)
 
 
+@pytest.mark.parametrize("fusion", ["weighted", "rrf"])
+def test_the_learned_reranker_reorders_like_the_local_index(local, remote, fusion):
+    """mlnotes.kb.rerank over the first fused candidates: the same features (heading cosines from the points' last
+    unit vectors) and so the same order in both backends, with or without it."""
+    index, _ = local
+    for q in QUERIES:
+        for rerank in (True, False):
+            a = index.search(q, k=10, fusion=fusion, rerank=rerank)
+            b = remote.search(q, k=10, fusion=fusion, rerank=rerank)
+            assert ids(a) == ids(b), (q, rerank)
+
+
 def test_both_backends_prepare_queries_from_the_same_chunks(local, remote):
     index, _ = local
     q = "L2 regularizaton penalty"
@@ -133,7 +145,7 @@ def test_qdrant_server_side_rrf_equals_our_rrf_of_the_two_legs(local, client, al
         for k in (0.0, 1.0, 5.0, 60.0, 2.5):  # 2.5: not an integer, fused client-side
             legs = [remote.search(q, k=50, mode=m) for m in ("bm25", "dense")]
             ours = rrf([{h.chunk.id: h.score for h in leg} for leg in legs], k=k)  # mlnotes.kb.fusion.rrf as the oracle
-            got = server.search(q, k=5, fusion="rrf", rrf_k=k)
+            got = server.search(q, k=5, fusion="rrf", rrf_k=k, rerank=False)  # the fusion itself, not reranked
             assert [h.score for h in got] == pytest.approx(sorted(ours.values(), reverse=True)[:5])
             assert all(ours[h.chunk.id] == pytest.approx(h.score) for h in got)
 
