@@ -248,7 +248,9 @@ class Answerer:
         elif intent == "code":
             code = self._code(question, hits)
         if not lead:
-            first = pick_lead(intent, question, scored,
+            # a code answer's first sentence comes from the section of its code block, so it introduces that code
+            pool = [t for t in scored if code is not None and t.rank == code[0]] or scored
+            first = pick_lead(intent, question, pool,
                               sections=[f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits])
             lead = [first] if first is not None else []
         rest = choose(scored, max_sentences, self.weights, already=lead)
@@ -356,16 +358,22 @@ class Answerer:
         return list(out.values())
 
     def _code(self, question: str, hits: list[Hit]) -> tuple[int, CodeBlock] | None:
-        """The first top section about the question's subject with a tested Python block, and that block."""
+        """The top section most about the question's subject (the most subject terms in its heading and
+        breadcrumbs, then the best rank) with a tested Python block, and that block; a section that names none of
+        the subject terms is never used."""
         subject = subject_terms(question)
+        found = []
         for rank, h in enumerate(hits[: self.weights.top_chunks]):
             about = terms(" ".join([*h.chunk.breadcrumbs, h.chunk.heading]))
             if subject and not subject & about:
                 continue
             cb = code_block(load_doc(self.corpus_dir, h.chunk.path), h.chunk.line_start, h.chunk.line_end)
             if cb is not None:
-                return rank, cb
-        return None
+                found.append((-len(subject & about), rank, cb))
+        if not found:
+            return None
+        _, rank, cb = min(found, key=lambda x: (x[0], x[1]))
+        return rank, cb
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:
