@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -96,6 +97,16 @@ SERVED = _Default()  # ``generator=SERVED``: the generator the answerer was buil
 
 class NoGeneratorError(ValueError):
     """An answer by the local LLM was asked for, but none is loaded; the message says how to load one."""
+
+
+_WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
+
+
+def spelling_notice(pairs: list[tuple[str, str]]) -> str:
+    """'Read "gradiants" as "gradients".' for the corrected words of a question ('' when none was corrected)."""
+    if not pairs:
+        return ""
+    return "Read " + ", ".join(f'"{a}" as "{b}"' for a, b in pairs) + " (spelling)."
 
 
 @lru_cache(maxsize=1)
@@ -205,7 +216,25 @@ class Answerer:
         else:
             ans = self._without_generator(question, r, mode, max_sentences, filters)
         ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
+        said = spelling_notice(self.spelling_corrections(question))
+        if said:
+            ans.notice = f"{said} {ans.notice}".strip()
         return ans
+
+    def spelling_corrections(self, question: str) -> list[tuple[str, str]]:
+        """The query words that retrieval read with another spelling (``mlnotes.kb.query.QueryPrep.correct``), as
+        ``(typed, read)`` pairs in question order; ``[]`` for a backend without query preparation."""
+        prep = getattr(self.index, "query_prep", None)
+        if prep is None:
+            return []
+        try:
+            corrected = prep().correct(question)
+        except Exception:  # noqa: BLE001 - the notice is a courtesy; the answer never fails for it
+            return []
+        typed, read = _WORDS_RE.findall(question), _WORDS_RE.findall(corrected)
+        if len(typed) != len(read):  # the speller replaces words one for one; anything else is not reported
+            return []
+        return [(a, b) for a, b in zip(typed, read) if a != b]
 
     def _allowed(self, kind: str, doc_id: str, path: str, filters: Filters | None) -> bool:
         """Whether a passage of ``kind`` in document ``doc_id`` (at ``path``) passes the request's ``filters``: the

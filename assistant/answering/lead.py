@@ -281,9 +281,15 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     return max(pool, key=lambda t: (value(t), -t.rank))
 
 
+# words too common in headings to say what a section is about ("NLP models", "Data problems")
+_GENERIC_HEADING_WORDS = frozenset(tokenize("model models data network networks new first second small large "
+                                            "good best learning machine"))
+
+
 def heading_share(subject: set[str], sections: Sequence[str], rank: int) -> float:
     """The share of the question's subject terms that the heading of the section at ``rank`` names (its slug in
     ``sections[rank]``, "doc#section-slug"); 0 without sections or subject."""
+    subject = subject - _GENERIC_HEADING_WORDS
     if not subject or rank >= len(sections):
         return 0.0
     slug = sections[rank].split("#", 1)[-1].replace("-", " ")
