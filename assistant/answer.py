@@ -47,6 +47,7 @@ from mlnotes.assistant.answering.lead import (
     mentions,
     names_subject,
     pick_lead,
+    pointer,
     sides,
     subject_terms,
     table_rows,
@@ -353,8 +354,8 @@ class Answerer:
         if pair is None:
             return []
         lead: list[Scored] = []
-        both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and mentions(t.candidate.text, pair.a)
-                and mentions(t.candidate.text, pair.b)]
+        both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
+                and mentions(t.candidate.text, pair.a) and mentions(t.candidate.text, pair.b)]
         if both:
             lead.append(max(both, key=lambda t: t.score))
         for side in (pair.a, pair.b):

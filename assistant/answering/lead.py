@@ -282,14 +282,14 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
 
 
 # words too common in headings to say what a section is about ("NLP models", "Data problems")
-_GENERIC_HEADING_WORDS = frozenset(tokenize("model models data network networks new first second small large "
+GENERIC_HEADING_WORDS = frozenset(tokenize("model models data network networks new first second small large "
                                             "good best learning machine"))
 
 
 def heading_share(subject: set[str], sections: Sequence[str], rank: int) -> float:
     """The share of the question's subject terms that the heading of the section at ``rank`` names (its slug in
     ``sections[rank]``, "doc#section-slug"); 0 without sections or subject."""
-    subject = subject - _GENERIC_HEADING_WORDS
+    subject = subject - GENERIC_HEADING_WORDS
     if not subject or rank >= len(sections):
         return 0.0
     slug = sections[rank].split("#", 1)[-1].replace("-", " ")
@@ -302,7 +302,8 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
     what the sentence is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the
     side; ``scored`` are scored against a question about the side."""
     taken = {id(t.candidate) for t in exclude}
-    pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and mentions(t.candidate.text, side)]
+    pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and not pointer(t.candidate.text)
+            and mentions(t.candidate.text, side)]
     if not pool:
         return None
 

@@ -11,6 +11,7 @@ import pytest
 
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.lead import (
+    GENERIC_HEADING_WORDS,
     HEADING_BONUS,
     LEAD_POOL_RANKS,
     RANK_PENALTY,
@@ -44,7 +45,8 @@ def brute_force(intent: str, question: str, scored: list[Scored], sections: list
         repeats = sum(1 for j in range(min(len(sections), LEAD_POOL_RANKS))
                       if j != t.rank and t.rank < len(sections) and sections[j] == sections[t.rank])
         slug = sections[t.rank].split("#")[-1].replace("-", " ") if t.rank < len(sections) else ""
-        share = len(subject & terms(slug)) / len(subject) if subject else 0.0
+        named = subject - GENERIC_HEADING_WORDS  # words such as "model" say nothing about a heading's topic
+        share = len(named & terms(slug)) / len(named) if named else 0.0
         value = (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats
                  - RANK_PENALTY * t.rank + HEADING_BONUS * share)
         key = (value, -t.rank)
