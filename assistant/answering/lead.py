@@ -175,8 +175,11 @@ _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they
 
 
 # a sentence that points to where something is rather than saying what it is: a link to a source file
-# ("From-scratch versions are [rnn.py](...)", "A from-scratch VAE is in [vae.py](...)"), "implemented in ..."
-_POINTER_RE = re.compile(r"\]\([^)]*\.py(?:#[^)]*)?\)|\bimplemented (?:and tested )?in\b|\b(?:is|are) in \[", re.I)
+# ("From-scratch versions are [rnn.py](...)", "A from-scratch VAE is in [vae.py](...)"), "implemented in [...]"
+# or a cross-reference to another page ("... is described with its memory formulas in [Modern ML](...)")
+_POINTER_RE = re.compile(r"\]\([^)]*\.py(?:#[^)]*)?\)|\bimplemented (?:and tested )?in \[|\b(?:is|are) in \[|"
+                         r"\b(?:is|are) (?:described|covered|explained|derived|discussed|treated)\b[^.;]{0,80}\bin \[",
+                         re.I)
 # advice to the reader of an interview-angle paragraph ("Be ready to ...", "Name router collapse ...", "Derive the
 # bound ...") or a command to type (`mlnotes run kmeans` ...): instructions, not answers
 _ADVICE_RE = re.compile(r"^\W*(?:be ready|be able|name|know|describe|derive|mention|expect|walk through|sketch)\b", re.I)

@@ -171,6 +171,10 @@ def test_pointers_commands_and_interview_advice_never_lead():
     assert pick_lead("definition", q, [files, cli, advice, is_in, answer], ["a#x", "a#x", "b#y"]) is answer
     # a statement that names a file only in passing is no pointer unless it links the source file
     assert not pointer("Names such as kmeans.py are file names, and the word name alone is no advice.")
+    # "implemented in" a library is a statement; "implemented in [a file]" and "described ... in [a page]" point
+    assert not pointer("ZeRO (the Zero Redundancy Optimizer, implemented in DeepSpeed) partitions optimizer states.")
+    assert pointer("Parity metrics are implemented in [group_metrics.py](../../algorithms/fairness/group_metrics.py).")
+    assert pointer("Sharded data parallelism is described with its memory formulas in [Modern ML](modern.md#zero).")
 
 
 def test_a_recommendation_beats_a_rule_that_only_says_should():
