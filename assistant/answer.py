@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ from mlnotes.assistant.answering.lead import (
     mentions,
     names_subject,
     pick_lead,
+    pointer,
     sides,
     subject_terms,
     table_rows,
@@ -96,6 +98,16 @@ SERVED = _Default()  # ``generator=SERVED``: the generator the answerer was buil
 
 class NoGeneratorError(ValueError):
     """An answer by the local LLM was asked for, but none is loaded; the message says how to load one."""
+
+
+_WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
+
+
+def spelling_notice(pairs: list[tuple[str, str]]) -> str:
+    """'Read "gradiants" as "gradients".' for the corrected words of a question ('' when none was corrected)."""
+    if not pairs:
+        return ""
+    return "Read " + ", ".join(f'"{a}" as "{b}"' for a, b in pairs) + " (spelling)."
 
 
 @lru_cache(maxsize=1)
@@ -205,7 +217,25 @@ class Answerer:
         else:
             ans = self._without_generator(question, r, mode, max_sentences, filters)
         ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
+        said = spelling_notice(self.spelling_corrections(question))
+        if said:
+            ans.notice = f"{said} {ans.notice}".strip()
         return ans
+
+    def spelling_corrections(self, question: str) -> list[tuple[str, str]]:
+        """The query words that retrieval read with another spelling (``mlnotes.kb.query.QueryPrep.correct``), as
+        ``(typed, read)`` pairs in question order; ``[]`` for a backend without query preparation."""
+        prep = getattr(self.index, "query_prep", None)
+        if prep is None:
+            return []
+        try:
+            corrected = prep().correct(question)
+        except Exception:  # noqa: BLE001 - the notice is a courtesy; the answer never fails for it
+            return []
+        typed, read = _WORDS_RE.findall(question), _WORDS_RE.findall(corrected)
+        if len(typed) != len(read):  # the speller replaces words one for one; anything else is not reported
+            return []
+        return [(a, b) for a, b in zip(typed, read) if a != b]
 
     def _allowed(self, kind: str, doc_id: str, path: str, filters: Filters | None) -> bool:
         """Whether a passage of ``kind`` in document ``doc_id`` (at ``path``) passes the request's ``filters``: the
@@ -248,7 +278,9 @@ class Answerer:
         elif intent == "code":
             code = self._code(question, hits)
         if not lead:
-            first = pick_lead(intent, question, scored,
+            # a code answer's first sentence comes from the section of its code block, so it introduces that code
+            pool = [t for t in scored if code is not None and t.rank == code[0]] or scored
+            first = pick_lead(intent, question, pool,
                               sections=[f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits])
             lead = [first] if first is not None else []
         rest = choose(scored, max_sentences, self.weights, already=lead)
@@ -322,8 +354,8 @@ class Answerer:
         if pair is None:
             return []
         lead: list[Scored] = []
-        both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and mentions(t.candidate.text, pair.a)
-                and mentions(t.candidate.text, pair.b)]
+        both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
+                and mentions(t.candidate.text, pair.a) and mentions(t.candidate.text, pair.b)]
         if both:
             lead.append(max(both, key=lambda t: t.score))
         for side in (pair.a, pair.b):
@@ -356,16 +388,22 @@ class Answerer:
         return list(out.values())
 
     def _code(self, question: str, hits: list[Hit]) -> tuple[int, CodeBlock] | None:
-        """The first top section about the question's subject with a tested Python block, and that block."""
+        """The top section most about the question's subject (the most subject terms in its heading and
+        breadcrumbs, then the best rank) with a tested Python block, and that block; a section that names none of
+        the subject terms is never used."""
         subject = subject_terms(question)
+        found = []
         for rank, h in enumerate(hits[: self.weights.top_chunks]):
             about = terms(" ".join([*h.chunk.breadcrumbs, h.chunk.heading]))
             if subject and not subject & about:
                 continue
             cb = code_block(load_doc(self.corpus_dir, h.chunk.path), h.chunk.line_start, h.chunk.line_end)
             if cb is not None:
-                return rank, cb
-        return None
+                found.append((-len(subject & about), rank, cb))
+        if not found:
+            return None
+        _, rank, cb = min(found, key=lambda x: (x[0], x[1]))
+        return rank, cb
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:

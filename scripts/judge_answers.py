@@ -10,6 +10,10 @@ questions only), the whole answer text, its numbered sources and the implementat
     PYTHONPATH=. python scripts/judge_answers.py                 # readable text
     PYTHONPATH=. python scripts/judge_answers.py --json out.json # the same as JSON
     PYTHONPATH=. python scripts/judge_answers.py --ids ml-41,own-17
+    PYTHONPATH=. python scripts/judge_answers.py --fresh         # the 20 fresh questions (fr-01 ... fr-20)
+
+``--fresh`` answers the questions of ``eval/datasets/judged_fresh.jsonl`` instead: 20 questions written for the
+second table of the note before the code they test was changed, with their labelled relevant sections.
 
 The verdict columns of the table (correct, direct, complete, useful, reason) are left to the judge.
 """
@@ -25,6 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTE = ROOT / "docs" / "answer-quality.md"
+FRESH = ROOT / "eval" / "datasets" / "judged_fresh.jsonl"
 _ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
 
 
@@ -51,6 +56,18 @@ def questions(ids: set[str] | None = None) -> list[dict[str, Any]]:
         out.append({"id": qid, "question": q.question if q else text,
                     "relevant": list(q.relevant) if q else None,
                     "answerable": q.answerable if q else True})
+    return out
+
+
+def fresh_questions(ids: set[str] | None = None, path: Path = FRESH) -> list[dict[str, Any]]:
+    """The fresh questions (``fr-01`` ...) with their labelled relevant sections."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            q = json.loads(line)
+            if not ids or q["id"] in ids:
+                out.append({"id": q["id"], "question": q["question"], "relevant": list(q["relevant"]),
+                            "answerable": bool(q.get("answerable", True))})
     return out
 
 
@@ -92,9 +109,11 @@ def render(rec: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="print the current answers to the 40 hand-judged questions")
+    ap = argparse.ArgumentParser(description="print the current answers to the hand-judged questions")
     ap.add_argument("--ids", help="comma-separated table ids to print (default: all 40)")
     ap.add_argument("--json", type=Path, help="also write the records to this JSON file")
+    ap.add_argument("--fresh", action="store_true",
+                    help="answer the 20 fresh questions of eval/datasets/judged_fresh.jsonl instead")
     args = ap.parse_args(argv)
 
     from mlnotes.assistant.settings import get_settings
@@ -105,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     index = open_retriever(s.search_backend, index_dir=s.index_dir, corpus_dir=s.corpus_dir,
                            defaults=s.fusion_params)
     answerer = make_answerer(index, s.corpus_dir)
-    items = questions(set(args.ids.split(",")) if args.ids else None)
+    ids = set(args.ids.split(",")) if args.ids else None
+    items = fresh_questions(ids) if args.fresh else questions(ids)
     if not items:
-        print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07", file=sys.stderr)
+        print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07 (fr-03 with --fresh)",
+              file=sys.stderr)
         return 2
     records = [judge_record(answerer, it) for it in items]
     for rec in records:

@@ -43,6 +43,17 @@ RANK_PENALTY = 0.05
 # on the external set (no gold tune answer changes with it): 2 of its 62 questions gain, none lose
 DEFINITION_SUBJECT_FIRST = 0.3
 DEFINITION_SUBJECT_IS = 0.2
+# a lead of fewer than SHORT_WORDS words loses SHORT_PENALTY: fragments such as a bank key point ("The averaging is
+# an all-reduce.") often outscored the sentence that answers. Both weights below were chosen on 42 gold tune
+# questions whose top 8 lead candidates were labelled by hand (answers the question as a first sentence, or not;
+# docs/answer-quality.md): with the pointer and recommendation rules the lead was a labelled answer for 25 of 42,
+# with these two terms 28 (SHORT_PENALTY 0.15-0.25 and HEADING_BONUS 0.1-0.3 all gave 27-28); gold heldout never used
+SHORT_WORDS = 9
+# plus HEADING_BONUS times the share of the subject terms that the candidate's section heading names: a sentence of
+# the section about the asked thing beats an equally scored one of a section that mentions it in passing
+HEADING_BONUS = 0.2
+RECOMMEND_BONUS = 0.2  # a how-to-choose lead that recommends (28 -> 29 of the 42 labelled; 0.3 the same)
+SHORT_PENALTY = 0.2
 
 # names written several ways in questions and in the corpus, mapped to one form before tokenizing
 _ALIASES = (
@@ -62,8 +73,11 @@ _CUE_WORDS = frozenset(tokenize(
     "for to it its their there per step flops parameters params number many"))
 _DEFINING_RE = re.compile(r"\b(?:is|are|means|refers to|measures|describes|denotes|computes|estimates|"
                           r"is defined as|is called)\b", re.I)
+# a recommendation: what to use, prefer or choose, or what suits a case (a bare "should" is not one: "PR curves
+# should not be interpolated linearly" recommends nothing about when to use them)
 _RECOMMEND_RE = re.compile(r"\b(?:use|prefer|choose|pick|start with|rule of thumb|recommend(?:ed)?|default|"
-                           r"go with|works? best|a good choice|is better|should)\b", re.I)
+                           r"go with|works? best|a good choice|(?:is|are) better|better (?:for|when|if)|suits?|"
+                           r"suited|(?:is|are) preferred|common choices?|should (?:use|be used|prefer|choose))\b", re.I)
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
 _MATH_RE = re.compile(r"\$[^$]+\$|\s=\s|[=≈]")
 _WORD_RE = re.compile(r"[A-Za-z][\w\-]*")
@@ -160,12 +174,33 @@ def usable(t: Scored) -> bool:
 _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they", "their", "such"})
 
 
+# a sentence that points to where something is rather than saying what it is: a link to a source file
+# ("From-scratch versions are [rnn.py](...)", "A from-scratch VAE is in [vae.py](...)"), "implemented in [...]"
+# or a cross-reference to another page ("... is described with its memory formulas in [Modern ML](...)")
+_POINTER_RE = re.compile(r"\]\([^)]*\.py(?:#[^)]*)?\)|\bimplemented (?:and tested )?in \[|\b(?:is|are) in \[|"
+                         r"\b(?:is|are) (?:described|covered|explained|derived|discussed|treated)\b[^.;]{0,80}\bin \[",
+                         re.I)
+# advice to the reader of an interview-angle paragraph ("Be ready to ...", "Name router collapse ...", "Derive the
+# bound ...") or a command to type (`mlnotes run kmeans` ...): instructions, not answers
+_ADVICE_RE = re.compile(r"^\W*(?:be ready|be able|name|know|describe|derive|mention|expect|walk through|sketch)\b", re.I)
+_COMMAND_RE = re.compile(r"`(?:mlnotes|python|pip|uv|make|git|pytest)\b[^`]*`")
+
+
+def pointer(text: str) -> bool:
+    """Whether ``text`` points to a file, names a command or advises the reader instead of answering: such a
+    sentence never opens an answer (it may still support one)."""
+    return bool(_POINTER_RE.search(text) or _ADVICE_RE.match(text) or _COMMAND_RE.search(text))
+
+
 def standalone(t: Scored) -> bool:
     """Whether a sentence reads on its own as the first of an answer: it does not open with a word that points back
-    ("It makes no assumption about order ...", "They need different fixes ...") and is not an aside in parentheses
-    ("(In scikit-learn, `LabelEncoder` is meant for targets; ...)")."""
+    ("It makes no assumption about order ...", "They need different fixes ..."), is not an aside in parentheses
+    ("(In scikit-learn, `LabelEncoder` is meant for targets; ...)") and is not a pointer, a command or advice to
+    the reader (:func:`pointer`)."""
     text = t.candidate.text.strip()
     if text.startswith("(") and text.rstrip(".").endswith(")"):
+        return False
+    if pointer(text):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
@@ -193,13 +228,15 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         if _BIG_O_RE.search(text):
             bonus += 0.3 if c.kind == "table_row" and _COST_HEADER_RE.search(c.table_header) else 0.15
     elif intent == "how_to_choose":
-        bonus += 0.1 if _RECOMMEND_RE.search(text) else 0.0
+        bonus += RECOMMEND_BONUS if _RECOMMEND_RE.search(text) else 0.0
     elif intent == "comparison":
         pair = sides(question)
         if pair and mentions(text, pair.a) and mentions(text, pair.b):
             bonus += 0.2
     if named:
         bonus += 0.05
+    if len(text.split()) < SHORT_WORDS:  # a fragment ("The averaging is an all-reduce.") rarely answers alone
+        bonus -= SHORT_PENALTY
     return bonus
 
 
@@ -242,9 +279,24 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
 
     def value(t: Scored) -> float:
         return (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats(t.rank)
-                - RANK_PENALTY * t.rank)
+                - RANK_PENALTY * t.rank + HEADING_BONUS * heading_share(subject, top, t.rank))
 
     return max(pool, key=lambda t: (value(t), -t.rank))
+
+
+# words too common in headings to say what a section is about ("NLP models", "Data problems")
+GENERIC_HEADING_WORDS = frozenset(tokenize("model models data network networks new first second small large "
+                                            "good best learning machine"))
+
+
+def heading_share(subject: set[str], sections: Sequence[str], rank: int) -> float:
+    """The share of the question's subject terms that the heading of the section at ``rank`` names (its slug in
+    ``sections[rank]``, "doc#section-slug"); 0 without sections or subject."""
+    subject = subject - GENERIC_HEADING_WORDS
+    if not subject or rank >= len(sections):
+        return 0.0
+    slug = sections[rank].split("#", 1)[-1].replace("-", " ")
+    return len(subject & terms(slug)) / len(subject)
 
 
 def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = (),
@@ -253,7 +305,8 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
     what the sentence is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the
     side; ``scored`` are scored against a question about the side."""
     taken = {id(t.candidate) for t in exclude}
-    pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and mentions(t.candidate.text, side)]
+    pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and not pointer(t.candidate.text)
+            and mentions(t.candidate.text, side)]
     if not pool:
         return None
 
@@ -264,7 +317,9 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
         words = _WORD_RE.findall(normalize(text))
         while words and words[0].lower() in ("the", "a", "an"):
             words = words[1:]
-        v = t.score + (0.15 if want <= terms(" ".join(words[:5])) else 0.0)  # the side is what it is about
+        # the side is what it is about: it opens the sentence ("*Bagging* trains ...", not "Random forests are
+        # bagging plus ...", which is about random forests)
+        v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side) else 0.0)
         m = _DEFINING_RE.search(text)
         v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
         if t.rank < len(headings) and want <= terms(headings[t.rank]):

@@ -48,3 +48,19 @@ def test_a_record_names_the_first_sentence_its_lines_and_whether_its_section_is_
     assert rec["first_relevant"] is False
     text = mod.render(rec)
     assert "labelled relevant: no" in text and "Recall is TP/(TP+FN)." in text and "Run offers: (none)" in text
+
+
+def test_the_fresh_questions_are_20_labelled_answerable_questions_with_existing_sections():
+    from mlnotes.kb.markdown import iter_indexed_files, parse_document
+
+    mod = _script()
+    items = mod.fresh_questions()
+    assert [it["id"] for it in items] == [f"fr-{i:02d}" for i in range(1, 21)]
+    sections = set()
+    for _, path in iter_indexed_files(REPO_ROOT / "corpus"):
+        doc = parse_document(path, REPO_ROOT / "corpus")
+        sections |= {f"{doc.id}#{s}" for s in doc.section_ids}
+    for it in items:
+        assert it["answerable"] and it["question"].strip() and it["relevant"]
+        assert set(it["relevant"]) <= sections, it["id"]
+    assert [it["id"] for it in mod.fresh_questions({"fr-03"})] == ["fr-03"]

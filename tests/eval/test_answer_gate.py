@@ -1,7 +1,7 @@
 """CI gate on answers: the answer-first rate and the other answer metrics of the served extractive pipeline
 (mlnotes.eval.answers.answer_quality: the calibrated thresholds, the interview bank, no LLM) on the gold tune split
-(373 answerable + 21 unanswerable questions) and on the external set of public questions by other people (62
-answerable + 18 unanswerable).
+(373 answerable + 21 unanswerable questions) and on the external set of public questions by other people (74
+answerable + 6 unanswerable since round 4's relabelling).
 
 Uses the real index of ``corpus/`` in ``.mlnotes/index`` (built or reused as in tests/eval/test_gate.py); answering
 all 474 questions took 118 s on the shared 2-core machine at a load average of about 5.
@@ -14,6 +14,10 @@ external (5 of 62 questions; its CI is about +-0.09), 0.01 on faithfulness (an i
 its lines), 0.03 on match precision; at most 3 false abstentions on gold tune and recall at least 0.80 (17 of 21).
 Gold tune and external were the development sets of the lead choice, so these are regression gates, not unbiased
 estimates (gold heldout is reported in docs/answer-quality.md, never gated here).
+
+Round 5 (lead weights fitted on hand labels, docs/answer-quality.md) measured answer-first 0.890 on gold tune and
+0.851 on external (74 answerable). The gold tune floor stays at round 4's 0.855 (0.895 - 0.04; round 5 is 0.035
+above it); the external floor rises to 0.851 - 0.08 = 0.771 (from 0.743).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ CORPUS = REPO_ROOT / "corpus"
 FLOORS = {  # set: {metric: (measured, margin)}
     "gold tune": {"answer_first_rate": (0.895, 0.04), "citation_faithfulness": (1.0, 0.01),
                   "interview_match_precision": (0.982, 0.03)},
-    "external": {"answer_first_rate": (0.823, 0.08), "citation_faithfulness": (1.0, 0.01)},
+    "external": {"answer_first_rate": (0.851, 0.08), "citation_faithfulness": (1.0, 0.01)},
 }
 MAX_FALSE_ABSTENTIONS_TUNE = 3  # measured 1 of 373
 MIN_ABSTENTION_RECALL_TUNE = 0.80  # measured 20 of 21
