@@ -101,6 +101,7 @@ class NoGeneratorError(ValueError):
 
 
 _WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
+_MEANS_RE = re.compile(r"\s(?:with|using|via|by)\s", re.I)  # "X with Y": Y says how, X what (Answerer._code)
 
 
 def spelling_notice(pairs: list[tuple[str, str]]) -> str:
@@ -388,10 +389,13 @@ class Answerer:
         return list(out.values())
 
     def _code(self, question: str, hits: list[Hit]) -> tuple[int, CodeBlock] | None:
-        """The top section most about the question's subject (the most subject terms in its heading and
-        breadcrumbs, then the best rank) with a tested Python block, and that block; a section that names none of
-        the subject terms is never used."""
+        """The top section most about the question's subject with a tested Python block, and that block; a
+        section that names none of the subject terms is never used. "Most about": the most terms of what is to
+        be written (the words before "with", "using", "via" or "by": in "logistic regression with gradient
+        descent" the thing is logistic regression, gradient descent only how) in its heading and breadcrumbs,
+        then the most subject terms overall, then the best rank."""
         subject = subject_terms(question)
+        thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
         found = []
         for rank, h in enumerate(hits[: self.weights.top_chunks]):
             about = terms(" ".join([*h.chunk.breadcrumbs, h.chunk.heading]))
@@ -399,10 +403,10 @@ class Answerer:
                 continue
             cb = code_block(load_doc(self.corpus_dir, h.chunk.path), h.chunk.line_start, h.chunk.line_end)
             if cb is not None:
-                found.append((-len(subject & about), rank, cb))
+                found.append((-len(thing & about), -len(subject & about), rank, cb))
         if not found:
             return None
-        _, rank, cb = min(found, key=lambda x: (x[0], x[1]))
+        *_, rank, cb = min(found, key=lambda x: x[:3])
         return rank, cb
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
