@@ -210,18 +210,35 @@ class Answerer:
         r = retrieve(self.index, question, mode, k, filters)  # validates the question and the filters
         timings = {"search": r.search_ms}
         gen = self._generator(generator)
-        if self.abstains(question, r):
+        fixed = self.spelling_corrections(question)
+        # what retrieval read (spelling corrected) is what the abstention rules and the composition read too:
+        # "Bag-of-Worrds" found its section but its unknown word made the coverage rule abstain
+        read = self._read_as(question, fixed)
+        if self.abstains(read, r):
             ans = compose.abstain(question, r, mode, self._source)
-        elif gen is not None and self._bank_match(question, r, filters) is None:
+        elif gen is not None and self._bank_match(read, r, filters) is None:
             ans = self._generated(question, r, mode, max_sentences, gen, on_piece, filters)
             timings.update(ans.timings_ms)
         else:
-            ans = self._without_generator(question, r, mode, max_sentences, filters)
+            ans = self._without_generator(read, r, mode, max_sentences, filters)
+            ans.question = question
         ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
-        said = spelling_notice(self.spelling_corrections(question))
+        said = spelling_notice(fixed)
         if said:
             ans.notice = f"{said} {ans.notice}".strip()
         return ans
+
+    @staticmethod
+    def _read_as(question: str, fixed: list[tuple[str, str]]) -> str:
+        """``question`` with the corrected words of ``fixed`` (typed, read) replaced, in order."""
+        out, at = [], 0
+        for typed, read in fixed:
+            i = question.find(typed, at)
+            if i < 0:
+                return question
+            out += [question[at:i], read]
+            at = i + len(typed)
+        return "".join(out) + question[at:]
 
     def spelling_corrections(self, question: str) -> list[tuple[str, str]]:
         """The query words that retrieval read with another spelling (``mlnotes.kb.query.QueryPrep.correct``), as

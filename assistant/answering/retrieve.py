@@ -45,10 +45,24 @@ def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Fi
     hits = retriever.search(question, k=k, mode=mode, filters=filters) if filters else \
         retriever.search(question, k=k, mode=mode)
     search_ms = (time.perf_counter() - t0) * 1000
-    qvec = retriever.embed_query(" ".join(question.split()))
+    qvec = retriever.embed_query(" ".join(read_as(retriever, question).split()))
     sims = retriever.chunk_vectors([h.chunk.id for h in hits]) @ qvec if hits else []
     support = float(np.max(sims)) if len(sims) else 0.0
     return Retrieved(hits, qvec, support, search_ms)
+
+
+def read_as(retriever: Retriever, question: str) -> str:
+    """``question`` as the retriever's search reads it (spelling corrected by its query preparation,
+    :meth:`mlnotes.kb.query.QueryPrep.correct`), so the support and the sentence scores use the same words as the
+    search: an uncorrected "worrds" pulled the support of a well-found section below the abstention threshold.
+    ``question`` itself for a backend without query preparation."""
+    prep = getattr(retriever, "query_prep", None)
+    if prep is None:
+        return question
+    try:
+        return prep().correct(question)
+    except Exception:  # noqa: BLE001 - the correction is a courtesy; never fail an answer for it
+        return question
 
 
 def should_abstain(r: Retrieved, threshold: float) -> bool:

@@ -48,3 +48,19 @@ def test_the_api_and_the_cli_show_the_correction(client, cli_env):  # noqa: F811
     assert '"regresion" as "regression"' in json.loads(out.output)["notice"]
     shown = CliRunner().invoke(app, ["ask", TYPO])
     assert shown.exit_code == 0 and 'Read "regresion" as "regression"' in shown.output
+
+
+def test_a_corrected_word_counts_as_its_correction_for_support_and_abstention(services):
+    """The support (dense cosine of the question with its hits), the abstention rules and the composition read
+    the question as retrieval does: a typo must not pull the support of a well-found section down."""
+    from mlnotes.assistant.answering.retrieve import read_as, retrieve
+
+    answerer = services.answerer
+    right = "What does ridge regression do to the coefficients?"
+    assert read_as(answerer.index, TYPO) == right
+    typo, fixed = (retrieve(answerer.index, q, "hybrid", 6) for q in (TYPO, right))
+    assert [h.chunk.id for h in typo.hits] == [h.chunk.id for h in fixed.hits]
+    assert abs(typo.support - fixed.support) < 1e-6
+    a, b = answerer.answer(TYPO, generator=None), answerer.answer(right, generator=None)
+    assert a.abstained == b.abstained and a.question == TYPO
+    assert [s.text for s in a.sentences] == [s.text for s in b.sentences]
