@@ -483,8 +483,9 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                     best = top
                 else:
                     if top is not None and not any(r[1] == top for r in refused):
-                        refused.insert(0, (float(P[i, top]), top, "is on the subject but does not state the key "
-                                           "point's claim (claim checker)", False))
+                        refused.insert(0, (float(P[i, top]), top, "does not state the key point's claim (the "
+                                           f"claim checker gives it {CE[i, top]:.2f}; "
+                                           f"{checker_threshold:.2f} is needed)", False))
                     best = None
             if best is not None:
                 j = best

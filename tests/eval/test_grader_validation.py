@@ -91,3 +91,33 @@ def test_cv_summary_and_target_ratio():
     assert s["vague"]["precision"] == 1.0
     # the worst target ratio: recall 0.8 / 0.90 is below negation 0.889 / 0.95
     assert abs(worst_ratio(s) - min(0.8 / 0.9, (0.8 / 0.9) / 0.95)) < 1e-4
+
+
+def test_the_claim_checker_column_is_reported_and_judged():
+    rules = _tables({"heldout3": [("paraphrase", True)] * 6 + [("paraphrase", False)] * 4 + [("negation", True)] * 5
+                     + [("negation", False)] * 5})
+    checker = _tables({"heldout3": [("paraphrase", True)] * 9 + [("paraphrase", False)] + [("negation", False)] * 10})
+    md = adversarial_markdown({"before": rules, "after": rules, "checker": checker, "held_out_splits": ["heldout3"],
+                               "development_splits": []})
+    assert "**claim checker**" in md
+    row = next(line for line in md.splitlines() if line.startswith("| negation |"))
+    # rules: false credit 0.5, precision 0.6 / 1.1; checker: none credited, precision 1.0
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[6] == f"{0.6 / 1.1:.3f}" and cells[7:9] == ["**0.000**", "**1.000**"]
+    # the targets are judged on the shipped grader (the checker): met here, not met by the rules
+    assert "Targets met: negation precision yes, written paraphrase recall yes" in md
+
+
+def test_cached_checker_scores_each_pair_once():
+    from mlnotes.eval.grader_validation import CachedChecker
+
+    calls = []
+
+    def fake(pairs):
+        calls.append(list(pairs))
+        return [len(k) / 10 for k, _ in pairs]
+
+    c = CachedChecker(fake)
+    assert list(c([("ab", "x"), ("abc", "y")])) == [0.2, 0.3]
+    assert list(c([("abc", "y"), ("abcd", "z"), ("ab", "x")])) == [0.3, 0.4, 0.2]
+    assert calls == [[("ab", "x"), ("abc", "y")], [("abcd", "z")]]
