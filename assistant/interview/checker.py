@@ -62,7 +62,7 @@ class TrainConfig:
     """Training settings (chosen by grouped cross-validation on the development cases, see
     ``python -m mlnotes.eval.grader_checker_cv``)."""
 
-    epochs: int = 2
+    epochs: int = 1
     lr: float = 1e-4
     batch_size: int = 32
     #: the embeddings and this many lower encoder layers stay frozen: their output for each pair is computed
@@ -457,19 +457,28 @@ def load(path: Path, config: TrainConfig, model_dir: Path) -> ClaimChecker:
     return ClaimChecker(module, tok, config, key=meta.get("key", ""))
 
 
+def cache_entry(bank: Sequence[Any], cache_dir: Path | None = None, config: TrainConfig | None = None,
+                cases: Iterable[dict] | None = None, max_steps: int | None = None) -> tuple[list[Pair], str, Path]:
+    """The training pairs, the cache key and the cache file of the checker for these inputs."""
+    from mlnotes.kb.embedding import default_cache_dir
+    from mlnotes.kb.embedding import model_dir as packaged_model_dir
+
+    pairs = training_pairs(bank, cases)
+    key = cache_key(pairs, config or TrainConfig(), Path(packaged_model_dir()))
+    key += f"-s{max_steps}" if max_steps is not None else ""
+    return pairs, key, cache_path(Path(cache_dir or default_cache_dir()), key)
+
+
 def load_or_train(bank: Sequence[Any], cache_dir: Path | None = None, config: TrainConfig | None = None,
                   cases: Iterable[dict] | None = None, progress: bool = True,
                   max_steps: int | None = None, force: bool = False) -> ClaimChecker:
     """The cached checker for these training pairs and settings, trained (and cached) when missing or corrupt
     (or ``force``)."""
-    from mlnotes.kb.embedding import default_cache_dir
     from mlnotes.kb.embedding import model_dir as packaged_model_dir
 
     config = config or TrainConfig()
     md = Path(packaged_model_dir())
-    pairs = training_pairs(bank, cases)
-    key = cache_key(pairs, config, md) + (f"-s{max_steps}" if max_steps is not None else "")
-    path = cache_path(Path(cache_dir or default_cache_dir()), key)
+    pairs, key, path = cache_entry(bank, cache_dir, config, cases, max_steps)
     if force:
         log.warning("training the claim checker on %d pairs (asked to)", len(pairs))
     elif path.exists() or path.with_suffix(".json").exists():
