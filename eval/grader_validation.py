@@ -317,6 +317,35 @@ def adversarial_markdown(adv: dict) -> str:
     return "\n".join(lines).replace("| nan |", "| – |").replace(" nan |", " – |") + "\n"
 
 
+CHECKER_CV = REPORT.with_name("grader_checker_cv.json")
+
+
+def checker_cv_markdown(cv: dict) -> str:
+    """The learned checker's grouped cross-validation on the development cases (``python -m
+    mlnotes.eval.grader_checker_cv``): per type, the rules (in sample: they were designed on these cases)
+    against the checker's nested out-of-fold estimate, on the hand-written cases and on all cases."""
+    from mlnotes.eval.grader_cv import NO_CREDIT
+
+    lines = ["## Claim checker: grouped cross-validation on the development cases", "",
+             f"{cv['folds']} folds by question; each fold's checker trained on the other folds' questions "
+             f"({cv['train_pairs']} training pairs in all; settings {cv['config']}). Mode and threshold chosen "
+             "per fold on the other folds' hand-written cases (nested); the rules are in sample.", ""]
+    for part, title in (("hand_written", "hand-written development cases"), ("all_cases", "all development cases")):
+        d = cv[part]
+        r, c = d["rules_only_in_sample"], d["cv_estimate"]
+        lines += [f"### {title} ({d['cases']} cases, other_point left out)", "",
+                  "| type | rules (in sample) | claim checker (CV) |", "|---|---:|---:|",
+                  f"| paraphrase recall (n={c['n_credit']}) | {r['recall']:.3f} | **{c['recall']:.3f}** |"]
+        for t in NO_CREDIT:
+            if t in c:
+                lines.append(f"| {t} precision (n={c[t]['n']}) | {r[t]['precision']:.3f} | "
+                             f"**{c[t]['precision']:.3f}** |")
+        chosen = ", ".join(f"{x['mode']} {x['threshold']}" for x in d["chosen_per_fold"])
+        lines += ["", f"Chosen per fold: {chosen}; shipped: {d['shipped']['mode']} at {d['shipped']['threshold']}.",
+                  ""]
+    return "\n".join(lines) + "\n"
+
+
 def per_type_targets(table: dict, precision: float = 0.95, recall: float = 0.90) -> dict[str, bool]:
     """Which per-type targets a split meets: precision on each no-credit type (``other_point`` excluded, as
     in the pooled numbers) and recall on the written paraphrases (``paraphrase``, ``partial``) and on all
@@ -385,6 +414,8 @@ def main(argv: list[str] | None = None) -> None:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     md = adversarial_markdown(res["adversarial"])
+    if CHECKER_CV.exists():
+        md += "\n" + checker_cv_markdown(json.loads(CHECKER_CV.read_text(encoding="utf-8")))
     REPORT.with_suffix(".md").write_text("# Grader validation\n\n" + md, encoding="utf-8")
     adversarial_plot(res["adversarial"], REPORT.with_name("grader_adversarial.png"))
     print(md)

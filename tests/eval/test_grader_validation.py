@@ -121,3 +121,20 @@ def test_cached_checker_scores_each_pair_once():
     assert list(c([("ab", "x"), ("abc", "y")])) == [0.2, 0.3]
     assert list(c([("abc", "y"), ("abcd", "z"), ("ab", "x")])) == [0.3, 0.4, 0.2]
     assert calls == [[("ab", "x"), ("abc", "y")], [("abcd", "z")]]
+
+
+def test_checker_cv_table():
+    from mlnotes.eval.grader_cv import summary
+    from mlnotes.eval.grader_validation import checker_cv_markdown
+
+    cases = [_case(i, "paraphrase") for i in range(10)] + [_case(i, "negation") for i in range(10)]
+    rules = summary(cases, [True] * 10 + [True] * 5 + [False] * 5)
+    ck = summary(cases, [True] * 9 + [False] + [False] * 10)
+    part = {"cases": 20, "rules_only_in_sample": rules, "cv_estimate": ck,
+            "chosen_per_fold": [{"fold": 0, "mode": "checker", "threshold": 0.5}],
+            "shipped": {"mode": "checker", "threshold": 0.5}}
+    md = checker_cv_markdown({"folds": 3, "train_pairs": 99, "config": {}, "hand_written": part,
+                              "all_cases": part})
+    assert "| paraphrase recall (n=10) | 1.000 | **0.900** |" in md
+    assert f"| negation precision (n=10) | {1 / 1.5:.3f} | **1.000** |" in md
+    assert "shipped: checker at 0.5" in md
