@@ -234,3 +234,35 @@ def test_issue_20_paraphrases_are_credited_by_the_checker(grader, real_bank, rea
     q = real_bank[qid]
     r = grade_answer(q.question, q.key_points, answer, grader.embed, grader.params, checker=real_checker)
     assert r.key_points[q.key_points.index(kp)].covered
+
+
+def test_train_checker_command_reports_a_clear_error_without_torch(monkeypatch):
+    from typer.testing import CliRunner
+
+    from mlnotes.assistant.cli import app
+
+    def broken():
+        raise C.CheckerUnavailable("torch/transformers cannot be imported (test)")
+
+    monkeypatch.setattr(C, "_require_torch", broken)
+    monkeypatch.setattr(C, "cache_entry", lambda *a, **k: ([], "k", __import__("pathlib").Path("/nonexistent/x.pt")))
+    r = CliRunner().invoke(app, ["interview", "train-checker"])
+    assert r.exit_code == 1
+    assert "cannot train the claim checker" in r.output and "Traceback" not in r.output
+
+
+def test_train_checker_command_uses_the_cache(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from mlnotes.assistant.cli import app
+
+    seen = {}
+
+    def fake(bank, force=False, **k):
+        seen["force"], seen["n"] = force, len(bank)
+        return SimpleNamespace(path=tmp_path / "claim-checker-x.pt")
+
+    monkeypatch.setattr(C, "load_or_train", fake)
+    r = CliRunner().invoke(app, ["interview", "train-checker", "--force"])
+    assert r.exit_code == 0 and "claim checker ready" in r.output
+    assert seen["force"] is True and seen["n"] > 100
