@@ -47,6 +47,13 @@ The grader is a pure function of (question text, key points, answer, an embedder
    reports them and any other ``eval/datasets/grader_heldout*.jsonl`` as held out;
    ``python -m mlnotes.eval.grader_cv`` cross-validates the settings by question. ``checks=False`` grades
    without the checks (the grader before issue #20).
+4b. Round 4 (issue #20): a learned claim checker (:mod:`mlnotes.assistant.interview.checker`, MiniLM fine-tuned
+   as a cross-encoder on (key point, sentence) pairs of the development sets) decides the credit when it is
+   available (``checker=``; :class:`Grader` loads it unless ``MLNOTES_CLAIM_CHECKER=off``): among the eligible
+   sentences (``checker.MODE``: all counted sentences, those above the coverage threshold, or those that also
+   pass the rules), the key point is covered when the checker's highest P(states it) reaches
+   ``checker.THRESHOLD``. Mode and threshold were chosen by grouped cross-validation on the development cases
+   (``python -m mlnotes.eval.grader_checker_cv``). The word rules still explain a refusal in the feedback.
 5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
