@@ -37,7 +37,7 @@ THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 
 
 def oof_probabilities(bank, cases: list[dict], folds: int = 3, seed: int = 0, progress: bool = True,
-                      ship: bool = True) -> dict:
+                      ship: bool = True, config=None) -> dict:
     """Out-of-fold checker probabilities; with ``ship``, first trains the shipped checker on all the pairs
     (from the same frozen-layer states) when it is not cached yet."""
     from sklearn.model_selection import GroupKFold
@@ -45,7 +45,7 @@ def oof_probabilities(bank, cases: list[dict], folds: int = 3, seed: int = 0, pr
     from mlnotes.assistant.interview import checker as C
     from mlnotes.assistant.interview.grader import split_sentences
 
-    config = C.TrainConfig()
+    config = config or C.TrainConfig()
     all_pairs, key, path = C.cache_entry(bank, config=config)
     eval_pairs = sorted({(c["key_point"], s) for c in cases for s in split_sentences(c["answer"])})
     texts = sorted({(p.key_point, p.sentence) for p in all_pairs} | set(eval_pairs))
@@ -82,7 +82,7 @@ def oof_probabilities(bank, cases: list[dict], folds: int = 3, seed: int = 0, pr
         for j in te:
             fold_of[cases[j]["id"] + "|" + cases[j]["split"]] = f
         print(f"fold {f}: trained on {len(train)} pairs in {timings[-1]} s", flush=True)
-    return {"folds": folds, "seed": seed, "config": C.TrainConfig().__dict__, "train_pairs": len(all_pairs),
+    return {"folds": folds, "seed": seed, "config": config.__dict__, "train_pairs": len(all_pairs),
             "lower_states_seconds": round(t_states, 1), "train_seconds": timings, "probs": probs,
             "shipped_train_seconds": final_seconds,
             "fold_of": fold_of}
@@ -124,13 +124,19 @@ def select(cases: list[dict], cp: dict[str, list], fold_of: dict[str, int], hand
     folds = sorted(set(fold_of.values()))
     key = [cases[i]["id"] + "|" + cases[i]["split"] for i in range(len(cases))]
 
-    def credited(m: str, t: float, ids) -> list[bool]:
+    def credited(m: str, t: float | None, ids) -> list[bool]:
+        if m == "rules_only":
+            return [cp[m][i] for i in ids]
         return [cp[m][i] is not None and cp[m][i] >= t for i in ids]
 
-    def best(ids) -> tuple[str, float]:
+    def best(ids) -> tuple[str, float | None]:
+        """The best (mode, threshold), the word rules without the checker among the candidates (they win
+        ties: no checker is simpler)."""
         sub = [cases[i] for i in ids]
-        scored = [(worst_ratio(summary(sub, credited(m, t, ids))), m, t) for m in MODES for t in THRESHOLDS]
-        return max(scored, key=lambda x: (x[0], -abs(x[2] - 0.5)))[1:]
+        scored = [(worst_ratio(summary(sub, credited(m, t, ids))), 0, -abs(t - 0.5), m, t)
+                  for m in MODES for t in THRESHOLDS]
+        scored.append((worst_ratio(summary(sub, credited("rules_only", None, ids))), 1, 0.0, "rules_only", None))
+        return max(scored)[3:]
 
     oof = {}
     chosen = []
@@ -157,7 +163,15 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Grouped CV of the learned claim checker on the development cases.")
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--from-oof", action="store_true", help="reuse the out-of-fold probabilities of a previous run")
+    ap.add_argument("--epochs", type=int, default=None, help="train this many epochs instead of the shipped setting "
+                    "(the shipped checker is then not trained)")
     args = ap.parse_args(argv)
+    global OOF
+    from mlnotes.assistant.interview.checker import TrainConfig
+
+    config = TrainConfig() if args.epochs is None else TrainConfig(epochs=args.epochs)
+    if args.epochs is not None:
+        OOF = OOF.with_name(f"grader_checker_oof_e{args.epochs}.json")
 
     from mlnotes.assistant.interview.checker import load_dev_cases
     from mlnotes.assistant.settings import REPO_ROOT
@@ -170,14 +184,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.from_oof:
         oof = json.loads(OOF.read_text(encoding="utf-8"))
     else:
-        oof = oof_probabilities(bank, cases, folds=args.folds)
+        oof = oof_probabilities(bank, cases, folds=args.folds, ship=args.epochs is None, config=config)
         OOF.parent.mkdir(parents=True, exist_ok=True)
         OOF.write_text(json.dumps(oof) + "\n", encoding="utf-8")
     cp = claim_probabilities(bank, cases, oof["probs"], CachedEmbed(get_embedder()))
     res = {k: v for k, v in oof.items() if k not in ("probs", "fold_of")}
     res["hand_written"] = select(cases, cp, oof["fold_of"], hand_only=True)
     res["all_cases"] = select(cases, cp, oof["fold_of"], hand_only=False)
-    out = OOF.with_name("grader_checker_cv.json")
+    out = OOF.with_name("grader_checker_cv.json" if args.epochs is None else f"grader_checker_cv_e{args.epochs}.json")
     out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(res, indent=1))
 

@@ -138,3 +138,13 @@ def test_checker_cv_table():
     assert "| paraphrase recall (n=10) | 1.000 | **0.900** |" in md
     assert f"| negation precision (n=10) | {1 / 1.5:.3f} | **1.000** |" in md
     assert "shipped: checker at 0.5" in md
+
+
+def test_targets_follow_the_shipped_grader_when_the_checker_is_off():
+    rules = _tables({"heldout3": [("paraphrase", True)] * 6 + [("paraphrase", False)] * 4 + [("negation", True)] * 5
+                     + [("negation", False)] * 5})
+    checker = _tables({"heldout3": [("paraphrase", True)] * 9 + [("paraphrase", False)] + [("negation", False)] * 10})
+    md = adversarial_markdown({"before": rules, "after": rules, "checker": checker, "shipped": "rules",
+                               "held_out_splits": ["heldout3"], "development_splits": []})
+    assert "**claim checker**" in md and "checker is off by default" in md
+    assert "Targets met: negation precision NO, written paraphrase recall NO" in md
