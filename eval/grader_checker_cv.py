@@ -15,8 +15,11 @@ trains and caches the shipped checker from the same frozen-layer states when it 
    sentences is >= t.
 3. Nested choice: for each fold, the (mode, threshold) with the best worst ratio to the targets (paraphrase
    recall / 0.90, each no-credit type's precision / 0.95, as in :mod:`mlnotes.eval.grader_cv`) on the *other*
-   folds' hand-written cases is applied to the fold; the pooled result is the CV estimate. The shipped
-   (mode, threshold) is the choice on all folds together.
+   folds' hand-written cases is applied to the fold; the pooled result is the CV estimate. Done twice: among
+   the checker's combinations only (``checker``: what the checker can do at best), and with the word rules
+   without the checker as one more candidate (``with_rules_only``: should the checker be used at all). The
+   rules were designed on these cases, so they are in sample and favoured. The checker's (mode, threshold)
+   is the choice on all folds together.
 
 The training settings (epochs, learning rate, frozen layers) were fixed before this run, not searched: a
 search would need many more CPU hours than this machine has. The out-of-fold probabilities are written to
@@ -129,34 +132,38 @@ def select(cases: list[dict], cp: dict[str, list], fold_of: dict[str, int], hand
             return [cp[m][i] for i in ids]
         return [cp[m][i] is not None and cp[m][i] >= t for i in ids]
 
-    def best(ids) -> tuple[str, float | None]:
-        """The best (mode, threshold), the word rules without the checker among the candidates (they win
-        ties: no checker is simpler)."""
+    def best(ids, rules_only: bool) -> tuple[str, float | None]:
+        """The best (mode, threshold); with ``rules_only`` the word rules without the checker are a candidate
+        too (they win ties: no checker is simpler)."""
         sub = [cases[i] for i in ids]
         scored = [(worst_ratio(summary(sub, credited(m, t, ids))), 0, -abs(t - 0.5), m, t)
                   for m in MODES for t in THRESHOLDS]
-        scored.append((worst_ratio(summary(sub, credited("rules_only", None, ids))), 1, 0.0, "rules_only", None))
+        if rules_only:
+            scored.append((worst_ratio(summary(sub, credited("rules_only", None, ids))), 1, 0.0, "rules_only", None))
         return max(scored)[3:]
 
-    oof = {}
-    chosen = []
-    for f in folds:
-        tr = [i for i in idx if fold_of[key[i]] != f]
-        te = [i for i in idx if fold_of[key[i]] == f]
-        m, t = best(tr)
-        chosen.append({"fold": f, "mode": m, "threshold": t})
-        oof.update(zip(te, credited(m, t, te)))
     sub = [cases[i] for i in idx]
-    final_mode, final_t = best(idx)
-    per_mode = {m: {str(t): summary(sub, credited(m, t, idx)) for t in (0.3, 0.5, 0.7, 0.9)} for m in MODES}
-    return {"cases": len(idx), "hand_only": hand_only, "chosen_per_fold": chosen,
-            "cv_estimate": summary(sub, [oof[i] for i in idx]),
-            "cv_estimate_heldout2_part": summary([cases[i] for i in idx if cases[i]["split"] == "heldout2"],
-                                                 [oof[i] for i in idx if cases[i]["split"] == "heldout2"]),
-            "rules_only_in_sample": summary(sub, [cp["rules_only"][i] for i in idx]),
-            "shipped": {"mode": final_mode, "threshold": final_t,
-                        "in_sample": summary(sub, credited(final_mode, final_t, idx))},
-            "per_mode_at_fixed_thresholds": per_mode}
+    out: dict = {"cases": len(idx), "hand_only": hand_only,
+                 "rules_only_in_sample": summary(sub, [cp["rules_only"][i] for i in idx])}
+    for name, allow in (("checker", False), ("with_rules_only", True)):
+        oof = {}
+        chosen = []
+        for f in folds:
+            tr = [i for i in idx if fold_of[key[i]] != f]
+            te = [i for i in idx if fold_of[key[i]] == f]
+            m, t = best(tr, allow)
+            chosen.append({"fold": f, "mode": m, "threshold": t})
+            oof.update(zip(te, credited(m, t, te)))
+        final_mode, final_t = best(idx, allow)
+        out[name] = {"chosen_per_fold": chosen, "cv_estimate": summary(sub, [oof[i] for i in idx]),
+                     "cv_estimate_heldout2_part": summary(
+                         [cases[i] for i in idx if cases[i]["split"] == "heldout2"],
+                         [oof[i] for i in idx if cases[i]["split"] == "heldout2"]),
+                     "chosen_on_all": {"mode": final_mode, "threshold": final_t,
+                                       "in_sample": summary(sub, credited(final_mode, final_t, idx))}}
+    out["per_mode_at_fixed_thresholds"] = {m: {str(t): summary(sub, credited(m, t, idx)) for t in (0.3, 0.5, 0.7, 0.9)}
+                                           for m in MODES}
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:

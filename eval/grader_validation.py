@@ -340,17 +340,21 @@ def checker_cv_markdown(cv: dict) -> str:
              "per fold on the other folds' hand-written cases (nested); the rules are in sample.", ""]
     for part, title in (("hand_written", "hand-written development cases"), ("all_cases", "all development cases")):
         d = cv[part]
-        r, c = d["rules_only_in_sample"], d["cv_estimate"]
+        r, c, w = d["rules_only_in_sample"], d["checker"]["cv_estimate"], d["with_rules_only"]["cv_estimate"]
         lines += [f"### {title} ({d['cases']} cases, other_point left out)", "",
-                  "| type | rules (in sample) | claim checker (CV) |", "|---|---:|---:|",
-                  f"| paraphrase recall (n={c['n_credit']}) | {r['recall']:.3f} | **{c['recall']:.3f}** |"]
+                  "| type | rules (in sample) | best checker combination (CV) | rules or checker, chosen by CV |",
+                  "|---|---:|---:|---:|",
+                  f"| paraphrase recall (n={c['n_credit']}) | {r['recall']:.3f} | **{c['recall']:.3f}** | "
+                  f"{w['recall']:.3f} |"]
         for t in NO_CREDIT:
             if t in c:
                 lines.append(f"| {t} precision (n={c[t]['n']}) | {r[t]['precision']:.3f} | "
-                             f"**{c[t]['precision']:.3f}** |")
-        chosen = ", ".join(f"{x['mode']} {x['threshold']}" for x in d["chosen_per_fold"])
-        lines += ["", f"Chosen per fold: {chosen}; shipped: {d['shipped']['mode']} at {d['shipped']['threshold']}.",
-                  ""]
+                             f"**{c[t]['precision']:.3f}** | {w[t]['precision']:.3f} |")
+        for name in ("checker", "with_rules_only"):
+            chosen = ", ".join(f"{x['mode']} {x['threshold']}" for x in d[name]["chosen_per_fold"])
+            on_all = d[name]["chosen_on_all"]
+            lines += ["", f"{name}: chosen per fold {chosen}; on all folds {on_all['mode']} {on_all['threshold']}."]
+        lines += [""]
     return "\n".join(lines) + "\n"
 
 

@@ -54,6 +54,7 @@ The grader is a pure function of (question text, key points, answer, an embedder
    pass the rules), the key point is covered when the checker's highest P(states it) reaches
    ``checker.THRESHOLD``. Mode and threshold were chosen by grouped cross-validation on the development cases
    (``python -m mlnotes.eval.grader_checker_cv``). The word rules still explain a refusal in the feedback.
+   The checker did not beat the rules in that cross-validation, so it is off by default.
 5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)

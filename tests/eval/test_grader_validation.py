@@ -130,14 +130,14 @@ def test_checker_cv_table():
     cases = [_case(i, "paraphrase") for i in range(10)] + [_case(i, "negation") for i in range(10)]
     rules = summary(cases, [True] * 10 + [True] * 5 + [False] * 5)
     ck = summary(cases, [True] * 9 + [False] + [False] * 10)
-    part = {"cases": 20, "rules_only_in_sample": rules, "cv_estimate": ck,
-            "chosen_per_fold": [{"fold": 0, "mode": "checker", "threshold": 0.5}],
-            "shipped": {"mode": "checker", "threshold": 0.5}}
+    sel = {"cv_estimate": ck, "chosen_per_fold": [{"fold": 0, "mode": "checker", "threshold": 0.5}],
+           "chosen_on_all": {"mode": "checker", "threshold": 0.5}}
+    part = {"cases": 20, "rules_only_in_sample": rules, "checker": sel, "with_rules_only": sel}
     md = checker_cv_markdown({"folds": 3, "train_pairs": 99, "config": {}, "hand_written": part,
                               "all_cases": part})
-    assert "| paraphrase recall (n=10) | 1.000 | **0.900** |" in md
-    assert f"| negation precision (n=10) | {1 / 1.5:.3f} | **1.000** |" in md
-    assert "shipped: checker at 0.5" in md
+    assert "| paraphrase recall (n=10) | 1.000 | **0.900** | 0.900 |" in md
+    assert f"| negation precision (n=10) | {1 / 1.5:.3f} | **1.000** | 1.000 |" in md
+    assert "checker: chosen per fold checker 0.5; on all folds checker 0.5." in md
 
 
 def test_targets_follow_the_shipped_grader_when_the_checker_is_off():
