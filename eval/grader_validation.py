@@ -322,7 +322,7 @@ def adversarial_markdown(adv: dict) -> str:
                       f"{r['types']['paraphrase']['recall']:.3f}, pooled precision {r['pooled']['precision']:.3f}."]
         met = per_type_targets(shipped[split])
         lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
-    return "\n".join(lines).replace("| nan |", "| – |").replace(" nan |", " – |") + "\n"
+    return "\n".join(lines).replace("**nan**", "–").replace("| nan |", "| – |").replace(" nan |", " – |") + "\n"
 
 
 CHECKER_CV = REPORT.with_name("grader_checker_cv.json")
