@@ -172,13 +172,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--from-oof", action="store_true", help="reuse the out-of-fold probabilities of a previous run")
     ap.add_argument("--epochs", type=int, default=None, help="train this many epochs instead of the shipped setting "
                     "(the shipped checker is then not trained)")
+    ap.add_argument("--freeze", type=int, default=None, help="freeze this many lower layers instead of the shipped "
+                    "setting (with --epochs)")
     args = ap.parse_args(argv)
     global OOF
     from mlnotes.assistant.interview.checker import TrainConfig
 
-    config = TrainConfig() if args.epochs is None else TrainConfig(epochs=args.epochs)
+    config = TrainConfig()
+    tag = ""
     if args.epochs is not None:
-        OOF = OOF.with_name(f"grader_checker_oof_e{args.epochs}.json")
+        config = TrainConfig(epochs=args.epochs, freeze_layers=config.freeze_layers if args.freeze is None
+                             else args.freeze)
+        tag = f"_e{args.epochs}" + (f"_f{args.freeze}" if args.freeze is not None else "")
+        OOF = OOF.with_name(f"grader_checker_oof{tag}.json")
 
     from mlnotes.assistant.interview.checker import load_dev_cases
     from mlnotes.assistant.settings import REPO_ROOT
@@ -198,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     res = {k: v for k, v in oof.items() if k not in ("probs", "fold_of")}
     res["hand_written"] = select(cases, cp, oof["fold_of"], hand_only=True)
     res["all_cases"] = select(cases, cp, oof["fold_of"], hand_only=False)
-    out = OOF.with_name("grader_checker_cv.json" if args.epochs is None else f"grader_checker_cv_e{args.epochs}.json")
+    out = OOF.with_name(f"grader_checker_cv{tag}.json")
     out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(res, indent=1))
 
