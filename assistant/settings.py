@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="interview store: a PostgreSQL URL (postgresql://user:password@host:port/db) "
                                   "that several app replicas can share; unset, a SQLite file in data_dir")
+    claim_checker: Literal["on", "off"] = Field(
+        default="off", description="interview grader: on adds the learned claim checker (trained once at first "
+                                   "use, a few CPU minutes, cached beside the ONNX export; `mlnotes interview "
+                                   "train-checker` trains it ahead); off (default: it did not beat the word rules "
+                                   "in cross-validation) grades with the word rules only")
     default_mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
     # fusion defaults: mlnotes.kb.fusion.DEFAULT_FUSION (its docstring says how eval chose them)
     fusion: FusionName = DEFAULT_FUSION.fusion

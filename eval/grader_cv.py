@@ -15,7 +15,9 @@ What it does not estimate: the rules themselves were written after reading failu
 estimate is still optimistic; only a set written elsewhere (``grader_heldout3.jsonl``) measures that.
 
 ``--speed`` times :meth:`Grader.grade` on five-sentence answers (sentences of the bank's model answers), with
-the checks on and off, and prints milliseconds per answer (median and 90th percentile).
+the learned claim checker, with the word rules only and without checks, and prints milliseconds per answer
+(median and 90th percentile). The learned checker's own cross-validation is
+:mod:`mlnotes.eval.grader_checker_cv`.
 """
 
 from __future__ import annotations
@@ -94,15 +96,28 @@ def cross_validate(bank, cases, embed, folds: int = 5, seed: int = 0) -> dict:
 
 def speed(bank, n: int = 40, seed: int = 0) -> dict:
     """Milliseconds per five-sentence answer through :class:`Grader` (MiniLM on this machine), checks on/off."""
+    from mlnotes.assistant.interview.checker import get_checker
     from mlnotes.assistant.interview.grader import Grader, grade_answer, split_sentences
 
     rng = np.random.default_rng(seed)
-    g = Grader()
+    g = Grader(checker=None)
+    ck = get_checker(bank)
+    gc = Grader(g.embedder, checker=ck) if ck is not None else None
     qs = [q for q in bank if len(split_sentences(q.short_answer + " " + q.explanation)) >= 5]
     picks = [qs[i] for i in rng.choice(len(qs), size=min(n, len(qs)), replace=False)]
     answers = [" ".join(split_sentences(q.short_answer + " " + q.explanation)[:5]) for q in picks]
     g.grade(picks[0], answers[0])  # load the model
     out = {}
+    if gc is not None:
+        gc.grade(picks[0], answers[0])
+        ms = []
+        for q, a in zip(picks, answers):
+            gc._cache.pop(q.id, None)
+            t = time.perf_counter()
+            gc.grade(q, a)
+            ms.append(1000 * (time.perf_counter() - t))
+        out["claim_checker"] = {"answers": len(ms), "median_ms": round(float(np.median(ms)), 1),
+                                "p90_ms": round(float(np.percentile(ms, 90)), 1)}
     for checks in (True, False):
         ms = []
         for q, a in zip(picks, answers):

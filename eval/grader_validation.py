@@ -105,12 +105,28 @@ class CachedEmbed:
         return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
+class CachedChecker:
+    """The claim checker with each distinct (key point, sentence) pair scored once."""
+
+    def __init__(self, checker) -> None:
+        self.checker = checker
+        self.cache: dict[tuple[str, str], float] = {}
+
+    def __call__(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        todo = sorted({tuple(p) for p in pairs if tuple(p) not in self.cache})
+        if todo:
+            self.cache.update(zip(todo, (float(x) for x in self.checker(todo))))
+        return np.array([self.cache[tuple(p)] for p in pairs], dtype=np.float64)
+
+
 def auc(pos: list[float], neg: list[float]) -> float:
     p, n = np.asarray(pos)[:, None], np.asarray(neg)[None, :]
     return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
 
 
-def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
+def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True) -> dict:
+    """``use_checker``: grade with the learned claim checker (trained first when not cached) as the shipped
+    grader does; the rules-only grader is reported beside it."""
     from mlnotes.assistant.interview.grader import default_params, grade_answer, split_sentences
     from mlnotes.assistant.settings import REPO_ROOT
     from mlnotes.kb.embedding import get_embedder
@@ -120,6 +136,12 @@ def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
     bank = load_bank(corpus_dir or REPO_ROOT / "corpus")
     params = default_params()
     embed = CachedEmbed(get_embedder())
+    checker = None
+    if use_checker:
+        from mlnotes.assistant.interview.checker import get_checker
+
+        ck = get_checker(bank)
+        checker = CachedChecker(ck) if ck is not None else None
     rng = np.random.default_rng(seed)
     by_topic: dict[str, list[int]] = {}
     for i, q in enumerate(bank):
@@ -144,9 +166,10 @@ def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
 
     def score(i: int, text: str, p=params) -> float:
         q = bank[i]
-        return grade_answer(q.question, q.key_points, text, embed, p).score
+        return grade_answer(q.question, q.key_points, text, embed, p, checker=checker).score
 
-    out: dict = {"questions": len(bank), "seed": seed, "params": params.to_dict(), "variants": {}}
+    out: dict = {"questions": len(bank), "seed": seed, "params": params.to_dict(), "variants": {},
+                 "claim_checker": checker is not None}
     for v in variants:
         own = [score(i, answers[v][i]) for i in range(len(bank))]
         other = [score(i, answers[v][j]) for i in range(len(bank)) for j in negatives[i]]
@@ -187,10 +210,18 @@ def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
     splits = list(dict.fromkeys(c["split"] for c in cases))
     out["adversarial"] = {"before": run_adversarial(bank, embed, params, cases, checks=False),
                           "after": run_adversarial(bank, embed, params, cases, checks=True),
+                          "checker": (run_adversarial(bank, embed, params, cases, checks=True, checker=checker)
+                                      if checker is not None else None),
                           "heldout2_round1": HELDOUT2_ROUND1, "round2": ROUND2,
                           "held_out_splits": [s for s in splits if s not in DEV_SPLITS],
                           "development_splits": [s for s in splits if s in DEV_SPLITS]}
-    out["per_type_targets"] = {split: per_type_targets(out["adversarial"]["after"][split]) for split in splits}
+    from mlnotes.assistant.settings import get_settings
+
+    # the shipped grader: with the checker when the setting turns it on (MLNOTES_CLAIM_CHECKER), else the rules
+    on = checker is not None and get_settings().claim_checker == "on"
+    out["adversarial"]["shipped"] = "checker" if on else "rules"
+    shipped = out["adversarial"]["checker"] if on else out["adversarial"]["after"]
+    out["per_type_targets"] = {split: per_type_targets(shipped[split]) for split in splits}
     out["targets"] = {"auc": 0.95, "paraphrase_within_points": 2.0, "adversarial_precision": 0.95,
                       "adversarial_recall": 0.90}
     main_v = out["variants"]["short_answer+key_points"]
@@ -204,10 +235,14 @@ def run(corpus_dir: Path | None = None, seed: int = 0) -> dict:
     return out
 
 
-def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label: str = "round-1") -> list[str]:
-    head = "| type | n | before: recall / false credit | before: precision | after: recall / false credit | " \
-           "after: precision |"
+def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label: str = "round-1",
+                c: dict | None = None) -> list[str]:
+    head = "| type | n | similarity only: recall / false credit | precision | rules: recall / false credit | " \
+           "precision |"
     sep = "|---|---:|---:|---:|---:|---:|"
+    if c:
+        head += " **claim checker**: recall / false credit | precision |"
+        sep += "---:|---:|"
     if round1:
         head += f" {label} grader: recall / false credit | {label}: precision |"
         sep += "---:|---:|"
@@ -217,6 +252,9 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
         key = "recall" if "recall" in d else "false_credit_rate"
         row = (f"| {t} | {d['n']} | {bd[key]:.3f} | {bd.get('precision', float('nan')):.3f} | "
                f"{d[key]:.3f} | {d.get('precision', float('nan')):.3f} |")
+        if c:
+            cd = c[split]["types"][t]
+            row += f" **{cd[key]:.3f}** | **{cd.get('precision', float('nan')):.3f}** |"
         if round1:
             r = round1["types"].get(t, {})
             row += f" {r.get(key, float('nan')):.3f} | {r.get('precision', float('nan')):.3f} |"
@@ -225,6 +263,9 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
     row = (f"| **pooled** | {pa['credit_cases']}+{pa['no_credit_cases']} | {pb['recall']:.3f} / "
            f"{pb['false_credit_rate']:.3f} | {pb['precision']:.3f} | {pa['recall']:.3f} / "
            f"{pa['false_credit_rate']:.3f} | {pa['precision']:.3f} |")
+    if c:
+        pc = c[split]["pooled"]
+        row += f" **{pc['recall']:.3f} / {pc['false_credit_rate']:.3f}** | **{pc['precision']:.3f}** |"
     if round1:
         r = round1["pooled"]
         row += f" {r['recall']:.3f} / {r['false_credit_rate']:.3f} | {r['precision']:.3f} |"
@@ -245,7 +286,7 @@ def adversarial_markdown(adv: dict) -> str:
     """Per-type tables, before (similarity only, ``checks=False``) and after the claim checks: first each
     held-out set (never used to design or fit the grader), then the development splits, each with the
     previous grader's numbers where they were measured (round 2 on the development splits, commit 0a2e2e1)."""
-    b, a = adv["before"], adv["after"]
+    b, a, c = adv["before"], adv["after"], adv.get("checker")
     held = adv.get("held_out_splits", [])
     dev = adv.get("development_splits", [s for s in ("heldout2", "heldout", "tune") if s in a])
     lines = [f"Adversarial sets: {a['cases']} cases, {a['key_points']} key points, {a['topics']} topics. Credit "
@@ -257,23 +298,64 @@ def adversarial_markdown(adv: dict) -> str:
     else:
         lines += ["No held-out set found (eval/datasets/grader_heldout*.jsonl other than heldout2): every number "
                   "below is on development data, which the checks were designed on.", ""]
+    on = c is not None and adv.get("shipped", "checker") == "checker"
+    if c:
+        lines += ["Columns: MiniLM similarity only; the word rules (the round-3 grader); the word rules with the "
+                  "learned claim checker (`mlnotes.assistant.interview.checker`, trained on the development sets "
+                  "only; its mode and threshold chosen by grouped CV). Targets are judged on the shipped grader: "
+                  + ("the claim checker." if on else "the word rules (the checker is off by default: it did not "
+                                                    "beat them in cross-validation)."), ""]
+    shipped = c if on else a
     for split in held:
         lines += [f"### {split} (held out)", ""]
-        lines += _type_table(b, a, split)
-        met = per_type_targets(a[split])
+        lines += _type_table(b, a, split, c=c)
+        met = per_type_targets(shipped[split])
         lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
     lines += ["## Development sets", ""]
     for split in sorted(dev, key=lambda s: list(DEV_TITLES).index(s) if s in DEV_TITLES else 99):
         lines += [f"### {DEV_TITLES.get(split, split)}", ""]
         prev = adv.get("round2", {}).get(split)
-        lines += _type_table(b, a, split, prev, "round-2") if prev else _type_table(b, a, split)
+        lines += _type_table(b, a, split, prev, "round-2", c=c) if prev else _type_table(b, a, split, c=c)
         if split == "heldout2" and adv.get("heldout2_round1"):
             r = adv["heldout2_round1"]
             lines += ["", "Round-1 grader on heldout2 (when the set was frozen): paraphrase recall "
                       f"{r['types']['paraphrase']['recall']:.3f}, pooled precision {r['pooled']['precision']:.3f}."]
-        met = per_type_targets(a[split])
+        met = per_type_targets(shipped[split])
         lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
-    return "\n".join(lines).replace("| nan |", "| – |").replace(" nan |", " – |") + "\n"
+    return "\n".join(lines).replace("**nan**", "–").replace("| nan |", "| – |").replace(" nan |", " – |") + "\n"
+
+
+CHECKER_CV = REPORT.with_name("grader_checker_cv.json")
+
+
+def checker_cv_markdown(cv: dict) -> str:
+    """The learned checker's grouped cross-validation on the development cases (``python -m
+    mlnotes.eval.grader_checker_cv``): per type, the rules (in sample: they were designed on these cases)
+    against the checker's nested out-of-fold estimate, on the hand-written cases and on all cases."""
+    from mlnotes.eval.grader_cv import NO_CREDIT
+
+    lines = ["## Claim checker: grouped cross-validation on the development cases", "",
+             f"{cv['folds']} folds by question; each fold's checker trained on the other folds' questions "
+             f"({cv['train_pairs']} training pairs in all; settings {cv['config']}). Mode and threshold chosen "
+             "per fold on the other folds' hand-written cases (nested); the rules are in sample.", ""]
+    for part, title in (("hand_written", "hand-written development cases"), ("all_cases", "all development cases")):
+        d = cv[part]
+        r, c, w = d["rules_only_in_sample"], d["checker"]["cv_estimate"], d["with_rules_only"]["cv_estimate"]
+        lines += [f"### {title} ({d['cases']} cases, other_point left out)", "",
+                  "| type | rules (in sample) | best checker combination (CV) | rules or checker, chosen by CV |",
+                  "|---|---:|---:|---:|",
+                  f"| paraphrase recall (n={c['n_credit']}) | {r['recall']:.3f} | **{c['recall']:.3f}** | "
+                  f"{w['recall']:.3f} |"]
+        for t in NO_CREDIT:
+            if t in c:
+                lines.append(f"| {t} precision (n={c[t]['n']}) | {r[t]['precision']:.3f} | "
+                             f"**{c[t]['precision']:.3f}** | {w[t]['precision']:.3f} |")
+        for name in ("checker", "with_rules_only"):
+            chosen = ", ".join(f"{x['mode']} {x['threshold']}" for x in d[name]["chosen_per_fold"])
+            on_all = d[name]["chosen_on_all"]
+            lines += ["", f"{name}: chosen per fold {chosen}; on all folds {on_all['mode']} {on_all['threshold']}."]
+        lines += [""]
+    return "\n".join(lines) + "\n"
 
 
 def per_type_targets(table: dict, precision: float = 0.95, recall: float = 0.90) -> dict[str, bool]:
@@ -303,11 +385,15 @@ def adversarial_plot(adv: dict, path: Path) -> None:
     axes = axes[0]
     for ax, split in zip(axes, splits):
         types = list(adv["after"][split]["types"])
+        kinds = [k for k in ("before", "after", "checker") if adv.get(k)]
         share = {k: [adv[k][split]["types"][t]["credited"] / adv[k][split]["types"][t]["n"] for t in types]
-                 for k in ("before", "after")}
+                 for k in kinds}
         x = np.arange(len(types))
-        ax.bar(x - 0.2, share["before"], 0.4, label="similarity only", color="#bbbbbb")
-        ax.bar(x + 0.2, share["after"], 0.4, label="with claim checks", color="#3b6ea8")
+        wd = 0.8 / len(kinds)
+        labels = {"before": ("similarity only", "#bbbbbb"), "after": ("word rules", "#3b6ea8"),
+                  "checker": ("claim checker", "#d9822b")}
+        for n, k in enumerate(kinds):
+            ax.bar(x - 0.4 + wd * (n + 0.5), share[k], wd, label=labels[k][0], color=labels[k][1])
         ax.axvline(len([t for t in types if t in CREDIT_TYPES]) - 0.5, color="k", lw=0.8, ls=":")
         ax.set_xticks(x, types, rotation=35, ha="right", fontsize=8)
         tag = "held out" if split in adv.get("held_out_splits", []) else "development"
@@ -340,6 +426,8 @@ def main(argv: list[str] | None = None) -> None:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     md = adversarial_markdown(res["adversarial"])
+    if CHECKER_CV.exists():
+        md += "\n" + checker_cv_markdown(json.loads(CHECKER_CV.read_text(encoding="utf-8")))
     REPORT.with_suffix(".md").write_text("# Grader validation\n\n" + md, encoding="utf-8")
     adversarial_plot(res["adversarial"], REPORT.with_name("grader_adversarial.png"))
     print(md)
@@ -708,7 +796,7 @@ def load_adversarial(path: Path = ADVERSARIAL) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def grade_cases(bank, cases: list[dict], embed, params=None, checks: bool = True) -> list[bool]:
+def grade_cases(bank, cases: list[dict], embed, params=None, checks: bool = True, checker=None) -> list[bool]:
     """Whether the grader credits each case's key point (the answer graded against all key points of its
     question, as in an interview)."""
     from mlnotes.assistant.interview.grader import grade_answer, split_sentences
@@ -719,7 +807,7 @@ def grade_cases(bank, cases: list[dict], embed, params=None, checks: bool = True
     out = []
     for c in cases:
         q = byid[c["question_id"]]
-        r = grade_answer(q.question, q.key_points, c["answer"], embed, params, checks=checks)
+        r = grade_answer(q.question, q.key_points, c["answer"], embed, params, checks=checks, checker=checker)
         out.append(bool(r.key_points[c["key_point_index"]].covered))
     return out
 
@@ -756,9 +844,10 @@ def adversarial_table(cases: list[dict], credited: list[bool]) -> dict:
     return {"types": {t: rows[t] for t in order}, "pooled": pooled}
 
 
-def run_adversarial(bank, embed, params=None, cases: list[dict] | None = None, checks: bool = True) -> dict:
+def run_adversarial(bank, embed, params=None, cases: list[dict] | None = None, checks: bool = True,
+                    checker=None) -> dict:
     cases = cases if cases is not None else load_adversarial()
-    credited = grade_cases(bank, cases, embed, params, checks=checks)
+    credited = grade_cases(bank, cases, embed, params, checks=checks, checker=checker)
     out = {"cases": len(cases), "key_points": len({(c["question_id"], c["key_point_index"]) for c in cases}),
            "topics": len({c["topic"] for c in cases})}
     for split in dict.fromkeys(c["split"] for c in cases):

@@ -21,6 +21,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # the CLI reuses a server running at the configured port; tests say explicitly when they want that
 os.environ.setdefault("MLNOTES_SERVER_PROBE", "0")
+# the learned claim checker trains for minutes at first use: tests that need it build a small one themselves
+os.environ.setdefault("MLNOTES_CLAIM_CHECKER", "off")
 
 
 class NetworkAccessError(RuntimeError):

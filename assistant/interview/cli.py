@@ -245,6 +245,30 @@ def export_command(
         Console().print(f"wrote {res['notes']} note(s) to {res['path']} (deck “{res['deck']}”, {res['bytes']:,} bytes)")
 
 
+@interview_app.command("train-checker")
+def train_checker_command(
+    force: Annotated[bool, typer.Option("--force", help="train again even when a cached checker exists")] = False,
+) -> None:
+    """Train the grader's claim checker now (otherwise it is trained at the first graded answer)."""
+    import logging
+
+    from rich.console import Console
+
+    from mlnotes.assistant.interview import checker as C
+    from mlnotes.assistant.settings import get_settings
+    from mlnotes.kb.interview import load_bank
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    console = Console()
+    try:
+        bank = load_bank(get_settings().corpus_dir)
+        path = C.load_or_train(bank, force=force).path
+    except C.CheckerUnavailable as e:
+        console.print(f"[red]cannot train the claim checker:[/red] {e}")
+        raise typer.Exit(1) from None
+    console.print(f"claim checker ready: {path}")
+
+
 @interview_app.command("due")
 def due_command(
     topic: Annotated[str | None, typer.Option("--topic", help="only this topic")] = None,

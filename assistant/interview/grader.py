@@ -47,6 +47,14 @@ The grader is a pure function of (question text, key points, answer, an embedder
    reports them and any other ``eval/datasets/grader_heldout*.jsonl`` as held out;
    ``python -m mlnotes.eval.grader_cv`` cross-validates the settings by question. ``checks=False`` grades
    without the checks (the grader before issue #20).
+4b. Round 4 (issue #20): a learned claim checker (:mod:`mlnotes.assistant.interview.checker`, MiniLM fine-tuned
+   as a cross-encoder on (key point, sentence) pairs of the development sets) decides the credit when it is
+   available (``checker=``; :class:`Grader` loads it unless ``MLNOTES_CLAIM_CHECKER=off``): among the eligible
+   sentences (``checker.MODE``: all counted sentences, those above the coverage threshold, or those that also
+   pass the rules), the key point is covered when the checker's highest P(states it) reaches
+   ``checker.THRESHOLD``. Mode and threshold were chosen by grouped cross-validation on the development cases
+   (``python -m mlnotes.eval.grader_checker_cv``). The word rules still explain a refusal in the feedback.
+   The checker did not beat the rules in that cross-validation, so it is off by default.
 5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
@@ -166,6 +174,9 @@ class KeyPointResult:
     contradicted: bool = False  # a sentence close enough to count states the opposite, a negation or a swap
     contradiction: str | None = None  # the sentence of the answer that contradicts the key point
     reason: str | None = None  # why that sentence (or the closest one) was not credited
+    #: the claim checker's highest P(states the key point) among the sentences it was asked about (None: no
+    #: checker, or no sentence eligible)
+    claim_probability: float | None = None
 
 
 @dataclass
@@ -326,16 +337,29 @@ def validate_answer(answer: Any) -> str:
     return text
 
 
+#: (key point, sentence) pairs -> P(the sentence states the key point): a trained
+#: :class:`mlnotes.assistant.interview.checker.ClaimChecker` or any function of the same shape
+Checker = Callable[[list[tuple[str, str]]], np.ndarray]
+
+
 def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: Embed,
                  params: GraderParams | None = None, kp_vectors: np.ndarray | None = None,
                  question_vector: np.ndarray | None = None, checks: bool = True,
-                 word_cache: dict[str, np.ndarray] | None = None) -> GradeResult:
+                 word_cache: dict[str, np.ndarray] | None = None, checker: Checker | None = None,
+                 checker_mode: str | None = None, checker_threshold: float | None = None) -> GradeResult:
     """Score ``answer`` 0-10 against ``key_points``; pure apart from calling ``embed`` (normalised vectors).
 
     ``kp_vectors`` / ``question_vector`` may be passed precomputed (the service caches them per question).
     ``checks=False`` turns off the contradiction and keyword-stuffing checks (the grader as it was before
     them; kept for the validation report's before/after table). ``word_cache`` keeps MiniLM word vectors
     between calls (the :class:`Grader` passes its own).
+
+    ``checker`` (the learned claim checker, :mod:`mlnotes.assistant.interview.checker`) decides the credit
+    among the *eligible* sentences, by ``checker_mode`` (default :data:`~mlnotes.assistant.interview.checker.
+    MODE`): ``"checker"``: every counted sentence; ``"cosine"``: those above the coverage threshold;
+    ``"rules"``: those above it that also pass the word rules. A key point is covered when the checker's
+    highest probability among them is at least ``checker_threshold`` (default ``checker.THRESHOLD``). The
+    word rules still explain a refusal in the feedback.
     """
     params = params or default_params()
     text = validate_answer(answer)
@@ -403,6 +427,21 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
 
         sent_tokens = [tokens(s) for s, _ in keep]
         has = _TermMatcher(embed, params.synonym_threshold, word_cache)
+        CE = None
+        if checker is not None:
+            from mlnotes.assistant.interview import checker as _ck
+
+            checker_mode = checker_mode or _ck.MODE
+            if checker_mode not in _ck.MODES:
+                raise ValueError(f"checker_mode must be one of {_ck.MODES}, not {checker_mode!r}")
+            checker_threshold = _ck.THRESHOLD if checker_threshold is None else checker_threshold
+            ask = [(i, j) for i in range(len(key_points)) for j in range(len(keep))
+                   if checker_mode == "checker" or P[i, j] >= params.threshold]
+            CE = np.full(P.shape, np.nan)
+            if ask:
+                probs = np.asarray(checker([(key_points[i], keep[j][0]) for i, j in ask]), dtype=np.float64)
+                for (i, j), pr in zip(ask, probs):
+                    CE[i, j] = pr
         for i, kp in enumerate(key_points):
             need = (required_terms(kp, question, params.term_df, max_df=params.required_max_df) if checks
                     else set())
@@ -411,7 +450,7 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
             # lists its terms, and names a required term and the claim's object; the best such sentence (by
             # probability) is the evidence
             refused: list[tuple[float, int, str, bool]] = []
-            best = None
+            passed: list[int] = []
             for j in np.argsort(-P[i], kind="stable"):
                 j = int(j)
                 if P[i, j] < params.threshold:
@@ -433,12 +472,34 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                     refused.append((float(P[i, j]), j, f"does not say what '{obj[0]}' applies to (the key "
                                     "point names it)", False))
                     continue
-                best = j
-                break
+                passed.append(j)
+                if CE is None or checker_mode != "rules":
+                    break  # without the checker (or when it decides anyway) the first passing sentence is enough
+            best = passed[0] if passed else None
+            claim_p = None
+            if CE is not None:
+                # the learned checker decides among the eligible sentences; the rules' findings stay as the
+                # explanation of a refusal
+                if checker_mode == "rules":
+                    elig = passed  # every sentence above the threshold that passes the rules
+                else:
+                    elig = [j for j in range(len(keep)) if not np.isnan(CE[i, j])]
+                elig = [int(j) for j in elig]
+                top = max(elig, key=lambda j: CE[i, j]) if elig else None
+                claim_p = round(float(CE[i, top]), 4) if top is not None else None
+                if top is not None and CE[i, top] >= checker_threshold:
+                    best = top
+                else:
+                    if top is not None and not any(r[1] == top for r in refused):
+                        refused.insert(0, (float(P[i, top]), top, "does not state the key point's claim (the "
+                                           f"claim checker gives it {CE[i, top]:.2f}; "
+                                           f"{checker_threshold:.2f} is needed)", False))
+                    best = None
             if best is not None:
                 j = best
                 results.append(KeyPointResult(kp, True, round(float(P[i, j]), 4), keep[j][0],
-                                              round(float(cos[i, j]), 4), round(float(ov[i, j]), 4)))
+                                              round(float(cos[i, j]), 4), round(float(ov[i, j]), 4),
+                                              claim_probability=claim_p))
                 continue
             j = refused[0][1] if refused else int(np.argmax(P[i]))
             contra = next((r for r in refused if r[3]), None)
@@ -446,7 +507,7 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                 kp, False, round(float(P[i, j]), 4), keep[j][0], round(float(cos[i, j]), 4),
                 round(float(ov[i, j]), 4), contradicted=contra is not None,
                 contradiction=keep[contra[1]][0] if contra else None,
-                reason=contra[2] if contra else (refused[0][2] if refused else None)))
+                reason=contra[2] if contra else (refused[0][2] if refused else None), claim_probability=claim_p))
         # a sentence credited for one key point is not presented as contradicting another one (a correct
         # statement of the precision point is not a wrong statement of the recall point)
         credited = {r.evidence for r in results if r.covered}
@@ -536,13 +597,33 @@ def states_object(found: dict[str, list[int]], sent: tuple[list[str], list[str]]
 
 
 class Grader:
-    """:func:`grade_answer` with an embedder and a cache of key-point and question vectors per question id."""
+    """:func:`grade_answer` with an embedder, a cache of key-point and question vectors per question id and
+    the learned claim checker.
 
-    def __init__(self, embedder: Any = None, params: GraderParams | None = None) -> None:
+    ``checker``: a :data:`Checker` to use; ``"auto"`` (default): the process-wide trained checker when the
+    ``claim_checker`` setting (``MLNOTES_CLAIM_CHECKER``) is on, loaded (or trained, once) at the first
+    grading; None: the word rules only. A checker that cannot be had leaves the rules with a warning.
+    """
+
+    def __init__(self, embedder: Any = None, params: GraderParams | None = None, checker: Any = "auto") -> None:
         self._embedder = embedder
         self.params = params or default_params()
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._words: dict[str, np.ndarray] = {}  # MiniLM vectors of single words, shared by all gradings
+        self._checker = checker
+
+    @property
+    def checker(self) -> Checker | None:
+        if isinstance(self._checker, str):
+            from mlnotes.assistant.settings import get_settings
+
+            if get_settings().claim_checker == "off":
+                self._checker = None
+            else:
+                from mlnotes.assistant.interview.checker import get_checker
+
+                self._checker = get_checker()
+        return self._checker
 
     @property
     def embedder(self) -> Any:
@@ -564,4 +645,4 @@ class Grader:
             self._cache[key] = (v[:-1], v[-1])
         kp_vecs, q_vec = self._cache[key]
         return grade_answer(q.question, q.key_points, answer, self.embed, self.params, kp_vecs, q_vec,
-                            word_cache=self._words)
+                            word_cache=self._words, checker=self.checker)

@@ -91,3 +91,60 @@ def test_cv_summary_and_target_ratio():
     assert s["vague"]["precision"] == 1.0
     # the worst target ratio: recall 0.8 / 0.90 is below negation 0.889 / 0.95
     assert abs(worst_ratio(s) - min(0.8 / 0.9, (0.8 / 0.9) / 0.95)) < 1e-4
+
+
+def test_the_claim_checker_column_is_reported_and_judged():
+    rules = _tables({"heldout3": [("paraphrase", True)] * 6 + [("paraphrase", False)] * 4 + [("negation", True)] * 5
+                     + [("negation", False)] * 5})
+    checker = _tables({"heldout3": [("paraphrase", True)] * 9 + [("paraphrase", False)] + [("negation", False)] * 10})
+    md = adversarial_markdown({"before": rules, "after": rules, "checker": checker, "held_out_splits": ["heldout3"],
+                               "development_splits": []})
+    assert "**claim checker**" in md
+    row = next(line for line in md.splitlines() if line.startswith("| negation |"))
+    # rules: false credit 0.5, precision 0.6 / 1.1; checker: none credited, precision 1.0
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[6] == f"{0.6 / 1.1:.3f}" and cells[7:9] == ["**0.000**", "**1.000**"]
+    # the targets are judged on the shipped grader (the checker): met here, not met by the rules
+    assert "Targets met: negation precision yes, written paraphrase recall yes" in md
+
+
+def test_cached_checker_scores_each_pair_once():
+    from mlnotes.eval.grader_validation import CachedChecker
+
+    calls = []
+
+    def fake(pairs):
+        calls.append(list(pairs))
+        return [len(k) / 10 for k, _ in pairs]
+
+    c = CachedChecker(fake)
+    assert list(c([("ab", "x"), ("abc", "y")])) == [0.2, 0.3]
+    assert list(c([("abc", "y"), ("abcd", "z"), ("ab", "x")])) == [0.3, 0.4, 0.2]
+    assert calls == [[("ab", "x"), ("abc", "y")], [("abcd", "z")]]
+
+
+def test_checker_cv_table():
+    from mlnotes.eval.grader_cv import summary
+    from mlnotes.eval.grader_validation import checker_cv_markdown
+
+    cases = [_case(i, "paraphrase") for i in range(10)] + [_case(i, "negation") for i in range(10)]
+    rules = summary(cases, [True] * 10 + [True] * 5 + [False] * 5)
+    ck = summary(cases, [True] * 9 + [False] + [False] * 10)
+    sel = {"cv_estimate": ck, "chosen_per_fold": [{"fold": 0, "mode": "checker", "threshold": 0.5}],
+           "chosen_on_all": {"mode": "checker", "threshold": 0.5}}
+    part = {"cases": 20, "rules_only_in_sample": rules, "checker": sel, "with_rules_only": sel}
+    md = checker_cv_markdown({"folds": 3, "train_pairs": 99, "config": {}, "hand_written": part,
+                              "all_cases": part})
+    assert "| paraphrase recall (n=10) | 1.000 | **0.900** | 0.900 |" in md
+    assert f"| negation precision (n=10) | {1 / 1.5:.3f} | **1.000** | 1.000 |" in md
+    assert "checker: chosen per fold checker 0.5; on all folds checker 0.5." in md
+
+
+def test_targets_follow_the_shipped_grader_when_the_checker_is_off():
+    rules = _tables({"heldout3": [("paraphrase", True)] * 6 + [("paraphrase", False)] * 4 + [("negation", True)] * 5
+                     + [("negation", False)] * 5})
+    checker = _tables({"heldout3": [("paraphrase", True)] * 9 + [("paraphrase", False)] + [("negation", False)] * 10})
+    md = adversarial_markdown({"before": rules, "after": rules, "checker": checker, "shipped": "rules",
+                               "held_out_splits": ["heldout3"], "development_splits": []})
+    assert "**claim checker**" in md and "checker is off by default" in md
+    assert "Targets met: negation precision NO, written paraphrase recall NO" in md
