@@ -225,7 +225,10 @@ def index(
     s = _settings()
     corpus = corpus or s.corpus_dir
     out = out or s.index_dir
+    from mlnotes.assistant.services import configure_embedder
     from mlnotes.kb import roots
+
+    configure_embedder(s)  # MLNOTES_EMBED_RUNTIME, _MODEL, _BULK apply to the build too
 
     try:  # MLNOTES_EXTRA_CORPUS: notes folders indexed beside the corpus under notes/<name>/
         roots.configure(s.extra_corpus_dirs, corpus_dir=corpus)

@@ -42,14 +42,20 @@ class Services:
             self.interview.close()
 
 
-def configure_embeddings(settings: Settings) -> None:
-    """Hand the embedding settings to mlnotes.kb.embedding and the extra notes folders to mlnotes.kb.roots (kb
-    reads no environment)."""
-    from mlnotes.kb import roots
+def configure_embedder(settings: Settings) -> None:
+    """Hand the embedding settings (runtime, model, int8 queries, query threads, bulk precision) to
+    mlnotes.kb.embedding (kb reads no environment)."""
     from mlnotes.kb.embedding import configure
 
     configure(runtime=settings.embed_runtime, model_dir=settings.embed_model, query_int8=settings.query_int8,
               query_threads=settings.query_threads, bulk=settings.embed_bulk)
+
+
+def configure_embeddings(settings: Settings) -> None:
+    """:func:`configure_embedder`, and the extra notes folders to mlnotes.kb.roots."""
+    from mlnotes.kb import roots
+
+    configure_embedder(settings)
     roots.configure(settings.extra_corpus_dirs, corpus_dir=settings.corpus_dir)
 
 

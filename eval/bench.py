@@ -620,9 +620,11 @@ def bench_index(corpus: Path | None = None, repeats_incremental: int = 3, cold: 
     """Cold build (seconds per phase, units and word pieces embedded, word pieces per second of the embedding
     phase) and, with ``sentences``, the answer-sentence precompute that ``mlnotes index`` adds; then the
     incremental re-index after small edits, and loading."""
+    from mlnotes.assistant.services import configure_embedder
     from mlnotes.assistant.settings import get_settings
     from mlnotes.kb.index import Index
 
+    configure_embedder(get_settings())  # e.g. MLNOTES_EMBED_BULK=fp32 to time the float32 build
     corpus = corpus or get_settings().corpus_dir
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="mlnotes-bench-") as tmp:

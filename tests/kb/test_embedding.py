@@ -519,3 +519,22 @@ def test_bulk_setting_is_checked_and_reaches_the_embedder(monkeypatch):
     monkeypatch.setenv("MLNOTES_EMBED_BULK", "fp32")
     configure_embeddings(Settings(_env_file=None))
     assert E._CONFIG["bulk"] == "fp32"
+
+
+def test_the_index_command_applies_the_embedding_settings(monkeypatch, tmp_path):
+    """``mlnotes index`` hands MLNOTES_EMBED_* to the embedder before it builds (it used to build with defaults)."""
+    from typer.testing import CliRunner
+
+    from mlnotes.assistant.cli import app
+    from mlnotes.assistant.settings import get_settings
+
+    monkeypatch.setattr(E, "_CONFIG", dict(E._CONFIG))
+    monkeypatch.setenv("MLNOTES_EMBED_BULK", "fp32")
+    monkeypatch.setenv("MLNOTES_INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    try:
+        out = CliRunner().invoke(app, ["index", "--corpus", str(tmp_path / "no-such-corpus")])
+    finally:
+        get_settings.cache_clear()
+    assert out.exit_code != 0 and "Traceback" not in out.output  # no corpus there: a clear error, after configuring
+    assert E._CONFIG["bulk"] == "fp32"
