@@ -12,7 +12,7 @@ is the standardised feature row of each (query, chunk) pair (:data:`FEATURES`):
 * the IDF-weighted share of the query's terms found in the chunk's text and in its heading unit
   (:meth:`RerankData.coverage`; IDF as BM25's, ``ln(1 + (N − df + 0.5) / (df + 0.5))``);
 * the chunk's kind (interview bank, guide, chapter) and, per question intent
-  (:mod:`mlnotes.assistant.intent`), the product intent × kind (the intent–section-type fit);
+  (:mod:`mlnotes.kb.intent`), the product intent × kind (the intent–section-type fit);
 * whether its heading is an exercise or an "interview angle" aside;
 * how many other candidates share its section and, among the first ten, its document.
 
@@ -189,8 +189,8 @@ def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk],
 
 
 def query_intent(query: str) -> str:
-    """The question's intent by :func:`mlnotes.assistant.intent.classify_intent` (a pure rule module)."""
-    from mlnotes.assistant.intent import classify_intent
+    """The question's intent by :func:`mlnotes.kb.intent.classify_intent` (a pure rule module)."""
+    from mlnotes.kb.intent import classify_intent
 
     return classify_intent(query).intent
 
