@@ -79,7 +79,12 @@ class BM25Index:
 
         The query is first stripped of conversational filler and expanded with a few synonyms
         (:func:`mlnotes.kb.query.bm25_query`); :meth:`scores` scores the text exactly as given."""
-        s = self.scores(bm25_query(query))
+        return self.top(self.scores(bm25_query(query)), k)
+
+    @staticmethod
+    def top(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The top-``k`` (indices, scores) of a full score vector ``s``, best first (ties: lower index), score 0
+        left out: what :meth:`search` returns, for a caller that keeps ``s`` for other lookups."""
         k = min(k, len(s))
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

@@ -496,13 +496,14 @@ class Index:
         qvec = None
         prep = self.query_prep()
         query = prep.correct(query)  # spelling (mlnotes.kb.query.QueryPrep), for both legs
+        bm25_all = None  # every chunk's BM25 score, kept for completing the dense leg's candidates
         if mode in ("bm25", "hybrid"):
-            sparse = self._sparse(query, n_cand, allowed)
+            sparse, bm25_all = self._sparse(query, n_cand, allowed)
         if mode in ("dense", "hybrid"):
             qvec = prep.dense_vector(query, self.embed_query)
             dense = self._dense(qvec, n_cand, allowed)
         if mode == "hybrid" and params.fusion == "weighted" and COMPLETE_LEGS:  # RRF: ranks; no floor there
-            sparse, dense = self._complete(query, qvec, sparse, dense)
+            sparse, dense = self._complete(query, qvec, sparse, dense, bm25_all)
         if mode == "bm25":
             scores = sparse
         elif mode == "dense":
@@ -530,14 +531,15 @@ class Index:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""
         return self._prep.get(lambda: (c.index_text for c in self.chunks))
 
-    def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float],
-                  dense: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
+    def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float], dense: dict[int, float],
+                  bm25_all: np.ndarray | None = None) -> tuple[dict[int, float], dict[int, float]]:
         """Both legs scored over the union of their candidates: a chunk only one leg retrieved gets its real score
-        in the other (its BM25 score, 0 without a shared term; its max-pooled cosine) instead of a floor."""
+        in the other (its BM25 score, 0 without a shared term; its max-pooled cosine) instead of a floor.
+        ``bm25_all``: every chunk's BM25 score for ``query`` when the caller has it (else computed here)."""
         miss_s = [i for i in dense if i not in sparse]
         miss_d = [i for i in sparse if i not in dense]
         if miss_s:
-            s = self.bm25.scores(bm25_query(query))
+            s = bm25_all if bm25_all is not None else self.bm25.scores(bm25_query(query))
             sparse = {**sparse, **{i: float(s[i]) for i in miss_s}}
         if miss_d:
             dense = {**dense, **self._pooled_cosines(qvec, miss_d)}
@@ -553,13 +555,15 @@ class Index:
         s = self.dense.vectors[units] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
         return dict(zip(r.tolist(), np.maximum.reduceat(s, first).astype(float).tolist()))
 
-    def _sparse(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    def _sparse(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[dict[int, float], np.ndarray]:
+        """The ``n`` best chunks by BM25 (among ``allowed`` rows), and every chunk's BM25 score."""
+        full = self.bm25.scores(bm25_query(query))  # prepared as BM25Index.search prepares it
         if allowed is None:
-            idx, sc = self.bm25.search(query, n)
-            return {int(i): float(s) for i, s in zip(idx, sc)}
-        s = self.bm25.scores(bm25_query(query))[allowed]  # prepared like BM25Index.search prepares it
+            idx, sc = self.bm25.top(full, n)
+            return {int(i): float(s) for i, s in zip(idx, sc)}, full
+        s = full[allowed]
         top = np.lexsort((allowed, -s))[:n]
-        return {int(allowed[j]): float(s[j]) for j in top if s[j] > 0}
+        return {int(allowed[j]): float(s[j]) for j in top if s[j] > 0}, full
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         """The ``n`` best chunks by max-pooled unit score (:func:`mlnotes.kb.windows.pool_max`), exactly: units are taken
@@ -606,15 +610,12 @@ def _owner_is_sound(owner: np.ndarray, n_chunks: int) -> bool:
 
 
 def _first_n_chunks(units: np.ndarray, scores: np.ndarray, owner: np.ndarray, n: int) -> dict[int, float]:
-    """Max pooling over units given best first: each chunk's first (= best) unit score, for the first ``n``."""
-    out: dict[int, float] = {}
-    for u, s in zip(units, scores):
-        c = int(owner[int(u)])
-        if c not in out:
-            out[c] = float(s)
-            if len(out) >= n:
-                break
-    return out
+    """Max pooling over units given best first: each chunk's first (= best) unit score, for the first ``n``
+    chunks in that order (vectorised: the first occurrence of each chunk, then the ``n`` earliest)."""
+    chunks = owner[np.asarray(units, dtype=np.int64)]
+    _, first = np.unique(chunks, return_index=True)
+    first = np.sort(first)[:n]
+    return dict(zip(chunks[first].tolist(), np.asarray(scores)[first].astype(float).tolist()))
 
 
 def open_local(*, index_dir: Path, corpus_dir: Path | None = None, defaults: FusionParams = DEFAULT_FUSION,
