@@ -172,6 +172,11 @@ def usable(t: Scored) -> bool:
 
 
 _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they", "their", "such"})
+# openers that continue an argument the reader of an answer has not seen ("The same arithmetic explains ...",
+# "Similarly, ...", "However, ...", "In that case ...")
+_LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
+                                r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b)",
+                                re.IGNORECASE)
 
 
 # a sentence that points to where something is rather than saying what it is: a link to a source file
@@ -195,12 +200,15 @@ def pointer(text: str) -> bool:
 def standalone(t: Scored) -> bool:
     """Whether a sentence reads on its own as the first of an answer: it does not open with a word that points back
     ("It makes no assumption about order ...", "They need different fixes ..."), is not an aside in parentheses
-    ("(In scikit-learn, `LabelEncoder` is meant for targets; ...)") and is not a pointer, a command or advice to
-    the reader (:func:`pointer`)."""
+    ("(In scikit-learn, `LabelEncoder` is meant for targets; ...)"), does not continue an argument made before it
+    ("The same arithmetic explains ...", "However, ...") and is not a pointer, a command or advice to the reader
+    (:func:`pointer`)."""
     text = t.candidate.text.strip()
     if text.startswith("(") and text.rstrip(".").endswith(")"):
         return False
     if pointer(text):
+        return False
+    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)

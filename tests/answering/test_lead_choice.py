@@ -154,6 +154,17 @@ def test_a_lead_reads_on_its_own():
     assert standalone(cand("One-hot encoding is the default because it assumes no order.", 0, 0.5))
 
 
+def test_a_sentence_that_continues_an_argument_made_before_it_never_leads():
+    q = "My classifier gets 99% accuracy but misses almost every fraud case. What is wrong?"
+    continuing = cand("The same arithmetic explains why a rare-class detector produces mostly false alarms.", 0, 0.9)
+    however = cand("However, accuracy hides the minority class.", 0, 0.8)
+    plain = cand("With 1% positives a model that always predicts negative has 99% accuracy.", 1, 0.6)
+    assert not standalone(continuing) and not standalone(however) and standalone(plain)
+    assert pick_lead("debugging", q, [continuing, however, plain], ["a", "a", "b"]) is plain
+    # the words inside a sentence are fine ("... the same ...", "... however ...")
+    assert standalone(cand("Accuracy and the same metric on a balanced set differ, however small the class.", 0, 0.5))
+
+
 def test_pointers_commands_and_interview_advice_never_lead():
     # failure classes of the hand-judged table: "List the variants of RNN" led with the file names of the
     # implementations, "implement k-means from scratch" with a CLI note, a gold tune question with "Be ready to ..."
