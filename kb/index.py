@@ -41,8 +41,8 @@ from mlnotes.kb.chunker import CHUNKER_VERSION, DEFAULT_BUDGET, Chunk, chunk_cor
 from mlnotes.kb.dense import DenseIndex
 from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from mlnotes.kb.markdown import split_sentences
-from mlnotes.kb.query import LazyQueryPrep, QueryPrep, bm25_query
-from mlnotes.kb.rerank import LazyRerankData
+from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
+from mlnotes.kb.rerank import DEPTH, RerankData, features, load_model, query_intent
 from mlnotes.kb.search import MODES, Filters
 from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
@@ -234,8 +234,8 @@ class Index:
         from mlnotes.kb.embedding import QueryCache
 
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
-        self._prep = LazyQueryPrep()  # built on the first search (query_prep)
-        self._rerank_data = LazyRerankData()  # built on the first reranked search (mlnotes.kb.rerank)
+        self._prep: Lazy[QueryPrep] = Lazy()  # built on the first search (query_prep)
+        self._rerank_data: Lazy[RerankData] = Lazy()  # built on the first reranked search (mlnotes.kb.rerank)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -456,12 +456,8 @@ class Index:
         query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense, rerank)
         query, qvec, scores, sparse, dense = self._scored(query, k, mode, params, filters, candidates)
         use_rerank = mode == "hybrid" and params.rerank
-        from mlnotes.kb.rerank import DEPTH
-
         order = sorted(scores, key=lambda i: (-scores[i], i))[:max(k, DEPTH) if use_rerank else k]
         if use_rerank and len(order) > 1:
-            from mlnotes.kb.rerank import load_model
-
             model = load_model()
             top, rest = order[:model.depth], order[model.depth:]
             X = self._rerank_features(query, qvec, top, scores, sparse, dense)
@@ -475,8 +471,6 @@ class Index:
         """The first ``depth`` (default :data:`mlnotes.kb.rerank.DEPTH`) chunks of the fused hybrid ranking
         (``params``: ``fusion``, ``rrf_k``, ``w_dense``), in fused order, and their reranker feature matrix
         (:func:`mlnotes.kb.rerank.features`); what ``mlnotes.eval.train_reranker`` learns from."""
-        from mlnotes.kb.rerank import DEPTH
-
         depth = depth or DEPTH
         query, fp = validate_search(query, depth, "hybrid", self.defaults, params.get("fusion"),
                                     params.get("rrf_k"), params.get("w_dense"), False)
@@ -515,21 +509,18 @@ class Index:
     def _rerank_features(self, query: str, qvec: np.ndarray, rows: Sequence[int], scores: dict[int, float],
                          sparse: dict[int, float], dense: dict[int, float]) -> np.ndarray:
         """The reranker's features of candidate ``rows`` (fused order), both legs scored for every one."""
-        from mlnotes.kb.rerank import features, query_intent
-
         if any(i not in sparse or i not in dense for i in rows):  # RRF leaves the legs incomplete
-            sparse, dense = self._complete(query, qvec, {i: s for i, s in sparse.items()},
-                                           {i: s for i, s in dense.items()})
+            sparse, dense = self._complete(query, qvec, sparse, dense)  # (new dicts: the callers' stay as they are)
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         head = self.dense.vectors[[self._units_of[i].stop - 1 for i in rows]] @ q  # a chunk's last unit: its heading
-        data = self._rerank_data.get(lambda: self.chunks)
+        data = self._rerank_data.get(lambda: RerankData(self.chunks))
         return features(data, query, query_intent(query), [self.chunks[i] for i in rows],
                         [scores[i] for i in rows], [sparse.get(i, 0.0) for i in rows],
                         [dense[i] for i in rows], head)
 
     def query_prep(self) -> QueryPrep:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""
-        return self._prep.get(lambda: (c.index_text for c in self.chunks))
+        return self._prep.get(lambda: QueryPrep.from_texts(c.index_text for c in self.chunks))
 
     def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float], dense: dict[int, float],
                   bm25_all: np.ndarray | None = None) -> tuple[dict[int, float], dict[int, float]]:

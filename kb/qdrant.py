@@ -60,9 +60,9 @@ from mlnotes.kb.index import (
     QueryError,
     validate_search,
 )
-from mlnotes.kb.query import LazyQueryPrep, QueryPrep, bm25_query
+from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import DEPTH as RERANK_DEPTH
-from mlnotes.kb.rerank import LazyRerankData
+from mlnotes.kb.rerank import RerankData, features, load_model, query_intent
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -351,8 +351,8 @@ class QdrantRetriever:
         self._embedder = embedder
         self._meta: dict[str, Any] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
-        self._prep = LazyQueryPrep()  # built on the first search (query_prep); shared with views
-        self._rerank_data = LazyRerankData()  # built on the first reranked search (mlnotes.kb.rerank)
+        self._prep: Lazy[QueryPrep] = Lazy()  # built on the first search (query_prep); shared with views
+        self._rerank_data: Lazy[RerankData] = Lazy()  # built on the first reranked search (mlnotes.kb.rerank)
 
     # ------------------------------------------------------------------ server access
     def _call(self, fn: Callable[..., Any], *args, **kwargs):
@@ -522,8 +522,6 @@ class QdrantRetriever:
                 dense_q) -> list[int]:
         """The learned reranker over the first fused candidates, as :meth:`mlnotes.kb.index.Index.search` applies
         it: the same features (heading cosines from the candidates' last unit vectors, one retrieve call)."""
-        from mlnotes.kb.rerank import features, load_model, query_intent
-
         model = load_model()
         top, rest = order[:model.depth], order[model.depth:]
         by_key = {v: pid for pid, v in key.items()}
@@ -534,7 +532,7 @@ class QdrantRetriever:
                          with_vectors=[DENSE])
         heads = {str(p.id): np.asarray(p.vector[DENSE][-1], dtype=np.float32) for p in pts}  # last unit: heading
         q = np.asarray(dense_q[0], dtype=np.float32)
-        data = self._rerank_data.get(self.iter_chunks)
+        data = self._rerank_data.get(lambda: RerankData(self.iter_chunks()))
         cands = [chunks[by_key[i]] for i in top]
         X = features(data, query, query_intent(query), cands, [scores[i] for i in top],
                      [sparse.get(i, 0.0) for i in top], [dense.get(i, 0.0) for i in top],
@@ -546,7 +544,7 @@ class QdrantRetriever:
         """The query preparation (spelling vocabulary, acronym table) built from the collection's chunks the first
         time this retriever searches, like :meth:`mlnotes.kb.index.Index.query_prep` from the local chunks; a
         collection re-indexed later is seen by a newly opened retriever."""
-        return self._prep.get(lambda: (c.index_text for c in self.iter_chunks()))
+        return self._prep.get(lambda: QueryPrep.from_texts(c.index_text for c in self.iter_chunks()))
 
     def _complete(self, sparse: dict[int, float], dense: dict[int, float], key: dict[str, int], sparse_q,
                   dense_q) -> None:

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 # Filler: conversational wrappers that carry no topic. Order matters (longer phrases first).
 _FILLER = [
@@ -387,19 +390,20 @@ class QueryPrep:
         return mean_unit([embed(t) for t in self.dense_texts(query)])
 
 
-class LazyQueryPrep:
-    """A :class:`QueryPrep` built from a backend's chunk texts on first use, once, thread-safe. A backend keeps
-    one and its ``with_defaults`` views (shallow copies) share it."""
+class Lazy(Generic[T]):
+    """A value built on first use, once, thread-safe: a backend keeps one per derived structure (its
+    :class:`QueryPrep`, the reranker's corpus statistics) and its ``with_defaults`` views (shallow copies) share
+    it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._prep: QueryPrep | None = None
+        self._value: T | None = None
 
-    def get(self, texts: Callable[[], Iterable[str]]) -> QueryPrep:
+    def get(self, build: Callable[[], T]) -> T:
         with self._lock:
-            if self._prep is None:
-                self._prep = QueryPrep.from_texts(texts())
-            return self._prep
+            if self._value is None:
+                self._value = build()
+            return self._value
 
 
 def mean_unit(vectors) -> np.ndarray:
@@ -413,4 +417,4 @@ def mean_unit(vectors) -> np.ndarray:
 
 
 __all__ = ["normalize_query", "expand_query", "bm25_query", "Speller", "osa_distance", "mine_acronyms",
-           "expand_acronyms", "QueryPrep", "LazyQueryPrep", "mean_unit"]
+           "expand_acronyms", "QueryPrep", "Lazy", "mean_unit"]

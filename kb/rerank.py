@@ -43,8 +43,7 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -130,20 +129,6 @@ class RerankData:
         """IDF-weighted share of the query terms found in ``terms`` (0 for a query without known terms)."""
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in terms) / total if total > 0 else 0.0
-
-
-class LazyRerankData:
-    """A :class:`RerankData` built on first use, once, thread-safe (shared by ``with_defaults`` views)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._data: RerankData | None = None
-
-    def get(self, chunks: Callable[[], Iterable[Chunk]]) -> RerankData:
-        with self._lock:
-            if self._data is None:
-                self._data = RerankData(chunks())
-            return self._data
 
 
 def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk], fused: Sequence[float],
@@ -251,5 +236,5 @@ def rerank_order(model: Reranker, data: RerankData, query: str, chunks: Sequence
     return model.order(X)
 
 
-__all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "LazyRerankData", "RerankData", "Reranker", "features", "load_model",
+__all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "RerankData", "Reranker", "features", "load_model",
            "query_intent", "rerank_order"]
