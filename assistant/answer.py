@@ -59,6 +59,7 @@ from mlnotes.assistant.answering.retrieve import (
     CoverageRule,
     Retrieved,
     TermCoverage,
+    read_as,
     retrieve,
     should_abstain,
 )
@@ -102,6 +103,16 @@ class NoGeneratorError(ValueError):
 
 _WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
 _MEANS_RE = re.compile(r"\s(?:with|using|via|by)\s", re.I)  # "X with Y": Y says how, X what (Answerer._code)
+
+
+def corrected_words(question: str, read: str) -> list[tuple[str, str]]:
+    """The ``(typed, read)`` word pairs where ``read`` (the question as the speller corrected it) differs from
+    ``question``, in order; ``[]`` when the words do not pair up one for one (the speller replaces words one for
+    one; anything else is not reported)."""
+    typed, got = _WORDS_RE.findall(question), _WORDS_RE.findall(read)
+    if len(typed) != len(got):
+        return []
+    return [(a, b) for a, b in zip(typed, got) if a != b]
 
 
 def spelling_notice(pairs: list[tuple[str, str]]) -> str:
@@ -210,10 +221,10 @@ class Answerer:
         r = retrieve(self.index, question, mode, k, filters)  # validates the question and the filters
         timings = {"search": r.search_ms}
         gen = self._generator(generator)
-        fixed = self.spelling_corrections(question)
         # what retrieval read (spelling corrected) is what the abstention rules and the composition read too:
         # "Bag-of-Worrds" found its section but its unknown word made the coverage rule abstain
-        read = self._read_as(question, fixed)
+        read = r.read or question
+        fixed = corrected_words(question, read)
         if self.abstains(read, r):
             ans = compose.abstain(question, r, mode, self._source)
         elif gen is not None and self._bank_match(read, r, filters) is None:
@@ -228,32 +239,10 @@ class Answerer:
             ans.notice = f"{said} {ans.notice}".strip()
         return ans
 
-    @staticmethod
-    def _read_as(question: str, fixed: list[tuple[str, str]]) -> str:
-        """``question`` with the corrected words of ``fixed`` (typed, read) replaced, in order."""
-        out, at = [], 0
-        for typed, read in fixed:
-            i = question.find(typed, at)
-            if i < 0:
-                return question
-            out += [question[at:i], read]
-            at = i + len(typed)
-        return "".join(out) + question[at:]
-
     def spelling_corrections(self, question: str) -> list[tuple[str, str]]:
         """The query words that retrieval read with another spelling (``mlnotes.kb.query.QueryPrep.correct``), as
         ``(typed, read)`` pairs in question order; ``[]`` for a backend without query preparation."""
-        prep = getattr(self.index, "query_prep", None)
-        if prep is None:
-            return []
-        try:
-            corrected = prep().correct(question)
-        except Exception:  # noqa: BLE001 - the notice is a courtesy; the answer never fails for it
-            return []
-        typed, read = _WORDS_RE.findall(question), _WORDS_RE.findall(corrected)
-        if len(typed) != len(read):  # the speller replaces words one for one; anything else is not reported
-            return []
-        return [(a, b) for a, b in zip(typed, read) if a != b]
+        return corrected_words(question, read_as(self.index, question))
 
     def _allowed(self, kind: str, doc_id: str, path: str, filters: Filters | None) -> bool:
         """Whether a passage of ``kind`` in document ``doc_id`` (at ``path``) passes the request's ``filters``: the

@@ -35,6 +35,7 @@ class Retrieved:
     qvec: np.ndarray  # the question's embedding
     support: float  # the best dense cosine between the question and a retrieved chunk (0 without hits)
     search_ms: float
+    read: str = ""  # the question as the search read it (spelling corrected, :func:`read_as`)
 
 
 def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Filters | None = None) -> Retrieved:
@@ -45,10 +46,11 @@ def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Fi
     hits = retriever.search(question, k=k, mode=mode, filters=filters) if filters else \
         retriever.search(question, k=k, mode=mode)
     search_ms = (time.perf_counter() - t0) * 1000
-    qvec = retriever.embed_query(" ".join(read_as(retriever, question).split()))
+    read = read_as(retriever, question)
+    qvec = retriever.embed_query(" ".join(read.split()))
     sims = retriever.chunk_vectors([h.chunk.id for h in hits]) @ qvec if hits else []
     support = float(np.max(sims)) if len(sims) else 0.0
-    return Retrieved(hits, qvec, support, search_ms)
+    return Retrieved(hits, qvec, support, search_ms, read)
 
 
 def read_as(retriever: Retriever, question: str) -> str:
