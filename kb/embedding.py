@@ -396,8 +396,9 @@ class Embedder:
             self.texts_embedded += len(encs)
             self.tokens_embedded += sum(len(e.ids) for e in encs)
 
-    def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
-        encs = self._tokenize(texts)
+    def _encode_onnx(self, texts: list[str], batch_size: int, encs: list | None = None) -> np.ndarray:
+        """``texts`` through the batch session (``encs``: their tokenization when the caller has it)."""
+        encs = self._tokenize(texts) if encs is None else encs
         self._count(encs)
         # longest first by token count, so a batch pads little; batches run in parallel, one per thread
         order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
@@ -486,15 +487,16 @@ class Embedder:
                  self.bulk_check_cosine)
         return "bf16"
 
-    def _encode_bulk(self, texts: list[str]) -> np.ndarray | None:
-        """Vectors of a long list in bfloat16 PyTorch, or None when bulk lists use float32 onnxruntime."""
+    def _encode_bulk(self, texts: list[str], batch_size: int) -> np.ndarray:
+        """Vectors of a long list: bfloat16 PyTorch once it is chosen (:meth:`_choose_bulk`), else the float32
+        batch session (tokenized once for either)."""
         encs = self._tokenize(texts)
         if self.bulk is None:
             with self._bulk_lock:
                 if self.bulk is None:
                     self.bulk = self._choose_bulk(encs)
         if self.bulk != "bf16":
-            return None
+            return self._encode_onnx(texts, batch_size, encs)
         self._count(encs)
         return self._bulk_batches(encs)
 
@@ -524,9 +526,9 @@ class Embedder:
         if self.runtime != "torch":
             # each distinct text once (headings and boilerplate sentences repeat); copies share its vector
             uniq = list(dict.fromkeys(texts))
-            vecs = self._encode_bulk(uniq) if len(uniq) >= BULK_MIN_TEXTS and self.bulk != "fp32" else None
-            if vecs is None:
-                vecs = self._encode_onnx(uniq, max(1, int(batch_size)))
+            batch = max(1, int(batch_size))
+            vecs = self._encode_bulk(uniq, batch) if len(uniq) >= BULK_MIN_TEXTS and self.bulk != "fp32" \
+                else self._encode_onnx(uniq, batch)
             if len(uniq) == len(texts):
                 return vecs
             row = {t: i for i, t in enumerate(uniq)}
