@@ -32,6 +32,13 @@ def get_json(url: str, headers: dict | None = None, method: str = "GET", body: d
         return e.code, json.loads(e.read() or b"{}")
 
 
+def server_log(proc: subprocess.Popen, tail: int = 6000) -> str:
+    """The server's exit status (None while it runs) and the end of its output, for a failing test's message."""
+    path = getattr(proc, "log_path", None)
+    text = path.read_text(errors="replace")[-tail:] if path and path.exists() else ""
+    return f"exit status {proc.poll()}; its output ends:\n{text}"
+
+
 @contextmanager
 def fixture_server(tmp: Path, key: str = "", read_timeout: float = 15.0) -> Iterator[tuple[str, subprocess.Popen,
                                                                                              Path]]:
@@ -41,15 +48,21 @@ def fixture_server(tmp: Path, key: str = "", read_timeout: float = 15.0) -> Iter
         shutil.copytree(FIXTURE, corpus)
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.serve_fixture", str(corpus), str(tmp / "index"),
-                             str(tmp / "data"), str(port), key, str(read_timeout)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # the server's output goes to a file, not a pipe nobody drains (a full pipe would stall the server), and
+    # faulthandler prints every thread's stack if it dies of a signal: server_log() reports both
+    log = tmp / f"server-{port}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "tests.reliability.serve_fixture",
+                                 str(corpus), str(tmp / "index"), str(tmp / "data"), str(port), key,
+                                 str(read_timeout)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                text=True)
+    proc.log_path = log  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     try:
         while True:
             if proc.poll() is not None:
-                raise AssertionError(f"the server exited: {proc.stderr.read()[-3000:]}")
+                raise AssertionError(f"the server exited: {server_log(proc)}")
             try:
                 if get_json(f"{url}/api/health", timeout=2)[0] == 200:
                     break

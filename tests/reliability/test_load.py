@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.server_proc import fixture_server
+from tests.reliability.server_proc import fixture_server, server_log
 
 pytestmark = pytest.mark.slow
 
@@ -115,12 +115,22 @@ def _run(mix: Mix, n: int) -> list[tuple[str, int, float]]:
     return results
 
 
+def _run_or_report(mix: Mix, n: int, proc) -> list[tuple[str, int, float]]:
+    """:func:`_run`, but a lost connection fails the test with the server's exit status and output, which is what
+    tells a crash (a signal: faulthandler's stacks) from a kill (the OOM killer: -9 and no output)."""
+    try:
+        return _run(mix, n)
+    except httpx.TransportError as e:
+        time.sleep(1)
+        raise AssertionError(f"{type(e).__name__}: {e}; the server: {server_log(proc)}") from e
+
+
 def test_load(tmp_path):
     with fixture_server(tmp_path) as (url, proc, _):
         limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
         with httpx.Client(base_url=url, limits=limits, timeout=120) as client:
             mix = Mix(client, seed=18)
-            _run(mix, WARMUP)
+            _run_or_report(mix, WARMUP, proc)
             time.sleep(1)
             rss_warm = _rss_kb(proc.pid)
             health_ms: list[float] = []
@@ -137,7 +147,7 @@ def test_load(tmp_path):
             prober = threading.Thread(target=probe, daemon=True)
             prober.start()
             t0 = time.perf_counter()
-            results = _run(mix, TOTAL)
+            results = _run_or_report(mix, TOTAL, proc)
             wall = time.perf_counter() - t0
             stop.set()
             prober.join(30)
