@@ -81,8 +81,9 @@ class Settings(BaseSettings):
     api_key: str | None = Field(default=None, description="when set, every /api route requires it as a bearer token")
     search_backend: str = Field(default="local", description="a backend registered in mlnotes.kb.search.BACKENDS")
     embed_runtime: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
-        default="auto", description="embedding runtime: auto (ONNX Runtime, PyTorch as fallback), onnx, onnx-int8 "
-                                    "(int8 queries; measured slightly worse) or torch")
+        default="auto", description="embedding runtime: auto (onnx-int8, PyTorch as fallback), onnx (float32 "
+                                    "queries), onnx-int8 (int8 queries, float32 documents: within the CIs of "
+                                    "float32 on every retrieval set) or torch")
     embed_model: Path | None = Field(default=None, description="a local sentence-transformers model directory "
                                                                "instead of the packaged all-MiniLM-L6-v2")
     embed_bulk: Literal["auto", "bf16", "fp32"] = Field(

@@ -235,12 +235,14 @@ def bench_query_paths(index, repeats: int = 3, n_queries: int = 100) -> dict[str
         return np.asarray(st.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0], dtype=np.float32)
 
     if inner.runtime != "torch":
-        q8 = _query_embedder(index, "onnx-int8")
+        f32 = _float32_queries(index)
+        q8 = inner if inner.query_graph == "int8" else _query_embedder(index, "onnx-int8")
         paths = {"sentence-transformers (PyTorch)": st_encode,
                  "onnx plain graph, 1 thread (batch session)": lambda t: inner._run(inner._tokenize([t]))[0],
-                 f"onnx {inner.query_graph} graph, {inner.query_threads} threads (query session)": inner.encode_query,
-                 f"onnx int8, {q8.query_threads} threads (runtime onnx-int8)": q8.encode_query}
-        float_direct, int8 = inner.encode_query, q8.encode_query
+                 f"onnx {f32.query_graph} graph, {f32.query_threads} threads (query session, runtime onnx)":
+                     f32.encode_query,
+                 f"onnx int8, {q8.query_threads} threads (query session, runtime onnx-int8 = auto)": q8.encode_query}
+        float_direct, int8 = f32.encode_query, q8.encode_query
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -322,6 +324,7 @@ def check_query_graph(index, batch: int = 16, every: int = 1, log=print) -> dict
     inner = getattr(index.embedder, "_e", index.embedder)
     if getattr(inner, "_qsession", None) is None:
         raise RuntimeError("the index's embedder has no ONNX query session (PyTorch runtime)")
+    inner = _float32_queries(index)
     tok = minilm_tokenizer()
     chunks = list(index.iter_chunks())
     picked = range(0, len(chunks), max(1, int(every)))
@@ -375,6 +378,13 @@ def _query_embedder(index, runtime: str):
 
     inner = getattr(index.embedder, "_e", index.embedder)
     return Embedder(inner.directory, runtime=runtime, cache_dir=inner.cache_dir)
+
+
+def _float32_queries(index):
+    """The index's embedder when its query session is float32, else one with the float32 (``onnx``) session:
+    the default runtime embeds queries in int8, and the graph checks are about the float32 graphs."""
+    inner = getattr(index.embedder, "_e", index.embedder)
+    return inner if getattr(inner, "query_graph", "") in ("fused", "plain") else _query_embedder(index, "onnx")
 
 
 def int8_query_quality(index, n_boot: int = 2000, seed: int = 0, modes: tuple[str, ...] = ("hybrid", "dense"),

@@ -7,7 +7,8 @@ only when a change of rankings or answers is intended, and say so in the commit 
 the answers issue's intended retrieval change: z-scored weighted fusion, BM25 query preparation, w_dense 0.6;
 and again for issue 16's: multi-vector embedding windows with max pooling, weighted fusion over both legs'
 real scores, w_dense 0.7; and for issue 16's learned reranker of the fused candidates, kb/rerank.py, which
-reorders the hybrid rankings while each hit keeps its fused score)::
+reorders the hybrid rankings while each hit keeps its fused score; and when that reranker was retrained,
+pairwise this time, on int8 query vectors, the new default query runtime)::
 
     PYTHONPATH=$PWD python tests/snapshots/record.py
 """
