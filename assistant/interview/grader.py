@@ -93,7 +93,7 @@ from typing import Any
 
 import numpy as np
 
-from mlnotes.assistant.interview.contradiction import contradiction, only_listed, replaced_term
+from mlnotes.assistant.interview.contradiction import contradiction, meta_talk, only_listed, replaced_term
 from mlnotes.kb.bm25 import tokenize
 
 PARAMS_PATH = Path(str(resources.files("mlnotes.assistant.interview").joinpath("grader_params.json")))  # package data
@@ -463,6 +463,10 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                     continue
                 if checks and only_listed(kp, keep[j][0], question):
                     refused.append((float(P[i, j]), j, "names the key point's terms without relating them", False))
+                    continue
+                if checks and meta_talk(kp, keep[j][0]):
+                    refused.append((float(P[i, j]), j, "talks about the key point's words (where they come up) "
+                                    "instead of stating its claim", False))
                     continue
                 if need and len(has.found(kp, need, sent_tokens[j])) < max(1, int(params.required_share * len(need))):
                     refused.append((float(P[i, j]), j, "is close in topic but does not state the key point's claim",
