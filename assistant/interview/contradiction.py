@@ -142,7 +142,8 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
     # contrasts added in issue #20 (round 6), each from a hand-written development answer the rules credited
     # (eval/datasets/grader_dev_hand.jsonl): "learns its own filter weights" for "weights are shared", "one
     # point at a time in a loop" for "all at once with broadcasting", "jointly" for "separately", "near zero"
-    # for "near one", "a flat curve" for "the slope", "agree" for "disagree", "uniformly" for "raised to a power"
+    # for "near one", "a flat curve" for "the slope", "agree" for "disagree", "uniformly" for "raised to a power",
+    # "a single prediction" for "the whole distribution", "the mean changes over time" for "constant mean"
     ("shared/own", _group("shared", "tied", "reused"), _group("own", "untied")),
     ("at once/at a time", _group("at once", "in one shot", "in one go", "broadcasting", "vectorised",
                                  "vectorized"), _group("at a time", "one by one", "one after another", "loop", "loops")),
@@ -153,6 +154,9 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
     ("agree/disagree", _group("agree", "agrees"), _group("disagree", "disagrees", "contradict", "contradicts")),
     ("uniform/weighted", _group("uniform", "uniformly"), _group("weighted", "proportional", "proportionally",
                                                                  "raised")),
+    ("whole/single", _group("whole", "entire"), _group("single", "individual")),
+    ("constant/changing", _group("constant"), _group("change", "changes", "changing", "vary", "varies", "varying",
+                                                     "time-varying")),
 )
 
 #: Confusable technical terms: swapping one for the other turns a true statement into a false one.

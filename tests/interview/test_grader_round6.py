@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "eval" / "datasets"
 DEV_FILES = ("grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_dev_hand.jsonl")
 #: how many groups round 6 appended at the end of each lexicon (the rest is the round-5 lexicon)
-NEW_OPPOSED, NEW_SWAPS = 7, 4
+NEW_OPPOSED, NEW_SWAPS = 9, 4
 
 
 def _dev_cases() -> list[dict]:
@@ -83,6 +83,10 @@ def test_no_development_paraphrase_is_taken_for_talk_about_words(dev_cases):
      "Gradients flow across many time steps when the forget gate is near zero.", "opposite claim"),
     ("Impurity importance is computed on training data",
      "Permutation importance is computed on training data.", "swapped terms"),
+    ("Global explanations summarize model behaviour across the whole data distribution",
+     "Global explanations describe a single prediction in detail.", "opposite claim"),
+    ("Weak stationarity means constant mean and constant variance",
+     "Weak stationarity means the mean and the variance change over time.", "opposite claim"),
     ("Agglomerative clustering merges the closest pair of clusters until one remains",
      "Divisive clustering merges the closest pair of clusters until one remains.", "swapped terms"),
     ("F1 is the harmonic mean of precision and recall",
