@@ -217,7 +217,10 @@ def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True,
                           "held_out_splits": [s for s in splits if s not in DEV_SPLITS],
                           "development_splits": [s for s in splits if s in DEV_SPLITS]}
     if reference:
-        out["adversarial"]["reference"] = reference_adversarial(reference)
+        try:
+            out["adversarial"]["reference"] = reference_adversarial(reference)
+        except Exception as e:  # a shallow clone, no git, a revision not in this history: report without it
+            print(f"reference grader at {reference} not measured: {type(e).__name__}: {str(e)[:300]}")
     from mlnotes.assistant.settings import get_settings
 
     # the shipped grader: with the checker when the setting turns it on (MLNOTES_CLAIM_CHECKER), else the rules
