@@ -124,7 +124,8 @@ def auc(pos: list[float], neg: list[float]) -> float:
     return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
 
 
-def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True) -> dict:
+def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True,
+        reference: str | None = None) -> dict:
     """``use_checker``: grade with the learned claim checker (trained first when not cached) as the shipped
     grader does; the rules-only grader is reported beside it."""
     from mlnotes.assistant.interview.grader import default_params, grade_answer, split_sentences
@@ -215,6 +216,11 @@ def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True)
                           "heldout2_round1": HELDOUT2_ROUND1, "round2": ROUND2,
                           "held_out_splits": [s for s in splits if s not in DEV_SPLITS],
                           "development_splits": [s for s in splits if s in DEV_SPLITS]}
+    if reference:
+        try:
+            out["adversarial"]["reference"] = reference_adversarial(reference)
+        except Exception as e:  # a shallow clone, no git, a revision not in this history: report without it
+            print(f"reference grader at {reference} not measured: {type(e).__name__}: {str(e)[:300]}")
     from mlnotes.assistant.settings import get_settings
 
     # the shipped grader: with the checker when the setting turns it on (MLNOTES_CLAIM_CHECKER), else the rules
@@ -275,6 +281,8 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
 
 #: What each development split is; any other split is a held-out set found by :func:`heldout_files`.
 DEV_TITLES = {
+    "dev_hand": "dev_hand (development): 185 answers hand-written in round 6 on key points of no other set; the "
+                "round-6 rules were designed on its failures",
     "heldout2": "heldout2 (development): hand-written by a second author; its failures were read to design the "
                 "round-3 checks",
     "heldout": "heldout (development): the adversarial set's other questions, rules and hand cases",
@@ -288,7 +296,7 @@ def adversarial_markdown(adv: dict) -> str:
     previous grader's numbers where they were measured (round 2 on the development splits, commit 0a2e2e1)."""
     b, a, c = adv["before"], adv["after"], adv.get("checker")
     held = adv.get("held_out_splits", [])
-    dev = adv.get("development_splits", [s for s in ("heldout2", "heldout", "tune") if s in a])
+    dev = adv.get("development_splits", [s for s in ("dev_hand", "heldout2", "heldout", "tune") if s in a])
     lines = [f"Adversarial sets: {a['cases']} cases, {a['key_points']} key points, {a['topics']} topics. Credit "
              "types report recall; no-credit types the false-credit rate and the precision at equal prevalence "
              "(recall / (recall + false-credit rate)). Targets: precision >= 0.95 on every no-credit type, recall "
@@ -306,11 +314,17 @@ def adversarial_markdown(adv: dict) -> str:
                   + ("the claim checker." if on else "the word rules (the checker is off by default: it did not "
                                                     "beat them in cross-validation)."), ""]
     shipped = c if on else a
+    ref = adv.get("reference") or {}
     for split in held:
-        lines += [f"### {split} (held out)", ""]
-        lines += _type_table(b, a, split, c=c)
+        lines += [f"### {split} (held out){HELD_NOTES.get(split, '')}", ""]
+        r = ref.get("tables", {}).get(split)
+        lines += (_type_table(b, a, split, r, f"main {ref.get('rev')}", c=c) if r else _type_table(b, a, split, c=c))
         met = per_type_targets(shipped[split])
         lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
+        if r:
+            met = per_type_targets(r)
+            lines += [f"Targets met by main at {ref['rev']} (the grader before round 6, same run): "
+                      + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
     lines += ["## Development sets", ""]
     for split in sorted(dev, key=lambda s: list(DEV_TITLES).index(s) if s in DEV_TITLES else 99):
         lines += [f"### {DEV_TITLES.get(split, split)}", ""]
@@ -326,6 +340,47 @@ def adversarial_markdown(adv: dict) -> str:
 
 
 CHECKER_CV = REPORT.with_name("grader_checker_cv.json")
+
+
+#: What else a held-out set's heading says.
+HELD_NOTES = {"heldout3": ": spent, measured in rounds 3 and 5; not for judging later rounds",
+              "heldout4": ": written in round 6 before any grader change, measured once with the final grader"}
+
+
+def reference_adversarial(rev: str | None = None, folder: Path | None = None, timeout: float = 3600) -> dict:
+    """The held-out tables of the grader at git revision ``rev`` on this tree's datasets: the revision is
+    exported (``git archive``) to a temporary folder, this tree's ``grader_*.jsonl`` files are copied into it
+    (so both graders see the same cases), and ``run_adversarial`` runs there in a subprocess with that
+    revision's own code, the word rules only (``MLNOTES_CLAIM_CHECKER=off``)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from mlnotes.assistant.settings import REPO_ROOT
+
+    folder = folder or ADVERSARIAL.parent
+    rev = rev or REFERENCE_REV
+    with tempfile.TemporaryDirectory(prefix="grader-ref-") as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", rev], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        for f in folder.glob("grader_*.jsonl"):
+            shutil.copy(f, Path(tmp) / "eval" / "datasets" / f.name)
+        code = ("import json; from pathlib import Path; "
+                "from mlnotes.eval.grader_validation import all_adversarial, run_adversarial, CachedEmbed; "
+                "from mlnotes.kb.embedding import get_embedder; from mlnotes.kb.interview import load_bank; "
+                "cases = all_adversarial(); "
+                "res = run_adversarial(load_bank(Path('corpus')), CachedEmbed(get_embedder()), None, cases); "
+                "print('@@' + json.dumps(res))")
+        env = {**os.environ, "PYTHONPATH": tmp, "MLNOTES_CLAIM_CHECKER": "off"}
+        done = subprocess.run([sys.executable, "-c", code], cwd=tmp, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"the reference grader at {rev} failed:\n{done.stderr[-2000:]}")
+        res = json.loads(next(line[2:] for line in done.stdout.splitlines() if line.startswith("@@")))
+    held = [s for s, _ in heldout_files(folder)]
+    return {"rev": rev, "tables": {s: res[s] for s in held if s in res}}
 
 
 def checker_cv_markdown(cv: dict) -> str:
@@ -380,18 +435,24 @@ def adversarial_plot(adv: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    splits = [*adv.get("held_out_splits", []), *[s for s in ("heldout2", "heldout", "tune") if s in adv["after"]]]
+    splits = [*adv.get("held_out_splits", []),
+              *[s for s in ("dev_hand", "heldout2", "heldout", "tune") if s in adv["after"]]]
     fig, axes = plt.subplots(1, len(splits), figsize=(5 * len(splits), 3.8), sharey=True, squeeze=False)
     axes = axes[0]
     for ax, split in zip(axes, splits):
         types = list(adv["after"][split]["types"])
-        kinds = [k for k in ("before", "after", "checker") if adv.get(k)]
-        share = {k: [adv[k][split]["types"][t]["credited"] / adv[k][split]["types"][t]["n"] for t in types]
-                 for k in kinds}
+        tabs = {k: adv[k][split] for k in ("before", "after", "checker") if adv.get(k)}
+        ref = (adv.get("reference") or {}).get("tables", {}).get(split)
+        if ref:
+            tabs["reference"] = ref
+        kinds = list(tabs)
+        share = {k: [tabs[k]["types"][t]["credited"] / tabs[k]["types"][t]["n"] if t in tabs[k]["types"] else 0.0
+                     for t in types] for k in kinds}
         x = np.arange(len(types))
         wd = 0.8 / len(kinds)
         labels = {"before": ("similarity only", "#bbbbbb"), "after": ("word rules", "#3b6ea8"),
-                  "checker": ("claim checker", "#d9822b")}
+                  "checker": ("claim checker", "#d9822b"),
+                  "reference": (f"main {(adv.get('reference') or {}).get('rev')}", "#7a9a5a")}
         for n, k in enumerate(kinds):
             ax.bar(x - 0.4 + wd * (n + 0.5), share[k], wd, label=labels[k][0], color=labels[k][1])
         ax.axvline(len([t for t in types if t in CREDIT_TYPES]) - 0.5, color="k", lw=0.8, ls=":")
@@ -413,6 +474,11 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Validate the mock-interview grader.")
     ap.add_argument("--build-adversarial", action="store_true",
                     help="rebuild eval/datasets/grader_adversarial.jsonl from the bank and the hand cases")
+    ap.add_argument("--no-checker", action="store_true",
+                    help="grade with the word rules only (the claim checker is off by default and not loaded)")
+    ap.add_argument("--reference", default=REFERENCE_REV, metavar="REV",
+                    help=f"also measure the held-out sets with the grader at this git revision, in the same run "
+                         f"(default {REFERENCE_REV}: main before round 6); 'none' to skip")
     args = ap.parse_args(argv)
     if args.build_adversarial:
         from mlnotes.assistant.settings import REPO_ROOT
@@ -422,7 +488,7 @@ def main(argv: list[str] | None = None) -> None:
         ADVERSARIAL.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
         print(f"{len(cases)} cases written to {ADVERSARIAL}")
         return
-    res = run()
+    res = run(use_checker=not args.no_checker, reference=None if args.reference == "none" else args.reference)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     md = adversarial_markdown(res["adversarial"])
@@ -475,8 +541,13 @@ ADVERSARIAL = Path(__file__).resolve().parent / "datasets" / "grader_adversarial
 #: 243 hand-written cases on 80 key points by a second author (issue #20, round 2), frozen at commit cc7404e
 #: before the round-2 checks. Since round 3 a development set: its failures were read to design the checks.
 HELDOUT2 = Path(__file__).resolve().parent / "datasets" / "grader_heldout2.jsonl"
+#: 185 answers hand-written in round 6 on 37 key points of no other set; the round-6 rules were designed on them.
+DEV_HAND = Path(__file__).resolve().parent / "datasets" / "grader_dev_hand.jsonl"
 #: The splits the grader was designed on; every other split is reported as held out.
-DEV_SPLITS = ("tune", "heldout", "heldout2")
+DEV_SPLITS = ("tune", "heldout", "heldout2", "dev_hand")
+#: The grader the held-out sets are also measured with, in the same run (``--reference``): ``main`` at the start
+#: of round 6 (issue #20), i.e. the shipped grader before the round-6 rules.
+REFERENCE_REV = "87f4496"
 
 
 def heldout_files(folder: Path | None = None) -> list[tuple[str, Path]]:
@@ -491,6 +562,8 @@ def all_adversarial(folder: Path | None = None) -> list[dict]:
     held-out files (whatever the file itself says), so a new file is picked up without a code change."""
     folder = folder or ADVERSARIAL.parent
     cases = load_adversarial(folder / ADVERSARIAL.name) if (folder / ADVERSARIAL.name).exists() else []
+    if (folder / DEV_HAND.name).exists():
+        cases += [{**c, "split": "dev_hand"} for c in load_adversarial(folder / DEV_HAND.name)]
     for split, f in heldout_files(folder):
         cases += [{**c, "split": split} for c in load_adversarial(f)]
     return cases

@@ -41,6 +41,7 @@ import logging
 import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -56,7 +57,8 @@ log = logging.getLogger(__name__)
 #: Bump when the model, the pair builder or the training loop changes: the cache key includes it.
 CODE_VERSION = "1"
 
-#: The development sets the checker is trained on. Never ``grader_heldout3.jsonl`` (the independent test set).
+#: The development sets the checker is trained on. Never ``grader_heldout3.jsonl`` or ``grader_heldout4.jsonl``
+#: (the independent test sets; :func:`is_independent_test_file`).
 DEV_FILES = ("grader_adversarial.jsonl", "grader_heldout2.jsonl")
 
 CREDIT_TYPES = frozenset({"para_frame", "para_reword", "para_clause", "para_context", "paraphrase", "partial"})
@@ -94,6 +96,13 @@ class Pair:
 # ------------------------------------------------------------------------------------------------ training data
 
 
+def is_independent_test_file(path: Path) -> bool:
+    """``grader_heldout3.jsonl``, ``grader_heldout4.jsonl`` and any later ``grader_heldout<N>.jsonl``: the sets
+    written to measure the grader once (``grader_heldout2.jsonl`` became a development set in round 3)."""
+    m = re.fullmatch(r"grader_heldout(\d+)\.jsonl", Path(path).name)
+    return bool(m) and int(m.group(1)) >= 3
+
+
 def dev_files(folder: Path | None = None) -> list[Path]:
     folder = folder or Path(str(resources.files("mlnotes.eval").joinpath("datasets")))
     return [folder / name for name in DEV_FILES]
@@ -103,8 +112,8 @@ def load_dev_cases(folder: Path | None = None) -> list[dict]:
     """The development cases (the adversarial set's tune + heldout splits and heldout2)."""
     out: list[dict] = []
     for f in dev_files(folder):
-        if "heldout3" in f.name:  # defensive: the independent test set must never reach training
-            raise ValueError(f"{f} is the independent test set; it must not be used for training")
+        if is_independent_test_file(f):  # defensive: an independent test set must never reach training
+            raise ValueError(f"{f} is an independent test set; it must not be used for training")
         out += [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     return out
 

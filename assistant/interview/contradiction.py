@@ -139,6 +139,24 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
     ("absolute/relative", _group("absolute"), _group("relative")),
     ("random/deterministic", _group("random", "randomly", "stochastic"), _group("deterministic",
                                                                                "deterministically")),
+    # contrasts added in issue #20 (round 6), each from a hand-written development answer the rules credited
+    # (eval/datasets/grader_dev_hand.jsonl): "learns its own filter weights" for "weights are shared", "one
+    # point at a time in a loop" for "all at once with broadcasting", "jointly" for "separately", "near zero"
+    # for "near one", "a flat curve" for "the slope", "agree" for "disagree", "uniformly" for "raised to a power",
+    # "a single prediction" for "the whole distribution", "the mean changes over time" for "constant mean"
+    ("shared/own", _group("shared", "tied", "reused"), _group("own", "untied")),
+    ("at once/at a time", _group("at once", "in one shot", "in one go", "broadcasting", "vectorised",
+                                 "vectorized"), _group("at a time", "one by one", "one after another", "loop", "loops")),
+    ("separate/joint", _group("separately", "independently"), _group("jointly", "together")),
+    ("near one/near zero", _group("near one", "close to one", "near 1", "close to 1"),
+     _group("near zero", "close to zero", "near 0", "close to 0")),
+    ("steep/flat", _group("steep", "steeply", "steeper", "slope"), _group("flat", "flatter", "plateau", "plateaus")),
+    ("agree/disagree", _group("agree", "agrees"), _group("disagree", "disagrees", "contradict", "contradicts")),
+    ("uniform/weighted", _group("uniform", "uniformly"), _group("weighted", "proportional", "proportionally",
+                                                                 "raised")),
+    ("whole/single", _group("whole", "entire"), _group("single", "individual")),
+    ("constant/changing", _group("constant"), _group("change", "changes", "changing", "vary", "varies", "varying",
+                                                     "time-varying")),
 )
 
 #: Confusable technical terms: swapping one for the other turns a true statement into a false one.
@@ -158,6 +176,11 @@ SWAPS: tuple[tuple[str, tuple, tuple], ...] = tuple(
         ("input|inputs", "output|outputs"), ("user|users", "item|items"), ("query|queries", "key|keys"),
         ("k-means", "k-NN"), ("local", "global"), ("MAP", "MLE"), ("SGD", "Adam"), ("ReLU", "tanh"),
         ("batch norm|batch normalization", "layer norm|layer normalization"),
+        # round 6, from the hand-written development answers (grader_dev_hand.jsonl) the rules credited
+        ("agglomerative", "divisive"), ("harmonic", "arithmetic|geometric"),
+        ("impurity importance|impurity-based importance|MDI|Gini importance", "permutation importance"),
+        ("training time|train time|at training", "prediction time|inference time|test time|serving time|"
+                                                  "at inference|at prediction"),
     ))
 
 
@@ -607,6 +630,27 @@ def contrast_terms(question: str) -> set[str]:
 MAX_PREDICATE_WORDS = 4
 
 _LIST_SEP = re.compile(r"\s*(?:[,;:&]|\band\b|\bor\b)\s*", re.I)
+#: An equation or an arrow between terms is a relation, not a list (round 6).
+_SYMBOL_RELATION = re.compile(r"=|->|→|≤|≥|<|>")
+
+#: Talk *about* words instead of a claim with them (round 6): "Cost, complexity and pruning are words from the
+#: tree chapter", "The TD error and the advantage are all in the actor-critic slides", "... come up in every
+#: interview". Each pattern names the words' place (a chapter, slides, a glossary) or calls them words/buzzwords.
+_META_TALK = re.compile(
+    r"\b(?:are|is|were)\s+(?:all\s+|both\s+|just\s+|only\s+)?(?:the\s+)?(?:\w+\s+)?"
+    r"(?:words|buzzwords|acronyms|jargon|vocabulary|keywords|symbols|boxes|names)\b"
+    r"|\b(?:comes?|came|shows?)\s+up\s+in\b"
+    r"|\b(?:appears?|listed|covered|mentioned|taught)\s+in\s+(?:the|every|any|a|an|most)\b"
+    r"|\byou(?:'ll| will)?\s+(?:see|meet|hear|read)\b"
+    r"|\b(?:in|from|on)\s+(?:the|every|any|a|an|most)\s+(?:[\w'-]+\s+){0,3}"
+    r"(?:chapter|slides?|lectures?|course|textbooks?|tutorials?|glossary|exams?|diagram|syllabus|"
+    r"design\s+doc|interview)\b", re.I)
+
+
+def meta_talk(key_point: str, sentence: str) -> bool:
+    """True when ``sentence`` talks about where words occur (a chapter, slides, a glossary) or calls them
+    words, instead of stating a claim with them, and the key point itself does not talk that way."""
+    return bool(_META_TALK.search(sentence)) and not _META_TALK.search(key_point)
 
 
 def only_listed(key_point: str, sentence: str, question: str = "", max_item_words: int = 2) -> bool:
@@ -620,6 +664,8 @@ def only_listed(key_point: str, sentence: str, question: str = "", max_item_word
     three items or more, at most a third as many ("Exponential loss, AdaBoost, outliers and label noise come
     up together"), the sentence names the terms without relating them.
     """
+    if _SYMBOL_RELATION.search(sentence):
+        return False  # "F1 = 2PR / (P + R)": a formula relates its terms
     kp_terms = set(stems(key_point)) - glue_stems() - set(stems(question))
     pieces = [words(p) for p in _LIST_SEP.split(sentence)]
     pieces = [p for p in pieces if p]

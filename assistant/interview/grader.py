@@ -55,6 +55,14 @@ The grader is a pure function of (question text, key points, answer, an embedder
    ``checker.THRESHOLD``. Mode and threshold were chosen by grouped cross-validation on the development cases
    (``python -m mlnotes.eval.grader_checker_cv``). The word rules still explain a refusal in the feedback.
    The checker did not beat the rules in that cross-validation, so it is off by default.
+4c. Round 6 (issue #20), designed on new hand-written development answers (``eval/datasets/grader_dev_hand.jsonl``)
+   only: a sentence that talks *about* the key point's words instead of making a claim with them ("X and Y are
+   words from the tree chapter", "... come up in every interview") is refused as stuffing
+   (:func:`~mlnotes.assistant.interview.contradiction.meta_talk`); nine contrast groups and four confusable
+   pairs joined the lexicons; an equation or arrow between terms counts as a relation, not a term list. Over
+   every credit answer of the development sets none of these refuses a sentence the round-5 rules credited
+   (``tests/interview/test_grader_round6.py``). Measured once on ``grader_heldout4.jsonl``, with the round-5
+   grader in the same run (``python -m mlnotes.eval.grader_validation --no-checker``).
 5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
@@ -93,7 +101,7 @@ from typing import Any
 
 import numpy as np
 
-from mlnotes.assistant.interview.contradiction import contradiction, only_listed, replaced_term
+from mlnotes.assistant.interview.contradiction import contradiction, meta_talk, only_listed, replaced_term
 from mlnotes.kb.bm25 import tokenize
 
 PARAMS_PATH = Path(str(resources.files("mlnotes.assistant.interview").joinpath("grader_params.json")))  # package data
@@ -463,6 +471,10 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                     continue
                 if checks and only_listed(kp, keep[j][0], question):
                     refused.append((float(P[i, j]), j, "names the key point's terms without relating them", False))
+                    continue
+                if checks and meta_talk(kp, keep[j][0]):
+                    refused.append((float(P[i, j]), j, "talks about the key point's words (where they come up) "
+                                    "instead of stating its claim", False))
                     continue
                 if need and len(has.found(kp, need, sent_tokens[j])) < max(1, int(params.required_share * len(need))):
                     refused.append((float(P[i, j]), j, "is close in topic but does not state the key point's claim",

@@ -33,10 +33,14 @@ def test_heldout_files_are_found_and_named_after_the_file(tmp_path):
     _write(tmp_path / "grader_heldout2.jsonl", [_case(2, "paraphrase", "heldout2")])
     _write(tmp_path / "grader_heldout3.jsonl", [_case(3, "paraphrase", "x"), _case(4, "vague")])
     _write(tmp_path / "grader_other.jsonl", [_case(5, "vague")])  # not a held-out file
-    assert [s for s, _ in heldout_files(tmp_path)] == ["heldout2", "heldout3"]
+    _write(tmp_path / "grader_dev_hand.jsonl", [_case(6, "paraphrase", "x")])  # development, round 6
+    _write(tmp_path / "grader_heldout4.jsonl", [_case(7, "opposite", "y")])
+    assert [s for s, _ in heldout_files(tmp_path)] == ["heldout2", "heldout3", "heldout4"]
     cases = all_adversarial(tmp_path)
-    assert [c["split"] for c in cases] == ["tune", "heldout", "heldout2", "heldout3", "heldout3"]
-    assert "heldout3" not in DEV_SPLITS and set(DEV_SPLITS) == {"tune", "heldout", "heldout2"}
+    assert [c["split"] for c in cases] == ["tune", "heldout", "dev_hand", "heldout2", "heldout3", "heldout3",
+                                           "heldout4"]
+    assert "heldout3" not in DEV_SPLITS and "heldout4" not in DEV_SPLITS
+    assert set(DEV_SPLITS) == {"tune", "heldout", "heldout2", "dev_hand"}
 
 
 def test_the_real_datasets_folder_has_the_development_sets():
@@ -148,3 +152,20 @@ def test_targets_follow_the_shipped_grader_when_the_checker_is_off():
                                "held_out_splits": ["heldout3"], "development_splits": []})
     assert "**claim checker**" in md and "checker is off by default" in md
     assert "Targets met: negation precision NO, written paraphrase recall NO" in md
+
+
+def test_the_reference_grader_is_a_column_of_the_held_out_tables():
+    """Round 6: the held-out sets are also graded by main's grader before the round, in the same run; its
+    numbers are a column of the held-out table and its targets a line of their own."""
+    new = _tables({"heldout4": [("paraphrase", True)] * 9 + [("paraphrase", False)] + [("opposite", False)] * 10})
+    old = _tables({"heldout4": [("paraphrase", True)] * 6 + [("paraphrase", False)] * 4 + [("opposite", True)] * 4
+                   + [("opposite", False)] * 6})
+    md = adversarial_markdown({"before": new, "after": new, "held_out_splits": ["heldout4"],
+                               "development_splits": [], "reference": {"rev": "abc1234",
+                                                                       "tables": {"heldout4": old["heldout4"]}}})
+    table = md[md.index("### heldout4"):]
+    assert "main abc1234 grader" in table.splitlines()[2]
+    opposite = next(line for line in table.splitlines() if line.startswith("| opposite"))
+    # the reference: recall 0.6, opposite false credit 0.4 -> precision 0.6 / (0.6 + 0.4) = 0.600
+    assert opposite.rstrip(" |").endswith("0.400 | 0.600")
+    assert "Targets met by main at abc1234" in md and "written paraphrase recall NO" in md

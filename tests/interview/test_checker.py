@@ -8,6 +8,7 @@ which a session fixture loads from the cache (or trains once, a few CPU minutes,
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -77,11 +78,17 @@ def test_the_independent_test_set_is_never_training_data():
     assert len(cases) > 2500
 
 
-def test_a_test_file_among_the_training_files_is_refused(tmp_path, monkeypatch):
-    (tmp_path / "grader_heldout3.jsonl").write_text("", encoding="utf-8")
-    monkeypatch.setattr(C, "DEV_FILES", ("grader_heldout3.jsonl",))
+@pytest.mark.parametrize("name", ["grader_heldout3.jsonl", "grader_heldout4.jsonl", "grader_heldout12.jsonl"])
+def test_a_test_file_among_the_training_files_is_refused(tmp_path, monkeypatch, name):
+    (tmp_path / name).write_text("", encoding="utf-8")
+    monkeypatch.setattr(C, "DEV_FILES", (name,))
     with pytest.raises(ValueError, match="independent test set"):
         C.load_dev_cases(tmp_path)
+
+
+def test_development_files_are_not_taken_for_test_files():
+    assert not any(C.is_independent_test_file(Path(f)) for f in
+                   ("grader_heldout2.jsonl", "grader_adversarial.jsonl", "grader_dev_hand.jsonl", "heldout3.txt"))
 
 
 def test_the_checksum_follows_the_data():

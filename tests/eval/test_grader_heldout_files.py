@@ -1,6 +1,7 @@
-"""The hand-written held-out grader set ``eval/datasets/grader_heldout3.jsonl`` (see ``eval/datasets/README.md``).
+"""The hand-written held-out grader sets ``eval/datasets/grader_heldout3.jsonl`` and ``grader_heldout4.jsonl``
+(see ``eval/datasets/README.md``).
 
-Checks the file itself, not the grader: the exact schema, that each case type has its fixed label, the counts the
+Checks each file itself, not the grader: the exact schema, that each case type has its fixed label, the counts the
 set promises (cases, key points, topics, cases per type, paraphrases and no-credit types per key point), unique and
 well-formed ids, and that every (question_id, key_point_index, key_point, topic) is the interview bank's own.
 """
@@ -17,22 +18,30 @@ import pytest
 from mlnotes.kb.interview import load_bank
 
 ROOT = Path(__file__).resolve().parents[2]
-PATH = ROOT / "eval" / "datasets" / "grader_heldout3.jsonl"
+DATASETS = ROOT / "eval" / "datasets"
+#: split name -> source tag of each held-out file
+SETS = {"heldout3": "hand3", "heldout4": "hand4"}
+#: the fewest key points each file promises (heldout4 was asked for at least 60)
+MIN_KEY_POINTS = {"heldout3": 90, "heldout4": 60}
 
 FIELDS = {"id", "question_id", "key_point_index", "key_point", "topic", "answer", "type", "label", "source", "split"}
 LABELS = {"paraphrase": "credit", "partial": "credit", "negation": "no_credit", "opposite": "no_credit",
           "term_swap": "no_credit", "stuffing": "no_credit", "vague": "no_credit"}
 NO_CREDIT = {t for t, lab in LABELS.items() if lab == "no_credit"}
-ID_RE = re.compile(r"^(?P<qid>[a-z0-9-]+)#(?P<idx>\d+)/(?P<type>[a-z_]+)/hand3/(?P<n>[1-9]\d*)$")
+ID_RE = re.compile(r"^(?P<qid>[a-z0-9-]+)#(?P<idx>\d+)/(?P<type>[a-z_]+)/(?P<src>hand\d)/(?P<n>[1-9]\d*)$")
 
 
-@pytest.fixture(scope="module")
-def rows() -> list[dict]:
+def _read(path: Path) -> list[dict]:
     out = []
-    for n, line in enumerate(PATH.read_text(encoding="utf-8").splitlines(), 1):
-        assert line.strip(), f"line {n} is blank"
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        assert line.strip(), f"{path.name} line {n} is blank"
         out.append(json.loads(line))
     return out
+
+
+@pytest.fixture(scope="module", params=sorted(SETS))
+def rows(request) -> list[dict]:
+    return _read(DATASETS / f"grader_{request.param}.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +54,8 @@ def test_schema_and_labels(rows):
         assert set(r) == FIELDS, (r.get("id"), set(r) ^ FIELDS)
         assert r["type"] in LABELS, r["id"]
         assert r["label"] == LABELS[r["type"]], r["id"]
-        assert r["source"] == "hand3" and r["split"] == "heldout3", r["id"]
+        assert r["split"] in SETS and r["source"] == SETS[r["split"]], r["id"]
+        assert len({x["split"] for x in rows}) == 1, "one split per file"
         assert isinstance(r["key_point_index"], int) and not isinstance(r["key_point_index"], bool), r["id"]
         for f in ("id", "question_id", "key_point", "topic", "answer"):
             assert isinstance(r[f], str) and r[f].strip() == r[f] and r[f], (r["id"], f)
@@ -57,6 +67,7 @@ def test_ids_unique_and_match_fields(rows):
     for r in rows:
         m = ID_RE.match(r["id"])
         assert m, r["id"]
+        assert m["src"] == r["source"], r["id"]
         assert m["qid"] == r["question_id"] and int(m["idx"]) == r["key_point_index"] and m["type"] == r["type"], r["id"]
 
 
@@ -72,7 +83,7 @@ def test_key_points_match_the_bank(rows, bank):
 def test_counts(rows):
     assert len(rows) >= 300
     kps = {(r["question_id"], r["key_point_index"]) for r in rows}
-    assert len(kps) >= 90
+    assert len(kps) >= MIN_KEY_POINTS[rows[0]["split"]]
     assert len({r["topic"] for r in rows}) >= 20
     per_type = Counter(r["type"] for r in rows)
     assert set(per_type) == set(LABELS), per_type
@@ -106,3 +117,14 @@ def test_the_checks_catch_a_broken_row(rows, bank):
     r["key_point_index"] = (r["key_point_index"] + 1) % len(q.key_points)
     with pytest.raises(AssertionError):
         test_key_points_match_the_bank([r], bank)
+
+
+def test_heldout4_is_independent_of_every_earlier_set():
+    """heldout4's key points appear in no development set and not in heldout3, so no rule or model designed on
+    those sets has seen them."""
+    new = {(r["question_id"], r["key_point_index"]) for r in _read(DATASETS / "grader_heldout4.jsonl")}
+    for name in ("grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_heldout3.jsonl",
+                 "grader_dev_hand.jsonl"):
+        if (DATASETS / name).exists():
+            old = {(r["question_id"], r["key_point_index"]) for r in _read(DATASETS / name)}
+            assert not new & old, (name, sorted(new & old)[:5])
