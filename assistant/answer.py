@@ -28,6 +28,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -38,12 +39,15 @@ from mlnotes.assistant.answering.bank import BankMatcher
 from mlnotes.assistant.answering.candidates import Candidate, SentenceStore
 from mlnotes.assistant.answering.lead import (
     COMPLEXITY_DOC,
+    LEAD_POOL_RANKS,
     LEAD_RANKS,
     TableRow,
     best_about,
-    code_block,
+    code_blocks,
+    code_terms,
     complexity_rows,
     contrasts,
+    definition_part,
     mentions,
     names_subject,
     pick_lead,
@@ -87,6 +91,10 @@ __all__ = ["SERVED", "Answer", "AnswerSentence", "Answerer", "Generator", "NoGen
 CALIBRATION_FILE = Path(str(resources.files("mlnotes.assistant").joinpath("calibration.json")))
 DEFAULT_ABSTAIN_THRESHOLD = 0.30  # used only when calibration.json is missing; see eval/calibrate.py
 DEFAULT_INTERVIEW_MATCH = 0.82
+# intents whose lead may come from any piece of the top sections, not only from the retrieved pieces: a definition, a
+# recommendation or a formula is one sentence that a section states once. Not complexity (a guide section's other
+# table rows then led cost questions about something else) nor comparisons, why/how and debugging (no gain seen)
+SECTION_POOL_INTENTS = frozenset({"definition", "how_to_choose", "formula"})
 
 
 class _Default:
@@ -279,16 +287,29 @@ class Answerer:
                                      self._source, show_code=intent == "code")
         per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(hits[: self.weights.top_chunks])]
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
+        sections = [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]
         code = None
         if intent == "comparison":
             lead = self._comparison_lead(question, hits, scored, mode, filters)
-        elif intent == "code":
-            code = self._code(question, hits)
         if not lead:
-            # a code answer's first sentence comes from the section of its code block, so it introduces that code
-            pool = [t for t in scored if code is not None and t.rank == code[0]] or scored
-            first = pick_lead(intent, question, pool,
-                              sections=[f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits])
+            # the other pieces of the top sections: a section's defining sentence or recommendation is often in a
+            # piece that retrieval did not return ("k-fold cross-validation": the definition is in the bank
+            # entry's short answer, the hit was its later piece)
+            extra, real = (self._section_pool(question, r, hits, mode, filters) if intent in SECTION_POOL_INTENTS
+                           else ([], {}))
+            if intent == "code":
+                code = self._code(question, hits, mode, filters)
+            # a code answer's first sentence comes from the piece of its code block, so it introduces that code
+            pool = [t for t in [*scored, *extra] if code is not None and real.get(id(t.candidate), t.rank) == code[0]]
+            pool = pool or [*scored, *extra]
+            # a question of several parts that opens with "What is X" leads with what X is ("What is k-fold
+            # cross-validation and why is it better than one split?" reads as a comparison or a why question)
+            part = definition_part(question) if intent in ("comparison", "why_how") else None
+            lead_intent, lead_q = ("definition", part) if part else (intent, question)
+            first = pick_lead(lead_intent, lead_q, pool, sections=sections,
+                              short_answers=self._short_answers(pool, hits, real))
+            if first is not None and id(first.candidate) in real:
+                first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []
         rest = choose(scored, max_sentences, self.weights, already=lead)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
@@ -394,26 +415,72 @@ class Answerer:
                 out.setdefault(piece.id, piece)
         return list(out.values())
 
-    def _code(self, question: str, hits: list[Hit]) -> tuple[int, CodeBlock] | None:
-        """The top section most about the question's subject with a tested Python block, and that block; a
-        section that names none of the subject terms is never used. "Most about": the most terms of what is to
-        be written (the words before "with", "using", "via" or "by": in "logistic regression with gradient
-        descent" the thing is logistic regression, gradient descent only how) in its heading and breadcrumbs,
-        then the most subject terms overall, then the best rank."""
+    def _section_pieces(self, hits: list[Hit], mode: str, filters: Filters | None,
+                        ranks: int) -> list[tuple[int, int, Chunk]]:
+        """``(section rank, hit index, chunk)`` for every piece of the sections of the top ``ranks`` hits: the
+        section rank is the best rank of a hit of that section; pieces that are not hits are appended to ``hits``
+        (as looked-up sections) so that they can be cited; pieces outside ``filters`` are left out."""
+        first: dict[tuple[str, str], int] = {}
+        for rank, h in enumerate(hits[:ranks]):
+            first.setdefault((h.chunk.doc_id, h.chunk.section_id), rank)
+        chunks = self._whole_sections([hits[rank].chunk for rank in first.values()])
+        out = []
+        for c in chunks:
+            idx = self._extra(hits, c, mode, filters)
+            if idx is not None:
+                out.append((first[(c.doc_id, c.section_id)], idx, c))
+        return out
+
+    def _section_pool(self, question: str, r: Retrieved, hits: list[Hit], mode: str,
+                      filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
+        """The candidates of the pieces of the top ``LEAD_POOL_RANKS`` hits' sections that are not among the
+        scored hits, each scored as if it were at its section's best rank (so :func:`pick_lead` treats it as part
+        of that section), and a map from each candidate's ``id`` to the index in ``hits`` it must cite."""
+        scored_ids = {h.chunk.id for h in hits[: self.weights.top_chunks]}
+        per_chunk, real = [], {}
+        for sec_rank, idx, c in self._section_pieces(hits, mode, filters, LEAD_POOL_RANKS):
+            if c.id in scored_ids:
+                continue
+            cands, vecs = self.sentences.get(c)
+            per_chunk.append((sec_rank, cands, vecs))
+            real.update((id(x), idx) for x in cands)
+        return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
+    def _short_answers(self, pool: list[Scored], hits: list[Hit], real: dict[int, int]) -> frozenset[int]:
+        """The ``id`` of each candidate of ``pool`` that is a sentence of the short answer of the bank entry of its
+        own section (the corpus' reviewed answer to that section's question)."""
+        out = set()
+        for t in pool:
+            chunk = hits[real.get(id(t.candidate), t.rank)].chunk
+            i = self.bank_matcher.entry_of(chunk.doc_id, chunk.section_id)
+            if i is not None and " ".join(t.candidate.text.split()) in " ".join(self.bank[i].short_answer.split()):
+                out.add(id(t.candidate))
+        return frozenset(out)
+
+    def _code(self, question: str, hits: list[Hit], mode: str = "hybrid",
+              filters: Filters | None = None) -> tuple[int, CodeBlock] | None:
+        """The tested Python block of the top sections (every piece of the sections of the top hits) that is most
+        about what the question asks to write, and the index of its piece in ``hits``. What a block is about: the
+        terms of its section's heading and breadcrumbs *and* of its own code (identifiers, comments: a block
+        that defines ``ols_fit`` with ``LinearRegression`` fits linear regression, whatever its heading). Best
+        first: the most terms of what is to be written (the words before "with", "using", "via" or "by": in
+        "logistic regression with gradient descent" the thing is logistic regression, gradient descent only how),
+        then the most subject terms, then the most thing terms in the heading, then the best section rank. A
+        block that names none of the subject terms is never used."""
         subject = subject_terms(question)
         thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
         found = []
-        for rank, h in enumerate(hits[: self.weights.top_chunks]):
-            about = terms(" ".join([*h.chunk.breadcrumbs, h.chunk.heading]))
-            if subject and not subject & about:
-                continue
-            cb = code_block(load_doc(self.corpus_dir, h.chunk.path), h.chunk.line_start, h.chunk.line_end)
-            if cb is not None:
-                found.append((-len(thing & about), -len(subject & about), rank, cb))
+        for sec_rank, idx, c in self._section_pieces(hits, mode, filters, self.weights.top_chunks):
+            about = terms(" ".join([*c.breadcrumbs, c.heading]))
+            for cb in code_blocks(load_doc(self.corpus_dir, c.path), c.line_start, c.line_end):
+                have = about | code_terms(cb.code)
+                if subject and not subject & have:
+                    continue
+                found.append((-len(thing & have), -len(subject & have), -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None
-        *_, rank, cb = min(found, key=lambda x: x[:3])
-        return rank, cb
+        *_, idx, cb = min(found, key=lambda x: x[:5])
+        return idx, cb
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:

@@ -54,6 +54,17 @@ SHORT_WORDS = 9
 HEADING_BONUS = 0.2
 RECOMMEND_BONUS = 0.2  # a how-to-choose lead that recommends (28 -> 29 of the 42 labelled; 0.3 the same)
 SHORT_PENALTY = 0.2
+# a definition lead that is a sentence of the short answer of a bank entry of its section: the corpus' own reviewed
+# answer to the question that section asks ("The data is split into k folds; the model is trained k times ..."
+# for k-fold cross-validation, not "The average of the fold scores estimates ..." of a later piece). Chosen on
+# gold tune (answer-first and the 42 hand-labelled leads) and the external set; see docs/answer-quality.md
+SHORT_ANSWER_BONUS = 0.15
+# a formula lead whose equation has the subject on its left-hand side ("$\operatorname{softmax}(z)_k = ...$") is the
+# asked formula; a neighbour's equation that merely mentions the subject ("$\operatorname{logsumexp}(z) = ...$" in a
+# note about softmax, or "$p = \operatorname{softmax}(z)$") is not. Times the share of the subject's terms the left
+# side names: with the whole bonus for one generic term, a gold tune question about the log-derivative trick led with
+# a softmax-policy gradient ("... \log\pi(a|s) = ...")
+FORMULA_SUBJECT_BONUS = 0.2
 
 # names written several ways in questions and in the corpus, mapped to one form before tokenizing
 _ALIASES = (
@@ -173,9 +184,11 @@ def usable(t: Scored) -> bool:
 
 _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they", "their", "such"})
 # openers that continue an argument the reader of an answer has not seen ("The same arithmetic explains ...",
-# "Similarly, ...", "However, ...", "In that case ...")
+# "Similarly, ...", "However, ...", "In that case ...") or a sequence of steps whose start it has not seen ("Then
+# adjust the decision threshold ...", "Second, for n >> d ...")
 _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
-                                r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b)",
+                                r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b|"
+                                r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b)",
                                 re.IGNORECASE)
 
 
@@ -232,6 +245,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
             bonus -= 0.1
     elif intent == "formula":
         bonus += 0.15 if _MATH_RE.search(text) else 0.0
+        bonus += FORMULA_SUBJECT_BONUS * lhs_share(text, subject)
     elif intent == "complexity":
         if _BIG_O_RE.search(text):
             bonus += 0.3 if c.kind == "table_row" and _COST_HEADER_RE.search(c.table_header) else 0.15
@@ -246,6 +260,31 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
     if len(text.split()) < SHORT_WORDS:  # a fragment ("The averaging is an all-reduce.") rarely answers alone
         bonus -= SHORT_PENALTY
     return bonus
+
+
+_INLINE_MATH_RE = re.compile(r"\$\$?([^$]+)\$\$?")
+
+
+def lhs_share(text: str, subject: set[str]) -> float:
+    """The largest share of the subject's terms that the left-hand side of an equation of ``text`` names (inline
+    ``$...$`` math, or the text outside it; the part before its first ``=``): 1 for
+    "$\\operatorname{softmax}(z)_k = e^{z_k}/\\sum_j e^{z_j}$" and the subject softmax, 0 for "$p =
+    \\operatorname{softmax}(z)$"; a long subject of which the left side names one generic term ("log") gets little."""
+    if not subject:
+        return 0.0
+    best = 0.0
+    for seg in [*_INLINE_MATH_RE.findall(text), _INLINE_MATH_RE.sub(" ", text)]:
+        if "=" not in seg:
+            continue
+        lhs = re.sub(r"\\(?:operatorname|mathrm|text|mathbf)\{([^}]*)\}", r" \1 ", seg.split("=", 1)[0])
+        lhs = re.sub(r"\\([A-Za-z]+)", r" \1 ", lhs)
+        best = max(best, len(subject & terms(lhs[-60:])) / len(subject))
+    return best
+
+
+def defines_in_math(text: str, subject: set[str]) -> bool:
+    """Whether an equation of ``text`` has a subject term on its left-hand side (:func:`lhs_share` above 0)."""
+    return lhs_share(text, subject) > 0
 
 
 _PASSIVE_RE = re.compile(r"(?:is|are)\s+(?!defined\b|called\b)[a-z]+ed\b", re.I)
@@ -269,13 +308,31 @@ def starts_with(text: str, subject: set[str]) -> bool:
     return subject <= terms(" ".join(words[: len(subject) + 1]))
 
 
+_DEFINITION_PART_RE = re.compile(
+    r"^\W*(?:(?:so|and|ok|okay)\W+)?(?:what(?:'s|\s+is|\s+are)|define|explain what)\s+(?P<x>[^?;:]+?)"
+    r"(?:\s+(?:is|are))?\s*(?:\?|;|:|,?\s+and\s+(?=(?:why|how|when|what|where|which|in what)\b))", re.I)
+
+
+def definition_part(question: str) -> str | None:
+    """The first part of a question of several parts that asks what something is: "What is k-fold cross-validation
+    and why is it better than a single split?" -> "What is k-fold cross-validation?"; ``None`` when the question
+    does not open that way, is of one part, or the part names nothing but cue words ("What is the formula ...")."""
+    q = " ".join(question.split())
+    m = _DEFINITION_PART_RE.match(q)
+    if not m or not q[m.end():].strip(" ?"):
+        return None
+    part = f"What is {m.group('x').strip()}?"
+    return part if subject_terms(part) else None
+
+
 def pick_lead(intent: str, question: str, scored: Sequence[Scored],
-              sections: Sequence[str] | None = None) -> Scored | None:
+              sections: Sequence[str] | None = None, short_answers: frozenset[int] = frozenset()) -> Scored | None:
     """The first sentence of the answer (``None`` when there is no usable candidate): the best candidate of the top
     ``LEAD_POOL_RANKS`` chunks by its score, its intent bonus (:func:`lead_bonus`), ``SECTION_REPEAT_BONUS`` for
     each other top chunk of the same section (``sections[rank]`` names the section of the chunk at each rank) and
     ``-RANK_PENALTY`` per rank; ties go to the higher-ranked chunk. Without ``sections`` no chunk gets the
-    repeat bonus."""
+    repeat bonus. A definition lead whose candidate's ``id`` is in ``short_answers`` (a sentence of the short
+    answer of its section's bank entry) gains ``SHORT_ANSWER_BONUS``."""
     subject = subject_terms(question)
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
@@ -286,8 +343,9 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
         return sum(1 for j, key in enumerate(top) if j != rank and rank < len(top) and key == top[rank])
 
     def value(t: Scored) -> float:
+        short = SHORT_ANSWER_BONUS if intent == "definition" and id(t.candidate) in short_answers else 0.0
         return (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats(t.rank)
-                - RANK_PENALTY * t.rank + HEADING_BONUS * heading_share(subject, top, t.rank))
+                - RANK_PENALTY * t.rank + HEADING_BONUS * heading_share(subject, top, t.rank) + short)
 
     return max(pool, key=lambda t: (value(t), -t.rank))
 
@@ -397,10 +455,23 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
 def code_block(doc: Document, line_start: int, line_end: int) -> CodeBlock | None:
     """The first runnable Python block (fenced, not ``norun``) inside lines ``line_start..line_end`` of ``doc``:
     the corpus' tested code (every such block is executed by the corpus tests)."""
-    for cb in doc.code_blocks:
-        if cb.lang in ("python", "py") and not cb.norun and line_start <= cb.start and cb.end <= line_end:
-            return cb
-    return None
+    blocks = code_blocks(doc, line_start, line_end)
+    return blocks[0] if blocks else None
+
+
+def code_blocks(doc: Document, line_start: int, line_end: int) -> list[CodeBlock]:
+    """Every runnable Python block (fenced, not ``norun``) inside lines ``line_start..line_end`` of ``doc``."""
+    return [cb for cb in doc.code_blocks
+            if cb.lang in ("python", "py") and not cb.norun and line_start <= cb.start and cb.end <= line_end]
+
+
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def code_terms(code: str) -> set[str]:
+    """What a code block is about, read from its own text: the stemmed words of its identifiers (``ols_fit`` ->
+    ols, fit; ``LinearRegression`` -> linear, regression), comments and strings."""
+    return terms(_CAMEL_RE.sub(" ", code.replace("_", " ")))
 
 
 def with_score(t: Scored, score: float) -> Scored:

@@ -225,3 +225,92 @@ def test_a_side_of_a_comparison_is_explained_by_a_sentence_about_it_not_one_that
                          "and averages them.", 0, 0.55)
     assert best_about("baging", [about_rf, about_bagging]) is about_bagging  # the typo still names the side
     assert best_about("bagging", [about_rf]) is about_rf  # the only sentence naming the side is still used
+
+
+# -- round 6: definition part, short answers, formula left-hand side, steps, code terms ---------------------------
+
+def test_a_question_of_several_parts_that_opens_with_what_is_yields_its_definition_part():
+    from mlnotes.assistant.answering.lead import definition_part
+
+    # the fresh-set failure fr-20 (development): its rules classed it as a comparison ("better than")
+    assert (definition_part("What is k-fold cross-validation and why is it better than a single train/test split?")
+            == "What is k-fold cross-validation?")
+    assert definition_part("what is PCA? how does it work") == "What is PCA?"
+    # one part, a comparison, or a part that names only cue words: no definition part
+    assert definition_part("What is a confusion matrix?") is None
+    assert definition_part("What is the difference between bagging and boosting?") is None
+    assert definition_part("What is the formula and why?") is None
+
+
+def test_a_sentence_of_the_sections_short_answer_gains_the_short_answer_bonus_for_definitions_only():
+    from mlnotes.assistant.answering.lead import SHORT_ANSWER_BONUS
+
+    q = "What is k-fold cross-validation?"
+    later = cand("The average of the fold scores estimates the performance of the whole procedure.", 0, 0.70)
+    short = cand("The data is split into k folds and the model is trained k times on k-1 of them.", 1, 0.66)
+    secs = ["cv#k-fold", "cv#k-fold"]
+    ids = frozenset({id(short.candidate)})
+    assert pick_lead("definition", q, [later, short], secs) is later
+    assert pick_lead("definition", q, [later, short], secs, short_answers=ids) is short
+    assert pick_lead("why_how", q, [later, short], secs, short_answers=ids) is later
+    # the bonus is exactly SHORT_ANSWER_BONUS: a rival that leads by more than it (after every other term) still wins
+    gap = (brute_value("definition", q, later, secs) - brute_value("definition", q, short, secs))
+    assert 0 < gap < SHORT_ANSWER_BONUS
+
+
+def brute_value(intent: str, question: str, t: Scored, sections: list[str]) -> float:
+    subject = subject_terms(question)
+    repeats = sum(1 for j in range(min(len(sections), LEAD_POOL_RANKS))
+                  if j != t.rank and t.rank < len(sections) and sections[j] == sections[t.rank])
+    slug = sections[t.rank].split("#")[-1].replace("-", " ") if t.rank < len(sections) else ""
+    named = subject - GENERIC_HEADING_WORDS
+    share = len(named & terms(slug)) / len(named) if named else 0.0
+    return (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats
+            - RANK_PENALTY * t.rank + HEADING_BONUS * share)
+
+
+def test_a_formula_lead_has_the_subject_on_the_left_of_its_equation():
+    from mlnotes.assistant.answering.lead import defines_in_math
+
+    subject = subject_terms("What is the formula for the softmax function?")
+    assert defines_in_math(r"the softmax is $\operatorname{softmax}(z)_k = e^{z_k}/\sum_j e^{z_j}$", subject)
+    assert not defines_in_math(r"using $\operatorname{logsumexp}(z) = \max_k z_k + \log\sum_k e^{z_k}$", subject)
+    assert not defines_in_math(r"with $p = \operatorname{softmax}(z)$ positive semidefinite", subject)
+    assert not defines_in_math("softmax turns logits into probabilities", subject)  # no equation at all
+    from mlnotes.assistant.answering.lead import FORMULA_SUBJECT_BONUS, lhs_share
+
+    # the bonus scales with the share of the subject that the left side names (one generic term of nine: little)
+    long_subject = subject_terms("gradient of expected return with respect to policy parameters, log-derivative trick")
+    share = lhs_share(r"$\nabla_\theta \log\pi(a\mid s) = e_a - \pi$", long_subject)
+    assert 0 < share <= 1 / 4 and lhs_share(r"$\operatorname{softmax}(z)_k = e^{z_k}$", subject) == 1.0
+    plain = cand("A softmax is written here without any equation at all, in words only.", 0, 0.5)
+    with_eq = cand(r"Here $\operatorname{softmax}(z)_k = e^{z_k}/\sum_j e^{z_j}$ for every class k.", 0, 0.5)
+    gap = lead_bonus("formula", "softmax formula", with_eq, subject) - lead_bonus("formula", "softmax formula", plain,
+                                                                                 subject)
+    assert abs(gap - (0.15 + FORMULA_SUBJECT_BONUS)) < 1e-9  # the math bonus plus the whole left-side bonus
+    q = "What is the formula for the sigmoid?"
+    note = cand(r"Implementation notes: frameworks use $\operatorname{logsumexp}(z) = \max_k z_k$ with the sigmoid.",
+                0, 0.80)
+    formula = cand(r"The logistic sigmoid is $\sigma(z) = 1/(1+e^{-z})$, written sigmoid(z) = 1/(1+exp(-z)).", 1, 0.70)
+    secs = ["l#notes", "l#notation"]
+    assert pick_lead("formula", q, [note, formula], secs) is formula
+    assert pick_lead("formula", q, [note, formula], secs) is brute_force("formula", q, [note, formula], secs)
+
+
+def test_a_step_of_a_sequence_never_leads():
+    q = "What is an imbalanced dataset and how do I deal with it?"
+    then = cand("Then adjust the decision threshold, weight the classes in the loss, or resample the data.", 0, 0.9)
+    second = cand("Second, for large n the O(nd^2) term dominates and one pass over the data suffices.", 0, 0.85)
+    plain = cand("A dataset is imbalanced when one class is far rarer than the others.", 1, 0.6)
+    assert not standalone(then) and not standalone(second) and standalone(plain)
+    assert pick_lead("definition", q, [then, second, plain], ["a", "a", "b"]) is plain
+    assert standalone(cand("Thenar muscles are not a machine learning topic, but the word is no opener.", 0, 0.5))
+
+
+def test_code_terms_read_identifiers_comments_and_class_names():
+    from mlnotes.assistant.answering.lead import code_terms
+
+    got = code_terms("def ols_fit(X, y):\n    return LinearRegression().fit(X, y)  # closed-form least squares\n")
+    assert {"ol", "fit", "linear", "regress", "least", "squar"} <= got or {"fit", "linear", "regress"} <= got
+    assert terms("linear regression") <= got
+    assert not terms("gradient descent") & got
