@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from mlnotes.assistant.answering.retrieve import CoverageRule, Retrieved, TermCoverage, question_terms
-from mlnotes.eval.calibrate import choose_coverage, coverage_scores
+from mlnotes.eval.answers import abstention_scores
+from mlnotes.eval.calibrate import MAX_FALSE_ABSTENTION_RATE, choose_abstain, choose_coverage, coverage_scores
 from mlnotes.kb.bm25 import tokenize
 
 
@@ -78,9 +79,22 @@ def test_the_calibrated_rule_has_the_best_f1_of_all_rules(seed):
     # every distinct rule is some (coverage, support) cut between observed values: try them all
     cuts_s = [values_s[0] - 1] + [(a + b) / 2 for a, b in zip(values_s, values_s[1:])] + [values_s[-1] + 1]
     cuts_c = [values_c[0] - 1] + [(a + b) / 2 for a, b in zip(values_c, values_c[1:])] + [values_c[-1] + 1]
-    best = max(_f1(sig_a, sig_u, t, c, s) for s in cuts_s for c in cuts_c)
-    assert got["f1"] == pytest.approx(best)
+    # among the rules that refuse at most MAX_FALSE_ABSTENTION_RATE of the answerable questions
+    rules = [coverage_scores(sig_a, sig_u, t, c, s) for s in cuts_s for c in cuts_c]
+    best = max(r["f1"] for r in rules if r["false_abstention_rate"] <= MAX_FALSE_ABSTENTION_RATE)
+    assert got["f1"] == pytest.approx(best) and got["false_abstention_rate"] <= MAX_FALSE_ABSTENTION_RATE
     assert got["f1"] >= _f1(sig_a, sig_u, t, -1.0, t)  # never worse than the support threshold alone
+
+
+def test_the_support_threshold_refuses_at_most_the_allowed_share_of_answerable_questions():
+    """100 answerable questions, two of them with low support among 10 unanswerable ones: catching all 10 costs two
+    false refusals (F1 0.909), more than the 1 % allowed, so the threshold catches the 8 below 0.175 (F1 0.842)."""
+    sup_u = [0.10 + 0.01 * i for i in range(10)]  # 0.10 .. 0.19
+    sup_a = [0.125, 0.175] + [0.5 + 0.004 * i for i in range(98)]
+    free = max((abstention_scores(sup_a, sup_u, t) for t in (0.115, 0.15, 0.195)), key=lambda r: r["f1"])
+    assert free["fp"] == 2 and free["false_abstention_rate"] > MAX_FALSE_ABSTENTION_RATE  # the unconstrained optimum
+    got = choose_abstain(sup_a, sup_u)
+    assert got["fp"] <= 1 and got["f1"] < free["f1"] and got["tp"] >= 7
 
 
 def test_explicit_threshold_means_support_only_and_calibrated_means_both(monkeypatch):

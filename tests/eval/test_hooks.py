@@ -26,7 +26,7 @@ def test_fast_query_path_matches_sentence_transformers(monkeypatch):
     from mlnotes.kb.embedding import EmbedderUnavailable, get_embedder
 
     try:
-        e = get_embedder()
+        e = get_embedder(runtime="onnx")  # float32 queries (the default, onnx-int8, is checked in kb/test_embedding)
     except EmbedderUnavailable as exc:
         pytest.skip(str(exc))
     for text in ("how does dropout regularize a network", "Adam bias correction " * 200):
