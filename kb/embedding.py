@@ -25,7 +25,9 @@ unit of the corpus), so an index built with either is not re-embedded: the index
 Bulk lists (``BULK_MIN_TEXTS`` texts or more: index builds, answer sentences) run in PyTorch under bfloat16
 autocast instead when the CPU has AMX (``MLNOTES_EMBED_BULK``: ``auto``, ``bf16``, ``fp32``): 2-3x faster there,
 and checked against float32 on the first texts of the first list (cosine >= ``BULK_MIN_COSINE``, else float32
-with a warning); ``mlnotes.eval.bench graph`` checks every stored unit against PyTorch float32.
+with a warning); ``mlnotes.eval.bench graph`` checks every stored unit against PyTorch float32. The bfloat16
+forward is :class:`FusedBert` (the same arithmetic as autocast laid out in fewer kernels, 1.3x more word pieces per
+CPU-second here) with the autocast forward as its fallback; ``python -m mlnotes.eval.bench_embed`` compares them.
 
 ``runtime="auto"`` picks ``onnx`` and falls back to ``torch``; ``runtime="onnx"`` raises
 :class:`EmbedderUnavailable` instead of falling back. ``runtime="onnx-int8"`` (opt-in) embeds *queries* with
