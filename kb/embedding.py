@@ -79,7 +79,8 @@ BULK_MODES = ("auto", "bf16", "fp32")
 # Texts per bfloat16 batch. Round 5 (autocast forward, quiet): 16 -> 16.8k, 64 -> 19.0k, 128 -> 14.0k word
 # pieces/s. Round 6 (fused forward; `python -m mlnotes.eval.bench_embed`, 1778 units, 3 interleaved rounds, load
 # 5-9): 16 -> 12.8k, 32 -> 12.5k, 64 -> 11.3k word pieces per CPU-second (autocast 64: 9.4k); 16 and 32 are within
-# the noise. The element-wise passes (residual adds, layer norms, dtype conversions) are memory-bound, and a
+# the noise; quiet (load ~2, 884 units): fused 16 -> 27.6k, 32 -> 23.2k, 64 -> 16.2k wp/s, autocast 64 -> 14.6k.
+# The element-wise passes (residual adds, layer norms, dtype conversions) are memory-bound, and a
 # batch of 16 x 256 pieces has 4x smaller activation buffers to allocate and stream than one of 64.
 BULK_BATCH = 16
 # How the bfloat16 forward is computed: "fused" (:class:`FusedBert`: one QKV product, GELU inside the product,
