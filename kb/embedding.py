@@ -25,7 +25,9 @@ unit of the corpus), so an index built with either is not re-embedded: the index
 Bulk lists (``BULK_MIN_TEXTS`` texts or more: index builds, answer sentences) run in PyTorch under bfloat16
 autocast instead when the CPU has AMX (``MLNOTES_EMBED_BULK``: ``auto``, ``bf16``, ``fp32``): 2-3x faster there,
 and checked against float32 on the first texts of the first list (cosine >= ``BULK_MIN_COSINE``, else float32
-with a warning); ``mlnotes.eval.bench graph`` checks every stored unit against PyTorch float32.
+with a warning); ``mlnotes.eval.bench graph`` checks every stored unit against PyTorch float32. The bfloat16
+forward is :class:`FusedBert` (the same arithmetic as autocast laid out in fewer kernels, 1.3x more word pieces per
+CPU-second here) with the autocast forward as its fallback; ``python -m mlnotes.eval.bench_embed`` compares them.
 
 ``runtime="auto"`` (the default) is ``onnx-int8`` and falls back to ``torch``; ``runtime="onnx"`` and
 ``"onnx-int8"`` raise :class:`EmbedderUnavailable` instead of falling back. ``onnx-int8`` embeds *queries* with
@@ -78,7 +80,17 @@ QUERY_THREADS = 2
 # chunks) stay on onnxruntime. The first bulk call checks the first BULK_CHECK_TEXTS texts against float32 and
 # falls back (with a warning) when any cosine is below BULK_MIN_COSINE.
 BULK_MODES = ("auto", "bf16", "fp32")
-BULK_BATCH = 64  # measured: 16 -> 16.8k, 64 -> 19.0k, 128 -> 14.0k word pieces/s (autocast, 2 threads, quiet)
+# Texts per bfloat16 batch. Round 5 (autocast forward, quiet): 16 -> 16.8k, 64 -> 19.0k, 128 -> 14.0k word
+# pieces/s. Round 6 (fused forward; `python -m mlnotes.eval.bench_embed`, 1778 units, 3 interleaved rounds, load
+# 5-9): 16 -> 12.8k, 32 -> 12.5k, 64 -> 11.3k word pieces per CPU-second (autocast 64: 9.4k); 16 and 32 are within
+# the noise; quiet (load ~2, 884 units): fused 16 -> 27.6k, 32 -> 23.2k, 64 -> 16.2k wp/s, autocast 64 -> 14.6k.
+# The element-wise passes (residual adds, layer norms, dtype conversions) are memory-bound, and a
+# batch of 16 x 256 pieces has 4x smaller activation buffers to allocate and stream than one of 64.
+BULK_BATCH = 16
+# How the bfloat16 forward is computed: "fused" (:class:`FusedBert`: one QKV product, GELU inside the product,
+# bfloat16 weights converted once; falls back to "autocast" for a model it does not know) or "autocast" (the
+# transformers model under torch.autocast, as in round 5).
+BULK_KERNELS = ("fused", "autocast")
 BULK_MIN_TEXTS = 64
 BULK_CHECK_TEXTS = 16
 BULK_MIN_COSINE = 0.9999
@@ -93,7 +105,7 @@ class EmbedderUnavailable(RuntimeError):
 # Process-wide choices, set once from the settings by :func:`configure` (``mlnotes.assistant.services`` does it; kb never
 # reads the environment): the runtime, a local model directory instead of the packaged one, int8 torch queries.
 _CONFIG: dict[str, object] = {"runtime": None, "model_dir": None, "query_int8": False, "query_threads": None,
-                               "bulk": "auto"}
+                               "bulk": "auto", "bulk_kernel": None, "bulk_batch": None}
 
 
 def configure(runtime: str | None = None, model_dir: str | Path | None = None, query_int8: bool = False,
@@ -283,7 +295,7 @@ class Embedder:
 
     def __init__(self, directory: Path | None = None, device: str = "cpu", runtime: str = "auto",
                  cache_dir: Path | None = None, threads: int | None = None, query_threads: int | None = None,
-                 fuse: bool = True, bulk: str | None = None) -> None:
+                 fuse: bool = True, bulk: str | None = None, bulk_kernel: str | None = None) -> None:
         if runtime not in RUNTIMES:
             raise EmbedderUnavailable(f"unknown embedding runtime {runtime!r}; use one of {list(RUNTIMES)}")
         self.directory = Path(directory) if directory else model_dir()
@@ -309,6 +321,12 @@ class Embedder:
         self.bulk: str | None = None
         self.bulk_check_cosine: float | None = None  # bf16 against float32 on the first bulk texts
         self._bulk_model = None
+        self.bulk_kernel: str | None = None  # "fused" or "autocast" once bfloat16 was chosen
+        self._bulk_kernel_setting = str(bulk_kernel or _CONFIG.get("bulk_kernel") or "fused")
+        if self._bulk_kernel_setting not in BULK_KERNELS:
+            raise EmbedderUnavailable(f"unknown bulk kernel {bulk_kernel!r}; use one of {list(BULK_KERNELS)}")
+        # texts per bfloat16 batch (one batch per core at a time); _CONFIG["bulk_batch"] for benchmarks
+        self.bulk_batch = int(_CONFIG.get("bulk_batch") or BULK_BATCH)
         self._bulk_lock = threading.Lock()
         if runtime in ("auto", "onnx", "onnx-int8") and device == "cpu":
             try:
@@ -452,8 +470,12 @@ class Embedder:
 
         ids, mask, types = (torch.from_numpy(a) for a in self._pad(encs))
         with torch.inference_mode():
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                h = self._bulk_model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+            if isinstance(self._bulk_model, FusedBert):
+                h = self._bulk_model(ids, mask, types)
+            else:
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    h = self._bulk_model(input_ids=ids, attention_mask=mask,
+                                         token_type_ids=types).last_hidden_state
             m = mask.unsqueeze(-1).to(torch.float32)
             v = (h.float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(v, dim=-1).numpy().astype(np.float32, copy=False)
@@ -462,7 +484,8 @@ class Embedder:
         import torch
 
         order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))  # longest first: little padding
-        batches = [order[s : s + BULK_BATCH] for s in range(0, len(order), BULK_BATCH)]
+        size = self.bulk_batch
+        batches = [order[s : s + size] for s in range(0, len(order), size)]
         out = np.empty((len(encs), self.dim), dtype=np.float32)
         workers = min(self.threads, len(batches))
 
@@ -489,7 +512,9 @@ class Embedder:
 
     def _choose_bulk(self, encs: list) -> str:
         """``bf16`` or ``fp32`` for bulk lists, decided once: the setting, AMX on this CPU, PyTorch importable,
-        and bfloat16 vectors of the first texts equal to float32 (cosine >= ``BULK_MIN_COSINE``)."""
+        and bfloat16 vectors of the first texts equal to float32 (cosine >= ``BULK_MIN_COSINE``). The fused
+        forward is tried first (unless the autocast one was asked for); when it cannot be built, fails or
+        misses the check, the autocast forward gets the same check."""
         if self.bulk_setting == "fp32" or self.device != "cpu":
             return "fp32"
         if self.bulk_setting == "auto" and not cpu_has_amx():
@@ -498,23 +523,37 @@ class Embedder:
             _quiet_transformers()
             from transformers import AutoModel
 
-            self._bulk_model = AutoModel.from_pretrained(str(self.directory)).eval()
-            sample = encs[:BULK_CHECK_TEXTS]
-            got = self._bulk_batches(sample)
+            bert = AutoModel.from_pretrained(str(self.directory)).eval()
         except Exception as exc:  # noqa: BLE001 - any failure means: stay on float32 onnxruntime
-            self._bulk_model = None
             log.warning("bulk embedding stays in float32: bfloat16 PyTorch is unavailable (%s)", _short(exc))
             return "fp32"
+        sample = encs[:BULK_CHECK_TEXTS]
         ref = self._run(sample)
-        self.bulk_check_cosine = float((got * ref).sum(1).min())
-        if self.bulk_check_cosine < BULK_MIN_COSINE:
-            self._bulk_model = None
+        failures: list[str] = []
+        for kernel in BULK_KERNELS[BULK_KERNELS.index(self._bulk_kernel_setting):]:
+            try:
+                self._bulk_model = FusedBert(bert) if kernel == "fused" else bert
+                got = self._bulk_batches(sample)
+            except Exception as exc:  # noqa: BLE001 - try the next forward, else float32
+                failures.append(f"{kernel}: {_short(exc)}")
+                continue
+            cosine = float((got * ref).sum(1).min())
+            self.bulk_check_cosine = cosine
+            if cosine >= BULK_MIN_COSINE:
+                self.bulk_kernel = kernel
+                if failures:
+                    log.info("bulk embedding uses the %s forward (%s)", kernel, "; ".join(failures))
+                log.info("bulk embedding in bfloat16 PyTorch (AMX, %s forward); checked against float32: lowest "
+                         "cosine %.6f", kernel, cosine)
+                return "bf16"
+            failures.append(f"{kernel}: lowest cosine {cosine:.6f} < {BULK_MIN_COSINE}")
+        self._bulk_model = None
+        if self.bulk_check_cosine is not None:
             log.warning("bulk embedding stays in float32: bfloat16 vectors differ from float32 on this machine "
-                        "(lowest cosine %.6f < %s)", self.bulk_check_cosine, BULK_MIN_COSINE)
-            return "fp32"
-        log.info("bulk embedding in bfloat16 PyTorch (AMX); checked against float32: lowest cosine %.6f",
-                 self.bulk_check_cosine)
-        return "bf16"
+                        "(%s)", "; ".join(failures))
+        else:
+            log.warning("bulk embedding stays in float32: bfloat16 PyTorch is unavailable (%s)", "; ".join(failures))
+        return "fp32"
 
     def _encode_bulk(self, texts: list[str], batch_size: int) -> np.ndarray:
         """Vectors of a long list: bfloat16 PyTorch once it is chosen (:meth:`_choose_bulk`), else the float32
@@ -610,6 +649,75 @@ class Embedder:
                                                                 dtype=torch.qint8)
             self._qmodel = qm
         return qm
+
+
+class FusedBert:
+    """A BERT encoder's forward pass for bulk embedding, with fewer and larger kernels than transformers' own.
+
+    Same arithmetic as the model under ``torch.autocast(bfloat16)``: the matrix products read bfloat16 inputs
+    and weights, the residual stream, the layer norms and the embeddings stay float32, attention is PyTorch's
+    scaled_dot_product_attention on bfloat16. What differs is how it is laid out:
+
+    * the query, key and value projections are one product with a concatenated weight (the layer norm's output
+      is converted to bfloat16 once, not three times);
+    * the weights are converted to bfloat16 once, here, not on every call;
+    * the intermediate projection runs through oneDNN's fused linear with the exact (erf) GELU applied in its
+      epilogue (``torch.ops.mkldnn._linear_pointwise``), so GELU makes no pass of its own over memory;
+    * each residual is added in place into the float32 stream.
+
+    ``dtype=torch.float32`` runs the same layout in float32 (the tests compare it with transformers' forward).
+    Only a plain ``BertModel`` encoder with absolute positions and the erf GELU is accepted; anything else
+    raises ``ValueError`` (the caller then uses the autocast forward). ``__call__(ids, mask, types)`` returns
+    the last hidden state in float32.
+    """
+
+    def __init__(self, bert, dtype=None) -> None:
+        import torch
+
+        cfg = bert.config
+        if type(bert).__name__ != "BertModel" or getattr(cfg, "is_decoder", False):
+            raise ValueError(f"not a BERT encoder ({type(bert).__name__})")
+        if cfg.hidden_act != "gelu" or getattr(cfg, "position_embedding_type", "absolute") != "absolute":
+            raise ValueError(f"unsupported BERT variant (hidden_act={cfg.hidden_act!r}, position embedding "
+                             f"{getattr(cfg, 'position_embedding_type', None)!r})")
+        self.dtype = torch.bfloat16 if dtype is None else dtype
+        self.heads = int(cfg.num_attention_heads)
+        self.hidden = int(cfg.hidden_size)
+        self.embeddings = bert.embeddings
+        self._linear = torch.ops.mkldnn._linear_pointwise
+
+        def cast(t):
+            return t.detach().to(self.dtype).contiguous()
+
+        self.layers = []
+        for layer in bert.encoder.layer:
+            a = layer.attention.self
+            qkv_w = cast(torch.cat([a.query.weight, a.key.weight, a.value.weight]))
+            qkv_b = cast(torch.cat([a.query.bias, a.key.bias, a.value.bias]))
+            ao, inter, out = layer.attention.output, layer.intermediate.dense, layer.output
+            self.layers.append((qkv_w, qkv_b, cast(ao.dense.weight), cast(ao.dense.bias), ao.LayerNorm,
+                                cast(inter.weight), cast(inter.bias), cast(out.dense.weight), cast(out.dense.bias),
+                                out.LayerNorm))
+
+    def __call__(self, ids, mask, types):
+        import torch
+        import torch.nn.functional as F
+
+        lin, dt, d, h = self._linear, self.dtype, self.hidden, self.heads
+        with torch.inference_mode():
+            x = self.embeddings(input_ids=ids, token_type_ids=types).float()  # (batch, seq, hidden)
+            b, s, _ = x.shape
+            keep = None if bool(mask.all()) else mask.bool()[:, None, None, :]  # no padding: no mask
+            for qkv_w, qkv_b, ao_w, ao_b, ln1, in_w, in_b, out_w, out_b, ln2 in self.layers:
+                qkv = lin(x.to(dt), qkv_w, qkv_b, "none", [], "")
+                q, k, v = qkv.view(b, s, 3, h, d // h).permute(2, 0, 3, 1, 4)
+                att = F.scaled_dot_product_attention(q, k, v, attn_mask=keep).transpose(1, 2).reshape(b, s, d)
+                x = F.layer_norm(x.add_(lin(att, ao_w, ao_b, "none", [], "")), (d,), ln1.weight, ln1.bias,
+                                 ln1.eps)
+                inner = lin(x.to(dt), in_w, in_b, "gelu", [], "none")  # "none": the exact erf GELU
+                x = F.layer_norm(x.add_(lin(inner, out_w, out_b, "none", [], "")), (d,), ln2.weight, ln2.bias,
+                                 ln2.eps)
+            return x
 
 
 def cpu_has_amx() -> bool:

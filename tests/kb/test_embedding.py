@@ -579,3 +579,99 @@ def test_the_index_command_applies_the_embedding_settings(monkeypatch, tmp_path)
         get_settings.cache_clear()
     assert out.exit_code != 0 and "Traceback" not in out.output  # no corpus there: a clear error, after configuring
     assert E._CONFIG["bulk"] == "fp32"
+
+
+# ---------------------------------------------------------------------------------------------- the fused forward
+def _hf_and_fused(e: E.Embedder, texts: list[str], dtype_name: str):
+    """transformers' BertModel forward (float32, the reference) and FusedBert's on the same padded batch."""
+    torch = pytest.importorskip("torch")
+    from transformers import AutoModel
+
+    ids, mask, types = (torch.from_numpy(a) for a in e._pad(e._tokenize(texts)))
+    bert = AutoModel.from_pretrained(str(e.directory)).eval()
+    with torch.inference_mode():
+        ref = bert(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+        got = E.FusedBert(bert, getattr(torch, dtype_name))(ids, mask, types)
+    keep = mask.bool()
+    return ref[keep].numpy(), got[keep].numpy()
+
+
+def test_fused_forward_in_float32_equals_transformers_on_the_tiny_model(tiny, tmp_path):
+    """Same layout in float32: the fused QKV product, the GELU epilogue, the head split and the masks must give
+    transformers' own hidden states (padding and a no-padding batch included)."""
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="fp32")
+    texts = EDGE_TEXTS + ["a second text about attention heads and masks"] * 3
+    ref, got = _hf_and_fused(e, texts, "float32")
+    assert got.dtype == np.float32 and got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, atol=2e-5)
+    ref, got = _hf_and_fused(e, ["the same length"] * 4, "float32")  # no padding: no mask
+    np.testing.assert_allclose(got, ref, atol=2e-5)
+
+
+def test_fused_forward_in_float32_equals_transformers_on_minilm(real_pair):
+    onnx, _ = real_pair
+    texts = _corpus_texts(150) + EDGE_TEXTS
+    ref, got = _hf_and_fused(onnx, texts, "float32")
+    np.testing.assert_allclose(got, ref, atol=1e-4)
+
+
+def test_fused_forward_refuses_a_model_it_does_not_know(tiny, tmp_path):
+    pytest.importorskip("torch")
+    from transformers import AutoModel, BertConfig, BertModel
+
+    with pytest.raises(ValueError, match="hidden_act"):
+        E.FusedBert(BertModel(BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                         intermediate_size=64, hidden_act="relu")))
+    with pytest.raises(ValueError, match="not a BERT encoder"):
+        E.FusedBert(AutoModel.from_pretrained(str(tiny)).encoder)
+
+
+@pytest.mark.parametrize("kernel", E.BULK_KERNELS)
+def test_each_bf16_forward_equals_float32_pytorch_on_a_real_corpus_sample(real_pair, kernel):
+    onnx, torch_ = real_pair
+    e = E.Embedder(onnx.directory, runtime="onnx", cache_dir=onnx.cache_dir, bulk="bf16", bulk_kernel=kernel)
+    e.bulk_batch = 16  # several batches, run on the worker threads
+    texts = _corpus_texts(20)
+    got = e.encode(texts)
+    assert e.bulk == "bf16" and e.bulk_kernel == kernel and e.bulk_check_cosine >= E.BULK_MIN_COSINE
+    assert isinstance(e._bulk_model, E.FusedBert) == (kernel == "fused")
+    ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
+    cos = (got * ref).sum(1)
+    assert got.dtype == np.float32 and cos.min() >= 0.9999, f"lowest cosine {cos.min():.6f}"
+
+
+def test_fused_forward_that_fails_or_differs_falls_back_to_autocast(tiny, tmp_path, monkeypatch, caplog):
+    texts = [f"sentence {i} about the bias of an estimator" for i in range(E.BULK_MIN_TEXTS)]
+    ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16", bulk_kernel="autocast").encode(texts)
+
+    class Broken:
+        def __init__(self, bert, dtype=None) -> None:
+            raise RuntimeError("no oneDNN here")
+
+    class Wrong(E.FusedBert):
+        def __call__(self, ids, mask, types):
+            return super().__call__(ids, mask, types).flip(-1)  # a plausible-looking but wrong hidden state
+
+    for fake, said in ((Broken, "no oneDNN here"), (Wrong, "lowest cosine")):
+        monkeypatch.setattr(E, "FusedBert", fake)
+        e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16")
+        caplog.clear()
+        with caplog.at_level("INFO", logger="mlnotes.kb.embedding"):
+            got = e.encode(texts)
+        assert e.bulk == "bf16" and e.bulk_kernel == "autocast" and not isinstance(e._bulk_model, E.FusedBert)
+        assert any("autocast forward" in r.getMessage() and said in r.getMessage() for r in caplog.records)
+        np.testing.assert_allclose(got, ref, atol=1e-6)
+
+
+def test_an_unknown_bulk_kernel_is_refused(tiny, tmp_path):
+    with pytest.raises(E.EmbedderUnavailable, match="bulk kernel"):
+        E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk_kernel="int4")
+
+
+def test_bench_embed_variants_are_parsed_or_refused_clearly():
+    from mlnotes.eval.bench_embed import parse_variant
+
+    assert parse_variant("fused-32") == ("fused", 32) and parse_variant("autocast-64") == ("autocast", 64)
+    for bad in ("fused", "fused-0", "flash-32", "fused-x"):
+        with pytest.raises(ValueError, match="KERNEL-BATCH"):
+            parse_variant(bad)
