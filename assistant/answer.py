@@ -450,10 +450,15 @@ class Answerer:
         """The ``id`` of each candidate of ``pool`` that is a sentence of the short answer of the bank entry of its
         own section (the corpus' reviewed answer to that section's question)."""
         out = set()
+        short: dict[int, str] = {}  # bank entry -> its short answer, whitespace normalised once per call
         for t in pool:
             chunk = hits[real.get(id(t.candidate), t.rank)].chunk
             i = self.bank_matcher.entry_of(chunk.doc_id, chunk.section_id)
-            if i is not None and " ".join(t.candidate.text.split()) in " ".join(self.bank[i].short_answer.split()):
+            if i is None:
+                continue
+            if i not in short:
+                short[i] = " ".join(self.bank[i].short_answer.split())
+            if " ".join(t.candidate.text.split()) in short[i]:
                 out.add(id(t.candidate))
         return frozenset(out)
 

@@ -282,11 +282,6 @@ def lhs_share(text: str, subject: set[str]) -> float:
     return best
 
 
-def defines_in_math(text: str, subject: set[str]) -> bool:
-    """Whether an equation of ``text`` has a subject term on its left-hand side (:func:`lhs_share` above 0)."""
-    return lhs_share(text, subject) > 0
-
-
 _PASSIVE_RE = re.compile(r"(?:is|are)\s+(?!defined\b|called\b)[a-z]+ed\b", re.I)
 
 

@@ -270,14 +270,16 @@ def brute_value(intent: str, question: str, t: Scored, sections: list[str]) -> f
 
 
 def test_a_formula_lead_has_the_subject_on_the_left_of_its_equation():
-    from mlnotes.assistant.answering.lead import defines_in_math
+    from mlnotes.assistant.answering.lead import FORMULA_SUBJECT_BONUS, lhs_share
+
+    def defines_in_math(text, subject):  # an equation of the text has a subject term on its left-hand side
+        return lhs_share(text, subject) > 0
 
     subject = subject_terms("What is the formula for the softmax function?")
     assert defines_in_math(r"the softmax is $\operatorname{softmax}(z)_k = e^{z_k}/\sum_j e^{z_j}$", subject)
     assert not defines_in_math(r"using $\operatorname{logsumexp}(z) = \max_k z_k + \log\sum_k e^{z_k}$", subject)
     assert not defines_in_math(r"with $p = \operatorname{softmax}(z)$ positive semidefinite", subject)
     assert not defines_in_math("softmax turns logits into probabilities", subject)  # no equation at all
-    from mlnotes.assistant.answering.lead import FORMULA_SUBJECT_BONUS, lhs_share
 
     # the bonus scales with the share of the subject that the left side names (one generic term of nine: little)
     long_subject = subject_terms("gradient of expected return with respect to policy parameters, log-derivative trick")
