@@ -69,9 +69,9 @@ def open_index(settings: Settings, log: Log = print, progress: bool = True) -> R
 
 def load_bank_or_empty(settings: Settings, log: Log = print) -> list[Any]:
     try:
-        from mlnotes.kb.interview import load_bank
+        from mlnotes.kb.interview import bank_cache_file, load_bank
 
-        return load_bank(settings.corpus_dir)
+        return load_bank(settings.corpus_dir, cache=bank_cache_file(settings.index_dir))
     except Exception as exc:  # noqa: BLE001 - answers still work without the bank
         log(f"interview bank not loaded: {exc}")
         return []

@@ -42,7 +42,7 @@ from mlnotes.kb.dense import DenseIndex
 from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from mlnotes.kb.markdown import split_sentences
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
-from mlnotes.kb.rerank import DEPTH, RerankData, features, load_model, query_intent
+from mlnotes.kb.rerank import DEPTH, TERMS_FILE, RerankData, features, load_model, query_intent
 from mlnotes.kb.search import MODES, Filters
 from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
@@ -513,7 +513,7 @@ class Index:
             sparse, dense = self._complete(query, qvec, sparse, dense)  # (new dicts: the callers' stay as they are)
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         head = self.dense.vectors[[self._units_of[i].stop - 1 for i in rows]] @ q  # a chunk's last unit: its heading
-        data = self._rerank_data.get(lambda: RerankData(self.chunks))
+        data = self._rerank_data.get(lambda: RerankData(self.chunks, cache=self.directory / TERMS_FILE))
         return features(data, query, query_intent(query), [self.chunks[i] for i in rows],
                         [scores[i] for i in rows], [sparse.get(i, 0.0) for i in rows],
                         [dense[i] for i in rows], head)

@@ -9,7 +9,7 @@ line numbers counting the front matter), so a ``## `` line inside a fenced code 
 question. Only the content of the single metadata paragraph is split with a regular expression.
 
 Public API: :data:`TOPICS`, :data:`DIFFICULTIES`, :class:`InterviewQuestion`, :class:`InterviewFormatError`,
-:func:`parse_interview_text`, :func:`load_bank`.
+:func:`parse_interview_text`, :func:`load_bank` (with its optional cache, :func:`bank_cache_file`).
 """
 
 from __future__ import annotations
@@ -332,15 +332,83 @@ def _parse_question(tokens, lines, heads, qh, end_idx, end_line, where, path, do
     )
 
 
-def load_bank(corpus_dir: str | Path) -> list[InterviewQuestion]:
-    """Every question of every ``kind: interview`` file under ``corpus_dir/interview/``, in file order."""
+def load_bank(corpus_dir: str | Path, cache: Path | None = None) -> list[InterviewQuestion]:
+    """Every question of every ``kind: interview`` file under ``corpus_dir/interview/``, in file order.
+
+    With ``cache`` (a JSON file, e.g. :func:`bank_cache_file` beside the index), the parsed bank is read from it
+    when neither the files nor this parser changed since it was written, and written after a parse (best
+    effort): parsing the bank costs about a second, most of a one-shot ``mlnotes ask``'s start."""
     corpus_dir = Path(corpus_dir)
+    files = [(p, p.read_bytes()) for p in sorted((corpus_dir / "interview").glob("*.md"))]
+    key = _bank_key(corpus_dir, files) if cache is not None else ""
+    if cache is not None:
+        cached = _read_bank_cache(cache, key)
+        if cached is not None:
+            return cached
     out: list[InterviewQuestion] = []
-    for p in sorted((corpus_dir / "interview").glob("*.md")):
-        text = p.read_text(encoding="utf-8")
+    for p, raw in files:
+        text = raw.decode("utf-8")
         rel = p.relative_to(corpus_dir).as_posix()
         fm = _front_matter(markdown_parser().parse(text), rel)
         if fm.get("kind") != "interview":
             continue
         out.extend(parse_interview_text(text, rel))
+    if cache is not None:
+        _write_bank_cache(cache, key, out)
     return out
+
+
+BANK_CACHE_VERSION = 1
+
+
+def bank_cache_file(index_dir: str | Path) -> Path:
+    """Where a local index keeps its parsed interview bank: ``<index>.bank.json`` beside the index folder."""
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".bank.json")
+
+
+def _bank_key(corpus_dir: Path, files: list[tuple[Path, bytes]]) -> str:
+    """What the parsed bank depends on: this parser's source (so a parser change is never served stale), the
+    Markdown helpers' and each file's path and bytes."""
+    import hashlib
+
+    from mlnotes.kb import markdown as md
+
+    h = hashlib.sha256(f"bank {BANK_CACHE_VERSION}\0".encode())
+    for src in (__file__, md.__file__):
+        h.update(Path(src).read_bytes())
+    for p, raw in files:
+        h.update(p.relative_to(corpus_dir).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(raw).digest())
+    return h.hexdigest()
+
+
+def _read_bank_cache(path: Path, key: str) -> list[InterviewQuestion] | None:
+    """The cached bank when ``path`` holds the one for ``key``; None when missing, stale or unreadable."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") != key:
+            return None
+        return [InterviewQuestion(**{**q, "topics": tuple(q["topics"]), "key_points": tuple(q["key_points"]),
+                                     "mistakes": tuple(q["mistakes"]), "follow_ups": tuple(q["follow_ups"]),
+                                     "links": tuple(tuple(link) for link in q["links"])})
+                for q in data["questions"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_bank_cache(path: Path, key: str, bank: list[InterviewQuestion]) -> None:
+    """Write the parsed bank atomically; a folder that cannot be written only costs the next start a parse."""
+    import json
+    import os
+    from dataclasses import asdict
+
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"key": key, "questions": [asdict(q) for q in bank]}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)

@@ -94,22 +94,29 @@ class RerankData:
     document, and its stemmed term sets (indexed text; heading unit); and the document frequencies behind the
     IDF weights."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
-        from mlnotes.kb.bm25 import tokenize
+    def __init__(self, chunks: Iterable[Chunk], cache: Path | None = None) -> None:
         from mlnotes.kb.windows import heading_text
 
+        chunks = list(chunks)
+        headings = [heading_text(c) for c in chunks]
+        terms = _load_terms(cache, chunks, headings) if cache is not None else None
+        if terms is None:
+            from mlnotes.kb.bm25 import tokenize
+
+            terms = ([frozenset(tokenize(c.index_text)) for c in chunks], [frozenset(tokenize(h)) for h in headings])
+            if cache is not None:
+                _save_terms(cache, chunks, headings, terms)
         self.info: dict[str, tuple[int, float, float, int, int, frozenset[str], frozenset[str]]] = {}
         codes: dict[str, int] = {}
         df: dict[str, int] = {}
-        for c in chunks:
-            terms = frozenset(tokenize(c.index_text))
+        for c, text_terms, head_terms in zip(chunks, *terms):
             heading = c.heading or ""
             self.info[c.id] = (KINDS.index(c.kind) if c.kind in KINDS else -1,
                                float(bool(_EXERCISE.match(heading))), float(bool(_ANGLE.match(heading))),
                                codes.setdefault(f"{c.doc_id}#{c.section_id}", len(codes)),
                                codes.setdefault(f"{c.doc_id}#", len(codes)),
-                               terms, frozenset(tokenize(heading_text(c))))
-            for t in terms:
+                               text_terms, head_terms)
+            for t in text_terms:
                 df[t] = df.get(t, 0) + 1
         self.n = len(self.info)
         self.df = df
@@ -129,6 +136,67 @@ class RerankData:
         """IDF-weighted share of the query terms found in ``terms`` (0 for a query without known terms)."""
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in terms) / total if total > 0 else 0.0
+
+
+
+#: the stemmed term sets of every chunk (text and heading unit) are cached in this file of a local index's
+#: directory (tokenizing the corpus again costs ~0.5 s, most of a one-shot ``mlnotes ask``'s reranker set-up);
+#: bump the version when :func:`mlnotes.kb.bm25.tokenize` changes what it returns
+TERMS_FILE = "rerank_terms.npz"
+TERMS_VERSION = 1
+
+
+def _terms_key(chunks: Sequence[Chunk], headings: Sequence[str]) -> str:
+    """What the cached term sets depend on: the version, and each chunk's id, indexed text and heading unit."""
+    import hashlib
+
+    h = hashlib.sha256(f"rerank-terms {TERMS_VERSION}\0".encode())
+    for c, head in zip(chunks, headings):
+        h.update(f"{c.id}\0{c.index_text}\0{head}\0\0".encode())
+    return h.hexdigest()
+
+
+def _load_terms(path: Path, chunks: Sequence[Chunk], headings: Sequence[str]
+                ) -> tuple[list[frozenset[str]], list[frozenset[str]]] | None:
+    """The cached term sets when ``path`` holds them for exactly these chunks; None otherwise (missing, stale or
+    unreadable: the caller tokenizes again)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["key"]) != _terms_key(chunks, headings):
+                return None
+            vocab, ids, ends = z["vocab"].tolist(), z["ids"], z["ends"]
+    except (OSError, KeyError, ValueError):
+        return None
+    if len(ends) != 2 * len(chunks):
+        return None
+    sets, start = [], 0
+    for end in ends.tolist():
+        sets.append(frozenset(vocab[i] for i in ids[start:end].tolist()))
+        start = end
+    return sets[: len(chunks)], sets[len(chunks):]
+
+
+def _save_terms(path: Path, chunks: Sequence[Chunk], headings: Sequence[str],
+                terms: tuple[list[frozenset[str]], list[frozenset[str]]]) -> None:
+    """Write the term sets beside the index (best effort: a read-only index directory only costs the next
+    process the tokenizing again)."""
+    import os
+
+    vocab: dict[str, int] = {}
+    ids: list[int] = []
+    ends: list[int] = []
+    for group in terms:
+        for ts in group:
+            ids.extend(vocab.setdefault(t, len(vocab)) for t in sorted(ts))
+            ends.append(len(ids))
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, key=np.asarray(_terms_key(chunks, headings)), vocab=np.asarray(list(vocab) or [""]),
+                     ids=np.asarray(ids, dtype=np.int32), ends=np.asarray(ends, dtype=np.int64))
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk], fused: Sequence[float],

@@ -252,3 +252,38 @@ def test_topic_files_cover_vocabulary():
     }  # fmt: skip
     missing = expected - stems
     assert not missing, f"missing topic files: {sorted(missing)}"
+
+
+# ---------------------------------------------------------------- the parsed-bank cache beside the index
+
+
+def test_bank_cache_round_trip_and_invalidation(tmp_path, monkeypatch):
+    import shutil
+
+    from mlnotes.kb import interview as iv
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "corpus" / "interview", corpus / "interview")
+    cache = iv.bank_cache_file(tmp_path / ".mlnotes" / "index")
+    assert cache.name == "index.bank.json"
+    parsed = iv.load_bank(corpus)
+    assert iv.load_bank(corpus, cache=cache) == parsed and cache.exists()
+
+    calls = []
+    real = iv.parse_interview_text
+    monkeypatch.setattr(iv, "parse_interview_text", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cached = iv.load_bank(corpus, cache=cache)
+    assert cached == parsed and not calls  # read back, equal field by field (tuples stay tuples), no parse
+    assert all(isinstance(q.links, tuple) and all(isinstance(link, tuple) for link in q.links) for q in cached)
+
+    # an edited file is parsed again, and the edit is served
+    f = sorted((corpus / "interview").glob("*.md"))[0]
+    first = next(q for q in parsed if q.path.endswith(f.name))
+    f.write_text(f.read_text(encoding="utf-8").replace(first.question, first.question + " (edited)", 1),
+                 encoding="utf-8")
+    edited = iv.load_bank(corpus, cache=cache)
+    assert calls and any(q.question == first.question + " (edited)" for q in edited)
+
+    # a damaged cache file is ignored
+    cache.write_text("{not json", encoding="utf-8")
+    assert iv.load_bank(corpus, cache=cache) == edited

@@ -252,3 +252,43 @@ def test_the_rerank_setting_turns_it_off_for_every_caller(monkeypatch, small_ind
     q = "kNN inference time"
     view = small_index.with_defaults(params)
     assert [h.chunk.id for h in view.search(q, k=10)] == [h.chunk.id for h in small_index.search(q, k=10, rerank=False)]
+
+
+# ---------------------------------------------------------------- the term-set cache beside the index
+
+
+def _same_data(a: RerankData, b: RerankData) -> bool:
+    return a.info == b.info and a.df == b.df and a.n == b.n
+
+
+def test_term_cache_is_written_then_read_back_equal(tmp_path, monkeypatch):
+    cache = tmp_path / "rerank_terms.npz"
+    plain = RerankData(CHUNKS)
+    written = RerankData(CHUNKS, cache=cache)
+    assert cache.exists() and _same_data(plain, written)
+    import mlnotes.kb.bm25 as bm25
+
+    def no_tokenize(*a, **k):  # a read from the cache must not tokenize the corpus again
+        raise AssertionError("tokenized although the cache is current")
+
+    monkeypatch.setattr(bm25, "tokenize", no_tokenize)
+    assert _same_data(plain, RerankData(CHUNKS, cache=cache))
+
+
+def test_term_cache_of_other_chunks_is_ignored_and_replaced(tmp_path):
+    cache = tmp_path / "rerank_terms.npz"
+    RerankData(CHUNKS[:2], cache=cache)
+    edited = [*CHUNKS[:-1], _chunk(CHUNKS[-1].id, "ch", "ex", "chapter", "Exercise 3: kernels", "Prove Mercer.")]
+    fresh = RerankData(edited, cache=cache)
+    assert _same_data(fresh, RerankData(edited))
+    assert "mercer" in fresh.info[CHUNKS[-1].id][5]
+    assert _same_data(RerankData(edited, cache=cache), fresh)  # the replaced file now serves the edited chunks
+
+
+def test_term_cache_that_is_garbage_or_unwritable_only_costs_a_tokenize(tmp_path):
+    cache = tmp_path / "rerank_terms.npz"
+    cache.write_bytes(b"not an npz file")
+    assert _same_data(RerankData(CHUNKS, cache=cache), RerankData(CHUNKS))
+    missing_dir = tmp_path / "no-such-dir" / "rerank_terms.npz"
+    assert _same_data(RerankData(CHUNKS, cache=missing_dir), RerankData(CHUNKS))
+    assert not missing_dir.exists()
