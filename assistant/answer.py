@@ -186,7 +186,8 @@ class Answerer:
         """The index's document frequencies for the coverage signal (built once, on first use: ~0.5 s)."""
         with self._lazy_lock:
             if self._term_coverage is None:
-                self._term_coverage = TermCoverage(self.index.iter_chunks())
+                sets = getattr(self.index, "chunk_term_sets", None)  # a local index's cached term sets
+                self._term_coverage = TermCoverage(self.index.iter_chunks(), sets() if sets is not None else None)
             return self._term_coverage
 
     def abstains(self, question: str, r: Retrieved) -> bool:

@@ -151,9 +151,13 @@ def embedder_id(index: Retriever) -> str:
 
 def load_sentences(answerer: Answerer, settings: Settings, log: Log = print) -> None:
     """Use the precomputed answer sentences beside the index when there are (no computing here: a CLI answer
-    then embeds nothing but the question; :func:`warm_up` completes the file for the server)."""
+    then embeds nothing but the question; :func:`warm_up` completes the file for the server), and keep the bank
+    matcher's question vectors beside the index too."""
     from mlnotes.assistant.answering.candidates import sentences_file
+    from mlnotes.kb.interview import bank_cache_file
 
+    answerer.bank_matcher.use_cache(bank_cache_file(settings.index_dir).with_suffix(".vectors.npz"),
+                                    embedder_id(answerer.index))
     path = sentences_file(settings.index_dir)
     if path.exists():
         try:

@@ -53,7 +53,7 @@ def sample_units(index_dir: Path, every: int) -> list[str]:
 
 def run(index_dir: Path, every: int = 3, repeats: int = 3, variants: tuple[str, ...] = DEFAULT_VARIANTS,
         log=print) -> dict[str, Any]:
-    from mlnotes.kb.embedding import BULK_MIN_TEXTS, Embedder, model_dir
+    from mlnotes.kb.embedding import BULK_MIN_TEXTS, Embedder, bulk_job, model_dir
 
     parsed = [parse_variant(v) for v in variants]
     units = sample_units(index_dir, every)
@@ -73,7 +73,8 @@ def run(index_dir: Path, every: int = 3, repeats: int = 3, variants: tuple[str, 
     embedders = {}
     for name, (kernel, size) in zip(variants, parsed):
         e = Embedder(model_dir(), runtime="onnx", cache_dir=cache, bulk="bf16", bulk_kernel=kernel)
-        e.encode(units[:BULK_MIN_TEXTS])  # loads the model and runs the run-time check against float32
+        with bulk_job():  # (the first texts alone have fewer word pieces than a list outside a job needs)
+            e.encode(units[:BULK_MIN_TEXTS])  # loads the model and runs the run-time check against float32
         if e.bulk != "bf16" or e.bulk_kernel != kernel:
             raise RuntimeError(f"{name}: the bfloat16 {kernel} forward was not chosen on this machine "
                                f"(bulk={e.bulk}, kernel={e.bulk_kernel}); see the log")

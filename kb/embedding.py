@@ -22,12 +22,14 @@ line. Its vectors equal the plain graph's and PyTorch's (cosine >= 0.9999; ``mln
 unit of the corpus), so an index built with either is not re-embedded: the index records the model id only. The
 *batch* session (index builds, answer sentences) runs batches in parallel, one intra-op thread each.
 
-Bulk lists (``BULK_MIN_TEXTS`` texts or more: index builds, answer sentences) run in PyTorch under bfloat16
-autocast instead when the CPU has AMX (``MLNOTES_EMBED_BULK``: ``auto``, ``bf16``, ``fp32``): 2-3x faster there,
+Bulk lists run in PyTorch under bfloat16 autocast instead when the CPU has AMX (``MLNOTES_EMBED_BULK``: ``auto``, ``bf16``, ``fp32``): 2-3x faster there,
 and checked against float32 on the first texts of the first list (cosine >= ``BULK_MIN_COSINE``, else float32
 with a warning); ``mlnotes.eval.bench graph`` checks every stored unit against PyTorch float32. The bfloat16
 forward is :class:`FusedBert` (the same arithmetic as autocast laid out in fewer kernels, 1.3x more word pieces per
-CPU-second here) with the autocast forward as its fallback; ``python -m mlnotes.eval.bench_embed`` compares them.
+CPU-second here) with the autocast forward as its fallback; ``python -m mlnotes.eval.bench_embed`` compares them. A list is bulk
+when it has ``BULK_MIN_TEXTS`` texts or more and is embedded inside :func:`bulk_job` (index builds, the answer-sentence
+precompute), or, anywhere, when it has ``BULK_MIN_PIECES`` word pieces or more: loading PyTorch costs ~8 s, more
+than float32 onnxruntime needs for a few hundred short texts (the bank's questions, the grader's key points).
 
 ``runtime="auto"`` (the default) is ``onnx-int8`` and falls back to ``torch``; ``runtime="onnx"`` and
 ``"onnx-int8"`` raise :class:`EmbedderUnavailable` instead of falling back. ``onnx-int8`` embeds *queries* with
@@ -54,6 +56,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +96,11 @@ BULK_BATCH = 16
 # transformers model under torch.autocast, as in round 5).
 BULK_KERNELS = ("fused", "autocast")
 BULK_MIN_TEXTS = 64
+# Outside a bulk job, a list goes to bfloat16 PyTorch only from this many word pieces: importing PyTorch and
+# transformers, loading the model and the run-time check took 7.9 s before the first bulk batch (load ~2.4), about
+# what float32 onnxruntime needs for 100k word pieces here; the bank's 320 questions are ~5k.
+BULK_MIN_PIECES = 100_000
+_BULK_JOB = threading.local()
 BULK_CHECK_TEXTS = 16
 BULK_MIN_COSINE = 0.9999
 
@@ -555,10 +564,10 @@ class Embedder:
             log.warning("bulk embedding stays in float32: bfloat16 PyTorch is unavailable (%s)", "; ".join(failures))
         return "fp32"
 
-    def _encode_bulk(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def _encode_bulk(self, texts: list[str], batch_size: int, encs: list | None = None) -> np.ndarray:
         """Vectors of a long list: bfloat16 PyTorch once it is chosen (:meth:`_choose_bulk`), else the float32
-        batch session (tokenized once for either)."""
-        encs = self._tokenize(texts)
+        batch session (tokenized once for either; ``encs``: that tokenization when the caller has it)."""
+        encs = self._tokenize(texts) if encs is None else encs
         if self.bulk is None:
             with self._bulk_lock:
                 if self.bulk is None:
@@ -595,8 +604,12 @@ class Embedder:
             # each distinct text once (headings and boilerplate sentences repeat); copies share its vector
             uniq = list(dict.fromkeys(texts))
             batch = max(1, int(batch_size))
-            vecs = self._encode_bulk(uniq, batch) if len(uniq) >= BULK_MIN_TEXTS and self.bulk != "fp32" \
-                else self._encode_onnx(uniq, batch)
+            encs = None
+            bulk = len(uniq) >= BULK_MIN_TEXTS and self.bulk != "fp32"
+            if bulk and not in_bulk_job():
+                encs = self._tokenize(uniq)
+                bulk = sum(len(e.ids) for e in encs) >= BULK_MIN_PIECES
+            vecs = self._encode_bulk(uniq, batch, encs) if bulk else self._encode_onnx(uniq, batch, encs)
             if len(uniq) == len(texts):
                 return vecs
             row = {t: i for i, t in enumerate(uniq)}
@@ -649,6 +662,24 @@ class Embedder:
                                                                 dtype=torch.qint8)
             self._qmodel = qm
         return qm
+
+
+@contextmanager
+def bulk_job() -> Iterator[None]:
+    """Within this block (in this thread), every list of ``BULK_MIN_TEXTS`` texts or more may go to the bulk
+    bfloat16 forward, whatever its word pieces: an index build or the answer-sentence precompute embeds its texts
+    in slices, each smaller than ``BULK_MIN_PIECES``, and the whole job is worth loading PyTorch for."""
+    prev = in_bulk_job()
+    _BULK_JOB.on = True
+    try:
+        yield
+    finally:
+        _BULK_JOB.on = prev
+
+
+def in_bulk_job() -> bool:
+    """Whether this thread is inside :func:`bulk_job`."""
+    return bool(getattr(_BULK_JOB, "on", False))
 
 
 class FusedBert:

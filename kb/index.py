@@ -48,6 +48,7 @@ from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
 FORMAT_VERSION = 1
 COMPLETE_LEGS = True  # weighted hybrid: score each leg's candidates in the other leg too (Index._complete)
+PREP_FILE = "query_prep.json"  # the speller's word counts and the acronyms (mlnotes.kb.query.QueryPrep)
 OWNER_FILE = "vector_owner.npy"  # unit row -> chunk row (multi-vector dense index)
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
@@ -513,14 +514,24 @@ class Index:
             sparse, dense = self._complete(query, qvec, sparse, dense)  # (new dicts: the callers' stay as they are)
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         head = self.dense.vectors[[self._units_of[i].stop - 1 for i in rows]] @ q  # a chunk's last unit: its heading
-        data = self._rerank_data.get(lambda: RerankData(self.chunks, cache=self.directory / TERMS_FILE))
+        data = self._rerank_corpus()
         return features(data, query, query_intent(query), [self.chunks[i] for i in rows],
                         [scores[i] for i in rows], [sparse.get(i, 0.0) for i in rows],
                         [dense[i] for i in rows], head)
 
+    def chunk_term_sets(self) -> dict[str, frozenset[str]]:
+        """Each chunk's stemmed terms (:func:`mlnotes.kb.bm25.tokenize` of its indexed text) by chunk id: the
+        reranker's term sets (:class:`mlnotes.kb.rerank.RerankData`, cached beside the index)."""
+        return {cid: info[5] for cid, info in self._rerank_corpus().info.items()}
+
+    def _rerank_corpus(self) -> RerankData:
+        """The reranker's per-chunk lookups, built once (its term sets read from the index folder when current)."""
+        return self._rerank_data.get(lambda: RerankData(self.chunks, cache=self.directory / TERMS_FILE))
+
     def query_prep(self) -> QueryPrep:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""
-        return self._prep.get(lambda: QueryPrep.from_texts(c.index_text for c in self.chunks))
+        return self._prep.get(lambda: QueryPrep.from_texts((c.index_text for c in self.chunks),
+                                                           cache=self.directory / PREP_FILE))
 
     def _complete(self, query: str, qvec: np.ndarray, sparse: dict[int, float], dense: dict[int, float],
                   bm25_all: np.ndarray | None = None) -> tuple[dict[int, float], dict[int, float]]:
@@ -676,19 +687,20 @@ def _encode_with_progress(embedder: EmbedderLike, texts: list[str], progress: bo
     """Embed ``texts`` in slices of ``step`` (longest first, so batches pad little), with a rate/ETA bar."""
     from tqdm.auto import tqdm
 
-    from mlnotes.kb.embedding import DEFAULT_BATCH
+    from mlnotes.kb.embedding import DEFAULT_BATCH, bulk_job
 
     batch = batch or DEFAULT_BATCH
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     out = np.empty((len(texts), 0), dtype=np.float32)
     bar = tqdm(total=len(texts), desc="embedding chunks", unit="chunk", disable=not progress)  # rate and ETA
-    for s in range(0, len(order), step):
-        idx = order[s : s + step]
-        vecs = np.asarray(embedder.encode([texts[i] for i in idx], batch_size=batch), dtype=np.float32)
-        if out.shape[1] != vecs.shape[1]:
-            out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
-        out[idx] = vecs
-        bar.update(len(idx))
+    with bulk_job():  # slices of one job: each may use the bulk forward (mlnotes.kb.embedding.bulk_job)
+        for s in range(0, len(order), step):
+            idx = order[s : s + step]
+            vecs = np.asarray(embedder.encode([texts[i] for i in idx], batch_size=batch), dtype=np.float32)
+            if out.shape[1] != vecs.shape[1]:
+                out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[idx] = vecs
+            bar.update(len(idx))
     bar.close()
     return out
 

@@ -14,8 +14,11 @@ from overfitting?", cosine 0.675, its section second).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,6 +57,45 @@ class BankMatcher:
         self._intents = [classify_intent(q.question).intent for q in self.bank]
         self._by_section = {(q.doc_id, q.section_id): i for i, q in enumerate(self.bank)}
         self._lock = threading.Lock()
+        # where to keep the question vectors between processes (:meth:`use_cache`): embedding the ~320 questions
+        # costs about a second, most of a one-shot ``mlnotes ask`` whose question has a bank entry among its hits
+        self._cache: tuple[Path, str] | None = None
+
+    def use_cache(self, path: Path, embedder_id: str) -> None:
+        """Read the question vectors from ``path`` when it holds them for these questions and ``embedder_id``;
+        otherwise compute them on first use and write them there (best effort)."""
+        self._cache = (Path(path), embedder_id)
+
+    def _key(self, embedder_id: str) -> str:
+        h = hashlib.sha256(f"bank-vectors 1\0{embedder_id}\0".encode())
+        for q in self.bank:
+            h.update(q.question.encode() + b"\0")
+        return h.hexdigest()
+
+    def _read_cache(self) -> np.ndarray | None:
+        if self._cache is None:
+            return None
+        path, emb = self._cache
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                vecs = z["vectors"]
+                if str(z["key"]) == self._key(emb) and vecs.shape[0] == len(self.bank):
+                    return np.ascontiguousarray(vecs, dtype=np.float32)
+        except (OSError, KeyError, ValueError):
+            pass
+        return None
+
+    def _write_cache(self, vecs: np.ndarray) -> None:
+        if self._cache is None:
+            return
+        path, emb = self._cache
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, key=np.asarray(self._key(emb)), vectors=np.asarray(vecs, dtype=np.float32))
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
     def entry_of(self, doc_id: str, section_id: str) -> int | None:
         """The index of the bank entry of that section, if it is one."""
@@ -65,7 +107,12 @@ class BankMatcher:
             with self._lock:
                 if self._vecs is None:
                     texts = [q.question for q in self.bank]
-                    self._vecs = self._embed(texts) if texts else np.zeros((0, 1), np.float32)
+                    vecs = self._read_cache() if texts else None
+                    if vecs is None:
+                        vecs = self._embed(texts) if texts else np.zeros((0, 1), np.float32)
+                        if texts:
+                            self._write_cache(vecs)
+                    self._vecs = vecs
         return self._vecs
 
     def best(self, qvec: np.ndarray) -> tuple[Any, float] | None:

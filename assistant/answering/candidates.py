@@ -442,7 +442,11 @@ class SentenceStore:
             log_fn(f"computing the answer sentences of {len(todo)} chunks (each embedded once; later starts "
                    "reuse them)")
         texts = [_embed_text(chunk, c) for chunk, cands in todo.values() for c in cands]
-        vecs = _embed_with_progress(self._embed, texts, progress) if texts else _EMPTY
+        # imported here: an import above the cache section would change the candidates format
+        from mlnotes.kb.embedding import bulk_job
+
+        with bulk_job():  # a job worth the bulk forward, though embedded in slices (mlnotes.kb.embedding)
+            vecs = _embed_with_progress(self._embed, texts, progress) if texts else _EMPTY
         i = 0
         for key, (chunk, cands) in todo.items():
             n = len(cands)

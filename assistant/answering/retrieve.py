@@ -17,7 +17,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,12 +92,15 @@ class TermCoverage:
     question's terms by a chunk. The IDF is BM25's (Lucene): ``log(1 + (N - df + 0.5) / (df + 0.5))``, so a term
     the corpus never uses (df = 0) weighs most."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk], terms: Mapping[str, frozenset[str]] | None = None) -> None:
+        """``terms``: each chunk's :func:`chunk_terms` by chunk id when the caller has them (a local index keeps
+        them beside itself: :meth:`mlnotes.kb.index.Index.chunk_term_sets`), else the chunks are tokenized here."""
         df: Counter[str] = Counter()
         n = 0
+        self._terms = terms
         for c in chunks:
             n += 1
-            df.update(chunk_terms(c))
+            df.update(terms[c.id] if terms is not None and c.id in terms else chunk_terms(c))
         self.n = n
         self.df = df
 
@@ -111,7 +114,8 @@ class TermCoverage:
         want = question_terms(question)
         if not want:
             return 1.0
-        have = chunk_terms(chunk)
+        have = self._terms.get(chunk.id) if self._terms is not None else None
+        have = chunk_terms(chunk) if have is None else have
         total = sum(self.idf(t) for t in want)
         return sum(self.idf(t) for t in want if t in have) / total
 

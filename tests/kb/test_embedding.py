@@ -512,7 +512,8 @@ def test_bf16_bulk_equals_float32_pytorch_on_a_real_corpus_sample(real_pair):
     texts = _corpus_texts(25)
     assert len(texts) >= E.BULK_MIN_TEXTS
     n0 = e.tokens_embedded
-    got = e.encode(texts)
+    with E.bulk_job():  # the sample has fewer than BULK_MIN_PIECES word pieces: as an index build embeds it
+        got = e.encode(texts)
     assert e.bulk == "bf16" and e.bulk_check_cosine >= E.BULK_MIN_COSINE
     assert e.tokens_embedded - n0 == sum(len(x.ids) for x in e._tokenize(texts))  # the build's rate counts them
     ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
@@ -520,13 +521,67 @@ def test_bf16_bulk_equals_float32_pytorch_on_a_real_corpus_sample(real_pair):
     cos = (got * ref).sum(1)
     assert got.dtype == np.float32 and cos.min() >= 0.9999, f"lowest cosine {cos.min():.6f}"
     # a short list (a query with its written-out acronyms, a re-index of a few chunks) stays on float32 onnxruntime
-    np.testing.assert_allclose(e.encode(texts[:3]), onnx.encode(texts[:3]), atol=1e-6)
+    with E.bulk_job():
+        np.testing.assert_allclose(e.encode(texts[:3]), onnx.encode(texts[:3]), atol=1e-6)
 
 
 def test_bulk_lists_below_the_threshold_never_load_pytorch(tiny, tmp_path):
     e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16")
-    e.encode([f"text number {i}" for i in range(E.BULK_MIN_TEXTS - 1)])
+    with E.bulk_job():
+        e.encode([f"text number {i}" for i in range(E.BULK_MIN_TEXTS - 1)])
     assert e.bulk is None and e._bulk_model is None
+
+
+def test_outside_a_bulk_job_only_lists_of_many_word_pieces_load_pytorch(tiny, tmp_path, monkeypatch):
+    """The bank's questions at a server's warm-up or in a one-shot ``mlnotes ask`` (many texts, few word pieces)
+    stay on float32 onnxruntime: loading PyTorch would cost more than it saves."""
+    texts = [f"question {i} about the learning rate" for i in range(E.BULK_MIN_TEXTS + 10)]
+    ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="fp32").encode(texts)
+    e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16")
+    np.testing.assert_array_equal(e.encode(texts), ref)
+    assert e.bulk is None and e._bulk_model is None
+    pieces = sum(len(x.ids) for x in e._tokenize(texts))
+    monkeypatch.setattr(E, "BULK_MIN_PIECES", pieces)  # now the same list is long enough
+    np.testing.assert_allclose(e.encode(texts), ref, atol=1e-2)
+    assert e.bulk == "bf16" and e._bulk_model is not None
+
+
+def test_bulk_job_is_per_thread_and_restores_on_exit():
+    import threading
+
+    seen = []
+    assert not E.in_bulk_job()
+    with E.bulk_job():
+        with E.bulk_job():
+            assert E.in_bulk_job()
+        assert E.in_bulk_job()  # the inner block does not end the outer one
+        t = threading.Thread(target=lambda: seen.append(E.in_bulk_job()))
+        t.start()
+        t.join()
+    assert seen == [False] and not E.in_bulk_job()
+    with pytest.raises(RuntimeError), E.bulk_job():
+        raise RuntimeError("boom")
+    assert not E.in_bulk_job()
+
+
+def test_index_builds_and_the_sentence_precompute_embed_inside_a_bulk_job(tmp_path):
+    from mlnotes.assistant.answering.candidates import SentenceStore
+    from mlnotes.kb.index import _encode_with_progress
+
+    inside = []
+
+    class Recorder:
+        def encode(self, texts, batch_size=None, show_progress=False):
+            inside.append(E.in_bulk_job())
+            return np.ones((len(texts), 4), np.float32)
+
+    _encode_with_progress(Recorder(), [f"text {i}" for i in range(300)], False)
+    assert inside and all(inside) and not E.in_bulk_job()
+    inside.clear()
+    store = SentenceStore(REPO / "corpus", lambda texts: Recorder().encode(texts))
+    chunks, _ = chunk_corpus(REPO / "corpus")
+    store.precompute(chunks[:5], "recorder")
+    assert inside and all(inside) and not E.in_bulk_job()
 
 
 def test_auto_bulk_stays_float32_without_amx(tiny, tmp_path, monkeypatch):
@@ -534,7 +589,8 @@ def test_auto_bulk_stays_float32_without_amx(tiny, tmp_path, monkeypatch):
     e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="auto")
     ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="fp32")
     texts = [f"sentence {i} about gradient descent" for i in range(E.BULK_MIN_TEXTS + 5)]
-    np.testing.assert_array_equal(e.encode(texts), ref.encode(texts))
+    with E.bulk_job():
+        np.testing.assert_array_equal(e.encode(texts), ref.encode(texts))
     assert e.bulk == "fp32" and e._bulk_model is None and ref.bulk == "fp32"
 
 
@@ -543,7 +599,7 @@ def test_bf16_that_differs_from_float32_falls_back_with_a_warning(tiny, tmp_path
     e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16")
     ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="fp32")
     texts = [f"sentence {i} about the learning rate" for i in range(E.BULK_MIN_TEXTS)]
-    with caplog.at_level("WARNING", logger="mlnotes.kb.embedding"):
+    with caplog.at_level("WARNING", logger="mlnotes.kb.embedding"), E.bulk_job():
         got = e.encode(texts)
     assert e.bulk == "fp32" and e.bulk_check_cosine is not None and e._bulk_model is None
     assert any("stays in float32" in r.getMessage() for r in caplog.records)
@@ -632,7 +688,8 @@ def test_each_bf16_forward_equals_float32_pytorch_on_a_real_corpus_sample(real_p
     e = E.Embedder(onnx.directory, runtime="onnx", cache_dir=onnx.cache_dir, bulk="bf16", bulk_kernel=kernel)
     e.bulk_batch = 16  # several batches, run on the worker threads
     texts = _corpus_texts(20)
-    got = e.encode(texts)
+    with E.bulk_job():
+        got = e.encode(texts)
     assert e.bulk == "bf16" and e.bulk_kernel == kernel and e.bulk_check_cosine >= E.BULK_MIN_COSINE
     assert isinstance(e._bulk_model, E.FusedBert) == (kernel == "fused")
     ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
@@ -642,7 +699,8 @@ def test_each_bf16_forward_equals_float32_pytorch_on_a_real_corpus_sample(real_p
 
 def test_fused_forward_that_fails_or_differs_falls_back_to_autocast(tiny, tmp_path, monkeypatch, caplog):
     texts = [f"sentence {i} about the bias of an estimator" for i in range(E.BULK_MIN_TEXTS)]
-    ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16", bulk_kernel="autocast").encode(texts)
+    with E.bulk_job():
+        ref = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16", bulk_kernel="autocast").encode(texts)
 
     class Broken:
         def __init__(self, bert, dtype=None) -> None:
@@ -656,7 +714,7 @@ def test_fused_forward_that_fails_or_differs_falls_back_to_autocast(tiny, tmp_pa
         monkeypatch.setattr(E, "FusedBert", fake)
         e = E.Embedder(tiny, runtime="onnx", cache_dir=tmp_path, bulk="bf16")
         caplog.clear()
-        with caplog.at_level("INFO", logger="mlnotes.kb.embedding"):
+        with caplog.at_level("INFO", logger="mlnotes.kb.embedding"), E.bulk_job():
             got = e.encode(texts)
         assert e.bulk == "bf16" and e.bulk_kernel == "autocast" and not isinstance(e._bulk_model, E.FusedBert)
         assert any("autocast forward" in r.getMessage() and said in r.getMessage() for r in caplog.records)

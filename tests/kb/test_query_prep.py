@@ -160,3 +160,27 @@ def test_query_prep_dense_texts_and_the_mean_query_vector():
     np.testing.assert_allclose(np.linalg.norm(m), 1.0, rtol=1e-6)
     np.testing.assert_allclose(m, (v[0] + v[1]) / np.linalg.norm(v[0] + v[1]), rtol=1e-6)
     np.testing.assert_array_equal(mean_unit(v[:1]), v[0])  # one text: its own vector, unchanged
+
+
+def test_query_prep_cache_round_trip_and_staleness(tmp_path, monkeypatch):
+    """The word counts and acronyms kept beside a local index give the same corrections and expansions as
+    counting again; other texts, or a damaged file, mean counting again."""
+    import mlnotes.kb.query as Q
+
+    texts = ["Long short-term memory (LSTM) networks gate their state.", "Gradient descent updates the weights.",
+             "Gradient clipping bounds the gradient norm; gradient descent with momentum."]
+    cache = tmp_path / "query_prep.json"
+    plain = QueryPrep.from_texts(texts, lexicon=frozenset())
+    written = QueryPrep.from_texts(texts, lexicon=frozenset(), cache=cache)
+    assert cache.exists()
+    real = Q.Speller.from_texts
+    monkeypatch.setattr(Q.Speller, "from_texts", classmethod(lambda *a, **k: pytest.fail("counted again")))
+    read = QueryPrep.from_texts(texts, lexicon=frozenset(), cache=cache)
+    for p in (written, read):
+        assert p.speller.counts == plain.speller.counts and p.acronyms == plain.acronyms == {"LSTM": "long short term memory"}
+        assert p.correct("gradeint descnet") == plain.correct("gradeint descnet") == "gradient descent"
+    monkeypatch.setattr(Q.Speller, "from_texts", real)
+    other = QueryPrep.from_texts(texts[:2], lexicon=frozenset(), cache=cache)  # other texts: recounted
+    assert "clipping" not in other.speller.counts
+    cache.write_text("{broken", encoding="utf-8")
+    assert QueryPrep.from_texts(texts, lexicon=frozenset(), cache=cache).speller.counts == plain.speller.counts
