@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from mlnotes.assistant.answering.scoring import Scored
+from mlnotes.assistant.answering.scoring import Scored, continues_before
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
 
@@ -235,10 +235,6 @@ _CAVEAT_RE = re.compile(r"^(?:remember\b|note that\b|keep in mind\b|bear in mind
                         r"one caution\b|in practice,? (?:though|however)\b)", re.I)
 
 
-# the explanation of a formula's symbols, cut off from its formula ("where $n$ is the number of documents ...")
-_WHERE_RE = re.compile(r"^(?:where|with|and|or|but)\b")  # lower case: the sentence continues one before it
-
-
 def caveat(text: str) -> bool:
     """Whether ``text`` opens as a caveat or a reminder ("Remember that ...", "Note that ...", "Beware ...")."""
     return bool(_CAVEAT_RE.match(text.lstrip("*_ ")))
@@ -255,7 +251,7 @@ def standalone(t: Scored) -> bool:
         return False
     if pointer(text):
         return False
-    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or caveat(text) or _WHERE_RE.match(text):
+    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or caveat(text) or continues_before(text):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)

@@ -447,3 +447,19 @@ def test_a_definition_lead_names_the_most_specific_term_of_its_subject():
     assert (pick_lead("why_how", q, [kfold, strat], sections, head="stratifi")
             is pick_lead("why_how", q, [kfold, strat], sections)
             is brute_force("why_how", q, [kfold, strat], sections))
+
+
+def test_a_cut_off_continuation_is_never_a_supporting_sentence_either():
+    from mlnotes.assistant.answering.scoring import DEFAULT_WEIGHTS, choose
+
+    def c(text: str, score: float, order: int, axis: int) -> Scored:
+        v = np.zeros(3, np.float32)
+        v[axis] = 1.0  # orthogonal vectors: nothing is dropped as redundant
+        return Scored(score, 0, Candidate(text, 1, 1, order), v)
+
+    # f2-19 (development): "where $n$ is the number of documents ..." was the second sentence of its answer
+    where = c("where $n$ is the number of documents and df the number of documents containing t.", 0.9, 1, 0)
+    plain = c("Linear models on TF-IDF remain strong baselines for text classification.", 0.8, 2, 1)
+    capital = c("Where data are scarce, TF-IDF with logistic regression is hard to beat.", 0.7, 3, 2)
+    got = choose([where, plain, capital], 3, DEFAULT_WEIGHTS)
+    assert where not in got and plain in got and capital in got
