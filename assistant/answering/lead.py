@@ -92,10 +92,12 @@ _DEFINING_RE = re.compile(r"\b(?:is|are|means|refers to|measures|describes|denot
 # a recommendation: what to use, prefer or choose, or what suits a case (a bare "should" is not one: "PR curves
 # should not be interpolated linearly" recommends nothing about when to use them). "use", "choose" and "pick" count
 # only as advice: not after a subject, a relative pronoun or a negated report ("... state which variant you use"
-# reports a use, it recommends nothing: f2-19; so does "the pipeline does not use the feature") and only with an
-# object after them (not at the end of a clause)
+# reports a use, it recommends nothing: f2-19; so does "the pipeline does not use the feature", and "training error
+# alone would always choose the most complex model" predicts) and only with an object after them (not at the end of
+# a clause)
 _RECOMMEND_RE = re.compile(r"(?:(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bwhich )(?<!\bthat )(?<!\bpeople )"
                            r"(?<!\bI )(?<!\bdoes not )(?<!\bdid not )(?<!\bdoesn't )(?<!\bdidn't )"
+                           r"(?<!\bwould )(?<!\bwould always )(?<!\bwill )(?<!\bmight )(?<!\bcould )"
                            r"\b(?:use|choose|pick)\b(?!\s*[.,;:)\]]|\s*\[@|\s*$))|"
                            r"\b(?:prefer|start with|rule of thumb|recommend(?:ed)?|default|"
                            r"go with|works? best|a good choice|(?:is|are) better|better (?:for|when|if)|suits?|"
@@ -229,8 +231,9 @@ def pointer(text: str) -> bool:
 
 
 # a caveat or reminder that qualifies an answer the reader has not been given yet ("Remember that logged data
-# reflect what the old system showed, so offline metrics are biased ..." before the metrics themselves: f2-07)
-_CAVEAT_RE = re.compile(r"^(?:remember\b|note that\b|keep in mind\b|bear in mind\b|beware\b|be careful\b|"
+# reflect what the old system showed, so offline metrics are biased ..." before the metrics themselves: f2-07), or a
+# note on a figure the reader does not see ("Note the dashed training curves: ...", fr-18)
+_CAVEAT_RE = re.compile(r"^(?:remember\b|note\b|keep in mind\b|bear in mind\b|beware\b|be careful\b|"
                         r"watch out\b|caveat\b|do not forget\b|don't forget\b|a word of caution\b|"
                         r"one caution\b|in practice,? (?:though|however)\b)", re.I)
 

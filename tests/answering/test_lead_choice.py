@@ -463,3 +463,14 @@ def test_a_cut_off_continuation_is_never_a_supporting_sentence_either():
     capital = c("Where data are scarce, TF-IDF with logistic regression is hard to beat.", 0.7, 3, 2)
     got = choose([where, plain, capital], 3, DEFAULT_WEIGHTS)
     assert where not in got and plain in got and capital in got
+
+
+def test_a_prediction_with_choose_is_no_recommendation_and_a_note_on_a_figure_never_leads():
+    from mlnotes.assistant.answering.lead import recommends
+
+    # fr-18 (development) once led with this sentence: its "choose" predicts, and it describes a figure
+    note = "Note the dashed training curves: they keep falling with degree, so training error alone would always " \
+           "choose the most complex model."
+    assert not recommends(note) and not standalone(cand(note, 0, 0.9))
+    assert not recommends("A greedy learner will pick the split with the largest gain.")
+    assert recommends("Always choose the model by its validation error, never by its training error.")
