@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from mlnotes.assistant.answering.scoring import Scored, continues_before
+from mlnotes.assistant.answering.scoring import Scored, continues_before, describes_figure
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
 
@@ -104,9 +104,19 @@ _RECOMMEND_RE = re.compile(r"(?:(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bwhich )(?
                            r"suited|(?:is|are) preferred|common choices?|should (?:use|be used|prefer|choose))\b", re.I)
 
 
+# a causative report of what something can use ("A binary missing indicator lets the model use the fact that a
+# value was missing", f3-07) says what is possible, not what to do
+_CAUSATIVE_BEFORE_RE = re.compile(r"\b(?:let|lets|letting|allow|allows|allowing|enable|enables|enabling|help|helps)"
+                                  r"\s+(?:\S+\s+){0,3}$", re.I)
+
+
 def recommends(text: str) -> bool:
-    """Whether ``text`` recommends what to use, prefer or choose (:data:`_RECOMMEND_RE`)."""
-    return bool(_RECOMMEND_RE.search(text))
+    """Whether ``text`` recommends what to use, prefer or choose (:data:`_RECOMMEND_RE`), not counting a "use"
+    that reports what something lets another thing use."""
+    for m in _RECOMMEND_RE.finditer(text):
+        if not (m.group(0).lower() in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(text[: m.start()])):
+            return True
+    return False
 
 
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
@@ -254,7 +264,7 @@ def standalone(t: Scored) -> bool:
         return False
     if pointer(text):
         return False
-    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or caveat(text) or continues_before(text):
+    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or caveat(text) or continues_before(text) or describes_figure(text):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
@@ -537,8 +547,10 @@ def cost_subject(question: str) -> set[str]:
 def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
     """The cost-table rows whose algorithm name (first cell) names every term of the algorithm the question names
     (:func:`cost_subject`, after alias normalisation: "k-NN prediction" -> ``knn``, matched by "Brute-force kNN"),
-    best first: by the share of the name's terms the question has; ``[]`` when no row names the whole subject
-    ("transformer layer" is not "Layer norm")."""
+    then the rows whose whole name (without linking words such as "via") the question names although it says more
+    ("How expensive is it to get a prediction out of a trained random forest?" names "Random forest"); best first by
+    the number of subject terms the name has, then by the share of the name's terms the question has; ``[]`` when no
+    row matches either way ("transformer layer" is not "Layer norm")."""
     subject = cost_subject(question)
     if not subject:
         return []
@@ -547,12 +559,20 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
         if not _COST_HEADER_RE.search(r.header):
             continue
         name = terms(first_cell(r.text))
+        named = (name - _NAME_LINK_WORDS) or name
         hit = subject & name
-        if hit != subject:
-            continue
-        scored.append(((len(hit), len(hit) / len(name)), r))
-    scored.sort(key=lambda t: (-t[0][0], -t[0][1], t[1].line))
+        if hit == subject:
+            scored.append(((1, len(hit), len(hit) / len(named)), r))
+        elif named <= subject:
+            # the question names the row's whole algorithm name and says more besides ("get a prediction out of a
+            # trained random forest", "a full SVD of the data matrix"): second to rows that cover the subject
+            scored.append(((0, len(hit), len(hit) / len(named)), r))
+    scored.sort(key=lambda t: (-t[0][0], -t[0][1], -t[0][2], t[1].line))
     return [r for _, r in scored]
+
+
+# words that link the parts of an algorithm's name in the guide's tables ("PCA via full SVD")
+_NAME_LINK_WORDS = frozenset(tokenize("via with and or of for the a an by in on per using"))
 
 
 # -- code ------------------------------------------------------------------------------------------------------

@@ -474,3 +474,63 @@ def test_a_prediction_with_choose_is_no_recommendation_and_a_note_on_a_figure_ne
     assert not recommends(note) and not standalone(cand(note, 0, 0.9))
     assert not recommends("A greedy learner will pick the split with the largest gain.")
     assert recommends("Always choose the model by its validation error, never by its training error.")
+
+
+# -- after the third fresh set was judged (eval/datasets/judged_fresh3.jsonl is development for these) ------------
+
+def test_a_causative_use_is_no_recommendation():
+    from mlnotes.assistant.answering.lead import recommends
+
+    # f3-07 led with this sentence under the how-to-choose requirement
+    assert not recommends("A binary missing indicator lets the model use the fact that a value was missing.")
+    assert not recommends("Histogram binning allows the learner to pick thresholds from 255 candidates only.")
+    # a recommendation elsewhere in the sentence still counts
+    assert recommends("Indicators let a model use missingness, so use them with median imputation.")
+    assert recommends("Use the median when the column is skewed.")
+
+
+def test_a_description_of_a_figure_never_leads():
+    for text in ("In the tree panel training accuracy climbs to 1.0 with depth while validation accuracy stops.",
+                 "In the right panel, training error falls forever for both learning rates.",
+                 "The left panel shows the loss surface of the two weights as contours."):
+        assert not standalone(cand(text, 0, 0.9)), text
+    assert standalone(cand("Training accuracy near 1.0 with a stalled validation accuracy signals overfitting.", 0,
+                           0.5))
+    assert standalone(cand("Panel data follow the same units over time, so split by unit and by time.", 0, 0.5))
+
+
+def test_a_cost_question_that_names_a_rows_whole_algorithm_and_more_still_gets_that_row():
+    from mlnotes.assistant.answering.lead import TableRow, complexity_rows
+
+    header = "| Algorithm | Training time | Inference time | Memory | Notes |\n| --- | --- | --- | --- | --- |"
+    names = ["Random forest", "Extra trees", "PCA via full SVD", "Randomized SVD / PCA", "k-means (Lloyd)"]
+    rows = [TableRow(f"| {n} | x | y | z | n |", i, header) for i, n in enumerate(names)]
+    # f3-10: "get" and "out" are in the subject, no row name has them, the question names "random forest" whole
+    got = complexity_rows("How expensive is it to get a prediction out of a trained random forest?", rows)
+    assert [r.line for r in got] == [0]
+    # both PCA rows are named whole; the one whose name the question covers with the fewest extra words is first
+    got = complexity_rows("What is the computational cost of PCA with a full SVD vs randomized SVD?", rows)
+    assert [r.line for r in got][:2] == [2, 3]
+    # a row whose name the question covers only in part is not matched that way ("Lloyd" is not asked about) ...
+    assert complexity_rows("How expensive is it to get clusters out of k-means on a laptop?", rows) == []
+    # ... and a question that names no row whole gets none
+    assert complexity_rows("How expensive is it to get a forest of decision stumps?", rows) == []
+
+
+def test_a_description_of_a_figure_is_no_supporting_sentence_either():
+    from mlnotes.assistant.answering.scoring import DEFAULT_WEIGHTS, choose
+
+    def c(text: str, score: float, order: int, axis: int) -> Scored:
+        v = np.zeros(4, np.float32)
+        v[axis] = 1.0
+        return Scored(score, 0, Candidate(text, 1, 1, order), v)
+
+    # f3-18 (development after its judgement): its answer was made of plot descriptions
+    panel = c("In the kNN panel, training accuracy is 1.0 at k = 1 and falls as k grows.", 0.9, 1, 0)
+    dashed = c("Validation accuracy rises fast and then plateaus; the dashed line marks the checkpoint kept.", 0.85,
+               2, 1)
+    advice = c("Look for the point where test accuracy stops improving while training accuracy keeps climbing.",
+               0.8, 3, 2)
+    got = choose([panel, dashed, advice], 3, DEFAULT_WEIGHTS)
+    assert got == [advice]
+    assert not standalone(cand(dashed.candidate.text, 0, 0.9))
