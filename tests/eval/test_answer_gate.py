@@ -24,8 +24,9 @@ answer-first at 0.895 on gold tune and 0.851 on external; interview-match precis
 answers, from 168). The floors are unchanged.
 
 Round 7 (lead16c: caveats, recommendations as advice, the lead's reading of the question, cost rows by the named
-algorithm, cross-kind close paraphrases in the bank) measured answer-first 0.901 on gold tune and 0.851 on external;
-interview-match precision on gold tune 0.989 (178 bank answers). The floors are unchanged.
+algorithm, cross-kind close paraphrases in the bank, figure descriptions never used) measured answer-first 0.898 on
+gold tune and 0.851 on external; interview-match precision on gold tune 0.989 (178 bank answers). The floors are
+unchanged.
 """
 
 from __future__ import annotations
