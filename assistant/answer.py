@@ -47,7 +47,8 @@ from mlnotes.assistant.answering.lead import (
     code_terms,
     complexity_rows,
     contrasts,
-    definition_part,
+    head_term,
+    lead_reading,
     mentions,
     names_subject,
     pick_lead,
@@ -296,19 +297,20 @@ class Answerer:
             # the other pieces of the top sections: a section's defining sentence or recommendation is often in a
             # piece that retrieval did not return ("k-fold cross-validation": the definition is in the bank
             # entry's short answer, the hit was its later piece)
-            extra, real = (self._section_pool(question, r, hits, mode, filters) if intent in SECTION_POOL_INTENTS
-                           else ([], {}))
+            # a question of several parts that opens with "What is X" (or "Explain what X is, ...") leads with what
+            # X is ("What is k-fold cross-validation and why is it better than one split?" reads as a comparison or
+            # a why question); "Should I X or Y?" leads with a recommendation (lead_reading)
+            lead_intent, lead_q = lead_reading(intent, question)
+            extra, real = (self._section_pool(question, r, hits, mode, filters)
+                           if lead_intent in SECTION_POOL_INTENTS else ([], {}))
             if intent == "code":
                 code = self._code(question, hits, mode, filters)
             # a code answer's first sentence comes from the piece of its code block, so it introduces that code
             pool = [t for t in [*scored, *extra] if code is not None and real.get(id(t.candidate), t.rank) == code[0]]
             pool = pool or [*scored, *extra]
-            # a question of several parts that opens with "What is X" leads with what X is ("What is k-fold
-            # cross-validation and why is it better than one split?" reads as a comparison or a why question)
-            part = definition_part(question) if intent in ("comparison", "why_how") else None
-            lead_intent, lead_q = ("definition", part) if part else (intent, question)
+            head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
             first = pick_lead(lead_intent, lead_q, pool, sections=sections,
-                              short_answers=self._short_answers(pool, hits, real))
+                              short_answers=self._short_answers(pool, hits, real), head=head)
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []

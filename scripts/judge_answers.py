@@ -12,10 +12,12 @@ questions only), the whole answer text, its numbered sources and the implementat
     PYTHONPATH=. python scripts/judge_answers.py --ids ml-41,own-17
     PYTHONPATH=. python scripts/judge_answers.py --fresh         # the 20 fresh questions (fr-01 ... fr-20)
     PYTHONPATH=. python scripts/judge_answers.py --fresh2        # the round-6 fresh questions (f2-01 ... f2-20)
+    PYTHONPATH=. python scripts/judge_answers.py --fresh3        # the round-7 fresh questions (f3-01 ... f3-20)
 
 ``--fresh`` answers the questions of ``eval/datasets/judged_fresh.jsonl`` instead: 20 questions written for the
 second table of the note before the code they test was changed, with their labelled relevant sections.
-``--fresh2`` does the same for ``eval/datasets/judged_fresh2.jsonl``, written the same way in round 6.
+``--fresh2`` does the same for ``eval/datasets/judged_fresh2.jsonl``, written the same way in round 6, and
+``--fresh3`` for ``eval/datasets/judged_fresh3.jsonl``, written the same way in round 7.
 
 The verdict columns of the table (correct, direct, complete, useful, reason) are left to the judge.
 """
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTE = ROOT / "docs" / "answer-quality.md"
 FRESH = ROOT / "eval" / "datasets" / "judged_fresh.jsonl"
 FRESH2 = ROOT / "eval" / "datasets" / "judged_fresh2.jsonl"
+FRESH3 = ROOT / "eval" / "datasets" / "judged_fresh3.jsonl"
 _ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
 
 
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="answer the 20 fresh questions of eval/datasets/judged_fresh.jsonl instead")
     ap.add_argument("--fresh2", action="store_true",
                     help="answer the 20 round-6 fresh questions of eval/datasets/judged_fresh2.jsonl instead")
+    ap.add_argument("--fresh3", action="store_true",
+                    help="answer the 20 round-7 fresh questions of eval/datasets/judged_fresh3.jsonl instead")
     args = ap.parse_args(argv)
 
     from mlnotes.assistant.settings import get_settings
@@ -130,13 +135,15 @@ def main(argv: list[str] | None = None) -> int:
                            defaults=s.fusion_params)
     answerer = make_answerer(index, s.corpus_dir)
     ids = set(args.ids.split(",")) if args.ids else None
-    if args.fresh2:
+    if args.fresh3:
+        items = fresh_questions(ids, FRESH3)
+    elif args.fresh2:
         items = fresh_questions(ids, FRESH2)
     else:
         items = fresh_questions(ids) if args.fresh else questions(ids)
     if not items:
         print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07 "
-              "(fr-03 with --fresh, f2-03 with --fresh2)",
+              "(fr-03 with --fresh, f2-03 with --fresh2, f3-03 with --fresh3)",
               file=sys.stderr)
         return 2
     records = [judge_record(answerer, it) for it in items]

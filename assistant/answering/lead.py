@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from mlnotes.assistant.answering.scoring import Scored
+from mlnotes.assistant.answering.scoring import Scored, continues_before, describes_figure
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
 
@@ -65,6 +65,11 @@ SHORT_ANSWER_BONUS = 0.15
 # side names: with the whole bonus for one generic term, a gold tune question about the log-derivative trick led with
 # a softmax-policy gradient ("... \log\pi(a|s) = ...")
 FORMULA_SUBJECT_BONUS = 0.2
+# a definition lead that names the most specific term of the subject (its rarest in the corpus, by BM25's IDF):
+# "What is stratified cross-validation?" is answered by "Stratified k-fold keeps the class proportions ...", not by
+# a defining sentence of plain k-fold cross-validation that names two of its three terms (ml-30 of the external
+# set, once "..., and when should we use it?" was read as a definition first)
+DEFINITION_HEAD_BONUS = 0.15
 
 # names written several ways in questions and in the corpus, mapped to one form before tokenizing
 _ALIASES = (
@@ -85,10 +90,35 @@ _CUE_WORDS = frozenset(tokenize(
 _DEFINING_RE = re.compile(r"\b(?:is|are|means|refers to|measures|describes|denotes|computes|estimates|"
                           r"is defined as|is called)\b", re.I)
 # a recommendation: what to use, prefer or choose, or what suits a case (a bare "should" is not one: "PR curves
-# should not be interpolated linearly" recommends nothing about when to use them)
-_RECOMMEND_RE = re.compile(r"\b(?:use|prefer|choose|pick|start with|rule of thumb|recommend(?:ed)?|default|"
+# should not be interpolated linearly" recommends nothing about when to use them). "use", "choose" and "pick" count
+# only as advice: not after a subject, a relative pronoun or a negated report ("... state which variant you use"
+# reports a use, it recommends nothing: f2-19; so does "the pipeline does not use the feature", and "training error
+# alone would always choose the most complex model" predicts) and only with an object after them (not at the end of
+# a clause)
+_RECOMMEND_RE = re.compile(r"(?:(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bwhich )(?<!\bthat )(?<!\bpeople )"
+                           r"(?<!\bI )(?<!\bdoes not )(?<!\bdid not )(?<!\bdoesn't )(?<!\bdidn't )"
+                           r"(?<!\bwould )(?<!\bwould always )(?<!\bwill )(?<!\bmight )(?<!\bcould )"
+                           r"\b(?:use|choose|pick)\b(?!\s*[.,;:)\]]|\s*\[@|\s*$))|"
+                           r"\b(?:prefer|start with|rule of thumb|recommend(?:ed)?|default|"
                            r"go with|works? best|a good choice|(?:is|are) better|better (?:for|when|if)|suits?|"
                            r"suited|(?:is|are) preferred|common choices?|should (?:use|be used|prefer|choose))\b", re.I)
+
+
+# a causative report of what something can use ("A binary missing indicator lets the model use the fact that a
+# value was missing", f3-07) says what is possible, not what to do
+_CAUSATIVE_BEFORE_RE = re.compile(r"\b(?:let|lets|letting|allow|allows|allowing|enable|enables|enabling|help|helps)"
+                                  r"\s+(?:\S+\s+){0,3}$", re.I)
+
+
+def recommends(text: str) -> bool:
+    """Whether ``text`` recommends what to use, prefer or choose (:data:`_RECOMMEND_RE`), not counting a "use"
+    that reports what something lets another thing use."""
+    for m in _RECOMMEND_RE.finditer(text):
+        if not (m.group(0).lower() in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(text[: m.start()])):
+            return True
+    return False
+
+
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
 _MATH_RE = re.compile(r"\$[^$]+\$|\s=\s|[=≈]")
 _WORD_RE = re.compile(r"[A-Za-z][\w\-]*")
@@ -210,18 +240,31 @@ def pointer(text: str) -> bool:
     return bool(_POINTER_RE.search(text) or _ADVICE_RE.match(text) or _COMMAND_RE.search(text))
 
 
+# a caveat or reminder that qualifies an answer the reader has not been given yet ("Remember that logged data
+# reflect what the old system showed, so offline metrics are biased ..." before the metrics themselves: f2-07), or a
+# note on a figure the reader does not see ("Note the dashed training curves: ...", fr-18)
+_CAVEAT_RE = re.compile(r"^(?:remember\b|note\b|keep in mind\b|bear in mind\b|beware\b|be careful\b|"
+                        r"watch out\b|caveat\b|do not forget\b|don't forget\b|a word of caution\b|"
+                        r"one caution\b|in practice,? (?:though|however)\b)", re.I)
+
+
+def caveat(text: str) -> bool:
+    """Whether ``text`` opens as a caveat or a reminder ("Remember that ...", "Note that ...", "Beware ...")."""
+    return bool(_CAVEAT_RE.match(text.lstrip("*_ ")))
+
+
 def standalone(t: Scored) -> bool:
     """Whether a sentence reads on its own as the first of an answer: it does not open with a word that points back
     ("It makes no assumption about order ...", "They need different fixes ..."), is not an aside in parentheses
     ("(In scikit-learn, `LabelEncoder` is meant for targets; ...)"), does not continue an argument made before it
-    ("The same arithmetic explains ...", "However, ...") and is not a pointer, a command or advice to the reader
-    (:func:`pointer`)."""
+    ("The same arithmetic explains ...", "However, ..."), is not a caveat ("Remember that ...": :func:`caveat`)
+    and is not a pointer, a command or advice to the reader (:func:`pointer`)."""
     text = t.candidate.text.strip()
     if text.startswith("(") and text.rstrip(".").endswith(")"):
         return False
     if pointer(text):
         return False
-    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")):
+    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or caveat(text) or continues_before(text) or describes_figure(text):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
@@ -250,7 +293,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         if _BIG_O_RE.search(text):
             bonus += 0.3 if c.kind == "table_row" and _COST_HEADER_RE.search(c.table_header) else 0.15
     elif intent == "how_to_choose":
-        bonus += RECOMMEND_BONUS if _RECOMMEND_RE.search(text) else 0.0
+        bonus += RECOMMEND_BONUS if recommends(text) else 0.0
     elif intent == "comparison":
         pair = sides(question)
         if pair and mentions(text, pair.a) and mentions(text, pair.b):
@@ -303,35 +346,94 @@ def starts_with(text: str, subject: set[str]) -> bool:
     return subject <= terms(" ".join(words[: len(subject) + 1]))
 
 
+_PART_END = (r"(?:\s+(?:is|are))?\s*(?:\?|;|:|\.\s|,?\s+and\s+(?=(?:why|how|when|what|where|which|whether|in what)\b)"
+             r"|,\s*(?:and\s+)?(?=(?:why|how|when|what|where|which|whether|in what|can|should|do|does)\b))")
 _DEFINITION_PART_RE = re.compile(
-    r"^\W*(?:(?:so|and|ok|okay)\W+)?(?:what(?:'s|\s+is|\s+are)|define|explain what)\s+(?P<x>[^?;:]+?)"
-    r"(?:\s+(?:is|are))?\s*(?:\?|;|:|,?\s+and\s+(?=(?:why|how|when|what|where|which|in what)\b))", re.I)
+    r"^\W*(?:(?:so|and|ok|okay)\W+)?(?:what(?:'s|\s+is|\s+are)|define|explain what)\s+(?P<x>[^?;:]+?)" + _PART_END, re.I)
+# the same request worded as an instruction: "Explain what X is", "Tell me what X is", "Describe X", alone or as
+# the first of several parts (f2-20: "Explain what early stopping is, how to choose the patience, and ..." led with
+# "Noisy validation curves need patience ..."); "Describe how ..." and "Explain why ..." ask for a mechanism
+_INSTRUCTION_PART_RE = re.compile(
+    r"^\W*(?:(?:so|and|ok|okay|please)\W+)?(?:(?:can|could) you\s+)?(?:please\s+)?"
+    r"(?:(?:explain|tell me|describe)\s+what\s+(?P<x>[^?;:,]+?)\s+(?:is|are|means?|does)\b"
+    r"|describe\s+(?!how\b|why\b|when\b|what\b|the difference\b|the differences\b)(?P<y>[^?;:,]+?)"
+    r"(?=\s*(?:[?.;:]|,|$|\s+and\s+(?:why|how|when|what|where|which|whether)\b)))", re.I)
+# a first part that names a kind of answer, not a thing ("What is the difference ...", "What is the formula ...")
+_NOT_A_THING_RE = re.compile(r"\b(?:difference|differences|formula|equation|complexity|cost|best|right|way|"
+                             r"reason|point|purpose|intuition|relationship)\b", re.I)
 
 
 def definition_part(question: str) -> str | None:
-    """The first part of a question of several parts that asks what something is: "What is k-fold cross-validation
-    and why is it better than a single split?" -> "What is k-fold cross-validation?"; ``None`` when the question
-    does not open that way, is of one part, or the part names nothing but cue words ("What is the formula ...")."""
+    """What a question asks to be defined, as "What is X?", when it opens by asking that and either goes on with
+    other parts or words the request as an instruction: "What is k-fold cross-validation and why is it better
+    than a single split?" -> "What is k-fold cross-validation?"; "Explain what early stopping is, how to choose
+    the patience, ..." -> "What is early stopping?"; "Tell me what the kernel trick is." and "Describe learning rate
+    warmup." likewise. ``None`` for a plain one-part "What is X?" (already a definition question), for a question
+    that does not open that way, or when the part names a kind of answer rather than a thing ("What is the
+    formula ...", "What is the difference between ...")."""
     q = " ".join(question.split())
-    m = _DEFINITION_PART_RE.match(q)
-    if not m or not q[m.end():].strip(" ?"):
+    m = _INSTRUCTION_PART_RE.match(q)
+    if m:
+        x = (m.group("x") or m.group("y")).strip()
+    else:
+        m = _DEFINITION_PART_RE.match(q + " ")
+        if not m or not q[m.end():].strip(" ?.") or (m.group(0).rstrip().endswith(".") and "?" not in q):
+            return None
+        x = m.group("x").strip()
+    if _NOT_A_THING_RE.search(x):
         return None
-    part = f"What is {m.group('x').strip()}?"
+    part = f"What is {x}?"
     return part if subject_terms(part) else None
 
 
+# "Should I fine-tune a transformer or use TF-IDF with logistic regression ...?" asks which to choose although no
+# intent rule reads it so (it is a why/how question by default): its lead is a recommendation (f2-19)
+_CHOICE_RE = re.compile(r"\b(?:should|would|do|can) (?:i|we)\b[^?]{1,120}?\bor\b", re.I)
+
+
+def lead_reading(intent: str, question: str) -> tuple[str, str]:
+    """The intent and the question that the lead answers: the first part's definition for a question whose first
+    part asks what something is (:func:`definition_part`), a recommendation for "Should I X or Y ...?" read as
+    why/how or definition; else ``(intent, question)``. Only the lead reads it so: retrieval, the bank match and
+    the supporting sentences keep the question's own intent."""
+    if intent in ("comparison", "why_how", "how_to_choose", "definition"):
+        part = definition_part(question)
+        if part:
+            return "definition", part
+    if intent in ("why_how", "definition") and _CHOICE_RE.search(question):
+        return "how_to_choose", question
+    return intent, question
+
+
+def head_term(subject: set[str], idf: Callable[[str], float]) -> str | None:
+    """The most specific term of a subject of two or more terms: the one with the highest ``idf`` (ties: the
+    alphabetically first); ``None`` for a subject of fewer terms (naming it at all is then what counts)."""
+    if len(subject) < 2:
+        return None
+    return max(sorted(subject), key=idf)
+
+
 def pick_lead(intent: str, question: str, scored: Sequence[Scored],
-              sections: Sequence[str] | None = None, short_answers: frozenset[int] = frozenset()) -> Scored | None:
+              sections: Sequence[str] | None = None, short_answers: frozenset[int] = frozenset(),
+              head: str | None = None) -> Scored | None:
     """The first sentence of the answer (``None`` when there is no usable candidate): the best candidate of the top
     ``LEAD_POOL_RANKS`` chunks by its score, its intent bonus (:func:`lead_bonus`), ``SECTION_REPEAT_BONUS`` for
     each other top chunk of the same section (``sections[rank]`` names the section of the chunk at each rank) and
     ``-RANK_PENALTY`` per rank; ties go to the higher-ranked chunk. Without ``sections`` no chunk gets the
     repeat bonus. A definition lead whose candidate's ``id`` is in ``short_answers`` (a sentence of the short
-    answer of its section's bank entry) gains ``SHORT_ANSWER_BONUS``."""
+    answer of its section's bank entry) gains ``SHORT_ANSWER_BONUS``, and one that names ``head`` (the subject's
+    most specific term, :func:`head_term`) ``DEFINITION_HEAD_BONUS``. A how-to-choose lead is a recommendation
+    whenever the pool holds one (:func:`recommends`)."""
     subject = subject_terms(question)
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
         return None
+    if intent == "how_to_choose":
+        # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
+        # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence
+        # that recommends nothing led (f2-19: "Textbook definitions differ ..." before "start with the baseline
+        # (TF-IDF n-grams with logistic regression ...)", the best-scored candidate of the pool)
+        pool = [t for t in pool if recommends(t.candidate.text)] or pool
     top = list(sections or [])[:LEAD_POOL_RANKS]
 
     def repeats(rank: int) -> int:
@@ -339,6 +441,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
 
     def value(t: Scored) -> float:
         short = SHORT_ANSWER_BONUS if intent == "definition" and id(t.candidate) in short_answers else 0.0
+        if intent == "definition" and head is not None and head in terms(t.candidate.text):
+            short += DEFINITION_HEAD_BONUS
         return (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats(t.rank)
                 - RANK_PENALTY * t.rank + HEADING_BONUS * heading_share(subject, top, t.rank) + short)
 
@@ -424,12 +528,30 @@ def first_cell(row: str) -> str:
     return cells[0] if cells else ""
 
 
+# what a cost question says about the size of its input or about growth, not which algorithm it asks about: "How
+# does the running time of k-means scale with the number of points and clusters?" asks about k-means (f2-10: with
+# "points" and "clusters" in the subject no row name covered it, and an unrelated clustering row led)
+_SIZE_CLAUSE_RE = re.compile(r"\b(?:with|in|on|as a function of|against|versus|vs\.?|when|as)\s+(?:the\s+|a\s+)?"
+                             r"(?:(?:growing|increasing|large|larger|huge)\s+)?(?:number|size|count|amount|dimension"
+                             r"(?:ality)?|length)s?\s+of\b[^?;]*", re.I)
+_COST_WORDS = frozenset(tokenize("running runtime run scale scales scaling grow grows growth asymptotic asymptotically "
+                                 "fast faster slow slower speed expensive cheap"))
+
+
+def cost_subject(question: str) -> set[str]:
+    """The algorithm a cost question names: its subject terms without a clause about the input's size ("with the
+    number of points and clusters") and without words about cost or growth ("running", "scale")."""
+    return subject_terms(_SIZE_CLAUSE_RE.sub(" ", question)) - _COST_WORDS
+
+
 def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
-    """The cost-table rows whose algorithm name (first cell) names every subject term of the question (after
-    alias normalisation: "k-NN prediction" -> ``knn``, matched by "Brute-force kNN"), best first: by the share of
-    the name's terms the question has; ``[]`` when no row names the whole subject ("transformer layer" is not
-    "Layer norm")."""
-    subject = subject_terms(question)
+    """The cost-table rows whose algorithm name (first cell) names every term of the algorithm the question names
+    (:func:`cost_subject`, after alias normalisation: "k-NN prediction" -> ``knn``, matched by "Brute-force kNN"),
+    then the rows whose whole name (without linking words such as "via") the question names although it says more
+    ("How expensive is it to get a prediction out of a trained random forest?" names "Random forest"); best first by
+    the number of subject terms the name has, then by the share of the name's terms the question has; ``[]`` when no
+    row matches either way ("transformer layer" is not "Layer norm")."""
+    subject = cost_subject(question)
     if not subject:
         return []
     scored = []
@@ -437,12 +559,20 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
         if not _COST_HEADER_RE.search(r.header):
             continue
         name = terms(first_cell(r.text))
+        named = (name - _NAME_LINK_WORDS) or name
         hit = subject & name
-        if hit != subject:
-            continue
-        scored.append(((len(hit), len(hit) / len(name)), r))
-    scored.sort(key=lambda t: (-t[0][0], -t[0][1], t[1].line))
+        if hit == subject:
+            scored.append(((1, len(hit), len(hit) / len(named)), r))
+        elif named <= subject:
+            # the question names the row's whole algorithm name and says more besides ("get a prediction out of a
+            # trained random forest", "a full SVD of the data matrix"): second to rows that cover the subject
+            scored.append(((0, len(hit), len(hit) / len(named)), r))
+    scored.sort(key=lambda t: (-t[0][0], -t[0][1], -t[0][2], t[1].line))
     return [r for _, r in scored]
+
+
+# words that link the parts of an algorithm's name in the guide's tables ("PCA via full SVD")
+_NAME_LINK_WORDS = frozenset(tokenize("via with and or of for the a an by in on per using"))
 
 
 # -- code ------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,29 @@ def score_candidates(question: str, qvec: np.ndarray,
     return scored
 
 
+# a sentence that opens in lower case with "where", "with", "and", "or" or "but" continues one before it: the
+# explanation of a display formula's symbols ("where $n$ is the number of documents ...") means nothing on its own
+_CONTINUATION_RE = re.compile(r"^(?:where|with|and|or|but)\b")
+
+
+def continues_before(text: str) -> bool:
+    """Whether ``text`` is the cut-off continuation of an earlier sentence or formula (:data:`_CONTINUATION_RE`)."""
+    return bool(_CONTINUATION_RE.match(text.lstrip("*_ ")))
+
+
+# a description of a figure the reader of an answer does not see ("In the tree panel training accuracy climbs to
+# 1.0 ...", "In the right panel, training error falls forever ...", "the dashed line marks the checkpoint ...":
+# f3-18, f3-19)
+_FIGURE_RE = re.compile(r"^(?:in|on) the (?:[\w-]+ ){0,2}(?:panel|figure|plot|chart|subplot|heatmap)s?\b|"
+                        r"\b(?:the (?:left|right|top|bottom|middle|first|second|third) (?:panel|plot|figure)|"
+                        r"in the (?:figure|plots?|charts?)|the (?:dashed|dotted|solid) (?:lines?|curves?))\b", re.I)
+
+
+def describes_figure(text: str) -> bool:
+    """Whether ``text`` describes a figure next to it (:data:`_FIGURE_RE`)."""
+    return bool(_FIGURE_RE.search(text.lstrip("*_ ")))
+
+
 def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAULT_WEIGHTS,
            already: Sequence[Scored] = ()) -> list[Scored]:
     """The best non-redundant sentences, in reading order (by chunk rank, then position in the chunk); with
@@ -70,7 +94,8 @@ def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAU
     for t in scored:
         if len(chosen) + len(already) >= max_sentences or words > w.max_words:
             break
-        if any(t.candidate is a.candidate for a in already):
+        text = t.candidate.text
+        if any(t.candidate is a.candidate for a in already) or continues_before(text) or describes_figure(text):
             continue
         if (chosen or already) and t.score < w.relative_cutoff * top:
             break

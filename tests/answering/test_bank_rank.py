@@ -45,3 +45,19 @@ def test_an_entry_ranked_below_another_section_needs_the_higher_cosine():
     assert got is not None and got[0].id == "e0"
     # a calibrated threshold above BELOW_FIRST_THRESHOLD still binds
     assert matcher(0.9).match(q, unit_at(0.85), [hit("bank", "s0")]) is None
+
+
+def test_the_first_sections_entry_of_another_kind_answers_only_as_a_close_paraphrase():
+    from mlnotes.assistant.answering.bank import CROSS_KIND_THRESHOLD
+
+    # f2-07 (development): a how-to-choose question and the bank's why/how question on the same thing, cosine 0.83
+    bank = [entry(0, "How do you evaluate a recommender offline?")]
+    m = BankMatcher(bank, lambda texts: np.array([[1.0, 0.0]] * len(texts), np.float32), 0.66)
+    q = "Which offline metrics should I use to evaluate a recommender system?"
+    first = [hit("bank", "s0"), hit("guide", "x")]
+    assert m.eligible(q, first) == []  # not the same kind of question
+    got = m.match(q, unit_at(CROSS_KIND_THRESHOLD + 0.01), first)
+    assert got is not None and got[0].id == "e0"
+    assert m.match(q, unit_at(CROSS_KIND_THRESHOLD - 0.01), first) is None  # only the same kind below it
+    # ranked second, an entry of another kind never answers, however similar (ml-27: 0.837, batch vs layer norm)
+    assert m.match(q, unit_at(0.95), [hit("guide", "x"), hit("bank", "s0")]) is None

@@ -66,14 +66,13 @@ def test_the_fresh_questions_are_20_labelled_answerable_questions_with_existing_
     assert [it["id"] for it in mod.fresh_questions({"fr-03"})] == ["fr-03"]
 
 
-
-def test_both_fresh_sets_have_20_distinct_answerable_questions_labelled_with_sections_of_the_corpus():
+def test_every_fresh_set_has_20_distinct_answerable_questions_labelled_with_sections_of_the_corpus():
     from mlnotes.assistant.settings import get_settings
     from mlnotes.eval.validate import corpus_sections
 
     mod = _script()
     sections = corpus_sections(get_settings().corpus_dir)
-    for path, prefix in ((mod.FRESH, "fr-"), (mod.FRESH2, "f2-")):
+    for path, prefix in ((mod.FRESH, "fr-"), (mod.FRESH2, "f2-"), (mod.FRESH3, "f3-")):
         items = mod.fresh_questions(path=path)
         assert len(items) == 20 and len({it["id"] for it in items}) == 20
         assert all(it["id"].startswith(prefix) and it["answerable"] and it["relevant"] for it in items)
