@@ -274,8 +274,17 @@ def fit_all(data: list[dict], cname: str, n_cases: dict) -> dict:
 
     model = Combiner(tuple(feats), tuple(float(x) for x in coef), b, tuple(float(x) for x in m),
                      tuple(float(x) for x in s), thr, veto=veto)
+    # a reproduction check for tests/interview/test_grader_combine.py: the model's probability for a few
+    # development cases, from the features as the grader computes them (a change to the features, the rules or
+    # the embedder makes the stored model stale, and the test says so)
+    check = []
+    for typ in ("paraphrase", "negation", "opposite", "vague"):
+        for d in [d for d in data if d["set"] == "dev_hand" and d["type"] == typ][:2]:
+            p = max([model.probability(x) for x in d["rows"]], default=0.0)
+            check.append({"id": d["id"], "key_point_index": d["key_point_index"], "probability": round(p, 4)})
     return {"model": model.to_dict(), "fitted": {"winner": cname, "C": C, "cases": n_cases,
-                                                 "script": "python -m mlnotes.eval.grader_combine --write"}}
+                                                 "script": "python -m mlnotes.eval.grader_combine --write"},
+            "check": check}
 
 
 def markdown(res: dict) -> str:
