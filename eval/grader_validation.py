@@ -224,7 +224,7 @@ def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True,
                           "heldout2_round1": HELDOUT2_ROUND1, "round2": ROUND2,
                           "held_out_splits": [s for s in splits if s not in DEV_SPLITS],
                           "development_splits": [s for s in splits if s in DEV_SPLITS]}
-    if reference:
+    if reference and out["adversarial"]["held_out_splits"]:  # the reference grades the held-out sets only
         try:
             out["adversarial"]["reference"] = reference_adversarial(reference, extra=extra)
         except Exception as e:  # a shallow clone, no git, a revision not in this history: report without it
