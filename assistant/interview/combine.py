@@ -73,12 +73,13 @@ class Combiner:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     @classmethod
-    def load(cls, path: Path = COMBINE_PATH) -> Combiner | None:
-        """The stored model, or None when the file says the rules won (``"model": null``) or is missing."""
+    def load(cls, path: Path = COMBINE_PATH, which: str = "model") -> Combiner | None:
+        """The stored model, or None when the file says the rules won (``"model": null``) or is missing.
+        ``which="runner_up"``: the best learned candidate, stored whichever won (for tests and reports)."""
         if not path.exists():
             return None
         d = json.loads(path.read_text(encoding="utf-8"))
-        m = d.get("model")
+        m = d.get(which)
         if not m:
             return None
         unknown = set(m["features"]) - set(FEATURES)
