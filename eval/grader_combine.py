@@ -114,7 +114,7 @@ def extract(cases: list[dict]) -> list[dict]:
         r = grade_answer(q.question, q.key_points, c["answer"], embed, params, word_cache=words,
                          features_out=fo, support=support_vectors(q, embed))
         k = c["key_point_index"]
-        rows = [x for _, x in fo.get(k, [])]
+        rows = [{**x, "_sentence": sent} for sent, x in fo.get(k, [])]
         out.append({"id": c["id"], "set": c["set"], "type": c["type"], "label": c["label"],
                     "question_id": c["question_id"], "key_point_index": k,
                     "rules": bool(r.key_points[k].covered), "reason": r.key_points[k].reason,
@@ -127,7 +127,7 @@ def extract(cases: list[dict]) -> list[dict]:
             out.append({"id": c["id"] + "/other", "set": c["set"], "type": "other_point", "label": "no_credit",
                         "question_id": c["question_id"], "key_point_index": k2,
                         "rules": bool(r.key_points[k2].covered), "reason": r.key_points[k2].reason,
-                        "rows": [x for _, x in fo.get(k2, [])]})
+                        "rows": [{**x, "_sentence": sent} for sent, x in fo.get(k2, [])]})
         if c["type"] == "paraphrase":
             # and for a key point of another question on the same topic (an answer to a neighbouring question
             # must not earn credit here)
@@ -141,7 +141,7 @@ def extract(cases: list[dict]) -> list[dict]:
                 out.append({"id": c["id"] + "/otherq", "set": c["set"], "type": "other_question",
                             "label": "no_credit", "question_id": q2.id, "key_point_index": k2,
                             "rules": bool(r2.key_points[k2].covered), "reason": r2.key_points[k2].reason,
-                            "rows": [x for _, x in fo2.get(k2, [])]})
+                            "rows": [{**x, "_sentence": sent} for sent, x in fo2.get(k2, [])]})
     return out
 
 
