@@ -347,7 +347,9 @@ def markdown(res: dict) -> str:
     for c in lo["ranking"]:
         d = lo["candidates"][c]
         lines.append(f"| {c} | {d['mean_worst_ratio']:.3f} | {d['mean_paraphrase_recall']:.3f} |")
-    show = list(dict.fromkeys(["rules", lo["winner"]]))
+    learned = [c for c in lo["ranking"] if c != "rules"]
+    vetoes = [c for c in learned if c.startswith("veto:")]
+    show = list(dict.fromkeys(["rules", lo["winner"], *learned[:1], *vetoes[:1]]))
     for c in show:
         lines += ["", f"### {c}: per held-out set", "",
                   "| held-out set | paraphrase recall | " + " | ".join(f"{t} precision" for t in NO_CREDIT)

@@ -292,9 +292,9 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
 #: What each development split is; any other split is a held-out set found by :func:`heldout_files`.
 DEV_TITLES = {
     "heldout4": "heldout4 (development since round 7): written in round 6, measured once then; the round-7 "
-                "learned combination was fitted on it",
+                "learned combinations were fitted and compared on it",
     "heldout3": "heldout3 (development since round 7): measured in rounds 3 and 5; the round-7 learned "
-                "combination was fitted on it",
+                "combinations were fitted and compared on it",
     "dev_hand": "dev_hand (development): 185 answers hand-written in round 6 on key points of no other set; the "
                 "round-6 rules were designed on its failures",
     "heldout2": "heldout2 (development): hand-written by a second author; its failures were read to design the "
@@ -321,8 +321,9 @@ def adversarial_markdown(adv: dict) -> str:
     if held:
         lines += ["## Held out: never used to design or fit the grader", ""]
     else:
-        lines += ["No held-out set found (eval/datasets/grader_heldout*.jsonl other than heldout2): every number "
-                  "below is on development data, which the checks were designed on.", ""]
+        lines += ["No held-out set found (a grader_heldout*.jsonl in eval/datasets/ other than the development "
+                  "sets heldout2, heldout3 and heldout4, or a --heldout PATH): every number below is on "
+                  "development data, which the checks were designed on.", ""]
     on = c is not None and adv.get("shipped", "checker") in ("checker", "combined")
     if c and c_label == "learned combination":
         lines += ["Columns: MiniLM similarity only; the word rules as vetoes (the round-6 grader); the learned "
