@@ -350,7 +350,7 @@ def adversarial_markdown(adv: dict) -> str:
             met = per_type_targets(r)
             lines += [f"Targets met by main at {ref['rev']} (the reference grader, same run): "
                       + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
-    lines += ["## Development sets", ""]
+    lines += ["## Development sets", ""] if dev else []
     for split in sorted(dev, key=lambda s: list(DEV_TITLES).index(s) if s in DEV_TITLES else 99):
         lines += [f"### {DEV_TITLES.get(split, split)}", ""]
         prev = adv.get("round2", {}).get(split)

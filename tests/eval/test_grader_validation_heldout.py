@@ -49,6 +49,7 @@ def test_an_extra_file_is_measured_like_the_interview_grades(tiny):
             assert table[typ]["n"] == sum(c["type"] == typ for c in pick)
     md = adversarial_markdown(adv)
     assert "### heldout_tiny (held out)" in md and "| paraphrase | 4 |" in md
+    assert "## Development sets" not in md  # only the held-out file was measured
     assert "Targets met:" in md
 
 
