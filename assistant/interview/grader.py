@@ -71,7 +71,7 @@ The grader is a pure function of (question text, key points, answer, an embedder
    with the question, the cosine with the key point's support sentences in the model answer, the share of
    required terms, the sentence's length and the rules' verdicts (as features, or keeping their vetoes) were
    compared with the rules by leave-one-set-out cross-validation across the hand-written sets (heldout2,
-   heldout3, heldout4, dev_hand). They raise paraphrase recall (by .07-.10 on average) but credit answers to
+   heldout3, heldout4, dev_hand). They raise paraphrase recall (by .03-.10 on average) but credit answers to
    neighbouring questions and other key points more often, and none beat the rules on the worst per-type
    ratio to target, so ``combine.json`` stores no model (``"model": null``) and :class:`Grader` grades with
    the rules; the best learned candidate is kept there as ``runner_up``. ``combiner=`` grades with one.
