@@ -341,8 +341,10 @@ def markdown(res: dict) -> str:
                      + " | ".join(str(t[r]) for r in RULE_ORDER) + f" | {t['other']} |")
     lo = res["loso"]
     lines += ["", "## Leave one set out (train on the other authors' sets, test on the held-out one)", "",
-              "Criterion: worst ratio = min(paraphrase recall / 0.90, each no-credit precision / 0.95); mean "
-              "over the four held-out sets. Winner: **" + lo["winner"] + "**.", "",
+              "Criterion: worst ratio = min(paraphrase recall / 0.90, each no-credit precision / 0.95: "
+              + ", ".join(NO_CREDIT) + "); mean over the four held-out sets; ties go to the rules. Each fold "
+              "trains on the other sets (adv_hand always), without the held-out set's key points. Winner: **"
+              + lo["winner"] + "**.", "",
               "| candidate | mean worst ratio | mean paraphrase recall |", "|---|---:|---:|"]
     for c in lo["ranking"]:
         d = lo["candidates"][c]
