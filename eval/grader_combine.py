@@ -31,7 +31,8 @@ case: the same answer graded for a key point of the next question (by id) on the
    ``other_point`` cases, after the partial-answer test showed one point crediting another; then ``veto:*``;
    then ``other_question`` cases, after the bank check showed other questions' model answers scoring 1.97 on
    average instead of 0.12), so the winner's estimate is somewhat optimistic; only a new set measures it.
-3. ``--write`` refits the winner on all sets and stores it (``"model": null`` when the rules win) and the best
+3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only).
+4. ``--write`` refits the winner on all sets and stores it (``"model": null`` when the rules win) and the best
    learned candidate as ``runner_up``, with a few development cases' probabilities as a reproduction check
    (``tests/interview/test_grader_combine.py``).
 """
@@ -147,6 +148,28 @@ def extract(cases: list[dict]) -> list[dict]:
 
 def coverage_p(x: dict, params) -> float:
     return 1.0 / (1.0 + math.exp(-(params.bias + params.w_cos * x["cos"] + params.w_overlap * x["overlap"])))
+
+
+def add_checker_scores(data: list[dict]) -> None:
+    """Add the learned claim checker's P(states the key point) to every row as feature ``checker`` (the cached
+    checker of :mod:`mlnotes.assistant.interview.checker`, trained first when there is none: minutes). The
+    checker was trained on the adversarial set and heldout2, so their folds see in-sample scores."""
+    from mlnotes.assistant.interview.checker import get_checker
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.grader_validation import CachedChecker
+    from mlnotes.kb.interview import load_bank
+
+    bank = load_bank(REPO_ROOT / "corpus")
+    byid = {q.id: q for q in bank}
+    ck = get_checker(bank)
+    if ck is None:
+        raise SystemExit("the claim checker is unavailable (torch/transformers missing?); run without --checker")
+    ck = CachedChecker(ck)
+    for d in data:
+        kp = byid[d["question_id"]].key_points[d["key_point_index"]]
+        if d["rows"]:
+            for x, p in zip(d["rows"], ck([(kp, x["_sentence"]) for x in d["rows"]])):
+                x["checker"] = float(p)
 
 
 def causes(data: list[dict]) -> dict:
@@ -367,7 +390,13 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Causes of missed paraphrases and a leave-one-set-out combination.")
     ap.add_argument("--write", action="store_true", help="store the winner in assistant/interview/combine.json")
     ap.add_argument("--refresh", action="store_true", help="recompute the features (else reuse the cache)")
+    ap.add_argument("--checker", action="store_true",
+                    help="also try the learned claim checker's score as a feature (evaluation only: the grader "
+                         "does not compute it, so this cannot be combined with --write)")
     args = ap.parse_args(argv)
+    if args.checker and args.write:
+        ap.error("--checker candidates cannot be shipped (the grader does not compute the checker's score as a "
+                 "feature); run --checker without --write")
     t0 = time.perf_counter()
     cases = load_cases()
     if CACHE.exists() and not args.refresh:
@@ -380,13 +409,18 @@ def main(argv: list[str] | None = None) -> None:
         data = extract(cases)
         CACHE.parent.mkdir(parents=True, exist_ok=True)
         CACHE.write_text(json.dumps(data), encoding="utf-8")
+    if args.checker:
+        add_checker_scores(data)
+        CANDIDATE_FEATURES["all+support+checker"] = CANDIDATE_FEATURES["all+support"] + ("checker",)
+        VETO_FEATURES["coverage+checker"] = VETO_FEATURES["coverage"] + ("checker",)
     res = {"cases": {s: sum(d["set"] == s for d in data) for s in SETS}, "causes": causes(data),
            "loso": loso(data)}
     res["seconds"] = round(time.perf_counter() - t0, 1)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    report = REPORT.with_name("grader_combine_checker.json") if args.checker else REPORT
+    report.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     md = markdown(res)
-    REPORT.with_suffix(".md").write_text("# Grader: causes and leave-one-set-out combination\n\n" + md,
+    report.with_suffix(".md").write_text("# Grader: causes and leave-one-set-out combination\n\n" + md,
                                          encoding="utf-8")
     print(md)
     if args.write:
