@@ -95,7 +95,8 @@ def cross_validate(bank, cases, embed, folds: int = 5, seed: int = 0) -> dict:
 
 
 def speed(bank, n: int = 40, seed: int = 0) -> dict:
-    """Milliseconds per five-sentence answer through :class:`Grader` (MiniLM on this machine), checks on/off."""
+    """Milliseconds per five-sentence answer through :class:`Grader` (MiniLM on this machine): with the
+    learned combination (``combined``, as shipped since round 7), the rules alone (``checks_on``), no checks."""
     from mlnotes.assistant.interview.checker import get_checker
     from mlnotes.assistant.interview.grader import Grader, grade_answer, split_sentences
 
@@ -118,19 +119,26 @@ def speed(bank, n: int = 40, seed: int = 0) -> dict:
             ms.append(1000 * (time.perf_counter() - t))
         out["claim_checker"] = {"answers": len(ms), "median_ms": round(float(np.median(ms)), 1),
                                 "p90_ms": round(float(np.percentile(ms, 90)), 1)}
-    for checks in (True, False):
+    gr = Grader(g.embedder, checker=None, combiner=None)  # the rules with the coverage threshold (round 6)
+    for name, grader in (("combined", g if g.combiner is not None else None), ("checks_on", gr)):
+        if grader is None:
+            continue
         ms = []
         for q, a in zip(picks, answers):
-            g._cache.pop(q.id, None)
+            grader._cache.pop(q.id, None)
             t = time.perf_counter()
-            if checks:
-                g.grade(q, a)
-            else:
-                v = g.embed(list(q.key_points) + [q.question])
-                grade_answer(q.question, q.key_points, a, g.embed, g.params, v[:-1], v[-1], checks=False)
+            grader.grade(q, a)
             ms.append(1000 * (time.perf_counter() - t))
-        out["checks_on" if checks else "checks_off"] = {"answers": len(ms), "median_ms": round(float(np.median(ms)), 1),
-                                                       "p90_ms": round(float(np.percentile(ms, 90)), 1)}
+        out[name] = {"answers": len(ms), "median_ms": round(float(np.median(ms)), 1),
+                     "p90_ms": round(float(np.percentile(ms, 90)), 1)}
+    ms = []
+    for q, a in zip(picks, answers):
+        t = time.perf_counter()
+        v = g.embed(list(q.key_points) + [q.question])
+        grade_answer(q.question, q.key_points, a, g.embed, g.params, v[:-1], v[-1], checks=False)
+        ms.append(1000 * (time.perf_counter() - t))
+    out["checks_off"] = {"answers": len(ms), "median_ms": round(float(np.median(ms)), 1),
+                         "p90_ms": round(float(np.percentile(ms, 90)), 1)}
     return out
 
 

@@ -125,9 +125,9 @@ def auc(pos: list[float], neg: list[float]) -> float:
 
 
 def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True,
-        reference: str | None = None) -> dict:
+        reference: str | None = None, extra: list[Path] | tuple[Path, ...] = (), use_combiner: bool = True) -> dict:
     """``use_checker``: grade with the learned claim checker (trained first when not cached) as the shipped
-    grader does; the rules-only grader is reported beside it."""
+    grader does; the rules-only grader is reported beside it. ``extra``: more held-out files (``--heldout``)."""
     from mlnotes.assistant.interview.grader import default_params, grade_answer, split_sentences
     from mlnotes.assistant.settings import REPO_ROOT
     from mlnotes.kb.embedding import get_embedder
@@ -165,12 +165,18 @@ def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True,
             texts += split_sentences(a)
     embed.prefetch(texts)
 
+    from mlnotes.assistant.interview.combine import default_combiner, support_vectors
+
+    combiner = default_combiner() if use_combiner else None
+    supports = [support_vectors(q, embed) for q in bank] if combiner is not None else [None] * len(bank)
+
     def score(i: int, text: str, p=params) -> float:
         q = bank[i]
-        return grade_answer(q.question, q.key_points, text, embed, p, checker=checker).score
+        return grade_answer(q.question, q.key_points, text, embed, p, checker=checker, combiner=combiner,
+                            support=supports[i]).score
 
     out: dict = {"questions": len(bank), "seed": seed, "params": params.to_dict(), "variants": {},
-                 "claim_checker": checker is not None}
+                 "claim_checker": checker is not None, "combiner": combiner is not None}
     for v in variants:
         own = [score(i, answers[v][i]) for i in range(len(bank))]
         other = [score(i, answers[v][j]) for i in range(len(bank)) for j in negatives[i]]
@@ -207,26 +213,30 @@ def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True,
             "paraphrase_within_2_points": round(float(np.mean(diffs <= 2.0)), 4),
         }
     # (c) the adversarial set, with the contradiction and stuffing checks off (before) and on (after)
-    cases = all_adversarial()
+    cases = all_adversarial(extra=extra)
     splits = list(dict.fromkeys(c["split"] for c in cases))
     out["adversarial"] = {"before": run_adversarial(bank, embed, params, cases, checks=False),
                           "after": run_adversarial(bank, embed, params, cases, checks=True),
                           "checker": (run_adversarial(bank, embed, params, cases, checks=True, checker=checker)
                                       if checker is not None else None),
+                          "combined": (run_adversarial(bank, embed, params, cases, combiner=combiner)
+                                       if combiner is not None else None),
                           "heldout2_round1": HELDOUT2_ROUND1, "round2": ROUND2,
                           "held_out_splits": [s for s in splits if s not in DEV_SPLITS],
                           "development_splits": [s for s in splits if s in DEV_SPLITS]}
-    if reference:
+    if reference and out["adversarial"]["held_out_splits"]:  # the reference grades the held-out sets only
         try:
-            out["adversarial"]["reference"] = reference_adversarial(reference)
+            out["adversarial"]["reference"] = reference_adversarial(reference, extra=extra)
         except Exception as e:  # a shallow clone, no git, a revision not in this history: report without it
             print(f"reference grader at {reference} not measured: {type(e).__name__}: {str(e)[:300]}")
     from mlnotes.assistant.settings import get_settings
 
-    # the shipped grader: with the checker when the setting turns it on (MLNOTES_CLAIM_CHECKER), else the rules
+    # the shipped grader: with the checker when the setting turns it on (MLNOTES_CLAIM_CHECKER), else the
+    # learned combination when combine.json holds one, else the rules
     on = checker is not None and get_settings().claim_checker == "on"
-    out["adversarial"]["shipped"] = "checker" if on else "rules"
-    shipped = out["adversarial"]["checker"] if on else out["adversarial"]["after"]
+    kind = "checker" if on else ("combined" if combiner is not None else "rules")
+    out["adversarial"]["shipped"] = kind
+    shipped = out["adversarial"]["after" if kind == "rules" else kind]
     out["per_type_targets"] = {split: per_type_targets(shipped[split]) for split in splits}
     out["targets"] = {"auc": 0.95, "paraphrase_within_points": 2.0, "adversarial_precision": 0.95,
                       "adversarial_recall": 0.90}
@@ -242,12 +252,12 @@ def run(corpus_dir: Path | None = None, seed: int = 0, use_checker: bool = True,
 
 
 def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label: str = "round-1",
-                c: dict | None = None) -> list[str]:
+                c: dict | None = None, c_label: str = "claim checker") -> list[str]:
     head = "| type | n | similarity only: recall / false credit | precision | rules: recall / false credit | " \
            "precision |"
     sep = "|---|---:|---:|---:|---:|---:|"
     if c:
-        head += " **claim checker**: recall / false credit | precision |"
+        head += f" **{c_label}**: recall / false credit | precision |"
         sep += "---:|---:|"
     if round1:
         head += f" {label} grader: recall / false credit | {label}: precision |"
@@ -281,6 +291,10 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
 
 #: What each development split is; any other split is a held-out set found by :func:`heldout_files`.
 DEV_TITLES = {
+    "heldout4": "heldout4 (development since round 7): written in round 6, measured once then; the round-7 "
+                "learned combinations were fitted and compared on it",
+    "heldout3": "heldout3 (development since round 7): measured in rounds 3 and 5; the round-7 learned "
+                "combinations were fitted and compared on it",
     "dev_hand": "dev_hand (development): 185 answers hand-written in round 6 on key points of no other set; the "
                 "round-6 rules were designed on its failures",
     "heldout2": "heldout2 (development): hand-written by a second author; its failures were read to design the "
@@ -295,8 +309,11 @@ def adversarial_markdown(adv: dict) -> str:
     held-out set (never used to design or fit the grader), then the development splits, each with the
     previous grader's numbers where they were measured (round 2 on the development splits, commit 0a2e2e1)."""
     b, a, c = adv["before"], adv["after"], adv.get("checker")
+    c_label = "claim checker"
+    if adv.get("combined") and adv.get("shipped") != "checker":
+        c, c_label = adv["combined"], "learned combination"
     held = adv.get("held_out_splits", [])
-    dev = adv.get("development_splits", [s for s in ("dev_hand", "heldout2", "heldout", "tune") if s in a])
+    dev = adv.get("development_splits", [s for s in DEV_TITLES if s in a])
     lines = [f"Adversarial sets: {a['cases']} cases, {a['key_points']} key points, {a['topics']} topics. Credit "
              "types report recall; no-credit types the false-credit rate and the precision at equal prevalence "
              "(recall / (recall + false-credit rate)). Targets: precision >= 0.95 on every no-credit type, recall "
@@ -304,10 +321,17 @@ def adversarial_markdown(adv: dict) -> str:
     if held:
         lines += ["## Held out: never used to design or fit the grader", ""]
     else:
-        lines += ["No held-out set found (eval/datasets/grader_heldout*.jsonl other than heldout2): every number "
-                  "below is on development data, which the checks were designed on.", ""]
-    on = c is not None and adv.get("shipped", "checker") == "checker"
-    if c:
+        lines += ["No held-out set found (a grader_heldout*.jsonl in eval/datasets/ other than the development "
+                  "sets heldout2, heldout3 and heldout4, or a --heldout PATH): every number below is on "
+                  "development data, which the checks were designed on.", ""]
+    on = c is not None and adv.get("shipped", "checker") in ("checker", "combined")
+    if c and c_label == "learned combination":
+        lines += ["Columns: MiniLM similarity only; the word rules as vetoes (the round-6 grader); the learned "
+                  "combination (`mlnotes.assistant.interview.combine`: a logistic model over the similarity "
+                  "features and every rule's verdict, fitted on the hand-written development sets and chosen by "
+                  "leave-one-set-out CV, `python -m mlnotes.eval.grader_combine`). Targets are judged on the "
+                  "shipped grader: the learned combination.", ""]
+    elif c:
         lines += ["Columns: MiniLM similarity only; the word rules (the round-3 grader); the word rules with the "
                   "learned claim checker (`mlnotes.assistant.interview.checker`, trained on the development sets "
                   "only; its mode and threshold chosen by grouped CV). Targets are judged on the shipped grader: "
@@ -318,18 +342,20 @@ def adversarial_markdown(adv: dict) -> str:
     for split in held:
         lines += [f"### {split} (held out){HELD_NOTES.get(split, '')}", ""]
         r = ref.get("tables", {}).get(split)
-        lines += (_type_table(b, a, split, r, f"main {ref.get('rev')}", c=c) if r else _type_table(b, a, split, c=c))
+        lines += (_type_table(b, a, split, r, f"main {ref.get('rev')}", c=c, c_label=c_label) if r
+                  else _type_table(b, a, split, c=c, c_label=c_label))
         met = per_type_targets(shipped[split])
         lines += ["", "Targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
         if r:
             met = per_type_targets(r)
-            lines += [f"Targets met by main at {ref['rev']} (the grader before round 6, same run): "
+            lines += [f"Targets met by main at {ref['rev']} (the reference grader, same run): "
                       + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()), ""]
-    lines += ["## Development sets", ""]
+    lines += ["## Development sets", ""] if dev else []
     for split in sorted(dev, key=lambda s: list(DEV_TITLES).index(s) if s in DEV_TITLES else 99):
         lines += [f"### {DEV_TITLES.get(split, split)}", ""]
         prev = adv.get("round2", {}).get(split)
-        lines += _type_table(b, a, split, prev, "round-2", c=c) if prev else _type_table(b, a, split, c=c)
+        lines += (_type_table(b, a, split, prev, "round-2", c=c, c_label=c_label) if prev
+                  else _type_table(b, a, split, c=c, c_label=c_label))
         if split == "heldout2" and adv.get("heldout2_round1"):
             r = adv["heldout2_round1"]
             lines += ["", "Round-1 grader on heldout2 (when the set was frozen): paraphrase recall "
@@ -340,6 +366,9 @@ def adversarial_markdown(adv: dict) -> str:
 
 
 CHECKER_CV = REPORT.with_name("grader_checker_cv.json")
+#: ``python -m mlnotes.eval.grader_combine``'s report: the causes of missed paraphrases and the leave-one-set-out
+#: table that chose the shipped grader (rules or the learned combination).
+COMBINE_REPORT = REPORT.with_name("grader_combine.json")
 
 
 #: What else a held-out set's heading says.
@@ -347,7 +376,8 @@ HELD_NOTES = {"heldout3": ": spent, measured in rounds 3 and 5; not for judging 
               "heldout4": ": written in round 6 before any grader change, measured once with the final grader"}
 
 
-def reference_adversarial(rev: str | None = None, folder: Path | None = None, timeout: float = 3600) -> dict:
+def reference_adversarial(rev: str | None = None, folder: Path | None = None, timeout: float = 3600,
+                          extra: list[Path] | tuple[Path, ...] = (), only: set[str] | None = None) -> dict:
     """The held-out tables of the grader at git revision ``rev`` on this tree's datasets: the revision is
     exported (``git archive``) to a temporary folder, this tree's ``grader_*.jsonl`` files are copied into it
     (so both graders see the same cases), and ``run_adversarial`` runs there in a subprocess with that
@@ -367,10 +397,15 @@ def reference_adversarial(rev: str | None = None, folder: Path | None = None, ti
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
         for f in folder.glob("grader_*.jsonl"):
             shutil.copy(f, Path(tmp) / "eval" / "datasets" / f.name)
+        extra_split = extra_splits(extra, folder)
+        for split, f in extra_split:  # named so that the revision's own glob (grader_heldout*) finds them
+            shutil.copy(f, Path(tmp) / "eval" / "datasets" / f"grader_{split}.jsonl")
+        held = [s for s, _ in heldout_files(folder)] + [s for s, _ in extra_split]
+        held = [s for s in held if only is None or s in only]
         code = ("import json; from pathlib import Path; "
                 "from mlnotes.eval.grader_validation import all_adversarial, run_adversarial, CachedEmbed; "
                 "from mlnotes.kb.embedding import get_embedder; from mlnotes.kb.interview import load_bank; "
-                "cases = all_adversarial(); "
+                f"cases = [c for c in all_adversarial() if c['split'] in {sorted(held)!r}]; "
                 "res = run_adversarial(load_bank(Path('corpus')), CachedEmbed(get_embedder()), None, cases); "
                 "print('@@' + json.dumps(res))")
         env = {**os.environ, "PYTHONPATH": tmp, "MLNOTES_CLAIM_CHECKER": "off"}
@@ -379,7 +414,6 @@ def reference_adversarial(rev: str | None = None, folder: Path | None = None, ti
         if done.returncode != 0:
             raise RuntimeError(f"the reference grader at {rev} failed:\n{done.stderr[-2000:]}")
         res = json.loads(next(line[2:] for line in done.stdout.splitlines() if line.startswith("@@")))
-    held = [s for s, _ in heldout_files(folder)]
     return {"rev": rev, "tables": {s: res[s] for s in held if s in res}}
 
 
@@ -436,12 +470,12 @@ def adversarial_plot(adv: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     splits = [*adv.get("held_out_splits", []),
-              *[s for s in ("dev_hand", "heldout2", "heldout", "tune") if s in adv["after"]]]
+              *[s for s in ("heldout4", "heldout3", "dev_hand", "heldout2", "heldout", "tune") if s in adv["after"]]]
     fig, axes = plt.subplots(1, len(splits), figsize=(5 * len(splits), 3.8), sharey=True, squeeze=False)
     axes = axes[0]
     for ax, split in zip(axes, splits):
         types = list(adv["after"][split]["types"])
-        tabs = {k: adv[k][split] for k in ("before", "after", "checker") if adv.get(k)}
+        tabs = {k: adv[k][split] for k in ("before", "after", "checker", "combined") if adv.get(k)}
         ref = (adv.get("reference") or {}).get("tables", {}).get(split)
         if ref:
             tabs["reference"] = ref
@@ -451,7 +485,7 @@ def adversarial_plot(adv: dict, path: Path) -> None:
         x = np.arange(len(types))
         wd = 0.8 / len(kinds)
         labels = {"before": ("similarity only", "#bbbbbb"), "after": ("word rules", "#3b6ea8"),
-                  "checker": ("claim checker", "#d9822b"),
+                  "checker": ("claim checker", "#d9822b"), "combined": ("learned combination", "#a83b6e"),
                   "reference": (f"main {(adv.get('reference') or {}).get('rev')}", "#7a9a5a")}
         for n, k in enumerate(kinds):
             ax.bar(x - 0.4 + wd * (n + 0.5), share[k], wd, label=labels[k][0], color=labels[k][1])
@@ -468,6 +502,48 @@ def adversarial_plot(adv: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def run_heldout(extra: list[Path] | tuple[Path, ...] = (), reference: str | None = None,
+                corpus_dir: Path | None = None, use_combiner: bool = True, folder: Path | None = None) -> dict:
+    """Only the held-out sets (``--only-heldout``): every held-out file of the datasets folder that is not a
+    development split, and each ``extra`` file (``--heldout PATH``), graded by similarity only, the rules, the
+    learned combination (when one is shipped) and, with ``reference``, the grader at that git revision in the
+    same run. Returns the ``adversarial`` part of :func:`run`'s result (same tables, same report)."""
+    from mlnotes.assistant.interview.combine import default_combiner
+    from mlnotes.assistant.interview.grader import default_params
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.embedding import get_embedder
+    from mlnotes.kb.interview import load_bank
+
+    t0 = time.perf_counter()
+    cases = [c for c in all_adversarial(folder, extra=extra) if c["split"] not in DEV_SPLITS]
+    if not cases:
+        raise ValueError("no held-out case to measure: give a file with --heldout PATH")
+    bank = load_bank(corpus_dir or REPO_ROOT / "corpus")
+    known = {q.id: len(q.key_points) for q in bank}
+    bad = [c["id"] if "id" in c else c["question_id"] for c in cases
+           if known.get(c["question_id"], 0) <= int(c["key_point_index"])]
+    if bad:
+        raise ValueError(f"{len(bad)} held-out cases name a question or key point not in the bank (first: "
+                         f"{bad[0]}); fix their question_id / key_point_index")
+    params, embed = default_params(), CachedEmbed(get_embedder())
+    combiner = default_combiner() if use_combiner else None
+    splits = list(dict.fromkeys(c["split"] for c in cases))
+    adv = {"before": run_adversarial(bank, embed, params, cases, checks=False),
+           "after": run_adversarial(bank, embed, params, cases, checks=True),
+           "combined": run_adversarial(bank, embed, params, cases, combiner=combiner) if combiner else None,
+           "held_out_splits": splits, "development_splits": [],
+           "shipped": "combined" if combiner else "rules"}
+    if reference:
+        try:
+            adv["reference"] = reference_adversarial(reference, folder=folder, extra=extra, only=set(splits))
+        except Exception as e:  # no git, a revision not in this history: report without it
+            print(f"reference grader at {reference} not measured: {type(e).__name__}: {str(e)[:300]}")
+    shipped = adv["combined"] if combiner else adv["after"]
+    adv["per_type_targets"] = {s: per_type_targets(shipped[s]) for s in splits}
+    adv["seconds"] = round(time.perf_counter() - t0, 1)
+    return adv
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -478,8 +554,33 @@ def main(argv: list[str] | None = None) -> None:
                     help="grade with the word rules only (the claim checker is off by default and not loaded)")
     ap.add_argument("--reference", default=REFERENCE_REV, metavar="REV",
                     help=f"also measure the held-out sets with the grader at this git revision, in the same run "
-                         f"(default {REFERENCE_REV}: main before round 6); 'none' to skip")
+                         f"(default {REFERENCE_REV}: main before round 7); 'none' to skip")
+    ap.add_argument("--heldout", action="append", default=[], metavar="PATH", type=Path,
+                    help="an extra held-out file (JSON lines, the format of grader_heldout4.jsonl); repeatable")
+    ap.add_argument("--only-heldout", action="store_true",
+                    help="measure only the held-out sets (the --heldout files and any non-development "
+                         "grader_heldout*.jsonl); report in eval/reports/grader_heldout.md")
+    ap.add_argument("--no-combiner", action="store_true", help="do not grade with the learned combination")
     args = ap.parse_args(argv)
+    reference = None if args.reference == "none" else args.reference
+    try:
+        extra_splits(args.heldout)
+    except ValueError as e:
+        ap.error(str(e))
+    if args.only_heldout:
+        try:
+            adv = run_heldout(args.heldout, reference, use_combiner=not args.no_combiner)
+        except ValueError as e:
+            ap.error(str(e))
+        out = REPORT.with_name("grader_heldout.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(adv, indent=2) + "\n", encoding="utf-8")
+        md = adversarial_markdown(adv)
+        out.with_suffix(".md").write_text("# Grader: held-out sets\n\n" + md, encoding="utf-8")
+        print(md)
+        print(f"held-out sets {', '.join(adv['held_out_splits'])} measured in {adv['seconds']} s; report: "
+              f"{out.with_suffix('.md')}")
+        return
     if args.build_adversarial:
         from mlnotes.assistant.settings import REPO_ROOT
         from mlnotes.kb.interview import load_bank
@@ -488,10 +589,15 @@ def main(argv: list[str] | None = None) -> None:
         ADVERSARIAL.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
         print(f"{len(cases)} cases written to {ADVERSARIAL}")
         return
-    res = run(use_checker=not args.no_checker, reference=None if args.reference == "none" else args.reference)
+    res = run(use_checker=not args.no_checker, reference=reference, extra=args.heldout,
+              use_combiner=not args.no_combiner)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     md = adversarial_markdown(res["adversarial"])
+    if COMBINE_REPORT.exists():
+        from mlnotes.eval.grader_combine import markdown as combine_markdown
+
+        md += "\n" + combine_markdown(json.loads(COMBINE_REPORT.read_text(encoding="utf-8")))
     if CHECKER_CV.exists():
         md += "\n" + checker_cv_markdown(json.loads(CHECKER_CV.read_text(encoding="utf-8")))
     REPORT.with_suffix(".md").write_text("# Grader validation\n\n" + md, encoding="utf-8")
@@ -544,10 +650,10 @@ HELDOUT2 = Path(__file__).resolve().parent / "datasets" / "grader_heldout2.jsonl
 #: 185 answers hand-written in round 6 on 37 key points of no other set; the round-6 rules were designed on them.
 DEV_HAND = Path(__file__).resolve().parent / "datasets" / "grader_dev_hand.jsonl"
 #: The splits the grader was designed on; every other split is reported as held out.
-DEV_SPLITS = ("tune", "heldout", "heldout2", "dev_hand")
+DEV_SPLITS = ("tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4")
 #: The grader the held-out sets are also measured with, in the same run (``--reference``): ``main`` at the start
-#: of round 6 (issue #20), i.e. the shipped grader before the round-6 rules.
-REFERENCE_REV = "87f4496"
+#: of round 7 (issue #20), i.e. the round-6 word rules, before the learned combination.
+REFERENCE_REV = "7da9b55"
 
 
 def heldout_files(folder: Path | None = None) -> list[tuple[str, Path]]:
@@ -557,16 +663,59 @@ def heldout_files(folder: Path | None = None) -> list[tuple[str, Path]]:
     return [(f.stem.removeprefix("grader_"), f) for f in sorted(folder.glob("grader_heldout*.jsonl"))]
 
 
-def all_adversarial(folder: Path | None = None) -> list[dict]:
+def all_adversarial(folder: Path | None = None, extra: list[Path] | tuple[Path, ...] = ()) -> list[dict]:
     """The adversarial set and every held-out file, each case's ``split`` set to its file's split name for the
-    held-out files (whatever the file itself says), so a new file is picked up without a code change."""
+    held-out files (whatever the file itself says), so a new file is picked up without a code change.
+    ``extra``: more held-out files anywhere (``--heldout PATH``), named by :func:`extra_splits`."""
     folder = folder or ADVERSARIAL.parent
     cases = load_adversarial(folder / ADVERSARIAL.name) if (folder / ADVERSARIAL.name).exists() else []
     if (folder / DEV_HAND.name).exists():
         cases += [{**c, "split": "dev_hand"} for c in load_adversarial(folder / DEV_HAND.name)]
     for split, f in heldout_files(folder):
         cases += [{**c, "split": split} for c in load_adversarial(f)]
+    for split, f in extra_splits(extra, folder):
+        cases += [{**c, "split": split} for c in load_adversarial(f)]
     return cases
+
+
+REQUIRED_FIELDS = ("question_id", "key_point_index", "answer", "type", "label")
+
+
+def extra_splits(paths, folder: Path | None = None) -> list[tuple[str, Path]]:
+    """``(split, path)`` for each extra held-out file (``--heldout``): the split is the file's name without
+    ``grader_`` and ``.jsonl`` (``grader_heldout5.jsonl`` -> ``heldout5``), prefixed ``heldout_`` when it does not
+    start with ``heldout`` (so the reference revision's own glob finds it too); a file that is already one of
+    the datasets folder's held-out files is not counted twice. A missing file, a file that is not JSON lines
+    or lacks a field (``REQUIRED_FIELDS``), or two files with the same split name raise ``ValueError`` with
+    what to fix."""
+    folder = folder or ADVERSARIAL.parent
+    known = {f.resolve() for _, f in heldout_files(folder)}
+    taken = {s for s, _ in heldout_files(folder)} | set(DEV_SPLITS)
+    out: list[tuple[str, Path]] = []
+    for p in paths:
+        p = Path(p)
+        if not p.is_file():
+            raise ValueError(f"--heldout {p}: no such file (give the path of a grader_heldout*.jsonl file)")
+        if p.resolve() in known:
+            continue
+        split = p.name.removesuffix(".jsonl").removeprefix("grader_")
+        split = split if split.startswith("heldout") else f"heldout_{split}"
+        if split in taken:
+            raise ValueError(f"--heldout {p}: its split name '{split}' is already taken (by the datasets folder or "
+                             "another --heldout file); rename the file")
+        try:
+            rows = load_adversarial(p)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"--heldout {p}: not a JSON-lines file ({e}); one case object per line, as in "
+                             "grader_heldout4.jsonl") from None
+        for n, c in enumerate(rows, 1):
+            missing = [k for k in REQUIRED_FIELDS if not isinstance(c, dict) or k not in c]
+            if missing:
+                raise ValueError(f"--heldout {p}: case {n} lacks {', '.join(missing)} (each line needs "
+                                 f"{', '.join(REQUIRED_FIELDS)}, as in grader_heldout4.jsonl)")
+        taken.add(split)
+        out.append((split, p))
+    return out
 #: The round-1 grader (with its checks) on ``HELDOUT2``, measured when the set was frozen (commit cc7404e).
 HELDOUT2_ROUND1 = {
     "types": {"paraphrase": {"n": 80, "credited": 48, "recall": 0.6},
@@ -869,18 +1018,25 @@ def load_adversarial(path: Path = ADVERSARIAL) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def grade_cases(bank, cases: list[dict], embed, params=None, checks: bool = True, checker=None) -> list[bool]:
+def grade_cases(bank, cases: list[dict], embed, params=None, checks: bool = True, checker=None,
+                combiner=None) -> list[bool]:
     """Whether the grader credits each case's key point (the answer graded against all key points of its
-    question, as in an interview)."""
+    question, as in an interview). ``combiner``: the learned combination decides (with the model answer's
+    support sentences, as :class:`~mlnotes.assistant.interview.grader.Grader` grades)."""
+    from mlnotes.assistant.interview.combine import support_vectors
     from mlnotes.assistant.interview.grader import grade_answer, split_sentences
 
     byid = {q.id: q for q in bank}
     embed.prefetch([s for c in cases for s in split_sentences(c["answer"])]
                    + [t for q in bank for t in (q.question, *q.key_points)])
+    sup: dict[str, list] = {}
     out = []
     for c in cases:
         q = byid[c["question_id"]]
-        r = grade_answer(q.question, q.key_points, c["answer"], embed, params, checks=checks, checker=checker)
+        if combiner is not None and q.id not in sup:
+            sup[q.id] = support_vectors(q, embed)
+        r = grade_answer(q.question, q.key_points, c["answer"], embed, params, checks=checks, checker=checker,
+                         combiner=combiner, support=sup.get(q.id))
         out.append(bool(r.key_points[c["key_point_index"]].covered))
     return out
 
@@ -918,9 +1074,9 @@ def adversarial_table(cases: list[dict], credited: list[bool]) -> dict:
 
 
 def run_adversarial(bank, embed, params=None, cases: list[dict] | None = None, checks: bool = True,
-                    checker=None) -> dict:
+                    checker=None, combiner=None) -> dict:
     cases = cases if cases is not None else load_adversarial()
-    credited = grade_cases(bank, cases, embed, params, checks=checks, checker=checker)
+    credited = grade_cases(bank, cases, embed, params, checks=checks, checker=checker, combiner=combiner)
     out = {"cases": len(cases), "key_points": len({(c["question_id"], c["key_point_index"]) for c in cases}),
            "topics": len({c["topic"] for c in cases})}
     for split in dict.fromkeys(c["split"] for c in cases):

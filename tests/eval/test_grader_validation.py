@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mlnotes.eval.grader_validation import (
     ADVERSARIAL,
     DEV_SPLITS,
     adversarial_markdown,
     adversarial_table,
     all_adversarial,
+    extra_splits,
     heldout_files,
     per_type_targets,
 )
@@ -39,8 +42,11 @@ def test_heldout_files_are_found_and_named_after_the_file(tmp_path):
     cases = all_adversarial(tmp_path)
     assert [c["split"] for c in cases] == ["tune", "heldout", "dev_hand", "heldout2", "heldout3", "heldout3",
                                            "heldout4"]
-    assert "heldout3" not in DEV_SPLITS and "heldout4" not in DEV_SPLITS
-    assert set(DEV_SPLITS) == {"tune", "heldout", "heldout2", "dev_hand"}
+    # round 7: heldout3 and heldout4 are development data (the learned combination is fitted on them); a new
+    # grader_heldoutN file is still held out without a code change
+    assert set(DEV_SPLITS) == {"tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4"}
+    _write(tmp_path / "grader_heldout9.jsonl", [_case(8, "vague", "z")])
+    assert "heldout9" not in DEV_SPLITS and all_adversarial(tmp_path)[-1]["split"] == "heldout9"
 
 
 def test_the_real_datasets_folder_has_the_development_sets():
@@ -169,3 +175,41 @@ def test_the_reference_grader_is_a_column_of_the_held_out_tables():
     # the reference: recall 0.6, opposite false credit 0.4 -> precision 0.6 / (0.6 + 0.4) = 0.600
     assert opposite.rstrip(" |").endswith("0.400 | 0.600")
     assert "Targets met by main at abc1234" in md and "written paraphrase recall NO" in md
+
+
+def test_extra_heldout_files_are_named_checked_and_added(tmp_path):
+    """Round 7: ``--heldout PATH`` adds a file from anywhere, named after the file; bad files say what to fix."""
+    folder = tmp_path / "datasets"
+    folder.mkdir()
+    _write(folder / "grader_heldout4.jsonl", [_case(0, "paraphrase")])
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    _write(outside / "grader_heldout7.jsonl", [_case(1, "paraphrase"), _case(2, "negation")])
+    _write(outside / "my_cases.jsonl", [_case(3, "vague")])
+    got = extra_splits([outside / "grader_heldout7.jsonl", outside / "my_cases.jsonl",
+                        folder / "grader_heldout4.jsonl"], folder)  # the folder's own file is not counted twice
+    assert [s for s, _ in got] == ["heldout7", "heldout_my_cases"]
+    cases = all_adversarial(folder, extra=[outside / "grader_heldout7.jsonl", outside / "my_cases.jsonl"])
+    assert [c["split"] for c in cases] == ["heldout4", "heldout7", "heldout7", "heldout_my_cases"]
+    with pytest.raises(ValueError, match="no such file"):
+        extra_splits([outside / "missing.jsonl"], folder)
+    (outside / "grader_heldout8.jsonl").write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a JSON-lines file"):
+        extra_splits([outside / "grader_heldout8.jsonl"], folder)
+    (outside / "grader_heldout8.jsonl").write_text('{"answer": "x"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="case 1 lacks question_id"):
+        extra_splits([outside / "grader_heldout8.jsonl"], folder)
+    other = tmp_path / "other"
+    other.mkdir()
+    _write(other / "grader_heldout7.jsonl", [_case(4, "vague")])
+    with pytest.raises(ValueError, match="already taken"):
+        extra_splits([outside / "grader_heldout7.jsonl", other / "grader_heldout7.jsonl"], folder)
+
+
+def test_cli_refuses_a_bad_heldout_path_with_a_message(tmp_path, capsys):
+    from mlnotes.eval.grader_validation import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--heldout", str(tmp_path / "nope.jsonl"), "--only-heldout", "--reference", "none"])
+    assert e.value.code == 2
+    assert "no such file" in capsys.readouterr().err

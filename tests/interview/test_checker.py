@@ -167,7 +167,8 @@ def test_without_torch_the_grader_keeps_its_rules(checker_on, monkeypatch, caplo
     assert C.get_checker(TINY_BANK, tmp_path) is None
     assert "grading with the word rules only" in caplog.text
     monkeypatch.setattr(C, "get_checker", lambda *a, **k: None)
-    g = Grader(grader.embedder, grader.params)  # checker "auto", setting on, none to be had
+    # checker "auto", setting on, none to be had (the learned combination off: the rules alone are compared)
+    g = Grader(grader.embedder, grader.params, combiner=None)
     answer = "Precision is TP/(TP+FP). Recall matters when false negatives are costly."
     with_fallback = g.grade(pr_question, answer)
     rules = grade_answer(pr_question.question, pr_question.key_points, answer, grader.embed, grader.params)
