@@ -153,13 +153,19 @@ class Sides:
 _SIDES_RES = (
     re.compile(r"\bdif+e?r+[ae]nces? (?:between|of) (?P<a>.+?) (?:and|vs\.?|versus|&) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
     re.compile(r"\bcompar(?:e|ing|ison of) (?P<a>.+?) (?:and|with|to|vs\.?|versus) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
-    re.compile(r"(?P<a>[\w+\-. ]{2,40}?) (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,40}?)(?:[?.!,;:]|$)", re.I),
-    re.compile(r"\b(?:how|in what way) (?:does|do|is|are) (?P<a>.+?) (?:differ|different) (?:from|to) "
-               r"(?P<b>.+?)(?:[?.!,;]|$)", re.I),
+    re.compile(r"(?P<a>[\w+\-. ]{2,40}?) (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,90}?)(?:[?.!,;:]|$)", re.I),
+    re.compile(r"\b(?:how|in what way) (?:does|do|is|are) (?P<a>.+?) (?:(?:behave|work|perform|act|learn|scale)s? )?"
+               r"(?:differs?|different|differently) "
+               r"(?:from|to|than) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
     re.compile(r"\b(?:is|are) (?P<a>.+?) (?:better|worse|faster|slower) than (?P<b>.+?)(?:[?.!,;]|$)", re.I),
     re.compile(r"^(?:what(?:'s| is| are)|how (?:do|does)) (?P<a>.+?) (?:and|vs\.?) (?P<b>.+?) differ", re.I),
 )
-_SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between)\s+|\s+(?:in|for|when|with|on|during)\s+.*$"
+# a side loses its articles and a leading "plain"/"vanilla" ("plain stochastic gradient descent" is the method), a
+# trailing "models"/"methods", and a trailing clause about where or when ("... in deep learning", "... for a column
+# with thousands of values"); a short "with" phrase names a variant and stays ("SGD with momentum", "Adam with
+# weight decay"), a longer one is such a clause ("ridge regression with many correlated features")
+_SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between|plain|vanilla|ordinary|standard)\s+"
+                        r"|\s+(?:in|for|when|on|during)\s+.*$|\s+with(?:\s+\S+){3,}$"
                         r"|\s+(?:models?|methods?)$", re.I)
 
 
