@@ -154,10 +154,9 @@ def load_sentences(answerer: Answerer, settings: Settings, log: Log = print) -> 
     then embeds nothing but the question; :func:`warm_up` completes the file for the server), and keep the bank
     matcher's question vectors beside the index too."""
     from mlnotes.assistant.answering.candidates import sentences_file
-    from mlnotes.kb.interview import bank_cache_file
+    from mlnotes.kb.interview import bank_vectors_file
 
-    answerer.bank_matcher.use_cache(bank_cache_file(settings.index_dir).with_suffix(".vectors.npz"),
-                                    embedder_id(answerer.index))
+    answerer.bank_matcher.use_cache(bank_vectors_file(settings.index_dir), embedder_id(answerer.index))
     path = sentences_file(settings.index_dir)
     if path.exists():
         try:

@@ -367,6 +367,13 @@ def bank_cache_file(index_dir: str | Path) -> Path:
     return index_dir.with_name(index_dir.name + ".bank.json")
 
 
+def bank_vectors_file(index_dir: str | Path) -> Path:
+    """Where a local index keeps the bank questions' vectors: ``<index>.bank.vectors.npz`` beside the index folder
+    (:meth:`mlnotes.assistant.answering.bank.BankMatcher.use_cache`)."""
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".bank.vectors.npz")
+
+
 def _bank_key(corpus_dir: Path, files: list[tuple[Path, bytes]]) -> str:
     """What the parsed bank depends on: this parser's source (so a parser change is never served stale), the
     Markdown helpers' and each file's path and bytes."""
@@ -402,13 +409,13 @@ def _read_bank_cache(path: Path, key: str) -> list[InterviewQuestion] | None:
 def _write_bank_cache(path: Path, key: str, bank: list[InterviewQuestion]) -> None:
     """Write the parsed bank atomically; a folder that cannot be written only costs the next start a parse."""
     import json
-    import os
     from dataclasses import asdict
 
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    from mlnotes.kb.cachefile import write_atomically
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"key": key, "questions": [asdict(q) for q in bank]}), encoding="utf-8")
-        os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        return
+    data = json.dumps({"key": key, "questions": [asdict(q) for q in bank]}).encode("utf-8")
+    write_atomically(path, lambda f: f.write(data))

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -356,12 +355,9 @@ def _prep_key(texts: list[str]) -> str:
 
 def _write_json(path: Path, obj: dict) -> None:
     """Write ``obj`` atomically; a folder that cannot be written only costs the next process a recount."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    try:
-        tmp.write_text(json.dumps(obj), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    from mlnotes.kb.cachefile import write_atomically
+
+    write_atomically(path, lambda f: f.write(json.dumps(obj).encode("utf-8")))
 
 
 class QueryPrep:

@@ -180,7 +180,7 @@ def _save_terms(path: Path, chunks: Sequence[Chunk], headings: Sequence[str],
                 terms: tuple[list[frozenset[str]], list[frozenset[str]]]) -> None:
     """Write the term sets beside the index (best effort: a read-only index directory only costs the next
     process the tokenizing again)."""
-    import os
+    from mlnotes.kb.cachefile import write_atomically
 
     vocab: dict[str, int] = {}
     ids: list[int] = []
@@ -189,14 +189,9 @@ def _save_terms(path: Path, chunks: Sequence[Chunk], headings: Sequence[str],
         for ts in group:
             ids.extend(vocab.setdefault(t, len(vocab)) for t in sorted(ts))
             ends.append(len(ids))
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, key=np.asarray(_terms_key(chunks, headings)), vocab=np.asarray(list(vocab) or [""]),
-                     ids=np.asarray(ids, dtype=np.int32), ends=np.asarray(ends, dtype=np.int64))
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    write_atomically(path, lambda f: np.savez(
+        f, key=np.asarray(_terms_key(chunks, headings)), vocab=np.asarray(list(vocab) or [""]),
+        ids=np.asarray(ids, dtype=np.int32), ends=np.asarray(ends, dtype=np.int64)))
 
 
 def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk], fused: Sequence[float],

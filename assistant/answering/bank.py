@@ -17,7 +17,6 @@ from overfitting?", cosine 0.675, its section second).
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from mlnotes.assistant.intent import classify_intent
+from mlnotes.kb.cachefile import write_atomically
 
 # intents that ask for the same kind of answer ("How does X work?" and "What is X?" both want an explanation)
 # ("How do I pick k?" and "k-means versus k-NN" do not: how-to-choose and comparison are kept apart)
@@ -102,13 +102,8 @@ class BankMatcher:
         if self._cache is None:
             return
         path, emb = self._cache
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, key=np.asarray(self._key(emb)), vectors=np.asarray(vecs, dtype=np.float32))
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        write_atomically(path, lambda f: np.savez(f, key=np.asarray(self._key(emb)),
+                                                  vectors=np.asarray(vecs, dtype=np.float32)))
 
     def entry_of(self, doc_id: str, section_id: str) -> int | None:
         """The index of the bank entry of that section, if it is one."""
