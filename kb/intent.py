@@ -77,6 +77,9 @@ _COMPLEXITY = _rx(
     r"\b(?:parameter|param) count\b",
     r"\b(?:compute|computational) (?:costs?|savings)\b", r"\bcost of\b", r"\bmemory (?:needed|required|for)\b",
     r"\bcounting (?:its |the )?parameters\b",
+    r"\bcosts? in (?:time|memory|compute|flops|ram)\b", r"\bin terms of (?:time|memory|compute|runtime)\b",
+    r"\bhow (?:long|much time) does (?:it take to )?(?:train|predict|fit|run|compute|score)\w*\b",
+    r"\b(?:running|run|training|inference|prediction) time of\b",
 )
 _DEBUG = _rx(
     r"\bmy (?:\w+ ){0,2}(?:model|loss|training|network|net|classifier|accuracy|validation|gradients?|predictions?"

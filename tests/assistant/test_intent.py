@@ -109,6 +109,11 @@ def test_accuracy_on_the_labelled_set():
     ("Difference between LSTM and GRU", "comparison"),
     ("My validation loss goes up while training loss keeps going down", "debugging"),
     ("and why does that matter?", "why_how"),
+    # round 8: cost named by its unit rather than by "complexity" (f3-11 of judged_fresh3, a development question)
+    ("What does PCA cost in time if I compute it with a full SVD of the data matrix?", "complexity"),
+    ("how long does it take to train an SVM on a million rows?", "complexity"),
+    ("what is the running time of k-means per iteration?", "complexity"),
+    ("Is a random forest cheap in terms of memory?", "complexity"),
 ])
 def test_the_cases_from_the_issue(question, intent):
     assert classify_intent(question).intent == intent
