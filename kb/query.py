@@ -79,6 +79,21 @@ _EXPANSIONS = [
     (re.compile(r"\blabeled\b", re.I), "labelled"),
 ]
 
+# Symptoms: a question that describes what it sees ("99% on training but only 70% on validation") rather than
+# naming the diagnosis gets the diagnosis appended. Each rule needs every one of its parts in the question.
+_TRAIN = re.compile(r"\btrain(?:ing)?\b", re.I)
+_HELDOUT = re.compile(r"\b(?:validation|val|test|held[- ]?out|dev)\b", re.I)
+_TRAIN_FINE = re.compile(
+    r"\b(?:9\d(?:\.\d+)?\s?%|100\s?%|perfect|near(?:ly)?\s+(?:100|perfect)|keeps?\s+(?:going\s+|getting\s+)?"
+    r"(?:down|up|improving|better|climbing|falling|decreasing|dropping)|climb\w*|decreas\w*|falling|go(?:es|ing) down"
+    r"|very (?:high|low))", re.I)
+_HELDOUT_BAD = re.compile(
+    r"\b(?:stall\w*|plateau\w*|stuck|go(?:es|ing) up|went up|ris(?:es|ing)|increas\w*|worse|bad|terrible|poor"
+    r"|only\s+(?:about\s+|around\s+)?\d+\s?%|around\s+\d+\s?%|much lower|lower|gap)", re.I)
+_SYMPTOMS = [
+    ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting"),  # training fine, held-out data not
+]
+
 _SPACES = re.compile(r"\s+")
 _LEFTOVER = re.compile(r"^[\s,;:.!?-]+|[\s,;:-]+$")
 _ORPHAN = re.compile(r"\s*[,;:]\s*(?=[,;:.!?]|$)|\s+(?=[,;:.!?])")
@@ -89,6 +104,22 @@ def normalize_query(query: str) -> str:
     out = _FILLER_RE.sub(" ", query)
     out = _LEFTOVER.sub("", _ORPHAN.sub("", _SPACES.sub(" ", out))).strip()
     return out if len(re.findall(r"\w\w+", out)) >= 2 else query
+
+
+def diagnosis(query: str) -> str | None:
+    """The diagnosis a symptom question describes without naming it ("overfitting" for "99% on training but only
+    70% on validation"), or None: no symptom rule matches, or the question already names it. Both legs use it: BM25
+    through :func:`expand_query`, the dense leg through :meth:`QueryPrep.dense_texts`."""
+    for parts, words in _SYMPTOMS:
+        if all(p.search(query) for p in parts) and words not in query.lower():
+            return words
+    return None
+
+
+def with_diagnosis(query: str) -> str:
+    """``query`` followed by its :func:`diagnosis` in brackets, when it has one (else unchanged)."""
+    named = diagnosis(query)
+    return query if named is None else f"{query} ({named})"
 
 
 def expand_query(query: str) -> str:
@@ -102,6 +133,9 @@ def expand_query(query: str) -> str:
             words = m.expand(repl)
             if words.lower() not in out.lower() and words not in extra:
                 extra.append(words)
+    words = diagnosis(out)
+    if words and words not in extra:
+        extra.append(words)
     return f"{out} {' '.join(extra)}" if extra else out
 
 
@@ -420,7 +454,8 @@ class QueryPrep:
 
     def dense_texts(self, query: str) -> list[str]:
         expanded = expand_acronyms(query, self.acronyms)
-        return [query] if expanded is None else [query, expanded]
+        texts = [query] if expanded is None else [query, expanded]
+        return [with_diagnosis(t) for t in texts]  # a symptom question is embedded with the diagnosis it describes
 
     def dense_vector(self, query: str, embed: Callable[[str], np.ndarray]) -> np.ndarray:
         """The dense leg's query vector: the normalised mean of ``embed`` over :meth:`dense_texts`."""

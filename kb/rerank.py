@@ -63,6 +63,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mlnotes.kb.query import with_diagnosis
+
 if TYPE_CHECKING:  # pragma: no cover
     from mlnotes.kb.chunker import Chunk
 
@@ -229,7 +231,7 @@ def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk],
     X[:, 3], X[:, 4], X[:, 5] = (b / bmax if bmax > 0 else 0.0), _z(b), np.log1p(_rank_of(b))
     X[:, 6], X[:, 7], X[:, 8] = d, d - d.max(), np.log1p(_rank_of(d))
     X[:, 9], X[:, 10] = h, h - h.max()
-    w = data.query_weights(query)
+    w = data.query_weights(with_diagnosis(query))  # a symptom question's coverage counts its diagnosis too
     total = sum(w.values())
     info = [data.info[c.id] for c in chunks]
     if total > 0:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.fusion import minmax, weighted, zscore
-from mlnotes.kb.query import bm25_query, expand_query, normalize_query
+from mlnotes.kb.query import bm25_query, diagnosis, expand_query, normalize_query, with_diagnosis
 
 # ---------------------------------------------------------------- query preparation
 
@@ -47,6 +47,41 @@ def test_synonyms_and_rewrites():
         "mean" in tokenize(expand_query("how do I choose the number of clusters?"))
     assert expand_query("k-NN and kNN classifiers") == "k-NN and kNN classifiers"  # the NN of k-NN is not a network
     assert "normalization" in expand_query("batch normalisation")
+
+
+@pytest.mark.parametrize("q", [
+    "My model gets 99% on the training data but only 70% on validation. What is going on?",
+    "my validation loss goes up while the training loss keeps going down",
+    "Training accuracy keeps climbing to nearly 100% while validation accuracy stalls around 70%.",
+    "train loss is decreasing nicely but the val loss has plateaued for 20 epochs",
+])
+def test_a_described_overfitting_symptom_is_named_for_both_legs(q):
+    assert diagnosis(q) == "overfitting"
+    assert bm25_query(q).endswith("overfitting") and with_diagnosis(q) == f"{q} (overfitting)"
+
+
+@pytest.mark.parametrize("q", [
+    "What is the difference between the training, validation and test sets?",
+    "why is my test accuracy lower than my training accuracy, is that overfitting?",  # already named
+    "how do I decrease the learning rate during training?",
+    "validation loss goes up",  # no training side
+])
+def test_no_diagnosis_without_every_part_of_the_symptom(q):
+    assert diagnosis(q) is None and with_diagnosis(q) == q
+
+
+def test_the_described_symptom_finds_the_overfitting_sections():
+    """g492 of the gold tune split: without the diagnosis, one of its three labelled overfitting sections was in
+    the top 5 (R@5 .33); named for both legs, all three are."""
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.data import load_gold
+    from mlnotes.eval.retrieval import dedupe, section_key
+    from mlnotes.kb.index import Index
+
+    index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
+    q = next(q for q in load_gold("tune") if q.id == "g492")
+    top = dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in index.search(q.question, k=30)])[:5]
+    assert set(q.relevant) <= set(top), top
 
 
 def test_expansion_only_adds_words_and_is_idempotent_on_plain_queries():
