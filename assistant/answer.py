@@ -53,6 +53,8 @@ from mlnotes.assistant.answering.lead import (
     names_subject,
     pick_lead,
     pointer,
+    reads_as_comparison,
+    side_words,
     sides,
     subject_terms,
     table_rows,
@@ -291,7 +293,7 @@ class Answerer:
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
         sections = [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]
         code = None
-        if intent == "comparison":
+        if reads_as_comparison(intent, question):
             lead = self._comparison_lead(question, hits, scored, mode, filters)
         if not lead:
             # the other pieces of the top sections: a section's defining sentence or recommendation is often in a
@@ -385,19 +387,28 @@ class Answerer:
         if pair is None:
             return []
         lead: list[Scored] = []
+        # when one side is a variant of the other ("SGD with momentum" against "SGD"), every sentence about the
+        # variant names both: the answer then opens with what the variant adds, not with a sentence naming both
+        nested = terms(pair.a) < terms(pair.b) or terms(pair.b) < terms(pair.a)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
-                and mentions(t.candidate.text, pair.a) and mentions(t.candidate.text, pair.b)]
+                and mentions(t.candidate.text, pair.a, pair.b) and mentions(t.candidate.text, pair.b, pair.a)
+                and not nested]
         if both:
             lead.append(max(both, key=lambda t: t.score))
-        for side in (pair.a, pair.b):
-            side_q = f"What is {side}?"
+        for side, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            # a side that differs from the other by a variant ("SGD with momentum" against "SGD") is looked up and
+            # described by what tells it apart ("What is momentum?"), as well as by its whole name
+            own = side_words(side, other)
+            side_q = f"What is {own}?"
             qv = self.index.embed_query(side_q)
             found = [h.chunk for h in hits[: self.weights.top_chunks + 1]]
             found += [h.chunk for h in self.index.search(side_q, k=3, mode=mode, filters=filters)]
+            if own != side:
+                found += [h.chunk for h in self.index.search(f"What is {side}?", k=3, mode=mode, filters=filters)]
             ranks = [rk for c in self._whole_sections(found) if (rk := self._extra(hits, c, mode, filters)) is not None]
             pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
             side_scored = score_candidates(side_q, qv, pool, self.weights)
-            got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits])
+            got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits], other=other)
             if got is not None and all(float(got.vector @ x.vector) < self.weights.redundancy for x in lead):
                 lead.append(got)
         if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):

@@ -71,6 +71,10 @@ FORMULA_SUBJECT_BONUS = 0.2
 # set, once "..., and when should we use it?" was read as a definition first)
 DEFINITION_HEAD_BONUS = 0.15
 
+# a sentence that opens with exactly the side it describes (no modifier first) is about that side, not about a
+# variant of it; chosen on f3-05 (development) and checked on every comparison of gold tune and the external set
+SIDE_FIRST_BONUS = 0.15
+
 # names written several ways in questions and in the corpus, mapped to one form before tokenizing
 _ALIASES = (
     (re.compile(r"\bk[- ]?nearest[- ]neighbou?rs?\b|\bk[- ]?nn\b", re.I), "knn"),
@@ -78,6 +82,7 @@ _ALIASES = (
     (re.compile(r"\bnets\b", re.I), "networks"),
     (re.compile(r"\bsupport[- ]vector[- ]machines?\b", re.I), "svm"),
     (re.compile(r"\bprincipal component analysis\b", re.I), "pca"),
+    (re.compile(r"\bstochastic gradient descent\b", re.I), "sgd"),
 )
 # words that say what kind of answer is wanted, not what it is about
 _CUE_WORDS = frozenset(tokenize(
@@ -182,6 +187,19 @@ def sides(question: str) -> Sides | None:
     return None
 
 
+_COMPARES_RE = re.compile(r"\b(?:differ|differs|different|differently|difference|differences|versus|vs\.?|"
+                          r"compare|compared|comparison)\b", re.I)
+
+
+def reads_as_comparison(intent: str, question: str) -> bool:
+    """Whether the answer should be composed as a comparison: the intent rules say so, or a why/how or definition
+    question names two sides and asks how they differ ("How does SGD with momentum behave differently from plain
+    stochastic gradient descent?" is a why/how question by the intent rules, f3-05)."""
+    if intent == "comparison":
+        return True
+    return intent in ("why_how", "definition") and bool(_COMPARES_RE.search(question)) and sides(question) is not None
+
+
 def names_subject(question: str, answer: str) -> bool:
     """Whether the first sentence of ``answer`` names the question's subject (one of its subject terms): a
     definition must say what it defines."""
@@ -190,10 +208,30 @@ def names_subject(question: str, answer: str) -> bool:
     return not subject or bool(first and subject & terms(first[0]))
 
 
-def mentions(text: str, side: str) -> bool:
-    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation) is in the
-    text, or, for terms of four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
+def side_terms(side: str, other: str | None = None) -> set[str]:
+    """The terms that tell ``side`` apart from the ``other`` side of a comparison: its content terms that the other
+    side lacks ("momentum" for "SGD with momentum" against "plain stochastic gradient descent", which is SGD), or all
+    of its terms when it has none of its own (the plain side "SGD") or there is no other side. A sentence about
+    momentum names that side even when it does not repeat "SGD" (f3-05: no sentence named both "SGD" and
+    "momentum", so the momentum side was never described)."""
     want = terms(side)
+    return (want - terms(other)) or want if other else want
+
+
+def side_words(side: str, other: str | None = None) -> str:
+    """The words of ``side`` that tell it apart from ``other`` ("momentum" for "SGD with momentum" against "SGD"),
+    or the whole side when it has none of its own: what a question about that side alone should ask."""
+    own = side_terms(side, other)
+    if own == terms(side):
+        return side
+    return " ".join(w for w in side.split() if terms(w) & own) or side
+
+
+def mentions(text: str, side: str, other: str | None = None) -> bool:
+    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation; with ``other``,
+    each of the terms that tell it apart from the other side: :func:`side_terms`) is in the text, or, for terms of
+    four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
+    want = side_terms(side, other)
     have = terms(text)
     if not want:
         return False
@@ -302,7 +340,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         bonus += RECOMMEND_BONUS if recommends(text) else 0.0
     elif intent == "comparison":
         pair = sides(question)
-        if pair and mentions(text, pair.a) and mentions(text, pair.b):
+        if pair and mentions(text, pair.a, pair.b) and mentions(text, pair.b, pair.a):
             bonus += 0.2
     if named:
         bonus += 0.05
@@ -471,17 +509,22 @@ def heading_share(subject: set[str], sections: Sequence[str], rank: int) -> floa
 
 
 def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = (),
-               headings: Sequence[str] = ()) -> Scored | None:
-    """The usable candidate that best explains ``side``: it names the side, preferably near its start (the side is
-    what the sentence is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the
-    side; ``scored`` are scored against a question about the side."""
+               headings: Sequence[str] = (), other: str | None = None) -> Scored | None:
+    """The usable candidate that best explains ``side``: it names the side (with ``other``, the terms that tell the
+    side apart from the other side: :func:`side_terms`), preferably near its start (the side is what the sentence
+    is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the side; ``scored``
+    are scored against a question about the side."""
     taken = {id(t.candidate) for t in exclude}
     pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and not pointer(t.candidate.text)
-            and mentions(t.candidate.text, side)]
+            and mentions(t.candidate.text, side, other)]
+    if other and terms(side) < terms(other):
+        # the plain side of "SGD with momentum" against "SGD" is described by a sentence about SGD alone, not by one
+        # about the variant (which names SGD too), when there is one
+        pool = [t for t in pool if not mentions(t.candidate.text, other, side)] or pool
     if not pool:
         return None
 
-    want = terms(side)
+    want = side_terms(side, other)
 
     def value(t: Scored) -> float:
         text = t.candidate.text
@@ -490,7 +533,9 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
             words = words[1:]
         # the side is what it is about: it opens the sentence ("*Bagging* trains ...", not "Random forests are
         # bagging plus ...", which is about random forests)
-        v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side) else 0.0)
+        v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side, other) else 0.0)
+        # ... best as its very first words ("Momentum accumulates ...", not "Nesterov momentum computes ...")
+        v += SIDE_FIRST_BONUS if mentions(" ".join(words[: len(want)]), side, other) else 0.0
         m = _DEFINING_RE.search(text)
         v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
         if t.rank < len(headings) and want <= terms(headings[t.rank]):

@@ -534,3 +534,40 @@ def test_a_description_of_a_figure_is_no_supporting_sentence_either():
     got = choose([panel, dashed, advice], 3, DEFAULT_WEIGHTS)
     assert got == [advice]
     assert not standalone(cand(dashed.candidate.text, 0, 0.9))
+
+
+# -- round 8: a comparison side told apart from the other side by its own terms (f3-05) ---------------------------
+def test_a_variant_side_is_recognised_by_the_terms_that_tell_it_apart():
+    from mlnotes.assistant.answering.lead import (
+        best_about,
+        mentions,
+        reads_as_comparison,
+        side_terms,
+        side_words,
+        sides,
+    )
+
+    q = "How does SGD with momentum behave differently from plain stochastic gradient descent?"
+    pair = sides(q)
+    assert pair is not None and terms(pair.b) < terms(pair.a)  # "stochastic gradient descent" is SGD: a subset
+    assert side_terms(pair.a, pair.b) == terms("momentum") and side_words(pair.a, pair.b) == "momentum"
+    assert side_terms(pair.b, pair.a) == terms("SGD") and side_words(pair.b, pair.a) == pair.b
+    # a sentence about momentum names the variant side without repeating "SGD"; without the other side it does not
+    about_momentum = "Momentum accumulates an exponentially weighted sum of past gradients"
+    assert mentions(about_momentum, pair.a, pair.b) and not mentions(about_momentum, pair.a)
+    assert not mentions("Stochastic gradient descent updates with a mini-batch gradient.", pair.a, pair.b)
+    # two sides with their own terms are unchanged: each needs all of its terms
+    lstm_gru = sides("Difference between LSTM and GRU")
+    assert side_terms(lstm_gru.a, lstm_gru.b) == terms("LSTM")
+    # the variant is described by a sentence that opens with it; the plain side by one that does not name the variant
+    nesterov = cand("Nesterov momentum computes the gradient at the anticipated next position", 0, 0.534)
+    momentum = cand(about_momentum, 0, 0.52)
+    sgd_both = cand("SGD with momentum often generalizes as well as Adam on vision tasks.", 0, 0.6)
+    sgd = cand("Stochastic gradient descent updates with the gradient of a random mini-batch.", 0, 0.5)
+    assert best_about(pair.a, [nesterov, momentum], other=pair.b) is momentum
+    assert best_about(pair.b, [sgd_both, sgd], other=pair.a) is sgd
+    assert best_about(pair.b, [sgd_both], other=pair.a) is sgd_both  # the only sentence naming it is still used
+    # the intent rules read the question as why/how; the answer is still composed as a comparison
+    assert reads_as_comparison("why_how", q) and reads_as_comparison("comparison", "LSTM vs GRU")
+    assert not reads_as_comparison("why_how", "How does momentum help gradient descent?")
+    assert not reads_as_comparison("why_how", "Why does batch norm work with SGD and Adam?")

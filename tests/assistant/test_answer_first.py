@@ -345,3 +345,17 @@ def test_explain_what_x_is_leads_with_the_definition_of_x(answerer):
     assert re.match(r"\W*early stopping\b", first, re.I), first  # about early stopping ...
     assert re.search(r"\bvalidation\b", first) and re.search(r"\bstops?\b", first), first  # ... and what it does
     assert_well_cited(ans)
+
+
+def test_a_comparison_with_a_variant_describes_the_variant_and_the_plain_method(answerer):
+    # f3-05 (development): no sentence named both "SGD" and "momentum", so the momentum side was never described
+    # and the answer led with the plain SGD update
+    ans = ask(answerer, "How does SGD with momentum behave differently from plain stochastic gradient descent?")
+    lead = ans.sentences[:2]
+    first_lines = lines_of(source_of(ans, lead[0]).path)
+    assert re.match(r"\W*momentum\b", lead[0].text, re.I), lead[0].text  # opens with what the variant adds
+    assert "momentum" in section_heading(first_lines, lead[0].line_start).lower()
+    plain = [s for s in ans.sentences if "momentum" not in s.text.lower()
+             and re.search(r"\b(?:SGD|stochastic gradient descent)\b", s.text, re.I)]
+    assert plain, ans.text  # the plain side is described by a sentence of its own
+    assert_well_cited(ans)
