@@ -359,3 +359,15 @@ def test_a_comparison_with_a_variant_describes_the_variant_and_the_plain_method(
              and re.search(r"\b(?:SGD|stochastic gradient descent)\b", s.text, re.I)]
     assert plain, ans.text  # the plain side is described by a sentence of its own
     assert_well_cited(ans)
+
+
+def test_a_why_question_leads_with_a_reason_not_with_its_premise(answerer):
+    # f3-16 (development): "Batch norm allows larger learning rates, ..." led (and was said three times); the
+    # reason the sections give (a smoother loss landscape) never was
+    ans = ask(answerer, "Why can you use a bigger learning rate once batch normalization is in the network?")
+    first = ans.sentences[0]
+    assert not re.search(r"\ballows? (?:larger|higher|bigger) learning rates?\b", first.text, re.I), first.text
+    assert re.search(r"\b(?:because|explanation|smooth\w*|landscape|so that)\b", first.text, re.I), first.text
+    lines = lines_of(source_of(ans, first).path)
+    assert "batch norm" in (heading_above(lines, first.line_start) + section_heading(lines, first.line_start)).lower()
+    assert_well_cited(ans)
