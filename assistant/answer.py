@@ -56,6 +56,7 @@ from mlnotes.assistant.answering.lead import (
     reads_as_comparison,
     side_words,
     sides,
+    standalone,
     subject_terms,
     table_rows,
     terms,
@@ -307,8 +308,14 @@ class Answerer:
                            if lead_intent in SECTION_POOL_INTENTS else ([], {}))
             if intent == "code":
                 code = self._code(question, hits, mode, filters)
-            # a code answer's first sentence comes from the piece of its code block, so it introduces that code
-            pool = [t for t in [*scored, *extra] if code is not None and real.get(id(t.candidate), t.rank) == code[0]]
+            # a code answer's first sentence comes from the section of its code block (its bank entry's short
+            # answer says what the code does: f3-15 led with a chapter's context sentence "A typical ML use is an
+            # interval for a test-set metric." above a bank entry's block), so it introduces that code
+            pool = []
+            if code is not None:
+                code_pool, code_real = self._code_section_pool(question, r, hits, code[0], mode, filters)
+                pool = [t for t in code_pool if usable(t) and standalone(t)] and code_pool
+                real.update(code_real)
             pool = pool or [*scored, *extra]
             head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
             first = pick_lead(lead_intent, lead_q, pool, sections=sections,
@@ -460,6 +467,22 @@ class Answerer:
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
 
+    def _code_section_pool(self, question: str, r: Retrieved, hits: list[Hit], code_idx: int, mode: str,
+                           filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
+        """The candidates of every piece of the section of the code block's piece (``hits[code_idx]``), scored
+        against the question as if at rank 0 (the pool is that one section), and a map from each candidate's ``id``
+        to the index in ``hits`` it must cite."""
+        chunk = hits[code_idx].chunk
+        per_chunk, real = [], {}
+        for c in self._whole_sections([chunk]):
+            idx = self._extra(hits, c, mode, filters)
+            if idx is None:
+                continue
+            cands, vecs = self.sentences.get(c)
+            per_chunk.append((0, cands, vecs))
+            real.update((id(x), idx) for x in cands)
+        return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
     def _short_answers(self, pool: list[Scored], hits: list[Hit], real: dict[int, int]) -> frozenset[int]:
         """The ``id`` of each candidate of ``pool`` that is a sentence of the short answer of the bank entry of its
         own section (the corpus' reviewed answer to that section's question)."""
@@ -484,8 +507,12 @@ class Answerer:
         that defines ``ols_fit`` with ``LinearRegression`` fits linear regression, whatever its heading). Best
         first: the most terms of what is to be written (the words before "with", "using", "via" or "by": in
         "logistic regression with gradient descent" the thing is logistic regression, gradient descent only how),
-        then the most subject terms, then the most thing terms in the heading, then the best section rank. A
-        block that names none of the subject terms is never used."""
+        then the most subject terms, then the most thing terms in the heading and breadcrumbs, then the best
+        section rank. Ahead of all these: the most thing terms in the block's own section heading, the task that
+        section is about (the bank's coding entry "Compute a bootstrap confidence interval for a metric." answers
+        "Write code that computes a bootstrap confidence interval ..."; a 45-line demo under "The bootstrap" that
+        names more of the question's words in passing, in its code and its chapter's breadcrumbs, does not: f3-15).
+        A block that names none of the subject terms is never used."""
         subject = subject_terms(question)
         thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
         found = []
@@ -495,10 +522,11 @@ class Answerer:
                 have = about | code_terms(cb.code)
                 if subject and not subject & have:
                     continue
-                found.append((-len(thing & have), -len(subject & have), -len(thing & about), sec_rank, idx, cb))
+                found.append((-len(thing & terms(c.heading)), -len(thing & have), -len(subject & have),
+                              -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None
-        *_, idx, cb = min(found, key=lambda x: x[:5])
+        *_, idx, cb = min(found, key=lambda x: x[:6])
         return idx, cb
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,

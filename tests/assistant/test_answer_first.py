@@ -371,3 +371,23 @@ def test_a_why_question_leads_with_a_reason_not_with_its_premise(answerer):
     lines = lines_of(source_of(ans, first).path)
     assert "batch norm" in (heading_above(lines, first.line_start) + section_heading(lines, first.line_start)).lower()
     assert_well_cited(ans)
+
+
+def test_a_code_question_shows_a_short_function_for_the_task_and_leads_with_what_it_does(answerer):
+    # f3-15 (development): a 45-line chapter demo (AUC, scipy comparison, plot) beat the bank's coding entry on the
+    # same task, and the lead was a context sentence of the chapter ("A typical ML use is ...")
+    ans = ask(answerer, "Write code that computes a bootstrap confidence interval for a model's accuracy on a test set.")
+    code = [s for s in ans.sentences if s.kind == "code"]
+    assert code, ans.text
+    src = source_of(ans, code[0])
+    lines = lines_of(src.path)
+    body = lines[code[0].line_start : code[0].line_end - 1]
+    assert re.search(r"^def \w*(?:bootstrap|ci)\w*\(", "\n".join(body), re.M), body[:5]  # a function for the task
+    assert len(body) <= 30 and not any("plt." in ln for ln in body)
+    first = ans.sentences[0]
+    assert first.kind != "code" and ans.sentences.index(first) < ans.sentences.index(code[0])
+    # the lead comes from the code block's own section and says what the procedure does
+    assert section_heading(lines_of(source_of(ans, first).path), first.line_start) == section_heading(
+        lines, code[0].line_start)
+    assert re.search(r"\bresampl\w*|with replacement", first.text, re.I), first.text
+    assert_well_cited(ans)
