@@ -75,16 +75,6 @@ DEFINITION_HEAD_BONUS = 0.15
 # variant of it; chosen on f3-05 (development) and checked on every comparison of gold tune and the external set
 SIDE_FIRST_BONUS = 0.15
 
-# a why question's lead gives the reason (a causal clause, "because", "so that", "comes from", "by ...ing", an
-# explanation), not the premise's own claim: f3-16 "Why can you use a bigger learning rate once batch normalization
-# is in the network?" led with "Batch norm allows larger learning rates, ..." and never said why. A candidate that
-# carries a reason gains REASON_BONUS; one that shares at least PREMISE_SHARE of the premise's subject terms and
-# carries none restates the premise and loses PREMISE_PENALTY. Set on f3-16 and checked on every why question of
-# gold tune, the external set and the three fresh sets (development; docs/answer-quality.md, round 8)
-REASON_BONUS = 0.2
-PREMISE_PENALTY = 0.2
-PREMISE_SHARE = 0.5
-
 # names written several ways in questions and in the corpus, mapped to one form before tokenizing
 _ALIASES = (
     (re.compile(r"\bk[- ]?nearest[- ]neighbou?rs?\b|\bk[- ]?nn\b", re.I), "knn"),
@@ -132,41 +122,6 @@ def recommends(text: str) -> bool:
         if not (m.group(0).lower() in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(text[: m.start()])):
             return True
     return False
-
-
-# a reason or a mechanism: a causal connective, a clause of purpose or result, "by" with a gerund, an explanation
-_REASON_RE = re.compile(r"\b(?:because|since\s+(?!\d)|so that|,\s*so\b|due to|owing to|thanks to|"
-                        r"comes?\s+(?:\w+\s+)?from|stems? from|attributed to|explanations?|explains?|"
-                        r"the reason|reasons? (?:is|are)|(?:this|that) is why|why it works|which (?:means|makes|lets|"
-                        r"keeps|forces|prevents)|by\s+\w+ing|as a result|results? in|leads? to|in order to|"
-                        r"therefore|hence|thus|otherwise)\b", re.I)
-_WHY_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why\b|how come\b|(?:can you |please )?explain why\b|"
-                     r"what is the reason\b|what makes\b)", re.I)
-_WHY_OPENING_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why|how come|(?:can you |please )?explain why|"
-                             r"what is the reason|what makes)\s+(?:(?:do|does|did|is|are|was|were|can|could|"
-                             r"would|should|will|has|have)\s+)?(?:(?:you|we|i|one|people)\s+)?", re.I)
-
-
-def asks_why(question: str) -> bool:
-    """Whether ``question`` asks for a reason ("Why ...", "How come ...", "Explain why ...", "What makes ...")."""
-    return bool(_WHY_RE.match(question))
-
-
-def gives_reason(text: str) -> bool:
-    """Whether ``text`` carries a reason or a mechanism (:data:`_REASON_RE`)."""
-    return bool(_REASON_RE.search(text))
-
-
-def premise_terms(question: str) -> set[str]:
-    """The subject terms of a why question's premise: the question without its "Why can you ..." opening."""
-    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1))
-
-
-def restates_premise(question: str, text: str) -> bool:
-    """Whether ``text`` only restates the premise of the why ``question``: it names at least ``PREMISE_SHARE`` of
-    the premise's subject terms and gives no reason (:func:`gives_reason`)."""
-    premise = premise_terms(question)
-    return bool(premise) and not gives_reason(text) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
 
 
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
@@ -387,11 +342,6 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         pair = sides(question)
         if pair and mentions(text, pair.a, pair.b) and mentions(text, pair.b, pair.a):
             bonus += 0.2
-    elif intent == "why_how" and asks_why(question):
-        if gives_reason(text):
-            bonus += REASON_BONUS
-        elif restates_premise(question, text):
-            bonus -= PREMISE_PENALTY
     if named:
         bonus += 0.05
     if len(text.split()) < SHORT_WORDS:  # a fragment ("The averaging is an all-reduce.") rarely answers alone
