@@ -48,11 +48,14 @@ from mlnotes.assistant.answering.lead import (
     complexity_rows,
     contrasts,
     head_term,
+    later_parts,
     lead_reading,
     mentions,
     names_subject,
+    part_query,
     pick_lead,
     pointer,
+    question_parts,
     reads_as_comparison,
     side_words,
     sides,
@@ -76,6 +79,8 @@ from mlnotes.assistant.answering.scoring import (
     Scored,
     ScoreWeights,
     choose,
+    continues_before,
+    describes_figure,
     score_candidates,
 )
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Generator, Source
@@ -98,6 +103,10 @@ DEFAULT_INTERVIEW_MATCH = 0.82
 # intents whose lead may come from any piece of the top sections, not only from the retrieved pieces: a definition, a
 # recommendation or a formula is one sentence that a section states once. Not complexity (a guide section's other
 # table rows then led cost questions about something else) nor comparisons, why/how and debugging (no gain seen)
+# a later part of a question of several parts gets its own sentence when the best candidate for it is this much more
+# similar to the part (cosine) than every sentence already chosen (Answerer._cover_parts); set on f3-01 and f3-20
+# and checked on every question of several parts of gold tune and the external set (development)
+PART_MARGIN = 0.02
 SECTION_POOL_INTENTS = frozenset({"definition", "how_to_choose", "formula"})
 
 
@@ -324,6 +333,8 @@ class Answerer:
                 first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []
         rest = choose(scored, max_sentences, self.weights, already=lead)
+        if not reads_as_comparison(intent, question):
+            rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
                                   n_lead=len(lead))
 
@@ -466,6 +477,45 @@ class Answerer:
             per_chunk.append((sec_rank, cands, vecs))
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
+    def _cover_parts(self, question: str, r: Retrieved, lead: list[Scored], rest: list[Scored],
+                     scored: list[Scored], hits: list[Hit], mode: str, filters: Filters | None,
+                     max_sentences: int) -> list[Scored]:
+        """``rest`` with a sentence for each later part of a question of several parts (:func:`later_parts`) that
+        no chosen sentence answers: the candidate of the top sections (every piece of the sections of the top
+        ``LEAD_POOL_RANKS`` hits) most similar to that part (:func:`part_query`), added when it is at least
+        ``PART_MARGIN`` more similar to the part than every chosen sentence. Added sentences replace the
+        lowest-scored supporting ones beyond ``max_sentences``. f3-01 answered what dropout does while training
+        and never said what changes at prediction time; f3-20 never reached pruning."""
+        parts = question_parts(question)
+        later = later_parts(question)
+        if not later or not lead:
+            return rest
+        extra, real = self._section_pool(question, r, hits, mode, filters)
+        pool = []
+        for t in [*scored, *extra]:
+            text = t.candidate.text
+            if not usable(t) or pointer(text) or continues_before(text) or describes_figure(text):
+                continue
+            pool.append(replace(t, rank=real[id(t.candidate)]) if id(t.candidate) in real else t)
+        added: list[Scored] = []
+        idf = self.term_coverage().idf
+        for part in later:
+            pv = self.index.embed_query(part_query(part, parts[0], idf))
+            chosen = [*lead, *rest, *added]
+            best = max(pool, key=lambda t: float(pv @ t.vector), default=None)
+            if best is None or any(best.candidate is c.candidate for c in chosen):
+                continue
+            near = max(float(pv @ c.vector) for c in chosen)
+            if float(pv @ best.vector) < near + PART_MARGIN:
+                continue
+            if any(float(best.vector @ c.vector) > self.weights.redundancy for c in chosen):
+                continue
+            added.append(best)
+        if not added:
+            return rest
+        keep = sorted(rest, key=lambda t: -t.score)[: max(0, max_sentences - len(lead) - len(added))]
+        return [*sorted(keep, key=lambda t: (t.rank, t.candidate.order)), *added]
 
     def _code_section_pool(self, question: str, r: Retrieved, hits: list[Hit], code_idx: int, mode: str,
                            filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:

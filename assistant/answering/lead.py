@@ -547,6 +547,59 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
     return max(pool, key=value)
 
 
+# -- the parts of a question of several parts -------------------------------------------------------------------
+
+_WH = r"(?:what|how|why|when|which|where|whether|in what|does|do|is|are|can|should)\b"
+_PART_SPLIT_RE = re.compile(r"\?\s*|;\s*|\.\s+(?=[A-Z])|,?\s+and\s+(?=" + _WH + r")|,\s*(?=" + _WH + r")", re.I)
+_ASKS_RE = re.compile(r"^\W*" + _WH, re.I)
+_PART_OPENING_RE = re.compile(r"^\W*(?:(?:so|and|also|then|first|second|third|finally)\W+)*"
+                              r"(?:(?:can|could) you\s+)?(?:please\s+)?(?:walk me through|explain|describe|"
+                              r"tell me|show me)\s+", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things, in order: split at question marks, semicolons and at a
+    comma or an "and" before a question word ("Explain what dropout does while it trains, and what changes when
+    you make predictions." -> two parts; "Walk me through how a tree picks the split, what stops it from growing,
+    and how pruning helps" -> three). A part without two subject terms of its own is joined to the one before ("What
+    is it, and why?" is one part). One part for a question that asks one thing."""
+    q = " ".join(question.split())
+    raw = [x.strip(" ,.") for x in _PART_SPLIT_RE.split(q)]
+    parts: list[str] = []
+    for x in raw:
+        if not x:
+            continue
+        if parts and len(subject_terms(x)) < 2:
+            parts[-1] = f"{parts[-1]}, {x}"
+        else:
+            parts.append(_PART_OPENING_RE.sub("", x) or x)
+    return parts
+
+
+def later_parts(question: str) -> list[str]:
+    """The parts of ``question`` after its first (:func:`question_parts`) that ask something (open with a question
+    word: "what changes when you make predictions"), not statements of context ("the validation loss bottoms out
+    ...")."""
+    return [x for x in question_parts(question)[1:] if _ASKS_RE.match(x)]
+
+
+# the corpus says "at inference" where questions say "when you make predictions" or "at test time"
+_PART_WORDING = ((re.compile(r"\b(?:when (?:you|we|i) )?mak(?:e|es|ing) (?:a )?predictions?\b|\bat prediction time\b|"
+                             r"\bat test time\b|\bwhen predicting\b", re.I), "at inference"),)
+
+
+def part_query(part: str, first: str, idf: Callable[[str], float]) -> str:
+    """What to embed to find the sentence that answers a later ``part`` of a question whose ``first`` part names
+    the subject: the part in the corpus' wording, followed by the words of the first part's most specific term
+    ("what changes at inference (dropout)"): a later part often refers to the subject only by "it" or not at all."""
+    for rx, to in _PART_WORDING:
+        part = rx.sub(to, part)
+    subject = subject_terms(first)
+    head = head_term(subject, idf) or next(iter(sorted(subject)), None)
+    words = " ".join(w for w in first.split() if head and head in terms(w))
+    return f"{part} ({words})" if words else part
+
+
 # -- complexity rows -------------------------------------------------------------------------------------------
 
 COMPLEXITY_DOC = "guides/algorithm-complexity.md"

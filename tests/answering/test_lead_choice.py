@@ -571,3 +571,28 @@ def test_a_variant_side_is_recognised_by_the_terms_that_tell_it_apart():
     assert reads_as_comparison("why_how", q) and reads_as_comparison("comparison", "LSTM vs GRU")
     assert not reads_as_comparison("why_how", "How does momentum help gradient descent?")
     assert not reads_as_comparison("why_how", "Why does batch norm work with SGD and Adam?")
+
+
+# -- round 8: the parts of a question of several parts (f3-01, f3-20) -------------------------------------------
+def test_a_question_of_several_parts_is_split_at_its_question_words_not_at_its_context():
+    from mlnotes.assistant.answering.lead import later_parts, part_query, question_parts
+
+    q = "Explain what dropout does to a network while it trains, and what changes when you make predictions."
+    assert question_parts(q) == ["what dropout does to a network while it trains",
+                                 "what changes when you make predictions"]
+    q3 = ("Walk me through how a decision tree picks the split at each node, what stops it from growing forever, "
+          "and how pruning helps it generalise.")
+    assert later_parts(q3) == ["what stops it from growing forever", "how pruning helps it generalise"]
+    # one thing asked: no later part; "and why" alone names nothing of its own and stays with its part
+    for one in ("What is dropout?", "Difference between LSTM and GRU", "What is it, and why?",
+                "Explain the bias-variance tradeoff."):
+        assert later_parts(one) == [], one
+    # a statement of context before the question is no part to answer
+    ctx = ("I'm training gradient boosting on about 50k rows; the validation loss bottoms out after a few hundred "
+           "trees and then climbs. What should I change, and how do I pick where to stop?")
+    assert all(not p.lower().startswith(("the validation", "i'm")) for p in later_parts(ctx))
+    assert "how do I pick where to stop" in later_parts(ctx)
+    # the later part is looked up in the corpus' wording, with the first part's most specific term
+    idf = {"dropout": 5.0, "network": 1.0, "train": 0.5}.get
+    assert part_query("what changes when you make predictions", question_parts(q)[0],
+                      lambda t: idf(t) or 0.0) == "what changes at inference (dropout)"

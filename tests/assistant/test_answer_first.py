@@ -379,3 +379,18 @@ def test_a_code_question_shows_a_short_function_for_the_task_and_leads_with_what
         lines, code[0].line_start)
     assert re.search(r"\bresampl\w*|with replacement", first.text, re.I), first.text
     assert_well_cited(ans)
+
+
+@pytest.mark.parametrize("question, first_part, later", [
+    # f3-01 and f3-20 (development): only the first part was answered
+    ("Explain what dropout does to a network while it trains, and what changes when you make predictions.",
+     r"\bdropout\b", r"\binference\b|\btest time\b|\bpredict"),
+    ("Walk me through how a decision tree picks the split at each node, what stops it from growing forever, and "
+     "how pruning helps it generalise.", r"\bsplit|\bgrowth\b|\bdepth\b", r"\bprun"),
+])
+def test_a_question_of_several_parts_gets_a_sentence_for_its_later_part(answerer, question, first_part, later):
+    ans = ask(answerer, question)
+    texts = [s.text for s in ans.sentences if s.kind != "code"]
+    assert re.search(first_part, " ".join(texts[:2]), re.I), texts[:2]
+    assert any(re.search(later, t, re.I) for t in texts), ans.text
+    assert_well_cited(ans)
