@@ -123,6 +123,18 @@ class NoGeneratorError(ValueError):
 
 
 _WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
+def task_heading(question: str, heading: str) -> int:
+    """How many terms of what a code question asks to write (the words before "with", "using", ...: see
+    ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
+    bank's "Compute a bootstrap confidence interval for a metric." for "Write code that computes a bootstrap
+    confidence interval for a model's accuracy ..."); 0 for a heading that names only one of several ("Deployment-
+    ready pipeline" for "text preprocessing pipeline code") or none."""
+    subject = subject_terms(question)
+    thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
+    hit = len(thing & terms(heading))
+    return hit if hit >= 2 or (thing and hit == len(thing)) else 0
+
+
 _MEANS_RE = re.compile(r"\s(?:with|using|via|by)\s", re.I)  # "X with Y": Y says how, X what (Answerer._code)
 
 
@@ -324,6 +336,8 @@ class Answerer:
             if code is not None:
                 code_pool, code_real = self._code_section_pool(question, r, hits, code[0], mode, filters)
                 pool = [t for t in code_pool if usable(t) and standalone(t)] and code_pool
+                # only a section about the task introduces its code: otherwise a top chunk of the answer does
+                pool = pool if task_heading(question, hits[code[0]].chunk.heading) else []
                 real.update(code_real)
             pool = pool or [*scored, *extra]
             head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
@@ -572,7 +586,7 @@ class Answerer:
                 have = about | code_terms(cb.code)
                 if subject and not subject & have:
                     continue
-                found.append((-len(thing & terms(c.heading)), -len(thing & have), -len(subject & have),
+                found.append((-task_heading(question, c.heading), -len(thing & have), -len(subject & have),
                               -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None

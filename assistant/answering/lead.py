@@ -259,10 +259,12 @@ def usable(t: Scored) -> bool:
 _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they", "their", "such"})
 # openers that continue an argument the reader of an answer has not seen ("The same arithmetic explains ...",
 # "Similarly, ...", "However, ...", "In that case ...") or a sequence of steps whose start it has not seen ("Then
-# adjust the decision threshold ...", "Second, for n >> d ...")
+# adjust the decision threshold ...", "Second, for n >> d ...") or a clause opened by a conjunction ("And the frozen
+# backbone cannot adapt at all, ...")
 _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
                                 r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b|"
-                                r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b)",
+                                r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b|"
+                                r"(?:and|but|or|yet|so)\s)",
                                 re.IGNORECASE)
 
 

@@ -596,3 +596,23 @@ def test_a_question_of_several_parts_is_split_at_its_question_words_not_at_its_c
     idf = {"dropout": 5.0, "network": 1.0, "train": 0.5}.get
     assert part_query("what changes when you make predictions", question_parts(q)[0],
                       lambda t: idf(t) or 0.0) == "what changes at inference (dropout)"
+
+
+def test_a_code_section_about_the_task_is_told_from_one_that_names_a_word_of_it():
+    from mlnotes.assistant.answer import task_heading
+
+    q = "Write code that computes a bootstrap confidence interval for a model's accuracy on a test set."
+    assert task_heading(q, "Compute a bootstrap confidence interval for a metric.") == 3
+    assert task_heading(q, "The bootstrap") == 0  # one of several terms: a topic, not the task
+    assert task_heading("text preprocessing pipeline code", "Deployment-ready pipeline") == 0
+    assert task_heading("Implement k-means", "Implement k-means from scratch") == 1  # all of a one-term task
+    # "with gradient descent" says how, not what: the task is logistic regression
+    assert task_heading("Write Python code for logistic regression with gradient descent",
+                        "Implement logistic regression with gradient descent") == 2
+
+
+def test_a_sentence_opened_by_a_conjunction_never_leads():
+    s = cand("And the frozen backbone cannot adapt at all, which is why fine-tuning does better.", 0, 0.9)
+    assert not standalone(s)
+    assert standalone(cand("Andrew Ng's course explains logistic regression with gradient descent.", 0, 0.9))
+    assert standalone(cand("Sobol indices split the variance of the output between the inputs.", 0, 0.9))
