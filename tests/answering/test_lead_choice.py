@@ -616,3 +616,22 @@ def test_a_sentence_opened_by_a_conjunction_never_leads():
     assert not standalone(s)
     assert standalone(cand("Andrew Ng's course explains logistic regression with gradient descent.", 0, 0.9))
     assert standalone(cand("Sobol indices split the variance of the output between the inputs.", 0, 0.9))
+
+
+def test_what_a_figure_shows_and_the_rest_of_an_unseen_distribution_never_lead():
+    # g077 and f3-17/g071 (development): sentences that only make sense next to a plot
+    from mlnotes.assistant.answering.scoring import describes_figure
+
+    for text in ("The figure shows one test digit and the 16 feature maps of the trained network's first layer.",
+                 "The rest is spread over filler words, which the model can afford because their states carry it.",
+                 "The table below lists the measured times for each batch size.",
+                 "This plot compares the two learning-rate schedules over 50 epochs.",
+                 "Look for the bright cells: they should sit on or right after the sentiment word.",
+                 "The printed number quantifies it: about 0.45 of the attention mass falls on the word."):
+        assert describes_figure(text) and not standalone(cand(text, 0, 0.9)), text
+    for text in ("The table of a decision tree's splits is its structure.",  # names a table, shows nothing
+                 "The rest of the network is frozen while the head is trained.",
+                 "The output of a softmax is a probability vector.",
+                 "Look-ahead bias leaks future information into the features.",
+                 "Attention lets a model read from a set of vectors by content."):
+        assert not describes_figure(text), text
