@@ -209,13 +209,18 @@ def names_subject(question: str, answer: str) -> bool:
 
 
 def side_terms(side: str, other: str | None = None) -> set[str]:
-    """The terms that tell ``side`` apart from the ``other`` side of a comparison: its content terms that the other
-    side lacks ("momentum" for "SGD with momentum" against "plain stochastic gradient descent", which is SGD), or all
-    of its terms when it has none of its own (the plain side "SGD") or there is no other side. A sentence about
+    """The terms that tell ``side`` apart from the ``other`` side of a comparison when ``side`` is a variant of it
+    (the other side's terms are a proper subset of its own): the terms the other side lacks ("momentum" for "SGD
+    with momentum" against "plain stochastic gradient descent", which is SGD); else all of its terms (the plain side
+    "SGD", two sides that merely share a word, or no other side). A sentence about
     momentum names that side even when it does not repeat "SGD" (f3-05: no sentence named both "SGD" and
     "momentum", so the momentum side was never described)."""
     want = terms(side)
-    return (want - terms(other)) or want if other else want
+    if not other or not terms(other) < want:
+        # two sides that share a word ("one-hot encoding" and "target encoding") are each named by all of theirs:
+        # "target" alone names target leakage as well
+        return want
+    return want - terms(other)
 
 
 def side_words(side: str, other: str | None = None) -> str:

@@ -559,6 +559,10 @@ def test_a_variant_side_is_recognised_by_the_terms_that_tell_it_apart():
     # two sides with their own terms are unchanged: each needs all of its terms
     lstm_gru = sides("Difference between LSTM and GRU")
     assert side_terms(lstm_gru.a, lstm_gru.b) == terms("LSTM")
+    # two sides that only share a word are not variants of each other: "target" alone would name target leakage
+    enc = sides("One-hot encoding versus target encoding for a categorical column: how do they compare?")
+    assert side_terms(enc.b, enc.a) == terms("target encoding") and side_words(enc.b, enc.a) == enc.b
+    assert not mentions("Target leakage is the presence of information unavailable at prediction.", enc.b, enc.a)
     # the variant is described by a sentence that opens with it; the plain side by one that does not name the variant
     nesterov = cand("Nesterov momentum computes the gradient at the anticipated next position", 0, 0.534)
     momentum = cand(about_momentum, 0, 0.52)
