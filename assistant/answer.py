@@ -42,11 +42,13 @@ from mlnotes.assistant.answering.lead import (
     LEAD_POOL_RANKS,
     LEAD_RANKS,
     TableRow,
+    asks_why,
     best_about,
     code_blocks,
     code_terms,
     complexity_rows,
     contrasts,
+    gives_reason,
     head_term,
     later_parts,
     lead_reading,
@@ -57,6 +59,7 @@ from mlnotes.assistant.answering.lead import (
     pointer,
     question_parts,
     reads_as_comparison,
+    restates_premise,
     side_words,
     sides,
     standalone,
@@ -346,6 +349,14 @@ class Answerer:
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []
+            if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
+                reason = self._reason_after(first, pool, hits, real)
+                lead += [reason] if reason is not None else []
+        if len(lead) == 2 and lead[0].candidate.text and restates_premise(question, lead[0].candidate.text) and \
+                asks_why(question) and intent == "why_how":
+            # the claim and its reason lead: further sentences that restate the claim say nothing new (f3-16 said
+            # "... allows larger learning rates" three times)
+            scored = [t for t in scored if not restates_premise(question, t.candidate.text)]
         rest = choose(scored, max_sentences, self.weights, already=lead)
         if not reads_as_comparison(intent, question):
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
@@ -491,6 +502,28 @@ class Answerer:
             per_chunk.append((sec_rank, cands, vecs))
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
+    def _reason_after(self, first: Scored, pool: list[Scored], hits: list[Hit],
+                      real: dict[int, int]) -> Scored | None:
+        """The sentence that gives the reason after a why question's lead that only restates the premise
+        (:func:`restates_premise`): the best-scored candidate of the lead's own section that carries a reason
+        (:func:`gives_reason`) and could open an answer (a reason from another section is often about something
+        else: "Strided convolutions now often replace pooling layers because ..." for a question on global average
+        pooling). The lead is kept, so the answer's first two sentences give the claim and its reason (f3-16:
+        "Batch norm allows larger learning rates, ..." is followed by "... evidence that it mainly smooths the loss
+        landscape")."""
+        def section(t: Scored) -> tuple[str, str]:
+            c = hits[real.get(id(t.candidate), t.rank)].chunk
+            return c.doc_id, c.section_id
+
+        own = section(first)
+        found = [t for t in pool if t.candidate is not first.candidate and section(t) == own and usable(t)
+                 and standalone(t) and gives_reason(t.candidate.text)
+                 and float(t.vector @ first.vector) < self.weights.redundancy]
+        if not found:
+            return None
+        best = max(found, key=lambda t: t.score)
+        return replace(best, rank=real[id(best.candidate)]) if id(best.candidate) in real else best
 
     def _cover_parts(self, question: str, r: Retrieved, lead: list[Scored], rest: list[Scored],
                      scored: list[Scored], hits: list[Hit], mode: str, filters: Filters | None,

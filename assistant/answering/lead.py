@@ -124,6 +124,57 @@ def recommends(text: str) -> bool:
     return False
 
 
+# -- why questions: a lead that restates the premise is followed by a reason -------------------------------------
+
+# a why question whose lead shares at least this share of the premise's subject terms, with no causal word, only
+# restates the premise (f3-16: "Batch norm allows larger learning rates, ..." for "Why can you use a bigger learning
+# rate once batch normalization is in the network?")
+PREMISE_SHARE = 0.5
+# a reason or a mechanism: a causal connective, a clause of purpose or result, "by" with a gerund, an explanation
+_REASON_RE = re.compile(r"\b(?:because|since\s+(?!\d)|so that|,\s*so\b|due to|owing to|thanks to|"
+                        r"comes?\s+(?:\w+\s+)?from|stems? from|attributed to|explanations?|explains?|"
+                        r"the reason|reasons? (?:is|are)|(?:this|that) is why|why it works|which (?:means|makes|lets|"
+                        r"keeps|forces|prevents)|by\s+\w+ing|as a result|results? in|leads? to|in order to|"
+                        r"therefore|hence|thus)\b", re.I)
+_WHY_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why\b|how come\b|(?:can you |please )?explain why\b|"
+                     r"what is the reason\b|what makes\b)", re.I)
+_WHY_OPENING_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why|how come|(?:can you |please )?explain why|"
+                             r"what is the reason|what makes)\s+(?:(?:do|does|did|is|are|was|were|can|could|"
+                             r"would|should|will|has|have)\s+)?(?:(?:you|we|i|one|people)\s+)?", re.I)
+
+
+# a claim that states its own benefit: a colon before a list of what it brings ("..., replacing large fully connected
+# layers: far fewer parameters, less overfitting, ...", g619) or a purpose ("... in a VAE's latent space for
+# efficiency", g463)
+_BENEFIT_RE = re.compile(r":\s+\S|\bfor (?:\w+ )?(?:efficiency|speed|stability|simplicity|memory|compute|"
+                         r"robustness|generali[sz]ation)\b", re.I)
+
+
+def asks_why(question: str) -> bool:
+    """Whether ``question`` asks for a reason ("Why ...", "How come ...", "Explain why ...", "What makes ...")."""
+    return bool(_WHY_RE.match(question))
+
+
+def gives_reason(text: str) -> bool:
+    """Whether ``text`` carries a reason or a mechanism (:data:`_REASON_RE`)."""
+    return bool(_REASON_RE.search(text))
+
+
+def premise_terms(question: str) -> set[str]:
+    """The subject terms of a why question's premise: the question without its "Why can you ..." opening."""
+    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1))
+
+
+def restates_premise(question: str, text: str) -> bool:
+    """Whether ``text`` only restates the premise of the why ``question``: it names at least ``PREMISE_SHARE`` of
+    the premise's subject terms, gives no reason (:func:`gives_reason`) and states no benefit of its own
+    (:data:`_BENEFIT_RE`)."""
+    premise = premise_terms(question)
+    if gives_reason(text) or _BENEFIT_RE.search(text):
+        return False
+    return bool(premise) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
+
+
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
 _MATH_RE = re.compile(r"\$[^$]+\$|\s=\s|[=≈]")
 _WORD_RE = re.compile(r"[A-Za-z][\w\-]*")

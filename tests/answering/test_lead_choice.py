@@ -639,3 +639,24 @@ def test_what_a_figure_shows_and_the_rest_of_an_unseen_distribution_never_lead()
                  "Look-ahead bias leaks future information into the features.",
                  "Attention lets a model read from a set of vectors by content."):
         assert not describes_figure(text), text
+
+
+# -- round 8: a why lead that only restates the premise is followed by a reason (f3-16) --------------------------
+def test_a_why_questions_premise_and_a_reason_are_told_apart():
+    from mlnotes.assistant.answering.lead import asks_why, gives_reason, premise_terms, restates_premise
+
+    q = "Why can you use a bigger learning rate once batch normalization is in the network?"
+    assert asks_why(q) and asks_why("Explain why dropout helps.") and asks_why("How come ReLU trains faster?")
+    assert not asks_why("How does momentum help gradient descent?") and not asks_why("What is a why-question?")
+    assert {"batch", "rate"} <= premise_terms(q) and not premise_terms(q) & terms("why can you use")
+    claim = "Batch normalization allows a bigger learning rate and reduces sensitivity to initialization."
+    reason = ("Why it works is still debated: the original explanation has been challenged by evidence that it "
+              "mainly smooths the loss landscape.")
+    assert restates_premise(q, claim) and not gives_reason(claim)
+    assert gives_reason(reason) and not restates_premise(q, reason)
+    assert not restates_premise(q, "Batch normalization standardizes each feature with the mini-batch mean.")
+    # a claim that states its own benefit is no mere restatement (g619, g463 of gold tune)
+    gap = "Why did modern CNNs replace the big fully connected head with global average pooling?"
+    assert not restates_premise(gap, "Global average pooling averages each channel, replacing large fully "
+                                     "connected layers: far fewer parameters, less overfitting.")
+    assert restates_premise(gap, "Global average pooling replaced the big fully connected head in modern CNNs.")

@@ -394,3 +394,17 @@ def test_a_question_of_several_parts_gets_a_sentence_for_its_later_part(answerer
     assert re.search(first_part, " ".join(texts[:2]), re.I), texts[:2]
     assert any(re.search(later, t, re.I) for t in texts), ans.text
     assert_well_cited(ans)
+
+
+def test_a_why_lead_that_restates_the_premise_is_followed_by_the_reason(answerer):
+    # f3-16 (development): "Batch norm allows larger learning rates, ..." was said three times and the reason the
+    # sections give (a smoother loss landscape) never
+    ans = ask(answerer, "Why can you use a bigger learning rate once batch normalization is in the network?")
+    first, second = ans.sentences[:2]
+    assert re.search(r"\bbatch norm", first.text, re.I), first.text
+    assert re.search(r"\b(?:smooth\w*|landscape|because|explanation)\b", second.text, re.I), second.text
+    # the reason comes from the lead's own section
+    assert source_of(ans, first).path == source_of(ans, second).path
+    restated = [s for s in ans.sentences[2:] if re.search(r"allows? (?:larger|higher|bigger) learning rates?", s.text)]
+    assert len(restated) <= 1, [s.text for s in restated]
+    assert_well_cited(ans)
