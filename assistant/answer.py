@@ -106,11 +106,11 @@ DEFAULT_INTERVIEW_MATCH = 0.82
 # intents whose lead may come from any piece of the top sections, not only from the retrieved pieces: a definition, a
 # recommendation or a formula is one sentence that a section states once. Not complexity (a guide section's other
 # table rows then led cost questions about something else) nor comparisons, why/how and debugging (no gain seen)
+SECTION_POOL_INTENTS = frozenset({"definition", "how_to_choose", "formula"})
 # a later part of a question of several parts gets its own sentence when the best candidate for it is this much more
 # similar to the part (cosine) than every sentence already chosen (Answerer._cover_parts); set on f3-01 and f3-20
 # and checked on every question of several parts of gold tune and the external set (development)
 PART_MARGIN = 0.02
-SECTION_POOL_INTENTS = frozenset({"definition", "how_to_choose", "formula"})
 
 
 class _Default:
@@ -126,6 +126,9 @@ class NoGeneratorError(ValueError):
 
 
 _WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
+_MEANS_RE = re.compile(r"\s(?:with|using|via|by)\s", re.I)  # "X with Y": Y says how, X what (Answerer._code)
+
+
 def task_heading(question: str, heading: str) -> int:
     """How many terms of what a code question asks to write (the words before "with", "using", ...: see
     ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
@@ -136,9 +139,6 @@ def task_heading(question: str, heading: str) -> int:
     thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
     hit = len(thing & terms(heading))
     return hit if hit >= 2 or (thing and hit == len(thing)) else 0
-
-
-_MEANS_RE = re.compile(r"\s(?:with|using|via|by)\s", re.I)  # "X with Y": Y says how, X what (Answerer._code)
 
 
 def corrected_words(question: str, read: str) -> list[tuple[str, str]]:
@@ -351,12 +351,11 @@ class Answerer:
             lead = [first] if first is not None else []
             if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
                 reason = self._reason_after(first, pool, hits, real)
-                lead += [reason] if reason is not None else []
-        if len(lead) == 2 and lead[0].candidate.text and restates_premise(question, lead[0].candidate.text) and \
-                asks_why(question) and intent == "why_how":
-            # the claim and its reason lead: further sentences that restate the claim say nothing new (f3-16 said
-            # "... allows larger learning rates" three times)
-            scored = [t for t in scored if not restates_premise(question, t.candidate.text)]
+                if reason is not None:
+                    lead.append(reason)
+                    # the claim and its reason lead: further sentences that restate the claim say nothing new
+                    # (f3-16 said "... allows larger learning rates" three times)
+                    scored = [t for t in scored if not restates_premise(question, t.candidate.text)]
         rest = choose(scored, max_sentences, self.weights, already=lead)
         if not reads_as_comparison(intent, question):
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
