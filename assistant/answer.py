@@ -42,18 +42,27 @@ from mlnotes.assistant.answering.lead import (
     LEAD_POOL_RANKS,
     LEAD_RANKS,
     TableRow,
+    asks_why,
     best_about,
     code_blocks,
     code_terms,
     complexity_rows,
     contrasts,
+    gives_reason,
     head_term,
+    later_parts,
     lead_reading,
     mentions,
     names_subject,
+    part_query,
     pick_lead,
     pointer,
+    question_parts,
+    reads_as_comparison,
+    restates_premise,
+    side_words,
     sides,
+    standalone,
     subject_terms,
     table_rows,
     terms,
@@ -73,6 +82,8 @@ from mlnotes.assistant.answering.scoring import (
     Scored,
     ScoreWeights,
     choose,
+    continues_before,
+    describes_figure,
     score_candidates,
 )
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Generator, Source
@@ -96,6 +107,10 @@ DEFAULT_INTERVIEW_MATCH = 0.82
 # recommendation or a formula is one sentence that a section states once. Not complexity (a guide section's other
 # table rows then led cost questions about something else) nor comparisons, why/how and debugging (no gain seen)
 SECTION_POOL_INTENTS = frozenset({"definition", "how_to_choose", "formula"})
+# a later part of a question of several parts gets its own sentence when the best candidate for it is this much more
+# similar to the part (cosine) than every sentence already chosen (Answerer._cover_parts); set on f3-01 and f3-20
+# and checked on every question of several parts of gold tune and the external set (development)
+PART_MARGIN = 0.02
 
 
 class _Default:
@@ -112,6 +127,18 @@ class NoGeneratorError(ValueError):
 
 _WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
 _MEANS_RE = re.compile(r"\s(?:with|using|via|by)\s", re.I)  # "X with Y": Y says how, X what (Answerer._code)
+
+
+def task_heading(question: str, heading: str) -> int:
+    """How many terms of what a code question asks to write (the words before "with", "using", ...: see
+    ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
+    bank's "Compute a bootstrap confidence interval for a metric." for "Write code that computes a bootstrap
+    confidence interval for a model's accuracy ..."); 0 for a heading that names only one of several ("Deployment-
+    ready pipeline" for "text preprocessing pipeline code") or none."""
+    subject = subject_terms(question)
+    thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
+    hit = len(thing & terms(heading))
+    return hit if hit >= 2 or (thing and hit == len(thing)) else 0
 
 
 def corrected_words(question: str, read: str) -> list[tuple[str, str]]:
@@ -291,7 +318,7 @@ class Answerer:
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
         sections = [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]
         code = None
-        if intent == "comparison":
+        if reads_as_comparison(intent, question):
             lead = self._comparison_lead(question, hits, scored, mode, filters)
         if not lead:
             # the other pieces of the top sections: a section's defining sentence or recommendation is often in a
@@ -305,8 +332,16 @@ class Answerer:
                            if lead_intent in SECTION_POOL_INTENTS else ([], {}))
             if intent == "code":
                 code = self._code(question, hits, mode, filters)
-            # a code answer's first sentence comes from the piece of its code block, so it introduces that code
-            pool = [t for t in [*scored, *extra] if code is not None and real.get(id(t.candidate), t.rank) == code[0]]
+            # a code answer's first sentence comes from the section of its code block (its bank entry's short
+            # answer says what the code does: f3-15 led with a chapter's context sentence "A typical ML use is an
+            # interval for a test-set metric." above a bank entry's block), so it introduces that code
+            pool = []
+            if code is not None:
+                code_pool, code_real = self._code_section_pool(question, r, hits, code[0], mode, filters)
+                pool = [t for t in code_pool if usable(t) and standalone(t)] and code_pool
+                # only a section about the task introduces its code: otherwise a top chunk of the answer does
+                pool = pool if task_heading(question, hits[code[0]].chunk.heading) else []
+                real.update(code_real)
             pool = pool or [*scored, *extra]
             head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
             first = pick_lead(lead_intent, lead_q, pool, sections=sections,
@@ -314,7 +349,16 @@ class Answerer:
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []
+            if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
+                reason = self._reason_after(first, pool, hits, real)
+                if reason is not None:
+                    lead.append(reason)
+                    # the claim and its reason lead: further sentences that restate the claim say nothing new
+                    # (f3-16 said "... allows larger learning rates" three times)
+                    scored = [t for t in scored if not restates_premise(question, t.candidate.text)]
         rest = choose(scored, max_sentences, self.weights, already=lead)
+        if not reads_as_comparison(intent, question):
+            rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
                                   n_lead=len(lead))
 
@@ -385,19 +429,28 @@ class Answerer:
         if pair is None:
             return []
         lead: list[Scored] = []
+        # when one side is a variant of the other ("SGD with momentum" against "SGD"), every sentence about the
+        # variant names both: the answer then opens with what the variant adds, not with a sentence naming both
+        nested = terms(pair.a) < terms(pair.b) or terms(pair.b) < terms(pair.a)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
-                and mentions(t.candidate.text, pair.a) and mentions(t.candidate.text, pair.b)]
+                and mentions(t.candidate.text, pair.a, pair.b) and mentions(t.candidate.text, pair.b, pair.a)
+                and not nested]
         if both:
             lead.append(max(both, key=lambda t: t.score))
-        for side in (pair.a, pair.b):
-            side_q = f"What is {side}?"
+        for side, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            # a side that differs from the other by a variant ("SGD with momentum" against "SGD") is looked up and
+            # described by what tells it apart ("What is momentum?"), as well as by its whole name
+            own = side_words(side, other)
+            side_q = f"What is {own}?"
             qv = self.index.embed_query(side_q)
             found = [h.chunk for h in hits[: self.weights.top_chunks + 1]]
             found += [h.chunk for h in self.index.search(side_q, k=3, mode=mode, filters=filters)]
+            if own != side:
+                found += [h.chunk for h in self.index.search(f"What is {side}?", k=3, mode=mode, filters=filters)]
             ranks = [rk for c in self._whole_sections(found) if (rk := self._extra(hits, c, mode, filters)) is not None]
             pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
             side_scored = score_candidates(side_q, qv, pool, self.weights)
-            got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits])
+            got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits], other=other)
             if got is not None and all(float(got.vector @ x.vector) < self.weights.redundancy for x in lead):
                 lead.append(got)
         if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):
@@ -449,6 +502,83 @@ class Answerer:
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
 
+    def _reason_after(self, first: Scored, pool: list[Scored], hits: list[Hit],
+                      real: dict[int, int]) -> Scored | None:
+        """The sentence that gives the reason after a why question's lead that only restates the premise
+        (:func:`restates_premise`): the best-scored candidate of the lead's own section that carries a reason
+        (:func:`gives_reason`) and could open an answer (a reason from another section is often about something
+        else: "Strided convolutions now often replace pooling layers because ..." for a question on global average
+        pooling). The lead is kept, so the answer's first two sentences give the claim and its reason (f3-16:
+        "Batch norm allows larger learning rates, ..." is followed by "... evidence that it mainly smooths the loss
+        landscape")."""
+        def section(t: Scored) -> tuple[str, str]:
+            c = hits[real.get(id(t.candidate), t.rank)].chunk
+            return c.doc_id, c.section_id
+
+        own = section(first)
+        found = [t for t in pool if t.candidate is not first.candidate and section(t) == own and usable(t)
+                 and standalone(t) and gives_reason(t.candidate.text)
+                 and float(t.vector @ first.vector) < self.weights.redundancy]
+        if not found:
+            return None
+        best = max(found, key=lambda t: t.score)
+        return replace(best, rank=real[id(best.candidate)]) if id(best.candidate) in real else best
+
+    def _cover_parts(self, question: str, r: Retrieved, lead: list[Scored], rest: list[Scored],
+                     scored: list[Scored], hits: list[Hit], mode: str, filters: Filters | None,
+                     max_sentences: int) -> list[Scored]:
+        """``rest`` with a sentence for each later part of a question of several parts (:func:`later_parts`) that
+        no chosen sentence answers: the candidate of the top sections (every piece of the sections of the top
+        ``LEAD_POOL_RANKS`` hits) most similar to that part (:func:`part_query`), added when it is at least
+        ``PART_MARGIN`` more similar to the part than every chosen sentence. Added sentences replace the
+        lowest-scored supporting ones beyond ``max_sentences``. f3-01 answered what dropout does while training
+        and never said what changes at prediction time; f3-20 never reached pruning."""
+        parts = question_parts(question)
+        later = later_parts(question)
+        if not later or not lead:
+            return rest
+        extra, real = self._section_pool(question, r, hits, mode, filters)
+        pool = []
+        for t in [*scored, *extra]:
+            text = t.candidate.text
+            if not usable(t) or pointer(text) or continues_before(text) or describes_figure(text):
+                continue
+            pool.append(replace(t, rank=real[id(t.candidate)]) if id(t.candidate) in real else t)
+        added: list[Scored] = []
+        idf = self.term_coverage().idf
+        for part in later:
+            pv = self.index.embed_query(part_query(part, parts[0], idf))
+            chosen = [*lead, *rest, *added]
+            best = max(pool, key=lambda t: float(pv @ t.vector), default=None)
+            if best is None or any(best.candidate is c.candidate for c in chosen):
+                continue
+            near = max(float(pv @ c.vector) for c in chosen)
+            if float(pv @ best.vector) < near + PART_MARGIN:
+                continue
+            if any(float(best.vector @ c.vector) > self.weights.redundancy for c in chosen):
+                continue
+            added.append(best)
+        if not added:
+            return rest
+        keep = sorted(rest, key=lambda t: -t.score)[: max(0, max_sentences - len(lead) - len(added))]
+        return [*sorted(keep, key=lambda t: (t.rank, t.candidate.order)), *added]
+
+    def _code_section_pool(self, question: str, r: Retrieved, hits: list[Hit], code_idx: int, mode: str,
+                           filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
+        """The candidates of every piece of the section of the code block's piece (``hits[code_idx]``), scored
+        against the question as if at rank 0 (the pool is that one section), and a map from each candidate's ``id``
+        to the index in ``hits`` it must cite."""
+        chunk = hits[code_idx].chunk
+        per_chunk, real = [], {}
+        for c in self._whole_sections([chunk]):
+            idx = self._extra(hits, c, mode, filters)
+            if idx is None:
+                continue
+            cands, vecs = self.sentences.get(c)
+            per_chunk.append((0, cands, vecs))
+            real.update((id(x), idx) for x in cands)
+        return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
     def _short_answers(self, pool: list[Scored], hits: list[Hit], real: dict[int, int]) -> frozenset[int]:
         """The ``id`` of each candidate of ``pool`` that is a sentence of the short answer of the bank entry of its
         own section (the corpus' reviewed answer to that section's question)."""
@@ -473,8 +603,12 @@ class Answerer:
         that defines ``ols_fit`` with ``LinearRegression`` fits linear regression, whatever its heading). Best
         first: the most terms of what is to be written (the words before "with", "using", "via" or "by": in
         "logistic regression with gradient descent" the thing is logistic regression, gradient descent only how),
-        then the most subject terms, then the most thing terms in the heading, then the best section rank. A
-        block that names none of the subject terms is never used."""
+        then the most subject terms, then the most thing terms in the heading and breadcrumbs, then the best
+        section rank. Ahead of all these: the most thing terms in the block's own section heading, the task that
+        section is about (the bank's coding entry "Compute a bootstrap confidence interval for a metric." answers
+        "Write code that computes a bootstrap confidence interval ..."; a 45-line demo under "The bootstrap" that
+        names more of the question's words in passing, in its code and its chapter's breadcrumbs, does not: f3-15).
+        A block that names none of the subject terms is never used."""
         subject = subject_terms(question)
         thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
         found = []
@@ -484,10 +618,11 @@ class Answerer:
                 have = about | code_terms(cb.code)
                 if subject and not subject & have:
                     continue
-                found.append((-len(thing & have), -len(subject & have), -len(thing & about), sec_rank, idx, cb))
+                found.append((-task_heading(question, c.heading), -len(thing & have), -len(subject & have),
+                              -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None
-        *_, idx, cb = min(found, key=lambda x: x[:5])
+        *_, idx, cb = min(found, key=lambda x: x[:6])
         return idx, cb
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,

@@ -13,11 +13,14 @@ questions only), the whole answer text, its numbered sources and the implementat
     PYTHONPATH=. python scripts/judge_answers.py --fresh         # the 20 fresh questions (fr-01 ... fr-20)
     PYTHONPATH=. python scripts/judge_answers.py --fresh2        # the round-6 fresh questions (f2-01 ... f2-20)
     PYTHONPATH=. python scripts/judge_answers.py --fresh3        # the round-7 fresh questions (f3-01 ... f3-20)
+    PYTHONPATH=. python scripts/judge_answers.py --fresh4        # the round-8 fresh questions
 
 ``--fresh`` answers the questions of ``eval/datasets/judged_fresh.jsonl`` instead: 20 questions written for the
 second table of the note before the code they test was changed, with their labelled relevant sections.
 ``--fresh2`` does the same for ``eval/datasets/judged_fresh2.jsonl``, written the same way in round 6, and
-``--fresh3`` for ``eval/datasets/judged_fresh3.jsonl``, written the same way in round 7.
+``--fresh3`` for ``eval/datasets/judged_fresh3.jsonl``, written the same way in round 7, and ``--fresh4`` for
+``eval/datasets/judged_fresh4.jsonl``, written in round 8 by another author; a question's ``expect`` field (what its
+author expects a useful answer to say), when present, is printed with its answer for the judge.
 
 The verdict columns of the table (correct, direct, complete, useful, reason) are left to the judge.
 """
@@ -36,6 +39,7 @@ NOTE = ROOT / "docs" / "answer-quality.md"
 FRESH = ROOT / "eval" / "datasets" / "judged_fresh.jsonl"
 FRESH2 = ROOT / "eval" / "datasets" / "judged_fresh2.jsonl"
 FRESH3 = ROOT / "eval" / "datasets" / "judged_fresh3.jsonl"
+FRESH4 = ROOT / "eval" / "datasets" / "judged_fresh4.jsonl"
 _ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
 
 
@@ -66,14 +70,19 @@ def questions(ids: set[str] | None = None) -> list[dict[str, Any]]:
 
 
 def fresh_questions(ids: set[str] | None = None, path: Path = FRESH) -> list[dict[str, Any]]:
-    """The fresh questions (``fr-01`` ...) with their labelled relevant sections."""
+    """The fresh questions (``fr-01`` ...) with their labelled relevant sections (and ``expect`` when given)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; write the fresh question set there first")
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             q = json.loads(line)
             if not ids or q["id"] in ids:
-                out.append({"id": q["id"], "question": q["question"], "relevant": list(q["relevant"]),
-                            "answerable": bool(q.get("answerable", True))})
+                item = {"id": q["id"], "question": q["question"], "relevant": list(q["relevant"]) if "relevant" in q else None,
+                        "answerable": bool(q.get("answerable", True))}
+                if q.get("expect"):
+                    item["expect"] = q["expect"]
+                out.append(item)
     return out
 
 
@@ -103,6 +112,8 @@ def render(rec: dict[str, Any]) -> str:
     lines = [f"## {rec['id']}: {rec['question']}",
              f"kind: {rec['kind']}   confidence: {rec['confidence']}"
              + ("" if rec["answerable"] else "   (labelled unanswerable by this corpus)")]
+    if rec.get("expect"):
+        lines.append(f"expected (by the question's author): {rec['expect']}")
     if rec["abstained"]:
         lines.append("ABSTAINED; closest: " + "; ".join(rec["closest"]))
     else:
@@ -124,7 +135,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="answer the 20 round-6 fresh questions of eval/datasets/judged_fresh2.jsonl instead")
     ap.add_argument("--fresh3", action="store_true",
                     help="answer the 20 round-7 fresh questions of eval/datasets/judged_fresh3.jsonl instead")
+    ap.add_argument("--fresh4", action="store_true",
+                    help="answer the round-8 fresh questions of eval/datasets/judged_fresh4.jsonl instead "
+                         "(prints each question's 'expect' field when present)")
     args = ap.parse_args(argv)
+    if args.fresh4 and not FRESH4.is_file():
+        print(f"{FRESH4} does not exist yet; --fresh4 needs that question set", file=sys.stderr)
+        return 2
 
     from mlnotes.assistant.settings import get_settings
     from mlnotes.eval.answers import make_answerer
@@ -135,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
                            defaults=s.fusion_params)
     answerer = make_answerer(index, s.corpus_dir)
     ids = set(args.ids.split(",")) if args.ids else None
-    if args.fresh3:
+    if args.fresh4:
+        items = fresh_questions(ids, FRESH4)
+    elif args.fresh3:
         items = fresh_questions(ids, FRESH3)
     elif args.fresh2:
         items = fresh_questions(ids, FRESH2)
@@ -143,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         items = fresh_questions(ids) if args.fresh else questions(ids)
     if not items:
         print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07 "
-              "(fr-03 with --fresh, f2-03 with --fresh2, f3-03 with --fresh3)",
+              "(fr-03 with --fresh, f2-03 with --fresh2, f3-03 with --fresh3, f4-03 with --fresh4)",
               file=sys.stderr)
         return 2
     records = [judge_record(answerer, it) for it in items]

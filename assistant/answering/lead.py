@@ -71,6 +71,10 @@ FORMULA_SUBJECT_BONUS = 0.2
 # set, once "..., and when should we use it?" was read as a definition first)
 DEFINITION_HEAD_BONUS = 0.15
 
+# a sentence that opens with exactly the side it describes (no modifier first) is about that side, not about a
+# variant of it; chosen on f3-05 (development) and checked on every comparison of gold tune and the external set
+SIDE_FIRST_BONUS = 0.15
+
 # names written several ways in questions and in the corpus, mapped to one form before tokenizing
 _ALIASES = (
     (re.compile(r"\bk[- ]?nearest[- ]neighbou?rs?\b|\bk[- ]?nn\b", re.I), "knn"),
@@ -78,6 +82,7 @@ _ALIASES = (
     (re.compile(r"\bnets\b", re.I), "networks"),
     (re.compile(r"\bsupport[- ]vector[- ]machines?\b", re.I), "svm"),
     (re.compile(r"\bprincipal component analysis\b", re.I), "pca"),
+    (re.compile(r"\bstochastic gradient descent\b", re.I), "sgd"),
 )
 # words that say what kind of answer is wanted, not what it is about
 _CUE_WORDS = frozenset(tokenize(
@@ -117,6 +122,57 @@ def recommends(text: str) -> bool:
         if not (m.group(0).lower() in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(text[: m.start()])):
             return True
     return False
+
+
+# -- why questions: a lead that restates the premise is followed by a reason -------------------------------------
+
+# a why question whose lead shares at least this share of the premise's subject terms, with no causal word, only
+# restates the premise (f3-16: "Batch norm allows larger learning rates, ..." for "Why can you use a bigger learning
+# rate once batch normalization is in the network?")
+PREMISE_SHARE = 0.5
+# a reason or a mechanism: a causal connective, a clause of purpose or result, "by" with a gerund, an explanation
+_REASON_RE = re.compile(r"\b(?:because|since\s+(?!\d)|so that|,\s*so\b|due to|owing to|thanks to|"
+                        r"comes?\s+(?:\w+\s+)?from|stems? from|attributed to|explanations?|explains?|"
+                        r"the reason|reasons? (?:is|are)|(?:this|that) is why|why it works|which (?:means|makes|lets|"
+                        r"keeps|forces|prevents)|by\s+\w+ing|as a result|results? in|leads? to|in order to|"
+                        r"therefore|hence|thus)\b", re.I)
+_WHY_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why\b|how come\b|(?:can you |please )?explain why\b|"
+                     r"what is the reason\b|what makes\b)", re.I)
+_WHY_OPENING_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why|how come|(?:can you |please )?explain why|"
+                             r"what is the reason|what makes)\s+(?:(?:do|does|did|is|are|was|were|can|could|"
+                             r"would|should|will|has|have)\s+)?(?:(?:you|we|i|one|people)\s+)?", re.I)
+
+
+# a claim that states its own benefit: a colon before a list of what it brings ("..., replacing large fully connected
+# layers: far fewer parameters, less overfitting, ...", g619) or a purpose ("... in a VAE's latent space for
+# efficiency", g463)
+_BENEFIT_RE = re.compile(r":\s+\S|\bfor (?:\w+ )?(?:efficiency|speed|stability|simplicity|memory|compute|"
+                         r"robustness|generali[sz]ation)\b", re.I)
+
+
+def asks_why(question: str) -> bool:
+    """Whether ``question`` asks for a reason ("Why ...", "How come ...", "Explain why ...", "What makes ...")."""
+    return bool(_WHY_RE.match(question))
+
+
+def gives_reason(text: str) -> bool:
+    """Whether ``text`` carries a reason or a mechanism (:data:`_REASON_RE`)."""
+    return bool(_REASON_RE.search(text))
+
+
+def premise_terms(question: str) -> set[str]:
+    """The subject terms of a why question's premise: the question without its "Why can you ..." opening."""
+    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1))
+
+
+def restates_premise(question: str, text: str) -> bool:
+    """Whether ``text`` only restates the premise of the why ``question``: it names at least ``PREMISE_SHARE`` of
+    the premise's subject terms, gives no reason (:func:`gives_reason`) and states no benefit of its own
+    (:data:`_BENEFIT_RE`)."""
+    premise = premise_terms(question)
+    if gives_reason(text) or _BENEFIT_RE.search(text):
+        return False
+    return bool(premise) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
 
 
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
@@ -182,6 +238,19 @@ def sides(question: str) -> Sides | None:
     return None
 
 
+_COMPARES_RE = re.compile(r"\b(?:differ|differs|different|differently|difference|differences|versus|vs\.?|"
+                          r"compare|compared|comparison)\b", re.I)
+
+
+def reads_as_comparison(intent: str, question: str) -> bool:
+    """Whether the answer should be composed as a comparison: the intent rules say so, or a why/how or definition
+    question names two sides and asks how they differ ("How does SGD with momentum behave differently from plain
+    stochastic gradient descent?" is a why/how question by the intent rules, f3-05)."""
+    if intent == "comparison":
+        return True
+    return intent in ("why_how", "definition") and bool(_COMPARES_RE.search(question)) and sides(question) is not None
+
+
 def names_subject(question: str, answer: str) -> bool:
     """Whether the first sentence of ``answer`` names the question's subject (one of its subject terms): a
     definition must say what it defines."""
@@ -190,10 +259,35 @@ def names_subject(question: str, answer: str) -> bool:
     return not subject or bool(first and subject & terms(first[0]))
 
 
-def mentions(text: str, side: str) -> bool:
-    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation) is in the
-    text, or, for terms of four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
+def side_terms(side: str, other: str | None = None) -> set[str]:
+    """The terms that tell ``side`` apart from the ``other`` side of a comparison when ``side`` is a variant of it
+    (the other side's terms are a proper subset of its own): the terms the other side lacks ("momentum" for "SGD
+    with momentum" against "plain stochastic gradient descent", which is SGD); else all of its terms (the plain side
+    "SGD", two sides that merely share a word, or no other side). A sentence about
+    momentum names that side even when it does not repeat "SGD" (f3-05: no sentence named both "SGD" and
+    "momentum", so the momentum side was never described)."""
     want = terms(side)
+    if not other or not terms(other) < want:
+        # two sides that share a word ("one-hot encoding" and "target encoding") are each named by all of theirs:
+        # "target" alone names target leakage as well
+        return want
+    return want - terms(other)
+
+
+def side_words(side: str, other: str | None = None) -> str:
+    """The words of ``side`` that tell it apart from ``other`` ("momentum" for "SGD with momentum" against "SGD"),
+    or the whole side when it has none of its own: what a question about that side alone should ask."""
+    own = side_terms(side, other)
+    if own == terms(side):
+        return side
+    return " ".join(w for w in side.split() if terms(w) & own) or side
+
+
+def mentions(text: str, side: str, other: str | None = None) -> bool:
+    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation; with ``other``,
+    each of the terms that tell it apart from the other side: :func:`side_terms`) is in the text, or, for terms of
+    four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
+    want = side_terms(side, other)
     have = terms(text)
     if not want:
         return False
@@ -221,10 +315,12 @@ def usable(t: Scored) -> bool:
 _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they", "their", "such"})
 # openers that continue an argument the reader of an answer has not seen ("The same arithmetic explains ...",
 # "Similarly, ...", "However, ...", "In that case ...") or a sequence of steps whose start it has not seen ("Then
-# adjust the decision threshold ...", "Second, for n >> d ...")
+# adjust the decision threshold ...", "Second, for n >> d ...") or a clause opened by a conjunction ("And the frozen
+# backbone cannot adapt at all, ...")
 _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
                                 r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b|"
-                                r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b)",
+                                r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b|"
+                                r"(?:and|but|or|yet|so)\s)",
                                 re.IGNORECASE)
 
 
@@ -302,7 +398,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         bonus += RECOMMEND_BONUS if recommends(text) else 0.0
     elif intent == "comparison":
         pair = sides(question)
-        if pair and mentions(text, pair.a) and mentions(text, pair.b):
+        if pair and mentions(text, pair.a, pair.b) and mentions(text, pair.b, pair.a):
             bonus += 0.2
     if named:
         bonus += 0.05
@@ -471,17 +567,22 @@ def heading_share(subject: set[str], sections: Sequence[str], rank: int) -> floa
 
 
 def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = (),
-               headings: Sequence[str] = ()) -> Scored | None:
-    """The usable candidate that best explains ``side``: it names the side, preferably near its start (the side is
-    what the sentence is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the
-    side; ``scored`` are scored against a question about the side."""
+               headings: Sequence[str] = (), other: str | None = None) -> Scored | None:
+    """The usable candidate that best explains ``side``: it names the side (with ``other``, the terms that tell the
+    side apart from the other side: :func:`side_terms`), preferably near its start (the side is what the sentence
+    is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the side; ``scored``
+    are scored against a question about the side."""
     taken = {id(t.candidate) for t in exclude}
     pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and not pointer(t.candidate.text)
-            and mentions(t.candidate.text, side)]
+            and mentions(t.candidate.text, side, other)]
+    if other and terms(side) < terms(other):
+        # the plain side of "SGD with momentum" against "SGD" is described by a sentence about SGD alone, not by one
+        # about the variant (which names SGD too), when there is one
+        pool = [t for t in pool if not mentions(t.candidate.text, other, side)] or pool
     if not pool:
         return None
 
-    want = terms(side)
+    want = side_terms(side, other)
 
     def value(t: Scored) -> float:
         text = t.candidate.text
@@ -490,7 +591,9 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
             words = words[1:]
         # the side is what it is about: it opens the sentence ("*Bagging* trains ...", not "Random forests are
         # bagging plus ...", which is about random forests)
-        v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side) else 0.0)
+        v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side, other) else 0.0)
+        # ... best as its very first words ("Momentum accumulates ...", not "Nesterov momentum computes ...")
+        v += SIDE_FIRST_BONUS if mentions(" ".join(words[: len(want)]), side, other) else 0.0
         m = _DEFINING_RE.search(text)
         v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
         if t.rank < len(headings) and want <= terms(headings[t.rank]):
@@ -500,6 +603,59 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
         return v - (0.2 if re.match(r"^(?:the |this )?code\b", text, re.I) else 0.0)
 
     return max(pool, key=value)
+
+
+# -- the parts of a question of several parts -------------------------------------------------------------------
+
+_WH = r"(?:what|how|why|when|which|where|whether|in what|does|do|is|are|can|should)\b"
+_PART_SPLIT_RE = re.compile(r"\?\s*|;\s*|\.\s+(?=[A-Z])|,?\s+and\s+(?=" + _WH + r")|,\s*(?=" + _WH + r")", re.I)
+_ASKS_RE = re.compile(r"^\W*" + _WH, re.I)
+_PART_OPENING_RE = re.compile(r"^\W*(?:(?:so|and|also|then|first|second|third|finally)\W+)*"
+                              r"(?:(?:can|could) you\s+)?(?:please\s+)?(?:walk me through|explain|describe|"
+                              r"tell me|show me)\s+", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things, in order: split at question marks, semicolons and at a
+    comma or an "and" before a question word ("Explain what dropout does while it trains, and what changes when
+    you make predictions." -> two parts; "Walk me through how a tree picks the split, what stops it from growing,
+    and how pruning helps" -> three). A part without two subject terms of its own is joined to the one before ("What
+    is it, and why?" is one part). One part for a question that asks one thing."""
+    q = " ".join(question.split())
+    raw = [x.strip(" ,.") for x in _PART_SPLIT_RE.split(q)]
+    parts: list[str] = []
+    for x in raw:
+        if not x:
+            continue
+        if parts and len(subject_terms(x)) < 2:
+            parts[-1] = f"{parts[-1]}, {x}"
+        else:
+            parts.append(_PART_OPENING_RE.sub("", x) or x)
+    return parts
+
+
+def later_parts(question: str) -> list[str]:
+    """The parts of ``question`` after its first (:func:`question_parts`) that ask something (open with a question
+    word: "what changes when you make predictions"), not statements of context ("the validation loss bottoms out
+    ...")."""
+    return [x for x in question_parts(question)[1:] if _ASKS_RE.match(x)]
+
+
+# the corpus says "at inference" where questions say "when you make predictions" or "at test time"
+_PART_WORDING = ((re.compile(r"\b(?:when (?:you|we|i) )?mak(?:e|es|ing) (?:a )?predictions?\b|\bat prediction time\b|"
+                             r"\bat test time\b|\bwhen predicting\b", re.I), "at inference"),)
+
+
+def part_query(part: str, first: str, idf: Callable[[str], float]) -> str:
+    """What to embed to find the sentence that answers a later ``part`` of a question whose ``first`` part names
+    the subject: the part in the corpus' wording, followed by the words of the first part's most specific term
+    ("what changes at inference (dropout)"): a later part often refers to the subject only by "it" or not at all."""
+    for rx, to in _PART_WORDING:
+        part = rx.sub(to, part)
+    subject = subject_terms(first)
+    head = head_term(subject, idf) or next(iter(sorted(subject)), None)
+    words = " ".join(w for w in first.split() if head and head in terms(w))
+    return f"{part} ({words})" if words else part
 
 
 # -- complexity rows -------------------------------------------------------------------------------------------

@@ -73,10 +73,17 @@ def continues_before(text: str) -> bool:
 
 # a description of a figure the reader of an answer does not see ("In the tree panel training accuracy climbs to
 # 1.0 ...", "In the right panel, training error falls forever ...", "the dashed line marks the checkpoint ...":
-# f3-18, f3-19)
+# f3-18, f3-19), what a figure or printed table shows ("The figure shows one test digit and ...", g077) or the rest
+# of a distribution the reader has not seen ("The rest is spread over filler words ...", f3-17 and g071), and what
+# to look for in a plot or a printout ("Look for the bright cells: ...", "The printed number quantifies it", f3-17)
 _FIGURE_RE = re.compile(r"^(?:in|on) the (?:[\w-]+ ){0,2}(?:panel|figure|plot|chart|subplot|heatmap)s?\b|"
                         r"\b(?:the (?:left|right|top|bottom|middle|first|second|third) (?:panel|plot|figure)|"
-                        r"in the (?:figure|plots?|charts?)|the (?:dashed|dotted|solid) (?:lines?|curves?))\b", re.I)
+                        r"in the (?:figure|plots?|charts?)|the (?:dashed|dotted|solid) (?:lines?|curves?))\b|"
+                        r"^(?:the|this) (?:figure|plot|chart|heatmap|histogram|printout|output|table|cell) "
+                        r"(?:above |below )?(?:shows?|lists?|plots?|compares?|prints?|gives?|displays?)\b|"
+                        r"^the rest (?:is|are)\b|^(?:the|this) printed\b|"
+                        r"^look (?:for|at) the (?:(?:bright|dark|colou?red|highlighted|red|blue|green|largest|tallest) )?"
+                        r"(?:cells?|bars?|peaks?|curves?|plots?|figure|panels?|heatmap|diagonal|spikes?)\b", re.I)
 
 
 def describes_figure(text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from types import SimpleNamespace
 
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
@@ -78,3 +79,28 @@ def test_every_fresh_set_has_20_distinct_answerable_questions_labelled_with_sect
         assert all(it["id"].startswith(prefix) and it["answerable"] and it["relevant"] for it in items)
         missing = [(it["id"], k) for it in items for k in it["relevant"] if k not in sections]
         assert not missing, missing
+
+
+def test_fresh4_reads_a_set_like_fresh3_and_prints_its_expect_field(tmp_path, capsys):
+    # a stand-in file: the real judged_fresh4.jsonl is written by someone else and must not be read here
+    mod = _script()
+    path = tmp_path / "judged_fresh4.jsonl"
+    path.write_text(json.dumps({"id": "f4-01", "question": "What is recall?", "relevant": ["d#s"],
+                                "answerable": True, "expect": "TP/(TP+FN)"}) + "\n"
+                    + json.dumps({"id": "f4-02", "question": "Who won the 1998 World Cup?",
+                                  "relevant": [], "answerable": False}) + "\n", encoding="utf-8")
+    items = mod.fresh_questions(path=path)
+    assert [it["id"] for it in items] == ["f4-01", "f4-02"]
+    assert items[0]["expect"] == "TP/(TP+FN)" and "expect" not in items[1] and not items[1]["answerable"]
+    src = Source(n=1, chunk_id="d#s", doc_id="d", section_id="s", title="T", heading="S", breadcrumbs=["T", "S"],
+                 path="guides/d.md", line_start=10, line_end=20, kind="guide", score=0.5, url="/")
+    ans = Answer(question="q", kind="extractive", sources=[src], text="Recall is TP/(TP+FN). [1]",
+                 sentences=[AnswerSentence("Recall is TP/(TP+FN).", 1, 12, 12)])
+    rec = mod.judge_record(SimpleNamespace(answer=lambda q, generator=None: ans), items[0])
+    assert "expected (by the question's author): TP/(TP+FN)" in mod.render(rec)
+    assert rec["first_relevant"] is True
+    # with no file there, --fresh4 says what is missing instead of failing with a traceback
+    mod.FRESH4 = tmp_path / "absent" / "judged_fresh4.jsonl"
+    mod.ROOT = tmp_path
+    assert mod.main(["--fresh4"]) == 2
+    assert "does not exist yet" in capsys.readouterr().err

@@ -534,3 +534,129 @@ def test_a_description_of_a_figure_is_no_supporting_sentence_either():
     got = choose([panel, dashed, advice], 3, DEFAULT_WEIGHTS)
     assert got == [advice]
     assert not standalone(cand(dashed.candidate.text, 0, 0.9))
+
+
+# -- round 8: a comparison side told apart from the other side by its own terms (f3-05) ---------------------------
+def test_a_variant_side_is_recognised_by_the_terms_that_tell_it_apart():
+    from mlnotes.assistant.answering.lead import (
+        best_about,
+        mentions,
+        reads_as_comparison,
+        side_terms,
+        side_words,
+        sides,
+    )
+
+    q = "How does SGD with momentum behave differently from plain stochastic gradient descent?"
+    pair = sides(q)
+    assert pair is not None and terms(pair.b) < terms(pair.a)  # "stochastic gradient descent" is SGD: a subset
+    assert side_terms(pair.a, pair.b) == terms("momentum") and side_words(pair.a, pair.b) == "momentum"
+    assert side_terms(pair.b, pair.a) == terms("SGD") and side_words(pair.b, pair.a) == pair.b
+    # a sentence about momentum names the variant side without repeating "SGD"; without the other side it does not
+    about_momentum = "Momentum accumulates an exponentially weighted sum of past gradients"
+    assert mentions(about_momentum, pair.a, pair.b) and not mentions(about_momentum, pair.a)
+    assert not mentions("Stochastic gradient descent updates with a mini-batch gradient.", pair.a, pair.b)
+    # two sides with their own terms are unchanged: each needs all of its terms
+    lstm_gru = sides("Difference between LSTM and GRU")
+    assert side_terms(lstm_gru.a, lstm_gru.b) == terms("LSTM")
+    # two sides that only share a word are not variants of each other: "target" alone would name target leakage
+    enc = sides("One-hot encoding versus target encoding for a categorical column: how do they compare?")
+    assert side_terms(enc.b, enc.a) == terms("target encoding") and side_words(enc.b, enc.a) == enc.b
+    assert not mentions("Target leakage is the presence of information unavailable at prediction.", enc.b, enc.a)
+    # the variant is described by a sentence that opens with it; the plain side by one that does not name the variant
+    nesterov = cand("Nesterov momentum computes the gradient at the anticipated next position", 0, 0.534)
+    momentum = cand(about_momentum, 0, 0.52)
+    sgd_both = cand("SGD with momentum often generalizes as well as Adam on vision tasks.", 0, 0.6)
+    sgd = cand("Stochastic gradient descent updates with the gradient of a random mini-batch.", 0, 0.5)
+    assert best_about(pair.a, [nesterov, momentum], other=pair.b) is momentum
+    assert best_about(pair.b, [sgd_both, sgd], other=pair.a) is sgd
+    assert best_about(pair.b, [sgd_both], other=pair.a) is sgd_both  # the only sentence naming it is still used
+    # the intent rules read the question as why/how; the answer is still composed as a comparison
+    assert reads_as_comparison("why_how", q) and reads_as_comparison("comparison", "LSTM vs GRU")
+    assert not reads_as_comparison("why_how", "How does momentum help gradient descent?")
+    assert not reads_as_comparison("why_how", "Why does batch norm work with SGD and Adam?")
+
+
+# -- round 8: the parts of a question of several parts (f3-01, f3-20) -------------------------------------------
+def test_a_question_of_several_parts_is_split_at_its_question_words_not_at_its_context():
+    from mlnotes.assistant.answering.lead import later_parts, part_query, question_parts
+
+    q = "Explain what dropout does to a network while it trains, and what changes when you make predictions."
+    assert question_parts(q) == ["what dropout does to a network while it trains",
+                                 "what changes when you make predictions"]
+    q3 = ("Walk me through how a decision tree picks the split at each node, what stops it from growing forever, "
+          "and how pruning helps it generalise.")
+    assert later_parts(q3) == ["what stops it from growing forever", "how pruning helps it generalise"]
+    # one thing asked: no later part; "and why" alone names nothing of its own and stays with its part
+    for one in ("What is dropout?", "Difference between LSTM and GRU", "What is it, and why?",
+                "Explain the bias-variance tradeoff."):
+        assert later_parts(one) == [], one
+    # a statement of context before the question is no part to answer
+    ctx = ("I'm training gradient boosting on about 50k rows; the validation loss bottoms out after a few hundred "
+           "trees and then climbs. What should I change, and how do I pick where to stop?")
+    assert all(not p.lower().startswith(("the validation", "i'm")) for p in later_parts(ctx))
+    assert "how do I pick where to stop" in later_parts(ctx)
+    # the later part is looked up in the corpus' wording, with the first part's most specific term
+    idf = {"dropout": 5.0, "network": 1.0, "train": 0.5}.get
+    assert part_query("what changes when you make predictions", question_parts(q)[0],
+                      lambda t: idf(t) or 0.0) == "what changes at inference (dropout)"
+
+
+def test_a_code_section_about_the_task_is_told_from_one_that_names_a_word_of_it():
+    from mlnotes.assistant.answer import task_heading
+
+    q = "Write code that computes a bootstrap confidence interval for a model's accuracy on a test set."
+    assert task_heading(q, "Compute a bootstrap confidence interval for a metric.") == 3
+    assert task_heading(q, "The bootstrap") == 0  # one of several terms: a topic, not the task
+    assert task_heading("text preprocessing pipeline code", "Deployment-ready pipeline") == 0
+    assert task_heading("Implement k-means", "Implement k-means from scratch") == 1  # all of a one-term task
+    # "with gradient descent" says how, not what: the task is logistic regression
+    assert task_heading("Write Python code for logistic regression with gradient descent",
+                        "Implement logistic regression with gradient descent") == 2
+
+
+def test_a_sentence_opened_by_a_conjunction_never_leads():
+    s = cand("And the frozen backbone cannot adapt at all, which is why fine-tuning does better.", 0, 0.9)
+    assert not standalone(s)
+    assert standalone(cand("Andrew Ng's course explains logistic regression with gradient descent.", 0, 0.9))
+    assert standalone(cand("Sobol indices split the variance of the output between the inputs.", 0, 0.9))
+
+
+def test_what_a_figure_shows_and_the_rest_of_an_unseen_distribution_never_lead():
+    # g077 and f3-17/g071 (development): sentences that only make sense next to a plot
+    from mlnotes.assistant.answering.scoring import describes_figure
+
+    for text in ("The figure shows one test digit and the 16 feature maps of the trained network's first layer.",
+                 "The rest is spread over filler words, which the model can afford because their states carry it.",
+                 "The table below lists the measured times for each batch size.",
+                 "This plot compares the two learning-rate schedules over 50 epochs.",
+                 "Look for the bright cells: they should sit on or right after the sentiment word.",
+                 "The printed number quantifies it: about 0.45 of the attention mass falls on the word."):
+        assert describes_figure(text) and not standalone(cand(text, 0, 0.9)), text
+    for text in ("The table of a decision tree's splits is its structure.",  # names a table, shows nothing
+                 "The rest of the network is frozen while the head is trained.",
+                 "The output of a softmax is a probability vector.",
+                 "Look-ahead bias leaks future information into the features.",
+                 "Attention lets a model read from a set of vectors by content."):
+        assert not describes_figure(text), text
+
+
+# -- round 8: a why lead that only restates the premise is followed by a reason (f3-16) --------------------------
+def test_a_why_questions_premise_and_a_reason_are_told_apart():
+    from mlnotes.assistant.answering.lead import asks_why, gives_reason, premise_terms, restates_premise
+
+    q = "Why can you use a bigger learning rate once batch normalization is in the network?"
+    assert asks_why(q) and asks_why("Explain why dropout helps.") and asks_why("How come ReLU trains faster?")
+    assert not asks_why("How does momentum help gradient descent?") and not asks_why("What is a why-question?")
+    assert {"batch", "rate"} <= premise_terms(q) and not premise_terms(q) & terms("why can you use")
+    claim = "Batch normalization allows a bigger learning rate and reduces sensitivity to initialization."
+    reason = ("Why it works is still debated: the original explanation has been challenged by evidence that it "
+              "mainly smooths the loss landscape.")
+    assert restates_premise(q, claim) and not gives_reason(claim)
+    assert gives_reason(reason) and not restates_premise(q, reason)
+    assert not restates_premise(q, "Batch normalization standardizes each feature with the mini-batch mean.")
+    # a claim that states its own benefit is no mere restatement (g619, g463 of gold tune)
+    gap = "Why did modern CNNs replace the big fully connected head with global average pooling?"
+    assert not restates_premise(gap, "Global average pooling averages each channel, replacing large fully "
+                                     "connected layers: far fewer parameters, less overfitting.")
+    assert restates_premise(gap, "Global average pooling replaced the big fully connected head in modern CNNs.")

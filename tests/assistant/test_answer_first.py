@@ -345,3 +345,66 @@ def test_explain_what_x_is_leads_with_the_definition_of_x(answerer):
     assert re.match(r"\W*early stopping\b", first, re.I), first  # about early stopping ...
     assert re.search(r"\bvalidation\b", first) and re.search(r"\bstops?\b", first), first  # ... and what it does
     assert_well_cited(ans)
+
+
+def test_a_comparison_with_a_variant_describes_the_variant_and_the_plain_method(answerer):
+    # f3-05 (development): no sentence named both "SGD" and "momentum", so the momentum side was never described
+    # and the answer led with the plain SGD update
+    ans = ask(answerer, "How does SGD with momentum behave differently from plain stochastic gradient descent?")
+    lead = ans.sentences[:2]
+    first_lines = lines_of(source_of(ans, lead[0]).path)
+    assert re.match(r"\W*momentum\b", lead[0].text, re.I), lead[0].text  # opens with what the variant adds
+    assert "momentum" in section_heading(first_lines, lead[0].line_start).lower()
+    plain = [s for s in ans.sentences if "momentum" not in s.text.lower()
+             and re.search(r"\b(?:SGD|stochastic gradient descent)\b", s.text, re.I)]
+    assert plain, ans.text  # the plain side is described by a sentence of its own
+    assert_well_cited(ans)
+
+
+def test_a_code_question_shows_a_short_function_for_the_task_and_leads_with_what_it_does(answerer):
+    # f3-15 (development): a 45-line chapter demo (AUC, scipy comparison, plot) beat the bank's coding entry on the
+    # same task, and the lead was a context sentence of the chapter ("A typical ML use is ...")
+    ans = ask(answerer, "Write code that computes a bootstrap confidence interval for a model's accuracy on a test set.")
+    code = [s for s in ans.sentences if s.kind == "code"]
+    assert code, ans.text
+    src = source_of(ans, code[0])
+    lines = lines_of(src.path)
+    body = lines[code[0].line_start : code[0].line_end - 1]
+    assert re.search(r"^def \w*(?:bootstrap|ci)\w*\(", "\n".join(body), re.M), body[:5]  # a function for the task
+    assert len(body) <= 30 and not any("plt." in ln for ln in body)
+    first = ans.sentences[0]
+    assert first.kind != "code" and ans.sentences.index(first) < ans.sentences.index(code[0])
+    # the lead comes from the code block's own section and says what the procedure does
+    assert section_heading(lines_of(source_of(ans, first).path), first.line_start) == section_heading(
+        lines, code[0].line_start)
+    assert re.search(r"\bresampl\w*|with replacement", first.text, re.I), first.text
+    assert_well_cited(ans)
+
+
+@pytest.mark.parametrize("question, first_part, later", [
+    # f3-01 and f3-20 (development): only the first part was answered
+    ("Explain what dropout does to a network while it trains, and what changes when you make predictions.",
+     r"\bdropout\b", r"\binference\b|\btest time\b|\bpredict"),
+    ("Walk me through how a decision tree picks the split at each node, what stops it from growing forever, and "
+     "how pruning helps it generalise.", r"\bsplit|\bgrowth\b|\bdepth\b", r"\bprun"),
+])
+def test_a_question_of_several_parts_gets_a_sentence_for_its_later_part(answerer, question, first_part, later):
+    ans = ask(answerer, question)
+    texts = [s.text for s in ans.sentences if s.kind != "code"]
+    assert re.search(first_part, " ".join(texts[:2]), re.I), texts[:2]
+    assert any(re.search(later, t, re.I) for t in texts), ans.text
+    assert_well_cited(ans)
+
+
+def test_a_why_lead_that_restates_the_premise_is_followed_by_the_reason(answerer):
+    # f3-16 (development): "Batch norm allows larger learning rates, ..." was said three times and the reason the
+    # sections give (a smoother loss landscape) never
+    ans = ask(answerer, "Why can you use a bigger learning rate once batch normalization is in the network?")
+    first, second = ans.sentences[:2]
+    assert re.search(r"\bbatch norm", first.text, re.I), first.text
+    assert re.search(r"\b(?:smooth\w*|landscape|because|explanation)\b", second.text, re.I), second.text
+    # the reason comes from the lead's own section
+    assert source_of(ans, first).path == source_of(ans, second).path
+    restated = [s for s in ans.sentences[2:] if re.search(r"allows? (?:larger|higher|bigger) learning rates?", s.text)]
+    assert len(restated) <= 1, [s.text for s in restated]
+    assert_well_cited(ans)
