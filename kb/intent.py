@@ -118,6 +118,7 @@ _COMPARE = _rx(
     r"\bdifferen(?:ce|ces|t)\b", r"\bdif+e?r+[ae]nces?\b", r"\bdiffer(?:s)?\b", r"\bvs\.?\b", r"\bversus\b", r"\bcompar(?:e|ed|ison|ing)\b",
     r"\bb/w\b", r"\b(?:better|worse|simpler|faster|slower) than\b", r"\bsimilarit(?:y|ies) between\b",
     r"\bpros and cons\b", r"\bsame as\b",
+    r"\b(?:behave|behaves|work|works|perform|performs|act|acts)\s+differently\s+(?:from|than|to)\b",
 )
 _WHYHOW = _rx(
     r"^\s*(?:and )?(?:why|how)\b", r"\bwhy\b", r"\bhow (?:does|do|is|are|did|can|would|could)\b",

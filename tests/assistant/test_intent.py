@@ -114,6 +114,9 @@ def test_accuracy_on_the_labelled_set():
     ("how long does it take to train an SVM on a million rows?", "complexity"),
     ("what is the running time of k-means per iteration?", "complexity"),
     ("Is a random forest cheap in terms of memory?", "complexity"),
+    # "X behaves differently from Y" compares two things (f3-05, development)
+    ("How does SGD with momentum behave differently from plain stochastic gradient descent?", "comparison"),
+    ("does dropout work differently than weight decay?", "comparison"),
 ])
 def test_the_cases_from_the_issue(question, intent):
     assert classify_intent(question).intent == intent
