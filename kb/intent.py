@@ -113,6 +113,7 @@ _CHOOSE = _rx(
     r"\bwhen to use\b", r"\bchoos(?:e|ing) between\b", r"\bhow many (?:\w+ ){0,2}(?:should|do) (?:i|you|we)\b",
     r"\bwhat (?:\w+ ){0,2}should (?:i|we) (?:use|pick|choose)\b",
     r"\bor\b[^?]{1,60}\?.{0,40}\b(?:which|choose)\b", r"\bor\b[^,?]{1,50}, which\b",
+    r"\b(?:should|would|do) (?:i|we|you) (?!\w+ (?:or not|either)\b)[^?,]{1,80}\bor\b",
 )
 _COMPARE = _rx(
     r"\bdifferen(?:ce|ces|t)\b", r"\bdif+e?r+[ae]nces?\b", r"\bdiffer(?:s)?\b", r"\bvs\.?\b", r"\bversus\b", r"\bcompar(?:e|ed|ison|ing)\b",

@@ -17,8 +17,9 @@ is the standardised feature row of each (query, chunk) pair (:data:`FEATURES`):
 * how many other candidates share its section and, among the first ten, its document.
 
 Asides go last. :meth:`Reranker.order` given the query puts every "interview angle" aside after the other
-candidates unless the query mentions an interview, and every exercise after them unless it asks for an exercise
-or practice (:func:`aside_mask`); within each group the model's scores decide. On the gold tune split such asides
+candidates unless the query mentions an interview or asks how to choose (an angle often carries the advice: "start
+with TF-IDF and logistic regression" for f2-19), and every exercise after them unless it asks for an exercise or
+practice (:func:`aside_mask`); within each group the model's scores decide. On the gold tune split such asides
 took 156 of the reranked top-5 places and none was a labelled relevant section (external: 33 places, none
 relevant): the linear model's small negative weights on ``is_angle`` and ``is_exercise`` did not keep them out.
 The training script scores its cross-validation with the same order.
@@ -256,13 +257,13 @@ def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk],
 
 def aside_mask(X: np.ndarray, query: str) -> np.ndarray:
     """Which candidates (rows of a :func:`features` matrix) are asides that should rank after the others for
-    ``query``: "interview angle" sections unless the query mentions an interview, exercises unless it asks for
-    exercises or practice."""
+    ``query``: "interview angle" sections unless the query mentions an interview or its intent is how to choose,
+    exercises unless it asks for exercises or practice."""
     X = np.asarray(X)
     late = np.zeros(len(X), dtype=bool)
     if len(X) == 0:
         return late
-    if not _WANTS_ANGLE.search(query):
+    if not _WANTS_ANGLE.search(query) and query_intent(query) != "how_to_choose":
         late |= X[:, FEATURES.index("is_angle")] > 0.5
     if not _WANTS_EXERCISE.search(query):
         late |= X[:, FEATURES.index("is_exercise")] > 0.5

@@ -117,6 +117,9 @@ def test_accuracy_on_the_labelled_set():
     # "X behaves differently from Y" compares two things (f3-05, development)
     ("How does SGD with momentum behave differently from plain stochastic gradient descent?", "comparison"),
     ("does dropout work differently than weight decay?", "comparison"),
+    # "Should I X or Y" asks to choose (f2-19, development), unless it is "or not"
+    ("Should I fine-tune a pretrained transformer or use TF-IDF with logistic regression?", "how_to_choose"),
+    ("do we standardize the features or leave them raw before PCA?", "how_to_choose"),
 ])
 def test_the_cases_from_the_issue(question, intent):
     assert classify_intent(question).intent == intent

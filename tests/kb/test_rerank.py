@@ -113,6 +113,7 @@ def test_asides_go_after_the_other_candidates_unless_the_query_asks_for_them():
     assert m.order(X).tolist() == [0, 1, 2, 3]  # without the query: scores only
     assert m.order(X, "how does dropout work").tolist() == [2, 3, 0, 1]  # asides last, by score among themselves
     assert m.order(X, "how do I explain dropout in an interview").tolist() == [0, 2, 3, 1]
+    assert m.order(X, "should I use dropout or weight decay?").tolist() == [0, 2, 3, 1]  # advice: angles stay
     assert m.order(X, "give me a practice exercise on dropout").tolist() == [1, 2, 3, 0]
     assert m.order(X, "interview exercises on dropout").tolist() == [0, 1, 2, 3]
     assert aside_mask(np.zeros((0, n)), "anything").shape == (0,)
@@ -251,11 +252,12 @@ def test_no_aside_reaches_the_top_5_of_a_tune_question_that_does_not_ask_for_one
     asides and exercises took 156 of the tune questions' top-5 places (none of them labelled relevant); now none
     does unless the question mentions an interview or asks for exercises."""
     from mlnotes.eval.data import load_gold
-    from mlnotes.kb.rerank import _ANGLE, _EXERCISE, _WANTS_ANGLE, _WANTS_EXERCISE
+    from mlnotes.kb.rerank import _ANGLE, _EXERCISE, _WANTS_ANGLE, _WANTS_EXERCISE, query_intent
 
     model, before = load_model(), 0
     for q in load_gold("tune"):
-        if _WANTS_ANGLE.search(q.question) or _WANTS_EXERCISE.search(q.question):
+        if _WANTS_ANGLE.search(q.question) or _WANTS_EXERCISE.search(q.question) or \
+                query_intent(q.question) == "how_to_choose":
             continue
         sections: list[tuple[str, str]] = []
         for h in real_index.search(q.question, k=30):
