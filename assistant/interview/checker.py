@@ -9,16 +9,17 @@ through a linear head, and a sigmoid gives P(the sentence states the key point).
 
 Training data (:func:`training_pairs`), the development cases only:
 
-* every case of ``eval/datasets/grader_adversarial.jsonl`` (tune and heldout splits, rule-made and hand-written)
-  and of ``eval/datasets/grader_heldout2.jsonl``, as (key point, sentence, label) pairs; a multi-sentence
+* every case of the files of :data:`DEV_FILES` (``grader_adversarial.jsonl``'s tune and heldout splits,
+  rule-made and hand-written, and every hand-written set before round 8: ``grader_dev_hand.jsonl`` and
+  ``grader_heldout2.jsonl`` to ``grader_heldout5.jsonl``), as (key point, sentence, label) pairs; a multi-sentence
   no-credit answer gives one negative pair per sentence (no sentence of it states the key point), a
   ``para_context`` answer gives its last sentence (the key point) as a positive and the unrelated first
   sentence as a negative, any other multi-sentence credit answer gives one positive pair of its whole text;
 * pairs made by two rules from the bank's key points: each key point against itself (credit) and against every
   other key point of its question (a true, on-topic sentence that states a different claim: no credit).
 
-``grader_heldout3.jsonl`` is never read here: it is the independent test set. :data:`DEV_FILES` names the only
-files used.
+``grader_heldout6.jsonl`` and later sets are never read here: they are independent test sets
+(:func:`is_independent_test_file`). :data:`DEV_FILES` names the only files used.
 
 Result (issue #20, round 4): on the development cases' grouped cross-validation the checker did **not** beat
 the word rules (see :data:`MODE`), so the grader uses it only when ``MLNOTES_CLAIM_CHECKER=on``. Each cross-
@@ -57,9 +58,14 @@ log = logging.getLogger(__name__)
 #: Bump when the model, the pair builder or the training loop changes: the cache key includes it.
 CODE_VERSION = "1"
 
-#: The development sets the checker is trained on. Never ``grader_heldout3.jsonl`` or ``grader_heldout4.jsonl``
-#: (the independent test sets; :func:`is_independent_test_file`).
-DEV_FILES = ("grader_adversarial.jsonl", "grader_heldout2.jsonl")
+#: The development sets the checker is trained on: every set written before round 8 (heldout3-5 were each
+#: measured once and are spent, so they are development data now). Never ``grader_heldout6.jsonl`` or a later
+#: one (the independent test sets; :func:`is_independent_test_file`).
+DEV_FILES = ("grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_dev_hand.jsonl", "grader_heldout3.jsonl",
+             "grader_heldout4.jsonl", "grader_heldout5.jsonl")
+#: The first ``grader_heldout<N>.jsonl`` that is an independent test set (round 8: heldout6, written by another
+#: author for the integrator to measure once).
+FIRST_TEST_HELDOUT = 6
 
 CREDIT_TYPES = frozenset({"para_frame", "para_reword", "para_clause", "para_context", "paraphrase", "partial"})
 
@@ -97,10 +103,10 @@ class Pair:
 
 
 def is_independent_test_file(path: Path) -> bool:
-    """``grader_heldout3.jsonl``, ``grader_heldout4.jsonl`` and any later ``grader_heldout<N>.jsonl``: the sets
-    written to measure the grader once (``grader_heldout2.jsonl`` became a development set in round 3)."""
+    """``grader_heldout6.jsonl`` and any later ``grader_heldout<N>.jsonl``: the sets written to measure the
+    grader once. heldout2 became development data in round 3, heldout3-5 after they were measured (round 8)."""
     m = re.fullmatch(r"grader_heldout(\d+)\.jsonl", Path(path).name)
-    return bool(m) and int(m.group(1)) >= 3
+    return bool(m) and int(m.group(1)) >= FIRST_TEST_HELDOUT
 
 
 def dev_files(folder: Path | None = None) -> list[Path]:
@@ -109,7 +115,7 @@ def dev_files(folder: Path | None = None) -> list[Path]:
 
 
 def load_dev_cases(folder: Path | None = None) -> list[dict]:
-    """The development cases (the adversarial set's tune + heldout splits and heldout2)."""
+    """The development cases (the files of :data:`DEV_FILES`)."""
     out: list[dict] = []
     for f in dev_files(folder):
         if is_independent_test_file(f):  # defensive: an independent test set must never reach training
