@@ -86,6 +86,8 @@ class TrainConfig:
     weight_decay: float = 0.01
     #: hand-written pairs count this many times a rule-made pair in the loss (they are closer to real answers)
     hand_weight: float = 2.0
+    #: scale each class's weights so that credit and no-credit pairs weigh the same in the loss
+    balance: bool = False
     seed: int = 0
 
 
@@ -387,6 +389,10 @@ def train(pairs: Sequence[Pair], config: TrainConfig | None = None, model_dir: P
     warm = max(1, int(config.warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    weight = [config.hand_weight if p.source.startswith("hand") else 1.0 for p in pairs]
+    if config.balance:
+        per_label = {y: sum(w for w, p in zip(weight, pairs) if p.label == y) for y in (0, 1)}
+        weight = [w * sum(per_label.values()) / (2.0 * per_label[p.label]) for w, p in zip(weight, pairs)]
     bar = tqdm(total=total, desc="training the claim checker", unit="batch", disable=not progress)
     module.train()
     step, t0 = 0, time.perf_counter()
@@ -405,7 +411,7 @@ def train(pairs: Sequence[Pair], config: TrainConfig | None = None, model_dir: P
                 break
             h, am = _pad([states[i] for i in b], hidden)
             y = torch.tensor([float(pairs[i].label) for i in b])
-            w = torch.tensor([config.hand_weight if pairs[i].source.startswith("hand") else 1.0 for i in b])
+            w = torch.tensor([weight[i] for i in b])
             with _autocast(torch):
                 z = module.upper(h, am)
             loss = (torch.nn.functional.binary_cross_entropy_with_logits(z.float(), y, reduction="none") * w).sum()
