@@ -371,6 +371,19 @@ CHECKER_CV = REPORT.with_name("grader_checker_cv.json")
 COMBINE_REPORT = REPORT.with_name("grader_combine.json")
 
 
+def loao_markdown() -> str:
+    """The leave-one-author-out tables of every claim-checker setting measured
+    (``python -m mlnotes.eval.grader_checker_loao``), or nothing when none was run."""
+    from mlnotes.eval.grader_checker_loao import CONFIGS, markdown, paths
+
+    out = ""
+    for name in CONFIGS:
+        f = paths(name)[0]
+        if f.exists():
+            out += "\n" + markdown(json.loads(f.read_text(encoding="utf-8")))
+    return out
+
+
 #: What else a held-out set's heading says.
 HELD_NOTES = {"heldout3": ": spent, measured in rounds 3 and 5; not for judging later rounds",
               "heldout4": ": written in round 6 before any grader change, measured once with the final grader"}
@@ -600,6 +613,7 @@ def main(argv: list[str] | None = None) -> None:
         md += "\n" + combine_markdown(json.loads(COMBINE_REPORT.read_text(encoding="utf-8")))
     if CHECKER_CV.exists():
         md += "\n" + checker_cv_markdown(json.loads(CHECKER_CV.read_text(encoding="utf-8")))
+    md += loao_markdown()
     REPORT.with_suffix(".md").write_text("# Grader validation\n\n" + md, encoding="utf-8")
     adversarial_plot(res["adversarial"], REPORT.with_name("grader_adversarial.png"))
     print(md)

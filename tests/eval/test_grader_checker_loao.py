@@ -95,3 +95,19 @@ def test_out_of_fold_scores_must_match_the_cases(tmp_path):
     f.write_text(json.dumps({}), encoding="utf-8")
     with pytest.raises(SystemExit, match="rerun"):
         add_oof_checker_scores(data, f)
+
+
+def test_the_table_reaches_grader_validations_report(tmp_path, monkeypatch):
+    from mlnotes.eval import grader_validation as V
+
+    types = ["paraphrase"] * 2 + ["negation"] * 2
+    fold = {c: L.per_type(types, [True, c != "rules", c == "rules", False]) for c in L.CANDIDATES}
+    res = {"name": "top4", "config": {"epochs": 3}, "threshold": 0.5, "folds": {"heldout5": fold},
+           "mean_worst_ratio": {c: fold[c]["worst_ratio"] for c in L.CANDIDATES}}
+    md = L.markdown(res)
+    assert "| heldout5 | rules | 0.500 (n=2) | – | 0.500 |" in md
+    assert "| heldout5 | checker | 1.000 (n=2) | – | 1.000 |" in md
+    monkeypatch.setattr(L, "paths", lambda name: (tmp_path / f"{name}.json", tmp_path / f"{name}_oof.json"))
+    assert V.loao_markdown() == ""
+    (tmp_path / "top4.json").write_text(json.dumps(res), encoding="utf-8")
+    assert V.loao_markdown().strip() == md.strip()
