@@ -291,6 +291,8 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
 
 #: What each development split is; any other split is a held-out set found by :func:`heldout_files`.
 DEV_TITLES = {
+    "heldout5": "heldout5 (development since round 8): written in round 7 by a new author, measured once then; the "
+                "round-8 claim checker and learned combination were trained and compared on it",
     "heldout4": "heldout4 (development since round 7): written in round 6, measured once then; the round-7 "
                 "learned combinations were fitted and compared on it",
     "heldout3": "heldout3 (development since round 7): measured in rounds 3 and 5; the round-7 learned "
@@ -322,7 +324,7 @@ def adversarial_markdown(adv: dict) -> str:
         lines += ["## Held out: never used to design or fit the grader", ""]
     else:
         lines += ["No held-out set found (a grader_heldout*.jsonl in eval/datasets/ other than the development "
-                  "sets heldout2, heldout3 and heldout4, or a --heldout PATH): every number below is on "
+                  "sets heldout2 to heldout5, or a --heldout PATH): every number below is on "
                   "development data, which the checks were designed on.", ""]
     on = c is not None and adv.get("shipped", "checker") in ("checker", "combined")
     if c and c_label == "learned combination":

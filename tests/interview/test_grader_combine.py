@@ -87,19 +87,25 @@ def test_the_stored_check_cases_reproduce(model, real_bank):
 
 def test_the_default_grader_follows_the_file(real_bank):
     """With ``"model": null`` (the rules won) the interview's Grader grades exactly as the rules do; with a
-    model it reports the model's probability for every key point."""
+    model it reports the model's probability for every key point of an answer with a sentence to score (an
+    answer whose every sentence echoes the question or is a fragment has none: nothing is credited)."""
     from mlnotes.eval.grader_validation import DEV_HAND, load_adversarial
 
     cases = load_adversarial(DEV_HAND)[:12]
     auto, rules = Grader(checker=None), Grader(checker=None, combiner=None)
     rules._embedder = auto.embedder
+    scored = 0
     for c in cases:
         q = real_bank[c["question_id"]]
         a, r = auto.grade(q, c["answer"]), rules.grade(q, c["answer"])
         if default_combiner() is None:
             assert a.to_dict() == r.to_dict()
+        elif all(k.evidence is None for k in a.key_points):
+            assert not any(k.covered for k in a.key_points)
         else:
             assert all(k.combined_probability is not None for k in a.key_points)
+            scored += 1
+    assert default_combiner() is None or scored >= 6
 
 
 ISSUE_EXAMPLES = [
