@@ -32,7 +32,13 @@ case: the same answer graded for a key point of the next question (by id) on the
    ``other_point`` cases, after the partial-answer test showed one point crediting another; then ``veto:*``;
    then ``other_question`` cases, after the bank check showed other questions' model answers scoring 1.97 on
    average instead of 0.12), so the winner's estimate is somewhat optimistic; only a new set measures it.
-3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only).
+   Round 8: with heldout5 held out too, ``veto:coverage:C=10.0`` wins (.662 against the rules' .616) and
+   ships.
+3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
+   ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
+   (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,
+   ``veto:coverage+checker:C=10.0``, reached a mean worst ratio of .663 against .662 without the checker (and
+   a lower paraphrase recall, .715 against .770): no gain worth a trained model at first use.
 4. ``--write`` refits the winner on all sets and stores it (``"model": null`` when the rules win) and the best
    learned candidate as ``runner_up``, with a few development cases' probabilities as a reproduction check
    (``tests/interview/test_grader_combine.py``).
