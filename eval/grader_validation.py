@@ -291,6 +291,8 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
 
 #: What each development split is; any other split is a held-out set found by :func:`heldout_files`.
 DEV_TITLES = {
+    "heldout5": "heldout5 (development since round 8): written in round 7 by a new author, measured once then; the "
+                "round-8 claim checker and learned combination were trained and compared on it",
     "heldout4": "heldout4 (development since round 7): written in round 6, measured once then; the round-7 "
                 "learned combinations were fitted and compared on it",
     "heldout3": "heldout3 (development since round 7): measured in rounds 3 and 5; the round-7 learned "
@@ -322,7 +324,7 @@ def adversarial_markdown(adv: dict) -> str:
         lines += ["## Held out: never used to design or fit the grader", ""]
     else:
         lines += ["No held-out set found (a grader_heldout*.jsonl in eval/datasets/ other than the development "
-                  "sets heldout2, heldout3 and heldout4, or a --heldout PATH): every number below is on "
+                  "sets heldout2 to heldout5, or a --heldout PATH): every number below is on "
                   "development data, which the checks were designed on.", ""]
     on = c is not None and adv.get("shipped", "checker") in ("checker", "combined")
     if c and c_label == "learned combination":
@@ -369,6 +371,19 @@ CHECKER_CV = REPORT.with_name("grader_checker_cv.json")
 #: ``python -m mlnotes.eval.grader_combine``'s report: the causes of missed paraphrases and the leave-one-set-out
 #: table that chose the shipped grader (rules or the learned combination).
 COMBINE_REPORT = REPORT.with_name("grader_combine.json")
+
+
+def loao_markdown() -> str:
+    """The leave-one-author-out tables of every claim-checker setting measured
+    (``python -m mlnotes.eval.grader_checker_loao``), or nothing when none was run."""
+    from mlnotes.eval.grader_checker_loao import CONFIGS, markdown, paths
+
+    out = ""
+    for name in CONFIGS:
+        f = paths(name)[0]
+        if f.exists():
+            out += "\n" + markdown(json.loads(f.read_text(encoding="utf-8")))
+    return out
 
 
 #: What else a held-out set's heading says.
@@ -600,6 +615,7 @@ def main(argv: list[str] | None = None) -> None:
         md += "\n" + combine_markdown(json.loads(COMBINE_REPORT.read_text(encoding="utf-8")))
     if CHECKER_CV.exists():
         md += "\n" + checker_cv_markdown(json.loads(CHECKER_CV.read_text(encoding="utf-8")))
+    md += loao_markdown()
     REPORT.with_suffix(".md").write_text("# Grader validation\n\n" + md, encoding="utf-8")
     adversarial_plot(res["adversarial"], REPORT.with_name("grader_adversarial.png"))
     print(md)
@@ -650,7 +666,7 @@ HELDOUT2 = Path(__file__).resolve().parent / "datasets" / "grader_heldout2.jsonl
 #: 185 answers hand-written in round 6 on 37 key points of no other set; the round-6 rules were designed on them.
 DEV_HAND = Path(__file__).resolve().parent / "datasets" / "grader_dev_hand.jsonl"
 #: The splits the grader was designed on; every other split is reported as held out.
-DEV_SPLITS = ("tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4")
+DEV_SPLITS = ("tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4", "heldout5")
 #: The grader the held-out sets are also measured with, in the same run (``--reference``): ``main`` at the start
 #: of round 7 (issue #20), i.e. the round-6 word rules, before the learned combination.
 REFERENCE_REV = "7da9b55"

@@ -584,11 +584,75 @@ def shared_content(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 0.0
 
 
+#: :func:`negated_clause`: the share of a key-point clause's content stems that a clause of the other polarity
+#: must state (at least two stems), more than any clause of the same polarity states. Round 8 (issue #20),
+#: fixed from the known failure's arithmetic (2 of 4 stems) before measuring on the development sets.
+NEGATED_CLAUSE_SHARE = 0.5
+
+
+#: Dashes and brackets also end a clause for :func:`negated_clause` ("you don't need to sort every distance — a
+#: partial selection pulls out the k closest" denies the sorting, not the selection).
+_DASH_SEP = re.compile(r"\s*(?:[\u2013\u2014()\[\]]|--)\s*")
+#: The cues that deny a claim (:func:`negated_clause`); the other :data:`NEGATION_STEMS` ("whatever",
+#: "regardless", "prevents", "lacks") deny a dependence or carry the claim's own meaning, and "nothing" is often
+#: a quantity ("the ACF drops to nothing after lag q").
+CLAIM_NEGATORS = frozenset({"not", "no", "never", "cannot", "none", "neither", "nor", "nobodi", "nowher"})
+
+
+def _clause_stems(text: str) -> list[tuple[list[str], list[str], int]]:
+    """The clauses of ``text`` (split as :func:`_clauses` does, and at dashes and brackets) with their words,
+    stems and negation count."""
+    out = []
+    for part in _CLAUSE_SEP.split(text):
+        for c in (c for p in _DASH_SEP.split(part or "") if p for c in _WITHOUT.split(p)):
+            if c and c.strip():
+                ws, ss = tokens(c)
+                out.append((ws, ss, negations(c)))
+    return out
+
+
+def _is_cue(word: str, stem: str) -> bool:
+    return stem in CLAIM_NEGATORS or word.endswith("n't")
+
+
+def negated_clause(key_point: str, sentence: str) -> str | None:
+    """A clause of ``sentence`` that states a clause of ``key_point`` under the other polarity ("never makes any
+    of them exactly zero" against "sets some coefficients exactly to zero"), however much else the sentence
+    says. :func:`polarity_mismatch` only counts when the *whole* sentence shares enough of the key point's
+    content (:data:`MIN_SHARED_FOR_POLARITY`), so a long sentence that affirms something else first and then
+    denies the key point's claim in its last clause escaped it. Here the denial must be local: the clause has
+    the other negation parity, states at least :data:`NEGATED_CLAUSE_SHARE` of the key-point clause's content
+    stems (two or more), more of them than any clause of the same parity states, and its negation cue comes
+    before one of those stems (the cue scopes over the claim: "not only X, it Y" negates no shared stem after
+    it)."""
+    skip = glue_stems() | NEGATION_STEMS
+    kcs = [({t for t in ss if t not in skip}, n) for _, ss, n in _clause_stems(key_point)]
+    scs = _clause_stems(sentence)
+    for kt, kn in kcs:
+        if len(kt) < 2:
+            continue
+        same = max((len(kt & set(ss)) for _, ss, n in scs if n % 2 == kn % 2), default=0)
+        for ws, ss, n in scs:
+            if n % 2 == kn % 2:
+                continue
+            shared = kt & set(ss)
+            if len(shared) < 2 or len(shared) < NEGATED_CLAUSE_SHARE * len(kt) or len(shared) <= same:
+                continue
+            cue = next((i for i, (w, t) in enumerate(zip(ws, ss)) if _is_cue(w, t)), None)
+            if cue is not None and any(t in shared for t in ss[cue + 1:]):
+                return ("negation: the answer denies the key point's claim in one clause ("
+                        + " ".join(ws) + ")")
+    return None
+
+
 def contradiction(key_point: str, sentence: str, question: str = "") -> str | None:
     """Why ``sentence`` contradicts ``key_point`` (None when no rule fires). ``question`` supplies the
     alternatives a swap can substitute (:func:`contrast_terms`)."""
     if polarity_mismatch(key_point, sentence) and shared_content(key_point, sentence) >= MIN_SHARED_FOR_POLARITY:
         return "negation: the answer denies what the key point asserts, or asserts what it denies"
+    r = negated_clause(key_point, sentence)
+    if r:
+        return r
     kw, kp = tokens(key_point)
     sw, s = tokens(sentence)
     for _name, a, b in SWAPS:

@@ -9,10 +9,15 @@ from __future__ import annotations
 import pytest
 
 from mlnotes.assistant.interview.contradiction import (
+    _CLAUSE_SEP,
     MIN_SHARED_FOR_POLARITY,
+    NEGATION_STEMS,
+    _clause_stems,
     contradiction,
     contrast_terms,
     crossed_terms,
+    glue_stems,
+    negated_clause,
     negations,
     only_listed,
     order_swap,
@@ -23,6 +28,7 @@ from mlnotes.assistant.interview.contradiction import (
     substitution,
 )
 from mlnotes.assistant.interview.grader import claim_object, grade_answer
+from mlnotes.eval.grader_validation import DEV_SPLITS
 
 KP_RECALL = "Recall matters when false negatives are costly"
 KP_THRESHOLD = "Raising the decision threshold usually increases precision and decreases recall"
@@ -330,3 +336,75 @@ def test_a_credited_sentence_is_not_called_a_contradiction_of_another_point(grad
     assert by_kp["Precision is true positives divided by all predicted positives"].covered
     rec = by_kp["Recall is true positives divided by all actual positives"]
     assert not rec.covered and not rec.contradicted and rec.contradiction is None
+
+
+# ---------------------------------------------------------------------------- negation scope (issue #20, round 8)
+L1_KP = "L1 adds the sum of absolute weights and sets some coefficients exactly to zero"
+L1_DENIAL = "L1 regularization shrinks all weights smoothly towards zero but never makes any of them exactly zero."
+
+
+def test_a_clause_that_denies_the_key_point_is_a_negation_however_long_the_sentence():
+    # the known failure of round 7: the whole sentence shares too little content for the polarity test, but its
+    # last clause denies the key point's claim
+    assert shared_content(L1_KP, L1_DENIAL) < MIN_SHARED_FOR_POLARITY
+    why = contradiction(L1_KP, L1_DENIAL)
+    assert why is not None and why.startswith("negation") and "never makes any of them exactly zero" in why
+    assert negated_clause(L1_KP, "L1 adds the absolute values of the weights, so some coefficients become exactly "
+                                 "zero.") is None
+    # the cue must scope over the shared words, and a dependence-denying cue ("whatever") is not a denial
+    assert negated_clause(L1_KP, "Not every penalty does this: L1 sets some coefficients exactly to zero.") is None
+    assert negated_clause("Agents optimize the reward as specified, not as intended",
+                          "An agent maximizes whatever reward you wrote down, even if you meant something else.") \
+        is None
+
+
+def test_the_l1_denial_is_not_credited_by_the_grader(grader, real_bank):
+    q = real_bank["lin-l1-vs-l2"]
+    k = q.key_points.index(L1_KP)
+    r = grade_answer(q.question, q.key_points, L1_DENIAL, grader.embed, grader.params)
+    assert not r.key_points[k].covered
+    assert r.key_points[k].reason is None or "negation" in r.key_points[k].reason or \
+        r.key_points[k].probability < grader.params.threshold
+
+
+def _bank_key_points():
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.interview import load_bank
+
+    return [kp for q in load_bank(REPO_ROOT / "corpus") for kp in q.key_points]
+
+
+def test_property_every_key_point_denied_after_an_unrelated_clause_is_a_negation():
+    """For every bank key point whose first clause is affirmative and has two content words or more, prefixing
+    an unrelated clause and "it is not true that" makes a sentence that contradicts it, while the key point
+    itself and the key point after a neutral lead-in never do."""
+    skip = glue_stems() | NEGATION_STEMS
+    tried = 0
+    for kp in _bank_key_points():
+        assert negated_clause(kp, kp) is None, kp
+        assert negated_clause(kp, "In short, " + kp) is None, kp
+        if _CLAUSE_SEP.match(kp):  # starts with a clause word ("When ..."): the denial would not reach it
+            continue
+        ws, ss, n = _clause_stems(kp)[0]
+        if n or len({t for t in ss if t not in skip}) < 2:
+            continue
+        tried += 1
+        sentence = "That is a common belief, but it is not true that " + kp[0].lower() + kp[1:]
+        assert negated_clause(kp, sentence) is not None, kp
+        why = contradiction(kp, sentence)
+        assert why is not None and why.startswith("negation"), kp
+    assert tried > 1000
+
+
+def test_property_the_scope_rule_refuses_no_development_credit_answer():
+    """On every hand-written development case (six sets, five authors), the clause-level negation never fires on
+    a paraphrase's or partial answer's sentence, and fires on most hand-written negations."""
+    from mlnotes.assistant.interview.grader import split_sentences
+    from mlnotes.eval.grader_validation import all_adversarial
+
+    cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS]
+    fired = {t: [any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"]))
+                 for c in cases if c["type"] == t] for t in ("paraphrase", "partial", "negation")}
+    assert len(fired["paraphrase"]) > 700 and len(fired["negation"]) > 150
+    assert not any(fired["paraphrase"]) and not any(fired["partial"])
+    assert sum(fired["negation"]) / len(fired["negation"]) > 0.5
