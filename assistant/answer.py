@@ -44,8 +44,10 @@ from mlnotes.assistant.answering.lead import (
     TableRow,
     asks_why,
     best_about,
+    both_sides_first,
     code_blocks,
     code_terms,
+    compared_items,
     complexity_rows,
     contrasts,
     gives_reason,
@@ -429,15 +431,20 @@ class Answerer:
         if pair is None:
             return []
         lead: list[Scored] = []
+        # three or more compared things ("supervised, unsupervised, and reinforcement learning") are each
+        # described by their own sentence; no sentence "names both"
+        items = compared_items(question)
+        several = len(items) > 2
         # when one side is a variant of the other ("SGD with momentum" against "SGD"), every sentence about the
         # variant names both: the answer then opens with what the variant adds, not with a sentence naming both
         nested = terms(pair.a) < terms(pair.b) or terms(pair.b) < terms(pair.a)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
                 and mentions(t.candidate.text, pair.a, pair.b) and mentions(t.candidate.text, pair.b, pair.a)
-                and not nested]
+                and not nested and not several]
         if both:
             lead.append(max(both, key=lambda t: t.score))
-        for side, other in ((pair.a, pair.b), (pair.b, pair.a)):
+        to_describe = [(x, None) for x in items] if several else [(pair.a, pair.b), (pair.b, pair.a)]
+        for side, other in to_describe:
             # a side that differs from the other by a variant ("SGD with momentum" against "SGD") is looked up and
             # described by what tells it apart ("What is momentum?"), as well as by its whole name
             own = side_words(side, other)
@@ -455,7 +462,7 @@ class Answerer:
                 lead.append(got)
         if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):
             lead = [*lead[1:], lead[0]]
-        return lead
+        return lead if several else both_sides_first(lead, pair, scored)
 
     def _whole_sections(self, chunks: list[Chunk]) -> list[Chunk]:
         """``chunks`` and the other pieces of their sections (a side may be explained in a later piece)."""

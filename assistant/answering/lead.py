@@ -124,6 +124,23 @@ def recommends(text: str) -> bool:
     return False
 
 
+# a table column that gives advice: what each row is good for, when to use it, when to reach for something else
+_ADVICE_HEADER_RE = re.compile(r"\b(?:good for|best (?:with|for)|use (?:it )?when|when to use|reach for|"
+                               r"recommended)\b", re.I)
+
+
+def advises(t: Scored, subject: set[str]) -> bool:
+    """Whether candidate ``t`` recommends something for the question's ``subject``. A sentence does when it
+    recommends (:func:`recommends`); a table row only when its table has an advice column (:data:`_ADVICE_HEADER_RE`:
+    "good for", "best with", "use when") and its first cell names the subject: the row "one-hot | ... | linear models,
+    neural nets, low K" under "best with" advises on one-hot encoding (ml-57), the datasets row "California housing |
+    ... | downloads on first use" advises nothing on a churn model's tools (f4-08, where its "use" read as advice)."""
+    c = t.candidate
+    if c.kind == "table_row":
+        return bool(_ADVICE_HEADER_RE.search(c.table_header.split("\n")[0]) and subject & terms(first_cell(c.text)))
+    return recommends(c.text)
+
+
 # -- why questions: a lead that restates the premise is followed by a reason -------------------------------------
 
 # a why question whose lead shares at least this share of the premise's subject terms, with no causal word, only
@@ -217,12 +234,12 @@ _SIDES_RES = (
     re.compile(r"^(?:what(?:'s| is| are)|how (?:do|does)) (?P<a>.+?) (?:and|vs\.?) (?P<b>.+?) differ", re.I),
 )
 # a side loses its articles and a leading "plain"/"vanilla" ("plain stochastic gradient descent" is the method), a
-# trailing "models"/"methods", and a trailing clause about where or when ("... in deep learning", "... for a column
+# trailing "models"/"methods"/"training" ("model parallel training" is model parallelism: f4-05), and a trailing clause about where or when ("... in deep learning", "... for a column
 # with thousands of values"); a short "with" phrase names a variant and stays ("SGD with momentum", "Adam with
 # weight decay"), a longer one is such a clause ("ridge regression with many correlated features")
 _SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between|plain|vanilla|ordinary|standard)\s+"
                         r"|\s+(?:in|for|when|on|during)\s+.*$|\s+with(?:\s+\S+){3,}$"
-                        r"|\s+(?:models?|methods?)$", re.I)
+                        r"|\s+(?:models?|methods?|training)$", re.I)
 
 
 def sides(question: str) -> Sides | None:
@@ -236,6 +253,29 @@ def sides(question: str) -> Sides | None:
             if terms(a) and terms(b) and terms(a) != terms(b):
                 return Sides(a, b)
     return None
+
+
+def compared_items(question: str) -> list[str]:
+    """The things a comparison question compares, two or more: "supervised, unsupervised, and reinforcement
+    learning" gives three (:func:`sides` finds the last pair; a first side that is itself a list is split at its
+    commas and "and"s); ``[]`` when it names no pair."""
+    pair = sides(question)
+    if pair is None:
+        return []
+    firsts = [x.strip() for x in re.split(r",|\band\b|\bor\b", pair.a) if terms(x)]
+    return [*firsts, pair.b] if firsts else [pair.a, pair.b]
+
+
+def lacks_a_compared_item(question: str, entry_question: str) -> bool:
+    """Whether a comparison question compares something the bank entry's question does not name: each compared
+    item's content terms must all be in the entry's question. "the differences between supervised, unsupervised,
+    and reinforcement learning" is not the entry "supervised, unsupervised and self-supervised learning" (ml-33):
+    its compared side "reinforcement learning" is central, and the entry never names it."""
+    items = compared_items(question)
+    if len(items) < 2:
+        return False
+    have = terms(entry_question)
+    return any(not (terms(x) - _CUE_WORDS) <= have for x in items)
 
 
 _COMPARES_RE = re.compile(r"\b(?:differ|differs|different|differently|difference|differences|versus|vs\.?|"
@@ -305,6 +345,41 @@ def contrasts(text: str) -> bool:
     return bool(_CONTRAST_RE.search(text))
 
 
+def both_sides_first(lead: list[Scored], pair: Sides, pool: Sequence[Scored]) -> list[Scored]:
+    """``lead`` reordered so that its first two sentences cover both sides of the comparison: when the first names
+    one side only and the second does not name the other, a later lead sentence that does moves up to second place,
+    else the best-scored sentence of ``pool`` that names it and could open an answer is put there. f4-05 ("data
+    parallel vs model parallel") opened with data parallelism alone and reached model parallelism third."""
+    if not lead:
+        return lead
+
+    def names(t: Scored, side: str, other: str) -> bool:
+        # a side of several words is named by them in a row: "a full replica of the model" does not name model
+        # parallelism, although it holds "model" and the sentence holds "parallelism"
+        want = [w for w in tokenize(normalize(side)) if w not in _CUE_WORDS]
+        if len(want) < 2 or terms(other) < terms(side) or terms(side) < terms(other):
+            return mentions(t.candidate.text, side, other)
+        have = tokenize(normalize(t.candidate.text))
+        return any(have[i : i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+    first = lead[0]
+    missing = [(s, o) for s, o in ((pair.a, pair.b), (pair.b, pair.a)) if not names(first, s, o)]
+    if len(missing) != 1:
+        return lead  # the first names both (or neither: nothing to anchor on)
+    side, other = missing[0]
+    if len(lead) > 1 and names(lead[1], side, other):
+        return lead
+    later = next((j for j in range(2, len(lead)) if names(lead[j], side, other)), None)
+    if later is not None:
+        return [first, lead[later], *(t for j, t in enumerate(lead[1:], 1) if j != later)]
+    taken = {id(t.candidate) for t in lead}
+    found = [t for t in pool if id(t.candidate) not in taken and usable(t) and standalone(t)
+             and not pointer(t.candidate.text) and names(t, side, other)]
+    if not found:
+        return lead
+    return [first, max(found, key=lambda t: t.score), *lead[1:]]
+
+
 def usable(t: Scored) -> bool:
     """A sentence that can open an answer: not a question, a lead-in, a quoted prompt or a fragment."""
     text = t.candidate.text.strip()
@@ -322,6 +397,10 @@ _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\
                                 r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b|"
                                 r"(?:and|but|or|yet|so)\s)",
                                 re.IGNORECASE)
+# "neither", "either" or "both" as the subject of the first clause stands for things named before ("For tabular data,
+# neither is usually the first choice: ...", f4-08, after two deep-learning frameworks)
+_PRONOUN_SUBJECT_RE = re.compile(r"^(?:[^,;:]{1,60},\s+)?(?:neither|either|both)\s+(?:is|are|was|were|has|have|"
+                                 r"does|do|works?|needs?|can|will|would|of them)\b", re.I)
 
 
 # a sentence that points to where something is rather than saying what it is: a link to a source file
@@ -366,7 +445,8 @@ def standalone(t: Scored) -> bool:
         return False
     if pointer(text):
         return False
-    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or caveat(text) or continues_before(text) or describes_figure(text):
+    if (_LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or _PRONOUN_SUBJECT_RE.match(text.lstrip("*_ ")) or caveat(text)
+            or continues_before(text) or describes_figure(text)):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
@@ -395,7 +475,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         if _BIG_O_RE.search(text):
             bonus += 0.3 if c.kind == "table_row" and _COST_HEADER_RE.search(c.table_header) else 0.15
     elif intent == "how_to_choose":
-        bonus += RECOMMEND_BONUS if recommends(text) else 0.0
+        bonus += RECOMMEND_BONUS if advises(t, subject) else 0.0
     elif intent == "comparison":
         pair = sides(question)
         if pair and mentions(text, pair.a, pair.b) and mentions(text, pair.b, pair.a):
@@ -535,7 +615,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence
         # that recommends nothing led (f2-19: "Textbook definitions differ ..." before "start with the baseline
         # (TF-IDF n-grams with logistic regression ...)", the best-scored candidate of the pool)
-        pool = [t for t in pool if recommends(t.candidate.text)] or pool
+        # a table row only when it advises on the subject in an advice column (:func:`advises`)
+        pool = [t for t in pool if advises(t, subject)] or pool
     top = list(sections or [])[:LEAD_POOL_RANKS]
 
     def repeats(rank: int) -> int:
@@ -592,8 +673,10 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
         # the side is what it is about: it opens the sentence ("*Bagging* trains ...", not "Random forests are
         # bagging plus ...", which is about random forests)
         v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side, other) else 0.0)
-        # ... best as its very first words ("Momentum accumulates ...", not "Nesterov momentum computes ...")
-        v += SIDE_FIRST_BONUS if mentions(" ".join(words[: len(want)]), side, other) else 0.0
+        # ... best as its very first words ("Momentum accumulates ...", not "Nesterov momentum computes ...", nor a
+        # compound that holds the side: "Self-supervised learning ..." is not about supervised learning, ml-33)
+        opening = " ".join(words[: len(want)])
+        v += SIDE_FIRST_BONUS if mentions(opening, side, other) and terms(opening) <= want else 0.0
         m = _DEFINING_RE.search(text)
         v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
         if t.rank < len(headings) and want <= terms(headings[t.rank]):

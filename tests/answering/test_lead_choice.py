@@ -660,3 +660,75 @@ def test_a_why_questions_premise_and_a_reason_are_told_apart():
     assert not restates_premise(gap, "Global average pooling averages each channel, replacing large fully "
                                      "connected layers: far fewer parameters, less overfitting.")
     assert restates_premise(gap, "Global average pooling replaced the big fully connected head in modern CNNs.")
+
+
+def test_the_items_of_a_comparison_and_a_bank_question_that_lacks_one():
+    from mlnotes.assistant.answering.lead import compared_items, lacks_a_compared_item
+
+    q = "Can you explain the differences between supervised, unsupervised, and reinforcement learning?"
+    assert compared_items(q) == ["supervised", "unsupervised", "reinforcement learning"]
+    assert compared_items("Difference between LSTM and GRU?") == ["LSTM", "GRU"]
+    assert compared_items("What is a GRU?") == []
+    assert lacks_a_compared_item(q, "What is the difference between supervised, unsupervised and self-supervised "
+                                    "learning?")
+    assert not lacks_a_compared_item(q, "How do supervised, unsupervised and reinforcement learning differ?")
+    # the same pair, worded otherwise, or with the cue words ("training", "difference") left out, still matches
+    assert not lacks_a_compared_item("whats the difference between an LSTM and a GRU",
+                                     "What is the difference between LSTM and GRU cells?")
+    assert not lacks_a_compared_item("data parallel vs model parallel training",
+                                     "What is the difference between data and model parallelism?")
+    # not a comparison: nothing to check
+    assert not lacks_a_compared_item("What is recall?", "What is precision?")
+
+
+def test_the_first_two_lead_sentences_of_a_comparison_cover_both_sides():
+    from mlnotes.assistant.answering.lead import Sides, both_sides_first
+
+    pair = Sides("data parallel", "model parallel")
+    a = cand("In data parallelism every device holds a full replica of the model and its slice of the batch.", 0, 0.8)
+    gen = cand("When one accelerator is too slow or too small, training is spread across several devices.", 1, 0.7)
+    b = cand("Model parallelism splits one model's layers across several devices when it does not fit.", 1, 0.5)
+    both = cand("Data parallelism splits the batch; model parallelism splits the model across devices.", 1, 0.6)
+    # a later lead sentence about the missing side moves up to second place
+    assert [t.candidate.text for t in both_sides_first([a, gen, b], pair, [])][:2] == [a.candidate.text,
+                                                                                        b.candidate.text]
+    # with none in the lead, the best-scored pool sentence naming the missing side is put second
+    got = both_sides_first([a], pair, [gen, b, both])
+    assert got[0] is a and got[1] in (b, both) and got[1] is max((b, both), key=lambda t: t.score)
+    # a lead that covers both sides already is left alone
+    assert both_sides_first([both, gen], pair, [b]) == [both, gen]
+    assert both_sides_first([a, b, gen], pair, [both]) == [a, b, gen]
+
+
+def test_a_table_row_advises_only_in_an_advice_column_and_on_the_subject():
+    from mlnotes.assistant.answering.lead import advises, pick_lead
+
+    def row(text: str, header: str, rank: int, score: float) -> Scored:
+        return Scored(score, rank, Candidate(text, 1, 1, 0, "table_row", header), np.zeros(3, np.float32))
+
+    q = "When to use a Label Encoding vs. One Hot Encoding?"
+    subject = subject_terms(q)
+    enc = "| encoding | columns | order assumed | best with |\n| --- | --- | --- | --- |"
+    one_hot = row("| one-hot | $K$ | no | linear models, neural nets, low $K$ |", enc, 0, 0.45)
+    assert advises(one_hot, subject)
+    # the same row under a table without an advice column advises nothing
+    assert not advises(row(one_hot.candidate.text, "| encoding | columns | order | leakage |\n| --- |", 0, .45), subject)
+    data = "| dataset | size | task | good for |\n| --- | --- | --- | --- |"
+    housing = row("| California housing | 20,640 rows | regression | downloads on first use |", data, 0, 0.6)
+    churn = "We're starting a tabular churn model that has to go to production. What libraries should we pick?"
+    assert not advises(housing, subject_terms(churn))  # its first cell names nothing the question asks about
+    start = cand("Gradient-boosted trees are the default strong model for tabular data in production.", 3, 0.46)
+    assert advises(start, subject_terms(churn))
+    assert pick_lead("how_to_choose", churn, [housing, start], sections=["a#x", "b#y", "c#z", "d#w"]) is start
+    # a definition loses to the advising row for a when-to-use question
+    definition = cand("**Ordinal (label) encoding** maps levels to integers $0, \\dots, K-1$.", 0, 0.48)
+    assert pick_lead("how_to_choose", q, [definition, one_hot], sections=["a#x"]) is one_hot
+
+
+def test_neither_either_or_both_as_a_subject_points_back_and_never_leads():
+    for text in ("For tabular data, neither is usually the first choice: start with gradient boosting.",
+                 "Both are unbiased estimators of the risk.", "Either works when the classes are balanced."):
+        assert not standalone(cand(text, 0, 0.5)), text
+    for text in ("Neither L1 nor L2 regularization removes the need for a validation set.",
+                 "Both L1 and L2 penalties shrink the weights toward zero."):
+        assert standalone(cand(text, 0, 0.5)), text

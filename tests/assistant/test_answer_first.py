@@ -408,3 +408,44 @@ def test_a_why_lead_that_restates_the_premise_is_followed_by_the_reason(answerer
     restated = [s for s in ans.sentences[2:] if re.search(r"allows? (?:larger|higher|bigger) learning rates?", s.text)]
     assert len(restated) <= 1, [s.text for s in restated]
     assert_well_cited(ans)
+
+
+# -- round 8b: failure classes of the fourth fresh set and the external set (development data) ----------------------
+
+def test_a_comparisons_first_two_sentences_cover_both_sides(answerer):
+    # f4-05 (development): the lead described data parallelism alone; model parallelism came third
+    ans = ask(answerer, "Data parallel vs model parallel training: what actually gets split across the GPUs in each, "
+                        "and when is data parallelism not enough?")
+    two = " ".join(s.text for s in ans.sentences[:2])
+    assert re.search(r"\bdata parallel", two, re.I) and re.search(r"\bmodel parallel", two, re.I), two
+    assert_well_cited(ans)
+
+
+def test_a_comparison_of_three_things_describes_each_and_no_bank_entry_on_another_trio_answers(answerer):
+    # ml-33 (external, development): the bank entry on supervised / unsupervised / *self-supervised* learning gave the
+    # answer, and reinforcement learning appeared only as its last key point
+    ans = ask(answerer, "Can you explain the differences between supervised, unsupervised, and reinforcement "
+                        "learning?")
+    assert ans.kind != "interview"
+    openers = [re.sub(r"^[\W_]*(?:the |a |an )?", "", s.text, flags=re.I).lower() for s in ans.sentences[:3]]
+    for side in ("supervised", "unsupervised", "reinforcement learning"):
+        assert any(o.startswith(side) for o in openers), (side, openers)
+    assert not any(o.startswith("self-supervised") for o in openers), openers
+    assert_well_cited(ans)
+
+
+def test_a_how_to_choose_lead_advises_and_is_no_unrelated_table_row(answerer):
+    # f4-08 (development): a datasets table row ("California housing ... downloads on first use") led a question on
+    # which tools to pick, and a sentence whose subject "neither" points back came next
+    ans = ask(answerer, "We're starting a tabular churn model that has to go to production. What libraries and "
+                        "tools should we pick?")
+    first = ans.sentences[0]
+    assert first.kind != "table_row", first.text
+    assert not re.match(r"^(?:[^,]*,\s+)?neither\b", first.text, re.I), first.text
+    assert_well_cited(ans)
+    # ml-57 (external, development): two definitions led "when to use"; the lead now says what each suits
+    ans = ask(answerer, "When to use a Label Encoding vs. One Hot Encoding?")
+    first = ans.sentences[0]
+    advice = first.text if first.kind != "table_row" else first.text + " " + first.table_header
+    assert re.search(r"\b(?:best with|good for|use|default|prefer)\b", advice, re.I), advice
+    assert_well_cited(ans)
