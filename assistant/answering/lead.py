@@ -177,9 +177,17 @@ def gives_reason(text: str) -> bool:
     return bool(_REASON_RE.search(text))
 
 
+# words of a premise that say how common or what shape the claim is, not what it is about ("Why do segmentation
+# CNNs typically have an encoder-decoder style / structure?" is about segmentation CNNs and encoder-decoders: ml-25,
+# whose lead restated that premise and counted as new because four of its eight terms were these)
+_PREMISE_FILLER = frozenset(tokenize("have has had typically usually often generally commonly always mostly style "
+                                     "structure kind sort type form shape"))
+
+
 def premise_terms(question: str) -> set[str]:
-    """The subject terms of a why question's premise: the question without its "Why can you ..." opening."""
-    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1))
+    """The subject terms of a why question's premise: the question without its "Why can you ..." opening and
+    without words of frequency or shape (:data:`_PREMISE_FILLER`)."""
+    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1)) - _PREMISE_FILLER
 
 
 def restates_premise(question: str, text: str) -> bool:

@@ -732,3 +732,15 @@ def test_neither_either_or_both_as_a_subject_points_back_and_never_leads():
     for text in ("Neither L1 nor L2 regularization removes the need for a validation set.",
                  "Both L1 and L2 penalties shrink the weights toward zero."):
         assert standalone(cand(text, 0, 0.5)), text
+
+
+def test_a_premise_is_read_without_its_words_of_frequency_or_shape():
+    from mlnotes.assistant.answering.lead import premise_terms, restates_premise
+
+    q = "Why do segmentation CNNs typically have an encoder-decoder style / structure?"
+    assert premise_terms(q) == terms("segmentation CNNs encoder decoder")
+    # ml-25 (development): this lead only restates the premise; with "typically", "have", "style" and "structure"
+    # counted it named too few of the premise's terms to count as a restatement
+    assert restates_premise(q, "Encoder–decoder networks such as U-Net, with skip connections from encoder to "
+                               "decoder, are the standard for dense prediction.")
+    assert not restates_premise(q, "Skip connections in U-Net recover fine spatial detail lost by downsampling.")

@@ -449,3 +449,19 @@ def test_a_how_to_choose_lead_advises_and_is_no_unrelated_table_row(answerer):
     advice = first.text if first.kind != "table_row" else first.text + " " + first.table_header
     assert re.search(r"\b(?:best with|good for|use|default|prefer)\b", advice, re.I), advice
     assert_well_cited(ans)
+
+
+def test_a_why_lead_that_restates_the_premise_gets_a_reason_about_the_premise(answerer):
+    # ml-25 (external, development): "Encoder-decoder networks such as U-Net ... are the standard for dense
+    # prediction" restated the premise, and no reason followed in the first two sentences
+    from mlnotes.assistant.answering.lead import gives_reason, restates_premise
+
+    q = "Why do segmentation CNNs typically have an encoder-decoder style / structure?"
+    ans = ask(answerer, q)
+    first, second = ans.sentences[:2]
+    if restates_premise(q, first.text):
+        assert gives_reason(second.text), second.text
+        assert re.search(r"resolution|downsampl|detail|context|skip", second.text, re.I), second.text
+    else:
+        assert gives_reason(first.text), first.text
+    assert_well_cited(ans)
