@@ -50,6 +50,7 @@ from mlnotes.assistant.answering.lead import (
     compared_items,
     complexity_rows,
     contrasts,
+    display_equations,
     gives_reason,
     head_term,
     later_parts,
@@ -63,6 +64,7 @@ from mlnotes.assistant.answering.lead import (
     question_parts,
     reads_as_comparison,
     restates_premise,
+    shows_equation,
     side_words,
     sides,
     standalone,
@@ -352,6 +354,9 @@ class Answerer:
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []
+            if lead and lead_intent == "formula" and not shows_equation(first.candidate.text):
+                shown = self._display_equation(lead_q, first, hits)
+                lead = [shown, first] if shown is not None else lead
             if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
                 reason = self._reason_after(question, first, pool, hits, real)
                 if reason is not None:
@@ -509,6 +514,30 @@ class Answerer:
             per_chunk.append((sec_rank, cands, vecs))
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
+    def _display_equation(self, question: str, first: Scored, hits: list[Hit]) -> Scored | None:
+        """For a formula question whose lead states no equation: the display equation (with the sentence ending
+        in a colon that introduces it, :func:`display_equations`) of the lead's chunk, else of one of the top
+        ``LEAD_RANKS`` chunks, whose lead-in names at least half of the question's subject terms. f4-12 ("contrastive
+        loss ... what's the equation?") led with "Similar pairs are pulled together; ..." and never showed
+        the loss its cited section displays."""
+        subject = subject_terms(question)
+        if not subject:
+            return None
+        for rank in dict.fromkeys([first.rank, *range(min(LEAD_RANKS, len(hits)))]):
+            if rank >= len(hits):
+                continue
+            chunk = hits[rank].chunk
+            try:
+                lines = load_doc(self.corpus_dir, chunk.path).lines
+            except (OSError, ValueError):
+                continue
+            for eq in display_equations(lines, chunk.line_start, chunk.line_end):
+                if len(subject & terms(eq.lead_in)) * 2 >= len(subject):
+                    cand = Candidate(eq.text, eq.line_start, eq.line_end, -1)
+                    # the lead's vector stands in for redundancy checks against the sentences chosen after it
+                    return replace(first, candidate=cand, rank=rank)
+        return None
 
     def _reason_after(self, question: str, first: Scored, pool: list[Scored], hits: list[Hit],
                       real: dict[int, int]) -> Scored | None:

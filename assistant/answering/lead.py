@@ -854,3 +854,61 @@ def code_terms(code: str) -> set[str]:
 
 def with_score(t: Scored, score: float) -> Scored:
     return replace(t, score=score)
+
+
+# -- a formula answer shows the display equation with its lead-in ---------------------------------------------------
+
+_EQUATION_RE = re.compile(r"=|\\approx|\\propto|\\leq?\b|\\geq?\b")
+
+
+def shows_equation(text: str) -> bool:
+    """Whether ``text`` states an equation (an "=" or a relation), not merely a symbol in math ("$m$ apart")."""
+    return bool(_EQUATION_RE.search(text))
+
+
+@dataclass(frozen=True)
+class DisplayEquation:
+    lead_in: str  # the sentence before the display, ending in a colon
+    text: str  # the lead-in and the display as the file writes them (the display's own line breaks kept)
+    line_start: int  # 1-based, the lead-in's first line
+    line_end: int  # the closing "$$" line
+
+
+def display_equations(lines: Sequence[str], lo: int, hi: int) -> list[DisplayEquation]:
+    """The display equations (``$$`` blocks) of lines ``lo``..``hi`` (1-based, inclusive) that a sentence ending
+    in a colon introduces, each with that sentence: "The pairwise contrastive loss ... takes two embeddings ...,
+    and a margin $m$:" and its ``$$ \\ell = ... $$`` (f4-12), "LoRA ... adds a trainable low-rank update:" (f2-16).
+    The sentence extractor skips display math, so these equations are no candidates of their own."""
+    out = []
+    i = lo - 1
+    while i < min(hi, len(lines)):
+        s = lines[i].strip()
+        if not s.startswith("$$"):
+            i += 1
+            continue
+        start = i
+        if not (len(s) > 4 and s.endswith("$$")):
+            i += 1
+            while i < len(lines) and "$$" not in lines[i]:
+                i += 1
+        end = i
+        i += 1
+        if end >= hi:
+            break
+        # the paragraph above: back to a blank line, a heading, a fence or another display
+        j = start
+        while j > lo - 1 and lines[j - 1].strip() and not re.match(r"^(?:#|```|\$\$|\|)", lines[j - 1].strip()):
+            j -= 1
+        if j == start:
+            continue
+        para = [ln.strip() for ln in lines[j:start]]
+        sents = split_sentences(" ".join(para))
+        if not sents or not sents[-1].rstrip().endswith(":"):
+            continue
+        lead_in = sents[-1].strip()
+        head = lead_in[: min(25, len(lead_in))]
+        k = next((x for x in range(start - 1, j - 1, -1) if head in " ".join(para[x - j:])), j)
+        # the text as the lines hold it, whitespace-normalised in the lead-in and the display kept on its lines
+        display = "\n".join(ln.strip() for ln in lines[start : end + 1])
+        out.append(DisplayEquation(lead_in, f"{lead_in}\n{display}", k + 1, end + 1))
+    return out

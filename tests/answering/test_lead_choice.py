@@ -744,3 +744,21 @@ def test_a_premise_is_read_without_its_words_of_frequency_or_shape():
     assert restates_premise(q, "Encoder–decoder networks such as U-Net, with skip connections from encoder to "
                                "decoder, are the standard for dense prediction.")
     assert not restates_premise(q, "Skip connections in U-Net recover fine spatial detail lost by downsampling.")
+
+
+def test_a_display_equation_is_found_with_the_sentence_that_introduces_it():
+    from mlnotes.assistant.answering.lead import display_equations, shows_equation
+
+    lines = ["## Contrastive loss", "", "Some context first. The pairwise loss takes two embeddings, their",
+             "distance $d$ and a margin $m$:", "$$", r"\ell = \frac{y}{2}d^2 .", "$$", "Similar pairs are pulled.",
+             "", "No colon here.", "$$x = 1$$", "", "A one-line display follows:", "$$y = 2$$"]
+    got = display_equations(lines, 1, len(lines))
+    assert [(e.line_start, e.line_end) for e in got] == [(3, 7), (13, 14)]
+    first = got[0]
+    assert first.lead_in == "The pairwise loss takes two embeddings, their distance $d$ and a margin $m$:"
+    # whitespace-normalised, the text is what its lines hold (from the lead-in's first word)
+    held = " ".join(" ".join(lines[first.line_start - 1 : first.line_end]).split())
+    assert " ".join(first.text.split()) in held and held.endswith(" ".join(first.text.split()))
+    # a range that ends before the closing $$ gives no cut-off display
+    assert display_equations(lines, 1, 6) == []
+    assert shows_equation(first.text) and not shows_equation("pushed apart only until they are $m$ apart")

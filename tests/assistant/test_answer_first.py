@@ -465,3 +465,12 @@ def test_a_why_lead_that_restates_the_premise_gets_a_reason_about_the_premise(an
     else:
         assert gives_reason(first.text), first.text
     assert_well_cited(ans)
+
+
+def test_a_formula_answer_shows_the_display_equation_with_its_lead_in(answerer):
+    # f4-12 (development): the cited contrastive-loss section displays the loss, the answer gave only words
+    ans = ask(answerer, "contrastive loss for a siamese network with a margin - what's the equation?")
+    first = ans.sentences[0]
+    assert "$$" in first.text and re.search(r"=", first.text), first.text
+    assert re.search(r"\bmargin\b", first.text) and re.search(r"\\max\(0, m - d\)", first.text), first.text
+    assert_well_cited(ans)
