@@ -403,6 +403,7 @@ _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they
 _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
                                 r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b|"
                                 r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b|"
+                                r"(?:for|by|in) comparison\b|(?:by|in) contrast\b|on the other hand\b|"
                                 r"(?:and|but|or|yet|so)\s)",
                                 re.IGNORECASE)
 # "neither", "either" or "both" as the subject of the first clause stands for things named before ("For tabular data,

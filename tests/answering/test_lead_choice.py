@@ -762,3 +762,14 @@ def test_a_display_equation_is_found_with_the_sentence_that_introduces_it():
     # a range that ends before the closing $$ gives no cut-off display
     assert display_equations(lines, 1, 6) == []
     assert shows_equation(first.text) and not shows_equation("pushed apart only until they are $m$ apart")
+
+
+def test_a_sentence_that_compares_with_something_said_before_never_leads():
+    # f4-14 (development): "For comparison, a fully connected network ..." led a code answer for a small CNN
+    for text in ("For comparison, a fully connected network with one hidden layer has 4,810 parameters.",
+                 "By contrast, boosting fits each tree to the residuals of the ensemble so far.",
+                 "In comparison the GRU has two gates and no separate cell state.",
+                 "On the other hand, dropout adds noise to every forward pass."):
+        assert not standalone(cand(text, 0, 0.9)), text
+    assert standalone(cand("Comparison of encoders shows that one-hot suits linear models best.", 0, 0.9))
+    assert standalone(cand("Contrastive learning pulls positive pairs together and pushes negatives apart.", 0, .9))

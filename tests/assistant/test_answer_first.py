@@ -474,3 +474,13 @@ def test_a_formula_answer_shows_the_display_equation_with_its_lead_in(answerer):
     assert "$$" in first.text and re.search(r"=", first.text), first.text
     assert re.search(r"\bmargin\b", first.text) and re.search(r"\\max\(0, m - d\)", first.text), first.text
     assert_well_cited(ans)
+
+
+def test_a_code_answer_does_not_lead_with_a_side_comparison(answerer):
+    # f4-14 (development): "For comparison, a fully connected network ..." introduced the SmallCNN code
+    ans = ask(answerer, "can you write a small CNN in pytorch that classifies handwritten digits?")
+    first = ans.sentences[0]
+    assert first.kind != "code" and not re.match(r"^(?:for|by|in) (?:comparison|contrast)\b", first.text, re.I), \
+        first.text
+    assert any(s.kind == "code" and "Conv2d" in s.text for s in ans.sentences), ans.text
+    assert_well_cited(ans)
