@@ -152,10 +152,12 @@ class BankMatcher:
         return out
 
     def misses_a_side(self, question: str, i: int) -> bool:
-        """Whether ``question`` compares something that bank entry ``i``'s question does not name
+        """Whether ``question`` compares something that bank entry ``i``'s question and short answer never name
         (:func:`lacks_a_compared_item`): then the entry answers another comparison, however close its wording."""
         intent = classify_intent(question).intent
-        return reads_as_comparison(intent, question) and lacks_a_compared_item(question, self.bank[i].question)
+        entry = self.bank[i]
+        text = f"{entry.question} {getattr(entry, 'short_answer', '')}"
+        return reads_as_comparison(intent, question) and lacks_a_compared_item(question, text)
 
     def best_retrieved(self, question: str, qvec: np.ndarray, hits: Sequence[Any]) -> tuple[Any, float] | None:
         """The eligible bank entry (:meth:`eligible`) most similar to the question, whatever the threshold; the

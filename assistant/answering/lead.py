@@ -274,16 +274,23 @@ def compared_items(question: str) -> list[str]:
     return [*firsts, pair.b] if firsts else [pair.a, pair.b]
 
 
-def lacks_a_compared_item(question: str, entry_question: str) -> bool:
-    """Whether a comparison question compares something the bank entry's question does not name: each compared
-    item's content terms must all be in the entry's question. "the differences between supervised, unsupervised,
-    and reinforcement learning" is not the entry "supervised, unsupervised and self-supervised learning" (ml-33):
-    its compared side "reinforcement learning" is central, and the entry never names it."""
+def lacks_a_compared_item(question: str, entry_text: str) -> bool:
+    """Whether a comparison question compares something that a bank entry never names: a compared item none of
+    whose specific terms (not cue words, not words as generic as "learning" or "model") is in ``entry_text`` (the
+    entry's question and short answer). "the differences between supervised, unsupervised, and reinforcement
+    learning" is not answered by the entry on "supervised, unsupervised and self-supervised learning" (ml-33): its
+    compared item "reinforcement learning" is central, and the entry's question and short answer never name it.
+    One shared term is enough, so that an item worded otherwise ("LDA" in a short answer under "linear
+    discriminant analysis", "cross-encoder rerankers") still finds its entry."""
     items = compared_items(question)
     if len(items) < 2:
         return False
-    have = terms(entry_question)
-    return any(not (terms(x) - _CUE_WORDS) <= have for x in items)
+    have = terms(entry_text)
+    for x in items:
+        specific = terms(x) - _CUE_WORDS - GENERIC_HEADING_WORDS
+        if specific and not specific & have:
+            return True
+    return False
 
 
 _COMPARES_RE = re.compile(r"\b(?:differ|differs|different|differently|difference|differences|versus|vs\.?|"

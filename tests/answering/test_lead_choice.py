@@ -677,6 +677,12 @@ def test_the_items_of_a_comparison_and_a_bank_question_that_lacks_one():
                                      "What is the difference between LSTM and GRU cells?")
     assert not lacks_a_compared_item("data parallel vs model parallel training",
                                      "What is the difference between data and model parallelism?")
+    # one shared specific term is enough: an abbreviation in the short answer, a side worded otherwise
+    assert not lacks_a_compared_item("LDA versus PCA for dimensionality reduction",
+                                     "How does linear discriminant analysis differ from PCA? PCA is unsupervised. "
+                                     "LDA is supervised.")
+    assert not lacks_a_compared_item("bi-encoder vs cross-encoder rerankers",
+                                     "What is the difference between a bi-encoder and a cross-encoder?")
     # not a comparison: nothing to check
     assert not lacks_a_compared_item("What is recall?", "What is precision?")
 
