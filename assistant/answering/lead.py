@@ -587,18 +587,22 @@ def definition_part(question: str) -> str | None:
 # "Should I fine-tune a transformer or use TF-IDF with logistic regression ...?" asks which to choose although no
 # intent rule reads it so (it is a why/how question by default): its lead is a recommendation (f2-19)
 _CHOICE_RE = re.compile(r"\b(?:should|would|do|can) (?:i|we)\b[^?]{1,120}?\bor\b", re.I)
+# "When is X the better pick over Y?", "When is X preferable to Y?": asks when to choose X (f4-06, read as why/how)
+_WHEN_BETTER_RE = re.compile(r"^\W*when (?:is|are|would|does|do)\b[^?]{1,120}?\b(?:better|preferable|preferred|"
+                             r"the right (?:choice|pick|tool)|a good (?:choice|pick))\b[^?]{0,60}?\b(?:than|over|to)\b",
+                             re.I)
 
 
 def lead_reading(intent: str, question: str) -> tuple[str, str]:
     """The intent and the question that the lead answers: the first part's definition for a question whose first
-    part asks what something is (:func:`definition_part`), a recommendation for "Should I X or Y ...?" read as
-    why/how or definition; else ``(intent, question)``. Only the lead reads it so: retrieval, the bank match and
+    part asks what something is (:func:`definition_part`), a recommendation for "Should I X or Y ...?" or "When is
+    X the better pick over Y?" read as why/how or definition; else ``(intent, question)``. Only the lead reads it so: retrieval, the bank match and
     the supporting sentences keep the question's own intent."""
     if intent in ("comparison", "why_how", "how_to_choose", "definition"):
         part = definition_part(question)
         if part:
             return "definition", part
-    if intent in ("why_how", "definition") and _CHOICE_RE.search(question):
+    if intent in ("why_how", "definition") and (_CHOICE_RE.search(question) or _WHEN_BETTER_RE.search(question)):
         return "how_to_choose", question
     return intent, question
 

@@ -393,6 +393,9 @@ def test_the_lead_reading_defines_first_parts_and_reads_should_i_x_or_y_as_a_cho
     q = ("I have a few hundred labelled tickets. Should I fine-tune a pretrained transformer or use TF-IDF with "
          "logistic regression, and how should I evaluate the result?")
     assert lead_reading("why_how", q) == ("how_to_choose", q)
+    q = "When is a plain linear regression actually the better pick over a boosted tree model?"  # f4-06
+    assert lead_reading("why_how", q) == ("how_to_choose", q)
+    assert lead_reading("why_how", "When is dropout applied?") == ("why_how", "When is dropout applied?")
     # code, complexity and formula questions keep their reading; so does a question with no choice in it
     assert lead_reading("code", "Explain what k-means is and implement it.") == (
         "code", "Explain what k-means is and implement it.")

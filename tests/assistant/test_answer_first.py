@@ -484,3 +484,14 @@ def test_a_code_answer_does_not_lead_with_a_side_comparison(answerer):
         first.text
     assert any(s.kind == "code" and "Conv2d" in s.text for s in ans.sentences), ans.text
     assert_well_cited(ans)
+
+
+def test_when_is_x_the_better_pick_leads_with_advice_about_x(answerer):
+    # f4-06 (development): the gradient-boosting update formula led "when is linear regression the better pick"
+    from mlnotes.assistant.answering.lead import recommends
+
+    ans = ask(answerer, "When is a plain linear regression actually the better pick over a boosted tree model?")
+    first = ans.sentences[0].text
+    assert re.search(r"\blinear\b", first, re.I) and "pseudo-residual" not in first, first
+    assert recommends(first), first
+    assert_well_cited(ans)
