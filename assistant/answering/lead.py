@@ -369,10 +369,12 @@ def both_sides_first(lead: list[Scored], pair: Sides, pool: Sequence[Scored]) ->
         return lead
 
     def names(t: Scored, side: str, other: str) -> bool:
-        # a side of several words is named by them in a row: "a full replica of the model" does not name model
-        # parallelism, although it holds "model" and the sentence holds "parallelism"
+        # two sides that share a word ("data parallel", "model parallel") are each named by their words in a row:
+        # "a full replica of the model" does not name model parallelism, although it holds "model" and the
+        # sentence holds "parallelism"; sides that share none ("ZeRO", "FSDP sharding") by their terms anywhere
         want = [w for w in tokenize(normalize(side)) if w not in _CUE_WORDS]
-        if len(want) < 2 or terms(other) < terms(side) or terms(side) < terms(other):
+        shared = terms(side) & terms(other)
+        if len(want) < 2 or not shared or terms(other) < terms(side) or terms(side) < terms(other):
             return mentions(t.candidate.text, side, other)
         have = tokenize(normalize(t.candidate.text))
         return any(have[i : i + len(want)] == want for i in range(len(have) - len(want) + 1))

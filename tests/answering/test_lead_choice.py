@@ -782,3 +782,14 @@ def test_a_sentence_that_compares_with_something_said_before_never_leads():
         assert not standalone(cand(text, 0, 0.9)), text
     assert standalone(cand("Comparison of encoders shows that one-hot suits linear models best.", 0, 0.9))
     assert standalone(cand("Contrastive learning pulls positive pairs together and pushes negatives apart.", 0, .9))
+
+
+def test_sides_that_share_no_word_are_named_by_their_terms_anywhere():
+    from mlnotes.assistant.answering.lead import Sides, both_sides_first
+
+    # g476 (gold tune): "FSDP sharding" is named by a sentence on Fully Sharded Data Parallel (FSDP), words apart
+    pair = Sides("ZeRO", "FSDP sharding")
+    zero = cand("ZeRO removes the redundancy by partitioning optimizer state across the data-parallel GPUs.", 0, 0.8)
+    fsdp = cand("PyTorch's Fully Sharded Data Parallel (FSDP) implements the stage-3 design natively.", 0, 0.7)
+    other = cand("With mixed-precision Adam each parameter needs 16 bytes; FSDP sharding divides that.", 1, 0.9)
+    assert both_sides_first([zero, fsdp], pair, [other]) == [zero, fsdp]
