@@ -60,7 +60,6 @@ from mlnotes.assistant.answering.lead import (
     part_query,
     pick_lead,
     pointer,
-    premise_terms,
     question_parts,
     reads_as_comparison,
     restates_premise,
@@ -358,7 +357,7 @@ class Answerer:
                 shown = self._display_equation(lead_q, first, hits)
                 lead = [shown, first] if shown is not None else lead
             if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
-                reason = self._reason_after(question, first, pool, hits, real)
+                reason = self._reason_after(first, pool, hits, real)
                 if reason is not None:
                     lead.append(reason)
                     # the claim and its reason lead: further sentences that restate the claim say nothing new
@@ -539,14 +538,13 @@ class Answerer:
                     return replace(first, candidate=cand, rank=rank)
         return None
 
-    def _reason_after(self, question: str, first: Scored, pool: list[Scored], hits: list[Hit],
+    def _reason_after(self, first: Scored, pool: list[Scored], hits: list[Hit],
                       real: dict[int, int]) -> Scored | None:
         """The sentence that gives the reason after a why question's lead that only restates the premise
         (:func:`restates_premise`): the best-scored candidate of the lead's own section that carries a reason
-        (:func:`gives_reason`) and could open an answer; when that section has none, one of the top
-        ``LEAD_RANKS`` sections that names at least half of the premise's terms (a reason from any other section is
-        often about something else: "Strided convolutions now often replace pooling layers because ..." for a
-        question on global average pooling). The lead is kept, so the answer's first two sentences give the claim and its reason (f3-16:
+        (:func:`gives_reason`) and could open an answer (a reason from another section is often about
+        something else: "Strided convolutions now often replace pooling layers because ..." for a question on
+        global average pooling). The lead is kept, so the answer's first two sentences give the claim and its reason (f3-16:
         "Batch norm allows larger learning rates, ..." is followed by "... evidence that it mainly smooths the loss
         landscape")."""
         def section(t: Scored) -> tuple[str, str]:
@@ -556,13 +554,10 @@ class Answerer:
         own = section(first)
         reasons = [t for t in pool if t.candidate is not first.candidate and usable(t) and standalone(t)
                    and gives_reason(t.candidate.text) and float(t.vector @ first.vector) < self.weights.redundancy]
+        # only the lead's own section: a reason from another top section that names the premise's terms was tried
+        # (round 8b) and changed one answer, g668, for the worse ("Any data used to make a decision is no longer
+        # an unbiased estimate ..." after "Calling fit on test data leaks information ...")
         found = [t for t in reasons if section(t) == own]
-        if not found:
-            # else one of another top section that is about the premise: it names at least half of the premise's
-            # terms (ml-25: the reason for encoder-decoders in segmentation is in ch10's U-Net section)
-            premise = premise_terms(question)
-            found = [t for t in reasons if t.rank < LEAD_RANKS and premise
-                     and len(premise & terms(t.candidate.text)) * 2 >= len(premise)]
         if not found:
             return None
         best = max(found, key=lambda t: t.score)

@@ -161,10 +161,14 @@ _WHY_OPENING_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why|how come
 
 
 # a claim that states its own benefit: a colon before a list of what it brings ("..., replacing large fully connected
-# layers: far fewer parameters, less overfitting, ...", g619) or a purpose ("... in a VAE's latent space for
+# layers: far fewer parameters, less overfitting, ...", g619), a participle clause of effects, or a purpose ("... in a VAE's latent space for
 # efficiency", g463)
 _BENEFIT_RE = re.compile(r":\s+\S|\bfor (?:\w+ )?(?:efficiency|speed|stability|simplicity|memory|compute|"
-                         r"robustness|generali[sz]ation)\b", re.I)
+                         r"robustness|generali[sz]ation)\b|"
+                         # a participle clause of effects ("... downsamples feature maps, reducing computation and
+                         # enlarging the receptive field", ml-24)
+                         r",\s+(?:reducing|lowering|cutting|saving|increasing|enlarging|improving|preventing|"
+                         r"avoiding|making|allowing|letting)\b", re.I)
 
 
 def asks_why(question: str) -> bool:

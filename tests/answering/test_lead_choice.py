@@ -753,6 +753,11 @@ def test_a_premise_is_read_without_its_words_of_frequency_or_shape():
     assert restates_premise(q, "Encoder–decoder networks such as U-Net, with skip connections from encoder to "
                                "decoder, are the standard for dense prediction.")
     assert not restates_premise(q, "Skip connections in U-Net recover fine spatial detail lost by downsampling.")
+    # a participle clause of effects is a benefit of its own, not a restatement (ml-24)
+    q = "Why do we have max-pooling in classification CNNs?"
+    assert not restates_premise(q, "Max pooling in CNNs downsamples feature maps, reducing computation and "
+                                   "enlarging the receptive field.")
+    assert restates_premise(q, "Max pooling is used in classification CNNs after convolution layers.")
 
 
 def test_a_display_equation_is_found_with_the_sentence_that_introduces_it():
