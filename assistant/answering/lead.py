@@ -115,12 +115,22 @@ _CAUSATIVE_BEFORE_RE = re.compile(r"\b(?:let|lets|letting|allow|allows|allowing|
                                   r"\s+(?:\S+\s+){0,3}$", re.I)
 
 
+# a passive report of a library's setting before "by default" ("Squared hinge is differentiable and used by
+# `LinearSVC` by default", f4-17): what a tool does, not advice ("Standardise by default" stays advice)
+_PASSIVE_DEFAULT_RE = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+){0,4}?(?:\w+ed|\w+en|used|set|run|made|done|"
+                                 r"built)\b[^.;]*\bby $", re.I)
+
+
 def recommends(text: str) -> bool:
     """Whether ``text`` recommends what to use, prefer or choose (:data:`_RECOMMEND_RE`), not counting a "use"
-    that reports what something lets another thing use."""
+    that reports what something lets another thing use, nor a passive report of what a tool does "by default"."""
     for m in _RECOMMEND_RE.finditer(text):
-        if not (m.group(0).lower() in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(text[: m.start()])):
-            return True
+        word, before = m.group(0).lower(), text[: m.start()]
+        if word in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(before):
+            continue
+        if word == "default" and _PASSIVE_DEFAULT_RE.search(before):
+            continue
+        return True
     return False
 
 

@@ -798,3 +798,15 @@ def test_sides_that_share_no_word_are_named_by_their_terms_anywhere():
     fsdp = cand("PyTorch's Fully Sharded Data Parallel (FSDP) implements the stage-3 design natively.", 0, 0.7)
     other = cand("With mixed-precision Adam each parameter needs 16 bytes; FSDP sharding divides that.", 1, 0.9)
     assert both_sides_first([zero, fsdp], pair, [other]) == [zero, fsdp]
+
+
+def test_a_passive_report_of_a_tools_default_is_no_recommendation():
+    from mlnotes.assistant.answering.lead import recommends
+
+    # f4-17 (development): this side detail led a question on which loss to pick
+    assert not recommends("Squared hinge is differentiable and used by `LinearSVC` by default.")
+    assert not recommends("Weights are initialised with Kaiming normal by default.")
+    # advice with "default" stays advice
+    assert recommends("Standardise the features by default.")
+    assert recommends("It makes no assumption about order and is the default for linear models.")
+    assert recommends("Use AdamW by default and tune the learning rate first.")

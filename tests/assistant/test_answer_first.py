@@ -495,3 +495,16 @@ def test_when_is_x_the_better_pick_leads_with_advice_about_x(answerer):
     assert re.search(r"\blinear\b", first, re.I) and "pseudo-residual" not in first, first
     assert recommends(first), first
     assert_well_cited(ans)
+
+
+def test_a_how_to_choose_lead_is_no_report_of_a_tools_default(answerer):
+    # f4-17 (development): "Squared hinge is differentiable and used by `LinearSVC` by default." led, its "default"
+    # read as advice
+    from mlnotes.assistant.answering.lead import _PASSIVE_DEFAULT_RE
+
+    ans = ask(answerer, "Why do we train classifiers on log loss or hinge loss instead of the accuracy we actually "
+                        "care about? And does it matter which of those I pick, what does each one give me?")
+    first = ans.sentences[0].text
+    m = re.search(r"\bdefault\b", first)
+    assert m is None or not _PASSIVE_DEFAULT_RE.search(first[: m.start()]), first
+    assert_well_cited(ans)
