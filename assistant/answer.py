@@ -44,10 +44,13 @@ from mlnotes.assistant.answering.lead import (
     TableRow,
     asks_why,
     best_about,
+    both_sides_first,
     code_blocks,
     code_terms,
+    compared_items,
     complexity_rows,
     contrasts,
+    display_equations,
     gives_reason,
     head_term,
     later_parts,
@@ -60,6 +63,7 @@ from mlnotes.assistant.answering.lead import (
     question_parts,
     reads_as_comparison,
     restates_premise,
+    shows_equation,
     side_words,
     sides,
     standalone,
@@ -349,6 +353,9 @@ class Answerer:
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []
+            if lead and lead_intent == "formula" and not shows_equation(first.candidate.text):
+                shown = self._display_equation(lead_q, first, hits)
+                lead = [shown, first] if shown is not None else lead
             if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
                 reason = self._reason_after(first, pool, hits, real)
                 if reason is not None:
@@ -429,15 +436,20 @@ class Answerer:
         if pair is None:
             return []
         lead: list[Scored] = []
+        # three or more compared things ("supervised, unsupervised, and reinforcement learning") are each
+        # described by their own sentence; no sentence "names both"
+        items = compared_items(question)
+        several = len(items) > 2
         # when one side is a variant of the other ("SGD with momentum" against "SGD"), every sentence about the
         # variant names both: the answer then opens with what the variant adds, not with a sentence naming both
         nested = terms(pair.a) < terms(pair.b) or terms(pair.b) < terms(pair.a)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
                 and mentions(t.candidate.text, pair.a, pair.b) and mentions(t.candidate.text, pair.b, pair.a)
-                and not nested]
+                and not nested and not several]
         if both:
             lead.append(max(both, key=lambda t: t.score))
-        for side, other in ((pair.a, pair.b), (pair.b, pair.a)):
+        to_describe = [(x, None) for x in items] if several else [(pair.a, pair.b), (pair.b, pair.a)]
+        for side, other in to_describe:
             # a side that differs from the other by a variant ("SGD with momentum" against "SGD") is looked up and
             # described by what tells it apart ("What is momentum?"), as well as by its whole name
             own = side_words(side, other)
@@ -455,7 +467,7 @@ class Answerer:
                 lead.append(got)
         if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):
             lead = [*lead[1:], lead[0]]
-        return lead
+        return lead if several else both_sides_first(lead, pair, scored)
 
     def _whole_sections(self, chunks: list[Chunk]) -> list[Chunk]:
         """``chunks`` and the other pieces of their sections (a side may be explained in a later piece)."""
@@ -502,13 +514,37 @@ class Answerer:
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
 
+    def _display_equation(self, question: str, first: Scored, hits: list[Hit]) -> Scored | None:
+        """For a formula question whose lead states no equation: the display equation (with the sentence ending
+        in a colon that introduces it, :func:`display_equations`) of the lead's chunk, else of one of the top
+        ``LEAD_RANKS`` chunks, whose lead-in names at least half of the question's subject terms. f4-12 ("contrastive
+        loss ... what's the equation?") led with "Similar pairs are pulled together; ..." and never showed
+        the loss its cited section displays."""
+        subject = subject_terms(question)
+        if not subject:
+            return None
+        for rank in dict.fromkeys([first.rank, *range(min(LEAD_RANKS, len(hits)))]):
+            if rank >= len(hits):
+                continue
+            chunk = hits[rank].chunk
+            try:
+                lines = load_doc(self.corpus_dir, chunk.path).lines
+            except (OSError, ValueError):
+                continue
+            for eq in display_equations(lines, chunk.line_start, chunk.line_end):
+                if len(subject & terms(eq.lead_in)) * 2 >= len(subject):
+                    cand = Candidate(eq.text, eq.line_start, eq.line_end, -1)
+                    # the lead's vector stands in for redundancy checks against the sentences chosen after it
+                    return replace(first, candidate=cand, rank=rank)
+        return None
+
     def _reason_after(self, first: Scored, pool: list[Scored], hits: list[Hit],
                       real: dict[int, int]) -> Scored | None:
         """The sentence that gives the reason after a why question's lead that only restates the premise
         (:func:`restates_premise`): the best-scored candidate of the lead's own section that carries a reason
-        (:func:`gives_reason`) and could open an answer (a reason from another section is often about something
-        else: "Strided convolutions now often replace pooling layers because ..." for a question on global average
-        pooling). The lead is kept, so the answer's first two sentences give the claim and its reason (f3-16:
+        (:func:`gives_reason`) and could open an answer (a reason from another section is often about
+        something else: "Strided convolutions now often replace pooling layers because ..." for a question on
+        global average pooling). The lead is kept, so the answer's first two sentences give the claim and its reason (f3-16:
         "Batch norm allows larger learning rates, ..." is followed by "... evidence that it mainly smooths the loss
         landscape")."""
         def section(t: Scored) -> tuple[str, str]:
@@ -516,9 +552,12 @@ class Answerer:
             return c.doc_id, c.section_id
 
         own = section(first)
-        found = [t for t in pool if t.candidate is not first.candidate and section(t) == own and usable(t)
-                 and standalone(t) and gives_reason(t.candidate.text)
-                 and float(t.vector @ first.vector) < self.weights.redundancy]
+        reasons = [t for t in pool if t.candidate is not first.candidate and usable(t) and standalone(t)
+                   and gives_reason(t.candidate.text) and float(t.vector @ first.vector) < self.weights.redundancy]
+        # only the lead's own section: a reason from another top section that names the premise's terms was tried
+        # (round 8b) and changed one answer, g668, for the worse ("Any data used to make a decision is no longer
+        # an unbiased estimate ..." after "Calling fit on test data leaks information ...")
+        found = [t for t in reasons if section(t) == own]
         if not found:
             return None
         best = max(found, key=lambda t: t.score)

@@ -14,12 +14,14 @@ questions only), the whole answer text, its numbered sources and the implementat
     PYTHONPATH=. python scripts/judge_answers.py --fresh2        # the round-6 fresh questions (f2-01 ... f2-20)
     PYTHONPATH=. python scripts/judge_answers.py --fresh3        # the round-7 fresh questions (f3-01 ... f3-20)
     PYTHONPATH=. python scripts/judge_answers.py --fresh4        # the round-8 fresh questions
+    PYTHONPATH=. python scripts/judge_answers.py --fresh5        # the round-8b fresh questions
 
 ``--fresh`` answers the questions of ``eval/datasets/judged_fresh.jsonl`` instead: 20 questions written for the
 second table of the note before the code they test was changed, with their labelled relevant sections.
 ``--fresh2`` does the same for ``eval/datasets/judged_fresh2.jsonl``, written the same way in round 6, and
 ``--fresh3`` for ``eval/datasets/judged_fresh3.jsonl``, written the same way in round 7, and ``--fresh4`` for
-``eval/datasets/judged_fresh4.jsonl``, written in round 8 by another author; a question's ``expect`` field (what its
+``eval/datasets/judged_fresh4.jsonl``, written in round 8 by another author, and ``--fresh5`` for
+``eval/datasets/judged_fresh5.jsonl``, written after round 8 by another author; a question's ``expect`` field (what its
 author expects a useful answer to say), when present, is printed with its answer for the judge.
 
 The verdict columns of the table (correct, direct, complete, useful, reason) are left to the judge.
@@ -40,6 +42,7 @@ FRESH = ROOT / "eval" / "datasets" / "judged_fresh.jsonl"
 FRESH2 = ROOT / "eval" / "datasets" / "judged_fresh2.jsonl"
 FRESH3 = ROOT / "eval" / "datasets" / "judged_fresh3.jsonl"
 FRESH4 = ROOT / "eval" / "datasets" / "judged_fresh4.jsonl"
+FRESH5 = ROOT / "eval" / "datasets" / "judged_fresh5.jsonl"
 _ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
 
 
@@ -138,10 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh4", action="store_true",
                     help="answer the round-8 fresh questions of eval/datasets/judged_fresh4.jsonl instead "
                          "(prints each question's 'expect' field when present)")
+    ap.add_argument("--fresh5", action="store_true",
+                    help="answer the round-8b fresh questions of eval/datasets/judged_fresh5.jsonl instead "
+                         "(prints each question's 'expect' field when present)")
     args = ap.parse_args(argv)
-    if args.fresh4 and not FRESH4.is_file():
-        print(f"{FRESH4} does not exist yet; --fresh4 needs that question set", file=sys.stderr)
-        return 2
+    for flag, path in (("--fresh4", FRESH4), ("--fresh5", FRESH5)):
+        if getattr(args, flag[2:]) and not path.is_file():
+            print(f"{path} does not exist yet; {flag} needs that question set", file=sys.stderr)
+            return 2
 
     from mlnotes.assistant.settings import get_settings
     from mlnotes.eval.answers import make_answerer
@@ -152,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                            defaults=s.fusion_params)
     answerer = make_answerer(index, s.corpus_dir)
     ids = set(args.ids.split(",")) if args.ids else None
-    if args.fresh4:
+    if args.fresh5:
+        items = fresh_questions(ids, FRESH5)
+    elif args.fresh4:
         items = fresh_questions(ids, FRESH4)
     elif args.fresh3:
         items = fresh_questions(ids, FRESH3)
@@ -162,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         items = fresh_questions(ids) if args.fresh else questions(ids)
     if not items:
         print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07 "
-              "(fr-03 with --fresh, f2-03 with --fresh2, f3-03 with --fresh3, f4-03 with --fresh4)",
+              "(fr-03 with --fresh, f2-03 with --fresh2, f3-03 with --fresh3, f4-03 with --fresh4, "
+              "f5-03 with --fresh5)",
               file=sys.stderr)
         return 2
     records = [judge_record(answerer, it) for it in items]

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from mlnotes.assistant.answering.lead import lacks_a_compared_item, reads_as_comparison
 from mlnotes.assistant.intent import classify_intent
 from mlnotes.kb.cachefile import write_atomically
 
@@ -146,9 +147,17 @@ class BankMatcher:
         out = []
         for key in seen:
             i = self._by_section.get(key)
-            if i is not None and same_kind(intent, self._intents[i]):
+            if i is not None and same_kind(intent, self._intents[i]) and not self.misses_a_side(question, i):
                 out.append(i)
         return out
+
+    def misses_a_side(self, question: str, i: int) -> bool:
+        """Whether ``question`` compares something that bank entry ``i``'s question and short answer never name
+        (:func:`lacks_a_compared_item`): then the entry answers another comparison, however close its wording."""
+        intent = classify_intent(question).intent
+        entry = self.bank[i]
+        text = f"{entry.question} {getattr(entry, 'short_answer', '')}"
+        return reads_as_comparison(intent, question) and lacks_a_compared_item(question, text)
 
     def best_retrieved(self, question: str, qvec: np.ndarray, hits: Sequence[Any]) -> tuple[Any, float] | None:
         """The eligible bank entry (:meth:`eligible`) most similar to the question, whatever the threshold; the
@@ -157,7 +166,8 @@ class BankMatcher:
         idx = self.eligible(question, hits)
         if hits:
             first = self._by_section.get((hits[0].chunk.doc_id, hits[0].chunk.section_id))
-            if first is not None and first not in idx and float(self.vectors()[first] @ qvec) >= self.cross_kind:
+            if (first is not None and first not in idx and float(self.vectors()[first] @ qvec) >= self.cross_kind
+                    and not self.misses_a_side(question, first)):
                 idx = [first, *idx]
         if not idx:
             return None

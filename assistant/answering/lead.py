@@ -115,13 +115,40 @@ _CAUSATIVE_BEFORE_RE = re.compile(r"\b(?:let|lets|letting|allow|allows|allowing|
                                   r"\s+(?:\S+\s+){0,3}$", re.I)
 
 
+# a passive report of a library's setting before "by default" ("Squared hinge is differentiable and used by
+# `LinearSVC` by default", f4-17): what a tool does, not advice ("Standardise by default" stays advice)
+_PASSIVE_DEFAULT_RE = re.compile(r"\b(?:is|are|was|were)\s+(?:\w+\s+){0,4}?(?:\w+ed|\w+en|used|set|run|made|done|"
+                                 r"built)\b[^.;]*\bby $", re.I)
+
+
 def recommends(text: str) -> bool:
     """Whether ``text`` recommends what to use, prefer or choose (:data:`_RECOMMEND_RE`), not counting a "use"
-    that reports what something lets another thing use."""
+    that reports what something lets another thing use, nor a passive report of what a tool does "by default"."""
     for m in _RECOMMEND_RE.finditer(text):
-        if not (m.group(0).lower() in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(text[: m.start()])):
-            return True
+        word, before = m.group(0).lower(), text[: m.start()]
+        if word in ("use", "choose", "pick") and _CAUSATIVE_BEFORE_RE.search(before):
+            continue
+        if word == "default" and _PASSIVE_DEFAULT_RE.search(before):
+            continue
+        return True
     return False
+
+
+# a table column that gives advice: what each row is good for, when to use it, when to reach for something else
+_ADVICE_HEADER_RE = re.compile(r"\b(?:good for|best (?:with|for)|use (?:it )?when|when to use|reach for|"
+                               r"recommended)\b", re.I)
+
+
+def advises(t: Scored, subject: set[str]) -> bool:
+    """Whether candidate ``t`` recommends something for the question's ``subject``. A sentence does when it
+    recommends (:func:`recommends`); a table row only when its table has an advice column (:data:`_ADVICE_HEADER_RE`:
+    "good for", "best with", "use when") and its first cell names the subject: the row "one-hot | ... | linear models,
+    neural nets, low K" under "best with" advises on one-hot encoding (ml-57), the datasets row "California housing |
+    ... | downloads on first use" advises nothing on a churn model's tools (f4-08, where its "use" read as advice)."""
+    c = t.candidate
+    if c.kind == "table_row":
+        return bool(_ADVICE_HEADER_RE.search(c.table_header.split("\n")[0]) and subject & terms(first_cell(c.text)))
+    return recommends(c.text)
 
 
 # -- why questions: a lead that restates the premise is followed by a reason -------------------------------------
@@ -144,10 +171,14 @@ _WHY_OPENING_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why|how come
 
 
 # a claim that states its own benefit: a colon before a list of what it brings ("..., replacing large fully connected
-# layers: far fewer parameters, less overfitting, ...", g619) or a purpose ("... in a VAE's latent space for
+# layers: far fewer parameters, less overfitting, ...", g619), a participle clause of effects, or a purpose ("... in a VAE's latent space for
 # efficiency", g463)
 _BENEFIT_RE = re.compile(r":\s+\S|\bfor (?:\w+ )?(?:efficiency|speed|stability|simplicity|memory|compute|"
-                         r"robustness|generali[sz]ation)\b", re.I)
+                         r"robustness|generali[sz]ation)\b|"
+                         # a participle clause of effects ("... downsamples feature maps, reducing computation and
+                         # enlarging the receptive field", ml-24)
+                         r",\s+(?:reducing|lowering|cutting|saving|increasing|enlarging|improving|preventing|"
+                         r"avoiding|making|allowing|letting)\b", re.I)
 
 
 def asks_why(question: str) -> bool:
@@ -160,9 +191,17 @@ def gives_reason(text: str) -> bool:
     return bool(_REASON_RE.search(text))
 
 
+# words of a premise that say how common or what shape the claim is, not what it is about ("Why do segmentation
+# CNNs typically have an encoder-decoder style / structure?" is about segmentation CNNs and encoder-decoders: ml-25,
+# whose lead restated that premise and counted as new because four of its eight terms were these)
+_PREMISE_FILLER = frozenset(tokenize("have has had typically usually often generally commonly always mostly style "
+                                     "structure kind sort type form shape"))
+
+
 def premise_terms(question: str) -> set[str]:
-    """The subject terms of a why question's premise: the question without its "Why can you ..." opening."""
-    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1))
+    """The subject terms of a why question's premise: the question without its "Why can you ..." opening and
+    without words of frequency or shape (:data:`_PREMISE_FILLER`)."""
+    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1)) - _PREMISE_FILLER
 
 
 def restates_premise(question: str, text: str) -> bool:
@@ -217,12 +256,12 @@ _SIDES_RES = (
     re.compile(r"^(?:what(?:'s| is| are)|how (?:do|does)) (?P<a>.+?) (?:and|vs\.?) (?P<b>.+?) differ", re.I),
 )
 # a side loses its articles and a leading "plain"/"vanilla" ("plain stochastic gradient descent" is the method), a
-# trailing "models"/"methods", and a trailing clause about where or when ("... in deep learning", "... for a column
+# trailing "models"/"methods"/"training" ("model parallel training" is model parallelism: f4-05), and a trailing clause about where or when ("... in deep learning", "... for a column
 # with thousands of values"); a short "with" phrase names a variant and stays ("SGD with momentum", "Adam with
 # weight decay"), a longer one is such a clause ("ridge regression with many correlated features")
 _SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between|plain|vanilla|ordinary|standard)\s+"
                         r"|\s+(?:in|for|when|on|during)\s+.*$|\s+with(?:\s+\S+){3,}$"
-                        r"|\s+(?:models?|methods?)$", re.I)
+                        r"|\s+(?:models?|methods?|training)$", re.I)
 
 
 def sides(question: str) -> Sides | None:
@@ -236,6 +275,36 @@ def sides(question: str) -> Sides | None:
             if terms(a) and terms(b) and terms(a) != terms(b):
                 return Sides(a, b)
     return None
+
+
+def compared_items(question: str) -> list[str]:
+    """The things a comparison question compares, two or more: "supervised, unsupervised, and reinforcement
+    learning" gives three (:func:`sides` finds the last pair; a first side that is itself a list is split at its
+    commas and "and"s); ``[]`` when it names no pair."""
+    pair = sides(question)
+    if pair is None:
+        return []
+    firsts = [x.strip() for x in re.split(r",|\band\b|\bor\b", pair.a) if terms(x)]
+    return [*firsts, pair.b] if firsts else [pair.a, pair.b]
+
+
+def lacks_a_compared_item(question: str, entry_text: str) -> bool:
+    """Whether a comparison question compares something that a bank entry never names: a compared item none of
+    whose specific terms (not cue words, not words as generic as "learning" or "model") is in ``entry_text`` (the
+    entry's question and short answer). "the differences between supervised, unsupervised, and reinforcement
+    learning" is not answered by the entry on "supervised, unsupervised and self-supervised learning" (ml-33): its
+    compared item "reinforcement learning" is central, and the entry's question and short answer never name it.
+    One shared term is enough, so that an item worded otherwise ("LDA" in a short answer under "linear
+    discriminant analysis", "cross-encoder rerankers") still finds its entry."""
+    items = compared_items(question)
+    if len(items) < 2:
+        return False
+    have = terms(entry_text)
+    for x in items:
+        specific = terms(x) - _CUE_WORDS - GENERIC_HEADING_WORDS
+        if specific and not specific & have:
+            return True
+    return False
 
 
 _COMPARES_RE = re.compile(r"\b(?:differ|differs|different|differently|difference|differences|versus|vs\.?|"
@@ -305,6 +374,43 @@ def contrasts(text: str) -> bool:
     return bool(_CONTRAST_RE.search(text))
 
 
+def both_sides_first(lead: list[Scored], pair: Sides, pool: Sequence[Scored]) -> list[Scored]:
+    """``lead`` reordered so that its first two sentences cover both sides of the comparison: when the first names
+    one side only and the second does not name the other, a later lead sentence that does moves up to second place,
+    else the best-scored sentence of ``pool`` that names it and could open an answer is put there. f4-05 ("data
+    parallel vs model parallel") opened with data parallelism alone and reached model parallelism third."""
+    if not lead:
+        return lead
+
+    def names(t: Scored, side: str, other: str) -> bool:
+        # two sides that share a word ("data parallel", "model parallel") are each named by their words in a row:
+        # "a full replica of the model" does not name model parallelism, although it holds "model" and the
+        # sentence holds "parallelism"; sides that share none ("ZeRO", "FSDP sharding") by their terms anywhere
+        want = [w for w in tokenize(normalize(side)) if w not in _CUE_WORDS]
+        shared = terms(side) & terms(other)
+        if len(want) < 2 or not shared or terms(other) < terms(side) or terms(side) < terms(other):
+            return mentions(t.candidate.text, side, other)
+        have = tokenize(normalize(t.candidate.text))
+        return any(have[i : i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+    first = lead[0]
+    missing = [(s, o) for s, o in ((pair.a, pair.b), (pair.b, pair.a)) if not names(first, s, o)]
+    if len(missing) != 1:
+        return lead  # the first names both (or neither: nothing to anchor on)
+    side, other = missing[0]
+    if len(lead) > 1 and names(lead[1], side, other):
+        return lead
+    later = next((j for j in range(2, len(lead)) if names(lead[j], side, other)), None)
+    if later is not None:
+        return [first, lead[later], *(t for j, t in enumerate(lead[1:], 1) if j != later)]
+    taken = {id(t.candidate) for t in lead}
+    found = [t for t in pool if id(t.candidate) not in taken and usable(t) and standalone(t)
+             and not pointer(t.candidate.text) and names(t, side, other)]
+    if not found:
+        return lead
+    return [first, max(found, key=lambda t: t.score), *lead[1:]]
+
+
 def usable(t: Scored) -> bool:
     """A sentence that can open an answer: not a question, a lead-in, a quoted prompt or a fragment."""
     text = t.candidate.text.strip()
@@ -320,8 +426,13 @@ _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they
 _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
                                 r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b|"
                                 r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b|"
+                                r"(?:for|by|in) comparison\b|(?:by|in) contrast\b|on the other hand\b|"
                                 r"(?:and|but|or|yet|so)\s)",
                                 re.IGNORECASE)
+# "neither", "either" or "both" as the subject of the first clause stands for things named before ("For tabular data,
+# neither is usually the first choice: ...", f4-08, after two deep-learning frameworks)
+_PRONOUN_SUBJECT_RE = re.compile(r"^(?:[^,;:]{1,60},\s+)?(?:neither|either|both)\s+(?:is|are|was|were|has|have|"
+                                 r"does|do|works?|needs?|can|will|would|of them)\b", re.I)
 
 
 # a sentence that points to where something is rather than saying what it is: a link to a source file
@@ -366,7 +477,8 @@ def standalone(t: Scored) -> bool:
         return False
     if pointer(text):
         return False
-    if _LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or caveat(text) or continues_before(text) or describes_figure(text):
+    if (_LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or _PRONOUN_SUBJECT_RE.match(text.lstrip("*_ ")) or caveat(text)
+            or continues_before(text) or describes_figure(text)):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
@@ -395,7 +507,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         if _BIG_O_RE.search(text):
             bonus += 0.3 if c.kind == "table_row" and _COST_HEADER_RE.search(c.table_header) else 0.15
     elif intent == "how_to_choose":
-        bonus += RECOMMEND_BONUS if recommends(text) else 0.0
+        bonus += RECOMMEND_BONUS if advises(t, subject) else 0.0
     elif intent == "comparison":
         pair = sides(question)
         if pair and mentions(text, pair.a, pair.b) and mentions(text, pair.b, pair.a):
@@ -491,18 +603,22 @@ def definition_part(question: str) -> str | None:
 # "Should I fine-tune a transformer or use TF-IDF with logistic regression ...?" asks which to choose although no
 # intent rule reads it so (it is a why/how question by default): its lead is a recommendation (f2-19)
 _CHOICE_RE = re.compile(r"\b(?:should|would|do|can) (?:i|we)\b[^?]{1,120}?\bor\b", re.I)
+# "When is X the better pick over Y?", "When is X preferable to Y?": asks when to choose X (f4-06, read as why/how)
+_WHEN_BETTER_RE = re.compile(r"^\W*when (?:is|are|would|does|do)\b[^?]{1,120}?\b(?:better|preferable|preferred|"
+                             r"the right (?:choice|pick|tool)|a good (?:choice|pick))\b[^?]{0,60}?\b(?:than|over|to)\b",
+                             re.I)
 
 
 def lead_reading(intent: str, question: str) -> tuple[str, str]:
     """The intent and the question that the lead answers: the first part's definition for a question whose first
-    part asks what something is (:func:`definition_part`), a recommendation for "Should I X or Y ...?" read as
-    why/how or definition; else ``(intent, question)``. Only the lead reads it so: retrieval, the bank match and
+    part asks what something is (:func:`definition_part`), a recommendation for "Should I X or Y ...?" or "When is
+    X the better pick over Y?" read as why/how or definition; else ``(intent, question)``. Only the lead reads it so: retrieval, the bank match and
     the supporting sentences keep the question's own intent."""
     if intent in ("comparison", "why_how", "how_to_choose", "definition"):
         part = definition_part(question)
         if part:
             return "definition", part
-    if intent in ("why_how", "definition") and _CHOICE_RE.search(question):
+    if intent in ("why_how", "definition") and (_CHOICE_RE.search(question) or _WHEN_BETTER_RE.search(question)):
         return "how_to_choose", question
     return intent, question
 
@@ -535,7 +651,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence
         # that recommends nothing led (f2-19: "Textbook definitions differ ..." before "start with the baseline
         # (TF-IDF n-grams with logistic regression ...)", the best-scored candidate of the pool)
-        pool = [t for t in pool if recommends(t.candidate.text)] or pool
+        # a table row only when it advises on the subject in an advice column (:func:`advises`)
+        pool = [t for t in pool if advises(t, subject)] or pool
     top = list(sections or [])[:LEAD_POOL_RANKS]
 
     def repeats(rank: int) -> int:
@@ -592,8 +709,10 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
         # the side is what it is about: it opens the sentence ("*Bagging* trains ...", not "Random forests are
         # bagging plus ...", which is about random forests)
         v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side, other) else 0.0)
-        # ... best as its very first words ("Momentum accumulates ...", not "Nesterov momentum computes ...")
-        v += SIDE_FIRST_BONUS if mentions(" ".join(words[: len(want)]), side, other) else 0.0
+        # ... best as its very first words ("Momentum accumulates ...", not "Nesterov momentum computes ...", nor a
+        # compound that holds the side: "Self-supervised learning ..." is not about supervised learning, ml-33)
+        opening = " ".join(words[: len(want)])
+        v += SIDE_FIRST_BONUS if mentions(opening, side, other) and terms(opening) <= want else 0.0
         m = _DEFINING_RE.search(text)
         v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
         if t.rank < len(headings) and want <= terms(headings[t.rank]):
@@ -763,3 +882,61 @@ def code_terms(code: str) -> set[str]:
 
 def with_score(t: Scored, score: float) -> Scored:
     return replace(t, score=score)
+
+
+# -- a formula answer shows the display equation with its lead-in ---------------------------------------------------
+
+_EQUATION_RE = re.compile(r"=|\\approx|\\propto|\\leq?\b|\\geq?\b")
+
+
+def shows_equation(text: str) -> bool:
+    """Whether ``text`` states an equation (an "=" or a relation), not merely a symbol in math ("$m$ apart")."""
+    return bool(_EQUATION_RE.search(text))
+
+
+@dataclass(frozen=True)
+class DisplayEquation:
+    lead_in: str  # the sentence before the display, ending in a colon
+    text: str  # the lead-in and the display as the file writes them (the display's own line breaks kept)
+    line_start: int  # 1-based, the lead-in's first line
+    line_end: int  # the closing "$$" line
+
+
+def display_equations(lines: Sequence[str], lo: int, hi: int) -> list[DisplayEquation]:
+    """The display equations (``$$`` blocks) of lines ``lo``..``hi`` (1-based, inclusive) that a sentence ending
+    in a colon introduces, each with that sentence: "The pairwise contrastive loss ... takes two embeddings ...,
+    and a margin $m$:" and its ``$$ \\ell = ... $$`` (f4-12), "LoRA ... adds a trainable low-rank update:" (f2-16).
+    The sentence extractor skips display math, so these equations are no candidates of their own."""
+    out = []
+    i = lo - 1
+    while i < min(hi, len(lines)):
+        s = lines[i].strip()
+        if not s.startswith("$$"):
+            i += 1
+            continue
+        start = i
+        if not (len(s) > 4 and s.endswith("$$")):
+            i += 1
+            while i < len(lines) and "$$" not in lines[i]:
+                i += 1
+        end = i
+        i += 1
+        if end >= hi:
+            break
+        # the paragraph above: back to a blank line, a heading, a fence or another display
+        j = start
+        while j > lo - 1 and lines[j - 1].strip() and not re.match(r"^(?:#|```|\$\$|\|)", lines[j - 1].strip()):
+            j -= 1
+        if j == start:
+            continue
+        para = [ln.strip() for ln in lines[j:start]]
+        sents = split_sentences(" ".join(para))
+        if not sents or not sents[-1].rstrip().endswith(":"):
+            continue
+        lead_in = sents[-1].strip()
+        head = lead_in[: min(25, len(lead_in))]
+        k = next((x for x in range(start - 1, j - 1, -1) if head in " ".join(para[x - j:])), j)
+        # the text as the lines hold it, whitespace-normalised in the lead-in and the display kept on its lines
+        display = "\n".join(ln.strip() for ln in lines[start : end + 1])
+        out.append(DisplayEquation(lead_in, f"{lead_in}\n{display}", k + 1, end + 1))
+    return out

@@ -104,3 +104,35 @@ def test_fresh4_reads_a_set_like_fresh3_and_prints_its_expect_field(tmp_path, ca
     mod.ROOT = tmp_path
     assert mod.main(["--fresh4"]) == 2
     assert "does not exist yet" in capsys.readouterr().err
+
+
+def test_fresh5_answers_the_fresh5_file_and_says_when_it_is_missing(tmp_path, capsys, monkeypatch):
+    # a stand-in file: the real judged_fresh5.jsonl is written by someone else and must not be read here
+    import mlnotes.eval.answers as answers_mod
+    import mlnotes.kb.search as search_mod
+
+    mod = _script()
+    mod.FRESH5 = tmp_path / "absent" / "judged_fresh5.jsonl"
+    assert mod.main(["--fresh5"]) == 2
+    assert "judged_fresh5.jsonl does not exist yet; --fresh5" in capsys.readouterr().err
+    path = tmp_path / "judged_fresh5.jsonl"
+    path.write_text(json.dumps({"id": "f5-01", "question": "What is recall?", "relevant": ["d#s"],
+                                "answerable": True, "expect": "TP/(TP+FN)"}) + "\n", encoding="utf-8")
+    mod.FRESH5 = path
+    src = Source(n=1, chunk_id="d#s", doc_id="d", section_id="s", title="T", heading="S", breadcrumbs=["T", "S"],
+                 path="guides/d.md", line_start=10, line_end=20, kind="guide", score=0.5, url="/")
+    asked = []
+
+    def answer(q, generator=None):
+        asked.append(q)
+        return Answer(question=q, kind="extractive", sources=[src], text="Recall is TP/(TP+FN). [1]",
+                      sentences=[AnswerSentence("Recall is TP/(TP+FN).", 1, 12, 12)])
+
+    monkeypatch.setattr(search_mod, "open_retriever", lambda *a, **k: None)
+    monkeypatch.setattr(answers_mod, "make_answerer", lambda *a, **k: SimpleNamespace(answer=answer))
+    out = tmp_path / "out.json"
+    assert mod.main(["--fresh5", "--fresh4", "--json", str(out)]) == 0  # --fresh5 wins over --fresh4
+    assert asked == ["What is recall?"]
+    recs = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["id"] for r in recs] == ["f5-01"] and recs[0]["first_relevant"] is True
+    assert "expected (by the question's author): TP/(TP+FN)" in capsys.readouterr().out

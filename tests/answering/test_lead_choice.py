@@ -393,6 +393,9 @@ def test_the_lead_reading_defines_first_parts_and_reads_should_i_x_or_y_as_a_cho
     q = ("I have a few hundred labelled tickets. Should I fine-tune a pretrained transformer or use TF-IDF with "
          "logistic regression, and how should I evaluate the result?")
     assert lead_reading("why_how", q) == ("how_to_choose", q)
+    q = "When is a plain linear regression actually the better pick over a boosted tree model?"  # f4-06
+    assert lead_reading("why_how", q) == ("how_to_choose", q)
+    assert lead_reading("why_how", "When is dropout applied?") == ("why_how", "When is dropout applied?")
     # code, complexity and formula questions keep their reading; so does a question with no choice in it
     assert lead_reading("code", "Explain what k-means is and implement it.") == (
         "code", "Explain what k-means is and implement it.")
@@ -660,3 +663,150 @@ def test_a_why_questions_premise_and_a_reason_are_told_apart():
     assert not restates_premise(gap, "Global average pooling averages each channel, replacing large fully "
                                      "connected layers: far fewer parameters, less overfitting.")
     assert restates_premise(gap, "Global average pooling replaced the big fully connected head in modern CNNs.")
+
+
+def test_the_items_of_a_comparison_and_a_bank_question_that_lacks_one():
+    from mlnotes.assistant.answering.lead import compared_items, lacks_a_compared_item
+
+    q = "Can you explain the differences between supervised, unsupervised, and reinforcement learning?"
+    assert compared_items(q) == ["supervised", "unsupervised", "reinforcement learning"]
+    assert compared_items("Difference between LSTM and GRU?") == ["LSTM", "GRU"]
+    assert compared_items("What is a GRU?") == []
+    assert lacks_a_compared_item(q, "What is the difference between supervised, unsupervised and self-supervised "
+                                    "learning?")
+    assert not lacks_a_compared_item(q, "How do supervised, unsupervised and reinforcement learning differ?")
+    # the same pair, worded otherwise, or with the cue words ("training", "difference") left out, still matches
+    assert not lacks_a_compared_item("whats the difference between an LSTM and a GRU",
+                                     "What is the difference between LSTM and GRU cells?")
+    assert not lacks_a_compared_item("data parallel vs model parallel training",
+                                     "What is the difference between data and model parallelism?")
+    # one shared specific term is enough: an abbreviation in the short answer, a side worded otherwise
+    assert not lacks_a_compared_item("LDA versus PCA for dimensionality reduction",
+                                     "How does linear discriminant analysis differ from PCA? PCA is unsupervised. "
+                                     "LDA is supervised.")
+    assert not lacks_a_compared_item("bi-encoder vs cross-encoder rerankers",
+                                     "What is the difference between a bi-encoder and a cross-encoder?")
+    # not a comparison: nothing to check
+    assert not lacks_a_compared_item("What is recall?", "What is precision?")
+
+
+def test_the_first_two_lead_sentences_of_a_comparison_cover_both_sides():
+    from mlnotes.assistant.answering.lead import Sides, both_sides_first
+
+    pair = Sides("data parallel", "model parallel")
+    a = cand("In data parallelism every device holds a full replica of the model and its slice of the batch.", 0, 0.8)
+    gen = cand("When one accelerator is too slow or too small, training is spread across several devices.", 1, 0.7)
+    b = cand("Model parallelism splits one model's layers across several devices when it does not fit.", 1, 0.5)
+    both = cand("Data parallelism splits the batch; model parallelism splits the model across devices.", 1, 0.6)
+    # a later lead sentence about the missing side moves up to second place
+    assert [t.candidate.text for t in both_sides_first([a, gen, b], pair, [])][:2] == [a.candidate.text,
+                                                                                        b.candidate.text]
+    # with none in the lead, the best-scored pool sentence naming the missing side is put second
+    got = both_sides_first([a], pair, [gen, b, both])
+    assert got[0] is a and got[1] in (b, both) and got[1] is max((b, both), key=lambda t: t.score)
+    # a lead that covers both sides already is left alone
+    assert both_sides_first([both, gen], pair, [b]) == [both, gen]
+    assert both_sides_first([a, b, gen], pair, [both]) == [a, b, gen]
+
+
+def test_a_table_row_advises_only_in_an_advice_column_and_on_the_subject():
+    from mlnotes.assistant.answering.lead import advises, pick_lead
+
+    def row(text: str, header: str, rank: int, score: float) -> Scored:
+        return Scored(score, rank, Candidate(text, 1, 1, 0, "table_row", header), np.zeros(3, np.float32))
+
+    q = "When to use a Label Encoding vs. One Hot Encoding?"
+    subject = subject_terms(q)
+    enc = "| encoding | columns | order assumed | best with |\n| --- | --- | --- | --- |"
+    one_hot = row("| one-hot | $K$ | no | linear models, neural nets, low $K$ |", enc, 0, 0.45)
+    assert advises(one_hot, subject)
+    # the same row under a table without an advice column advises nothing
+    assert not advises(row(one_hot.candidate.text, "| encoding | columns | order | leakage |\n| --- |", 0, .45), subject)
+    data = "| dataset | size | task | good for |\n| --- | --- | --- | --- |"
+    housing = row("| California housing | 20,640 rows | regression | downloads on first use |", data, 0, 0.6)
+    churn = "We're starting a tabular churn model that has to go to production. What libraries should we pick?"
+    assert not advises(housing, subject_terms(churn))  # its first cell names nothing the question asks about
+    start = cand("Gradient-boosted trees are the default strong model for tabular data in production.", 3, 0.46)
+    assert advises(start, subject_terms(churn))
+    assert pick_lead("how_to_choose", churn, [housing, start], sections=["a#x", "b#y", "c#z", "d#w"]) is start
+    # a definition loses to the advising row for a when-to-use question
+    definition = cand("**Ordinal (label) encoding** maps levels to integers $0, \\dots, K-1$.", 0, 0.48)
+    assert pick_lead("how_to_choose", q, [definition, one_hot], sections=["a#x"]) is one_hot
+
+
+def test_neither_either_or_both_as_a_subject_points_back_and_never_leads():
+    for text in ("For tabular data, neither is usually the first choice: start with gradient boosting.",
+                 "Both are unbiased estimators of the risk.", "Either works when the classes are balanced."):
+        assert not standalone(cand(text, 0, 0.5)), text
+    for text in ("Neither L1 nor L2 regularization removes the need for a validation set.",
+                 "Both L1 and L2 penalties shrink the weights toward zero."):
+        assert standalone(cand(text, 0, 0.5)), text
+
+
+def test_a_premise_is_read_without_its_words_of_frequency_or_shape():
+    from mlnotes.assistant.answering.lead import premise_terms, restates_premise
+
+    q = "Why do segmentation CNNs typically have an encoder-decoder style / structure?"
+    assert premise_terms(q) == terms("segmentation CNNs encoder decoder")
+    # ml-25 (development): this lead only restates the premise; with "typically", "have", "style" and "structure"
+    # counted it named too few of the premise's terms to count as a restatement
+    assert restates_premise(q, "Encoder–decoder networks such as U-Net, with skip connections from encoder to "
+                               "decoder, are the standard for dense prediction.")
+    assert not restates_premise(q, "Skip connections in U-Net recover fine spatial detail lost by downsampling.")
+    # a participle clause of effects is a benefit of its own, not a restatement (ml-24)
+    q = "Why do we have max-pooling in classification CNNs?"
+    assert not restates_premise(q, "Max pooling in CNNs downsamples feature maps, reducing computation and "
+                                   "enlarging the receptive field.")
+    assert restates_premise(q, "Max pooling is used in classification CNNs after convolution layers.")
+
+
+def test_a_display_equation_is_found_with_the_sentence_that_introduces_it():
+    from mlnotes.assistant.answering.lead import display_equations, shows_equation
+
+    lines = ["## Contrastive loss", "", "Some context first. The pairwise loss takes two embeddings, their",
+             "distance $d$ and a margin $m$:", "$$", r"\ell = \frac{y}{2}d^2 .", "$$", "Similar pairs are pulled.",
+             "", "No colon here.", "$$x = 1$$", "", "A one-line display follows:", "$$y = 2$$"]
+    got = display_equations(lines, 1, len(lines))
+    assert [(e.line_start, e.line_end) for e in got] == [(3, 7), (13, 14)]
+    first = got[0]
+    assert first.lead_in == "The pairwise loss takes two embeddings, their distance $d$ and a margin $m$:"
+    # whitespace-normalised, the text is what its lines hold (from the lead-in's first word)
+    held = " ".join(" ".join(lines[first.line_start - 1 : first.line_end]).split())
+    assert " ".join(first.text.split()) in held and held.endswith(" ".join(first.text.split()))
+    # a range that ends before the closing $$ gives no cut-off display
+    assert display_equations(lines, 1, 6) == []
+    assert shows_equation(first.text) and not shows_equation("pushed apart only until they are $m$ apart")
+
+
+def test_a_sentence_that_compares_with_something_said_before_never_leads():
+    # f4-14 (development): "For comparison, a fully connected network ..." led a code answer for a small CNN
+    for text in ("For comparison, a fully connected network with one hidden layer has 4,810 parameters.",
+                 "By contrast, boosting fits each tree to the residuals of the ensemble so far.",
+                 "In comparison the GRU has two gates and no separate cell state.",
+                 "On the other hand, dropout adds noise to every forward pass."):
+        assert not standalone(cand(text, 0, 0.9)), text
+    assert standalone(cand("Comparison of encoders shows that one-hot suits linear models best.", 0, 0.9))
+    assert standalone(cand("Contrastive learning pulls positive pairs together and pushes negatives apart.", 0, .9))
+
+
+def test_sides_that_share_no_word_are_named_by_their_terms_anywhere():
+    from mlnotes.assistant.answering.lead import Sides, both_sides_first
+
+    # g476 (gold tune): "FSDP sharding" is named by a sentence on Fully Sharded Data Parallel (FSDP), words apart
+    pair = Sides("ZeRO", "FSDP sharding")
+    zero = cand("ZeRO removes the redundancy by partitioning optimizer state across the data-parallel GPUs.", 0, 0.8)
+    fsdp = cand("PyTorch's Fully Sharded Data Parallel (FSDP) implements the stage-3 design natively.", 0, 0.7)
+    other = cand("With mixed-precision Adam each parameter needs 16 bytes; FSDP sharding divides that.", 1, 0.9)
+    assert both_sides_first([zero, fsdp], pair, [other]) == [zero, fsdp]
+
+
+def test_a_passive_report_of_a_tools_default_is_no_recommendation():
+    from mlnotes.assistant.answering.lead import recommends
+
+    # f4-17 (development): this side detail led a question on which loss to pick
+    assert not recommends("Squared hinge is differentiable and used by `LinearSVC` by default.")
+    assert not recommends("Weights are initialised with Kaiming normal by default.")
+    # advice with "default" stays advice
+    assert recommends("Standardise the features by default.")
+    assert recommends("It makes no assumption about order and is the default for linear models.")
+    assert recommends("Use AdamW by default and tune the learning rate first.")

@@ -32,6 +32,11 @@ Round 8 (lead16d: variant comparison sides, code blocks by their section's headi
 only restates the premise, a sentence for each later part of a question, more context-bound sentences left out)
 measured answer-first 0.898 on gold tune and 0.865 on external; interview-match precision unchanged (177/179,
 27/27). The floors are unchanged.
+
+Round 8b (lead16e: both sides in a comparison's first two sentences, three compared items, bank entries that lack a
+compared item, advice-column table rows, display equations for formula leads) started from 0.893 on gold tune (the
+merged main) and measured 0.890 on gold tune and 0.865 on external; interview-match precision 0.983 on gold tune
+(175/178 bank answers, from 177/180) and 26/26 on external. The floors are unchanged.
 """
 
 from __future__ import annotations
