@@ -94,6 +94,7 @@ _DEBUG = _rx(
     r"\bpredicts? the same\b", r"\bkeeps? producing the same\b",
     r"\b(?:validation|val|test) loss (?:goes|is going|went|keeps going) up\b",
     r"\bgradients? explode\b", r"\bhow can i fix\b", r"\bhow do i fix\b",
+    r"\bwhat (?:am|are) (?:i|we) doing wrong\b", r"\bwhat (?:did|do) (?:i|we) (?:do|get) wrong\b",
 )
 _FORMULA = _rx(
     r"\bformulas?\b", r"\bequations?\b", r"\bderive\b", r"\bderivations?\b", r"\bderivative of\b",
@@ -114,6 +115,7 @@ _CHOOSE = _rx(
     r"\bwhat (?:\w+ ){0,2}should (?:i|we) (?:use|pick|choose)\b",
     r"\bor\b[^?]{1,60}\?.{0,40}\b(?:which|choose)\b", r"\bor\b[^,?]{1,50}, which\b",
     r"\b(?:should|would|do) (?:i|we|you) (?!\w+ (?:or not|either)\b)[^?,]{1,80}\bor\b",
+    r"\bwhen (?:is|are|would) [^?]{1,60}\b(?:the )?(?:better|best|right) (?:pick|choice|option|tool|model)\b",
 )
 _COMPARE = _rx(
     r"\bdifferen(?:ce|ces|t)\b", r"\bdif+e?r+[ae]nces?\b", r"\bdiffer(?:s)?\b", r"\bvs\.?\b", r"\bversus\b", r"\bcompar(?:e|ed|ison|ing)\b",

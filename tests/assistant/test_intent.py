@@ -120,6 +120,9 @@ def test_accuracy_on_the_labelled_set():
     # "Should I X or Y" asks to choose (f2-19, development), unless it is "or not"
     ("Should I fine-tune a pretrained transformer or use TF-IDF with logistic regression?", "how_to_choose"),
     ("do we standardize the features or leave them raw before PCA?", "how_to_choose"),
+    # lead16e's requests (f4-06, f4-19, development)
+    ("When is a plain linear regression actually the better pick over a boosted tree model?", "how_to_choose"),
+    ("my MLP keeps losing to gradient boosting no matter how much i tune it. what am i doing wrong", "debugging"),
 ])
 def test_the_cases_from_the_issue(question, intent):
     assert classify_intent(question).intent == intent
