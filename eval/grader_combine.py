@@ -259,26 +259,82 @@ def _passing(d: dict) -> dict:
     return {**d, "rows": [x for x in d["rows"] if x["rules_pass"] > 0]}
 
 
-def _fit(train: list[dict], feats: tuple[str, ...], C: float, params, veto: bool = False):
+def _floored(d: dict, floor: float, params) -> dict:
+    return {**d, "rows": [x for x in d["rows"] if coverage_p(x, params) >= floor]}
+
+
+def _monotone_fit(X: np.ndarray, y: np.ndarray, C: float, nonneg: list[bool]):
+    """Logistic regression with balanced class weights and an L2 penalty (sklearn's objective: C times the
+    weighted log loss plus half the squared weights), the weights of the ``nonneg`` features bounded below by
+    0 (L-BFGS-B). Deterministic."""
+    from scipy.optimize import minimize
+
+    n, k = X.shape
+    w_cls = {c: n / (2.0 * max(1, int((y == c).sum()))) for c in (0, 1)}
+    sw = np.array([w_cls[int(v)] for v in y])
+    sign = 2.0 * y - 1.0
+
+    def f(theta):
+        w, b = theta[:k], theta[k]
+        z = sign * (X @ w + b)
+        loss = np.logaddexp(0.0, -z)
+        g = -sign * sw * (1.0 / (1.0 + np.exp(z)))
+        return C * float(sw @ loss) + 0.5 * float(w @ w), np.concatenate([C * (X.T @ g) + w, [C * g.sum()]])
+
+    bounds = [(0.0, None) if nn else (None, None) for nn in nonneg] + [(None, None)]
+    res = minimize(f, np.zeros(k + 1), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 2000})
+    return res.x[:k], float(res.x[k])
+
+
+#: Round 8: features on which a monotone candidate (``mono*``) may only raise the probability: a sentence closer
+#: to the key point (cosine, overlap, margin, support cosine) or naming more of its required terms is never less
+#: likely to state it. The round-8 shipped model weighed cosine and overlap negatively, which let sentences far
+#: from the key point (vague, stuffing, another question's answer) through.
+MONOTONE = frozenset({"cos", "overlap", "margin", "cos_support", "required_share"})
+#: Round 8: floors on the rules' coverage probability, as fractions of the rules' threshold, below which a
+#: ``*floor<r>`` candidate credits nothing (the cap the brief asked to try).
+FLOORS = (0.5, 0.7, 0.85)
+
+
+def parse_candidate(cname: str) -> dict:
+    """``kind:features:C=c`` -> its settings. Kinds: ``lr`` (rules as features), ``veto`` (rules veto, the model
+    replaces the coverage threshold), ``mono`` (veto, monotone weights, :data:`MONOTONE`), ``floor<r>`` and
+    ``monofloor<r>`` (the same with a coverage floor of r times the threshold)."""
+    kind, name, c = cname.split(":")
+    veto = kind != "lr"
+    return {"features": (VETO_FEATURES if veto else CANDIDATE_FEATURES)[name], "C": float(c.removeprefix("C=")),
+            "veto": veto, "mono": kind.startswith("mono"),
+            "floor": float(kind.split("floor", 1)[1]) if "floor" in kind else 0.0}
+
+
+def _fit(train: list[dict], feats: tuple[str, ...], C: float, params, veto: bool = False, mono: bool = False,
+         floor: float = 0.0):
     from sklearn.linear_model import LogisticRegression
 
     if veto:
         train = [_passing(d) for d in train]
+    if floor:
+        train = [_floored(d, floor * params.threshold, params) for d in train]
     rows = [(_top_row(d, params), d["label"] == "credit") for d in train]
     rows = [(x, y) for x, y in rows if x is not None]
     X = np.array([[x[f] for f in feats] for x, _ in rows], dtype=np.float64)
     y = np.array([y for _, y in rows], dtype=int)
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
+    if mono:
+        return (*_monotone_fit((X - mean) / scale, y, C, [f in MONOTONE for f in feats]), mean, scale)
     lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
     lr.fit((X - mean) / scale, y)
     return lr.coef_[0], float(lr.intercept_[0]), mean, scale
 
 
-def _scores(data: list[dict], feats, coef, intercept, mean, scale, veto: bool = False) -> np.ndarray:
+def _scores(data: list[dict], feats, coef, intercept, mean, scale, veto: bool = False, floor: float = 0.0,
+            params=None) -> np.ndarray:
     out = np.zeros(len(data))
     for n, d in enumerate(data):
         rows = [x for x in d["rows"] if x["rules_pass"] > 0] if veto else d["rows"]
+        if floor:
+            rows = [x for x in rows if coverage_p(x, params) >= floor * params.threshold]
         if rows:
             X = (np.array([[x[f] for f in feats] for x in rows]) - mean) / scale
             out[n] = float((1.0 / (1.0 + np.exp(-(X @ coef + intercept)))).max())
@@ -310,6 +366,10 @@ def loso(data: list[dict]) -> dict:
     for name, feats in VETO_FEATURES.items():
         for C in C_GRID:
             cands[f"veto:{name}:C={C}"] = {"features": feats, "C": C, "veto": True}
+    # round 8: constrained forms of the veto model (monotone weights, a floor on the coverage probability)
+    for kind in ("mono", *(f"{k}floor{r}" for k in ("", "mono") for r in FLOORS)):
+        for C in (C_GRID if kind == "mono" else (10.0,)):
+            cands[f"{kind}:coverage:C={C}"] = parse_candidate(f"{kind}:coverage:C={C}")
     out: dict = {}
     for cname, cfg in cands.items():
         per: dict = {}
@@ -321,9 +381,11 @@ def loso(data: list[dict]) -> dict:
                 cred = [d["rules"] for d in test]
                 thr = None
             else:
-                coef, b, m, s = _fit(train, cfg["features"], cfg["C"], params, cfg["veto"])
-                thr = _best_threshold(train, _scores(train, cfg["features"], coef, b, m, s, cfg["veto"]))
-                cred = list(_scores(test, cfg["features"], coef, b, m, s, cfg["veto"]) >= thr)
+                mono, floor = cfg.get("mono", False), cfg.get("floor", 0.0)
+                coef, b, m, s = _fit(train, cfg["features"], cfg["C"], params, cfg["veto"], mono, floor)
+                thr = _best_threshold(train, _scores(train, cfg["features"], coef, b, m, s, cfg["veto"], floor,
+                                                     params))
+                cred = list(_scores(test, cfg["features"], coef, b, m, s, cfg["veto"], floor, params) >= thr)
             per[held] = {**summary([d["label"] for d in test], [d["type"] for d in test], cred),
                          "threshold": thr, "train_cases": len(train)}
         out[cname] = {"per_set": per,
@@ -341,13 +403,12 @@ def _refit(data: list[dict], cname: str) -> tuple[dict, list[dict]]:
     from mlnotes.assistant.interview.grader import default_params
 
     params = default_params()
-    kind, name, c = cname.split(":")
-    veto = kind == "veto"
-    feats, C = (VETO_FEATURES if veto else CANDIDATE_FEATURES)[name], float(c.removeprefix("C="))
-    coef, b, m, s = _fit(data, feats, C, params, veto)
-    thr = _best_threshold(data, _scores(data, feats, coef, b, m, s, veto))
+    cfg = parse_candidate(cname)
+    feats, C, veto, floor = cfg["features"], cfg["C"], cfg["veto"], cfg["floor"]
+    coef, b, m, s = _fit(data, feats, C, params, veto, cfg["mono"], floor)
+    thr = _best_threshold(data, _scores(data, feats, coef, b, m, s, veto, floor, params))
     model = Combiner(tuple(feats), tuple(float(x) for x in coef), b, tuple(float(x) for x in m),
-                     tuple(float(x) for x in s), thr, veto=veto)
+                     tuple(float(x) for x in s), thr, veto=veto, min_coverage=floor * params.threshold)
     check = []
     for typ in ("paraphrase", "negation", "opposite", "vague"):
         for d in [d for d in data if d["set"] == "dev_hand" and d["type"] == typ][:2]:
