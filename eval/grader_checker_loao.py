@@ -233,7 +233,7 @@ def markdown(res: dict) -> str:
             lines.append(f"| {held} | {c} | {d['paraphrase_recall']:.3f} (n={d['n_paraphrase']}) | {pr} | "
                          + " | ".join(f"{d[t]['precision']:.3f}" if t in d else "–" for t in NO_CREDIT)
                          + f" | {d['worst_ratio']:.3f} |")
-    lines += ["", "| candidate | mean worst ratio over the five authors |", "|---|---:|"]
+    lines += ["", "| candidate | mean worst ratio over the held-out authors |", "|---|---:|"]
     lines += [f"| {c} | {v:.3f} |" for c, v in res["mean_worst_ratio"].items()]
     return "\n".join(lines) + "\n"
 

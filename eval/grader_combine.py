@@ -33,7 +33,13 @@ case: the same answer graded for a key point of the next question (by id) on the
    then ``other_question`` cases, after the bank check showed other questions' model answers scoring 1.97 on
    average instead of 0.12), so the winner's estimate is somewhat optimistic; only a new set measures it.
    Round 8: with heldout5 held out too, ``veto:coverage:C=10.0`` wins (.662 against the rules' .616) and
-   ships.
+   ships. Round 8, second half: heldout6 added as a sixth held-out set, the crossed-alternatives and phase
+   rules added, and constrained candidates tried (``mono``: non-negative weights on :data:`MONOTONE`;
+   ``floor<r>``: no credit below r times the rules' coverage threshold; ``monofloor<r>``: both).
+   ``mono:coverage:C=1.0`` wins: mean worst ratio .649 against .643 (``veto:coverage:C=10.0``) and .579 (the
+   rules), mean paraphrase recall .761 against .756 and .588. The floors keep less recall than they save in
+   precision (.607-.638), and neither constraint lowers the false credit on vague and stuffing answers (mean
+   .140 / .351 for ``mono`` against .137 / .338 unconstrained and .053 / .269 for the rules).
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,
