@@ -14,6 +14,12 @@ matters when false negatives are costly" vs "precision matters when false negati
   sentence's bindings match the key point's better crossed than straight ("increases recall and decreases
   precision" against "increases precision and decreases recall"), the terms were swapped.
 
+Round 8 adds **crossed alternatives** (:func:`crossed_entities`): when the question compares named alternatives
+("Random forest or gradient boosting"), a property the key point gives one of them must not be stated, in the
+answer, of the other ("gradient boosting grows trees independently" against "random forests build independent
+trees"); each clause is attributed to the alternative it names or, failing that, to the one the previous clause
+spoke of.
+
 A fourth check, :func:`only_listed`, finds *keyword stuffing*: the key point's terms occur in the sentence only
 as items of a list ("recall, queries and methods are all important"), never in a relation.
 
