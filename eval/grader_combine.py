@@ -39,7 +39,9 @@ case: the same answer graded for a key point of the next question (by id) on the
    ``mono:coverage:C=1.0`` wins: mean worst ratio .649 against .643 (``veto:coverage:C=10.0``) and .579 (the
    rules), mean paraphrase recall .761 against .756 and .588. The floors keep less recall than they save in
    precision (.607-.638), and neither constraint lowers the false credit on vague and stuffing answers (mean
-   .140 / .351 for ``mono`` against .137 / .338 unconstrained and .053 / .269 for the rules).
+   .140 / .351 for ``mono`` against .137 / .338 unconstrained and .053 / .269 for the rules). Capping the
+   margin (``monomargin<d>``: no credit to a sentence more than d closer to another key point) loses too
+   (.621-.642).
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,
@@ -265,10 +267,6 @@ def _passing(d: dict) -> dict:
     return {**d, "rows": [x for x in d["rows"] if x["rules_pass"] > 0]}
 
 
-def _floored(d: dict, floor: float, params) -> dict:
-    return {**d, "rows": [x for x in d["rows"] if coverage_p(x, params) >= floor]}
-
-
 def _monotone_fit(X: np.ndarray, y: np.ndarray, C: float, nonneg: list[bool]):
     """Logistic regression with balanced class weights and an L2 penalty (sklearn's objective: C times the
     weighted log loss plus half the squared weights), the weights of the ``nonneg`` features bounded below by
@@ -300,6 +298,9 @@ MONOTONE = frozenset({"cos", "overlap", "margin", "cos_support", "required_share
 #: Round 8: floors on the rules' coverage probability, as fractions of the rules' threshold, below which a
 #: ``*floor<r>`` candidate credits nothing (the cap the brief asked to try).
 FLOORS = (0.5, 0.7, 0.85)
+#: Round 8: caps on how much closer a sentence may be to another key point of the question (``margin`` >=
+#: -d) for a ``monomargin<d>`` candidate to credit it (an answer stating one point is not credited for another).
+DEFICITS = (0.0, 0.05, 0.1)
 
 
 def parse_candidate(cname: str) -> dict:
@@ -310,17 +311,20 @@ def parse_candidate(cname: str) -> dict:
     veto = kind != "lr"
     return {"features": (VETO_FEATURES if veto else CANDIDATE_FEATURES)[name], "C": float(c.removeprefix("C=")),
             "veto": veto, "mono": kind.startswith("mono"),
-            "floor": float(kind.split("floor", 1)[1]) if "floor" in kind else 0.0}
+            "floor": float(kind.split("floor", 1)[1]) if "floor" in kind else 0.0,
+            "deficit": float(kind.split("margin", 1)[1]) if "margin" in kind else None}
+
+
+def _keep(x: dict, veto: bool, floor: float, deficit: float | None, params) -> bool:
+    return (not veto or x["rules_pass"] > 0) and (not floor or coverage_p(x, params) >= floor * params.threshold) \
+        and (deficit is None or x["margin"] >= -deficit)
 
 
 def _fit(train: list[dict], feats: tuple[str, ...], C: float, params, veto: bool = False, mono: bool = False,
-         floor: float = 0.0):
+         floor: float = 0.0, deficit: float | None = None):
     from sklearn.linear_model import LogisticRegression
 
-    if veto:
-        train = [_passing(d) for d in train]
-    if floor:
-        train = [_floored(d, floor * params.threshold, params) for d in train]
+    train = [{**d, "rows": [x for x in d["rows"] if _keep(x, veto, floor, deficit, params)]} for d in train]
     rows = [(_top_row(d, params), d["label"] == "credit") for d in train]
     rows = [(x, y) for x, y in rows if x is not None]
     X = np.array([[x[f] for f in feats] for x, _ in rows], dtype=np.float64)
@@ -335,12 +339,10 @@ def _fit(train: list[dict], feats: tuple[str, ...], C: float, params, veto: bool
 
 
 def _scores(data: list[dict], feats, coef, intercept, mean, scale, veto: bool = False, floor: float = 0.0,
-            params=None) -> np.ndarray:
+            params=None, deficit: float | None = None) -> np.ndarray:
     out = np.zeros(len(data))
     for n, d in enumerate(data):
-        rows = [x for x in d["rows"] if x["rules_pass"] > 0] if veto else d["rows"]
-        if floor:
-            rows = [x for x in rows if coverage_p(x, params) >= floor * params.threshold]
+        rows = [x for x in d["rows"] if _keep(x, veto, floor, deficit, params)]
         if rows:
             X = (np.array([[x[f] for f in feats] for x in rows]) - mean) / scale
             out[n] = float((1.0 / (1.0 + np.exp(-(X @ coef + intercept)))).max())
@@ -373,7 +375,8 @@ def loso(data: list[dict]) -> dict:
         for C in C_GRID:
             cands[f"veto:{name}:C={C}"] = {"features": feats, "C": C, "veto": True}
     # round 8: constrained forms of the veto model (monotone weights, a floor on the coverage probability)
-    for kind in ("mono", *(f"{k}floor{r}" for k in ("", "mono") for r in FLOORS)):
+    for kind in ("mono", *(f"{k}floor{r}" for k in ("", "mono") for r in FLOORS),
+                 *(f"monomargin{d}" for d in DEFICITS)):
         for C in (C_GRID if kind == "mono" else (10.0,)):
             cands[f"{kind}:coverage:C={C}"] = parse_candidate(f"{kind}:coverage:C={C}")
     out: dict = {}
@@ -387,11 +390,11 @@ def loso(data: list[dict]) -> dict:
                 cred = [d["rules"] for d in test]
                 thr = None
             else:
-                mono, floor = cfg.get("mono", False), cfg.get("floor", 0.0)
-                coef, b, m, s = _fit(train, cfg["features"], cfg["C"], params, cfg["veto"], mono, floor)
+                mono, floor, dfc = cfg.get("mono", False), cfg.get("floor", 0.0), cfg.get("deficit")
+                coef, b, m, s = _fit(train, cfg["features"], cfg["C"], params, cfg["veto"], mono, floor, dfc)
                 thr = _best_threshold(train, _scores(train, cfg["features"], coef, b, m, s, cfg["veto"], floor,
-                                                     params))
-                cred = list(_scores(test, cfg["features"], coef, b, m, s, cfg["veto"], floor, params) >= thr)
+                                                     params, dfc))
+                cred = list(_scores(test, cfg["features"], coef, b, m, s, cfg["veto"], floor, params, dfc) >= thr)
             per[held] = {**summary([d["label"] for d in test], [d["type"] for d in test], cred),
                          "threshold": thr, "train_cases": len(train)}
         out[cname] = {"per_set": per,
@@ -411,10 +414,11 @@ def _refit(data: list[dict], cname: str) -> tuple[dict, list[dict]]:
     params = default_params()
     cfg = parse_candidate(cname)
     feats, C, veto, floor = cfg["features"], cfg["C"], cfg["veto"], cfg["floor"]
-    coef, b, m, s = _fit(data, feats, C, params, veto, cfg["mono"], floor)
-    thr = _best_threshold(data, _scores(data, feats, coef, b, m, s, veto, floor, params))
+    coef, b, m, s = _fit(data, feats, C, params, veto, cfg["mono"], floor, cfg["deficit"])
+    thr = _best_threshold(data, _scores(data, feats, coef, b, m, s, veto, floor, params, cfg["deficit"]))
     model = Combiner(tuple(feats), tuple(float(x) for x in coef), b, tuple(float(x) for x in m),
-                     tuple(float(x) for x in s), thr, veto=veto, min_coverage=floor * params.threshold)
+                     tuple(float(x) for x in s), thr, veto=veto, min_coverage=floor * params.threshold,
+                     max_deficit=cfg["deficit"])
     check = []
     for typ in ("paraphrase", "negation", "opposite", "vague"):
         for d in [d for d in data if d["set"] == "dev_hand" and d["type"] == typ][:2]:

@@ -216,12 +216,18 @@ def test_a_coverage_floor_refuses_a_sentence_far_from_the_key_point(model):
     assert coverage_probability(far) < 0.4 <= coverage_probability(near)
     assert floored.probability(far) == 0.0
     assert floored.probability(near) == model.probability(near) > 0.0
+    # and a cap on the margin: a sentence much closer to another key point scores 0
+    capped = replace(model, max_deficit=0.05)
+    assert capped.probability(_x(cos=0.9, overlap=0.9, margin=-0.2)) == 0.0
+    assert capped.probability(near) == model.probability(near)
 
 
 def test_candidate_names_parse_into_their_settings():
     from mlnotes.eval.grader_combine import VETO_FEATURES, parse_candidate
 
     c = parse_candidate("monofloor0.7:coverage:C=10.0")
-    assert c == {"features": VETO_FEATURES["coverage"], "C": 10.0, "veto": True, "mono": True, "floor": 0.7}
+    assert c == {"features": VETO_FEATURES["coverage"], "C": 10.0, "veto": True, "mono": True, "floor": 0.7,
+                 "deficit": None}
+    assert parse_candidate("monomargin0.05:coverage:C=10.0")["deficit"] == 0.05
     assert parse_candidate("veto:coverage:C=1.0")["floor"] == 0.0 and not parse_candidate("veto:coverage:C=1.0")["mono"]
     assert parse_candidate("lr:all:C=0.1")["veto"] is False
