@@ -64,9 +64,19 @@ class Combiner:
     #: the coverage threshold; False: the rules' verdicts are features like the others
     veto: bool = False
     fitted: dict[str, Any] = field(default_factory=dict)
+    #: round 8: a sentence whose rule-based coverage probability (the grader's own threshold model over cosine
+    #: and overlap) is below this scores 0: the model may lower the rules' coverage threshold only down to here
+    min_coverage: float = 0.0
+    #: round 8: a sentence closer to another key point of the question than to this one by more than this
+    #: (``margin`` below ``-max_deficit``) scores 0; None: no such cap
+    max_deficit: float | None = None
 
     def probability(self, x: dict[str, float]) -> float:
         if self.veto and not x["rules_pass"]:
+            return 0.0
+        if self.min_coverage > 0.0 and coverage_probability(x) < self.min_coverage:
+            return 0.0
+        if self.max_deficit is not None and x["margin"] < -self.max_deficit:
             return 0.0
         z = self.intercept + sum(c * (x[f] - m) / s for f, c, m, s in zip(self.features, self.coef, self.mean,
                                                                           self.scale))
@@ -87,13 +97,26 @@ class Combiner:
             raise ValueError(f"{path}: unknown features {sorted(unknown)}; refit with python -m "
                              "mlnotes.eval.grader_combine")
         return cls(tuple(m["features"]), tuple(m["coef"]), float(m["intercept"]), tuple(m["mean"]),
-                   tuple(m["scale"]), float(m["threshold"]), bool(m.get("veto", False)), d.get("fitted", {}))
+                   tuple(m["scale"]), float(m["threshold"]), bool(m.get("veto", False)), d.get("fitted", {}),
+                   float(m.get("min_coverage", 0.0)), m.get("max_deficit"))
 
     def to_dict(self) -> dict[str, Any]:
         return {"features": list(self.features), "coef": [round(c, 6) for c in self.coef],
                 "intercept": round(self.intercept, 6), "mean": [round(m, 6) for m in self.mean],
                 "scale": [round(s, 6) for s in self.scale], "threshold": round(self.threshold, 4),
-                "veto": self.veto}
+                "veto": self.veto, "min_coverage": round(self.min_coverage, 4),
+                "max_deficit": self.max_deficit}
+
+
+def coverage_probability(x: dict[str, float], params: Any = None) -> float:
+    """The rules' coverage probability of a pair (the grader's logistic model over cosine and overlap, whose
+    threshold the word rules use), from its features."""
+    if params is None:
+        from mlnotes.assistant.interview.grader import default_params
+
+        params = default_params()
+    z = params.bias + params.w_cos * x["cos"] + params.w_overlap * x["overlap"]
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 #: A sentence of the model answer (short answer and explanation) supports the key point it is closest to among

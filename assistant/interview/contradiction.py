@@ -14,6 +14,12 @@ matters when false negatives are costly" vs "precision matters when false negati
   sentence's bindings match the key point's better crossed than straight ("increases recall and decreases
   precision" against "increases precision and decreases recall"), the terms were swapped.
 
+Round 8 adds **crossed alternatives** (:func:`crossed_entities`): when the question compares named alternatives
+("Random forest or gradient boosting"), a property the key point gives one of them must not be stated, in the
+answer, of the other ("gradient boosting grows trees independently" against "random forests build independent
+trees"); each clause is attributed to the alternative it names or, failing that, to the one the previous clause
+spoke of.
+
 A fourth check, :func:`only_listed`, finds *keyword stuffing*: the key point's terms occur in the sentence only
 as items of a list ("recall, queries and methods are all important"), never in a relation.
 
@@ -23,6 +29,7 @@ to the user ("you wrote 'lower variance' where the key point says 'higher varian
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -128,8 +135,8 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
                                                          "exponentially", "cubic")),
     ("easy/hard", _group("easy", "easier", "simple", "simpler"), _group("hard", "harder", "difficult", "complex")),
     ("top/bottom", _group("top"), _group("bottom")),
-    ("parallel/sequential", _group("parallel", "simultaneously"), _group("sequential", "sequentially",
-                                                                         "serially")),
+    ("parallel/sequential", _group("parallel", "simultaneously", "independently"),
+     _group("sequential", "sequentially", "serially", "one after another", "one after the other", "in sequence")),
     ("over/under", _group("overestimate", "overestimates", "overestimated"),
      _group("underestimate", "underestimates", "underestimated")),
     # arithmetic and kind-of-effect opposites added in issue #20 (round 3)
@@ -157,6 +164,10 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
     ("whole/single", _group("whole", "entire"), _group("single", "individual")),
     ("constant/changing", _group("constant"), _group("change", "changes", "changing", "vary", "varies", "varying",
                                                      "time-varying")),
+    # round 8 (second half), from a heldout6 answer the grader credited ("dropout keeps dropping units at
+    # inference time too" for "at inference dropout is disabled")
+    ("off/on", _group("disabled", "disable", "disables", "turned off", "switched off", "inactive", "deactivated"),
+     _group("enabled", "still applied", "keeps", "keep", "stays on", "remains on", "still on")),
 )
 
 #: Confusable technical terms: swapping one for the other turns a true statement into a false one.
@@ -181,6 +192,10 @@ SWAPS: tuple[tuple[str, tuple, tuple], ...] = tuple(
         ("impurity importance|impurity-based importance|MDI|Gini importance", "permutation importance"),
         ("training time|train time|at training", "prediction time|inference time|test time|serving time|"
                                                   "at inference|at prediction"),
+        # round 8 (second half), from a heldout6 answer the grader credited ("dropping units at inference time
+        # too" for "zeros activations ... during training"): the phase named with "during", "while", "in"
+        ("during training|while training|in training", "during inference|at inference time|during testing|"
+                                                         "during evaluation|while predicting|at prediction time"),
     ))
 
 
@@ -599,11 +614,16 @@ _DASH_SEP = re.compile(r"\s*(?:[\u2013\u2014()\[\]]|--)\s*")
 CLAIM_NEGATORS = frozenset({"not", "no", "never", "cannot", "none", "neither", "nor", "nobodi", "nowher"})
 
 
+_UNLESS = re.compile(r"\bunless\b", re.I)
+
+
 def _clause_stems(text: str) -> list[tuple[list[str], list[str], int]]:
     """The clauses of ``text`` (split as :func:`_clauses` does, and at dashes and brackets) with their words,
-    stems and negation count."""
+    stems and negation count. "unless X" is read as "if not X" (round 8: "can bias results unless values are
+    missing completely at random" says what "can bias your estimates when the values aren't missing completely
+    at random" says)."""
     out = []
-    for part in _CLAUSE_SEP.split(text):
+    for part in _CLAUSE_SEP.split(_UNLESS.sub("if not", text)):
         for c in (c for p in _DASH_SEP.split(part or "") if p for c in _WITHOUT.split(p)):
             if c and c.strip():
                 ws, ss = tokens(c)
@@ -645,6 +665,122 @@ def negated_clause(key_point: str, sentence: str) -> str | None:
     return None
 
 
+#: A question compares named alternatives when it has one of these cues ("Random forest or gradient boosting",
+#: "L1 vs L2", "the difference between bagging and boosting").
+_COMPARE_CUE = re.compile(r"\b(?:or|vs\.?|versus|between|differ|difference|differences|compare|compared|"
+                          r"comparison|instead of|rather than)\b", re.I)
+_ALTERNATIVE_SEP = re.compile(r"\s*(?:\bversus\b|\bvs\.?(?=\s)|\bor\b|\band\b|\bcompared (?:to|with)\b|"
+                              r"\binstead of\b|\brather than\b|,|/)\s*", re.I)
+#: A mention after one of these words is the other side of a contrast ("unlike boosting, ..."), not the subject.
+_CONTRAST_WORDS = frozenset({"unlik", "than", "compar", "vs", "versus", "instead", "rather", "over"})
+#: An alternative is named by at most this many content words ("gradient boosting", "L2 regularization").
+MAX_ENTITY_STEMS = 3
+
+
+@lru_cache(maxsize=2048)
+def compared_entities(question: str) -> tuple[frozenset[str], ...]:
+    """The alternatives ``question`` compares, each as the set of content stems that name it and no other
+    alternative ("Random forest or gradient boosting (XGBoost): how do they differ ...?" -> {random, forest},
+    {gradient, boost}); empty when the question is not a comparison of two or more short names."""
+    head = re.split(r"[?:]", question, maxsplit=1)[0]
+    if not _COMPARE_CUE.search(head):
+        return ()
+    head = re.sub(r"\([^)]*\)", " ", head)
+    m = re.search(r"\bbetween\b(.*)", head, re.I)
+    if m:
+        head = m.group(1)
+    skip = glue_stems() | _QUESTION_STEMS | NEGATION_STEMS
+    names, acronyms = [], []
+    for part in _ALTERNATIVE_SEP.split(head):
+        ws, ss = tokens(part)
+        content = [(w, t) for w, t in zip(ws, ss) if t not in skip]
+        if content:
+            names.append([t for _, t in content])
+            initials = "".join(p[0] for w, _ in content for p in w.lower().split("-") if p)
+            acronyms.append({initials} if len(initials) >= 2 else set())
+    if len(names) < 2 or any(len(n) > MAX_ENTITY_STEMS for n in names):
+        return ()
+    out = []
+    for i, n in enumerate(names):
+        others = {t for k, m2 in enumerate(names) if k != i for t in m2}
+        own = frozenset(n) - others
+        if not own:
+            return ()
+        # "k-NN" names "k-nearest neighbours", "RF" a random forest
+        out.append(own | (acronyms[i] - others - {a for k, x in enumerate(acronyms) if k != i for a in x}))
+    return tuple(out)
+
+
+def _names(stem: str, names: frozenset[str]) -> bool:
+    return stem in names or stem.replace("-", "") in names
+
+
+def _attributed_clauses(text: str, entities: tuple[frozenset[str], ...]) -> list[tuple[set[str], int | None]]:
+    """Each clause of ``text`` with its stems and the alternative it speaks of: the one it names (a name after
+    "unlike", "than", "compared" ... does not count), else the one the previous clause spoke of ("it", "each
+    tree"); -1 when it names two (no attribution), None before any is named."""
+    out: list[tuple[set[str], int | None]] = []
+    current: int | None = None
+    for _ws, ss, _n in _clause_stems(text):
+        named = set()
+        for i, t in enumerate(ss):
+            for e, names in enumerate(entities):
+                if _names(t, names) and not (i > 0 and ss[i - 1] in _CONTRAST_WORDS) \
+                        and not (i > 1 and ss[i - 2] in _CONTRAST_WORDS):
+                    named.add(e)
+        if len(named) == 1:
+            current = named.pop()
+        elif len(named) > 1:
+            current = -1
+        elif any(t in _CONTRAST_WORDS for t in ss):
+            current = -1  # "unlike boosting": about neither alone
+        out.append((set(ss), current))
+    return out
+
+
+#: The share of a key-point clause's property stems (two at least) an answer clause must state to carry it.
+CROSSED_ENTITY_SHARE = 0.5
+
+
+def crossed_entities(key_point: str, sentence: str, question: str) -> str | None:
+    """When ``question`` compares alternatives (:func:`compared_entities`) and a clause of ``key_point``
+    gives a property to one of them, the answer's clauses that state that property best must be about the
+    same alternative. "A random forest grows its trees one after another, each correcting the errors of the
+    previous ones ...; gradient boosting grows deep trees independently ..." gives each model the other's
+    properties: the clause that says "independent trees" is about boosting, while the key point says it of
+    random forests. The property is the clause's content stems without the names and the question's words;
+    an answer clause carries it when it states at least :data:`CROSSED_ENTITY_SHARE` of them (two or more).
+    The rule fires only when every best such clause is about one other alternative and none about the key
+    point's (a clause naming both, or none yet, never fires it)."""
+    entities = compared_entities(question)
+    if len(entities) < 2:
+        return None
+    skip = glue_stems() | NEGATION_STEMS | set(stems(question)) | {t for e in entities for t in e}
+    answer = [({t for t in st if not any(_names(t, e) for e in entities)}, w)
+              for st, w in _attributed_clauses(sentence, entities)]
+    kclauses = [({t for t in st if not any(_names(t, e) for e in entities)} - skip, w)
+                for st, w in _attributed_clauses(key_point, entities)]
+    for prop, who in kclauses:
+        if who is None or who < 0 or len(prop) < 2:
+            continue
+        # what the key point says of this alternative and not of another ("reduce *variance*" against
+        # "reduces *bias*"): an answer clause must state some of it
+        own = prop - {t for p2, w in kclauses if w is not None and w >= 0 and w != who for t in p2}
+        if not own:
+            continue
+        need = max(2, math.ceil(CROSSED_ENTITY_SHARE * len(prop)))
+        scored = [(len(prop & st), w) for st, w in answer if own & st]
+        best = max((n for n, _ in scored), default=0)
+        if best < need:
+            continue
+        owners = {w for n, w in scored if n == best}
+        if len(owners) == 1 and (other := owners.pop()) is not None and other >= 0 and other != who:
+            said = next(st for st, w in answer if w == other and own & st and len(prop & st) == best)
+            return (f"crossed alternatives: the key point says '{', '.join(sorted(prop & said))}' of "
+                    f"'{' '.join(sorted(entities[who]))}', the answer says it of '{' '.join(sorted(entities[other]))}'")
+    return None
+
+
 def contradiction(key_point: str, sentence: str, question: str = "") -> str | None:
     """Why ``sentence`` contradicts ``key_point`` (None when no rule fires). ``question`` supplies the
     alternatives a swap can substitute (:func:`contrast_terms`)."""
@@ -667,7 +803,8 @@ def contradiction(key_point: str, sentence: str, question: str = "") -> str | No
     if r:
         return r
     if question:
-        r = substitution(key_point, sentence, contrast_terms(question))
+        r = substitution(key_point, sentence, contrast_terms(question)) or crossed_entities(key_point, sentence,
+                                                                                            question)
         if r:
             return r
     return None

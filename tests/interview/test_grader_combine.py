@@ -43,7 +43,8 @@ def test_the_file_holds_the_winner_and_a_valid_learned_model(model):
     assert set(model.features) <= set(FEATURES) and len(model.coef) == len(model.features)
     assert 0.0 < model.threshold < 1.0 and all(sc > 0 for sc in model.scale)
     # fitted on every hand-written development set (no later held-out set among them)
-    assert set(d["fitted"]["cases"]) == {"adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5"}
+    assert set(d["fitted"]["cases"]) == {"adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5",
+                                          "heldout6"}
     # the shipped choice is the leave-one-set-out winner: a model only when it beat the rules
     ratios = d["fitted"]["loso_mean_worst_ratio"]
     if d["model"] is None:
@@ -169,3 +170,64 @@ def test_leave_one_set_out_keeps_the_rules_when_nothing_separates():
     assert res["winner"] == "rules"
     out = fit_all(data, res, {})
     assert out["model"] is None and out["runner_up"]["name"] == res["ranking"][1]
+
+
+# ------------------------------------------------------------------ round 8 (second half): constrained candidates
+
+
+def test_the_monotone_fit_is_sklearns_logistic_regression_when_no_bound_binds():
+    """Independent reference: with no weight bounded, the L-BFGS-B fit is scikit-learn's balanced, L2
+    logistic regression (same objective)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from mlnotes.eval.grader_combine import _monotone_fit
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X @ np.array([1.5, -1.0, 0.3]) + rng.normal(scale=1.0, size=300) > 0.4).astype(int)
+    for C in (0.1, 1.0, 10.0):
+        w, b = _monotone_fit(X, y, C, [False, False, False])
+        lr = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, tol=1e-10).fit(X, y)
+        assert np.allclose(w, lr.coef_[0], atol=2e-3) and abs(b - lr.intercept_[0]) < 2e-3
+
+
+def test_the_monotone_fit_keeps_bounded_weights_non_negative():
+    from mlnotes.eval.grader_combine import _monotone_fit
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 2))
+    y = (X[:, 0] - 2.0 * X[:, 1] > 0).astype(int)  # the second feature lowers the odds
+    w, _ = _monotone_fit(X, y, 1.0, [False, True])
+    assert w[0] > 0.5 and w[1] == pytest.approx(0.0, abs=1e-8)
+    w_free, _ = _monotone_fit(X, y, 1.0, [False, False])
+    assert w_free[1] < -0.5
+
+
+def test_a_coverage_floor_refuses_a_sentence_far_from_the_key_point(model):
+    """A model with ``min_coverage`` gives 0 to a pair whose rules' coverage probability is below the floor,
+    however its other features look, and the same as without the floor above it."""
+    from dataclasses import replace
+
+    from mlnotes.assistant.interview.combine import coverage_probability
+
+    floored = replace(model, min_coverage=0.4)
+    far = _x(cos=0.25, overlap=0.0, cos_support=0.95, margin=0.5, required_share=1.0)
+    near = _x(cos=0.9, overlap=0.9)
+    assert coverage_probability(far) < 0.4 <= coverage_probability(near)
+    assert floored.probability(far) == 0.0
+    assert floored.probability(near) == model.probability(near) > 0.0
+    # and a cap on the margin: a sentence much closer to another key point scores 0
+    capped = replace(model, max_deficit=0.05)
+    assert capped.probability(_x(cos=0.9, overlap=0.9, margin=-0.2)) == 0.0
+    assert capped.probability(near) == model.probability(near)
+
+
+def test_candidate_names_parse_into_their_settings():
+    from mlnotes.eval.grader_combine import VETO_FEATURES, parse_candidate
+
+    c = parse_candidate("monofloor0.7:coverage:C=10.0")
+    assert c == {"features": VETO_FEATURES["coverage"], "C": 10.0, "veto": True, "mono": True, "floor": 0.7,
+                 "deficit": None}
+    assert parse_candidate("monomargin0.05:coverage:C=10.0")["deficit"] == 0.05
+    assert parse_candidate("veto:coverage:C=1.0")["floor"] == 0.0 and not parse_candidate("veto:coverage:C=1.0")["mono"]
+    assert parse_candidate("lr:all:C=0.1")["veto"] is False
