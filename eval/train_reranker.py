@@ -99,7 +99,7 @@ def fit(rows: Sequence[dict[str, Any]], kind: str, C: float) -> Reranker:
 
 def evaluate(rows: Sequence[dict[str, Any]], model: Reranker | None) -> dict[str, float]:
     """Mean section metrics of ``model``'s order (``None``: the fused order) over ``rows``."""
-    vals = [section_metrics(r["keys"], np.arange(len(r["keys"])) if model is None else model.order(r["X"], r.get("query")),
+    vals = [section_metrics(r["keys"], np.arange(len(r["keys"])) if model is None else model.order(r["X"]),
                             r["relevant"]) for r in rows]
     return {m: float(np.mean([v[m] for v in vals])) for m in METRICS}
 
@@ -112,8 +112,7 @@ def cross_validate(rows: Sequence[dict[str, Any]], kind: str, C: float, folds: i
     for fit_idx, test_idx in GroupKFold(n_splits=folds).split(groups, groups=groups):
         model = fit([rows[i] for i in fit_idx], kind, C)
         for i in test_idx:
-            per_q[i] = section_metrics(rows[i]["keys"], model.order(rows[i]["X"], rows[i].get("query")),
-                                        rows[i]["relevant"])
+            per_q[i] = section_metrics(rows[i]["keys"], model.order(rows[i]["X"]), rows[i]["relevant"])
     out = {m: float(np.mean([v[m] for v in per_q])) for m in METRICS}
     r5 = np.array([v["recall@5"] for v in per_q])
     out["recall@5_se"] = float(r5.std(ddof=1) / np.sqrt(len(r5))) if len(r5) > 1 else 0.0

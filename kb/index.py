@@ -462,7 +462,7 @@ class Index:
             model = load_model()
             top, rest = order[:model.depth], order[model.depth:]
             X = self._rerank_features(query, qvec, top, scores, sparse, dense)
-            order = ([top[j] for j in model.order(X, query)] + rest)[:k]
+            order = ([top[j] for j in model.order(X)] + rest)[:k]
         return [
             Hit(self.chunks[i], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
             for r, i in enumerate(order, start=1)

@@ -537,7 +537,7 @@ class QdrantRetriever:
         X = features(data, query, query_intent(query), cands, [scores[i] for i in top],
                      [sparse.get(i, 0.0) for i in top], [dense.get(i, 0.0) for i in top],
                      [float(heads[by_key[i]] @ q) if by_key[i] in heads else 0.0 for i in top])
-        return [top[j] for j in model.order(X, query)] + rest
+        return [top[j] for j in model.order(X)] + rest
 
 
     def query_prep(self) -> QueryPrep:
