@@ -1,5 +1,6 @@
 """The hand-written held-out grader sets ``eval/datasets/grader_heldout3.jsonl``, ``grader_heldout4.jsonl``,
-``grader_heldout5.jsonl``, ``grader_heldout6.jsonl`` and ``grader_heldout7.jsonl`` (see ``eval/datasets/README.md``).
+``grader_heldout5.jsonl``, ``grader_heldout6.jsonl``, ``grader_heldout7.jsonl`` and ``grader_heldout8.jsonl`` (see
+``eval/datasets/README.md``).
 
 Checks each file itself, not the grader: the exact schema, that each case type has its fixed label, the counts the
 set promises (cases, key points, topics, cases per type, paraphrases and no-credit types per key point), unique and
@@ -20,14 +21,18 @@ from mlnotes.kb.interview import load_bank
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "eval" / "datasets"
 #: split name -> source tag of each held-out file
-SETS = {"heldout3": "hand3", "heldout4": "hand4", "heldout5": "hand5", "heldout6": "hand6", "heldout7": "hand7"}
-#: the fewest key points each file promises (heldout4, heldout6 and heldout7 were asked for at least 60, heldout5
-#: for 70)
-MIN_KEY_POINTS = {"heldout3": 90, "heldout4": 60, "heldout5": 70, "heldout6": 60, "heldout7": 60}
-#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 and heldout7: >= 30;
-#: all three cover every primary topic of the bank)
-MIN_PER_TYPE = {"heldout3": 30, "heldout4": 30, "heldout5": 35, "heldout6": 30, "heldout7": 30}
-MIN_TOPICS = {"heldout3": 20, "heldout4": 20, "heldout5": 23, "heldout6": 23, "heldout7": 23}
+SETS = {"heldout3": "hand3", "heldout4": "hand4", "heldout5": "hand5", "heldout6": "hand6", "heldout7": "hand7",
+        "heldout8": "hand8"}
+#: the fewest key points each file promises (heldout4, heldout6, heldout7 and heldout8 were asked for at least 60,
+#: heldout5 for 70)
+MIN_KEY_POINTS = {"heldout3": 90, "heldout4": 60, "heldout5": 70, "heldout6": 60, "heldout7": 60,
+                  "heldout8": 60}
+#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 to heldout8: >= 30;
+#: all four cover every primary topic of the bank)
+MIN_PER_TYPE = {"heldout3": 30, "heldout4": 30, "heldout5": 35, "heldout6": 30, "heldout7": 30,
+                "heldout8": 30}
+MIN_TOPICS = {"heldout3": 20, "heldout4": 20, "heldout5": 23, "heldout6": 23, "heldout7": 23,
+              "heldout8": 23}
 
 FIELDS = {"id", "question_id", "key_point_index", "key_point", "topic", "answer", "type", "label", "source", "split"}
 LABELS = {"paraphrase": "credit", "partial": "credit", "negation": "no_credit", "opposite": "no_credit",
@@ -96,9 +101,9 @@ def test_counts(rows):
     assert all(c >= MIN_PER_TYPE[split] for c in per_type.values()), per_type
 
 
-@pytest.mark.parametrize("split", ["heldout5", "heldout6", "heldout7"])
+@pytest.mark.parametrize("split", ["heldout5", "heldout6", "heldout7", "heldout8"])
 def test_covers_every_primary_topic_of_the_bank(bank, split):
-    """heldout5, heldout6 and heldout7 promise all topics: every first topic of a bank question has a case."""
+    """heldout5 to heldout8 promise all topics: every first topic of a bank question has a case."""
     topics = {r["topic"] for r in _read(DATASETS / f"grader_{split}.jsonl")}
     assert topics == {q.topics[0] for q in bank.values()}
 
@@ -194,20 +199,34 @@ def test_heldout7_is_independent_of_every_other_grader_set():
     assert not shared, {name: kps[:5] for name, kps in shared.items()}
 
 
-def test_every_key_point_of_heldout7_has_three_kinds_of_wrong():
-    """The brief for heldout7 asked for two paraphrases and three no-credit cases of distinct types per key point."""
+def test_heldout8_is_independent_of_every_other_grader_set():
+    """No key point of heldout8 appears in any other grader file (development, tune, heldout2-7 or a file added
+    later): it was written by a new author while another helper changed the grader."""
+    others = {p.name for p in DATASETS.glob("grader_*.jsonl")} - {"grader_heldout8.jsonl"}
+    assert others >= {"grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_heldout3.jsonl",
+                      "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl",
+                      "grader_heldout7.jsonl", "grader_dev_hand.jsonl"}
+    shared = _shared_with_other_grader_sets("grader_heldout8.jsonl",
+                                            _key_points(DATASETS / "grader_heldout8.jsonl"))
+    assert not shared, {name: kps[:5] for name, kps in shared.items()}
+
+
+@pytest.mark.parametrize("split", ["heldout7", "heldout8"])
+def test_every_key_point_has_three_kinds_of_wrong(split):
+    """The briefs for heldout7 and heldout8 asked for two paraphrases and three no-credit cases of distinct types per
+    key point."""
     by_kp: dict[tuple, Counter] = defaultdict(Counter)
-    for r in _read(DATASETS / "grader_heldout7.jsonl"):
+    for r in _read(DATASETS / f"grader_{split}.jsonl"):
         by_kp[(r["question_id"], r["key_point_index"])][r["type"]] += 1
     for kp, types in by_kp.items():
         assert types["paraphrase"] == 2 and len(NO_CREDIT & set(types)) >= 3, (kp, types)
 
 
 def test_the_independence_check_catches_a_shared_key_point():
-    """The check is not vacuous: one key point of the development file added to heldout6's (or heldout7's) is
-    reported, and so is one of heldout6 added to heldout7's."""
+    """The check is not vacuous: one key point of the development file added to heldout6's (heldout7's,
+    heldout8's) is reported, and so is one of heldout6 added to heldout7's and one of heldout7 added to heldout8's."""
     dev = _read(DATASETS / "grader_dev_hand.jsonl")[0]
-    for name in ("grader_heldout6.jsonl", "grader_heldout7.jsonl"):
+    for name in ("grader_heldout6.jsonl", "grader_heldout7.jsonl", "grader_heldout8.jsonl"):
         new = _key_points(DATASETS / name) | {(dev["question_id"], dev["key_point_index"])}
         shared = _shared_with_other_grader_sets(name, new)
         assert (dev["question_id"], dev["key_point_index"]) in shared["grader_dev_hand.jsonl"]
@@ -215,3 +234,7 @@ def test_the_independence_check_catches_a_shared_key_point():
     new = _key_points(DATASETS / "grader_heldout7.jsonl") | {(h6["question_id"], h6["key_point_index"])}
     assert (h6["question_id"], h6["key_point_index"]) in _shared_with_other_grader_sets(
         "grader_heldout7.jsonl", new)["grader_heldout6.jsonl"]
+    h7 = _read(DATASETS / "grader_heldout7.jsonl")[0]
+    new = _key_points(DATASETS / "grader_heldout8.jsonl") | {(h7["question_id"], h7["key_point_index"])}
+    assert (h7["question_id"], h7["key_point_index"]) in _shared_with_other_grader_sets(
+        "grader_heldout8.jsonl", new)["grader_heldout7.jsonl"]
