@@ -832,13 +832,23 @@ CONFLICT_MIN_COS = 0.2
 _SAYS = re.compile(r"answer says '([^']+)'")
 
 
+def claim_negations(text: str) -> int:
+    """Plain negators of a claim ("not", "n't", "never", ... :data:`CLAIM_NEGATORS`), without the dependence
+    cues of :data:`NEGATION_STEMS` ("whatever test batch comes in" does not deny the recomputation)."""
+    return sum(w.endswith("n't") for w in words(text)) + sum(s in CLAIM_NEGATORS for s in stems(text))
+
+
 def conflict(key_point: str, sentence: str, question: str = "") -> str | None:
     """Feedback only: why ``sentence`` states something else than ``key_point`` on the same subject, or None.
     The refusal rules of :func:`contradiction` first, then the feedback-only contrasts of
-    :data:`FEEDBACK_OPPOSED`, read the same way (one side in the key point, the other in the sentence)."""
+    :data:`FEEDBACK_OPPOSED`, read the same way (one side in the key point, the other in the sentence), when the
+    two have the same parity of claim negators (:func:`claim_negations`: "so they don't have to be recomputed"
+    agrees with "stored")."""
     r = contradiction(key_point, sentence, question)
     if r:
         return r
+    if claim_negations(key_point) % 2 != claim_negations(sentence) % 2:
+        return None
     kw, kp = tokens(key_point)
     sw, s = tokens(sentence)
     for _name, a, b in FEEDBACK_OPPOSED:
