@@ -65,8 +65,8 @@ import numpy as np
 
 REPORT = Path(__file__).resolve().parent / "reports" / "grader_combine.json"
 CACHE = Path(__file__).resolve().parent / "reports" / "grader_combine_features.json"
-SETS = ("adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6")
-HELD = ("heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6")
+SETS = ("adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7")
+HELD = ("heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7")
 NO_CREDIT = ("negation", "opposite", "term_swap", "stuffing", "vague", "other_point", "other_question")
 RULE_ORDER = ("negation", "contradiction", "replaced", "listed", "meta", "no_required", "no_object")
 CANDIDATE_FEATURES = {
@@ -97,7 +97,7 @@ def load_cases() -> list[dict]:
     files = {"adv_hand": ADVERSARIAL, "heldout2": folder / "grader_heldout2.jsonl",
              "heldout3": folder / "grader_heldout3.jsonl", "heldout4": folder / "grader_heldout4.jsonl",
              "dev_hand": DEV_HAND, "heldout5": folder / "grader_heldout5.jsonl",
-             "heldout6": folder / "grader_heldout6.jsonl"}
+             "heldout6": folder / "grader_heldout6.jsonl", "heldout7": folder / "grader_heldout7.jsonl"}
     out = []
     for name, f in files.items():
         for c in load_adversarial(f):

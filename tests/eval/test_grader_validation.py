@@ -45,7 +45,7 @@ def test_heldout_files_are_found_and_named_after_the_file(tmp_path):
     # round 7: heldout3 and heldout4 are development data (the learned combination is fitted on them); a new
     # grader_heldoutN file is still held out without a code change
     assert set(DEV_SPLITS) == {"tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4", "heldout5",
-                                "heldout6"}
+                                "heldout6", "heldout7"}
     _write(tmp_path / "grader_heldout9.jsonl", [_case(8, "vague", "z")])
     assert "heldout9" not in DEV_SPLITS and all_adversarial(tmp_path)[-1]["split"] == "heldout9"
 
