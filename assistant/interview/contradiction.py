@@ -869,10 +869,10 @@ def what_was_wrong(reason: str) -> str:
     kind, _, detail = reason.partition(": ")
     m = re.fullmatch(r"the key point says '([^']+)' where the answer says '([^']+)'", detail)
     if m:
-        return f"You wrote '{m.group(2)}' where the correct claim has '{m.group(1)}' ({kind})."
+        return f"It says '{m.group(2)}' where the correct claim has '{m.group(1)}' ({kind})."
     m = re.fullmatch(r"the answer says '([^']+)' where the key point says '([^']+)'", detail)
     if m:
-        return f"You wrote '{m.group(1)}' where the correct claim has '{m.group(2)}' ({kind})."
+        return f"It says '{m.group(1)}' where the correct claim has '{m.group(2)}' ({kind})."
     return f"This sentence conflicts with the key point: {reason}."
 
 

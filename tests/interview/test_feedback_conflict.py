@@ -69,7 +69,7 @@ def test_what_was_wrong_is_built_from_the_contrasting_words():
     bad = "It always reaches the global minimum whatever the initialization."
     why = conflict(kp, bad)
     assert answer_side(why) == "global"
-    assert what_was_wrong(why).startswith("You wrote 'global' where the correct claim has 'local'")
+    assert what_was_wrong(why).startswith("It says 'global' where the correct claim has 'local'")
     # the same claim, or a sentence on another subject: nothing to quote
     assert conflict(kp, "It only finds a local minimum, which depends on where the centres start.") is None
     assert conflict(kp, "The elbow method plots inertia against k.") is None
