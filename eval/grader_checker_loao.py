@@ -46,7 +46,7 @@ OOF = REPORT.with_name("grader_checker_loao_oof.json")
 #: author -> the sets that author wrote (``dev_hand`` and ``heldout4``: the round-6 helper)
 AUTHORS = {"adv_hand": ("adv_hand",), "heldout2": ("heldout2",), "heldout3": ("heldout3",),
            "heldout4+dev_hand": ("heldout4", "dev_hand"), "heldout5": ("heldout5",),
-           "heldout6": ("heldout6",)}
+           "heldout6": ("heldout6",), "heldout7": ("heldout7",)}
 THRESHOLD = 0.5
 CANDIDATES = ("rules", "checker", "cosine+checker", "rules+veto")
 CREDIT = ("paraphrase", "partial")

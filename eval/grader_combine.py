@@ -6,8 +6,9 @@ and ``.md``, also appended to ``grader_validation``'s report; ``--write`` stores
 
 Data: every hand-written development case (no rule-made case) by *set* (author and round): ``adv_hand`` (the
 hand cases of ``grader_adversarial.jsonl``), ``heldout2``, ``heldout3``, ``heldout4``, ``dev_hand`` and (round 8)
-``heldout5`` and ``heldout6`` (added in round 8's second half, once it was measured). All of them are development
-data; no other file is read (never ``grader_heldout7.jsonl`` or a later held-out set). Each hand-written
+``heldout5`` and ``heldout6`` (added in round 8's second half, once it was measured) and ``heldout7`` (round 9,
+measured once in round 8). All of them are development data; no other file is read (never
+``grader_heldout8.jsonl`` or a later held-out set). Each hand-written
 paraphrase also gives an ``other_point`` case: the same answer graded for the *next* key point of its question,
 which it does not state (a true statement of another point must not be credited), and an ``other_question``
 case: the same answer graded for a key point of the next question (by id) on the same topic.
@@ -15,9 +16,9 @@ case: the same answer graded for a key point of the next question (by id) on the
 1. **Causes.** For each paraphrase the shipped rules do not credit, the cause: no sentence above the coverage
    threshold, or the first rule that refuses the best sentence above it (the order the grader applies them),
    tabulated per set; with the count of every rule that fires on a paraphrase's best sentence.
-2. **Leave one set out.** Each of heldout2, heldout3, heldout4, dev_hand, heldout5 and heldout6 is held out in turn; a candidate is
-   fitted on the other sets (``adv_hand`` always trains), with every case on a key point of the held-out set
-   dropped from training (so the folds are grouped by key point too). Candidates: the shipped rules (no fit);
+2. **Leave one set out.** Each of heldout2, heldout3, heldout4, dev_hand, heldout5, heldout6 and heldout7 is held out
+   in turn; a candidate is fitted on the other sets (``adv_hand`` always trains), with every case on a key point
+   of the held-out set dropped from training (so the folds are grouped by key point too). Candidates: the shipped rules (no fit);
    logistic regressions (scikit-learn, L2, balanced classes, C in ``C_GRID``) over subsets of
    :data:`~mlnotes.assistant.interview.combine.FEATURES` including the rules' verdicts as features
    (``lr:*``); and the same over similarity features only with the rules keeping their vetoes (``veto:*``:
@@ -41,7 +42,9 @@ case: the same answer graded for a key point of the next question (by id) on the
    precision (.607-.638), and neither constraint lowers the false credit on vague and stuffing answers (mean
    .140 / .351 for ``mono`` against .137 / .338 unconstrained and .053 / .269 for the rules). Capping the
    margin (``monomargin<d>``: no credit to a sentence more than d closer to another key point) loses too
-   (.621-.642).
+   (.621-.642). Round 9: heldout7 added as a seventh held-out set (nothing else changed): ``veto:coverage:C=1.0``
+   wins, mean worst ratio .625 against .569 for the rules and .617 for ``mono:coverage:C=1.0`` (mean paraphrase
+   recall .733 against .754 for ``mono``); ``combine.json`` refitted.
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,
@@ -65,8 +68,8 @@ import numpy as np
 
 REPORT = Path(__file__).resolve().parent / "reports" / "grader_combine.json"
 CACHE = Path(__file__).resolve().parent / "reports" / "grader_combine_features.json"
-SETS = ("adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6")
-HELD = ("heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6")
+SETS = ("adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7")
+HELD = ("heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7")
 NO_CREDIT = ("negation", "opposite", "term_swap", "stuffing", "vague", "other_point", "other_question")
 RULE_ORDER = ("negation", "contradiction", "replaced", "listed", "meta", "no_required", "no_object")
 CANDIDATE_FEATURES = {
@@ -97,7 +100,7 @@ def load_cases() -> list[dict]:
     files = {"adv_hand": ADVERSARIAL, "heldout2": folder / "grader_heldout2.jsonl",
              "heldout3": folder / "grader_heldout3.jsonl", "heldout4": folder / "grader_heldout4.jsonl",
              "dev_hand": DEV_HAND, "heldout5": folder / "grader_heldout5.jsonl",
-             "heldout6": folder / "grader_heldout6.jsonl"}
+             "heldout6": folder / "grader_heldout6.jsonl", "heldout7": folder / "grader_heldout7.jsonl"}
     out = []
     for name, f in files.items():
         for c in load_adversarial(f):

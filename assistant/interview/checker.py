@@ -11,14 +11,14 @@ Training data (:func:`training_pairs`), the development cases only:
 
 * every case of the files of :data:`DEV_FILES` (``grader_adversarial.jsonl``'s tune and heldout splits,
   rule-made and hand-written, and every hand-written set measured so far: ``grader_dev_hand.jsonl`` and
-  ``grader_heldout2.jsonl`` to ``grader_heldout6.jsonl``), as (key point, sentence, label) pairs; a multi-sentence
+  ``grader_heldout2.jsonl`` to ``grader_heldout7.jsonl``), as (key point, sentence, label) pairs; a multi-sentence
   no-credit answer gives one negative pair per sentence (no sentence of it states the key point), a
   ``para_context`` answer gives its last sentence (the key point) as a positive and the unrelated first
   sentence as a negative, any other multi-sentence credit answer gives one positive pair of its whole text;
 * pairs made by two rules from the bank's key points: each key point against itself (credit) and against every
   other key point of its question (a true, on-topic sentence that states a different claim: no credit).
 
-``grader_heldout7.jsonl`` and later sets are never read here: they are independent test sets
+``grader_heldout8.jsonl`` and later sets are never read here: they are independent test sets
 (:func:`is_independent_test_file`). :data:`DEV_FILES` names the only files used.
 
 Result (issue #20, round 4): on the development cases' grouped cross-validation the checker did **not** beat
@@ -68,14 +68,15 @@ log = logging.getLogger(__name__)
 #: Bump when the model, the pair builder or the training loop changes: the cache key includes it.
 CODE_VERSION = "1"
 
-#: The development sets the checker is trained on: every set written before round 8's second half (heldout3-6
-#: were each measured once and are spent, so they are development data now). Never ``grader_heldout7.jsonl`` or
+#: The development sets the checker is trained on: every set written before round 9 (heldout3-7 were each
+#: measured once and are spent, so they are development data now). Never ``grader_heldout8.jsonl`` or
 #: a later one (the independent test sets; :func:`is_independent_test_file`).
 DEV_FILES = ("grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_dev_hand.jsonl", "grader_heldout3.jsonl",
-             "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl")
-#: The first ``grader_heldout<N>.jsonl`` that is an independent test set (round 8, second half: heldout7, written
-#: by another author for the integrator to measure once; heldout6 was measured once in round 8 and is spent).
-FIRST_TEST_HELDOUT = 7
+             "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl",
+             "grader_heldout7.jsonl")
+#: The first ``grader_heldout<N>.jsonl`` that is an independent test set (round 9: heldout8, written by another
+#: author for the integrator to measure once; heldout7 was measured once in round 8 and is spent).
+FIRST_TEST_HELDOUT = 8
 
 CREDIT_TYPES = frozenset({"para_frame", "para_reword", "para_clause", "para_context", "paraphrase", "partial"})
 
@@ -115,8 +116,8 @@ class Pair:
 
 
 def is_independent_test_file(path: Path) -> bool:
-    """``grader_heldout7.jsonl`` and any later ``grader_heldout<N>.jsonl``: the sets written to measure the
-    grader once. heldout2 became development data in round 3, heldout3-6 after they were measured (round 8)."""
+    """``grader_heldout8.jsonl`` and any later ``grader_heldout<N>.jsonl``: the sets written to measure the
+    grader once. heldout2 became development data in round 3, heldout3-7 after they were measured (rounds 8-9)."""
     m = re.fullmatch(r"grader_heldout(\d+)\.jsonl", Path(path).name)
     return bool(m) and int(m.group(1)) >= FIRST_TEST_HELDOUT
 

@@ -810,6 +810,72 @@ def contradiction(key_point: str, sentence: str, question: str = "") -> str | No
     return None
 
 
+#: Contrasts used only to explain a refusal in the feedback (issue #20, round 9), never to refuse credit: a
+#: statistic kept from training against one recomputed on the data at hand, and a rate over the predicted
+#: class against one over the actual class (precision's denominator against recall's).
+FEEDBACK_OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
+    ("stored/recomputed", _group("running estimates", "running estimate", "running mean", "running average",
+                                 "running statistics", "moving average", "stored", "accumulated", "saved",
+                                 "precomputed"),
+     _group("recompute", "recomputes", "recomputed", "recomputing", "recalculate", "recalculates",
+            "recalculated", "on the fly")),
+    ("predicted/actual", _group("predicted positives", "predicted positive", "positive predictions",
+                                "predicted negatives", "predicted negative", "negative predictions"),
+     _group("actual positives", "actual positive", "real positives", "actual negatives", "actual negative",
+            "real negatives")),
+)
+
+#: Least cosine (MiniLM) between a missed key point and an answer sentence for the sentence to be quoted as
+#: conflicting with it in the feedback (the learned combination's floor for scoring a sentence).
+CONFLICT_MIN_COS = 0.2
+
+_SAYS = re.compile(r"answer says '([^']+)'")
+
+
+def claim_negations(text: str) -> int:
+    """Plain negators of a claim ("not", "n't", "never", ... :data:`CLAIM_NEGATORS`), without the dependence
+    cues of :data:`NEGATION_STEMS` ("whatever test batch comes in" does not deny the recomputation)."""
+    return sum(w.endswith("n't") for w in words(text)) + sum(s in CLAIM_NEGATORS for s in stems(text))
+
+
+def conflict(key_point: str, sentence: str, question: str = "") -> str | None:
+    """Feedback only: why ``sentence`` states something else than ``key_point`` on the same subject, or None.
+    The refusal rules of :func:`contradiction` first, then the feedback-only contrasts of
+    :data:`FEEDBACK_OPPOSED`, read the same way (one side in the key point, the other in the sentence), when the
+    two have the same parity of claim negators (:func:`claim_negations`: "so they don't have to be recomputed"
+    agrees with "stored")."""
+    r = contradiction(key_point, sentence, question)
+    if r:
+        return r
+    if claim_negations(key_point) % 2 != claim_negations(sentence) % 2:
+        return None
+    kw, kp = tokens(key_point)
+    sw, s = tokens(sentence)
+    for _name, a, b in FEEDBACK_OPPOSED:
+        r = _check(kp, s, a, b, "a different claim", kw, sw)
+        if r:
+            return r
+    return None
+
+
+def answer_side(reason: str) -> str | None:
+    """The answer's contrasting words named in a rule's ``reason`` ("... the answer says 'global'"), or None."""
+    m = _SAYS.search(reason)
+    return m.group(1) if m else None
+
+
+def what_was_wrong(reason: str) -> str:
+    """A one-line 'what was wrong' built from a rule's ``reason``: the contrasting words, not the key point."""
+    kind, _, detail = reason.partition(": ")
+    m = re.fullmatch(r"the key point says '([^']+)' where the answer says '([^']+)'", detail)
+    if m:
+        return f"It says '{m.group(2)}' where the correct claim has '{m.group(1)}' ({kind})."
+    m = re.fullmatch(r"the answer says '([^']+)' where the key point says '([^']+)'", detail)
+    if m:
+        return f"It says '{m.group(1)}' where the correct claim has '{m.group(2)}' ({kind})."
+    return f"This sentence conflicts with the key point: {reason}."
+
+
 #: Stems of the words a question asks with ("How do you choose ...", "What is the difference ..."): they are
 #: not alternatives the question contrasts.
 _QUESTION_STEMS = frozenset(stems(

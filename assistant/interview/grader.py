@@ -210,6 +210,11 @@ class KeyPointResult:
     claim_probability: float | None = None
     #: the learned combination's highest probability among the scored sentences (None: no combination)
     combined_probability: float | None = None
+    #: feedback only (never changes credit): for a key point missed without a contradiction, the answer sentence
+    #: closest to it that states something else on the same subject (:func:`~mlnotes.assistant.interview.
+    #: contradiction.conflict`), and the rule's reason; None when no sentence does
+    conflict: str | None = None
+    conflict_reason: str | None = None
 
 
 @dataclass
@@ -602,9 +607,41 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                 r.contradicted, r.contradiction, r.reason = False, None, None
     else:
         results = [KeyPointResult(kp, False, 0.0, None, 0.0, 0.0) for kp in key_points]
+    if checks and candidates:
+        # echoes of the question are searched too: "at inference it does the same thing" restates the question's
+        # "at inference" and is still the sentence that conflicts with the inference key point
+        cc = np.asarray(kp_vectors, dtype=np.float64) @ np.asarray(sent_vecs, dtype=np.float64).T
+        _find_conflicts(results, key_points, question, candidates, cc)
     score = round(10.0 * sum(r.covered for r in results) / len(results), 1)
     return GradeResult(score=score, key_points=results, flags=flags, sentences=len(sents),
                        counted_sentences=len(keep), ignored=ignored)
+
+
+def _find_conflicts(results: list[KeyPointResult], key_points: Sequence[str], question: str, sentences: list[str],
+                    cos: np.ndarray) -> None:
+    """Feedback only: for each key point missed without a contradiction, the sentence closest to it (by cosine,
+    at least ``CONFLICT_MIN_COS``) that a contradiction rule or a feedback-only contrast flags. A sentence
+    credited for another key point that itself uses the answer's contrasting words is about that key point's
+    subject (a right precision sentence is not a wrong recall sentence) and is skipped."""
+    from mlnotes.assistant.interview.contradiction import CONFLICT_MIN_COS, answer_side, conflict, stems
+
+    for i, r in enumerate(results):
+        if r.covered or r.contradicted:
+            continue
+        for j in np.argsort(-cos[i], kind="stable"):
+            j = int(j)
+            if cos[i, j] < CONFLICT_MIN_COS:
+                break
+            why = conflict(key_points[i], sentences[j], question)
+            if why is None:
+                continue
+            said = answer_side(why)
+            said_stems = set(stems(said)) if said else set()
+            if said_stems and any(o.covered and o.evidence == sentences[j] and said_stems <= set(stems(o.key_point))
+                                  for o in results):
+                continue
+            r.conflict, r.conflict_reason = sentences[j], why
+            break
 
 
 class _TermMatcher:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlnotes.assistant.corpus import section_url
+from mlnotes.assistant.interview.contradiction import what_was_wrong
 from mlnotes.assistant.interview.grader import GradeInputError, Grader, validate_answer
 from mlnotes.assistant.interview.srs import DAY, CardState, due_order, rating, retrievability, review
 from mlnotes.assistant.interview.store import ConflictError, InterviewStore, StoreError, answers_csv
@@ -237,7 +238,10 @@ class InterviewService:
             else:
                 wrong = k.contradiction if k.contradicted else (k.evidence if k.reason else None)
                 if k.contradicted:
-                    what = f"This sentence contradicts the key point ({k.reason})."
+                    what = what_was_wrong(k.reason)
+                elif k.conflict:
+                    wrong = k.conflict
+                    what = what_was_wrong(k.conflict_reason)
                 elif k.reason:
                     what = f"This sentence is on the subject but was not credited: it {k.reason}."
                 else:

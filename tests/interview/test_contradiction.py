@@ -402,12 +402,34 @@ def test_property_the_scope_rule_refuses_no_development_credit_answer():
     from mlnotes.assistant.interview.grader import split_sentences
     from mlnotes.eval.grader_validation import all_adversarial
 
-    cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS]
+    # the sets the rule was designed on; heldout7 (development since round 9) is checked below
+    cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS
+             and c["split"] != "heldout7"]
     fired = {t: [any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"]))
                  for c in cases if c["type"] == t] for t in ("paraphrase", "partial", "negation")}
     assert len(fired["paraphrase"]) > 700 and len(fired["negation"]) > 150
     assert not any(fired["paraphrase"]) and not any(fired["partial"])
     assert sum(fired["negation"]) / len(fired["negation"]) > 0.5
+
+
+#: heldout7's credit answers the scope rule refuses (found when heldout7 became development data in round 9; the
+#: rule was not changed): a denial in one clause of a claim the key point limits ("not needed for the estimates,
+#: only for some inference"; "you never have to compute the feature vectors"; "can't compare PR AUCs").
+HELDOUT7_SCOPE_MISSES = {"eval-pr-vs-roc#4/paraphrase/hand7/1", "lin-ols-assumptions#3/partial/hand7/1",
+                         "svm-kernel-trick#1/partial/hand7/1"}
+
+
+def test_the_scope_rule_on_heldout7_refuses_only_its_three_known_credit_answers():
+    from mlnotes.assistant.interview.grader import split_sentences
+    from mlnotes.eval.grader_validation import all_adversarial
+
+    cases = [c for c in all_adversarial() if c["split"] == "heldout7"]
+    assert len(cases) > 300
+    fires = {c["id"]: any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"])) for c in cases}
+    credit = {c["id"] for c in cases if c["type"] in ("paraphrase", "partial")}
+    assert {i for i in credit if fires[i]} == HELDOUT7_SCOPE_MISSES
+    neg = [fires[c["id"]] for c in cases if c["type"] == "negation"]
+    assert sum(neg) / len(neg) > 0.4, sum(neg) / len(neg)
 
 
 # ------------------------------------------------------------------ round 8 (second half): the two failures of
