@@ -363,7 +363,16 @@ class Answerer:
                     lead = [first, nxt] if nxt is not None and shows_equation(nxt.candidate.text) else lead
                 else:
                     lead = [shown, first]
-            if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
+            if (lead and len(lead) == 1 and intent == "why_how" and asks_why(question)
+                    and not gives_reason(first.candidate.text)):
+                # a why answer whose lead states no reason: the next sentence of the lead's paragraph joins it when
+                # it gives the reason (f5-15: "**Mean or median imputation** replaces a missing value ..." and
+                # "It keeps all rows but shrinks the variance ..., because every imputed value sits at the centre")
+                nxt = self._next_sentence(first, pool, real)
+                if nxt is not None and gives_reason(nxt.candidate.text) and usable(nxt):
+                    lead.append(nxt)
+            if (len(lead) == 1 and intent == "why_how" and asks_why(question)
+                    and restates_premise(question, first.candidate.text)):
                 reason = self._reason_after(first, pool, hits, real)
                 if reason is not None:
                     lead.append(reason)

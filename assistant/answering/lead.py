@@ -641,6 +641,19 @@ def head_term(subject: set[str], idf: Callable[[str], float]) -> str | None:
     return max(sorted(subject), key=idf)
 
 
+# a sentence that opens by defining a named thing in bold ("**k-nearest-neighbour imputation** fills a value ...",
+# "**Target encoding** replaces each level ..."): a list item of methods; not a bold label or question
+_BOLD_TERM_RE = re.compile(r"^\*\*(?P<x>[^*?:.]{2,60})\*\*\s+(?:\[@[^\]]*\]\s+|\([^)]{1,40}\)\s+)?[a-z]")
+
+
+def defines_another_thing(question: str, text: str) -> bool:
+    """Whether ``text`` opens by defining, in bold, a thing that shares no term with the question: the list item of
+    another method (f5-15, "why does filling with the column mean shrink the variance", led with "**k-nearest-neighbour
+    imputation** fills a value with the mean ..." instead of the item on mean imputation)."""
+    m = _BOLD_TERM_RE.match(text.strip())
+    return bool(m) and not (terms(m.group("x")) & terms(question))
+
+
 def pick_lead(intent: str, question: str, scored: Sequence[Scored],
               sections: Sequence[str] | None = None, short_answers: frozenset[int] = frozenset(),
               head: str | None = None) -> Scored | None:
@@ -656,6 +669,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
         return None
+    # the list item of another method leads only when nothing else can
+    pool = [t for t in pool if not defines_another_thing(question, t.candidate.text)] or pool
     if intent == "how_to_choose":
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence

@@ -847,3 +847,16 @@ def test_how_is_a_statistic_defined_reads_as_a_formula_question():
     assert lead_reading("why_how", q) == ("formula", q)
     assert lead_reading("why_how", "How do you define the F1 score?")[0] == "formula"
     assert lead_reading("why_how", "How does dropout regularize a network?")[0] == "why_how"
+
+
+def test_a_bold_list_item_about_another_thing_is_recognised():
+    from mlnotes.assistant.answering.lead import defines_another_thing
+
+    q = "Why does filling missing values with the column mean make that column's variance smaller?"
+    assert defines_another_thing(q, "**k-nearest-neighbour imputation** [@troyanskaya2001missing] fills a value "
+                                    "with the mean of that column over the $k$ most similar rows.")
+    assert not defines_another_thing(q, "**Mean or median imputation** replaces a missing value with the mean.")
+    # bold labels and bold questions are not list items of a method
+    assert not defines_another_thing(q, "**Rule of thumb:** impute with the median for skewed columns.")
+    assert not defines_another_thing(q, "**What is missing?** Personal data and known gaps in coverage.")
+    assert not defines_another_thing(q, "Listwise deletion drops every row with a missing value.")

@@ -533,3 +533,16 @@ def test_a_formula_answer_finds_a_display_that_ends_its_sentence_in_the_next_pie
     assert r"\Phi(z)" in first.text and r"\varphi(z)" in first.text, first.text
     assert not any(s.text.rstrip().endswith((" with", ",")) for s in ans.sentences if s.kind == "sentence"), ans.text
     assert_well_cited(ans)
+
+
+def test_a_why_answer_leads_with_the_asked_subject_and_its_reason(answerer):
+    # f5-15 (development): "**k-nearest-neighbour imputation** fills a value ..." led a question on mean imputation,
+    # whose reason ("... because every imputed value sits at the centre") came third
+    from mlnotes.assistant.answering.lead import gives_reason
+
+    ans = ask(answerer, "Why does filling missing values with the column mean make that column's variance smaller? "
+                        "Does it mess with correlations too?")
+    first, two = ans.sentences[0], ans.sentences[:2]
+    assert "nearest" not in first.text.lower() and re.search(r"\bmean\b", first.text, re.I), first.text
+    assert any(gives_reason(s.text) and re.search(r"\bvariance\b", s.text) for s in two), ans.text
+    assert_well_cited(ans)
