@@ -364,14 +364,6 @@ class Answerer:
                 else:
                     lead = [shown, first]
             if (lead and len(lead) == 1 and intent == "why_how" and asks_why(question)
-                    and not gives_reason(first.candidate.text)):
-                # a why answer whose lead states no reason: the next sentence of the lead's paragraph joins it when
-                # it gives the reason (f5-15: "**Mean or median imputation** replaces a missing value ..." and
-                # "It keeps all rows but shrinks the variance ..., because every imputed value sits at the centre")
-                nxt = self._next_sentence(first, pool, real)
-                if nxt is not None and gives_reason(nxt.candidate.text) and usable(nxt):
-                    lead.append(nxt)
-            if (len(lead) == 1 and intent == "why_how" and asks_why(question)
                     and restates_premise(question, first.candidate.text)):
                 reason = self._reason_after(first, pool, hits, real)
                 if reason is not None:
@@ -379,6 +371,14 @@ class Answerer:
                     # the claim and its reason lead: further sentences that restate the claim say nothing new
                     # (f3-16 said "... allows larger learning rates" three times)
                     scored = [t for t in scored if not restates_premise(question, t.candidate.text)]
+            if (len(lead) == 1 and intent == "why_how" and asks_why(question)
+                    and not restates_premise(question, first.candidate.text) and not gives_reason(first.candidate.text)):
+                # a why answer whose lead states no reason: the next sentence of the lead's paragraph joins it when
+                # it gives the reason (f5-15: "**Mean or median imputation** replaces a missing value ..." and
+                # "It keeps all rows but shrinks the variance ..., because every imputed value sits at the centre")
+                nxt = self._next_sentence(first, pool, real)
+                if nxt is not None and gives_reason(nxt.candidate.text) and usable(nxt):
+                    lead.append(nxt)
         rest = choose(scored, max_sentences, self.weights, already=lead)
         if not reads_as_comparison(intent, question):
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
