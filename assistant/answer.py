@@ -355,14 +355,30 @@ class Answerer:
             lead = [first] if first is not None else []
             if lead and lead_intent == "formula" and not shows_equation(first.candidate.text):
                 shown = self._display_equation(lead_q, first, hits)
-                lead = [shown, first] if shown is not None else lead
-            if lead and intent == "why_how" and asks_why(question) and restates_premise(question, first.candidate.text):
+                if shown is None:
+                    # the formula is often the very next sentence of the lead's paragraph ("The two-sample KS test
+                    # compares the empirical CDFs ... . Its statistic is the largest vertical gap between them,
+                    # $D = \sup_x ...$", f5-12): it joins the lead, even when it opens with "Its"
+                    nxt = self._next_sentence(first, pool, real)
+                    lead = [first, nxt] if nxt is not None and shows_equation(nxt.candidate.text) else lead
+                else:
+                    lead = [shown, first]
+            if (lead and len(lead) == 1 and intent == "why_how" and asks_why(question)
+                    and restates_premise(question, first.candidate.text)):
                 reason = self._reason_after(first, pool, hits, real)
                 if reason is not None:
                     lead.append(reason)
                     # the claim and its reason lead: further sentences that restate the claim say nothing new
                     # (f3-16 said "... allows larger learning rates" three times)
                     scored = [t for t in scored if not restates_premise(question, t.candidate.text)]
+            if (len(lead) == 1 and intent == "why_how" and asks_why(question)
+                    and not restates_premise(question, first.candidate.text) and not gives_reason(first.candidate.text)):
+                # a why answer whose lead states no reason: the next sentence of the lead's paragraph joins it when
+                # it gives the reason (f5-15: "**Mean or median imputation** replaces a missing value ..." and
+                # "It keeps all rows but shrinks the variance ..., because every imputed value sits at the centre")
+                nxt = self._next_sentence(first, pool, real)
+                if nxt is not None and gives_reason(nxt.candidate.text) and usable(nxt):
+                    lead.append(nxt)
         rest = choose(scored, max_sentences, self.weights, already=lead)
         if not reads_as_comparison(intent, question):
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
@@ -516,14 +532,20 @@ class Answerer:
 
     def _display_equation(self, question: str, first: Scored, hits: list[Hit]) -> Scored | None:
         """For a formula question whose lead states no equation: the display equation (with the sentence ending
-        in a colon that introduces it, :func:`display_equations`) of the lead's chunk, else of one of the top
-        ``LEAD_RANKS`` chunks, whose lead-in names at least half of the question's subject terms. f4-12 ("contrastive
+        in a colon that introduces it, :func:`display_equations`) of the lead's chunk, one of the top
+        ``LEAD_RANKS`` chunks or another piece of the lead's section, whose lead-in names the most of the question's
+        subject terms (at least half of them, or two). f4-12 ("contrastive
         loss ... what's the equation?") led with "Similar pairs are pulled together; ..." and never showed
         the loss its cited section displays."""
         subject = subject_terms(question)
         if not subject:
             return None
-        for rank in dict.fromkeys([first.rank, *range(min(LEAD_RANKS, len(hits)))]):
+        best: tuple[int, Scored] | None = None
+        # the other pieces of the lead's section that the section pool looked up (appended to ``hits``): f5-11's
+        # expected-improvement display is in the piece after the one holding the GP posterior
+        own = (hits[first.rank].chunk.doc_id, hits[first.rank].chunk.section_id) if first.rank < len(hits) else None
+        siblings = [i for i, h in enumerate(hits) if (h.chunk.doc_id, h.chunk.section_id) == own]
+        for rank in dict.fromkeys([first.rank, *range(min(LEAD_RANKS, len(hits))), *siblings]):
             if rank >= len(hits):
                 continue
             chunk = hits[rank].chunk
@@ -532,10 +554,22 @@ class Answerer:
             except (OSError, ValueError):
                 continue
             for eq in display_equations(lines, chunk.line_start, chunk.line_end):
-                if len(subject & terms(eq.lead_in)) * 2 >= len(subject):
+                named = len(subject & terms(eq.lead_in))
+                # the lead-in that names most of the subject; two terms suffice for a long question (f5-11's
+                # "expected improvement" among nine subject terms, where the GP posterior's lead-in names one)
+                if (named * 2 >= len(subject) or named >= 2) and (best is None or named > best[0]):
                     cand = Candidate(eq.text, eq.line_start, eq.line_end, -1)
                     # the lead's vector stands in for redundancy checks against the sentences chosen after it
-                    return replace(first, candidate=cand, rank=rank)
+                    best = (named, replace(first, candidate=cand, rank=rank))
+        return best[1] if best is not None else None
+
+    @staticmethod
+    def _next_sentence(first: Scored, pool: list[Scored], real: dict[int, int]) -> Scored | None:
+        """The candidate that follows ``first`` in its own chunk (the next in reading order), if the pool holds it."""
+        for t in pool:
+            if (t.candidate.order == first.candidate.order + 1 and real.get(id(t.candidate), t.rank) == first.rank
+                    and first.candidate.line_end <= t.candidate.line_start <= first.candidate.line_end + 1):
+                return t
         return None
 
     def _reason_after(self, first: Scored, pool: list[Scored], hits: list[Hit],

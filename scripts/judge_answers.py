@@ -15,13 +15,15 @@ questions only), the whole answer text, its numbered sources and the implementat
     PYTHONPATH=. python scripts/judge_answers.py --fresh3        # the round-7 fresh questions (f3-01 ... f3-20)
     PYTHONPATH=. python scripts/judge_answers.py --fresh4        # the round-8 fresh questions
     PYTHONPATH=. python scripts/judge_answers.py --fresh5        # the round-8b fresh questions
+    PYTHONPATH=. python scripts/judge_answers.py --fresh6        # the round-8c fresh questions
 
 ``--fresh`` answers the questions of ``eval/datasets/judged_fresh.jsonl`` instead: 20 questions written for the
 second table of the note before the code they test was changed, with their labelled relevant sections.
 ``--fresh2`` does the same for ``eval/datasets/judged_fresh2.jsonl``, written the same way in round 6, and
 ``--fresh3`` for ``eval/datasets/judged_fresh3.jsonl``, written the same way in round 7, and ``--fresh4`` for
 ``eval/datasets/judged_fresh4.jsonl``, written in round 8 by another author, and ``--fresh5`` for
-``eval/datasets/judged_fresh5.jsonl``, written after round 8 by another author; a question's ``expect`` field (what its
+``eval/datasets/judged_fresh5.jsonl``, written after round 8 by another author, and ``--fresh6`` for
+``eval/datasets/judged_fresh6.jsonl``, written in round 8c by another author; a question's ``expect`` field (what its
 author expects a useful answer to say), when present, is printed with its answer for the judge.
 
 The verdict columns of the table (correct, direct, complete, useful, reason) are left to the judge.
@@ -43,6 +45,7 @@ FRESH2 = ROOT / "eval" / "datasets" / "judged_fresh2.jsonl"
 FRESH3 = ROOT / "eval" / "datasets" / "judged_fresh3.jsonl"
 FRESH4 = ROOT / "eval" / "datasets" / "judged_fresh4.jsonl"
 FRESH5 = ROOT / "eval" / "datasets" / "judged_fresh5.jsonl"
+FRESH6 = ROOT / "eval" / "datasets" / "judged_fresh6.jsonl"
 _ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
 
 
@@ -144,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh5", action="store_true",
                     help="answer the round-8b fresh questions of eval/datasets/judged_fresh5.jsonl instead "
                          "(prints each question's 'expect' field when present)")
+    ap.add_argument("--fresh6", action="store_true",
+                    help="answer the round-8c fresh questions of eval/datasets/judged_fresh6.jsonl instead "
+                         "(prints each question's 'expect' field when present)")
     args = ap.parse_args(argv)
-    for flag, path in (("--fresh4", FRESH4), ("--fresh5", FRESH5)):
+    for flag, path in (("--fresh4", FRESH4), ("--fresh5", FRESH5), ("--fresh6", FRESH6)):
         if getattr(args, flag[2:]) and not path.is_file():
             print(f"{path} does not exist yet; {flag} needs that question set", file=sys.stderr)
             return 2
@@ -159,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                            defaults=s.fusion_params)
     answerer = make_answerer(index, s.corpus_dir)
     ids = set(args.ids.split(",")) if args.ids else None
-    if args.fresh5:
+    if args.fresh6:
+        items = fresh_questions(ids, FRESH6)
+    elif args.fresh5:
         items = fresh_questions(ids, FRESH5)
     elif args.fresh4:
         items = fresh_questions(ids, FRESH4)
@@ -172,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if not items:
         print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07 "
               "(fr-03 with --fresh, f2-03 with --fresh2, f3-03 with --fresh3, f4-03 with --fresh4, "
-              "f5-03 with --fresh5)",
+              "f5-03 with --fresh5, f6-03 with --fresh6)",
               file=sys.stderr)
         return 2
     records = [judge_record(answerer, it) for it in items]

@@ -27,7 +27,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from mlnotes.assistant.answering.scoring import Scored, continues_before, describes_figure
+from mlnotes.assistant.answering.candidates import Candidate
+from mlnotes.assistant.answering.scoring import Scored, continues_before, cut_off, describes_figure
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
 
@@ -412,10 +413,11 @@ def both_sides_first(lead: list[Scored], pair: Sides, pool: Sequence[Scored]) ->
 
 
 def usable(t: Scored) -> bool:
-    """A sentence that can open an answer: not a question, a lead-in, a quoted prompt or a fragment."""
+    """A sentence that can open an answer: not a question, a lead-in, a quoted prompt, a fragment or a sentence cut
+    off before the display equation that ends it (:func:`cut_off`)."""
     text = t.candidate.text.strip()
     return ("?" not in text and not text.endswith(":") and not text.startswith(('"', "\u201c"))
-            and len(text.split()) >= 5)
+            and len(text.split()) >= 5 and not cut_off(t.candidate))
 
 
 _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they", "their", "such"})
@@ -609,6 +611,12 @@ _WHEN_BETTER_RE = re.compile(r"^\W*when (?:is|are|would|does|do)\b[^?]{1,120}?\b
                              re.I)
 
 
+# "How is the two-sample KS statistic defined ...?", "How do you define the F1 score?": a quantity's definition is
+# its formula (f5-12 led with "compares the empirical CDFs" and skipped $D = \sup_x |F_1 - F_2|$)
+_HOW_DEFINED_RE = re.compile(r"^\W*how (?:is|are) (?:the |a |an )?(?P<x>[^?]{1,80}?) (?:defined|computed|calculated)\b|"
+                             r"^\W*how (?:do|would) (?:you|we|i) (?:define|compute|calculate)\b", re.I)
+
+
 def lead_reading(intent: str, question: str) -> tuple[str, str]:
     """The intent and the question that the lead answers: the first part's definition for a question whose first
     part asks what something is (:func:`definition_part`), a recommendation for "Should I X or Y ...?" or "When is
@@ -620,6 +628,8 @@ def lead_reading(intent: str, question: str) -> tuple[str, str]:
             return "definition", part
     if intent in ("why_how", "definition") and (_CHOICE_RE.search(question) or _WHEN_BETTER_RE.search(question)):
         return "how_to_choose", question
+    if intent in ("why_how", "definition") and _HOW_DEFINED_RE.match(question):
+        return "formula", question
     return intent, question
 
 
@@ -629,6 +639,19 @@ def head_term(subject: set[str], idf: Callable[[str], float]) -> str | None:
     if len(subject) < 2:
         return None
     return max(sorted(subject), key=idf)
+
+
+# a sentence that opens by defining a named thing in bold ("**k-nearest-neighbour imputation** fills a value ...",
+# "**Target encoding** replaces each level ..."): a list item of methods; not a bold label or question
+_BOLD_TERM_RE = re.compile(r"^\*\*(?P<x>[^*?:.]{2,60})\*\*\s+(?:\[@[^\]]*\]\s+|\([^)]{1,40}\)\s+)?[a-z]")
+
+
+def defines_another_thing(question: str, text: str) -> bool:
+    """Whether ``text`` opens by defining, in bold, a thing that shares no term with the question: the list item of
+    another method (f5-15, "why does filling with the column mean shrink the variance", led with "**k-nearest-neighbour
+    imputation** fills a value with the mean ..." instead of the item on mean imputation)."""
+    m = _BOLD_TERM_RE.match(text.strip())
+    return bool(m) and not (terms(m.group("x")) & terms(question))
 
 
 def pick_lead(intent: str, question: str, scored: Sequence[Scored],
@@ -646,6 +669,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
         return None
+    # the list item of another method leads only when nothing else can
+    pool = [t for t in pool if not defines_another_thing(question, t.candidate.text)] or pool
     if intent == "how_to_choose":
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence
@@ -904,7 +929,9 @@ class DisplayEquation:
 
 def display_equations(lines: Sequence[str], lo: int, hi: int) -> list[DisplayEquation]:
     """The display equations (``$$`` blocks) of lines ``lo``..``hi`` (1-based, inclusive) that a sentence ending
-    in a colon introduces, each with that sentence: "The pairwise contrastive loss ... takes two embeddings ...,
+    in a colon introduces, or one that the display ends (it stops at a comma or a word such as "is" or "with":
+    "*Expected improvement* ... and $z = (\\mu - f^+ - \\xi)/\\sigma$," above ``$$ \\mathrm{EI} = ... $$``, f5-11),
+    each with that sentence: "The pairwise contrastive loss ... takes two embeddings ...,
     and a margin $m$:" and its ``$$ \\ell = ... $$`` (f4-12), "LoRA ... adds a trainable low-rank update:" (f2-16).
     The sentence extractor skips display math, so these equations are no candidates of their own."""
     out = []
@@ -923,19 +950,22 @@ def display_equations(lines: Sequence[str], lo: int, hi: int) -> list[DisplayEqu
         i += 1
         if end >= hi:
             break
-        # the paragraph above: back to a blank line, a heading, a fence or another display
-        j = start
+        # the paragraph above (one blank line may separate it from the display, as in ch13's expected improvement):
+        # back to a blank line, a heading, a fence or another display
+        top = start - 1 if start - 1 > lo - 1 and not lines[start - 1].strip() else start
+        j = top
         while j > lo - 1 and lines[j - 1].strip() and not re.match(r"^(?:#|```|\$\$|\|)", lines[j - 1].strip()):
             j -= 1
-        if j == start:
+        if j == top:
             continue
-        para = [ln.strip() for ln in lines[j:start]]
+        para = [ln.strip() for ln in lines[j:top]]
         sents = split_sentences(" ".join(para))
-        if not sents or not sents[-1].rstrip().endswith(":"):
+        if not sents or not (sents[-1].rstrip().endswith(":")
+                             or cut_off(Candidate(sents[-1].strip(), j + 1, start, -1))):
             continue
         lead_in = sents[-1].strip()
         head = lead_in[: min(25, len(lead_in))]
-        k = next((x for x in range(start - 1, j - 1, -1) if head in " ".join(para[x - j:])), j)
+        k = next((x for x in range(top - 1, j - 1, -1) if head in " ".join(para[x - j:])), j)
         # the text as the lines hold it, whitespace-normalised in the lead-in and the display kept on its lines
         display = "\n".join(ln.strip() for ln in lines[start : end + 1])
         out.append(DisplayEquation(lead_in, f"{lead_in}\n{display}", k + 1, end + 1))

@@ -71,6 +71,23 @@ def continues_before(text: str) -> bool:
     return bool(_CONTINUATION_RE.match(text.lstrip("*_ ")))
 
 
+# the last word of a sentence that a display equation or a list continues ("... is Gaussian with", "... is")
+_DANGLING_END_RE = re.compile(r"\b(?:with|is|are|was|were|be|of|by|as|to|and|or|the|a|an|for|from|in|on|that|"
+                              r"gives?|becomes?|reads?|equals?|where|then|via|yields?|satisfies|solves?|minimi[sz]es|"
+                              r"maximi[sz]es|computes?|using|at|than|between)$", re.I)
+
+
+def cut_off(t: Candidate) -> bool:
+    """Whether a prose sentence stops mid-clause: it ends in a comma, or in a word such as "with" or "is" with no
+    closing punctuation, because a display equation or a list continues it ("... the posterior at a query point is
+    Gaussian with", f5-11; "... and the previous level,", f5-06). Bullet items that simply lack a full stop, table
+    rows, key points and short answers are not cut off."""
+    if t.kind != "sentence":
+        return False
+    end = t.text.rstrip().rstrip("*_`")
+    return end.endswith(",") or bool(_DANGLING_END_RE.search(end))
+
+
 # a description of a figure the reader of an answer does not see ("In the tree panel training accuracy climbs to
 # 1.0 ...", "In the right panel, training error falls forever ...", "the dashed line marks the checkpoint ...":
 # f3-18, f3-19), what a figure or printed table shows ("The figure shows one test digit and ...", g077) or the rest
@@ -102,7 +119,8 @@ def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAU
         if len(chosen) + len(already) >= max_sentences or words > w.max_words:
             break
         text = t.candidate.text
-        if any(t.candidate is a.candidate for a in already) or continues_before(text) or describes_figure(text):
+        if (any(t.candidate is a.candidate for a in already) or continues_before(text) or describes_figure(text)
+                or cut_off(t.candidate)):
             continue
         if (chosen or already) and t.score < w.relative_cutoff * top:
             break

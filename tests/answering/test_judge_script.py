@@ -136,3 +136,38 @@ def test_fresh5_answers_the_fresh5_file_and_says_when_it_is_missing(tmp_path, ca
     recs = json.loads(out.read_text(encoding="utf-8"))
     assert [r["id"] for r in recs] == ["f5-01"] and recs[0]["first_relevant"] is True
     assert "expected (by the question's author): TP/(TP+FN)" in capsys.readouterr().out
+
+
+def test_fresh6_answers_the_fresh6_file_and_says_when_it_is_missing(tmp_path, capsys, monkeypatch):
+    # a stand-in file: the real judged_fresh6.jsonl is written by someone else and must not be read here
+    import mlnotes.eval.answers as answers_mod
+    import mlnotes.kb.search as search_mod
+
+    mod = _script()
+    mod.FRESH6 = tmp_path / "absent" / "judged_fresh6.jsonl"
+    assert mod.main(["--fresh6"]) == 2
+    assert "judged_fresh6.jsonl does not exist yet; --fresh6" in capsys.readouterr().err
+    path = tmp_path / "judged_fresh6.jsonl"
+    path.write_text(json.dumps({"id": "f6-01", "question": "What is precision?", "relevant": ["d#s"],
+                                "answerable": True, "expect": "TP/(TP+FP)"}) + "\n", encoding="utf-8")
+    mod.FRESH6 = path
+    mod.FRESH5 = tmp_path / "other5.jsonl"
+    mod.FRESH5.write_text(json.dumps({"id": "f5-01", "question": "What is recall?", "relevant": ["d#s"],
+                                      "answerable": True}) + "\n", encoding="utf-8")
+    src = Source(n=1, chunk_id="d#s", doc_id="d", section_id="s", title="T", heading="S", breadcrumbs=["T", "S"],
+                 path="guides/d.md", line_start=10, line_end=20, kind="guide", score=0.5, url="/")
+    asked = []
+
+    def answer(q, generator=None):
+        asked.append(q)
+        return Answer(question=q, kind="extractive", sources=[src], text="Precision is TP/(TP+FP). [1]",
+                      sentences=[AnswerSentence("Precision is TP/(TP+FP).", 1, 12, 12)])
+
+    monkeypatch.setattr(search_mod, "open_retriever", lambda *a, **k: None)
+    monkeypatch.setattr(answers_mod, "make_answerer", lambda *a, **k: SimpleNamespace(answer=answer))
+    out = tmp_path / "out.json"
+    assert mod.main(["--fresh6", "--fresh5", "--json", str(out)]) == 0  # --fresh6 wins over --fresh5
+    assert asked == ["What is precision?"]
+    recs = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["id"] for r in recs] == ["f6-01"] and recs[0]["first_relevant"] is True
+    assert "expected (by the question's author): TP/(TP+FP)" in capsys.readouterr().out

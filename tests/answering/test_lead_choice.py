@@ -810,3 +810,53 @@ def test_a_passive_report_of_a_tools_default_is_no_recommendation():
     assert recommends("Standardise the features by default.")
     assert recommends("It makes no assumption about order and is the default for linear models.")
     assert recommends("Use AdamW by default and tune the learning rate first.")
+
+
+def test_a_sentence_cut_off_before_its_display_or_list_is_recognised():
+    from mlnotes.assistant.answering.scoring import cut_off
+
+    for text in ("Given n observations, the posterior at a query point is Gaussian with",
+                 "The expected number of tokens emitted per iteration is",
+                 "Holt's level is a weighted average of the new observation and the previous level,"):
+        assert cut_off(Candidate(text, 1, 1, 0)), text
+    for text in ("The KS statistic is the largest vertical gap between the two empirical CDFs.",
+                 "Feature selection keeps a subset of the original features",  # a bullet without a full stop
+                 "Recall is $TP/(TP+FN)$"):
+        assert not cut_off(Candidate(text, 1, 1, 0)), text
+    # a table row or a key point ends as it likes
+    assert not cut_off(Candidate("| one-hot | no order | linear models, low K is", 1, 1, 0, kind="table_row"))
+    # a cut-off sentence never opens an answer
+    assert not usable(cand("Given n observations, the posterior at a query point is Gaussian with", 0, 0.9))
+
+
+def test_a_display_that_ends_a_sentence_is_found_across_one_blank_line():
+    from mlnotes.assistant.answering.lead import display_equations
+
+    lines = ["Expected improvement measures how much a point beats the best value $f^+$: with", "$z = (\\mu - f^+)/\\sigma$,",
+             "", "$$", r"\mathrm{EI} = (\mu - f^+)\Phi(z) + \sigma\varphi(z),", "$$", "",
+             "A finished sentence.", "", "$$y = 2$$"]
+    got = display_equations(lines, 1, len(lines))
+    assert [(e.line_start, e.line_end) for e in got] == [(1, 6)]  # "A finished sentence." introduces nothing
+    assert got[0].lead_in.endswith("$z = (\\mu - f^+)/\\sigma$,") and r"\Phi(z)" in got[0].text
+
+
+def test_how_is_a_statistic_defined_reads_as_a_formula_question():
+    from mlnotes.assistant.answering.lead import lead_reading
+
+    q = "How is the two-sample Kolmogorov-Smirnov statistic defined when I use it to check a feature for drift?"
+    assert lead_reading("why_how", q) == ("formula", q)
+    assert lead_reading("why_how", "How do you define the F1 score?")[0] == "formula"
+    assert lead_reading("why_how", "How does dropout regularize a network?")[0] == "why_how"
+
+
+def test_a_bold_list_item_about_another_thing_is_recognised():
+    from mlnotes.assistant.answering.lead import defines_another_thing
+
+    q = "Why does filling missing values with the column mean make that column's variance smaller?"
+    assert defines_another_thing(q, "**k-nearest-neighbour imputation** [@troyanskaya2001missing] fills a value "
+                                    "with the mean of that column over the $k$ most similar rows.")
+    assert not defines_another_thing(q, "**Mean or median imputation** replaces a missing value with the mean.")
+    # bold labels and bold questions are not list items of a method
+    assert not defines_another_thing(q, "**Rule of thumb:** impute with the median for skewed columns.")
+    assert not defines_another_thing(q, "**What is missing?** Personal data and known gaps in coverage.")
+    assert not defines_another_thing(q, "Listwise deletion drops every row with a missing value.")

@@ -508,3 +508,41 @@ def test_a_how_to_choose_lead_is_no_report_of_a_tools_default(answerer):
     m = re.search(r"\bdefault\b", first)
     assert m is None or not _PASSIVE_DEFAULT_RE.search(first[: m.start()]), first
     assert_well_cited(ans)
+
+
+def test_a_formula_in_the_sentence_after_the_lead_joins_it(answerer):
+    # f5-12 (development): "The two-sample KS test compares the empirical CDFs ..." led, and the next sentence of
+    # the same paragraph, "Its statistic is the largest vertical gap between them, $D = \sup_x |...|$", was skipped
+    from mlnotes.assistant.answering.lead import shows_equation
+
+    ans = ask(answerer, "How is the two-sample Kolmogorov-Smirnov statistic defined when I use it to check a "
+                        "feature for drift?")
+    two = ans.sentences[:2]
+    assert any(shows_equation(s.text) and r"\sup" in s.text for s in two), ans.text
+    assert_well_cited(ans)
+
+
+def test_a_formula_answer_finds_a_display_that_ends_its_sentence_in_the_next_piece(answerer):
+    # f5-11 (development): the lead was "... the posterior at a query point is Gaussian with" (cut off before its
+    # display) and the expected-improvement display, introduced by a sentence ending in a comma in the next piece
+    # of the same section, was never shown
+    ans = ask(answerer, "give me the closed form for expected improvement in bayesian optimisation with a gaussian "
+                        "process surrogate")
+    first = ans.sentences[0]
+    assert "$$" in first.text and re.search(r"expected improvement", first.text, re.I), first.text
+    assert r"\Phi(z)" in first.text and r"\varphi(z)" in first.text, first.text
+    assert not any(s.text.rstrip().endswith((" with", ",")) for s in ans.sentences if s.kind == "sentence"), ans.text
+    assert_well_cited(ans)
+
+
+def test_a_why_answer_leads_with_the_asked_subject_and_its_reason(answerer):
+    # f5-15 (development): "**k-nearest-neighbour imputation** fills a value ..." led a question on mean imputation,
+    # whose reason ("... because every imputed value sits at the centre") came third
+    from mlnotes.assistant.answering.lead import gives_reason
+
+    ans = ask(answerer, "Why does filling missing values with the column mean make that column's variance smaller? "
+                        "Does it mess with correlations too?")
+    first, two = ans.sentences[0], ans.sentences[:2]
+    assert "nearest" not in first.text.lower() and re.search(r"\bmean\b", first.text, re.I), first.text
+    assert any(gives_reason(s.text) and re.search(r"\bvariance\b", s.text) for s in two), ans.text
+    assert_well_cited(ans)
