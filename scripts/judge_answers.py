@@ -50,10 +50,15 @@ _ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
 
 
 def table_questions(note: Path = NOTE) -> list[tuple[str, str]]:
-    """``(id, question as written in the table)`` for every row of the hand-judged table, in order."""
-    out = []
+    """``(id, question as written in the table)`` for every row of the hand-judged 40-question table, in order: the
+    rows under the heading "The 40 questions ..." (later sections of the note judge the same external questions
+    again and are not part of the table)."""
+    out, inside = [], False
     for line in note.read_text(encoding="utf-8").splitlines():
-        m = _ROW_RE.match(line)
+        if line.startswith("#"):
+            inside = line.lstrip("#").strip().startswith("The 40 questions")
+            continue
+        m = _ROW_RE.match(line) if inside else None
         if m:
             out.append((m.group(1), re.sub(r"\s*\(unanswerable\)\s*$", "", m.group(2))))
     return out
