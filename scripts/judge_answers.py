@@ -46,6 +46,11 @@ FRESH3 = ROOT / "eval" / "datasets" / "judged_fresh3.jsonl"
 FRESH4 = ROOT / "eval" / "datasets" / "judged_fresh4.jsonl"
 FRESH5 = ROOT / "eval" / "datasets" / "judged_fresh5.jsonl"
 FRESH6 = ROOT / "eval" / "datasets" / "judged_fresh6.jsonl"
+#: the fresh-set flags, newest first (the first one given wins): flag, the module constant holding its file (read
+#: when the flag is used, so tests can point it elsewhere), its id prefix and when it was written
+FRESH_SETS = (("fresh6", "FRESH6", "f6", "round-8c"), ("fresh5", "FRESH5", "f5", "round-8b"),
+              ("fresh4", "FRESH4", "f4", "round-8"), ("fresh3", "FRESH3", "f3", "round-7"),
+              ("fresh2", "FRESH2", "f2", "round-6"), ("fresh", "FRESH", "fr", "round-5"))
 _ROW_RE = re.compile(r"^\|\s*((?:ml|nlp|own)-[\w~]+)\s*\|\s*(.+?)\s*\|")
 
 
@@ -140,26 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="print the current answers to the hand-judged questions")
     ap.add_argument("--ids", help="comma-separated table ids to print (default: all 40)")
     ap.add_argument("--json", type=Path, help="also write the records to this JSON file")
-    ap.add_argument("--fresh", action="store_true",
-                    help="answer the 20 fresh questions of eval/datasets/judged_fresh.jsonl instead")
-    ap.add_argument("--fresh2", action="store_true",
-                    help="answer the 20 round-6 fresh questions of eval/datasets/judged_fresh2.jsonl instead")
-    ap.add_argument("--fresh3", action="store_true",
-                    help="answer the 20 round-7 fresh questions of eval/datasets/judged_fresh3.jsonl instead")
-    ap.add_argument("--fresh4", action="store_true",
-                    help="answer the round-8 fresh questions of eval/datasets/judged_fresh4.jsonl instead "
-                         "(prints each question's 'expect' field when present)")
-    ap.add_argument("--fresh5", action="store_true",
-                    help="answer the round-8b fresh questions of eval/datasets/judged_fresh5.jsonl instead "
-                         "(prints each question's 'expect' field when present)")
-    ap.add_argument("--fresh6", action="store_true",
-                    help="answer the round-8c fresh questions of eval/datasets/judged_fresh6.jsonl instead "
-                         "(prints each question's 'expect' field when present)")
+    for name, const, _, when in FRESH_SETS:
+        ap.add_argument(f"--{name}", action="store_true",
+                        help=f"answer the {when} fresh questions of eval/datasets/{globals()[const].name} instead "
+                             "(prints each question's 'expect' field when present)")
     args = ap.parse_args(argv)
-    for flag, path in (("--fresh4", FRESH4), ("--fresh5", FRESH5), ("--fresh6", FRESH6)):
-        if getattr(args, flag[2:]) and not path.is_file():
-            print(f"{path} does not exist yet; {flag} needs that question set", file=sys.stderr)
-            return 2
+    chosen = next(((name, globals()[const]) for name, const, _, _ in FRESH_SETS if getattr(args, name)), None)
+    if chosen and not chosen[1].is_file():
+        print(f"{chosen[1]} does not exist yet; --{chosen[0]} needs that question set", file=sys.stderr)
+        return 2
 
     from mlnotes.assistant.settings import get_settings
     from mlnotes.eval.answers import make_answerer
@@ -170,22 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                            defaults=s.fusion_params)
     answerer = make_answerer(index, s.corpus_dir)
     ids = set(args.ids.split(",")) if args.ids else None
-    if args.fresh6:
-        items = fresh_questions(ids, FRESH6)
-    elif args.fresh5:
-        items = fresh_questions(ids, FRESH5)
-    elif args.fresh4:
-        items = fresh_questions(ids, FRESH4)
-    elif args.fresh3:
-        items = fresh_questions(ids, FRESH3)
-    elif args.fresh2:
-        items = fresh_questions(ids, FRESH2)
-    else:
-        items = fresh_questions(ids) if args.fresh else questions(ids)
+    items = fresh_questions(ids, chosen[1]) if chosen else questions(ids)
     if not items:
-        print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07 "
-              "(fr-03 with --fresh, f2-03 with --fresh2, f3-03 with --fresh3, f4-03 with --fresh4, "
-              "f5-03 with --fresh5, f6-03 with --fresh6)",
+        hints = ", ".join(f"{prefix}-03 with --{name}" for name, _, prefix, _ in reversed(FRESH_SETS))
+        print(f"no table questions matched {args.ids!r}; ids look like ml-05, nlp-02, own-07 ({hints})",
               file=sys.stderr)
         return 2
     records = [judge_record(answerer, it) for it in items]

@@ -6,6 +6,8 @@ import importlib.util
 import json
 from types import SimpleNamespace
 
+import pytest
+
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
 from mlnotes.assistant.settings import REPO_ROOT
 from mlnotes.eval.data import load_external
@@ -106,68 +108,40 @@ def test_fresh4_reads_a_set_like_fresh3_and_prints_its_expect_field(tmp_path, ca
     assert "does not exist yet" in capsys.readouterr().err
 
 
-def test_fresh5_answers_the_fresh5_file_and_says_when_it_is_missing(tmp_path, capsys, monkeypatch):
-    # a stand-in file: the real judged_fresh5.jsonl is written by someone else and must not be read here
+@pytest.mark.parametrize("n,question,expect", [(5, "What is recall?", "TP/(TP+FN)"),
+                                                (6, "What is precision?", "TP/(TP+FP)")])
+def test_a_fresh_flag_answers_its_file_wins_over_the_older_flag_and_says_when_it_is_missing(
+        tmp_path, capsys, monkeypatch, n, question, expect):
+    # a stand-in file: the real judged_fresh<n>.jsonl is written by someone else and must not be read here
     import mlnotes.eval.answers as answers_mod
     import mlnotes.kb.search as search_mod
 
     mod = _script()
-    mod.FRESH5 = tmp_path / "absent" / "judged_fresh5.jsonl"
-    assert mod.main(["--fresh5"]) == 2
-    assert "judged_fresh5.jsonl does not exist yet; --fresh5" in capsys.readouterr().err
-    path = tmp_path / "judged_fresh5.jsonl"
-    path.write_text(json.dumps({"id": "f5-01", "question": "What is recall?", "relevant": ["d#s"],
-                                "answerable": True, "expect": "TP/(TP+FN)"}) + "\n", encoding="utf-8")
-    mod.FRESH5 = path
+    setattr(mod, f"FRESH{n}", tmp_path / "absent" / f"judged_fresh{n}.jsonl")
+    assert mod.main([f"--fresh{n}"]) == 2
+    assert f"judged_fresh{n}.jsonl does not exist yet; --fresh{n}" in capsys.readouterr().err
+    path = tmp_path / f"judged_fresh{n}.jsonl"
+    path.write_text(json.dumps({"id": f"f{n}-01", "question": question, "relevant": ["d#s"],
+                                "answerable": True, "expect": expect}) + "\n", encoding="utf-8")
+    setattr(mod, f"FRESH{n}", path)
+    older = tmp_path / f"other{n - 1}.jsonl"  # the previous set, which the newer flag must win over
+    older.write_text(json.dumps({"id": f"f{n - 1}-01", "question": "What is an older question?",
+                                 "relevant": ["d#s"], "answerable": True}) + "\n", encoding="utf-8")
+    setattr(mod, f"FRESH{n - 1}", older)
     src = Source(n=1, chunk_id="d#s", doc_id="d", section_id="s", title="T", heading="S", breadcrumbs=["T", "S"],
                  path="guides/d.md", line_start=10, line_end=20, kind="guide", score=0.5, url="/")
     asked = []
 
     def answer(q, generator=None):
         asked.append(q)
-        return Answer(question=q, kind="extractive", sources=[src], text="Recall is TP/(TP+FN). [1]",
-                      sentences=[AnswerSentence("Recall is TP/(TP+FN).", 1, 12, 12)])
+        return Answer(question=q, kind="extractive", sources=[src], text=f"It is {expect}. [1]",
+                      sentences=[AnswerSentence(f"It is {expect}.", 1, 12, 12)])
 
     monkeypatch.setattr(search_mod, "open_retriever", lambda *a, **k: None)
     monkeypatch.setattr(answers_mod, "make_answerer", lambda *a, **k: SimpleNamespace(answer=answer))
     out = tmp_path / "out.json"
-    assert mod.main(["--fresh5", "--fresh4", "--json", str(out)]) == 0  # --fresh5 wins over --fresh4
-    assert asked == ["What is recall?"]
+    assert mod.main([f"--fresh{n}", f"--fresh{n - 1}", "--json", str(out)]) == 0  # the newer flag wins
+    assert asked == [question]
     recs = json.loads(out.read_text(encoding="utf-8"))
-    assert [r["id"] for r in recs] == ["f5-01"] and recs[0]["first_relevant"] is True
-    assert "expected (by the question's author): TP/(TP+FN)" in capsys.readouterr().out
-
-
-def test_fresh6_answers_the_fresh6_file_and_says_when_it_is_missing(tmp_path, capsys, monkeypatch):
-    # a stand-in file: the real judged_fresh6.jsonl is written by someone else and must not be read here
-    import mlnotes.eval.answers as answers_mod
-    import mlnotes.kb.search as search_mod
-
-    mod = _script()
-    mod.FRESH6 = tmp_path / "absent" / "judged_fresh6.jsonl"
-    assert mod.main(["--fresh6"]) == 2
-    assert "judged_fresh6.jsonl does not exist yet; --fresh6" in capsys.readouterr().err
-    path = tmp_path / "judged_fresh6.jsonl"
-    path.write_text(json.dumps({"id": "f6-01", "question": "What is precision?", "relevant": ["d#s"],
-                                "answerable": True, "expect": "TP/(TP+FP)"}) + "\n", encoding="utf-8")
-    mod.FRESH6 = path
-    mod.FRESH5 = tmp_path / "other5.jsonl"
-    mod.FRESH5.write_text(json.dumps({"id": "f5-01", "question": "What is recall?", "relevant": ["d#s"],
-                                      "answerable": True}) + "\n", encoding="utf-8")
-    src = Source(n=1, chunk_id="d#s", doc_id="d", section_id="s", title="T", heading="S", breadcrumbs=["T", "S"],
-                 path="guides/d.md", line_start=10, line_end=20, kind="guide", score=0.5, url="/")
-    asked = []
-
-    def answer(q, generator=None):
-        asked.append(q)
-        return Answer(question=q, kind="extractive", sources=[src], text="Precision is TP/(TP+FP). [1]",
-                      sentences=[AnswerSentence("Precision is TP/(TP+FP).", 1, 12, 12)])
-
-    monkeypatch.setattr(search_mod, "open_retriever", lambda *a, **k: None)
-    monkeypatch.setattr(answers_mod, "make_answerer", lambda *a, **k: SimpleNamespace(answer=answer))
-    out = tmp_path / "out.json"
-    assert mod.main(["--fresh6", "--fresh5", "--json", str(out)]) == 0  # --fresh6 wins over --fresh5
-    assert asked == ["What is precision?"]
-    recs = json.loads(out.read_text(encoding="utf-8"))
-    assert [r["id"] for r in recs] == ["f6-01"] and recs[0]["first_relevant"] is True
-    assert "expected (by the question's author): TP/(TP+FP)" in capsys.readouterr().out
+    assert [r["id"] for r in recs] == [f"f{n}-01"] and recs[0]["first_relevant"] is True
+    assert f"expected (by the question's author): {expect}" in capsys.readouterr().out
