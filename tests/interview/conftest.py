@@ -225,6 +225,23 @@ def make_service(bank, grader, index, answerer, clock):
 
 
 @pytest.fixture()
+def answer_precision_recall(make_service, tmp_path):
+    """A function that answers the bank's precision/recall question (eval-precision-recall) with ``text`` in a
+    fresh session on the evaluation topic (skipping the questions drawn before it) and returns the feedback."""
+    def answer(text: str) -> dict:
+        svc = make_service(tmp_path / "precision-recall")
+        token = svc.create_user()["token"]
+        sid = svc.start(token, topics=["evaluation"], n=4, seed=0)["session_id"]
+        for _ in range(4):
+            if svc.current(token, sid)["question"]["id"] == "eval-precision-recall":
+                break
+            svc.skip(token, sid)
+        return svc.answer(token, sid, text)
+
+    return answer
+
+
+@pytest.fixture()
 def make_client(corpus_dir, index, answerer, make_service, tmp_path):
     clients = []
 

@@ -11,17 +11,8 @@ WRONG = ("Precision is true positives divided by all predicted positives. "
          "Precision matters when false negatives are costly.")
 
 
-def test_feedback_quotes_the_contradicting_sentence_and_cites_a_section(make_service, tmp_path):
-    svc = make_service(tmp_path / "fb")
-    token = svc.create_user()["token"]
-    sid = svc.start(token, topics=["evaluation"], n=4, seed=0)["session_id"]
-    # answer until the precision/recall question comes up
-    for _ in range(4):
-        view = svc.current(token, sid)
-        if view["question"]["id"] == "eval-precision-recall":
-            break
-        svc.skip(token, sid)
-    fb = svc.answer(token, sid, WRONG)
+def test_feedback_quotes_the_contradicting_sentence_and_cites_a_section(answer_precision_recall):
+    fb = answer_precision_recall(WRONG)
     assert fb["question"].startswith("What are precision and recall")
     by_kp = {m["key_point"]: m for m in fb["missed"]}
     rec = by_kp["Recall matters when false negatives are costly"]
@@ -52,20 +43,13 @@ def test_hints_nudge_without_giving_the_claim_away():
     assert "____" in h2 and h2 != kps[0]
 
 
-def test_ui_and_cli_render_the_quote(make_service, tmp_path):
+def test_ui_and_cli_render_the_quote(answer_precision_recall):
     from rich.console import Console
 
     from mlnotes.assistant.interview.cli import print_feedback
     from mlnotes.assistant.interview.ui import feedback_markdown
 
-    svc = make_service(tmp_path / "fb2")
-    token = svc.create_user()["token"]
-    sid = svc.start(token, topics=["evaluation"], n=4, seed=0)["session_id"]
-    for _ in range(4):
-        if svc.current(token, sid)["question"]["id"] == "eval-precision-recall":
-            break
-        svc.skip(token, sid)
-    fb = svc.answer(token, sid, WRONG)
+    fb = answer_precision_recall(WRONG)
     md = feedback_markdown(fb)
     assert md.startswith("#### Feedback on question") and "What are precision and recall" in md.split("\n")[0]
     assert "“Precision matters when false negatives are costly.”" in md

@@ -96,15 +96,8 @@ def test_a_sentence_credited_for_its_own_subject_is_not_quoted_against_another(g
     assert by["Recall is true positives divided by all actual positives"].conflict is None
 
 
-def test_the_service_feedback_quotes_the_conflict(make_service, tmp_path):
-    svc = make_service(tmp_path / "fbc")
-    token = svc.create_user()["token"]
-    sid = svc.start(token, topics=["evaluation"], n=4, seed=0)["session_id"]
-    for _ in range(4):
-        if svc.current(token, sid)["question"]["id"] == "eval-precision-recall":
-            break
-        svc.skip(token, sid)
-    fb = svc.answer(token, sid, EXAMPLES[0][1])
+def test_the_service_feedback_quotes_the_conflict(answer_precision_recall):
+    fb = answer_precision_recall(EXAMPLES[0][1])
     m = {m["key_point"]: m for m in fb["missed"]}["Precision is true positives divided by all predicted positives"]
     assert m["your_sentence"] == EXAMPLES[0][1]
     assert "'actual positives'" in m["what_was_wrong"] and "'predicted positives'" in m["what_was_wrong"]
