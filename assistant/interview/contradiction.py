@@ -781,6 +781,15 @@ def crossed_entities(key_point: str, sentence: str, question: str) -> str | None
     return None
 
 
+def _check_pairs(pairs, label: str, kp, s, kw, sw) -> str | None:
+    """The first of ``pairs`` (name, one side, the other) that :func:`_check` finds, labelled ``label``."""
+    for _name, a, b in pairs:
+        r = _check(kp, s, a, b, label, kw, sw)
+        if r:
+            return r
+    return None
+
+
 def contradiction(key_point: str, sentence: str, question: str = "") -> str | None:
     """Why ``sentence`` contradicts ``key_point`` (None when no rule fires). ``question`` supplies the
     alternatives a swap can substitute (:func:`contrast_terms`)."""
@@ -791,14 +800,9 @@ def contradiction(key_point: str, sentence: str, question: str = "") -> str | No
         return r
     kw, kp = tokens(key_point)
     sw, s = tokens(sentence)
-    for _name, a, b in SWAPS:
-        r = _check(kp, s, a, b, "swapped terms", kw, sw)
-        if r:
-            return r
-    for _name, a, b in OPPOSED:
-        r = _check(kp, s, a, b, "opposite claim", kw, sw)
-        if r:
-            return r
+    r = _check_pairs(SWAPS, "swapped terms", kp, s, kw, sw) or _check_pairs(OPPOSED, "opposite claim", kp, s, kw, sw)
+    if r:
+        return r
     r = prefix_opposite(key_point, sentence) or order_swap(key_point, sentence) or crossed_terms(key_point, sentence)
     if r:
         return r
@@ -851,11 +855,7 @@ def conflict(key_point: str, sentence: str, question: str = "") -> str | None:
         return None
     kw, kp = tokens(key_point)
     sw, s = tokens(sentence)
-    for _name, a, b in FEEDBACK_OPPOSED:
-        r = _check(kp, s, a, b, "a different claim", kw, sw)
-        if r:
-            return r
-    return None
+    return _check_pairs(FEEDBACK_OPPOSED, "a different claim", kp, s, kw, sw)
 
 
 def answer_side(reason: str) -> str | None:
