@@ -6,9 +6,9 @@ and ``.md``, also appended to ``grader_validation``'s report; ``--write`` stores
 
 Data: every hand-written development case (no rule-made case) by *set* (author and round): ``adv_hand`` (the
 hand cases of ``grader_adversarial.jsonl``), ``heldout2``, ``heldout3``, ``heldout4``, ``dev_hand`` and (round 8)
-``heldout5`` and ``heldout6`` (added in round 8's second half, once it was measured) and ``heldout7`` (round 9,
-measured once in round 8). All of them are development data; no other file is read (never
-``grader_heldout8.jsonl`` or a later held-out set). Each hand-written
+``heldout5`` and ``heldout6`` (added in round 8's second half, once it was measured), ``heldout7`` (round 9,
+measured once in round 8) and ``heldout8`` (round 10, measured once in round 9). All of them are development
+data; no other file is read (never ``grader_heldout9.jsonl`` or a later held-out set). Each hand-written
 paraphrase also gives an ``other_point`` case: the same answer graded for the *next* key point of its question,
 which it does not state (a true statement of another point must not be credited), and an ``other_question``
 case: the same answer graded for a key point of the next question (by id) on the same topic.
@@ -16,7 +16,7 @@ case: the same answer graded for a key point of the next question (by id) on the
 1. **Causes.** For each paraphrase the shipped rules do not credit, the cause: no sentence above the coverage
    threshold, or the first rule that refuses the best sentence above it (the order the grader applies them),
    tabulated per set; with the count of every rule that fires on a paraphrase's best sentence.
-2. **Leave one set out.** Each of heldout2, heldout3, heldout4, dev_hand, heldout5, heldout6 and heldout7 is held out
+2. **Leave one set out.** Each of heldout2, heldout3, heldout4, dev_hand, heldout5, heldout6, heldout7 and heldout8 is held out
    in turn; a candidate is fitted on the other sets (``adv_hand`` always trains), with every case on a key point
    of the held-out set dropped from training (so the folds are grouped by key point too). Candidates: the shipped rules (no fit);
    logistic regressions (scikit-learn, L2, balanced classes, C in ``C_GRID``) over subsets of
@@ -68,8 +68,8 @@ import numpy as np
 
 REPORT = Path(__file__).resolve().parent / "reports" / "grader_combine.json"
 CACHE = Path(__file__).resolve().parent / "reports" / "grader_combine_features.json"
-SETS = ("adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7")
-HELD = ("heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7")
+SETS = ("adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7", "heldout8")
+HELD = ("heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7", "heldout8")
 NO_CREDIT = ("negation", "opposite", "term_swap", "stuffing", "vague", "other_point", "other_question")
 RULE_ORDER = ("negation", "contradiction", "replaced", "listed", "meta", "no_required", "no_object")
 CANDIDATE_FEATURES = {
@@ -100,7 +100,8 @@ def load_cases() -> list[dict]:
     files = {"adv_hand": ADVERSARIAL, "heldout2": folder / "grader_heldout2.jsonl",
              "heldout3": folder / "grader_heldout3.jsonl", "heldout4": folder / "grader_heldout4.jsonl",
              "dev_hand": DEV_HAND, "heldout5": folder / "grader_heldout5.jsonl",
-             "heldout6": folder / "grader_heldout6.jsonl", "heldout7": folder / "grader_heldout7.jsonl"}
+             "heldout6": folder / "grader_heldout6.jsonl", "heldout7": folder / "grader_heldout7.jsonl",
+             "heldout8": folder / "grader_heldout8.jsonl"}
     out = []
     for name, f in files.items():
         for c in load_adversarial(f):
