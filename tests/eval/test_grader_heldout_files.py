@@ -1,6 +1,6 @@
 """The hand-written held-out grader sets ``eval/datasets/grader_heldout3.jsonl``, ``grader_heldout4.jsonl``,
-``grader_heldout5.jsonl``, ``grader_heldout6.jsonl``, ``grader_heldout7.jsonl`` and ``grader_heldout8.jsonl`` (see
-``eval/datasets/README.md``).
+``grader_heldout5.jsonl``, ``grader_heldout6.jsonl``, ``grader_heldout7.jsonl``, ``grader_heldout8.jsonl`` and
+``grader_heldout9.jsonl`` (see ``eval/datasets/README.md``).
 
 Checks each file itself, not the grader: the exact schema, that each case type has its fixed label, the counts the
 set promises (cases, key points, topics, cases per type, paraphrases and no-credit types per key point), unique and
@@ -22,17 +22,17 @@ ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "eval" / "datasets"
 #: split name -> source tag of each held-out file
 SETS = {"heldout3": "hand3", "heldout4": "hand4", "heldout5": "hand5", "heldout6": "hand6", "heldout7": "hand7",
-        "heldout8": "hand8"}
-#: the fewest key points each file promises (heldout4, heldout6, heldout7 and heldout8 were asked for at least 60,
-#: heldout5 for 70)
+        "heldout8": "hand8", "heldout9": "hand9"}
+#: the fewest key points each file promises (heldout4 and heldout6 to heldout9 were asked for at least 60, heldout5
+#: for 70)
 MIN_KEY_POINTS = {"heldout3": 90, "heldout4": 60, "heldout5": 70, "heldout6": 60, "heldout7": 60,
-                  "heldout8": 60}
-#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 to heldout8: >= 30;
-#: all four cover every primary topic of the bank)
+                  "heldout8": 60, "heldout9": 60}
+#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 to heldout9: >= 30;
+#: heldout5 to heldout9 cover every primary topic of the bank)
 MIN_PER_TYPE = {"heldout3": 30, "heldout4": 30, "heldout5": 35, "heldout6": 30, "heldout7": 30,
-                "heldout8": 30}
+                "heldout8": 30, "heldout9": 30}
 MIN_TOPICS = {"heldout3": 20, "heldout4": 20, "heldout5": 23, "heldout6": 23, "heldout7": 23,
-              "heldout8": 23}
+              "heldout8": 23, "heldout9": 23}
 
 FIELDS = {"id", "question_id", "key_point_index", "key_point", "topic", "answer", "type", "label", "source", "split"}
 LABELS = {"paraphrase": "credit", "partial": "credit", "negation": "no_credit", "opposite": "no_credit",
@@ -101,9 +101,9 @@ def test_counts(rows):
     assert all(c >= MIN_PER_TYPE[split] for c in per_type.values()), per_type
 
 
-@pytest.mark.parametrize("split", ["heldout5", "heldout6", "heldout7", "heldout8"])
+@pytest.mark.parametrize("split", ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9"])
 def test_covers_every_primary_topic_of_the_bank(bank, split):
-    """heldout5 to heldout8 promise all topics: every first topic of a bank question has a case."""
+    """heldout5 to heldout9 promise all topics: every first topic of a bank question has a case."""
     topics = {r["topic"] for r in _read(DATASETS / f"grader_{split}.jsonl")}
     assert topics == {q.topics[0] for q in bank.values()}
 
@@ -211,9 +211,22 @@ def test_heldout8_is_independent_of_every_other_grader_set():
     assert not shared, {name: kps[:5] for name, kps in shared.items()}
 
 
-@pytest.mark.parametrize("split", ["heldout7", "heldout8"])
+def test_heldout9_is_independent_of_every_other_grader_set():
+    """No key point of heldout9 appears in any other grader file (development, tune, heldout2-8 or a file added
+    later): it was written by a new author, who read none of the grader's code, after heldout8 became development
+    data."""
+    others = {p.name for p in DATASETS.glob("grader_*.jsonl")} - {"grader_heldout9.jsonl"}
+    assert others >= {"grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_heldout3.jsonl",
+                      "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl",
+                      "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_dev_hand.jsonl"}
+    shared = _shared_with_other_grader_sets("grader_heldout9.jsonl",
+                                            _key_points(DATASETS / "grader_heldout9.jsonl"))
+    assert not shared, {name: kps[:5] for name, kps in shared.items()}
+
+
+@pytest.mark.parametrize("split", ["heldout7", "heldout8", "heldout9"])
 def test_every_key_point_has_three_kinds_of_wrong(split):
-    """The briefs for heldout7 and heldout8 asked for two paraphrases and three no-credit cases of distinct types per
+    """The briefs for heldout7 to heldout9 asked for two paraphrases and three no-credit cases of distinct types per
     key point."""
     by_kp: dict[tuple, Counter] = defaultdict(Counter)
     for r in _read(DATASETS / f"grader_{split}.jsonl"):
@@ -223,10 +236,11 @@ def test_every_key_point_has_three_kinds_of_wrong(split):
 
 
 def test_the_independence_check_catches_a_shared_key_point():
-    """The check is not vacuous: one key point of the development file added to heldout6's (heldout7's,
-    heldout8's) is reported, and so is one of heldout6 added to heldout7's and one of heldout7 added to heldout8's."""
+    """The check is not vacuous: one key point of the development file added to heldout6's (heldout7's, heldout8's,
+    heldout9's) is reported, and so is one of heldout6 added to heldout7's, one of heldout7 added to heldout8's and
+    one of heldout8 added to heldout9's."""
     dev = _read(DATASETS / "grader_dev_hand.jsonl")[0]
-    for name in ("grader_heldout6.jsonl", "grader_heldout7.jsonl", "grader_heldout8.jsonl"):
+    for name in ("grader_heldout6.jsonl", "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl"):
         new = _key_points(DATASETS / name) | {(dev["question_id"], dev["key_point_index"])}
         shared = _shared_with_other_grader_sets(name, new)
         assert (dev["question_id"], dev["key_point_index"]) in shared["grader_dev_hand.jsonl"]
@@ -238,3 +252,7 @@ def test_the_independence_check_catches_a_shared_key_point():
     new = _key_points(DATASETS / "grader_heldout8.jsonl") | {(h7["question_id"], h7["key_point_index"])}
     assert (h7["question_id"], h7["key_point_index"]) in _shared_with_other_grader_sets(
         "grader_heldout8.jsonl", new)["grader_heldout7.jsonl"]
+    h8 = _read(DATASETS / "grader_heldout8.jsonl")[0]
+    new = _key_points(DATASETS / "grader_heldout9.jsonl") | {(h8["question_id"], h8["key_point_index"])}
+    assert (h8["question_id"], h8["key_point_index"]) in _shared_with_other_grader_sets(
+        "grader_heldout9.jsonl", new)["grader_heldout8.jsonl"]
