@@ -8,10 +8,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlnotes.assistant.answering.lead import code_block
+from mlnotes.assistant.answering.candidates import Candidate, candidates_from_lines, is_answer_sentence
+from mlnotes.assistant.answering.lead import code_block, pointer, subject_terms, terms
 from mlnotes.assistant.answering.render import render_sentences, renumber_citations
 from mlnotes.assistant.answering.retrieve import Retrieved
-from mlnotes.assistant.answering.scoring import Scored
+from mlnotes.assistant.answering.scoring import (
+    Scored,
+    carries,
+    continues_before,
+    cut_off,
+    dangles,
+    describes_figure,
+    needs_before,
+)
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
 from mlnotes.assistant.corpus import find_section, load_doc
 from mlnotes.assistant.grounding import filter_citations
@@ -50,14 +59,103 @@ def _fence(code: str) -> str:
     return "```python\n" + code.rstrip("\n") + "\n```"
 
 
+def _previous(t: Scored, hits: Sequence[Hit]) -> Candidate | None:
+    """The sentence just before ``t`` in the text of its own chunk, read from the chunk's own lines (a sentence
+    the candidates leave out, such as "The block builds ...", counts), when only blank lines (at most one)
+    separate them; else ``None``."""
+    if t.rank >= len(hits) or t.candidate.kind != "sentence":
+        return None
+    chunk = hits[t.rank].chunk
+    n = chunk.line_end - chunk.line_start + 1
+    lines = chunk.text.split("\n")[-n:]  # a table piece repeats its header above its own lines
+    cands = candidates_from_lines(lines, chunk.line_start)
+    for i, c in enumerate(cands):
+        if c.line_start == t.candidate.line_start and c.text == t.candidate.text:
+            if i == 0:
+                return None
+            p = cands[i - 1]
+            gap = lines[p.line_end - chunk.line_start + 1 : c.line_start - chunk.line_start]
+            if c.line_start - p.line_end > 2 or any(x.strip() for x in gap):
+                return None
+            return p
+    return None
+
+
+def _before_in_chunk(t: Scored, hits: Sequence[Hit], max_words: int = 35) -> Scored | None:
+    """The sentence just before ``t`` (:func:`_previous`), as a candidate citing the same chunk, when it can carry
+    ``t``: short, itself not dangling, not cut off, not bound to its context, no pointer to a file; else ``None``.
+    A lead may come from a piece of a section that was not scored, so the sentence is read from the chunk."""
+    p = _previous(t, hits)
+    if (p is None or p.kind != "sentence" or len(p.text.split()) > max_words or dangles(p.text) or cut_off(p)
+            or "?" in p.text or not is_answer_sentence(p.text) or describes_figure(p.text)
+            or continues_before(p.text) or not carries(p.text, t.candidate.text)):
+        return None
+    return Scored(t.score, t.rank, Candidate(p.text, p.line_start, p.line_end, t.candidate.order - 1), t.vector)
+
+
+def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
+                     question: str = "") -> tuple[list[Scored], int]:
+    """``chosen`` (the first ``n_lead`` the lead) with every sentence that needs the one before it
+    (:func:`~mlnotes.assistant.answering.scoring.dangles`: "The cross-entropy with these targets equals ...",
+    f6-03) right after that sentence: a dangling lead gets its antecedent in front of it (taken from the supporting
+    sentences when ``choose`` brought it, else read from its chunk, :func:`_before_in_chunk`); a dangling lead
+    with no short antecedent next to it moves behind the supporting sentence that reads on its own, points to no
+    file and names the most of the question's subject terms, best-scored first (it still answers, but cannot
+    open the answer; it stays first when there is none); a
+    dangling supporting sentence not preceded by its antecedent is dropped. Returns the sentences and the new
+    lead count."""
+    lead, rest = list(chosen[:n_lead]), list(chosen[n_lead:])
+
+    def before(t: Scored, p: Scored) -> bool:
+        prev = _previous(t, hits)
+        return p.rank == t.rank and prev is not None and p.candidate.text == prev.text
+
+    out_lead: list[Scored] = []
+    demoted: list[Scored] = []
+    for t in lead:
+        if not needs_before(t.candidate) or (out_lead and before(t, out_lead[-1])):
+            out_lead.append(t)
+            continue
+        p = next((x for x in rest if before(t, x)), None)
+        if p is not None:
+            rest.remove(p)
+        else:
+            p = _before_in_chunk(t, hits)
+        if p is not None:
+            out_lead += [p, t]
+        elif out_lead:
+            out_lead.append(t)  # a second lead sentence: the first one is its context
+        else:
+            demoted.append(t)
+    kept: list[Scored] = []
+    for t in rest:
+        if needs_before(t.candidate):
+            prev = kept[-1] if kept else (out_lead[-1] if out_lead else None)
+            if prev is None or not before(t, prev):
+                continue
+        kept.append(t)
+    if demoted:
+        # the best standalone supporting sentence leads; the dangling lead follows it
+        able = [i for i, t in enumerate(kept) if not needs_before(t.candidate) and not pointer(t.candidate.text)
+                and t.candidate.kind == "sentence"]
+        subject = subject_terms(question)
+        i = max(able, key=lambda i: (len(subject & terms(kept[i].candidate.text)), kept[i].score), default=None)
+        if i is None:
+            return [*demoted, *kept], len(demoted)
+        return [kept[i], *demoted, *kept[:i], *kept[i + 1:]], 1 + len(demoted)
+    return [*out_lead, *kept], len(out_lead)
+
+
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
                n_lead: int = 0) -> Answer:
     """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
     chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
-    block) is shown after them, citing that hit."""
+    block) is shown after them, citing that hit. A sentence that needs the one before it comes after it or not at
+    all (:func:`with_antecedents`)."""
     hits = list(r.hits if hits is None else hits)
+    chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
     rank_to_n: dict[int, int] = {}
     sources: list[Source] = []
     sentences: list[AnswerSentence] = []
