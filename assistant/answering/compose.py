@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlnotes.assistant.answering.candidates import Candidate, candidates_from_lines, is_answer_sentence
-from mlnotes.assistant.answering.lead import code_block, pointer, subject_terms, terms
+from mlnotes.assistant.answering.lead import code_block, code_blocks, code_terms, pointer, subject_terms, terms
 from mlnotes.assistant.answering.render import render_sentences, renumber_citations
 from mlnotes.assistant.answering.retrieve import Retrieved
 from mlnotes.assistant.answering.scoring import (
@@ -26,7 +26,7 @@ from mlnotes.assistant.corpus import find_section, load_doc
 from mlnotes.assistant.grounding import filter_citations
 from mlnotes.kb.chunker import algorithm_path
 from mlnotes.kb.index import Hit
-from mlnotes.kb.markdown import CodeBlock
+from mlnotes.kb.markdown import CodeBlock, parse_text
 
 SourceFn = Callable[[int, Hit], Source]  # (number, hit) -> Source, with the deep link
 
@@ -101,8 +101,8 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
     sentences when ``choose`` brought it, else read from its chunk, :func:`_before_in_chunk`); a dangling lead
     with no short antecedent next to it moves behind the supporting sentence that reads on its own, points to no
     file and names the most of the question's subject terms, best-scored first (it still answers, but cannot
-    open the answer; it stays first when there is none); a
-    dangling supporting sentence not preceded by its antecedent is dropped. Returns the sentences and the new
+    open the answer; it stays first when there is none); a dangling supporting sentence goes right after its
+    antecedent (in the lead when that is a lead sentence) and is dropped when the answer does not hold it. Returns the sentences and the new
     lead count."""
     lead, rest = list(chosen[:n_lead]), list(chosen[n_lead:])
 
@@ -130,9 +130,16 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
     kept: list[Scored] = []
     for t in rest:
         if needs_before(t.candidate):
-            prev = kept[-1] if kept else (out_lead[-1] if out_lead else None)
-            if prev is None or not before(t, prev):
+            # right after its antecedent: in the lead ("Dropout randomly zeros activations ..." and "It prevents
+            # co-adaptation ..."), or among the supporting sentences; without it, not at all
+            at = next((i for i, p in enumerate(out_lead) if before(t, p)), None)
+            if at is not None:
+                out_lead.insert(at + 1, t)
                 continue
+            at = next((i for i, p in enumerate(kept) if before(t, p)), None)
+            if at is not None:
+                kept.insert(at + 1, t)
+            continue
         kept.append(t)
     if demoted:
         # the best standalone supporting sentence leads; the dangling lead follows it
@@ -146,16 +153,63 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
     return [*out_lead, *kept], len(out_lead)
 
 
+# a question that asks for code in its own words, whatever its intent ("Show me how to code permutation feature
+# importance myself ..." reads as a how question, f6-13)
+_ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
+                           r"script|program))\b", re.I)
+
+
+def asks_for_code(question: str) -> bool:
+    """Whether ``question`` asks for code by its wording (:data:`_ASKS_CODE_RE`)."""
+    return bool(_ASKS_CODE_RE.search(question))
+
+
+def chunk_code_blocks(hit: Hit) -> list[CodeBlock]:
+    """The runnable Python blocks of a hit's chunk (the corpus tests run each), with their file lines."""
+    chunk = hit.chunk
+    n = chunk.line_end - chunk.line_start + 1
+    lines = chunk.text.split("\n")[-n:]
+    try:
+        doc = parse_text("\n".join(lines))
+    except Exception:  # noqa: BLE001 - a chunk that does not parse on its own has no block to offer
+        return []
+    shift = chunk.line_start - 1
+    return [CodeBlock(cb.lang, cb.attrs, cb.code, cb.start + shift, cb.end + shift)
+            for cb in code_blocks(doc, 1, len(lines))]
+
+
+def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, CodeBlock] | None:
+    """For a question that asks for code (:func:`asks_for_code`) and got none: the runnable block of the top
+    ``ranks`` hits whose own identifiers, comments and strings (:func:`code_terms`) name the most of the question's
+    subject terms, at least two (or all of a one-term subject), the best-ranked first; ``None`` when none does.
+    f6-13 ("how to code permutation feature importance ...") was read as a how question and showed a definition
+    only, although its third hit holds ``my_permutation_importance``."""
+    subject = subject_terms(question)
+    if not subject or not asks_for_code(question):
+        return None
+    need = min(2, len(subject))
+    best: tuple[int, int, CodeBlock] | None = None
+    for rank, h in enumerate(hits[:ranks]):
+        for cb in chunk_code_blocks(h):
+            named = len(subject & code_terms(cb.code))
+            if named >= need and (best is None or named > best[0]):
+                best = (named, rank, cb)
+    return (best[1], best[2]) if best is not None else None
+
+
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
                n_lead: int = 0) -> Answer:
     """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
     chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
-    block) is shown after them, citing that hit. A sentence that needs the one before it comes after it or not at
+    block) is shown after them, citing that hit; a question that asks for code and was given none gets the best
+    block of the top hits (:func:`code_for`). A sentence that needs the one before it comes after it or not at
     all (:func:`with_antecedents`)."""
     hits = list(r.hits if hits is None else hits)
     chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
+    if code is None:
+        code = code_for(question, hits)
     rank_to_n: dict[int, int] = {}
     sources: list[Source] = []
     sentences: list[AnswerSentence] = []

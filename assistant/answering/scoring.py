@@ -111,12 +111,17 @@ def describes_figure(text: str) -> bool:
 # a sentence whose meaning depends on the sentence before it (issue #16, part 2): it opens with a pronoun or a
 # demonstrative ("It checks that the inverted file ...", ml-13; "These ...", "Such ..."), or a counterfactual on
 # something named before ("Without the softmax, retention is a linear attention ...", f6-05)
-_DANGLING_OPEN_RE = re.compile(r"^(?:it|its|they|their|them|this|these|those|such|without (?:the|this|these|those|"
+_DANGLING_OPEN_RE = re.compile(r"^(?:it|its|they|their|them|this|these|such|"
+                               r"those(?!\s+(?:with|who|that|which|of|in|whose|where|for)\b)|without (?:the|this|these|those|"
                                r"that|its|their)|with (?:this|these|those|that)|in (?:this|that|these|those|the same)|"
                                r"under (?:this|these|those|that|the same))\b", re.I)
 # a demonstrative noun phrase inside the sentence ("The cross-entropy with these targets ...", f6-03; "... collapses
-# in this regime", f5-05; "... ~ -1 in the same regime", f5-16) whose noun the sentence itself does not name before
-_DEMONSTRATIVE_RE = re.compile(r"\b(?:this|these|those|the same)\s+([A-Za-z][\w-]*)", re.I)
+# in this regime", f5-05; "... ~ -1 in the same regime", f5-16) whose noun the sentence itself does not name before.
+# "this" counts only after a preposition ("Grinsztajn et al. benchmarked this systematically" refers to its own
+# first clause) and "the same" only as a situation ("in the same regime"; "different words for the same topic" and
+# "the same kernel is used at every position" compare inside the sentence)
+_DEMONSTRATIVE_RE = re.compile(r"(?:\b(?:these|those)|\b(?:in|under|at|for|from|with|by|on|to|of) this|"
+                               r"\b(?:in|under) the same)\s+([A-Za-z][\w-]*)(?!\s+as\b)", re.I)
 # words after "this"/"these"/"those" that make them a pronoun or a relative ("those with ...", "those that ..."),
 # where the reference is resolved inside the sentence or does not point back
 _NOT_A_NOUN = frozenset("""is are was were be been has have had can could will would may might must should does do did
@@ -135,7 +140,7 @@ def dangles(text: str) -> bool:
         return True
     for m in _DEMONSTRATIVE_RE.finditer(body):
         word = m.group(1).lower()
-        if word in _NOT_A_NOUN:
+        if word in _NOT_A_NOUN or word.endswith("ly"):
             continue
         if not set(tokenize(word)) & set(tokenize(body[: m.start()])):
             return True
@@ -157,9 +162,10 @@ def referent(text: str) -> str | None:
         return m.group(1)
     for m in _DEMONSTRATIVE_RE.finditer(body):
         word = m.group(1).lower()
-        if m.group(0).lower().startswith("the same"):
+        if "the same" in m.group(0).lower():
             continue  # "in the same regime" names a situation, which the sentence before describes in other words
-        if word not in _NOT_A_NOUN and not set(tokenize(word)) & set(tokenize(body[: m.start()])):
+        if (word not in _NOT_A_NOUN and not word.endswith("ly")
+                and not set(tokenize(word)) & set(tokenize(body[: m.start()]))):
             return m.group(1)
     return None
 
