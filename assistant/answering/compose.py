@@ -102,7 +102,8 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
     with no short antecedent next to it moves behind the supporting sentence that reads on its own, points to no
     file and names the most of the question's subject terms, best-scored first (it still answers, but cannot
     open the answer; it stays first when there is none); a dangling supporting sentence goes right after its
-    antecedent (in the lead when that is a lead sentence) and is dropped when the answer does not hold it. Returns the sentences and the new
+    antecedent (in the lead when that is a lead sentence) and is dropped when the answer does not hold it; a
+    supporting sentence that opens by naming another method (:func:`names_another_thing`) is dropped too. Returns the sentences and the new
     lead count."""
     lead, rest = list(chosen[:n_lead]), list(chosen[n_lead:])
 
@@ -129,6 +130,8 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
             demoted.append(t)
     kept: list[Scored] = []
     for t in rest:
+        if question and names_another_thing(question, t.candidate.text):
+            continue  # off the question: it is about another method
         if needs_before(t.candidate):
             # right after its antecedent: in the lead ("Dropout randomly zeros activations ..." and "It prevents
             # co-adaptation ..."), or among the supporting sentences; without it, not at all
@@ -151,6 +154,33 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
             return [*demoted, *kept], len(demoted)
         return [kept[i], *demoted, *kept[:i], *kept[i + 1:]], 1 + len(demoted)
     return [*out_lead, *kept], len(out_lead)
+
+
+# a term a sentence opens with, in bold or italics, and what follows it: "*Multi-agent RL* has several learning
+# agents ..." (f5-03, asked about inverse RL); not a paragraph's label ("**Indexing.** Sparse visual-word ...")
+_OPENING_TERM_RE = re.compile(r"^(?:\*\*|\*|_)(?P<x>[^*_]{2,60}?)(?:\*\*|\*|_)(?=[\s,])")
+_MODIFIER_END_RE = re.compile(r"(?:ed|ic|al|ive|ous|ar)$", re.I)  # "**Graph-based** parsers": a modifier, not a name
+
+
+def names_another_thing(question: str, text: str) -> bool:
+    """Whether a supporting sentence opens by naming, in bold or italics, another thing than the question asks
+    about: a name of two or more terms (not a modifier such as "*Graph-based*", not a label such as
+    "**Indexing.**") of which the question uses none, or only the last (the kind of thing, named with other
+    words in the question: a sibling method). "*Multi-agent RL* has several learning agents ..." and
+    "*Hierarchical RL* decomposes long tasks ..." trailed f5-03 ("inverse RL - what is it?"); "**Mean or median
+    imputation** replaces ..." still supports a question on the column mean."""
+    m = _OPENING_TERM_RE.match(text.strip())
+    if not m:
+        return False
+    name = m.group("x").strip()
+    words = name.split()
+    named = terms(name)
+    if name.endswith((".", ":", "?")) or len(named) < 2 or _MODIFIER_END_RE.search(words[-1]):
+        return False
+    asked = terms(question)
+    shared = named & asked
+    head = terms(words[-1])
+    return not shared or shared <= head
 
 
 # a question that asks for code in its own words, whatever its intent ("Show me how to code permutation feature

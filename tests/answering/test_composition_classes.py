@@ -118,3 +118,26 @@ def test_a_cost_question_that_names_an_algorithm_but_no_variant_gets_that_algori
     assert [r.line for r in complexity_rows("How much memory does PCA need on a million points?", rows)] == [40]
     # a question naming neither algorithm whole gets no row ("Gaussian process" is not "Gaussian mixture")
     assert complexity_rows("How does Gaussian process regression scale with n?", rows) == []
+
+
+def test_a_supporting_sentence_that_opens_by_naming_a_sibling_method_is_dropped():
+    from mlnotes.assistant.answering.compose import names_another_thing
+
+    q = "inverse RL - what is it, in plain words?"  # f5-03
+    assert names_another_thing(q, "*Multi-agent RL* has several learning agents in one environment.")
+    assert names_another_thing(q, "*Hierarchical RL* decomposes long tasks into sub-policies.")
+    assert not names_another_thing(q, "*Inverse RL* recovers a reward function from expert behaviour.")
+    mean = "Why does filling missing values with the column mean make that column's variance smaller?"  # f5-15
+    assert names_another_thing(mean, "**k-nearest-neighbour imputation** fills a value with the mean of k rows.")
+    assert not names_another_thing(mean, "**Mean or median imputation** replaces a missing value with the mean.")
+    # a label of a paragraph, a modifier and a one-word name are not names of another thing
+    assert not names_another_thing("How does CBIR work?", "**Indexing.** Sparse visual-word histograms use ...")
+    assert not names_another_thing("What do you know about dependency parsing?", "**Graph-based** parsers score arcs.")
+    assert not names_another_thing("What is gradient descent?", "*Stochastic* gradient descent uses one example.")
+    hits = [Hit(chunk(["x"], 100, "guides/y.md"), 0.5, 0, "hybrid")]
+    lead = Scored(0.9, 0, Candidate("Inverse RL recovers a reward function from expert behaviour.", 100, 100, 0),
+                  vec(0))
+    multi = Scored(0.5, 0, Candidate("*Multi-agent RL* has several learning agents in one environment.", 101, 101,
+                                     1), vec(1))
+    out, n = with_antecedents([lead, multi], 1, hits, q)
+    assert out == [lead] and n == 1
