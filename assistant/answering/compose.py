@@ -165,10 +165,12 @@ _MODIFIER_END_RE = re.compile(r"(?:ed|ic|al|ive|ous|ar)$", re.I)  # "**Graph-bas
 def names_another_thing(question: str, text: str) -> bool:
     """Whether a supporting sentence opens by naming, in bold or italics, another thing than the question asks
     about: a name of two or more terms (not a modifier such as "*Graph-based*", not a label such as
-    "**Indexing.**") of which the question uses none, or only the last (the kind of thing, named with other
-    words in the question: a sibling method). "*Multi-agent RL* has several learning agents ..." and
-    "*Hierarchical RL* decomposes long tasks ..." trailed f5-03 ("inverse RL - what is it?"); "**Mean or median
-    imputation** replaces ..." still supports a question on the column mean."""
+    "**Indexing.**"; an alias in parentheses right after it counts as part of it) of which the question uses
+    none, or only the last word (the kind of thing), which the question qualifies with another word: a sibling
+    method. "*Multi-agent RL* has several learning agents ..." and "*Hierarchical RL* decomposes long tasks ..."
+    trailed f5-03 ("inverse RL - what is it?"); "*Exact duplicates* inflate ..." still supports "duplicates
+    leaking between train and test" (g108), and "*Data drift* (covariate shift) is ..." a question on covariate
+    shift (g501)."""
     m = _OPENING_TERM_RE.match(text.strip())
     if not m:
         return False
@@ -177,10 +179,22 @@ def names_another_thing(question: str, text: str) -> bool:
     named = terms(name)
     if name.endswith((".", ":", "?")) or len(named) < 2 or _MODIFIER_END_RE.search(words[-1]):
         return False
-    asked = terms(question)
-    shared = named & asked
+    alias = re.match(r"\s*\(([^)]{1,60})\)", text.strip()[m.end():])
+    if alias:
+        named |= terms(alias.group(1))
+    shared = named & terms(question)
+    if not shared:
+        return True
     head = terms(words[-1])
-    return not shared or shared <= head
+    if not shared <= head or not named - head:
+        return False
+    # the question names that kind of thing with a word of its own in front ("inverse RL")
+    qwords = _QWORD_RE.findall(question)
+    return any(terms(w) & head and i > 0 and terms(qwords[i - 1]) and not terms(qwords[i - 1]) & named
+               for i, w in enumerate(qwords))
+
+
+_QWORD_RE = re.compile(r"[A-Za-z][\w-]*")
 
 
 # a question that asks for code in its own words, whatever its intent ("Show me how to code permutation feature

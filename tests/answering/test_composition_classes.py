@@ -141,3 +141,15 @@ def test_a_supporting_sentence_that_opens_by_naming_a_sibling_method_is_dropped(
                                      1), vec(1))
     out, n = with_antecedents([lead, multi], 1, hits, q)
     assert out == [lead] and n == 1
+
+
+def test_a_subtype_or_an_alias_of_the_asked_thing_is_no_sibling_method():
+    from mlnotes.assistant.answering.compose import names_another_thing
+
+    # gold tune questions (development) whose supporting sentences an earlier version of the rule dropped
+    assert not names_another_thing("duplicates leaking between train and test",
+                                   "*Exact duplicates* inflate the weight of some rows and leak between sets.")
+    assert not names_another_thing("Explain covariate shift vs label shift vs concept drift",
+                                   "*Data drift* (covariate shift) is a change in the input distribution.")
+    assert not names_another_thing("weight sharing one-shot NAS",
+                                   "*One-shot* methods train a single *supernet* that contains every architecture.")
