@@ -99,9 +99,10 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
     (:func:`~mlnotes.assistant.answering.scoring.dangles`: "The cross-entropy with these targets equals ...",
     f6-03) right after that sentence: a dangling lead gets its antecedent in front of it (taken from the supporting
     sentences when ``choose`` brought it, else read from its chunk, :func:`_before_in_chunk`); a dangling lead
-    with no short antecedent next to it moves behind the supporting sentence that reads on its own, points to no
-    file and names the most of the question's subject terms, best-scored first (it still answers, but cannot
-    open the answer; it stays first when there is none); a dangling supporting sentence goes right after its
+    with no short antecedent next to it moves behind the other lead sentences when one reads on its own, else
+    behind the supporting sentence that reads on its own, points to no file and names the most of the question's
+    subject terms (at least one), best-scored first (it still answers, but cannot open the answer; it stays first
+    when there is none); a dangling supporting sentence goes right after its
     antecedent (in the lead when that is a lead sentence) and is dropped when the answer does not hold it; a
     supporting sentence that opens by naming another method (:func:`names_another_thing`) is dropped too. Returns the sentences and the new
     lead count."""
@@ -144,11 +145,15 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
                 kept.insert(at + 1, t)
             continue
         kept.append(t)
+    if demoted and out_lead:
+        # a later lead sentence reads on its own (the other side of a comparison, g476): it goes first
+        return [*out_lead, *demoted, *kept], len(out_lead) + len(demoted)
     if demoted:
-        # the best standalone supporting sentence leads; the dangling lead follows it
-        able = [i for i, t in enumerate(kept) if not needs_before(t.candidate) and not pointer(t.candidate.text)
-                and t.candidate.kind == "sentence"]
+        # the standalone supporting sentence that names the most of the question's subject (at least one term)
+        # leads; the dangling lead follows it
         subject = subject_terms(question)
+        able = [i for i, t in enumerate(kept) if not needs_before(t.candidate) and not pointer(t.candidate.text)
+                and t.candidate.kind == "sentence" and subject & terms(t.candidate.text)]
         i = max(able, key=lambda i: (len(subject & terms(kept[i].candidate.text)), kept[i].score), default=None)
         if i is None:
             return [*demoted, *kept], len(demoted)

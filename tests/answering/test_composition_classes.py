@@ -153,3 +153,20 @@ def test_a_subtype_or_an_alias_of_the_asked_thing_is_no_sibling_method():
                                    "*Data drift* (covariate shift) is a change in the input distribution.")
     assert not names_another_thing("weight sharing one-shot NAS",
                                    "*One-shot* methods train a single *supernet* that contains every architecture.")
+
+
+def test_a_dangling_first_lead_sentence_goes_behind_a_second_that_reads_alone_and_nothing_is_lost():
+    # g476 (gold tune, development): "ZeRO ... removes the redundancy by partitioning these ..." led a comparison
+    # whose second lead sentence (FSDP) reads alone; that second sentence was once lost when the first was moved
+    hits = [Hit(chunk(["x"], 100, "guides/y.md"), 0.5, 0, "hybrid")]
+    zero = Scored(0.9, 0, Candidate("ZeRO removes the redundancy by partitioning these across the GPUs.", 100, 100,
+                                    5), vec(0))
+    fsdp = Scored(0.8, 0, Candidate("FSDP shards parameters, gradients and optimizer state per unit.", 101, 101, 9),
+                  vec(1))
+    extra = Scored(0.5, 0, Candidate("Activations, temporary buffers and fragmentation are extra.", 102, 102, 12),
+                   vec(2))
+    out, n = with_antecedents([zero, fsdp, extra], 2, hits, "ZeRO vs FSDP sharding")
+    assert out == [fsdp, zero, extra] and n == 2
+    # alone, with no supporting sentence naming the subject, the dangling lead stays first
+    out, n = with_antecedents([zero, extra], 1, hits, "ZeRO vs FSDP sharding")
+    assert out == [zero, extra] and n == 1
