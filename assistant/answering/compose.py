@@ -104,7 +104,9 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
     subject terms (at least one), best-scored first (it still answers, but cannot open the answer; it stays first
     when there is none); a dangling supporting sentence goes right after its
     antecedent (in the lead when that is a lead sentence) and is dropped when the answer does not hold it; a
-    supporting sentence that opens by naming another method (:func:`names_another_thing`) is dropped too. Returns the sentences and the new
+    supporting sentence that opens by naming another method (:func:`names_another_thing`) is dropped too, with
+    the supporting sentence that follows it in the file ("Each agent's environment becomes non-stationary ..."
+    after "*Multi-agent RL* has several learning agents ...", f5-03). Returns the sentences and the new
     lead count."""
     lead, rest = list(chosen[:n_lead]), list(chosen[n_lead:])
 
@@ -130,9 +132,13 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
         else:
             demoted.append(t)
     kept: list[Scored] = []
+    off: list[Scored] = []
     for t in rest:
         if question and names_another_thing(question, t.candidate.text):
-            continue  # off the question: it is about another method
+            off.append(t)  # off the question: about another method
+            continue
+        if any(before(t, p) for p in off):
+            continue  # the next sentence of one that is about another method
         if needs_before(t.candidate):
             # right after its antecedent: in the lead ("Dropout randomly zeros activations ..." and "It prevents
             # co-adaptation ..."), or among the supporting sentences; without it, not at all

@@ -170,3 +170,17 @@ def test_a_dangling_first_lead_sentence_goes_behind_a_second_that_reads_alone_an
     # alone, with no supporting sentence naming the subject, the dangling lead stays first
     out, n = with_antecedents([zero, extra], 1, hits, "ZeRO vs FSDP sharding")
     assert out == [zero, extra] and n == 1
+
+
+def test_the_sentence_after_a_sibling_method_goes_with_it():
+    # f5-03 (development): "Each agent's environment becomes non-stationary ..." stayed after its "*Multi-agent RL*"
+    # item was dropped
+    lines = ["*Multi-agent RL* has several learning agents in one environment.",
+             "Each agent's environment becomes non-stationary because the others are learning.",
+             "Inverse RL is used to learn rewards from demonstrations in robotics."]
+    hits = [Hit(chunk(lines), 1.0, 0, "hybrid")]
+    lead = Scored(0.9, 0, Candidate("Inverse RL recovers a reward function from expert behaviour.", 10, 10, 0),
+                  vec(0))  # a lead from elsewhere; the chunk's own lines do not matter to it
+    multi, each, inv = (Scored(0.5, 0, Candidate(t, 10 + i, 10 + i, i), vec(1 + i)) for i, t in enumerate(lines))
+    out, n = with_antecedents([lead, multi, each, inv], 1, hits, "inverse RL - what is it, in plain words?")
+    assert out == [lead, inv] and n == 1
