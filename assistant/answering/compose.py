@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from mlnotes.assistant.answering.candidates import Candidate, candidates_from_lines, is_answer_sentence
-from mlnotes.assistant.answering.lead import code_block, code_blocks, code_terms, pointer, subject_terms, terms
+from mlnotes.assistant.answering.lead import (
+    code_block,
+    code_blocks,
+    code_terms,
+    pointer,
+    subject_terms,
+    terms,
+)
 from mlnotes.assistant.answering.render import render_sentences, renumber_citations
 from mlnotes.assistant.answering.retrieve import Retrieved
 from mlnotes.assistant.answering.scoring import (
