@@ -8,16 +8,32 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlnotes.assistant.answering.lead import code_block
+from mlnotes.assistant.answering.candidates import Candidate, candidates_from_lines, is_answer_sentence
+from mlnotes.assistant.answering.lead import (
+    code_block,
+    code_blocks,
+    code_terms,
+    pointer,
+    subject_terms,
+    terms,
+)
 from mlnotes.assistant.answering.render import render_sentences, renumber_citations
 from mlnotes.assistant.answering.retrieve import Retrieved
-from mlnotes.assistant.answering.scoring import Scored
+from mlnotes.assistant.answering.scoring import (
+    Scored,
+    carries,
+    continues_before,
+    cut_off,
+    dangles,
+    describes_figure,
+    needs_before,
+)
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
 from mlnotes.assistant.corpus import find_section, load_doc
 from mlnotes.assistant.grounding import filter_citations
 from mlnotes.kb.chunker import algorithm_path
 from mlnotes.kb.index import Hit
-from mlnotes.kb.markdown import CodeBlock
+from mlnotes.kb.markdown import CodeBlock, parse_text
 
 SourceFn = Callable[[int, Hit], Source]  # (number, hit) -> Source, with the deep link
 
@@ -50,14 +66,212 @@ def _fence(code: str) -> str:
     return "```python\n" + code.rstrip("\n") + "\n```"
 
 
+def _previous(t: Scored, hits: Sequence[Hit]) -> Candidate | None:
+    """The sentence just before ``t`` in the text of its own chunk, read from the chunk's own lines (a sentence
+    the candidates leave out, such as "The block builds ...", counts), when only blank lines (at most one)
+    separate them; else ``None``."""
+    if t.rank >= len(hits) or t.candidate.kind != "sentence":
+        return None
+    chunk = hits[t.rank].chunk
+    n = chunk.line_end - chunk.line_start + 1
+    lines = chunk.text.split("\n")[-n:]  # a table piece repeats its header above its own lines
+    cands = candidates_from_lines(lines, chunk.line_start)
+    for i, c in enumerate(cands):
+        if c.line_start == t.candidate.line_start and c.text == t.candidate.text:
+            if i == 0:
+                return None
+            p = cands[i - 1]
+            gap = lines[p.line_end - chunk.line_start + 1 : c.line_start - chunk.line_start]
+            if c.line_start - p.line_end > 2 or any(x.strip() for x in gap):
+                return None
+            return p
+    return None
+
+
+def _before_in_chunk(t: Scored, hits: Sequence[Hit], max_words: int = 35) -> Scored | None:
+    """The sentence just before ``t`` (:func:`_previous`), as a candidate citing the same chunk, when it can carry
+    ``t``: short, itself not dangling, not cut off, not bound to its context, no pointer to a file; else ``None``.
+    A lead may come from a piece of a section that was not scored, so the sentence is read from the chunk."""
+    p = _previous(t, hits)
+    if (p is None or p.kind != "sentence" or len(p.text.split()) > max_words or dangles(p.text) or cut_off(p)
+            or "?" in p.text or not is_answer_sentence(p.text) or describes_figure(p.text)
+            or continues_before(p.text) or not carries(p.text, t.candidate.text)):
+        return None
+    return Scored(t.score, t.rank, Candidate(p.text, p.line_start, p.line_end, t.candidate.order - 1), t.vector)
+
+
+def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
+                     question: str = "") -> tuple[list[Scored], int]:
+    """``chosen`` (the first ``n_lead`` the lead) with every sentence that needs the one before it
+    (:func:`~mlnotes.assistant.answering.scoring.dangles`: "The cross-entropy with these targets equals ...",
+    f6-03) right after that sentence: a dangling lead gets its antecedent in front of it (taken from the supporting
+    sentences when ``choose`` brought it, else read from its chunk, :func:`_before_in_chunk`); a dangling lead
+    with no short antecedent next to it moves behind the other lead sentences when one reads on its own, else
+    behind the supporting sentence that reads on its own, points to no file and names the most of the question's
+    subject terms (at least one), best-scored first (it still answers, but cannot open the answer; it stays first
+    when there is none); a dangling supporting sentence goes right after its
+    antecedent (in the lead when that is a lead sentence) and is dropped when the answer does not hold it; a
+    supporting sentence that opens by naming another method (:func:`names_another_thing`) is dropped too, with
+    the supporting sentence that follows it in the file ("Each agent's environment becomes non-stationary ..."
+    after "*Multi-agent RL* has several learning agents ...", f5-03). Returns the sentences and the new
+    lead count."""
+    lead, rest = list(chosen[:n_lead]), list(chosen[n_lead:])
+
+    def before(t: Scored, p: Scored) -> bool:
+        prev = _previous(t, hits)
+        return p.rank == t.rank and prev is not None and p.candidate.text == prev.text
+
+    out_lead: list[Scored] = []
+    demoted: list[Scored] = []
+    for t in lead:
+        if not needs_before(t.candidate) or (out_lead and before(t, out_lead[-1])):
+            out_lead.append(t)
+            continue
+        p = next((x for x in rest if before(t, x)), None)
+        if p is not None:
+            rest.remove(p)
+        else:
+            p = _before_in_chunk(t, hits)
+        if p is not None:
+            out_lead += [p, t]
+        elif out_lead:
+            out_lead.append(t)  # a second lead sentence: the first one is its context
+        else:
+            demoted.append(t)
+    kept: list[Scored] = []
+    off: list[Scored] = []
+    for t in rest:
+        if question and names_another_thing(question, t.candidate.text):
+            off.append(t)  # off the question: about another method
+            continue
+        if any(before(t, p) for p in off):
+            continue  # the next sentence of one that is about another method
+        if needs_before(t.candidate):
+            # right after its antecedent: in the lead ("Dropout randomly zeros activations ..." and "It prevents
+            # co-adaptation ..."), or among the supporting sentences; without it, not at all
+            at = next((i for i, p in enumerate(out_lead) if before(t, p)), None)
+            if at is not None:
+                out_lead.insert(at + 1, t)
+                continue
+            at = next((i for i, p in enumerate(kept) if before(t, p)), None)
+            if at is not None:
+                kept.insert(at + 1, t)
+            continue
+        kept.append(t)
+    if demoted and out_lead:
+        # a later lead sentence reads on its own (the other side of a comparison, g476): it goes first
+        return [*out_lead, *demoted, *kept], len(out_lead) + len(demoted)
+    if demoted:
+        # the standalone supporting sentence that names the most of the question's subject (at least one term)
+        # leads; the dangling lead follows it
+        subject = subject_terms(question)
+        able = [i for i, t in enumerate(kept) if not needs_before(t.candidate) and not pointer(t.candidate.text)
+                and t.candidate.kind == "sentence" and subject & terms(t.candidate.text)]
+        i = max(able, key=lambda i: (len(subject & terms(kept[i].candidate.text)), kept[i].score), default=None)
+        if i is None:
+            return [*demoted, *kept], len(demoted)
+        return [kept[i], *demoted, *kept[:i], *kept[i + 1:]], 1 + len(demoted)
+    return [*out_lead, *kept], len(out_lead)
+
+
+# a term a sentence opens with, in bold or italics, and what follows it: "*Multi-agent RL* has several learning
+# agents ..." (f5-03, asked about inverse RL); not a paragraph's label ("**Indexing.** Sparse visual-word ...")
+_OPENING_TERM_RE = re.compile(r"^(?:\*\*|\*|_)(?P<x>[^*_]{2,60}?)(?:\*\*|\*|_)(?=[\s,])")
+_MODIFIER_END_RE = re.compile(r"(?:ed|ic|al|ive|ous|ar)$", re.I)  # "**Graph-based** parsers": a modifier, not a name
+
+
+def names_another_thing(question: str, text: str) -> bool:
+    """Whether a supporting sentence opens by naming, in bold or italics, another thing than the question asks
+    about: a name of two or more terms (not a modifier such as "*Graph-based*", not a label such as
+    "**Indexing.**"; an alias in parentheses right after it counts as part of it) of which the question uses
+    none, or only the last word (the kind of thing), which the question qualifies with another word: a sibling
+    method. "*Multi-agent RL* has several learning agents ..." and "*Hierarchical RL* decomposes long tasks ..."
+    trailed f5-03 ("inverse RL - what is it?"); "*Exact duplicates* inflate ..." still supports "duplicates
+    leaking between train and test" (g108), and "*Data drift* (covariate shift) is ..." a question on covariate
+    shift (g501)."""
+    m = _OPENING_TERM_RE.match(text.strip())
+    if not m:
+        return False
+    name = m.group("x").strip()
+    words = name.split()
+    named = terms(name)
+    if name.endswith((".", ":", "?")) or len(named) < 2 or _MODIFIER_END_RE.search(words[-1]):
+        return False
+    alias = re.match(r"\s*\(([^)]{1,60})\)", text.strip()[m.end():])
+    if alias:
+        named |= terms(alias.group(1))
+    shared = named & terms(question)
+    if not shared:
+        return True
+    head = terms(words[-1])
+    if not shared <= head or not named - head:
+        return False
+    # the question names that kind of thing with a word of its own in front ("inverse RL")
+    qwords = _QWORD_RE.findall(question)
+    return any(terms(w) & head and i > 0 and terms(qwords[i - 1]) and not terms(qwords[i - 1]) & named
+               for i, w in enumerate(qwords))
+
+
+_QWORD_RE = re.compile(r"[A-Za-z][\w-]*")
+
+
+# a question that asks for code in its own words, whatever its intent ("Show me how to code permutation feature
+# importance myself ..." reads as a how question, f6-13)
+_ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
+                           r"script|program))\b", re.I)
+
+
+def asks_for_code(question: str) -> bool:
+    """Whether ``question`` asks for code by its wording (:data:`_ASKS_CODE_RE`)."""
+    return bool(_ASKS_CODE_RE.search(question))
+
+
+def chunk_code_blocks(hit: Hit) -> list[CodeBlock]:
+    """The runnable Python blocks of a hit's chunk (the corpus tests run each), with their file lines."""
+    chunk = hit.chunk
+    n = chunk.line_end - chunk.line_start + 1
+    lines = chunk.text.split("\n")[-n:]
+    try:
+        doc = parse_text("\n".join(lines))
+    except Exception:  # noqa: BLE001 - a chunk that does not parse on its own has no block to offer
+        return []
+    shift = chunk.line_start - 1
+    return [CodeBlock(cb.lang, cb.attrs, cb.code, cb.start + shift, cb.end + shift)
+            for cb in code_blocks(doc, 1, len(lines))]
+
+
+def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, CodeBlock] | None:
+    """For a question that asks for code (:func:`asks_for_code`) and got none: the runnable block of the top
+    ``ranks`` hits whose own identifiers, comments and strings (:func:`code_terms`) name the most of the question's
+    subject terms, at least two (or all of a one-term subject), the best-ranked first; ``None`` when none does.
+    f6-13 ("how to code permutation feature importance ...") was read as a how question and showed a definition
+    only, although its third hit holds ``my_permutation_importance``."""
+    subject = subject_terms(question)
+    if not subject or not asks_for_code(question):
+        return None
+    need = min(2, len(subject))
+    best: tuple[int, int, CodeBlock] | None = None
+    for rank, h in enumerate(hits[:ranks]):
+        for cb in chunk_code_blocks(h):
+            named = len(subject & code_terms(cb.code))
+            if named >= need and (best is None or named > best[0]):
+                best = (named, rank, cb)
+    return (best[1], best[2]) if best is not None else None
+
+
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
                n_lead: int = 0) -> Answer:
     """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
     chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
-    block) is shown after them, citing that hit."""
+    block) is shown after them, citing that hit; a question that asks for code and was given none gets the best
+    block of the top hits (:func:`code_for`). A sentence that needs the one before it comes after it or not at
+    all (:func:`with_antecedents`)."""
     hits = list(r.hits if hits is None else hits)
+    chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
+    if code is None:
+        code = code_for(question, hits)
     rank_to_n: dict[int, int] = {}
     sources: list[Source] = []
     sentences: list[AnswerSentence] = []

@@ -854,9 +854,12 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
     """The cost-table rows whose algorithm name (first cell) names every term of the algorithm the question names
     (:func:`cost_subject`, after alias normalisation: "k-NN prediction" -> ``knn``, matched by "Brute-force kNN"),
     then the rows whose whole name (without linking words such as "via") the question names although it says more
-    ("How expensive is it to get a prediction out of a trained random forest?" names "Random forest"); best first by
-    the number of subject terms the name has, then by the share of the name's terms the question has; ``[]`` when no
-    row matches either way ("transformer layer" is not "Layer norm")."""
+    ("How expensive is it to get a prediction out of a trained random forest?" names "Random forest"), then the rows
+    whose algorithm (the name before its first comma, parenthesis or "via": "Agglomerative" of "Agglomerative,
+    priority queue (general linkage)", :func:`row_algorithm`) the question names: "Can I run agglomerative
+    (hierarchical) clustering on a million points?" names no row whole, and a Gaussian-mixture row of the retrieved
+    clustering table led (f6-09); best first by the number of subject terms the name has, then by the share of the
+    name's terms the question has; ``[]`` when no row matches any way ("transformer layer" is not "Layer norm")."""
     subject = cost_subject(question)
     if not subject:
         return []
@@ -873,8 +876,22 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
             # the question names the row's whole algorithm name and says more besides ("get a prediction out of a
             # trained random forest", "a full SVD of the data matrix"): second to rows that cover the subject
             scored.append(((0, len(hit), len(hit) / len(named)), r))
+        elif (algo := row_algorithm(r.text)) and algo <= subject:
+            # the question names the row's algorithm but not its variant ("agglomerative clustering" for
+            # "Agglomerative, naive" and "Agglomerative, priority queue (general linkage)")
+            scored.append(((-1, len(hit), len(hit) / len(named)), r))
     scored.sort(key=lambda t: (-t[0][0], -t[0][1], -t[0][2], t[1].line))
     return [r for _, r in scored]
+
+
+_VARIANT_RE = re.compile(r"[,(;:/]|\s(?:via|with|by|using)\s|\s[-\u2013]\s")
+
+
+def row_algorithm(row: str) -> set[str]:
+    """The terms of the algorithm a cost-table row is about: its first cell up to the first comma, parenthesis,
+    slash or linking word that opens its variant ("Agglomerative, naive" -> agglomerative; "Gaussian mixture, EM,
+    full covariances" -> gaussian, mixture; "PCA via full SVD" -> pca)."""
+    return terms(_VARIANT_RE.split(first_cell(row), maxsplit=1)[0])
 
 
 # words that link the parts of an algorithm's name in the guide's tables ("PCA via full SVD")

@@ -108,24 +108,137 @@ def describes_figure(text: str) -> bool:
     return bool(_FIGURE_RE.search(text.lstrip("*_ ")))
 
 
+# a sentence whose meaning depends on the sentence before it (issue #16, part 2): it opens with a pronoun or a
+# demonstrative ("It checks that the inverted file ...", ml-13; "These ...", "Such ..."), or a counterfactual on
+# something named before ("Without the softmax, retention is a linear attention ...", f6-05)
+_DANGLING_OPEN_RE = re.compile(r"^(?:it|its|they|their|them|this|these|such|"
+                               r"those(?!\s+(?:with|who|that|which|of|in|whose|where|for)\b)|without (?:the|this|these|those|"
+                               r"that|its|their)|with (?:this|these|those|that)|in (?:this|that|these|those|the same)|"
+                               r"under (?:this|these|those|that|the same))\b", re.I)
+# a demonstrative noun phrase inside the sentence ("The cross-entropy with these targets ...", f6-03; "... collapses
+# in this regime", f5-05; "... ~ -1 in the same regime", f5-16) whose noun the sentence itself does not name before.
+# "this" counts only after a preposition ("Grinsztajn et al. benchmarked this systematically" refers to its own
+# first clause) and "the same" only as a situation ("in the same regime"; "different words for the same topic" and
+# "the same kernel is used at every position" compare inside the sentence)
+_DEMONSTRATIVE_RE = re.compile(r"(?:\b(?:these|those)|\b(?:in|under|at|for|from|with|by|on|to|of) this|"
+                               r"\b(?:in|under) the same)\s+([A-Za-z][\w-]*)(?!\s+as\b)", re.I)
+# words after "this"/"these"/"those" that make them a pronoun or a relative ("those with ...", "those that ..."),
+# where the reference is resolved inside the sentence or does not point back
+_NOT_A_NOUN = frozenset("""is are was were be been has have had can could will would may might must should does do did
+ makes make made means mean gives give yields yield leads lead allows allow lets let works work holds hold happens
+ matters helps explains shows show that which who whom whose with of in on at for from by to as where when and or but
+ if than time""".split())
+
+
+def dangles(text: str) -> bool:
+    """Whether ``text`` needs the sentence before it to be understood: it opens with a pronoun, a demonstrative or
+    a counterfactual on something named before (:data:`_DANGLING_OPEN_RE`), or holds a demonstrative noun phrase
+    ("these targets", "this regime", "the same regime") whose noun it does not name earlier itself
+    (:data:`_DEMONSTRATIVE_RE`; "a tree is grown and this tree ..." refers inside the sentence)."""
+    body = text.lstrip("*_ ")
+    if _DANGLING_OPEN_RE.match(body):
+        return True
+    for m in _DEMONSTRATIVE_RE.finditer(body):
+        word = m.group(1).lower()
+        if word in _NOT_A_NOUN or word.endswith("ly"):
+            continue
+        if not set(tokenize(word)) & set(tokenize(body[: m.start()])):
+            return True
+    return False
+
+
+_REFERENT_RE = re.compile(r"^(?:without|with|in|under)\s+(?:the|this|these|those|that|its|their)\s+"
+                          r"([A-Za-z][\w-]*)", re.I)
+_LINK_RE = re.compile(r"\]\(|\.py\b")
+
+
+def referent(text: str) -> str | None:
+    """The noun a dangling sentence points back to, when it names one ("these targets" -> "targets", "Without the
+    softmax" -> "softmax"); ``None`` for a pronoun ("It checks ...") and for "the same regime" (f5-16: "Early in
+    training the discriminator easily rejects fakes ..." describes the regime without naming it)."""
+    body = text.lstrip("*_ ")
+    m = _REFERENT_RE.match(body)
+    if m:
+        return m.group(1)
+    for m in _DEMONSTRATIVE_RE.finditer(body):
+        word = m.group(1).lower()
+        if "the same" in m.group(0).lower():
+            continue  # "in the same regime" names a situation, which the sentence before describes in other words
+        if (word not in _NOT_A_NOUN and not word.endswith("ly")
+                and not set(tokenize(word)) & set(tokenize(body[: m.start()]))):
+            return m.group(1)
+    return None
+
+
+def carries(before: str, text: str) -> bool:
+    """Whether the sentence ``before`` can introduce the dangling ``text``: it is no pointer to a file and, when
+    ``text`` points back to a named thing (:func:`referent`), it names that thing ("The original paper used
+    eps = 0.1" does not introduce "these targets")."""
+    if _LINK_RE.search(before):
+        return False
+    word = referent(text)
+    return word is None or bool(set(tokenize(word)) & set(tokenize(before)))
+
+
+def needs_before(c: Candidate) -> bool:
+    """Whether the prose sentence or list item ``c`` dangles (:func:`dangles`); a table row carries its header."""
+    return c.kind == "sentence" and dangles(c.text)
+
+
+def antecedent(t: Scored, pool: Sequence[Scored], max_words: int = 35) -> Scored | None:
+    """The sentence just before ``t`` in its own paragraph (same chunk rank, the previous candidate, ending on
+    ``t``'s first line or the line above; ``compose.with_antecedents`` checks it against the chunk's text) when ``pool`` holds it and it can carry ``t``: short (``max_words``), itself not dangling, not
+    cut off and not a description of a figure; else ``None``."""
+    c = t.candidate
+    for p in pool:
+        pc = p.candidate
+        if (p.rank == t.rank and pc.order == c.order - 1 and c.line_start - 1 <= pc.line_end <= c.line_start
+                and pc.kind == c.kind == "sentence"):
+            ok = (len(pc.text.split()) <= max_words and not dangles(pc.text) and not cut_off(pc)
+                  and not describes_figure(pc.text) and not continues_before(pc.text) and "?" not in pc.text and carries(pc.text, c.text))
+            return p if ok else None
+    return None
+
+
 def choose(scored: Sequence[Scored], max_sentences: int, w: ScoreWeights = DEFAULT_WEIGHTS,
            already: Sequence[Scored] = ()) -> list[Scored]:
     """The best non-redundant sentences, in reading order (by chunk rank, then position in the chunk); with
-    ``already`` (a lead chosen before), fewer sentences, none equal or too close to those."""
+    ``already`` (a lead chosen before), fewer sentences, none equal or too close to those. A sentence that needs
+    the one before it (:func:`dangles`: "It checks that the inverted file ...") comes only with that sentence, when
+    it is adjacent, short and fits (:func:`antecedent`; both count), else not at all; a dangling lead in
+    ``already`` brings its antecedent into the returned sentences the same way (``compose.extractive`` puts it
+    before the lead)."""
     chosen: list[Scored] = []
     words = sum(len(a.candidate.text.split()) for a in already)
     top = scored[0].score if scored else 0.0  # the cutoff is relative to the best candidate, lead or not
+
+    def taken(t: Scored) -> bool:
+        return any(t.candidate is a.candidate for a in [*already, *chosen])
+
+    for a in already:
+        if needs_before(a.candidate) and (p := antecedent(a, scored)) is not None and not taken(p):
+            chosen.append(p)
+            words += len(p.candidate.text.split())
     for t in scored:
         if len(chosen) + len(already) >= max_sentences or words > w.max_words:
             break
         text = t.candidate.text
-        if (any(t.candidate is a.candidate for a in already) or continues_before(text) or describes_figure(text)
-                or cut_off(t.candidate)):
+        if taken(t) or continues_before(text) or describes_figure(text) or cut_off(t.candidate):
             continue
         if (chosen or already) and t.score < w.relative_cutoff * top:
             break
         if any(float(t.vector @ c.vector) > w.redundancy for c in [*already, *chosen]):
             continue
-        chosen.append(t)
-        words += len(t.candidate.text.split())
+        pair = [t]
+        if needs_before(t.candidate):
+            p = antecedent(t, scored)
+            if p is None:
+                continue
+            if not taken(p):
+                if (len(chosen) + len(already) + 2 > max_sentences
+                        or any(float(p.vector @ c.vector) > w.redundancy for c in [*already, *chosen])):
+                    continue
+                pair = [p, t]
+        chosen.extend(pair)
+        words += sum(len(x.candidate.text.split()) for x in pair)
     return sorted(chosen, key=lambda t: (t.rank, t.candidate.order))
