@@ -124,7 +124,8 @@ def labelled_groups(pools: dict[str, dict[str, Any]], labels: dict[tuple[str, st
         ys = [labels.get((qid, c["text"])) for c in cands]
         if not cands or any(y is None for y in ys):
             continue
-        groups.append({"id": qid, "set": p["set"], "X": np.array([c["x"] for c in cands], dtype=float),
+        groups.append({"id": qid, "set": p["set"], "intent": p["intent"],
+                       "X": np.array([c["x"] for c in cands], dtype=float),
                        "rule": np.array([c["rule"] for c in cands], dtype=float), "y": np.array(ys, dtype=bool)})
     return groups
 
@@ -165,16 +166,20 @@ def fit(groups: list[dict[str, Any]], C: float = 1.0) -> tuple[np.ndarray, np.nd
 
 
 def top1(groups: list[dict[str, Any]], w: np.ndarray | None, mean: np.ndarray | None = None,
-         scale: np.ndarray | None = None) -> list[bool]:
-    """Per group, whether the chosen lead is labelled as answering: the rules' first (``w`` None) or the best by
-    ``rule + w . standardised x`` (ties: the rules' order)."""
+         scale: np.ndarray | None = None, margin: float | None = None) -> list[bool]:
+    """Per group, whether the chosen lead is labelled as answering: the rules' first (``w`` None) or the choice of
+    a :class:`~mlnotes.assistant.answering.lead_model.LeadRanker` with these weights (the shipped code path:
+    margin, the kept restated premise of a why question)."""
+    from mlnotes.assistant.answering.lead_model import LeadRanker
+
     out = []
     for g in groups:
         if w is None:
             out.append(bool(g["y"][0]))
             continue
-        v = g["rule"] + ((g["X"] - mean) / scale) @ w
-        out.append(bool(g["y"][int(np.argmax(v))]))
+        r = LeadRanker(tuple(map(float, w)), tuple(map(float, mean)), tuple(map(float, scale)), TOP,
+                       margin=MARGIN if margin is None else margin)
+        out.append(bool(g["y"][r.pick(g["intent"], g["X"].tolist(), g["rule"].tolist())]))
     return out
 
 
@@ -235,6 +240,11 @@ def dump(pools: dict[str, dict[str, Any]], labels: dict[tuple[str, str], bool]) 
 SHIP_C = 0.1  # the L2 strength of the shipped model: the best mean of repeated 5-fold CV (every C of the grid
 # beat the rules on the mean of repeated 5-fold CV, so shipping does not hinge on this choice; docs/answer-quality.md)
 SEEDS = 10  # repetitions of the grouped 5-fold CV (different fold assignments)
+# the shipped model changes the rules' lead only when it beats it by this much: with the margin 0.1 rather than 0
+# the model changed 39 instead of 46 of 168 leads in CV for the same number of labelled answers (106.4 and 106.7 on
+# the mean of 10 fold assignments); f4-12 (a formula question whose lead the composition pairs with the display
+# equation) kept its lead with it
+MARGIN = 0.1
 
 
 def ship_decision(groups: list[dict[str, Any]], rules: dict[str, bool], cv: dict[str, bool],
@@ -286,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
 
         w, mean, scale = fit(groups, SHIP_C)
         ranker = LeadRanker(tuple(float(v) for v in w), tuple(float(v) for v in mean),
-                            tuple(float(v) for v in scale), TOP, default=ship)
+                            tuple(float(v) for v in scale), TOP, default=ship, margin=MARGIN)
         MODEL_FILE.write_text(json.dumps(ranker.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE} (default={ship})")
     return 0
