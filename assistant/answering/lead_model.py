@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from mlnotes.assistant.answering.lead import (
-    SHORT_WORDS,
     _MATH_RE,
+    SHORT_WORDS,
     advises,
     asks_why,
     defining_verb,
