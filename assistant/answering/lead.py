@@ -14,10 +14,18 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 * ``why_how`` and ``debugging`` — the best-scored sentence.
 
 The lead is taken from the best-supported of the top ``LEAD_POOL_RANKS`` retrieved chunks, not blindly from the
-first hit (:func:`pick_lead`): a candidate's score plus its intent bonus, plus ``SECTION_REPEAT_BONUS`` for each
-other top chunk of the same section (a section that several of the top chunks come from is better supported by
-retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank. The remaining sentences are chosen
-by :func:`mlnotes.assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
+first hit (:func:`pick_lead`). The rules' hard filters (:func:`lead_pool`: usable, standalone sentences; not another
+method's list item; a recommendation for a how-to-choose question when there is one) decide which candidates may
+lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
+``SECTION_REPEAT_BONUS`` for each other top chunk of the same section (a section that several of the top chunks come
+from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
+the heading, short-answer and head-term bonuses. Since round 10 a learned ranker
+(:mod:`mlnotes.assistant.answering.lead_model`, weights in ``lead_ranker.json``) then reorders the first eight of that
+order by the rules' value plus a weighted sum of the candidate's features; it was fitted on 1,214 hand-labelled
+candidates of 168 development questions and chose a labelled answer for more of them than the rules in grouped
+cross-validation (docs/answer-quality.md, "Round 10: learned lead ranker"). Without the file, or when it is not
+marked as the default, the rules' first candidate leads. The remaining sentences are chosen by
+:func:`mlnotes.assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
 """
 
 from __future__ import annotations
@@ -26,11 +34,15 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.scoring import Scored, continues_before, cut_off, describes_figure
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
+
+if TYPE_CHECKING:
+    from mlnotes.assistant.answering.lead_model import LeadRanker
 
 LEAD_RANKS = 3  # the lead comes from one of the top three retrieved sections
 # the lead of the generic path (pick_lead): from the top five chunks, the best candidate after its intent bonus, a
@@ -656,7 +668,7 @@ def defines_another_thing(question: str, text: str) -> bool:
 
 def pick_lead(intent: str, question: str, scored: Sequence[Scored],
               sections: Sequence[str] | None = None, short_answers: frozenset[int] = frozenset(),
-              head: str | None = None) -> Scored | None:
+              head: str | None = None, ranker: LeadRanker | None = None) -> Scored | None:
     """The first sentence of the answer (``None`` when there is no usable candidate): the best candidate of the top
     ``LEAD_POOL_RANKS`` chunks by its score, its intent bonus (:func:`lead_bonus`), ``SECTION_REPEAT_BONUS`` for
     each other top chunk of the same section (``sections[rank]`` names the section of the chunk at each rank) and
@@ -664,11 +676,39 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     repeat bonus. A definition lead whose candidate's ``id`` is in ``short_answers`` (a sentence of the short
     answer of its section's bank entry) gains ``SHORT_ANSWER_BONUS``, and one that names ``head`` (the subject's
     most specific term, :func:`head_term`) ``DEFINITION_HEAD_BONUS``. A how-to-choose lead is a recommendation
-    whenever the pool holds one (:func:`recommends`)."""
+    whenever the pool holds one (:func:`recommends`).
+
+    That value (:func:`rule_value`) orders the pool that the hard filters allow (:func:`lead_pool`); ``ranker`` (by
+    default the shipped learned ranker, :func:`lead_model`, or ``None`` when it is missing or not the default)
+    then chooses among the first of that order (:meth:`~mlnotes.assistant.answering.lead_model.LeadRanker.choose`);
+    without a ranker the rules' first candidate leads."""
     subject = subject_terms(question)
-    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
+    pool = lead_pool(intent, question, scored, subject)
     if not pool:
         return None
+    top = list(sections or [])[:LEAD_POOL_RANKS]
+    ranked = sorted(pool, key=lambda t: (-rule_value(intent, question, t, subject, top, short_answers, head), t.rank))
+    model = lead_model() if ranker is None else ranker
+    if model is None:
+        return ranked[0]
+    return model.choose(intent, question, ranked, subject, top, short_answers, head)
+
+
+def lead_model() -> LeadRanker | None:
+    """The learned lead ranker that :func:`pick_lead` uses by default, or ``None`` (the rules decide): see
+    :func:`mlnotes.assistant.answering.lead_model.default_ranker`."""
+    from mlnotes.assistant.answering.lead_model import default_ranker
+
+    return default_ranker()
+
+
+def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
+    """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
+    ``LEAD_POOL_RANKS`` chunks; not the list item of another method unless nothing else is left; for a
+    how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`)."""
+    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
+    if not pool:
+        return []
     # the list item of another method leads only when nothing else can
     pool = [t for t in pool if not defines_another_thing(question, t.candidate.text)] or pool
     if intent == "how_to_choose":
@@ -678,19 +718,25 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
         # (TF-IDF n-grams with logistic regression ...)", the best-scored candidate of the pool)
         # a table row only when it advises on the subject in an advice column (:func:`advises`)
         pool = [t for t in pool if advises(t, subject)] or pool
-    top = list(sections or [])[:LEAD_POOL_RANKS]
+    return pool
 
-    def repeats(rank: int) -> int:
-        return sum(1 for j, key in enumerate(top) if j != rank and rank < len(top) and key == top[rank])
 
-    def value(t: Scored) -> float:
-        short = SHORT_ANSWER_BONUS if intent == "definition" and id(t.candidate) in short_answers else 0.0
-        if intent == "definition" and head is not None and head in terms(t.candidate.text):
-            short += DEFINITION_HEAD_BONUS
-        return (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * repeats(t.rank)
-                - RANK_PENALTY * t.rank + HEADING_BONUS * heading_share(subject, top, t.rank) + short)
+def section_repeats(top: Sequence[str], rank: int) -> int:
+    """How many other chunks of the top ``top`` (section keys by rank) come from the section of the chunk at
+    ``rank``."""
+    return sum(1 for j, key in enumerate(top) if j != rank and rank < len(top) and key == top[rank])
 
-    return max(pool, key=lambda t: (value(t), -t.rank))
+
+def rule_value(intent: str, question: str, t: Scored, subject: set[str], top: Sequence[str],
+               short_answers: frozenset[int] = frozenset(), head: str | None = None) -> float:
+    """The hand-tuned value of candidate ``t`` as the lead (:func:`pick_lead` without a model): its score, its
+    intent bonus, the section repeat and heading bonuses, the rank penalty, and for a definition the short-answer
+    and head-term bonuses."""
+    short = SHORT_ANSWER_BONUS if intent == "definition" and id(t.candidate) in short_answers else 0.0
+    if intent == "definition" and head is not None and head in terms(t.candidate.text):
+        short += DEFINITION_HEAD_BONUS
+    return (t.score + lead_bonus(intent, question, t, subject) + SECTION_REPEAT_BONUS * section_repeats(top, t.rank)
+            - RANK_PENALTY * t.rank + HEADING_BONUS * heading_share(subject, top, t.rank) + short)
 
 
 # words too common in headings to say what a section is about ("NLP models", "Data problems")

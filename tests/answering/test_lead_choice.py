@@ -1,6 +1,8 @@
 """The lead sentence is chosen from the best-supported of the top chunks (assistant/answering/lead.py: pick_lead), as
 properties of the choice on hand-built candidates; each expected pick is checked against a brute-force evaluation
-of the documented value (score + intent bonus + repeat bonus - rank penalty + heading bonus) over every candidate."""
+of the documented value (score + intent bonus + repeat bonus - rank penalty + heading bonus) over every candidate.
+These are properties of the hand-tuned rules: every test here runs with the learned lead ranker switched off (the
+ranker's own tests are in test_lead_model.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import itertools
 import numpy as np
 import pytest
 
+from mlnotes.assistant.answering import lead as lead_module
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.lead import (
     GENERIC_HEADING_WORDS,
@@ -29,6 +32,12 @@ from mlnotes.assistant.answering.lead import (
 from mlnotes.assistant.answering.scoring import Scored
 
 Q = "Why do ensembles reduce error compared with one model?"
+
+
+@pytest.fixture(autouse=True)
+def _rules_only(monkeypatch):
+    """The rules decide: the learned ranker (lead_model.default_ranker) is not consulted."""
+    monkeypatch.setattr(lead_module, "lead_model", lambda: None)
 
 
 def cand(text: str, rank: int, score: float, order: int = 0) -> Scored:
