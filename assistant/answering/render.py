@@ -12,6 +12,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MARKS_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+#: the labels of the worked-answer template of chapter 00 ("**Answer.** *Definition*: precision = ...", "*Math*: ...",
+#: "*Intuition*: ..."): they structure the page, and an answer sentence that opens with them reads as a form, so they
+#: are left out when the sentence is shown. Only these template words: a bold or italic label that names the subject
+#: ("*Demographic parity*: ...", "**SGD**: ...") is part of the sentence and stays, as does "*Example*:"
+_TEMPLATE_LABEL_RE = re.compile(r"^(?:(?:\*\*Answer\.\*\*|\*(?:Definition|Math|Intuition)\*:)\s+)+")
 
 
 def readable_citations(text: str) -> str:
@@ -25,9 +30,20 @@ def readable_citations(text: str) -> str:
                            text)
 
 
+def without_template_labels(text: str) -> str:
+    """``text`` without the worked-answer template's leading labels (:data:`_TEMPLATE_LABEL_RE`), its first letter
+    capitalised when a label was removed: "**Answer.** *Definition*: precision = ..." -> "Precision = ..."."""
+    rest = _TEMPLATE_LABEL_RE.sub("", text)
+    if rest == text or not rest:
+        return text
+    return rest[0].upper() + rest[1:]
+
+
 def display_text(text: str) -> str:
-    """A sentence ready for display: readable citations, and relative corpus links made harmless (link text kept,
-    implementation links shown as their file name), since the answer is not shown next to the file it came from."""
+    """A sentence ready for display: the worked-answer template's labels left out (:func:`without_template_labels`),
+    readable citations, and relative corpus links made harmless (link text kept, implementation links shown as their
+    file name), since the answer is not shown next to the file it came from."""
+    text = without_template_labels(text)
 
     def link(m: re.Match) -> str:
         label, href = m.group(1), m.group(2)
