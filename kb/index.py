@@ -459,8 +459,9 @@ class Index:
         Hybrid search fuses the top ``candidates`` of each list with ``fusion``/``rrf_k``/``w_dense`` (each
         ``None`` = :attr:`defaults`). With ``filters``, both lists are ranked among the matching chunks only.
         With ``rerank`` (``None`` = :attr:`defaults`), hybrid search reorders its first
-        :data:`mlnotes.kb.rerank.DEPTH` fused chunks by the learned reranker (:mod:`mlnotes.kb.rerank`); each
-        hit keeps its fused score, so scores then need not fall with rank.
+        :data:`mlnotes.kb.rerank.DEPTH` fused chunks by the learned reranker (:mod:`mlnotes.kb.rerank`), the
+        bibliography's chunks after the others (:func:`mlnotes.kb.rerank.bibliography_last`); each hit keeps its
+        fused score, so scores then need not fall with rank.
         """
         query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense, rerank)
         query, qvec, scores, sparse, dense = self._scored(query, k, mode, params, filters, candidates)
