@@ -42,7 +42,15 @@ from mlnotes.kb.dense import DenseIndex
 from mlnotes.kb.fusion import DEFAULT_FUSION, FusionParams, fuse
 from mlnotes.kb.markdown import split_sentences
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
-from mlnotes.kb.rerank import DEPTH, TERMS_FILE, RerankData, features, load_model, query_intent
+from mlnotes.kb.rerank import (
+    DEPTH,
+    TERMS_FILE,
+    RerankData,
+    bibliography_last,
+    features,
+    load_model,
+    query_intent,
+)
 from mlnotes.kb.search import MODES, Filters
 from mlnotes.kb.windows import UNITS_VERSION, chunk_units, minilm_tokenizer
 
@@ -451,8 +459,9 @@ class Index:
         Hybrid search fuses the top ``candidates`` of each list with ``fusion``/``rrf_k``/``w_dense`` (each
         ``None`` = :attr:`defaults`). With ``filters``, both lists are ranked among the matching chunks only.
         With ``rerank`` (``None`` = :attr:`defaults`), hybrid search reorders its first
-        :data:`mlnotes.kb.rerank.DEPTH` fused chunks by the learned reranker (:mod:`mlnotes.kb.rerank`); each
-        hit keeps its fused score, so scores then need not fall with rank.
+        :data:`mlnotes.kb.rerank.DEPTH` fused chunks by the learned reranker (:mod:`mlnotes.kb.rerank`), the
+        bibliography's chunks after the others (:func:`mlnotes.kb.rerank.bibliography_last`); each hit keeps its
+        fused score, so scores then need not fall with rank.
         """
         query, params = validate_search(query, k, mode, self.defaults, fusion, rrf_k, w_dense, rerank)
         query, qvec, scores, sparse, dense = self._scored(query, k, mode, params, filters, candidates)
@@ -462,7 +471,8 @@ class Index:
             model = load_model()
             top, rest = order[:model.depth], order[model.depth:]
             X = self._rerank_features(query, qvec, top, scores, sparse, dense)
-            order = ([top[j] for j in model.order(X)] + rest)[:k]
+            top_chunks = [self.chunks[i] for i in top]
+            order = ([top[j] for j in bibliography_last(top_chunks, model.order(X))] + rest)[:k]
         return [
             Hit(self.chunks[i], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
             for r, i in enumerate(order, start=1)

@@ -62,7 +62,7 @@ from mlnotes.kb.index import (
 )
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import DEPTH as RERANK_DEPTH
-from mlnotes.kb.rerank import RerankData, features, load_model, query_intent
+from mlnotes.kb.rerank import RerankData, bibliography_last, features, load_model, query_intent
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -537,7 +537,7 @@ class QdrantRetriever:
         X = features(data, query, query_intent(query), cands, [scores[i] for i in top],
                      [sparse.get(i, 0.0) for i in top], [dense.get(i, 0.0) for i in top],
                      [float(heads[by_key[i]] @ q) if by_key[i] in heads else 0.0 for i in top])
-        return [top[j] for j in model.order(X)] + rest
+        return [top[j] for j in bibliography_last(cands, model.order(X))] + rest
 
 
     def query_prep(self) -> QueryPrep:

@@ -90,8 +90,34 @@ _TRAIN_FINE = re.compile(
 _HELDOUT_BAD = re.compile(
     r"\b(?:stall\w*|plateau\w*|stuck|go(?:es|ing) up|went up|ris(?:es|ing)|increas\w*|worse|bad|terrible|poor"
     r"|only\s+(?:about\s+|around\s+)?\d+\s?%|around\s+\d+\s?%|much lower|lower|gap)", re.I)
+# the same input scored differently by two paths of one model: the deployed one and the one it was built in
+_PREDICTION = re.compile(r"\b(?:scores?|scored|predictions?|predicted|predicts?|outputs?|results?|probabilit(?:y|ies)"
+                         r"|answers?|forecasts?)\b", re.I)
+_SERVED = re.compile(r"\b(?:live|production|prod|online|serving|served|deployed|deployment|api|endpoint"
+                     r"|(?:web|prediction|inference|micro)[- ]?service|real[- ]time)\b", re.I)
+_BUILT = re.compile(r"\b(?:notebook|jupyter|offline|locally|laptop|backtest\w*|(?:when|where|in which) (?:i|we) "
+                    r"(?:trained|built|developed))\b", re.I)
+_DIFFERS = re.compile(r"\b(?:differ|differs|differed|different(?:ly)?|mismatch\w*|inconsistent|discrepanc\w+"
+                      r"|disagree\w*|(?:does ?n[o']t|do ?n[o']t|did ?n[o']t|not) (?:match|agree)|not the same"
+                      r"|garbage|junk|nonsense)\b", re.I)
+# a model that was fine while training or validating gives random or changing outputs on its own at prediction time
+_PREDICT_TIME = re.compile(r"\b(?:predict(?:ion|ing)? (?:script|time|code|function|mode)|predict\.py|inference"
+                           r"|at test time|single (?:image|example|input|sample|record)s?|one (?:image|example|input"
+                           r"|sample) at a time|batch (?:size )?of (?:one|1))\b", re.I)
+_RANDOM_OUT = re.compile(
+    r"\b(?:junk|garbage|random|nonsense|meaningless)\s+(?:predictions?|outputs?|results?|answers?|labels?|classes"
+    r"|scores?)\b|\b(?:predictions?|outputs?|answers?|results?)\s+(?:are|look|is|seem|become)\s+(?:\w+\s+)?"
+    r"(?:junk|garbage|random|nonsense)\b|\bdifferent (?:answer|prediction|output|result|score|class)s?\b.{0,40}"
+    r"\b(?:each|every) (?:time|run|call)\b", re.I)
+# (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
-    ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting"),  # training fine, held-out data not
+    ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
+     re.compile(r"\boverfit", re.I)),
+    ((_PREDICTION, _SERVED, _BUILT, _DIFFERS), "training-serving skew",  # live API vs the training notebook
+     re.compile(r"\bskew", re.I)),
+    ((_PREDICT_TIME, _RANDOM_OUT), "model.eval() forgotten: dropout stays active and batch normalization uses batch "
+     "statistics",
+     re.compile(r"\.eval\(|\beval(?:uation)? mode\b", re.I)),  # a predict script left in training mode
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -107,11 +133,16 @@ def normalize_query(query: str) -> str:
 
 
 def diagnosis(query: str) -> str | None:
-    """The diagnosis a symptom question describes without naming it ("overfitting" for "99% on training but only
-    70% on validation"), or None: no symptom rule matches, or the question already names it. Both legs use it: BM25
-    through :func:`expand_query`, the dense leg through :meth:`QueryPrep.dense_texts`."""
-    for parts, words in _SYMPTOMS:
-        if all(p.search(query) for p in parts) and words not in query.lower():
+    """The diagnosis a symptom question describes without naming it, or None: no symptom rule matches, or the
+    question already names it. The rules (:data:`_SYMPTOMS`, the first that matches wins): "overfitting" for "99%
+    on training but only 70% on validation"; "training-serving skew" for one input scored differently by the live
+    service and the notebook or offline run it was built in; a forgotten ``model.eval()`` (dropout and batch
+    normalization left in training mode) for random, junk or run-to-run different outputs of a predict script or
+    at inference. Both legs use it: BM25 through :func:`expand_query`, the dense leg through
+    :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
+    (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""
+    for parts, words, named in _SYMPTOMS:
+        if all(p.search(query) for p in parts) and not named.search(query):
             return words
     return None
 

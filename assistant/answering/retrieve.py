@@ -9,6 +9,8 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   section never uses ("How does image registration work?", "What is the Turing test?") is about something the
   corpus does not cover even when its cosine is middling. :class:`CoverageRule` abstains when the coverage is
   below ``coverage`` *and* the support below ``support`` (a well-supported answer is never withheld for coverage).
+  A symptom described in the asker's own words ("our live API scores this customer record differently from my
+  notebook") is covered by a top hit that names the diagnosis retrieval read into it (training-serving skew).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.filters import check_filters
 from mlnotes.kb.index import Hit
+from mlnotes.kb.query import diagnosis
 from mlnotes.kb.search import Filters, Retriever
 
 
@@ -110,8 +113,17 @@ class TermCoverage:
 
     def coverage(self, question: str, chunk: Chunk) -> float:
         """The IDF-weighted share of ``question``'s content terms that ``chunk`` contains (1.0 for a question
-        without content terms: nothing to miss)."""
-        want = question_terms(question)
+        without content terms: nothing to miss).
+
+        A question that describes a symptom in its own words ("the live API scores a customer record differently
+        from my notebook") shares few words with the section that names its diagnosis; when retrieval read a
+        diagnosis into it (:func:`mlnotes.kb.query.diagnosis`: "training-serving skew"), the coverage is the larger
+        of the question's and the diagnosis' own, so a top hit that names the diagnosis covers the question."""
+        named = diagnosis(question)
+        own = self._coverage(question_terms(question), chunk)
+        return own if named is None else max(own, self._coverage(question_terms(named), chunk))
+
+    def _coverage(self, want: set[str], chunk: Chunk) -> float:
         if not want:
             return 1.0
         have = self._terms.get(chunk.id) if self._terms is not None else None

@@ -63,6 +63,26 @@ def test_the_rule_abstains_only_below_both_bounds():
     assert not rule.abstains(Retrieved([], np.zeros(3), 0.0, 0.0), cov, q)  # no hits: should_abstain's case
 
 
+def test_a_symptom_in_product_words_is_covered_by_a_chunk_that_names_its_diagnosis():
+    """fresh6 f6-19: the question's words (customer record, live prediction API, notebook) are not the corpus's,
+    so the skew section covered 0.21 of them and the answer abstained; the coverage of the diagnosis the
+    retrieval read into it ("training-serving skew") counts instead when it is larger. A chunk that does not
+    name the diagnosis gains nothing, and a question without a symptom is scored as before."""
+    skew = chunk("Training-serving skew: features computed by different code offline and when serving.")
+    other = chunk("A FastAPI service loads the model and returns a score for each customer record.")
+    cov = TermCoverage([*CHUNKS, skew, other])
+    q = "The same customer record gets a different score from our live prediction API than from the notebook."
+    assert cov._coverage(question_terms(q), skew) < 0.2  # the question's own words: barely any
+    assert cov.coverage(q, skew) == pytest.approx(1.0)  # the diagnosis' words: all there
+    assert cov.coverage(q, other) == pytest.approx(cov._coverage(question_terms(q), other))  # no gain
+    plain = "How does a FastAPI service return a score?"
+    assert cov.coverage(plain, other) == pytest.approx(cov._coverage(question_terms(plain), other))
+    rule = CoverageRule(coverage=0.35, support=0.42)
+    assert not rule.abstains(Retrieved([SimpleNamespace(chunk=skew)], np.zeros(3), 0.39, 0.0), cov, q)
+    assert rule.abstains(Retrieved([SimpleNamespace(chunk=chunk("dropout zeroes activations"))], np.zeros(3), 0.39,
+                                   0.0), cov, q)
+
+
 def _f1(sig_a, sig_u, t, c, s):
     return coverage_scores(sig_a, sig_u, t, c, s)["f1"]
 
