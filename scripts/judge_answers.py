@@ -107,6 +107,7 @@ def fresh_questions(ids: set[str] | None = None, path: Path = FRESH) -> list[dic
 
 def judge_record(answerer: Any, item: dict[str, Any]) -> dict[str, Any]:
     """The answer to one table question with the fields a judge reads."""
+    from mlnotes.assistant.answering.render import display_text
     from mlnotes.eval.data import section_key
 
     ans = answerer.answer(item["question"], generator=None)
@@ -120,7 +121,7 @@ def judge_record(answerer: Any, item: dict[str, Any]) -> dict[str, Any]:
         first = ans.sentences[0]
         src = next(s for s in ans.sources if s.n == first.source)
         key = section_key(src.doc_id, src.section_id)
-        rec["first_sentence"] = first.text
+        rec["first_sentence"] = display_text(first.text)  # as the answer shows it
         rec["first_cites"] = f"[{src.n}] {src.path}:{first.line_start}-{first.line_end} ({key})"
         rec["first_relevant"] = (key in item["relevant"]) if item["relevant"] is not None else None
     return rec
