@@ -1,6 +1,6 @@
 """The hand-written held-out grader sets ``eval/datasets/grader_heldout3.jsonl``, ``grader_heldout4.jsonl``,
-``grader_heldout5.jsonl``, ``grader_heldout6.jsonl``, ``grader_heldout7.jsonl``, ``grader_heldout8.jsonl`` and
-``grader_heldout9.jsonl`` (see ``eval/datasets/README.md``).
+``grader_heldout5.jsonl``, ``grader_heldout6.jsonl``, ``grader_heldout7.jsonl``, ``grader_heldout8.jsonl``,
+``grader_heldout9.jsonl`` and ``grader_heldout10.jsonl`` (see ``eval/datasets/README.md``).
 
 Checks each file itself, not the grader: the exact schema, that each case type has its fixed label, the counts the
 set promises (cases, key points, topics, cases per type, paraphrases and no-credit types per key point), unique and
@@ -22,23 +22,24 @@ ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "eval" / "datasets"
 #: split name -> source tag of each held-out file
 SETS = {"heldout3": "hand3", "heldout4": "hand4", "heldout5": "hand5", "heldout6": "hand6", "heldout7": "hand7",
-        "heldout8": "hand8", "heldout9": "hand9"}
-#: the fewest key points each file promises (heldout4 and heldout6 to heldout9 were asked for at least 60, heldout5
+        "heldout8": "hand8", "heldout9": "hand9", "heldout10": "hand10"}
+#: the fewest key points each file promises (heldout4 and heldout6 to heldout10 were asked for at least 60, heldout5
 #: for 70)
 MIN_KEY_POINTS = {"heldout3": 90, "heldout4": 60, "heldout5": 70, "heldout6": 60, "heldout7": 60,
-                  "heldout8": 60, "heldout9": 60}
-#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 to heldout9: >= 30;
-#: heldout5 to heldout9 cover every primary topic of the bank)
+                  "heldout8": 60, "heldout9": 60, "heldout10": 60}
+#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 to heldout10: >= 30;
+#: heldout5 to heldout9 cover every primary topic of the bank; heldout10 covers the 22 primary topics that still had
+#: a key point no earlier grader file used, see test_heldout10_covers_every_topic_with_an_unused_key_point)
 MIN_PER_TYPE = {"heldout3": 30, "heldout4": 30, "heldout5": 35, "heldout6": 30, "heldout7": 30,
-                "heldout8": 30, "heldout9": 30}
+                "heldout8": 30, "heldout9": 30, "heldout10": 30}
 MIN_TOPICS = {"heldout3": 20, "heldout4": 20, "heldout5": 23, "heldout6": 23, "heldout7": 23,
-              "heldout8": 23, "heldout9": 23}
+              "heldout8": 23, "heldout9": 23, "heldout10": 22}
 
 FIELDS = {"id", "question_id", "key_point_index", "key_point", "topic", "answer", "type", "label", "source", "split"}
 LABELS = {"paraphrase": "credit", "partial": "credit", "negation": "no_credit", "opposite": "no_credit",
           "term_swap": "no_credit", "stuffing": "no_credit", "vague": "no_credit"}
 NO_CREDIT = {t for t, lab in LABELS.items() if lab == "no_credit"}
-ID_RE = re.compile(r"^(?P<qid>[a-z0-9-]+)#(?P<idx>\d+)/(?P<type>[a-z_]+)/(?P<src>hand\d)/(?P<n>[1-9]\d*)$")
+ID_RE = re.compile(r"^(?P<qid>[a-z0-9-]+)#(?P<idx>\d+)/(?P<type>[a-z_]+)/(?P<src>hand\d+)/(?P<n>[1-9]\d*)$")
 
 
 def _read(path: Path) -> list[dict]:
@@ -224,9 +225,46 @@ def test_heldout9_is_independent_of_every_other_grader_set():
     assert not shared, {name: kps[:5] for name, kps in shared.items()}
 
 
-@pytest.mark.parametrize("split", ["heldout7", "heldout8", "heldout9"])
+def test_heldout10_is_independent_of_every_other_grader_set():
+    """No key point of heldout10 appears in any other grader file (development, tune, heldout2-9 or a file added
+    later): it was written by a new author, who read none of the grader's code, after heldout9 was written."""
+    others = {p.name for p in DATASETS.glob("grader_*.jsonl")} - {"grader_heldout10.jsonl"}
+    assert others >= {"grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_heldout3.jsonl",
+                      "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl",
+                      "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl",
+                      "grader_dev_hand.jsonl"}
+    shared = _shared_with_other_grader_sets("grader_heldout10.jsonl",
+                                            _key_points(DATASETS / "grader_heldout10.jsonl"))
+    assert not shared, {name: kps[:5] for name, kps in shared.items()}
+
+
+def _free_topics(bank: dict, used: set[tuple[str, int]]) -> set[str]:
+    """The primary topics of the bank that have at least one key point not in ``used``."""
+    return {q.topics[0] for q in bank.values() for i in range(len(q.key_points)) if (q.id, i) not in used}
+
+
+def _topics_with_an_unused_key_point(bank: dict, name: str) -> set[str]:
+    """The primary topics of the bank that have at least one key point held by no ``grader_*.jsonl`` other than
+    ``name``."""
+    used: set[tuple[str, int]] = set()
+    for path in DATASETS.glob("grader_*.jsonl"):
+        if path.name != name:
+            used |= _key_points(path)
+    return _free_topics(bank, used)
+
+
+def test_heldout10_covers_every_topic_with_an_unused_key_point(bank):
+    """heldout10 was asked to cover all 23 primary topics, but every key point of the topic ``probability`` was
+    already used by an earlier grader file, and reusing one would break independence. So it covers exactly the
+    primary topics that still had an unused key point (22 when it was written)."""
+    topics = {r["topic"] for r in _read(DATASETS / "grader_heldout10.jsonl")}
+    assert topics == _topics_with_an_unused_key_point(bank, "grader_heldout10.jsonl")
+    assert {q.topics[0] for q in bank.values()} - topics == {"probability"}
+
+
+@pytest.mark.parametrize("split", ["heldout7", "heldout8", "heldout9", "heldout10"])
 def test_every_key_point_has_three_kinds_of_wrong(split):
-    """The briefs for heldout7 to heldout9 asked for two paraphrases and three no-credit cases of distinct types per
+    """The briefs for heldout7 to heldout10 asked for two paraphrases and three no-credit cases of distinct types per
     key point."""
     by_kp: dict[tuple, Counter] = defaultdict(Counter)
     for r in _read(DATASETS / f"grader_{split}.jsonl"):
@@ -236,11 +274,12 @@ def test_every_key_point_has_three_kinds_of_wrong(split):
 
 
 def test_the_independence_check_catches_a_shared_key_point():
-    """The check is not vacuous: one key point of the development file added to heldout6's (heldout7's, heldout8's,
-    heldout9's) is reported, and so is one of heldout6 added to heldout7's, one of heldout7 added to heldout8's and
-    one of heldout8 added to heldout9's."""
+    """The check is not vacuous: one key point of the development file added to heldout6's (heldout7's to
+    heldout10's) is reported, and so is one of heldout6 added to heldout7's, one of heldout7 added to heldout8's, one
+    of heldout8 added to heldout9's and one of heldout9 added to heldout10's."""
     dev = _read(DATASETS / "grader_dev_hand.jsonl")[0]
-    for name in ("grader_heldout6.jsonl", "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl"):
+    for name in ("grader_heldout6.jsonl", "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl",
+                 "grader_heldout10.jsonl"):
         new = _key_points(DATASETS / name) | {(dev["question_id"], dev["key_point_index"])}
         shared = _shared_with_other_grader_sets(name, new)
         assert (dev["question_id"], dev["key_point_index"]) in shared["grader_dev_hand.jsonl"]
@@ -256,3 +295,16 @@ def test_the_independence_check_catches_a_shared_key_point():
     new = _key_points(DATASETS / "grader_heldout9.jsonl") | {(h8["question_id"], h8["key_point_index"])}
     assert (h8["question_id"], h8["key_point_index"]) in _shared_with_other_grader_sets(
         "grader_heldout9.jsonl", new)["grader_heldout8.jsonl"]
+    h9 = _read(DATASETS / "grader_heldout9.jsonl")[0]
+    new = _key_points(DATASETS / "grader_heldout10.jsonl") | {(h9["question_id"], h9["key_point_index"])}
+    assert (h9["question_id"], h9["key_point_index"]) in _shared_with_other_grader_sets(
+        "grader_heldout10.jsonl", new)["grader_heldout9.jsonl"]
+
+
+def test_the_topic_check_sees_a_used_topic(bank):
+    """The topic check is not vacuous: a topic counts as free only while one of its key points is unused."""
+    everything = {(q.id, i) for q in bank.values() for i in range(len(q.key_points))}
+    q = next(q for q in bank.values() if q.topics[0] == "statistics")
+    assert _free_topics(bank, everything) == set()
+    assert _free_topics(bank, everything - {(q.id, 0)}) == {"statistics"}
+    assert "probability" in _free_topics(bank, set())
