@@ -532,7 +532,8 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
                     break
                 why = None
                 if checks:
-                    why = contradiction(kp, keep[j][0], question) or replaced_term(kp, keep[j][0], has.similarity)
+                    why = contradiction(kp, keep[j][0], question) or replaced_term(
+                        kp, keep[j][0], has.similarity, lead_max_similarity=params.synonym_threshold)
                 if why is not None:
                     refused.append((float(P[i, j]), j, why, True))
                     continue
