@@ -25,8 +25,9 @@ own subject named only on the other side of a contrast ("classical momentum comp
 anticipated position, whereas Nesterov momentum uses the current one"); :func:`replaced_term` bounds a replaced
 *subject* by the grader's synonym threshold instead of 0.2 ("dropout connections add an identity path"); six
 antonym groups (multiply/divide, heavy/light, eliminate/create, periodic/continual, limit/expand,
-straight/curved); and :func:`negated_clause` no longer reads a restatement of the key point's own denial as a
-denial.
+straight/curved); :func:`negated_clause` no longer reads a restatement of the key point's own denial as a
+denial; and :func:`only_listed` refuses the key point's terms listed as a heading followed by talk that names
+none of them.
 
 A fourth check, :func:`only_listed`, finds *keyword stuffing*: the key point's terms occur in the sentence only
 as items of a list ("recall, queries and methods are all important"), never in a relation.
@@ -1030,6 +1031,10 @@ def meta_talk(key_point: str, sentence: str) -> bool:
     return bool(_META_TALK.search(sentence)) and not _META_TALK.search(key_point)
 
 
+#: A sentence that opens with a list of short items ended by a colon: "Margin, generalization, large: ...".
+_HEADED_LIST = re.compile(r"^\s*[^,:;.]{1,40}(?:,[^,:;.]{1,40})+:\s", re.I)
+
+
 def only_listed(key_point: str, sentence: str, question: str = "", max_item_words: int = 2) -> bool:
     """True when the key point's own terms occur in ``sentence`` only as items of a list.
 
@@ -1039,7 +1044,10 @@ def only_listed(key_point: str, sentence: str, question: str = "", max_item_word
     *methods*, which ..."). If at least two of the key point's terms (those not in the question) occur in the
     sentence, none occurs outside the lists before their end, and none after it either or, after a list of
     three items or more, at most a third as many ("Exponential loss, AdaBoost, outliers and label noise come
-    up together"), the sentence names the terms without relating them.
+    up together"), the sentence names the terms without relating them. Round 10: when the list is a heading (the
+    sentence opens with it and a colon) and nothing after it names a key-point term, the sentence is stuffing
+    however much the rest says ("Power, beta, effect size: G*Power is a free program ..."; over the hand-written
+    development answers, 21 stuffing answers more and no credit answer).
     """
     if _SYMBOL_RELATION.search(sentence):
         return False  # "F1 = 2PR / (P + R)": a formula relates its terms
@@ -1091,4 +1099,8 @@ def only_listed(key_point: str, sentence: str, question: str = "", max_item_word
     # query and document pair, which is expensive") has more
     q_stems = set(stems(question))
     rest = set(_stem_fn()(before_words + free_words)) - glue_stems() - NEGATION_STEMS - q_stems - listed
+    if len(listed) >= 2 and not before and not after and _HEADED_LIST.match(sentence):
+        # round 10: a list of the terms as a heading ("Power, beta, effect size: G*Power is a free program"):
+        # what follows the colon names none of them, so however long it is, it is about something else
+        return True
     return len(listed) >= 2 and not before and len(after) <= allowed and len(rest) <= MAX_PREDICATE_WORDS

@@ -7,6 +7,8 @@ these tests and as a property over every hand-written development answer (no tex
   content word) is replaced by a word that is not its synonym;
 * the round-10 antonym groups of ``OPPOSED`` (multiply/divide, heavy/light, eliminate/create, periodic/continual,
   limit/expand, straight/curved);
+* :func:`only_listed`: a list of the key point's terms as a colon heading, followed by talk that names none of
+  them, is stuffing however long the talk;
 * :func:`negated_clause` no longer reads a clause that restates the key point's own denial ("without
   constructing the features" as "you never have to compute the feature vectors"), or a "not X, only Y" under a
   key point that says "only Y", as a denial.
@@ -39,6 +41,14 @@ def dev_cases():
     cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS]
     assert {c["split"] for c in cases} >= {"heldout7", "heldout8"} and len(cases) > 2900
     return cases
+
+
+@pytest.fixture(scope="module")
+def real_bank():
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.interview import load_bank
+
+    return {q.id: q for q in load_bank(REPO_ROOT / "corpus")}
 
 
 def _fires(rule, cases, types):
@@ -176,3 +186,39 @@ def test_a_restated_denial_of_the_key_point_is_not_a_denial():
     assert negated_clause(kp, "Normality of the errors is not needed for the estimates, only for exact "
                               "small-sample inference.") is None
     assert negated_clause(kp, "Normality of the errors is not needed for exact small-sample inference.") is not None
+
+
+# ------------------------------------------------------------------ the terms as a heading, then something else
+
+KP_MARGIN = "A wider margin usually means better generalization to unseen data"
+
+
+def test_the_terms_listed_as_a_heading_then_something_else_are_stuffing():
+    from mlnotes.assistant.interview.contradiction import only_listed
+
+    q = "Why does the SVM maximize the margin?"
+    assert only_listed(KP_MARGIN, "Wider, generalization, unseen: all three words appear in the famous textbook "
+                                  "chapter that my professor assigned last spring.", q)
+    # the same heading followed by the claim is not stuffing
+    assert not only_listed(KP_MARGIN, "Margin and generalization: a wider margin tends to generalize better to "
+                                      "unseen data.", q)
+    # a list with no colon heading keeps the round-3 bound on what follows
+    assert not only_listed(KP_MARGIN, "Wider, generalization and unseen all appear in the famous textbook chapter "
+                                      "that my professor assigned last spring.", q)
+
+
+def test_headed_lists_on_the_development_answers(dev_cases, real_bank):
+    """The heading rule adds refusals only where the rest of only_listed already saw a list of the key point's
+    terms; over every hand-written development answer it fires on no credit answer and on 40 or more stuffing
+    answers (50 when written, 21 of them new)."""
+    from mlnotes.assistant.interview.contradiction import _HEADED_LIST, only_listed
+
+    def rule(c, s):
+        return bool(_HEADED_LIST.match(s)) and only_listed(c["key_point"], s, real_bank[c["question_id"]].question)
+
+    from mlnotes.assistant.interview.grader import split_sentences
+
+    fired = {t: [any(rule(c, s) for s in split_sentences(c["answer"])) for c in dev_cases if c["type"] == t]
+             for t in ("paraphrase", "partial", "stuffing")}
+    assert not any(fired["paraphrase"]) and not any(fired["partial"])
+    assert sum(fired["stuffing"]) >= 40
