@@ -28,7 +28,7 @@ case: the same answer graded for a key point of the next question (by id) on the
    the same criterion, averaged over those sets. Criterion: the *worst ratio* of a per-type result to its
    target, ``min(paraphrase recall / 0.90, each no-credit type's precision / 0.95)`` with ``other_point``
    among the no-credit types, precision at equal prevalence as in ``grader_validation``. The winner has the
-   best mean worst ratio over the five held-out sets; ties go to the rules. Deterministic: fixed folds, lbfgs.
+   best mean worst ratio over the held-out sets; ties go to the rules. Deterministic: fixed folds, lbfgs.
    Candidates and cases were added in four steps after reading the results (first ``lr:*``; then
    ``other_point`` cases, after the partial-answer test showed one point crediting another; then ``veto:*``;
    then ``other_question`` cases, after the bank check showed other questions' model answers scoring 1.97 on
@@ -44,7 +44,12 @@ case: the same answer graded for a key point of the next question (by id) on the
    margin (``monomargin<d>``: no credit to a sentence more than d closer to another key point) loses too
    (.621-.642). Round 9: heldout7 added as a seventh held-out set (nothing else changed): ``veto:coverage:C=1.0``
    wins, mean worst ratio .625 against .569 for the rules and .617 for ``mono:coverage:C=1.0`` (mean paraphrase
-   recall .733 against .754 for ``mono``); ``combine.json`` refitted.
+   recall .733 against .754 for ``mono``); ``combine.json`` refitted. Round 10: heldout8 added as an eighth
+   held-out set (nothing else changed): ``veto:coverage:C=10.0`` wins, mean worst ratio .621 against .620 for
+   ``veto:coverage:C=1.0`` and .561 for the rules (mean paraphrase recall .752 against .590); ``combine.json``
+   refitted. Round 10, after the round-10 rules (moved subjects, replaced subjects, six antonym groups,
+   headed term lists): ``mono:coverage:C=1.0`` wins, .640 against .639 for ``veto:coverage:C=1.0``, .634 for
+   ``monomargin0.1:coverage:C=10.0`` and .574 for the rules (mean paraphrase recall .759, .758, .736, .590).
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,

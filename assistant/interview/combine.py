@@ -159,7 +159,8 @@ def pair_features(key_point: str, question: str, sentence: str, *, cos: float, o
 
     why = contradiction(key_point, sentence, question)
     neg = why is not None and why.startswith("negation")
-    rep = replaced_term(key_point, sentence, has.similarity) is not None
+    rep = replaced_term(key_point, sentence, has.similarity,
+                        lead_max_similarity=params.synonym_threshold) is not None
     listed = only_listed(key_point, sentence, question)
     meta = meta_talk(key_point, sentence)
     if required:

@@ -402,9 +402,10 @@ def test_property_the_scope_rule_refuses_no_development_credit_answer():
     from mlnotes.assistant.interview.grader import split_sentences
     from mlnotes.eval.grader_validation import all_adversarial
 
-    # the sets the rule was designed on; heldout7 (development since round 9) is checked below
+    # the sets the rule was designed on; heldout7 (development since round 9) and heldout8 (since round 10) are
+    # checked below
     cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS
-             and c["split"] != "heldout7"]
+             and c["split"] not in ("heldout7", "heldout8")]
     fired = {t: [any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"]))
                  for c in cases if c["type"] == t] for t in ("paraphrase", "partial", "negation")}
     assert len(fired["paraphrase"]) > 700 and len(fired["negation"]) > 150
@@ -412,14 +413,17 @@ def test_property_the_scope_rule_refuses_no_development_credit_answer():
     assert sum(fired["negation"]) / len(fired["negation"]) > 0.5
 
 
-#: heldout7's credit answers the scope rule refuses (found when heldout7 became development data in round 9; the
-#: rule was not changed): a denial in one clause of a claim the key point limits ("not needed for the estimates,
-#: only for some inference"; "you never have to compute the feature vectors"; "can't compare PR AUCs").
-HELDOUT7_SCOPE_MISSES = {"eval-pr-vs-roc#4/paraphrase/hand7/1", "lin-ols-assumptions#3/partial/hand7/1",
-                         "svm-kernel-trick#1/partial/hand7/1"}
+#: heldout7's credit answers the scope rule refused (found when heldout7 became development data in round 9): a
+#: denial in one clause of a claim the key point limits ("not needed for the estimates, only for some inference";
+#: "you never have to compute the feature vectors"; "can't compare PR AUCs"). Round 10: a clause that restates
+#: the key point's own denial, and "not X, only Y" under a key point that says "only Y", are no denial any more
+#: (``_states_own_parity_clause``, ``test_grader_round10.py``); the PR AUC answer is still refused (its denying
+#: clause states more of the affirmed clause, "depends on prevalence", than of the denied one).
+HELDOUT7_SCOPE_FIXED = {"lin-ols-assumptions#3/partial/hand7/1", "svm-kernel-trick#1/partial/hand7/1"}
+HELDOUT7_SCOPE_MISSES = {"eval-pr-vs-roc#4/paraphrase/hand7/1"}
 
 
-def test_the_scope_rule_on_heldout7_refuses_only_its_three_known_credit_answers():
+def test_the_scope_rule_on_heldout7_refuses_only_its_known_credit_answer():
     from mlnotes.assistant.interview.grader import split_sentences
     from mlnotes.eval.grader_validation import all_adversarial
 
@@ -428,6 +432,30 @@ def test_the_scope_rule_on_heldout7_refuses_only_its_three_known_credit_answers(
     fires = {c["id"]: any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"])) for c in cases}
     credit = {c["id"] for c in cases if c["type"] in ("paraphrase", "partial")}
     assert {i for i in credit if fires[i]} == HELDOUT7_SCOPE_MISSES
+    assert HELDOUT7_SCOPE_FIXED <= credit
+    neg = [fires[c["id"]] for c in cases if c["type"] == "negation"]
+    assert sum(neg) / len(neg) > 0.4, sum(neg) / len(neg)
+
+
+#: heldout8's credit answers the scope rule refuses (found when heldout8 became development data in round 10; not
+#: fixed): a denial that states the claim in other words ("no better than random" for "means random ranking",
+#: "doesn't react to class imbalance" for "insensitive to", "no other linear unbiased estimator beats OLS" for
+#: "the best linear unbiased estimator", "has no training" for "stores the training data", "the past doesn't
+#: matter" for "depends only on the current state").
+HELDOUT8_SCOPE_MISSES = {"eval-roc-auc#4/paraphrase/hand8/2", "eval-pr-vs-roc#0/paraphrase/hand8/2",
+                         "lin-ols-assumptions#2/paraphrase/hand8/2", "clus-kmeans-vs-knn#2/paraphrase/hand8/1",
+                         "rl-mdp-bellman#1/partial/hand8/1"}
+
+
+def test_the_scope_rule_on_heldout8_refuses_only_its_five_known_credit_answers():
+    from mlnotes.assistant.interview.grader import split_sentences
+    from mlnotes.eval.grader_validation import all_adversarial
+
+    cases = [c for c in all_adversarial() if c["split"] == "heldout8"]
+    assert len(cases) > 300
+    fires = {c["id"]: any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"])) for c in cases}
+    credit = {c["id"] for c in cases if c["type"] in ("paraphrase", "partial")}
+    assert {i for i in credit if fires[i]} == HELDOUT8_SCOPE_MISSES
     neg = [fires[c["id"]] for c in cases if c["type"] == "negation"]
     assert sum(neg) / len(neg) > 0.4, sum(neg) / len(neg)
 
