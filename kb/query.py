@@ -109,6 +109,13 @@ _RANDOM_OUT = re.compile(
     r"|scores?)\b|\b(?:predictions?|outputs?|answers?|results?)\s+(?:are|look|is|seem|become)\s+(?:\w+\s+)?"
     r"(?:junk|garbage|random|nonsense)\b|\bdifferent (?:answer|prediction|output|result|score|class)s?\b.{0,40}"
     r"\b(?:each|every) (?:time|run|call)\b", re.I)
+# a served model that accepts input it should have refused: impossible values, categories it never saw, oversized text
+_BAD_INPUT = re.compile(
+    r"\b[a-z_]+\s?=\s?-\d|\bnegative (?:ages?|prices?|counts?|heights?|weights?)\b"
+    r"|\b(?:categor(?:y|ies)|values?|levels?|codes?)\s+(?:that\s+)?(?:never (?:existed|appeared)|(?:it|we|the model) never saw)"
+    r"|\b(?:unseen|unknown|non-?existent|invalid) (?:categor(?:y|ies)|values?|levels?|codes?)\b"
+    r"|\b\d+k?[- ](?:characters?|chars?|bytes?|tokens?)\b.{0,80}\b(?:time[ds]? ?out|timeout|hang\w*|crash\w*)"
+    r"|\b(?:malformed|garbage|invalid|nonsense) (?:inputs?|requests?|payloads?)\b", re.I)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -118,6 +125,9 @@ _SYMPTOMS = [
     ((_PREDICT_TIME, _RANDOM_OUT), "model.eval() forgotten: dropout stays active and batch normalization uses batch "
      "statistics",
      re.compile(r"\.eval\(|\beval(?:uation)? mode\b", re.I)),  # a predict script left in training mode
+    ((_SERVED, _BAD_INPUT), "input validation: validate every request against the declared schema (types, ranges, "
+     "lengths, allowed categories) and reject invalid input with a client error",
+     re.compile(r"\bvalidat|\bschema\b", re.I)),  # a service that scores whatever it is sent
 ]
 
 _SPACES = re.compile(r"\s+")
