@@ -116,6 +116,12 @@ _BAD_INPUT = re.compile(
     r"|\b(?:unseen|unknown|non-?existent|invalid) (?:categor(?:y|ies)|values?|levels?|codes?)\b"
     r"|\b\d+k?[- ](?:characters?|chars?|bytes?|tokens?)\b.{0,80}\b(?:time[ds]? ?out|timeout|hang\w*|crash\w*)"
     r"|\b(?:malformed|garbage|invalid|nonsense) (?:inputs?|requests?|payloads?)\b", re.I)
+# accuracy that stopped improving, and people who label the data disagreeing with each other
+_PLATEAU = re.compile(r"\b(?:stuck|plateau\w*|stall\w*|flat|won'?t (?:improve|go up|budge)|(?:can'?t|cannot) get (?:past|above"
+                      r"|beyond|over)|whatever (?:i|we) (?:tune|try|change)|no matter (?:what|how))\b", re.I)
+_LABELS_DISAGREE = re.compile(
+    r"\b(?:label(?:l)?ers?|annotators?|raters?|graders?|human labels?)\b.{0,60}\b(?:disagree\w*|inconsistent|differ)"
+    r"|\binter-?(?:annotator|rater)\b|\b(?:annotator|label(?:l)?er|rater) (?:dis)?agreement\b", re.I)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -128,6 +134,9 @@ _SYMPTOMS = [
     ((_SERVED, _BAD_INPUT), "input validation: validate every request against the declared schema (types, ranges, "
      "lengths, allowed categories) and reject invalid input with a client error",
      re.compile(r"\bvalidat|\bschema\b", re.I)),  # a service that scores whatever it is sent
+    ((_PLATEAU, _LABELS_DISAGREE), "label noise sets a ceiling: annotator disagreement bounds the achievable "
+     "accuracy (human-level, irreducible error)",
+     re.compile(r"\bceiling\b|\bhuman[- ]level\b|\bbayes error\b|\birreducible\b", re.I)),  # a plateau at the noise
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -148,7 +157,9 @@ def diagnosis(query: str) -> str | None:
     on training but only 70% on validation"; "training-serving skew" for one input scored differently by the live
     service and the notebook or offline run it was built in; a forgotten ``model.eval()`` (dropout and batch
     normalization left in training mode) for random, junk or run-to-run different outputs of a predict script or
-    at inference. Both legs use it: BM25 through :func:`expand_query`, the dense leg through
+    at inference; input validation for a served model that scores impossible values, categories it never saw or
+    oversized text; the label-noise ceiling for accuracy that stopped improving while the labellers disagree with
+    each other. Both legs use it: BM25 through :func:`expand_query`, the dense leg through
     :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""
     for parts, words, named in _SYMPTOMS:

@@ -43,6 +43,7 @@ class Retrieved:
     support: float  # the best dense cosine between the question and a retrieved chunk (0 without hits)
     search_ms: float
     read: str = ""  # the question as the search read it (spelling corrected, :func:`read_as`)
+    asked: str = ""  # the question as asked (the unknown-words rule compares it with ``read``)
 
 
 def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Filters | None = None) -> Retrieved:
@@ -57,7 +58,7 @@ def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Fi
     qvec = retriever.embed_query(" ".join(read.split()))
     sims = retriever.chunk_vectors([h.chunk.id for h in hits]) @ qvec if hits else []
     support = float(np.max(sims)) if len(sims) else 0.0
-    return Retrieved(hits, qvec, support, search_ms, read)
+    return Retrieved(hits, qvec, support, search_ms, read, question)
 
 
 def read_as(retriever: Retriever, question: str) -> str:
@@ -169,6 +170,8 @@ class CoverageRule:
     def abstains(self, r: Retrieved, cov: TermCoverage, question: str) -> bool:
         if not r.hits or r.support >= self.support:
             return False  # no coverage needed: nothing found is handled by should_abstain; high support answers
-        if self.absent_terms and len(cov.absent(question, r.read)) >= self.absent_terms:
+        # the words as asked: the answerer passes the read (corrected) question, in which a two-edit guess
+        # ("federated" read as "generated") hides the unknown word
+        if self.absent_terms and len(cov.absent(r.asked or question, r.read)) >= self.absent_terms:
             return True
         return cov.coverage(question, r.hits[0].chunk) < self.coverage

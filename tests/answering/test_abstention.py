@@ -148,6 +148,10 @@ def test_two_or_more_words_the_corpus_never_uses_abstain_below_the_support_bound
     assert cov.coverage(q, hosp) > rule.coverage  # the coverage alone would answer
     got = Retrieved([SimpleNamespace(chunk=hosp)], np.zeros(3), 0.41, 0.0, read=q.replace("federated", "generated"))
     assert rule.abstains(got, cov, q)  # a correction by two edits is a guess: the word still counts
+    # the answerer passes the read question; the words as asked (kept on the Retrieved) decide
+    asked = Retrieved(got.hits, got.qvec, 0.41, 0.0, got.read, q)
+    assert rule.abstains(asked, cov, got.read)
+    assert not CoverageRule(coverage=0.2, support=0.42, absent_terms=0).abstains(asked, cov, got.read)  # off
     assert not rule.abstains(Retrieved(got.hits, got.qvec, 0.42, 0.0, got.read), cov, q)  # support high enough
     one = "How do hospitals federate patient data?"
     assert len(cov.absent(one)) == 1 and not rule.abstains(Retrieved(got.hits, got.qvec, 0.41, 0.0, one), cov, one)
@@ -183,7 +187,8 @@ def test_on_the_development_questions_unknown_words_abstain_only_on_unanswerable
         if len(cov.absent(q.question)) < rule.absent_terms:
             continue  # cheap pre-filter: the branch cannot fire (the read question only removes typos)
         r = retrieve(index, q.question, "hybrid", 6)
-        if r.hits and r.support < rule.support and len(cov.absent(q.question, r.read)) >= rule.absent_terms:
+        if r.hits and r.support < rule.support and len(cov.absent(r.asked, r.read)) >= rule.absent_terms:
             fired.add(q.id)
             assert not q.answerable, f"{q.id}: an answerable question withheld for unknown words"
+            assert rule.abstains(r, cov, r.read), q.id  # as the answerer calls it
     assert "f7-20" in fired
