@@ -109,6 +109,19 @@ _RANDOM_OUT = re.compile(
     r"|scores?)\b|\b(?:predictions?|outputs?|answers?|results?)\s+(?:are|look|is|seem|become)\s+(?:\w+\s+)?"
     r"(?:junk|garbage|random|nonsense)\b|\bdifferent (?:answer|prediction|output|result|score|class)s?\b.{0,40}"
     r"\b(?:each|every) (?:time|run|call)\b", re.I)
+# a served model that accepts input it should have refused: impossible values, categories it never saw, oversized text
+_BAD_INPUT = re.compile(
+    r"\b[a-z_]+\s?=\s?-\d|\bnegative (?:ages?|prices?|counts?|heights?|weights?)\b"
+    r"|\b(?:categor(?:y|ies)|values?|levels?|codes?)\s+(?:that\s+)?(?:never (?:existed|appeared)|(?:it|we|the model) never saw)"
+    r"|\b(?:unseen|unknown|non-?existent|invalid) (?:categor(?:y|ies)|values?|levels?|codes?)\b"
+    r"|\b\d+k?[- ](?:characters?|chars?|bytes?|tokens?)\b.{0,80}\b(?:time[ds]? ?out|timeout|hang\w*|crash\w*)"
+    r"|\b(?:malformed|garbage|invalid|nonsense) (?:inputs?|requests?|payloads?)\b", re.I)
+# accuracy that stopped improving, and people who label the data disagreeing with each other
+_PLATEAU = re.compile(r"\b(?:stuck|plateau\w*|stall\w*|flat|won'?t (?:improve|go up|budge)|(?:can'?t|cannot) get (?:past|above"
+                      r"|beyond|over)|whatever (?:i|we) (?:tune|try|change)|no matter (?:what|how))\b", re.I)
+_LABELS_DISAGREE = re.compile(
+    r"\b(?:label(?:l)?ers?|annotators?|raters?|graders?|human labels?)\b.{0,60}\b(?:disagree\w*|inconsistent|differ)"
+    r"|\binter-?(?:annotator|rater)\b|\b(?:annotator|label(?:l)?er|rater) (?:dis)?agreement\b", re.I)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -118,6 +131,12 @@ _SYMPTOMS = [
     ((_PREDICT_TIME, _RANDOM_OUT), "model.eval() forgotten: dropout stays active and batch normalization uses batch "
      "statistics",
      re.compile(r"\.eval\(|\beval(?:uation)? mode\b", re.I)),  # a predict script left in training mode
+    ((_SERVED, _BAD_INPUT), "input validation: validate every request against the declared schema (types, ranges, "
+     "lengths, allowed categories) and reject invalid input with a client error",
+     re.compile(r"\bvalidat|\bschema\b", re.I)),  # a service that scores whatever it is sent
+    ((_PLATEAU, _LABELS_DISAGREE), "label noise sets a ceiling: annotator disagreement bounds the achievable "
+     "accuracy (human-level, irreducible error)",
+     re.compile(r"\bceiling\b|\bhuman[- ]level\b|\bbayes error\b|\birreducible\b", re.I)),  # a plateau at the noise
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -138,7 +157,9 @@ def diagnosis(query: str) -> str | None:
     on training but only 70% on validation"; "training-serving skew" for one input scored differently by the live
     service and the notebook or offline run it was built in; a forgotten ``model.eval()`` (dropout and batch
     normalization left in training mode) for random, junk or run-to-run different outputs of a predict script or
-    at inference. Both legs use it: BM25 through :func:`expand_query`, the dense leg through
+    at inference; input validation for a served model that scores impossible values, categories it never saw or
+    oversized text; the label-noise ceiling for accuracy that stopped improving while the labellers disagree with
+    each other. Both legs use it: BM25 through :func:`expand_query`, the dense leg through
     :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""
     for parts, words, named in _SYMPTOMS:

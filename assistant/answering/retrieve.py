@@ -11,6 +11,10 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   below ``coverage`` *and* the support below ``support`` (a well-supported answer is never withheld for coverage).
   A symptom described in the asker's own words ("our live API scores this customer record differently from my
   notebook") is covered by a top hit that names the diagnosis retrieval read into it (training-serving skew).
+  Under the same support bound the rule also abstains when the question uses ``absent_terms`` or more distinct
+  content words that no chunk of the corpus uses (one-edit typos the search corrected do not count)
+  (:meth:`TermCoverage.absent`): "federated learning with FedAvg across hospitals" names a method the corpus never
+  mentions, and its incidental words ("hospitals", "data", "model") must not carry the coverage.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.filters import check_filters
 from mlnotes.kb.index import Hit
-from mlnotes.kb.query import diagnosis
+from mlnotes.kb.query import diagnosis, osa_distance
 from mlnotes.kb.search import Filters, Retriever
 
 
@@ -39,6 +43,7 @@ class Retrieved:
     support: float  # the best dense cosine between the question and a retrieved chunk (0 without hits)
     search_ms: float
     read: str = ""  # the question as the search read it (spelling corrected, :func:`read_as`)
+    asked: str = ""  # the question as asked (the unknown-words rule compares it with ``read``)
 
 
 def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Filters | None = None) -> Retrieved:
@@ -53,7 +58,7 @@ def retrieve(retriever: Retriever, question: str, mode: str, k: int, filters: Fi
     qvec = retriever.embed_query(" ".join(read.split()))
     sims = retriever.chunk_vectors([h.chunk.id for h in hits]) @ qvec if hits else []
     support = float(np.max(sims)) if len(sims) else 0.0
-    return Retrieved(hits, qvec, support, search_ms, read)
+    return Retrieved(hits, qvec, support, search_ms, read, question)
 
 
 def read_as(retriever: Retriever, question: str) -> str:
@@ -77,6 +82,7 @@ def should_abstain(r: Retrieved, threshold: float) -> bool:
 
 _MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+")
+_WORD_RE = re.compile(r"[A-Za-z]+")  # the words kb.query's spelling correction looks at
 
 
 def chunk_terms(chunk: Chunk) -> set[str]:
@@ -123,6 +129,22 @@ class TermCoverage:
         own = self._coverage(question_terms(question), chunk)
         return own if named is None else max(own, self._coverage(question_terms(named), chunk))
 
+    def absent(self, question: str, read: str = "") -> set[str]:
+        """The question's content terms that no chunk uses (document frequency 0), numbers and words with digits
+        ("200k", "50k") left out: the things a question names that the corpus never mentions.
+
+        ``read`` is the question as the search read it (:func:`read_as`): a word its spelling correction changed by
+        one edit ("gradiant" -> "gradient") is a typo, not an unknown name, and does not count; a word it changed by
+        more is kept (the correction read "federated" as "generated": a guess, and the corpus still lacks the word)."""
+        words, fixed = _WORD_RE.findall(question), _WORD_RE.findall(read)
+        typos: set[str] = set()
+        if read and len(words) == len(fixed):
+            for a, b in zip(words, fixed, strict=True):
+                if a.lower() != b.lower() and osa_distance(a.lower(), b.lower(), cap=1) <= 1:
+                    typos.update(tokenize(a))
+        return {t for t in question_terms(question)
+                if self.df.get(t, 0) == 0 and t not in typos and not any(c.isdigit() for c in t)}
+
     def _coverage(self, want: set[str], chunk: Chunk) -> float:
         if not want:
             return 1.0
@@ -134,12 +156,22 @@ class TermCoverage:
 
 @dataclass(frozen=True)
 class CoverageRule:
-    """Abstain when the top hit's term coverage is below ``coverage`` and the support below ``support``."""
+    """Abstain when the support is below ``support`` and either the top hit's term coverage is below ``coverage``
+    or the question (as read) uses ``absent_terms`` or more content words the corpus never uses.
+
+    ``absent_terms`` is 2, not 1: one unknown word is often a slip or a filler ("why bother?", "what am I doing
+    wrong") that the spelling correction leaves alone; two are a name the corpus lacks ("federated", "FedAvg").
+    0 turns this branch off (the coverage alone decides)."""
 
     coverage: float
     support: float
+    absent_terms: int = 2
 
     def abstains(self, r: Retrieved, cov: TermCoverage, question: str) -> bool:
         if not r.hits or r.support >= self.support:
             return False  # no coverage needed: nothing found is handled by should_abstain; high support answers
+        # the words as asked: the answerer passes the read (corrected) question, in which a two-edit guess
+        # ("federated" read as "generated") hides the unknown word
+        if self.absent_terms and len(cov.absent(r.asked or question, r.read)) >= self.absent_terms:
+            return True
         return cov.coverage(question, r.hits[0].chunk) < self.coverage
