@@ -241,16 +241,45 @@ def chunk_code_blocks(hit: Hit) -> list[CodeBlock]:
             for cb in code_blocks(doc, 1, len(lines))]
 
 
-# the libraries a code block can be written with, and how its code shows each: numpy's ``np.`` calls, torch's
-# ``torch.``, ``nn.`` and ``F.``, and so on
-_LIB_USE_RES = {
-    "numpy": re.compile(r"\b(?:np|numpy)\.\w"),
-    "torch": re.compile(r"\b(?:torch|nn|F)\.\w"),
-    "sklearn": re.compile(r"\bsklearn\b|\b[A-Z]\w*(?:Regressor|Classifier|Regression|Clustering|Encoder|Scaler|"
-                          r"Transformer|Imputer|NearestNeighbors|KMeans|PCA)\(\)?"),
-    "tensorflow": re.compile(r"\b(?:tf|keras)\.\w"),
-    "jax": re.compile(r"\b(?:jax|jnp)\.\w"),
-}
+# the libraries a code block can be written with: the top-level modules, and the names a block that relies on an
+# earlier block's imports (``nn.Conv2d`` in ch10's ``BasicBlock``) uses for them by convention
+_LIB_MODULES = {"numpy": ("numpy",), "torch": ("torch",), "sklearn": ("sklearn",), "tensorflow": ("tensorflow", "keras"),
+                "jax": ("jax",)}
+_LIB_ALIASES = {"numpy": {"np", "numpy"}, "torch": {"torch", "nn", "F"}, "sklearn": {"sklearn"},
+                "tensorflow": {"tf", "keras"}, "jax": {"jax", "jnp"}}
+_IMPORT_RE = re.compile(r"^\s*(?:from\s+(?P<mod>[\w.]+)\s+import\s+(?P<names>[^#\n]+)|import\s+(?P<mods>[^#\n]+))",
+                        re.M)
+
+
+def _library_names(code: str) -> dict[str, set[str]]:
+    """The names under which ``code`` uses each library: the conventional ones (``np``, ``nn``, ``F``, ``tf``) and
+    those its own imports bind (``from sklearn.metrics import roc_auc_score`` binds ``roc_auc_score``)."""
+    out = {lib: set(names) for lib, names in _LIB_ALIASES.items()}
+    lib_of = {mod: lib for lib, mods in _LIB_MODULES.items() for mod in mods}
+    for m in _IMPORT_RE.finditer(code):
+        if m.group("mod"):
+            lib = lib_of.get(m.group("mod").split(".")[0])
+            if lib:
+                for part in m.group("names").strip("() ").split(","):
+                    bits = part.split()
+                    if bits:
+                        out[lib].add(bits[-1])
+        else:
+            for part in m.group("mods").split(","):
+                bits = part.split()
+                lib = lib_of.get(bits[0].split(".")[0]) if bits else None
+                if lib:
+                    out[lib].add(bits[-1] if len(bits) == 3 and bits[1] == "as" else bits[0].split(".")[0])
+    return out
+
+
+def libraries_used(code: str) -> set[str]:
+    """The libraries whose names the working code of a block (:func:`_working_code`) calls or reads."""
+    work = _working_code(code)
+    return {lib for lib, names in _library_names(code).items()
+            if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*[.(\[]", work) for n in names)}
+
+
 # how a question names each library
 _LIB_NAME_RES = {
     "numpy": re.compile(r"\bnumpy\b|\bnp\b|\bvectori[sz]ed\b", re.I),
@@ -288,7 +317,8 @@ def code_ask(question: str) -> CodeAsk:
         avoid |= {"torch", "tensorflow", "jax"}  # array code in NumPy, not in another array library
     if _SCRATCH_RE.search(question) and "sklearn" not in want:
         avoid.add("sklearn")  # one's own code, not a library's estimator
-    techniques = {t for w in _TECHNIQUE_RE.findall(question) for t in code_terms(w)}
+    words = re.sub(r"\]\([^)]*\)|https?://\S+", " ", question)  # not a link's address
+    techniques = {t for w in _TECHNIQUE_RE.findall(words) for t in code_terms(w)}
     return CodeAsk(frozenset(want), frozenset(avoid), frozenset(techniques))
 
 
@@ -319,8 +349,7 @@ def code_fit(ask: CodeAsk, code: str) -> tuple[int, int]:
     ``(0, 0)`` for a question that names neither."""
     if not (ask.want or ask.avoid or ask.techniques):
         return (0, 0)
-    work = _working_code(code)
-    uses = {lib for lib, rx in _LIB_USE_RES.items() if rx.search(work)}
+    uses = libraries_used(code)
     lib = 1 if uses & ask.want else -1 if uses & ask.avoid else 0
     return (lib, len(ask.techniques & code_terms(code)))
 

@@ -943,7 +943,7 @@ def row_algorithm(row: str) -> set[str]:
 # -- the sizes a cost question gives, and the rows that fit them --------------------------------------------------
 
 # a count a question gives: "2,000 samples", "100k features", "50k training points", "a million points", "10^6 rows"
-_COUNT = (r"(?P<num>10\^\d+|1e\d+|\d[\d,]*(?:\.\d+)?\s*(?:[kKmMbB]\b|thousand|million|billion)?|(?:a|one)\s+"
+_COUNT = (r"(?<![\w.^/-])(?P<num>10\^\d+|1e\d+|\d[\d,]*(?:\.\d+)?\s*(?:[kKmMbB]\b|thousand|million|billion)?|(?:a|one)\s+"
           r"(?:thousand|million|billion))")
 _ROWS_WORDS = (r"samples?|points?|rows?|examples?|observations?|records?|instances?|documents?|images?|items?|"
                r"vectors?|users?|customers?|patients?|sequences?")
