@@ -7,10 +7,14 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 * ``formula`` — a sentence that carries the formula (inline math or an equation);
 * ``complexity`` — the row of a complexity table, shown with its header: the rows of
   ``guides/algorithm-complexity.md`` whose algorithm name matches the question's subject, else a table row or a
-  Big-O sentence of a retrieved section (:func:`complexity_rows` finds the guide's rows);
+  Big-O sentence of a retrieved section (:func:`complexity_rows` finds the guide's rows). A question that gives
+  sizes and asks about time, memory or feasibility (:func:`asks_cost`) gets these rows whatever its intent reads,
+  with the rows of the same algorithm that differ by the regime, the one its sizes fit first
+  (:func:`complexity_lead_rows`), and the section's worked figure (:func:`states_estimate`);
 * ``comparison`` — a sentence that names both sides, then the best sentence about each side (:func:`sides`);
 * ``how_to_choose`` — a recommendation ("use ...", "prefer ...", "start with ...");
-* ``code`` — handled by the caller with :func:`code_block` (a tested fenced block of a cited section);
+* ``code`` — handled by the caller with :func:`code_block` (a tested fenced block of a cited section that fits the
+  library and technique the question names: ``compose.code_fit``);
 * ``why_how`` and ``debugging`` — the best-scored sentence.
 
 The lead is taken from the best-supported of the top ``LEAD_POOL_RANKS`` retrieved chunks, not blindly from the
