@@ -42,15 +42,18 @@ from mlnotes.assistant.answering.lead import (
     LEAD_POOL_RANKS,
     LEAD_RANKS,
     TableRow,
+    asks_cost,
     asks_why,
     best_about,
     both_sides_first,
     code_blocks,
     code_terms,
     compared_items,
+    complexity_lead_rows,
     complexity_rows,
     contrasts,
     display_equations,
+    given_sizes,
     gives_reason,
     head_term,
     later_parts,
@@ -67,6 +70,7 @@ from mlnotes.assistant.answering.lead import (
     side_words,
     sides,
     standalone,
+    states_estimate,
     subject_terms,
     table_rows,
     terms,
@@ -87,6 +91,7 @@ from mlnotes.assistant.answering.scoring import (
     ScoreWeights,
     choose,
     continues_before,
+    dangles,
     describes_figure,
     score_candidates,
 )
@@ -310,8 +315,11 @@ class Answerer:
                            filters: Filters | None = None) -> Answer:
         intent = classify_intent(question).intent
         hits = list(r.hits)
-        # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not
-        lead: list[Scored] = self._complexity_lead(question, hits, mode, filters) if intent == "complexity" else []
+        # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not; so
+        # does a question that gives sizes and asks about time, memory or feasibility whatever its intent reads
+        # (f7-09's "closed-form" read as a formula question, f7-10 as a why/how question)
+        lead: list[Scored] = (self._complexity_lead(question, hits, mode, filters)
+                              if intent == "complexity" or asks_cost(question) else [])
         match = self._bank_match(question, r, filters) if not lead else None
         if match is not None and intent == "definition" and not names_subject(question, match[0].short_answer):
             match = None  # "Define learning rate" is not answered by "Too low, training is slow; too high, ..."
@@ -320,6 +328,9 @@ class Answerer:
                                      self._source, show_code=intent == "code")
         per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(hits[: self.weights.top_chunks])]
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
+        if lead:  # the guide's rows that lead are not shown again as a retrieved table row (f7-10)
+            shown = {t.candidate.text.strip() for t in lead}
+            scored = [t for t in scored if t.candidate.text.strip() not in shown]
         sections = [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]
         code = None
         if reads_as_comparison(intent, question):
@@ -417,19 +428,42 @@ class Answerer:
 
     def _complexity_lead(self, question: str, hits: list[Hit], mode: str,
                          filters: Filters | None = None) -> list[Scored]:
-        """The complexity guide's row for the question's algorithm, with its header (``[]`` when none names it)."""
+        """The complexity guide's row for the question's algorithm, with its header (``[]`` when none names it);
+        for a question that gives sizes, the rows of that algorithm that differ by the regime, the one the sizes
+        fit first (:func:`~mlnotes.assistant.answering.lead.complexity_lead_rows`: the dual form of ridge for 2,000
+        samples and 100k features, then the closed form, f7-09)."""
         rows = self._guide_rows()
-        best = complexity_rows(question, [row for row, _ in rows])
-        if not best:
-            return []
-        row = best[0]
-        holder = next(c for r_, c in rows if r_ is row)
-        rank = self._extra(hits, holder, mode, filters)
-        if rank is None:
-            return []
-        vec = self._row_vector(row.text)
-        cand = Candidate(row.text, row.line, row.line, -1, "table_row", row.header)
-        return [Scored(1.0, rank, cand, vec)]
+        best = complexity_lead_rows(question, complexity_rows(question, [row for row, _ in rows]))
+        out: list[Scored] = []
+        for row in best:
+            holder = next(c for r_, c in rows if r_ is row)
+            rank = self._extra(hits, holder, mode, filters)
+            if rank is None:
+                continue
+            vec = self._row_vector(row.text)
+            cand = Candidate(row.text, row.line, row.line, -1 + len(out), "table_row", row.header)
+            out.append(Scored(1.0, rank, cand, vec))
+        if out and given_sizes(question):
+            # a question that gives sizes also gets the section's worked figure right after the rows ("The
+            # $O(n^2)$ memory is the practical wall: at $n = 100{,}000$ the Gram matrix has ... 80 GB", f7-10)
+            est = self._estimate(hits[out[0].rank].chunk, hits, mode, filters)
+            out += [est] if est is not None else []
+        return out
+
+    def _estimate(self, chunk: Chunk, hits: list[Hit], mode: str, filters: Filters | None) -> Scored | None:
+        """The first sentence of ``chunk``'s section that works a cost out for a size
+        (:func:`~mlnotes.assistant.answering.lead.states_estimate`) and reads on its own, citing its piece."""
+        for piece in sorted(self._whole_sections([chunk]), key=lambda c: c.line_start):
+            cands, vecs = self.sentences.get(piece)
+            for i, c in enumerate(cands):
+                if c.kind != "sentence" or not states_estimate(c.text):
+                    continue
+                t = Scored(0.9, 0, c, vecs[i])
+                if not (usable(t) and standalone(t)) or dangles(c.text):
+                    continue
+                rank = self._extra(hits, piece, mode, filters)
+                return replace(t, rank=rank) if rank is not None else None
+        return None
 
     def _row_vector(self, text: str) -> Any:
         """A complexity-guide row's embedding, embedded once per process (all 167 rows up front would add ~4 s to
@@ -681,9 +715,12 @@ class Answerer:
         section is about (the bank's coding entry "Compute a bootstrap confidence interval for a metric." answers
         "Write code that computes a bootstrap confidence interval ..."; a 45-line demo under "The bootstrap" that
         names more of the question's words in passing, in its code and its chapter's breadcrumbs, does not: f3-15).
-        A block that names none of the subject terms is never used."""
+        A block that names none of the subject terms is never used. Ahead of everything: the block that fits the
+        library and technique the question names (:func:`~mlnotes.assistant.answering.compose.code_fit`: NumPy code
+        for "in numpy", no PyTorch ``BasicBlock`` for it, f7-13; the block that names "im2col")."""
         subject = subject_terms(question)
         thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
+        ask = compose.code_ask(question)
         found = []
         for sec_rank, idx, c in self._section_pieces(hits, mode, filters, self.weights.top_chunks):
             about = terms(" ".join([*c.breadcrumbs, c.heading]))
@@ -691,11 +728,12 @@ class Answerer:
                 have = about | code_terms(cb.code)
                 if subject and not subject & have:
                     continue
-                found.append((-task_heading(question, c.heading), -len(thing & have), -len(subject & have),
-                              -len(thing & about), sec_rank, idx, cb))
+                lib, tech = compose.code_fit(ask, cb.code)
+                found.append((-lib, -tech, -task_heading(question, c.heading), -len(thing & have),
+                              -len(subject & have), -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None
-        *_, idx, cb = min(found, key=lambda x: x[:6])
+        *_, idx, cb = min(found, key=lambda x: x[:8])
         return idx, cb
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,

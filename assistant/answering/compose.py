@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -240,22 +241,138 @@ def chunk_code_blocks(hit: Hit) -> list[CodeBlock]:
             for cb in code_blocks(doc, 1, len(lines))]
 
 
+# the libraries a code block can be written with: the top-level modules, and the names a block that relies on an
+# earlier block's imports (``nn.Conv2d`` in ch10's ``BasicBlock``) uses for them by convention
+_LIB_MODULES = {"numpy": ("numpy",), "torch": ("torch",), "sklearn": ("sklearn",), "tensorflow": ("tensorflow", "keras"),
+                "jax": ("jax",)}
+_LIB_ALIASES = {"numpy": {"np", "numpy"}, "torch": {"torch", "nn", "F"}, "sklearn": {"sklearn"},
+                "tensorflow": {"tf", "keras"}, "jax": {"jax", "jnp"}}
+_IMPORT_RE = re.compile(r"^\s*(?:from\s+(?P<mod>[\w.]+)\s+import\s+(?P<names>[^#\n]+)|import\s+(?P<mods>[^#\n]+))",
+                        re.M)
+
+
+def _library_names(code: str) -> dict[str, set[str]]:
+    """The names under which ``code`` uses each library: the conventional ones (``np``, ``nn``, ``F``, ``tf``) and
+    those its own imports bind (``from sklearn.metrics import roc_auc_score`` binds ``roc_auc_score``)."""
+    out = {lib: set(names) for lib, names in _LIB_ALIASES.items()}
+    lib_of = {mod: lib for lib, mods in _LIB_MODULES.items() for mod in mods}
+    for m in _IMPORT_RE.finditer(code):
+        if m.group("mod"):
+            lib = lib_of.get(m.group("mod").split(".")[0])
+            if lib:
+                for part in m.group("names").strip("() ").split(","):
+                    bits = part.split()
+                    if bits:
+                        out[lib].add(bits[-1])
+        else:
+            for part in m.group("mods").split(","):
+                bits = part.split()
+                lib = lib_of.get(bits[0].split(".")[0]) if bits else None
+                if lib:
+                    out[lib].add(bits[-1] if len(bits) == 3 and bits[1] == "as" else bits[0].split(".")[0])
+    return out
+
+
+def libraries_used(code: str) -> set[str]:
+    """The libraries whose names the working code of a block (:func:`_working_code`) calls or reads."""
+    work = _working_code(code)
+    return {lib for lib, names in _library_names(code).items()
+            if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*[.(\[]", work) for n in names)}
+
+
+# how a question names each library
+_LIB_NAME_RES = {
+    "numpy": re.compile(r"\bnumpy\b|\bnp\b|\bvectori[sz]ed\b", re.I),
+    "torch": re.compile(r"\b(?:py)?torch\b", re.I),
+    "sklearn": re.compile(r"\bsklearn\b|\bscikit[- ]learn\b", re.I),
+    "tensorflow": re.compile(r"\btensorflow\b|\bkeras\b", re.I),
+    "jax": re.compile(r"\bjax\b", re.I),
+}
+_WITHOUT_RE = re.compile(r"\b(?:without|no|not with|instead of|avoid(?:ing)?)\s+(?:using\s+|a\s+|the\s+)?"
+                         r"(?P<x>[\w.-]+(?:[- ]learn)?)", re.I)
+_SCRATCH_RE = re.compile(r"\bfrom scratch\b|\bby hand\b|\bmyself\b|\bpure python\b", re.I)
+# a technique a question names by an identifier-like word ("im2col", "log1p", "conv2d"): letters and digits mixed
+_TECHNIQUE_RE = re.compile(r"\b(?=\w*[a-z])(?=\w*\d)[a-z][a-z0-9]*\d[a-z0-9]*\b|\b\w+_\w+\b", re.I)
+
+
+@dataclass(frozen=True)
+class CodeAsk:
+    """What a code question asks the code to be written with: ``want`` the libraries it names ("in numpy"),
+    ``avoid`` those it rules out ("without sklearn"; "numpy" rules out the other array libraries, "from scratch" a
+    library's ready-made estimator), ``techniques`` the identifier-like words it names ("im2col")."""
+
+    want: frozenset[str]
+    avoid: frozenset[str]
+    techniques: frozenset[str]
+
+
+def code_ask(question: str) -> CodeAsk:
+    """The libraries and techniques ``question`` asks its code to use or not to use (:class:`CodeAsk`)."""
+    avoid = set()
+    for m in _WITHOUT_RE.finditer(question):
+        avoid |= {lib for lib, rx in _LIB_NAME_RES.items() if rx.search(m.group("x"))}
+    rest = _WITHOUT_RE.sub(" ", question)
+    want = {lib for lib, rx in _LIB_NAME_RES.items() if rx.search(rest)} - avoid
+    if "numpy" in want and not want & {"torch", "tensorflow", "jax"}:
+        avoid |= {"torch", "tensorflow", "jax"}  # array code in NumPy, not in another array library
+    if _SCRATCH_RE.search(question) and "sklearn" not in want:
+        avoid.add("sklearn")  # one's own code, not a library's estimator
+    words = re.sub(r"\]\([^)]*\)|https?://\S+", " ", question)  # not a link's address
+    techniques = {t for w in _TECHNIQUE_RE.findall(words) for t in code_terms(w)}
+    return CodeAsk(frozenset(want), frozenset(avoid), frozenset(techniques))
+
+
+def _working_code(code: str) -> str:
+    """The lines of a block that do its work: the bodies of the functions and classes it defines when it defines
+    any (a check against a reference library after them, ``torch.nn.functional.conv2d`` below ``conv2d_numpy``, is
+    not how the block computes), else every line but its imports."""
+    lines = code.split("\n")
+    body, inside = [], False
+    for ln in lines:
+        if re.match(r"^(?:def|class)\s", ln):
+            inside = True
+            body.append(ln)
+        elif inside and (ln.startswith((" ", "\t")) or not ln.strip()):
+            body.append(ln)
+        else:
+            inside = False
+    if any(x.strip() for x in body):
+        return "\n".join(body)
+    return "\n".join(ln for ln in lines if not re.match(r"^\s*(?:import|from)\s", ln))
+
+
+def code_fit(ask: CodeAsk, code: str) -> tuple[int, int]:
+    """How well a block fits what a code question asks it to be written with (:func:`code_ask`), higher is
+    better: first +1 when its working code (:func:`_working_code`) uses a library the question names, -1 when it
+    uses one the question rules out and none it names (a PyTorch ``BasicBlock`` for "a conv2d forward pass in
+    numpy", f7-13), else 0; then how many of the named techniques its own terms name (``conv2d_im2col``).
+    ``(0, 0)`` for a question that names neither."""
+    if not (ask.want or ask.avoid or ask.techniques):
+        return (0, 0)
+    uses = libraries_used(code)
+    lib = 1 if uses & ask.want else -1 if uses & ask.avoid else 0
+    return (lib, len(ask.techniques & code_terms(code)))
+
+
 def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, CodeBlock] | None:
     """For a question that asks for code (:func:`asks_for_code`) and got none: the runnable block of the top
-    ``ranks`` hits whose own identifiers, comments and strings (:func:`code_terms`) name the most of the question's
-    subject terms, at least two (or all of a one-term subject), the best-ranked first; ``None`` when none does.
+    ``ranks`` hits that best fits the library and technique the question names (:func:`code_fit`), then whose own
+    identifiers, comments and strings (:func:`code_terms`) name the most of the question's subject terms, at least
+    two (or all of a one-term subject), the best-ranked first; ``None`` when none does.
     f6-13 ("how to code permutation feature importance ...") was read as a how question and showed a definition
     only, although its third hit holds ``my_permutation_importance``."""
     subject = subject_terms(question)
     if not subject or not asks_for_code(question):
         return None
     need = min(2, len(subject))
-    best: tuple[int, int, CodeBlock] | None = None
+    ask = code_ask(question)
+    best: tuple[tuple[int, int, int], int, CodeBlock] | None = None
     for rank, h in enumerate(hits[:ranks]):
         for cb in chunk_code_blocks(h):
             named = len(subject & code_terms(cb.code))
-            if named >= need and (best is None or named > best[0]):
-                best = (named, rank, cb)
+            key = (*code_fit(ask, cb.code), named)
+            if named >= need and (best is None or key > best[0]):
+                best = (key, rank, cb)
     return (best[1], best[2]) if best is not None else None
 
 

@@ -7,10 +7,14 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 * ``formula`` — a sentence that carries the formula (inline math or an equation);
 * ``complexity`` — the row of a complexity table, shown with its header: the rows of
   ``guides/algorithm-complexity.md`` whose algorithm name matches the question's subject, else a table row or a
-  Big-O sentence of a retrieved section (:func:`complexity_rows` finds the guide's rows);
+  Big-O sentence of a retrieved section (:func:`complexity_rows` finds the guide's rows). A question that gives
+  sizes and asks about time, memory or feasibility (:func:`asks_cost`) gets these rows whatever its intent reads,
+  with the rows of the same algorithm that differ by the regime, the one its sizes fit first
+  (:func:`complexity_lead_rows`), and the section's worked figure (:func:`states_estimate`);
 * ``comparison`` — a sentence that names both sides, then the best sentence about each side (:func:`sides`);
 * ``how_to_choose`` — a recommendation ("use ...", "prefer ...", "start with ...");
-* ``code`` — handled by the caller with :func:`code_block` (a tested fenced block of a cited section);
+* ``code`` — handled by the caller with :func:`code_block` (a tested fenced block of a cited section that fits the
+  library and technique the question names: ``compose.code_fit``);
 * ``why_how`` and ``debugging`` — the best-scored sentence.
 
 The lead is taken from the best-supported of the top ``LEAD_POOL_RANKS`` retrieved chunks, not blindly from the
@@ -938,6 +942,102 @@ def row_algorithm(row: str) -> set[str]:
     slash or linking word that opens its variant ("Agglomerative, naive" -> agglomerative; "Gaussian mixture, EM,
     full covariances" -> gaussian, mixture; "PCA via full SVD" -> pca)."""
     return terms(_VARIANT_RE.split(first_cell(row), maxsplit=1)[0])
+
+
+# -- the sizes a cost question gives, and the rows that fit them --------------------------------------------------
+
+# a count a question gives: "2,000 samples", "100k features", "50k training points", "a million points", "10^6 rows"
+_COUNT = (r"(?<![\w.^/-])(?P<num>10\^\d+|1e\d+|\d[\d,]*(?:\.\d+)?\s*(?:[kKmMbB]\b|thousand|million|billion)?|(?:a|one)\s+"
+          r"(?:thousand|million|billion))")
+_ROWS_WORDS = (r"samples?|points?|rows?|examples?|observations?|records?|instances?|documents?|images?|items?|"
+               r"vectors?|users?|customers?|patients?|sequences?")
+_DIMS_WORDS = r"features?|dimensions?|dims?|columns?|variables?|genes?|predictors?|covariates?"
+_SIZE_RE = re.compile(_COUNT + r"\s+(?:[\w-]+\s+){0,2}?(?:(?P<n>" + _ROWS_WORDS + r")|(?P<d>" + _DIMS_WORDS
+                      + r"))\b", re.I)
+_SYMBOL_SIZE_RE = re.compile(r"\b(?P<sym>[nNdDpP])\s*(?:=|≈|~)\s*" + _COUNT, re.I)
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
+# what a question asks about cost in words: time, memory, whether it is feasible, which way is cheaper
+_COST_ASK_RE = re.compile(r"\b(?:time|memory|ram|gb|flops?|cheap\w*|expensive|costs?|costly|feas[ia]ble|"
+                          r"feasibility|tractable|how long|fast(?:er)?|slow(?:er)?|scal(?:e|es|ing)|complexity|"
+                          r"fits? in memory|blow up)\b", re.I)
+
+
+def _count(text: str) -> float | None:
+    t = text.strip().lower().replace(",", "")
+    m = re.match(r"^(?:10\^(\d+)|1e(\d+))$", t)
+    if m:
+        return 10.0 ** int(m.group(1) or m.group(2))
+    m = re.match(r"^(?:(?:a|one)\s+)?(\d+(?:\.\d+)?)?\s*(k|m|b|thousand|million|billion)?$", t)
+    if not m or not (m.group(1) or m.group(2)):
+        return None
+    return float(m.group(1) or 1) * _SCALE.get(m.group(2) or "", 1.0)
+
+
+def given_sizes(question: str) -> dict[str, float]:
+    """The sizes a cost question gives: ``n`` the number of examples ("2,000 samples", "50k training points", "a
+    million points", "n = 2000") and ``d`` the number of features ("100k features", "d = 100k"; ``p`` counts as
+    ``d``); the first of each; ``{}`` when it gives none."""
+    out: dict[str, float] = {}
+    for m in _SIZE_RE.finditer(question):
+        v = _count(m.group("num"))
+        if v is not None:
+            out.setdefault("n" if m.group("n") else "d", v)
+    for m in _SYMBOL_SIZE_RE.finditer(question):
+        v = _count(m.group("num"))
+        if v is not None:
+            out.setdefault("n" if m.group("sym").lower() == "n" else "d", v)
+    return out
+
+
+def asks_cost(question: str) -> bool:
+    """Whether ``question`` asks what something costs for sizes it gives: a size (:func:`given_sizes`) and a word
+    about time, memory, feasibility or which way is cheaper. "Is closed-form ridge regression even feasable here
+    (2,000 samples, 100k features), and which way of solving it is cheaper?" reads as a formula question by its
+    "closed-form" (f7-09), "would gaussian process regression work on 50k training points? rough time and memory"
+    as a why/how question (f7-10); both ask for the complexity rows."""
+    return bool(given_sizes(question)) and bool(_COST_ASK_RE.search(question))
+
+
+# a regime a cost-table row holds in: "Ridge, dual / kernel form ($d > n$)", "... cheaper when $d \gg n$"
+_REGIME_RE = re.compile(r"\b([ndp])\s*(?:>|\\gg|\\geq?|≫)\s*([ndp])\b")
+
+
+def regime_fit(row: TableRow, sizes: dict[str, float]) -> int:
+    """+1 when the regime a row states ("$d > n$", "cheaper when $d \\gg n$") holds for the question's ``sizes``,
+    -1 when it does not, 0 when the row states none or the sizes do not say (``p`` is read as ``d``)."""
+    fit = 0
+    for a, b in _REGIME_RE.findall(row.text):
+        a, b = ("d" if a == "p" else a), ("d" if b == "p" else b)
+        if a == b or a not in sizes or b not in sizes:
+            continue
+        fit = 1 if sizes[a] > sizes[b] else -1
+    return fit
+
+
+def complexity_lead_rows(question: str, rows: Sequence[TableRow], limit: int = 3) -> list[TableRow]:
+    """The rows a cost question leads with, from its matched rows (:func:`complexity_rows`, best first): the best
+    row alone; when the question gives sizes (:func:`given_sizes`), also the other matched rows of the same
+    algorithm (:func:`row_algorithm`: "Ridge, closed form" and "Ridge, dual / kernel form ($d > n$)", which
+    differ by the regime), at most ``limit``, the rows whose stated regime the sizes fit first (:func:`regime_fit`:
+    2,000 samples and 100k features lead with the dual form, f7-09), then the rows that state none, then those the
+    sizes contradict, each group in matched order."""
+    if not rows:
+        return []
+    sizes = given_sizes(question)
+    if not sizes:
+        return [rows[0]]
+    algo = row_algorithm(rows[0].text)
+    same = [r for r in rows if row_algorithm(r.text) == algo][:limit]
+    return sorted(same, key=lambda r: -regime_fit(r, sizes))
+
+
+# a worked figure for a size: "at $n = 100{,}000$ the Gram matrix has $10^{10}$ entries, 80 GB in float64"
+_ESTIMATE_RE = re.compile(r"\d\s*(?:[KMGT]i?B|bytes)\b|\bat \$?[nd]\s*=|\d\s*(?:[GT]?FLOPs|flops)\b")
+
+
+def states_estimate(text: str) -> bool:
+    """Whether ``text`` works a cost out for a size: a memory figure ("80 GB"), a FLOP count or "at $n = ...$"."""
+    return bool(_ESTIMATE_RE.search(text))
 
 
 # words that link the parts of an algorithm's name in the guide's tables ("PCA via full SVD")
