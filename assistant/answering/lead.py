@@ -853,7 +853,7 @@ def part_query(part: str, first: str, idf: Callable[[str], float]) -> str:
 # the words of an ask that only say what kind of answer is wanted or who asks, not what it is about
 _ASK_FILLER = frozenset(tokenize("each one ones actually still really same get use would could should people say just "
                                  "plain terms someone explain mean means thing things way ways i me my big small "
-                                 "take need many much model models output outputs input so away put"))
+                                 "take need many much model models output outputs input so away put follow following goes go"))
 _ASK_WH_RE = re.compile(r"\b(?:what(?:'s|s)?|how|why|when|which|whether)\b", re.I)
 # where a question's asks part: question marks, semicolons, sentence ends (not "vs. "), and a comma, "and" or "but"
 # before an ask word (the splits of :data:`_PART_SPLIT_RE`, with "whats" and "but")
@@ -877,11 +877,17 @@ def ask_of(part: str) -> str | None:
 def ask_terms(part: str) -> set[str]:
     """The content terms of the ask of ``part`` (:func:`ask_of`) that say what it asks about ("the variance of y"
     -> {variance}; "how is it trained with no labels" -> {trained, labels}), without the words of every question
-    ("what", "each", "actually", "I", "model")."""
+    ("what", "each", "actually", "I", "model"), and without "exactly" unless the ask wants a yes or a no."""
     ask = ask_of(part)
-    return terms(ask) - (_CUE_WORDS - _KEPT_CUES) - _ASK_FILLER if ask is not None else set()
+    if ask is None:
+        return set()
+    out = terms(ask) - (_CUE_WORDS - _KEPT_CUES) - _ASK_FILLER
+    # "exactly" is what a yes/no ask asks ("do I get exactly the same output?"), elsewhere only stress ("what
+    # exactly changes?")
+    return out if _YES_NO_RE.match(ask) else out - _EXACT
 
 
+_EXACT = frozenset(tokenize("exactly"))
 # cue words that an ask is about ("how is it trained": the training is what it asks)
 _KEPT_CUES = frozenset(tokenize("training train trained inference prediction predict number"))
 
