@@ -74,8 +74,10 @@ def test_an_ask_is_answered_by_a_sentence_that_names_its_terms_or_an_extension_o
     assert answers_ask({"train"}, "It makes a trainable copy of the encoder blocks.")
     assert answers_ask({"varianc"}, "The stationary variance is sigma^2 / (1 - phi^2).")
     assert not answers_ask({"varianc"}, "The autocorrelation at lag k is phi^k.")
-    # at least half of three or more terms, every one of one or two
-    assert answers_ask({"a1", "b1", "c1"}, "a1 b1")
+    # every one of up to three terms, two thirds of more
+    assert not answers_ask({"stratifi", "cross", "valid"}, "Nested cross-validation has an inner loop.")
+    assert answers_ask({"stratifi", "cross", "valid"}, "Stratified cross-validation keeps class shares per fold.")
+    assert answers_ask({"a1", "b1", "c1", "d1"}, "a1 b1 c1") and not answers_ask({"a1", "b1", "c1", "d1"}, "a1 b1")
     assert not answers_ask({"autocorrel", "lag"}, "The autocorrelation decays.")
 
 
