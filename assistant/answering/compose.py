@@ -10,8 +10,8 @@ from typing import Any
 
 from mlnotes.assistant.answering.candidates import Candidate, candidates_from_lines, is_answer_sentence
 from mlnotes.assistant.answering.lead import (
-    ask_matches,
     answers_ask,
+    ask_matches,
     code_block,
     code_blocks,
     code_terms,
