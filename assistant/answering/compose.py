@@ -185,8 +185,20 @@ def chunk_candidates(hit: Hit) -> list[Candidate]:
     chunk = hit.chunk
     lines = chunk.text.split("\n")
     extra = len(lines) - (chunk.line_end - chunk.line_start + 1)
-    return [c for c in candidates_from_lines(lines, chunk.line_start - max(0, extra))
-            if c.line_start >= chunk.line_start]
+    first = chunk.line_start - max(0, extra)
+    # the heading above each line: sentences under a not-an-answer heading ("Common mistakes", "Follow-ups") are
+    # no candidates (f6-09 got "Applying hierarchical clustering to millions of points", a listed mistake)
+    under: list[str] = []
+    heading = chunk.heading
+    for line in lines:
+        m = re.match(r"^#{1,6}\s+(.*)$", line)
+        heading = m.group(1) if m else heading
+        under.append(heading.strip().lower())
+    return [c for c in candidates_from_lines(lines, first)
+            if c.line_start >= chunk.line_start and under[c.line_start - first] not in NOT_ANSWER_HEADINGS]
+
+
+NOT_ANSWER_HEADINGS = frozenset({"common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises"})
 
 
 def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
