@@ -11,10 +11,14 @@ from typing import Any
 
 from mlnotes.assistant.answering.candidates import Candidate, candidates_from_lines, is_answer_sentence
 from mlnotes.assistant.answering.lead import (
+    answers_ask,
+    ask_matches,
     code_block,
     code_blocks,
     code_terms,
     pointer,
+    question_asks,
+    rows_to_show,
     subject_terms,
     terms,
 )
@@ -173,6 +177,142 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
             return [*demoted, *kept], len(demoted)
         return [kept[i], *demoted, *kept[:i], *kept[i + 1:]], 1 + len(demoted)
     return [*out_lead, *kept], len(out_lead)
+
+
+def chunk_candidates(hit: Hit) -> list[Candidate]:
+    """The candidates of ``hit``'s chunk read from its text, with their file lines; a table piece repeats its
+    table's header above its own lines, so its rows parse as rows of that table (the header's own lines get
+    numbers before the chunk's and are no candidates)."""
+    chunk = hit.chunk
+    lines = chunk.text.split("\n")
+    extra = len(lines) - (chunk.line_end - chunk.line_start + 1)
+    first = chunk.line_start - max(0, extra)
+    # the heading above each line: sentences under a not-an-answer heading ("Common mistakes", "Follow-ups") are
+    # no candidates (f6-09 got "Applying hierarchical clustering to millions of points", a listed mistake)
+    under: list[str] = []
+    heading = chunk.heading
+    for line in lines:
+        m = re.match(r"^#{1,6}\s+(.*)$", line)
+        heading = m.group(1) if m else heading
+        under.append(heading.strip().lower())
+    return [c for c in candidates_from_lines(lines, first)
+            if c.line_start >= chunk.line_start and under[c.line_start - first] not in NOT_ANSWER_HEADINGS]
+
+
+NOT_ANSWER_HEADINGS = frozenset({"common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises"})
+
+
+def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
+                    hits: Sequence[Hit]) -> tuple[list[Scored], int]:
+    """``chosen`` with each table row that answers the question joined by the other rows of its table that the
+    question needs (:func:`~mlnotes.assistant.answering.lead.rows_to_show`: the items it asks to choose among or
+    compare), in table order in the row's place, so they show under one header (f7-08 showed only the Atari row of
+    the Gymnasium environments, ml-57 only the one-hot row). Rows already chosen are not repeated; returns the
+    sentences and the new lead count."""
+    out: list[Scored] = []
+    n = n_lead
+    seen = {(t.rank, t.candidate.line_start) for t in chosen if t.candidate.kind == "table_row"}
+    for i, t in enumerate(chosen):
+        if t.candidate.kind != "table_row" or t.rank >= len(hits):
+            out.append(t)
+            continue
+        rows = rows_to_show(question, t.candidate, chunk_candidates(hits[t.rank]))
+        added = [r for r in rows if r.line_start != t.candidate.line_start and (t.rank, r.line_start) not in seen]
+        seen.update((t.rank, r.line_start) for r in added)
+        for r in rows:
+            if r.line_start == t.candidate.line_start:
+                out.append(t)
+            elif r in added:
+                out.append(Scored(t.score, t.rank, r, t.vector))
+        if i < n_lead:
+            n += len(added)
+    return out, n
+
+
+def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence[Scored],
+                  vector: Any) -> tuple[Scored, int | None] | None:
+    """The sentence of the top ``ranks`` hits' chunks that answers an ask with terms ``ask``
+    (:func:`~mlnotes.assistant.answering.lead.answers_ask`) and reads on its own or right after a sentence of
+    ``have`` ("It makes a trainable copy of the U-Net's encoder blocks ..." after "ControlNet adds spatial
+    conditioning ...", f7-04): the most ask terms first, then the best rank, then the longest (up to 40 words);
+    not one of
+    ``have``. Returns it and the index in ``have`` of the sentence it must follow (``None`` when it reads on its
+    own)."""
+    shown = {" ".join(t.candidate.text.split()): i for i, t in enumerate(have)}
+    best: tuple[tuple[int, int, int], Scored, int | None] | None = None
+    for rank, h in enumerate(hits[:ranks]):
+        cands = chunk_candidates(h)
+        for k, c in enumerate(cands):
+            text = c.text
+            if (c.kind != "sentence" or " ".join(text.split()) in shown or not is_answer_sentence(text)
+                    or "?" in text or cut_off(c) or pointer(text) or describes_figure(text)
+                    or len(text.split()) > 60 or not answers_ask(ask, text)):
+                continue
+            after = None
+            if dangles(text) or needs_before(c) or continues_before(text):
+                prev = cands[k - 1] if k > 0 else None
+                after = shown.get(" ".join(prev.text.split())) if prev is not None else None
+                if after is None or have[after].rank != rank:
+                    continue
+            # a longer sentence (up to 40 words) first: a short one tends to name the ask's term in passing
+            # ("Two adaptation techniques made pre-trained text-to-image models controllable ...", f7-04)
+            key = (-ask_matches(ask, text), rank, -min(len(text.split()), 40))
+            if best is None or key < best[0]:
+                best = (key, Scored(0.0, rank, c, vector), after)
+    return (best[1], best[2]) if best is not None else None
+
+
+ASK_WITHIN = 3  # an ask counts as answered when one of the answer's first this many sentences answers it
+ASK_RANKS = 3  # an unanswered ask's sentence is looked for in the chunks of the top this many hits
+
+
+def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
+               hits: Sequence[Hit]) -> tuple[list[Scored], int]:
+    """``chosen`` (the first ``n_lead`` the lead) with a sentence for each explicit ask of a question of several
+    parts (:func:`~mlnotes.assistant.answering.lead.question_asks`) that none of the first ``ASK_WITHIN`` sentences
+    answers (:func:`~mlnotes.assistant.answering.lead.answers_ask`), right after the lead and the sentences put
+    there for earlier asks: a chosen supporting sentence that answers it moves up (with the sentences after it that
+    need it), else the sentence of the top ``ASK_RANKS`` chunks that answers it best joins (:func:`_ask_sentence`;
+    one that needs the sentence before it goes right after that sentence, within the lead when that is a lead
+    sentence), and the last supporting sentence goes, so the answer is no longer. A yes/no ask ("do I still get
+    exactly the same output?") is answered by a sentence that names its terms ("With greedy verification it is
+    exact; ..."). f7-06 never said whether Medusa's output is exact; f7-04 never said what ControlNet trains.
+    Returns the sentences and the new lead count."""
+    asks = question_asks(question)
+    out = list(chosen)
+    if not asks or not out:
+        return out, n_lead
+    at, n = max(1, n_lead), len(out)
+    for _part, ask in asks:
+        if any(answers_ask(ask, t.candidate.text) for t in out[: max(ASK_WITHIN, at)]):
+            continue
+        i = next((i for i in range(at, len(out)) if answers_ask(ask, out[i].candidate.text)
+                  and not needs_before(out[i].candidate)), None)
+        if i is not None:
+            j = i + 1
+            while j < len(out) and needs_before(out[j].candidate):
+                j += 1
+            moved = out[i:j]
+            del out[i:j]
+            out[at:at] = moved
+            at += len(moved)
+            continue
+        found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector)
+        if found is None:
+            continue
+        t, after = found
+        if after is None:
+            out.insert(at, t)
+            at += 1
+        elif after < at:
+            out.insert(after + 1, t)
+            at += 1
+            n_lead += 1 if after < n_lead else 0
+        else:
+            out.insert(after + 1, t)
+    while len(out) > n and len(out) > at and not needs_before(out[-1].candidate):
+        out.pop()
+    return out, n_lead
 
 
 # a term a sentence opens with, in bold or italics, and what follows it: "*Multi-agent RL* has several learning
@@ -384,9 +524,13 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
     block) is shown after them, citing that hit; a question that asks for code and was given none gets the best
     block of the top hits (:func:`code_for`). A sentence that needs the one before it comes after it or not at
-    all (:func:`with_antecedents`)."""
+    all (:func:`with_antecedents`). A table row is joined by the rows of its table that a question choosing among
+    items needs (:func:`with_table_rows`); each explicit ask of a question of several parts gets a sentence among
+    the first few (:func:`cover_asks`)."""
     hits = list(r.hits if hits is None else hits)
     chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
+    chosen, n_lead = with_table_rows(question, chosen, n_lead, hits)
+    chosen, n_lead = cover_asks(question, chosen, n_lead, hits)
     if code is None:
         code = code_for(question, hits)
     rank_to_n: dict[int, int] = {}

@@ -852,6 +852,116 @@ def part_query(part: str, first: str, idf: Callable[[str], float]) -> str:
     return f"{part} ({words})" if words else part
 
 
+# -- the asks of a question and the sentence that answers each (round 10b) --------------------------------------
+
+# the words of an ask that only say what kind of answer is wanted or who asks, not what it is about
+_ASK_FILLER = frozenset(tokenize("each one ones actually still really same get use would could should people say just "
+                                 "plain terms someone explain mean means thing things way ways i me my big small "
+                                 "take need many much model models output outputs input so away put follow "
+                                 "following goes go than them any ever always through across"))
+_ASK_WH_RE = re.compile(r"\b(?:what(?:'s|s)?|how|why|when|which|whether)\b", re.I)
+# where a question's asks part: question marks, semicolons, sentence ends (not "vs. "), and a comma, "and" or "but"
+# before an ask word (the splits of :data:`_PART_SPLIT_RE`, with "whats" and "but")
+_ASK_SPLIT_RE = re.compile(r"\?\s*|;\s*|(?<!\bvs)\.\s+(?=[A-Z])|,?\s+(?:and|but)\s+(?=" + _WH + r"|whats\b)|,\s*(?="
+                           + _WH + r"|whats\b)", re.I)
+# an ask that wants yes or no ("do I still get exactly the same output?", "should I keep tuning?")
+_YES_NO_RE = re.compile(r"^\W*(?:(?:and|but|so|also)\s+)?(?:do|does|did|is|are|was|were|can|could|should|would|"
+                        r"will)\b", re.I)
+
+
+def ask_of(part: str) -> str | None:
+    """The ask of a ``part`` of a question: the part from its first question word on ("For an AR(1) process ...,
+    what is the variance of y" -> "what is the variance of y"), or the whole part when it opens with an auxiliary
+    verb ("and do I still get exactly the same output"); ``None`` for a statement ("my classifier is stuck at 95%")."""
+    m = _ASK_WH_RE.search(part)
+    if m is not None:
+        return part[m.start():]
+    return part if _YES_NO_RE.match(part) else None
+
+
+def ask_terms(part: str) -> set[str]:
+    """The content terms of the ask of ``part`` (:func:`ask_of`) that say what it asks about ("the variance of y"
+    -> {variance}; "how is it trained with no labels" -> {trained, labels}), without the words of every question
+    ("what", "each", "actually", "I", "model"), and without "exactly" unless the ask wants a yes or a no."""
+    ask = ask_of(part)
+    if ask is None:
+        return set()
+    out = terms(ask) - (_CUE_WORDS - _KEPT_CUES) - _ASK_FILLER
+    # "exactly" is what a yes/no ask asks ("do I get exactly the same output?"), elsewhere only stress ("what
+    # exactly changes?")
+    return out if _YES_NO_RE.match(ask) else out - _EXACT
+
+
+_EXACT = frozenset(tokenize("exactly"))
+# cue words that an ask is about ("how is it trained": the training is what it asks)
+_KEPT_CUES = frozenset(tokenize("training train trained inference prediction predict number"))
+
+
+def question_asks(question: str) -> list[tuple[str, set[str]]]:
+    """Each explicit ask of a question of several pieces (split at :data:`_ASK_SPLIT_RE`; a question of one piece
+    has none): the piece and its ask terms (:func:`ask_terms`), for pieces that open or hold an ask word and have
+    ask terms of their own ("what would I use each one for" has none). "ControlNet vs DreamBooth: ..., but what
+    does each one actually train, and what would I use each one for?" -> one ask, {train}."""
+    q = " ".join(question.split())
+    pieces = [x.strip(" ,.") for x in _ASK_SPLIT_RE.split(q)]
+    pieces = [x for x in pieces if x]
+    if len(pieces) < 2:
+        return []
+    out = []
+    for p in pieces:
+        t = ask_terms(p)
+        if t:
+            out.append((p, t))
+    return out
+
+
+def answers_ask(ask: set[str], text: str) -> bool:
+    """Whether ``text`` answers an ask with terms ``ask`` (:func:`ask_terms`): it names every one of up to three
+    and two thirds of more (:func:`ask_matches`). Half of three let "Nested cross-validation has an inner loop ..."
+    answer "what is stratified cross-validation" (ml-30)."""
+    have = ask_matches(ask, text)
+    return have >= (len(ask) if len(ask) <= 3 else -(-2 * len(ask) // 3))
+
+
+def ask_matches(ask: set[str], text: str) -> int:
+    """How many terms of ``ask`` ``text`` names: the same stem, or a stem of ``text`` that extends one of at least
+    four letters ("train" is named by "trainable")."""
+    have = terms(text)
+    return sum(1 for a in ask if a in have or (len(a) >= 4 and any(h.startswith(a) for h in have)))
+
+
+def asks_yes_no(part: str) -> bool:
+    """Whether the ask of ``part`` wants a yes or a no ("do I still get exactly the same output as the big model")."""
+    return bool(_YES_NO_RE.match(ask_of(part) or ""))
+
+
+# a question that asks to choose among or compare the items of a table: which ones, X vs Y, when to use each
+_CHOOSES_RE = re.compile(r"\b(?:which(?: ones?)?|vs\.?|versus|compare|comparison|choose|pick|start with|when to use|"
+                         r"when (?:should|do) (?:i|you|we) use|or)\b", re.I)
+TABLE_ROWS_SHOWN = 6  # at most this many rows of one table, the lead's row among them
+
+
+def rows_to_show(question: str, row: Candidate, siblings: Sequence[Candidate]) -> list[Candidate]:
+    """The rows of ``row``'s table to show when a table row answers ``question``: ``row`` alone unless the question
+    asks to choose among or compare items (:data:`_CHOOSES_RE`); then the rows whose first cell names a subject
+    term of the question, and, when fewer than two do, every row of a table with an advice column
+    (:data:`_ADVICE_HEADER_RE`) of at most :data:`TABLE_ROWS_SHOWN` rows ("which gymnasium environments should I
+    start with": every environment family's "good for"; "label encoding vs one-hot": the ordinal row says when
+    label encoding fits). In table order; ``siblings`` are the rows of the same table (``row`` among them)."""
+    same = [c for c in siblings if c.kind == "table_row" and c.table_header == row.table_header]
+    if row.kind != "table_row" or not _CHOOSES_RE.search(question) or len(same) < 2:
+        return [row]
+    subject = subject_terms(question)
+    named = [c for c in same if c.text == row.text or subject & terms(first_cell(c.text))]
+    if len(named) < 2:
+        advice = bool(_ADVICE_HEADER_RE.search(row.table_header.split("\n")[0]))
+        if not advice or len(same) > TABLE_ROWS_SHOWN:
+            return [row]
+        named = same
+    named = sorted(named, key=lambda c: c.line_start)[:TABLE_ROWS_SHOWN]
+    return named if any(c.text == row.text for c in named) else [row]
+
+
 # -- complexity rows -------------------------------------------------------------------------------------------
 
 COMPLEXITY_DOC = "guides/algorithm-complexity.md"
