@@ -454,9 +454,10 @@ def grade_answer(question: str, key_points: Sequence[str], answer: str, embed: E
     of the rules' vetoes: a key point is covered when the model's highest probability over the counted
     sentences (those with cosine >= ``combine.COS_FLOOR``) reaches its threshold, except that a sentence
     below the rules' coverage threshold is not credited when another sentence was refused as contradicting
-    the key point (round 10b, :func:`_below_threshold_veto`); the rules still explain a refusal. ``features_out``: a dict filled with, per key point index, ``(sentence, features)`` for every
-    scored sentence (for fitting and evaluating the combination). ``support``: per key point, the vectors of
-    its support sentences in the model answer (:func:`~mlnotes.assistant.interview.combine.support_vectors`;
+    the key point (round 10b, :func:`_below_threshold_veto`); the rules still explain a refusal.
+    ``features_out``: a dict filled with, per key point index, ``(sentence, features)`` for every scored
+    sentence (for fitting and evaluating the combination). ``support``: per key point, the vectors of its
+    support sentences in the model answer (:func:`~mlnotes.assistant.interview.combine.support_vectors`;
     None: the key point's own cosine stands in).
     """
     params = params or default_params()
