@@ -10,6 +10,7 @@ written for these tests and as a property over the hand-written development answ
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mlnotes.assistant.interview.grader import _below_threshold_veto, split_sentences
@@ -33,7 +34,10 @@ def grader_parts():
     emb = get_embedder()
     # a model that credits every sentence no rule refuses: what is left to refuse is the guard's doing
     always = Combiner(("cos",), (0.0,), 20.0, (0.0,), (1.0,), 0.5, veto=True)
-    return (lambda texts: __import__("numpy").asarray(emb.encode(list(texts)), dtype="float32")), always
+    def embed(texts):
+        return np.asarray(emb.encode(list(texts)), dtype=np.float32)
+
+    return embed, always
 
 
 KP_DO = "Dropout is switched off at inference time"
