@@ -83,8 +83,11 @@ def negations(text: str) -> int:
 
 
 #: "at most x" says "not more than x" and "at least x" "not less than x": each counts as one negation, so that
-#: "is at most one quarter" and "never exceeds 0.25" agree and "can exceed one quarter" does not.
-_BOUND_RE = re.compile(r"\bat (?:most|least)\b", re.I)
+#: "is at most one quarter" and "never exceeds 0.25" agree and "can exceed one quarter" does not. Round 10b: the
+#: same bounds written after the value ("x or more", "x or fewer", "x or above") count alike, so that "min_samples
+#: or more points" agrees with "at least min_samples points" (not "more or less", which means "about").
+_BOUND_RE = re.compile(r"\bat (?:most|least)\b|(?<!\bmore )\bor (?:more|fewer|less|greater|higher|lower|above|below)\b",
+                       re.I)
 
 
 _SURFACE: dict[tuple[str, ...], str] = {}

@@ -403,9 +403,9 @@ def test_property_the_scope_rule_refuses_no_development_credit_answer():
     from mlnotes.eval.grader_validation import all_adversarial
 
     # the sets the rule was designed on; heldout7 (development since round 9) and heldout8 (since round 10) are
-    # checked below
+    # checked below, heldout9 (since round 10's second cycle) in test_grader_round10b.py
     cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS
-             and c["split"] not in ("heldout7", "heldout8")]
+             and c["split"] not in ("heldout7", "heldout8", "heldout9")]
     fired = {t: [any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"]))
                  for c in cases if c["type"] == t] for t in ("paraphrase", "partial", "negation")}
     assert len(fired["paraphrase"]) > 700 and len(fired["negation"]) > 150
