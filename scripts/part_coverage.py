@@ -51,22 +51,6 @@ def dev_questions() -> list[dict[str, Any]]:
     return out
 
 
-def units(sentences: list[Any]) -> list[str]:
-    """The answer's units in order: each sentence, the rows of one table shown together as one, no code."""
-    out: list[str] = []
-    prev_header = None
-    for s in sentences:
-        if s.kind == "code":
-            prev_header = None
-            continue
-        if s.kind == "table_row" and s.table_header == prev_header and out:
-            out[-1] += "\n" + s.text
-            continue
-        out.append(s.text)
-        prev_header = s.table_header if s.kind == "table_row" else None
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", type=Path, help="write one record per ask to this file")
@@ -75,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from mlnotes.assistant.answering.compose import chunk_candidates
     from mlnotes.assistant.answering.lead import answers_ask, question_asks
+    from mlnotes.assistant.answering.render import answer_units
     from mlnotes.assistant.answering.retrieve import retrieve
     from mlnotes.assistant.settings import get_settings
     from mlnotes.eval.answers import make_answerer
@@ -91,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         r = retrieve(answerer.index, q["question"], "hybrid", 6, None)
         ans = answerer.answer(q["question"])
-        first = units(ans.sentences)[:3]
+        first = answer_units(ans.sentences)[:3]
         top = []
         for h in r.hits[:3]:
             top += [c.text for c in chunk_candidates(h)]

@@ -82,6 +82,23 @@ def render_sentences(sentences: list[AnswerSentence]) -> str:
     return "\n\n".join(out)
 
 
+def answer_units(sentences: list[AnswerSentence]) -> list[str]:
+    """The answer's units in the order shown: each sentence, the rows of one table shown together as one unit (as
+    :func:`render_sentences` groups them), code blocks left out."""
+    out: list[str] = []
+    header = None
+    for s in sentences:
+        if s.kind == "code":
+            header = None
+            continue
+        if s.kind == "table_row" and s.table_header == header and out:
+            out[-1] += "\n" + s.text
+            continue
+        out.append(s.text)
+        header = s.table_header if s.kind == "table_row" else None
+    return out
+
+
 def renumber_citations(text: str, renumber: dict[int, int]) -> str:
     """Rewrite every ``[a, b]`` marker through ``renumber`` (every number in the text must be a key)."""
     return _MARKS_RE.sub(

@@ -12,6 +12,7 @@ import pytest
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.compose import ASK_WITHIN, cover_asks, with_table_rows
 from mlnotes.assistant.answering.lead import answers_ask, ask_of, asks_yes_no, question_asks, rows_to_show
+from mlnotes.assistant.answering.render import answer_units
 from mlnotes.assistant.answering.scoring import Scored
 from mlnotes.assistant.settings import REPO_ROOT
 from mlnotes.kb.chunker import Chunk
@@ -207,20 +208,6 @@ def answer_of(answerer, question: str):
     return _ANSWERS[question]
 
 
-def units(ans) -> list[str]:
-    out, header = [], None
-    for s in ans.sentences:
-        if s.kind == "code":
-            header = None
-            continue
-        if s.kind == "table_row" and s.table_header == header and out:
-            out[-1] += "\n" + s.text
-            continue
-        out.append(s.text)
-        header = s.table_header if s.kind == "table_row" else None
-    return out
-
-
 def test_every_ask_of_a_development_question_that_a_top_chunk_answers_is_answered_in_the_first_sentences(answerer):
     from mlnotes.assistant.answering.compose import _ask_sentence
     from mlnotes.assistant.answering.retrieve import retrieve
@@ -233,7 +220,7 @@ def test_every_ask_of_a_development_question_that_a_top_chunk_answers_is_answere
         if ans.kind != "extractive":
             continue  # the interview bank's reviewed answer or an abstention: not composed here
         r = retrieve(answerer.index, q, "hybrid", 6)
-        first = units(ans)[:ASK_WITHIN]
+        first = answer_units(ans.sentences)[:ASK_WITHIN]
         for part, terms in question_asks(q):
             # an ask that a readable sentence of a top chunk answers
             if _ask_sentence(terms, r.hits, 3, [], vec(0)) is None:

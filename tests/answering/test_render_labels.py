@@ -56,3 +56,15 @@ def test_property_every_template_label_in_the_corpus_is_removed_and_the_rest_is_
             assert not re.match(r"(\*\*Answer\.\*\*|\*(Definition|Math|Intuition)\*:)", shown), line
             assert body.endswith(shown[1:]) and shown[0] == shown[0].upper(), line
     assert seen >= 10  # the six worked answers of chapter 00, each a definition, most with math and intuition
+
+
+def test_answer_units_group_one_tables_rows_and_leave_out_code():
+    from mlnotes.assistant.answering.render import answer_units
+
+    rows = [AnswerSentence("lead.", 1, 1, 1),
+            AnswerSentence("| a | 1 |", 1, 2, 2, kind="table_row", table_header="| x | y |\n|---|---|"),
+            AnswerSentence("| b | 2 |", 1, 3, 3, kind="table_row", table_header="| x | y |\n|---|---|"),
+            AnswerSentence("print(1)", 1, 4, 5, kind="code"),
+            AnswerSentence("| c | 3 |", 1, 6, 6, kind="table_row", table_header="| x | y |\n|---|---|"),
+            AnswerSentence("after.", 1, 7, 7)]
+    assert answer_units(rows) == ["lead.", "| a | 1 |\n| b | 2 |", "| c | 3 |", "after."]
