@@ -120,23 +120,3 @@ def test_property_the_bound_cues_change_only_a_credit_verdict_on_the_development
         if now != before:
             changed.append((c["type"], before, now))
     assert changed == [("paraphrase", True, False)]
-
-
-# ------------------------------------------------------------------ the scope rule on heldout9
-
-#: heldout9's credit answer the clause-level negation refuses (found when heldout9 became development data in round
-#: 10b; not fixed): a clause restating the key point's own denial in other words ("when n isn't a multiple of k"
-#: for "when n is not divisible by k").
-HELDOUT9_SCOPE_MISSES = {"code-kfold-split#1/paraphrase/hand9/2"}
-
-
-def test_the_scope_rule_on_heldout9_refuses_only_its_known_credit_answer(dev_cases):
-    from mlnotes.assistant.interview.contradiction import negated_clause
-
-    cases = [c for c in dev_cases if c["split"] == "heldout9"]
-    assert len(cases) > 300
-    fires = {c["id"]: any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"])) for c in cases}
-    credit = {c["id"] for c in cases if c["type"] in ("paraphrase", "partial")}
-    assert {i for i in credit if fires[i]} == HELDOUT9_SCOPE_MISSES
-    neg = [fires[c["id"]] for c in cases if c["type"] == "negation"]
-    assert sum(neg) / len(neg) > 0.4, sum(neg) / len(neg)
