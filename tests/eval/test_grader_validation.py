@@ -45,7 +45,7 @@ def test_heldout_files_are_found_and_named_after_the_file(tmp_path):
     # round 7: heldout3 and heldout4 are development data (the learned combination is fitted on them); a new
     # grader_heldoutN file is still held out without a code change
     assert set(DEV_SPLITS) == {"tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4", "heldout5",
-                                "heldout6", "heldout7", "heldout8", "heldout9"}
+                                "heldout6", "heldout7", "heldout8", "heldout9", "heldout10"}
     _write(tmp_path / "grader_heldout11.jsonl", [_case(8, "vague", "z")])
     # (files are read in name order: grader_heldout11 comes before grader_heldout2)
     assert "heldout11" not in DEV_SPLITS and [c["split"] for c in all_adversarial(tmp_path)].count("heldout11") == 1
@@ -181,8 +181,8 @@ def test_the_reference_grader_is_a_column_of_the_held_out_tables():
 
 def test_extra_heldout_files_are_named_checked_and_added(tmp_path):
     """Round 7: ``--heldout PATH`` adds a file from anywhere, named after the file; bad files say what to fix.
-    (Round 10: heldout9 is a development split and heldout10 a real file, so the synthetic files here are named
-    heldout11 and heldout12.)"""
+    (The synthetic files here, heldout11 and heldout12, live in temporary folders only: a real heldout11 in
+    eval/datasets/ is never read by this test.)"""
     folder = tmp_path / "datasets"
     folder.mkdir()
     _write(folder / "grader_heldout4.jsonl", [_case(0, "paraphrase")])

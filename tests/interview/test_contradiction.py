@@ -403,9 +403,9 @@ def test_property_the_scope_rule_refuses_no_development_credit_answer():
     from mlnotes.eval.grader_validation import all_adversarial
 
     # the sets the rule was designed on; heldout7 (development since round 9) and heldout8 (since round 10) are
-    # and heldout9 (since round 10's second cycle) are checked below
+    # and heldout9 (since round 10's second cycle) and heldout10 (since round 11) are checked below
     cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS
-             and c["split"] not in ("heldout7", "heldout8", "heldout9")]
+             and c["split"] not in ("heldout7", "heldout8", "heldout9", "heldout10")]
     fired = {t: [any(negated_clause(c["key_point"], s) for s in split_sentences(c["answer"]))
                  for c in cases if c["type"] == t] for t in ("paraphrase", "partial", "negation")}
     assert len(fired["paraphrase"]) > 700 and len(fired["negation"]) > 150
@@ -439,6 +439,14 @@ HELDOUT8_SCOPE_MISSES = {"eval-roc-auc#4/paraphrase/hand8/2", "eval-pr-vs-roc#0/
 HELDOUT9_SCOPE_MISSES = {"code-kfold-split#1/paraphrase/hand9/2"}
 
 
+#: heldout10's credit answers the scope rule refuses (found when heldout10 became development data in round 11; not
+#: fixed): a denial that is the claim itself ("no mean subtraction" for "drops the mean subtraction", "can't have
+#: both calibration and equal error rates" for "incompatible", "can't just take the argmax" for "maximizing over
+#: actions is hard").
+HELDOUT10_SCOPE_MISSES = {"dl-layernorm-vs-batchnorm#4/paraphrase/hand10/2",
+                          "interp-fairness-metrics#4/paraphrase/hand10/1", "rl-value-vs-policy#2/paraphrase/hand10/1"}
+
+
 def _scope_rule_on(split: str) -> tuple[dict[str, bool], set[str], list[bool]]:
     """For every case of a development split: whether the clause-level negation fires on one of its sentences; the
     ids of its credit answers; the verdicts on its negations."""
@@ -453,7 +461,8 @@ def _scope_rule_on(split: str) -> tuple[dict[str, bool], set[str], list[bool]]:
 
 
 @pytest.mark.parametrize("split,misses", [("heldout7", HELDOUT7_SCOPE_MISSES), ("heldout8", HELDOUT8_SCOPE_MISSES),
-                                          ("heldout9", HELDOUT9_SCOPE_MISSES)])
+                                          ("heldout9", HELDOUT9_SCOPE_MISSES),
+                                          ("heldout10", HELDOUT10_SCOPE_MISSES)])
 def test_the_scope_rule_on_a_later_development_set_refuses_only_its_known_credit_answers(split, misses):
     fires, credit, neg = _scope_rule_on(split)
     assert {i for i in credit if fires[i]} == misses
