@@ -1,6 +1,7 @@
 """The hand-written held-out grader sets ``eval/datasets/grader_heldout3.jsonl``, ``grader_heldout4.jsonl``,
 ``grader_heldout5.jsonl``, ``grader_heldout6.jsonl``, ``grader_heldout7.jsonl``, ``grader_heldout8.jsonl``,
-``grader_heldout9.jsonl`` and ``grader_heldout10.jsonl`` (see ``eval/datasets/README.md``).
+``grader_heldout9.jsonl``, ``grader_heldout10.jsonl`` and ``grader_heldout11.jsonl`` (see
+``eval/datasets/README.md``).
 
 Checks each file itself, not the grader: the exact schema, that each case type has its fixed label, the counts the
 set promises (cases, key points, topics, cases per type, paraphrases and no-credit types per key point), unique and
@@ -22,18 +23,18 @@ ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "eval" / "datasets"
 #: split name -> source tag of each held-out file
 SETS = {"heldout3": "hand3", "heldout4": "hand4", "heldout5": "hand5", "heldout6": "hand6", "heldout7": "hand7",
-        "heldout8": "hand8", "heldout9": "hand9", "heldout10": "hand10"}
-#: the fewest key points each file promises (heldout4 and heldout6 to heldout10 were asked for at least 60, heldout5
+        "heldout8": "hand8", "heldout9": "hand9", "heldout10": "hand10", "heldout11": "hand11"}
+#: the fewest key points each file promises (heldout4 and heldout6 to heldout11 were asked for at least 60, heldout5
 #: for 70)
 MIN_KEY_POINTS = {"heldout3": 90, "heldout4": 60, "heldout5": 70, "heldout6": 60, "heldout7": 60,
-                  "heldout8": 60, "heldout9": 60, "heldout10": 60}
-#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 to heldout10: >= 30;
-#: heldout5 to heldout9 cover every primary topic of the bank; heldout10 covers the 22 primary topics that still had
-#: a key point no earlier grader file used, see test_heldout10_covers_every_topic_with_an_unused_key_point)
+                  "heldout8": 60, "heldout9": 60, "heldout10": 60, "heldout11": 60}
+#: the fewest cases per type and topics each file promises (heldout5: >= 35 per type, heldout6 to heldout11: >= 30;
+#: heldout5 to heldout9 cover every primary topic of the bank; heldout10 and heldout11 cover the 22 primary topics that
+#: still had a key point no other grader file used, see test_covers_every_topic_with_an_unused_key_point)
 MIN_PER_TYPE = {"heldout3": 30, "heldout4": 30, "heldout5": 35, "heldout6": 30, "heldout7": 30,
-                "heldout8": 30, "heldout9": 30, "heldout10": 30}
+                "heldout8": 30, "heldout9": 30, "heldout10": 30, "heldout11": 30}
 MIN_TOPICS = {"heldout3": 20, "heldout4": 20, "heldout5": 23, "heldout6": 23, "heldout7": 23,
-              "heldout8": 23, "heldout9": 23, "heldout10": 22}
+              "heldout8": 23, "heldout9": 23, "heldout10": 22, "heldout11": 22}
 
 FIELDS = {"id", "question_id", "key_point_index", "key_point", "topic", "answer", "type", "label", "source", "split"}
 LABELS = {"paraphrase": "credit", "partial": "credit", "negation": "no_credit", "opposite": "no_credit",
@@ -238,6 +239,19 @@ def test_heldout10_is_independent_of_every_other_grader_set():
     assert not shared, {name: kps[:5] for name, kps in shared.items()}
 
 
+def test_heldout11_is_independent_of_every_other_grader_set():
+    """No key point of heldout11 appears in any other grader file (development, tune, heldout2-10 or a file added
+    later): it was written by a new author, who read none of the grader's code, after heldout10 was measured."""
+    others = {p.name for p in DATASETS.glob("grader_*.jsonl")} - {"grader_heldout11.jsonl"}
+    assert others >= {"grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_heldout3.jsonl",
+                      "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl",
+                      "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl",
+                      "grader_heldout10.jsonl", "grader_dev_hand.jsonl"}
+    shared = _shared_with_other_grader_sets("grader_heldout11.jsonl",
+                                            _key_points(DATASETS / "grader_heldout11.jsonl"))
+    assert not shared, {name: kps[:5] for name, kps in shared.items()}
+
+
 def _free_topics(bank: dict, used: set[tuple[str, int]]) -> set[str]:
     """The primary topics of the bank that have at least one key point not in ``used``."""
     return {q.topics[0] for q in bank.values() for i in range(len(q.key_points)) if (q.id, i) not in used}
@@ -253,18 +267,21 @@ def _topics_with_an_unused_key_point(bank: dict, name: str) -> set[str]:
     return _free_topics(bank, used)
 
 
-def test_heldout10_covers_every_topic_with_an_unused_key_point(bank):
-    """heldout10 was asked to cover all 23 primary topics, but every key point of the topic ``probability`` was
-    already used by an earlier grader file, and reusing one would break independence. So it covers exactly the
-    primary topics that still had an unused key point (22 when it was written)."""
-    topics = {r["topic"] for r in _read(DATASETS / "grader_heldout10.jsonl")}
-    assert topics == _topics_with_an_unused_key_point(bank, "grader_heldout10.jsonl")
+@pytest.mark.parametrize("split", ["heldout10", "heldout11"])
+def test_covers_every_topic_with_an_unused_key_point(bank, split):
+    """heldout10 and heldout11 were asked to cover all 23 primary topics, but every key point of the topic
+    ``probability`` was already used by an earlier grader file, and reusing one would break independence. So each
+    covers exactly the primary topics that still had a key point no other grader file holds (22 when it was
+    written)."""
+    name = f"grader_{split}.jsonl"
+    topics = {r["topic"] for r in _read(DATASETS / name)}
+    assert topics == _topics_with_an_unused_key_point(bank, name)
     assert {q.topics[0] for q in bank.values()} - topics == {"probability"}
 
 
-@pytest.mark.parametrize("split", ["heldout7", "heldout8", "heldout9", "heldout10"])
+@pytest.mark.parametrize("split", ["heldout7", "heldout8", "heldout9", "heldout10", "heldout11"])
 def test_every_key_point_has_three_kinds_of_wrong(split):
-    """The briefs for heldout7 to heldout10 asked for two paraphrases and three no-credit cases of distinct types per
+    """The briefs for heldout7 to heldout11 asked for two paraphrases and three no-credit cases of distinct types per
     key point."""
     by_kp: dict[tuple, Counter] = defaultdict(Counter)
     for r in _read(DATASETS / f"grader_{split}.jsonl"):
@@ -275,11 +292,12 @@ def test_every_key_point_has_three_kinds_of_wrong(split):
 
 def test_the_independence_check_catches_a_shared_key_point():
     """The check is not vacuous: one key point of the development file added to heldout6's (heldout7's to
-    heldout10's) is reported, and so is one of heldout6 added to heldout7's, one of heldout7 added to heldout8's, one
-    of heldout8 added to heldout9's and one of heldout9 added to heldout10's."""
+    heldout11's) is reported, and so is one of heldout6 added to heldout7's, one of heldout7 added to heldout8's, one
+    of heldout8 added to heldout9's, one of heldout9 added to heldout10's and one of heldout10 added to
+    heldout11's."""
     dev = _read(DATASETS / "grader_dev_hand.jsonl")[0]
     for name in ("grader_heldout6.jsonl", "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl",
-                 "grader_heldout10.jsonl"):
+                 "grader_heldout10.jsonl", "grader_heldout11.jsonl"):
         new = _key_points(DATASETS / name) | {(dev["question_id"], dev["key_point_index"])}
         shared = _shared_with_other_grader_sets(name, new)
         assert (dev["question_id"], dev["key_point_index"]) in shared["grader_dev_hand.jsonl"]
@@ -299,6 +317,10 @@ def test_the_independence_check_catches_a_shared_key_point():
     new = _key_points(DATASETS / "grader_heldout10.jsonl") | {(h9["question_id"], h9["key_point_index"])}
     assert (h9["question_id"], h9["key_point_index"]) in _shared_with_other_grader_sets(
         "grader_heldout10.jsonl", new)["grader_heldout9.jsonl"]
+    h10 = _read(DATASETS / "grader_heldout10.jsonl")[0]
+    new = _key_points(DATASETS / "grader_heldout11.jsonl") | {(h10["question_id"], h10["key_point_index"])}
+    assert (h10["question_id"], h10["key_point_index"]) in _shared_with_other_grader_sets(
+        "grader_heldout11.jsonl", new)["grader_heldout10.jsonl"]
 
 
 def test_the_topic_check_sees_a_used_topic(bank):
