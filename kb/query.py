@@ -122,6 +122,13 @@ _PLATEAU = re.compile(r"\b(?:stuck|plateau\w*|stall\w*|flat|won'?t (?:improve|go
 _LABELS_DISAGREE = re.compile(
     r"\b(?:label(?:l)?ers?|annotators?|raters?|graders?|human labels?)\b.{0,60}\b(?:disagree\w*|inconsistent|differ)"
     r"|\binter-?(?:annotator|rater)\b|\b(?:annotator|label(?:l)?er|rater) (?:dis)?agreement\b", re.I)
+# a model better on an aggregate metric and worse for one group of users, devices or regions: a slice it hides
+_AGGREGATE = re.compile(r"\b(?:overall|on average|(?:the )?average|aggregate|global|in total|offline)\b", re.I)
+_GROUP = re.compile(
+    r"\b(?:users?|customers?|clients?|patients?|people|requests?)\s+(?:on|with|in|from|using)\b"
+    r"|\b(?:some|certain|older|old|new|mobile|android|ios|rural|one)\s+(?:\w+\s+)?(?:users?|customers?|devices?"
+    r"|phones?|regions?|countries|markets?|groups?|languages?)\b", re.I)
+_GROUP_WORSE = re.compile(r"\b(?:worse|degrad\w*|drop(?:s|ped)?|poorer|complain\w*|fails? for)\b", re.I)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -137,6 +144,9 @@ _SYMPTOMS = [
     ((_PLATEAU, _LABELS_DISAGREE), "label noise sets a ceiling: annotator disagreement bounds the achievable "
      "accuracy (human-level, irreducible error)",
      re.compile(r"\bceiling\b|\bhuman[- ]level\b|\bbayes error\b|\birreducible\b", re.I)),  # a plateau at the noise
+    ((_AGGREGATE, _GROUP, _GROUP_WORSE), "slice analysis: an aggregate metric can hide a model that is much worse for "
+     "a subgroup (a region, a device type); compute the metric on each important slice",
+     re.compile(r"\bslic(?:e|es|ing)\b|\bsubgroups?\b|\bfairness\b|\bper[- ](?:group|segment)\b", re.I)),
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -159,8 +169,9 @@ def diagnosis(query: str) -> str | None:
     normalization left in training mode) for random, junk or run-to-run different outputs of a predict script or
     at inference; input validation for a served model that scores impossible values, categories it never saw or
     oversized text; the label-noise ceiling for accuracy that stopped improving while the labellers disagree with
-    each other. Both legs use it: BM25 through :func:`expand_query`, the dense leg through
-    :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
+    each other; slice analysis for a model that beat the old one on an aggregate (overall, average, offline) metric
+    but is worse for one group of users, devices or regions. Both legs use it: BM25 through :func:`expand_query`,
+    the dense leg through :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""
     for parts, words, named in _SYMPTOMS:
         if all(p.search(query) for p in parts) and not named.search(query):

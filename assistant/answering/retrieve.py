@@ -5,7 +5,8 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
 * the **support**: the best dense cosine between the question and a retrieved chunk (below ``abstain_threshold``:
   abstain);
 * the **term coverage** of the top hit (:class:`TermCoverage`): the IDF-weighted share of the question's content
-  terms that occur in the first retrieved chunk (its breadcrumbs and text). A question whose rare words the best
+  terms that occur in the first retrieved chunk (its breadcrumbs and text); the words of asking ("my", "should",
+  "how", "bother": :func:`asking_terms`) are no content terms. A question whose rare words the best
   section never uses ("How does image registration work?", "What is the Turing test?") is about something the
   corpus does not cover even when its cosine is middling. :class:`CoverageRule` abstains when the coverage is
   below ``coverage`` *and* the support below ``support`` (a well-supported answer is never withheld for coverage).
@@ -25,6 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -90,10 +92,34 @@ def chunk_terms(chunk: Chunk) -> set[str]:
     return set(tokenize(" ".join([*chunk.breadcrumbs, chunk.text])))
 
 
+# Words that say who asks and how, not what about: pronouns, question words, auxiliaries and a few conversational
+# words. BM25's stop list (Lucene's short one) keeps them, and the corpus, written in the third person, rarely uses
+# them, so their IDF is high: "should I bother with Optuna or Ray Tune ... on my workstation" lost more coverage to
+# "my", "should", "just" and "bother" than the top hit gained from "Optuna" and "Ray". Words that stem to a content
+# term ("actually" -> "actual", "basically" -> "basic") are not listed.
+_ASKING_WORDS = (
+    "i me my mine myself we us our ours ourselves you your yours yourself he him his she her hers them its "
+    "someone somebody anyone anybody anything something everything everyone nothing "
+    "what whats when where which who whom whose why how whether "
+    "do does did doing done can could should would will shall may might must am is are was were be been being "
+    "have has had having "
+    "just really bother anyway please ok okay hey hi thanks stuff thing things get gets got getting"
+)
+
+
+@lru_cache(maxsize=1)
+def asking_terms() -> frozenset[str]:
+    """The stems of :data:`_ASKING_WORDS`: terms of a question that name no topic (left out by
+    :func:`question_terms`)."""
+    return frozenset(tokenize(_ASKING_WORDS, stopwords=False))
+
+
 def question_terms(question: str) -> set[str]:
     """The question's stemmed content terms; a Markdown link counts by its text, a bare URL not at all (its host
-    and path are no words of the question)."""
-    return set(tokenize(_URL_RE.sub(" ", _MD_LINK_RE.sub(r"\1", question))))
+    and path are no words of the question), and the words of asking (:func:`asking_terms`: "my", "should", "how",
+    "bother") not at all: they say who asks and how, not what the question is about."""
+    asking = asking_terms()
+    return {t for t in tokenize(_URL_RE.sub(" ", _MD_LINK_RE.sub(r"\1", question))) if t not in asking}
 
 
 class TermCoverage:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mlnotes.assistant.answering.retrieve import CoverageRule, Retrieved, TermCoverage, question_terms
+from mlnotes.assistant.answering.retrieve import CoverageRule, Retrieved, TermCoverage, asking_terms, question_terms
 from mlnotes.eval.answers import abstention_scores
 from mlnotes.eval.calibrate import MAX_FALSE_ABSTENTION_RATE, choose_abstain, choose_coverage, coverage_scores
 from mlnotes.kb.bm25 import tokenize
@@ -162,15 +162,81 @@ def test_two_or_more_words_the_corpus_never_uses_abstain_below_the_support_bound
     assert cov.absent("200k patient data from 50k hospitals") == set()  # numbers are no names
 
 
+def test_the_words_of_asking_are_no_terms_of_the_question():
+    """fresh8 f8-07: "should i bother with Optuna or Ray Tune, or just write a for loop? ... one workstation". The
+    corpus, written in the third person, rarely uses "my", "should", "just" or "bother", so their IDF outweighed
+    "Optuna" and "Ray" that the top hit does use (coverage .34 under the bound .3523), and "bother" with
+    "workstation" made two unknown words. Pronouns, question words, auxiliaries and a few conversational words are
+    not the question's terms; content words (also those a listed word could stem to) stay."""
+    assert question_terms("Should I bother with Optuna on my workstation?") == set(tokenize("Optuna workstation"))
+    assert question_terms("How does it work and why did you use it?") == set(tokenize("work use"))
+    for content in ("actual", "basic", "one", "new", "model", "use", "work", "take", "mani", "first", "step"):
+        assert content not in asking_terms(), content
+    tools = chunk("Optuna runs a TPE search with pruning; Ray Tune spreads trials over a cluster; a plain for loop "
+                  "over a grid is enough for a few runs", ("Guide", "Hyperparameter optimisation"))
+    cov = TermCoverage([*CHUNKS, tools, chunk("write one model per experiment")])
+    q = ("for tuning my models should i bother with Optuna or Ray Tune, or just write a for loop? everything runs "
+         "on one workstation")
+    assert cov.absent(q) == {"workstat"}  # one unknown word: not a name the corpus lacks
+    rule = CoverageRule(coverage=0.3523, support=0.424)  # the calibrated bounds
+    assert cov.coverage(q, tools) > rule.coverage
+    assert not rule.abstains(Retrieved([SimpleNamespace(chunk=tools)], np.zeros(3), 0.396, 0.0, q, q), cov, q)
+    # the same question about tools the corpus never names still abstains: two unknown words
+    other = q.replace("Optuna", "Hyperopt").replace("Ray Tune", "Katib")
+    assert cov.absent(other) >= {"hyperopt", "katib"}
+    assert rule.abstains(Retrieved([SimpleNamespace(chunk=tools)], np.zeros(3), 0.396, 0.0, other, other), cov, other)
+
+
 def _dev_questions():
     from mlnotes.eval.data import DATASETS, _load, load_external, load_gold, load_unanswerable
 
-    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7") for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
+    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8")
+             for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
     return load_gold("tune") + load_external() + load_unanswerable("tune") + fresh
 
 
+# the development questions the calibrated rules still get wrong (docs/answer-quality.md, "Round 11: abstention and
+# parts"): nlp-12's top hit is its labelled preprocessing section but never uses "corpus", "applying" or
+# "algorithm" (coverage .33); ml-10 (a sparse-matrix class in C++) and ml-63 (how rand() works) are answered from
+# sections that share their words (coverage .56) or with a support above the coverage rule's bound (ml-63)
+KNOWN_FALSE_ABSTENTIONS = {"nlp-12"}
+KNOWN_MISSED_ABSTENTIONS = {"ml-10", "ml-63"}
+
+
+def test_on_the_development_questions_found_answers_are_given_and_unanswerable_ones_withheld():
+    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-8), answered as the
+    served answerer decides (calibrated support threshold and coverage rule, the question as the search read it):
+    no answerable question whose labelled section is among the top 5 hits abstains, and every unanswerable one
+    does, except the listed known misses (the sets must match exactly, so a new miss or a fixed one shows)."""
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.answering.retrieve import retrieve
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.retrieval import dedupe, section_key
+    from mlnotes.kb.index import Index
+
+    index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
+    answerer = Answerer(index, REPO_ROOT / "corpus")
+    assert answerer.abstain_coverage is not None  # the calibrated rule, not the support threshold alone
+    false_abstentions, missed, found = set(), set(), 0
+    for q in _dev_questions():
+        r = retrieve(index, q.question, "hybrid", 6)
+        abstains = answerer.abstains(r.read or q.question, r)
+        if not q.answerable:
+            if not abstains:
+                missed.add(q.id)
+            continue
+        top = dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in r.hits])[:5]
+        if set(top) & set(q.relevant):
+            found += 1
+            if abstains:
+                false_abstentions.add(q.id)
+    assert found > 500  # the property covers most of the development questions
+    assert false_abstentions == KNOWN_FALSE_ABSTENTIONS
+    assert missed == KNOWN_MISSED_ABSTENTIONS
+
+
 def test_on_the_development_questions_unknown_words_abstain_only_on_unanswerable_ones():
-    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-7) with the real
+    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-8) with the real
     index and the calibrated rule: the absent-words branch never withholds an answerable question, it fires on
     f7-20, and every question it fires on is unanswerable."""
     from mlnotes.assistant.answer import load_calibration
