@@ -9,7 +9,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mlnotes.assistant.answering.retrieve import CoverageRule, Retrieved, TermCoverage, asking_terms, question_terms
+from mlnotes.assistant.answering.retrieve import (
+    CoverageRule,
+    Retrieved,
+    TermCoverage,
+    asking_terms,
+    question_terms,
+)
 from mlnotes.eval.answers import abstention_scores
 from mlnotes.eval.calibrate import MAX_FALSE_ABSTENTION_RATE, choose_abstain, choose_coverage, coverage_scores
 from mlnotes.kb.bm25 import tokenize
