@@ -1,7 +1,8 @@
 """Part coverage of the extractive answers to the multi-part development questions (round 10b).
 
 For each development question of several asks (:func:`~mlnotes.assistant.answering.lead.question_asks`: gold
-``tune``, the external set and ``judged_fresh*.jsonl`` 1-7; never the gold ``heldout`` split), the answer of the
+``tune``, the external set and ``judged_fresh*.jsonl`` 1-8; never the gold ``heldout`` split nor a fresh set not
+yet judged), the answer of the
 default extractive pipeline (no interview-bank answers, as ``scripts/judge_answers.py``'s served settings would
 give) is read and each ask is counted:
 
@@ -29,11 +30,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "eval" / "datasets"
-FRESH = ["judged_fresh.jsonl", *(f"judged_fresh{i}.jsonl" for i in range(2, 8))]
+FRESH = ["judged_fresh.jsonl", *(f"judged_fresh{i}.jsonl" for i in range(2, 9))]
 
 
 def dev_questions() -> list[dict[str, Any]]:
-    """Every development question: gold ``tune``, external, fresh 1-7 (not ``judged_fresh8`` nor gold heldout)."""
+    """Every development question: gold ``tune``, external, fresh 1-8 (not ``judged_fresh9`` nor gold heldout)."""
     out = []
     for line in (DATASETS / "gold.jsonl").read_text().splitlines():
         d = json.loads(line)
