@@ -56,6 +56,26 @@ case: the same answer graded for a key point of the next question (by id) on the
    ``combine.json`` refitted.
    Round 11: heldout10 added as a tenth held-out set (nothing else changed): ``monomargin0.1:coverage:C=10.0``
    wins with a mean worst ratio of .632 against .577 for the rules; ``combine.json`` refitted.
+   Round 11 (grade20j): why the combination credits vague and stuffing answers the rules refuse. In
+   leave-one-set-out the round-10b winner credited 46 vague, 23 stuffing and 40 negation answers that the rules
+   refuse (the report lists them: ``model_only_credits``); every one of those credited sentences lies *below* the
+   rules' coverage threshold (the rules refuse them there, not by a word rule: a veto model scores only sentences
+   no rule refuses), and the vague ones are short generic claims about the subject ("RAG is popular for
+   enterprise chatbots", median 10 words). Among the model's below-threshold credits, paraphrase against vague
+   or stuffing, the sentence's length separates best (AUC .82); cosine, overlap, margin, support cosine and the
+   share of required terms do not (AUC .38-.60). Features tried in an exploration on the cached rows and not
+   kept (the share of the key point's content words; of its discriminative words, those not in the question or
+   another key point; of the sentence's words that are the question's; the count of required terms; the
+   function-word share; the cosine with the question minus that with the key point) moved the round-10b
+   winner's mean worst ratio by .002 at most; added to the plain veto model, only the discriminative-word
+   indicator moved it (.612 -> .625, still below .632). Requiring below the threshold a share of required terms
+   (.2-.4), two required terms or a discriminative word lost recall (.63-.73) and the criterion (.590-.628).
+   Added: a word-count floor for a sentence below the rules' threshold (``len<n>``, :data:`MIN_WORDS`) on
+   ``mono`` (C=1) and ``monomargin0.1`` (C=10). ``monolen12:coverage:C=1.0`` wins, mean worst ratio .636 (mean
+   paraphrase recall .754) against .636 for ``monomargin0.1len8`` (.748) and .632 for the round-10b winner
+   (.747): within noise of it. Its mean precision per type against the round-10b winner's: vague .910 / .832,
+   negation .784 / .741, stuffing .750 / .751 (the stuffing credits are long sentences, median 16 words: 23
+   either way), other_point .812 / .863 (it has no margin cap), the rest within .002. ``combine.json`` refitted.
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,

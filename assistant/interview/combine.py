@@ -10,7 +10,10 @@ mlnotes.eval.grader_combine`` (leave-one-set-out by author's set, see there) and
 
 A key point is credited when the model's highest probability over the answer's counted sentences reaches the
 fitted threshold. Only sentences whose cosine with the key point is at least :data:`COS_FLOOR` are scored: a
-sentence further away is not a statement of it (and the rules need not run on every pair).
+sentence further away is not a statement of it (and the rules need not run on every pair). Constraints a fitted
+model may carry: the rules' vetoes (``veto``), a floor on the rules' coverage probability (``min_coverage``), a
+cap on how much closer the sentence is to another key point (``max_deficit``) and, round 11, a word-count floor
+for sentences below the rules' coverage threshold (``below_min_words``).
 """
 
 from __future__ import annotations
