@@ -151,8 +151,7 @@ The grader is a pure function of (question text, key points, answer, an embedder
    .637, stuffing .839 -> .927, vague .807 -> .878 (11 of 374 verdicts change: three stuffing and three vague
    answers refused, two paraphrases and two partial answers lost, one paraphrase gained). Not fixed:
    stuffing on the other sets (its credited sentences are mostly long; heldout10's were short), the other_point
-   cost, and opposites and term swaps, which bound
-   the worst ratio (~.63) and which the model cannot see.
+   cost, and opposites and term swaps, which bound the worst ratio (~.63) and which the model cannot see.
 5. The score is ``10 * covered / len(key_points)``: the share of key points the answer states. (Giving a missed
    point its probability as partial credit was tried and rejected: an on-topic sentence that states a
    *different* key point still gets p around 0.7, so two covered points out of five scored 7.6.)
