@@ -56,6 +56,26 @@ case: the same answer graded for a key point of the next question (by id) on the
    ``combine.json`` refitted.
    Round 11: heldout10 added as a tenth held-out set (nothing else changed): ``monomargin0.1:coverage:C=10.0``
    wins with a mean worst ratio of .632 against .577 for the rules; ``combine.json`` refitted.
+   Round 11 (grade20j): why the combination credits vague and stuffing answers the rules refuse. In
+   leave-one-set-out the round-10b winner credited 46 vague, 23 stuffing and 40 negation answers that the rules
+   refuse (the report lists them: ``model_only_credits``); every one of those credited sentences lies *below* the
+   rules' coverage threshold (the rules refuse them there, not by a word rule: a veto model scores only sentences
+   no rule refuses), and the vague ones are short generic claims about the subject ("RAG is popular for
+   enterprise chatbots", median 10 words). Among the model's below-threshold credits, paraphrase against vague
+   or stuffing, the sentence's length separates best (AUC .82); cosine, overlap, margin, support cosine and the
+   share of required terms do not (AUC .38-.60). Features tried in an exploration on the cached rows and not
+   kept (the share of the key point's content words; of its discriminative words, those not in the question or
+   another key point; of the sentence's words that are the question's; the count of required terms; the
+   function-word share; the cosine with the question minus that with the key point) moved the round-10b
+   winner's mean worst ratio by .002 at most; added to the plain veto model, only the discriminative-word
+   indicator moved it (.612 -> .625, still below .632). Requiring below the threshold a share of required terms
+   (.2-.4), two required terms or a discriminative word lost recall (.63-.73) and the criterion (.590-.628).
+   Added: a word-count floor for a sentence below the rules' threshold (``len<n>``, :data:`MIN_WORDS`) on
+   ``mono`` (C=1) and ``monomargin0.1`` (C=10). ``monolen12:coverage:C=1.0`` wins, mean worst ratio .636 (mean
+   paraphrase recall .754) against .636 for ``monomargin0.1len8`` (.748) and .632 for the round-10b winner
+   (.747): within noise of it. Its mean precision per type against the round-10b winner's: vague .910 / .832,
+   negation .784 / .741, stuffing .750 / .751 (the stuffing credits are long sentences, median 16 words: 23
+   either way), other_point .812 / .863 (it has no margin cap), the rest within .002. ``combine.json`` refitted.
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,
@@ -71,6 +91,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import time
 import zlib
 from pathlib import Path
@@ -319,30 +340,44 @@ FLOORS = (0.5, 0.7, 0.85)
 #: Round 8: caps on how much closer a sentence may be to another key point of the question (``margin`` >=
 #: -d) for a ``monomargin<d>`` candidate to credit it (an answer stating one point is not credited for another).
 DEFICITS = (0.0, 0.05, 0.1)
+#: Round 11: word-count floors for a sentence below the rules' coverage threshold: a ``*len<n>`` candidate
+#: credits such a sentence only when it has at least n words (the vague and stuffing answers the model credited
+#: and the rules refused were all below that threshold, most of them short generic claims about the subject).
+MIN_WORDS = (8, 10, 12)
+_KIND_RE = re.compile(r"(?P<base>[a-z]*?)(?:floor(?P<floor>[\d.]+))?(?:margin(?P<margin>[\d.]+))?(?:len(?P<len>\d+))?")
 
 
 def parse_candidate(cname: str) -> dict:
     """``kind:features:C=c`` -> its settings. Kinds: ``lr`` (rules as features), ``veto`` (rules veto, the model
     replaces the coverage threshold), ``mono`` (veto, monotone weights, :data:`MONOTONE`), ``floor<r>`` and
-    ``monofloor<r>`` (the same with a coverage floor of r times the threshold)."""
+    ``monofloor<r>`` (the same with a coverage floor of r times the threshold), ``monomargin<d>`` (a cap on the
+    margin deficit); round 11: a ``len<n>`` suffix (``monolen12``, ``monomargin0.1len8``) adds a word-count floor
+    for sentences below the rules' coverage threshold (:data:`MIN_WORDS`)."""
     kind, name, c = cname.split(":")
+    k = _KIND_RE.fullmatch(kind)
+    if k is None or k["base"] not in ("lr", "veto", "mono", ""):
+        raise ValueError(f"unknown candidate kind {kind!r}")
     veto = kind != "lr"
     return {"features": (VETO_FEATURES if veto else CANDIDATE_FEATURES)[name], "C": float(c.removeprefix("C=")),
-            "veto": veto, "mono": kind.startswith("mono"),
-            "floor": float(kind.split("floor", 1)[1]) if "floor" in kind else 0.0,
-            "deficit": float(kind.split("margin", 1)[1]) if "margin" in kind else None}
+            "veto": veto, "mono": k["base"] == "mono",
+            "floor": float(k["floor"]) if k["floor"] else 0.0,
+            "deficit": float(k["margin"]) if k["margin"] else None,
+            "min_words": int(k["len"]) if k["len"] else 0}
 
 
-def _keep(x: dict, veto: bool, floor: float, deficit: float | None, params) -> bool:
+def _keep(x: dict, veto: bool, floor: float, deficit: float | None, params, min_words: int = 0) -> bool:
     return (not veto or x["rules_pass"] > 0) and (not floor or coverage_p(x, params) >= floor * params.threshold) \
-        and (deficit is None or x["margin"] >= -deficit)
+        and (deficit is None or x["margin"] >= -deficit) \
+        and (not min_words or x["log_words"] >= math.log(min_words) - 1e-9
+             or coverage_p(x, params) >= params.threshold)
 
 
 def _fit(train: list[dict], feats: tuple[str, ...], C: float, params, veto: bool = False, mono: bool = False,
-         floor: float = 0.0, deficit: float | None = None):
+         floor: float = 0.0, deficit: float | None = None, min_words: int = 0):
     from sklearn.linear_model import LogisticRegression
 
-    train = [{**d, "rows": [x for x in d["rows"] if _keep(x, veto, floor, deficit, params)]} for d in train]
+    train = [{**d, "rows": [x for x in d["rows"] if _keep(x, veto, floor, deficit, params, min_words)]}
+             for d in train]
     rows = [(_top_row(d, params), d["label"] == "credit") for d in train]
     rows = [(x, y) for x, y in rows if x is not None]
     X = np.array([[x[f] for f in feats] for x, _ in rows], dtype=np.float64)
@@ -357,13 +392,20 @@ def _fit(train: list[dict], feats: tuple[str, ...], C: float, params, veto: bool
 
 
 def _scores(data: list[dict], feats, coef, intercept, mean, scale, veto: bool = False, floor: float = 0.0,
-            params=None, deficit: float | None = None) -> np.ndarray:
+            params=None, deficit: float | None = None, min_words: int = 0, best: list | None = None) -> np.ndarray:
+    """Per case, the model's highest probability over its kept sentences; ``best``, when given, is filled with
+    each case's highest-scoring kept sentence's features (None when none is kept)."""
     out = np.zeros(len(data))
     for n, d in enumerate(data):
-        rows = [x for x in d["rows"] if _keep(x, veto, floor, deficit, params)]
+        rows = [x for x in d["rows"] if _keep(x, veto, floor, deficit, params, min_words)]
+        top = None
         if rows:
             X = (np.array([[x[f] for f in feats] for x in rows]) - mean) / scale
-            out[n] = float((1.0 / (1.0 + np.exp(-(X @ coef + intercept)))).max())
+            p = 1.0 / (1.0 + np.exp(-(X @ coef + intercept)))
+            out[n] = float(p.max())
+            top = rows[int(p.argmax())]
+        if best is not None:
+            best.append(top)
     return out
 
 
@@ -397,9 +439,15 @@ def loso(data: list[dict]) -> dict:
                  *(f"monomargin{d}" for d in DEFICITS)):
         for C in (C_GRID if kind == "mono" else (10.0,)):
             cands[f"{kind}:coverage:C={C}"] = parse_candidate(f"{kind}:coverage:C={C}")
+    # round 11: a word-count floor below the rules' coverage threshold, on the two best constrained forms of
+    # round 10b (mono at C=1, the margin cap at C=10)
+    for n in MIN_WORDS:
+        for kind, C in ((f"monolen{n}", 1.0), (f"monomargin0.1len{n}", 10.0)):
+            cands[f"{kind}:coverage:C={C}"] = parse_candidate(f"{kind}:coverage:C={C}")
     out: dict = {}
     for cname, cfg in cands.items():
         per: dict = {}
+        gained: list[dict] = []
         for held in HELD:
             test = [d for d in data if d["set"] == held]
             kps = {(d["question_id"], d["key_point_index"]) for d in test}
@@ -409,18 +457,40 @@ def loso(data: list[dict]) -> dict:
                 thr = None
             else:
                 mono, floor, dfc = cfg.get("mono", False), cfg.get("floor", 0.0), cfg.get("deficit")
-                coef, b, m, s = _fit(train, cfg["features"], cfg["C"], params, cfg["veto"], mono, floor, dfc)
+                mw = cfg.get("min_words", 0)
+                coef, b, m, s = _fit(train, cfg["features"], cfg["C"], params, cfg["veto"], mono, floor, dfc, mw)
                 thr = _best_threshold(train, _scores(train, cfg["features"], coef, b, m, s, cfg["veto"], floor,
-                                                     params, dfc))
-                cred = list(_scores(test, cfg["features"], coef, b, m, s, cfg["veto"], floor, params, dfc) >= thr)
+                                                     params, dfc, mw))
+                top: list = []
+                sc = _scores(test, cfg["features"], coef, b, m, s, cfg["veto"], floor, params, dfc, mw, best=top)
+                cred = list(sc >= thr)
+                gained += [_gained(d, x, p, thr, params) for d, x, p, c in zip(test, top, sc, cred)
+                           if c and not d["rules"] and d["type"] in LISTED]
             per[held] = {**summary([d["label"] for d in test], [d["type"] for d in test], cred),
                          "threshold": thr, "train_cases": len(train)}
-        out[cname] = {"per_set": per,
+        out[cname] = {"per_set": per, "model_only_credits": gained,
                       "mean_worst_ratio": round(float(np.mean([per[h]["worst_ratio"] for h in HELD])), 4),
                       "mean_paraphrase_recall": round(float(np.mean([per[h]["paraphrase_recall"] for h in HELD])),
                                                       4)}
     ranked = sorted(out, key=lambda c: (-out[c]["mean_worst_ratio"], c != "rules"))
     return {"candidates": out, "ranking": ranked, "winner": ranked[0]}
+
+
+#: Round 11: the no-credit types whose model-only credits (the candidate credits, the rules refuse) the report
+#: lists with the features of the credited sentence.
+LISTED = ("vague", "stuffing", "negation")
+
+
+def _gained(d: dict, x: dict, p: float, thr: float, params) -> dict:
+    """A case a candidate credits and the rules refuse: why the rules refused it (their reason; None: no
+    sentence above the coverage threshold) and the credited sentence's features."""
+    return {"id": d["id"], "set": d["set"], "type": d["type"], "rules_reason": d["reason"],
+            "sentence": x.get("_sentence", ""), "probability": round(float(p), 3), "threshold": thr,
+            "coverage_p": round(coverage_p(x, params), 3),
+            "above_rules_threshold": coverage_p(x, params) >= params.threshold,
+            "words": int(round(math.exp(x["log_words"]))),
+            **{f: round(float(x[f]), 3) for f in ("cos", "overlap", "margin", "cos_question", "cos_support",
+                                                   "required_share")}}
 
 
 def _refit(data: list[dict], cname: str) -> tuple[dict, list[dict]]:
@@ -431,12 +501,12 @@ def _refit(data: list[dict], cname: str) -> tuple[dict, list[dict]]:
 
     params = default_params()
     cfg = parse_candidate(cname)
-    feats, C, veto, floor = cfg["features"], cfg["C"], cfg["veto"], cfg["floor"]
-    coef, b, m, s = _fit(data, feats, C, params, veto, cfg["mono"], floor, cfg["deficit"])
-    thr = _best_threshold(data, _scores(data, feats, coef, b, m, s, veto, floor, params, cfg["deficit"]))
+    feats, C, veto, floor, mw = cfg["features"], cfg["C"], cfg["veto"], cfg["floor"], cfg["min_words"]
+    coef, b, m, s = _fit(data, feats, C, params, veto, cfg["mono"], floor, cfg["deficit"], mw)
+    thr = _best_threshold(data, _scores(data, feats, coef, b, m, s, veto, floor, params, cfg["deficit"], mw))
     model = Combiner(tuple(feats), tuple(float(x) for x in coef), b, tuple(float(x) for x in m),
                      tuple(float(x) for x in s), thr, veto=veto, min_coverage=floor * params.threshold,
-                     max_deficit=cfg["deficit"])
+                     max_deficit=cfg["deficit"], below_min_words=mw)
     check = []
     for typ in ("paraphrase", "negation", "opposite", "vague"):
         for d in [d for d in data if d["set"] == "dev_hand" and d["type"] == typ][:2]:
@@ -487,7 +557,8 @@ def markdown(res: dict) -> str:
         lines.append(f"| {c} | {d['mean_worst_ratio']:.3f} | {d['mean_paraphrase_recall']:.3f} |")
     learned = [c for c in lo["ranking"] if c != "rules"]
     vetoes = [c for c in learned if c.startswith("veto:")]
-    show = list(dict.fromkeys(["rules", lo["winner"], *learned[:1], *vetoes[:1]]))
+    show = list(dict.fromkeys(["rules", lo["winner"], *learned[:1], ROUND10_WINNER, *vetoes[:1]]))
+    show = [c for c in show if c in lo["candidates"]]
     for c in show:
         lines += ["", f"### {c}: per held-out set", "",
                   "| held-out set | paraphrase recall | " + " | ".join(f"{t} precision" for t in NO_CREDIT)
@@ -496,7 +567,37 @@ def markdown(res: dict) -> str:
             lines.append(f"| {h} | {d['paraphrase_recall']:.3f} (n={d['n_paraphrase']}) | "
                          + " | ".join(f"{d[t]['precision']:.3f}" if t in d else "–" for t in NO_CREDIT)
                          + f" | {d['worst_ratio']:.3f} | {d['threshold'] if d['threshold'] is not None else '–'} |")
+    lines += _credits_markdown(lo, list(dict.fromkeys([lo["winner"], ROUND10_WINNER, *learned[:1]])))
     return "\n".join(lines) + "\n"
+
+
+#: The candidate ``combine.json`` shipped before round 11 (its model-only credits are listed for comparison).
+ROUND10_WINNER = "monomargin0.1:coverage:C=10.0"
+
+
+def _credits_markdown(lo: dict, names: list[str]) -> list[str]:
+    """Round 11: per candidate, the vague, stuffing and negation answers it credits in leave-one-set-out and the
+    rules refuse, by type, with the credited sentence's place relative to the rules' coverage threshold and its
+    length; the vague and stuffing ones listed."""
+    lines: list[str] = []
+    for c in names:
+        if c not in lo["candidates"] or c == "rules":
+            continue
+        g = lo["candidates"][c].get("model_only_credits", [])
+        lines += ["", f"### {c}: answers it credits and the rules refuse (held out in turn)", "",
+                  "| type | n | credited sentence above the rules' threshold | its words (median) |",
+                  "|---|---:|---:|---:|"]
+        for t in LISTED:
+            r = [x for x in g if x["type"] == t]
+            med = f"{float(np.median([x['words'] for x in r])):.0f}" if r else "–"
+            lines.append(f"| {t} | {len(r)} | {sum(x['above_rules_threshold'] for x in r)} | {med} |")
+        lines += ["", "| set | id | words | coverage p | required share | credited sentence |",
+                  "|---|---|---:|---:|---:|---|"]
+        for x in (x for x in g if x["type"] in ("vague", "stuffing")):
+            sent = x["sentence"].replace("|", "/")
+            lines.append(f"| {x['set']} | {x['id']} | {x['words']} | {x['coverage_p']:.2f} | "
+                         f"{x['required_share']:.2f} | {sent[:100]}{'…' if len(sent) > 100 else ''} |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,10 @@ mlnotes.eval.grader_combine`` (leave-one-set-out by author's set, see there) and
 
 A key point is credited when the model's highest probability over the answer's counted sentences reaches the
 fitted threshold. Only sentences whose cosine with the key point is at least :data:`COS_FLOOR` are scored: a
-sentence further away is not a statement of it (and the rules need not run on every pair).
+sentence further away is not a statement of it (and the rules need not run on every pair). Constraints a fitted
+model may carry: the rules' vetoes (``veto``), a floor on the rules' coverage probability (``min_coverage``), a
+cap on how much closer the sentence is to another key point (``max_deficit``) and, round 11, a word-count floor
+for sentences below the rules' coverage threshold (``below_min_words``).
 """
 
 from __future__ import annotations
@@ -70,11 +73,19 @@ class Combiner:
     #: round 8: a sentence closer to another key point of the question than to this one by more than this
     #: (``margin`` below ``-max_deficit``) scores 0; None: no such cap
     max_deficit: float | None = None
+    #: round 11: a sentence *below* the rules' coverage threshold with fewer words than this scores 0 (0: no
+    #: such floor). On the development sets the vague and stuffing answers the model credited and the rules
+    #: refused were all below that threshold, and most were short generic claims about the subject ("RAG is
+    #: popular for enterprise chatbots"); a sentence above the threshold is scored as before.
+    below_min_words: int = 0
 
     def probability(self, x: dict[str, float]) -> float:
         if self.veto and not x["rules_pass"]:
             return 0.0
         if self.min_coverage > 0.0 and coverage_probability(x) < self.min_coverage:
+            return 0.0
+        if self.below_min_words and x["log_words"] < math.log(self.below_min_words) - 1e-9 \
+                and coverage_probability(x) < _rules_threshold():
             return 0.0
         if self.max_deficit is not None and x["margin"] < -self.max_deficit:
             return 0.0
@@ -98,14 +109,14 @@ class Combiner:
                              "mlnotes.eval.grader_combine")
         return cls(tuple(m["features"]), tuple(m["coef"]), float(m["intercept"]), tuple(m["mean"]),
                    tuple(m["scale"]), float(m["threshold"]), bool(m.get("veto", False)), d.get("fitted", {}),
-                   float(m.get("min_coverage", 0.0)), m.get("max_deficit"))
+                   float(m.get("min_coverage", 0.0)), m.get("max_deficit"), int(m.get("below_min_words", 0)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"features": list(self.features), "coef": [round(c, 6) for c in self.coef],
                 "intercept": round(self.intercept, 6), "mean": [round(m, 6) for m in self.mean],
                 "scale": [round(s, 6) for s in self.scale], "threshold": round(self.threshold, 4),
                 "veto": self.veto, "min_coverage": round(self.min_coverage, 4),
-                "max_deficit": self.max_deficit}
+                "max_deficit": self.max_deficit, "below_min_words": self.below_min_words}
 
 
 def coverage_probability(x: dict[str, float], params: Any = None) -> float:
@@ -117,6 +128,13 @@ def coverage_probability(x: dict[str, float], params: Any = None) -> float:
         params = default_params()
     z = params.bias + params.w_cos * x["cos"] + params.w_overlap * x["overlap"]
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _rules_threshold() -> float:
+    """The rules' coverage threshold (the grader's fitted ``threshold``)."""
+    from mlnotes.assistant.interview.grader import default_params
+
+    return default_params().threshold
 
 
 #: A sentence of the model answer (short answer and explanation) supports the key point it is closest to among
