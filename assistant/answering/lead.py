@@ -440,11 +440,14 @@ _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they
 # openers that continue an argument the reader of an answer has not seen ("The same arithmetic explains ...",
 # "Similarly, ...", "However, ...", "In that case ...") or a sequence of steps whose start it has not seen ("Then
 # adjust the decision threshold ...", "Second, for n >> d ...") or a clause opened by a conjunction ("And the frozen
-# backbone cannot adapt at all, ...")
+# backbone cannot adapt at all, ...") or a sentence about "the two choices" named before it ("The two choices give
+# different answers with correlated features.": f8-15)
 _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
                                 r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b|"
                                 r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b|"
                                 r"(?:for|by|in) comparison\b|(?:by|in) contrast\b|on the other hand\b|"
+                                r"the (?:two|three|four|other) (?:choices|options|methods|approaches|variants|versions|"
+                                r"definitions|views|cases|settings|estimates|estimators|answers)\b|"
                                 r"(?:and|but|or|yet|so)\s)",
                                 re.IGNORECASE)
 # "neither", "either" or "both" as the subject of the first clause stands for things named before ("For tabular data,
@@ -482,6 +485,61 @@ _CAVEAT_RE = re.compile(r"^(?:remember\b|note\b|keep in mind\b|bear in mind\b|be
 def caveat(text: str) -> bool:
     """Whether ``text`` opens as a caveat or a reminder ("Remember that ...", "Note that ...", "Beware ...")."""
     return bool(_CAVEAT_RE.match(text.lstrip("*_ ")))
+
+
+# a sentence about a demo, experiment, simulation, template or exercise of the notes, which the reader of an answer
+# has not seen: what it does ("The template computes a reliability curve with ...": f8-01; "The demo injects 25
+# training images ...", "The exercises cover ...", "This run shows it: ...", "The next block compares the
+# cross-validated R^2 ...": f8-12) or what happened in it ("In this run the baseline mainly speeds up ...", "... as
+# in the demonstration above")
+_RUN_NOUNS = r"(?:templates?|demos?|demonstrations?|experiments?|simulations?|scripts?|notebooks?|snippets?|listings?|exercises)"
+_RUN_RE = re.compile(r"^(?:the|this|that|these|our|each|every) (?:[\w-]+ ){0,2}?" + _RUN_NOUNS +
+                     r"(?: (?:below|above|here))?(?: [a-z]+ly)? (?!is\b|are\b|of\b|and\b|or\b|to\b|in\b)[a-z]+|"
+                     r"^(?:this|that|our|each) run\b|"
+                     r"^(?:the|this) (?:next|previous|following|last|code) (?:code )?(?:block|cell)s?\b|"
+                     r"\b(?:in|from|of|by) (?:this|that|our|each|the (?:first|second|third|last|previous|same|above|"
+                     r"following)) (?:run|" + _RUN_NOUNS + r")\b|"
+                     r"\b(?:in|as in|see) the " + _RUN_NOUNS + r" (?:above|below)\b", re.I)
+
+
+def about_unseen_run(text: str) -> bool:
+    """Whether ``text`` is about a demo, experiment, simulation, template or exercise of the notes (what it does or
+    what happened in it) rather than about the subject: the reader of an answer has not seen it (:data:`_RUN_RE`)."""
+    return bool(_RUN_RE.search(text.lstrip("*_ ")))
+
+
+def reports_run(t: Scored, scored: Sequence[Scored]) -> bool:
+    """Whether ``t`` is about an unseen run (:func:`about_unseen_run`) or is the sentence right after one in the
+    same paragraph of the same chunk, which reports that run's outcome ("In the second experiment only 5 of 200
+    features matter ... The lasso, whose l1 penalty matches a sparse truth, recovers most of the signal; ...":
+    f8-12). A sentence of the same paragraph starts on the line where the one before it ends or on the next line."""
+    if about_unseen_run(t.candidate.text):
+        return True
+    c = t.candidate
+    return any(o.rank == t.rank and o.candidate.order == c.order - 1 and o.candidate.kind == "sentence"
+               and c.kind == "sentence" and c.line_start - 1 <= o.candidate.line_end <= c.line_start
+               and about_unseen_run(o.candidate.text) for o in scored)
+
+
+# a list item that only names things under a label ("**Service health**: latency percentiles (p50, p95, p99), error
+# rates, throughput and resource use, ...": f8-17): a label and a colon, then a list of short noun phrases with no
+# auxiliary or copula; it says what to look at, not a claim about it
+_LABEL_RE = re.compile(r"^\**[A-Z][^:*.?]{0,50}?\**\s*:\**\s+(?P<rest>.+)$")
+_AUX_RE = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had|can|could|will|would|should|must|may|might|does|"
+                     r"do|did|means|gives|makes|needs|lets|keeps|stays|changes|falls|rises|grows)\b", re.I)
+
+
+def names_only(text: str) -> bool:
+    """Whether ``text`` is a labelled list of short noun phrases (:data:`_LABEL_RE`, at least three items, the first
+    and most of them of at most four words, and no auxiliary, copula or common finite verb): a list item that states
+    no claim."""
+    m = _LABEL_RE.match(text.strip())
+    if not m or _AUX_RE.search(m.group("rest")):
+        return False
+    rest = re.sub(r"\([^)]*\)", "", m.group("rest"))  # "(p50, p95, p99)" is one item's aside
+    items = [i for i in re.split(r",|;|\band\b", rest) if i.strip()]
+    short = sum(len(i.split()) <= 4 for i in items)
+    return len(items) >= 3 and len(items[0].split()) <= 4 and short * 2 > len(items)
 
 
 def standalone(t: Scored) -> bool:
@@ -708,13 +766,17 @@ def lead_model() -> LeadRanker | None:
 
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
-    ``LEAD_POOL_RANKS`` chunks; not the list item of another method unless nothing else is left; for a
+    ``LEAD_POOL_RANKS`` chunks; not the list item of another method and not a sentence about an unseen demo,
+    experiment or template or its outcome (:func:`reports_run`) unless nothing else is left; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
         return []
     # the list item of another method leads only when nothing else can
     pool = [t for t in pool if not defines_another_thing(question, t.candidate.text)] or pool
+    # a sentence about a demo, experiment or template the reader has not seen, or the report of its outcome, leads
+    # only when nothing else can (f8-01, f8-12)
+    pool = [t for t in pool if not reports_run(t, scored)] or pool
     if intent == "how_to_choose":
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence
