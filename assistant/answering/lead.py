@@ -25,9 +25,10 @@ lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score
 from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
 the heading, short-answer and head-term bonuses. Since round 10 a learned ranker
 (:mod:`mlnotes.assistant.answering.lead_model`, weights in ``lead_ranker.json``) then reorders the first eight of that
-order by the rules' value plus a weighted sum of the candidate's features; it was fitted on 1,214 hand-labelled
-candidates of 168 development questions and chose a labelled answer for more of them than the rules in grouped
-cross-validation (docs/answer-quality.md, "Round 10: learned lead ranker"). Without the file, or when it is not
+order by the rules' value plus a weighted sum of the candidate's features; it was fitted on 1,434 hand-labelled
+candidates of 199 development questions (round 11: fresh7 and fresh8 added) and chose a labelled answer for more of
+them than the rules in grouped cross-validation (docs/answer-quality.md, "Round 10: learned lead ranker" and "Round
+11: leads (lead16i)"). Without the file, or when it is not
 marked as the default, the rules' first candidate leads. The remaining sentences are chosen by
 :func:`mlnotes.assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
 """
@@ -519,27 +520,6 @@ def reports_run(t: Scored, scored: Sequence[Scored]) -> bool:
     return any(o.rank == t.rank and o.candidate.order == c.order - 1 and o.candidate.kind == "sentence"
                and c.kind == "sentence" and c.line_start - 1 <= o.candidate.line_end <= c.line_start
                and about_unseen_run(o.candidate.text) for o in scored)
-
-
-# a list item that only names things under a label ("**Service health**: latency percentiles (p50, p95, p99), error
-# rates, throughput and resource use, ...": f8-17): a label and a colon, then a list of short noun phrases with no
-# auxiliary or copula; it says what to look at, not a claim about it
-_LABEL_RE = re.compile(r"^\**[A-Z][^:*.?]{0,50}?\**\s*:\**\s+(?P<rest>.+)$")
-_AUX_RE = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had|can|could|will|would|should|must|may|might|does|"
-                     r"do|did|means|gives|makes|needs|lets|keeps|stays|changes|falls|rises|grows)\b", re.I)
-
-
-def names_only(text: str) -> bool:
-    """Whether ``text`` is a labelled list of short noun phrases (:data:`_LABEL_RE`, at least three items, the first
-    and most of them of at most four words, and no auxiliary, copula or common finite verb): a list item that states
-    no claim."""
-    m = _LABEL_RE.match(text.strip())
-    if not m or _AUX_RE.search(m.group("rest")):
-        return False
-    rest = re.sub(r"\([^)]*\)", "", m.group("rest"))  # "(p50, p95, p99)" is one item's aside
-    items = [i for i in re.split(r",|;|\band\b", rest) if i.strip()]
-    short = sum(len(i.split()) <= 4 for i in items)
-    return len(items) >= 3 and len(items[0].split()) <= 4 and short * 2 > len(items)
 
 
 def standalone(t: Scored) -> bool:

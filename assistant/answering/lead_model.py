@@ -38,7 +38,6 @@ from mlnotes.assistant.answering.lead import (
     heading_share,
     lhs_share,
     mentions,
-    names_only,
     recommends,
     restates_premise,
     rule_value,
@@ -82,7 +81,6 @@ FEATURES = (
     "citation",         # carries a citation [@...]
     "parenthesis",      # holds a parenthetical aside
     "rule_rank",        # its place among the candidates by the rules' value (0 = the rules' lead)
-    "names_only",       # a labelled list of short noun phrases, no claim ("**Service health**: latency percentiles, ...")
 )
 
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
@@ -130,7 +128,6 @@ def features(intent: str, question: str, t: Scored, subject: set[str], top: Sequ
         float(bool(_CITE_RE.search(text))),
         float("(" in text and ")" in text),
         float(rule_rank),
-        float(names_only(text)),
     ]
 
 

@@ -90,19 +90,6 @@ def test_section_features_follow_the_top_chunks():
     assert x["heading_share"] == 1 and y["heading_share"] == 0
 
 
-def test_a_labelled_list_of_names_is_told_from_a_labelled_claim():
-    q = "Why alert on p95 latency rather than the average?"
-    names = feat("why_how", q, cand("**Service health**: latency percentiles (p50, p95, p99), error rates, throughput "
-                                    "and resource use, with service-level objectives."))  # f8-17
-    claim = feat("why_how", q, cand("**Tail latency:** a slow minority of requests moves the p95 while the mean "
-                                    "barely changes, so the average hides it."))
-    defin = feat("definition", "What is regularization?",
-                 cand("Regularization: any modification that trades a little training fit for better "
-                      "generalization, such as penalties, dropout, early stopping."))
-    assert names["names_only"] == 1 and claim["names_only"] == 0 and defin["names_only"] == 0
-    assert feat("why_how", q, cand("Latency percentiles (p50, p95, p99), error rates, throughput."))["names_only"] == 0
-
-
 # -- the ranker in pick_lead ---------------------------------------------------------------------------------------
 
 Q = "What is t-SNE?"
