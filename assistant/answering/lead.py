@@ -19,8 +19,9 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 
 The lead is taken from the best-supported of the top ``LEAD_POOL_RANKS`` retrieved chunks, not blindly from the
 first hit (:func:`pick_lead`). The rules' hard filters (:func:`lead_pool`: usable, standalone sentences; not another
-method's list item; a recommendation for a how-to-choose question when there is one) decide which candidates may
-lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
+method's list item; not a sentence about a demo, experiment or template the reader has not seen, nor the report of
+its outcome (:func:`reports_run`, round 11); a recommendation for a how-to-choose question when there is one) decide
+which candidates may lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
 ``SECTION_REPEAT_BONUS`` for each other top chunk of the same section (a section that several of the top chunks come
 from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
 the heading, short-answer and head-term bonuses. Since round 10 a learned ranker
