@@ -1,13 +1,15 @@
 """The learned lead ranker (issue #16, part 2): dump lead candidates for labelling, cross-validate, fit and write.
 
 The development questions are the gold **tune** questions labelled in ``lead_labels_tune.jsonl``, the external set
-and the fresh sets ``judged_fresh.jsonl`` ... ``judged_fresh6.jsonl`` (never gold heldout, never a later fresh set).
+and the fresh sets ``judged_fresh.jsonl`` ... ``judged_fresh8.jsonl`` (fresh7 and fresh8 since round 11; never gold
+heldout, never a later fresh set).
 Each is answered by the served extractive pipeline; the pool that
 :func:`mlnotes.assistant.answering.lead.pick_lead` ranks is recorded (its hard filters applied), in the rules'
 order, with each candidate's features (:func:`mlnotes.assistant.answering.lead_model.features`). A question whose
 answer is a bank entry, a complexity row or a comparison lead never reaches ``pick_lead`` and has no pool.
 
     PYTHONPATH=. python -m mlnotes.eval.lead_ranker dump --out /tmp/pools.txt   # the top candidates, to label
+    PYTHONPATH=. python -m mlnotes.eval.lead_ranker dump --sets fresh8 --out /tmp/f8.txt  # ... of some sets only
     PYTHONPATH=. python -m mlnotes.eval.lead_ranker cv                          # rules vs model, grouped CV
     PYTHONPATH=. python -m mlnotes.eval.lead_ranker cv --write                  # ... and write lead_ranker.json
     PYTHONPATH=. python -m mlnotes.eval.lead_ranker cv --pools /tmp/pools.json  # reuse a dump's pools
@@ -31,14 +33,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "eval" / "datasets"
-FRESH_FILES = {"fresh1": "judged_fresh.jsonl", **{f"fresh{i}": f"judged_fresh{i}.jsonl" for i in range(2, 7)}}
+FRESH_FILES = {"fresh1": "judged_fresh.jsonl", **{f"fresh{i}": f"judged_fresh{i}.jsonl" for i in range(2, 9)}}
 TOP = 8  # the candidates labelled per question: the first TOP of the rules' order
 SETS = ("tune", "external", *FRESH_FILES)
 
 
 def dev_questions() -> list[dict[str, Any]]:
     """The development questions: labelled gold tune ones (of ``lead_labels_tune.jsonl``), the external set, the
-    fresh sets 1-6; each ``{id, question, set}``."""
+    fresh sets 1-8; each ``{id, question, set}``."""
     from mlnotes.eval.data import load_external, load_gold
 
     tune_ids = {json.loads(line)["id"] for line in (DATASETS / "lead_labels_tune.jsonl").read_text().splitlines()
@@ -198,7 +200,7 @@ def grouped_cv(groups: list[dict[str, Any]], C: float, folds: int = 5, seed: int
 
 
 def leave_one_set_out(groups: list[dict[str, Any]], C: float) -> dict[str, bool]:
-    """Question id -> the model's top-1 hit when fitted on every other set (gold tune, external, fresh1-6)."""
+    """Question id -> the model's top-1 hit when fitted on every other set (gold tune, external, fresh1-8)."""
     hits: dict[str, bool] = {}
     for name in sorted({g["set"] for g in groups}):
         test = [g for g in groups if g["set"] == name]
@@ -249,7 +251,7 @@ MARGIN = 0.1
 def ship_decision(groups: list[dict[str, Any]], rules: dict[str, bool], cv: dict[str, bool],
                   loso: dict[str, bool]) -> tuple[bool, str]:
     """Whether the model may become the default: it beats the rules in grouped 5-fold CV and in leave-one-set-out,
-    and loses on no set (gold tune, external, fresh1-6) by more than one question in either."""
+    and loses on no set (gold tune, external, fresh1-8) by more than one question in either."""
     total = sum(rules.values())
     worst = max(sum(rules[g["id"]] - h[g["id"]] for g in groups if g["set"] == s)
                 for s in {g["set"] for g in groups} for h in (cv, loso))
@@ -265,9 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pools", type=Path, help="read pools from this JSON (a dump's) instead of answering again")
     ap.add_argument("--C", type=float, nargs="+", default=[0.01, 0.03, 0.1, 0.3, 1.0])
     ap.add_argument("--write", action="store_true", help="cv: fit on all labels and write lead_ranker.json")
+    ap.add_argument("--sets", nargs="+", choices=SETS, help="dump: only the questions of these sets")
     args = ap.parse_args(argv)
+    if args.sets and (args.command != "dump" or args.pools):
+        ap.error("--sets only selects the questions that dump answers")
     labels = load_labels()
-    pools = json.loads(args.pools.read_text(encoding="utf-8")) if args.pools else collect(dev_questions())
+    items = [q for q in dev_questions() if not args.sets or q["set"] in args.sets]
+    pools = json.loads(args.pools.read_text(encoding="utf-8")) if args.pools else collect(items)
     if args.command == "dump":
         text = dump(pools, labels)
         if args.out:

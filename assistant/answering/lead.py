@@ -19,15 +19,17 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 
 The lead is taken from the best-supported of the top ``LEAD_POOL_RANKS`` retrieved chunks, not blindly from the
 first hit (:func:`pick_lead`). The rules' hard filters (:func:`lead_pool`: usable, standalone sentences; not another
-method's list item; a recommendation for a how-to-choose question when there is one) decide which candidates may
-lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
+method's list item; not a sentence about a demo, experiment or template the reader has not seen, nor the report of
+its outcome (:func:`reports_run`, round 11); a recommendation for a how-to-choose question when there is one) decide
+which candidates may lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
 ``SECTION_REPEAT_BONUS`` for each other top chunk of the same section (a section that several of the top chunks come
 from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
 the heading, short-answer and head-term bonuses. Since round 10 a learned ranker
 (:mod:`mlnotes.assistant.answering.lead_model`, weights in ``lead_ranker.json``) then reorders the first eight of that
-order by the rules' value plus a weighted sum of the candidate's features; it was fitted on 1,214 hand-labelled
-candidates of 168 development questions and chose a labelled answer for more of them than the rules in grouped
-cross-validation (docs/answer-quality.md, "Round 10: learned lead ranker"). Without the file, or when it is not
+order by the rules' value plus a weighted sum of the candidate's features; it was fitted on 1,434 hand-labelled
+candidates of 199 development questions (round 11: fresh7 and fresh8 added) and chose a labelled answer for more of
+them than the rules in grouped cross-validation (docs/answer-quality.md, "Round 10: learned lead ranker" and "Round
+11: leads (lead16i)"). Without the file, or when it is not
 marked as the default, the rules' first candidate leads. The remaining sentences are chosen by
 :func:`mlnotes.assistant.answering.scoring.choose` as before and follow the lead, each with its citation.
 """
@@ -440,11 +442,14 @@ _LEAD_ANAPHORA = frozenset({"that", "this", "these", "those", "it", "its", "they
 # openers that continue an argument the reader of an answer has not seen ("The same arithmetic explains ...",
 # "Similarly, ...", "However, ...", "In that case ...") or a sequence of steps whose start it has not seen ("Then
 # adjust the decision threshold ...", "Second, for n >> d ...") or a clause opened by a conjunction ("And the frozen
-# backbone cannot adapt at all, ...")
+# backbone cannot adapt at all, ...") or a sentence about "the two choices" named before it ("The two choices give
+# different answers with correlated features.": f8-15)
 _LEAD_CONTINUES_RE = re.compile(r"^(?:the same\b|similarly\b|likewise\b|however\b|therefore\b|thus\b|hence\b|"
                                 r"otherwise\b|again\b|also\b|in (?:that|this|either) case\b|as (?:above|before)\b|"
                                 r"then\b|next\b|second(?:ly)?\b|third(?:ly)?\b|finally\b|lastly\b|"
                                 r"(?:for|by|in) comparison\b|(?:by|in) contrast\b|on the other hand\b|"
+                                r"the (?:two|three|four|other) (?:choices|options|methods|approaches|variants|versions|"
+                                r"definitions|views|cases|settings|estimates|estimators|answers)\b|"
                                 r"(?:and|but|or|yet|so)\s)",
                                 re.IGNORECASE)
 # "neither", "either" or "both" as the subject of the first clause stands for things named before ("For tabular data,
@@ -482,6 +487,40 @@ _CAVEAT_RE = re.compile(r"^(?:remember\b|note\b|keep in mind\b|bear in mind\b|be
 def caveat(text: str) -> bool:
     """Whether ``text`` opens as a caveat or a reminder ("Remember that ...", "Note that ...", "Beware ...")."""
     return bool(_CAVEAT_RE.match(text.lstrip("*_ ")))
+
+
+# a sentence about a demo, experiment, simulation, template or exercise of the notes, which the reader of an answer
+# has not seen: what it does ("The template computes a reliability curve with ...": f8-01; "The demo injects 25
+# training images ...", "The exercises cover ...", "This run shows it: ...", "The next block compares the
+# cross-validated R^2 ...": f8-12) or what happened in it ("In this run the baseline mainly speeds up ...", "... as
+# in the demonstration above")
+_RUN_NOUNS = r"(?:templates?|demos?|demonstrations?|experiments?|simulations?|scripts?|notebooks?|snippets?|listings?|exercises)"
+_RUN_RE = re.compile(r"^(?:the|this|that|these|our|each|every) (?:[\w-]+ ){0,2}?" + _RUN_NOUNS +
+                     r"(?: (?:below|above|here))?(?: [a-z]+ly)? (?!is\b|are\b|of\b|and\b|or\b|to\b|in\b)[a-z]+|"
+                     r"^(?:this|that|our|each) run\b|"
+                     r"^(?:the|this) (?:next|previous|following|last|code) (?:code )?(?:block|cell)s?\b|"
+                     r"\b(?:in|from|of|by) (?:this|that|our|each|the (?:first|second|third|last|previous|same|above|"
+                     r"following)) (?:run|" + _RUN_NOUNS + r")\b|"
+                     r"\b(?:in|as in|see) the " + _RUN_NOUNS + r" (?:above|below)\b", re.I)
+
+
+def about_unseen_run(text: str) -> bool:
+    """Whether ``text`` is about a demo, experiment, simulation, template or exercise of the notes (what it does or
+    what happened in it) rather than about the subject: the reader of an answer has not seen it (:data:`_RUN_RE`)."""
+    return bool(_RUN_RE.search(text.lstrip("*_ ")))
+
+
+def reports_run(t: Scored, scored: Sequence[Scored]) -> bool:
+    """Whether ``t`` is about an unseen run (:func:`about_unseen_run`) or is the sentence right after one in the
+    same paragraph of the same chunk, which reports that run's outcome ("In the second experiment only 5 of 200
+    features matter ... The lasso, whose l1 penalty matches a sparse truth, recovers most of the signal; ...":
+    f8-12). A sentence of the same paragraph starts on the line where the one before it ends or on the next line."""
+    if about_unseen_run(t.candidate.text):
+        return True
+    c = t.candidate
+    return any(o.rank == t.rank and o.candidate.order == c.order - 1 and o.candidate.kind == "sentence"
+               and c.kind == "sentence" and c.line_start - 1 <= o.candidate.line_end <= c.line_start
+               and about_unseen_run(o.candidate.text) for o in scored)
 
 
 def standalone(t: Scored) -> bool:
@@ -708,13 +747,17 @@ def lead_model() -> LeadRanker | None:
 
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
-    ``LEAD_POOL_RANKS`` chunks; not the list item of another method unless nothing else is left; for a
+    ``LEAD_POOL_RANKS`` chunks; not the list item of another method and not a sentence about an unseen demo,
+    experiment or template or its outcome (:func:`reports_run`) unless nothing else is left; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
         return []
     # the list item of another method leads only when nothing else can
     pool = [t for t in pool if not defines_another_thing(question, t.candidate.text)] or pool
+    # a sentence about a demo, experiment or template the reader has not seen, or the report of its outcome, leads
+    # only when nothing else can (f8-01, f8-12)
+    pool = [t for t in pool if not reports_run(t, scored)] or pool
     if intent == "how_to_choose":
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence

@@ -632,6 +632,10 @@ def test_a_code_section_about_the_task_is_told_from_one_that_names_a_word_of_it(
 def test_a_sentence_opened_by_a_conjunction_never_leads():
     s = cand("And the frozen backbone cannot adapt at all, which is why fine-tuning does better.", 0, 0.9)
     assert not standalone(s)
+    # "the two choices" were named before it (f8-15, development); "the two-tower model" is a name
+    assert not standalone(cand("The two choices give different answers with correlated features.", 0, 0.9))
+    assert standalone(cand("The two-tower model embeds users and items separately.", 0, 0.9))
+    assert standalone(cand("The two main families of ensembles are bagging and boosting.", 0, 0.9))
     assert standalone(cand("Andrew Ng's course explains logistic regression with gradient descent.", 0, 0.9))
     assert standalone(cand("Sobol indices split the variance of the output between the inputs.", 0, 0.9))
 
@@ -871,3 +875,55 @@ def test_a_bold_list_item_about_another_thing_is_recognised():
     assert not defines_another_thing(q, "**Rule of thumb:** impute with the median for skewed columns.")
     assert not defines_another_thing(q, "**What is missing?** Personal data and known gaps in coverage.")
     assert not defines_another_thing(q, "Listwise deletion drops every row with a missing value.")
+
+
+# -- round 11: a sentence about an unseen demo, experiment or template, or its outcome (f8-01, f8-12) ---------------
+def test_a_sentence_about_an_unseen_demo_experiment_or_template_is_recognised():
+    from mlnotes.assistant.answering.lead import about_unseen_run
+
+    for text in ("The template computes a reliability curve with `calibration_curve`, the Brier score and the ECE.",
+                 "The demo injects 25 training images into a test split of the digits data and finds them.",
+                 "The experiment below measures this directly.",
+                 "The NumPy template below implements the pinball loss for several quantiles at once.",
+                 "This run shows it: the ensemble improves the validation loss by construction.",
+                 "In this run the baseline mainly speeds up the early phase.",
+                 "In the second experiment only 5 of 200 features matter and there are just 80 rows.",
+                 "Dropping the proxy closes most of the gap in this simulation, because the proxy was the only channel.",
+                 "The exercises cover tests, intervals, power and multiple testing."):
+        assert about_unseen_run(text), text
+    for text in ("The Brier score is the mean squared error of predicted probabilities against the outcomes.",
+                 "An experiment is only as good as its randomization: assign units to arms at random.",
+                 "The run time of exact GP regression grows with the cube of the number of points.",
+                 "A template answer in an interview states the idea, then the trade-off.",  # no verb after it
+                 "Simulation-based inference fits a model whose likelihood is intractable.",
+                 "The experiments of Kaplan et al. are the basis of the scaling laws."):  # "are": says what they are
+        assert not about_unseen_run(text), text
+
+
+def sent(text: str, rank: int, score: float, order: int, line: int, line_end: int | None = None) -> Scored:
+    return Scored(score, rank, Candidate(text, line, line if line_end is None else line_end, order),
+                  np.zeros(3, np.float32))
+
+
+def test_an_unseen_runs_sentence_and_the_outcome_right_after_it_lead_only_when_nothing_else_can():
+    from mlnotes.assistant.answering.lead import reports_run
+
+    # f8-12 (development, chapters/05-classical-ml.md): the experiment's set-up, then its outcome in the same
+    # paragraph, then the closed form in another chunk
+    setup = sent("In the second experiment only 5 of 200 features matter and there are just 80 rows.", 0, 0.6, 3, 288,
+                 289)
+    outcome = sent("The lasso, whose l1 penalty matches a sparse truth, recovers most of the signal; ridge does no "
+                   "better.", 0, 0.9, 4, 289, 290)
+    closed = sent("With orthonormal columns the lasso solution soft-thresholds each least-squares coefficient.", 1, 0.7,
+                  0, 40)
+    pool = [setup, outcome, closed]
+    assert reports_run(setup, pool) and reports_run(outcome, pool) and not reports_run(closed, pool)
+    q = "What is the closed form of the lasso when X has orthonormal columns?"
+    assert pick_lead("formula", q, pool, ["a#x", "b#y"]) is closed
+    # the same sentence after a blank line (a new paragraph), or in another chunk, or after a sentence about the
+    # subject, is no report of the run
+    for other in (sent(setup.candidate.text, 0, 0.6, 3, 280, 286), sent(setup.candidate.text, 1, 0.6, 3, 288, 289),
+                  sent("Lasso shrinks every coefficient and sets some to zero.", 0, 0.6, 3, 288, 289)):
+        assert not reports_run(outcome, [other, outcome, closed])
+    # nothing else in the pool: the run's sentence may still lead
+    assert pick_lead("formula", q, [setup, outcome], ["a#x"]) in (setup, outcome)
