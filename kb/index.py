@@ -44,8 +44,11 @@ from mlnotes.kb.markdown import split_sentences
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import (
     DEPTH,
+    PATHS_FILE,
     TERMS_FILE,
+    PathVectors,
     RerankData,
+    load_path_cache,
     bibliography_last,
     features,
     load_model,
@@ -245,6 +248,7 @@ class Index:
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
         self._prep: Lazy[QueryPrep] = Lazy()  # built on the first search (query_prep)
         self._rerank_data: Lazy[RerankData] = Lazy()  # built on the first reranked search (mlnotes.kb.rerank)
+        self._paths: Lazy[PathVectors] = Lazy()  # heading-path vectors, likewise (cached in PATHS_FILE)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -268,6 +272,7 @@ class Index:
         # reuse the unit vectors of unchanged chunks from the previous index, if it used the same model (per chunk,
         # from the served and the previous version, even when some of their files are corrupt: mlnotes.kb.publish)
         cache: dict[str, np.ndarray] = publish.reusable_vectors(out_dir, embedder.model_id)
+        old_paths = load_path_cache(publish.resolve(out_dir) / PATHS_FILE, embedder.model_id)  # reranker headings
         texts = [c.index_text for c in chunks]
         keys = [_unit_key(c) for c in chunks]
         todo = [i for i, h in enumerate(keys) if h not in cache]
@@ -306,6 +311,10 @@ class Index:
         t = time.perf_counter()
         index = cls.load(out_dir, embedder=embedder, verify_corpus=None)
         phases["load"] = time.perf_counter() - t
+        t = time.perf_counter()
+        # the reranker's heading-path vectors, now rather than on the first search (only new headings embedded)
+        index._path_vectors(reuse=old_paths)
+        phases["paths"] = time.perf_counter() - t
         stats.seconds = time.perf_counter() - t0
         stats.phases = phases
         return index, stats
@@ -525,9 +534,10 @@ class Index:
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         head = self.dense.vectors[[self._units_of[i].stop - 1 for i in rows]] @ q  # a chunk's last unit: its heading
         data = self._rerank_corpus()
+        paths = self._path_vectors().cosines([self.chunks[i].id for i in rows], q)
         return features(data, query, query_intent(query), [self.chunks[i] for i in rows],
                         [scores[i] for i in rows], [sparse.get(i, 0.0) for i in rows],
-                        [dense[i] for i in rows], head)
+                        [dense[i] for i in rows], head, paths)
 
     def chunk_term_sets(self) -> dict[str, frozenset[str]]:
         """Each chunk's stemmed terms (:func:`mlnotes.kb.bm25.tokenize` of its indexed text) by chunk id: the
@@ -537,6 +547,12 @@ class Index:
     def _rerank_corpus(self) -> RerankData:
         """The reranker's per-chunk lookups, built once (its term sets read from the index folder when current)."""
         return self._rerank_data.get(lambda: RerankData(self.chunks, cache=self.directory / TERMS_FILE))
+
+    def _path_vectors(self, reuse: dict[str, np.ndarray] | None = None) -> PathVectors:
+        """The reranker's heading-path vectors (:class:`mlnotes.kb.rerank.PathVectors`), embedded once and cached in
+        the index folder; ``reuse``: vectors of heading paths a previous version embedded (on a build)."""
+        return self._paths.get(lambda: PathVectors(self.chunks, self.embed_texts, cache=self.directory / PATHS_FILE,
+                                                   model_id=self.manifest.model_id, reuse=reuse))
 
     def query_prep(self) -> QueryPrep:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""
