@@ -44,14 +44,13 @@ from mlnotes.kb.markdown import split_sentences
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import (
     DEPTH,
-    PATHS_FILE,
     TERMS_FILE,
     PathVectors,
     RerankData,
-    load_path_cache,
     bibliography_last,
     features,
     load_model,
+    paths_cache_file,
     query_intent,
 )
 from mlnotes.kb.search import MODES, Filters
@@ -248,7 +247,8 @@ class Index:
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
         self._prep: Lazy[QueryPrep] = Lazy()  # built on the first search (query_prep)
         self._rerank_data: Lazy[RerankData] = Lazy()  # built on the first reranked search (mlnotes.kb.rerank)
-        self._paths: Lazy[PathVectors] = Lazy()  # heading-path vectors, likewise (cached in PATHS_FILE)
+        self._paths: Lazy[PathVectors] = Lazy()  # heading-path vectors, likewise (cached beside the index)
+        self.home = self.directory  # the folder (or version pointer) it was opened as; load() sets it
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -272,7 +272,6 @@ class Index:
         # reuse the unit vectors of unchanged chunks from the previous index, if it used the same model (per chunk,
         # from the served and the previous version, even when some of their files are corrupt: mlnotes.kb.publish)
         cache: dict[str, np.ndarray] = publish.reusable_vectors(out_dir, embedder.model_id)
-        old_paths = load_path_cache(publish.resolve(out_dir) / PATHS_FILE, embedder.model_id)  # reranker headings
         texts = [c.index_text for c in chunks]
         keys = [_unit_key(c) for c in chunks]
         todo = [i for i, h in enumerate(keys) if h not in cache]
@@ -311,10 +310,6 @@ class Index:
         t = time.perf_counter()
         index = cls.load(out_dir, embedder=embedder, verify_corpus=None)
         phases["load"] = time.perf_counter() - t
-        t = time.perf_counter()
-        # the reranker's heading-path vectors, now rather than on the first search (only new headings embedded)
-        index._path_vectors(reuse=old_paths)
-        phases["paths"] = time.perf_counter() - t
         stats.seconds = time.perf_counter() - t0
         stats.phases = phases
         return index, stats
@@ -327,7 +322,8 @@ class Index:
 
         With ``verify_corpus``, also checks that the index matches the current files of that corpus.
         """
-        directory = publish.resolve(Path(directory))  # the version the pointer names now, read consistently
+        home = Path(directory)
+        directory = publish.resolve(home)  # the version the pointer names now, read consistently
         mpath = directory / "manifest.json"
         if not mpath.exists():
             raise IndexMissingError(f"no index at {directory}; run 'mlnotes index' to build it")
@@ -368,8 +364,10 @@ class Index:
         if (vectors.shape != (manifest.n_vectors, manifest.dim) or len(chunks) != manifest.n_chunks
                 or owner.shape != (len(vectors),) or not _owner_is_sound(owner, len(chunks))):
             raise IndexCorruptError(f"index at {directory} is inconsistent (shapes); it will be rebuilt")
-        return cls(directory, manifest, chunks, bm25, DenseIndex(vectors), embedder=embedder, defaults=defaults,
-                   docs=docs, owner=owner)
+        index = cls(directory, manifest, chunks, bm25, DenseIndex(vectors), embedder=embedder, defaults=defaults,
+                    docs=docs, owner=owner)
+        index.home = home
+        return index
 
     @classmethod
     def load_or_build(cls, corpus_dir: Path, index_dir: Path, embedder: EmbedderLike | None = None,
@@ -548,11 +546,11 @@ class Index:
         """The reranker's per-chunk lookups, built once (its term sets read from the index folder when current)."""
         return self._rerank_data.get(lambda: RerankData(self.chunks, cache=self.directory / TERMS_FILE))
 
-    def _path_vectors(self, reuse: dict[str, np.ndarray] | None = None) -> PathVectors:
-        """The reranker's heading-path vectors (:class:`mlnotes.kb.rerank.PathVectors`), embedded once and cached in
-        the index folder; ``reuse``: vectors of heading paths a previous version embedded (on a build)."""
-        return self._paths.get(lambda: PathVectors(self.chunks, self.embed_texts, cache=self.directory / PATHS_FILE,
-                                                   model_id=self.manifest.model_id, reuse=reuse))
+    def _path_vectors(self) -> PathVectors:
+        """The reranker's heading-path vectors (:class:`mlnotes.kb.rerank.PathVectors`), embedded once and cached
+        beside the index (:func:`mlnotes.kb.rerank.paths_cache_file`), where every version of it finds them."""
+        return self._paths.get(lambda: PathVectors(self.chunks, self.embed_texts, cache=paths_cache_file(self.home),
+                                                   model_id=self.manifest.model_id))
 
     def query_prep(self) -> QueryPrep:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""

@@ -27,7 +27,8 @@ questions (fresh5 R@5 .939 -> .579 with exercises last) and so do some angles (f
 
 The weights ``w`` (and the standardisation) are fitted by ``python -m mlnotes.eval.train_reranker`` on the gold
 tune split only and written to ``kb/reranker.json``; that file is the model. Scoring a query is a (DEPTH × F)
-matrix product plus a few set intersections: no extra embedding.
+matrix product plus a few set intersections: no extra embedding (the heading paths are embedded once,
+:class:`PathVectors`).
 
 Measured (hybrid, weighted fusion w_dense 0.7; section-level hit@1 / hit@5 / MRR@10 / R@5, where R@5 = every
 relevant section among the first 5):
@@ -40,6 +41,14 @@ relevant section among the first 5):
 * gold heldout (369), measured once with the final model: .856 / .986 / .916 / .921 fused, .897 / .992 / .941 /
   .936 reranked; paired deltas hit@1 +.041 [+.014, +.068], MRR +.025 [+.011, +.039], R@5 +.015 [+.002, +.029].
   The target R@5 >= .94 is not reached (.936 [.916, .953]).
+* round 11 (rank16i), the title-free heading path (``path_cos``, ``path_gap``; :func:`heading_path`) added and
+  the model retrained the same way (again pointwise, C = 0.001): tune CV .903 / .987 / .939 / .951 -> .922 / .989
+  / .951 / .956; external .865 / .973 / .908 / .840 -> .878 / .973 / .919 / .845; gold heldout, measured once
+  after the choice, .902 / .992 / .942 / .937 -> .913 / .997 / .950 / .952 (R@5 +.014 [+.005, +.026]). The
+  fresh1-8 sets (development, 155 answerable, labelled by other authors) do not move beyond noise: R@5 .870 ->
+  .866, -.004 [-.020, +.010]. Numbers and the questions that changed: docs/answer-quality.md, "Round 11
+  (rank16i)". The path vectors are embedded once (about 9 s for the corpus's 1,300 distinct paths), the
+  per-query cost is a (30 x 384) product, 0.04 ms.
 * cost (the shared 2-core machine at load averages 4-7): the reranking step itself (features of 30 candidates,
   intent rules, heading cosines, the matrix product) takes 0.19 ms (best of 3 x 2000 timeit runs; the features
   0.12 ms of it); ``mlnotes bench search`` with a cached query vector gives p50 1.55-1.72 ms reranked against
@@ -217,24 +226,26 @@ def heading_path(chunk: Chunk) -> str:
     return " > ".join(b for b in chunk.breadcrumbs if b != chunk.title) or chunk.title
 
 
-#: the heading-path vectors (:class:`PathVectors`) are cached in this file of a local index's directory
-PATHS_FILE = "rerank_paths.npz"
+def paths_cache_file(index_dir: str | Path) -> Path:
+    """Where a local index keeps the heading-path vectors (:class:`PathVectors`): ``<index>.rerank_paths.npz``
+    beside the index folder, like the bank's caches, so that every version of the index reads and extends the
+    same file and a rebuild embeds only headings no version had."""
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".rerank_paths.npz")
 
 
 class PathVectors:
     """Unit vectors of every chunk's :func:`heading_path`, each distinct text embedded once (about 9 s for the
-    1,300 distinct paths of the corpus on 2 cores). A local index keeps them in :data:`PATHS_FILE` (text ->
-    vector, with the model's id); ``reuse`` (the same mapping, from an index's previous version) and the cache file
-    supply the texts already embedded by that model, so after a corpus edit only new headings are embedded."""
+    1,300 distinct paths of the corpus on 2 cores). A local index keeps them in :func:`paths_cache_file` (text ->
+    vector, with the model's id), which supplies the texts that model already embedded, so after a corpus edit only
+    new headings are embedded. A missing, damaged or other model's file only costs the embedding."""
 
-    def __init__(self, chunks: Iterable[Chunk], embed_texts, cache: Path | None = None, model_id: str = "",
-                 reuse: dict[str, np.ndarray] | None = None) -> None:
+    def __init__(self, chunks: Iterable[Chunk], embed_texts, cache: Path | None = None, model_id: str = "") -> None:
         chunks = list(chunks)
         paths = [heading_path(c) for c in chunks]
         distinct = list(dict.fromkeys(paths))
-        known = dict(reuse or {})
         stored = load_path_cache(cache, model_id) if cache is not None else {}
-        known.update(stored)
+        known = dict(stored)
         todo = [p for p in distinct if p not in known]
         if todo:
             new = np.asarray(embed_texts(todo), dtype=np.float32).reshape(len(todo), -1)
@@ -395,5 +406,5 @@ def rerank_order(model: Reranker, data: RerankData, query: str, chunks: Sequence
     return model.order(X)
 
 
-__all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "PATHS_FILE", "PathVectors", "load_path_cache", "RerankData", "Reranker",
+__all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "PathVectors", "load_path_cache", "paths_cache_file", "RerankData", "Reranker",
            "bibliography_last", "features", "heading_path", "load_model", "query_intent", "rerank_order"]

@@ -481,14 +481,9 @@ def test_build_embeds_each_distinct_unit_once_and_reports_its_phases(tmp_path):
     flat = [u for c in idx.chunks for u in chunk_units(c)]
     assert stats.units == len(flat) == len(idx.dense.vectors)
     assert stats.distinct_units == len(set(flat)) < stats.units
-    # plus the reranker's heading paths (mlnotes.kb.rerank.PathVectors), each distinct path once too
-    from mlnotes.kb.rerank import heading_path
-
-    paths = {heading_path(c) for c in idx.chunks}
-    assert emb.calls[-1] == len(paths) < len(idx.chunks)
-    assert emb.n_encoded == stats.distinct_units + len(paths)
+    assert emb.n_encoded == stats.distinct_units
     np.testing.assert_allclose(idx.dense.vectors, HashingEmbedder().encode(flat), atol=1e-6)
-    assert {"chunk", "units", "embed", "bm25", "write", "load", "paths"} <= set(stats.phases)
+    assert {"chunk", "units", "embed", "bm25", "write", "load"} <= set(stats.phases)
     assert all(v >= 0 for v in stats.phases.values())
 
 

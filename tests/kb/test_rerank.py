@@ -415,22 +415,37 @@ def test_path_vector_cache_is_read_back_and_only_new_headings_or_another_model_a
     edited = [*CHUNKS[:-1], _chunk(CHUNKS[-1].id, "ch", "ex", "chapter", "Exercise 4: margins", "Prove it.")]
     PathVectors(edited, emb.encode, cache=cache, model_id="m2")  # one new heading: only it is embedded
     assert emb.calls == [3, 3, 1]
-    # a new cache file seeded from another version's vectors (what a rebuild does) embeds nothing known
-    seeded = PathVectors(CHUNKS, no_embed, cache=tmp_path / "new.npz", model_id="m1",
-                         reuse=load_path_cache(tmp_path / "missing.npz", "m1") | {
-                             heading_path(c): v for c, v in zip(CHUNKS, first.vectors[[first.row_of[c.id]
-                                                                                        for c in CHUNKS]])})
-    np.testing.assert_array_equal(seeded.vectors, first.vectors)
     cache.write_bytes(b"garbage")
     assert load_path_cache(cache, "m1") == {}
     assert PathVectors(CHUNKS, emb.encode, cache=cache, model_id="m1").vectors.shape == first.vectors.shape
     assert emb.calls == [3, 3, 1, 3]
 
 
-def test_a_built_index_has_its_path_vectors_cached_and_search_uses_them(small_index):
-    from mlnotes.kb.rerank import PATHS_FILE
+def test_the_first_reranked_search_caches_the_path_vectors_beside_the_index_for_every_later_version(tmp_path):
+    from mlnotes.kb.rerank import load_path_cache, paths_cache_file
 
-    assert (small_index.directory / PATHS_FILE).exists()
+    shutil.copytree(FIXTURE, tmp_path / "corpus")
+    index, _ = Index.build(tmp_path / "corpus", tmp_path / "index", embedder=HashingEmbedder())
+    cache = paths_cache_file(index.home)
+    assert cache == tmp_path / "index.rerank_paths.npz" and not cache.exists()  # a build does not embed them
+    index.search("kNN inference time", k=5, mode="bm25")
+    assert not cache.exists()  # nor does a search that does not rerank
+    index.search("kNN inference time", k=5)
+    assert set(load_path_cache(cache, HashingEmbedder.model_id)) == {heading_path(c) for c in index.chunks}
+    # a new version of the index (a rebuild after an edit) reads the same file: no path is embedded again
+    f = tmp_path / "corpus" / "guides" / "ml-basics.md"
+    f.write_text(f.read_text().replace("Lasso uses an L1 penalty", "Lasso uses an L1 penalty (changed)"))
+    again, _ = Index.build(tmp_path / "corpus", tmp_path / "index", embedder=HashingEmbedder())
+    assert again.directory != index.directory and again.home == index.home
+
+    def no_embed(texts):
+        raise AssertionError(f"embedded {len(texts)} heading paths although the cache beside the index has them")
+
+    again.embed_texts = no_embed
+    assert again.search("kNN inference time", k=5)
+
+
+def test_the_built_index_feeds_the_path_cosine_of_each_candidate_to_the_reranker(small_index):
     chunks, X = small_index.rerank_features("kNN inference time")
     q = small_index.query_prep().dense_vector(small_index.query_prep().correct("kNN inference time"),
                                              small_index.embed_query)
