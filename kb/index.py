@@ -45,10 +45,12 @@ from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import (
     DEPTH,
     TERMS_FILE,
+    PathVectors,
     RerankData,
     bibliography_last,
     features,
     load_model,
+    paths_cache_file,
     query_intent,
 )
 from mlnotes.kb.search import MODES, Filters
@@ -245,6 +247,8 @@ class Index:
         self._query_cache = QueryCache(2048)  # thread-safe LRU of query vectors
         self._prep: Lazy[QueryPrep] = Lazy()  # built on the first search (query_prep)
         self._rerank_data: Lazy[RerankData] = Lazy()  # built on the first reranked search (mlnotes.kb.rerank)
+        self._paths: Lazy[PathVectors] = Lazy()  # heading-path vectors, likewise (cached beside the index)
+        self.home = self.directory  # the folder (or version pointer) it was opened as; load() sets it
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -318,7 +322,8 @@ class Index:
 
         With ``verify_corpus``, also checks that the index matches the current files of that corpus.
         """
-        directory = publish.resolve(Path(directory))  # the version the pointer names now, read consistently
+        home = Path(directory)
+        directory = publish.resolve(home)  # the version the pointer names now, read consistently
         mpath = directory / "manifest.json"
         if not mpath.exists():
             raise IndexMissingError(f"no index at {directory}; run 'mlnotes index' to build it")
@@ -359,8 +364,10 @@ class Index:
         if (vectors.shape != (manifest.n_vectors, manifest.dim) or len(chunks) != manifest.n_chunks
                 or owner.shape != (len(vectors),) or not _owner_is_sound(owner, len(chunks))):
             raise IndexCorruptError(f"index at {directory} is inconsistent (shapes); it will be rebuilt")
-        return cls(directory, manifest, chunks, bm25, DenseIndex(vectors), embedder=embedder, defaults=defaults,
-                   docs=docs, owner=owner)
+        index = cls(directory, manifest, chunks, bm25, DenseIndex(vectors), embedder=embedder, defaults=defaults,
+                    docs=docs, owner=owner)
+        index.home = home
+        return index
 
     @classmethod
     def load_or_build(cls, corpus_dir: Path, index_dir: Path, embedder: EmbedderLike | None = None,
@@ -525,9 +532,10 @@ class Index:
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         head = self.dense.vectors[[self._units_of[i].stop - 1 for i in rows]] @ q  # a chunk's last unit: its heading
         data = self._rerank_corpus()
+        paths = self._path_vectors().cosines([self.chunks[i].id for i in rows], q)
         return features(data, query, query_intent(query), [self.chunks[i] for i in rows],
                         [scores[i] for i in rows], [sparse.get(i, 0.0) for i in rows],
-                        [dense[i] for i in rows], head)
+                        [dense[i] for i in rows], head, paths)
 
     def chunk_term_sets(self) -> dict[str, frozenset[str]]:
         """Each chunk's stemmed terms (:func:`mlnotes.kb.bm25.tokenize` of its indexed text) by chunk id: the
@@ -537,6 +545,12 @@ class Index:
     def _rerank_corpus(self) -> RerankData:
         """The reranker's per-chunk lookups, built once (its term sets read from the index folder when current)."""
         return self._rerank_data.get(lambda: RerankData(self.chunks, cache=self.directory / TERMS_FILE))
+
+    def _path_vectors(self) -> PathVectors:
+        """The reranker's heading-path vectors (:class:`mlnotes.kb.rerank.PathVectors`), embedded once and cached
+        beside the index (:func:`mlnotes.kb.rerank.paths_cache_file`), where every version of it finds them."""
+        return self._paths.get(lambda: PathVectors(self.chunks, self.embed_texts, cache=paths_cache_file(self.home),
+                                                   model_id=self.manifest.model_id))
 
     def query_prep(self) -> QueryPrep:
         """The query preparation built from this index's chunks (once; shared with :meth:`with_defaults` views)."""

@@ -62,7 +62,7 @@ from mlnotes.kb.index import (
 )
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import DEPTH as RERANK_DEPTH
-from mlnotes.kb.rerank import RerankData, bibliography_last, features, load_model, query_intent
+from mlnotes.kb.rerank import PathVectors, RerankData, bibliography_last, features, load_model, query_intent
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -353,6 +353,7 @@ class QdrantRetriever:
         self._query_cache: dict[str, np.ndarray] = {}
         self._prep: Lazy[QueryPrep] = Lazy()  # built on the first search (query_prep); shared with views
         self._rerank_data: Lazy[RerankData] = Lazy()  # built on the first reranked search (mlnotes.kb.rerank)
+        self._paths: Lazy[PathVectors] = Lazy()  # the reranker's heading-path vectors, embedded on that search too
 
     # ------------------------------------------------------------------ server access
     def _call(self, fn: Callable[..., Any], *args, **kwargs):
@@ -534,9 +535,11 @@ class QdrantRetriever:
         q = np.asarray(dense_q[0], dtype=np.float32)
         data = self._rerank_data.get(lambda: RerankData(self.iter_chunks()))
         cands = [chunks[by_key[i]] for i in top]
+        paths = self._paths.get(lambda: PathVectors(self.iter_chunks(), self.embed_texts))
         X = features(data, query, query_intent(query), cands, [scores[i] for i in top],
                      [sparse.get(i, 0.0) for i in top], [dense.get(i, 0.0) for i in top],
-                     [float(heads[by_key[i]] @ q) if by_key[i] in heads else 0.0 for i in top])
+                     [float(heads[by_key[i]] @ q) if by_key[i] in heads else 0.0 for i in top],
+                     paths.cosines([c.id for c in cands], q))
         return [top[j] for j in bibliography_last(cands, model.order(X))] + rest
 
 

@@ -8,7 +8,7 @@ is the standardised feature row of each (query, chunk) pair (:data:`FEATURES`):
 * the BM25 score relative to the best candidate's, its z-score, ``log(1 + BM25 rank)`` among the candidates;
 * the max-pooled dense cosine, its gap to the best candidate's, ``log(1 + dense rank)``;
 * the cosine of the query with the chunk's heading unit (:func:`mlnotes.kb.windows.heading_text`) and its gap to
-  the best candidate's;
+  the best candidate's; the same for its heading path without the document title (:func:`heading_path`, round 11);
 * the IDF-weighted share of the query's terms found in the chunk's text and in its heading unit
   (:meth:`RerankData.coverage`; IDF as BM25's, ``ln(1 + (N − df + 0.5) / (df + 0.5))``);
 * the chunk's kind (interview bank, guide, chapter) and, per question intent
@@ -27,7 +27,8 @@ questions (fresh5 R@5 .939 -> .579 with exercises last) and so do some angles (f
 
 The weights ``w`` (and the standardisation) are fitted by ``python -m mlnotes.eval.train_reranker`` on the gold
 tune split only and written to ``kb/reranker.json``; that file is the model. Scoring a query is a (DEPTH × F)
-matrix product plus a few set intersections: no extra embedding.
+matrix product plus a few set intersections: no extra embedding (the heading paths are embedded once,
+:class:`PathVectors`).
 
 Measured (hybrid, weighted fusion w_dense 0.7; section-level hit@1 / hit@5 / MRR@10 / R@5, where R@5 = every
 relevant section among the first 5):
@@ -40,6 +41,14 @@ relevant section among the first 5):
 * gold heldout (369), measured once with the final model: .856 / .986 / .916 / .921 fused, .897 / .992 / .941 /
   .936 reranked; paired deltas hit@1 +.041 [+.014, +.068], MRR +.025 [+.011, +.039], R@5 +.015 [+.002, +.029].
   The target R@5 >= .94 is not reached (.936 [.916, .953]).
+* round 11 (rank16i), the title-free heading path (``path_cos``, ``path_gap``; :func:`heading_path`) added and
+  the model retrained the same way (again pointwise, C = 0.001): tune CV .903 / .987 / .939 / .951 -> .922 / .989
+  / .951 / .956; external .865 / .973 / .908 / .840 -> .878 / .973 / .919 / .845; gold heldout, measured once
+  after the choice, .902 / .992 / .942 / .937 -> .913 / .997 / .950 / .952 (R@5 +.014 [+.005, +.026]). The
+  fresh1-8 sets (development, 155 answerable, labelled by other authors) do not move beyond noise: R@5 .870 ->
+  .866, -.004 [-.020, +.010]. Numbers and the questions that changed: docs/answer-quality.md, "Round 11
+  (rank16i)". The path vectors are embedded once (about 9 s for the corpus's 1,300 distinct paths), the
+  per-query cost is a (30 x 384) product, 0.04 ms.
 * cost (the shared 2-core machine at load averages 4-7): the reranking step itself (features of 30 candidates,
   intent rules, heading cosines, the matrix product) takes 0.19 ms (best of 3 x 2000 timeit runs; the features
   0.12 ms of it); ``mlnotes bench search`` with a cached query vector gives p50 1.55-1.72 ms reranked against
@@ -76,13 +85,14 @@ BASE_FEATURES = (
     "fused", "fused_z", "fused_logrank",
     "bm25_rel", "bm25_z", "bm25_logrank",
     "dense", "dense_gap", "dense_logrank",
-    "head_cos", "head_gap",
+    "head_cos", "head_gap", "path_cos", "path_gap",
     "cov_text", "cov_head",
     "kind_interview", "kind_guide", "kind_chapter",
     "is_exercise", "is_angle",
     "same_section", "same_doc_top10",
 )
 FEATURES = BASE_FEATURES + tuple(f"{i}*{k}" for i in INTENTS for k in KINDS)
+_COL = {name: j for j, name in enumerate(FEATURES)}
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -205,45 +215,117 @@ def _save_terms(path: Path, chunks: Sequence[Chunk], headings: Sequence[str],
         ids=np.asarray(ids, dtype=np.int32), ends=np.asarray(ends, dtype=np.int64)))
 
 
+def heading_path(chunk: Chunk) -> str:
+    """The chunk's headings without its document's title (``" > "``-joined): an interview-bank entry's question, a
+    chapter section's headings from its part down; the title itself for a chunk directly under it.
+
+    The heading unit (:func:`mlnotes.kb.windows.heading_text`) and every chunk's indexed text start with the
+    document title, so a question that shares words with a title ("CNNs" and "Interview questions: CNNs and
+    vision", "loss function" and "Loss functions: definitions, ...") matches every section of that document
+    alike; the cosine with this path tells its sections apart by their own headings."""
+    return " > ".join(b for b in chunk.breadcrumbs if b != chunk.title) or chunk.title
+
+
+def paths_cache_file(index_dir: str | Path) -> Path:
+    """Where a local index keeps the heading-path vectors (:class:`PathVectors`): ``<index>.rerank_paths.npz``
+    beside the index folder, like the bank's caches, so that every version of the index reads and extends the
+    same file and a rebuild embeds only headings no version had."""
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".rerank_paths.npz")
+
+
+class PathVectors:
+    """Unit vectors of every chunk's :func:`heading_path`, each distinct text embedded once (about 9 s for the
+    1,300 distinct paths of the corpus on 2 cores). A local index keeps them in :func:`paths_cache_file` (text ->
+    vector, with the model's id), which supplies the texts that model already embedded, so after a corpus edit only
+    new headings are embedded. A missing, damaged or other model's file only costs the embedding."""
+
+    def __init__(self, chunks: Iterable[Chunk], embed_texts, cache: Path | None = None, model_id: str = "") -> None:
+        chunks = list(chunks)
+        paths = [heading_path(c) for c in chunks]
+        distinct = list(dict.fromkeys(paths))
+        stored = load_path_cache(cache, model_id) if cache is not None else {}
+        known = dict(stored)
+        todo = [p for p in distinct if p not in known]
+        if todo:
+            new = np.asarray(embed_texts(todo), dtype=np.float32).reshape(len(todo), -1)
+            known.update(zip(todo, new))
+        self.vectors = (np.stack([known[p] for p in distinct]).astype(np.float32) if distinct
+                        else np.zeros((0, 0), dtype=np.float32))
+        if cache is not None and set(stored) != set(distinct):
+            from mlnotes.kb.cachefile import write_atomically
+
+            vectors = self.vectors
+            write_atomically(cache, lambda f: np.savez(f, model=np.asarray(model_id), texts=np.asarray(distinct),
+                                                        vectors=vectors))
+        row = {p: r for r, p in enumerate(distinct)}
+        self.row_of = {c.id: row[p] for c, p in zip(chunks, paths)}
+
+    def cosines(self, chunk_ids: Sequence[str], qvec: np.ndarray) -> np.ndarray:
+        """The cosine of the (unit) query vector with each chunk's heading path."""
+        q = np.asarray(qvec, dtype=np.float32).reshape(-1)
+        return self.vectors[[self.row_of[i] for i in chunk_ids]] @ q if len(chunk_ids) else np.zeros(0)
+
+
+def load_path_cache(path: Path, model_id: str) -> dict[str, np.ndarray]:
+    """The heading-path vectors stored in ``path`` by ``model_id`` (text -> vector); empty when the file is
+    missing, unreadable or from another model."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["model"]) != model_id:
+                return {}
+            texts, vectors = z["texts"].tolist(), z["vectors"]
+    except (OSError, KeyError, ValueError):
+        return {}
+    if len(texts) != len(vectors):
+        return {}
+    return dict(zip(texts, vectors))
+
+
 def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk], fused: Sequence[float],
-             bm25: Sequence[float], dense: Sequence[float], head_cos: Sequence[float]) -> np.ndarray:
+             bm25: Sequence[float], dense: Sequence[float], head_cos: Sequence[float],
+             path_cos: Sequence[float]) -> np.ndarray:
     """The ``(len(chunks), len(FEATURES))`` feature matrix of the candidates, given in fused order (best first).
 
     ``bm25`` and ``dense`` are each candidate's score in that leg (0 when BM25 shares no term), ``head_cos`` the
-    cosine of the query vector with the chunk's heading unit, ``intent`` one of :data:`INTENTS`."""
+    cosine of the query vector with the chunk's heading unit, ``path_cos`` its cosine with the chunk's heading path
+    without the document title (:class:`PathVectors`), ``intent`` one of :data:`INTENTS`."""
     n = len(chunks)
     X = np.zeros((n, len(FEATURES)), dtype=np.float64)
     if n == 0:
         return X
+    c = _COL
     f = np.asarray(fused, dtype=np.float64)
     b = np.asarray(bm25, dtype=np.float64)
     d = np.asarray(dense, dtype=np.float64)
     h = np.asarray(head_cos, dtype=np.float64)
+    p = np.asarray(path_cos, dtype=np.float64)
     bmax = float(b.max())
-    X[:, 0], X[:, 1], X[:, 2] = f, _z(f), np.log1p(np.arange(1, n + 1))
-    X[:, 3], X[:, 4], X[:, 5] = (b / bmax if bmax > 0 else 0.0), _z(b), np.log1p(_rank_of(b))
-    X[:, 6], X[:, 7], X[:, 8] = d, d - d.max(), np.log1p(_rank_of(d))
-    X[:, 9], X[:, 10] = h, h - h.max()
+    X[:, c["fused"]], X[:, c["fused_z"]], X[:, c["fused_logrank"]] = f, _z(f), np.log1p(np.arange(1, n + 1))
+    X[:, c["bm25_rel"]] = b / bmax if bmax > 0 else 0.0
+    X[:, c["bm25_z"]], X[:, c["bm25_logrank"]] = _z(b), np.log1p(_rank_of(b))
+    X[:, c["dense"]], X[:, c["dense_gap"]], X[:, c["dense_logrank"]] = d, d - d.max(), np.log1p(_rank_of(d))
+    X[:, c["head_cos"]], X[:, c["head_gap"]] = h, h - h.max()
+    X[:, c["path_cos"]], X[:, c["path_gap"]] = p, p - p.max()
     w = data.query_weights(with_diagnosis(query))  # a symptom question's coverage counts its diagnosis too
     total = sum(w.values())
-    info = [data.info[c.id] for c in chunks]
+    info = [data.info[ch.id] for ch in chunks]
     if total > 0:
         get = w.__getitem__
-        X[:, 11] = [sum(map(get, r[5].intersection(w))) for r in info]
-        X[:, 12] = [sum(map(get, r[6].intersection(w))) for r in info]
-        X[:, 11:13] /= total
+        X[:, c["cov_text"]] = [sum(map(get, r[5].intersection(w))) / total for r in info]
+        X[:, c["cov_head"]] = [sum(map(get, r[6].intersection(w))) / total for r in info]
     num = np.array([r[:5] for r in info], dtype=np.float64)  # kind, exercise, angle, section code, doc code
     kind = num[:, 0].astype(np.int64)
     known = np.flatnonzero(kind >= 0)
-    X[known, 13 + kind[known]] = 1.0
+    X[known, c["kind_interview"] + kind[known]] = 1.0
     ii = INTENTS.index(intent) if intent in INTENTS else None
     if ii is not None:
         X[known, len(BASE_FEATURES) + ii * len(KINDS) + kind[known]] = 1.0
-    X[:, 16:18] = num[:, 1:3]
+    X[:, c["is_exercise"]], X[:, c["is_angle"]] = num[:, 1], num[:, 2]
     section, doc = num[:, 3], num[:, 4]
-    X[:, 18] = (section[:, None] == section[None, :]).sum(axis=1) - 1
+    X[:, c["same_section"]] = (section[:, None] == section[None, :]).sum(axis=1) - 1
     top = min(n, 10)
-    X[:, 19] = (doc[:, None] == doc[None, :top]).sum(axis=1) - (np.arange(n) < top)
+    X[:, c["same_doc_top10"]] = (doc[:, None] == doc[None, :top]).sum(axis=1) - (np.arange(n) < top)
     return X
 
 
@@ -317,11 +399,12 @@ def load_model(path: str | None = None) -> Reranker:
 
 
 def rerank_order(model: Reranker, data: RerankData, query: str, chunks: Sequence[Chunk], fused: Sequence[float],
-                 bm25: Sequence[float], dense: Sequence[float], head_cos: Sequence[float]) -> np.ndarray:
+                 bm25: Sequence[float], dense: Sequence[float], head_cos: Sequence[float],
+                 path_cos: Sequence[float]) -> np.ndarray:
     """The new order of the candidates (positions into ``chunks``, a permutation)."""
-    X = features(data, query, query_intent(query), chunks, fused, bm25, dense, head_cos)
+    X = features(data, query, query_intent(query), chunks, fused, bm25, dense, head_cos, path_cos)
     return model.order(X)
 
 
-__all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "RerankData", "Reranker", "bibliography_last", "features", "load_model",
-           "query_intent", "rerank_order"]
+__all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "PathVectors", "load_path_cache", "paths_cache_file", "RerankData", "Reranker",
+           "bibliography_last", "features", "heading_path", "load_model", "query_intent", "rerank_order"]

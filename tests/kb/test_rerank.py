@@ -20,10 +20,12 @@ from mlnotes.kb.rerank import (
     FEATURES,
     KINDS,
     MODEL_FILE,
+    PathVectors,
     RerankData,
     Reranker,
     bibliography_last,
     features,
+    heading_path,
     load_model,
 )
 from tests.kb.fakes import HashingEmbedder
@@ -57,7 +59,8 @@ def test_features_match_a_hand_computed_case():
     query = "prediction cost training"
     assert data.query_weights(query) == pytest.approx(idf)
     fused, bm25, dense, head = [2.0, 1.0, 0.0, -1.0], [0.0, 3.0, 1.5, 0.0], [0.5, 0.4, 0.3, 0.1], [0.2, 0.6, 0.6, 0.0]
-    X = features(data, query, "complexity", CHUNKS, fused, bm25, dense, head)
+    path = [0.1, 0.7, 0.7, 0.3]
+    X = features(data, query, "complexity", CHUNKS, fused, bm25, dense, head, path)
     assert X.shape == (4, len(FEATURES))
     z = (np.array(fused) - 0.5) / math.sqrt(np.mean((np.array(fused) - 0.5) ** 2))
     np.testing.assert_allclose(X[:, col("fused")], fused)
@@ -69,6 +72,8 @@ def test_features_match_a_hand_computed_case():
     np.testing.assert_allclose(X[:, col("dense_gap")], [0, -0.1, -0.2, -0.4])
     np.testing.assert_allclose(X[:, col("dense_logrank")], np.log1p([1, 2, 3, 4]))
     np.testing.assert_allclose(X[:, col("head_gap")], [-0.4, 0, 0, -0.6])
+    np.testing.assert_allclose(X[:, col("path_cos")], path)
+    np.testing.assert_allclose(X[:, col("path_gap")], [-0.6, 0, 0, -0.4])
     # text coverage: chunks 1 and 2 carry all three terms (breadcrumbs "Cx > k-NN prediction cost" + body)
     np.testing.assert_allclose(X[:, col("cov_text")], [0, 1, 1, 0])
     # heading unit of a guide: its breadcrumbs "Cx > k-NN prediction cost": predict and cost, not train
@@ -86,7 +91,8 @@ def test_features_match_a_hand_computed_case():
 
 
 def test_a_query_without_known_terms_has_zero_coverage_and_no_intent_cell_for_an_unknown_intent():
-    X = features(RerankData(CHUNKS), "zzzz qqqq", "nonsense", CHUNKS[:2], [1, 0], [0, 0], [0.3, 0.3], [0.1, 0.1])
+    X = features(RerankData(CHUNKS), "zzzz qqqq", "nonsense", CHUNKS[:2], [1, 0], [0, 0], [0.3, 0.3], [0.1, 0.1],
+                 [0.2, 0.2])
     assert X[:, col("cov_text")].tolist() == [0, 0] and X[:, len(BASE_FEATURES):].sum() == 0
     assert X[:, col("bm25_rel")].tolist() == [0, 0] and X[:, col("fused_z")].tolist() == [1, -1]
 
@@ -354,3 +360,120 @@ def test_term_cache_that_is_garbage_or_unwritable_only_costs_a_tokenize(tmp_path
     missing_dir = tmp_path / "no-such-dir" / "rerank_terms.npz"
     assert _same_data(RerankData(CHUNKS, cache=missing_dir), RerankData(CHUNKS))
     assert not missing_dir.exists()
+
+
+# ---------------------------------------------------------------- the heading path without the document title (round 11)
+def _crumbs_chunk(cid: str, kind: str, title: str, crumbs: list[str]) -> Chunk:
+    return Chunk(id=cid, doc_id="d", section_id=cid, title=title, heading=crumbs[-1], breadcrumbs=crumbs,
+                 path="d.md", line_start=1, line_end=2, kind=kind, text="body")
+
+
+def test_the_heading_path_drops_the_document_title_and_keeps_the_headings_below_it():
+    title = "Interview questions: CNNs and computer vision"
+    assert heading_path(_crumbs_chunk("a", "interview", title, [title, "How do ViTs differ from CNNs?"])) == \
+        "How do ViTs differ from CNNs?"
+    assert heading_path(_crumbs_chunk("b", "chapter", "Chapter 5", ["Chapter 5", "Part 2", "Learning curves"])) == \
+        "Part 2 > Learning curves"
+    assert heading_path(_crumbs_chunk("c", "guide", "Loss functions", ["Loss functions"])) == "Loss functions"
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.text(min_size=1, max_size=12), st.lists(st.text(min_size=1, max_size=12), max_size=4))
+def test_the_heading_path_never_contains_the_title_unless_it_is_all_there_is(title, below):
+    c = _crumbs_chunk("x", "chapter", title, [title, *below])
+    path = heading_path(c)
+    rest = [b for b in below if b != title]
+    assert path == (" > ".join(rest) if rest else title)
+
+
+def test_path_vectors_embed_each_distinct_path_once_and_give_the_cosine_with_the_query():
+    emb = HashingEmbedder()
+    chunks = [*CHUNKS, _chunk("cx#knn~2", "cx", "knn", "guide", "k-NN prediction cost", "A third piece.")]
+    pv = PathVectors(chunks, emb.encode)
+    assert emb.calls == [3]  # 5 chunks, 3 distinct paths (the three pieces of cx#knn share one)
+    q = emb.encode(["prediction cost of k-NN"])[0]
+    want = [float(emb.encode([heading_path(c)])[0] @ q) for c in chunks]
+    np.testing.assert_allclose(pv.cosines([c.id for c in chunks], q), want, rtol=1e-5, atol=1e-6)
+    assert pv.cosines([], q).shape == (0,)
+
+
+def test_path_vector_cache_is_read_back_and_only_new_headings_or_another_model_are_embedded(tmp_path):
+    from mlnotes.kb.rerank import load_path_cache
+
+    cache = tmp_path / "rerank_paths.npz"
+    emb = HashingEmbedder()
+    first = PathVectors(CHUNKS, emb.encode, cache=cache, model_id="m1")
+    assert cache.exists() and emb.calls == [3]
+
+    def no_embed(texts):
+        raise AssertionError("embedded although the cache is current")
+
+    again = PathVectors(CHUNKS, no_embed, cache=cache, model_id="m1")
+    np.testing.assert_array_equal(again.vectors, first.vectors)
+    PathVectors(CHUNKS, emb.encode, cache=cache, model_id="m2")  # another model: every path embedded again
+    assert emb.calls == [3, 3]
+    edited = [*CHUNKS[:-1], _chunk(CHUNKS[-1].id, "ch", "ex", "chapter", "Exercise 4: margins", "Prove it.")]
+    PathVectors(edited, emb.encode, cache=cache, model_id="m2")  # one new heading: only it is embedded
+    assert emb.calls == [3, 3, 1]
+    cache.write_bytes(b"garbage")
+    assert load_path_cache(cache, "m1") == {}
+    assert PathVectors(CHUNKS, emb.encode, cache=cache, model_id="m1").vectors.shape == first.vectors.shape
+    assert emb.calls == [3, 3, 1, 3]
+
+
+def test_the_first_reranked_search_caches_the_path_vectors_beside_the_index_for_every_later_version(tmp_path):
+    from mlnotes.kb.rerank import load_path_cache, paths_cache_file
+
+    shutil.copytree(FIXTURE, tmp_path / "corpus")
+    index, _ = Index.build(tmp_path / "corpus", tmp_path / "index", embedder=HashingEmbedder())
+    cache = paths_cache_file(index.home)
+    assert cache == tmp_path / "index.rerank_paths.npz" and not cache.exists()  # a build does not embed them
+    index.search("kNN inference time", k=5, mode="bm25")
+    assert not cache.exists()  # nor does a search that does not rerank
+    index.search("kNN inference time", k=5)
+    assert set(load_path_cache(cache, HashingEmbedder.model_id)) == {heading_path(c) for c in index.chunks}
+    # a new version of the index (a rebuild after an edit) reads the same file: no path is embedded again
+    f = tmp_path / "corpus" / "guides" / "ml-basics.md"
+    f.write_text(f.read_text().replace("Lasso uses an L1 penalty", "Lasso uses an L1 penalty (changed)"))
+    again, _ = Index.build(tmp_path / "corpus", tmp_path / "index", embedder=HashingEmbedder())
+    assert again.directory != index.directory and again.home == index.home
+
+    def no_embed(texts):
+        raise AssertionError(f"embedded {len(texts)} heading paths although the cache beside the index has them")
+
+    again.embed_texts = no_embed
+    assert again.search("kNN inference time", k=5)
+
+
+def test_the_built_index_feeds_the_path_cosine_of_each_candidate_to_the_reranker(small_index):
+    chunks, X = small_index.rerank_features("kNN inference time")
+    q = small_index.query_prep().dense_vector(small_index.query_prep().correct("kNN inference time"),
+                                             small_index.embed_query)
+    want = small_index.embed_texts([heading_path(c) for c in chunks]) @ q
+    np.testing.assert_allclose(X[:, col("path_cos")], want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(X[:, col("path_gap")], want - want.max(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("qid,sharer", [("g297", "ch11-mlops-production"), ("g500", "learning-guide")])
+def test_a_tune_question_whose_relevant_section_lost_to_sections_sharing_a_title_word_has_all_in_the_top_5(
+        real_index, qid, sharer):
+    """Chosen from the tune split (the reranker's training data), never from heldout. g500 ("how do I read a
+    learning curve ...") had ch05's learning-curves section 9th behind sections of the "Learning guide" (its
+    title matches "learning" on every section) and g297 ("detecting data drift in production ...") the drift
+    bank answer 6th behind four sections of "Chapter 11 — MLOps and production". The heading unit, which starts
+    with the title, does not separate them (a title sharer's heading cosine is above a relevant section's); the
+    title-free heading path does (every relevant section's path cosine is above every non-relevant title
+    sharer's), and every labelled section is now in the top 5."""
+    from mlnotes.eval.data import load_gold, section_key
+    from mlnotes.eval.retrieval import Config, rank_sections
+
+    q = next(q for q in load_gold("tune") if q.id == qid)
+    chunks, X = real_index.rerank_features(q.question)
+    keys = [section_key(c.doc_id, c.section_id) for c in chunks]
+    rel = [j for j, k in enumerate(keys) if k in q.relevant]
+    sharers = [j for j, c in enumerate(chunks) if c.doc_id == sharer and keys[j] not in q.relevant]
+    assert rel and sharers
+    assert min(X[rel, col("head_cos")]) < max(X[sharers, col("head_cos")])
+    assert min(X[rel, col("path_cos")]) > max(X[sharers, col("path_cos")])
+    top = rank_sections(real_index, q.question, Config("default", "hybrid", "weighted", w_dense=0.7))
+    assert set(q.relevant) <= set(top[:5]), top[:5]

@@ -8,7 +8,8 @@ the answers issue's intended retrieval change: z-scored weighted fusion, BM25 qu
 and again for issue 16's: multi-vector embedding windows with max pooling, weighted fusion over both legs'
 real scores, w_dense 0.7; and for issue 16's learned reranker of the fused candidates, kb/rerank.py, which
 reorders the hybrid rankings while each hit keeps its fused score; and when that reranker was retrained,
-pairwise this time, on int8 query vectors, the new default query runtime)::
+pairwise this time, on int8 query vectors, the new default query runtime; and when round 11 (rank16i) gave the
+reranker the title-free heading path's cosine, mlnotes.kb.rerank.heading_path, and retrained it)::
 
     PYTHONPATH=$PWD python tests/snapshots/record.py
 """
