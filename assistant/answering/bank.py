@@ -11,7 +11,9 @@ split of the gold set and of ``eval/datasets/interview_pairs.jsonl``). An entry 
 rank first needs a closer paraphrase, a cosine of at least ``BELOW_FIRST_THRESHOLD``: when another section answers
 the question better by retrieval's account, a merely similar bank question is more often about a neighbouring
 problem ("Why does a random forest overfit less than a single tree?" is not "How do you prevent a decision tree
-from overfitting?", cosine 0.675, its section second).
+from overfitting?", cosine 0.675, its section second). (4) A question that sets its subject against another thing
+is not answered by an entry whose question names only the other thing (:func:`asks_about_another_subject`): with
+the round-11 reranker that same entry ranks first for fr-13, where rule (3) no longer applies.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from mlnotes.assistant.answering.lead import lacks_a_compared_item, reads_as_comparison
+from mlnotes.assistant.answering.lead import (contrasted_subject, lacks_a_compared_item, reads_as_comparison,
+                                               terms)
 from mlnotes.assistant.intent import classify_intent
 from mlnotes.kb.cachefile import write_atomically
 
@@ -48,6 +51,18 @@ BELOW_FIRST_THRESHOLD = 0.72
 # another kind (0.837 for "What is batch normalization and why does it work?" against the batch-versus-layer-norm
 # entry, 0.824) were ranked second, where this rule does not apply
 CROSS_KIND_THRESHOLD = 0.80
+
+def asks_about_another_subject(question: str, entry_question: str) -> bool:
+    """Whether a bank entry's question asks about the other thing of a question that sets its subject against
+    another (:func:`~mlnotes.assistant.answering.lead.contrasted_subject`): the question asks about a subject none of whose
+    terms the entry's question names. "Why does a random forest usually overfit less than a single decision
+    tree?" is not "How do you prevent a decision tree from overfitting?" (fr-13), however close the two embeddings
+    (0.675) and however high retrieval ranks the entry; the entry's short answer is not read, since it may name the
+    subject in passing ("... or average many trees in a random forest"). Questions that set nothing against their
+    subject are left alone: "how does an acquisition function pick the next trial in Bayesian optimization?" is
+    answered by the entry "How does Bayesian optimization choose the next hyperparameters to try?" (g345)."""
+    subject = contrasted_subject(question)
+    return bool(subject) and not subject & terms(entry_question)
 
 
 def same_kind(intent_a: str, intent_b: str) -> bool:
@@ -147,7 +162,8 @@ class BankMatcher:
         out = []
         for key in seen:
             i = self._by_section.get(key)
-            if i is not None and same_kind(intent, self._intents[i]) and not self.misses_a_side(question, i):
+            if (i is not None and same_kind(intent, self._intents[i]) and not self.misses_a_side(question, i)
+                    and not asks_about_another_subject(question, self.bank[i].question)):
                 out.append(i)
         return out
 
@@ -167,7 +183,8 @@ class BankMatcher:
         if hits:
             first = self._by_section.get((hits[0].chunk.doc_id, hits[0].chunk.section_id))
             if (first is not None and first not in idx and float(self.vectors()[first] @ qvec) >= self.cross_kind
-                    and not self.misses_a_side(question, first)):
+                    and not self.misses_a_side(question, first)
+                    and not asks_about_another_subject(question, self.bank[first].question)):
                 idx = [first, *idx]
         if not idx:
             return None

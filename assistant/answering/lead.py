@@ -233,6 +233,25 @@ def restates_premise(question: str, text: str) -> bool:
     return bool(premise) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
 
 
+def about_premise(question: str, text: str) -> bool:
+    """Whether ``text`` speaks to the premise of the why ``question``: it names at least ``PREMISE_SHARE`` of the
+    premise's subject terms (:func:`premise_terms`), whether it only restates the premise or gives its reason."""
+    premise = premise_terms(question)
+    return bool(premise) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
+
+
+def claim_with_reason(question: str, t: Scored, scored: Sequence[Scored]) -> bool:
+    """Whether candidate ``t`` restates the premise of the why ``question`` (:func:`restates_premise`), naming more
+    than half of its terms, and another usable candidate of its chunk gives a reason (:func:`gives_reason`). Half
+    is not enough: "Activation outliers in LLMs make naive 8-bit activation quantization lose accuracy" names two
+    of the four terms of "why do LLMs make things up?" (g263, gold tune)."""
+    premise = premise_terms(question)
+    return restates_premise(question, t.candidate.text) and len(premise & terms(t.candidate.text)) * 2 > len(
+        premise) and any(
+        o.rank == t.rank and o.candidate is not t.candidate and usable(o) and gives_reason(o.candidate.text)
+        for o in scored)
+
+
 _BIG_O_RE = re.compile(r"\$?O\(|\bO\(")
 _MATH_RE = re.compile(r"\$[^$]+\$|\s=\s|[=≈]")
 _WORD_RE = re.compile(r"[A-Za-z][\w\-]*")
@@ -256,6 +275,37 @@ def subject_terms(question: str) -> set[str]:
     """What the question is about: its content terms without the words that only say what kind of answer is
     wanted (time complexity, difference, formula, ...)."""
     return terms(question) - _CUE_WORDS
+
+
+# the thing a "why/how does X ..." question asks about: the (at most two) words after its auxiliary, past articles and
+# "single"/"plain" ("Why does a random forest usually overfit ...?" asks about "random forest"); not a pronoun ("How do
+# you ...", "Why can we ...": the question then names its subject later, and no subject is read)
+_ASKED_SUBJECT_RE = re.compile(
+    r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:why|how|when|where)\s+(?:does|do|did|dose|is|are|can|could|would|should|will|"
+    r"might|may)\s+(?:(?:a|an|the|one|single|plain|vanilla)\s+)*(?P<x>[a-z][\w\-/]*(?:\s+[a-z][\w\-/]*)?)", re.I)
+_PRONOUNS = frozenset({"i", "you", "we", "they", "it", "he", "she", "people", "someone", "one", "this", "that", "these",
+                       "those", "there", "my", "our", "your", "their", "its"})
+
+
+def asked_subject(question: str) -> set[str]:
+    """The specific terms of the thing a "why/how does X ..." question asks about (:data:`_ASKED_SUBJECT_RE`), or
+    the empty set when the question has no such opening or its subject is a pronoun."""
+    m = _ASKED_SUBJECT_RE.match(" ".join(question.split()))
+    if m is None or m.group("x").split()[0].lower() in _PRONOUNS:
+        return set()
+    return terms(m.group("x")) - _CUE_WORDS - GENERIC_HEADING_WORDS
+
+
+# a question that sets its subject against another thing ("... overfit less than a single decision tree", "...
+# compared with plain SGD"): the other thing is named too, and a bank entry about it alone is a neighbouring question
+_SETS_AGAINST_RE = re.compile(r"\b(?:more|less|fewer|better|worse|\w{3,}er)\s+than\b|\bcompared (?:to|with)\b", re.I)
+
+
+def contrasted_subject(question: str) -> set[str]:
+    """The asked subject's terms (:func:`asked_subject`) of a question that sets its subject against another thing
+    (:data:`_SETS_AGAINST_RE`), else the empty set: there the other thing is named too, and an answer about it
+    alone answers a neighbouring question."""
+    return asked_subject(question) if _SETS_AGAINST_RE.search(question) else set()
 
 
 @dataclass(frozen=True)
@@ -748,7 +798,9 @@ def lead_model() -> LeadRanker | None:
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
     ``LEAD_POOL_RANKS`` chunks; not the list item of another method and not a sentence about an unseen demo,
-    experiment or template or its outcome (:func:`reports_run`) unless nothing else is left; for a
+    experiment or template or its outcome (:func:`reports_run`) unless nothing else is left; for a why question
+    only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
+    reason (:func:`claim_with_reason`); for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
@@ -758,6 +810,13 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     # a sentence about a demo, experiment or template the reader has not seen, or the report of its outcome, leads
     # only when nothing else can (f8-01, f8-12)
     pool = [t for t in pool if not reports_run(t, scored)] or pool
+    if asks_why(question) and any(claim_with_reason(question, t, scored) for t in pool):
+        # a why answer leads with a sentence about the premise whenever a top chunk holds the premise's claim and,
+        # in the same chunk, its reason (the answer then gives the claim and its reason first): with the round-11
+        # reranker the bank entry on how batch normalization works ranked first and its "Batch normalization
+        # standardizes each feature ..." led "Why can you use a bigger learning rate once batch normalization is in
+        # the network?" (f3-16) instead of "Batch norm allows larger learning rates, ..." and its reason
+        pool = [t for t in pool if about_premise(question, t.candidate.text)]
     if intent == "how_to_choose":
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence

@@ -30,16 +30,17 @@ def matcher(threshold: float) -> BankMatcher:
 
 def test_an_entry_ranked_first_needs_only_the_calibrated_threshold():
     m = matcher(0.66)
-    q = "Why does a random forest overfit less than a single decision tree?"
+    # (fr-13's own question is now refused by the subject rule whatever its rank: tests/answering/test_bank_subject.py)
+    q = "Why does a single decision tree overfit so easily?"
     got = m.match(q, unit_at(0.675), [hit("bank", "s0"), hit("guide", "forests")])
     assert got is not None and got[0].id == "e0" and abs(got[1] - 0.675) < 1e-6
 
 
 def test_an_entry_ranked_below_another_section_needs_the_higher_cosine():
     m = matcher(0.66)
-    q = "Why does a random forest overfit less than a single decision tree?"
+    q = "Why does a single decision tree overfit so easily?"
     hits = [hit("guide", "forests"), hit("bank", "s0")]
-    assert m.match(q, unit_at(0.675), hits) is None  # fr-13 of the fresh set: cosine 0.675, second section
+    assert m.match(q, unit_at(0.675), hits) is None  # as fr-13 of the fresh set: cosine 0.675, second section
     assert m.match(q, unit_at(BELOW_FIRST_THRESHOLD - 0.01), hits) is None
     got = m.match(q, unit_at(BELOW_FIRST_THRESHOLD + 0.01), hits)
     assert got is not None and got[0].id == "e0"

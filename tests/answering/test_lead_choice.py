@@ -48,8 +48,25 @@ def brute_force(intent: str, question: str, scored: list[Scored], sections: list
     """The documented value, computed independently for every usable candidate of the pool."""
     subject = subject_terms(question)
     best, best_key = None, None
+    # the why filter (round 11 fix-up): a pool candidate that names more than half the premise's terms, gives no
+    # reason, and shares its chunk with a usable candidate that does, limits the lead to candidates naming at least
+    # half the premise's terms
+    premise = lead_module.premise_terms(question)
+    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
+
+    def n_premise(t: Scored) -> int:
+        return len(premise & terms(t.candidate.text))
+
+    claim = lead_module.asks_why(question) and premise and any(
+        2 * n_premise(t) > len(premise) and not lead_module.gives_reason(t.candidate.text)
+        and not lead_module._BENEFIT_RE.search(t.candidate.text)
+        and any(o.rank == t.rank and o is not t and usable(o) and lead_module.gives_reason(o.candidate.text)
+                for o in scored)
+        for t in pool)
     for t in scored:
         if t.rank >= LEAD_POOL_RANKS or not usable(t) or not standalone(t):
+            continue
+        if claim and 2 * n_premise(t) < len(premise):
             continue
         repeats = sum(1 for j in range(min(len(sections), LEAD_POOL_RANKS))
                       if j != t.rank and t.rank < len(sections) and sections[j] == sections[t.rank])
@@ -927,3 +944,20 @@ def test_an_unseen_runs_sentence_and_the_outcome_right_after_it_lead_only_when_n
         assert not reports_run(outcome, [other, outcome, closed])
     # nothing else in the pool: the run's sentence may still lead
     assert pick_lead("formula", q, [setup, outcome], ["a#x"]) in (setup, outcome)
+
+
+def test_a_why_lead_is_the_premises_claim_when_its_chunk_gives_the_reason():
+    # f3-16 with the round-11 reranker: the bank entry on how batch normalization works ranked first and its
+    # definition led; the claim the question asks about, with its reason in the same chunk, was lower
+    q = "Why can you use a bigger learning rate once batch normalization is in the network?"
+    definition = cand("Batch normalization standardizes each feature using the mini-batch mean and variance.", 0, 0.9)
+    claim = cand("Batch normalization allows larger learning rates and reduces sensitivity to initialization.", 1, 0.5,
+                 1)
+    reason = cand("The usual explanation is that it smooths the loss landscape.", 1, 0.3, 2)
+    sections = ["bank#bn", "ch#bn", "ch#bn", "x#1", "x#2"]
+    assert pick_lead("why_how", q, [definition, claim, reason], sections) is claim
+    assert brute_force("why_how", q, [definition, claim, reason], sections) is claim
+    # without a reason in the claim's chunk the filter does not apply, and the value decides as before
+    elsewhere = cand("The usual explanation is that it smooths the loss landscape.", 3, 0.3, 2)
+    assert brute_force("why_how", q, [definition, claim, elsewhere], sections) is definition
+    assert pick_lead("why_how", q, [definition, claim, elsewhere], sections, ranker=None) in (definition, claim)
