@@ -240,6 +240,14 @@ def about_premise(question: str, text: str) -> bool:
     return bool(premise) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
 
 
+OPENING_WORDS = 8  # a sentence "opens on" a subject that its first eight words name
+
+
+def opens_on(text: str, subject: set[str]) -> bool:
+    """Whether the first ``OPENING_WORDS`` words of ``text`` name every term of ``subject``."""
+    return subject <= terms(" ".join(_WORD_RE.findall(normalize(text))[:OPENING_WORDS]))
+
+
 def claim_with_reason(question: str, t: Scored, scored: Sequence[Scored]) -> bool:
     """Whether candidate ``t`` restates the premise of the why ``question`` (:func:`restates_premise`), naming more
     than half of its terms, and another usable candidate of its chunk gives a reason (:func:`gives_reason`). Half
@@ -798,7 +806,9 @@ def lead_model() -> LeadRanker | None:
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
     ``LEAD_POOL_RANKS`` chunks; not the list item of another method and not a sentence about an unseen demo,
-    experiment or template or its outcome (:func:`reports_run`) unless nothing else is left; for a why question
+    experiment or template or its outcome (:func:`reports_run`) unless nothing else is left; for a question that
+    sets its subject against another thing only the ones that open on that subject when there are any
+    (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`)."""
@@ -810,6 +820,13 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     # a sentence about a demo, experiment or template the reader has not seen, or the report of its outcome, leads
     # only when nothing else can (f8-01, f8-12)
     pool = [t for t in pool if not reports_run(t, scored)] or pool
+    contrasted = contrasted_subject(question)
+    if contrasted:
+        # a question that sets its subject against another thing leads with a sentence that opens on its subject
+        # whenever the top chunks hold one (fr-13 with the round-11 reranker: the bank entry on keeping one decision
+        # tree from overfitting ranked first, and its "Limit its growth ..., or average many trees in a random
+        # forest ..." led "Why does a random forest usually overfit less than a single decision tree?")
+        pool = [t for t in pool if opens_on(t.candidate.text, contrasted)] or pool
     if asks_why(question) and any(claim_with_reason(question, t, scored) for t in pool):
         # a why answer leads with a sentence about the premise whenever a top chunk holds the premise's claim and,
         # in the same chunk, its reason (the answer then gives the claim and its reason first): with the round-11
