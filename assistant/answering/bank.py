@@ -26,8 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from mlnotes.assistant.answering.lead import (contrasted_subject, lacks_a_compared_item, reads_as_comparison,
-                                               terms)
+from mlnotes.assistant.answering.lead import (
+    contrasted_subject,
+    lacks_a_compared_item,
+    reads_as_comparison,
+    terms,
+)
 from mlnotes.assistant.intent import classify_intent
 from mlnotes.kb.cachefile import write_atomically
 
