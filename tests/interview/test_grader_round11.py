@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import pytest
 
-from mlnotes.assistant.interview.contradiction import OPPOSED, SWAPS, _check_pairs, contradiction, order_swap, tokens
+from mlnotes.assistant.interview.contradiction import (
+    OPPOSED,
+    SWAPS,
+    _check_pairs,
+    contradiction,
+    order_swap,
+    tokens,
+)
 from mlnotes.assistant.interview.counterparts import (
     PATH,
     counterpart_swap,
