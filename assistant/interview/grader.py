@@ -152,6 +152,9 @@ The grader is a pure function of (question text, key points, answer, an embedder
    answers refused, two paraphrases and two partial answers lost, one paraphrase gained). Not fixed:
    stuffing on the other sets (its credited sentences are mostly long; heldout10's were short), the other_point
    cost, and opposites and term swaps, which bound the worst ratio (~.63) and which the model cannot see.
+   After the merge with 4i's word rules the combination was refitted once more: ``monomargin0.1len8:coverage:
+   C=10.0`` (an 8-word floor, margin cap .1) ships, mean worst ratio .650 against .650 for ``monolen12`` and .591
+   for the rules (``eval/grader_combine.py``, round 11).
 4i. Round 11 (grade20i, issue #20): heldout10's opposite and term-swap false credits, read by class (the sentence
    credited and the rule that let it through: 34 of the 36 were credited by the word rules too, two by the
    learned combination alone). Classes fixed, all in :mod:`~mlnotes.assistant.interview.contradiction`:
