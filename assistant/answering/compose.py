@@ -578,10 +578,18 @@ def _has(term: str, have: set[str] | list[str]) -> bool:
     return any(_same_term(term, t) for t in have)
 
 
+_HEADING_LABEL_RE = re.compile(r"^\s*(?:Exercise|Example|Part|Step|Chapter|Section|Appendix)\s+[\w.]+:\s*", re.I)
+# words in front of a head noun that do not tell one kind of thing from another ("the largest eigenvalue" is the
+# "dominant eigenvalue" of a heading, not a sibling of it)
+_GENERIC_MODIFIERS = frozenset(tokenize("find get compute best largest smallest biggest top dominant leading main "
+                                        "simple basic general full whole new given single multiple several custom "
+                                        "standard usual typical naive fast efficient exact"))
+
+
 def _block_names(code: str, heading: str) -> list[list[str]]:
-    """The names a block goes by: its section's heading (without an "Exercise 9.6:" label) and each function or
-    class it defines, each as terms in reading order."""
-    names = [_ordered_terms(re.sub(r"^\s*(?:Exercise|Example)\s+[\w.]+:\s*", "", heading))]
+    """The names a block goes by: its section's heading (without an "Exercise 9.6:" or "Part 3:" label) and each
+    function or class it defines, each as terms in reading order."""
+    names = [_ordered_terms(_HEADING_LABEL_RE.sub("", heading))]
     names += [_ordered_terms(n) for n in re.findall(r"^(?:def|class)\s+(\w+)", code, re.M)]
     return [n for n in names if n]
 
@@ -598,16 +606,19 @@ def is_sibling(obj: Sequence[str], code: str, heading: str = "") -> bool:
     heading, a function or class it defines) has the object's head noun with another word in front of it
     ("Batch normalization", ``batchnorm_forward`` for "layer normalization"; "k-fold cross-validation index
     splitting" for "a stratified train/test split"), and the block nowhere names a word of the object in front of
-    the head ("layer", "stratified"). A one-word object has no sibling."""
-    if len(obj) < 2:
+    the head ("layer", "stratified"). A one-word object has no sibling, and a generic word in front of the head
+    (:data:`_GENERIC_MODIFIERS`: "largest", "dominant", "simple") tells no sibling apart."""
+    if len(obj) < 2 or obj[-2] in _GENERIC_MODIFIERS:
         return False
-    head, mods = obj[-1], obj[:-1]
+    head, mods = obj[-1], [m for m in obj[:-1] if m not in _GENERIC_MODIFIERS]
     have = code_terms(_us(code)) | set(_ordered_terms(heading)) | set(_ordered_terms(code))
     if all(_has(m, have) for m in mods):
         return False
     for name in _block_names(code, heading):
         for i, t in enumerate(name):
-            if _same_term(t, head) and i > 0 and not _has(name[i - 1], mods) and not _same_term(name[i - 1], head):
+            front = name[i - 1] if i > 0 else ""
+            if (_same_term(t, head) and front and not front.isdigit() and front not in _GENERIC_MODIFIERS
+                    and not _has(front, mods) and not _same_term(front, head)):
                 return True
             # a glued name: "batchnorm" is "batch" in front of "norm"
             for k in range(3, len(t) - 3):

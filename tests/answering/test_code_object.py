@@ -113,6 +113,11 @@ def test_a_siblings_block_is_refused_and_the_objects_block_is_not():
     # a one-word object has no sibling, and a block that does not name the head is no sibling
     assert not is_sibling(code_object("write a CNN in pytorch"), BATCH_NORM, "Batch normalization")
     assert not is_sibling(ln, KFOLD, "Cross-validation")
+    # a label ("Part 3:") or a generic word ("dominant" for "largest") in front of the head is no other kind
+    assert not is_sibling(split, "x = 1\n", "Part 3: Splitting the data")
+    assert is_sibling(split, "x = 1\n", "Part 3: Random splitting of the data")
+    eig = code_object("Write a numpy function that finds the largest eigenvalue of a covariance matrix")
+    assert not is_sibling(eig, "def power_iteration(A):\n    return A\n", "Power iteration and the dominant eigenvalue")
 
 
 def test_the_objects_function_is_cut_out_of_a_longer_block_with_its_file_lines():
