@@ -16,6 +16,7 @@ from mlnotes.assistant.answering.lead import (
     code_block,
     code_blocks,
     code_terms,
+    normalize,
     pointer,
     question_asks,
     rows_to_show,
@@ -525,16 +526,18 @@ def _us(text: str) -> str:
 
 
 def _ordered_terms(text: str) -> list[str]:
-    """The content terms of ``text`` in reading order (:func:`terms` of each word; a glued identifier such as
-    ``layer_norm`` or ``LayerNorm`` gives its parts)."""
+    """The content terms of ``text`` in reading order, each once, after the same alias normalisation as
+    :func:`terms` ("k-nearest neighbours" and "kNN" are ``knn``); a glued identifier gives its parts
+    (``layer_norm`` and ``LayerNorm``: layer, norm; ``kNN`` stays one word)."""
     out: list[str] = []
-    for w in re.findall(r"[A-Za-z0-9][\w/-]*", _CAMEL_RE.sub(" ", _us(text).replace("_", " "))):
-        for part in re.split(r"[/-]", w):
-            out += [t for t in sorted(terms(part)) if t not in out]
+    for t in tokenize(normalize(_CAMEL_RE.sub(" ", _us(text).replace("_", " ")))):
+        if t not in out:
+            out.append(t)
     return out
 
 
-_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# a lower-case letter or digit followed by a capitalised word: "LayerNorm", "BatchNorm1d", not "kNN"
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
 
 
 def code_object(question: str) -> list[str]:

@@ -97,6 +97,15 @@ def test_british_and_american_spellings_and_glued_names_name_the_same_object():
     assert object_coverage(obj, BATCH_NORM, "Batch normalization") == 1  # the head only
 
 
+def test_aliases_and_abbreviations_name_the_object_the_same_way():
+    knn = code_object("write a kNN classifier from scratch")
+    assert knn == ["knn", "classifi"]  # "kNN" is one word, not k + NN
+    assert code_object("Write a k nearest neighbours classifier in python") == knn
+    heading = "Implement a k-nearest-neighbours classifier."
+    assert not is_sibling(knn, "def knn_predict(X, y, Xq, k=5):\n    return y\n", heading)
+    assert object_coverage(knn, "def predict(X, y, Xq, k=5):\n    return y\n", heading) == 2
+
+
 def test_a_siblings_block_is_refused_and_the_objects_block_is_not():
     ln = code_object("write layer normalization from scratch that matches nn.LayerNorm")
     assert is_sibling(ln, BATCH_NORM, "Batch normalization")  # f8-13
