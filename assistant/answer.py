@@ -345,22 +345,26 @@ class Answerer:
             lead_intent, lead_q = lead_reading(intent, question)
             extra, real = (self._section_pool(question, r, hits, mode, filters)
                            if lead_intent in SECTION_POOL_INTENTS else ([], {}))
-            if intent == "code":
+            if intent == "code" or (intent == "why_how" and compose.asks_for_code(question)):
+                # "how do I write a stratified train/test split myself ...?" reads as a how question (f8-14)
                 code = self._code(question, hits, mode, filters)
             # a code answer's first sentence comes from the section of its code block (its bank entry's short
             # answer says what the code does: f3-15 led with a chapter's context sentence "A typical ML use is an
             # interval for a test-set metric." above a bank entry's block), so it introduces that code
             pool = []
+            prompt = None
             if code is not None:
                 code_pool, code_real = self._code_section_pool(question, r, hits, code[0], mode, filters)
                 pool = [t for t in code_pool if usable(t) and standalone(t)] and code_pool
                 # only a section about the task introduces its code: otherwise a top chunk of the answer does
                 pool = pool if task_heading(question, hits[code[0]].chunk.heading) else []
                 real.update(code_real)
+                if not pool:  # an exercise's solution: its prompt states the method (f8-13, f8-14)
+                    prompt = self._exercise_prompt(question, hits, code, mode, filters)
             pool = pool or [*scored, *extra]
             head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
-            first = pick_lead(lead_intent, lead_q, pool, sections=sections,
-                              short_answers=self._short_answers(pool, hits, real), head=head)
+            first = prompt or pick_lead(lead_intent, lead_q, pool, sections=sections,
+                                        short_answers=self._short_answers(pool, hits, real), head=head)
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
             lead = [first] if first is not None else []
@@ -394,7 +398,7 @@ class Answerer:
         if not reads_as_comparison(intent, question):
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
-                                  n_lead=len(lead))
+                                  n_lead=len(lead), wants_code=intent == "code")
 
     # -- the lead of each intent
     def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:
@@ -670,6 +674,27 @@ class Answerer:
         keep = sorted(rest, key=lambda t: -t.score)[: max(0, max_sentences - len(lead) - len(added))]
         return [*sorted(keep, key=lambda t: (t.rank, t.candidate.order)), *added]
 
+    def _exercise_prompt(self, question: str, hits: list[Hit], code: tuple[int, CodeBlock], mode: str,
+                         filters: Filters | None) -> Scored | None:
+        """The first sentence of the prompt of the exercise whose solution holds the code block (``code``: its
+        piece's index in ``hits`` and the block), citing the piece of the section that holds it
+        (``compose.exercise_prompt``), when the block names every term of the asked object
+        (``compose.object_coverage``); else ``None``."""
+        idx, cb = code
+        chunk = hits[idx].chunk
+        obj = compose.code_object(question)
+        if not obj or compose.object_coverage(obj, cb.code, chunk.heading) < len(obj):
+            return None
+        cand = compose.exercise_prompt(load_doc(self.corpus_dir, chunk.path).lines, cb.start)
+        if cand is None:
+            return None
+        piece = next((c for c in self._whole_sections([chunk]) if c.line_start <= cand.line_start <= c.line_end),
+                     None)
+        rank = self._extra(hits, piece, mode, filters) if piece is not None else None
+        if rank is None:
+            return None
+        return Scored(1.0, rank, cand, self._row_vector(cand.text))
+
     def _code_section_pool(self, question: str, r: Retrieved, hits: list[Hit], code_idx: int, mode: str,
                            filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
         """The candidates of every piece of the section of the code block's piece (``hits[code_idx]``), scored
@@ -717,24 +742,30 @@ class Answerer:
         names more of the question's words in passing, in its code and its chapter's breadcrumbs, does not: f3-15).
         A block that names none of the subject terms is never used. Ahead of everything: the block that fits the
         library and technique the question names (:func:`~mlnotes.assistant.answering.compose.code_fit`: NumPy code
-        for "in numpy", no PyTorch ``BasicBlock`` for it, f7-13; the block that names "im2col")."""
+        for "in numpy", no PyTorch ``BasicBlock`` for it, f7-13; the block that names "im2col"), then the block that
+        names the most terms of the asked object (``compose.code_object``, ``compose.object_coverage``), before the
+        task heading. A sibling's block is never used (``compose.is_sibling``: batch-norm code under "Batch
+        normalization" for "layer normalization ... that matches nn.LayerNorm", f8-13), and of a longer block that
+        defines the object's function among others only that function is shown (``compose.object_excerpt``)."""
         subject = subject_terms(question)
         thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
         ask = compose.code_ask(question)
+        obj = compose.code_object(question)
         found = []
         for sec_rank, idx, c in self._section_pieces(hits, mode, filters, self.weights.top_chunks):
             about = terms(" ".join([*c.breadcrumbs, c.heading]))
             for cb in code_blocks(load_doc(self.corpus_dir, c.path), c.line_start, c.line_end):
                 have = about | code_terms(cb.code)
-                if subject and not subject & have:
+                if subject and not subject & have or compose.is_sibling(obj, cb.code, c.heading):
                     continue
                 lib, tech = compose.code_fit(ask, cb.code)
-                found.append((-lib, -tech, -task_heading(question, c.heading), -len(thing & have),
-                              -len(subject & have), -len(thing & about), sec_rank, idx, cb))
+                found.append((-lib, -tech, -compose.object_coverage(obj, cb.code, c.heading),
+                              -task_heading(question, c.heading), -len(thing & have), -len(subject & have),
+                              -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None
-        *_, idx, cb = min(found, key=lambda x: x[:8])
-        return idx, cb
+        *_, idx, cb = min(found, key=lambda x: x[:9])
+        return idx, compose.object_excerpt(obj, cb, subject, hits[idx].chunk.heading)
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:

@@ -76,6 +76,11 @@ case: the same answer graded for a key point of the next question (by id) on the
    (.747): within noise of it. Its mean precision per type against the round-10b winner's: vague .910 / .832,
    negation .784 / .741, stuffing .750 / .751 (the stuffing credits are long sentences, median 16 words: 23
    either way), other_point .812 / .863 (it has no margin cap), the rest within .002. ``combine.json`` refitted.
+   Round 11, after merging grade20i's word rules (counterpart swaps, new antonym groups) with this search: refitted
+   once more; ``monomargin0.1len8:coverage:C=10.0`` wins, mean worst ratio .650 (mean paraphrase recall .746)
+   against .650 for ``monolen12:coverage:C=1.0`` (.754), .648 for ``monomargin0.1:coverage:C=10.0`` and .591 for
+   the rules: the word rules raised every candidate by about .015, and the top candidates are within noise of
+   each other.
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,

@@ -4,7 +4,7 @@ cache and the algorithm registry)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from mlnotes.assistant.answering.lead import (
     code_block,
     code_blocks,
     code_terms,
+    normalize,
     pointer,
     question_asks,
     rows_to_show,
@@ -36,6 +37,7 @@ from mlnotes.assistant.answering.scoring import (
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
 from mlnotes.assistant.corpus import find_section, load_doc
 from mlnotes.assistant.grounding import filter_citations
+from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.chunker import algorithm_path
 from mlnotes.kb.index import Hit
 from mlnotes.kb.markdown import CodeBlock, parse_text
@@ -358,8 +360,10 @@ _QWORD_RE = re.compile(r"[A-Za-z][\w-]*")
 
 # a question that asks for code in its own words, whatever its intent ("Show me how to code permutation feature
 # importance myself ..." reads as a how question, f6-13)
+# ... or to write a thing oneself ("how do I write a stratified train/test split myself without sklearn?", f8-14)
 _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
-                           r"script|program))\b", re.I)
+                           r"script|program))\b|\bwrite\b[^.?!]{0,80}\b(?:from scratch|by hand|myself|in (?:plain )?"
+                           r"(?:python|numpy|pytorch|torch))\b", re.I)
 
 
 def asks_for_code(question: str) -> bool:
@@ -494,11 +498,216 @@ def code_fit(ask: CodeAsk, code: str) -> tuple[int, int]:
     return (lib, len(ask.techniques & code_terms(code)))
 
 
+# -- the object a code question asks to write (issue #16, round 11: f8-13, f8-14) ---------------------------------
+
+# the verbs (and nouns) that introduce what a code question asks to write: "write layer normalization ...", "code
+# for logistic regression ...", "Python code that computes the Gini impurity ...", "reservoir sampling implementation"
+_OBJECT_VERB_RE = re.compile(r"\b(?:write|writing|written|code|coding|implement|implementing|implementation(?: of)?|"
+                             r"snippet(?: for)?|computes?|computing|calculates?|build|program|script|function|"
+                             r"class)\b(?:\s+(?:for|to|that|which|of))?", re.I)
+# where the object's name ends: a library, language or "from scratch" constraint, a clause, a purpose or a part of
+# the object ("the Gini impurity of a candidate split" asks for the impurity)
+_OBJECT_END_RE = re.compile(r"\s(?:with|using|via|by|from|without|in|on|over|for|of|that|which|so|to|as|where|when|"
+                            r"myself|yourself|and (?:its|their|then|check|test|compare)|matching|matches)\b|[(,;:?!]|"
+                            r"\.(?:\s|$)|\s-\s", re.I)
+# words that say how or in what form the code is wanted, not what it computes
+_CODE_FORM_WORDS = frozenset(tokenize("python numpy torch pytorch sklearn scikit learn tensorflow keras jax code "
+                                      "implement implementation function class script program snippet write show "
+                                      "give simple small short few lines plain runnable example minimal own "
+                                      "scratch hand vectorized vectorised efficient efficiently quick basic "
+                                      "pass trick step version me please can could would you how do i"))
+_BRITISH_RE = re.compile(r"(?<=[a-z]{3})is(ation|ations|e|ed|es|ing|er|ers)\b")
+
+
+def _us(text: str) -> str:
+    """British "-ise"/"-isation" spellings as American ones, so that "Layer normalisation" (a heading) and "layer
+    normalization" (a question) share their terms; applied to both sides of every comparison below."""
+    return _BRITISH_RE.sub(lambda m: "iz" + m.group(1), text)
+
+
+def _ordered_terms(text: str) -> list[str]:
+    """The content terms of ``text`` in reading order, each once, after the same alias normalisation as
+    :func:`terms` ("k-nearest neighbours" and "kNN" are ``knn``); a glued identifier gives its parts
+    (``layer_norm`` and ``LayerNorm``: layer, norm; ``kNN`` stays one word)."""
+    out: list[str] = []
+    for t in tokenize(normalize(_CAMEL_RE.sub(" ", _us(text).replace("_", " ")))):
+        if t not in out:
+            out.append(t)
+    return out
+
+
+# a lower-case letter or digit followed by a capitalised word: "LayerNorm", "BatchNorm1d", not "kNN"
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
+
+
+def code_object(question: str) -> list[str]:
+    """The name of what a code question asks to write, as terms in reading order (its last term is the head noun):
+    the words after the last code verb of the first clause that has one ("write layer normalization from scratch
+    ..." -> layer, normal; "how do I write a stratified train/test split myself" -> stratifi, train, test, split;
+    "Python code that computes the Gini impurity of a candidate split" -> gini, impur), up to a constraint, a
+    clause or a preposition, or the words before the verb when none follow it ("reservoir sampling
+    implementation"); words that only say how the code is wanted (libraries, "from scratch", "simple") are left
+    out. ``[]`` when no clause names a code verb or its name has no term left."""
+    text = re.sub(r"\]\([^)]*\)|https?://\S+", " ", question)  # not a link's address
+    for clause in re.split(r"[?!]|\.(?:\s|$)", text):
+        verbs = list(_OBJECT_VERB_RE.finditer(clause))
+        if not verbs:
+            continue
+        for v in reversed(verbs):
+            after = clause[v.end():]
+            end = _OBJECT_END_RE.search(" " + after)
+            name = [t for t in _ordered_terms(after[: max(0, end.start() - 1)] if end else after)
+                    if t not in _CODE_FORM_WORDS]
+            if name:
+                return name
+        before = clause[: verbs[0].start()]
+        start = max((m.end() for m in re.finditer(r"\b(?:me|how|to|i|a|an|the)\b", before, re.I)), default=0)
+        before = before[start:]
+        end = _OBJECT_END_RE.search(" " + before)
+        name = [t for t in _ordered_terms(before[: max(0, end.start() - 1)] if end else before)
+                if t not in _CODE_FORM_WORDS]
+        if name:
+            return name
+    return []
+
+
+def _same_term(a: str, b: str) -> bool:
+    """Whether two stemmed terms name the same thing: equal, or one a prefix of the other of at least four letters
+    ("norm" of ``LayerNorm`` and "normal" of "normalization")."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def _has(term: str, have: set[str] | list[str]) -> bool:
+    return any(_same_term(term, t) for t in have)
+
+
+_HEADING_LABEL_RE = re.compile(r"^\s*(?:Exercise|Example|Part|Step|Chapter|Section|Appendix)\s+[\w.]+:\s*", re.I)
+# words in front of a head noun that do not tell one kind of thing from another ("the largest eigenvalue" is the
+# "dominant eigenvalue" of a heading, not a sibling of it)
+_GENERIC_MODIFIERS = frozenset(tokenize("find get compute best largest smallest biggest top dominant leading main "
+                                        "simple basic general full whole new given single multiple several custom "
+                                        "standard usual typical naive fast efficient exact"))
+
+
+def _block_names(code: str, heading: str) -> list[list[str]]:
+    """The names a block goes by: its section's heading (without an "Exercise 9.6:" or "Part 3:" label) and each
+    function or class it defines, each as terms in reading order."""
+    names = [_ordered_terms(_HEADING_LABEL_RE.sub("", heading))]
+    names += [_ordered_terms(n) for n in re.findall(r"^(?:def|class)\s+(\w+)", code, re.M)]
+    return [n for n in names if n]
+
+
+def object_coverage(obj: Sequence[str], code: str, heading: str = "") -> int:
+    """How many of the object's terms (:func:`code_object`) the block's own terms (:func:`code_terms`: identifiers,
+    comments, strings) or its section's heading name."""
+    have = code_terms(_us(code)) | set(_ordered_terms(heading)) | set(_ordered_terms(code))
+    return sum(_has(t, have) for t in obj)
+
+
+def is_sibling(obj: Sequence[str], code: str, heading: str = "") -> bool:
+    """Whether a block implements a sibling of the asked object rather than the object: one of its names (its
+    heading, a function or class it defines) has the object's head noun with another word in front of it
+    ("Batch normalization", ``batchnorm_forward`` for "layer normalization"; "k-fold cross-validation index
+    splitting" for "a stratified train/test split"), and the block nowhere names a word of the object in front of
+    the head ("layer", "stratified"). A one-word object has no sibling, and a generic word in front of the head
+    (:data:`_GENERIC_MODIFIERS`: "largest", "dominant", "simple") tells no sibling apart."""
+    if len(obj) < 2 or obj[-2] in _GENERIC_MODIFIERS:
+        return False
+    head, mods = obj[-1], [m for m in obj[:-1] if m not in _GENERIC_MODIFIERS]
+    have = code_terms(_us(code)) | set(_ordered_terms(heading)) | set(_ordered_terms(code))
+    if all(_has(m, have) for m in mods):
+        return False
+    for name in _block_names(code, heading):
+        for i, t in enumerate(name):
+            front = name[i - 1] if i > 0 else ""
+            if (_same_term(t, head) and front and not front.isdigit() and front not in _GENERIC_MODIFIERS
+                    and not _has(front, mods) and not _same_term(front, head)):
+                return True
+            # a glued name: "batchnorm" is "batch" in front of "norm"
+            for k in range(3, len(t) - 3):
+                if _same_term(t[k:], head) and len(t[k:]) >= 4 and not _has(t[:k], mods):
+                    return True
+    return False
+
+
+def object_excerpt(obj: Sequence[str], cb: CodeBlock, context: Collection[str] = (), heading: str = "") -> CodeBlock:
+    """The function or class of a longer block that implements the asked object inside other code, as a block of
+    its own lines (the ``layer_norm`` of a transformer block for "layer normalization"): the one top-level
+    definition whose own name names every term of the object, when the block's section ``heading`` does not name
+    them all (a block under "A simple CNN for handwritten digits" is about the CNN as a whole: its data and training
+    stay, f4-14), the block defines at least three top-level names and is longer than that definition by at least
+    ten lines, and no other definition that calls it is named by a term of ``context`` (the question's subject
+    terms: "average precision for an object detector" needs the ``detection_ap`` that calls
+    ``average_precision``, f6-14); else the block itself. Its lines stay those of the file (the excerpt is part of
+    a tested block: the corpus tests run the whole block)."""
+    lines = cb.code.split("\n")
+    tops = [i for i, ln in enumerate(lines) if re.match(r"(?:def|class)\s+\w+", ln)]
+    if not obj or len(tops) < 3 or all(_has(t, _ordered_terms(heading)) for t in obj):
+        return cb
+    name_of = {i: re.match(r"(?:def|class)\s+(\w+)", lines[i]).group(1) for i in tops}
+    fits = [i for i in tops if all(_has(t, _ordered_terms(name_of[i])) for t in obj)]
+    if len(fits) != 1:
+        return cb
+    i = fits[0]
+
+    def span(k: int) -> int:  # the end (exclusive) of the definition at line k: its body and blank lines
+        e = k + 1
+        while e < len(lines) and (not lines[e].strip() or lines[e].startswith((" ", "\t"))):
+            e += 1
+        return e
+
+    for k in tops:
+        body = "\n".join(lines[k + 1: span(k)])
+        if k != i and re.search(rf"\b{name_of[i]}\s*\(", body) and any(
+                _has(t, _ordered_terms(name_of[k])) for t in context):
+            return cb
+    j = span(i)
+    while j > i + 1 and not lines[j - 1].strip():
+        j -= 1
+    while i > 0 and lines[i - 1].startswith(("@", "#")):
+        i -= 1  # its decorators and the comment right above it
+    if len(lines) - (j - i) < 10:
+        return cb
+    # ``start`` and ``end`` are the lines just before and after the code, as for a fenced block
+    return CodeBlock(cb.lang, cb.attrs, "\n".join(lines[i:j]), cb.start + i, cb.start + j + 1)
+
+
+_EXERCISE_HEADING_RE = re.compile(r"^#{2,6}\s+Exercise\s+[\w.]+:")
+
+
+def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
+    """For a code block in an exercise's solution: the first sentence of that exercise's prompt, which states the
+    method the code implements ("Implement layer normalisation over the last dimension: y = gamma (x - mu) /
+    sqrt(var + eps) + beta, with mu and the biased variance computed per token ...", f8-13; "Write
+    `stratified_split(y, test_frac, seed)` that returns train and test index arrays: shuffle the
+    indices of each class separately and send ... to the test set", f8-14). The sentence candidates leave exercise
+    sections out (a prompt is no answer to the reader's question in general), so a code answer from an exercise led
+    with a sentence of another section (batch-norm benefits for f8-13). ``lines`` are the file's lines,
+    ``code_start`` the 1-based line of the block's opening fence; ``None`` when the block is in no exercise or its
+    prompt has no sentence before the solution."""
+    h, fenced = code_start - 1, False
+    while h > 0 and (fenced or not re.match(r"#{1,6}\s", lines[h - 1])):
+        fenced ^= lines[h - 1].lstrip().startswith(("```", "~~~"))
+        h -= 1
+    if h == 0 or not _EXERCISE_HEADING_RE.match(lines[h - 1]):
+        return None
+    stop = h
+    while stop < code_start - 1 and not lines[stop].strip().startswith(("<details", "```")):
+        stop += 1
+    for c in candidates_from_lines(list(lines[h:stop]), h + 1):
+        if c.kind == "sentence" and not re.match(r"^\*Type:", c.text) and is_answer_sentence(c.text):
+            return c
+    return None
+
+
 def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, CodeBlock] | None:
     """For a question that asks for code (:func:`asks_for_code`) and got none: the runnable block of the top
-    ``ranks`` hits that best fits the library and technique the question names (:func:`code_fit`), then whose own
-    identifiers, comments and strings (:func:`code_terms`) name the most of the question's subject terms, at least
-    two (or all of a one-term subject), the best-ranked first; ``None`` when none does.
+    ``ranks`` hits that best fits the library and technique the question names (:func:`code_fit`), then names the
+    most terms of the asked object (:func:`code_object`, :func:`object_coverage`), then whose own identifiers,
+    comments and strings (:func:`code_terms`) name the most of the question's subject terms, at least two (or all
+    of a one-term subject), the best-ranked first; never a sibling's block (:func:`is_sibling`: no batch-norm code
+    for "layer normalization"); the function of a longer block that implements the object is shown alone
+    (:func:`object_excerpt`); ``None`` when no block qualifies.
     f6-13 ("how to code permutation feature importance ...") was read as a how question and showed a definition
     only, although its third hit holds ``my_permutation_importance``."""
     subject = subject_terms(question)
@@ -506,19 +715,29 @@ def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, C
         return None
     need = min(2, len(subject))
     ask = code_ask(question)
-    best: tuple[tuple[int, int, int], int, CodeBlock] | None = None
+    obj = code_object(question)
+    best: tuple[tuple[int, int, int, int], int, CodeBlock] | None = None
     for rank, h in enumerate(hits[:ranks]):
         for cb in chunk_code_blocks(h):
+            if is_sibling(obj, cb.code, h.chunk.heading):
+                continue
             named = len(subject & code_terms(cb.code))
-            key = (*code_fit(ask, cb.code), named)
+            lib, tech = code_fit(ask, cb.code)
+            key = (lib, tech, object_coverage(obj, cb.code, h.chunk.heading), named)
             if named >= need and (best is None or key > best[0]):
                 best = (key, rank, cb)
-    return (best[1], best[2]) if best is not None else None
+    if best is None:
+        return None
+    return best[1], object_excerpt(obj, best[2], subject, hits[best[1]].chunk.heading)
+
+
+NO_CODE_TEXT = ("*The notes have no tested code for this; the sentences here describe the method, and no other "
+                "code is shown in its place.*")
 
 
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
-               n_lead: int = 0) -> Answer:
+               n_lead: int = 0, wants_code: bool = False) -> Answer:
     """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
     chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
@@ -526,7 +745,8 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     block of the top hits (:func:`code_for`). A sentence that needs the one before it comes after it or not at
     all (:func:`with_antecedents`). A table row is joined by the rows of its table that a question choosing among
     items needs (:func:`with_table_rows`); each explicit ask of a question of several parts gets a sentence among
-    the first few (:func:`cover_asks`)."""
+    the first few (:func:`cover_asks`). A code question (``wants_code``) that still has no block says so after
+    the lead (:data:`NO_CODE_TEXT`) rather than leaving the reader to look for code."""
     hits = list(r.hits if hits is None else hits)
     chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
     chosen, n_lead = with_table_rows(question, chosen, n_lead, hits)
@@ -560,6 +780,8 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     parts = [render_sentences(lead)] if lead else []
     if code_sentence is not None:
         parts.append(f"{_fence(code_sentence.text)}\n\n[{code_sentence.source}]")
+    elif wants_code and sentences:
+        parts.append(NO_CODE_TEXT)
     if rest:
         parts.append(render_sentences(rest))
     return Answer(question=question, kind="extractive", sentences=sentences, sources=sources,
