@@ -189,7 +189,7 @@ class Answerer:
         self.bank = bank or []
         self.generator = generator  # the served default; each call may choose another (or none)
         self.abstain_threshold = cal["abstain_threshold"] if abstain_threshold is None else abstain_threshold
-        # the second abstention signal (term coverage of the top hit): a given rule, False for none, or (None)
+        # the second abstention signal (term coverage of the top hits): a given rule, False for none, or (None)
         # the calibrated rule when the support threshold is the calibrated one too (an explicit threshold alone
         # means "support only", which is what tests with a fixture corpus ask for)
         rule = None
@@ -228,8 +228,8 @@ class Answerer:
             return self._term_coverage
 
     def abstains(self, question: str, r: Retrieved) -> bool:
-        """Whether to abstain on ``r``: the support is below the threshold, or the coverage rule says the top hit
-        does not use the question's words (:class:`~mlnotes.assistant.answering.retrieve.CoverageRule`)."""
+        """Whether to abstain on ``r``: the support is below the threshold, or the coverage rule says the top two
+        hits do not use the question's words (:class:`~mlnotes.assistant.answering.retrieve.CoverageRule`)."""
         if should_abstain(r, self.abstain_threshold):
             return True
         rule = self.abstain_coverage

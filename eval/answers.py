@@ -85,12 +85,12 @@ def support(answerer, question: str, mode: str = "hybrid", k: int = 6) -> float:
 
 def coverage_signal(answerer, question: str, mode: str = "hybrid", k: int = 6) -> tuple[float, float]:
     """``(support, coverage)`` of ``question`` as the answerer sees them: the best dense cosine of its top ``k``
-    and the IDF-weighted term coverage of its top hit (:class:`mlnotes.assistant.answering.retrieve.TermCoverage`;
-    1.0 without hits, where the support alone decides)."""
-    from mlnotes.assistant.answering.retrieve import retrieve
+    and the IDF-weighted term coverage of its top hits as the abstention rule reads it
+    (:func:`mlnotes.assistant.answering.retrieve.hits_coverage`; 1.0 without hits, where the support alone decides)."""
+    from mlnotes.assistant.answering.retrieve import hits_coverage, retrieve
 
     r = retrieve(answerer.index, question, mode, k)
-    cov = answerer.term_coverage().coverage(question, r.hits[0].chunk) if r.hits else 1.0
+    cov = hits_coverage(answerer.term_coverage(), question, r.hits)
     return r.support, cov
 
 

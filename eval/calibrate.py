@@ -14,7 +14,7 @@
   questions only count as false matches. ``--interview-only`` recalibrates just this one.
 
 * ``abstain_coverage``: a second abstention rule on the questions the support threshold lets through: abstain when
-  the IDF-weighted coverage of the question's terms by the top hit is below ``coverage`` *and* the support below
+  the IDF-weighted coverage of the question's terms by the top two hits (the better one) is below ``coverage`` *and* the support below
   ``support`` (:class:`mlnotes.assistant.answering.retrieve.CoverageRule`). Chosen on the tune split by the F1 of
   the combined rule (ties: balanced accuracy); the tune split's unanswerable questions are off-topic and leave a
   wide band of equally good rules, so among the tied rules the median support bound and, at it, the median
@@ -197,7 +197,7 @@ def calibrate(index, corpus_dir: Path, write: bool = True, path: Path = CALIBRAT
     c_cov, s_cov = round(cov["coverage"], 4), round(cov["support"], 4)
     out["abstain_coverage"] = {"coverage": c_cov, "support": s_cov}
     out["abstain_coverage_source"] = (
-        "eval/calibrate.py: also abstain when the top hit's IDF-weighted term coverage is below 'coverage' and "
+        "eval/calibrate.py: also abstain when the top two hits' IDF-weighted term coverage is below 'coverage' and "
         "the support below 'support'; the best F1 of the combined rule on the tune split (ties: balanced "
         "accuracy, then the middle of the tied band); heldout is reported only")
     out["abstain_combined_tune"] = coverage_scores(tune["sig_a"], tune["sig_u"], t_ab, c_cov, s_cov)

@@ -4,10 +4,11 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
 
 * the **support**: the best dense cosine between the question and a retrieved chunk (below ``abstain_threshold``:
   abstain);
-* the **term coverage** of the top hit (:class:`TermCoverage`): the IDF-weighted share of the question's content
-  terms that occur in the first retrieved chunk (its breadcrumbs and text); the words of asking ("my", "should",
+* the **term coverage** of the top hits (:class:`TermCoverage`, :func:`hits_coverage`): the IDF-weighted share of
+  the question's content terms that occur in a retrieved chunk (its breadcrumbs and text), the best of the first
+  ``COVERAGE_HITS`` (two) chunks; the words of asking ("my", "should",
   "how", "bother": :func:`asking_terms`) are no content terms. A question whose rare words the best
-  section never uses ("How does image registration work?", "What is the Turing test?") is about something the
+  two hits never use ("How does image registration work?", "What is the Turing test?") is about something the
   corpus does not cover even when its cosine is middling. :class:`CoverageRule` abstains when the coverage is
   below ``coverage`` *and* the support below ``support`` (a well-supported answer is never withheld for coverage).
   A symptom described in the asker's own words ("our live API scores this customer record differently from my
@@ -182,7 +183,8 @@ class TermCoverage:
 
 @dataclass(frozen=True)
 class CoverageRule:
-    """Abstain when the support is below ``support`` and either the top hit's term coverage is below ``coverage``
+    """Abstain when the support is below ``support`` and either the top hits' term coverage (:func:`hits_coverage`)
+    is below ``coverage``
     or the question (as read) uses ``absent_terms`` or more content words the corpus never uses.
 
     ``absent_terms`` is 2, not 1: one unknown word is often a slip or a filler ("why bother?", "what am I doing
@@ -200,4 +202,17 @@ class CoverageRule:
         # ("federated" read as "generated") hides the unknown word
         if self.absent_terms and len(cov.absent(r.asked or question, r.read)) >= self.absent_terms:
             return True
-        return cov.coverage(question, r.hits[0].chunk) < self.coverage
+        return hits_coverage(cov, question, r.hits) < self.coverage
+
+
+# the coverage signal reads the best of the first two hits: the reranker's first two are often a close call, and a
+# question that the second hit covers is about something the corpus has (f8-07 "... Optuna or Ray Tune, or just
+# write a for loop?": with the round-11 reranker a fine-tuning exercise ranked first, coverage .28, and the tools
+# section that names Optuna and Ray Tune second, .62)
+COVERAGE_HITS = 2
+
+
+def hits_coverage(cov: TermCoverage, question: str, hits: list[Hit]) -> float:
+    """The coverage signal of the abstention rule: the largest :meth:`TermCoverage.coverage` of ``question`` by
+    the first ``COVERAGE_HITS`` of ``hits`` (1.0 without hits: nothing found is left to the support)."""
+    return max((cov.coverage(question, h.chunk) for h in hits[:COVERAGE_HITS]), default=1.0)

@@ -14,6 +14,7 @@ from mlnotes.assistant.answering.retrieve import (
     Retrieved,
     TermCoverage,
     asking_terms,
+    hits_coverage,
     question_terms,
 )
 from mlnotes.eval.answers import abstention_scores
@@ -166,6 +167,23 @@ def test_two_or_more_words_the_corpus_never_uses_abstain_below_the_support_bound
     assert cov.absent(typo) == set(tokenize("leek gradiant")) and cov.absent(typo, fixed) == set()
     assert cov.absent(typo, "does patient data leak in hospitals grad?") == set(tokenize("gradiant"))  # 3 edits
     assert cov.absent("200k patient data from 50k hospitals") == set()  # numbers are no names
+
+
+def test_the_coverage_signal_is_the_better_of_the_first_two_hits():
+    """fresh8 f8-07 with the round-11 reranker: a fine-tuning exercise ranked first (coverage .28) and the tools
+    section that names Optuna and Ray Tune second. The rule reads the better of the first two hits, never a third."""
+    cov = TermCoverage(CHUNKS)
+    q = "gradient boosting trees"
+    hit = lambda c: SimpleNamespace(chunk=c)  # noqa: E731
+    low, high = cov.coverage(q, CHUNKS[2]), cov.coverage(q, CHUNKS[1])
+    assert low == 0.0 and high == pytest.approx(1.0)
+    assert hits_coverage(cov, q, [hit(CHUNKS[2]), hit(CHUNKS[1])]) == pytest.approx(1.0)
+    assert hits_coverage(cov, q, [hit(CHUNKS[2]), hit(CHUNKS[2]), hit(CHUNKS[1])]) == 0.0  # a third hit: not read
+    assert hits_coverage(cov, q, []) == 1.0
+    rule = CoverageRule(coverage=0.3523, support=0.424)
+    r = lambda hits: Retrieved(hits, np.zeros(3), 0.396, 0.0, q, q)  # noqa: E731
+    assert not rule.abstains(r([hit(CHUNKS[2]), hit(CHUNKS[1])]), cov, q)
+    assert rule.abstains(r([hit(CHUNKS[2]), hit(CHUNKS[2]), hit(CHUNKS[1])]), cov, q)
 
 
 def test_the_words_of_asking_are_no_terms_of_the_question():
