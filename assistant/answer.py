@@ -27,7 +27,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -120,6 +120,14 @@ SECTION_POOL_INTENTS = frozenset({"definition", "how_to_choose", "formula"})
 # similar to the part (cosine) than every sentence already chosen (Answerer._cover_parts); set on f3-01 and f3-20
 # and checked on every question of several parts of gold tune and the external set (development)
 PART_MARGIN = 0.02
+# the lead's section pool reads at least SECTION_POOL_SECTIONS distinct sections (the LEAD_RANKS sections the lead
+# comes from): when the top LEAD_POOL_RANKS hits come from fewer (several pieces of one section), the next sections
+# of a search SECTION_POOL_DEPTH deep fill it (Answerer._section_pool).
+# f2-19 with the round-11 reranker: ranks 0-5 were four pieces of ch09's bag-of-words section and two of one bank
+# entry, and the recommendation ("start with the baseline (TF-IDF n-grams with logistic regression ...)") was in
+# ch09's "Interview angle" at rank 6, never read
+SECTION_POOL_DEPTH = 12
+SECTION_POOL_SECTIONS = LEAD_RANKS
 
 
 class _Default:
@@ -343,7 +351,7 @@ class Answerer:
             # X is ("What is k-fold cross-validation and why is it better than one split?" reads as a comparison or
             # a why question); "Should I X or Y?" leads with a recommendation (lead_reading)
             lead_intent, lead_q = lead_reading(intent, question)
-            extra, real = (self._section_pool(question, r, hits, mode, filters)
+            extra, real = (self._section_pool(question, r, hits, mode, filters, fill=True)
                            if lead_intent in SECTION_POOL_INTENTS else ([], {}))
             if intent == "code" or (intent == "why_how" and compose.asks_for_code(question)):
                 # "how do I write a stratified train/test split myself ...?" reads as a how question (f8-14)
@@ -538,29 +546,44 @@ class Answerer:
         return list(out.values())
 
     def _section_pieces(self, hits: list[Hit], mode: str, filters: Filters | None,
-                        ranks: int) -> list[tuple[int, int, Chunk]]:
+                        ranks: int, deeper: Sequence[Hit] = ()) -> list[tuple[int, int, Chunk]]:
         """``(section rank, hit index, chunk)`` for every piece of the sections of the top ``ranks`` hits: the
         section rank is the best rank of a hit of that section; pieces that are not hits are appended to ``hits``
-        (as looked-up sections) so that they can be cited; pieces outside ``filters`` are left out."""
-        first: dict[tuple[str, str], int] = {}
+        (as looked-up sections) so that they can be cited; pieces outside ``filters`` are left out.
+
+        ``deeper`` (a deeper search's hits, best first): when the top ``ranks`` hits come from fewer than
+        ``SECTION_POOL_SECTIONS`` sections, the next sections of ``deeper`` are read too, until there are that many; each
+        gets the last rank of the pool (``ranks - 1``), behind every section found in the top ``ranks``."""
+        first: dict[tuple[str, str], tuple[int, Chunk]] = {}
         for rank, h in enumerate(hits[:ranks]):
-            first.setdefault((h.chunk.doc_id, h.chunk.section_id), rank)
-        chunks = self._whole_sections([hits[rank].chunk for rank in first.values()])
+            first.setdefault((h.chunk.doc_id, h.chunk.section_id), (rank, h.chunk))
+        for h in deeper:
+            if len(first) >= SECTION_POOL_SECTIONS:
+                break
+            first.setdefault((h.chunk.doc_id, h.chunk.section_id), (ranks - 1, h.chunk))
+        chunks = self._whole_sections([c for _, c in first.values()])
         out = []
         for c in chunks:
             idx = self._extra(hits, c, mode, filters)
             if idx is not None:
-                out.append((first[(c.doc_id, c.section_id)], idx, c))
+                out.append((first[(c.doc_id, c.section_id)][0], idx, c))
         return out
 
     def _section_pool(self, question: str, r: Retrieved, hits: list[Hit], mode: str,
-                      filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
+                      filters: Filters | None, fill: bool = False) -> tuple[list[Scored], dict[int, int]]:
         """The candidates of the pieces of the top ``LEAD_POOL_RANKS`` hits' sections that are not among the
         scored hits, each scored as if it were at its section's best rank (so :func:`pick_lead` treats it as part
-        of that section), and a map from each candidate's ``id`` to the index in ``hits`` it must cite."""
+        of that section), and a map from each candidate's ``id`` to the index in ``hits`` it must cite.
+
+        ``fill`` (the lead's pool): when those hits come from fewer than ``SECTION_POOL_SECTIONS`` sections, the next sections
+        of a search ``SECTION_POOL_DEPTH`` deep are read too, at the pool's last rank (:meth:`_section_pieces`)."""
         scored_ids = {h.chunk.id for h in hits[: self.weights.top_chunks]}
+        deeper: list[Hit] = []
+        top = {(h.chunk.doc_id, h.chunk.section_id) for h in hits[:LEAD_POOL_RANKS]}
+        if fill and len(top) < SECTION_POOL_SECTIONS and len(r.hits) >= LEAD_POOL_RANKS:
+            deeper = retrieve(self.index, question, mode, SECTION_POOL_DEPTH, filters).hits
         per_chunk, real = [], {}
-        for sec_rank, idx, c in self._section_pieces(hits, mode, filters, LEAD_POOL_RANKS):
+        for sec_rank, idx, c in self._section_pieces(hits, mode, filters, LEAD_POOL_RANKS, deeper):
             if c.id in scored_ids:
                 continue
             cands, vecs = self.sentences.get(c)
