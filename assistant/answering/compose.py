@@ -554,21 +554,22 @@ def code_object(question: str) -> list[str]:
         if not verbs:
             continue
         for v in reversed(verbs):
-            after = clause[v.end():]
-            end = _OBJECT_END_RE.search(" " + after)
-            name = [t for t in _ordered_terms(after[: max(0, end.start() - 1)] if end else after)
-                    if t not in _CODE_FORM_WORDS]
+            name = _object_name(clause[v.end():])
             if name:
                 return name
         before = clause[: verbs[0].start()]
         start = max((m.end() for m in re.finditer(r"\b(?:me|how|to|i|a|an|the)\b", before, re.I)), default=0)
-        before = before[start:]
-        end = _OBJECT_END_RE.search(" " + before)
-        name = [t for t in _ordered_terms(before[: max(0, end.start() - 1)] if end else before)
-                if t not in _CODE_FORM_WORDS]
+        name = _object_name(before[start:])
         if name:
             return name
     return []
+
+
+def _object_name(text: str) -> list[str]:
+    """The terms of the name ``text`` opens with, up to where it ends (:data:`_OBJECT_END_RE`), without the words
+    that only say how the code is wanted (:data:`_CODE_FORM_WORDS`)."""
+    end = _OBJECT_END_RE.search(" " + text)
+    return [t for t in _ordered_terms(text[: max(0, end.start() - 1)] if end else text) if t not in _CODE_FORM_WORDS]
 
 
 def _same_term(a: str, b: str) -> bool:
@@ -600,8 +601,14 @@ def _block_names(code: str, heading: str) -> list[list[str]]:
 def object_coverage(obj: Sequence[str], code: str, heading: str = "") -> int:
     """How many of the object's terms (:func:`code_object`) the block's own terms (:func:`code_terms`: identifiers,
     comments, strings) or its section's heading name."""
-    have = code_terms(_us(code)) | set(_ordered_terms(heading)) | set(_ordered_terms(code))
+    have = _block_terms(code, heading)
     return sum(_has(t, have) for t in obj)
+
+
+def _block_terms(code: str, heading: str) -> set[str]:
+    """The terms a block names: its identifiers, comments and strings (:func:`code_terms`), glued identifiers'
+    parts and its section's heading."""
+    return code_terms(_us(code)) | set(_ordered_terms(heading)) | set(_ordered_terms(code))
 
 
 def is_sibling(obj: Sequence[str], code: str, heading: str = "") -> bool:
@@ -614,7 +621,7 @@ def is_sibling(obj: Sequence[str], code: str, heading: str = "") -> bool:
     if len(obj) < 2 or obj[-2] in _GENERIC_MODIFIERS:
         return False
     head, mods = obj[-1], [m for m in obj[:-1] if m not in _GENERIC_MODIFIERS]
-    have = code_terms(_us(code)) | set(_ordered_terms(heading)) | set(_ordered_terms(code))
+    have = _block_terms(code, heading)
     if all(_has(m, have) for m in mods):
         return False
     for name in _block_names(code, heading):
