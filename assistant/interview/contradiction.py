@@ -528,10 +528,16 @@ def order_swap(key_point: str, sentence: str) -> str | None:
 
 def _content(text: str) -> tuple[list[str], list[str]]:
     """The content words of ``text`` and their stems, in order (function words and negations left out)."""
-    glue = glue_stems() | NEGATION_STEMS
     ws, ss = tokens(text)
-    keep = [i for i, t in enumerate(ss) if t not in glue and not t.isdigit()]
+    keep = content_positions(ss)
     return [ws[i] for i in keep], [ss[i] for i in keep]
+
+
+def content_positions(stems: list[str]) -> list[int]:
+    """The positions of the content stems among ``stems`` (:func:`tokens`' stems): not a function word, a negation
+    or a number."""
+    glue = glue_stems() | NEGATION_STEMS
+    return [i for i, t in enumerate(stems) if t not in glue and not t.isdigit()]
 
 
 #: How many more neighbouring words a crossed reading must share than the straight one (:func:`crossed_terms`);

@@ -48,6 +48,7 @@ from mlnotes.assistant.interview.contradiction import (
     NEGATION_STEMS,
     _content,
     are_opposites,
+    content_positions,
     glue_stems,
     tokens,
 )
@@ -128,12 +129,12 @@ def counterpart_swap(key_point: str, sentence: str, pairs: frozenset[frozenset[s
     if not pairs:
         return None
     kw, ks = _content(key_point)
-    sw, ss = _content(sentence)
+    aw, as_ = tokens(sentence)
+    content_pos = content_positions(as_)
+    sw, ss = [aw[i] for i in content_pos], [as_[i] for i in content_pos]
     kset = set(ks)
     if len(kset) < 3 or len(kset & set(ss)) < MIN_SHARED * len(kset):
         return None
-    aw, as_ = tokens(sentence)
-    content_pos = [i for i, t in enumerate(as_) if t not in glue_stems() | NEGATION_STEMS and not t.isdigit()]
     for a, x in enumerate(ks):
         if len(x) < 3:
             continue
