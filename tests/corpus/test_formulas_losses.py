@@ -665,3 +665,20 @@ def test_kl_div_direction_in_pytorch():
     assert abs(got - expected) < 1e-12
     reverse = np.mean(np.sum(q * np.log(q / p), axis=1))
     assert abs(got - reverse) > 1e-3
+
+
+def test_brier_score_formula_and_properness():
+    """guides/code-templates.md, Calibration: BS = mean (p - y)^2, equal to sklearn's brier_score_loss; 0.5 everywhere
+    scores 0.25; strictly proper: the expected score under y ~ Bernoulli(q) is smallest only at p = q."""
+    from sklearn.metrics import brier_score_loss
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 200)
+    p = rng.uniform(size=200)
+    assert abs(np.mean((p - y) ** 2) - brier_score_loss(y, p)) < 1e-12
+    assert brier_score_loss(y, np.full(200, 0.5)) == 0.25
+    assert brier_score_loss(y, y.astype(float)) == 0.0
+    grid = np.linspace(0, 1, 1001)
+    for q in (0.1, 0.37, 0.8):
+        expected = q * (grid - 1) ** 2 + (1 - q) * grid**2
+        assert abs(grid[np.argmin(expected)] - q) < 1e-3
