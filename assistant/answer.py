@@ -347,9 +347,15 @@ class Answerer:
         match = self._bank_match(question, r, filters) if not lead else None
         if match is not None and intent == "definition" and not names_subject(question, match[0].short_answer):
             match = None  # "Define learning rate" is not answered by "Too low, training is slow; too high, ..."
+        if (match is not None and code_asked and compose.bank_code(match[0], self.corpus_dir) is None
+                and self._object_code(question, hits, mode, filters)):
+            # a code question whose bank entry has no code, when a top section has the asked object's code: that
+            # code answers it ("... create a function to compute the receptive field of a particular node":
+            # the bank's prose on receptive fields, ch10's tested `receptive_field`, ml-08)
+            match = None
         if match is not None:
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
-                                     self._source, show_code=intent == "code")
+                                     self._source, show_code=code_asked)
         per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(hits[: self.weights.top_chunks])]
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
         if lead:  # the guide's rows that lead are not shown again as a retrieved table row (f7-10)
@@ -775,6 +781,13 @@ class Answerer:
             if " ".join(t.candidate.text.split()) in short[i]:
                 out.add(id(t.candidate))
         return frozenset(out)
+
+    def _object_code(self, question: str, hits: list[Hit], mode: str, filters: Filters | None) -> bool:
+        """Whether the code block :meth:`_code` picks for ``question`` names every term of the object it asks
+        to write (``compose.code_object``, ``compose.object_coverage``); ``False`` when it names no object."""
+        obj = compose.code_object(question)
+        code = self._code(question, hits, mode, filters) if obj else None
+        return code is not None and compose.object_coverage(obj, code[1].code, hits[code[0]].chunk.heading) == len(obj)
 
     def _code(self, question: str, hits: list[Hit], mode: str = "hybrid",
               filters: Filters | None = None) -> tuple[int, CodeBlock] | None:

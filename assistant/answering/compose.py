@@ -829,11 +829,18 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
                   text="\n\n".join(p for p in parts if p))
 
 
+def bank_code(q: Any, corpus_dir: Path) -> CodeBlock | None:
+    """The tested code block of a bank entry's section, or ``None`` when it has none."""
+    doc = load_doc(corpus_dir, q.path)
+    section = find_section(doc, q.section_id)
+    return code_block(doc, section.line_start, section.line_end)
+
+
 def interview(question: str, q: Any, sim: float, r: Retrieved, mode: str, corpus_dir: Path,
               url: Callable[[str, str], str], source: SourceFn, show_code: bool = False) -> Answer:
     """The bank question's short answer and key points, citing its section (the only source: nothing uncited is
     listed, and Run offers the implementations that section links); with ``show_code`` (a code question) also
-    the section's tested code block."""
+    the section's tested code block, or, when the section has none, :data:`NO_CODE_TEXT` after the short answer."""
     doc = load_doc(corpus_dir, q.path)
     section = find_section(doc, q.section_id)
     src = Source(n=1, chunk_id=f"{q.doc_id}#{q.section_id}", doc_id=q.doc_id, section_id=q.section_id,
@@ -855,6 +862,8 @@ def interview(question: str, q: Any, sim: float, r: Retrieved, mode: str, corpus
     text = f"{q.short_answer} [1]"
     if cb is not None:
         text += f"\n\n{_fence(cb.code)}\n\n[1]"
+    elif show_code:
+        text += f"\n\n{NO_CODE_TEXT}"
     text += "\n\n**Key points**\n\n" + "\n".join(f"- {kp} [1]" for kp in q.key_points)
     if follow_up:
         text += f"\n\n*An interviewer might follow up with:* {follow_up}"
