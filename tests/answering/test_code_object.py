@@ -343,7 +343,7 @@ def test_no_sentence_after_the_code_reports_a_run_of_another_section(answers):
     followed Exercise 11.5's 4/5/6% block."""
     from mlnotes.assistant.answering.lead import about_unseen_run
 
-    for qid, (q, ans) in answers.items():
+    for qid, (_q, ans) in answers.items():
         code = [s for s in ans.sentences if s.kind == "code"]
         if not code or ans.kind != "extractive":
             continue
