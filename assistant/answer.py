@@ -162,8 +162,8 @@ def other_run(t: Scored, scored: Sequence[Scored], hits: Sequence[Hit], code_idx
 
 
 def task_heading(question: str, heading: str) -> int:
-    """How many terms of what a code question asks to write (the words before "with", "using", ...: see
-    ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
+    """How many terms of what a code question asks to write (the words before "with", "using", ..., or before a
+    colon that spells the task out: see ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
     bank's "Compute a bootstrap confidence interval for a metric." for "Write code that computes a bootstrap
     confidence interval for a model's accuracy ..."); 0 for a heading that names only one of several ("Deployment-
     ready pipeline" for "text preprocessing pipeline code") or none."""
@@ -806,7 +806,12 @@ class Answerer:
         library and technique the question names (:func:`~mlnotes.assistant.answering.compose.code_fit`: NumPy code
         for "in numpy", no PyTorch ``BasicBlock`` for it, f7-13; the block that names "im2col"), then the block that
         names the most terms of the asked object (``compose.code_object``, ``compose.object_coverage``), before the
-        task heading. A sibling's block is never used (``compose.is_sibling``: batch-norm code under "Batch
+        task heading. Right after the task heading: the most terms of the question's with-clause ("... with a 95%
+        bootstrap CI on the mean difference": how the code must compute) that the block says in its own words
+        (``compose.block_words``: its heading, defined names, comments and strings, not ``rng.normal`` for "the
+        normal equation"): Exercise 11.7's "promotion gate with a paired bootstrap" over a validation gate that
+        compares AUCs (f9-13). What is to be written ends before a colon too ("python for a release check: only
+        ship ..."). A sibling's block is never used (``compose.is_sibling``: batch-norm code under "Batch
         normalization" for "layer normalization ... that matches nn.LayerNorm", f8-13), and of a longer block that
         defines the object's function among others only that function is shown (``compose.object_excerpt``)."""
         subject = subject_terms(question)
