@@ -65,6 +65,7 @@ from mlnotes.assistant.answering.lead import (
     pointer,
     question_parts,
     reads_as_comparison,
+    reports_run,
     restates_premise,
     shows_equation,
     side_words,
@@ -144,16 +145,30 @@ class NoGeneratorError(ValueError):
 
 _WORDS_RE = re.compile(r"[A-Za-z0-9][\w'-]*")
 _MEANS_RE = re.compile(r"\s(?:with|using|via|by)\s", re.I)  # "X with Y": Y says how, X what (Answerer._code)
+# ... and "X: Y" or "X; Y": Y spells out what X is to do ("python for a release check: only ship the candidate model
+# if ...", f9-13), so the thing to write is named before it
+_WHAT_END_RE = re.compile(_MEANS_RE.pattern + r"|[:;]\s", re.I)
+
+
+def other_run(t: Scored, scored: Sequence[Scored], hits: Sequence[Hit], code_idx: int) -> bool:
+    """Whether ``t`` is about a demo, simulation, template or exercise of the notes, or reports its outcome
+    (:func:`~mlnotes.assistant.answering.lead.reports_run`), in another section than the code block shown
+    (``hits[code_idx]``): the reader sees only that block, so the sentence reports a run that is not shown. A
+    sentence of the block's own section may describe the block and stays."""
+    here, there = hits[t.rank].chunk, hits[code_idx].chunk
+    if (here.doc_id, here.section_id) == (there.doc_id, there.section_id):
+        return False
+    return reports_run(t, scored)
 
 
 def task_heading(question: str, heading: str) -> int:
-    """How many terms of what a code question asks to write (the words before "with", "using", ...: see
-    ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
+    """How many terms of what a code question asks to write (the words before "with", "using", ..., or before a
+    colon that spells the task out: see ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
     bank's "Compute a bootstrap confidence interval for a metric." for "Write code that computes a bootstrap
     confidence interval for a model's accuracy ..."); 0 for a heading that names only one of several ("Deployment-
     ready pipeline" for "text preprocessing pipeline code") or none."""
     subject = subject_terms(question)
-    thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
+    thing = subject_terms(_WHAT_END_RE.split(question, maxsplit=1)[0]) or subject
     hit = len(thing & terms(heading))
     return hit if hit >= 2 or (thing and hit == len(thing)) else 0
 
@@ -322,6 +337,7 @@ class Answerer:
     def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int,
                            filters: Filters | None = None) -> Answer:
         intent = classify_intent(question).intent
+        code_asked = compose.wants_code(intent, question)
         hits = list(r.hits)
         # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not; so
         # does a question that gives sizes and asks about time, memory or feasibility whatever its intent reads
@@ -331,9 +347,15 @@ class Answerer:
         match = self._bank_match(question, r, filters) if not lead else None
         if match is not None and intent == "definition" and not names_subject(question, match[0].short_answer):
             match = None  # "Define learning rate" is not answered by "Too low, training is slow; too high, ..."
+        if (match is not None and code_asked and compose.bank_code(match[0], self.corpus_dir) is None
+                and self._object_code(question, hits, mode, filters)):
+            # a code question whose bank entry has no code, when a top section has the asked object's code: that
+            # code answers it ("... create a function to compute the receptive field of a particular node":
+            # the bank's prose on receptive fields, ch10's tested `receptive_field`, ml-08)
+            match = None
         if match is not None:
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
-                                     self._source, show_code=intent == "code")
+                                     self._source, show_code=code_asked)
         per_chunk = [(rank, *self.sentences.get(h.chunk)) for rank, h in enumerate(hits[: self.weights.top_chunks])]
         scored = score_candidates(question, r.qvec, per_chunk, self.weights)
         if lead:  # the guide's rows that lead are not shown again as a retrieved table row (f7-10)
@@ -341,7 +363,7 @@ class Answerer:
             scored = [t for t in scored if t.candidate.text.strip() not in shown]
         sections = [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]
         code = None
-        if reads_as_comparison(intent, question):
+        if reads_as_comparison(intent, question) and not code_asked:
             lead = self._comparison_lead(question, hits, scored, mode, filters)
         if not lead:
             # the other pieces of the top sections: a section's defining sentence or recommendation is often in a
@@ -353,8 +375,9 @@ class Answerer:
             lead_intent, lead_q = lead_reading(intent, question)
             extra, real = (self._section_pool(question, r, hits, mode, filters, fill=True)
                            if lead_intent in SECTION_POOL_INTENTS else ([], {}))
-            if intent == "code" or (intent == "why_how" and compose.asks_for_code(question)):
-                # "how do I write a stratified train/test split myself ...?" reads as a how question (f8-14)
+            if code_asked:
+                # "how do I write a stratified train/test split myself ...?" reads as a how question (f8-14),
+                # "python for a release check: ... really better than prod ..." as a comparison (f9-13)
                 code = self._code(question, hits, mode, filters)
             # a code answer's first sentence comes from the section of its code block (its bank entry's short
             # answer says what the code does: f3-15 led with a chapter's context sentence "A typical ML use is an
@@ -402,11 +425,18 @@ class Answerer:
                 nxt = self._next_sentence(first, pool, real)
                 if nxt is not None and gives_reason(nxt.candidate.text) and usable(nxt):
                     lead.append(nxt)
+        if code is not None:
+            # the code shown is the only run the reader sees: a sentence about another demo or simulation of the
+            # notes, or reporting its outcome, does not follow it (f9-14: "The simulation compares both with a
+            # fixed uniform split ... with conversion rates 10%, 11% and 12%" after a block with 4/5/6%)
+            scored = [t for t in scored if not other_run(t, scored, hits, code[0])]
         rest = choose(scored, max_sentences, self.weights, already=lead)
-        if not reads_as_comparison(intent, question):
+        if not reads_as_comparison(intent, question) or code_asked:
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
+        if code is not None:
+            rest = [t for t in rest if not other_run(t, rest, hits, code[0])]
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
-                                  n_lead=len(lead), wants_code=intent == "code")
+                                  n_lead=len(lead), wants_code=code_asked)
 
     # -- the lead of each intent
     def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:
@@ -702,14 +732,16 @@ class Answerer:
         """The first sentence of the prompt of the exercise whose solution holds the code block (``code``: its
         piece's index in ``hits`` and the block), citing the piece of the section that holds it
         (``compose.exercise_prompt``), when the block names every term of the asked object
-        (``compose.object_coverage``); else ``None``."""
+        (``compose.object_coverage``) or, for a question that names no object by a code verb ("python for a
+        release check: only ship the candidate model if ...", f9-13), when the prompt names at least two of the
+        question's subject terms; else ``None``."""
         idx, cb = code
         chunk = hits[idx].chunk
         obj = compose.code_object(question)
-        if not obj or compose.object_coverage(obj, cb.code, chunk.heading) < len(obj):
+        if obj and compose.object_coverage(obj, cb.code, chunk.heading) < len(obj):
             return None
         cand = compose.exercise_prompt(load_doc(self.corpus_dir, chunk.path).lines, cb.start)
-        if cand is None:
+        if cand is None or not obj and len(subject_terms(question) & terms(cand.text)) < 2:
             return None
         piece = next((c for c in self._whole_sections([chunk]) if c.line_start <= cand.line_start <= c.line_end),
                      None)
@@ -750,6 +782,13 @@ class Answerer:
                 out.add(id(t.candidate))
         return frozenset(out)
 
+    def _object_code(self, question: str, hits: list[Hit], mode: str, filters: Filters | None) -> bool:
+        """Whether the code block :meth:`_code` picks for ``question`` names every term of the object it asks
+        to write (``compose.code_object``, ``compose.object_coverage``); ``False`` when it names no object."""
+        obj = compose.code_object(question)
+        code = self._code(question, hits, mode, filters) if obj else None
+        return code is not None and compose.object_coverage(obj, code[1].code, hits[code[0]].chunk.heading) == len(obj)
+
     def _code(self, question: str, hits: list[Hit], mode: str = "hybrid",
               filters: Filters | None = None) -> tuple[int, CodeBlock] | None:
         """The tested Python block of the top sections (every piece of the sections of the top hits) that is most
@@ -767,11 +806,18 @@ class Answerer:
         library and technique the question names (:func:`~mlnotes.assistant.answering.compose.code_fit`: NumPy code
         for "in numpy", no PyTorch ``BasicBlock`` for it, f7-13; the block that names "im2col"), then the block that
         names the most terms of the asked object (``compose.code_object``, ``compose.object_coverage``), before the
-        task heading. A sibling's block is never used (``compose.is_sibling``: batch-norm code under "Batch
+        task heading. Right after the task heading: the most terms of the question's with-clause ("... with a 95%
+        bootstrap CI on the mean difference": how the code must compute) that the block says in its own words
+        (``compose.block_words``: its heading, defined names, comments and strings, not ``rng.normal`` for "the
+        normal equation"): Exercise 11.7's "promotion gate with a paired bootstrap" over a validation gate that
+        compares AUCs (f9-13). What is to be written ends before a colon too ("python for a release check: only
+        ship ..."). A sibling's block is never used (``compose.is_sibling``: batch-norm code under "Batch
         normalization" for "layer normalization ... that matches nn.LayerNorm", f8-13), and of a longer block that
         defines the object's function among others only that function is shown (``compose.object_excerpt``)."""
         subject = subject_terms(question)
-        thing = subject_terms(_MEANS_RE.split(question, maxsplit=1)[0]) or subject
+        thing = subject_terms(_WHAT_END_RE.split(question, maxsplit=1)[0]) or subject
+        means = _MEANS_RE.split(question, maxsplit=1)
+        how = subject_terms(means[1]) - thing if len(means) > 1 else set()
         ask = compose.code_ask(question)
         obj = compose.code_object(question)
         found = []
@@ -782,12 +828,14 @@ class Answerer:
                 if subject and not subject & have or compose.is_sibling(obj, cb.code, c.heading):
                     continue
                 lib, tech = compose.code_fit(ask, cb.code)
+                said = about | compose.block_words(cb.code, c.heading)
                 found.append((-lib, -tech, -compose.object_coverage(obj, cb.code, c.heading),
-                              -task_heading(question, c.heading), -len(thing & have), -len(subject & have),
+                              -task_heading(question, c.heading), -len(how & said), -len(thing & have),
+                              -len(subject & have),
                               -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None
-        *_, idx, cb = min(found, key=lambda x: x[:9])
+        *_, idx, cb = min(found, key=lambda x: x[:10])
         return idx, compose.object_excerpt(obj, cb, subject, hits[idx].chunk.heading)
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,

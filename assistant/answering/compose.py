@@ -361,14 +361,36 @@ _QWORD_RE = re.compile(r"[A-Za-z][\w-]*")
 # a question that asks for code in its own words, whatever its intent ("Show me how to code permutation feature
 # importance myself ..." reads as a how question, f6-13)
 # ... or to write a thing oneself ("how do I write a stratified train/test split myself without sklearn?", f8-14)
+# ... or to create a function ("Create a function to compute an integral image, and create another function to get
+# area sums from it", ml-11; "... create a function to compute the receptive field ...", ml-08), or opens by naming
+# the language as what it wants ("python for a release check: only ship the candidate if ...", f9-13)
 _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
                            r"script|program))\b|\bwrite\b[^.?!]{0,80}\b(?:from scratch|by hand|myself|in (?:plain )?"
-                           r"(?:python|numpy|pytorch|torch))\b", re.I)
+                           r"(?:python|numpy|pytorch|torch))\b|"
+                           r"\b(?:write|create|define|give me|build)(?: me)? (?:a |an |another |the |one |two )?"
+                           r"(?:small |short |simple )?(?:python |numpy |pytorch |torch )?(?:function|class|method)s?\b|"
+                           r"^\W*(?:in )?(?:python|numpy|pytorch|torch)\s*(?:for\b|:|,|-\s)", re.I)
 
 
 def asks_for_code(question: str) -> bool:
-    """Whether ``question`` asks for code by its wording (:data:`_ASKS_CODE_RE`)."""
+    """Whether ``question`` asks for code by its wording (:data:`_ASKS_CODE_RE`): it names code ("code",
+    "implement", "snippet"), asks to write, create or define a function or class, to write a thing oneself, or
+    opens with the language it wants ("python for ...", "numpy: ...")."""
     return bool(_ASKS_CODE_RE.search(question))
+
+
+# the intents whose question asks for a decision, a cost or a diagnosis: a mention of code in them is context ("im
+# learning RL and want to code DQN myself. which gymnasium environments should i start with", f7-08), not the ask
+_NOT_CODE_ASKS = frozenset({"how_to_choose", "complexity", "debugging"})
+
+
+def wants_code(intent: str, question: str) -> bool:
+    """Whether a question's answer must show code: its intent is ``code``, or it asks for code in its own words
+    (:func:`asks_for_code`) and its intent is not a decision, a cost or a diagnosis (:data:`_NOT_CODE_ASKS`).
+    "python for a release check: only ship the candidate model if it's really better than prod ..." reads as a
+    comparison ("better than", f9-13) and "Create a function to compute an integral image ..." as a how question
+    (ml-11): both ask for code."""
+    return intent == "code" or (intent not in _NOT_CODE_ASKS and asks_for_code(question))
 
 
 def chunk_code_blocks(hit: Hit) -> list[CodeBlock]:
@@ -598,6 +620,17 @@ def _block_names(code: str, heading: str) -> list[list[str]]:
     return [n for n in names if n]
 
 
+_COMMENT_OR_STRING_RE = re.compile(r"#[^\n]*|\"[^\"\n]*\"|'[^'\n]*'")
+
+
+def block_words(code: str, heading: str = "") -> set[str]:
+    """The terms a block says in words about itself: its section's heading, the names of the functions and classes
+    it defines, its comments and its strings; not the names it calls or reads (``rng.normal`` draws Gaussian noise
+    and says nothing about the normal equations)."""
+    said = [heading, *re.findall(r"^\s*(?:def|class)\s+(\w+)", code, re.M), *_COMMENT_OR_STRING_RE.findall(code)]
+    return {t for x in said for t in _ordered_terms(x)}
+
+
 def object_coverage(obj: Sequence[str], code: str, heading: str = "") -> int:
     """How many of the object's terms (:func:`code_object`) the block's own terms (:func:`code_terms`: identifiers,
     comments, strings) or its section's heading name."""
@@ -796,11 +829,18 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
                   text="\n\n".join(p for p in parts if p))
 
 
+def bank_code(q: Any, corpus_dir: Path) -> CodeBlock | None:
+    """The tested code block of a bank entry's section, or ``None`` when it has none."""
+    doc = load_doc(corpus_dir, q.path)
+    section = find_section(doc, q.section_id)
+    return code_block(doc, section.line_start, section.line_end)
+
+
 def interview(question: str, q: Any, sim: float, r: Retrieved, mode: str, corpus_dir: Path,
               url: Callable[[str, str], str], source: SourceFn, show_code: bool = False) -> Answer:
     """The bank question's short answer and key points, citing its section (the only source: nothing uncited is
     listed, and Run offers the implementations that section links); with ``show_code`` (a code question) also
-    the section's tested code block."""
+    the section's tested code block, or, when the section has none, :data:`NO_CODE_TEXT` after the short answer."""
     doc = load_doc(corpus_dir, q.path)
     section = find_section(doc, q.section_id)
     src = Source(n=1, chunk_id=f"{q.doc_id}#{q.section_id}", doc_id=q.doc_id, section_id=q.section_id,
@@ -822,6 +862,8 @@ def interview(question: str, q: Any, sim: float, r: Retrieved, mode: str, corpus
     text = f"{q.short_answer} [1]"
     if cb is not None:
         text += f"\n\n{_fence(cb.code)}\n\n[1]"
+    elif show_code:
+        text += f"\n\n{NO_CODE_TEXT}"
     text += "\n\n**Key points**\n\n" + "\n".join(f"- {kp} [1]" for kp in q.key_points)
     if follow_up:
         text += f"\n\n*An interviewer might follow up with:* {follow_up}"
