@@ -4,8 +4,7 @@
    dense cosine among the hits).
 2. support/abstain — :func:`~mlnotes.assistant.answering.retrieve.should_abstain` against the calibrated threshold,
    and :class:`~mlnotes.assistant.answering.retrieve.CoverageRule` (the top hits' term coverage, or two or more
-   words the corpus never uses or uses once outside the retrieved chunks, or one such word that is most of the
-   question, when the support is middling).
+   words the corpus never uses or uses once outside the retrieved chunks, when the support is middling).
 3. :mod:`~mlnotes.assistant.answering.bank` — match the question to the interview bank (an entry among the top retrieved
    sections that asks the same kind of question, by :mod:`mlnotes.assistant.intent`).
 4. :mod:`~mlnotes.assistant.answering.candidates` — candidate sentences of the top chunks (paragraph sentences, list

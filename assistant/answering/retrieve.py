@@ -19,11 +19,7 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   retrieved chunks' words do not count) (:meth:`TermCoverage.unfound`): "federated learning with FedAvg across
   hospitals" names a method the corpus never mentions, and its incidental words ("hospitals", "data", "model") must
   not carry the coverage; "a Cox proportional hazards model for time-to-churn ... right-censored" shares its
-  setting (churn, customers) with sections well enough for a support above the coverage's bound. Under the
-  coverage's support bound one unfound word is enough when it carries ``DOMINANT_SHARE`` of the question's IDF mass
-  (:meth:`TermCoverage.unfound_share`: "How do I train for a marathon in 16 weeks?" is about the marathon). The
-  calibration fits ``coverage`` and ``support``; ``UNFOUND_SUPPORT``, ``RARE_DF`` and ``DOMINANT_SHARE`` are set on
-  the development questions (docs/answer-quality.md, "Round 12: abstention (abst16k)").
+  setting (churn, customers) with sections well enough for a support above the coverage's bound.
 """
 
 from __future__ import annotations
@@ -196,16 +192,6 @@ class TermCoverage:
         return {t for t in self._named_terms(question, read)
                 if self.df.get(t, 0) <= RARE_DF and t not in have and not spelling_variant(t, have)}
 
-    def unfound_share(self, question: str, asked: str, read: str, hits: Iterable[Hit]) -> float:
-        """The largest share of the question's IDF mass that one unfound word (:meth:`unfound` of the words as
-        ``asked``) carries; the mass is that of the terms of ``question`` (as read) and the unfound words. 0.0
-        without unfound words."""
-        hits = list(hits)
-        unfound = self.unfound(asked, read, hits)
-        if not unfound:
-            return 0.0
-        return max(self.idf(t) for t in unfound) / sum(self.idf(t) for t in question_terms(question) | unfound)
-
     def _named_terms(self, question: str, read: str) -> set[str]:
         """``question``'s content terms less words with digits and the one-edit typos that ``read`` corrected."""
         words, fixed = _WORD_RE.findall(question), _WORD_RE.findall(read)
@@ -253,47 +239,32 @@ def spelling_variant(term: str, have: Iterable[str]) -> bool:
 UNFOUND_SUPPORT = 0.48
 
 
-# the share of a question's IDF mass that one unfound word must carry for :class:`CoverageRule` to abstain under its
-# coverage support bound: the middle between the largest share of an answerable development question under that bound
-# (f8-07, .27: "workstation") and the smallest of an unanswerable one that the rule withholds (u17, .43: "carbon");
-# added after gold heldout's u18 ("a marathon in 16 weeks") was seen to pass the coverage bound (docs/answer-quality.md,
-# "Round 12: abstention (abst16k)")
-DOMINANT_SHARE = 0.35
-
-
 @dataclass(frozen=True)
 class CoverageRule:
-    """Abstain when the support is below ``support`` and either the top hits' term coverage (:func:`hits_coverage`)
-    is below ``coverage`` or one unfound word carries ``dominant_share`` or more of the question's IDF mass
-    (:meth:`TermCoverage.unfound_share`), or when the support is below ``absent_support`` (or ``support`` when that
-    is higher) and the question uses ``absent_terms`` or more unfound words (:meth:`TermCoverage.unfound`: words
-    the corpus never uses, or uses once outside every retrieved chunk).
+    """Abstain when the support is below ``support`` and the top hits' term coverage (:func:`hits_coverage`) is
+    below ``coverage``, or when the support is below ``absent_support`` (or ``support`` when that is higher) and
+    the question uses ``absent_terms`` or more unfound words (:meth:`TermCoverage.unfound`: words the corpus
+    never uses, or uses once outside every retrieved chunk).
 
     ``absent_terms`` is 2, not 1: one unknown word is often a slip or a filler ("why bother?", "what am I doing
     wrong") that the spelling correction leaves alone; two are a name the corpus lacks ("federated", "FedAvg";
-    "censored", "hazard"). One is enough when the question is mostly that word ("How many moons does Jupiter
-    have?": "Jupiter" carries half the weight, and the coverage of the rest, .349, sat .003 under the bound).
-    ``absent_terms`` = 0 or ``dominant_share`` = 0 turns that branch off."""
+    "censored", "hazard"). 0 turns this branch off (the coverage alone decides)."""
 
     coverage: float
     support: float
     absent_terms: int = 2
     absent_support: float = UNFOUND_SUPPORT
-    dominant_share: float = DOMINANT_SHARE
 
     def abstains(self, r: Retrieved, cov: TermCoverage, question: str) -> bool:
         if not r.hits:
             return False  # nothing found is handled by should_abstain
         # the words as asked: the answerer passes the read (corrected) question, in which a two-edit guess
         # ("federated" read as "generated") hides the unknown word
-        asked = r.asked or question
         if self.absent_terms and r.support < max(self.support, self.absent_support) and \
-                len(cov.unfound(asked, r.read, r.hits)) >= self.absent_terms:
+                len(cov.unfound(r.asked or question, r.read, r.hits)) >= self.absent_terms:
             return True
         if r.support >= self.support:
             return False  # a well-supported answer is never withheld for coverage
-        if self.dominant_share and cov.unfound_share(question, asked, r.read, r.hits) >= self.dominant_share:
-            return True
         return hits_coverage(cov, question, r.hits) < self.coverage
 
 

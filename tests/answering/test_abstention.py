@@ -166,9 +166,7 @@ def test_two_or_more_words_the_corpus_never_uses_abstain_below_the_support_bound
     assert not CoverageRule(coverage=0.2, support=0.42, absent_support=0.42).abstains(
         Retrieved(got.hits, got.qvec, 0.42, 0.0, got.read), cov, q)
     one = "How do hospitals federate patient data?"
-    two_words = CoverageRule(coverage=0.2, support=0.42, dominant_share=0)  # this branch without the one-word one
-    assert len(cov.absent(one)) == 1 and not two_words.abstains(Retrieved(got.hits, got.qvec, 0.41, 0.0, one), cov,
-                                                                one)
+    assert len(cov.absent(one)) == 1 and not rule.abstains(Retrieved(got.hits, got.qvec, 0.41, 0.0, one), cov, one)
     typo = "does patient data leek in hospitals gradiant?"  # "leak" is in the chunk, "gradient" is not
     fixed = "does patient data leak in hospitals gradient?"
     assert cov.absent(typo) == set(tokenize("leek gradiant")) and cov.absent(typo, fixed) == set()
@@ -285,36 +283,6 @@ def test_rare_words_that_no_retrieved_section_uses_abstain_above_the_coverage_ru
     assert cov2.unfound(q2, q2, [hit(CHUNKS[0])]) == {"reparametris", "timestep"}  # not a variant of these words
 
 
-def test_one_unfound_word_that_carries_most_of_the_question_abstains_under_the_coverage_support_bound():
-    """Leaving out quantities and words of asking raises the coverage of unanswerable questions too: "How many moons
-    does Jupiter have?" (u39, development) sat .003 under the coverage bound, and "How do I train for a marathon in
-    16 weeks?" (u18, gold heldout) lost its "16" and passed it (.293 -> .363). When one unfound word carries
-    ``dominant_share`` (.35) or more of the question's IDF mass, the question is mostly about a thing the corpus
-    lacks: abstain under the coverage rule's support bound. A word with a small share (f8-07's "workstation", .27)
-    or a support at the bound answers; 0 turns the branch off."""
-    train = chunk("Training plan: train the model for a few weeks, one epoch a week")
-    cov = TermCoverage([*CHUNKS, *[train] * 3, chunk("how many weeks per epoch")])
-    q = "How do I train for a marathon in 16 weeks?"
-    hit = SimpleNamespace(chunk=train)
-    share = cov.unfound_share(q, q, q, [hit])
-    want = cov.idf("marathon") / sum(cov.idf(t) for t in ("marathon", "train", "week"))
-    assert cov.idf("marathon") == pytest.approx(lucene_idf(0, cov.n)) and share == pytest.approx(want) and share > 0.35
-    rule = CoverageRule(coverage=0.2, support=0.424)  # a coverage bound this question passes
-    assert cov.coverage(q, train) > rule.coverage
-    r = lambda support: Retrieved([hit], np.zeros(3), support, 0.0, q, q)  # noqa: E731
-    assert rule.abstains(r(0.318), cov, q)
-    assert not rule.abstains(r(0.424), cov, q)  # support at the coverage rule's bound: answered
-    assert not CoverageRule(coverage=0.2, support=0.424, dominant_share=0).abstains(r(0.318), cov, q)
-    # the word is most of a short question; beside enough found words it is a detail
-    long_q = "How do I train a model with gradient descent, momentum and dropout for a few weeks for a marathon?"
-    found = [hit, *(SimpleNamespace(chunk=c) for c in CHUNKS)]
-    assert cov.unfound(long_q, long_q, found) == {"marathon"}
-    assert cov.unfound_share(long_q, long_q, long_q, found) < 0.35
-    assert not CoverageRule(coverage=0.0, support=0.424).abstains(Retrieved(found, np.zeros(3), 0.318, 0.0, long_q,
-                                                                            long_q), cov, long_q)
-    assert cov.unfound_share("How many weeks per epoch?", "", "", [hit]) == 0.0  # nothing unfound
-
-
 def test_a_spelling_variant_shares_a_long_prefix_or_joins_two_words():
     assert spelling_variant("reparametris", {"reparametr"}) and spelling_variant("normalis", {"normaliz"})
     assert spelling_variant("timestep", {"time", "step"}) and spelling_variant("dataset", {"data", "set"})
@@ -401,36 +369,3 @@ def test_on_the_development_questions_unfound_words_abstain_only_on_unanswerable
             assert not q.answerable, f"{q.id}: an answerable question withheld for unfound words"
             assert rule.abstains(r, cov, r.read), q.id  # as the answerer calls it
     assert {"f7-20", "f9-20"} <= fired and "f9-20" in above
-
-
-def test_on_the_development_questions_one_dominant_unfound_word_abstains_only_on_unanswerable_ones():
-    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-9) with the real
-    index and the calibrated rule: under the coverage rule's support bound, one unfound word that carries at least
-    ``dominant_share`` of the question's IDF mass is found only in unanswerable questions (u39 "Jupiter", u31
-    "employees", ml-35 "Turing", u17 "carbon"), and every answerable question there stays below it with a margin
-    (the largest share, f8-07's "workstation", is .27)."""
-    from mlnotes.assistant.answer import load_calibration
-    from mlnotes.assistant.answering.retrieve import retrieve
-    from mlnotes.assistant.settings import REPO_ROOT
-    from mlnotes.kb.index import Index
-
-    index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    cov = TermCoverage(index.iter_chunks(), index.chunk_term_sets())
-    got = load_calibration()["abstain_coverage"]
-    rule = CoverageRule(float(got["coverage"]), float(got["support"]))
-    fired, answerable_shares = set(), []
-    for q in _dev_questions():
-        if not cov.unfound(q.question, "", []):
-            continue  # cheap pre-filter: no word the corpus uses at most once, so nothing can be unfound
-        r = retrieve(index, q.question, "hybrid", 6)
-        if not r.hits or r.support >= rule.support:
-            continue
-        share = cov.unfound_share(r.read, r.asked, r.read, r.hits)
-        if q.answerable:
-            answerable_shares.append(share)
-        if share >= rule.dominant_share:
-            fired.add(q.id)
-            assert not q.answerable, f"{q.id}: an answerable question withheld for one dominant unfound word"
-            assert rule.abstains(r, cov, r.read), q.id
-    assert {"u39", "u31", "ml-35", "u17"} <= fired
-    assert max(answerable_shares) < rule.dominant_share - 0.05
