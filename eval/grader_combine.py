@@ -82,6 +82,12 @@ case: the same answer graded for a key point of the next question (by id) on the
    against .650 for ``monolen12:coverage:C=1.0`` (.754), .648 for ``monomargin0.1:coverage:C=10.0`` and .591 for
    the rules: the word rules raised every candidate by about .015, and the top candidates are within noise of
    each other.
+   Round 12: heldout11 (measured once in round 11) added as an eleventh held-out set (nothing else changed):
+   ``monolen12:coverage:C=1.0`` wins, mean worst ratio .644 (mean paraphrase recall .764) against .643 for
+   ``monomargin0.1:coverage:C=10.0`` (.756), .642 for the round-11 winner ``monomargin0.1len8:coverage:C=10.0``
+   (.755) and .587 for the rules (.614): again within noise of each other. Held out, heldout11 scores the winner
+   .571 (paraphrase recall .863; bound by opposite precision .543 and term swap .587) against .546 for the
+   rules (.718). ``combine.json`` refitted.
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,
