@@ -43,12 +43,13 @@ import numpy as np
 
 REPORT = Path(__file__).resolve().parent / "reports" / "grader_checker_loao.json"
 OOF = REPORT.with_name("grader_checker_loao_oof.json")
-#: author -> the sets that author wrote (``dev_hand`` and ``heldout4``: the round-6 helper; heldout8, heldout9 and
-#: heldout10, development since round 10 or 11, each by its own author)
+#: author -> the sets that author wrote (``dev_hand`` and ``heldout4``: the round-6 helper; heldout8 to heldout11,
+#: development since round 10, 11 or 12, each by its own author)
 AUTHORS = {"adv_hand": ("adv_hand",), "heldout2": ("heldout2",), "heldout3": ("heldout3",),
            "heldout4+dev_hand": ("heldout4", "dev_hand"), "heldout5": ("heldout5",),
            "heldout6": ("heldout6",), "heldout7": ("heldout7",), "heldout8": ("heldout8",),
-           "heldout9": ("heldout9",), "heldout10": ("heldout10",)}
+           "heldout9": ("heldout9",), "heldout10": ("heldout10",),
+           "heldout11": ("heldout11",)}
 THRESHOLD = 0.5
 CANDIDATES = ("rules", "checker", "cosine+checker", "rules+veto")
 CREDIT = ("paraphrase", "partial")

@@ -8,8 +8,9 @@ Data: every hand-written development case (no rule-made case) by *set* (author a
 hand cases of ``grader_adversarial.jsonl``), ``heldout2``, ``heldout3``, ``heldout4``, ``dev_hand`` and (round 8)
 ``heldout5`` and ``heldout6`` (added in round 8's second half, once it was measured), ``heldout7`` (round 9,
 measured once in round 8), ``heldout8`` (round 10, measured once in round 9) ``heldout9`` (round 10's second
-cycle, measured once in round 10) and ``heldout10`` (round 11, measured once in round 10's second cycle). All of
-them are development data; no other file is read (never ``grader_heldout11.jsonl`` or a later held-out set). Each hand-written paraphrase also gives an ``other_point``
+cycle, measured once in round 10), ``heldout10`` (round 11, measured once in round 10's second cycle) and
+``heldout11`` (round 12, measured once in round 11). All of them are development data; no other file is read
+(never ``grader_heldout12.jsonl`` or a later held-out set). Each hand-written paraphrase also gives an ``other_point``
 case: the same answer graded for the *next* key point of its question, which it does not state (a true statement of another point must not be credited), and an ``other_question``
 case: the same answer graded for a key point of the next question (by id) on the same topic.
 
@@ -17,7 +18,7 @@ case: the same answer graded for a key point of the next question (by id) on the
    threshold, or the first rule that refuses the best sentence above it (the order the grader applies them),
    tabulated per set; with the count of every rule that fires on a paraphrase's best sentence.
 2. **Leave one set out.** Each of heldout2, heldout3, heldout4, dev_hand, heldout5, heldout6, heldout7, heldout8,
-   heldout9 and heldout10 is held out in turn; a candidate is fitted on the other sets (``adv_hand`` always trains), with every case on a key point
+   heldout9, heldout10 and heldout11 is held out in turn; a candidate is fitted on the other sets (``adv_hand`` always trains), with every case on a key point
    of the held-out set dropped from training (so the folds are grouped by key point too). Candidates: the shipped rules (no fit);
    logistic regressions (scikit-learn, L2, balanced classes, C in ``C_GRID``) over subsets of
    :data:`~mlnotes.assistant.interview.combine.FEATURES` including the rules' verdicts as features
@@ -81,6 +82,12 @@ case: the same answer graded for a key point of the next question (by id) on the
    against .650 for ``monolen12:coverage:C=1.0`` (.754), .648 for ``monomargin0.1:coverage:C=10.0`` and .591 for
    the rules: the word rules raised every candidate by about .015, and the top candidates are within noise of
    each other.
+   Round 12: heldout11 (measured once in round 11) added as an eleventh held-out set (nothing else changed):
+   ``monolen12:coverage:C=1.0`` wins, mean worst ratio .644 (mean paraphrase recall .764) against .643 for
+   ``monomargin0.1:coverage:C=10.0`` (.756), .642 for the round-11 winner ``monomargin0.1len8:coverage:C=10.0``
+   (.755) and .587 for the rules (.614): again within noise of each other. Held out, heldout11 scores the winner
+   .571 (paraphrase recall .863; bound by opposite precision .543 and term swap .587) against .546 for the
+   rules (.718). ``combine.json`` refitted.
 3. ``--checker`` adds candidates with the learned claim checker's score as a feature (evaluation only);
    ``--checker-oof PATH`` does so with the out-of-fold scores of ``python -m mlnotes.eval.grader_checker_loao``
    (each author's cases scored by a checker trained without that author). Round 8: the best such candidate,
@@ -106,9 +113,9 @@ import numpy as np
 REPORT = Path(__file__).resolve().parent / "reports" / "grader_combine.json"
 CACHE = Path(__file__).resolve().parent / "reports" / "grader_combine_features.json"
 SETS = ("adv_hand", "heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7", "heldout8",
-        "heldout9", "heldout10")
+        "heldout9", "heldout10", "heldout11")
 HELD = ("heldout2", "heldout3", "heldout4", "dev_hand", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9",
-        "heldout10")
+        "heldout10", "heldout11")
 NO_CREDIT = ("negation", "opposite", "term_swap", "stuffing", "vague", "other_point", "other_question")
 RULE_ORDER = ("negation", "contradiction", "replaced", "listed", "meta", "no_required", "no_object")
 CANDIDATE_FEATURES = {
@@ -141,7 +148,7 @@ def load_cases() -> list[dict]:
              "dev_hand": DEV_HAND, "heldout5": folder / "grader_heldout5.jsonl",
              "heldout6": folder / "grader_heldout6.jsonl", "heldout7": folder / "grader_heldout7.jsonl",
              "heldout8": folder / "grader_heldout8.jsonl", "heldout9": folder / "grader_heldout9.jsonl",
-             "heldout10": folder / "grader_heldout10.jsonl"}
+             "heldout10": folder / "grader_heldout10.jsonl", "heldout11": folder / "grader_heldout11.jsonl"}
     out = []
     for name, f in files.items():
         for c in load_adversarial(f):

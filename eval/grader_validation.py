@@ -291,6 +291,7 @@ def _type_table(b: dict, a: dict, split: str, round1: dict | None = None, label:
 
 #: What each development split is; any other split is a held-out set found by :func:`heldout_files`.
 DEV_TITLES = {
+    "heldout11": "heldout11 (development since round 12): written in round 11 by a new author, measured once then",
     "heldout10": "heldout10 (development since round 11): written in round 10 by a new author, measured once then",
     "heldout9": "heldout9 (development since round 10, second cycle): written in round 10 by a new author, measured "
                 "once then",
@@ -332,7 +333,7 @@ def adversarial_markdown(adv: dict) -> str:
         lines += ["## Held out: never used to design or fit the grader", ""]
     else:
         lines += ["No held-out set found (a grader_heldout*.jsonl in eval/datasets/ other than the development "
-                  "sets heldout2 to heldout10, or a --heldout PATH): every number below is on "
+                  "sets heldout2 to heldout11, or a --heldout PATH): every number below is on "
                   "development data, which the checks were designed on.", ""]
     on = c is not None and adv.get("shipped", "checker") in ("checker", "combined")
     if c and c_label == "learned combination":
@@ -493,7 +494,7 @@ def adversarial_plot(adv: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     splits = [*adv.get("held_out_splits", []),
-              *[s for s in ("heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "dev_hand", "heldout2", "heldout", "tune")
+              *[s for s in ("heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "dev_hand", "heldout2", "heldout", "tune")
                 if s in adv["after"]]]
     fig, axes = plt.subplots(1, len(splits), figsize=(5 * len(splits), 3.8), sharey=True, squeeze=False)
     axes = axes[0]
@@ -676,7 +677,7 @@ HELDOUT2 = Path(__file__).resolve().parent / "datasets" / "grader_heldout2.jsonl
 DEV_HAND = Path(__file__).resolve().parent / "datasets" / "grader_dev_hand.jsonl"
 #: The splits the grader was designed on; every other split is reported as held out.
 DEV_SPLITS = ("tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4", "heldout5", "heldout6",
-              "heldout7", "heldout8", "heldout9", "heldout10")
+              "heldout7", "heldout8", "heldout9", "heldout10", "heldout11")
 #: The grader the held-out sets are also measured with, in the same run (``--reference``): ``main`` at the start
 #: of round 7 (issue #20), i.e. the round-6 word rules, before the learned combination.
 REFERENCE_REV = "7da9b55"

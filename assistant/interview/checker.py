@@ -18,7 +18,7 @@ Training data (:func:`training_pairs`), the development cases only:
 * pairs made by two rules from the bank's key points: each key point against itself (credit) and against every
   other key point of its question (a true, on-topic sentence that states a different claim: no credit).
 
-``grader_heldout11.jsonl`` and later sets are never read here: they are independent test sets
+``grader_heldout12.jsonl`` and later sets are never read here: they are independent test sets
 (:func:`is_independent_test_file`). :data:`DEV_FILES` names the only files used.
 
 Result (issue #20, round 4): on the development cases' grouped cross-validation the checker did **not** beat
@@ -68,16 +68,16 @@ log = logging.getLogger(__name__)
 #: Bump when the model, the pair builder or the training loop changes: the cache key includes it.
 CODE_VERSION = "1"
 
-#: The development sets the checker is trained on: every set written before round 11 (heldout3-10 were each
-#: measured once and are spent, so they are development data now). Never ``grader_heldout11.jsonl`` or
+#: The development sets the checker is trained on: every set written before round 12 (heldout3-11 were each
+#: measured once and are spent, so they are development data now). Never ``grader_heldout12.jsonl`` or
 #: a later one (the independent test sets; :func:`is_independent_test_file`).
 DEV_FILES = ("grader_adversarial.jsonl", "grader_heldout2.jsonl", "grader_dev_hand.jsonl", "grader_heldout3.jsonl",
              "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl",
              "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl",
-             "grader_heldout10.jsonl")
-#: The first ``grader_heldout<N>.jsonl`` that is an independent test set (round 11: heldout11, written by another
-#: author for the integrator to measure once; heldout10 was measured once in round 10 and is spent).
-FIRST_TEST_HELDOUT = 11
+             "grader_heldout10.jsonl", "grader_heldout11.jsonl")
+#: The first ``grader_heldout<N>.jsonl`` that is an independent test set (round 12: heldout12, to be written by a new
+#: author for the integrator to measure once; heldout11 was measured once in round 11 and is spent).
+FIRST_TEST_HELDOUT = 12
 
 CREDIT_TYPES = frozenset({"para_frame", "para_reword", "para_clause", "para_context", "paraphrase", "partial"})
 
@@ -117,8 +117,9 @@ class Pair:
 
 
 def is_independent_test_file(path: Path) -> bool:
-    """``grader_heldout11.jsonl`` and any later ``grader_heldout<N>.jsonl``: the sets written to measure the
-    grader once. heldout2 became development data in round 3, heldout3-9 after they were measured (rounds 8-10)."""
+    """``grader_heldout12.jsonl`` and any later ``grader_heldout<N>.jsonl``: the sets written to measure the
+    grader once. heldout2 became development data in round 3, heldout3-11 each after it was measured
+    once (heldout11: measured in round 11, development since round 12)."""
     m = re.fullmatch(r"grader_heldout(\d+)\.jsonl", Path(path).name)
     return bool(m) and int(m.group(1)) >= FIRST_TEST_HELDOUT
 

@@ -45,10 +45,10 @@ def test_heldout_files_are_found_and_named_after_the_file(tmp_path):
     # round 7: heldout3 and heldout4 are development data (the learned combination is fitted on them); a new
     # grader_heldoutN file is still held out without a code change
     assert set(DEV_SPLITS) == {"tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4", "heldout5",
-                                "heldout6", "heldout7", "heldout8", "heldout9", "heldout10"}
-    _write(tmp_path / "grader_heldout11.jsonl", [_case(8, "vague", "z")])
-    # (files are read in name order: grader_heldout11 comes before grader_heldout2)
-    assert "heldout11" not in DEV_SPLITS and [c["split"] for c in all_adversarial(tmp_path)].count("heldout11") == 1
+                                "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11"}
+    _write(tmp_path / "grader_heldout12.jsonl", [_case(8, "vague", "z")])
+    # (files are read in name order: grader_heldout12 comes before grader_heldout2)
+    assert "heldout12" not in DEV_SPLITS and [c["split"] for c in all_adversarial(tmp_path)].count("heldout12") == 1
 
 
 def test_the_real_datasets_folder_has_the_development_sets():
@@ -181,33 +181,33 @@ def test_the_reference_grader_is_a_column_of_the_held_out_tables():
 
 def test_extra_heldout_files_are_named_checked_and_added(tmp_path):
     """Round 7: ``--heldout PATH`` adds a file from anywhere, named after the file; bad files say what to fix.
-    (The synthetic files here, heldout11 and heldout12, live in temporary folders only: a real heldout11 in
+    (The synthetic files here, heldout12 and heldout13, live in temporary folders only: a real heldout12 in
     eval/datasets/ is never read by this test.)"""
     folder = tmp_path / "datasets"
     folder.mkdir()
     _write(folder / "grader_heldout4.jsonl", [_case(0, "paraphrase")])
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    _write(outside / "grader_heldout11.jsonl", [_case(1, "paraphrase"), _case(2, "negation")])
+    _write(outside / "grader_heldout12.jsonl", [_case(1, "paraphrase"), _case(2, "negation")])
     _write(outside / "my_cases.jsonl", [_case(3, "vague")])
-    got = extra_splits([outside / "grader_heldout11.jsonl", outside / "my_cases.jsonl",
+    got = extra_splits([outside / "grader_heldout12.jsonl", outside / "my_cases.jsonl",
                         folder / "grader_heldout4.jsonl"], folder)  # the folder's own file is not counted twice
-    assert [s for s, _ in got] == ["heldout11", "heldout_my_cases"]
-    cases = all_adversarial(folder, extra=[outside / "grader_heldout11.jsonl", outside / "my_cases.jsonl"])
-    assert [c["split"] for c in cases] == ["heldout4", "heldout11", "heldout11", "heldout_my_cases"]
+    assert [s for s, _ in got] == ["heldout12", "heldout_my_cases"]
+    cases = all_adversarial(folder, extra=[outside / "grader_heldout12.jsonl", outside / "my_cases.jsonl"])
+    assert [c["split"] for c in cases] == ["heldout4", "heldout12", "heldout12", "heldout_my_cases"]
     with pytest.raises(ValueError, match="no such file"):
         extra_splits([outside / "missing.jsonl"], folder)
-    (outside / "grader_heldout12.jsonl").write_text("{not json\n", encoding="utf-8")
+    (outside / "grader_heldout13.jsonl").write_text("{not json\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not a JSON-lines file"):
-        extra_splits([outside / "grader_heldout12.jsonl"], folder)
-    (outside / "grader_heldout12.jsonl").write_text('{"answer": "x"}\n', encoding="utf-8")
+        extra_splits([outside / "grader_heldout13.jsonl"], folder)
+    (outside / "grader_heldout13.jsonl").write_text('{"answer": "x"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="case 1 lacks question_id"):
-        extra_splits([outside / "grader_heldout12.jsonl"], folder)
+        extra_splits([outside / "grader_heldout13.jsonl"], folder)
     other = tmp_path / "other"
     other.mkdir()
-    _write(other / "grader_heldout11.jsonl", [_case(4, "vague")])
+    _write(other / "grader_heldout12.jsonl", [_case(4, "vague")])
     with pytest.raises(ValueError, match="already taken"):
-        extra_splits([outside / "grader_heldout11.jsonl", other / "grader_heldout11.jsonl"], folder)
+        extra_splits([outside / "grader_heldout12.jsonl", other / "grader_heldout12.jsonl"], folder)
 
 
 def test_cli_refuses_a_bad_heldout_path_with_a_message(tmp_path, capsys):

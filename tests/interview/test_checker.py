@@ -72,17 +72,17 @@ def test_training_pairs_dedupe_and_prefer_hand_labels():
 
 
 def test_the_independent_test_set_is_never_training_data():
-    # round 11: every set up to heldout10 is development data; heldout11 and later are test sets
+    # round 12: every set up to heldout11 is development data; heldout12 and later are test sets
     assert not any(C.is_independent_test_file(Path(f)) for f in C.DEV_FILES)
-    assert all(not f.startswith(("grader_heldout11", "grader_heldout12")) for f in C.DEV_FILES)
+    assert all(not f.startswith(("grader_heldout12", "grader_heldout13")) for f in C.DEV_FILES)
     cases = C.load_dev_cases()
     assert {c["split"] for c in cases} == {"tune", "heldout", "heldout2", "dev_hand", "heldout3", "heldout4",
                                            "heldout5", "heldout6", "heldout7", "heldout8", "heldout9",
-                                           "heldout10"}
+                                           "heldout10", "heldout11"}
     assert len(cases) > 2500 + 1700
 
 
-@pytest.mark.parametrize("name", ["grader_heldout11.jsonl", "grader_heldout12.jsonl", "grader_heldout13.jsonl"])
+@pytest.mark.parametrize("name", ["grader_heldout12.jsonl", "grader_heldout13.jsonl", "grader_heldout14.jsonl"])
 def test_a_test_file_among_the_training_files_is_refused(tmp_path, monkeypatch, name):
     (tmp_path / name).write_text("", encoding="utf-8")
     monkeypatch.setattr(C, "DEV_FILES", (name,))
@@ -95,7 +95,7 @@ def test_development_files_are_not_taken_for_test_files():
                    ("grader_heldout2.jsonl", "grader_adversarial.jsonl", "grader_dev_hand.jsonl", "heldout3.txt",
                     "grader_heldout3.jsonl", "grader_heldout4.jsonl", "grader_heldout5.jsonl", "grader_heldout6.jsonl",
                     "grader_heldout7.jsonl", "grader_heldout8.jsonl", "grader_heldout9.jsonl",
-                    "grader_heldout10.jsonl", "heldout11.txt"))
+                    "grader_heldout10.jsonl", "grader_heldout11.jsonl", "heldout12.txt"))
 
 
 def test_the_checksum_follows_the_data():

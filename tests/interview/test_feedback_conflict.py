@@ -49,7 +49,7 @@ def real_bank():
 def _dev_cases(real_bank) -> list[dict]:
     cases = [c for c in all_adversarial() if c.get("source") != "rule" and c["split"] in DEV_SPLITS
              and c["question_id"] in real_bank]
-    assert not any(c["split"].startswith("heldout11") for c in cases)
+    assert not any(c["split"].startswith("heldout12") for c in cases)
     return cases
 
 
@@ -106,9 +106,9 @@ def test_the_service_feedback_quotes_the_conflict(answer_precision_recall):
 
 def test_property_the_feedback_only_contrasts_fire_on_no_development_credit_answer(real_bank):
     """The contrasts of FEEDBACK_OPPOSED never call a sentence of a hand-written paraphrase or partial answer
-    (every development set, heldout10 included) conflicting with its own key point."""
+    (every development set, heldout11 included) conflicting with its own key point."""
     cases = _dev_cases(real_bank)
-    assert "heldout10" in {c["split"] for c in cases}
+    assert "heldout11" in {c["split"] for c in cases}
     credit = [c for c in cases if c["type"] in ("paraphrase", "partial")]
     assert len(credit) > 1000
     fired = [c["answer"] for c in credit
