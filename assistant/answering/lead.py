@@ -599,8 +599,9 @@ _POINTS_BACK_RE = re.compile(r"\b(?:this|these|those)\s+([A-Za-z][\w-]*)", re.I)
 _LOOK_RE = re.compile(r"^(?:look at|notice|observe|watch|see how|note how)\b|"
                       r"^(?:the|this) (?:figure|plot|chart|heatmap|printout)s? (?:[a-z]+ ){0,2}?"
                       r"(?:shows?|plots?|draws?|compares?|displays?)\b", re.I)
-# nouns after "this" that refer to the sentence's own clause ("... removed about 90% of the weights this way")
-_SELF_NOUNS = frozenset({"way", "sense", "respect", "regard"})
+# nouns after "this" that refer to the sentence's own clause ("... removed about 90% of the weights this way") or read on
+# their own ("Unstructured sparsity of this kind reduces storage but ...", f9-05)
+_SELF_NOUNS = frozenset({"way", "sense", "respect", "regard", "kind", "sort"})
 
 
 def points_to_unseen(text: str) -> bool:
