@@ -50,6 +50,7 @@ from mlnotes.assistant.answering.scoring import (
     Scored,
     continues_before,
     cut_off,
+    dangles,
     describes_figure,
 )
 from mlnotes.kb.bm25 import tokenize
@@ -608,11 +609,17 @@ def points_to_unseen(text: str) -> bool:
     """Whether ``text`` points at content outside itself that an answer does not show: an opening "Look at ...",
     "Notice ...", "Observe ...", "Watch ...", "See how ...", or "The figure (then) shows ..." (:data:`_LOOK_RE`), or a demonstrative noun phrase
     ("this difference", "these properties") whose noun it does not name earlier itself (:data:`_POINTS_BACK_RE`;
-    "a tree is grown and this tree ..." refers inside the sentence; "this way" to its own clause). Such a sentence
-    leads only when nothing else can (:func:`lead_pool`)."""
+    "a tree is grown and this tree ..." refers inside the sentence; "this way" to its own clause). A sentence that
+    :func:`~mlnotes.assistant.answering.scoring.dangles` ("with these targets", "from this robustness") is left to
+    the composition, which shows the sentence before it in front of it. Such a sentence leads only when nothing else
+    can (:func:`lead_pool`)."""
     body = text.lstrip("*_ ")
     if _LOOK_RE.match(body):
         return True
+    if dangles(body):
+        # "The cross-entropy with these targets ...", "... comes from this robustness": the composition puts the
+        # sentence before it in front of such a lead (compose.with_antecedents, f6-03), so the reader sees it
+        return False
     for m in _POINTS_BACK_RE.finditer(body):
         word = m.group(1).lower()
         if word in _NOT_A_NOUN or word in _SELF_NOUNS or word.endswith("ly"):
