@@ -1,8 +1,8 @@
 """The learned lead ranker (issue #16, part 2): dump lead candidates for labelling, cross-validate, fit and write.
 
 The development questions are the gold **tune** questions labelled in ``lead_labels_tune.jsonl``, the external set
-and the fresh sets ``judged_fresh.jsonl`` ... ``judged_fresh8.jsonl`` (fresh7 and fresh8 since round 11; never gold
-heldout, never a later fresh set).
+and the fresh sets ``judged_fresh.jsonl`` ... ``judged_fresh9.jsonl`` (fresh7 and fresh8 since round 11, fresh9 since
+round 12; never gold heldout, never a later fresh set).
 Each is answered by the served extractive pipeline; the pool that
 :func:`mlnotes.assistant.answering.lead.pick_lead` ranks is recorded (its hard filters applied), in the rules'
 order, with each candidate's features (:func:`mlnotes.assistant.answering.lead_model.features`). A question whose
@@ -33,14 +33,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "eval" / "datasets"
-FRESH_FILES = {"fresh1": "judged_fresh.jsonl", **{f"fresh{i}": f"judged_fresh{i}.jsonl" for i in range(2, 9)}}
+FRESH_FILES = {"fresh1": "judged_fresh.jsonl", **{f"fresh{i}": f"judged_fresh{i}.jsonl" for i in range(2, 10)}}
 TOP = 8  # the candidates labelled per question: the first TOP of the rules' order
 SETS = ("tune", "external", *FRESH_FILES)
 
 
 def dev_questions() -> list[dict[str, Any]]:
     """The development questions: labelled gold tune ones (of ``lead_labels_tune.jsonl``), the external set, the
-    fresh sets 1-8; each ``{id, question, set}``."""
+    fresh sets 1-9; each ``{id, question, set}``."""
     from mlnotes.eval.data import load_external, load_gold
 
     tune_ids = {json.loads(line)["id"] for line in (DATASETS / "lead_labels_tune.jsonl").read_text().splitlines()
@@ -200,7 +200,7 @@ def grouped_cv(groups: list[dict[str, Any]], C: float, folds: int = 5, seed: int
 
 
 def leave_one_set_out(groups: list[dict[str, Any]], C: float) -> dict[str, bool]:
-    """Question id -> the model's top-1 hit when fitted on every other set (gold tune, external, fresh1-8)."""
+    """Question id -> the model's top-1 hit when fitted on every other set (gold tune, external, fresh1-9)."""
     hits: dict[str, bool] = {}
     for name in sorted({g["set"] for g in groups}):
         test = [g for g in groups if g["set"] == name]
@@ -251,7 +251,7 @@ MARGIN = 0.1
 def ship_decision(groups: list[dict[str, Any]], rules: dict[str, bool], cv: dict[str, bool],
                   loso: dict[str, bool]) -> tuple[bool, str]:
     """Whether the model may become the default: it beats the rules in grouped 5-fold CV and in leave-one-set-out,
-    and loses on no set (gold tune, external, fresh1-8) by more than one question in either."""
+    and loses on no set (gold tune, external, fresh1-9) by more than one question in either."""
     total = sum(rules.values())
     worst = max(sum(rules[g["id"]] - h[g["id"]] for g in groups if g["set"] == s)
                 for s in {g["set"] for g in groups} for h in (cv, loso))

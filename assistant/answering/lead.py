@@ -20,7 +20,9 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
 The lead is taken from the best-supported of the top ``LEAD_POOL_RANKS`` retrieved chunks, not blindly from the
 first hit (:func:`pick_lead`). The rules' hard filters (:func:`lead_pool`: usable, standalone sentences; not another
 method's list item; not a sentence about a demo, experiment or template the reader has not seen, nor the report of
-its outcome (:func:`reports_run`, round 11); a recommendation for a how-to-choose question when there is one) decide
+its outcome (:func:`reports_run`, round 11), nor one that points at content the answer does not show ("... maximize
+this difference ...", "Look at how ...": :func:`points_to_unseen`, round 12; then a lower-ranked chunk's sentence
+when the top chunks hold nothing else); a recommendation for a how-to-choose question when there is one) decide
 which candidates may lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
 ``SECTION_REPEAT_BONUS`` for each other top chunk of the same section (a section that several of the top chunks come
 from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
@@ -43,7 +45,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mlnotes.assistant.answering.candidates import Candidate
-from mlnotes.assistant.answering.scoring import Scored, continues_before, cut_off, describes_figure
+from mlnotes.assistant.answering.scoring import (
+    _NOT_A_NOUN,
+    Scored,
+    continues_before,
+    cut_off,
+    dangles,
+    describes_figure,
+)
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
 
@@ -118,12 +127,13 @@ _DEFINING_RE = re.compile(r"\b(?:is|are|means|refers to|measures|describes|denot
 # only as advice: not after a subject, a relative pronoun or a negated report ("... state which variant you use"
 # reports a use, it recommends nothing: f2-19; so does "the pipeline does not use the feature", and "training error
 # alone would always choose the most complex model" predicts) and only with an object after them (not at the end of
-# a clause)
+# a clause). "recommends" and "the recommendation is" count (round 12: "Demšar recommends it for comparing two
+# classifiers across many data sets" was no recommendation, f9-04); "recommendations" as a model's output do not
 _RECOMMEND_RE = re.compile(r"(?:(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bwhich )(?<!\bthat )(?<!\bpeople )"
                            r"(?<!\bI )(?<!\bdoes not )(?<!\bdid not )(?<!\bdoesn't )(?<!\bdidn't )"
                            r"(?<!\bwould )(?<!\bwould always )(?<!\bwill )(?<!\bmight )(?<!\bcould )"
                            r"\b(?:use|choose|pick)\b(?!\s*[.,;:)\]]|\s*\[@|\s*$))|"
-                           r"\b(?:prefer|start with|rule of thumb|recommend(?:ed)?|default|"
+                           r"\b(?:prefer|start with|rule of thumb|recommend(?:s|ed)?|recommendations? (?:is|are)|default|"
                            r"go with|works? best|a good choice|(?:is|are) better|better (?:for|when|if)|suits?|"
                            r"suited|(?:is|are) preferred|common choices?|should (?:use|be used|prefer|choose))\b", re.I)
 
@@ -581,6 +591,44 @@ def reports_run(t: Scored, scored: Sequence[Scored]) -> bool:
                and about_unseen_run(o.candidate.text) for o in scored)
 
 
+# a sentence that points at content the reader of an answer does not see (round 12): a demonstrative noun phrase
+# ("this difference", "these properties", "this loss", "this guide") whose noun the sentence does not name before it
+# ("A \"critic\" network $f$ (no sigmoid) is trained to maximize this difference ...": f9-01, where the difference is
+# the previous sentence's), or an opening instruction to look at an output or a figure ("Look at how plain SGD
+# zig-zags along the steep axis, ...": f9-11; "Notice also that the test scores ...", "Watch ...")
+_POINTS_BACK_RE = re.compile(r"\b(?:this|these|those)\s+([A-Za-z][\w-]*)", re.I)
+_LOOK_RE = re.compile(r"^(?:look at|notice|observe|watch|see how|note how)\b|"
+                      r"^(?:the|this) (?:figure|plot|chart|heatmap|printout)s? (?:[a-z]+ ){0,2}?"
+                      r"(?:shows?|plots?|draws?|compares?|displays?)\b", re.I)
+# nouns after "this" that refer to the sentence's own clause ("... removed about 90% of the weights this way") or read on
+# their own ("Unstructured sparsity of this kind reduces storage but ...", f9-05)
+_SELF_NOUNS = frozenset({"way", "sense", "respect", "regard", "kind", "sort"})
+
+
+def points_to_unseen(text: str) -> bool:
+    """Whether ``text`` points at content outside itself that an answer does not show: an opening "Look at ...",
+    "Notice ...", "Observe ...", "Watch ...", "See how ...", or "The figure (then) shows ..." (:data:`_LOOK_RE`), or a demonstrative noun phrase
+    ("this difference", "these properties") whose noun it does not name earlier itself (:data:`_POINTS_BACK_RE`;
+    "a tree is grown and this tree ..." refers inside the sentence; "this way" to its own clause). A sentence that
+    :func:`~mlnotes.assistant.answering.scoring.dangles` ("with these targets", "from this robustness") is left to
+    the composition, which shows the sentence before it in front of it. Such a sentence leads only when nothing else
+    can (:func:`lead_pool`)."""
+    body = text.lstrip("*_ ")
+    if _LOOK_RE.match(body):
+        return True
+    if dangles(body):
+        # "The cross-entropy with these targets ...", "... comes from this robustness": the composition puts the
+        # sentence before it in front of such a lead (compose.with_antecedents, f6-03), so the reader sees it
+        return False
+    for m in _POINTS_BACK_RE.finditer(body):
+        word = m.group(1).lower()
+        if word in _NOT_A_NOUN or word in _SELF_NOUNS or word.endswith("ly"):
+            continue
+        if not set(tokenize(word)) & set(tokenize(body[: m.start()])):
+            return True
+    return False
+
+
 def standalone(t: Scored) -> bool:
     """Whether a sentence reads on its own as the first of an answer: it does not open with a word that points back
     ("It makes no assumption about order ...", "They need different fixes ..."), is not an aside in parentheses
@@ -806,7 +854,9 @@ def lead_model() -> LeadRanker | None:
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
     ``LEAD_POOL_RANKS`` chunks; not the list item of another method and not a sentence about an unseen demo,
-    experiment or template or its outcome (:func:`reports_run`) unless nothing else is left; for a question that
+    experiment or template or its outcome (:func:`reports_run`) nor one that points at content the answer does not
+    show (:func:`points_to_unseen`) unless nothing else is left (when the top chunks hold only such sentences, the
+    usable ones of the lower-ranked chunks of ``scored`` that are none of these come first); for a question that
     sets its subject against another thing only the ones that open on that subject when there are any
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
@@ -819,7 +869,16 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     pool = [t for t in pool if not defines_another_thing(question, t.candidate.text)] or pool
     # a sentence about a demo, experiment or template the reader has not seen, or the report of its outcome, leads
     # only when nothing else can (f8-01, f8-12)
-    pool = [t for t in pool if not reports_run(t, scored)] or pool
+    # ... and so does a sentence that points at content the answer does not show (:func:`points_to_unseen`: "...
+    # is trained to maximize this difference ...", f9-01; "Look at how plain SGD zig-zags ...", f9-11); when every
+    # candidate of the top chunks is of these kinds, the usable ones of the lower-ranked chunks that are not come
+    # first (f9-11: the top chunks hold only the figure's set-up, a later chunk the update rule asked for)
+    clean = [t for t in pool if not reports_run(t, scored) and not points_to_unseen(t.candidate.text)]
+    if not clean:
+        clean = [t for t in scored if t.rank >= LEAD_POOL_RANKS and usable(t) and standalone(t)
+                 and not defines_another_thing(question, t.candidate.text) and not reports_run(t, scored)
+                 and not points_to_unseen(t.candidate.text)]
+    pool = clean or [t for t in pool if not reports_run(t, scored)] or pool
     contrasted = contrasted_subject(question)
     if contrasted:
         # a question that sets its subject against another thing leads with a sentence that opens on its subject

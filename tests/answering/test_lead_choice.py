@@ -961,3 +961,63 @@ def test_a_why_lead_is_the_premises_claim_when_its_chunk_gives_the_reason():
     elsewhere = cand("The usual explanation is that it smooths the loss landscape.", 3, 0.3, 2)
     assert brute_force("why_how", q, [definition, claim, elsewhere], sections) is definition
     assert pick_lead("why_how", q, [definition, claim, elsewhere], sections, ranker=None) in (definition, claim)
+
+
+# -- round 12: leads that point at unseen content, and recommendations worded "recommends" (f9-01, f9-04, f9-11) -----
+def test_a_sentence_that_points_at_content_it_does_not_show_is_recognised():
+    from mlnotes.assistant.answering.lead import points_to_unseen
+
+    for text in (r'A "critic" network $f$ (no sigmoid) is trained to maximize this difference and the generator to '
+                 r"minimize $-\mathbb{E}[f(G(z))]$.",  # f9-01: the difference is the previous sentence's
+                 "Look at how plain SGD zig-zags along the steep axis, momentum overshoots and settles.",  # f9-11
+                 "The figure then shows the trajectories.",
+                 "Notice also that the test scores are a little lower than the cross-validation scores.",
+                 "Dedicated detectors such as DDM or ADWIN formalize this idea for streams."):
+        assert points_to_unseen(text), text
+    for text in ("The critic of a Wasserstein GAN outputs an unbounded score, not a probability.",
+                 "A tree is grown on a bootstrap sample and this tree votes with the others.",  # names it before
+                 "Han and colleagues removed about 90% of the weights of AlexNet this way.",  # its own clause
+                 "Grinsztajn et al. benchmarked this systematically on 45 data sets.",  # an adverb, no noun
+                 "This is the Wasserstein-1 distance between the two distributions.",  # a pronoun, not "this X"
+                 "Looking at residuals is the first diagnostic of a regression.",
+                 # a demonstrative after a preposition dangles: the composition shows the sentence before it first
+                 "The cross-entropy with these targets equals the usual cross-entropy plus a uniform term.",
+                 "CLIP trains image and text towers with the symmetric version of this loss."):
+        assert not points_to_unseen(text), text
+
+
+def test_a_lead_that_points_at_unseen_content_leads_only_when_nothing_else_can():
+    q = "What does the output of a WGAN critic mean?"
+    pointing = cand(r'A "critic" network $f$ (no sigmoid) is trained to maximize this difference and the generator '
+                    r"to minimize its negative.", 0, 0.9)
+    plain = cand("The Wasserstein GAN replaces the discriminator by a critic with no sigmoid whose output estimates "
+                 "the earth mover's distance.", 2, 0.5)
+    sections = ["a#wgan", "a#wgan", "b#wgan-loss"]
+    assert pick_lead("why_how", q, [pointing, plain], sections) is plain
+    # nothing else in the top chunks: a usable sentence of a lower-ranked chunk comes first ...
+    deep = cand("The critic's output is an unbounded real score whose mean gap estimates the Wasserstein distance.",
+                LEAD_POOL_RANKS + 1, 0.3)
+    assert pick_lead("why_how", q, [pointing, deep], sections) is deep
+    # ... and without one the pointing sentence still leads rather than nothing
+    assert pick_lead("why_how", q, [pointing], sections) is pointing
+
+
+def test_recommends_and_a_recommendation_count_as_advice():
+    from mlnotes.assistant.answering.lead import recommends
+
+    # f9-04: Demšar's recommendation was no "recommendation" for a how-to-choose lead, and the generic "Choose by
+    # the question and by the data" led
+    assert recommends("The Wilcoxon signed-rank test is the paired counterpart, and Demšar recommends it for "
+                      "comparing two classifiers across many data sets.")
+    assert recommends("Demšar's recommendation is the Wilcoxon signed-rank test for two methods over many data sets.")
+    assert recommends("Warmup is recommended for large batches.")
+    # a recommender system, or recommendations as the output of a model, recommend nothing
+    assert not recommends("The recommendation model ranks items by predicted click probability.")
+    assert not recommends("Collaborative filtering produces recommendations from the user-item matrix.")
+    q = ("Should I compare two methods over 12 data sets with a paired t-test or a Wilcoxon signed-rank test?")
+    demsar = cand("The Wilcoxon signed-rank test is the paired counterpart, and Demšar recommends it for comparing "
+                  "two classifiers across many data sets.", 1, 0.55)
+    fact = cand("A t-test compares two means and assumes roughly normal differences in the paired case.", 0, 0.9)
+    # the pool of a how-to-choose lead keeps only advice when it holds any: the recommendation leads over a
+    # better-scored fact
+    assert pick_lead("how_to_choose", q, [fact, demsar], ["a#x", "a#y"]) is demsar

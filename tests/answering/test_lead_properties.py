@@ -21,7 +21,7 @@ DATASETS = REPO_ROOT / "eval" / "datasets"
 
 
 def dev_question(qid: str) -> str:
-    name = "judged_fresh8.jsonl" if qid.startswith("f8-") else "judged_fresh7.jsonl"
+    name = {"f9-": "judged_fresh9.jsonl", "f8-": "judged_fresh8.jsonl"}.get(qid[:3], "judged_fresh7.jsonl")
     for line in (DATASETS / name).read_text(encoding="utf-8").splitlines():
         if line.strip() and json.loads(line)["id"] == qid:
             return json.loads(line)["question"]
@@ -72,3 +72,33 @@ def test_no_lead_is_about_an_unseen_demo_experiment_or_template(answerer, questi
     assert not about_unseen_run(first.text), first.text
     # nor the sentence right after one in its paragraph (the report of that run's outcome)
     assert not about_unseen_run(sentence_before(ans, first)), (sentence_before(ans, first), first.text)
+
+
+# -- round 12: no lead points at content the answer does not show; a choice is answered by naming an option ---------
+# f9-01 led with "A "critic" network f (no sigmoid) is trained to maximize this difference ...", whose difference is
+# the sentence before it in the corpus; the top sections of f9-08, f9-14 and f9-15 (development, fresh9) hold "Look at
+# the off-diagonal cells ...", "Look at the shapes: ..." and "PPO's popularity comes from this robustness ..."
+UNSEEN_QUESTIONS = [dev_question("f9-01"), dev_question("f9-08"), dev_question("f9-14"), dev_question("f9-15"),
+                    "How do I read learning curves to tell high bias from high variance?"]
+
+
+@pytest.mark.parametrize("question", UNSEEN_QUESTIONS)
+def test_no_lead_points_at_content_the_answer_does_not_show(answerer, question):
+    from mlnotes.assistant.answering.lead import points_to_unseen
+
+    _, first = lead_of(answerer, question)
+    assert not points_to_unseen(first.text), first.text
+
+
+# a question that asks which of two named options to use: the lead names one of them (f9-04 led with "Choose by the
+# question (means or stochastic ordering) and by the data ...", naming neither test; the Wilcoxon recommendation came
+# third). Each option as the words of its name.
+CHOICE_QUESTIONS = [(dev_question("f9-04"), ("wilcoxon", "t-test")),
+                    ("Should I use a paired t-test or a Wilcoxon signed-rank test to compare two classifiers on ten "
+                     "data sets?", ("wilcoxon", "t-test"))]
+
+
+@pytest.mark.parametrize(("question", "options"), CHOICE_QUESTIONS)
+def test_the_lead_of_a_choice_between_named_options_names_one_of_them(answerer, question, options):
+    _, first = lead_of(answerer, question)
+    assert any(o in first.text.lower() for o in options), first.text
