@@ -518,8 +518,9 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
 
     An ask that names things (a quoted rule, an acronym, the two sides of "A or B?") is answered only by a
     sentence that names them all as whole terms (MAE is not MAPE), and a why ask about one of them by a sentence
-    that opens on it. The first such ask's sentence goes before the lead when the lead names none of that ask's
-    things and reads on its own: the answer then follows the question's order ("what is the 'four-fifths rule'
+    that opens on it. The first such ask (not the sides of "A or B?") gets its sentence before the lead when the
+    lead names none of that ask's things nor answers it lexically, and the sentence can open an answer
+    (:func:`_opens_answer`) and no moved sentence needs it: the answer then follows the question's order ("what is the 'four-fifths rule'
     ...? ... and is that the same as equal opportunity?" led with equal opportunity, f9-02; "trained a demand
     model with L1 / MAE loss ... why does that happen?" led with MAPE, f9-16). A sentence that names both sides
     of "A or B?" comes right after the lead, before sentences about one side.
@@ -539,9 +540,10 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
         before_lead = False
         if items and first_named:
             first_named = False
+            # not the sides of "A or B?" (no ask text): their sentence comes after the lead
             lead_text = " ".join(t.candidate.text for t in out[:max(1, n_lead)])
-            before_lead = (not any(i.named_by(lead_text) for i in items) and not answers_ask(ask, lead_text)
-                           and out[0].candidate.kind == "sentence")
+            before_lead = (bool(part) and not any(i.named_by(lead_text) for i in items)
+                           and not answers_ask(ask, lead_text) and out[0].candidate.kind == "sentence")
         if any(answers(t.candidate.text) for t in out[: max(ASK_WITHIN, at)]):
             continue
         i = next((i for i in range(at, len(out)) if answers(out[i].candidate.text)
@@ -552,11 +554,10 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
                 j += 1
             moved = out[i:j]
             del out[i:j]
-            if before_lead and _opens_answer(moved[0]):
-                out[0:0] = moved[:1]
-                out[at + 1:at + 1] = moved[1:]
+            if before_lead and len(moved) == 1 and _opens_answer(moved[0]):
+                out.insert(0, moved[0])  # a sentence that the next ones need stays with them, after the lead
                 n_lead += 1
-                at += len(moved)
+                at += 1
                 continue
             out[at:at] = moved
             at += len(moved)
