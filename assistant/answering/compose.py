@@ -13,9 +13,13 @@ from mlnotes.assistant.answering.candidates import Candidate, candidates_from_li
 from mlnotes.assistant.answering.lead import (
     answers_ask,
     ask_matches,
+    ask_of,
+    ask_terms,
+    asks_why,
     code_block,
     code_blocks,
     code_terms,
+    first_cell,
     normalize,
     pointer,
     question_asks,
@@ -228,27 +232,83 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
                 out.append(Scored(t.score, t.rank, r, t.vector))
         if i < n_lead:
             n += len(added)
-    return out, n
+    return asked_rows(question, out, n)
+
+
+def _row_item(items: Sequence[Item], row: Candidate) -> int | None:
+    """The index of the first of ``items`` that ``row``'s first cell names, or ``None``."""
+    cell = first_cell(row.text)
+    return next((k for k, it in enumerate(items) if it.named_by(cell)), None)
+
+
+def asked_rows(question: str, chosen: Sequence[Scored], n_lead: int) -> tuple[list[Scored], int]:
+    """``chosen`` with the rows of each shown table cut to the items a question that names two or more asks about
+    (the sides of "A or B?", :func:`choice_items`, else the things it names, :func:`named_items`), when every item
+    has a row there: the rows whose first cell names an item, in the question's order of the items, in the place
+    of the table's first row; of those, a row whose first cell shares no other term with the question ("Poisson /
+    GLM via IRLS" for logistic regression) goes when one that does is left. Rows about other items go ("is
+    newton's method / IRLS feasible or should i stick with lbfgs?" showed the softmax, Poisson and Bayesian
+    linear regression rows above the L-BFGS row, f9-10). Returns the sentences and the new lead count."""
+    items = choice_items(question) or named_items(question)
+    out = list(chosen)
+    if len(items) < 2:
+        return out, n_lead
+    item_terms = frozenset().union(*(it.all_terms for it in items))
+    context = subject_terms(question) - item_terms
+    every = set(range(len(items)))
+    tables = list(dict.fromkeys((t.rank, t.candidate.table_header) for t in out if t.candidate.kind == "table_row"))
+    for table in tables:
+        places = [k for k, t in enumerate(out)
+                  if t.candidate.kind == "table_row" and (t.rank, t.candidate.table_header) == table]
+        rows = [out[k] for k in places]
+        named = [(k, t) for k, t in ((_row_item(items, t.candidate), t) for t in rows) if k is not None]
+        if len(rows) < 2 or {k for k, _ in named} != every:
+            continue
+        in_context = [(k, t) for k, t in named if (terms(first_cell(t.candidate.text)) - item_terms) & context]
+        if {k for k, _ in in_context} == every:
+            named = in_context
+        keep = [t for _, t in sorted(named, key=lambda x: (x[0], x[1].candidate.line_start))]
+        if [id(t) for t in keep] == [id(t) for t in rows]:
+            continue
+        first, gone = places[0], set(places)
+        if first < n_lead:
+            n_lead = n_lead - sum(1 for k in places if k < n_lead) + len(keep)
+        out = [t for k, t in enumerate(out[:first]) if k not in gone] + keep + [
+            t for k, t in enumerate(out) if k > first and k not in gone]
+    return out, n_lead
+
+
+# "below" or "above" before a number compares ("a ratio below $0.8$ (the "four-fifths rule")", f9-02); it does not
+# point to another part of the page
+_COMPARES_RE = re.compile(r"\b(?:below|above)\s+(?=\$|[-+]?\d)", re.I)
+
+
+def _reads_alone(text: str) -> bool:
+    """:func:`~mlnotes.assistant.answering.candidates.is_answer_sentence`, where "below"/"above" before a number
+    is a comparison, not a pointer to the page."""
+    return is_answer_sentence(_COMPARES_RE.sub("", text))
 
 
 def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence[Scored],
-                  vector: Any) -> tuple[Scored, int | None] | None:
+                  vector: Any, answers: Callable[[str], bool] | None = None) -> tuple[Scored, int | None] | None:
     """The sentence of the top ``ranks`` hits' chunks that answers an ask with terms ``ask``
     (:func:`~mlnotes.assistant.answering.lead.answers_ask`) and reads on its own or right after a sentence of
     ``have`` ("It makes a trainable copy of the U-Net's encoder blocks ..." after "ControlNet adds spatial
     conditioning ...", f7-04): the most ask terms first, then the best rank, then the longest (up to 40 words);
     not one of
     ``have``. Returns it and the index in ``have`` of the sentence it must follow (``None`` when it reads on its
-    own)."""
+    own). ``answers`` (default: :func:`~mlnotes.assistant.answering.lead.answers_ask` of ``ask``) says whether a
+    sentence answers the ask."""
+    answers = answers or (lambda text: answers_ask(ask, text))
     shown = {" ".join(t.candidate.text.split()): i for i, t in enumerate(have)}
     best: tuple[tuple[int, int, int], Scored, int | None] | None = None
     for rank, h in enumerate(hits[:ranks]):
         cands = chunk_candidates(h)
         for k, c in enumerate(cands):
             text = c.text
-            if (c.kind != "sentence" or " ".join(text.split()) in shown or not is_answer_sentence(text)
+            if (c.kind != "sentence" or " ".join(text.split()) in shown or not _reads_alone(text)
                     or "?" in text or cut_off(c) or pointer(text) or describes_figure(text)
-                    or len(text.split()) > 60 or not answers_ask(ask, text)):
+                    or len(text.split()) > 60 or not answers(text)):
                 continue
             after = None
             if dangles(text) or needs_before(c) or continues_before(text):
@@ -264,6 +324,182 @@ def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence
     return (best[1], best[2]) if best is not None else None
 
 
+# -- the items a question names and asks about (round 12) ------------------------------------------------------
+
+# words of a named item that say what kind of thing it is, not which one ("Newton's method", "L1 / MAE loss")
+_KIND_WORDS = frozenset(tokenize("method methods approach approaches algorithm algorithms technique techniques model "
+                                 "models loss losses function functions solver solvers metric metrics rule rules "
+                                 "thing things one ones way ways option options"))
+# acronyms and names with a digit ("MAE", "IRLS", "L1", "SMOTE", "F1") that name a thing; not "I", "OK", "ML", "AI"
+_NAME_TOKEN_RE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,9}s?|[A-Z][a-z]?\d+[a-z]?)(?![\w-])")
+_NOT_NAMES = frozenset({"I", "OK", "ML", "AI", "US", "UK", "ID", "IDs", "PS", "TL", "DR", "FYI", "IMO", "TLDR", "OS"})
+_QUOTED_RE = re.compile(r"(?:'|\"|“|‘)(?P<x>[^'\"“”‘’]{3,60}?)(?:'|\"|”|’)(?!\w)")
+# "A or B" in a decision: the part of the left side after its last verb of choosing or auxiliary, less a closing
+# judgement ("is newton's method / IRLS feasible or should i stick with lbfgs"), and the right side after its
+# opening auxiliary, pronoun and verb of choosing, up to a clause end
+_CHOICE_OR_RE = re.compile(r"\s+or\s+(?!not\b|so\b|two\b|more\b|less\b|fewer\b|else\b|other\b|something\b)", re.I)
+_CHOICE_LEFT_RE = re.compile(r"(?:.*\b(?:is|are|use|using|try|trying|choose|pick|prefer|with|between|does|do|"
+                             r"should|would|go for|bother with)\s+)?(?P<x>.+)$", re.I)
+_CHOICE_JUDGEMENT_RE = re.compile(r"\s+(?:really\s+)?(?:feasible|viable|practical|possible|better|worse|enough|ok|okay|"
+                                  r"fine|good|worth it|a good idea|the way to go|faster|slower|preferable|appropriate|"
+                                  r"sensible|reasonable|necessary|needed|required|better here|the right choice)\s*$",
+                                  re.I)
+_CHOICE_RIGHT_RE = re.compile(r"^(?:(?:should|do|would|can|could|shall|must|will)\s+(?:i|we|you)\s+)?"
+                              r"(?:(?:just|rather|instead|still|simply)\s+)*(?:(?:stick|stay|go)\s+with|keep(?:\s+using)?|"
+                              r"use|switch\s+to|move\s+to|try|pick|choose|prefer|write|do)?\s*", re.I)
+_CHOICE_END_RE = re.compile(r"[?;,.:!(]|\s(?:for|to|instead|when|if|because|since|in|on|here|there|as)\s", re.I)
+_LEADING_ARTICLE_RE = re.compile(r"^(?:(?:a|an|the|plain|just|simple|some)\s+)+", re.I)
+
+
+def _name_terms(text: str) -> set[str]:
+    """The terms of ``text`` and of ``text`` with its in-word hyphens removed ("L-BFGS" also names "lbfgs")."""
+    return terms(text) | terms(re.sub(r"(?<=\w)-(?=\w)", "", text))
+
+
+@dataclass(frozen=True)
+class Item:
+    """A thing a question names: its spellings (``"L1 / MAE loss"`` -> ``({l1}, {mae})``), each the terms a
+    sentence must name, without words of kind ("loss", "method"); named when any spelling is."""
+
+    spellings: tuple[frozenset[str], ...]
+    where: int  # its place in the question (characters)
+
+    def named_by(self, text: str) -> bool:
+        have = _name_terms(text)
+        return any(s <= have for s in self.spellings)
+
+    @property
+    def all_terms(self) -> frozenset[str]:
+        return frozenset().union(*self.spellings)
+
+
+def _item(phrase: str, where: int) -> Item | None:
+    """The item a phrase names, its spellings split at "/" ("newton's method / IRLS"); ``None`` when no spelling
+    keeps a term or a spelling has more than four."""
+    spellings = []
+    for alt in re.split(r"\s*/\s*", phrase):
+        t = frozenset(terms(_LEADING_ARTICLE_RE.sub("", alt.strip())) - _KIND_WORDS)
+        if t and len(t) <= 4:
+            spellings.append(t)
+    return Item(tuple(spellings), where) if spellings else None
+
+
+def choice_items(question: str) -> list[Item]:
+    """The two sides of a decision "A or B" the question asks ("is newton's method / IRLS feasible or should i
+    stick with lbfgs?" -> Newton/IRLS, L-BFGS; "should I bother with Optuna or Ray Tune" -> Optuna, Ray Tune): the
+    clause around the first " or " of a piece that asks (a question mark ends it), each side cut at its verb of
+    choosing and its judgement, less the words both sides share ("label encoding or one-hot encoding"); none when
+    a side keeps no term or more than four."""
+    q = " ".join(question.split())
+    for piece in re.finditer(r"[^?.;]*\?", q):
+        text = piece.group(0).rstrip("?")
+        m = _CHOICE_OR_RE.search(text)
+        if m is None:
+            continue
+        lm = _CHOICE_LEFT_RE.match(text[: m.start()].split(",")[-1].strip())
+        if lm is None:
+            continue
+        left = lm.group("x")
+        left = _CHOICE_JUDGEMENT_RE.sub("", left)
+        right = _CHOICE_RIGHT_RE.sub("", text[m.end():].strip(), count=1)
+        right = _CHOICE_END_RE.split(right + " ", maxsplit=1)[0]
+        shared = terms(left) & terms(right)
+        a = _item(" ".join(w for w in left.split() if not terms(w) or not terms(w) <= shared),
+                  piece.start() + m.start() - len(left))
+        b = _item(" ".join(w for w in right.split() if not terms(w) or not terms(w) <= shared),
+                  piece.start() + m.end())
+        if a is not None and b is not None and not (a.all_terms & b.all_terms):
+            return [a, b]
+    return []
+
+
+def named_items(text: str, offset: int = 0) -> list[Item]:
+    """The things ``text`` names by a name of their own, in order: a quoted phrase ("the 'four-fifths rule'"), an
+    acronym or a name with a digit ("MAE", "IRLS", "L1"; spellings joined by "/" are one item: "L1 / MAE loss"),
+    a possessive name ("Newton's method" -> newton)."""
+    found: list[tuple[int, int, str]] = []
+    for m in _QUOTED_RE.finditer(text):
+        found.append((m.start("x"), m.end("x"), m.group("x")))
+    for m in _NAME_TOKEN_RE.finditer(text):
+        if m.group(0) in _NOT_NAMES or any(a <= m.start() < b for a, b, _ in found):
+            continue
+        found.append((m.start(), m.end(), m.group(0)))
+    for m in re.finditer(r"\b([A-Za-z][a-z]{2,})'s\s+(?:method|rule|algorithm|test|theorem|law|inequality)", text):
+        if not any(a <= m.start() < b for a, b, _ in found):
+            found.append((m.start(), m.end(), m.group(1)))
+    found.sort()
+    merged: list[tuple[int, int, str]] = []  # names joined by "/" are spellings of one item ("L1 / MAE")
+    for a, b, x in found:
+        if merged and re.fullmatch(r"\s*/\s*", text[merged[-1][1]:a]):
+            pa, _, px = merged[-1]
+            merged[-1] = (pa, b, f"{px} / {x}")
+        else:
+            merged.append((a, b, x))
+    out = []
+    for a, _, x in merged:
+        it = _item(x, offset + a)
+        if it is not None:
+            out.append(it)
+    return out
+
+
+_ANAPHORIC_ASK_RE = re.compile(r"\b(?:that|this|it|these|those)\b", re.I)
+
+
+def item_asks(question: str) -> list[tuple[str, set[str], list[Item]]]:
+    """The asks of ``question`` (:func:`~mlnotes.assistant.answering.lead.question_asks`), in its order, each with
+    the items it names (:func:`named_items`); a why ask that names none and points back ("why does that
+    happen?") asks about the items of the statements before it ("trained a demand model with L1 / MAE loss and it
+    predicts 0 ... why does that happen?" -> L1 / MAE). The two sides of "A or B?" (:func:`choice_items`) are one
+    more ask, in their place, unless an ask already names two items."""
+    q = " ".join(question.split())
+    out = []
+    for part, t in question_asks(q):
+        where = q.find(part)
+        ask = ask_of(part) or part
+        start = max(where, 0) + part.find(ask)
+        # only what the ask is about: an item right after its opening words and other items ("what is the
+        # 'four-fifths rule'", "whats a WGAN 'critic'"), not one that says where ("what is the variance of an AR(1)
+        # process" asks about the variance)
+        found = named_items(ask, start)
+        names = frozenset().union(*(it.all_terms for it in found)) if found else frozenset()
+        items = [it for it in found if not ask_terms(ask[: it.where - start]) - names]
+        if not items and where > 0 and _ANAPHORIC_ASK_RE.search(part) and asks_why(ask_of(part) or ""):
+            items = named_items(q[:where])
+        out.append((part, t, items))
+    sides = choice_items(q)
+    if sides and not any(len(items) >= 2 for _, _, items in out):
+        out.append(("", set(), sides))
+        out.sort(key=lambda x: min(i.where for i in x[2]) if x[2] else max(q.find(x[0]), 0))
+    return out
+
+
+def _opens_on(item: Item, text: str) -> bool:
+    """Whether the first content term of ``text`` is one of ``item``'s terms: the sentence is about the item ("MAE
+    is in the units of the data ...", not "RMSE >= MAE always ...")."""
+    words = [w for w in _QWORD_RE.findall(normalize(text)) if _name_terms(w)]
+    return bool(words) and bool(_name_terms(words[0]) & item.all_terms)
+
+
+def answers_item_ask(ask: set[str], items: Sequence[Item], text: str, why: bool = False) -> bool:
+    """Whether ``text`` answers an ask that names ``items``: it names every one (whole terms: "MAPE" does not name
+    MAE); a why ask about one item needs a sentence that opens on it (:func:`_opens_on`). An ask without items is
+    answered as before (:func:`~mlnotes.assistant.answering.lead.answers_ask`)."""
+    if not items:
+        return answers_ask(ask, text)
+    if not all(i.named_by(text) for i in items):
+        return False
+    return not why or len(items) > 1 or _opens_on(items[0], text)
+
+
+def _opens_answer(t: Scored) -> bool:
+    """Whether ``t`` can open an answer: a sentence that reads on its own, not one that introduces what follows it
+    ("WGAN-GP replaces clipping with a penalty ... :", f9-01)."""
+    text = t.candidate.text.rstrip()
+    return (t.candidate.kind == "sentence" and not dangles(text) and not needs_before(t.candidate)
+            and not text.endswith(":") and not cut_off(t.candidate) and _reads_alone(text))
+
+
 ASK_WITHIN = 3  # an ask counts as answered when one of the answer's first this many sentences answers it
 ASK_RANKS = 3  # an unanswered ask's sentence is looked for in the chunks of the top this many hits
 
@@ -271,24 +507,46 @@ ASK_RANKS = 3  # an unanswered ask's sentence is looked for in the chunks of the
 def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
                hits: Sequence[Hit]) -> tuple[list[Scored], int]:
     """``chosen`` (the first ``n_lead`` the lead) with a sentence for each explicit ask of a question of several
-    parts (:func:`~mlnotes.assistant.answering.lead.question_asks`) that none of the first ``ASK_WITHIN`` sentences
-    answers (:func:`~mlnotes.assistant.answering.lead.answers_ask`), right after the lead and the sentences put
+    parts (:func:`item_asks`, in the question's order) that none of the first ``ASK_WITHIN`` sentences
+    answers (:func:`answers_item_ask`), right after the lead and the sentences put
     there for earlier asks: a chosen supporting sentence that answers it moves up (with the sentences after it that
     need it), else the sentence of the top ``ASK_RANKS`` chunks that answers it best joins (:func:`_ask_sentence`;
     one that needs the sentence before it goes right after that sentence, within the lead when that is a lead
     sentence), and the last supporting sentence goes, so the answer is no longer. A yes/no ask ("do I still get
     exactly the same output?") is answered by a sentence that names its terms ("With greedy verification it is
     exact; ..."). f7-06 never said whether Medusa's output is exact; f7-04 never said what ControlNet trains.
+
+    An ask that names things (a quoted rule, an acronym, the two sides of "A or B?") is answered only by a
+    sentence that names them all as whole terms (MAE is not MAPE), and a why ask about one of them by a sentence
+    that opens on it. The first such ask (not the sides of "A or B?") gets its sentence before the lead when the
+    lead names none of that ask's things nor answers it lexically, and the sentence can open an answer
+    (:func:`_opens_answer`) and no moved sentence needs it: the answer then follows the question's order ("what is the 'four-fifths rule'
+    ...? ... and is that the same as equal opportunity?" led with equal opportunity, f9-02; "trained a demand
+    model with L1 / MAE loss ... why does that happen?" led with MAPE, f9-16). A sentence that names both sides
+    of "A or B?" comes right after the lead, before sentences about one side.
     Returns the sentences and the new lead count."""
-    asks = question_asks(question)
+    asks = item_asks(question)
     out = list(chosen)
     if not asks or not out:
         return out, n_lead
     at, n = max(1, n_lead), len(out)
-    for _part, ask in asks:
-        if any(answers_ask(ask, t.candidate.text) for t in out[: max(ASK_WITHIN, at)]):
+    first_named = True
+    for part, ask, items in asks:
+        why = bool(part) and asks_why(ask_of(part) or "")
+
+        def answers(text: str, ask: set[str] = ask, items: list[Item] = items, why: bool = why) -> bool:
+            return answers_item_ask(ask, items, text, why)
+
+        before_lead = False
+        if items and first_named:
+            first_named = False
+            # not the sides of "A or B?" (no ask text): their sentence comes after the lead
+            lead_text = " ".join(t.candidate.text for t in out[:max(1, n_lead)])
+            before_lead = (bool(part) and not any(i.named_by(lead_text) for i in items)
+                           and not answers_ask(ask, lead_text) and out[0].candidate.kind == "sentence")
+        if any(answers(t.candidate.text) for t in out[: max(ASK_WITHIN, at)]):
             continue
-        i = next((i for i in range(at, len(out)) if answers_ask(ask, out[i].candidate.text)
+        i = next((i for i in range(at, len(out)) if answers(out[i].candidate.text)
                   and not needs_before(out[i].candidate)), None)
         if i is not None:
             j = i + 1
@@ -296,14 +554,23 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
                 j += 1
             moved = out[i:j]
             del out[i:j]
+            if before_lead and len(moved) == 1 and _opens_answer(moved[0]):
+                out.insert(0, moved[0])  # a sentence that the next ones need stays with them, after the lead
+                n_lead += 1
+                at += 1
+                continue
             out[at:at] = moved
             at += len(moved)
             continue
-        found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector)
+        found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector, answers)
         if found is None:
             continue
         t, after = found
-        if after is None:
+        if after is None and before_lead and _opens_answer(t):
+            out.insert(0, t)
+            at += 1
+            n_lead += 1
+        elif after is None:
             out.insert(at, t)
             at += 1
         elif after < at:
