@@ -80,6 +80,14 @@ SHORT_WORDS = 9
 # plus HEADING_BONUS times the share of the subject terms that the candidate's section heading names: a sentence of
 # the section about the asked thing beats an equally scored one of a section that mentions it in passing
 HEADING_BONUS = 0.2
+# a lead from a lower-ranked section than the first retrieved one only when it is not clearly outscored by the best
+# candidate of that first section (round 12, lead16m): the repeat bonus of a section that several lower chunks come
+# from (0.3 each) outweighed a first-section sentence with twice the score (f10-08: "Keep credentials ... out of
+# code" of the top section "Secrets", score 0.49, lost to a Kubernetes probe sentence of ranks 3-4, score 0.22).
+# The first section's candidate leads when its score beats the chosen lead's by at least TOP_SECTION_MARGIN. Chosen
+# on the 354 development questions (gold tune, external, fresh1-10) whose lead pick_lead chooses: 0.2 changes only
+# f10-08's lead; 0.15 also ml-23's (both sections labelled) and ml-47's (to an unlabelled one); docs/answer-quality.md
+TOP_SECTION_MARGIN = 0.2
 RECOMMEND_BONUS = 0.2  # a how-to-choose lead that recommends (28 -> 29 of the 42 labelled; 0.3 the same)
 SHORT_PENALTY = 0.2
 # a definition lead that is a sentence of the short answer of a bank entry of its section: the corpus' own reviewed
@@ -830,7 +838,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     That value (:func:`rule_value`) orders the pool that the hard filters allow (:func:`lead_pool`); ``ranker`` (by
     default the shipped learned ranker, :func:`lead_model`, or ``None`` when it is missing or not the default)
     then chooses among the first of that order (:meth:`~mlnotes.assistant.answering.lead_model.LeadRanker.choose`);
-    without a ranker the rules' first candidate leads."""
+    without a ranker the rules' first candidate leads. A lead from another section than the first retrieved one
+    gives way to that section's best candidate when that one's score is clearly higher (:func:`top_section_lead`)."""
     subject = subject_terms(question)
     pool = lead_pool(intent, question, scored, subject)
     if not pool:
@@ -838,9 +847,27 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     top = list(sections or [])[:LEAD_POOL_RANKS]
     ranked = sorted(pool, key=lambda t: (-rule_value(intent, question, t, subject, top, short_answers, head), t.rank))
     model = lead_model() if ranker is None else ranker
-    if model is None:
-        return ranked[0]
-    return model.choose(intent, question, ranked, subject, top, short_answers, head)
+
+    def choose(cands: list[Scored]) -> Scored:
+        return cands[0] if model is None else model.choose(intent, question, cands, subject, top, short_answers, head)
+
+    first = choose(ranked)
+    return top_section_lead(first, ranked, top, choose)
+
+
+def top_section_lead(first: Scored, ranked: Sequence[Scored], top: Sequence[str],
+                     choose: Callable[[list[Scored]], Scored]) -> Scored:
+    """``first`` (the chosen lead among ``ranked``), unless it comes from another section than the first retrieved
+    one (``top[0]``) and the candidate that ``choose`` picks among ``ranked``'s candidates of that first section
+    has a score at least ``TOP_SECTION_MARGIN`` above ``first``'s: then that candidate. A lower section's
+    repeat bonus, heading share or intent bonus may still win over the first section when the scores are close."""
+    if not top or first.rank >= len(top) or top[first.rank] == top[0]:
+        return first
+    own = [t for t in ranked if t.rank < len(top) and top[t.rank] == top[0]]
+    if not own:
+        return first
+    best = choose(own)
+    return best if best.score >= first.score + TOP_SECTION_MARGIN else first
 
 
 def lead_model() -> LeadRanker | None:

@@ -21,6 +21,7 @@ from mlnotes.assistant.answering.lead import (
     SECTION_REPEAT_BONUS,
     SHORT_PENALTY,
     SHORT_WORDS,
+    TOP_SECTION_MARGIN,
     lead_bonus,
     pick_lead,
     pointer,
@@ -48,6 +49,7 @@ def brute_force(intent: str, question: str, scored: list[Scored], sections: list
     """The documented value, computed independently for every usable candidate of the pool."""
     subject = subject_terms(question)
     best, best_key = None, None
+    own, own_key = None, None  # the best candidate of the first retrieved section (sections[0])
     # the why filter (round 11 fix-up): a pool candidate that names more than half the premise's terms, gives no
     # reason, and shares its chunk with a usable candidate that does, limits the lead to candidates naming at least
     # half the premise's terms
@@ -78,6 +80,14 @@ def brute_force(intent: str, question: str, scored: list[Scored], sections: list
         key = (value, -t.rank)
         if best_key is None or key > best_key:
             best, best_key = t, key
+        if sections and t.rank < len(sections) and sections[t.rank] == sections[0] and (own_key is None
+                                                                                        or key > own_key):
+            own, own_key = t, key
+    # round 12: a lead from another section than the first gives way to the first section's best candidate when
+    # that one's score is at least TOP_SECTION_MARGIN higher
+    if best is not None and own is not None and sections[best.rank] != sections[0] \
+            and own.score >= best.score + TOP_SECTION_MARGIN:
+        return own
     return best
 
 

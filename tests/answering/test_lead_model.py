@@ -104,8 +104,14 @@ def test_a_zero_ranker_chooses_what_the_rules_choose():
         assert pick_lead("definition", Q, [CLAIM, DEFINITION], ["a#x", "b#y"]) is rules is CLAIM
 
 
+# the ranker's tests below put both candidates in one section ("a#x" at ranks 0 and 1, the same repeat bonus for both):
+# a lead from another section than the first gives way to a first-section candidate that outscores it by
+# TOP_SECTION_MARGIN (lead.top_section_lead, tested in test_top_section_lead.py), and CLAIM outscores DEFINITION by 0.5
+ONE_SECTION = ["a#x", "a#x"]
+
+
 def test_a_ranker_reorders_the_rules_choice_by_its_weights():
-    assert pick_lead("definition", Q, [CLAIM, DEFINITION], ["a#x", "b#y"], ranker=ranker_with(subject_is=2.0)) \
+    assert pick_lead("definition", Q, [CLAIM, DEFINITION], ONE_SECTION, ranker=ranker_with(subject_is=2.0)) \
         is DEFINITION
     # the value is the rules' value plus the weighted, standardised features
     r = LeadRanker((1.0,) + (0.0,) * (N - 1), (0.5,) + (0.0,) * (N - 1), (0.25,) + (1.0,) * (N - 1))
@@ -114,9 +120,9 @@ def test_a_ranker_reorders_the_rules_choice_by_its_weights():
 
 def test_a_reordering_that_gains_less_than_the_margin_keeps_the_rules_lead():
     weights = {"subject_is": 2.0}
-    assert pick_lead("definition", Q, [CLAIM, DEFINITION], ["a#x", "b#y"], ranker=ranker_with(**weights)) is DEFINITION
+    assert pick_lead("definition", Q, [CLAIM, DEFINITION], ONE_SECTION, ranker=ranker_with(**weights)) is DEFINITION
     wide = LeadRanker(ranker_with(**weights).weights, (0.0,) * N, (1.0,) * N, top=8, margin=5.0)
-    assert pick_lead("definition", Q, [CLAIM, DEFINITION], ["a#x", "b#y"], ranker=wide) is CLAIM
+    assert pick_lead("definition", Q, [CLAIM, DEFINITION], ONE_SECTION, ranker=wide) is CLAIM
 
 
 def test_a_why_lead_that_restates_the_premise_stays_for_its_reason():
@@ -127,8 +133,8 @@ def test_a_why_lead_that_restates_the_premise_stays_for_its_reason():
                   "out.", rank=1, score=0.3)
     other = cand("Batch statistics are computed over the mini-batch during training of the network.", score=0.9)
     ranker = ranker_with(reason=5.0)
-    assert pick_lead("why_how", q, [restating, reason], ["a#x", "b#y"], ranker=ranker) is restating
-    assert pick_lead("why_how", q, [other, reason], ["a#x", "b#y"], ranker=ranker) is reason
+    assert pick_lead("why_how", q, [restating, reason], ONE_SECTION, ranker=ranker) is restating
+    assert pick_lead("why_how", q, [other, reason], ONE_SECTION, ranker=ranker) is reason
 
 
 def test_the_ranker_only_reorders_what_the_rules_allow():

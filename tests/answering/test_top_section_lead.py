@@ -1,0 +1,134 @@
+"""A lead from a lower-ranked section gives way to the first retrieved section's best candidate when that one's score
+is clearly higher (round 12, lead16m: assistant/answering/lead.py, top_section_lead). f10-08's top section "Secrets"
+held "Keep credentials ... out of code" (score 0.49); three chunks of a Kubernetes section at ranks 2-4 got the
+repeat bonus twice each and their probe sentence (score 0.22) led. Hand-built candidates, with the learned ranker
+switched off and on (the ranker's own value may not bring the outscored lead back)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mlnotes.assistant.answering import lead as lead_module
+from mlnotes.assistant.answering.candidates import Candidate
+from mlnotes.assistant.answering.lead import TOP_SECTION_MARGIN, pick_lead, top_section_lead
+from mlnotes.assistant.answering.scoring import Scored
+
+Q = "Where should the database password and the cloud keys of a model service be kept?"
+SECTIONS = ["deploy#secrets", "ops#probes", "ops#orchestration", "ops#orchestration", "ops#orchestration"]
+TOP = ("Keep credentials such as database passwords and cloud keys out of code and images, and inject them at run "
+       "time from a secrets manager.")
+LOW = ("The startup probe allows two minutes for the model to load before the liveness probe may restart the "
+       "container.")
+
+
+def cand(text: str, rank: int, score: float, order: int = 0) -> Scored:
+    return Scored(score, rank, Candidate(text, 1, 1, order), np.zeros(3, np.float32))
+
+
+@pytest.fixture(params=["rules", "ranker"])
+def ranker_mode(request, monkeypatch):
+    if request.param == "rules":
+        monkeypatch.setattr(lead_module, "lead_model", lambda: None)
+    return request.param
+
+
+def test_repeat_bonus_of_a_lower_section_does_not_beat_a_clearly_better_top_section_sentence(ranker_mode):
+    # ranks 3 and 4 share a section with rank 2: +0.6 each from the repeat bonus
+    top, low = cand(TOP, 0, 0.49), cand(LOW, 3, 0.22)
+    assert lead_module.rule_value("why_how", Q, low, lead_module.subject_terms(Q), SECTIONS) > \
+        lead_module.rule_value("why_how", Q, top, lead_module.subject_terms(Q), SECTIONS)  # the rules alone pick low
+    assert pick_lead("why_how", Q, [top, low], sections=SECTIONS) is top
+
+
+def test_a_close_lower_section_lead_stays():
+    first = cand(LOW, 3, 0.30)
+    own = cand(TOP, 0, 0.30 + TOP_SECTION_MARGIN - 0.01)
+    assert top_section_lead(first, [first, own], SECTIONS, lambda c: c[0]) is first
+    own = cand(TOP, 0, 0.30 + TOP_SECTION_MARGIN)
+    assert top_section_lead(first, [first, own], SECTIONS, lambda c: c[0]) is own
+
+
+def test_only_the_first_section_is_preferred():
+    first = cand(LOW, 3, 0.20)
+    second = cand(TOP, 1, 0.90)  # rank 1 is another section than rank 0: no preference
+    assert top_section_lead(first, [first, second], SECTIONS, lambda c: c[0]) is first
+    # a lead of the first section (rank 0, or a later chunk of the same section) always stays
+    same = ["a#x", "b#y", "a#x"]
+    lead_of_top = cand(LOW, 2, 0.10)
+    assert top_section_lead(lead_of_top, [lead_of_top, cand(TOP, 0, 0.9)], same, lambda c: c[0]) is lead_of_top
+
+
+def test_the_choice_within_the_top_section_is_the_choosers():
+    first = cand(LOW, 3, 0.20)
+    a, b = cand(TOP, 0, 0.50), cand("Rotate every key that was ever committed to the repository.", 0, 0.40)
+    assert top_section_lead(first, [first, a, b], SECTIONS, lambda c: c[-1]) is b  # b: the chooser's pick
+    # the chooser only sees the top section's candidates
+    seen = []
+    top_section_lead(first, [first, a, b], SECTIONS, lambda c: seen.append(c) or c[0])
+    assert seen == [[a, b]]
+
+
+def test_without_sections_nothing_changes():
+    first = cand(LOW, 3, 0.20)
+    assert top_section_lead(first, [first, cand(TOP, 0, 0.9)], [], lambda c: c[0]) is first
+
+
+# -- property over development questions (real corpus and index, the served extractive pipeline) --------------------
+# gold tune, the external set and fresh1-10 (never gold heldout). For every question whose lead pick_lead chooses
+# while the first retrieved section is labelled relevant and the lead pool holds a candidate of it, the lead should
+# come from a labelled section. Measured when this was written (docs/answer-quality.md, round 12 lead16m): 250 of 275
+# before top_section_lead, 251 of 275 with it (f10-08). Tolerance: at least 90 % (a couple of leads may move with a
+# corpus or index change without this rule being broken).
+MIN_SHARE_FROM_LABELLED = 0.90
+
+
+def development_questions() -> list[dict]:
+    from mlnotes.assistant.settings import REPO_ROOT
+
+    datasets = REPO_ROOT / "eval" / "datasets"
+    rows = [json.loads(x) for x in (datasets / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    qs = [q for q in rows if q["split"] == "tune"]
+    for name in ["external.jsonl", *sorted(p.name for p in datasets.glob("judged_fresh*.jsonl"))]:
+        qs += [json.loads(x) for x in (datasets / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [q for q in qs if q.get("relevant")]
+
+
+@pytest.mark.slow
+def test_a_labelled_first_section_with_a_candidate_gives_the_lead(monkeypatch):
+    from mlnotes.assistant import answer as answer_module
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.index import Index
+    from mlnotes.kb.interview import load_bank
+
+    corpus = REPO_ROOT / "corpus"
+    index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
+    answerer = Answerer(index, corpus, bank=load_bank(corpus))
+    calls = []
+    real_pick = answer_module.pick_lead
+
+    def recording(intent, question, scored, sections=None, **kw):
+        got = real_pick(intent, question, scored, sections=sections, **kw)
+        top = list(sections or [])[: lead_module.LEAD_POOL_RANKS]
+        pool = lead_module.lead_pool(intent, question, scored, lead_module.subject_terms(question))
+        has_own = bool(top) and any(t.rank < len(top) and top[t.rank] == top[0] for t in pool)
+        calls.append((top, got, has_own))
+        return got
+
+    monkeypatch.setattr(answer_module, "pick_lead", recording)
+    n = from_labelled = 0
+    for q in development_questions():
+        calls.clear()
+        answerer.answer(q["question"], generator=None)
+        if not calls:
+            continue  # a bank answer, a comparison or a complexity lead: pick_lead did not choose
+        top, got, has_own = calls[-1]
+        if got is None or not has_own or top[0] not in q["relevant"] or got.rank >= len(top):
+            continue
+        n += 1
+        from_labelled += top[got.rank] in q["relevant"]
+    assert n >= 100  # the property is measured on enough questions
+    assert from_labelled / n >= MIN_SHARE_FROM_LABELLED, (from_labelled, n)
