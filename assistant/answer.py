@@ -161,6 +161,15 @@ def other_run(t: Scored, scored: Sequence[Scored], hits: Sequence[Hit], code_idx
     return reports_run(t, scored)
 
 
+def names_object(question: str, code: tuple[int, CodeBlock] | None, hits: Sequence[Hit]) -> bool:
+    """Whether the code block ``code`` (its index in ``hits`` and the block) names every term of the object the
+    question asks to write (``compose.code_object``, ``compose.object_coverage``); ``False`` when there is no
+    block or the question names no object."""
+    obj = compose.code_object(question)
+    return (code is not None and bool(obj)
+            and compose.object_coverage(obj, code[1].code, hits[code[0]].chunk.heading) == len(obj))
+
+
 def task_heading(question: str, heading: str) -> int:
     """How many terms of what a code question asks to write (the words before "with", "using", ..., or before a
     colon that spells the task out: see ``Answerer._code``) a section's own heading names, when it names at least two of them or all of them (the
@@ -347,12 +356,16 @@ class Answerer:
         match = self._bank_match(question, r, filters) if not lead else None
         if match is not None and intent == "definition" and not names_subject(question, match[0].short_answer):
             match = None  # "Define learning rate" is not answered by "Too low, training is slow; too high, ..."
+        code: tuple[int, CodeBlock] | None = None
+        code_looked = False  # whether ``code`` is already what self._code gives for the question
         if (match is not None and code_asked and compose.bank_code(match[0], self.corpus_dir) is None
-                and self._object_code(question, hits, mode, filters)):
-            # a code question whose bank entry has no code, when a top section has the asked object's code: that
-            # code answers it ("... create a function to compute the receptive field of a particular node":
-            # the bank's prose on receptive fields, ch10's tested `receptive_field`, ml-08)
-            match = None
+                and compose.code_object(question)):
+            code, code_looked = self._code(question, hits, mode, filters), True
+            if names_object(question, code, hits):
+                # a code question whose bank entry has no code, when a top section has the asked object's code:
+                # that code answers it ("... create a function to compute the receptive field of a particular
+                # node": the bank's prose on receptive fields, ch10's tested `receptive_field`, ml-08)
+                match = None
         if match is not None:
             return compose.interview(question, match[0], match[1], r, mode, self.corpus_dir, self.section_url,
                                      self._source, show_code=code_asked)
@@ -362,7 +375,6 @@ class Answerer:
             shown = {t.candidate.text.strip() for t in lead}
             scored = [t for t in scored if t.candidate.text.strip() not in shown]
         sections = [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]
-        code = None
         if reads_as_comparison(intent, question) and not code_asked:
             lead = self._comparison_lead(question, hits, scored, mode, filters)
         if not lead:
@@ -375,9 +387,10 @@ class Answerer:
             lead_intent, lead_q = lead_reading(intent, question)
             extra, real = (self._section_pool(question, r, hits, mode, filters, fill=True)
                            if lead_intent in SECTION_POOL_INTENTS else ([], {}))
-            if code_asked:
+            if code_asked and not code_looked:
                 # "how do I write a stratified train/test split myself ...?" reads as a how question (f8-14),
-                # "python for a release check: ... really better than prod ..." as a comparison (f9-13)
+                # "python for a release check: ... really better than prod ..." as a comparison (f9-13); the
+                # sections' first hits are the same as at the bank check above, so its pick stands
                 code = self._code(question, hits, mode, filters)
             # a code answer's first sentence comes from the section of its code block (its bank entry's short
             # answer says what the code does: f3-15 led with a chapter's context sentence "A typical ML use is an
@@ -781,13 +794,6 @@ class Answerer:
             if " ".join(t.candidate.text.split()) in short[i]:
                 out.add(id(t.candidate))
         return frozenset(out)
-
-    def _object_code(self, question: str, hits: list[Hit], mode: str, filters: Filters | None) -> bool:
-        """Whether the code block :meth:`_code` picks for ``question`` names every term of the object it asks
-        to write (``compose.code_object``, ``compose.object_coverage``); ``False`` when it names no object."""
-        obj = compose.code_object(question)
-        code = self._code(question, hits, mode, filters) if obj else None
-        return code is not None and compose.object_coverage(obj, code[1].code, hits[code[0]].chunk.heading) == len(obj)
 
     def _code(self, question: str, hits: list[Hit], mode: str = "hybrid",
               filters: Filters | None = None) -> tuple[int, CodeBlock] | None:

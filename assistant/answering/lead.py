@@ -900,11 +900,13 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     # is trained to maximize this difference ...", f9-01; "Look at how plain SGD zig-zags ...", f9-11); when every
     # candidate of the top chunks is of these kinds, the usable ones of the lower-ranked chunks that are not come
     # first (f9-11: the top chunks hold only the figure's set-up, a later chunk the update rule asked for)
-    clean = [t for t in pool if not reports_run(t, scored) and not points_to_unseen(t.candidate.text)]
+    def shows_all(t: Scored) -> bool:  # neither about an unseen run nor pointing at unseen content
+        return not reports_run(t, scored) and not points_to_unseen(t.candidate.text)
+
+    clean = [t for t in pool if shows_all(t)]
     if not clean:
         clean = [t for t in scored if t.rank >= LEAD_POOL_RANKS and usable(t) and standalone(t)
-                 and not defines_another_thing(question, t.candidate.text) and not reports_run(t, scored)
-                 and not points_to_unseen(t.candidate.text)]
+                 and not defines_another_thing(question, t.candidate.text) and shows_all(t)]
     pool = clean or [t for t in pool if not reports_run(t, scored)] or pool
     contrasted = contrasted_subject(question)
     if contrasted:
