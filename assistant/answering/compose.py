@@ -16,13 +16,16 @@ from mlnotes.assistant.answering.lead import (
     ask_of,
     ask_terms,
     asks_why,
+    claim_terms,
     code_block,
     code_blocks,
     code_terms,
     first_cell,
+    gives_reason,
     normalize,
     pointer,
     question_asks,
+    question_pieces,
     rows_to_show,
     subject_terms,
     terms,
@@ -289,19 +292,22 @@ def _reads_alone(text: str) -> bool:
     return is_answer_sentence(_COMPARES_RE.sub("", text))
 
 
-def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence[Scored],
-                  vector: Any, answers: Callable[[str], bool] | None = None) -> tuple[Scored, int | None] | None:
+def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence[Scored], vector: Any,
+                  answers: Callable[[str], bool] | None = None
+                  ) -> tuple[Scored, int | None, Scored | None] | None:
     """The sentence of the top ``ranks`` hits' chunks that answers an ask with terms ``ask``
     (:func:`~mlnotes.assistant.answering.lead.answers_ask`) and reads on its own or right after a sentence of
     ``have`` ("It makes a trainable copy of the U-Net's encoder blocks ..." after "ControlNet adds spatial
-    conditioning ...", f7-04): the most ask terms first, then the best rank, then the longest (up to 40 words);
-    not one of
-    ``have``. Returns it and the index in ``have`` of the sentence it must follow (``None`` when it reads on its
-    own). ``answers`` (default: :func:`~mlnotes.assistant.answering.lead.answers_ask` of ``ask``) says whether a
-    sentence answers the ask."""
+    conditioning ...", f7-04), or after one dangling sentence (the *bridge*, up to ``BRIDGE_WORDS`` words, not
+    cut off) that itself follows a sentence of ``have`` ("$k$-fold cross-validation yields $k$ scores." / "Their
+    mean estimates ..." / "Their standard deviation is ... a poor basis for a standard error: ...", f10-17): the
+    most ask terms first, then the best rank, then the longest (up to 40 words); not one of ``have``. Returns
+    it, the index in ``have`` of the sentence it (or its bridge) must follow (``None`` when it reads on its own)
+    and the bridge (``None`` when there is none). ``answers`` (default:
+    :func:`~mlnotes.assistant.answering.lead.answers_ask` of ``ask``) says whether a sentence answers the ask."""
     answers = answers or (lambda text: answers_ask(ask, text))
     shown = {" ".join(t.candidate.text.split()): i for i, t in enumerate(have)}
-    best: tuple[tuple[int, int, int], Scored, int | None] | None = None
+    best: tuple[tuple[int, int, int], Scored, int | None, Scored | None] | None = None
     for rank, h in enumerate(hits[:ranks]):
         cands = chunk_candidates(h)
         for k, c in enumerate(cands):
@@ -310,18 +316,27 @@ def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence
                     or "?" in text or cut_off(c) or pointer(text) or describes_figure(text)
                     or len(text.split()) > 60 or not answers(text)):
                 continue
-            after = None
+            after, bridge = None, None
             if dangles(text) or needs_before(c) or continues_before(text):
                 prev = cands[k - 1] if k > 0 else None
                 after = shown.get(" ".join(prev.text.split())) if prev is not None else None
+                if (after is None and prev is not None and k > 1 and prev.kind == "sentence" and needs_before(prev)
+                        and not continues_before(prev.text) and not cut_off(prev) and "?" not in prev.text
+                        and len(prev.text.split()) <= BRIDGE_WORDS and _reads_alone(prev.text)):
+                    # one dangling sentence between it and a sentence of the answer carries it
+                    after = shown.get(" ".join(cands[k - 2].text.split()))
+                    bridge = Scored(0.0, rank, prev, vector)
                 if after is None or have[after].rank != rank:
                     continue
             # a longer sentence (up to 40 words) first: a short one tends to name the ask's term in passing
             # ("Two adaptation techniques made pre-trained text-to-image models controllable ...", f7-04)
             key = (-ask_matches(ask, text), rank, -min(len(text.split()), 40))
             if best is None or key < best[0]:
-                best = (key, Scored(0.0, rank, c, vector), after)
-    return (best[1], best[2]) if best is not None else None
+                best = (key, Scored(0.0, rank, c, vector), after, bridge)
+    return (best[1], best[2], best[3]) if best is not None else None
+
+
+BRIDGE_WORDS = 35  # the longest dangling sentence that may carry an ask's sentence to a sentence of the answer
 
 
 # -- the items a question names and asks about (round 12) ------------------------------------------------------
@@ -450,11 +465,27 @@ def item_asks(question: str) -> list[tuple[str, set[str], list[Item]]]:
     """The asks of ``question`` (:func:`~mlnotes.assistant.answering.lead.question_asks`), in its order, each with
     the items it names (:func:`named_items`); a why ask that names none and points back ("why does that
     happen?") asks about the items of the statements before it ("trained a demand model with L1 / MAE loss and it
-    predicts 0 ... why does that happen?" -> L1 / MAE). The two sides of "A or B?" (:func:`choice_items`) are one
+    predicts 0 ... why does that happen?" -> L1 / MAE). A bare "why?" (no ask terms of its own) right after a
+    statement is one more ask, in its place, with the terms of the statement's claim
+    (:func:`~mlnotes.assistant.answering.lead.claim_terms`: "a reviewer says that standard error is wrong. why?"
+    -> {standard, error}) when it has two or more. The two sides of "A or B?" (:func:`choice_items`) are one
     more ask, in their place, unless an ask already names two items."""
     q = " ".join(question.split())
     out = []
-    for part, t in question_asks(q):
+    asks = question_asks(q)
+    pieces = question_pieces(q)
+    for i, piece in enumerate(pieces):
+        # a bare "why?" after a statement asks why its claim holds ("a reviewer says that standard error is wrong.
+        # why?", f10-17): the claim's subject terms (:func:`~mlnotes.assistant.answering.lead.claim_terms`) are
+        # its terms, and a sentence that names them and gives a reason answers it (:func:`cover_asks`)
+        if (i > 0 and asks_why(piece) and ask_of(piece) is not None and not ask_terms(piece)
+                and ask_of(pieces[i - 1]) is None):
+            claim = claim_terms(pieces[i - 1])
+            if len(claim) >= 2:
+                at = q.find(piece, q.find(pieces[i - 1]) + len(pieces[i - 1]))
+                asks.append((piece, claim))
+                asks.sort(key=lambda x, at=at, piece=piece: at if x[0] == piece else max(q.find(x[0]), 0))
+    for part, t in asks:
         where = q.find(part)
         ask = ask_of(part) or part
         start = max(where, 0) + part.find(ask)
@@ -524,6 +555,14 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     ...? ... and is that the same as equal opportunity?" led with equal opportunity, f9-02; "trained a demand
     model with L1 / MAE loss ... why does that happen?" led with MAPE, f9-16). A sentence that names both sides
     of "A or B?" comes right after the lead, before sentences about one side.
+
+    A bare "why?" after a statement (:func:`item_asks`) is answered only by a sentence that names the claim's
+    terms and gives a reason (:func:`~mlnotes.assistant.answering.lead.gives_reason`): "a reviewer says that
+    standard error is wrong. why?" (f10-17) wants "... a poor basis for a standard error: the $k$ training sets
+    overlap heavily, so the fold scores are positively correlated ...". An ask's sentence that dangles may come
+    with one dangling sentence before it (the bridge, :func:`_ask_sentence`) when the sentence before the bridge
+    is in the answer: that sentence moves up to the asks' place if it is further down, and the bridge and the
+    ask's sentence follow it.
     Returns the sentences and the new lead count."""
     asks = item_asks(question)
     out = list(chosen)
@@ -533,9 +572,12 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     first_named = True
     for part, ask, items in asks:
         why = bool(part) and asks_why(ask_of(part) or "")
+        # a bare "why?" whose terms are the claim before it (:func:`item_asks`) wants the claim's reason
+        reason = why and not ask_terms(part)
 
-        def answers(text: str, ask: set[str] = ask, items: list[Item] = items, why: bool = why) -> bool:
-            return answers_item_ask(ask, items, text, why)
+        def answers(text: str, ask: set[str] = ask, items: list[Item] = items, why: bool = why,
+                    reason: bool = reason) -> bool:
+            return answers_item_ask(ask, items, text, why) and (not reason or gives_reason(text))
 
         before_lead = False
         if items and first_named:
@@ -565,7 +607,18 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
         found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector, answers)
         if found is None:
             continue
-        t, after = found
+        t, after, bridge = found
+        if bridge is not None and after is not None:
+            # the sentence the bridge follows moves up to the asks' place when it is further down, then the bridge
+            # and the ask's sentence follow it
+            if after >= at:
+                out.insert(at, out.pop(after))
+                after = at
+                at += 1
+            out[after + 1:after + 1] = [bridge, t]
+            at += 2
+            n_lead += 2 if after < n_lead else 0
+            continue
         if after is None and before_lead and _opens_answer(t):
             out.insert(0, t)
             at += 1

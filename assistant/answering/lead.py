@@ -12,7 +12,8 @@ that kind starts with, from the scored candidates of the retrieved sections (pur
   with the rows of the same algorithm that differ by the regime, the one its sizes fit first
   (:func:`complexity_lead_rows`), and the section's worked figure (:func:`states_estimate`);
 * ``comparison`` — a sentence that names both sides, then the best sentence about each side (:func:`sides`);
-* ``how_to_choose`` — a recommendation ("use ...", "prefer ...", "start with ...");
+* ``how_to_choose`` — a recommendation ("use ...", "prefer ...", "start with ..."); a question that asks how many
+  or how much a goal needs ("how many ... do I need so that ...") is not restricted to one;
 * ``code`` — handled by the caller with :func:`code_block` (a tested fenced block of a cited section that fits the
   library and technique the question names: ``compose.code_fit``);
 * ``why_how`` and ``debugging`` — the best-scored sentence.
@@ -22,7 +23,8 @@ first hit (:func:`pick_lead`). The rules' hard filters (:func:`lead_pool`: usabl
 method's list item; not a sentence about a demo, experiment or template the reader has not seen, nor the report of
 its outcome (:func:`reports_run`, round 11), nor one that points at content the answer does not show ("... maximize
 this difference ...", "Look at how ...": :func:`points_to_unseen`, round 12; then a lower-ranked chunk's sentence
-when the top chunks hold nothing else); a recommendation for a how-to-choose question when there is one) decide
+when the top chunks hold nothing else); a recommendation for a how-to-choose question when there is one, unless
+it asks how much of something a goal needs, :func:`asks_needed_quantity`, round 13) decide
 which candidates may lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
 ``SECTION_REPEAT_BONUS`` for each other top chunk of the same section (a section that several of the top chunks come
 from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
@@ -186,6 +188,23 @@ def advises(t: Scored, subject: set[str]) -> bool:
     if c.kind == "table_row":
         return bool(_ADVICE_HEADER_RE.search(c.table_header.split("\n")[0]) and subject & terms(first_cell(c.text)))
     return recommends(c.text)
+
+
+# a question that asks how much of something a stated goal needs ("how many labelled test examples do i need so
+# that my accuracy estimate is accurate to plus or minus 1 point?", "what sample size do we need to detect ..."): a
+# requirement, answered by the fact that states the quantity, not by advice on what to choose; "how many folds
+# should I use" asks what to choose and keeps the advice filter
+_NEEDED_QUANTITY_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay|roughly|approximately|about)\W+)*"
+                                 r"(?:how (?:many|much|large|big|long)|what (?:\w+ )?size)\b[^?;]*?"
+                                 r"\b(?:do|does|did|would|will|must)\s+(?:i|we|you|one|it|they)\s+(?:really\s+)?"
+                                 r"(?:need|require)\b", re.I)
+
+
+def asks_needed_quantity(question: str) -> bool:
+    """Whether ``question`` opens by asking how many or how much of something a goal needs ("how many ... do I
+    need so that ...", "what sample size do we need ...", :data:`_NEEDED_QUANTITY_RE`): the answer states a
+    quantity, so a how-to-choose reading does not restrict its lead to advice (:func:`lead_pool`)."""
+    return bool(_NEEDED_QUANTITY_RE.match(question))
 
 
 # -- why questions: a lead that restates the premise is followed by a reason -------------------------------------
@@ -833,7 +852,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     repeat bonus. A definition lead whose candidate's ``id`` is in ``short_answers`` (a sentence of the short
     answer of its section's bank entry) gains ``SHORT_ANSWER_BONUS``, and one that names ``head`` (the subject's
     most specific term, :func:`head_term`) ``DEFINITION_HEAD_BONUS``. A how-to-choose lead is a recommendation
-    whenever the pool holds one (:func:`recommends`).
+    whenever the pool holds one (:func:`advises`), unless the question asks how much a goal needs
+    (:func:`asks_needed_quantity`).
 
     That value (:func:`rule_value`) orders the pool that the hard filters allow (:func:`lead_pool`); ``ranker`` (by
     default the shipped learned ranker, :func:`lead_model`, or ``None`` when it is missing or not the default)
@@ -888,7 +908,8 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a
-    how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`)."""
+    how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
+    it asks how much of something a goal needs (:func:`asks_needed_quantity`)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
     if not pool:
         return []
@@ -922,12 +943,17 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # standardizes each feature ..." led "Why can you use a bigger learning rate once batch normalization is in
         # the network?" (f3-16) instead of "Batch norm allows larger learning rates, ..." and its reason
         pool = [t for t in pool if about_premise(question, t.candidate.text)]
-    if intent == "how_to_choose":
+    if intent == "how_to_choose" and not asks_needed_quantity(question):
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence
         # that recommends nothing led (f2-19: "Textbook definitions differ ..." before "start with the baseline
         # (TF-IDF n-grams with logistic regression ...)", the best-scored candidate of the pool)
         # a table row only when it advises on the subject in an advice column (:func:`advises`)
+        # a question that asks how much a goal needs (:func:`asks_needed_quantity`) is not restricted: the fact
+        # that states the quantity leads (f10-12: "how many labelled test examples do i need so that my accuracy
+        # estimate ... is accurate to plus or minus 1 percentage point?" led with a rank-3 precision-vs-recall
+        # "trade-off" recommendation, the only advice of the pool, over the first section's "To pin an accuracy of
+        # about 0.9 down to plus or minus one percentage point needs ... examples")
         pool = [t for t in pool if advises(t, subject)] or pool
     return pool
 
@@ -1104,14 +1130,39 @@ _EXACT = frozenset(tokenize("exactly"))
 _KEPT_CUES = frozenset(tokenize("training train trained inference prediction predict number"))
 
 
+def question_pieces(question: str) -> list[str]:
+    """The pieces of ``question`` that :func:`question_asks` reads, in order (split at :data:`_ASK_SPLIT_RE`)."""
+    q = " ".join(question.split())
+    return [x for x in (x.strip(" ,.") for x in _ASK_SPLIT_RE.split(q)) if x]
+
+
+# a verb of saying and its "that" before a reported claim ("a reviewer says that ...", "my lead told me ...")
+_SAYING_RE = re.compile(r"^.*?\b(?:says?|said|claims?|claimed|thinks?|argues?|argued|insists?|insisted|"
+                        r"told (?:me|us)|tells? (?:me|us)|points? out|pointed out|commented|noted)\s+(?:that\s+)?",
+                        re.I)
+# the verb after a claim's subject ("... standard error is wrong", "... the scores look too good")
+_CLAIM_VERB_RE = re.compile(r"\s+(?:is|are|was|were|isn't|aren't|wasn't|weren't|looks?|seems?|becomes?|gets?)\b",
+                            re.I)
+
+
+def claim_terms(statement: str) -> set[str]:
+    """The terms of what the last claim of ``statement`` is about: its last sentence or clause, after a verb of
+    saying ("a reviewer says that standard error is wrong" -> "standard error is wrong"), up to its verb ("is",
+    "are", "looks") -> {standard, error}; without the words of every question (as :func:`ask_terms`). A bare
+    "why?" after the statement asks why that claim holds."""
+    clause = re.split(r"(?<=[.!:;])\s+|,\s+", statement.strip())[-1]
+    clause = _SAYING_RE.sub("", clause, count=1)
+    m = _CLAIM_VERB_RE.search(clause)
+    subject = clause[: m.start()] if m else clause
+    return terms(subject) - (_CUE_WORDS - _KEPT_CUES) - _ASK_FILLER - _EXACT
+
+
 def question_asks(question: str) -> list[tuple[str, set[str]]]:
     """Each explicit ask of a question of several pieces (split at :data:`_ASK_SPLIT_RE`; a question of one piece
     has none): the piece and its ask terms (:func:`ask_terms`), for pieces that open or hold an ask word and have
     ask terms of their own ("what would I use each one for" has none). "ControlNet vs DreamBooth: ..., but what
     does each one actually train, and what would I use each one for?" -> one ask, {train}."""
-    q = " ".join(question.split())
-    pieces = [x.strip(" ,.") for x in _ASK_SPLIT_RE.split(q)]
-    pieces = [x for x in pieces if x]
+    pieces = question_pieces(question)
     if len(pieces) < 2:
         return []
     out = []
