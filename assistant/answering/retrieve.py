@@ -16,8 +16,7 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   Under a support bound of its own (``UNFOUND_SUPPORT``, above the coverage's) the rule also abstains when the
   question uses ``absent_terms`` or more distinct unfound words: content words that no chunk of the corpus uses, or
   that one chunk uses and no retrieved chunk does (one-edit typos the search corrected and spelling variants of the
-  retrieved chunks' words do not count; only the words from the first sentence that asks on, the statements before
-  it being the asker's setting: :func:`asking_text`) (:meth:`TermCoverage.unfound`): "federated learning with FedAvg across
+  retrieved chunks' words do not count) (:meth:`TermCoverage.unfound`): "federated learning with FedAvg across
   hospitals" names a method the corpus never mentions, and its incidental words ("hospitals", "data", "model") must
   not carry the coverage; "a Cox proportional hazards model for time-to-churn ... right-censored" shares its
   setting (churn, customers) with sections well enough for a support above the coverage's bound.
@@ -186,17 +185,11 @@ class TermCoverage:
         the hits aside (:func:`spelling_variant`): the specific things a question names that the corpus never
         mentions, or mentions once in a section that retrieval did not find about the question. f9-20 "fit a Cox
         proportional hazards model ... right-censored": the corpus never uses "censored" and uses "hazard" once
-        (not in a retrieved section), while its "churn", "customers" and "time" were found.
-
-        Only the words from the first sentence that asks on count (:func:`asking_text`): the statements before it
-        set the scene ("compared two detection models on 40,000 frames taken from 200 dashcam videos; ... my
-        manager is thrilled, I'm suspicious. is that p-value legit?") and name the asker's setting, not what the
-        question is about (f10-19)."""
+        (not in a retrieved section), while its "churn", "customers" and "time" were found."""
         have: set[str] = set()
         for h in hits:
             have |= self._chunk_terms(h.chunk)
-        asks = set(tokenize(asking_text(question)))
-        return {t for t in self._named_terms(question, read) if t in asks
+        return {t for t in self._named_terms(question, read)
                 if self.df.get(t, 0) <= RARE_DF and t not in have and not spelling_variant(t, have)}
 
     def _named_terms(self, question: str, read: str) -> set[str]:
@@ -219,22 +212,6 @@ class TermCoverage:
         have = self._chunk_terms(chunk)
         total = sum(self.idf(t) for t in want)
         return sum(self.idf(t) for t in want if t in have) / total
-
-
-# a sentence ends at ".", "?", "!" or ";" followed by a space ("0.3" and "e.g." inside a sentence do not end it)
-_SENTENCE_END_RE = re.compile(r"(?<=[.?!;])\s+")
-
-
-def asking_text(question: str) -> str:
-    """``question`` from its first sentence that asks (ends with a question mark) on, or all of it when no sentence
-    does ("Explain dropout."): the statements before it set the scene ("we have ~200k unlabelled product photos and
-    budget to label maybe 3k. how should we do active learning ...?" -> from "how" on). What follows the first
-    question stays (a second question, or an imperative: "How does dropout work? Explain it with an example.")."""
-    sentences = _SENTENCE_END_RE.split(question.strip())
-    for i, x in enumerate(sentences):
-        if x.endswith("?"):
-            return " ".join(sentences[i:])
-    return question
 
 
 # a term the corpus uses in at most this many chunks is specific enough that the question names a thing when it uses

@@ -14,7 +14,6 @@ from mlnotes.assistant.answering.retrieve import (
     Retrieved,
     TermCoverage,
     asking_terms,
-    asking_text,
     hits_coverage,
     question_terms,
     spelling_variant,
@@ -284,34 +283,6 @@ def test_rare_words_that_no_retrieved_section_uses_abstain_above_the_coverage_ru
     assert cov2.unfound(q2, q2, [hit(CHUNKS[0])]) == {"reparametris", "timestep"}  # not a variant of these words
 
 
-def test_only_the_words_from_the_first_asking_sentence_on_are_unfound_words():
-    """fresh10 f10-19: "compared two detection models on 40,000 frames taken from 200 dashcam videos; ... my manager
-    is thrilled, I'm suspicious. is that p-value legit?" was withheld for "dashcam" and "thrilled", words of the
-    statements that set the scene. The statements before the first sentence that ends with a question mark are the
-    asker's setting; what follows it (a second question, an imperative) and a question without any question mark
-    count whole; a decimal point or an abbreviation does not end a sentence."""
-    q = ("compared two detection models on 40,000 frames taken from 200 dashcam videos; a t-test over the frames "
-         "gives p = 1e-15 for a 0.3 point accuracy difference. my manager is thrilled, I'm suspicious. is that "
-         "p-value legit?")
-    assert asking_text(q) == "is that p-value legit?"
-    assert asking_text("Explain dropout. Use an example.") == "Explain dropout. Use an example."
-    assert asking_text("what is 0.5? and why") == "what is 0.5? and why"
-    assert asking_text("How does dropout work? Explain it, e.g. for a CNN.") == \
-        "How does dropout work? Explain it, e.g. for a CNN."
-    assert asking_text("we have photos; budget is tight. which one? and how many rounds?") == \
-        "which one? and how many rounds?"
-    pvalue = chunk("What a p-value looks like: a t-test of two detection models over many frames")
-    cov = TermCoverage([*CHUNKS, pvalue, *[chunk("a model is legit and suspicious of frames")] * 2])
-    hit = SimpleNamespace(chunk=pvalue)
-    assert cov.absent(q) >= {"dashcam", "thrill"}  # the corpus never uses them
-    assert cov.unfound(q, q, [hit]) == set()  # but they are the setting's words
-    asked = "is a t-test over frames from dashcam videos legit when my manager is thrilled?"
-    assert {"dashcam", "thrill"} <= cov.unfound(asked, asked, [hit])  # asked about, they count
-    rule = CoverageRule(coverage=0.3523, support=0.424)
-    r = lambda text: Retrieved([hit], np.zeros(3), 0.467, 0.0, text, text)  # noqa: E731
-    assert not rule.abstains(r(q), cov, q) and rule.abstains(r(asked), cov, asked)
-
-
 def test_a_spelling_variant_shares_a_long_prefix_or_joins_two_words():
     assert spelling_variant("reparametris", {"reparametr"}) and spelling_variant("normalis", {"normaliz"})
     assert spelling_variant("timestep", {"time", "step"}) and spelling_variant("dataset", {"data", "set"})
@@ -332,15 +303,16 @@ def _dev_questions():
 # the development questions the calibrated rules still get wrong (docs/answer-quality.md, "Round 11: abstention and
 # parts", "Round 12: abstention (abst16k)" and "Round 13: the unfound-words branch and the asker's setting
 # (abst16n)"; fresh9's f9-07 and f9-20 are no longer among them): nlp-12's top hit is its labelled preprocessing
-# section but never uses "corpus", "applying" or "algorithm" (coverage .33); ml-10 (a sparse-matrix class in C++)
-# and ml-63 (how rand() works) are answered from sections that share their words (coverage .56) or with a support
-# above the coverage rule's bound (ml-63); f10-20 (active learning) keeps one unfound word in its asking sentence
-# ("committee"; its "maybe" is in the setting statement) and is answered at support .464
-KNOWN_FALSE_ABSTENTIONS = {"nlp-12"}
-KNOWN_MISSED_ABSTENTIONS = {"ml-10", "ml-63", "f10-20"}
-# answerable development questions the unfound-words branch withholds: none since the setting statements' words no
-# longer count (f10-16's "email", f10-19's "dashcam" and "thrilled")
-KNOWN_UNFOUND_FALSE_ABSTENTIONS: set[str] = set()
+# section but never uses "corpus", "applying" or "algorithm" (coverage .33); f10-16 (naive Bayes on spam, its
+# labelled probability section first) is withheld by the unfound-words branch for "email" and "pretty" (support
+# .377); ml-10 (a sparse-matrix class in C++) and ml-63 (how rand() works) are answered from sections that share
+# their words (coverage .56) or with a support above the coverage rule's bound (ml-63)
+KNOWN_FALSE_ABSTENTIONS = {"nlp-12", "f10-16"}
+KNOWN_MISSED_ABSTENTIONS = {"ml-10", "ml-63"}
+# answerable development questions the unfound-words branch withholds (round 13, fresh10): their unfound words are
+# the asker's setting ("email", "pretty"; "dashcam", "thrilled"), not a topic the corpus lacks; no general signal
+# that spares them and keeps f10-20 withheld was found (docs/answer-quality.md, "Round 13")
+KNOWN_UNFOUND_FALSE_ABSTENTIONS = {"f10-16", "f10-19"}
 
 
 def test_on_the_development_questions_found_answers_are_given_and_unanswerable_ones_withheld():
@@ -405,4 +377,4 @@ def test_on_the_development_questions_unfound_words_abstain_only_on_unanswerable
                 answerable.add(q.id)
             assert rule.abstains(r, cov, r.read), q.id  # as the answerer calls it
     assert answerable == KNOWN_UNFOUND_FALSE_ABSTENTIONS
-    assert {"f7-20", "f9-20"} <= fired and {"f9-20"} <= above
+    assert {"f7-20", "f9-20", "f10-20"} <= fired and {"f9-20", "f10-20"} <= above
