@@ -385,8 +385,10 @@ class Answerer:
             # X is ("What is k-fold cross-validation and why is it better than one split?" reads as a comparison or
             # a why question); "Should I X or Y?" leads with a recommendation (lead_reading)
             lead_intent, lead_q = lead_reading(intent, question)
+            # a top hit that gives no candidate sentence (a piece that is all code, f10-13's typed-config block)
+            # stands for its section: the prose around its code may lead
             extra, real = (self._section_pool(question, r, hits, mode, filters, fill=True)
-                           if lead_intent in SECTION_POOL_INTENTS else ([], {}))
+                           if lead_intent in SECTION_POOL_INTENTS else self._silent_hit_pool(question, r, hits, mode, filters))
             if code_asked and not code_looked:
                 # "how do I write a stratified train/test split myself ...?" reads as a how question (f8-14),
                 # "python for a release check: ... really better than prod ..." as a comparison (f9-13); the
@@ -400,8 +402,12 @@ class Answerer:
             if code is not None:
                 code_pool, code_real = self._code_section_pool(question, r, hits, code[0], mode, filters)
                 pool = [t for t in code_pool if usable(t) and standalone(t)] and code_pool
-                # only a section about the task introduces its code: otherwise a top chunk of the answer does
-                pool = pool if task_heading(question, hits[code[0]].chunk.heading) else []
+                # only a section about the task introduces its code, or one whose code defines the asked thing
+                # under its own name (f10-14: ``rouge_n`` under "Text summarization approaches" for "a python
+                # function for ROUGE-N precision and recall"): otherwise a top chunk of the answer does
+                about_task = (task_heading(question, hits[code[0]].chunk.heading)
+                              or compose.defines_object(compose.code_object(question), code[1].code))
+                pool = pool if about_task else []
                 real.update(code_real)
                 if not pool:  # an exercise's solution: its prompt states the method (f8-13, f8-14)
                     prompt = self._exercise_prompt(question, hits, code, mode, filters)
@@ -449,7 +455,8 @@ class Answerer:
         if code is not None:
             rest = [t for t in rest if not other_run(t, rest, hits, code[0])]
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
-                                  n_lead=len(lead), wants_code=code_asked)
+                                  n_lead=len(lead), wants_code=code_asked,
+                                  imports=self._excerpt_imports(code, hits, mode, filters))
 
     # -- the lead of each intent
     def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:
@@ -634,6 +641,32 @@ class Answerer:
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
 
+    def _silent_hit_pool(self, question: str, r: Retrieved, hits: list[Hit], mode: str,
+                         filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
+        """For each of the top ``LEAD_POOL_RANKS`` hits that gives no candidate sentence (a piece that is all code or
+        all table: retrieval found the section by its code, f10-13's typed-config block under "Configuration and
+        logging"), the candidates of the other pieces of its section that are not among the scored hits, scored as if
+        at that hit's rank (the prose that introduces the code speaks for it), and a map from each candidate's ``id``
+        to the index in ``hits`` it must cite; ``([], {})`` when every top hit gives a candidate."""
+        scored_ids = {h.chunk.id for h in hits[: self.weights.top_chunks]}
+        per_chunk, real, seen = [], {}, set()
+        for rank, h in enumerate(hits[:LEAD_POOL_RANKS]):
+            if self.sentences.get(h.chunk)[0]:
+                continue
+            for c in self._whole_sections([h.chunk]):
+                if c.id in scored_ids or c.id in seen:
+                    continue
+                seen.add(c.id)
+                idx = self._extra(hits, c, mode, filters)
+                if idx is None:
+                    continue
+                cands, vecs = self.sentences.get(c)
+                per_chunk.append((rank, cands, vecs))
+                real.update((id(x), idx) for x in cands)
+        if not per_chunk:
+            return [], {}
+        return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
     def _display_equation(self, question: str, first: Scored, hits: list[Hit]) -> Scored | None:
         """For a formula question whose lead states no equation: the display equation (with the sentence ending
         in a colon that introduces it, :func:`display_equations`) of the lead's chunk, one of the top
@@ -763,6 +796,30 @@ class Answerer:
             return None
         return Scored(1.0, rank, cand, self._row_vector(cand.text))
 
+    def _excerpt_imports(self, code: tuple[int, CodeBlock] | None, hits: list[Hit], mode: str,
+                         filters: Filters | None) -> list[tuple[int, CodeBlock]]:
+        """For a code block shown as an excerpt of a longer block (``compose.object_excerpt``,
+        ``compose.function_excerpt``): the file's import lines that it needs (``compose.imports_for``), each with the
+        index in ``hits`` of the piece that holds it (appended as a looked-up piece when needed); ``[]`` for a whole
+        block or no block. An import line in no piece (with the lines around it) that passes ``filters`` is left
+        out."""
+        if code is None:
+            return []
+        path = hits[code[0]].chunk.path
+        doc = load_doc(self.corpus_dir, path)
+        cb = code[1]
+        if any(b.start == cb.start and b.end == cb.end for b in doc.code_blocks):
+            return []
+        self._whole_sections([])  # builds the section table
+        pieces = [c for cs in (self._sections or {}).values() for c in cs if c.path == path]
+        out = []
+        for ib in compose.imports_for(cb, code_blocks(doc, 1, len(doc.lines))):
+            piece = next((c for c in pieces if c.line_start <= ib.start and ib.end <= c.line_end), None)
+            idx = self._extra(hits, piece, mode, filters) if piece is not None else None
+            if idx is not None:
+                out.append((idx, ib))
+        return out
+
     def _code_section_pool(self, question: str, r: Retrieved, hits: list[Hit], code_idx: int, mode: str,
                            filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
         """The candidates of every piece of the section of the code block's piece (``hits[code_idx]``), scored
@@ -842,7 +899,9 @@ class Answerer:
         if not found:
             return None
         *_, idx, cb = min(found, key=lambda x: x[:10])
-        return idx, compose.object_excerpt(obj, cb, subject, hits[idx].chunk.heading)
+        heading = hits[idx].chunk.heading
+        shown = compose.object_excerpt(obj, cb, subject, heading)
+        return idx, (compose.function_excerpt(obj, cb, heading) if shown is cb else shown)
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:
