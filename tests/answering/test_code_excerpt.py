@@ -176,7 +176,7 @@ def test_a_code_answer_whose_block_defines_the_asked_function_leads_from_that_bl
     from mlnotes.assistant.answering.compose import code_object as obj_of
 
     n = same = 0
-    for qid, (q, _, ans) in code_answers.items():
+    for q, _, ans in code_answers.values():
         code = [s for s in ans.sentences if s.kind == "code"]
         if not code or ans.sentences[0].kind == "code" or not defines_object(obj_of(q), code[-1].text):
             continue
