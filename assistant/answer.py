@@ -385,10 +385,8 @@ class Answerer:
             # X is ("What is k-fold cross-validation and why is it better than one split?" reads as a comparison or
             # a why question); "Should I X or Y?" leads with a recommendation (lead_reading)
             lead_intent, lead_q = lead_reading(intent, question)
-            # a top hit that gives no candidate sentence (a piece that is all code, f10-13's typed-config block)
-            # stands for its section: the prose around its code may lead
             extra, real = (self._section_pool(question, r, hits, mode, filters, fill=True)
-                           if lead_intent in SECTION_POOL_INTENTS else self._silent_hit_pool(question, r, hits, mode, filters))
+                           if lead_intent in SECTION_POOL_INTENTS else ([], {}))
             if code_asked and not code_looked:
                 # "how do I write a stratified train/test split myself ...?" reads as a how question (f8-14),
                 # "python for a release check: ... really better than prod ..." as a comparison (f9-13); the
@@ -639,32 +637,6 @@ class Answerer:
             cands, vecs = self.sentences.get(c)
             per_chunk.append((sec_rank, cands, vecs))
             real.update((id(x), idx) for x in cands)
-        return score_candidates(question, r.qvec, per_chunk, self.weights), real
-
-    def _silent_hit_pool(self, question: str, r: Retrieved, hits: list[Hit], mode: str,
-                         filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
-        """For each of the top ``LEAD_POOL_RANKS`` hits that gives no candidate sentence (a piece that is all code or
-        all table: retrieval found the section by its code, f10-13's typed-config block under "Configuration and
-        logging"), the candidates of the other pieces of its section that are not among the scored hits, scored as if
-        at that hit's rank (the prose that introduces the code speaks for it), and a map from each candidate's ``id``
-        to the index in ``hits`` it must cite; ``([], {})`` when every top hit gives a candidate."""
-        scored_ids = {h.chunk.id for h in hits[: self.weights.top_chunks]}
-        per_chunk, real, seen = [], {}, set()
-        for rank, h in enumerate(hits[:LEAD_POOL_RANKS]):
-            if self.sentences.get(h.chunk)[0]:
-                continue
-            for c in self._whole_sections([h.chunk]):
-                if c.id in scored_ids or c.id in seen:
-                    continue
-                seen.add(c.id)
-                idx = self._extra(hits, c, mode, filters)
-                if idx is None:
-                    continue
-                cands, vecs = self.sentences.get(c)
-                per_chunk.append((rank, cands, vecs))
-                real.update((id(x), idx) for x in cands)
-        if not per_chunk:
-            return [], {}
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
 
     def _display_equation(self, question: str, first: Scored, hits: list[Hit]) -> Scored | None:

@@ -1,5 +1,4 @@
-"""Code answers whose asked function is one part of a longer block (issue #16, round 13: f10-14), and leads from a
-section whose retrieved piece is all code (f10-13).
+"""Code answers whose asked function is one part of a longer block (issue #16, round 13: f10-14).
 
 Unit tests on hand-built blocks for ``compose.names_asked``, ``defines_object``, ``function_excerpt`` and
 ``imports_for``; properties over the development code questions (gold tune, external, fresh1-10) with the real index
@@ -196,28 +195,3 @@ def test_the_rouge_answer_leads_with_rouge_and_shows_only_the_function_with_its_
     code = [s for s in ans.sentences if s.kind == "code"]
     assert [s.text for s in code[:-1]] == ["from collections import Counter", "from fractions import Fraction"]
     assert code[-1].text.startswith("def rouge_n(") and "TfidfVectorizer" not in code[-1].text
-
-
-@pytest.mark.slow
-def test_a_top_piece_that_is_all_code_brings_its_sections_prose_into_the_lead_pool(answerer):
-    """For the development questions whose top hits include a piece with no candidate sentence, every candidate that
-    ``_silent_hit_pool`` adds is a sentence of that piece's section, scored at that piece's rank, and cites a piece
-    that holds its lines; f10-13's typed-config section (its retrieved piece is the code block) is among them."""
-    from mlnotes.assistant.answering.lead import LEAD_POOL_RANKS
-    from mlnotes.assistant.answering.retrieve import retrieve
-
-    checked = set()
-    for qid, q, _ in _dev_questions():
-        r = retrieve(answerer.index, q, "hybrid", 6)
-        hits = list(r.hits)
-        silent = {rank: (h.chunk.doc_id, h.chunk.section_id) for rank, h in enumerate(hits[:LEAD_POOL_RANKS])
-                  if not answerer.sentences.get(h.chunk)[0]}
-        pool, real = answerer._silent_hit_pool(q, r, hits, "hybrid", None)
-        assert bool(pool) <= bool(silent), qid
-        for t in pool:
-            assert t.rank in silent, qid
-            piece = hits[real[id(t.candidate)]].chunk
-            assert (piece.doc_id, piece.section_id) == silent[t.rank], qid
-            assert piece.line_start <= t.candidate.line_start <= t.candidate.line_end <= piece.line_end, qid
-            checked.add((qid, silent[t.rank]))
-    assert ("f10-13", ("code-templates", "configuration-and-logging")) in checked
