@@ -848,7 +848,10 @@ class Answerer:
         compares AUCs (f9-13). What is to be written ends before a colon too ("python for a release check: only
         ship ..."). A sibling's block is never used (``compose.is_sibling``: batch-norm code under "Batch
         normalization" for "layer normalization ... that matches nn.LayerNorm", f8-13), and of a longer block that
-        defines the object's function among others only that function is shown (``compose.object_excerpt``)."""
+        defines the object's function among others only that function is shown (``compose.object_excerpt``); of a
+        longer block about something else that defines one function named by the object's terms only, that function
+        and the checks that call it (``compose.function_excerpt``: ``rouge_n`` at the end of a TextRank summariser,
+        f10-14). An excerpt is shown with the file's import lines it needs (``Answerer._excerpt_imports``)."""
         subject = subject_terms(question)
         thing = subject_terms(_WHAT_END_RE.split(question, maxsplit=1)[0]) or subject
         means = _MEANS_RE.split(question, maxsplit=1)
