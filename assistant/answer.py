@@ -400,8 +400,12 @@ class Answerer:
             if code is not None:
                 code_pool, code_real = self._code_section_pool(question, r, hits, code[0], mode, filters)
                 pool = [t for t in code_pool if usable(t) and standalone(t)] and code_pool
-                # only a section about the task introduces its code: otherwise a top chunk of the answer does
-                pool = pool if task_heading(question, hits[code[0]].chunk.heading) else []
+                # only a section about the task introduces its code, or one whose code defines the asked thing
+                # under its own name (f10-14: ``rouge_n`` under "Text summarization approaches" for "a python
+                # function for ROUGE-N precision and recall"): otherwise a top chunk of the answer does
+                about_task = (task_heading(question, hits[code[0]].chunk.heading)
+                              or compose.defines_object(compose.code_object(question), code[1].code))
+                pool = pool if about_task else []
                 real.update(code_real)
                 if not pool:  # an exercise's solution: its prompt states the method (f8-13, f8-14)
                     prompt = self._exercise_prompt(question, hits, code, mode, filters)
@@ -449,7 +453,8 @@ class Answerer:
         if code is not None:
             rest = [t for t in rest if not other_run(t, rest, hits, code[0])]
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
-                                  n_lead=len(lead), wants_code=code_asked)
+                                  n_lead=len(lead), wants_code=code_asked,
+                                  imports=self._excerpt_imports(code, hits, mode, filters))
 
     # -- the lead of each intent
     def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:
@@ -763,6 +768,30 @@ class Answerer:
             return None
         return Scored(1.0, rank, cand, self._row_vector(cand.text))
 
+    def _excerpt_imports(self, code: tuple[int, CodeBlock] | None, hits: list[Hit], mode: str,
+                         filters: Filters | None) -> list[tuple[int, CodeBlock]]:
+        """For a code block shown as an excerpt of a longer block (``compose.object_excerpt``,
+        ``compose.function_excerpt``): the file's import lines that it needs (``compose.imports_for``), each with the
+        index in ``hits`` of the piece that holds it (appended as a looked-up piece when needed); ``[]`` for a whole
+        block or no block. An import line in no piece (with the lines around it) that passes ``filters`` is left
+        out."""
+        if code is None:
+            return []
+        path = hits[code[0]].chunk.path
+        doc = load_doc(self.corpus_dir, path)
+        cb = code[1]
+        if any(b.start == cb.start and b.end == cb.end for b in doc.code_blocks):
+            return []
+        self._whole_sections([])  # builds the section table
+        pieces = [c for cs in (self._sections or {}).values() for c in cs if c.path == path]
+        out = []
+        for ib in compose.imports_for(cb, code_blocks(doc, 1, len(doc.lines))):
+            piece = next((c for c in pieces if c.line_start <= ib.start and ib.end <= c.line_end), None)
+            idx = self._extra(hits, piece, mode, filters) if piece is not None else None
+            if idx is not None:
+                out.append((idx, ib))
+        return out
+
     def _code_section_pool(self, question: str, r: Retrieved, hits: list[Hit], code_idx: int, mode: str,
                            filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:
         """The candidates of every piece of the section of the code block's piece (``hits[code_idx]``), scored
@@ -819,7 +848,10 @@ class Answerer:
         compares AUCs (f9-13). What is to be written ends before a colon too ("python for a release check: only
         ship ..."). A sibling's block is never used (``compose.is_sibling``: batch-norm code under "Batch
         normalization" for "layer normalization ... that matches nn.LayerNorm", f8-13), and of a longer block that
-        defines the object's function among others only that function is shown (``compose.object_excerpt``)."""
+        defines the object's function among others only that function is shown (``compose.object_excerpt``); of a
+        longer block about something else that defines one function named by the object's terms only, that function
+        and the checks that call it (``compose.function_excerpt``: ``rouge_n`` at the end of a TextRank summariser,
+        f10-14). An excerpt is shown with the file's import lines it needs (``Answerer._excerpt_imports``)."""
         subject = subject_terms(question)
         thing = subject_terms(_WHAT_END_RE.split(question, maxsplit=1)[0]) or subject
         means = _MEANS_RE.split(question, maxsplit=1)
@@ -842,7 +874,9 @@ class Answerer:
         if not found:
             return None
         *_, idx, cb = min(found, key=lambda x: x[:10])
-        return idx, compose.object_excerpt(obj, cb, subject, hits[idx].chunk.heading)
+        heading = hits[idx].chunk.heading
+        shown = compose.object_excerpt(obj, cb, subject, heading)
+        return idx, (compose.function_excerpt(obj, cb, heading) if shown is cb else shown)
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:

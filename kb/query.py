@@ -129,6 +129,11 @@ _GROUP = re.compile(
     r"|\b(?:some|certain|older|old|new|mobile|android|ios|rural|one)\s+(?:\w+\s+)?(?:users?|customers?|devices?"
     r"|phones?|regions?|countries|markets?|groups?|languages?)\b", re.I)
 _GROUP_WORSE = re.compile(r"\b(?:worse|degrad\w*|drop(?:s|ped)?|poorer|complain\w*|fails? for)\b", re.I)
+# two array shapes that differ by a trailing singleton axis, "(64, 1)" and "(64,)" (or "(N, 1)" and "(N)"), in either
+# order: an (N, 1) prediction against an (N,) target broadcasts to an (N, N) matrix in an elementwise loss
+_SINGLETON_PAIR = re.compile(
+    r"\(\s*(?P<a>\w+)\s*,\s*1\s*\)(?=.*\(\s*(?P=a)\s*,?\s*\))|\(\s*(?P<b>\w+)\s*,?\s*\)(?=.*\(\s*(?P=b)\s*,\s*1\s*\))",
+    re.S)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -147,6 +152,9 @@ _SYMPTOMS = [
     ((_AGGREGATE, _GROUP, _GROUP_WORSE), "slice analysis: an aggregate metric can hide a model that is much worse for "
      "a subgroup (a region, a device type); compute the metric on each important slice",
      re.compile(r"\bslic(?:e|es|ing)\b|\bsubgroups?\b|\bfairness\b|\bper[- ](?:group|segment)\b", re.I)),
+    ((_SINGLETON_PAIR,), "silent broadcasting: a prediction of shape (N, 1) against a target of shape (N,) broadcasts "
+     "to an (N, N) matrix in an elementwise loss; squeeze to matching shapes",
+     re.compile(r"\bbroadcast", re.I)),  # an output and a target whose shapes differ by a singleton axis
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -170,7 +178,9 @@ def diagnosis(query: str) -> str | None:
     at inference; input validation for a served model that scores impossible values, categories it never saw or
     oversized text; the label-noise ceiling for accuracy that stopped improving while the labellers disagree with
     each other; slice analysis for a model that beat the old one on an aggregate (overall, average, offline) metric
-    but is worse for one group of users, devices or regions. Both legs use it: BM25 through :func:`expand_query`,
+    but is worse for one group of users, devices or regions; silent broadcasting for two array shapes that differ
+    by a trailing singleton axis, "(64, 1)" and "(64,)" (an output against its target in an elementwise loss). Both
+    legs use it: BM25 through :func:`expand_query`,
     the dense leg through :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""
     for parts, words, named in _SYMPTOMS:

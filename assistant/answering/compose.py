@@ -1032,6 +1032,119 @@ def object_excerpt(obj: Sequence[str], cb: CodeBlock, context: Collection[str] =
     return CodeBlock(cb.lang, cb.attrs, "\n".join(lines[i:j]), cb.start + i, cb.start + j + 1)
 
 
+def _def_name(line: str) -> str | None:
+    """The name a top-level ``def`` or ``class`` line defines, else ``None``."""
+    m = re.match(r"(?:def|class)\s+(\w+)", line)
+    return m.group(1) if m else None
+
+
+def names_asked(obj: Sequence[str], name: str) -> bool:
+    """Whether a function or class name is made of the asked object's terms only (``rouge_n`` for "ROUGE-N precision
+    and recall": "rouge" is a term of the object and "n" is no term): every term of the name names a term of the
+    object, and it has at least one."""
+    own = _ordered_terms(name)
+    return bool(obj) and bool(own) and all(_has(t, obj) for t in own)
+
+
+def defines_object(obj: Sequence[str], code: str) -> bool:
+    """Whether a block defines, at its top level, a function or class named by the asked object's terms only
+    (:func:`names_asked`): the block holds the asked thing under its own name, whatever its section is called."""
+    return any(names_asked(obj, n) for n in re.findall(r"^(?:def|class)\s+(\w+)", code, re.M))
+
+
+_BOUND_RE = re.compile(r"^(?:(?:def|class)\s+(\w+)|for\s+(\w+)|(\w+)\s*(?::[^=]*)?=(?!=)|import\s+\w+(?:\.\w+)*\s+as\s+(\w+)|"
+                       r"import\s+(\w+)|from\s+\S+\s+import\s+(.+))")
+
+
+def _bound_names(lines: Sequence[str]) -> set[str]:
+    """The names the top-level lines of ``lines`` bind (definitions, assignments, loop variables, imports)."""
+    out: set[str] = set()
+    for ln in lines:
+        m = _BOUND_RE.match(ln)
+        if not m:
+            continue
+        if m.group(6):
+            out |= {p.split()[-1] for p in m.group(6).strip("() ").split(",") if p.split()}
+        else:
+            out |= {g for g in m.groups()[:5] if g}
+    return out
+
+
+def function_excerpt(obj: Sequence[str], cb: CodeBlock, heading: str = "") -> CodeBlock:
+    """The asked function of a longer block that is about something else, with the checks that call it: the one
+    top-level definition named by the object's terms only (:func:`names_asked`) and the top-level lines right after
+    it that call it (its asserts and prints), as a block of its own file lines (f10-14: ``rouge_n`` and its two
+    asserts at the end of a TextRank summariser under "Text summarization approaches"). Only when the section
+    ``heading`` does not name the object's terms, the lines before the definition are at least ten, and the excerpt
+    reads no name that those lines bind (it runs on its own, given the imports of the file's earlier blocks); else
+    the block itself."""
+    lines = cb.code.split("\n")
+    if not obj or all(_has(t, _ordered_terms(heading)) for t in obj):
+        return cb
+    fits = [i for i, ln in enumerate(lines) if (n := _def_name(ln)) and names_asked(obj, n)]
+    if len(fits) != 1:
+        return cb
+    i = fits[0]
+    name = _def_name(lines[i])
+    j = i + 1
+    while j < len(lines) and (not lines[j].strip() or lines[j].startswith((" ", "\t"))):
+        j += 1
+    # the top-level lines that call it, with their continuation lines and the blank lines between them
+    while j < len(lines) and re.search(rf"\b{name}\s*\(", lines[j]) and not _def_name(lines[j]):
+        j += 1
+        while j < len(lines) and (not lines[j].strip() or lines[j].startswith((" ", "\t", ")", "]"))):
+            j += 1
+    while j > i + 1 and not lines[j - 1].strip():
+        j -= 1
+    while i > 0 and lines[i - 1].startswith(("@", "#")):
+        i -= 1  # its decorators and the comment right above it
+    if i < 10:
+        return cb
+    used = set(re.findall(r"\b[A-Za-z_]\w*\b", _COMMENT_OR_STRING_RE.sub(" ", "\n".join(lines[i:j]))))
+    if used & _bound_names(lines[:i]):
+        return cb
+    # ``start`` and ``end`` are the lines just before and after the code, as for a fenced block
+    return CodeBlock(cb.lang, cb.attrs, "\n".join(lines[i:j]), cb.start + i, cb.start + j + 1)
+
+
+_IMPORT_LINE_RE = re.compile(r"^(?:from\s+[\w.]+\s+import\s+[\w ,]+|import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as"
+                             r"\s+\w+)?)*)\s*(?:#.*)?$")
+
+
+def _free_names(code: str) -> set[str]:
+    """The names ``code`` reads but does not bind itself: identifiers outside comments and strings, not attribute
+    names (after a dot), not keyword arguments, less the names it defines, assigns, loops over or takes as
+    parameters."""
+    text = _COMMENT_OR_STRING_RE.sub(" ", code)
+    read = set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*=(?!=))", text))
+    bound = set(re.findall(r"\b(?:def|class|for|as|lambda)\s+(\w+)", text))
+    bound |= set(re.findall(r"^\s*(\w+)\s*(?::[^=\n]*)?=(?!=)", text, re.M))
+    for params in re.findall(r"\b(?:def\s+\w+\s*\(|lambda\b)([^):]*)", text):
+        bound |= {p.split("=")[0].split(":")[0].strip(" *") for p in params.split(",")}
+    return read - bound
+
+
+def imports_for(excerpt: CodeBlock, blocks: Sequence[CodeBlock]) -> list[CodeBlock]:
+    """The import lines that an excerpt of a longer block needs (:func:`object_excerpt`, :func:`function_excerpt`:
+    the corpus runs a file's blocks in order, so an excerpt uses names that the file imported before it,
+    ``Counter`` and ``Fraction`` for ``rouge_n``), in file order: for each name the excerpt reads and does not bind,
+    the last single-line top-level import before the excerpt (in ``blocks``, the file's runnable blocks) that binds
+    it. Each is a one-line block whose ``start`` and ``end`` are the lines just before and after it, as for a
+    fenced block."""
+    free = _free_names(excerpt.code)
+    found: dict[str, tuple[int, str]] = {}
+    for cb in blocks:
+        for k, ln in enumerate(cb.code.split("\n")):
+            line = cb.start + 1 + k
+            if line >= excerpt.start or not _IMPORT_LINE_RE.match(ln):
+                continue
+            for name in _bound_names([ln.split("#")[0].rstrip()]):
+                if name in free:
+                    found[name] = (line, ln.split("#")[0].rstrip())
+    lines = sorted(set(found.values()))
+    return [CodeBlock("python", (), text, line - 1, line + 1) for line, text in lines]
+
+
 _EXERCISE_HEADING_RE = re.compile(r"^#{2,6}\s+Exercise\s+[\w.]+:")
 
 
@@ -1097,7 +1210,8 @@ NO_CODE_TEXT = ("*The notes have no tested code for this; the sentences here des
 
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
-               n_lead: int = 0, wants_code: bool = False) -> Answer:
+               n_lead: int = 0, wants_code: bool = False,
+               imports: Sequence[tuple[int, CodeBlock]] = ()) -> Answer:
     """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
     chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
@@ -1106,7 +1220,9 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     all (:func:`with_antecedents`). A table row is joined by the rows of its table that a question choosing among
     items needs (:func:`with_table_rows`); each explicit ask of a question of several parts gets a sentence among
     the first few (:func:`cover_asks`). A code question (``wants_code``) that still has no block says so after
-    the lead (:data:`NO_CODE_TEXT`) rather than leaving the reader to look for code."""
+    the lead (:data:`NO_CODE_TEXT`) rather than leaving the reader to look for code. ``imports`` (a hit's index and a
+    one-line block each, :func:`imports_for`): the import lines of the file that an excerpt of a block needs, shown
+    in a block of their own right above it, each citing its own piece."""
     hits = list(r.hits if hits is None else hits)
     chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
     chosen, n_lead = with_table_rows(question, chosen, n_lead, hits)
@@ -1132,12 +1248,17 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
 
     lead = add(chosen[:n_lead])
     code_sentence = None
+    import_sentences: list[AnswerSentence] = []
     if code is not None:
+        import_sentences = [AnswerSentence(ib.code, cite(rank), ib.start, ib.end, "code") for rank, ib in imports]
         rank, cb = code
         code_sentence = AnswerSentence(cb.code, cite(rank), cb.start, cb.end, "code")
     rest = add(chosen[n_lead:])
-    sentences = lead + ([code_sentence] if code_sentence else []) + rest
+    sentences = lead + import_sentences + ([code_sentence] if code_sentence else []) + rest
     parts = [render_sentences(lead)] if lead else []
+    if import_sentences:
+        cited = "".join(f"[{n}]" for n in dict.fromkeys(s.source for s in import_sentences))
+        parts.append(f"{_fence(chr(10).join(s.text for s in import_sentences))}\n\n{cited}")
     if code_sentence is not None:
         parts.append(f"{_fence(code_sentence.text)}\n\n[{code_sentence.source}]")
     elif wants_code and sentences:

@@ -327,3 +327,48 @@ def test_a_legs_top_hit_gets_no_constant_floor():
 def test_weighted_rejects_a_bad_weight():
     with pytest.raises(ValueError, match="w_dense"):
         weighted({1: 1.0}, {1: 1.0}, w_dense=1.5)
+
+
+BROADCAST = ("silent broadcasting: a prediction of shape (N, 1) against a target of shape (N,) broadcasts to an "
+             "(N, N) matrix in an elementwise loss; squeeze to matching shapes")
+
+
+@pytest.mark.parametrize("q", [
+    "out = model(x) has shape (64, 1) and y is a float tensor of shape (64,), loss is nn.MSELoss()",
+    "my targets are (128,) while the network returns (128, 1) and the loss barely moves",  # the other order
+    "preds (N, 1), labels (N): the regression predicts the mean",  # symbolic, no trailing comma
+    "y_hat.shape is ( 32 , 1 ) and y.shape is (32, )",  # spaces
+])
+def test_shapes_that_differ_by_a_trailing_singleton_axis_are_read_as_silent_broadcasting(q):
+    assert diagnosis(q) == BROADCAST and with_diagnosis(q) == f"{q} ({BROADCAST})"
+
+
+@pytest.mark.parametrize("q", [
+    "the weight matrix is (3, 2) and the input (2, 1)",  # different sizes: a matrix product, not a mismatch
+    "both out and y have shape (64, 1)",  # the same shape
+    "a batch of (64,) labels",  # one shape only
+    "the reward r(s, a) for a state (s,)",  # no singleton axis
+    "out is (64, 1) and y is (64,): does broadcasting explain the loss?",  # named
+    "points (1, 0) and (0, 1) on the unit circle",
+])
+def test_no_broadcasting_diagnosis_without_a_singleton_mismatch_or_when_it_is_named(q):
+    assert diagnosis(q) is None and with_diagnosis(q) == q
+
+
+def test_a_singleton_shape_mismatch_finds_the_section_on_silent_broadcasting():
+    """f10-18 (development, fresh10): a regressor that predicts the mean, with ``out`` (64, 1) and ``y`` (64,).
+    Without the diagnosis the pitfalls section that names silent broadcasting was not in the top 10 sections; read
+    into the query, it is in the top 5."""
+    import json
+
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.retrieval import dedupe, section_key
+    from mlnotes.kb.index import Index
+
+    index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
+    path = REPO_ROOT / "eval" / "datasets" / "judged_fresh10.jsonl"
+    q = next(d for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and (d := json.loads(line))["id"] == "f10-18")
+    assert diagnosis(q["question"]) == BROADCAST
+    top = dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in index.search(q["question"], k=30)])[:5]
+    assert set(q["relevant"]) <= set(top), top
