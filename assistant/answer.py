@@ -536,10 +536,10 @@ class Answerer:
                          filters: Filters | None = None) -> list[Scored]:
         """A sentence naming both sides (from the top sections; not a table row, nor one about a run the reader
         has not seen) and the best sentence about each side, each side also looked up with a question about it
-        alone. A side that a heading of the question's own sections (those of the first ``top_chunks + 1`` hits)
-        names is described from those sections only; a table row describes a side only when no lead sentence names
-        it yet; of three or more compared items, one that an earlier item's sentence already names gets no sentence
-        of its own. The two-sided sentence comes first when it contrasts the sides ("whereas", "fewer", "than",
+        alone. A side that the first retrieved section's heading names is described from the question's own
+        sections (those of the first ``top_chunks + 1`` hits) only; a table row describes a side only when no lead
+        sentence names it yet; of three or more compared items, one whose terms an earlier item's sentence holds
+        gets no sentence of its own. The two-sided sentence comes first when it contrasts the sides ("whereas", "fewer", "than",
         ...), else after the per-side sentences ("LSTMs and GRUs are the standard cells" says nothing about how they
         differ)."""
         pair = sides(question)
@@ -565,9 +565,8 @@ class Answerer:
         to_describe = [(x, None) for x in items] if several else [(pair.a, pair.b), (pair.b, pair.a)]
         # the question's own sections: those of the hits that every side's pool reads
         home = {(h.chunk.doc_id, h.chunk.section_id) for h in hits[: self.weights.top_chunks + 1]}
-        home_headings = {h.chunk.heading for h in hits[: self.weights.top_chunks + 1]}
         for side, other in to_describe:
-            if several and any(mentions(x.candidate.text, side) for x in lead):
+            if several and any(terms(side) <= terms(x.candidate.text) for x in lead):
                 continue  # an item that an earlier item's sentence already names and describes (f10-04's "weighted")
             # a side that differs from the other by a variant ("SGD with momentum" against "SGD") is looked up and
             # described by what tells it apart ("What is momentum?"), as well as by its whole name
@@ -582,10 +581,12 @@ class Answerer:
             pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
             side_scored = score_candidates(side_q, qv, pool, self.weights)
             headings = [h.chunk.heading for h in hits]
-            if home_headings and any(mentions(h, side, other) for h in home_headings):
-                # a side that a heading of the question's own sections names is described from those sections: the
-                # rest of the corpus uses its word in another sense (f10-01: "marginal" found an SVM sentence on the
-                # margin while the first section, "Joint, marginal and conditional probability", is about it)
+            if hits and mentions(hits[0].chunk.heading, side, other):
+                # a side that the first retrieved section's heading names is described from the question's own
+                # sections: the rest of the corpus uses its word in another sense (f10-01: "marginal" found an SVM
+                # sentence on the margin while the first section, "Joint, marginal and conditional probability", is
+                # about it); a side that only a lower section's heading names is looked up everywhere (ml-33's
+                # "reinforcement learning" is defined by the RL chapter, not by the "model-free RL" entry at rank 2)
                 side_scored = [t for t in side_scored
                                if (hits[t.rank].chunk.doc_id, hits[t.rank].chunk.section_id) in home]
             got = best_about(side, side_scored, exclude=lead, headings=headings, other=other)
