@@ -536,8 +536,8 @@ class Answerer:
                          filters: Filters | None = None) -> list[Scored]:
         """A sentence naming both sides (from the top sections; not a table row, nor one about a run the reader
         has not seen) and the best sentence about each side, each side also looked up with a question about it
-        alone. A side that the first retrieved section's heading names is described from the question's own
-        sections (those of the first ``top_chunks + 1`` hits) only; a table row describes a side only when no lead
+        alone. A side that the first retrieved section's heading names, and a one-word item of three or more, is
+        described from the question's own sections (those of the first ``top_chunks + 1`` hits) only; a table row describes a side only when no lead
         sentence names it yet; of three or more compared items, one whose terms an earlier item's sentence holds
         gets no sentence of its own. The two-sided sentence comes first when it contrasts the sides ("whereas", "fewer", "than",
         ...), else after the per-side sentences ("LSTMs and GRUs are the standard cells" says nothing about how they
@@ -581,12 +581,15 @@ class Answerer:
             pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
             side_scored = score_candidates(side_q, qv, pool, self.weights)
             headings = [h.chunk.heading for h in hits]
-            if hits and mentions(hits[0].chunk.heading, side, other):
+            if (hits and mentions(hits[0].chunk.heading, side, other)) or (several and len(terms(side)) == 1):
                 # a side that the first retrieved section's heading names is described from the question's own
                 # sections: the rest of the corpus uses its word in another sense (f10-01: "marginal" found an SVM
                 # sentence on the margin while the first section, "Joint, marginal and conditional probability", is
                 # about it); a side that only a lower section's heading names is looked up everywhere (ml-33's
-                # "reinforcement learning" is defined by the RL chapter, not by the "model-free RL" entry at rank 2)
+                # "reinforcement learning" is defined by the RL chapter, not by the "model-free RL" entry at rank 2).
+                # So is a one-word item of a list of three or more: alone it is a modifier of the list's shared head
+                # ("single vs complete vs average vs ward linkage") or ambiguous ("Epoch vs. Batch vs. Iteration"),
+                # and elsewhere it finds "The complete loop is ..." or value iteration (g316, ml-44)
                 side_scored = [t for t in side_scored
                                if (hits[t.rank].chunk.doc_id, hits[t.rank].chunk.section_id) in home]
             got = best_about(side, side_scored, exclude=lead, headings=headings, other=other)
