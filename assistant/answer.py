@@ -63,6 +63,7 @@ from mlnotes.assistant.answering.lead import (
     part_query,
     pick_lead,
     pointer,
+    points_to_unseen,
     question_parts,
     reads_as_comparison,
     reports_run,
@@ -538,10 +539,14 @@ class Answerer:
 
     def _comparison_lead(self, question: str, hits: list[Hit], scored: list[Scored], mode: str,
                          filters: Filters | None = None) -> list[Scored]:
-        """A sentence naming both sides (from the top sections) and the best sentence about each side, each side
-        also looked up with a question about it alone. The two-sided sentence comes first when it contrasts the
-        sides ("whereas", "fewer", "than", ...), else after the per-side sentences ("LSTMs and GRUs are the
-        standard cells" says nothing about how they differ)."""
+        """A sentence naming both sides (from the top sections; not a table row, nor one about a run the reader
+        has not seen) and the best sentence about each side, each side also looked up with a question about it
+        alone. A side that the first retrieved section's heading names, and a one-word item of three or more, is
+        described from the question's own sections (those of the first ``top_chunks + 1`` hits) only; a table row describes a side only when no lead
+        sentence names it yet; of three or more compared items, one whose terms an earlier item's sentence holds
+        gets no sentence of its own. The two-sided sentence comes first when it contrasts the sides ("whereas", "fewer", "than",
+        ...), else after the per-side sentences ("LSTMs and GRUs are the standard cells" says nothing about how they
+        differ)."""
         pair = sides(question)
         if pair is None:
             return []
@@ -553,13 +558,21 @@ class Answerer:
         # when one side is a variant of the other ("SGD with momentum" against "SGD"), every sentence about the
         # variant names both: the answer then opens with what the variant adds, not with a sentence naming both
         nested = terms(pair.a) < terms(pair.b) or terms(pair.b) < terms(pair.a)
+        # not a table row (its cell "static embeddings (word2vec, GloVe)" groups the sides, f8-05) nor a sentence
+        # about a run the reader has not seen ("In this run the baseline ... than plain REINFORCE's", f9-06)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
+                and t.candidate.kind != "table_row" and not reports_run(t, scored)
+                and not points_to_unseen(t.candidate.text)
                 and mentions(t.candidate.text, pair.a, pair.b) and mentions(t.candidate.text, pair.b, pair.a)
                 and not nested and not several]
         if both:
             lead.append(max(both, key=lambda t: t.score))
         to_describe = [(x, None) for x in items] if several else [(pair.a, pair.b), (pair.b, pair.a)]
+        # the question's own sections: those of the hits that every side's pool reads
+        home = {(h.chunk.doc_id, h.chunk.section_id) for h in hits[: self.weights.top_chunks + 1]}
         for side, other in to_describe:
+            if several and any(terms(side) <= terms(x.candidate.text) for x in lead):
+                continue  # an item that an earlier item's sentence already names and describes (f10-04's "weighted")
             # a side that differs from the other by a variant ("SGD with momentum" against "SGD") is looked up and
             # described by what tells it apart ("What is momentum?"), as well as by its whole name
             own = side_words(side, other)
@@ -572,7 +585,22 @@ class Answerer:
             ranks = [rk for c in self._whole_sections(found) if (rk := self._extra(hits, c, mode, filters)) is not None]
             pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
             side_scored = score_candidates(side_q, qv, pool, self.weights)
-            got = best_about(side, side_scored, exclude=lead, headings=[h.chunk.heading for h in hits], other=other)
+            headings = [h.chunk.heading for h in hits]
+            if (hits and mentions(hits[0].chunk.heading, side, other)) or (several and len(terms(side)) == 1):
+                # a side that the first retrieved section's heading names is described from the question's own
+                # sections: the rest of the corpus uses its word in another sense (f10-01: "marginal" found an SVM
+                # sentence on the margin while the first section, "Joint, marginal and conditional probability", is
+                # about it); a side that only a lower section's heading names is looked up everywhere (ml-33's
+                # "reinforcement learning" is defined by the RL chapter, not by the "model-free RL" entry at rank 2).
+                # So is a one-word item of a list of three or more: alone it is a modifier of the list's shared head
+                # ("single vs complete vs average vs ward linkage") or ambiguous ("Epoch vs. Batch vs. Iteration"),
+                # and elsewhere it finds "The complete loop is ..." or value iteration (g316, ml-44)
+                side_scored = [t for t in side_scored
+                               if (hits[t.rank].chunk.doc_id, hits[t.rank].chunk.section_id) in home]
+            got = best_about(side, side_scored, exclude=lead, headings=headings, other=other)
+            if got is not None and got.candidate.kind == "table_row" and any(
+                    mentions(x.candidate.text, side, other) for x in lead):
+                continue  # a table row describes a side only when no lead sentence names it yet (f8-05)
             if got is not None and all(float(got.vector @ x.vector) < self.weights.redundancy for x in lead):
                 lead.append(got)
         if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):

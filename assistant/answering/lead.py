@@ -378,27 +378,72 @@ _SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between|plain|vanilla|ordinar
                         r"|\s+(?:models?|methods?|training)$", re.I)
 
 
+# where a clause ends inside a side's match: a side runs from the last such break before "vs"/"and" (its first
+# side) or up to the first one after it (its second side); "... restart loop. readiness vs liveness" compares
+# readiness, not the loop (f10-06), "... is dangerous, why? isn't it better than failing" is not a comparison
+_CLAUSE_BREAK_RE = re.compile(r"[?!;:]|\.(?:\s|$)|\s[-\u2013\u2014]+\s|\)")
+# a question's own words: a side holding one is a clause, not a thing ("When to use a Label Encoding" loses its
+# opening "When to use": a question word with its infinitive)
+_SIDE_QUESTION_RE = re.compile(r"^(?:when|how|why|where|which|what) to \w+\s+"
+                               r"|^(?:explain|describe|define|discuss)\s+", re.I)
+_QUESTION_WORD_RE = re.compile(r"\b(?:what|why|how|which|when|where|who|whose)\b", re.I)
+# a side made of a pronoun stands for a thing named elsewhere ("isn't it better than failing?", "them vs a paired
+# t-test"): the question does not name that side
+# ("one" and "I" are left out: "one stage vs two stage detectors", "Type I vs Type II error"; so is "that", which
+# mostly opens a relative clause)
+_SIDE_PRONOUN_RE = re.compile(r"\b(?:it|they|them|this|these|those|we|you)\b", re.I)
+# the separators of a chain "A vs B vs C": each link is a compared thing
+_VS_RE = re.compile(r"\s+(?:vs\.?|versus)\s+", re.I)
+
+
+def _well_formed_side(raw: str, first: bool) -> str | None:
+    """``raw`` as a compared thing: cut at the clause break nearest the comparison word (the last one of a first
+    side, the first one or question word of a second), without edge punctuation, a leading question word with its
+    infinitive or an instruction verb, articles and the trims of :data:`_SIDE_TRIM`; ``None`` when what is left is
+    not a thing: it holds a question word or a pronoun, or has no content term."""
+    parts = _CLAUSE_BREAK_RE.split(raw)
+    side = (parts[-1] if first else parts[0]).strip(" \t,.'\"-(")
+    side = _SIDE_QUESTION_RE.sub("", side)
+    if not first:  # a second side ends where the next question starts ("type 2 error and what statistical power is")
+        side = re.sub(r"\s+(?:and|or|but)$", "", _QUESTION_WORD_RE.split(side)[0].strip(), flags=re.I)
+    side = _SIDE_TRIM.sub("", _SIDE_TRIM.sub("", side.strip()))
+    side = side.strip(" \t,.'\"-")
+    if not terms(side) or _QUESTION_WORD_RE.search(side) or _SIDE_PRONOUN_RE.search(side):
+        return None
+    return side
+
+
 def sides(question: str) -> Sides | None:
-    """The two things a comparison question compares ("LSTM and GRU"), or ``None`` when it names no pair."""
-    q = " ".join(question.split())
+    """The two things a comparison question compares ("LSTM and GRU"), or ``None`` when it names no pair: each side
+    must be a thing (:func:`_well_formed_side`): not a clause across a sentence break, not holding a question word
+    or a pronoun. In a chain "A vs B vs C" the first side holds all but the last link ("A vs B"):
+    :func:`compared_items` splits it."""
+    # "vs." is the comparison word, not a sentence's end ("Epoch vs. Batch vs. Iteration.")
+    q = re.sub(r"\b(vs|versus)\.", r"\1", " ".join(question.split()), flags=re.I)
     for rx in _SIDES_RES:
         m = rx.search(q)
-        if m:
-            a, b = (_SIDE_TRIM.sub("", m.group(g).strip()) for g in ("a", "b"))
-            a, b = _SIDE_TRIM.sub("", a), _SIDE_TRIM.sub("", b)
-            if terms(a) and terms(b) and terms(a) != terms(b):
-                return Sides(a, b)
+        if not m:
+            continue
+        a, b = _well_formed_side(m.group("a"), True), _well_formed_side(m.group("b"), False)
+        if a is None or b is None:
+            continue
+        links = _VS_RE.split(b)
+        if len(links) > 1:  # "simple vs weighted vs centred moving average": the pair is the last link and the rest
+            a, b = " vs ".join([a, *links[:-1]]), links[-1]
+        if terms(a) and terms(b) and terms(a) != terms(b):
+            return Sides(a, b)
     return None
 
 
 def compared_items(question: str) -> list[str]:
     """The things a comparison question compares, two or more: "supervised, unsupervised, and reinforcement
     learning" gives three (:func:`sides` finds the last pair; a first side that is itself a list is split at its
-    commas and "and"s); ``[]`` when it names no pair."""
+    commas, "and"s, "or"s and "vs"s: "simple vs weighted vs centred moving average" gives three too); ``[]`` when
+    it names no pair."""
     pair = sides(question)
     if pair is None:
         return []
-    firsts = [x.strip() for x in re.split(r",|\band\b|\bor\b", pair.a) if terms(x)]
+    firsts = [x.strip() for x in re.split(r",|\band\b|\bor\b|\bvs\b\.?|\bversus\b", pair.a) if terms(x)]
     return [*firsts, pair.b] if firsts else [pair.a, pair.b]
 
 
@@ -991,12 +1036,18 @@ def heading_share(subject: set[str], sections: Sequence[str], rank: int) -> floa
     return len(subject & terms(slug)) / len(subject)
 
 
+# a Markdown emphasis: *term*, **term**, _term_
+_EMPHASIS_RE = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])|(?<!\w)_([^_\n]+?)_(?!\w)")
+SIDE_EMPHASIS_BONUS = 0.1
+
+
 def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = (),
                headings: Sequence[str] = (), other: str | None = None) -> Scored | None:
     """The usable candidate that best explains ``side``: it names the side (with ``other``, the terms that tell the
     side apart from the other side: :func:`side_terms`), preferably near its start (the side is what the sentence
-    is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the side; ``scored``
-    are scored against a question about the side."""
+    is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the side, set in
+    emphasis (``*joint*``: where the notes introduce the term, ``SIDE_EMPHASIS_BONUS``); ``scored`` are scored
+    against a question about the side."""
     taken = {id(t.candidate) for t in exclude}
     pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and not pointer(t.candidate.text)
             and mentions(t.candidate.text, side, other)]
@@ -1025,6 +1076,10 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
         v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
         if t.rank < len(headings) and want <= terms(headings[t.rank]):
             v += 0.1
+        # ... where the notes introduce it: the side set in emphasis ("operations on the *joint* distribution",
+        # "the **readiness probe** decides ...") is the term that sentence defines, not one it uses in passing
+        emphasised = " ".join(a + b for a, b in _EMPHASIS_RE.findall(text))
+        v += SIDE_EMPHASIS_BONUS if emphasised and want <= terms(emphasised) else 0.0
         if words and words[0].lower() in _ANAPHORA:  # "That is how ...", "It ...": bound to the sentence before
             v -= 0.15
         return v - (0.2 if re.match(r"^(?:the |this )?code\b", text, re.I) else 0.0)
