@@ -9,10 +9,7 @@ nor a later fresh set) on the real index."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import pytest
 
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.compose import cover_asks, item_asks
@@ -29,9 +26,8 @@ from mlnotes.assistant.answering.lead import (
     subject_terms,
 )
 from mlnotes.assistant.answering.scoring import Scored
-from mlnotes.assistant.settings import REPO_ROOT
 
-from .test_part_coverage import DATASETS, FRESH, answer_of, at, chunk, hit
+from .test_part_coverage import FRESH, answer_of, at, chunk, dev_questions, hit
 
 DEV_FRESH = [*FRESH, "judged_fresh10.jsonl"]
 
@@ -133,29 +129,6 @@ def test_a_dangling_sentence_is_no_bridge_when_the_sentence_before_it_is_not_in_
 
 # -- properties over the development questions -----------------------------------------------------------------
 
-def dev_questions() -> list[tuple[str, str]]:
-    out = []
-    for line in (DATASETS / "gold.jsonl").read_text().splitlines():
-        d = json.loads(line)
-        if d.get("split") == "tune":
-            out.append((d["id"], d["question"]))
-    for name in ["external.jsonl", *DEV_FRESH]:
-        for line in (DATASETS / name).read_text().splitlines():
-            d = json.loads(line) if line.strip() else None
-            if d and d.get("answerable", True):
-                out.append((d["id"], d["question"]))
-    return out
-
-
-@pytest.fixture(scope="module")
-def answerer():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
-
-    corpus = REPO_ROOT / "corpus"
-    index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, corpus, bank=load_bank(corpus))
 
 
 def test_a_bare_why_of_a_development_question_gets_a_reason_when_a_top_chunk_states_one(answerer):
@@ -167,7 +140,7 @@ def test_a_bare_why_of_a_development_question_gets_a_reason_when_a_top_chunk_sta
     from mlnotes.assistant.answering.retrieve import retrieve
 
     checked, missed = 0, []
-    for qid, q in dev_questions():
+    for qid, q in dev_questions(DEV_FRESH):
         bare = [t for p, t, _ in item_asks(q) if p and asks_why(p) and not ask_terms(p)]
         if not bare:
             continue
@@ -194,7 +167,7 @@ def test_a_needed_quantity_question_of_the_development_sets_leads_with_a_sentenc
     import re
 
     seen = []
-    for qid, q in dev_questions():
+    for qid, q in dev_questions(DEV_FRESH):
         if not asks_needed_quantity(q):
             continue
         ans = answer_of(answerer, q)

@@ -5,8 +5,6 @@ heldout nor a later fresh set) on the real index."""
 
 from __future__ import annotations
 
-import pytest
-
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.compose import (
     ASK_RANKS,
@@ -23,21 +21,8 @@ from mlnotes.assistant.answering.compose import (
 from mlnotes.assistant.answering.lead import ask_of, asks_why, first_cell
 from mlnotes.assistant.answering.render import answer_units
 from mlnotes.assistant.answering.scoring import Scored
-from mlnotes.assistant.settings import REPO_ROOT
 
 from .test_part_coverage import answer_of, at, chunk, dev_questions, hit, vec
-
-
-@pytest.fixture(scope="module")
-def answerer():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
-
-    corpus = REPO_ROOT / "corpus"
-    index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, corpus, bank=load_bank(corpus))
-
 
 F9_02 = ("what is the 'four-fifths rule' people cite in fairness audits? our loan model approves 30% of male "
          "applicants and 21% of female applicants, do we fail it? and is that the same thing as equal opportunity")

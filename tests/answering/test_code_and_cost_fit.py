@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from mlnotes.assistant.answering.compose import code_ask, code_fit, code_for
 from mlnotes.assistant.answering.lead import (
     TableRow,
@@ -172,16 +170,6 @@ def _dev_questions() -> list[tuple[str, str]]:
         out += [(d["id"], d["question"]) for line in path.read_text(encoding="utf-8").splitlines()
                 if line.strip() and (d := json.loads(line))]
     return out
-
-
-@pytest.fixture(scope="module")
-def answerer():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
-
-    index, _ = Index.load_or_build(CORPUS, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, CORPUS, bank=load_bank(CORPUS))
 
 
 def _file_lines(path: str) -> list[str]:

@@ -120,16 +120,6 @@ def _dev_questions() -> list[tuple[str, str, list[str] | None]]:
 
 
 @pytest.fixture(scope="module")
-def answerer():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
-
-    index, _ = Index.load_or_build(CORPUS, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, CORPUS, bank=load_bank(CORPUS))
-
-
-@pytest.fixture(scope="module")
 def code_answers(answerer):
     from mlnotes.assistant.answering.compose import asks_for_code
     from mlnotes.assistant.intent import classify_intent

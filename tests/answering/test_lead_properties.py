@@ -28,16 +28,6 @@ def dev_question(qid: str) -> str:
     raise KeyError(qid)
 
 
-@pytest.fixture(scope="module")
-def answerer():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
-
-    index, _ = Index.load_or_build(CORPUS, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, CORPUS, bank=load_bank(CORPUS))
-
-
 def lead_of(answerer, question: str):
     ans = answerer.answer(question, generator=None)
     assert not ans.abstained and ans.sentences, question

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.compose import ASK_WITHIN, cover_asks, with_table_rows
@@ -174,29 +173,20 @@ def test_the_rows_join_the_chosen_row_in_table_order_in_its_place():
 FRESH = [f"judged_fresh{i}.jsonl" for i in ("", 2, 3, 4, 5, 6, 7, 8, 9)]
 
 
-def dev_questions() -> list[tuple[str, str]]:
+def dev_questions(fresh: list[str] = FRESH) -> list[tuple[str, str]]:
+    """(id, question) of the gold tune split and the answerable external and fresh questions (``fresh``: file
+    names under eval/datasets)."""
     out = []
     for line in (DATASETS / "gold.jsonl").read_text().splitlines():
         d = json.loads(line)
         if d.get("split") == "tune":
             out.append((d["id"], d["question"]))
-    for name in ["external.jsonl", *FRESH]:
+    for name in ["external.jsonl", *fresh]:
         for line in (DATASETS / name).read_text().splitlines():
             d = json.loads(line) if line.strip() else None
             if d and d.get("answerable", True):
                 out.append((d["id"], d["question"]))
     return out
-
-
-@pytest.fixture(scope="module")
-def answerer():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
-
-    corpus = REPO_ROOT / "corpus"
-    index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, corpus, bank=load_bank(corpus))
 
 
 _ANSWERS: dict[str, object] = {}
