@@ -295,7 +295,7 @@ def test_a_spelling_variant_shares_a_long_prefix_or_joins_two_words():
 def _dev_questions():
     from mlnotes.eval.data import DATASETS, _load, load_external, load_gold, load_unanswerable
 
-    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
              for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
     return load_gold("tune") + load_external() + load_unanswerable("tune") + fresh
 
@@ -306,20 +306,45 @@ def _dev_questions():
 # section but never uses "corpus", "applying" or "algorithm" (coverage .33); f10-16 (naive Bayes on spam, its
 # labelled probability section first) is withheld by the unfound-words branch for "email" and "pretty" (support
 # .377); ml-10 (a sparse-matrix class in C++) and ml-63 (how rand() works) are answered from sections that share
-# their words (coverage .56) or with a support above the coverage rule's bound (ml-63)
-KNOWN_FALSE_ABSTENTIONS = {"nlp-12", "f10-16"}
+# their words (coverage .56) or with a support above the coverage rule's bound (ml-63); f11-19 (a 999 for "unknown"
+# age, round 13, abst16p) is withheld by the coverage branch (support .382, coverage .276 by its labelled debugging
+# section, second): half of its IDF mass is the asker's register ("weird", "caught", "apparently", "bad", "big"), and
+# the one specific term it shares with that section, "999", is a quantity and no term of the question
+KNOWN_FALSE_ABSTENTIONS = {"nlp-12", "f10-16", "f11-19"}
 KNOWN_MISSED_ABSTENTIONS = {"ml-10", "ml-63"}
 # answerable development questions the unfound-words branch withholds (round 13, fresh10): their unfound words are
 # the asker's setting ("email", "pretty"; "dashcam", "thrilled"), not a topic the corpus lacks; no general signal
 # that spares them and keeps f10-20 withheld was found (docs/answer-quality.md, "Round 13")
 KNOWN_UNFOUND_FALSE_ABSTENTIONS = {"f10-16", "f10-19"}
+# which rule withholds each known false abstention, and fresh11's true one (round 13, abst16p): f11-19 and f11-20
+# (TransE, the corpus has no knowledge-graph embeddings; judged useful) are both withheld by the coverage branch, with
+# one unfound word each ("weird"; "trans"), so the unfound-words branch is not what separates them
+KNOWN_DECIDING_RULES = {"nlp-12": "coverage", "f10-16": "unfound", "f11-19": "coverage", "f11-20": "coverage"}
+
+
+def _deciding_rule(answerer, r) -> str | None:
+    """Which rule of the served answerer withholds ``r`` (None: it answers), in the order ``Answerer.abstains`` and
+    ``CoverageRule.abstains`` apply them: the support threshold, the unfound-words branch, the coverage branch."""
+    from mlnotes.assistant.answering.retrieve import should_abstain
+
+    if should_abstain(r, answerer.abstain_threshold):
+        return "support"
+    rule, cov = answerer.abstain_coverage, answerer.term_coverage()
+    if rule.abstains(r, cov, r.read):
+        unfound = cov.unfound(r.asked, r.read, r.hits)
+        if rule.absent_terms and r.support < max(rule.support, rule.absent_support) and \
+                len(unfound) >= rule.absent_terms:
+            return "unfound"
+        return "coverage"
+    return None
 
 
 def test_on_the_development_questions_found_answers_are_given_and_unanswerable_ones_withheld():
-    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-10), answered as the
+    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-11), answered as the
     served answerer decides (calibrated support threshold and coverage rule, the question as the search read it):
     no answerable question whose labelled section is among the top 5 hits abstains, and every unanswerable one
-    does, except the listed known misses (the sets must match exactly, so a new miss or a fixed one shows)."""
+    does, except the listed known misses (the sets must match exactly, so a new miss or a fixed one shows); the
+    known false abstentions and f11-20 are withheld by the listed rules."""
     from mlnotes.assistant.answer import Answerer
     from mlnotes.assistant.answering.retrieve import retrieve
     from mlnotes.assistant.settings import REPO_ROOT
@@ -329,10 +354,13 @@ def test_on_the_development_questions_found_answers_are_given_and_unanswerable_o
     index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
     answerer = Answerer(index, REPO_ROOT / "corpus")
     assert answerer.abstain_coverage is not None  # the calibrated rule, not the support threshold alone
-    false_abstentions, missed, found = set(), set(), 0
+    false_abstentions, missed, found, rules = set(), set(), 0, {}
     for q in _dev_questions():
         r = retrieve(index, q.question, "hybrid", 6)
         abstains = answerer.abstains(r.read or q.question, r)
+        if q.id in KNOWN_DECIDING_RULES:
+            rules[q.id] = _deciding_rule(answerer, r)
+            assert (rules[q.id] is not None) == abstains, q.id
         if not q.answerable:
             if not abstains:
                 missed.add(q.id)
@@ -345,10 +373,11 @@ def test_on_the_development_questions_found_answers_are_given_and_unanswerable_o
     assert found > 500  # the property covers most of the development questions
     assert false_abstentions == KNOWN_FALSE_ABSTENTIONS
     assert missed == KNOWN_MISSED_ABSTENTIONS
+    assert rules == KNOWN_DECIDING_RULES
 
 
 def test_on_the_development_questions_unfound_words_abstain_only_on_unanswerable_ones():
-    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-10) with the real
+    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-11) with the real
     index and the calibrated rule: the unfound-words branch (two or more words the corpus never uses or uses once
     outside the retrieved sections, under the support bound .48) withholds no answerable question but the two known
     ones of fresh10 (f10-16, f10-19: exactly those, so a new one or a fixed one shows), and it fires on f7-20 (under
