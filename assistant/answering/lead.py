@@ -54,6 +54,7 @@ from mlnotes.assistant.answering.scoring import (
     cut_off,
     dangles,
     describes_figure,
+    ordinal_subject,
 )
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
@@ -252,6 +253,39 @@ def gives_reason(text: str) -> bool:
 # whose lead restated that premise and counted as new because four of its eight terms were these)
 _PREMISE_FILLER = frozenset(tokenize("have has had typically usually often generally commonly always mostly style "
                                      "structure kind sort type form shape"))
+
+
+# a question that reports an observation and asks whether something is wrong ("my validation loss is lower than my
+# training loss the whole run, which seems backwards. is something broken?": f11-18, round 13; "... What's wrong?"):
+# the ask closes the question, the observation comes before it
+_WRONG_ASK_RE = re.compile(r"(?:^|[.?!,;:]\s*|\s)(?:so\s+)?(?:is (?:something|anything) (?:broken|wrong)|"
+                           r"is (?:this|that|it) (?:normal|expected|a bug|broken|wrong)|"
+                           r"what(?:'s| is) (?:wrong|broken|going on)|"
+                           r"did (?:i|we) (?:break something|do something wrong))\W*$", re.I)
+# how many of the observation's terms a sentence must name to speak to it (:func:`states_cause`)
+OBSERVATION_TERMS = 2
+
+
+def asks_if_wrong(question: str) -> bool:
+    """Whether ``question`` reports an observation and closes by asking whether something is wrong ("... is
+    something broken?", "... What's wrong?", "... is this normal?": :data:`_WRONG_ASK_RE`)."""
+    m = _WRONG_ASK_RE.search(question.strip())
+    return bool(m) and bool(subject_terms(question[: m.start()]))
+
+
+def observation_terms(question: str) -> set[str]:
+    """The subject terms of the observation that a question of :func:`asks_if_wrong` reports (the question before
+    its closing ask), without words of frequency or shape; empty for any other question."""
+    m = _WRONG_ASK_RE.search(question.strip())
+    return subject_terms(question[: m.start()]) - _PREMISE_FILLER if m else set()
+
+
+def states_cause(question: str, text: str) -> bool:
+    """Whether ``text`` gives a cause for the observation of a question of :func:`asks_if_wrong`: it gives a reason
+    or a mechanism (:func:`gives_reason`) and names at least ``OBSERVATION_TERMS`` of the observation's terms (all of
+    them when it has fewer)."""
+    seen = observation_terms(question)
+    return bool(seen) and gives_reason(text) and len(seen & terms(text)) >= min(OBSERVATION_TERMS, len(seen))
 
 
 def premise_terms(question: str) -> set[str]:
@@ -570,11 +604,22 @@ def both_sides_first(lead: list[Scored], pair: Sides, pool: Sequence[Scored]) ->
     return [first, max(found, key=lambda t: t.score), *lead[1:]]
 
 
+# a bold question that labels a list item whose answer follows it ("**Is there an official split, and should you
+# use it?** Use the official split when comparing with published results, ...": f11-08, round 13): the item answers
+# the question it names, so it is no question itself
+_QUESTION_LABEL_RE = re.compile(r"^\*\*[^*]{3,160}\?\*\*\s+(?=\S)")
+
+
 def usable(t: Scored) -> bool:
     """A sentence that can open an answer: not a question, a lead-in, a quoted prompt, a fragment or a sentence cut
-    off before the display equation that ends it (:func:`cut_off`)."""
+    off before the display equation that ends it (:func:`cut_off`). A list item that opens with a bold question and
+    answers it ("**Is there an official split, and should you use it?** Use the official split when ...":
+    :data:`_QUESTION_LABEL_RE`) is judged by its answer."""
     text = t.candidate.text.strip()
-    return ("?" not in text and not text.endswith(":") and not text.startswith(('"', "\u201c"))
+    answer = _QUESTION_LABEL_RE.sub("", text, count=1)
+    if answer != text and len(answer.split()) < 5:
+        return False
+    return ("?" not in answer and not text.endswith(":") and not text.startswith(('"', "\u201c"))
             and len(text.split()) >= 5 and not cut_off(t.candidate))
 
 
@@ -672,6 +717,11 @@ _POINTS_BACK_RE = re.compile(r"\b(?:this|these|those)\s+([A-Za-z][\w-]*)", re.I)
 _LOOK_RE = re.compile(r"^(?:look at|notice|observe|watch|see how|note how)\b|"
                       r"^(?:the|this) (?:figure|plot|chart|heatmap|printout)s? (?:[a-z]+ ){0,2}?"
                       r"(?:shows?|plots?|draws?|compares?|displays?)\b", re.I)
+# a cross-reference in parentheses to a neighbouring part of the notes that the answer does not show ("Run a
+# learning-rate range test (next section) rather than guessing.": f11-18's lead, round 13; "(see below)", "(above)")
+_CROSS_REF_RE = re.compile(r"\((?:see |cf\.? )?(?:the )?(?:(?:next|previous|following|preceding|last|later|earlier) "
+                           r"(?:sections?|subsections?|chapters?|parts?|paragraphs?|pages?)|(?:section|chapter|part|"
+                           r"paragraph) (?:above|below)|above|below)\)", re.I)
 # nouns after "this" that refer to the sentence's own clause ("... removed about 90% of the weights this way") or read on
 # their own ("Unstructured sparsity of this kind reduces storage but ...", f9-05)
 _SELF_NOUNS = frozenset({"way", "sense", "respect", "regard", "kind", "sort"})
@@ -679,14 +729,16 @@ _SELF_NOUNS = frozenset({"way", "sense", "respect", "regard", "kind", "sort"})
 
 def points_to_unseen(text: str) -> bool:
     """Whether ``text`` points at content outside itself that an answer does not show: an opening "Look at ...",
-    "Notice ...", "Observe ...", "Watch ...", "See how ...", or "The figure (then) shows ..." (:data:`_LOOK_RE`), or a demonstrative noun phrase
+    "Notice ...", "Observe ...", "Watch ...", "See how ...", or "The figure (then) shows ..." (:data:`_LOOK_RE`), a
+    cross-reference in parentheses to a part of the notes it does not show ("(next section)", "(see below)":
+    :data:`_CROSS_REF_RE`), or a demonstrative noun phrase
     ("this difference", "these properties") whose noun it does not name earlier itself (:data:`_POINTS_BACK_RE`;
     "a tree is grown and this tree ..." refers inside the sentence; "this way" to its own clause). A sentence that
     :func:`~mlnotes.assistant.answering.scoring.dangles` ("with these targets", "from this robustness") is left to
     the composition, which shows the sentence before it in front of it. Such a sentence leads only when nothing else
     can (:func:`lead_pool`)."""
     body = text.lstrip("*_ ")
-    if _LOOK_RE.match(body):
+    if _LOOK_RE.match(body) or _CROSS_REF_RE.search(body):
         return True
     if dangles(body):
         # "The cross-entropy with these targets ...", "... comes from this robustness": the composition puts the
@@ -705,7 +757,9 @@ def standalone(t: Scored) -> bool:
     """Whether a sentence reads on its own as the first of an answer: it does not open with a word that points back
     ("It makes no assumption about order ...", "They need different fixes ..."), is not an aside in parentheses
     ("(In scikit-learn, `LabelEncoder` is meant for targets; ...)"), does not continue an argument made before it
-    ("The same arithmetic explains ...", "However, ..."), is not a caveat ("Remember that ...": :func:`caveat`)
+    ("The same arithmetic explains ...", "However, ..."), does not open with an ordinal that stands for an item of
+    a list the answer does not show ("The fourth explains ...": :func:`~mlnotes.assistant.answering.scoring.
+    ordinal_subject`), is not a caveat ("Remember that ...": :func:`caveat`)
     and is not a pointer, a command or advice to the reader (:func:`pointer`)."""
     text = t.candidate.text.strip()
     if text.startswith("(") and text.rstrip(".").endswith(")"):
@@ -713,7 +767,7 @@ def standalone(t: Scored) -> bool:
     if pointer(text):
         return False
     if (_LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or _PRONOUN_SUBJECT_RE.match(text.lstrip("*_ ")) or caveat(text)
-            or continues_before(text) or describes_figure(text)):
+            or continues_before(text) or describes_figure(text) or ordinal_subject(text)):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
@@ -952,7 +1006,8 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     sets its subject against another thing only the ones that open on that subject when there are any
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
-    reason (:func:`claim_with_reason`); for a
+    reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
+    wrong only the ones that give a cause of it (:func:`asks_if_wrong`, :func:`states_cause`) when there are any; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
     it asks how much of something a goal needs (:func:`asks_needed_quantity`)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
@@ -988,6 +1043,13 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # standardizes each feature ..." led "Why can you use a bigger learning rate once batch normalization is in
         # the network?" (f3-16) instead of "Batch norm allows larger learning rates, ..." and its reason
         pool = [t for t in pool if about_premise(question, t.candidate.text)]
+    if asks_if_wrong(question):
+        # a question that reports an observation and asks whether something is wrong leads with a cause of that
+        # observation whenever the pool holds one (f11-18: "my validation loss is lower than my training loss ...
+        # is something broken?" led with "Run a learning-rate range test ..." from a top section on a loss that
+        # does not fall, over "The training loss is averaged over the epoch while the weights change, so early on
+        # it lags behind the validation loss ...")
+        pool = [t for t in pool if states_cause(question, t.candidate.text)] or pool
     if intent == "how_to_choose" and not asks_needed_quantity(question):
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence

@@ -130,13 +130,33 @@ _NOT_A_NOUN = frozenset("""is are was were be been has have had can could will w
  if than time""".split())
 
 
+# an ordinal or "the former/latter" standing for an item of a list named before it, as the subject of the sentence
+# (round 13, f11-02: "The fourth explains how to prepare for each type of interview round." after "It has four parts.
+# The first describes ... The second gives ... The third covers ..."): the ordinal is followed by a verb, not by a
+# noun ("The first layer learns edges" names its thing). "the former" and "the latter" always point back.
+_ORDINAL_SUBJECT_RE = re.compile(
+    r"^the (?:(?:former|latter)\b|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last) "
+    r"(?:one |two |three |four )?(?:is|are|was|were|has|have|does|do|can|will|would|covers|explains|describes|gives|"
+    r"lists|shows|presents|introduces|discusses|treats|deals|summari[sz]es|contains|adds|uses|goes|walks|turns|"
+    r"focuses|answers|asks|returns|takes|keeps|applies|follows|needs|works|holds|makes|tells|teaches|links|"
+    r"compares|defines|builds|trains|runs|measures|reports)\b)", re.I)
+
+
+def ordinal_subject(text: str) -> bool:
+    """Whether ``text`` opens with an ordinal that stands for an item of a list named before it ("The fourth
+    explains ...", "The second is ...", "The latter ..."; :data:`_ORDINAL_SUBJECT_RE`): the reader of an answer
+    does not see that list."""
+    return bool(_ORDINAL_SUBJECT_RE.match(text.lstrip("*_ ")))
+
+
 def dangles(text: str) -> bool:
     """Whether ``text`` needs the sentence before it to be understood: it opens with a pronoun, a demonstrative or
-    a counterfactual on something named before (:data:`_DANGLING_OPEN_RE`), or holds a demonstrative noun phrase
+    a counterfactual on something named before (:data:`_DANGLING_OPEN_RE`) or with an ordinal standing for an item
+    of a list named before (:func:`ordinal_subject`: "The fourth explains ..."), or holds a demonstrative noun phrase
     ("these targets", "this regime", "the same regime") whose noun it does not name earlier itself
     (:data:`_DEMONSTRATIVE_RE`; "a tree is grown and this tree ..." refers inside the sentence)."""
     body = text.lstrip("*_ ")
-    if _DANGLING_OPEN_RE.match(body):
+    if _DANGLING_OPEN_RE.match(body) or ordinal_subject(body):
         return True
     for m in _DEMONSTRATIVE_RE.finditer(body):
         word = m.group(1).lower()
