@@ -879,7 +879,8 @@ class Answerer:
         defines the object's function among others only that function is shown (``compose.object_excerpt``); of a
         longer block about something else that defines one function named by the object's terms only, that function
         and the checks that call it (``compose.function_excerpt``: ``rouge_n`` at the end of a TextRank summariser,
-        f10-14). An excerpt is shown with the file's import lines it needs (``Answerer._excerpt_imports``)."""
+        f10-14), as of a block that opens with that function and then runs on data of the file's earlier blocks
+        (``expected_calibration_error`` before a demo on ``Xb_tr``, f11-14). An excerpt is shown with the file's import lines it needs (``Answerer._excerpt_imports``)."""
         subject = subject_terms(question)
         thing = subject_terms(_WHAT_END_RE.split(question, maxsplit=1)[0]) or subject
         means = _MEANS_RE.split(question, maxsplit=1)
@@ -904,7 +905,10 @@ class Answerer:
         *_, idx, cb = min(found, key=lambda x: x[:10])
         heading = hits[idx].chunk.heading
         shown = compose.object_excerpt(obj, cb, subject, heading)
-        return idx, (compose.function_excerpt(obj, cb, heading) if shown is cb else shown)
+        if shown is not cb:
+            return idx, shown
+        doc = load_doc(self.corpus_dir, hits[idx].chunk.path)
+        return idx, compose.function_excerpt(obj, cb, heading, code_blocks(doc, 1, len(doc.lines)))
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:

@@ -3,6 +3,9 @@ cache and the algorithm registry)."""
 
 from __future__ import annotations
 
+import ast
+import builtins
+import keyword
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -684,11 +687,18 @@ _QWORD_RE = re.compile(r"[A-Za-z][\w-]*")
 # ... or to create a function ("Create a function to compute an integral image, and create another function to get
 # area sums from it", ml-11; "... create a function to compute the receptive field ...", ml-08), or opens by naming
 # the language as what it wants ("python for a release check: only ship the candidate if ...", f9-13)
+# ... or to write, create or build a unit of code other than a function or class: a wrapper, decorator, helper,
+# iterator, context manager or callback, with up to two words in front of it ("can you write a small wrapper that
+# prefetches the next few batches in a background thread?", f11-13; "write a thread-safe caching decorator");
+# "define" only before the plain forms ("Define the sigmoid function" asks what it is)
+_CODE_UNITS = r"(?:function|class|method|wrapper|decorator|helper|iterator|context manager|callback)s?"
 _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
                            r"script|program))\b|\bwrite\b[^.?!]{0,80}\b(?:from scratch|by hand|myself|in (?:plain )?"
                            r"(?:python|numpy|pytorch|torch))\b|"
                            r"\b(?:write|create|define|give me|build)(?: me)? (?:a |an |another |the |one |two )?"
-                           r"(?:small |short |simple )?(?:python |numpy |pytorch |torch )?(?:function|class|method)s?\b|"
+                           r"(?:small |short |simple )?(?:python |numpy |pytorch |torch )?" + _CODE_UNITS + r"\b|"
+                           r"\b(?:write|create|build)(?: me)? (?:a |an |another |the |one |two |some )?"
+                           r"(?:[\w-]+ ){0,2}" + _CODE_UNITS + r"\b|"
                            r"^\W*(?:in )?(?:python|numpy|pytorch|torch)\s*(?:for\b|:|,|-\s)", re.I)
 
 
@@ -1070,14 +1080,18 @@ def _bound_names(lines: Sequence[str]) -> set[str]:
     return out
 
 
-def function_excerpt(obj: Sequence[str], cb: CodeBlock, heading: str = "") -> CodeBlock:
+def function_excerpt(obj: Sequence[str], cb: CodeBlock, heading: str = "",
+                     blocks: Sequence[CodeBlock] = ()) -> CodeBlock:
     """The asked function of a longer block that is about something else, with the checks that call it: the one
     top-level definition named by the object's terms only (:func:`names_asked`) and the top-level lines right after
     it that call it (its asserts and prints), as a block of its own file lines (f10-14: ``rouge_n`` and its two
     asserts at the end of a TextRank summariser under "Text summarization approaches"). Only when the section
-    ``heading`` does not name the object's terms, the lines before the definition are at least ten, and the excerpt
-    reads no name that those lines bind (it runs on its own, given the imports of the file's earlier blocks); else
-    the block itself."""
+    ``heading`` does not name the object's terms, the excerpt reads no name that the block's lines before it bind
+    (it runs on its own, given the imports of the file's earlier blocks), and either the lines before the
+    definition are at least ten or the rest of the block runs on data of the file's earlier blocks
+    (:func:`unseen_names`, ``blocks`` being the file's runnable blocks) that the excerpt does not read (f11-14:
+    ``expected_calibration_error`` at the top of a calibration demo on ``Xb_tr``, ``Xb_te``, ... of an earlier
+    block, shown whole, showed those names undefined); else the block itself."""
     lines = cb.code.split("\n")
     if not obj or all(_has(t, _ordered_terms(heading)) for t in obj):
         return cb
@@ -1098,13 +1112,31 @@ def function_excerpt(obj: Sequence[str], cb: CodeBlock, heading: str = "") -> Co
         j -= 1
     while i > 0 and lines[i - 1].startswith(("@", "#")):
         i -= 1  # its decorators and the comment right above it
-    if i < 10:
-        return cb
     used = set(re.findall(r"\b[A-Za-z_]\w*\b", _COMMENT_OR_STRING_RE.sub(" ", "\n".join(lines[i:j]))))
     if used & _bound_names(lines[:i]):
         return cb
+    if i < 10:
+        # the function opens the block: cut it out only when the rest needs data the reader does not see
+        unseen = unseen_names(cb, blocks)
+        if not unseen or used & unseen:
+            return cb
     # ``start`` and ``end`` are the lines just before and after the code, as for a fenced block
     return CodeBlock(cb.lang, cb.attrs, "\n".join(lines[i:j]), cb.start + i, cb.start + j + 1)
+
+
+_NOT_NAMES_READ = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
+
+
+def unseen_names(cb: CodeBlock, blocks: Sequence[CodeBlock]) -> set[str]:
+    """The names a block reads that neither it, Python (keywords, builtins) nor a single-line import of the file
+    before it (in ``blocks``, the file's runnable blocks) binds: data that an earlier block of the file set up
+    (the corpus tests run a file's blocks in order), such as ``Xb_tr`` in a calibration demo. Shown alone, the
+    block reads them undefined."""
+    lines = cb.code.split("\n")
+    imported = {n for b in blocks for k, ln in enumerate(b.code.split("\n"))
+                if b.start + 1 + k < cb.start and _IMPORT_LINE_RE.match(ln)
+                for n in _bound_names([ln.split("#")[0].rstrip()])}
+    return _free_names(cb.code) - _bound_names(lines) - imported - _NOT_NAMES_READ
 
 
 _IMPORT_LINE_RE = re.compile(r"^(?:from\s+[\w.]+\s+import\s+[\w ,]+|import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as"
@@ -1112,9 +1144,33 @@ _IMPORT_LINE_RE = re.compile(r"^(?:from\s+[\w.]+\s+import\s+[\w ,]+|import\s+[\w
 
 
 def _free_names(code: str) -> set[str]:
-    """The names ``code`` reads but does not bind itself: identifiers outside comments and strings, not attribute
-    names (after a dot), not keyword arguments, less the names it defines, assigns, loops over or takes as
-    parameters."""
+    """The names ``code`` reads but does not bind itself: the names it reads (not attribute names, not keyword
+    arguments, nothing in comments or strings), less the names it binds anywhere (definitions, parameters,
+    assignments, tuple targets such as ``X, y = ...``, loop and comprehension variables, imports, ``as`` names), by
+    Python's own parser; scopes are not told apart. Code that does not parse is read by patterns: identifiers
+    outside comments and strings, less the names it defines, assigns (one name to the left of ``=``), loops over
+    or takes as parameters."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return _free_names_by_pattern(code)
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return read - bound
+
+
+def _free_names_by_pattern(code: str) -> set[str]:
+    """:func:`_free_names` for code that does not parse."""
     text = _COMMENT_OR_STRING_RE.sub(" ", code)
     read = set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*=(?!=))", text))
     bound = set(re.findall(r"\b(?:def|class|for|as|lambda)\s+(\w+)", text))

@@ -2,7 +2,8 @@
 "layer normalization ... that matches nn.LayerNorm" got batch-norm code; f8-14 "a stratified train/test split
 myself" got no code although ch01's exercise 1.2 has one; round 12: f9-13 "python for a release check: ... 95%
 bootstrap CI on the mean difference" read as a comparison and got no code, ml-08 and ml-11 "create a function to
-compute ..." got none, f9-14's code was followed by a sentence about another simulation).
+compute ..." got none, f9-14's code was followed by a sentence about another simulation; round 13: f11-13 "can you write a small wrapper
+that prefetches ..." was not read as a code request).
 
 Unit tests on hand-made questions and blocks; properties over the development code questions (gold tune, the
 external set, judged_fresh 1-9; never gold heldout) answered by the served extractive pipeline over the real index,
@@ -213,6 +214,22 @@ def test_creating_a_function_or_naming_the_language_first_asks_for_code():
     assert not asks_for_code("what is a python class")
     assert not asks_for_code("Python is slow, why?")
     assert not asks_for_code("how do I make the loss function smooth?")
+
+
+def test_writing_a_wrapper_decorator_or_helper_asks_for_code():
+    # f11-13 (round 13): a unit of code other than a function or class, with words in front of it
+    q = ("my batches come from a slow python generator (decoding images from disk) and the gpu sits idle half the "
+         "time. can you write a small wrapper that prefetches the next few batches in a background thread?")
+    assert asks_for_code(q) and wants_code("why_how", q)
+    assert asks_for_code("write a thread-safe caching decorator for the feature store client")
+    assert asks_for_code("create a context manager that times the block inside it")
+    assert asks_for_code("build an iterator over sliding windows of a time series")
+    assert asks_for_code("give me a helper that seeds every random generator")
+    # "define" with words in front of the unit asks what it is; words between the verb and the unit are two at most
+    assert not asks_for_code("Define the sigmoid function")
+    assert not asks_for_code("what does a wrapper method for feature selection do?")
+    assert not asks_for_code("write a report on how the model and its training data were chosen, as a helper for "
+                             "reviewers")
 
 
 def test_a_mention_of_code_in_a_choice_is_context_not_the_ask():
