@@ -43,6 +43,7 @@ class Candidate:
     order: int
     kind: str = "sentence"
     table_header: str = ""
+    exercise: str = ""  # for a sentence of an exercise's worked solution: the exercise's title and prompt
 
 
 def _skip_fence(lines: list[str], i: int) -> int:
@@ -157,6 +158,12 @@ _CONTEXT_BOUND_RE = re.compile(r"\b(below|above|this chapter|this guide|this sec
 _ABOUT_CODE_RE = re.compile(r"^\s*(?:the|this|that) (?:code|snippet|listing|cell|block)\b", re.IGNORECASE)
 
 
+# an exercise's "*Type: derivation · Difficulty: medium*" line
+_EXERCISE_META_RE = re.compile(r"^\s*\*Type:")
+# the summary line of an exercise's folded worked solution
+_SOLUTION_SUMMARY_RE = re.compile(r"<summary>\s*(?:worked\s+)?solution\b", re.IGNORECASE)
+
+
 def _heading_text(line: str) -> str:
     return line.strip().lstrip("#").strip().lower()
 
@@ -186,13 +193,19 @@ def _table_block_rows(doc: Document, header_lines: tuple[int, ...], lo: int, hi:
 
 
 def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
-    """Candidate sentences of ``chunk`` in document order, from the blocks of its parsed document."""
+    """Candidate sentences of ``chunk`` in document order, from the blocks of its parsed document. The text of a
+    sub-section that is not an answer ("Exercises", "References", "Common mistakes", ...: :func:`_not_answer_heading`)
+    is skipped, except an exercise's worked solution folded as ``<details><summary>Solution</summary> ...
+    </details>``: its sentences are candidates whose ``exercise`` holds the exercise's title and prompt (the prompt
+    itself, its "*Type: ...*" line and the text after ``</details>`` stay skipped)."""
     if chunk.kind == "reference":  # bibliography entries are sources, not answers
         return []
     ls, le = chunk.line_start, chunk.line_end
     out: list[Candidate] = []
     order = 0
     skipping_level = None  # inside a sub-section whose text is not an answer (until a heading of its level or above)
+    exercise: list[str] | None = None  # the title and prompt of the exercise whose text is skipped, while gathered
+    solution = ""  # inside an exercise's folded solution: the exercise's title and prompt
     for b in doc.blocks:
         if b.type == "heading" and b.start <= le:
             line = doc.lines[b.start - 1]
@@ -201,8 +214,29 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
                 skipping_level = None
             if skipping_level is None and _not_answer_heading(_heading_text(line)):
                 skipping_level = level
+            # an "Exercise ..." heading, also one under an "Exercises" heading, starts an exercise's title and prompt
+            title = line.strip().lstrip("#").strip()
+            exercise = [title] if skipping_level is not None and title.lower().startswith("exercise ") else None
+            solution = ""
             continue
-        if skipping_level is not None or b.end < ls or b.start > le or b.type in _SKIPPED_BLOCKS:
+        if b.type == "html" and skipping_level is not None and exercise is not None:
+            # an exercise's worked solution, folded as <details><summary>Solution</summary> ... </details>, is an
+            # answer: its sentences are candidates that carry the exercise (its title and prompt), so that the lead
+            # check can tell whether the question asks what the exercise asks (:func:`~mlnotes.assistant.answering.
+            # lead.solution_may_lead`); the text after </details> is skipped again
+            html = "\n".join(doc.lines[b.start - 1 : b.end])
+            if _SOLUTION_SUMMARY_RE.search(html):
+                solution = " ".join(exercise)
+            elif "</details>" in html:
+                solution = ""
+            continue
+        if skipping_level is not None and not solution:
+            if exercise is not None and b.type == "paragraph":  # the exercise's prompt, before its solution
+                text = " ".join(x.strip() for x in doc.lines[b.start - 1 : b.end])
+                if not (_META_RE.match(text) or _EXERCISE_META_RE.match(text)):
+                    exercise.append(text)
+            continue
+        if b.end < ls or b.start > le or b.type in _SKIPPED_BLOCKS:
             continue
         lo, hi = max(b.start, ls), min(b.end, le)
         if b.type == "table" and len(b.header_lines) == 2:
@@ -211,7 +245,7 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
         for c in candidates_from_lines(doc.lines[lo - 1 : hi], lo):
             if not is_answer_sentence(c.text):
                 continue
-            out.append(Candidate(c.text, c.line_start, c.line_end, order, c.kind, c.table_header))
+            out.append(Candidate(c.text, c.line_start, c.line_end, order, c.kind, c.table_header, solution))
             order += 1
     return out
 
@@ -219,7 +253,7 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
 # ---- precomputed sentences (everything above this line is hashed into candidates_version)
 # the layout of the precomputed sentence file; a file also records a fingerprint of the code that makes candidates
 # (:func:`candidates_version`), so that a changed parser or filter rebuilds it instead of serving stale sentences
-CANDIDATES_FORMAT = 1
+CANDIDATES_FORMAT = 2  # 2: a candidate carries its exercise (a solution's sentences)
 _CACHE_SECTION = "# ---- precomputed sentences"
 _FILE_MAGIC = "mlnotes-sentences"
 _EMPTY = np.zeros((0, 1), dtype=np.float32)
@@ -300,7 +334,7 @@ def save_entries(path: Path, embedder_id: str, entries: dict[str, Entry]) -> int
     vecs = (np.concatenate([entries[k][1] for k in keys if len(entries[k][0])]).astype(np.float32)
             if cands else np.zeros((0, max(dim, 1)), np.float32))
     # the candidates as one UTF-8 JSON blob (fixed-width numpy strings would pad every sentence to the longest)
-    rows = [[c.text, c.line_start, c.line_end, c.order, c.kind, c.table_header] for c in cands]
+    rows = [[c.text, c.line_start, c.line_end, c.order, c.kind, c.table_header, c.exercise] for c in cands]
     arrays = {
         "meta": _blob({"magic": _FILE_MAGIC, "format": candidates_version(), "embedder": embedder_id}),
         "keys": _blob(keys), "offsets": offsets, "vectors": vecs, "candidates": _blob(rows),
@@ -343,8 +377,8 @@ def load_entries(path: Path, embedder_id: str, warn: Callable[[str], None] | Non
             out: dict[str, Entry] = {}
             for i, k in enumerate(keys):
                 a, b = int(offsets[i]), int(offsets[i + 1])
-                cands = tuple(Candidate(str(t), int(ls), int(le), int(o), str(kd), str(h))
-                              for t, ls, le, o, kd, h in rows[a:b])
+                cands = tuple(Candidate(str(t), int(ls), int(le), int(o), str(kd), str(h), str(ex))
+                              for t, ls, le, o, kd, h, ex in rows[a:b])
                 out[str(k)] = (cands, np.ascontiguousarray(vecs[a:b]) if b > a else _EMPTY)
             return out
     except Exception as exc:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal

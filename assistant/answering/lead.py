@@ -55,6 +55,7 @@ from mlnotes.assistant.answering.scoring import (
     dangles,
     describes_figure,
     ordinal_subject,
+    solution_may_lead,
 )
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
@@ -999,18 +1000,19 @@ def lead_model() -> LeadRanker | None:
 
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
-    ``LEAD_POOL_RANKS`` chunks; not the list item of another method and not a sentence about an unseen demo,
-    experiment or template or its outcome (:func:`reports_run`) nor one that points at content the answer does not
-    show (:func:`points_to_unseen`) unless nothing else is left (when the top chunks hold only such sentences, the
-    usable ones of the lower-ranked chunks of ``scored`` that are none of these come first); for a question that
-    sets its subject against another thing only the ones that open on that subject when there are any
+    ``LEAD_POOL_RANKS`` chunks, of an exercise's worked solution only when :func:`solution_may_lead` allows it; not
+    the list item of another method and not a sentence about an unseen demo, experiment or template or its outcome
+    (:func:`reports_run`) nor one that points at content the answer does not show (:func:`points_to_unseen`) unless
+    nothing else is left (when the top chunks hold only such sentences, the usable ones of the lower-ranked chunks of
+    ``scored`` that are none of these come first); for a question that sets its subject against another thing only the ones that open on that subject when there are any
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
     wrong only the ones that give a cause of it (:func:`asks_if_wrong`, :func:`states_cause`) when there are any; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
     it asks how much of something a goal needs (:func:`asks_needed_quantity`)."""
-    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)]
+    pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)
+            and solution_may_lead(question, t.candidate)]
     if not pool:
         return []
     # the list item of another method leads only when nothing else can
@@ -1027,7 +1029,8 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     clean = [t for t in pool if shows_all(t)]
     if not clean:
         clean = [t for t in scored if t.rank >= LEAD_POOL_RANKS and usable(t) and standalone(t)
-                 and not defines_another_thing(question, t.candidate.text) and shows_all(t)]
+                 and solution_may_lead(question, t.candidate) and not defines_another_thing(question, t.candidate.text)
+                 and shows_all(t)]
     pool = clean or [t for t in pool if not reports_run(t, scored)] or pool
     contrasted = contrasted_subject(question)
     if contrasted:

@@ -41,10 +41,45 @@ class Scored:
     vector: np.ndarray
 
 
+# the share of a question's content terms that an exercise's title and prompt must hold before a sentence of the
+# exercise's worked solution may be shown in (and lead) its answer (chosen on development data:
+# docs/answer-quality.md, round 13 sol16p)
+SOLUTION_PROMPT_SHARE = 0.35
+# openers of a solution sentence that lean on the exercise or on the solution's previous step: a connective or a
+# subordinator ("So SGNS implicitly factorises ...", "When they are not, ...", "Hence ..."), a pronoun or determiner
+# that points back, or a preposition or participle that opens on a step's set-up ("With two players each order is
+# equally likely, ...", "By the chain rule ...", "Plugging in ...")
+_SOLUTION_LEANS_RE = re.compile(r"^(?:so|hence|thus|therefore|when|whenever|if|since|because|as|and|but|or|with|"
+                                r"without|here|now|there|it|its|they|them|their|this|these|that|those|he|she|each|"
+                                r"both|either|neither|then|for|by|from|after|before|once|using|plugging|substituting)\b",
+                                re.IGNORECASE)
+
+
+def solution_may_lead(question: str, c: Candidate) -> bool:
+    """Whether ``c`` may be shown in, and lead, the answer to ``question``: any sentence that is not from an exercise's
+    worked solution; a solution's sentence only when the question asks what the exercise asks (at least
+    ``SOLUTION_PROMPT_SHARE`` of the question's content terms are in the exercise's title and prompt) and the sentence does not open on a word
+    that leans on the exercise or on an earlier step (:data:`_SOLUTION_LEANS_RE`), nor on a term of the exercise's
+    prompt that the question does not use (a name the exercise introduced: "Feature 2 gets more because ...")."""
+    if not c.exercise:
+        return True
+    text = c.text.lstrip("*_ ")
+    if _SOLUTION_LEANS_RE.match(text):
+        return False
+    q = set(tokenize(question))
+    if not q or len(q & set(tokenize(c.exercise))) < SOLUTION_PROMPT_SHARE * len(q):
+        return False
+    first = tokenize(" ".join(text.split()[:2]))
+    return not any(w in set(tokenize(c.exercise)) and w not in q for w in first[:1])
+
+
 def score_candidates(question: str, qvec: np.ndarray,
                      per_chunk: Sequence[tuple[int, Sequence[Candidate], np.ndarray]],
                      w: ScoreWeights = DEFAULT_WEIGHTS) -> list[Scored]:
-    """Every candidate of every ``(chunk rank, candidates, vectors)``, scored and sorted best first (stable)."""
+    """Every candidate of every ``(chunk rank, candidates, vectors)``, scored and sorted best first (stable); a
+    sentence of an exercise's worked solution only when :func:`solution_may_lead` allows it (f8-07: "(b) Small and
+    different: ..." of a fine-tuning exercise joined an answer on tuning tools; f8-15: "Feature 2 gets more because
+    ..." one on SHAP and interactions)."""
     q_terms = set(tokenize(question))
     scored: list[Scored] = []
     for rank, cands, vecs in per_chunk:
@@ -52,6 +87,8 @@ def score_candidates(question: str, qvec: np.ndarray,
             continue
         sims = vecs @ qvec
         for c, sim, v in zip(cands, sims, vecs):
+            if c.exercise and not solution_may_lead(question, c):
+                continue
             overlap = len(q_terms & set(tokenize(c.text))) / max(1, len(q_terms))
             s = w.similarity * float(sim) + w.overlap * overlap + w.rank * (1.0 / (1 + rank))
             if "?" in c.text or c.text.rstrip().endswith(":"):
