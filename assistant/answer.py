@@ -607,17 +607,22 @@ class Answerer:
             lead = [*lead[1:], lead[0]]
         return lead if several else both_sides_first(lead, pair, scored)
 
-    def _whole_sections(self, chunks: list[Chunk]) -> list[Chunk]:
-        """``chunks`` and the other pieces of their sections (a side may be explained in a later piece)."""
+    def _section_table(self) -> dict[tuple[str, str], list[Chunk]]:
+        """The pieces of every section of the index, by ``(doc_id, section_id)`` (built once, on first use)."""
         with self._lazy_lock:
             if self._sections is None:
                 by: dict[tuple[str, str], list[Chunk]] = {}
                 for c in self.index.iter_chunks():
                     by.setdefault((c.doc_id, c.section_id), []).append(c)
                 self._sections = by
+            return self._sections
+
+    def _whole_sections(self, chunks: list[Chunk]) -> list[Chunk]:
+        """``chunks`` and the other pieces of their sections (a side may be explained in a later piece)."""
+        sections = self._section_table()
         out: dict[str, Chunk] = {}
         for c in chunks:
-            for piece in [c, *self._sections.get((c.doc_id, c.section_id), [])]:
+            for piece in [c, *sections.get((c.doc_id, c.section_id), [])]:
                 out.setdefault(piece.id, piece)
         return list(out.values())
 
@@ -810,8 +815,7 @@ class Answerer:
         cb = code[1]
         if any(b.start == cb.start and b.end == cb.end for b in doc.code_blocks):
             return []
-        self._whole_sections([])  # builds the section table
-        pieces = [c for cs in (self._sections or {}).values() for c in cs if c.path == path]
+        pieces = [c for cs in self._section_table().values() for c in cs if c.path == path]
         out = []
         for ib in compose.imports_for(cb, code_blocks(doc, 1, len(doc.lines))):
             piece = next((c for c in pieces if c.line_start <= ib.start and ib.end <= c.line_end), None)

@@ -67,10 +67,11 @@ def solution_may_lead(question: str, c: Candidate) -> bool:
     if _SOLUTION_LEANS_RE.match(text):
         return False
     q = set(tokenize(question))
-    if not q or len(q & set(tokenize(c.exercise))) < SOLUTION_PROMPT_SHARE * len(q):
+    prompt = set(tokenize(c.exercise))
+    if not q or len(q & prompt) < SOLUTION_PROMPT_SHARE * len(q):
         return False
-    first = tokenize(" ".join(text.split()[:2]))
-    return not any(w in set(tokenize(c.exercise)) and w not in q for w in first[:1])
+    first = tokenize(" ".join(text.split()[:2]))[:1]  # the sentence's first term
+    return not any(w in prompt and w not in q for w in first)
 
 
 def score_candidates(question: str, qvec: np.ndarray,
