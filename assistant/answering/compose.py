@@ -704,13 +704,15 @@ _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|w
 
 
 # round 14 (code16r): a step, pass or loop of an algorithm is a unit of code when it is to be written, implemented or
-# coded ("write the Adam optimizer step", g159; "write down the update rule" stays a formula: a rule is no step), and
+# coded, with up to three words in front of it and no preposition or article among them ("write the Adam optimizer
+# step", g159; "write down the update rule" stays a formula: a rule is no step; "write a report on the training
+# loop" asks for a report), and
 # a question that is only a noun phrase naming a training, evaluation or inference loop asks for one ("training loop
 # with mixed precision and gradient accumulation", g099; "feedback loops in recommenders" names no such loop)
 _STEP_UNITS = (r"(?:step|update step|forward pass|backward pass|(?:training|train|evaluation|eval|validation|"
                r"inference) loop)s?")
-_ASKS_STEP_RE = re.compile(r"\b(?:write|implement|code)(?: me)? (?:a |an |the )?(?:[\w-]+ ){0,3}" + _STEP_UNITS
-                           + r"\b", re.I)
+_ASKS_STEP_RE = re.compile(r"\b(?:write|implement|code)(?: me)? (?:a |an |the )?(?:(?!(?:on|of|about|for|in|to|with|"
+                           r"from|into|and|or|the|a|an)\b)[\w-]+ ){0,3}" + _STEP_UNITS + r"\b", re.I)
 _LOOP_QUERY_RE = re.compile(r"^\W*(?:(?:a|an|the|simple|basic|minimal|custom|full|complete) )*(?:[\w-]+ )?"
                             r"(?:training|train|evaluation|eval|inference) loops?\b", re.I)
 # ... an imperative that computes a thing "by hand", "from scratch" or "without a library" at the question's opening
