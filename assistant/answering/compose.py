@@ -769,7 +769,8 @@ def wants_code(intent: str, question: str, libraries: frozenset[str] = frozenset
     (:func:`asks_for_code`) and its intent is not a decision, a cost or a diagnosis (:data:`_NOT_CODE_ASKS`).
     "python for a release check: only ship the candidate model if it's really better than prod ..." reads as a
     comparison ("better than", f9-13) and "Create a function to compute an integral image ..." as a how question
-    (ml-11): both ask for code."""
+    (ml-11): both ask for code. ``libraries`` are the corpus's libraries that :func:`asks_for_code` reads in a
+    request for a template or pattern ("give me a fastapi template ...", g680)."""
     return intent == "code" or (intent not in _NOT_CODE_ASKS and asks_for_code(question, libraries))
 
 
