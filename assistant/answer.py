@@ -243,6 +243,7 @@ class Answerer:
         self._complexity_rows: list[tuple[TableRow, Chunk]] | None = None  # read on the first cost question
         self._sections: dict[tuple[str, str], list[Chunk]] | None = None  # section -> its chunks, built on first use
         self._row_vecs: dict[str, Any] = {}  # complexity-guide row text -> its embedding (on first use)
+        self._libraries: frozenset[str] | None = None  # the libraries the corpus's code imports (on first use)
         self._lazy_lock = threading.Lock()  # guards the lazily built tables above
 
     # -- helpers
@@ -251,6 +252,18 @@ class Answerer:
 
     def _source(self, n: int, hit: Hit) -> Source:
         return Source.of(n, hit.chunk, hit.score, self.section_url(hit.chunk.path, hit.chunk.section_id))
+
+    def code_libraries(self) -> frozenset[str]:
+        """The non-standard-library modules that the corpus's runnable blocks import (``compose.code_libraries``),
+        read once: a question that asks for a "fastapi template" names one (``compose.asks_for_code``)."""
+        with self._lazy_lock:
+            if self._libraries is None:
+                codes = []
+                for path in sorted(self.corpus_dir.rglob("*.md")):
+                    doc = load_doc(self.corpus_dir, str(path.relative_to(self.corpus_dir)))
+                    codes += [cb.code for cb in code_blocks(doc, 1, len(doc.lines))]
+                self._libraries = compose.code_libraries(codes)
+            return self._libraries
 
     def term_coverage(self) -> TermCoverage:
         """The index's document frequencies for the coverage signal (built once, on first use: ~0.5 s)."""
@@ -347,7 +360,7 @@ class Answerer:
     def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int,
                            filters: Filters | None = None) -> Answer:
         intent = classify_intent(question).intent
-        code_asked = compose.wants_code(intent, question)
+        code_asked = compose.wants_code(intent, question, self.code_libraries())
         hits = list(r.hits)
         # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not; so
         # does a question that gives sizes and asks about time, memory or feasibility whatever its intent reads

@@ -7,7 +7,8 @@ import ast
 import builtins
 import keyword
 import re
-from collections.abc import Callable, Collection, Sequence
+import sys
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -702,11 +703,60 @@ _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|w
                            r"^\W*(?:in )?(?:python|numpy|pytorch|torch)\s*(?:for\b|:|,|-\s)", re.I)
 
 
-def asks_for_code(question: str) -> bool:
+# round 14 (code16r): a step, pass or loop of an algorithm is a unit of code when it is to be written, implemented or
+# coded, with up to three words in front of it and no preposition or article among them ("write the Adam optimizer
+# step", g159; "write down the update rule" stays a formula: a rule is no step; "write a report on the training
+# loop" asks for a report), and
+# a question that is only a noun phrase naming a training, evaluation or inference loop asks for one ("training loop
+# with mixed precision and gradient accumulation", g099; "feedback loops in recommenders" names no such loop)
+_STEP_UNITS = (r"(?:step|update step|forward pass|backward pass|(?:training|train|evaluation|eval|validation|"
+               r"inference) loop)s?")
+_ASKS_STEP_RE = re.compile(r"\b(?:write|implement|code)(?: me)? (?:a |an |the )?(?:(?!(?:on|of|about|for|in|to|with|"
+                           r"from|into|and|or|the|a|an)\b)[\w-]+ ){0,3}" + _STEP_UNITS + r"\b", re.I)
+_LOOP_QUERY_RE = re.compile(r"^\W*(?:(?:a|an|the|simple|basic|minimal|custom|full|complete) )*(?:[\w-]+ )?"
+                            r"(?:training|train|evaluation|eval|inference) loops?\b", re.I)
+# ... an imperative that computes a thing "by hand", "from scratch" or "without a library" at the question's opening
+# ("compute ROC AUC from scores by hand", g146); "how do I compute the variance by hand" is no imperative
+_COMPUTE_BY_HAND_RE = re.compile(r"^\W*(?:please )?(?:compute|calculate|code|implement)\b[^.?!]{0,80}\b(?:from "
+                                 r"scratch|by hand|without (?:a |any |using (?:a |any )?)?(?:library|libraries|"
+                                 r"package|packages|sklearn|scikit-learn|scipy|numpy|torch|pytorch))\b", re.I)
+# ... or asks to be shown or given a template, boilerplate, skeleton or pattern in a sentence that names a
+# programming language or a library the corpus's code imports ("give me a fastapi template for serving a model",
+# g680; "show me a clean pattern for hyperparameters in a pytorch training script", f10-13); "five step template for
+# answering concept questions" names no library and asks for nothing
+_SCAFFOLD_RE = re.compile(r"\b(?:show|give|write|provide|share)(?: me| us)?\b[^.?!]{0,60}?\b(?:template|"
+                          r"boilerplate|skeleton|scaffold|pattern)s?\b", re.I)
+LANGUAGES = frozenset({"python", "numpy", "pytorch", "torch", "sklearn", "scikit-learn"})
+
+
+def asks_for_code(question: str, libraries: frozenset[str] = frozenset()) -> bool:
     """Whether ``question`` asks for code by its wording (:data:`_ASKS_CODE_RE`): it names code ("code",
     "implement", "snippet"), asks to write, create or define a function or class, to write a thing oneself, or
-    opens with the language it wants ("python for ...", "numpy: ...")."""
-    return bool(_ASKS_CODE_RE.search(question))
+    opens with the language it wants ("python for ...", "numpy: ..."). Round 14: also to write, implement or code a
+    step, pass or training loop (:data:`_ASKS_STEP_RE`), or is only a noun phrase naming a training, evaluation or
+    inference loop (:data:`_LOOP_QUERY_RE`, no question mark); opens with an imperative that computes a thing by
+    hand, from scratch or without a library (:data:`_COMPUTE_BY_HAND_RE`); or asks to be shown or given a template,
+    boilerplate, skeleton or pattern in a sentence that names a language or one of ``libraries`` (the
+    non-standard-library modules the corpus's blocks import: :func:`code_libraries`; :data:`_SCAFFOLD_RE`)."""
+    if _ASKS_CODE_RE.search(question) or _ASKS_STEP_RE.search(question) or _COMPUTE_BY_HAND_RE.search(question):
+        return True
+    if "?" not in question and _LOOP_QUERY_RE.search(question):
+        return True
+    named = LANGUAGES | {lib.lower() for lib in libraries}
+    for sentence in re.split(r"(?<=[.?!])\s+", question):
+        if _SCAFFOLD_RE.search(sentence) and named & {w.lower() for w in re.findall(r"[A-Za-z][\w-]*", sentence)}:
+            return True
+    return False
+
+
+def code_libraries(codes: Iterable[str]) -> frozenset[str]:
+    """The top-level modules that the Python ``codes`` import and that Python's standard library does not hold (the
+    libraries a question may name when it asks for a template: "fastapi", "sklearn")."""
+    found = set()
+    for code in codes:
+        for m in re.finditer(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", code, re.M):
+            found.add(m.group(1))
+    return frozenset(n for n in found if n not in sys.stdlib_module_names and not n.startswith("_"))
 
 
 # the intents whose question asks for a decision, a cost or a diagnosis: a mention of code in them is context ("im
@@ -714,13 +764,14 @@ def asks_for_code(question: str) -> bool:
 _NOT_CODE_ASKS = frozenset({"how_to_choose", "complexity", "debugging"})
 
 
-def wants_code(intent: str, question: str) -> bool:
+def wants_code(intent: str, question: str, libraries: frozenset[str] = frozenset()) -> bool:
     """Whether a question's answer must show code: its intent is ``code``, or it asks for code in its own words
     (:func:`asks_for_code`) and its intent is not a decision, a cost or a diagnosis (:data:`_NOT_CODE_ASKS`).
     "python for a release check: only ship the candidate model if it's really better than prod ..." reads as a
     comparison ("better than", f9-13) and "Create a function to compute an integral image ..." as a how question
-    (ml-11): both ask for code."""
-    return intent == "code" or (intent not in _NOT_CODE_ASKS and asks_for_code(question))
+    (ml-11): both ask for code. ``libraries`` are the corpus's libraries that :func:`asks_for_code` reads in a
+    request for a template or pattern ("give me a fastapi template ...", g680)."""
+    return intent == "code" or (intent not in _NOT_CODE_ASKS and asks_for_code(question, libraries))
 
 
 def chunk_code_blocks(hit: Hit) -> list[CodeBlock]:
@@ -786,6 +837,11 @@ _LIB_NAME_RES = {
 }
 _WITHOUT_RE = re.compile(r"\b(?:without|no|not with|instead of|avoid(?:ing)?)\s+(?:using\s+|a\s+|the\s+)?"
                          r"(?P<x>[\w.-]+(?:[- ]learn)?)", re.I)
+# a library that names where the code goes, a word in front of a thing with an article ("a clean pattern for
+# hyperparameters in a pytorch training script", f10-13: the config code itself need not use PyTorch), is context,
+# not what the code is written with ("a small CNN in pytorch" is)
+_PLACE_RE = re.compile(r"\b(?:in|into|inside|within) (?:a|an|the|my|our|your|their|this|that) [\w.-]+(?= [A-Za-z])",
+                       re.I)
 _SCRATCH_RE = re.compile(r"\bfrom scratch\b|\bby hand\b|\bmyself\b|\bpure python\b", re.I)
 # a technique a question names by an identifier-like word ("im2col", "log1p", "conv2d"): letters and digits mixed
 _TECHNIQUE_RE = re.compile(r"\b(?=\w*[a-z])(?=\w*\d)[a-z][a-z0-9]*\d[a-z0-9]*\b|\b\w+_\w+\b", re.I)
@@ -803,11 +859,12 @@ class CodeAsk:
 
 
 def code_ask(question: str) -> CodeAsk:
-    """The libraries and techniques ``question`` asks its code to use or not to use (:class:`CodeAsk`)."""
+    """The libraries and techniques ``question`` asks its code to use or not to use (:class:`CodeAsk`); a library
+    that only names where the code goes ("in a pytorch training script", :data:`_PLACE_RE`) is neither."""
     avoid = set()
     for m in _WITHOUT_RE.finditer(question):
         avoid |= {lib for lib, rx in _LIB_NAME_RES.items() if rx.search(m.group("x"))}
-    rest = _WITHOUT_RE.sub(" ", question)
+    rest = _PLACE_RE.sub(" ", _WITHOUT_RE.sub(" ", question))
     want = {lib for lib, rx in _LIB_NAME_RES.items() if rx.search(rest)} - avoid
     if "numpy" in want and not want & {"torch", "tensorflow", "jax"}:
         avoid |= {"torch", "tensorflow", "jax"}  # array code in NumPy, not in another array library

@@ -177,8 +177,9 @@ def code_answers(answerer):
     from mlnotes.assistant.answering.compose import asks_for_code
     from mlnotes.assistant.intent import classify_intent
 
+    libs = answerer.code_libraries()
     return {qid: (q, rel, answerer.answer(q, generator=None)) for qid, q, rel in _dev_questions()
-            if classify_intent(q).intent == "code" or asks_for_code(q)}
+            if classify_intent(q).intent == "code" or asks_for_code(q, libs)}
 
 
 def _lines(path: str) -> list[str]:
@@ -264,28 +265,50 @@ def _labelled_block(rel: list[str] | None) -> bool:
 
 
 @pytest.mark.slow
-def test_a_question_that_asks_to_write_code_its_labelled_section_has_gets_a_fenced_block(code_answers):
-    """Every development question that wants code (``wants_code``) and whose labelled section holds a runnable block
-    shows a fenced block (tolerance: one in twenty may not; measured 49 of 49 after round 13's code16p, 48 of 48
-    before, when f11-13's "write a small wrapper" was not read as a code request). Of the questions labelled "code"
-    whose labelled section has a block, at least 85% are read as wanting code (47 of 53 after, 46 before: the rest
-    are keyword queries such as "training loop with mixed precision and gradient accumulation" or ask for a
-    "template" or a "pattern"); f11-13 is one of them and shows the prefetching wrapper."""
+def test_a_question_that_asks_to_write_code_its_labelled_section_has_gets_a_fenced_block(code_answers, answerer):
+    """Every development question that wants code (``wants_code``, with the libraries the corpus's code imports) and
+    whose labelled section holds a runnable block shows a fenced block (tolerance: one in twenty may not; measured 49
+    of 49 after round 13's code16p, 48 of 48 before, when f11-13's "write a small wrapper" was not read as a code
+    request; round 14 (code16r): 54 of 54 after, 49 of 49 before). Round 14: the block comes from one of the
+    question's labelled sections, for at least 90% of them (52 of 54 after, 47 of 49 before: g074 and g626 show an
+    exercise solution of ch10 instead of their labelled section's block). Of the questions labelled "code" whose
+    labelled section has a block, at least 95% are read as wanting code (52 of 53 after round 14, 47 before: g099's
+    keyword query on a training loop, g146's "compute ... by hand", g159's "write the Adam optimizer step", g680's
+    "fastapi template" and f10-13's "pattern ... in a pytorch training script" were not; the one left is g111, "a
+    tiny CNN and counting its parameters", read as a cost question); f11-13 is one of them and shows the prefetching
+    wrapper."""
     from mlnotes.assistant.answering.compose import wants_code
     from mlnotes.assistant.intent import classify_intent
 
-    wanted = shown = 0
+    libs = answerer.code_libraries()
+    wanted = shown = labelled = 0
     for q, rel, ans in code_answers.values():
-        if not wants_code(classify_intent(q).intent, q) or not _labelled_block(rel):
+        if not wants_code(classify_intent(q).intent, q, libs) or not _labelled_block(rel):
             continue
         wanted += 1
         shown += "```python\n" in ans.text
-    assert wanted >= 40 and shown >= 0.95 * wanted, (shown, wanted)
+        by_n = {x.n: x for x in ans.sources}
+        labelled += any(f"{by_n[s.source].doc_id}#{by_n[s.source].section_id}" in rel
+                        for s in ans.sentences if s.kind == "code")
+    assert wanted >= 45 and shown >= 0.95 * wanted, (shown, wanted)
+    assert labelled >= 0.9 * wanted, (labelled, wanted)
     typed = [(q, rel) for qid, q, rel in _dev_questions() if _type_of(qid) == "code" and _labelled_block(rel)]
-    read = sum(wants_code(classify_intent(q).intent, q) for q, _ in typed)
-    assert len(typed) >= 40 and read >= 0.85 * len(typed), (read, len(typed))
+    read = sum(wants_code(classify_intent(q).intent, q, libs) for q, _ in typed)
+    assert len(typed) >= 40 and read >= 0.95 * len(typed), (read, len(typed))
     q, _, ans = code_answers["f11-13"]
     assert "def prefetch(" in ans.text and "queue.Queue(maxsize=depth)" in ans.text
+
+
+@pytest.mark.slow
+def test_the_round_14_code_requests_show_a_block_of_their_labelled_section(code_answers):
+    """g099, g146, g159, g680 (gold tune) and f10-13 showed no block before round 14 (code16r); each now shows one from
+    its labelled section, and f10-13's is the config block, not PyTorch code ("pytorch" names where it goes)."""
+    for qid in ("g099", "g146", "g159", "g680", "f10-13"):
+        q, rel, ans = code_answers[qid]
+        by_n = {x.n: x for x in ans.sources}
+        secs = {f"{by_n[s.source].doc_id}#{by_n[s.source].section_id}" for s in ans.sentences if s.kind == "code"}
+        assert "```python\n" in ans.text and secs & set(rel), (qid, secs)
+    assert "@dataclass" in code_answers["f10-13"][2].text
 
 
 def _type_of(qid: str) -> str | None:
