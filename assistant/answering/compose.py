@@ -504,7 +504,8 @@ def item_asks(question: str) -> list[tuple[str, set[str], list[Item]]]:
     statement is one more ask, in its place, with the terms of the statement's claim
     (:func:`~mlnotes.assistant.answering.lead.claim_terms`: "a reviewer says that standard error is wrong. why?"
     -> {standard, error}) when it has two or more. The two sides of "A or B?" (:func:`choice_items`) are one
-    more ask, in their place, unless an ask already names two items."""
+    more ask, in their place, unless an ask already names two items. An ask that goes on with ", and" and a bare
+    noun phrase is two asks (:func:`_elliptic_asks`: "..., and the best fixed one", f11-12)."""
     q = " ".join(question.split())
     out = []
     asks = question_asks(q)
@@ -612,7 +613,9 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     there for earlier asks: a chosen supporting sentence that answers it moves up (with the sentences after it that
     need it), else the sentence of the top ``ASK_RANKS`` chunks that answers it best joins (:func:`_ask_sentence`;
     one that needs the sentence before it goes right after that sentence, within the lead when that is a lead
-    sentence), and the last supporting sentence goes, so the answer is no longer. A yes/no ask ("do I still get
+    sentence), else, for an explicit ask, a sentence that reads on its own from another section among the first
+    ``ASK_FAR_RANKS`` hits (:func:`_far_ask_sentence`: "is extremely randomized trees ever the better pick", f11-04),
+    and the last supporting sentence goes, so the answer is no longer. A yes/no ask ("do I still get
     exactly the same output?") is answered by a sentence that names its terms ("With greedy verification it is
     exact; ..."). f7-06 never said whether Medusa's output is exact; f7-04 never said what ControlNet trains.
 
