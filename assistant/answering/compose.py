@@ -613,8 +613,8 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     there for earlier asks: a chosen supporting sentence that answers it moves up (with the sentences after it that
     need it), else the sentence of the top ``ASK_RANKS`` chunks that answers it best joins (:func:`_ask_sentence`;
     one that needs the sentence before it goes right after that sentence, within the lead when that is a lead
-    sentence), else, for an explicit ask, a sentence that reads on its own from another section among the first
-    ``ASK_FAR_RANKS`` hits (:func:`_far_ask_sentence`: "is extremely randomized trees ever the better pick", f11-04),
+    sentence), else, for an explicit ask that is not the question's first piece, a sentence that reads on its own
+    from another section among the first ``ASK_FAR_RANKS`` hits (:func:`_far_ask_sentence`: "is extremely randomized trees ever the better pick", f11-04),
     and the last supporting sentence goes, so the answer is no longer. A yes/no ask ("do I still get
     exactly the same output?") is answered by a sentence that names its terms ("With greedy verification it is
     exact; ..."). f7-06 never said whether Medusa's output is exact; f7-04 never said what ControlNet trains.
@@ -637,6 +637,7 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     ask's sentence follow it.
     Returns the sentences and the new lead count."""
     asks = item_asks(question)
+    q = " ".join(question.split()).lstrip(" ,.")
     out = list(chosen)
     if not asks or not out:
         return out, n_lead
@@ -677,10 +678,11 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
             at += len(moved)
             continue
         found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector, answers)
-        if found is None and part:
-            # no top chunk answers it: a sentence that reads on its own, from a section of the next hits that is
-            # none of the top ones' (f11-04's "is extremely randomized trees ever the better pick": ch05's
-            # "Tuning tree ensembles" was the sixth hit)
+        if found is None and part and not q.startswith(part):
+            # no top chunk answers a later half of the question (the lead answers the question as a whole and
+            # its first piece): a sentence that reads on its own, from a section of the next hits that is none of
+            # the top ones' (f11-04's "is extremely randomized trees ever the better pick": ch05's "Tuning tree
+            # ensembles" was the sixth hit)
             found = _far_ask_sentence(ask, hits, out, answers)
         if found is None:
             continue
