@@ -112,14 +112,18 @@ def test_cover_asks_puts_the_far_sentence_right_after_the_lead_and_keeps_the_len
     got, n_lead = cover_asks(F11_04, chosen, 1, hits)
     assert [t.candidate.text for t in got] == [lead.candidate.text, ET, chosen[1].candidate.text]
     assert n_lead == 1 and got[1].rank == ASK_RANKS + 1
+    # the question's first piece is the lead's to answer: an ask there takes no far sentence
+    first = "is extremely randomized trees ever the better pick? I train on 10k rows"
+    assert [p for p, _, _ in item_asks(first)] == ["is extremely randomized trees ever the better pick"]
+    assert cover_asks(first, chosen, 1, hits) == (chosen, 1)
 
 
 # -- property over the development questions --------------------------------------------------------------------
 
 def test_the_asks_this_round_reaches_are_answered_among_the_first_sentences(answerer):
     """For each explicit ask of a development question (:func:`item_asks`, no named things) that the round-14
-    steps reach (an ask split off after ", and", or one that no top-``ASK_RANKS`` chunk answers and a sentence of
-    another section of the next hits does, :func:`_far_ask_sentence`), one of the answer's first ``ASK_WITHIN`` + 1
+    steps reach (an ask split off after ", and" that a top-``ASK_RANKS`` chunk answers, or a later piece's ask that
+    no top chunk answers and a sentence of another section of the next hits does, :func:`_far_ask_sentence`), one of the answer's first ``ASK_WITHIN`` + 1
     units answers it (a lead of two sentences pushes an ask's sentence to the fourth place). Tolerance: at most one
     in four missed (a lead and antecedents can fill the first units)."""
     from mlnotes.assistant.answering.retrieve import retrieve
@@ -142,8 +146,9 @@ def test_the_asks_this_round_reaches_are_answered_among_the_first_sentences(answ
 
             if r is None:
                 r = retrieve(answerer.index, q, "hybrid", 6)
-            if part in tails:
-                reached = _ask_sentence(ask, r.hits, ASK_RANKS, [], vec(0), answers) is not None
+            if part in tails or " ".join(q.split()).startswith(part):
+                # an elided ask is read in the top chunks only; the first piece takes no far sentence
+                reached = part in tails and _ask_sentence(ask, r.hits, ASK_RANKS, [], vec(0), answers) is not None
             else:
                 reached = (_ask_sentence(ask, r.hits, ASK_RANKS, [], vec(0), answers) is None
                            and _far_ask_sentence(ask, r.hits, [at("x", 1)], answers) is not None)
