@@ -123,9 +123,10 @@ def test_cover_asks_puts_the_far_sentence_right_after_the_lead_and_keeps_the_len
 def test_the_asks_this_round_reaches_are_answered_among_the_first_sentences(answerer):
     """For each explicit ask of a development question (:func:`item_asks`, no named things) that the round-14
     steps reach (an ask split off after ", and" that a top-``ASK_RANKS`` chunk answers, or a later piece's ask that
-    no top chunk answers and a sentence of another section of the next hits does, :func:`_far_ask_sentence`), one of the answer's first ``ASK_WITHIN`` + 1
-    units answers it (a lead of two sentences pushes an ask's sentence to the fourth place). Tolerance: at most one
-    in four missed (a lead and antecedents can fill the first units)."""
+    no top chunk answers and a sentence of another section of the next hits does, :func:`_far_ask_sentence`), one of
+    the answer's first ``ASK_WITHIN`` units answers it. Tolerance: at most one in five missed (a lead of two
+    sentences and antecedents can fill the first units). On main before round 14, f11-04 and f11-12 (2 of these 5)
+    were missed."""
     from mlnotes.assistant.answering.retrieve import retrieve
 
     fresh = [*FRESH, "judged_fresh10.jsonl", "judged_fresh11.jsonl"]
@@ -158,8 +159,8 @@ def test_the_asks_this_round_reaches_are_answered_among_the_first_sentences(answ
             if ans.kind != "extractive":
                 continue
             checked.append((qid, part))
-            if not any(answers(u) for u in answer_units(ans.sentences)[: ASK_WITHIN + 1]):
+            if not any(answers(u) for u in answer_units(ans.sentences)[:ASK_WITHIN]):
                 missed.append((qid, part))
     print(f"checked {len(checked)}: {checked}; missed {len(missed)}: {missed}")
     assert len(checked) >= 5, checked
-    assert len(missed) * 4 <= len(checked), (missed, checked)
+    assert len(missed) * 5 <= len(checked), (missed, checked)
