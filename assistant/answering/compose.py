@@ -296,6 +296,12 @@ def _reads_alone(text: str) -> bool:
     return is_answer_sentence(_COMPARES_RE.sub("", text))
 
 
+# a closing aside that is only a link ("..., trading a little bias for lower variance and much faster training ([extra
+# trees from scratch](../../algorithms/trees/extra_trees.py))."): the sentence says its claim before it, so the link
+# does not make it a pointer to a file for an ask (:func:`_ask_sentence`)
+_LINK_ASIDE_RE = re.compile(r"\s*\(\[[^\]]*\]\([^)\s]*\)\)(?=[.;]?\s*$)")
+
+
 def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence[Scored], vector: Any,
                   answers: Callable[[str], bool] | None = None
                   ) -> tuple[Scored, int | None, Scored | None] | None:
@@ -305,7 +311,8 @@ def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence
     conditioning ...", f7-04), or after one dangling sentence (the *bridge*, up to ``BRIDGE_WORDS`` words, not
     cut off) that itself follows a sentence of ``have`` ("$k$-fold cross-validation yields $k$ scores." / "Their
     mean estimates ..." / "Their standard deviation is ... a poor basis for a standard error: ...", f10-17): the
-    most ask terms first, then the best rank, then the longest (up to 40 words); not one of ``have``. Returns
+    most ask terms first, then the best rank, then the longest (up to 40 words); not one of ``have``, nor a pointer
+    to a file (:func:`~mlnotes.assistant.answering.lead.pointer`) but for a closing link aside (:data:`_LINK_ASIDE_RE`). Returns
     it, the index in ``have`` of the sentence it (or its bridge) must follow (``None`` when it reads on its own)
     and the bridge (``None`` when there is none). ``answers`` (default:
     :func:`~mlnotes.assistant.answering.lead.answers_ask` of ``ask``) says whether a sentence answers the ask."""
@@ -317,7 +324,7 @@ def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence
         for k, c in enumerate(cands):
             text = c.text
             if (c.kind != "sentence" or " ".join(text.split()) in shown or not _reads_alone(text)
-                    or "?" in text or cut_off(c) or pointer(text) or describes_figure(text)
+                    or "?" in text or cut_off(c) or pointer(_LINK_ASIDE_RE.sub("", text)) or describes_figure(text)
                     or len(text.split()) > 60 or not answers(text)):
                 continue
             after, bridge = None, None
@@ -338,6 +345,31 @@ def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence
             if best is None or key < best[0]:
                 best = (key, Scored(0.0, rank, c, vector), after, bridge)
     return (best[1], best[2], best[3]) if best is not None else None
+
+
+ASK_FAR_RANKS = 6  # an explicit ask that no top-``ASK_RANKS`` chunk answers looks down to this many hits
+
+
+def _section_of(h: Hit) -> tuple[str, str]:
+    return h.chunk.doc_id, h.chunk.section_id
+
+
+def _far_ask_sentence(ask: set[str], hits: Sequence[Hit], have: Sequence[Scored],
+                      answers: Callable[[str], bool]) -> tuple[Scored, None, None] | None:
+    """The sentence that answers an ask (``answers``) from the hits ranked ``ASK_RANKS`` to ``ASK_FAR_RANKS`` whose
+    section is none of the top ``ASK_RANKS`` hits' (those were read already, :func:`_ask_sentence`), when it reads
+    on its own: no sentence before it is needed (a far sentence has none of the answer's before it)."""
+    if len(hits) <= ASK_RANKS or not have:
+        return None
+    top = {_section_of(h) for h in hits[:ASK_RANKS]}
+    far = [h if _section_of(h) not in top else None for h in hits[:ASK_FAR_RANKS]]
+    # the sentence's rank is its place among the far hits read; it is mapped back to its rank among ``hits``
+    found = _ask_sentence(ask, [h for h in far if h is not None], len(far), have, have[0].vector, answers)
+    if found is None or found[1] is not None:
+        return None
+    t = found[0]
+    kept = [i for i, h in enumerate(far) if h is not None]
+    return Scored(t.score, kept[t.rank], t.candidate, t.vector), None, None
 
 
 BRIDGE_WORDS = 35  # the longest dangling sentence that may carry an ask's sentence to a sentence of the answer
@@ -473,7 +505,8 @@ def item_asks(question: str) -> list[tuple[str, set[str], list[Item]]]:
     statement is one more ask, in its place, with the terms of the statement's claim
     (:func:`~mlnotes.assistant.answering.lead.claim_terms`: "a reviewer says that standard error is wrong. why?"
     -> {standard, error}) when it has two or more. The two sides of "A or B?" (:func:`choice_items`) are one
-    more ask, in their place, unless an ask already names two items."""
+    more ask, in their place, unless an ask already names two items. An ask that goes on with ", and" and a bare
+    noun phrase is two asks (:func:`_elliptic_asks`: "..., and the best fixed one", f11-12)."""
     q = " ".join(question.split())
     out = []
     asks = question_asks(q)
@@ -489,6 +522,7 @@ def item_asks(question: str) -> list[tuple[str, set[str], list[Item]]]:
                 at = q.find(piece, q.find(pieces[i - 1]) + len(pieces[i - 1]))
                 asks.append((piece, claim))
                 asks.sort(key=lambda x, at=at, piece=piece: at if x[0] == piece else max(q.find(x[0]), 0))
+    asks = [x for part, t in asks for x in _elliptic_asks(part, t)]
     for part, t in asks:
         where = q.find(part)
         ask = ask_of(part) or part
@@ -507,6 +541,39 @@ def item_asks(question: str) -> list[tuple[str, set[str], list[Item]]]:
         out.append(("", set(), sides))
         out.sort(key=lambda x: min(i.where for i in x[2]) if x[2] else max(q.find(x[0]), 0))
     return out
+
+
+# an ask that goes on with ", and" and a bare noun phrase that shares its question word ("what's the max learning
+# rate before it diverges, and the best fixed one?" asks "what's the best fixed one" too, f11-12): the phrase opens
+# with a determiner and has no verb of its own (no auxiliary, no question word, no pronoun subject), up to
+# ``_ELLIPTIC_WORDS`` words
+_ELLIPTIC_AND_RE = re.compile(r",\s+and\s+(?P<x>(?:the|a|an|its|their|your|his|her)\s+[^,;:]+)$", re.I)
+_ELLIPTIC_VERB_RE = re.compile(r"\b(?:is|are|was|were|be|been|do|does|did|has|have|had|can|could|should|would|will|"
+                               r"shall|must|might|may|what|how|why|when|which|where|whether|who|i|we|you|he|she|"
+                               r"it|they|then|so)\b", re.I)
+_ASK_OPENER_RE = re.compile(r"^(?:what(?:'s|s| is| are)?|which(?: is| are)?)\b", re.I)
+_ELLIPTIC_WORDS = 6
+
+
+def _elliptic_asks(part: str, ask: set[str]) -> list[tuple[str, set[str]]]:
+    """An ask of :func:`~mlnotes.assistant.answering.lead.question_asks` split at ", and" before a bare noun
+    phrase (:data:`_ELLIPTIC_AND_RE`) that elides the ask's question word ("what's the max learning rate before
+    it diverges, and the best fixed one" -> "... what's the max learning rate before it diverges" and "the best
+    fixed one", read as "what's the best fixed one": {best, fix}); the ask as it was when it does not open with
+    "what"/"which", the phrase has a verb of its own or more than ``_ELLIPTIC_WORDS`` words, or either half has
+    no ask terms."""
+    m = _ELLIPTIC_AND_RE.search(part)
+    opener = _ASK_OPENER_RE.match(ask_of(part) or "")
+    if m is None or opener is None:
+        return [(part, ask)]
+    tail = m.group("x").strip(" ?.!")
+    if len(tail.split()) > _ELLIPTIC_WORDS or _ELLIPTIC_VERB_RE.search(tail):
+        return [(part, ask)]
+    head = part[: m.start()]
+    head_terms, tail_terms = ask_terms(head), ask_terms(f"{opener.group(0)} {tail}")
+    if not head_terms or not tail_terms or ask_of(head) is None:
+        return [(part, ask)]
+    return [(head, head_terms), (tail, tail_terms)]
 
 
 def _opens_on(item: Item, text: str) -> bool:
@@ -547,7 +614,9 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     there for earlier asks: a chosen supporting sentence that answers it moves up (with the sentences after it that
     need it), else the sentence of the top ``ASK_RANKS`` chunks that answers it best joins (:func:`_ask_sentence`;
     one that needs the sentence before it goes right after that sentence, within the lead when that is a lead
-    sentence), and the last supporting sentence goes, so the answer is no longer. A yes/no ask ("do I still get
+    sentence), else, for an explicit ask that is not the question's first piece, a sentence that reads on its own
+    from another section among the first ``ASK_FAR_RANKS`` hits (:func:`_far_ask_sentence`: "is extremely randomized trees ever the better pick", f11-04),
+    and the last supporting sentence goes, so the answer is no longer. A yes/no ask ("do I still get
     exactly the same output?") is answered by a sentence that names its terms ("With greedy verification it is
     exact; ..."). f7-06 never said whether Medusa's output is exact; f7-04 never said what ControlNet trains.
 
@@ -569,6 +638,7 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     ask's sentence follow it.
     Returns the sentences and the new lead count."""
     asks = item_asks(question)
+    q = " ".join(question.split()).lstrip(" ,.")
     out = list(chosen)
     if not asks or not out:
         return out, n_lead
@@ -609,6 +679,12 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
             at += len(moved)
             continue
         found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector, answers)
+        if found is None and part and not q.startswith(part):
+            # no top chunk answers a later half of the question (the lead answers the question as a whole and
+            # its first piece): a sentence that reads on its own, from a section of the next hits that is none of
+            # the top ones' (f11-04's "is extremely randomized trees ever the better pick": ch05's "Tuning tree
+            # ensembles" was the sixth hit)
+            found = _far_ask_sentence(ask, hits, out, answers)
         if found is None:
             continue
         t, after, bridge = found
