@@ -92,6 +92,13 @@ HEADING_BONUS = 0.2
 # on the 354 development questions (gold tune, external, fresh1-10) whose lead pick_lead chooses: 0.2 changes only
 # f10-08's lead; 0.15 also ml-23's (both sections labelled) and ml-47's (to an unlabelled one); docs/answer-quality.md
 TOP_SECTION_MARGIN = 0.2
+# ... and (round 14, lead16r) by at least REPEAT_LEAD_MARGIN when the chosen lead won only by the repeat bonus of its
+# section: f11-07's first section held "For production monitoring the panels change to ..." (0.479), three chunks of
+# a lower section (Plotly Dash) gave "Dash suits the dashboards ..." (0.375) +0.6. Chosen on the 373 development
+# questions (gold tune, external, fresh1-11) whose lead pick_lead chooses: with any higher score (margin 0) 17 leads
+# moved, 4 of them to a worse sentence (fr-06, ml-24, g495, g262) all with gaps under 0.035; with 0.1 five move
+# (f11-07, f11-16, f2-16, g174, ml-23), none to a worse one; docs/answer-quality.md, "Round 14 (lead16r)"
+REPEAT_LEAD_MARGIN = TOP_SECTION_MARGIN / 2
 RECOMMEND_BONUS = 0.2  # a how-to-choose lead that recommends (28 -> 29 of the 42 labelled; 0.3 the same)
 SHORT_PENALTY = 0.2
 # a definition lead that is a sentence of the short answer of a bank entry of its section: the corpus' own reviewed
@@ -959,7 +966,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     default the shipped learned ranker, :func:`lead_model`, or ``None`` when it is missing or not the default)
     then chooses among the first of that order (:meth:`~mlnotes.assistant.answering.lead_model.LeadRanker.choose`);
     without a ranker the rules' first candidate leads. A lead from another section than the first retrieved one
-    gives way to that section's best candidate when that one's score is clearly higher (:func:`top_section_lead`)."""
+    gives way to that section's best candidate when that one's score is clearly higher, or somewhat higher while the
+    lead won only by its section's repeat bonus (:func:`top_section_lead`)."""
     subject = subject_terms(question)
     pool = lead_pool(intent, question, scored, subject)
     if not pool:
@@ -972,22 +980,35 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
         return cands[0] if model is None else model.choose(intent, question, cands, subject, top, short_answers, head)
 
     first = choose(ranked)
-    return top_section_lead(first, ranked, top, choose)
+    return top_section_lead(first, ranked, top, choose,
+                            value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head))
 
 
 def top_section_lead(first: Scored, ranked: Sequence[Scored], top: Sequence[str],
-                     choose: Callable[[list[Scored]], Scored]) -> Scored:
+                     choose: Callable[[list[Scored]], Scored],
+                     value: Callable[[Scored], float] | None = None) -> Scored:
     """``first`` (the chosen lead among ``ranked``), unless it comes from another section than the first retrieved
     one (``top[0]``) and the candidate that ``choose`` picks among ``ranked``'s candidates of that first section
-    has a score at least ``TOP_SECTION_MARGIN`` above ``first``'s: then that candidate. A lower section's
-    repeat bonus, heading share or intent bonus may still win over the first section when the scores are close."""
+    beats it: then that candidate. It beats ``first`` when its score is at least ``TOP_SECTION_MARGIN`` above
+    ``first``'s (round 12), or (round 14) at least ``REPEAT_LEAD_MARGIN`` above when ``first`` won only by the
+    repeat bonus of its section: by ``value`` (the rules' value, :func:`rule_value`) with ``first``'s section
+    counted as repeated no more often than the first section, the first section's candidate is at least as good (a
+    lower section that several top chunks come from is well supported by retrieval, but so is the section that
+    retrieval ranked first). A lower section's heading share or intent bonus may still win over the first section
+    when the scores are close."""
     if not top or first.rank >= len(top) or top[first.rank] == top[0]:
         return first
     own = [t for t in ranked if t.rank < len(top) and top[t.rank] == top[0]]
     if not own:
         return first
     best = choose(own)
-    return best if best.score >= first.score + TOP_SECTION_MARGIN else first
+    if best.score >= first.score + TOP_SECTION_MARGIN:
+        return best
+    if value is not None and best.score >= first.score + REPEAT_LEAD_MARGIN:
+        extra = section_repeats(top, first.rank) - section_repeats(top, best.rank)
+        if extra > 0 and value(best) >= value(first) - SECTION_REPEAT_BONUS * extra:
+            return best
+    return first
 
 
 def lead_model() -> LeadRanker | None:

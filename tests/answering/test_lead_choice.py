@@ -79,26 +79,50 @@ def brute_force(intent: str, question: str, scored: list[Scored], sections: list
                  - RANK_PENALTY * t.rank + HEADING_BONUS * share)
         key = (value, -t.rank)
         if best_key is None or key > best_key:
-            best, best_key = t, key
+            best, best_key, best_repeats = t, key, repeats
         if sections and t.rank < len(sections) and sections[t.rank] == sections[0] and (own_key is None
                                                                                         or key > own_key):
-            own, own_key = t, key
+            own, own_key, own_repeats = t, key, repeats
     # round 12: a lead from another section than the first gives way to the first section's best candidate when
     # that one's score is at least TOP_SECTION_MARGIN higher
     if best is not None and own is not None and sections[best.rank] != sections[0] \
             and own.score >= best.score + TOP_SECTION_MARGIN:
         return own
+    # round 14: ... or REPEAT_LEAD_MARGIN higher when its value is at least the lead's without the lead's extra repeats
+    if best is not None and own is not None and sections[best.rank] != sections[0] \
+            and own.score >= best.score + lead_module.REPEAT_LEAD_MARGIN \
+            and best_repeats > own_repeats \
+            and own_key[0] >= best_key[0] - SECTION_REPEAT_BONUS * (best_repeats - own_repeats):
+        return own
     return best
 
 
-def test_a_section_that_several_top_chunks_come_from_beats_a_lone_first_hit():
-    lone = cand("Averaging many models cancels part of their independent errors out.", 0, 0.70)
+def test_a_section_that_several_top_chunks_come_from_beats_a_lone_hit():
+    lone = cand("Averaging many models cancels part of their independent errors out.", 1, 0.70)
+    repeated = cand("Ensembles average models whose errors are partly independent, so variance falls.", 2, 0.62)
+    other = cand("Each of these models is trained on a bootstrap sample of the data.", 3, 0.40)
+    sections = ["z#first", "a#lone", "b#ensembles", "b#ensembles", "b#ensembles"]
+    got = pick_lead("why_how", Q, [lone, repeated, other], sections)
+    assert got is repeated  # two other top chunks of its section: +0.6 beats a 0.08 score gap and one rank step
+    assert got is brute_force("why_how", Q, [lone, repeated, other], sections)
+
+
+def test_the_repeat_bonus_alone_does_not_beat_a_better_scored_first_hit():
+    # round 14 (top_section_lead): the pool above with the lone hit as the first retrieved section and 0.13 better;
+    # the repeated section's lead won only by its two repeats (0.62 + 0.6 - 0.05 against 0.75), so the first
+    # section's leads
+    lone = cand("Averaging many models cancels part of their independent errors out.", 0, 0.75)
     repeated = cand("Ensembles average models whose errors are partly independent, so variance falls.", 1, 0.62)
     other = cand("Each of these models is trained on a bootstrap sample of the data.", 2, 0.40)
     sections = ["a#lone", "b#ensembles", "b#ensembles", "c#x", "b#ensembles"]
     got = pick_lead("why_how", Q, [lone, repeated, other], sections)
-    assert got is repeated  # two other top chunks of its section: +0.6 beats a 0.08 score gap and one rank step
+    assert got is lone
     assert got is brute_force("why_how", Q, [lone, repeated, other], sections)
+    # a first hit less than REPEAT_LEAD_MARGIN better (0.70: 0.08), or worse, still gives way to the repeated section
+    for score in (0.62 + lead_module.REPEAT_LEAD_MARGIN - 0.01, 0.60):
+        lone = cand("Averaging many models cancels part of their independent errors out.", 0, score)
+        assert pick_lead("why_how", Q, [lone, repeated, other], sections) is repeated
+        assert brute_force("why_how", Q, [lone, repeated, other], sections) is repeated
 
 
 def test_without_sections_no_candidate_gets_the_repeat_bonus():
