@@ -1,5 +1,6 @@
 """Worked solutions of exercises as answer candidates (round 13, sol16p: assistant/answering/candidates.py
-candidates_for_chunk, assistant/answering/lead.py solution_may_lead).
+candidates_for_chunk, assistant/answering/scoring.py solution_may_lead; round 14, sol16r: the exercise is also asked
+by meaning, the cosine of the question and the exercise's embedding).
 
 The sentences of an exercise's folded solution (``<details><summary>Solution</summary> ... </details>``) are
 candidates that carry the exercise's title and prompt; one leads only when the question asks what the exercise asks
