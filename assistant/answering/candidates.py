@@ -408,6 +408,38 @@ def _embed_with_progress(embed: Callable[[list[str]], np.ndarray], texts: list[s
     return out if out is not None else _EMPTY
 
 
+# the embeddings of exercises' titles and prompts (``Candidate.exercise``), so that the lead check can tell by meaning
+# whether a question asks what an exercise asks (:func:`~mlnotes.assistant.answering.scoring.solution_may_lead`); a
+# :class:`SentenceStore` embeds each exercise it serves once per process (the corpus has about a hundred), keyed by the
+# exercise's text and the width of its vector (an index with another embedder keeps its own)
+_EXERCISE_VECTORS: dict[tuple[str, int], np.ndarray] = {}
+_EXERCISES_EMBEDDED: set[tuple[int, str]] = set()  # (id of the embedder, exercise) pairs already embedded
+_EXERCISE_LOCK = threading.Lock()
+
+
+def exercise_vector(exercise: str, dim: int) -> np.ndarray | None:
+    """The unit embedding of ``exercise`` (an exercise's title and prompt) of width ``dim``, or ``None`` when no
+    sentence store has embedded it with such an embedder."""
+    with _EXERCISE_LOCK:
+        return _EXERCISE_VECTORS.get((exercise, dim))
+
+
+def remember_exercise_vectors(embed: Callable[[list[str]], np.ndarray], exercises: Iterable[str]) -> int:
+    """Embed, in one batch, those of ``exercises`` that ``embed`` (the object it is a method of) has not embedded yet
+    and keep them for :func:`exercise_vector`; how many were embedded."""
+    owner = id(getattr(embed, "__self__", embed))
+    with _EXERCISE_LOCK:
+        texts = sorted({e for e in exercises if e and (owner, e) not in _EXERCISES_EMBEDDED})
+    if not texts:
+        return 0
+    vecs = np.asarray(embed(texts), dtype=np.float32)
+    with _EXERCISE_LOCK:
+        for t, v in zip(texts, vecs):
+            _EXERCISE_VECTORS[(t, vecs.shape[1])] = v
+            _EXERCISES_EMBEDDED.add((owner, t))
+    return len(texts)
+
+
 class SentenceStore:
     """Candidates and their embeddings per chunk (thread-safe).
 
@@ -445,6 +477,8 @@ class SentenceStore:
             cands = self._compute(chunk)
             texts = [_embed_text(chunk, c) for c in cands]
             got = (cands, self._embed(texts) if texts else _EMPTY)
+        # the exercises of a worked solution's sentences, embedded once (the lead check compares them with the question)
+        remember_exercise_vectors(self._embed, (c.exercise for c in got[0] if c.exercise))
         with self._lock:
             if len(self._cache) > self._max:
                 self._cache.clear()

@@ -55,7 +55,7 @@ from mlnotes.assistant.answering.scoring import (
     dangles,
     describes_figure,
     ordinal_subject,
-    solution_may_lead,
+    solution_stands_alone,
 )
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
@@ -1021,7 +1021,9 @@ def lead_model() -> LeadRanker | None:
 
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
-    ``LEAD_POOL_RANKS`` chunks, of an exercise's worked solution only when :func:`solution_may_lead` allows it; not
+    ``LEAD_POOL_RANKS`` chunks, of an exercise's worked solution only one that reads without its exercise
+    (:func:`solution_stands_alone`; whether the question asks what the exercise asks was checked, by terms or by
+    meaning, when the candidates were scored: :func:`~mlnotes.assistant.answering.scoring.score_candidates`); not
     the list item of another method and not a sentence about an unseen demo, experiment or template or its outcome
     (:func:`reports_run`) nor one that points at content the answer does not show (:func:`points_to_unseen`) unless
     nothing else is left (when the top chunks hold only such sentences, the usable ones of the lower-ranked chunks of
@@ -1033,7 +1035,7 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
     it asks how much of something a goal needs (:func:`asks_needed_quantity`)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)
-            and solution_may_lead(question, t.candidate)]
+            and solution_stands_alone(question, t.candidate)]
     if not pool:
         return []
     # the list item of another method leads only when nothing else can
@@ -1050,7 +1052,7 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     clean = [t for t in pool if shows_all(t)]
     if not clean:
         clean = [t for t in scored if t.rank >= LEAD_POOL_RANKS and usable(t) and standalone(t)
-                 and solution_may_lead(question, t.candidate) and not defines_another_thing(question, t.candidate.text)
+                 and solution_stands_alone(question, t.candidate) and not defines_another_thing(question, t.candidate.text)
                  and shows_all(t)]
     pool = clean or [t for t in pool if not reports_run(t, scored)] or pool
     contrasted = contrasted_subject(question)

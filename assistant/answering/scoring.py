@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlnotes.assistant.answering.candidates import Candidate
+from mlnotes.assistant.answering.candidates import Candidate, exercise_vector
 from mlnotes.kb.bm25 import tokenize
 
 
@@ -41,10 +41,13 @@ class Scored:
     vector: np.ndarray
 
 
-# the share of a question's content terms that an exercise's title and prompt must hold before a sentence of the
-# exercise's worked solution may be shown in (and lead) its answer (chosen on development data:
-# docs/answer-quality.md, round 13 sol16p)
+# a question asks what an exercise asks when at least this share of its content terms are in the exercise's title and
+# prompt (chosen on development data: docs/answer-quality.md, round 13 sol16p) ...
 SOLUTION_PROMPT_SHARE = 0.35
+# ... or when its embedding is at least this close (cosine, the index's MiniLM embedder) to the embedding of the
+# exercise's title and prompt: a meaning match for a question that words the exercise's task in its own terms (f8-12,
+# 0.68 to its exercise, 0.26 of its terms; chosen on development data: docs/answer-quality.md, round 14 sol16r)
+SOLUTION_PROMPT_COSINE = 0.65
 # openers of a solution sentence that lean on the exercise or on the solution's previous step: a connective or a
 # subordinator ("So SGNS implicitly factorises ...", "When they are not, ...", "Hence ..."), a pronoun or determiner
 # that points back, or a preposition or participle that opens on a step's set-up ("With two players each order is
@@ -55,12 +58,28 @@ _SOLUTION_LEANS_RE = re.compile(r"^(?:so|hence|thus|therefore|when|whenever|if|s
                                 re.IGNORECASE)
 
 
-def solution_may_lead(question: str, c: Candidate) -> bool:
-    """Whether ``c`` may be shown in, and lead, the answer to ``question``: any sentence that is not from an exercise's
-    worked solution; a solution's sentence only when the question asks what the exercise asks (at least
-    ``SOLUTION_PROMPT_SHARE`` of the question's content terms are in the exercise's title and prompt) and the sentence does not open on a word
-    that leans on the exercise or on an earlier step (:data:`_SOLUTION_LEANS_RE`), nor on a term of the exercise's
-    prompt that the question does not use (a name the exercise introduced: "Feature 2 gets more because ...")."""
+def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None) -> bool:
+    """Whether ``question`` asks what the exercise of ``c`` (a worked solution's sentence) asks: at least
+    ``SOLUTION_PROMPT_SHARE`` of the question's content terms are in the exercise's title and prompt, or, given the
+    question's unit embedding ``qvec``, its cosine with the exercise's embedding (:func:`~mlnotes.assistant.answering.
+    candidates.exercise_vector`, made when the sentence store served the sentence) is at least
+    ``SOLUTION_PROMPT_COSINE``. A sentence of no exercise is always asked."""
+    if not c.exercise:
+        return True
+    q = set(tokenize(question))
+    if q and len(q & set(tokenize(c.exercise))) >= SOLUTION_PROMPT_SHARE * len(q):
+        return True
+    if qvec is None:
+        return False
+    ev = exercise_vector(c.exercise, int(np.shape(qvec)[-1]))
+    return ev is not None and float(ev @ qvec) >= SOLUTION_PROMPT_COSINE
+
+
+def solution_stands_alone(question: str, c: Candidate) -> bool:
+    """Whether ``c`` reads without its exercise: any sentence that is not from an exercise's worked solution; a
+    solution's sentence only when it does not open on a word that leans on the exercise or on an earlier step
+    (:data:`_SOLUTION_LEANS_RE`), nor on a term of the exercise's prompt that ``question`` does not use (a name the
+    exercise introduced: "Feature 2 gets more because ...")."""
     if not c.exercise:
         return True
     text = c.text.lstrip("*_ ")
@@ -68,17 +87,24 @@ def solution_may_lead(question: str, c: Candidate) -> bool:
         return False
     q = set(tokenize(question))
     prompt = set(tokenize(c.exercise))
-    if not q or len(q & prompt) < SOLUTION_PROMPT_SHARE * len(q):
-        return False
     first = tokenize(" ".join(text.split()[:2]))[:1]  # the sentence's first term
     return not any(w in prompt and w not in q for w in first)
+
+
+def solution_may_lead(question: str, c: Candidate, qvec: np.ndarray | None = None) -> bool:
+    """Whether ``c`` may be shown in, and lead, the answer to ``question`` (whose unit embedding is ``qvec``, when
+    given): any sentence that is not from an exercise's worked solution; a solution's sentence only when the question
+    asks what the exercise asks (:func:`solution_asked`, by shared terms or, with ``qvec``, by meaning) and the
+    sentence reads without its exercise (:func:`solution_stands_alone`)."""
+    return solution_stands_alone(question, c) and solution_asked(question, c, qvec)
 
 
 def score_candidates(question: str, qvec: np.ndarray,
                      per_chunk: Sequence[tuple[int, Sequence[Candidate], np.ndarray]],
                      w: ScoreWeights = DEFAULT_WEIGHTS) -> list[Scored]:
     """Every candidate of every ``(chunk rank, candidates, vectors)``, scored and sorted best first (stable); a
-    sentence of an exercise's worked solution only when :func:`solution_may_lead` allows it (f8-07: "(b) Small and
+    sentence of an exercise's worked solution only when :func:`solution_may_lead` allows it, given ``qvec`` (so a
+    question may ask what the exercise asks by meaning as well as by terms; f8-07: "(b) Small and
     different: ..." of a fine-tuning exercise joined an answer on tuning tools; f8-15: "Feature 2 gets more because
     ..." one on SHAP and interactions)."""
     q_terms = set(tokenize(question))
@@ -88,7 +114,7 @@ def score_candidates(question: str, qvec: np.ndarray,
             continue
         sims = vecs @ qvec
         for c, sim, v in zip(cands, sims, vecs):
-            if c.exercise and not solution_may_lead(question, c):
+            if c.exercise and not solution_may_lead(question, c, qvec):
                 continue
             overlap = len(q_terms & set(tokenize(c.text))) / max(1, len(q_terms))
             s = w.similarity * float(sim) + w.overlap * overlap + w.rank * (1.0 / (1 + rank))
