@@ -19,7 +19,11 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   retrieved chunks' words do not count) (:meth:`TermCoverage.unfound`): "federated learning with FedAvg across
   hospitals" names a method the corpus never mentions, and its incidental words ("hospitals", "data", "model") must
   not carry the coverage; "a Cox proportional hazards model for time-to-churn ... right-censored" shares its
-  setting (churn, customers) with sections well enough for a support above the coverage's bound.
+  setting (churn, customers) with sections well enough for a support above the coverage's bound. A word the corpus
+  spells with one vowel different ("grayscale", "greyscale": :meth:`TermCoverage.spelled_df`) counts as used.
+  Under the coverage's support bound the rule also abstains when the question names its subject by an acronym or
+  compound that no chunk uses (:meth:`TermCoverage.unknown_names`: "two-stage least squares (2SLS)"), whatever
+  the coverage of its other words.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ def should_abstain(r: Retrieved, threshold: float) -> bool:
 _MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+")
 _WORD_RE = re.compile(r"[A-Za-z]+")  # the words kb.query's spelling correction looks at
+_NAME_RE = re.compile(r"[A-Za-z0-9]+")  # the words that can be names (:meth:`TermCoverage.unknown_names`)
 
 
 def chunk_terms(chunk: Chunk) -> set[str]:
@@ -190,17 +195,50 @@ class TermCoverage:
         for h in hits:
             have |= self._chunk_terms(h.chunk)
         return {t for t in self._named_terms(question, read)
-                if self.df.get(t, 0) <= RARE_DF and t not in have and not spelling_variant(t, have)}
+                if self.spelled_df(t) <= RARE_DF and t not in have and not spelling_variant(t, have)}
+
+    def spelled_df(self, term: str) -> int:
+        """The document frequency of ``term`` and of the terms that spell it with one vowel more, less or changed
+        after its first letter (:func:`vowel_variants`), for a term of at least ``VARIANT_PREFIX`` letters: the
+        corpus writes "greyscale" in one chunk and "grayscale" in another, so "grayscale" is a word it uses, not
+        a name it lacks (f12-18). Shorter words keep their own count: at four to six letters a vowel apart is often
+        another word ("rust" and "rest", "paint" and "point", "site" and "sit")."""
+        d = self.df.get(term, 0)
+        if len(term) < VARIANT_PREFIX:
+            return d
+        return d + sum(self.df.get(v, 0) for v in vowel_variants(term))
+
+    def unknown_names(self, question: str, read: str = "") -> set[str]:
+        """The names in ``question`` that no chunk of the corpus uses: words written with a capital letter after
+        their first character (acronyms and compounds: "2SLS", "WSL2", "FedAvg", "TransE", "GCN"), quantities
+        ("50M", "13B") and one-edit typos that ``read`` corrected aside, each stemmed term of the word at document
+        frequency 0. Such a word is what the asker calls the technique or thing the question is about; a sentence's
+        first capital ("How", "Why") or a capitalised word ("Oxley", "Q4") is not read as one."""
+        typos = self._typos(question, read)
+        names: set[str] = set()
+        for word in _NAME_RE.findall(_URL_RE.sub(" ", _MD_LINK_RE.sub(r"\1", question))):
+            if not any(c.isupper() for c in word[1:]) or _QUANTITY_RE.fullmatch(word.lower()):
+                continue
+            terms = tokenize(word)
+            if terms and not set(terms) & typos and all(self.df.get(t, 0) == 0 for t in terms):
+                names.add(word)
+        return names
 
     def _named_terms(self, question: str, read: str) -> set[str]:
         """``question``'s content terms less words with digits and the one-edit typos that ``read`` corrected."""
+        typos = self._typos(question, read)
+        return {t for t in question_terms(question) if t not in typos and not any(c.isdigit() for c in t)}
+
+    @staticmethod
+    def _typos(question: str, read: str) -> set[str]:
+        """The terms of ``question``'s words that ``read`` (its spelling-corrected reading) changed by one edit."""
         words, fixed = _WORD_RE.findall(question), _WORD_RE.findall(read)
         typos: set[str] = set()
         if read and len(words) == len(fixed):
             for a, b in zip(words, fixed, strict=True):
                 if a.lower() != b.lower() and osa_distance(a.lower(), b.lower(), cap=1) <= 1:
                     typos.update(tokenize(a))
-        return {t for t in question_terms(question) if t not in typos and not any(c.isdigit() for c in t)}
+        return typos
 
     def _chunk_terms(self, chunk: Chunk) -> frozenset[str] | set[str]:
         have = self._terms.get(chunk.id) if self._terms is not None else None
@@ -220,6 +258,23 @@ class TermCoverage:
 # has two such terms that its retrieved sections miss below the support .517 (ml-16, "imagery" and "talk")
 RARE_DF = 1
 VARIANT_PREFIX = 7
+
+
+_VOWELS = "aeiouy"
+
+
+def vowel_variants(term: str) -> set[str]:
+    """The strings that differ from ``term`` by one vowel inserted, dropped or changed for another after its first
+    letter ("greyscal" of "grayscal", "behavior" of "behaviour"): the usual distance between two spellings of one
+    word (American and British, or a stem's variants), unlike a consonant changed ("censor", "sensor", "tensor")."""
+    out: set[str] = set()
+    for i in range(1, len(term) + 1):
+        out.update(term[:i] + v + term[i:] for v in _VOWELS)
+        if i < len(term) and term[i] in _VOWELS:
+            out.add(term[:i] + term[i + 1:])
+            out.update(term[:i] + v + term[i + 1:] for v in _VOWELS)
+    out.discard(term)
+    return out
 
 
 def spelling_variant(term: str, have: Iterable[str]) -> bool:
@@ -248,12 +303,19 @@ class CoverageRule:
 
     ``absent_terms`` is 2, not 1: one unknown word is often a slip or a filler ("why bother?", "what am I doing
     wrong") that the spelling correction leaves alone; two are a name the corpus lacks ("federated", "FedAvg";
-    "censored", "hazard"). 0 turns this branch off (the coverage alone decides)."""
+    "censored", "hazard"). 0 turns this branch off (the coverage alone decides).
+
+    Under ``support`` the rule also abstains when the question uses a name the corpus never uses
+    (:meth:`TermCoverage.unknown_names`: an acronym or compound such as "2SLS", "GCN", "FedAvg", "TransE"), whatever
+    the coverage: "an instrumental variable with two-stage least squares (2SLS)" shares "least", "squares",
+    "variable" and "churn" with sections on OLS and churn (coverage .367) while the corpus never names the method
+    (f12-20, round 14). ``unknown_names=False`` turns this branch off."""
 
     coverage: float
     support: float
     absent_terms: int = 2
     absent_support: float = UNFOUND_SUPPORT
+    unknown_names: bool = True
 
     def abstains(self, r: Retrieved, cov: TermCoverage, question: str) -> bool:
         if not r.hits:
@@ -265,6 +327,8 @@ class CoverageRule:
             return True
         if r.support >= self.support:
             return False  # a well-supported answer is never withheld for coverage
+        if self.unknown_names and cov.unknown_names(r.asked or question, r.read):
+            return True  # the question names its subject by a word the corpus never uses (f12-20, "2SLS")
         return hits_coverage(cov, question, r.hits) < self.coverage
 
 
