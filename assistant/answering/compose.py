@@ -772,6 +772,7 @@ _CODE_UNITS = r"(?:function|class|method|wrapper|decorator|helper|iterator|conte
 _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
                            r"script|program))\b|\bwrite\b[^.?!]{0,80}\b(?:from scratch|by hand|myself|in (?:plain )?"
                            r"(?:python|numpy|pytorch|torch))\b|"
+                           r"\b(?:written|writing)\b[^.?!]{0,80}\b(?:from scratch|myself)\b|"
                            r"\b(?:write|create|define|give me|build)(?: me)? (?:a |an |another |the |one |two )?"
                            r"(?:small |short |simple )?(?:python |numpy |pytorch |torch )?" + _CODE_UNITS + r"\b|"
                            r"\b(?:write|create|build)(?: me)? (?:a |an |another |the |one |two |some )?"
@@ -1000,7 +1001,8 @@ _CODE_FORM_WORDS = frozenset(tokenize("python numpy torch pytorch sklearn scikit
                                       "implement implementation function class script program snippet write show "
                                       "give simple small short few lines plain runnable example minimal own "
                                       "scratch hand vectorized vectorised efficient efficiently quick basic "
-                                      "pass trick step version me please can could would you how do i"))
+                                      "pass trick step version me please can could would you how do i "
+                                      "someone somebody anyone anybody"))
 _BRITISH_RE = re.compile(r"(?<=[a-z]{3})is(ation|ations|e|ed|es|ing|er|ers)\b")
 
 
