@@ -817,7 +817,7 @@ class Answerer:
     def _excerpt_imports(self, code: tuple[int, CodeBlock] | None, hits: list[Hit], mode: str,
                          filters: Filters | None) -> list[tuple[int, CodeBlock]]:
         """For a code block shown as an excerpt of a longer block (``compose.object_excerpt``,
-        ``compose.function_excerpt``): the file's import lines that it needs (``compose.imports_for``), each with the
+        ``compose.function_excerpt``, ``compose.setup_excerpt``): the file's import lines that it needs (``compose.imports_for``), each with the
         index in ``hits`` of the piece that holds it (appended as a looked-up piece when needed); ``[]`` for a whole
         block or no block. An import line in no piece (with the lines around it) that passes ``filters`` is left
         out."""
@@ -897,7 +897,10 @@ class Answerer:
         longer block about something else that defines one function named by the object's terms only, that function
         and the checks that call it (``compose.function_excerpt``: ``rouge_n`` at the end of a TextRank summariser,
         f10-14), as of a block that opens with that function and then runs on data of the file's earlier blocks
-        (``expected_calibration_error`` before a demo on ``Xb_tr``, f11-14). An excerpt is shown with the file's import lines it needs (``Answerer._excerpt_imports``)."""
+        (``expected_calibration_error`` before a demo on ``Xb_tr``, f11-14). Of a block that defines nothing and opens
+        by building its data from an earlier block's names, only the computation after that set-up
+        (``compose.setup_excerpt``: the chi-square statistic on ``table`` without the lines that build it from
+        ``Xbc``, f12-13). An excerpt is shown with the file's import lines it needs (``Answerer._excerpt_imports``)."""
         subject = subject_terms(question)
         thing = subject_terms(_WHAT_END_RE.split(question, maxsplit=1)[0]) or subject
         means = _MEANS_RE.split(question, maxsplit=1)
@@ -925,7 +928,9 @@ class Answerer:
         if shown is not cb:
             return idx, shown
         doc = load_doc(self.corpus_dir, hits[idx].chunk.path)
-        return idx, compose.function_excerpt(obj, cb, heading, code_blocks(doc, 1, len(doc.lines)))
+        blocks = code_blocks(doc, 1, len(doc.lines))
+        shown = compose.function_excerpt(obj, cb, heading, blocks)
+        return idx, (shown if shown is not cb else compose.setup_excerpt(cb, blocks))
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,
                    on_piece: Callable[[str], None] | None, filters: Filters | None = None) -> Answer:

@@ -772,6 +772,7 @@ _CODE_UNITS = r"(?:function|class|method|wrapper|decorator|helper|iterator|conte
 _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
                            r"script|program))\b|\bwrite\b[^.?!]{0,80}\b(?:from scratch|by hand|myself|in (?:plain )?"
                            r"(?:python|numpy|pytorch|torch))\b|"
+                           r"\b(?:written|writing)\b[^.?!]{0,80}\b(?:from scratch|myself)\b|"
                            r"\b(?:write|create|define|give me|build)(?: me)? (?:a |an |another |the |one |two )?"
                            r"(?:small |short |simple )?(?:python |numpy |pytorch |torch )?" + _CODE_UNITS + r"\b|"
                            r"\b(?:write|create|build)(?: me)? (?:a |an |another |the |one |two |some )?"
@@ -1000,7 +1001,8 @@ _CODE_FORM_WORDS = frozenset(tokenize("python numpy torch pytorch sklearn scikit
                                       "implement implementation function class script program snippet write show "
                                       "give simple small short few lines plain runnable example minimal own "
                                       "scratch hand vectorized vectorised efficient efficiently quick basic "
-                                      "pass trick step version me please can could would you how do i"))
+                                      "pass trick step version me please can could would you how do i "
+                                      "someone somebody anyone anybody"))
 _BRITISH_RE = re.compile(r"(?<=[a-z]{3})is(ation|ations|e|ed|es|ing|er|ers)\b")
 
 
@@ -1257,6 +1259,40 @@ def function_excerpt(obj: Sequence[str], cb: CodeBlock, heading: str = "",
     return CodeBlock(cb.lang, cb.attrs, "\n".join(lines[i:j]), cb.start + i, cb.start + j + 1)
 
 
+def setup_excerpt(cb: CodeBlock, blocks: Sequence[CodeBlock] = ()) -> CodeBlock:
+    """The computation of a block that defines nothing and opens by setting up its data from names of the file's
+    earlier blocks (round 14, code16s; f12-13: ch03's chi-square block builds ``table`` from ``Xbc``, ``ybc`` and
+    ``names`` of the chapter's first block, then computes the expected counts, the statistic, the degrees of freedom
+    and the p-value on it and checks them against SciPy): the top-level statements after the last one that reads
+    such a name (:func:`unseen_names`, ``blocks`` being the file's runnable blocks), as a block of their own file
+    lines. They read what the set-up bound (``table``: the data the method runs on) but nothing of another block.
+    Only when the block parses, defines no function or class (a definition is cut out by :func:`function_excerpt`
+    or :func:`object_excerpt` instead), and the statements kept are at least three and at least as many as those
+    cut (the set-up is the smaller part); else the block itself. A block that makes its own data has no unseen name
+    and stays whole."""
+    try:
+        body = ast.parse(cb.code).body
+    except SyntaxError:
+        return cb
+    if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for s in body):
+        return cb
+    unseen = unseen_names(cb, blocks)
+    if not unseen:
+        return cb
+
+    def reads(node: ast.AST) -> set[str]:
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+    last = max((k for k, s in enumerate(body) if reads(s) & unseen), default=-1)
+    kept = body[last + 1:]
+    if last < 0 or len(kept) < max(3, last + 1):
+        return cb
+    lines = cb.code.split("\n")
+    i, j = kept[0].lineno - 1, kept[-1].end_lineno or len(lines)
+    # ``start`` and ``end`` are the lines just before and after the code, as for a fenced block
+    return CodeBlock(cb.lang, cb.attrs, "\n".join(lines[i:j]), cb.start + i, cb.start + j + 1)
+
+
 _NOT_NAMES_READ = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 
 
@@ -1314,7 +1350,8 @@ def _free_names_by_pattern(code: str) -> set[str]:
 
 
 def imports_for(excerpt: CodeBlock, blocks: Sequence[CodeBlock]) -> list[CodeBlock]:
-    """The import lines that an excerpt of a longer block needs (:func:`object_excerpt`, :func:`function_excerpt`:
+    """The import lines that an excerpt of a longer block needs (:func:`object_excerpt`, :func:`function_excerpt`,
+    :func:`setup_excerpt`:
     the corpus runs a file's blocks in order, so an excerpt uses names that the file imported before it,
     ``Counter`` and ``Fraction`` for ``rouge_n``), in file order: for each name the excerpt reads and does not bind,
     the last single-line top-level import before the excerpt (in ``blocks``, the file's runnable blocks) that binds

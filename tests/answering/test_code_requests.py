@@ -9,7 +9,13 @@ development questions are in ``test_code_excerpt.py``."""
 
 from __future__ import annotations
 
-from mlnotes.assistant.answering.compose import asks_for_code, code_ask, code_libraries, wants_code
+from mlnotes.assistant.answering.compose import (
+    asks_for_code,
+    code_ask,
+    code_libraries,
+    code_object,
+    wants_code,
+)
 
 LIBS = frozenset({"fastapi", "pydantic", "sklearn", "numpy", "torch"})
 
@@ -71,3 +77,30 @@ def test_a_library_that_names_where_the_code_goes_is_not_what_it_is_written_with
     assert code_ask("can you write a small CNN in pytorch that classifies handwritten digits?").want == {"torch"}
     assert code_ask("write the adam update step in numpy").want == {"numpy"}
     assert code_ask("add logging inside my torch training loop, in pytorch").want == {"torch"}
+
+
+def test_code_written_from_scratch_or_by_oneself_asks_for_code_but_text_written_by_hand_does_not():
+    """Round 14 (code16s): "written" or "writing" before "from scratch" or "myself" asks for code as "write" does
+    (f12-14, "can someone show gradient boosting for regression ... written from scratch, just using sklearn's
+    DecisionTreeRegressor?", read as a how question, got the algorithm in math only)."""
+    q = ("can someone show gradient boosting for regression (squared error) written from scratch, just using "
+         "sklearn's DecisionTreeRegressor? I want it to give the same predictions as GradientBoostingRegressor")
+    assert asks_for_code(q) and wants_code("why_how", q)
+    assert asks_for_code("is there a k-means written from scratch in the notes?")
+    assert asks_for_code("I am writing the attention layer myself, what should it look like?")
+    # handwriting is no code, nor is writing a report or code written by someone else
+    assert not asks_for_code("how does a CNN read digits written by hand?")
+    assert not asks_for_code("what should a model card say when writing it for a new model?")
+    assert not asks_for_code("is sklearn's decision tree written in C or python?")
+    # a choice or a diagnosis that mentions it is still none
+    assert not wants_code("how_to_choose", "should I use xgboost or my boosting written from scratch?")
+
+
+def test_who_is_asked_is_not_part_of_the_asked_object():
+    """An indefinite pronoun in front of the request ("can someone show ...") names who is asked, not what to write:
+    f12-14's object was ``someon, gradient, boost`` before round 14's code16s, now ``gradient, boost``."""
+    q = ("can someone show gradient boosting for regression (squared error) written from scratch, just using "
+         "sklearn's DecisionTreeRegressor?")
+    assert code_object(q) == ["gradient", "boost"]
+    assert code_object("could anybody show k-means clustering written in numpy") == ["kmean", "cluster"]  # k-means is one term
+    assert code_object("write layer normalization from scratch") == ["layer", "normal"]
