@@ -142,10 +142,11 @@ def dev_questions() -> list[tuple[str, str]]:
 @pytest.mark.slow
 def test_few_development_answers_lead_a_why_choice_or_cost_question_with_a_set_up_sentence(answerer):
     # measured over the development questions (gold tune, external, fresh1-12) with lead.sets_up disabled and
-    # enabled (a /tmp script, docs/answer-quality.md "Round 14: ... (lead16s)"): before, f12-07 and f12-09 led with
-    # a set-up sentence chosen by pick_lead; after, a set-up sentence leads only when pick_lead's pool holds nothing
-    # else, or when another path than pick_lead chose the lead (comparison, code, the complexity guide's rows).
-    # Tolerance: at most 2 such leads among the development answers (measured after: see the doc section)
+    # enabled (a /tmp script, docs/answer-quality.md "Round 14: ... (lead16s)"): before, f12-09 led with a history
+    # sentence chosen by pick_lead; after, a history sentence leads only when pick_lead's pool holds nothing else, or
+    # when another path than pick_lead chose the lead (comparison, code, the complexity guide's rows). A lead that
+    # restates the question (f12-07) is no set-up here: it stays and its answer joins it.
+    # Tolerance: at most 2 such leads among the development answers (measured after: it passes)
     from mlnotes.assistant.answering.lead import lead_reading
     from mlnotes.assistant.intent import classify_intent
 
