@@ -17,7 +17,14 @@ import pytest
 
 from mlnotes.assistant.answering import lead as lead_module
 from mlnotes.assistant.answering.candidates import Candidate
-from mlnotes.assistant.answering.lead import lead_pool, pick_lead, poses_question, sets_up, subject_terms, tells_history
+from mlnotes.assistant.answering.lead import (
+    lead_pool,
+    pick_lead,
+    poses_question,
+    sets_up,
+    subject_terms,
+    tells_history,
+)
 from mlnotes.assistant.answering.scoring import Scored
 from mlnotes.assistant.settings import REPO_ROOT
 
