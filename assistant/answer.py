@@ -41,6 +41,7 @@ from mlnotes.assistant.answering.lead import (
     COMPLEXITY_DOC,
     LEAD_POOL_RANKS,
     LEAD_RANKS,
+    SETUP_INTENTS,
     TableRow,
     asks_cost,
     asks_why,
@@ -64,6 +65,7 @@ from mlnotes.assistant.answering.lead import (
     pick_lead,
     pointer,
     points_to_unseen,
+    poses_question,
     question_parts,
     reads_as_comparison,
     reports_run,
@@ -440,6 +442,14 @@ class Answerer:
                     lead = [first, nxt] if nxt is not None and shows_equation(nxt.candidate.text) else lead
                 else:
                     lead = [shown, first]
+            if len(lead) == 1 and lead_intent in SETUP_INTENTS and poses_question(lead_q, first.candidate.text):
+                # a lead that restates the question as what a method asks is followed by the answer right after it
+                # (f12-07: "EfficientNet asks how to scale a network ...: deeper, wider, or higher input resolution"
+                # and then "Scaling any one dimension alone saturates quickly, so it scales all three with one
+                # compound coefficient $\phi$:" with its display equation)
+                answer = self._answer_after(first, pool, hits, real)
+                if answer is not None:
+                    lead.append(answer)
             if (lead and len(lead) == 1 and intent == "why_how" and asks_why(question)
                     and restates_premise(question, first.candidate.text)):
                 reason = self._reason_after(first, pool, hits, real)
@@ -717,6 +727,25 @@ class Answerer:
                     # the lead's vector stands in for redundancy checks against the sentences chosen after it
                     best = (named, replace(first, candidate=cand, rank=rank))
         return best[1] if best is not None else None
+
+    def _answer_after(self, first: Scored, pool: list[Scored], hits: list[Hit],
+                      real: dict[int, int]) -> Scored | None:
+        """What follows a lead that restates the question (:func:`poses_question`) in its own paragraph: the display
+        equation that a sentence right after it introduces (with that sentence, :func:`display_equations`), else the
+        next sentence when it can open an answer (usable and standalone); ``None`` when neither."""
+        rank = real.get(id(first.candidate), first.rank)
+        if rank < len(hits):
+            chunk = hits[rank].chunk
+            try:
+                lines = load_doc(self.corpus_dir, chunk.path).lines
+            except (OSError, ValueError):
+                lines = []
+            for eq in display_equations(lines, chunk.line_start, chunk.line_end):
+                if (first.candidate.line_start <= eq.line_start <= first.candidate.line_end + 1
+                        and not eq.lead_in.startswith(first.candidate.text[:25])):
+                    return replace(first, candidate=Candidate(eq.text, eq.line_start, eq.line_end, -1))
+        nxt = self._next_sentence(first, pool, real)
+        return nxt if nxt is not None and usable(nxt) and standalone(nxt) else None
 
     @staticmethod
     def _next_sentence(first: Scored, pool: list[Scored], real: dict[int, int]) -> Scored | None:

@@ -1027,7 +1027,8 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     the list item of another method and not a sentence about an unseen demo, experiment or template or its outcome
     (:func:`reports_run`) nor one that points at content the answer does not show (:func:`points_to_unseen`) unless
     nothing else is left (when the top chunks hold only such sentences, the usable ones of the lower-ranked chunks of
-    ``scored`` that are none of these come first); for a question that sets its subject against another thing only the ones that open on that subject when there are any
+    ``scored`` that are none of these come first); not a sentence that only sets up the answer to a why/how,
+    how-to-choose or cost question (a method's history: :func:`sets_up`) unless nothing else can; for a question that sets its subject against another thing only the ones that open on that subject when there are any
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
@@ -1055,6 +1056,10 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
                  and solution_stands_alone(question, t.candidate) and not defines_another_thing(question, t.candidate.text)
                  and shows_all(t)]
     pool = clean or [t for t in pool if not reports_run(t, scored)] or pool
+    # a sentence that only sets the answer up (a method's history) leads only when nothing else can
+    # (f12-09: the Viola-Jones history led "how is a box sum O(1) with an integral image? whats the cost of building
+    # the table ...", over "An integral image is built in one pass, $O(HW)$, as two cumulative sums.")
+    pool = [t for t in pool if not sets_up(intent, question, t.candidate.text)] or pool
     contrasted = contrasted_subject(question)
     if contrasted:
         # a question that sets its subject against another thing leads with a sentence that opens on its subject
@@ -1089,6 +1094,44 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # about 0.9 down to plus or minus one percentage point needs ... examples")
         pool = [t for t in pool if advises(t, subject)] or pool
     return pool
+
+
+# a sentence that sets an answer up instead of giving it: the history of a method (when it was introduced or what it
+# achieved then: "The Viola-Jones face detector evaluated thousands of rectangle features per window this way, which
+# made real-time detection possible in 2001", f12-09); and the question a method asks, restated ("EfficientNet asks
+# how to scale a network when more compute is available: deeper, wider, or higher input resolution", f12-07), which
+# the answer's next sentence answers
+_HISTORY_RE = re.compile(r"\bin (?:1[89]|20)\d\d\b|\b(?:the|this|that|their|the original) (?:paper|authors?|study) "
+                         r"(?:reported|showed|found|claimed|introduced|proposed)\b|\b(?:was|were) (?:first )?"
+                         r"(?:introduced|proposed|invented|coined|popularized|popularised|published)\b", re.I)
+_POSES_RE = re.compile(r"\b(?:asks?|asked)\s+(?=(?:how|whether|which|what|why|if)\b)", re.I)
+# a question about the history itself is answered by it
+_ASKS_HISTORY_RE = re.compile(r"\b(?:who|when (?:was|were|did)|history|historical|histor\w*|origin\w*|invent\w*|"
+                              r"introduc\w*|propos\w*|paper|year)\b", re.I)
+SETUP_INTENTS = frozenset({"why_how", "how_to_choose", "complexity"})
+RESTATED_TERMS = 2  # a posed question restates the asker's when it names this many of the question's terms
+
+
+def tells_history(text: str) -> bool:
+    """Whether ``text`` tells a method's history (:data:`_HISTORY_RE`: an event dated by its year, what "the paper"
+    reported, what "was introduced/proposed"), without giving a reason (:func:`gives_reason`)."""
+    return bool(_HISTORY_RE.search(text)) and not gives_reason(text)
+
+
+def poses_question(question: str, text: str) -> bool:
+    """Whether ``text`` restates the question instead of answering it: it says what something *asks* ("X asks how
+    / whether / which ...") and what it asks names at least ``RESTATED_TERMS`` of ``question``'s subject terms. Such
+    a lead of a why/how, how-to-choose or cost question is followed by the answer after it
+    (:meth:`~mlnotes.assistant.answer.Answerer._answer_after`)."""
+    m = _POSES_RE.search(text)
+    return m is not None and len(terms(text[m.end():]) & subject_terms(question)) >= RESTATED_TERMS
+
+
+def sets_up(intent: str, question: str, text: str) -> bool:
+    """Whether ``text`` only sets up the answer to a why/how, how-to-choose or cost question (``intent`` in
+    ``SETUP_INTENTS``): it tells history (:func:`tells_history`) and the question does not ask about history. Such a
+    sentence leads only when nothing else can (:func:`lead_pool`)."""
+    return (intent in SETUP_INTENTS and tells_history(text) and not _ASKS_HISTORY_RE.search(question))
 
 
 def section_repeats(top: Sequence[str], rank: int) -> int:
