@@ -229,7 +229,8 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
     question needs (:func:`~mlnotes.assistant.answering.lead.rows_to_show`: the items it asks to choose among or
     compare), in table order in the row's place, so they show under one header (f7-08 showed only the Atari row of
     the Gymnasium environments, ml-57 only the one-hot row). Rows already chosen are not repeated; the rows are cut to
-    the asked items (:func:`asked_rows`); returns the sentences and the new lead count."""
+    the asked items (:func:`asked_rows`) and a lead that mixes rows and sentences opens with its sentences
+    (:func:`prose_first`); returns the sentences and the new lead count."""
     out: list[Scored] = []
     n = n_lead
     seen = {(t.rank, t.candidate.line_start) for t in chosen if t.candidate.kind == "table_row"}
@@ -247,7 +248,24 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
                 out.append(Scored(t.score, t.rank, r, t.vector))
         if i < n_lead:
             n += len(added)
-    return asked_rows(question, out, n)
+    out, n = asked_rows(question, out, n)
+    return prose_first(out, n)
+
+
+def prose_first(chosen: Sequence[Scored], n_lead: int) -> tuple[list[Scored], int]:
+    """``chosen`` with the lead's sentences ahead of its table rows when a table row opens the lead and a lead
+    sentence can open an answer (:func:`_opens_answer`): the rows give the sides' formulas or figures, the sentences
+    say what the reader asked ("ELU vs ReLU vs leaky ReLU, is there any real reason to not just use relu
+    everywhere?" led with the activations' formula table, and ReLU's "dying units" sentence came after it, f12-05).
+    The sentences and the rows each keep their order; a lead of rows alone, or one that opens with a sentence, is
+    left as it is. Returns the sentences and the lead count (unchanged)."""
+    out = list(chosen)
+    lead = out[:n_lead]
+    if not lead or lead[0].candidate.kind != "table_row" or not any(_opens_answer(t) for t in lead):
+        return out, n_lead
+    rows = [t for t in lead if t.candidate.kind == "table_row"]
+    prose = [t for t in lead if t.candidate.kind != "table_row"]
+    return [*prose, *rows, *out[n_lead:]], n_lead
 
 
 def _row_item(items: Sequence[Item], row: Candidate) -> int | None:
