@@ -131,8 +131,10 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
     antecedent (in the lead when that is a lead sentence) and is dropped when the answer does not hold it; a
     supporting sentence that opens by naming another method (:func:`names_another_thing`) is dropped too, with
     the supporting sentence that follows it in the file ("Each agent's environment becomes non-stationary ..."
-    after "*Multi-agent RL* has several learning agents ...", f5-03). Returns the sentences and the new
-    lead count."""
+    after "*Multi-agent RL* has several learning agents ...", f5-03), unless a lead sentence from the same chunk
+    opens on such a name too (the question then names its thing in its own words, and the chunk's named sentences
+    are the lead's siblings: "*Exact duplicates* ..." and "*Inconsistent categories* ..." for "a few rows appear
+    twice" and "40 distinct cities", f12-19). Returns the sentences and the new lead count."""
     lead, rest = list(chosen[:n_lead]), list(chosen[n_lead:])
 
     def before(t: Scored, p: Scored) -> bool:
@@ -158,8 +160,14 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
             demoted.append(t)
     kept: list[Scored] = []
     off: list[Scored] = []
+    # a lead that itself opens on a name the question does not use ("*Exact duplicates* inflate ..." for "a few rows
+    # appear twice", f12-19) shows that the question describes its thing in other words than the notes: the names
+    # that open the other sentences of the lead's chunk are its siblings in the notes' list ("*Inconsistent
+    # categories* ... split one category into several" for "40 distinct cities ... we only operate in 4"), not
+    # another method
+    own_words = {p.rank for p in [*out_lead, *demoted] if question and names_another_thing(question, p.candidate.text)}
     for t in rest:
-        if question and names_another_thing(question, t.candidate.text):
+        if question and t.rank not in own_words and names_another_thing(question, t.candidate.text):
             off.append(t)  # off the question: about another method
             continue
         if any(before(t, p) for p in off):
@@ -220,8 +228,9 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
     """``chosen`` with each table row that answers the question joined by the other rows of its table that the
     question needs (:func:`~mlnotes.assistant.answering.lead.rows_to_show`: the items it asks to choose among or
     compare), in table order in the row's place, so they show under one header (f7-08 showed only the Atari row of
-    the Gymnasium environments, ml-57 only the one-hot row). Rows already chosen are not repeated; returns the
-    sentences and the new lead count."""
+    the Gymnasium environments, ml-57 only the one-hot row). Rows already chosen are not repeated; the rows are cut to
+    the asked items (:func:`asked_rows`) and a lead that mixes rows and sentences opens with its sentences
+    (:func:`prose_first`); returns the sentences and the new lead count."""
     out: list[Scored] = []
     n = n_lead
     seen = {(t.rank, t.candidate.line_start) for t in chosen if t.candidate.kind == "table_row"}
@@ -239,7 +248,24 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
                 out.append(Scored(t.score, t.rank, r, t.vector))
         if i < n_lead:
             n += len(added)
-    return asked_rows(question, out, n)
+    out, n = asked_rows(question, out, n)
+    return prose_first(out, n)
+
+
+def prose_first(chosen: Sequence[Scored], n_lead: int) -> tuple[list[Scored], int]:
+    """``chosen`` with the lead's sentences ahead of its table rows when a table row opens the lead and a lead
+    sentence can open an answer (:func:`_opens_answer`): the rows give the sides' formulas or figures, the sentences
+    say what the reader asked ("ELU vs ReLU vs leaky ReLU, is there any real reason to not just use relu
+    everywhere?" led with the activations' formula table, and ReLU's "dying units" sentence came after it, f12-05).
+    The sentences and the rows each keep their order; a lead of rows alone, or one that opens with a sentence, is
+    left as it is. Returns the sentences and the lead count (unchanged)."""
+    out = list(chosen)
+    lead = out[:n_lead]
+    if not lead or lead[0].candidate.kind != "table_row" or not any(_opens_answer(t) for t in lead):
+        return out, n_lead
+    rows = [t for t in lead if t.candidate.kind == "table_row"]
+    prose = [t for t in lead if t.candidate.kind != "table_row"]
+    return [*prose, *rows, *out[n_lead:]], n_lead
 
 
 def _row_item(items: Sequence[Item], row: Candidate) -> int | None:
