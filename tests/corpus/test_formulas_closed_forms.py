@@ -283,3 +283,17 @@ def test_greedy_variant_reproduces_target_greedy_decoding():
         prev = int(tgt_next[prev])
         ref.append(prev)
     assert seq == ref
+
+
+def test_discount_tail_steps_stated_in_the_rl_bank():
+    """The rl-discount-factor bank answer: the rewards after T steps carry a share gamma^T of a constant-reward
+    return, below epsilon only when T > ln(epsilon)/ln(gamma): 459 steps for gamma = 0.99, epsilon = 0.01, against
+    the rough horizon 1/(1 - gamma) = 100."""
+    text = (ROOT / "corpus" / "interview" / "reinforcement-learning.md").read_text(encoding="utf-8")
+    assert "ln ε / ln γ (459 steps for γ = 0.99 and ε = 0.01)" in text
+    gamma, eps = 0.99, 0.01
+    rewards = gamma ** np.arange(50_000)
+    share_after = lambda t: rewards[t:].sum() / rewards.sum()  # noqa: E731
+    t = int(np.ceil(np.log(eps) / np.log(gamma)))
+    assert t == 459 and share_after(t) < eps <= share_after(t - 1)
+    assert round(1 / (1 - gamma)) == 100 and t > 4 * round(1 / (1 - gamma))

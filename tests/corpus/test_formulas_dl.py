@@ -196,6 +196,13 @@ def test_bottleneck_and_squeeze_excitation_parameter_counts():
     n_p = sum(p.numel() for p in plain.parameters())
     assert n_b == 256 * 64 + 9 * 64 ** 2 + 64 * 256 and round(n_b / 1e3) == 70
     assert n_p == 2 * 9 * 256 ** 2 and round(n_p / 1e6, 2) == 1.18
+    for width in (256, 512):  # the general counts the guide gives: 17C^2/16 against 18C^2, 278,528 vs 4,718,592 at 512
+        b = nn.Sequential(nn.Conv2d(width, width // 4, 1, bias=False), nn.Conv2d(width // 4, width // 4, 3, bias=False),
+                          nn.Conv2d(width // 4, width, 1, bias=False))
+        p = nn.Sequential(nn.Conv2d(width, width, 3, bias=False), nn.Conv2d(width, width, 3, bias=False))
+        n_bw, n_pw = (sum(q.numel() for q in m.parameters()) for m in (b, p))
+        assert n_bw * 16 == 17 * width ** 2 and n_pw == 18 * width ** 2
+    assert (n_bw, n_pw) == (278_528, 4_718_592) and round(n_pw / n_bw) == 17
     c, r = 256, 16
     se = nn.Sequential(nn.Linear(c, c // r, bias=False), nn.Linear(c // r, c, bias=False))
     assert sum(p.numel() for p in se.parameters()) == 2 * c * c // r
