@@ -209,15 +209,24 @@ def chunk_candidates(hit: Hit) -> list[Candidate]:
     extra = len(lines) - (chunk.line_end - chunk.line_start + 1)
     first = chunk.line_start - max(0, extra)
     # the heading above each line: sentences under a not-an-answer heading ("Common mistakes", "Follow-ups") are
-    # no candidates (f6-09 got "Applying hierarchical clustering to millions of points", a listed mistake)
-    under: list[str] = []
-    heading = chunk.heading
+    # no candidates (f6-09 got "Applying hierarchical clustering to millions of points", a listed mistake), nor is an
+    # exercise's prompt, up to its folded solution's "<summary>Solution" line (f12-11 showed Exercise 12.1's prompt
+    # "Show that ... and find after how many steps ..." as an answer sentence); the worked solution after it is a
+    # candidate, as in the sentence store (round 13); a chunk that starts inside an exercise without its summary line
+    # is taken as prompt
+    skip: list[bool] = []
+    heading = chunk.heading.strip().lower()
+    in_prompt = heading.startswith("exercise ")
     for line in lines:
         m = re.match(r"^#{1,6}\s+(.*)$", line)
-        heading = m.group(1) if m else heading
-        under.append(heading.strip().lower())
+        if m:
+            heading = m.group(1).strip().lower()
+            in_prompt = heading.startswith("exercise ")
+        elif "<summary>Solution" in line:
+            in_prompt = False
+        skip.append(in_prompt or heading in NOT_ANSWER_HEADINGS)
     return [c for c in candidates_from_lines(lines, first)
-            if c.line_start >= chunk.line_start and under[c.line_start - first] not in NOT_ANSWER_HEADINGS]
+            if c.line_start >= chunk.line_start and not skip[c.line_start - first]]
 
 
 NOT_ANSWER_HEADINGS = frozenset({"common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises"})

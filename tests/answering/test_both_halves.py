@@ -164,3 +164,23 @@ def test_the_asks_this_round_reaches_are_answered_among_the_first_sentences(answ
     print(f"checked {len(checked)}: {checked}; missed {len(missed)}: {missed}")
     assert len(checked) >= 5, checked
     assert len(missed) * 5 <= len(checked), (missed, checked)
+
+
+def test_an_exercise_prompt_read_from_a_chunk_is_no_candidate_its_worked_solution_is():
+    """Sentences read straight from a chunk's text (the ask and far-section sentences) never come from an
+    "Exercise ..." prompt (f12-11 showed Exercise 12.1's prompt as an answer sentence); the prose above the exercise
+    and the folded worked solution are candidates."""
+    from mlnotes.assistant.answering.compose import chunk_candidates
+
+    c = chunk(["The return weights a reward k steps ahead by gamma to the power k.", "",
+               "### Exercise 1.1: Discounting", "", "*Type: derivation · Difficulty: easy*", "",
+               "Show that a constant reward has return r/(1-gamma), and find after how many steps the tail is small.",
+               "", "<details>", "<summary>Solution</summary>", "",
+               "The geometric series gives the return r/(1-gamma) for any reward r.", "", "</details>"])
+    texts = [x.text for x in chunk_candidates(hit(c))]
+    assert texts == ["The return weights a reward k steps ahead by gamma to the power k.",
+                     "The geometric series gives the return r/(1-gamma) for any reward r."]
+    # a chunk that starts inside an exercise, its summary line in an earlier chunk, is taken as prompt
+    inside = replace(c, heading="Exercise 1.1: Discounting", text="\n".join(c.text.split("\n")[6:8]),
+                     line_start=16, line_end=17)
+    assert chunk_candidates(hit(inside)) == []
