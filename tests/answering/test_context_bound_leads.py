@@ -11,8 +11,6 @@ Hand-built candidates with the learned ranker off and on, and slow properties ov
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -30,9 +28,8 @@ from mlnotes.assistant.answering.lead import (
     usable,
 )
 from mlnotes.assistant.answering.scoring import Scored, choose, dangles, ordinal_subject
-from mlnotes.assistant.settings import REPO_ROOT
 
-DATASETS = REPO_ROOT / "eval" / "datasets"
+from .test_part_coverage import dev_questions as part_coverage_dev_questions
 
 
 def cand(text: str, rank: int, score: float, order: int = 0, line: int = 1, vec: int = 0) -> Scored:
@@ -179,17 +176,7 @@ FRESH = [f"judged_fresh{i}.jsonl" for i in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)]
 
 def dev_questions() -> list[tuple[str, str]]:
     """(id, question) of the gold tune split and the answerable external and fresh1-11 questions."""
-    out = []
-    for line in (DATASETS / "gold.jsonl").read_text().splitlines():
-        d = json.loads(line)
-        if d.get("split") == "tune":
-            out.append((d["id"], d["question"]))
-    for name in ["external.jsonl", *FRESH]:
-        for line in (DATASETS / name).read_text().splitlines():
-            d = json.loads(line) if line.strip() else None
-            if d and d.get("answerable", True):
-                out.append((d["id"], d["question"]))
-    return out
+    return part_coverage_dev_questions(FRESH)
 
 
 @pytest.mark.slow

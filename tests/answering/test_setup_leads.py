@@ -10,8 +10,6 @@ with the learned ranker off and on, and a slow property over the development que
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -26,9 +24,8 @@ from mlnotes.assistant.answering.lead import (
     tells_history,
 )
 from mlnotes.assistant.answering.scoring import Scored
-from mlnotes.assistant.settings import REPO_ROOT
 
-DATASETS = REPO_ROOT / "eval" / "datasets"
+from .test_part_coverage import dev_questions as part_coverage_dev_questions
 
 
 def cand(text: str, rank: int, score: float, line: int = 1, vec: int = 0) -> Scored:
@@ -128,22 +125,12 @@ def test_a_restated_question_is_followed_by_the_display_equation_right_after_it(
     assert answer_after(tmp_path, "Compound scaling asks which of the three dimensions to grow first.", 1) is None
 
 
-FRESH = FRESH = [f"judged_fresh{i}.jsonl" for i in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)]
+FRESH = [f"judged_fresh{i}.jsonl" for i in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)]
 
 
 def dev_questions() -> list[tuple[str, str]]:
     """(id, question) of the gold tune split and the answerable external and fresh1-12 questions."""
-    out = []
-    for line in (DATASETS / "gold.jsonl").read_text().splitlines():
-        d = json.loads(line)
-        if d.get("split") == "tune":
-            out.append((d["id"], d["question"]))
-    for name in ["external.jsonl", *FRESH]:
-        for line in (DATASETS / name).read_text().splitlines():
-            d = json.loads(line) if line.strip() else None
-            if d and d.get("answerable", True):
-                out.append((d["id"], d["question"]))
-    return out
+    return part_coverage_dev_questions(FRESH)
 
 
 @pytest.mark.slow
