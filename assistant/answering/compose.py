@@ -19,6 +19,7 @@ from mlnotes.assistant.answering.lead import (
     ask_matches,
     ask_of,
     ask_terms,
+    asks_cost,
     asks_why,
     claim_terms,
     code_block,
@@ -239,7 +240,8 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
     compare), in table order in the row's place, so they show under one header (f7-08 showed only the Atari row of
     the Gymnasium environments, ml-57 only the one-hot row). Rows already chosen are not repeated; the rows are cut to
     the asked items (:func:`asked_rows`) and a lead that mixes rows and sentences opens with its sentences
-    (:func:`prose_first`); returns the sentences and the new lead count."""
+    (:func:`prose_first`) unless the question asks a cost (:func:`~mlnotes.assistant.answering.lead.asks_cost`: its
+    answer is the row); returns the sentences and the new lead count."""
     out: list[Scored] = []
     n = n_lead
     seen = {(t.rank, t.candidate.line_start) for t in chosen if t.candidate.kind == "table_row"}
@@ -258,7 +260,9 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
         if i < n_lead:
             n += len(added)
     out, n = asked_rows(question, out, n)
-    return prose_first(out, n)
+    # a cost question's answer is the complexity row with its header (the issue; f7-10's "O(n^2) memory is the
+    # practical wall" sentence must not come before the GP cost row), so only other questions get prose first
+    return (out, n) if asks_cost(question) else prose_first(out, n)
 
 
 def prose_first(chosen: Sequence[Scored], n_lead: int) -> tuple[list[Scored], int]:
