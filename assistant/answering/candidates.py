@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -168,8 +168,35 @@ def _heading_text(line: str) -> str:
     return line.strip().lstrip("#").strip().lower()
 
 
-def _not_answer_heading(text: str) -> bool:
+def not_answer_heading(text: str) -> bool:
+    """Whether the sub-section under a heading of (lower-cased) ``text`` holds no answer text: the bank's mistakes,
+    follow-ups and reading lists, bibliographies, and exercises (one "Exercise ..." or an "Exercises" list)."""
     return text in _NOT_ANSWER_HEADINGS or text.startswith("exercise ")
+
+
+def answer_lines(lines: Sequence[str], heading: str) -> list[bool]:
+    """For each of ``lines`` (a chunk's text, which sits under ``heading``), whether it may hold an answer sentence
+    by the heading rule that :func:`candidates_for_chunk` applies to the parsed document: not under a not-an-answer
+    heading (:func:`not_answer_heading`), except an exercise's folded worked solution, after its
+    ``<summary>Solution`` line up to its ``</details>`` (the prompt before it and the text after it are no answers).
+    A chunk that starts inside an exercise without its summary line is taken as prompt. For callers that read a
+    chunk's text directly rather than the sentence store (:func:`~mlnotes.assistant.answering.compose.
+    chunk_candidates`)."""
+    out: list[bool] = []
+    title = heading.strip().lower()
+    skipping, exercise, solution = not_answer_heading(title), title.startswith("exercise "), False
+    for line in lines:
+        if re.match(r"^#{1,6}\s", line):
+            title = _heading_text(line)
+            skipping, exercise, solution = not_answer_heading(title), title.startswith("exercise "), False
+        elif exercise and _SOLUTION_SUMMARY_RE.search(line):
+            solution = True
+            out.append(False)  # the summary line itself is markup, no sentence
+            continue
+        elif solution and "</details>" in line:
+            solution = False
+        out.append(not skipping or solution)
+    return out
 
 
 def is_answer_sentence(text: str) -> bool:
@@ -194,7 +221,7 @@ def _table_block_rows(doc: Document, header_lines: tuple[int, ...], lo: int, hi:
 
 def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
     """Candidate sentences of ``chunk`` in document order, from the blocks of its parsed document. The text of a
-    sub-section that is not an answer ("Exercises", "References", "Common mistakes", ...: :func:`_not_answer_heading`)
+    sub-section that is not an answer ("Exercises", "References", "Common mistakes", ...: :func:`not_answer_heading`)
     is skipped, except an exercise's worked solution folded as ``<details><summary>Solution</summary> ...
     </details>``: its sentences are candidates whose ``exercise`` holds the exercise's title and prompt (the prompt
     itself, its "*Type: ...*" line and the text after ``</details>`` stay skipped)."""
@@ -212,7 +239,7 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
             level = len(line) - len(line.lstrip("#"))
             if skipping_level is not None and level <= skipping_level:
                 skipping_level = None
-            if skipping_level is None and _not_answer_heading(_heading_text(line)):
+            if skipping_level is None and not_answer_heading(_heading_text(line)):
                 skipping_level = level
             # an "Exercise ..." heading, also one under an "Exercises" heading, starts an exercise's title and prompt
             title = line.strip().lstrip("#").strip()
@@ -223,7 +250,7 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
             # an exercise's worked solution, folded as <details><summary>Solution</summary> ... </details>, is an
             # answer: its sentences are candidates that carry the exercise (its title and prompt), so that the lead
             # check can tell whether the question asks what the exercise asks (:func:`~mlnotes.assistant.answering.
-            # lead.solution_may_lead`); the text after </details> is skipped again
+            # scoring.solution_may_lead`); the text after </details> is skipped again
             html = "\n".join(doc.lines[b.start - 1 : b.end])
             if _SOLUTION_SUMMARY_RE.search(html):
                 solution = " ".join(exercise)

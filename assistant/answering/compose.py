@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlnotes.assistant.answering.candidates import Candidate, candidates_from_lines, is_answer_sentence
+from mlnotes.assistant.answering.candidates import (
+    Candidate,
+    answer_lines,
+    candidates_from_lines,
+    is_answer_sentence,
+)
 from mlnotes.assistant.answering.lead import (
     answers_ask,
     ask_matches,
@@ -209,28 +214,14 @@ def chunk_candidates(hit: Hit) -> list[Candidate]:
     lines = chunk.text.split("\n")
     extra = len(lines) - (chunk.line_end - chunk.line_start + 1)
     first = chunk.line_start - max(0, extra)
-    # the heading above each line: sentences under a not-an-answer heading ("Common mistakes", "Follow-ups") are
-    # no candidates (f6-09 got "Applying hierarchical clustering to millions of points", a listed mistake), nor is an
-    # exercise's prompt, up to its folded solution's "<summary>Solution" line (f12-11 showed Exercise 12.1's prompt
-    # "Show that ... and find after how many steps ..." as an answer sentence); the worked solution after it is a
-    # candidate, as in the sentence store (round 13); a chunk that starts inside an exercise without its summary line
-    # is taken as prompt
-    skip: list[bool] = []
-    heading = chunk.heading.strip().lower()
-    in_prompt = heading.startswith("exercise ")
-    for line in lines:
-        m = re.match(r"^#{1,6}\s+(.*)$", line)
-        if m:
-            heading = m.group(1).strip().lower()
-            in_prompt = heading.startswith("exercise ")
-        elif "<summary>Solution" in line:
-            in_prompt = False
-        skip.append(in_prompt or heading in NOT_ANSWER_HEADINGS)
+    # the heading rule of the sentence store, per line (:func:`~mlnotes.assistant.answering.candidates.answer_lines`):
+    # sentences under a not-an-answer heading ("Common mistakes", "Follow-ups") are no candidates (f6-09 got "Applying
+    # hierarchical clustering to millions of points", a listed mistake), nor is an exercise's prompt (f12-11 showed
+    # Exercise 12.1's prompt "Show that ... and find after how many steps ..." as an answer sentence); its folded
+    # worked solution is
+    ok = answer_lines(lines, chunk.heading)
     return [c for c in candidates_from_lines(lines, first)
-            if c.line_start >= chunk.line_start and not skip[c.line_start - first]]
-
-
-NOT_ANSWER_HEADINGS = frozenset({"common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises"})
+            if c.line_start >= chunk.line_start and ok[c.line_start - first]]
 
 
 def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,

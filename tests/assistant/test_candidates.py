@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from mlnotes.assistant.answering.candidates import candidates_for_chunk, candidates_from_lines
+from mlnotes.assistant.answering.candidates import candidates_for_chunk, candidates_from_lines, is_answer_sentence
 from mlnotes.kb.chunker import Chunk, chunk_corpus
 from mlnotes.kb.markdown import parse_text
 
@@ -55,7 +55,7 @@ def _chunk(doc, start, end):
 
 def test_whole_blocks_give_what_the_line_scanner_gives(tmp_path):
     shutil.copytree(FIXTURE, tmp_path / "corpus")
-    from mlnotes.assistant.answering.candidates import _not_answer_heading, is_answer_sentence
+    from mlnotes.assistant.answering.candidates import not_answer_heading, is_answer_sentence
     from mlnotes.kb.markdown import parse_document
 
     def under_non_answer_heading(doc, line_no):
@@ -66,7 +66,7 @@ def test_whole_blocks_give_what_the_line_scanner_gives(tmp_path):
             if text.startswith("#"):
                 level = len(text) - len(text.lstrip("#"))
                 if level < level_seen:
-                    if _not_answer_heading(text.lstrip("#").strip().lower()):
+                    if not_answer_heading(text.lstrip("#").strip().lower()):
                         return True
                     level_seen = level
         return False
@@ -101,3 +101,71 @@ def test_a_chunk_with_the_later_rows_of_a_table_keeps_every_row_and_the_real_hea
     assert all(c.table_header.startswith("| Model | Training time") for c in got)
     old = candidates_from_lines(doc.lines[first - 1 : first + 1], first)  # the old scanner lost the first row
     assert [c.text.split("|")[1].strip() for c in old] == ["gamma model"]
+
+
+EXERCISE_DOC = """---
+id: e
+title: E
+kind: chapter
+topics: [x]
+---
+
+# E
+
+## Exercises
+
+Work these through before reading the solutions.
+
+### Exercise 1.1: The tail of a discounted sum
+
+*Type: derivation · Difficulty: easy*
+
+Show that the tail after T steps is a fraction gamma to the T of the return.
+
+<details><summary>Solution</summary>
+
+The tail is gamma to the T times the return, because every later reward is discounted T more times.
+
+</details>
+
+A closing remark after the solution is not part of it.
+
+## Common mistakes
+
+- Reading one over one minus gamma as the point where rewards stop mattering.
+
+## Summary
+
+Discounting keeps returns finite.
+"""
+
+
+def _sentences_by_rule(text: str, heading: str) -> set[str]:
+    from mlnotes.assistant.answering.candidates import answer_lines
+    lines = text.split("\n")
+    ok = answer_lines(lines, heading)
+    return {c.text for c in candidates_from_lines(lines, 1) if ok[c.line_start - 1]}
+
+
+def test_answer_lines_skips_prompts_mistakes_and_text_after_a_solution_but_keeps_the_solution():
+    body = EXERCISE_DOC.split("---\n", 2)[2]
+    got = _sentences_by_rule(body, "")
+    assert "The tail is gamma to the T times the return, because every later reward is discounted T more times." in got
+    assert "Discounting keeps returns finite." in got
+    assert not any(s.startswith(("Show that", "Work these", "A closing remark", "Reading one")) for s in got), got
+    # a chunk that starts inside the exercise, below its heading, reads its heading from the chunk's
+    start = body.index("Show that")
+    assert not any(s.startswith("Show that") for s in _sentences_by_rule(body[start:], "Exercise 1.1: The tail"))
+
+
+def test_answer_lines_agrees_with_the_sentence_store_on_a_parsed_document(tmp_path):
+    # the two readers of the rule (the store's block walk and a chunk's raw text) keep the same sentences
+    path = tmp_path / "e.md"
+    path.write_text(EXERCISE_DOC)
+    chunks, _ = chunk_corpus(tmp_path)
+    doc = parse_text(EXERCISE_DOC, "e.md")
+    assert len(chunks) >= 3
+    for ch in chunks:
+        store = {c.text for c in candidates_for_chunk(doc, ch)}
+        raw = {s for s in _sentences_by_rule(ch.text, ch.heading) if is_answer_sentence(s)}
+        assert store == raw, (ch.citation, store, raw)
