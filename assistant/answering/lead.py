@@ -404,7 +404,11 @@ class Sides:
 _SIDES_RES = (
     re.compile(r"\bdif+e?r+[ae]nces? (?:between|of) (?P<a>.+?) (?:and|vs\.?|versus|&) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
     re.compile(r"\bcompar(?:e|ing|ison of) (?P<a>.+?) (?:and|with|to|vs\.?|versus) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
-    re.compile(r"(?P<a>[\w+\-. ]{2,40}?) (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,90}?)(?:[?.!,;:]|$)", re.I),
+    # a parenthetical that closes the second side is its other name: "VGG vs Inception (GoogLeNet) - how do the two
+    # designs differ?" compares VGG and Inception (f12-04 had no pair); one inside it ("normal (Lloyd) k-means")
+    # still ends no side
+    re.compile(r"(?P<a>[\w+\-. ]{2,40}?) (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,90}?)"
+               r"(?:[?.!,;:]|\s+\([^()]{1,40}\)(?=\s*(?:[?.!,;:]|[-\u2013\u2014]\s|$))|$)", re.I),
     re.compile(r"\b(?:how|in what way) (?:does|do|is|are) (?P<a>.+?) (?:(?:behave|work|perform|act|learn|scale)s? )?"
                r"(?:differs?|different|differently) "
                r"(?:from|to|than) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
@@ -455,11 +459,53 @@ def _well_formed_side(raw: str, first: bool) -> str | None:
     return side
 
 
+# an asking sentence that opens with a choice between two things ("chi square test or fisher's exact test for a
+# 2x2 table?", "random forest or XGBoost, which to choose?", "should I use cosine or euclidean distance for ...?"):
+# the sides are the named alternatives, read before any pair elsewhere in the question, which describes the asker's
+# setting ("feature flag on vs off, 2 of 10 users converted ...": f12-06 compared "feature flag on" with "off", and
+# "off" found "a written sign-off" in a model-governance section)
+_ASKING_SENTENCE_RE = re.compile(r"(?:^|(?<=[.!?])\s+)([^.!?]+\?)")
+_CHOICE_SIDES_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:(?:should|would|do|can|could) (?:i|we|you) "
+                              r"(?:use|pick|choose|prefer|go with|try|apply|run)\s+)?"
+                              r"(?P<a>[^,;:?()]{2,60}?)\s+or\s+(?P<b>[^,;:?()]{2,60}?)\s*(?:[?,:;]|$)", re.I)
+# an alternative holding an auxiliary or a question word is a clause, not a thing ("should i just use that split or
+# re-split it", "what causes gradients to vanish or explode", "For logistic regression is newton's method / IRLS
+# feasible or should i stick with lbfgs"), and a second one that only negates or widens the first ("or not", "or
+# both") names no second thing
+_CHOICE_CLAUSE_RE = re.compile(r"\b(?:should|would|do|does|did|can|could|is|are|was|were|will|shall|must|"
+                               r"what|why|how|which|when|where|who)\b", re.I)
+_CHOICE_NON_SIDE_RE = re.compile(r"^(?:not|both|neither|either|none|something|anything|so|whatever|else|other)\b",
+                                 re.I)
+
+
+def choice_sides(question: str) -> Sides | None:
+    """The two alternatives an asking sentence of ``question`` opens with ("chi square test or fisher's exact test
+    for a 2x2 table?" gives "chi square test" / "fisher's exact test", without the trailing "for ..." clause), or
+    ``None`` when no asking sentence (one ending with a question mark) opens with "A or B"; each side must be a
+    thing (:func:`_well_formed_side`) and neither a clause (an auxiliary or a question word: "should i just use
+    that split or re-split it"), the second no "not" or "both"."""
+    q = re.sub(r"\b(vs|versus)\.", r"\1", " ".join(question.split()), flags=re.I)
+    for sentence in _ASKING_SENTENCE_RE.findall(q):
+        m = _CHOICE_SIDES_RE.match(sentence.strip())
+        if (m is None or _CHOICE_CLAUSE_RE.search(m.group("a")) or _CHOICE_CLAUSE_RE.search(m.group("b"))
+                or _CHOICE_NON_SIDE_RE.match(m.group("b"))):
+            continue
+        a, b = _well_formed_side(m.group("a"), True), _well_formed_side(m.group("b"), False)
+        if a is not None and b is not None and terms(a) and terms(b) and terms(a) != terms(b):
+            return Sides(a, b)
+    return None
+
+
 def sides(question: str) -> Sides | None:
     """The two things a comparison question compares ("LSTM and GRU"), or ``None`` when it names no pair: each side
     must be a thing (:func:`_well_formed_side`): not a clause across a sentence break, not holding a question word
     or a pronoun. In a chain "A vs B vs C" the first side holds all but the last link ("A vs B"):
-    :func:`compared_items` splits it."""
+    :func:`compared_items` splits it. An asking sentence that opens with a choice "A or B?" (:func:`choice_sides`)
+    gives the pair before any other pattern: the alternatives asked about, not a pair of the asker's setting
+    ("... feature flag on vs off")."""
+    choice = choice_sides(question)
+    if choice is not None:
+        return choice
     # "vs." is the comparison word, not a sentence's end ("Epoch vs. Batch vs. Iteration.")
     q = re.sub(r"\b(vs|versus)\.", r"\1", " ".join(question.split()), flags=re.I)
     for rx in _SIDES_RES:
@@ -1387,8 +1433,8 @@ TABLE_ROWS_SHOWN = 6  # at most this many rows of one table, the lead's row amon
 
 def rows_to_show(question: str, row: Candidate, siblings: Sequence[Candidate]) -> list[Candidate]:
     """The rows of ``row``'s table to show when a table row answers ``question``: ``row`` alone unless the question
-    asks to choose among or compare items (:data:`_CHOOSES_RE`); then the rows whose first cell names a subject
-    term of the question, and, when fewer than two do, every row of a table with an advice column
+    asks to choose among or compare items (:data:`_CHOOSES_RE`); then the rows whose first cell, outside its
+    parentheticals, names a subject term of the question, and, when fewer than two do, every row of a table with an advice column
     (:data:`_ADVICE_HEADER_RE`) of at most :data:`TABLE_ROWS_SHOWN` rows ("which gymnasium environments should I
     start with": every environment family's "good for"; "label encoding vs one-hot": the ordinal row says when
     label encoding fits). In table order; ``siblings`` are the rows of the same table (``row`` among them)."""
@@ -1396,7 +1442,10 @@ def rows_to_show(question: str, row: Candidate, siblings: Sequence[Candidate]) -
     if row.kind != "table_row" or not _CHOOSES_RE.search(question) or len(same) < 2:
         return [row]
     subject = subject_terms(question)
-    named = [c for c in same if c.text == row.text or subject & terms(first_cell(c.text))]
+    # a row is named by its name, not by a parenthetical that explains it: "3 stacked 3x3 conv layers" does not name
+    # "Feed-forward block (two dense layers)" beside the convolution row (f12-12)
+    named = [c for c in same if c.text == row.text
+             or subject & terms(re.sub(r"\([^()]*\)", " ", first_cell(c.text)))]
     if len(named) < 2:
         advice = bool(_ADVICE_HEADER_RE.search(row.table_header.split("\n")[0]))
         if not advice or len(same) > TABLE_ROWS_SHOWN:
@@ -1460,7 +1509,8 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
     then the rows whose whole name (without linking words such as "via") the question names although it says more
     ("How expensive is it to get a prediction out of a trained random forest?" names "Random forest"), then the rows
     whose algorithm (the name before its first comma, parenthesis or "via": "Agglomerative" of "Agglomerative,
-    priority queue (general linkage)", :func:`row_algorithm`) the question names: "Can I run agglomerative
+    priority queue (general linkage)", :func:`row_algorithm`) the question names word for word, by a plural or an
+    abbreviation (:func:`names_algorithm`: "stacked" is no name of "Stacking", f12-12): "Can I run agglomerative
     (hierarchical) clustering on a million points?" names no row whole, and a Gaussian-mixture row of the retrieved
     clustering table led (f6-09); best first by the number of subject terms the name has, then by the share of the
     name's terms the question has; ``[]`` when no row matches any way ("transformer layer" is not "Layer norm")."""
@@ -1480,7 +1530,7 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
             # the question names the row's whole algorithm name and says more besides ("get a prediction out of a
             # trained random forest", "a full SVD of the data matrix"): second to rows that cover the subject
             scored.append(((0, len(hit), len(hit) / len(named)), r))
-        elif (algo := row_algorithm(r.text)) and algo <= subject:
+        elif row_algorithm(r.text) and names_algorithm(question, r.text):
             # the question names the row's algorithm but not its variant ("agglomerative clustering" for
             # "Agglomerative, naive" and "Agglomerative, priority queue (general linkage)")
             scored.append(((-1, len(hit), len(hit) / len(named)), r))
@@ -1489,6 +1539,34 @@ def complexity_rows(question: str, rows: Sequence[TableRow]) -> list[TableRow]:
 
 
 _VARIANT_RE = re.compile(r"[,(;:/]|\s(?:via|with|by|using)\s|\s[-\u2013]\s")
+
+
+def _algorithm_words(row: str) -> list[str]:
+    """The words of a cost-table row's algorithm name (:func:`row_algorithm`), lower-cased, after alias
+    normalisation, those with a content term only."""
+    name = normalize(_VARIANT_RE.split(first_cell(row), maxsplit=1)[0]).lower()
+    return [w for w in re.findall(r"[a-z0-9]+", name) if terms(w)]
+
+
+def names_word(asked: Sequence[str], word: str) -> bool:
+    """Whether one of the ``asked`` words (lower-cased, split at anything not a letter or digit) is ``word`` itself,
+    its plural or singular, or an abbreviation of an alphabetic ``word`` by truncation of four letters or more
+    ("conv" of "convolution", "param" of "parameters"; "word" is no abbreviation of "word2vec"): not another form
+    of the same stem ("stacked" does not name "Stacking", the ensemble method)."""
+    return any(a == word or a in (f"{word}s", f"{word}es") or word in (f"{a}s", f"{a}es")
+               or (len(a) >= 4 and len(word) > len(a) and word.isalpha() and word.startswith(a)) for a in asked)
+
+
+def names_algorithm(question: str, row: str) -> bool:
+    """Whether ``question``, outside a clause about its input's size, names each word of a cost-table row's
+    algorithm name (:func:`row_algorithm`) as such (:func:`names_word`): "agglomerative (hierarchical) clustering"
+    names "Agglomerative, naive", "3x3 conv layers" names "2-D convolution"; "3 stacked 3x3 conv layers" does not
+    name "Stacking with $K$-fold out-of-fold predictions" although both stem to ``stack`` (f12-12 led with that
+    ensemble row)."""
+    words = _algorithm_words(row)
+    asked = [w for w in re.findall(r"[a-z0-9]+", normalize(_SIZE_CLAUSE_RE.sub(" ", question)).lower())
+             if terms(w) & cost_subject(question)]
+    return bool(words) and all(names_word(asked, w) for w in words)
 
 
 def row_algorithm(row: str) -> set[str]:
