@@ -288,7 +288,8 @@ def _decode(p: Parsed):
 
 
 def nested_cv_fits(outer: float, inner: float, grid: float) -> float:
-    """Model fits of nested cross-validation with a grid search inside: ``outer * inner * grid``."""
+    """Model fits of nested cross-validation with a grid search inside: ``outer * inner * grid`` (the final tuning
+    on all the data is the inner search once more: ``nested_cv_fits(1, inner, grid)``)."""
     return outer * inner * grid
 
 
@@ -302,10 +303,13 @@ def _nested(p: Parsed):
     if outer is None or inner is None or grid is None:
         return None
     fits = nested_cv_fits(outer, inner, grid)
-    text = f"{fmt(outer)} outer × {fmt(inner)} inner folds × {fmt(grid)} settings = {fmt(fits)} fits"
+    final = nested_cv_fits(1, inner, grid)  # "plus the final tuning": the inner search once more, on all the data
+    text = (f"{fmt(outer)} outer × {fmt(inner)} inner folds × {fmt(grid)} settings = {fmt(fits)} fits, plus the "
+            f"final tuning on all the data ({fmt(inner)} × {fmt(grid)} = {fmt(final)} with the same search): "
+            f"{fmt(fits + final)} fits, refits of each winner aside")
     mins = count_of(p, r"minutes?\b")
     if mins is not None:
-        text += f", about {fmt(fits * mins / 60)} hours at {fmt(mins)} minutes a fit"
+        text += f"; about {fmt((fits + final) * mins / 60)} hours at {fmt(mins)} minutes a fit"
     return text, {"outer": outer, "inner": inner, "grid": grid}
 
 

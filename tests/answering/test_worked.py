@@ -117,6 +117,33 @@ def test_sample_size_gives_the_asked_half_width():
         assert stats.norm.ppf(0.975) * math.sqrt(p * (1 - p) / n) == pytest.approx(m, rel=1e-3)
 
 
+def test_nested_cv_fits_match_counting_sklearns_fits():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+
+    fits = []
+
+    class Counted(ClassifierMixin, BaseEstimator):
+        def __init__(self, c=1):
+            self.c = c
+
+        def fit(self, x, y):
+            fits.append(1)
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict(self, x):
+            return np.full(len(x), self.classes_[0])
+
+    x, y = np.arange(60.0).reshape(30, 2), np.arange(30) % 2
+    search = GridSearchCV(Counted(), {"c": [1, 2, 3, 4]}, cv=3)
+    cross_val_score(search, x, y, cv=2, error_score="raise")
+    assert len(fits) == W.nested_cv_fits(2, 3, 4) + 2  # + each outer fold's refit of its winner ("refits aside")
+    fits.clear()
+    search.fit(x, y)  # the final tuning on all the data: the inner search once more
+    assert len(fits) == W.nested_cv_fits(1, 3, 4) + 1
+
+
 def test_cutmix_box_has_the_area_share_one_minus_lambda():
     for lam in (0.64, 0.3):
         bw, bh = W.cutmix_box(224, 160, lam)
