@@ -55,8 +55,10 @@ class Parsed:
 def parse(question: str) -> Parsed:
     """The question's numbers, bound to the words around them (general patterns only, no topic words)."""
     t = question.lower().replace("×", "x").replace("−", "-")
-    assigned = [(m.group(1), _num(m.group(2))) for m in re.finditer(
-        r"([a-zα-ωγλεκη_]+)(?:\s+[a-z]+)?\s*(?:=|\bis\b|\bof\b|:)\s*" + _NUM, t)]
+    # "discount gamma = 0.98", "use epsilon = 0.1", "lambda drawn is 0.64": either of the two words names the value
+    assigned = [(name, _num(m.group(3))) for m in re.finditer(
+        r"([a-zα-ωγλεκηφσ²_]+)(?:\s+([a-zα-ωγλεκηφσ²_]+))?\s*(?:=|\bis\b|\bof\b|:)\s*" + _NUM, t)
+        for name in (m.group(1), m.group(2)) if name]
     counted = [(_num(m.group(1)), m.group(2)) for m in re.finditer(
         r"(" + _NUMX + r"|" + _WORD_NUM + r")(?:-|\s+)([a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2})",
         t)]
@@ -360,6 +362,84 @@ def _gd(p: Parsed):
             f"(κ − 1)/(κ + 1) = {rate:.3f} per step"), {"lambda_min": lo, "lambda_max": hi}
 
 
+def value_after(p: Parsed, pattern: str) -> float | None:
+    """The one number right after a word matching ``pattern`` ("lag 3", "noise variance 1"): the formula's own
+    variable word, so "top 5" never binds; None when none or several differ."""
+    vals = {_num(m.group(1)) for m in re.finditer(r"\b(?:" + pattern + r")\s+(?:of\s+|=\s*|is\s+)?" + _NUM, p.text)}
+    return vals.pop() if len(vals) == 1 else None
+
+
+def smoothed_targets(eps: float, k: float) -> tuple[float, float]:
+    """Label smoothing's targets: ``1 - eps + eps/K`` on the true class, ``eps/K`` on each other class."""
+    return 1 - eps + eps / k, eps / k
+
+
+def _smoothing(p: Parsed):
+    eps = value_named(p, ("epsilon", "ε", "eps", "smoothing"))
+    k = count_of(p, r"classes\b|categories\b")
+    if eps is None or k is None or not 0 < eps < 1 or k < 2 or k % 1:
+        return None
+    true, other = smoothed_targets(eps, k)
+    return (f"ε = {fmt(eps)}, K = {fmt(k)}: the true class gets (1 − ε) + ε/K = {fmt(round(true, 9))} and each of "
+            f"the other {fmt(k - 1)} classes ε/K = {fmt(round(other, 9))}"), {"epsilon": eps, "K": k}
+
+
+def ar1_moments(phi: float, sigma2: float, lag: int) -> tuple[float, float]:
+    """A stationary AR(1)'s variance ``sigma2/(1 - phi**2)`` and autocorrelation ``phi**lag``."""
+    return sigma2 / (1 - phi * phi), phi ** lag
+
+
+def _ar1(p: Parsed):
+    phi = value_named(p, ("phi", "φ"))
+    if phi is None or not abs(phi) < 1:
+        return None
+    s2 = value_named(p, ("variance", "sigma2", "σ²")) or value_after(p, r"variance")
+    lag = value_after(p, r"lag")
+    var = (f"Var(y) = σ²/(1 − φ²) = {fmt(s2)}/(1 − {fmt(phi)}²) = {1 / (1 - phi * phi) * s2:.3g}" if s2
+           else f"Var(y) = σ²/(1 − φ²) = {1 / (1 - phi * phi):.3g} σ²")
+    text = f"φ = {fmt(phi)}: {var}"
+    if lag is not None and lag >= 1 and lag % 1 == 0:
+        text += f", and ρ_{fmt(lag)} = φ^{fmt(lag)} = {phi ** lag:.4g}"
+    return text, {"phi": phi, **({"sigma2": s2} if s2 else {}), **({"lag": lag} if lag is not None else {})}
+
+
+def zero_point_uint8(lo: float, hi: float) -> tuple[float, int]:
+    """Asymmetric uint8 quantization of the range [lo, hi]: scale ``(hi - lo)/255``, zero point ``round(-lo/s)``."""
+    s = (hi - lo) / 255
+    return s, int(round(-lo / s))
+
+
+def _zero_point(p: Parsed):
+    sn = r"(-?\d+(?:\.\d+)?)"
+    m = re.search(r"\brange\w*\s+(?:is\s+|of\s+)?(?:from\s+)?\[?" + sn + r"\s*(?:to|,|\.\.)\s*" + sn, p.text)
+    if m is None:
+        return None
+    lo, hi = float(m.group(1)), float(m.group(2))
+    if not lo < hi:
+        return None
+    s, z = zero_point_uint8(lo, hi)
+    text = f"range [{fmt(lo)}, {fmt(hi)}]: s = (max − min)/255 = {fmt(hi - lo)}/255 = {s:.5f}, z = round(−min/s) = {z}"
+    xs = {float(x.group(1)) for x in re.finditer(sn + r"\s+(?:get\s+|gets\s+|is\s+)?(?:quantized|quantised|mapped)",
+                                                 p.text)}
+    if len(xs) == 1:
+        x = xs.pop()
+        q = min(255, max(0, round(x / s) + z))
+        text += (f"; x = {fmt(x)} gives q = clip(round(x/s) + z, 0, 255) = {q}, dequantized to s(q − z) = "
+                 f"{s * (q - z):.4f}")
+    return text, {"min": lo, "max": hi}
+
+
+def _four_fifths(p: Parsed):
+    rates = list(dict.fromkeys(p.percents))
+    if len(rates) != 2 or not all(0 < r <= 1 for r in rates):
+        return None
+    lo, hi = sorted(rates)
+    ratio = lo / hi
+    verdict = "below 0.8: it fails the four-fifths rule" if ratio < 0.8 else "at least 0.8: it passes the four-fifths rule"
+    return (f"disparate impact ratio = lower rate / higher rate = {fmt(lo)}/{fmt(hi)} = {ratio:.2f}, {verdict}"), \
+        {"rate_low": lo, "rate_high": hi}
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -388,6 +468,17 @@ FORMULAS: tuple[Formula, ...] = (
                                "interview-mathematics#what-is-the-condition-number-and-how-does-it-affect-gradient-descent"),
             r"$\eta^\star = 2/(\lambda_{\min} + \lambda_{\max})$", r"learning rate|step size|\beta\b|η|diverg",
             _gd),
+    Formula("label-smoothing-targets", ("advanced-deep-learning#label-smoothing",
+                                        "loss-functions#label-smoothed-cross-entropy"),
+            r"(1 - \varepsilon)\,\mathbb{1}[k = y] + \frac{\varepsilon}{K}", r"label smoothing|smoothed label",
+            _smoothing),
+    Formula("ar1-moments", ("ch14-time-series#exercise-141-variance-and-autocorrelation-of-an-ar1-process",),
+            r"$\gamma_0 = \sigma^2/(1 - \phi^2)$", r"\bar\(1\)|autoregress", _ar1),
+    Formula("zero-point-uint8", ("modern-ml-ai-techniques#absmax-and-zero-point-int8",),
+            r"$z = \mathrm{round}(-\min x / s)$", r"zero[- ]point|asymmetric|uint8", _zero_point),
+    Formula("four-fifths-rule", ("ch08-interpretability#fairness-metrics",),
+            'a ratio below $0.8$ (the "four-fifths rule")', r"four[- ]fifths|disparate impact|adverse impact",
+            _four_fifths),
 )
 
 

@@ -165,6 +165,23 @@ def test_gd_bounds_match_iterating_gradient_descent_on_the_quadratic():
     assert all(max(abs(1 - e * lo), abs(1 - e * hi)) >= rate - 1e-12 for e in np.linspace(0.001, top, 200))
 
 
+def test_label_smoothing_ar1_and_zero_point_match_direct_computations():
+    from statsmodels.tsa.arima_process import arma_acf, arma_acovf
+
+    for eps, k in ((0.1, 10), (0.2, 4)):
+        target = (1 - eps) * np.eye(k)[0] + eps / k  # the corpus's q'_k built as a vector
+        assert W.smoothed_targets(eps, k) == pytest.approx((target[0], target[1])) and target.sum() == pytest.approx(1)
+    for phi, s2, lag in ((0.8, 1.0, 3), (-0.5, 2.0, 2)):
+        var, rho = W.ar1_moments(phi, s2, lag)
+        assert var == pytest.approx(arma_acovf([1, -phi], [1], nobs=1, sigma2=s2)[0])
+        assert rho == pytest.approx(arma_acf([1, -phi], [1], lags=lag + 1)[lag])
+    lo, hi = -1.0, 3.0
+    s, z = W.zero_point_uint8(lo, hi)
+    xs = np.linspace(lo, hi, 1001)
+    q = np.clip(np.round(xs / s) + z, 0, 255)
+    assert q.min() == 0 and q.max() == 255 and np.abs(s * (q - z) - xs).max() <= s / 2 + 1e-9
+
+
 # -- (2) binding by general parsing, declining when unbound or ambiguous ---------------------------------------
 
 def test_explicit_assignments_and_counted_values_are_read():
@@ -191,6 +208,19 @@ def test_phrasings_bind_to_the_right_formula():
     assert w.formula == "two-proportion-z" and "z = " in w.text
     w = line("with eigenvalues 2 and 20 what learning rate makes gradient descent diverge?")
     assert w.formula == "gd-step-bounds" and "= 0.1;" in w.text
+
+
+def test_phrasings_of_the_later_formulas():
+    w = line("label smoothing with eps = 0.2 over 5 classes: what are the targets?")
+    assert w.formula == "label-smoothing-targets" and "0.84" in w.text and "0.04" in w.text
+    w = line("an AR(1) series with phi = 0.5 and noise variance 2: its variance and the autocorrelation at lag 2?")
+    assert w.formula == "ar1-moments" and "2.67" in w.text and "0.25" in w.text
+    w = line("asymmetric uint8 quantization when values range from 0 to 6: scale and zero point?")
+    assert w.formula == "zero-point-uint8" and "z = round(−min/s) = 0" in w.text
+    w = line("disparate impact: 50% of group A are hired and 45% of group B, is that ok?")
+    assert w.formula == "four-fifths-rule" and "0.90" in w.text and "passes" in w.text
+    assert line("label smoothing with eps = 0.1: what are the targets?") is None  # no class count
+    assert line("an AR(1) with phi = 1.2: what is its variance?") is None  # not stationary
 
 
 def test_declines_when_a_value_is_missing_or_ambiguous():
@@ -243,7 +273,7 @@ def test_worked_values_come_from_the_question_itself():
             forms |= {word for word, x in W._WORDS.items() if x in (v, round(v * 100, 9))}  # "half a point"
             assert any(re.search(r"(?<![\d.])" + re.escape(s) + r"(?![\d])", text) for s in forms), \
                 (q["id"], name, v)
-    assert shown >= 11  # the eleven development failures of issue #16 each bind their values
+    assert shown >= 15  # the eleven development failures of issue #16 and four more bind their values
 
 
 # -- the answer shows it as a labelled, cited line that is not an answer sentence ------------------------------
