@@ -100,6 +100,8 @@ from mlnotes.assistant.answering.scoring import (
     score_candidates,
 )
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Generator, Source
+from mlnotes.assistant.answering.worked import as_record as worked_record
+from mlnotes.assistant.answering.worked import worked_lines, worked_text
 from mlnotes.assistant.corpus import load_doc, section_url
 from mlnotes.assistant.grounding import DEFAULT_MIN_SHARE, check_support, filter_citations, is_small_model
 from mlnotes.assistant.intent import classify_intent
@@ -327,11 +329,30 @@ class Answerer:
         else:
             ans = self._without_generator(read, r, mode, max_sentences, filters)
             ans.question = question
+            self._add_worked(read, r, ans)
         ans.timings_ms = {**timings, "total": (time.perf_counter() - t0) * 1000}
         said = spelling_notice(fixed)
         if said:
             ans.notice = f"{said} {ans.notice}".strip()
         return ans
+
+    def _add_worked(self, question: str, r: Retrieved, ans: Answer) -> None:
+        """A formula that a retrieved section states, worked at the question's own values, as one labelled line
+        above the answer citing that section (:mod:`mlnotes.assistant.answering.worked`); recorded in
+        ``ans.worked``, never as an answer sentence (it is computed, not read from the corpus)."""
+        if not ans.sentences:
+            return
+        hits = list(r.hits)
+        found = worked_lines(question, [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits])
+        for w in found:
+            hit = hits[w.hit]
+            n = next((s.n for s in ans.sources
+                      if (s.doc_id, s.section_id) == (hit.chunk.doc_id, hit.chunk.section_id)), None)
+            if n is None:
+                n = len(ans.sources) + 1
+                ans.sources.append(self._source(n, hit))
+            ans.worked.append(worked_record(w, n))
+            ans.text = f"{worked_text(w, n)}\n\n{ans.text}" if ans.text else worked_text(w, n)
 
     def spelling_corrections(self, question: str) -> list[tuple[str, str]]:
         """The query words that retrieval read with another spelling (``mlnotes.kb.query.QueryPrep.correct``), as

@@ -63,6 +63,9 @@ class Answer:
     fell_back: bool = False  # a generator was asked but its answer cited nothing, so the extractive one is shown
     experimental: bool = False  # composed by a model under ~1B parameters (mlnotes.assistant.grounding.is_small_model)
     support: dict[str, Any] | None = None  # the sentence-level support check of a generated answer
+    # computed lines above the text (answering.worked): a formula a cited source states, at the question's values;
+    # not sentences, so the faithfulness check does not read them
+    worked: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def abstained(self) -> bool:

@@ -158,6 +158,9 @@ class AnswerOut(BaseModel):
                                                           "read it as a draft and check the citations")
     support: dict[str, Any] | None = Field(default=None, description="the sentence-level support check of a "
                                            "generated answer: share supported, and each dropped sentence with why")
+    worked: list[dict[str, Any]] = Field(default_factory=list, description="computed 'On your numbers' lines shown "
+                                         "above the text: a formula a cited source states, at the question's values "
+                                         "(formula id, values, text, source number); not corpus sentences")
     timings_ms: dict[str, float]
 
 

@@ -81,7 +81,7 @@ def ranking(index, query: str, mode: str, fusion: str, rrf_k: float, w_dense: fl
 def answer_dict(answerer, question: str) -> dict:
     d = answerer.answer(question, mode="hybrid", k=6).to_dict()
     # timings vary; the other keys were added afterwards (and are empty on these extractive answers)
-    for key in ("timings_ms", "generator", "fell_back", "experimental", "support"):
+    for key in ("timings_ms", "generator", "fell_back", "experimental", "support", "worked"):
         d.pop(key, None)
     return d
 
