@@ -23,7 +23,8 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   the unfound words must be in the question's ask (:func:`asking_text`, from its first sentence with a question
   mark on): unfound words that only the statements before it use are the asker's setting ("40,000 frames taken from
   200 dashcam videos; ... my manager is thrilled. is that p-value legit?"), not the thing asked about. A word the corpus
-  spells with one vowel different ("grayscale", "greyscale": :meth:`TermCoverage.spelled_df`) counts as used.
+  spells with one vowel different ("grayscale", "greyscale") or with a hyphen ("email", "e-mail":
+  :meth:`TermCoverage.spelled_df`) counts as used.
   Under the coverage's support bound the rule also abstains when the question names its subject by an acronym or
   compound that no chunk uses (:meth:`TermCoverage.unknown_names`: "two-stage least squares (2SLS)"), whatever
   the coverage of its other words.
@@ -154,13 +155,17 @@ class TermCoverage:
         """``terms``: each chunk's :func:`chunk_terms` by chunk id when the caller has them (a local index keeps
         them beside itself: :meth:`mlnotes.kb.index.Index.chunk_term_sets`), else the chunks are tokenized here."""
         df: Counter[str] = Counter()
+        joined: Counter[str] = Counter()
         n = 0
         self._terms = terms
         for c in chunks:
             n += 1
             df.update(terms[c.id] if terms is not None and c.id in terms else chunk_terms(c))
+            joined.update(hyphen_joined(c.text))
         self.n = n
         self.df = df
+        # the chunks that write each term's word with a hyphen ("e-mail" for "email"), by the joined word's term
+        self.joined_df = joined
 
     def idf(self, term: str) -> float:
         d = self.df.get(term, 0)
@@ -205,8 +210,11 @@ class TermCoverage:
         after its first letter (:func:`vowel_variants`), for a term of at least ``VARIANT_PREFIX`` letters: the
         corpus writes "greyscale" in one chunk and "grayscale" in another, so "grayscale" is a word it uses, not
         a name it lacks (f12-18). Shorter words keep their own count: at four to six letters a vowel apart is often
-        another word ("rust" and "rest", "paint" and "point", "site" and "sit")."""
-        d = self.df.get(term, 0)
+        another word ("rust" and "rest", "paint" and "point", "site" and "sit"). Round 15: the chunks that write the
+        word with a hyphen count too, whatever its length (:func:`hyphen_joined`: the corpus writes "e-mail" three
+        times and "email" once, and the tokenizer reads "e-mail" as "mail", so "email" looked like a word of one
+        chunk, f10-16)."""
+        d = self.df.get(term, 0) + self.joined_df.get(term, 0)
         if len(term) < VARIANT_PREFIX:
             return d
         return d + sum(self.df.get(v, 0) for v in vowel_variants(term))
@@ -269,6 +277,17 @@ def asking_text(question: str) -> str:
         if x.endswith("?"):
             return " ".join(sentences[i:])
     return question
+
+
+# a word written with hyphens between letters ("e-mail", "pre-trained", "query-by-committee")
+_HYPHENATED_RE = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
+
+
+def hyphen_joined(text: str) -> set[str]:
+    """The terms of ``text``'s hyphenated words written as one word ("e-mail" -> "email", "pre-trained" ->
+    "pretrain"): BM25's tokenizer splits a hyphenated word into its parts, so a question that writes it as one word
+    ("email") uses a term that the chunks writing it with a hyphen never show (:meth:`TermCoverage.spelled_df`)."""
+    return {t for w in _HYPHENATED_RE.findall(text) for t in tokenize(w.replace("-", ""))}
 
 
 # a term the corpus uses in at most this many chunks is specific enough that the question names a thing when it uses
