@@ -19,10 +19,7 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   retrieved chunks' words do not count) (:meth:`TermCoverage.unfound`): "federated learning with FedAvg across
   hospitals" names a method the corpus never mentions, and its incidental words ("hospitals", "data", "model") must
   not carry the coverage; "a Cox proportional hazards model for time-to-churn ... right-censored" shares its
-  setting (churn, customers) with sections well enough for a support above the coverage's bound. At least one of
-  the unfound words must be in the question's ask (:func:`asking_text`, from its first sentence with a question
-  mark on): unfound words that only the statements before it use are the asker's setting ("40,000 frames taken from
-  200 dashcam videos; ... my manager is thrilled. is that p-value legit?"), not the thing asked about. A word the corpus
+  setting (churn, customers) with sections well enough for a support above the coverage's bound. A word the corpus
   spells with one vowel different ("grayscale", "greyscale") or with a hyphen ("email", "e-mail":
   :meth:`TermCoverage.spelled_df`) counts as used.
   Under the coverage's support bound the rule also abstains when the question names its subject by an acronym or
@@ -263,22 +260,6 @@ class TermCoverage:
         return sum(self.idf(t) for t in want if t in have) / total
 
 
-# a sentence ends at ".", "?", "!" or ";" and a space ("0.3" and "p = 1e-15" do not end it; "e.g. " does, a known limit)
-_SENTENCE_END_RE = re.compile(r"(?<=[.?!;])\s+")
-
-
-def asking_text(question: str) -> str:
-    """``question`` from its first sentence that asks (ends with a question mark) on, or all of it when no sentence
-    does ("Explain dropout."): the statements before it set the scene ("compared two detection models on 40,000
-    frames taken from 200 dashcam videos; ... my manager is thrilled, I'm suspicious. is that p-value legit?" -> "is
-    that p-value legit?"). What follows the first question stays (a second question, or an imperative)."""
-    sentences = _SENTENCE_END_RE.split(question.strip())
-    for i, x in enumerate(sentences):
-        if x.endswith("?"):
-            return " ".join(sentences[i:])
-    return question
-
-
 # a word written with hyphens between letters ("e-mail", "pre-trained", "query-by-committee")
 _HYPHENATED_RE = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
 
@@ -341,10 +322,7 @@ class CoverageRule:
 
     ``absent_terms`` is 2, not 1: one unknown word is often a slip or a filler ("why bother?", "what am I doing
     wrong") that the spelling correction leaves alone; two are a name the corpus lacks ("federated", "FedAvg";
-    "censored", "hazard"). 0 turns this branch off (the coverage alone decides). One of them at least must be in
-    the question's ask (:func:`asking_text`): "compared two detection models on 40,000 frames taken from 200 dashcam
-    videos; ... my manager is thrilled, I'm suspicious. is that p-value legit?" (f10-19, round 15) uses its two
-    unfound words only in the setting it states before asking.
+    "censored", "hazard"). 0 turns this branch off (the coverage alone decides).
 
     Under ``support`` the rule also abstains when the question uses a name the corpus never uses
     (:meth:`TermCoverage.unknown_names`: an acronym or compound such as "2SLS", "GCN", "FedAvg", "TransE"), whatever
@@ -363,10 +341,9 @@ class CoverageRule:
             return False  # nothing found is handled by should_abstain
         # the words as asked: the answerer passes the read (corrected) question, in which a two-edit guess
         # ("federated" read as "generated") hides the unknown word
-        if self.absent_terms and r.support < max(self.support, self.absent_support):
-            unfound = cov.unfound(r.asked or question, r.read, r.hits)
-            if len(unfound) >= self.absent_terms and unfound & set(tokenize(asking_text(r.asked or question))):
-                return True
+        if self.absent_terms and r.support < max(self.support, self.absent_support) and \
+                len(cov.unfound(r.asked or question, r.read, r.hits)) >= self.absent_terms:
+            return True
         if r.support >= self.support:
             return False  # a well-supported answer is never withheld for coverage
         if self.unknown_names and cov.unknown_names(r.asked or question, r.read):
