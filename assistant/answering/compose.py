@@ -834,6 +834,12 @@ _COMPUTE_BY_HAND_RE = re.compile(r"^\W*(?:please )?(?:compute|calculate|code|imp
 _SCAFFOLD_RE = re.compile(r"\b(?:show|give|write|provide|share)(?: me| us)?\b[^.?!]{0,60}?\b(?:template|"
                           r"boilerplate|skeleton|scaffold|pattern)s?\b", re.I)
 LANGUAGES = frozenset({"python", "numpy", "pytorch", "torch", "sklearn", "scikit-learn"})
+# round 15 (abst16u): a question can ask for code and a cost at once. A keyword query (no question mark) that joins a
+# thing and the act of computing one of its own quantities ("a tiny CNN and counting its parameters", g111) asks for
+# the thing built and the quantity computed on it, which is code; its cost reading stands beside (the complexity
+# rows still lead when the guide has one). "computing the receptive field of a CNN" (g141) computes no quantity of
+# a thing the query names before it, and "FLOP counting" (g021) is no act on a thing
+_BUILD_AND_COUNT_RE = re.compile(r"\w+ and (?:count|comput|calculat|measur)ing (?:its|their) [\w-]+", re.I)
 
 
 def asks_for_code(question: str, libraries: frozenset[str] = frozenset()) -> bool:
@@ -844,10 +850,12 @@ def asks_for_code(question: str, libraries: frozenset[str] = frozenset()) -> boo
     inference loop (:data:`_LOOP_QUERY_RE`, no question mark); opens with an imperative that computes a thing by
     hand, from scratch or without a library (:data:`_COMPUTE_BY_HAND_RE`); or asks to be shown or given a template,
     boilerplate, skeleton or pattern in a sentence that names a language or one of ``libraries`` (the
-    non-standard-library modules the corpus's blocks import: :func:`code_libraries`; :data:`_SCAFFOLD_RE`)."""
+    non-standard-library modules the corpus's blocks import: :func:`code_libraries`; :data:`_SCAFFOLD_RE`). Round
+    15: also a keyword query (no question mark) that joins a thing and the act of computing one of its quantities
+    ("a tiny CNN and counting its parameters": :data:`_BUILD_AND_COUNT_RE`)."""
     if _ASKS_CODE_RE.search(question) or _ASKS_STEP_RE.search(question) or _COMPUTE_BY_HAND_RE.search(question):
         return True
-    if "?" not in question and _LOOP_QUERY_RE.search(question):
+    if "?" not in question and (_LOOP_QUERY_RE.search(question) or _BUILD_AND_COUNT_RE.search(question)):
         return True
     named = LANGUAGES | {lib.lower() for lib in libraries}
     for sentence in re.split(r"(?<=[.?!])\s+", question):
@@ -866,14 +874,18 @@ def code_libraries(codes: Iterable[str]) -> frozenset[str]:
     return frozenset(n for n in found if n not in sys.stdlib_module_names and not n.startswith("_"))
 
 
-# the intents whose question asks for a decision, a cost or a diagnosis: a mention of code in them is context ("im
-# learning RL and want to code DQN myself. which gymnasium environments should i start with", f7-08), not the ask
-_NOT_CODE_ASKS = frozenset({"how_to_choose", "complexity", "debugging"})
+# the intents whose question asks for a decision or a diagnosis: a mention of code in them is context ("im learning
+# RL and want to code DQN myself. which gymnasium environments should i start with", f7-08), not the ask. A cost
+# question is not among them since round 15 (abst16u): a question can ask for code and a cost at once ("a tiny CNN
+# and counting its parameters", g111), and the answer then shows both (the cost rows lead, the block follows); on the
+# development questions no cost question mentions code as context only
+_NOT_CODE_ASKS = frozenset({"how_to_choose", "debugging"})
 
 
 def wants_code(intent: str, question: str, libraries: frozenset[str] = frozenset()) -> bool:
     """Whether a question's answer must show code: its intent is ``code``, or it asks for code in its own words
-    (:func:`asks_for_code`) and its intent is not a decision, a cost or a diagnosis (:data:`_NOT_CODE_ASKS`).
+    (:func:`asks_for_code`) and its intent is not a decision or a diagnosis (:data:`_NOT_CODE_ASKS`); a cost
+    question that asks for code wants both ("a tiny CNN and counting its parameters", g111).
     "python for a release check: only ship the candidate model if it's really better than prod ..." reads as a
     comparison ("better than", f9-13) and "Create a function to compute an integral image ..." as a how question
     (ml-11): both ask for code. ``libraries`` are the corpus's libraries that :func:`asks_for_code` reads in a

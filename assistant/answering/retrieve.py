@@ -20,7 +20,8 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   hospitals" names a method the corpus never mentions, and its incidental words ("hospitals", "data", "model") must
   not carry the coverage; "a Cox proportional hazards model for time-to-churn ... right-censored" shares its
   setting (churn, customers) with sections well enough for a support above the coverage's bound. A word the corpus
-  spells with one vowel different ("grayscale", "greyscale": :meth:`TermCoverage.spelled_df`) counts as used.
+  spells with one vowel different ("grayscale", "greyscale") or with a hyphen ("email", "e-mail":
+  :meth:`TermCoverage.spelled_df`) counts as used.
   Under the coverage's support bound the rule also abstains when the question names its subject by an acronym or
   compound that no chunk uses (:meth:`TermCoverage.unknown_names`: "two-stage least squares (2SLS)"), whatever
   the coverage of its other words.
@@ -151,13 +152,17 @@ class TermCoverage:
         """``terms``: each chunk's :func:`chunk_terms` by chunk id when the caller has them (a local index keeps
         them beside itself: :meth:`mlnotes.kb.index.Index.chunk_term_sets`), else the chunks are tokenized here."""
         df: Counter[str] = Counter()
+        joined: Counter[str] = Counter()
         n = 0
         self._terms = terms
         for c in chunks:
             n += 1
             df.update(terms[c.id] if terms is not None and c.id in terms else chunk_terms(c))
+            joined.update(hyphen_joined(c.text))
         self.n = n
         self.df = df
+        # the chunks that write each term's word with a hyphen ("e-mail" for "email"), by the joined word's term
+        self.joined_df = joined
 
     def idf(self, term: str) -> float:
         d = self.df.get(term, 0)
@@ -202,8 +207,11 @@ class TermCoverage:
         after its first letter (:func:`vowel_variants`), for a term of at least ``VARIANT_PREFIX`` letters: the
         corpus writes "greyscale" in one chunk and "grayscale" in another, so "grayscale" is a word it uses, not
         a name it lacks (f12-18). Shorter words keep their own count: at four to six letters a vowel apart is often
-        another word ("rust" and "rest", "paint" and "point", "site" and "sit")."""
-        d = self.df.get(term, 0)
+        another word ("rust" and "rest", "paint" and "point", "site" and "sit"). Round 15: the chunks that write the
+        word with a hyphen count too, whatever its length (:func:`hyphen_joined`: the corpus writes "e-mail" three
+        times and "email" once, and the tokenizer reads "e-mail" as "mail", so "email" looked like a word of one
+        chunk, f10-16)."""
+        d = self.df.get(term, 0) + self.joined_df.get(term, 0)
         if len(term) < VARIANT_PREFIX:
             return d
         return d + sum(self.df.get(v, 0) for v in vowel_variants(term))
@@ -250,6 +258,17 @@ class TermCoverage:
         have = self._chunk_terms(chunk)
         total = sum(self.idf(t) for t in want)
         return sum(self.idf(t) for t in want if t in have) / total
+
+
+# a word written with hyphens between letters ("e-mail", "pre-trained", "query-by-committee")
+_HYPHENATED_RE = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
+
+
+def hyphen_joined(text: str) -> set[str]:
+    """The terms of ``text``'s hyphenated words written as one word ("e-mail" -> "email", "pre-trained" ->
+    "pretrain"): BM25's tokenizer splits a hyphenated word into its parts, so a question that writes it as one word
+    ("email") uses a term that the chunks writing it with a hyphen never show (:meth:`TermCoverage.spelled_df`)."""
+    return {t for w in _HYPHENATED_RE.findall(text) for t in tokenize(w.replace("-", ""))}
 
 
 # a term the corpus uses in at most this many chunks is specific enough that the question names a thing when it uses

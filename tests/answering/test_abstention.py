@@ -15,6 +15,7 @@ from mlnotes.assistant.answering.retrieve import (
     TermCoverage,
     asking_terms,
     hits_coverage,
+    hyphen_joined,
     question_terms,
     spelling_variant,
     vowel_variants,
@@ -177,6 +178,29 @@ def test_two_or_more_words_the_corpus_never_uses_abstain_below_the_support_bound
     assert cov.absent(typo) == set(tokenize("leek gradiant")) and cov.absent(typo, fixed) == set()
     assert cov.absent(typo, "does patient data leak in hospitals grad?") == set(tokenize("gradiant"))  # 3 edits
     assert cov.absent("200k patient data from 50k hospitals") == set()  # numbers are no names
+
+
+def test_a_word_the_corpus_writes_with_a_hyphen_is_no_rare_word():
+    """Round 15 (f10-16's shape): BM25's tokenizer reads "e-mail" as "mail", so a question's "email" matched only the
+    one chunk that writes it as one word; the chunks that write it with a hyphen count for the document frequency
+    that decides "rare" (spelled_df), so "email" is not unfound and one unfound word ("pretty") withholds nothing."""
+    assert hyphen_joined("replace URLs, e-mail addresses and numbers; pre-trained models") == {"email", "pretrain"}
+    assert hyphen_joined("no hyphen - here, 3-fold") == set()  # a dash between words and a number are no words
+    once = chunk("A prompt injection hides in an email the assistant reads.")
+    placeholders = [chunk(f"Replace URLs and e-mail addresses with placeholder tokens in step {i}.") for i in range(3)]
+    bayes = chunk("Naive Bayes assumes the words of a spam message are independent given the class; it can classify "
+                  "well.")
+    q = "naive bayes assumes the words of an email are independent. why does it classify spam pretty well?"
+    hits = [SimpleNamespace(chunk=bayes)]
+    cov = TermCoverage([*CHUNKS, once, *placeholders, bayes])
+    assert cov.df["email"] == 1 and cov.spelled_df("email") == 4
+    assert cov.unfound(q, q, hits) == {"pretti"}
+    rule = CoverageRule(coverage=0.2, support=0.42)
+    assert not rule.abstains(Retrieved(hits, np.zeros(3), 0.40, 0.0, q, q), cov, q)
+    # without the hyphenated chunks "email" is a word of one chunk that retrieval missed: two unfound words withhold
+    cov1 = TermCoverage([*CHUNKS, once, bayes])
+    assert cov1.unfound(q, q, hits) == {"email", "pretti"}
+    assert rule.abstains(Retrieved(hits, np.zeros(3), 0.40, 0.0, q, q), cov1, q)
 
 
 def test_the_coverage_signal_is_the_better_of_the_first_two_hits():
@@ -382,22 +406,30 @@ def _dev_questions():
 # their words (coverage .56) or with a support above the coverage rule's bound (ml-63); f11-19 (a 999 for "unknown"
 # age, round 13, abst16p) is withheld by the coverage branch (support .382, coverage .276 by its labelled debugging
 # section, second): half of its IDF mass is the asker's register ("weird", "caught", "apparently", "bad", "big"), and
-# the one specific term it shares with that section, "999", is a quantity and no term of the question
-KNOWN_FALSE_ABSTENTIONS = {"nlp-12", "f10-16", "f11-19"}
+# the one specific term it shares with that section, "999", is a quantity and no term of the question. Round 15
+# (abst16u): f10-16 is answered (the corpus writes "e-mail" three times, so "email" is no rare word: spelled_df)
+KNOWN_FALSE_ABSTENTIONS = {"nlp-12", "f11-19"}
 KNOWN_MISSED_ABSTENTIONS = {"ml-10", "ml-63"}
 # answerable development questions the unfound-words branch withholds (round 13, fresh10): their unfound words are
 # the asker's setting ("email", "pretty"; "dashcam", "thrilled"), not a topic the corpus lacks; no general signal
 # that spares them and keeps f10-20 withheld was found (docs/answer-quality.md, "Round 13")
-KNOWN_UNFOUND_FALSE_ABSTENTIONS = {"f10-16", "f10-19"}
+# round 15 (abst16u): f10-16's "email" is a word the corpus writes "e-mail" (spelled_df), so only "pretty" is
+# unfound and it is answered; f10-19 ("dashcam", "thrilled") stays withheld: counting only the words of its ask would
+# answer it, but its labelled section is not retrieved and the answer is not useful (docs/answer-quality.md, "Round 15")
+KNOWN_UNFOUND_FALSE_ABSTENTIONS = {"f10-19"}
 # which rule withholds each known false abstention, and fresh11's true one (round 13, abst16p): f11-19 and f11-20
 # (TransE, the corpus has no knowledge-graph embeddings; judged useful) are both withheld by the coverage branch, with
 # one unfound word each ("weird"; "trans"), so the unfound-words branch is not what separates them
-KNOWN_DECIDING_RULES = {"nlp-12": "coverage", "f10-16": "unfound", "f11-19": "coverage",
+KNOWN_DECIDING_RULES = {"nlp-12": "coverage", "f10-16": None, "f11-19": "coverage",
                         # round 14 (abst16s): f12-20 (instrumental variables, "2SLS"; coverage .367) is withheld by
                         # the unknown-names branch, and so is f11-20 ("TransE"; its coverage, .332, would withhold it
                         # next); f12-18 (a uint8 integral image), withheld by the unfound-words branch for "grayscale"
                         # and "garbage" before, is answered (the corpus also writes "greyscale")
-                        "f11-20": "names", "f12-18": None, "f12-20": "names"}
+                        "f11-20": "names", "f12-18": None, "f12-20": "names",
+                        # round 15 (abst16u): f10-16 ("email" is "e-mail" in the corpus) is answered; f10-19 (its
+                        # labelled section not in its top 5, so no member of the sets above) and f10-20 stay withheld
+                        # by the unfound-words branch
+                        "f10-19": "unfound", "f10-20": "unfound"}
 
 
 def _deciding_rule(answerer, r) -> str | None:
@@ -460,9 +492,9 @@ def test_on_the_development_questions_found_answers_are_given_and_unanswerable_o
 def test_on_the_development_questions_unfound_words_abstain_only_on_unanswerable_ones():
     """Property over the development questions (gold tune, external, unanswerable tune, fresh1-12) with the real
     index and the calibrated rule: the unfound-words branch (two or more words the corpus never uses or uses once
-    outside the retrieved sections, under the support bound .48) withholds no answerable question but the two known
-    ones of fresh10 (f10-16, f10-19: exactly those, so a new one or a fixed one shows), and it fires on f7-20 (under
-    the coverage rule's support bound), f9-20 and f10-20 (above it)."""
+    outside the retrieved sections, under the support bound .48) withholds no answerable question but the known one of
+    fresh10 (f10-19: exactly that, so a new one or a fixed one shows; f10-16 is answered since round 15), and it fires
+    on f7-20 (under the coverage rule's support bound), f9-20 and f10-20 (above it)."""
     from mlnotes.assistant.answer import load_calibration
     from mlnotes.assistant.answering.retrieve import retrieve
     from mlnotes.assistant.settings import REPO_ROOT
@@ -528,3 +560,26 @@ def test_on_the_development_questions_unknown_names_abstain_only_on_unanswerable
             assert not q.answerable and answerer.abstains(r.read or q.question, r), q.id
     assert under == KNOWN_UNKNOWN_NAMES_UNDER_BOUND
     assert answerable == KNOWN_UNKNOWN_NAMES_ANSWERABLE
+
+
+def test_on_the_development_questions_hyphen_spellings_spare_only_answerable_questions():
+    """Property over the development questions (gold tune, external, unanswerable tune, fresh1-12) with the real
+    index (round 15): the words that count as used only because the corpus writes them with a hyphen
+    (``hyphen_joined``: "email" for "e-mail", "lowercase", "L-BFGS") belong to answerable questions only; no
+    unanswerable question loses an unfound word by them (measured with each question's unfound words read without
+    hits: g269 "semidefinite", ml-66~2 "RCNNs", f9-10 "LBFGS", f10-01 and f10-16 "email", f12-08 "email" and
+    "lowercase", all answerable; with their hits only f10-16's decision changes). Tolerance: none on the
+    unanswerable side, since each lost word can release a true abstention."""
+    from collections import Counter
+
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.index import Index
+
+    index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
+    cov = TermCoverage(index.iter_chunks(), index.chunk_term_sets())
+    plain = TermCoverage(index.iter_chunks(), index.chunk_term_sets())
+    plain.joined_df = Counter()
+    spared = {q.id: q.answerable for q in _dev_questions()
+              if cov.unfound(q.question, "", []) != plain.unfound(q.question, "", [])}
+    assert spared and all(spared.values()), spared
+    assert "f10-16" in spared

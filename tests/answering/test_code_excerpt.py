@@ -315,8 +315,8 @@ def test_a_question_that_asks_to_write_code_its_labelled_section_has_gets_a_fenc
     labelled section has a block, at least 95% are read as wanting code (52 of 53 after round 14, 47 before: g099's
     keyword query on a training loop, g146's "compute ... by hand", g159's "write the Adam optimizer step", g680's
     "fastapi template" and f10-13's "pattern ... in a pytorch training script" were not; the one left is g111, "a
-    tiny CNN and counting its parameters", read as a cost question); f11-13 is one of them and shows the prefetching
-    wrapper. Round 14 (code16s), with fresh12 among the development questions: 56 of 56 show a block, 54 of them
+    tiny CNN and counting its parameters", read as a cost question, read as wanting code too since round 15);
+    f11-13 is one of them and shows the prefetching wrapper. Round 14 (code16s), with fresh12 among the development questions: 56 of 56 show a block, 54 of them
     from a labelled section, and 54 of the 55 labelled "code" are read as wanting code (before: 55 of 55, 53 and 53:
     f12-14's "... written from scratch" was not read as a code request)."""
     from mlnotes.assistant.answering.compose import wants_code
@@ -351,6 +351,18 @@ def test_the_round_14_code_requests_show_a_block_of_their_labelled_section(code_
         secs = {f"{by_n[s.source].doc_id}#{by_n[s.source].section_id}" for s in ans.sentences if s.kind == "code"}
         assert "```python\n" in ans.text and secs & set(rel), (qid, secs)
     assert "@dataclass" in code_answers["f10-13"][2].text
+
+
+@pytest.mark.slow
+def test_a_code_and_cost_request_shows_the_block_that_counts(code_answers):
+    """g111 ("a tiny CNN and counting its parameters", gold tune) reads as a cost question and showed no block before
+    round 15 (abst16u); it asks for the model built and its parameters counted, so it now shows its labelled section's
+    block, the one that builds ``TinyCNN`` and checks its parameter count against the closed form."""
+    q, rel, ans = code_answers["g111"]
+    by_n = {x.n: x for x in ans.sources}
+    secs = {f"{by_n[s.source].doc_id}#{by_n[s.source].section_id}" for s in ans.sentences if s.kind == "code"}
+    assert secs & set(rel), secs
+    assert "class TinyCNN" in ans.text and "p.numel() for p in" in ans.text
 
 
 def _type_of(qid: str) -> str | None:

@@ -104,3 +104,25 @@ def test_who_is_asked_is_not_part_of_the_asked_object():
     assert code_object(q) == ["gradient", "boost"]
     assert code_object("could anybody show k-means clustering written in numpy") == ["kmean", "cluster"]  # k-means is one term
     assert code_object("write layer normalization from scratch") == ["layer", "normal"]
+
+
+def test_a_question_can_ask_for_code_and_a_cost_at_once():
+    """Round 15 (abst16u): a keyword query that joins a thing and the act of computing one of its own quantities asks
+    for the thing built in code and for the count (g111), and a cost question that asks for code in its own words
+    wants code too (the cost rows still lead); a decision or a diagnosis that mentions code still does not."""
+    from mlnotes.kb.intent import classify_intent
+
+    g111 = "a tiny CNN and counting its parameters"
+    assert classify_intent(g111).intent == "complexity"  # the cost reading stands
+    assert asks_for_code(g111) and wants_code("complexity", g111)
+    assert asks_for_code("a two-layer MLP and computing their activations' memory")
+    assert not asks_for_code("computing the receptive field of a CNN")  # g141: no thing named before the act
+    assert not asks_for_code("big-O conventions and FLOP counting used here")  # g021: no act on a thing
+    assert not asks_for_code("a tiny CNN and counting its parameters?")  # a question about the count
+    # a cost question that asks for code in its own words: both
+    q = "create a helper that batches the inputs; what is the memory cost of it?"
+    assert classify_intent(q).intent == "complexity" and wants_code("complexity", q)
+    assert not wants_code("complexity", "what is the time complexity of k-NN?")
+    # a decision or a diagnosis that mentions code: still no code (f7-08's shape)
+    assert not wants_code("how_to_choose", "i want to code DQN myself. which environments should i start with?")
+    assert not wants_code("debugging", "i coded a helper myself and my loss is nan, what should i check?")
