@@ -1034,7 +1034,11 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
     wrong only the ones that give a cause of it (:func:`asks_if_wrong`, :func:`states_cause`) when there are any; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
-    it asks how much of something a goal needs (:func:`asks_needed_quantity`)."""
+    it asks how much of something a goal needs (:func:`asks_needed_quantity`); for a question that gives its own
+    numbers only the ones that state one of them when there are any (:func:`given_numbers`, :func:`states_number`:
+    they are about the asker's case); for a question whose last ask wants a verdict on the asker's plan ("should I
+    still ...?": :func:`asks_verdict`) only the ones that give a reason when there are any (the verdict with its
+    why, not a caution or a list of steps)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)
             and solution_stands_alone(question, t.candidate)]
     if not pool:
@@ -1093,7 +1097,64 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # "trade-off" recommendation, the only advice of the pool, over the first section's "To pin an accuracy of
         # about 0.9 down to plus or minus one percentage point needs ... examples")
         pool = [t for t in pool if advises(t, subject)] or pool
+    given = given_numbers(question)
+    if given:
+        # a question that gives its own numbers leads with a sentence that states one of them whenever the top
+        # chunks hold one: that sentence is about the asker's case (f12-10: "... save at 512 channels ...?" led
+        # with the block's definition and its 256-channel example over "In general, with $C$ channels ...: at 512
+        # channels, 278,528 against 4,718,592")
+        pool = [t for t in pool if states_number(t.candidate.text, given)] or pool
+    if asks_verdict(question):
+        # a "should I ...?" question about the asker's own plan leads with a sentence that gives a reason, the
+        # verdict and its why, whenever the pool holds one (f12-08: "... should I still do that much cleaning?"
+        # led with the caution "Each step is a decision, not a default: ..." over "For a model trained on
+        # sub-words, such as a modern transformer, heavy normalization usually hurts, because ...")
+        pool = [t for t in pool if gives_reason(t.candidate.text)] or pool
     return pool
+
+
+# a number the asker gives: a token of digits (with a decimal point or thousands commas), not glued to a letter
+# ("3x3", "B0", "gpt-4") and not a year
+_GIVEN_NUMBER_RE = re.compile(r"(?<![\w.,^/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w^]|[.,]\d)")
+_YEAR_RE = re.compile(r"^(?:19|20)\d\d$")
+# a question's last ask that wants a verdict on the asker's own plan: "should I / we ...?", "do I (really) need
+# to ...?", "is it (still) worth ...?"
+_VERDICT_ASK_RE = re.compile(r"^\W*(?:(?:and|but|so|also|then)\s+)?(?:should|shall|must) (?:i|we)\b|"
+                             r"^\W*(?:(?:and|but|so|also|then)\s+)?(?:do|does) (?:i|we) (?:\w+ )?need to\b|"
+                             r"^\W*(?:(?:and|but|so|also|then)\s+)?is it (?:\w+ )?worth\b", re.I)
+
+
+def _number_value(token: str) -> float:
+    return float(token.replace(",", ""))
+
+
+def specific_number(token: str) -> bool:
+    """Whether a number the asker gives is specific enough to find the asker's case by: at least two significant
+    digits once leading and trailing zeros are dropped ("512", "0.98", "1,500"; not "4", "10", "100", "0.01"), and
+    not a year ("2019")."""
+    digits = token.replace(",", "").replace(".", "").strip("0")
+    return len(digits) >= 2 and not _YEAR_RE.match(token)
+
+
+def given_numbers(question: str) -> set[float]:
+    """The specific numbers the asker gives (:func:`specific_number`; :data:`_GIVEN_NUMBER_RE`), as values."""
+    return {_number_value(m.group(1)) for m in _GIVEN_NUMBER_RE.finditer(question) if specific_number(m.group(1))}
+
+
+def states_number(text: str, given: set[float]) -> bool:
+    """Whether ``text`` states one of the numbers ``given`` (values; "278{,}528" and "278,528" read alike)."""
+    text = text.replace("{,}", ",")
+    return any(_number_value(m.group(1)) in given for m in _GIVEN_NUMBER_RE.finditer(text))
+
+
+def asks_verdict(question: str) -> bool:
+    """Whether the last ask of ``question`` wants a verdict on the asker's own plan (:data:`_VERDICT_ASK_RE`:
+    "should I still do that much cleaning?", "do we really need to ...?", "is it worth ...?") rather than a choice
+    between named options ("should I use X or Y?", which :func:`lead_reading` reads as how-to-choose)."""
+    pieces = question_pieces(question)
+    if not pieces or _CHOICE_RE.search(question):
+        return False
+    return bool(_VERDICT_ASK_RE.match(pieces[-1]))
 
 
 # a sentence that sets an answer up instead of giving it: the history of a method (when it was introduced or what it
