@@ -296,18 +296,41 @@ def states_cause(question: str, text: str) -> bool:
     return bool(seen) and gives_reason(text) and len(seen & terms(text)) >= min(OBSERVATION_TERMS, len(seen))
 
 
+# a why question that reports what people say ("why do people keep saying a plain linear model ... can match fancy
+# transformer forecasters?", f11-16) asks why the claim holds: the verb of saying is no part of the premise
+_REPORTED_RE = re.compile(r"^(?:(?:keep|kept|always|often|still)\s+)?(?:say|says|saying|said|claim|claims|claiming|"
+                          r"think|thinks|thinking|argue|argues|arguing|insist|insists|insisting)\s+(?:that\s+)?", re.I)
+# a short label that opens a sentence with a colon ("A caution backed by evidence: ..."): the colon introduces the
+# sentence's claim, not a list of the benefits it states (:data:`_BENEFIT_RE`)
+_OPENING_LABEL_RE = re.compile(r"^[^:;,.()$]{1,40}:\s+")
+
+
 def premise_terms(question: str) -> set[str]:
     """The subject terms of a why question's premise: the question without its "Why can you ..." opening and
-    without words of frequency or shape (:data:`_PREMISE_FILLER`)."""
-    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1)) - _PREMISE_FILLER
+    without words of frequency or shape (:data:`_PREMISE_FILLER`). A why question that reports what people say
+    ("Why do people keep saying (that) X? Is Y ...?": :data:`_REPORTED_RE`) asks about the reported claim X alone:
+    its premise is the first piece (:func:`question_pieces`) without the verb of saying."""
+    rest = _WHY_OPENING_RE.sub("", question, count=1)
+    claim = _REPORTED_RE.sub("", rest, count=1)
+    if claim != rest:
+        first = (question_pieces(question) or [question])[0]
+        claim = _REPORTED_RE.sub("", _WHY_OPENING_RE.sub("", first, count=1), count=1)
+    return subject_terms(claim) - _PREMISE_FILLER
+
+
+def states_benefit(text: str) -> bool:
+    """Whether ``text`` states a benefit of its own (:data:`_BENEFIT_RE`: a colon before a list of what a claim
+    brings, a purpose, a participle clause of effects); the colon after a short opening label
+    (:data:`_OPENING_LABEL_RE`: "A caution backed by evidence: ...") does not count."""
+    return bool(_BENEFIT_RE.search(_OPENING_LABEL_RE.sub("", text.lstrip("*_ "), count=1)))
 
 
 def restates_premise(question: str, text: str) -> bool:
     """Whether ``text`` only restates the premise of the why ``question``: it names at least ``PREMISE_SHARE`` of
-    the premise's subject terms, gives no reason (:func:`gives_reason`) and states no benefit of its own
-    (:data:`_BENEFIT_RE`)."""
+    the premise's subject terms (:func:`premise_terms`), gives no reason (:func:`gives_reason`) and states no
+    benefit of its own (:func:`states_benefit`)."""
     premise = premise_terms(question)
-    if gives_reason(text) or _BENEFIT_RE.search(text):
+    if gives_reason(text) or states_benefit(text):
         return False
     return bool(premise) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
 
@@ -1035,8 +1058,8 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     wrong only the ones that give a cause of it (:func:`asks_if_wrong`, :func:`states_cause`) when there are any; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
     it asks how much of something a goal needs (:func:`asks_needed_quantity`); for a question that gives its own
-    numbers only the ones that state one of them when there are any (:func:`given_numbers`, :func:`states_number`:
-    they are about the asker's case); for a question whose last ask wants a verdict on the asker's plan ("should I
+    numbers only the ones of the top ``LEAD_RANKS`` chunks, of at least ``SHORT_WORDS`` words, that state one of them
+    when there are any (:func:`given_numbers`, :func:`states_number`: they are about the asker's case); for a question whose last ask wants a verdict on the asker's plan ("should I
     still ...?": :func:`asks_verdict`) only the ones that give a reason when there are any (the verdict with its
     why, not a caution or a list of steps)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)
@@ -1103,7 +1126,11 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # chunks hold one: that sentence is about the asker's case (f12-10: "... save at 512 channels ...?" led
         # with the block's definition and its 256-channel example over "In general, with $C$ channels ...: at 512
         # channels, 278,528 against 4,718,592")
-        pool = [t for t in pool if states_number(t.candidate.text, given)] or pool
+        # only a sentence of the top LEAD_RANKS chunks, and not a fragment: a lower chunk's number is often a
+        # coincidence (f5-09's "16 heads" met "16 bytes per parameter" of a memory table's section, rank 3), and
+        # "For $d = 512$: $1{,}050{,}624$." alone says nothing of what it counts
+        pool = [t for t in pool if t.rank < LEAD_RANKS and len(t.candidate.text.split()) >= SHORT_WORDS
+                and states_number(t.candidate.text, given)] or pool
     if asks_verdict(question):
         # a "should I ...?" question about the asker's own plan leads with a sentence that gives a reason, the
         # verdict and its why, whenever the pool holds one (f12-08: "... should I still do that much cleaning?"

@@ -60,6 +60,12 @@ _SOLUTION_LEANS_RE = re.compile(r"^(?:so|hence|thus|therefore|when|whenever|if|s
                                 re.IGNORECASE)
 
 
+# a solution's sentence that opens on its own values ("For $\gamma = 0.99$, ...") stands alone only with at least this
+# many words outside its math: the words that say what its result is
+SOLUTION_OWN_WORDS = 5
+_MATH_SPAN_RE = re.compile(r"\$[^$]*\$")
+
+
 def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None) -> bool:
     """Whether ``question`` asks what the exercise of ``c`` (a worked solution's sentence) asks: at least
     ``SOLUTION_PROMPT_SHARE`` of the question's content terms are in the exercise's title and prompt, or, given the
@@ -80,12 +86,16 @@ def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None) 
 def solution_stands_alone(question: str, c: Candidate) -> bool:
     """Whether ``c`` reads without its exercise: any sentence that is not from an exercise's worked solution; a
     solution's sentence only when it does not open on a word that leans on the exercise or on an earlier step
-    (:data:`_SOLUTION_LEANS_RE`), nor on a term of the exercise's prompt that ``question`` does not use (a name the
-    exercise introduced: "Feature 2 gets more because ...")."""
+    (:data:`_SOLUTION_LEANS_RE`; "For" with the values it is about, "For $\\gamma = 0.99$, ...", leans only when
+    fewer than ``SOLUTION_OWN_WORDS`` words outside its math say what its result is), nor on a term of the exercise's
+    prompt that ``question`` does not use (a name the exercise introduced: "Feature 2 gets more because ...")."""
     if not c.exercise:
         return True
     text = c.text.lstrip("*_ ")
     if _SOLUTION_LEANS_RE.match(text):
+        return False
+    if re.match(r"for\s+\$", text, re.I) and len(_MATH_SPAN_RE.sub(" ", text).split()) < SOLUTION_OWN_WORDS:
+        # "For $d = 512$: $1{,}050{,}624$." gives a result without saying what it counts: the exercise does
         return False
     q = set(tokenize(question))
     prompt = set(tokenize(c.exercise))

@@ -86,6 +86,13 @@ def test_a_question_that_gives_a_number_leads_with_the_sentence_that_states_it(r
     # without such a sentence the lead is chosen as before
     without = pick_lead("complexity", B512, [DEFINES, AT_256], sections=sections)
     assert without is pick_lead("complexity", B512.replace("512", "many"), [DEFINES, AT_256], sections=sections)
+    # a lower chunk's sentence that happens to state the number, and a fragment that states it, do not restrict the
+    # pool (f5-09: "16 heads" and "16 bytes per parameter" of a memory table's section at rank 3)
+    far = cand("Mixed-precision Adam needs 512 bytes of state for every block of 32 parameters it trains.", 3, 0.36,
+               line=9, vec=3)
+    bare = cand("For $C = 512$: $278{,}528$.", 0, 0.49, line=8, vec=4)
+    pool = lead_pool("complexity", B512, [DEFINES, AT_256, far, bare], subject_terms(B512))
+    assert {id(t) for t in pool} >= {id(DEFINES), id(AT_256)}
     # a question without numbers keeps every candidate in the pool
     q = "how many weights does a resnet bottleneck block save compared with two plain 3x3 convs?"
     assert {id(t) for t in lead_pool("complexity", q, [DEFINES, AT_256, AT_512], subject_terms(q))} == {
@@ -123,6 +130,45 @@ def test_a_should_i_question_leads_with_the_verdict_that_gives_its_reason(ranker
     # a question that asks no verdict keeps the caution in its pool
     q = "what do lower-casing and removing accents do to customer emails?"
     assert CAUTION in lead_pool("why_how", q, [CAUTION, STEPS, VERDICT], subject_terms(q))
+
+
+# -- a why question that reports what people say ---------------------------------------------------------------------
+
+SAYING_Q = ("why do people keep saying a plain linear model on the input window can match fancy transformer "
+            "forecasters? is attention just not useful for time series?")
+EVIDENCE = cand("A caution backed by evidence: on standard long-horizon benchmarks, very simple linear models on the "
+                "window were competitive with many transformer forecasters, and in the M4 competition hybrids won.",
+                0, 0.53, line=2, vec=1)
+MECHANISM = cand("Transformers treat the window as a sequence of tokens, add positional encodings because attention "
+                 "is order-blind, and attend across the whole window.", 0, 0.55, line=1)
+PAYS_OFF = cand("Deep models pay off with many related series, long histories and rich covariates.", 1, 0.44, vec=2)
+
+
+def test_the_premise_of_a_reported_claim_is_the_claim_without_the_verb_of_saying_or_the_next_ask():
+    from mlnotes.assistant.answering.lead import premise_terms
+
+    assert premise_terms(SAYING_Q) == premise_terms(
+        "why can a plain linear model on the input window match fancy transformer forecasters?")
+    assert not premise_terms(SAYING_Q) & subject_terms("keep saying attention just time series")
+    # a why question that reports nothing keeps its whole premise, later asks included
+    q = "why is squared hinge the default loss in sklearn's LinearSVC instead of the normal hinge? what changes"
+    assert "chang" in premise_terms(q)
+
+
+def test_a_short_opening_label_before_a_colon_states_no_benefit():
+    from mlnotes.assistant.answering.lead import states_benefit
+
+    assert not states_benefit(EVIDENCE.candidate.text)
+    assert states_benefit("Global average pooling averages each map, replacing large fully connected layers: far "
+                          "fewer parameters, less overfitting.")
+    assert states_benefit("It downsamples feature maps, reducing computation and enlarging the receptive field.")
+
+
+def test_a_why_question_about_a_reported_claim_leads_with_the_sentence_about_that_claim(ranker_mode):
+    # the evidence restates the claim and its chunk gives a reason: the lead speaks to the claim (lead_pool's premise
+    # rule), not the mechanism of the first chunk nor the lower section's repeated sentence
+    sections = ["ts#transformers", "bank#deep", "ts#other", "bank#deep"]
+    assert pick_lead("why_how", SAYING_Q, [MECHANISM, EVIDENCE, PAYS_OFF], sections=sections) is EVIDENCE
 
 
 # -- a sentence that tells the reader how to look at a figure --------------------------------------------------------
@@ -211,6 +257,7 @@ def test_a_solution_sentence_that_opens_on_its_own_values_stands_alone():
     assert solution_stands_alone(q, sol('For $\\gamma = 0.99$, $\\varepsilon = 0.01$: $T > 458.2$, so 459 steps; the '
                                         'rough rule "horizon $\\approx 1/(1-\\gamma)$" is the mean of the geometric '
                                         'lifetime.'))
-    # "For" on something of the exercise or of an earlier step still leans on it
+    # "For" on something of the exercise or of an earlier step still leans on it, and so does a bare result
+    assert not solution_stands_alone(q, sol("For $d = 512$: $1{,}050{,}624$."))
     assert not solution_stands_alone(q, sol("For this tail the sum is geometric as well."))
     assert not solution_stands_alone(q, sol("For $T$ steps the tail is $\\gamma^T G$."))
