@@ -296,18 +296,41 @@ def states_cause(question: str, text: str) -> bool:
     return bool(seen) and gives_reason(text) and len(seen & terms(text)) >= min(OBSERVATION_TERMS, len(seen))
 
 
+# a why question that reports what people say ("why do people keep saying a plain linear model ... can match fancy
+# transformer forecasters?", f11-16) asks why the claim holds: the verb of saying is no part of the premise
+_REPORTED_RE = re.compile(r"^(?:(?:keep|kept|always|often|still)\s+)?(?:say|says|saying|said|claim|claims|claiming|"
+                          r"think|thinks|thinking|argue|argues|arguing|insist|insists|insisting)\s+(?:that\s+)?", re.I)
+# a short label that opens a sentence with a colon ("A caution backed by evidence: ..."): the colon introduces the
+# sentence's claim, not a list of the benefits it states (:data:`_BENEFIT_RE`)
+_OPENING_LABEL_RE = re.compile(r"^[^:;,.()$]{1,40}:\s+")
+
+
 def premise_terms(question: str) -> set[str]:
     """The subject terms of a why question's premise: the question without its "Why can you ..." opening and
-    without words of frequency or shape (:data:`_PREMISE_FILLER`)."""
-    return subject_terms(_WHY_OPENING_RE.sub("", question, count=1)) - _PREMISE_FILLER
+    without words of frequency or shape (:data:`_PREMISE_FILLER`). A why question that reports what people say
+    ("Why do people keep saying (that) X? Is Y ...?": :data:`_REPORTED_RE`) asks about the reported claim X alone:
+    its premise is the first piece (:func:`question_pieces`) without the verb of saying."""
+    rest = _WHY_OPENING_RE.sub("", question, count=1)
+    claim = _REPORTED_RE.sub("", rest, count=1)
+    if claim != rest:
+        first = (question_pieces(question) or [question])[0]
+        claim = _REPORTED_RE.sub("", _WHY_OPENING_RE.sub("", first, count=1), count=1)
+    return subject_terms(claim) - _PREMISE_FILLER
+
+
+def states_benefit(text: str) -> bool:
+    """Whether ``text`` states a benefit of its own (:data:`_BENEFIT_RE`: a colon before a list of what a claim
+    brings, a purpose, a participle clause of effects); the colon after a short opening label
+    (:data:`_OPENING_LABEL_RE`: "A caution backed by evidence: ...") does not count."""
+    return bool(_BENEFIT_RE.search(_OPENING_LABEL_RE.sub("", text.lstrip("*_ "), count=1)))
 
 
 def restates_premise(question: str, text: str) -> bool:
     """Whether ``text`` only restates the premise of the why ``question``: it names at least ``PREMISE_SHARE`` of
-    the premise's subject terms, gives no reason (:func:`gives_reason`) and states no benefit of its own
-    (:data:`_BENEFIT_RE`)."""
+    the premise's subject terms (:func:`premise_terms`), gives no reason (:func:`gives_reason`) and states no
+    benefit of its own (:func:`states_benefit`)."""
     premise = premise_terms(question)
-    if gives_reason(text) or _BENEFIT_RE.search(text):
+    if gives_reason(text) or states_benefit(text):
         return False
     return bool(premise) and len(premise & terms(text)) >= PREMISE_SHARE * len(premise)
 
@@ -1080,7 +1103,11 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
     wrong only the ones that give a cause of it (:func:`asks_if_wrong`, :func:`states_cause`) when there are any; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
-    it asks how much of something a goal needs (:func:`asks_needed_quantity`)."""
+    it asks how much of something a goal needs (:func:`asks_needed_quantity`); for a question that gives its own
+    numbers only the ones of the top ``LEAD_RANKS`` chunks, of at least ``SHORT_WORDS`` words, that state one of them
+    when there are any (:func:`given_numbers`, :func:`states_number`: they are about the asker's case); for a question whose last ask wants a verdict on the asker's plan ("should I
+    still ...?": :func:`asks_verdict`) only the ones that give a reason when there are any (the verdict with its
+    why, not a caution or a list of steps)."""
     pool = [t for t in scored if t.rank < LEAD_POOL_RANKS and usable(t) and standalone(t)
             and solution_stands_alone(question, t.candidate)]
     if not pool:
@@ -1139,7 +1166,68 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # "trade-off" recommendation, the only advice of the pool, over the first section's "To pin an accuracy of
         # about 0.9 down to plus or minus one percentage point needs ... examples")
         pool = [t for t in pool if advises(t, subject)] or pool
+    given = given_numbers(question)
+    if given:
+        # a question that gives its own numbers leads with a sentence that states one of them whenever the top
+        # chunks hold one: that sentence is about the asker's case (f12-10: "... save at 512 channels ...?" led
+        # with the block's definition and its 256-channel example over "In general, with $C$ channels ...: at 512
+        # channels, 278,528 against 4,718,592")
+        # only a sentence of the top LEAD_RANKS chunks, and not a fragment: a lower chunk's number is often a
+        # coincidence (f5-09's "16 heads" met "16 bytes per parameter" of a memory table's section, rank 3), and
+        # "For $d = 512$: $1{,}050{,}624$." alone says nothing of what it counts
+        pool = [t for t in pool if t.rank < LEAD_RANKS and len(t.candidate.text.split()) >= SHORT_WORDS
+                and states_number(t.candidate.text, given)] or pool
+    if asks_verdict(question):
+        # a "should I ...?" question about the asker's own plan leads with a sentence that gives a reason, the
+        # verdict and its why, whenever the pool holds one (f12-08: "... should I still do that much cleaning?"
+        # led with the caution "Each step is a decision, not a default: ..." over "For a model trained on
+        # sub-words, such as a modern transformer, heavy normalization usually hurts, because ...")
+        pool = [t for t in pool if gives_reason(t.candidate.text)] or pool
     return pool
+
+
+# a number the asker gives: a token of digits (with a decimal point or thousands commas), not glued to a letter
+# ("3x3", "B0", "gpt-4") and not a year
+_GIVEN_NUMBER_RE = re.compile(r"(?<![\w.,^/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w^]|[.,]\d)")
+_YEAR_RE = re.compile(r"^(?:19|20)\d\d$")
+# a question's last ask that wants a verdict on the asker's own plan: "should I / we ...?", "do I (really) need
+# to ...?", "is it (still) worth ...?"
+_VERDICT_ASK_RE = re.compile(r"^\W*(?:(?:and|but|so|also|then)\s+)?(?:should|shall|must) (?:i|we)\b|"
+                             r"^\W*(?:(?:and|but|so|also|then)\s+)?(?:do|does) (?:i|we) (?:\w+ )?need to\b|"
+                             r"^\W*(?:(?:and|but|so|also|then)\s+)?is it (?:\w+ )?worth\b", re.I)
+
+
+def _number_value(token: str) -> float:
+    return float(token.replace(",", ""))
+
+
+def specific_number(token: str) -> bool:
+    """Whether a number the asker gives is specific enough to find the asker's case by: at least two significant
+    digits once leading and trailing zeros are dropped ("512", "0.98", "1,500"; not "4", "10", "100", "0.01"), and
+    not a year ("2019")."""
+    digits = token.replace(",", "").replace(".", "").strip("0")
+    return len(digits) >= 2 and not _YEAR_RE.match(token)
+
+
+def given_numbers(question: str) -> set[float]:
+    """The specific numbers the asker gives (:func:`specific_number`; :data:`_GIVEN_NUMBER_RE`), as values."""
+    return {_number_value(m.group(1)) for m in _GIVEN_NUMBER_RE.finditer(question) if specific_number(m.group(1))}
+
+
+def states_number(text: str, given: set[float]) -> bool:
+    """Whether ``text`` states one of the numbers ``given`` (values; "278{,}528" and "278,528" read alike)."""
+    text = text.replace("{,}", ",")
+    return any(_number_value(m.group(1)) in given for m in _GIVEN_NUMBER_RE.finditer(text))
+
+
+def asks_verdict(question: str) -> bool:
+    """Whether the last ask of ``question`` wants a verdict on the asker's own plan (:data:`_VERDICT_ASK_RE`:
+    "should I still do that much cleaning?", "do we really need to ...?", "is it worth ...?") rather than a choice
+    between named options ("should I use X or Y?", which :func:`lead_reading` reads as how-to-choose)."""
+    pieces = question_pieces(question)
+    if not pieces or _CHOICE_RE.search(question):
+        return False
+    return bool(_VERDICT_ASK_RE.match(pieces[-1]))
 
 
 # a sentence that sets an answer up instead of giving it: the history of a method (when it was introduced or what it

@@ -51,11 +51,19 @@ SOLUTION_PROMPT_COSINE = 0.65
 # openers of a solution sentence that lean on the exercise or on the solution's previous step: a connective or a
 # subordinator ("So SGNS implicitly factorises ...", "When they are not, ...", "Hence ..."), a pronoun or determiner
 # that points back, or a preposition or participle that opens on a step's set-up ("With two players each order is
-# equally likely, ...", "By the chain rule ...", "Plugging in ...")
+# equally likely, ...", "By the chain rule ...", "Plugging in ..."); not "For" with the values it is about ("For
+# $\gamma = 0.99$, $\varepsilon = 0.01$: $T > 458.2$, so 459 steps; ...": the sentence states its own case, f12-11)
 _SOLUTION_LEANS_RE = re.compile(r"^(?:so|hence|thus|therefore|when|whenever|if|since|because|as|and|but|or|with|"
                                 r"without|here|now|there|it|its|they|them|their|this|these|that|those|he|she|each|"
-                                r"both|either|neither|then|for|by|from|after|before|once|using|plugging|substituting)\b",
+                                r"both|either|neither|then|for\b(?!\s+\$[^$]*=)|by|from|after|before|once|using|plugging|"
+                                r"substituting)\b",
                                 re.IGNORECASE)
+
+
+# a solution's sentence that opens on its own values ("For $\gamma = 0.99$, ...") stands alone only with at least this
+# many words outside its math: the words that say what its result is
+SOLUTION_OWN_WORDS = 5
+_MATH_SPAN_RE = re.compile(r"\$[^$]*\$")
 
 
 def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None) -> bool:
@@ -78,12 +86,16 @@ def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None) 
 def solution_stands_alone(question: str, c: Candidate) -> bool:
     """Whether ``c`` reads without its exercise: any sentence that is not from an exercise's worked solution; a
     solution's sentence only when it does not open on a word that leans on the exercise or on an earlier step
-    (:data:`_SOLUTION_LEANS_RE`), nor on a term of the exercise's prompt that ``question`` does not use (a name the
-    exercise introduced: "Feature 2 gets more because ...")."""
+    (:data:`_SOLUTION_LEANS_RE`; "For" with the values it is about, "For $\\gamma = 0.99$, ...", leans only when
+    fewer than ``SOLUTION_OWN_WORDS`` words outside its math say what its result is), nor on a term of the exercise's
+    prompt that ``question`` does not use (a name the exercise introduced: "Feature 2 gets more because ...")."""
     if not c.exercise:
         return True
     text = c.text.lstrip("*_ ")
     if _SOLUTION_LEANS_RE.match(text):
+        return False
+    if re.match(r"for\s+\$", text, re.I) and len(_MATH_SPAN_RE.sub(" ", text).split()) < SOLUTION_OWN_WORDS:
+        # "For $d = 512$: $1{,}050{,}624$." gives a result without saying what it counts: the exercise does
         return False
     q = set(tokenize(question))
     prompt = set(tokenize(c.exercise))
@@ -156,13 +168,16 @@ def cut_off(t: Candidate) -> bool:
 # 1.0 ...", "In the right panel, training error falls forever ...", "the dashed line marks the checkpoint ...":
 # f3-18, f3-19), what a figure or printed table shows ("The figure shows one test digit and ...", g077) or the rest
 # of a distribution the reader has not seen ("The rest is spread over filler words ...", f3-17 and g071), and what
-# to look for in a plot or a printout ("Look for the bright cells: ...", "The printed number quantifies it", f3-17)
+# to look for in a plot or a printout ("Look for the bright cells: ...", "The printed number quantifies it", f3-17),
+# or how to look at it ("Look at how plain SGD zig-zags along the steep axis, momentum overshoots ...": f9-11, the
+# trajectories of a figure the reader of an answer does not see; "Notice how ...", "See how ...")
 _FIGURE_RE = re.compile(r"^(?:in|on) the (?:[\w-]+ ){0,2}(?:panel|figure|plot|chart|subplot|heatmap)s?\b|"
                         r"\b(?:the (?:left|right|top|bottom|middle|first|second|third) (?:panel|plot|figure)|"
                         r"in the (?:figure|plots?|charts?)|the (?:dashed|dotted|solid) (?:lines?|curves?))\b|"
                         r"^(?:the|this) (?:figure|plot|chart|heatmap|histogram|printout|output|table|cell) "
                         r"(?:above |below )?(?:shows?|lists?|plots?|compares?|prints?|gives?|displays?)\b|"
                         r"^the rest (?:is|are)\b|^(?:the|this) printed\b|"
+                        r"^(?:look at|notice|observe|watch|see|note) how\b|"
                         r"^look (?:for|at) the (?:(?:bright|dark|colou?red|highlighted|red|blue|green|largest|tallest) )?"
                         r"(?:cells?|bars?|peaks?|curves?|plots?|figure|panels?|heatmap|diagonal|spikes?)\b", re.I)
 
