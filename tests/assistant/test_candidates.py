@@ -6,7 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from mlnotes.assistant.answering.candidates import candidates_for_chunk, candidates_from_lines, is_answer_sentence
+from mlnotes.assistant.answering.candidates import (
+    candidates_for_chunk,
+    candidates_from_lines,
+    is_answer_sentence,
+)
 from mlnotes.kb.chunker import Chunk, chunk_corpus
 from mlnotes.kb.markdown import parse_text
 
@@ -55,7 +59,7 @@ def _chunk(doc, start, end):
 
 def test_whole_blocks_give_what_the_line_scanner_gives(tmp_path):
     shutil.copytree(FIXTURE, tmp_path / "corpus")
-    from mlnotes.assistant.answering.candidates import not_answer_heading, is_answer_sentence
+    from mlnotes.assistant.answering.candidates import is_answer_sentence, not_answer_heading
     from mlnotes.kb.markdown import parse_document
 
     def under_non_answer_heading(doc, line_no):
