@@ -134,6 +134,14 @@ _GROUP_WORSE = re.compile(r"\b(?:worse|degrad\w*|drop(?:s|ped)?|poorer|complain\
 _SINGLETON_PAIR = re.compile(
     r"\(\s*(?P<a>\w+)\s*,\s*1\s*\)(?=.*\(\s*(?P=a)\s*,?\s*\))|\(\s*(?P<b>\w+)\s*,?\s*\)(?=.*\(\s*(?P=b)\s*,\s*1\s*\))",
     re.S)
+# a generative model whose samples lack variety: the same few images whatever the noise it is fed
+_GENERATOR = re.compile(r"\b(?:gans?|generators?|generative adversarial|dcgan|wgan|stylegan)\b", re.I)
+_FEW_DISTINCT = re.compile(
+    r"\bsame (?:few |handful of |couple of |one |two |\w+ )?(?:images?|outputs?|samples?|pictures?|faces?|digits?"
+    r"|results?)\b|\b(?:only|just) (?:ever )?(?:a few|a handful of|a couple of|one|two) (?:kinds?|types?|classes"
+    r"|digits?|images?|outputs?|samples?|faces?)\b|\b(?:whatever|regardless of|no matter what|any|different) (?:the )?"
+    r"(?:noise|latent|z|seed)\b|\b(?:no|little|low|lack of|without) (?:variety|diversity)\b"
+    r"|\ball (?:look|looks) (?:the same|alike|identical)\b", re.I)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -152,6 +160,9 @@ _SYMPTOMS = [
     ((_AGGREGATE, _GROUP, _GROUP_WORSE), "slice analysis: an aggregate metric can hide a model that is much worse for "
      "a subgroup (a region, a device type); compute the metric on each important slice",
      re.compile(r"\bslic(?:e|es|ing)\b|\bsubgroups?\b|\bfairness\b|\bper[- ](?:group|segment)\b", re.I)),
+    ((_GENERATOR, _FEW_DISTINCT), "mode collapse: the generator produces only a few distinct outputs (low sample "
+     "diversity)",
+     re.compile(r"\bcollaps", re.I)),  # a GAN that gives the same few images whatever the noise
     ((_SINGLETON_PAIR,), "silent broadcasting: a prediction of shape (N, 1) against a target of shape (N,) broadcasts "
      "to an (N, N) matrix in an elementwise loss; squeeze to matching shapes",
      re.compile(r"\bbroadcast", re.I)),  # an output and a target whose shapes differ by a singleton axis
@@ -179,7 +190,8 @@ def diagnosis(query: str) -> str | None:
     oversized text; the label-noise ceiling for accuracy that stopped improving while the labellers disagree with
     each other; slice analysis for a model that beat the old one on an aggregate (overall, average, offline) metric
     but is worse for one group of users, devices or regions; silent broadcasting for two array shapes that differ
-    by a trailing singleton axis, "(64, 1)" and "(64,)" (an output against its target in an elementwise loss). Both
+    by a trailing singleton axis, "(64, 1)" and "(64,)" (an output against its target in an elementwise loss); mode
+    collapse for a GAN or generator whose samples lack variety (the same few images, whatever the noise). Both
     legs use it: BM25 through :func:`expand_query`,
     the dense leg through :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""

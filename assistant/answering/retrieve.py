@@ -21,7 +21,9 @@ Two abstention signals, both calibrated on the tune split by ``python -m mlnotes
   not carry the coverage; "a Cox proportional hazards model for time-to-churn ... right-censored" shares its
   setting (churn, customers) with sections well enough for a support above the coverage's bound. A word the corpus
   spells with one vowel different ("grayscale", "greyscale") or with a hyphen ("email", "e-mail":
-  :meth:`TermCoverage.spelled_df`) counts as used.
+  :meth:`TermCoverage.spelled_df`) counts as used. A symptom question whose diagnosis a top hit covers
+  (:func:`diagnosis_covered`: "... the same few images whatever noise I feed it", mode collapse) is not withheld for
+  its unfound words, which describe the symptom in the asker's register ("spits", "pretty").
   Under the coverage's support bound the rule also abstains when the question names its subject by an acronym or
   compound that no chunk uses (:meth:`TermCoverage.unknown_names`: "two-stage least squares (2SLS)"), whatever
   the coverage of its other words.
@@ -322,7 +324,8 @@ class CoverageRule:
 
     ``absent_terms`` is 2, not 1: one unknown word is often a slip or a filler ("why bother?", "what am I doing
     wrong") that the spelling correction leaves alone; two are a name the corpus lacks ("federated", "FedAvg";
-    "censored", "hazard"). 0 turns this branch off (the coverage alone decides).
+    "censored", "hazard"). 0 turns this branch off (the coverage alone decides). The branch spares a symptom question
+    whose diagnosis one of the first two hits covers to at least ``coverage`` (:func:`diagnosis_covered`).
 
     Under ``support`` the rule also abstains when the question uses a name the corpus never uses
     (:meth:`TermCoverage.unknown_names`: an acronym or compound such as "2SLS", "GCN", "FedAvg", "TransE"), whatever
@@ -342,13 +345,28 @@ class CoverageRule:
         # the words as asked: the answerer passes the read (corrected) question, in which a two-edit guess
         # ("federated" read as "generated") hides the unknown word
         if self.absent_terms and r.support < max(self.support, self.absent_support) and \
-                len(cov.unfound(r.asked or question, r.read, r.hits)) >= self.absent_terms:
+                len(cov.unfound(r.asked or question, r.read, r.hits)) >= self.absent_terms and \
+                not diagnosis_covered(cov, question, r.hits, self.coverage):
             return True
         if r.support >= self.support:
             return False  # a well-supported answer is never withheld for coverage
         if self.unknown_names and cov.unknown_names(r.asked or question, r.read):
             return True  # the question names its subject by a word the corpus never uses (f12-20, "2SLS")
         return hits_coverage(cov, question, r.hits) < self.coverage
+
+
+def diagnosis_covered(cov: TermCoverage, question: str, hits: list[Hit], bound: float) -> bool:
+    """Whether retrieval read a diagnosis into ``question`` (:func:`mlnotes.kb.query.diagnosis`: a symptom described
+    in the asker's words, "my GAN ... only ever spits out 1s and 7s, pretty much the same few images whatever noise I
+    feed it" -> mode collapse) and one of the first ``COVERAGE_HITS`` of ``hits`` covers the diagnosis' own terms to
+    at least ``bound`` (the coverage rule's bound). Such a question is about something the corpus has, named by the
+    diagnosis; its unfound words ("spits", "pretty") are how the asker describes the symptom, so the unfound-words
+    branch of :class:`CoverageRule` does not withhold it (round 15, f13-19)."""
+    named = diagnosis(question)
+    if named is None:
+        return False
+    want = question_terms(named)
+    return any(cov._coverage(want, h.chunk) >= bound for h in hits[:COVERAGE_HITS])
 
 
 # the coverage signal reads the best of the first two hits: the reranker's first two are often a close call, and a

@@ -194,13 +194,40 @@ def test_no_slice_diagnosis_without_every_part_or_when_named(q):
     assert diagnosis(q) is None
 
 
+COLLAPSE = "mode collapse: the generator produces only a few distinct outputs (low sample diversity)"
+
+
+@pytest.mark.parametrize("q", [
+    "my GAN on MNIST only ever spits out 1s and 7s, pretty much the same few images whatever noise I feed it. "
+    "what's going on and what can I try?",  # f13-19 (round 15)
+    "my DCGAN produces the same face regardless of the latent vector, how do I fix it?",
+    "the generator outputs have no diversity after epoch 20",
+    "the generator keeps drawing just a handful of digits",
+    "the GAN samples all look alike, whatever seed I use",
+])
+def test_a_generator_without_variety_is_read_as_mode_collapse(q):
+    assert diagnosis(q) == COLLAPSE and with_diagnosis(q) == f"{q} ({COLLAPSE})"
+
+
+@pytest.mark.parametrize("q", [
+    "how does the generator of a GAN learn from the discriminator?",  # no symptom
+    "the same image gives a different class on every call",  # no generator: a classifier
+    "my topic model gives the same few topics whatever the seed",  # no generator
+    "my GAN gives the same few images: is that mode collapse?",  # named
+    "why does a VAE's posterior collapse, and does a GAN generator with the same few outputs have it too?",  # named
+])
+def test_no_mode_collapse_diagnosis_without_a_generator_and_its_symptom_or_when_named(q):
+    assert diagnosis(q) is None
+
+
 def _dev_questions():
-    """Every question of the development sets (not gold heldout, nor a fresh set not yet judged)."""
+    """Every question of the development sets (gold tune, external, unanswerable tune, fresh1-13; not gold
+    heldout)."""
     from mlnotes.eval.data import DATASETS, _load, load_external, load_gold, load_unanswerable
 
-    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8")
+    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13")
              for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
-    return load_gold("tune") + load_external() + load_unanswerable() + fresh
+    return load_gold("tune") + load_external() + load_unanswerable("tune") + fresh
 
 
 def test_on_the_development_questions_a_diagnosis_is_read_only_into_answerable_symptom_questions():
@@ -221,8 +248,8 @@ def test_on_the_development_questions_a_diagnosis_is_read_only_into_answerable_s
         assert q.relevant, f"{q.id}: diagnosis {named!r} read into an unanswerable question"
         head = tokenize(named)[:2]  # "overfit", "train serv", "model eval": the corpus names the diagnosis
         assert all(t in set(tokenize(corpus)) for t in head), (q.id, named)
-    assert fired >= 7  # g492, f3-18, f6-18, f6-19, f7-18, f7-19, f8-18 (overfitting, eval mode, skew, ceiling,
-    # validation, slice)
+    assert fired >= 9  # g492, f3-18, f6-18, f6-19, f7-18, f7-19, f8-18 (overfitting, eval mode, skew, ceiling,
+    # validation, slice), f10-18 (broadcasting), f13-19 (mode collapse, round 15)
 
 
 def _index():
