@@ -24,7 +24,9 @@ method's list item; not a sentence about a demo, experiment or template the read
 its outcome (:func:`reports_run`, round 11), nor one that points at content the answer does not show ("... maximize
 this difference ...", "Look at how ...": :func:`points_to_unseen`, round 12; then a lower-ranked chunk's sentence
 when the top chunks hold nothing else); a recommendation for a how-to-choose question when there is one, unless
-it asks how much of something a goal needs, :func:`asks_needed_quantity`, round 13) decide
+it asks how much of something a goal needs, :func:`asks_needed_quantity`, round 13; a method's history, a
+shell-noun subject or a list of bold labels only when nothing else can, :func:`sets_up`, :func:`leans_on_context`,
+rounds 14-15) decide
 which candidates may lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
 ``SECTION_REPEAT_BONUS`` for each other top chunk of the same section (a section that several of the top chunks come
 from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
@@ -1098,7 +1100,9 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     (:func:`reports_run`) nor one that points at content the answer does not show (:func:`points_to_unseen`) unless
     nothing else is left (when the top chunks hold only such sentences, the usable ones of the lower-ranked chunks of
     ``scored`` that are none of these come first); not a sentence that only sets up the answer to a why/how,
-    how-to-choose or cost question (a method's history: :func:`sets_up`) unless nothing else can; for a question that sets its subject against another thing only the ones that open on that subject when there are any
+    how-to-choose or cost question (a method's history: :func:`sets_up`) unless nothing else can; not a sentence
+    whose subject is a shell noun ("The design is ...") or that only names things (a list of bold labels), unless
+    nothing else can (:func:`leans_on_context`, round 15); for a question that sets its subject against another thing only the ones that open on that subject when there are any
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
