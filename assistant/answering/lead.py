@@ -24,7 +24,9 @@ method's list item; not a sentence about a demo, experiment or template the read
 its outcome (:func:`reports_run`, round 11), nor one that points at content the answer does not show ("... maximize
 this difference ...", "Look at how ...": :func:`points_to_unseen`, round 12; then a lower-ranked chunk's sentence
 when the top chunks hold nothing else); a recommendation for a how-to-choose question when there is one, unless
-it asks how much of something a goal needs, :func:`asks_needed_quantity`, round 13) decide
+it asks how much of something a goal needs, :func:`asks_needed_quantity`, round 13; a method's history, a
+shell-noun subject or a list of bold labels only when nothing else can, :func:`sets_up`, :func:`leans_on_context`,
+rounds 14-15) decide
 which candidates may lead. The hand-tuned value (:func:`rule_value`) orders them: a candidate's score plus its intent bonus, plus
 ``SECTION_REPEAT_BONUS`` for each other top chunk of the same section (a section that several of the top chunks come
 from is better supported by retrieval than one that a single chunk reaches), minus ``RANK_PENALTY`` per rank, plus
@@ -147,13 +149,14 @@ _DEFINING_RE = re.compile(r"\b(?:is|are|means|refers to|measures|describes|denot
 # reports a use, it recommends nothing: f2-19; so does "the pipeline does not use the feature", and "training error
 # alone would always choose the most complex model" predicts) and only with an object after them (not at the end of
 # a clause). "recommends" and "the recommendation is" count (round 12: "Demšar recommends it for comparing two
-# classifiers across many data sets" was no recommendation, f9-04); "recommendations" as a model's output do not
+# classifiers across many data sets" was no recommendation, f9-04); "recommendations" as a model's output do not;
+# "A good learning rate lies in the steep descending region" says what to pick (round 15, f13-07)
 _RECOMMEND_RE = re.compile(r"(?:(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bwhich )(?<!\bthat )(?<!\bpeople )"
                            r"(?<!\bI )(?<!\bdoes not )(?<!\bdid not )(?<!\bdoesn't )(?<!\bdidn't )"
                            r"(?<!\bwould )(?<!\bwould always )(?<!\bwill )(?<!\bmight )(?<!\bcould )"
                            r"\b(?:use|choose|pick)\b(?!\s*[.,;:)\]]|\s*\[@|\s*$))|"
                            r"\b(?:prefer|start with|rule of thumb|recommend(?:s|ed)?|recommendations? (?:is|are)|default|"
-                           r"go with|works? best|a good choice|(?:is|are) better|better (?:for|when|if)|suits?|"
+                           r"go with|works? best|a good choice|a good (?:[\w-]+ ){1,2}?(?:is|are|lies|sits)|(?:is|are) better|better (?:for|when|if)|suits?|"
                            r"suited|(?:is|are) preferred|common choices?|should (?:use|be used|prefer|choose))\b", re.I)
 
 
@@ -1097,7 +1100,9 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     (:func:`reports_run`) nor one that points at content the answer does not show (:func:`points_to_unseen`) unless
     nothing else is left (when the top chunks hold only such sentences, the usable ones of the lower-ranked chunks of
     ``scored`` that are none of these come first); not a sentence that only sets up the answer to a why/how,
-    how-to-choose or cost question (a method's history: :func:`sets_up`) unless nothing else can; for a question that sets its subject against another thing only the ones that open on that subject when there are any
+    how-to-choose or cost question (a method's history: :func:`sets_up`) unless nothing else can; not a sentence
+    whose subject is a shell noun ("The design is ...") or that only names things (a list of bold labels), unless
+    nothing else can (:func:`leans_on_context`, round 15); for a question that sets its subject against another thing only the ones that open on that subject when there are any
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
@@ -1133,6 +1138,9 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     # (f12-09: the Viola-Jones history led "how is a box sum O(1) with an integral image? whats the cost of building
     # the table ...", over "An integral image is built in one pass, $O(HW)$, as two cumulative sums.")
     pool = [t for t in pool if not sets_up(intent, question, t.candidate.text)] or pool
+    # a sentence whose subject is a shell noun ("The design is asymmetric: ...", f13-04) or that only names things
+    # ("**Training loss per step** (...) and **validation loss ...**.", f13-18) leads only when nothing else can
+    pool = [t for t in pool if not leans_on_context(t.candidate.text)] or pool
     contrasted = contrasted_subject(question)
     if contrasted:
         # a question that sets its subject against another thing leads with a sentence that opens on its subject
@@ -1237,7 +1245,15 @@ def asks_verdict(question: str) -> bool:
 # the answer's next sentence answers
 _HISTORY_RE = re.compile(r"\bin (?:1[89]|20)\d\d\b|\b(?:the|this|that|their|the original) (?:paper|authors?|study) "
                          r"(?:reported|showed|found|claimed|introduced|proposed)\b|\b(?:was|were) (?:first )?"
-                         r"(?:introduced|proposed|invented|coined|popularized|popularised|published)\b", re.I)
+                         r"(?:introduced|proposed|invented|coined|popularized|popularised|published)\b|"
+                         # round 15 (f13-07): the originator named as a possessive ("Smith's original version raised
+                         # the rate linearly ..."), an "originally" with its verb, and the reduced passive with a
+                         # named agent ("The range test, introduced by Smith as a way to ...")
+                         r"\b(?-i:[A-Z])[\w-]+(?:'s|\u2019s) (?:original|first|initial) (?:version|method|paper|formulation|"
+                         r"proposal|algorithm|idea|procedure|form)\b|\boriginally (?:introduced|proposed|invented|"
+                         r"coined|published|described|defined|used|designed|developed)\b|"
+                         r"\b(?:first )?(?:introduced|proposed|invented|coined|popularized|popularised) by "
+                         r"(?:\[@|(?-i:[A-Z]))", re.I)
 _POSES_RE = re.compile(r"\b(?:asks?|asked)\s+(?=(?:how|whether|which|what|why|if)\b)", re.I)
 # a question about the history itself is answered by it
 _ASKS_HISTORY_RE = re.compile(r"\b(?:who|when (?:was|were|did)|history|historical|histor\w*|origin\w*|invent\w*|"
@@ -1266,6 +1282,45 @@ def sets_up(intent: str, question: str, text: str) -> bool:
     ``SETUP_INTENTS``): it tells history (:func:`tells_history`) and the question does not ask about history. Such a
     sentence leads only when nothing else can (:func:`lead_pool`)."""
     return (intent in SETUP_INTENTS and tells_history(text) and not _ASKS_HISTORY_RE.search(question))
+
+
+# a sentence whose subject is a "shell noun" with the definite article ("The design is asymmetric: ...", "The idea
+# is to ...", "The catch is ..."): the noun stands for a design, idea or result described before it, and the
+# sentence does not say whose (f13-04: "The design is asymmetric: the encoder processes only the visible 25% of
+# patches ..." led "MAE vs contrastive pretraining ..." before "A masked autoencoder splits an image into patches
+# ..."); "The idea of X is ..." names its owner and stands alone
+_SHELL_OPENING_RE = re.compile(r"^(?:the|its|their) (?:(?:key|main|basic|central|core|whole|same) )?"
+                               r"(?:design|idea|trick|catch|point|upshot|insight|intuition|twist|result|outcome|"
+                               r"consequence|fix|remedy|solution|answer|problem|difficulty|drawback|downside|"
+                               r"advantage|benefit|effect)s? (?:is|are|was|were|lies|here)\b", re.I)
+# a list item that only names what it lists: bold labels joined by "and" or commas, with their asides in
+# parentheses ("**Training loss per step** (smoothed for display, raw in storage) and **validation loss and metrics
+# per epoch**.", f13-18): no statement about them
+_BOLD_SPAN_RE = re.compile(r"\*\*[^*]+\*\*")
+_PAREN_RE = re.compile(r"\([^()]*\)")
+NAMES_ONLY_WORDS = 2  # at most this many words outside its bold labels and asides: the sentence only names things
+
+
+def opens_on_shell_noun(text: str) -> bool:
+    """Whether ``text`` opens with a shell noun that stands for something said before it ("The design is ...",
+    "The idea is ...", "The catch is ...": :data:`_SHELL_OPENING_RE`)."""
+    return bool(_SHELL_OPENING_RE.match(text.lstrip("*_ ")))
+
+
+def names_only(text: str) -> bool:
+    """Whether ``text`` only names things: it holds bold labels and, outside them and their asides in parentheses,
+    at most ``NAMES_ONLY_WORDS`` words (a list item of what to log, not a statement)."""
+    if not _BOLD_SPAN_RE.search(text):
+        return False
+    rest = _PAREN_RE.sub(" ", _BOLD_SPAN_RE.sub(" ", text))
+    return len(_WORD_RE.findall(rest)) <= NAMES_ONLY_WORDS
+
+
+def leans_on_context(text: str) -> bool:
+    """Whether ``text`` cannot open an answer although it is usable and standalone by the other rules: it opens on a
+    shell noun (:func:`opens_on_shell_noun`) or only names things (:func:`names_only`). Such a sentence leads only
+    when nothing else can (:func:`lead_pool`)."""
+    return opens_on_shell_noun(text) or names_only(text)
 
 
 def section_repeats(top: Sequence[str], rank: int) -> int:
