@@ -335,6 +335,17 @@ def test_the_survey_formulas_reproduce_their_sections_worked_examples():
     # ViT: 224 x 224 in 16 x 16 patches -> 196 tokens; VIF at r = 0.99 ~ 50
     assert W._vit(W.parse("a 224x224 image with 16x16 patches"))[1] == {"H": 224, "W": 224, "P": 16}
     assert round(W.vif_two(0.99)) == 50
+    # sections added to earlier formulas: VGG's 18C^2 vs 25C^2 and 27C^2 vs 49C^2; Exercise 13.1's 59 trials;
+    # Exercise 8.5's parity ratio 0.2/0.5 = 0.4; 1/(1 - 0.99) = 100 steps
+    assert 2 * W.conv_params(3, 8, 8, False) == 18 * 64 and 3 * W.conv_params(3, 8, 8, False) == 27 * 64
+    assert "59 trials" in t["ch13-automl-nas#exercise-131-how-many-random-trials"]
+    w = line("random search: how many trials so that one lands in the best 5% with 95% probability?",
+             ["ch13-automl-nas#exercise-131-how-many-random-trials"])
+    assert w.formula == "random-search-hit" and "59 samples" in w.text
+    w = line("disparate impact when 50% of one group and 20% of the other are selected?",
+             ["ch08-interpretability#exercise-85-fairness-metrics-on-two-groups"])
+    assert w.formula == "four-fifths-rule" and "= 0.40" in w.text
+    assert "γ = 0.99 looks about 100 steps ahead" in t["interview-reinforcement-learning#what-does-the-discount-factor-gamma-do"]
 
 
 def test_bubble_matches_a_simulated_gpipe_schedule():
