@@ -1,10 +1,16 @@
 """How many development questions give their own numbers, and which get an "On your numbers" line.
 
 Reads the development sets only (gold ``tune`` split, ``external.jsonl``, ``judged_fresh.jsonl`` to
-``judged_fresh12.jsonl``), answers each question that states a number (a digit in its text) with the default
+``judged_fresh13.jsonl``), answers each question that states a number (a digit in its text) with the default
 pipeline, and prints every worked line with its question for hand-checking, then the counts::
 
     PYTHONPATH=. python scripts/worked_coverage.py [--json OUT]
+
+With ``--survey`` it reads only the corpus: every section whose text (code included) contains a worked computation
+(:data:`WORKED`: a number, an operator, a number, then ``=``, ``≈`` or ``\\approx`` and a number), with the sections
+the registry ties, and which formula covers each (``S`` marks a section the pattern found). The pattern also finds
+code checks that are not formulas on given values; the survey in docs/answer-quality.md (round 15, num16v) sorts
+those out by hand.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ def dev_questions() -> list[dict]:
             out.append({"set": "gold-tune", **q})
     for line in (DATA / "external.jsonl").read_text(encoding="utf-8").splitlines():
         out.append({"set": "external", **json.loads(line)})
-    for n in ["", *range(2, 13)]:
+    for n in ["", *range(2, 14)]:
         path = DATA / f"judged_fresh{n}.jsonl"
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -35,10 +41,39 @@ def dev_questions() -> list[dict]:
     return out
 
 
+WORKED = re.compile(r"\d[\d.,]*\s*(?:\\times|\\cdot|\*|×|·|/|\+|-|\^)\s*\(?\d[^$\n]{0,60}?(?:==?|\\approx|≈)\s*\\?\$?\s*-?\d")
+
+
+def survey() -> list[tuple[str, bool, str]]:
+    """(section key, found by :data:`WORKED`, covering formula id or "") for every section the pattern finds or the
+    registry ties."""
+    from mlnotes.assistant.answering.worked import FORMULAS
+    from mlnotes.assistant.corpus import load_doc
+    from mlnotes.kb.chunker import chunk_document
+
+    texts: dict[str, list[str]] = {}
+    corpus = ROOT / "corpus"
+    for path in sorted(corpus.rglob("*.md")):
+        doc = load_doc(corpus, str(path.relative_to(corpus)))
+        for c in chunk_document(doc):
+            texts.setdefault(f"{c.doc_id}#{c.section_id}", []).append(c.text)
+    found = {k for k, v in texts.items() if WORKED.search("\n".join(v))}
+    tied = {k: f.id for f in FORMULAS for k in f.sections}
+    return [(k, k in found, tied.get(k, "")) for k in sorted(found | set(tied))]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--survey", action="store_true", help="list the corpus's worked computations and their coverage")
     args = ap.parse_args(argv)
+    if args.survey:
+        rows = survey()
+        for key, hit, fid in rows:
+            print(f"{'S' if hit else '-'} {fid or '.':<26} {key}")
+        print(f"sections: {len(rows)} (found by the pattern: {sum(h for _, h, _ in rows)}); "
+              f"tied to a formula: {sum(bool(f) for _, _, f in rows)}")
+        return 0
     from mlnotes.assistant.settings import get_settings
     from mlnotes.eval.answers import make_answerer
     from mlnotes.kb.search import open_retriever

@@ -9,7 +9,10 @@ worked example and against an independent computation).
 
 :func:`worked_lines` reads the question's values with general parsing (:func:`parse`): explicit assignments
 (``gamma = 0.98``, ``lambda drawn is 0.64``), ``<number> <word>`` where the formula's variable is named by that word
-(``512 channels``, ``48 hyperparameter combos``), ``x of n`` counts, ``W x H`` sizes and percentages. A formula is
+(``512 channels``, ``48 hyperparameter combos``), ``x of n`` counts, ``W x H`` sizes and percentages; some formulas add readers of their own kind of value, all general:
+a rate named by a word before or after it (:func:`rate_of`: "prevalence of 1%", "99% sensitive", "1 in 1,000"), a rate
+and a time with their units ("1,500 requests per second", "30 ms"), sizes with a scale letter ("65B model", "2T
+tokens") and numbers in scientific notation after a phrase ("bottoms out at 1e-1"). A formula is
 evaluated only when (a) the question names its subject (``about``), (b) one of its sections is among the retrieved
 hits, and (c) every variable it needs is bound to exactly one value; otherwise it shows nothing (a missing or
 ambiguous value declines). At most one formula is worked per answer: the one whose section ranks highest.
@@ -440,12 +443,407 @@ def _four_fifths(p: Parsed):
         {"rate_low": lo, "rate_high": hi}
 
 
+def _sci_values(text: str, pattern: str) -> set[float]:
+    """Numbers, in plain or scientific notation ("1e-1", "3e-3", "0.01", "3×10^-3"), right after a phrase matching
+    ``pattern`` and an optional "at/around/near/of/is/=/~" ("bottoms out at 1e-1")."""
+    num = r"(\d+(?:\.\d+)?(?:e-?\d+)?)(?:\s*x\s*10\^?(-?\d+))?"
+    out = set()
+    for m in re.finditer(r"(?:" + pattern + r")\s+(?:(?:at|around|near|about|of|is|=)\s+|~\s*)*~?\s*" + num, text):
+        out.add(float(m.group(1)) * (10 ** int(m.group(2)) if m.group(2) else 1))
+    return out
+
+
+def pipeline_bubble(p: float, m: float) -> float:
+    """GPipe's idle ("bubble") fraction with ``p`` stages and ``m`` micro-batches: ``(p - 1)/(m + p - 1)``."""
+    return (p - 1) / (m + p - 1)
+
+
+def micro_batches_below(p: float, target: float) -> int:
+    """The fewest micro-batches whose bubble is strictly below ``target``: (p-1)/(m+p-1) < t iff
+    m > (p-1)(1-t)/t."""
+    bound = (p - 1) * (1 - target) / target
+    m = math.floor(bound) + 1
+    while m > 1 and pipeline_bubble(p, m - 1) < target:  # guard against rounding in the bound
+        m -= 1
+    while pipeline_bubble(p, m) >= target:
+        m += 1
+    return m
+
+
+def _pipeline(p: Parsed):
+    stages = count_of(p, r"(?:pipeline )?stages?\b") or value_named(p, ("stages",))
+    if stages is None:  # "over 4 GPUs": one stage per device, the corpus's layout
+        stages = count_of(p, r"(?:gpus?|devices?|accelerators?)\b")
+    m = count_of(p, r"micro-?\s?batch")
+    if stages is None or m is None or stages < 2 or stages % 1 or m % 1:
+        return None
+    b = pipeline_bubble(stages, m)
+    text = (f"p = {fmt(stages)} stages, m = {fmt(m)} micro-batches: the bubble is (p − 1)/(m + p − 1) = "
+            f"{fmt(stages - 1)}/{fmt(m + stages - 1)} ≈ {100 * b:.1f}% of the time idle")
+    values = {"p": stages, "m": m}
+    targets = {t for t in p.percents if 0 < t < 1}
+    if len(targets) == 1:
+        t = targets.pop()
+        need = micro_batches_below(stages, t)
+        text += (f"; below {fmt(100 * t)}% needs {fmt(stages - 1)}/(m + {fmt(stages - 1)}) < {fmt(t)}, i.e. "
+                 f"m ≥ {need} ({fmt(stages - 1)}/{fmt(need + stages - 1)} ≈ "
+                 f"{100 * pipeline_bubble(stages, need):.1f}%)")
+        values["target"] = t
+    return text, values
+
+
+def scale_bits(block: float, double: bool, scale_bits_: float = 32, q_bits: float = 8,
+               second_block: float = 256) -> float:
+    """Bits per parameter spent on absmax scales: one ``scale_bits_`` scale per ``block`` weights, or (double
+    quantization) a ``q_bits`` scale per block plus one ``scale_bits_`` constant per ``second_block`` scales."""
+    if not double:
+        return scale_bits_ / block
+    return q_bits / block + scale_bits_ / (block * second_block)
+
+
+def _qlora(p: Parsed):
+    block = value_named(p, ("blocks", "block", "blocksize")) or value_after(p, r"block\s*size|blocksize")
+    if block is None:
+        block = count_of(p, r"(?:-?weight |-?parameter |-?element )?blocks?\b")
+    if block is None or block < 2 or block % 1:
+        return None
+    single, double = scale_bits(block, False), scale_bits(block, True)
+    text = (f"blocks of {fmt(block)}: one 32-bit scale per block costs 32/{fmt(block)} = {fmt(single)} bits per "
+            f"parameter; with double quantization (8-bit scales, one 32-bit constant per 256 scales) "
+            f"8/{fmt(block)} + 32/({fmt(block)}·256) ≈ {double:.3f} bits, a saving of {single - double:.3f} bits per "
+            f"parameter")
+    values = {"block": block}
+    ns = {_num(m.group(1)) * {"b": 1e9, "m": 1e6}[m.group(2)]
+          for m in re.finditer(_NUM + r"\s*([bm])\b", p.text)}
+    if len(ns) == 1:
+        n = ns.pop()
+        text += (f"; on {fmt(n / 1e9)}e9 parameters that is {fmt(single * n / 8e9)} GB against "
+                 f"{fmt(double * n / 8e9)} GB of scales, about {fmt((single - double) * n / 8e9, 2)} GB saved")
+        values["N"] = n
+    return text, values
+
+
+def differenced_noise(sigma2: float) -> tuple[float, float]:
+    """First difference of trend plus white noise of variance ``sigma2``: variance ``2 sigma2``, lag-1
+    autocorrelation ``-sigma2 / (2 sigma2) = -1/2``."""
+    return 2 * sigma2, -sigma2 / (2 * sigma2)
+
+
+def _differenced(p: Parsed):
+    if not re.search(r"\bnoise\b", p.text) or re.search(r"random walk|unit root", p.text):
+        return None  # the exercise's set-up is a trend plus white noise; a random walk differences to white noise
+    sd = value_after(p, r"sd|std|standard deviation|sigma|σ") or value_named(p, ("sd", "std", "sigma", "σ"))
+    var = value_after(p, r"variance") or value_named(p, ("variance", "σ²", "sigma2"))
+    if sd is not None and var is not None and abs(sd * sd - var) > 1e-9:
+        return None  # two different noise levels: ambiguous
+    if sd is None and var is None:
+        return None
+    s2 = var if var is not None else sd * sd
+    v, rho = differenced_noise(s2)
+    given = f"σ = {fmt(sd)}, σ² = {fmt(s2)}" if sd is not None else f"σ² = {fmt(s2)}"
+    return (f"{given}: Δy_t = b + e_t − e_(t−1) has mean b (the slope), variance 2σ² = {fmt(v)} (against "
+            f"{fmt(s2)} before differencing) and lag-1 autocorrelation −σ²/(2σ²) = {fmt(rho).replace('-', '−')}, zero beyond lag 1 "
+            f"(a non-invertible MA(1), the sign of over-differencing)"), \
+        {("sd" if sd is not None else "variance"): (sd if sd is not None else s2)}
+
+
+def littles_law(rate: float, seconds: float) -> float:
+    """Mean number in the system (busy workers, requests in flight): ``L = lambda * W``."""
+    return rate * seconds
+
+
+def _rate_and_time(p: Parsed) -> tuple[float, float] | None:
+    rates = {_num(m.group(1)) for m in re.finditer(
+        _NUM + r"\s*(?:requests?|req|queries|predictions?|calls?)?\s*(?:/\s*s(?:ec)?\b|per second|a second|qps|rps)",
+        p.text)}
+    times = {_num(m.group(1)) / (1000 if m.group(2).startswith("m") else 1) for m in re.finditer(
+        _NUM + r"\s*(ms|milliseconds?|s|sec|seconds?)\b(?!\s*(?:/|per))", p.text)}
+    if len(rates) != 1 or len(times) != 1:
+        return None
+    return rates.pop(), times.pop()
+
+
+def _little(p: Parsed):
+    got = _rate_and_time(p)
+    if got is None:
+        return None
+    lam, w = got
+    busy = littles_law(lam, w)
+    text = (f"λ = {fmt(lam)} requests/s, W = {fmt(w)} s: L = λW = {fmt(lam)} × {fmt(w)} = {fmt(busy)} in the system "
+            f"on average, so at least {math.ceil(busy - 1e-9)} single-request workers at 100% utilisation")
+    values = {"rate": lam, "time": w}
+    slots = count_of(p, r"(?:requests? |slots? )?(?:concurrent|at once|in parallel|slots?\b)")
+    cap = {t for t in p.percents if 0 < t < 1}
+    if slots is not None and len(cap) == 1:
+        u = cap.pop()
+        per = slots * u
+        text += (f"; at {fmt(100 * u)}% of {fmt(slots)} slots each replica holds {fmt(per)}, so "
+                 f"⌈{fmt(busy)}/{fmt(per)}⌉ = {math.ceil(busy / per - 1e-9)} replicas")
+        values |= {"slots": slots, "utilisation": u}
+    return text, values
+
+
+def rnn_params(d: float, h: float, gates: int, biases: int = 2) -> float:
+    """Parameters of one recurrent layer with ``gates`` blocks (LSTM 4, GRU 3), input size ``d``, hidden size
+    ``h`` and ``biases`` bias vectors per block (PyTorch: 2): ``gates * (h*d + h*h + biases*h)``."""
+    return gates * (h * d + h * h + biases * h)
+
+
+def _rnn(p: Parsed):
+    h = value_after(p, r"hidden(?:\s+(?:size|units|dim\w*|state))?") or value_named(p, ("hidden",))
+    if h is None:
+        h = count_of(p, r"hidden\b")
+    d = value_after(p, r"input(?:\s+(?:size|dim\w*|features))?|embedding(?:\s+(?:size|dim\w*))?") \
+        or value_named(p, ("input", "embedding"))
+    if d is None:
+        d = count_of(p, r"(?:input|embedding)\b|(?:-?dim\w* )?(?:inputs?|embeddings?)\b")
+    kinds = {g for g, pat in ((4, r"\blstm"), (3, r"\bgru")) if re.search(pat, p.text)}
+    if h is None or d is None or not kinds or h % 1 or d % 1:
+        return None
+    parts = []
+    for g in sorted(kinds, reverse=True):
+        name = "LSTM" if g == 4 else "GRU"
+        parts.append(f"{name}: {g}(hd + h² + 2h) = {g}·{fmt(h)}·({fmt(d)} + {fmt(h)}) + {2 * g}·{fmt(h)} = "
+                     f"{fmt(rnn_params(d, h, g))} with PyTorch's two bias vectors ({fmt(rnn_params(d, h, g, 1))} "
+                     f"with one)")
+    return f"d = {fmt(d)} inputs, h = {fmt(h)} hidden units: " + "; ".join(parts), {"d": d, "h": h}
+
+
+def bonferroni_fwer(alpha: float, m: float) -> tuple[float, float, float]:
+    """Per-test level ``alpha/m``, and for ``m`` independent true nulls the chance of at least one false rejection
+    with and without the correction: ``1 - (1 - alpha/m)**m`` and ``1 - (1 - alpha)**m``."""
+    return alpha / m, 1 - (1 - alpha / m) ** m, 1 - (1 - alpha) ** m
+
+
+def _bonferroni(p: Parsed):
+    m = count_of(p, r"(?:independent |separate |simultaneous )?(?:tests|hypothes|comparisons|metrics|features|"
+                    r"variants|p-values)")
+    alphas = {v for n, v in p.assigned if n in ("alpha", "α", "level", "significance")} | {
+        t for t in p.percents if 0 < t <= 0.2}
+    if m is None or len(alphas) != 1 or m < 2 or m % 1:
+        return None
+    a = alphas.pop()
+    per, fwer, raw = bonferroni_fwer(a, m)
+    return (f"m = {fmt(m)} tests at α = {fmt(a)}: Bonferroni tests each at α/m = {fmt(per, 4)}; for independent "
+            f"true nulls the chance of at least one false rejection is 1 − (1 − α/m)^m = {fwer:.4g}, against "
+            f"1 − (1 − α)^m = {raw:.3g} uncorrected"), {"m": m, "alpha": a}
+
+
+def _lr_finder(p: Parsed):
+    mins = _sci_values(p.text, r"(?:loss\s+)?(?:minimum|lowest|bottoms?\s+out|minimi[sz]ed|min)")
+    steep = _sci_values(p.text, r"(?:steepest|fastest|drops?\s+fastest|falls?\s+fastest|steepest\s+descent)")
+    if len(mins) != 1:
+        return None
+    lo = mins.pop()
+    text = (f"the loss minimum is at {lo:.0e}, so one order of magnitude below it is {lo:.0e}/10 = {lo / 10:.0e}, "
+            f"safer than the minimum itself, which is already close to divergence")
+    values = {"lr_min": lo}
+    if len(steep) == 1:
+        st = steep.pop()
+        text += f"; the other rule, the point of steepest descent, gives {st:.0e}"
+        values["lr_steepest"] = st
+    return text.replace("e-0", "e-").replace("e+0", "e"), values
+
+
+def rate_of(p: Parsed, pattern: str) -> float | None:
+    """The one rate named by a word matching ``pattern``, as a fraction: "prevalence of 1%", "sensitivity 0.99",
+    "99% sensitivity", "1 in 1,000" after the word; None when none or several differ."""
+    vals = set()
+    after = r"\b(?:" + pattern + r")\w*\s+(?:(?:of|is|=|:|at|about|around|only|just)\s+)*"
+    for m in re.finditer(after + _NUM + r"\s*(%|percent\b)?(?!\s*in\s)", p.text):
+        v = _num(m.group(1)) / (100 if m.group(2) else 1)
+        if 0 <= v <= 1:
+            vals.add(v)
+    for m in re.finditer(_NUM + r"\s*(?:%|percent\b)\s+(?:" + pattern + r")", p.text):
+        vals.add(_num(m.group(1)) / 100)
+    for m in re.finditer(after + _NUM + r"\s+in\s+" + _NUM, p.text):
+        vals.add(_num(m.group(1)) / _num(m.group(2)))
+    return vals.pop() if len(vals) == 1 else None
+
+
+def positive_predictive_value(prior: float, sens: float, fpr: float) -> float:
+    """Bayes' rule for a positive result: ``sens*prior / (sens*prior + fpr*(1 - prior))``."""
+    return sens * prior / (sens * prior + fpr * (1 - prior))
+
+
+def _bayes(p: Parsed):
+    prior = rate_of(p, r"prevalence|base rate|prior")
+    sens = rate_of(p, r"sensitivity|sensitive|true positive rate|tpr|recall")
+    fpr = rate_of(p, r"false positive rate|false-positive rate|fpr|false alarm rate")
+    spec = rate_of(p, r"specificity|specific|true negative rate|tnr")
+    if spec is not None:
+        if fpr is not None and abs(fpr - (1 - spec)) > 1e-9:
+            return None  # a false-positive rate and a specificity that disagree
+        fpr = round(1 - spec, 12)
+    if prior is None or sens is None or fpr is None or not 0 < prior < 1 or sens == 0:
+        return None
+    post = positive_predictive_value(prior, sens, fpr)
+    tp, fp = sens * prior, fpr * (1 - prior)
+    return (f"prevalence {fmt(prior, 4)}, sensitivity {fmt(sens, 4)}, false-positive rate {fmt(fpr, 4)}: "
+            f"P(D | +) = {fmt(sens, 4)}·{fmt(prior, 4)} / ({fmt(sens, 4)}·{fmt(prior, 4)} + {fmt(fpr, 4)}·"
+            f"{fmt(round(1 - prior, 9), 4)}) = {tp:.4g}/{tp + fp:.4g} ≈ {post:.3g}, so about "
+            f"{100 * post:.1f}% of positives are true"), \
+        {"prior": prior, "sensitivity": sens, **({"specificity": spec} if spec is not None else {"fpr": fpr})}
+
+
+def kv_cache_bytes(layers: float, kv_heads: float, head_dim: float, bytes_per: float, tokens: float = 1,
+                   batch: float = 1) -> float:
+    """The KV cache: ``2 * L * h_kv * d_h * t * B * s`` bytes (keys and values)."""
+    return 2 * layers * kv_heads * head_dim * tokens * batch * bytes_per
+
+
+def _bytes(x: float) -> str:
+    for unit, size in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if x >= size:
+            return f"{fmt(x / size)} {unit}"
+    return f"{fmt(x)} bytes"
+
+
+def _kv(p: Parsed):
+    layers = count_of(p, r"(?:transformer |decoder )?layers?\b")
+    heads = count_of(p, r"(?:key-value |kv |attention )?heads?\b")
+    dh = value_after(p, r"head dim\w*|head size|head width|d_h|dimension|width")
+    dt = {b for name, b in _DTYPE_BYTES.items() if re.search(r"\b" + name + r"\b", p.text)}
+    if layers is None or heads is None or dh is None or len(dt) != 1:
+        return None
+    s = dt.pop()
+    per = kv_cache_bytes(layers, heads, dh, s)
+    text = (f"L = {fmt(layers)} layers, {fmt(heads)} key-value heads of width {fmt(dh)}, {fmt(s)} bytes a number: "
+            f"2·{fmt(layers)}·{fmt(heads)}·{fmt(dh)}·{fmt(s)} = {fmt(per)} bytes ({_bytes(per)}) per token")
+    values = {"L": layers, "heads": heads, "d_h": dh, "bytes": s}
+    tokens = count_of(p, r"-?tokens?\b|-?token (?:context|sequence|window)|context\b")
+    if tokens is not None:
+        text += f"; × {fmt(tokens)} tokens = {_bytes(per * tokens)} a sequence"
+        values["tokens"] = tokens
+        batch = value_named(p, ("batch",)) or count_of(p, r"(?:concurrent )?(?:sequences|requests|users)\b")
+        if batch is not None and batch > 1:
+            text += f", × {fmt(batch)} sequences = {_bytes(per * tokens * batch)}"
+            values["batch"] = batch
+    return text, values
+
+
+def random_search_hit(q: float, n: float) -> float:
+    """The chance that ``n`` independent random samples hit a region holding a fraction ``q`` of the space:
+    ``1 - (1 - q)**n``."""
+    return 1 - (1 - q) ** n
+
+
+def _random_search(p: Parsed):
+    q = rate_of(p, r"top|best")
+    if q is None or not 0 < q < 1:
+        return None
+    n = count_of(p, r"(?:random )?(?:samples|trials|configurations|configs|points|draws|evaluations|runs|tries)\b")
+    conf = {t for t in p.percents if 0 < t < 1 and abs(t - q) > 1e-12}
+    if n is not None:
+        return (f"with the best {fmt(100 * q)}% of the space good enough, {fmt(n)} random samples all miss it with "
+                f"probability {fmt(round(1 - q, 9))}^{fmt(n)} = {(1 - q) ** n:.3g}, so they find it with probability "
+                f"{random_search_hit(q, n):.3g}, whatever the dimension"), {"q": q, "n": n}
+    if len(conf) == 1:
+        c = conf.pop()
+        need = math.ceil(math.log(1 - c) / math.log(1 - q) - 1e-12)
+        return (f"to hit the best {fmt(100 * q)}% with probability {fmt(c)}: 1 − {fmt(round(1 - q, 9))}^n ≥ "
+                f"{fmt(c)} needs n ≥ ln {fmt(round(1 - c, 9))} / ln {fmt(round(1 - q, 9))} = "
+                f"{math.log(1 - c) / math.log(1 - q):.1f}, i.e. {need} samples, whatever the dimension"), \
+            {"q": q, "confidence": c}
+    return None
+
+
+def speculative_tokens(alpha: float, gamma: float, c: float | None = None) -> tuple[float, float | None]:
+    """Expected tokens per target pass ``(1 - alpha**(gamma+1))/(1 - alpha)`` and, with draft cost ratio ``c``,
+    the speedup ``tokens/(gamma*c + 1)``."""
+    tok = gamma + 1 if alpha == 1 else (1 - alpha ** (gamma + 1)) / (1 - alpha)
+    return tok, (tok / (gamma * c + 1) if c is not None else None)
+
+
+def _speculative(p: Parsed):
+    a = value_named(p, ("alpha", "α", "acceptance")) or rate_of(p, r"acceptance(?: rate| probability)?")
+    g = value_named(p, ("gamma", "γ")) or count_of(p, r"(?:draft(?:ed)? |speculat\w+ |guess\w* )tokens?\b")
+    c = value_named(p, ("c",)) or rate_of(p, r"cost ratio|draft cost")
+    if a is None or g is None or not 0 <= a <= 1 or g < 1 or g % 1:
+        return None
+    tok, speed = speculative_tokens(a, g, c)
+    text = (f"α = {fmt(a)}, γ = {fmt(g)}: (1 − α^(γ+1))/(1 − α) = (1 − {fmt(a)}^{fmt(g + 1)})/{fmt(round(1 - a, 9))}"
+            f" = {tok:.4g} tokens per target pass")
+    values = {"alpha": a, "gamma": g}
+    if speed is not None:
+        text += f"; with c = {fmt(c)} the speedup is {tok:.4g}/({fmt(g)}·{fmt(c)} + 1) ≈ {speed:.2f}"
+        values["c"] = c
+    return text, values
+
+
+def training_flops(n: float, d: float) -> float:
+    """Training compute ``C ≈ 6ND`` FLOPs (2 per parameter per token forward, 4 backward)."""
+    return 6 * n * d
+
+
+_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+
+def _train_compute(p: Parsed):
+    ns = {_num(m.group(1)) * _SCALE[m.group(2)] for m in re.finditer(
+        _NUM + r"\s*([mbt])\b(?:\s*|-)(?:param\w*|model|llm)", p.text)}
+    ds = {_num(m.group(1)) * _SCALE[m.group(2)] for m in re.finditer(_NUM + r"\s*([kmbt])\b\s*tokens", p.text)}
+    ds |= {_num(m.group(1)) * {"million": 1e6, "billion": 1e9, "trillion": 1e12}[m.group(2)]
+           for m in re.finditer(_NUM + r"\s*(million|billion|trillion)\s+tokens", p.text)}
+    if len(ns) != 1 or len(ds) != 1:
+        return None
+    n, d = ns.pop(), ds.pop()
+    c = training_flops(n, d)
+    text = f"C ≈ 6ND = 6 × {_sci(n)} × {_sci(d)} = {_sci(c)} FLOPs"
+    values = {"N": n, "D": d}
+    gpus = count_of(p, r"(?:a100|h100|v100|gpus?|accelerators?)\b")
+    peak = {_num(m.group(1)) for m in re.finditer(_NUM + r"\s*tflop", p.text)}
+    util = {t for t in p.percents if 0 < t <= 1}
+    if gpus is not None and len(peak) == 1 and len(util) == 1:
+        pk, u = peak.pop(), util.pop()
+        secs = c / (gpus * pk * 1e12 * u)
+        text += (f"; on {fmt(gpus)} GPUs at {fmt(100 * u)}% of {fmt(pk)} TFLOP/s: {_sci(c)}/({fmt(gpus)} × "
+                 f"{fmt(pk * u)}×10^12) = {_sci(secs)} s, about {secs / 86400:.1f} days")
+        values |= {"gpus": gpus, "peak_tflops": pk, "utilisation": u}
+    return text, values
+
+
+def _vit(p: Parsed):
+    sizes = list(dict.fromkeys(p.sizes))
+    patch = value_after(p, r"patch(?:\s+size)?") or value_named(p, ("patch",))
+    if len(sizes) == 2 and patch is None:
+        (h, w), (ph, pw) = sorted(sizes, key=lambda s: -s[0] * s[1])
+    elif len(sizes) == 1 and patch is not None:
+        (h, w), ph, pw = sizes[0], patch, patch
+    else:
+        return None
+    if ph <= 0 or pw <= 0 or h % ph or w % pw:
+        return None  # patches that do not tile the image: the formula needs padding or resizing first
+    gh, gw = h / ph, w / pw
+    return (f"a {fmt(h)}×{fmt(w)} image in {fmt(ph)}×{fmt(pw)} patches gives {fmt(gh)} × {fmt(gw)} = "
+            f"{fmt(gh * gw)} patch tokens ({fmt(gh * gw + 1)} with [CLS]); attention over them costs on the order "
+            f"of their square, {fmt((gh * gw) ** 2)} pairs"), {"H": h, "W": w, "P": ph}
+
+
+def vif_two(r: float) -> float:
+    """Variance inflation factor of one of two predictors correlated at ``r``: ``1/(1 - r**2)``."""
+    return 1 / (1 - r * r)
+
+
+def _vif(p: Parsed):
+    r = value_named(p, ("r", "correlation", "correlated")) or value_after(p, r"correlat\w*(?:\s+coefficient)?")
+    if r is None or not 0 <= abs(r) < 1:
+        return None
+    v = vif_two(r)
+    return (f"r = {fmt(r)}: VIF = 1/(1 − r²) = 1/{fmt(round(1 - r * r, 9))} ≈ {v:.3g}, so each coefficient's "
+            f"variance is {v:.3g} times (its standard error {math.sqrt(v):.2g} times) what it would be with "
+            f"uncorrelated features"), {"r": r}
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
-    Formula("conv-stack-params", ("ch10-computer-vision#exercise-104-two-33-convolutions-versus-one-55",),
+    Formula("conv-stack-params", ("ch10-computer-vision#exercise-104-two-33-convolutions-versus-one-55",
+                                  "deep-learning-architectures#vgg",
+                                  "interview-cnn-vision#what-is-the-receptive-field-of-a-cnn-unit-and-how-do-you-enlarge-it"),
             "$2(9C^2 + C) = 18C^2 + 2C$", r"\bparam|\bweights\b|receptive field", _conv_stack),
-    Formula("discount-horizon", ("ch12-reinforcement-learning#exercise-121-discounting-and-the-effective-horizon",),
+    Formula("discount-horizon", ("ch12-reinforcement-learning#exercise-121-discounting-and-the-effective-horizon",
+                                 "interview-reinforcement-learning#what-does-the-discount-factor-gamma-do"),
             r"$T > \ln\varepsilon/\ln\gamma$", r"\bdiscount|\bgamma\b|γ|horizon", _discount),
     Formula("chi-square-expected", ("ch03-statistics#chi-square-test-of-independence",),
             r"$E_{ij} = (\text{row}_i \text{ total})(\text{column}_j \text{ total})/N$",
@@ -476,9 +874,55 @@ FORMULAS: tuple[Formula, ...] = (
             r"$\gamma_0 = \sigma^2/(1 - \phi^2)$", r"\bar\(1\)|autoregress", _ar1),
     Formula("zero-point-uint8", ("modern-ml-ai-techniques#absmax-and-zero-point-int8",),
             r"$z = \mathrm{round}(-\min x / s)$", r"zero[- ]point|asymmetric|uint8", _zero_point),
-    Formula("four-fifths-rule", ("ch08-interpretability#fairness-metrics",),
+    Formula("four-fifths-rule", ("ch08-interpretability#fairness-metrics",
+                               "ch08-interpretability#exercise-85-fairness-metrics-on-two-groups"),
             'a ratio below $0.8$ (the "four-fifths rule")', r"four[- ]fifths|disparate impact|adverse impact",
             _four_fifths),
+    Formula("pipeline-bubble", ("advanced-deep-learning#model-pipeline-and-tensor-parallelism",),
+            r'"bubble" fraction of $(p - 1)/(m + p - 1)$', r"\bbubble|pipeline|micro-?\s?batch|gpipe", _pipeline),
+    Formula("qlora-scale-bits", ("modern-ml-ai-techniques#qlora-nf4-and-double-quantization",),
+            r"$8/64 + 32/(64 \cdot 256) \approx 0.127$", r"double[- ]quanti|qlora|absmax|quantization scales?",
+            _qlora),
+    Formula("differenced-noise", ("ch14-time-series#exercise-143-what-differencing-does-to-noise",),
+            r"Its variance is $2\sigma^2$", r"differenc", _differenced),
+    Formula("littles-law", ("ch11-mlops-production#exercise-113-capacity-from-littles-law",
+                            "ch11-mlops-production#scaling"),
+            r"$L = \lambda W", r"little'?s law|workers|replicas|in flight|concurren|capacity|instances|servers",
+            _little),
+    Formula("rnn-params", ("ch09-nlp-fundamentals#exercise-94-counting-parameters-of-recurrent-layers",),
+            r"$4(hd + h^2 + 2h) = 4h(d + h) + 8h$", r"\bparam|\bweights\b", _rnn),
+    Formula("bonferroni-fwer", ("ch03-statistics#exercise-36-bonferroni-controls-the-family-wise-error-rate",
+                                "ch03-statistics#multiple-testing-corrections"),
+            r"$P(\bigcup_i A_i) = 1 - (1 - \alpha/m)^m$", r"bonferroni|family[- ]?wise|fwer|multiple (?:testing|comparison)",
+            _bonferroni),
+    Formula("lr-range-test", ("visualization#the-learning-rate-range-test",
+                              "deep-learning-best-practices#learning-rate-finding"),
+            "one order of magnitude below the minimum of the curve",
+            r"lr[- ]?finder|range test|learning[- ]rate finder|learning rate range", _lr_finder),
+    Formula("bayes-positive", ("ch02-mathematics#bayes-theorem",
+                               "ch02-mathematics#exercise-27-bayes-theorem-for-a-rare-condition",
+                               "ch00-interview-preparation#exercise-05-precision-at-a-low-base-rate",
+                               "interview-statistics-probability#a-test-for-a-rare-disease-is-99-sensitive-and-99-"
+                               "specific-if-it-comes-back-positive-how-likely-is-disease"),
+            r"\frac{0.99 \times 0.001}{0.99 \times 0.001 + 0.05 \times 0.999}",
+            r"bayes|posterior|prevalence|base rate|positive|precision", _bayes),
+    Formula("kv-cache-bytes", ("algorithm-complexity#memory-of-training-and-of-the-kv-cache",
+                               "interview-llm-rag#what-is-the-kv-cache-and-how-much-memory-does-it-need"),
+            r"M_{KV} = 2 \cdot L \cdot h_{kv} \cdot d_h \cdot t \cdot B \cdot s", r"kv[- ]?cache|key-value cache",
+            _kv),
+    Formula("random-search-hit", ("ch13-automl-nas#grid-search-and-random-search",
+                                  "ch13-automl-nas#exercise-131-how-many-random-trials"),
+            r"$1 - 0.95^{60} \approx 0.95$", r"random search|random(?:ly)? sampl", _random_search),
+    Formula("speculative-tokens", ("speculative-coding#expected-tokens-per-verification-step",
+                                   "speculative-coding#wall-time-speedup-and-the-cost-ratio"),
+            r"\frac{1 - \alpha^{\gamma+1}}{1 - \alpha}", r"speculative|draft model", _speculative),
+    Formula("training-flops", ("algorithm-complexity#flops-of-deep-learning-layers",
+                               "algorithm-complexity#practical-estimates-turning-flops-into-seconds"),
+            r"$C \approx 6ND$", r"flops|compute|how long|gpu[- ]?(?:hours|days)|days", _train_compute),
+    Formula("vit-patch-tokens", ("modern-ml-ai-techniques#vit-images-as-sequences-of-patches",),
+            r"$14 \times 14 = 196$ patch tokens", r"\bvit\b|vision transformer|patch", _vit),
+    Formula("vif-two-features", ("ch05-classical-ml#exercise-56-reading-coefficients-under-collinearity",),
+            r"$1/(1 - r^2) \approx 50$", r"\bvif\b|variance inflation|collinear", _vif),
 )
 
 

@@ -246,7 +246,7 @@ def dev_questions():
     rows = [json.loads(x) for x in (data / "gold.jsonl").read_text().splitlines() if x.strip()]
     rows = [q for q in rows if q.get("split") == "tune"]
     rows += [json.loads(x) for x in (data / "external.jsonl").read_text().splitlines() if x.strip()]
-    for n in ["", *range(2, 13)]:
+    for n in ["", *range(2, 14)]:
         rows += [json.loads(x) for x in (data / f"judged_fresh{n}.jsonl").read_text().splitlines() if x.strip()]
     return rows
 
@@ -254,7 +254,8 @@ def dev_questions():
 def test_worked_values_come_from_the_question_itself():
     """On every development question (its relevant sections standing in for retrieval), a worked line uses only
     numbers the question states (tolerance: none), apart from the corpus's own defaults (the bottleneck's
-    expansion 4, the bias flag) and the bytes of a named dtype; a question without a digit never gets one."""
+    expansion 4, the bias flag), the bytes of a named dtype and a unit read ("30 ms" bound as 0.03 s); a question
+    without a digit never gets one."""
     shown = 0
     for q in dev_questions():
         w = line(q["question"], list(q.get("relevant", [])))
@@ -270,10 +271,12 @@ def test_worked_values_come_from_the_question_itself():
                 assert any(re.search(r"\b" + d + r"\b", text) for d, b in W._DTYPE_BYTES.items() if b == v), q["id"]
                 continue
             forms = {f"{v:g}", f"{v * 100:g}", f"{v:.0f}"} | ({f"{v / 1e9:g}", f"{v / 1e12:g}"} if v >= 1e9 else set())
+            forms |= {f"{v * 1000:g}", f"{v:.0e}".replace("e-0", "e-")}  # "30 ms" bound as 0.03 s; "1e-1"
             forms |= {word for word, x in W._WORDS.items() if x in (v, round(v * 100, 9))}  # "half a point"
             assert any(re.search(r"(?<![\d.])" + re.escape(s) + r"(?![\d])", text) for s in forms), \
                 (q["id"], name, v)
-    assert shown >= 15  # the eleven development failures of issue #16 and four more bind their values
+    # num16u's fifteen, and (num16v, formulas from the corpus survey) f5-10, f13-07, f13-09, f13-10, f13-11
+    assert shown >= 20
 
 
 # -- the answer shows it as a labelled, cited line that is not an answer sentence ------------------------------
@@ -290,3 +293,193 @@ def test_the_answer_shows_the_line_first_cites_its_section_and_keeps_it_out_of_t
     plain = answerer.answer("how many steps until the remaining discounted rewards are a small part of the return?",
                             generator=None)
     assert plain.worked == [] and not plain.text.startswith("**On your numbers**")
+
+
+# -- round 15 (num16v): formulas added from a survey of the corpus's worked numbers --------------------------------
+
+def test_the_survey_formulas_reproduce_their_sections_worked_examples():
+    t = section_texts()
+    # GPipe: the section's own checks, bubble(4, 1) == 0.75 and bubble(4, 32) < 0.09
+    assert W.pipeline_bubble(4, 1) == 0.75 and W.pipeline_bubble(4, 32) < 0.09
+    assert "assert bubble(4, 1) == 0.75 and bubble(4, 32) < 0.09" in t["advanced-deep-learning#model-pipeline-and-tensor-parallelism"]
+    # QLoRA: 32/64 = 0.5 bits, 8/64 + 32/(64*256) ~ 0.127, saving about 0.37
+    assert W.scale_bits(64, False) == 0.5 and round(W.scale_bits(64, True), 3) == 0.127
+    assert round(W.scale_bits(64, False) - W.scale_bits(64, True), 2) == 0.37
+    assert "a saving of about 0.37 bits per parameter" in t["modern-ml-ai-techniques#qlora-nf4-and-double-quantization"]
+    # Exercise 14.3: variance 2 sigma^2, rho_1 = -1/2
+    assert W.differenced_noise(1.0) == (2.0, -0.5)
+    assert r"so $\rho_1 = -1/2$" in t["ch14-time-series#exercise-143-what-differencing-does-to-noise"]
+    # Exercise 11.3: 2000 x 0.04 = 80 in flight; Scaling: 1200 x 0.02 = 24 busy workers
+    assert W.littles_law(2000, 0.04) == pytest.approx(80) and W.littles_law(1200, 0.02) == pytest.approx(24)
+    assert "\\lceil 80 / 5.6 \\rceil = 15" in t["ch11-mlops-production#exercise-113-capacity-from-littles-law"]
+    # Exercise 9.4: LSTM(10, 20) 2,560 and GRU(10, 20) 1,920 in PyTorch
+    assert W.rnn_params(10, 20, 4) == 2560 and W.rnn_params(10, 20, 3) == 1920
+    # Exercise 3.6: m = 20, alpha = 0.05 -> 0.0488 with the correction, 0.642 without
+    per, fwer, raw = W.bonferroni_fwer(0.05, 20)
+    assert per == 0.0025 and round(fwer, 4) == 0.0488 and round(raw, 3) == 0.642
+    # Bayes: 1/6 (ch02), 0.0194 (Exercise 2.7), 0.1538 (Exercise 0.5: R = 0.9, FPR = 0.05, pi = 0.01)
+    assert W.positive_predictive_value(0.01, 0.99, 0.05) == pytest.approx(1 / 6)
+    assert round(W.positive_predictive_value(0.001, 0.99, 0.05), 4) == 0.0194
+    assert round(W.positive_predictive_value(0.01, 0.9, 0.05), 4) == 0.1538
+    # KV cache: Llama 2 7B 524,288 bytes per token, 2 GiB at 4,096 tokens; 70B with GQA 327,680
+    assert W.kv_cache_bytes(32, 32, 128, 2) == 524_288 and W.kv_cache_bytes(32, 32, 128, 2, 4096) == 2 * 2 ** 30
+    assert W.kv_cache_bytes(80, 8, 128, 2) == 327_680
+    # random search: 60 samples hit the best 5% with probability ~0.95
+    assert round(W.random_search_hit(0.05, 60), 2) == 0.95
+    # speculative decoding: alpha 0.8, gamma 4 -> 3.3616 tokens; c = 0.05 -> 2.80
+    tok, speed = W.speculative_tokens(0.8, 4, 0.05)
+    assert round(tok, 4) == 3.3616 and round(speed, 2) == 2.80
+    # 6ND: GPT-3 175B on 300B tokens -> 3.15e23 FLOPs; 28.5 days on 1,024 A100s at 40% of 312 TFLOP/s
+    c = W.training_flops(1.75e11, 3e11)
+    assert c == pytest.approx(3.15e23) and round(c / (1024 * 0.4 * 312e12) / 86400, 1) == 28.5
+    # ViT: 224 x 224 in 16 x 16 patches -> 196 tokens; VIF at r = 0.99 ~ 50
+    assert W._vit(W.parse("a 224x224 image with 16x16 patches"))[1] == {"H": 224, "W": 224, "P": 16}
+    assert round(W.vif_two(0.99)) == 50
+    # sections added to earlier formulas: VGG's 18C^2 vs 25C^2 and 27C^2 vs 49C^2; Exercise 13.1's 59 trials;
+    # Exercise 8.5's parity ratio 0.2/0.5 = 0.4; 1/(1 - 0.99) = 100 steps
+    assert 2 * W.conv_params(3, 8, 8, False) == 18 * 64 and 3 * W.conv_params(3, 8, 8, False) == 27 * 64
+    assert "59 trials" in t["ch13-automl-nas#exercise-131-how-many-random-trials"]
+    w = line("random search: how many trials so that one lands in the best 5% with 95% probability?",
+             ["ch13-automl-nas#exercise-131-how-many-random-trials"])
+    assert w.formula == "random-search-hit" and "59 samples" in w.text
+    w = line("disparate impact when 50% of one group and 20% of the other are selected?",
+             ["ch08-interpretability#exercise-85-fairness-metrics-on-two-groups"])
+    assert w.formula == "four-fifths-rule" and "= 0.40" in w.text
+    assert "γ = 0.99 looks about 100 steps ahead" in t["interview-reinforcement-learning#what-does-the-discount-factor-gamma-do"]
+
+
+def test_bubble_matches_a_simulated_gpipe_schedule():
+    """Forward passes of m micro-batches through p stages on a time grid: stage s runs micro-batch i at slot i + s.
+    The idle share of the p x slots grid is the bubble (the backward half is the mirror image)."""
+    for p, m in ((4, 8), (4, 28), (2, 1), (8, 32)):
+        busy = {(s, i + s) for s in range(p) for i in range(m)}
+        slots = max(t for _, t in busy) + 1
+        assert 1 - len(busy) / (p * slots) == pytest.approx(W.pipeline_bubble(p, m))
+    for p, t in ((4, 0.1), (8, 0.05), (4, 0.25)):
+        need = W.micro_batches_below(p, t)
+        assert W.pipeline_bubble(p, need) < t <= W.pipeline_bubble(p, need - 1)
+
+
+def test_scale_bits_match_counting_the_stored_scales_of_a_blockwise_quantization():
+    rng = np.random.default_rng(0)
+    n, block = 64 * 256 * 8, 64
+    w = rng.normal(size=n).astype(np.float32)
+    scales = np.abs(w.reshape(-1, block)).max(axis=1)  # one absmax scale per block of 64 (float32)
+    assert scales.nbytes * 8 / n == W.scale_bits(block, False)
+    groups = scales.reshape(-1, 256)  # double quantization: int8 scales, one float32 constant per 256 of them
+    q8 = np.round(groups / np.abs(groups).max(axis=1, keepdims=True) * 127).astype(np.int8)
+    consts = np.abs(groups).max(axis=1).astype(np.float32)
+    assert (q8.nbytes + consts.nbytes) * 8 / n == pytest.approx(W.scale_bits(block, True))
+
+
+def test_differenced_noise_and_fwer_and_bayes_match_independent_computations():
+    from statsmodels.tsa.arima_process import arma_acf, arma_acovf
+
+    for sd in (1.5, 0.3):
+        # the difference e_t - e_{t-1} is an MA(1) with coefficient -1
+        var, rho = W.differenced_noise(sd * sd)
+        assert var == pytest.approx(arma_acovf([1], [1, -1], nobs=1, sigma2=sd * sd)[0])
+        assert rho == pytest.approx(arma_acf([1], [1, -1], lags=2)[1])
+    for a, m in ((0.05, 20), (0.01, 7)):
+        # at least one of m independent level-a/m tests rejects: 1 - P(Binomial(m, a/m) = 0)
+        assert W.bonferroni_fwer(a, m)[1] == pytest.approx(1 - stats.binom.pmf(0, m, a / m))
+    # Bayes by counting a population of a million people
+    for prior, sens, fpr in ((0.001, 0.99, 0.05), (0.02, 0.8, 0.1)):
+        pop = 1_000_000
+        sick = round(pop * prior)
+        tp, fp = round(sick * sens), round((pop - sick) * fpr)
+        assert W.positive_predictive_value(prior, sens, fpr) == pytest.approx(tp / (tp + fp), rel=1e-3)
+
+
+def test_littles_law_matches_a_simulation_of_poisson_arrivals():
+    rng = np.random.default_rng(1)
+    lam, w, horizon = 200.0, 0.05, 200.0
+    arrivals = np.cumsum(rng.exponential(1 / lam, size=int(lam * horizon * 1.1)))
+    arrivals = arrivals[arrivals < horizon]
+    grid = np.linspace(10, horizon - 10, 4000)  # count requests in the system (arrived, not yet done) on a grid
+    in_system = np.searchsorted(arrivals, grid) - np.searchsorted(arrivals + w, grid)
+    assert in_system.mean() == pytest.approx(W.littles_law(lam, w), rel=0.05)
+
+
+def test_rnn_params_kv_bytes_and_patches_match_the_arrays_they_count():
+    for d, h in ((10, 20), (300, 128)):
+        # PyTorch's LSTM arrays: weight_ih (4h, d), weight_hh (4h, h), bias_ih (4h,), bias_hh (4h,)
+        arrays = [np.zeros((4 * h, d)), np.zeros((4 * h, h)), np.zeros(4 * h), np.zeros(4 * h)]
+        assert W.rnn_params(d, h, 4) == sum(a.size for a in arrays)
+        gru = [np.zeros((3 * h, d)), np.zeros((3 * h, h)), np.zeros(3 * h)]
+        assert W.rnn_params(d, h, 3, biases=1) == sum(a.size for a in gru)
+    cache = np.zeros((2, 4, 3, 10, 16), dtype=np.float16)  # keys+values, layers, kv heads, tokens, head width
+    assert W.kv_cache_bytes(4, 3, 16, 2, tokens=10) == cache.nbytes
+    img = np.zeros((3, 224, 160))
+    patches = img.reshape(3, 224 // 16, 16, 160 // 16, 16)
+    got = W._vit(W.parse("a vit on 224x160 images, 16x16 patches"))
+    assert got is not None and f"= {patches.shape[1] * patches.shape[3]} patch tokens" in got[0]
+
+
+def test_random_search_speculative_and_vif_match_simulations():
+    rng = np.random.default_rng(2)
+    hits = (rng.random((20_000, 60)) < 0.05).any(axis=1).mean()  # 60 draws, a region of 5% of the space
+    assert hits == pytest.approx(W.random_search_hit(0.05, 60), abs=0.01)
+    # speculative decoding: each of gamma drafts accepted with prob alpha until the first rejection, plus one token
+    alpha, gamma = 0.7, 3
+    acc = rng.random((50_000, gamma)) < alpha
+    emitted = np.where(acc.all(axis=1), gamma, acc.argmin(axis=1)) + 1
+    assert emitted.mean() == pytest.approx(W.speculative_tokens(alpha, gamma)[0], rel=0.02)
+    # VIF of one of two predictors: 1/(1 - R^2) from regressing it on the other, R^2 = r^2
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+    x1 = rng.normal(size=5000)
+    x2 = 0.9 * x1 + math.sqrt(1 - 0.81) * rng.normal(size=5000)
+    r = np.corrcoef(x1, x2)[0, 1]
+    design = np.column_stack([np.ones(5000), x1, x2])
+    assert variance_inflation_factor(design, 1) == pytest.approx(W.vif_two(r), rel=1e-6)
+
+
+def test_survey_formulas_bind_common_phrasings():
+    w = line("pipeline parallelism on 8 GPUs (8 stages) with 16 micro-batches: how much idle time? and for under 5%?")
+    assert w.formula == "pipeline-bubble" and "7/23" in w.text and "m ≥ 134" in w.text  # 7/(m+7) < 0.05
+    w = line("gpipe with 4 pipeline stages and 12 micro batches, what is the bubble?")
+    assert w.formula == "pipeline-bubble" and "3/15" in w.text and "20.0%" in w.text
+    w = line("double quantization in qlora with blocksize = 128: bits per parameter for the scales on a 7B model?")
+    assert w.formula == "qlora-scale-bits" and "32/128 = 0.25" in w.text and "7e9 parameters" in w.text
+    w = line("white noise with variance 4 around a trend, differenced once: variance and acf at lag 1?")
+    assert w.formula == "differenced-noise" and "2σ² = 8" in w.text and "−0.5" in w.text
+    w = line("we get 300 requests per second and each takes 120 ms; how many workers with little's law?")
+    assert w.formula == "littles-law" and "= 36 in the system" in w.text
+    w = line("how many parameters in a GRU with input size 300 and hidden size 128?")
+    assert w.formula == "rnn-params" and "GRU" in w.text and "LSTM" not in w.text and "165,120" in w.text  # 3·128·428 + 6·128
+    w = line("bonferroni for 10 tests at alpha = 0.01: the per-test level and the family-wise error rate?")
+    assert w.formula == "bonferroni-fwer" and "0.001" in w.text and "0.009955" in w.text
+    w = line("my lr finder curve has its minimum at 3e-2, steepest around 1e-3: what learning rate?")
+    assert w.formula == "lr-range-test" and "3e-3" in w.text and "1e-3" in w.text
+    w = line("prevalence 2%, sensitivity 90%, false positive rate 10%: posterior after a positive test?")
+    assert w.formula == "bayes-positive" and "0.155" in w.text  # 0.018/(0.018 + 0.098)
+    w = line("kv cache of a model with 40 layers, 40 heads, head dim 128 in fp16, for 2048 tokens and 8 sequences?")
+    assert w.formula == "kv-cache-bytes" and "800 KiB" in w.text and "12.5 GiB" in w.text
+    w = line("random search: how many trials to land in the top 1% with 99% probability?")
+    assert w.formula == "random-search-hit" and "459 samples" in w.text  # ln 0.01 / ln 0.99 = 458.2
+    w = line("speculative decoding with acceptance rate 0.6 and gamma = 5 draft tokens: tokens per pass?")
+    assert w.formula == "speculative-tokens" and "2.38" in w.text  # (1 - 0.6^6)/0.4 = 2.3834
+    w = line("how much compute to train a 70B model on 1.4T tokens? FLOPs estimate")
+    assert w.formula == "training-flops" and "5.88×10^23" in w.text
+    w = line("vision transformer on 256x256 inputs with patch size 32: number of tokens?")
+    assert w.formula == "vit-patch-tokens" and "= 64 patch tokens" in w.text
+    w = line("two predictors with correlation 0.95: variance inflation factor?")
+    assert w.formula == "vif-two-features" and "10.3" in w.text
+
+
+def test_survey_formulas_decline_when_unbound_or_ambiguous():
+    assert line("what is the pipeline bubble with 8 micro-batches?") is None  # no stage count
+    assert line("pipeline with 4 stages and 8 micro-batches or 16 micro-batches: bubble?") is None  # two m
+    assert line("qlora double quantization: how many bits do the scales cost?") is None  # no block size
+    assert line("differenced a random walk with noise sd 2: variance of the differences?") is None  # not a trend
+    assert line("trend plus noise with sd 1 and variance 4, differenced: variance?") is None  # inconsistent
+    assert line("how many workers at 1,000 requests per second?") is None  # no service time
+    assert line("how many parameters does an LSTM with hidden size 256 have?") is None  # no input size
+    assert line("bonferroni with 20 tests: what level per test?") is None  # no alpha
+    assert line("lr finder: which learning rate should I pick?") is None  # no curve values
+    assert line("a test with sensitivity 99% and specificity 95%: chance of disease after a positive?") is None
+    assert line("sensitivity 90%, specificity 95%, false positive rate 10%, prevalence 1%: posterior?") is None
+    assert line("kv cache with 32 layers and 32 heads in fp16?") is None  # no head width
+    assert line("random search with 60 trials: is that enough?") is None  # no target region
+    assert line("vit on 224x224 images with patch size 15") is None  # patches do not tile the image
+    assert line("training a 7B model: how many FLOPs?") is None  # no token count
