@@ -489,19 +489,21 @@ class Answerer:
                 nxt = self._next_sentence(first, pool, real)
                 if nxt is not None and gives_reason(nxt.candidate.text) and usable(nxt):
                     lead.append(nxt)
-        # a choice that is not composed as a comparison names both alternatives in its first two sentences (f13-08)
-        choice = None if code is not None or reads_as_comparison(intent, question) else choice_sides(question)
-        if lead and choice is not None:
-            lead = self._choice_lead(lead, choice, hits, mode, filters)
         if code is not None:
             # the code shown is the only run the reader sees: a sentence about another demo or simulation of the
             # notes, or reporting its outcome, does not follow it (f9-14: "The simulation compares both with a
             # fixed uniform split ... with conversion rates 10%, 11% and 12%" after a block with 4/5/6%)
             scored = [t for t in scored if not other_run(t, scored, hits, code[0])]
         rest = choose(scored, max_sentences, self.weights, already=lead)
-        # a comparison's later parts are covered too ("MAE vs contrastive pretraining ... - what's different in how
-        # they're trained and how you use the features afterwards?", f13-04)
-        rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
+        # a choice that is not composed as a comparison names both alternatives in its first two sentences (f13-08)
+        choice = None if code is not None or reads_as_comparison(intent, question) else choice_sides(question)
+        if lead and choice is not None:
+            lead = self._choice_lead(lead, choice, hits, mode, filters, following=rest)
+            rest = [t for t in rest if all(t.candidate is not x.candidate for x in lead)]
+        if not reads_as_comparison(intent, question) or code_asked:
+            # a comparison's later parts stay uncovered: covering them was tried in round 15 (side16v) and replaced
+            # f13-01's bottleneck sentence (256-64-64-256 channels) by a pointer sentence
+            rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
         if code is not None:
             rest = [t for t in rest if not other_run(t, rest, hits, code[0])]
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
@@ -666,11 +668,12 @@ class Answerer:
         return score_candidates(side_q, qv, pool, self.weights)
 
     def _choice_lead(self, lead: list[Scored], pair: Sides, hits: list[Hit], mode: str,
-                     filters: Filters | None) -> list[Scored]:
+                     filters: Filters | None, following: Sequence[Scored] = ()) -> list[Scored]:
         """``lead`` with a sentence about the alternative it does not name, for a choice question that is not
         composed as a comparison ("is AdaGrad a good pick or should I use RMSProp?" reads as how-to-choose,
-        :func:`choice_sides`): when the first lead sentence names one alternative only and the second does not name
-        the other, the best sentence about the other (:func:`best_about`, from :meth:`_side_pool`) becomes the
+        :func:`choice_sides`): when the first lead sentence names one alternative only and the second (the lead's
+        second, else the first of ``following``, the supporting sentences chosen after it) does not name the
+        other, the best sentence about the other (:func:`best_about`, from :meth:`_side_pool`) becomes the
         second. f13-08's lead said AdaGrad suits sparse problems and RMSProp was never named. Nothing changes when
         the first sentence names both alternatives or neither (nothing to anchor on), or when no sentence about the
         missing one reads on its own or it repeats a lead sentence."""
@@ -681,7 +684,8 @@ class Answerer:
         if len(missing) != 1:
             return lead
         side, other = missing[0]
-        if len(lead) > 1 and mentions(lead[1].candidate.text, side, other):
+        second = lead[1:2] or list(following[:1])
+        if second and mentions(second[0].candidate.text, side, other):
             return lead
         headings = [h.chunk.heading for h in hits]
         got = best_about(side, self._side_pool(side, other, hits, mode, filters), exclude=lead, headings=headings,
@@ -850,8 +854,7 @@ class Answerer:
         ``LEAD_POOL_RANKS`` hits) most similar to that part (:func:`part_query`), added when it is at least
         ``PART_MARGIN`` more similar to the part than every chosen sentence. Added sentences replace the
         lowest-scored supporting ones beyond ``max_sentences``. f3-01 answered what dropout does while training
-        and never said what changes at prediction time; f3-20 never reached pruning. Comparison answers are covered
-        too (round 15, side16v: they were skipped before)."""
+        and never said what changes at prediction time; f3-20 never reached pruning."""
         parts = question_parts(question)
         later = later_parts(question)
         if not later or not lead:

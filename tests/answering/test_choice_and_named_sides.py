@@ -74,12 +74,12 @@ def scored(text: str, vec: list[float], score: float = 0.5) -> Scored:
     return Scored(score, 0, Candidate(text, 1, 1, 0), v / np.linalg.norm(v))
 
 
-def choice_lead(lead: list[Scored], pool: list[Scored], pair: Sides) -> list[Scored]:
+def choice_lead(lead: list[Scored], pool: list[Scored], pair: Sides, following: list[Scored] = ()) -> list[Scored]:
     from mlnotes.assistant.answer import Answerer
 
     stub = SimpleNamespace(_side_pool=lambda side, other, hits, mode, filters: pool,
                            weights=SimpleNamespace(redundancy=0.9))
-    return Answerer._choice_lead(stub, lead, pair, [], "hybrid", None)
+    return Answerer._choice_lead(stub, lead, pair, [], "hybrid", None, following=following)
 
 
 PAIR = Sides("AdaGrad", "RMSProp")
@@ -97,6 +97,7 @@ def test_the_unnamed_alternative_gets_the_second_sentence():
 def test_nothing_changes_when_both_are_named_or_none_or_no_sentence_fits():
     assert choice_lead([BOTH], [RMS], PAIR) == [BOTH]  # the first names both
     assert choice_lead([ADA, RMS], [BOTH], PAIR) == [ADA, RMS]  # the second names the other
+    assert choice_lead([ADA], [BOTH], PAIR, following=[RMS]) == [ADA]  # ... the first sentence after the lead does
     neither = scored("Adaptive methods scale each weight's step by its own gradient history.", [1, 1, 1])
     assert choice_lead([neither], [RMS], PAIR) == [neither]  # nothing to anchor on
     assert choice_lead([ADA], [], PAIR) == [ADA]
