@@ -42,11 +42,13 @@ from mlnotes.assistant.answering.lead import (
     LEAD_POOL_RANKS,
     LEAD_RANKS,
     SETUP_INTENTS,
+    Sides,
     TableRow,
     asks_cost,
     asks_why,
     best_about,
     both_sides_first,
+    choice_sides,
     code_blocks,
     code_terms,
     compared_items,
@@ -493,7 +495,14 @@ class Answerer:
             # fixed uniform split ... with conversion rates 10%, 11% and 12%" after a block with 4/5/6%)
             scored = [t for t in scored if not other_run(t, scored, hits, code[0])]
         rest = choose(scored, max_sentences, self.weights, already=lead)
+        # a choice that is not composed as a comparison names both alternatives in its first two sentences (f13-08)
+        choice = None if code is not None or reads_as_comparison(intent, question) else choice_sides(question)
+        if lead and choice is not None:
+            lead = self._choice_lead(lead, choice, hits, mode, filters, following=rest)
+            rest = [t for t in rest if all(t.candidate is not x.candidate for x in lead)]
         if not reads_as_comparison(intent, question) or code_asked:
+            # a comparison's later parts stay uncovered: covering them was tried in round 15 (side16v) and replaced
+            # f13-01's bottleneck sentence (256-64-64-256 channels) by a pointer sentence
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
         if code is not None:
             rest = [t for t in rest if not other_run(t, rest, hits, code[0])]
@@ -617,18 +626,7 @@ class Answerer:
         for side, other in to_describe:
             if several and any(terms(side) <= terms(x.candidate.text) for x in lead):
                 continue  # an item that an earlier item's sentence already names and describes (f10-04's "weighted")
-            # a side that differs from the other by a variant ("SGD with momentum" against "SGD") is looked up and
-            # described by what tells it apart ("What is momentum?"), as well as by its whole name
-            own = side_words(side, other)
-            side_q = f"What is {own}?"
-            qv = self.index.embed_query(side_q)
-            found = [h.chunk for h in hits[: self.weights.top_chunks + 1]]
-            found += [h.chunk for h in self.index.search(side_q, k=3, mode=mode, filters=filters)]
-            if own != side:
-                found += [h.chunk for h in self.index.search(f"What is {side}?", k=3, mode=mode, filters=filters)]
-            ranks = [rk for c in self._whole_sections(found) if (rk := self._extra(hits, c, mode, filters)) is not None]
-            pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
-            side_scored = score_candidates(side_q, qv, pool, self.weights)
+            side_scored = self._side_pool(side, other, hits, mode, filters)
             headings = [h.chunk.heading for h in hits]
             if (hits and mentions(hits[0].chunk.heading, side, other)) or (several and len(terms(side)) == 1):
                 # a side that the first retrieved section's heading names is described from the question's own
@@ -650,6 +648,52 @@ class Answerer:
         if both and len(lead) > 1 and not contrasts(lead[0].candidate.text):
             lead = [*lead[1:], lead[0]]
         return lead if several else both_sides_first(lead, pair, scored)
+
+    def _side_pool(self, side: str, other: str | None, hits: list[Hit], mode: str,
+                   filters: Filters | None) -> list[Scored]:
+        """The candidates that may describe one ``side`` of a comparison or choice, scored against "What is
+        <side>?": every piece of the sections of the question's own hits (the first ``top_chunks + 1``) and of a
+        look-up of that question (pieces not in ``hits`` are appended to it). A side that differs from the other
+        by a variant ("SGD with momentum" against "SGD") is looked up and described by what tells it apart ("What
+        is momentum?"), as well as by its whole name."""
+        own = side_words(side, other)
+        side_q = f"What is {own}?"
+        qv = self.index.embed_query(side_q)
+        found = [h.chunk for h in hits[: self.weights.top_chunks + 1]]
+        found += [h.chunk for h in self.index.search(side_q, k=3, mode=mode, filters=filters)]
+        if own != side:
+            found += [h.chunk for h in self.index.search(f"What is {side}?", k=3, mode=mode, filters=filters)]
+        ranks = [rk for c in self._whole_sections(found) if (rk := self._extra(hits, c, mode, filters)) is not None]
+        pool = [(rank, *self.sentences.get(hits[rank].chunk)) for rank in dict.fromkeys(ranks)]
+        return score_candidates(side_q, qv, pool, self.weights)
+
+    def _choice_lead(self, lead: list[Scored], pair: Sides, hits: list[Hit], mode: str,
+                     filters: Filters | None, following: Sequence[Scored] = ()) -> list[Scored]:
+        """``lead`` with a sentence about the alternative it does not name, for a choice question that is not
+        composed as a comparison ("is AdaGrad a good pick or should I use RMSProp?" reads as how-to-choose,
+        :func:`choice_sides`): when the first lead sentence names one alternative only and the second (the lead's
+        second, else the first of ``following``, the supporting sentences chosen after it) does not name the
+        other, the best sentence about the other (:func:`best_about`, from :meth:`_side_pool`) becomes the
+        second. f13-08's lead said AdaGrad suits sparse problems and RMSProp was never named. Nothing changes when
+        the first sentence names both alternatives or neither (nothing to anchor on), or when no sentence about the
+        missing one reads on its own or it repeats a lead sentence."""
+        if not lead:
+            return lead
+        first = lead[0].candidate.text
+        missing = [(s, o) for s, o in ((pair.a, pair.b), (pair.b, pair.a)) if not mentions(first, s, o)]
+        if len(missing) != 1:
+            return lead
+        side, other = missing[0]
+        second = lead[1:2] or list(following[:1])
+        if second and mentions(second[0].candidate.text, side, other):
+            return lead
+        headings = [h.chunk.heading for h in hits]
+        got = best_about(side, self._side_pool(side, other, hits, mode, filters), exclude=lead, headings=headings,
+                         other=other)
+        if (got is None or not standalone(got)
+                or any(float(got.vector @ x.vector) >= self.weights.redundancy for x in lead)):
+            return lead
+        return [lead[0], got, *lead[1:]]
 
     def _section_table(self) -> dict[tuple[str, str], list[Chunk]]:
         """The pieces of every section of the index, by ``(doc_id, section_id)`` (built once, on first use)."""

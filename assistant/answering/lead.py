@@ -433,8 +433,11 @@ _SIDES_RES = (
     # a parenthetical that closes the second side is its other name: "VGG vs Inception (GoogLeNet) - how do the two
     # designs differ?" compares VGG and Inception (f12-04 had no pair); one inside it ("normal (Lloyd) k-means")
     # still ends no side
-    re.compile(r"(?P<a>[\w+\-. ]{2,40}?) (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,90}?)"
-               r"(?:[?.!,;:]|\s+\([^()]{1,40}\)(?=\s*(?:[?.!,;:]|[-\u2013\u2014]\s|$))|$)", re.I),
+    # a first side may close with its own other name ("masked autoencoders (MAE) vs contrastive ...", f13-04), and a
+    # second side ends at a dash that opens the question ("... vs a normal one-direction LSTM - what's ...", f13-05)
+    re.compile(r"(?P<a>[\w+\-. ]{2,40}?)(?:\s+\([^()]{1,40}\))? (?:vs\.?|versus) (?P<b>[\w+\-. ]{2,90}?)"
+               r"(?:[?.!,;:]|\s+\([^()]{1,40}\)(?=\s*(?:[?.!,;:]|[-\u2013\u2014]\s|$))|\s+[-\u2013\u2014]+\s|$)",
+               re.I),
     re.compile(r"\b(?:how|in what way) (?:does|do|is|are) (?P<a>.+?) (?:(?:behave|work|perform|act|learn|scale)s? )?"
                r"(?:differs?|different|differently) "
                r"(?:from|to|than) (?P<b>.+?)(?:[?.!,;]|$)", re.I),
@@ -442,12 +445,14 @@ _SIDES_RES = (
     re.compile(r"^(?:what(?:'s| is| are)|how (?:do|does)) (?P<a>.+?) (?:and|vs\.?) (?P<b>.+?) differ", re.I),
 )
 # a side loses its articles and a leading "plain"/"vanilla" ("plain stochastic gradient descent" is the method), a
-# trailing "models"/"methods"/"training" ("model parallel training" is model parallelism: f4-05), and a trailing clause about where or when ("... in deep learning", "... for a column
-# with thousands of values"); a short "with" phrase names a variant and stays ("SGD with momentum", "Adam with
-# weight decay"), a longer one is such a clause ("ridge regression with many correlated features")
+# trailing "models"/"methods"/"training"/"pretraining" ("model parallel training" is model parallelism: f4-05;
+# "contrastive pretraining" is the contrastive method: f13-04), and a trailing clause about where or when ("... in
+# deep learning", "... for a column with thousands of values") or an example ("... like simclr"); a short "with"
+# phrase names a variant and stays ("SGD with momentum", "Adam with weight decay"), a longer one is such a clause
+# ("ridge regression with many correlated features")
 _SIDE_TRIM = re.compile(r"^(?:the|a|an|what|is|are|between|plain|vanilla|ordinary|standard)\s+"
-                        r"|\s+(?:in|for|when|on|during)\s+.*$|\s+with(?:\s+\S+){3,}$"
-                        r"|\s+(?:models?|methods?|training)$", re.I)
+                        r"|\s+(?:in|for|when|on|during|like|such as)\s+.*$|\s+with(?:\s+\S+){3,}$"
+                        r"|\s+(?:models?|methods?|(?:pre-?)?training)$", re.I)
 
 
 # where a clause ends inside a side's match: a side runs from the last such break before "vs"/"and" (its first
@@ -494,6 +499,15 @@ _ASKING_SENTENCE_RE = re.compile(r"(?:^|(?<=[.!?])\s+)([^.!?]+\?)")
 _CHOICE_SIDES_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:(?:should|would|do|can|could) (?:i|we|you) "
                               r"(?:use|pick|choose|prefer|go with|try|apply|run)\s+)?"
                               r"(?P<a>[^,;:?()]{2,60}?)\s+or\s+(?P<b>[^,;:?()]{2,60}?)\s*(?:[?,:;]|$)", re.I)
+# the same choice asked as "is A a good pick or should I use B?" ("is AdaGrad a good pick or should I use RMSProp?",
+# f13-08): the first alternative is judged by "a good/the right pick/choice/idea/...", the second is what the asker
+# would use instead
+_CHOICE_JUDGED_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:is|are|would) (?P<a>[^,;:?()]{2,60}?)\s+"
+                               r"(?:(?:a|an|the)\s+)?(?:good|right|best|better|safe|sensible|reasonable|fine|ok)\s+"
+                               r"(?:pick|choice|option|idea|fit|bet|default|call)(?:\s+here)?,?\s+or\s+"
+                               r"(?:(?:should|would|do|can|could) (?:i|we|you) (?:just |rather |instead )?"
+                               r"(?:use|pick|choose|prefer|go with|try|switch to|stick with|apply|run)\s+)?"
+                               r"(?P<b>[^,;:?()]{2,60}?)\s*(?:instead\s*)?(?:[?,:;]|$)", re.I)
 # an alternative holding an auxiliary or a question word is a clause, not a thing ("should i just use that split or
 # re-split it", "what causes gradients to vanish or explode", "For logistic regression is newton's method / IRLS
 # feasible or should i stick with lbfgs"), and a second one that only negates or widens the first ("or not", "or
@@ -506,13 +520,14 @@ _CHOICE_NON_SIDE_RE = re.compile(r"^(?:not|both|neither|either|none|something|an
 
 def choice_sides(question: str) -> Sides | None:
     """The two alternatives an asking sentence of ``question`` opens with ("chi square test or fisher's exact test
-    for a 2x2 table?" gives "chi square test" / "fisher's exact test", without the trailing "for ..." clause), or
+    for a 2x2 table?" gives "chi square test" / "fisher's exact test", without the trailing "for ..." clause; "is
+    AdaGrad a good pick or should I use RMSProp?" gives "AdaGrad" / "RMSProp": :data:`_CHOICE_JUDGED_RE`), or
     ``None`` when no asking sentence (one ending with a question mark) opens with "A or B"; each side must be a
     thing (:func:`_well_formed_side`) and neither a clause (an auxiliary or a question word: "should i just use
     that split or re-split it"), the second no "not" or "both"."""
     q = re.sub(r"\b(vs|versus)\.", r"\1", " ".join(question.split()), flags=re.I)
     for sentence in _ASKING_SENTENCE_RE.findall(q):
-        m = _CHOICE_SIDES_RE.match(sentence.strip())
+        m = _CHOICE_JUDGED_RE.match(sentence.strip()) or _CHOICE_SIDES_RE.match(sentence.strip())
         if (m is None or _CHOICE_CLAUSE_RE.search(m.group("a")) or _CHOICE_CLAUSE_RE.search(m.group("b"))
                 or _CHOICE_NON_SIDE_RE.match(m.group("b"))):
             continue
