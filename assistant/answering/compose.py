@@ -1417,8 +1417,9 @@ _EXERCISE_HEADING_RE = re.compile(r"^#{2,6}\s+Exercise\s+[\w.]+:")
 
 
 def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
-    """For a code block in an exercise's solution: the first sentence of that exercise's prompt, which states the
-    method the code implements ("Implement layer normalisation over the last dimension: y = gamma (x - mu) /
+    """For a code block in an exercise's solution: the first sentence of that exercise's prompt (or, when that one
+    states the setting in plain words, with no formula or code, the first that sets the task: :data:`_TASK_RE`),
+    which states the method the code implements ("Implement layer normalisation over the last dimension: y = gamma (x - mu) /
     sqrt(var + eps) + beta, with mu and the biased variance computed per token ...", f8-13; "Write
     `stratified_split(y, test_frac, seed)` that returns train and test index arrays: shuffle the
     indices of each class separately and send ... to the test set", f8-14). The sentence candidates leave exercise
@@ -1435,10 +1436,22 @@ def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
     stop = h
     while stop < code_start - 1 and not lines[stop].strip().startswith(("<details", "```")):
         stop += 1
-    for c in candidates_from_lines(list(lines[h:stop]), h + 1):
-        if c.kind == "sentence" and not re.match(r"^\*Type:", c.text) and is_answer_sentence(c.text):
-            return c
-    return None
+    usable = [c for c in candidates_from_lines(list(lines[h:stop]), h + 1)
+              if c.kind == "sentence" and not re.match(r"^\*Type:", c.text) and is_answer_sentence(c.text)]
+    if not usable:
+        return None
+    # a prompt that opens on its setting in plain words, no formula or code ("A candidate model should replace the
+    # production model only if ... below zero.", f9-13: it restates the asker's own rule and says nothing of the
+    # method), is led by its task sentence ("Write the gate with a paired percentile bootstrap ..."); a first
+    # sentence with a formula states the method itself and leads
+    if not re.search(r"[$`]", usable[0].text):
+        return next((c for c in usable if _TASK_RE.match(c.text)), usable[0])
+    return usable[0]
+
+
+# an exercise prompt's task sentence: it opens on the imperative that sets the task
+_TASK_RE = re.compile(r"^\s*(?:implement|write|code|build|compute|derive|show|estimate|simulate|train|fit|"
+                      r"verify|check|measure|plot|prove|use)\b", re.IGNORECASE)
 
 
 def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, CodeBlock] | None:
