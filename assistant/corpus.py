@@ -74,6 +74,19 @@ def load_doc(corpus_dir: Path, rel: str) -> Document:
     return cached_document(resolve_corpus_path(corpus_dir, rel), corpus_dir)
 
 
+def section_chunk_texts(corpus_dir: Path) -> dict[str, list[str]]:
+    """The chunk texts of every section of the corpus, in order, keyed ``doc_id#section_id`` (the text the index
+    holds for it; the worked-numbers survey and its tests read sections this way)."""
+    from mlnotes.kb.chunker import chunk_document
+
+    out: dict[str, list[str]] = {}
+    for path in sorted(corpus_dir.rglob("*.md")):
+        doc = load_doc(corpus_dir, str(path.relative_to(corpus_dir)))
+        for c in chunk_document(doc):
+            out.setdefault(f"{c.doc_id}#{c.section_id}", []).append(c.text)
+    return out
+
+
 def corpus_tree(corpus_dir: Path) -> list[TreeEntry]:
     """Every corpus file with its title and kind, sorted by path (symlinks out of the corpus are skipped), then
     the notes of the extra folders (:mod:`mlnotes.kb.roots`) under ``notes/<name>/``."""

@@ -48,15 +48,9 @@ def survey() -> list[tuple[str, bool, str]]:
     """(section key, found by :data:`WORKED`, covering formula id or "") for every section the pattern finds or the
     registry ties."""
     from mlnotes.assistant.answering.worked import FORMULAS
-    from mlnotes.assistant.corpus import load_doc
-    from mlnotes.kb.chunker import chunk_document
+    from mlnotes.assistant.corpus import section_chunk_texts
 
-    texts: dict[str, list[str]] = {}
-    corpus = ROOT / "corpus"
-    for path in sorted(corpus.rglob("*.md")):
-        doc = load_doc(corpus, str(path.relative_to(corpus)))
-        for c in chunk_document(doc):
-            texts.setdefault(f"{c.doc_id}#{c.section_id}", []).append(c.text)
+    texts = section_chunk_texts(ROOT / "corpus")
     found = {k for k, v in texts.items() if WORKED.search("\n".join(v))}
     tied = {k: f.id for f in FORMULAS for k in f.sections}
     return [(k, k in found, tied.get(k, "")) for k in sorted(found | set(tied))]

@@ -184,6 +184,11 @@ _ABOUT_CODE_RE = re.compile(r"^\s*(?:the|this|that) (?:code|snippet|listing|cell
 
 # an exercise's "*Type: derivation · Difficulty: medium*" line
 _EXERCISE_META_RE = re.compile(r"^\s*\*Type:")
+
+
+def is_exercise_meta(text: str) -> bool:
+    """Whether a line is an exercise's "*Type: ... · Difficulty: ...*" line (never an answer sentence)."""
+    return bool(_EXERCISE_META_RE.match(text))
 # the summary line of an exercise's folded worked solution
 _SOLUTION_SUMMARY_RE = re.compile(r"<summary>\s*(?:worked\s+)?solution\b", re.IGNORECASE)
 

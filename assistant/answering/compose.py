@@ -18,6 +18,7 @@ from mlnotes.assistant.answering.candidates import (
     answer_lines,
     candidates_from_lines,
     is_answer_sentence,
+    is_exercise_meta,
 )
 from mlnotes.assistant.answering.lead import (
     answers_ask,
@@ -1437,7 +1438,7 @@ def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
     while stop < code_start - 1 and not lines[stop].strip().startswith(("<details", "```")):
         stop += 1
     usable = [c for c in candidates_from_lines(list(lines[h:stop]), h + 1)
-              if c.kind == "sentence" and not re.match(r"^\*Type:", c.text) and is_answer_sentence(c.text)]
+              if c.kind == "sentence" and not is_exercise_meta(c.text) and is_answer_sentence(c.text)]
     if not usable:
         return None
     # a prompt that opens on its setting in plain words, no formula or code ("A candidate model should replace the

@@ -38,13 +38,6 @@ def cand(text: str, rank: int, score: float, order: int = 0, line: int = 1, vec:
     return Scored(score, rank, Candidate(text, line, line, order), v)
 
 
-@pytest.fixture(params=["rules", "ranker"])
-def ranker_mode(request, monkeypatch):
-    if request.param == "rules":
-        monkeypatch.setattr(lead_module, "lead_model", lambda: None)
-    return request.param
-
-
 # -- an ordinal that stands for an item of an unseen list ------------------------------------------------------------
 
 def test_an_ordinal_followed_by_a_verb_stands_for_a_list_item_and_one_followed_by_a_noun_does_not():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlnotes.assistant.answering import lead as lead_module
 from mlnotes.assistant.answering.candidates import Candidate, is_answer_sentence, points_on_page
 from mlnotes.assistant.answering.lead import (
     leans_on_context,
@@ -33,13 +32,6 @@ def cand(text: str, rank: int, score: float, line: int = 1, vec: int = 0) -> Sco
     v = np.zeros(8, np.float32)
     v[vec] = 1.0
     return Scored(score, rank, Candidate(text, line, line, 0), v)
-
-
-@pytest.fixture(params=["rules", "ranker"])
-def ranker_mode(request, monkeypatch):
-    if request.param == "rules":
-        monkeypatch.setattr(lead_module, "lead_model", lambda: None)
-    return request.param
 
 
 SMITH = ("Smith's original version raised the rate linearly over a few epochs; the variant in common use today starts "

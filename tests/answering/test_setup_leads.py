@@ -34,13 +34,6 @@ def cand(text: str, rank: int, score: float, line: int = 1, vec: int = 0) -> Sco
     return Scored(score, rank, Candidate(text, line, line, 0), v)
 
 
-@pytest.fixture(params=["rules", "ranker"])
-def ranker_mode(request, monkeypatch):
-    if request.param == "rules":
-        monkeypatch.setattr(lead_module, "lead_model", lambda: None)
-    return request.param
-
-
 HISTORY = ("The Viola-Jones face detector evaluated thousands of rectangle features per window this way, which made "
            "real-time detection possible in 2001.")
 COST_Q = "how is a box sum O(1) with an integral image? what does building the table cost for a big frame?"

@@ -28,13 +28,6 @@ def cand(text: str, rank: int, score: float, order: int = 0) -> Scored:
     return Scored(score, rank, Candidate(text, 1, 1, order), np.zeros(3, np.float32))
 
 
-@pytest.fixture(params=["rules", "ranker"])
-def ranker_mode(request, monkeypatch):
-    if request.param == "rules":
-        monkeypatch.setattr(lead_module, "lead_model", lambda: None)
-    return request.param
-
-
 def test_repeat_bonus_of_a_lower_section_does_not_beat_a_clearly_better_top_section_sentence(ranker_mode):
     # ranks 3 and 4 share a section with rank 2: +0.6 each from the repeat bonus
     top, low = cand(TOP, 0, 0.49), cand(LOW, 3, 0.22)

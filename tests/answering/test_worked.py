@@ -22,16 +22,9 @@ ALL_KEYS = [s for f in W.FORMULAS for s in f.sections]
 @lru_cache(maxsize=1)
 def section_texts() -> dict[str, str]:
     """Each section's text (its chunks joined, whitespace-normalised), keyed ``doc_id#section_id``."""
-    from mlnotes.assistant.corpus import load_doc
-    from mlnotes.kb.chunker import chunk_document
+    from mlnotes.assistant.corpus import section_chunk_texts
 
-    out: dict[str, list[str]] = {}
-    corpus = REPO_ROOT / "corpus"
-    for path in sorted(corpus.rglob("*.md")):
-        doc = load_doc(corpus, str(path.relative_to(corpus)))
-        for c in chunk_document(doc):
-            out.setdefault(f"{c.doc_id}#{c.section_id}", []).append(c.text)
-    return {k: " ".join(" ".join(v).split()) for k, v in out.items()}
+    return {k: " ".join(" ".join(v).split()) for k, v in section_chunk_texts(REPO_ROOT / "corpus").items()}
 
 
 def line(question: str, keys=ALL_KEYS) -> W.Worked | None:
