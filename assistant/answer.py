@@ -103,7 +103,7 @@ from mlnotes.assistant.answering.scoring import (
 )
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Generator, Source
 from mlnotes.assistant.answering.worked import as_record as worked_record
-from mlnotes.assistant.answering.worked import worked_lines, worked_text
+from mlnotes.assistant.answering.worked import formula_named, states_formula, worked_lines, worked_text
 from mlnotes.assistant.corpus import load_doc, section_url
 from mlnotes.assistant.grounding import DEFAULT_MIN_SHARE, check_support, filter_citations, is_small_model
 from mlnotes.assistant.intent import classify_intent
@@ -454,6 +454,13 @@ class Answerer:
                                         short_answers=self._short_answers(pool, hits, real), head=head)
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
+            if prompt is None and code is None:
+                # a question that gives its own values to a formula a retrieved section states (the worked line
+                # computes it) is led by the sentence stating that formula, not by the section's history or set-up
+                # (f13-12: "which pyramid level is a 112x112 box pooled from" led with R-CNN -> Fast -> Faster R-CNN)
+                stated = self._formula_sentence(question, r, hits, pool)
+                if stated is not None and (first is None or stated.candidate is not first.candidate):
+                    first = stated
             lead = [first] if first is not None else []
             if lead and lead_intent == "formula" and not shows_equation(first.candidate.text):
                 shown = self._display_equation(lead_q, first, hits)
@@ -759,6 +766,34 @@ class Answerer:
             per_chunk.append((sec_rank, cands, vecs))
             real.update((id(x), idx) for x in cands)
         return score_candidates(question, r.qvec, per_chunk, self.weights), real
+
+    def _formula_sentence(self, question: str, r: Retrieved, hits: list[Hit], pool: list[Scored]) -> Scored | None:
+        """The sentence stating the formula that :func:`~mlnotes.assistant.answering.worked.worked_lines` works on
+        the question's own values (its ``states`` piece), from a retrieved piece of the formula's section, when it
+        can open an answer (:func:`usable`, :func:`standalone`); None when no formula is worked or no such sentence
+        is found (a formula stated only in code or a display equation)."""
+        found = worked_lines(question, [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits])
+        formula = formula_named(found[0].formula) if found else None
+        if formula is None:
+            return None
+        in_pool = {id(t.candidate): t for t in pool}
+        for idx, h in enumerate(hits):
+            if f"{h.chunk.doc_id}#{h.chunk.section_id}" not in formula.sections:
+                continue
+            cands, vecs = self.sentences.get(h.chunk)
+            for j, c in enumerate(cands):
+                if not states_formula(c.text, formula):
+                    continue
+                t = in_pool.get(id(c))
+                if t is None:
+                    t = next(iter(score_candidates(question, r.qvec, [(idx, cands[j:j + 1], vecs[j:j + 1])],
+                                                   self.weights)), None)
+                if t is None:
+                    continue  # a worked solution's sentence that may not lead this question (scoring)
+                t = replace(t, rank=idx)
+                if usable(t) and standalone(t):
+                    return t
+        return None
 
     def _display_equation(self, question: str, first: Scored, hits: list[Hit]) -> Scored | None:
         """For a formula question whose lead states no equation: the display equation (with the sentence ending

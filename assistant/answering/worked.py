@@ -835,6 +835,227 @@ def _vif(p: Parsed):
             f"uncorrelated features"), {"r": r}
 
 
+
+def fpn_level(w: float, h: float, k0: int = 4, canonical: float = 224, lo: int = 2, hi: int = 5) -> tuple[float, int]:
+    """FPN's pyramid level for a ``w`` x ``h`` region: ``k0 + log2(sqrt(wh)/canonical)`` and its floor, clamped to
+    the levels RoIs are pooled from, ``P_lo`` .. ``P_hi`` (P2 to P5, strides 4 to 32)."""
+    raw = k0 + math.log2(math.sqrt(w * h) / canonical)
+    return raw, min(hi, max(lo, math.floor(raw + 1e-9)))
+
+
+_BOX = r"(?:box(?:es)?|proposals?|rois?|regions?|objects?|detections?)\b"
+
+
+def _fpn(p: Parsed):
+    size = r"(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)(?![\w.])"
+    if re.search(r"\bimages?\b|\binputs?\b|resolution|feature maps?", p.text):
+        # an image size beside the boxes: only sizes named as boxes ("a 100x50 proposal", "boxes of 64x64") bind
+        boxes = [(_num(m.group(1)), _num(m.group(2))) for m in re.finditer(
+            r"(?<![\w.])" + size + r"(?:\s*(?:px|pixels?))?\s+(?:[a-z-]+\s+)?" + _BOX, p.text)]
+        boxes += [(_num(m.group(1)), _num(m.group(2))) for m in re.finditer(
+            _BOX + r"\s+(?:of\s+)?(?:size\s+)?(?:of\s+)?" + size, p.text)]
+    else:
+        boxes = p.sizes  # the only sizes named: the regions
+    boxes = list(dict.fromkeys(boxes))
+    if not boxes or any(w <= 0 or h <= 0 for w, h in boxes):
+        return None
+    parts, values = [], {}
+    for i, (w, h) in enumerate(boxes):
+        raw, k = fpn_level(w, h)
+        side, lg = math.sqrt(w * h), raw - 4
+        step = f"4 {'−' if lg < 0 else '+'} {fmt(abs(lg))}"
+        clamp = "" if math.floor(raw + 1e-9) == k else f", outside P2–P5, so clamped to P{k}"
+        parts.append(f"a {fmt(w)}×{fmt(h)} box has √(wh) = {fmt(side)}, k = ⌊4 + log₂({fmt(side)}/224)⌋ = "
+                     f"⌊{step}⌋ = {math.floor(raw + 1e-9)}{clamp}: pooled from P{k} (stride {2 ** k})")
+        values |= {f"w{i}": w, f"h{i}": h}
+    return "; ".join(parts), values
+
+
+
+def conv_output_size(n: float, k: float, pad: float = 0, stride: float = 1) -> int:
+    """Output size of a convolution along one dimension: ``floor((n + 2p - k)/s) + 1``."""
+    return math.floor((n + 2 * pad - k) / stride) + 1
+
+
+_MAP = r"(?:input|image|feature map|map|tensor|activation|picture)s?\b"
+_KERNEL = r"(?:kernels?|conv\w*|filters?)\b"
+
+
+def _conv_output(p: Parsed):
+    t = p.text
+    sq = r"(\d+)(?:\s*x\s*(\d+))?"
+    inputs = {(int(m.group(1)), int(m.group(2) or m.group(1))) for m in re.finditer(
+        r"(?<![\w.])(\d+)\s*x\s*(\d+)(?:\s*x\s*\d+)?(?:\s*(?:px|pixels?|rgb|grayscale|greyscale))?\s+" + _MAP, t)}
+    inputs |= {(int(m.group(1)), int(m.group(2) or m.group(1))) for m in re.finditer(
+        r"\b" + _MAP + r"\s+(?:of\s+)?(?:size\s+|shape\s+)?(?:of\s+|=\s*|is\s+)?" + sq + r"(?![\w.])", t)}
+    kernels = {(int(m.group(1)), int(m.group(2))) for m in re.finditer(
+        r"(?<![\w.])(\d+)\s*x\s*(\d+)\s+(?:[a-z-]+\s+)?" + _KERNEL, t)}
+    kernels |= {(int(m.group(1)), int(m.group(2) or m.group(1))) for m in re.finditer(
+        r"\bkernel(?:\s+size)?\s+(?:of\s+|=\s*|is\s+)?" + sq + r"(?![\w.])", t)}
+    if len(inputs) != 1 or len(kernels) != 1:
+        return None
+    (h, w), (kh, kw) = inputs.pop(), kernels.pop()
+    stride = value_after(p, r"stride") or value_named(p, ("stride",))
+    pads = {_num(m.group(1)) for m in re.finditer(r"\bpadding\s+(?:of\s+|=\s*|is\s+)?" + _NUM, t)}
+    pads |= {_num(m.group(1)) for m in re.finditer(_NUM + r"\s+(?:pixels?\s+(?:of\s+)?)?(?:zero[- ])?padding\b", t)}
+    if re.search(r"\bno (?:zero[- ])?padding\b|\bvalid\b|\bunpadded\b", t):
+        pads.add(0.0)
+    same = bool(re.search(r"\bsame\b", t)) and "padding" in t
+    if same and (kh % 2 == 0 or kw % 2 == 0 or stride not in (None, 1) or pads):
+        return None  # "same" with an even kernel, a stride or a number beside it: not one symmetric padding
+    if len(pads) > 1 or (stride is not None and (stride < 1 or stride % 1)):
+        return None
+    values = {"H": float(h), "W": float(w), "kh": float(kh), "kw": float(kw)}
+    if stride is None:
+        stride, stride_txt = 1, "stride 1 (none given)"
+    else:
+        stride_txt = f"stride {fmt(stride)}"
+        values["stride"] = stride
+    pad = pads.pop() if pads else 0.0
+    if same:
+        pad_txt = f'"same" padding p = (k − 1)/2 = {fmt((kh - 1) / 2)}'
+    elif pad != 0.0 or re.search(r"padding|\bvalid\b|unpadded", t):
+        pad_txt = f"padding {fmt(pad)}"
+        values["padding"] = float(pad)
+    else:
+        pad_txt = "no padding (none given)"
+    dims = []
+    for n, k in ((h, kh), (w, kw)):
+        pp = (k - 1) / 2 if same else pad
+        if n + 2 * pp < k:
+            return None
+        dims.append((n, k, pp, conv_output_size(n, k, pp, stride)))
+    show = dims[:1] if (h, kh) == (w, kw) else dims
+    parts = [f"⌊({fmt(n)} + 2·{fmt(pp)} − {fmt(k)})/{fmt(stride)}⌋ + 1 = {out}" for n, k, pp, out in show]
+    return (f"input {fmt(h)}×{fmt(w)}, kernel {fmt(kh)}×{fmt(kw)}, {stride_txt}, {pad_txt}: "
+            f"⌊(n + 2p − k)/s⌋ + 1 gives {'; '.join(parts)}, so the output is {dims[0][3]}×{dims[1][3]} per "
+            f"channel, with as many channels as filters"), values
+
+
+def mha_params(d: float) -> float:
+    """Parameters of a multi-head self-attention layer of width ``d`` with biases: ``4d^2 + 4d``, whatever the
+    number of heads."""
+    return 4 * d * d + 4 * d
+
+
+_WIDTH = ("d_model", "dmodel", "d", "width", "dim", "dimension", "embed_dim", "hidden", "size")
+
+
+def _width(p: Parsed) -> float | None:
+    d = value_named(p, _WIDTH) or value_after(p, r"d_model|d|model (?:width|dimension|dim)|hidden size|"
+                                                 r"embedding (?:size|dim\w*)|width")
+    return d if d is not None else count_of(p, r"(?:-?dim\w*|-?wide|model dim\w*|d_model|hidden units)\b")
+
+
+def _mha(p: Parsed):
+    if re.search(r"\blayers\b", p.text) and not re.search(r"\bone (?:attention )?layer\b|\ba single\b", p.text):
+        return None  # a stack of layers: the transformer-layer formula, not one attention layer
+    d = _width(p)
+    heads = count_of(p, r"(?:attention )?heads?\b") or value_named(p, ("heads", "h"))
+    if d is None or d < 1 or d % 1:
+        return None
+    if heads is not None and d % heads:
+        return None  # the heads must divide the width
+    note = f"; with {fmt(heads)} heads each head has d/H = {fmt(d / heads)} dimensions, same total" if heads else ""
+    return (f"d = {fmt(d)}: 3(d² + d) for the Q, K, V projections plus d² + d for the output projection, "
+            f"4d² + 4d = {fmt(mha_params(d))} parameters, whatever the number of heads{note}"), \
+        {"d": d, **({"heads": heads} if heads else {})}
+
+
+def transformer_params(layers: float, d: float) -> float:
+    """Weights of ``layers`` transformer layers of width ``d`` with a 4d feed-forward: about ``12 L d^2``."""
+    return 12 * layers * d * d
+
+
+def _transformer(p: Parsed):
+    d = _width(p)
+    layers = count_of(p, r"(?:transformer |decoder |encoder )?(?:layers?|blocks?)\b") or \
+        value_named(p, ("layers", "l", "n_layers", "depth", "blocks"))
+    if d is None or layers is None or d % 1 or layers % 1 or d < 1 or layers < 1:
+        return None
+    n = transformer_params(layers, d)
+    return (f"d = {fmt(d)}, L = {fmt(layers)}: 4d² attention + 8d² feed-forward = 12d² = {fmt(12 * d * d)} per layer, "
+            f"12Ld² ≈ {_sci(n)} parameters in all (biases, norms and the embedding table aside)"), \
+        {"d": d, "layers": layers}
+
+
+def dropout_scale(p: float) -> float:
+    """Inverted dropout's factor on surviving units during training: ``1/(1 - p)``."""
+    return 1 / (1 - p)
+
+
+def _dropout(p: Parsed):
+    rate = value_named(p, ("dropout", "p")) or value_after(p, r"dropout(?: rate| probability| p)?|drop rate")
+    if rate is None:
+        rate = count_of(p, r"dropout\b")
+    if rate is None and len(set(p.percents)) == 1 and re.search(r"%\s*dropout|dropout (?:of|at) \d+%", p.text):
+        rate = p.percents[0]
+    if rate is None or not 0 < rate < 1:
+        return None
+    f = dropout_scale(rate)
+    text = (f"p = {fmt(rate)}: each unit is zeroed with probability {fmt(rate)} and the survivors are multiplied by "
+            f"1/(1 − {fmt(rate)}) ≈ {f:.3g} during training, so the expected activation is unchanged; at test "
+            f"time dropout is off and nothing is rescaled")
+    values = {"p": rate}
+    act = value_after(p, r"activation(?: value)?|value|output") or value_named(p, ("activation",))
+    if act is not None:
+        text += (f"; an activation of {fmt(act)} becomes {fmt(act * f)} when kept and 0 when dropped "
+                 f"(mean {fmt(act)})")
+        values["activation"] = act
+    return text, values
+
+
+def oob_share(n: float) -> float:
+    """Share of rows a bootstrap sample of size ``n`` leaves out: ``(1 - 1/n)^n`` (→ e^-1 ≈ 0.368)."""
+    return (1 - 1 / n) ** n
+
+
+def _oob(p: Parsed):
+    n = count_of(p, r"(?:rows?|samples?|examples?|observations?|points?|data points?|records?|training)\b")
+    trees = count_of(p, r"(?:trees?|estimators?|bootstrap samples)\b") or value_named(p, ("n_estimators",))
+    if n is None and trees is None:
+        return None
+    if n is not None and (n < 2 or n % 1):
+        return None
+    share = oob_share(n) if n is not None else math.exp(-1)
+    parts = []
+    if n is not None:
+        parts.append(f"n = {fmt(n)}: a bootstrap sample leaves out each row with probability (1 − 1/n)^n = "
+                     f"{share:.4f} (→ e⁻¹ ≈ 0.368), so about {fmt(round(n * share))} rows are out of bag per tree "
+                     f"and about {fmt(round(n * (1 - share)))} distinct rows are drawn")
+    else:
+        parts.append("each row is left out of a bootstrap sample with probability (1 − 1/n)^n ≈ e⁻¹ ≈ 0.368")
+    if trees is not None:
+        parts.append(f"with {fmt(trees)} trees each row is out of bag for about {fmt(round(trees * share))} of them")
+    values = {k: v for k, v in (("n", n), ("trees", trees)) if v is not None}
+    return "; ".join(parts), values
+
+
+def separable_ratio(k: float, c_out: float) -> float:
+    """Cost of a depthwise-separable convolution relative to a standard one: ``1/C_out + 1/k^2``."""
+    return 1 / c_out + 1 / (k * k)
+
+
+def _separable(p: Parsed):
+    ks = {int(m.group(1)) for m in re.finditer(r"(?<![\w.])(\d+)\s*x\s*\1(?![\w.])", p.text)}
+    k = ks.pop() if len(ks) == 1 else value_after(p, r"kernel(?: size)?")
+    c_in = value_named(p, ("c_in", "in_channels")) or count_of(p, r"(?:input|in)[- ]channels?\b")
+    c_out = value_named(p, ("c_out", "out_channels")) or count_of(p, r"(?:output|out)[- ]channels?\b")
+    if c_out is None and c_in is None:
+        both = count_of(p, r"channels?\b")
+        c_in = c_out = both
+    if k is None or c_out is None or k < 1 or c_out < 1:
+        return None
+    r = separable_ratio(k, c_out)
+    text = (f"k = {fmt(k)}, C_out = {fmt(c_out)}: (k²C_in + C_in·C_out)/(k²C_in·C_out) = 1/C_out + 1/k² = "
+            f"{fmt(1 / c_out, 3)} + {fmt(1 / (k * k), 3)} ≈ {r:.3f}, about {1 / r:.1f} times fewer multiply-adds")
+    values = {"k": float(k), "c_out": c_out}
+    if c_in is not None:
+        text += (f"; per output position {fmt(k * k * c_in * c_out)} against {fmt(k * k * c_in + c_in * c_out)} "
+                 f"for C_in = {fmt(c_in)}")
+        values["c_in"] = c_in
+    return text, values
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -923,6 +1144,24 @@ FORMULAS: tuple[Formula, ...] = (
             r"$14 \times 14 = 196$ patch tokens", r"\bvit\b|vision transformer|patch", _vit),
     Formula("vif-two-features", ("ch05-classical-ml#exercise-56-reading-coefficients-under-collinearity",),
             r"$1/(1 - r^2) \approx 50$", r"\bvif\b|variance inflation|collinear", _vif),
+    Formula("fpn-level", ("ch10-computer-vision#two-stage-detectors-faster-r-cnn-fpn-and-mask-r-cnn",),
+            r"$k = \lfloor 4 + \log_2(\sqrt{wh}/224) \rfloor$", r"pyramid|\bfpn\b", _fpn),
+    Formula("conv-output-size", ("interview-cnn-vision#how-do-you-compute-the-output-size-of-a-convolution-layer",),
+            "⌊(n + 2p − k)/s⌋ + 1", r"output (?:size|shape|resolution|dimensions?|spatial)|feature map size|"
+            r"spatial size|size of the output|shape of the output", _conv_output),
+    Formula("mha-params", ("ch09-nlp-fundamentals#exercise-95-parameters-of-multi-head-attention",),
+            r"$4d^2 + 4d$", r"(?:multi-?head|self-attention|attention layer).*(?:param|weights)|"
+            r"(?:param|weights).*(?:multi-?head|self-attention|attention layer)", _mha),
+    Formula("transformer-params", ("interview-nlp-transformers#how-many-parameters-and-flops-does-a-transformer-layer-have",),
+            "about 12Ld² parameters", r"(?:param|weights).*(?:transformer|decoder|gpt|layers)|"
+            r"(?:transformer|decoder|gpt|layers).*(?:param|weights)", _transformer),
+    Formula("dropout-scale", ("deep-learning-architectures#dropout-with-inverted-scaling", "ch06-deep-learning#dropout"),
+            "multiplied by $1/(1-p)$ during training", r"dropout", _dropout),
+    Formula("oob-share", ("interview-trees-ensembles#what-is-the-out-of-bag-error-of-a-random-forest",
+                          "ch05-classical-ml#random-forests-why-averaging-works"),
+            r"(1-1/n)^n\to e^{-1}\approx0.368", r"out[- ]of[- ]bag|\boob\b|bootstrap", _oob),
+    Formula("separable-cost", ("interview-cnn-vision#how-do-depthwise-separable-convolutions-reduce-computation",),
+            "The cost ratio is 1/C_out + 1/k²", r"depthwise|separable|mobilenet", _separable),
 )
 
 
@@ -961,3 +1200,14 @@ def worked_text(w: Worked, n: int) -> str:
 
 def as_record(w: Worked, n: int) -> dict[str, Any]:
     return {"formula": w.formula, "values": w.values, "text": w.text, "source": n}
+
+
+def formula_named(fid: str, formulas: Sequence[Formula] = FORMULAS) -> Formula | None:
+    """The registry's formula with id ``fid``."""
+    return next((f for f in formulas if f.id == fid), None)
+
+
+def states_formula(text: str, f: Formula) -> bool:
+    """Whether a corpus sentence ``text`` shows ``f``'s formula (its ``states`` piece, whitespace aside): the
+    sentence that states what a worked line computes."""
+    return " ".join(f.states.split()) in " ".join(text.split())
