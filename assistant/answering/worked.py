@@ -951,15 +951,17 @@ def _mha(p: Parsed):
     if re.search(r"\blayers\b", p.text) and not re.search(r"\bone (?:attention )?layer\b|\ba single\b", p.text):
         return None  # a stack of layers: the transformer-layer formula, not one attention layer
     d = _width(p)
-    heads = count_of(p, r"(?:attention )?heads?\b") or value_named(p, ("heads", "h"))
-    if d is None or d < 1 or d % 1:
-        return None
-    if heads is not None and d % heads:
+    heads = {v for v, words in p.counted if re.match(r"(?:attention )?heads?\b", words)}
+    heads |= {v for n, v in p.assigned if n in ("heads", "h")}
+    heads |= {_num(m.group(2)) for m in re.finditer(  # "from 8 heads to 16", "8 heads or 16"
+        _NUM + r"\s+(?:attention\s+)?heads?\s+(?:to|or|vs\.?|versus|and)\s+" + _NUM + r"(?!\s*[a-z])", p.text)}
+    if d is None or d < 1 or d % 1 or any(h < 1 or h % 1 or d % h for h in heads):
         return None  # the heads must divide the width
-    note = f"; with {fmt(heads)} heads each head has d/H = {fmt(d / heads)} dimensions, same total" if heads else ""
+    note = "; " + ", ".join(f"with {fmt(h)} heads each head has d/H = {fmt(d / h)} dimensions"
+                            for h in sorted(heads)) + ", the same total" if heads else ""
     return (f"d = {fmt(d)}: 3(d² + d) for the Q, K, V projections plus d² + d for the output projection, "
             f"4d² + 4d = {fmt(mha_params(d))} parameters, whatever the number of heads{note}"), \
-        {"d": d, **({"heads": heads} if heads else {})}
+        {"d": d, **{f"heads{i}": h for i, h in enumerate(sorted(heads))}}
 
 
 def transformer_params(layers: float, d: float) -> float:

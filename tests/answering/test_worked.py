@@ -476,3 +476,120 @@ def test_survey_formulas_decline_when_unbound_or_ambiguous():
     assert line("random search with 60 trials: is that enough?") is None  # no target region
     assert line("vit on 224x224 images with patch size 15") is None  # patches do not tile the image
     assert line("training a 7B model: how many FLOPs?") is None  # no token count
+
+
+# -- round 16 (num16w): the formulas the survey still lacked, and the formula sentence as the lead -------------------
+
+def test_round16_formulas_reproduce_their_sections_worked_examples():
+    t = section_texts()
+    # conv output size: 32x32, 5x5, no padding, stride 1 -> 28; stride 2, padding 2 -> 16
+    assert W.conv_output_size(32, 5) == 28 and W.conv_output_size(32, 5, 2, 2) == 16
+    assert r"$\lfloor(32+4-5)/2\rfloor+1=16$" in t["interview-cnn-vision#how-do-you-compute-the-output-size-of-a-convolution-layer"]
+    # Exercise 9.5: d = 512 -> 1,050,624
+    assert W.mha_params(512) == 1_050_624
+    # GPT-3: d = 12288, L = 96 -> about 1.74e11
+    assert round(W.transformer_params(96, 12288) / 1e11, 2) == 1.74
+    # inverted dropout at p = 0.3: a survivor of 2.0 becomes 2.0/0.7
+    assert 2.0 * W.dropout_scale(0.3) == pytest.approx(2.0 / 0.7)
+    # out of bag: (1 - 1/n)^n -> e^-1 ~ 0.368; with 500 trees about 184 of them
+    assert round(W.oob_share(10**6), 3) == 0.368 and round(500 * math.exp(-1)) == 184
+    assert "about 184 of them" in t["interview-trees-ensembles#what-is-the-out-of-bag-error-of-a-random-forest"]
+    # depthwise separable: C_out = 256, k = 3 -> 0.0039 + 0.111 ~ 0.115
+    assert round(W.separable_ratio(3, 256), 3) == 0.115
+    # FPN: the canonical 224 x 224 box maps to k0 = 4; halving or doubling the side moves one level
+    assert W.fpn_level(224, 224) == (4.0, 4) and W.fpn_level(112, 112)[1] == 3 and W.fpn_level(448, 448)[1] == 5
+
+
+def test_fpn_level_matches_a_search_over_the_levels_canonical_sizes():
+    """Level k covers boxes whose side sqrt(wh) lies in [224 * 2^(k-4), 224 * 2^(k-3)); a direct search over the
+    levels (clamped to P2..P5) must agree with the closed form."""
+    rng = np.random.default_rng(0)
+    for w, h in rng.integers(8, 1400, size=(300, 2)):
+        side = math.sqrt(w * h)
+        k = next(k for k in range(-10, 20) if 224 * 2.0 ** (k - 4) <= side < 224 * 2.0 ** (k - 3))
+        assert W.fpn_level(float(w), float(h))[1] == min(5, max(2, k)), (w, h)
+
+
+def test_conv_attention_and_dropout_formulas_match_torch():
+    torch = pytest.importorskip("torch")
+    for n, k, pad, s in ((32, 5, 0, 1), (32, 5, 2, 2), (224, 7, 3, 2), (28, 3, 1, 1), (17, 4, 0, 3), (9, 3, 2, 2)):
+        out = torch.nn.functional.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), padding=pad, stride=s)
+        assert out.shape[-1] == W.conv_output_size(n, k, pad, s)
+    for d, heads in ((512, 8), (768, 12), (64, 4)):
+        mha = torch.nn.MultiheadAttention(d, heads)
+        assert sum(p.numel() for p in mha.parameters()) == W.mha_params(d)
+        layer = torch.nn.TransformerEncoderLayer(d, heads, dim_feedforward=4 * d)
+        weights = sum(p.numel() for name, p in layer.named_parameters() if p.dim() == 2)  # no biases, no norms
+        assert weights == W.transformer_params(1, d)
+    drop = torch.nn.Dropout(p=0.25).train()
+    vals = drop(torch.full((10_000,), 3.0)).unique()
+    assert vals[-1].item() == pytest.approx(3.0 * W.dropout_scale(0.25))
+    # depthwise-separable cost: multiply-adds of the two convolutions against one standard convolution
+    c_in, c_out, k, hw = 32, 64, 3, 10 * 10
+    standard = torch.nn.Conv2d(c_in, c_out, k, bias=False).weight.numel() * hw
+    separable = (torch.nn.Conv2d(c_in, c_in, k, groups=c_in, bias=False).weight.numel()
+                 + torch.nn.Conv2d(c_in, c_out, 1, bias=False).weight.numel()) * hw
+    assert separable / standard == pytest.approx(W.separable_ratio(k, c_out))
+
+
+def test_oob_share_matches_bootstrap_draws():
+    rng = np.random.default_rng(1)
+    n = 200
+    left_out = [n - len(np.unique(rng.integers(0, n, n))) for _ in range(4000)]
+    assert np.mean(left_out) / n == pytest.approx(W.oob_share(n), abs=0.005)
+
+
+def test_round16_formulas_bind_common_phrasings():
+    w = line("fpn: which pyramid level is a 64x64 proposal pooled from, and a 600x600 one?")
+    assert w.formula == "fpn-level" and "P2" in w.text and "P5" in w.text  # 4 - 1.81 -> 2; 4 + 1.42 -> 5
+    w = line("FPN on an 800x1333 image: which level does a 100x50 proposal use?")
+    assert w.formula == "fpn-level" and "100×50" in w.text and "800" not in w.text and "P2" in w.text
+    w = line("what is the output size for a 64x64 input with a 3x3 kernel, stride 2 and padding 1?")
+    assert w.formula == "conv-output-size" and "= 32" in w.text and "32×32" in w.text
+    w = line("output size of a 3x3 conv with same padding on a 56x56 feature map?")
+    assert w.formula == "conv-output-size" and "56×56 per channel" in w.text
+    w = line("does a self-attention layer get more parameters with 4 heads or 16 heads? d_model = 256")
+    assert w.formula == "mha-params" and "263,168" in w.text and "d/H = 64" in w.text and "d/H = 16" in w.text
+    w = line("how many parameters does a transformer with 12 layers and d_model = 768 have?")
+    assert w.formula == "transformer-params" and "8.49×10^7" in w.text  # 12 * 12 * 768^2
+    w = line("with dropout p = 0.2, what are surviving activations multiplied by during training?")
+    assert w.formula == "dropout-scale" and "1.25" in w.text
+    w = line("random forest with 200 trees on 5,000 rows: how many trees is each row out of bag for?")
+    assert w.formula == "oob-share" and "about 74 of them" in w.text  # 200 * 0.3679
+    w = line("depthwise separable 5x5 convolution with 128 output channels: how much cheaper?")
+    assert w.formula == "separable-cost" and "0.048" in w.text  # 1/128 + 1/25
+
+
+def test_round16_formulas_decline_when_unbound_or_ambiguous():
+    assert line("fpn: which pyramid level does a proposal use?") is None  # no box size
+    assert line("fpn on an 800x1333 image: which pyramid level?") is None  # an image size, no box
+    assert line("output size of a conv layer with stride 2 on a 32x32 input?") is None  # no kernel
+    assert line("output size of a 3x3 conv on a 32x32 input or a 64x64 input?") is None  # two inputs
+    assert line("output size of a 3x3 conv, padding 1 or padding 2, on a 32x32 input?") is None  # two paddings
+    assert line("multi-head attention with d_model = 512 and 7 heads: parameters?") is None  # 7 does not divide 512
+    assert line("how many parameters does a transformer with d_model = 512 have?") is None  # no layer count
+    assert line("what does dropout do at test time?") is None  # no rate
+    assert line("how does out-of-bag error work in a random forest?") is None  # no rows, no trees
+
+
+@pytest.mark.parametrize("q", [
+    "faster r-cnn with FPN: how does it pick the pyramid level a proposal is pooled from, e.g. a 96x96 box and a "
+    "512x512 box?",
+    "in Faster R-CNN with a feature pyramid, which level is RoI pooling done on for a 300x200 proposal?",
+    "mask r-cnn with an fpn backbone: from which pyramid level does RoIAlign read a 128x128 region?",
+    "two-stage detector with FPN: a 160x160 proposal, which pyramid level?",
+])
+def test_a_question_giving_values_to_a_stated_formula_is_led_by_that_formula(answerer, q):
+    """The lead of an answer whose worked line computes a formula a retrieved section states is the corpus sentence
+    stating that formula, not the section's history, set-up or another model's detail (f13-12 led with R-CNN ->
+    Fast -> Faster R-CNN; without the rule these four lead with that history, the RoIAlign sentence or the
+    two-stage set-up)."""
+    ans = answerer.answer(q, generator=None)
+    assert ans.worked and ans.worked[0]["formula"] == "fpn-level"
+    assert W.states_formula(ans.sentences[0].text, W.formula_named("fpn-level"))
+
+
+def test_without_values_no_formula_is_forced_to_lead(answerer):
+    plain = answerer.answer("how did two-stage detectors get faster from R-CNN to Faster R-CNN?", generator=None)
+    assert plain.worked == []
+    assert not W.states_formula(plain.sentences[0].text, W.formula_named("fpn-level"))
