@@ -1268,8 +1268,13 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # same paragraph (f13-17: "They ... suffer from *model bias* when it is not, because the planner exploits the
         # model's errors." after "Model-based methods learn the transition and reward model ..."): the pair states
         # the cause, and compose shows the antecedent in front of it (:func:`pronoun_cause`)
-        causes = [t for t in pool if states_cause(question, t.candidate.text)]
-        causes += [t for t in scored if t.rank < LEAD_POOL_RANKS and pronoun_cause(question, t, scored)]
+        # a later why ask ("... why does that happen?": :func:`why_of_observation`) takes its cause from the first
+        # retrieved chunk alone: a long setting shares two words with many sentences, and a lower chunk's reason that
+        # names "every" and "zero" is a coincidence (f9-16 met a dead-ReLU sentence; f9-17 a bigram definition's
+        # "so")
+        ranks = LEAD_POOL_RANKS if _WRONG_ASK_RE.search(question.strip()) else 1
+        causes = [t for t in pool if t.rank < ranks and states_cause(question, t.candidate.text)]
+        causes += [t for t in scored if t.rank < ranks and pronoun_cause(question, t, scored)]
         pool = causes or pool
     if intent == "how_to_choose" and not asks_needed_quantity(question):
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
