@@ -1209,7 +1209,9 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
-    wrong only the ones that give a cause of it (:func:`asks_if_wrong`, :func:`states_cause`) when there are any; for a
+    wrong, or asks after it why it happens, only the ones that give a cause of it (:func:`asks_if_wrong`,
+    :func:`states_cause`; a cause opening with "They"/"It" after its antecedent counts: :func:`pronoun_cause`; for a
+    later why ask only of the first chunk) when there are any; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
     it asks how much of something a goal needs (:func:`asks_needed_quantity`); for a question that gives its own
     numbers only the ones of the top ``LEAD_RANKS`` chunks, of at least ``SHORT_WORDS`` words, that state one of them
