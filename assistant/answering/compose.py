@@ -21,6 +21,7 @@ from mlnotes.assistant.answering.candidates import (
     is_exercise_meta,
 )
 from mlnotes.assistant.answering.lead import (
+    PAIR_ANTECEDENT_WORDS,
     answers_ask,
     ask_matches,
     ask_of,
@@ -34,6 +35,7 @@ from mlnotes.assistant.answering.lead import (
     first_cell,
     gives_reason,
     normalize,
+    opens_on_pronoun_cause,
     pointer,
     question_asks,
     question_pieces,
@@ -158,7 +160,10 @@ def with_antecedents(chosen: Sequence[Scored], n_lead: int, hits: Sequence[Hit],
         if p is not None:
             rest.remove(p)
         else:
-            p = _before_in_chunk(t, hits)
+            # a cause that opens with "They"/"It" for the thing its paragraph's first sentence names leads as a pair
+            # with that sentence, which may be longer (f13-17: lead.pronoun_cause)
+            long = not out_lead and question and opens_on_pronoun_cause(question, t.candidate.text)
+            p = _before_in_chunk(t, hits, max_words=PAIR_ANTECEDENT_WORDS if long else 35)
         if p is not None:
             out_lead += [p, t]
         elif out_lead:

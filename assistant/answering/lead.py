@@ -52,6 +52,7 @@ from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.scoring import (
     _NOT_A_NOUN,
     Scored,
+    antecedent,
     continues_before,
     cut_off,
     dangles,
@@ -279,16 +280,70 @@ OBSERVATION_TERMS = 2
 
 def asks_if_wrong(question: str) -> bool:
     """Whether ``question`` reports an observation and closes by asking whether something is wrong ("... is
-    something broken?", "... What's wrong?", "... is this normal?": :data:`_WRONG_ASK_RE`)."""
+    something broken?", "... What's wrong?", "... is this normal?": :data:`_WRONG_ASK_RE`), or asks, after it, why
+    it happens (:func:`why_of_observation`: "... does terribly in the real environment. why does that happen ...?")."""
     m = _WRONG_ASK_RE.search(question.strip())
-    return bool(m) and bool(subject_terms(question[: m.start()]))
+    return (bool(m) and bool(subject_terms(question[: m.start()]))) or why_of_observation(question) is not None
+
+
+# a later piece of a question that asks why the statement before it holds, in words that point back at it: a bare
+# "why" ("a reviewer says that standard error is wrong. why?"), "why does that/this/it happen", "why is that too
+# optimistic", "why do people say comparisons like this are unfair" (round 16, f13-17/f13-16)
+_BACK_RE = re.compile(r"^(?:(?:that|this|it)\b(?!\s+(?:is|are|was|were)\s+(?:a|an|the)\b)|$)|"
+                      r"\b(?:like|such as) (?:this|that)\b|\b(?:this|that|it) (?:happens?|occurs?)\b", re.I)
+# a piece that opens with an ask of its own: the statement of an observation does not
+# (an auxiliary opens a yes/no ask only in the first piece: "but does terribly ..." continues a statement; a
+# relative clause is no ask: "..., which is obviously false", "..., where 0.004 is the std of ...")
+_ASK_OPEN_RE = re.compile(r"^\W*(?:(?:and|but|so|also|then|ok|okay)\W+)?(?:what(?:'s|s)?|how|why|whether|who|explain|"
+                          r"describe|(?:can|could|would) you|which(?!\s+(?:is|are|was|were|seems?|means?|makes?)\b))\b",
+                          re.I)
+
+
+def why_of_observation(question: str) -> str | None:
+    """The observation a question states before a later piece that asks why it happens (:data:`_BACK_RE`: the why
+    ask points back at it, "why?", "why does that happen", "why is that too optimistic"), or ``None``: the text of
+    the question's pieces before that why piece, when none of them holds an ask ("What is k-fold cross-validation
+    and why is it better ...?" asks twice; "what's a U-Net? why does it have ...?" asks first)."""
+    pieces = question_pieces(question)
+    for i, p in enumerate(pieces[1:], 1):
+        if not _WHY_RE.match(p):
+            continue
+        rest = _WHY_OPENING_RE.sub("", p + " ", count=1).strip(" ,.")
+        before = pieces[:i]
+        q = " ".join(question.split())
+        asked = "?" in q[: q.find(p)] or _YES_NO_RE.match(before[0]) or any(_ASK_OPEN_RE.match(x) for x in before)
+        if _BACK_RE.search(rest) and not asked and subject_terms(" ".join(before)):
+            return ". ".join(before)
+        return None
+    return None
+
+
+# words of a why ask that point back or report, not what the ask is about
+_WHY_ASK_FILLER = frozenset(tokenize("what how why which whether that this these those it its like often happen "
+                                     "happens occur occurs does do did is are was were be too so pretty very well quite"))
+
+
+def why_claim_terms(question: str) -> set[str]:
+    """The terms that a later why ask about a stated observation (:func:`why_of_observation`) names of its own: what
+    it says of the observation ("why do people say comparisons like this are often unfair" -> {comparison,
+    unfair}; "why is that too optimistic" -> {optimist}); empty for "why does that happen", a bare "why" and any
+    other question. The setting before the ask supplies most of a question's terms; these say what is asked."""
+    if why_of_observation(question) is None:
+        return set()
+    p = next(x for x in question_pieces(question)[1:] if _WHY_RE.match(x))
+    rest = _WHY_OPENING_RE.sub("", p + " ", count=1)
+    return terms(rest) - _ASK_FILLER - _PREMISE_FILLER - _WHY_ASK_FILLER
 
 
 def observation_terms(question: str) -> set[str]:
     """The subject terms of the observation that a question of :func:`asks_if_wrong` reports (the question before
-    its closing ask), without words of frequency or shape; empty for any other question."""
+    its closing ask, or before its later why ask: :func:`why_of_observation`), without words of frequency or shape;
+    empty for any other question."""
     m = _WRONG_ASK_RE.search(question.strip())
-    return subject_terms(question[: m.start()]) - _PREMISE_FILLER if m else set()
+    if m:
+        return subject_terms(question[: m.start()]) - _PREMISE_FILLER
+    seen = why_of_observation(question)
+    return subject_terms(seen) - _PREMISE_FILLER if seen else set()
 
 
 def states_cause(question: str, text: str) -> bool:
@@ -296,7 +351,26 @@ def states_cause(question: str, text: str) -> bool:
     or a mechanism (:func:`gives_reason`) and names at least ``OBSERVATION_TERMS`` of the observation's terms (all of
     them when it has fewer)."""
     seen = observation_terms(question)
-    return bool(seen) and gives_reason(text) and len(seen & terms(text)) >= min(OBSERVATION_TERMS, len(seen))
+    if not (seen and gives_cause(text)):
+        return False
+    have = terms(text)
+    claim = why_claim_terms(question)
+    # a why ask that names what it asks of the observation ("comparisons like this are often unfair", f13-16): the
+    # cause names it too; the setting's words alone (xgboost, logistic, split) are no cause of it
+    return len(seen & have) >= min(OBSERVATION_TERMS, len(seen)) and (not claim or bool(claim & have))
+
+
+# a cause, not a mechanism or a purpose: the causal connectives of :data:`_REASON_RE` without "by" with a gerund,
+# "in order to", "so that", "which lets/makes ..." ("Model-based methods learn the transition and reward model ...
+# and use it to plan, either by generating simulated experience ..." says how they work, not why they fail: f13-17)
+_CAUSE_RE = re.compile(r"\b(?:because|since\s+(?!\d)|,\s*so\b(?!\s+that\b)|due to|owing to|thanks to|caused by|"
+                       r"comes?\s+(?:\w+\s+)?from|stems? from|attributed to|the reason|reasons? (?:is|are)|"
+                       r"(?:this|that) is why|as a result|results? in|leads? to|therefore|hence|thus)\b", re.I)
+
+
+def gives_cause(text: str) -> bool:
+    """Whether ``text`` states a cause (:data:`_CAUSE_RE`: a causal connective, not a mechanism or a purpose)."""
+    return bool(_CAUSE_RE.search(text))
 
 
 # a why question that reports what people say ("why do people keep saying a plain linear model ... can match fancy
@@ -1068,12 +1142,13 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
 
     first = choose(ranked)
     return top_section_lead(first, ranked, top, choose,
-                            value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head))
+                            value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head),
+                            asked=why_claim_terms(question))
 
 
 def top_section_lead(first: Scored, ranked: Sequence[Scored], top: Sequence[str],
                      choose: Callable[[list[Scored]], Scored],
-                     value: Callable[[Scored], float] | None = None) -> Scored:
+                     value: Callable[[Scored], float] | None = None, asked: set[str] | None = None) -> Scored:
     """``first`` (the chosen lead among ``ranked``), unless it comes from another section than the first retrieved
     one (``top[0]``) and the candidate that ``choose`` picks among ``ranked``'s candidates of that first section
     beats it: then that candidate. It beats ``first`` when its score is at least ``TOP_SECTION_MARGIN`` above
@@ -1082,7 +1157,11 @@ def top_section_lead(first: Scored, ranked: Sequence[Scored], top: Sequence[str]
     counted as repeated no more often than the first section, the first section's candidate is at least as good (a
     lower section that several top chunks come from is well supported by retrieval, but so is the section that
     retrieval ranked first). A lower section's heading share or intent bonus may still win over the first section
-    when the scores are close."""
+    when the scores are close, unless (round 16) the question's ask after its setting names terms of its own
+    (``asked``: :func:`why_claim_terms`) that the first section's heading names and ``first``'s does not: then the
+    first section's candidate leads when its score is no lower (f13-16: the setting's "xgboost" drew the lead to
+    "Why is XGBoost fast and accurate?" over "Making comparisons fair" for "why do people say comparisons like this
+    are often unfair")."""
     if not top or first.rank >= len(top) or top[first.rank] == top[0]:
         return first
     own = [t for t in ranked if t.rank < len(top) and top[t.rank] == top[0]]
@@ -1091,11 +1170,20 @@ def top_section_lead(first: Scored, ranked: Sequence[Scored], top: Sequence[str]
     best = choose(own)
     if best.score >= first.score + TOP_SECTION_MARGIN:
         return best
+    if asked and best.score >= first.score and asked & heading_terms(top[0]) and not asked & heading_terms(
+            top[first.rank]):
+        return best
     if value is not None and best.score >= first.score + REPEAT_LEAD_MARGIN:
         extra = section_repeats(top, first.rank) - section_repeats(top, best.rank)
         if extra > 0 and value(best) >= value(first) - SECTION_REPEAT_BONUS * extra:
             return best
     return first
+
+
+def heading_terms(section: str) -> set[str]:
+    """The terms of a section key's heading slug ("ch05-classical-ml#making-comparisons-fair" -> {make, comparison,
+    fair})."""
+    return terms(section.rsplit("#", 1)[-1].replace("-", " "))
 
 
 def lead_model() -> LeadRanker | None:
@@ -1121,7 +1209,9 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     (:func:`contrasted_subject`, :func:`opens_on`); for a why question
     only the ones about its premise (:func:`about_premise`) when a top chunk holds the premise's claim with its
     reason (:func:`claim_with_reason`); for a question that reports an observation and asks whether something is
-    wrong only the ones that give a cause of it (:func:`asks_if_wrong`, :func:`states_cause`) when there are any; for a
+    wrong, or asks after it why it happens, only the ones that give a cause of it (:func:`asks_if_wrong`,
+    :func:`states_cause`; a cause opening with "They"/"It" after its antecedent counts: :func:`pronoun_cause`; for a
+    later why ask only of the first chunk) when there are any; for a
     how-to-choose question only the ones that advise on the subject when there are any (:func:`advises`), unless
     it asks how much of something a goal needs (:func:`asks_needed_quantity`); for a question that gives its own
     numbers only the ones of the top ``LEAD_RANKS`` chunks, of at least ``SHORT_WORDS`` words, that state one of them
@@ -1176,7 +1266,18 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # is something broken?" led with "Run a learning-rate range test ..." from a top section on a loss that
         # does not fall, over "The training loss is averaged over the epoch while the weights change, so early on
         # it lags behind the validation loss ...")
-        pool = [t for t in pool if states_cause(question, t.candidate.text)] or pool
+        # ... and so does a cause that opens with "They"/"It" for the thing the sentence before it names, in the
+        # same paragraph (f13-17: "They ... suffer from *model bias* when it is not, because the planner exploits the
+        # model's errors." after "Model-based methods learn the transition and reward model ..."): the pair states
+        # the cause, and compose shows the antecedent in front of it (:func:`pronoun_cause`)
+        # a later why ask ("... why does that happen?": :func:`why_of_observation`) takes its cause from the first
+        # retrieved chunk alone: a long setting shares two words with many sentences, and a lower chunk's reason that
+        # names "every" and "zero" is a coincidence (f9-16 met a dead-ReLU sentence; f9-17 a bigram definition's
+        # "so")
+        ranks = LEAD_POOL_RANKS if _WRONG_ASK_RE.search(question.strip()) else 1
+        causes = [t for t in pool if t.rank < ranks and states_cause(question, t.candidate.text)]
+        causes += [t for t in scored if t.rank < ranks and pronoun_cause(question, t, scored)]
+        pool = causes or pool
     if intent == "how_to_choose" and not asks_needed_quantity(question):
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of
         # a section that several top chunks come from outweighed the recommendation bonus, and a true sentence
@@ -1213,6 +1314,38 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
 # ("3x3", "B0", "gpt-4") and not a year
 _GIVEN_NUMBER_RE = re.compile(r"(?<![\w.,^/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w^]|[.,]\d)")
 _YEAR_RE = re.compile(r"^(?:19|20)\d\d$")
+# how long the antecedent of a cause that opens with a pronoun may be (:func:`pronoun_cause`; other dangling
+# sentences take one of at most 35 words: ``scoring.antecedent``)
+PAIR_ANTECEDENT_WORDS = 60
+# a sentence that opens with a personal pronoun as its subject ("They are far more sample-efficient ...", "It
+# fails because ...")
+_PRONOUN_OPEN_RE = re.compile(r"^(?:they|it)\s+(?!is\s+(?:a|an|the|not|also)\b)", re.I)
+
+
+def opens_on_pronoun_cause(question: str, text: str) -> bool:
+    """Whether ``text`` may be a cause that :func:`pronoun_cause` lets lead: ``question`` asks about an observation
+    (:func:`asks_if_wrong`) and ``text`` opens with "They"/"It" (:data:`_PRONOUN_OPEN_RE`) and states a cause
+    (:func:`gives_cause`). Compose gives such a lead an antecedent of up to ``PAIR_ANTECEDENT_WORDS`` words."""
+    text = text.strip()
+    return bool(_PRONOUN_OPEN_RE.match(text)) and gives_cause(text) and asks_if_wrong(question)
+
+
+def pronoun_cause(question: str, t: Scored, scored: Sequence[Scored]) -> bool:
+    """Whether ``t`` is a cause of the observation of a question of :func:`asks_if_wrong` that opens with "They"
+    or "It" for what the sentence just before it names (:data:`_PRONOUN_OPEN_RE`): a usable sentence, standalone but
+    for its pronoun, whose antecedent in the same paragraph (:func:`~mlnotes.assistant.answering.scoring.antecedent`)
+    reads on its own, and the pair names the observation and gives the reason (:func:`states_cause`). Compose puts
+    the antecedent in front of such a lead (``compose.with_antecedents``), so the pair leads."""
+    text = t.candidate.text.strip()
+    if not opens_on_pronoun_cause(question, text) or not usable(t):
+        return False
+    if pointer(text) or caveat(text) or describes_figure(text) or not solution_stands_alone(question, t.candidate):
+        return False
+    prev = antecedent(t, scored, max_words=PAIR_ANTECEDENT_WORDS)
+    return (prev is not None and standalone(prev) and usable(prev)
+            and states_cause(question, prev.candidate.text + " " + text))
+
+
 # a question's last ask that wants a verdict on the asker's own plan: "should I / we ...?", "do I (really) need
 # to ...?", "is it (still) worth ...?"
 _VERDICT_ASK_RE = re.compile(r"^\W*(?:(?:and|but|so|also|then)\s+)?(?:should|shall|must) (?:i|we)\b|"
