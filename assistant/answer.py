@@ -446,8 +446,11 @@ class Answerer:
                               or compose.defines_object(compose.code_object(question), code[1].code))
                 pool = pool if about_task else []
                 real.update(code_real)
-                if not pool:  # an exercise's solution: its prompt states the method (f8-13, f8-14)
-                    prompt = self._exercise_prompt(question, hits, code, mode, filters)
+                # an exercise's solution: its prompt states the method (f8-13, f8-14), ahead of the solution's own
+                # sentences, which are notes on the run (round 16: f12-14 led with "The data are continuous ..., so
+                # no two candidate splits tie" although Exercise 5.4's prompt is "Implement gradient boosting for
+                # squared loss: start from the mean, then for $M$ rounds fit a depth-2 regression tree ...")
+                prompt = self._exercise_prompt(question, hits, code, mode, filters)
             pool = pool or [*scored, *extra]
             head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
             first = prompt or pick_lead(lead_intent, lead_q, pool, sections=sections,
