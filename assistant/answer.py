@@ -449,8 +449,14 @@ class Answerer:
                 # an exercise's solution: its prompt states the method (f8-13, f8-14), ahead of the solution's own
                 # sentences, which are notes on the run (round 16: f12-14 led with "The data are continuous ..., so
                 # no two candidate splits tie" although Exercise 5.4's prompt is "Implement gradient boosting for
-                # squared loss: start from the mean, then for $M$ rounds fit a depth-2 regression tree ...")
+                # squared loss: start from the mean, then for $M$ rounds fit a depth-2 regression tree ..."), when
+                # the prompt spells the method out (``compose.states_method``): f7-14's "Compute instead the
+                # leave-one-out accuracy ... (mask the diagonal), and check it ..." names the task only, and its
+                # solution's "Setting the diagonal of the distance matrix to $+\infty$ removes each point from its
+                # own neighbour search ..." leads
                 prompt = self._exercise_prompt(question, hits, code, mode, filters)
+                if pool and prompt is not None and not compose.states_method(prompt.candidate.text):
+                    prompt = None
             pool = pool or [*scored, *extra]
             head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
             first = prompt or pick_lead(lead_intent, lead_q, pool, sections=sections,

@@ -1494,6 +1494,18 @@ def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
     return usable[0]
 
 
+# a sentence that spells out a method: steps after a colon ("Implement gradient boosting for squared loss: start
+# from the mean, then ...") or a formula
+_STATES_METHOD_RE = re.compile(r":\s+[a-z$]|\$")
+
+
+def states_method(text: str) -> bool:
+    """Whether an exercise prompt's sentence spells out the method its code implements (steps after a colon, or a
+    formula), rather than naming the task only ("Compute instead the leave-one-out accuracy of 1-NN ... and check
+    it against scikit-learn's ...", f7-14)."""
+    return bool(_STATES_METHOD_RE.search(text))
+
+
 # an exercise prompt's task sentence: it opens on the imperative that sets the task
 _TASK_RE = re.compile(r"^\s*(?:implement|write|code|build|compute|find|derive|show|estimate|simulate|train|fit|"
                       r"verify|check|measure|plot|prove|use)\b", re.IGNORECASE)
