@@ -446,8 +446,17 @@ class Answerer:
                               or compose.defines_object(compose.code_object(question), code[1].code))
                 pool = pool if about_task else []
                 real.update(code_real)
-                if not pool:  # an exercise's solution: its prompt states the method (f8-13, f8-14)
-                    prompt = self._exercise_prompt(question, hits, code, mode, filters)
+                # an exercise's solution: its prompt states the method (f8-13, f8-14), ahead of the solution's own
+                # sentences, which are notes on the run (round 16: f12-14 led with "The data are continuous ..., so
+                # no two candidate splits tie" although Exercise 5.4's prompt is "Implement gradient boosting for
+                # squared loss: start from the mean, then for $M$ rounds fit a depth-2 regression tree ..."), when
+                # the prompt spells the method out (``compose.states_method``): f7-14's "Compute instead the
+                # leave-one-out accuracy ... (mask the diagonal), and check it ..." names the task only, and its
+                # solution's "Setting the diagonal of the distance matrix to $+\infty$ removes each point from its
+                # own neighbour search ..." leads
+                prompt = self._exercise_prompt(question, hits, code, mode, filters)
+                if pool and prompt is not None and not compose.states_method(prompt.candidate.text):
+                    prompt = None
             pool = pool or [*scored, *extra]
             head = head_term(subject_terms(lead_q), self.term_coverage().idf) if lead_intent == "definition" else None
             first = prompt or pick_lead(lead_intent, lead_q, pool, sections=sections,
@@ -924,16 +933,19 @@ class Answerer:
                          filters: Filters | None) -> Scored | None:
         """The first sentence of the prompt of the exercise whose solution holds the code block (``code``: its
         piece's index in ``hits`` and the block), citing the piece of the section that holds it
-        (``compose.exercise_prompt``), when the block names every term of the asked object
-        (``compose.object_coverage``) or, for a question that names no object by a code verb ("python for a
+        (``compose.exercise_prompt``), when the block or its exercise's heading and prompt name every term of the
+        asked object (``compose.object_coverage``) or, for a question that names no object by a code verb ("python for a
         release check: only ship the candidate model if ...", f9-13), when the prompt names at least two of the
         question's subject terms; else ``None``."""
         idx, cb = code
         chunk = hits[idx].chunk
         obj = compose.code_object(question)
-        if obj and compose.object_coverage(obj, cb.code, chunk.heading) < len(obj):
+        lines = load_doc(self.corpus_dir, chunk.path).lines
+        # the prompt names what the code does, as the heading does (``Answerer._code``)
+        named = f"{chunk.heading} {compose.exercise_task(lines, cb.start)}"
+        if obj and compose.object_coverage(obj, cb.code, named) < len(obj):
             return None
-        cand = compose.exercise_prompt(load_doc(self.corpus_dir, chunk.path).lines, cb.start)
+        cand = compose.exercise_prompt(lines, cb.start)
         if cand is None or not obj and len(subject_terms(question) & terms(cand.text)) < 2:
             return None
         piece = next((c for c in self._whole_sections([chunk]) if c.line_start <= cand.line_start <= c.line_end),
@@ -946,17 +958,18 @@ class Answerer:
     def _excerpt_imports(self, code: tuple[int, CodeBlock] | None, hits: list[Hit], mode: str,
                          filters: Filters | None) -> list[tuple[int, CodeBlock]]:
         """For a code block shown as an excerpt of a longer block (``compose.object_excerpt``,
-        ``compose.function_excerpt``, ``compose.setup_excerpt``): the file's import lines that it needs (``compose.imports_for``), each with the
-        index in ``hits`` of the piece that holds it (appended as a looked-up piece when needed); ``[]`` for a whole
-        block or no block. An import line in no piece (with the lines around it) that passes ``filters`` is left
-        out."""
+        ``compose.function_excerpt``, ``compose.setup_excerpt``), or a whole block that uses what the file's earlier
+        blocks imported (round 16: the PDP/ICE block of f13-14 reads ``np`` and ``plt``, ml-09's labelling block
+        ``np`` and ``ndimage``; the corpus tests and the Run button run a file's blocks in order, so the block runs
+        there but not as shown): the file's import lines that it needs (``compose.imports_for``), each with the
+        index in ``hits`` of the piece that holds it (appended as a looked-up piece when needed); ``[]`` for a block
+        that needs none, or no block. An import line in no piece (with the lines around it) that passes ``filters``
+        is left out."""
         if code is None:
             return []
         path = hits[code[0]].chunk.path
         doc = load_doc(self.corpus_dir, path)
         cb = code[1]
-        if any(b.start == cb.start and b.end == cb.end for b in doc.code_blocks):
-            return []
         pieces = [c for cs in self._section_table().values() for c in cs if c.path == path]
         out = []
         for ib in compose.imports_for(cb, code_blocks(doc, 1, len(doc.lines))):
@@ -1038,14 +1051,19 @@ class Answerer:
         obj = compose.code_object(question)
         found = []
         for sec_rank, idx, c in self._section_pieces(hits, mode, filters, self.weights.top_chunks):
-            about = terms(" ".join([*c.breadcrumbs, c.heading]))
-            for cb in code_blocks(load_doc(self.corpus_dir, c.path), c.line_start, c.line_end):
+            doc = load_doc(self.corpus_dir, c.path)
+            for cb in code_blocks(doc, c.line_start, c.line_end):
+                # an exercise's prompt says what its solution's code does (round 16, f13-13: "Find the front with one
+                # sort and a sweep" over ``pareto_sweep``), as a heading does
+                task = compose.exercise_task(doc.lines, cb.start)
+                about = terms(" ".join([*c.breadcrumbs, c.heading, task]))
                 have = about | code_terms(cb.code)
                 if subject and not subject & have or compose.is_sibling(obj, cb.code, c.heading):
                     continue
                 lib, tech = compose.code_fit(ask, cb.code)
                 said = about | compose.block_words(cb.code, c.heading)
-                found.append((-lib, -tech, -compose.object_coverage(obj, cb.code, c.heading),
+                named = f"{c.heading} {task}" if task else c.heading
+                found.append((-lib, -tech, -compose.object_coverage(obj, cb.code, named),
                               -task_heading(question, c.heading), -len(how & said), -len(thing & have),
                               -len(subject & have),
                               -len(thing & about), sec_rank, idx, cb))

@@ -981,6 +981,9 @@ class CodeAsk:
     want: frozenset[str]
     avoid: frozenset[str]
     techniques: frozenset[str]
+    # each named identifier's own terms ("im2col": {im2col}; "val_error": {val, error}); a block names a technique
+    # only when it names all of that identifier's terms (:func:`code_fit`)
+    technique_names: frozenset[frozenset[str]] = frozenset()
 
 
 def code_ask(question: str) -> CodeAsk:
@@ -996,8 +999,9 @@ def code_ask(question: str) -> CodeAsk:
     if _SCRATCH_RE.search(question) and "sklearn" not in want:
         avoid.add("sklearn")  # one's own code, not a library's estimator
     words = re.sub(r"\]\([^)]*\)|https?://\S+", " ", question)  # not a link's address
-    techniques = {t for w in _TECHNIQUE_RE.findall(words) for t in code_terms(w)}
-    return CodeAsk(frozenset(want), frozenset(avoid), frozenset(techniques))
+    names = {frozenset(code_terms(w)) for w in _TECHNIQUE_RE.findall(words)} - {frozenset()}
+    techniques = {t for n in names for t in n}
+    return CodeAsk(frozenset(want), frozenset(avoid), frozenset(techniques), frozenset(names))
 
 
 def _working_code(code: str) -> str:
@@ -1023,13 +1027,17 @@ def code_fit(ask: CodeAsk, code: str) -> tuple[int, int]:
     """How well a block fits what a code question asks it to be written with (:func:`code_ask`), higher is
     better: first +1 when its working code (:func:`_working_code`) uses a library the question names, -1 when it
     uses one the question rules out and none it names (a PyTorch ``BasicBlock`` for "a conv2d forward pass in
-    numpy", f7-13), else 0; then how many of the named techniques its own terms name (``conv2d_im2col``).
-    ``(0, 0)`` for a question that names neither."""
+    numpy", f7-13), else 0; then how many of the named techniques its own terms name (``conv2d_im2col``), a
+    technique counting only when the block names every term of its identifier (round 16: "given models with
+    (val_error, latency_ms)", f13-13, names its data's fields, and a Hyperband block's ``X_hpo_val`` named "val" of
+    ``val_error`` and won over the Pareto sweep asked for). ``(0, 0)`` for a question that names neither."""
     if not (ask.want or ask.avoid or ask.techniques):
         return (0, 0)
     uses = libraries_used(code)
     lib = 1 if uses & ask.want else -1 if uses & ask.avoid else 0
-    return (lib, len(ask.techniques & code_terms(code)))
+    have = code_terms(code)
+    names = ask.technique_names or frozenset(frozenset([t]) for t in ask.techniques)
+    return (lib, sum(n <= have for n in names))
 
 
 # -- the object a code question asks to write (issue #16, round 11: f8-13, f8-14) ---------------------------------
@@ -1092,6 +1100,12 @@ def code_object(question: str) -> list[str]:
             name = _object_name(clause[v.end():])
             if name:
                 return name
+        # only words of form after the verb ("write python that returns the pareto-optimal ones", f13-13): the code
+        # is named by what it returns, finds or keeps
+        for m in _RESULT_VERB_RE.finditer(clause, verbs[0].end()):
+            name = _object_name(clause[m.end():])
+            if name:
+                return name
         before = clause[: verbs[0].start()]
         start = max((m.end() for m in re.finditer(r"\b(?:me|how|to|i|a|an|the)\b", before, re.I)), default=0)
         name = _object_name(before[start:])
@@ -1100,11 +1114,19 @@ def code_object(question: str) -> list[str]:
     return []
 
 
+# a relative clause that names what the code returns: "... that returns the pareto-optimal ones"
+_RESULT_VERB_RE = re.compile(r"\b(?:that|which)\s+(?:returns?|finds?|outputs?|gives?|selects?|keeps?|lists?)\b", re.I)
+# a head that stands for a noun said before it ("the pareto-optimal ones"): its modifiers name the object
+_PRONOUN_HEADS = frozenset(tokenize("one ones"))
+
+
 def _object_name(text: str) -> list[str]:
     """The terms of the name ``text`` opens with, up to where it ends (:data:`_OBJECT_END_RE`), without the words
-    that only say how the code is wanted (:data:`_CODE_FORM_WORDS`)."""
+    that only say how the code is wanted (:data:`_CODE_FORM_WORDS`) and without a pronoun head after them ("the
+    pareto-optimal ones": pareto, optim)."""
     end = _OBJECT_END_RE.search(" " + text)
-    return [t for t in _ordered_terms(text[: max(0, end.start() - 1)] if end else text) if t not in _CODE_FORM_WORDS]
+    name = [t for t in _ordered_terms(text[: max(0, end.start() - 1)] if end else text) if t not in _CODE_FORM_WORDS]
+    return name[:-1] if len(name) > 1 and name[-1] in _PRONOUN_HEADS else name
 
 
 def _same_term(a: str, b: str) -> bool:
@@ -1422,6 +1444,33 @@ def imports_for(excerpt: CodeBlock, blocks: Sequence[CodeBlock]) -> list[CodeBlo
 _EXERCISE_HEADING_RE = re.compile(r"^#{2,6}\s+Exercise\s+[\w.]+:")
 
 
+def _prompt_span(lines: Sequence[str], code_start: int) -> tuple[int, int] | None:
+    """The 0-based line range ``[h, stop)`` of the prompt of the exercise whose solution holds the block opening at
+    1-based line ``code_start`` (after its heading, before its ``<details>`` or first block); ``None`` when the block
+    is in no exercise."""
+    h, fenced = code_start - 1, False
+    while h > 0 and (fenced or not re.match(r"#{1,6}\s", lines[h - 1])):
+        fenced ^= lines[h - 1].lstrip().startswith(("```", "~~~"))
+        h -= 1
+    if h == 0 or not _EXERCISE_HEADING_RE.match(lines[h - 1]):
+        return None
+    stop = h
+    while stop < code_start - 1 and not lines[stop].strip().startswith(("<details", "```")):
+        stop += 1
+    return h, stop
+
+
+def exercise_task(lines: Sequence[str], code_start: int) -> str:
+    """The prompt of the exercise whose solution holds the block opening at 1-based line ``code_start``, as one
+    text, its "*Type: ...*" line left out: what the solution's code does, in the prompt's words ("Find the front
+    with one sort and a sweep ..." names the Pareto-optimal models that ``pareto_sweep`` returns; round 16, f13-13);
+    ``""`` for a block in no exercise."""
+    span = _prompt_span(lines, code_start)
+    if span is None:
+        return ""
+    return " ".join(ln for ln in lines[span[0]:span[1]] if not is_exercise_meta(ln))
+
+
 def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
     """For a code block in an exercise's solution: the first sentence of that exercise's prompt (or, when that one
     states the setting in plain words, with no formula or code, the first that sets the task: :data:`_TASK_RE`),
@@ -1433,15 +1482,10 @@ def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
     with a sentence of another section (batch-norm benefits for f8-13). ``lines`` are the file's lines,
     ``code_start`` the 1-based line of the block's opening fence; ``None`` when the block is in no exercise or its
     prompt has no sentence before the solution."""
-    h, fenced = code_start - 1, False
-    while h > 0 and (fenced or not re.match(r"#{1,6}\s", lines[h - 1])):
-        fenced ^= lines[h - 1].lstrip().startswith(("```", "~~~"))
-        h -= 1
-    if h == 0 or not _EXERCISE_HEADING_RE.match(lines[h - 1]):
+    span = _prompt_span(lines, code_start)
+    if span is None:
         return None
-    stop = h
-    while stop < code_start - 1 and not lines[stop].strip().startswith(("<details", "```")):
-        stop += 1
+    h, stop = span
     usable = [c for c in candidates_from_lines(list(lines[h:stop]), h + 1)
               if c.kind == "sentence" and not is_exercise_meta(c.text) and is_answer_sentence(c.text)]
     if not usable:
@@ -1455,8 +1499,20 @@ def exercise_prompt(lines: Sequence[str], code_start: int) -> Candidate | None:
     return usable[0]
 
 
+# a sentence that spells out a method: steps after a colon ("Implement gradient boosting for squared loss: start
+# from the mean, then ...") or a formula
+_STATES_METHOD_RE = re.compile(r":\s+[a-z$]|\$")
+
+
+def states_method(text: str) -> bool:
+    """Whether an exercise prompt's sentence spells out the method its code implements (steps after a colon, or a
+    formula), rather than naming the task only ("Compute instead the leave-one-out accuracy of 1-NN ... and check
+    it against scikit-learn's ...", f7-14)."""
+    return bool(_STATES_METHOD_RE.search(text))
+
+
 # an exercise prompt's task sentence: it opens on the imperative that sets the task
-_TASK_RE = re.compile(r"^\s*(?:implement|write|code|build|compute|derive|show|estimate|simulate|train|fit|"
+_TASK_RE = re.compile(r"^\s*(?:implement|write|code|build|compute|find|derive|show|estimate|simulate|train|fit|"
                       r"verify|check|measure|plot|prove|use)\b", re.IGNORECASE)
 
 
