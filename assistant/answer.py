@@ -62,7 +62,9 @@ from mlnotes.assistant.answering.lead import (
     later_parts,
     lead_reading,
     mentions,
+    modifier_terms,
     names_subject,
+    names_terms,
     part_query,
     pick_lead,
     pointer,
@@ -611,12 +613,21 @@ class Answerer:
         # when one side is a variant of the other ("SGD with momentum" against "SGD"), every sentence about the
         # variant names both: the answer then opens with what the variant adds, not with a sentence naming both
         nested = terms(pair.a) < terms(pair.b) or terms(pair.b) < terms(pair.a)
+        # two sides that differ by a rare modifier of a shared head are named by their modifiers ("bidirectional",
+        # "unidirectional": the notes describe them on the RNN, not on the asker's LSTM, f13-05)
+        idf = self.term_coverage().idf
+        by = {} if several else {s: modifier_terms(s, o, idf) for s, o in ((pair.a, pair.b), (pair.b, pair.a))}
+
+        def names(text: str, side: str, other: str) -> bool:
+            own = by.get(side)
+            return names_terms(text, own, close=False) if own else mentions(text, side, other)
+
         # not a table row (its cell "static embeddings (word2vec, GloVe)" groups the sides, f8-05) nor a sentence
         # about a run the reader has not seen ("In this run the baseline ... than plain REINFORCE's", f9-06)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
                 and t.candidate.kind != "table_row" and not reports_run(t, scored)
                 and not points_to_unseen(t.candidate.text)
-                and mentions(t.candidate.text, pair.a, pair.b) and mentions(t.candidate.text, pair.b, pair.a)
+                and names(t.candidate.text, pair.a, pair.b) and names(t.candidate.text, pair.b, pair.a)
                 and not nested and not several]
         if both:
             lead.append(max(both, key=lambda t: t.score))
@@ -639,7 +650,8 @@ class Answerer:
                 # and elsewhere it finds "The complete loop is ..." or value iteration (g316, ml-44)
                 side_scored = [t for t in side_scored
                                if (hits[t.rank].chunk.doc_id, hits[t.rank].chunk.section_id) in home]
-            got = best_about(side, side_scored, exclude=lead, headings=headings, other=other)
+            got = best_about(side, side_scored, exclude=lead, headings=headings, other=other,
+                             by=by.get(side) if other is not None else None)
             if got is not None and got.candidate.kind == "table_row" and any(
                     mentions(x.candidate.text, side, other) for x in lead):
                 continue  # a table row describes a side only when no lead sentence names it yet (f8-05)
