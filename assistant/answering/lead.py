@@ -564,6 +564,16 @@ def _plain_pair(a: str, b: str) -> Sides:
     return Sides(_without_default_form(a, b), _without_default_form(b, a))
 
 
+def setting_terms(question: str, pair: Sides) -> set[str]:
+    """The terms of the asker's setting around a choice: the subject terms of the sentences of ``question`` that
+    ask nothing (no question mark: "training a model with a huge sparse embedding table (most ids show up rarely).",
+    "it's a long run, like weeks"), without the alternatives' own terms and words as generic as "model"; empty
+    when the question is all asking sentences."""
+    q = " ".join(question.split())
+    setting = _ASKING_SENTENCE_RE.sub(" ", q)
+    return subject_terms(setting) - terms(pair.a) - terms(pair.b) - GENERIC_HEADING_WORDS
+
+
 def sides(question: str) -> Sides | None:
     """The two things a comparison question compares ("LSTM and GRU"), or ``None`` when it names no pair: each side
     must be a thing (:func:`_well_formed_side`): not a clause across a sentence break, not holding a question word
