@@ -553,11 +553,13 @@ _DEFAULT_FORM_RE = re.compile(r"^(?:normal|regular|usual|conventional|traditiona
 
 def _without_default_form(side: str, other: str) -> str:
     """``side`` without a leading "normal"/"regular"/... when what is left ends on the head of ``other`` (the last
-    term of the other side); else ``side`` unchanged."""
+    term of the other side) and still has a modifier of its own ("one-direction LSTM"); else ``side`` unchanged
+    ("normal distribution" against "t distribution" is the normal distribution, not a default distribution)."""
     rest = _DEFAULT_FORM_RE.sub("", side)
     words = tokenize(normalize(rest))
     head = tokenize(normalize(other))[-1:]
-    return rest if rest != side and words and head and words[-1] == head[0] else side
+    own = terms(rest) - terms(other)
+    return rest if rest != side and words and head and words[-1] == head[0] and own else side
 
 
 def _plain_pair(a: str, b: str) -> Sides:
