@@ -177,7 +177,7 @@ def test_a_bidirectional_comparison_says_what_bidirectionality_does_first(answer
     left", "reads left to right"), and states that the future is not known in left-to-right generation."""
     for q in ("bidirectional LSTM vs a normal one-direction LSTM - what's actualy different, and can I use a biLSTM "
               "for live next-word prediction in a keyboard app?",
-              "biGRU vs unidirectional GRU - what's the difference?"):
+              "bidirectional GRU vs a regular one-directional GRU: what's the difference?"):
         ans = answerer.answer(q, generator=None)
         first = " ".join(s.text for s in ans.sentences[:2])
         assert "right to left" in first and "left to right" in first, first
