@@ -62,7 +62,9 @@ from mlnotes.assistant.answering.lead import (
     later_parts,
     lead_reading,
     mentions,
+    modifier_terms,
     names_subject,
+    names_terms,
     part_query,
     pick_lead,
     pointer,
@@ -72,6 +74,7 @@ from mlnotes.assistant.answering.lead import (
     reads_as_comparison,
     reports_run,
     restates_premise,
+    setting_terms,
     shows_equation,
     side_words,
     sides,
@@ -516,6 +519,12 @@ class Answerer:
         if lead and choice is not None:
             lead = self._choice_lead(lead, choice, hits, mode, filters, following=rest)
             rest = [t for t in rest if all(t.candidate is not x.candidate for x in lead)]
+            verdict = self._choice_verdict(question, choice, lead, rest, scored, hits)
+            if verdict is not None:
+                lead = [*lead, verdict]
+                rest = [t for t in rest if t.candidate is not verdict.candidate]
+                keep = sorted(rest, key=lambda t: -t.score)[: max(0, max_sentences - len(lead))]
+                rest = [t for t in rest if any(t is k for k in keep)]
         if not reads_as_comparison(intent, question) or code_asked:
             # a comparison's later parts stay uncovered: covering them was tried in round 15 (side16v) and replaced
             # f13-01's bottleneck sentence (256-64-64-256 channels) by a pointer sentence
@@ -627,12 +636,21 @@ class Answerer:
         # when one side is a variant of the other ("SGD with momentum" against "SGD"), every sentence about the
         # variant names both: the answer then opens with what the variant adds, not with a sentence naming both
         nested = terms(pair.a) < terms(pair.b) or terms(pair.b) < terms(pair.a)
+        # two sides that differ by a rare modifier of a shared head are named by their modifiers ("bidirectional",
+        # "unidirectional": the notes describe them on the RNN, not on the asker's LSTM, f13-05)
+        idf = self.term_coverage().idf
+        by = {} if several else {s: modifier_terms(s, o, idf) for s, o in ((pair.a, pair.b), (pair.b, pair.a))}
+
+        def names(text: str, side: str, other: str) -> bool:
+            own = by.get(side)
+            return names_terms(text, own, close=False) if own else mentions(text, side, other)
+
         # not a table row (its cell "static embeddings (word2vec, GloVe)" groups the sides, f8-05) nor a sentence
         # about a run the reader has not seen ("In this run the baseline ... than plain REINFORCE's", f9-06)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
                 and t.candidate.kind != "table_row" and not reports_run(t, scored)
                 and not points_to_unseen(t.candidate.text)
-                and mentions(t.candidate.text, pair.a, pair.b) and mentions(t.candidate.text, pair.b, pair.a)
+                and names(t.candidate.text, pair.a, pair.b) and names(t.candidate.text, pair.b, pair.a)
                 and not nested and not several]
         if both:
             lead.append(max(both, key=lambda t: t.score))
@@ -655,7 +673,8 @@ class Answerer:
                 # and elsewhere it finds "The complete loop is ..." or value iteration (g316, ml-44)
                 side_scored = [t for t in side_scored
                                if (hits[t.rank].chunk.doc_id, hits[t.rank].chunk.section_id) in home]
-            got = best_about(side, side_scored, exclude=lead, headings=headings, other=other)
+            got = best_about(side, side_scored, exclude=lead, headings=headings, other=other,
+                             by=by.get(side) if other is not None else None)
             if got is not None and got.candidate.kind == "table_row" and any(
                     mentions(x.candidate.text, side, other) for x in lead):
                 continue  # a table row describes a side only when no lead sentence names it yet (f8-05)
@@ -710,6 +729,40 @@ class Answerer:
                 or any(float(got.vector @ x.vector) >= self.weights.redundancy for x in lead)):
             return lead
         return [lead[0], got, *lead[1:]]
+
+    def _choice_verdict(self, question: str, pair: Sides, lead: list[Scored], rest: list[Scored],
+                        scored: list[Scored], hits: list[Hit]) -> Scored | None:
+        """The sentence that decides a choice under the asker's condition: for a choice question whose setting (its
+        sentences that ask nothing, :func:`setting_terms`) names terms that no sentence of the answer holds, the
+        candidate of a top section about the alternatives (its heading names one, or the sentence does) that holds
+        the most of them (weighted by idf), when it reads on its own and repeats no chosen sentence; ``None`` when
+        every setting term is answered or no such sentence exists. f13-08 ("... is AdaGrad a good pick or should I
+        use RMSProp? it's a long run, like weeks") named both alternatives but never said that AdaGrad's rate "stops
+        long non-convex training too early"."""
+        setting = setting_terms(question, pair)
+        chosen = [*lead, *rest]
+        have: set[str] = set().union(*(terms(t.candidate.text) for t in chosen))
+        missing = setting - have
+        if not missing:
+            return None
+        idf = self.term_coverage().idf
+
+        def about(t: Scored) -> bool:
+            heading = hits[t.rank].chunk.heading if t.rank < len(hits) else ""
+            return any(mentions(x, side, other) for x in (heading, t.candidate.text)
+                       for side, other in ((pair.a, pair.b), (pair.b, pair.a)))
+
+        best: tuple[float, Scored] | None = None
+        for t in scored:
+            if (t.rank >= LEAD_RANKS or t.candidate.kind == "table_row" or not usable(t) or not standalone(t)
+                    or any(t.candidate is c.candidate for c in chosen) or not about(t)):
+                continue
+            gain = sum(idf(w) for w in missing & terms(t.candidate.text))
+            if gain > 0 and (best is None or gain > best[0]):
+                best = (gain, t)
+        if best is None or any(float(best[1].vector @ c.vector) >= self.weights.redundancy for c in chosen):
+            return None
+        return best[1]
 
     def _section_table(self) -> dict[tuple[str, str], list[Chunk]]:
         """The pieces of every section of the index, by ``(doc_id, section_id)`` (built once, on first use)."""

@@ -133,6 +133,12 @@ _ALIASES = (
     (re.compile(r"\bsupport[- ]vector[- ]machines?\b", re.I), "svm"),
     (re.compile(r"\bprincipal component analysis\b", re.I), "pca"),
     (re.compile(r"\bstochastic gradient descent\b", re.I), "sgd"),
+    # the direction of a recurrent network in an asker's words: "biLSTM", "Bi-GRU", "one-direction LSTM",
+    # "bi-directional" are the notes' "bidirectional LSTM", "bidirectional GRU", "unidirectional", "bidirectional"
+    # (f13-05: "bidirectional LSTM vs a normal one-direction LSTM ... can I use a biLSTM ...")
+    (re.compile(r"\bbi-?(lstm|gru|rnn)(s?)\b", re.I), r"bidirectional \1\2"),
+    (re.compile(r"\b(?:one|single|uni)[- ]?direction(?:al)?\b", re.I), "unidirectional"),
+    (re.compile(r"\b(?:two|bi)[- ]direction(?:al)?\b", re.I), "bidirectional"),
 )
 # words that say what kind of answer is wanted, not what it is about
 _CUE_WORDS = frozenset(tokenize(
@@ -611,6 +617,39 @@ def choice_sides(question: str) -> Sides | None:
     return None
 
 
+# "normal"/"regular"/"usual" before a side says it is the default form of what the other side varies ("bidirectional
+# LSTM vs a normal one-direction LSTM", f13-05): dropped when the rest of the side ends on the other side's head (its
+# last term), so the side is named by its own words; kept otherwise ("RetNet vs a normal transformer decoder", f6-05:
+# dropping it there changed the lead for the worse in round 15)
+_DEFAULT_FORM_RE = re.compile(r"^(?:normal|regular|usual|conventional|traditional|typical|classic|default)\s+(?=\S)",
+                              re.I)
+
+
+def _without_default_form(side: str, other: str) -> str:
+    """``side`` without a leading "normal"/"regular"/... when what is left ends on the head of ``other`` (the last
+    term of the other side) and still has a modifier of its own ("one-direction LSTM"); else ``side`` unchanged
+    ("normal distribution" against "t distribution" is the normal distribution, not a default distribution)."""
+    rest = _DEFAULT_FORM_RE.sub("", side)
+    words = tokenize(normalize(rest))
+    head = tokenize(normalize(other))[-1:]
+    own = terms(rest) - terms(other)
+    return rest if rest != side and words and head and words[-1] == head[0] and own else side
+
+
+def _plain_pair(a: str, b: str) -> Sides:
+    return Sides(_without_default_form(a, b), _without_default_form(b, a))
+
+
+def setting_terms(question: str, pair: Sides) -> set[str]:
+    """The terms of the asker's setting around a choice: the subject terms of the sentences of ``question`` that
+    ask nothing (no question mark: "training a model with a huge sparse embedding table (most ids show up rarely).",
+    "it's a long run, like weeks"), without the alternatives' own terms and words as generic as "model"; empty
+    when the question is all asking sentences."""
+    q = " ".join(question.split())
+    setting = _ASKING_SENTENCE_RE.sub(" ", q)
+    return subject_terms(setting) - terms(pair.a) - terms(pair.b) - GENERIC_HEADING_WORDS
+
+
 def sides(question: str) -> Sides | None:
     """The two things a comparison question compares ("LSTM and GRU"), or ``None`` when it names no pair: each side
     must be a thing (:func:`_well_formed_side`): not a clause across a sentence break, not holding a question word
@@ -620,7 +659,7 @@ def sides(question: str) -> Sides | None:
     ("... feature flag on vs off")."""
     choice = choice_sides(question)
     if choice is not None:
-        return choice
+        return _plain_pair(choice.a, choice.b)
     # "vs." is the comparison word, not a sentence's end ("Epoch vs. Batch vs. Iteration.")
     q = re.sub(r"\b(vs|versus)\.", r"\1", " ".join(question.split()), flags=re.I)
     for rx in _SIDES_RES:
@@ -634,7 +673,7 @@ def sides(question: str) -> Sides | None:
         if len(links) > 1:  # "simple vs weighted vs centred moving average": the pair is the last link and the rest
             a, b = " vs ".join([a, *links[:-1]]), links[-1]
         if terms(a) and terms(b) and terms(a) != terms(b):
-            return Sides(a, b)
+            return _plain_pair(a, b)
     return None
 
 
@@ -714,17 +753,46 @@ def side_words(side: str, other: str | None = None) -> str:
     return " ".join(w for w in side.split() if terms(w) & own) or side
 
 
-def mentions(text: str, side: str, other: str | None = None) -> bool:
-    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation; with ``other``,
-    each of the terms that tell it apart from the other side: :func:`side_terms`) is in the text, or, for terms of
-    four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
-    want = side_terms(side, other)
+# a modifier this rare in the corpus (BM25 idf; df <= ~17 of ~2,500 chunks) names its side alone: "bidirectional"
+# (idf 5.2) and "unidirectional" (7.4) do, "batch", "layer", "data", "target" (idf 1.1-2.4) do not ("target" alone
+# names target leakage as well as target encoding)
+RARE_MODIFIER_IDF = 5.0
+
+
+def modifier_terms(side: str, other: str, idf: Callable[[str], float]) -> set[str] | None:
+    """The terms that name ``side`` by themselves when the two sides of a comparison differ only by a modifier of a
+    shared head (both end on the same term: "bidirectional LSTM" / "one-direction LSTM"): the side's own terms
+    (those the other lacks), when each is rare in the corpus (``idf(term) >= RARE_MODIFIER_IDF``). The notes
+    describe such a modifier on a sibling head or none ("A bidirectional RNN runs a second RNN from right to left
+    ...", "A unidirectional RNN reads left to right ..."), which the whole side's terms never name (f13-05).
+    ``None`` for sides with different heads, a variant of the other side (:func:`side_terms` handles it), or a
+    common modifier."""
+    a, b = tokenize(normalize(side)), tokenize(normalize(other))
+    if not a or not b or a[-1] != b[-1]:
+        return None
+    own, others = terms(side) - terms(other), terms(other) - terms(side)
+    if not own or not others or any(idf(t) < RARE_MODIFIER_IDF for t in own):
+        return None
+    return own
+
+
+def names_terms(text: str, want: set[str], close: bool = True) -> bool:
+    """Whether ``text`` holds each term of ``want`` (or its plural, or with ``close``, for terms of four letters or
+    more, a close spelling: a typo such as "baging"); ``False`` for no terms. Modifiers are matched without close
+    spellings: "unidirect" is a close spelling of "bidirect"."""
     have = terms(text)
     if not want:
         return False
     # a plural the stemmer leaves alone ("GRUs", "CNNs": short tokens are not stemmed) names the side too
-    return all(w in have or f"{w}s" in have or (len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8))
-               for w in want)
+    return all(w in have or f"{w}s" in have
+               or (close and len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8)) for w in want)
+
+
+def mentions(text: str, side: str, other: str | None = None) -> bool:
+    """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation; with ``other``,
+    each of the terms that tell it apart from the other side: :func:`side_terms`) is in the text, or, for terms of
+    four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
+    return names_terms(text, side_terms(side, other))
 
 
 _CONTRAST_RE = re.compile(r"\b(?:whereas|while|but|unlike|instead|versus|vs\.?|than|differs?|difference|"
@@ -922,6 +990,20 @@ def points_to_unseen(text: str) -> bool:
     return False
 
 
+# a sentence whose predicate is "the classic example" (or "a special case", "the best-known instance", ...) with
+# nothing after it but a citation: an example of what the sentence before it says ("The bidirectional LSTM tagger
+# with a CRF output layer is the classic example [@huang2015bidirectional].", f13-05's lead in round 15)
+_EXAMPLE_OF_BEFORE_RE = re.compile(r"\b(?:is|are|was|were|remains?) (?:the|a|an) (?:[\w-]+ )?"
+                                   r"(?:example|case|instance|illustration)s?\s*(?:\[@[^\]]*\]|\([^()]*\d{4}\))?"
+                                   r"\s*[.!]?\s*$", re.I)
+
+
+def example_of_before(text: str) -> bool:
+    """Whether ``text`` ends by calling its subject an example (or case, instance) of something it does not name:
+    of what the sentence before it says (:data:`_EXAMPLE_OF_BEFORE_RE`)."""
+    return bool(_EXAMPLE_OF_BEFORE_RE.search(text.strip()))
+
+
 def standalone(t: Scored) -> bool:
     """Whether a sentence reads on its own as the first of an answer: it does not open with a word that points back
     ("It makes no assumption about order ...", "They need different fixes ..."), is not an aside in parentheses
@@ -936,7 +1018,7 @@ def standalone(t: Scored) -> bool:
     if pointer(text):
         return False
     if (_LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or _PRONOUN_SUBJECT_RE.match(text.lstrip("*_ ")) or caveat(text)
-            or continues_before(text) or describes_figure(text) or ordinal_subject(text)):
+            or continues_before(text) or describes_figure(text) or ordinal_subject(text) or example_of_before(text)):
         return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
@@ -1510,23 +1592,31 @@ SIDE_EMPHASIS_BONUS = 0.1
 
 
 def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = (),
-               headings: Sequence[str] = (), other: str | None = None) -> Scored | None:
+               headings: Sequence[str] = (), other: str | None = None,
+               by: set[str] | None = None) -> Scored | None:
     """The usable candidate that best explains ``side``: it names the side (with ``other``, the terms that tell the
     side apart from the other side: :func:`side_terms`), preferably near its start (the side is what the sentence
     is about), in a defining sentence, in a section whose heading (``headings[rank]``) names the side, set in
     emphasis (``*joint*``: where the notes introduce the term, ``SIDE_EMPHASIS_BONUS``); ``scored`` are scored
-    against a question about the side."""
+    against a question about the side. ``by``: the terms that name the side, when not its own
+    (:func:`modifier_terms`)."""
+    want = by or side_terms(side, other)
+
+    def named(text: str) -> bool:
+        return names_terms(text, want, close=not by)
+
     taken = {id(t.candidate) for t in exclude}
     pool = [t for t in scored if id(t.candidate) not in taken and usable(t) and not pointer(t.candidate.text)
-            and mentions(t.candidate.text, side, other)]
+            and named(t.candidate.text)]
+    # "The bidirectional LSTM tagger with a CRF output layer is the classic example" is an example of what the
+    # sentence before it says (f13-05 led with it): such a sentence describes a side only when no other does
+    pool = [t for t in pool if not example_of_before(t.candidate.text)] or pool
     if other and terms(side) < terms(other):
         # the plain side of "SGD with momentum" against "SGD" is described by a sentence about SGD alone, not by one
         # about the variant (which names SGD too), when there is one
         pool = [t for t in pool if not mentions(t.candidate.text, other, side)] or pool
     if not pool:
         return None
-
-    want = side_terms(side, other)
 
     def value(t: Scored) -> float:
         text = t.candidate.text
@@ -1535,11 +1625,11 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
             words = words[1:]
         # the side is what it is about: it opens the sentence ("*Bagging* trains ...", not "Random forests are
         # bagging plus ...", which is about random forests)
-        v = t.score + (0.15 if mentions(" ".join(words[: len(want) + 2]), side, other) else 0.0)
+        v = t.score + (0.15 if named(" ".join(words[: len(want) + 2])) else 0.0)
         # ... best as its very first words ("Momentum accumulates ...", not "Nesterov momentum computes ...", nor a
         # compound that holds the side: "Self-supervised learning ..." is not about supervised learning, ml-33)
         opening = " ".join(words[: len(want)])
-        v += SIDE_FIRST_BONUS if mentions(opening, side, other) and terms(opening) <= want else 0.0
+        v += SIDE_FIRST_BONUS if named(opening) and terms(opening) <= want else 0.0
         m = _DEFINING_RE.search(text)
         v += 0.1 if m and want <= terms(text[: m.start()]) else 0.0  # ... and it says what the side is
         if t.rank < len(headings) and want <= terms(headings[t.rank]):
