@@ -61,6 +61,7 @@ from mlnotes.assistant.answering.scoring import (
 )
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
+from mlnotes.kb.query import diagnosis
 
 if TYPE_CHECKING:
     from mlnotes.assistant.answering.lead_model import LeadRanker
@@ -1200,6 +1201,14 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # "For $d = 512$: $1{,}050{,}624$." alone says nothing of what it counts
         pool = [t for t in pool if t.rank < LEAD_RANKS and len(t.candidate.text.split()) >= SHORT_WORDS
                 and states_number(t.candidate.text, given)] or pool
+    named = diagnosis_head(question)
+    if named:
+        # a symptom question whose diagnosis retrieval read into it (:func:`mlnotes.kb.query.diagnosis`: "my GAN
+        # ... the same few images whatever noise I feed it" -> mode collapse) leads with a sentence that names that
+        # diagnosis whenever the top chunks hold one: the diagnosis is what the asker does not know (f13-19 led with
+        # the DCGAN guidelines of the fourth hit over the first hit's "Conditioning also mitigates mode collapse,
+        # the failure in which the generator produces only a few distinct outputs, ...")
+        pool = [t for t in pool if names_diagnosis(named, t.candidate.text)] or pool
     if asks_verdict(question):
         # a "should I ...?" question about the asker's own plan leads with a sentence that gives a reason, the
         # verdict and its why, whenever the pool holds one (f12-08: "... should I still do that much cleaning?"
@@ -1207,6 +1216,19 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # sub-words, such as a modern transformer, heavy normalization usually hurts, because ...")
         pool = [t for t in pool if gives_reason(t.candidate.text)] or pool
     return pool
+
+
+def diagnosis_head(question: str) -> set[str]:
+    """The content terms of the name of the diagnosis that retrieval reads into ``question`` (the words before the
+    colon of :func:`mlnotes.kb.query.diagnosis`: "mode collapse", "overfitting", "training-serving skew"), or an
+    empty set when it reads none."""
+    named = diagnosis(question)
+    return terms(named.split(":")[0]) if named else set()
+
+
+def names_diagnosis(head: set[str], text: str) -> bool:
+    """Whether ``text`` names the diagnosis whose terms are ``head`` (all of them)."""
+    return bool(head) and head <= terms(text)
 
 
 # a number the asker gives: a token of digits (with a decimal point or thousands commas), not glued to a letter
