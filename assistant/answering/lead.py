@@ -1067,9 +1067,37 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     def choose(cands: list[Scored]) -> Scored:
         return cands[0] if model is None else model.choose(intent, question, cands, subject, top, short_answers, head)
 
-    first = choose(ranked)
-    return top_section_lead(first, ranked, top, choose,
-                            value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head))
+    first = top_section_lead(choose(ranked), ranked, top, choose,
+                             value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head))
+    return diagnosis_lead(question, first, ranked, choose)
+
+
+def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
+                   choose: Callable[[list[Scored]], Scored]) -> Scored:
+    """``first``, unless ``question`` describes a symptom whose diagnosis retrieval read into it
+    (:func:`diagnosis_head`: "my GAN ... the same few images whatever noise I feed it" -> mode collapse), ``first``
+    does not name that diagnosis, and a candidate of ``ranked`` from the same or a higher-ranked chunk does
+    (:func:`names_diagnosis`; not an instruction to the reader, :func:`instructs`): then the one ``choose`` picks
+    among those. The diagnosis is what the asker does not know (f13-19 led with the DCGAN guidelines of the fourth
+    hit over the first hit's "Conditioning also mitigates mode collapse, the failure in which the generator produces
+    only a few distinct outputs, ..."); a sentence of a lower chunk that happens to use the word is not preferred
+    (f3-18: "Searching over many configurations overfits the validation data" is another overfitting)."""
+    named = diagnosis_head(question)
+    if not named or names_diagnosis(named, first.candidate.text):
+        return first
+    naming = [t for t in ranked if t.rank <= first.rank and names_diagnosis(named, t.candidate.text)
+              and not instructs(t.candidate.text)]
+    return choose(naming) if naming else first
+
+
+# an interview prompt's instruction to the reader ("State inverted dropout ...; describe ...; mention ...")
+_INSTRUCTS_RE = re.compile(r"^\W*(?:state|describe|mention|explain|derive|contrast|expect|discuss|name)\b", re.I)
+
+
+def instructs(text: str) -> bool:
+    """Whether ``text`` opens with an instruction to the reader (an interview prompt's "State ...", "Describe ...",
+    "Expect ...")."""
+    return bool(_INSTRUCTS_RE.match(text))
 
 
 def top_section_lead(first: Scored, ranked: Sequence[Scored], top: Sequence[str],
@@ -1201,14 +1229,6 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # "For $d = 512$: $1{,}050{,}624$." alone says nothing of what it counts
         pool = [t for t in pool if t.rank < LEAD_RANKS and len(t.candidate.text.split()) >= SHORT_WORDS
                 and states_number(t.candidate.text, given)] or pool
-    named = diagnosis_head(question)
-    if named:
-        # a symptom question whose diagnosis retrieval read into it (:func:`mlnotes.kb.query.diagnosis`: "my GAN
-        # ... the same few images whatever noise I feed it" -> mode collapse) leads with a sentence that names that
-        # diagnosis whenever the top chunks hold one: the diagnosis is what the asker does not know (f13-19 led with
-        # the DCGAN guidelines of the fourth hit over the first hit's "Conditioning also mitigates mode collapse,
-        # the failure in which the generator produces only a few distinct outputs, ...")
-        pool = [t for t in pool if names_diagnosis(named, t.candidate.text)] or pool
     if asks_verdict(question):
         # a "should I ...?" question about the asker's own plan leads with a sentence that gives a reason, the
         # verdict and its why, whenever the pool holds one (f12-08: "... should I still do that much cleaning?"
