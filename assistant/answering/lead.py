@@ -62,6 +62,7 @@ from mlnotes.assistant.answering.scoring import (
 )
 from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.markdown import CodeBlock, Document, split_sentences
+from mlnotes.kb.query import diagnosis
 
 if TYPE_CHECKING:
     from mlnotes.assistant.answering.lead_model import LeadRanker
@@ -1222,10 +1223,38 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     def choose(cands: list[Scored]) -> Scored:
         return cands[0] if model is None else model.choose(intent, question, cands, subject, top, short_answers, head)
 
-    first = choose(ranked)
-    return top_section_lead(first, ranked, top, choose,
-                            value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head),
-                            asked=why_claim_terms(question))
+    first = top_section_lead(choose(ranked), ranked, top, choose,
+                             value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head),
+                             asked=why_claim_terms(question))
+    return diagnosis_lead(question, first, ranked, choose)
+
+
+def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
+                   choose: Callable[[list[Scored]], Scored]) -> Scored:
+    """``first``, unless ``question`` describes a symptom whose diagnosis retrieval read into it
+    (:func:`diagnosis_head`: "my GAN ... the same few images whatever noise I feed it" -> mode collapse), ``first``
+    does not name that diagnosis, and a candidate of ``ranked`` from the same or a higher-ranked chunk does
+    (:func:`names_diagnosis`; not an instruction to the reader, :func:`instructs`): then the one ``choose`` picks
+    among those. The diagnosis is what the asker does not know (f13-19 led with the DCGAN guidelines of the fourth
+    hit over the first hit's "Conditioning also mitigates mode collapse, the failure in which the generator produces
+    only a few distinct outputs, ..."); a sentence of a lower chunk that happens to use the word is not preferred
+    (f3-18: "Searching over many configurations overfits the validation data" is another overfitting)."""
+    named = diagnosis_head(question)
+    if not named or names_diagnosis(named, first.candidate.text):
+        return first
+    naming = [t for t in ranked if t.rank <= first.rank and names_diagnosis(named, t.candidate.text)
+              and not instructs(t.candidate.text)]
+    return choose(naming) if naming else first
+
+
+# an interview prompt's instruction to the reader ("State inverted dropout ...; describe ...; mention ...")
+_INSTRUCTS_RE = re.compile(r"^\W*(?:state|describe|mention|explain|derive|contrast|expect|discuss|name)\b", re.I)
+
+
+def instructs(text: str) -> bool:
+    """Whether ``text`` opens with an instruction to the reader (an interview prompt's "State ...", "Describe ...",
+    "Expect ...")."""
+    return bool(_INSTRUCTS_RE.match(text))
 
 
 def top_section_lead(first: Scored, ranked: Sequence[Scored], top: Sequence[str],
@@ -1390,6 +1419,19 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # sub-words, such as a modern transformer, heavy normalization usually hurts, because ...")
         pool = [t for t in pool if gives_reason(t.candidate.text)] or pool
     return pool
+
+
+def diagnosis_head(question: str) -> set[str]:
+    """The content terms of the name of the diagnosis that retrieval reads into ``question`` (the words before the
+    colon of :func:`mlnotes.kb.query.diagnosis`: "mode collapse", "overfitting", "training-serving skew"), or an
+    empty set when it reads none."""
+    named = diagnosis(question)
+    return terms(named.split(":")[0]) if named else set()
+
+
+def names_diagnosis(head: set[str], text: str) -> bool:
+    """Whether ``text`` names the diagnosis whose terms are ``head`` (all of them)."""
+    return bool(head) and head <= terms(text)
 
 
 # a number the asker gives: a token of digits (with a decimal point or thousands commas), not glued to a letter
