@@ -1,7 +1,7 @@
 """How many development questions give their own numbers, and which get an "On your numbers" line.
 
 Reads the development sets only (gold ``tune`` split, ``external.jsonl``, ``judged_fresh.jsonl`` to
-``judged_fresh13.jsonl``), answers each question that states a number (a digit in its text) with the default
+``judged_fresh14.jsonl``), answers each question that states a number (a digit in its text) with the default
 pipeline, and prints every worked line with its question for hand-checking, then the counts::
 
     PYTHONPATH=. python scripts/worked_coverage.py [--json OUT]
@@ -33,7 +33,7 @@ def dev_questions() -> list[dict]:
             out.append({"set": "gold-tune", **q})
     for line in (DATA / "external.jsonl").read_text(encoding="utf-8").splitlines():
         out.append({"set": "external", **json.loads(line)})
-    for n in ["", *range(2, 14)]:
+    for n in ["", *range(2, 15)]:
         path = DATA / f"judged_fresh{n}.jsonl"
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():

@@ -62,6 +62,15 @@ def parse(question: str) -> Parsed:
     assigned = [(name, _num(m.group(3))) for m in re.finditer(
         r"([a-zα-ωγλεκηφσ²_]+)(?:\s+([a-zα-ωγλεκηφσ²_]+))?\s*(?:=|\bis\b|\bof\b|:)\s*" + _NUM, t)
         for name in (m.group(1), m.group(2)) if name]
+    # a chained assignment binds every name in the chain: "fx = fy = 600"
+    for m in re.finditer(r"((?:[a-zα-ωγλεκηφσ²_]+\s*=\s*){2,})" + _NUM, t):
+        assigned += [(name, _num(m.group(2))) for name in re.findall(r"([a-zα-ωγλεκηφσ²_]+)\s*=", m.group(1))]
+    # a tuple of names bound to a tuple of as many values: "(u, v) = (470, 90)"
+    for m in re.finditer(r"\(\s*([a-z_]+(?:\s*,\s*[a-z_]+)+)\s*\)\s*(?:=|\bis\b|\bof\b)\s*\(([^()]*)\)", t):
+        names = re.split(r"\s*,\s*", m.group(1).strip())
+        vals = re.split(r"\s*,\s*", m.group(2).strip())
+        if len(names) == len(vals) and all(re.fullmatch(r"-?" + _NUMX, v) for v in vals):
+            assigned += [(n, -_num(v[1:]) if v.startswith("-") else _num(v)) for n, v in zip(names, vals)]
     counted = [(_num(m.group(1)), m.group(2)) for m in re.finditer(
         r"(" + _NUMX + r"|" + _WORD_NUM + r")(?:-|\s+)([a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2})",
         t)]
@@ -1058,6 +1067,142 @@ def _separable(p: Parsed):
         values["c_in"] = c_in
     return text, values
 
+# -- round 16 (num16x): formulas for fresh14's numeric questions, each stated by a retrieved section ---------------
+
+def expert_capacity(factor: float, tokens: float, experts: float) -> int:
+    """Token slots per expert, ``capacity factor × tokens / N`` (rounded down to whole slots)."""
+    return math.floor(factor * tokens / experts + 1e-9)
+
+
+def _moe_capacity(p: Parsed):
+    n = count_of(p, r"experts\b")  # plural: "to a single expert" is the routed tokens' target, not N
+    cf = value_after(p, r"capacity factor") or count_of(p, r"capacity factor")
+    if n is None or cf is None or not 0 < cf <= 16:
+        return None
+    # tokens sent to one expert ("sends 400 tokens to one expert", "400 tokens are routed to a single expert")
+    routed_pat = _NUM + r"\s+tokens?\s+(?:(?:are|is|get|gets|all|being)\s+)*(?:routed|sent|go(?:es)?|assigned)?\s*" \
+        r"to\s+(?:one|an|a single|a|the same|that|this|one single)\s+expert"
+    routed = {_num(m.group(1)) for m in re.finditer(routed_pat, p.text)}
+    # every number before "tokens", also in a list ("4096 or 8192 tokens"), less the routed count
+    tokens = {_num(x) for m in re.finditer(r"((?:" + _NUMX + r"\s*(?:or|and|to|vs\.?)\s*)*" + _NUMX + r")\s+tokens?\b",
+                                           p.text) for x in re.findall(_NUMX, m.group(1))} - routed
+    if len(tokens) != 1 or len(routed) > 1:
+        return None
+    t = tokens.pop()
+    cap = expert_capacity(cf, t, n)
+    exact = cf * t / n
+    text = (f"capacity = capacity factor × tokens / N = {fmt(cf)} × {fmt(t)} / {fmt(n)} = "
+            + (f"{fmt(cap)} token slots per expert" if abs(exact - cap) < 1e-9
+               else f"{fmt(exact)}, i.e. {fmt(cap)} whole token slots per expert"))
+    values = {"capacity_factor": cf, "tokens": t, "experts": n}
+    if routed:
+        r = routed.pop()
+        values["routed"] = r
+        if r > cap:
+            text += (f"; with {fmt(r)} tokens routed to one expert, {fmt(cap)} are processed and {fmt(r - cap)} "
+                     f"are dropped by it (passed on by the residual connection)")
+        else:
+            text += f"; {fmt(r)} tokens routed to one expert fit within its {fmt(cap)} slots"
+    return text, values
+
+
+def back_project(u: float, v: float, d: float, fx: float, fy: float, cx: float, cy: float) -> tuple[float, ...]:
+    """The camera-frame point of pixel (u, v) at depth d, ``X = d K^-1 (u, v, 1)^T`` with K = [[fx, 0, cx], [0, fy,
+    cy], [0, 0, 1]]: ``(d(u - cx)/fx, d(v - cy)/fy, d)``."""
+    return d * (u - cx) / fx, d * (v - cy) / fy, d
+
+
+def _back_projection(p: Parsed):
+    one = {k: value_named(p, (k,)) for k in ("fx", "fy", "cx", "cy", "u", "v")}
+    pix = {(_num(m.group(1)), _num(m.group(2))) for m in re.finditer(
+        r"pixel\s*(?:at\s*)?\(\s*" + _NUM + r"\s*,\s*" + _NUM + r"\s*\)", p.text)}
+    if (one["u"] is None or one["v"] is None) and len(pix) == 1:
+        one["u"], one["v"] = pix.pop()
+    f = value_named(p, ("f", "focal"))
+    for k in ("fx", "fy"):
+        one[k] = one[k] if one[k] is not None else f
+    depth = value_named(p, ("depth", "d", "z")) or value_after(p, r"depth(?: reading| value)?")
+    if depth is None or any(x is None for x in one.values()) or not one["fx"] or not one["fy"]:
+        return None
+    u, v, fx, fy, cx, cy = (one[k] for k in ("u", "v", "fx", "fy", "cx", "cy"))
+    x, y, z = back_project(u, v, depth, fx, fy, cx, cy)
+    return (f"X = d·(u − cx)/fx = {fmt(depth)} × ({fmt(u)} − {fmt(cx)})/{fmt(fx)} = {fmt(x, 4)}, "
+            f"Y = d·(v − cy)/fy = {fmt(depth)} × ({fmt(v)} − {fmt(cy)})/{fmt(fy)} = {fmt(y, 4)}, Z = d = {fmt(z)}: "
+            f"the point is ({fmt(x, 4)}, {fmt(y, 4)}, {fmt(z)}) in the camera frame, in the depth's units"), \
+        {"u": u, "v": v, "depth": depth, "fx": fx, "fy": fy, "cx": cx, "cy": cy}
+
+
+def one_cycle_bounds(max_lr: float, div: float = 25.0, final_div: float = 1e4) -> tuple[float, float]:
+    """One-cycle's starting rate ``max_lr / div`` and final rate ``max_lr / (div · final_div)`` (PyTorch's
+    ``OneCycleLR`` defaults div_factor 25, final_div_factor 1e4, as the section's ``one_cycle`` code)."""
+    return max_lr / div, max_lr / (div * final_div)
+
+
+def _one_cycle(p: Parsed):
+    peaks = {v for n, v in p.assigned if n in ("max_lr", "lr_max")} | _sci_values(
+        p.text, r"max_lr\s*=|lr_max\s*=|max(?:imum)? (?:lr|learning rate)|peak (?:lr|learning rate)")
+    if len(peaks) != 1:
+        return None
+    mx = peaks.pop()
+    if not 0 < mx < 10:
+        return None
+    div = value_named(p, ("div_factor",))
+    given = div is not None
+    div = div if given else 25.0
+    if div <= 0:
+        return None
+    start, end = one_cycle_bounds(mx, div)
+    text = (f"OneCycleLR starts at max_lr/div_factor = {fmt(mx)}/{fmt(div)} = {_sci(start)}"
+            + ("" if given else " (div_factor 25 by default)")
+            + f", rises to max_lr = {fmt(mx)} over the first 30% of its scheduler steps (pct_start 0.3) and anneals "
+            f"to max_lr/(div_factor·10^4) = {_sci(end)}")
+    if re.search(r"\b(?:each|every|per|end of (?:each|every|the)) epoch", p.text):
+        text += ("; it moves one step per scheduler.step() call, so stepped once per epoch it stays near "
+                 f"{_sci(start)} for the whole run")
+    return text, {"max_lr": mx, "div_factor": div}
+
+
+def sgns_cost(tokens: float, c: float, k: float, d: float) -> float:
+    """Multiply-adds of one epoch of skip-gram with negative sampling (forward): ``N_tok · 2c · (K + 1) · d``, 2c
+    context words per token (c each side), K + 1 dot products of width d per pair."""
+    return tokens * 2 * c * (k + 1) * d
+
+
+def _scaled_count(p: Parsed, words: str) -> set[float]:
+    """Numbers with an optional scale ("1B-token", "1 billion tokens", "100k vocab", "1e9 tokens") before ``words``."""
+    scale = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9, "t": 1e12,
+             "trillion": 1e12}
+    out = set()
+    for m in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?(?:e\d+)?|\d{1,3}(?:,\d{3})+)\s*(k|m|b|t|thousand|million|"
+                         r"billion|trillion)?(?:\s*|-)(?:" + words + r")", p.text):
+        out.add(_num(m.group(1)) * (scale[m.group(2)] if m.group(2) else 1))
+    return out
+
+
+def _sgns(p: Parsed):
+    n = _scaled_count(p, r"tokens?\b|words? corpus|word corpus")
+    c = {v for v in [value_after(p, r"window(?: size)?|context window(?: size)?"),
+                     count_of(p, r"(?:words? )?(?:on )?(?:each|either|per) side")] if v is not None}
+    k = count_of(p, r"negatives?\b|negative samples?")
+    d = count_of(p, r"dim\w*|-?d\b") or value_named(p, ("d", "dim", "dimension", "dimensions"))
+    if len(n) != 1 or len(c) != 1 or k is None or d is None:
+        return None
+    nt, cw = n.pop(), c.pop()
+    cost = sgns_cost(nt, cw, k, d)
+    text = (f"N_tok·2c·(K + 1)·d = {_sci(nt)} × {fmt(2 * cw)} × {fmt(k + 1)} × {fmt(d)} = {_sci(cost)} "
+            f"multiply-adds per epoch (c = {fmt(cw)} context words each side, K + 1 = {fmt(k + 1)} dot products per "
+            f"pair; the backward pass adds a small constant factor)")
+    values = {"tokens": nt, "window": cw, "negatives": k, "d": d}
+    vocab = _scaled_count(p, r"vocab\w*|words? vocab\w*|(?:word )?types")
+    if len(vocab) == 1:
+        v = vocab.pop()
+        text += (f"; a full softmax computes all V = {fmt(v)} scores per pair instead of K + 1 = {fmt(k + 1)}, "
+                 f"{fmt(v / (k + 1))} times more ({_sci(sgns_cost(nt, cw, v - 1, d))}); hierarchical softmax needs "
+                 f"about log₂ V ≈ {math.log2(v):.1f}")
+        values["vocab"] = v
+    return text, values
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -1164,6 +1309,17 @@ FORMULAS: tuple[Formula, ...] = (
             r"(1-1/n)^n\to e^{-1}\approx0.368", r"out[- ]of[- ]bag|\boob\b|bootstrap", _oob),
     Formula("separable-cost", ("interview-cnn-vision#how-do-depthwise-separable-convolutions-reduce-computation",),
             "The cost ratio is 1/C_out + 1/k²", r"depthwise|separable|mobilenet", _separable),
+    Formula("moe-capacity", ("modern-ml-ai-techniques#load-balancing-and-expert-capacity",),
+            r"$\text{capacity} = \text{capacity factor} \times \text{tokens} / N$",
+            r"\bmoe\b|mixture[- ]of[- ]experts|\bexperts?\b", _moe_capacity),
+    Formula("back-projection", ("ch10-computer-vision#3d-reconstruction-from-images-and-depth-icp-registration-and-"
+                                "volumetric-fusion",),
+            r"$X = d\,K^{-1}(u, v, 1)^\top$",
+            r"back[- ]?project|3-?d (?:point|coordinates?)|camera (?:coordinates|frame)|intrinsics?|depth", _back_projection),
+    Formula("one-cycle-start", ("advanced-deep-learning#learning-rate-schedules-step-cosine-with-warm-up-one-cycle",),
+            "lo, hi, end = lr_max / div, lr_max, lr_max / (div * final_div)", r"one[- ]?cycle|1cycle", _one_cycle),
+    Formula("sgns-cost", ("algorithm-complexity#nlp-models",),
+            r"$O(N_{tok}\,c\,(K+1)\,d)$ per epoch", r"word2vec|skip-?gram|negative sampling|\bsgns\b", _sgns),
 )
 
 
