@@ -716,13 +716,28 @@ class Answerer:
             return lead
         first = lead[0].candidate.text
         missing = [(s, o) for s, o in ((pair.a, pair.b), (pair.b, pair.a)) if not mentions(first, s, o)]
+        headings = [h.chunk.heading for h in hits]
+        if len(missing) == 2:
+            # a lead that names neither alternative ("What to look for in such a plot: ..." for "one-cycle, or
+            # linear warmup + cosine decay?", f14-07) answers no part of the choice: the best sentence about each
+            # alternative, from the question's own sections, goes in front of it when both read on their own
+            home = {(h.chunk.doc_id, h.chunk.section_id) for h in hits[: self.weights.top_chunks + 1]}
+            got: list[Scored] = []
+            for side, other in missing:
+                pool = [t for t in self._side_pool(side, other, hits, mode, filters) if t.rank < len(hits)
+                        and (hits[t.rank].chunk.doc_id, hits[t.rank].chunk.section_id) in home]
+                x = best_about(side, pool, exclude=[*lead, *got], headings=headings, other=other)
+                if (x is None or not standalone(x) or x.candidate.kind == "table_row"
+                        or any(float(x.vector @ y.vector) >= self.weights.redundancy for y in [*lead, *got])):
+                    return lead
+                got.append(x)
+            return [*got, *lead]
         if len(missing) != 1:
             return lead
         side, other = missing[0]
         second = lead[1:2] or list(following[:1])
         if second and mentions(second[0].candidate.text, side, other):
             return lead
-        headings = [h.chunk.heading for h in hits]
         got = best_about(side, self._side_pool(side, other, hits, mode, filters), exclude=lead, headings=headings,
                          other=other)
         if (got is None or not standalone(got)

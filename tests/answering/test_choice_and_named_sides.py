@@ -75,12 +75,13 @@ def scored(text: str, vec: list[float], score: float = 0.5) -> Scored:
     return Scored(score, 0, Candidate(text, 1, 1, 0), v / np.linalg.norm(v))
 
 
-def choice_lead(lead: list[Scored], pool: list[Scored], pair: Sides, following: list[Scored] = ()) -> list[Scored]:
+def choice_lead(lead: list[Scored], pool: list[Scored], pair: Sides, following: list[Scored] = (),
+                hits: list = ()) -> list[Scored]:
     from mlnotes.assistant.answer import Answerer
 
     stub = SimpleNamespace(_side_pool=lambda side, other, hits, mode, filters: pool,
-                           weights=SimpleNamespace(redundancy=0.9))
-    return Answerer._choice_lead(stub, lead, pair, [], "hybrid", None, following=following)
+                           weights=SimpleNamespace(redundancy=0.9, top_chunks=3))
+    return Answerer._choice_lead(stub, lead, pair, list(hits), "hybrid", None, following=following)
 
 
 PAIR = Sides("AdaGrad", "RMSProp")

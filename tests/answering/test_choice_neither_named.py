@@ -1,0 +1,99 @@
+"""A choice whose lead names neither alternative, an alternative made of parts, and a lead whose first verb's
+object points back (issue #16, round 16, side16x).
+
+fresh14's f14-07 ("... only budget for about 15 epochs. one-cycle, or linear warmup + cosine decay? which would you
+pick") had no choice pair (the comma before "or" stopped both choice readers), its second alternative is a recipe
+of two parts that no sentence names whole, and its lead "Linear warm-up precedes it for large batches ..." needs
+the cosine sentence before it. The unit tests use hand-written questions and stand-in sentences."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from mlnotes.assistant.answering.candidates import Candidate
+from mlnotes.assistant.answering.compose import choice_items
+from mlnotes.assistant.answering.lead import Sides, choice_sides, dangling_object, mentions, names_terms, terms
+from mlnotes.assistant.answering.scoring import Scored
+
+# -- "A, or B?" ------------------------------------------------------------------------------------------------------
+
+
+def test_a_comma_before_or_still_gives_the_alternatives():
+    q = "I only have budget for about 15 epochs. one-cycle, or linear warmup + cosine decay? which would you pick"
+    assert choice_sides(q) == Sides("one-cycle", "linear warmup + cosine decay")
+    items = choice_items(q)
+    assert len(items) == 2 and items[0].named_by("The one-cycle policy raises the rate")
+    assert choice_sides("random forest, or XGBoost?") == Sides("random forest", "XGBoost")
+    # still no choice when an alternative is a clause ("should the pipeline just crash, or skip the bad rows")
+    assert choice_sides("should the pipeline just crash, or skip the bad rows and carry on?") is None
+
+
+# -- an alternative of parts; hyphenated spellings -------------------------------------------------------------------
+
+
+def test_a_side_of_parts_is_named_by_any_part():
+    side, other = "linear warmup + cosine decay", "one-cycle"
+    assert mentions("Linear warm-up increases the rate from near zero over the first steps.", side, other)
+    assert mentions("Cosine decay lowers the rate smoothly to a minimum.", side, other)
+    assert not mentions("Step decay multiplies the rate by a factor at fixed milestones.", side, other)
+    # a side without parts still needs all of its terms
+    assert not mentions("Cosine similarity compares directions.", "cosine decay", other)
+
+
+def test_a_hyphenated_word_names_its_closed_up_spelling():
+    assert names_terms("A warm-up of five epochs", terms("warmup"), close=False)
+    assert names_terms("Pre-training on unlabelled text", terms("pretraining"), close=False)
+    assert not names_terms("A warm bath", terms("warmup"), close=False)
+
+
+# -- a lead whose first verb has "it" as its object ------------------------------------------------------------------
+
+
+def test_an_object_pronoun_after_the_subject_points_back():
+    assert dangling_object("Linear warm-up precedes it for large batches and for transformers.")
+    assert dangling_object("Huber introduced it as the M-estimator of location.")
+    assert dangling_object("Ridge regression stabilises them; dropping features is the other remedy.")
+    # "it" as a subject after an opening phrase, an anticipatory "it", a pronoun inside a later clause
+    assert not dangling_object("For each loss it gives the definition and the gradient.")
+    assert not dangling_object("Batch normalization makes it possible to use higher learning rates.")
+    assert not dangling_object("An agent must exploit actions it currently believes are best.")
+    assert not dangling_object("Dropout zeroes each activation with probability p, so the network cannot rely on it.")
+
+
+# -- the choice lead when the lead names neither alternative ---------------------------------------------------------
+
+
+def scored(text: str, vec: list[float], score: float = 0.5, rank: int = 0) -> Scored:
+    v = np.asarray(vec, dtype=np.float32)
+    return Scored(score, rank, Candidate(text, 1, 1, 0), v / np.linalg.norm(v))
+
+
+HITS = [SimpleNamespace(chunk=SimpleNamespace(doc_id="guide", section_id="schedules", heading="Schedules")),
+        SimpleNamespace(chunk=SimpleNamespace(doc_id="other", section_id="x", heading="Other"))]
+PAIR = Sides("one-cycle", "linear warmup + cosine decay")
+ONE = scored("The one-cycle policy raises the rate to a high maximum and then anneals it far below the start.", [1, 0, 0])
+WARM = scored("Linear warmup raises the rate from near zero, and cosine decay then lowers it smoothly.", [0, 1, 0])
+NEITHER = scored("What to look for in a plot of the rate: where the peak is and how low the final rate is.", [0, 0, 1])
+
+
+def choice_lead(lead: list[Scored], pool: list[Scored], pair: Sides = PAIR) -> list[Scored]:
+    from mlnotes.assistant.answer import Answerer
+
+    stub = SimpleNamespace(_side_pool=lambda side, other, hits, mode, filters: pool,
+                           weights=SimpleNamespace(redundancy=0.9, top_chunks=3))
+    return Answerer._choice_lead(stub, lead, pair, HITS, "hybrid", None)
+
+
+def test_a_lead_naming_neither_alternative_follows_a_sentence_about_each():
+    assert choice_lead([NEITHER], [WARM, ONE]) == [ONE, WARM, NEITHER]
+
+
+def test_nothing_changes_unless_both_alternatives_have_a_sentence_from_the_questions_sections():
+    assert choice_lead([NEITHER], [ONE]) == [NEITHER]  # no sentence about the second alternative
+    far = scored("Linear warmup raises the rate from near zero, then cosine decay lowers it.", [0, 1, 0], rank=5)
+    assert choice_lead([NEITHER], [ONE, far]) == [NEITHER]  # not from the question's own sections
+    back = scored("It raises the rate linearly, and cosine decay follows the linear warmup.", [0, 1, 0])
+    assert choice_lead([NEITHER], [ONE, back]) == [NEITHER]  # cannot open an answer
+    assert choice_lead([ONE], [WARM]) == [ONE, WARM]  # the first names one: the round-15 rule
