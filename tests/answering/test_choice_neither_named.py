@@ -14,7 +14,14 @@ import numpy as np
 
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.compose import choice_items
-from mlnotes.assistant.answering.lead import Sides, choice_sides, dangling_object, mentions, names_terms, terms
+from mlnotes.assistant.answering.lead import (
+    Sides,
+    choice_sides,
+    dangling_object,
+    mentions,
+    names_terms,
+    terms,
+)
 from mlnotes.assistant.answering.scoring import Scored
 
 # -- "A, or B?" ------------------------------------------------------------------------------------------------------
