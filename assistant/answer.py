@@ -44,6 +44,7 @@ from mlnotes.assistant.answering.lead import (
     SETUP_INTENTS,
     Sides,
     TableRow,
+    addresses,
     asks_cost,
     asks_why,
     best_about,
@@ -78,6 +79,7 @@ from mlnotes.assistant.answering.lead import (
     shows_equation,
     side_words,
     sides,
+    situations,
     standalone,
     states_estimate,
     subject_terms,
@@ -525,6 +527,8 @@ class Answerer:
                 rest = [t for t in rest if t.candidate is not verdict.candidate]
                 keep = sorted(rest, key=lambda t: -t.score)[: max(0, max_sentences - len(lead))]
                 rest = [t for t in rest if any(t is k for k in keep)]
+        if lead and code is None and not reads_as_comparison(intent, question):
+            lead, rest = self._situation_lead(question, lead, rest, scored)
         if not reads_as_comparison(intent, question) or code_asked:
             # a comparison's later parts stay uncovered: covering them was tried in round 15 (side16v) and replaced
             # f13-01's bottleneck sentence (256-64-64-256 channels) by a pointer sentence
@@ -744,6 +748,28 @@ class Answerer:
                 or any(float(got.vector @ x.vector) >= self.weights.redundancy for x in lead)):
             return lead
         return [lead[0], got, *lead[1:]]
+
+    def _situation_lead(self, question: str, lead: list[Scored], rest: list[Scored],
+                        scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:
+        """``lead`` and ``rest`` with a sentence for each of the two situations the question names
+        (:func:`situations`: "... when we build the training set and in the nightly batch scoring job", f14-08) in
+        front, when the first two lead sentences do not open on both: for each situation the best-scored sentence of
+        the top ``LEAD_RANKS`` sections that opens on it and says what holds there (:func:`addresses`: "In
+        **training**, fail fast: ...", "In **batch scoring**, quarantine the violating rows, ..."), reads on its own
+        and is no pointer; nothing changes unless both situations have one."""
+        sits = situations(question)
+        if len(sits) != 2 or all(any(addresses(t.candidate.text, s) for t in lead[:2]) for s in sits):
+            return lead, rest
+        got: list[Scored] = []
+        for s in sits:
+            found = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and standalone(t)
+                     and not pointer(t.candidate.text) and addresses(t.candidate.text, s)
+                     and all(t.candidate is not x.candidate for x in got)]
+            if not found:
+                return lead, rest
+            got.append(max(found, key=lambda t: t.score))
+        new_lead = [*got, *(t for t in lead if all(t.candidate is not x.candidate for x in got))]
+        return new_lead, [t for t in rest if all(t.candidate is not x.candidate for x in got)]
 
     def _choice_verdict(self, question: str, pair: Sides, lead: list[Scored], rest: list[Scored],
                         scored: list[Scored], hits: list[Hit]) -> Scored | None:

@@ -618,6 +618,40 @@ def choice_sides(question: str) -> Sides | None:
     return None
 
 
+# a question that names two situations its question applies to ("same checks run when we build the training set and
+# in the nightly batch scoring job", f14-08): each opens with "when"/"while"/"in"/"during"/"at", joined by
+# "and"/"or"/"vs"; a count ("in 120 of the spam ones and in 30 of the non-spam ones", f10-01) names no situation
+_SITUATIONS_RE = re.compile(r"\b(?:when|while|in|during|at)\s+(?P<a>[^,;:?.]{3,60}?)\s+(?:and|or|vs\.?|versus)\s+"
+                            r"(?:(?:also|again)\s+)?(?:when|while|in|during|at)\s+(?P<b>[^,;:?.]{3,60})", re.I)
+# a sentence that opens on a situation and says what holds in it ("In **training**, fail fast: ...", "In **batch
+# scoring**, quarantine the violating rows, ...", "During inference, ...")
+_OPENS_ON_SITUATION_RE = re.compile(r"^(?:in|for|during|when|at)\s+(?:the\s+)?(?P<x>[^,:;]{2,40}?)\s*,", re.I)
+
+
+def situations(question: str) -> list[set[str]]:
+    """The terms of the two situations a question names (:data:`_SITUATIONS_RE`: "when we build the training set"
+    -> {build, train, set}, "in the nightly batch scoring job" -> {nightly, batch, score, job}), each without
+    pronouns; ``[]`` when it names no such pair, a situation holds a digit (a count, not a situation) or the two
+    share all their terms."""
+    m = _SITUATIONS_RE.search(" ".join(question.split()))
+    if m is None or any(ch.isdigit() for ch in m.group(0)):
+        return []
+    a, b = terms(m.group("a")), terms(m.group("b"))
+    if not a or not b or a == b:
+        return []
+    return [a, b]
+
+
+def addresses(text: str, situation: set[str]) -> bool:
+    """Whether ``text`` opens on ``situation`` and says what holds in it: its opening phrase ("In **batch
+    scoring**, ...": :data:`_OPENS_ON_SITUATION_RE`) names only terms of the situation, at least one."""
+    m = _OPENS_ON_SITUATION_RE.match(text.strip().replace("**", "").replace("*", ""))
+    if m is None:
+        return False
+    own = terms(m.group("x"))
+    return bool(own) and own <= situation
+
+
 # "normal"/"regular"/"usual" before a side says it is the default form of what the other side varies ("bidirectional
 # LSTM vs a normal one-direction LSTM", f13-05): dropped when the rest of the side ends on the other side's head (its
 # last term), so the side is named by its own words; kept otherwise ("RetNet vs a normal transformer decoder", f6-05:

@@ -104,3 +104,23 @@ def test_nothing_changes_unless_both_alternatives_have_a_sentence_from_the_quest
     back = scored("It raises the rate linearly, and cosine decay follows the linear warmup.", [0, 1, 0])
     assert choice_lead([NEITHER], [ONE, back]) == [NEITHER]  # cannot open an answer
     assert choice_lead([ONE], [WARM]) == [ONE, WARM]  # the first names one: the round-15 rule
+
+
+# -- two situations named by the question ----------------------------------------------------------------------------
+
+
+def test_two_situations_are_read_and_a_sentence_opening_on_one_addresses_it():
+    from mlnotes.assistant.answering.lead import addresses, situations
+
+    q = ("should the pipeline just crash, or skip the bad rows? same checks run when we build the training set and "
+         "in the nightly batch scoring job")
+    train, scoring = situations(q)
+    assert {"train", "batch", "score"} <= train | scoring and "batch" not in train and "train" not in scoring
+    assert addresses("In **training**, fail fast: a violated schema means the data is not what you think.", train)
+    assert addresses("In **batch scoring**, quarantine the violating rows, score the rest, and report counts.", scoring)
+    assert not addresses("In **batch scoring**, quarantine the violating rows and score the rest.", train)
+    assert not addresses("In online serving, reject malformed requests with a clear error.", scoring)
+    assert not addresses("Training on violated data wastes compute, so fail fast.", train)  # does not open on it
+    # a count is no situation, nor is a single setting
+    assert situations("the word appears in 120 of the spam ones and in 30 of the non-spam ones") == []
+    assert situations("what should the pipeline do with bad rows when we build the training set?") == []
