@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.compose import choice_items
@@ -124,3 +125,39 @@ def test_two_situations_are_read_and_a_sentence_opening_on_one_addresses_it():
     # a count is no situation, nor is a single setting
     assert situations("the word appears in 120 of the spam ones and in 30 of the non-spam ones") == []
     assert situations("what should the pipeline do with bad rows when we build the training set?") == []
+
+
+# -- properties over the development questions ----------------------------------------------------------------------
+
+
+def development_questions() -> list[dict]:
+    import json
+
+    from mlnotes.assistant.settings import REPO_ROOT
+
+    datasets = REPO_ROOT / "eval" / "datasets"
+    rows = [json.loads(x) for x in (datasets / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    qs = [q for q in rows if q["split"] == "tune"]
+    for name in ["external.jsonl", *(f"judged_fresh{n}.jsonl" for n in ["", *range(2, 15)])]:
+        qs += [json.loads(x) for x in (datasets / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+    return qs
+
+
+@pytest.mark.slow
+def test_answers_to_questions_naming_two_situations_open_on_each(answerer):
+    """Over the development questions (gold tune, external, fresh1-14) that name two situations (:func:`situations`;
+    one on this branch, f14-08), the first two sentences of the answer open on one situation each (on main
+    b8fced9 none did)."""
+    from mlnotes.assistant.answering.lead import addresses, situations
+
+    n = good = 0
+    for q in development_questions():
+        sits = situations(q["question"])
+        if not sits:
+            continue
+        ans = answerer.answer(q["question"], generator=None)
+        first = [s.text for s in ans.sentences[:2]]
+        n += 1
+        good += all(any(addresses(x, s) for x in first) for s in sits)
+    assert n >= 1
+    assert good == n, (good, n)
