@@ -44,6 +44,7 @@ from mlnotes.assistant.answering.lead import (
     SETUP_INTENTS,
     Sides,
     TableRow,
+    addresses,
     asks_cost,
     asks_why,
     best_about,
@@ -78,6 +79,7 @@ from mlnotes.assistant.answering.lead import (
     shows_equation,
     side_words,
     sides,
+    situations,
     standalone,
     states_estimate,
     subject_terms,
@@ -525,6 +527,8 @@ class Answerer:
                 rest = [t for t in rest if t.candidate is not verdict.candidate]
                 keep = sorted(rest, key=lambda t: -t.score)[: max(0, max_sentences - len(lead))]
                 rest = [t for t in rest if any(t is k for k in keep)]
+        if lead and code is None and not reads_as_comparison(intent, question):
+            lead, rest = self._situation_lead(question, lead, rest, scored)
         if not reads_as_comparison(intent, question) or code_asked:
             # a comparison's later parts stay uncovered: covering them was tried in round 15 (side16v) and replaced
             # f13-01's bottleneck sentence (256-64-64-256 channels) by a pointer sentence
@@ -716,19 +720,56 @@ class Answerer:
             return lead
         first = lead[0].candidate.text
         missing = [(s, o) for s, o in ((pair.a, pair.b), (pair.b, pair.a)) if not mentions(first, s, o)]
+        headings = [h.chunk.heading for h in hits]
+        if len(missing) == 2:
+            # a lead that names neither alternative ("What to look for in such a plot: ..." for "one-cycle, or
+            # linear warmup + cosine decay?", f14-07) answers no part of the choice: the best sentence about each
+            # alternative, from the question's own sections, goes in front of it when both read on their own
+            home = {(h.chunk.doc_id, h.chunk.section_id) for h in hits[: self.weights.top_chunks + 1]}
+            got: list[Scored] = []
+            for side, other in missing:
+                pool = [t for t in self._side_pool(side, other, hits, mode, filters) if t.rank < len(hits)
+                        and (hits[t.rank].chunk.doc_id, hits[t.rank].chunk.section_id) in home]
+                x = best_about(side, pool, exclude=[*lead, *got], headings=headings, other=other)
+                if (x is None or not standalone(x) or x.candidate.kind == "table_row"
+                        or any(float(x.vector @ y.vector) >= self.weights.redundancy for y in [*lead, *got])):
+                    return lead
+                got.append(x)
+            return [*got, *lead]
         if len(missing) != 1:
             return lead
         side, other = missing[0]
         second = lead[1:2] or list(following[:1])
         if second and mentions(second[0].candidate.text, side, other):
             return lead
-        headings = [h.chunk.heading for h in hits]
         got = best_about(side, self._side_pool(side, other, hits, mode, filters), exclude=lead, headings=headings,
                          other=other)
         if (got is None or not standalone(got)
                 or any(float(got.vector @ x.vector) >= self.weights.redundancy for x in lead)):
             return lead
         return [lead[0], got, *lead[1:]]
+
+    def _situation_lead(self, question: str, lead: list[Scored], rest: list[Scored],
+                        scored: list[Scored]) -> tuple[list[Scored], list[Scored]]:
+        """``lead`` and ``rest`` with a sentence for each of the two situations the question names
+        (:func:`situations`: "... when we build the training set and in the nightly batch scoring job", f14-08) in
+        front, when the first two lead sentences do not open on both: for each situation the best-scored sentence of
+        the top ``LEAD_RANKS`` sections that opens on it and says what holds there (:func:`addresses`: "In
+        **training**, fail fast: ...", "In **batch scoring**, quarantine the violating rows, ..."), reads on its own
+        and is no pointer; nothing changes unless both situations have one."""
+        sits = situations(question)
+        if len(sits) != 2 or all(any(addresses(t.candidate.text, s) for t in lead[:2]) for s in sits):
+            return lead, rest
+        got: list[Scored] = []
+        for s in sits:
+            found = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and standalone(t)
+                     and not pointer(t.candidate.text) and addresses(t.candidate.text, s)
+                     and all(t.candidate is not x.candidate for x in got)]
+            if not found:
+                return lead, rest
+            got.append(max(found, key=lambda t: t.score))
+        new_lead = [*got, *(t for t in lead if all(t.candidate is not x.candidate for x in got))]
+        return new_lead, [t for t in rest if all(t.candidate is not x.candidate for x in got)]
 
     def _choice_verdict(self, question: str, pair: Sides, lead: list[Scored], rest: list[Scored],
                         scored: list[Scored], hits: list[Hit]) -> Scored | None:

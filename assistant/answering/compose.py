@@ -483,7 +483,7 @@ def choice_items(question: str) -> list[Item]:
         m = _CHOICE_OR_RE.search(text)
         if m is None:
             continue
-        lm = _CHOICE_LEFT_RE.match(text[: m.start()].split(",")[-1].strip())
+        lm = _CHOICE_LEFT_RE.match(text[: m.start()].rstrip(" ,").split(",")[-1].strip())
         if lm is None:
             continue
         left = lm.group("x")

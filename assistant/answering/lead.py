@@ -579,7 +579,7 @@ def _well_formed_side(raw: str, first: bool) -> str | None:
 _ASKING_SENTENCE_RE = re.compile(r"(?:^|(?<=[.!?])\s+)([^.!?]+\?)")
 _CHOICE_SIDES_RE = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:(?:should|would|do|can|could) (?:i|we|you) "
                               r"(?:use|pick|choose|prefer|go with|try|apply|run)\s+)?"
-                              r"(?P<a>[^,;:?()]{2,60}?)\s+or\s+(?P<b>[^,;:?()]{2,60}?)\s*(?:[?,:;]|$)", re.I)
+                              r"(?P<a>[^,;:?()]{2,60}?),?\s+or\s+(?P<b>[^,;:?()]{2,60}?)\s*(?:[?,:;]|$)", re.I)
 # the same choice asked as "is A a good pick or should I use B?" ("is AdaGrad a good pick or should I use RMSProp?",
 # f13-08): the first alternative is judged by "a good/the right pick/choice/idea/...", the second is what the asker
 # would use instead
@@ -616,6 +616,40 @@ def choice_sides(question: str) -> Sides | None:
         if a is not None and b is not None and terms(a) and terms(b) and terms(a) != terms(b):
             return Sides(a, b)
     return None
+
+
+# a question that names two situations its question applies to ("same checks run when we build the training set and
+# in the nightly batch scoring job", f14-08): each opens with "when"/"while"/"in"/"during"/"at", joined by
+# "and"/"or"/"vs"; a count ("in 120 of the spam ones and in 30 of the non-spam ones", f10-01) names no situation
+_SITUATIONS_RE = re.compile(r"\b(?:when|while|in|during|at)\s+(?P<a>[^,;:?.]{3,60}?)\s+(?:and|or|vs\.?|versus)\s+"
+                            r"(?:(?:also|again)\s+)?(?:when|while|in|during|at)\s+(?P<b>[^,;:?.]{3,60})", re.I)
+# a sentence that opens on a situation and says what holds in it ("In **training**, fail fast: ...", "In **batch
+# scoring**, quarantine the violating rows, ...", "During inference, ...")
+_OPENS_ON_SITUATION_RE = re.compile(r"^(?:in|for|during|when|at)\s+(?:the\s+)?(?P<x>[^,:;]{2,40}?)\s*,", re.I)
+
+
+def situations(question: str) -> list[set[str]]:
+    """The terms of the two situations a question names (:data:`_SITUATIONS_RE`: "when we build the training set"
+    -> {build, train, set}, "in the nightly batch scoring job" -> {nightly, batch, score, job}), each without
+    pronouns; ``[]`` when it names no such pair, a situation holds a digit (a count, not a situation) or the two
+    share all their terms."""
+    m = _SITUATIONS_RE.search(" ".join(question.split()))
+    if m is None or any(ch.isdigit() for ch in m.group(0)):
+        return []
+    a, b = terms(m.group("a")), terms(m.group("b"))
+    if not a or not b or a == b:
+        return []
+    return [a, b]
+
+
+def addresses(text: str, situation: set[str]) -> bool:
+    """Whether ``text`` opens on ``situation`` and says what holds in it: its opening phrase ("In **batch
+    scoring**, ...": :data:`_OPENS_ON_SITUATION_RE`) names only terms of the situation, at least one."""
+    m = _OPENS_ON_SITUATION_RE.match(text.strip().replace("**", "").replace("*", ""))
+    if m is None:
+        return False
+    own = terms(m.group("x"))
+    return bool(own) and own <= situation
 
 
 # "normal"/"regular"/"usual" before a side says it is the default form of what the other side varies ("bidirectional
@@ -780,8 +814,9 @@ def modifier_terms(side: str, other: str, idf: Callable[[str], float]) -> set[st
 def names_terms(text: str, want: set[str], close: bool = True) -> bool:
     """Whether ``text`` holds each term of ``want`` (or its plural, or with ``close``, for terms of four letters or
     more, a close spelling: a typo such as "baging"); ``False`` for no terms. Modifiers are matched without close
-    spellings: "unidirect" is a close spelling of "bidirect"."""
-    have = terms(text)
+    spellings: "unidirect" is a close spelling of "bidirect". A hyphenated word names its closed-up spelling too
+    ("warm-up" names "warmup", "pre-training" names "pretraining")."""
+    have = terms(text) | terms(re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", "", text))
     if not want:
         return False
     # a plural the stemmer leaves alone ("GRUs", "CNNs": short tokens are not stemmed) names the side too
@@ -789,10 +824,20 @@ def names_terms(text: str, want: set[str], close: bool = True) -> bool:
                or (close and len(w) >= 4 and difflib.get_close_matches(w, have, n=1, cutoff=0.8)) for w in want)
 
 
+# a side made of two parts joined by "+" ("linear warmup + cosine decay", f14-07): a recipe of two things, each
+# described by its own sentences
+_SIDE_PARTS_RE = re.compile(r"\s+\+\s+")
+
+
 def mentions(text: str, side: str, other: str | None = None) -> bool:
     """Whether ``text`` names ``side``: each of the side's content terms (after alias normalisation; with ``other``,
     each of the terms that tell it apart from the other side: :func:`side_terms`) is in the text, or, for terms of
-    four letters or more, a close spelling of one of its terms is (a typo such as "baging")."""
+    four letters or more, a close spelling of one of its terms is (a typo such as "baging"). A side of parts
+    joined by "+" ("linear warmup + cosine decay") is named by a sentence that names one of its parts ("Linear
+    warm-up precedes it ...": no sentence of the notes names all four terms)."""
+    parts = [x for x in _SIDE_PARTS_RE.split(side) if terms(x)]
+    if len(parts) > 1:
+        return any(names_terms(text, side_terms(x, other)) for x in parts)
     return names_terms(text, side_terms(side, other))
 
 
@@ -1021,8 +1066,29 @@ def standalone(t: Scored) -> bool:
     if (_LEAD_CONTINUES_RE.match(text.lstrip("*_ ")) or _PRONOUN_SUBJECT_RE.match(text.lstrip("*_ ")) or caveat(text)
             or continues_before(text) or describes_figure(text) or ordinal_subject(text) or example_of_before(text)):
         return False
+    if dangling_object(text):
+        return False
     first = _WORD_RE.match(text.lstrip("*_ "))
     return not (first and first.group(0).lower() in _LEAD_ANAPHORA)
+
+
+# "it"/"them" as the object of the first verb of a sentence that opens on its subject ("Linear warm-up precedes it
+# for large batches ...", f14-07; "Huber introduced it as ...", "TreeSHAP computes them."): a subject is not its own
+# object, so the pronoun stands for a thing named before the sentence. Not after an opening adverbial ("For each
+# loss it gives ...", where "it" is the subject), nor an "it" that anticipates a clause or an adjective ("makes it
+# easy to ...", "finds it useful"), nor a verb that takes such an "it" (make, keep, find, leave, render, call)
+_DANGLING_OBJECT_RE = re.compile(
+    r"^(?!(?:for|in|on|at|with|under|when|if|as|by|from|to|after|before|during|unlike|like|once|since|because|"
+    r"while|although|though|where|whether|so|and|but|or|each|every|any|all|no)\b)"
+    r"(?:[\w$-]+\s+){1,4}?(?!(?:make|keep|render|find|leave|call|consider|is|was|has|does)\w*\b)[a-z]+(?:s|ed)"
+    r"\s+(?:it|them)(?=\s+(?:for|as|with|from|in|on|at|by|against|into|over|using|and|but)\b|\s*[,.;:]|\s*$)",
+    re.I)
+
+
+def dangling_object(text: str) -> bool:
+    """Whether ``text``'s first verb has "it"/"them" as its object (:data:`_DANGLING_OBJECT_RE`): it needs the
+    sentence before it, and opens no answer."""
+    return bool(_DANGLING_OBJECT_RE.match(text.lstrip("*_ ")))
 
 
 def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> float:
@@ -1642,9 +1708,14 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
     emphasis (``*joint*``: where the notes introduce the term, ``SIDE_EMPHASIS_BONUS``); ``scored`` are scored
     against a question about the side. ``by``: the terms that name the side, when not its own
     (:func:`modifier_terms`)."""
-    want = by or side_terms(side, other)
+    parts = [x for x in _SIDE_PARTS_RE.split(side) if terms(x)] if by is None else []
+    # a side of parts joined by "+" is named by a sentence that names one part (:func:`mentions`); its first part's
+    # terms stand for it where the sentence's opening words are weighed
+    want = by or side_terms(parts[0] if len(parts) > 1 else side, other)
 
     def named(text: str) -> bool:
+        if len(parts) > 1:
+            return mentions(text, side, other)
         return names_terms(text, want, close=not by)
 
     taken = {id(t.candidate) for t in exclude}

@@ -75,12 +75,13 @@ def scored(text: str, vec: list[float], score: float = 0.5) -> Scored:
     return Scored(score, 0, Candidate(text, 1, 1, 0), v / np.linalg.norm(v))
 
 
-def choice_lead(lead: list[Scored], pool: list[Scored], pair: Sides, following: list[Scored] = ()) -> list[Scored]:
+def choice_lead(lead: list[Scored], pool: list[Scored], pair: Sides, following: list[Scored] = (),
+                hits: list = ()) -> list[Scored]:
     from mlnotes.assistant.answer import Answerer
 
     stub = SimpleNamespace(_side_pool=lambda side, other, hits, mode, filters: pool,
-                           weights=SimpleNamespace(redundancy=0.9))
-    return Answerer._choice_lead(stub, lead, pair, [], "hybrid", None, following=following)
+                           weights=SimpleNamespace(redundancy=0.9, top_chunks=3))
+    return Answerer._choice_lead(stub, lead, pair, list(hits), "hybrid", None, following=following)
 
 
 PAIR = Sides("AdaGrad", "RMSProp")
@@ -100,7 +101,8 @@ def test_nothing_changes_when_both_are_named_or_none_or_no_sentence_fits():
     assert choice_lead([ADA, RMS], [BOTH], PAIR) == [ADA, RMS]  # the second names the other
     assert choice_lead([ADA], [BOTH], PAIR, following=[RMS]) == [ADA]  # ... the first sentence after the lead does
     neither = scored("Adaptive methods scale each weight's step by its own gradient history.", [1, 1, 1])
-    assert choice_lead([neither], [RMS], PAIR) == [neither]  # nothing to anchor on
+    # nothing to anchor on, and no sentence about AdaGrad from the question's sections (round 16: then both lead)
+    assert choice_lead([neither], [RMS], PAIR) == [neither]
     assert choice_lead([ADA], [], PAIR) == [ADA]
     # a sentence that repeats the lead (redundant) or cannot open an answer is not added
     same = scored("RMSProp, like AdaGrad before it, gives larger steps to infrequent features.", [1, 0.01, 0])
