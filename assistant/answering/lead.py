@@ -1091,6 +1091,27 @@ def dangling_object(text: str) -> bool:
     return bool(_DANGLING_OBJECT_RE.match(text.lstrip("*_ ")))
 
 
+def qualified_subject(text: str, subject: set[str], question: str) -> bool:
+    """Whether ``text`` opens on the subject qualified by a word the question does not use: the word right before
+    the subject's first word is a content word of neither the question nor the subject, and the subject is not an
+    alias in parentheses ("A generative adversarial network (GAN) is ..." spells the asked acronym out). Such an
+    opening defines a kind or another sense of what was asked, not the thing itself: "What is Recall?" led with
+    "Active recall (practice testing) means retrieving an answer from memory ..." from the study-techniques guide
+    instead of the metric (round 16, ml-37)."""
+    words = _WORD_RE.findall(normalize(text))[: len(subject) + 4]
+    asked = terms(question) | subject
+    for i, w in enumerate(words):
+        if set(tokenize(normalize(w))) & subject:
+            if i == 0:
+                return False
+            before = words[i - 1]
+            if re.search(r"\(\s*" + re.escape(w) + r"\b", text):
+                return False  # the subject is given in parentheses, as an alias of the words before it
+            got = set(tokenize(normalize(before)))
+            return bool(got) and not got & asked and before.lower() not in ("the", "a", "an")
+    return False
+
+
 def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> float:
     """How much better ``t`` suits the first sentence of an answer of ``intent`` than its plain score says."""
     c = t.candidate
@@ -1101,9 +1122,11 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         m = defining_verb(text)
         if m and named and len(text[: m.start()].split()) <= 12:
             bonus += 0.15
-        if subject and starts_with(text, subject):  # "An LSTM keeps ...", "t-SNE is ...": about the subject
+        other = bool(subject) and qualified_subject(text, subject, question)  # "Active recall" for "recall"
+        if subject and starts_with(text, subject) and not other:  # "An LSTM keeps ...", "t-SNE is ...": the subject
             bonus += DEFINITION_SUBJECT_FIRST
-        if m and subject and subject <= terms(text[: m.start()]) and len(text[: m.start()].split()) <= len(subject) + 3:
+        if m and subject and subject <= terms(text[: m.start()]) and \
+                len(text[: m.start()].split()) <= len(subject) + 3 and not other:
             bonus += DEFINITION_SUBJECT_IS  # the subject, then what it is
         if c.kind == "table_row":
             bonus -= 0.1

@@ -624,3 +624,26 @@ def test_on_the_development_questions_hyphen_spellings_spare_only_answerable_que
               if cov.unfound(q.question, "", []) != plain.unfound(q.question, "", [])}
     assert spared and all(spared.values()), spared
     assert "f10-16" in spared
+
+
+def test_one_unknown_word_in_singular_and_plural_counts_once_among_the_unfound_words():
+    """Round 16 (f14-06): "one model per SKU ... for ~5,000 SKUs" was withheld by the unfound-words branch, which
+    reads two unfound words as a name the corpus lacks, although both were one word: the stemmer leaves "s" after a
+    vowel ("SKUs" -> "skus"). A word and its plural count once (``one_per_word``); two different unknown words
+    still withhold the answer."""
+    from mlnotes.assistant.answering.retrieve import one_per_word
+
+    assert one_per_word({"sku", "skus", "demand"}) == {"sku", "demand"}
+    assert one_per_word({"box", "boxes"}) == {"box"} and one_per_word({"censor", "hazard"}) == {"censor", "hazard"}
+    forecast = chunk("exponential smoothing forecasts weekly demand per series", ("Time series",))
+    common = [chunk("big models give good results") for _ in range(2)]
+    cov = TermCoverage([*CHUNKS, forecast, *common])
+    rule = CoverageRule(coverage=0.3523, support=0.424)
+    hits = [SimpleNamespace(chunk=forecast)]
+    one = "weekly demand forecasts per SKU for 5,000 SKUs"
+    assert tokenize("SKU SKUs") == ["sku", "skus"]  # the stemmer keeps the plural apart
+    assert cov.unfound(one, one, hits) == {"sku"}
+    assert not rule.abstains(Retrieved(hits, np.zeros(3), 0.455, 0.0, one, one), cov, one)
+    two = "weekly demand forecasts per SKU with a hierarchical reconciler"
+    assert len(cov.unfound(two, two, hits)) >= 2
+    assert rule.abstains(Retrieved(hits, np.zeros(3), 0.455, 0.0, two, two), cov, two)

@@ -1055,3 +1055,27 @@ def test_recommends_and_a_recommendation_count_as_advice():
     # the pool of a how-to-choose lead keeps only advice when it holds any: the recommendation leads over a
     # better-scored fact
     assert pick_lead("how_to_choose", q, [fact, demsar], ["a#x", "a#y"]) is demsar
+
+
+def test_a_definition_lead_that_qualifies_the_asked_subject_defines_another_thing():
+    """Round 16 (ml-37): "What is Recall?" led with "Active recall (practice testing) means ..." from the study guide,
+    whose opening names the subject qualified by a word the question does not use: a kind or another sense of the
+    asked thing. Such an opening earns no subject-first bonus, so the metric's own definition wins the lead; the asked
+    subject qualified by a word of the question, or given in parentheses as an acronym's spelled-out name, keeps it."""
+    from mlnotes.assistant.answering.lead import qualified_subject
+
+    q = "What is Recall?"
+    subject = subject_terms(q)
+    other = cand("Active recall (practice testing) means retrieving an answer from memory before looking at it.", 1, 0.65)
+    own = cand("Recall is the fraction of actual positives that the classifier finds, TP / (TP + FN).", 0, 0.55)
+    assert qualified_subject(other.candidate.text, subject, q)
+    assert not qualified_subject(own.candidate.text, subject, q)
+    assert lead_bonus("definition", q, own, subject) > lead_bonus("definition", q, other, subject)
+    assert pick_lead("definition", q, [other, own], ["a", "b"]) is own
+    # the same opening answers a question that uses the qualifying word
+    q2 = "What is active recall?"
+    assert not qualified_subject(other.candidate.text, subject_terms(q2), q2)
+    # an acronym spelled out before it in parentheses is the asked thing itself
+    q3 = "What is a GAN?"
+    gan = "A generative adversarial network (GAN) trains a generator against a discriminator."
+    assert not qualified_subject(gan, subject_terms(q3), q3)
