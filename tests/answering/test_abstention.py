@@ -440,6 +440,13 @@ def _dev_questions():
 # (abst16u): f10-16 is answered (the corpus writes "e-mail" three times, so "email" is no rare word: spelled_df)
 KNOWN_FALSE_ABSTENTIONS = {"nlp-12", "f11-19"}
 KNOWN_MISSED_ABSTENTIONS = {"ml-10", "ml-63"}
+# decisions that the CPU's kernels settle (round 16): the int8 query vectors of the default runtime come from
+# onnxruntime's int8 matrix kernels, which differ between CPUs with AVX-512 VNNI and AVX2-only CPUs by a cosine of
+# about .01, and the index's vectors are bfloat16 on CPUs with AMX and float32 elsewhere. f8-20 ("graph neural
+# network like a GCN ... message passing", unanswerable) has support .4358 on an AMD EPYC with AVX2, .012 above the
+# unknown-names bound .424, and fell under it on the AMX machine the sets were written on: on either side it counts
+# as known, and nowhere else may a decision differ from the lists.
+CPU_DEPENDENT = {"f8-20"}
 # answerable development questions the unfound-words branch withholds (round 13, fresh10): their unfound words are
 # the asker's setting ("email", "pretty"; "dashcam", "thrilled"), not a topic the corpus lacks; no general signal
 # that spares them and keeps f10-20 withheld was found (docs/answer-quality.md, "Round 13")
@@ -519,7 +526,7 @@ def test_on_the_development_questions_found_answers_are_given_and_unanswerable_o
                 false_abstentions.add(q.id)
     assert found > 500  # the property covers most of the development questions
     assert false_abstentions == KNOWN_FALSE_ABSTENTIONS
-    assert missed == KNOWN_MISSED_ABSTENTIONS
+    assert missed - CPU_DEPENDENT == KNOWN_MISSED_ABSTENTIONS
     assert rules == KNOWN_DECIDING_RULES
 
 
@@ -599,7 +606,7 @@ def test_on_the_development_questions_unknown_names_abstain_only_on_unanswerable
         if r.support < rule.support:
             under.add(q.id)
             assert not q.answerable and answerer.abstains(r.read or q.question, r), q.id
-    assert under == KNOWN_UNKNOWN_NAMES_UNDER_BOUND
+    assert under - CPU_DEPENDENT == KNOWN_UNKNOWN_NAMES_UNDER_BOUND - CPU_DEPENDENT
     assert answerable == KNOWN_UNKNOWN_NAMES_ANSWERABLE
 
 
