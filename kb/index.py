@@ -28,6 +28,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,37 @@ MAX_QUERY_CHARS = 2000
 DOCS_FILE = "docs.json"  # per-document metadata for filters (doc id -> kind, topics); optional in older indexes
 FIRST_BUILD_NOTICE = 200  # chunks to embed from which the build says that it will take a while
 
+
+
+@contextmanager
+def _one_builder(index_dir: Path, log: Callable[[str], None]) -> Iterator[None]:
+    """Hold an exclusive lock on ``<index_dir>.lock`` beside the index while loading or building it, so that two
+    processes starting together (two server replicas, two test workers, ``mlnotes index`` beside ``mlnotes serve``)
+    do not build the same index twice or clean up each other's half-written build; the second waits, saying so, then
+    loads what the first built. Where no lock can be taken (no ``fcntl``, a read-only folder) it goes on without."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; builds are still published atomically
+        yield
+        return
+    path = index_dir.parent / f"{index_dir.name}.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+b")  # noqa: SIM115 - held for the duration of the block
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"another process is loading or building the index at {index_dir}; waiting for it")
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        except OSError:  # a file system without locks
+            pass
+        yield
+    finally:
+        fh.close()  # closing releases the lock
 
 class IndexUnavailableError(RuntimeError):
     """Base class for index problems (missing, stale, corrupt, empty corpus); the message says what to do."""
@@ -375,7 +407,15 @@ class Index:
                       defaults: FusionParams = DEFAULT_FUSION) -> tuple[Index, BuildStats | None]:
         """Load the index if it is sound and current; otherwise (re)build it, saying why. Cleans up after an
         interrupted build first (:func:`mlnotes.kb.publish.recover`). When the rebuild cannot be written (disk full,
-        read-only), the previous index is served if it is sound, with the reason logged."""
+        read-only), the previous index is served if it is sound, with the reason logged. Processes that start at
+        the same time over one ``index_dir`` take turns (:func:`_one_builder`): one builds, the others then load it."""
+        with _one_builder(Path(index_dir), log):
+            return cls._load_or_build(corpus_dir, index_dir, embedder, progress, log, defaults)
+
+    @classmethod
+    def _load_or_build(cls, corpus_dir: Path, index_dir: Path, embedder: EmbedderLike | None,
+                       progress: bool, log: Callable[[str], None],
+                       defaults: FusionParams) -> tuple[Index, BuildStats | None]:
         publish.recover(Path(index_dir), log)
         try:
             return cls.load(index_dir, embedder=embedder, verify_corpus=corpus_dir, defaults=defaults), None

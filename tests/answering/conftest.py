@@ -8,16 +8,14 @@ from mlnotes.assistant.answering import lead as lead_module
 from mlnotes.assistant.settings import REPO_ROOT
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def answerer():
-    """The served extractive answerer over the repository's corpus, its index (built if missing) and its bank."""
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
+    """The served extractive answerer over the repository's corpus, its index (built if missing) and its bank: one
+    per test process, its ``answer(q, generator=None)`` remembered per question and patch state
+    (tests/answer_memo.py)."""
+    from tests.answer_memo import served_answerer
 
-    corpus = REPO_ROOT / "corpus"
-    index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, corpus, bank=load_bank(corpus))
+    return served_answerer(REPO_ROOT)
 
 
 @pytest.fixture(params=["rules", "ranker"])

@@ -268,12 +268,9 @@ def _dev_code_questions() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def answers():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
+    from tests.answer_memo import served_answerer
 
-    index, _ = Index.load_or_build(CORPUS, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    a = Answerer(index, CORPUS, bank=load_bank(CORPUS))
+    a = served_answerer(REPO_ROOT)
     return {qid: (q, a.answer(q, generator=None)) for qid, q in _dev_code_questions()}
 
 

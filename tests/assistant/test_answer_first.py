@@ -18,14 +18,11 @@ CORPUS = REPO_ROOT / "corpus"
 NOT_ANSWER_HEADINGS = {"common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def answerer():
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
+    from tests.answer_memo import served_answerer
 
-    index, _ = Index.load_or_build(CORPUS, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    return Answerer(index, CORPUS, bank=load_bank(CORPUS))
+    return served_answerer(REPO_ROOT)  # one per process, answers remembered (tests/answer_memo.py)
 
 
 def ask(answerer, question):

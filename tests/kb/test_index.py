@@ -128,3 +128,33 @@ def test_hits_carry_citation_fields(corpus, tmp_path):
     lines = (corpus / d["path"]).read_text().splitlines()
     assert lines[d["line_start"] - 1].startswith("#")
     assert "k-means" in "\n".join(lines[d["line_start"] - 1 : d["line_end"]])
+
+
+def test_processes_starting_together_build_the_index_once(corpus, tmp_path):
+    # two test workers (or two replicas) over one index folder built it twice at the same time, each ~8 minutes on a
+    # 2-core machine, and the second's start-up clean-up could remove the first's half-written build; the second now
+    # waits on the lock beside the index, says so, and loads what the first built
+    import threading
+
+    from mlnotes.kb import index as index_module
+
+    out = tmp_path / "idx" / "index"
+    logs: list[str] = []
+    results: list = []
+
+    def second():
+        results.append(Index.load_or_build(corpus, out, embedder=HashingEmbedder(), log=logs.append))
+
+    with index_module._one_builder(out, lambda m: None):  # the first process, holding the lock
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(1.5)
+        assert t.is_alive() and not results  # still waiting: it neither loaded nor built
+        assert any("waiting for it" in m for m in logs), logs
+        first, stats = Index.build(corpus, out, embedder=HashingEmbedder())
+    t.join(60)
+    assert not t.is_alive()
+    (index, built), = results
+    assert built is None  # loaded, not built again
+    assert index.manifest.n_chunks == first.manifest.n_chunks
+    assert (tmp_path / "idx" / "index.lock").exists()
