@@ -552,8 +552,8 @@ class Embedder:
                 self.bulk_kernel = kernel
                 if failures:
                     log.info("bulk embedding uses the %s forward (%s)", kernel, "; ".join(failures))
-                log.info("bulk embedding in bfloat16 PyTorch (AMX, %s forward); checked against float32: lowest "
-                         "cosine %.6f", kernel, cosine)
+                log.info("bulk embedding in bfloat16 PyTorch (%s, %s forward); checked against float32: lowest "
+                         "cosine %.6f", "AMX" if cpu_has_amx() else "no AMX: emulated", kernel, cosine)
                 return "bf16"
             failures.append(f"{kernel}: lowest cosine {cosine:.6f} < {BULK_MIN_COSINE}")
         self._bulk_model = None

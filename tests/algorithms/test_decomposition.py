@@ -79,10 +79,17 @@ def test_tsne_affinities_match_sklearn_and_gradient_is_correct():
 def test_tsne_reaches_sklearn_kl():
     from sklearn.manifold import TSNE as SkTSNE
 
+    # t-SNE's optimisation is chaotic: inputs jittered by 1e-12 moved our KL from 0.221 to 0.176 on an AVX2-only CPU
+    # (round 17), and jitters of 1e-6 move scikit-learn's between 0.18 and 0.26, so one run against one run compared
+    # rounding noise (it failed on that CPU and passed on another). Compared instead: the medians over seven inputs
+    # jittered by 1e-6, the same seven for both
     X = load_digits().data[:120]
-    ours = TSNE(perplexity=20.0, max_iter=500).fit(X)
-    ref = SkTSNE(perplexity=20.0, method="exact", max_iter=500, random_state=0).fit(X)
-    assert ours.kl_divergence_ <= ref.kl_divergence_ * 1.15  # tol: non-convex, within 15 % of the reference KL
+    ours, ref = [], []
+    for seed in range(7):
+        Xj = X + 1e-6 * np.random.default_rng(seed).normal(size=X.shape)
+        ours.append(TSNE(perplexity=20.0, max_iter=500).fit(Xj).kl_divergence_)
+        ref.append(SkTSNE(perplexity=20.0, method="exact", max_iter=500, random_state=0).fit(Xj).kl_divergence_)
+    assert np.median(ours) <= np.median(ref) * 1.15, (ours, ref)  # tol: non-convex, within 15 % of the reference
 
 
 def test_fastica_recovers_sources_like_sklearn():

@@ -217,10 +217,18 @@ def test_tsne_one_feature_and_constant_input_give_finite_embeddings_of_the_asked
     X1 = rng.normal(size=(40, 1))
     ours = TSNE(n_components=2, perplexity=5.0, max_iter=400).fit(X1)
     assert ours.embedding_.shape == (40, 2) and np.all(np.isfinite(ours.embedding_))
-    # scikit-learn's PCA init refuses this input; its random init is the reference
-    ref = SkTSNE(n_components=2, perplexity=5.0, method="exact", init="random", max_iter=400,
-                 random_state=0).fit_transform(X1)
-    assert trustworthiness(X1, ours.embedding_, n_neighbors=5) >= trustworthiness(X1, ref, n_neighbors=5) - 0.03
+    # scikit-learn's PCA init refuses this input; its random init is the reference. The optimisation is chaotic (this
+    # input gave trustworthiness 0.945 on an AVX2-only CPU and 0.986-0.988 when jittered by 1e-6), so the medians
+    # over seven inputs jittered by 1e-6 are compared, the same seven for both
+    ours_t, ref_t = [], []
+    for seed in range(7):
+        Xj = X1 + 1e-6 * np.random.default_rng(seed).normal(size=X1.shape)
+        emb = TSNE(n_components=2, perplexity=5.0, max_iter=400).fit(Xj).embedding_
+        ref = SkTSNE(n_components=2, perplexity=5.0, method="exact", init="random", max_iter=400,
+                     random_state=0).fit_transform(Xj)
+        ours_t.append(trustworthiness(Xj, emb, n_neighbors=5))
+        ref_t.append(trustworthiness(Xj, ref, n_neighbors=5))
+    assert np.median(ours_t) >= np.median(ref_t) - 0.03, (ours_t, ref_t)
     const = TSNE(n_components=2, perplexity=5.0, max_iter=300).fit(np.ones((30, 3)))
     assert const.embedding_.shape == (30, 2)
     assert np.all(np.isfinite(const.embedding_)) and np.isfinite(const.kl_divergence_)

@@ -114,8 +114,15 @@ def test_gradient_descent_convergence_bounds():
     ks = np.arange(1, 201)
     assert np.all(np.array(gaps) <= L * R2 / (2 * ks) + 1e-12)
     assert np.all(np.array(gaps) <= (1 - mu / L) ** ks * (f(w0) - f_star) + 1e-12)
-    # the rate really is geometric: a faster claimed rate (1 - mu/L)^(2k) is violated somewhere
-    assert np.any(np.array(gaps) > (1 - mu / L) ** (2 * ks) * (f(w0) - f_star))
+    # the rate really is geometric, and for least squares it is the square of the general one: the gap is a sum of
+    # terms (1 - lambda_i/L)^(2k) over the eigenvalues of H, so once the slowest direction dominates it shrinks by
+    # (1 - mu/L)^2 a step, and a still faster claimed rate is violated. (Until round 17 this asserted that
+    # (1 - mu/L)^(2k) itself is violated somewhere, which is false for a quadratic: it held only through rounding
+    # noise at gaps of 1e-17 on one CPU, and failed on another.) Only gaps far above rounding noise are read.
+    g = np.array(gaps)
+    assert np.allclose(g[15:20] / g[14:19], (1 - mu / L) ** 2, rtol=1e-3)
+    above_noise = g > 1e-12
+    assert np.any(g[above_noise] > ((1 - mu / L) ** (2.2 * ks) * (f(w0) - f_star))[above_noise])
 
 
 # ----------------------------------------------------------------------------- logistic and softmax

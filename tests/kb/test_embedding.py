@@ -690,8 +690,11 @@ def test_each_bf16_forward_equals_float32_pytorch_on_a_real_corpus_sample(real_p
     texts = _corpus_texts(20)
     with E.bulk_job():
         got = e.encode(texts)
-    assert e.bulk == "bf16" and e.bulk_kernel == kernel and e.bulk_check_cosine >= E.BULK_MIN_COSINE
-    assert isinstance(e._bulk_model, E.FusedBert) == (kernel == "fused")
+    # without AMX (an AVX2-only EPYC, round 17) oneDNN has no bfloat16 inner product for the fused forward's
+    # products ("could not create a primitive descriptor"), and the choice falls back to autocast, as designed
+    fell_back = kernel == "fused" and not E.cpu_has_amx() and e.bulk_kernel == "autocast"
+    assert e.bulk == "bf16" and (e.bulk_kernel == kernel or fell_back) and e.bulk_check_cosine >= E.BULK_MIN_COSINE
+    assert isinstance(e._bulk_model, E.FusedBert) == (e.bulk_kernel == "fused")
     ref = torch_.model.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
     cos = (got * ref).sum(1)
     assert got.dtype == np.float32 and cos.min() >= 0.9999, f"lowest cosine {cos.min():.6f}"
