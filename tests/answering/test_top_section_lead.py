@@ -143,36 +143,45 @@ def development_questions() -> list[dict]:
     return [q for q in qs if q.get("relevant")]
 
 
-@pytest.mark.slow
-def test_a_labelled_first_section_with_a_candidate_gives_the_lead(monkeypatch):
+@pytest.fixture(scope="module")
+def pick_lead_calls():
+    """For each development question whose answer ``pick_lead`` chose the lead of: the question and the arguments and
+    result of that last call. Both properties below read the same calls: answering the ~680 questions once takes
+    minutes, and they used to do it once each."""
     from mlnotes.assistant import answer as answer_module
-    from mlnotes.assistant.answer import Answerer
     from mlnotes.assistant.settings import REPO_ROOT
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
+    from tests.answer_memo import served_answerer
 
-    corpus = REPO_ROOT / "corpus"
-    index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    answerer = Answerer(index, corpus, bank=load_bank(corpus))
+    answerer = served_answerer(REPO_ROOT)
     calls = []
     real_pick = answer_module.pick_lead
 
     def recording(intent, question, scored, sections=None, **kw):
         got = real_pick(intent, question, scored, sections=sections, **kw)
+        calls.append((intent, question, scored, sections, kw, got))
+        return got
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(answer_module, "pick_lead", recording)
+    out = []
+    try:
+        for q in development_questions():
+            calls.clear()
+            answerer.answer(q["question"], generator=None)  # not remembered: pick_lead is patched (answer_memo)
+            if calls:  # else a bank answer, a comparison or a complexity lead: pick_lead did not choose
+                out.append((q, calls[-1]))
+    finally:
+        patch.undo()
+    return out
+
+
+@pytest.mark.slow
+def test_a_labelled_first_section_with_a_candidate_gives_the_lead(pick_lead_calls):
+    n = from_labelled = 0
+    for q, (intent, question, scored, sections, _, got) in pick_lead_calls:
         top = list(sections or [])[: lead_module.LEAD_POOL_RANKS]
         pool = lead_module.lead_pool(intent, question, scored, lead_module.subject_terms(question))
         has_own = bool(top) and any(t.rank < len(top) and top[t.rank] == top[0] for t in pool)
-        calls.append((top, got, has_own))
-        return got
-
-    monkeypatch.setattr(answer_module, "pick_lead", recording)
-    n = from_labelled = 0
-    for q in development_questions():
-        calls.clear()
-        answerer.answer(q["question"], generator=None)
-        if not calls:
-            continue  # a bank answer, a comparison or a complexity lead: pick_lead did not choose
-        top, got, has_own = calls[-1]
         if got is None or not has_own or top[0] not in q["relevant"] or got.rank >= len(top):
             continue
         n += 1
@@ -190,49 +199,31 @@ def test_a_labelled_first_section_with_a_candidate_gives_the_lead(monkeypatch):
 MAX_SHARE_MOVED = 0.03
 
 
+def _without_the_rules_value(intent, question, scored, sections, short_answers, head):
+    """The top sections and the lead that ``pick_lead`` would choose without the round-14 rule: top_section_lead
+    without the rules' value."""
+    subject = lead_module.subject_terms(question)
+    pool = lead_module.lead_pool(intent, question, scored, subject)
+    top = list(sections or [])[: lead_module.LEAD_POOL_RANKS]
+    if not pool:
+        return top, None
+    ranked = sorted(pool, key=lambda t: (-lead_module.rule_value(intent, question, t, subject, top, short_answers,
+                                                                 head), t.rank))
+    model = lead_module.lead_model()
+
+    def choose(c):
+        return c[0] if model is None else model.choose(intent, question, c, subject, top, short_answers, head)
+
+    return top, top_section_lead(choose(ranked), ranked, top, choose)
+
+
 @pytest.mark.slow
-def test_the_repeat_rule_moves_few_leads_and_towards_labelled_sections(monkeypatch):
-    from mlnotes.assistant import answer as answer_module
-    from mlnotes.assistant.answer import Answerer
-    from mlnotes.assistant.settings import REPO_ROOT
-    from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
-
-    corpus = REPO_ROOT / "corpus"
-    index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    answerer = Answerer(index, corpus, bank=load_bank(corpus))
-    calls = []
-    real_pick = answer_module.pick_lead
-
-    def recording(intent, question, scored, sections=None, short_answers=frozenset(), head=None, ranker=None):
-        got = real_pick(intent, question, scored, sections=sections, short_answers=short_answers, head=head,
-                        ranker=ranker)
-        # the same choice without the round-14 rule: top_section_lead without the rules' value
-        subject = lead_module.subject_terms(question)
-        pool = lead_module.lead_pool(intent, question, scored, subject)
-        top = list(sections or [])[: lead_module.LEAD_POOL_RANKS]
-        old = None
-        if pool:
-            ranked = sorted(pool, key=lambda t: (-lead_module.rule_value(intent, question, t, subject, top,
-                                                                         short_answers, head), t.rank))
-            model = lead_module.lead_model()
-
-            def choose(c):
-                return c[0] if model is None else model.choose(intent, question, c, subject, top, short_answers, head)
-
-            old = top_section_lead(choose(ranked), ranked, top, choose)
-        calls.append((top, old, got))
-        return got
-
-    monkeypatch.setattr(answer_module, "pick_lead", recording)
+def test_the_repeat_rule_moves_few_leads_and_towards_labelled_sections(pick_lead_calls):
     n = moved = old_labelled = new_labelled = 0
-    for q in development_questions():
-        calls.clear()
-        answerer.answer(q["question"], generator=None)
-        if not calls:
-            continue
+    for q, (intent, question, scored, sections, kw, got) in pick_lead_calls:
+        top, old = _without_the_rules_value(intent, question, scored, sections, kw.get("short_answers", frozenset()),
+                                            kw.get("head"))
         n += 1
-        top, old, got = calls[-1]
         if old is got:
             continue
         moved += 1
