@@ -119,11 +119,16 @@ def cross_validate(rows: Sequence[dict[str, Any]], kind: str, C: float, folds: i
     return out
 
 
+def one_se_floor(grid: dict[str, dict[str, float]]) -> float:
+    """The best mean R@5 of ``grid`` less its standard error (the candidate with the highest R@5, ties by MRR@10)."""
+    best = max(grid, key=lambda n: (round(grid[n]["recall@5"], 6), round(grid[n]["mrr@10"], 6)))
+    return grid[best]["recall@5"] - grid[best]["recall@5_se"]
+
+
 def one_se_choice(grid: dict[str, dict[str, float]]) -> str:
     """The first name of ``grid`` (insertion order: simplest first) whose mean R@5 is within one standard error
-    of the best mean R@5 (the candidate with the highest R@5, ties by MRR@10)."""
-    best = max(grid, key=lambda n: (round(grid[n]["recall@5"], 6), round(grid[n]["mrr@10"], 6)))
-    floor = grid[best]["recall@5"] - grid[best]["recall@5_se"]
+    of the best mean R@5 (:func:`one_se_floor`)."""
+    floor = one_se_floor(grid)
     return next(n for n in grid if grid[n]["recall@5"] >= floor - 1e-12)
 
 

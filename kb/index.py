@@ -67,7 +67,6 @@ DOCS_FILE = "docs.json"  # per-document metadata for filters (doc id -> kind, to
 FIRST_BUILD_NOTICE = 200  # chunks to embed from which the build says that it will take a while
 
 
-
 @contextmanager
 def _one_builder(index_dir: Path, log: Callable[[str], None]) -> Iterator[None]:
     """Hold an exclusive lock on ``<index_dir>.lock`` beside the index while loading or building it, so that two
@@ -97,6 +96,7 @@ def _one_builder(index_dir: Path, log: Callable[[str], None]) -> Iterator[None]:
         yield
     finally:
         fh.close()  # closing releases the lock
+
 
 class IndexUnavailableError(RuntimeError):
     """Base class for index problems (missing, stale, corrupt, empty corpus); the message says what to do."""

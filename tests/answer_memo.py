@@ -4,10 +4,11 @@ The development-property tests of ``tests/answering`` each answer the same few h
 one takes about half a second on a 2-core machine, so every module answering them again made the suite take over an
 hour. :class:`MemoAnswerer` wraps the served :class:`~mlnotes.assistant.answer.Answerer` and remembers
 ``answer(question, generator=None)`` per question *and* per state of what a test may patch: the module-level functions
-and scalar constants of ``mlnotes.assistant`` and ``mlnotes.kb`` and the answerer's own public number, string and flag attributes. A test that
-monkeypatches any of them gets answers computed under its patch (remembered under that state), never one computed
-without it. The one patch many tests share, ``lead.lead_model`` replaced by a function returning ``None`` (the
-``ranker_mode`` fixture's hand-rules run), is recognised as one state however many such functions there are. Every
+and scalar constants of ``mlnotes.assistant`` and ``mlnotes.kb`` and the answerer's own public number, string and
+flag attributes. A test that monkeypatches any of them gets answers computed under its patch (remembered under that
+state), never one computed without it. The one patch many tests share, ``lead.lead_model`` replaced by a function
+returning ``None`` (the ``ranker_mode`` fixture's hand-rules run), is recognised as one state however many such
+functions there are. Every
 other call (other arguments, a generator) goes to the answerer unchanged. Not seen: a method patched on a class
 (``Answerer._comparison_lead``) or an attribute of an object the answerer holds; a test that patches one builds its
 own :class:`~mlnotes.assistant.answer.Answerer` (tests/answering/test_comparison_sides.py does).
@@ -23,6 +24,7 @@ from pathlib import Path
 
 _SCALARS = (int, float, str, bool, bytes, type(None))
 _PREFIXES = ("mlnotes.assistant", "mlnotes.kb")
+_ORIGINALS: dict[str, object] = {}  # the unpatched lead.lead_model, taken at the first call
 
 
 def _module_state() -> tuple:
@@ -50,8 +52,6 @@ def _module_state() -> tuple:
                 state.append((name, attr, id(value)))
     return tuple(state)
 
-_ORIGINALS: dict[str, object] = {}
-
 
 class MemoAnswerer:
     """The served answerer with ``answer(q, generator=None)`` remembered per question and patch state."""
@@ -60,7 +60,6 @@ class MemoAnswerer:
         self._answerer = answerer
         self._memo: dict[tuple, object] = {}
         self._lock = threading.Lock()
-        self.hits = 0
 
     def __getattr__(self, name):
         return getattr(self._answerer, name)
@@ -77,7 +76,6 @@ class MemoAnswerer:
         with self._lock:
             got = self._memo.get(key)
             if got is not None:
-                self.hits += 1
                 return got
         got = self._answerer.answer(question, generator=None)
         with self._lock:

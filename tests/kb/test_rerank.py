@@ -300,7 +300,7 @@ def test_rerunning_the_training_script_reproduces_the_shipped_model(real_index, 
     """``python -m mlnotes.eval.train_reranker`` on the same index and tune split gives kb/reranker.json again
     (the same choice of model and C, numbers equal to index-precision noise: see ``same_model``)."""
     from mlnotes.eval.data import load_gold
-    from mlnotes.eval.train_reranker import collect, model_json, same_model, train
+    from mlnotes.eval.train_reranker import collect, model_json, one_se_floor, same_model, train
 
     model, meta = train(collect(real_index, load_gold("tune")), log=lambda m: None)
     shipped = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
@@ -311,8 +311,7 @@ def test_rerunning_the_training_script_reproduces_the_shipped_model(real_index, 
         # floor of .9594 (best .9665 less its SE .0071) and C=0.01 was chosen. The shipped model is stale only if its
         # choice is not within that noise (0.005, as for the numbers below) of this run's one-SE floor
         grid = meta["cv_tune"]
-        best = max(grid.values(), key=lambda m: m["recall@5"])
-        floor = best["recall@5"] - best["recall@5_se"]
+        floor = one_se_floor(grid)
         assert grid[chosen]["recall@5"] >= floor - 0.005, ("kb/reranker.json is stale: rerun the script",
                                                          chosen, grid[chosen], floor)
     for metric, value in shipped["meta"]["cv_tune"][chosen].items():  # to index-precision noise (see same_model)
