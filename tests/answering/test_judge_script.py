@@ -114,7 +114,8 @@ def test_fresh4_reads_a_set_like_fresh3_and_prints_its_expect_field(tmp_path, ca
                                                 (8, "What is accuracy?", "(TP+TN)/N"),
                                                 (12, "What is the F1 score?", "2PR/(P+R)"),
                                                 (13, "What is the false positive rate?", "FP/(FP+TN)"),
-                                                (14, "What is the false negative rate?", "FN/(FN+TP)")])
+                                                (14, "What is the false negative rate?", "FN/(FN+TP)"),
+                                                (15, "What is the true negative rate?", "TN/(TN+FP)")])
 def test_a_fresh_flag_answers_its_file_wins_over_the_older_flag_and_says_when_it_is_missing(
         tmp_path, capsys, monkeypatch, n, question, expect):
     # a stand-in file: the real judged_fresh<n>.jsonl is written by someone else and must not be read here
