@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlnotes.assistant.answer import Answerer, Generator
@@ -153,11 +154,18 @@ def load_sentences(answerer: Answerer, settings: Settings, log: Log = print) -> 
     """Use the precomputed answer sentences beside the index when there are (no computing here: a CLI answer
     then embeds nothing but the question; :func:`warm_up` completes the file for the server), and keep the bank
     matcher's question vectors beside the index too."""
+    use_index_files(answerer, settings.index_dir, log)
+
+
+def use_index_files(answerer: Answerer, index_dir: Path, log: Log = print) -> None:
+    """:func:`load_sentences` for the index at ``index_dir`` (``mlnotes.eval.answers.make_answerer`` calls it with
+    the index's own folder, so the eval, the judging scripts and the tests answer as the server does, from the same
+    file). Precomputed sentences are embedded as on first use (float32), so answers do not depend on the file."""
     from mlnotes.assistant.answering.candidates import sentences_file
     from mlnotes.kb.interview import bank_vectors_file
 
-    answerer.bank_matcher.use_cache(bank_vectors_file(settings.index_dir), embedder_id(answerer.index))
-    path = sentences_file(settings.index_dir)
+    answerer.bank_matcher.use_cache(bank_vectors_file(index_dir), embedder_id(answerer.index))
+    path = sentences_file(index_dir)
     if path.exists():
         try:
             answerer.sentences.load(path, embedder_id(answerer.index), log)

@@ -69,8 +69,14 @@ def make_answerer(index, corpus_dir: Path, abstain_threshold: float | None = Non
         bank = load_bank(Path(corpus_dir))
     except Exception:  # noqa: BLE001 - answers still work without the bank
         bank = []
-    return Answerer(index, Path(corpus_dir), bank=bank, abstain_threshold=abstain_threshold,
-                    interview_threshold=interview_threshold)
+    answerer = Answerer(index, Path(corpus_dir), bank=bank, abstain_threshold=abstain_threshold,
+                        interview_threshold=interview_threshold)
+    home = getattr(index, "home", None)  # a local index's folder: its precomputed sentences, as the server reads them
+    if home is not None:
+        from mlnotes.assistant.services import use_index_files
+
+        use_index_files(answerer, Path(home), log=lambda m: None)
+    return answerer
 
 
 def support(answerer, question: str, mode: str = "hybrid", k: int = 6) -> float:

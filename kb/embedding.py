@@ -27,8 +27,8 @@ and checked against float32 on the first texts of the first list (cosine >= ``BU
 with a warning); ``mlnotes.eval.bench graph`` checks every stored unit against PyTorch float32. The bfloat16
 forward is :class:`FusedBert` (the same arithmetic as autocast laid out in fewer kernels, 1.3x more word pieces per
 CPU-second here) with the autocast forward as its fallback; ``python -m mlnotes.eval.bench_embed`` compares them. A list is bulk
-when it has ``BULK_MIN_TEXTS`` texts or more and is embedded inside :func:`bulk_job` (index builds, the answer-sentence
-precompute), or, anywhere, when it has ``BULK_MIN_PIECES`` word pieces or more: loading PyTorch costs ~8 s, more
+when it has ``BULK_MIN_TEXTS`` texts or more and is embedded inside :func:`bulk_job` (index builds; not the answer-sentence
+precompute, whose vectors must equal those embedded on first use), or, anywhere, when it has ``BULK_MIN_PIECES`` word pieces or more: loading PyTorch costs ~8 s, more
 than float32 onnxruntime needs for a few hundred short texts (the bank's questions, the grader's key points).
 
 ``runtime="auto"`` (the default) is ``onnx-int8`` and falls back to ``torch``; ``runtime="onnx"`` and
@@ -76,7 +76,7 @@ DEFAULT_BATCH = 16
 # with 1 thread and 3.0-3.2 ms with 2 (plain graph), 2.8 ms with 2 on the fused graph. A query cannot use more
 # than a few threads usefully, so this is capped by the cores the process may use.
 QUERY_THREADS = 2
-# Bulk embedding (index builds, answer sentences): on CPUs with AMX (Intel Sapphire Rapids and later), PyTorch under
+# Bulk embedding (index builds): on CPUs with AMX (Intel Sapphire Rapids and later), PyTorch under
 # bfloat16 autocast ran MiniLM 2.2-3x faster than float32 onnxruntime on the 2-core machine (13-19k word pieces/s
 # against 6k), and its vectors matched float32 to a cosine of 0.99996 or more (autocast keeps layer norms, softmax
 # and the pooling in float32). "auto" uses it where the CPU has AMX, float32 onnxruntime elsewhere (bfloat16
@@ -667,8 +667,7 @@ class Embedder:
 @contextmanager
 def bulk_job() -> Iterator[None]:
     """Within this block (in this thread), every list of ``BULK_MIN_TEXTS`` texts or more may go to the bulk
-    bfloat16 forward, whatever its word pieces: an index build or the answer-sentence precompute embeds its texts
-    in slices, each smaller than ``BULK_MIN_PIECES``, and the whole job is worth loading PyTorch for."""
+    bfloat16 forward, whatever its word pieces: an index build embeds its texts in slices, each smaller than ``BULK_MIN_PIECES``, and the whole job is worth loading PyTorch for."""
     prev = in_bulk_job()
     _BULK_JOB.on = True
     try:

@@ -109,6 +109,12 @@ case "${1:-run}" in
   test)
     setup "${MLNOTES_EXTRAS:-dev,chapters}"
     shift || true
+    # the tests read the real index and the answer sentences precomputed beside it: build them (or find them
+    # current, ~2 s) once here with every core, instead of one worker building the index on one thread while the
+    # other waits and each worker embedding the answer sentences again; MLNOTES_TEST_INDEX=0 skips this
+    if [ "${MLNOTES_TEST_INDEX:-1}" != "0" ]; then
+      env -u OMP_NUM_THREADS -u MKL_NUM_THREADS HF_HUB_OFFLINE=1 "$VENV/bin/mlnotes" index --corpus corpus --out .mlnotes/index
+    fi
     # two workers by default (the CI machine has 2 cores); MLNOTES_TEST_WORKERS=0 runs in one process
     exec "$VENV/bin/python" -m pytest -n "${MLNOTES_TEST_WORKERS:-2}" --dist loadfile "$@"
     ;;

@@ -89,11 +89,12 @@ _SERVED: dict[Path, MemoAnswerer] = {}
 def served_answerer(repo_root: Path) -> MemoAnswerer:
     """The process's one answerer over ``repo_root``'s corpus and index (built if missing), wrapped in the memo."""
     if repo_root not in _SERVED:
-        from mlnotes.assistant.answer import Answerer
+        from mlnotes.eval.answers import make_answerer
         from mlnotes.kb.index import Index
-        from mlnotes.kb.interview import load_bank
 
         corpus = repo_root / "corpus"
         index, _ = Index.load_or_build(corpus, repo_root / ".mlnotes" / "index", log=lambda m: None)
-        _SERVED[repo_root] = MemoAnswerer(Answerer(index, corpus, bank=load_bank(corpus)))
+        # with the answer sentences `mlnotes index` precomputed beside the index (scripts/dev.sh test runs it before
+        # the workers start), as the server answers; embedding them on first use took each worker minutes
+        _SERVED[repo_root] = MemoAnswerer(make_answerer(index, corpus))
     return _SERVED[repo_root]

@@ -310,7 +310,7 @@ def candidates_for_chunk(doc: Document, chunk: Chunk) -> list[Candidate]:
 # ---- precomputed sentences (everything above this line is hashed into candidates_version)
 # the layout of the precomputed sentence file; a file also records a fingerprint of the code that makes candidates
 # (:func:`candidates_version`), so that a changed parser or filter rebuilds it instead of serving stale sentences
-CANDIDATES_FORMAT = 2  # 2: a candidate carries its exercise (a solution's sentences)
+CANDIDATES_FORMAT = 3  # 2: a candidate carries its exercise (a solution's sentences); 3: float32 vectors, never bulk bf16
 _CACHE_SECTION = "# ---- precomputed sentences"
 _FILE_MAGIC = "mlnotes-sentences"
 _EMPTY = np.zeros((0, 1), dtype=np.float32)
@@ -567,11 +567,10 @@ class SentenceStore:
             log_fn(f"computing the answer sentences of {len(todo)} chunks (each embedded once; later starts "
                    "reuse them)")
         texts = [_embed_text(chunk, c) for chunk, cands in todo.values() for c in cands]
-        # imported here: an import above the cache section would change the candidates format
-        from mlnotes.kb.embedding import bulk_job
-
-        with bulk_job():  # a job worth the bulk forward, though embedded in slices (mlnotes.kb.embedding)
-            vecs = _embed_with_progress(self._embed, texts, progress) if texts else _EMPTY
+        # Not a bulk job (mlnotes.kb.embedding.bulk_job): each slice is embedded as a chunk's sentences are on first
+        # use (float32, never the bulk bfloat16 forward a CPU with AMX would pick), so an answer is the same whether
+        # its sentences were precomputed or not, on every CPU; the tests, the eval and the server read the file
+        vecs = _embed_with_progress(self._embed, texts, progress) if texts else _EMPTY
         i = 0
         for key, (chunk, cands) in todo.items():
             n = len(cands)

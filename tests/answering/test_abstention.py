@@ -501,12 +501,14 @@ def test_on_the_development_questions_found_answers_are_given_and_unanswerable_o
     known false abstentions and f11-20 are withheld by the listed rules."""
     from mlnotes.assistant.answer import Answerer
     from mlnotes.assistant.answering.retrieve import retrieve
+    from mlnotes.assistant.services import use_index_files
     from mlnotes.assistant.settings import REPO_ROOT
     from mlnotes.eval.retrieval import dedupe, section_key
     from mlnotes.kb.index import Index
 
     index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
     answerer = Answerer(index, REPO_ROOT / "corpus")
+    use_index_files(answerer, index.home, log=lambda m: None)  # the precomputed sentences, as served
     assert answerer.abstain_coverage is not None  # the calibrated rule, not the support threshold alone
     false_abstentions, missed, found, rules = set(), set(), 0, {}
     for q in _dev_questions():
@@ -586,11 +588,13 @@ def test_on_the_development_questions_unknown_names_abstain_only_on_unanswerable
     bound (the margin on the development data; a smaller one means the branch is near a false abstention)."""
     from mlnotes.assistant.answer import Answerer
     from mlnotes.assistant.answering.retrieve import retrieve
+    from mlnotes.assistant.services import use_index_files
     from mlnotes.assistant.settings import REPO_ROOT
     from mlnotes.kb.index import Index
 
     index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
     answerer = Answerer(index, REPO_ROOT / "corpus")
+    use_index_files(answerer, index.home, log=lambda m: None)  # the precomputed sentences, as served
     rule, cov = answerer.abstain_coverage, answerer.term_coverage()
     assert rule is not None and rule.unknown_names
     under, answerable = set(), set()

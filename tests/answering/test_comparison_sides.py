@@ -142,12 +142,12 @@ def comparison_leads():
     comparison lead, from the served extractive pipeline over the real corpus and index."""
     from mlnotes.assistant.answer import Answerer
     from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.answers import make_answerer
     from mlnotes.kb.index import Index
-    from mlnotes.kb.interview import load_bank
 
     corpus = REPO_ROOT / "corpus"
     index, _ = Index.load_or_build(corpus, REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
-    answerer = Answerer(index, corpus, bank=load_bank(corpus))
+    answerer = make_answerer(index, corpus)  # its own (the memo does not see a class's method patched)
     record: list[list[tuple[Scored, str]]] = []
     real = Answerer._comparison_lead
 

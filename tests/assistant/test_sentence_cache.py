@@ -77,6 +77,36 @@ def test_precompute_then_get_embeds_nothing(tmp_path):
     assert fresh_embed.texts == []
 
 
+def test_precompute_embeds_as_first_use_does_never_in_a_bulk_job(tmp_path):
+    """A bulk job would send the slices to the bfloat16 forward on a CPU with AMX: the precomputed vectors would then
+    differ from those embedded on first use, and an answer from whether the file exists."""
+    from mlnotes.kb.embedding import in_bulk_job
+
+    index, corpus = _build(tmp_path)
+    seen = []
+
+    def embed(texts):
+        seen.append(in_bulk_job())
+        return HashingEmbedder().encode(list(texts))
+
+    SentenceStore(corpus, embed).precompute(index.iter_chunks(), EMBEDDER, sentences_file(tmp_path / "index"))
+    assert seen and not any(seen)
+
+
+def test_the_eval_answerer_reads_the_precomputed_sentences_beside_its_index(tmp_path):
+    """``make_answerer`` (the eval, the judging scripts, the tests' served answerer) answers from the file
+    ``mlnotes index`` writes, as the server does; with no file it embeds on first use."""
+    from mlnotes.assistant.services import embedder_id
+    from mlnotes.eval.answers import make_answerer
+
+    index, corpus = _build(tmp_path)
+    assert make_answerer(index, corpus).sentences.precomputed == 0
+    SentenceStore(corpus, CountingEmbed()).precompute(index.iter_chunks(), embedder_id(index),
+                                                      sentences_file(index.home))
+    answerer = make_answerer(index, corpus)
+    assert answerer.sentences.precomputed == len(index)
+
+
 def test_incremental_reuses_unchanged_chunks_and_drops_removed_ones(tmp_path):
     index, corpus = _build(tmp_path)
     path = sentences_file(tmp_path / "index")
