@@ -146,6 +146,26 @@ def _synthetic(n_per_set: int = 40, seed: int = 0) -> list[dict]:
     return out
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_threshold_search_equals_summary_threshold_by_threshold(seed):
+    """``_best_threshold`` scores every threshold at once; it must choose what scoring each threshold with
+    :func:`summary` chooses (the search as written before), on cases with ties and sets lacking some types."""
+    from mlnotes.eval.grader_combine import SETS, THRESHOLDS, _best_threshold, summary
+
+    rng = np.random.default_rng(seed)
+    data = [d for d in _synthetic(seed=seed) if rng.random() < 0.8]  # some sets lose some types
+    scores = np.round(rng.uniform(0, 1, len(data)), 2)  # on the threshold grid: ties with >= matter
+    groups = [[n for n, d in enumerate(data) if d["set"] == s] for s in SETS]
+    groups = [g for g in groups if any(data[n]["type"] == "paraphrase" for n in g)]
+    best = (-1.0, 0.5)
+    for t in THRESHOLDS:
+        w = float(np.mean([summary([data[n]["label"] for n in g], [data[n]["type"] for n in g],
+                                   [bool(scores[n] >= t) for n in g])["worst_ratio"] for g in groups]))
+        if w > best[0] + 1e-9:
+            best = (w, float(t))
+    assert _best_threshold(data, scores) == best[1]
+
+
 def test_leave_one_set_out_prefers_a_separating_model_and_refits_deterministically():
     from mlnotes.eval.grader_combine import fit_all, loso
 
