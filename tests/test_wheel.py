@@ -95,6 +95,10 @@ def installed(tmp_path_factory):
         pass
     if (ROOT / ".mlnotes" / "index" / "embeddings.npy").is_file():  # vectors to reuse: the build stays short
         shutil.copytree(ROOT / ".mlnotes" / "index", tmp / "cache" / "mlnotes" / "index")
+        # and the answer sentences beside it (reused per unchanged chunk): their precompute is tested elsewhere
+        # (tests/assistant/test_sentence_cache.py) and took minutes here
+        if (ROOT / ".mlnotes" / "index.sentences.npz").is_file():
+            shutil.copy2(ROOT / ".mlnotes" / "index.sentences.npz", tmp / "cache" / "mlnotes" / "index.sentences.npz")
     return venv / "bin", env, work, wheel, seconds
 
 
