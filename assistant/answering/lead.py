@@ -1230,6 +1230,43 @@ def definition_part(question: str) -> str | None:
     return part if subject_terms(part) else None
 
 
+# a question about what a term means: "what do people mean by 'structured prediction logging' for a model API?",
+# "what does 'exposure bias' mean for sequence models ...?", "what is meant by the winner's curse when ...?"; the term
+# is the quoted words, or else the few words up to the end of the part ("for", "in", "when", "?", ...)
+_QUOTED = r"""(?:'(?P<q1>[^']{2,60})'|"(?P<q2>[^"]{2,60})"|\u2018(?P<q3>[^\u2019]{2,60})\u2019|\u201c(?P<q4>[^\u201d]{2,60})\u201d)"""
+_PLAIN_TERM = (r"(?P<p>(?!(?:it|this|that|they|these|those|he|she|we|you|i)\b)[^?;:,\"]{2,60}?)"
+               r"(?=\s*(?:[?;:.,]|$|\s(?:for|in|when|with|and|as)\b))")
+_MEANING_OPENINGS = (
+    r"what (?:do|does|did) (?:people|folks|they|you|papers|practitioners|engineers|researchers|(?:my|our|the) \w+(?: \w+)?) "
+    r"(?:mean|refer to) (?:by|with|when (?:they|you|people) say)\s+",
+    r"what(?:'s| is) meant by\s+",
+)
+_OPEN = r"^\W*(?:(?:so|and|ok|okay)\W+)?"
+_MEANING_PART_RES = (
+    *(re.compile(_OPEN + o + "(?:" + _QUOTED + "|" + _PLAIN_TERM + ")", re.I) for o in _MEANING_OPENINGS),
+    re.compile(_OPEN + r"what (?:does|do) " + _QUOTED + r" (?:mean|stand for|refer to)\b", re.I),
+)
+
+
+def meaning_part(question: str) -> str | None:
+    """"What is X?" for a question that opens by asking what a term X means (:data:`_MEANING_PART_RES`): "what do
+    people mean by 'structured prediction logging' for a model API? right now our service ..." -> "What is
+    structured prediction logging?". A question worded so asks for the term's definition, whatever else it says (its
+    own setting, a follow-up); read as a why/how question its lead was any sentence of the top sections that shared a
+    few of its many words (f14-03 led with a drift sentence of the structured-logging section, while "Every
+    prediction should be logged in a structured form (JSON lines) with the request id ..." defines it). ``None``
+    for any other question, a pronoun ("what do you mean by it"), or a part that names no subject term."""
+    q = " ".join(question.split())
+    m = next((m for rx in _MEANING_PART_RES if (m := rx.match(q))), None)
+    if m is None:
+        return None
+    x = next((v for v in m.groupdict().values() if v), "").strip()
+    if not x or _NOT_A_THING_RE.search(x):
+        return None
+    part = f"What is {x}?"
+    return part if subject_terms(part) else None
+
+
 # "Should I fine-tune a transformer or use TF-IDF with logistic regression ...?" asks which to choose although no
 # intent rule reads it so (it is a why/how question by default): its lead is a recommendation (f2-19)
 _CHOICE_RE = re.compile(r"\b(?:should|would|do|can) (?:i|we)\b[^?]{1,120}?\bor\b", re.I)
@@ -1251,7 +1288,7 @@ def lead_reading(intent: str, question: str) -> tuple[str, str]:
     X the better pick over Y?" read as why/how or definition; else ``(intent, question)``. Only the lead reads it so: retrieval, the bank match and
     the supporting sentences keep the question's own intent."""
     if intent in ("comparison", "why_how", "how_to_choose", "definition"):
-        part = definition_part(question)
+        part = definition_part(question) or meaning_part(question)
         if part:
             return "definition", part
     if intent in ("why_how", "definition") and (_CHOICE_RE.search(question) or _WHEN_BETTER_RE.search(question)):
