@@ -304,9 +304,11 @@ class Speller:
     vocabulary (``lexicon``: about 22,500 common English words, so an ordinary word the corpus happens not to use,
     like "combat", is never "corrected") and words shorter than ``min_len``. An unknown word gets the corpus word
     within edit distance 1 (2 for words of 8 letters or more; :func:`osa_distance`, a transposition counts 1) that
-    is closest, then most frequent; a candidate must occur at least ``min_count`` times, and a tie between
-    different words at the same distance and frequency leaves the word alone. Words over :data:`MAX_WORD` letters
-    are left alone.
+    is closest, then most frequent; a candidate must occur at least ``min_count`` times and keep the word's first
+    letter and first vowel group (:func:`same_onset`: "splatting" is no misspelling of "splitting", round 17), and a
+    tie between different words at the same distance and frequency leaves the word alone. Words over
+    :data:`MAX_WORD` letters and negative contractions written without the apostrophe ("dont", "isnt") are left
+    alone.
 
     Candidates come from a symmetric-delete index (every corpus word under each one-letter deletion) looked up with
     the query word and its one-letter deletions, then checked with the exact distance; distance-2 pairs that share
