@@ -271,6 +271,28 @@ def _letter_counts(word: str) -> np.ndarray:
     return out
 
 
+_VOWELS = frozenset("aeiou")
+# negative contractions typed without their apostrophe ("dont", "isnt"): words, not misspellings of "dot" or "int"
+_CONTRACTIONS = frozenset({"aint", "arent", "cant", "couldnt", "didnt", "doesnt", "dont", "hadnt", "hasnt", "havent",
+                           "isnt", "mightnt", "mustnt", "neednt", "shant", "shouldnt", "wasnt", "werent", "wont",
+                           "wouldnt"})
+
+
+def _onset(word: str) -> tuple[str, frozenset[str]]:
+    """The first letter of ``word`` and the letters of its first vowel group ("should" -> ("s", {o, u}))."""
+    i = next((k for k, ch in enumerate(word) if ch in _VOWELS), len(word))
+    j = next((k for k in range(i, len(word)) if word[k] not in _VOWELS), len(word))
+    return word[:1], frozenset(word[i:j])
+
+
+def same_onset(word: str, other: str) -> bool:
+    """Whether ``word`` and ``other`` share their first letter and the letters of their first vowel group. A
+    misspelling keeps both ("regresion", "gradiant", "shuold", "explian", "enviroment"); a change of either
+    makes another word ("splatting" -> "splitting", "legit" -> "logit", "jumpy" -> "numpy", "cert" -> "bert",
+    "federated" -> "generated", "quora" -> "qlora"), which a speller must not read as a slip of the fingers."""
+    return _onset(word) == _onset(other)
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
@@ -282,9 +304,11 @@ class Speller:
     vocabulary (``lexicon``: about 22,500 common English words, so an ordinary word the corpus happens not to use,
     like "combat", is never "corrected") and words shorter than ``min_len``. An unknown word gets the corpus word
     within edit distance 1 (2 for words of 8 letters or more; :func:`osa_distance`, a transposition counts 1) that
-    is closest, then most frequent; a candidate must occur at least ``min_count`` times, and a tie between
-    different words at the same distance and frequency leaves the word alone. Words over :data:`MAX_WORD` letters
-    are left alone.
+    is closest, then most frequent; a candidate must occur at least ``min_count`` times and keep the word's first
+    letter and first vowel group (:func:`same_onset`: "splatting" is no misspelling of "splitting", round 17), and a
+    tie between different words at the same distance and frequency leaves the word alone. Words over
+    :data:`MAX_WORD` letters and negative contractions written without the apostrophe ("dont", "isnt") are left
+    alone.
 
     Candidates come from a symmetric-delete index (every corpus word under each one-letter deletion) looked up with
     the query word and its one-letter deletions, then checked with the exact distance; distance-2 pairs that share
@@ -359,7 +383,7 @@ class Speller:
     def suggest(self, word: str) -> str | None:
         """The corpus word ``word`` is most likely a misspelling of, or ``None`` (known word, no clear candidate)."""
         w = word.lower()
-        if len(w) > MAX_WORD or self.known(w) or not w.isalpha():
+        if len(w) > MAX_WORD or self.known(w) or not w.isalpha() or w in _CONTRACTIONS:
             return None  # (a very long "word" is no typo, and its two-letter deletions would be many)
         max_d = 2 if len(w) >= 8 else 1
         idx = self._delete_index()
@@ -367,10 +391,11 @@ class Speller:
         if max_d >= 2:
             keys |= {d2 for d in _deletes(w) for d2 in _deletes(d)}
         cands = {c for key in keys for c in idx.get(key, ())}
+        cands = {c for c in cands if same_onset(w, c)}
         scored = sorted((osa_distance(w, c, max_d), -self.counts[c], c) for c in cands)
         scored = [s for s in scored if s[0] <= max_d]
         if max_d >= 2 and (not scored or scored[0][0] >= 2):
-            more = self._bag_candidates(w, max_d) - cands
+            more = {c for c in self._bag_candidates(w, max_d) - cands if same_onset(w, c)}
             scored = sorted(scored + [t for t in ((osa_distance(w, c, max_d), -self.counts[c], c) for c in more)
                                       if t[0] <= max_d])
         if not scored:

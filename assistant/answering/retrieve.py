@@ -188,7 +188,9 @@ class TermCoverage:
 
         ``read`` is the question as the search read it (:func:`read_as`): a word its spelling correction changed by
         one edit ("gradiant" -> "gradient") is a typo, not an unknown name, and does not count; a word it changed by
-        more is kept (the correction read "federated" as "generated": a guess, and the corpus still lacks the word)."""
+        more is kept (before round 17 the correction read "federated" as "generated": a guess, and the corpus still
+        lacks the word; the speller now keeps a word whose first letter or first vowel differs, kb/query.py
+        same_onset)."""
         return {t for t in self._named_terms(question, read) if self.df.get(t, 0) == 0}
 
     def unfound(self, question: str, read: str, hits: Iterable[Hit]) -> set[str]:
