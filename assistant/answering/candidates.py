@@ -137,6 +137,9 @@ _SKIPPED_BLOCKS = frozenset({"heading", "fence", "code", "math", "html", "hr"})
 # and exercise prompts (a question is no answer)
 _NOT_ANSWER_HEADINGS = ("common mistakes", "follow-ups", "follow-up", "learn more", "references", "exercises")
 _META_RE = re.compile(r"^\s*\*\*ID:\*\*")  # the bank's "**ID:** `x` · **Difficulty:** ... · **Topics:** ..." line
+# a section's "*Last verified: PyTorch 2.13, scikit-learn 1.9.*" line (62 in the corpus): which library versions its
+# code was last run with, never an answer (judge17 found it shown as an answer sentence of f15-04 and f15-19)
+_VERIFIED_RE = re.compile(r"^\s*[*_]?Last verified:", re.IGNORECASE)
 _LINK_ONLY_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")
 _MD_LINK_RE = re.compile(r"\[[^\]]*\]\([^)]*\)")
 
@@ -281,10 +284,10 @@ def answer_lines(lines: Sequence[str], heading: str) -> list[bool]:
 
 
 def is_answer_sentence(text: str) -> bool:
-    """False for text that must never be presented as an answer sentence: the bank's metadata line, a line that
-    is only a link, or a sentence bound to its context ("this chapter", "here", "The code ...", a "below" or
+    """False for text that must never be presented as an answer sentence: the bank's metadata line, a section's
+    "*Last verified: ...*" line, a line that is only a link, or a sentence bound to its context ("this chapter", "here", "The code ...", a "below" or
     "above" that points at the page: :func:`points_on_page`)."""
-    return not (_META_RE.match(text) or _LINK_ONLY_RE.match(text) or _link_list(text) or _CONTEXT_BOUND_RE.search(text)
+    return not (_META_RE.match(text) or _VERIFIED_RE.match(text) or _LINK_ONLY_RE.match(text) or _link_list(text) or _CONTEXT_BOUND_RE.search(text)
                 or bound_by_here(text) or points_on_page(text) or _ABOUT_CODE_RE.match(text))
 
 

@@ -83,6 +83,8 @@ def test_a_chunk_that_starts_inside_a_mistakes_list_stays_skipped():
 def test_is_answer_sentence():
     assert is_answer_sentence("Dropout zeroes each activation with probability p during training.")
     assert not is_answer_sentence("**ID:** `x` · **Difficulty:** easy · **Topics:** a")
+    assert not is_answer_sentence("*Last verified: PyTorch 2.13, scikit-learn 1.9.*")  # a version stamp
+    assert is_answer_sentence("The last verified checkpoint is the one to resume from.")
     assert not is_answer_sentence("- [Getting started](../chapters/01-getting-started.md)")
     assert not is_answer_sentence("From-scratch versions: [kmeans.py](../../algorithms/clustering/kmeans.py), "
                                   "[gmm.py](../../algorithms/clustering/gmm.py), [dbscan.py](x.py) (k-means++ seeding).")
@@ -163,3 +165,25 @@ def test_sides_keep_a_variant_and_drop_a_setting_clause():
     for question, want in cases.items():
         got = sides(question)
         assert got is not None and (got.a, got.b) == want, (question, got)
+
+
+def test_no_corpus_version_stamp_is_a_candidate():
+    """Every "*Last verified: ...*" line of the corpus (62 when written) is kept out of the candidates."""
+    import re
+
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.kb.markdown import iter_indexed_files, parse_document
+
+    stamps = 0
+    for _, path in iter_indexed_files(REPO_ROOT / "corpus"):
+        text = path.read_text(encoding="utf-8")
+        if "Last verified" not in text:
+            continue
+        doc = parse_document(path, REPO_ROOT / "corpus")
+        lines = [ln for ln in doc.lines if re.match(r"\s*\*Last verified:", ln)]
+        stamps += len(lines)
+        chunk = _chunk(doc, 1, len(doc.lines))
+        chunk.kind, chunk.path = "guide", str(path.relative_to(REPO_ROOT / "corpus"))
+        assert not [c.text for c in candidates_for_chunk(doc, chunk) if "Last verified" in c.text], path
+    assert stamps >= 50
+
