@@ -66,6 +66,7 @@ from mlnotes.assistant.answering.lead import (
     modifier_terms,
     names_subject,
     names_terms,
+    opens_on_here,
     part_query,
     pick_lead,
     pointer,
@@ -650,10 +651,11 @@ class Answerer:
             return names_terms(text, own, close=False) if own else mentions(text, side, other)
 
         # not a table row (its cell "static embeddings (word2vec, GloVe)" groups the sides, f8-05) nor a sentence
-        # about a run the reader has not seen ("In this run the baseline ... than plain REINFORCE's", f9-06)
+        # about a run the reader has not seen ("In this run the baseline ... than plain REINFORCE's", f9-06; "LSTM and
+        # GRU behave alike here; ...", :func:`opens_on_here`)
         both = [t for t in scored if t.rank < LEAD_RANKS and usable(t) and not pointer(t.candidate.text)
                 and t.candidate.kind != "table_row" and not reports_run(t, scored)
-                and not points_to_unseen(t.candidate.text)
+                and not points_to_unseen(t.candidate.text) and not opens_on_here(t.candidate.text)
                 and names(t.candidate.text, pair.a, pair.b) and names(t.candidate.text, pair.b, pair.a)
                 and not nested and not several]
         if both:

@@ -48,7 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from mlnotes.assistant.answering.candidates import Candidate
+from mlnotes.assistant.answering.candidates import _HERE_RE, Candidate, _in_aside, _semicolon_clauses
 from mlnotes.assistant.answering.scoring import (
     _NOT_A_NOUN,
     Scored,
@@ -1431,6 +1431,15 @@ def lead_model() -> LeadRanker | None:
     return default_ranker()
 
 
+def opens_on_here(text: str) -> bool:
+    """Whether the first semicolon-separated clause of ``text`` says "here" outside an aside: its opening claim is
+    about the page's own example ("LSTM and GRU behave alike here; on real data the GRU is slightly cheaper ...",
+    "Checkpoints go to a temporary directory here; in a real project ..."), not "...; here they are written to an
+    in-memory buffer" after a claim that stands on its own."""
+    first = _semicolon_clauses(text)[0]
+    return any(not _in_aside(first, m.start()) for m in _HERE_RE.finditer(first))
+
+
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:
     """The candidates that may lead (the rules' hard filters): usable, standalone sentences of the top
     ``LEAD_POOL_RANKS`` chunks, of an exercise's worked solution only one that reads without its exercise
@@ -1483,6 +1492,10 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     # a sentence whose subject is a shell noun ("The design is asymmetric: ...", f13-04) or that only names things
     # ("**Training loss per step** (...) and **validation loss ...**.", f13-18) leads only when nothing else can
     pool = [t for t in pool if not leans_on_context(t.candidate.text)] or pool
+    # a sentence whose opening claim is about the page's own example ("LSTM and GRU behave alike here; on real
+    # data ...") is an answer sentence since round 17 (ctx17 kept its second clause), but leads only when nothing
+    # else can: the claim a reader meets first would be about an experiment they have not seen
+    pool = [t for t in pool if not opens_on_here(t.candidate.text)] or pool
     contrasted = contrasted_subject(question)
     if contrasted:
         # a question that sets its subject against another thing leads with a sentence that opens on its subject
@@ -1784,6 +1797,8 @@ def best_about(side: str, scored: Sequence[Scored], exclude: Sequence[Scored] = 
     # "The bidirectional LSTM tagger with a CRF output layer is the classic example" is an example of what the
     # sentence before it says (f13-05 led with it): such a sentence describes a side only when no other does
     pool = [t for t in pool if not example_of_before(t.candidate.text)] or pool
+    # ... and so does one whose opening claim is about the page's example ("LSTM and GRU behave alike here; ...")
+    pool = [t for t in pool if not opens_on_here(t.candidate.text)] or pool
     if other and terms(side) < terms(other):
         # the plain side of "SGD with momentum" against "SGD" is described by a sentence about SGD alone, not by one
         # about the variant (which names SGD too), when there is one

@@ -67,3 +67,17 @@ def test_a_question_on_when_a_named_scheduler_steps_is_told_how_often_it_steps(a
     first = " ".join(getattr(s, "text", str(s)) for s in ans.sentences[:2])
     assert "OneCycleLR" in first, first
     assert re.search(r"stepped (?:after every|once per|per) (?:optimizer step|batch)", first), first
+
+
+def test_a_sentence_opening_on_the_pages_example_is_no_lead_but_one_with_a_free_opening_is():
+    """A kept "here" sentence whose first clause holds the "here" (its opening claim is about the page's example)
+    leads only when nothing else can (lead_pool, best_about and the comparison's two-sided sentence); one whose
+    "here" comes after a claim that stands alone may lead."""
+    from mlnotes.assistant.answering.lead import opens_on_here
+
+    assert opens_on_here("LSTM and GRU behave alike here; on real data the GRU is slightly cheaper.")
+    assert opens_on_here("Checkpoints go to a temporary directory here; in a real project they go to a run directory.")
+    assert not opens_on_here("Checkpoints store the model's `state_dict` together with the optimizer state and the "
+                             "epoch, so that training can resume exactly; here they are written to an in-memory buffer.")
+    assert not opens_on_here("Both are ways of combining many base learners (here, trees) into one predictor.")
+    assert not opens_on_here("Dropout zeroes each activation with probability p during training.")
