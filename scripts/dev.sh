@@ -113,7 +113,8 @@ case "${1:-run}" in
     # current, ~2 s) once here with every core, instead of one worker building the index on one thread while the
     # other waits and each worker embedding the answer sentences again; MLNOTES_TEST_INDEX=0 skips this
     if [ "${MLNOTES_TEST_INDEX:-1}" != "0" ]; then
-      env -u OMP_NUM_THREADS -u MKL_NUM_THREADS HF_HUB_OFFLINE=1 "$VENV/bin/mlnotes" index --corpus corpus --out .mlnotes/index
+      env -u OMP_NUM_THREADS -u MKL_NUM_THREADS HF_HUB_OFFLINE=1 "$VENV/bin/mlnotes" index --corpus corpus --out .mlnotes/index \
+        || echo "warning: mlnotes index failed (above); the tests that need the index will build it or fail" >&2
     fi
     # two workers by default (the CI machine has 2 cores); MLNOTES_TEST_WORKERS=0 runs in one process
     exec "$VENV/bin/python" -m pytest -n "${MLNOTES_TEST_WORKERS:-2}" --dist loadfile "$@"
