@@ -36,7 +36,7 @@ from typing import Any
 
 from mlnotes.assistant.answering import compose
 from mlnotes.assistant.answering.bank import BankMatcher
-from mlnotes.assistant.answering.candidates import Candidate, SentenceStore
+from mlnotes.assistant.answering.candidates import Candidate, SentenceStore, opens_on_here
 from mlnotes.assistant.answering.lead import (
     COMPLEXITY_DOC,
     LEAD_POOL_RANKS,
@@ -66,7 +66,6 @@ from mlnotes.assistant.answering.lead import (
     modifier_terms,
     names_subject,
     names_terms,
-    opens_on_here,
     part_query,
     pick_lead,
     pointer,

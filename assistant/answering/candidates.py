@@ -177,16 +177,30 @@ _BACK_REFERENCE_RE = re.compile(r"\s*(?:it|its|they|them|their|this|these|that|t
 _DEICTIC_RE = re.compile(r"\b(?:this|these)\b", re.IGNORECASE)  # "one of these steps", "this is usually done"
 
 
+def _here_outside_aside(text: str) -> bool:
+    """Whether ``text`` says "here" (:data:`_HERE_RE`) somewhere outside an aside (:func:`_in_aside`)."""
+    return any(not _in_aside(text, m.start()) for m in _HERE_RE.finditer(text))
+
+
 def bound_by_here(text: str) -> bool:
-    """Whether ``text`` uses "here" to point at its page or example (:data:`_HERE_RE`): some "here" outside an aside
-    (:func:`_in_aside`), and no semicolon-separated clause of at least four words that is free of it, of "this" and
-    "these", and does not open with a pronoun (:data:`_BACK_REFERENCE_RE`), i.e. no clause that states something on
-    its own."""
-    if not any(not _in_aside(text, m.start()) for m in _HERE_RE.finditer(text)):
+    """Whether ``text`` uses "here" to point at its page or example: some "here" outside an aside
+    (:func:`_here_outside_aside`), and no semicolon-separated clause of at least four words that is free of it, of
+    "this" and "these", and does not open with a pronoun (:data:`_BACK_REFERENCE_RE`), i.e. no clause that states
+    something on its own."""
+    if not _here_outside_aside(text):
         return False
     return not any(len(re.findall(r"[A-Za-z]{2,}", c)) >= 4 and not _HERE_RE.search(c)
                    and not _BACK_REFERENCE_RE.match(c)
                    and not _DEICTIC_RE.search(c) for c in _semicolon_clauses(text))
+
+
+def opens_on_here(text: str) -> bool:
+    """Whether the first semicolon-separated clause of ``text`` says "here" outside an aside: its opening claim is
+    about the page's own example ("LSTM and GRU behave alike here; on real data the GRU is slightly cheaper ...",
+    "Checkpoints go to a temporary directory here; in a real project ..."), not "...; here they are written to an
+    in-memory buffer" after a claim that stands on its own. Such a sentence may be an answer sentence
+    (:func:`bound_by_here` keeps it) but leads only when nothing else can (``lead.lead_pool``)."""
+    return _here_outside_aside(_semicolon_clauses(text)[0])
 
 
 def _semicolon_clauses(text: str) -> list[str]:
@@ -285,10 +299,12 @@ def answer_lines(lines: Sequence[str], heading: str) -> list[bool]:
 
 def is_answer_sentence(text: str) -> bool:
     """False for text that must never be presented as an answer sentence: the bank's metadata line, a section's
-    "*Last verified: ...*" line, a line that is only a link, or a sentence bound to its context ("this chapter", "here", "The code ...", a "below" or
-    "above" that points at the page: :func:`points_on_page`)."""
-    return not (_META_RE.match(text) or _VERIFIED_RE.match(text) or _LINK_ONLY_RE.match(text) or _link_list(text) or _CONTEXT_BOUND_RE.search(text)
-                or bound_by_here(text) or points_on_page(text) or _ABOUT_CODE_RE.match(text))
+    "*Last verified: ...*" line, a line that is only a link, or a sentence bound to its context ("this chapter",
+    "here": :func:`bound_by_here`, "The code ...", a "below" or "above" that points at the page:
+    :func:`points_on_page`)."""
+    return not (_META_RE.match(text) or _VERIFIED_RE.match(text) or _LINK_ONLY_RE.match(text) or _link_list(text)
+                or _CONTEXT_BOUND_RE.search(text) or bound_by_here(text) or points_on_page(text)
+                or _ABOUT_CODE_RE.match(text))
 
 
 def _table_block_rows(doc: Document, header_lines: tuple[int, ...], lo: int, hi: int,

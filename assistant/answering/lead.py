@@ -48,7 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from mlnotes.assistant.answering.candidates import _HERE_RE, Candidate, _in_aside, _semicolon_clauses
+from mlnotes.assistant.answering.candidates import Candidate, opens_on_here
 from mlnotes.assistant.answering.scoring import (
     _NOT_A_NOUN,
     Scored,
@@ -1429,15 +1429,6 @@ def lead_model() -> LeadRanker | None:
     from mlnotes.assistant.answering.lead_model import default_ranker
 
     return default_ranker()
-
-
-def opens_on_here(text: str) -> bool:
-    """Whether the first semicolon-separated clause of ``text`` says "here" outside an aside: its opening claim is
-    about the page's own example ("LSTM and GRU behave alike here; on real data the GRU is slightly cheaper ...",
-    "Checkpoints go to a temporary directory here; in a real project ..."), not "...; here they are written to an
-    in-memory buffer" after a claim that stands on its own."""
-    first = _semicolon_clauses(text)[0]
-    return any(not _in_aside(first, m.start()) for m in _HERE_RE.finditer(first))
 
 
 def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set[str]) -> list[Scored]:

@@ -73,7 +73,7 @@ def test_a_sentence_opening_on_the_pages_example_is_no_lead_but_one_with_a_free_
     """A kept "here" sentence whose first clause holds the "here" (its opening claim is about the page's example)
     leads only when nothing else can (lead_pool, best_about and the comparison's two-sided sentence); one whose
     "here" comes after a claim that stands alone may lead."""
-    from mlnotes.assistant.answering.lead import opens_on_here
+    from mlnotes.assistant.answering.candidates import opens_on_here
 
     assert opens_on_here("LSTM and GRU behave alike here; on real data the GRU is slightly cheaper.")
     assert opens_on_here("Checkpoints go to a temporary directory here; in a real project they go to a run directory.")
