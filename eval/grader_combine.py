@@ -427,7 +427,6 @@ THRESHOLDS = np.round(np.arange(0.05, 0.99, 0.01), 2)
 def _worst_ratios(labels: list[str], types: list[str], credited: np.ndarray) -> list[float]:
     """``summary(labels, types, row)["worst_ratio"]`` for every row of ``credited`` (thresholds x cases, bool), with
     the same arithmetic: counts of booleans are exact, so the means, ratios and rounding equal summary's."""
-    n_t = credited.shape[0]
     types_a = np.asarray(types, dtype=object)
     para = types_a == "paraphrase"
     rec = credited[:, para].sum(axis=1) / para.sum()
@@ -435,13 +434,9 @@ def _worst_ratios(labels: list[str], types: list[str], credited: np.ndarray) -> 
     for t in NO_CREDIT:
         mask = types_a == t
         if mask.any():
-            fcr = credited[:, mask].sum(axis=1) / mask.sum()
-            tot = rec + fcr
-            with np.errstate(invalid="ignore", divide="ignore"):
-                p = np.where(tot != 0, rec / np.where(tot != 0, tot, 1.0), 1.0)
-            ratios.append(p / 0.95)
-    worst = np.min(np.vstack(ratios), axis=0) if n_t else np.zeros(0)
-    return [round(float(w), 4) for w in worst]
+            tot = rec + credited[:, mask].sum(axis=1) / mask.sum()
+            ratios.append(np.where(tot != 0, rec / np.where(tot != 0, tot, 1.0), 1.0) / 0.95)
+    return [round(float(w), 4) for w in np.min(np.vstack(ratios), axis=0)]
 
 
 def _best_threshold(data: list[dict], scores: np.ndarray) -> float:
@@ -450,8 +445,9 @@ def _best_threshold(data: list[dict], scores: np.ndarray) -> float:
     once by :func:`_worst_ratios`)."""
     groups = [[n for n, d in enumerate(data) if d["set"] == s] for s in SETS]
     groups = [g for g in groups if any(data[n]["type"] == "paraphrase" for n in g)]
+    scores = np.asarray(scores, dtype=float)
     per_group = [_worst_ratios([data[n]["label"] for n in g], [data[n]["type"] for n in g],
-                               np.asarray(scores, dtype=float)[g][None, :] >= THRESHOLDS[:, None]) for g in groups]
+                               scores[g][None, :] >= THRESHOLDS[:, None]) for g in groups]
     best = (-1.0, 0.5)
     for i, t in enumerate(THRESHOLDS):
         w = float(np.mean([ratios[i] for ratios in per_group]))
