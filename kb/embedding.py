@@ -27,9 +27,10 @@ and checked against float32 on the first texts of the first list (cosine >= ``BU
 with a warning); ``mlnotes.eval.bench graph`` checks every stored unit against PyTorch float32. The bfloat16
 forward is :class:`FusedBert` (the same arithmetic as autocast laid out in fewer kernels, 1.3x more word pieces per
 CPU-second here) with the autocast forward as its fallback; ``python -m mlnotes.eval.bench_embed`` compares them. A list is bulk
-when it has ``BULK_MIN_TEXTS`` texts or more and is embedded inside :func:`bulk_job` (index builds; not the answer-sentence
-precompute, whose vectors must equal those embedded on first use), or, anywhere, when it has ``BULK_MIN_PIECES`` word pieces or more: loading PyTorch costs ~8 s, more
-than float32 onnxruntime needs for a few hundred short texts (the bank's questions, the grader's key points).
+when it has ``BULK_MIN_TEXTS`` texts or more and is embedded inside :func:`bulk_job` (index builds; not the
+answer-sentence precompute, whose vectors must equal those embedded on first use), or, anywhere, when it has
+``BULK_MIN_PIECES`` word pieces or more: loading PyTorch costs ~8 s, more than float32 onnxruntime needs for a
+few hundred short texts (the bank's questions, the grader's key points).
 
 ``runtime="auto"`` (the default) is ``onnx-int8`` and falls back to ``torch``; ``runtime="onnx"`` and
 ``"onnx-int8"`` raise :class:`EmbedderUnavailable` instead of falling back. ``onnx-int8`` embeds *queries* with
@@ -667,7 +668,8 @@ class Embedder:
 @contextmanager
 def bulk_job() -> Iterator[None]:
     """Within this block (in this thread), every list of ``BULK_MIN_TEXTS`` texts or more may go to the bulk
-    bfloat16 forward, whatever its word pieces: an index build embeds its texts in slices, each smaller than ``BULK_MIN_PIECES``, and the whole job is worth loading PyTorch for."""
+    bfloat16 forward, whatever its word pieces: an index build embeds its texts in slices, each smaller than
+    ``BULK_MIN_PIECES``, and the whole job is worth loading PyTorch for."""
     prev = in_bulk_job()
     _BULK_JOB.on = True
     try:

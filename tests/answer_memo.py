@@ -8,8 +8,7 @@ and scalar constants of ``mlnotes.assistant`` and ``mlnotes.kb`` and the answere
 flag attributes. A test that monkeypatches any of them gets answers computed under its patch (remembered under that
 state), never one computed without it. The one patch many tests share, ``lead.lead_model`` replaced by a function
 returning ``None`` (the ``ranker_mode`` fixture's hand-rules run), is recognised as one state however many such
-functions there are. Every
-other call (other arguments, a generator) goes to the answerer unchanged. Not seen: a method patched on a class
+functions there are. Every other call (other arguments, a generator) goes to the answerer unchanged. Not seen: a method patched on a class
 (``Answerer._comparison_lead``) or an attribute of an object the answerer holds; a test that patches one builds its
 own :class:`~mlnotes.assistant.answer.Answerer` (tests/answering/test_comparison_sides.py does).
 """
