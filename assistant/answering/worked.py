@@ -1492,6 +1492,79 @@ def _lora(p: Parsed):
     return text, values
 
 
+_SNUM = r"-?\s?(?:\d+(?:\.\d+)?|\.\d+)"
+
+
+def matrices_in(text: str) -> list[list[list[float]]]:
+    """Square matrices written as nested brackets ("[[4, 2], [2, 3]]"), in question order: a general reader of a
+    matrix the question gives (rows of equal length, as many rows as columns)."""
+    out = []
+    for m in re.finditer(r"\[\s*((?:\[[^\[\]]*\]\s*[,;]?\s*){2,})\]", text):
+        rows = [[float(x.replace(" ", "")) for x in re.findall(_SNUM, r)] for r in re.findall(r"\[([^\[\]]*)\]", m.group(1))]
+        if len({len(r) for r in rows}) == 1 and len(rows) == len(rows[0]):
+            out.append(rows)
+    return out
+
+
+def vectors_in(text: str) -> list[list[float]]:
+    """Vectors written as "(2, 1)" or "[2, 1]" outside any matrix, in question order."""
+    bare = re.sub(r"\[\s*(?:\[[^\[\]]*\]\s*[,;]?\s*){2,}\]", " ", text)
+    return [[float(x.replace(" ", "")) for x in re.split(r"\s*,\s*", m.group(1).strip())] for m in re.finditer(
+        r"[(\[]\s*(" + _SNUM + r"(?:\s*,\s*" + _SNUM + r")+)\s*[)\]]", bare)]
+
+
+def mahalanobis(diff: Sequence[float], cov: Sequence[Sequence[float]]) -> float:
+    """``sqrt(d^T Σ^-1 d)`` for a difference vector ``d``, solving ``Σ z = d`` by Gaussian elimination; a ``Σ``
+    that is not positive definite (no Cholesky factor) is no covariance and raises ValueError."""
+    n = len(diff)
+    low = [[0.0] * n for _ in range(n)]
+    for i in range(n):  # Cholesky: a covariance must have one
+        for j in range(i + 1):
+            rest = cov[i][j] - sum(low[i][k] * low[j][k] for k in range(j))
+            if i == j and rest <= 1e-12:
+                raise ValueError("covariance not positive definite")
+            low[i][j] = math.sqrt(rest) if i == j else rest / low[j][j]
+    a = [list(map(float, cov[i])) + [float(diff[i])] for i in range(n)]
+    for c in range(n):
+        piv = max(range(c, n), key=lambda i: abs(a[i][c]))
+        if abs(a[piv][c]) < 1e-12:
+            raise ValueError("singular covariance")
+        a[c], a[piv] = a[piv], a[c]
+        for i in range(n):
+            if i != c:
+                f = a[i][c] / a[c][c]
+                a[i] = [x - f * y for x, y in zip(a[i], a[c])]
+    z = [a[i][n] / a[i][i] for i in range(n)]
+    q = sum(d * x for d, x in zip(diff, z))
+    if q < 0:
+        raise ValueError("covariance not positive definite")
+    return math.sqrt(q)
+
+
+def _mahalanobis(p: Parsed):
+    text = p.text.replace("−", "-")
+    covs = matrices_in(text)
+    vecs = vectors_in(text)
+    if len(covs) != 1 or len(vecs) not in (1, 2):
+        return None
+    cov = covs[0]
+    n = len(cov)
+    if any(len(v) != n for v in vecs) or any(abs(cov[i][j] - cov[j][i]) > 1e-12 for i in range(n) for j in range(n)):
+        return None
+    diff = vecs[0] if len(vecs) == 1 else [x - y for x, y in zip(vecs[0], vecs[1])]
+    try:
+        dist = mahalanobis(diff, cov)
+    except ValueError:
+        return None
+    eu = math.sqrt(sum(d * d for d in diff))
+    vec = "(" + ", ".join(fmt(d) for d in diff) + ")"
+    text = (f"d = x − y = {vec}: dᵀΣ⁻¹d = {fmt(dist * dist, 4)}, so the Mahalanobis distance is "
+            f"√{fmt(dist * dist, 4)} = {fmt(dist, 4)}, against a Euclidean distance of √{fmt(eu * eu, 4)} = "
+            f"{fmt(eu, 4)}")
+    values = {f"v{i}_{j}": x for i, v in enumerate(vecs) for j, x in enumerate(v)}
+    return text, values | {f"cov{i}{j}": cov[i][j] for i in range(n) for j in range(n)}
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -1629,6 +1702,9 @@ FORMULAS: tuple[Formula, ...] = (
             "12 bytes of fp32 optimizer state", r"adam|fine-?tun|\btrain|full(?:-| )precision", _adam_memory),
     Formula("lora-params", ("modern-ml-ai-techniques#lora-low-rank-adaptation",),
             r"falls from $dk$ to $r(d + k)$", r"\blora\b|low[- ]rank adapt", _lora),
+    Formula("mahalanobis", ("interview-neighbors-clustering#how-do-you-choose-between-euclidean-manhattan-and-cosine-"
+                            "distance",),
+            r"$\sqrt{(x-y)^\top\Sigma^{-1}(x-y)}$", r"mahalanobis", _mahalanobis),
 )
 
 

@@ -909,3 +909,52 @@ def test_adam_and_lora_bind_phrasings_and_decline_outside_their_formula():
               "what does LoRA rank do?", "LoRA rank 8: how many parameters?",  # no matrix size
               "lora with rank 4096 on a 4096x4096 matrix"):  # not low rank
         assert line(q, keys) is None, q
+
+
+@pytest.mark.parametrize(("q", "fid"), [
+    ("I'm running Hyperband with eta = 3 and a maximum budget of 81 epochs per configuration. How many brackets, "
+     "and how many epochs does the whole search cost?", "hyperband-brackets"),
+    ("How much memory does a DQN experience replay of 500k transitions need if each state is 84x84x4 stored as "
+     "uint8?", "replay-buffer-bytes"),
+    ("sklearn cost complexity pruning: a node's subtree has 4 leaves with weighted impurity 0.12; as a single leaf it "
+     "would be 0.18. At what ccp_alpha does it get pruned?", "pruning-alpha"),
+    ("Poisson GLM with an exposure offset: if w.x = 0.5 and the customer was observed for 2 years, what is the "
+     "expected number of events?", "poisson-exposure"),
+    ("Leitner system with 3 boxes: on which days do I review a card I always get right?", "leitner-days"),
+    ("how much GPU memory to fully fine-tune a 13B model with AdamW in mixed precision?", "adam-training-bytes"),
+    ("LoRA with rank 8 on a 4096x4096 attention projection: how many trainable parameters instead of the full "
+     "matrix?", "lora-params"),
+])
+def test_round18_questions_get_the_worked_line_citing_a_section_that_states_it(answerer, q, fid):
+    """Through retrieval and composition, a question in other words and numbers than fresh15's gets its formula
+    worked, cited to a section that states the formula."""
+    ans = answerer.answer(q, generator=None)
+    assert [w["formula"] for w in ans.worked] == [fid]
+    src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
+    assert f"{src.doc_id}#{src.section_id}" in W.formula_named(fid).sections
+    assert ans.text.startswith("**On your numbers**")
+
+
+def test_mahalanobis_matches_scipy_and_reads_matrices_and_vectors():
+    from scipy.spatial.distance import mahalanobis
+
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 4):
+        for _ in range(20):
+            a = rng.normal(size=(n, n))
+            cov = a @ a.T + 0.1 * np.eye(n)
+            x, y = rng.normal(size=n), rng.normal(size=n)
+            assert W.mahalanobis(list(x - y), cov.tolist()) == pytest.approx(mahalanobis(x, y, np.linalg.inv(cov)))
+    with pytest.raises(ValueError):
+        W.mahalanobis([1.0, 0.0], [[1.0, 2.0], [2.0, 1.0]])  # indefinite: no covariance
+    assert W.matrices_in("cov [[4, 2], [2, 3]] and [[1,0,0],[0,1,0],[0,0,1]]") == [[[4, 2], [2, 3]], [[1, 0, 0], [0, 1, 0],
+                                                                                                     [0, 0, 1]]]
+    assert W.vectors_in("x = (1, -2) and y = [0.5, 3] with cov [[4, 2], [2, 3]]") == [[1, -2], [0.5, 3]]
+    w = line("mahalanobis distance between x = [1, 2, 3] and y = [0, 0, 0] with covariance [[2,0,0],[0,1,0],[0,0,4]]")
+    assert w.formula == "mahalanobis" and "√6.75 = 2.598" in w.text and "√14 = 3.742" in w.text
+    w = line("Σ = [[1, 0.5], [0.5, 1]], points (3, 1) and (1, 0): how far apart in Mahalanobis terms?")
+    assert w.formula == "mahalanobis" and "(2, 1)" in w.text and "√4 = 2," in w.text
+    for q in ("what is mahalanobis distance?", "mahalanobis with covariance [[1, 2], [2, 1]] and vector (1, 0)",
+              "mahalanobis distance of (1, 2) with covariance [[4, 2], [1, 3]]",  # not symmetric
+              "mahalanobis of (1, 2, 3) under covariance [[4, 2], [2, 3]]"):  # sizes differ
+        assert line(q) is None, q
