@@ -1565,6 +1565,74 @@ def _mahalanobis(p: Parsed):
     return text, values | {f"cov{i}{j}": cov[i][j] for i in range(n) for j in range(n)}
 
 
+def warmup_cosine_lr(t: float, peak: float, total: float, warmup: float = 0.0, floor: float = 0.0) -> float:
+    """The rate at step ``t`` of linear warm-up over ``warmup`` steps (``peak * t / warmup``) followed by cosine
+    annealing from ``peak`` to ``floor`` over the remaining ``total - warmup`` steps."""
+    if t < warmup:
+        return peak * t / warmup
+    return floor + 0.5 * (peak - floor) * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
+
+
+_LR_NUM = r"(\d+(?:\.\d+)?(?:e-?\d+)?|\.\d+)"
+
+
+def _lr_values(text: str, names: str) -> set[float]:
+    """Rates in plain or scientific notation right after a name ("peak lr 3e-4", "eta_min = 1e-6")."""
+    return {float(m.group(1)) for m in re.finditer(r"(?:" + names + r")\s*(?:(?:of|is|=|:)\s*)?" + _LR_NUM + r"(?![\d.])",
+                                                   text)}
+
+
+def _cosine(p: Parsed):
+    t = p.text.replace(",", "")
+    floors = _lr_values(t, r"(?:min(?:imum)?|final|floor|end)\s+(?:lr|learning[- ]rate)|lr_min|min_lr|eta_min|η_min|"
+                           r"(?:decays?|anneal\w*|goes|down)\s+to")
+    peaks = _lr_values(t, r"(?:peak|max(?:imum)?|base|initial|top|target)\s+(?:lr|learning[- ]rate)|lr_max|max_lr|"
+                          r"eta_max|η_max|\blr\b|learning[- ]rate") - floors
+    warm_words = re.search(r"warm-?\s?up", t)
+    warm = {v for v, w in p.counted if re.match(r"(?:linear )?warm-?\s?up|steps? of (?:linear )?warm-?\s?up", w)}
+    warm |= {_num(m.group(1)) for m in re.finditer(r"warm-?\s?up\s+(?:(?:of|for|over|is|=|lasting)\s+)?" + _NUM
+                                                   + r"\s*(?:steps?|iter\w*)?", t)}
+    warm |= {_num(m.group(1)) for m in re.finditer(_NUM + r"\s*(?:steps?|iter\w*)\s+(?:of\s+)?(?:linear\s+)?"
+                                                   r"warm-?\s?up", t)}
+    queries = {_num(m.group(1)) for m in re.finditer(r"\b(?:at|after|on)\s+(?:training\s+)?(?:step|iteration|iter)\s+"
+                                                     r"(?:number\s+)?" + _NUM, t)}
+    totals = {_num(m.group(1)) for m in re.finditer(_NUM + r"\s*(?:total\s+(?:training\s+)?steps|steps?\s+(?:in\s+)?"
+                                                    r"total|training steps|steps? of training)", t)}
+    totals |= {_num(m.group(1)) for m in re.finditer(r"(?:total(?:\s+of)?|t_max|total_steps|t)\s*(?:=|:|of)?\s*"
+                                                     + _NUM + r"\s*(?:steps?)?", t) if m.group(0)[:1] != "t"
+               or re.match(r"t(?:_max|otal_steps)?\s*=", m.group(0))}
+    totals |= {_num(m.group(1)) for m in re.finditer(r"(?:for|over|of|across)\s+" + _NUM + r"\s*steps?\b(?!\s+of\s+"
+                                                     r"(?:linear\s+)?warm)", t) if not re.search(
+        r"warm-?\s?up\s+(?:of|for|over)\s+$", t[:m.start() + 4])}
+    totals -= warm
+    if len(peaks) != 1 or len(queries) != 1 or len(totals) != 1 or len(floors) > 1:
+        return None
+    if re.search(_LR_NUM + r"\s*(?:or|vs\.?|versus)\s+" + _LR_NUM + r"(?![\d.])", t):
+        return None  # alternatives ("peak lr 0.1 or 0.01"): which value is meant is ambiguous
+    if warm_words and len(warm) != 1:
+        return None  # warm-up named without (or with several) lengths: the schedule is not bound
+    peak, step, total = peaks.pop(), queries.pop(), totals.pop()
+    tw = warm.pop() if warm else 0.0
+    floor = floors.pop() if floors else 0.0
+    if not (0 < peak < 10 and 0 <= floor < peak and 0 <= tw < total and 0 <= step <= total):
+        return None
+    lr = warmup_cosine_lr(step, peak, total, tw, floor)
+    fl = f"{_sci(floor)}" if floor else "0"
+    if step < tw:
+        text = (f"step {fmt(step)} is inside the {fmt(tw)}-step linear warm-up: η = η_max·t/T_w = {_sci(peak)} × "
+                f"{fmt(step)}/{fmt(tw)} = {_sci(lr)}")
+    else:
+        frac = (step - tw) / (total - tw)
+        text = ((f"after {fmt(tw)} warm-up steps the cosine runs over T − T_w = {fmt(total - tw)} steps; at step "
+                 f"{fmt(step)} it is {fmt(step - tw)}/{fmt(total - tw)} = {fmt(frac, 3)} of the way" if tw else
+                 f"at step {fmt(step)} of T = {fmt(total)} the cosine is {fmt(frac, 3)} of the way")
+                + f": η = η_min + ½(η_max − η_min)(1 + cos(π·{fmt(frac, 3)})) = {fl} + ½({_sci(peak)} − {fl})"
+                f"(1 + {math.cos(math.pi * frac):.3f}) = {_sci(lr)}")
+    values = {"peak": peak, "step": step, "total": total} | ({"warmup": tw} if tw else {}) | \
+        ({"floor": floor} if floor else {})
+    return text, values
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -1705,6 +1773,8 @@ FORMULAS: tuple[Formula, ...] = (
     Formula("mahalanobis", ("interview-neighbors-clustering#how-do-you-choose-between-euclidean-manhattan-and-cosine-"
                             "distance",),
             r"$\sqrt{(x-y)^\top\Sigma^{-1}(x-y)}$", r"mahalanobis", _mahalanobis),
+    Formula("warmup-cosine-lr", ("advanced-deep-learning#learning-rate-schedules-step-cosine-with-warm-up-one-cycle",),
+            r"the cosine then runs over the remaining $T - T_w$ steps", r"cosine", _cosine),
 )
 
 

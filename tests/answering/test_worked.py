@@ -924,6 +924,10 @@ def test_adam_and_lora_bind_phrasings_and_decline_outside_their_formula():
     ("how much GPU memory to fully fine-tune a 13B model with AdamW in mixed precision?", "adam-training-bytes"),
     ("LoRA with rank 8 on a 4096x4096 attention projection: how many trainable parameters instead of the full "
      "matrix?", "lora-params"),
+    ("Mahalanobis distance between the points (3, 1) and (1, 0) when the covariance is [[1, 0.5], [0.5, 1]]?",
+     "mahalanobis"),
+    ("linear warmup for 1000 steps then cosine decay, peak learning rate 3e-4, 10,000 steps in total: what is the "
+     "learning rate at step 5500?", "warmup-cosine-lr"),
 ])
 def test_round18_questions_get_the_worked_line_citing_a_section_that_states_it(answerer, q, fid):
     """Through retrieval and composition, a question in other words and numbers than fresh15's gets its formula
@@ -958,3 +962,41 @@ def test_mahalanobis_matches_scipy_and_reads_matrices_and_vectors():
               "mahalanobis distance of (1, 2) with covariance [[4, 2], [1, 3]]",  # not symmetric
               "mahalanobis of (1, 2, 3) under covariance [[4, 2], [2, 3]]"):  # sizes differ
         assert line(q) is None, q
+
+
+def test_warmup_cosine_matches_torchs_schedulers():
+    import torch
+
+    for peak, total, tw, floor in ((3e-4, 1000, 100, 0.0), (0.1, 200, 0, 1e-3), (1e-3, 500, 50, 1e-5)):
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=peak)
+        cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - tw, eta_min=floor)
+        if tw:
+            warm = torch.optim.lr_scheduler.LinearLR(opt, start_factor=1e-12, end_factor=1.0, total_iters=tw)
+            sched = torch.optim.lr_scheduler.SequentialLR(opt, [warm, cosine], milestones=[tw])
+        else:
+            sched = cosine
+        for step in range(total + 1):
+            assert W.warmup_cosine_lr(step, peak, total, tw, floor) == pytest.approx(opt.param_groups[0]["lr"],
+                                                                                    rel=1e-6, abs=1e-12), step
+            opt.step()
+            sched.step()
+
+
+def test_warmup_cosine_binds_phrasings_and_declines_when_unbound():
+    keys = ["advanced-deep-learning#learning-rate-schedules-step-cosine-with-warm-up-one-cycle"]
+    w = line("cosine schedule with linear warmup: peak lr 3e-4, 1000 warmup steps, 10,000 total steps. what is the lr "
+             "at step 5500?", keys)
+    assert w.formula == "warmup-cosine-lr" and "4,500/9,000 = 0.5" in w.text and "= 1.5×10^-4" in w.text
+    w = line("cosine annealing from lr = 0.1 down to 0.001 over 100 steps, what learning rate at step 50?", keys)
+    assert "= 5.05×10^-2" in w.text
+    w = line("warmup of 500 steps then cosine decay to 0 over a run of 20000 steps with max lr 1e-3: lr at step 250?",
+             keys)
+    assert "inside the 500-step linear warm-up" in w.text and "= 5×10^-4" in w.text
+    w = line("training for 10000 steps, cosine schedule, peak learning rate 0.01, what is the lr at step 2500?", keys)
+    assert "(1 + 0.707) = 8.54×10^-3" in w.text
+    for q in ("cosine decay with warmup: what learning rate at step 100?",  # no peak, no length
+              "one-cycle or linear warmup + cosine decay for 15 epochs?",
+              "cosine schedule, peak lr 3e-4 with warmup, 10,000 total steps: lr at step 5000?",  # warm-up length?
+              "cosine schedule, peak lr 3e-4 over 10,000 steps: what happens after warmup?",  # no step asked
+              "cosine schedule with peak lr 0.1 or 0.01 over 1000 steps: lr at step 500?"):  # two peaks
+        assert line(q, keys) is None, q
