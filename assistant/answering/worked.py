@@ -1598,9 +1598,8 @@ def _cosine(p: Parsed):
                                                      r"(?:number\s+)?" + _NUM, t)}
     totals = {_num(m.group(1)) for m in re.finditer(_NUM + r"\s*(?:total\s+(?:training\s+)?steps|steps?\s+(?:in\s+)?"
                                                     r"total|training steps|steps? of training)", t)}
-    totals |= {_num(m.group(1)) for m in re.finditer(r"(?:total(?:\s+of)?|t_max|total_steps|t)\s*(?:=|:|of)?\s*"
-                                                     + _NUM + r"\s*(?:steps?)?", t) if m.group(0)[:1] != "t"
-               or re.match(r"t(?:_max|otal_steps)?\s*=", m.group(0))}
+    totals |= {_num(m.group(1)) for m in re.finditer(r"\btotal(?:\s+of)?\s*(?:=|:)?\s*" + _NUM, t)}
+    totals |= {_num(m.group(1)) for m in re.finditer(r"\b(?:t|t_max|total_steps)\s*=\s*" + _NUM, t)}
     totals |= {_num(m.group(1)) for m in re.finditer(r"(?:for|over|of|across)\s+" + _NUM + r"\s*steps?\b(?!\s+of\s+"
                                                      r"(?:linear\s+)?warm)", t) if not re.search(
         r"warm-?\s?up\s+(?:of|for|over)\s+$", t[:m.start() + 4])}
@@ -1627,7 +1626,7 @@ def _cosine(p: Parsed):
                  f"{fmt(step)} it is {fmt(step - tw)}/{fmt(total - tw)} = {fmt(frac, 3)} of the way" if tw else
                  f"at step {fmt(step)} of T = {fmt(total)} the cosine is {fmt(frac, 3)} of the way")
                 + f": η = η_min + ½(η_max − η_min)(1 + cos(π·{fmt(frac, 3)})) = {fl} + ½({_sci(peak)} − {fl})"
-                f"(1 + {math.cos(math.pi * frac):.3f}) = {_sci(lr)}")
+                f"(1 {'−' if math.cos(math.pi * frac) < -5e-4 else '+'} {abs(math.cos(math.pi * frac)):.3f}) = {_sci(lr)}")
     values = {"peak": peak, "step": step, "total": total} | ({"warmup": tw} if tw else {}) | \
         ({"floor": floor} if floor else {})
     return text, values

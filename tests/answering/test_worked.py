@@ -994,6 +994,10 @@ def test_warmup_cosine_binds_phrasings_and_declines_when_unbound():
     assert "inside the 500-step linear warm-up" in w.text and "= 5×10^-4" in w.text
     w = line("training for 10000 steps, cosine schedule, peak learning rate 0.01, what is the lr at step 2500?", keys)
     assert "(1 + 0.707) = 8.54×10^-3" in w.text
+    w = line("cosine lr schedule, lr_max = 0.01, eta_min = 0.0001, a total of 1000 steps: lr at step 900?", keys)
+    assert "0.9 of the way" in w.text and "(1 − 0.951) = 3.42×10^-4" in w.text
+    w = line("cosine with T = 400 and max lr 0.2, what learning rate at iteration 100?", keys)
+    assert "0.25 of the way" in w.text and "= 1.71×10^-1" in w.text
     for q in ("cosine decay with warmup: what learning rate at step 100?",  # no peak, no length
               "one-cycle or linear warmup + cosine decay for 15 epochs?",
               "cosine schedule, peak lr 3e-4 with warmup, 10,000 total steps: lr at step 5000?",  # warm-up length?
