@@ -1203,6 +1203,435 @@ def _sgns(p: Parsed):
     return text, values
 
 
+# -- round 18 (num18): fresh15's numeric questions: Hyperband brackets, replay-buffer memory, the pruning alpha, a
+# Poisson count with exposure, Leitner review days --------------------------------------------------------------
+
+def hyperband_brackets(big_r: float, eta: float) -> list[tuple[int, list[tuple[int, float]]]]:
+    """Hyperband's schedule (exercise 13.7): ``s_max = floor(log_eta R)``; bracket ``s`` starts
+    ``n = ceil((s_max + 1)/(s + 1) eta^s)`` configurations at ``r = R eta^-s`` and round ``i`` trains
+    ``floor(n eta^-i)`` of them at ``r eta^i``. Returns ``[(s, [(n_i, r_i), ...]), ...]`` from ``s_max`` down to 0."""
+    s_max = 0
+    while eta ** (s_max + 1) <= big_r * (1 + 1e-9):  # floor(log_eta R) without floating-point 3.9999...
+        s_max += 1
+    out = []
+    for s in range(s_max, -1, -1):
+        n = math.ceil((s_max + 1) / (s + 1) * eta ** s - 1e-9)
+        r = big_r / eta ** s
+        out.append((s, [(math.floor(n / eta ** i + 1e-9), r * eta ** i) for i in range(s + 1)]))
+    return out
+
+
+def _hyperband(p: Parsed):
+    rs = {v for n, v in p.assigned if n in ("r", "r_max", "max_r", "max_budget", "max_epochs", "max_resource")}
+    for pat in (r"(?:max(?:imum)?|full|largest|total)\s+(?:budget|resource|epochs?)(?:\s+r)?(?:\s+per\s+config\w*)?"
+                r"\s*(?:of|=|is|:)?\s*" + _NUM,
+                r"\bup to\s+" + _NUM + r"\s+epochs?",
+                _NUM + r"\s+epochs?\s+(?:max(?:imum)?|at most|at the most)\b",
+                _NUM + r"\s+(?:epochs?|units?|iterations?)\s+(?:as|for)\s+(?:the\s+)?(?:max(?:imum)?|full)\b"):
+        rs |= {_num(m.group(1)) for m in re.finditer(pat, p.text)}
+    etas = {v for n, v in p.assigned if n in ("eta", "η", "factor", "ratio")}
+    etas |= {_num(m.group(1)) for m in re.finditer(r"\b(?:eta|η|halving (?:rate|factor|ratio)|reduction factor)\s*"
+                                                   r"(?:of|=|is|:)?\s*" + _NUM, p.text)}
+    if len(rs) != 1 or len(etas) != 1:
+        return None
+    big_r, eta = rs.pop(), etas.pop()
+    if {v for v, w in p.counted if re.match(r"epochs\b", w)} - {big_r}:
+        return None  # another epoch count ("27 or 81 epochs"): which is the maximum budget is ambiguous
+    if not (eta >= 2 and eta % 1 == 0 and eta <= big_r <= 1e6):
+        return None
+    unit = "epochs" if re.search(r"\bepochs?\b", p.text) else "budget units"
+    sched = hyperband_brackets(big_r, eta)
+    s_max = sched[0][0]
+    parts, total, configs = [], 0.0, 0
+    for s, rounds in sched:
+        cost = sum(n * r for n, r in rounds)
+        total += cost
+        configs += rounds[0][0]
+        ladder = " → ".join(f"{n}@{fmt(r)}" for n, r in rounds)
+        one = unit[:-1] if unit == "epochs" and rounds[0][1] == 1 else unit
+        parts.append(f"s = {s} starts {rounds[0][0]} configurations at {fmt(rounds[0][1])} {one} ({ladder}, "
+                     f"{fmt(cost)} {unit})")
+    return (f"R = {fmt(big_r)}, η = {fmt(eta)}: s_max = ⌊log_{fmt(eta)} {fmt(big_r)}⌋ = {s_max}, so {s_max + 1} "
+            f"brackets (rounds written configurations@{unit} each): bracket " + "; ".join(parts) + "; "
+            f"{configs} configurations and {fmt(total)} {unit} in all, about (s_max + 1)R = "
+            f"{fmt((s_max + 1) * big_r)} per bracket, against {configs} × {fmt(big_r)} = {fmt(configs * big_r)} to "
+            f"train every configuration fully"), {"R": big_r, "eta": eta}
+
+
+_VALUE_BYTES = {"uint8": 1, "int8": 1, "float16": 2, "fp16": 2, "half": 2, "bfloat16": 2, "bf16": 2, "float32": 4,
+                "fp32": 4, "float64": 8, "fp64": 8, "double": 8}
+
+
+def replay_bytes(n: float, obs: Sequence[float], bytes_per: float) -> float:
+    """Replay memory holding ``n`` observations of shape ``obs``: ``N_buf · obs size · bytes per value``."""
+    return n * math.prod(obs) * bytes_per
+
+
+def _replay(p: Parsed):
+    if not re.search(r"\b(?:ram|memory|gb|gib|mb|bytes?|how (?:big|large|much space)|storage|footprint|fit)\b",
+                     p.text):
+        return None
+    ns = _scaled_count(p, r"transitions?\b|experiences?\b|entries\b|samples\b|steps\b")
+    for m in re.finditer(r"(?:buffer|memory|capacity)\s+(?:(?:of\s+)?(?:size|capacity)\s+)?(?:of\s+|=\s*|is\s+)?"
+                         r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:e\d+)?)\s*(k|m|million|thousand)?\b(?!\s*x)", p.text):
+        ns.add(_num(m.group(1)) * {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, None: 1}[m.group(2)])
+    ns |= {10 ** int(m.group(1)) for m in re.finditer(r"10\^\{?(\d+)\}?\s*(?:transitions?|experiences?|entries)",
+                                                      p.text)}
+    shapes = {tuple(_num(x) for x in m.groups() if x) for m in re.finditer(
+        r"(?<![\w.])(\d+)\s*x\s*(\d+)(?:\s*x\s*(\d+))?(?:\s*x\s*(\d+))?(?![\w.])", p.text)}
+    if len(ns) != 1 or len(shapes) != 1:
+        return None
+    n, shape = ns.pop(), list(shapes.pop())
+    if len(shape) == 2:  # a frame stack or colour channels named beside a 2-d frame size
+        stack = count_of(p, r"(?:stacked|consecutive|frames? stacked|(?:grayscale |greyscale )?frames? (?:per|in) "
+                            r"(?:each )?(?:obs|state))") or value_named(p, ("stack",))
+        if stack is not None:
+            shape = [stack, *shape]
+        elif re.search(r"\b(?:rgb|colou?r)\b", p.text):
+            shape = [*shape, 3]
+    if n < 1 or n % 1:
+        return None
+    named = [d for d in _VALUE_BYTES if re.search(r"\b" + d + r"\b", p.text)]
+    dtypes = list(dict.fromkeys(["uint8", "float32", *named]))
+    values = math.prod(shape)
+    dims = " × ".join(fmt(x) for x in shape)
+    parts = []
+    for d in dtypes:
+        b = replay_bytes(n, shape, _VALUE_BYTES[d])
+        parts.append(f"{d} ({fmt(_VALUE_BYTES[d])} byte{'s' if _VALUE_BYTES[d] != 1 else ''} per value) "
+                     f"{fmt(b / 1e9)} GB ({fmt(b / 2 ** 30)} GiB)")
+    ratio = _VALUE_BYTES["float32"] / _VALUE_BYTES["uint8"]
+    return (f"one observation is {dims} = {fmt(values)} values, so N_buf × obs size = {fmt(n)} × {fmt(values)} = "
+            f"{_sci(n * values)} values: " + ", ".join(parts) + f"; float32 needs {fmt(ratio)} times the memory of "
+            f"uint8, which is why the frames are stored as uint8 and converted to float only for the sampled "
+            f"minibatch (storing the next state separately doubles every figure)"), \
+        {"N": n, **{f"dim{i}": float(x) for i, x in enumerate(shape)}}
+
+
+def pruning_alpha(r_subtree: float, leaves: float, r_leaf: float) -> float:
+    """The ``alpha`` at which collapsing a subtree of ``leaves`` leaves and impurity ``r_subtree`` into one leaf of
+    impurity ``r_leaf`` costs the same under ``R_alpha(T) = R(T) + alpha|T|``: ``(r_leaf - r_subtree)/(leaves - 1)``
+    (scikit-learn's effective alpha of that node)."""
+    return (r_leaf - r_subtree) / (leaves - 1)
+
+
+def _ccp(p: Parsed):
+    leaves = {v for v, w in p.counted if re.match(r"(?:leaves|leaf nodes|terminal nodes|leaf subtree)\b", w)
+              and v > 1}
+    if len(leaves) != 1:
+        return None
+    k = leaves.pop()
+    given = value_named(p, ("ccp_alpha", "alpha", "α"))
+    alpha_words = {_num(m.group(1)) for m in re.finditer(r"(?:ccp_alpha|alpha|α)\s*(?:=|of|is)\s*" + _NUM, p.text)}
+    decimals = {_num(m.group(1)) for m in re.finditer(r"(?<![\w.])(\d*\.\d+)(?!\.?\d)", p.text)} - alpha_words
+    if len(decimals) != 2 or k % 1 or k > 1000:
+        return None
+    lo, hi = sorted(decimals)  # splitting never raises the weighted impurity: the lower is the subtree's
+    a = pruning_alpha(lo, k, hi)
+    text = (f"R_α = R(T) + α|T|: the subtree costs {fmt(lo)} + {fmt(k)}α and the single leaf {fmt(hi)} + α, equal "
+            f"when {fmt(k - 1)}α = {fmt(hi - lo, 4)}, i.e. α = ({fmt(hi)} − {fmt(lo)})/({fmt(k)} − 1) = {fmt(a, 4)}; "
+            f"for ccp_alpha above {fmt(a, 4)} the pruned leaf wins (scikit-learn prunes a node once ccp_alpha reaches "
+            f"its effective alpha, ties included)")
+    values = {"leaves": k, "R_subtree": lo, "R_leaf": hi}
+    if given is not None and given not in decimals and given >= 0:
+        sub, leaf = lo + k * given, hi + given
+        text += (f"; at α = {fmt(given)}: {fmt(sub, 4)} for the subtree against {fmt(leaf, 4)} for the leaf, so the "
+                 + ("leaf wins" if leaf < sub else "subtree stays" if sub < leaf else "two tie"))
+        values["alpha"] = given
+    return text, values
+
+
+def poisson_expected(eta_linear: float, exposure: float) -> float:
+    """Expected count with exposure ``t`` entering as an offset ``log t``: ``exp(w·x + log t) = t·exp(w·x)``."""
+    return exposure * math.exp(eta_linear)
+
+
+_SIGNED = r"([-−]?\s?\d+(?:\.\d+)?|[-−]?\s?\.\d+)"
+
+
+def _poisson(p: Parsed):
+    etas = {float(m.group(1).replace(" ", "").replace("−", "-")) for m in re.finditer(
+        r"(?:\bw\s*[.·⋅]\s*x|\bw\^?t\s*x|\bwx\b|x\s*[.·⋅]\s*w|\beta\b|η|linear (?:part|predictor|term|score|"
+        r"combination)|log[- ](?:rate|mean|link output)|\bscore)(?:[^\d\-−]{0,30}?)\s" + _SIGNED + r"(?![\d.])",
+        p.text.replace("=", " = ")) if "log(" not in m.group(0)}
+    units = r"(years?|yrs?|months?|weeks?|days?|hours?)"
+    exp = {(_num(m.group(1)), m.group(2)) for m in re.finditer(
+        r"(?:observed|exposure|exposed|at risk|over|for|during|covering|window of|lasting)\s+(?:(?:for|of|a|an|"
+        r"only|just|about|roughly)\s+)*" + _NUM + r"\s*" + units + r"\b", p.text)}
+    exp |= {(_num(m.group(1)), "") for m in re.finditer(r"\bexposure\s*(?:=|of|is|:)\s*" + _NUM + r"(?!\s*" + units
+                                                        + r")", p.text)}
+    if re.search(_NUM + r"\s*" + units + r"?\s*(?:or|vs\.?|versus)\s+" + _NUM + r"\s*" + units, p.text):
+        return None  # alternatives ("3 months or 6 months"): which exposure is meant is ambiguous
+    if len(etas) != 1 or len({v for v, _ in exp}) != 1 or len({u.rstrip("s") for _, u in exp}) != 1:
+        return None
+    eta, (t, unit) = etas.pop(), exp.pop()
+    if t <= 0 or abs(eta) > 30:
+        return None
+    rate = math.exp(eta)
+    per = f"per {unit.rstrip('s')}" if unit else "per unit of exposure"
+    return (f"η = w·x + log(exposure), so λ = exposure × e^(w·x) = {fmt(t)} × e^({fmt(eta)}) = {fmt(t)} × "
+            f"{rate:.4g} = {poisson_expected(eta, t):.3g} expected counts (the rate e^(w·x) = {rate:.3g} is {per}, in "
+            f"the exposure units the model was fitted with)"), {"w.x": eta, "exposure": t}
+
+
+def leitner_days(answers: Sequence[bool], boxes: int) -> list[int]:
+    """The days one card is reviewed under the Leitner system (the learning guide's ``leitner_schedule``): box b is
+    reviewed every ``2**(b-1)`` days, a right answer moves the card up a box (at most ``boxes``), a wrong one back to
+    box 1; day 0 is the first study."""
+    day, box, days = 0, 1, []
+    for right in answers:
+        day += 2 ** (box - 1)
+        days.append(day)
+        box = min(box + 1, boxes) if right else 1
+    return days
+
+
+_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
+
+
+def _leitner(p: Parsed):
+    b = count_of(p, r"(?:leitner )?box(?:es)?\b") or value_named(p, ("boxes",))
+    if b is None or b < 2 or b > 12 or b % 1:
+        return None
+    boxes = int(b)
+    given = count_of(p, r"reviews?\b|times\b|sessions?\b")
+    given = given if given is not None and 1 <= given <= 30 and given % 1 == 0 else None
+    n = int(given) if given is not None else boxes + 1
+    misses = {int(_num(m.group(1))) if m.group(1)[0].isdigit() else _ORD[m.group(1)] for m in re.finditer(
+        r"(?:miss\w*|wrong|forget\w*|fail\w*|get (?:it|one) wrong)\s+(?:it\s+)?(?:on|at|in)\s+(?:the\s+|review\s+|"
+        r"its\s+)?(\d+|first|second|third|fourth|fifth|sixth|seventh|eighth)(?:st|nd|rd|th)?\b", p.text)}
+    if len(misses) > 1 or any(not 1 <= m <= 30 for m in misses):
+        return None
+    miss = misses.pop() if misses else None
+    if miss is not None:
+        n = max(n, miss + 2)
+    days = leitner_days([i + 1 != miss for i in range(n)], boxes)
+    gaps = [d - e for d, e in zip(days, [0, *days])]
+    text = (f"with {boxes} boxes, box b every 2^(b−1) days and day 0 the first study, a card answered right every "
+            f"time is reviewed on days " if miss is None else
+            f"with {boxes} boxes, box b every 2^(b−1) days and day 0 the first study, a card missed on review {miss} "
+            f"and right otherwise is reviewed on days ")
+    text += (", ".join(str(d) for d in days) + f" (gaps {', '.join(str(g) for g in gaps)}"
+             + (f"; it stays in the top box, every {2 ** (boxes - 1)} days" if miss is None else
+                "; the miss sends it back to box 1, every day, and the ladder restarts") + ")")
+    values = {"boxes": float(boxes)} | ({"reviews": float(given)} if given is not None else {})
+    return text, values | ({"miss": float(miss)} if miss else {})
+
+
+def adam_training_bytes(n: float) -> float:
+    """Weights, gradients and optimizer state of mixed-precision Adam: 2 + 2 + 12 = 16 bytes per parameter."""
+    return 16 * n
+
+
+def _params_scaled(p: Parsed) -> set[float]:
+    """Parameter counts with a scale ("7B model", "1.3b-parameter", "7 billion parameters", "350M params")."""
+    out = {_num(m.group(1)) * {"b": 1e9, "m": 1e6}[m.group(2)]
+           for m in re.finditer(_NUM + r"\s*([bm])\b(?!/)", p.text)}
+    out |= {_num(m.group(1)) * {"billion": 1e9, "million": 1e6}[m.group(2)]
+            for m in re.finditer(_NUM + r"\s*(billion|million)\s*(?:-\s*)?(?:param|weights|model)", p.text)}
+    return out
+
+
+def _adam_memory(p: Parsed):
+    if not re.search(r"\b(?:memory|vram|ram|gb|gib|fit|bytes)\b", p.text) or re.search(
+            r"\bsgd\b|lora|adapter|peft|frozen|freez|inference|serv(?:e|ing)|deploy|kv|quanti|int[48]|[48]-?bit|"
+            r"generat|decod", p.text):
+        return None  # only what the formula covers: full training or fine-tuning with Adam
+    ns = _params_scaled(p)
+    if len(ns) != 1:
+        return None
+    n = ns.pop()
+    total = adam_training_bytes(n)
+    text = (f"{fmt(n / 1e9)}e9 parameters × 16 bytes (2 of fp16/bf16 weight + 2 of gradient + 12 of fp32 master "
+            f"weight and Adam's two moments) = {fmt(total / 1e9)} GB before any activation, against "
+            f"{fmt(2 * n / 1e9)} GB for the half-precision weights alone")
+    devs = {_num(m.group(1)) for m in re.finditer(_NUM + r"\s*gb\s+(?:gpus?|cards?|devices?|accelerators?|a100s?|"
+                                                         r"h100s?|vram)", p.text)}
+    values = {"N": n}
+    if len(devs) == 1:
+        g = devs.pop()
+        need = math.ceil(total / (g * 1e9) - 1e-9)
+        text += (f"; that is {total / (g * 1e9):.2f} {fmt(g)} GB devices' worth, so at least {need} with the states "
+                 f"sharded (ZeRO-3/FSDP), activations aside")
+        values["device_gb"] = g
+    return text, values
+
+
+def lora_params(d: float, k: float, r: float) -> tuple[float, float]:
+    """Trainable parameters of one d x k matrix: ``d*k`` fully fine-tuned, ``r*(d + k)`` with LoRA (B: d x r,
+    A: r x k)."""
+    return d * k, r * (d + k)
+
+
+def _lora(p: Parsed):
+    if re.search(r"\bqlora\b", p.text) and not re.search(r"\brank\b|\br\s*=", p.text):
+        return None
+    rs = {v for n, v in p.assigned if n in ("r", "rank")} | {v for v, w in p.counted if re.match(r"rank\b", w)}
+    rs |= {_num(m.group(1)) for m in re.finditer(r"\brank\s+(?:of\s+|=\s*|is\s+)?" + _NUM, p.text)}
+    shapes = set(p.sizes)
+    dk = {v for n, v in p.assigned if n in ("d", "d_model", "hidden", "width", "dim", "dimension", "size")}
+    if not shapes and len(dk) == 1:
+        v = dk.pop()
+        shapes = {(v, v)}  # a square projection of width d, the attention projections' shape
+    if len(rs) != 1 or len(shapes) != 1:
+        return None
+    r, (d, k) = rs.pop(), shapes.pop()
+    if r < 1 or r % 1 or r >= min(d, k):
+        return None
+    full, low = lora_params(d, k, r)
+    text = (f"one {fmt(d)} × {fmt(k)} matrix has dk = {fmt(full)} weights; LoRA at rank r = {fmt(r)} trains "
+            f"B ({fmt(d)} × {fmt(r)}) and A ({fmt(r)} × {fmt(k)}), r(d + k) = {fmt(r)} × {fmt(d + k)} = {fmt(low)}, "
+            f"{100 * low / full:.2g}% of it ({full / low:.0f} times fewer)")
+    values = {"r": r, "d": d, "k": k}
+    layers = count_of(p, r"(?:transformer |decoder |encoder )?(?:layers?|blocks?)\b")
+    mats = count_of(p, r"(?:adapted |target )?(?:weight |attention |projection )?(?:matrices|projections|modules)\b")
+    if layers is not None and mats is not None:
+        text += (f"; over {fmt(layers)} layers × {fmt(mats)} adapted matrices: {fmt(layers * mats * low)} trainable "
+                 f"against {fmt(layers * mats * full)}")
+        values |= {"layers": layers, "matrices": mats}
+    return text, values
+
+
+_SNUM = r"-?\s?(?:\d+(?:\.\d+)?|\.\d+)"
+
+
+def matrices_in(text: str) -> list[list[list[float]]]:
+    """Square matrices written as nested brackets ("[[4, 2], [2, 3]]"), in question order: a general reader of a
+    matrix the question gives (rows of equal length, as many rows as columns)."""
+    out = []
+    for m in re.finditer(r"\[\s*((?:\[[^\[\]]*\]\s*[,;]?\s*){2,})\]", text):
+        rows = [[float(x.replace(" ", "")) for x in re.findall(_SNUM, r)] for r in re.findall(r"\[([^\[\]]*)\]", m.group(1))]
+        if len({len(r) for r in rows}) == 1 and len(rows) == len(rows[0]):
+            out.append(rows)
+    return out
+
+
+def vectors_in(text: str) -> list[list[float]]:
+    """Vectors written as "(2, 1)" or "[2, 1]" outside any matrix, in question order."""
+    bare = re.sub(r"\[\s*(?:\[[^\[\]]*\]\s*[,;]?\s*){2,}\]", " ", text)
+    return [[float(x.replace(" ", "")) for x in re.split(r"\s*,\s*", m.group(1).strip())] for m in re.finditer(
+        r"[(\[]\s*(" + _SNUM + r"(?:\s*,\s*" + _SNUM + r")+)\s*[)\]]", bare)]
+
+
+def mahalanobis(diff: Sequence[float], cov: Sequence[Sequence[float]]) -> float:
+    """``sqrt(d^T Σ^-1 d)`` for a difference vector ``d``, solving ``Σ z = d`` by Gaussian elimination; a ``Σ``
+    that is not positive definite (no Cholesky factor) is no covariance and raises ValueError."""
+    n = len(diff)
+    low = [[0.0] * n for _ in range(n)]
+    for i in range(n):  # Cholesky: a covariance must have one
+        for j in range(i + 1):
+            rest = cov[i][j] - sum(low[i][k] * low[j][k] for k in range(j))
+            if i == j and rest <= 1e-12:
+                raise ValueError("covariance not positive definite")
+            low[i][j] = math.sqrt(rest) if i == j else rest / low[j][j]
+    a = [list(map(float, cov[i])) + [float(diff[i])] for i in range(n)]
+    for c in range(n):
+        piv = max(range(c, n), key=lambda i: abs(a[i][c]))
+        if abs(a[piv][c]) < 1e-12:
+            raise ValueError("singular covariance")
+        a[c], a[piv] = a[piv], a[c]
+        for i in range(n):
+            if i != c:
+                f = a[i][c] / a[c][c]
+                a[i] = [x - f * y for x, y in zip(a[i], a[c])]
+    z = [a[i][n] / a[i][i] for i in range(n)]
+    q = sum(d * x for d, x in zip(diff, z))
+    if q < 0:
+        raise ValueError("covariance not positive definite")
+    return math.sqrt(q)
+
+
+def _mahalanobis(p: Parsed):
+    text = p.text.replace("−", "-")
+    covs = matrices_in(text)
+    vecs = vectors_in(text)
+    if len(covs) != 1 or len(vecs) not in (1, 2):
+        return None
+    cov = covs[0]
+    n = len(cov)
+    if any(len(v) != n for v in vecs) or any(abs(cov[i][j] - cov[j][i]) > 1e-12 for i in range(n) for j in range(n)):
+        return None
+    diff = vecs[0] if len(vecs) == 1 else [x - y for x, y in zip(vecs[0], vecs[1])]
+    try:
+        dist = mahalanobis(diff, cov)
+    except ValueError:
+        return None
+    eu = math.sqrt(sum(d * d for d in diff))
+    vec = "(" + ", ".join(fmt(d) for d in diff) + ")"
+    text = (f"d = x − y = {vec}: dᵀΣ⁻¹d = {fmt(dist * dist, 4)}, so the Mahalanobis distance is "
+            f"√{fmt(dist * dist, 4)} = {fmt(dist, 4)}, against a Euclidean distance of √{fmt(eu * eu, 4)} = "
+            f"{fmt(eu, 4)}")
+    values = {f"v{i}_{j}": x for i, v in enumerate(vecs) for j, x in enumerate(v)}
+    return text, values | {f"cov{i}{j}": cov[i][j] for i in range(n) for j in range(n)}
+
+
+def warmup_cosine_lr(t: float, peak: float, total: float, warmup: float = 0.0, floor: float = 0.0) -> float:
+    """The rate at step ``t`` of linear warm-up over ``warmup`` steps (``peak * t / warmup``) followed by cosine
+    annealing from ``peak`` to ``floor`` over the remaining ``total - warmup`` steps."""
+    if t < warmup:
+        return peak * t / warmup
+    return floor + 0.5 * (peak - floor) * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
+
+
+_LR_NUM = r"(\d+(?:\.\d+)?(?:e-?\d+)?|\.\d+)"
+
+
+def _lr_values(text: str, names: str) -> set[float]:
+    """Rates in plain or scientific notation right after a name ("peak lr 3e-4", "eta_min = 1e-6")."""
+    return {float(m.group(1)) for m in re.finditer(r"(?:" + names + r")\s*(?:(?:of|is|=|:)\s*)?" + _LR_NUM + r"(?![\d.])",
+                                                   text)}
+
+
+def _cosine(p: Parsed):
+    t = p.text.replace(",", "")
+    floors = _lr_values(t, r"(?:min(?:imum)?|final|floor|end)\s+(?:lr|learning[- ]rate)|lr_min|min_lr|eta_min|η_min|"
+                           r"(?:decays?|anneal\w*|goes|down)\s+to")
+    peaks = _lr_values(t, r"(?:peak|max(?:imum)?|base|initial|top|target)\s+(?:lr|learning[- ]rate)|lr_max|max_lr|"
+                          r"eta_max|η_max|\blr\b|learning[- ]rate") - floors
+    warm_words = re.search(r"warm-?\s?up", t)
+    warm = {v for v, w in p.counted if re.match(r"(?:linear )?warm-?\s?up|steps? of (?:linear )?warm-?\s?up", w)}
+    warm |= {_num(m.group(1)) for m in re.finditer(r"warm-?\s?up\s+(?:(?:of|for|over|is|=|lasting)\s+)?" + _NUM
+                                                   + r"\s*(?:steps?|iter\w*)?", t)}
+    warm |= {_num(m.group(1)) for m in re.finditer(_NUM + r"\s*(?:steps?|iter\w*)\s+(?:of\s+)?(?:linear\s+)?"
+                                                   r"warm-?\s?up", t)}
+    queries = {_num(m.group(1)) for m in re.finditer(r"\b(?:at|after|on)\s+(?:training\s+)?(?:step|iteration|iter)\s+"
+                                                     r"(?:number\s+)?" + _NUM, t)}
+    totals = {_num(m.group(1)) for m in re.finditer(_NUM + r"\s*(?:total\s+(?:training\s+)?steps|steps?\s+(?:in\s+)?"
+                                                    r"total|training steps|steps? of training)", t)}
+    totals |= {_num(m.group(1)) for m in re.finditer(r"\btotal(?:\s+of)?\s*(?:=|:)?\s*" + _NUM, t)}
+    totals |= {_num(m.group(1)) for m in re.finditer(r"\b(?:t|t_max|total_steps)\s*=\s*" + _NUM, t)}
+    totals |= {_num(m.group(1)) for m in re.finditer(r"(?:for|over|of|across)\s+" + _NUM + r"\s*steps?\b(?!\s+of\s+"
+                                                     r"(?:linear\s+)?warm)", t) if not re.search(
+        r"warm-?\s?up\s+(?:of|for|over)\s+$", t[:m.start() + 4])}
+    totals -= warm
+    if len(peaks) != 1 or len(queries) != 1 or len(totals) != 1 or len(floors) > 1:
+        return None
+    if re.search(_LR_NUM + r"\s*(?:or|vs\.?|versus)\s+" + _LR_NUM + r"(?![\d.])", t):
+        return None  # alternatives ("peak lr 0.1 or 0.01"): which value is meant is ambiguous
+    if warm_words and len(warm) != 1:
+        return None  # warm-up named without (or with several) lengths: the schedule is not bound
+    peak, step, total = peaks.pop(), queries.pop(), totals.pop()
+    tw = warm.pop() if warm else 0.0
+    floor = floors.pop() if floors else 0.0
+    if not (0 < peak < 10 and 0 <= floor < peak and 0 <= tw < total and 0 <= step <= total):
+        return None
+    lr = warmup_cosine_lr(step, peak, total, tw, floor)
+    fl = f"{_sci(floor)}" if floor else "0"
+    if step < tw:
+        text = (f"step {fmt(step)} is inside the {fmt(tw)}-step linear warm-up: η = η_max·t/T_w = {_sci(peak)} × "
+                f"{fmt(step)}/{fmt(tw)} = {_sci(lr)}")
+    else:
+        frac = (step - tw) / (total - tw)
+        text = ((f"after {fmt(tw)} warm-up steps the cosine runs over T − T_w = {fmt(total - tw)} steps; at step "
+                 f"{fmt(step)} it is {fmt(step - tw)}/{fmt(total - tw)} = {fmt(frac, 3)} of the way" if tw else
+                 f"at step {fmt(step)} of T = {fmt(total)} the cosine is {fmt(frac, 3)} of the way")
+                + f": η = η_min + ½(η_max − η_min)(1 + cos(π·{fmt(frac, 3)})) = {fl} + ½({_sci(peak)} − {fl})"
+                f"(1 {'−' if math.cos(math.pi * frac) < -5e-4 else '+'} {abs(math.cos(math.pi * frac)):.3f}) = {_sci(lr)}")
+    values = {"peak": peak, "step": step, "total": total} | ({"warmup": tw} if tw else {}) | \
+        ({"floor": floor} if floor else {})
+    return text, values
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -1320,6 +1749,31 @@ FORMULAS: tuple[Formula, ...] = (
             "lo, hi, end = lr_max / div, lr_max, lr_max / (div * final_div)", r"one[- ]?cycle|1cycle", _one_cycle),
     Formula("sgns-cost", ("algorithm-complexity#nlp-models",),
             r"$O(N_{tok}\,c\,(K+1)\,d)$ per epoch", r"word2vec|skip-?gram|negative sampling|\bsgns\b", _sgns),
+    Formula("hyperband-brackets", ("ch13-automl-nas#exercise-137-the-brackets-of-hyperband",),
+            r"Bracket $s$ starts $n = \lceil\frac{s_{\max}+1}{s+1}\eta^s\rceil$ configurations",
+            r"hyperband", _hyperband),
+    Formula("replay-buffer-bytes", ("algorithm-complexity#reinforcement-learning",),
+            r"$O(N_{buf}\cdot\text{obs size})$", r"replay|experience buffer", _replay),
+    Formula("pruning-alpha", ("ch05-classical-ml#how-trees-overfit-and-how-to-stop-them",
+                              "interview-trees-ensembles#how-do-you-prevent-a-decision-tree-from-overfitting"),
+            r"$R_\alpha(T) = R(T) + \alpha|T|$", r"cost[- ]complexity|ccp_?alpha|weakest[- ]link|\bprun", _ccp),
+    Formula("poisson-exposure", ("loss-functions#poisson-negative-log-likelihood",
+                                 "interview-linear-models#what-is-a-generalized-linear-model"),
+            r"$\log(\text{exposure})$ added to $\eta$", r"poisson|exposure|claim counts?|count (?:model|regression)",
+            _poisson),
+    Formula("leitner-days", ("learning-guide#spaced-repetition",),
+            r"box $b$ is reviewed every $2^{b-1}$ days", r"leitner|flash ?cards?|spaced repetition", _leitner),
+    Formula("adam-training-bytes", ("modern-ml-ai-techniques#full-fine-tuning-and-its-memory-bill",
+                                    "algorithm-complexity#memory-of-training-and-of-the-kv-cache",
+                                    "interview-deep-learning#what-uses-gpu-memory-during-training-and-how-can-you-reduce-it"),
+            "12 bytes of fp32 optimizer state", r"adam|fine-?tun|\btrain|full(?:-| )precision", _adam_memory),
+    Formula("lora-params", ("modern-ml-ai-techniques#lora-low-rank-adaptation",),
+            r"falls from $dk$ to $r(d + k)$", r"\blora\b|low[- ]rank adapt", _lora),
+    Formula("mahalanobis", ("interview-neighbors-clustering#how-do-you-choose-between-euclidean-manhattan-and-cosine-"
+                            "distance",),
+            r"$\sqrt{(x-y)^\top\Sigma^{-1}(x-y)}$", r"mahalanobis", _mahalanobis),
+    Formula("warmup-cosine-lr", ("advanced-deep-learning#learning-rate-schedules-step-cosine-with-warm-up-one-cycle",),
+            r"the cosine then runs over the remaining $T - T_w$ steps", r"cosine", _cosine),
 )
 
 

@@ -239,7 +239,7 @@ def dev_questions():
     rows = [json.loads(x) for x in (data / "gold.jsonl").read_text().splitlines() if x.strip()]
     rows = [q for q in rows if q.get("split") == "tune"]
     rows += [json.loads(x) for x in (data / "external.jsonl").read_text().splitlines() if x.strip()]
-    for n in ["", *range(2, 15)]:
+    for n in ["", *range(2, 16)]:
         rows += [json.loads(x) for x in (data / f"judged_fresh{n}.jsonl").read_text().splitlines() if x.strip()]
     return rows
 
@@ -706,3 +706,301 @@ def test_round16x_formulas_decline_when_unbound_or_ambiguous():
     assert line("how does OneCycleLR choose its starting learning rate?") is None  # no max_lr
     assert line("OneCycleLR with max_lr 0.01 or max_lr 0.1?") is None  # two peaks
     assert line("word2vec skip-gram with 5 negatives and 300 dims: cost?") is None  # no corpus size, no window
+
+
+# -- round 18 (num18): fresh15's numeric questions: Hyperband brackets, replay-buffer memory, the pruning alpha, a
+# Poisson count with exposure, Leitner review days ----------------------------------------------------------------
+
+def _corpus_function(doc: str, name: str):
+    """A function defined in a corpus code block (the section's own code), executed on its own."""
+    text = (REPO_ROOT / "corpus" / doc).read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if f"def {name}(" in b)
+    ns: dict = {}
+    exec(block.split("\n\n\n")[0] if block.startswith(f"def {name}(") else block, ns)  # noqa: S102
+    return ns[name]
+
+
+def test_round18_formulas_reproduce_their_sections_worked_examples():
+    # exercise 13.7: R = 81, eta = 3 against the published table and the bracket costs the solution asserts
+    got = {s: [(n, r) for n, r in rounds] for s, rounds in W.hyperband_brackets(81, 3)}
+    assert got == {4: [(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)], 3: [(34, 3), (11, 9), (3, 27), (1, 81)],
+                   2: [(15, 9), (5, 27), (1, 81)], 1: [(8, 27), (2, 81)], 0: [(5, 81)]}
+    assert sorted(sum(n * r for n, r in rounds) for rounds in got.values()) == [351, 363, 378, 405, 405]
+    # the learning guide's Leitner block: always right [1, 3, 7, 15, 31, 47]; a miss on review 4 [1, 3, 7, 15, 16, 18]
+    assert W.leitner_days([True] * 6, 5) == [1, 3, 7, 15, 31, 47]
+    assert W.leitner_days([True, True, True, False, True, True], 5) == [1, 3, 7, 15, 16, 18]
+    t = section_texts()
+    assert "assert always_right == [1, 3, 7, 15, 31, 47]" in t["learning-guide#spaced-repetition"]
+    assert "stored as uint8 frames" in t["algorithm-complexity#reinforcement-learning"]
+
+
+def test_hyperband_matches_running_successive_halving_and_counting_the_epochs():
+    rng = np.random.default_rng(0)
+    for big_r, eta in ((27, 3), (81, 3), (16, 2), (100, 3), (64, 4)):
+        s_max = max(s for s in range(20) if eta ** s <= big_r)  # floor(log_eta R) by search, in integers
+        sched = W.hyperband_brackets(big_r, eta)
+        assert [s for s, _ in sched] == list(range(s_max, -1, -1))
+        for s, rounds in sched:
+            n = -(-(s_max + 1) * eta ** s // (s + 1))  # ceil((s_max + 1) eta^s / (s + 1)) in integers
+            alive, budget, spent, seen = list(rng.random(n)), big_r / eta ** s, 0.0, []
+            for _ in range(s + 1):  # train every survivor at this rung's budget, keep the best 1/eta
+                seen.append((len(alive), budget))
+                spent += len(alive) * budget
+                alive = sorted(alive)[: len(alive) // eta]
+                budget *= eta
+            assert [k for k, _ in rounds] == [k for k, _ in seen]
+            assert [r for _, r in rounds] == pytest.approx([r for _, r in seen])
+            assert sum(k * r for k, r in rounds) == pytest.approx(spent)
+
+
+def test_replay_bytes_match_the_arrays_a_buffer_allocates():
+    for shape in ((4, 84, 84), (84, 84, 3), (8,)):
+        for dtype, b in (("uint8", 1), ("float32", 4), ("float16", 2)):
+            assert W._VALUE_BYTES[dtype] == np.dtype(dtype).itemsize == b
+            assert W.replay_bytes(1000, shape, b) == np.zeros((1000, *shape), dtype=dtype).nbytes
+
+
+def test_pruning_alpha_is_sklearns_effective_alpha_and_the_cost_crossing():
+    from sklearn.tree import DecisionTreeClassifier
+
+    # the crossing of R(T_t) + alpha |T_t| and R(t) + alpha, found by a scan over alpha
+    for lo, k, hi in ((0.04, 6, 0.09), (0.1, 3, 0.16), (0.0, 10, 0.27)):
+        grid = np.linspace(0, 0.2, 200_001)
+        first = grid[np.argmax(hi + grid <= lo + k * grid)]
+        assert W.pruning_alpha(lo, k, hi) == pytest.approx(first, abs=2e-6)
+    # scikit-learn's weakest link: the smallest (R(t) - R(T_t)) / (|T_t| - 1) over internal nodes is the first
+    # non-zero alpha of its pruning path, and ccp_alpha at that value prunes (ties included)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    y = (x[:, 0] + 0.7 * rng.normal(size=300) > 0).astype(int)
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(x, y)
+    tr = tree.tree_
+    w = tr.weighted_n_node_samples / tr.weighted_n_node_samples[0]
+
+    def below(i):  # (R of the subtree's leaves, number of leaves)
+        if tr.children_left[i] == -1:
+            return tr.impurity[i] * w[i], 1
+        a, b = below(tr.children_left[i]), below(tr.children_right[i])
+        return a[0] + b[0], a[1] + b[1]
+
+    effective = [W.pruning_alpha(*below(i), tr.impurity[i] * w[i]) for i in range(tr.node_count)
+                 if tr.children_left[i] != -1]
+    path = tree.cost_complexity_pruning_path(x, y)
+    assert min(effective) == pytest.approx(path.ccp_alphas[1])
+    leaves = tree.get_n_leaves()
+    assert DecisionTreeClassifier(max_depth=4, random_state=0, ccp_alpha=min(effective) * 0.999).fit(x, y) \
+        .get_n_leaves() == leaves
+    assert DecisionTreeClassifier(max_depth=4, random_state=0, ccp_alpha=path.ccp_alphas[1]).fit(x, y) \
+        .get_n_leaves() < leaves
+
+
+def test_poisson_expected_count_matches_simulated_arrivals_over_the_exposure():
+    rng = np.random.default_rng(0)
+    for wx, t in ((-1.2, 0.25), (0.3, 2.0), (1.0, 0.5)):
+        rate = math.exp(wx)  # events per unit of exposure
+        gaps = rng.exponential(1 / rate, size=(100_000, 60))
+        counts = (np.cumsum(gaps, axis=1) <= t).sum(axis=1)  # arrivals of a Poisson process within [0, t]
+        assert counts.mean() == pytest.approx(W.poisson_expected(wx, t), rel=0.03)
+        assert W.poisson_expected(wx, t) == pytest.approx(math.exp(wx + math.log(t)))  # the offset log t
+
+
+def test_leitner_days_match_the_guides_own_function_and_a_day_by_day_simulation():
+    guide = _corpus_function("guides/learning-guide.md", "leitner_schedule")
+    rng = np.random.default_rng(0)
+    for boxes in (3, 5, 7):
+        for _ in range(20):
+            answers = [bool(a) for a in rng.random(10) < 0.8]
+            days = W.leitner_days(answers, boxes)
+            assert days == guide(answers, n_boxes=boxes)
+            seen, box, due, it = [], 1, 1, iter(answers)  # walk the calendar one day at a time
+            for day in range(1, 10_000):
+                if day == due:
+                    seen.append(day)
+                    right = next(it, None)
+                    if right is None:
+                        break
+                    box = min(box + 1, boxes) if right else 1
+                    due = day + 2 ** (box - 1)
+            assert days == seen[: len(answers)]
+
+
+def test_round18_formulas_bind_varied_phrasings():
+    w = line("Hyperband, R = 81 and η = 3: list the brackets and total cost")
+    assert w.formula == "hyperband-brackets" and "5 brackets" in w.text and "81 configurations at 1 " in w.text
+    w = line("if I run hyperband with eta=2 and a maximum resource of 16 epochs, how many configurations per bracket?")
+    assert w.formula == "hyperband-brackets" and "s_max = ⌊log_2 16⌋ = 4" in w.text and "16 configurations" in w.text
+    w = line("experience replay memory holding 500k transitions of 84x84x4 uint8 observations: how many GB?")
+    assert w.formula == "replay-buffer-bytes" and "14.1 GB" in w.text and "56.4 GB" in w.text
+    w = line("how much ram for a dqn replay buffer of size 100,000 with 3 stacked 64x64 frames stored as float16?")
+    assert w.formula == "replay-buffer-bytes" and "float16" in w.text and "2.46 GB" in w.text
+    w = line("weakest link pruning: a branch with 4 leaf nodes has R(T_t) = 0.12, its root as a leaf has R(t) = 0.18; "
+             "which alpha prunes it?")
+    assert w.formula == "pruning-alpha" and "α = (0.18 − 0.12)/(4 − 1) = 0.02" in w.text
+    w = line("sklearn ccp_alpha = 0.05: would it prune a 3-leaves subtree with impurity .2 whose collapsed leaf has .26?")
+    assert w.formula == "pruning-alpha" and "= 0.03" in w.text and "at α = 0.05" in w.text and "leaf wins" in w.text
+    w = line("poisson glm with exposure: eta = 0.5 for a customer observed over 2 years, expected number of events?")
+    assert w.formula == "poisson-exposure" and "2 × e^(0.5)" in w.text and "3.3 expected" in w.text
+    w = line("count regression with a log link, the linear predictor is −0.7 and exposure = 3; what is the mean?")
+    assert w.formula == "poisson-exposure" and "3 × 0.4966 = 1.49" in w.text and "per unit of exposure" in w.text
+    w = line("Leitner flashcards with three boxes: on which days does a card I always get right come back?")
+    assert w.formula == "leitner-days" and "days 1, 3, 7, 11" in w.text
+    w = line("leitner system, 5 boxes, i get the card wrong on the 4th review and right otherwise: review days?")
+    assert w.formula == "leitner-days" and "days 1, 3, 7, 15, 16, 18" in w.text
+
+
+def test_round18_formulas_decline_without_numbers_or_when_ambiguous():
+    for q in ("how does hyperband save compute compared with training every config fully?",
+              "hyperband with R = 81: how many brackets?",  # no eta
+              "hyperband with eta = 3 and a max budget of 27 or 81 epochs?",  # two budgets
+              "why does DQN store replay frames as uint8?",
+              "replay buffer of 1M transitions: how much memory?",  # no observation shape
+              "what is cost-complexity pruning and how is ccp_alpha chosen?",
+              "pruned 80% of the weights in my resnet with magnitude pruning and it is not faster",
+              "cost complexity pruning: a subtree with 6 leaves, impurity 0.04 vs 0.09 or 0.11 as one leaf",  # three
+              "how do I account for exposure in poisson regression?",
+              "poisson regression: linear predictor -1.2, what count do I expect?",  # no exposure
+              "poisson model with w.x = 0.2 for policies observed 3 months or 6 months",  # two exposures
+              "what is the leitner system for flashcards?",
+              "spaced repetition: how often should I review after 2 weeks?"):
+        assert line(q) is None, q
+
+
+def test_adam_bytes_and_lora_counts_match_the_tensors_they_count():
+    import torch
+
+    t = section_texts()
+    # the sections' own example: a 7B model needs about 112 GB before activations
+    assert W.adam_training_bytes(7e9) == 112e9
+    assert "about 112 GB" in t["modern-ml-ai-techniques#full-fine-tuning-and-its-memory-bill"]
+    # bytes held by mixed-precision AdamW on a small model: bf16 weights and grads, fp32 master copy and moments
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    master = [q.detach().clone().float().requires_grad_() for q in model.parameters()]
+    opt = torch.optim.AdamW(master)
+    for q in master:
+        q.grad = torch.zeros_like(q)
+    opt.step()
+    half = [q.detach().to(torch.bfloat16) for q in model.parameters()]
+    state = sum(v.numel() * v.element_size() for s in opt.state.values() for k, v in s.items() if k != "step")
+    held = (sum(h.numel() * h.element_size() for h in half) * 2  # half-precision weights and gradients
+            + sum(q.numel() * q.element_size() for q in master) + state)
+    n = sum(q.numel() for q in model.parameters())
+    assert held == W.adam_training_bytes(n)
+    # LoRA: B (d x r) and A (r x k) against the full d x k weight
+    for d, k, r in ((4096, 4096, 8), (768, 3072, 16), (1024, 64, 4)):
+        a, b = torch.nn.Linear(k, r, bias=False), torch.nn.Linear(r, d, bias=False)
+        full = torch.nn.Linear(k, d, bias=False)
+        assert W.lora_params(d, k, r) == (full.weight.numel(), a.weight.numel() + b.weight.numel())
+
+
+def test_adam_and_lora_bind_phrasings_and_decline_outside_their_formula():
+    keys = ["modern-ml-ai-techniques#full-fine-tuning-and-its-memory-bill", "modern-ml-ai-techniques#lora-low-rank-adaptation"]
+    w = line("how much GPU memory to fully fine-tune a 13B model with AdamW? will it fit on 80 GB GPUs?", keys)
+    assert w.formula == "adam-training-bytes" and "208 GB" in w.text and "at least 3" in w.text
+    w = line("training a 350M param model with adam in mixed precision, how much memory?", keys)
+    assert w.formula == "adam-training-bytes" and "5.6 GB" in w.text
+    w = line("LoRA with rank 8 on a 4096x4096 projection: how many trainable parameters?", keys)
+    assert w.formula == "lora-params" and "65,536" in w.text and "256 times fewer" in w.text
+    w = line("lora r = 16, d_model = 768, adapting 2 projections in each of 12 layers, parameter count?", keys)
+    assert w.formula == "lora-params" and "r(d + k) = 16 × 1,536 = 24,576" in w.text and "589,824 trainable" in w.text
+    for q in ("how much memory to serve a 7B model in fp16?",  # inference: not the training formula
+              "fine-tune a 7B model with LoRA on one 24 GB GPU: memory?",  # frozen base, no full optimizer state
+              "how much memory does a 7B or a 13B model need to train with adam?",  # two sizes
+              "why does Adam need so much memory when training?",  # no size
+              "what does LoRA rank do?", "LoRA rank 8: how many parameters?",  # no matrix size
+              "lora with rank 4096 on a 4096x4096 matrix"):  # not low rank
+        assert line(q, keys) is None, q
+
+
+@pytest.mark.parametrize(("q", "fid"), [
+    ("I'm running Hyperband with eta = 3 and a maximum budget of 81 epochs per configuration. How many brackets, "
+     "and how many epochs does the whole search cost?", "hyperband-brackets"),
+    ("How much memory does a DQN experience replay of 500k transitions need if each state is 84x84x4 stored as "
+     "uint8?", "replay-buffer-bytes"),
+    ("sklearn cost complexity pruning: a node's subtree has 4 leaves with weighted impurity 0.12; as a single leaf it "
+     "would be 0.18. At what ccp_alpha does it get pruned?", "pruning-alpha"),
+    ("Poisson GLM with an exposure offset: if w.x = 0.5 and the customer was observed for 2 years, what is the "
+     "expected number of events?", "poisson-exposure"),
+    ("Leitner system with 3 boxes: on which days do I review a card I always get right?", "leitner-days"),
+    ("how much GPU memory to fully fine-tune a 13B model with AdamW in mixed precision?", "adam-training-bytes"),
+    ("LoRA with rank 8 on a 4096x4096 attention projection: how many trainable parameters instead of the full "
+     "matrix?", "lora-params"),
+    ("Mahalanobis distance between the points (3, 1) and (1, 0) when the covariance is [[1, 0.5], [0.5, 1]]?",
+     "mahalanobis"),
+    ("linear warmup for 1000 steps then cosine decay, peak learning rate 3e-4, 10,000 steps in total: what is the "
+     "learning rate at step 5500?", "warmup-cosine-lr"),
+])
+def test_round18_questions_get_the_worked_line_citing_a_section_that_states_it(answerer, q, fid):
+    """Through retrieval and composition, a question in other words and numbers than fresh15's gets its formula
+    worked, cited to a section that states the formula."""
+    ans = answerer.answer(q, generator=None)
+    assert [w["formula"] for w in ans.worked] == [fid]
+    src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
+    assert f"{src.doc_id}#{src.section_id}" in W.formula_named(fid).sections
+    assert ans.text.startswith("**On your numbers**")
+
+
+def test_mahalanobis_matches_scipy_and_reads_matrices_and_vectors():
+    from scipy.spatial.distance import mahalanobis
+
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 4):
+        for _ in range(20):
+            a = rng.normal(size=(n, n))
+            cov = a @ a.T + 0.1 * np.eye(n)
+            x, y = rng.normal(size=n), rng.normal(size=n)
+            assert W.mahalanobis(list(x - y), cov.tolist()) == pytest.approx(mahalanobis(x, y, np.linalg.inv(cov)))
+    with pytest.raises(ValueError):
+        W.mahalanobis([1.0, 0.0], [[1.0, 2.0], [2.0, 1.0]])  # indefinite: no covariance
+    assert W.matrices_in("cov [[4, 2], [2, 3]] and [[1,0,0],[0,1,0],[0,0,1]]") == [[[4, 2], [2, 3]], [[1, 0, 0], [0, 1, 0],
+                                                                                                     [0, 0, 1]]]
+    assert W.vectors_in("x = (1, -2) and y = [0.5, 3] with cov [[4, 2], [2, 3]]") == [[1, -2], [0.5, 3]]
+    w = line("mahalanobis distance between x = [1, 2, 3] and y = [0, 0, 0] with covariance [[2,0,0],[0,1,0],[0,0,4]]")
+    assert w.formula == "mahalanobis" and "√6.75 = 2.598" in w.text and "√14 = 3.742" in w.text
+    w = line("Σ = [[1, 0.5], [0.5, 1]], points (3, 1) and (1, 0): how far apart in Mahalanobis terms?")
+    assert w.formula == "mahalanobis" and "(2, 1)" in w.text and "√4 = 2," in w.text
+    for q in ("what is mahalanobis distance?", "mahalanobis with covariance [[1, 2], [2, 1]] and vector (1, 0)",
+              "mahalanobis distance of (1, 2) with covariance [[4, 2], [1, 3]]",  # not symmetric
+              "mahalanobis of (1, 2, 3) under covariance [[4, 2], [2, 3]]"):  # sizes differ
+        assert line(q) is None, q
+
+
+def test_warmup_cosine_matches_torchs_schedulers():
+    import torch
+
+    for peak, total, tw, floor in ((3e-4, 1000, 100, 0.0), (0.1, 200, 0, 1e-3), (1e-3, 500, 50, 1e-5)):
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=peak)
+        cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - tw, eta_min=floor)
+        if tw:
+            warm = torch.optim.lr_scheduler.LinearLR(opt, start_factor=1e-12, end_factor=1.0, total_iters=tw)
+            sched = torch.optim.lr_scheduler.SequentialLR(opt, [warm, cosine], milestones=[tw])
+        else:
+            sched = cosine
+        for step in range(total + 1):
+            assert W.warmup_cosine_lr(step, peak, total, tw, floor) == pytest.approx(opt.param_groups[0]["lr"],
+                                                                                    rel=1e-6, abs=1e-12), step
+            opt.step()
+            sched.step()
+
+
+def test_warmup_cosine_binds_phrasings_and_declines_when_unbound():
+    keys = ["advanced-deep-learning#learning-rate-schedules-step-cosine-with-warm-up-one-cycle"]
+    w = line("cosine schedule with linear warmup: peak lr 3e-4, 1000 warmup steps, 10,000 total steps. what is the lr "
+             "at step 5500?", keys)
+    assert w.formula == "warmup-cosine-lr" and "4,500/9,000 = 0.5" in w.text and "= 1.5×10^-4" in w.text
+    w = line("cosine annealing from lr = 0.1 down to 0.001 over 100 steps, what learning rate at step 50?", keys)
+    assert "= 5.05×10^-2" in w.text
+    w = line("warmup of 500 steps then cosine decay to 0 over a run of 20000 steps with max lr 1e-3: lr at step 250?",
+             keys)
+    assert "inside the 500-step linear warm-up" in w.text and "= 5×10^-4" in w.text
+    w = line("training for 10000 steps, cosine schedule, peak learning rate 0.01, what is the lr at step 2500?", keys)
+    assert "(1 + 0.707) = 8.54×10^-3" in w.text
+    w = line("cosine lr schedule, lr_max = 0.01, eta_min = 0.0001, a total of 1000 steps: lr at step 900?", keys)
+    assert "0.9 of the way" in w.text and "(1 − 0.951) = 3.42×10^-4" in w.text
+    w = line("cosine with T = 400 and max lr 0.2, what learning rate at iteration 100?", keys)
+    assert "0.25 of the way" in w.text and "= 1.71×10^-1" in w.text
+    for q in ("cosine decay with warmup: what learning rate at step 100?",  # no peak, no length
+              "one-cycle or linear warmup + cosine decay for 15 epochs?",
+              "cosine schedule, peak lr 3e-4 with warmup, 10,000 total steps: lr at step 5000?",  # warm-up length?
+              "cosine schedule, peak lr 3e-4 over 10,000 steps: what happens after warmup?",  # no step asked
+              "cosine schedule with peak lr 0.1 or 0.01 over 1000 steps: lr at step 500?"):  # two peaks
+        assert line(q, keys) is None, q
