@@ -208,7 +208,9 @@ def diagnosis(query: str) -> str | None:
     each other; slice analysis for a model that beat the old one on an aggregate (overall, average, offline) metric
     but is worse for one group of users, devices or regions; silent broadcasting for two array shapes that differ
     by a trailing singleton axis, "(64, 1)" and "(64,)" (an output against its target in an elementwise loss); mode
-    collapse for a GAN or generator whose samples lack variety (the same few images, whatever the noise). Both
+    collapse for a GAN or generator whose samples lack variety (the same few images, whatever the noise); the output
+    activation for predictions stuck at a squashing bound ("every prediction comes out around 0.99", "between 0 and
+    1") while the targets lie outside it (a regression, "targets 10 to 90", "in minutes"). Both
     legs use it: BM25 through :func:`expand_query`,
     the dense leg through :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""
