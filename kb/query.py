@@ -142,6 +142,19 @@ _FEW_DISTINCT = re.compile(
     r"|digits?|images?|outputs?|samples?|faces?)\b|\b(?:whatever|regardless of|no matter what|any|different) (?:the )?"
     r"(?:noise|latent|z|seed)\b|\b(?:no|little|low|lack of|without) (?:variety|diversity)\b"
     r"|\ball (?:look|looks) (?:the same|alike|identical)\b", re.I)
+# a model whose outputs sit at the bound of a squashing output activation (all around 0.99, between 0 and 1, never
+# above 1) while its targets lie outside that range: a regression, or targets given as a range of values or in a unit
+# (the regression row of the output activation and loss pairing table: "ReLU or sigmoid on the output: targets outside
+# its range can never be reached")
+_AT_BOUND = re.compile(
+    r"\b(?:predictions?|outputs?|predicts?|predicted values?)\b[^.?!]{0,40}?\b(?:around|near|close to|about|at|stuck at|"
+    r"saturat\w* at|all|always)\s+(?:~\s*)?(?:0\.9\d*|1\.0+)\b|\b(?:predicts?|outputs?)\s+(?:~\s*)?(?:0\.9\d*|1\.0+)\b"
+    r"|\b(?:predictions?|outputs?)\b[^.?!]{0,40}?\bbetween 0 and 1\b"
+    r"|\b(?:predictions?|outputs?)\b[^.?!]{0,40}?\bnever (?:go(?:es)? )?(?:above|over|exceeds?|past|beyond) (?:1|one)\b",
+    re.I)
+_WIDE_TARGET = re.compile(
+    r"\bregress\w*\b|\b(?:targets?|labels?|values?|y)\b[^.?!]{0,30}?\b\d+(?:\.\d+)?\s*(?:to|-|\u2013)\s*\d{2,}\b"
+    r"|\bin (?:minutes|seconds|hours|days|dollars|euros|pounds|kg|kilograms|meters|metres|km|degrees)\b", re.I)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -163,6 +176,10 @@ _SYMPTOMS = [
     ((_GENERATOR, _FEW_DISTINCT), "mode collapse: the generator produces only a few distinct outputs (low sample "
      "diversity)",
      re.compile(r"\bcollaps", re.I)),  # a GAN that gives the same few images whatever the noise
+    ((_AT_BOUND, _WIDE_TARGET), "output activation: a sigmoid (or ReLU) output layer squashes predictions into its "
+     "range, so targets outside it can never be reached; regression needs a linear output (no activation) with MSELoss "
+     "or HuberLoss (output activation and loss pairing)",
+     re.compile(r"\bsigmoid|\bactivation|\bsquash|\blinear (?:output|layer|head)", re.I)),
     ((_SINGLETON_PAIR,), "silent broadcasting: a prediction of shape (N, 1) against a target of shape (N,) broadcasts "
      "to an (N, N) matrix in an elementwise loss; squeeze to matching shapes",
      re.compile(r"\bbroadcast", re.I)),  # an output and a target whose shapes differ by a singleton axis
@@ -191,7 +208,9 @@ def diagnosis(query: str) -> str | None:
     each other; slice analysis for a model that beat the old one on an aggregate (overall, average, offline) metric
     but is worse for one group of users, devices or regions; silent broadcasting for two array shapes that differ
     by a trailing singleton axis, "(64, 1)" and "(64,)" (an output against its target in an elementwise loss); mode
-    collapse for a GAN or generator whose samples lack variety (the same few images, whatever the noise). Both
+    collapse for a GAN or generator whose samples lack variety (the same few images, whatever the noise); the output
+    activation for predictions stuck at a squashing bound ("every prediction comes out around 0.99", "between 0 and
+    1") while the targets lie outside it (a regression, "targets 10 to 90", "in minutes"). Both
     legs use it: BM25 through :func:`expand_query`,
     the dense leg through :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""

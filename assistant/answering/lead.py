@@ -297,7 +297,18 @@ def asks_if_wrong(question: str) -> bool:
 # "why" ("a reviewer says that standard error is wrong. why?"), "why does that/this/it happen", "why is that too
 # optimistic", "why do people say comparisons like this are unfair" (round 16, f13-17/f13-16)
 _BACK_RE = re.compile(r"^(?:(?:that|this|it)\b(?!\s+(?:is|are|was|were)\s+(?:a|an|the)\b)|$)|"
-                      r"\b(?:like|such as) (?:this|that)\b|\b(?:this|that|it) (?:happens?|occurs?)\b", re.I)
+                      r"\b(?:like|such as) (?:this|that)\b|\b(?:this|that|it) (?:happens?|occurs?)\b|"
+                      # "that" before a word of degree measures what was observed ("why would printing one number slow
+                      # the GPU down that much?", f15-15; "why is the loss that high?")
+                      r"\bthat (?:much|many|often|badly|bad|slow|slowly|fast|quickly|high|low|large|big|small|long|"
+                      r"well|good)\b", re.I)
+# a later piece that asks how the statement before it can be, in words that point back at it: "how is that (even)
+# possible", "how can it fit labels that are pure noise", "how could this happen" (round 18, f15-16/f15-17): it asks
+# for an explanation of the observation, as a later why ask does; "how does it differ" / "how do they compare" ask
+# for a comparison
+_HOW_BACK_RE = re.compile(r"^\W*(?:(?:and|but|so|then|ok|okay)\W+)?how\s+(?:(?:is|was|are|were)\s+(?:that|this|it)\s+"
+                          r"(?:\w+\s+)?(?:possible|happening)\b|(?:can|could|would|does|did|do)\s+(?:that|this|it|they|"
+                          r"these)\s+(?!(?:differ|compare|relate)\b)(?:\w+\s+)?\w+)", re.I)
 # a piece that opens with an ask of its own: the statement of an observation does not
 # (an auxiliary opens a yes/no ask only in the first piece: "but does terribly ..." continues a statement; a
 # relative clause is no ask: "..., which is obviously false", "..., where 0.004 is the std of ...")
@@ -313,19 +324,23 @@ def why_of_observation(question: str) -> str | None:
     and why is it better ...?" asks twice; "what's a U-Net? why does it have ...?" asks first)."""
     pieces = question_pieces(question)
     for i, p in enumerate(pieces[1:], 1):
-        if not _WHY_RE.match(p):
+        how = _HOW_BACK_RE.match(p)
+        if not (how or _WHY_RE.match(p)):
             continue
         rest = _WHY_OPENING_RE.sub("", p + " ", count=1).strip(" ,.")
         before = pieces[:i]
         q = " ".join(question.split())
         asked = "?" in q[: q.find(p)] or _YES_NO_RE.match(before[0]) or any(_ASK_OPEN_RE.match(x) for x in before)
-        if _BACK_RE.search(rest) and not asked and subject_terms(" ".join(before)):
+        if (how or _BACK_RE.search(rest)) and not asked and subject_terms(" ".join(before)):
             return ". ".join(before)
         return None
     return None
 
 
 # words of a why ask that point back or report, not what the ask is about
+_HOW_OPENING_RE = re.compile(r"^\W*(?:(?:and|but|so|then|ok|okay)\W+)?how\s+(?:is|was|are|were|can|could|would|does|"
+                             r"did|do)\s+(?:that|this|it|they|these)\s+(?:(?:even|ever|really|at all|possibly)\s+)?"
+                             r"(?:possible|happening)?", re.I)
 _WHY_ASK_FILLER = frozenset(tokenize("what how why which whether that this these those it its like often happen "
                                      "happens occur occurs does do did is are was were be too so pretty very well quite"))
 
@@ -337,8 +352,11 @@ def why_claim_terms(question: str) -> set[str]:
     other question. The setting before the ask supplies most of a question's terms; these say what is asked."""
     if why_of_observation(question) is None:
         return set()
-    p = next(x for x in question_pieces(question)[1:] if _WHY_RE.match(x))
-    rest = _WHY_OPENING_RE.sub("", p + " ", count=1)
+    p = next(x for x in question_pieces(question)[1:] if _WHY_RE.match(x) or _HOW_BACK_RE.match(x))
+    how = _HOW_BACK_RE.match(p)
+    # "how can it fit labels that are pure noise" -> {fit, label, pure, noise}: the how opening and its pronoun go,
+    # its verb stays; "how is that even possible, normal code would have crashed" -> {normal, code, crash}
+    rest = (_HOW_OPENING_RE.sub("", p + " ", count=1) if how else _WHY_OPENING_RE.sub("", p + " ", count=1))
     return terms(rest) - _ASK_FILLER - _PREMISE_FILLER - _WHY_ASK_FILLER
 
 
@@ -372,7 +390,25 @@ def states_cause(question: str, text: str) -> bool:
 # and use it to plan, either by generating simulated experience ..." says how they work, not why they fail: f13-17)
 _CAUSE_RE = re.compile(r"\b(?:because|since\s+(?!\d)|,\s*so\b(?!\s+that\b)|due to|owing to|thanks to|caused by|"
                        r"comes?\s+(?:\w+\s+)?from|stems? from|attributed to|the reason|reasons? (?:is|are)|"
-                       r"(?:this|that) is why|as a result|results? in|leads? to|therefore|hence|thus)\b", re.I)
+                       r"(?:this|that) is why|as a result|results? in|leads? to|therefore|hence|thus|"
+                       # a causative verb with its object and infinitive: "... forces the CPU to wait for the GPU"
+                       r"(?:forces?|forced|forcing|compels?)\s+(?:[\w`.()-]+\s+){1,4}?to\s+\w+)\b", re.I)
+
+
+# a prescription: what to do, not why something happens. An instruction ("Look for ...", "Wrong by a lot: fix ...",
+# "**Mixed precision**: wrap ...") or a list of remedies ("Training-side remedies include ...")
+_PRESCRIBES_RE = re.compile(r"^\W*(?:\*\*[^*]{1,60}\*\*[:.]?\s+|[^:;,.()$`]{1,40}:\s+)?(?:use|avoid|fix|check|look|try|"
+                            r"add|set|wrap|create|run|compare|keep|make|start|apply|remove|reduce|increase|lower|raise|"
+                            r"switch|replace|prefer|consider|move|call|clip|drop|stop|put|pass|freeze|tune|monitor|"
+                            r"plot|inspect|verify|ensure|estimate|find|train|retrain|re-?label|visuali[sz]e|overfit)(?![\w-])|"
+                            r"\b(?:remed(?:y|ies)|fix(?:es)?|cures?|mitigations?|countermeasures?)\s+(?:include|are|is)\b",
+                            re.I)
+
+
+def prescribes(text: str) -> bool:
+    """Whether ``text`` prescribes what to do (:data:`_PRESCRIBES_RE`: an instruction, after an optional bold or
+    short label, or a list of remedies) rather than saying why something happens."""
+    return bool(_PRESCRIBES_RE.search(text))
 
 
 def gives_cause(text: str) -> bool:
@@ -1515,9 +1551,31 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
         # retrieved chunk alone: a long setting shares two words with many sentences, and a lower chunk's reason that
         # names "every" and "zero" is a coincidence (f9-16 met a dead-ReLU sentence; f9-17 a bigram definition's
         # "so")
-        ranks = LEAD_POOL_RANKS if _WRONG_ASK_RE.search(question.strip()) else 1
-        causes = [t for t in pool if t.rank < ranks and states_cause(question, t.candidate.text)]
-        causes += [t for t in scored if t.rank < ranks and pronoun_cause(question, t, scored)]
+        # ... unless the ask names what it asks of the observation (:func:`why_claim_terms`: "why would printing
+        # one number slow the GPU down that much?"): a cause must then name one of those terms too, which a
+        # coincidence of the setting's words does not (round 18, f15-15: "calling `.item()` or printing a tensor every
+        # step forces the CPU to wait for the GPU" is in the fourth chunk, under two chunks of one section on mixed
+        # precision)
+        # (what the ask names that the observation does not: "how can it fit labels that are pure noise?" asks about
+        # fitting noise, its "labels" are the setting's, and a leakage demo's "... accuracy is far above chance,
+        # because ..." names labels too)
+        closing = bool(_WRONG_ASK_RE.search(question.strip()))
+        own = why_claim_terms(question) - observation_terms(question)
+        ranks = LEAD_POOL_RANKS if closing or own else 1
+
+        def cause_at(t: Scored, text: str) -> bool:
+            return closing or t.rank == 0 or bool(own & terms(text))
+
+        causes = [t for t in pool if t.rank < ranks and states_cause(question, t.candidate.text)
+                  and cause_at(t, t.candidate.text)]
+        causes += [t for t in scored if t.rank < ranks and pronoun_cause(question, t, scored)
+                   and cause_at(t, t.candidate.text)]
+        # an ask for an explanation of the observation is not answered by what to do about it: when no cause is at
+        # hand, a prescription (a list of remedies, an instruction: :func:`prescribes`) leads only when nothing else
+        # can (f15-16: "how can it fit labels that are pure noise?" led with "Training-side remedies include robust
+        # losses, ..." over "Deep networks can memorize random labels, ...")
+        if not causes and why_of_observation(question) is not None:
+            causes = [t for t in pool if not prescribes(t.candidate.text)]
         pool = causes or pool
     if intent == "how_to_choose" and not asks_needed_quantity(question):
         # a how-to-choose answer leads with a recommendation whenever the top chunks hold one: the repeat bonus of

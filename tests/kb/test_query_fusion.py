@@ -220,6 +220,33 @@ def test_no_mode_collapse_diagnosis_without_a_generator_and_its_symptom_or_when_
     assert diagnosis(q) is None
 
 
+BOUNDED = ("output activation: a sigmoid (or ReLU) output layer squashes predictions into its range, so targets "
+           "outside it can never be reached; regression needs a linear output (no activation) with MSELoss or "
+           "HuberLoss (output activation and loss pairing)")
+
+
+@pytest.mark.parametrize("q", [
+    "pytorch model predicting delivery time in minutes (targets 10 to 90). I reused the head of my old binary "
+    "classifier. every prediction comes out around 0.99 and the MSE is huge and barely moves",  # f15-19 (round 18)
+    "my house-price regression net outputs are all between 0 and 1 even though prices are in the hundreds of "
+    "thousands",
+    "regression on temperatures in degrees: the predictions never go above 1 whatever I train",
+    "targets range from 5 to 500 but the model predicts 1.0 for every sample",
+])
+def test_outputs_stuck_at_a_squashing_bound_for_wider_targets_are_read_as_the_output_activation(q):
+    assert diagnosis(q) == BOUNDED and with_diagnosis(q) == f"{q} ({BOUNDED})"
+
+
+@pytest.mark.parametrize("q", [
+    "my binary classifier's predictions are all around 0.99, is it overconfident?",  # no target outside (0, 1)
+    "regression targets from 10 to 90 and the MSE is huge",  # no output stuck at a bound
+    "my regression outputs are all around 0.99 because I put a sigmoid on the head, what should the activation be?",
+    "the linear regression predicts between 0 and 1 after I added a sigmoid activation",  # named
+])
+def test_no_output_activation_diagnosis_without_both_parts_or_when_named(q):
+    assert diagnosis(q) is None
+
+
 def _dev_questions():
     """Every question of the development sets (gold tune, external, unanswerable tune, fresh1-13; not gold
     heldout)."""
