@@ -92,6 +92,9 @@ from mlnotes.assistant.answering.retrieve import (
     CoverageRule,
     Retrieved,
     TermCoverage,
+    identifier_first,
+    identifier_found,
+    identifier_hits,
     read_as,
     retrieve,
     should_abstain,
@@ -286,7 +289,11 @@ class Answerer:
 
     def abstains(self, question: str, r: Retrieved) -> bool:
         """Whether to abstain on ``r``: the support is below the threshold, or the coverage rule says the top two
-        hits do not use the question's words (:class:`~mlnotes.assistant.answering.retrieve.CoverageRule`)."""
+        hits do not use the question's words (:class:`~mlnotes.assistant.answering.retrieve.CoverageRule`); never
+        when the question names a rare code identifier that a hit uses
+        (:func:`~mlnotes.assistant.answering.retrieve.identifier_found`, round 18)."""
+        if r.hits and identifier_found(self.term_coverage(), r.asked or question, r.hits):
+            return False
         if should_abstain(r, self.abstain_threshold):
             return True
         rule = self.abstain_coverage
@@ -322,6 +329,7 @@ class Answerer:
         restrict the passages (and the interview-bank match) to a kind, topic or document."""
         t0 = time.perf_counter()
         r = retrieve(self.index, question, mode, k, filters)  # validates the question and the filters
+        r = identifier_first(self.term_coverage(), r)  # the section of a rare identifier the question names leads
         timings = {"search": r.search_ms}
         gen = self._generator(generator)
         # what retrieval read (spelling corrected) is what the abstention rules and the composition read too:
@@ -386,6 +394,25 @@ class Answerer:
         answer goes ahead of generation."""
         match = self.match_interview(question, r)
         return match if match is not None and self._bank_allowed(match[0], filters) else None
+
+    def _identifier_lead(self, r: Retrieved, hits: list[Hit], first: Scored, intent: str, question: str,
+                         pool: list[Scored], sections: list[str], real: dict[int, int]) -> Scored:
+        """``first``, unless the question names a rare code identifier (:func:`identifier_hits`) that some hits use
+        and ``first`` comes from none of them: then the lead :func:`pick_lead` chooses among those hits' candidates
+        (when one is usable). The section that documents the function the question names answers it (round 18,
+        f15-18: "our CI job dies at fetch_california_housing() with a URLError ..." led with a CI-pipeline sentence
+        of the first hit, "In a real pipeline the same function runs as a CI job after training ...", above the
+        loaders' "A second group of loaders, named `fetch_*`, download data from the internet the first time they
+        are called ...")."""
+        named = identifier_hits(self.term_coverage(), r.asked or question, hits)
+        ranks = {i for i, h in enumerate(hits) if any(h is n for n in named)}
+        if not ranks or first.rank in ranks:
+            return first
+        own = [t for t in pool if real.get(id(t.candidate), t.rank) in ranks]
+        chosen = pick_lead(intent, question, own, sections=sections, short_answers=self._short_answers(own, hits, real))
+        if chosen is None:
+            return first
+        return replace(chosen, rank=real[id(chosen.candidate)]) if id(chosen.candidate) in real else chosen
 
     def _without_generator(self, question: str, r: Retrieved, mode: str, max_sentences: int,
                            filters: Filters | None = None) -> Answer:
@@ -468,6 +495,8 @@ class Answerer:
                                         short_answers=self._short_answers(pool, hits, real), head=head)
             if first is not None and id(first.candidate) in real:
                 first = replace(first, rank=real[id(first.candidate)])
+            if prompt is None and first is not None:
+                first = self._identifier_lead(r, hits, first, lead_intent, lead_q, pool, sections, real)
             if prompt is None and code is None:
                 # a question that gives its own values to a formula a retrieved section states (the worked line
                 # computes it) is led by the sentence stating that formula, not by the section's history or set-up

@@ -74,12 +74,22 @@ class BM25Index:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(q), dtype=np.float32)
 
+    def doc_freq(self, term: str) -> int:
+        """The number of documents that use the stemmed ``term`` (0 for a term outside the vocabulary)."""
+        if self._retriever is None:
+            raise RuntimeError("BM25Index is empty; call index() or load() first")
+        t = self._retriever.vocab_dict.get(term)
+        if t is None:
+            return 0
+        indptr = self._retriever.scores["indptr"]
+        return int(indptr[t + 1] - indptr[t])
+
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` (indices, scores), best first; documents with score 0 are not returned.
 
         The query is first stripped of conversational filler and expanded with a few synonyms
         (:func:`mlnotes.kb.query.bm25_query`); :meth:`scores` scores the text exactly as given."""
-        return self.top(self.scores(bm25_query(query)), k)
+        return self.top(self.scores(bm25_query(query, self.doc_freq)), k)
 
     @staticmethod
     def top(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

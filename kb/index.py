@@ -605,7 +605,7 @@ class Index:
         miss_s = [i for i in dense if i not in sparse]
         miss_d = [i for i in sparse if i not in dense]
         if miss_s:
-            s = bm25_all if bm25_all is not None else self.bm25.scores(bm25_query(query))
+            s = bm25_all if bm25_all is not None else self.bm25.scores(bm25_query(query, self.bm25.doc_freq))
             sparse = {**sparse, **{i: float(s[i]) for i in miss_s}}
         if miss_d:
             dense = {**dense, **self._pooled_cosines(qvec, miss_d)}
@@ -623,7 +623,7 @@ class Index:
 
     def _sparse(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[dict[int, float], np.ndarray]:
         """The ``n`` best chunks by BM25 (among ``allowed`` rows), and every chunk's BM25 score."""
-        full = self.bm25.scores(bm25_query(query))  # prepared as BM25Index.search prepares it
+        full = self.bm25.scores(bm25_query(query, self.bm25.doc_freq))  # prepared as BM25Index.search prepares it
         if allowed is None:
             idx, sc = self.bm25.top(full, n)
             return {int(i): float(s) for i, s in zip(idx, sc)}, full

@@ -243,9 +243,48 @@ def expand_query(query: str) -> str:
     return f"{out} {' '.join(extra)}" if extra else out
 
 
-def bm25_query(query: str) -> str:
-    """The text the BM25 leg scores: the normalised query, expanded."""
-    return expand_query(normalize_query(query))
+# a code identifier written with underscores between its parts ("fetch_california_housing", "ccp_alpha", "y_t")
+IDENTIFIER_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+# a code identifier that at most this many chunks use names one documented thing (a library function is described in
+# one section, of up to a few chunks); "state_dict" (10 chunks) or "fit_transform" (19) are everyday API
+IDENTIFIER_DF = 3
+
+
+def code_identifiers(query: str) -> list[str]:
+    """The code identifiers ``query`` names that join two or more words by underscores ("fetch_california_housing()",
+    "ccp_alpha", "max_lr"), which no English word is; a part of one letter is notation, not a word ("y_t", "e_t",
+    "d_model" and "Q4_K_M" join at most one word and are not listed)."""
+    return [w for w in IDENTIFIER_RE.findall(query) if len(_words_joined(w)) >= 2]
+
+
+def _words_joined(identifier: str) -> list[str]:
+    return [p for p in identifier.split("_") if len(p) >= 2]
+
+
+def identifier_weight(query: str, doc_freq: Callable[[str], int]) -> list[str]:
+    """Each rare code identifier of ``query`` (its term used by 1 to ``IDENTIFIER_DF`` chunks, by ``doc_freq``),
+    repeated once for each word (:func:`code_identifiers`) it joins beyond its first. BM25's tokenizer keeps
+    "fetch_california_housing" as one term, so the function a question names weighed like one word, while the asker
+    named three ("fetch", "california", "housing"); in a question that is mostly an error message around it ("our
+    CI job dies at fetch_california_housing() with a URLError ... no outbound internet", round 18, f15-18) the words
+    around it ("CI", "job", "runners") outweighed it and the section that documents it ranked 13th in BM25. An
+    identifier many chunks use ("state_dict") names no one section."""
+    from mlnotes.kb.bm25 import tokenize
+
+    out: list[str] = []
+    for w in code_identifiers(query):
+        terms = tokenize(w)
+        if len(terms) == 1 and 0 < doc_freq(terms[0]) <= IDENTIFIER_DF:
+            out.extend([w] * (len(_words_joined(w)) - 1))
+    return out
+
+
+def bm25_query(query: str, doc_freq: Callable[[str], int] | None = None) -> str:
+    """The text the BM25 leg scores: the normalised query, expanded; with ``doc_freq`` (a term's number of chunks),
+    its rare code identifiers weighed as the words they join (:func:`identifier_weight`)."""
+    out = expand_query(normalize_query(query))
+    extra = identifier_weight(out, doc_freq) if doc_freq is not None else []
+    return f"{out} {' '.join(extra)}" if extra else out
 
 
 # ---------------------------------------------------------------- spelling correction

@@ -36,7 +36,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -45,7 +45,7 @@ from mlnotes.kb.bm25 import tokenize
 from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.filters import check_filters
 from mlnotes.kb.index import Hit
-from mlnotes.kb.query import diagnosis, osa_distance
+from mlnotes.kb.query import IDENTIFIER_DF, code_identifiers, diagnosis, osa_distance
 from mlnotes.kb.search import Filters, Retriever
 
 
@@ -385,6 +385,36 @@ def diagnosis_covered(cov: TermCoverage, question: str, hits: list[Hit], bound: 
 # write a for loop?": with the round-11 reranker a fine-tuning exercise ranked first, coverage .28, and the tools
 # section that names Optuna and Ray Tune second, .62)
 COVERAGE_HITS = 2
+
+
+def identifier_hits(cov: TermCoverage, question: str, hits: Iterable[Hit]) -> list[Hit]:
+    """The hits that use a code identifier ``question`` names (:func:`mlnotes.kb.query.code_identifiers`: words
+    joined by underscores, "fetch_california_housing") that at most ``IDENTIFIER_DF`` chunks of the corpus use, in
+    their order. Such a question is about the thing those hits document, however little the rest of its words say
+    so: a question that is mostly an error message and a setting around a function ("our CI job dies at
+    fetch_california_housing() with a URLError ... the CI runners are locked down, no outbound internet", round 18,
+    f15-18) has a low dense support (.24, under the threshold) and words the corpus never uses ("URLError",
+    "outbound", "runners"), yet the section on the ``fetch_*`` loaders answers it."""
+    terms = {t for w in code_identifiers(question) for t in tokenize(w)}
+    rare = {t for t in terms if 0 < cov.df.get(t, 0) <= IDENTIFIER_DF}
+    return [h for h in hits if rare & cov._chunk_terms(h.chunk)] if rare else []
+
+
+def identifier_found(cov: TermCoverage, question: str, hits: Iterable[Hit]) -> bool:
+    """Whether one of ``hits`` uses a rare code identifier that ``question`` names (:func:`identifier_hits`):
+    :meth:`Answerer.abstains` does not withhold such a question."""
+    return bool(identifier_hits(cov, question, hits))
+
+
+def identifier_first(cov: TermCoverage, r: Retrieved) -> Retrieved:
+    """``r`` with the hits that use a rare code identifier its question names (:func:`identifier_hits`) moved to the
+    front, the others in their order: the identifier is the most specific thing the question names, and the section
+    that documents it is the one to answer from (f15-18: the CI-pipeline sections ranked above the one on the
+    ``fetch_*`` loaders, and the CI sentences led). ``r`` itself when there is none."""
+    first = identifier_hits(cov, r.asked or r.read, r.hits)
+    if not first or first[0] is r.hits[0]:
+        return r
+    return replace(r, hits=first + [h for h in r.hits if all(h is not f for f in first)])
 
 
 def hits_coverage(cov: TermCoverage, question: str, hits: list[Hit]) -> float:

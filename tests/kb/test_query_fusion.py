@@ -429,3 +429,40 @@ def test_a_singleton_shape_mismatch_finds_the_section_on_silent_broadcasting():
     assert diagnosis(q["question"]) == BROADCAST
     top = dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in index.search(q["question"], k=30)])[:5]
     assert set(q["relevant"]) <= set(top), top
+
+
+def test_a_rare_code_identifier_weighs_as_many_words_as_it_joins():
+    """Round 18: BM25's tokenizer keeps "fetch_california_housing" as one term; the BM25 query repeats a rare
+    identifier (1 to IDENTIFIER_DF chunks) once for each word of two or more letters it joins beyond its first, so it
+    weighs like the words the asker named. Notation ("y_t", "d_model": single letters are no words), an identifier
+    many chunks use or none does, English words, a hyphenated word and a dotted call are not weighed."""
+    from mlnotes.kb.query import IDENTIFIER_DF, code_identifiers, identifier_weight
+
+    df = {"fetch_california_h": 1, "ccp_alpha": 3, "state_dict": IDENTIFIER_DF + 7, "y_t": 1, "d_model": 2}.get
+
+    def freq(term: str) -> int:
+        return df(term, 0)
+
+    q = "our CI job dies at fetch_california_housing() with a URLError"
+    assert code_identifiers(q) == ["fetch_california_housing"]
+    assert identifier_weight(q, freq) == ["fetch_california_housing"] * 2
+    assert identifier_weight("tune ccp_alpha, y_t and d_model", freq) == ["ccp_alpha"]
+    assert code_identifiers("y_t, e_t, d_model, Q4_K_M and max_lr") == ["max_lr"]  # notation joins no two words
+    assert identifier_weight("save model.state_dict() and val_error", freq) == []  # common; unknown
+    for plain in ["pre-trained models", "call model.eval() first", "what is __init__", "snake case"]:
+        assert code_identifiers(plain) == [], plain
+    assert bm25_query(q) == expand_query(normalize_query(q))  # without document frequencies: as before
+    assert tokenize(bm25_query(q, freq)).count("fetch_california_h") == 3
+
+
+def test_a_question_that_is_mostly_an_error_message_finds_the_section_of_the_function_it_names():
+    """f15-18 (development, fresh15): "our CI job dies at fetch_california_housing() with a URLError ... no outbound
+    internet". Its words around the function ("CI", "job", "runners") pulled the CI-pipeline sections above the one
+    that documents the ``fetch_*`` loaders (BM25 rank 13, not among the first six hits); with the identifier weighed as
+    the words it joins, that section is among the first three."""
+    from mlnotes.eval.data import DATASETS, _load
+    from mlnotes.eval.retrieval import dedupe, section_key
+
+    q = next(q for q in _load(DATASETS / "judged_fresh15.jsonl") if q.id == "f15-18")
+    top = dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in _index().search(q.question, k=6)])[:3]
+    assert set(top) & set(q.relevant), top
