@@ -419,6 +419,10 @@ class Answerer:
         intent = classify_intent(question).intent
         code_asked = compose.wants_code(intent, question, self.code_libraries())
         hits = list(r.hits)
+        if not code_asked:
+            # the scoring window counts the chunks that hold answer candidates; a code question keeps the retrieved
+            # order, in which its code block is looked for and shown
+            hits = compose.candidates_first(hits, self._has_candidates, self.weights.top_chunks)
         # a cost question whose algorithm has a row in the complexity guide leads with that row, bank or not; so
         # does a question that gives sizes and asks about time, memory or feasibility whatever its intent reads
         # (f7-09's "closed-form" read as a formula question, f7-10 as a why/how question)
@@ -834,6 +838,10 @@ class Answerer:
         if best is None or any(float(best[1].vector @ c.vector) >= self.weights.redundancy for c in chosen):
             return None
         return best[1]
+
+    def _has_candidates(self, h: Hit) -> bool:
+        """Whether the hit's chunk holds an answer candidate (a chunk that is only a code block holds none)."""
+        return len(self.sentences.get(h.chunk)[0]) > 0
 
     def _section_table(self) -> dict[tuple[str, str], list[Chunk]]:
         """The pieces of every section of the index, by ``(doc_id, section_id)`` (built once, on first use)."""
