@@ -198,15 +198,42 @@ _ADVICE_HEADER_RE = re.compile(r"\b(?:good for|best (?:with|for)|use (?:it )?whe
                                r"recommended)\b", re.I)
 
 
+ADVICE_CELL_TERMS = 2  # an advice cell that names this many of the question's subject terms advises on its case
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def advice_cells(row: Candidate) -> str:
+    """The text of ``row``'s cells under an advice column of its table (:data:`_ADVICE_HEADER_RE`: "good for",
+    "best with", "use when"); ``""`` for a row of a table without one."""
+    head = _cells(row.table_header.split("\n")[0]) if row.table_header else []
+    cells = _cells(row.text)
+    return " ".join(cells[k] for k, h in enumerate(head) if k < len(cells) and _ADVICE_HEADER_RE.search(h))
+
+
+def advises_on_case(row: Candidate, subject: set[str]) -> bool:
+    """Whether table row ``row`` advises on the case the question describes: its advice cell
+    (:func:`advice_cells`) names at least ``ADVICE_CELL_TERMS`` of the question's ``subject`` terms, although its
+    first cell, the item's name, may name none (round 18, f15-08: "which datasets would you pick for (a)
+    multiplicative seasonality, (b) a multivariate VAR model, ...": "Air passengers ... | the classic multiplicative
+    seasonality example", "statsmodels `macrodata` ... | VAR models, differencing, cointegration"; the asker does
+    not know the items' names, that is what they ask)."""
+    return row.kind == "table_row" and len(subject & terms(advice_cells(row))) >= ADVICE_CELL_TERMS
+
+
 def advises(t: Scored, subject: set[str]) -> bool:
     """Whether candidate ``t`` recommends something for the question's ``subject``. A sentence does when it
     recommends (:func:`recommends`); a table row only when its table has an advice column (:data:`_ADVICE_HEADER_RE`:
     "good for", "best with", "use when") and its first cell names the subject: the row "one-hot | ... | linear models,
     neural nets, low K" under "best with" advises on one-hot encoding (ml-57), the datasets row "California housing |
-    ... | downloads on first use" advises nothing on a churn model's tools (f4-08, where its "use" read as advice)."""
+    ... | downloads on first use" advises nothing on a churn model's tools (f4-08, where its "use" read as advice);
+    or (round 18) its advice cell names the asker's case (:func:`advises_on_case`)."""
     c = t.candidate
     if c.kind == "table_row":
-        return bool(_ADVICE_HEADER_RE.search(c.table_header.split("\n")[0]) and subject & terms(first_cell(c.text)))
+        return bool(_ADVICE_HEADER_RE.search(c.table_header.split("\n")[0])
+                    and (subject & terms(first_cell(c.text)) or advises_on_case(c, subject)))
     return recommends(c.text)
 
 
@@ -2062,8 +2089,10 @@ def rows_to_show(question: str, row: Candidate, siblings: Sequence[Candidate]) -
     subject = subject_terms(question)
     # a row is named by its name, not by a parenthetical that explains it: "3 stacked 3x3 conv layers" does not name
     # "Feed-forward block (two dense layers)" beside the convolution row (f12-12)
+    # ... or by its advice cell when that names the asker's case (round 18, f15-08: each part of "which would you
+    # pick for (a) ..., (b) ..., (c) ...?" is named in the "good for" cell of a dataset the asker cannot name)
     named = [c for c in same if c.text == row.text
-             or subject & terms(re.sub(r"\([^()]*\)", " ", first_cell(c.text)))]
+             or subject & terms(re.sub(r"\([^()]*\)", " ", first_cell(c.text))) or advises_on_case(c, subject)]
     if len(named) < 2:
         advice = bool(_ADVICE_HEADER_RE.search(row.table_header.split("\n")[0]))
         if not advice or len(same) > TABLE_ROWS_SHOWN:
