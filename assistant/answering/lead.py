@@ -1400,7 +1400,9 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     then chooses among the first of that order (:meth:`~mlnotes.assistant.answering.lead_model.LeadRanker.choose`);
     without a ranker the rules' first candidate leads. A lead from another section than the first retrieved one
     gives way to that section's best candidate when that one's score is clearly higher, or somewhat higher while the
-    lead won only by its section's repeat bonus (:func:`top_section_lead`)."""
+    lead won only by its section's repeat bonus (:func:`top_section_lead`). A symptom's diagnosis
+    (:func:`diagnosis_lead`) and a term the asker quotes (:func:`quoted_lead`, round 18) are named by the lead when a
+    candidate of the same or a higher-ranked chunk names them."""
     subject = subject_terms(question)
     pool = lead_pool(intent, question, scored, subject)
     if not pool:
@@ -1415,7 +1417,52 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     first = top_section_lead(choose(ranked), ranked, top, choose,
                              value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head),
                              asked=why_claim_terms(question))
-    return diagnosis_lead(question, first, ranked, choose)
+    first = diagnosis_lead(question, first, ranked, choose)
+    return quoted_lead(question, first, ranked, scored,
+                       lambda cands: choose(sorted(cands, key=lambda t: (
+                           -rule_value(intent, question, t, subject, top, short_answers, head), t.rank))))
+
+
+# a term the asker puts in quotes ("my manager wants a 'datasheet' for ...", "our platform team says a 'model
+# package' has to be ..."): one to four words, the quote opening after a space or the start (not the apostrophe of
+# "I'm" or "customer's")
+_QUOTED_TERM_RE = re.compile(r"""(?:^|(?<=[\s(]))(?:'([A-Za-z][\w -]{1,40}?)'|"([A-Za-z][\w -]{1,40}?)"|"""
+                             r"\u2018([A-Za-z][\w -]{1,40}?)\u2019|\u201c([A-Za-z][\w -]{1,40}?)\u201d)(?=[\s.,;:?!)]|$)")
+QUOTED_WORDS = 4
+
+
+def quoted_terms(question: str) -> set[str]:
+    """The terms of the first term ``question`` puts in quotes (:data:`_QUOTED_TERM_RE`, at most ``QUOTED_WORDS``
+    words); empty when it quotes none."""
+    m = _QUOTED_TERM_RE.search(question)
+    if m is None:
+        return set()
+    x = next(g for g in m.groups() if g)
+    return terms(x) if len(x.split()) <= QUOTED_WORDS else set()
+
+
+def quoted_lead(question: str, first: Scored, ranked: Sequence[Scored], scored: Sequence[Scored],
+                choose: Callable[[list[Scored]], Scored]) -> Scored:
+    """``first``, unless ``question`` quotes a term (:func:`quoted_terms`: the thing the asker was told about and
+    asks about), ``first`` does not name it, and a candidate of the same or a higher-ranked chunk does: then the one
+    ``choose`` picks among those of the pool (``ranked``), or, when the pool has none, among the usable, standalone
+    sentences of ``scored`` that show what they speak of (not about an unseen run, not pointing at unseen content,
+    :func:`lead_pool`'s filters), whatever else they tell (round 18, f15-02: "my manager wants a 'datasheet' for
+    the labelled dataset ... is that just a model card for data? what goes in one" led with "Two documents are
+    essential: a model card ... and a runbook ..." over the same chunk's "Model cards were proposed by Mitchell et
+    al.; their companion for data is the datasheet for datasets, which records how ...", which the history filter
+    had left out of the pool)."""
+    want = quoted_terms(question)
+    if not want or want <= terms(first.candidate.text):
+        return first
+    naming = [t for t in ranked if t.rank <= first.rank and want <= terms(t.candidate.text)
+              and not instructs(t.candidate.text)]
+    if not naming:
+        naming = [t for t in scored if t.rank <= first.rank and want <= terms(t.candidate.text)
+                  and usable(t) and standalone(t) and solution_stands_alone(question, t.candidate)
+                  and not reports_run(t, scored) and not points_to_unseen(t.candidate.text)
+                  and not instructs(t.candidate.text) and len(t.candidate.text.split()) >= SHORT_WORDS]
+    return choose(naming) if naming else first
 
 
 def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
