@@ -242,16 +242,30 @@ def with_table_rows(question: str, chosen: Sequence[Scored], n_lead: int,
     out: list[Scored] = []
     n = n_lead
     seen = {(t.rank, t.candidate.line_start) for t in chosen if t.candidate.kind == "table_row"}
+    taken: set[int] = set()  # later chosen rows already shown in an earlier row's table
     for i, t in enumerate(chosen):
+        if i in taken:
+            continue
         if t.candidate.kind != "table_row" or t.rank >= len(hits):
             out.append(t)
             continue
         rows = rows_to_show(question, t.candidate, chunk_candidates(hits[t.rank]))
         added = [r for r in rows if r.line_start != t.candidate.line_start and (t.rank, r.line_start) not in seen]
         seen.update((t.rank, r.line_start) for r in added)
+        # a row the question needs that was chosen among the supporting sentences joins this table in its place
+        # (round 18, f15-08: the "multiplicative seasonality" row showed under a second header after the other two
+        # asked parts' rows); the lead's own rows keep the lead's order (f7-09: the rows the sizes fit first)
+        later = {(u.rank, u.candidate.line_start): j for j, u in enumerate(chosen)
+                 if j > i and j >= n_lead and j not in taken and u.candidate.kind == "table_row"}
         for r in rows:
+            j = later.get((t.rank, r.line_start))
             if r.line_start == t.candidate.line_start:
                 out.append(t)
+            elif j is not None and len(rows) > 1:
+                out.append(chosen[j])
+                taken.add(j)
+                if i < n_lead:
+                    n += 1
             elif r in added:
                 out.append(Scored(t.score, t.rank, r, t.vector))
         if i < n_lead:

@@ -198,15 +198,42 @@ _ADVICE_HEADER_RE = re.compile(r"\b(?:good for|best (?:with|for)|use (?:it )?whe
                                r"recommended)\b", re.I)
 
 
+ADVICE_CELL_TERMS = 2  # an advice cell that names this many of the question's subject terms advises on its case
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def advice_cells(row: Candidate) -> str:
+    """The text of ``row``'s cells under an advice column of its table (:data:`_ADVICE_HEADER_RE`: "good for",
+    "best with", "use when"); ``""`` for a row of a table without one."""
+    head = _cells(row.table_header.split("\n")[0]) if row.table_header else []
+    cells = _cells(row.text)
+    return " ".join(cells[k] for k, h in enumerate(head) if k < len(cells) and _ADVICE_HEADER_RE.search(h))
+
+
+def advises_on_case(row: Candidate, subject: set[str]) -> bool:
+    """Whether table row ``row`` advises on the case the question describes: its advice cell
+    (:func:`advice_cells`) names at least ``ADVICE_CELL_TERMS`` of the question's ``subject`` terms, although its
+    first cell, the item's name, may name none (round 18, f15-08: "which datasets would you pick for (a)
+    multiplicative seasonality, (b) a multivariate VAR model, ...": "Air passengers ... | the classic multiplicative
+    seasonality example", "statsmodels `macrodata` ... | VAR models, differencing, cointegration"; the asker does
+    not know the items' names, that is what they ask)."""
+    return row.kind == "table_row" and len(subject & terms(advice_cells(row))) >= ADVICE_CELL_TERMS
+
+
 def advises(t: Scored, subject: set[str]) -> bool:
     """Whether candidate ``t`` recommends something for the question's ``subject``. A sentence does when it
     recommends (:func:`recommends`); a table row only when its table has an advice column (:data:`_ADVICE_HEADER_RE`:
     "good for", "best with", "use when") and its first cell names the subject: the row "one-hot | ... | linear models,
     neural nets, low K" under "best with" advises on one-hot encoding (ml-57), the datasets row "California housing |
-    ... | downloads on first use" advises nothing on a churn model's tools (f4-08, where its "use" read as advice)."""
+    ... | downloads on first use" advises nothing on a churn model's tools (f4-08, where its "use" read as advice);
+    or (round 18) its advice cell names the asker's case (:func:`advises_on_case`)."""
     c = t.candidate
     if c.kind == "table_row":
-        return bool(_ADVICE_HEADER_RE.search(c.table_header.split("\n")[0]) and subject & terms(first_cell(c.text)))
+        return bool(_ADVICE_HEADER_RE.search(c.table_header.split("\n")[0])
+                    and (subject & terms(first_cell(c.text)) or advises_on_case(c, subject)))
     return recommends(c.text)
 
 
@@ -1373,7 +1400,9 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     then chooses among the first of that order (:meth:`~mlnotes.assistant.answering.lead_model.LeadRanker.choose`);
     without a ranker the rules' first candidate leads. A lead from another section than the first retrieved one
     gives way to that section's best candidate when that one's score is clearly higher, or somewhat higher while the
-    lead won only by its section's repeat bonus (:func:`top_section_lead`)."""
+    lead won only by its section's repeat bonus (:func:`top_section_lead`). A symptom's diagnosis
+    (:func:`diagnosis_lead`) and a term the asker quotes (:func:`quoted_lead`, round 18) are named by the lead when a
+    candidate of the same or a higher-ranked chunk names them."""
     subject = subject_terms(question)
     pool = lead_pool(intent, question, scored, subject)
     if not pool:
@@ -1388,7 +1417,52 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     first = top_section_lead(choose(ranked), ranked, top, choose,
                              value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head),
                              asked=why_claim_terms(question))
-    return diagnosis_lead(question, first, ranked, choose)
+    first = diagnosis_lead(question, first, ranked, choose)
+    return quoted_lead(question, first, ranked, scored,
+                       lambda cands: choose(sorted(cands, key=lambda t: (
+                           -rule_value(intent, question, t, subject, top, short_answers, head), t.rank))))
+
+
+# a term the asker puts in quotes ("my manager wants a 'datasheet' for ...", "our platform team says a 'model
+# package' has to be ..."): one to four words, the quote opening after a space or the start (not the apostrophe of
+# "I'm" or "customer's")
+_QUOTED_TERM_RE = re.compile(r"""(?:^|(?<=[\s(]))(?:'([A-Za-z][\w -]{1,40}?)'|"([A-Za-z][\w -]{1,40}?)"|"""
+                             r"\u2018([A-Za-z][\w -]{1,40}?)\u2019|\u201c([A-Za-z][\w -]{1,40}?)\u201d)(?=[\s.,;:?!)]|$)")
+QUOTED_WORDS = 4
+
+
+def quoted_terms(question: str) -> set[str]:
+    """The terms of the first term ``question`` puts in quotes (:data:`_QUOTED_TERM_RE`, at most ``QUOTED_WORDS``
+    words); empty when it quotes none."""
+    m = _QUOTED_TERM_RE.search(question)
+    if m is None:
+        return set()
+    x = next(g for g in m.groups() if g)
+    return terms(x) if len(x.split()) <= QUOTED_WORDS else set()
+
+
+def quoted_lead(question: str, first: Scored, ranked: Sequence[Scored], scored: Sequence[Scored],
+                choose: Callable[[list[Scored]], Scored]) -> Scored:
+    """``first``, unless ``question`` quotes a term (:func:`quoted_terms`: the thing the asker was told about and
+    asks about), ``first`` does not name it, and a candidate of the same or a higher-ranked chunk does: then the one
+    ``choose`` picks among those of the pool (``ranked``), or, when the pool has none, among the usable, standalone
+    sentences of ``scored`` that show what they speak of (not about an unseen run, not pointing at unseen content,
+    :func:`lead_pool`'s filters), whatever else they tell (round 18, f15-02: "my manager wants a 'datasheet' for
+    the labelled dataset ... is that just a model card for data? what goes in one" led with "Two documents are
+    essential: a model card ... and a runbook ..." over the same chunk's "Model cards were proposed by Mitchell et
+    al.; their companion for data is the datasheet for datasets, which records how ...", which the history filter
+    had left out of the pool)."""
+    want = quoted_terms(question)
+    if not want or want <= terms(first.candidate.text):
+        return first
+    naming = [t for t in ranked if t.rank <= first.rank and want <= terms(t.candidate.text)
+              and not instructs(t.candidate.text)]
+    if not naming:
+        naming = [t for t in scored if t.rank <= first.rank and want <= terms(t.candidate.text)
+                  and usable(t) and standalone(t) and solution_stands_alone(question, t.candidate)
+                  and not reports_run(t, scored) and not points_to_unseen(t.candidate.text)
+                  and not instructs(t.candidate.text) and len(t.candidate.text.split()) >= SHORT_WORDS]
+    return choose(naming) if naming else first
 
 
 def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
@@ -2062,8 +2136,10 @@ def rows_to_show(question: str, row: Candidate, siblings: Sequence[Candidate]) -
     subject = subject_terms(question)
     # a row is named by its name, not by a parenthetical that explains it: "3 stacked 3x3 conv layers" does not name
     # "Feed-forward block (two dense layers)" beside the convolution row (f12-12)
+    # ... or by its advice cell when that names the asker's case (round 18, f15-08: each part of "which would you
+    # pick for (a) ..., (b) ..., (c) ...?" is named in the "good for" cell of a dataset the asker cannot name)
     named = [c for c in same if c.text == row.text
-             or subject & terms(re.sub(r"\([^()]*\)", " ", first_cell(c.text)))]
+             or subject & terms(re.sub(r"\([^()]*\)", " ", first_cell(c.text))) or advises_on_case(c, subject)]
     if len(named) < 2:
         advice = bool(_ADVICE_HEADER_RE.search(row.table_header.split("\n")[0]))
         if not advice or len(same) > TABLE_ROWS_SHOWN:

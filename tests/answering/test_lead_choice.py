@@ -1079,3 +1079,63 @@ def test_a_definition_lead_that_qualifies_the_asked_subject_defines_another_thin
     q3 = "What is a GAN?"
     gan = "A generative adversarial network (GAN) trains a generator against a discriminator."
     assert not qualified_subject(gan, subject_terms(q3), q3)
+
+
+def test_a_term_the_asker_quotes_is_named_by_the_lead_when_a_sentence_of_the_same_or_a_higher_chunk_names_it():
+    from mlnotes.assistant.answering.lead import pick_lead, quoted_terms
+
+    # the quoted term: after a space or the start, one to four words; not the apostrophe of "I'm" or "customer's"
+    assert quoted_terms("my manager wants a 'datasheet' for the labelled dataset") == {"datasheet"}
+    assert quoted_terms('what is a "model package" exactly?') == terms("model package")
+    assert quoted_terms("I'm reading about the customer's city") == set()
+    assert quoted_terms("a feature 'income relative to the median income of the city' please") == set()
+    q = ("my manager wants a 'datasheet' for the labelled dataset we're handing to two other teams. is that just a "
+         "model card for data? what goes in one")
+    side = cand("Two documents are essential: a model card, describing what the model is for, and a runbook, telling "
+                "an on-call engineer what to do when it breaks.", 0, 0.45)
+    history = cand("Model cards were proposed by Mitchell et al. [@mitchell2019model]; their companion for data is the "
+                   "datasheet for datasets, which records how a dataset was collected and what it contains.", 0, 0.35)
+    lower = cand("Datasheets for datasets record how a dataset was collected, what it contains and its licence.", 2,
+                 0.5)
+    sections = ["d#docs", "d#docs", "e#other"]
+    # the history filter leaves the quoted term's sentence out of the pool; it still leads, as the first chunk's
+    # sentence that names the term
+    assert pick_lead("why_how", q, [side, history], sections=sections[:2]) is history
+    # a sentence of a lower chunk does not take the lead from a higher chunk's
+    assert pick_lead("why_how", q, [side, lower], sections=sections) is side
+    # without the quotes nothing changes
+    assert pick_lead("why_how", q.replace("'", ""), [side, history], sections=sections[:2]) is side
+    # a lead that names the term is kept
+    named = cand("A datasheet is the model card's companion for data: how it was collected, what it holds.", 0, 0.4)
+    assert pick_lead("why_how", q, [named, history], sections=sections[:2]) is named
+
+
+def test_on_the_development_questions_a_quoted_term_that_the_leads_section_names_is_named_by_the_lead(answerer):
+    """Round 18: a development question (fresh1-15, external) that quotes a term (:func:`quoted_terms`), answered
+    extractively without a worked line, whose answer names that term in a sentence citing the same source as its first sentence, names
+    it in its first sentence (f15-02 led with "a model card ... and a runbook" above the same section's datasheet
+    sentence; f14-01 with a set-up above "EFB bundles such *mutually exclusive* features into one ...")."""
+    import json
+
+    from mlnotes.assistant.answering.lead import quoted_terms
+    from mlnotes.assistant.settings import REPO_ROOT
+
+    names = ["external.jsonl", "judged_fresh.jsonl", *(f"judged_fresh{i}.jsonl" for i in range(2, 16))]
+    checked, missed = 0, []
+    for name in names:
+        for line in (REPO_ROOT / "eval" / "datasets" / name).read_text().splitlines():
+            d = json.loads(line) if line.strip() else None
+            if not d or not d.get("answerable", True) or not quoted_terms(d["question"]):
+                continue
+            want = quoted_terms(d["question"])
+            ans = answerer.answer(d["question"], generator=None)
+            if ans.kind != "extractive" or not ans.sentences or ans.worked:
+                continue  # an answer that computes the asker's numbers is led by the formula it computes (f12-11)
+            lead = ans.sentences[0]
+            if not any(want <= terms(s.text) and s.source == lead.source for s in ans.sentences[1:]):
+                continue
+            checked += 1
+            if not want <= terms(lead.text):
+                missed.append(d["id"])
+    assert checked >= 2
+    assert missed == [], missed

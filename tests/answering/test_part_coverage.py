@@ -168,6 +168,62 @@ def test_the_rows_join_the_chosen_row_in_table_order_in_its_place():
     assert n_lead == 3 and all(t.candidate.table_header == HEADER for t in got[:3])
 
 
+
+# a table whose items the asker cannot name: what each is good for is in its advice column (round 18, f15-08)
+SERIES = [
+    "| dataset | size | task | good for |",
+    "| --- | --- | --- | --- |",
+    "| sunspots | 309 yearly values | univariate forecasting | autoregressive models, long cycles |",
+    "| co2 | 2,284 weekly values | univariate forecasting | trend plus seasonality, missing values |",
+    "| nile | 100 yearly flows | structural breaks | change-point and state-space models |",
+    "| macrodata | 203 quarters, 12 series | multivariate | VAR models, differencing, cointegration |",
+    "| Air passengers | 144 monthly values | univariate forecasting | the classic multiplicative seasonality example |",
+    "| M4 competition | 100,000 series | forecasting at scale | benchmarking methods across frequencies |",
+    "| M5 competition | 42,840 hierarchical sales series | hierarchical, intermittent demand | retail forecasting |",
+]
+SERIES_HEADER = SERIES[0] + "\n" + SERIES[1]
+PARTS = ("which datasets would you pick for (a) multiplicative seasonality, (b) a multivariate VAR model, (c) "
+         "intermittent retail forecasting?")
+
+
+def series_rows() -> list[Candidate]:
+    return [Candidate(SERIES[i], 60 + i, 60 + i, i, "table_row", SERIES_HEADER) for i in range(2, len(SERIES))]
+
+
+def test_a_choice_among_a_tables_items_by_what_they_are_good_for_shows_the_rows_whose_advice_names_the_case():
+    from mlnotes.assistant.answering.lead import advice_cells, advises, advises_on_case
+    from mlnotes.assistant.answering.lead import subject_terms as subject_of
+
+    table = series_rows()
+    sunspots, co2, nile, macro, air, m4, m5 = table
+    assert advice_cells(air) == "the classic multiplicative seasonality example"
+    assert advice_cells(Candidate(air.text, 1, 1, 0, "table_row", "| a | b | c | d |\n| --- |")) == ""
+    subject = subject_of(PARTS)
+    # an advice cell naming two of the question's terms advises on its case; one shared word ("models") does not
+    assert [advises_on_case(c, subject) for c in table] == [False, False, False, True, True, False, True]
+    assert advises(Scored(0.4, 0, air, vec(0)), subject) and not advises(Scored(0.4, 0, nile, vec(0)), subject)
+    # seven rows are more than a table shows whole, and no first cell names a subject term: the rows whose advice
+    # names the asker's case are shown, in table order, whichever of them was chosen
+    assert rows_to_show(PARTS, m5, table) == [macro, air, m5]
+    assert rows_to_show(PARTS, air, table) == [macro, air, m5]
+    # a chosen row whose advice does not name the case keeps its place among them
+    assert rows_to_show(PARTS, m4, table) == [macro, air, m4, m5]
+    # a question that chooses nothing shows the row alone
+    assert rows_to_show("what does the air passengers dataset show about multiplicative seasonality", air,
+                        table) == [air]
+
+
+def test_a_later_chosen_row_of_the_shown_rows_joins_the_leads_table_once():
+    hits = [hit(chunk(["Time-series datasets.", "", *SERIES], start=58))]
+    table = series_rows()
+    m5, after, air = Scored(1.0, 0, table[6], vec(0)), at("Seasonal swings grow with the level.", 75, 1), \
+        Scored(0.5, 0, table[4], vec(2))
+    got, n_lead = with_table_rows(PARTS, [m5, after, air], 1, hits)
+    # the chosen Air passengers row moves into the lead's table in table order, and is not shown a second time
+    assert [t.candidate.text for t in got] == [SERIES[5], SERIES[6], SERIES[8], "Seasonal swings grow with the level."]
+    assert n_lead == 3 and got[1] is air
+
+
 # -- properties over the development questions -----------------------------------------------------------------
 
 FRESH = [f"judged_fresh{i}.jsonl" for i in ("", 2, 3, 4, 5, 6, 7, 8, 9)]
@@ -271,3 +327,31 @@ def test_a_development_question_choosing_among_table_items_shows_more_than_one_r
         same = [s for s in rows_shown if s.table_header == first.table_header]
         assert len(same) >= 2, (qid, q, [s.text for s in same])
     assert seen >= 2
+
+
+def test_a_choice_by_lettered_parts_is_led_by_one_table_whose_rows_cover_every_part(answerer):
+    """f15-08 (round 18): "which ones would you pick for (a) multiplicative seasonality, (b) a multivariate VAR model,
+    (c) hierarchical intermittent retail demand?" names no dataset; the datasets table's advice column names each
+    part. The answer opens with that table (no history sentence first), shown once, and every lettered part shares a
+    term with the task or advice cells of one of its rows."""
+    import re
+
+    from mlnotes.assistant.answering.lead import terms
+
+    q = next(json.loads(line)["question"] for line in (DATASETS / "judged_fresh15.jsonl").read_text().splitlines()
+             if line.strip() and json.loads(line)["id"] == "f15-08")
+    ans = answer_of(answerer, q)
+    assert ans.sentences[0].kind == "table_row"
+    header = ans.sentences[0].table_header
+    first_table = []
+    for s in ans.sentences:
+        if s.kind != "table_row" or s.table_header != header:
+            break
+        first_table.append(s)
+    parts = [p for p in re.split(r"\([a-c]\)", q)[1:]]
+    assert len(parts) == 3
+    for part in parts:
+        assert any(terms(part) & terms(" ".join(s.text.split("|")[3:])) for s in first_table), (part, first_table)
+    # a row is shown once
+    texts = [s.text for s in ans.sentences if s.kind == "table_row"]
+    assert len(texts) == len(set(texts))
