@@ -1425,8 +1425,9 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
 
 # a term the asker puts in quotes ("my manager wants a 'datasheet' for ...", "our platform team says a 'model
 # package' has to be ..."): one to four words, the quote opening after a space or the start (not the apostrophe of
-# "I'm" or "customer's")
-_QUOTED_TERM_RE = re.compile(r"""(?:^|(?<=[\s(]))(?:'([A-Za-z][\w -]{1,40}?)'|"([A-Za-z][\w -]{1,40}?)"|"""
+# "I'm" or "customer's"), or after a parenthesis that opens an aside, never a call's argument (``groupby('city')``:
+# a string in code, not a term the asker was told about; f15-14 in round 18)
+_QUOTED_TERM_RE = re.compile(r"""(?:^|(?<=[\s(]))(?<![\w\]]\()(?:'([A-Za-z][\w -]{1,40}?)'|"([A-Za-z][\w -]{1,40}?)"|"""
                              r"\u2018([A-Za-z][\w -]{1,40}?)\u2019|\u201c([A-Za-z][\w -]{1,40}?)\u201d)(?=[\s.,;:?!)]|$)")
 QUOTED_WORDS = 4
 

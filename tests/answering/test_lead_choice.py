@@ -1089,6 +1089,9 @@ def test_a_term_the_asker_quotes_is_named_by_the_lead_when_a_sentence_of_the_sam
     assert quoted_terms('what is a "model package" exactly?') == terms("model package")
     assert quoted_terms("I'm reading about the customer's city") == set()
     assert quoted_terms("a feature 'income relative to the median income of the city' please") == set()
+    # a string argument in code is no term the asker was told about (f15-14: "df.groupby('city')['income']...")
+    assert quoted_terms("right now I do df.groupby('city')['income'].transform('median') on the whole frame") == set()
+    assert quoted_terms("what is a ('model card') exactly") == terms("model card")  # an aside's parenthesis is prose
     q = ("my manager wants a 'datasheet' for the labelled dataset we're handing to two other teams. is that just a "
          "model card for data? what goes in one")
     side = cand("Two documents are essential: a model card, describing what the model is for, and a runbook, telling "
