@@ -1632,6 +1632,195 @@ def _cosine(p: Parsed):
     return text, values
 
 
+def polyak_steps(tau: float, share: float) -> int:
+    """Soft (Polyak) target updates ``θ⁻ ← τθ + (1 − τ)θ⁻``: after n steps a weight of today's target keeps the share
+    ``(1 − τ)**n``; the first n at which that share is below ``share``."""
+    return math.floor(math.log(share) / math.log(1 - tau)) + 1
+
+
+_HALF = r"\b(?:less than|below|under|fall\w* (?:to|below|under)|drops? (?:to|below|under))\s+(?:a\s+|one\s+)?half\b"
+
+
+def _soft_target(p: Parsed):
+    if not re.search(r"\btarget", p.text) or re.search(r"(?:\btau|τ)\s*(?:=|\bis\b|\bof\b|:)\s*" + _NUMX + r"\s*%",
+                                                       p.text):
+        return None  # no target network, or τ given as a percent (the percent is not a share asked about)
+    if re.search(r"(?:\btau|τ)\s*(?:=|\bis\b|\bof\b|:)\s*" + _NUMX + r"\s+or\s+" + _NUMX, p.text):
+        return None  # alternatives ("tau = 0.005 or 0.01"): which value is meant is ambiguous
+    tau = value_named(p, ("tau", "τ"))
+    if tau is None or not 0 < tau < 1:
+        return None
+    shares = sorted({v for v in p.percents if 0 < v < 1} | ({0.5} if re.search(_HALF + r"|\bhalf[- ]life", p.text)
+                                                              else set()), reverse=True)
+    if not shares:
+        return None  # no share asked about: what to compute is not bound
+    parts = [f"below {fmt(s)} once n > ln {fmt(s)} / ln {fmt(1 - tau, 6)} = "
+             f"{math.log(s) / math.log(1 - tau):.1f}, i.e. after {fmt(polyak_steps(tau, s))} steps" for s in shares]
+    return (f"τ = {fmt(tau)}: each step θ⁻ ← τθ + (1 − τ)θ⁻, so a weight of the current target keeps the share "
+            f"(1 − τ)^n = {fmt(1 - tau, 6)}^n after n steps, " + "; ".join(parts)
+            + f" (time constant 1/τ = {fmt(1 / tau)} steps)"), {"tau": tau, **{f"share{i}": s for i, s in
+                                                                      enumerate(shares)}}
+
+
+def proportion_half_width(p: float, n: float, z: float = 1.96) -> float:
+    """Half-width of a 95% (Wald) interval for an accuracy or proportion ``p`` on ``n`` examples:
+    ``z*sqrt(p(1-p)/n)``."""
+    return z * math.sqrt(p * (1 - p) / n)
+
+
+_RATE_WORD = r"(?:accuracy|error rate|precision|recall|conversion rate|click[- ]through rate|success rate|proportion)"
+_ITEMS = (r"(?:(?:test|held[- ]out|validation|labell?ed|independent|eval(?:uation)?)\s+)?(?:examples|samples|"
+          r"images|items|cases|observations|instances|predictions|questions|documents|users|rows|data points|"
+          r"sentences|patients|trials|visitors)\b")
+
+
+def _rates_named(p: Parsed) -> list[float]:
+    """Proportions named by a rate word before or after them: "accuracy of 0.842", "84.2% accuracy"."""
+    out = []
+    for m in re.finditer(r"\b" + _RATE_WORD + r"\s+(?:of\s+|is\s+|=\s*|:\s*|was\s+|at\s+|near\s+|around\s+|about\s+)?"
+                         + _NUM + r"(\s*%)?", p.text):
+        out.append(_num(m.group(1)) / (100 if m.group(2) else 1))
+    for m in re.finditer(_NUM + r"(\s*%)?\s+" + _RATE_WORD + r"\b", p.text):
+        out.append(_num(m.group(1)) / (100 if m.group(2) else 1))
+    return list(dict.fromkeys(out))
+
+
+def _half_width(p: Parsed):
+    if _margins(p) or re.search(r"how many|sample size|how large", p.text):
+        return None  # a margin to reach, or a size asked for: margin-sample-size's question, not this one
+    levels = {_num(m.group(1)) for m in re.finditer(r"(" + _NUMX + r")\s*%\s*(?:confidence|ci\b|interval|level)",
+                                                    p.text)}
+    if levels - {95.0}:
+        return None  # another level than 95%: the section states the 1.96 of a 95% interval only
+    ns = {v for v, w in p.counted if re.match(_ITEMS, w)} | {v for n, v in p.assigned if n == "n"}
+    rates = [r for r in _rates_named(p) if 0 < r < 1]
+    if len(ns) != 1 or not rates or len(rates) > 3:
+        return None
+    n = ns.pop()
+    if n < 2 or any(n * min(r, 1 - r) < 10 for r in rates):
+        return None  # too few successes or failures for the normal approximation the formula rests on
+    parts = [f"p = {fmt(r, 4)}: 1.96√({fmt(r, 4)} × {fmt(1 - r, 4)} / {fmt(n)}) = {proportion_half_width(r, n):.3f}, "
+             f"so {fmt(r, 4)} ± {proportion_half_width(r, n):.3f}" for r in rates]
+    return (f"on n = {fmt(n)} examples the 95% interval's half-width is 1.96√(p(1 − p)/n); " + "; ".join(parts),
+            {"n": n, **{f"p{i}": r for i, r in enumerate(rates)}})
+
+
+_FORECAST = (r"\b(?:point forecast|forecast(?:ed|s)?|predict(?:ion|ed|s)?|point estimate)\s+(?:value\s+)?"
+             r"(?:of\s+|is\s+|=\s*|was\s+|:\s*|says\s+|at\s+)?" + _NUM)
+_ACTUAL = (r"\b(?:actual(?:\s+value)?|observed(?:\s+value)?|outcome|true value|reali[sz]ed(?:\s+value)?|truth)\s+"
+           r"(?:(?:turns|turned|comes|came) out (?:to be|at)\s+|(?:comes|came) in at\s+|of\s+|is\s+|=\s*|was\s+|:\s*"
+           r"|ends up (?:at|being)\s+|ended up (?:at|being)\s+)?" + _NUM)
+
+
+def crps_point(forecast: float, actual: float) -> float:
+    """CRPS of a point forecast (a step CDF at ``forecast``) against the outcome ``actual``: the absolute error."""
+    return abs(forecast - actual)
+
+
+def _crps(p: Parsed):
+    if re.search(r"\b(?:sd|std|standard deviation|sigma|σ|variance|quantiles?|ensemble|members|samples|"
+                 r"distribution|normal|gaussian|interval)\b", p.text):
+        return None  # a predictive distribution, not a point forecast: CRPS is not the absolute error there
+    if re.search(_NUMX + r"\s+or\s+" + _NUMX, p.text):
+        return None  # alternatives ("120 or 130"): which value is meant is ambiguous
+    fs = {_num(m.group(1)) for m in re.finditer(_FORECAST, p.text)}
+    ys = {_num(m.group(1)) for m in re.finditer(_ACTUAL, p.text)}
+    if len(fs) != 1 or len(ys) != 1:
+        return None
+    f, y = fs.pop(), ys.pop()
+    return (f"a point forecast is a step CDF at {fmt(f)}, so CRPS reduces to the absolute error: "
+            f"|{fmt(f)} − {fmt(y)}| = {fmt(crps_point(f, y))}"), {"forecast": f, "actual": y}
+
+
+_TIME_UNIT = {"s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60, "min": 1.0,
+              "mins": 1.0, "minute": 1.0, "minutes": 1.0, "h": 60.0, "hr": 60.0, "hrs": 60.0, "hour": 60.0,
+              "hours": 60.0}
+_UNIT_RX = r"(seconds?|secs?|s|minutes?|mins?|min|hours?|hrs?|h)\b"
+
+
+def growth_headroom(g: float, t: float) -> float:
+    """Spare capacity for traffic growing by ``g`` per unit of time during a scale-up lag of ``t`` such units:
+    ``(1 + g)**t - 1``."""
+    return (1 + g) ** t - 1
+
+
+def _headroom(p: Parsed):
+    rates = [(_num(m.group(1)) / 100, _TIME_UNIT[m.group(2)]) for m in re.finditer(
+        _NUM + r"\s*%\s*(?:per|a|an|each|every|/)\s*" + _UNIT_RX, p.text)]
+    if len({r for r in rates}) != 1 or not re.search(r"\b(?:ready|start\w*|boot\w*|serve|spin\w*|warm\w*|"
+                                                      r"takes?|load\w*|lag|come up|schedul\w*)\b", p.text):
+        return None  # no (or several) growth rates, or no lag named
+    (g, unit), = set(rates)
+    times = {_num(m.group(1)) * _TIME_UNIT[m.group(2)] / unit for m in re.finditer(
+        r"(?<!per )(?<!a )(?<!an )(?<!each )(?<!every )(" + _NUMX + r"|" + _WORD_NUM + r")\s*(?:-\s*)?" + _UNIT_RX,
+        p.text)}
+    if len(times) != 1 or re.search(_NUMX + r"\s+or\s+" + _NUMX, p.text) or not 0 < g < 1:
+        return None  # the lag unbound, several times, or alternatives
+    t = times.pop()
+    name = {1 / 60: "second", 1.0: "minute", 60.0: "hour"}[unit]
+    h = growth_headroom(g, t)
+    return (f"traffic growing {fmt(g * 100)}% per {name} during a {fmt(t)}-{name} scale-up lag needs "
+            f"(1 + {fmt(g)})^{fmt(t)} − 1 = {fmt(1 + g)}^{fmt(t)} − 1 ≈ {h * 100:.1f}% spare capacity above the "
+            f"queueing target"), {"growth": g, "lag": t}
+
+
+_SECONDS = {"ms": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3, "µs": 1e-6, "us": 1e-6, "microsecond": 1e-6,
+            "microseconds": 1e-6, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0}
+
+
+def mcts_move_seconds(sims: float, eval_s: float) -> float:
+    """Time of one move when each of ``sims`` simulations expands one node and evaluates the network once
+    (``eval_s`` seconds), the evaluations run one after another."""
+    return sims * eval_s
+
+
+def _seconds_str(x: float) -> str:
+    return f"{fmt(x * 1e3)} ms" if x < 1 else f"{fmt(x)} s"
+
+
+def _mcts(p: Parsed):
+    sims = {v for v, w in p.counted if re.match(r"(?:mcts\s+|tree[- ]search\s+|search\s+)?(?:simulations?|sims?|"
+                                                 r"rollouts?|playouts?)\b", w)}
+    sims |= {v for n, v in p.assigned if n in ("simulations", "sims", "n_sim", "nsim", "playouts", "rollouts")}
+    evals = {_num(m.group(1)) * _SECONDS[m.group(2)] for m in re.finditer(
+        _NUM + r"\s*(ms|milliseconds?|µs|us|microseconds?|secs?|seconds?|s)\b", p.text)}
+    if len(sims) != 1 or len(evals) != 1 or re.search(_NUMX + r"\s+or\s+" + _NUMX, p.text):
+        return None
+    if not re.search(r"forward pass|evaluat|inference|network|\bnet\b|call", p.text):
+        return None  # the time is not said to be a network evaluation's
+    n, e = sims.pop(), evals.pop()
+    return (f"{fmt(n)} simulations, each expanding one node that the network evaluates once (cost c_f = "
+            f"{_seconds_str(e)}): N_sim × c_f = {fmt(n)} × {_seconds_str(e)} = {_seconds_str(mcts_move_seconds(n, e))} "
+            f"per move when the evaluations run one after another"), {"simulations": n, "eval_s": e}
+
+
+def fm_costs(d: float, k: float, nnz: float | None = None) -> tuple[float, float, float | None]:
+    """Operations of one degree-2 factorization-machine prediction: the pairwise term computed naively over all
+    feature pairs ``k*d**2``, with Rendle's identity ``k*d``, and over the non-zeros only ``nnz*k``."""
+    return k * d * d, k * d, (nnz * k if nnz is not None else None)
+
+
+def _fm(p: Parsed):
+    ds = _scaled_count(p, r"(?:(?:one[- ]hot|sparse|binary|input|total|distinct|hashed)\s+)*(?:features|feature "
+                          r"dimensions|columns)\b") | {v for n, v in p.assigned if n == "d"}
+    ks = {v for n, v in p.assigned if n == "k"} | {v for v, w in p.counted if re.match(
+        r"(?:latent|factor|embedding)s?\s*(?:dims?|dimensions?|factors?|size)\b", w)}
+    nnzs = _scaled_count(p, r"(?:non-?zeros?|nonzero|active|non-zero)\b") | {v for n, v in p.assigned if n == "nnz"}
+    if len(ds) != 1 or len(ks) != 1 or len(nnzs) > 1 or re.search(_NUMX + r"\s+or\s+" + _NUMX, p.text):
+        return None
+    d, k = ds.pop(), ks.pop()
+    nnz = nnzs.pop() if nnzs else None
+    if k < 1 or d < 2 or (nnz is not None and not 1 <= nnz <= d):
+        return None
+    naive, rendle, sparse = fm_costs(d, k, nnz)
+    text = (f"d = {fmt(d)} features, k = {fmt(k)}: the pairwise term naively is O(kd²) = {fmt(k)} × "
+            f"({_sci(d) if d >= 1e4 else fmt(d)})² = {_sci(naive)} operations, with Rendle's identity O(kd) = "
+            f"{_sci(rendle) if rendle >= 1e4 else fmt(rendle)}")
+    if sparse is not None:
+        text += f", and over the {fmt(nnz)} non-zeros only O(nnz(x)·k) = {fmt(nnz)} × {fmt(k)} = {fmt(sparse)}"
+    return text, {"d": d, "k": k, **({"nnz": nnz} if nnz is not None else {})}
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -1774,6 +1963,21 @@ FORMULAS: tuple[Formula, ...] = (
             r"$\sqrt{(x-y)^\top\Sigma^{-1}(x-y)}$", r"mahalanobis", _mahalanobis),
     Formula("warmup-cosine-lr", ("advanced-deep-learning#learning-rate-schedules-step-cosine-with-warm-up-one-cycle",),
             r"the cosine then runs over the remaining $T - T_w$ steps", r"cosine", _cosine),
+    Formula("soft-target-share", ("interview-reinforcement-learning#what-innovations-made-dqn-work",),
+            r"$\theta^-\leftarrow\tau\theta+(1-\tau)\theta^-$", r"\bsoft\b|polyak|\btau\b|τ", _soft_target),
+    Formula("proportion-half-width", ("ch03-statistics#reporting-uncertainty",),
+            r"the half-width of a 95% interval is roughly $1.96\sqrt{p(1-p)/n}$",
+            r"confidence interval|\bci\b|interval|margin of error|half[- ]width|error bars?", _half_width),
+    Formula("crps-point", ("interview-time-series#how-do-you-produce-and-evaluate-forecast-uncertainty",),
+            "reduces to absolute error for a point forecast", r"\bcrps\b|continuous ranked", _crps),
+    Formula("autoscale-headroom", ("ch11-mlops-production#scaling",),
+            r"$1.1^{1.5} - 1 \approx 15\%$ spare capacity",
+            r"autoscal|\bhpa\b|scale[- ]?up|headroom|spare capacity|new (?:pod|replica|instance)", _headroom),
+    Formula("mcts-move-time", ("algorithm-complexity#reinforcement-learning",),
+            "AlphaZero evaluates a network per expanded node",
+            r"\bmcts\b|monte carlo tree|tree search|alphazero|alphago|muzero", _mcts),
+    Formula("fm-prediction-cost", ("algorithm-complexity#recommender-systems",),
+            "Rendle's identity turns $O(kd^2)$ into $O(kd)$", r"factori[sz]ation machine|\bfms?\b|rendle", _fm),
 )
 
 

@@ -1004,3 +1004,198 @@ def test_warmup_cosine_binds_phrasings_and_declines_when_unbound():
               "cosine schedule, peak lr 3e-4 over 10,000 steps: what happens after warmup?",  # no step asked
               "cosine schedule with peak lr 0.1 or 0.01 over 1000 steps: lr at step 500?"):  # two peaks
         assert line(q, keys) is None, q
+
+
+# -- round 18 (num18b): fresh16's six numeric questions --------------------------------------------------------
+
+NUM18B = ("soft-target-share", "proportion-half-width", "crps-point", "autoscale-headroom", "mcts-move-time",
+          "fm-prediction-cost")
+
+
+def test_num18b_formulas_reproduce_their_sections_worked_examples():
+    t = section_texts()
+    # scaling: "10% per minute and a replica takes 90 s ... 1.1^1.5 - 1 ≈ 15% spare capacity"
+    assert round(W.growth_headroom(0.10, 1.5) * 100) == 15
+    assert "$1.1^{1.5} - 1 \\approx 15\\%$" in t["ch11-mlops-production#scaling"]
+    # reporting uncertainty: accuracy 0.9 pinned to +-1 point needs ~3,500 examples, so there the half-width is ~0.01
+    assert abs(W.proportion_half_width(0.9, 3500) - 0.01) < 2e-4
+    assert W.proportion_half_width(0.9, W.margin_sample_size(0.9, 0.01)) == pytest.approx(0.01)
+
+
+def test_soft_target_steps_match_iterating_the_update():
+    """Iterate θ⁻ ← τθ + (1 − τ)θ⁻ on a target that starts at today's weights (1) and an online net at 0: the share
+    of today's weights left is θ⁻ itself; the first step at which it is below the share asked is the function's."""
+    for tau in (0.005, 0.01, 0.001, 0.1, 0.3):
+        for share in (0.5, 0.1, 0.01):
+            target, online, n = np.ones(3), np.zeros(3), 0
+            while target[0] >= share:
+                target = tau * online + (1 - tau) * target
+                n += 1
+            assert W.polyak_steps(tau, share) == n, (tau, share)
+    assert W.polyak_steps(0.005, 0.5) == 139 and W.polyak_steps(0.005, 0.01) == 919
+
+
+def test_proportion_half_width_matches_statsmodels_and_covers_95_percent():
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(1)
+    for p, n in ((0.842, 2000), (0.9, 500), (0.5, 100), (0.97, 3000)):
+        lo, hi = proportion_confint(round(p * n), n, alpha=0.05, method="normal")
+        assert W.proportion_half_width(round(p * n) / n, n) == pytest.approx((hi - lo) / 2, rel=2e-3)
+    # the interval p̂ ± half-width covers the true accuracy in about 95% of simulated test sets
+    p, n = 0.85, 2000
+    phat = rng.binomial(n, p, 20_000) / n
+    cover = np.mean(np.abs(phat - p) <= np.array([W.proportion_half_width(x, n) for x in phat]))
+    assert 0.94 < cover < 0.96
+
+
+def test_crps_of_a_point_forecast_is_the_integral_of_the_step_cdfs_squared_difference():
+    z = np.linspace(-50, 250, 300_001)
+    for f, y in ((120, 113), (45.5, 52), (0, 0), (3, -4)):
+        integrand = ((z >= f).astype(float) - (z >= y).astype(float)) ** 2
+        assert W.crps_point(f, y) == pytest.approx(np.trapezoid(integrand, z), abs=2e-3)
+
+
+def test_headroom_matches_compounding_growth_over_the_lag():
+    """Traffic growing by g per unit of time, followed in small steps of continuous growth at ln(1 + g) per unit:
+    the traffic at the end of the lag over the traffic at its start, minus one."""
+    for g, t in ((0.10, 1.5), (0.08, 2), (0.05, 1.5), (0.2, 0.5), (0.3, 3)):
+        steps = 100_000
+        traffic = 1.0
+        for _ in range(steps):
+            traffic *= 1 + math.log1p(g) * t / steps
+        assert W.growth_headroom(g, t) == pytest.approx(traffic - 1, rel=1e-3)
+
+
+def test_mcts_time_is_one_network_evaluation_per_simulation():
+    """A small MCTS (UCT selection, one expansion and one value-network call per simulation) on a random game tree:
+    the network is called once per simulation, so the move's time is simulations × the evaluation's time."""
+    rng = np.random.default_rng(2)
+    calls = 0
+
+    def net(state):
+        nonlocal calls
+        calls += 1
+        return float(rng.uniform(-1, 1))
+
+    for sims in (1, 50, 800):
+        calls = 0
+        root = {"n": 0, "w": 0.0, "kids": None}
+        for _ in range(sims):
+            path, node = [root], root
+            while node["kids"] is not None:
+                node = max(node["kids"], key=lambda c: (c["w"] / c["n"] if c["n"] else 0)
+                           + 1.4 * math.sqrt(math.log(path[-1]["n"] + 1) / (c["n"] + 1)))
+                path.append(node)
+            node["kids"] = [{"n": 0, "w": 0.0, "kids": None} for _ in range(3)]  # expand the leaf ...
+            v = net(node)  # ... and evaluate it once
+            for x in path:
+                x["n"] += 1
+                x["w"] += v
+        assert calls == sims == root["n"]
+        assert W.mcts_move_seconds(sims, 0.004) == pytest.approx(calls * 0.004)
+
+
+def test_fm_costs_count_the_pairwise_terms_and_rendles_identity_agrees_with_them():
+    rng = np.random.default_rng(3)
+    d, k, nnz = 40, 5, 6
+    v = rng.normal(size=(d, k))
+    x = np.zeros(d)
+    x[rng.choice(d, nnz, replace=False)] = rng.normal(size=nnz)
+    ops = 0
+    naive = 0.0
+    for i in range(d):
+        for j in range(i + 1, d):
+            naive += float(v[i] @ v[j]) * x[i] * x[j]
+            ops += k
+    rendle = 0.5 * float(np.sum((x @ v) ** 2 - (x ** 2) @ (v ** 2)))
+    nz = np.flatnonzero(x)
+    sparse = 0.5 * float(np.sum((x[nz] @ v[nz]) ** 2 - (x[nz] ** 2) @ (v[nz] ** 2)))
+    assert naive == pytest.approx(rendle) == pytest.approx(sparse)
+    full, lin, sp = W.fm_costs(d, k, nnz)
+    assert ops == k * d * (d - 1) // 2 and ops <= full == k * d * d  # naive: k per pair, O(k d²)
+    assert lin == v.size == k * d and sp == v[nz].size == nnz * k  # one pass over the d (nnz) rows of V
+    assert W.fm_costs(200_000, 16, 30) == (6.4e11, 3.2e6, 480)
+
+
+def test_num18b_formulas_bind_varied_phrasings():
+    keys = ALL_KEYS
+    cases = [
+        ("With Polyak averaging at tau=0.01, how many updates until the old target weights fall below 10%?",
+         "soft-target-share", {"tau": 0.01, "share0": 0.1}),
+        ("soft update of the target net, τ = 0.001: what's the half-life in steps?", "soft-target-share",
+         {"tau": 0.001, "share0": 0.5}),
+        ("Our classifier has 91% accuracy on 1,200 test examples. What's the 95% confidence interval?",
+         "proportion-half-width", {"n": 1200, "p0": 0.91}),
+        ("accuracy of 0.75 on n = 400, how wide are the error bars?", "proportion-half-width", {"n": 400, "p0": 0.75}),
+        ("We predicted 45.5 units and the observed value was 52. What's the CRPS?", "crps-point",
+         {"forecast": 45.5, "actual": 52}),
+        ("CRPS of a forecast of 10 when the outcome is 12?", "crps-point", {"forecast": 10, "actual": 12}),
+        ("Traffic grows 5% per minute and a replica takes 90 seconds to become ready; how much spare capacity should "
+         "the autoscaler keep?", "autoscale-headroom", {"growth": 0.05, "lag": 1.5}),
+        ("load can rise 20% an hour and new instances take 30 min to start. autoscaling headroom?",
+         "autoscale-headroom", {"growth": 0.2, "lag": 0.5}),
+        ("Monte Carlo tree search with 1,600 simulations per move, network inference 2.5 ms each: seconds per move?",
+         "mcts-move-time", {"simulations": 1600, "eval_s": 0.0025}),
+        ("MuZero: 50 sims, each network call 20 milliseconds, how long per move?", "mcts-move-time",
+         {"simulations": 50, "eval_s": 0.02}),
+        ("Factorization machine with 1 million sparse features and 8 latent factors, 50 non-zeros per example: "
+         "prediction cost naive vs Rendle?", "fm-prediction-cost", {"d": 1e6, "k": 8, "nnz": 50}),
+        ("FM with d = 5000 and k = 10: how many operations for the pairwise interactions?", "fm-prediction-cost",
+         {"d": 5000, "k": 10}),
+    ]
+    for q, fid, values in cases:
+        got = line(q, keys)
+        assert got is not None and got.formula == fid, q
+        assert got.values == pytest.approx(values), q
+    assert "1,600 × 2.5 ms = 4 s per move" in line(cases[8][0]).text
+    assert "|45.5 − 52| = 6.5" in line(cases[4][0]).text
+    assert "≈ 7.6%" in line(cases[6][0]).text
+    assert "after 230 steps" in line(cases[0][0]).text
+    assert "0.91 ± 0.016" in line(cases[2][0]).text
+
+
+def test_num18b_formulas_decline_without_numbers_or_when_ambiguous():
+    for q in ("what is a soft target update with tau?",
+              "tau = 0.5% soft target update, how many steps until below half?",  # τ as a percent
+              "soft target update tau = 0.005 or 0.01: steps until below 1%?",
+              "soft target update with tau = 0.005: what's the formula?",  # no share asked
+              "accuracy 0.9 on 500 examples, what is the 99% confidence interval?",  # another level than 95%
+              "precision 0.98 on 100 examples confidence interval",  # 2 failures: no normal approximation
+              "how many examples for accuracy 0.9 to +/- 1 point confidence interval",  # the sample-size question
+              "what is a confidence interval for accuracy?",
+              "CRPS for a normal forecast with mean 120 and sd 5 when the actual is 113?",  # a distribution
+              "what is the CRPS?", "forecast 120 or 130, actual 113, crps?",
+              "how much headroom does an autoscaler need?",
+              "traffic grows 10% per minute, pods take 1 or 2 minutes to start, autoscaling headroom?",
+              "autoscaling: traffic grows 10% per minute. how much headroom?",  # no lag
+              "how does MCTS cost scale with simulations?",
+              "MCTS with 800 or 1600 simulations and 4 ms per network evaluation: time per move?",
+              "alphazero 800 simulations, how long does a move take?",  # no evaluation time
+              "why is a factorization machine linear time?",
+              "factorization machine, 100k features, k = 8 or 16, cost?"):
+        got = line(q)
+        assert got is None or got.formula not in NUM18B, (q, got)
+
+
+@pytest.mark.parametrize(("q", "fid"), [
+    ("DDPG with Polyak target updates, tau = 0.01 per step: after how many steps is less than 5% of the current "
+     "target network left?", "soft-target-share"),
+    ("The model scores 0.78 accuracy on 900 held-out examples. What is the margin of error of the 95% confidence "
+     "interval?", "proportion-half-width"),
+    ("What is the CRPS of a point forecast of 55 when the actual value is 61?", "crps-point"),
+    ("Traffic to our model service grows 12% per minute at peak and a new replica takes 3 minutes to be ready: how "
+     "much headroom should autoscaling keep?", "autoscale-headroom"),
+    ("MCTS for a Go agent: 1,600 simulations per move and each network evaluation takes 2 ms. How long is one move "
+     "if the evaluations are sequential?", "mcts-move-time"),
+    ("A factorization machine with 500k features, k = 32 latent factors and 40 non-zeros per row: what does one "
+     "prediction cost naively versus with Rendle's reformulation?", "fm-prediction-cost"),
+])
+def test_num18b_questions_get_the_worked_line_citing_a_section_that_states_it(answerer, q, fid):
+    """Through retrieval and composition, a question in other words and numbers than fresh16's gets its formula
+    worked, cited to a section that states the formula."""
+    ans = answerer.answer(q, generator=None)
+    assert [w["formula"] for w in ans.worked] == [fid]
+    src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
+    assert f"{src.doc_id}#{src.section_id}" in W.formula_named(fid).sections
+    assert ans.text.startswith("**On your numbers**")
