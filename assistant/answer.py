@@ -73,6 +73,7 @@ from mlnotes.assistant.answering.lead import (
     poses_question,
     question_parts,
     reads_as_comparison,
+    reported_claim_terms,
     reports_run,
     restates_premise,
     setting_terms,
@@ -80,6 +81,7 @@ from mlnotes.assistant.answering.lead import (
     side_words,
     sides,
     situations,
+    speaks_to_claim,
     standalone,
     states_estimate,
     subject_terms,
@@ -506,6 +508,13 @@ class Answerer:
                 # computes it) is led by the sentence stating that formula, not by the section's history or set-up
                 # (f13-12: "which pyramid level is a 112x112 box pooled from" led with R-CNN -> Fast -> Faster R-CNN)
                 stated = self._formula_sentence(question, r, hits, pool)
+                # ... unless the question reports a claim and asks whether it holds, and the lead speaks to that
+                # claim (round 18, f16-15: "... so my teammate says the difference isn't significant. is that how it
+                # works?" is answered by "When two models' intervals overlap, that does *not* show their difference
+                # is insignificant ...", not by the half-width formula its numbers fit)
+                claim = reported_claim_terms(question)
+                if claim and first is not None and speaks_to_claim(claim, first.candidate.text):
+                    stated = None
                 if stated is not None and (first is None or stated.candidate is not first.candidate):
                     first = stated
             lead = [first] if first is not None else []

@@ -1418,6 +1418,8 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
                              value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head),
                              asked=why_claim_terms(question))
     first = diagnosis_lead(question, first, ranked, choose)
+    first = claim_lead(question, first, ranked, scored, lambda cands: choose(sorted(cands, key=lambda t: (
+        -rule_value(intent, question, t, subject, top, short_answers, head), t.rank))))
     return quoted_lead(question, first, ranked, scored,
                        lambda cands: choose(sorted(cands, key=lambda t: (
                            -rule_value(intent, question, t, subject, top, short_answers, head), t.rank))))
@@ -1482,6 +1484,64 @@ def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
     naming = [t for t in ranked if t.rank <= first.rank and names_diagnosis(named, t.candidate.text)
               and not instructs(t.candidate.text)]
     return choose(naming) if naming else first
+
+
+# a question that reports what someone claims and closes by asking whether it holds ("... so my teammate says the
+# difference isn't significant. is that how it works?", f16-15 in round 18; "is he right?", "is that true?"): the
+# ask is the last piece of the question, the claim is the piece before it that reports who says it
+_CLAIM_ASK_RE = re.compile(r"^\W*(?:(?:and|but|so|ok|okay)\W+)?(?:is|are)\s+(?:that|this|it|s?he|they|(?:my|our|the)\s+"
+                           r"\w+)\s+(?:(?:really|actually)\s+)?(?:how (?:it|this|that) works|right|true|correct|valid|"
+                           r"a valid conclusion)\W*$", re.I)
+# who reports the claim: "my teammate says (that)", "a colleague claims", "our lead thinks", "someone said"
+_REPORTER_RE = re.compile(r"\b(?:(?:my|our|a|the|some|one)\s+(?:\w+\s+)?\w+|someone|somebody|people|they|he|she)\s+"
+                          r"(?:says?|said|claims?|claimed|thinks?|thought|argues?|argued|insists?|insisted|told me)"
+                          r"(?:\s+that)?\b", re.I)
+# words of a reported claim that hedge or negate it, not what it is about ("isn't", "a bit", "so")
+_CLAIM_FILLER = frozenset(tokenize("so isn isnt aren arent doesn doesnt don dont not no bit just really actually "
+                                   "still very quite pretty"))
+# how much of a reported claim's terms the lead must name to speak to it (more than this share)
+CLAIM_SHARE = 0.5
+
+
+def reported_claim_terms(question: str) -> set[str]:
+    """The terms of the claim that ``question`` reports and asks about (:data:`_CLAIM_ASK_RE`: its last piece asks
+    whether the claim holds, and the piece before it reports who says it, :data:`_REPORTER_RE`): that piece without
+    the reporter and without hedges or negations (:data:`_CLAIM_FILLER`); empty for any other question."""
+    pieces = question_pieces(question)
+    if len(pieces) < 2 or not _CLAIM_ASK_RE.match(pieces[-1]) or not _REPORTER_RE.search(pieces[-2]):
+        return set()
+    return terms(_REPORTER_RE.sub(" ", pieces[-2])) - _CLAIM_FILLER - _ASK_FILLER
+
+
+def speaks_to_claim(claim: set[str], text: str) -> bool:
+    """Whether ``text`` names more than ``CLAIM_SHARE`` of the reported ``claim``'s terms."""
+    return len(claim & terms(text)) > CLAIM_SHARE * len(claim)
+
+
+def claim_lead(question: str, first: Scored, ranked: Sequence[Scored], scored: Sequence[Scored],
+               choose: Callable[[list[Scored]], Scored]) -> Scored:
+    """``first``, unless ``question`` reports a claim and asks whether it holds (:func:`reported_claim_terms`), ``first``
+    does not speak to it (:func:`speaks_to_claim`) and a candidate of ``ranked`` (or, when it has none, a usable,
+    standalone sentence of ``scored``) from the same or a higher-ranked chunk does (not an instruction to the
+    reader, :func:`instructs`): then the one ``choose`` picks among those. The
+    asker wants the claim confirmed or refuted first; a side fact of the same section is no answer (round 18,
+    f16-15: "the intervals overlap a bit so my teammate says the difference isn't significant. is that how it
+    works?" led with the half-width formula over the same chunk's "When two models' intervals overlap, that does
+    *not* show their difference is insignificant ...")."""
+    claim = reported_claim_terms(question)
+    if not claim or speaks_to_claim(claim, first.candidate.text):
+        return first
+    speaking = [t for t in ranked if t.rank <= first.rank and speaks_to_claim(claim, t.candidate.text)
+                and not instructs(t.candidate.text)]
+    if not speaking:
+        # the pool's filters for the question's reading may have left it out (f16-15 reads as a comparison of
+        # "model A" and "model B", whose pool holds only sentences naming a side): as :func:`quoted_lead`, a
+        # usable, standalone sentence that shows what it speaks of
+        speaking = [t for t in scored if t.rank <= first.rank and speaks_to_claim(claim, t.candidate.text)
+                    and usable(t) and standalone(t) and solution_stands_alone(question, t.candidate)
+                    and not reports_run(t, scored) and not points_to_unseen(t.candidate.text)
+                    and not instructs(t.candidate.text) and len(t.candidate.text.split()) >= SHORT_WORDS]
+    return choose(speaking) if speaking else first
 
 
 # an interview prompt's instruction to the reader ("State inverted dropout ...; describe ...; mention ...")

@@ -201,7 +201,8 @@ MAX_SHARE_MOVED = 0.03
 
 def _without_the_rules_value(intent, question, scored, sections, short_answers, head):
     """The top sections and the lead that ``pick_lead`` would choose without the round-14 rule: top_section_lead
-    without the rules' value."""
+    without the rules' value, followed by the same later steps as ``pick_lead`` (the diagnosis, a reported claim
+    and a quoted term), so that only the rule's own moves count."""
     subject = lead_module.subject_terms(question)
     pool = lead_module.lead_pool(intent, question, scored, subject)
     top = list(sections or [])[: lead_module.LEAD_POOL_RANKS]
@@ -214,7 +215,14 @@ def _without_the_rules_value(intent, question, scored, sections, short_answers, 
     def choose(c):
         return c[0] if model is None else model.choose(intent, question, c, subject, top, short_answers, head)
 
-    return top, top_section_lead(choose(ranked), ranked, top, choose)
+    def by_value(c):
+        return choose(sorted(c, key=lambda t: (-lead_module.rule_value(intent, question, t, subject, top,
+                                                                         short_answers, head), t.rank)))
+
+    first = top_section_lead(choose(ranked), ranked, top, choose)
+    first = lead_module.diagnosis_lead(question, first, ranked, choose)
+    first = lead_module.claim_lead(question, first, ranked, scored, by_value)
+    return top, lead_module.quoted_lead(question, first, ranked, scored, by_value)
 
 
 @pytest.mark.slow
