@@ -928,10 +928,21 @@ def test_adam_and_lora_bind_phrasings_and_decline_outside_their_formula():
      "mahalanobis"),
     ("linear warmup for 1000 steps then cosine decay, peak learning rate 3e-4, 10,000 steps in total: what is the "
      "learning rate at step 5500?", "warmup-cosine-lr"),
+    ("DDPG with Polyak target updates, tau = 0.01 per step: after how many steps is less than 5% of the current "
+     "target network left?", "soft-target-share"),
+    ("The model scores 0.78 accuracy on 900 held-out examples. What is the margin of error of the 95% confidence "
+     "interval?", "proportion-half-width"),
+    ("What is the CRPS of a point forecast of 55 when the actual value is 61?", "crps-point"),
+    ("Traffic to our model service grows 12% per minute at peak and a new replica takes 3 minutes to be ready: how "
+     "much headroom should autoscaling keep?", "autoscale-headroom"),
+    ("MCTS for a Go agent: 1,600 simulations per move and each network evaluation takes 2 ms. How long is one move "
+     "if the evaluations are sequential?", "mcts-move-time"),
+    ("A factorization machine with 500k features, k = 32 latent factors and 40 non-zeros per row: what does one "
+     "prediction cost naively versus with Rendle's reformulation?", "fm-prediction-cost"),
 ])
 def test_round18_questions_get_the_worked_line_citing_a_section_that_states_it(answerer, q, fid):
-    """Through retrieval and composition, a question in other words and numbers than fresh15's gets its formula
-    worked, cited to a section that states the formula."""
+    """Through retrieval and composition, a question in other words and numbers than fresh15's and fresh16's gets
+    its formula worked (num18's and num18b's entries), cited to a section that states the formula."""
     ans = answerer.answer(q, generator=None)
     assert [w["formula"] for w in ans.worked] == [fid]
     src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
@@ -1176,26 +1187,3 @@ def test_num18b_formulas_decline_without_numbers_or_when_ambiguous():
               "factorization machine, 100k features, k = 8 or 16, cost?"):
         got = line(q)
         assert got is None or got.formula not in NUM18B, (q, got)
-
-
-@pytest.mark.parametrize(("q", "fid"), [
-    ("DDPG with Polyak target updates, tau = 0.01 per step: after how many steps is less than 5% of the current "
-     "target network left?", "soft-target-share"),
-    ("The model scores 0.78 accuracy on 900 held-out examples. What is the margin of error of the 95% confidence "
-     "interval?", "proportion-half-width"),
-    ("What is the CRPS of a point forecast of 55 when the actual value is 61?", "crps-point"),
-    ("Traffic to our model service grows 12% per minute at peak and a new replica takes 3 minutes to be ready: how "
-     "much headroom should autoscaling keep?", "autoscale-headroom"),
-    ("MCTS for a Go agent: 1,600 simulations per move and each network evaluation takes 2 ms. How long is one move "
-     "if the evaluations are sequential?", "mcts-move-time"),
-    ("A factorization machine with 500k features, k = 32 latent factors and 40 non-zeros per row: what does one "
-     "prediction cost naively versus with Rendle's reformulation?", "fm-prediction-cost"),
-])
-def test_num18b_questions_get_the_worked_line_citing_a_section_that_states_it(answerer, q, fid):
-    """Through retrieval and composition, a question in other words and numbers than fresh16's gets its formula
-    worked, cited to a section that states the formula."""
-    ans = answerer.answer(q, generator=None)
-    assert [w["formula"] for w in ans.worked] == [fid]
-    src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
-    assert f"{src.doc_id}#{src.section_id}" in W.formula_named(fid).sections
-    assert ans.text.startswith("**On your numbers**")
