@@ -1458,14 +1458,23 @@ def quoted_lead(question: str, first: Scored, ranked: Sequence[Scored], scored: 
     want = quoted_terms(question)
     if not want or want <= terms(first.candidate.text):
         return first
-    naming = [t for t in ranked if t.rank <= first.rank and want <= terms(t.candidate.text)
-              and not instructs(t.candidate.text)]
-    if not naming:
-        naming = [t for t in scored if t.rank <= first.rank and want <= terms(t.candidate.text)
-                  and usable(t) and standalone(t) and solution_stands_alone(question, t.candidate)
-                  and not reports_run(t, scored) and not points_to_unseen(t.candidate.text)
-                  and not instructs(t.candidate.text) and len(t.candidate.text.split()) >= SHORT_WORDS]
-    return choose(naming) if naming else first
+    return _lead_that(lambda text: want <= terms(text), question, first, ranked, scored, choose)
+
+
+def _lead_that(says: Callable[[str], bool], question: str, first: Scored, ranked: Sequence[Scored],
+               scored: Sequence[Scored], choose: Callable[[list[Scored]], Scored]) -> Scored:
+    """The one ``choose`` picks among the candidates of ``ranked`` from the same or a higher-ranked chunk than
+    ``first`` whose text ``says`` (not an instruction to the reader); when the pool has none (its filters for the
+    question's reading may have left them out), among the usable, standalone sentences of ``scored`` that show what
+    they speak of (:func:`lead_pool`'s filters); ``first`` when neither has one (:func:`quoted_lead`,
+    :func:`claim_lead`)."""
+    found = [t for t in ranked if t.rank <= first.rank and says(t.candidate.text) and not instructs(t.candidate.text)]
+    if not found:
+        found = [t for t in scored if t.rank <= first.rank and says(t.candidate.text)
+                 and usable(t) and standalone(t) and solution_stands_alone(question, t.candidate)
+                 and not reports_run(t, scored) and not points_to_unseen(t.candidate.text)
+                 and not instructs(t.candidate.text) and len(t.candidate.text.split()) >= SHORT_WORDS]
+    return choose(found) if found else first
 
 
 def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
@@ -1531,17 +1540,9 @@ def claim_lead(question: str, first: Scored, ranked: Sequence[Scored], scored: S
     claim = reported_claim_terms(question)
     if not claim or speaks_to_claim(claim, first.candidate.text):
         return first
-    speaking = [t for t in ranked if t.rank <= first.rank and speaks_to_claim(claim, t.candidate.text)
-                and not instructs(t.candidate.text)]
-    if not speaking:
-        # the pool's filters for the question's reading may have left it out (f16-15 reads as a comparison of
-        # "model A" and "model B", whose pool holds only sentences naming a side): as :func:`quoted_lead`, a
-        # usable, standalone sentence that shows what it speaks of
-        speaking = [t for t in scored if t.rank <= first.rank and speaks_to_claim(claim, t.candidate.text)
-                    and usable(t) and standalone(t) and solution_stands_alone(question, t.candidate)
-                    and not reports_run(t, scored) and not points_to_unseen(t.candidate.text)
-                    and not instructs(t.candidate.text) and len(t.candidate.text.split()) >= SHORT_WORDS]
-    return choose(speaking) if speaking else first
+    # the pool's filters may have left it out (f16-15 reads as a comparison of "model A" and "model B", whose pool
+    # holds only sentences naming a side): then a usable, standalone sentence that shows what it speaks of
+    return _lead_that(lambda text: speaks_to_claim(claim, text), question, first, ranked, scored, choose)
 
 
 # an interview prompt's instruction to the reader ("State inverted dropout ...; describe ...; mention ...")
