@@ -12,19 +12,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
-from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.lead import pick_lead, reported_claim_terms, speaks_to_claim, terms
-from mlnotes.assistant.answering.scoring import Scored
 from mlnotes.assistant.settings import REPO_ROOT
 
-
-def cand(text: str, rank: int, score: float, line: int = 1, vec: int = 0) -> Scored:
-    v = np.zeros(8, np.float32)
-    v[vec] = 1.0
-    return Scored(score, rank, Candidate(text, line, line, line), v)
-
+from .pools import cand
 
 CLAIM_Q = ("model A gets 0.842 accuracy and model B 0.871, both on the same 2,000 test examples. the intervals overlap "
            "a bit so my teammate says the difference isn't significant. is that how it works?")

@@ -8,18 +8,9 @@ chunk held a sentence that names the diagnosis. Hand-built candidates with the l
 
 from __future__ import annotations
 
-import numpy as np
-
-from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.lead import diagnosis_head, instructs, names_diagnosis, pick_lead
-from mlnotes.assistant.answering.scoring import Scored
 
-
-def cand(text: str, rank: int, score: float, line: int = 1, vec: int = 0) -> Scored:
-    v = np.zeros(8, np.float32)
-    v[vec] = 1.0
-    return Scored(score, rank, Candidate(text, line, line, line), v)
-
+from .pools import cand
 
 GAN = ("my GAN on MNIST only ever spits out 1s and 7s, pretty much the same few images whatever noise I feed it. "
        "what's going on and what can I try?")

@@ -26,14 +26,8 @@ from mlnotes.assistant.answering.lead import (
 )
 from mlnotes.assistant.answering.scoring import Scored, choose, describes_figure
 
+from .pools import cand
 from .test_part_coverage import dev_questions as part_coverage_dev_questions
-
-
-def cand(text: str, rank: int, score: float, line: int = 1, vec: int = 0) -> Scored:
-    v = np.zeros(8, np.float32)
-    v[vec] = 1.0
-    return Scored(score, rank, Candidate(text, line, line, line), v)
-
 
 # -- numbers the asker gives ---------------------------------------------------------------------------------------
 
