@@ -26,6 +26,7 @@ questions only), the whole answer text, its numbered sources and the implementat
     PYTHONPATH=. python scripts/judge_answers.py --fresh14       # the round-16 fresh questions
     PYTHONPATH=. python scripts/judge_answers.py --fresh15       # the round-17 fresh questions
     PYTHONPATH=. python scripts/judge_answers.py --fresh16       # the round-18 fresh questions
+    PYTHONPATH=. python scripts/judge_answers.py --fresh17       # the round-19 fresh questions
 
 ``--fresh`` answers the questions of ``eval/datasets/judged_fresh.jsonl`` instead: 20 questions written for the
 second table of the note before the code they test was changed, with their labelled relevant sections.
@@ -43,7 +44,8 @@ second table of the note before the code they test was changed, with their label
 ``eval/datasets/judged_fresh13.jsonl``, written in round 15 by another author, and ``--fresh14`` for
 ``eval/datasets/judged_fresh14.jsonl``, written in round 16 by another author, and ``--fresh15`` for
 ``eval/datasets/judged_fresh15.jsonl``, written in round 17 by another author, and ``--fresh16`` for
-``eval/datasets/judged_fresh16.jsonl``, written in round 18 by another author; a question's ``expect`` field (what its
+``eval/datasets/judged_fresh16.jsonl``, written in round 18 by another author, and ``--fresh17`` for
+``eval/datasets/judged_fresh17.jsonl``, written in round 19 by another author; a question's ``expect`` field (what its
 author expects a useful answer to say), when present, is printed with its answer for the judge.
 
 The verdict columns of the table (correct, direct, complete, useful, reason) are left to the judge.
@@ -76,9 +78,10 @@ FRESH13 = ROOT / "eval" / "datasets" / "judged_fresh13.jsonl"
 FRESH14 = ROOT / "eval" / "datasets" / "judged_fresh14.jsonl"
 FRESH15 = ROOT / "eval" / "datasets" / "judged_fresh15.jsonl"
 FRESH16 = ROOT / "eval" / "datasets" / "judged_fresh16.jsonl"
+FRESH17 = ROOT / "eval" / "datasets" / "judged_fresh17.jsonl"
 #: the fresh-set flags, newest first (the first one given wins): flag, the module constant holding its file (read
 #: when the flag is used, so tests can point it elsewhere), its id prefix and when it was written
-FRESH_SETS = (("fresh16", "FRESH16", "f16", "round-18"), ("fresh15", "FRESH15", "f15", "round-17"),
+FRESH_SETS = (("fresh17", "FRESH17", "f17", "round-19"), ("fresh16", "FRESH16", "f16", "round-18"), ("fresh15", "FRESH15", "f15", "round-17"),
               ("fresh14", "FRESH14", "f14", "round-16"), ("fresh13", "FRESH13", "f13", "round-15"),
               ("fresh12", "FRESH12", "f12", "round-14"), ("fresh11", "FRESH11", "f11", "round-13"), ("fresh10", "FRESH10", "f10", "round-12"), ("fresh9", "FRESH9", "f9", "round-11"), ("fresh8", "FRESH8", "f8", "round-10b"), ("fresh7", "FRESH7", "f7", "round-10"), ("fresh6", "FRESH6", "f6", "round-8c"), ("fresh5", "FRESH5", "f5", "round-8b"),
               ("fresh4", "FRESH4", "f4", "round-8"), ("fresh3", "FRESH3", "f3", "round-7"),
