@@ -111,6 +111,7 @@ from mlnotes.assistant.answering.scoring import (
     describes_figure,
     score_candidates,
 )
+from mlnotes.assistant.answering.support import drop_off_subject
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Generator, Source
 from mlnotes.assistant.answering.worked import as_record as worked_record
 from mlnotes.assistant.answering.worked import formula_named, states_formula, worked_lines, worked_text
@@ -558,6 +559,9 @@ class Answerer:
             # fixed uniform split ... with conversion rates 10%, 11% and 12%" after a block with 4/5/6%)
             scored = [t for t in scored if not other_run(t, scored, hits, code[0])]
         rest = choose(scored, max_sentences, self.weights, already=lead)
+        # round 19 (filler19): supporting sentences and rows off the question's subject go, before any step that adds
+        # a sentence for an uncovered part (f16-04's DARTS sentence after AlphaZero vs MuZero)
+        rest = drop_off_subject(question, lead, rest)
         # a choice that is not composed as a comparison names both alternatives in its first two sentences (f13-08)
         choice = None if code is not None or reads_as_comparison(intent, question) else choice_sides(question)
         if lead and choice is not None:

@@ -54,6 +54,7 @@ from mlnotes.assistant.answering.scoring import (
     describes_figure,
     needs_before,
 )
+from mlnotes.assistant.answering.support import matching_rows_first
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Source
 from mlnotes.assistant.corpus import find_section, load_doc
 from mlnotes.assistant.grounding import filter_citations
@@ -1583,6 +1584,7 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     hits = list(r.hits if hits is None else hits)
     chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
     chosen, n_lead = with_table_rows(question, chosen, n_lead, hits)
+    chosen, n_lead = matching_rows_first(question, chosen, n_lead)
     chosen, n_lead = cover_asks(question, chosen, n_lead, hits)
     if code is None:
         code = code_for(question, hits)
