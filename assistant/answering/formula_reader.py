@@ -298,7 +298,9 @@ def to_python(latex: str) -> tuple[str, tuple[str, ...]]:
 def evaluate(expr: str, values: dict[str, float]) -> float:
     """``expr`` (from :func:`to_python`) at ``values``, with only sqrt, log and exp callable."""
     env = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "__builtins__": {}}
-    return float(eval(compile(expr, "<formula>", "eval"), env, dict(values)))  # noqa: S307 - our own grammar
+    safe = {name: f"_v{i}" for i, name in enumerate(values)}  # "lambda" is a Python keyword: names are renamed
+    code = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: safe.get(m.group(0), m.group(0)), expr)
+    return float(eval(compile(code, "<formula>", "eval"), env, {safe[k]: v for k, v in values.items()}))  # noqa: S307
 
 
 # -- formulas in a section ---------------------------------------------------------------------------------------
