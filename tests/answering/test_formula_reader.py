@@ -128,6 +128,24 @@ def test_two_stage_counts_that_differ_decline_on_the_corpus_section():
     assert R.read_section(q, sections()[BUBBLE]) is None
 
 
+@pytest.mark.parametrize("question, key, want", [
+    ("random forest with 100 features, how many features does each split consider (sqrt rule)?",
+     "algorithm-complexity#decision-trees-and-ensembles", math.sqrt(100)),
+    ("attention with sequence length 4096 and d = 128, how many FLOPs for QK^T?",
+     "algorithm-complexity#flops-of-deep-learning-layers", 2 * 4096 ** 2 * 128),
+])
+def test_read_against_every_section_a_question_fires_only_on_its_formula(question, key, want):
+    fired = {k: r for k, t in sections().items() if (r := R.read_section(question, t))}
+    assert list(fired) == [key]
+    assert fired[key].text.endswith(R._shown(want))
+
+
+def test_read_against_every_section_two_values_for_one_symbol_decline_everywhere():
+    q = "p = 0.84 for model A and p = 0.87 for model B on 2,000 test examples: what's the half-width of the interval?"
+    assert R.read_section(q.replace("p = 0.87", "p = 0.84"), sections()["ch03-statistics#reporting-uncertainty"])
+    assert not any(R.read_section(q, t) for t in sections().values())
+
+
 # -- the answer shows it only where the registry has no entry ------------------------------------------------------
 
 def test_the_answer_shows_the_read_line_first_cites_the_formulas_section_and_keeps_it_out_of_the_sentences(answerer):
