@@ -37,6 +37,7 @@ from typing import Any
 from mlnotes.assistant.answering import compose
 from mlnotes.assistant.answering.bank import BankMatcher
 from mlnotes.assistant.answering.candidates import Candidate, SentenceStore, opens_on_here
+from mlnotes.assistant.answering.formula_reader import read_section
 from mlnotes.assistant.answering.lead import (
     COMPLEXITY_DOC,
     LEAD_POOL_RANKS,
@@ -371,6 +372,26 @@ class Answerer:
                 ans.sources.append(self._source(n, hit))
             ans.worked.append(worked_record(w, n))
             ans.text = f"{worked_text(w, n)}\n\n{ans.text}" if ans.text else worked_text(w, n)
+        if not found:
+            self._add_read(question, hits, ans)
+
+    def _add_read(self, question: str, hits: list[Hit], ans: Answer) -> None:
+        """The fallback when the registry has no formula for the question: the first cited source (in citation
+        order) that states a formula in inline LaTeX whose every symbol the question's numbers bind unambiguously
+        (:func:`~mlnotes.assistant.answering.formula_reader.read_section`, which declines on any doubt), worked at
+        those numbers as the same labelled line; recorded in ``ans.worked`` with the formula ``read:<latex>``."""
+        by_chunk = {h.chunk.id: h for h in hits}
+        for s in ans.sources:
+            hit = by_chunk.get(s.chunk_id)
+            if hit is None:
+                continue
+            got = read_section(question, hit.chunk.text)
+            if got is None:
+                continue
+            line = f"**On your numbers** (computed from the formula in [{s.n}]): {got.text}."
+            ans.worked.append({"formula": f"read:{got.latex}", "values": got.values, "text": got.text, "source": s.n})
+            ans.text = f"{line}\n\n{ans.text}" if ans.text else line
+            return
 
     def spelling_corrections(self, question: str) -> list[tuple[str, str]]:
         """The query words that retrieval read with another spelling (``mlnotes.kb.query.QueryPrep.correct``), as

@@ -1,0 +1,538 @@
+"""A general formula reader: a formula that a cited section states in inline LaTeX, evaluated at the question's
+own numbers, without a hand-written entry in the worked-number registry (:mod:`mlnotes.assistant.answering.worked`).
+
+The registry covers the formulas someone wrote an entry for; every judged set has had numeric questions whose formula
+nobody registered. This reader is the fallback after it, and it is built for precision (a wrong number is worse than
+none), so it declines on anything it cannot read for certain:
+
+1. **Formulas.** Each inline ``$...$`` span of the section is read by a small LaTeX reader (:func:`to_python`) that
+   knows numbers, one-letter and subscripted symbols, Greek letters, ``+ - * / ^``, ``\\frac``, ``\\sqrt``,
+   ``\\log``/``\\ln``/``\\exp`` and brackets; any other command (a sum, an integral, an expectation, a norm, an
+   arrow, a relation) makes the span unreadable. A span ``A = B`` or ``B`` is a formula when ``B`` has a free
+   symbol; a span with a second relation or one whose right side is a bare number is a worked example, not a
+   formula.
+2. **Binding.** Each free symbol must be bound to exactly one number of the question, either by its name
+   ("k = 16", "tau = 0.005", "n=2000") or by the words the section uses next to it ("$n$ independent examples"
+   binds "2,000 test examples": the number whose following words contain a content word of the symbol's own words).
+   Two different candidate numbers for a symbol, one number for two symbols, a number with a unit (%, ms, GB, ...)
+   or a symbol without a number each decline.
+3. **Relevance.** The sentence stating the formula must share a content word with the question besides the words
+   that bound its symbols, and the question must ask for a value (:func:`asks_value`).
+
+The line it returns is shown like the registry's, "On your numbers (computed from the formula in [i]): ...", with the
+formula, the substitution and the value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "kappa", "lambda",
+          "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega")
+_GREEK_CHAR = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+               "zeta": "ζ", "eta": "η", "theta": "θ", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
+               "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ",
+               "omega": "ω"}
+_FUNCS = {"sqrt": "sqrt", "log": "log", "ln": "log", "exp": "exp"}
+_SPACING = {",", ";", "!", ":", " ", "quad", "qquad", "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr"}
+_TIMES = {"cdot", "times"}
+_UNITS = r"%|percent\b|ms\b|s\b|sec\w*\b|min\w*\b|hours?\b|days?\b|gb\b|mb\b|kb\b|tb\b|bytes?\b|bits?\b|px\b|" \
+         r"pixels?\b|usd\b|\$|dollars?\b|ghz\b|mhz\b|hz\b|k\b|m\b|b\b|x\b"
+_STOP = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "is", "are", "be", "with", "by", "at", "as",
+         "its", "it", "this", "that", "their", "each", "per", "from", "into", "than", "then", "where", "which",
+         "when", "we", "you", "your", "my", "our", "i", "so", "if", "how", "what", "many", "much", "do", "does",
+         "number", "value", "values", "size", "total", "same", "one", "two", "all", "any", "some", "about", "roughly",
+         "approximately", "times", "gives", "give", "get", "use", "used", "using", "has", "have", "there", "here",
+         "while", "between", "over", "under", "up", "down", "out", "after", "before", "not", "no", "only", "also",
+         "can", "will", "would", "should", "could", "term", "terms", "formula", "equation"}
+
+_NUMX = r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+)"
+
+
+class Unreadable(ValueError):
+    """A span the reader does not read for certain."""
+
+
+@dataclass(frozen=True)
+class Stated:
+    """One formula of a section: its LaTeX (``latex``), the left side's name when it has one (``name``), the right
+    side as a Python expression over ``symbols`` (``expr``) and the sentence that states it (``sentence``)."""
+
+    latex: str
+    name: str
+    expr: str
+    symbols: tuple[str, ...]
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A formula worked on the question's numbers: the line to show and the values bound to each symbol."""
+
+    text: str
+    values: dict[str, float]
+    latex: str
+
+
+# -- the LaTeX reader ------------------------------------------------------------------------------------------
+
+def _tokens(s: str) -> list[str]:
+    out = []
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch.isspace() or ch == "~":
+            i += 1
+        elif ch == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", s[i:])
+            if m is None:
+                raise Unreadable(s)
+            out.append("\\" + m.group(1))
+            i += len(m.group(0))
+        elif ch.isdigit() or (ch == "." and i + 1 < len(s) and s[i + 1].isdigit()):
+            m = re.match(r"\d*\.?\d+|\d+", s[i:])
+            out.append(m.group(0))
+            i += len(m.group(0))
+        else:
+            out.append(ch)
+            i += 1
+    return out
+
+
+class _Reader:
+    """A recursive reader of a LaTeX expression into a Python expression with explicit operators."""
+
+    def __init__(self, tokens: list[str]):
+        self.t = tokens
+        self.i = 0
+        self.symbols: list[str] = []
+
+    def peek(self) -> str | None:
+        return self.t[self.i] if self.i < len(self.t) else None
+
+    def take(self) -> str:
+        tok = self.peek()
+        if tok is None:
+            raise Unreadable("end")
+        self.i += 1
+        return tok
+
+    def expect(self, tok: str) -> None:
+        if self.take() != tok:
+            raise Unreadable(tok)
+
+    def skip_spacing(self) -> None:
+        while self.peek() is not None and self.peek()[0] == "\\" and self.peek()[1:] in _SPACING:
+            self.i += 1
+
+    def expr(self) -> str:
+        self.skip_spacing()
+        parts = []
+        if self.peek() in ("+", "-"):
+            parts.append(self.take())
+        parts.append(self.term())
+        while True:
+            self.skip_spacing()
+            if self.peek() in ("+", "-"):
+                parts.append(self.take())
+                parts.append(self.term())
+            else:
+                return " ".join(parts)
+
+    def term(self) -> str:
+        out = self.power()
+        while True:
+            self.skip_spacing()
+            tok = self.peek()
+            if tok == "/":
+                self.take()
+                out = f"{out} / {self.power()}"
+            elif tok is not None and tok[1:] in _TIMES and tok[0] == "\\":
+                self.take()
+                out = f"{out} * {self.power()}"
+            elif tok is not None and (tok in ("(", "{", "[") or tok[0].isalnum() or tok[0] == "."
+                                      or (tok[0] == "\\" and tok[1:] in ("frac", "sqrt", "log", "ln", "exp", "left",
+                                                                         *_GREEK))):
+                if tok[0].isdigit() or tok[0] == ".":
+                    raise Unreadable("number after a factor")  # "2 3" or "x 2": not a product we read
+                out = f"{out} * {self.power()}"
+            else:
+                return out
+
+    def power(self) -> str:
+        base = self.atom()
+        self.skip_spacing()
+        if self.peek() == "^":
+            self.take()
+            return f"{base} ** ({self.group_or_atom()})"
+        return base
+
+    def group_or_atom(self) -> str:
+        self.skip_spacing()
+        if self.peek() == "{":
+            self.take()
+            inner = self.expr()
+            self.expect("}")
+            return inner
+        tok = self.take()
+        if re.fullmatch(r"\d", tok):
+            return tok
+        if re.fullmatch(r"[A-Za-z]", tok):
+            return self.symbol(tok)
+        raise Unreadable(tok)
+
+    def symbol(self, name: str) -> str:
+        self.skip_spacing()
+        if self.peek() == "_":
+            self.take()
+            self.skip_spacing()
+            if self.peek() == "{":
+                self.take()
+                sub = []
+                depth = 1
+                while depth:
+                    tok = self.take()
+                    if tok == "{":
+                        depth += 1
+                    elif tok == "}":
+                        depth -= 1
+                    elif tok in ("\\text", "\\mathrm", "\\rm", "\\operatorname", "\\mathit"):
+                        continue
+                    elif re.fullmatch(r"[A-Za-z0-9]+|\\[A-Za-z]+", tok):
+                        sub.append(tok.lstrip("\\"))
+                    else:
+                        raise Unreadable(tok)
+                name = f"{name}_{''.join(sub)}"
+            else:
+                tok = self.take()
+                if not re.fullmatch(r"[A-Za-z0-9]|\\[A-Za-z]+", tok):
+                    raise Unreadable(tok)
+                name = f"{name}_{tok.lstrip(chr(92))}"
+        if self.peek() == "'":
+            raise Unreadable("prime")
+        if name not in self.symbols:
+            self.symbols.append(name)
+        return name
+
+    def atom(self) -> str:
+        self.skip_spacing()
+        tok = self.take()
+        if tok in ("(", "["):
+            inner = self.expr()
+            self.skip_spacing()
+            self.expect(")" if tok == "(" else "]")
+            return f"({inner})"
+        if tok == "{":
+            inner = self.expr()
+            self.expect("}")
+            return f"({inner})"
+        if re.fullmatch(r"\d*\.?\d+", tok):
+            return tok
+        if re.fullmatch(r"[A-Za-z]", tok):
+            return self.symbol(tok)
+        if tok.startswith("\\"):
+            cmd = tok[1:]
+            if cmd == "frac":
+                num = self.braced()
+                den = self.braced()
+                return f"({_wrap(num)} / {_wrap(den)})"
+            if cmd == "sqrt":
+                self.skip_spacing()
+                if self.peek() == "[":
+                    raise Unreadable("nth root")
+                return f"sqrt({self.braced()})"
+            if cmd in ("log", "ln", "exp"):
+                self.skip_spacing()
+                if self.peek() == "_":
+                    raise Unreadable("log base")
+                if self.peek() in ("(", "{", "\\left"):
+                    if self.peek() == "\\left":
+                        self.take()
+                    arg = self.atom()
+                else:
+                    arg = self.power()
+                return f"{_FUNCS[cmd]}({arg})"
+            if cmd in _GREEK:
+                return self.symbol(cmd)
+            if cmd in ("left",):
+                return self.atom()
+        raise Unreadable(tok)
+
+    def braced(self) -> str:
+        self.skip_spacing()
+        if self.peek() != "{":
+            tok = self.take()
+            if re.fullmatch(r"\d", tok):
+                return tok
+            if re.fullmatch(r"[A-Za-z]", tok):
+                return self.symbol(tok)
+            raise Unreadable(tok)
+        self.take()
+        inner = self.expr()
+        self.skip_spacing()
+        self.expect("}")
+        return inner
+
+
+def _wrap(expr: str) -> str:
+    """``expr`` bracketed unless it is one token (a number, a symbol, a call)."""
+    return expr if re.fullmatch(r"[\w.]+(?:\(.*\))?", expr) and " " not in expr.split("(")[0] and (
+        "(" not in expr or _balanced(expr[expr.index("(") + 1:-1])) else f"({expr})"
+
+
+def to_python(latex: str) -> tuple[str, tuple[str, ...]]:
+    """``latex`` (one side of a formula) as a Python expression with explicit operators and its free symbols in
+    order of appearance; raises :class:`Unreadable` on anything outside the reader's subset."""
+    latex = latex.replace("\\right", "").replace("\\left", "").replace("\\!", "").replace("\\,", " ")
+    r = _Reader(_tokens(latex))
+    out = r.expr()
+    r.skip_spacing()
+    if r.peek() is not None:
+        raise Unreadable(r.peek())
+    return out, tuple(r.symbols)
+
+
+def evaluate(expr: str, values: dict[str, float]) -> float:
+    """``expr`` (from :func:`to_python`) at ``values``, with only sqrt, log and exp callable."""
+    env = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "__builtins__": {}}
+    safe = {name: f"_v{i}" for i, name in enumerate(values)}  # "lambda" is a Python keyword: names are renamed
+    code = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: safe.get(m.group(0), m.group(0)), expr)
+    return float(eval(compile(code, "<formula>", "eval"), env, {safe[k]: v for k, v in values.items()}))  # noqa: S307
+
+
+# -- formulas in a section ---------------------------------------------------------------------------------------
+
+def _spans(text: str) -> list[str]:
+    """The inline math spans of ``text``: single ``$`` paired left to right (an escaped ``\\$`` and a display
+    ``$$...$$`` are skipped); a span that opens or closes on a space is no math (a price, a shell variable)."""
+    text = re.sub(r"\$\$.*?\$\$", " ", text.replace("\\$", " "), flags=re.S)
+    parts = text.split("$")
+    return [p for p in parts[1::2] if p and len(p) <= 200 and "\n" not in p and p == p.strip()]
+_RELATION = re.compile(r"\\(?:approx|le|ge|leq|geq|neq|sim|propto|to|leftarrow|rightarrow|in|mid)\b|[<>]|\\\|")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z(*$])|\n\s*\n|\n(?=\s*[-*|#])", text) if s.strip()]
+
+
+def formulas_in(text: str) -> list[Stated]:
+    """The formulas the section ``text`` states in inline LaTeX, in order (see the module's point 1)."""
+    out = []
+    for sent in _sentences(text):
+        for span in _spans(sent):
+            if re.search(r"(?<![\\A-Za-z])[A-Za-z]{3,}", re.sub(r"_\{[^{}]*(?:\{[^{}]*\}[^{}]*)?\}", "", span)):
+                continue  # a run of letters outside a command or subscript is a word, not a product of symbols
+            if _RELATION.search(span):
+                continue
+            sides = span.split("=")
+            if len(sides) > 2:
+                continue
+            rhs = sides[-1]
+            name = sides[0].strip() if len(sides) == 2 else ""
+            try:
+                expr, symbols = to_python(rhs)
+            except (Unreadable, IndexError):
+                continue
+            if re.search(r"(?<![A-Za-z\\])O\s*\(", rhs):
+                continue  # big-O: a growth rate, not a value
+            if not symbols or re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", expr):
+                continue  # a bare symbol names a quantity, it is no formula
+            if name and name.replace(" ", "") in symbols:
+                continue  # "x = x + 1": an update, not a formula
+            out.append(Stated(span, name, expr, symbols, sent))
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z][a-z-]*", text.lower())
+
+
+def _stem(w: str) -> str:
+    w = w.lower()
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("sses"):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def _content(words: Sequence[str]) -> set[str]:
+    return {_stem(w) for w in words if w not in _STOP and len(w) > 2}
+
+
+def symbol_words(text: str, symbol: str) -> set[str]:
+    """The content words the section ``text`` uses next to the symbol ``symbol`` when it stands alone in a span:
+    the up to three words after it ("$n$ independent examples") and, before it, the words of a naming phrase
+    ("the number of examples $n$"), plus the words of "where $n$ is the sample size"."""
+    base, _, sub = symbol.partition("_")
+    alone = r"\$\s*(?:" + (re.escape("\\" + base) if base in _GREEK else re.escape(base)) + \
+        (r"_\{?(?:\\text\{|\\mathrm\{)?" + re.escape(sub) + r"\}?\}?" if sub else "") + r")\s*\$"
+    found: set[str] = set()
+    for m in re.finditer(alone, text):
+        after = re.sub(r"^\s*(?:is|are|=|denotes|,)?\s*(?:the\s+)?", "", text[m.end(): m.end() + 60])
+        after = re.split(r"[$.,;:()\n]", after)[0]
+        found |= _content(_words(after)[:3])
+        before = re.split(r"[$.,;:()\n]", text[max(0, m.start() - 50): m.start()])[-1]
+        if re.search(r"\b(?:of|the|number|count)\s*$", before.lower()) or before.strip():
+            found |= _content(_words(before)[-3:])
+    return found
+
+
+# -- the question's numbers --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+    start: int
+    end: int
+    after: tuple[str, ...]  # the up to three words after it
+    before: tuple[str, ...]  # the up to two words right before it ("capacity factor 1.25", "sd 1.5")
+    unit: bool  # a unit follows it (%, ms, GB, ...)
+
+
+def numbers_of(question: str) -> list[Number]:
+    """Every number the question states, with the words after it and whether a unit follows it."""
+    t = question.lower().replace("−", "-")
+    out = []
+    for m in re.finditer(_NUMX + r"(?:e-?\d+)?", t):
+        raw = m.group(0)
+        try:
+            v = float(raw.replace(",", ""))
+        except ValueError:
+            continue
+        rest = t[m.end():]
+        unit = bool(re.match(r"\s*(?:" + _UNITS + r")", rest)) or bool(re.match(r"\s*[x×]\s*\d", rest)) \
+            or bool(re.match(r"[a-z]", rest)) or bool(re.search(r"[$€£]\s*$", t[: m.start()]))
+        words = re.split(r"[\d,;:?!()=]|\.(?:\s|$)|\b(?:and|or|but|with|vs|versus|than)\b", rest[:60])[0]
+        prior = re.split(r"[\d,;:?!()=%]|\.(?:\s|$)|\b(?:and|or|but|with|vs|versus|than|of|is|at|to|from)\b",
+                         t[max(0, m.start() - 40): m.start()])[-1]
+        out.append(Number(v, m.start(), m.end(), tuple(_words(words)[:3]), tuple(_words(prior)[-2:]), unit))
+    return out
+
+
+def _name_forms(symbol: str) -> list[str]:
+    base, _, sub = symbol.partition("_")
+    forms = [base + (f"_{sub}" if sub else ""), base + sub] if sub else [base]
+    if base in _GREEK:
+        forms += [_GREEK_CHAR[base] + (f"_{sub}" if sub else "")]
+    return forms
+
+
+def named_values(question: str, symbol: str, nums: list[Number]) -> set[int]:
+    """The indices (into ``nums``) of the numbers the question assigns to ``symbol`` by its name: "k = 16",
+    "tau = 0.005", "τ of 0.005", "n=2000"."""
+    t = question.lower().replace("−", "-")
+    out = set()
+    for form in _name_forms(symbol):
+        op = r"\s*(?:=|:)\s*" if len(form) == 1 and form.isascii() else r"\s*(?:=|:|\bis\b|\bof\b)\s*"
+        for m in re.finditer(r"(?<![\w\\])" + re.escape(form.lower()) + op + r"(?=[\d.])", t):
+            for i, n in enumerate(nums):
+                if n.start == m.end():
+                    out.add(i)
+    return out
+
+
+def asks_value(question: str) -> bool:
+    """Whether the question asks for a value (how many/much, what is/are ..., compute, estimate, roughly)."""
+    return bool(re.search(r"\bhow (?:many|much|big|large|long|wide|small|fast|often)\b|"
+                          r"\bwhat(?:'s| is| are| would| will| fraction| share| proportion| percentage)\b|"
+                          r"\bcompute\b|\bcalculate\b|\bestimate\b|\broughly\b|\bexpect\b|\bwork (?:it )?out\b|"
+                          r"\bwhat\b.*\b(?:value|number|size|count)\b", question.lower()))
+
+
+# -- reading a section on a question -----------------------------------------------------------------------------
+
+def _shown(x: float) -> str:
+    if abs(x - round(x)) < 1e-9 and abs(x) < 1e15:
+        return f"{int(round(x)):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _pretty(expr: str, values: dict[str, float] | None = None) -> str:
+    def sym(m: re.Match) -> str:
+        name = m.group(0)
+        if name in ("sqrt", "log", "exp"):
+            return name
+        if values is not None and name in values:
+            return _shown(values[name])
+        base, _, sub = name.partition("_")
+        return _GREEK_CHAR.get(base, base) + (f"_{sub}" if sub else "")
+
+    s = re.sub(r"[A-Za-z][A-Za-z0-9_]*", sym, expr)
+    s = s.replace(" ** ", "^").replace(" * ", "·").replace(" / ", "/").replace(" - ", " − ").replace("sqrt", "√")
+    s = re.sub(r"\^\(([\w.,]+)\)", r"^\1", s)  # 2^(M) -> 2^M: brackets only around a compound exponent
+    s = re.sub(r"^\((.*)\)$", lambda m: m.group(1) if _balanced(m.group(1)) else m.group(0), s)
+    return s
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def read_section(question: str, text: str) -> Reading | None:
+    """The first formula of the section ``text`` whose every symbol the question binds unambiguously, worked at
+    those numbers; None when none (see the module's points 1-3)."""
+    if not asks_value(question):
+        return None
+    nums = numbers_of(question)
+    if not nums:
+        return None
+    q_content = _content(_words(question))
+    for f in formulas_in(text):
+        bound: dict[str, int] = {}
+        used_words: set[str] = set()
+        ok = True
+        for s in f.symbols:
+            named = named_values(question, s, nums)
+            words = symbol_words(text, s) if not named else set()
+            by_words = {i for i, n in enumerate(nums) if words and _content((*n.after, *n.before)) & words}
+            idx = named or by_words
+            vals = {nums[i].value for i in idx}
+            if len(vals) != 1 or any(nums[i].unit and i not in named for i in idx):
+                ok = False
+                break
+            bound[s] = min(idx)
+            used_words |= words & _content((*nums[min(idx)].after, *nums[min(idx)].before))
+        if not ok or len(set(bound.values())) != len(bound):
+            continue
+        if any(nums[i].unit for i in bound.values()):
+            continue
+        used = {nums[i].value for i in bound.values()}
+        if any(not n.unit and n.value not in used for n in nums):
+            continue  # a number the formula leaves unused: the question asks something else of its numbers
+        own = _content(_words(re.sub(r"\$[^$]*\$", " ", f.sentence))) - used_words
+        if not own & q_content:
+            continue
+        values = {s: nums[i].value for s, i in bound.items()}
+        try:
+            v = evaluate(f.expr, values)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError, SyntaxError):
+            continue
+        if not math.isfinite(v):
+            continue
+        lhs = _pretty(to_python(f.name)[0]) if f.name and _readable(f.name) else ""
+        binds = ", ".join(f"{_pretty(s)} = {_shown(x)}" for s, x in values.items())
+        head = f"{lhs} = " if lhs else ""
+        line = (f"{head}{_pretty(f.expr)} with {binds}: {head}{_pretty(f.expr, values)} = {_shown(v)}")
+        return Reading(line, values, f.latex)
+    return None
+
+
+def _readable(latex: str) -> bool:
+    try:
+        to_python(latex)
+    except (Unreadable, IndexError):
+        return False
+    return True
