@@ -50,7 +50,6 @@ from mlnotes.kb.rerank import (
     RerankData,
     bibliography_last,
     features,
-    first_kept,
     load_model,
     paths_cache_file,
     query_intent,
@@ -520,8 +519,7 @@ class Index:
             top, rest = order[:model.depth], order[model.depth:]
             X = self._rerank_features(query, qvec, top, scores, sparse, dense)
             top_chunks = [self.chunks[i] for i in top]
-            reordered = first_kept(query, model.order(X))  # a long question keeps its fused first chunk
-            order = ([top[j] for j in bibliography_last(top_chunks, reordered)] + rest)[:k]
+            order = ([top[j] for j in bibliography_last(top_chunks, model.order(X))] + rest)[:k]
         return [
             Hit(self.chunks[i], scores[i], r, mode, bm25_score=sparse.get(i), dense_score=dense.get(i))
             for r, i in enumerate(order, start=1)

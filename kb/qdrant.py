@@ -62,15 +62,7 @@ from mlnotes.kb.index import (
 )
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import DEPTH as RERANK_DEPTH
-from mlnotes.kb.rerank import (
-    PathVectors,
-    RerankData,
-    bibliography_last,
-    features,
-    first_kept,
-    load_model,
-    query_intent,
-)
+from mlnotes.kb.rerank import PathVectors, RerankData, bibliography_last, features, load_model, query_intent
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -548,7 +540,7 @@ class QdrantRetriever:
                      [sparse.get(i, 0.0) for i in top], [dense.get(i, 0.0) for i in top],
                      [float(heads[by_key[i]] @ q) if by_key[i] in heads else 0.0 for i in top],
                      paths.cosines([c.id for c in cands], q))
-        return [top[j] for j in bibliography_last(cands, first_kept(query, model.order(X)))] + rest
+        return [top[j] for j in bibliography_last(cands, model.order(X))] + rest
 
 
     def query_prep(self) -> QueryPrep:

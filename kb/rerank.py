@@ -76,9 +76,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MODEL_FILE = Path(__file__).resolve().with_name("reranker.json")
 DEPTH = 30  # fused candidates reordered (the evaluation ranks 30 chunks per question)
-# a question of this many words or more keeps its fused first chunk (:func:`first_kept`); chosen on fresh1-8 +
-# external in round 19 (ret19 in docs/answer-quality.md)
-LONG_QUERY_WORDS = 25
 KINDS = ("interview", "guide", "chapter")
 INTENTS = ("definition", "comparison", "how_to_choose", "complexity", "formula", "code", "why_how", "debugging")
 _EXERCISE = re.compile(r"^\s*exercise\b", re.IGNORECASE)
@@ -377,27 +374,6 @@ class Reranker:
                    np.asarray(d["coef"], float), int(d.get("depth", DEPTH)), d.get("meta") or {})
 
 
-def first_kept(query: str, order: Sequence[int]) -> list[int]:
-    """The reranked ``order`` (positions into the fused candidates), unless ``query`` is a long question of
-    :data:`LONG_QUERY_WORDS` words or more and the reranker would put another chunk than the fused first one
-    first: then the fused order itself (round 19, ret19 in docs/answer-quality.md).
-
-    The model is fitted on the gold tune split, whose questions are short (a median of 8 words; one of its 373 has
-    25 or more). A long, context-laden question ("training instance segmentation on big images, only 2 images fit
-    per GPU ... should I keep BN, freeze it, or switch?") names several topics besides the one it asks about, and
-    the model's strongest features, the cosine of the whole question with each candidate's heading path and the
-    count of candidates sharing a section, then reward a heading that matches one of those topics ("Freezing and
-    unfreezing layers"). Measured on the development sets (section rank of the first relevant section): where the
-    reranker replaced a long question's fused first chunk, the fused order was better for 3 questions of
-    fresh1-8 + external and the reranked one for 1 (5 tied); on fresh9-16, read after the choice, 16 against 3
-    (5 tied). Where it keeps the first chunk and reorders the rest, it is kept: that reordering changes the
-    scoring window of many answers and measured no better or worse."""
-    order = [int(j) for j in order]
-    if order and order[0] != 0 and len(query.split()) >= LONG_QUERY_WORDS:
-        return list(range(len(order)))
-    return order
-
-
 def bibliography_last(chunks: Sequence[Chunk], order: Sequence[int]) -> list[int]:
     """``order`` (positions into ``chunks``) with the bibliography's chunks (kind ``reference``) moved after all
     the others, each group keeping its order.
@@ -427,8 +403,8 @@ def rerank_order(model: Reranker, data: RerankData, query: str, chunks: Sequence
                  path_cos: Sequence[float]) -> np.ndarray:
     """The new order of the candidates (positions into ``chunks``, a permutation)."""
     X = features(data, query, query_intent(query), chunks, fused, bm25, dense, head_cos, path_cos)
-    return np.asarray(first_kept(query, model.order(X)))
+    return model.order(X)
 
 
 __all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "PathVectors", "load_path_cache", "paths_cache_file", "RerankData", "Reranker",
-           "bibliography_last", "features", "first_kept", "heading_path", "load_model", "query_intent", "rerank_order"]
+           "bibliography_last", "features", "heading_path", "load_model", "query_intent", "rerank_order"]

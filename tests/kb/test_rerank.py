@@ -19,14 +19,12 @@ from mlnotes.kb.rerank import (
     BASE_FEATURES,
     FEATURES,
     KINDS,
-    LONG_QUERY_WORDS,
     MODEL_FILE,
     PathVectors,
     RerankData,
     Reranker,
     bibliography_last,
     features,
-    first_kept,
     heading_path,
     load_model,
 )
@@ -233,46 +231,6 @@ def test_bibliography_last_is_a_stable_partition_of_any_order(case):
     assert [j for j in got if is_ref[j]] == [j for j in order if is_ref[j]]
 
 
-@settings(deadline=None, max_examples=80)
-@given(st.integers(min_value=0, max_value=12).flatmap(lambda n: st.permutations(range(n))),
-       st.integers(min_value=1, max_value=60))
-def test_a_long_question_keeps_its_fused_first_chunk_and_a_short_one_takes_the_reranked_order(order, words):
-    """Round 19 (ret19): a question of LONG_QUERY_WORDS words or more never has its fused first chunk replaced
-    by the reranker (then the fused order is kept whole); a shorter one, or a reordering that keeps the first
-    chunk, is the reranker's order unchanged."""
-    query = " ".join(["word"] * words)
-    got = first_kept(query, order)
-    assert sorted(got) == sorted(order)  # a permutation of the same candidates
-    if words >= LONG_QUERY_WORDS and order and order[0] != 0:
-        assert got == list(range(len(order)))
-    else:
-        assert got == list(order)
-
-
-def test_a_long_question_on_the_index_has_the_fused_first_hit_first(small_index, monkeypatch):
-    """The guard is applied where search reranks. With a model that reverses the fused order (it scores the fused
-    rank), a short query's first hit is the last fused candidate, and the same query padded to a long question
-    keeps the fused order."""
-    import mlnotes.kb.index as index_module
-
-    coef = np.zeros(len(FEATURES))
-    coef[col("fused_logrank")] = 1.0
-    reverse = Reranker(tuple(FEATURES), np.zeros(len(FEATURES)), np.ones(len(FEATURES)), coef)
-    monkeypatch.setattr(index_module, "load_model", lambda: reverse)
-    pad = ("we have been looking at this for a while in our small project at work and would really like to know "
-           "more about it please")
-    for q in QUERIES:
-        long_q = f"{q} {pad} {q}"
-        assert len(q.split()) < LONG_QUERY_WORDS <= len(long_q.split())
-        for query, kept in ((q, False), (long_q, True)):
-            fused = [h.chunk.id for h in small_index.search(query, k=30, rerank=False)]
-            got = [h.chunk.id for h in small_index.search(query, k=30)]
-            assert len(fused) > 1 and sorted(got) == sorted(fused)
-            content = [c for c in fused if not c.startswith("references#")]  # the bibliography goes last either way
-            assert ([c for c in got if not c.startswith("references#")] == content) is kept, query
-            assert (got[0] == content[0]) is kept, query
-
-
 def test_kinds_are_the_chunker_kinds_the_features_know():
     assert set(KINDS) <= {"guide", "chapter", "interview", "reference"}
 
@@ -336,35 +294,6 @@ def test_on_the_development_questions_the_bibliography_never_takes_a_top_5_place
         assert not any(t.startswith("references#") for t in top[:5]), (q.id, top[:5])
         if q.id == "g489":
             assert top[0] == "visualization#tensorboard", top[:3]
-
-
-def test_on_the_long_development_questions_keeping_the_fused_first_chunk_ranks_them_better(real_index, monkeypatch):
-    """Property over the development questions of LONG_QUERY_WORDS words or more (fresh1-16 and external, each
-    with its labelled sections): with the guard (:func:`mlnotes.kb.rerank.first_kept`) the first relevant section
-    is first at least as often as with the reranker's order alone, more often over all of them, and no question's
-    relevant section leaves the top 5 (round 19: fresh1-8 + external 188 against 186 first, fresh9-16 121 against
-    111)."""
-    import mlnotes.kb.index as index_module
-    from mlnotes.eval.data import DATASETS, _load, load_external
-    from mlnotes.eval.retrieval import dedupe, section_key
-
-    fresh = [q for n in ["", *map(str, range(2, 17))] for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
-    long_qs = [q for q in fresh + load_external() if q.relevant and len(q.question.split()) >= LONG_QUERY_WORDS]
-    assert len(long_qs) >= 150
-
-    def first_rank(q) -> int:
-        top = dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in real_index.search(q.question, k=30)])
-        return next((i + 1 for i, s in enumerate(top) if s in q.relevant), 99)
-
-    guarded = {q.id: first_rank(q) for q in long_qs}
-    monkeypatch.setattr(index_module, "first_kept", lambda query, order: [int(j) for j in order])
-    real_index.clear_query_cache()
-    plain = {q.id: first_rank(q) for q in long_qs}
-    assert sum(r == 1 for r in guarded.values()) > sum(r == 1 for r in plain.values())
-    assert not [i for i in guarded if plain[i] <= 5 < guarded[i]]
-    wins = sum(guarded[i] < plain[i] for i in guarded)
-    losses = sum(guarded[i] > plain[i] for i in guarded)
-    assert wins >= 3 * losses, (wins, losses)
 
 
 def test_rerunning_the_training_script_reproduces_the_shipped_model(real_index, tmp_path):
