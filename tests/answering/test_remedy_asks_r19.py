@@ -193,5 +193,6 @@ def test_a_development_remedy_ask_whose_leads_chunk_lists_remedies_gets_one_in_t
         checked += 1
         if not any(remedies(u) for u in units[: ASK_WITHIN + 1]):
             missed.append(qid)
-    assert checked >= 4, checked  # 6 at round 19 (g492, g601, f3-18, f12-19, f16-18, ...)
+    # 6 at round 19: g492, g601, fr-18, f11-17, f12-19, f16-18 (on main 43b1e82, g492 and f16-18 had no remedy)
+    assert checked >= 4, checked
     assert not missed, missed
