@@ -9,7 +9,7 @@ import keyword
 import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from mlnotes.assistant.answering.lead import (
     pointer,
     question_asks,
     question_pieces,
+    remedies,
     rows_to_show,
     subject_terms,
     terms,
@@ -353,8 +354,25 @@ def _reads_alone(text: str) -> bool:
 _LINK_ASIDE_RE = re.compile(r"\s*\(\[[^\]]*\]\([^)\s]*\)\)(?=[.;]?\s*$)")
 
 
+CLAUSE_WORDS = 8  # the fewest words of a sentence's head clause that may stand for it (:func:`_head_clause`)
+
+
+def _head_clause(text: str) -> str | None:
+    """The longest part of ``text`` before one of its "; " that reads on its own (:func:`_reads_alone`), of at
+    least ``CLAUSE_WORDS`` words, closed with a full stop, for a sentence that does not read on its own because
+    of a later clause ("Remedies: more history and origins, ...; the SARIMA block above reports ...", f16-18);
+    ``None`` when there is none."""
+    cuts = [m.start() for m in re.finditer(r";\s", text)]
+    for at in reversed(cuts):
+        head = text[:at].rstrip()
+        if len(head.split()) >= CLAUSE_WORDS and _reads_alone(head):
+            return head + "."
+    return None
+
+
 def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence[Scored], vector: Any,
-                  answers: Callable[[str], bool] | None = None
+                  answers: Callable[[str], bool] | None = None, clause: bool = False,
+                  only: Collection[int] | None = None, near: Scored | None = None
                   ) -> tuple[Scored, int | None, Scored | None] | None:
     """The sentence of the top ``ranks`` hits' chunks that answers an ask with terms ``ask``
     (:func:`~mlnotes.assistant.answering.lead.answers_ask`) and reads on its own or right after a sentence of
@@ -366,14 +384,24 @@ def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence
     to a file (:func:`~mlnotes.assistant.answering.lead.pointer`) but for a closing link aside (:data:`_LINK_ASIDE_RE`). Returns
     it, the index in ``have`` of the sentence it (or its bridge) must follow (``None`` when it reads on its own)
     and the bridge (``None`` when there is none). ``answers`` (default:
-    :func:`~mlnotes.assistant.answering.lead.answers_ask` of ``ask``) says whether a sentence answers the ask."""
+    :func:`~mlnotes.assistant.answering.lead.answers_ask` of ``ask``) says whether a sentence answers the ask.
+    With ``clause``, a sentence that does not read on its own may stand as its head clause (:func:`_head_clause`);
+    with ``only``, only the chunks of those ranks are read; with ``near``, after the most ask terms, a sentence of
+    its chunk comes first, the nearest after it, then the nearest before it ("Fixes: more data, ..." right after
+    the overfitting bullet that leads, not the underfitting bullet's "Fixes: a more flexible model, ...", g492)."""
     answers = answers or (lambda text: answers_ask(ask, text))
     shown = {" ".join(t.candidate.text.split()): i for i, t in enumerate(have)}
-    best: tuple[tuple[int, int, int], Scored, int | None, Scored | None] | None = None
+    best: tuple[tuple[int, ...], Scored, int | None, Scored | None] | None = None
     for rank, h in enumerate(hits[:ranks]):
+        if only is not None and rank not in only:
+            continue
         cands = chunk_candidates(h)
         for k, c in enumerate(cands):
             text = c.text
+            if clause and c.kind == "sentence" and not _reads_alone(text) and not cut_off(c):
+                head = _head_clause(text)
+                if head is not None:
+                    c, text = replace(c, text=head), head
             if (c.kind != "sentence" or " ".join(text.split()) in shown or not _reads_alone(text)
                     or "?" in text or cut_off(c) or pointer(_LINK_ASIDE_RE.sub("", text)) or describes_figure(text)
                     or len(text.split()) > 60 or not answers(text)):
@@ -392,7 +420,11 @@ def _ask_sentence(ask: set[str], hits: Sequence[Hit], ranks: int, have: Sequence
                     continue
             # a longer sentence (up to 40 words) first: a short one tends to name the ask's term in passing
             # ("Two adaptation techniques made pre-trained text-to-image models controllable ...", f7-04)
-            key = (-ask_matches(ask, text), rank, -min(len(text.split()), 40))
+            gap = (0, 0)
+            if near is not None:
+                d = c.order - near.candidate.order
+                gap = (0, d) if rank == near.rank and d > 0 else (1, -d) if rank == near.rank else (2, 0)
+            key = (-ask_matches(ask, text), *gap, rank, -min(len(text.split()), 40))
             if best is None or key < best[0]:
                 best = (key, Scored(0.0, rank, c, vector), after, bridge)
     return (best[1], best[2], best[3]) if best is not None else None
@@ -653,6 +685,44 @@ def _opens_answer(t: Scored) -> bool:
             and not text.endswith(":") and not cut_off(t.candidate) and _reads_alone(text))
 
 
+# an ask for a remedy: how to fix, avoid or prevent what the question describes ("how do we fix it", "how can I avoid
+# that", "what should I try first", "can you list some ways to deal with it", "is there any fix", "what's the fix")
+_REMEDY_VERBS = r"(?:fix|avoid|prevent|solve|remedy|correct|repair|mitigate|cure|counter|combat|deal\s+with|get\s+rid\s+of)"
+_REMEDY_ASK_RE = re.compile(r"\bhow\s+(?:do|can|could|should|would|might|to)\s+(?:(?:i|we|you|one)\s+)?" + _REMEDY_VERBS
+                            + r"\b|\bwhat\s+(?:can|could|should)\s+(?:i|we|you|one)\s+(?:do|try|change)\b|"
+                            r"\bways?\s+to\s+" + _REMEDY_VERBS + r"\b|\bis\s+there\s+(?:a|an|any)\s+(?:fix|remedy|cure|"
+                            r"solution)\b|\bwhat(?:'s|s|\s+is|\s+are)\s+the\s+(?:fix|fixes|remedy|remedies|cure|solution)\b",
+                            re.I)
+# the words of a remedy ask that say it wants a remedy, not what it is about
+_REMEDY_WORDS = frozenset(tokenize("fix fixes avoid prevent solve remedy remedies correct repair mitigate cure counter "
+                                   "combat deal rid solution do try change first we us our you your one it this that "
+                                   "these those they them about instead ways way list some any there can"))
+
+
+def remedy_ask(part: str) -> set[str] | None:
+    """The terms of what a remedy ask (:data:`_REMEDY_ASK_RE`: "how do we fix it", "how can I avoid overfitting
+    here") is about, less its words of remedy and pronouns ("how do we fix it" -> set(); "how can I avoid
+    overfitting" -> {overfit}); ``None`` when ``part``'s ask (:func:`~mlnotes.assistant.answering.lead.ask_of`)
+    is no remedy ask."""
+    ask = ask_of(part)
+    m = _REMEDY_ASK_RE.search(ask) if ask is not None else None
+    if m is None:
+        return None
+    # not the other branch of "is there any fix or do we all just live with it" (f13-03)
+    alt = re.search(r"\s+or\s+", part[part.find(m.group(0)):])
+    head = part[: part.find(m.group(0)) + alt.start()] if alt else part
+    return ask_terms(head) - _REMEDY_WORDS
+
+
+def answers_remedy_ask(about: set[str], text: str) -> bool:
+    """Whether ``text`` answers a remedy ask about ``about`` (:func:`remedy_ask`): it prescribes a remedy (an instruction to
+    change what is done or a list of remedies, :func:`~mlnotes.assistant.answering.lead.remedies`) and names one of the ask's own terms
+    when it has any ("Remedies: more history and origins, a separate calibration period ..." answers "how do we
+    fix it" after a question on interval coverage, f16-18). The sentence comes from the top chunks of the
+    question as a whole, which say what "it" is."""
+    return remedies(text) and (not about or ask_matches(about, text) >= 1)
+
+
 ASK_WITHIN = 3  # an ask counts as answered when one of the answer's first this many sentences answers it
 ASK_RANKS = 3  # an unanswered ask's sentence is looked for in the chunks of the top this many hits
 
@@ -700,8 +770,15 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
         # a bare "why?" whose terms are the claim before it (:func:`item_asks`) wants the claim's reason
         reason = why and not ask_terms(part)
 
+        # an ask for a remedy ("how do we fix it") is answered by a sentence that prescribes one (:func:`remedy_ask`),
+        # not by one that repeats "fix"
+        remedy = remedy_ask(part) if part and not items else None
+
         def answers(text: str, ask: set[str] = ask, items: list[Item] = items, why: bool = why,
-                    reason: bool = reason) -> bool:
+                    reason: bool = reason, remedy: set[str] | None = remedy) -> bool:
+            if remedy is not None:
+                # not the ask's own words: "fixed dtype" or "its other change" is no remedy (f12-19, f9-19)
+                return answers_remedy_ask(remedy, text)
             return answers_item_ask(ask, items, text, why) and (not reason or gives_reason(text))
 
         before_lead = False
@@ -729,8 +806,14 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
             out[at:at] = moved
             at += len(moved)
             continue
-        found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector, answers)
-        if found is None and part and not q.startswith(part):
+        # a remedy ask with no terms of its own ("how do we fix it") asks to fix what the lead's section explains:
+        # its remedy comes from the lead's chunks, not from another section's problem (f3-18's "what should I try
+        # first" drew the remedies for overfitting a validation set in hyperparameter search), the nearest after
+        # the lead first
+        only = {t.rank for t in out[:max(1, n_lead)]} if remedy is not None and not remedy else None
+        found = _ask_sentence(ask, hits, ASK_RANKS, out, out[0].vector, answers, clause=remedy is not None,
+                              only=only, near=out[0] if only is not None else None)
+        if found is None and part and not q.startswith(part) and remedy is None:
             # no top chunk answers a later half of the question (the lead answers the question as a whole and
             # its first piece): a sentence that reads on its own, from a section of the next hits that is none of
             # the top ones' (f11-04's "is extremely randomized trees ever the better pick": ch05's "Tuning tree

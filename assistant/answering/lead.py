@@ -423,12 +423,14 @@ _CAUSE_RE = re.compile(r"\b(?:because|since\s+(?!\d)|,\s*so\b(?!\s+that\b)|due t
 
 
 # a prescription: what to do, not why something happens. An instruction ("Look for ...", "Wrong by a lot: fix ...",
-# "**Mixed precision**: wrap ...") or a list of remedies ("Training-side remedies include ...")
+# "**Mixed precision**: wrap ...") or a list of remedies ("Training-side remedies include ...", "Remedies: ...")
 _PRESCRIBES_RE = re.compile(r"^\W*(?:\*\*[^*]{1,60}\*\*[:.]?\s+|[^:;,.()$`]{1,40}:\s+)?(?:use|avoid|fix|check|look|try|"
                             r"add|set|wrap|create|run|compare|keep|make|start|apply|remove|reduce|increase|lower|raise|"
                             r"switch|replace|prefer|consider|move|call|clip|drop|stop|put|pass|freeze|tune|monitor|"
                             r"plot|inspect|verify|ensure|estimate|find|train|retrain|re-?label|visuali[sz]e|overfit)(?![\w-])|"
-                            r"\b(?:remed(?:y|ies)|fix(?:es)?|cures?|mitigations?|countermeasures?)\s+(?:include|are|is)\b",
+                            r"\b(?:remed(?:y|ies)|fix(?:es)?|cures?|mitigations?|countermeasures?)\s+(?:include|are|is)\b|"
+                            # a list of remedies under its label: "Remedies: more history and origins, ..." (f16-18)
+                            r"^\W*(?:the\s+)?(?:remed(?:y|ies)|fix(?:es)?|cures?|mitigations?|countermeasures?)\s*:\s",
                             re.I)
 
 
@@ -436,6 +438,25 @@ def prescribes(text: str) -> bool:
     """Whether ``text`` prescribes what to do (:data:`_PRESCRIBES_RE`: an instruction, after an optional bold or
     short label, or a list of remedies) rather than saying why something happens."""
     return bool(_PRESCRIBES_RE.search(text))
+
+
+# a remedy: an instruction whose verb changes what is done (not one that only looks: "Look for ...", "Compare with
+# ...", and not "lower"/"raise", which open many a statement as adjectives), or a list of remedies
+_REMEDY_RE = re.compile(r"^\W*(?:\*\*[^*]{1,60}\*\*[:.]?\s+|[^:;,.()$`]{1,40}:\s+)?(?:use|avoid|fix|add|switch|replace|"
+                        r"apply|prefer|consider|increase|reduce|remove|drop|freeze|clip|collect|gather|retrain|re-?label|"
+                        r"regulari[sz]e|rebalance|resample|tune|stop)(?![\w-])|"
+                        r"\b(?:remed(?:y|ies)|fix(?:es)?|cures?|mitigations?|countermeasures?)\s+(?:include|are|is)\b|"
+                        r"^\W*(?:the\s+)?(?:remed(?:y|ies)|fix(?:es)?|cures?|mitigations?|countermeasures?)\s*:\s|"
+                        # advice in the third person: "Cleaning rules should be written as code, ..." (f12-19)
+                        r"^[^;:]{1,60}?\bshould\s+(?!not\b)(?:be\s+)?\w+", re.I)
+
+
+def remedies(text: str) -> bool:
+    """Whether ``text`` prescribes a remedy (:data:`_REMEDY_RE`): an instruction to change what is done ("Use
+    GroupNorm ...", "**Fix:** replace ...", "Cleaning rules should be written as code ...") or a list of remedies ("Remedies: more history and origins, ...",
+    "Training-side remedies include ..."); a narrower reading than :func:`prescribes`, whose instructions include
+    looking ("Look for the intervals, drawn in red, ...")."""
+    return bool(_REMEDY_RE.search(text))
 
 
 def gives_cause(text: str) -> bool:
