@@ -1424,6 +1424,8 @@ def defines_another_thing(question: str, text: str) -> bool:
 
 
 _BRACKET_RE = re.compile(r"\([^()]*\)")
+# the words of a bracket that names what it follows: "(the four-fifths rule)", "(called X)", "(also known as X)"
+_NAMING_TERMS = terms("called known also aka i.e. ie or the a an so named termed")
 
 
 def bracketed_only(text: str, subject: set[str]) -> bool:
@@ -1431,9 +1433,13 @@ def bracketed_only(text: str, subject: set[str]) -> bool:
     about something else and mentions the subject in passing (round 19, f16-02: "whats conformal prediction?" led
     with "Prediction intervals come from a model's error distribution ..., or empirically from the distribution of
     past forecast errors at each horizon (a conformal-style approach)."). An alias in brackets at the opening ("A
-    generative adversarial network (GAN) is ...") names the subject: the sentence opens on it."""
+    generative adversarial network (GAN) is ...") names the subject: the sentence opens on it; so does a bracket that
+    holds only the subject's name, which names what the words before it describe ("... treats a ratio below 0.8 (the
+    "four-fifths rule") as evidence of adverse impact", f9-02)."""
     inside = " ".join(_BRACKET_RE.findall(text))
     if not subject or not subject & terms(inside) or subject & terms(_BRACKET_RE.sub(" ", text)):
+        return False
+    if any(subject & terms(b) and terms(b) <= subject | _NAMING_TERMS for b in _BRACKET_RE.findall(text)):
         return False
     first = _BRACKET_RE.search(text)
     return first is not None and len(text[: first.start()].split()) > len(subject) + 4

@@ -94,6 +94,10 @@ def test_a_subject_named_only_in_a_closing_bracket_is_not_what_the_sentence_is_a
     assert not bracketed_only("A generative adversarial network (GAN) is a pair of networks.",
                               subject_terms("What is a GAN?"))
     assert not bracketed_only("Intervals need calibration.", subject)
+    # ... and so does a bracket that holds only the subject's name, after what it describes
+    assert not bracketed_only("The disparate impact ratio is the lower rate divided by the higher, and guidance treats "
+                              "a ratio below 0.8 (the \"four-fifths rule\") as evidence of adverse impact.",
+                              subject_terms("What is the four-fifths rule?"))
 
 
 def test_a_definition_is_not_led_by_a_sentence_that_names_the_subject_only_in_brackets(ranker_mode):
