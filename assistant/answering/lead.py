@@ -159,13 +159,17 @@ _DEFINING_RE = re.compile(r"\b(?:is|are|means|refers to|measures|describes|denot
 # a clause). "recommends" and "the recommendation is" count (round 12: "Demšar recommends it for comparing two
 # classifiers across many data sets" was no recommendation, f9-04); "recommendations" as a model's output do not;
 # "A good learning rate lies in the steep descending region" says what to pick (round 15, f13-07)
+# "... which makes them the best tool for testing ...", "X is the right tool", "is the standard choice" name what to
+# pick (round 19, f16-08: the sentence naming sklearn's make_* generators counted as no advice)
 _RECOMMEND_RE = re.compile(r"(?:(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bwhich )(?<!\bthat )(?<!\bpeople )"
                            r"(?<!\bI )(?<!\bdoes not )(?<!\bdid not )(?<!\bdoesn't )(?<!\bdidn't )"
                            r"(?<!\bwould )(?<!\bwould always )(?<!\bwill )(?<!\bmight )(?<!\bcould )"
                            r"\b(?:use|choose|pick)\b(?!\s*[.,;:)\]]|\s*\[@|\s*$))|"
                            r"\b(?:prefer|start with|rule of thumb|recommend(?:s|ed)?|recommendations? (?:is|are)|default|"
                            r"go with|works? best|a good choice|a good (?:[\w-]+ ){1,2}?(?:is|are|lies|sits)|(?:is|are) better|better (?:for|when|if)|suits?|"
-                           r"suited|(?:is|are) preferred|common choices?|should (?:use|be used|prefer|choose))\b", re.I)
+                           r"suited|(?:is|are) preferred|common choices?|should (?:use|be used|prefer|choose)|"
+                           r"(?:the|a) (?:best|right|natural|standard|go-to) (?:tool|choice|option|pick|way|starting point)s?)\b",
+                           re.I)
 
 
 # a causative report of what something can use ("A binary missing indicator lets the model use the fact that a
@@ -1046,8 +1050,13 @@ def caveat(text: str) -> bool:
 # training images ...", "The exercises cover ...", "This run shows it: ...", "The next block compares the
 # cross-validated R^2 ...": f8-12) or what happened in it ("In this run the baseline mainly speeds up ...", "... as
 # in the demonstration above")
+# ... and the page's own examples ("The examples use scikit-learn's bundled diabetes data ...": round 19, f16-08, where
+# it led "which sklearn make_* generators should i use for which?"; "The running example tunes an RBF ..."), not a
+# data set's examples ("Each example gets ...", "The training examples ...")
 _RUN_NOUNS = r"(?:templates?|demos?|demonstrations?|experiments?|simulations?|scripts?|notebooks?|snippets?|listings?|exercises)"
 _RUN_RE = re.compile(r"^(?:the|this|that|these|our|each|every) (?:[\w-]+ ){0,2}?" + _RUN_NOUNS +
+                     r"(?: (?:below|above|here))?(?: [a-z]+ly)? (?!is\b|are\b|of\b|and\b|or\b|to\b|in\b)[a-z]+|"
+                     r"^(?:the|this|these|our) (?:running |worked |synthetic |code |following |next )?examples?"
                      r"(?: (?:below|above|here))?(?: [a-z]+ly)? (?!is\b|are\b|of\b|and\b|or\b|to\b|in\b)[a-z]+|"
                      r"^(?:this|that|our|each) run\b|"
                      r"^(?:the|this) (?:next|previous|following|last|code) (?:code )?(?:block|cell)s?\b|"
@@ -1209,8 +1218,7 @@ def lead_bonus(intent: str, question: str, t: Scored, subject: set[str]) -> floa
         other = bool(subject) and qualified_subject(text, subject, question)  # "Active recall" for "recall"
         if subject and starts_with(text, subject) and not other:  # "An LSTM keeps ...", "t-SNE is ...": the subject
             bonus += DEFINITION_SUBJECT_FIRST
-        if m and subject and subject <= terms(text[: m.start()]) and \
-                len(text[: m.start()].split()) <= len(subject) + 3 and not other:
+        if subject_is(text, subject, m) and not other:
             bonus += DEFINITION_SUBJECT_IS  # the subject, then what it is
         if c.kind == "table_row":
             bonus -= 0.1
@@ -1254,15 +1262,48 @@ def lhs_share(text: str, subject: set[str]) -> float:
 
 
 _PASSIVE_RE = re.compile(r"(?:is|are)\s+(?!defined\b|called\b)[a-z]+ed\b", re.I)
+# "X is smaller than Y", "X is much more stable than Y", "X is not larger than Y": a comparison of X with something
+# else, a property of X, not what X is (round 19, f16-01: "The effective receptive field is smaller than the
+# theoretical one" led "what does 'effective receptive field' mean?" as if it defined the term)
+_COMPARATIVE_RE = re.compile(r"(?:is|are)\s+(?:not\s+)?(?:(?:much|far|often|usually|typically|generally|always|"
+                             r"slightly|considerably|even|no|somewhat)\s+)?(?:more|less|fewer|better|worse|[a-z]{3,}er)"
+                             r"\s+(?:[a-z-]+\s+){0,3}?than\b", re.I)
 
 
 def defining_verb(text: str) -> re.Match[str] | None:
     """The first defining verb of ``text`` ("is", "means", "measures", ...), skipping a passive "is/are ...ed"
-    ("Learning rates are searched on a log scale" defines nothing; "is defined as" and "is called" do)."""
+    ("Learning rates are searched on a log scale" defines nothing; "is defined as" and "is called" do) and a
+    comparison ("is smaller than ...", :data:`_COMPARATIVE_RE`: it compares, it does not say what the thing is)."""
     for m in _DEFINING_RE.finditer(text):
-        if not _PASSIVE_RE.match(text, m.start()):
+        if not _PASSIVE_RE.match(text, m.start()) and not _COMPARATIVE_RE.match(text, m.start()):
             return m
     return None
+
+
+# the subject, then an aside that says what it is, set off by commas: "The effective receptive field, where the
+# influence is actually strong, is much smaller ..." (round 19, f16-01), "Dropout, a regularizer that ..., is ..."
+_APPOSITION_RE = re.compile(r",\s+(?:where|which|whose|i\.e\.,?|that is,?|a|an|the)\s+[^,;:()]{3,100}?,\s")
+
+
+def subject_is(text: str, subject: set[str], m: re.Match[str] | None) -> bool:
+    """Whether ``text`` names the subject and then says what it is: every subject term before its defining verb
+    ``m`` (:func:`defining_verb`), within ``len(subject) + 3`` words ("t-SNE is ...", "The bias-variance trade-off
+    describes ..."), or the subject at its opening followed by an aside in commas that says what it is
+    (:data:`_APPOSITION_RE`)."""
+    if not subject:
+        return False
+    if m and subject <= terms(text[: m.start()]) and len(text[: m.start()].split()) <= len(subject) + 3:
+        return True
+    words = _WORD_RE.findall(normalize(text))
+    while words and words[0].lower() in ("the", "a", "an"):
+        words = words[1:]
+    if not words or not subject <= terms(" ".join(words[: len(subject) + 1])):
+        return False
+    # the aside opens right after the subject's last word
+    last = words[: len(subject) + 1]
+    i = next((j for j in range(1, len(last) + 1) if subject <= terms(" ".join(last[:j]))), 0)
+    at = re.search(r"\b" + re.escape(last[i - 1]) + r"\b", text, re.I) if i else None
+    return bool(at) and bool(_APPOSITION_RE.match(text, at.end()))
 
 
 def starts_with(text: str, subject: set[str]) -> bool:
@@ -1277,7 +1318,7 @@ def starts_with(text: str, subject: set[str]) -> bool:
 _PART_END = (r"(?:\s+(?:is|are))?\s*(?:\?|;|:|\.\s|,?\s+and\s+(?=(?:why|how|when|what|where|which|whether|in what)\b)"
              r"|,\s*(?:and\s+)?(?=(?:why|how|when|what|where|which|whether|in what|can|should|do|does)\b))")
 _DEFINITION_PART_RE = re.compile(
-    r"^\W*(?:(?:so|and|ok|okay)\W+)?(?:what(?:'s|\s+is|\s+are)|define|explain what)\s+(?P<x>[^?;:]+?)" + _PART_END, re.I)
+    r"^\W*(?:(?:so|and|ok|okay)\W+)?(?:what(?:['\u2019]?s|\s+is|\s+are)|define|explain what)\s+(?P<x>[^?;:]+?)" + _PART_END, re.I)
 # the same request worded as an instruction: "Explain what X is", "Tell me what X is", "Describe X", alone or as
 # the first of several parts (f2-20: "Explain what early stopping is, how to choose the patience, and ..." led with
 # "Noisy validation curves need patience ..."); "Describe how ..." and "Explain why ..." ask for a mechanism
@@ -1401,6 +1442,28 @@ def defines_another_thing(question: str, text: str) -> bool:
     imputation** fills a value with the mean ..." instead of the item on mean imputation)."""
     m = _BOLD_TERM_RE.match(text.strip())
     return bool(m) and not (terms(m.group("x")) & terms(question))
+
+
+_BRACKET_RE = re.compile(r"\([^()]*\)")
+# the words of a bracket that names what it follows: "(the four-fifths rule)", "(called X)", "(also known as X)"
+_NAMING_TERMS = terms("called known also aka i.e. ie or the a an so named termed")
+
+
+def bracketed_only(text: str, subject: set[str]) -> bool:
+    """Whether ``text`` names the subject only inside a parenthetical aside, past its opening: the sentence is
+    about something else and mentions the subject in passing (round 19, f16-02: "whats conformal prediction?" led
+    with "Prediction intervals come from a model's error distribution ..., or empirically from the distribution of
+    past forecast errors at each horizon (a conformal-style approach)."). An alias in brackets at the opening ("A
+    generative adversarial network (GAN) is ...") names the subject: the sentence opens on it; so does a bracket that
+    holds only the subject's name, which names what the words before it describe ("... treats a ratio below 0.8 (the
+    "four-fifths rule") as evidence of adverse impact", f9-02)."""
+    inside = " ".join(_BRACKET_RE.findall(text))
+    if not subject or not subject & terms(inside) or subject & terms(_BRACKET_RE.sub(" ", text)):
+        return False
+    if any(subject & terms(b) and terms(b) <= subject | _NAMING_TERMS for b in _BRACKET_RE.findall(text)):
+        return False
+    first = _BRACKET_RE.search(text)
+    return first is not None and len(text[: first.start()].split()) > len(subject) + 4
 
 
 def pick_lead(intent: str, question: str, scored: Sequence[Scored],
@@ -1680,6 +1743,10 @@ def lead_pool(intent: str, question: str, scored: Sequence[Scored], subject: set
     # data ...") is an answer sentence since round 17 (ctx17 kept its second clause), but leads only when nothing
     # else can: the claim a reader meets first would be about an experiment they have not seen
     pool = [t for t in pool if not opens_on_here(t.candidate.text)] or pool
+    if intent == "definition":
+        # a sentence that names the asked subject only in a bracketed aside is about something else: it leads a
+        # definition only when nothing else can (:func:`bracketed_only`, round 19, f16-02)
+        pool = [t for t in pool if not bracketed_only(t.candidate.text, subject)] or pool
     contrasted = contrasted_subject(question)
     if contrasted:
         # a question that sets its subject against another thing leads with a sentence that opens on its subject

@@ -44,6 +44,7 @@ from mlnotes.assistant.answering.lead import (
     section_repeats,
     sides,
     starts_with,
+    subject_is,
     terms,
 )
 from mlnotes.assistant.answering.scoring import Scored
@@ -109,7 +110,7 @@ def features(intent: str, question: str, t: Scored, subject: set[str], top: Sequ
         len(subject & cand_terms) / len(subject) if subject else 0.0,
         float(bool(subject) and starts_with(text, subject)),
         float(bool(m) and len(before.split()) <= 12),
-        float(bool(m) and bool(subject) and subject <= terms(before) and len(before.split()) <= len(subject) + 3),
+        float(subject_is(text, subject, m)),
         float(recommends(text)),
         float(intent == "how_to_choose" and advises(t, subject)),
         float(bool(_MATH_RE.search(text))),
