@@ -1469,10 +1469,12 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     splitter ... that doesn't split after abbreviations" asks for one of them). The asked definitions are the
     top-level functions and classes whose name and docstring name the most subject terms of the question, at
     least two, when some other definition names fewer. Kept with them, read from the code by Python's parser: the
-    top-level statements after them that call them and no other definition of the block (their checks and demo
-    lines), and the statements after those that read what those bound and call no other definition; then every
-    earlier top-level statement that binds a name a kept statement reads (imports, constants, helpers, the demo's
-    data) or changes it in place (a loop that fills a counter, ``np.random.seed``), until nothing more is read.
+    top-level statements after them that call them (their checks and demo lines: ml-09's comparison with
+    ``ndimage.label``), a definition they decorate (f8-02's ``softmax_model`` under ``@predict_proba_contract``) and
+    the statements after those that read what those bound; then every earlier top-level statement that binds a name a kept statement reads (imports, constants, helpers, the demo's
+    data) or changes it in place (a loop that fills a counter, ``np.random.seed``), until nothing more is read, and
+    every statement between the kept ones that uses what they define or compute and reads nothing else (a timing
+    baseline a check compares with).
     The kept statements keep their order and lines (with the comment right above each); a gap where statements
     were cut is one blank line (two next to a definition). Only when the excerpt reads no name that Python, an
     import line of the file before it (``blocks``, the file's runnable blocks; shown with it by
@@ -1496,7 +1498,6 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     asked = {k for k in defs if score[k] == best}
     if best < 2 or len(asked) == len(defs):
         return cb
-    other_defs = {body[k].name for k in defs - asked}
     asked_names = {body[k].name for k in asked}
     reads = [_stmt_reads(st) for st in body]
     binds = [_stmt_binds(st) for st in body]
@@ -1504,7 +1505,9 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     kept = set(asked)
     demo_bound: set[str] = set()
     for k in range(min(asked) + 1, len(body)):
-        if k not in defs and not reads[k] & other_defs and reads[k] & (asked_names | demo_bound):
+        uses = (reads[k] if k not in defs
+                else set().union(*(_free_names(ast.unparse(d)) for d in body[k].decorator_list)))
+        if uses & (asked_names | demo_bound):
             kept.add(k)
             demo_bound |= binds[k]
     last = max(kept)
@@ -1517,6 +1520,16 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
             if j not in kept and (reads[k] & binds[j] or j not in defs and reads[k] & changes[j]):
                 kept.add(j)
                 stack.append(j)
+    # a statement among the kept ones that uses their code and reads nothing else stays too: its effects may be what a
+    # check measures (f11-13: the serial loop over the demo's ``slow_batches`` and ``train_step`` times the baseline
+    # that the prefetching run is asserted to beat)
+    own = set().union(*(binds[k] for k in kept if not isinstance(body[k], (ast.Import, ast.ImportFrom))))
+    have = own | set().union(*(binds[k] for k in kept)) | _NOT_NAMES_READ
+    for j in range(min(kept), max(kept)):
+        if j not in kept and j not in defs and reads[j] & own and reads[j] <= have:
+            kept.add(j)
+            have |= binds[j]
+            own |= binds[j]
     lines = cb.code.split("\n")
     order = sorted(kept)
     spans = []

@@ -1,4 +1,11 @@
-from mlnotes.kb.markdown import parse_text, prose_word_count, slugify, split_sentences, unique_slugs, validate_meta
+from mlnotes.kb.markdown import (
+    parse_text,
+    prose_word_count,
+    slugify,
+    split_sentences,
+    unique_slugs,
+    validate_meta,
+)
 
 DOC = """---
 id: demo
