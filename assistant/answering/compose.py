@@ -1468,10 +1468,12 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     tokenizer, ``sentence_tokenize`` and byte-pair encoding, under torch and matplotlib imports, and "a sentence
     splitter ... that doesn't split after abbreviations" asks for one of them). The asked definitions are the
     top-level functions and classes whose name and docstring name the most subject terms of the question, at
-    least two, when some other definition names fewer. Kept with them, read from the code by Python's parser: the
-    top-level statements after them that call them (their checks and demo lines: ml-09's comparison with
-    ``ndimage.label``), a definition they decorate (f8-02's ``softmax_model`` under ``@predict_proba_contract``) and
-    the statements after those that read what those bound; then every earlier top-level statement that binds a name a kept statement reads (imports, constants, helpers, the demo's
+    least two, when some other definition names fewer, and every definition that calls one of them and names a
+    subject term (the block stays whole when such a caller names none). Kept with them, read from the code by
+    Python's parser: the top-level statements after them that call them (their checks and demo lines: ml-09's comparison with
+    ``ndimage.label``), a definition they decorate (f8-02's ``softmax_model`` under ``@predict_proba_contract``), the
+    statements after those that read what those bound, and after the first such call those that read nothing but
+    the block's modules and what the demo bound; then every earlier top-level statement that binds a name a kept statement reads (imports, constants, helpers, the demo's
     data) or changes it in place (a loop that fills a counter, ``np.random.seed``), until nothing more is read, and
     every statement between the kept ones that uses what they define or compute and reads nothing else (a timing
     baseline a check compares with).
@@ -1498,18 +1500,40 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     asked = {k for k in defs if score[k] == best}
     if best < 2 or len(asked) == len(defs):
         return cb
-    asked_names = {body[k].name for k in asked}
     reads = [_stmt_reads(st) for st in body]
     binds = [_stmt_binds(st) for st in body]
     changes = [_stmt_changes(st) for st in body]
+    # a definition that calls an asked one is what it serves (g477: ``residual``, "the distribution to sample from
+    # after a rejection", serves ``speculative_step``, the accept/reject step asked for): the caller is asked too
+    # when it names a subject term, else the block stays whole
+    grown = True
+    while grown:
+        grown = False
+        for k in sorted(defs - asked):
+            inner = _free_names("\n".join(ast.unparse(st) for st in body[k].body))
+            if inner & {body[a].name for a in asked}:  # its body calls one (a decorator is its demo, not its use)
+                if not score[k]:
+                    return cb
+                asked.add(k)
+                grown = True
+    if len(asked) == len(defs):
+        return cb
+    asked_names = {body[k].name for k in asked}
     kept = set(asked)
     demo_bound: set[str] = set()
+    modules = set().union(*(binds[k] for k, st in enumerate(body) if isinstance(st, (ast.Import, ast.ImportFrom))))
+    first_demo = None
     for k in range(min(asked) + 1, len(body)):
         uses = (reads[k] if k not in defs
                 else set().union(*(_free_names(ast.unparse(d)) for d in body[k].decorator_list)))
-        if uses & (asked_names | demo_bound):
+        # after the first call, a statement that reads nothing but the modules and what the demo bound is part of
+        # the demo (g102: ``a = torch.randn(3)``, the reseeding call, ``b = ...`` and ``assert torch.equal(a, b)``)
+        alone = (first_demo is not None and k not in defs and uses
+                 and uses <= modules | demo_bound | asked_names | _NOT_NAMES_READ)
+        if uses & (asked_names | demo_bound) or alone:
             kept.add(k)
             demo_bound |= binds[k]
+            first_demo = k if first_demo is None else first_demo
     last = max(kept)
     stack = sorted(kept)
     while stack:
