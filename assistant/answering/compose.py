@@ -1487,7 +1487,11 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     except SyntaxError:
         return cb
     defs = {k for k, st in enumerate(body) if isinstance(st, _DEF_NODES)}
-    subject = {_us(t) for t in subject_terms(question)}
+    # one term per word: "rand" and "random" of "How Random Number Generator Works, e.g. rand() ..." are one (ml-63)
+    subject: list[str] = []
+    for t in sorted({_us(t) for t in subject_terms(question)}, key=lambda x: (-len(x), x)):
+        if not any(same_term(t, u) for u in subject):
+            subject.append(t)
     if len(defs) < 2 or not subject:
         return cb
 

@@ -175,8 +175,8 @@ def _defines(code: str) -> bool:
 def test_every_excerpt_shown_runs_on_its_own_and_says_it_is_an_excerpt(dev_code_answers):
     """Every code item that is an excerpt of a longer block (the note says so) and shows a definition runs on its
     own, exactly as shown (its fence: the import lines it needs and the excerpt), in a fresh process. Measured at
-    round 19 (code19): 8 such excerpts of the development code answers (f8-02, f10-14, f11-14, f16-13,
-    g102, g477, g478, ml-63), all run. Not run: round 14's
+    round 19 (code19): 5 such excerpts of the 71 development code answers (f8-02, f10-14, f11-14, f16-13, g478),
+    all run. Not run: round 14's
     ``setup_excerpt`` cut (f12-13's chi-square computation on ``table``), which defines nothing and by design starts
     after the lines that build its data."""
     ran, setup = [], []
@@ -191,7 +191,7 @@ def test_every_excerpt_shown_runs_on_its_own_and_says_it_is_an_excerpt(dev_code_
         ok, err = _runs_alone(fence)
         assert ok, (qid, err)
         ran.append(qid)
-    assert "f16-13" in ran and len(ran) >= 6, ran
+    assert "f16-13" in ran and len(ran) >= 5, ran
     assert set(setup) <= {"f12-13"}, setup
 
 
@@ -245,11 +245,9 @@ def test_the_tagger_answers_imports_open_its_code(dev_code_answers):
 @pytest.mark.slow
 def test_an_excerpts_lead_names_what_its_definitions_do(dev_code_answers):
     """The lead of a code answer that shows an excerpt whose definitions name at least two of the question's terms
-    (``definition_terms``) names at least one of them, and at least half of these leads name two: it says what the
+    (``definition_terms``) names at least one of them, and all but one of these leads name two: it says what the
     shown code does, not a set-up definition of a broader term (f16-13's "A *tokenizer* splits a string ..." named
-    one: split). Measured at round 19 (code19): 7 such answers, all name one, 4 name two (f8-02, f11-14, f16-13, g478; g102's
-    "First, seed all generators ...", g477's "We generate 20,000 two-token continuations by speculative sampling
-    ..." and ml-63's lead name one)."""
+    one: split). Measured at round 19 (code19): 4 such answers (f8-02, f11-14, f16-13, g478), all name two."""
     n = two = 0
     for qid, (q, ans) in dev_code_answers.items():
         code = [s for s in ans.sentences if s.kind == "code"]
@@ -262,4 +260,4 @@ def test_an_excerpts_lead_names_what_its_definitions_do(dev_code_answers):
         named = len(said & terms(ans.sentences[0].text))
         assert named >= 1, (qid, ans.sentences[0].text)
         two += named >= 2
-    assert n >= 5 and two >= n / 2, (two, n)
+    assert n >= 4 and two >= n - 1, (two, n)
