@@ -261,3 +261,90 @@ def test_an_excerpts_lead_names_what_its_definitions_do(dev_code_answers):
         assert named >= 1, (qid, ans.sentences[0].text)
         two += named >= 2
     assert n >= 4 and two >= n - 1, (two, n)
+
+
+HELPER = '''import numpy as np
+
+
+def residual(p, q):
+    """The distribution to sample from after a rejection."""
+    r = np.maximum(p - q, 0.0)
+    return r / r.sum()
+
+
+def OTHER_NAME(p, q, x, rng):
+    return residual(p, q) if rng.random() < 0.5 else x
+
+
+def plot_tokens(counts):
+    return sorted(counts)
+
+
+def tabulate(rows):
+    return [list(r) for r in rows]
+
+
+rng = np.random.default_rng(0)
+print(OTHER_NAME(np.array([0.6, 0.4]), np.array([0.5, 0.5]), 1, rng))
+print(plot_tokens({"a": 1}), tabulate([(1, 2)]))
+print(tabulate([(3, 4)]), plot_tokens({"b": 2}))
+x = 1
+y = 2
+'''
+
+
+@pytest.mark.parametrize("caller, whole", [("speculative_step", False), ("verify_draft", True)])
+def test_a_helper_is_shown_with_the_definition_that_calls_it_or_the_block_stays_whole(caller, whole):
+    """g477 ("accept/reject step of speculative sampling"): ``residual``'s docstring names "rejection" and "sample",
+    yet it serves the step that calls it; the caller joins the excerpt when it names a subject term, else the block
+    stays whole."""
+    q = "accept/reject step of speculative sampling written in numpy"
+    cb = _block(HELPER.replace("OTHER_NAME", caller))
+    ex = definitions_excerpt(q, cb)
+    if whole:
+        assert ex is cb
+    else:
+        assert f"def {caller}(" in ex.code and "def residual(" in ex.code and "def plot_tokens" not in ex.code
+        assert "rng = np.random.default_rng(0)" in ex.code
+
+
+RESEED = '''import torch
+
+
+def seed_everything(seed):
+    """Seed every generator for reproducible runs."""
+    torch.manual_seed(seed)
+
+
+def seed_worker(worker_id):
+    torch.manual_seed(worker_id)
+
+
+def unrelated_plot(a):
+    return a
+
+
+def another_helper(b):
+    return b
+
+
+print(unrelated_plot(1), another_helper(2))
+print(unrelated_plot(3), another_helper(4))
+print(unrelated_plot(5), another_helper(6))
+seed_everything(0)
+a = torch.randn(3)
+seed_everything(0)
+b = torch.randn(3)
+assert torch.equal(a, b)
+'''
+
+
+def test_a_check_after_the_first_call_that_reads_only_modules_and_the_demos_names_is_kept():
+    """g102: the reseeding check ``a = torch.randn(3)``, reseed, ``b = ...``, ``assert torch.equal(a, b)`` calls the
+    asked function only in between; its other lines read the module and what the demo bound."""
+    ex = definitions_excerpt("seed everything for reproducible runs, code", _block(RESEED))
+    assert "def seed_everything(" in ex.code and "def unrelated_plot" not in ex.code
+    for line in ("a = torch.randn(3)", "b = torch.randn(3)", "assert torch.equal(a, b)"):
+        assert line in ex.code, line
+    ns: dict = {}
+    exec(compile(ex.code, "<excerpt>", "exec"), ns)  # noqa: S102 - a hand-built block of this test
