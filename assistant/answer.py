@@ -419,6 +419,32 @@ class Answerer:
         match = self.match_interview(question, r)
         return match if match is not None and self._bank_allowed(match[0], filters) else None
 
+    def _excerpt_lead(self, question: str, code: tuple[int, CodeBlock], hits: list[Hit], first: Scored,
+                      code_pool: list[Scored], code_real: dict[int, int]) -> Scored:
+        """The lead of a code answer that shows an excerpt of a longer block (``compose.is_excerpt``): the sentence
+        of the code's section that names the most of what the shown definitions do in the question's words
+        (``compose.definition_terms``, at least two terms), when it names more of them than ``first`` does; else
+        ``first``. Round 19 (code19), f16-13: "a sentence splitter ... that doesn't split after abbreviations" showed
+        ``sentence_tokenize`` of ch09's tokenization block under the section's set-up definition "A *tokenizer*
+        splits a string into a sequence of tokens.", where the section's own sentence on sentence tokenization says
+        the method: the naive rule fails on abbreviations, so real splitters keep abbreviation lists."""
+        idx, cb = code
+        if not compose.is_excerpt(cb, hits[idx]):
+            return first
+        said = compose.definition_terms(question, cb.code)
+        if len(said) < 2:
+            return first
+
+        def names(t: Scored) -> int:
+            have = terms(t.candidate.text)
+            return sum(any(compose.same_term(w, h) for h in have) for w in said)
+
+        best = max((t for t in code_pool if usable(t) and standalone(t)), key=lambda t: (names(t), t.score),
+                   default=None)
+        if best is None or names(best) <= names(first):
+            return first
+        return replace(best, rank=code_real.get(id(best.candidate), best.rank))
+
     def _identifier_lead(self, r: Retrieved, hits: list[Hit], first: Scored, intent: str, question: str,
                          pool: list[Scored], sections: list[str], real: dict[int, int]) -> Scored:
         """``first``, unless the question names a rare code identifier (:func:`identifier_hits`) that some hits use
@@ -525,6 +551,8 @@ class Answerer:
                 first = replace(first, rank=real[id(first.candidate)])
             if prompt is None and first is not None:
                 first = self._identifier_lead(r, hits, first, lead_intent, lead_q, pool, sections, real)
+            if prompt is None and first is not None and code is not None:
+                first = self._excerpt_lead(question, code, hits, first, code_pool, code_real)
             if prompt is None and code is None:
                 # a question that gives its own values to a formula a retrieved section states (the worked line
                 # computes it) is led by the sentence stating that formula, not by the section's history or set-up
@@ -1208,7 +1236,10 @@ class Answerer:
         (``expected_calibration_error`` before a demo on ``Xb_tr``, f11-14). Of a block that defines nothing and opens
         by building its data from an earlier block's names, only the computation after that set-up
         (``compose.setup_excerpt``: the chi-square statistic on ``table`` without the lines that build it from
-        ``Xbc``, f12-13). An excerpt is shown with the file's import lines it needs (``Answerer._excerpt_imports``)."""
+        ``Xbc``, f12-13). Of any other block that defines several functions or classes, the ones whose names and
+        docstrings name the question's terms, with what they need to run and their checks
+        (``compose.definitions_excerpt``: ``sentence_tokenize`` of ch09's tokenization block, f16-13). An excerpt is shown with the
+        file's import lines it needs (``Answerer._excerpt_imports``)."""
         subject = subject_terms(question)
         thing = subject_terms(_WHAT_END_RE.split(question, maxsplit=1)[0]) or subject
         means = _MEANS_RE.split(question, maxsplit=1)
@@ -1224,7 +1255,8 @@ class Answerer:
                 task = compose.exercise_task(doc.lines, cb.start)
                 about = terms(" ".join([*c.breadcrumbs, c.heading, task]))
                 have = about | code_terms(cb.code)
-                if subject and not subject & have or compose.is_sibling(obj, cb.code, c.heading):
+                if (subject and not subject & have or compose.is_sibling(obj, cb.code, c.heading)
+                        or compose.setup_only(cb.code)):
                     continue
                 lib, tech = compose.code_fit(ask, cb.code)
                 said = about | compose.block_words(cb.code, c.heading)
@@ -1243,6 +1275,8 @@ class Answerer:
         doc = load_doc(self.corpus_dir, hits[idx].chunk.path)
         blocks = code_blocks(doc, 1, len(doc.lines))
         shown = compose.function_excerpt(obj, cb, heading, blocks)
+        if shown is cb:
+            shown = compose.definitions_excerpt(question, cb, blocks)
         return idx, (shown if shown is not cb else compose.setup_excerpt(cb, blocks))
 
     def _generated(self, question: str, r: Retrieved, mode: str, max_sentences: int, gen: Generator,

@@ -35,9 +35,38 @@ _ABBREV = "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])" + _ABBREV + r"\s+(?=[A-Z(\[$*`\"'0-9])")
 
 
+def _open_brackets(text: str) -> int:
+    """How many ``(`` and ``[`` of ``text`` are still open at its end."""
+    depth = 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+    return depth
+
+
+def _closes_first(text: str) -> bool:
+    """Whether ``text`` closes a bracket before it opens one: it starts inside a parenthesis."""
+    m = re.search(r"[()\[\]]", text)
+    return bool(m) and m.group() in ")]"
+
+
 def split_sentences(text: str) -> list[str]:
-    """The sentences of a run of prose (the one splitter of the corpus side: answers and search snippets)."""
-    return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if s.strip()]
+    """The sentences of a run of prose (the one splitter of the corpus side: answers and search snippets). A boundary
+    inside a parenthesis is none: a piece that leaves a bracket open is joined by the next piece when that one closes
+    a bracket before opening any (round 19: ``fails on abbreviations ("Dr. Smith") and decimals`` split after the
+    unlisted "Dr." and left the fragment ``Smith") and decimals, ...`` as a sentence of its own)."""
+    out: list[str] = []
+    for piece in SENTENCE_SPLIT_RE.split(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out and _open_brackets(out[-1]) and _closes_first(piece):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
 
 
 CITE_KEY_RE = re.compile(r"@([A-Za-z0-9_:\-]+)")

@@ -1227,14 +1227,14 @@ def _object_name(text: str) -> list[str]:
     return name[:-1] if len(name) > 1 and name[-1] in _PRONOUN_HEADS else name
 
 
-def _same_term(a: str, b: str) -> bool:
+def same_term(a: str, b: str) -> bool:
     """Whether two stemmed terms name the same thing: equal, or one a prefix of the other of at least four letters
     ("norm" of ``LayerNorm`` and "normal" of "normalization")."""
     return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
 
 def _has(term: str, have: set[str] | list[str]) -> bool:
-    return any(_same_term(term, t) for t in have)
+    return any(same_term(term, t) for t in have)
 
 
 _HEADING_LABEL_RE = re.compile(r"^\s*(?:Exercise|Example|Part|Step|Chapter|Section|Appendix)\s+[\w.]+:\s*", re.I)
@@ -1293,12 +1293,12 @@ def is_sibling(obj: Sequence[str], code: str, heading: str = "") -> bool:
     for name in _block_names(code, heading):
         for i, t in enumerate(name):
             front = name[i - 1] if i > 0 else ""
-            if (_same_term(t, head) and front and not front.isdigit() and front not in _GENERIC_MODIFIERS
-                    and not _has(front, mods) and not _same_term(front, head)):
+            if (same_term(t, head) and front and not front.isdigit() and front not in _GENERIC_MODIFIERS
+                    and not _has(front, mods) and not same_term(front, head)):
                 return True
             # a glued name: "batchnorm" is "batch" in front of "norm"
             for k in range(3, len(t) - 3):
-                if _same_term(t[k:], head) and len(t[k:]) >= 4 and not _has(t[:k], mods):
+                if same_term(t[k:], head) and len(t[k:]) >= 4 and not _has(t[:k], mods):
                     return True
     return False
 
@@ -1459,6 +1459,217 @@ def setup_excerpt(cb: CodeBlock, blocks: Sequence[CodeBlock] = ()) -> CodeBlock:
     i, j = kept[0].lineno - 1, kept[-1].end_lineno or len(lines)
     # ``start`` and ``end`` are the lines just before and after the code, as for a fenced block
     return CodeBlock(cb.lang, cb.attrs, "\n".join(lines[i:j]), cb.start + i, cb.start + j + 1)
+
+
+def _stmt_binds(node: ast.stmt) -> set[str]:
+    """The names a top-level statement binds: a definition's name, assignment and loop targets, import names."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {a.asname or a.name.split(".")[0] for a in node.names}
+    out: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            out.add(sub.id)
+    return out
+
+
+def _stmt_changes(node: ast.stmt) -> set[str]:
+    """The names whose value a top-level statement changes in place without rebinding them: the base of a subscript
+    or attribute target (``counts[w] += 1``, ``model.w = ...``) and the receiver of a method called as a statement
+    (``items.append(x)``, ``np.random.seed(0)``), anywhere in its body (a loop that fills a counter)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        return set()
+
+    def base(e: ast.expr) -> str | None:
+        while isinstance(e, (ast.Attribute, ast.Subscript)):
+            e = e.value
+        return e.id if isinstance(e, ast.Name) else None
+
+    out: set[str] = set()
+    for sub in ast.walk(node):
+        targets: list[ast.expr] = []
+        if isinstance(sub, ast.Assign):
+            targets = list(sub.targets)
+        elif isinstance(sub, (ast.AugAssign, ast.AnnAssign)):
+            targets = [sub.target]
+        elif isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Call) and isinstance(sub.value.func,
+                                                                                            ast.Attribute):
+            targets = [sub.value.func]
+        for t in targets:
+            for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                if isinstance(e, (ast.Attribute, ast.Subscript)) and (b := base(e)):
+                    out.add(b)
+    return out
+
+
+def _stmt_reads(node: ast.stmt) -> set[str]:
+    """The names a top-level statement reads and does not bind itself (:func:`_free_names` of its source)."""
+    return _free_names(ast.unparse(node))
+
+
+_DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def setup_only(code: str) -> bool:
+    """Whether a block only sets up: it imports, and its other statements are assignments or calls that read
+    the modules it imported and nothing else (``torch.set_num_threads(1)``, ``rng = np.random.default_rng(0)``); it defines, computes and prints nothing, so it answers no question (round 19: an
+    import-only cell shown as a code item)."""
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return False
+    modules: set[str] = set()
+    for st in body:
+        if isinstance(st, (ast.Import, ast.ImportFrom)):
+            modules |= _stmt_binds(st)
+        elif not (isinstance(st, (ast.Expr, ast.Assign)) and (reads := _stmt_reads(st)) and reads <= modules):
+            return False  # a constant (``config = {...}``) may be what is asked; a call on a module sets up
+    return bool(body)
+
+
+def _definition_said(node: ast.stmt) -> set[str]:
+    """The terms a definition says about itself: its name's parts and its docstring's terms."""
+    return set(_ordered_terms(node.name)) | set(_ordered_terms(ast.get_docstring(node) or ""))
+
+
+def definition_terms(question: str, code: str) -> set[str]:
+    """The question's subject terms that the names and docstrings of the top-level functions and classes of ``code``
+    name (``sentence_tokenize`` with its docstring "Split after . ! ? ... unless the word before is an
+    abbreviation" names sentence, split and abbreviation of "a sentence splitter ... that doesn't split after
+    abbreviations"): what the shown code does, in the question's words."""
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return set()
+    said = set().union(*(_definition_said(st) for st in body if isinstance(st, _DEF_NODES)))
+    return {t for t in subject_terms(question) if _has(_us(t), said)}
+
+
+def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock] = ()) -> CodeBlock:
+    """The definitions of a block of several that the question asks for, with what they need to run and the
+    block's own checks that call them (round 19, code19; f16-13: ch09's tokenization block defines a word
+    tokenizer, ``sentence_tokenize`` and byte-pair encoding, under torch and matplotlib imports, and "a sentence
+    splitter ... that doesn't split after abbreviations" asks for one of them). The asked definitions are the
+    top-level functions and classes whose name and docstring name the most subject terms of the question, at
+    least two, when some other definition names fewer, and every definition that calls one of them and names a
+    subject term (the block stays whole when such a caller names none). Kept with them, read from the code by
+    Python's parser: the top-level statements after them that call them (their checks and demo lines: ml-09's comparison with
+    ``ndimage.label``), a definition they decorate (f8-02's ``softmax_model`` under ``@predict_proba_contract``), the
+    statements after those that read what those bound, and after the first such call those that read nothing but
+    the block's modules and what the demo bound; then every earlier top-level statement that binds a name a kept statement reads (imports, constants, helpers, the demo's
+    data) or changes it in place (a loop that fills a counter, ``np.random.seed``), until nothing more is read, and
+    every statement between the kept ones that uses what they define or compute and reads nothing else (a timing
+    baseline a check compares with).
+    The kept statements keep their order and lines (with the comment right above each); a gap where statements
+    were cut is one blank line (two next to a definition). Only when the excerpt reads no name that Python, an
+    import line of the file before it (``blocks``, the file's runnable blocks; shown with it by
+    :func:`imports_for`) or the excerpt itself binds, and it cuts at least eight lines and a quarter of the block;
+    else the block itself."""
+    try:
+        body = ast.parse(cb.code).body
+    except SyntaxError:
+        return cb
+    defs = {k for k, st in enumerate(body) if isinstance(st, _DEF_NODES)}
+    # one term per word: "rand" and "random" of "How Random Number Generator Works, e.g. rand() ..." are one (ml-63)
+    subject: list[str] = []
+    for t in sorted({_us(t) for t in subject_terms(question)}, key=lambda x: (-len(x), x)):
+        if not any(same_term(t, u) for u in subject):
+            subject.append(t)
+    if len(defs) < 2 or not subject:
+        return cb
+
+    def named(k: int) -> int:
+        said = _definition_said(body[k])
+        return sum(_has(t, said) for t in subject)
+
+    score = {k: named(k) for k in defs}
+    best = max(score.values())
+    asked = {k for k in defs if score[k] == best}
+    if best < 2 or len(asked) == len(defs):
+        return cb
+    reads = [_stmt_reads(st) for st in body]
+    binds = [_stmt_binds(st) for st in body]
+    changes = [_stmt_changes(st) for st in body]
+    # a definition that calls an asked one is what it serves (g477: ``residual``, "the distribution to sample from
+    # after a rejection", serves ``speculative_step``, the accept/reject step asked for): the caller is asked too
+    # when it names a subject term, else the block stays whole
+    grown = True
+    while grown:
+        grown = False
+        for k in sorted(defs - asked):
+            inner = _free_names("\n".join(ast.unparse(st) for st in body[k].body))
+            if inner & {body[a].name for a in asked}:  # its body calls one (a decorator is its demo, not its use)
+                if not score[k]:
+                    return cb
+                asked.add(k)
+                grown = True
+    if len(asked) == len(defs):
+        return cb
+    asked_names = {body[k].name for k in asked}
+    kept = set(asked)
+    demo_bound: set[str] = set()
+    modules = set().union(*(binds[k] for k, st in enumerate(body) if isinstance(st, (ast.Import, ast.ImportFrom))))
+    first_demo = None
+    for k in range(min(asked) + 1, len(body)):
+        uses = (reads[k] if k not in defs
+                else set().union(*(_free_names(ast.unparse(d)) for d in body[k].decorator_list)))
+        # after the first call, a statement that reads nothing but the modules and what the demo bound is part of
+        # the demo (g102: ``a = torch.randn(3)``, the reseeding call, ``b = ...`` and ``assert torch.equal(a, b)``)
+        alone = (first_demo is not None and k not in defs and uses
+                 and uses <= modules | demo_bound | asked_names | _NOT_NAMES_READ)
+        if uses & (asked_names | demo_bound) or alone:
+            kept.add(k)
+            demo_bound |= binds[k]
+            first_demo = k if first_demo is None else first_demo
+    last = max(kept)
+    stack = sorted(kept)
+    while stack:
+        k = stack.pop()
+        # a function reads its names when it is called, after its definition: anything bound before the last kept
+        # statement serves it; other statements read what was bound before them
+        for j in range(last if k in defs else k):
+            if j not in kept and (reads[k] & binds[j] or j not in defs and reads[k] & changes[j]):
+                kept.add(j)
+                stack.append(j)
+    # a statement among the kept ones that uses their code and reads nothing else stays too: its effects may be what a
+    # check measures (f11-13: the serial loop over the demo's ``slow_batches`` and ``train_step`` times the baseline
+    # that the prefetching run is asserted to beat)
+    own = set().union(*(binds[k] for k in kept if not isinstance(body[k], (ast.Import, ast.ImportFrom))))
+    have = own | set().union(*(binds[k] for k in kept)) | _NOT_NAMES_READ
+    for j in range(min(kept), max(kept)):
+        if j not in kept and j not in defs and reads[j] & own and reads[j] <= have:
+            kept.add(j)
+            have |= binds[j]
+            own |= binds[j]
+    lines = cb.code.split("\n")
+    order = sorted(kept)
+    spans = []
+    for k in order:
+        node = body[k]
+        i = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
+        while i > 0 and lines[i - 1].strip().startswith("#"):
+            i -= 1  # the comment right above it
+        spans.append((i, node.end_lineno or node.lineno))
+    out: list[str] = []
+    for n, ((i, j), k) in enumerate(zip(spans, order)):
+        if n:
+            if order[n - 1] + 1 == k:
+                out += lines[spans[n - 1][1]:i]  # the blank lines between two statements kept together
+            else:
+                out += [""] * (2 if isinstance(body[k], _DEF_NODES) or isinstance(body[order[n - 1]], _DEF_NODES)
+                               else 1)
+        out += lines[i:j]
+    cut = len(lines) - len(out)
+    if cut < max(8, len(lines) / 4):
+        return cb
+    code = "\n".join(out)
+    # ``start`` and ``end`` are the lines just before and after the code, as for a fenced block
+    excerpt = CodeBlock(cb.lang, cb.attrs, code, cb.start + spans[0][0], cb.start + spans[-1][1] + 1)
+    imported = {n for ib in imports_for(excerpt, blocks) for n in _bound_names([ib.code])}
+    if _free_names(code) - imported - _NOT_NAMES_READ:
+        return cb
+    return excerpt
 
 
 _NOT_NAMES_READ = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
@@ -1633,7 +1844,7 @@ def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, C
     best: tuple[tuple[int, int, int, int], int, CodeBlock] | None = None
     for rank, h in enumerate(hits[:ranks]):
         for cb in chunk_code_blocks(h):
-            if is_sibling(obj, cb.code, h.chunk.heading):
+            if is_sibling(obj, cb.code, h.chunk.heading) or setup_only(cb.code):
                 continue
             named = len(subject & code_terms(cb.code))
             lib, tech = code_fit(ask, cb.code)
@@ -1643,6 +1854,15 @@ def code_for(question: str, hits: Sequence[Hit], ranks: int = 6) -> tuple[int, C
     if best is None:
         return None
     return best[1], object_excerpt(obj, best[2], subject, hits[best[1]].chunk.heading)
+
+
+EXCERPT_NOTE = "*(an excerpt of the cited block: the part that answers, with what it needs to run)*"
+
+
+def is_excerpt(cb: CodeBlock, hit: Hit) -> bool:
+    """Whether a shown code block is a part of a longer block of its hit's chunk (:func:`object_excerpt`,
+    :func:`function_excerpt`, :func:`definitions_excerpt`, :func:`setup_excerpt`) rather than a whole block."""
+    return all(b.code.strip() != cb.code.strip() for b in chunk_code_blocks(hit))
 
 
 NO_CODE_TEXT = ("*The notes have no tested code for this; the sentences here describe the method, and no other "
@@ -1698,11 +1918,16 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     rest = add(chosen[n_lead:])
     sentences = lead + import_sentences + ([code_sentence] if code_sentence else []) + rest
     parts = [render_sentences(lead)] if lead else []
-    if import_sentences:
-        cited = "".join(f"[{n}]" for n in dict.fromkeys(s.source for s in import_sentences))
-        parts.append(f"{_fence(chr(10).join(s.text for s in import_sentences))}\n\n{cited}")
     if code_sentence is not None:
-        parts.append(f"{_fence(code_sentence.text)}\n\n[{code_sentence.source}]")
+        # one code item that runs as shown: the import lines it needs open its fence (round 19: f16-14 showed
+        # ``from collections import Counter`` and ``import numpy as np`` as a block of their own above the tagger)
+        shown = [s.text for s in import_sentences]
+        cited = "".join(f"[{n}]" for n in dict.fromkeys(s.source for s in [*import_sentences, code_sentence]))
+        part = f"{_fence(chr(10).join(shown) + chr(10) * 2 + code_sentence.text if shown else code_sentence.text)}"
+        part += f"\n\n{cited}"
+        if is_excerpt(code[1], hits[code[0]]):
+            part += f" {EXCERPT_NOTE}"
+        parts.append(part)
     elif wants_code and sentences:
         parts.append(NO_CODE_TEXT)
     if rest:

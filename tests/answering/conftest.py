@@ -24,3 +24,26 @@ def ranker_mode(request, monkeypatch):
     if request.param == "rules":
         monkeypatch.setattr(lead_module, "lead_model", lambda: None)
     return request.param
+
+
+@pytest.fixture(scope="session")
+def dev_code_answers(answerer):
+    """The development code questions and their answers, ``{id: (question, answer)}``: every question of gold tune,
+    external and fresh1-fresh16 (never gold heldout) whose intent is ``code`` or that asks for code in its own words
+    (``compose.asks_for_code`` with the corpus's libraries)."""
+    import json
+
+    from mlnotes.assistant.answering.compose import asks_for_code
+    from mlnotes.assistant.intent import classify_intent
+    from mlnotes.eval.data import load_external, load_gold
+
+    questions = {q.id: q.question for q in load_gold("tune")}
+    questions.update({q.id: q.question for q in load_external()})
+    for path in sorted((REPO_ROOT / "eval" / "datasets").glob("judged_fresh*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                questions[d["id"]] = d["question"]
+    libs = answerer.code_libraries()
+    return {qid: (q, answerer.answer(q, generator=None)) for qid, q in questions.items()
+            if classify_intent(q).intent == "code" or asks_for_code(q, libs)}

@@ -26,6 +26,8 @@ from mlnotes.assistant.answering.compose import (
 from mlnotes.assistant.settings import REPO_ROOT
 from mlnotes.kb.markdown import CodeBlock
 
+from .code_lines import shown_from_file
+
 CORPUS = REPO_ROOT / "corpus"
 ROUGE_Q = "write a python function for ROUGE-N precision and recall without the rouge package"
 
@@ -236,7 +238,7 @@ def test_every_shown_import_line_is_the_files_own_line_before_the_code_and_is_re
         for s in code:
             src = next(x for x in ans.sources if x.n == s.source)
             assert src.line_start <= s.line_start <= s.line_end <= src.line_end, qid
-            assert "\n".join(_lines(src.path)[s.line_start: s.line_end - 1]).strip() == s.text.strip(), qid
+            assert shown_from_file(_lines(src.path), s), qid
         if len(code) > 1:
             with_imports += 1
             *imports, main = code
@@ -246,8 +248,9 @@ def test_every_shown_import_line_is_the_files_own_line_before_the_code_and_is_re
                 assert s.line_end <= main.line_start or s.source != main.source, qid
                 bound = set(re.findall(r"(\w+)(?:\s*,|\s*$)", s.text.split(" import ")[-1]))
                 assert bound & free, (qid, s.text)
-            fence = "```python\n" + "\n".join(s.text for s in imports) + "\n```"
-            assert ans.text.index(fence) < ans.text.index("```python\n" + main.text.rstrip("\n") + "\n```"), qid
+            # one code item: the import lines open the fence of the code they serve (round 19, code19)
+            fence = "```python\n" + "\n".join(s.text for s in imports) + "\n\n" + main.text.rstrip("\n") + "\n```"
+            assert fence in ans.text, qid
     assert with_imports >= 1  # f10-14's rouge_n needs Counter and Fraction
 
 

@@ -1,4 +1,11 @@
-from mlnotes.kb.markdown import parse_text, prose_word_count, slugify, unique_slugs, validate_meta
+from mlnotes.kb.markdown import (
+    parse_text,
+    prose_word_count,
+    slugify,
+    split_sentences,
+    unique_slugs,
+    validate_meta,
+)
 
 DOC = """---
 id: demo
@@ -67,3 +74,18 @@ def test_prose_word_count_excludes_code_and_tables():
 def test_citation_wrapped_over_two_lines_is_found():
     doc = parse_text("Bound [@johnson1984extensions;\n@dasgupta2003elementary] holds.\n")
     assert [(c.key, c.line) for c in doc.citations] == [("johnson1984extensions", 1), ("dasgupta2003elementary", 1)]
+
+
+def test_a_sentence_boundary_inside_a_parenthesis_is_none():
+    """Round 19 (code19): ch09's ``fails on abbreviations ("Dr. Smith") and decimals, so ...`` split after "Dr." and
+    left ``Smith") and decimals, ...`` as a sentence that opens inside the parenthesis."""
+    text = ('The naive rule fails on abbreviations ("Dr. Smith") and decimals, so real splitters keep lists. '
+            "A second sentence (see Fig. 3. Then more) ends here. Not closed (yet. Next sentence.")
+    assert split_sentences(text) == [
+        'The naive rule fails on abbreviations ("Dr. Smith") and decimals, so real splitters keep lists.',
+        "A second sentence (see Fig. 3. Then more) ends here.",
+        "Not closed (yet.",  # a bracket never closed does not swallow the sentences after it
+        "Next sentence.",
+    ]
+    for s in split_sentences(text):
+        assert not s.startswith(("Smith", "Then")), s
