@@ -1832,7 +1832,7 @@ def erlang_c(c: int, a: float) -> float:
     return c * b / (c - a * (1 - b))
 
 
-_SERVERS = r"(?:single[- ]threaded\s+|identical\s+|parallel\s+|gpu\s+)?(?:workers?|servers?|replicas?|instances?|pods?)\b"
+_SERVERS = r"(?:[a-z-]+\s+)?(?:workers?|servers?|replicas?|instances?|pods?)\b"  # "3 workers", "4 inference workers"
 
 
 def _servers(p: Parsed) -> float | None:
@@ -1880,7 +1880,7 @@ _SSR = r"(?:ssr|rss|sse|residual sum of squares|sum of squared (?:residuals|erro
 
 def _ar_ic(p: Parsed):
     fits: dict[int, set[float]] = {}
-    for m in re.finditer(r"\bar\((\d+)\)[^.;?]{0,40}?\b" + _SSR + r"\s*(?:=|of|is|:|at)?\s*" + _NUM, p.text):
+    for m in re.finditer(r"\bar\((\d+)\)[^.;?,]{0,40}?\b" + _SSR + r"\s*(?:=|of|is|:|at)?\s*" + _NUM, p.text):
         fits.setdefault(int(m.group(1)), set()).add(_num(m.group(2)))
     for m in re.finditer(_SSR + r"\s*(?:=|of|is|:)?\s*" + _NUM + r"\s*(?:for|with|from|by)\s+(?:an?\s+|the\s+)?"
                          r"ar\((\d+)\)", p.text):
@@ -1890,7 +1890,9 @@ def _ar_ic(p: Parsed):
     named = value_named(p, ("n",))
     if named is not None:
         ns.add(named)
-    if len(fits) < 2 or any(len(v) != 1 for v in fits.values()) or len(ns) != 1:
+    # every SSR the question states belongs to one order ("SSR 210 or SSR 215" for AR(2) is ambiguous)
+    stated = re.findall(_SSR + r"\s*(?:=|of|is|:|at)?\s*" + _NUMX, p.text)
+    if len(fits) < 2 or any(len(v) != 1 for v in fits.values()) or len(ns) != 1 or len(stated) != len(fits):
         return None
     n = ns.pop()
     if n < 10:
@@ -2136,7 +2138,8 @@ FORMULAS: tuple[Formula, ...] = (
             r"$-2\log\hat L = n\log(\mathrm{SSR}/n) + n(1 + \log 2\pi)$", r"\baic\b|\bbic\b|akaike|information criteri",
             _ar_ic),
     Formula("finite-differences", ("ch02-mathematics#derivatives",),
-            r"has error $O(h^2)$", r"differen|derivative|gradient check", _differences),
+            r"has error $O(h^2)$",
+            r"(?:finite|forward|central|backward)[- ]differenc|derivative|gradient check", _differences),
     Formula("dash-refresh-points", ("visualization#plotly-dash",),
             r"cost grows with points per trace times refresh rate", r"\bdash\b|dcc\.interval|refresh|redraw",
             _dash),
@@ -2192,7 +2195,9 @@ def states_formula(text: str, f: Formula) -> bool:
 
 
 _ARITH_NUM = r"(\d{1,3}(?:,\d{3})+|\d{1,3}(?:\{,\}\d{3})+|\d+(?:\.\d+)?)"
-_ARITH = re.compile(_ARITH_NUM + r"\s*(?:\\times|×|\\cdot|\*|/)\s*" + _ARITH_NUM + r"[^=.;,]{0,20}?=\s*" + _ARITH_NUM)
+# "a × b = c" with plain numbers only: "$2 \cdot 9 C^2 = 18C^2$" is algebra, not a worked example
+_ARITH = re.compile(r"(?<![\w.^_{])" + _ARITH_NUM + r"\s*(\\times|×|\\cdot|\*|/)\s*" + _ARITH_NUM + r"\s*=\s*"
+                    + _ARITH_NUM + r"(?![\w.^_{}]|\.\d)")
 
 
 def _arith_value(s: str) -> float:
@@ -2200,12 +2205,16 @@ def _arith_value(s: str) -> float:
 
 
 def foreign_arithmetic(sentence: str, question: str) -> bool:
-    """Whether a corpus ``sentence`` works arithmetic ("$1200 \\times 0.02 = 24$") on an operand the question does not
-    give: the notes' own example, which read under a question with its own numbers looks like the asker's case."""
+    """Whether a corpus ``sentence`` works arithmetic ("$1200 \\times 0.02 = 24$": plain numbers whose product or
+    quotient is the stated result) on an operand the question does not give: the notes' own example, which read
+    under a question with its own numbers looks like the asker's case."""
     given = {_arith_value(m.group(0)) for m in re.finditer(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?", question)}
     given |= {v / 1000 for v in given} | {v * 1000 for v in given}  # 20 ms is 0.02 s
     for m in _ARITH.finditer(sentence):
-        ops = (_arith_value(m.group(1)), _arith_value(m.group(2)))
-        if any(all(abs(o - g) > 1e-9 * max(1.0, abs(g)) for g in given) for o in ops):
+        a, b, c = _arith_value(m.group(1)), _arith_value(m.group(3)), _arith_value(m.group(4))
+        got = a / b if m.group(2) == "/" and b else a * b
+        if not math.isclose(got, c, rel_tol=0.02, abs_tol=1e-12):
+            continue  # not arithmetic on these numbers
+        if any(all(abs(o - g) > 1e-9 * max(1.0, abs(g)) for g in given) for o in (a, b)):
             return True
     return False
