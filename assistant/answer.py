@@ -115,7 +115,13 @@ from mlnotes.assistant.answering.scoring import (
 from mlnotes.assistant.answering.support import drop_off_subject
 from mlnotes.assistant.answering.types import Answer, AnswerSentence, Generator, Source
 from mlnotes.assistant.answering.worked import as_record as worked_record
-from mlnotes.assistant.answering.worked import formula_named, states_formula, worked_lines, worked_text
+from mlnotes.assistant.answering.worked import (
+    foreign_arithmetic,
+    formula_named,
+    states_formula,
+    worked_lines,
+    worked_text,
+)
 from mlnotes.assistant.corpus import load_doc, section_url
 from mlnotes.assistant.grounding import DEFAULT_MIN_SHARE, check_support, filter_citations, is_small_model
 from mlnotes.assistant.intent import classify_intent
@@ -607,6 +613,11 @@ class Answerer:
             # notes, or reporting its outcome, does not follow it (f9-14: "The simulation compares both with a
             # fixed uniform split ... with conversion rates 10%, 11% and 12%" after a block with 4/5/6%)
             scored = [t for t in scored if not other_run(t, scored, hits, code[0])]
+        if worked_lines(question, [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]):
+            # round 19 (num19b): the worked line computes the question's own numbers, so a supporting sentence that
+            # works the notes' example at other numbers goes (f17-12: "... $\lambda S = 1200 \times 0.02 = 24$, so
+            # 12 two-worker replicas" under "100 requests/s, 20 ms, 3 workers")
+            scored = [t for t in scored if not foreign_arithmetic(t.candidate.text, question)]
         rest = choose(scored, max_sentences, self.weights, already=lead)
         # round 19 (filler19): supporting sentences and rows off the question's subject go, before any step that adds
         # a sentence for an uncovered part (f16-04's DARTS sentence after AlphaZero vs MuZero)

@@ -1821,6 +1821,160 @@ def _fm(p: Parsed):
     return text, {"d": d, "k": k, **({"nnz": nnz} if nnz is not None else {})}
 
 
+# -- round 19 (num19b): fresh17's numbers ------------------------------------------------------------------------
+
+def erlang_c(c: int, a: float) -> float:
+    """P(an arrival waits) in an M/M/c queue with offered load ``a = lambda/mu < c``: the Erlang B recursion
+    ``B_0 = 1, B_k = a B_(k-1) / (k + a B_(k-1))``, then ``C = c B_c / (c - a (1 - B_c))``."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return c * b / (c - a * (1 - b))
+
+
+_SERVERS = r"(?:[a-z-]+\s+)?(?:workers?|servers?|replicas?|instances?|pods?)\b"  # "3 workers", "4 inference workers"
+
+
+def _servers(p: Parsed) -> float | None:
+    """The one number of workers the question gives ("3 workers", "c = 3"); "on one worker", "per worker" name a
+    single worker's rate or time, not the count."""
+    vals = {_num(m.group(1)) for m in re.finditer(
+        r"(?<!\bon )(?<!\bper )(?<!\bby )\b(" + _NUMX + r"|" + _WORD_NUM + r")\s+" + _SERVERS, p.text)}
+    named = value_named(p, ("c",))
+    if named is not None:
+        vals.add(named)
+    return vals.pop() if len(vals) == 1 else None
+
+
+def _erlang(p: Parsed):
+    got = _rate_and_time(p)
+    c = _servers(p)
+    if got is None or c is None or c != int(c) or not 1 <= c <= 1000:
+        return None
+    lam, s = got
+    c = int(c)
+    a = lam * s
+    mu = 1 / s
+    text = f"a = λ/μ = λS = {fmt(lam)} × {fmt(s)} = {fmt(a)} (utilisation {fmt(a / c)})"
+    values = {"rate": lam, "time": s, "workers": c}
+    for k in (c, c + 1):
+        if a >= k:
+            text += f"; with {k} workers a ≥ c, so the queue grows without bound"
+            continue
+        pc = erlang_c(k, a)
+        wq = pc / (k * mu - lam)
+        text += (f"; with {k} workers C = {fmt(pc)} (P(wait) = {fmt(100 * pc)}%) and E[W_q] = C/(cμ − λ) = "
+                 f"{fmt(pc)}/({fmt(k * mu)} − {fmt(lam)}) = {_seconds_str(wq)}")
+    return text, values
+
+
+def ar_information_criteria(ssr: float, n: float, k: float) -> tuple[float, float, float]:
+    """(-2 log L, AIC, BIC) of a Gaussian AR fitted by least squares on ``n`` residuals with sum of squares ``ssr``
+    and ``k`` parameters: ``-2 log L = n log(SSR/n) + n(1 + log 2π)``, AIC = that + 2k, BIC = that + k log n."""
+    m2ll = n * math.log(ssr / n) + n * (1 + math.log(2 * math.pi))
+    return m2ll, m2ll + 2 * k, m2ll + k * math.log(n)
+
+
+_SSR = r"(?:ssr|rss|sse|residual sum of squares|sum of squared (?:residuals|errors))"
+
+
+def _ar_ic(p: Parsed):
+    fits: dict[int, set[float]] = {}
+    for m in re.finditer(r"\bar\((\d+)\)[^.;?,]{0,40}?\b" + _SSR + r"\s*(?:=|of|is|:|at)?\s*" + _NUM, p.text):
+        fits.setdefault(int(m.group(1)), set()).add(_num(m.group(2)))
+    for m in re.finditer(_SSR + r"\s*(?:=|of|is|:)?\s*" + _NUM + r"\s*(?:for|with|from|by)\s+(?:an?\s+|the\s+)?"
+                         r"ar\((\d+)\)", p.text):
+        fits.setdefault(int(m.group(2)), set()).add(_num(m.group(1)))
+    ns = {v for v, words in p.counted if re.match(
+        r"(?:[a-z-]+\s+){0,2}(?:values|observations|obs|points|samples|residuals|periods)\b", words)}
+    named = value_named(p, ("n",))
+    if named is not None:
+        ns.add(named)
+    # every SSR the question states belongs to one order ("SSR 210 or SSR 215" for AR(2) is ambiguous)
+    stated = re.findall(_SSR + r"\s*(?:=|of|is|:|at)?\s*" + _NUMX, p.text)
+    if len(fits) < 2 or any(len(v) != 1 for v in fits.values()) or len(ns) != 1 or len(stated) != len(fits):
+        return None
+    n = ns.pop()
+    if n < 10:
+        return None
+    rows = []
+    for order in sorted(fits):
+        ssr = next(iter(fits[order]))
+        m2ll, aic, bic = ar_information_criteria(ssr, n, order + 2)
+        rows.append((order, aic, bic))
+        text_row = f"AR({order}): −2 log L = {fmt(m2ll, 5)}, AIC = {fmt(aic, 5)}, BIC = {fmt(bic, 5)}"
+        rows[-1] = (order, aic, bic, text_row)
+    best_aic = min(rows, key=lambda r: r[1])[0]
+    best_bic = min(rows, key=lambda r: r[2])[0]
+    text = (f"n = {fmt(n)}, k = p + 2 (p coefficients, the constant, the noise variance), penalty per parameter "
+            f"2 for AIC and log {fmt(n)} = {fmt(math.log(n))} for BIC: " + "; ".join(r[3] for r in rows)
+            + f"; AIC picks AR({best_aic}) and BIC picks AR({best_bic})")
+    return text, {"n": n} | {f"ssr_ar{o}": next(iter(v)) for o, v in sorted(fits.items())}
+
+
+_FUNCS: dict[str, tuple[Callable[[float], float], Callable[[float], float]]] = {
+    "exp": (math.exp, math.exp), "sin": (math.sin, math.cos), "cos": (math.cos, lambda x: -math.sin(x)),
+    "ln": (math.log, lambda x: 1 / x), "log": (math.log, lambda x: 1 / x), "tanh": (math.tanh, lambda x: 1 - math.tanh(x) ** 2),
+}
+_STEP = r"(\d+(?:\.\d+)?(?:e-?\d+)?|\.\d+|10\^-?\d+)"
+
+
+def _step_value(s: str) -> float:
+    return 10.0 ** int(s[3:]) if s.startswith("10^") else float(s)
+
+
+def finite_differences(f: Callable[[float], float], x: float, h: float) -> tuple[float, float]:
+    """The forward difference ``(f(x+h) - f(x))/h`` and the central difference ``(f(x+h) - f(x-h))/(2h)``."""
+    return (f(x + h) - f(x)) / h, (f(x + h) - f(x - h)) / (2 * h)
+
+
+def _differences(p: Parsed):
+    names = set(re.findall(r"\b(exp|sin|cos|ln|log|tanh)\s*\(?\s*x\b", p.text))
+    names |= {"exp" for _ in re.findall(r"\be\^\(?x\b", p.text)}
+    xs = {_num(m.group(1)) for m in re.finditer(r"\bat\s+x\s*=\s*" + _NUM, p.text)}
+    steps = [_step_value(m.group(1)) for m in re.finditer(r"\bh\s*(?:=|of|is)\s*" + _STEP, p.text)]
+    if len(names) != 1 or len(xs) != 1 or not steps or len(steps) > 3:
+        return None
+    name, x = names.pop(), xs.pop()
+    f, df = _FUNCS[name]
+    try:
+        exact = df(x)
+        parts = []
+        for h in dict.fromkeys(steps):
+            fwd, ctr = finite_differences(f, x, h)
+            parts.append(f"h = {fmt(h) if h >= 1e-3 else _sci(h)}: forward {fwd:.6f} (error {abs(fwd - exact):.3g}), "
+                         f"central {ctr:.6f} (error {abs(ctr - exact):.3g})")
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    text = f"f'({fmt(x)}) = {exact:.6f} for f = {name}; " + "; ".join(parts)
+    if min(steps) < 1e-6:
+        text += f"; at h = {_sci(min(steps))} the round-off error ε/h ≈ {2.2e-16 / min(steps):.1g} dominates"
+    return text, {"x": x} | {f"h{i}": h for i, h in enumerate(dict.fromkeys(steps))}
+
+
+def dash_points(traces: float, points: float, interval_s: float) -> tuple[float, float]:
+    """Points sent per refresh (``traces × points per trace``) and per second (times ``1/interval``)."""
+    return traces * points, traces * points / interval_s
+
+
+def _dash(p: Parsed):
+    traces = {_num(m.group(1)) for m in re.finditer(
+        r"\b(" + _NUMX + r"|" + _WORD_NUM + r")\s+(?:traces|lines|series|curves)\b", p.text)}
+    points = _scaled_count(p, r"(?:steps|points|samples|rows|values)\b")
+    ivals = {_num(m.group(1)) * (1e-3 if m.group(2).startswith("m") else 1) for m in re.finditer(
+        r"\bevery\s+" + _NUM + r"\s*(ms|milliseconds?|s|secs?|seconds?)\b", p.text)}
+    ivals |= {_num(m.group(1)) * 1e-3 for m in re.finditer(r"\binterval\s*(?:=|of|is)\s*" + _NUM + r"\s*(?:ms)?\b",
+                                                         p.text)}
+    if len(traces) != 1 or len(points) != 1 or len(ivals) != 1:
+        return None
+    t, n, iv = traces.pop(), points.pop(), ivals.pop()
+    if iv <= 0:
+        return None
+    per, rate = dash_points(t, n, iv)
+    return (f"{fmt(t)} traces × {fmt(n)} points = {fmt(per)} points per refresh; every {fmt(iv)} s that is "
+            f"{fmt(per)} × {fmt(1 / iv)} = {fmt(rate)} points/s, growing with the history"), {"traces": t, "points": n, "interval": iv}
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -1871,6 +2025,8 @@ FORMULAS: tuple[Formula, ...] = (
             _qlora),
     Formula("differenced-noise", ("ch14-time-series#exercise-143-what-differencing-does-to-noise",),
             r"Its variance is $2\sigma^2$", r"differenc", _differenced),
+    Formula("erlang-c", ("ch11-mlops-production#scaling",),
+            r"$C = cB_c/(c - a(1 - B_c))$", r"m/m/|erlang|\bqueu|\bwait", _erlang),
     Formula("littles-law", ("ch11-mlops-production#exercise-113-capacity-from-littles-law",
                             "ch11-mlops-production#scaling"),
             r"$L = \lambda W", r"little'?s law|workers|replicas|in flight|concurren|capacity|instances|servers",
@@ -1978,6 +2134,15 @@ FORMULAS: tuple[Formula, ...] = (
             r"\bmcts\b|monte carlo tree|tree search|alphazero|alphago|muzero", _mcts),
     Formula("fm-prediction-cost", ("algorithm-complexity#recommender-systems",),
             "Rendle's identity turns $O(kd^2)$ into $O(kd)$", r"factori[sz]ation machine|\bfms?\b|rendle", _fm),
+    Formula("ar-information-criteria", ("ch14-time-series#arima-models-ar-ma-arma-and-arima",),
+            r"$-2\log\hat L = n\log(\mathrm{SSR}/n) + n(1 + \log 2\pi)$", r"\baic\b|\bbic\b|akaike|information criteri",
+            _ar_ic),
+    Formula("finite-differences", ("ch02-mathematics#derivatives",),
+            r"has error $O(h^2)$",
+            r"(?:finite|forward|central|backward)[- ]differenc|derivative|gradient check", _differences),
+    Formula("dash-refresh-points", ("visualization#plotly-dash",),
+            r"cost grows with points per trace times refresh rate", r"\bdash\b|dcc\.interval|refresh|redraw",
+            _dash),
 )
 
 
@@ -2027,3 +2192,29 @@ def states_formula(text: str, f: Formula) -> bool:
     """Whether a corpus sentence ``text`` shows ``f``'s formula (its ``states`` piece, whitespace aside): the
     sentence that states what a worked line computes."""
     return " ".join(f.states.split()) in " ".join(text.split())
+
+
+_ARITH_NUM = r"(\d{1,3}(?:,\d{3})+|\d{1,3}(?:\{,\}\d{3})+|\d+(?:\.\d+)?)"
+# "a × b = c" with plain numbers only: "$2 \cdot 9 C^2 = 18C^2$" is algebra, not a worked example
+_ARITH = re.compile(r"(?<![\w.^_{])" + _ARITH_NUM + r"\s*(\\times|×|\\cdot|\*|/)\s*" + _ARITH_NUM + r"\s*=\s*"
+                    + _ARITH_NUM + r"(?![\w.^_{}]|\.\d)")
+
+
+def _arith_value(s: str) -> float:
+    return float(s.replace("{,}", "").replace(",", ""))
+
+
+def foreign_arithmetic(sentence: str, question: str) -> bool:
+    """Whether a corpus ``sentence`` works arithmetic ("$1200 \\times 0.02 = 24$": plain numbers whose product or
+    quotient is the stated result) on an operand the question does not give: the notes' own example, which read
+    under a question with its own numbers looks like the asker's case."""
+    given = {_arith_value(m.group(0)) for m in re.finditer(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?", question)}
+    given |= {v / 1000 for v in given} | {v * 1000 for v in given}  # 20 ms is 0.02 s
+    for m in _ARITH.finditer(sentence):
+        a, b, c = _arith_value(m.group(1)), _arith_value(m.group(3)), _arith_value(m.group(4))
+        got = a / b if m.group(2) == "/" and b else a * b
+        if not math.isclose(got, c, rel_tol=0.02, abs_tol=1e-12):
+            continue  # not arithmetic on these numbers
+        if any(all(abs(o - g) > 1e-9 * max(1.0, abs(g)) for g in given) for o in (a, b)):
+            return True
+    return False

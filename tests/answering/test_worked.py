@@ -1187,3 +1187,158 @@ def test_num18b_formulas_decline_without_numbers_or_when_ambiguous():
               "factorization machine, 100k features, k = 8 or 16, cost?"):
         got = line(q)
         assert got is None or got.formula not in NUM18B, (q, got)
+
+
+# -- round 19 (num19b): fresh17's four numeric questions -------------------------------------------------------
+
+NUM19B = ("erlang-c", "ar-information-criteria", "finite-differences", "dash-refresh-points")
+
+
+def _erlang_c_closed_form(c: int, a: float) -> float:
+    """Erlang C from its textbook closed form (not the B recursion the registry uses)."""
+    top = a ** c / math.factorial(c) * c / (c - a)
+    return top / (sum(a ** k / math.factorial(k) for k in range(c)) + top)
+
+
+def test_erlang_c_matches_the_closed_form_and_a_simulated_queue():
+    import heapq
+
+    for c, a in [(1, 0.5), (3, 2.0), (4, 2.0), (10, 8.5), (2, 1.9)]:
+        assert W.erlang_c(c, a) == pytest.approx(_erlang_c_closed_form(c, a), rel=1e-9)
+    assert W.erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = utilisation
+    # an M/M/3 queue at 100 requests/s and 20 ms per request, simulated first-come first-served
+    rng = np.random.default_rng(0)
+    lam, s, c, n = 100.0, 0.02, 3, 100_000
+    arrivals = np.cumsum(rng.exponential(1 / lam, n))
+    services = rng.exponential(s, n)
+    free = [0.0] * c
+    waits = np.empty(n)
+    for i in range(n):
+        start = max(arrivals[i], heapq.heappop(free))
+        waits[i] = start - arrivals[i]
+        heapq.heappush(free, start + services[i])
+    pc = W.erlang_c(c, lam * s)
+    assert abs((waits > 0).mean() - pc) < 0.02
+    assert waits.mean() == pytest.approx(pc / (c / s - lam), rel=0.08)
+
+
+def test_ar_information_criteria_match_the_gaussian_likelihood_of_a_least_squares_fit():
+    rng = np.random.default_rng(1)
+    x = np.zeros(400)
+    for t in range(2, 400):
+        x[t] = 0.6 * x[t - 1] - 0.3 * x[t - 2] + rng.normal()
+    for p in (1, 2, 4):
+        target = x[5:]
+        design = np.column_stack([np.ones(len(target))] + [x[5 - i: len(x) - i] for i in range(1, p + 1)])
+        resid = target - design @ np.linalg.lstsq(design, target, rcond=None)[0]
+        n, ssr = len(resid), float(resid @ resid)
+        loglik = stats.norm.logpdf(resid, scale=math.sqrt(ssr / n)).sum()  # the MLE of the noise variance
+        m2ll, aic, bic = W.ar_information_criteria(ssr, n, p + 2)
+        assert m2ll == pytest.approx(-2 * loglik)
+        assert aic == pytest.approx(-2 * loglik + 2 * (p + 2)) and bic == pytest.approx(-2 * loglik + (p + 2) * math.log(n))
+
+
+def test_finite_differences_match_high_precision_errors_and_taylor_terms():
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 50
+    e = Decimal(1).exp()
+    for h in (0.1, 0.01, 0.001):
+        fwd, ctr = W.finite_differences(math.exp, 1.0, h)
+        hd = Decimal(h)
+        exact_fwd = ((Decimal(1) + hd).exp() - e) / hd
+        exact_ctr = ((Decimal(1) + hd).exp() - (Decimal(1) - hd).exp()) / (2 * hd)
+        assert fwd == pytest.approx(float(exact_fwd), rel=1e-9) and ctr == pytest.approx(float(exact_ctr), rel=1e-8)
+        # truncation errors O(h) and O(h^2): e h/2 and e h^2/6 to leading order
+        assert abs(fwd - math.e) == pytest.approx(math.e * h / 2, rel=0.06)
+        assert abs(ctr - math.e) == pytest.approx(math.e * h * h / 6, rel=0.02)
+    # a tiny step is worse than 1e-5: round-off grows like eps/h
+    assert abs(W.finite_differences(math.exp, 1.0, 1e-12)[1] - math.e) > 100 * abs(
+        W.finite_differences(math.exp, 1.0, 1e-5)[1] - math.e)
+
+
+def test_dash_points_count_the_arrays_a_figure_would_send():
+    traces = [list(range(300)) for _ in range(4)]
+    per_refresh = sum(len(t) for t in traces)
+    assert W.dash_points(4, 300, 0.5) == (per_refresh, per_refresh * 2)
+    assert W.dash_points(2, 1000, 5) == (2000, 400)
+
+
+def test_num19b_formulas_bind_varied_phrasings():
+    cases = [
+        ("three GPU servers behind one queue, 40 requests per second, each inference takes 50 ms. probability of "
+         "waiting in an M/M/c model?", "erlang-c", {"rate": 40, "time": 0.05, "workers": 3}),
+        ("c = 5 servers, arrival rate 30 req/s, service time 100 ms: Erlang C wait probability?", "erlang-c",
+         {"rate": 30, "time": 0.1, "workers": 5}),
+        ("Comparing AR(1) with RSS 530 and AR(3) with RSS 505 on n = 150 observations: which does BIC choose?",
+         "ar-information-criteria", {"n": 150, "ssr_ar1": 530, "ssr_ar3": 505}),
+        ("SSR of 88 for AR(1), SSR of 80 for AR(4), 120 residuals: AIC?", "ar-information-criteria",
+         {"n": 120, "ssr_ar1": 88, "ssr_ar4": 80}),
+        ("central difference for sin(x) at x = 0.5 with h = 1e-3, how accurate is it?", "finite-differences",
+         {"x": 0.5, "h0": 0.001}),
+        ("forward difference of ln x at x = 2, h = 0.1: how big is the error?", "finite-differences",
+         {"x": 2, "h0": 0.1}),
+        ("plotly dash app refreshes every 2 s, 3 lines of 50k points each: how much data per refresh?",
+         "dash-refresh-points", {"traces": 3, "points": 50_000, "interval": 2}),
+    ]
+    for q, fid, values in cases:
+        got = line(q)
+        assert got is not None and got.formula == fid, (q, got)
+        assert got.values == pytest.approx(values), q
+    assert "with 3 workers C = 0.444" in line(cases[0][0]).text  # a = 40 × 0.05 = 2, as fresh17's
+    assert "with 4 workers C = 0.174" in line(cases[0][0]).text
+    assert re.search(r"BIC picks AR\(1\)", line(cases[2][0]).text)
+    assert f"{math.cos(0.5):.6f}" in line(cases[4][0]).text
+    assert "150,000 points per refresh" in line(cases[6][0]).text and "75,000 points/s" in line(cases[6][0]).text
+    unstable = line("2 workers share a queue, 100 req/s, 30 ms each: how long do requests wait?")
+    assert unstable is not None and "grows without bound" in unstable.text
+
+
+def test_num19b_formulas_decline_without_numbers_or_when_ambiguous():
+    for q in ("what is Erlang C and when do requests wait?",
+              "100 requests/s, 20 ms each, how long is the wait in the queue?",  # no number of workers
+              "M/M/c queue with 2 workers or 3 workers at 100 req/s and 20 ms: wait?",
+              "100 requests/s at 20 ms or 30 ms per request on 3 workers, queue wait?",
+              "what is the difference between AIC and BIC?",
+              "AR(2) SSR = 210 vs AR(5) SSR = 200, which does AIC pick?",  # no n
+              "AR(2) with SSR 210 or SSR 215 and AR(5) with SSR 200, 200 observations, AIC or BIC?",
+              "why is the central difference more accurate than the forward difference?",
+              "forward difference with h = 0.01 at x = 1: error?",  # no function
+              "derivative of exp(x) and sin(x) at x = 1 with h = 0.01, central difference error?",
+              "how do I make a plotly dash dashboard refresh faster?",
+              "dash figure with 2 traces, refresh every 1 s: cost?"):  # no points per trace
+        got = line(q)
+        assert got is None or got.formula not in NUM19B, (q, got)
+
+
+def test_foreign_arithmetic_flags_the_notes_example_worked_at_other_numbers():
+    q = "M/M/c: 100 requests/s, each takes 20 ms on one worker, 3 workers share one queue"
+    assert W.foreign_arithmetic(r"the mean number of busy workers is $\lambda S = 1200 \times 0.02 = 24$", q)
+    assert W.foreign_arithmetic("at 50 × 0.02 = 1 busy worker", q)
+    assert not W.foreign_arithmetic(r"$\lambda S = 100 \times 0.02 = 2$ busy workers", q)  # the asker's own
+    assert not W.foreign_arithmetic(r"$\lambda S = 100 \times 20 = 2000$ in ms", q)  # 20 ms read as 0.02 s and back
+    assert not W.foreign_arithmetic("The probability that a request has to wait is Erlang's C formula", q)
+
+
+@pytest.mark.parametrize("q, fid", [
+    ("we run 4 inference workers on one shared queue; requests arrive at 150 per second and each takes 20 ms. what "
+     "fraction of requests wait, and how long on average?", "erlang-c"),
+    ("n = 300 monthly values, AR(1) gives SSR = 950 and AR(4) gives SSR = 905 (constant included). which order do "
+     "AIC and BIC choose?", "ar-information-criteria"),
+    ("gradient check: how far is the central difference of sin(x) at x = 2 with h = 0.001 from the true derivative, "
+     "and the forward difference?", "finite-differences"),
+])
+def test_num19b_questions_get_the_worked_line_citing_a_section_that_states_it(answerer, q, fid):
+    ans = answerer.answer(q, generator=None)
+    assert [w["formula"] for w in ans.worked] == [fid]
+    src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
+    assert f"{src.doc_id}#{src.section_id}" in W.formula_named(fid).sections
+    assert ans.text.startswith("**On your numbers**")
+    assert not any(W.foreign_arithmetic(s.text, q) for s in ans.sentences)
+
+
+def test_foreign_arithmetic_leaves_algebra_and_non_arithmetic_alone():
+    q = "param count: 3 stacked 3x3 conv layers vs a single 7x7 layer, 128 channels in and out"
+    assert not W.foreign_arithmetic(r"fewer parameters ($2 \cdot 9 C^2 = 18C^2$ against $25C^2$)", q)
+    assert not W.foreign_arithmetic("the ratio 4 / 3 = 2 is not arithmetic", q)
+    assert W.foreign_arithmetic("two layers of 64 channels: 2 × 64 = 128 filters", q)  # 2 and 64 are not the asker's
