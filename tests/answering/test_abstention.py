@@ -748,3 +748,64 @@ def test_a_question_around_a_rare_function_is_answered_from_the_section_that_doc
     src = next(s for s in ans.sources if s.n == first.source)
     assert f"{src.doc_id}#{src.section_id}" in q.relevant, (src.doc_id, src.section_id)
     assert "download" in first.text.lower(), first.text
+
+
+def test_a_code_identifier_the_corpus_never_writes_is_covered_by_a_chunk_that_uses_its_words():
+    """Round 19 (abst19b, f17-10's shape): "got a 12 GB CSV of click logs ... will pandas read_csv cope, and if not
+    what should I use" was withheld by the coverage branch: BM25's tokenizer keeps ``read_csv`` as one term, the
+    corpus never writes it, so it weighed most (IDF of df 0) although the first hit, on pandas "reading CSV" and data
+    that exceeds memory, uses both its words. Such an identifier counts as covered (and not unfound) by a chunk that
+    uses every word of it; one the corpus writes itself, a chunk missing one of its words, or a plain word does not."""
+    tools = chunk("pandas is good for labelled tables and reading CSV; reach for Polars when data exceeds memory",
+                  ("Tools",))
+    other = chunk("read the docs before you tune anything", ("Misc",))
+    common = [chunk("big models give good results") for _ in range(2)]
+    cov = TermCoverage([*CHUNKS, tools, other, *common])
+    have = cov._chunk_terms(tools)
+    assert cov.df.get("read_csv", 0) == 0
+    assert cov.identifier_in_words("read_csv", have)
+    assert not cov.identifier_in_words("read_csv", cov._chunk_terms(other))  # "csv" missing
+    assert not cov.identifier_in_words("to_parquet", have)  # "parquet" missing
+    assert not cov.identifier_in_words("panda", have) and not cov.identifier_in_words("csv", have)  # no identifier
+    q = "will pandas read_csv cope with big data"
+    without = cov._coverage(question_terms(q) - {"read_csv"}, tools)
+    assert cov.coverage(q, tools) > without  # the identifier's weight is covered, not dropped
+    assert "read_csv" not in cov.unfound(q, q, [SimpleNamespace(chunk=tools)])
+    assert "read_csv" in cov.unfound(q, q, [SimpleNamespace(chunk=other)])
+    # an identifier that a chunk writes as such is an ordinary term: covered only where it is written
+    own = TermCoverage([*CHUNKS, tools, chunk("call read_csv with chunksize"), *common])
+    assert not own.identifier_in_words("read_csv", have)
+
+
+def test_on_the_development_questions_identifiers_read_as_words_change_only_answerable_decisions():
+    """Property over every development question (gold tune, external, unanswerable tune, fresh1-17; round 19,
+    abst19b): the decisions that reading an unwritten code identifier by its words
+    (``TermCoverage.identifier_in_words``) changes are all on answerable questions (tolerance none: each change on an
+    unanswerable one releases a true abstention), and the one it releases is exactly f17-10 (so a new one shows)."""
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.answering.retrieve import retrieve
+    from mlnotes.assistant.services import use_index_files
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.data import DATASETS, _load
+    from mlnotes.kb.index import Index
+
+    index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
+    answerer = Answerer(index, REPO_ROOT / "corpus")
+    use_index_files(answerer, index.home, log=lambda m: None)
+    cov = answerer.term_coverage()
+    questions = [*_dev_questions(), *(q for n in range(14, 18) for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True))]
+    changed, touched = {}, set()
+    for q in questions:
+        if not any("_" in t and not cov.df.get(t, 0) for t in question_terms(q.question)):
+            continue  # cheap pre-filter: no unwritten identifier
+        touched.add(q.id)
+        r = retrieve(index, q.question, "hybrid", 6)
+        now = answerer.abstains(r.read or q.question, r)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(TermCoverage, "identifier_in_words", lambda self, term, have: False)
+            before = answerer.abstains(r.read or q.question, r)
+        if now != before:
+            changed[q.id] = (q.answerable, now)
+    assert touched  # the property has questions to read
+    assert all(answerable for answerable, _ in changed.values()), changed
+    assert changed == {"f17-10": (True, False)}
