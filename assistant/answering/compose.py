@@ -1799,6 +1799,8 @@ def setup_for(cb: CodeBlock, blocks: Sequence[CodeBlock]) -> list[CodeBlock] | N
         lines = b.code.split("\n")
         for st in body:
             first, last = b.start + st.lineno, b.start + (st.end_lineno or st.lineno)
+            if last >= cb.start + 1:
+                break  # a statement of the block itself, or after it (an excerpt's own block)
             if isinstance(st, (ast.Import, ast.ImportFrom)):
                 if st.lineno == st.end_lineno and _IMPORT_LINE_RE.match(lines[st.lineno - 1]):
                     imported |= _stmt_binds(st)
