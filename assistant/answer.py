@@ -630,6 +630,10 @@ class Answerer:
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
         if code is not None:
             rest = [t for t in rest if not other_run(t, rest, hits, code[0])]
+        if code is None:
+            # the block ``compose.extractive`` would fall back on, picked here so that it too is shown with the lines
+            # it needs to run (round 19, code19b: f16-08's ``DummyClassifier`` baseline read ``X_train`` unseen)
+            code = compose.code_for(question, hits)
         imports, needs = self._excerpt_imports(code, hits, mode, filters)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
                                   n_lead=len(lead), wants_code=code_asked, imports=imports, needs=needs)
