@@ -1624,7 +1624,8 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     # what the definitions not asked for make (f17-13: ``tracker = Tracker(...)`` and the runs it logs): a statement
     # that reads it and calls no asked definition is their demo, not the asked one's (the tracker loop that logs the
     # fingerprint ``fp`` with each run)
-    others = {body[k].name for k in defs - asked}
+    others = {body[k].name for k in defs - asked  # not one an asked definition decorates: that is its demo (f8-02)
+              if not set().union(*(_free_names(ast.unparse(d)) for d in body[k].decorator_list)) & asked_names}
     for k in range(len(body)):
         if k not in defs and reads[k] & others:
             others |= binds[k]
