@@ -641,9 +641,13 @@ class Answerer:
             rest = self._cover_parts(question, r, lead, rest, scored, hits, mode, filters, max_sentences)
         if code is not None:
             rest = [t for t in rest if not other_run(t, rest, hits, code[0])]
+        if code is None:
+            # the block ``compose.extractive`` would fall back on, picked here so that it too is shown with the lines
+            # it needs to run (round 19, code19b: f16-08's ``DummyClassifier`` baseline read ``X_train`` unseen)
+            code = compose.code_for(question, hits)
+        imports, needs = self._excerpt_imports(code, hits, mode, filters)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
-                                  n_lead=len(lead), wants_code=code_asked,
-                                  imports=self._excerpt_imports(code, hits, mode, filters))
+                                  n_lead=len(lead), wants_code=code_asked, imports=imports, needs=needs)
 
     # -- the lead of each intent
     def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:
@@ -1161,28 +1165,42 @@ class Answerer:
         return Scored(1.0, rank, cand, self._row_vector(cand.text))
 
     def _excerpt_imports(self, code: tuple[int, CodeBlock] | None, hits: list[Hit], mode: str,
-                         filters: Filters | None) -> list[tuple[int, CodeBlock]]:
+                         filters: Filters | None) -> tuple[list[tuple[int, CodeBlock]], list[str]]:
         """For a code block shown as an excerpt of a longer block (``compose.object_excerpt``,
         ``compose.function_excerpt``, ``compose.setup_excerpt``), or a whole block that uses what the file's earlier
         blocks imported (round 16: the PDP/ICE block of f13-14 reads ``np`` and ``plt``, ml-09's labelling block
         ``np`` and ``ndimage``; the corpus tests and the Run button run a file's blocks in order, so the block runs
-        there but not as shown): the file's import lines that it needs (``compose.imports_for``), each with the
-        index in ``hits`` of the piece that holds it (appended as a looked-up piece when needed); ``[]`` for a block
-        that needs none, or no block. An import line in no piece (with the lines around it) that passes ``filters``
-        is left out."""
+        there but not as shown): the file's import lines that it needs (``compose.imports_for``), then the lines of
+        the file's earlier blocks that define the data, models or helpers it reads (``compose.setup_for``, round 19,
+        code19b: f17-14's ``Xb, yb = load_breast_cancer(return_X_y=True)``), each with the index in ``hits`` of the
+        piece that holds it (appended as a looked-up piece when needed); and the names the reader must supply when
+        those lines cannot be shown (too many, none found, or a piece ``filters`` leaves out). ``([], [])`` for a
+        block that needs nothing, or no block. An import line in no piece (with the lines around it) that passes
+        ``filters`` is left out."""
         if code is None:
-            return []
+            return [], []
         path = hits[code[0]].chunk.path
         doc = load_doc(self.corpus_dir, path)
         cb = code[1]
+        blocks = code_blocks(doc, 1, len(doc.lines))
         pieces = [c for cs in self._section_table().values() for c in cs if c.path == path]
-        out = []
-        for ib in compose.imports_for(cb, code_blocks(doc, 1, len(doc.lines))):
+
+        def cited(ib: CodeBlock) -> int | None:
             piece = next((c for c in pieces if c.line_start <= ib.start and ib.end <= c.line_end), None)
-            idx = self._extra(hits, piece, mode, filters) if piece is not None else None
-            if idx is not None:
-                out.append((idx, ib))
-        return out
+            return self._extra(hits, piece, mode, filters) if piece is not None else None
+
+        setup = compose.setup_for(cb, blocks)
+        needs: list[str] = []
+        set_up = []
+        if setup is None:
+            needs = sorted(compose.unseen_names(cb, blocks))
+        else:
+            set_up = [(idx, ib) for ib in setup if (idx := cited(ib)) is not None]
+            if len(set_up) < len(setup):
+                set_up, needs = [], sorted(compose.unseen_names(cb, blocks))
+        shown = CodeBlock(cb.lang, cb.attrs, "\n".join([*(ib.code for _, ib in set_up), cb.code]), cb.start, cb.end)
+        out = [(idx, ib) for ib in compose.imports_for(shown, blocks) if (idx := cited(ib)) is not None]
+        return out + set_up, needs
 
     def _code_section_pool(self, question: str, r: Retrieved, hits: list[Hit], code_idx: int, mode: str,
                            filters: Filters | None) -> tuple[list[Scored], dict[int, int]]:

@@ -1583,9 +1583,19 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
         said = _definition_said(body[k])
         return sum(_has(t, said) for t in subject)
 
+    # the object the question asks to write ranks first (round 19, code19b; f17-13: "for our homemade experiment
+    # tracker I want each run to record ... write a function that fingerprints a few numpy arrays ..." asks for
+    # ``data_fingerprint``, not the ``Tracker`` whose docstring names more of the question's set-up terms)
+    obj = [_us(t) for t in code_object(question)]
+
+    def named_obj(k: int) -> int:
+        said = _definition_said(body[k])
+        return sum(_has(t, said) for t in obj)
+
     score = {k: named(k) for k in defs}
-    best = max(score.values())
-    asked = {k for k in defs if score[k] == best}
+    rank = {k: (named_obj(k), score[k]) for k in defs}
+    asked = {k for k in defs if rank[k] == max(rank.values())}
+    best = max(score[k] for k in asked)
     if best < 2 or len(asked) == len(defs):
         return cb
     reads = [_stmt_reads(st) for st in body]
@@ -1611,9 +1621,19 @@ def definitions_excerpt(question: str, cb: CodeBlock, blocks: Sequence[CodeBlock
     demo_bound: set[str] = set()
     modules = set().union(*(binds[k] for k, st in enumerate(body) if isinstance(st, (ast.Import, ast.ImportFrom))))
     first_demo = None
+    # what the definitions not asked for make (f17-13: ``tracker = Tracker(...)`` and the runs it logs): a statement
+    # that reads it and calls no asked definition is their demo, not the asked one's (the tracker loop that logs the
+    # fingerprint ``fp`` with each run)
+    others = {body[k].name for k in defs - asked  # not one an asked definition decorates: that is its demo (f8-02)
+              if not set().union(*(_free_names(ast.unparse(d)) for d in body[k].decorator_list)) & asked_names}
+    for k in range(len(body)):
+        if k not in defs and reads[k] & others:
+            others |= binds[k]
     for k in range(min(asked) + 1, len(body)):
         uses = (reads[k] if k not in defs
                 else set().union(*(_free_names(ast.unparse(d)) for d in body[k].decorator_list)))
+        if k not in defs and not uses & asked_names and uses & others:
+            continue
         # after the first call, a statement that reads nothing but the modules and what the demo bound is part of
         # the demo (g102: ``a = torch.randn(3)``, the reseeding call, ``b = ...`` and ``assert torch.equal(a, b)``)
         alone = (first_demo is not None and k not in defs and uses
@@ -1750,6 +1770,64 @@ def imports_for(excerpt: CodeBlock, blocks: Sequence[CodeBlock]) -> list[CodeBlo
     return [CodeBlock("python", (), text, line - 1, line + 1) for line, text in lines]
 
 
+SETUP_MAX_LINES = 8  # the most lines of earlier blocks shown above a block to define what it reads
+
+
+def setup_for(cb: CodeBlock, blocks: Sequence[CodeBlock]) -> list[CodeBlock] | None:
+    """The top-level statements of the file's earlier blocks (``blocks``, its runnable blocks) that define what a
+    shown block reads and neither it, Python nor an import line before it binds (:func:`unseen_names`: data, models,
+    helpers of an earlier block), found with Python's parser (round 19, code19b; f17-14: ch05's benchmark of seven
+    classifiers reads ``Xb`` and ``yb`` of ``Xb, yb = load_breast_cancer(return_X_y=True)`` in the chapter's first
+    block and stopped with ``NameError`` as shown): for each such name the last statement before the block that
+    binds it, then, backwards, the last statement binding each name those read, until all they read is bound by
+    import lines before the block (shown by :func:`imports_for`), Python or a kept statement. In file order, each
+    a block of its own file lines whose ``start`` and ``end`` are the lines just before and after it, as for a
+    fenced block. ``[]`` when the block reads nothing unseen; ``None`` when a name is bound by no earlier
+    top-level statement, or the statements would be more than :data:`SETUP_MAX_LINES` lines (the reader is told
+    which names to supply instead, :func:`needs_note`)."""
+    unseen = unseen_names(cb, blocks)
+    if not unseen:
+        return []
+    stmts: list[tuple[int, int, str, set[str], set[str]]] = []  # first and last file line, text, binds, reads
+    imported: set[str] = set()
+    for b in blocks:
+        if b.start >= cb.start:
+            continue
+        try:
+            body = ast.parse(b.code).body
+        except SyntaxError:
+            continue
+        lines = b.code.split("\n")
+        for st in body:
+            first, last = b.start + st.lineno, b.start + (st.end_lineno or st.lineno)
+            if last >= cb.start + 1:
+                break  # a statement of the block itself, or after it (an excerpt's own block)
+            if isinstance(st, (ast.Import, ast.ImportFrom)):
+                if st.lineno == st.end_lineno and _IMPORT_LINE_RE.match(lines[st.lineno - 1]):
+                    imported |= _stmt_binds(st)
+                    continue
+            text = "\n".join(lines[st.lineno - 1:st.end_lineno or st.lineno])
+            stmts.append((first, last, text, _stmt_binds(st), _stmt_reads(st)))
+    kept: dict[int, int] = {}  # index in ``stmts`` -> its first line
+    need = sorted(unseen)
+    have = set(_NOT_NAMES_READ)
+    while need:
+        name = need.pop()
+        if name in have:
+            continue
+        k = max((k for k, s in enumerate(stmts) if name in s[3]), default=None, key=lambda k: stmts[k][0])
+        if k is None:
+            return None
+        have |= stmts[k][3]
+        if k not in kept:
+            kept[k] = stmts[k][0]
+            need += sorted(stmts[k][4] - have - imported)
+    out = [stmts[k] for k in sorted(kept, key=lambda k: stmts[k][0])]
+    if sum(s[2].count("\n") + 1 for s in out) > SETUP_MAX_LINES:
+        return None
+    return [CodeBlock("python", (), s[2], s[0] - 1, s[1] + 1) for s in out]
+
+
 _EXERCISE_HEADING_RE = re.compile(r"^#{2,6}\s+Exercise\s+[\w.]+:")
 
 
@@ -1865,6 +1943,14 @@ def is_excerpt(cb: CodeBlock, hit: Hit) -> bool:
     return all(b.code.strip() != cb.code.strip() for b in chunk_code_blocks(hit))
 
 
+def needs_note(names: Sequence[str]) -> str:
+    """What a shown block reads that the answer does not show and the reader must supply (round 19, code19b): the
+    names an earlier block of its file defines, when :func:`setup_for` cannot show the lines that do."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return (f"*(the code reads {listed}, set up by an earlier block of its file; supply your own before running "
+            f"it)*")
+
+
 NO_CODE_TEXT = ("*The notes have no tested code for this; the sentences here describe the method, and no other "
                 "code is shown in its place.*")
 
@@ -1872,7 +1958,7 @@ NO_CODE_TEXT = ("*The notes have no tested code for this; the sentences here des
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
                n_lead: int = 0, wants_code: bool = False,
-               imports: Sequence[tuple[int, CodeBlock]] = ()) -> Answer:
+               imports: Sequence[tuple[int, CodeBlock]] = (), needs: Sequence[str] = ()) -> Answer:
     """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
     chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
@@ -1883,7 +1969,9 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     the first few (:func:`cover_asks`). A code question (``wants_code``) that still has no block says so after
     the lead (:data:`NO_CODE_TEXT`) rather than leaving the reader to look for code. ``imports`` (a hit's index and a
     one-line block each, :func:`imports_for`): the import lines of the file that an excerpt of a block needs, shown
-    in a block of their own right above it, each citing its own piece."""
+    in a block of their own right above it, each citing its own piece; after them, the lines of earlier blocks
+    that define what the code reads (:func:`setup_for`). ``needs``: the names the code reads that no shown line
+    defines, which the reader must supply (:func:`needs_note`)."""
     hits = list(r.hits if hits is None else hits)
     chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
     chosen, n_lead = with_table_rows(question, chosen, n_lead, hits)
@@ -1921,12 +2009,16 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     if code_sentence is not None:
         # one code item that runs as shown: the import lines it needs open its fence (round 19: f16-14 showed
         # ``from collections import Counter`` and ``import numpy as np`` as a block of their own above the tagger)
-        shown = [s.text for s in import_sentences]
+        # the import lines, then the set-up lines of earlier blocks, then the code, a blank line between each
+        top = [s.text for s in import_sentences if _IMPORT_LINE_RE.match(s.text)]
+        setup = [s.text for s in import_sentences if not _IMPORT_LINE_RE.match(s.text)]
+        shown = "\n\n".join(p for p in ("\n".join(top), "\n".join(setup), code_sentence.text) if p)
         cited = "".join(f"[{n}]" for n in dict.fromkeys(s.source for s in [*import_sentences, code_sentence]))
-        part = f"{_fence(chr(10).join(shown) + chr(10) * 2 + code_sentence.text if shown else code_sentence.text)}"
-        part += f"\n\n{cited}"
+        part = f"{_fence(shown)}\n\n{cited}"
         if is_excerpt(code[1], hits[code[0]]):
             part += f" {EXCERPT_NOTE}"
+        if needs:
+            part += f" {needs_note(needs)}"
         parts.append(part)
     elif wants_code and sentences:
         parts.append(NO_CODE_TEXT)

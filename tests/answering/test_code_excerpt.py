@@ -241,15 +241,20 @@ def test_every_shown_import_line_is_the_files_own_line_before_the_code_and_is_re
             assert shown_from_file(_lines(src.path), s), qid
         if len(code) > 1:
             with_imports += 1
-            *imports, main = code
-            free = _free_names(main.text)
+            *before, main = code
+            # round 19 (code19b): after the import lines, the earlier blocks' lines that define what the code reads
+            imports = [s for s in before if re.match(r"(?:from|import)\s", s.text)]
+            setup = [s for s in before if not re.match(r"(?:from|import)\s", s.text)]
+            assert before == imports + setup, qid
+            free = set().union(*(_free_names(s.text) for s in [*setup, main]))
+            for s in before:  # ``line_end`` and ``line_start`` are the lines after and before: adjacent lines touch
+                assert s.line_end <= main.line_start + 1 or s.source != main.source, qid
             for s in imports:
-                assert re.match(r"(?:from|import)\s", s.text), qid
-                assert s.line_end <= main.line_start or s.source != main.source, qid
                 bound = set(re.findall(r"(\w+)(?:\s*,|\s*$)", s.text.split(" import ")[-1]))
                 assert bound & free, (qid, s.text)
             # one code item: the import lines open the fence of the code they serve (round 19, code19)
-            fence = "```python\n" + "\n".join(s.text for s in imports) + "\n\n" + main.text.rstrip("\n") + "\n```"
+            parts = ["\n".join(s.text for s in imports), "\n".join(s.text for s in setup), main.text.rstrip("\n")]
+            fence = "```python\n" + "\n\n".join(p for p in parts if p) + "\n```"
             assert fence in ans.text, qid
     assert with_imports >= 1  # f10-14's rouge_n needs Counter and Fraction
 
@@ -458,7 +463,10 @@ def test_a_shown_block_reads_no_data_that_an_earlier_block_of_its_file_set_up(co
         assert qid != "f12-13" or not data, data
     assert n >= 50 and bad <= n / 5, (bad, n)
     text = code_answers["f12-13"][2].text
-    assert "Xbc" not in text and "dof = (table.shape[0] - 1)" in text and "stats.chi2_contingency(table" in text
+    assert "dof = (table.shape[0] - 1)" in text and "stats.chi2_contingency(table" in text
+    # round 19 (code19b): the lines that build ``table`` from the breast-cancer data come back only as the set-up
+    # above the excerpt, in its fence, so that it runs as shown (``compose.setup_for``)
+    assert "Xbc" not in text or text.index("Xbc") < text.index("dof = (table.shape[0] - 1)") < text.index("```\n\n")
     assert "from scipy import stats" in text  # the import its excerpt reads
 
 

@@ -35,9 +35,9 @@ def ask(answerer, question):
 def shown_blocks(ans) -> list:
     """The answer's code sentences that show code for the question: since round 16 (code16w) the import lines an
     excerpt reads are shown as their own code sentences right before it (tests/answering/test_code_excerpt.py), and
-    those are left out here."""
-    return [s for s in ans.sentences if s.kind == "code"
-            and not all(re.match(r"(?:from|import)\s", ln) for ln in s.text.splitlines() if ln.strip())]
+    since round 19 (code19b) also the earlier blocks' lines that define what it reads (``compose.setup_for``); an
+    answer shows one code item, its block the last code sentence, and those before it are left out here."""
+    return [s for s in ans.sentences if s.kind == "code"][-1:]
 
 
 def lines_of(path: str) -> list[str]:
