@@ -1059,15 +1059,35 @@ def caveat(text: str) -> bool:
 # it led "which sklearn make_* generators should i use for which?"; "The running example tunes an RBF ..."), not a
 # data set's examples ("Each example gets ...", "The training examples ...")
 _RUN_NOUNS = r"(?:templates?|demos?|demonstrations?|experiments?|simulations?|scripts?|notebooks?|snippets?|listings?|exercises)"
-_RUN_RE = re.compile(r"^(?:the|this|that|these|our|each|every) (?:[\w-]+ ){0,2}?" + _RUN_NOUNS +
+# ... also after an opening purpose clause ("To make the correspondence exact, the code copies the NumPy network's
+# initial weights ... and checks that the two loss curves coincide ...": round 19, f17-16, where it led "... is one of
+# them buggy?"), and the page's own code doing something ("The code copies ...", "This code trains ...": a verb in
+# the third person after it; "The code is ..." says what code is)
+_PURPOSE_OPENING = r"(?:to [^,]{1,60}, )?"
+_RUN_RE = re.compile(r"^" + _PURPOSE_OPENING + r"(?:the|this|that|these|our|each|every) (?:[\w-]+ ){0,2}?" + _RUN_NOUNS +
                      r"(?: (?:below|above|here))?(?: [a-z]+ly)? (?!is\b|are\b|of\b|and\b|or\b|to\b|in\b)[a-z]+|"
                      r"^(?:the|this|these|our) (?:running |worked |synthetic |code |following |next )?examples?"
                      r"(?: (?:below|above|here))?(?: [a-z]+ly)? (?!is\b|are\b|of\b|and\b|or\b|to\b|in\b)[a-z]+|"
                      r"^(?:this|that|our|each) run\b|"
+                     r"^" + _PURPOSE_OPENING + r"(?:the|this|our) code (?:[a-z]+ly )?(?!is\b|was\b|has\b|does\b)[a-z]+s\b|"
                      r"^(?:the|this) (?:next|previous|following|last|code) (?:code )?(?:block|cell)s?\b|"
                      r"\b(?:in|from|of|by) (?:this|that|our|each|the (?:first|second|third|last|previous|same|above|"
                      r"following)) (?:run|" + _RUN_NOUNS + r")\b|"
                      r"\b(?:in|as in|see) the " + _RUN_NOUNS + r" (?:above|below)\b", re.I)
+
+
+# a sentence that announces what the sentences after it say ("Two details in this experiment are worth knowing.",
+# "The experiment makes three points:"): what follows it is the announced points, which often carry a general
+# lesson ("The learning rate ... were kept moderate on purpose: PyTorch and NumPy sum numbers in different orders,
+# ...", round 19, f17-16), not a report of the run's outcome
+_ANNOUNCES_RE = re.compile(r"(?:\bworth (?:knowing|noting|mentioning|remembering|a closer look)|\bas follows|"
+                           r"\b(?:the|these) following|:)\s*$", re.I)
+
+
+def announces(text: str) -> bool:
+    """Whether ``text`` announces what the sentences after it say (:data:`_ANNOUNCES_RE`: it ends "... worth
+    knowing.", "... as follows." or with a colon)."""
+    return bool(_ANNOUNCES_RE.search(text.strip().rstrip(".")))
 
 
 def about_unseen_run(text: str) -> bool:
@@ -1080,13 +1100,18 @@ def reports_run(t: Scored, scored: Sequence[Scored]) -> bool:
     """Whether ``t`` is about an unseen run (:func:`about_unseen_run`) or is the sentence right after one in the
     same paragraph of the same chunk, which reports that run's outcome ("In the second experiment only 5 of 200
     features matter ... The lasso, whose l1 penalty matches a sparse truth, recovers most of the signal; ...":
-    f8-12). A sentence of the same paragraph starts on the line where the one before it ends or on the next line."""
+    f8-12), unless that one only announces what follows (:func:`announces`: "Two details in this experiment are
+    worth knowing.", round 19) and ``t`` is of the first retrieved chunk: the announced point is then the lesson of
+    the page the question is about; in a lower chunk it is a coincidence of words (f15-15: "printing one number"
+    met "PyTorch and NumPy sum numbers in different orders" in the second chunk). A sentence of the same paragraph
+    starts on the line where the one before it ends or on the next line."""
     if about_unseen_run(t.candidate.text):
         return True
     c = t.candidate
     return any(o.rank == t.rank and o.candidate.order == c.order - 1 and o.candidate.kind == "sentence"
                and c.kind == "sentence" and c.line_start - 1 <= o.candidate.line_end <= c.line_start
-               and about_unseen_run(o.candidate.text) for o in scored)
+               and about_unseen_run(o.candidate.text) and not (announces(o.candidate.text) and t.rank == 0)
+               for o in scored)
 
 
 # a sentence that points at content the reader of an answer does not see (round 12): a demonstrative noun phrase
