@@ -177,7 +177,10 @@ class _Reader:
             inner = self.expr()
             self.expect("}")
             return inner
-        tok = self.take()
+        return self.operand(self.take())
+
+    def operand(self, tok: str) -> str:
+        """A one-character operand: a digit, or a one-letter symbol (with its subscript)."""
         if re.fullmatch(r"\d", tok):
             return tok
         if re.fullmatch(r"[A-Za-z]", tok):
@@ -264,12 +267,7 @@ class _Reader:
     def braced(self) -> str:
         self.skip_spacing()
         if self.peek() != "{":
-            tok = self.take()
-            if re.fullmatch(r"\d", tok):
-                return tok
-            if re.fullmatch(r"[A-Za-z]", tok):
-                return self.symbol(tok)
-            raise Unreadable(tok)
+            return self.operand(self.take())
         self.take()
         inner = self.expr()
         self.skip_spacing()
