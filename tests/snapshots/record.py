@@ -9,7 +9,10 @@ and again for issue 16's: multi-vector embedding windows with max pooling, weigh
 real scores, w_dense 0.7; and for issue 16's learned reranker of the fused candidates, kb/rerank.py, which
 reorders the hybrid rankings while each hit keeps its fused score; and when that reranker was retrained,
 pairwise this time, on int8 query vectors, the new default query runtime; and when round 11 (rank16i) gave the
-reranker the title-free heading path's cosine, mlnotes.kb.rerank.heading_path, and retrained it)::
+reranker the title-free heading path's cosine, mlnotes.kb.rerank.heading_path, and retrained it; and the
+answers only when round 19 (filler19, assistant/answering/support.py) dropped supporting sentences off the
+question's subject: the kNN-inference question keeps its table row and loses two ridge sentences and their Run
+entry; the rankings file was left as it was)::
 
     PYTHONPATH=$PWD python tests/snapshots/record.py
 """
