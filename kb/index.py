@@ -50,7 +50,6 @@ from mlnotes.kb.rerank import (
     RerankData,
     bibliography_last,
     features,
-    heading_query,
     load_model,
     paths_cache_file,
     query_intent,
@@ -571,9 +570,6 @@ class Index:
         if any(i not in sparse or i not in dense for i in rows):  # RRF leaves the legs incomplete
             sparse, dense = self._complete(query, qvec, sparse, dense)  # (new dicts: the callers' stay as they are)
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
-        asked = heading_query(query)  # a long question's headings are read by the sentences that ask
-        if asked is not None:
-            q = np.asarray(self.query_prep().dense_vector(asked, self.embed_query), dtype=np.float32).reshape(-1)
         head = self.dense.vectors[[self._units_of[i].stop - 1 for i in rows]] @ q  # a chunk's last unit: its heading
         data = self._rerank_corpus()
         paths = self._path_vectors().cosines([self.chunks[i].id for i in rows], q)

@@ -62,15 +62,7 @@ from mlnotes.kb.index import (
 )
 from mlnotes.kb.query import Lazy, QueryPrep, bm25_query
 from mlnotes.kb.rerank import DEPTH as RERANK_DEPTH
-from mlnotes.kb.rerank import (
-    PathVectors,
-    RerankData,
-    bibliography_last,
-    features,
-    heading_query,
-    load_model,
-    query_intent,
-)
+from mlnotes.kb.rerank import PathVectors, RerankData, bibliography_last, features, load_model, query_intent
 from mlnotes.kb.search import Filters
 
 SCHEMA_VERSION = "2"  # 2: the dense vector is a multivector of the chunk's embedding units
@@ -541,9 +533,6 @@ class QdrantRetriever:
                          with_vectors=[DENSE])
         heads = {str(p.id): np.asarray(p.vector[DENSE][-1], dtype=np.float32) for p in pts}  # last unit: heading
         q = np.asarray(dense_q[0], dtype=np.float32)
-        asked = heading_query(query)  # a long question's headings are read by the sentences that ask
-        if asked is not None:
-            q = np.asarray(self.query_prep().dense_vector(asked, self.embed_query), dtype=np.float32).reshape(-1)
         data = self._rerank_data.get(lambda: RerankData(self.iter_chunks()))
         cands = [chunks[by_key[i]] for i in top]
         paths = self._paths.get(lambda: PathVectors(self.iter_chunks(), self.embed_texts))

@@ -80,10 +80,6 @@ KINDS = ("interview", "guide", "chapter")
 INTENTS = ("definition", "comparison", "how_to_choose", "complexity", "formula", "code", "why_how", "debugging")
 _EXERCISE = re.compile(r"^\s*exercise\b", re.IGNORECASE)
 _ANGLE = re.compile(r"^\s*interview angle\b", re.IGNORECASE)
-# A question of this many words or more that also states its setting reads its headings by the sentences that ask
-# (heading_query, round 20): chosen on fresh1-8 + external among 20/25/30 (20 and 25 tie there, 25 fires less)
-LONG_QUERY_WORDS = 25
-_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+")
 
 BASE_FEATURES = (
     "fused", "fused_z", "fused_logrank",
@@ -333,27 +329,6 @@ def features(data: RerankData, query: str, intent: str, chunks: Sequence[Chunk],
     return X
 
 
-def heading_query(query: str) -> str | None:
-    """The sentences of a long ``query`` that ask (those ending in "?" and a last one without an end mark, joined in
-    order) when the query also has sentences that do not, else ``None``: the text the heading features (``head_cos``, ``path_cos``) are read
-    against instead of the whole query (round 20, docs/answer-quality.md "Round 20 ... (ret20)").
-
-    The model is fitted on gold tune, whose questions are short (median 8 words; one of 373 has 25 or more):
-    there the question is what it asks, and a heading that matches it is the section that answers. A long
-    question also states its setting ("I pruned 80% of my resnet ... which one actually speeds things up?"),
-    and the whole question's vector then rewards headings that match the setting. Only queries of
-    :data:`LONG_QUERY_WORDS` words or more, with asking sentences of 3+ words and at least one other sentence
-    (ending in ".", "!" or ";"), are read this way; every other query's features are unchanged."""
-    if len(query.split()) < LONG_QUERY_WORDS:
-        return None
-    parts = [p.strip() for p in _SENTENCE_END.split(query.strip()) if p.strip()]
-    # a last sentence without an end mark asks too ("... a kaggle notebook does X, should i do that too")
-    asks = [p for i, p in enumerate(parts) if p.endswith("?") or (i == len(parts) - 1 and p[-1] not in ".!;")]
-    if not asks or len(asks) == len(parts) or len(" ".join(asks).split()) < 3:
-        return None
-    return " ".join(asks)
-
-
 def query_intent(query: str) -> str:
     """The question's intent by :func:`mlnotes.kb.intent.classify_intent` (a pure rule module)."""
     from mlnotes.kb.intent import classify_intent
@@ -432,4 +407,4 @@ def rerank_order(model: Reranker, data: RerankData, query: str, chunks: Sequence
 
 
 __all__ = ["DEPTH", "FEATURES", "MODEL_FILE", "PathVectors", "load_path_cache", "paths_cache_file", "RerankData", "Reranker",
-           "bibliography_last", "features", "heading_path", "heading_query", "LONG_QUERY_WORDS", "load_model", "query_intent", "rerank_order"]
+           "bibliography_last", "features", "heading_path", "load_model", "query_intent", "rerank_order"]

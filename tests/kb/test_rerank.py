@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from mlnotes.kb.rerank import (
     BASE_FEATURES,
     FEATURES,
     KINDS,
-    LONG_QUERY_WORDS,
     MODEL_FILE,
     PathVectors,
     RerankData,
@@ -28,7 +26,6 @@ from mlnotes.kb.rerank import (
     bibliography_last,
     features,
     heading_path,
-    heading_query,
     load_model,
 )
 from tests.kb.fakes import HashingEmbedder
@@ -488,94 +485,3 @@ def test_a_tune_question_whose_relevant_section_lost_to_sections_sharing_a_title
     assert min(X[rel, col("path_cos")]) > max(X[sharers, col("path_cos")])
     top = rank_sections(real_index, q.question, Config("default", "hybrid", "weighted", w_dense=0.7))
     assert set(q.relevant) <= set(top[:5]), top[:5]
-
-
-# ------------------------------------------------- a long question's headings read by its asking sentences (ret20)
-_WORD = st.text(alphabet="abcdefghij", min_size=1, max_size=6)
-_SENT = st.tuples(st.lists(_WORD, min_size=1, max_size=12), st.sampled_from([".", "?", "!", ";", ""]))
-
-
-def _sentences(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"(?<=[.?!;])\s+", text.strip()) if p.strip()]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_SENT, min_size=1, max_size=6))
-def test_heading_query_is_the_asking_sentences_of_a_long_question_with_a_setting_and_nothing_else(sents):
-    query = " ".join(" ".join(words) + end for words, end in sents)
-    got = heading_query(query)
-    parts = _sentences(query)
-    asks = [p for i, p in enumerate(parts) if p.endswith("?") or (i == len(parts) - 1 and p[-1] not in ".!;")]
-    if len(query.split()) < LONG_QUERY_WORDS or not asks or len(asks) == len(parts) or len(" ".join(asks).split()) < 3:
-        assert got is None
-        return
-    assert got is not None and got != query.strip()
-    assert _sentences(got) == asks  # every asking sentence, in order, and only those
-    assert any(p[-1] in ".!;" for p in parts)  # the query also states a setting, which is left out
-
-
-def test_heading_query_keeps_every_question_of_a_multi_part_ask_and_drops_only_the_setting():
-    setting = "we ran a hundred random search trials for a boosted model with the learning rate sampled widely."
-    ask = "what does it tell us? should we widen the range?"
-    assert heading_query(f"{setting} the top ten configs all sit at the lower edge. {ask}") == ask
-    assert heading_query(ask) is None  # short
-    assert heading_query("why " * LONG_QUERY_WORDS + "?") is None  # all asking: the question is its own ask
-    assert heading_query(f"{setting} {setting}") is None  # no sentence asks
-    # a last sentence without an end mark asks too
-    assert heading_query(f"{setting} {setting} does that tell me anything") == "does that tell me anything"
-
-
-def test_a_long_question_with_a_setting_feeds_the_cosine_of_its_asking_sentences_to_the_heading_features(
-        small_index):
-    setting = " ".join(["k nearest neighbours classify by the majority label of the closest training points."] * 3)
-    ask = "how slow is kNN inference time?"
-    query = f"{setting} {ask}"
-    assert heading_query(query) == ask
-    prep = small_index.query_prep()
-    chunks, X = small_index.rerank_features(query)
-    asked = heading_query(prep.correct(query))  # the search reads the spelling-corrected query
-    assert asked is not None and asked.endswith("inference time?")
-    want = small_index.embed_texts([heading_path(c) for c in chunks]) @ prep.dense_vector(asked, small_index.embed_query)
-    np.testing.assert_allclose(X[:, col("path_cos")], want, rtol=1e-5, atol=1e-6)
-    whole = small_index.embed_texts([heading_path(c) for c in chunks]) @ prep.dense_vector(
-        prep.correct(query), small_index.embed_query)
-    assert not np.allclose(X[:, col("path_cos")], whole)  # not the whole question's
-    few, X_short = small_index.rerank_features(ask)  # a short question: the heading features read all of it
-    short = small_index.embed_texts([heading_path(c) for c in few]) @ prep.dense_vector(prep.correct(ask),
-                                                                                     small_index.embed_query)
-    np.testing.assert_allclose(X_short[:, col("path_cos")], short, rtol=1e-5, atol=1e-6)
-
-
-def _long_dev_questions():
-    from mlnotes.eval.data import DATASETS, _load, load_external
-
-    fresh = [q for n in ["", *map(str, range(2, 18))] for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
-    return [q for q in load_external() + fresh if q.relevant and heading_query(q.question) is not None]
-
-
-def test_on_long_development_questions_asking_sentences_put_the_answering_section_first_more_often(
-        real_index, monkeypatch):
-    """Property over the long development questions (fresh1-17 + external, 25+ words, a setting and a question
-    sentence; ~150): reading the heading features against the asking sentences puts a relevant section first for
-    more of them than the whole question did (round 20: fresh1-8 + external 187 -> 189 first of all 228, fresh9-17
-    126 -> 130 of 171) and takes at most two out of the top 5. Fails with the mechanism switched off."""
-    import mlnotes.kb.index as index_module
-    from mlnotes.eval.retrieval import dedupe, section_key
-
-    qs = _long_dev_questions()
-    assert len(qs) >= 100
-
-    def ranks() -> list[int]:
-        out = []
-        for q in qs:
-            top = dedupe([section_key(h.chunk.doc_id, h.chunk.section_id) for h in real_index.search(q.question, k=30)])
-            out.append(next((i + 1 for i, t in enumerate(top) if t in q.relevant), 99))
-        return out
-
-    asked = ranks()
-    monkeypatch.setattr(index_module, "heading_query", lambda query: None)
-    whole = ranks()
-    first_gain = sum(a == 1 < w for a, w in zip(asked, whole))
-    first_loss = sum(w == 1 < a for a, w in zip(asked, whole))
-    assert first_gain >= first_loss + 5, (first_gain, first_loss)
-    assert sum(a <= 5 < w for a, w in zip(asked, whole)) + 2 >= sum(w <= 5 < a for a, w in zip(asked, whole))
