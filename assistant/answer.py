@@ -46,7 +46,10 @@ from mlnotes.assistant.answering.lead import (
     Sides,
     TableRow,
     addresses,
+    advice_cells,
+    advises,
     asks_cost,
+    asks_tool_verdict,
     asks_why,
     best_about,
     both_sides_first,
@@ -77,6 +80,7 @@ from mlnotes.assistant.answering.lead import (
     reported_claim_terms,
     reports_run,
     restates_premise,
+    row_item_named,
     setting_terms,
     shows_equation,
     side_words,
@@ -451,6 +455,25 @@ class Answerer:
             return first
         return replace(best, rank=code_real.get(id(best.candidate), best.rank))
 
+    def _code_lead(self, question: str, code: tuple[int, CodeBlock], first: Scored, code_pool: list[Scored],
+                   code_real: dict[int, int]) -> Scored | None:
+        """The lead of a code answer whose block holds the asked thing (``compose.holds_asked``: it defines a
+        function named by a term of the asked object) when ``first`` says nothing of what the block does
+        (``compose.describes_code``: no term of the asked object, no word of the block): the best-scored sentence of the code's section that does and reads on its own,
+        else none, so that the block opens the answer. Round 20 (lead20), f17-13: "write a function that
+        fingerprints a few numpy arrays" led with MLflow's API above ``data_fingerprint``; the section's sentence
+        that introduces the block says "The runnable tracker below ...", a page pointer, and is no candidate."""
+        obj = compose.code_object(question)
+        cb = code[1]
+        if not obj or not compose.holds_asked(obj, cb.code) or compose.describes_code(obj, cb.code, first.candidate.text):
+            return first
+        found = [t for t in code_pool if usable(t) and standalone(t)
+                 and compose.describes_code(obj, cb.code, t.candidate.text)]
+        if not found:
+            return None
+        best = max(found, key=lambda t: t.score)
+        return replace(best, rank=code_real.get(id(best.candidate), best.rank))
+
     def _identifier_lead(self, r: Retrieved, hits: list[Hit], first: Scored, intent: str, question: str,
                          pool: list[Scored], sections: list[str], real: dict[int, int]) -> Scored:
         """``first``, unless the question names a rare code identifier (:func:`identifier_hits`) that some hits use
@@ -559,6 +582,7 @@ class Answerer:
                 first = self._identifier_lead(r, hits, first, lead_intent, lead_q, pool, sections, real)
             if prompt is None and first is not None and code is not None:
                 first = self._excerpt_lead(question, code, hits, first, code_pool, code_real)
+                first = self._code_lead(question, code, first, code_pool, code_real)
             if prompt is None and code is None:
                 # a question that gives its own values to a formula a retrieved section states (the worked line
                 # computes it) is led by the sentence stating that formula, not by the section's history or set-up
@@ -635,6 +659,8 @@ class Answerer:
                 rest = [t for t in rest if any(t is k for k in keep)]
         if lead and code is None and not reads_as_comparison(intent, question):
             lead, rest = self._situation_lead(question, lead, rest, scored)
+        if lead and code is None and not code_asked and not reads_as_comparison(intent, question):
+            lead, rest = self._advice_row_lead(question, intent, lead, rest, scored, hits, mode, filters)
         if not reads_as_comparison(intent, question) or code_asked:
             # a comparison's later parts stay uncovered: covering them was tried in round 15 (side16v) and replaced
             # f13-01's bottleneck sentence (256-64-64-256 channels) by a pointer sentence
@@ -881,6 +907,55 @@ class Answerer:
             got.append(max(found, key=lambda t: t.score))
         new_lead = [*got, *(t for t in lead if all(t.candidate is not x.candidate for x in got))]
         return new_lead, [t for t in rest if all(t.candidate is not x.candidate for x in got)]
+
+    def _advice_row_lead(self, question: str, intent: str, lead: list[Scored], rest: list[Scored],
+                         scored: list[Scored], hits: list[Hit], mode: str,
+                         filters: Filters | None) -> tuple[list[Scored], list[Scored]]:
+        """``lead`` and ``rest`` with a table row in front when the question asks for a verdict on tools it names
+        (:func:`asks_tool_verdict`: "a colleague wants Triton, I'd use FastAPI with onnxruntime. which makes more
+        sense?", "will pandas read_csv cope") and the lead does not advise (:func:`advises`) on one of them, while a
+        row of an advice table ("good for", "reach for something else when") in the top ``LEAD_RANKS`` sections is
+        about an item the question names (:func:`row_item_named`): of those rows, the one whose advice cells hold the most of
+        the question's subject terms leads (the rows of the other named items join it in
+        ``compose.with_table_rows``), and the old lead follows when it names a named row's item, else it goes. Round
+        20 (lead20): f17-08 led with what ONNX Runtime is, and the verdict, Triton's "reach for something else when:
+        a single small CPU model (a plain web service is simpler)", sat in the table further down; f17-10 led with
+        an ANN-search estimate above the pandas row "... | data exceeds memory (Polars, DuckDB, Spark)". When no
+        supporting sentence names the leading row's item, the first sentence of the row's section that does and reads
+        on its own follows the row (:meth:`_item_sentence`: f17-10's "pandas adds labelled, heterogeneous tables;
+        its pitfalls are ... and memory use several times the raw data size")."""
+        subject = subject_terms(question)
+        if not asks_tool_verdict(intent, question):
+            return lead, rest
+        rows = [t for t in scored if t.rank < LEAD_RANKS and row_item_named(question, t.candidate)]
+        if not rows or (advises(lead[0], subject)
+                        and any(row_item_named(lead[0].candidate.text, r.candidate) for r in rows)):
+            return lead, rest
+        best = max(rows, key=lambda t: (len(subject & terms(advice_cells(t.candidate))), t.score))
+        kept = [t for t in lead if t.candidate.kind != "table_row"
+                and any(row_item_named(t.candidate.text, r.candidate) for r in rows)]
+        others = [t for t in [*kept, *rest] if t.candidate is not best.candidate]
+        if not any(row_item_named(t.candidate.text, best.candidate) for t in others if t.candidate.kind != "table_row"):
+            said = self._item_sentence(best, hits, mode, filters)
+            others = [said, *others] if said is not None else others
+        return [best], others
+
+    def _item_sentence(self, row: Scored, hits: list[Hit], mode: str, filters: Filters | None) -> Scored | None:
+        """The first sentence, in document order, of the section of table row ``row`` that names the row's item
+        (:func:`row_item_named`) and reads on its own, citing its piece; ``None`` when none does."""
+        if row.rank >= len(hits):
+            return None
+        for piece in sorted(self._whole_sections([hits[row.rank].chunk]), key=lambda c: c.line_start):
+            cands, vecs = self.sentences.get(piece)
+            for i, c in enumerate(cands):
+                if c.kind != "sentence" or not row_item_named(c.text, row.candidate):
+                    continue
+                t = Scored(row.score, 0, c, vecs[i])
+                if not (usable(t) and standalone(t)) or dangles(c.text):
+                    continue
+                rank = self._extra(hits, piece, mode, filters)
+                return replace(t, rank=rank) if rank is not None else None
+        return None
 
     def _choice_verdict(self, question: str, pair: Sides, lead: list[Scored], rest: list[Scored],
                         scored: list[Scored], hits: list[Hit]) -> Scored | None:

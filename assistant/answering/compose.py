@@ -1365,6 +1365,29 @@ def defines_object(obj: Sequence[str], code: str) -> bool:
     return any(names_asked(obj, n) for n in re.findall(r"^(?:def|class)\s+(\w+)", code, re.M))
 
 
+def defined_names(code: str) -> list[str]:
+    """The names of the functions and classes ``code`` defines (at any depth), in order."""
+    return re.findall(r"^\s*(?:def|class)\s+(\w+)", code, re.M)
+
+
+def holds_asked(obj: Sequence[str], code: str) -> bool:
+    """Whether ``code`` defines a function or class whose name names a term of the asked object (``data_fingerprint``
+    for "a function that fingerprints a few numpy arrays"): the block holds the asked thing."""
+    return any(_has(t, obj) for n in defined_names(code) for t in _ordered_terms(n))
+
+
+def describes_code(obj: Sequence[str], code: str, text: str) -> bool:
+    """Whether sentence ``text`` says something of the asked ``code``: it names a term of the asked object
+    (:func:`code_object`) or a word of the code's own text (:func:`~mlnotes.assistant.answering.lead.code_terms`:
+    its identifiers, comments and strings, compared as whole terms). Round 20 (lead20), f17-13: "MLflow is the most
+    common open-source tracker: ``mlflow.start_run()`` opens a run, ..." led the block that defines
+    ``data_fingerprint`` for "write a function that fingerprints a few numpy arrays", and shares no word with it;
+    f6-14's "For one class: pool the detections ..., sort them by score, ... IoU at or above the threshold ..."
+    names no term of "average precision" but says what ``detection_ap`` does (detect, score, iou, match, ...)."""
+    have = _ordered_terms(text)
+    return any(_has(t, have) for t in obj) or bool(terms(text) & code_terms(code))
+
+
 _BOUND_RE = re.compile(r"^(?:(?:def|class)\s+(\w+)|for\s+(\w+)|(\w+)\s*(?::[^=]*)?=(?!=)|import\s+\w+(?:\.\w+)*\s+as\s+(\w+)|"
                        r"import\s+(\w+)|from\s+\S+\s+import\s+(.+))")
 

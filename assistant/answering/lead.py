@@ -227,6 +227,34 @@ def advises_on_case(row: Candidate, subject: set[str]) -> bool:
     return row.kind == "table_row" and len(subject & terms(advice_cells(row))) >= ADVICE_CELL_TERMS
 
 
+# a question that asks for a verdict on the asker's plan or on a choice of tools: "which makes more sense?", "should I
+# ...", "will pandas read_csv cope", "is Triton overkill" (round 20, lead20: f17-08, f17-10)
+_TOOL_VERDICT_RE = re.compile(r"\b(?:which (?:\w+ )?(?:makes? (?:more )?sense|is (?:better|right|the better)|would you "
+                             r"(?:use|pick|choose|go with))|makes? (?:more )?sense|should (?:i|we)|would you (?:use|pick|"
+                             r"choose|go with|recommend)|will (?:[\w.()]+ ){1,3}(?:cope|work|fit|scale|handle)|is (?:it|that|"
+                             r"this|\w+) (?:overkill|enough|worth it))\b", re.I)
+
+
+def asks_tool_verdict(intent: str, question: str) -> bool:
+    """Whether ``question`` asks which tool or plan to go with (:data:`_TOOL_VERDICT_RE`) or reads as how to choose."""
+    return intent == "how_to_choose" or bool(_TOOL_VERDICT_RE.search(question))
+
+
+def row_item_named(question: str, row: Candidate) -> bool:
+    """Whether ``question`` names the item of table row ``row``: the first term of the name its first cell gives
+    (before a comma or a parenthesis: "NVIDIA" of "NVIDIA Triton Inference Server", "pandas") is a term of the
+    question; a row of a table without an advice column (:data:`_ADVICE_HEADER_RE`) names no item to advise on."""
+    if row.kind != "table_row" or not _ADVICE_HEADER_RE.search(row.table_header.split("\n")[0]):
+        return False
+    name = _ordered_name(re.split(r"[,(]", first_cell(row.text), maxsplit=1)[0])
+    return bool(name) and name[0] in terms(question)
+
+
+def _ordered_name(text: str) -> list[str]:
+    """The terms of ``text`` in reading order."""
+    return [t for t in (next(iter(terms(w)), None) for w in re.findall(r"[\w-]+", text)) if t]
+
+
 def advises(t: Scored, subject: set[str]) -> bool:
     """Whether candidate ``t`` recommends something for the question's ``subject``. A sentence does when it
     recommends (:func:`recommends`); a table row only when its table has an advice column (:data:`_ADVICE_HEADER_RE`:
