@@ -352,17 +352,16 @@ _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 
 
 def displays(text: str) -> list[tuple[str, str]]:
-    """The display equations ``$$...$$`` of ``text`` (one line each; a trailing comma or period dropped; parts
-    joined by ``\\quad``/``\\qquad`` taken apart), each with the words that state it: the sentence that leads into
-    it and the sentence after it when that one continues it ("where $x$ is ...", "with ...", "summed over ...")."""
+    """The display equations ``$$...$$`` of ``text`` (one formula each; a trailing comma or period dropped; parts
+    joined by ``\\quad``/``\\qquad`` taken apart), each with the words that state it: the paragraph that leads
+    into it and the sentence after it when that one continues it ("where $x$ is ...", "with ...", "summed over ...")."""
     out = []
     for m in _DISPLAY.finditer(text.replace("\\$", "  ")):
-        body = m.group(1).strip()
-        if "\n" in body or len(body) > 200:
-            continue
+        body = " ".join(m.group(1).split())
+        if "\\\\" in body or "\\begin" in body or len(body) > 200:
+            continue  # an aligned block of several lines is not one formula
         body = re.sub(r"(?:\\[,;!]|[\s,.;])+$", "", body)
-        lead = _sentences(text[: m.start()])
-        context = lead[-1] if lead else ""
+        context = re.split(r"\n\s*\n", text[: m.start()].rstrip())[-1]  # the paragraph leading into it
         rest = _sentences(text[m.end():].lstrip(" ,.;\n"))
         if rest and re.match(r"(?:where|with|here|for|summed|in which|and)\b", rest[0]):
             context = f"{context} {rest[0]}"
@@ -420,7 +419,7 @@ def symbol_words(text: str, symbol: str) -> set[str]:
         after = re.sub(r"^\s*(?:is|are|=|denotes|,)?\s*(?:the\s+)?", "", text[m.end(): m.end() + 60])
         after = re.split(r"[$.,;:()\n]|\b(?:and|or|but|while|with)\b", after)[0]  # "$\\gamma$ and the cost"
         found |= _content(_words(after)[:3])
-        before = re.split(r"[$.,;:()\n]", text[max(0, m.start() - 50): m.start()])[-1]
+        before = re.split(r"[$.,;:()\n]|\b(?:and|or|but|while|with)\b", text[max(0, m.start() - 50): m.start()])[-1]
         if re.search(r"\b(?:of|the|number|count)\s*$", before.lower()) or before.strip():
             found |= _content(_words(before)[-3:])
     return found
