@@ -533,6 +533,7 @@ def _pretty(expr: str, values: dict[str, float] | None = None) -> str:
     s = re.sub(r"[A-Za-z][A-Za-z0-9_]*", sym, expr)
     s = s.replace(" ** ", "^").replace(" * ", "·").replace(" / ", "/").replace(" - ", " − ").replace("sqrt", "√")
     s = re.sub(r"\^\(([\w.,]+)\)", r"^\1", s)  # 2^(M) -> 2^M: brackets only around a compound exponent
+    s = re.sub(r"^- ", "−", s)  # a leading minus: "−α_t·...", not "- α_t·..."
     s = re.sub(r"^\((.*)\)$", lambda m: m.group(1) if _balanced(m.group(1)) else m.group(0), s)
     return s
 

@@ -335,3 +335,15 @@ def test_read_against_every_section_the_lag_is_solved_only_on_the_ar1_exercise(q
 def test_the_same_topic_without_numbers_is_not_solved_anywhere():
     q = "For an AR process, after how many lags does the autocorrelation die out?"
     assert not any(R.read_section(q, t) for t in sections().values())
+
+
+def test_the_answer_works_a_display_equation_first_and_cites_the_section_stating_it(answerer):
+    q = "focal loss with gamma = 2 and alpha_t = 0.25: what is the loss of an example with p_t = 0.9?"
+    ans = answerer.answer(q, generator=None)
+    assert [w["formula"] for w in ans.worked] == ["read:\\mathrm{FL}(p_t) = -\\alpha_t\\,(1 - p_t)^{\\gamma}\\log p_t"]
+    head = ans.text.split("\n\n")[0]
+    assert head.startswith("**On your numbers** (computed from the formula in [")
+    assert R._shown(-0.25 * 0.1 ** 2 * math.log(0.9)) in head
+    src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
+    lines = (REPO_ROOT / "corpus" / src.path).read_text().split("\n")[src.line_start - 1:src.line_end]
+    assert "\\mathrm{FL}(p_t) = -\\alpha_t" in "\n".join(lines)
