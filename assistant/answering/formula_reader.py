@@ -447,6 +447,7 @@ def numbers_of(question: str) -> list[Number]:
     with a scale ("200k", "1.2M", "7B", "3 million") is read as its value (200,000; 1,200,000; ...), as are "3e5"
     and "10^6"; a unit (GB, ms, %) stays a unit."""
     t = question.lower().replace("−", "-")
+    cased = question.replace("−", "-") if len(question) == len(t) else t
     out = []
     for m in re.finditer(_NUMX + r"(?:e-?\d+)?(?:\^-?\d+(?![\d.]))?", t):
         raw = m.group(0)
@@ -456,8 +457,8 @@ def numbers_of(question: str) -> list[Number]:
         except (ValueError, OverflowError):
             continue
         end = m.end()
-        if re.search(r"[a-z](?:\(|-)$", t[: m.start()]) and not re.match(r"[.\d]", t[end:]):
-            continue  # part of a name: "AR(1)", "ResNet-50", "GPT-2", "top-5", not a value of the question
+        if re.search(r"[A-Z][A-Za-z]*(?:\(|-)$", cased[: m.start()]) and not re.match(r"[.\d]", t[end:]):
+            continue  # part of a name: "AR(1)", "ResNet-50", "GPT-2"; not "lag-1", "top-5", "log(2)", "sqrt(10)"
         scale = _SCALE.match(t[end:])
         if scale is not None and not power:
             v *= _SCALES[scale.group(1) or scale.group(2)]
@@ -504,7 +505,7 @@ def asks_value(question: str) -> bool:
                           r"\bwhat(?:'s| is| are| would| will| fraction| share| proportion| percentage)\b|"
                           r"\bcompute\b|\bcalculate\b|\bestimate\b|\broughly\b|\bexpect\b|\bwork (?:it )?out\b|"
                           r"\bwhat\b.*\b(?:value|number|size|count)\b|"
-                          r"\bwhat\s+(?:[a-z-]+\s+){1,2}(?:does|do|would|will|should|gives?|is|are)\b",
+                          r"\bwhat\s+(?:[a-z-]+\s+){1,2}(?:does|do|would|will|should|gives?)\b",
                           question.lower()))
 
 

@@ -237,7 +237,8 @@ def test_scaled_counts_are_read_as_their_values(question, want):
 
 def test_units_stay_units_and_names_with_numbers_are_no_values():
     assert [n.unit for n in R.numbers_of("a 16 GB card at 30 ms")] == [True, True]
-    assert R.numbers_of("an AR(1) model, a ResNet-50 and GPT-2 with top-5 accuracy") == []
+    assert R.numbers_of("an AR(1) model, a ResNet-50 and GPT-2") == []
+    assert [n.value for n in R.numbers_of("the lag-1 autocorrelation, top-5 accuracy, log(2) and sqrt(10)")] == [1, 5, 2, 10]
 
 
 def test_the_words_before_of_or_is_name_a_number_unless_a_number_precedes_them():
