@@ -990,7 +990,7 @@ def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
         # not what Ward linkage does (g316)
         if any(t.candidate.kind == "sentence" and states_side(side, sides, t.candidate.text) for t in out[:window]):
             continue
-        i = next((i for i in range(window, len(out)) if _side_words(side, sides, out[i].candidate.text)
+        i = next((i for i in range(window, len(out)) if out[i].candidate.kind == "sentence"
                   and states_side(side, sides, out[i].candidate.text) and _opens_answer(out[i])), None)
         if i is not None:
             out.insert(at, out.pop(i))

@@ -209,3 +209,16 @@ def test_a_development_comparison_states_every_side_a_top_chunk_opens_a_sentence
                 missed.append((qid, sorted(side.all_terms)))
     assert checked >= 10, checked
     assert not missed, missed
+
+
+def test_a_sentence_whose_later_clause_states_a_missing_side_moves_up():
+    lines = ["Pre-norm trains more stably than the original post-norm at depth.",
+             "LayerNorm does not depend on batch size and behaves identically at training and inference.",
+             "Transformers use layer normalization throughout the stack of blocks.",
+             "Pre-norm keeps an identity path through the whole stack; post-norm transformers depend heavily on a "
+             "learning-rate warm-up."]
+    hits = [Hit(chunk=chunk(lines), score=1.0, rank=0, mode="hybrid")]
+    chosen = [at(x, 10 + i, i, order=i) for i, x in enumerate(lines)]
+    got, n_lead = cover_sides("pre-norm vs post-norm blocks - where does the layernorm go in each?", chosen, 1, hits)
+    assert [t.candidate.text for t in got] == [lines[0], lines[3], lines[1], lines[2]]
+    assert n_lead == 1
