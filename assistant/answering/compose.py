@@ -972,7 +972,9 @@ def states_side(item: Item, others: Sequence[Item], text: str) -> bool:
 def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
                 hits: Sequence[Hit]) -> tuple[list[Scored], int]:
     """``chosen`` with a sentence for each side of a comparison (:func:`comparison_sides`) that
-    none of the first ``ASK_WITHIN`` sentences (or the lead, when longer) states (:func:`states_side`): the
+    none of the first ``ASK_WITHIN`` sentences (or the lead, when longer) states (:func:`states_side`): a later
+    supporting sentence that states it moves up (a later clause of it may: "Pre-norm ... keeps an identity path ...;
+    post-norm transformers depend heavily on a learning-rate warm-up", f14-04), else the
     sentence of the top ``ASK_RANKS`` chunks that opens on the side and reads on its own (:func:`_ask_sentence`),
     right after the lead and the sentences put there for earlier sides, in the question's order (one that needs the
     sentence before it comes right after that sentence, when the answer has it); a table row states no side; the last
