@@ -851,6 +851,178 @@ def cover_asks(question: str, chosen: Sequence[Scored], n_lead: int,
     return out, n_lead
 
 
+# -- every side of a comparison of three or more (round 20) -----------------------------------------------------
+
+# "A vs B vs C" (two or more "vs"), "(the difference(s)) between A, B(,) and C", "X uses A, Y uses B, Z uses C"
+_VS_RE = re.compile(r"\s+(?:vs\.?|versus)\s+", re.I)
+_BETWEEN_RE = re.compile(r"\bbetween\s+(?P<x>[^,?;:.]+(?:,\s*[^,?;:.]+)+?,?\s+and\s+[^,?;:.]+)", re.I)
+_USES_RE = re.compile(r"(?:^|,\s*|\.\s+)[\w.-]+(?:\s+[\w.-]+)?\s+uses?\s+(?P<x>[^,.;?]+)", re.I)
+_SIDE_OPEN_RE = re.compile(r"^(?:.*[:,]\s*)?(?:.*\bbetween\s+)?(?:(?:the|a|an|its|their)\s+)?", re.I)
+SIDE_WORDS = 4  # the most words a side may have
+# a question that asks how two sides differ: "A vs B" is a comparison then, not a setting ("training data vs ~2M
+# production rows", f14-17) or a choice ("Holm vs Bonferroni ..., which one should I use", left to the lead)
+_DIFFERENCE_ASK_RE = re.compile(r"\b(?:differ\w*|diffe?rence|diffrence|compar\w*|contrast\w*)\b|\b(?:in|does|do|for|of)\s+each\b|"
+                                r"\beach\s+(?:one|of\s+them|side|direction|do|does)\b", re.I)
+SIDE_STEM = 5  # the fewest letters of a side's term that a longer word may begin with (marginal, marginalisation)
+
+
+def comparison_sides(question: str) -> list[Side]:
+    """The sides of a comparison that ``question`` names, in its order: a chain "A vs B vs C"
+    ("readiness vs liveness vs startup probe", "simple vs weighted vs centred moving average"), a list "between A,
+    B and C" ("the differences between supervised, unsupervised, and reinforcement learning"), or three
+    statements "X uses A" ("BERT uses WordPiece, GPT-2 uses byte level BPE, T5 uses sentencepiece unigram");
+    each side less the terms every side shares and the head the last side carries for all ("moving average",
+    "probe"). Two sides "A vs B" make a comparison only when the question asks how they differ
+    (:data:`_DIFFERENCE_ASK_RE`), and every "vs" must stand between two named words. None when a side keeps no
+    term or has more than ``SIDE_WORDS`` words, or two sides have the same terms."""
+    q = " ".join(question.split())
+    found: list[list[tuple[str, int]]] = []
+    for piece in re.finditer(r"[^?;]+", q):
+        text, start = piece.group(0), piece.start()
+        parts = _VS_RE.split(text)
+        if len(parts) >= 3 or len(parts) == 2 and _DIFFERENCE_ASK_RE.search(q):
+            first = _SIDE_OPEN_RE.sub("", parts[0].split(". ")[-1])
+            last = re.split(r"\s[-–—]\s", _CHOICE_END_RE.split(parts[-1] + " ", maxsplit=1)[0], maxsplit=1)[0]
+            sides = [first, *parts[1:-1], last]
+            # the sides are named at each "vs": "feature flag on vs off" compares no two things (f12-06)
+            if all(terms(w) for p in parts[:-1] for w in p.split()[-1:]) and all(
+                    terms(w) for p in parts[1:] for w in _LEADING_ARTICLE_RE.sub("", p).split()[:1]):
+                found.append([(s.strip(), start + text.find(s.strip())) for s in sides])
+            continue
+        m = _BETWEEN_RE.search(text)
+        if m is not None:
+            sides = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m.group("x"))
+            found.append([(s.strip(), start + text.find(s.strip(), m.start("x"))) for s in sides if s.strip()])
+            continue
+        uses = list(_USES_RE.finditer(text))
+        if len(uses) >= 3:
+            found.append([(u.group("x").strip(), start + u.start("x")) for u in uses])
+    for sides in found:
+        if len(sides) < 2 or any(len(s.split()) > SIDE_WORDS for s, _ in sides):
+            continue
+        spelled = [_name_terms(_LEADING_ARTICLE_RE.sub("", s) or s) for s, _ in sides]
+        shared = set.intersection(*spelled)
+        words = (_LEADING_ARTICLE_RE.sub("", sides[-1][0]) or sides[-1][0]).split()
+        longest = max(len(s.split()) for s, _ in sides[:-1])
+        if len(words) > longest:
+            # the last side carries the head the others elide ("simple vs weighted vs centred moving average",
+            # "readiness vs liveness vs startup probe", "data parallel vs model parallel training"), unless the head
+            # is another side ("ELU vs ReLU vs leaky ReLU")
+            head = _name_terms(" ".join(words[longest:]))
+            if not any(head & t for t in spelled[:-1]):
+                shared |= head
+        items = []
+        for t, (phrase, where) in zip(spelled, sides):
+            own = frozenset(t - shared - _KIND_WORDS or t - shared)
+            # what a sentence about the side opens on: its first word ("extra trees": "Extra-Trees go further",
+            # not "Trees are low-bias ...") or a name in it ("byte level BPE": "BPE starts from characters ...")
+            ws = (_LEADING_ARTICLE_RE.sub("", phrase) or phrase).split()
+            keys = own & set().union(*(_name_terms(w) for i, w in enumerate(ws)
+                                       if i == 0 or re.search(r"[A-Z]\w*[A-Z]|\d|^[A-Z]{2,}", w)))
+            items.append(Side((own,), where, frozenset(keys or own)))
+        if any(not it.all_terms for it in items):
+            continue
+        if len({it.all_terms for it in items}) < len(items):
+            continue
+        return items
+    return []
+
+
+def _clauses(text: str) -> list[str]:
+    """``text``'s clauses: the sentence and each part after a "; ", ": " or ", " in it."""
+    return [c for c in re.split(r"[;:,]\s+", text) if c.strip()]
+
+
+@dataclass(frozen=True)
+class Side(Item):
+    """One side of a comparison (:func:`comparison_sides`): an item, and the terms a sentence about it opens on."""
+
+    keys: frozenset[str] = frozenset()
+
+
+def _first_terms(word: str) -> set[str]:
+    """The terms a sentence's first word opens on: its first part and the word run together ("Self-supervised" ->
+    {self, selfsupervis}: not "supervised"; "byte-level" -> {byte, bytelevel})."""
+    return terms(word.split("-")[0]) | terms(word.replace("-", ""))
+
+
+def _side_words(item: Item, others: Sequence[Item], text: str) -> bool:
+    """Whether ``text`` opens on ``item``: the first part of its first word (:func:`_first_terms`) is one of the
+    side's keys (:class:`Side`) or begins with one of ``SIDE_STEM`` letters or more ("*Marginalisation* sums out a
+    variable ..." for "marginal", f10-01), and not on another side whose terms hold all of ``item``'s ("Leaky ReLU
+    keeps ..." is about leaky ReLU, not ReLU)."""
+    words = [w for w in _QWORD_RE.findall(normalize(text)) if _name_terms(w)][:SIDE_WORDS]
+    keys = item.keys if isinstance(item, Side) and item.keys else item.all_terms
+    first = _first_terms(words[0]) if words else set()
+    if not any(w == t or w.startswith(t) and len(t) >= SIDE_STEM for w in first for t in keys):
+        return False
+    head = set().union(*(_name_terms(w) for w in words)) if words else set()
+    return not any(o is not item and item.all_terms < o.all_terms and (o.all_terms - item.all_terms) & head
+                   for o in others)
+
+
+def states_side(item: Item, others: Sequence[Item], text: str) -> bool:
+    """Whether ``text`` states something about one side of a comparison: it opens on the side (:func:`_side_words`),
+    or a later clause of it (:func:`_clauses`) of at least ``CLAUSE_WORDS`` words does. "...; byte-level BPE can
+    encode any string" (six words) says a fact about byte-level BPE in passing, not what it does (f16-05)."""
+    return _side_words(item, others, text) or any(
+        len(c.split()) >= CLAUSE_WORDS and _side_words(item, others, c) for c in _clauses(text)[1:])
+
+
+def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
+                hits: Sequence[Hit]) -> tuple[list[Scored], int]:
+    """``chosen`` with a sentence for each side of a comparison (:func:`comparison_sides`) that
+    none of the first ``ASK_WITHIN`` sentences (or the lead, when longer) states (:func:`states_side`): a later
+    supporting sentence that states it moves up (a later clause of it may: "Pre-norm ... keeps an identity path ...;
+    post-norm transformers depend heavily on a learning-rate warm-up", f14-04), else the
+    sentence of the top ``ASK_RANKS`` chunks that opens on the side and reads on its own (:func:`_ask_sentence`),
+    right after the lead and the sentences put there for earlier sides, in the question's order (one that needs the
+    sentence before it comes right after that sentence, when the answer has it); a table row states no side; the last
+    supporting sentences go, so the answer is no longer. A side no top chunk opens a sentence on stays as it was.
+    f16-05 ("BERT uses WordPiece, GPT-2 uses byte level BPE, T5 uses sentencepiece unigram ...") never said how
+    BPE builds its vocabulary."""
+    sides = comparison_sides(question)
+    out = list(chosen)
+    if not sides or not out or out[0].candidate.kind != "sentence":
+        return out, n_lead
+    at, n = max(1, n_lead), len(out)
+    window = max(ASK_WITHIN, at)
+    for side in sides:
+        # a sentence, not a table row: "| Ward linkage with nearest-neighbour chain | $O(n^2)$ | ..." gives its cost,
+        # not what Ward linkage does (g316)
+        if any(t.candidate.kind == "sentence" and states_side(side, sides, t.candidate.text) for t in out[:window]):
+            continue
+        i = next((i for i in range(window, len(out)) if out[i].candidate.kind == "sentence"
+                  and states_side(side, sides, out[i].candidate.text) and _opens_answer(out[i])), None)
+        if i is not None:
+            out.insert(at, out.pop(i))
+            at += 1
+            window += 1
+            continue
+        found = _ask_sentence(set(side.all_terms), hits, ASK_RANKS, out, out[0].vector,
+                              lambda text, side=side: _side_words(side, sides, text)
+                              and len(text.split()) >= CLAUSE_WORDS)
+        if found is None or found[2] is not None:
+            continue
+        t, after, _ = found
+        if after is None:
+            out.insert(at, t)
+            at += 1
+            window += 1
+        elif after < at:
+            # it needs the sentence before it, which is in the answer already: right after that one ("Unstructured
+            # sparsity of this kind ..." after "Magnitude pruning zeroes the weights ...", f9-05)
+            out.insert(after + 1, t)
+            at += 1
+            window += 1
+            n_lead += 1 if after < n_lead else 0
+        else:
+            out.insert(after + 1, t)
+    while len(out) > n and len(out) > at and not needs_before(out[-1].candidate):
+        out.pop()
+    return out, n_lead
+
+
 # a term a sentence opens with, in bold or italics, and what follows it: "*Multi-agent RL* has several learning
 # agents ..." (f5-03, asked about inverse RL); not a paragraph's label ("**Indexing.** Sparse visual-word ...")
 _OPENING_TERM_RE = re.compile(r"^(?:\*\*|\*|_)(?P<x>[^*_]{2,60}?)(?:\*\*|\*|_)(?=[\s,])")
@@ -2000,6 +2172,7 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     chosen, n_lead = with_table_rows(question, chosen, n_lead, hits)
     chosen, n_lead = matching_rows_first(question, chosen, n_lead)
     chosen, n_lead = cover_asks(question, chosen, n_lead, hits)
+    chosen, n_lead = cover_sides(question, chosen, n_lead, hits)
     if code is None:
         code = code_for(question, hits)
     rank_to_n: dict[int, int] = {}
