@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from mlnotes.assistant.answering.candidates import Candidate
 from mlnotes.assistant.answering.compose import (
     ASK_WITHIN,
     _head_clause,
@@ -26,10 +24,10 @@ from mlnotes.assistant.answering.compose import (
 )
 from mlnotes.assistant.answering.lead import remedies
 from mlnotes.assistant.answering.render import answer_units
-from mlnotes.assistant.answering.scoring import Scored
 from mlnotes.assistant.settings import REPO_ROOT
-from mlnotes.kb.chunker import Chunk
 from mlnotes.kb.index import Hit
+
+from .pools import at, chunk
 
 DATASETS = REPO_ROOT / "eval" / "datasets"
 
@@ -88,22 +86,6 @@ def test_a_sentence_that_reads_alone_only_without_its_closing_pointer_stands_as_
 
 
 # -- the composer -----------------------------------------------------------------------------------------------------
-
-def vec(axis: int, dim: int = 8) -> np.ndarray:
-    v = np.zeros(dim, np.float32)
-    v[axis] = 1.0
-    return v
-
-
-def chunk(lines: list[str], start: int = 10, sid: str = "s") -> Chunk:
-    return Chunk(id=f"x#{sid}", doc_id="x", section_id=sid, title="X", heading=sid.upper(), breadcrumbs=["X", sid],
-                 path="guides/x.md", line_start=start, line_end=start + len(lines) - 1, kind="guide",
-                 text="\n".join(lines))
-
-
-def at(text: str, line: int, axis: int = 0, rank: int = 0, order: int = 0) -> Scored:
-    return Scored(1.0, rank, Candidate(text, line, line, order), vec(axis))
-
 
 CURVES = [
     "Underfitting shows as training and validation errors that are both high and close together.",
