@@ -48,7 +48,9 @@ _STOP = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "is", "ar
          "number", "value", "values", "size", "total", "same", "one", "two", "all", "any", "some", "about", "roughly",
          "approximately", "times", "gives", "give", "get", "use", "used", "using", "has", "have", "there", "here",
          "while", "between", "over", "under", "up", "down", "out", "after", "before", "not", "no", "only", "also",
-         "can", "will", "would", "should", "could", "term", "terms", "formula", "equation"}
+         "can", "will", "would", "should", "could", "term", "terms", "formula", "equation",
+         # hedges and quantifiers: "around 0.05 for most layers" says nothing about "$D$ gives at most $2^D$"
+         "around", "most", "least", "exactly", "nearly", "almost", "just", "more", "less", "fewer", "several"}
 
 # Words too common in this corpus to tie a number to a symbol: "a 47B model" says nothing about "$d$, the model
 # width", nor "a 7B model" about "$N$ parameters of the model".
@@ -421,7 +423,7 @@ def symbol_words(text: str, symbol: str) -> set[str]:
         found |= _content(_words(after)[:3])
         before = re.split(r"[$.,;:()\n]|\b(?:and|or|but|while|with)\b", text[max(0, m.start() - 50): m.start()])[-1]
         if re.search(r"\b(?:of|the|number|count)\s*$", before.lower()) or before.strip():
-            found |= _content(_words(before)[-3:])
+            found |= _content(_words(before)[-2:])  # "the learning rate $\eta$"; not "features create large $\kappa$"
     return found
 
 
@@ -466,7 +468,9 @@ def numbers_of(question: str) -> list[Number]:
         rest = t[end:]
         unit = bool(re.match(r"\s*(?:" + _UNITS + r")", rest)) or bool(re.match(r"\s*[x×]\s*\d", rest)) \
             or bool(re.match(r"[a-z]", rest)) or bool(re.search(r"[$€£]\s*$", t[: m.start()]))
-        words = re.split(r"[\d,;:?!()=]|\.(?:\s|$)|\b(?:and|or|but|with|vs|versus|than)\b", rest[:60])[0]
+        # the number's own words end where a prepositional phrase starts: "0.05 for most layers" is no count of layers
+        words = re.split(r"[\d,;:?!()=]|\.(?:\s|$)|\b(?:and|or|but|with|vs|versus|than|for|in|on|at|from|into|"
+                         r"over|across|during|within|by)\b", rest[:60])[0]
         window = re.sub(_REACH + r"\s*$", " of ", t[max(0, m.start() - 40): m.start()])
         prior = re.split(r"[\d,;:?!()=%]|\.(?:\s|$)|\b(?:and|or|but|with|vs|versus|than|at|to|from)\b",
                          window)[-1]

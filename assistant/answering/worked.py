@@ -15,7 +15,10 @@ and a time with their units ("1,500 requests per second", "30 ms"), sizes with a
 tokens") and numbers in scientific notation after a phrase ("bottoms out at 1e-1"). A formula is
 evaluated only when (a) the question names its subject (``about``), (b) one of its sections is among the retrieved
 hits, and (c) every variable it needs is bound to exactly one value; otherwise it shows nothing (a missing or
-ambiguous value declines). At most one formula is worked per answer: the one whose section ranks highest.
+ambiguous value declines), and (d) the question gives no level to reach or named value that the line leaves unread
+(:func:`leaves_out`: "after how many lags does the autocorrelation fall to 0.1?" is not answered by the variance; the
+general reader, ``formula_reader``, then gets its turn). At most one formula is worked per answer: the one whose
+section ranks highest.
 
 The result is shown above the extractive answer as one line labelled "On your numbers" that cites the section
 stating the formula. It is computed text, not a corpus sentence, so it is **not** an ``AnswerSentence``: the answer's
@@ -30,6 +33,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from mlnotes.assistant.answering.formula_reader import numbers_of
 
 _NUMX = r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+)"
 _NUM = "(" + _NUMX + ")"
@@ -1612,6 +1617,7 @@ def _cosine(p: Parsed):
         return None  # warm-up named without (or with several) lengths: the schedule is not bound
     peak, step, total = peaks.pop(), queries.pop(), totals.pop()
     tw = warm.pop() if warm else 0.0
+    floor_given = bool(floors)  # "decays to 0" gives the floor: a value read, recorded even when 0
     floor = floors.pop() if floors else 0.0
     if not (0 < peak < 10 and 0 <= floor < peak and 0 <= tw < total and 0 <= step <= total):
         return None
@@ -1628,7 +1634,7 @@ def _cosine(p: Parsed):
                 + f": η = η_min + ½(η_max − η_min)(1 + cos(π·{fmt(frac, 3)})) = {fl} + ½({_sci(peak)} − {fl})"
                 f"(1 {'−' if math.cos(math.pi * frac) < -5e-4 else '+'} {abs(math.cos(math.pi * frac)):.3f}) = {_sci(lr)}")
     values = {"peak": peak, "step": step, "total": total} | ({"warmup": tw} if tw else {}) | \
-        ({"floor": floor} if floor else {})
+        ({"floor": floor} if floor_given else {})
     return text, values
 
 
@@ -2169,9 +2175,37 @@ def worked_lines(question: str, hit_keys: Sequence[str], formulas: Sequence[Form
         if not ranks or (best is not None and best[0] <= ranks[0]):
             continue
         done = f.work(p)
-        if done is not None:
+        if done is not None and not leaves_out(question, done[1]):
             best = (ranks[0], Worked(f.id, done[1], done[0], ranks[0]))
     return [best[1]] if best else []
+
+
+# the words that make a number a level the question asks to reach ("falls to 0.1", "below 5%", "at most 200 ms") or
+# a value it names ("eps = 0.1"): a number the asked value depends on, never context
+_TARGET = re.compile(r"(?:\b(?:(?:fall|drop|decay|shrink|grow|rise|get|come|go)(?:s|es)?|reach(?:es)?)"
+                     r"(?:\s+(?:down|up))?\s+(?:to|below|under|above|past)|\bbelow|\bunder|\babove|"
+                     r"\b(?:less|lower|fewer|more|greater|higher) than|\bat (?:most|least)|"
+                     r"(?<![=<>!])[a-zα-ωγλεκηφσ²_]\s*=)\s*[$€£]?\s*-?\s*$")
+_SCALES = (1.0, 1e-2, 1e-3, 1e3, 1e6, 1e9, 1e12)  # %, milli, kilo ... : the same number read in another unit
+
+
+def leaves_out(question: str, values: dict[str, Any]) -> bool:
+    """Whether the question gives a number that the worked line does not read (``values``, in any of the units
+    ``_SCALES`` converts) and that is a level to reach or a named value (``_TARGET``: "falls to 0.1", "below 5%",
+    "eps = 0.1"): then the asked value depends on a number the formula ignores, so the line works something nobody
+    asked ("Var(y)" for "after how many lags does the autocorrelation fall to 0.1?") and must give way. Numbers
+    without such words (sizes, counts, ids, "top-1", "95% CI") and arguments of a call ("f(x, batch_size=32)") may be
+    context and do not decline."""
+    used = [abs(float(v)) for v in values.values() if isinstance(v, (int, float))]
+    t = question.lower().replace("−", "-")
+    for n in numbers_of(question):
+        before = t[max(0, n.start - 40): n.start]
+        m = _TARGET.search(before)
+        if m is None or ("=" in m.group(0) and t[: n.start].count("(") > t[: n.start].count(")")):
+            continue  # no target words, or an argument of a call ("DataLoader(ds, batch_size=32)"): context
+        if not any(math.isclose(n.value * s, u, rel_tol=1e-6) for s in _SCALES for u in used):
+            return True
+    return False
 
 
 def worked_text(w: Worked, n: int) -> str:

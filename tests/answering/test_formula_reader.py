@@ -348,3 +348,32 @@ def test_the_answer_works_a_display_equation_first_and_cites_the_section_stating
     src = next(s for s in ans.sources if s.n == ans.worked[0]["source"])
     lines = (REPO_ROOT / "corpus" / src.path).read_text().split("\n")[src.line_start - 1:src.line_end]
     assert "\\mathrm{FL}(p_t) = -\\alpha_t" in "\n".join(lines)
+
+
+# -- round 20 (num20b): a number binds a symbol only through its own words ----------------------------------------
+
+CHECKPOINT = "modern-ml-ai-techniques#gradient-checkpointing"
+KAPPA = "interview-mathematics#what-is-the-condition-number-and-how-does-it-affect-gradient-descent"
+LEAFWISE = "ch07-advanced-ensembles#exercise-76-leaf-wise-growth-and-its-controls"
+
+
+def test_a_numbers_own_words_end_at_a_preposition_and_hedges_never_bind():
+    nums = R.numbers_of("1,500 requests per second, about 0.05 for most layers, 30 features in the model")
+    assert [n.after for n in nums] == [("requests", "per", "second"), (), ("features",)]
+    # "around"/"most" are no symbol's words: "$D$ gives at most $2^D$ leaves" does not name D "most"
+    assert not {"around", "most", "least"} & R.symbol_words("depth $D$ gives at most $2^D$ leaves, around $x$ here", "D")
+    # a verb phrase before a symbol does not name it; a noun phrase does
+    assert "feature" not in R.symbol_words("collinear features create large $\\kappa$; so", "kappa")
+    assert {"learning", "rate"} <= R.symbol_words("with the learning rate $\\eta$ fixed", "eta")
+    assert "layer" in R.symbol_words("the number of layers $L$ grows", "L")
+
+
+def test_numbers_bound_through_generic_or_hedge_words_are_not_read_on_their_sections():
+    s = sections()
+    q = "my update ratio ||dW||/||W|| is around 0.05 for most layers. is that bad? roughly what should it be"
+    assert R.read_section(q, s[CHECKPOINT]) is None and R.read_section(q, s[LEAFWISE]) is None
+    q = "If I wanted exact Shapley values for a model with 30 features, how many evaluations would that take?"
+    assert R.read_section(q, s[KAPPA]) is None
+    # the same section still binds a number its own noun names: checkpoints every sqrt(L) layers
+    got = R.read_section("with gradient checkpointing on 64 layers, how many layers between checkpoints?", s[CHECKPOINT])
+    assert got is not None and got.values == {"L": 64} and got.text.endswith(f"= {R._shown(math.sqrt(64))}")

@@ -1342,3 +1342,42 @@ def test_foreign_arithmetic_leaves_algebra_and_non_arithmetic_alone():
     assert not W.foreign_arithmetic(r"fewer parameters ($2 \cdot 9 C^2 = 18C^2$ against $25C^2$)", q)
     assert not W.foreign_arithmetic("the ratio 4 / 3 = 2 is not arithmetic", q)
     assert W.foreign_arithmetic("two layers of 64 channels: 2 × 64 = 128 filters", q)  # 2 and 64 are not the asker's
+
+
+# -- (round 20, num20b) a line declines when the question sets a level or names a value it does not read -----------
+
+AR1_LAG = "For an AR(1) with phi = 0.8, after how many lags does the autocorrelation fall to 0.1?"
+
+
+def test_a_level_to_reach_that_the_line_leaves_unread_declines_the_registry():
+    # the registry's ar1-moments reads phi only; 0.1 is the level the asked lag must reach
+    assert W.leaves_out(AR1_LAG, {"phi": 0.8})
+    assert line(AR1_LAG) is None
+    for q in ("AR(1), phi = 0.8: when does the autocorrelation drop below 0.2?",
+              "label smoothing eps = 0.1 with K = 10 classes and temperature = 2: what are the targets?"):
+        assert line(q) is None, q
+
+
+def test_same_topic_questions_whose_numbers_are_all_read_or_context_still_work():
+    got = line("For an AR(1) with phi = 0.8 and noise variance 2, what is Var(y) and the lag 3 autocorrelation?")
+    assert got is not None and got.formula == "ar1-moments"
+    assert f"{2 / (1 - 0.8 ** 2):.3g}" in got.text and f"{0.8 ** 3:.4g}" in got.text
+    # a target the line reads is not left out: the smallest m with 3/(m + 3) < 0.1, counted directly
+    q = "pipeline parallel with 4 stages and 8 micro-batches: how many micro-batches keep the bubble below 10%?"
+    got = line(q)
+    m = next(m for m in range(1, 1000) if 3 / (m + 3) < 0.1)
+    assert got is not None and got.formula == "pipeline-bubble" and f"m ≥ {m}" in got.text
+    # numbers without target words (sizes, "top-1") and a call's arguments are context
+    assert not W.leaves_out("top-1 routing over 16 experts with 4096 tokens", {"tokens": 4096, "experts": 16})
+    assert not W.leaves_out("OneCycleLR(opt, max_lr=0.01, total_steps=100)", {"max_lr": 0.01})
+    assert not W.leaves_out("lr falls to 1e-4", {"lr": 0.0001})
+    assert not W.leaves_out("keep p99 under 20 ms", {"time": 0.02})  # the same number in seconds
+    assert W.leaves_out("keep p99 under 20 ms", {"time": 0.03})
+
+
+def test_without_the_registry_line_the_reader_solves_the_asked_lag_end_to_end(answerer):
+    ans = answerer.answer(AR1_LAG, generator=None)
+    assert len(ans.worked) == 1 and ans.worked[0]["formula"].startswith("read:")
+    k = math.log(0.1) / math.log(0.8)  # rho_k = phi^k = 0.1
+    assert math.isclose(ans.worked[0]["values"]["k"], k, rel_tol=1e-6)
+    assert "Var(y)" not in ans.text.split("\n\n")[0]
