@@ -34,6 +34,59 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "et al.", "Fig.", "Eq.", "cf.", "approx
 _ABBREV = "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])" + _ABBREV + r"\s+(?=[A-Z(\[$*`\"'0-9])")
 
+# round 20 (split20): a sentence may also open with a lower-case name (``pandas adds ...``, ``kNN depends ...``,
+# ``scikit-learn's TargetEncoder ...``, ``bf16 keeps ...``). Such a boundary is taken only when the word before the
+# period is no abbreviation: none of the words below (lower-cased), no dotted initialism (``i.e.``, ``i.i.d.``,
+# ``w.r.t.``, ``<e.g.``), no single letter (an initial) and no bare enumerator (``1.``, ``3-4.``); and when the next
+# token is no scheme-like identifier (``arXiv:1706.03762``, ``doi:10.1007/...``, ``https://...``).
+LOWER_ABBREVIATIONS = frozenset((
+    "al", "approx", "resp", "cf", "vs", "etc", "fig", "figs", "eq", "eqs", "incl", "esp", "viz", "ca", "pp",
+    "vol", "no", "sec", "ch", "ref", "refs", "ed", "eds", "hist", "min", "max", "avg", "std", "dr", "mr", "ms", "st",
+))
+_LOWER_BOUNDARY_RE = re.compile(r"(?<=[.!?])\s+(?=[a-z])")
+_WORD_BEFORE_RE = re.compile(r"(\S+)[.!?]$")
+_DOTTED_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]$")  # "i.e", "i.i.d", "w.r.t" once the final period is cut
+_SCHEME_RE = re.compile(r"[a-z][A-Za-z0-9+.-]*:\S")  # arXiv:..., doi:..., https://...
+
+
+def _lower_boundary(before: str, after: str) -> bool:
+    """Whether a lower-case word at the start of ``after`` opens a new sentence after ``before`` (which ends in
+    ``.``, ``!`` or ``?``): see :data:`LOWER_ABBREVIATIONS`."""
+    if _SCHEME_RE.match(after):
+        return False
+    m = _WORD_BEFORE_RE.search(before)
+    if not m or not any(ch.isalnum() for ch in m.group(1)):  # "... ! ?": punctuation named, not a sentence end
+        return False
+    if before.endswith(("!", "?")):
+        return True
+    word = m.group(1).lstrip("(<[\"'*_`")
+    if not word or word.endswith("."):  # "3.9999..." or "...": an ellipsis runs on
+        return False
+    if not any(ch.isalnum() for ch in word[-1:]) and word[-1] not in ")]}$*_`\"'":
+        return False
+    core = word.rstrip(")]}$*_`\"'")
+    if not core:
+        return True
+    if core.lower() in LOWER_ABBREVIATIONS or _DOTTED_RE.fullmatch(core):
+        return False
+    if len(core) == 1 and core.isalpha() and word == core:  # an initial ("E. coli"), not a symbol ("$y$.")
+        return False
+    if re.fullmatch(r"[0-9]+(?:[-–][0-9]+)?", core) and word == core:  # an enumerator: "1.", "3-4."
+        return False
+    return True
+
+
+def _split_lower(piece: str) -> list[str]:
+    """``piece`` (one piece of :data:`SENTENCE_SPLIT_RE`) cut before each lower-case word that opens a sentence."""
+    out: list[str] = []
+    start = 0
+    for m in _LOWER_BOUNDARY_RE.finditer(piece):
+        if _lower_boundary(piece[start:m.start()], piece[m.end():]):
+            out.append(piece[start:m.start()])
+            start = m.end()
+    out.append(piece[start:])
+    return out
+
 
 def _open_brackets(text: str) -> int:
     """How many ``(`` and ``[`` of ``text`` are still open at its end."""
@@ -58,7 +111,7 @@ def split_sentences(text: str) -> list[str]:
     a bracket before opening any (round 19: ``fails on abbreviations ("Dr. Smith") and decimals`` split after the
     unlisted "Dr." and left the fragment ``Smith") and decimals, ...`` as a sentence of its own)."""
     out: list[str] = []
-    for piece in SENTENCE_SPLIT_RE.split(text):
+    for piece in (p for big in SENTENCE_SPLIT_RE.split(text) for p in _split_lower(big)):
         piece = piece.strip()
         if not piece:
             continue

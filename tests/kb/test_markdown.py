@@ -89,3 +89,72 @@ def test_a_sentence_boundary_inside_a_parenthesis_is_none():
     ]
     for s in split_sentences(text):
         assert not s.startswith(("Smith", "Then")), s
+
+
+# ---- round 20 (split20): a sentence that opens with a lower-case name is a sentence of its own
+
+
+def _corpus_paragraphs() -> list[str]:
+    """The text of every paragraph block of the corpus (prose, no code, tables or lists)."""
+    from pathlib import Path
+
+    from mlnotes.kb.markdown import iter_corpus_files, parse_document
+
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    out = []
+    for path in iter_corpus_files(corpus):
+        doc = parse_document(path, corpus)
+        for b in doc.blocks:
+            if b.type == "paragraph":
+                out.append("\n".join(doc.lines[b.start - 1:b.end]))
+    assert len(out) > 1000
+    return out
+
+
+def test_a_lower_case_name_opens_a_sentence():
+    text = ("NumPy is the single biggest speed-up most newcomers find. pandas adds labelled tables. "
+            "It scales well [@x]. scikit-learn's `TargetEncoder` does this. Neighbours matter. kNN depends on "
+            "distances. The mantissa is short. bf16 keeps the range! tanh saturates? k-NN keeps every row.")
+    assert split_sentences(text) == [
+        "NumPy is the single biggest speed-up most newcomers find.", "pandas adds labelled tables.",
+        "It scales well [@x].", "scikit-learn's `TargetEncoder` does this.", "Neighbours matter.",
+        "kNN depends on distances.", "The mantissa is short.", "bf16 keeps the range!", "tanh saturates?",
+        "k-NN keeps every row.",
+    ]
+
+
+def test_an_abbreviation_before_a_lower_case_word_keeps_its_sentence():
+    from mlnotes.kb.markdown import LOWER_ABBREVIATIONS
+
+    abbreviations = [a + "." for a in sorted(LOWER_ABBREVIATIONS)] + [
+        "e.g.", "i.e.", "i.i.d.", "w.r.t.", "(i.i.d.", "<e.g.", "Fig.", "Eq.", "et al.", "E.", "3-4.", "1.", "x..."]
+    for abbr in abbreviations:
+        text = f"Some words {abbr} then more words follow."
+        assert split_sentences(text) == [text], abbr
+    for ident in ("arXiv:1706.03762.", "doi:10.1007/978-3-319-91578-4.", "https://fastapi.tiangolo.com/."):
+        text = f"Neural Information Processing Systems (NeurIPS). {ident}"
+        assert split_sentences(text) == [text], ident
+
+
+def test_every_lower_case_start_of_the_corpus_is_its_own_sentence():
+    """No sentence of a corpus paragraph carries, after a period that ends a plain word, a lower-case word that opens
+    the next sentence: every such period is an abbreviation's or precedes a scheme-like identifier (arXiv:, doi:)."""
+    import re
+
+    from mlnotes.kb.markdown import LOWER_ABBREVIATIONS
+
+    glued = re.compile(r"(?<![\w.])([A-Za-z][\w'-]*[a-z0-9]|\[@[\w:-]+\]|\$[^$]+\$|`[^`]+`)\.\s+([a-z][\w'-]*)(?=[\s,])")
+    bad = []
+    for para in _corpus_paragraphs():
+        for s in split_sentences(para):
+            for m in glued.finditer(s):
+                if m.group(1).lower() not in LOWER_ABBREVIATIONS:
+                    bad.append(s[max(0, m.start() - 30):m.end() + 10])
+    assert not bad, bad[:10]
+
+
+def test_splitting_loses_no_character():
+    import re
+
+    for para in _corpus_paragraphs():
+        assert re.sub(r"\s+", "", "".join(split_sentences(para))) == re.sub(r"\s+", "", para)
