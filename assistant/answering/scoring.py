@@ -48,6 +48,13 @@ SOLUTION_PROMPT_SHARE = 0.35
 # exercise's title and prompt: a meaning match for a question that words the exercise's task in its own terms (f8-12,
 # 0.68 to its exercise, 0.26 of its terms; chosen on development data: docs/answer-quality.md, round 14 sol16r)
 SOLUTION_PROMPT_COSINE = 0.65
+# ... or, for the exercise of the first-ranked chunk (the retriever's best match for the question, over the exercise's
+# prompt and its worked solution), when that cosine is at least this: the retriever's first choice is evidence that the
+# question asks what the exercise asks, so a lower meaning bar suffices (f8-15: a SHAP question with the exercise's own
+# x = (3, 2) and baseline (1, 0), 0.52 from Exercise 8.2, whose solution was never a candidate; chosen on fresh1-8 and
+# the external table, where the first-ranked exercises the question does not ask are at most 0.40: docs/answer-quality.md,
+# round 20 ex20)
+SOLUTION_TOP_COSINE = 0.5
 # openers of a solution sentence that lean on the exercise or on the solution's previous step: a connective or a
 # subordinator ("So SGNS implicitly factorises ...", "When they are not, ...", "Hence ..."), a pronoun or determiner
 # that points back, or a preposition or participle that opens on a step's set-up ("With two players each order is
@@ -60,18 +67,25 @@ _SOLUTION_LEANS_RE = re.compile(r"^(?:so|hence|thus|therefore|when|whenever|if|s
                                 re.IGNORECASE)
 
 
+# a solution sentence that opens on the label of a part of its exercise's prompt ("(b) Mildly leaky: the scaler's mean
+# ...", "(ii) ..."): it answers a case the reader has not seen (round 20, ex20: f9-18, a SMOTE question, drew the
+# scaler case of Exercise 4.6 once its first-ranked exercise was asked)
+_PART_LABEL_RE = re.compile(r"^\((?:[a-h]|i{1,3}|iv|vi{0,3})\)[*_]*\s")
+
+
 # a solution's sentence that opens on its own values ("For $\gamma = 0.99$, ...") stands alone only with at least this
 # many words outside its math: the words that say what its result is
 SOLUTION_OWN_WORDS = 5
 _MATH_SPAN_RE = re.compile(r"\$[^$]*\$")
 
 
-def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None) -> bool:
+def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None, top: bool = False) -> bool:
     """Whether ``question`` asks what the exercise of ``c`` (a worked solution's sentence) asks: at least
     ``SOLUTION_PROMPT_SHARE`` of the question's content terms are in the exercise's title and prompt, or, given the
     question's unit embedding ``qvec``, its cosine with the exercise's embedding (:func:`~mlnotes.assistant.answering.
     candidates.exercise_vector`, made when the sentence store served the sentence) is at least
-    ``SOLUTION_PROMPT_COSINE``. A sentence of no exercise is always asked."""
+    ``SOLUTION_PROMPT_COSINE`` (``SOLUTION_TOP_COSINE`` when ``top``: the exercise is the first-ranked chunk). A
+    sentence of no exercise is always asked."""
     if not c.exercise:
         return True
     q = set(tokenize(question))
@@ -80,19 +94,20 @@ def solution_asked(question: str, c: Candidate, qvec: np.ndarray | None = None) 
     if qvec is None:
         return False
     ev = exercise_vector(c.exercise, int(np.shape(qvec)[-1]))
-    return ev is not None and float(ev @ qvec) >= SOLUTION_PROMPT_COSINE
+    return ev is not None and float(ev @ qvec) >= (SOLUTION_TOP_COSINE if top else SOLUTION_PROMPT_COSINE)
 
 
 def solution_stands_alone(question: str, c: Candidate) -> bool:
     """Whether ``c`` reads without its exercise: any sentence that is not from an exercise's worked solution; a
     solution's sentence only when it does not open on a word that leans on the exercise or on an earlier step
     (:data:`_SOLUTION_LEANS_RE`; "For" with the values it is about, "For $\\gamma = 0.99$, ...", leans only when
-    fewer than ``SOLUTION_OWN_WORDS`` words outside its math say what its result is), nor on a term of the exercise's
+    fewer than ``SOLUTION_OWN_WORDS`` words outside its math say what its result is), nor on the label of a part of
+    the exercise's prompt (:data:`_PART_LABEL_RE`, "(b) ..."), nor on a term of the exercise's
     prompt that ``question`` does not use (a name the exercise introduced: "Feature 2 gets more because ...")."""
     if not c.exercise:
         return True
     text = c.text.lstrip("*_ ")
-    if _SOLUTION_LEANS_RE.match(text):
+    if _SOLUTION_LEANS_RE.match(text) or _PART_LABEL_RE.match(text):
         return False
     if re.match(r"for\s+\$", text, re.I) and len(_MATH_SPAN_RE.sub(" ", text).split()) < SOLUTION_OWN_WORDS:
         # "For $d = 512$: $1{,}050{,}624$." gives a result without saying what it counts: the exercise does
@@ -103,12 +118,13 @@ def solution_stands_alone(question: str, c: Candidate) -> bool:
     return not any(w in prompt and w not in q for w in first)
 
 
-def solution_may_lead(question: str, c: Candidate, qvec: np.ndarray | None = None) -> bool:
+def solution_may_lead(question: str, c: Candidate, qvec: np.ndarray | None = None, top: bool = False) -> bool:
     """Whether ``c`` may be shown in, and lead, the answer to ``question`` (whose unit embedding is ``qvec``, when
     given): any sentence that is not from an exercise's worked solution; a solution's sentence only when the question
     asks what the exercise asks (:func:`solution_asked`, by shared terms or, with ``qvec``, by meaning) and the
-    sentence reads without its exercise (:func:`solution_stands_alone`)."""
-    return solution_stands_alone(question, c) and solution_asked(question, c, qvec)
+    sentence reads without its exercise (:func:`solution_stands_alone`); ``top``: the exercise is the first-ranked
+    chunk."""
+    return solution_stands_alone(question, c) and solution_asked(question, c, qvec, top)
 
 
 def score_candidates(question: str, qvec: np.ndarray,
@@ -118,7 +134,8 @@ def score_candidates(question: str, qvec: np.ndarray,
     sentence of an exercise's worked solution only when :func:`solution_may_lead` allows it, given ``qvec`` (so a
     question may ask what the exercise asks by meaning as well as by terms; f8-07: "(b) Small and
     different: ..." of a fine-tuning exercise joined an answer on tuning tools; f8-15: "Feature 2 gets more because
-    ..." one on SHAP and interactions)."""
+    ..." one on SHAP and interactions); the exercise of the first-ranked chunk (rank 0) is asked at the lower
+    ``SOLUTION_TOP_COSINE``."""
     q_terms = set(tokenize(question))
     scored: list[Scored] = []
     for rank, cands, vecs in per_chunk:
@@ -126,7 +143,7 @@ def score_candidates(question: str, qvec: np.ndarray,
             continue
         sims = vecs @ qvec
         for c, sim, v in zip(cands, sims, vecs):
-            if c.exercise and not solution_may_lead(question, c, qvec):
+            if c.exercise and not solution_may_lead(question, c, qvec, top=rank == 0):
                 continue
             overlap = len(q_terms & set(tokenize(c.text))) / max(1, len(q_terms))
             s = w.similarity * float(sim) + w.overlap * overlap + w.rank * (1.0 / (1 + rank))

@@ -24,6 +24,7 @@ from mlnotes.assistant.answering.lead import lead_pool, subject_terms
 from mlnotes.assistant.answering.scoring import (
     SOLUTION_PROMPT_COSINE,
     SOLUTION_PROMPT_SHARE,
+    SOLUTION_TOP_COSINE,
     Scored,
     score_candidates,
     solution_asked,
@@ -273,6 +274,41 @@ def test_scoring_keeps_a_solution_sentence_asked_by_meaning_and_the_lead_pool_ke
     assert score_candidates(q, _axis(1), [(0, [alone, leaning], vecs)]) == []
 
 
+def test_the_first_ranked_exercise_is_asked_at_the_lower_cosine_bound_and_no_lower():
+    # round 20, ex20: a first-ranked exercise is asked from SOLUTION_TOP_COSINE (f8-15, 0.52 from Exercise 8.2), a
+    # lower-ranked one only from SOLUTION_PROMPT_COSINE; between the first-ranked exercises of fresh1-8 that the
+    # question does not ask (f8-07, 0.40 from Exercise 10.7) and f8-15
+    assert 0.40 < SOLUTION_TOP_COSINE < 0.52 and SOLUTION_TOP_COSINE < SOLUTION_PROMPT_COSINE
+    ex = "Exercise 4.4: Shrink twice"
+    remember_exercise_vectors(_AxisEmbed(), [ex])
+    c = Candidate("Plain text.", 1, 1, 0, exercise=ex)
+
+    def at(cos: float) -> np.ndarray:
+        v = np.array([cos, np.sqrt(1 - cos ** 2), 0, 0], np.float32)
+        return v / np.linalg.norm(v)
+
+    mid = (SOLUTION_TOP_COSINE + SOLUTION_PROMPT_COSINE) / 2
+    assert solution_asked("zzz qqq", c, at(mid), top=True) and not solution_asked("zzz qqq", c, at(mid))
+    assert not solution_asked("zzz qqq", c, at(SOLUTION_TOP_COSINE - 0.02), top=True)
+    vecs = np.stack([at(mid)])
+    # scoring asks the lower bound of the first-ranked chunk's exercise only (rank 0), not of a lower chunk's
+    assert [t.candidate for t in score_candidates("zzz qqq", at(mid), [(0, [c], vecs)])] == [c]
+    assert score_candidates("zzz qqq", at(mid), [(1, [c], vecs)]) == []
+    leaning = Candidate("So it shrinks.", 2, 2, 1, exercise=ex)  # a leaning sentence still never leads
+    assert score_candidates("zzz qqq", at(mid), [(0, [leaning], vecs)]) == []
+
+
+def test_a_solution_sentence_that_opens_on_a_part_label_of_its_prompt_does_not_stand_alone():
+    # round 20, ex20: "(b) Mildly leaky: ..." answers a case of the exercise's prompt the reader has not seen (f9-18)
+    ex = "Exercise 4.6: Where the leak is For each pipeline (a) ... (b) ... say whether it leaks."
+    q = "where is the leak in a pipeline that scales before cross-validation?"
+    for text in ("(b) Mildly leaky: the scaler's mean includes the validation folds.", "**(a)** Leaky: synthetic rows.",
+                 "(ii) Trustworthy: every step is refitted."):
+        assert not solution_stands_alone(q, Candidate(text, 1, 1, 0, exercise=ex)), text
+    assert solution_stands_alone(q, Candidate("(Scaling leaks only a little.)", 1, 1, 0, exercise=ex))
+    assert solution_stands_alone(q, Candidate("(b) A case of no exercise.", 1, 1, 0))
+
+
 # -- property over the development questions ---------------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -297,7 +333,13 @@ def test_no_development_answer_leads_with_a_solution_sentence_that_cannot_stand_
             continue
         first = " ".join(getattr(ans.sentences[0], "text", str(ans.sentences[0])).split())
         qvec = answerer.index.embed_query(q)
-        if first in solution and not any(solution_may_lead(q, c, qvec) and solution_stands_alone(q, c)
-                                         for c in solution[first]):
+        # round 20 (ex20): the exercise of the answer's first source, the chunk the lead comes from, may be asked
+        # at the first-ranked bound (SOLUTION_TOP_COSINE; the first source is where a first-ranked exercise's
+        # solution sentence is cited)
+        src = ans.sources[0] if ans.sources else None
+        if first in solution and not any(
+                (solution_may_lead(q, c, qvec) or (src is not None and src.line_start <= c.line_start <= src.line_end
+                                                   and solution_may_lead(q, c, qvec, top=True)))
+                and solution_stands_alone(q, c) for c in solution[first]):
             bad.append((qid, first))
     assert not bad, bad
