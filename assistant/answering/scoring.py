@@ -187,12 +187,17 @@ def cut_off(t: Candidate) -> bool:
 # of a distribution the reader has not seen ("The rest is spread over filler words ...", f3-17 and g071), and what
 # to look for in a plot or a printout ("Look for the bright cells: ...", "The printed number quantifies it", f3-17),
 # or how to look at it ("Look at how plain SGD zig-zags along the steep axis, momentum overshoots ...": f9-11, the
-# trajectories of a figure the reader of an answer does not see; "Notice how ...", "See how ...")
+# trajectories of a figure the reader of an answer does not see; "Notice how ...", "See how ..."), and any sentence
+# whose subject is the figure itself, whatever its verb ("The figure simulates 5,000 two-sample t-tests ...", f18-14's
+# lead in round 20; "The figure draws the confusion matrix as an image.", fr-02): the set-up of a plot the answer
+# does not show
 _FIGURE_RE = re.compile(r"^(?:in|on) the (?:[\w-]+ ){0,2}(?:panel|figure|plot|chart|subplot|heatmap)s?\b|"
                         r"\b(?:the (?:left|right|top|bottom|middle|first|second|third) (?:panel|plot|figure)|"
                         r"in the (?:figure|plots?|charts?)|the (?:dashed|dotted|solid) (?:lines?|curves?))\b|"
                         r"^(?:the|this) (?:figure|plot|chart|heatmap|histogram|printout|output|table|cell) "
                         r"(?:above |below )?(?:shows?|lists?|plots?|compares?|prints?|gives?|displays?)\b|"
+                        r"^(?:the|this) (?:figure|plot|chart|diagram|heatmap)s? (?:above |below )?"
+                        r"(?:(?:then|also|now|first) )?(?:[a-z]+s|is|are|was|were)\b|"
                         r"^the rest (?:is|are)\b|^(?:the|this) printed\b|"
                         r"^(?:look at|notice|observe|watch|see|note) how\b|"
                         r"^look (?:for|at) the (?:(?:bright|dark|colou?red|highlighted|red|blue|green|largest|tallest) )?"

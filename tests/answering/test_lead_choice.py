@@ -700,13 +700,20 @@ def test_what_a_figure_shows_and_the_rest_of_an_unseen_distribution_never_lead()
                  "The table below lists the measured times for each batch size.",
                  "This plot compares the two learning-rate schedules over 50 epochs.",
                  "Look for the bright cells: they should sit on or right after the sentiment word.",
-                 "The printed number quantifies it: about 0.45 of the attention mass falls on the word."):
+                 "The printed number quantifies it: about 0.45 of the attention mass falls on the word.",
+                 # round 20 (f18-14's lead, fr-02): the figure as the subject, whatever the verb: its set-up
+                 "The figure simulates 5,000 two-sample t-tests with $n = 30$ per group, first with no difference.",
+                 "The figure draws the confusion matrix as an image.",
+                 "This chart then trains the booster with three learning rates."):
         assert describes_figure(text) and not standalone(cand(text, 0, 0.9)), text
     for text in ("The table of a decision tree's splits is its structure.",  # names a table, shows nothing
                  "The rest of the network is frozen while the head is trained.",
                  "The output of a softmax is a probability vector.",
                  "Look-ahead bias leaks future information into the features.",
-                 "Attention lets a model read from a set of vectors by content."):
+                 "Attention lets a model read from a set of vectors by content.",
+                 "The histogram costs one pass over the rows; the scan afterwards costs O(bins).",  # the GBDT histogram
+                 "The plot of the training loss against epochs should fall.",
+                 "The chart type matters less than the axis labels."):
         assert not describes_figure(text), text
 
 
