@@ -7,6 +7,7 @@ import ast
 import builtins
 import keyword
 import re
+import symtable
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -1910,13 +1911,19 @@ def _free_names(code: str) -> set[str]:
     """The names ``code`` reads but does not bind itself: the names it reads (not attribute names, not keyword
     arguments, nothing in comments or strings), less the names it binds anywhere (definitions, parameters,
     assignments, tuple targets such as ``X, y = ...``, loop and comprehension variables, imports, ``as`` names), by
-    Python's own parser; scopes are not told apart. Code that does not parse is read by patterns: identifiers
-    outside comments and strings, less the names it defines, assigns (one name to the left of ``=``), loops over
-    or takes as parameters."""
+    Python's own parser and its scopes (:func:`_scoped_free_names`): a function's parameter binds a name inside that
+    function only (round 20, code20b: f18-14's Cohen's d block defines ``cohens_d(a, b)`` and then calls
+    ``cohens_d(a, b)`` at top level on the ``a, b`` of an earlier block, and was shown without them). Code that does
+    not parse is read by patterns: identifiers outside comments and strings, less the names it defines, assigns
+    (one name to the left of ``=``), loops over or takes as parameters."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return _free_names_by_pattern(code)
+    try:
+        return _scoped_free_names(code)
+    except (SyntaxError, ValueError):
+        pass
     read, bound = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -1929,6 +1936,31 @@ def _free_names(code: str) -> set[str]:
             bound.add(node.asname or node.name.split(".")[0])
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
+    return read - bound
+
+
+def _scoped_free_names(code: str) -> set[str]:
+    """The names ``code`` reads from its module's scope that no statement of it binds there, by Python's symbol
+    tables: at top level every name read and not bound at top level; inside a function or class body the names it
+    reads as globals (not its own locals or parameters, nor an enclosing function's), less those bound at top level
+    or declared ``global`` and assigned in a function. Raises ``SyntaxError`` for code the symbol table refuses."""
+    top = symtable.symtable(code, "<block>", "exec")
+    read: set[str] = set()
+    bound: set[str] = set()
+    for s in top.get_symbols():
+        if s.is_referenced():
+            read.add(s.get_name())
+        if s.is_assigned() or s.is_imported() or s.is_namespace() or s.is_parameter():
+            bound.add(s.get_name())
+    stack = list(top.get_children())
+    while stack:
+        t = stack.pop()
+        stack += t.get_children()
+        for s in t.get_symbols():
+            if s.is_global() and s.is_referenced():
+                read.add(s.get_name())
+            if s.is_declared_global() and (s.is_assigned() or s.is_namespace()):
+                bound.add(s.get_name())
     return read - bound
 
 

@@ -135,6 +135,38 @@ assert all(fp in params for _, params in runs)
 '''
 
 
+# round 20 (code20b): f18-14's Cohen's d block defines ``cohens_d(a, b)`` and then calls ``cohens_d(a, b)`` at top level
+# on the ``a, b`` of an earlier block; a parameter binds its name inside its function only, so the block reads them
+COHEN = '''def cohens_d(a, b):
+    na, nb = len(a), len(b)
+    return (a.mean() - b.mean()) / np.sqrt((a.var() * na + b.var() * nb) / (na + nb))
+
+
+d = cohens_d(a, b)
+print(d)
+'''
+GROUPS = '''import numpy as np
+
+rng = np.random.default_rng(0)
+a, b = rng.normal(0.5, 1, 30), rng.normal(0, 1, 30)
+'''
+
+
+def test_a_parameter_binds_its_name_inside_its_function_only():
+    assert {"a", "b", "np"} <= _free_names(COHEN)
+    assert not {"na", "nb", "d", "cohens_d"} & _free_names(COHEN)
+    # a name bound at top level, by an enclosing function, by a comprehension or declared global is not read unseen
+    assert _free_names("def f(q):\n    def g():\n        return q + w\n    return g\n") == {"w"}
+    assert _free_names("z = 2\nys = [v * z for v in range(3)]\ndef h():\n    return z\n") == {"range"}
+    assert _free_names("def f():\n    global G\n    G = 1\nf()\nprint(G)\n") == {"print"}
+    groups, cohen = _block(GROUPS, 10), _block(COHEN, 20)
+    assert unseen_names(cohen, [groups, cohen]) == {"a", "b"}
+    setup = setup_for(cohen, [groups, cohen])
+    assert setup is not None
+    assert [s.code for s in setup] == ["rng = np.random.default_rng(0)",
+                                       "a, b = rng.normal(0.5, 1, 30), rng.normal(0, 1, 30)"]
+
+
 def test_the_asked_object_outranks_a_definition_named_by_the_questions_set_up():
     cb = CodeBlock("python", (), TRACKER, 100, 100 + len(TRACKER.split("\n")) + 1)
     ex = definitions_excerpt(TRACKER_Q, cb)
