@@ -155,14 +155,21 @@ class TermCoverage:
         them beside itself: :meth:`mlnotes.kb.index.Index.chunk_term_sets`), else the chunks are tokenized here."""
         df: Counter[str] = Counter()
         joined: Counter[str] = Counter()
+        sections: dict[tuple[str, str], set[str]] = {}
         n = 0
         self._terms = terms
         for c in chunks:
             n += 1
-            df.update(terms[c.id] if terms is not None and c.id in terms else chunk_terms(c))
+            got = terms[c.id] if terms is not None and c.id in terms else chunk_terms(c)
+            df.update(got)
             joined.update(hyphen_joined(c.text))
+            key = section_of(c)
+            if key is not None:
+                sections.setdefault(key, set()).update(got)
         self.n = n
         self.df = df
+        # the terms of each section, all its pieces together (:meth:`section_terms`)
+        self._sections = sections
         # the chunks that write each term's word with a hyphen ("e-mail" for "email"), by the joined word's term
         self.joined_df = joined
 
@@ -195,14 +202,15 @@ class TermCoverage:
 
     def unfound(self, question: str, read: str, hits: Iterable[Hit]) -> set[str]:
         """The question's content terms (as :meth:`absent` reads them: typos and words with digits aside) that the
-        corpus uses in at most ``RARE_DF`` chunks and that none of ``hits`` uses, spelling variants of a term of
-        the hits aside (:func:`spelling_variant`): the specific things a question names that the corpus never
+        corpus uses in at most ``RARE_DF`` chunks and that the section of none of ``hits`` uses
+        (:meth:`section_terms`, round 20: the section, not only the retrieved piece of it), spelling variants of a
+        term of those sections aside (:func:`spelling_variant`): the specific things a question names that the corpus never
         mentions, or mentions once in a section that retrieval did not find about the question. f9-20 "fit a Cox
         proportional hazards model ... right-censored": the corpus never uses "censored" and uses "hazard" once
         (not in a retrieved section), while its "churn", "customers" and "time" were found."""
         have: set[str] = set()
         for h in hits:
-            have |= self._chunk_terms(h.chunk)
+            have |= self.section_terms(h.chunk)
         return one_per_word({t for t in self._named_terms(question, read)
                              if self.spelled_df(t) <= RARE_DF and t not in have and not spelling_variant(t, have)
                              and not self.identifier_in_words(t, have)})
@@ -257,10 +265,24 @@ class TermCoverage:
         have = self._terms.get(chunk.id) if self._terms is not None else None
         return chunk_terms(chunk) if have is None else have
 
+    def section_terms(self, chunk: Chunk) -> frozenset[str] | set[str]:
+        """The terms of the section ``chunk`` is a piece of, all its pieces together (breadcrumbs and text), or the
+        chunk's own terms for a chunk without a section (a test's stand-in) or from a reference list
+        (:func:`section_of`). A long section is indexed in pieces, and the piece that retrieval ranks first is often
+        its table or its code, whose words are terse ("kNN", "eigen"), while the section's prose around it says
+        what the question says ("cost", "step", "features"); the answer is composed from the section, so the
+        section is what covers the question (round 20, abst20b: f18-09 "is isomap feasable on 30,000 points ...
+        which step blows up" was withheld with a coverage of .31 by the complexity table's Isomap row, .56 by its
+        section; f18-07 was withheld for "somehow", which the sections retrieved for it write as "some" and
+        "how" (:func:`spelling_variant`), though not the pieces retrieved)."""
+        key = section_of(chunk)
+        got = self._sections.get(key) if key is not None else None
+        return self._chunk_terms(chunk) if got is None else got
+
     def _coverage(self, want: set[str], chunk: Chunk) -> float:
         if not want:
             return 1.0
-        have = self._chunk_terms(chunk)
+        have = self.section_terms(chunk)
         total = sum(self.idf(t) for t in want)
         return sum(self.idf(t) for t in want if t in have or self.identifier_in_words(t, have)) / total
 
@@ -276,6 +298,16 @@ class TermCoverage:
         words = tokenize(term.replace("_", " "))
         have = have if isinstance(have, (set, frozenset)) else set(have)
         return bool(words) and all(w in have for w in words)
+
+
+def section_of(chunk: Chunk) -> tuple[str, str] | None:
+    """The (document, section) that ``chunk`` is a piece of, for :meth:`TermCoverage.section_terms`; None for a
+    chunk of a reference list (kind "reference": its pieces are separate entries, a bibliography of 86 pieces under
+    one heading, not one text) or an object without a section (a test's stand-in)."""
+    doc, section = getattr(chunk, "doc_id", None), getattr(chunk, "section_id", None)
+    if doc is None or section is None or getattr(chunk, "kind", "") == "reference":
+        return None
+    return doc, section
 
 
 # a word written with hyphens between letters ("e-mail", "pre-trained", "query-by-committee")

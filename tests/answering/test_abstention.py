@@ -809,3 +809,62 @@ def test_on_the_development_questions_identifiers_read_as_words_change_only_answ
     assert touched  # the property has questions to read
     assert all(answerable for answerable, _ in changed.values()), changed
     assert changed == {"f17-10": (True, False)}
+
+
+def _piece(doc: str, section: str, text: str, kind: str = "guide", piece: int = 0):
+    return SimpleNamespace(id=f"{doc}#{section}" + (f"~{piece}" if piece else ""), doc_id=doc, section_id=section,
+                           text=text, breadcrumbs=["Doc"], kind=kind)
+
+
+def test_a_section_covers_the_question_with_all_its_pieces_but_a_reference_list_piece_by_piece():
+    """Round 20 (abst20b): the coverage and the unfound words read the terms of a retrieved piece's whole section,
+    not of the piece alone (f18-09: the complexity table's Isomap row, retrieved, covered .31 of "is isomap feasable
+    ... roughly what does it cost in time and memory, and which step blows up"; its section's prose around the
+    table, .56). A piece of a reference list (kind "reference") stays alone: its pieces are separate entries."""
+    table = _piece("complexity", "dimensionality", "| Isomap | kNN + shortest paths + eigen | O(n^2) |", piece=2)
+    prose = _piece("complexity", "dimensionality", "The cost of each step in time and memory; which step dominates.")
+    other = _piece("complexity", "clustering", "k-means costs time per iteration")
+    ref_a = _piece("references", "entries", "Isomap: a global geometric framework", kind="reference")
+    ref_b = _piece("references", "entries", "cost of each step in time and memory", kind="reference", piece=1)
+    cov = TermCoverage([table, prose, other, ref_a, ref_b])
+    q = "which step of isomap costs time and memory?"
+    assert cov.coverage(q, table) == pytest.approx(1.0)  # the prose piece of its section says the rest
+    assert cov.coverage(q, table) > cov._coverage(question_terms(q), SimpleNamespace(**{**vars(table), "doc_id": None}))
+    assert cov.coverage(q, other) < 0.5  # another section's words do not count
+    assert cov.coverage(q, ref_a) < 0.5  # nor another entry of the reference list
+    assert cov.section_terms(ref_a) == set(tokenize("Doc Isomap: a global geometric framework"))
+    # the unfound words: a rare word that the retrieved piece's section uses is found
+    hits = [SimpleNamespace(chunk=table)]
+    assert cov.unfound("isomap dominates the cost", "", hits) == set()
+    assert cov.unfound("isomap dominates the cost", "", [SimpleNamespace(chunk=other)]) == {"domin"}
+
+
+def test_on_the_development_questions_section_coverage_changes_only_answerable_decisions():
+    """Property over every development question (gold tune, external, unanswerable tune, fresh1-18; round 20,
+    abst20b): the decisions that reading a retrieved piece's whole section (``TermCoverage.section_terms``) instead
+    of the piece alone changes are all on answerable questions (tolerance none: each change on an unanswerable one
+    releases a true abstention), and they are exactly fresh18's f18-07 and f18-09 (so a new one shows)."""
+    from mlnotes.assistant.answer import Answerer
+    from mlnotes.assistant.answering.retrieve import retrieve
+    from mlnotes.assistant.services import use_index_files
+    from mlnotes.assistant.settings import REPO_ROOT
+    from mlnotes.eval.data import DATASETS, _load
+    from mlnotes.kb.index import Index
+
+    index, _ = Index.load_or_build(REPO_ROOT / "corpus", REPO_ROOT / ".mlnotes" / "index", log=lambda m: None)
+    answerer = Answerer(index, REPO_ROOT / "corpus")
+    use_index_files(answerer, index.home, log=lambda m: None)
+    questions = [*_dev_questions(), *(q for n in range(14, 19) for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True))]
+    changed, unanswerable = {}, 0
+    for q in questions:
+        r = retrieve(index, q.question, "hybrid", 6)
+        now = answerer.abstains(r.read or q.question, r)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(TermCoverage, "section_terms", lambda self, chunk: self._chunk_terms(chunk))
+            before = answerer.abstains(r.read or q.question, r)
+        unanswerable += not q.answerable
+        if now != before:
+            changed[q.id] = (q.answerable, now)
+    assert unanswerable >= 40  # the property reads the unanswerable development questions
+    assert all(answerable for answerable, _ in changed.values()), changed
+    assert changed == {"f18-07": (True, False), "f18-09": (True, False)}
