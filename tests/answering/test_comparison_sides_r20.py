@@ -8,8 +8,6 @@ chunks; the property reads the development questions (gold tune, external, fresh
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from mlnotes.assistant.answering.compose import (
@@ -22,12 +20,10 @@ from mlnotes.assistant.answering.compose import (
     states_side,
 )
 from mlnotes.assistant.answering.render import answer_units
-from mlnotes.assistant.settings import REPO_ROOT
 from mlnotes.kb.index import Hit
 
 from .pools import at, chunk
-
-DATASETS = REPO_ROOT / "eval" / "datasets"
+from .test_part_coverage import dev_questions as part_coverage_dev_questions
 
 
 def side_terms(question: str) -> list[set[str]]:
@@ -143,22 +139,8 @@ def test_stated_sides_change_nothing():
 FRESH = [f"judged_fresh{i}.jsonl" for i in ("", *range(2, 18))]
 
 
-def dev_questions() -> list[tuple[str, str]]:
-    out = []
-    for line in (DATASETS / "gold.jsonl").read_text().splitlines():
-        d = json.loads(line)
-        if d.get("split") == "tune":
-            out.append((d["id"], d["question"]))
-    for name in ["external.jsonl", *FRESH]:
-        for line in (DATASETS / name).read_text().splitlines():
-            d = json.loads(line) if line.strip() else None
-            if d and d.get("answerable", True):
-                out.append((d["id"], d["question"]))
-    return out
-
-
 def test_the_development_questions_hold_comparisons():
-    n = sum(1 for _, q in dev_questions() if comparison_sides(q))
+    n = sum(1 for _, q in part_coverage_dev_questions(FRESH) if comparison_sides(q))
     assert n >= 20, n  # 26 at round 20
 
 
@@ -171,7 +153,7 @@ def test_a_development_comparison_states_every_side_a_top_chunk_opens_a_sentence
     from mlnotes.assistant.answering.scoring import dangles, needs_before
 
     checked, missed = 0, []
-    for qid, q in dev_questions():
+    for qid, q in part_coverage_dev_questions(FRESH):
         sides = comparison_sides(q)
         if not sides:
             continue

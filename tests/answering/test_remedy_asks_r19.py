@@ -11,8 +11,6 @@ the properties read the development questions (gold tune, external, fresh1-16; n
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from mlnotes.assistant.answering.compose import (
@@ -24,13 +22,10 @@ from mlnotes.assistant.answering.compose import (
 )
 from mlnotes.assistant.answering.lead import remedies
 from mlnotes.assistant.answering.render import answer_units
-from mlnotes.assistant.settings import REPO_ROOT
 from mlnotes.kb.index import Hit
 
 from .pools import at, chunk
-
-DATASETS = REPO_ROOT / "eval" / "datasets"
-
+from .test_part_coverage import dev_questions as part_coverage_dev_questions
 
 # -- the reader: which asks want a remedy, and what they are about ---------------------------------------------------
 
@@ -129,22 +124,8 @@ def test_a_remedy_ask_is_not_answered_by_a_sentence_that_only_repeats_its_word()
 FRESH = [f"judged_fresh{i}.jsonl" for i in ("", *range(2, 17))]
 
 
-def dev_questions() -> list[tuple[str, str]]:
-    out = []
-    for line in (DATASETS / "gold.jsonl").read_text().splitlines():
-        d = json.loads(line)
-        if d.get("split") == "tune":
-            out.append((d["id"], d["question"]))
-    for name in ["external.jsonl", *FRESH]:
-        for line in (DATASETS / name).read_text().splitlines():
-            d = json.loads(line) if line.strip() else None
-            if d and d.get("answerable", True):
-                out.append((d["id"], d["question"]))
-    return out
-
-
 def remedy_questions() -> list[tuple[str, str]]:
-    return [(i, q) for i, q in dev_questions()
+    return [(i, q) for i, q in part_coverage_dev_questions(FRESH)
             if any(part and not items and remedy_ask(part) is not None for part, _, items in item_asks(q))]
 
 
