@@ -155,6 +155,25 @@ _AT_BOUND = re.compile(
 _WIDE_TARGET = re.compile(
     r"\bregress\w*\b|\b(?:targets?|labels?|values?|y)\b[^.?!]{0,30}?\b\d+(?:\.\d+)?\s*(?:to|-|\u2013)\s*\d{2,}\b"
     r"|\bin (?:minutes|seconds|hours|days|dollars|euros|pounds|kg|kilograms|meters|metres|km|degrees)\b", re.I)
+# an attribution method (Grad-CAM, a saliency or heat map, SHAP) that points at a cue outside the object of the task:
+# a corner, a text marker or stamp, a watermark, a ruler, the background; the model is right for the wrong reason
+_ATTRIBUTION = re.compile(r"\b(?:grad-?cam|saliency|heat ?maps?|attribution maps?|attributions?|shap (?:values?|plots?)"
+                          r"|attention maps?|lime explanations?)\b", re.I)
+_OFF_TARGET = re.compile(
+    r"\b(?:light(?:s|ing|ed)? up|highlight\w*|focus(?:es|ed|ing)? on|attend\w* to|point(?:s|ed|ing)? (?:at|to)|"
+    r"concentrat\w* on|peak\w* (?:at|on)|hot ?spots? (?:at|on|in))\b[^.?!]{0,80}?\b(?:corners?|markers?|stamps?"
+    r"|watermarks?|logos?|rulers?|borders?|captions?|(?:text|name|date) (?:labels?|tags?|overlays?)|tags?|background"
+    r"|edges? of the (?:image|picture|frame))\b", re.I)
+# a prediction that moves against a feature it should follow, the other features held fixed ("predicted default risk
+# goes DOWN when debt-to-income goes up, everything else equal"): a shape the model may be constrained to respect
+_OPPOSITE_MOVE = re.compile(
+    r"\b(?:go(?:es)?|went|going|drops?|dropped|falls?|fell|decreas\w*|increas\w*|ris(?:es|ing)|rose) (?:down|up)?\s*"
+    r"(?:when|as|while|if|whenever)\b[^.?!]{0,60}?\b(?:go(?:es)?|went|goes|increas\w*|decreas\w*|ris(?:es|ing)"
+    r"|rose|falls?|drops?) ?(?:up|down)?\b", re.I)
+_OTHERS_FIXED = re.compile(r"\b(?:(?:everything|all) else (?:being )?(?:equal|fixed|the same|held (?:fixed|constant))"
+                           r"|ceteris paribus|holding (?:everything|all|the other (?:features|inputs|variables)) "
+                           r"(?:else )?(?:fixed|constant|equal)|other (?:features|inputs|variables) (?:held )?"
+                           r"(?:fixed|constant|equal))\b", re.I)
 # (parts, diagnosis, named): the diagnosis when every part matches, unless ``named`` says the question names it
 _SYMPTOMS = [
     ((_TRAIN, _HELDOUT, _TRAIN_FINE, _HELDOUT_BAD), "overfitting",  # training fine, held-out data not
@@ -183,6 +202,12 @@ _SYMPTOMS = [
     ((_SINGLETON_PAIR,), "silent broadcasting: a prediction of shape (N, 1) against a target of shape (N,) broadcasts "
      "to an (N, N) matrix in an elementwise loss; squeeze to matching shapes",
      re.compile(r"\bbroadcast", re.I)),  # an output and a target whose shapes differ by a singleton axis
+    ((_ATTRIBUTION, _OFF_TARGET), "shortcut: the model is right for the wrong reason, a shortcut learned from a "
+     "spurious cue of how the data were collected (leakage) instead of the task, so it fails on new data",
+     re.compile(r"\bshortcut|\bspurious|\bclever hans\b|\bwrong reasons?\b|\bleak", re.I)),  # attribution off the object
+    ((_OPPOSITE_MOVE, _OTHERS_FIXED), "monotonic constraints: constrain the model's prediction to be monotone in the "
+     "feature (monotone_constraints in gradient boosting)",
+     re.compile(r"\bmonoton", re.I)),  # a prediction that moves against a feature, the others held fixed
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -210,7 +235,10 @@ def diagnosis(query: str) -> str | None:
     by a trailing singleton axis, "(64, 1)" and "(64,)" (an output against its target in an elementwise loss); mode
     collapse for a GAN or generator whose samples lack variety (the same few images, whatever the noise); the output
     activation for predictions stuck at a squashing bound ("every prediction comes out around 0.99", "between 0 and
-    1") while the targets lie outside it (a regression, "targets 10 to 90", "in minutes"). Both
+    1") while the targets lie outside it (a regression, "targets 10 to 90", "in minutes"); a shortcut for an
+    attribution map (Grad-CAM, saliency, SHAP) that lights up a cue off the object (a corner, a text marker, a
+    watermark, the background); monotonic constraints for a prediction that moves against a feature with everything
+    else held equal ("risk goes down when debt-to-income goes up, all else equal"; round 21). Both
     legs use it: BM25 through :func:`expand_query`,
     the dense leg through :meth:`QueryPrep.dense_texts`; the answerer's term coverage counts it too
     (:meth:`mlnotes.assistant.answering.retrieve.TermCoverage.coverage`)."""

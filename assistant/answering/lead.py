@@ -1559,7 +1559,7 @@ def pick_lead(intent: str, question: str, scored: Sequence[Scored],
     first = top_section_lead(choose(ranked), ranked, top, choose,
                              value=lambda t: rule_value(intent, question, t, subject, top, short_answers, head),
                              asked=why_claim_terms(question))
-    first = diagnosis_lead(question, first, ranked, choose)
+    first = diagnosis_lead(question, first, ranked, choose, scored)
     first = claim_lead(question, first, ranked, scored, lambda cands: choose(sorted(cands, key=lambda t: (
         -rule_value(intent, question, t, subject, top, short_answers, head), t.rank))))
     return quoted_lead(question, first, ranked, scored,
@@ -1620,7 +1620,7 @@ def _lead_that(says: Callable[[str], bool], question: str, first: Scored, ranked
 
 
 def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
-                   choose: Callable[[list[Scored]], Scored]) -> Scored:
+                   choose: Callable[[list[Scored]], Scored], scored: Sequence[Scored] = ()) -> Scored:
     """``first``, unless ``question`` describes a symptom whose diagnosis retrieval read into it
     (:func:`diagnosis_head`: "my GAN ... the same few images whatever noise I feed it" -> mode collapse), ``first``
     does not name that diagnosis, and a candidate of ``ranked`` from the same or a higher-ranked chunk does
@@ -1628,12 +1628,27 @@ def diagnosis_lead(question: str, first: Scored, ranked: Sequence[Scored],
     among those. The diagnosis is what the asker does not know (f13-19 led with the DCGAN guidelines of the fourth
     hit over the first hit's "Conditioning also mitigates mode collapse, the failure in which the generator produces
     only a few distinct outputs, ..."); a sentence of a lower chunk that happens to use the word is not preferred
-    (f3-18: "Searching over many configurations overfits the validation data" is another overfitting)."""
+    (f3-18: "Searching over many configurations overfits the validation data" is another overfitting).
+
+    When the pool's narrowing filters (:func:`lead_pool`) left no candidate that names it, one of ``scored`` that
+    passes the pool's basic filters (a usable, standalone sentence of a top chunk) and names it may lead: a symptom's
+    numbers or wording narrow the pool to sentences about the symptom ("0.95 AUC on our test split ... Grad-CAM
+    heatmaps light up the corner where each hospital stamps its text marker", round 21, f18-19: the given-number
+    filter kept an imbalance sentence with "AUC 0.95" and dropped "A model that is right for the wrong reason (a
+    shortcut) will fail on new data" of the first chunk); then only the namings of the highest-ranked chunk among
+    them are offered to ``choose``."""
     named = diagnosis_head(question)
     if not named or names_diagnosis(named, first.candidate.text):
         return first
     naming = [t for t in ranked if t.rank <= first.rank and names_diagnosis(named, t.candidate.text)
               and not instructs(t.candidate.text)]
+    if not naming:
+        naming = [t for t in scored if t.rank <= first.rank and t.rank < LEAD_POOL_RANKS and usable(t)
+                  and standalone(t) and solution_stands_alone(question, t.candidate)
+                  and names_diagnosis(named, t.candidate.text) and not instructs(t.candidate.text)]
+        # outside the pool the ranker chooses among the highest-ranked chunk's namings: retrieval read the question
+        # with its diagnosis, so that chunk is the one about the diagnosis
+        naming = [t for t in naming if t.rank == min(u.rank for u in naming)]
     return choose(naming) if naming else first
 
 

@@ -843,7 +843,7 @@ def test_on_the_development_questions_section_coverage_changes_only_answerable_d
     """Property over every development question (gold tune, external, unanswerable tune, fresh1-18; round 20,
     abst20b): the decisions that reading a retrieved piece's whole section (``TermCoverage.section_terms``) instead
     of the piece alone changes are all on answerable questions (tolerance none: each change on an unanswerable one
-    releases a true abstention), and they are exactly fresh18's f18-07 and f18-09 (so a new one shows)."""
+    releases a true abstention), and they are exactly fresh18's f18-09 (so a new one shows; f18-07 too until round 21)."""
     from mlnotes.assistant.answer import Answerer
     from mlnotes.assistant.answering.retrieve import retrieve
     from mlnotes.assistant.services import use_index_files
@@ -867,4 +867,6 @@ def test_on_the_development_questions_section_coverage_changes_only_answerable_d
             changed[q.id] = (q.answerable, now)
     assert unanswerable >= 40  # the property reads the unanswerable development questions
     assert all(answerable for answerable, _ in changed.values()), changed
-    assert changed == {"f18-07": (True, False), "f18-09": (True, False)}
+    # round 21 (abst21): f18-07 gets a diagnosis (monotonic constraints, kb/query.py) whose terms its second hit covers,
+    # so it is answered with the piece reading too and no longer rests on the section reading
+    assert changed == {"f18-09": (True, False)}

@@ -65,3 +65,26 @@ def test_a_sentence_of_a_lower_chunk_or_an_instruction_does_not_take_the_lead(ra
     assert pick_lead("debugging", GAN, [first, lower], sections=sections) is first
     prompt = cand("Explain mode collapse and how conditioning mitigates it.", 0, 0.40, line=4, vec=3)
     assert pick_lead("debugging", GAN, [first, prompt], sections=sections) is first
+
+
+# round 21 (abst21): a symptom question that gives its own numbers narrows the lead pool to the sentences that state
+# them (lead_pool's given-number filter); the sentence that names the diagnosis states none and was dropped (f18-19:
+# "0.95 AUC ... Grad-CAM heatmaps light up the corner where each hospital stamps its text marker" was led by the CAM
+# algebra, then by an imbalance sentence with "AUC 0.95", over "A model that is right for the wrong reason (a
+# shortcut) will fail on new data" of the first chunk)
+XRAY = ("chest x-ray classifier: 0.95 AUC on our test split (same 3 hospitals as training) but it falls apart on "
+        "images from a new hospital. Grad-CAM heatmaps mostly light up the corner of the image where each hospital "
+        "stamps its text marker, not the lungs. what is going on?")
+AUC = cand("Under heavy imbalance a model can have AUC 0.95 and still be useless at the operating point that matters "
+           "for the rare class.", 0, 0.70, line=2, vec=1)
+SHORTCUT = cand("A model that is right for the wrong reason (a shortcut) will fail on new data.", 0, 0.45, line=3,
+                vec=2)
+
+
+def test_a_diagnosis_the_pool_narrowing_dropped_still_leads_from_the_first_chunk(ranker_mode):
+    sections = ["cv#debugging", "viz#grad-cam", "interp#trust"]
+    assert diagnosis_head(XRAY) == {"shortcut"}
+    assert pick_lead("debugging", XRAY, [AUC, SHORTCUT], sections=sections) is SHORTCUT
+    # a naming sentence of a lower chunk than the chosen lead's does not take the lead from outside the pool
+    lower = cand(SHORTCUT.candidate.text, 2, 0.45, line=3, vec=2)
+    assert pick_lead("debugging", XRAY, [AUC, lower], sections=sections) is AUC

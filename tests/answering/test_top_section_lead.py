@@ -220,7 +220,7 @@ def _without_the_rules_value(intent, question, scored, sections, short_answers, 
                                                                          short_answers, head), t.rank)))
 
     first = top_section_lead(choose(ranked), ranked, top, choose)
-    first = lead_module.diagnosis_lead(question, first, ranked, choose)
+    first = lead_module.diagnosis_lead(question, first, ranked, choose, scored)
     first = lead_module.claim_lead(question, first, ranked, scored, by_value)
     return top, lead_module.quoted_lead(question, first, ranked, scored, by_value)
 

@@ -247,12 +247,56 @@ def test_no_output_activation_diagnosis_without_both_parts_or_when_named(q):
     assert diagnosis(q) is None
 
 
+SHORTCUT = diagnosis("Grad-CAM heatmaps light up the corner where each hospital stamps its text marker")
+MONOTONE = diagnosis("predicted risk goes down when income goes up, everything else equal")
+
+
+@pytest.mark.parametrize("q", [
+    "chest x-ray classifier: 0.95 AUC on our test split but it falls apart at a new hospital. Grad-CAM heatmaps "
+    "mostly light up the corner of the image where each hospital stamps its text marker, not the lungs. why?",
+    "the saliency maps of my dog-vs-wolf CNN highlight the snowy background instead of the animal",
+    "SHAP values focus on the watermark in the bottom corner of the product photos",
+])
+def test_an_attribution_map_on_a_cue_off_the_object_is_read_as_a_shortcut(q):
+    assert diagnosis(q) == SHORTCUT and SHORTCUT.startswith("shortcut:")
+
+
+@pytest.mark.parametrize("q", [
+    "how does Grad-CAM compute its heatmap?",  # an attribution method, no cue off the object
+    "the Grad-CAM heatmaps light up the tumour itself, is the model fine?",  # on the object
+    "my detector's boxes always highlight the corner of the image",  # a cue, no attribution map
+    "Grad-CAM lights up the text marker: is this shortcut learning?",  # named
+    "saliency maps highlight the background: is it a spurious correlation?",  # named
+])
+def test_no_shortcut_diagnosis_without_an_attribution_map_off_the_object_or_when_named(q):
+    assert diagnosis(q) != SHORTCUT
+
+
+@pytest.mark.parametrize("q", [
+    "credit model: predicted default risk goes DOWN when debt-to-income goes up, everything else equal. fix?",
+    "in our price model the predicted price falls as the square footage increases, all else being equal",
+    "the churn score drops when tenure rises, holding everything else fixed",
+])
+def test_a_prediction_moving_against_a_feature_all_else_equal_is_read_as_monotonic_constraints(q):
+    assert diagnosis(q) == MONOTONE and MONOTONE.startswith("monotonic constraints:")
+
+
+@pytest.mark.parametrize("q", [
+    "the training loss goes down when the learning rate goes up",  # no other features held equal
+    "all else equal, is a deeper tree better?",  # nothing moves against a feature
+    "risk goes down when debt-to-income goes up, everything else equal: how do I add a monotone constraint?",  # named
+])
+def test_no_monotonic_diagnosis_without_an_opposite_move_all_else_equal_or_when_named(q):
+    assert diagnosis(q) != MONOTONE
+
+
 def _dev_questions():
-    """Every question of the development sets (gold tune, external, unanswerable tune, fresh1-13; not gold
+    """Every question of the development sets (gold tune, external, unanswerable tune, fresh1-18; not gold
     heldout)."""
     from mlnotes.eval.data import DATASETS, _load, load_external, load_gold, load_unanswerable
 
-    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13")
+    fresh = [q for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+                         "17", "18")
              for q in _load(DATASETS / f"judged_fresh{n}.jsonl", True)]
     return load_gold("tune") + load_external() + load_unanswerable("tune") + fresh
 
@@ -275,8 +319,9 @@ def test_on_the_development_questions_a_diagnosis_is_read_only_into_answerable_s
         assert q.relevant, f"{q.id}: diagnosis {named!r} read into an unanswerable question"
         head = tokenize(named)[:2]  # "overfit", "train serv", "model eval": the corpus names the diagnosis
         assert all(t in set(tokenize(corpus)) for t in head), (q.id, named)
-    assert fired >= 9  # g492, f3-18, f6-18, f6-19, f7-18, f7-19, f8-18 (overfitting, eval mode, skew, ceiling,
-    # validation, slice), f10-18 (broadcasting), f13-19 (mode collapse, round 15)
+    assert fired >= 11  # g492, f3-18, f6-18, f6-19, f7-18, f7-19, f8-18 (overfitting, eval mode, skew, ceiling,
+    # validation, slice), f10-18 (broadcasting), f13-19 (mode collapse, round 15), f18-07 (monotonic constraints),
+    # f18-19 (shortcut, round 21)
 
 
 def _index():
