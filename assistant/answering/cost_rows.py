@@ -168,7 +168,7 @@ def _bytes(x: float) -> str:
 
 
 def _pretty(latex: str) -> str:
-    s = latex.replace(r"\log", " log ").replace(r"\cdot", "·").replace(r"\,", " ").replace("{", "").replace("}", "")
+    s = latex.replace(r"\log", " log ").replace(r"\cdot", " · ").replace(r"\,", " ").replace("{", "").replace("}", "")
     s = s.replace("^2", "²").replace("^3", "³").replace("-", "−")
     return re.sub(r"\s+", " ", s).strip()
 
