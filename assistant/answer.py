@@ -37,6 +37,7 @@ from typing import Any
 from mlnotes.assistant.answering import compose
 from mlnotes.assistant.answering.bank import BankMatcher
 from mlnotes.assistant.answering.candidates import Candidate, SentenceStore, opens_on_here
+from mlnotes.assistant.answering.cost_rows import read_cost_row
 from mlnotes.assistant.answering.formula_reader import read_section
 from mlnotes.assistant.answering.lead import (
     COMPLEXITY_DOC,
@@ -400,6 +401,15 @@ class Answerer:
                 continue
             line = f"**On your numbers** (computed from the formula in [{s.n}]): {got.text}."
             ans.worked.append({"formula": f"read:{got.latex}", "values": got.values, "text": got.text, "source": s.n})
+            ans.text = f"{line}\n\n{ans.text}" if ans.text else line
+            return
+        for s in ans.sources:  # no formula: a cited complexity row the question names, at its sizes
+            hit = by_chunk.get(s.chunk_id)
+            cost = read_cost_row(question, hit.chunk.text) if hit is not None else None
+            if cost is None:
+                continue
+            line = f"**On your numbers** (computed from the complexity row in [{s.n}]): {cost.text}."
+            ans.worked.append({"formula": f"cost:{cost.row}", "values": cost.values, "text": cost.text, "source": s.n})
             ans.text = f"{line}\n\n{ans.text}" if ans.text else line
             return
 

@@ -1981,6 +1981,135 @@ def _dash(p: Parsed):
             f"{fmt(per)} × {fmt(1 / iv)} = {fmt(rate)} points/s, growing with the history"), {"traces": t, "points": n, "interval": iv}
 
 
+# -- round 21 (num21): the chance-level loss at initialisation, the prior bias, an intercept-only Newton step -------
+
+def chance_loss(k: float) -> float:
+    """Cross-entropy of a uniform prediction over ``k`` classes, ``-ln(1/k) = ln k`` (ln 2 = 0.693 for binary)."""
+    return math.log(k)
+
+
+# an observed loss: "a loss of 31", "first loss is 31", "loss = 12.5", "the loss at step 0 is 48" (not the "0")
+_LOSS_SEEN = re.compile(r"\b(?:loss|cross[- ]entropy)(?:\s+(?:at|on|in) (?:step[- ]?0|step zero|init\w*|the (?:very )?"
+                        r"(?:start|first (?:step|batch|iteration))))?\s+(?:(?:of|is|was|=|:|~|≈|around|about|reads|sits at|starts at|"
+                        r"comes out at|at around|at about)\s*)*" + _NUM + r"(?![\w%]|\.\d|\s*(?:%|percent|steps?|epochs?|"
+                        r"batch|iterations?|classes)\b)")
+_INIT_LOSS = (r"(?:\binitial|\bstarting|\bfirst|\bstep[- ]?0|\bstep zero|\binit\w*|\bstart\w*)\b[^.?!]{0,60}\bloss\b|"
+              r"\bloss\b[^.?!]{0,60}\b(?:at (?:step[- ]?0|step zero|init\w*|the (?:very )?start)|first (?:batch|step|"
+              r"iteration)|before (?:any )?training)")
+# a rate of positives given by the question: it makes the classes unbalanced, so the chance loss is not ln K
+_PREVALENCE_WORDS = r"positives?|prevalence|base rate|class prior|prior|minority|positive rate"
+
+
+def _classes(p: Parsed) -> float | None:
+    k = {v for v, words in p.counted if re.match(r"(?:classes|class\b|categories|category\b|way\b|labels\b)", words)}
+    k |= {v for n, v in p.assigned if n in ("k", "classes", "num_classes", "n_classes")}
+    if not k and re.search(r"\bbinary\b", p.text):
+        k = {2.0}
+    return k.pop() if len(k) == 1 else None
+
+
+def _chance_loss(p: Parsed):
+    if _prevalence(p) is not None:
+        return None  # unbalanced classes: the prior-bias entry reads those
+    k = _classes(p)
+    if k is None or k < 2 or k % 1:
+        return None
+    seen = {_num(m.group(1)) for m in _LOSS_SEEN.finditer(p.text)}
+    if len(seen) > 1:
+        return None  # two observed losses: which one is the first is not read
+    ck = chance_loss(k)
+    text = (f"K = {fmt(k)} classes with near-uniform predictions at initialisation give a cross-entropy of "
+            f"−ln(1/K) = ln {fmt(k)} = {ck:.3g}")
+    values: dict[str, float] = {"K": k}
+    if seen:
+        obs = seen.pop()
+        values["loss"] = obs
+        r = obs / ck
+        if r >= 1.5:
+            verdict = (f"a first loss of {fmt(obs)} is {r:.2g} times that, far above chance: the network starts "
+                       f"confidently wrong, the much larger initial loss that points to a scaling or initialisation "
+                       f"bug (large final-layer weights or bias)")
+        elif r > 1 / 1.1 and r < 1.1:
+            verdict = f"a first loss of {fmt(obs)} is at that chance level, as it should be"
+        elif r < 1:
+            verdict = f"a first loss of {fmt(obs)} is below that chance level ({r:.2g} times it)"
+        else:
+            verdict = f"a first loss of {fmt(obs)} is {r:.2g} times that chance level"
+        text += f"; {verdict}"
+    return text, values
+
+
+def prior_bias(prevalence: float) -> tuple[float, float, float]:
+    """A sigmoid output whose bias makes it predict the base rate ``p``: the bias ``ln(p/(1-p))`` (the log-odds,
+    ``-log((1-π)/π)``), the step-0 loss with it (the prior's entropy ``-p ln p - (1-p) ln(1-p)``) and with bias 0
+    (``ln 2``)."""
+    q = prevalence
+    return math.log(q / (1 - q)), -(q * math.log(q) + (1 - q) * math.log(1 - q)), math.log(2)
+
+
+def _prevalence(p: Parsed) -> float | None:
+    """The one share of positives the question gives: "2% of the examples are positive", "prevalence of 0.01",
+    "20 positives out of 1,000"; None when none or several differ."""
+    vals: set[float] = set()
+    for m in re.finditer(_NUM + r"\s*(?:%|percent\b)\s+(?:of\s+(?:the\s+|all\s+|our\s+)?(?:[a-z]+\s+){0,2}"
+                         r"(?:are|is|being)\s+)?(?:positives?|minority|the positive class)\b", p.text):
+        vals.add(_num(m.group(1)) / 100)
+    r = rate_of(p, _PREVALENCE_WORDS)
+    if r is not None:
+        vals.add(r)
+    for m in re.finditer(_NUM + r"\s+positives?\s+(?:out\s+)?(?:of|in|among)\s+(?:the\s+)?" + _NUM, p.text):
+        vals.add(_num(m.group(1)) / _num(m.group(2)))
+    vals = {v for v in vals if 0 < v < 1}
+    return vals.pop() if len(vals) == 1 else None
+
+
+def _prior_bias(p: Parsed):
+    q = _prevalence(p)
+    if q is None or _classes(p) not in (None, 2.0):
+        return None  # no single share of positives, or a multi-class question
+    if not re.search(r"\b(?:output|final|last|logits?|sigmoid|classifier|head)\b", p.text):
+        return None  # a bias that is not the output layer's ("bias in the data")
+    b, with_b, with_0 = prior_bias(q)
+    return (f"with a share of positives p = {fmt(q, 4)}, the output bias that makes a sigmoid predict the base rate "
+            f"is the log-odds b = ln(p/(1 − p)) = ln({fmt(q, 4)}/{fmt(round(1 - q, 12), 4)}) = {b:.3g}; the loss at "
+            f"step 0 is then the entropy of the prior, −p ln p − (1 − p) ln(1 − p) = {with_b:.3g}, against "
+            f"ln 2 = {with_0:.3g} with bias 0 (every prediction 0.5)"), {"prevalence": q}
+
+
+def newton_intercept(m: float, n: float, w0: float = 0.0) -> tuple[float, float, float, float, float]:
+    """One Newton (IRLS) step for an intercept-only logistic regression with ``m`` positives of ``n`` rows from ``w0``:
+    ``grad = n σ(w0) - m``, ``H = n σ(w0)(1 - σ(w0))``, ``w1 = w0 - grad/H``; with the exact MLE ``ln(m/(n - m))``
+    and its standard error ``1/sqrt(n p̂ (1 - p̂))``, ``p̂ = m/n``."""
+    s = 1 / (1 + math.exp(-w0))
+    grad, hess = n * s - m, n * s * (1 - s)
+    ph = m / n
+    return grad, hess, w0 - grad / hess, math.log(m / (n - m)), 1 / math.sqrt(n * ph * (1 - ph))
+
+
+def _newton_intercept(p: Parsed):
+    if not re.search(r"intercept[- ]only|only (?:an |the )?intercept|no (?:other )?(?:features|predictors|covariates)|"
+                     r"constant[- ]only", p.text):
+        return None
+    pairs = {(_num(m.group(1)), _num(m.group(2))) for m in re.finditer(
+        _NUM + r"\s+(?:positives?|successes|ones|events|cases|clicks|conversions|defaults|churners|y\s*=\s*1)\s+"
+        r"(?:out\s+)?(?:of|in|among)\s+(?:the\s+)?" + _NUM, p.text)}
+    w0s = {v for n, v in p.assigned if n in ("w", "w0", "w_0", "beta", "b", "intercept", "β")}
+    if len(pairs) != 1 or len(w0s) > 1:
+        return None
+    m, n = pairs.pop()
+    w0 = w0s.pop() if w0s else 0.0
+    if not 0 < m < n or n % 1 or m % 1 or abs(w0) > 30:
+        return None
+    grad, hess, w1, exact, se = newton_intercept(m, n, w0)
+    s = 1 / (1 + math.exp(-w0))
+    return (f"from w = {fmt(w0)} every p = σ({fmt(w0)}) = {fmt(s, 4)}, so ∇L = Σ(p − y) = {fmt(n)} × {fmt(s, 4)} − "
+            f"{fmt(m)} = {fmt(grad, 4)} and H = Σ p(1 − p) = {fmt(n)} × {fmt(s * (1 - s), 4)} = {fmt(hess, 4)}, "
+            f"giving w₁ = {fmt(w0)} − {fmt(grad, 4)}/{fmt(hess, 4)} = {w1:.4g}, against the exact MLE "
+            f"ln({fmt(m)}/{fmt(n - m)}) = {exact:.4g}; the standard error is √(H⁻¹) at the optimum, "
+            f"1/√({fmt(n)} × {fmt(m / n, 4)} × {fmt(round(1 - m / n, 12), 4)}) = {se:.3g}"), \
+        {"positives": m, "rows": n, "w0": w0}
+
+
 FORMULAS: tuple[Formula, ...] = (
     Formula("bottleneck-weights", ("deep-learning-architectures#bottleneck-blocks",),
             "$C^2/4 + 9C^2/16 + C^2/4 = 17C^2/16$", r"\bbottleneck", _bottleneck),
@@ -2149,6 +2278,18 @@ FORMULAS: tuple[Formula, ...] = (
     Formula("dash-refresh-points", ("visualization#plotly-dash",),
             r"cost grows with points per trace times refresh rate", r"\bdash\b|dcc\.interval|refresh|redraw",
             _dash),
+    Formula("chance-loss", ("ch06-deep-learning#sanity-checks-before-training-for-real",
+                            "deep-learning-best-practices#overfit-one-batch-first",
+                            "loss-functions#choosing-a-loss"),
+            r"$-\ln(1/C) = \ln C$", _INIT_LOSS, _chance_loss),
+    Formula("prior-bias", ("deep-learning-best-practices#class-imbalance",
+                           "deep-learning-best-practices#initialization",
+                           "ch10-computer-vision#one-stage-detectors-yolo-ssd-retinanet-and-the-focal-loss"),
+            r"initialises the classifier's bias to $-\log((1-\pi)/\pi)$",
+            r"\bbias\b[^?]*\b(?:init\w*|set|start)|\b(?:init\w*|set)\b[^.?!]{0,60}\bbias", _prior_bias),
+    Formula("newton-intercept", ("ch05-classical-ml#exercise-55-logistic-regression-by-newtons-method",),
+            r"$\mathbf{w} \leftarrow \mathbf{w} - H^{-1}\nabla\mathcal{L}$", r"\bnewton|\birls\b|reweighted",
+            _newton_intercept),
 )
 
 
