@@ -1360,28 +1360,35 @@ class Answerer:
         how = subject_terms(means[1]) - thing if len(means) > 1 else set()
         ask = compose.code_ask(question)
         obj = compose.code_object(question)
+        calls = compose.named_calls(question)
         found = []
         for sec_rank, idx, c in self._section_pieces(hits, mode, filters, self.weights.top_chunks):
             doc = load_doc(self.corpus_dir, c.path)
+            file_blocks = code_blocks(doc, 1, len(doc.lines))
             for cb in code_blocks(doc, c.line_start, c.line_end):
                 # an exercise's prompt says what its solution's code does (round 16, f13-13: "Find the front with one
-                # sort and a sweep" over ``pareto_sweep``), as a heading does
+                # sort and a sweep" over ``pareto_sweep``), as a heading does; any other block's, the prose that
+                # introduces it (round 21, f18-14: "The figure simulates 5,000 two-sample t-tests ...")
                 task = compose.exercise_task(doc.lines, cb.start)
+                if not task and obj and not compose.object_coverage(obj, cb.code, c.heading):
+                    task = compose.block_intro(doc.lines, cb.start)
                 about = terms(" ".join([*c.breadcrumbs, c.heading, task]))
                 have = about | code_terms(cb.code)
                 if (subject and not subject & have or compose.is_sibling(obj, cb.code, c.heading)
                         or compose.setup_only(cb.code)):
                     continue
-                lib, tech = compose.code_fit(ask, cb.code)
+                earlier = "\n".join(b.code for b in file_blocks if b.end < cb.start)
+                lib, tech = compose.code_fit(ask, cb.code, earlier)
                 said = about | compose.block_words(cb.code, c.heading)
                 named = f"{c.heading} {task}" if task else c.heading
-                found.append((-lib, -tech, -compose.object_coverage(obj, cb.code, named),
+                found.append((-lib, -tech, -compose.calls_named(calls, cb.code),
+                              -compose.object_coverage(obj, cb.code, named),
                               -task_heading(question, c.heading), -len(how & said), -len(thing & have),
                               -len(subject & have),
                               -len(thing & about), sec_rank, idx, cb))
         if not found:
             return None
-        *_, idx, cb = min(found, key=lambda x: x[:10])
+        *_, idx, cb = min(found, key=lambda x: x[:11])
         heading = hits[idx].chunk.heading
         shown = compose.object_excerpt(obj, cb, subject, heading)
         if shown is not cb:

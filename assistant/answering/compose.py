@@ -1216,11 +1216,43 @@ def _library_names(code: str) -> dict[str, set[str]]:
     return out
 
 
-def libraries_used(code: str) -> set[str]:
-    """The libraries whose names the working code of a block (:func:`_working_code`) calls or reads."""
+def libraries_used(code: str, earlier: str = "") -> set[str]:
+    """The libraries whose names the working code of a block (:func:`_working_code`) calls or reads. ``earlier``:
+    the code of its file's earlier blocks, whose imports and library objects the block may read (round 21, f18-14:
+    ch03's A/A simulation calls ``rng.normal`` and ``stats.ttest_ind`` on the file's ``rng =
+    np.random.default_rng(0)`` and uses NumPy, though it never writes ``np.``)."""
     work = _working_code(code)
-    return {lib for lib, names in _library_names(code).items()
-            if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*[.(\[]", work) for n in names)}
+    names = _library_names(code)
+    uses = {lib for lib, ns in names.items()
+            if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*[.(\[]", work) for n in ns)}
+    if not earlier:
+        return uses
+    own = {m.group("name") for m in _ASSIGN_RE.finditer(code)}
+    for lib, more in _library_names(earlier).items():
+        names[lib] |= more - own
+    # an object an earlier block made with a library counts when the block calls one of its methods (``rng.normal(``)
+    # and does not bind that name itself
+    for lib, objs in _library_objects(earlier, names).items():
+        if any(re.search(rf"(?<![\w.]){re.escape(n)}\.\w+\s*\(", work) for n in objs - own):
+            uses.add(lib)
+    return uses | {lib for lib, ns in names.items()
+                   if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*[.(\[]", work) for n in ns)}
+
+
+# a top-level assignment of one name: ``rng = np.random.default_rng(0)``
+_ASSIGN_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<value>[^=\n][^\n]*)$", re.M)
+
+
+def _library_objects(code: str, names: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The names ``code`` binds at top level to an object one library call makes (``rng =
+    np.random.default_rng(0)``: numpy): a block that reads ``rng.normal`` later works with that library."""
+    out: dict[str, set[str]] = {lib: set() for lib in names}
+    for m in _ASSIGN_RE.finditer(code):
+        value = m.group("value")
+        for lib, ns in names.items():
+            if any(re.match(rf"{re.escape(n)}\s*[.(]", value) for n in ns):
+                out[lib].add(m.group("name"))
+    return out
 
 
 # how a question names each library
@@ -1294,17 +1326,19 @@ def _working_code(code: str) -> str:
     return "\n".join(ln for ln in lines if not re.match(r"^\s*(?:import|from)\s", ln))
 
 
-def code_fit(ask: CodeAsk, code: str) -> tuple[int, int]:
+def code_fit(ask: CodeAsk, code: str, earlier: str = "") -> tuple[int, int]:
     """How well a block fits what a code question asks it to be written with (:func:`code_ask`), higher is
     better: first +1 when its working code (:func:`_working_code`) uses a library the question names, -1 when it
     uses one the question rules out and none it names (a PyTorch ``BasicBlock`` for "a conv2d forward pass in
     numpy", f7-13), else 0; then how many of the named techniques its own terms name (``conv2d_im2col``), a
     technique counting only when the block names every term of its identifier (round 16: "given models with
     (val_error, latency_ms)", f13-13, names its data's fields, and a Hyperband block's ``X_hpo_val`` named "val" of
-    ``val_error`` and won over the Pareto sweep asked for). ``(0, 0)`` for a question that names neither."""
+    ``val_error`` and won over the Pareto sweep asked for). ``(0, 0)`` for a question that names neither.
+    ``earlier``: the code of the block's file before it, whose imports and library objects it may use
+    (:func:`libraries_used`)."""
     if not (ask.want or ask.avoid or ask.techniques):
         return (0, 0)
-    uses = libraries_used(code)
+    uses = libraries_used(code, earlier)
     lib = 1 if uses & ask.want else -1 if uses & ask.avoid else 0
     have = code_terms(code)
     names = ask.technique_names or frozenset(frozenset([t]) for t in ask.techniques)
@@ -1324,8 +1358,8 @@ _OBJECT_END_RE = re.compile(r"\s(?:with|using|via|by|from|without|in|on|over|for
                             r"myself|yourself|and (?:its|their|then|check|test|compare)|matching|matches)\b|[(,;:?!]|"
                             r"\.(?:\s|$)|\s-\s", re.I)
 # words that say how or in what form the code is wanted, not what it computes
-_CODE_FORM_WORDS = frozenset(tokenize("python numpy torch pytorch sklearn scikit learn tensorflow keras jax code "
-                                      "implement implementation function class script program snippet write show "
+_CODE_FORM_WORDS = frozenset(tokenize("python numpy scipy torch pytorch sklearn scikit learn tensorflow keras jax "
+                                      "code implement implementation function class script program snippet write show "
                                       "give simple small short few lines plain runnable example minimal own "
                                       "scratch hand vectorized vectorised efficient efficiently quick basic "
                                       "pass trick step version me please can could would you how do i "
@@ -1364,7 +1398,7 @@ def code_object(question: str) -> list[str]:
     out. ``[]`` when no clause names a code verb or its name has no term left."""
     text = re.sub(r"\]\([^)]*\)|https?://\S+", " ", question)  # not a link's address
     for clause in re.split(r"[?!]|\.(?:\s|$)", text):
-        verbs = list(_OBJECT_VERB_RE.finditer(clause))
+        verbs = [v for v in _OBJECT_VERB_RE.finditer(clause) if not _owned(clause, v)]
         if not verbs:
             continue
         for v in reversed(verbs):
@@ -1383,6 +1417,21 @@ def code_object(question: str) -> list[str]:
         if name:
             return name
     return []
+
+
+# the asker's own code named as a thing: "our experiment analysis code", "my training script"
+_OWNED_RE = re.compile(r"\b(?:my|our|their)\s+(?P<mods>(?:[\w/-]+\s+){1,3})$", re.I)
+_CODE_NOUNS = frozenset(("code", "script", "program", "function", "class", "implementation"))
+
+
+def _owned(clause: str, verb: re.Match) -> bool:
+    """Whether a code word of ``clause`` is a noun naming code the asker already has, not what to write (round 21,
+    f18-14: "sanity-check our experiment analysis code with A/A tests ... can you write a numpy/scipy simulation"
+    asks for the simulation): a possessive ("my", "our", "their") and at least one word of content in front of it."""
+    word = verb.group(0).split()[0].lower()
+    m = _OWNED_RE.search(clause[: verb.start()])
+    return (word in _CODE_NOUNS and m is not None
+            and any(t not in _CODE_FORM_WORDS for t in _ordered_terms(m.group("mods"))))
 
 
 # a relative clause that names what the code returns: "... that returns the pareto-optimal ones"
@@ -2072,6 +2121,58 @@ def _prompt_span(lines: Sequence[str], code_start: int) -> tuple[int, int] | Non
     while stop < code_start - 1 and not lines[stop].strip().startswith(("<details", "```")):
         stop += 1
     return h, stop
+
+
+def block_intro(lines: Sequence[str], code_start: int) -> str:
+    """The sentences of the paragraph right above the block opening at 1-based line ``code_start`` that point at
+    the block or its figure ("The figure simulates ...", "The code below ..."), as one text: what the block does in
+    the notes' words, as an exercise's prompt says what its solution does (round 21, f18-14: "The figure simulates
+    5,000 two-sample t-tests with n = 30 per group ..." introduces ch03's A/A simulation, whose code says "n_sim"
+    and never "simulation"). The other sentences of the paragraph are about the topic, not the block (ml-08: a
+    guide's paragraph on convolution output sizes also defines the receptive field, which its ``conv_out`` block
+    does not compute)."""
+    out: list[str] = []
+    i = code_start - 2
+    while i >= 0:
+        ln = lines[i].strip()
+        if ln.startswith(("#", "```", "~~~", "<", "|")) or ln.endswith("```") or (not ln and out):
+            break
+        if ln:
+            out.append(ln)
+        i -= 1
+    para = " ".join(reversed(out)).strip()
+    return " ".join(x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z*_`$])", para) if _POINTS_AT_BLOCK_RE.search(x))
+
+
+# a sentence that points at the block or the figure it draws: "The figure simulates ...", "The code below ...",
+# "The NumPy implementation below uses the im2col trick"
+_POINTS_AT_BLOCK_RE = re.compile(r"\b(?:the|this|these) (?:figure|plot|code|block|snippet|demo|cell|simulation|"
+                                 r"implementation|example|sketch)s?\b|\bbelow\b", re.I)
+
+
+# a library function a question names by its dotted path: "scipy.stats.skew", "nn.LayerNorm", "np.linalg.eigh"
+_DOTTED_RE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w.]*\w)")
+_NOT_CALLS = frozenset(("py", "md", "txt", "csv", "json", "yaml", "yml", "html", "ipynb", "pdf", "com", "org", "net",
+                        "edu"))
+
+
+def named_calls(question: str) -> list[str]:
+    """The functions and classes a question names by a dotted path (``scipy.stats.skew`` -> ``skew``), each by its
+    last name; file names (``power.py``), addresses and "e.g." are none."""
+    out: list[str] = []
+    for m in _DOTTED_RE.finditer(re.sub(r"\]\([^)]*\)|https?://\S+|\bwww\.\S+", " ", question)):
+        last = m.group(0).rsplit(".", 1)[1]
+        if len(last) >= 3 and last.lower() not in _NOT_CALLS and last not in out:
+            out.append(last)
+    return out
+
+
+def calls_named(calls: Sequence[str], code: str) -> int:
+    """How many of the question's named functions (:func:`named_calls`) a block's working code calls (round 21,
+    f18-13: "check it against scipy.stats.skew" is asked of the block that calls ``stats.skew(area)``, not of a
+    bootstrap exercise whose data is a skewed sample)."""
+    work = _COMMENT_OR_STRING_RE.sub("", _working_code(code))
+    return sum(bool(re.search(rf"(?<!\w){re.escape(c)}\s*\(", work)) for c in calls)
 
 
 def exercise_task(lines: Sequence[str], code_start: int) -> str:
