@@ -18,6 +18,7 @@ from mlnotes.assistant.answering.compose import (
     _side_words,
     asked_names,
     cover_sides,
+    spells,
     states_side,
 )
 from mlnotes.assistant.answering.lead import answers_ask, ask_terms
@@ -89,23 +90,39 @@ HPO = [
 Q = "hyperband already saves a ton of compute, so why do people bother with BOHB on top of it?"
 
 
-def test_a_sentence_that_opens_on_an_asked_name_moves_up_after_the_lead():
+def test_a_sentence_that_opens_on_an_asked_name_leads_when_the_lead_names_none():
     hits = [Hit(chunk=chunk(HPO), score=1.0, rank=0, mode="hybrid")]
     chosen = [at(x, 10 + i, i, order=i) for i, x in enumerate(HPO[:4])]
     got, n_lead = cover_sides(Q, chosen, 1, hits)
-    assert [t.candidate.text for t in got] == [HPO[0], HPO[3], HPO[1], HPO[2]]
-    assert n_lead == 1
+    assert [t.candidate.text for t in got] == [HPO[3], HPO[0], HPO[1], HPO[2]]
+    assert n_lead == 2  # the old lead stays in the lead, after it
 
 
 def test_a_missing_sentence_on_an_asked_name_joins_and_the_answer_is_no_longer():
     hits = [Hit(chunk=chunk(HPO), score=1.0, rank=0, mode="hybrid")]
     chosen = [at(HPO[0], 10, 0, order=0), at(HPO[1], 11, 1, order=1), at(HPO[4], 14, 2, order=4)]
     got, n_lead = cover_sides(Q, chosen, 1, hits)
-    assert [t.candidate.text for t in got] == [HPO[0], HPO[3], HPO[1]]
-    assert n_lead == 1
-    # stated already: nothing changes
+    assert [t.candidate.text for t in got] == [HPO[3], HPO[0], HPO[1]]
+    assert n_lead == 2
+    # stated already by the lead: nothing changes
     chosen = [at(HPO[3], 13, 0, order=3), at(HPO[0], 10, 1, order=0)]
-    assert cover_sides(Q, chosen, 1, hits)[0] == chosen
+    assert cover_sides(Q, chosen, 1, hits) == (chosen, 1)
+
+
+def test_a_lead_that_names_an_asked_name_keeps_its_place():
+    hits = [Hit(chunk=chunk(HPO), score=1.0, rank=0, mode="hybrid")]
+    # the lead mentions BOHB: the stating sentence comes right after it, not before it
+    chosen = [at(HPO[1], 11, 0, order=1), at(HPO[0], 10, 1, order=0), at(HPO[2], 12, 2, order=2),
+              at(HPO[3], 13, 3, order=3)]
+    got, n_lead = cover_sides(Q, chosen, 1, hits)
+    assert [t.candidate.text for t in got][:2] == [HPO[1], HPO[3]] and n_lead == 1
+
+
+def test_a_lead_that_spells_out_an_acronym_names_it():
+    assert spells("wgan", "The Wasserstein GAN replaces the discriminator by a critic.")
+    assert spells("tpe", "a Tree-structured Parzen Estimator models the densities")
+    assert not spells("bohb", "Successive halving starts many configurations with a small budget, and Hyperband "
+                              "hedges by running brackets.")
 
 
 # -- a property over the development questions --------------------------------------------------------------------
