@@ -970,6 +970,40 @@ def states_side(item: Item, others: Sequence[Item], text: str) -> bool:
         len(c.split()) >= CLAUSE_WORDS and _side_words(item, others, c) for c in _clauses(text)[1:])
 
 
+# a name written with two or more capitals, or a capitalised word run into one with a hyphen: an acronym or a
+# method's name ("BOHB", "ASHA", "Grad-CAM", "FasterPAM", "LoRA"); "ML" and other two-letter words are too common to
+# be what an ask is about
+_ASKED_NAME_RE = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z][\w-]*[A-Z])[A-Za-z][\w]*(?:-[A-Za-z0-9]+)*(?![\w-])")
+NAME_LETTERS = 3  # the fewest letters of an asked name
+
+
+def asked_names(question: str, hits: Sequence[Hit] = ()) -> list[Side]:
+    """The names (:data:`_ASKED_NAME_RE`) that the asks of ``question`` (:func:`~mlnotes.assistant.answering.lead.ask_of`
+    of each piece, not its statements) are about, in order, as sides whose key is the name ("why do people bother
+    with BOHB on top of it" -> BOHB), less those a heading of the top ``ASK_RANKS`` hits names (the section is
+    about it, so the answer is) and those a statement of the question names too (context, not what is asked:
+    "our CNN")."""
+    pieces = question_pieces(question)
+    asked = [a for a in (ask_of(p) for p in pieces) if a]
+    said = " ".join(p for p in pieces if ask_of(p) is None)
+    heads = set().union(*(_name_terms(h.chunk.heading or "") for h in hits[:ASK_RANKS])) if hits else set()
+    said_terms = _name_terms(said)
+    out: list[Side] = []
+    seen: set[frozenset[str]] = set()
+    q = " ".join(question.split())
+    for a in asked:
+        for m in _ASKED_NAME_RE.finditer(a):
+            word = m.group(0)
+            letters = sum(ch.isalpha() for ch in word)
+            t = frozenset(_name_terms(word))
+            if letters < NAME_LETTERS or not t or t in seen or t & heads or t <= said_terms:
+                continue
+            seen.add(t)
+            key = frozenset(_first_terms(word))
+            out.append(Side((t,), max(0, q.find(word)), key))
+    return out
+
+
 def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
                 hits: Sequence[Hit]) -> tuple[list[Scored], int]:
     """``chosen`` with a sentence for each side of a comparison (:func:`comparison_sides`) that
@@ -982,7 +1016,8 @@ def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
     supporting sentences go, so the answer is no longer. A side no top chunk opens a sentence on stays as it was.
     f16-05 ("BERT uses WordPiece, GPT-2 uses byte level BPE, T5 uses sentencepiece unigram ...") never said how
     BPE builds its vocabulary."""
-    sides = comparison_sides(question)
+    compared = comparison_sides(question)
+    sides = compared or asked_names(question, hits)
     out = list(chosen)
     if not sides or not out or out[0].candidate.kind != "sentence":
         return out, n_lead
@@ -1021,7 +1056,48 @@ def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
             out.insert(after + 1, t)
     while len(out) > n and len(out) > at and not needs_before(out[-1].candidate):
         out.pop()
+    if not compared:
+        out, n_lead = _names_first(sides, out, n_lead, window)
     return out, n_lead
+
+
+def spells(name: str, text: str) -> bool:
+    """Whether words of ``text`` in a row spell the acronym ``name`` by their initials, a word in capitals
+    standing for itself ("wgan": "the Wasserstein GAN"; "bohb": no)."""
+    words = re.findall(r"[A-Za-z][\w-]*", text)  # "Tree-structured Parzen Estimator": one initial per word
+    for i in range(len(words)):
+        got = ""
+        for w in words[i:]:
+            got += w.replace("-", "").lower() if len(w) > 1 and w.isupper() else w[0].lower()
+            if not name.startswith(got):
+                break
+            if got == name:
+                return True
+    return False
+
+
+def _names_first(names: Sequence[Side], out: list[Scored], n_lead: int, window: int) -> tuple[list[Scored], int]:
+    """When the lead names none of the names the asks are about (:func:`asked_names`; nor spells one out,
+    :func:`spells`), the first sentences that state them (:func:`states_side`) come before it, in the question's
+    order, each one that can open an answer (:func:`_opens_answer`) and that the sentence after it does not need:
+    "BOHB replaces Hyperband's random sampling with a TPE-like model" before "Successive halving starts many
+    configurations ..." for "why do people bother with BOHB on top of it?" (f18-17)."""
+    lead = max(1, n_lead)
+    lead_text = " ".join(t.candidate.text for t in out[:lead])
+    if any(n.named_by(lead_text) or any(spells(k, lead_text) for k in n.keys) for n in names):
+        return out, n_lead
+    front: list[Scored] = []
+    for name in names:
+        k = next((k for k in range(lead, min(window, len(out))) if out[k].candidate.kind == "sentence"
+                  and states_side(name, names, out[k].candidate.text)), None)
+        if k is None or any(out[k] is f for f in front) or not _opens_answer(out[k]):
+            continue
+        if k + 1 < len(out) and needs_before(out[k + 1].candidate):
+            continue
+        front.append(out[k])
+    if not front:
+        return out, n_lead
+    return front + [t for t in out if all(t is not f for f in front)], n_lead + len(front)
 
 
 # a term a sentence opens with, in bold or italics, and what follows it: "*Multi-agent RL* has several learning

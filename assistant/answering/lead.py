@@ -2234,11 +2234,12 @@ def part_query(part: str, first: str, idf: Callable[[str], float]) -> str:
 
 # -- the asks of a question and the sentence that answers each (round 10b) --------------------------------------
 
-# the words of an ask that only say what kind of answer is wanted or who asks, not what it is about
+# the words of an ask that only say what kind of answer is wanted or who asks, not what it is about ("how am I
+# supposed to prepare" asks about preparing, f18-01)
 _ASK_FILLER = frozenset(tokenize("each one ones actually still really same get use would could should people say just "
                                  "plain terms someone explain mean means thing things way ways i me my big small "
                                  "take need many much model models output outputs input so away put follow "
-                                 "following goes go than them any ever always through across"))
+                                 "following goes go than them any ever always through across am supposed meant"))
 _ASK_WH_RE = re.compile(r"\b(?:what(?:'s|s)?|how|why|when|which|whether)\b", re.I)
 # where a question's asks part: question marks, semicolons, sentence ends (not "vs. "), and a comma, "and" or "but"
 # before an ask word (the splits of :data:`_PART_SPLIT_RE`, with "whats" and "but")

@@ -230,6 +230,11 @@ _NOT_A_NOUN = frozenset("""is are was were be been has have had can could will w
  matters helps explains shows show that which who whom whose with of in on at for from by to as where when and or but
  if than time""".split())
 
+# nouns of a form that a demonstrative right before a colon names by what the colon opens ("Prepare two projects in
+# detail with this structure: the problem and its metric, ...", f18-01): the reference points forward, not back.
+# Not any noun: "builds an ensemble greedily from this library: start from ..." points back to the models named
+# before it
+_FORM_NOUNS = frozenset("structure shape format template form layout outline order pattern schema".split())
 
 # an ordinal or "the former/latter" standing for an item of a list named before it, as the subject of the sentence
 # (round 13, f11-02: "The fourth explains how to prepare for each type of interview round." after "It has four parts.
@@ -263,6 +268,8 @@ def dangles(text: str) -> bool:
         word = m.group(1).lower()
         if word in _NOT_A_NOUN or word.endswith("ly"):
             continue
+        if word in _FORM_NOUNS and body[m.end():m.end() + 1] == ":":
+            continue  # "with this structure: the problem and its metric, ..." points forward, to what the colon opens
         if not set(tokenize(word)) & set(tokenize(body[: m.start()])):
             return True
     return False
