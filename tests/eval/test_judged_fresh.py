@@ -2,10 +2,10 @@
 judged_fresh5.jsonl, judged_fresh6.jsonl), round 10 (judged_fresh7.jsonl, judged_fresh8.jsonl), round 11
 (judged_fresh9.jsonl), round 12 (judged_fresh10.jsonl), round 13 (judged_fresh11.jsonl), round 14
 (judged_fresh12.jsonl), round 15 (judged_fresh13.jsonl), round 16 (judged_fresh14.jsonl), round 17
-(judged_fresh15.jsonl), round 18 (judged_fresh16.jsonl), round 19 (judged_fresh17.jsonl) and round 20
-(judged_fresh18.jsonl): schema, the intended mix of question types, that every labelled section id exists in the
-chunked corpus, that no question repeats or nearly repeats one of another set, and that the unanswerable question's
-topic is absent from the corpus."""
+(judged_fresh15.jsonl), round 18 (judged_fresh16.jsonl), round 19 (judged_fresh17.jsonl), round 20
+(judged_fresh18.jsonl) and round 21 (judged_fresh19.jsonl): schema, the intended mix of question types, that every
+labelled section id exists in the chunked corpus, that no question repeats or nearly repeats one of another set, and
+that the unanswerable question's topic is absent from the corpus."""
 
 import json
 from collections import Counter
@@ -18,7 +18,7 @@ from mlnotes.kb.chunker import chunk_corpus
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "eval" / "datasets"
 FIELDS = {"id", "question", "type", "relevant", "answerable", "split", "source", "expect"}
-SETS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
+SETS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)
 TYPE_MIX = {"definition": 3, "comparison": 3, "how-to-choose": 2, "complexity": 2, "formula": 2, "code": 2,
             "why-how": 3, "debugging": 2, "unanswerable": 1}
 #: per set: the words of its unanswerable question's topic that no corpus page may contain, and whether the
@@ -35,7 +35,9 @@ ABSENT = {5: (("whisper", "word error rate"), False), 6: (("core ml", "coreml"),
           15: (("hawkes", "self-exciting", "branching ratio"), True),
           16: (("benford", "first-digit", "first digit", "leading digit", "leading-digit"), True),
           17: (("capsule", "capsnet", "dynamic routing", "routing-by-agreement", "routing by agreement"), True),
-          18: (("echo state", "reservoir computing", "liquid state machine"), True)}
+          18: (("echo state", "reservoir computing", "liquid state machine"), True),
+          19: (("kolmogorov-arnold", "kolmogorov–arnold", "kolmogorov arnold", "arnold", "b-spline", "learnable activation"),
+               True)}
 
 
 def _path(n: int) -> Path:
