@@ -80,9 +80,10 @@ FRESH15 = ROOT / "eval" / "datasets" / "judged_fresh15.jsonl"
 FRESH16 = ROOT / "eval" / "datasets" / "judged_fresh16.jsonl"
 FRESH17 = ROOT / "eval" / "datasets" / "judged_fresh17.jsonl"
 FRESH18 = ROOT / "eval" / "datasets" / "judged_fresh18.jsonl"
+FRESH19 = ROOT / "eval" / "datasets" / "judged_fresh19.jsonl"
 #: the fresh-set flags, newest first (the first one given wins): flag, the module constant holding its file (read
 #: when the flag is used, so tests can point it elsewhere), its id prefix and when it was written
-FRESH_SETS = (("fresh18", "FRESH18", "f18", "round-20"), ("fresh17", "FRESH17", "f17", "round-19"), ("fresh16", "FRESH16", "f16", "round-18"), ("fresh15", "FRESH15", "f15", "round-17"),
+FRESH_SETS = (("fresh19", "FRESH19", "f19", "round-21"), ("fresh18", "FRESH18", "f18", "round-20"), ("fresh17", "FRESH17", "f17", "round-19"), ("fresh16", "FRESH16", "f16", "round-18"), ("fresh15", "FRESH15", "f15", "round-17"),
               ("fresh14", "FRESH14", "f14", "round-16"), ("fresh13", "FRESH13", "f13", "round-15"),
               ("fresh12", "FRESH12", "f12", "round-14"), ("fresh11", "FRESH11", "f11", "round-13"), ("fresh10", "FRESH10", "f10", "round-12"), ("fresh9", "FRESH9", "f9", "round-11"), ("fresh8", "FRESH8", "f8", "round-10b"), ("fresh7", "FRESH7", "f7", "round-10"), ("fresh6", "FRESH6", "f6", "round-8c"), ("fresh5", "FRESH5", "f5", "round-8b"),
               ("fresh4", "FRESH4", "f4", "round-8"), ("fresh3", "FRESH3", "f3", "round-7"),
