@@ -539,6 +539,7 @@ class Answerer:
             shown = {t.candidate.text.strip() for t in lead}
             scored = [t for t in scored if t.candidate.text.strip() not in shown]
         sections = [f"{h.chunk.doc_id}#{h.chunk.section_id}" for h in hits]
+        formula_led = False  # the lead states the formula a worked line computes on the question's values
         if reads_as_comparison(intent, question) and not code_asked:
             lead = self._comparison_lead(question, hits, scored, mode, filters)
         if not lead:
@@ -607,6 +608,7 @@ class Answerer:
                     stated = None
                 if stated is not None and (first is None or stated.candidate is not first.candidate):
                     first = stated
+                formula_led = stated is not None
             lead = [first] if first is not None else []
             if lead and lead_intent == "formula" and not shows_equation(first.candidate.text):
                 shown = self._display_equation(lead_q, first, hits)
@@ -683,7 +685,8 @@ class Answerer:
             code = compose.code_for(question, hits)
         imports, needs = self._excerpt_imports(code, hits, mode, filters)
         return compose.extractive(question, r, [*lead, *rest], mode, self._source, hits=hits, code=code,
-                                  n_lead=len(lead), wants_code=code_asked, imports=imports, needs=needs)
+                                  n_lead=len(lead), wants_code=code_asked, imports=imports, needs=needs,
+                                  keep_lead=formula_led)
 
     # -- the lead of each intent
     def _passes(self, chunk: Chunk, filters: Filters | None) -> bool:

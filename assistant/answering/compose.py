@@ -1005,7 +1005,7 @@ def asked_names(question: str, hits: Sequence[Hit] = ()) -> list[Side]:
 
 
 def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
-                hits: Sequence[Hit]) -> tuple[list[Scored], int]:
+                hits: Sequence[Hit], names_first: bool = True) -> tuple[list[Scored], int]:
     """``chosen`` with a sentence for each side of a comparison (:func:`comparison_sides`) that
     none of the first ``ASK_WITHIN`` sentences (or the lead, when longer) states (:func:`states_side`): a later
     supporting sentence that states it moves up (a later clause of it may: "Pre-norm ... keeps an identity path ...;
@@ -1015,7 +1015,9 @@ def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
     sentence before it comes right after that sentence, when the answer has it); a table row states no side; the last
     supporting sentences go, so the answer is no longer. A side no top chunk opens a sentence on stays as it was.
     f16-05 ("BERT uses WordPiece, GPT-2 uses byte level BPE, T5 uses sentencepiece unigram ...") never said how
-    BPE builds its vocabulary."""
+    BPE builds its vocabulary. When the question compares nothing, its asked names (:func:`asked_names`) are the
+    sides, and with ``names_first`` the sentences stating them may go before a lead that names none
+    (:func:`_names_first`)."""
     compared = comparison_sides(question)
     sides = compared or asked_names(question, hits)
     out = list(chosen)
@@ -1056,7 +1058,7 @@ def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
             out.insert(after + 1, t)
     while len(out) > n and len(out) > at and not needs_before(out[-1].candidate):
         out.pop()
-    if not compared:
+    if not compared and names_first:
         out, n_lead = _names_first(sides, out, n_lead, window)
     return out, n_lead
 
@@ -2362,7 +2364,8 @@ NO_CODE_TEXT = ("*The notes have no tested code for this; the sentences here des
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
                n_lead: int = 0, wants_code: bool = False,
-               imports: Sequence[tuple[int, CodeBlock]] = (), needs: Sequence[str] = ()) -> Answer:
+               imports: Sequence[tuple[int, CodeBlock]] = (), needs: Sequence[str] = (),
+               keep_lead: bool = False) -> Answer:
     """Chosen sentences with sources numbered by first citation. ``hits`` (default ``r.hits``) are what the
     chosen candidates' ranks index, ``r.hits`` plus any section looked up for the lead; the first ``n_lead``
     chosen sentences answer the question directly and come first; ``code`` (a hit's index and its tested code
@@ -2375,13 +2378,16 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
     one-line block each, :func:`imports_for`): the import lines of the file that an excerpt of a block needs, shown
     in a block of their own right above it, each citing its own piece; after them, the lines of earlier blocks
     that define what the code reads (:func:`setup_for`). ``needs``: the names the code reads that no shown line
-    defines, which the reader must supply (:func:`needs_note`)."""
+    defines, which the reader must supply (:func:`needs_note`). ``keep_lead``: the lead states the formula that a
+    worked line computes on the question's own values, and no sentence about a name the asks hold goes before it
+    (:func:`cover_sides`): "from which pyramid level does RoIAlign read a 128x128 region?" asks for the level
+    the formula gives, not what RoIAlign is."""
     hits = list(r.hits if hits is None else hits)
     chosen, n_lead = with_antecedents(chosen, n_lead, hits, question)
     chosen, n_lead = with_table_rows(question, chosen, n_lead, hits)
     chosen, n_lead = matching_rows_first(question, chosen, n_lead)
     chosen, n_lead = cover_asks(question, chosen, n_lead, hits)
-    chosen, n_lead = cover_sides(question, chosen, n_lead, hits)
+    chosen, n_lead = cover_sides(question, chosen, n_lead, hits, names_first=not keep_lead)
     if code is None:
         code = code_for(question, hits)
     rank_to_n: dict[int, int] = {}
