@@ -32,6 +32,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 from mlnotes.assistant.answering.formula_reader import numbers_of
@@ -603,7 +604,29 @@ def rnn_params(d: float, h: float, gates: int, biases: int = 2) -> float:
     return gates * (h * d + h * h + biases * h)
 
 
+# a PyTorch recurrent layer's constructor: "nn.GRU(64, 128)", "nn.LSTM(input_size=300, hidden_size=512)"; its first
+# two arguments are input_size and hidden_size
+_RNN_CALL = re.compile(r"\b(?:nn\.)?(lstm|gru)\(\s*(?:input_size\s*=\s*)?" + _NUM
+                       + r"\s*,\s*(?:hidden_size\s*=\s*)?" + _NUM + r"\s*[,)]")
+
+
+def _rnn_call(p: Parsed) -> tuple[float, float, int] | None:
+    """(d, h, gates) of the one recurrent-layer constructor the question writes; None when none or several differ."""
+    calls = {(_num(m.group(2)), _num(m.group(3)), 4 if m.group(1) == "lstm" else 3) for m in _RNN_CALL.finditer(p.text)}
+    return calls.pop() if len(calls) == 1 else None
+
+
 def _rnn(p: Parsed):
+    call = _rnn_call(p)
+    if call is not None:
+        d, h, g = call
+        if h % 1 or d % 1 or re.search(r"num_layers\s*=\s*(?!1\b)\d|bidirectional\s*=\s*true", p.text):
+            return None  # a stacked or bidirectional layer is not one block of the formula
+        name = "LSTM" if g == 4 else "GRU"
+        return (f"{name}(input_size = {fmt(d)}, hidden_size = {fmt(h)}): {g}(hd + h² + 2h) = {g}·{fmt(h)}·"
+                f"({fmt(d)} + {fmt(h)}) + {2 * g}·{fmt(h)} = {fmt(rnn_params(d, h, g))} with PyTorch's two bias "
+                f"vectors per block (b_ih and b_hh); with one bias vector it is {fmt(rnn_params(d, h, g, 1))}, so the "
+                f"second bias vector adds {g}h = {fmt(g * h)}"), {"d": d, "h": h}
     h = value_after(p, r"hidden(?:\s+(?:size|units|dim\w*|state))?") or value_named(p, ("hidden",))
     if h is None:
         h = count_of(p, r"hidden\b")
@@ -621,6 +644,77 @@ def _rnn(p: Parsed):
                      f"{fmt(rnn_params(d, h, g))} with PyTorch's two bias vectors ({fmt(rnn_params(d, h, g, 1))} "
                      f"with one)")
     return f"d = {fmt(d)} inputs, h = {fmt(h)} hidden units: " + "; ".join(parts), {"d": d, "h": h}
+
+
+def ses_weights(alpha: float, lags: int = 4) -> tuple[list[float], float]:
+    """Simple exponential smoothing: the weights α(1 − α)^k of the observations k = 0 .. ``lags`` − 1 steps back, and
+    the half-life ln 2 / −ln(1 − α), the number of steps after which a weight is half the newest one's."""
+    return [alpha * (1 - alpha) ** k for k in range(lags)], math.log(2) / -math.log(1 - alpha)
+
+
+def _ses(p: Parsed):
+    if not re.search(r"\bweigh|\bhalf\b|\bhalv|half-life", p.text):
+        return None  # the question asks about the forecast or the level, not the weights
+    a = value_named(p, ("alpha", "α"))
+    if a is None or not 0 < a < 1 or re.search(r"\b(?:beta|β|gamma|γ|phi|φ)\s*=", p.text):
+        return None  # no smoothing constant, or Holt/Holt-Winters/damped constants too (other weights)
+    w, half = ses_weights(a)
+    ws = ", ".join(fmt(x) for x in w)
+    return (f"α = {fmt(a)}: the observation k steps back gets weight α(1 − α)^k = {ws} for k = 0, 1, 2, 3; each "
+            f"step back multiplies it by 1 − α = {fmt(1 - a)}, so a weight falls to half the newest one's after "
+            f"ln 2 / −ln(1 − α) = 0.693 / {fmt(-math.log(1 - a))} = {fmt(half)} steps"), {"alpha": a,
+                                                                                          "half_life": half}
+
+
+def deterministic_policies(states: float, actions: float) -> float:
+    """The number of deterministic stationary policies of a finite MDP: one action per state, |A|^|S|."""
+    return actions ** states
+
+
+def _policies(p: Parsed):
+    if not re.search(r"deterministic polic", p.text):
+        return None
+    s = count_of(p, r"(?:discrete\s+)?states?\b")
+    a = count_of(p, r"(?:discrete\s+)?actions?\b")
+    if s is None or a is None or s % 1 or a % 1 or s < 1 or a < 1 or s > 60:
+        return None
+    n = deterministic_policies(s, a)
+    shown = fmt(n) if n < 1e15 else _sci(n)
+    return (f"{fmt(s)} states, {fmt(a)} actions: a deterministic policy picks one of the {fmt(a)} actions in each "
+            f"of the {fmt(s)} states, so there are |A|^|S| = {fmt(a)}^{fmt(s)} = {shown} deterministic policies"), \
+        {"states": s, "actions": a}
+
+
+def psi_normal_shift(delta: float, bins: int = 10) -> tuple[float, float]:
+    """PSI between N(0, 1) (reference) and N(δ, 1): the fine-bin limit δ² (the symmetrised KL divergence
+    (μ₁ − μ₂)²/σ²) and the value with ``bins`` equal-probability bins of the reference."""
+    ref = NormalDist()
+    edges = [-math.inf] + [ref.inv_cdf(i / bins) for i in range(1, bins)] + [math.inf]
+    cur = NormalDist(delta, 1)
+    psi = 0.0
+    for lo, hi in zip(edges, edges[1:]):
+        c = (cur.cdf(hi) if hi < math.inf else 1.0) - (cur.cdf(lo) if lo > -math.inf else 0.0)
+        psi += (c - 1 / bins) * math.log(c * bins)
+    return delta ** 2, psi
+
+
+def _psi(p: Parsed):
+    if not re.search(r"\bmean\b|\bshift", p.text) or not re.search(r"n\(0,\s*1\)|normal|gaussian", p.text):
+        return None
+    if re.search(r"\b(?:variance|spread|scale)\b", p.text):
+        return None  # a change of spread is not the equal-variance closed form
+    d = count_of(p, r"(?:standard deviations?|std\b|sds?\b|sigmas?\b|σ)")
+    if d is None:
+        d = value_after(p, r"shift(?:s|ed)?(?:\s+(?:its|the))?(?:\s+mean)?(?:\s+by)?")
+        if d is None or not re.search(r"standard deviation|\bsds?\b|\bstd\b|\bsigma|σ", p.text):
+            return None
+    if not 0 < d <= 5:
+        return None
+    fine, ten = psi_normal_shift(d)
+    return (f"a mean shift of δ = {fmt(d)} standard deviations between N(0, 1) and N({fmt(d)}, 1): with many samples "
+            f"and fine bins PSI approaches the squared standardised shift δ² = {fmt(fine)} (the symmetrised KL "
+            f"divergence (μ₁ − μ₂)²/σ²); with ten equal-probability bins of the reference it is {fmt(ten, 2)}"), \
+        {"delta": d, "psi": fine}
 
 
 def bonferroni_fwer(alpha: float, m: float) -> tuple[float, float, float]:
@@ -2168,6 +2262,15 @@ FORMULAS: tuple[Formula, ...] = (
             _little),
     Formula("rnn-params", ("ch09-nlp-fundamentals#exercise-94-counting-parameters-of-recurrent-layers",),
             r"$4(hd + h^2 + 2h) = 4h(d + h) + 8h$", r"\bparam|\bweights\b", _rnn),
+    Formula("ses-weights", ("interview-time-series#how-does-exponential-smoothing-holtwinters-work",
+                            "ch14-time-series#exponential-smoothing-simple-holt-and-holt-winters",
+                            "ch14-time-series#exercise-142-simple-exponential-smoothing-from-scratch"),
+            r"\alpha(1-\alpha)^", r"exponential(?:ly)?[- ]smooth|exponentially[- ]weighted|\bewma\b", _ses),
+    Formula("deterministic-policies", ("ch12-reinforcement-learning#exercise-123-value-iteration-against-brute-force",),
+            r"$3^6 = 729$ deterministic policies", r"deterministic polic", _policies),
+    Formula("psi-shift", ("deployment-checklist#population-stability-index-and-the-kolmogorovsmirnov-test",),
+            r"the symmetrised KL divergence is exactly $(\mu_1 - \mu_2)^2/\sigma^2$",
+            r"\bpsi\b|population stability", _psi),
     Formula("bonferroni-fwer", ("ch03-statistics#exercise-36-bonferroni-controls-the-family-wise-error-rate",
                                 "ch03-statistics#multiple-testing-corrections"),
             r"$P(\bigcup_i A_i) = 1 - (1 - \alpha/m)^m$", r"bonferroni|family[- ]?wise|fwer|multiple (?:testing|comparison)",
@@ -2370,8 +2473,9 @@ def states_formula(text: str, f: Formula) -> bool:
 
 
 _ARITH_NUM = r"(\d{1,3}(?:,\d{3})+|\d{1,3}(?:\{,\}\d{3})+|\d+(?:\.\d+)?)"
-# "a × b = c" with plain numbers only: "$2 \cdot 9 C^2 = 18C^2$" is algebra, not a worked example
-_ARITH = re.compile(r"(?<![\w.^_{])" + _ARITH_NUM + r"\s*(\\times|×|\\cdot|\*|/)\s*" + _ARITH_NUM + r"\s*=\s*"
+# "a × b = c" (or a sum "a + b = c") with plain numbers only: "$2 \cdot 9 C^2 = 18C^2$" is algebra, not a worked
+# example
+_ARITH = re.compile(r"(?<![\w.^_{])" + _ARITH_NUM + r"\s*(\\times|×|\\cdot|\*|/|\+)\s*" + _ARITH_NUM + r"\s*=\s*"
                     + _ARITH_NUM + r"(?![\w.^_{}]|\.\d)")
 
 
@@ -2380,14 +2484,14 @@ def _arith_value(s: str) -> float:
 
 
 def foreign_arithmetic(sentence: str, question: str) -> bool:
-    """Whether a corpus ``sentence`` works arithmetic ("$1200 \\times 0.02 = 24$": plain numbers whose product or
-    quotient is the stated result) on an operand the question does not give: the notes' own example, which read
-    under a question with its own numbers looks like the asker's case."""
+    """Whether a corpus ``sentence`` works arithmetic ("$1200 \\times 0.02 = 24$", "$= 1{,}800 + 120 = 1{,}920$":
+    plain numbers whose product, quotient or sum is the stated result) on an operand the question does not give:
+    the notes' own example, which read under a question with its own numbers looks like the asker's case."""
     given = {_arith_value(m.group(0)) for m in re.finditer(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?", question)}
     given |= {v / 1000 for v in given} | {v * 1000 for v in given}  # 20 ms is 0.02 s
     for m in _ARITH.finditer(sentence):
         a, b, c = _arith_value(m.group(1)), _arith_value(m.group(3)), _arith_value(m.group(4))
-        got = a / b if m.group(2) == "/" and b else a * b
+        got = a + b if m.group(2) == "+" else a / b if m.group(2) == "/" and b else a * b
         if not math.isclose(got, c, rel_tol=0.02, abs_tol=1e-12):
             continue  # not arithmetic on these numbers
         if any(all(abs(o - g) > 1e-9 * max(1.0, abs(g)) for g in given) for o in (a, b)):
