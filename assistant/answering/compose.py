@@ -1154,6 +1154,9 @@ _QWORD_RE = re.compile(r"[A-Za-z][\w-]*")
 # prefetches the next few batches in a background thread?", f11-13; "write a thread-safe caching decorator");
 # "define" only before the plain forms ("Define the sigmoid function" asks what it is)
 _CODE_UNITS = r"(?:function|class|method|wrapper|decorator|helper|iterator|context manager|callback)s?"
+# round 21 (code22): a name in quotes in front of the code unit ("can you write a 'validation gate' function for our
+# CI", f19-13), of up to four words, reads as one modifier: the quotes had kept the two-word slot above from matching
+_QUOTED_NAME = r"(?:['\"`\u2018\u201c][\w-]+(?: [\w-]+){0,3}['\"`\u2019\u201d])"
 _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|write (?:a |the )?(?:function|class|"
                            r"script|program))\b|\bwrite\b[^.?!]{0,80}\b(?:from scratch|by hand|myself|in (?:plain )?"
                            r"(?:python|numpy|pytorch|torch))\b|"
@@ -1161,7 +1164,7 @@ _ASKS_CODE_RE = re.compile(r"\b(?:code|coding|implement|implementation|snippet|w
                            r"\b(?:write|create|define|give me|build)(?: me)? (?:a |an |another |the |one |two )?"
                            r"(?:small |short |simple )?(?:python |numpy |pytorch |torch )?" + _CODE_UNITS + r"\b|"
                            r"\b(?:write|create|build)(?: me)? (?:a |an |another |the |one |two |some )?"
-                           r"(?:[\w-]+ ){0,2}" + _CODE_UNITS + r"\b|"
+                           r"(?:" + _QUOTED_NAME + r" |(?:[\w-]+ ){0,2})" + _CODE_UNITS + r"\b|"
                            r"^\W*(?:in )?(?:python|numpy|pytorch|torch)\s*(?:for\b|:|,|-\s)", re.I)
 
 
@@ -1479,10 +1482,18 @@ def code_object(question: str) -> list[str]:
         verbs = [v for v in _OBJECT_VERB_RE.finditer(clause) if not _owned(clause, v)]
         if not verbs:
             continue
+        owned = []
         for v in reversed(verbs):
             name = _object_name(clause[v.end():])
+            if name and _OWNED_NAME_RE.match(clause[v.end():]):
+                # "a 'validation gate' function for our CI" (f19-13): what follows "function for" is the asker's
+                # own system, where the code goes, not what it computes; an earlier verb's name is the object
+                owned = owned or name
+                continue
             if name:
                 return name
+        if owned:
+            return owned
         # only words of form after the verb ("write python that returns the pareto-optimal ones", f13-13): the code
         # is named by what it returns, finds or keeps
         for m in _RESULT_VERB_RE.finditer(clause, verbs[0].end()):
@@ -1497,6 +1508,8 @@ def code_object(question: str) -> list[str]:
     return []
 
 
+# a name that opens with the asker's possessive ("for our CI", "for my team") names the asker's own things
+_OWNED_NAME_RE = re.compile(r"\s*(?:my|our|their)\b", re.I)
 # the asker's own code named as a thing: "our experiment analysis code", "my training script"
 _OWNED_RE = re.compile(r"\b(?:my|our|their)\s+(?P<mods>(?:[\w/-]+\s+){1,3})$", re.I)
 _CODE_NOUNS = frozenset(("code", "script", "program", "function", "class", "implementation"))
