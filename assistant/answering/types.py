@@ -42,6 +42,9 @@ class AnswerSentence:
     line_end: int
     kind: str = "sentence"  # sentence | table_row | key_point | short_answer
     table_header: str = ""
+    # one item of a list sentence shown on its own (``compose.list_item_lead``): ``text`` is the item verbatim, so
+    # the reader sees it with a capital and a full stop (``render.display_sentence``)
+    item: bool = False
 
 
 @dataclass
