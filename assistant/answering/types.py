@@ -76,6 +76,9 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        for s in d["sentences"]:  # ``item`` is said only where it holds: a sentence's keys are as they were
+            if not s.get("item"):
+                s.pop("item", None)
         d["abstained"] = self.abstained
         d["markdown"] = self.markdown()
         return d
