@@ -2374,6 +2374,55 @@ NO_CODE_TEXT = ("*The notes have no tested code for this; the sentences here des
                 "code is shown in its place.*")
 
 
+# a list sentence: a head that ends in a colon, then items separated by semicolons ("The remedies, in rough order of
+# preference: evaluate with ...; initialise the final-layer bias ...; weight the loss ...; and choose ...")
+_LIST_HEAD_RE = re.compile(r"^([^:;]{3,160}?):\s+(.+)$", re.S)
+_LIST_ITEM_SPLIT_RE = re.compile(r";\s+(?:(?:and|or)\s+)?")
+LIST_ITEMS = 3  # a list has at least this many items (two are a clause pair, not a list)
+ITEM_ASK_TERMS = 2  # the item carries at least this many of the asks' terms ...
+ITEM_MARGIN = 2  # ... at least this many times as many as any other item, and more than the list's head
+ITEM_WORDS = 8  # and reads as a statement of its own: at least this many words, nothing it points back to
+
+
+def list_item_lead(question: str, text: str) -> str | None:
+    """The one item of a list sentence (:data:`_LIST_HEAD_RE`, at least ``LIST_ITEMS`` items split at semicolons)
+    that answers the question, verbatim, or ``None``: the item that carries at least ``ITEM_ASK_TERMS`` of the
+    terms of the question's asks (:func:`ask_terms` of each piece), ``ITEM_MARGIN`` times as many as any other item and more than the head, and reads
+    alone (``ITEM_WORDS`` words, does not dangle). f18-11 ("what should I initialise the output layer's bias to")
+    led with four imbalance remedies; the asked one, "initialise the final-layer bias to the log of the class prior
+    so the initial loss is already at the base rate", was the second item."""
+    m = _LIST_HEAD_RE.match(text.strip())
+    if m is None:
+        return None
+    items = [x.strip() for x in _LIST_ITEM_SPLIT_RE.split(m.group(2))]
+    if len(items) < LIST_ITEMS or not all(items):
+        return None
+    asks: set[str] = set().union(*(ask_terms(p) for p in question_pieces(question)))
+    if not asks:
+        return None
+    counts = [len(terms(x) & asks) for x in items]
+    best = max(counts)
+    if best < ITEM_ASK_TERMS or counts.count(best) > 1:
+        return None
+    if best < ITEM_MARGIN * sorted(counts)[-2] or len(terms(m.group(1)) & asks) >= best:
+        return None
+    item = items[counts.index(best)].rstrip(".").rstrip()
+    if len(item.split()) < ITEM_WORDS or dangles(item) or item not in text:
+        return None
+    return item
+
+
+def item_lead(question: str, lead: list[AnswerSentence]) -> list[AnswerSentence]:
+    """``lead`` with its first sentence shown as the one item of it that answers (:func:`list_item_lead`), citing
+    the same lines; unchanged when it is not such a list sentence."""
+    if not lead or lead[0].kind != "sentence":
+        return lead
+    item = list_item_lead(question, lead[0].text)
+    if item is None:
+        return lead
+    return [replace(lead[0], text=item, item=True), *lead[1:]]
+
+
 def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str, source: SourceFn,
                hits: Sequence[Hit] | None = None, code: tuple[int, CodeBlock] | None = None,
                n_lead: int = 0, wants_code: bool = False,
@@ -2420,7 +2469,7 @@ def extractive(question: str, r: Retrieved, chosen: Sequence[Scored], mode: str,
             out.append(AnswerSentence(c.text, cite(t.rank), c.line_start, c.line_end, c.kind, c.table_header))
         return out
 
-    lead = add(chosen[:n_lead])
+    lead = item_lead(question, add(chosen[:n_lead]))
     code_sentence = None
     import_sentences: list[AnswerSentence] = []
     if code is not None:

@@ -56,6 +56,16 @@ def display_text(text: str) -> str:
     return _LINK_RE.sub(link, readable_citations(text))
 
 
+def display_sentence(s: AnswerSentence) -> str:
+    """:func:`display_text` of a sentence; an item of a list sentence shown on its own (``s.item``; its text is the
+    item verbatim, "initialise the final-layer bias to ...") opens with a capital and ends with a full stop."""
+    text = display_text(s.text)
+    if s.item and text:
+        text = text[0].upper() + text[1:]
+        text = text if text[-1] in ".!?" else text + "."
+    return text
+
+
 def render_sentences(sentences: list[AnswerSentence]) -> str:
     """Sentences as Markdown paragraphs with ``[n]`` markers; table rows regrouped under their header."""
     out: list[str] = []
@@ -75,7 +85,7 @@ def render_sentences(sentences: list[AnswerSentence]) -> str:
             table = (s.table_header + "\n" if s.table_header else "") + "\n".join(r.text for r in rows)
             out.append(table + "\n\n" + "".join(sorted({f"[{r.source}]" for r in rows})))
         else:
-            para.append(f"{display_text(s.text)} [{s.source}]")
+            para.append(f"{display_sentence(s)} [{s.source}]")
         i += 1
     if para:
         out.append(" ".join(para))

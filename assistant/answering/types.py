@@ -42,6 +42,9 @@ class AnswerSentence:
     line_end: int
     kind: str = "sentence"  # sentence | table_row | key_point | short_answer
     table_header: str = ""
+    # one item of a list sentence shown on its own (``compose.list_item_lead``): ``text`` is the item verbatim, so
+    # the reader sees it with a capital and a full stop (``render.display_sentence``)
+    item: bool = False
 
 
 @dataclass
@@ -73,6 +76,9 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        for s in d["sentences"]:  # ``item`` is said only where it holds: a sentence's keys are as they were
+            if not s.get("item"):
+                s.pop("item", None)
         d["abstained"] = self.abstained
         d["markdown"] = self.markdown()
         return d
