@@ -1096,10 +1096,17 @@ def _names_first(names: Sequence[Side], out: list[Scored], n_lead: int, window: 
     :func:`spells`), the first sentences that state them (:func:`states_side`) come before it, in the question's
     order, each one that can open an answer (:func:`_opens_answer`) and that the sentence after it does not need:
     "BOHB replaces Hyperband's random sampling with a TPE-like model" before "Successive halving starts many
-    configurations ..." for "why do people bother with BOHB on top of it?" (f18-17)."""
+    configurations ..." for "why do people bother with BOHB on top of it?" (f18-17). For a comparison's sides
+    (``spelled`` False: a side is no acronym to spell out) only a lead that holds no term of any side gives way: "A
+    learning curve plots ... A validation curve plots ..." before "Plot the spread across folds as a band ..."
+    (f19-04, round 21)."""
     lead = max(1, n_lead)
     lead_text = " ".join(t.candidate.text for t in out[:lead])
-    if any(n.named_by(lead_text) or spelled and any(spells(k, lead_text) for k in n.keys) for n in names):
+    # a comparison's lead that holds any term of a side speaks of it ("For a sample ...: the *mean* ... the *median*"
+    # for "mean +- std vs median and IQR", f10-05); only one that holds none gives way
+    have = _name_terms(lead_text) if not spelled else set()
+    if any(n.named_by(lead_text) or spelled and any(spells(k, lead_text) for k in n.keys)
+           or not spelled and n.all_terms & have for n in names):
         return out, n_lead
     front: list[Scored] = []
     for name in names:

@@ -85,10 +85,10 @@ FRESH = [f"judged_fresh{i}.jsonl" for i in ("", *range(2, 20))]
 
 
 def test_a_development_comparison_leads_with_a_sentence_that_names_a_side(answerer):
-    """A development comparison (:func:`comparison_sides`) answered by composed sentences has a lead paragraph that
-    names at least one side, when some answer sentence states a side. On main 803a3a5 f19-04 fails it (comparison not
+    """A development comparison (:func:`comparison_sides`) answered by composed sentences has a lead that holds a
+    term of at least one side, when some answer sentence states a side. On main 803a3a5 f19-04 fails it (comparison not
     read; the lead was "Plot the spread across folds as a band ...")."""
-    from mlnotes.assistant.answering.compose import states_side
+    from mlnotes.assistant.answering.compose import _name_terms, states_side
 
     checked, missed = 0, []
     for qid, q in part_coverage_dev_questions(FRESH):
@@ -102,8 +102,8 @@ def test_a_development_comparison_leads_with_a_sentence_that_names_a_side(answer
         if not any(states_side(side, found, t) for side in found for t in texts):
             continue
         checked += 1
-        lead = texts[0]
-        if not any(side.named_by(lead) for side in found):
+        lead = _name_terms(texts[0])
+        if not any(side.all_terms & lead for side in found):
             missed.append(qid)
     assert checked >= 10, checked
     assert not missed, missed
