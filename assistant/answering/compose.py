@@ -865,6 +865,13 @@ SIDE_WORDS = 4  # the most words a side may have
 _DIFFERENCE_ASK_RE = re.compile(r"\b(?:differ\w*|diffe?rence|diffrence|compar\w*|contrast\w*)\b|\b(?:in|does|do|for|of)\s+each\b|"
                                 r"\beach\s+(?:one|of\s+them|side|direction|do|does)\b", re.I)
 SIDE_STEM = 5  # the fewest letters of a side's term that a longer word may begin with (marginal, marginalisation)
+# "both A and B" in a question that asks how they differ: the pair "the two" refers back to ("sklearn has both
+# learning_curve and validation_curve ... what's the difference between the two plots", f19-04); each side one to
+# SIDE_WORDS words, up to the next "and", a verb that says what they do, or punctuation
+_BOTH_RE = re.compile(r"\bboth\s+(?P<a>[\w.'-]+(?:\s+[\w.'-]+){0,3}?)\s+and\s+(?P<b>[\w.'-]+(?:\s+[\w.'-]+){0,3}?)"
+                      r"(?=\s+(?:and|but|which|that|are|is|were|was|do|does|have|has|seem|look|return\w*|give\w*)\b"
+                      r"|\s*[,.;:?()]|\s*$)", re.I)
+_BACK_REF_RE = re.compile(r"\b(?:the\s+two|these\s+two|those\s+two|them|both|each)\b", re.I)
 
 
 def comparison_sides(question: str) -> list[Side]:
@@ -898,6 +905,14 @@ def comparison_sides(question: str) -> list[Side]:
         uses = list(_USES_RE.finditer(text))
         if len(uses) >= 3:
             found.append([(u.group("x").strip(), start + u.start("x")) for u in uses])
+    if not found and _DIFFERENCE_ASK_RE.search(q):
+        m = _BOTH_RE.search(q)
+        # the ask refers back to the pair ("the two", "them", "each"), and each side opens and ends on a word with
+        # terms ("both with a constant and on the same sample" names no two things, f17-06); an identifier in
+        # snake case names its words ("learning_curve": a learning curve)
+        if m is not None and _BACK_REF_RE.search(q, m.end()) and all(
+                terms(w) for g in ("a", "b") for w in (m.group(g).split()[0], m.group(g).split()[-1])):
+            found.append([(re.sub(r"(?<=[A-Za-z])_(?=[A-Za-z])", " ", m.group(g)), m.start(g)) for g in ("a", "b")])
     for sides in found:
         if len(sides) < 2 or any(len(s.split()) > SIDE_WORDS for s, _ in sides):
             continue
@@ -1016,8 +1031,9 @@ def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
     supporting sentences go, so the answer is no longer. A side no top chunk opens a sentence on stays as it was.
     f16-05 ("BERT uses WordPiece, GPT-2 uses byte level BPE, T5 uses sentencepiece unigram ...") never said how
     BPE builds its vocabulary. When the question compares nothing, its asked names (:func:`asked_names`) are the
-    sides, and with ``names_first`` the sentences stating them may go before a lead that names none
-    (:func:`_names_first`)."""
+    sides. With ``names_first`` the sentences stating the sides may go before a lead that names none
+    (:func:`_names_first`); without it (a lead stating the formula a worked line computes) the lead keeps its
+    place."""
     compared = comparison_sides(question)
     sides = compared or asked_names(question, hits)
     out = list(chosen)
@@ -1058,8 +1074,8 @@ def cover_sides(question: str, chosen: Sequence[Scored], n_lead: int,
             out.insert(after + 1, t)
     while len(out) > n and len(out) > at and not needs_before(out[-1].candidate):
         out.pop()
-    if not compared and names_first:
-        out, n_lead = _names_first(sides, out, n_lead, window)
+    if names_first:
+        out, n_lead = _names_first(sides, out, n_lead, window, spelled=not compared)
     return out, n_lead
 
 
@@ -1078,15 +1094,23 @@ def spells(name: str, text: str) -> bool:
     return False
 
 
-def _names_first(names: Sequence[Side], out: list[Scored], n_lead: int, window: int) -> tuple[list[Scored], int]:
+def _names_first(names: Sequence[Side], out: list[Scored], n_lead: int, window: int,
+                 spelled: bool = True) -> tuple[list[Scored], int]:
     """When the lead names none of the names the asks are about (:func:`asked_names`; nor spells one out,
     :func:`spells`), the first sentences that state them (:func:`states_side`) come before it, in the question's
     order, each one that can open an answer (:func:`_opens_answer`) and that the sentence after it does not need:
     "BOHB replaces Hyperband's random sampling with a TPE-like model" before "Successive halving starts many
-    configurations ..." for "why do people bother with BOHB on top of it?" (f18-17)."""
+    configurations ..." for "why do people bother with BOHB on top of it?" (f18-17). For a comparison's sides
+    (``spelled`` False: a side is no acronym to spell out) only a lead that holds no term of any side gives way: "A
+    learning curve plots ... A validation curve plots ..." before "Plot the spread across folds as a band ..."
+    (f19-04, round 21)."""
     lead = max(1, n_lead)
     lead_text = " ".join(t.candidate.text for t in out[:lead])
-    if any(n.named_by(lead_text) or any(spells(k, lead_text) for k in n.keys) for n in names):
+    # a comparison's lead that holds any term of a side speaks of it ("For a sample ...: the *mean* ... the *median*"
+    # for "mean +- std vs median and IQR", f10-05); only one that holds none gives way
+    have = _name_terms(lead_text) if not spelled else set()
+    if any(n.named_by(lead_text) or spelled and any(spells(k, lead_text) for k in n.keys)
+           or not spelled and n.all_terms & have for n in names):
         return out, n_lead
     front: list[Scored] = []
     for name in names:
