@@ -392,26 +392,18 @@ class Answerer:
         (:func:`~mlnotes.assistant.answering.formula_reader.read_section`, which declines on any doubt), worked at
         those numbers as the same labelled line; recorded in ``ans.worked`` with the formula ``read:<latex>``."""
         by_chunk = {h.chunk.id: h for h in hits}
-        for s in ans.sources:
-            hit = by_chunk.get(s.chunk_id)
-            if hit is None:
-                continue
-            got = read_section(question, hit.chunk.text)
-            if got is None:
-                continue
-            line = f"**On your numbers** (computed from the formula in [{s.n}]): {got.text}."
-            ans.worked.append({"formula": f"read:{got.latex}", "values": got.values, "text": got.text, "source": s.n})
-            ans.text = f"{line}\n\n{ans.text}" if ans.text else line
-            return
-        for s in ans.sources:  # no formula: a cited complexity row the question names, at its sizes
-            hit = by_chunk.get(s.chunk_id)
-            cost = read_cost_row(question, hit.chunk.text) if hit is not None else None
-            if cost is None:
-                continue
-            line = f"**On your numbers** (computed from the complexity row in [{s.n}]): {cost.text}."
-            ans.worked.append({"formula": f"cost:{cost.row}", "values": cost.values, "text": cost.text, "source": s.n})
-            ans.text = f"{line}\n\n{ans.text}" if ans.text else line
-            return
+        # a formula first; then (no formula) a cited complexity row the question names, at its sizes
+        for read, what, key in ((read_section, "the formula", lambda got: f"read:{got.latex}"),
+                                (read_cost_row, "the complexity row", lambda got: f"cost:{got.row}")):
+            for s in ans.sources:
+                hit = by_chunk.get(s.chunk_id)
+                got = read(question, hit.chunk.text) if hit is not None else None
+                if got is None:
+                    continue
+                line = f"**On your numbers** (computed from {what} in [{s.n}]): {got.text}."
+                ans.worked.append({"formula": key(got), "values": got.values, "text": got.text, "source": s.n})
+                ans.text = f"{line}\n\n{ans.text}" if ans.text else line
+                return
 
     def spelling_corrections(self, question: str) -> list[tuple[str, str]]:
         """The query words that retrieval read with another spelling (``mlnotes.kb.query.QueryPrep.correct``), as
