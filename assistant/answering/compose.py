@@ -1328,18 +1328,16 @@ def libraries_used(code: str, earlier: str = "") -> set[str]:
     np.random.default_rng(0)`` and uses NumPy, though it never writes ``np.``)."""
     work = _working_code(code)
     names = _library_names(code)
-    uses = {lib for lib, ns in names.items()
-            if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*[.(\[]", work) for n in ns)}
-    if not earlier:
-        return uses
-    own = {m.group("name") for m in _ASSIGN_RE.finditer(code)}
-    for lib, more in _library_names(earlier).items():
-        names[lib] |= more - own
-    # an object an earlier block made with a library counts when the block calls one of its methods (``rng.normal(``)
-    # and does not bind that name itself
-    for lib, objs in _library_objects(earlier, names).items():
-        if any(re.search(rf"(?<![\w.]){re.escape(n)}\.\w+\s*\(", work) for n in objs - own):
-            uses.add(lib)
+    uses: set[str] = set()
+    if earlier:
+        own = {m.group("name") for m in _ASSIGN_RE.finditer(code)}
+        for lib, more in _library_names(earlier).items():
+            names[lib] |= more - own
+        # an object an earlier block made with a library counts when the block calls one of its methods
+        # (``rng.normal(``) and does not bind that name itself
+        for lib, objs in _library_objects(earlier, names).items():
+            if any(re.search(rf"(?<![\w.]){re.escape(n)}\.\w+\s*\(", work) for n in objs - own):
+                uses.add(lib)
     return uses | {lib for lib, ns in names.items()
                    if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*[.(\[]", work) for n in ns)}
 
